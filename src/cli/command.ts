@@ -1,0 +1,24 @@
+import type { Writable } from "node:stream";
+
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CliIo {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** stderr is a terminal: progress bars allowed. */
+  readonly stderrIsTTY: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/**
+ * One CLI command. `path` is the words that select it (`["schema", "check"]`); `run` gets the
+ * remaining arguments and returns the exit status (see exit-codes.ts). Results go to stdout,
+ * progress and logs to stderr.
+ */
+export interface Command {
+  readonly path: readonly string[];
+  readonly summary: string;
+  /** Full usage text printed by `--help`: synopsis, options, exit statuses. */
+  readonly usage: string;
+  run(args: string[], io: CliIo): Promise<number>;
+}

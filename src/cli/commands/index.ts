@@ -1,0 +1,7 @@
+import type { Command } from "../command.js";
+import { releasesCommand } from "./releases.js";
+
+/** Every command of `status-compat`; add one line per new command. */
+export const commands: readonly Command[] = [
+  releasesCommand,
+];

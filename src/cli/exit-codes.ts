@@ -1,0 +1,33 @@
+import { isCompatError, type ErrorLayer } from "../errors/index.js";
+
+/** Exit statuses of `status-compat`; documented in the README. */
+export const EXIT = {
+  OK: 0,
+  /** A check ran and found a problem: breaking schema change, broken pair, failed dry-run. */
+  CHECK_FAILED: 1,
+  /** Bad arguments, or a tool the command needs is missing. */
+  USAGE: 2,
+  /** Bad input data: malformed bytes, unknown version, integrity failure, bad release string. */
+  BAD_INPUT: 3,
+  /** The local state database refused: from the future, locked, dirty, corrupt, read-only. */
+  STATE: 4,
+  /** Storage backend failure: unreachable, timeout, quota, not found. */
+  STORAGE: 5,
+  /** A bug: an error that is not one of ours. */
+  INTERNAL: 70,
+} as const;
+
+const BY_LAYER: Record<ErrorLayer, number> = {
+  versions: EXIT.BAD_INPUT,
+  wire: EXIT.BAD_INPUT,
+  negotiate: EXIT.BAD_INPUT,
+  crypto: EXIT.BAD_INPUT,
+  state: EXIT.STATE,
+  storage: EXIT.STORAGE,
+  compat: EXIT.CHECK_FAILED,
+  cli: EXIT.USAGE,
+};
+
+export function exitCodeFor(error: unknown): number {
+  return isCompatError(error) ? BY_LAYER[error.layer] : EXIT.INTERNAL;
+}

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import type { CliIo, Command } from "./command.js";
+import { commands } from "./commands/index.js";
+import { EXIT, exitCodeFor } from "./exit-codes.js";
+import { isCompatError } from "../errors/index.js";
+
+function packageVersion(): string {
+  // Two levels up from src/cli (sources) or dist/src/cli (built): the package root is found by walking.
+  for (const rel of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "status-codex-compat" && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // try the next candidate
+    }
+  }
+  return "unknown";
+}
+
+function overview(): string {
+  const width = Math.max(...commands.map((c) => c.path.join(" ").length));
+  const lines = commands.map((c) => `  ${c.path.join(" ").padEnd(width)}  ${c.summary}`);
+  return `status-compat ${packageVersion()}: keeps consecutive Status releases interoperating over Waku and Codex
+
+Usage: status-compat <command> [options]        status-compat <command> --help
+
+Commands:
+${lines.join("\n")}
+
+Results go to stdout, progress and logs (pino JSON, level from STATUS_COMPAT_LOG_LEVEL) to stderr.
+Exit: 0 ok, 1 a check failed, 2 usage, 3 bad input, 4 state refused, 5 storage failure, 70 internal error.
+`;
+}
+
+/** The command whose path is the longest prefix of argv. */
+function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+  let best: { command: Command; rest: string[] } | undefined;
+  for (const command of commands) {
+    const n = command.path.length;
+    if (argv.length >= n && command.path.every((word, i) => argv[i] === word)) {
+      if (best === undefined || n > best.command.path.length) best = { command, rest: argv.slice(n) };
+    }
+  }
+  return best;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
+    io.stdout.write(overview());
+    return EXIT.OK;
+  }
+  if (argv[0] === "--version") {
+    io.stdout.write(packageVersion() + "\n");
+    return EXIT.OK;
+  }
+  const found = findCommand(argv);
+  if (found === undefined) {
+    io.stderr.write(`status-compat: unknown command "${argv.join(" ")}"\n\n${overview()}`);
+    return EXIT.USAGE;
+  }
+  if (found.rest.includes("--help") || found.rest.includes("-h")) {
+    io.stdout.write(found.command.usage.trimEnd() + "\n");
+    return EXIT.OK;
+  }
+  try {
+    return await found.command.run(found.rest, io);
+  } catch (error) {
+    const code = exitCodeFor(error);
+    if (isCompatError(error)) {
+      io.stderr.write(`status-compat ${found.command.path.join(" ")}: error[${error.code}]: ${error.message}\n`);
+    } else {
+      io.stderr.write(`status-compat ${found.command.path.join(" ")}: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    }
+    return code;
+  }
+}

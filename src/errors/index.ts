@@ -1,0 +1,2 @@
+export { CompatError, isCompatError, hasErrorCode } from "./compat-error.js";
+export type { ErrorLayer, CompatErrorOptions } from "./compat-error.js";

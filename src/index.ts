@@ -1,0 +1,7 @@
+/**
+ * status-codex-compat: the public face of the library. Each layer's index is its own public face;
+ * this file re-exports what an embedding application uses.
+ */
+export * from "./errors/index.js";
+export * from "./obs/index.js";
+export * from "./versions/index.js";

@@ -1,0 +1,4 @@
+export { createLogger, silentLogger, componentLogger, REDACTED_PATHS } from "./logger.js";
+export type { Logger, LoggerOptions } from "./logger.js";
+export { Metrics, createMetrics } from "./metrics.js";
+export type { MetricsOptions } from "./metrics.js";

@@ -1,0 +1,66 @@
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from "pino";
+
+export type { Logger };
+
+/**
+ * Paths pino censors before a line is written. Key material must never reach a log line even
+ * when a caller passes a whole object by mistake; code still must not log keys on purpose.
+ */
+export const REDACTED_PATHS: readonly string[] = [
+  "key",
+  "*.key",
+  "*.*.key",
+  "keys",
+  "*.keys",
+  "secret",
+  "*.secret",
+  "privateKey",
+  "*.privateKey",
+  "noncePrefix",
+  "*.noncePrefix",
+  "*.*.noncePrefix",
+  "plaintext",
+  "*.plaintext",
+  "password",
+  "*.password",
+  "authorization",
+  "*.authorization",
+  "*.headers.authorization",
+];
+
+export interface LoggerOptions {
+  /** Defaults to `STATUS_COMPAT_LOG_LEVEL`, else `info` (CLI) — libraries pass `silent` when embedding. */
+  level?: LevelWithSilent;
+  /** Where JSON lines go; defaults to stderr so stdout stays for results. */
+  destination?: DestinationStream;
+  name?: string;
+}
+
+const LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function levelFromEnv(): LevelWithSilent | undefined {
+  const raw = process.env["STATUS_COMPAT_LOG_LEVEL"];
+  return raw !== undefined && LEVELS.includes(raw) ? (raw as LevelWithSilent) : undefined;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return pino(
+    {
+      name: options.name ?? "status-compat",
+      level: options.level ?? levelFromEnv() ?? "info",
+      redact: { paths: [...REDACTED_PATHS], censor: "[redacted]" },
+      base: { pid: process.pid },
+    },
+    options.destination ?? pino.destination({ fd: 2, sync: true }),
+  );
+}
+
+/** A logger that writes nothing and costs nothing on the hot path; the library default. */
+export function silentLogger(): Logger {
+  return pino({ level: "silent" });
+}
+
+/** One child per component so every line says where it came from (`component: "storage.queue"`). */
+export function componentLogger(parent: Logger, component: string): Logger {
+  return parent.child({ component });
+}

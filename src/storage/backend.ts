@@ -1,0 +1,48 @@
+/**
+ * The port every storage backend implements: an embedded local store, the Codex REST API, or a
+ * future in-process binding. One compliance suite (test/storage/backend-compliance.ts) holds every
+ * implementation to the same behaviour.
+ *
+ * Content is addressed by the CID the backend returns; the client never invents CIDs. Every call
+ * takes an AbortSignal and must stop promptly when it fires (a Codex node can hang for minutes).
+ */
+export interface BackendCallOptions {
+  signal?: AbortSignal;
+}
+
+export interface PutOptions extends BackendCallOptions {
+  /** Length of the body when known; lets HTTP backends send Content-Length. */
+  size?: number;
+}
+
+export interface GetResult {
+  /** Bytes the backend says the content has (Content-Length / datasetSize). */
+  readonly size: number;
+  /**
+   * The content. Ends with StorageError E_TRUNCATED when fewer than `size` bytes arrive, and with
+   * the abort reason when the signal fires. Consumed once.
+   */
+  readonly body: AsyncIterable<Uint8Array>;
+}
+
+export interface SpaceInfo {
+  readonly quotaMaxBytes: number;
+  readonly quotaUsedBytes: number;
+}
+
+export interface StorageBackend {
+  /** "local", "codex", ...; for logs and metrics labels. */
+  readonly kind: string;
+  /** Where it stores (directory or base URL), for logs; never contains credentials. */
+  readonly location: string;
+  /** Stores the bytes; returns their CID. Identical bytes give the identical CID. */
+  put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string>;
+  /** Streams stored content; StorageError E_NOT_FOUND when absent. */
+  get(cid: string, options?: BackendCallOptions): Promise<GetResult>;
+  has(cid: string, options?: BackendCallOptions): Promise<boolean>;
+  /** Removes the content; no error when it is already absent. */
+  delete(cid: string, options?: BackendCallOptions): Promise<void>;
+  space(options?: BackendCallOptions): Promise<SpaceInfo>;
+  /** Releases sockets, timers and file handles. */
+  close(): Promise<void>;
+}

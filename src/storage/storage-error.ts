@@ -1,0 +1,43 @@
+import { CompatError } from "../errors/index.js";
+
+export type StorageErrorCode =
+  /** The file is over the per-file limit (checked before any upload). */
+  | "E_FILE_TOO_LARGE"
+  /** The configured storage quota would be exceeded and nothing more can be evicted. */
+  | "E_QUOTA_EXCEEDED"
+  /** The backend has no content under that CID. */
+  | "E_NOT_FOUND"
+  /** The body ended before Content-Length / the expected size. */
+  | "E_TRUNCATED"
+  /** A piece's bytes do not hash to the sha256 in the FileReference, or decryption failed. */
+  | "E_INTEGRITY"
+  /** An attempt or the overall deadline ran out. */
+  | "E_TIMEOUT"
+  /** The caller aborted. */
+  | "E_ABORTED"
+  /** The backend answered with an error status (text body in details). */
+  | "E_BACKEND_HTTP"
+  /** The backend could not be reached (refused, reset, DNS). */
+  | "E_BACKEND_UNREACHABLE"
+  /** The backend refused the request as invalid (4xx other than 404): not retried. */
+  | "E_BACKEND_REJECTED"
+  /** A CID string that is not a CID. */
+  | "E_BAD_CID"
+  /** A job id the journal does not know. */
+  | "E_JOB_UNKNOWN"
+  /** The client was stopped. */
+  | "E_CLIENT_CLOSED";
+
+export class StorageError extends CompatError<StorageErrorCode> {
+  readonly layer = "storage" as const;
+
+  /** Worth another attempt (on this or another endpoint) — the retry loop asks this. */
+  get retryable(): boolean {
+    return (
+      this.code === "E_TRUNCATED" ||
+      this.code === "E_TIMEOUT" ||
+      this.code === "E_BACKEND_HTTP" ||
+      this.code === "E_BACKEND_UNREACHABLE"
+    );
+  }
+}

@@ -1,0 +1,38 @@
+import type { Feature } from "./features.js";
+import { releaseTable, type Release, type ReleaseTable } from "./release-table.js";
+
+/**
+ * How a client built for one protocol version behaves: which versions it reads (its window) and
+ * which features it writes and reads. A client constructed with `protocol: 2` behaves exactly as
+ * release 0.2.0 on the wire and in its state.
+ */
+export interface ProtocolProfile {
+  readonly protocol: number;
+  readonly release: Release;
+  /** Versions this profile reads and can write: [protocol-1, protocol], clipped to the table. */
+  readonly window: { readonly min: number; readonly max: number };
+  readonly stateLevel: number;
+  writes(feature: Feature): boolean;
+  reads(feature: Feature): boolean;
+}
+
+export function profileFor(protocol: number, table: ReleaseTable = releaseTable): ProtocolProfile {
+  const release = table.forProtocol(protocol);
+  const { min } = table.protocolRange();
+  const window = Object.freeze({ min: Math.max(min, protocol - 1), max: protocol });
+  return Object.freeze({
+    protocol,
+    release,
+    window,
+    stateLevel: release.stateLevel,
+    writes: (f: Feature) => release.writes.includes(f),
+    reads: (f: Feature) => release.reads.includes(f),
+  });
+}
+
+export function profileForRelease(release: string, table: ReleaseTable = releaseTable): ProtocolProfile {
+  return profileFor(table.resolve(release).protocol, table);
+}
+
+/** The protocol version of the newest row: what this build writes by default. */
+export const CURRENT_PROTOCOL: number = releaseTable.newest.protocol;

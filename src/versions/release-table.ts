@@ -1,0 +1,126 @@
+import { Ajv } from "ajv";
+import semver from "semver";
+import defaultTableJson from "./releases.json" with { type: "json" };
+import tableSchema from "./release-table.schema.json" with { type: "json" };
+import type { Feature } from "./features.js";
+import { VersionError } from "./version-error.js";
+
+export interface Release {
+  /** `major.minor.patch` of the Status release that introduced this row. */
+  readonly release: string;
+  /** Wire protocol version this release speaks (and writes by default). */
+  readonly protocol: number;
+  /** Schema level of the local state database this release expects. */
+  readonly stateLevel: number;
+  readonly summary: string;
+  readonly writes: readonly Feature[];
+  readonly reads: readonly Feature[];
+}
+
+const validateShape = new Ajv({ allErrors: true }).compile(tableSchema);
+
+/**
+ * The release table, validated once: rows in strictly increasing semver order, protocol and state
+ * level never decreasing, protocol stepping by at most one (so "adjacent rows" really is "N and N+1"),
+ * and every written feature also read.
+ */
+export class ReleaseTable {
+  readonly rows: readonly Release[];
+
+  constructor(json: unknown) {
+    if (!validateShape(json)) {
+      const why = (validateShape.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ");
+      throw new VersionError("E_RELEASE_TABLE_INVALID", `release table does not match its schema: ${why}`);
+    }
+    const rows = (json as { releases: Release[] }).releases.map((r) => Object.freeze({ ...r }));
+    rows.forEach((row, i) => {
+      const problem = ReleaseTable.rowProblem(row, rows[i - 1]);
+      if (problem !== undefined) {
+        throw new VersionError("E_RELEASE_TABLE_INVALID", `release table row ${i} (${row.release}): ${problem}`, {
+          details: { row: i, release: row.release },
+        });
+      }
+    });
+    this.rows = Object.freeze(rows);
+  }
+
+  private static rowProblem(row: Release, previous: Release | undefined): string | undefined {
+    const unread = row.writes.filter((f) => !row.reads.includes(f));
+    if (unread.length > 0) return `writes features it cannot read: ${unread.join(", ")}`;
+    if (previous === undefined) return undefined;
+    if (!semver.gt(row.release, previous.release)) return `must sort after ${previous.release}`;
+    if (row.protocol < previous.protocol || row.protocol > previous.protocol + 1) {
+      return `protocol ${row.protocol} must equal ${previous.protocol} or ${previous.protocol + 1}`;
+    }
+    if (row.stateLevel < previous.stateLevel) return `state level ${row.stateLevel} is below ${previous.stateLevel}`;
+    return undefined;
+  }
+
+  get oldest(): Release {
+    return this.rows[0] as Release;
+  }
+
+  get newest(): Release {
+    return this.rows[this.rows.length - 1] as Release;
+  }
+
+  /**
+   * Any release string to its row. Patch releases and pre-releases share their `major.minor` row
+   * (they never change the wire); anything else outside the table is unknown, not guessed.
+   */
+  resolve(release: string): Release {
+    const parsed = typeof release === "string" ? semver.parse(release.trim().replace(/^v/, "")) : null;
+    if (parsed === null) {
+      throw new VersionError(
+        "E_RELEASE_INVALID",
+        `"${String(release)}" is not a release version; expected major.minor.patch, e.g. ${this.newest.release}`,
+        { details: { release } },
+      );
+    }
+    const row = this.rows.find((r) => {
+      const v = semver.parse(r.release) as semver.SemVer;
+      return v.major === parsed.major && v.minor === parsed.minor;
+    });
+    if (row === undefined) {
+      throw new VersionError(
+        "E_RELEASE_UNKNOWN",
+        `release ${parsed.version} is not in the release table (known: ${this.rows.map((r) => r.release).join(", ")}); ` +
+          "add a row to src/versions/releases.json",
+        { details: { release: parsed.version } },
+      );
+    }
+    return row;
+  }
+
+  /** The newest release that speaks `protocol`. */
+  forProtocol(protocol: number): Release {
+    const matches = this.rows.filter((r) => r.protocol === protocol);
+    const row = matches[matches.length - 1];
+    if (row === undefined) {
+      throw new VersionError("E_PROTOCOL_UNKNOWN", `no release speaks protocol ${protocol}`, { details: { protocol } });
+    }
+    return row;
+  }
+
+  indexOf(release: Release | string): number {
+    const row = typeof release === "string" ? this.resolve(release) : release;
+    return this.rows.findIndex((r) => r.release === row.release);
+  }
+
+  /** Rows apart in the table: 0 same release, 1 consecutive (must interoperate), 2+ may break. */
+  distance(a: Release | string, b: Release | string): number {
+    return Math.abs(this.indexOf(a) - this.indexOf(b));
+  }
+
+  /** Every consecutive pair, older first. Adding a row adds a pair. */
+  adjacentPairs(): Array<readonly [Release, Release]> {
+    return this.rows.slice(1).map((row, i) => [this.rows[i] as Release, row] as const);
+  }
+
+  /** Lowest and highest protocol version of the table. */
+  protocolRange(): { min: number; max: number } {
+    return { min: this.oldest.protocol, max: this.newest.protocol };
+  }
+}
+
+export const releaseTable: ReleaseTable = new ReleaseTable(defaultTableJson);

@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { ReleaseTable, releaseTable, profileFor, profileForRelease, VersionError } from "../../src/versions/index.js";
+import defaultJson from "../../src/versions/releases.json" with { type: "json" };
+
+function tableWith(mutate: (rows: Array<Record<string, unknown>>) => void): unknown {
+  const copy = structuredClone(defaultJson) as { releases: Array<Record<string, unknown>> };
+  mutate(copy.releases);
+  return copy;
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof VersionError ? error.code : `not a VersionError: ${String(error)}`;
+  }
+  return undefined;
+}
+
+describe("release table", () => {
+  it("resolves exact, patch, v-prefixed and pre-release strings to their major.minor row", () => {
+    expect(releaseTable.resolve("0.2.0").protocol).toBe(2);
+    expect(releaseTable.resolve("0.2.7").protocol).toBe(2);
+    expect(releaseTable.resolve("v0.3.0").protocol).toBe(3);
+    expect(releaseTable.resolve("0.3.0-rc.2").stateLevel).toBe(3);
+    expect(releaseTable.resolve(" 0.1.4 ").release).toBe("0.1.0");
+  });
+
+  it("refuses malformed strings with E_RELEASE_INVALID and unknown ones with E_RELEASE_UNKNOWN", () => {
+    for (const bad of ["", "banana", "0.2", "1", "0.2.0.1", "latest"]) {
+      expect(codeOf(() => releaseTable.resolve(bad)), bad).toBe("E_RELEASE_INVALID");
+    }
+    for (const unknown of ["0.0.9", "0.4.0", "1.2.0"]) {
+      expect(codeOf(() => releaseTable.resolve(unknown)), unknown).toBe("E_RELEASE_UNKNOWN");
+    }
+  });
+
+  it("defines adjacency by the table: consecutive rows, older first", () => {
+    const pairs = releaseTable.adjacentPairs().map(([a, b]) => `${a.release}->${b.release}`);
+    expect(pairs).toEqual(["0.1.0->0.2.0", "0.2.0->0.3.0"]);
+    expect(releaseTable.distance("0.1.0", "0.2.5")).toBe(1);
+    expect(releaseTable.distance("0.1.0", "0.3.0")).toBe(2);
+  });
+
+  it("rejects tables that break its ordering rules", () => {
+    expect(codeOf(() => new ReleaseTable(tableWith((r) => r.reverse())))).toBe("E_RELEASE_TABLE_INVALID");
+    expect(codeOf(() => new ReleaseTable(tableWith((r) => ((r[2] as Record<string, unknown>).protocol = 5))))).toBe(
+      "E_RELEASE_TABLE_INVALID",
+    );
+    expect(codeOf(() => new ReleaseTable(tableWith((r) => ((r[1] as Record<string, unknown>).stateLevel = 0))))).toBe(
+      "E_RELEASE_TABLE_INVALID",
+    );
+    expect(codeOf(() => new ReleaseTable(tableWith((r) => ((r[0] as Record<string, unknown>).writes = ["piece-index"]))))).toBe(
+      "E_RELEASE_TABLE_INVALID",
+    );
+    expect(codeOf(() => new ReleaseTable({ releases: [] }))).toBe("E_RELEASE_TABLE_INVALID");
+    expect(codeOf(() => new ReleaseTable("nope"))).toBe("E_RELEASE_TABLE_INVALID");
+  });
+
+  it("accepts a new row, and the new pair appears", () => {
+    const extended = new ReleaseTable(
+      tableWith((r) =>
+        r.push({ ...(r[2] as Record<string, unknown>), release: "0.4.0", protocol: 4, stateLevel: 4 }),
+      ),
+    );
+    expect(extended.adjacentPairs().map(([a, b]) => b.release)).toEqual(["0.2.0", "0.3.0", "0.4.0"]);
+  });
+});
+
+describe("protocol profiles", () => {
+  it("read a window of [protocol-1, protocol] clipped to the table", () => {
+    expect(profileFor(1).window).toEqual({ min: 1, max: 1 });
+    expect(profileFor(2).window).toEqual({ min: 1, max: 2 });
+    expect(profileFor(3).window).toEqual({ min: 2, max: 3 });
+  });
+
+  it("carry the release's features", () => {
+    expect(profileForRelease("0.1.0").writes("file-reference")).toBe(false);
+    expect(profileForRelease("0.2.0").writes("cd-whole-waku")).toBe(true);
+    expect(profileForRelease("0.3.0").writes("cd-whole-waku")).toBe(false);
+    expect(profileForRelease("0.3.0").reads("cd-whole-waku")).toBe(true);
+  });
+
+  it("refuse a protocol no release speaks", () => {
+    expect(codeOf(() => profileFor(9))).toBe("E_PROTOCOL_UNKNOWN");
+  });
+});
