@@ -1,0 +1,258 @@
+import { releaseTable as defaultReleaseTable, type ReleaseTable } from "../versions/index.js";
+import { AUDIENCE_LIMITS, type Audience } from "./audience.js";
+import { describeOutsiders } from "./describe-outsiders.js";
+import { NegotiationError } from "./negotiation-error.js";
+import {
+  FALLBACK_TEXT,
+  GENERIC_FALLBACK_TEXT,
+  PAYLOAD_FEATURE,
+  firstReaderOf,
+  type NegotiatedPayloadKind,
+} from "./payload-kinds.js";
+import { assertVersionRange, isVersionRange, type VersionRange } from "./version-range.js";
+
+export interface ChooseWriteVersionOptions {
+  /** What the envelope carries; sets `minReader` and `fallbackText` for that kind. */
+  payload?: NegotiatedPayloadKind;
+  /**
+   * `reject` (default): a member outside the writer's window, or an audience with no common
+   * version, throws. `fallback`: write the version that reaches the most known members (then the
+   * most unknown ones, then the highest); the others show `fallbackText`. Large communities use
+   * it so that one stale member cannot stop everyone else's messages.
+   */
+  outsiders?: "reject" | "fallback";
+  table?: ReleaseTable;
+}
+
+export interface WriteChoice {
+  /** The envelope version to write. */
+  readonly version: number;
+  /** Oldest protocol that interprets the payload; older readers show `fallbackText`. Never below `version`. */
+  readonly minReader: number;
+  /** What a reader older than `minReader` shows (per payload kind). */
+  readonly fallbackText: string;
+  /** Members in the audience (readers other than the writer). */
+  readonly members: number;
+  /** Members whose range was unknown, assumed to run protocol `writer.max - 1` (never below the window). */
+  readonly unknown: number;
+  /** Members expected to show `fallbackText` (unknown ones by the assumption). 0 unless the payload or the `fallback` policy demands it. */
+  readonly unreached: number;
+  /** Why the version is not higher: the writer's own max, a known member, or the unknown-member assumption. */
+  readonly limitedBy: "writer" | "member" | "unknown-members";
+}
+
+/** Windows wider than this are refused in `fallback` mode, which counts reach per version. */
+const MAX_FALLBACK_WINDOW = 4096;
+
+/**
+ * The audience rule (DESIGN §2): the highest version in the writer's window that every known member
+ * reads. Unknown members are assumed to run protocol `self.max - 1` (reading its window
+ * [self.max - 2, self.max - 1]), clipped so the assumption never reaches below `self.min`; known
+ * members win over the assumption when the two conflict.
+ *
+ * One pass over the members, no allocation per member: a 10,000-member community is a hot path.
+ */
+export function chooseWriteVersion(
+  self: VersionRange,
+  audience: Audience,
+  options: ChooseWriteVersionOptions = {},
+): WriteChoice {
+  assertVersionRange(self, "the writer");
+  const members = checkedMembers(audience);
+  const payload = options.payload;
+  if (payload !== undefined && !Object.hasOwn(PAYLOAD_FEATURE, payload)) {
+    throw new NegotiationError("E_PAYLOAD_KIND_UNKNOWN", `payload kind "${String(payload)}" is unknown`, {
+      details: { payload },
+    });
+  }
+
+  const assumedLo = Math.max(self.min, self.max - 2);
+  const assumedHi = Math.max(self.min, self.max - 1);
+  const n = members.length;
+  let unknown = 0;
+  let outsiders = 0;
+  let lowestMax = Number.POSITIVE_INFINITY;
+  let highestMin = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const m = members[i];
+    if (m === undefined || m === null) {
+      unknown++;
+      continue;
+    }
+    if (!isVersionRange(m)) assertVersionRange(m, `${audience.kind} member #${i}`);
+    if (m.max < self.min || m.min > self.max) {
+      outsiders++;
+      continue;
+    }
+    if (m.max < lowestMax) lowestMax = m.max;
+    if (m.min > highestMin) highestMin = m.min;
+  }
+
+  const fallbackMode = options.outsiders === "fallback";
+  if (outsiders > 0 && !fallbackMode) throw outsiderError(self, audience, outsiders);
+
+  let version: number;
+  let limitedBy: WriteChoice["limitedBy"];
+  const upperKnown = Math.min(self.max, lowestMax);
+  const lowerKnown = Math.max(self.min, highestMin);
+  if (upperKnown >= lowerKnown) {
+    // Every known member inside the window reads [lowerKnown, upperKnown].
+    const withUnknown = unknown > 0 && assumedLo <= upperKnown && assumedHi >= lowerKnown;
+    version = withUnknown ? Math.min(upperKnown, assumedHi) : upperKnown;
+    limitedBy = version === self.max ? "writer" : version === upperKnown && version === lowestMax ? "member" : "unknown-members";
+  } else if (fallbackMode) {
+    version = mostReached(self, members, unknown, assumedLo, assumedHi);
+    limitedBy = version === self.max ? "writer" : "member";
+  } else {
+    throw noCommonVersionError(self, audience, lowerKnown, upperKnown);
+  }
+
+  const minReader = payload === undefined ? version : Math.max(version, firstReaderOf(payload, options.table ?? defaultReleaseTable));
+  const mayMissSomeone = fallbackMode || minReader > version || (unknown > 0 && (version < assumedLo || version > assumedHi));
+  const unreached = mayMissSomeone ? countUnreached(members, version, minReader, unknown, assumedLo, assumedHi) : 0;
+
+  return {
+    version,
+    minReader,
+    fallbackText: payload === undefined ? GENERIC_FALLBACK_TEXT : FALLBACK_TEXT[payload],
+    members: n,
+    unknown,
+    unreached,
+    limitedBy,
+  };
+}
+
+function checkedMembers(audience: Audience): Audience["members"] {
+  if (audience === null || typeof audience !== "object" || !Object.hasOwn(AUDIENCE_LIMITS, audience.kind)) {
+    const kind = audience === null || typeof audience !== "object" ? String(audience) : String(audience.kind);
+    throw new NegotiationError("E_AUDIENCE_INVALID", `audience kind "${kind}" is not one of peer, group, community`, {
+      details: { kind },
+    });
+  }
+  const { kind, members } = audience;
+  if (!Array.isArray(members)) {
+    throw new NegotiationError("E_AUDIENCE_INVALID", `${kind} audience has no members array`, { details: { kind } });
+  }
+  const limit = AUDIENCE_LIMITS[kind];
+  if (kind === "peer" && members.length !== 1) {
+    throw new NegotiationError("E_AUDIENCE_INVALID", `a 1:1 peer audience has exactly one member, got ${members.length}`, {
+      details: { kind, members: members.length },
+    });
+  }
+  if (members.length > limit) {
+    throw new NegotiationError(
+      "E_AUDIENCE_TOO_LARGE",
+      `${kind} audience has ${members.length} members; a ${kind} holds at most ${limit}`,
+      { details: { kind, members: members.length, limit } },
+    );
+  }
+  return members;
+}
+
+/** Fallback policy with no common version: the version reaching most known members, then most unknown, then highest. */
+function mostReached(
+  self: VersionRange,
+  members: Audience["members"],
+  unknown: number,
+  assumedLo: number,
+  assumedHi: number,
+): number {
+  const width = self.max - self.min + 1;
+  if (width > MAX_FALLBACK_WINDOW) {
+    throw new NegotiationError(
+      "E_RANGE_INVALID",
+      `the writer's window [${self.min}, ${self.max}] spans more than ${MAX_FALLBACK_WINDOW} versions`,
+      { details: { what: "the writer" } },
+    );
+  }
+  // Difference array over the window: +1 where a member's readable span starts, -1 after it ends.
+  const diff = new Int32Array(width + 1);
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i];
+    if (m === undefined || m === null || m.max < self.min || m.min > self.max) continue;
+    diff[Math.max(m.min, self.min) - self.min]! += 1;
+    diff[Math.min(m.max, self.max) - self.min + 1]! -= 1;
+  }
+  let best = self.min;
+  let bestKnown = -1;
+  let bestUnknown = -1;
+  let running = 0;
+  for (let offset = 0; offset < width; offset++) {
+    running += diff[offset]!;
+    const v = self.min + offset;
+    const unknownReach = v >= assumedLo && v <= assumedHi ? unknown : 0;
+    // >= so that ties go to the higher version.
+    if (running > bestKnown || (running === bestKnown && unknownReach >= bestUnknown)) {
+      best = v;
+      bestKnown = running;
+      bestUnknown = unknownReach;
+    }
+  }
+  return best;
+}
+
+function countUnreached(
+  members: Audience["members"],
+  version: number,
+  minReader: number,
+  unknown: number,
+  assumedLo: number,
+  assumedHi: number,
+): number {
+  let unreached = 0;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i];
+    if (m === undefined || m === null) continue;
+    if (m.min > version || m.max < minReader) unreached++;
+  }
+  if (unknown > 0 && (version < assumedLo || version > assumedHi || assumedHi < minReader)) unreached += unknown;
+  return unreached;
+}
+
+function outsiderError(self: VersionRange, audience: Audience, outsiders: number): NegotiationError {
+  const d = describeOutsiders(self, audience.members);
+  const who = `${audience.kind} member${audience.members.length === 1 ? "" : "s"}`;
+  const parts: string[] = [];
+  if (d.tooOld > 0) {
+    parts.push(
+      `${d.tooOld} of ${audience.members.length} ${who} read at most protocol ${d.tooOldVersions.join("/")}, ` +
+        `below ${self.min}, the oldest this client writes; they must update Status`,
+    );
+  }
+  if (d.tooNew > 0) {
+    parts.push(
+      `${d.tooNew} of ${audience.members.length} ${who} read only protocol ${d.tooNewVersions.join("/")} or newer, ` +
+        `above ${self.max}, the newest this client writes; update this client`,
+    );
+  }
+  return new NegotiationError(d.tooOld > 0 ? "E_PEER_TOO_OLD" : "E_PEER_TOO_NEW", parts.join("; "), {
+    details: {
+      kind: audience.kind,
+      members: audience.members.length,
+      outsiders,
+      writer: { min: self.min, max: self.max },
+      tooOld: d.tooOld,
+      tooOldVersions: d.tooOldVersions,
+      tooNew: d.tooNew,
+      tooNewVersions: d.tooNewVersions,
+    },
+  });
+}
+
+function noCommonVersionError(self: VersionRange, audience: Audience, lowerKnown: number, upperKnown: number): NegotiationError {
+  return new NegotiationError(
+    "E_NO_COMMON_VERSION",
+    `no single version reaches every ${audience.kind} member: some read at most protocol ${upperKnown}, ` +
+      `others at least ${lowerKnown} (this client writes ${self.min}..${self.max}); ` +
+      `send one envelope per version, or use the fallback policy`,
+    {
+      details: {
+        kind: audience.kind,
+        members: audience.members.length,
+        writer: { min: self.min, max: self.max },
+        lowestMax: upperKnown,
+        highestMin: lowerKnown,
+      },
+    },
+  );
+}

@@ -1,0 +1,10 @@
+export { chooseWriteVersion } from "./choose-write-version.js";
+export type { ChooseWriteVersionOptions, WriteChoice } from "./choose-write-version.js";
+export { AUDIENCE_LIMITS, peerAudience, groupAudience, communityAudience } from "./audience.js";
+export type { Audience, AudienceKind } from "./audience.js";
+export { isVersionRange } from "./version-range.js";
+export type { VersionRange } from "./version-range.js";
+export { FALLBACK_TEXT, GENERIC_FALLBACK_TEXT, PAYLOAD_FEATURE, firstReaderOf } from "./payload-kinds.js";
+export type { NegotiatedPayloadKind } from "./payload-kinds.js";
+export { NegotiationError } from "./negotiation-error.js";
+export type { NegotiationErrorCode } from "./negotiation-error.js";

@@ -1,0 +1,27 @@
+import { NegotiationError } from "./negotiation-error.js";
+
+/** Protocol versions a node reads (and can write): both ends included. */
+export interface VersionRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Envelope versions travel as uint32; 0 is proto3's "unset" and never a real version. */
+const HIGHEST_VERSION = 0xffff_ffff;
+
+export function isVersionRange(value: VersionRange): boolean {
+  const { min, max } = value;
+  return Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max <= HIGHEST_VERSION && min <= max;
+}
+
+/** Throws E_RANGE_INVALID naming `what` (the writer, member #i) when `range` is not a usable range. */
+export function assertVersionRange(range: VersionRange | null | undefined, what: string): asserts range is VersionRange {
+  if (range === null || typeof range !== "object" || !isVersionRange(range)) {
+    const shown = range === null || typeof range !== "object" ? String(range) : `[${String(range.min)}, ${String(range.max)}]`;
+    throw new NegotiationError(
+      "E_RANGE_INVALID",
+      `${what} has version range ${shown}; expected integers 1 <= min <= max <= ${HIGHEST_VERSION}`,
+      { details: { what } },
+    );
+  }
+}

@@ -1,0 +1,151 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  chooseWriteVersion,
+  NegotiationError,
+  type Audience,
+  type AudienceKind,
+  type VersionRange,
+  type WriteChoice,
+} from "../../src/negotiate/index.js";
+import { ReleaseTable, profileFor } from "../../src/versions/index.js";
+
+const rangeIn = (lo: number, hi: number): fc.Arbitrary<VersionRange> =>
+  fc.tuple(fc.integer({ min: lo, max: hi }), fc.integer({ min: lo, max: hi })).map(([a, b]) => ({ min: Math.min(a, b), max: Math.max(a, b) }));
+
+const writerRange = rangeIn(1, 10);
+const member = fc.option(rangeIn(1, 12), { nil: undefined, freq: 4 });
+const audience: fc.Arbitrary<Audience> = fc.oneof(
+  member.map((m) => ({ kind: "peer" as AudienceKind, members: [m] })),
+  fc.array(member, { maxLength: 20 }).map((members) => ({ kind: "group" as AudienceKind, members })),
+  fc.array(member, { maxLength: 60 }).map((members) => ({ kind: "community" as AudienceKind, members })),
+);
+
+/** The rule of DESIGN §2 by brute force over every version of the writer's window. */
+function oracle(self: VersionRange, a: Audience): { version: number } | { code: string } {
+  const known = a.members.filter((m): m is VersionRange => m !== undefined && m !== null);
+  const unknown = a.members.length - known.length;
+  if (known.some((m) => m.max < self.min)) return { code: "E_PEER_TOO_OLD" };
+  if (known.some((m) => m.min > self.max)) return { code: "E_PEER_TOO_NEW" };
+  const assumed = { min: Math.max(self.min, self.max - 2), max: Math.max(self.min, self.max - 1) };
+  const allKnownRead = (v: number): boolean => known.every((m) => m.min <= v && v <= m.max);
+  let fallback: number | undefined;
+  for (let v = self.max; v >= self.min; v--) {
+    if (!allKnownRead(v)) continue;
+    if (unknown === 0 || (assumed.min <= v && v <= assumed.max)) return { version: v };
+    fallback ??= v;
+  }
+  return fallback === undefined ? { code: "E_NO_COMMON_VERSION" } : { version: fallback };
+}
+
+function attempt(fn: () => WriteChoice): WriteChoice | NegotiationError {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof NegotiationError) return error;
+    throw error;
+  }
+}
+
+/** A release table of `rows` consecutive protocols starting at `first`. */
+function tableOf(first: number, rows: number): ReleaseTable {
+  return new ReleaseTable({
+    releases: Array.from({ length: rows }, (_, i) => ({
+      release: `${i}.0.0`,
+      protocol: first + i,
+      stateLevel: 1 + i,
+      summary: `protocol ${first + i}`,
+      writes: ["inline-attachment"],
+      reads: ["inline-attachment"],
+    })),
+  });
+}
+
+describe("negotiation properties", () => {
+  it("picks a version inside the writer's window that every known member reads, or names the right reason", () => {
+    fc.assert(
+      fc.property(writerRange, audience, (self, a) => {
+        const result = attempt(() => chooseWriteVersion(self, a));
+        const expected = oracle(self, a);
+        if (result instanceof NegotiationError) {
+          expect(expected).toEqual({ code: result.code });
+          return;
+        }
+        expect(result.version).toBeGreaterThanOrEqual(self.min);
+        expect(result.version).toBeLessThanOrEqual(self.max);
+        for (const m of a.members) if (m) expect(m.min <= result.version && result.version <= m.max).toBe(true);
+        expect(expected).toEqual({ version: result.version });
+        expect(result.minReader).toBe(result.version);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("with the fallback policy, agrees with the strict rule whenever that succeeds, and otherwise reaches the most known members", () => {
+    fc.assert(
+      fc.property(writerRange, audience, (self, a) => {
+        const strict = attempt(() => chooseWriteVersion(self, a));
+        const loose = chooseWriteVersion(self, a, { outsiders: "fallback" });
+        expect(loose.version).toBeGreaterThanOrEqual(self.min);
+        expect(loose.version).toBeLessThanOrEqual(self.max);
+        if (!(strict instanceof NegotiationError)) {
+          expect(loose.version).toBe(strict.version);
+          return;
+        }
+        const known = a.members.filter((m): m is VersionRange => m !== undefined);
+        const reach = (v: number): number => known.filter((m) => m.min <= v && v <= m.max).length;
+        for (let v = self.min; v <= self.max; v++) expect(reach(v)).toBeLessThanOrEqual(reach(loose.version));
+        expect(loose.unreached).toBeGreaterThanOrEqual(known.length - reach(loose.version));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("any two adjacent profiles N and N+1 talk both ways, alone or in a group with unknown members", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 2, max: 30 }),
+        fc.nat(),
+        fc.nat({ max: 5 }),
+        (first, rows, pick, unknowns) => {
+          const table = tableOf(first, rows);
+          const n = first + (pick % (rows - 1));
+          const older = profileFor(n, table).window;
+          const newer = profileFor(n + 1, table).window;
+          const down = chooseWriteVersion(newer, { kind: "peer", members: [older] });
+          const up = chooseWriteVersion(older, { kind: "peer", members: [newer] });
+          for (const choice of [down, up]) {
+            expect(older.min <= choice.version && choice.version <= older.max).toBe(true);
+            expect(newer.min <= choice.version && choice.version <= newer.max).toBe(true);
+          }
+          const mixed = [older, newer, ...Array.from({ length: unknowns }, () => undefined)];
+          for (const writer of [older, newer]) {
+            const choice = chooseWriteVersion(writer, { kind: "group", members: mixed });
+            expect(older.min <= choice.version && choice.version <= older.max).toBe(true);
+            expect(newer.min <= choice.version && choice.version <= newer.max).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("profiles N and N+2 never share a version: the newer gets E_PEER_TOO_OLD, the older E_PEER_TOO_NEW", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 3, max: 30 }), fc.nat(), (first, rows, pick) => {
+        const table = tableOf(first, rows);
+        const n = first + (pick % (rows - 2));
+        const older = profileFor(n, table).window;
+        const newer = profileFor(n + 2, table).window;
+        const tooOld = attempt(() => chooseWriteVersion(newer, { kind: "peer", members: [older] }));
+        const tooNew = attempt(() => chooseWriteVersion(older, { kind: "peer", members: [newer] }));
+        expect(tooOld).toBeInstanceOf(NegotiationError);
+        expect((tooOld as NegotiationError).code).toBe("E_PEER_TOO_OLD");
+        expect((tooNew as NegotiationError).code).toBe("E_PEER_TOO_NEW");
+        expect((tooOld as NegotiationError).details).toMatchObject({ tooOld: 1, tooOldVersions: [older.max] });
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
