@@ -1,0 +1,42 @@
+import { CID } from "multiformats/cid";
+import { identity } from "multiformats/hashes/identity";
+import { StorageError } from "../../storage-error.js";
+
+/** Longer strings are not CIDs a node would hand out; refusing them early keeps URLs sane. */
+const MAX_CID_TEXT = 256;
+const RAW_CODEC = 0x55;
+const IDENTITY_HASH = 0x00;
+
+/**
+ * The CID of zero bytes. A Codex node cannot store an empty dataset (its Merkle tree refuses
+ * "Empty leaves" with HTTP 500), so empty content is addressed by an identity CID that carries
+ * its (empty) bytes inside itself and never touches the node.
+ */
+export const EMPTY_CONTENT_CID = CID.createV1(RAW_CODEC, identity.digest(new Uint8Array(0))).toString();
+
+/** The parsed CID, or undefined when `text` is not one. */
+export function parseCid(text: string): CID | undefined {
+  if (text.length === 0 || text.length > MAX_CID_TEXT) return undefined;
+  try {
+    return CID.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Validates a caller's CID before it goes into a URL path; E_BAD_CID otherwise. */
+export function requireCid(text: unknown, operation: string): CID {
+  const cid = typeof text === "string" ? parseCid(text) : undefined;
+  if (cid === undefined) {
+    const shown = typeof text === "string" ? JSON.stringify(text.slice(0, 80)) : typeof text;
+    throw new StorageError("E_BAD_CID", `Cannot ${operation}: ${shown} is not a CID (expected a multibase CID such as zDvZ…).`, {
+      details: { operation },
+    });
+  }
+  return cid;
+}
+
+/** Bytes carried inside an identity CID (content that never needs the node), else undefined. */
+export function inlineContent(cid: CID): Uint8Array | undefined {
+  return cid.multihash.code === IDENTITY_HASH ? cid.multihash.digest : undefined;
+}

@@ -1,0 +1,112 @@
+import type { SpaceInfo } from "../../backend.js";
+import { parseCid } from "./cid-text.js";
+import { malformedAnswer, type CallContext } from "./http-status-error.js";
+
+/** `GET /space`: the port's two figures plus what Codex adds. */
+export interface CodexSpaceInfo extends SpaceInfo {
+  readonly totalBlocks: number;
+  readonly quotaReservedBytes: number;
+}
+
+/** `DataItem.manifest` as the API documents it (`protected` is gone on Logos Storage nodes). */
+export interface CodexManifest {
+  readonly treeCid: string;
+  readonly datasetSize: number;
+  readonly blockSize: number;
+  readonly protected?: boolean;
+  readonly filename?: string;
+  readonly mimetype?: string;
+}
+
+export interface CodexDataItem {
+  readonly cid: string;
+  readonly manifest: CodexManifest;
+}
+
+function parseJson(text: string, ctx: CallContext): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw malformedAnswer(ctx, "the body is not JSON", cause);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function count(record: Record<string, unknown>, key: string, ctx: CallContext): number {
+  const value = record[key];
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw malformedAnswer(ctx, `"${key}" is not a non-negative integer`);
+  }
+  return value;
+}
+
+/** `POST /data` answers the manifest CID as plain text. */
+export function parseUploadAnswer(text: string, ctx: CallContext): string {
+  const cid = text.trim();
+  if (parseCid(cid) === undefined) throw malformedAnswer(ctx, "the upload answer is not a CID");
+  return cid;
+}
+
+/**
+ * `GET /data/{cid}/exists`. The spec says `{"has": bool}`; the node's code answers
+ * `{"<cid>": bool}`, keyed by its own rendering of the CID (which may differ from ours in base).
+ */
+export function parseExistsAnswer(text: string, cid: string, ctx: CallContext): boolean {
+  const json = parseJson(text, ctx);
+  if (isRecord(json)) {
+    if (typeof json["has"] === "boolean") return json["has"];
+    if (typeof json[cid] === "boolean") return json[cid];
+    const entries = Object.entries(json);
+    const only = entries[0];
+    if (entries.length === 1 && only !== undefined && typeof only[1] === "boolean" && parseCid(only[0]) !== undefined) return only[1];
+  }
+  throw malformedAnswer(ctx, 'expected {"has": bool} or {"<cid>": bool}');
+}
+
+export function parseSpaceAnswer(text: string, ctx: CallContext): CodexSpaceInfo {
+  const json = parseJson(text, ctx);
+  if (!isRecord(json)) throw malformedAnswer(ctx, "expected a Space object");
+  return {
+    totalBlocks: count(json, "totalBlocks", ctx),
+    quotaMaxBytes: count(json, "quotaMaxBytes", ctx),
+    quotaUsedBytes: count(json, "quotaUsedBytes", ctx),
+    quotaReservedBytes: count(json, "quotaReservedBytes", ctx),
+  };
+}
+
+function optionalString(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+export function parseDataItemAnswer(text: string, ctx: CallContext): CodexDataItem {
+  const json = parseJson(text, ctx);
+  if (!isRecord(json) || typeof json["cid"] !== "string" || !isRecord(json["manifest"])) {
+    throw malformedAnswer(ctx, "expected a DataItem {cid, manifest}");
+  }
+  const m = json["manifest"];
+  if (typeof m["treeCid"] !== "string") throw malformedAnswer(ctx, 'manifest "treeCid" is missing');
+  const filename = optionalString(m, "filename");
+  const mimetype = optionalString(m, "mimetype");
+  return {
+    cid: json["cid"],
+    manifest: {
+      treeCid: m["treeCid"],
+      datasetSize: count(m, "datasetSize", ctx),
+      blockSize: count(m, "blockSize", ctx),
+      ...(typeof m["protected"] === "boolean" ? { protected: m["protected"] } : {}),
+      ...(filename === undefined ? {} : { filename }),
+      ...(mimetype === undefined ? {} : { mimetype }),
+    },
+  };
+}
+
+/** `Content-Length` as a byte count, or undefined when absent or not a plain decimal. */
+export function contentLength(header: string | undefined): number | undefined {
+  if (header === undefined || !/^\d{1,16}$/.test(header)) return undefined;
+  const n = Number(header);
+  return Number.isSafeInteger(n) ? n : undefined;
+}

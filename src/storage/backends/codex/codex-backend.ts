@@ -1,0 +1,277 @@
+import type { BackendCallOptions, GetResult, PutOptions, StorageBackend } from "../../backend.js";
+import { StorageError } from "../../storage-error.js";
+import { EMPTY_CONTENT_CID, inlineContent, requireCid } from "./cid-text.js";
+import {
+  contentLength,
+  parseDataItemAnswer,
+  parseExistsAnswer,
+  parseSpaceAnswer,
+  parseUploadAnswer,
+  type CodexDataItem,
+  type CodexSpaceInfo,
+} from "./codex-answers.js";
+import type { HttpExchange } from "./http-exchange.js";
+import { httpStatusError, type CallContext } from "./http-status-error.js";
+import { CodexHttpTransport } from "./http-transport.js";
+import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
+import { abortError } from "./transport-error.js";
+
+/** The Codex REST API as a StorageBackend, plus the manifest and the node's full space figures. */
+export interface CodexBackend extends StorageBackend {
+  readonly kind: "codex";
+  /** The API base path in use (URL path + prefix), e.g. `/api/codex/v1`. */
+  readonly basePath: string;
+  space(options?: BackendCallOptions): Promise<CodexSpaceInfo>;
+  /** `GET /data/{cid}/network/manifest`: the dataset's manifest, fetched from peers when needed. */
+  manifest(cid: string, options?: BackendCallOptions): Promise<CodexDataItem>;
+}
+
+/** Error bodies are for messages only; a node's are one line. */
+const ERROR_BODY_LIMIT = 4096;
+/** A CID, a DataItem, a Space or an exists map: small answers. */
+const CID_ANSWER_LIMIT = 1024;
+const JSON_ANSWER_LIMIT = 64 * 1024;
+/** Uint8Array bodies go out in slices so the upload stall deadline sees steady progress. */
+const UPLOAD_SLICE_BYTES = 256 * 1024;
+
+function isSuccess(status: number | undefined): boolean {
+  return status !== undefined && status >= 200 && status < 300;
+}
+
+async function* slices(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
+  for (let offset = 0; offset < bytes.byteLength; offset += UPLOAD_SLICE_BYTES) {
+    yield bytes.subarray(offset, offset + UPLOAD_SLICE_BYTES);
+  }
+}
+
+async function* prepend(first: Uint8Array, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
+  yield first;
+  for (;;) {
+    const step = await rest.next();
+    if (step.done === true) return;
+    yield step.value;
+  }
+}
+
+/** A body that may be iterated once; a second iteration is a programming error, not empty content. */
+function consumeOnce(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  let taken = false;
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+      if (taken) throw new TypeError("GetResult.body can be consumed only once");
+      taken = true;
+      return source[Symbol.asyncIterator]();
+    },
+  };
+}
+
+async function* inline(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
+  if (bytes.byteLength > 0) yield bytes;
+}
+
+class CodexRestBackend implements CodexBackend {
+  readonly kind = "codex" as const;
+  readonly location: string;
+  readonly basePath: string;
+  private readonly transport: CodexHttpTransport;
+
+  constructor(private readonly options: ResolvedCodexOptions) {
+    this.location = options.location;
+    this.basePath = options.basePath;
+    this.transport = new CodexHttpTransport(options);
+  }
+
+  async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
+    const ctx = this.context("put", "POST", "/data");
+    this.guard(ctx, options.signal);
+    const declared = options.size ?? (body instanceof Uint8Array ? body.byteLength : undefined);
+    let source: AsyncIterable<Uint8Array>;
+    if (body instanceof Uint8Array) {
+      if (body.byteLength === 0 && (declared ?? 0) === 0) return EMPTY_CONTENT_CID;
+      source = slices(body);
+    } else {
+      // Look at the first bytes first: a node refuses empty datasets, and empty content needs no node.
+      const iterator = body[Symbol.asyncIterator]();
+      const first = await this.firstBytes(iterator, ctx, options.signal);
+      if (first === undefined) {
+        if ((declared ?? 0) !== 0) {
+          throw new StorageError("E_TRUNCATED", `put to Codex node ${this.location}: the body was empty but size said ${declared}; nothing was stored.`, {
+            details: { declared, actual: 0 },
+          });
+        }
+        return EMPTY_CONTENT_CID;
+      }
+      source = prepend(first, iterator);
+    }
+    return this.call(ctx, async () => {
+      const { exchange, response } = await this.transport.open({
+        context: ctx,
+        headers: { "content-type": "application/octet-stream" },
+        body: source,
+        ...(declared === undefined ? {} : { declaredSize: declared }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      try {
+        await this.expectSuccess(exchange, response.statusCode, ctx);
+        await exchange.uploadFinished();
+        return parseUploadAnswer(await exchange.readText(CID_ANSWER_LIMIT, "fail"), ctx);
+      } finally {
+        exchange.release();
+      }
+    });
+  }
+
+  async get(cid: string, options: BackendCallOptions = {}): Promise<GetResult> {
+    const parsed = requireCid(cid, "get");
+    const ctx = this.context("get", "GET", `/data/${cid}/network/stream`, cid);
+    this.guard(ctx, options.signal);
+    const carried = inlineContent(parsed);
+    if (carried !== undefined) return { size: carried.byteLength, body: consumeOnce(inline(carried)) };
+    return this.call(ctx, async () => {
+      const { exchange, response } = await this.transport.open(this.spec(ctx, options.signal));
+      let size: number | undefined;
+      try {
+        await this.expectSuccess(exchange, response.statusCode, ctx);
+        // Codex always sends Content-Length = datasetSize; a proxy may drop it, the manifest still knows.
+        size = contentLength(response.headers["content-length"]) ?? (await this.manifest(cid, options)).manifest.datasetSize;
+      } catch (error) {
+        exchange.release();
+        throw error;
+      }
+      return { size, body: consumeOnce(exchange.download(size)) };
+    });
+  }
+
+  async has(cid: string, options: BackendCallOptions = {}): Promise<boolean> {
+    const parsed = requireCid(cid, "check");
+    const ctx = this.context("has", "GET", `/data/${cid}/exists`, cid);
+    this.guard(ctx, options.signal);
+    if (inlineContent(parsed) !== undefined) return true;
+    return this.call(ctx, () => this.small(ctx, options.signal, (text) => parseExistsAnswer(text, cid, ctx)));
+  }
+
+  async delete(cid: string, options: BackendCallOptions = {}): Promise<void> {
+    const parsed = requireCid(cid, "delete");
+    const ctx = this.context("delete", "DELETE", `/data/${cid}`, cid);
+    this.guard(ctx, options.signal);
+    if (inlineContent(parsed) !== undefined) return;
+    await this.call(ctx, async () => {
+      const { exchange, response } = await this.transport.open(this.spec(ctx, options.signal));
+      try {
+        // Codex answers 204 even for absent content; a 404 from anything in between means the same.
+        if (response.statusCode === 404) {
+          await exchange.readErrorText(ERROR_BODY_LIMIT);
+          return;
+        }
+        await this.expectSuccess(exchange, response.statusCode, ctx);
+        await exchange.readText(ERROR_BODY_LIMIT, "cut");
+      } finally {
+        exchange.release();
+      }
+    });
+  }
+
+  async space(options: BackendCallOptions = {}): Promise<CodexSpaceInfo> {
+    const ctx = this.context("space", "GET", "/space");
+    this.guard(ctx, options.signal);
+    return this.call(ctx, () => this.small(ctx, options.signal, (text) => parseSpaceAnswer(text, ctx)));
+  }
+
+  async manifest(cid: string, options: BackendCallOptions = {}): Promise<CodexDataItem> {
+    requireCid(cid, "fetch the manifest of");
+    const ctx = this.context("manifest", "GET", `/data/${cid}/network/manifest`, cid);
+    this.guard(ctx, options.signal);
+    return this.call(ctx, () => this.small(ctx, options.signal, (text) => parseDataItemAnswer(text, ctx)));
+  }
+
+  async close(): Promise<void> {
+    this.transport.close();
+  }
+
+  private context(operation: CallContext["operation"], method: string, suffix: string, cid?: string): CallContext {
+    return { operation, method, path: `${this.basePath}${suffix}`, location: this.location, ...(cid === undefined ? {} : { cid }) };
+  }
+
+  private spec(ctx: CallContext, signal: AbortSignal | undefined): { context: CallContext; signal?: AbortSignal } {
+    return signal === undefined ? { context: ctx } : { context: ctx, signal };
+  }
+
+  /** Fails fast when the caller already gave up or the backend is closed (even for calls that need no node). */
+  private guard(ctx: CallContext, signal: AbortSignal | undefined): void {
+    if (signal?.aborted === true) throw abortError(signal.reason, ctx);
+    if (this.transport.isClosed) {
+      throw new StorageError("E_CLIENT_CLOSED", `Codex backend for ${this.location} is closed; create a new one.`, {
+        details: { method: ctx.method, path: ctx.path },
+      });
+    }
+  }
+
+  /** A call whose answer is a short text or JSON body. */
+  private async small<T>(ctx: CallContext, signal: AbortSignal | undefined, parse: (text: string) => T): Promise<T> {
+    const { exchange, response } = await this.transport.open(this.spec(ctx, signal));
+    try {
+      await this.expectSuccess(exchange, response.statusCode, ctx);
+      return parse(await exchange.readText(JSON_ANSWER_LIMIT, "fail"));
+    } finally {
+      exchange.release();
+    }
+  }
+
+  private async expectSuccess(exchange: HttpExchange, status: number | undefined, ctx: CallContext): Promise<void> {
+    if (isSuccess(status)) return;
+    const text = await exchange.readErrorText(ERROR_BODY_LIMIT);
+    throw httpStatusError(status ?? 0, text, ctx);
+  }
+
+  /** Reads the first non-empty chunk, giving up when the caller aborts meanwhile. */
+  private async firstBytes(iterator: AsyncIterator<Uint8Array>, ctx: CallContext, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
+    for (;;) {
+      const step = await this.raceAbort(iterator.next(), ctx, signal, iterator);
+      if (step.done === true) return undefined;
+      if (step.value.byteLength > 0) return step.value;
+    }
+  }
+
+  private raceAbort<T>(pending: Promise<T>, ctx: CallContext, signal: AbortSignal | undefined, iterator: AsyncIterator<unknown>): Promise<T> {
+    if (signal === undefined) return pending;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => {
+        void iterator.return?.()?.catch(() => undefined);
+        reject(abortError(signal.reason, ctx));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      pending.then(
+        (value) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Logs each call at debug level (CIDs and statuses only, never content). */
+  private async call<T>(ctx: CallContext, run: () => Promise<T>): Promise<T> {
+    const log = this.options.logger;
+    if (!log.isLevelEnabled("debug")) return run();
+    const started = performance.now();
+    try {
+      const result = await run();
+      log.debug({ op: ctx.operation, path: ctx.path, ms: Math.round(performance.now() - started) }, "codex call ok");
+      return result;
+    } catch (error) {
+      const code = error instanceof StorageError ? error.code : "E_SOURCE";
+      log.debug({ op: ctx.operation, path: ctx.path, code, ms: Math.round(performance.now() - started) }, "codex call failed");
+      throw error;
+    }
+  }
+}
+
+/** A StorageBackend on a Codex / Logos Storage node's REST API. */
+export function createCodexBackend(options: CodexBackendOptions): CodexBackend {
+  return new CodexRestBackend(resolveCodexOptions(options));
+}

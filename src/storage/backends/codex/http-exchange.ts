@@ -1,0 +1,297 @@
+import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { StorageError } from "../../storage-error.js";
+import { Deadline } from "./deadline.js";
+import { malformedAnswer, type CallContext } from "./http-status-error.js";
+import type { ResolvedCodexOptions } from "./options.js";
+import { failureError, socketError, type Failure } from "./transport-error.js";
+
+export interface ExchangeSpec {
+  readonly context: CallContext;
+  readonly headers?: OutgoingHttpHeaders;
+  /** Streamed with backpressure; absent for calls without a body. */
+  readonly body?: AsyncIterable<Uint8Array>;
+  /** Sent as Content-Length and checked against what `body` really yields. */
+  readonly declaredSize?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** What an exchange needs from the transport that made it. */
+export interface ExchangeHost {
+  readonly options: ResolvedCodexOptions;
+  readonly agent: Agent;
+  forget(exchange: HttpExchange): void;
+}
+
+/**
+ * A reset on a kept-alive socket before anything was answered: the node closed an idle connection
+ * just as it was reused. Safe to repeat once for requests without a body.
+ */
+export class StaleSocketError extends Error {
+  constructor(readonly mapped: StorageError) {
+    super(mapped.message);
+  }
+}
+
+const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
+
+/**
+ * One HTTP request/response with every way it can end mapped to a StorageError: the caller's
+ * AbortSignal, a deadline for the headers, stall deadlines for upload and download bytes, socket
+ * errors, and an early answer while the upload is still running. `release()` is always called
+ * (by the transport or the body reader); it clears every timer and either hands the socket back
+ * to the keep-alive pool (response fully read) or destroys it.
+ */
+export class HttpExchange {
+  private readonly req: ClientRequest;
+  private res: IncomingMessage | undefined;
+  private failure: Failure | undefined;
+  private released = false;
+  private uploadDone: boolean;
+  private readonly answer: Promise<IncomingMessage>;
+  private readonly pumpDone: Promise<void>;
+  private readonly headersDeadline: Deadline;
+  private readonly uploadDeadline: Deadline;
+  private readonly bodyDeadline: Deadline;
+  private readonly onAbort = (): void => this.fail({ kind: "aborted", reason: this.spec.signal?.reason });
+  /** Download progress, for the truncation message. */
+  private received = 0;
+  private expected = 0;
+
+  constructor(
+    private readonly host: ExchangeHost,
+    private readonly spec: ExchangeSpec,
+  ) {
+    const o = host.options;
+    this.headersDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "headers", ms: o.requestTimeoutMs }));
+    this.uploadDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "upload", ms: o.idleTimeoutMs }));
+    this.bodyDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "body", ms: o.idleTimeoutMs }));
+    this.uploadDone = spec.body === undefined;
+
+    const headers: OutgoingHttpHeaders = { ...spec.headers };
+    if (o.authorization !== undefined) headers["authorization"] = o.authorization;
+    if (spec.declaredSize !== undefined) headers["content-length"] = String(spec.declaredSize);
+    this.req = (o.protocol === "https:" ? httpsRequest : httpRequest)({
+      hostname: o.hostname,
+      port: o.port,
+      method: spec.context.method,
+      path: spec.context.path,
+      headers,
+      agent: host.agent,
+    });
+
+    this.answer = new Promise<IncomingMessage>((resolve, reject) => {
+      this.req.on("response", (res) => {
+        this.res = res;
+        this.headersDeadline.disarm();
+        // Errors after the headers surface through the body reader; this keeps them from crashing the process meanwhile.
+        res.on("error", () => undefined);
+        resolve(res);
+      });
+      // Stays attached for the life of the request: a second 'error' without a listener would throw.
+      this.req.on("error", (error) => reject(this.requestError(error)));
+      this.req.on("close", () => reject(this.requestError(new Error("connection closed before an answer"))));
+    });
+    // Someone awaits `answer` unless the call fails elsewhere first; never leave it unhandled.
+    this.answer.catch(() => undefined);
+
+    spec.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (spec.body === undefined) {
+      this.req.end();
+      this.headersDeadline.arm(o.requestTimeoutMs);
+      this.pumpDone = Promise.resolve();
+    } else {
+      this.pumpDone = this.pump(spec.body, spec.declaredSize);
+    }
+  }
+
+  /** The response headers; rejects with the typed error (or StaleSocketError) otherwise. */
+  response(): Promise<IncomingMessage> {
+    return this.answer;
+  }
+
+  /** For uploads answered 2xx: resolves only when every byte was handed to the socket. */
+  async uploadFinished(): Promise<void> {
+    await this.pumpDone;
+    if (this.failure !== undefined) throw failureError(this.failure, this.spec.context);
+    if (!this.uploadDone) throw malformedAnswer(this.spec.context, "it answered before the upload was complete");
+  }
+
+  /**
+   * Reads a short body as UTF-8. `overflow: "cut"` keeps the first `limit` bytes (error bodies are
+   * only for messages), `"fail"` rejects bodies over `limit` (CIDs, JSON).
+   */
+  async readText(limit: number, overflow: "cut" | "fail"): Promise<string> {
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of this.chunks()) {
+      const room = limit - total;
+      if (chunk.byteLength > room) {
+        if (overflow === "fail") throw malformedAnswer(this.spec.context, `the answer is larger than ${limit} bytes`);
+        parts.push(chunk.subarray(0, room));
+        total = limit;
+        break;
+      }
+      parts.push(chunk);
+      total += chunk.byteLength;
+    }
+    return Buffer.concat(parts, total).toString("utf8");
+  }
+
+  /** Error bodies are best effort: whatever arrived before the node hung up is enough for a message. */
+  async readErrorText(limit: number): Promise<string> {
+    const parts: Buffer[] = [];
+    let total = 0;
+    try {
+      for await (const chunk of this.chunks()) {
+        parts.push(chunk);
+        total += chunk.byteLength;
+        if (total >= limit) break;
+      }
+    } catch (error) {
+      // An abort or close still wins over the status the node sent.
+      if (this.failure !== undefined && this.failure.kind !== "timeout") throw error;
+    }
+    return Buffer.concat(parts, total).subarray(0, limit).toString("utf8");
+  }
+
+  /**
+   * The download body: every chunk as it arrives (no buffering beyond the socket's), ending with
+   * E_TRUNCATED when fewer than `expected` bytes come. Releases the exchange however it ends.
+   */
+  async *download(expected: number): AsyncGenerator<Uint8Array, void, undefined> {
+    this.expected = expected;
+    try {
+      for await (const chunk of this.chunks()) {
+        this.received += chunk.byteLength;
+        if (this.received > expected) {
+          throw malformedAnswer(this.spec.context, `it sent more than the announced ${expected} bytes`);
+        }
+        yield chunk;
+      }
+      if (this.received < expected) {
+        throw new StorageError(
+          "E_TRUNCATED",
+          `Download of ${this.spec.context.cid ?? this.spec.context.path} from Codex node ${this.spec.context.location} ended after ${this.received} of ${expected} bytes; try again.`,
+          { details: { received: this.received, expected, method: this.spec.context.method, path: this.spec.context.path } },
+        );
+      }
+    } finally {
+      this.release();
+    }
+  }
+
+  /** Idempotent. Clears every timer and listener; keeps the socket only when the exchange ended cleanly. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.spec.signal?.removeEventListener("abort", this.onAbort);
+    this.headersDeadline.disarm();
+    this.uploadDeadline.disarm();
+    this.bodyDeadline.disarm();
+    const clean = this.failure === undefined && this.uploadDone && this.res !== undefined && this.res.readableEnded;
+    if (!clean) this.req.destroy();
+    this.host.forget(this);
+  }
+
+  /** Tears the exchange down for `failure`; the first reason wins and decides the error. */
+  fail(failure: Failure): void {
+    if (this.failure !== undefined || this.released) return;
+    this.failure = failure;
+    this.headersDeadline.disarm();
+    this.uploadDeadline.disarm();
+    this.bodyDeadline.disarm();
+    this.req.destroy();
+    this.res?.destroy();
+  }
+
+  private requestError(error: unknown): unknown {
+    if (this.failure !== undefined) return failureError(this.failure, this.spec.context);
+    const mapped = socketError(error, "request", this.spec.context);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (this.req.reusedSocket && this.res === undefined && typeof code === "string" && RESET_CODES.has(code)) {
+      return new StaleSocketError(mapped);
+    }
+    return mapped;
+  }
+
+  /** Response chunks, each awaited under the idle deadline. */
+  private async *chunks(): AsyncGenerator<Buffer, void, undefined> {
+    const res = this.res;
+    if (res === undefined) throw new Error("HttpExchange: body read before the response arrived");
+    const iterator = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    for (;;) {
+      if (this.failure !== undefined) throw failureError(this.failure, this.spec.context);
+      this.bodyDeadline.arm(this.host.options.idleTimeoutMs);
+      let step: IteratorResult<Buffer>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        if (this.failure !== undefined) throw failureError(this.failure, this.spec.context);
+        throw socketError(error, "body", this.spec.context, { received: this.received, expected: this.expected });
+      } finally {
+        this.bodyDeadline.disarm();
+      }
+      if (this.failure !== undefined) throw failureError(this.failure, this.spec.context);
+      if (step.done === true) return;
+      yield step.value;
+    }
+  }
+
+  /** Writes the caller's body with backpressure; stops at the first answer, failure or stall. */
+  private async pump(source: AsyncIterable<Uint8Array>, declared: number | undefined): Promise<void> {
+    let sent = 0;
+    try {
+      for await (const chunk of source) {
+        if (this.failure !== undefined || this.res !== undefined) return;
+        sent += chunk.byteLength;
+        if (declared !== undefined && sent > declared) {
+          this.fail({ kind: "size", declared, actual: sent });
+          return;
+        }
+        if (chunk.byteLength > 0 && !this.req.write(chunk)) {
+          if (!(await this.writable("drain"))) return;
+        }
+      }
+      if (this.failure !== undefined || this.res !== undefined) return;
+      if (declared !== undefined && sent !== declared) {
+        this.fail({ kind: "size", declared, actual: sent });
+        return;
+      }
+      this.req.end();
+      this.uploadDone = await this.writable("finish");
+      if (this.uploadDone && this.res === undefined && this.failure === undefined) {
+        this.headersDeadline.arm(this.host.options.requestTimeoutMs);
+      }
+    } catch (error) {
+      // The caller's own body failed; tear down and hand their error back unchanged.
+      this.fail({ kind: "source", error });
+    }
+  }
+
+  /**
+   * Waits for the socket to take more bytes. False when the exchange ends first or the node
+   * answers (an early answer means it will not read the rest).
+   */
+  private writable(event: "drain" | "finish"): Promise<boolean> {
+    const req = this.req;
+    if (req.destroyed || this.failure !== undefined) return Promise.resolve(false);
+    if (event === "finish" && req.writableFinished) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        this.uploadDeadline.disarm();
+        req.off(event, onEvent);
+        req.off("close", onEnd);
+        req.off("response", onEnd);
+        resolve(ok);
+      };
+      const onEvent = (): void => done(true);
+      const onEnd = (): void => done(event === "finish" && req.writableFinished);
+      req.once(event, onEvent);
+      req.once("close", onEnd);
+      req.once("response", onEnd);
+      this.uploadDeadline.arm(this.host.options.idleTimeoutMs);
+    });
+  }
+}

@@ -1,0 +1,84 @@
+import { StorageError } from "../../storage-error.js";
+import { CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "./options.js";
+
+/** What a call was doing, for error messages and details. */
+export interface CallContext {
+  readonly operation: "put" | "get" | "has" | "delete" | "space" | "manifest";
+  readonly method: string;
+  readonly path: string;
+  readonly location: string;
+  readonly cid?: string;
+}
+
+/** Codex error bodies are plain text (often labelled text/html, sometimes empty). */
+const SHOWN_BODY_CHARS = 200;
+const KEPT_BODY_CHARS = 1024;
+
+function cleanBody(text: string, max: number): string {
+  // The body comes from the network: strip control characters before it reaches a log or terminal.
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+function describe(status: number, body: string): string {
+  const shown = cleanBody(body, SHOWN_BODY_CHARS);
+  return shown === "" ? `HTTP ${status}, empty body` : `HTTP ${status}: ${JSON.stringify(shown)}`;
+}
+
+function target(ctx: CallContext): string {
+  return ctx.cid === undefined ? `${ctx.method} ${ctx.path}` : `${ctx.operation} ${ctx.cid}`;
+}
+
+const PREFIX_HINT = `check apiPrefix (current Logos Storage nodes serve ${LOGOS_STORAGE_API_PREFIX}, older Codex nodes ${CODEX_API_PREFIX})`;
+
+/** Statuses that say "try again later" although they are 4xx. */
+const TRANSIENT_4XX = new Set([408, 425, 429]);
+
+/**
+ * Maps a non-2xx answer to the typed error the retry loop classifies:
+ * 404 → E_NOT_FOUND (for calls about a CID), 400 on a CID path → E_BAD_CID, other 4xx →
+ * E_BACKEND_REJECTED (not retried), 5xx and the rest → E_BACKEND_HTTP (retried).
+ */
+export function httpStatusError(status: number, body: string, ctx: CallContext): StorageError {
+  const details = {
+    status,
+    body: cleanBody(body, KEPT_BODY_CHARS),
+    method: ctx.method,
+    path: ctx.path,
+    ...(ctx.cid === undefined ? {} : { cid: ctx.cid }),
+  };
+  const what = describe(status, body);
+  if (status === 404 && ctx.cid !== undefined && (ctx.operation === "get" || ctx.operation === "manifest")) {
+    return new StorageError(
+      "E_NOT_FOUND",
+      `Codex node ${ctx.location} has no content under CID ${ctx.cid} (${what}). Check the CID and that a peer holding it is reachable; if every call 404s, ${PREFIX_HINT}.`,
+      { details },
+    );
+  }
+  if (status === 404) {
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `Codex node ${ctx.location} does not know ${ctx.method} ${ctx.path} (${what}); ${PREFIX_HINT}.`,
+      { details },
+    );
+  }
+  if (status === 400 && ctx.cid !== undefined) {
+    return new StorageError("E_BAD_CID", `Codex node ${ctx.location} rejected CID ${ctx.cid} as malformed (${what}).`, { details });
+  }
+  if (status >= 400 && status < 500 && !TRANSIENT_4XX.has(status)) {
+    return new StorageError("E_BACKEND_REJECTED", `Codex node ${ctx.location} refused ${target(ctx)} (${what}); retrying will not help.`, {
+      details,
+    });
+  }
+  return new StorageError("E_BACKEND_HTTP", `Codex node ${ctx.location} failed ${target(ctx)} (${what}); worth another attempt.`, {
+    details,
+  });
+}
+
+/** A 2xx answer whose body is not what the API documents. */
+export function malformedAnswer(ctx: CallContext, problem: string, cause?: unknown): StorageError {
+  return new StorageError("E_BACKEND_HTTP", `Codex node ${ctx.location} gave an unexpected answer to ${target(ctx)}: ${problem}.`, {
+    ...(cause === undefined ? {} : { cause }),
+    details: { status: 200, method: ctx.method, path: ctx.path, ...(ctx.cid === undefined ? {} : { cid: ctx.cid }) },
+  });
+}

@@ -1,0 +1,72 @@
+import { Agent as HttpAgent, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { StorageError } from "../../storage-error.js";
+import { HttpExchange, StaleSocketError, type ExchangeHost, type ExchangeSpec } from "./http-exchange.js";
+import type { ResolvedCodexOptions } from "./options.js";
+import { abortError } from "./transport-error.js";
+
+/**
+ * Owns the keep-alive agent and every exchange in flight, so `close()` can end them all and leave
+ * no socket or timer behind.
+ *
+ * Why node:http and not fetch: fetch on Node 20 keeps its sockets in undici's global pool, which
+ * a library cannot close on `close()` without the undici package; its body is a web stream (an
+ * extra copy layer per chunk); and a prematurely closed body surfaces as a generic "terminated".
+ * node:http gives a private agent we can destroy, socket-level backpressure both ways, and the
+ * exact failure (refused, reset, aborted) we need for typed errors.
+ */
+export class CodexHttpTransport implements ExchangeHost {
+  readonly agent: HttpAgent;
+  private readonly live = new Set<HttpExchange>();
+  private closed = false;
+
+  constructor(readonly options: ResolvedCodexOptions) {
+    this.agent = options.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+  }
+
+  /**
+   * Sends the request and waits for the response headers. A request without a body that hits a
+   * kept-alive socket the node had just closed is repeated once on a fresh connection.
+   */
+  async open(spec: ExchangeSpec): Promise<{ exchange: HttpExchange; response: IncomingMessage }> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) {
+        throw new StorageError("E_CLIENT_CLOSED", `Codex backend for ${this.options.location} is closed; create a new one.`, {
+          details: { method: spec.context.method, path: spec.context.path },
+        });
+      }
+      if (spec.signal?.aborted === true) throw abortError(spec.signal.reason, spec.context);
+      const exchange = new HttpExchange(this, spec);
+      this.live.add(exchange);
+      try {
+        const response = await exchange.response();
+        return { exchange, response };
+      } catch (error) {
+        exchange.release();
+        if (error instanceof StaleSocketError) {
+          if (attempt === 0 && spec.body === undefined) continue;
+          throw error.mapped;
+        }
+        throw error;
+      }
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  forget(exchange: HttpExchange): void {
+    this.live.delete(exchange);
+  }
+
+  /** Ends every exchange in flight (they fail with E_CLIENT_CLOSED) and destroys all sockets. */
+  close(): void {
+    this.closed = true;
+    for (const exchange of [...this.live]) {
+      exchange.fail({ kind: "closed" });
+      exchange.release();
+    }
+    this.agent.destroy();
+  }
+}

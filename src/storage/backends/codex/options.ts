@@ -1,0 +1,109 @@
+import type { Logger } from "../../../obs/index.js";
+import { silentLogger, componentLogger } from "../../../obs/index.js";
+import { StorageError } from "../../storage-error.js";
+
+/** REST prefix of Codex builds up to Dec 2025 (and of `@codex-storage/sdk-js`). */
+export const CODEX_API_PREFIX = "/api/codex/v1";
+/** REST prefix of current Logos Storage nodes (the renamed project). */
+export const LOGOS_STORAGE_API_PREFIX = "/api/storage/v1";
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** setTimeout's ceiling; a larger delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface CodexBackendOptions {
+  /**
+   * Base URL of the node's REST API, e.g. `http://127.0.0.1:8080`. A path is kept (a reverse proxy
+   * may mount the API below one). Credentials in the URL are sent as HTTP Basic auth (the SDK's
+   * reverse-proxy auth) and never appear in `location` or in logs.
+   */
+  url: string;
+  /** `/api/codex/v1` (default) or `/api/storage/v1` for current Logos Storage nodes. */
+  apiPrefix?: string;
+  /**
+   * Longest wait, in ms, for the response headers of any call (counted from the end of the upload
+   * for `put`) and for the short text/JSON answers. Default 30 000.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * Longest gap, in ms, without progress while a body streams in either direction (a node can
+   * stall mid-stream for minutes on a missing block). Default: `requestTimeoutMs`.
+   */
+  idleTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export interface ResolvedCodexOptions {
+  readonly protocol: "http:" | "https:";
+  readonly hostname: string;
+  readonly port: number;
+  /** URL path below which the API lives: the URL's own path plus the prefix, no trailing slash. */
+  readonly basePath: string;
+  readonly authorization: string | undefined;
+  /** The base URL without credentials, for logs and error messages. */
+  readonly location: string;
+  readonly requestTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+function configError(option: string, message: string): StorageError {
+  // No code fits configuration mistakes exactly; E_BACKEND_REJECTED is the non-retryable one.
+  return new StorageError("E_BACKEND_REJECTED", message, { details: { option } });
+}
+
+function timeoutOption(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMER_MS) {
+    throw configError(name, `Codex backend option ${name} must be a whole number of milliseconds between 1 and ${MAX_TIMER_MS}; got ${String(value)}.`);
+  }
+  return value;
+}
+
+function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.trim().replace(/\/+$/, "");
+  if (trimmed === "") return "";
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(trimmed)) {
+    throw configError("apiPrefix", `Codex API prefix '${prefix}' is not a URL path; use ${CODEX_API_PREFIX} or ${LOGOS_STORAGE_API_PREFIX}.`);
+  }
+  return trimmed;
+}
+
+export function resolveCodexOptions(options: CodexBackendOptions): ResolvedCodexOptions {
+  let url: URL;
+  try {
+    url = new URL(options.url);
+  } catch (cause) {
+    throw new StorageError("E_BACKEND_REJECTED", `Codex API URL is not a valid URL; expected something like http://127.0.0.1:8080.`, {
+      cause,
+      details: { option: "url" },
+    });
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw configError("url", `Codex API URL must use http: or https:, not ${url.protocol}`);
+  }
+  if (url.search !== "" || url.hash !== "") {
+    throw configError("url", "Codex API URL must not carry a query or fragment; pass the node's base URL.");
+  }
+  const authorization =
+    url.username !== "" || url.password !== ""
+      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`
+      : undefined;
+  const urlPath = url.pathname.replace(/\/+$/, "");
+  const prefix = normalisePrefix(options.apiPrefix ?? CODEX_API_PREFIX);
+  const requestTimeoutMs = timeoutOption("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
+  const idleTimeoutMs = timeoutOption("idleTimeoutMs", options.idleTimeoutMs, requestTimeoutMs);
+  const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
+  return {
+    protocol: url.protocol,
+    // URL keeps IPv6 literals in brackets; the socket layer wants them bare.
+    hostname: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port,
+    basePath: `${urlPath}${prefix}`,
+    authorization,
+    location: `${url.protocol}//${url.host}${urlPath}`,
+    requestTimeoutMs,
+    idleTimeoutMs,
+    logger: componentLogger(options.logger ?? silentLogger(), "storage.codex"),
+  };
+}

@@ -1,0 +1,108 @@
+import { StorageError } from "../../storage-error.js";
+import type { CallContext } from "./http-status-error.js";
+
+/** Why an exchange was torn down on purpose; it decides the error, whatever the socket then says. */
+export type Failure =
+  | { readonly kind: "aborted"; readonly reason: unknown }
+  | { readonly kind: "timeout"; readonly phase: "headers" | "upload" | "body"; readonly ms: number }
+  | { readonly kind: "closed" }
+  | { readonly kind: "source"; readonly error: unknown }
+  | { readonly kind: "size"; readonly declared: number; readonly actual: number };
+
+/** Socket-level codes that mean "could not talk to the node" (before any answer). */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ETIMEDOUT",
+  "ECONNABORTED",
+  "EADDRNOTAVAIL",
+]);
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** An abort whose reason is a TimeoutError (AbortSignal.timeout) is the caller's attempt deadline. */
+function isTimeoutReason(reason: unknown): boolean {
+  return (reason as { name?: unknown } | null)?.name === "TimeoutError";
+}
+
+export function abortError(reason: unknown, ctx: CallContext): StorageError {
+  if (isTimeoutReason(reason)) {
+    return new StorageError("E_TIMEOUT", `${ctx.operation} on Codex node ${ctx.location} ran out of time (the caller's deadline fired).`, {
+      cause: reason,
+      details: { method: ctx.method, path: ctx.path, phase: "caller" },
+    });
+  }
+  return new StorageError("E_ABORTED", `${ctx.operation} on Codex node ${ctx.location} was aborted by the caller.`, {
+    cause: reason,
+    details: { method: ctx.method, path: ctx.path },
+  });
+}
+
+const PHASE_TEXT = {
+  headers: "no answer arrived",
+  upload: "the node stopped accepting upload bytes",
+  body: "the node stopped sending the body",
+} as const;
+
+/** The typed error for a deliberate teardown. Source errors are the caller's own and pass through. */
+export function failureError(failure: Failure, ctx: CallContext): unknown {
+  switch (failure.kind) {
+    case "aborted":
+      return abortError(failure.reason, ctx);
+    case "timeout":
+      return new StorageError(
+        "E_TIMEOUT",
+        `${ctx.operation}${ctx.cid === undefined ? "" : ` ${ctx.cid}`} on Codex node ${ctx.location}: ${PHASE_TEXT[failure.phase]} for ${failure.ms} ms; gave up (a node can wait minutes for a missing block).`,
+        { details: { method: ctx.method, path: ctx.path, phase: failure.phase, timeoutMs: failure.ms } },
+      );
+    case "closed":
+      return new StorageError("E_CLIENT_CLOSED", `${ctx.operation} on Codex node ${ctx.location} was cut short: the backend was closed.`, {
+        details: { method: ctx.method, path: ctx.path },
+      });
+    case "size":
+      // The caller's body disagreed with the size it announced; no CID may be issued for it.
+      return new StorageError(
+        "E_TRUNCATED",
+        `put to Codex node ${ctx.location}: the body had ${failure.actual}${failure.actual > failure.declared ? "+" : ""} bytes but size said ${failure.declared}; nothing was stored.`,
+        { details: { declared: failure.declared, actual: failure.actual } },
+      );
+    case "source":
+      return failure.error;
+  }
+}
+
+/**
+ * A socket or parser error. Before the headers it means the node could not be reached (refused,
+ * reset, DNS); after them, the body ended early.
+ */
+export function socketError(error: unknown, phase: "request" | "body", ctx: CallContext, progress?: { received: number; expected: number }): StorageError {
+  const code = errorCode(error);
+  const details = { method: ctx.method, path: ctx.path, ...(code === undefined ? {} : { errno: code }), ...(progress ?? {}) };
+  if (code !== undefined && code.startsWith("HPE_")) {
+    return new StorageError("E_BACKEND_HTTP", `Codex node ${ctx.location} sent a malformed HTTP response to ${ctx.method} ${ctx.path} (${code}).`, {
+      cause: error,
+      details,
+    });
+  }
+  if (phase === "body") {
+    const got = progress === undefined ? "" : ` after ${progress.received} of ${progress.expected} bytes`;
+    return new StorageError("E_TRUNCATED", `Download of ${ctx.cid ?? ctx.path} from Codex node ${ctx.location} broke off${got}${code === undefined ? "" : ` (${code})`}; try again.`, {
+      cause: error,
+      details,
+    });
+  }
+  const why = code !== undefined && UNREACHABLE_CODES.has(code) ? code : ((error as Error | null)?.message ?? String(error));
+  return new StorageError("E_BACKEND_UNREACHABLE", `Cannot reach Codex node ${ctx.location} for ${ctx.method} ${ctx.path} (${why}); is the node running and the URL right?`, {
+    cause: error,
+    details,
+  });
+}

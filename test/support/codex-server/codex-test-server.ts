@@ -1,0 +1,381 @@
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CID } from "multiformats/cid";
+import { base58btc } from "multiformats/bases/base58";
+import { DEFAULT_BLOCK_SIZE } from "./dataset-hasher.js";
+import { DatasetStore, QuotaExceeded, type StoredManifest } from "./dataset-store.js";
+import { FaultQueue, type CodexRoute, type ServerFault } from "./faults.js";
+
+export const CODEX_PREFIX = "/api/codex/v1";
+export const LOGOS_STORAGE_PREFIX = "/api/storage/v1";
+
+export interface CodexTestServerOptions {
+  /** API prefixes served; default both `/api/codex/v1` and `/api/storage/v1`. */
+  prefixes?: readonly string[];
+  /** Block size for hashing (Codex default 64 KiB). */
+  blockSize?: number;
+  /** `quotaMaxBytes` of /space; uploads beyond it fail with 500 like a full node. Default 20 GiB. */
+  quotaMaxBytes?: number;
+  /** Where datasets go; default a fresh temp directory removed by close(). */
+  dir?: string;
+}
+
+/** Switches that change answers without scripting a fault. Mutable while the server runs. */
+export interface CodexServerBehaviour {
+  /** `/exists` answer: the node's code (`{"<cid>": bool}`, default) or the spec (`{"has": bool}`). */
+  existsShape: "cid-key" | "has";
+  /** Unknown CID on network download/manifest: 404 (default) or no answer, like a node searching peers. */
+  missingContent: "not-found" | "hang";
+}
+
+export interface CodexServerStats {
+  requests: number;
+  byRoute: Partial<Record<CodexRoute | "unknown", number>>;
+  uploads: number;
+  uploadedBytes: number;
+  /** Uploads whose client went away before the body ended. */
+  abortedUploads: number;
+  downloads: number;
+  downloadedBytes: number;
+  faultsInjected: number;
+}
+
+export interface CodexTestServer {
+  /** `http://127.0.0.1:<port>` without a prefix (pass the prefix to the client separately). */
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  readonly behaviour: CodexServerBehaviour;
+  readonly stats: CodexServerStats;
+  /** Queues `fault` for the next `times` (default 1) requests on `route` ("*" = any route). */
+  inject(route: CodexRoute | "*", fault: ServerFault, options?: { times?: number }): void;
+  clearFaults(): void;
+  /** TCP connections currently open to the server (for leak checks). */
+  openConnections(): number;
+  /** Stored manifest CIDs. */
+  cids(): string[];
+  /** Stops listening, cuts every connection (hung ones too), removes its temp directory. */
+  close(): Promise<void>;
+}
+
+const TWENTY_GIB = 20 * 2 ** 30;
+const MAX_FILENAME = 255;
+const MAX_MIMETYPE = 255;
+
+/**
+ * A sample of Nim's `mimetypes` table: Codex answers 422 for a Content-Type it cannot map to an
+ * extension. The value must match exactly (parameters such as `; charset=` are not accepted).
+ */
+const KNOWN_MIMETYPES = new Set([
+  "application/octet-stream",
+  "application/json",
+  "application/pdf",
+  "application/zip",
+  "application/gzip",
+  "application/x-tar",
+  "application/xml",
+  "audio/mpeg",
+  "audio/ogg",
+  "audio/wav",
+  "image/gif",
+  "image/jpeg",
+  "image/png",
+  "image/svg+xml",
+  "image/webp",
+  "text/css",
+  "text/csv",
+  "text/html",
+  "text/markdown",
+  "text/plain",
+  "video/mp4",
+  "video/webm",
+]);
+
+/** Nim's `isValidFilename` refuses these characters (and empty or over-long names). */
+const BAD_FILENAME = /[\\/:*?"<>|\u0000-\u001f]/;
+
+function routeOf(method: string, rest: string): { route: CodexRoute; cid?: string } | undefined {
+  if (rest === "/data") return method === "POST" ? { route: "upload" } : method === "GET" ? { route: "list" } : undefined;
+  if (rest === "/space") return method === "GET" ? { route: "space" } : undefined;
+  const m = /^\/data\/([^/]+)(\/network|\/network\/stream|\/network\/manifest|\/exists)?$/.exec(rest);
+  if (m === null) return undefined;
+  const cid = decodeURIComponent(m[1] as string);
+  switch (m[2]) {
+    case undefined:
+      return method === "GET" ? { route: "download-local", cid } : method === "DELETE" ? { route: "delete", cid } : undefined;
+    case "/network":
+      return method === "POST" ? { route: "fetch", cid } : undefined;
+    case "/network/stream":
+      return method === "GET" ? { route: "download", cid } : undefined;
+    case "/network/manifest":
+      return method === "GET" ? { route: "manifest", cid } : undefined;
+    case "/exists":
+      return method === "GET" ? { route: "exists", cid } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Errors as presto sends them: plain text labelled text/html (body may be empty). */
+function sendError(res: ServerResponse, status: number, body = ""): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { "content-type": "text/html", "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** As a node parses it: whatever follows `filename="` minus the closing quote. */
+function filenameOf(disposition: string | undefined): string | undefined {
+  if (disposition === undefined || !disposition.includes('filename="')) return undefined;
+  const after = disposition.split('filename="')[1];
+  return after === undefined ? undefined : after.trim().slice(0, -1);
+}
+
+function waitWritable(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.once("drain", done);
+    res.once("close", done);
+  });
+}
+
+/**
+ * Starts an HTTP server on 127.0.0.1 (OS-chosen port) that answers like a Codex / Logos Storage
+ * node's REST API (see docs/codex-backend.md and the facts in the module comment of index.ts).
+ */
+export async function startCodexTestServer(options: CodexTestServerOptions = {}): Promise<CodexTestServer> {
+  const prefixes = options.prefixes ?? [CODEX_PREFIX, LOGOS_STORAGE_PREFIX];
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "codex-test-server-")));
+  const store = new DatasetStore(dir, options.blockSize ?? DEFAULT_BLOCK_SIZE, options.quotaMaxBytes ?? TWENTY_GIB);
+  const faults = new FaultQueue();
+  const behaviour: CodexServerBehaviour = { existsShape: "cid-key", missingContent: "not-found" };
+  const stats: CodexServerStats = {
+    requests: 0,
+    byRoute: {},
+    uploads: 0,
+    uploadedBytes: 0,
+    abortedUploads: 0,
+    downloads: 0,
+    downloadedBytes: 0,
+    get faultsInjected() {
+      return faults.injected;
+    },
+  };
+  const sockets = new Set<Socket>();
+  // Ends the server's own waits (delays, slow drips) on close, so no timer outlives it.
+  const lifetime = new AbortController();
+
+  const pause = async (ms: number): Promise<boolean> => {
+    try {
+      await sleep(ms, undefined, { signal: lifetime.signal });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  const dataItem = (m: StoredManifest, prefix: string): unknown => ({
+    cid: m.cid,
+    manifest: {
+      treeCid: m.treeCid,
+      datasetSize: m.datasetSize,
+      blockSize: m.blockSize,
+      // Logos Storage dropped `protected`; Codex builds still send it (false for plain uploads).
+      ...(prefix === CODEX_PREFIX ? { protected: false } : {}),
+      ...(m.filename === undefined ? {} : { filename: m.filename }),
+      ...(m.mimetype === undefined ? {} : { mimetype: m.mimetype }),
+    },
+  });
+
+  const hangAfterHeaders = (res: ServerResponse, length: number): void => {
+    res.writeHead(200, { "content-type": "application/octet-stream", "content-length": length });
+    res.flushHeaders();
+  };
+
+  async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawType = req.headers["content-type"];
+    const mimetype = rawType === undefined || rawType === "" ? undefined : rawType;
+    if (mimetype !== undefined && (!KNOWN_MIMETYPES.has(mimetype) || mimetype.length > MAX_MIMETYPE)) {
+      return sendError(res, 422, `The MIME type '${mimetype}' is not valid.`);
+    }
+    const filename = filenameOf(req.headers["content-disposition"]);
+    if (filename !== undefined && (filename === "" || BAD_FILENAME.test(filename) || filename.length > MAX_FILENAME)) {
+      return sendError(res, 422, "The filename is not valid.");
+    }
+    let stored: StoredManifest;
+    try {
+      stored = await store.ingest(req, {
+        ...(filename === undefined ? {} : { filename }),
+        ...(mimetype === undefined ? {} : { mimetype }),
+      });
+    } catch (error) {
+      if (!req.complete) {
+        stats.abortedUploads += 1;
+        return;
+      }
+      return sendError(res, 500, error instanceof QuotaExceeded || error instanceof Error ? error.message : "");
+    }
+    stats.uploads += 1;
+    stats.uploadedBytes += stored.datasetSize;
+    res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(stored.cid) });
+    res.end(stored.cid);
+  }
+
+  async function download(res: ServerResponse, m: StoredManifest, fault: ServerFault | undefined): Promise<void> {
+    res.writeHead(200, {
+      "content-type": m.mimetype ?? "application/octet-stream",
+      "content-disposition": m.filename === undefined ? "attachment" : `attachment; filename="${m.filename}"`,
+      "content-length": m.datasetSize,
+      "access-control-expose-headers": "Content-Disposition",
+    });
+    if (fault?.kind === "hang" && fault.phase === "after-headers") {
+      res.flushHeaders();
+      return;
+    }
+    const limit = fault?.kind === "truncate" ? fault.afterBytes : Number.POSITIVE_INFINITY;
+    const drip = fault?.kind === "slow" ? fault : undefined;
+    const file = createReadStream(store.pathOf(m), { highWaterMark: m.blockSize });
+    let sent = 0;
+    try {
+      for await (const block of file as AsyncIterable<Buffer>) {
+        let piece = sent + block.byteLength > limit ? block.subarray(0, limit - sent) : block;
+        while (piece.byteLength > 0) {
+          if (res.destroyed) return;
+          const step = drip === undefined ? piece : piece.subarray(0, drip.chunkBytes);
+          if (drip !== undefined && !(await pause(drip.everyMs))) return;
+          if (!res.write(step)) await waitWritable(res);
+          sent += step.byteLength;
+          stats.downloadedBytes += step.byteLength;
+          piece = piece.subarray(step.byteLength);
+        }
+        if (sent >= limit) break;
+      }
+    } finally {
+      file.destroy();
+    }
+    if (fault?.kind === "truncate") {
+      // Like a node whose block fetch failed mid-stream: status 200 already sent, the body just stops.
+      if ((fault.then ?? "close") === "close") res.socket?.destroySoon();
+      return;
+    }
+    stats.downloads += 1;
+    res.end();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    stats.requests += 1;
+    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    const prefix = prefixes.find((p) => path.startsWith(`${p}/`));
+    const matched = prefix === undefined ? undefined : routeOf(req.method ?? "GET", path.slice(prefix.length));
+    if (prefix === undefined || matched === undefined) {
+      stats.byRoute.unknown = (stats.byRoute.unknown ?? 0) + 1;
+      req.resume();
+      return sendError(res, 404, "");
+    }
+    const { route } = matched;
+    stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
+
+    const fault = faults.take(route);
+    if (fault?.kind === "delay" && !(await pause(fault.ms))) return;
+    if (fault?.kind === "hang") {
+      if (fault.phase === "no-read") return;
+      req.resume();
+      if (fault.phase === "before-headers") return;
+      const isDownload = route === "download" || route === "download-local";
+      // Downloads fall through: download() sends the dataset's real headers, then nothing.
+      if (!isDownload) return hangAfterHeaders(res, 64);
+    }
+    if (fault?.kind === "status") {
+      // Read the request first so the client sees the answer, not a reset mid-upload.
+      req.resume();
+      if (!req.complete) await new Promise((resolve) => req.once("end", resolve).once("close", resolve));
+      return sendError(res, fault.status, fault.body ?? "");
+    }
+
+    if (route === "upload") return upload(req, res);
+    req.resume();
+    if (route === "list") return sendJson(res, { content: store.list().map((m) => dataItem(m, prefix)) });
+    if (route === "space") {
+      const { usedBytes, totalBlocks } = store.usage();
+      return sendJson(res, { totalBlocks, quotaMaxBytes: store.quotaMaxBytes, quotaUsedBytes: usedBytes, quotaReservedBytes: 0 });
+    }
+
+    let cid: CID;
+    try {
+      cid = CID.parse(matched.cid ?? "");
+    } catch {
+      return sendError(res, 400, "Incorrect Cid");
+    }
+    const cidText = cid.version === 0 ? cid.toString() : cid.toString(base58btc);
+    const stored = store.get(cidText);
+    switch (route) {
+      case "exists":
+        return sendJson(res, behaviour.existsShape === "has" ? { has: stored !== undefined } : { [cidText]: stored !== undefined });
+      case "delete":
+        await store.delete(cidText);
+        res.writeHead(204);
+        return void res.end();
+      case "download":
+      case "download-local":
+      case "manifest":
+      case "fetch":
+        if (stored === undefined) {
+          if (behaviour.missingContent === "hang" && route !== "download-local") return;
+          return sendError(res, 404, "The requested CID could not be retrieved (Block not found in local store).");
+        }
+        if (route === "manifest" || route === "fetch") return sendJson(res, dataItem(stored, prefix));
+        return download(res, stored, fault);
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => sendError(res, 500, error instanceof Error ? error.message : ""));
+  });
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("codex test server: no TCP address");
+  const port = address.port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dir,
+    behaviour,
+    stats,
+    inject: (route, fault, opts) => faults.add(route, fault, opts?.times ?? 1),
+    clearFaults: () => faults.clear(),
+    openConnections: () => sockets.size,
+    cids: () => store.list().map((m) => m.cid),
+    close: () =>
+      (closing ??= (async () => {
+        lifetime.abort();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+        if (ownDir) await rm(dir, { recursive: true, force: true });
+      })()),
+  };
+}

@@ -1,0 +1,119 @@
+/**
+ * Where the test server keeps datasets: one file per tree CID in a directory (shared by manifests
+ * of identical bytes, as a node shares blocks), manifests in memory.
+ */
+import { createWriteStream } from "node:fs";
+import { rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { once } from "node:events";
+import { base58btc } from "multiformats/bases/base58";
+import { DatasetHasher, encodeManifest, manifestCid } from "./dataset-hasher.js";
+
+export interface StoredManifest {
+  readonly cid: string;
+  readonly treeCid: string;
+  readonly datasetSize: number;
+  readonly blockSize: number;
+  readonly blocks: number;
+  readonly manifestBytes: number;
+  readonly filename?: string;
+  readonly mimetype?: string;
+}
+
+export class QuotaExceeded extends Error {}
+
+export class DatasetStore {
+  private readonly manifests = new Map<string, StoredManifest>();
+  private uploadCounter = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly blockSize: number,
+    readonly quotaMaxBytes: number,
+  ) {}
+
+  get(cid: string): StoredManifest | undefined {
+    return this.manifests.get(cid);
+  }
+
+  list(): StoredManifest[] {
+    return [...this.manifests.values()];
+  }
+
+  pathOf(m: StoredManifest): string {
+    return join(this.dir, m.treeCid);
+  }
+
+  /** Bytes and blocks held, counting shared data once. */
+  usage(): { usedBytes: number; totalBlocks: number } {
+    const trees = new Map<string, StoredManifest>();
+    let usedBytes = 0;
+    let totalBlocks = 0;
+    for (const m of this.manifests.values()) {
+      usedBytes += m.manifestBytes;
+      totalBlocks += 1;
+      if (!trees.has(m.treeCid)) {
+        trees.set(m.treeCid, m);
+        usedBytes += m.datasetSize;
+        totalBlocks += m.blocks;
+      }
+    }
+    return { usedBytes, totalBlocks };
+  }
+
+  /**
+   * Streams an upload to disk while hashing it. Rejects with Error("Empty leaves") for no bytes,
+   * QuotaExceeded past the quota (after draining the body), and the stream's own error when the
+   * client goes away.
+   */
+  async ingest(body: AsyncIterable<Buffer>, meta: { filename?: string; mimetype?: string }): Promise<StoredManifest> {
+    const hasher = new DatasetHasher(this.blockSize);
+    const partial = join(this.dir, `upload-${++this.uploadCounter}.part`);
+    const out = createWriteStream(partial);
+    const room = this.quotaMaxBytes - this.usage().usedBytes;
+    let overQuota = false;
+    try {
+      for await (const chunk of body) {
+        hasher.update(chunk);
+        if (hasher.size > room) overQuota = true;
+        if (!overQuota && !out.write(chunk)) await once(out, "drain");
+      }
+      out.end();
+      await once(out, "finish");
+      if (overQuota) throw new QuotaExceeded("Unable to store block: quota exceeded");
+      const tree = hasher.finish();
+      const manifestBytes = encodeManifest({ treeCid: tree, blockSize: this.blockSize, datasetSize: hasher.size, ...meta });
+      const m: StoredManifest = {
+        cid: manifestCid(manifestBytes),
+        treeCid: tree.toString(base58btc),
+        datasetSize: hasher.size,
+        blockSize: this.blockSize,
+        blocks: hasher.blocks,
+        manifestBytes: manifestBytes.byteLength,
+        ...meta,
+      };
+      const target = this.pathOf(m);
+      const exists = await stat(target).then(
+        () => true,
+        () => false,
+      );
+      if (exists) await rm(partial, { force: true });
+      else await rename(partial, target);
+      this.manifests.set(m.cid, m);
+      return m;
+    } catch (error) {
+      out.destroy();
+      await rm(partial, { force: true });
+      throw error;
+    }
+  }
+
+  /** Removes a dataset; its data file goes when no other manifest shares it. Absent is fine. */
+  async delete(cid: string): Promise<void> {
+    const m = this.manifests.get(cid);
+    if (m === undefined) return;
+    this.manifests.delete(cid);
+    const shared = [...this.manifests.values()].some((other) => other.treeCid === m.treeCid);
+    if (!shared) await rm(this.pathOf(m), { force: true });
+  }
+}

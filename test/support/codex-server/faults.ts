@@ -1,0 +1,60 @@
+/**
+ * Scripted misbehaviour for the Codex test server. A fault is queued for a route (or "*") and
+ * consumed by the next matching request(s); everything else answers normally.
+ */
+export type CodexRoute =
+  | "upload"
+  | "list"
+  | "download"
+  | "download-local"
+  | "manifest"
+  | "exists"
+  | "space"
+  | "delete"
+  | "fetch";
+
+export type ServerFault =
+  /** An error status with a plain-text body labelled text/html, like presto's `RestApiResponse.error` ("" = empty body). */
+  | { readonly kind: "status"; readonly status: number; readonly body?: string }
+  /**
+   * No answer: `before-headers` reads the request and never answers; `no-read` never even reads the
+   * request body (the client's upload stalls); `after-headers` sends a 200 with Content-Length and then nothing.
+   */
+  | { readonly kind: "hang"; readonly phase: "before-headers" | "no-read" | "after-headers" }
+  /** Downloads: headers with the full Content-Length, `afterBytes` of body, then close the connection or go silent. */
+  | { readonly kind: "truncate"; readonly afterBytes: number; readonly then?: "close" | "hang" }
+  /** Waits, then answers normally. */
+  | { readonly kind: "delay"; readonly ms: number }
+  /** Downloads: sends `chunkBytes` every `everyMs` (a slow but live node). */
+  | { readonly kind: "slow"; readonly chunkBytes: number; readonly everyMs: number };
+
+interface Queued {
+  readonly route: CodexRoute | "*";
+  readonly fault: ServerFault;
+  remaining: number;
+}
+
+export class FaultQueue {
+  private readonly queued: Queued[] = [];
+  injected = 0;
+
+  add(route: CodexRoute | "*", fault: ServerFault, times: number): void {
+    if (!(times >= 1)) throw new RangeError("times must be at least 1");
+    this.queued.push({ route, fault, remaining: times });
+  }
+
+  clear(): void {
+    this.queued.length = 0;
+  }
+
+  /** The fault for this request, if one is queued for its route (first queued wins). */
+  take(route: CodexRoute): ServerFault | undefined {
+    const index = this.queued.findIndex((q) => q.route === route || q.route === "*");
+    const entry = this.queued[index];
+    if (entry === undefined) return undefined;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) this.queued.splice(index, 1);
+    this.injected += 1;
+    return entry.fault;
+  }
+}

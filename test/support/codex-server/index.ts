@@ -1,0 +1,26 @@
+/**
+ * A Codex REST API test server on 127.0.0.1, answering as the nim-codex / logos-storage-nim REST
+ * code does (openapi.yaml plus rest/api.nim, where the two differ the code wins; see
+ * docs/codex-backend.md):
+ *
+ * - `POST /data` streams the body to disk, returns the manifest CID as text/plain (`zDvZ…`,
+ *   CIDv1, codec 0xCD01, sha2-256; identical bytes give the identical CID); an empty body gets
+ *   500 "Empty leaves"; a Content-Type outside Nim's mimetypes gets 422.
+ * - `GET /data/{cid}/network/stream` and `GET /data/{cid}` stream with Content-Length = datasetSize.
+ * - `/network/manifest` and `POST /network` answer DataItem JSON; `/exists` answers `{"<cid>": bool}`
+ *   (or `{"has": bool}`); `/space`; `DELETE` is 204 even for absent content.
+ * - Errors are plain text labelled text/html (400 "Incorrect Cid", 404 "The requested CID …").
+ * - Both prefixes (`/api/codex/v1`, `/api/storage/v1`) unless told otherwise.
+ *
+ * Usage:
+ *   const server = await startCodexTestServer();
+ *   const backend = createCodexBackend({ url: server.url, apiPrefix: "/api/storage/v1" });
+ *   server.inject("download", { kind: "truncate", afterBytes: 1000 });   // next download stops early
+ *   server.behaviour.existsShape = "has";
+ *   ...
+ *   await server.close();
+ */
+export { startCodexTestServer, CODEX_PREFIX, LOGOS_STORAGE_PREFIX } from "./codex-test-server.js";
+export type { CodexTestServer, CodexTestServerOptions, CodexServerBehaviour, CodexServerStats } from "./codex-test-server.js";
+export type { CodexRoute, ServerFault } from "./faults.js";
+export { CODEX_MANIFEST_CODEC, CODEX_BLOCK_CODEC, CODEX_ROOT_CODEC, DEFAULT_BLOCK_SIZE } from "./dataset-hasher.js";
