@@ -1,0 +1,133 @@
+import { resolve } from "node:path";
+import type { Command } from "../command.js";
+import { EXIT } from "../exit-codes.js";
+import { parseCommandArgs } from "../args.js";
+import { CliError } from "../usage-error.js";
+import {
+  checkSchemaChain,
+  checkSchemaPair,
+  displayPath,
+  listVersionDirs,
+  projectProtoRoot,
+  renderSchemaReportText,
+  SchemaCheckError,
+  versionDir,
+  type SchemaCheckOptions,
+  type SchemaCheckReport,
+} from "../../compat/index.js";
+
+const NAME = "schema check";
+
+/** `status-compat schema check`: buf breaking (WIRE, WIRE_JSON) plus the project's own rules. */
+export const schemaCheckCommand: Command = {
+  path: ["schema", "check"],
+  summary: "static compatibility checks between protocol schema versions (buf breaking + project rules)",
+  usage: `status-compat schema check --old DIR --new DIR [options]
+status-compat schema check --from N --to M [--root DIR] [options]
+status-compat schema check --all [--root DIR] [options]
+
+Checks that the newer schema folder can be used by release N+1 while release N uses the older one,
+both ways: buf breaking with its WIRE and WIRE_JSON rules, plus the project's own rules (removed
+fields and enum values reserved by number and name, unchanged package, @required fields present on
+both sides, no payload message dropped before it is @retired, no signedness change). With --all,
+or --from/--to more than one version apart, every adjacent pair is checked and then the chain
+rules across all versions (a field number never comes back with another meaning).
+
+Modes (exactly one):
+  --old DIR --new DIR   compare two schema folders
+  --from N --to M       the project's proto/status/storage/vN folders (N < M; M > N+1 checks the chain)
+  --all                 every vN folder in order, adjacent pairs plus the chain rules
+
+Options:
+  --root DIR    folder holding vN folders (default: this package's proto/status/storage)
+  --json        one JSON document on stdout: ok, pairs, chain, counts, findings
+                (each finding: rule, source, severity, between, scope, file, line, symbol, field, message)
+  --strict      warnings fail the check too
+  --buf PATH    buf binary to run (default: STATUS_COMPAT_BUF, else the one bundled by @bufbuild/buf)
+
+Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf, or unreadable schema`,
+  async run(args, io) {
+    const { values } = parseCommandArgs(NAME, args, {
+      old: { type: "string" },
+      new: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      all: { type: "boolean" },
+      root: { type: "string" },
+      json: { type: "boolean" },
+      strict: { type: "boolean" },
+      buf: { type: "string" },
+    });
+    const dirMode = values.old !== undefined || values.new !== undefined;
+    const rangeMode = values.from !== undefined || values.to !== undefined;
+    const allMode = values.all === true;
+    if (Number(dirMode) + Number(rangeMode) + Number(allMode) !== 1) {
+      throw new CliError("E_USAGE", `${NAME}: choose one of --old/--new, --from/--to or --all (see --help)`);
+    }
+    if (dirMode && values.root !== undefined) throw new CliError("E_USAGE", `${NAME}: --root goes with --from/--to or --all`);
+
+    const binary = values.buf ?? io.env["STATUS_COMPAT_BUF"];
+    const options: SchemaCheckOptions = { buf: binary === undefined || binary === "" ? {} : { binary: resolve(io.cwd, binary) } };
+
+    let report: SchemaCheckReport;
+    try {
+      if (dirMode) {
+        if (values.old === undefined || values.new === undefined) {
+          throw new CliError("E_USAGE", `${NAME}: --old and --new go together (see --help)`);
+        }
+        report = await checkSchemaPair(
+          { dir: resolve(io.cwd, values.old), label: "old" },
+          { dir: resolve(io.cwd, values.new), label: "new" },
+          options,
+        );
+      } else {
+        const root = values.root === undefined ? projectProtoRoot() : resolve(io.cwd, values.root);
+        let versions = listVersionDirs(root);
+        if (rangeMode) {
+          const from = versionNumber("from", values.from);
+          const to = versionNumber("to", values.to);
+          if (to <= from) throw new CliError("E_USAGE", `${NAME}: --to (${to}) must be newer than --from (${from})`);
+          versionDir(root, from);
+          versionDir(root, to);
+          versions = versions.filter((v) => v.version >= from && v.version <= to);
+        }
+        if (versions.length < 2) {
+          throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `${root} has only ${versions.map((v) => v.label).join(", ")}; nothing to compare`);
+        }
+        const inputs = versions.map((v) => ({ dir: v.dir, label: v.label }));
+        report = inputs.length === 2 ? await checkSchemaPair(inputs[0]!, inputs[1]!, options) : await checkSchemaChain(inputs, options);
+      }
+    } catch (error) {
+      if (!(error instanceof SchemaCheckError)) throw error;
+      // The check could not run: that is exit 2 (usage or tool), never "breaking".
+      io.stderr.write(`status-compat ${NAME}: error[${error.code}]: ${error.message}\n`);
+      return EXIT.USAGE;
+    }
+
+    if (values.json === true) io.stdout.write(JSON.stringify(forDisplay(report, io.cwd), null, 2) + "\n");
+    else io.stdout.write(renderSchemaReportText(report, io.cwd));
+    const failed = !report.ok || (values.strict === true && report.counts.warnings > 0);
+    return failed ? EXIT.CHECK_FAILED : EXIT.OK;
+  },
+};
+
+function versionNumber(flag: string, raw: string | undefined): number {
+  const n = Number(raw);
+  if (raw === undefined || !Number.isInteger(n) || n < 1) {
+    throw new CliError("E_USAGE", `${NAME}: --${flag} takes a protocol version (1, 2, …), got "${raw ?? ""}"`);
+  }
+  return n;
+}
+
+/** Paths relative to where the user ran the command, so CI logs and annotations stay portable. */
+function forDisplay(report: SchemaCheckReport, cwd: string): SchemaCheckReport {
+  return {
+    ...report,
+    pairs: report.pairs.map((p) => ({
+      ...p,
+      old: { ...p.old, dir: displayPath(p.old.dir, cwd) },
+      new: { ...p.new, dir: displayPath(p.new.dir, cwd) },
+    })),
+    findings: report.findings.map((f) => ({ ...f, file: displayPath(f.file, cwd) })),
+  };
+}

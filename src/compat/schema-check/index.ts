@@ -1,0 +1,12 @@
+export { checkSchemaPair, checkSchemaChain } from "./check-schemas.js";
+export type { SchemaCheckOptions, SchemaVersionInput } from "./check-schemas.js";
+export type { Finding, Severity, SchemaCheckReport, ComparedPair } from "./finding.js";
+export { SCHEMA_RULES } from "./rules/catalog.js";
+export type { ProjectRuleId, RuleDescription } from "./rules/catalog.js";
+export { resolveBufBinary } from "./buf-binary.js";
+export type { ResolveBufOptions } from "./buf-binary.js";
+export { projectProtoRoot, listVersionDirs, versionDir } from "./version-dirs.js";
+export type { VersionDir } from "./version-dirs.js";
+export { renderSchemaReportText, displayPath } from "./render-text.js";
+export { SchemaCheckError } from "./schema-check-error.js";
+export type { SchemaCheckErrorCode } from "./schema-check-error.js";

@@ -1,0 +1,69 @@
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SchemaCheckError } from "./schema-check-error.js";
+
+export interface VersionDir {
+  readonly version: number;
+  /** `v2` */
+  readonly label: string;
+  readonly dir: string;
+}
+
+const PACKAGE_NAME = "status-codex-compat";
+const VERSION_FOLDER = /^v([1-9][0-9]*)$/;
+
+/** `proto/status/storage` of this package, found by walking up to its package.json (works from src/ and dist/). */
+export function projectProtoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      try {
+        if ((JSON.parse(readFileSync(manifest, "utf8")) as { name?: unknown }).name === PACKAGE_NAME) {
+          return join(dir, "proto", "status", "storage");
+        }
+      } catch {
+        // not ours or unreadable: keep walking up
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `cannot find the ${PACKAGE_NAME} package root to locate its proto folders; pass --root`);
+    }
+    dir = parent;
+  }
+}
+
+/** The `vN` folders under `root`, in protocol order. */
+export function listVersionDirs(root: string): VersionDir[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch (error) {
+    throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `schema root ${root} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+      details: { root },
+    });
+  }
+  const versions = names
+    .map((name) => ({ name, match: VERSION_FOLDER.exec(name) }))
+    .filter((x): x is { name: string; match: RegExpExecArray } => x.match !== null && statSync(join(root, x.name)).isDirectory())
+    .map(({ name, match }) => ({ version: Number(match[1]), label: name, dir: join(root, name) }))
+    .sort((a, b) => a.version - b.version);
+  if (versions.length === 0) {
+    throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `schema root ${root} has no vN folders`, { details: { root } });
+  }
+  return versions;
+}
+
+export function versionDir(root: string, version: number): VersionDir {
+  const found = listVersionDirs(root).find((v) => v.version === version);
+  if (found === undefined) {
+    const known = listVersionDirs(root).map((v) => v.label).join(", ");
+    throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `no folder v${version} under ${root} (found ${known})`, {
+      details: { root, version },
+    });
+  }
+  return found;
+}
