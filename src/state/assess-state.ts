@@ -1,0 +1,141 @@
+import type Database from "better-sqlite3";
+import type { CatalogEntry, MigrationCatalog } from "./migration-catalog.js";
+import { describeSchema, diffSchemas, schemaFingerprint, type SchemaDescription } from "./schema-description.js";
+import { StateError } from "./state-error.js";
+import { readLedger, type AppliedMigration } from "./state-ledger.js";
+
+/** Where a file stands, once its history and schema have been checked against this build. */
+export interface StateAssessment {
+  /** 0 for a new (empty) file. */
+  readonly level: number;
+  /** 0 for a new file. */
+  readonly compatLevel: number;
+  readonly applied: readonly AppliedMigration[];
+  /** The last applied migration this build knows; undefined for a new file. */
+  readonly lastKnown: CatalogEntry | undefined;
+  /** Applied migrations from levels newer than this build (allowed while the compat level admits us). */
+  readonly future: readonly AppliedMigration[];
+  /** Migrations of this build not applied yet, in order (empty when the file is ahead). */
+  readonly pending: readonly CatalogEntry[];
+  readonly schemaFingerprint: string;
+}
+
+/**
+ * Reads the ledger and the actual schema and refuses anything that is not a clean, known state:
+ * someone else's database, an edited, missing or out-of-order migration, a schema that does not
+ * match its recorded level (half-applied, or edited by hand). Never writes.
+ *
+ * Call inside one read transaction so the ledger and schema come from the same snapshot.
+ */
+export function assessState(db: Database.Database, catalog: MigrationCatalog, path: string): StateAssessment {
+  const ledger = readLedger(db);
+  if (ledger.kind === "empty") {
+    return { level: 0, compatLevel: 0, applied: [], lastKnown: undefined, future: [], pending: catalog.entries, schemaFingerprint: schemaFingerprint(describeSchema(db)) };
+  }
+  if (ledger.kind === "foreign") {
+    throw new StateError(
+      "E_STATE_UNRECOGNIZED",
+      `${path} is an SQLite database but not a status-compat state database (tables: ${ledger.tables.slice(0, 5).join(", ")}${ledger.tables.length > 5 ? ", …" : ""}); ` +
+        "point --db at the client's state file, or use a new path",
+      { details: { path } },
+    );
+  }
+  const { version, applied, userVersion } = ledger;
+  if (version === undefined || applied.length === 0) {
+    throw dirty(path, "its bookkeeping is incomplete (version row or migration log missing)", []);
+  }
+
+  let nextIndex = 0;
+  const future: AppliedMigration[] = [];
+  let lastKnown: CatalogEntry | undefined;
+  for (const row of applied) {
+    const entry = catalog.byName(row.name);
+    if (entry === undefined) {
+      if (row.level > catalog.maxLevel) {
+        future.push(row);
+        continue;
+      }
+      throw new StateError(
+        "E_STATE_MISSING_MIGRATION",
+        `${path} records migration ${row.name} (level ${row.level}) as applied, but this build has no such migration; ` +
+          "it was renamed or deleted after release. Restore it under its original name.",
+        { details: { path, migration: row.name, level: row.level } },
+      );
+    }
+    if (future.length > 0 || entry.index < nextIndex) {
+      throw new StateError(
+        "E_STATE_OUT_OF_ORDER",
+        `${path} applied ${row.name} after ${future.length > 0 ? (future[future.length - 1] as AppliedMigration).name : "a migration that sorts after it"}; ` +
+          "the log no longer matches this build's order",
+        { details: { path, migration: row.name } },
+      );
+    }
+    if (entry.index > nextIndex) {
+      const skipped = catalog.entries[nextIndex] as CatalogEntry;
+      throw new StateError(
+        "E_STATE_OUT_OF_ORDER",
+        `migration ${skipped.definition.name} sorts before ${row.name}, which ${path} has already applied, but was never applied itself: ` +
+          `it was added out of order. Give it a name after the last released migration.`,
+        { details: { path, migration: skipped.definition.name, appliedAfter: row.name } },
+      );
+    }
+    if (entry.checksum !== row.checksum) {
+      throw new StateError(
+        "E_STATE_CHECKSUM",
+        `migration ${row.name} was edited after ${path} applied it (checksum ${row.checksum.slice(0, 12)}… recorded, ${entry.checksum.slice(0, 12)}… now). ` +
+          "Applied migrations are immutable: restore it and put the change in a new migration.",
+        { details: { path, migration: row.name, recorded: row.checksum, current: entry.checksum } },
+      );
+    }
+    lastKnown = entry;
+    nextIndex++;
+  }
+
+  const last = applied[applied.length - 1] as AppliedMigration;
+  if (version.level !== last.level || version.compatLevel !== last.compatLevel || version.schemaFingerprint !== last.schemaFingerprint) {
+    throw dirty(path, `its version row (level ${version.level}) disagrees with its last logged migration ${last.name} (level ${last.level})`, []);
+  }
+  if (userVersion !== version.level) {
+    throw dirty(path, `its header says level ${userVersion} but its version row says ${version.level}`, []);
+  }
+
+  const actual = describeSchema(db);
+  const actualFingerprint = schemaFingerprint(actual);
+  const expected: SchemaDescription | undefined =
+    future.length === 0 && lastKnown !== undefined ? lastKnown.schemaAfter : parseRecordedSchema(version.schema);
+  const expectedFingerprint = future.length === 0 && lastKnown !== undefined ? lastKnown.fingerprintAfter : version.schemaFingerprint;
+  if (actualFingerprint !== expectedFingerprint) {
+    const differences = expected === undefined ? ["recorded schema unreadable"] : diffSchemas(expected, actual);
+    throw dirty(path, `its schema does not match level ${version.level} as recorded by ${last.name}`, differences);
+  }
+
+  return {
+    level: version.level,
+    compatLevel: version.compatLevel,
+    applied,
+    lastKnown,
+    future,
+    pending: future.length > 0 ? [] : catalog.entries.slice(nextIndex),
+    schemaFingerprint: actualFingerprint,
+  };
+}
+
+function parseRecordedSchema(json: string): SchemaDescription | undefined {
+  try {
+    const parsed = JSON.parse(json) as SchemaDescription;
+    return Array.isArray(parsed.tables) && Array.isArray(parsed.others) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function dirty(path: string, why: string, differences: readonly string[]): StateError {
+  const shown = differences.slice(0, 8).join("; ");
+  return new StateError(
+    "E_STATE_DIRTY",
+    `${path} is in a dirty state: ${why}${shown === "" ? "" : ` (${shown}${differences.length > 8 ? "; …" : ""})`}. ` +
+      "It was changed outside the migration runner or by a runner without transactions; restore it from a backup " +
+      "or inspect it with `status-compat migrate status`. Nothing was changed.",
+    { details: { path, differences } },
+  );
+}

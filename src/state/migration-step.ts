@@ -1,0 +1,104 @@
+import type Database from "better-sqlite3";
+import type { CatalogEntry } from "./migration-catalog.js";
+import { describeSchema, diffSchemas, schemaFingerprint, type SchemaDescription } from "./schema-description.js";
+import { StateError } from "./state-error.js";
+import { toStateError } from "./sqlite-errors.js";
+import { createLedger, recordApplied, recordReverted } from "./state-ledger.js";
+
+export type Direction = "up" | "down";
+
+/** One migration as it ran: what the dry-run report and `migrate` print. */
+export interface MigrationRun {
+  readonly name: string;
+  readonly direction: Direction;
+  readonly protocol: number;
+  /** The file's level and compat level once this step committed. */
+  readonly level: number;
+  readonly compatLevel: number;
+  readonly durationMs: number;
+}
+
+const EMPTY: SchemaDescription = { tables: [], others: [] };
+
+/**
+ * Runs one migration and its ledger row in a single `BEGIN IMMEDIATE … COMMIT`. Before
+ * committing it checks that the schema is exactly what the catalog says it should be and that no
+ * foreign key is violated; any failure rolls everything back, so the file stays at the previous
+ * level with no trace of the attempt.
+ */
+export function runMigrationStep(
+  db: Database.Database,
+  path: string,
+  entry: CatalogEntry,
+  direction: Direction,
+  /** The migration before `entry` (what the file returns to on `down`); undefined for the first. */
+  previous: CatalogEntry | undefined,
+): MigrationRun {
+  const d = entry.definition;
+  const start = performance.now();
+  try {
+    db.exec("BEGIN IMMEDIATE");
+  } catch (error) {
+    throw toStateError(error, path, `start migration ${d.name}`);
+  }
+  try {
+    if (direction === "up" && previous === undefined) createLedger(db);
+    const statements = direction === "up" ? d.up : d.down;
+    statements.forEach((sql, i) => {
+      try {
+        db.exec(sql);
+      } catch (error) {
+        const mapped = toStateError(error, path, `run migration ${d.name}`);
+        if (mapped instanceof StateError && mapped.code !== "E_STATE_IO") throw mapped;
+        throw new StateError(
+          "E_STATE_MIGRATION_FAILED",
+          `migration ${d.name} (${direction}) failed at statement ${i + 1} of ${statements.length}: ${(error as Error).message}; ` +
+            `rolled back, ${path} is unchanged`,
+          { cause: error, details: { path, migration: d.name, direction, statement: i + 1 } },
+        );
+      }
+    });
+    const expected = direction === "up" ? entry.schemaAfter : (previous?.schemaAfter ?? EMPTY);
+    const actual = describeSchema(db);
+    if (schemaFingerprint(actual) !== schemaFingerprint(expected)) {
+      throw new StateError(
+        "E_STATE_MIGRATION_FAILED",
+        `migration ${d.name} (${direction}) left a schema other than the one it declares (${diffSchemas(expected, actual).join("; ")}); ` +
+          `rolled back, ${path} is unchanged`,
+        { details: { path, migration: d.name, direction } },
+      );
+    }
+    const violations = db.pragma("foreign_key_check") as { table: string }[];
+    if (violations.length > 0) {
+      const tables = [...new Set(violations.map((v) => v.table))].join(", ");
+      throw new StateError(
+        "E_STATE_MIGRATION_FAILED",
+        `migration ${d.name} (${direction}) would leave ${violations.length} row(s) violating foreign keys (in ${tables}); rolled back, ${path} is unchanged`,
+        { details: { path, migration: d.name, direction, violations: violations.length } },
+      );
+    }
+    const now = Date.now();
+    const durationMs = performance.now() - start;
+    if (direction === "up") recordApplied(db, entry, now, durationMs);
+    else recordReverted(db, entry, previous, now);
+    db.exec("COMMIT");
+    const after = direction === "up" ? d : previous?.definition;
+    return {
+      name: d.name,
+      direction,
+      protocol: d.protocol,
+      level: after?.level ?? 0,
+      compatLevel: after?.compatLevel ?? 0,
+      durationMs: performance.now() - start,
+    };
+  } catch (error) {
+    if (db.inTransaction) {
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // SQLite may already have rolled back on its own (e.g. after SQLITE_FULL); nothing left to undo.
+      }
+    }
+    throw toStateError(error, path, `run migration ${d.name}`);
+  }
+}

@@ -1,0 +1,125 @@
+import type Database from "better-sqlite3";
+import { silentLogger, type Logger } from "../obs/index.js";
+import { resolveCodeLevel } from "./code-level.js";
+import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
+import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
+import { runMigrations } from "./migration-runner.js";
+import type { MigrationRun } from "./migration-step.js";
+import { assertUsableBy, readAssessment } from "./read-assessment.js";
+import { StateError } from "./state-error.js";
+import { enableWal, openConnection, probeStateFile } from "./state-file.js";
+
+export interface OpenStateOptions {
+  /** The state database file; created (at the requested level) when missing unless `readOnly`. */
+  path: string;
+  /** State level this code runs at. Default: the newest level of this build. */
+  level?: number;
+  /** Or the release this code is (e.g. "0.2.0"), resolved through the release table. */
+  release?: string;
+  /** Apply pending migrations up to the code's level (default true). When false, a file behind is refused. */
+  migrate?: boolean;
+  /** Open without writing anything; a file behind the code's level is refused. */
+  readOnly?: boolean;
+  /** How long to wait for another process's migration (default 15 s). */
+  lockTimeoutMs?: number;
+  /** SQLite busy timeout for this connection (default 5 s). */
+  busyTimeoutMs?: number;
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** The migrations to use; defaults to the ones this build ships. For tests and tools. */
+  catalog?: MigrationCatalog;
+}
+
+/** An open state database: the better-sqlite3 handle plus where the file stands. */
+export interface StateHandle {
+  readonly db: Database.Database;
+  readonly path: string;
+  /** The file's level (may be above `codeLevel` when a newer release upgraded it within the window). */
+  readonly level: number;
+  /** Oldest level that can use the file. */
+  readonly compatLevel: number;
+  /** The level this code runs at. */
+  readonly codeLevel: number;
+  /** Migrations this call ran (empty when the file was already at or above the code's level). */
+  readonly applied: readonly MigrationRun[];
+  readonly readOnly: boolean;
+  close(): void;
+}
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens the client's state database for code at one level. Checks everything before writing
+ * anything: a non-database, a corrupt, dirty or edited file, or one from two releases ahead is
+ * refused with its own StateError and left untouched. A file behind is migrated under the
+ * migration lock (one transaction per migration); a file ahead but within its compat level is
+ * used as is (release N on a file N+1 upgraded).
+ */
+export async function openState(options: OpenStateOptions): Promise<StateHandle> {
+  const { path } = options;
+  const catalog = options.catalog ?? shippedCatalog();
+  const codeLevel = resolveCodeLevel(catalog, options.level, options.release);
+  const readOnly = options.readOnly ?? false;
+  const migrate = options.migrate ?? true;
+  const logger = options.logger ?? silentLogger();
+
+  const probe = probeStateFile(path);
+  if (!probe.exists && readOnly) {
+    throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist (opened read-only, so it was not created)`, { details: { path } });
+  }
+  if (!probe.exists && !probe.folderWritable) {
+    throw new StateError("E_STATE_READ_ONLY", `cannot create ${path}: its folder is not writable`, { details: { path } });
+  }
+  if (probe.exists && !readOnly && !probe.writable) {
+    throw new StateError(
+      "E_STATE_READ_ONLY",
+      `${path} is read-only; the client needs to write its state. Fix its permissions, or open it with readOnly. Nothing was written.`,
+      { details: { path } },
+    );
+  }
+
+  const db = openConnection(path, { readOnly, create: !readOnly, busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  try {
+    let assessment = readAssessment(db, catalog, path);
+    assertUsableBy(assessment, codeLevel, path);
+    let applied: MigrationRun[] = [];
+    if (assessment.level < codeLevel) {
+      if (!migrate || readOnly) {
+        throw new StateError(
+          "E_STATE_NEEDS_MIGRATION",
+          `${path} is at state level ${assessment.level}, this code needs ${codeLevel}; open it with migrate enabled or run \`status-compat migrate up --db ${path}\``,
+          { details: { path, level: assessment.level, codeLevel } },
+        );
+      }
+      const lock = await acquireMigrationLock(path, { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, signal: options.signal, logger });
+      try {
+        // Another process may have migrated while we waited for the lock.
+        assessment = readAssessment(db, catalog, path);
+        assertUsableBy(assessment, codeLevel, path);
+        if (assessment.level < codeLevel) {
+          enableWal(db, path);
+          const through = catalog.lastOfLevel(codeLevel);
+          if (through === undefined) throw new StateError("E_STATE_LEVEL_UNKNOWN", `no migration reaches level ${codeLevel}`);
+          applied = await runMigrations(db, catalog, { direction: "up", through }, { path, logger, signal: options.signal });
+          assessment = readAssessment(db, catalog, path);
+        }
+      } finally {
+        lock.release();
+      }
+    }
+    if (!readOnly) enableWal(db, path);
+    return {
+      db,
+      path,
+      level: assessment.level,
+      compatLevel: assessment.compatLevel,
+      codeLevel,
+      applied,
+      readOnly,
+      close: () => db.close(),
+    };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}

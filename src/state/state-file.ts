@@ -1,0 +1,112 @@
+import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { StateError } from "./state-error.js";
+import { toStateError } from "./sqlite-errors.js";
+
+const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
+/** The smallest SQLite database is one 512-byte page; anything shorter but not empty is not one. */
+const MIN_DATABASE_BYTES = 512;
+
+export interface FileProbe {
+  readonly exists: boolean;
+  readonly size: number;
+  /** The file (when it exists) may be written: some write permission bit set and access allowed. */
+  readonly writable: boolean;
+  /** The folder may get new files (the WAL, the lock sidecar, a new database). */
+  readonly folderWritable: boolean;
+}
+
+function canWrite(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Looks at a path before SQLite touches it: a non-empty file that does not start with SQLite's
+ * header is refused here, so nothing (not even a WAL file) is ever created beside it.
+ *
+ * A file with no write permission bit is treated as read-only even for root, who could write it
+ * anyway: someone made it read-only on purpose.
+ */
+export function probeStateFile(path: string): FileProbe {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      return { exists: false, size: 0, writable: false, folderWritable: canWrite(dirname(path)) };
+    }
+    throw new StateError("E_STATE_IO", `cannot read ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
+  }
+  if (!stat.isFile()) {
+    throw new StateError("E_STATE_NOT_A_DATABASE", `${path} is not a regular file; point --db at the state database file`, { details: { path } });
+  }
+  if (stat.size > 0) {
+    const head = Buffer.alloc(SQLITE_MAGIC.length);
+    let got = 0;
+    try {
+      const fd = openSync(path, "r");
+      try {
+        got = readSync(fd, head, 0, head.length, 0);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      throw new StateError("E_STATE_IO", `cannot read ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
+    }
+    if (stat.size < MIN_DATABASE_BYTES || got < head.length || !head.equals(SQLITE_MAGIC)) {
+      throw new StateError(
+        "E_STATE_NOT_A_DATABASE",
+        `${path} is not an SQLite database (its first bytes are not the SQLite header); nothing was written. Check the path.`,
+        { details: { path, size: stat.size } },
+      );
+    }
+  }
+  const modeWritable = (stat.mode & 0o222) !== 0;
+  return { exists: true, size: stat.size, writable: modeWritable && canWrite(path), folderWritable: canWrite(dirname(path)) };
+}
+
+export interface ConnectionOptions {
+  readOnly: boolean;
+  /** Create the file when missing. */
+  create: boolean;
+  busyTimeoutMs: number;
+}
+
+/**
+ * A better-sqlite3 connection with foreign keys on and a busy timeout. Opening writes nothing:
+ * journal mode is switched to WAL only by `enableWal`, once the file has been judged usable.
+ */
+export function openConnection(path: string, options: ConnectionOptions): Database.Database {
+  let db: Database.Database;
+  try {
+    db = new Database(path, { readonly: options.readOnly, fileMustExist: !options.create, timeout: options.busyTimeoutMs });
+  } catch (error) {
+    throw toStateError(error, path, "open");
+  }
+  try {
+    db.pragma("foreign_keys = ON");
+    // Refuses a non-database that slipped past the header probe (e.g. replaced after it).
+    db.prepare("SELECT count(*) FROM sqlite_schema").get();
+  } catch (error) {
+    db.close();
+    throw toStateError(error, path, "open");
+  }
+  return db;
+}
+
+/** WAL for concurrent readers and crash-safe commits; NORMAL sync is durable enough in WAL. */
+export function enableWal(db: Database.Database, path: string): void {
+  try {
+    const mode = db.pragma("journal_mode = WAL", { simple: true });
+    if (mode !== "wal") throw new StateError("E_STATE_IO", `${path}: could not switch to WAL (journal mode stays ${String(mode)})`, { details: { path } });
+    db.pragma("synchronous = NORMAL");
+  } catch (error) {
+    throw toStateError(error, path, "switch to WAL");
+  }
+}

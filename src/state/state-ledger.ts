@@ -1,0 +1,143 @@
+import type Database from "better-sqlite3";
+import type { CatalogEntry } from "./migration-catalog.js";
+import type { SchemaDescription } from "./schema-description.js";
+
+/**
+ * The runner's bookkeeping inside the state file: one row per applied migration (the log umzug
+ * reads through its storage adapter) and one row saying where the file stands. Both are written
+ * in the same transaction as the migration they describe.
+ *
+ * `_state_version.schema` keeps the JSON description of the schema at the current level so that
+ * code which does not know that level (an older release on a newer file) can still tell a clean
+ * file from a half-edited one, and say what differs.
+ */
+export const LEDGER_FORMAT = 1;
+
+const CREATE_LEDGER = [
+  `CREATE TABLE IF NOT EXISTS _state_migrations (
+     seq INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     protocol INTEGER NOT NULL,
+     level INTEGER NOT NULL,
+     compat_level INTEGER NOT NULL,
+     checksum TEXT NOT NULL,
+     schema_fingerprint TEXT NOT NULL,
+     applied_at INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL
+   ) STRICT`,
+  `CREATE TABLE IF NOT EXISTS _state_version (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     format INTEGER NOT NULL,
+     level INTEGER NOT NULL,
+     compat_level INTEGER NOT NULL,
+     schema_fingerprint TEXT NOT NULL,
+     schema TEXT NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT`,
+];
+
+export interface AppliedMigration {
+  readonly seq: number;
+  readonly name: string;
+  readonly protocol: number;
+  readonly level: number;
+  readonly compatLevel: number;
+  readonly checksum: string;
+  readonly schemaFingerprint: string;
+  readonly appliedAt: number;
+  readonly durationMs: number;
+}
+
+export interface VersionRow {
+  readonly format: number;
+  readonly level: number;
+  readonly compatLevel: number;
+  readonly schemaFingerprint: string;
+  readonly schema: string;
+  readonly updatedAt: number;
+}
+
+export type LedgerRead =
+  /** No tables at all: a new file. */
+  | { readonly kind: "empty" }
+  /** Tables, but none of ours: somebody else's database. */
+  | { readonly kind: "foreign"; readonly tables: readonly string[] }
+  /** Ours, possibly damaged (`version` undefined when the version row is gone). */
+  | { readonly kind: "ledger"; readonly version: VersionRow | undefined; readonly applied: readonly AppliedMigration[]; readonly userVersion: number };
+
+export function readLedger(db: Database.Database): LedgerRead {
+  const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`).pluck().all() as string[]);
+  if (tables.length === 0) return { kind: "empty" };
+  const hasLog = tables.includes("_state_migrations");
+  const hasVersion = tables.includes("_state_version");
+  if (!hasLog && !hasVersion) return { kind: "foreign", tables };
+  const applied = hasLog
+    ? (db
+        .prepare(
+          `SELECT seq, name, protocol, level, compat_level AS compatLevel, checksum, schema_fingerprint AS schemaFingerprint,
+                  applied_at AS appliedAt, duration_ms AS durationMs
+             FROM _state_migrations ORDER BY seq`,
+        )
+        .all() as AppliedMigration[])
+    : [];
+  const version = hasVersion
+    ? (db
+        .prepare(
+          `SELECT format, level, compat_level AS compatLevel, schema_fingerprint AS schemaFingerprint, schema, updated_at AS updatedAt
+             FROM _state_version WHERE id = 1`,
+        )
+        .get() as VersionRow | undefined)
+    : undefined;
+  const userVersion = db.pragma("user_version", { simple: true }) as number;
+  return { kind: "ledger", version, applied, userVersion };
+}
+
+export function createLedger(db: Database.Database): void {
+  for (const sql of CREATE_LEDGER) db.exec(sql);
+}
+
+/** Records `entry` as applied and moves the file's level; call inside the migration's transaction. */
+export function recordApplied(
+  db: Database.Database,
+  entry: CatalogEntry,
+  now: number,
+  durationMs: number,
+): void {
+  const d = entry.definition;
+  db.prepare(
+    `INSERT INTO _state_migrations (name, protocol, level, compat_level, checksum, schema_fingerprint, applied_at, duration_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(d.name, d.protocol, d.level, d.compatLevel, entry.checksum, entry.fingerprintAfter, now, Math.round(durationMs));
+  writeVersion(db, d.level, d.compatLevel, entry.fingerprintAfter, entry.schemaAfter, now);
+}
+
+/** Removes `entry`'s log row and moves the file back to `previous` (undefined: level 0). */
+export function recordReverted(db: Database.Database, entry: CatalogEntry, previous: CatalogEntry | undefined, now: number): void {
+  db.prepare(`DELETE FROM _state_migrations WHERE name = ?`).run(entry.definition.name);
+  if (previous === undefined) {
+    db.exec(`DROP TABLE _state_migrations`);
+    db.exec(`DROP TABLE _state_version`);
+    db.pragma("user_version = 0");
+    return;
+  }
+  const d = previous.definition;
+  writeVersion(db, d.level, d.compatLevel, previous.fingerprintAfter, previous.schemaAfter, now);
+}
+
+function writeVersion(
+  db: Database.Database,
+  level: number,
+  compatLevel: number,
+  fingerprint: string,
+  schema: SchemaDescription,
+  now: number,
+): void {
+  db.prepare(
+    `INSERT INTO _state_version (id, format, level, compat_level, schema_fingerprint, schema, updated_at)
+     VALUES (1, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET format = excluded.format, level = excluded.level, compat_level = excluded.compat_level,
+       schema_fingerprint = excluded.schema_fingerprint, schema = excluded.schema, updated_at = excluded.updated_at`,
+  ).run(LEDGER_FORMAT, level, compatLevel, fingerprint, JSON.stringify(schema), now);
+  // The header's user_version mirrors the level for tools that only read the header.
+  db.pragma(`user_version = ${Number(level)}`);
+}
