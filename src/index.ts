@@ -6,3 +6,4 @@ export * from "./errors/index.js";
 export * from "./obs/index.js";
 export * from "./versions/index.js";
 export * from "./negotiate/index.js";
+export * from "./state/index.js";
