@@ -1,0 +1,46 @@
+import type { PbObject } from "./raw-codec.js";
+import { schemaFor, type MessageName, type VersionSchema } from "./schema-registry.js";
+
+/**
+ * Which fields a conversion between a view and protobuf uses: those of the schema the bytes are
+ * read or written with, limited to those the writer's version has. A version 3 reader of version 2
+ * bytes therefore leaves version 3 fields absent (not zero), so it can fall back as the protocol
+ * says; a version 2 reader of version 3 bytes knows only version 2 fields and keeps the rest as
+ * unknown fields.
+ */
+export interface CodecContext {
+  /** The schema the bytes are decoded or encoded with (the reader's own, or the writer's). */
+  readonly schema: VersionSchema;
+  /** The protocol version the message was written with. */
+  readonly written: number;
+  has(message: MessageName, field: string): boolean;
+}
+
+/** Converts one message between its version-independent view and protobufjs's object. */
+export interface MessageCodec<V> {
+  readonly message: MessageName;
+  /** Builds the view and validates it; throws WireError E_WIRE_INVALID_FIELD. */
+  toView(pb: PbObject, ctx: CodecContext): V;
+  /** Validates the view and builds the object to encode; throws WireError E_WIRE_INVALID_FIELD. */
+  toPb(view: V, ctx: CodecContext): PbObject;
+}
+
+const contexts = new Map<string, CodecContext>();
+
+/** The context for bytes written at `written` and handled with `schema` (memoized: the hot path allocates nothing). */
+export function codecContext(schema: VersionSchema, written: number): CodecContext {
+  const key = `${schema.version}:${written}`;
+  let ctx = contexts.get(key);
+  if (ctx === undefined) {
+    // A writer newer than every schema here has at least the reader's fields (fields are never reused).
+    const writer = written === schema.version ? undefined : schemaFor(written);
+    ctx = Object.freeze({
+      schema,
+      written,
+      has: (message: MessageName, field: string) =>
+        schema.hasField(message, field) && (writer === undefined || writer.hasField(message, field)),
+    });
+    contexts.set(key, ctx);
+  }
+  return ctx;
+}

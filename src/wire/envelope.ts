@@ -1,0 +1,232 @@
+import { PAYLOAD_CODECS } from "./codecs/index.js";
+import { codecContext, type MessageCodec } from "./codec-context.js";
+import { checkBytesRequired, checkCount, checkDisplayText, checkFeature, checkUint, invalidField, missingField } from "./field-checks.js";
+import { MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES } from "./limits.js";
+import type { Capabilities, Envelope, PayloadKind } from "./messages.js";
+import { checkedInput, encodePayload, internalFault, schemaOrThrow, type Payload } from "./payload-codec.js";
+import { introducedIn, isPayloadKind, kindOfTypeNumber, minReaderFor, payloadTypeNumber } from "./payload-kinds.js";
+import { decodeRaw, encodeRaw, type PbObject } from "./raw-codec.js";
+import type { VersionSchema } from "./schema-registry.js";
+import type protobuf from "protobufjs/light.js";
+import { WireError } from "./wire-error.js";
+
+const M = "Envelope";
+const UINT32 = 0xffff_ffff;
+
+/** The protocol versions a reader interprets, both ends included (its profile's window). */
+export interface ReaderWindow {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** What encodeEnvelope takes: an Envelope whose `minReader` defaults to minReaderFor(type, version). */
+export type EnvelopeDraft = Omit<Envelope, "minReader"> & { readonly minReader?: number };
+
+export interface OpenEnvelopeOptions {
+  /** A lower cap than MAX_WAKU_ENVELOPE_BYTES (the default). */
+  readonly maxBytes?: number;
+}
+
+/** A readable envelope and its payload, both validated. */
+export interface OpenedEnvelope {
+  readonly envelope: Envelope;
+  /** Decoded with the reader's own schema (`reader.max`); fields of a newer writer are not in it. */
+  readonly payload: Payload;
+}
+
+function checkCapabilities(c: Capabilities): void {
+  checkUint(c.minVersion, 1, UINT32, "Capabilities", "minVersion");
+  checkUint(c.maxVersion, c.minVersion, UINT32, "Capabilities", "maxVersion");
+  if (!Array.isArray(c.features)) throw invalidField("Capabilities", "features", "must be a list");
+  checkCount(c.features.length, 0, MAX_FEATURES, "Capabilities", "features");
+  for (let i = 0; i < c.features.length; i++) checkFeature(c.features[i], "Capabilities", `features[${i}]`);
+}
+
+function capabilitiesView(pb: PbObject | null | undefined): Capabilities | undefined {
+  if (pb === null || pb === undefined) return undefined;
+  const features = pb.features as string[];
+  // Counted before copying: the list is bounded by the byte cap, the view by MAX_FEATURES.
+  checkCount(features.length, 0, MAX_FEATURES, "Capabilities", "features");
+  const view: Capabilities = {
+    minVersion: pb.minVersion as number,
+    maxVersion: pb.maxVersion as number,
+    features: features.slice(),
+  };
+  checkCapabilities(view);
+  return view;
+}
+
+/** The sender writes within its own range. */
+function checkSenderWrote(sender: Capabilities | undefined, version: number): void {
+  if (sender !== undefined && (version < sender.minVersion || version > sender.maxVersion)) {
+    throw invalidField(M, "sender", `says the sender writes ${sender.minVersion}..${sender.maxVersion}, but the envelope is version ${version}`);
+  }
+}
+
+/** minReader within [minReaderFor(kind, version), version]: never promising more readers than can read it. */
+function checkMinReader(minReader: number, kind: PayloadKind, version: number): void {
+  const lowest = minReaderFor(kind, version);
+  if (minReader < lowest || minReader > version) {
+    throw invalidField(M, "minReader", `is ${minReader}; a version ${version} ${kind} is readable from ${lowest}, so it must be in [${lowest}, ${version}]`, {
+      minReader,
+      lowest,
+      version,
+    });
+  }
+}
+
+function checkReader(reader: ReaderWindow): void {
+  if (
+    reader === null ||
+    typeof reader !== "object" ||
+    !Number.isInteger(reader.min) ||
+    !Number.isInteger(reader.max) ||
+    reader.min < 1 ||
+    reader.min > reader.max
+  ) {
+    throw new WireError("E_VERSION_UNSUPPORTED", `reader window [${String(reader?.min)}, ${String(reader?.max)}] is not a version range`, {
+      details: { reader },
+    });
+  }
+  schemaOrThrow(reader.max, "reader");
+}
+
+/**
+ * Encodes an envelope. `minReader` defaults to minReaderFor(type, version) and may be set higher
+ * (never lower, never above `version`). The result is at most MAX_WAKU_ENVELOPE_BYTES.
+ */
+export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
+  if (draft === null || typeof draft !== "object") {
+    throw new WireError("E_WIRE_INVALID_FIELD", `Envelope: expected an object, got ${String(draft)}`, { details: { message: M, field: "" } });
+  }
+  const { version, type: kind } = draft;
+  const schema = schemaOrThrow(version, "writer");
+  if (!isPayloadKind(kind)) throw new WireError("E_WIRE_UNKNOWN_TYPE", `"${String(kind)}" is not a payload kind`, { details: { kind } });
+  const typeNumber = payloadTypeNumber(kind, schema);
+  if (typeNumber === undefined) {
+    throw new WireError("E_WIRE_UNKNOWN_TYPE", `protocol ${version} has no ${kind} payload (introduced in ${introducedIn(kind)})`, {
+      details: { kind, version },
+    });
+  }
+  const minReader = draft.minReader ?? minReaderFor(kind, version);
+  checkUint(minReader, 1, UINT32, M, "minReader");
+  checkMinReader(minReader, kind, version);
+  checkBytesRequired(draft.payload, M, "payload");
+  checkDisplayText(draft.fallbackText, M, "fallbackText");
+  const sender = draft.sender;
+  if (sender !== undefined) {
+    if (sender === null || typeof sender !== "object") throw invalidField(M, "sender", "must be a Capabilities object");
+    checkCapabilities(sender);
+    checkSenderWrote(sender, version);
+  }
+  const pb: PbObject = {
+    version,
+    minReader,
+    type: typeNumber,
+    payload: draft.payload,
+    fallbackText: draft.fallbackText,
+  };
+  if (sender !== undefined) {
+    pb.sender = { minVersion: sender.minVersion, maxVersion: sender.maxVersion, features: sender.features };
+  }
+  const bytes = encodeRaw(schema.type(M) as protobuf.Type, pb);
+  if (bytes.length > MAX_WAKU_ENVELOPE_BYTES) {
+    throw new WireError(
+      "E_WIRE_TOO_LARGE",
+      `envelope is ${bytes.length} bytes, over the ${MAX_WAKU_ENVELOPE_BYTES}-byte Waku cap; segment the payload or store it on Codex`,
+      { details: { message: M, bytes: bytes.length, cap: MAX_WAKU_ENVELOPE_BYTES } },
+    );
+  }
+  return bytes;
+}
+
+/** Encodes `payload` with `version`'s schema and wraps it in an envelope of its kind. */
+export function encodePayloadEnvelope(payload: Payload, envelope: Omit<EnvelopeDraft, "type" | "payload">): Uint8Array {
+  const bytes = encodePayload(payload.kind, payload.message as never, envelope.version);
+  return encodeEnvelope({ ...envelope, type: payload.kind, payload: bytes });
+}
+
+function unsupported(
+  reason: "reader-too-old" | "writer-too-old",
+  version: number,
+  minReader: number,
+  reader: ReaderWindow,
+  fallbackText: string,
+  sender: Capabilities | undefined,
+): WireError {
+  const message =
+    reason === "reader-too-old"
+      ? `envelope version ${version} needs protocol ${minReader} or newer; this client reads ${reader.min}..${reader.max}: ` +
+        "show its fallback text, and update Status to read it"
+      : `envelope version ${version} is older than this client reads (${reader.min}..${reader.max}): the sender must update Status`;
+  return new WireError("E_VERSION_UNSUPPORTED", message, {
+    details: { reason, version, minReader, reader: { min: reader.min, max: reader.max }, fallbackText, sender },
+  });
+}
+
+/**
+ * Opens an envelope from untrusted bytes for a reader whose window is `reader`:
+ * size cap first, then decode, validate, and decide readability. Readable when
+ * `minReader <= reader.max` and `version >= reader.min`; a newer version inside the window is read
+ * with the reader's own schema. Otherwise E_VERSION_UNSUPPORTED, whose details carry `fallbackText`,
+ * `version`, `minReader` and the reader's window. A payload type the reader's version does not know
+ * is E_WIRE_UNKNOWN_TYPE. Throws only WireError.
+ */
+export function openEnvelope(bytes: Uint8Array, reader: ReaderWindow, options?: OpenEnvelopeOptions): OpenedEnvelope {
+  checkReader(reader);
+  const asked = options?.maxBytes;
+  const cap = typeof asked === "number" && asked >= 0 && asked < MAX_WAKU_ENVELOPE_BYTES ? asked : MAX_WAKU_ENVELOPE_BYTES;
+  const input = checkedInput(bytes, cap, M);
+  const schema = schemaOrThrow(reader.max, "reader");
+  const pb = decodeRaw(schema.type(M) as protobuf.Type, input, M);
+  try {
+    return openDecoded(pb, reader, schema);
+  } catch (err) {
+    throw internalFault(err, M);
+  }
+}
+
+function openDecoded(pb: PbObject, reader: ReaderWindow, schema: VersionSchema): OpenedEnvelope {
+  const version = pb.version as number;
+  if (version === 0) throw missingField(M, "version");
+  const typeNumber = pb.type as number;
+  if (typeNumber === 0) throw missingField(M, "type");
+  const payloadBytes = pb.payload as Uint8Array;
+  if (payloadBytes.length === 0) throw missingField(M, "payload");
+  const fallbackText = pb.fallbackText as string;
+  checkDisplayText(fallbackText, M, "fallbackText");
+  const sender = capabilitiesView(pb.sender as PbObject | null);
+  checkSenderWrote(sender, version);
+
+  const kind = kindOfTypeNumber(typeNumber, schema);
+  // min_reader is optional on the wire: unset means "as the protocol rule says" (or the version itself for a type unknown here).
+  const rawMinReader = pb.minReader as number;
+  const minReader = rawMinReader !== 0 ? rawMinReader : kind !== undefined && version >= introducedIn(kind) ? minReaderFor(kind, version) : version;
+  if (minReader > reader.max) throw unsupported("reader-too-old", version, minReader, reader, fallbackText, sender);
+  if (version < reader.min) throw unsupported("writer-too-old", version, minReader, reader, fallbackText, sender);
+  if (kind === undefined) {
+    throw new WireError("E_WIRE_UNKNOWN_TYPE", `envelope payload type ${typeNumber} is unknown to protocol ${reader.max}`, {
+      details: { type: typeNumber, version, minReader, reader: { min: reader.min, max: reader.max }, fallbackText },
+    });
+  }
+  if (version < introducedIn(kind)) {
+    throw invalidField(M, "type", `is ${kind}, which version ${version} envelopes cannot carry (introduced in ${introducedIn(kind)})`);
+  }
+  checkMinReader(minReader, kind, version);
+
+  const envelope: Envelope = { version, minReader, type: kind, payload: payloadBytes, fallbackText };
+  if (sender !== undefined) envelope.sender = sender;
+  return { envelope, payload: decodeEnvelopePayload(kind, payloadBytes, schema, version) };
+}
+
+function decodeEnvelopePayload(
+  kind: PayloadKind,
+  bytes: Uint8Array,
+  schema: VersionSchema,
+  written: number,
+): Payload {
+  const codec = PAYLOAD_CODECS[kind] as MessageCodec<unknown>;
+  // Already inside the envelope's cap; an empty payload was refused as missing.
+  const pb = decodeRaw(schema.type(codec.message) as protobuf.Type, bytes, codec.message);
+  return { kind, message: codec.toView(pb, codecContext(schema, written)) } as Payload;
+}

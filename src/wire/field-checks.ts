@@ -1,0 +1,134 @@
+/**
+ * The field rules shared by every message, in both directions: readers apply them to untrusted
+ * bytes, writers to what they are about to send, so nothing written here is refused by a reader.
+ * Errors name the message and the field; they report lengths, never the bytes themselves.
+ */
+import { isCidSyntax } from "./cid-syntax.js";
+import { saneFileNameProblem } from "./file-name.js";
+import {
+  MAX_CID_CHARS,
+  MAX_FALLBACK_TEXT_BYTES,
+  MAX_FEATURE_BYTES,
+  MAX_MIME_BYTES,
+  MIN_CID_CHARS,
+} from "./limits.js";
+import { utf8Length } from "./utf8-length.js";
+import { WireError } from "./wire-error.js";
+
+export function invalidField(message: string, field: string, problem: string, details: Record<string, unknown> = {}): WireError {
+  return new WireError("E_WIRE_INVALID_FIELD", `${message}.${field} ${problem}`, {
+    details: { message, field, ...details },
+  });
+}
+
+export function missingField(message: string, field: string): WireError {
+  return invalidField(message, field, "is required but missing (readers reject the message without it)", { missing: true });
+}
+
+/** Bytes with an exact length (keys, hashes, signatures). Empty counts as missing. */
+export function checkBytesExact(value: unknown, length: number, message: string, field: string): void {
+  if (value instanceof Uint8Array && value.length === length) return;
+  if (!(value instanceof Uint8Array)) throw invalidField(message, field, "must be bytes");
+  if (value.length === 0) throw missingField(message, field);
+  throw invalidField(message, field, `must be exactly ${length} bytes, got ${value.length}`, {
+    expected: length,
+    actual: value.length,
+  });
+}
+
+/** Non-empty bytes (a required bytes field). */
+export function checkBytesRequired(value: unknown, message: string, field: string): void {
+  if (value instanceof Uint8Array && value.length > 0) return;
+  if (!(value instanceof Uint8Array)) throw invalidField(message, field, "must be bytes");
+  throw missingField(message, field);
+}
+
+/** Optional bytes: empty is fine. */
+export function checkBytesOptional(value: unknown, message: string, field: string): void {
+  if (!(value instanceof Uint8Array)) throw invalidField(message, field, "must be bytes");
+}
+
+/** An integer in [min, max]; a required field whose zero means "unset" passes min = 1. */
+export function checkUint(value: unknown, min: number, max: number, message: string, field: string): void {
+  if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return;
+  if (value === 0 && min === 1) throw missingField(message, field);
+  throw invalidField(message, field, `must be an integer in [${min}, ${max}], got ${describeNumber(value)}`, {
+    min,
+    max,
+  });
+}
+
+function describeNumber(value: unknown): string {
+  return typeof value === "number" ? String(value) : typeof value;
+}
+
+const BASE58_CHARS = `${MIN_CID_CHARS}-${MAX_CID_CHARS}`;
+
+/** A Codex CID as text: base58btc multibase ("z..."), bounded length. Empty counts as missing when required. */
+export function checkCid(value: unknown, required: boolean, message: string, field: string): void {
+  if (typeof value !== "string") throw invalidField(message, field, "must be a string");
+  if (value.length === 0) {
+    if (required) throw missingField(message, field);
+    return;
+  }
+  if (!isCidSyntax(value)) {
+    throw invalidField(message, field, `must be a base58btc CID ("z..." with ${BASE58_CHARS} characters), got ${value.length} characters`, {
+      length: value.length,
+    });
+  }
+}
+
+/** An optional file name, already sanitized by the writer (see sanitizeFileName). */
+export function checkFileName(value: unknown, message: string, field: string): void {
+  if (typeof value !== "string") throw invalidField(message, field, "must be a string");
+  if (value.length === 0) return;
+  const problem = saneFileNameProblem(value);
+  if (problem !== undefined) throw invalidField(message, field, problem);
+}
+
+// RFC 6838 restricted names, optional `; name=value` parameters (token or simple quoted string).
+const TOKEN = "[A-Za-z0-9!#$&^_.+-]";
+const MIME = new RegExp(
+  `^[A-Za-z0-9]${TOKEN}{0,126}/[A-Za-z0-9]${TOKEN}{0,126}` +
+    `(?:[ \\t]*;[ \\t]*${TOKEN}{1,127}=(?:${TOKEN}{1,127}|"[^"\\\\\\x00-\\x1f\\x7f]{0,127}"))*$`,
+);
+
+/** An optional MIME type ("image/png", "text/plain; charset=utf-8"). */
+export function checkMime(value: unknown, message: string, field: string): void {
+  if (typeof value !== "string") throw invalidField(message, field, "must be a string");
+  if (value.length === 0) return;
+  if (value.length > MAX_MIME_BYTES || !MIME.test(value)) {
+    throw invalidField(message, field, `must be a MIME type "type/subtype" of at most ${MAX_MIME_BYTES} ASCII characters`, {
+      length: value.length,
+    });
+  }
+}
+
+const FEATURE = /^[a-z0-9][a-z0-9._-]*$/;
+
+/** A feature flag name: lowercase ASCII, digits, ".", "_", "-". */
+export function checkFeature(value: unknown, message: string, field: string): void {
+  if (typeof value === "string" && value.length > 0 && value.length <= MAX_FEATURE_BYTES && FEATURE.test(value)) return;
+  throw invalidField(message, field, `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-"`);
+}
+
+/** Text shown to people: bounded, no control characters. */
+export function checkDisplayText(value: unknown, message: string, field: string): void {
+  if (typeof value !== "string") throw invalidField(message, field, "must be a string");
+  if (value.length === 0) return;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) throw invalidField(message, field, "must not contain control characters");
+  }
+  const bytes = utf8Length(value);
+  if (bytes > MAX_FALLBACK_TEXT_BYTES) {
+    throw invalidField(message, field, `must be at most ${MAX_FALLBACK_TEXT_BYTES} UTF-8 bytes`, { bytes });
+  }
+}
+
+/** A repeated field's element count. */
+export function checkCount(length: number, min: number, max: number, message: string, field: string): void {
+  if (length >= min && length <= max) return;
+  if (length === 0) throw missingField(message, field);
+  throw invalidField(message, field, `must have ${min}-${max} entries, got ${length}`, { count: length, min, max });
+}

@@ -1,0 +1,86 @@
+import { MAX_FILE_NAME_BYTES } from "./limits.js";
+import { isHighSurrogate, isLowSurrogate, utf8Length } from "./utf8-length.js";
+
+/** What sanitizeFileName returns when nothing usable is left. */
+export const FALLBACK_FILE_NAME = "file";
+
+/** An extension this long or shorter survives truncation ("very long name….pdf"). */
+const MAX_KEPT_EXTENSION_BYTES = 32;
+
+function isControl(c: number): boolean {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
+
+/** Characters that reorder displayed text ("invoice‮fdp.exe" shows as "invoiceexe.pdf"). */
+function isBidiControl(c: number): boolean {
+  return c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/**
+ * A file name safe to show and to save under: the part after the last "/" or "\", without control or
+ * bidirectional-control characters or broken surrogates, at most 255 UTF-8 bytes (cut at a character
+ * boundary, keeping a short extension), never empty, never "." or "..". Writers run it on every name
+ * they send; readers refuse names it would change.
+ */
+export function sanitizeFileName(name: string): string {
+  const text = typeof name === "string" ? name : "";
+  const base = text.slice(Math.max(text.lastIndexOf("/"), text.lastIndexOf("\\")) + 1);
+  let out = "";
+  for (let i = 0; i < base.length; i++) {
+    const c = base.charCodeAt(i);
+    if (isControl(c) || isBidiControl(c) || isLowSurrogate(c)) continue;
+    if (isHighSurrogate(c)) {
+      if (i + 1 < base.length && isLowSurrogate(base.charCodeAt(i + 1))) {
+        out += base.slice(i, i + 2);
+        i++;
+      }
+      continue;
+    }
+    out += base[i];
+  }
+  if (out === "" || out === "." || out === "..") return FALLBACK_FILE_NAME;
+  return utf8Length(out) <= MAX_FILE_NAME_BYTES ? out : shorten(out);
+}
+
+function shorten(name: string): string {
+  const dot = name.lastIndexOf(".");
+  const extension = dot > 0 ? name.slice(dot) : "";
+  const keep = extension !== "" && utf8Length(extension) <= MAX_KEPT_EXTENSION_BYTES ? extension : "";
+  const stem = keep === "" ? name : name.slice(0, dot);
+  return prefixWithin(stem, MAX_FILE_NAME_BYTES - utf8Length(keep)) + keep;
+}
+
+/** The longest prefix of `text` within `budget` UTF-8 bytes, never splitting a surrogate pair. */
+function prefixWithin(text: string, budget: number): string {
+  let bytes = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    const pair = isHighSurrogate(c) && i + 1 < text.length && isLowSurrogate(text.charCodeAt(i + 1));
+    const size = c < 0x80 ? 1 : c < 0x800 ? 2 : pair ? 4 : 3;
+    if (bytes + size > budget) break;
+    bytes += size;
+    i += pair ? 2 : 1;
+  }
+  return text.slice(0, i);
+}
+
+/**
+ * Why a non-empty received name is not what sanitizeFileName would have sent, or undefined when it
+ * is (for a non-empty name: sane exactly when sanitizeFileName leaves it unchanged).
+ */
+export function saneFileNameProblem(name: string): string | undefined {
+  if (name === "." || name === "..") return 'must not be "." or ".."';
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0x2f || c === 0x5c) return 'must not contain a directory part ("/" or "\\")';
+    if (isControl(c)) return "must not contain control characters";
+    if (isBidiControl(c)) return "must not contain bidirectional control characters";
+    if (isHighSurrogate(c)) {
+      if (i + 1 < name.length && isLowSurrogate(name.charCodeAt(i + 1))) i++;
+      else return "must be valid Unicode";
+    } else if (isLowSurrogate(c)) return "must be valid Unicode";
+  }
+  if (utf8Length(name) > MAX_FILE_NAME_BYTES) return `must be at most ${MAX_FILE_NAME_BYTES} UTF-8 bytes`;
+  return undefined;
+}

@@ -1,0 +1,97 @@
+import protobuf from "protobufjs/light.js";
+import type { MessageCodec } from "./codec-context.js";
+import { PAYLOAD_CODECS, type PayloadViews } from "./codecs/index.js";
+import type { PayloadKind } from "./messages.js";
+import { decodeMessage, encodeChecked, type DecodeOptions, type ReadAt } from "./payload-codec.js";
+import type { PbObject } from "./raw-codec.js";
+
+/**
+ * A payload decoded by a node that may be older than its writer, ready to be changed and sent on.
+ * `message` holds the fields this node knows; everything else (fields a newer writer added, at any
+ * depth) is kept byte for byte and written back by `encode()`, after the known fields of the same
+ * message, as protobuf's unknown-field rules require.
+ */
+export interface Forwardable<K extends PayloadKind> {
+  readonly kind: K;
+  /** The version the bytes were written with. */
+  readonly written: number;
+  /** The node's own version: its schema decodes and re-encodes. */
+  readonly reader: number;
+  /** The known fields; change them in place before `encode()`. */
+  readonly message: PayloadViews[K];
+  /** How many unknown fields are kept, over the message and every nested one. */
+  readonly unknownFields: number;
+  /**
+   * The message as it is now, plus every unknown field. Unknown fields of a nested message stay with
+   * the nested message at the same position (the i-th piece's stay with the i-th piece). Throws
+   * WireError E_WIRE_INVALID_FIELD when a change broke a rule.
+   */
+  encode(): Uint8Array;
+}
+
+/** Decodes `bytes` for forwarding (see Forwardable). Throws only WireError. */
+export function decodeForForwarding<K extends PayloadKind>(
+  kind: K,
+  bytes: Uint8Array,
+  at: number | ReadAt,
+  options?: DecodeOptions,
+): Forwardable<K> {
+  const decoded = decodeMessage(kind, bytes, at, options);
+  const { view, pb: original, type, ctx } = decoded;
+  const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
+  return Object.freeze({
+    kind,
+    written: ctx.written,
+    reader: ctx.schema.version,
+    message: view,
+    unknownFields: countUnknown(type, original),
+    encode(): Uint8Array {
+      // The same field mask as the decode: a field this writer's version lacks is not invented on the way.
+      const fresh = codec.toPb(view, ctx);
+      graftUnknown(type, original, fresh);
+      return encodeChecked(kind, fresh, type);
+    },
+  });
+}
+
+function unknownOf(pb: PbObject): Uint8Array[] | undefined {
+  const u = pb.$unknowns;
+  return Array.isArray(u) && u.length > 0 ? u : undefined;
+}
+
+/** Copies every `$unknowns` of `from` onto the matching message of `to`, recursively. */
+function graftUnknown(type: protobuf.Type, from: PbObject, to: PbObject): void {
+  const unknown = unknownOf(from);
+  if (unknown !== undefined) {
+    // Non-enumerable, as protobufjs itself keeps it: invisible to spreads and JSON, seen by encode.
+    Object.defineProperty(to, "$unknowns", { value: unknown.slice(), enumerable: false, writable: true, configurable: true });
+  }
+  for (const field of type.fieldsArray) {
+    const nested = field.resolvedType;
+    if (!(nested instanceof protobuf.Type)) continue;
+    const a = from[field.name];
+    const b = to[field.name];
+    if (field.repeated) {
+      if (!Array.isArray(a) || !Array.isArray(b)) continue;
+      const n = Math.min(a.length, b.length);
+      for (let i = 0; i < n; i++) graftUnknown(nested, a[i] as PbObject, b[i] as PbObject);
+    } else if (a !== null && typeof a === "object" && b !== null && typeof b === "object") {
+      graftUnknown(nested, a as PbObject, b as PbObject);
+    }
+  }
+}
+
+function countUnknown(type: protobuf.Type, pb: PbObject): number {
+  let n = unknownOf(pb)?.length ?? 0;
+  for (const field of type.fieldsArray) {
+    const nested = field.resolvedType;
+    if (!(nested instanceof protobuf.Type)) continue;
+    const value = pb[field.name];
+    if (field.repeated && Array.isArray(value)) {
+      for (const item of value) n += countUnknown(nested, item as PbObject);
+    } else if (value !== null && typeof value === "object") {
+      n += countUnknown(nested, value as PbObject);
+    }
+  }
+  return n;
+}

@@ -1,0 +1,50 @@
+/**
+ * Caps on what the wire layer accepts. Byte caps are checked before anything is decoded; counts and
+ * lengths are checked on the decoded message. Writers are held to the same caps, so nothing this
+ * layer writes is refused by a reader.
+ */
+
+/** A whole envelope sent over Waku (Waku's own limit is 150 KiB per message). */
+export const MAX_WAKU_ENVELOPE_BYTES = 150 * 1024;
+
+/** A payload carried in an envelope: FileReference, pointer, inline attachment, segment. */
+export const MAX_PAYLOAD_BYTES = MAX_WAKU_ENVELOPE_BYTES;
+
+/**
+ * A SignedCommunityDescription, stored on Codex or reassembled from segments. A 10,000-member
+ * community's description is a few MiB; this leaves room and still bounds what a reader downloads.
+ */
+export const MAX_COMMUNITY_DESCRIPTION_BYTES = 16 * 1024 * 1024;
+
+/** Pieces in one FileReference (1,024 pieces of 8 MiB is an 8 GiB file; the list still fits a Waku message). */
+export const MAX_PIECES = 1024;
+
+/** Segments one community description may be split into (256 x ~150 KiB covers the description cap). */
+export const MAX_SEGMENTS = 256;
+
+/** Feature flags in one Capabilities message, and the length of each. */
+export const MAX_FEATURES = 64;
+export const MAX_FEATURE_BYTES = 64;
+
+/** Plaintext bytes per AEAD chunk; a reader allocates one chunk at a time, so this bounds that buffer. */
+export const MAX_CHUNK_SIZE = 4 * 1024 * 1024;
+
+/** File names, in UTF-8 bytes (what most file systems allow for one path component). */
+export const MAX_FILE_NAME_BYTES = 255;
+
+/** MIME types with parameters, in bytes (RFC 6838 allows 127 for type and subtype each). */
+export const MAX_MIME_BYTES = 255;
+
+/** The text an old reader shows instead of the payload, in UTF-8 bytes. */
+export const MAX_FALLBACK_TEXT_BYTES = 1024;
+
+/** CID strings (base58btc, "z..."): a CIDv1 with a sha2-256 multihash is about 50-60 characters. */
+export const MIN_CID_CHARS = 8;
+export const MAX_CID_CHARS = 128;
+
+/** Exact byte lengths. */
+export const CONTENT_KEY_BYTES = 32;
+export const NONCE_PREFIX_BYTES = 7;
+export const SHA256_BYTES = 32;
+export const SIGNATURE_BYTES = 65;
+export const COMMUNITY_ID_BYTES = 33;

@@ -1,0 +1,173 @@
+import { codecContext, type CodecContext, type MessageCodec } from "./codec-context.js";
+import { PAYLOAD_CODECS, type PayloadViews } from "./codecs/index.js";
+import { MAX_COMMUNITY_DESCRIPTION_BYTES, MAX_PAYLOAD_BYTES } from "./limits.js";
+import type { PayloadKind } from "./messages.js";
+import { introducedIn, isPayloadKind } from "./payload-kinds.js";
+import { decodeRaw, encodeRaw, plainBytes, type PbObject } from "./raw-codec.js";
+import { NEWEST_SCHEMA_VERSION, OLDEST_SCHEMA_VERSION, schemaFor, type VersionSchema } from "./schema-registry.js";
+import { WireError } from "./wire-error.js";
+import type protobuf from "protobufjs/light.js";
+
+/**
+ * Which versions a read involves: the version the bytes were written with, and the reader's own
+ * version (whose schema decodes them). A plain number means both.
+ */
+export interface ReadAt {
+  readonly written: number;
+  readonly reader: number;
+}
+
+export interface DecodeOptions {
+  /** A lower byte cap than the kind's default (MAX_PAYLOAD_BYTES, or MAX_COMMUNITY_DESCRIPTION_BYTES). */
+  readonly maxBytes?: number;
+}
+
+/** A payload with its kind, as an envelope carries it. */
+export type Payload = { [K in PayloadKind]: { readonly kind: K; readonly message: PayloadViews[K] } }[PayloadKind];
+
+/** The byte cap of a kind when nothing lower is asked for. */
+export function defaultMaxBytes(kind: PayloadKind): number {
+  return kind === "community-description" ? MAX_COMMUNITY_DESCRIPTION_BYTES : MAX_PAYLOAD_BYTES;
+}
+
+export function schemaOrThrow(version: number, role: string): VersionSchema {
+  const schema = Number.isInteger(version) ? schemaFor(version) : undefined;
+  if (schema === undefined) {
+    throw new WireError(
+      "E_VERSION_UNSUPPORTED",
+      `${role} protocol ${String(version)} has no schema in this build (it has ${OLDEST_SCHEMA_VERSION}..${NEWEST_SCHEMA_VERSION})`,
+      { details: { version, role, oldest: OLDEST_SCHEMA_VERSION, newest: NEWEST_SCHEMA_VERSION } },
+    );
+  }
+  return schema;
+}
+
+function kindOrThrow(kind: unknown): PayloadKind {
+  if (!isPayloadKind(kind)) {
+    throw new WireError("E_WIRE_UNKNOWN_TYPE", `"${String(kind)}" is not a payload kind`, { details: { kind } });
+  }
+  return kind;
+}
+
+function requireKnownAt(kind: PayloadKind, version: number, role: string): void {
+  const since = introducedIn(kind);
+  if (!Number.isInteger(version) || version < since) {
+    throw new WireError("E_WIRE_UNKNOWN_TYPE", `protocol ${String(version)} (${role}) has no ${kind} payload; it was introduced in ${since}`, {
+      details: { kind, version, role, since },
+    });
+  }
+}
+
+/** Rejects what is not bytes, or more bytes than the cap, before anything is decoded. */
+export function checkedInput(bytes: unknown, cap: number, what: string): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new WireError("E_WIRE_MALFORMED", `${what}: expected bytes (Uint8Array), got ${typeof bytes}`, {
+      details: { message: what, stage: "input" },
+    });
+  }
+  if (bytes.length > cap) {
+    throw new WireError("E_WIRE_TOO_LARGE", `${what} is ${bytes.length} bytes, over the ${cap}-byte cap`, {
+      details: { message: what, bytes: bytes.length, cap },
+    });
+  }
+  // Every message of this protocol has a required field, so no valid one encodes to nothing.
+  if (bytes.length === 0) {
+    throw new WireError("E_WIRE_TRUNCATED", `${what} is empty`, { details: { message: what, bytes: 0 } });
+  }
+  return plainBytes(bytes);
+}
+
+function capFor(kind: PayloadKind, options: DecodeOptions | undefined): number {
+  const cap = defaultMaxBytes(kind);
+  const asked = options?.maxBytes;
+  return typeof asked === "number" && asked >= 0 && asked < cap ? asked : cap;
+}
+
+/** Anything but a WireError escaping a conversion is a bug here; the caller still gets the wire's error. */
+export function internalFault(err: unknown, what: string): WireError {
+  if (err instanceof WireError) return err;
+  return new WireError("E_WIRE_MALFORMED", `${what} could not be decoded`, {
+    cause: err,
+    details: { message: what, stage: "internal" },
+  });
+}
+
+export interface DecodedMessage<V> {
+  readonly view: V;
+  readonly pb: PbObject;
+  readonly type: protobuf.Type;
+  readonly ctx: CodecContext;
+}
+
+/** Decodes one payload message, keeping protobufjs's object (with unknown fields) for forwarding. */
+export function decodeMessage<K extends PayloadKind>(
+  kind: K,
+  bytes: Uint8Array,
+  at: number | ReadAt,
+  options?: DecodeOptions,
+): DecodedMessage<PayloadViews[K]> {
+  kindOrThrow(kind);
+  const written = typeof at === "number" ? at : at.written;
+  const reader = typeof at === "number" ? at : at.reader;
+  const schema = schemaOrThrow(reader, "reader");
+  requireKnownAt(kind, reader, "reader");
+  requireKnownAt(kind, written, "writer");
+  const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
+  const input = checkedInput(bytes, capFor(kind, options), codec.message);
+  const type = schema.type(codec.message) as protobuf.Type;
+  const pb = decodeRaw(type, input, codec.message);
+  const ctx = codecContext(schema, written);
+  try {
+    return { view: codec.toView(pb, ctx), pb, type, ctx };
+  } catch (err) {
+    throw internalFault(err, codec.message);
+  }
+}
+
+/**
+ * Decodes a payload of `kind` from untrusted bytes and validates it. `at` is the version it was
+ * written with, or `{ written, reader }` to read with the reader's own schema (fields the reader
+ * does not know are kept only by decodeForForwarding). Throws only WireError.
+ */
+export function decodePayload<K extends PayloadKind>(
+  kind: K,
+  bytes: Uint8Array,
+  at: number | ReadAt,
+  options?: DecodeOptions,
+): PayloadViews[K] {
+  return decodeMessage(kind, bytes, at, options).view;
+}
+
+/** Encodes a payload with version `version`'s schema: fields that version lacks are not written. */
+export function encodePayload<K extends PayloadKind>(kind: K, message: PayloadViews[K], version: number): Uint8Array {
+  kindOrThrow(kind);
+  const schema = schemaOrThrow(version, "writer");
+  requireKnownAt(kind, version, "writer");
+  const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
+  if (message === null || typeof message !== "object") {
+    throw new WireError("E_WIRE_INVALID_FIELD", `${codec.message}: expected an object, got ${String(message)}`, {
+      details: { message: codec.message, field: "" },
+    });
+  }
+  return encodeChecked(kind, codec.toPb(message, codecContext(schema, version)), schema.type(codec.message) as protobuf.Type);
+}
+
+/** Encodes a protobufjs object, holding the writer to the same cap readers apply. */
+export function encodeChecked(kind: PayloadKind, pb: PbObject, type: protobuf.Type): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = encodeRaw(type, pb);
+  } catch (err) {
+    throw new WireError("E_WIRE_INVALID_FIELD", `${type.name} could not be encoded: ${(err as Error).message}`, {
+      cause: err,
+      details: { message: type.name, field: "" },
+    });
+  }
+  const cap = defaultMaxBytes(kind);
+  if (bytes.length > cap) {
+    throw new WireError("E_WIRE_TOO_LARGE", `${type.name} encodes to ${bytes.length} bytes, over the ${cap}-byte cap`, {
+      details: { message: type.name, bytes: bytes.length, cap },
+    });
+  }
+  return bytes;
+}

@@ -1,0 +1,40 @@
+import protobuf from "protobufjs/light.js";
+import { WireError } from "./wire-error.js";
+import { structureFault } from "./wire-structure.js";
+
+/** A message as protobufjs holds it: fields by camelCase name, unknown fields in `$unknowns`. */
+export type PbObject = Record<string, unknown> & { $unknowns?: Uint8Array[] };
+
+/** Plain Uint8Array views, so decoded bytes fields are never Node Buffers (they compare and copy alike). */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Decodes with unknown fields kept (`discardUnknown = false` on this reader only, never the global
+ * default). Bytes fields are views into `bytes`, not copies: protobufjs never allocates by a length
+ * prefix, so a huge claimed length is truncation, not an allocation.
+ */
+export function decodeRaw(type: protobuf.Type, bytes: Uint8Array, what: string): PbObject {
+  const reader = new protobuf.Reader(bytes);
+  reader.discardUnknown = false;
+  try {
+    return type.decode(reader) as unknown as PbObject;
+  } catch (err) {
+    const fault = structureFault(bytes);
+    if (fault === "truncated") {
+      throw new WireError("E_WIRE_TRUNCATED", `${what} is truncated: a field runs past the end of its ${bytes.length} bytes`, {
+        cause: err,
+        details: { message: what, bytes: bytes.length },
+      });
+    }
+    throw new WireError("E_WIRE_MALFORMED", `${what} is not a valid protobuf message (${bytes.length} bytes)`, {
+      cause: err,
+      details: { message: what, bytes: bytes.length, stage: "structure" },
+    });
+  }
+}
+
+export function encodeRaw(type: protobuf.Type, message: PbObject): Uint8Array {
+  return type.encode(message, new protobuf.Writer()).finish();
+}

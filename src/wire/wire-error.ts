@@ -1,0 +1,24 @@
+import { CompatError } from "../errors/index.js";
+
+export type WireErrorCode =
+  /** The bytes end inside a field (a length or varint runs past the end), or there are no bytes at all. */
+  | "E_WIRE_TRUNCATED"
+  /** More bytes than the cap for this message (checked before decoding anything). */
+  | "E_WIRE_TOO_LARGE"
+  /** Not a protobuf message: bad wire type, field number 0, inconsistent nesting, invalid UTF-8. */
+  | "E_WIRE_MALFORMED"
+  /** The envelope's versions are outside the reader's window; `details.fallbackText` is what to show. */
+  | "E_VERSION_UNSUPPORTED"
+  /** A payload type the reader's protocol version does not know. */
+  | "E_WIRE_UNKNOWN_TYPE"
+  /** A well-formed message whose field breaks a rule (missing, wrong length, out of range); `details.field` names it. */
+  | "E_WIRE_INVALID_FIELD";
+
+/** The wire layer's one error class: anything decoding untrusted bytes throws is one of these. */
+export class WireError extends CompatError<WireErrorCode> {
+  readonly layer = "wire" as const;
+}
+
+export function isWireError(value: unknown): value is WireError {
+  return value instanceof WireError;
+}

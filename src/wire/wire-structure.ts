@@ -1,0 +1,82 @@
+/**
+ * Why protobuf bytes failed to decode, found by walking their top-level structure ourselves, so the
+ * answer does not depend on a library's error messages. Runs only after a decode has failed.
+ *
+ * "truncated": a field at the top level runs past the end of the bytes (a varint that never ends, a
+ * length prefix larger than what remains). "malformed": everything else (an invalid wire type,
+ * field number 0, a stray end-group, or a problem inside a complete length-delimited field).
+ */
+export type StructureFault = "truncated" | "malformed";
+
+/** Deepest group nesting we walk; real messages of this protocol use no groups at all. */
+const MAX_GROUP_DEPTH = 32;
+
+class Fault {
+  constructor(readonly kind: StructureFault) {}
+}
+
+export function structureFault(bytes: Uint8Array): StructureFault {
+  try {
+    walk(bytes, 0, 0, -1);
+    // The top level is complete, so the fault is inside a field.
+    return "malformed";
+  } catch (err) {
+    if (err instanceof Fault) return err.kind;
+    return "malformed";
+  }
+}
+
+function varint(bytes: Uint8Array, pos: number): [value: number, next: number] {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (pos >= bytes.length) throw new Fault("truncated");
+    const b = bytes[pos++] as number;
+    if (i < 7) value += (b & 0x7f) * mul; // exact up to 2^49, plenty to compare with a length
+    mul *= 128;
+    if (b < 0x80) return [value, pos];
+  }
+  throw new Fault("malformed");
+}
+
+/** Walks fields from `pos` until the end (group -1) or the end-group of `group`; returns where it stopped. */
+function walk(bytes: Uint8Array, pos: number, depth: number, group: number): number {
+  while (pos < bytes.length) {
+    const [tag, afterTag] = varint(bytes, pos);
+    pos = afterTag;
+    const field = Math.floor(tag / 8);
+    const wireType = tag % 8;
+    if (field === 0 || tag > 0xffff_ffff) throw new Fault("malformed");
+    switch (wireType) {
+      case 0:
+        pos = varint(bytes, pos)[1];
+        break;
+      case 1:
+        if (pos + 8 > bytes.length) throw new Fault("truncated");
+        pos += 8;
+        break;
+      case 2: {
+        const [length, afterLength] = varint(bytes, pos);
+        if (afterLength + length > bytes.length) throw new Fault("truncated");
+        pos = afterLength + length;
+        break;
+      }
+      case 3:
+        if (depth >= MAX_GROUP_DEPTH) throw new Fault("malformed");
+        pos = walk(bytes, pos, depth + 1, field);
+        break;
+      case 4:
+        if (field !== group) throw new Fault("malformed");
+        return pos;
+      case 5:
+        if (pos + 4 > bytes.length) throw new Fault("truncated");
+        pos += 4;
+        break;
+      default:
+        throw new Fault("malformed");
+    }
+  }
+  // Out of bytes inside a group: the end-group tag never came.
+  if (group !== -1) throw new Fault("truncated");
+  return pos;
+}
