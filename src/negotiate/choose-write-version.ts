@@ -12,7 +12,11 @@ import {
 import { assertVersionRange, isVersionRange, type VersionRange } from "./version-range.js";
 
 export interface ChooseWriteVersionOptions {
-  /** What the envelope carries; sets `minReader` and `fallbackText` for that kind. */
+  /**
+   * What the envelope carries; sets `minReader` and `fallbackText` for that kind. When the whole
+   * audience predates the kind (a FileReference to a protocol-1 peer), the version is raised to
+   * the kind's first version and those members are counted as `unreached`.
+   */
   payload?: NegotiatedPayloadKind;
   /**
    * `reject` (default): a member outside the writer's window, or an audience with no common
@@ -27,7 +31,11 @@ export interface ChooseWriteVersionOptions {
 export interface WriteChoice {
   /** The envelope version to write. */
   readonly version: number;
-  /** Oldest protocol that interprets the payload; older readers show `fallbackText`. Never below `version`. */
+  /**
+   * Oldest protocol that interprets the envelope: `max(first version of the payload kind,
+   * version - 1)`, the same rule src/wire applies by default (an N reader opens N+1 envelopes
+   * through unknown fields). Readers below it show `fallbackText`.
+   */
   readonly minReader: number;
   /** What a reader older than `minReader` shows (per payload kind). */
   readonly fallbackText: string;
@@ -35,10 +43,16 @@ export interface WriteChoice {
   readonly members: number;
   /** Members whose range was unknown, assumed to run protocol `writer.max - 1` (never below the window). */
   readonly unknown: number;
-  /** Members expected to show `fallbackText` (unknown ones by the assumption). 0 unless the payload or the `fallback` policy demands it. */
+  /**
+   * Members expected to show `fallbackText` instead of the payload (unknown ones by the
+   * assumption), by the readers' rule: a reader [min, max] opens an envelope when
+   * `minReader <= max` and `version >= min`. 0 unless the payload kind or the `fallback` policy demands it.
+   */
   readonly unreached: number;
   /** Why the version is not higher: the writer's own max, a known member, or the unknown-member assumption. */
   readonly limitedBy: "writer" | "member" | "unknown-members";
+  /** The audience's version predates the payload kind, so the version was raised to the kind's first version. */
+  readonly raisedForPayload: boolean;
 }
 
 /** Windows wider than this are refused in `fallback` mode, which counts reach per version. */
@@ -107,9 +121,23 @@ export function chooseWriteVersion(
     throw noCommonVersionError(self, audience, lowerKnown, upperKnown);
   }
 
-  const minReader = payload === undefined ? version : Math.max(version, firstReaderOf(payload, options.table ?? defaultReleaseTable));
-  const mayMissSomeone = fallbackMode || minReader > version || (unknown > 0 && (version < assumedLo || version > assumedHi));
-  const unreached = mayMissSomeone ? countUnreached(members, version, minReader, unknown, assumedLo, assumedHi) : 0;
+  // A kind newer than the audience: write it at its first version; the older members get the fallback.
+  const since = payload === undefined ? 1 : firstReaderOf(payload, options.table ?? defaultReleaseTable);
+  const raisedForPayload = version < since;
+  if (raisedForPayload) {
+    if (since > self.max) {
+      throw new NegotiationError(
+        "E_PAYLOAD_NOT_WRITABLE",
+        `a ${String(payload)} needs protocol ${since} or newer; this client writes at most ${self.max}`,
+        { details: { payload, since, writer: { min: self.min, max: self.max } } },
+      );
+    }
+    version = since;
+  }
+  const minReader = Math.max(since, version - 1);
+  const unreached =
+    (fallbackMode || raisedForPayload ? countUnreachedKnown(members, version, minReader) : 0) +
+    (unknown > 0 && !(minReader <= assumedHi && version >= assumedLo) ? unknown : 0);
 
   return {
     version,
@@ -119,6 +147,7 @@ export function chooseWriteVersion(
     unknown,
     unreached,
     limitedBy,
+    raisedForPayload,
   };
 }
 
@@ -191,21 +220,14 @@ function mostReached(
   return best;
 }
 
-function countUnreached(
-  members: Audience["members"],
-  version: number,
-  minReader: number,
-  unknown: number,
-  assumedLo: number,
-  assumedHi: number,
-): number {
+/** Known members that will not open a (version, minReader) envelope: the readers' rule, as src/wire applies it. */
+function countUnreachedKnown(members: Audience["members"], version: number, minReader: number): number {
   let unreached = 0;
   for (let i = 0; i < members.length; i++) {
     const m = members[i];
     if (m === undefined || m === null) continue;
-    if (m.min > version || m.max < minReader) unreached++;
+    if (minReader > m.max || version < m.min) unreached++;
   }
-  if (unknown > 0 && (version < assumedLo || version > assumedHi || assumedHi < minReader)) unreached += unknown;
   return unreached;
 }
 

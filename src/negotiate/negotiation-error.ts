@@ -14,7 +14,9 @@ export type NegotiationErrorCode =
   /** A version range is malformed: not integers, below 1, above uint32, or min > max. */
   | "E_RANGE_INVALID"
   /** The payload kind is not one negotiation knows (see NegotiatedPayloadKind). */
-  | "E_PAYLOAD_KIND_UNKNOWN";
+  | "E_PAYLOAD_KIND_UNKNOWN"
+  /** The writer's newest version predates the payload kind (a protocol-1 client has no FileReference). */
+  | "E_PAYLOAD_NOT_WRITABLE";
 
 export class NegotiationError extends CompatError<NegotiationErrorCode> {
   readonly layer = "negotiate" as const;

@@ -34,7 +34,7 @@ describe("chooseWriteVersion: the project's release profiles", () => {
   });
 
   it("writes the highest version a known 1:1 peer reads", () => {
-    expect(chooseWriteVersion(v3, peerAudience(v3))).toMatchObject({ version: 3, minReader: 3, limitedBy: "writer", unreached: 0 });
+    expect(chooseWriteVersion(v3, peerAudience(v3))).toMatchObject({ version: 3, limitedBy: "writer", unreached: 0 });
     expect(chooseWriteVersion(v3, peerAudience(v2))).toMatchObject({ version: 2, limitedBy: "member" });
     expect(chooseWriteVersion(v2, peerAudience(v3))).toMatchObject({ version: 2, limitedBy: "writer" });
     expect(chooseWriteVersion(v2, peerAudience(v1))).toMatchObject({ version: 1, limitedBy: "member" });
@@ -48,8 +48,10 @@ describe("chooseWriteVersion: the project's release profiles", () => {
   });
 
   it("lets known members win over the unknown-member assumption when they conflict", () => {
-    const choice = chooseWriteVersion({ min: 2, max: 3 }, groupAudience([{ min: 3, max: 3 }, undefined, undefined]));
-    expect(choice).toMatchObject({ version: 3, unknown: 2, unreached: 2 });
+    // Unknown members are assumed at protocol 2 (window [1, 2]); a known member reads only 3: the
+    // known one wins. The assumed members still open it: minReader is 2 (the wire's N+1 rule).
+    const choice = chooseWriteVersion({ min: 1, max: 3 }, groupAudience([{ min: 3, max: 3 }, undefined, undefined]));
+    expect(choice).toMatchObject({ version: 3, minReader: 2, unknown: 2, unreached: 0, limitedBy: "writer" });
   });
 
   it("refuses a peer two releases behind with E_PEER_TOO_OLD, saying how many and which versions", () => {
@@ -92,22 +94,43 @@ describe("chooseWriteVersion: the fallback policy for large audiences", () => {
   });
 
   it("picks the version reaching most known members in a split audience, ties to the higher", () => {
-    expect(chooseWriteVersion(v2, groupAudience([v1, v3]), { outsiders: "fallback" })).toMatchObject({ version: 2, unreached: 1 });
+    // Version 2 with minReader 1: the v1 member opens it too (the wire reads N+1 envelopes), so nobody is left out.
+    expect(chooseWriteVersion(v2, groupAudience([v1, v3]), { outsiders: "fallback" })).toMatchObject({ version: 2, minReader: 1, unreached: 0 });
+    // Version 1: the v3 member's window starts at 2, it refuses the envelope as too old.
     expect(chooseWriteVersion(v2, groupAudience([v1, v1, v3]), { outsiders: "fallback" })).toMatchObject({ version: 1, unreached: 1 });
   });
 });
 
 describe("chooseWriteVersion: what old readers get", () => {
-  it("raises minReader to the first protocol that reads the payload kind and gives its fallback text", () => {
-    const choice = chooseWriteVersion(v2, peerAudience(v1), { payload: "file-reference" });
-    expect(choice).toMatchObject({ version: 1, minReader: 2, unreached: 1, fallbackText: "Update Status to open this file." });
-    const inline = chooseWriteVersion(v2, peerAudience(v1), { payload: "inline-attachment" });
-    expect(inline).toMatchObject({ version: 1, minReader: 1, unreached: 0, fallbackText: FALLBACK_TEXT["inline-attachment"] });
+  it("sets minReader one version back, never below the payload kind's first version (the wire's rule)", () => {
+    expect(chooseWriteVersion(v3, peerAudience(v3), { payload: "cd-pointer" })).toMatchObject({ version: 3, minReader: 2, unreached: 0 });
+    expect(chooseWriteVersion(v3, peerAudience(v2), { payload: "file-reference" })).toMatchObject({ version: 2, minReader: 2 });
+    expect(chooseWriteVersion(v2, peerAudience(v1), { payload: "inline-attachment" })).toMatchObject({
+      version: 1,
+      minReader: 1,
+      unreached: 0,
+      raisedForPayload: false,
+      fallbackText: FALLBACK_TEXT["inline-attachment"],
+    });
+    expect(chooseWriteVersion(v3, peerAudience(v3))).toMatchObject({ version: 3, minReader: 2 });
   });
 
-  it("keeps minReader at the written version when the kind is older than it", () => {
-    expect(chooseWriteVersion(v3, peerAudience(v3), { payload: "cd-pointer" })).toMatchObject({ version: 3, minReader: 3 });
-    expect(chooseWriteVersion(v3, peerAudience(v2), { payload: "cd-pointer" })).toMatchObject({ version: 2, minReader: 2 });
+  it("raises the version to the kind's first version for an older audience, which then shows the fallback text", () => {
+    // The v1 member and the unknown one (assumed at protocol 1) cannot open a file reference.
+    const choice = chooseWriteVersion(v2, groupAudience([v1, v2, undefined]), { payload: "file-reference" });
+    expect(choice).toMatchObject({
+      version: 2,
+      minReader: 2,
+      raisedForPayload: true,
+      unreached: 2,
+      fallbackText: "Update Status to open this file.",
+    });
+  });
+
+  it("refuses a payload kind newer than anything the writer writes", () => {
+    const e = negotiationError(() => chooseWriteVersion(v1, peerAudience(v1), { payload: "cd-pointer" }));
+    expect(e.code).toBe("E_PAYLOAD_NOT_WRITABLE");
+    expect(e.details).toMatchObject({ since: 2, writer: { min: 1, max: 1 } });
   });
 
   it("has a fallback text for every payload kind the wire knows", () => {
