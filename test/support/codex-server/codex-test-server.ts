@@ -31,6 +31,8 @@ export interface CodexServerBehaviour {
   existsShape: "cid-key" | "has";
   /** Unknown CID on network download/manifest: 404 (default) or no answer, like a node searching peers. */
   missingContent: "not-found" | "hang";
+  /** Downloads without Content-Length (chunked), as a proxy in front of a node might send them. */
+  omitContentLength: boolean;
 }
 
 export interface CodexServerStats {
@@ -163,7 +165,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "codex-test-server-")));
   const store = new DatasetStore(dir, options.blockSize ?? DEFAULT_BLOCK_SIZE, options.quotaMaxBytes ?? TWENTY_GIB);
   const faults = new FaultQueue();
-  const behaviour: CodexServerBehaviour = { existsShape: "cid-key", missingContent: "not-found" };
+  const behaviour: CodexServerBehaviour = { existsShape: "cid-key", missingContent: "not-found", omitContentLength: false };
   const stats: CodexServerStats = {
     requests: 0,
     byRoute: {},
@@ -240,13 +242,12 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     res.writeHead(200, {
       "content-type": m.mimetype ?? "application/octet-stream",
       "content-disposition": m.filename === undefined ? "attachment" : `attachment; filename="${m.filename}"`,
-      "content-length": m.datasetSize,
+      ...(behaviour.omitContentLength ? {} : { "content-length": m.datasetSize }),
       "access-control-expose-headers": "Content-Disposition",
     });
-    if (fault?.kind === "hang" && fault.phase === "after-headers") {
-      res.flushHeaders();
-      return;
-    }
+    // A node sends the headers (resp.prepare) before the first block is even fetched.
+    res.flushHeaders();
+    if (fault?.kind === "hang" && fault.phase === "after-headers") return;
     const limit = fault?.kind === "truncate" ? fault.afterBytes : Number.POSITIVE_INFINITY;
     const drip = fault?.kind === "slow" ? fault : undefined;
     const file = createReadStream(store.pathOf(m), { highWaterMark: m.blockSize });
@@ -270,7 +271,9 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     }
     if (fault?.kind === "truncate") {
       // Like a node whose block fetch failed mid-stream: status 200 already sent, the body just stops.
-      if ((fault.then ?? "close") === "close") res.socket?.destroySoon();
+      const then = fault.then ?? "close";
+      if (then === "close") res.socket?.destroySoon();
+      if (then === "end") res.end();
       return;
     }
     stats.downloads += 1;
@@ -301,9 +304,11 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
       if (!isDownload) return hangAfterHeaders(res, 64);
     }
     if (fault?.kind === "status") {
-      // Read the request first so the client sees the answer, not a reset mid-upload.
-      req.resume();
-      if (!req.complete) await new Promise((resolve) => req.once("end", resolve).once("close", resolve));
+      // Normally read the request first so the client sees the answer, not a reset mid-upload.
+      if (fault.early !== true) {
+        req.resume();
+        if (!req.complete) await new Promise((resolve) => req.once("end", resolve).once("close", resolve));
+      }
       return sendError(res, fault.status, fault.body ?? "");
     }
 

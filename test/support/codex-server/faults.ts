@@ -14,15 +14,23 @@ export type CodexRoute =
   | "fetch";
 
 export type ServerFault =
-  /** An error status with a plain-text body labelled text/html, like presto's `RestApiResponse.error` ("" = empty body). */
-  | { readonly kind: "status"; readonly status: number; readonly body?: string }
+  /**
+   * A status with a plain-text body labelled text/html, like presto's `RestApiResponse.error`
+   * ("" = empty body). The request body is read first unless `early` (a node answers 422 before
+   * reading the upload).
+   */
+  | { readonly kind: "status"; readonly status: number; readonly body?: string; readonly early?: boolean }
   /**
    * No answer: `before-headers` reads the request and never answers; `no-read` never even reads the
    * request body (the client's upload stalls); `after-headers` sends a 200 with Content-Length and then nothing.
    */
   | { readonly kind: "hang"; readonly phase: "before-headers" | "no-read" | "after-headers" }
-  /** Downloads: headers with the full Content-Length, `afterBytes` of body, then close the connection or go silent. */
-  | { readonly kind: "truncate"; readonly afterBytes: number; readonly then?: "close" | "hang" }
+  /**
+   * Downloads: headers, `afterBytes` of body, then close the connection (default), go silent, or
+   * `end` the response cleanly (only distinguishable from success without Content-Length, see
+   * `behaviour.omitContentLength`).
+   */
+  | { readonly kind: "truncate"; readonly afterBytes: number; readonly then?: "close" | "hang" | "end" }
   /** Waits, then answers normally. */
   | { readonly kind: "delay"; readonly ms: number }
   /** Downloads: sends `chunkBytes` every `everyMs` (a slow but live node). */

@@ -132,7 +132,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     if (stats.history.length > 1000) stats.history.shift();
   };
 
-  async function forward(req: IncomingMessage, res: ServerResponse, info: ProxiedRequest, fault: ProxyFault): Promise<void> {
+  /** Forwards to the target, applying body faults; `fault` is recorded here unless already recorded (delay). */
+  async function forward(req: IncomingMessage, res: ServerResponse, info: ProxiedRequest, fault: ProxyFault, recorded = false): Promise<void> {
+    const note = (effective: boolean): void => {
+      if (!recorded) record(info, fault, effective);
+    };
     const upstream = request({
       hostname: target.hostname,
       port: target.port,
@@ -150,7 +154,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         upstream.once("response", resolve).once("error", reject);
       });
     } catch {
-      record(info, fault, fault.kind === "pass" || fault.kind === "delay");
+      note(fault.kind === "pass");
       if (!res.destroyed) sendText(res, 502, "Bad Gateway");
       return;
     }
@@ -169,17 +173,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
     } catch {
       // The upstream broke off; pass that on as a broken connection.
-      record(info, fault, true);
+      note(true);
       res.socket?.destroy();
       return;
     }
     if (sent < cut) {
-      record(info, fault, fault.kind === "pass" || fault.kind === "delay");
+      note(fault.kind === "pass");
       res.end();
       return;
     }
     answer.destroy();
-    record(info, fault, true);
+    note(true);
     if (fault.kind === "truncate") res.socket?.destroySoon();
     else if (fault.kind === "reset-mid-body") res.socket?.resetAndDestroy();
     // hang mid-body: keep the client's connection open and silent.
@@ -207,12 +211,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         }
         return forward(req, res, info, fault);
       case "delay":
+        // Counted when the hold starts: the client may give up before it ends.
+        record(info, fault, true);
         try {
           await sleep(fault.ms, undefined, { signal: lifetime.signal });
         } catch {
           return;
         }
-        return forward(req, res, info, fault);
+        return forward(req, res, info, fault, true);
       default:
         return forward(req, res, info, fault);
     }

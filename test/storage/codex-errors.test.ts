@@ -1,0 +1,212 @@
+/**
+ * How the Codex backend maps what a node answers (statuses with plain-text bodies, odd 2xx
+ * bodies, refused connections, bad configuration) to typed StorageErrors the retry loop classifies.
+ */
+import { createServer } from "node:http";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { CID } from "multiformats/cid";
+import { base32 } from "multiformats/bases/base32";
+import { createCodexBackend, CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "../../src/storage/backends/codex/index.js";
+import type { StorageErrorCode } from "../../src/storage/storage-error.js";
+import type { CodexRoute } from "../support/codex-server/index.js";
+import { codexSetup, collect, pattern, storageError } from "./codex-fixtures.js";
+
+type Op = "put" | "get" | "has" | "delete" | "space";
+
+const routeOf: Record<Op, CodexRoute> = { put: "upload", get: "download", has: "exists", delete: "delete", space: "space" };
+
+describe("Codex backend: HTTP statuses with plain-text bodies", () => {
+  const cases: Array<[Op, number, string, StorageErrorCode]> = [
+    ["get", 404, "The requested CID could not be retrieved (Block not found).", "E_NOT_FOUND"],
+    ["get", 400, "Incorrect Cid", "E_BAD_CID"],
+    ["get", 422, "Unprocessable", "E_BACKEND_REJECTED"],
+    ["get", 403, "Forbidden", "E_BACKEND_REJECTED"],
+    ["get", 500, "Unable to fetch block", "E_BACKEND_HTTP"],
+    ["get", 500, "", "E_BACKEND_HTTP"],
+    ["get", 503, "try again later", "E_BACKEND_HTTP"],
+    ["get", 429, "slow down", "E_BACKEND_HTTP"],
+    ["put", 422, "The MIME type 'x' is not valid.", "E_BACKEND_REJECTED"],
+    ["put", 500, "Unable to store block", "E_BACKEND_HTTP"],
+    ["put", 404, "", "E_BACKEND_REJECTED"],
+    ["has", 400, "Incorrect Cid", "E_BAD_CID"],
+    ["has", 500, "", "E_BACKEND_HTTP"],
+    ["has", 404, "", "E_BACKEND_REJECTED"],
+    ["delete", 400, "Incorrect Cid", "E_BAD_CID"],
+    ["delete", 500, "Unable to delete", "E_BACKEND_HTTP"],
+    ["space", 500, "", "E_BACKEND_HTTP"],
+    ["space", 404, "", "E_BACKEND_REJECTED"],
+  ];
+
+  test.each(cases)("%s answered %i %j → %s, with status and body in details", async (op, status, body, code) => {
+    const { server, backend } = await codexSetup();
+    const cid = await backend.put(pattern(5000));
+    server.inject(routeOf[op], { kind: "status", status, body });
+    const run = {
+      put: () => backend.put(pattern(5000, 2)),
+      get: () => backend.get(cid),
+      has: () => backend.has(cid),
+      delete: () => backend.delete(cid),
+      space: () => backend.space(),
+    }[op];
+    const error = await storageError(run, code);
+    expect(error.details).toMatchObject({ status, body });
+    if (body !== "") expect(error.message).toContain(body);
+    expect(error.retryable).toBe(code === "E_BACKEND_HTTP");
+    // The backend stays usable after any error answer.
+    expect(await backend.has(cid)).toBe(true);
+  });
+
+  test("delete treats a 404 from anything in between as already absent", async () => {
+    const { server, backend } = await codexSetup();
+    const cid = await backend.put(pattern(10));
+    server.inject("delete", { kind: "status", status: 404, body: "Not Found" });
+    await expect(backend.delete(cid)).resolves.toBeUndefined();
+  });
+
+  test("control characters in an error body never reach the message; long bodies are cut", async () => {
+    const { server, backend } = await codexSetup();
+    server.inject("space", { kind: "status", status: 500, body: `bad\u001b[31m red\r\nline ${"x".repeat(5000)}` });
+    const error = await storageError(backend.space(), "E_BACKEND_HTTP");
+    expect(error.message).not.toMatch(/[\u0000-\u001f]/);
+    expect(error.message.length).toBeLessThan(600);
+    expect(String(error.details["body"]).length).toBeLessThanOrEqual(1025);
+  });
+
+  test("a 422 answered before the node reads a large upload is reported as the 422, not as a broken connection", async () => {
+    const { server, backend } = await codexSetup();
+    server.inject("upload", { kind: "status", status: 422, body: "The filename is not valid.", early: true });
+    const error = await storageError(backend.put(pattern(20 * 1024 * 1024)), "E_BACKEND_REJECTED");
+    expect(error.details).toMatchObject({ status: 422 });
+    expect(await backend.has(await backend.put(pattern(10)))).toBe(true);
+  });
+});
+
+describe("Codex backend: answers that do not match the API", () => {
+  test.each<[Op, CodexRoute, string]>([
+    ["put", "upload", "<html>not a cid</html>"],
+    ["has", "exists", '{"has": "yes"}'],
+    ["has", "exists", "not json"],
+    ["has", "exists", '{"a": true, "b": false}'],
+    ["space", "space", '{"quotaMaxBytes": -1, "quotaUsedBytes": 0, "totalBlocks": 0, "quotaReservedBytes": 0}'],
+    ["space", "space", '{"quotaMaxBytes": 10}'],
+  ])("%s with a 200 body %j → E_BACKEND_HTTP", async (op, route, body) => {
+    const { server, backend } = await codexSetup();
+    const cid = await backend.put(pattern(10));
+    server.inject(route, { kind: "status", status: 200, body });
+    const run = { put: () => backend.put(pattern(20)), has: () => backend.has(cid), space: () => backend.space() }[op as "put" | "has" | "space"];
+    const error = await storageError(run, "E_BACKEND_HTTP");
+    expect(error.message).toMatch(/unexpected answer/);
+  });
+
+  test("a manifest answer without treeCid is refused", async () => {
+    const { server, backend } = await codexSetup();
+    const cid = await backend.put(pattern(10));
+    server.inject("manifest", { kind: "status", status: 200, body: '{"cid":"x","manifest":{"datasetSize":1}}' });
+    await storageError(backend.manifest(cid), "E_BACKEND_HTTP");
+  });
+});
+
+describe("Codex backend: /exists in both shapes", () => {
+  test.each(["cid-key", "has"] as const)("shape %s: true for stored content, false after delete", async (shape) => {
+    const { server, backend } = await codexSetup();
+    server.behaviour.existsShape = shape;
+    const cid = await backend.put(pattern(100));
+    expect(await backend.has(cid)).toBe(true);
+    await backend.delete(cid);
+    expect(await backend.has(cid)).toBe(false);
+  });
+
+  test("a CID given in base32 still matches the node's base58btc key", async () => {
+    const { backend } = await codexSetup();
+    const cid = await backend.put(pattern(100));
+    const asBase32 = CID.parse(cid).toString(base32);
+    expect(await backend.has(asBase32)).toBe(true);
+    expect((await collect((await backend.get(asBase32)).body)).equals(pattern(100))).toBe(true);
+  });
+});
+
+describe("Codex backend: API prefixes", () => {
+  test("both prefixes work against a node serving them", async () => {
+    for (const apiPrefix of [CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX]) {
+      const { backend } = await codexSetup({ apiPrefix }, { prefixes: [apiPrefix] });
+      expect(backend.basePath).toBe(apiPrefix);
+      const cid = await backend.put(pattern(1000));
+      expect((await collect((await backend.get(cid)).body)).equals(pattern(1000))).toBe(true);
+    }
+  });
+
+  test("the SDK's prefix against a Logos Storage node: put and space are refused with a hint about apiPrefix", async () => {
+    const { backend } = await codexSetup({ apiPrefix: CODEX_API_PREFIX }, { prefixes: [LOGOS_STORAGE_API_PREFIX] });
+    const put = await storageError(backend.put(pattern(10)), "E_BACKEND_REJECTED");
+    expect(put.message).toContain(LOGOS_STORAGE_API_PREFIX);
+    const space = await storageError(backend.space(), "E_BACKEND_REJECTED");
+    expect(space.message).toContain("apiPrefix");
+  });
+
+  test("a URL path is kept below the prefix (reverse proxies)", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"totalBlocks":0,"quotaMaxBytes":1,"quotaUsedBytes":0,"quotaReservedBytes":0}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+    const backend = createCodexBackend({ url: `http://127.0.0.1:${port}/codex/`, apiPrefix: "/api/storage/v1/" });
+    onTestFinished(() => backend.close());
+    await backend.space();
+    expect(seen).toEqual(["/codex/api/storage/v1/space"]);
+  });
+});
+
+describe("Codex backend: connection and configuration", () => {
+  test("a refused connection is E_BACKEND_UNREACHABLE for every call (retryable)", async () => {
+    const { server, backend: live } = await codexSetup();
+    const cid = await live.put(pattern(10));
+    const url = server.url;
+    await server.close();
+    const backend = createCodexBackend({ url, requestTimeoutMs: 2000 });
+    onTestFinished(() => backend.close());
+    for (const run of [() => backend.put(pattern(10)), () => backend.get(cid), () => backend.has(cid), () => backend.delete(cid), () => backend.space()]) {
+      const error = await storageError(run, "E_BACKEND_UNREACHABLE");
+      expect(error.details).toMatchObject({ errno: "ECONNREFUSED" });
+      expect(error.retryable).toBe(true);
+    }
+  });
+
+  test.each([
+    [{ url: "not a url" }],
+    [{ url: "ftp://127.0.0.1:21" }],
+    [{ url: "http://127.0.0.1:8080/?x=1" }],
+    [{ url: "http://127.0.0.1:8080", apiPrefix: "api v1" }],
+    [{ url: "http://127.0.0.1:8080", requestTimeoutMs: 0 }],
+    [{ url: "http://127.0.0.1:8080", idleTimeoutMs: 2 ** 40 }],
+  ])("bad configuration %j is refused at creation with a typed error", (options) => {
+    let thrown: unknown;
+    try {
+      createCodexBackend(options);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toMatchObject({ code: "E_BACKEND_REJECTED", layer: "storage" });
+  });
+
+  test("credentials in the URL go out as Basic auth and never into location or messages", async () => {
+    let authorization: string | undefined;
+    const server = createServer((req, res) => {
+      authorization = req.headers.authorization;
+      res.writeHead(500, { "content-type": "text/html" });
+      res.end("nope");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+    const backend = createCodexBackend({ url: `http://alice:s3cret@127.0.0.1:${port}` });
+    onTestFinished(() => backend.close());
+    expect(backend.location).toBe(`http://127.0.0.1:${port}`);
+    const error = await storageError(backend.space(), "E_BACKEND_HTTP");
+    expect(authorization).toBe(`Basic ${Buffer.from("alice:s3cret").toString("base64")}`);
+    expect(JSON.stringify(error.toJSON())).not.toContain("s3cret");
+  });
+});
