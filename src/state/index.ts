@@ -15,3 +15,16 @@ export { acquireMigrationLock, lockPathFor, DEFAULT_LOCK_TIMEOUT_MS } from "./mi
 export type { MigrationLock, LockOptions } from "./migration-lock.js";
 export { describeSchema, schemaFingerprint, diffSchemas } from "./schema-description.js";
 export type { SchemaDescription, TableDescription, ColumnDescription } from "./schema-description.js";
+export { migrateState } from "./migrate-state.js";
+export type { MigrateStateOptions, MigrateStateResult } from "./migrate-state.js";
+export { inspectState } from "./inspect-state.js";
+export type { StateInspection } from "./inspect-state.js";
+export type { AppliedMigration } from "./state-ledger.js";
+export { rehearseUpgrade } from "./rehearsal/rehearse-upgrade.js";
+export type { RehearseUpgradeOptions } from "./rehearsal/rehearse-upgrade.js";
+export { formatUpgradeReport } from "./rehearsal/upgrade-report.js";
+export type { UpgradeReport, RehearsalCheck, CheckStatus, TableRows } from "./rehearsal/upgrade-report.js";
+export { writeFixture, DEFAULT_FIXTURE_SEED } from "./fixture/write-fixture.js";
+export type { WriteFixtureOptions, FixtureSummary } from "./fixture/write-fixture.js";
+export { queriesForLevel, runReleaseQueries, LEVEL1_SQL, LEVEL2_SQL, LEVEL3_SQL } from "./release-queries/index.js";
+export type { LevelQueries, QueryCheck, QueryRunResult } from "./release-queries/index.js";

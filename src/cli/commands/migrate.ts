@@ -1,0 +1,100 @@
+import { resolve } from "node:path";
+import type { Command } from "../command.js";
+import { EXIT } from "../exit-codes.js";
+import { parseCommandArgs, requireOption } from "../args.js";
+import { CliError } from "../usage-error.js";
+import { inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { stateCommandLogger } from "./state-cli-logger.js";
+
+const NAME = "migrate";
+
+function ms(n: number): string {
+  return n < 1000 ? `${n.toFixed(0)} ms` : `${(n / 1000).toFixed(2)} s`;
+}
+
+function statusText(s: StateInspection): string {
+  const lines = [
+    `${s.path}`,
+    `  state level      ${s.exists ? s.level : "(no file yet)"}`,
+    `  compat level     ${s.exists ? s.compatLevel : "-"}  (oldest level that can use the file)`,
+    `  this build       level ${s.codeLevel}`,
+  ];
+  if (s.applied.length > 0) {
+    lines.push("  applied:");
+    for (const a of s.applied) {
+      lines.push(`    ${a.name.padEnd(32)} level ${a.level} compat ${a.compatLevel}  ${new Date(a.appliedAt).toISOString()}  ${ms(a.durationMs)}  sha256 ${a.checksum.slice(0, 12)}`);
+    }
+  }
+  if (s.pending.length > 0) lines.push("  pending:", ...s.pending.map((p) => `    ${p}`));
+  if (s.future.length > 0) lines.push("  from newer releases (unknown to this build):", ...s.future.map((p) => `    ${p}`));
+  lines.push(s.problem === undefined ? "  status           clean" : `  status           refused: error[${s.problem.code}]: ${s.problem.message}`);
+  return lines.join("\n") + "\n";
+}
+
+function resultText(direction: string, r: MigrateStateResult): string {
+  const lines = [
+    `migrate ${direction} ${r.path}: level ${r.before.level} -> ${r.after.level} (compat level ${r.before.compatLevel} -> ${r.after.compatLevel})`,
+  ];
+  if (r.runs.length === 0) lines.push("  nothing to do");
+  for (const run of r.runs) lines.push(`  ${run.direction === "up" ? "applied " : "reverted"} ${run.name.padEnd(32)} ${ms(run.durationMs).padStart(9)}`);
+  return lines.join("\n") + "\n";
+}
+
+/** `status-compat migrate status|up|down --db FILE [--to NAME]`: the local state database's migrations. */
+export const migrateCommand: Command = {
+  path: ["migrate"],
+  summary: "local state database: show its level, apply or revert migrations",
+  usage: `status-compat migrate status --db FILE [--json]
+status-compat migrate up     --db FILE [--to NAME] [--json] [--lock-timeout MS]
+status-compat migrate down   --db FILE [--to NAME|0] [--json] [--lock-timeout MS]
+
+status   the file's state level and compat level, applied migrations (with checksums), pending
+         ones, and whether the runner would refuse it (dirty, edited, missing, out of order,
+         from the future). Reads only.
+up       applies this build's pending migrations, each with its log row in one transaction, under
+         the migration lock. --to NAME stops after that migration. Creates FILE when missing.
+down     reverts applied migrations (the rollback a newer release runs before an older one is
+         reinstalled across a compat boundary). Without --to, reverts the last one; --to NAME
+         reverts until NAME is the last applied; --to 0 reverts everything.
+
+Options:
+  --db FILE          the state database
+  --to NAME          a migration name, e.g. 0002_level2_dual_path
+  --json             one JSON document on stdout
+  --lock-timeout MS  how long to wait for another process's migration (default 15000)
+
+Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirty, corrupt, read-only, ...)`,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs(
+      NAME,
+      args,
+      { db: { type: "string" }, to: { type: "string" }, json: { type: "boolean" }, "lock-timeout": { type: "string" } },
+      true,
+    );
+    const action = positionals[0];
+    if (positionals.length !== 1 || (action !== "status" && action !== "up" && action !== "down")) {
+      throw new CliError("E_USAGE", `${NAME}: expected one of status, up, down (see --help)`);
+    }
+    const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
+    const lockTimeout = values["lock-timeout"];
+    if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
+    if (action === "status") {
+      if (values.to !== undefined) throw new CliError("E_USAGE", `${NAME} status: --to goes with up or down`);
+      const s = inspectState(db);
+      if (values.json === true) {
+        io.stdout.write(JSON.stringify({ ...s, problem: s.problem?.toJSON() ?? null }, null, 2) + "\n");
+      } else io.stdout.write(statusText(s));
+      return s.problem === undefined ? EXIT.OK : EXIT.STATE;
+    }
+    if (values.to === "0" && action === "up") throw new CliError("E_USAGE", `${NAME} up: --to 0 only makes sense for down`);
+    const result = await migrateState({
+      path: db,
+      direction: action,
+      ...(values.to === undefined ? {} : { to: values.to === "0" ? 0 : values.to }),
+      ...(lockTimeout === undefined ? {} : { lockTimeoutMs: Number(lockTimeout) }),
+      logger: stateCommandLogger(io, "status-compat migrate"),
+    });
+    io.stdout.write(values.json === true ? JSON.stringify(result, null, 2) + "\n" : resultText(action, result));
+    return EXIT.OK;
+  },
+};

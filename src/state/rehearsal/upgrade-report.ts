@@ -1,0 +1,65 @@
+import type { MigrationRun } from "../migration-step.js";
+
+export type CheckStatus = "ok" | "failed" | "skipped";
+
+/** One line of the report, the way `pg_upgrade --check` prints one line per check. */
+export interface RehearsalCheck {
+  readonly id: string;
+  readonly title: string;
+  readonly status: CheckStatus;
+  readonly detail?: string;
+  readonly ms?: number;
+}
+
+export interface TableRows {
+  readonly table: string;
+  /** null: the table does not exist at that point. */
+  readonly before: number | null;
+  readonly after: number | null;
+  readonly afterDown: number | null;
+}
+
+export interface UpgradeReport {
+  readonly path: string;
+  readonly from: { readonly release: string; readonly level: number };
+  readonly to: { readonly release: string; readonly level: number };
+  readonly source: { readonly level: number; readonly compatLevel: number; readonly bytes: number };
+  readonly dryRun: boolean;
+  readonly checks: readonly RehearsalCheck[];
+  /** Migrations run on the copy, in order, with their times. */
+  readonly migrations: readonly MigrationRun[];
+  /** The rollback rehearsed on the copy. */
+  readonly reverts: readonly MigrationRun[];
+  readonly tables: readonly TableRows[];
+  /** Migrations applied to the real file (empty for a dry run, or when a check failed). */
+  readonly applied: readonly MigrationRun[];
+  readonly verdict: "ok" | "failed";
+  readonly summary: string;
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? "" : ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The human report: a header, one status line per check, the row table, a final verdict line. */
+export function formatUpgradeReport(report: UpgradeReport): string {
+  const width = Math.max(48, ...report.checks.map((c) => c.title.length + 2));
+  const lines: string[] = [];
+  lines.push(
+    `${report.dryRun ? "Rehearsing" : "Upgrading"} ${report.path}: release ${report.from.release} (level ${report.from.level}) -> ` +
+      `${report.to.release} (level ${report.to.level})${report.dryRun ? " on a copy; the original is not written" : ", checks first on a copy"}`,
+    "",
+  );
+  for (const c of report.checks) {
+    const status = c.status === "ok" ? "ok" : c.status === "failed" ? "FAILED" : "skipped";
+    const time = seconds(c.ms);
+    lines.push(`${c.title.padEnd(width, ".")} ${status.padEnd(7)}${time.padStart(9)}${c.detail === undefined ? "" : `  ${c.detail}`}`);
+  }
+  if (report.tables.length > 0) {
+    lines.push("", "Rows per table:".padEnd(44) + "before".padStart(12) + "after".padStart(12) + "after down".padStart(12));
+    const n = (v: number | null): string => (v === null ? "-" : v.toLocaleString("en-US"));
+    for (const t of report.tables) lines.push(`  ${t.table.padEnd(42)}${n(t.before).padStart(12)}${n(t.after).padStart(12)}${n(t.afterDown).padStart(12)}`);
+  }
+  lines.push("", `Verdict: ${report.verdict === "ok" ? "OK" : "FAILED"}: ${report.summary}`);
+  return lines.join("\n") + "\n";
+}
