@@ -60,7 +60,8 @@ const MAX_FALLBACK_WINDOW = 4096;
 
 /**
  * The audience rule (DESIGN §2): the highest version in the writer's window that every known member
- * reads. Unknown members are assumed to run protocol `self.max - 1` (reading its window
+ * reads: preferably one inside every member's own window, else one a member opens by the readers'
+ * rule (at most one version past its max). Unknown members are assumed to run protocol `self.max - 1` (reading its window
  * [self.max - 2, self.max - 1]), clipped so the assumption never reaches below `self.min`; known
  * members win over the assumption when the two conflict.
  *
@@ -109,20 +110,32 @@ export function chooseWriteVersion(
   let limitedBy: WriteChoice["limitedBy"];
   const upperKnown = Math.min(self.max, lowestMax);
   const lowerKnown = Math.max(self.min, highestMin);
-  if (upperKnown >= lowerKnown) {
+  const since = payload === undefined ? 1 : firstReaderOf(payload, options.table ?? defaultReleaseTable);
+  // No version inside every member's window: readers still open an envelope one version past their
+  // max (src/wire's rule: unknown fields ignored), so one envelope reaches everyone when the oldest
+  // member reads the payload kind at all.
+  const oneAhead = Math.min(self.max, lowestMax + 1);
+  if (outsiders > 0) {
+    // Only in fallback mode (reject threw above): members outside the window may still open the
+    // envelope by the readers' rule, so count reach over everyone.
+    version = mostReached(self, members, unknown, assumedLo, assumedHi, since);
+    limitedBy = version === self.max ? "writer" : "member";
+  } else if (upperKnown >= lowerKnown) {
     // Every known member inside the window reads [lowerKnown, upperKnown].
     const withUnknown = unknown > 0 && assumedLo <= upperKnown && assumedHi >= lowerKnown;
     version = withUnknown ? Math.min(upperKnown, assumedHi) : upperKnown;
     limitedBy = version === self.max ? "writer" : version === upperKnown && version === lowestMax ? "member" : "unknown-members";
+  } else if (oneAhead >= lowerKnown && since <= lowestMax) {
+    version = oneAhead;
+    limitedBy = version === self.max ? "writer" : "member";
   } else if (fallbackMode) {
-    version = mostReached(self, members, unknown, assumedLo, assumedHi);
+    version = mostReached(self, members, unknown, assumedLo, assumedHi, since);
     limitedBy = version === self.max ? "writer" : "member";
   } else {
     throw noCommonVersionError(self, audience, lowerKnown, upperKnown);
   }
 
   // A kind newer than the audience: write it at its first version; the older members get the fallback.
-  const since = payload === undefined ? 1 : firstReaderOf(payload, options.table ?? defaultReleaseTable);
   const raisedForPayload = version < since;
   if (raisedForPayload) {
     if (since > self.max) {
@@ -178,13 +191,18 @@ function checkedMembers(audience: Audience): Audience["members"] {
   return members;
 }
 
-/** Fallback policy with no common version: the version reaching most known members, then most unknown, then highest. */
+/**
+ * Fallback policy with no common version: the version most known members open (readers' rule: from
+ * their min up to one past their max, if they read the payload kind at all), then most unknown
+ * ones, then the highest.
+ */
 function mostReached(
   self: VersionRange,
   members: Audience["members"],
   unknown: number,
   assumedLo: number,
   assumedHi: number,
+  since: number,
 ): number {
   const width = self.max - self.min + 1;
   if (width > MAX_FALLBACK_WINDOW) {
@@ -194,13 +212,16 @@ function mostReached(
       { details: { what: "the writer" } },
     );
   }
-  // Difference array over the window: +1 where a member's readable span starts, -1 after it ends.
+  // Difference array over the window: +1 where a member's openable span starts, -1 after it ends.
   const diff = new Int32Array(width + 1);
   for (let i = 0; i < members.length; i++) {
     const m = members[i];
-    if (m === undefined || m === null || m.max < self.min || m.min > self.max) continue;
-    diff[Math.max(m.min, self.min) - self.min]! += 1;
-    diff[Math.min(m.max, self.max) - self.min + 1]! -= 1;
+    if (m === undefined || m === null || m.max < since) continue;
+    const start = Math.max(m.min, self.min);
+    const end = Math.min(m.max + 1, self.max);
+    if (start > end) continue;
+    diff[start - self.min]! += 1;
+    diff[end - self.min + 1]! -= 1;
   }
   let best = self.min;
   let bestKnown = -1;

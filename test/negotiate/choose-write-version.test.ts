@@ -79,8 +79,16 @@ describe("chooseWriteVersion: the project's release profiles", () => {
     expect(e.message).toMatch(/^10 of 10000 community members/);
   });
 
-  it("reports a split audience (v1 and v3 members under a v2 writer) as E_NO_COMMON_VERSION", () => {
-    const e = negotiationError(() => chooseWriteVersion(v2, groupAudience([v1, v3, v2])));
+  it("reaches a split audience (v1 and v3 members under a v2 writer) with one version-2 envelope the v1 member opens as N+1", () => {
+    expect(chooseWriteVersion(v2, groupAudience([v1, v3, v2]), { payload: "inline-attachment" })).toMatchObject({
+      version: 2,
+      minReader: 1,
+      unreached: 0,
+    });
+  });
+
+  it("reports a split audience as E_NO_COMMON_VERSION when the oldest member cannot read the payload kind at all", () => {
+    const e = negotiationError(() => chooseWriteVersion(v2, groupAudience([v1, v3, v2]), { payload: "file-reference" }));
     expect(e.code).toBe("E_NO_COMMON_VERSION");
     expect(e.details).toMatchObject({ lowestMax: 1, highestMin: 2 });
   });
@@ -96,8 +104,12 @@ describe("chooseWriteVersion: the fallback policy for large audiences", () => {
   it("picks the version reaching most known members in a split audience, ties to the higher", () => {
     // Version 2 with minReader 1: the v1 member opens it too (the wire reads N+1 envelopes), so nobody is left out.
     expect(chooseWriteVersion(v2, groupAudience([v1, v3]), { outsiders: "fallback" })).toMatchObject({ version: 2, minReader: 1, unreached: 0 });
-    // Version 1: the v3 member's window starts at 2, it refuses the envelope as too old.
-    expect(chooseWriteVersion(v2, groupAudience([v1, v1, v3]), { outsiders: "fallback" })).toMatchObject({ version: 1, unreached: 1 });
+    // Still version 2: both v1 members open it as N+1, and version 1 would lose the v3 member.
+    expect(chooseWriteVersion(v2, groupAudience([v1, v1, v3]), { outsiders: "fallback" })).toMatchObject({ version: 2, unreached: 0 });
+    // A file reference: v1 members cannot read the kind, so the policy maximises reach by windows.
+    expect(
+      chooseWriteVersion(v2, groupAudience([v1, v1, v3]), { outsiders: "fallback", payload: "file-reference" }),
+    ).toMatchObject({ version: 2, unreached: 2 });
   });
 });
 
