@@ -5,7 +5,7 @@ import { MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES } from "./limits.js";
 import type { Capabilities, Envelope, PayloadKind } from "./messages.js";
 import { checkedInput, encodePayload, internalFault, schemaOrThrow, type Payload } from "./payload-codec.js";
 import { introducedIn, isPayloadKind, kindOfTypeNumber, minReaderFor, payloadTypeNumber } from "./payload-kinds.js";
-import { decodeRaw, encodeRaw, type PbObject } from "./raw-codec.js";
+import { bytesField, decodeRaw, encodeRaw, type PbObject } from "./raw-codec.js";
 import type { VersionSchema } from "./schema-registry.js";
 import type protobuf from "protobufjs/light.js";
 import { WireError } from "./wire-error.js";
@@ -191,7 +191,7 @@ function openDecoded(pb: PbObject, reader: ReaderWindow, schema: VersionSchema):
   if (version === 0) throw missingField(M, "version");
   const typeNumber = pb.type as number;
   if (typeNumber === 0) throw missingField(M, "type");
-  const payloadBytes = pb.payload as Uint8Array;
+  const payloadBytes = bytesField(pb.payload);
   if (payloadBytes.length === 0) throw missingField(M, "payload");
   const fallbackText = pb.fallbackText as string;
   checkDisplayText(fallbackText, M, "fallbackText");
@@ -202,6 +202,10 @@ function openDecoded(pb: PbObject, reader: ReaderWindow, schema: VersionSchema):
   // min_reader is optional on the wire: unset means "as the protocol rule says" (or the version itself for a type unknown here).
   const rawMinReader = pb.minReader as number;
   const minReader = rawMinReader !== 0 ? rawMinReader : kind !== undefined && version >= introducedIn(kind) ? minReaderFor(kind, version) : version;
+  // A min_reader above the version is nonsense whoever reads it (checked before readability).
+  if (minReader > version) {
+    throw invalidField(M, "minReader", `is ${minReader}, above the envelope's version ${version}`, { minReader, version });
+  }
   if (minReader > reader.max) throw unsupported("reader-too-old", version, minReader, reader, fallbackText, sender);
   if (version < reader.min) throw unsupported("writer-too-old", version, minReader, reader, fallbackText, sender);
   if (kind === undefined) {

@@ -38,3 +38,8 @@ export function decodeRaw(type: protobuf.Type, bytes: Uint8Array, what: string):
 export function encodeRaw(type: protobuf.Type, message: PbObject): Uint8Array {
   return type.encode(message, new protobuf.Writer()).finish();
 }
+
+/** A decoded bytes field: protobufjs leaves an absent one as its default, a plain empty Array. */
+export function bytesField(value: unknown): Uint8Array {
+  return value instanceof Uint8Array ? value : new Uint8Array(0);
+}

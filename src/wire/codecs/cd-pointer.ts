@@ -1,3 +1,4 @@
+import { bytesField } from "../raw-codec.js";
 import type { CodecContext, MessageCodec } from "../codec-context.js";
 import { checkBytesExact, checkCid, checkUint, invalidField } from "../field-checks.js";
 import { MAX_COMMUNITY_DESCRIPTION_BYTES, SHA256_BYTES, SIGNATURE_BYTES } from "../limits.js";
@@ -34,13 +35,13 @@ export const cdPointerCodec: MessageCodec<CommunityDescriptionPointer> = {
   message: M,
   toView(pb, ctx) {
     const view: CommunityDescriptionPointer = {
-      communityId: pb.communityId as Uint8Array,
+      communityId: bytesField(pb.communityId),
       clock: uint64ToNumber(pb.clock, M, "clock"),
       cid: pb.cid as string,
-      contentHash: pb.contentHash as Uint8Array,
+      contentHash: bytesField(pb.contentHash),
       size: uint64ToNumber(pb.size, M, "size"),
       expiresAt: uint64ToNumber(pb.expiresAt, M, "expiresAt"),
-      signature: pb.signature as Uint8Array,
+      signature: bytesField(pb.signature),
     };
     if (ctx.has(M, "supersedesClock")) view.supersedesClock = uint64ToNumber(pb.supersedesClock, M, "supersedesClock");
     if (ctx.has(M, "supersedesCid")) view.supersedesCid = pb.supersedesCid as string;

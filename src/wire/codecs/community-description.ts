@@ -1,3 +1,4 @@
+import { bytesField } from "../raw-codec.js";
 import type { MessageCodec } from "../codec-context.js";
 import { checkBytesExact, checkBytesRequired, checkUint, invalidField } from "../field-checks.js";
 import { COMMUNITY_ID_BYTES, SIGNATURE_BYTES } from "../limits.js";
@@ -26,10 +27,10 @@ export const communityDescriptionCodec: MessageCodec<SignedCommunityDescription>
   message: M,
   toView(pb) {
     const view: SignedCommunityDescription = {
-      communityId: pb.communityId as Uint8Array,
+      communityId: bytesField(pb.communityId),
       clock: uint64ToNumber(pb.clock, M, "clock"),
-      description: pb.description as Uint8Array,
-      signature: pb.signature as Uint8Array,
+      description: bytesField(pb.description),
+      signature: bytesField(pb.signature),
     };
     check(view);
     return view;

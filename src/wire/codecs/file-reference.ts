@@ -11,7 +11,7 @@ import {
 } from "../field-checks.js";
 import { CONTENT_KEY_BYTES, MAX_CHUNK_SIZE, MAX_PIECES, NONCE_PREFIX_BYTES, SHA256_BYTES } from "../limits.js";
 import type { Encryption, FileReference, Piece } from "../messages.js";
-import type { PbObject } from "../raw-codec.js";
+import { bytesField, type PbObject } from "../raw-codec.js";
 import { uint64ToNumber } from "../uint64.js";
 
 const M = "FileReference";
@@ -69,7 +69,7 @@ function checkFileReference(v: FileReference, ctx: CodecContext, fill: boolean):
 
 function pieceView(pb: PbObject, i: number, withIndex: boolean, withOffset: boolean): Piece {
   const size = uint64ToNumber(pb.size, M, `pieces[${i}].size`);
-  const piece: Piece = { cid: pb.cid as string, size, sha256: pb.sha256 as Uint8Array };
+  const piece: Piece = { cid: pb.cid as string, size, sha256: bytesField(pb.sha256) };
   if (withIndex) piece.index = pb.index as number;
   if (withOffset) piece.offset = uint64ToNumber(pb.offset, M, `pieces[${i}].offset`);
   return piece;
@@ -96,14 +96,14 @@ export const fileReferenceCodec: MessageCodec<FileReference> = {
       pieces,
       encryption: {
         scheme: "aes-256-gcm-stream",
-        key: enc.key as Uint8Array,
-        noncePrefix: enc.noncePrefix as Uint8Array,
+        key: bytesField(enc.key),
+        noncePrefix: bytesField(enc.noncePrefix),
         chunkSize: enc.chunkSize as number,
       },
       plaintextSize: uint64ToNumber(pb.plaintextSize, M, "plaintextSize"),
       mime: pb.mime as string,
       fileName: pb.fileName as string,
-      plaintextSha256: pb.plaintextSha256 as Uint8Array,
+      plaintextSha256: bytesField(pb.plaintextSha256),
     };
     if (ctx.has(M, "uploadedAt")) view.uploadedAt = uint64ToNumber(pb.uploadedAt, M, "uploadedAt");
     if (ctx.has(M, "expiresAt")) view.expiresAt = uint64ToNumber(pb.expiresAt, M, "expiresAt");

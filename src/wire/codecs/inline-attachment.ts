@@ -1,3 +1,4 @@
+import { bytesField } from "../raw-codec.js";
 import type { MessageCodec } from "../codec-context.js";
 import { checkBytesOptional, checkBytesRequired, checkFileName, checkMime } from "../field-checks.js";
 import type { InlineAttachment } from "../messages.js";
@@ -17,9 +18,9 @@ export const inlineAttachmentCodec: MessageCodec<InlineAttachment> = {
     const view: InlineAttachment = {
       mime: pb.mime as string,
       fileName: pb.fileName as string,
-      data: pb.data as Uint8Array,
+      data: bytesField(pb.data),
     };
-    if (ctx.has(M, "thumbnail")) view.thumbnail = pb.thumbnail as Uint8Array;
+    if (ctx.has(M, "thumbnail")) view.thumbnail = bytesField(pb.thumbnail);
     check(view, false);
     return view;
   },

@@ -1,3 +1,4 @@
+import { bytesField } from "../raw-codec.js";
 import type { MessageCodec } from "../codec-context.js";
 import { checkBytesExact, checkBytesRequired, checkUint } from "../field-checks.js";
 import { MAX_SEGMENTS, SHA256_BYTES } from "../limits.js";
@@ -17,10 +18,10 @@ export const segmentCodec: MessageCodec<Segment> = {
   message: M,
   toView(pb) {
     const view: Segment = {
-      entireMessageHash: pb.entireMessageHash as Uint8Array,
+      entireMessageHash: bytesField(pb.entireMessageHash),
       index: pb.index as number,
       segmentsCount: pb.segmentsCount as number,
-      payload: pb.payload as Uint8Array,
+      payload: bytesField(pb.payload),
     };
     check(view);
     return view;

@@ -129,8 +129,11 @@ export function payloadView<K extends PayloadKind>(kind: K, version: number): fc
   return arbitraries[kind]() as fc.Arbitrary<PayloadViews[K]>;
 }
 
-/** A kind the version has, with a valid view of it. */
-export function anyPayload(version: number): fc.Arbitrary<{ kind: PayloadKind; view: PayloadViews[PayloadKind] }> {
-  const kinds = PAYLOAD_KINDS.filter((k) => introducedIn(k) <= version);
+/** A kind both `version` and `alsoKnownTo` have, with a valid view of it at `version`. */
+export function anyPayload(
+  version: number,
+  alsoKnownTo = version,
+): fc.Arbitrary<{ kind: PayloadKind; view: PayloadViews[PayloadKind] }> {
+  const kinds = PAYLOAD_KINDS.filter((k) => introducedIn(k) <= Math.min(version, alsoKnownTo));
   return fc.constantFrom(...kinds).chain((kind) => payloadView(kind, version).map((view) => ({ kind, view })));
 }
