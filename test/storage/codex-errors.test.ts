@@ -210,3 +210,64 @@ describe("Codex backend: connection and configuration", () => {
     expect(JSON.stringify(error.toJSON())).not.toContain("s3cret");
   });
 });
+
+describe("Codex backend: the caller's upload body", () => {
+  test.each([
+    ["fewer bytes than size", 1000, 999],
+    ["more bytes than size", 1000, 1001],
+  ])("%s → E_TRUNCATED before anything is stored", async (_name, declared, actual) => {
+    const { server, backend } = await codexSetup();
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield pattern(actual);
+    }
+    const error = await storageError(backend.put(body(), { size: declared }), "E_TRUNCATED");
+    expect(error.details).toMatchObject({ declared });
+    expect(server.stats.uploads).toBe(0);
+  });
+
+  test("an error thrown by the caller's body passes through unchanged and nothing is stored", async () => {
+    const { server, backend } = await codexSetup();
+    const mine = new Error("disk read failed");
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield pattern(100_000);
+      throw mine;
+    }
+    await expect(backend.put(body())).rejects.toBe(mine);
+    expect(server.stats.uploads).toBe(0);
+    expect(await backend.has(await backend.put(pattern(10)))).toBe(true);
+  });
+
+  test("an iterable that yields only empty chunks is empty content (no request at all)", async () => {
+    const { server, backend } = await codexSetup();
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array(0);
+      yield new Uint8Array(0);
+    }
+    const cid = await backend.put(body());
+    expect(cid).toBe(await backend.put(new Uint8Array(0)));
+    expect(server.stats.requests).toBe(0);
+    expect((await backend.get(cid)).size).toBe(0);
+  });
+});
+
+describe("Codex backend: logging", () => {
+  test("one debug line per call with operation, path and code; never content or credentials", async () => {
+    const { createLogger } = await import("../../src/obs/index.js");
+    const lines: string[] = [];
+    const logger = createLogger({ level: "debug", destination: { write: (line: string) => void lines.push(line) } });
+    const { server, backendWith } = await codexSetup();
+    const backend = backendWith({ url: server.url.replace("http://", "http://bob:hunter2@"), logger });
+    const secret = Buffer.from("very secret attachment text");
+    await backend.put(secret);
+    server.inject("space", { kind: "status", status: 503, body: "busy" });
+    await storageError(backend.space(), "E_BACKEND_HTTP");
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.map((p) => [p["component"], p["op"], p["code"]])).toEqual([
+      ["storage.codex", "put", undefined],
+      ["storage.codex", "space", "E_BACKEND_HTTP"],
+    ]);
+    const all = lines.join("");
+    expect(all).not.toContain("very secret");
+    expect(all).not.toContain("hunter2");
+  });
+});
