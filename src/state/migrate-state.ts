@@ -5,6 +5,7 @@ import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.
 import { runMigrations } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
 import { DEFAULT_BUSY_TIMEOUT_MS } from "./open-state.js";
+import { preflightCheck, type Preflight } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { enableWal, openConnection, probeStateFile } from "./state-file.js";
@@ -21,6 +22,8 @@ export interface MigrateStateOptions {
   busyTimeoutMs?: number;
   logger?: Logger;
   signal?: AbortSignal;
+  /** Check before migrating (default `quick_check`). */
+  preflight?: Preflight;
   catalog?: MigrationCatalog;
 }
 
@@ -94,9 +97,9 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
     let assessment = readAssessment(db, catalog, path);
     assertUsableBy(assessment, catalog.maxLevel, path);
     const before = { level: assessment.level, compatLevel: assessment.compatLevel };
-    // Refuse a bad target before taking the lock.
-    if (options.direction === "down") downSteps(assessment, options.to, catalog, path);
-    else upThrough(assessment, options.to, catalog);
+    // Refuse a bad target, and a corrupt file, before taking the lock.
+    const work = options.direction === "down" ? downSteps(assessment, options.to, catalog, path) > 0 : upThrough(assessment, options.to, catalog) !== undefined;
+    if (work) preflightCheck(db, path, options.preflight ?? "quick_check");
     const lock = await acquireMigrationLock(path, { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, signal: options.signal, logger });
     let runs: MigrationRun[] = [];
     try {

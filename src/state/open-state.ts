@@ -5,6 +5,7 @@ import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
 import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
 import { runMigrations } from "./migration-runner.js";
 import type { MigrationRun } from "./migration-step.js";
+import { preflightCheck, type Preflight } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { enableWal, openConnection, probeStateFile } from "./state-file.js";
@@ -26,6 +27,8 @@ export interface OpenStateOptions {
   busyTimeoutMs?: number;
   logger?: Logger;
   signal?: AbortSignal;
+  /** Check before migrating (default `quick_check`: a corrupt file is refused before anything is written). */
+  preflight?: Preflight;
   /** The migrations to use; defaults to the ones this build ships. For tests and tools. */
   catalog?: MigrationCatalog;
 }
@@ -91,6 +94,8 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
           { details: { path, level: assessment.level, codeLevel } },
         );
       }
+      // Before the lock, so a corrupt file gets no lock sidecar either.
+      preflightCheck(db, path, options.preflight ?? "quick_check");
       const lock = await acquireMigrationLock(path, { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, signal: options.signal, logger });
       try {
         // Another process may have migrated while we waited for the lock.
