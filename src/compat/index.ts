@@ -3,3 +3,4 @@
  * the module's public face.
  */
 export * from "./schema-check/index.js";
+export * from "./matrix/index.js";

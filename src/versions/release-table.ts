@@ -49,6 +49,10 @@ export class ReleaseTable {
     if (unread.length > 0) return `writes features it cannot read: ${unread.join(", ")}`;
     if (previous === undefined) return undefined;
     if (!semver.gt(row.release, previous.release)) return `must sort after ${previous.release}`;
+    // Releases resolve by major.minor (patches never change the wire), so two rows cannot share one.
+    if (semver.major(row.release) === semver.major(previous.release) && semver.minor(row.release) === semver.minor(previous.release)) {
+      return `shares major.minor with ${previous.release}; patch releases need no row of their own`;
+    }
     if (row.protocol < previous.protocol || row.protocol > previous.protocol + 1) {
       return `protocol ${row.protocol} must equal ${previous.protocol} or ${previous.protocol + 1}`;
     }

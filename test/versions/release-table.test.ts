@@ -54,6 +54,9 @@ describe("release table", () => {
       "E_RELEASE_TABLE_INVALID",
     );
     expect(codeOf(() => new ReleaseTable({ releases: [] }))).toBe("E_RELEASE_TABLE_INVALID");
+    expect(
+      codeOf(() => new ReleaseTable(tableWith((r) => r.push({ ...(r[2] as Record<string, unknown>), release: "0.3.1" })))),
+    ).toBe("E_RELEASE_TABLE_INVALID");
     expect(codeOf(() => new ReleaseTable("nope"))).toBe("E_RELEASE_TABLE_INVALID");
   });
 

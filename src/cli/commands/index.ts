@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { matrixCommand } from "./matrix.js";
 import { releasesCommand } from "./releases.js";
 import { schemaCheckCommand } from "./schema-check.js";
 import { migrateCommand } from "./migrate.js";
@@ -7,6 +8,7 @@ import { stateFixtureCommand } from "./state-fixture.js";
 
 /** Every command of `status-compat`; add one line per new command. */
 export const commands: readonly Command[] = [
+  matrixCommand,
   releasesCommand,
   schemaCheckCommand,
   migrateCommand,

@@ -1,0 +1,90 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "../command.js";
+import { parseCommandArgs } from "../args.js";
+import { CliError } from "../usage-error.js";
+import { EXIT } from "../exit-codes.js";
+import {
+  MATRIX_CHECKS,
+  renderMatrixHtml,
+  renderMatrixMarkdown,
+  renderMatrixText,
+  runMatrix,
+  verdictLine,
+  type MatrixReport,
+} from "../../compat/index.js";
+import { createLogger } from "../../obs/index.js";
+
+const FORMATS = ["table", "json", "markdown", "html"] as const;
+type Format = (typeof FORMATS)[number];
+
+function render(report: MatrixReport, format: Format, verbose: boolean): string {
+  switch (format) {
+    case "json":
+      return JSON.stringify(report, null, 2) + "\n";
+    case "markdown":
+      return renderMatrixMarkdown(report);
+    case "html":
+      return renderMatrixHtml(report);
+    case "table":
+      return renderMatrixText(report, { verbose });
+  }
+}
+
+export const matrixCommand: Command = {
+  path: ["matrix"],
+  summary: "check every adjacent release pair, both directions (the main job of `npm start`)",
+  usage: `status-compat matrix [--format table|json|markdown|html] [--json] [--out FILE] [--only COLUMNS] [--verbose]
+
+Runs every check over every adjacent pair of the release table (src/versions/releases.json), in
+both directions (older writes / newer reads, and newer writes / older reads), on the embedded
+defaults: no network, no Codex node needed. Columns:
+${MATRIX_CHECKS.map((c) => `  ${c.column.padEnd(10)} ${c.proves}`).join("\n")}
+
+Options:
+  --format F     table (default), json, markdown or html
+  --json         same as --format json
+  --out FILE     write the report to FILE instead of stdout (progress still on stderr)
+  --only LIST    comma-separated columns to run (e.g. wire,forward)
+  --verbose      the table lists every cell's detail, not only failures
+
+Exit: 0 every cell passes, 1 a pair is broken, 2 usage.`,
+  async run(args, io) {
+    const { values } = parseCommandArgs("matrix", args, {
+      format: { type: "string" },
+      json: { type: "boolean" },
+      out: { type: "string" },
+      only: { type: "string" },
+      verbose: { type: "boolean" },
+    });
+    const format = (values.json === true ? "json" : (values.format ?? "table")) as Format;
+    if (!FORMATS.includes(format)) throw new CliError("E_USAGE", `matrix: --format must be one of ${FORMATS.join(", ")}`);
+    let checks = MATRIX_CHECKS;
+    if (values.only !== undefined) {
+      const wanted = values.only.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+      const unknown = wanted.filter((w) => !MATRIX_CHECKS.some((c) => c.column === w));
+      if (unknown.length > 0 || wanted.length === 0) {
+        throw new CliError("E_USAGE", `matrix: unknown column(s) ${unknown.join(", ") || "(none given)"}; have ${MATRIX_CHECKS.map((c) => c.column).join(", ")}`);
+      }
+      checks = MATRIX_CHECKS.filter((c) => wanted.includes(c.column));
+    }
+    const logger = createLogger({ level: "warn" });
+    const report = await runMatrix({
+      checks,
+      logger,
+      onCell: ({ writer, reader, column, result }) => {
+        if (io.stderrIsTTY) io.stderr.write(`\r\x1b[K${writer} → ${reader} ${column}: ${result.status}`);
+      },
+    });
+    if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
+    const text = render(report, format, values.verbose === true);
+    if (values.out !== undefined) {
+      writeFileSync(resolve(io.cwd, values.out), text);
+      io.stderr.write(`matrix: report written to ${values.out}\n`);
+      io.stdout.write(verdictLine(report) + "\n");
+    } else {
+      io.stdout.write(text);
+    }
+    return report.ok ? EXIT.OK : EXIT.CHECK_FAILED;
+  },
+};

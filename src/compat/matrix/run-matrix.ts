@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { silentLogger, type Logger } from "../../obs/index.js";
+import { isCompatError } from "../../errors/index.js";
+import { profileFor, releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
+import { MATRIX_CHECKS } from "./checks/index.js";
+import type { CellResult, DirectionContext, MatrixCheck, MatrixColumn, MatrixReport, MatrixRow, PairScope } from "./matrix-types.js";
+
+export interface MatrixProgress {
+  readonly writer: string;
+  readonly reader: string;
+  readonly column: MatrixColumn;
+  readonly result: CellResult;
+}
+
+export interface RunMatrixOptions {
+  table?: ReleaseTable;
+  /** Defaults to every check the project has. */
+  checks?: readonly MatrixCheck[];
+  logger?: Logger;
+  signal?: AbortSignal;
+  /** Called after each cell, for progress output. */
+  onCell?: (progress: MatrixProgress) => void;
+}
+
+function pairScope(older: Release, newer: Release): PairScope {
+  const memo = new Map<string, Promise<unknown>>();
+  return {
+    older,
+    newer,
+    once<T>(key: string, make: () => Promise<T>): Promise<T> {
+      let p = memo.get(key) as Promise<T> | undefined;
+      if (p === undefined) {
+        p = make();
+        memo.set(key, p);
+      }
+      return p;
+    },
+  };
+}
+
+async function runCell(check: MatrixCheck, ctx: DirectionContext): Promise<CellResult> {
+  const start = performance.now();
+  try {
+    const outcome = await check.run(ctx);
+    return { ...outcome, ms: performance.now() - start };
+  } catch (error) {
+    ctx.signal.throwIfAborted();
+    const detail = isCompatError(error) ? `${error.code}: ${error.message}` : `unexpected ${(error as Error)?.stack ?? String(error)}`;
+    return { status: "fail", detail, ms: performance.now() - start };
+  }
+}
+
+/**
+ * Every adjacent pair of the release table, both directions, every check. A pair of releases
+ * two rows apart is not in the matrix: the project only promises N↔N+1.
+ */
+export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixReport> {
+  const table = options.table ?? defaultTable;
+  const checks = options.checks ?? MATRIX_CHECKS;
+  const logger = options.logger ?? silentLogger();
+  const signal = options.signal ?? new AbortController().signal;
+  const workDir = mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
+  const start = performance.now();
+  const rows: MatrixRow[] = [];
+  try {
+    for (const [older, newer] of table.adjacentPairs()) {
+      const pair = pairScope(older, newer);
+      for (const [writerRow, readerRow, direction] of [
+        [older, newer, "older-to-newer"],
+        [newer, older, "newer-to-older"],
+      ] as const) {
+        const ctx: DirectionContext = {
+          writer: profileFor(writerRow.protocol, table),
+          reader: profileFor(readerRow.protocol, table),
+          direction,
+          pair,
+          workDir,
+          signal,
+          logger: logger.child({ writer: writerRow.release, reader: readerRow.release }),
+        };
+        const cells: Partial<Record<MatrixColumn, CellResult>> = {};
+        for (const check of checks) {
+          signal.throwIfAborted();
+          const result = await runCell(check, ctx);
+          cells[check.column] = result;
+          ctx.logger.debug({ column: check.column, status: result.status, ms: Math.round(result.ms) }, "matrix cell");
+          options.onCell?.({ writer: writerRow.release, reader: readerRow.release, column: check.column, result });
+        }
+        rows.push({ pair: [older.release, newer.release], writer: writerRow.release, reader: readerRow.release, cells });
+      }
+    }
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  const all = rows.flatMap((r) => Object.values(r.cells));
+  const fail = all.filter((c) => c.status === "fail").length;
+  return {
+    generatedAt: new Date().toISOString(),
+    releases: table.rows.map((r) => r.release),
+    columns: checks.map((c) => c.column),
+    legend: Object.fromEntries(checks.map((c) => [c.column, c.proves])),
+    rows,
+    ok: fail === 0 && all.length > 0,
+    counts: { pass: all.length - fail, fail },
+    ms: performance.now() - start,
+  };
+}
