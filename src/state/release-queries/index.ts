@@ -24,8 +24,8 @@ export interface QueryRunResult {
 }
 
 /**
- * Runs one level's release queries against `db` inside a savepoint that is rolled back, so the
- * file is left exactly as it was. Each check runs in its own nested savepoint: one failure does
+ * Runs one level's release queries against `db` inside a transaction (or savepoint) that is
+ * rolled back, so the file is left exactly as it was. Each check runs in its own nested savepoint: one failure does
  * not hide the others.
  */
 export function runReleaseQueries(db: Database.Database, level: number, seed = 1): QueryRunResult {
@@ -33,7 +33,10 @@ export function runReleaseQueries(db: Database.Database, level: number, seed = 1
   const rnd = new SeededRandom(seed, 1 << 16);
   const passed: string[] = [];
   const failed: { name: string; error: string }[] = [];
-  db.exec("SAVEPOINT release_queries");
+  // A plain transaction rolled back when we own it: a released savepoint would commit (and so
+  // checkpoint) pages that were dirtied and restored.
+  const outer = !db.inTransaction;
+  db.exec(outer ? "BEGIN" : "SAVEPOINT release_queries");
   try {
     for (const check of checks) {
       db.exec("SAVEPOINT release_query");
@@ -48,8 +51,11 @@ export function runReleaseQueries(db: Database.Database, level: number, seed = 1
       }
     }
   } finally {
-    db.exec("ROLLBACK TO release_queries");
-    db.exec("RELEASE release_queries");
+    if (outer) db.exec("ROLLBACK");
+    else {
+      db.exec("ROLLBACK TO release_queries");
+      db.exec("RELEASE release_queries");
+    }
   }
   return { level, passed, failed };
 }

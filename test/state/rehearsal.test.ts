@@ -1,0 +1,116 @@
+import { readdirSync } from "node:fs";
+import { describe, expect, test } from "vitest";
+import { migrations } from "../../migrations/index.js";
+import { formatUpgradeReport, inspectState, MigrationCatalog, rehearseUpgrade, StateError, type MigrationDefinition, type UpgradeReport } from "../../src/state/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture, sha256File, siblings } from "./support/files.js";
+
+const [m1, m2, m3] = migrations as [MigrationDefinition, MigrationDefinition, MigrationDefinition];
+
+function status(report: UpgradeReport): Record<string, string> {
+  return Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
+}
+
+describe("upgrade rehearsal (dry run)", () => {
+  test("0.1.0 -> 0.3.0: every check passes on the copy, 0.1.0 is refused as designed, the original is not written", async () => {
+    const dir = tempDir();
+    const work = tempDir();
+    const path = copyFixture(1, dir);
+    const hash = sha256File(path);
+    const files = siblings(path);
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", workDir: work });
+    expect(report.verdict).toBe("ok");
+    expect(status(report)).toEqual({
+      source: "ok",
+      copy: "ok",
+      "up:0002_level2_dual_path": "ok",
+      "up:0003_level3_codex_first": "ok",
+      rows: "ok",
+      integrity: "ok",
+      "foreign-keys": "ok",
+      schema: "ok",
+      "refused:0.1.0": "ok",
+      "queries:0.2.0": "ok",
+      "queries:0.3.0": "ok",
+      "down:0003_level3_codex_first": "ok",
+      "down:0002_level2_dual_path": "ok",
+      "down-data": "ok",
+    });
+    expect(report.migrations.map((m) => m.name)).toEqual(["0002_level2_dual_path", "0003_level3_codex_first"]);
+    expect(report.migrations.every((m) => m.durationMs >= 0)).toBe(true);
+    const attachments = report.tables.find((t) => t.table === "inline_attachments");
+    expect(attachments).toEqual({ table: "inline_attachments", before: 218, after: 218, afterDown: 218 });
+    expect(report.tables.find((t) => t.table === "_retired_inline_attachment_thumbnails")).toMatchObject({ before: null, after: 73, afterDown: null });
+    expect(report.applied).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+    expect(siblings(path)).toEqual(files);
+    expect(readdirSync(work)).toEqual([]);
+    const text = formatUpgradeReport(report);
+    expect(text).toMatch(/^release 0\.1\.0 refuses the upgraded file\.+ ok /m);
+    expect(text).toMatch(/^Verdict: OK: upgrade 0\.1\.0 -> 0\.3\.0 is safe to run; the original file was not written$/m);
+  });
+
+  test("0.1.0 -> 0.2.0: the older release's own queries still run on the upgraded copy", async () => {
+    const path = copyFixture(1, tempDir());
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.2.0", workDir: tempDir() });
+    expect(report.verdict).toBe("ok");
+    expect(status(report)).toMatchObject({ "queries:0.1.0": "ok", "queries:0.2.0": "ok", "down-data": "ok" });
+    expect(report.checks.find((c) => c.id === "queries:0.1.0")?.detail).toBe("5 checks");
+  });
+
+  test("without dry run the real file is upgraded after the checks pass", async () => {
+    const path = copyFixture(2, tempDir());
+    const report = await rehearseUpgrade({ path, from: "0.2.0", to: "0.3.0", dryRun: false, workDir: tempDir() });
+    expect(report.verdict).toBe("ok");
+    expect(report.applied.map((a) => a.name)).toEqual(["0003_level3_codex_first"]);
+    expect(status(report)["apply"]).toBe("ok");
+    expect(inspectState(path)).toMatchObject({ level: 3, compatLevel: 2, problem: undefined });
+  });
+
+  test("a migration that rewrites data is caught by the down check, and the real file is left alone", async () => {
+    const path = copyFixture(1, tempDir());
+    const hash = sha256File(path);
+    const rewriting = new MigrationCatalog([m1, { ...m2, up: [...m2.up, "UPDATE peers SET seen_at = seen_at + 1"] }, m3]);
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.2.0", dryRun: false, catalog: rewriting, workDir: tempDir() });
+    expect(report.verdict).toBe("failed");
+    const down = report.checks.find((c) => c.id === "down-data");
+    expect(down?.status).toBe("failed");
+    expect(down?.detail).toMatch(/^peers: 0 missing, \d+ changed, 0 extra$/);
+    expect(report.applied).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+  });
+
+  test("a migration that deletes rows fails the row count check", async () => {
+    const path = copyFixture(1, tempDir());
+    const deleting = new MigrationCatalog([m1, { ...m2, up: [...m2.up, "DELETE FROM segments WHERE idx = 0"] }, m3]);
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.2.0", catalog: deleting, workDir: tempDir() });
+    expect(status(report)["rows"]).toBe("failed");
+    expect(report.checks.find((c) => c.id === "rows")?.detail).toMatch(/^segments 72 -> 54$/);
+  });
+
+  test("a failing migration fails the rehearsal and names it", async () => {
+    const path = copyFixture(1, tempDir());
+    const broken = new MigrationCatalog([m1, { ...m2, up: [...m2.up, "INSERT INTO settings (key, value) SELECT 'k', 'v' FROM peers"] }, m3]);
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.2.0", catalog: broken, workDir: tempDir() });
+    expect(report.verdict).toBe("failed");
+    expect(report.checks.find((c) => c.id === "up")?.detail).toMatch(/^E_STATE_MIGRATION_FAILED: migration 0002_level2_dual_path \(up\) failed at statement \d+/);
+  });
+
+  test("a file the --from release cannot be using fails the source check before any copy", async () => {
+    const work = tempDir();
+    const path = copyFixture(3, tempDir());
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", workDir: work });
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([["source", "failed"]]);
+    expect(report.checks[0]?.detail).toMatch(/compat level 2: release 0\.1\.0 cannot be using it/);
+    expect(readdirSync(work)).toEqual([]);
+  });
+
+  test("release strings resolve through the release table; going backwards is refused", async () => {
+    const path = copyFixture(1, tempDir());
+    await expect(rehearseUpgrade({ path, from: "0.1", to: "0.2.0" })).rejects.toMatchObject({ code: "E_RELEASE_INVALID" });
+    await expect(rehearseUpgrade({ path, from: "0.1.0", to: "9.0.0" })).rejects.toMatchObject({ code: "E_RELEASE_UNKNOWN" });
+    const e = await rehearseUpgrade({ path, from: "0.3.0", to: "0.1.0" }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(StateError);
+    expect((e as StateError).message).toMatch(/is older than --from/);
+  });
+});
