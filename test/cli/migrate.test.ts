@@ -1,0 +1,87 @@
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { acquireMigrationLock } from "../../src/state/index.js";
+import { runCli, runCliInProcess } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture, sha256File } from "../state/support/files.js";
+
+describe("status-compat migrate", () => {
+  test("status shows level, compat level, applied and pending migrations", async () => {
+    const path = copyFixture(1, tempDir());
+    const r = await runCliInProcess(["migrate", "status", "--db", path]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/state level {6}1/);
+    expect(r.stdout).toMatch(/compat level {5}1/);
+    expect(r.stdout).toMatch(/applied:\n {4}0001_level1_waku_only/);
+    expect(r.stdout).toMatch(/pending:\n {4}0002_level2_dual_path\n {4}0003_level3_codex_first/);
+    expect(r.stdout).toMatch(/status {11}clean/);
+    const json = JSON.parse((await runCliInProcess(["migrate", "status", "--db", path, "--json"])).stdout) as { level: number; pending: string[]; problem: unknown };
+    expect(json).toMatchObject({ level: 1, pending: ["0002_level2_dual_path", "0003_level3_codex_first"], problem: null });
+  });
+
+  test("up --to stops at the named migration, up without --to finishes, down --to goes back", async () => {
+    const path = copyFixture(1, tempDir());
+    let r = await runCliInProcess(["migrate", "up", "--db", path, "--to", "0002_level2_dual_path"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/level 1 -> 2 \(compat level 1 -> 1\)\n {2}applied  0002_level2_dual_path/);
+    r = await runCliInProcess(["migrate", "up", "--db", path, "--json"]);
+    expect(JSON.parse(r.stdout)).toMatchObject({ before: { level: 2 }, after: { level: 3, compatLevel: 2 }, runs: [{ name: "0003_level3_codex_first", direction: "up" }] });
+    r = await runCliInProcess(["migrate", "down", "--db", path, "--to", "0001_level1_waku_only"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/level 3 -> 1 \(compat level 2 -> 1\)\n {2}reverted 0003_level3_codex_first.*\n {2}reverted 0002_level2_dual_path/);
+    r = await runCliInProcess(["migrate", "down", "--db", path]);
+    expect(r.stdout).toMatch(/level 1 -> 0/);
+  });
+
+  test("a file from the future, a locked file and a non-database exit 4 with their codes", async () => {
+    const dir = tempDir();
+    const notes = join(dir, "notes.txt");
+    writeFileSync(notes, "x".repeat(2048));
+    let r = await runCliInProcess(["migrate", "up", "--db", notes]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/error\[E_STATE_NOT_A_DATABASE\]/);
+
+    const path = copyFixture(1, dir);
+    const lock = await acquireMigrationLock(path);
+    r = await runCliInProcess(["migrate", "up", "--db", path, "--lock-timeout", "100"]);
+    lock.release();
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/error\[E_STATE_LOCKED\]: another process is migrating/);
+
+    const ro = copyFixture(2, dir, "ro.sqlite");
+    chmodSync(ro, 0o444);
+    const hash = sha256File(ro);
+    r = await runCliInProcess(["migrate", "up", "--db", ro]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/error\[E_STATE_READ_ONLY\]/);
+    expect(sha256File(ro)).toBe(hash);
+  });
+
+  test("status of a dirty file reports the problem and exits 4", async () => {
+    const path = copyFixture(1, tempDir());
+    const Database = (await import("better-sqlite3")).default;
+    const db = new Database(path);
+    db.exec("DROP INDEX inline_attachments_by_message");
+    db.close();
+    const r = await runCliInProcess(["migrate", "status", "--db", path]);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toMatch(/refused: error\[E_STATE_DIRTY\]: .*table inline_attachments: indexes differ/);
+  });
+
+  test("usage errors exit 2", async () => {
+    expect((await runCliInProcess(["migrate", "sideways", "--db", "x"])).code).toBe(2);
+    expect((await runCliInProcess(["migrate", "up"])).stderr).toMatch(/--db is required/);
+    expect((await runCliInProcess(["migrate", "up", "--db", "x", "--to", "0"])).code).toBe(2);
+    expect((await runCliInProcess(["migrate", "status", "--db", "x", "--to", "0002_level2_dual_path"])).code).toBe(2);
+  });
+
+  test("as a real process: exit statuses reach the shell", async () => {
+    const path = copyFixture(3, tempDir());
+    const ok = await runCli(["migrate", "status", "--db", path]);
+    expect(ok.code).toBe(0);
+    const unknown = await runCli(["migrate", "down", "--db", path, "--to", "0009_nope"]);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(/no migration named 0009_nope/);
+  });
+});

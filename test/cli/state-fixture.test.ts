@@ -1,0 +1,39 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { runCliInProcess } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+
+describe("status-compat state fixture", () => {
+  test("writes a database at the release's level with Status-shaped values and exactly N rows", async () => {
+    const out = join(tempDir(), "f.sqlite");
+    const r = await runCliInProcess(["state", "fixture", "--release", "0.3.0", "--rows", "5_000", "--out", out, "--json"]);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { level: number; rows: number; tables: Record<string, number> };
+    expect(summary).toMatchObject({ level: 3, rows: 5000 });
+    const total = Object.entries(summary.tables).filter(([t]) => !t.startsWith("_retired_")).reduce((s, [, n]) => s + n, 0);
+    expect(total).toBe(5000);
+    const db = new Database(out, { readonly: true });
+    try {
+      expect(db.pragma("user_version", { simple: true })).toBe(3);
+      for (const key of db.prepare("SELECT public_key FROM peers LIMIT 50").pluck().all() as string[]) expect(key).toMatch(/^0x04[0-9a-f]{128}$/);
+      for (const cid of db.prepare("SELECT cid FROM cd_pointers LIMIT 50").pluck().all() as string[]) expect(cid).toMatch(/^zDv[1-9A-HJ-NP-Za-km-z]{40,}$/);
+      for (const h of db.prepare("SELECT sha256 FROM upload_pieces LIMIT 50").pluck().all() as Buffer[]) expect(h.length).toBe(32);
+      expect(db.pragma("foreign_key_check")).toEqual([]);
+      for (const t of Object.keys(summary.tables)) expect(db.prepare(`SELECT count(*) FROM ${t}`).pluck().get(), t).toBe(summary.tables[t]);
+    } finally {
+      db.close();
+    }
+  });
+
+  test("refuses to overwrite, and rejects bad counts and releases", async () => {
+    const dir = tempDir();
+    const out = join(dir, "f.sqlite");
+    expect((await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "10", "--out", out])).code).toBe(0);
+    const again = await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "10", "--out", out]);
+    expect(again.code).toBe(4);
+    expect(again.stderr).toMatch(/already exists/);
+    expect((await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "ten", "--out", join(dir, "g")])).code).toBe(2);
+    expect((await runCliInProcess(["state", "fixture", "--release", "1.0.0", "--rows", "10", "--out", join(dir, "g")])).code).toBe(3);
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, test } from "vitest";
+import { runCli, runCliInProcess } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture, sha256File, siblings } from "../state/support/files.js";
+
+describe("status-compat upgrade", () => {
+  test("--dry-run prints one status line per check and a verdict; the original file's bytes do not change", async () => {
+    const path = copyFixture(1, tempDir());
+    const hash = sha256File(path);
+    const files = siblings(path);
+    const r = await runCliInProcess(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", tempDir()]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
+    for (const title of [
+      "source file at level 1, compat level 1",
+      "copies made with the SQLite backup API",
+      "migration 0002_level2_dual_path (protocol 2)",
+      "migration 0003_level3_codex_first (protocol 3)",
+      "row counts of existing tables unchanged",
+      "PRAGMA integrity_check",
+      "PRAGMA foreign_key_check",
+      "schema matches level 3",
+      "release 0.1.0 refuses the upgraded file",
+      "release 0.2.0 (level 2) queries run on the upgraded file",
+      "release 0.3.0 (level 3) queries run on the upgraded file",
+      "down 0003_level3_codex_first",
+      "down 0002_level2_dual_path",
+      "down brings the data back equal (level 1)",
+    ]) {
+      expect(lines.some((l) => l.startsWith(title) && / ok /.test(l)), title).toBe(true);
+    }
+    expect(r.stdout).toMatch(/^ {2}peers +99 +99 +99$/m);
+    expect(lines.filter((l) => l.startsWith("Verdict: "))).toEqual(["Verdict: OK: upgrade 0.1.0 -> 0.3.0 is safe to run; the original file was not written"]);
+    expect(sha256File(path)).toBe(hash);
+    expect(siblings(path)).toEqual(files);
+  });
+
+  test("--json is one document with every check and the migrations' times", async () => {
+    const path = copyFixture(2, tempDir());
+    const r = await runCliInProcess(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--json", "--work-dir", tempDir()]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as { verdict: string; dryRun: boolean; migrations: { name: string; durationMs: number }[]; checks: { id: string }[] };
+    expect(report).toMatchObject({ verdict: "ok", dryRun: true });
+    expect(report.migrations.map((m) => m.name)).toEqual(["0003_level3_codex_first"]);
+    expect(report.checks.map((c) => c.id)).toContain("queries:0.2.0");
+  });
+
+  test("without --dry-run it upgrades the file for real after the checks", async () => {
+    const path = copyFixture(1, tempDir());
+    const r = await runCliInProcess(["upgrade", "--from", "0.1.0", "--to", "0.2.0", "--db", path, "--work-dir", tempDir()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^upgraded level1\.sqlite to level 2\.+ ok/m);
+    const status = await runCliInProcess(["migrate", "status", "--db", path, "--json"]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ level: 2 });
+  });
+
+  test("a file the --from release cannot be using: exit 1 and a FAILED verdict", async () => {
+    const path = copyFixture(3, tempDir());
+    const r = await runCliInProcess(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^Verdict: FAILED: 1 check\(s\) failed \(source\)/m);
+  });
+
+  test("bad release strings exit 3 with the release table's error; missing options exit 2", async () => {
+    const path = copyFixture(1, tempDir());
+    const bad = await runCli(["upgrade", "--from", "banana", "--to", "0.3.0", "--db", path, "--dry-run"]);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toMatch(/error\[E_RELEASE_INVALID\]: "banana" is not a release version/);
+    const unknown = await runCliInProcess(["upgrade", "--from", "0.1.0", "--to", "7.0.0", "--db", path, "--dry-run"]);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr).toMatch(/E_RELEASE_UNKNOWN/);
+    expect((await runCliInProcess(["upgrade", "--from", "0.1.0", "--db", path])).code).toBe(2);
+  });
+});
