@@ -25,20 +25,29 @@ export interface MessageCodec<V> {
   toPb(view: V, ctx: CodecContext): PbObject;
 }
 
-const contexts = new Map<string, CodecContext>();
+const contexts = new Map<number, CodecContext>();
 
 /** The context for bytes written at `written` and handled with `schema` (memoized: the hot path allocates nothing). */
 export function codecContext(schema: VersionSchema, written: number): CodecContext {
-  const key = `${schema.version}:${written}`;
+  const key = schema.version * 0x1_0000_0000 + written; // both uint32: one number, no string per call
   let ctx = contexts.get(key);
   if (ctx === undefined) {
     // A writer newer than every schema here has at least the reader's fields (fields are never reused).
     const writer = written === schema.version ? undefined : schemaFor(written);
+    const both = (message: MessageName, field: string) =>
+      schema.hasField(message, field) && (writer === undefined || writer.hasField(message, field));
+    // Answers cached per (message, field): the codecs ask a handful of times per message.
+    const answers = new Map<MessageName, Map<string, boolean>>();
     ctx = Object.freeze({
       schema,
       written,
-      has: (message: MessageName, field: string) =>
-        schema.hasField(message, field) && (writer === undefined || writer.hasField(message, field)),
+      has(message: MessageName, field: string): boolean {
+        let perMessage = answers.get(message);
+        if (perMessage === undefined) answers.set(message, (perMessage = new Map()));
+        let answer = perMessage.get(field);
+        if (answer === undefined) perMessage.set(field, (answer = both(message, field)));
+        return answer;
+      },
     });
     contexts.set(key, ctx);
   }

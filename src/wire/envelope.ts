@@ -1,7 +1,8 @@
 import { PAYLOAD_CODECS } from "./codecs/index.js";
 import { codecContext, type MessageCodec } from "./codec-context.js";
-import { checkBytesRequired, checkCount, checkDisplayText, checkFeature, checkUint, invalidField, missingField } from "./field-checks.js";
-import { MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES } from "./limits.js";
+import { checkBytesRequired, checkCount, checkDisplayText, checkFeature, checkUint, isFeature, isFeatureBytes, invalidField, missingField } from "./field-checks.js";
+import { MAX_FEATURE_BYTES, MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES } from "./limits.js";
+import { asciiBytes, asciiText, knownFeature } from "./ascii-fields.js";
 import type { Capabilities, Envelope, PayloadKind } from "./messages.js";
 import { checkedInput, encodePayload, internalFault, schemaOrThrow, type Payload } from "./payload-codec.js";
 import { introducedIn, isPayloadKind, kindOfTypeNumber, minReaderFor, payloadTypeNumber } from "./payload-kinds.js";
@@ -39,21 +40,32 @@ function checkCapabilities(c: Capabilities): void {
   checkUint(c.maxVersion, c.minVersion, UINT32, "Capabilities", "maxVersion");
   if (!Array.isArray(c.features)) throw invalidField("Capabilities", "features", "must be a list");
   checkCount(c.features.length, 0, MAX_FEATURES, "Capabilities", "features");
-  for (let i = 0; i < c.features.length; i++) checkFeature(c.features[i], "Capabilities", `features[${i}]`);
+  for (let i = 0; i < c.features.length; i++) {
+    if (!isFeature(c.features[i])) checkFeature(c.features[i], "Capabilities", `features[${i}]`);
+  }
 }
 
 function capabilitiesView(pb: PbObject | null | undefined): Capabilities | undefined {
   if (pb === null || pb === undefined) return undefined;
-  const features = pb.features as string[];
-  // Counted before copying: the list is bounded by the byte cap, the view by MAX_FEATURES.
-  checkCount(features.length, 0, MAX_FEATURES, "Capabilities", "features");
-  const view: Capabilities = {
-    minVersion: pb.minVersion as number,
-    maxVersion: pb.maxVersion as number,
-    features: features.slice(),
-  };
-  checkCapabilities(view);
-  return view;
+  // Feature names are read as bytes (see ascii-fields.ts), counted before any is converted.
+  const raw = pb.features as Uint8Array[];
+  checkCount(raw.length, 0, MAX_FEATURES, "Capabilities", "features");
+  const features = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const name = raw[i] as Uint8Array;
+    const known = knownFeature(name);
+    if (known !== undefined) {
+      features[i] = known;
+      continue;
+    }
+    if (!isFeatureBytes(name)) throw invalidField("Capabilities", `features[${i}]`, `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-"`);
+    features[i] = asciiText(name);
+  }
+  const minVersion = pb.minVersion as number;
+  const maxVersion = pb.maxVersion as number;
+  checkUint(minVersion, 1, UINT32, "Capabilities", "minVersion");
+  checkUint(maxVersion, minVersion, UINT32, "Capabilities", "maxVersion");
+  return { minVersion, maxVersion, features };
 }
 
 /** The sender writes within its own range. */
@@ -127,7 +139,7 @@ export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
     fallbackText: draft.fallbackText,
   };
   if (sender !== undefined) {
-    pb.sender = { minVersion: sender.minVersion, maxVersion: sender.maxVersion, features: sender.features };
+    pb.sender = { minVersion: sender.minVersion, maxVersion: sender.maxVersion, features: sender.features.map(asciiBytes) };
   }
   const bytes = encodeRaw(schema.type(M) as protobuf.Type, pb);
   if (bytes.length > MAX_WAKU_ENVELOPE_BYTES) {

@@ -3,7 +3,7 @@
  * bytes, writers to what they are about to send, so nothing written here is refused by a reader.
  * Errors name the message and the field; they report lengths, never the bytes themselves.
  */
-import { isCidSyntax } from "./cid-syntax.js";
+import { isCidBytes, isCidSyntax } from "./cid-syntax.js";
 import { saneFileNameProblem } from "./file-name.js";
 import {
   MAX_CID_CHARS,
@@ -23,6 +23,15 @@ export function invalidField(message: string, field: string, problem: string, de
 
 export function missingField(message: string, field: string): WireError {
   return invalidField(message, field, "is required but missing (readers reject the message without it)", { missing: true });
+}
+
+/** Allocation-free predicates for hot loops; the check* functions below name the field when these say no. */
+export function isBytesOf(value: unknown, length: number): boolean {
+  return value instanceof Uint8Array && value.length === length;
+}
+
+export function isUintIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === "number" && value >= min && value <= max && Number.isInteger(value);
 }
 
 /** Bytes with an exact length (keys, hashes, signatures). Empty counts as missing. */
@@ -78,6 +87,19 @@ export function checkCid(value: unknown, required: boolean, message: string, fie
   }
 }
 
+/** checkCid on a CID's encoded bytes (as the codec reads it); the error reports the length only. */
+export function checkCidBytes(value: Uint8Array, required: boolean, message: string, field: string): void {
+  if (value.length === 0) {
+    if (required) throw missingField(message, field);
+    return;
+  }
+  if (!isCidBytes(value)) {
+    throw invalidField(message, field, `must be a base58btc CID ("z..." with ${BASE58_CHARS} characters), got ${value.length} bytes`, {
+      length: value.length,
+    });
+  }
+}
+
 /** An optional file name, already sanitized by the writer (see sanitizeFileName). */
 export function checkFileName(value: unknown, message: string, field: string): void {
   if (typeof value !== "string") throw invalidField(message, field, "must be a string");
@@ -106,9 +128,27 @@ export function checkMime(value: unknown, message: string, field: string): void 
 
 const FEATURE = /^[a-z0-9][a-z0-9._-]*$/;
 
+export function isFeature(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0 && value.length <= MAX_FEATURE_BYTES && FEATURE.test(value);
+}
+
+/** 1 for a-z, 0-9 (may start a feature name), 2 for ".", "_", "-" (may follow), 0 elsewhere. */
+const FEATURE_BYTE = new Uint8Array(256);
+for (let c = 0x61; c <= 0x7a; c++) FEATURE_BYTE[c] = 1;
+for (let c = 0x30; c <= 0x39; c++) FEATURE_BYTE[c] = 1;
+for (const c of [0x2e, 0x5f, 0x2d]) FEATURE_BYTE[c] = 2;
+
+/** isFeature on the encoded bytes of the name. */
+export function isFeatureBytes(bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  if (n === 0 || n > MAX_FEATURE_BYTES || FEATURE_BYTE[bytes[0] as number] !== 1) return false;
+  for (let i = 1; i < n; i++) if (FEATURE_BYTE[bytes[i] as number] === 0) return false;
+  return true;
+}
+
 /** A feature flag name: lowercase ASCII, digits, ".", "_", "-". */
 export function checkFeature(value: unknown, message: string, field: string): void {
-  if (typeof value === "string" && value.length > 0 && value.length <= MAX_FEATURE_BYTES && FEATURE.test(value)) return;
+  if (isFeature(value)) return;
   throw invalidField(message, field, `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-"`);
 }
 
@@ -120,7 +160,8 @@ export function checkDisplayText(value: unknown, message: string, field: string)
     const c = value.charCodeAt(i);
     if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) throw invalidField(message, field, "must not contain control characters");
   }
-  const bytes = utf8Length(value);
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no count.
+  const bytes = value.length * 3 <= MAX_FALLBACK_TEXT_BYTES ? 0 : utf8Length(value);
   if (bytes > MAX_FALLBACK_TEXT_BYTES) {
     throw invalidField(message, field, `must be at most ${MAX_FALLBACK_TEXT_BYTES} UTF-8 bytes`, { bytes });
   }

@@ -81,6 +81,7 @@ export function saneFileNameProblem(name: string): string | undefined {
       else return "must be valid Unicode";
     } else if (isLowSurrogate(c)) return "must be valid Unicode";
   }
-  if (utf8Length(name) > MAX_FILE_NAME_BYTES) return `must be at most ${MAX_FILE_NAME_BYTES} UTF-8 bytes`;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short names need no count.
+  if (name.length * 3 > MAX_FILE_NAME_BYTES && utf8Length(name) > MAX_FILE_NAME_BYTES) return `must be at most ${MAX_FILE_NAME_BYTES} UTF-8 bytes`;
   return undefined;
 }

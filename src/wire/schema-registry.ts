@@ -1,4 +1,5 @@
 import protobuf from "protobufjs/light.js";
+import { ASCII_FIELDS } from "./ascii-fields.js";
 import { SCHEMAS } from "./gen/schema/index.js";
 
 /** Every version folder keeps this package (see proto/status/storage/v1/envelope.proto). */
@@ -41,6 +42,14 @@ const loaded = new Map<number, VersionSchema>();
 function load(version: number): VersionSchema {
   const json = SCHEMAS[version] as protobuf.INamespace;
   const root = protobuf.Root.fromJSON(json);
+  for (const [message, names] of Object.entries(ASCII_FIELDS)) {
+    const type = root.lookup(`${PACKAGE}.${message}`);
+    if (!(type instanceof protobuf.Type)) continue;
+    for (const name of names) {
+      const field = type.fields[name];
+      if (field !== undefined && field.type === "string") field.type = "bytes";
+    }
+  }
   root.resolveAll();
   const types = new Map<string, protobuf.Type>();
   const fields = new Map<string, ReadonlySet<string>>();

@@ -19,7 +19,7 @@ import {
 import { messageOf } from "../../src/wire/payload-kinds.js";
 import { decodeRaw } from "../../src/wire/raw-codec.js";
 import { schemaFor, type MessageName } from "../../src/wire/schema-registry.js";
-import { brokenBytes, encodeUnchecked } from "./support/views.js";
+import { ascii, brokenBytes, encodeUnchecked } from "./support/views.js";
 
 const FILES = buildFixtures();
 function view<K extends PayloadKind>(kind: K, version: number): PayloadViews[K] {
@@ -70,9 +70,10 @@ const CASES: Case[] = [
     field: "pieces",
     change: (pb) => (pb.pieces = Array.from({ length: MAX_PIECES + 1 }, () => pb.pieces[0])),
   },
-  { name: "piece CID not base58btc", kind: "file-reference", version: 2, field: "pieces[1].cid", change: (pb) => (pb.pieces[1].cid = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG") },
-  { name: "piece CID with a character outside base58", kind: "file-reference", version: 3, field: "pieces[0].cid", change: (pb) => (pb.pieces[0].cid = "z0OIl" + "a".repeat(40)) },
-  { name: "piece CID too long", kind: "file-reference", version: 3, field: "pieces[2].cid", change: (pb) => (pb.pieces[2].cid = "z" + "a".repeat(128)) },
+  { name: "piece CID not base58btc", kind: "file-reference", version: 2, field: "pieces[1].cid", change: (pb) => (pb.pieces[1].cid = ascii("QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG")) },
+  { name: "piece CID with a character outside base58", kind: "file-reference", version: 3, field: "pieces[0].cid", change: (pb) => (pb.pieces[0].cid = ascii("z0OIl" + "a".repeat(40))) },
+  { name: "piece CID with bytes that are not UTF-8", kind: "file-reference", version: 2, field: "pieces[0].cid", change: (pb) => (pb.pieces[0].cid = Uint8Array.from([0x7a, ...Array(40).fill(0xff)])) },
+  { name: "piece CID too long", kind: "file-reference", version: 3, field: "pieces[2].cid", change: (pb) => (pb.pieces[2].cid = ascii("z" + "a".repeat(128))) },
   { name: "piece size 0", kind: "file-reference", version: 2, field: "pieces[0].size", change: (pb) => (pb.pieces[0].size = 0) },
   { name: "piece sha256 of 33 bytes", kind: "file-reference", version: 2, field: "pieces[0].sha256", change: (pb) => (pb.pieces[0].sha256 = bytes(33)) },
   { name: "piece index out of place", kind: "file-reference", version: 3, field: "pieces[1].index", change: (pb) => (pb.pieces[1].index = 5) },
@@ -91,12 +92,12 @@ const CASES: Case[] = [
   { name: "MIME type with a control character", kind: "file-reference", version: 2, field: "mime", change: (pb) => (pb.mime = "text/plain\r\nX: y") },
   { name: "plaintext sha256 missing", kind: "file-reference", version: 2, field: "plaintextSha256", change: (pb) => delete pb.plaintextSha256 },
   { name: "uploadedAt above 2^53", kind: "file-reference", version: 3, field: "uploadedAt", change: (pb) => (pb.uploadedAt = U64_MAX) },
-  { name: "pointer CID missing", kind: "cd-pointer", version: 2, field: "cid", change: (pb) => (pb.cid = "") },
+  { name: "pointer CID missing", kind: "cd-pointer", version: 2, field: "cid", change: (pb) => (pb.cid = ascii("")) },
   { name: "pointer size over the description cap", kind: "cd-pointer", version: 2, field: "size", change: (pb) => (pb.size = MAX_COMMUNITY_DESCRIPTION_BYTES + 1) },
   { name: "pointer content hash of 20 bytes", kind: "cd-pointer", version: 3, field: "contentHash", change: (pb) => (pb.contentHash = bytes(20)) },
   { name: "pointer superseding a newer clock", kind: "cd-pointer", version: 3, field: "supersedesClock", change: (pb) => (pb.supersedesClock = pb.clock) },
   { name: "pointer superseded CID without a clock", kind: "cd-pointer", version: 3, field: "supersedesClock", change: (pb) => (pb.supersedesClock = 0) },
-  { name: "pointer superseded CID invalid", kind: "cd-pointer", version: 3, field: "supersedesCid", change: (pb) => (pb.supersedesCid = "not-a-cid") },
+  { name: "pointer superseded CID invalid", kind: "cd-pointer", version: 3, field: "supersedesCid", change: (pb) => (pb.supersedesCid = ascii("not-a-cid")) },
 ];
 
 describe("validation of untrusted bytes", () => {
@@ -122,9 +123,9 @@ describe("validation of untrusted bytes", () => {
   it("refuses more sender features than the cap, and feature names outside the allowed characters", () => {
     const payload = encodePayload("segment", view("segment", 2), 2);
     const base = { version: 2, minReader: 1, type: 2, payload, fallbackText: "" };
-    const many = encodeUnchecked("Envelope", { ...base, sender: { minVersion: 1, maxVersion: 2, features: Array(MAX_FEATURES + 1).fill("x") } }, 2);
+    const many = encodeUnchecked("Envelope", { ...base, sender: { minVersion: 1, maxVersion: 2, features: Array(MAX_FEATURES + 1).fill(ascii("x")) } }, 2);
     expect(caught(() => openEnvelope(many, { min: 1, max: 2 })).details).toMatchObject({ message: "Capabilities", field: "features" });
-    const odd = encodeUnchecked("Envelope", { ...base, sender: { minVersion: 1, maxVersion: 2, features: ["Bad Name"] } }, 2);
+    const odd = encodeUnchecked("Envelope", { ...base, sender: { minVersion: 1, maxVersion: 2, features: [ascii("Bad Name")] } }, 2);
     expect(caught(() => openEnvelope(odd, { min: 1, max: 2 })).details).toMatchObject({ field: "features[0]" });
   });
 });

@@ -1,6 +1,7 @@
 import { bytesField } from "../raw-codec.js";
 import type { CodecContext, MessageCodec } from "../codec-context.js";
-import { checkBytesExact, checkCid, checkUint, invalidField } from "../field-checks.js";
+import { asciiBytes, asciiText } from "../ascii-fields.js";
+import { checkBytesExact, checkCid, checkCidBytes, checkUint, invalidField } from "../field-checks.js";
 import { MAX_COMMUNITY_DESCRIPTION_BYTES, SHA256_BYTES, SIGNATURE_BYTES } from "../limits.js";
 import type { CommunityDescriptionPointer } from "../messages.js";
 import { uint64ToNumber } from "../uint64.js";
@@ -31,20 +32,27 @@ function check(v: CommunityDescriptionPointer, ctx: CodecContext, fill: boolean)
   }
 }
 
+/** A CID read as bytes (see ascii-fields.ts): checked, then made a string. */
+function asciiCid(value: unknown, required: boolean, field: string): string {
+  const bytes = bytesField(value);
+  checkCidBytes(bytes, required, M, field);
+  return asciiText(bytes);
+}
+
 export const cdPointerCodec: MessageCodec<CommunityDescriptionPointer> = {
   message: M,
   toView(pb, ctx) {
     const view: CommunityDescriptionPointer = {
       communityId: bytesField(pb.communityId),
       clock: uint64ToNumber(pb.clock, M, "clock"),
-      cid: pb.cid as string,
+      cid: asciiCid(pb.cid, true, "cid"),
       contentHash: bytesField(pb.contentHash),
       size: uint64ToNumber(pb.size, M, "size"),
       expiresAt: uint64ToNumber(pb.expiresAt, M, "expiresAt"),
       signature: bytesField(pb.signature),
     };
     if (ctx.has(M, "supersedesClock")) view.supersedesClock = uint64ToNumber(pb.supersedesClock, M, "supersedesClock");
-    if (ctx.has(M, "supersedesCid")) view.supersedesCid = pb.supersedesCid as string;
+    if (ctx.has(M, "supersedesCid")) view.supersedesCid = asciiCid(pb.supersedesCid, false, "supersedesCid");
     check(view, ctx, false);
     return view;
   },
@@ -53,14 +61,14 @@ export const cdPointerCodec: MessageCodec<CommunityDescriptionPointer> = {
     const pb: Record<string, unknown> = {
       communityId: view.communityId,
       clock: view.clock,
-      cid: view.cid,
+      cid: asciiBytes(view.cid),
       contentHash: view.contentHash,
       size: view.size,
       expiresAt: view.expiresAt,
       signature: view.signature,
     };
     if (ctx.has(M, "supersedesClock")) pb.supersedesClock = view.supersedesClock ?? 0;
-    if (ctx.has(M, "supersedesCid")) pb.supersedesCid = view.supersedesCid ?? "";
+    if (ctx.has(M, "supersedesCid")) pb.supersedesCid = asciiBytes(view.supersedesCid ?? "");
     return pb;
   },
 };

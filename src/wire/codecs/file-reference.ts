@@ -1,18 +1,23 @@
+import { asciiBytes, asciiText } from "../ascii-fields.js";
+import { isCidBytes, isCidSyntax } from "../cid-syntax.js";
 import type { CodecContext, MessageCodec } from "../codec-context.js";
 import {
   checkBytesExact,
   checkCid,
+  checkCidBytes,
   checkCount,
   checkFileName,
   checkMime,
   checkUint,
   invalidField,
+  isBytesOf,
+  isUintIn,
   missingField,
 } from "../field-checks.js";
 import { CONTENT_KEY_BYTES, MAX_CHUNK_SIZE, MAX_PIECES, NONCE_PREFIX_BYTES, SHA256_BYTES } from "../limits.js";
 import type { Encryption, FileReference, Piece } from "../messages.js";
 import { bytesField, type PbObject } from "../raw-codec.js";
-import { uint64ToNumber } from "../uint64.js";
+import { safeUint64, uint64TooLarge, uint64ToNumber } from "../uint64.js";
 
 const M = "FileReference";
 const SAFE = Number.MAX_SAFE_INTEGER;
@@ -30,48 +35,104 @@ function checkEncryption(e: Encryption | undefined): void {
   checkUint(e.chunkSize, 1, MAX_CHUNK_SIZE, M, "encryption.chunkSize");
 }
 
+/** Which version-dependent fields a context has, asked once per context rather than per message. */
+interface Layout {
+  readonly withIndex: boolean;
+  readonly withOffset: boolean;
+  readonly withUploadedAt: boolean;
+  readonly withExpiresAt: boolean;
+}
+
+const layouts = new WeakMap<CodecContext, Layout>();
+
+function layoutOf(ctx: CodecContext): Layout {
+  let layout = layouts.get(ctx);
+  if (layout === undefined) {
+    layout = Object.freeze({
+      withIndex: ctx.has("Piece", "index"),
+      withOffset: ctx.has("Piece", "offset"),
+      withUploadedAt: ctx.has(M, "uploadedAt"),
+      withExpiresAt: ctx.has(M, "expiresAt"),
+    });
+    layouts.set(ctx, layout);
+  }
+  return layout;
+}
+
+/** How pieces are checked: which position fields the version has, and what the caller already did. */
+interface PieceRules {
+  readonly withIndex: boolean;
+  readonly withOffset: boolean;
+  /** A writer may leave index and offset out; they are then computed from list order. */
+  readonly fill: boolean;
+  /** The reader checked every CID on its bytes already. */
+  readonly cidsChecked: boolean;
+}
+
 /**
- * Pieces, and (when the version has them) each piece's index and offset: a version 3 writer sets
- * both, so they must say exactly what list order says (index = position, offset = sum of earlier
- * sizes). `fill` lets a writer leave them out and have them computed.
+ * One piece, allocation-free. A version 3 writer sets index and offset, so they must say exactly
+ * what list order says (index = position, offset = sum of earlier sizes).
  */
-function checkPieces(pieces: Piece[], withIndex: boolean, withOffset: boolean, fill: boolean): void {
+function pieceOk(p: Piece, i: number, offset: number, r: PieceRules): boolean {
+  return (
+    p !== null &&
+    typeof p === "object" &&
+    (r.cidsChecked || (typeof p.cid === "string" && isCidSyntax(p.cid))) &&
+    isUintIn(p.size, 1, SAFE) &&
+    isBytesOf(p.sha256, SHA256_BYTES) &&
+    (!r.withIndex || p.index === i || (r.fill && p.index === undefined)) &&
+    (!r.withOffset || p.offset === offset || (r.fill && p.offset === undefined))
+  );
+}
+
+/** The slow path of pieceOk, only taken when it said no: throws naming the field. */
+function pieceProblem(p: Piece, i: number, offset: number, r: PieceRules): never {
+  const at = `pieces[${i}]`;
+  if (p === null || typeof p !== "object") throw invalidField(M, at, "must be a Piece");
+  checkCid(p.cid, true, M, `${at}.cid`);
+  checkUint(p.size, 1, SAFE, M, `${at}.size`);
+  checkBytesExact(p.sha256, SHA256_BYTES, M, `${at}.sha256`);
+  if (r.withIndex && !(r.fill && p.index === undefined) && p.index !== i) {
+    throw invalidField(M, `${at}.index`, `must equal the piece's position ${i}`, { expected: i });
+  }
+  throw invalidField(M, `${at}.offset`, `must equal the sum of earlier piece sizes (${offset})`, { expected: offset });
+}
+
+function checkPieces(pieces: Piece[], rules: PieceRules): void {
   if (!Array.isArray(pieces)) throw missingField(M, "pieces");
   checkCount(pieces.length, 1, MAX_PIECES, M, "pieces");
   let offset = 0;
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i] as Piece;
-    if (p === null || typeof p !== "object") throw invalidField(M, `pieces[${i}]`, "must be a Piece");
-    checkCid(p.cid, true, M, `pieces[${i}].cid`);
-    checkUint(p.size, 1, SAFE, M, `pieces[${i}].size`);
-    checkBytesExact(p.sha256, SHA256_BYTES, M, `pieces[${i}].sha256`);
-    if (withIndex && !(fill && p.index === undefined) && p.index !== i) {
-      throw invalidField(M, `pieces[${i}].index`, `must equal the piece's position ${i}`, { expected: i });
-    }
-    if (withOffset && !(fill && p.offset === undefined) && p.offset !== offset) {
-      throw invalidField(M, `pieces[${i}].offset`, `must equal the sum of earlier piece sizes (${offset})`, { expected: offset });
-    }
+    if (!pieceOk(p, i, offset, rules)) pieceProblem(p, i, offset, rules);
     offset += p.size;
     if (offset > SAFE) throw invalidField(M, "pieces", `sizes add up past ${SAFE}`);
   }
 }
 
-function checkFileReference(v: FileReference, ctx: CodecContext, fill: boolean): void {
-  checkPieces(v.pieces, ctx.has("Piece", "index"), ctx.has("Piece", "offset"), fill);
+function checkFileReference(v: FileReference, layout: Layout, fill: boolean, cidsChecked: boolean): void {
+  checkPieces(v.pieces, { withIndex: layout.withIndex, withOffset: layout.withOffset, fill, cidsChecked });
   checkEncryption(v.encryption);
   checkUint(v.plaintextSize, 1, SAFE, M, "plaintextSize");
   checkMime(v.mime, M, "mime");
   checkFileName(v.fileName, M, "fileName");
   checkBytesExact(v.plaintextSha256, SHA256_BYTES, M, "plaintextSha256");
-  if (ctx.has(M, "uploadedAt") && !(fill && v.uploadedAt === undefined)) checkUint(v.uploadedAt, 0, SAFE, M, "uploadedAt");
-  if (ctx.has(M, "expiresAt") && !(fill && v.expiresAt === undefined)) checkUint(v.expiresAt, 0, SAFE, M, "expiresAt");
+  if (layout.withUploadedAt && !(fill && v.uploadedAt === undefined)) checkUint(v.uploadedAt, 0, SAFE, M, "uploadedAt");
+  if (layout.withExpiresAt && !(fill && v.expiresAt === undefined)) checkUint(v.expiresAt, 0, SAFE, M, "expiresAt");
 }
 
+/** A decoded piece as a view; its CID is checked on its bytes before it becomes a string. */
 function pieceView(pb: PbObject, i: number, withIndex: boolean, withOffset: boolean): Piece {
-  const size = uint64ToNumber(pb.size, M, `pieces[${i}].size`);
-  const piece: Piece = { cid: pb.cid as string, size, sha256: bytesField(pb.sha256) };
+  const cidBytes = bytesField(pb.cid);
+  if (!isCidBytes(cidBytes)) checkCidBytes(cidBytes, true, M, `pieces[${i}].cid`);
+  const size = safeUint64(pb.size);
+  if (size < 0) uint64TooLarge(M, `pieces[${i}].size`);
+  const piece: Piece = { cid: asciiText(cidBytes), size, sha256: bytesField(pb.sha256) };
   if (withIndex) piece.index = pb.index as number;
-  if (withOffset) piece.offset = uint64ToNumber(pb.offset, M, `pieces[${i}].offset`);
+  if (withOffset) {
+    piece.offset = safeUint64(pb.offset);
+    if (piece.offset < 0) uint64TooLarge(M, `pieces[${i}].offset`);
+  }
   return piece;
 }
 
@@ -79,10 +140,10 @@ export const fileReferenceCodec: MessageCodec<FileReference> = {
   message: M,
   toView(pb, ctx) {
     const pbPieces = pb.pieces as PbObject[];
-    // Counted before any piece is converted: the decoded list is bounded by the byte cap, the views are bounded here.
+    // Counted before any piece is converted: the decoded list is bounded by the byte cap, the views here.
     checkCount(pbPieces.length, 1, MAX_PIECES, M, "pieces");
-    const withIndex = ctx.has("Piece", "index");
-    const withOffset = ctx.has("Piece", "offset");
+    const layout = layoutOf(ctx);
+    const { withIndex, withOffset } = layout;
     const pieces: Piece[] = new Array<Piece>(pbPieces.length);
     for (let i = 0; i < pbPieces.length; i++) pieces[i] = pieceView(pbPieces[i] as PbObject, i, withIndex, withOffset);
     const enc = pb.encryption as PbObject | null;
@@ -105,18 +166,18 @@ export const fileReferenceCodec: MessageCodec<FileReference> = {
       fileName: pb.fileName as string,
       plaintextSha256: bytesField(pb.plaintextSha256),
     };
-    if (ctx.has(M, "uploadedAt")) view.uploadedAt = uint64ToNumber(pb.uploadedAt, M, "uploadedAt");
-    if (ctx.has(M, "expiresAt")) view.expiresAt = uint64ToNumber(pb.expiresAt, M, "expiresAt");
-    checkFileReference(view, ctx, false);
+    if (layout.withUploadedAt) view.uploadedAt = uint64ToNumber(pb.uploadedAt, M, "uploadedAt");
+    if (layout.withExpiresAt) view.expiresAt = uint64ToNumber(pb.expiresAt, M, "expiresAt");
+    checkFileReference(view, layout, false, true);
     return view;
   },
   toPb(view, ctx) {
-    checkFileReference(view, ctx, true);
-    const withIndex = ctx.has("Piece", "index");
-    const withOffset = ctx.has("Piece", "offset");
+    const layout = layoutOf(ctx);
+    checkFileReference(view, layout, true, false);
+    const { withIndex, withOffset } = layout;
     let offset = 0;
     const pieces = view.pieces.map((p, i) => {
-      const pb: PbObject = { cid: p.cid, size: p.size, sha256: p.sha256 };
+      const pb: PbObject = { cid: asciiBytes(p.cid), size: p.size, sha256: p.sha256 };
       if (withIndex) pb.index = i;
       if (withOffset) pb.offset = offset;
       offset += p.size;
@@ -131,8 +192,8 @@ export const fileReferenceCodec: MessageCodec<FileReference> = {
       fileName: view.fileName,
       plaintextSha256: view.plaintextSha256,
     };
-    if (ctx.has(M, "uploadedAt")) pb.uploadedAt = view.uploadedAt ?? 0;
-    if (ctx.has(M, "expiresAt")) pb.expiresAt = view.expiresAt ?? 0;
+    if (layout.withUploadedAt) pb.uploadedAt = view.uploadedAt ?? 0;
+    if (layout.withExpiresAt) pb.expiresAt = view.expiresAt ?? 0;
     return pb;
   },
 };

@@ -53,3 +53,8 @@ export function brokenBytes<K extends PayloadKind>(
   change(pb);
   return encodeUnchecked(messageOf(kind), pb, version);
 }
+
+/** CIDs and feature names travel as bytes in the codec's runtime schema (src/wire/ascii-fields.ts). */
+export function ascii(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
