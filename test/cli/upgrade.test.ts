@@ -14,6 +14,7 @@ describe("status-compat upgrade", () => {
     for (const title of [
       "source file at level 1, compat level 1",
       "copies made with the SQLite backup API",
+      "quick_check and foreign_key_check before migrating",
       "migration 0002_level2_dual_path (protocol 2)",
       "migration 0003_level3_codex_first (protocol 3)",
       "row counts of existing tables unchanged",

@@ -157,9 +157,11 @@ describe("each migration and its log row are one transaction", () => {
     db.pragma("foreign_keys = OFF");
     db.prepare("INSERT INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at) VALUES ('no-such-job', 0, 'zDv', 1, x'00', 1)").run();
     db.close();
+    const hash = sha256File(path);
     const e = await codeOf(openState({ path }));
-    expect(e.code).toBe("E_STATE_MIGRATION_FAILED");
-    expect(e.message).toMatch(/0003_level3_codex_first \(up\) would leave 1 row\(s\) violating foreign keys \(in upload_pieces\); rolled back/);
+    expect(e.code).toBe("E_STATE_DIRTY");
+    expect(e.message).toMatch(/has 1 row\(s\) violating foreign keys \(in upload_pieces\), written with enforcement off; it was not migrated/);
     expect(inspectState(path).level).toBe(2);
+    expect(sha256File(path)).toBe(hash);
   });
 });

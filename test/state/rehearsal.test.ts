@@ -23,6 +23,7 @@ describe("upgrade rehearsal (dry run)", () => {
     expect(status(report)).toEqual({
       source: "ok",
       copy: "ok",
+      preflight: "ok",
       "up:0002_level2_dual_path": "ok",
       "up:0003_level3_codex_first": "ok",
       rows: "ok",

@@ -11,6 +11,7 @@ import { lockPathFor } from "../migration-lock.js";
 import type { MigrationRun } from "../migration-step.js";
 import { migrateState } from "../migrate-state.js";
 import { openState } from "../open-state.js";
+import { preflightCheck } from "../preflight-check.js";
 import { readAssessment } from "../read-assessment.js";
 import { runReleaseQueries } from "../release-queries/index.js";
 import { StateError } from "../state-error.js";
@@ -160,11 +161,25 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     workDb.close();
     workDb = undefined;
 
-    // 1. Up, one migration at a time, as the new release would at startup.
+    // 1. Up, one migration at a time, as the new release would at startup: its preflight first
+    //    (shown as its own line), then the migrations.
     const target = catalog.lastOfLevel(to.level);
     if (target !== undefined && sourceAssessment.level < to.level) {
+      workDb = openConnection(work, { readOnly: false, create: false, busyTimeoutMs: 5_000 });
+      const db1 = workDb;
       try {
-        const result = await migrateState({ path: work, direction: "up", to: target.definition.name, catalog, logger, signal: options.signal });
+        const pre = elapsed(() => preflightCheck(db1, work, "quick_check"));
+        add({ id: "preflight", title: "quick_check and foreign_key_check before migrating", status: "ok", ms: pre.ms });
+      } catch (error) {
+        if (!(error instanceof StateError)) throw error;
+        add({ id: "preflight", title: "quick_check and foreign_key_check before migrating", status: "failed", detail: `${error.code}: ${error.message}` });
+        return finish();
+      } finally {
+        db1.close();
+        workDb = undefined;
+      }
+      try {
+        const result = await migrateState({ path: work, direction: "up", to: target.definition.name, catalog, logger, signal: options.signal, preflight: "none" });
         migrations = [...result.runs];
         for (const run of migrations) {
           add({ id: `up:${run.name}`, title: `migration ${run.name} (protocol ${run.protocol})`, status: "ok", ms: run.durationMs, detail: `level ${run.level}, compat ${run.compatLevel}` });
@@ -274,7 +289,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     if (migrations.length > 0) {
       const back = catalog.lastOfLevel(sourceAssessment.level);
       try {
-        const result = await migrateState({ path: work, direction: "down", to: back?.definition.name ?? 0, catalog, logger, signal: options.signal });
+        // integrity_check has just passed on this copy: the down run needs no preflight of its own.
+        const result = await migrateState({ path: work, direction: "down", to: back?.definition.name ?? 0, catalog, logger, signal: options.signal, preflight: "none" });
         reverts = [...result.runs];
         for (const run of reverts) {
           add({ id: `down:${run.name}`, title: `down ${run.name}`, status: "ok", ms: run.durationMs, detail: `back to level ${run.level}` });
