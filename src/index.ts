@@ -6,4 +6,5 @@ export * from "./errors/index.js";
 export * from "./obs/index.js";
 export * from "./versions/index.js";
 export * from "./negotiate/index.js";
+export * from "./wire/index.js";
 export * from "./state/index.js";
