@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../obs/index.js";
 import { resolveCodeLevel } from "./code-level.js";
@@ -69,6 +71,9 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
   const probe = probeStateFile(path);
   if (!probe.exists && readOnly) {
     throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist (opened read-only, so it was not created)`, { details: { path } });
+  }
+  if (!probe.exists && !existsSync(dirname(path))) {
+    throw new StateError("E_STATE_IO", `cannot create ${path}: folder ${dirname(path)} does not exist`, { details: { path } });
   }
   if (!probe.exists && !probe.folderWritable) {
     throw new StateError("E_STATE_READ_ONLY", `cannot create ${path}: its folder is not writable`, { details: { path } });

@@ -99,5 +99,6 @@ describe("openState", () => {
     expect(() => ro.db.prepare("DELETE FROM peers").run()).toThrow(/readonly/i);
     ro.close();
     await refusedWith("E_STATE_NOT_FOUND", openState({ path: join(dir, "absent.db"), readOnly: true }));
+    await refusedWith("E_STATE_IO", openState({ path: join(dir, "no-such-folder", "state.db") }));
   });
 });
