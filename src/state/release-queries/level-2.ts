@@ -135,7 +135,7 @@ export const level2Checks: readonly QueryCheck[] = [
     run(db, rnd) {
       const now = recentMs(rnd);
       const id = `dl-${UNIQUE}`;
-      db.prepare(LEVEL2_SQL.createDownloadJob).run({ id, fileReference: Buffer.from(rnd.bytes(300)), destPath: "/tmp/f.jpg", tempPath: "/tmp/f.jpg.part", now });
+      db.prepare(LEVEL2_SQL.createDownloadJob).run({ id, fileReference: Buffer.from(rnd.bytes(300)), destPath: "/data/user/0/im.status.ethereum/files/f.jpg", tempPath: "/data/user/0/im.status.ethereum/cache/f.jpg.part", now });
       for (const idx of [1, 0, 1]) db.prepare(LEVEL2_SQL.putDownloadPiece).run(id, idx, now + idx);
       expectEqual("download_pieces", db.prepare(LEVEL2_SQL.downloadPiecesOf).pluck().all(id), [0, 1]);
       db.prepare(LEVEL2_SQL.setDownloadState).run({ id, state: "failed", attempt: 1, lastError: "E_TIMEOUT", now: now + 5 });

@@ -55,7 +55,7 @@ export const level3Queries: LevelQueries = {
         const now = recentMs(rnd);
         const jobId = `job-${UNIQUE}`;
         db.prepare(LEVEL3_SQL.createUploadJob).run({
-          id: jobId, sourcePath: "/tmp/big.bin", plaintextSize: 12 << 20, pieceSize: 4 << 20, chunkSize: 64 << 10, encKey: Buffer.from(rnd.bytes(32)),
+          id: jobId, sourcePath: "/storage/emulated/0/Download/big.bin", plaintextSize: 12 << 20, pieceSize: 4 << 20, chunkSize: 64 << 10, encKey: Buffer.from(rnd.bytes(32)),
           noncePrefix: Buffer.from(rnd.bytes(7)), mime: "application/octet-stream", fileName: "big.bin", protocol: 3, now,
         });
         for (const idx of [0, 1, 2]) {
