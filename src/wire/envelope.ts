@@ -1,6 +1,16 @@
 import { PAYLOAD_CODECS } from "./codecs/index.js";
 import { codecContext, type MessageCodec } from "./codec-context.js";
-import { checkBytesRequired, checkCount, checkDisplayText, checkFeature, checkUint, isFeature, isFeatureBytes, invalidField, missingField } from "./field-checks.js";
+import {
+  checkBytesRequired,
+  checkCount,
+  checkDisplayText,
+  checkFeature,
+  checkUint,
+  invalidField,
+  isFeature,
+  isFeatureBytes,
+  missingField,
+} from "./field-checks.js";
 import { MAX_FEATURE_BYTES, MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES } from "./limits.js";
 import { asciiBytes, asciiText, knownFeature } from "./ascii-fields.js";
 import type { Capabilities, Envelope, PayloadKind } from "./messages.js";
@@ -58,7 +68,9 @@ function capabilitiesView(pb: PbObject | null | undefined): Capabilities | undef
       features[i] = known;
       continue;
     }
-    if (!isFeatureBytes(name)) throw invalidField("Capabilities", `features[${i}]`, `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-"`);
+    if (!isFeatureBytes(name)) {
+      throw invalidField("Capabilities", `features[${i}]`, `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-"`);
+    }
     features[i] = asciiText(name);
   }
   const minVersion = pb.minVersion as number;
