@@ -26,7 +26,19 @@ export type StorageErrorCode =
   /** A job id the journal does not know. */
   | "E_JOB_UNKNOWN"
   /** The client was stopped. */
-  | "E_CLIENT_CLOSED";
+  | "E_CLIENT_CLOSED"
+  /** The local disk refused a read or write (full, permissions); `details.code` is the OS code. */
+  | "E_LOCAL_IO"
+  /** A FileReference that cannot be read or whose pieces do not fit its sizes; `cause` says why. */
+  | "E_BAD_REFERENCE"
+  /** A file of zero bytes: a FileReference cannot describe one (plaintext_size must be at least 1). */
+  | "E_FILE_EMPTY"
+  /** The file to share is gone or unreadable. */
+  | "E_SOURCE_MISSING"
+  /** The file being shared changed between a crash and the resumed upload; pieces already sent no longer match it. */
+  | "E_SOURCE_CHANGED"
+  /** The operation is not allowed in the client's current setup (e.g. caching downloads in light mode). */
+  | "E_UNSUPPORTED";
 
 export class StorageError extends CompatError<StorageErrorCode> {
   readonly layer = "storage" as const;

@@ -1,0 +1,88 @@
+import { createHash, randomUUID } from "node:crypto";
+import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { raceSignal, throwIfAborted } from "../../abort-error.js";
+import { StorageError } from "../../storage-error.js";
+import type { BlockPaths } from "./block-paths.js";
+
+export interface WrittenBlock {
+  readonly digestHex: string;
+  readonly size: number;
+}
+
+/**
+ * Streams content into a fresh file under `incoming/` while hashing it, fsyncs it, then renames it
+ * to its digest's name and fsyncs the directory: a crash leaves either the whole block or a stray
+ * temp file (removed on the next start), never a partial block under a real name.
+ */
+export async function writeBlockAtomically(
+  paths: BlockPaths,
+  body: Uint8Array | AsyncIterable<Uint8Array>,
+  declaredSize: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<WrittenBlock> {
+  throwIfAborted(signal, "put to the local store");
+  await mkdir(paths.incoming, { recursive: true });
+  const temp = join(paths.incoming, `${randomUUID()}.part`);
+  const handle = await open(temp, "wx");
+  let closed = false;
+  try {
+    const hash = createHash("sha256");
+    let size = 0;
+    const append = async (bytes: Uint8Array): Promise<void> => {
+      throwIfAborted(signal, "put to the local store");
+      hash.update(bytes);
+      size += bytes.byteLength;
+      await writeAll(handle, bytes);
+    };
+    if (body instanceof Uint8Array) {
+      await append(body);
+    } else {
+      const iterator = body[Symbol.asyncIterator]();
+      for (;;) {
+        // The source may stall; an abort must not wait for it.
+        const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
+        if (step.done === true) break;
+        if (step.value.byteLength > 0) await append(step.value);
+      }
+    }
+    if (declaredSize !== undefined && declaredSize !== size) {
+      throw new StorageError(
+        size < declaredSize ? "E_TRUNCATED" : "E_BACKEND_REJECTED",
+        `put to the local store: the body had ${size} bytes but size said ${declaredSize}; nothing was stored.`,
+        { details: { declared: declaredSize, actual: size } },
+      );
+    }
+    await handle.sync();
+    await handle.close();
+    closed = true;
+    const digestHex = hash.digest("hex");
+    await mkdir(paths.shard(digestHex), { recursive: true });
+    // Identical content has the identical name, so a concurrent or earlier copy is simply replaced.
+    await rename(temp, paths.block(digestHex));
+    await syncDirectory(paths.shard(digestHex));
+    return { digestHex, size };
+  } catch (error) {
+    if (!closed) await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < bytes.byteLength) {
+    const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at);
+    at += bytesWritten;
+  }
+}
+
+/** Makes a rename durable (the directory entry itself). */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,40 @@
+import { CID } from "multiformats/cid";
+import { base58btc } from "multiformats/bases/base58";
+import * as Digest from "multiformats/hashes/digest";
+import { StorageError } from "../../storage-error.js";
+
+/** multicodec `raw`: the bytes are the content, no framing. */
+export const RAW_CODEC = 0x55;
+/** multihash `sha2-256`. */
+export const SHA2_256 = 0x12;
+const MAX_CID_TEXT = 128;
+
+/** The CIDv1 (raw, sha2-256) of content with this digest, as base58btc text (`z…`). */
+export function cidOfDigest(digest: Uint8Array): string {
+  return CID.createV1(RAW_CODEC, Digest.create(SHA2_256, digest)).toString(base58btc);
+}
+
+/**
+ * The sha2-256 digest (hex) a CID text addresses, undefined for a well-formed CID this store can
+ * never hold (another codec or hash: it is simply not here), E_BAD_CID for text that is no CID.
+ */
+export function digestOfCid(text: unknown, operation: string): string | undefined {
+  const cid = parse(text);
+  if (cid === undefined) {
+    const shown = typeof text === "string" ? JSON.stringify(text.slice(0, 80)) : typeof text;
+    throw new StorageError("E_BAD_CID", `Cannot ${operation}: ${shown} is not a CID (expected base58btc CIDv1 text such as zb2r…).`, {
+      details: { operation },
+    });
+  }
+  if (cid.code !== RAW_CODEC || cid.multihash.code !== SHA2_256 || cid.multihash.digest.byteLength !== 32) return undefined;
+  return Buffer.from(cid.multihash.digest).toString("hex");
+}
+
+function parse(text: unknown): CID | undefined {
+  if (typeof text !== "string" || text.length < 2 || text.length > MAX_CID_TEXT || text[0] !== "z") return undefined;
+  try {
+    return CID.parse(text, base58btc);
+  } catch {
+    return undefined;
+  }
+}

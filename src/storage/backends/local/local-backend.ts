@@ -1,0 +1,206 @@
+import { open, readdir, rm, stat, statfs, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { componentLogger, silentLogger, type Logger } from "../../../obs/index.js";
+import { abortedError, throwIfAborted } from "../../abort-error.js";
+import type { BackendCallOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
+import { StorageError } from "../../storage-error.js";
+import { writeBlockAtomically } from "./atomic-block-write.js";
+import { BlockPaths } from "./block-paths.js";
+import { cidOfDigest, digestOfCid } from "./content-id.js";
+
+export interface LocalBackendOptions {
+  /** The store's directory; created on first write. */
+  dir: string;
+  logger?: Logger;
+}
+
+/** Bytes per chunk of a get body: streams, never whole blocks, in memory. */
+const READ_CHUNK_BYTES = 256 * 1024;
+
+function isMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+/** Operating-system failures become E_LOCAL_IO; anything else (a caller's failing source) passes through. */
+function ioError(error: unknown, what: string): unknown {
+  if (error instanceof StorageError || typeof (error as { syscall?: unknown } | null)?.syscall !== "string") return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return new StorageError("E_LOCAL_IO", `${what} failed on the local disk (${typeof code === "string" ? code : "I/O error"}); check free space and permissions.`, {
+    cause: error,
+    details: { code },
+  });
+}
+
+/**
+ * The embedded default backend: a content-addressed store on disk. A block is one file named by
+ * its sha2-256 digest; its CID is CIDv1 (raw, sha2-256) in base58btc. No server, no network.
+ */
+class LocalBackend implements StorageBackend {
+  readonly kind = "local";
+  readonly location: string;
+  private readonly paths: BlockPaths;
+  private readonly log: Logger;
+  private closed = false;
+  private sweep: Promise<void> | undefined;
+
+  constructor(options: LocalBackendOptions) {
+    this.location = options.dir;
+    this.paths = new BlockPaths(options.dir);
+    this.log = componentLogger(options.logger ?? silentLogger(), "storage.local");
+  }
+
+  async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
+    this.guard(options.signal, "put to the local store");
+    await (this.sweep ??= this.removeStrayTempFiles());
+    try {
+      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal);
+      const cid = cidOfDigest(Buffer.from(digestHex, "hex"));
+      if (this.log.isLevelEnabled("debug")) this.log.debug({ cid, size }, "stored block");
+      return cid;
+    } catch (error) {
+      throw ioError(error, "put to the local store");
+    }
+  }
+
+  async get(cid: string, options: BackendCallOptions = {}): Promise<GetResult> {
+    const digest = digestOfCid(cid, "get");
+    this.guard(options.signal, `get ${cid}`);
+    const path = digest === undefined ? undefined : this.paths.block(digest);
+    let size: number;
+    try {
+      if (path === undefined) throw Object.assign(new Error("not a raw sha2-256 CID"), { code: "ENOENT" });
+      size = (await stat(path)).size;
+    } catch (error) {
+      if (isMissing(error)) throw notFound(cid);
+      throw ioError(error, `get ${cid}`);
+    }
+    return { size, body: readBlock(path as string, size, cid, options.signal) };
+  }
+
+  async has(cid: string, options: BackendCallOptions = {}): Promise<boolean> {
+    const digest = digestOfCid(cid, "check");
+    this.guard(options.signal, `has ${cid}`);
+    if (digest === undefined) return false;
+    try {
+      await stat(this.paths.block(digest));
+      return true;
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw ioError(error, `has ${cid}`);
+    }
+  }
+
+  async delete(cid: string, options: BackendCallOptions = {}): Promise<void> {
+    const digest = digestOfCid(cid, "delete");
+    this.guard(options.signal, `delete ${cid}`);
+    if (digest === undefined) return;
+    try {
+      await unlink(this.paths.block(digest));
+    } catch (error) {
+      if (!isMissing(error)) throw ioError(error, `delete ${cid}`);
+    }
+  }
+
+  async space(options: BackendCallOptions = {}): Promise<SpaceInfo> {
+    this.guard(options.signal, "space of the local store");
+    try {
+      const used = await directorySize(this.paths.blocks, options.signal);
+      let free = 0;
+      try {
+        const fs = await statfs(this.location);
+        free = fs.bavail * fs.bsize;
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+      return { quotaUsedBytes: used, quotaMaxBytes: used + free };
+    } catch (error) {
+      throw ioError(error, "space of the local store");
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.sweep?.catch(() => undefined);
+  }
+
+  private guard(signal: AbortSignal | undefined, what: string): void {
+    throwIfAborted(signal, what);
+    if (this.closed) throw new StorageError("E_CLIENT_CLOSED", `the local store at ${this.location} is closed; create a new backend.`);
+  }
+
+  /** Temp files of writes a crash interrupted; only this process's first put looks, once. */
+  private async removeStrayTempFiles(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.paths.incoming);
+    } catch {
+      return;
+    }
+    const cutoff = Date.now() - 60 * 60 * 1000;
+    for (const name of names) {
+      const path = join(this.paths.incoming, name);
+      // Only old ones: another process may be writing the fresh ones right now.
+      const info = await stat(path).catch(() => undefined);
+      if (info !== undefined && info.mtimeMs < cutoff) await rm(path, { force: true });
+    }
+  }
+}
+
+function notFound(cid: string): StorageError {
+  return new StorageError("E_NOT_FOUND", `the local store has no content under ${cid}`, { details: { cid } });
+}
+
+/** Opened only when iterated, so an unread body holds no file handle. */
+async function* readBlock(path: string, size: number, cid: string, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    if (isMissing(error)) throw notFound(cid);
+    throw ioError(error, `get ${cid}`);
+  }
+  try {
+    let position = 0;
+    while (position < size) {
+      if (signal?.aborted === true) throw abortedError(signal.reason, `get ${cid}`);
+      const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, size - position));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
+      if (bytesRead === 0) {
+        throw new StorageError("E_TRUNCATED", `${cid} ended after ${position} of ${size} bytes (removed while being read?)`, {
+          details: { cid, received: position, expected: size },
+        });
+      }
+      position += bytesRead;
+      yield bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+async function directorySize(dir: string, signal: AbortSignal | undefined): Promise<number> {
+  let total = 0;
+  let shards: string[];
+  try {
+    shards = await readdir(dir);
+  } catch (error) {
+    if (isMissing(error)) return 0;
+    throw error;
+  }
+  for (const shard of shards) {
+    throwIfAborted(signal, "space of the local store");
+    for (const name of await readdir(join(dir, shard)).catch(() => [] as string[])) {
+      const info = await stat(join(dir, shard, name)).catch(() => undefined);
+      if (info !== undefined) total += info.size;
+    }
+  }
+  return total;
+}
+
+export function createLocalBackend(options: LocalBackendOptions): StorageBackend {
+  if (typeof options?.dir !== "string" || options.dir === "") {
+    throw new StorageError("E_BACKEND_REJECTED", "createLocalBackend needs a directory ({ dir })", { details: { option: "dir" } });
+  }
+  return new LocalBackend(options);
+}

@@ -1,0 +1,99 @@
+/** The embedded local store: the backend compliance suite, plus what only a disk store promises. */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import type { StorageBackend } from "../../src/storage/backend.js";
+import { backendCompliance } from "./backend-compliance.js";
+import { describe, expect, test } from "vitest";
+import { CID } from "multiformats/cid";
+import { base58btc } from "multiformats/bases/base58";
+import { StorageError } from "../../src/storage/storage-error.js";
+import { tempDir } from "../support/temp-dir.js";
+
+let dir: string;
+let backend: StorageBackend;
+backendCompliance("local store", {
+  async setup() {
+    dir = mkdtempSync(join(tmpdir(), "scc-local-"));
+    backend = createLocalBackend({ dir });
+    return { backend };
+  },
+  async teardown() {
+    await backend.close();
+    rmSync(dir, { recursive: true, force: true });
+  },
+});
+
+function filesUnder(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+describe("local store specifics", () => {
+  test("a CID is CIDv1, codec raw, sha2-256 of the content, written in base58btc", async () => {
+    const store = createLocalBackend({ dir: tempDir() });
+    const bytes = randomBytes(5000);
+    const text = await store.put(bytes);
+    expect(text.startsWith("z")).toBe(true);
+    const cid = CID.parse(text, base58btc);
+    expect(cid.version).toBe(1);
+    expect(cid.code).toBe(0x55);
+    expect(cid.multihash.code).toBe(0x12);
+    expect(Buffer.from(cid.multihash.digest).equals(createHash("sha256").update(bytes).digest())).toBe(true);
+    await store.close();
+  });
+
+  test("a put whose source fails midway stores nothing and leaves no temp file", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    async function* failing(): AsyncGenerator<Uint8Array> {
+      yield randomBytes(100_000);
+      throw new Error("source broke");
+    }
+    await expect(store.put(failing())).rejects.toThrow("source broke");
+    expect(filesUnder(dir)).toEqual([]);
+    await store.close();
+  });
+
+  test("a size that does not match the body is refused and nothing is stored", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    await expect(store.put(randomBytes(100), { size: 101 })).rejects.toMatchObject({ code: "E_TRUNCATED" });
+    await expect(store.put(randomBytes(100), { size: 99 })).rejects.toMatchObject({ code: "E_BACKEND_REJECTED" });
+    expect(filesUnder(dir)).toEqual([]);
+    await store.close();
+  });
+
+  test("a well-formed CID of another codec is simply not here", async () => {
+    const store = createLocalBackend({ dir: tempDir() });
+    const codexStyle = "zDvZRwzm2qVxJ4dJc3ssLghhmrhQ1GEJb4MR9o9gHjRfUTvnA8rK";
+    expect(await store.has(codexStyle)).toBe(false);
+    await expect(store.get(codexStyle)).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+    await store.close();
+  });
+
+  test("a store directory that is a file gives E_LOCAL_IO, not a raw Node error", async () => {
+    const file = join(tempDir(), "not-a-dir");
+    writeFileSync(file, "x");
+    const store = createLocalBackend({ dir: file });
+    const error = await store.put(randomBytes(10)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe("E_LOCAL_IO");
+    await store.close();
+  });
+
+  test("calls after close are refused with E_CLIENT_CLOSED", async () => {
+    const store = createLocalBackend({ dir: tempDir() });
+    const cid = await store.put(randomBytes(10));
+    await store.close();
+    await expect(store.get(cid)).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    await expect(store.put(randomBytes(10))).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+  });
+});
