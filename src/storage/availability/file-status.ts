@@ -1,0 +1,51 @@
+import type { FileReference } from "../../wire/index.js";
+import type { ClientContext } from "../client-context.js";
+
+/**
+ * - `available`: every piece is known to be stored past the renewal margin;
+ * - `expiring`: some piece's TTL ends within the margin (an upload of ours will be renewed if still referenced);
+ * - `expired`: some piece's TTL has passed (or, when probed, an endpoint no longer has it);
+ * - `unknown`: a received version 2 reference says nothing about expiry and nothing was probed.
+ */
+export type Availability = "available" | "expiring" | "expired" | "unknown";
+
+export interface FileStatus {
+  readonly state: Availability;
+  /** When the first piece may go, ms since the epoch (journal for our uploads, the reference's expires_at otherwise). */
+  readonly expiresAt?: number;
+  /** With `probe`: pieces no endpoint has. */
+  readonly missingPieces?: number;
+}
+
+export function availabilityAt(expiresAt: number | undefined, now: number, renewBeforeMs: number): Availability {
+  if (expiresAt === undefined) return "unknown";
+  if (expiresAt <= now) return "expired";
+  return expiresAt - now <= renewBeforeMs ? "expiring" : "available";
+}
+
+export async function fileStatus(ctx: ClientContext, view: FileReference, probe: boolean, signal: AbortSignal | undefined): Promise<FileStatus> {
+  const rows = view.pieces.map((p) => ctx.availability.get(p.cid));
+  let expiresAt: number | undefined;
+  if (rows.every((r) => r !== undefined)) expiresAt = Math.min(...rows.map((r) => (r as { expires_at: number }).expires_at));
+  else if (view.expiresAt !== undefined && view.expiresAt > 0) expiresAt = view.expiresAt * 1000;
+  let state = availabilityAt(expiresAt, ctx.clock.now(), ctx.renewBeforeMs);
+  if (!probe) return expiresAt === undefined ? { state } : { state, expiresAt };
+  let missing = 0;
+  for (const piece of view.pieces) {
+    let found = false;
+    for (const backend of ctx.pool.endpoints) {
+      try {
+        if (await backend.has(piece.cid, signal === undefined ? {} : { signal })) {
+          found = true;
+          break;
+        }
+      } catch (error) {
+        if (signal?.aborted === true) throw error;
+      }
+    }
+    if (!found) missing++;
+  }
+  if (missing > 0) state = "expired";
+  else if (state === "unknown" || state === "expired") state = "available";
+  return { state, ...(expiresAt === undefined ? {} : { expiresAt }), missingPieces: missing };
+}

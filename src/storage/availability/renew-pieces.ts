@@ -1,0 +1,94 @@
+import { open } from "node:fs/promises";
+import { prepareParams, sameDigest, sealRange, sha256 } from "../../crypto/index.js";
+import { abortedError } from "../abort-error.js";
+import { retryReporter, type ClientContext } from "../client-context.js";
+import { fetchPiece } from "../download/fetch-piece.js";
+import { readAt } from "../file-io.js";
+import { planPieces } from "../piece-plan.js";
+import { classifyFailure, withRetries } from "../retry/index.js";
+import { StorageError } from "../storage-error.js";
+
+export interface RenewReport {
+  /** Pieces whose TTL was pushed back. */
+  readonly renewed: string[];
+  /** Pieces that could not be renewed, with the error code (they stay due and are tried again next time). */
+  readonly failed: { cid: string; code: string }[];
+}
+
+/**
+ * Renews every referenced piece of ours whose Codex TTL ends within the margin: the piece is read
+ * back (verified against its sha256) and stored again, which restarts its TTL; Codex content is
+ * deterministic, so the same bytes must come back under the same CID. A piece no endpoint has any
+ * more is sealed again from the source file (same key, nonce prefix and position: same bytes).
+ */
+export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise<RenewReport> {
+  const now = ctx.clock.now();
+  const report: RenewReport = { renewed: [], failed: [] };
+  for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs)) {
+    if (signal.aborted) throw abortedError(signal.reason, "renewal");
+    try {
+      await renewPiece(ctx, row.cid, signal);
+      const at = ctx.clock.now();
+      ctx.availability.renewed(row.cid, at + ctx.ttlMs, at);
+      ctx.metrics.renewals.inc({ outcome: "renewed" });
+      report.renewed.push(row.cid);
+    } catch (error) {
+      if (signal.aborted) throw abortedError(signal.reason, "renewal");
+      const code = error instanceof StorageError ? error.code : "E_INTERNAL";
+      ctx.metrics.renewals.inc({ outcome: "failed" });
+      ctx.log.warn({ cid: row.cid, code }, "renewal failed");
+      report.failed.push({ cid: row.cid, code });
+    }
+  }
+  return report;
+}
+
+async function renewPiece(ctx: ClientContext, cid: string, signal: AbortSignal): Promise<void> {
+  const origin = ctx.uploads.pieceByCid(cid);
+  if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
+  const piece = { cid, size: origin.size, sha256: origin.sha256 };
+  const buffer = Buffer.allocUnsafe(origin.size);
+  let bytes: Buffer;
+  try {
+    const what = `renewal read of ${cid}`;
+    bytes = await withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s) =>
+      fetchPiece(backend, piece, origin.idx, buffer, s),
+    );
+  } catch (error) {
+    if (classifyFailure(error) === "fatal") throw error;
+    bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
+  }
+  const what = `renewal write of ${cid}`;
+  const again = await withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, (backend, s) =>
+    backend.put(bytes, { signal: s, size: bytes.byteLength }),
+  );
+  if (again !== cid) {
+    throw new StorageError("E_INTEGRITY", `storing ${cid} again gave another CID (${again}); the endpoint does not address content deterministically`, {
+      details: { cid, again },
+    });
+  }
+}
+
+async function resealFromSource(ctx: ClientContext, jobId: string, index: number, expected: Uint8Array, out: Buffer): Promise<Buffer> {
+  const job = ctx.uploads.get(jobId);
+  if (job === undefined) throw new StorageError("E_SOURCE_MISSING", `upload ${jobId} is no longer in the journal`);
+  const plan = planPieces(job.plaintext_size, job.chunk_size, job.piece_size);
+  const span = plan.pieces[index];
+  if (span === undefined) throw new StorageError("E_SOURCE_CHANGED", `upload ${jobId} has no piece ${index}`);
+  let handle;
+  try {
+    handle = await open(job.source_path, "r");
+  } catch (cause) {
+    throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
+  }
+  try {
+    const plain = Buffer.allocUnsafe(span.plainSize);
+    if ((await readAt(handle, plain, span.plainOffset)) !== span.plainSize) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} got shorter`);
+    const params = prepareParams({ key: job.enc_key, noncePrefix: job.nonce_prefix, chunkSize: job.chunk_size });
+    const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out));
+    if (!sameDigest(sha256(sealed), expected)) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} changed; piece ${index} cannot be rebuilt`);
+    return sealed;
+  } finally {
+    await handle.close();
+  }
+}

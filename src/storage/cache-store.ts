@@ -1,0 +1,99 @@
+import { statSync, unlinkSync } from "node:fs";
+import type { Logger } from "../obs/index.js";
+import type { Clock } from "./client-options.js";
+import type { CacheJournal } from "./journal/cache-journal.js";
+import { StorageError } from "./storage-error.js";
+import type { StorageMetrics } from "./storage-metrics.js";
+
+export interface Reservation {
+  readonly bytes: number;
+  release(): void;
+}
+
+/**
+ * The client's files under its quota: cached downloads (evicted least recently used first) and
+ * spooled uploads (pinned until their upload is done, never evicted). Space for a file is reserved
+ * before its download starts, so two downloads cannot both count on the same free bytes.
+ */
+export class CacheStore {
+  private reserved = 0;
+
+  constructor(
+    private readonly journal: CacheJournal,
+    readonly quotaBytes: number,
+    private readonly hooks: { clock: Clock; metrics: StorageMetrics; log: Logger },
+  ) {
+    this.report();
+  }
+
+  /** The cached file for this content, touched as just used; undefined when absent (a row whose file vanished is dropped). */
+  lookup(cid: string): { path: string; size: number } | undefined {
+    const entry = this.journal.get(cid);
+    if (entry === undefined) return undefined;
+    const size = statSync(entry.path, { throwIfNoEntry: false })?.size;
+    if (size !== entry.size) {
+      if (entry.pinned === 0) this.journal.delete(cid);
+      this.report();
+      return undefined;
+    }
+    this.journal.touch(cid, this.hooks.clock.now());
+    return { path: entry.path, size: entry.size };
+  }
+
+  /** Makes room for `bytes` (evicting LRU entries) and holds it until released; E_QUOTA_EXCEEDED when pinned files leave too little. */
+  reserve(bytes: number): Reservation {
+    this.evictFor(bytes);
+    this.reserved += bytes;
+    let held = true;
+    return {
+      bytes,
+      release: () => {
+        if (held) this.reserved -= bytes;
+        held = false;
+      },
+    };
+  }
+
+  add(cid: string, path: string, size: number, pinned: boolean): void {
+    this.journal.put({ cid, path, size, last_access: this.hooks.clock.now(), pinned: pinned ? 1 : 0 });
+    this.report();
+  }
+
+  unpin(cid: string): void {
+    this.journal.pin(cid, false);
+  }
+
+  usage(): { usedBytes: number; reservedBytes: number; quotaBytes: number } {
+    return { usedBytes: this.journal.usedBytes(), reservedBytes: this.reserved, quotaBytes: this.quotaBytes };
+  }
+
+  private evictFor(bytes: number): void {
+    for (;;) {
+      const used = this.journal.usedBytes();
+      if (used + this.reserved + bytes <= this.quotaBytes) return;
+      const victims = this.journal.evictable();
+      if (victims.length === 0) {
+        throw new StorageError(
+          "E_QUOTA_EXCEEDED",
+          `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${used} used by files awaiting upload or in use, ${this.reserved} reserved); raise the quota or wait for uploads to finish`,
+          { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
+        );
+      }
+      for (const victim of victims) {
+        try {
+          unlinkSync(victim.path);
+        } catch (error) {
+          if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+        }
+        this.journal.delete(victim.cid);
+        this.hooks.log.debug({ cid: victim.cid, size: victim.size }, "evicted cached file");
+        if (this.journal.usedBytes() + this.reserved + bytes <= this.quotaBytes) break;
+      }
+      this.report();
+    }
+  }
+
+  private report(): void {
+    this.hooks.metrics.cacheBytes.set(this.journal.usedBytes());
+  }
+}

@@ -1,0 +1,71 @@
+import type { Logger, Metrics } from "../obs/index.js";
+import type { StateHandle } from "../state/index.js";
+import type { StorageBackend } from "./backend.js";
+import type { RetryPolicy } from "./retry/index.js";
+
+/** Milliseconds since the epoch; injectable so tests can move time (availability, renewal). */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+const MiB = 1024 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Defaults; docs/storage.md lists them. */
+export const STORAGE_DEFAULTS = Object.freeze({
+  /** The per-file limit: 50 MiB. */
+  maxFileBytes: 50 * MiB,
+  quotaBytes: 1024 * MiB,
+  chunkSize: 64 * 1024,
+  /** Plaintext per piece; rounded down to whole chunks. */
+  pieceSize: 4 * MiB,
+  /** The largest piece a receiver agrees to buffer. */
+  maxPieceBytes: 64 * MiB,
+  piecesInFlight: { full: 4, light: 3 },
+  jobsInFlight: { full: 2, light: 1 },
+  /** Codex keeps a block 30 days after its last upload (DefaultBlockTtl). */
+  ttlMs: 30 * DAY_MS,
+  renewBeforeMs: 3 * DAY_MS,
+  renewEveryMs: 6 * 60 * 60 * 1000,
+});
+
+export interface StorageClientOptions {
+  /** The protocol version this client speaks (2 = release 0.2.0, 3 = release 0.3.0): it writes and reads exactly as that release does. */
+  protocol: number;
+  /**
+   * `full` (default): one backend, the client's own node (the embedded local store or a local
+   * Codex node). `light` (mobile): no local node, one or more remote endpoints with failover.
+   */
+  mode?: "full" | "light";
+  /** Full mode: the backend. */
+  backend?: StorageBackend;
+  /** Light mode (or full mode with fallbacks): endpoints tried in order, the last one that worked first. */
+  endpoints?: readonly StorageBackend[];
+  /** An open state database (the caller closes it) ... */
+  state?: StateHandle;
+  /** ... or its path: the client opens it at its protocol's state level and closes it on stop. */
+  statePath?: string;
+  /** Where the client keeps cached downloads, spooled uploads and temp files. */
+  dataDir: string;
+  maxFileBytes?: number;
+  /** Cached and spooled files together; default the `quota_bytes` setting, else 1 GiB. */
+  quotaBytes?: number;
+  chunkSize?: number;
+  pieceSize?: number;
+  maxPieceBytes?: number;
+  /** Pieces of one job in flight at once: the memory bound (about 2 × pieceSize each). */
+  piecesInFlight?: number;
+  /** Jobs per direction running at once. */
+  jobsInFlight?: number;
+  retry?: Partial<RetryPolicy>;
+  ttlMs?: number;
+  renewBeforeMs?: number;
+  /** How often referenced uploads are checked for renewal; 0 turns the timer off (call renewDue()). */
+  renewEveryMs?: number;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+  metrics?: Metrics;
+}

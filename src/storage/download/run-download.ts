@@ -1,0 +1,158 @@
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
+import { ChunkOpener, CryptoError, createSha256, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
+import type { FileReference } from "../../wire/index.js";
+import { syncDirectory } from "../backends/local/atomic-block-write.js";
+import { retryReporter, type ClientContext } from "../client-context.js";
+import { readAt, SlotBuffers, writeAt } from "../file-io.js";
+import type { JobMachine } from "../job-machine.js";
+import type { DownloadJobRow } from "../journal/download-journal.js";
+import { orderedWindow } from "../ordered-window.js";
+import { planOfReference, type PiecePlan, type PieceSpan } from "../piece-plan.js";
+import { withRetries } from "../retry/index.js";
+import { StorageError } from "../storage-error.js";
+import type { TransferJob } from "../transfer-job.js";
+import { fetchPiece } from "./fetch-piece.js";
+
+export interface FetchResult {
+  readonly jobId: string;
+  /** The verified file. */
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: Uint8Array;
+  /** Served from the client's cache without touching the network. */
+  readonly fromCache: boolean;
+}
+
+/** A reference the receiver will not even start on: over the file limit. */
+export function checkReceivable(ctx: ClientContext, view: FileReference): void {
+  if (view.plaintextSize > ctx.maxFileBytes) {
+    throw new StorageError("E_FILE_TOO_LARGE", `the shared file is ${view.plaintextSize} bytes, over this client's ${ctx.maxFileBytes}-byte limit; nothing was downloaded`, {
+      details: { size: view.plaintextSize, limit: ctx.maxFileBytes },
+    });
+  }
+}
+
+/**
+ * One run of a download job: pieces are fetched in parallel (bounded), each verified against its
+ * sha256 before it is decrypted, written at its offset into the temp file and synced, then
+ * journaled. The whole-file sha256 is checked in order as pieces complete; only then is the temp
+ * file renamed onto the destination. A failure removes the temp file: no partial output, ever.
+ */
+export async function runDownload(
+  ctx: ClientContext,
+  row: DownloadJobRow,
+  view: FileReference,
+  machine: JobMachine,
+  job: TransferJob<FetchResult> | undefined,
+  signal: AbortSignal,
+): Promise<FetchResult> {
+  checkReceivable(ctx, view);
+  const plan = planOfReference(view, ctx.maxPieceBytes);
+  const params = prepareParams(view.encryption);
+  machine.start();
+  let verified = ctx.downloads.verifiedPieces(row.id);
+  let temp: FileHandle;
+  if (verified.size > 0) {
+    try {
+      temp = await open(row.temp_path, "r+");
+    } catch {
+      // The temp file is gone (cleaned up, disk wiped): start the file over.
+      ctx.downloads.forgetPieces(row.id);
+      verified = new Set();
+      temp = await open(row.temp_path, "w");
+    }
+  } else {
+    temp = await open(row.temp_path, "w");
+  }
+  let renamed = false;
+  try {
+    const digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal);
+    if (!sameDigest(digest, view.plaintextSha256)) {
+      ctx.downloads.forgetPieces(row.id);
+      throw new StorageError("E_INTEGRITY", `download ${row.id}: the decrypted file does not hash to the reference's plaintext sha256; the reference is wrong`, {
+        details: { job: row.id },
+      });
+    }
+    await temp.sync();
+    await temp.close();
+    await rename(row.temp_path, row.dest_path);
+    renamed = true;
+    await syncDirectory(dirname(row.dest_path));
+    return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
+  } finally {
+    if (!renamed) await temp.close().catch(() => undefined);
+  }
+}
+
+async function writePieces(
+  ctx: ClientContext,
+  row: DownloadJobRow,
+  view: FileReference,
+  plan: PiecePlan,
+  params: PreparedParams,
+  verified: ReadonlySet<number>,
+  temp: FileHandle,
+  job: TransferJob<FetchResult> | undefined,
+  signal: AbortSignal,
+): Promise<Buffer> {
+  const width = ctx.piecesInFlight;
+  const sealedSlots = new SlotBuffers(width, plan.maxSealedSize);
+  const plainSlots = new SlotBuffers(width, plan.maxPlainSize);
+  const opener = new ChunkOpener(params);
+  const fileHash = createSha256();
+  let piecesDone = 0;
+  let bytesDone = 0;
+  const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
+    const span = plan.pieces[i] as PieceSpan;
+    const plain = plainSlots.get(slot).subarray(0, span.plainSize);
+    if (verified.has(i)) {
+      if ((await readAt(temp, plain, span.plainOffset, pieceSignal)) !== span.plainSize) {
+        ctx.downloads.forgetPieces(row.id);
+        throw new StorageError("E_INTEGRITY", `download ${row.id}: the temp file lost piece ${i}; the download starts over on the next try`, { details: { job: row.id } });
+      }
+      ctx.metrics.pieces.inc({ direction: "down", outcome: "resumed" });
+      return plain;
+    }
+    const piece = view.pieces[i] as FileReference["pieces"][number];
+    const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
+    const sealed = await withRetries(
+      { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
+      (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal),
+    );
+    ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
+    openPiece(params, plan, span, sealed, plain, opener, row.id);
+    await writeAt(temp, plain, span.plainOffset);
+    // On disk before the journal says so: a crash never leaves a journaled piece that is not there.
+    await temp.datasync();
+    ctx.downloads.recordPiece(row.id, i, ctx.clock.now());
+    ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" });
+    return plain;
+  });
+  for await (const { value: plain } of pieces) {
+    fileHash.update(plain);
+    piecesDone++;
+    bytesDone += plain.byteLength;
+    job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
+  }
+  return fileHash.digest();
+}
+
+/** Decrypts a verified piece; a failure here means the reference's key or layout is wrong (the bytes matched their hash). */
+export function openPiece(params: PreparedParams, plan: PiecePlan, span: PieceSpan, sealed: Uint8Array, out: Buffer, opener: ChunkOpener, jobId: string): void {
+  try {
+    const n = openRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, sealed, out, opener);
+    if (n !== span.plainSize) throw new CryptoError("E_CRYPTO_TRUNCATED", `piece ${span.index} decrypted to ${n} bytes, expected ${span.plainSize}`);
+  } catch (cause) {
+    const code = cause instanceof CryptoError ? cause.code : "unknown";
+    throw new StorageError("E_INTEGRITY", `${jobId}: piece ${span.index} matches its sha256 but does not decrypt (${code}): wrong key or a tampered reference`, {
+      cause,
+      details: { piece: span.index, cryptoCode: code },
+    });
+  }
+}
+
+/** Removes what a failed or cancelled download left (the temp file); the destination was never touched. */
+export async function discardTemp(row: DownloadJobRow): Promise<void> {
+  await unlink(row.temp_path).catch(() => undefined);
+}

@@ -1,0 +1,26 @@
+/**
+ * Storage: share files as encrypted, pieced FileReferences over a StorageBackend (the embedded
+ * local store or Codex) and fetch them back verified, through a journaled background queue that
+ * resumes after a crash. See docs/storage.md.
+ */
+export { StorageClient } from "./storage-client.js";
+export type { ShareInput, FetchOptions, JobSummary } from "./storage-client.js";
+export { STORAGE_DEFAULTS, systemClock } from "./client-options.js";
+export type { StorageClientOptions, Clock } from "./client-options.js";
+export { TransferJob } from "./transfer-job.js";
+export type { TransferProgress, TransferJobEvents } from "./transfer-job.js";
+export type { ShareResult } from "./upload/run-upload.js";
+export type { FetchResult } from "./download/run-download.js";
+export type { FileStatus, Availability } from "./availability/file-status.js";
+export type { RenewReport } from "./availability/renew-pieces.js";
+export type { ReferenceInput } from "./reference-codec.js";
+export type { JobKind, JobState, UploadState, DownloadState } from "./journal/job-states.js";
+export { StorageError } from "./storage-error.js";
+export type { StorageErrorCode } from "./storage-error.js";
+export type { StorageBackend, GetResult, PutOptions, BackendCallOptions, SpaceInfo } from "./backend.js";
+export { createLocalBackend } from "./backends/local/index.js";
+export type { LocalBackendOptions } from "./backends/local/index.js";
+export { createCodexBackend, CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "./backends/codex/index.js";
+export type { CodexBackend, CodexBackendOptions } from "./backends/codex/index.js";
+export { DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, backoffDelay, classifyFailure } from "./retry/index.js";
+export type { RetryPolicy, FailureKind } from "./retry/index.js";

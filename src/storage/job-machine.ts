@@ -1,0 +1,59 @@
+import type { Logger } from "../obs/index.js";
+import type { Clock } from "./client-options.js";
+import type { JobKind, JobState } from "./journal/job-states.js";
+import type { StorageMetrics } from "./storage-metrics.js";
+import type { TransferJob } from "./transfer-job.js";
+
+/** The journal moves every job kind shares; each is one guarded UPDATE. */
+export interface JobJournal {
+  start(id: string, now: number): void;
+  fail(id: string, error: string, now: number): void;
+  cancel(id: string, now: number): void;
+  requeue(id: string, now: number): void;
+}
+
+/**
+ * One job's state machine: each transition is one small method and one journal write, then the
+ * same news for metrics, the log and the job's listeners.
+ */
+export class JobMachine {
+  constructor(
+    readonly kind: JobKind,
+    readonly id: string,
+    private readonly journal: JobJournal,
+    private readonly hooks: { clock: Clock; metrics: StorageMetrics; log: Logger; job?: TransferJob<unknown> },
+  ) {}
+
+  start(): void {
+    this.journal.start(this.id, this.hooks.clock.now());
+    this.entered(this.kind === "upload" ? "uploading" : "downloading");
+  }
+
+  /** The kind-specific final write (reference, availability, cache) happens inside `write`, in one transaction. */
+  finish(write: (now: number) => void): void {
+    write(this.hooks.clock.now());
+    this.entered("done");
+  }
+
+  fail(code: string, message: string): void {
+    this.journal.fail(this.id, `${code}: ${message}`, this.hooks.clock.now());
+    this.entered("failed", code);
+  }
+
+  cancel(): void {
+    this.journal.cancel(this.id, this.hooks.clock.now());
+    this.entered("cancelled");
+  }
+
+  requeue(): void {
+    this.journal.requeue(this.id, this.hooks.clock.now());
+    this.entered("queued");
+  }
+
+  private entered(state: JobState, code?: string): void {
+    this.hooks.metrics.transitions.inc({ kind: this.kind, state });
+    // Ids, states and codes only: never keys, names or contents.
+    this.hooks.log.info(code === undefined ? { job: this.id, kind: this.kind, state } : { job: this.id, kind: this.kind, state, code }, "job state");
+    this.hooks.job?.setState(state);
+  }
+}

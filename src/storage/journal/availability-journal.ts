@@ -1,0 +1,50 @@
+import type Database from "better-sqlite3";
+
+export interface AvailabilityRow {
+  cid: string;
+  uploaded_at: number;
+  expires_at: number;
+  referenced: number;
+  renewed_at: number | null;
+}
+
+/** The availability table: when each uploaded piece expires on Codex, and whether a message still needs it. */
+export class AvailabilityJournal {
+  private readonly upsert: Database.Statement;
+  private readonly select: Database.Statement;
+  private readonly due: Database.Statement;
+  private readonly renewRow: Database.Statement;
+  private readonly setReferenced: Database.Statement;
+
+  constructor(db: Database.Database) {
+    this.upsert = db.prepare(
+      `INSERT INTO availability (cid, uploaded_at, expires_at, referenced, renewed_at) VALUES (@cid, @uploaded_at, @expires_at, 1, NULL)
+       ON CONFLICT (cid) DO UPDATE SET uploaded_at = excluded.uploaded_at, expires_at = max(expires_at, excluded.expires_at), referenced = 1`,
+    );
+    this.select = db.prepare(`SELECT * FROM availability WHERE cid = ?`);
+    this.due = db.prepare(`SELECT * FROM availability WHERE referenced = 1 AND expires_at <= ? ORDER BY expires_at, cid`);
+    this.renewRow = db.prepare(`UPDATE availability SET expires_at = ?, renewed_at = ? WHERE cid = ?`);
+    this.setReferenced = db.prepare(`UPDATE availability SET referenced = ? WHERE cid = ?`);
+  }
+
+  uploaded(cid: string, uploadedAt: number, expiresAt: number): void {
+    this.upsert.run({ cid, uploaded_at: uploadedAt, expires_at: expiresAt });
+  }
+
+  get(cid: string): AvailabilityRow | undefined {
+    return this.select.get(cid) as AvailabilityRow | undefined;
+  }
+
+  /** Referenced pieces expiring at or before `before`. */
+  dueBefore(before: number): AvailabilityRow[] {
+    return this.due.all(before) as AvailabilityRow[];
+  }
+
+  renewed(cid: string, expiresAt: number, now: number): void {
+    this.renewRow.run(expiresAt, now, cid);
+  }
+
+  reference(cid: string, referenced: boolean): void {
+    this.setReferenced.run(referenced ? 1 : 0, cid);
+  }
+}

@@ -1,0 +1,131 @@
+import type Database from "better-sqlite3";
+import { illegalMove, sourcesOf, type UploadState } from "./job-states.js";
+
+export interface UploadJobRow {
+  id: string;
+  state: UploadState;
+  source_path: string;
+  plaintext_size: number;
+  plaintext_sha256: Buffer | null;
+  /** Plaintext bytes per piece (a whole number of chunks). */
+  piece_size: number;
+  chunk_size: number;
+  enc_key: Buffer;
+  nonce_prefix: Buffer;
+  mime: string;
+  file_name: string;
+  protocol: number;
+  attempts: number;
+  last_error: string | null;
+  file_reference: Buffer | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface UploadPieceRow {
+  idx: number;
+  cid: string;
+  size: number;
+  sha256: Buffer;
+  uploaded_at: number;
+}
+
+export type NewUploadJob = Omit<UploadJobRow, "state" | "plaintext_sha256" | "attempts" | "last_error" | "file_reference" | "updated_at">;
+
+/**
+ * The upload half of the journal (tables upload_jobs, upload_pieces). Every state change is one
+ * statement guarded by the states it may come from, so a transition the state machine does not
+ * allow changes nothing and is reported.
+ */
+export class UploadJournal {
+  private readonly insertJob: Database.Statement;
+  private readonly selectJob: Database.Statement;
+  private readonly selectByStates: Database.Statement;
+  private readonly selectAll: Database.Statement;
+  private readonly insertPiece: Database.Statement;
+  private readonly selectPieces: Database.Statement;
+  private readonly selectPieceByCid: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    /** Level 3 files have upload_pieces."offset"; the v3 profile fills it. */
+    private readonly writesOffset: boolean,
+  ) {
+    this.insertJob = db.prepare(
+      `INSERT INTO upload_jobs (id, state, source_path, plaintext_size, piece_size, chunk_size, enc_key, nonce_prefix, mime, file_name, protocol, attempts, created_at, updated_at)
+       VALUES (@id, 'queued', @source_path, @plaintext_size, @piece_size, @chunk_size, @enc_key, @nonce_prefix, @mime, @file_name, @protocol, 0, @created_at, @created_at)`,
+    );
+    this.selectJob = db.prepare(`SELECT * FROM upload_jobs WHERE id = ?`);
+    this.selectByStates = db.prepare(`SELECT * FROM upload_jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`);
+    this.selectAll = db.prepare(`SELECT * FROM upload_jobs ORDER BY created_at, id`);
+    this.insertPiece = writesOffset
+      ? db.prepare(`INSERT OR IGNORE INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at, "offset") VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      : db.prepare(`INSERT OR IGNORE INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.selectPieces = db.prepare(`SELECT idx, cid, size, sha256, uploaded_at FROM upload_pieces WHERE job_id = ? ORDER BY idx`);
+    this.selectPieceByCid = db.prepare(
+      `SELECT p.job_id, p.idx, p.size, p.sha256 FROM upload_pieces p JOIN upload_jobs j ON j.id = p.job_id WHERE p.cid = ? ORDER BY j.updated_at DESC LIMIT 1`,
+    );
+  }
+
+  create(job: NewUploadJob): void {
+    this.insertJob.run(job);
+  }
+
+  get(id: string): UploadJobRow | undefined {
+    return this.selectJob.get(id) as UploadJobRow | undefined;
+  }
+
+  inStates(states: readonly UploadState[]): UploadJobRow[] {
+    return this.selectByStates.all(JSON.stringify(states)) as UploadJobRow[];
+  }
+
+  all(): UploadJobRow[] {
+    return this.selectAll.all() as UploadJobRow[];
+  }
+
+  pieces(id: string): UploadPieceRow[] {
+    return this.selectPieces.all(id) as UploadPieceRow[];
+  }
+
+  /** The piece stored under `cid` by one of this client's uploads (for renewal from the source). */
+  pieceByCid(cid: string): { job_id: string; idx: number; size: number; sha256: Buffer } | undefined {
+    return this.selectPieceByCid.get(cid) as { job_id: string; idx: number; size: number; sha256: Buffer } | undefined;
+  }
+
+  /** A piece is stored: one row, never sent again. */
+  recordPiece(id: string, piece: { idx: number; cid: string; size: number; sha256: Uint8Array; offset: number }, now: number): void {
+    const args = [id, piece.idx, piece.cid, piece.size, Buffer.from(piece.sha256), now];
+    if (this.writesOffset) args.push(piece.offset);
+    this.insertPiece.run(...args);
+  }
+
+  /** queued|uploading → uploading: a run starts (first, or resumed after a crash or stop). */
+  start(id: string, now: number): void {
+    this.move(id, "uploading", `attempts = attempts + 1, last_error = NULL`, {}, now);
+  }
+
+  /** uploading → done, with the reference the chat message will carry. */
+  finish(id: string, reference: Uint8Array, plaintextSha256: Uint8Array, now: number): void {
+    this.move(id, "done", `file_reference = @reference, plaintext_sha256 = @sha`, { reference: Buffer.from(reference), sha: Buffer.from(plaintextSha256) }, now);
+  }
+
+  fail(id: string, error: string, now: number): void {
+    this.move(id, "failed", `last_error = @error`, { error }, now);
+  }
+
+  cancel(id: string, now: number): void {
+    this.move(id, "cancelled", ``, {}, now);
+  }
+
+  /** failed → queued: the application asked to try again; stored pieces are kept. */
+  requeue(id: string, now: number): void {
+    this.move(id, "queued", `last_error = NULL`, {}, now);
+  }
+
+  private move(id: string, to: UploadState, set: string, params: Record<string, unknown>, now: number): void {
+    const from = sourcesOf("upload", to);
+    const sql = `UPDATE upload_jobs SET state = @to, updated_at = @now${set === "" ? "" : `, ${set}`} WHERE id = @id AND state IN (${from.map((s) => `'${s}'`).join(", ")})`;
+    const changed = this.db.prepare(sql).run({ ...params, to, now, id }).changes;
+    if (changed !== 1) throw illegalMove("upload", id, to, this.get(id)?.state);
+  }
+}

@@ -1,0 +1,55 @@
+import { decodeFileReference, encodeFileReference, isWireError, type FileReference } from "../wire/index.js";
+import { StorageError } from "./storage-error.js";
+
+/** What fetch accepts: the protobuf bytes a chat message carried (optionally with the version that wrote them), or a decoded view. */
+export type ReferenceInput = Uint8Array | FileReference | { readonly bytes: Uint8Array; readonly writtenWith: number };
+
+export interface ResolvedReference {
+  readonly view: FileReference;
+  /** The bytes to journal: as received when given bytes (unknown fields kept), else encoded by this profile. */
+  readonly bytes: Uint8Array;
+}
+
+export function encodeReference(view: FileReference, protocol: number): Uint8Array {
+  try {
+    return encodeFileReference(view, protocol);
+  } catch (cause) {
+    throw new StorageError("E_BAD_REFERENCE", `could not encode the file reference for protocol ${protocol}`, { cause });
+  }
+}
+
+/**
+ * Reads reference bytes as this client's protocol does. Bare bytes do not say which version wrote
+ * them: they are read as this version's, and when that fails only on a version 3 position field
+ * (a version 2 writer leaves index/offset unset), as the previous version's, whose reader falls
+ * back to list order. Both readings can only disagree on those fields; chunk nonces bind every
+ * chunk to its position anyway, so list order cannot be abused.
+ */
+export function decodeReference(input: ReferenceInput, protocol: number): ResolvedReference {
+  if (input instanceof Uint8Array) return { view: decodeBytes(input, [protocol, protocol - 1].filter((v) => v >= 2), protocol), bytes: input };
+  if (isBytesWithVersion(input)) return { view: decodeBytes(input.bytes, [input.writtenWith], protocol), bytes: input.bytes };
+  const bytes = encodeReference(input as FileReference, protocol);
+  return { view: decodeBytes(bytes, [protocol], protocol), bytes };
+}
+
+function isBytesWithVersion(input: unknown): input is { bytes: Uint8Array; writtenWith: number } {
+  return typeof input === "object" && input !== null && (input as { bytes?: unknown }).bytes instanceof Uint8Array;
+}
+
+function decodeBytes(bytes: Uint8Array, writers: number[], reader: number): FileReference {
+  let first: unknown;
+  for (const written of writers) {
+    try {
+      return decodeFileReference(bytes, { written: Math.min(written, reader), reader });
+    } catch (error) {
+      first ??= error;
+      const field = isWireError(error) ? String(error.details["field"] ?? "") : "";
+      if (!(isWireError(error) && error.code === "E_WIRE_INVALID_FIELD" && /\.(index|offset)$/.test(field))) break;
+    }
+  }
+  const code = isWireError(first) ? first.code : "unknown";
+  throw new StorageError("E_BAD_REFERENCE", `the file reference cannot be read by protocol ${reader} (${code}): ${(first as Error)?.message ?? String(first)}`, {
+    cause: first,
+    details: { reader, wireCode: code },
+  });
+}

@@ -1,0 +1,44 @@
+import { StorageError } from "../storage-error.js";
+
+/**
+ * A child signal that fires when any parent does or when `timeoutMs` passes, and a dispose that
+ * clears the timer and the parent listeners, so nothing outlives the work it guarded (unlike
+ * AbortSignal.timeout, whose timer lingers until it fires, and AbortSignal.any, whose listeners
+ * stay on long-lived parents).
+ */
+export interface LinkedSignal {
+  readonly signal: AbortSignal;
+  dispose(): void;
+}
+
+export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortSignal | undefined)[], timeoutMs: number | undefined, what: string): LinkedSignal {
+  const list = (Array.isArray(parents) ? parents : [parents]).filter((p): p is AbortSignal => p !== undefined);
+  const controller = new AbortController();
+  const listeners: [AbortSignal, () => void][] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const already = list.find((p) => p.aborted);
+  if (already !== undefined) controller.abort(already.reason);
+  else {
+    for (const parent of list) {
+      const onAbort = (): void => controller.abort(parent.reason);
+      parent.addEventListener("abort", onAbort, { once: true });
+      listeners.push([parent, onAbort]);
+    }
+    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+      timer = setTimeout(() => controller.abort(new DOMException(`${what} took longer than ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
+    }
+  }
+  return {
+    signal: controller.signal,
+    dispose() {
+      if (timer !== undefined) clearTimeout(timer);
+      for (const [parent, onAbort] of listeners) parent.removeEventListener("abort", onAbort);
+      listeners.length = 0;
+    },
+  };
+}
+
+/** The reason a stopping client gives its running work. */
+export function clientClosedReason(): StorageError {
+  return new StorageError("E_CLIENT_CLOSED", "the storage client was stopped; the job stays in the journal and resumes on the next start");
+}

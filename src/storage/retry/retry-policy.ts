@@ -1,0 +1,50 @@
+/**
+ * How hard the client tries before a piece, and then its job, gives up. Delays are exponential with
+ * full jitter (a uniformly random wait in [0, min(max, base·2^attempt)]), so many clients that
+ * failed together do not retry together.
+ */
+export interface RetryPolicy {
+  /** First backoff ceiling, ms. */
+  readonly baseDelayMs: number;
+  /** Largest backoff ceiling, ms. */
+  readonly maxDelayMs: number;
+  /** Attempts per piece (all endpoints together) before the piece fails. */
+  readonly maxAttempts: number;
+  /** One attempt (one request and its whole body), ms: a Codex node can hang for minutes on a missing block. */
+  readonly attemptTimeoutMs: number;
+  /** A whole job (all pieces, all retries), ms. */
+  readonly deadlineMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  baseDelayMs: 250,
+  maxDelayMs: 15_000,
+  maxAttempts: 10,
+  attemptTimeoutMs: 60_000,
+  deadlineMs: 30 * 60_000,
+});
+
+/** Light mode (mobile): links are flakier and endpoints several, so fail over sooner. */
+export const LIGHT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  baseDelayMs: 500,
+  maxDelayMs: 20_000,
+  maxAttempts: 12,
+  attemptTimeoutMs: 45_000,
+  deadlineMs: 30 * 60_000,
+});
+
+/** The wait before retry number `attempt` (0-based), given a uniform random number in [0, 1). */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random * ceiling);
+}
+
+export function resolveRetryPolicy(base: RetryPolicy, overrides: Partial<RetryPolicy> | undefined): RetryPolicy {
+  const policy = { ...base, ...(overrides ?? {}) };
+  for (const [name, value] of Object.entries(policy)) {
+    if (!Number.isFinite(value) || value < 0 || (name === "maxAttempts" && (value < 1 || !Number.isInteger(value)))) {
+      throw new RangeError(`retry policy ${name} must be a non-negative number (maxAttempts a whole number ≥ 1), not ${String(value)}`);
+    }
+  }
+  return Object.freeze(policy);
+}

@@ -1,0 +1,28 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { syncDirectory } from "./backends/local/atomic-block-write.js";
+import { writeAt } from "./file-io.js";
+
+/**
+ * Writes bytes an application shares (rather than a file path) to the spool directory, atomically,
+ * so the upload can be resumed from disk after a crash like any other.
+ */
+export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, name);
+  const temp = join(dir, `.${name}.${randomUUID().slice(0, 8)}.part`);
+  const handle = await open(temp, "w");
+  try {
+    await writeAt(handle, bytes, 0);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(temp, path);
+  await syncDirectory(dir);
+  return path;
+}

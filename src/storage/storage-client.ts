@@ -1,0 +1,633 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, statSync } from "node:fs";
+import { basename, join, resolve } from "node:path";
+import { CryptoError, newStreamParams, sha256 } from "../crypto/index.js";
+import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
+import { openState, type StateHandle } from "../state/index.js";
+import { profileFor } from "../versions/index.js";
+import { isWireError, MAX_PIECES, sanitizeFileName, type FileReference } from "../wire/index.js";
+import { renewDue, type RenewReport } from "./availability/renew-pieces.js";
+import { fileStatus, type FileStatus } from "./availability/file-status.js";
+import type { StorageBackend } from "./backend.js";
+import { cidOfDigest } from "./backends/local/index.js";
+import { CacheStore, type Reservation } from "./cache-store.js";
+import type { ClientContext } from "./client-context.js";
+import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
+import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
+import { streamFile } from "./download/stream-file.js";
+import { JobMachine } from "./job-machine.js";
+import { JobQueue } from "./job-queue.js";
+import { AvailabilityJournal } from "./journal/availability-journal.js";
+import { CacheJournal } from "./journal/cache-journal.js";
+import { DownloadJournal, type DownloadJobRow } from "./journal/download-journal.js";
+import type { JobKind, JobState } from "./journal/job-states.js";
+import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
+import { guessMime } from "./mime-type.js";
+import { planOfReference, planPieces } from "./piece-plan.js";
+import { decodeReference, encodeReference, type ReferenceInput } from "./reference-codec.js";
+import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
+import { spoolBytes } from "./spool-file.js";
+import { StorageError, type StorageErrorCode } from "./storage-error.js";
+import { storageMetrics } from "./storage-metrics.js";
+import { TransferJob, type TransferProgress } from "./transfer-job.js";
+import { runUpload, spooledContentCid, type ShareResult } from "./upload/run-upload.js";
+
+/** What to share: a file on disk, or bytes the application holds (spooled to disk so the upload can resume). */
+export type ShareInput =
+  | { readonly path: string; readonly fileName?: string; readonly mime?: string }
+  | { readonly bytes: Uint8Array; readonly fileName: string; readonly mime?: string };
+
+export interface FetchOptions {
+  /** Where to write the verified file. Without it the file goes to the client's cache (under the quota). */
+  readonly out?: string;
+}
+
+export interface JobSummary {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly state: JobState;
+  readonly attempts: number;
+  /** `E_CODE: message` of the last failure. */
+  readonly lastError: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** Why a job's signal fired when the application cancelled it (as opposed to the client stopping). */
+const CANCELLED = new StorageError("E_ABORTED", "the job was cancelled");
+
+type AnyJob = TransferJob<ShareResult> | TransferJob<FetchResult>;
+
+/**
+ * The storage client: shares files as encrypted, pieced FileReferences and fetches them back,
+ * verified, through a persistent background queue journaled in the state database. Construct it
+ * for one protocol profile (2 or 3): it writes and reads exactly as that release does.
+ *
+ *   const client = await StorageClient.open({ protocol: 3, backend, statePath, dataDir });
+ *   const job = client.share({ path: "photo.jpg" });     // returns at once
+ *   job.on("progress", (p) => …);
+ *   const { reference } = await job.done;                 // FileReference bytes for the chat message
+ *   const got = await client.fetch(reference, { out: "copy.jpg" }).done;
+ *   await client.stop();
+ */
+export class StorageClient {
+  readonly protocol: number;
+  readonly mode: "full" | "light";
+  readonly metrics: Metrics;
+  private readonly options: StorageClientOptions;
+  private readonly log: Logger;
+  private readonly pool: EndpointPool;
+  private ctx: ClientContext | undefined;
+  private state: StateHandle | undefined;
+  private uploadQueue: JobQueue | undefined;
+  private downloadQueue: JobQueue | undefined;
+  private readonly handles = new Map<string, AnyJob>();
+  private readonly reservations = new Map<string, Reservation>();
+  private readonly spooling = new Set<Promise<void>>();
+  private readonly stopController = new AbortController();
+  private renewTimer: NodeJS.Timeout | undefined;
+  private renewing: Promise<unknown> | undefined;
+  private phase: "new" | "starting" | "started" | "stopped" = "new";
+
+  constructor(options: StorageClientOptions) {
+    const profile = profileFor(options.protocol);
+    if (!profile.writes("file-reference")) {
+      throw new StorageError("E_UNSUPPORTED", `protocol ${options.protocol} (release ${profile.release.release}) has no file references; use protocol 2 or later`, {
+        details: { protocol: options.protocol },
+      });
+    }
+    this.protocol = options.protocol;
+    this.mode = options.mode ?? "full";
+    const endpoints: StorageBackend[] =
+      this.mode === "light" ? [...(options.endpoints ?? [])] : [...(options.backend === undefined ? [] : [options.backend]), ...(options.endpoints ?? [])];
+    if (endpoints.length === 0) {
+      throw new StorageError(
+        "E_UNSUPPORTED",
+        this.mode === "light" ? "light mode needs at least one remote endpoint (options.endpoints)" : "the storage client needs a backend (options.backend)",
+      );
+    }
+    if (options.state === undefined && options.statePath === undefined) throw new StorageError("E_UNSUPPORTED", "the storage client needs its state database (options.state or options.statePath)");
+    this.pool = new EndpointPool(endpoints);
+    this.options = options;
+    this.metrics = options.metrics ?? new Metrics();
+    this.log = componentLogger(options.logger ?? silentLogger(), "storage.client");
+  }
+
+  /** A started client. */
+  static async open(options: StorageClientOptions): Promise<StorageClient> {
+    const client = new StorageClient(options);
+    await client.start();
+    return client;
+  }
+
+  /** Opens the journal and resumes every unfinished job (at the first piece not yet journaled). */
+  async start(): Promise<void> {
+    if (this.phase !== "new") throw new StorageError("E_UNSUPPORTED", `the storage client cannot start: it is ${this.phase}`);
+    this.phase = "starting";
+    const o = this.options;
+    const light = this.mode === "light";
+    try {
+      this.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(this.protocol).stateLevel, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
+      const db = this.state.db;
+      const dataDir = resolve(o.dataDir);
+      const dirs = { cache: join(dataDir, "cache"), spool: join(dataDir, "spool") };
+      for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+      const clock = o.clock ?? systemClock;
+      const metrics = storageMetrics(this.metrics);
+      const quotaSetting = (db.prepare(`SELECT value FROM settings WHERE key = 'quota_bytes'`).get() as { value: string } | undefined)?.value;
+      const quotaBytes = o.quotaBytes ?? (quotaSetting !== undefined && /^\d+$/.test(quotaSetting) ? Number(quotaSetting) : STORAGE_DEFAULTS.quotaBytes);
+      const writesExpiry = profileFor(this.protocol).writes("expiry-renewal");
+      this.ctx = {
+        protocol: this.protocol,
+        writesExpiry,
+        db,
+        pool: this.pool,
+        policy: resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry),
+        uploads: new UploadJournal(db, profileFor(this.protocol).writes("piece-index")),
+        downloads: new DownloadJournal(db),
+        availability: new AvailabilityJournal(db),
+        cache: new CacheStore(new CacheJournal(db), quotaBytes, { clock, metrics, log: this.log }),
+        metrics,
+        log: this.log,
+        clock,
+        random: o.random ?? Math.random,
+        piecesInFlight: positive(o.piecesInFlight ?? STORAGE_DEFAULTS.piecesInFlight[this.mode], "piecesInFlight"),
+        maxFileBytes: positive(o.maxFileBytes ?? STORAGE_DEFAULTS.maxFileBytes, "maxFileBytes"),
+        maxPieceBytes: positive(o.maxPieceBytes ?? STORAGE_DEFAULTS.maxPieceBytes, "maxPieceBytes"),
+        ttlMs: positive(o.ttlMs ?? STORAGE_DEFAULTS.ttlMs, "ttlMs"),
+        renewBeforeMs: o.renewBeforeMs ?? STORAGE_DEFAULTS.renewBeforeMs,
+        dirs,
+      };
+      const jobs = positive(o.jobsInFlight ?? STORAGE_DEFAULTS.jobsInFlight[this.mode], "jobsInFlight");
+      this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal));
+      this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal));
+      this.phase = "started";
+      for (const row of this.ctx.uploads.inStates(["queued", "uploading"])) this.uploadQueue.enqueue(row.id);
+      for (const row of this.ctx.downloads.inStates(["queued", "downloading"])) this.downloadQueue.enqueue(row.id);
+      const every = o.renewEveryMs ?? STORAGE_DEFAULTS.renewEveryMs;
+      if (every > 0) {
+        this.renewTimer = setInterval(() => void this.renewInBackground(), every);
+        this.renewTimer.unref();
+      }
+      this.log.info({ protocol: this.protocol, mode: this.mode, endpoints: this.pool.endpoints.map((b) => b.location) }, "storage client started");
+    } catch (error) {
+      this.phase = "stopped";
+      if (o.state === undefined) this.state?.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Shares a file: checks it (size limit, name, MIME type), journals an upload job and returns it at
+   * once; the upload runs in the background. `job.done` gives the FileReference bytes.
+   */
+  share(input: ShareInput): TransferJob<ShareResult> {
+    const ctx = this.started();
+    const fromPath = "path" in input;
+    let size: number;
+    let sourcePath: string | undefined;
+    if (fromPath) {
+      sourcePath = resolve(input.path);
+      const info = statSync(sourcePath, { throwIfNoEntry: false });
+      if (info === undefined || !info.isFile()) {
+        throw new StorageError("E_SOURCE_MISSING", `there is no file to share at ${sourcePath}`, { details: { path: sourcePath } });
+      }
+      size = info.size;
+    } else {
+      size = input.bytes.byteLength;
+    }
+    const chunkSize = this.options.chunkSize ?? STORAGE_DEFAULTS.chunkSize;
+    const pieceSize = Math.max(1, Math.floor((this.options.pieceSize ?? STORAGE_DEFAULTS.pieceSize) / chunkSize)) * chunkSize;
+    this.checkShareable(size, chunkSize, pieceSize);
+    const fileName = sanitizeFileName(input.fileName ?? (fromPath ? basename(sourcePath as string) : ""));
+    const mime = input.mime ?? guessMime(fileName);
+    const params = newStreamParams(chunkSize);
+    checkEncodable(mime, fileName, params, this.protocol);
+    const id = randomUUID();
+    const plan = planPieces(size, chunkSize, pieceSize);
+    const job = new TransferJob<ShareResult>(id, "upload", "queued", progressOf(0, plan.pieces.length, 0, size), (jobId) => this.cancel(jobId));
+    this.handles.set(id, job);
+    const create = (path: string): void => {
+      ctx.uploads.create({
+        id,
+        source_path: path,
+        plaintext_size: size,
+        piece_size: pieceSize,
+        chunk_size: chunkSize,
+        enc_key: Buffer.from(params.key),
+        nonce_prefix: Buffer.from(params.noncePrefix),
+        mime,
+        file_name: fileName,
+        protocol: this.protocol,
+        created_at: ctx.clock.now(),
+      });
+      ctx.metrics.transitions.inc({ kind: "upload", state: "queued" });
+      this.uploadQueue?.enqueue(id);
+    };
+    if (fromPath) {
+      create(sourcePath as string);
+    } else {
+      const bytes = (input as { bytes: Uint8Array }).bytes;
+      const contentCid = cidOfDigest(sha256(bytes));
+      // Pinned under the quota until the upload is done; the spool write happens off the caller's turn.
+      const reservation = ctx.cache.reserve(size);
+      const spool = spoolBytes(ctx.dirs.spool, contentCid, bytes)
+        .then((path) => {
+          ctx.cache.add(contentCid, path, size, true);
+          if (this.phase !== "started") throw clientClosedReason();
+          create(path);
+        })
+        .catch((error: unknown) => {
+          this.handles.delete(id);
+          job.reject(error);
+        })
+        .finally(() => {
+          reservation.release();
+          this.spooling.delete(spool);
+        });
+      this.spooling.add(spool);
+    }
+    return job;
+  }
+
+  /**
+   * Fetches a shared file to `options.out` (or into the cache) as a journaled background job that
+   * resumes after a crash. The reference is checked at once (E_BAD_REFERENCE, E_FILE_TOO_LARGE).
+   */
+  fetch(reference: ReferenceInput, options: FetchOptions = {}): TransferJob<FetchResult> {
+    const ctx = this.started();
+    const { view, bytes } = decodeReference(reference, this.protocol);
+    checkReceivable(ctx, view);
+    const plan = planOfReference(view, ctx.maxPieceBytes);
+    const id = randomUUID();
+    let dest: string;
+    if (options.out === undefined) {
+      const contentCid = cidOfDigest(view.plaintextSha256);
+      const hit = ctx.cache.lookup(contentCid);
+      if (hit !== undefined) {
+        const job = new TransferJob<FetchResult>(id, "download", "done", progressOf(plan.pieces.length, plan.pieces.length, view.plaintextSize, view.plaintextSize), () => undefined);
+        job.resolve({ jobId: id, path: hit.path, size: hit.size, sha256: view.plaintextSha256, fromCache: true });
+        return job;
+      }
+      dest = join(ctx.dirs.cache, contentCid);
+    } else {
+      dest = resolve(options.out);
+    }
+    const job = new TransferJob<FetchResult>(id, "download", "queued", progressOf(0, plan.pieces.length, 0, view.plaintextSize), (jobId) => this.cancel(jobId));
+    this.handles.set(id, job);
+    ctx.downloads.create({ id, file_reference: bytes, dest_path: dest, temp_path: `${dest}.${id.slice(0, 8)}.part`, created_at: ctx.clock.now() });
+    ctx.metrics.transitions.inc({ kind: "download", state: "queued" });
+    this.downloadQueue?.enqueue(id);
+    return job;
+  }
+
+  /**
+   * The verified plaintext as a stream (memory: pieces in flight, not the file). Not journaled.
+   * Every yielded byte is authenticated; the stream ends normally only after the whole-file sha256 matched.
+   */
+  fetchStream(reference: ReferenceInput, options: { signal?: AbortSignal } = {}): AsyncGenerator<Buffer, void, undefined> {
+    const ctx = this.started();
+    const { view } = decodeReference(reference, this.protocol);
+    checkReceivable(ctx, view);
+    planOfReference(view, ctx.maxPieceBytes);
+    return this.guardedStream(ctx, view, options.signal);
+  }
+
+  /** Whether a shared file is still retrievable: from the journal (our uploads), the reference's expiry (v3), or probing the endpoints. */
+  async status(reference: ReferenceInput, options: { probe?: boolean; signal?: AbortSignal } = {}): Promise<FileStatus> {
+    const ctx = this.started();
+    return fileStatus(ctx, decodeReference(reference, this.protocol).view, options.probe ?? false, options.signal);
+  }
+
+  /** No message refers to this file any more: its pieces are no longer renewed (they expire with Codex's TTL). */
+  release(reference: ReferenceInput): void {
+    const ctx = this.started();
+    for (const piece of decodeReference(reference, this.protocol).view.pieces) ctx.availability.reference(piece.cid, false);
+  }
+
+  /** Renews referenced uploads whose TTL ends within the margin (the background timer does this too). */
+  async renewDue(options: { signal?: AbortSignal } = {}): Promise<RenewReport> {
+    const ctx = this.started();
+    const link = linkedSignal([this.stopController.signal, options.signal], undefined, "renewal");
+    try {
+      return await renewDue(ctx, link.signal);
+    } finally {
+      link.dispose();
+    }
+  }
+
+  /** The job's handle: live when it runs in this client, else built from the journal. E_JOB_UNKNOWN otherwise. */
+  job(id: string): AnyJob {
+    const ctx = this.started();
+    const live = this.handles.get(id);
+    if (live !== undefined) return live;
+    const up = ctx.uploads.get(id);
+    if (up !== undefined) return this.handleFromUploadRow(up);
+    const down = ctx.downloads.get(id);
+    if (down !== undefined) return this.handleFromDownloadRow(down);
+    throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
+  }
+
+  /** Every job in the journal, oldest first. */
+  jobs(): JobSummary[] {
+    const ctx = this.started();
+    const summary = (kind: JobKind, r: UploadJobRow | DownloadJobRow): JobSummary => ({
+      id: r.id,
+      kind,
+      state: r.state,
+      attempts: r.attempts,
+      lastError: r.last_error,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at,
+    });
+    return [...ctx.uploads.all().map((r) => summary("upload", r)), ...ctx.downloads.all().map((r) => summary("download", r))].sort(
+      (a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id),
+    );
+  }
+
+  /** Cancels a job for good (journal state `cancelled`); its `done` rejects with E_ABORTED. */
+  cancel(id: string): void {
+    const ctx = this.started();
+    const kind: JobKind | undefined = ctx.uploads.get(id) !== undefined ? "upload" : ctx.downloads.get(id) !== undefined ? "download" : undefined;
+    if (kind === undefined) throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
+    const queue = kind === "upload" ? this.uploadQueue : this.downloadQueue;
+    // A running job cancels itself when its signal fires (see settleFailure).
+    if (queue?.abort(id, CANCELLED) === "active") return;
+    const machine = this.machine(kind, id);
+    machine.cancel();
+    void this.cleanUp(kind, id);
+    this.handles.get(id)?.reject(CANCELLED);
+    this.handles.delete(id);
+  }
+
+  /** Runs a failed job again; pieces already stored or verified are kept. */
+  retry(id: string): AnyJob {
+    const ctx = this.started();
+    const kind: JobKind | undefined = ctx.uploads.get(id) !== undefined ? "upload" : ctx.downloads.get(id) !== undefined ? "download" : undefined;
+    if (kind === undefined) throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
+    this.machine(kind, id).requeue();
+    const handle = this.job(id);
+    (kind === "upload" ? this.uploadQueue : this.downloadQueue)?.enqueue(id);
+    return handle;
+  }
+
+  /** Bytes of cached and spooled files against the quota. */
+  usage(): { usedBytes: number; reservedBytes: number; quotaBytes: number } {
+    return this.started().cache.usage();
+  }
+
+  /**
+   * Stops every job (their journal rows stay as they are, to resume on the next start), the
+   * renewal timer and spooling, and closes the state database if the client opened it. Leaves no
+   * timer, socket or file handle behind. Backends passed in are the caller's to close.
+   */
+  async stop(): Promise<void> {
+    if (this.phase === "stopped" || this.phase === "new") {
+      this.phase = "stopped";
+      return;
+    }
+    this.phase = "stopped";
+    const reason = clientClosedReason();
+    if (this.renewTimer !== undefined) clearInterval(this.renewTimer);
+    this.stopController.abort(reason);
+    await Promise.allSettled([...this.spooling]);
+    await Promise.all([this.uploadQueue?.close(reason), this.downloadQueue?.close(reason)]);
+    await this.renewing?.catch(() => undefined);
+    for (const job of this.handles.values()) job.reject(reason);
+    this.handles.clear();
+    for (const reservation of this.reservations.values()) reservation.release();
+    if (this.options.state === undefined) this.state?.close();
+    this.log.info({}, "storage client stopped");
+  }
+
+  private started(): ClientContext {
+    if (this.phase !== "started" || this.ctx === undefined) {
+      throw new StorageError("E_CLIENT_CLOSED", this.phase === "stopped" ? "the storage client is stopped" : "the storage client is not started; call start() first");
+    }
+    return this.ctx;
+  }
+
+  private checkShareable(size: number, chunkSize: number, pieceSize: number): void {
+    const limit = this.ctx?.maxFileBytes ?? STORAGE_DEFAULTS.maxFileBytes;
+    if (size === 0) throw new StorageError("E_FILE_EMPTY", "the file is empty; a file reference cannot describe zero bytes (send nothing, or a text message)");
+    if (size > limit) {
+      throw new StorageError("E_FILE_TOO_LARGE", `the file is ${size} bytes, over the ${limit}-byte limit per file; nothing was uploaded`, { details: { size, limit } });
+    }
+    const pieces = planPieces(size, chunkSize, pieceSize).pieces.length;
+    if (pieces > MAX_PIECES) {
+      throw new StorageError("E_FILE_TOO_LARGE", `the file would need ${pieces} pieces of ${pieceSize} bytes; a reference holds at most ${MAX_PIECES} (raise pieceSize)`, {
+        details: { size, pieces, maxPieces: MAX_PIECES },
+      });
+    }
+  }
+
+  private machine(kind: JobKind, id: string): JobMachine {
+    const ctx = this.started();
+    const job = this.handles.get(id) as TransferJob<unknown> | undefined;
+    return new JobMachine(kind, id, kind === "upload" ? ctx.uploads : ctx.downloads, { clock: ctx.clock, metrics: ctx.metrics, log: ctx.log, ...(job === undefined ? {} : { job }) });
+  }
+
+  private async runUploadJob(id: string, signal: AbortSignal): Promise<void> {
+    const ctx = this.ctx as ClientContext;
+    const row = ctx.uploads.get(id);
+    if (row === undefined) return;
+    const job = this.handleFromUploadRow(row) as TransferJob<ShareResult>;
+    const machine = this.machine("upload", id);
+    const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `upload ${id}`);
+    try {
+      job.resolve(await runUpload(ctx, row, machine, job, deadline.signal));
+    } catch (error) {
+      await this.settleFailure("upload", id, machine, job, error, signal);
+    } finally {
+      deadline.dispose();
+      this.handles.delete(id);
+    }
+  }
+
+  private async runDownloadJob(id: string, signal: AbortSignal): Promise<void> {
+    const ctx = this.ctx as ClientContext;
+    const row = ctx.downloads.get(id);
+    if (row === undefined) return;
+    const job = this.handleFromDownloadRow(row) as TransferJob<FetchResult>;
+    const machine = this.machine("download", id);
+    const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `download ${id}`);
+    try {
+      const { view } = decodeReference(row.file_reference, this.protocol);
+      const cacheCid = row.dest_path.startsWith(ctx.dirs.cache) ? basename(row.dest_path) : undefined;
+      if (cacheCid !== undefined) this.reservations.set(id, ctx.cache.reserve(view.plaintextSize));
+      const result = await runDownload(ctx, row, view, machine, job, deadline.signal);
+      machine.finish((at) =>
+        ctx.db.transaction(() => {
+          ctx.downloads.finish(id, at);
+          if (cacheCid !== undefined) ctx.cache.add(cacheCid, row.dest_path, result.size, false);
+        })(),
+      );
+      job.resolve(result);
+    } catch (error) {
+      await this.settleFailure("download", id, machine, job, error, signal);
+    } finally {
+      this.reservations.get(id)?.release();
+      this.reservations.delete(id);
+      deadline.dispose();
+      this.handles.delete(id);
+    }
+  }
+
+  /** Where a failed run goes: stopping keeps the journal row for the next start; a cancel or a real failure is written. */
+  private async settleFailure(kind: JobKind, id: string, machine: JobMachine, job: AnyJob, error: unknown, signal: AbortSignal): Promise<void> {
+    if (signal.aborted && signal.reason !== CANCELLED) {
+      job.reject(signal.reason);
+      return;
+    }
+    if (signal.aborted) {
+      machine.cancel();
+      await this.cleanUp(kind, id);
+      job.reject(CANCELLED);
+      return;
+    }
+    const typed = asStorageError(error);
+    machine.fail(typed.code, typed.message);
+    await this.cleanUp(kind, id);
+    job.reject(typed);
+  }
+
+  /** After a failure or cancel: no partial download stays on disk; a spooled upload may be evicted again. */
+  private async cleanUp(kind: JobKind, id: string): Promise<void> {
+    const ctx = this.ctx as ClientContext;
+    if (kind === "download") {
+      const row = ctx.downloads.get(id);
+      if (row !== undefined) {
+        await discardTemp(row);
+        ctx.downloads.forgetPieces(id);
+      }
+    } else {
+      const row = ctx.uploads.get(id);
+      const spooled = row === undefined ? undefined : spooledContentCid(ctx, row.source_path);
+      if (spooled !== undefined && row?.state === "cancelled") ctx.cache.unpin(spooled);
+    }
+  }
+
+  private handleFromUploadRow(row: UploadJobRow): AnyJob {
+    const live = this.handles.get(row.id);
+    if (live !== undefined) return live;
+    const plan = planPieces(row.plaintext_size, row.chunk_size, row.piece_size);
+    const stored = this.ctx?.uploads.pieces(row.id).length ?? 0;
+    const job = new TransferJob<ShareResult>(row.id, "upload", row.state, progressOf(stored, plan.pieces.length, 0, row.plaintext_size), (id) => this.cancel(id));
+    if (row.state === "done" && row.file_reference !== null) {
+      job.resolve({ jobId: row.id, reference: row.file_reference, view: decodeReference(row.file_reference, row.protocol).view, protocol: row.protocol });
+    } else if (row.state === "failed" || row.state === "cancelled") {
+      job.reject(errorFromJournal(row.state, row.last_error));
+    } else {
+      this.handles.set(row.id, job);
+    }
+    return job;
+  }
+
+  private handleFromDownloadRow(row: DownloadJobRow): AnyJob {
+    const live = this.handles.get(row.id);
+    if (live !== undefined) return live;
+    const job = new TransferJob<FetchResult>(row.id, "download", row.state, progressOf(0, 0, 0, 0), (id) => this.cancel(id));
+    if (row.state === "done") {
+      const { view } = decodeReference(row.file_reference, this.protocol);
+      job.resolve({ jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: view.plaintextSha256, fromCache: false });
+    } else if (row.state === "failed" || row.state === "cancelled") {
+      job.reject(errorFromJournal(row.state, row.last_error));
+    } else {
+      this.handles.set(row.id, job);
+    }
+    return job;
+  }
+
+  private async *guardedStream(ctx: ClientContext, view: FileReference, signal: AbortSignal | undefined): AsyncGenerator<Buffer, void, undefined> {
+    const link = linkedSignal([this.stopController.signal, signal], ctx.policy.deadlineMs, "streamed fetch");
+    try {
+      yield* streamFile(ctx, view, link.signal);
+    } catch (error) {
+      throw asStorageError(error);
+    } finally {
+      link.dispose();
+    }
+  }
+
+  private async renewInBackground(): Promise<void> {
+    if (this.renewing !== undefined || this.phase !== "started") return;
+    this.renewing = this.renewDue()
+      .catch((error: unknown) => this.log.warn({ code: (error as StorageError).code }, "renewal run failed"))
+      .finally(() => {
+        this.renewing = undefined;
+      });
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`storage client option ${name} must be a positive number, not ${String(value)}`);
+  return value;
+}
+
+function progressOf(piecesDone: number, piecesTotal: number, bytesDone: number, bytesTotal: number): TransferProgress {
+  return { piecesDone, piecesTotal, bytesDone, bytesTotal };
+}
+
+/** Refuses a name or MIME type the wire would refuse, before any upload (encoding a stand-in reference). */
+function checkEncodable(mime: string, fileName: string, params: { key: Uint8Array; noncePrefix: Uint8Array; chunkSize: number }, protocol: number): void {
+  const probe: FileReference = {
+    pieces: [{ cid: "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA", size: 1, sha256: new Uint8Array(32) }],
+    encryption: { scheme: "aes-256-gcm-stream", key: params.key, noncePrefix: params.noncePrefix, chunkSize: params.chunkSize },
+    plaintextSize: 1,
+    mime,
+    fileName,
+    plaintextSha256: new Uint8Array(32),
+  };
+  try {
+    encodeReference(probe, protocol);
+  } catch (error) {
+    const field = isWireError((error as StorageError).cause) ? String(((error as StorageError).cause as { details: Record<string, unknown> }).details["field"] ?? "") : "";
+    throw new StorageError("E_BAD_REFERENCE", `the file cannot be shared as given: its ${field === "" ? "name or MIME type" : field} is not allowed in a file reference`, {
+      cause: (error as StorageError).cause,
+      details: { field },
+    });
+  }
+}
+
+const STORAGE_CODES = new Set<string>([
+  "E_FILE_TOO_LARGE",
+  "E_QUOTA_EXCEEDED",
+  "E_NOT_FOUND",
+  "E_TRUNCATED",
+  "E_INTEGRITY",
+  "E_TIMEOUT",
+  "E_ABORTED",
+  "E_BACKEND_HTTP",
+  "E_BACKEND_UNREACHABLE",
+  "E_BACKEND_REJECTED",
+  "E_BAD_CID",
+  "E_JOB_UNKNOWN",
+  "E_CLIENT_CLOSED",
+  "E_LOCAL_IO",
+  "E_BAD_REFERENCE",
+  "E_FILE_EMPTY",
+  "E_SOURCE_MISSING",
+  "E_SOURCE_CHANGED",
+  "E_UNSUPPORTED",
+]);
+
+/** The journal keeps `E_CODE: message`; a handle built from it rejects with the same typed error. */
+function errorFromJournal(state: "failed" | "cancelled", lastError: string | null): StorageError {
+  if (state === "cancelled") return CANCELLED;
+  const match = /^(E_[A-Z_]+): (.*)$/s.exec(lastError ?? "");
+  const code = match !== null && STORAGE_CODES.has(match[1] as string) ? (match[1] as StorageErrorCode) : "E_BACKEND_UNREACHABLE";
+  return new StorageError(code, match?.[2] ?? lastError ?? "the job failed", { details: { fromJournal: true } });
+}
+
+/** Whatever a run threw, as the storage layer's typed error (crypto → E_INTEGRITY, disk → E_LOCAL_IO). */
+function asStorageError(error: unknown): StorageError {
+  if (error instanceof StorageError) return error;
+  if (error instanceof CryptoError) return new StorageError("E_INTEGRITY", `decryption failed (${error.code}): ${error.message}`, { cause: error });
+  if (isWireError(error)) return new StorageError("E_BAD_REFERENCE", `the file reference cannot be read: ${error.message}`, { cause: error });
+  const syscall = (error as { syscall?: unknown } | null)?.syscall;
+  if (typeof syscall === "string") {
+    const code = (error as { code?: unknown }).code;
+    return new StorageError("E_LOCAL_IO", `the local disk refused ${syscall} (${String(code)}); check free space and permissions`, { cause: error, details: { code } });
+  }
+  return new StorageError("E_LOCAL_IO", `unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}

@@ -1,0 +1,30 @@
+import type { Counter, Gauge } from "prom-client";
+import type { Metrics } from "../obs/index.js";
+
+/** The storage client's metrics, registered once per client registry. */
+export interface StorageMetrics {
+  readonly bytes: Counter<"direction">;
+  readonly pieces: Counter<"direction" | "outcome">;
+  readonly retries: Counter<"direction" | "code">;
+  readonly transitions: Counter<"kind" | "state">;
+  readonly activeJobs: Gauge<"kind">;
+  readonly queueDepth: Gauge<"kind">;
+  readonly cacheBytes: Gauge;
+  readonly renewals: Counter<"outcome">;
+}
+
+export function storageMetrics(metrics: Metrics): StorageMetrics {
+  return {
+    bytes: metrics.counter("storage_transfer_bytes_total", "Ciphertext bytes stored (up) or fetched and verified (down)", ["direction"]),
+    pieces: metrics.counter("storage_pieces_total", "Pieces by direction and outcome (stored, fetched, resumed = skipped because the journal has them)", [
+      "direction",
+      "outcome",
+    ]),
+    retries: metrics.counter("storage_retries_total", "Piece attempts that failed and were retried, by error code", ["direction", "code"]),
+    transitions: metrics.counter("storage_job_transitions_total", "Job state transitions written to the journal", ["kind", "state"]),
+    activeJobs: metrics.gauge("storage_jobs_active", "Jobs running now", ["kind"]),
+    queueDepth: metrics.gauge("storage_queue_depth", "Jobs waiting to run", ["kind"]),
+    cacheBytes: metrics.gauge("storage_cache_bytes", "Bytes of cached and spooled files under the quota"),
+    renewals: metrics.counter("storage_renewals_total", "Piece renewals before the Codex TTL, by outcome", ["outcome"]),
+  };
+}

@@ -1,0 +1,81 @@
+import { EventEmitter } from "node:events";
+import type { JobKind, JobState } from "./journal/job-states.js";
+
+export interface TransferProgress {
+  readonly piecesDone: number;
+  readonly piecesTotal: number;
+  /** Plaintext bytes whose pieces are done. */
+  readonly bytesDone: number;
+  readonly bytesTotal: number;
+}
+
+export interface TransferJobEvents {
+  progress: [TransferProgress];
+  state: [JobState];
+}
+
+/**
+ * What share() and fetch() hand back at once: the job's id (its journal key), its state and
+ * progress as events, and `done`, which settles when this run of the job ends. A job interrupted by
+ * stop() or a crash keeps its journal row and resumes on the next start; `client.job(id)` then
+ * gives its new handle.
+ */
+export class TransferJob<R> extends EventEmitter<TransferJobEvents> {
+  readonly done: Promise<R>;
+  private settle!: { resolve: (value: R) => void; reject: (error: unknown) => void };
+  private currentState: JobState;
+  private currentProgress: TransferProgress;
+
+  constructor(
+    readonly id: string,
+    readonly kind: JobKind,
+    state: JobState,
+    progress: TransferProgress,
+    private readonly onCancel: (id: string) => void,
+  ) {
+    super();
+    this.currentState = state;
+    this.currentProgress = progress;
+    this.done = new Promise<R>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // Sending feels instant: an application that never awaits `done` must not crash on a failure.
+    this.done.catch(() => undefined);
+  }
+
+  get state(): JobState {
+    return this.currentState;
+  }
+
+  get progress(): TransferProgress {
+    return this.currentProgress;
+  }
+
+  /** Stops the job for good: the journal row becomes `cancelled`. */
+  cancel(): void {
+    this.onCancel(this.id);
+  }
+
+  /** @internal */
+  setState(state: JobState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.emit("state", state);
+  }
+
+  /** @internal */
+  setProgress(progress: TransferProgress): void {
+    this.currentProgress = progress;
+    this.emit("progress", progress);
+  }
+
+  /** @internal */
+  resolve(value: R): void {
+    this.settle.resolve(value);
+  }
+
+  /** @internal */
+  reject(error: unknown): void {
+    this.settle.reject(error);
+  }
+}

@@ -1,0 +1,119 @@
+import { basename, dirname } from "node:path";
+import { ChunkSealer, createSha256, prepareParams, sameDigest, sealRange, sha256 } from "../../crypto/index.js";
+import type { FileReference, Piece } from "../../wire/index.js";
+import { retryReporter, type ClientContext } from "../client-context.js";
+import { readAt, SlotBuffers } from "../file-io.js";
+import type { JobMachine } from "../job-machine.js";
+import type { UploadJobRow } from "../journal/upload-journal.js";
+import { orderedWindow } from "../ordered-window.js";
+import { planPieces } from "../piece-plan.js";
+import { encodeReference } from "../reference-codec.js";
+import { withRetries } from "../retry/index.js";
+import type { TransferJob } from "../transfer-job.js";
+import { openSource, sourceChanged } from "./open-source.js";
+
+export interface ShareResult {
+  readonly jobId: string;
+  /** The FileReference as protobuf bytes of the client's protocol: what the chat message carries. */
+  readonly reference: Uint8Array;
+  readonly view: FileReference;
+  readonly protocol: number;
+}
+
+/**
+ * One run of an upload job: read the source piece by piece (positional reads), seal each piece,
+ * store it with retries, journal it, and finally write the reference. Pieces the journal already
+ * has are sealed again only to prove the source is unchanged (same sha256), never sent again.
+ * Memory: piecesInFlight × (plaintext + sealed piece), whatever the file size.
+ */
+export async function runUpload(
+  ctx: ClientContext,
+  row: UploadJobRow,
+  machine: JobMachine,
+  job: TransferJob<ShareResult> | undefined,
+  signal: AbortSignal,
+): Promise<ShareResult> {
+  const plan = planPieces(row.plaintext_size, row.chunk_size, row.piece_size);
+  const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
+  const params = prepareParams({ key: row.enc_key, noncePrefix: row.nonce_prefix, chunkSize: row.chunk_size });
+  const sealer = new ChunkSealer(params);
+  machine.start();
+  const source = await openSource(row.source_path, row.plaintext_size, row.id);
+  try {
+    const width = ctx.piecesInFlight;
+    const plainSlots = new SlotBuffers(width, plan.maxPlainSize);
+    const sealedSlots = new SlotBuffers(width, plan.maxSealedSize);
+    const fileHash = createSha256();
+    let piecesDone = 0;
+    let bytesDone = 0;
+    const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
+      const span = plan.pieces[i] as (typeof plan.pieces)[number];
+      const plain = plainSlots.get(slot).subarray(0, span.plainSize);
+      if ((await readAt(source, plain, span.plainOffset, pieceSignal)) !== span.plainSize) throw sourceChanged(row.id, "it got shorter");
+      const out = sealedSlots.get(slot);
+      const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out, sealer));
+      const digest = sha256(sealed);
+      const prior = stored.get(i);
+      if (prior !== undefined) {
+        if (!sameDigest(prior.sha256, digest)) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
+        ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
+        return plain;
+      }
+      const what = `put of piece ${i} of upload ${row.id}`;
+      const cid = await withRetries(
+        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) },
+        (backend, attemptSignal) => backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength }),
+      );
+      ctx.uploads.recordPiece(row.id, { idx: i, cid, size: sealed.byteLength, sha256: digest, offset: span.sealedOffset }, ctx.clock.now());
+      ctx.metrics.pieces.inc({ direction: "up", outcome: "stored" });
+      ctx.metrics.bytes.inc({ direction: "up" }, sealed.byteLength);
+      return plain;
+    });
+    for await (const { value: plain } of pieces) {
+      // In order, so the whole-file hash needs no second pass over the file.
+      fileHash.update(plain);
+      piecesDone++;
+      bytesDone += plain.byteLength;
+      job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
+    }
+    if ((await source.stat()).size !== row.plaintext_size) throw sourceChanged(row.id, "its size changed during the upload");
+    return finishUpload(ctx, row, machine, fileHash.digest());
+  } finally {
+    await source.close();
+  }
+}
+
+function finishUpload(ctx: ClientContext, row: UploadJobRow, machine: JobMachine, plaintextSha256: Buffer): ShareResult {
+  const rows = ctx.uploads.pieces(row.id);
+  const now = ctx.clock.now();
+  const pieces: Piece[] = rows.map((p) => ({ cid: p.cid, size: p.size, sha256: p.sha256 }));
+  const view: FileReference = {
+    pieces,
+    encryption: { scheme: "aes-256-gcm-stream", key: row.enc_key, noncePrefix: row.nonce_prefix, chunkSize: row.chunk_size },
+    plaintextSize: row.plaintext_size,
+    mime: row.mime,
+    fileName: row.file_name,
+    plaintextSha256,
+  };
+  // The file lasts as long as its oldest piece (a resumed upload's first pieces are older).
+  const oldest = Math.min(...rows.map((p) => p.uploaded_at));
+  if (ctx.writesExpiry) {
+    view.uploadedAt = Math.floor(now / 1000);
+    view.expiresAt = Math.floor((oldest + ctx.ttlMs) / 1000);
+  }
+  const reference = encodeReference(view, row.protocol);
+  const spooled = spooledContentCid(ctx, row.source_path);
+  machine.finish((at) =>
+    ctx.db.transaction(() => {
+      ctx.uploads.finish(row.id, reference, plaintextSha256, at);
+      for (const p of rows) ctx.availability.uploaded(p.cid, p.uploaded_at, p.uploaded_at + ctx.ttlMs);
+      if (spooled !== undefined) ctx.cache.unpin(spooled);
+    })(),
+  );
+  return { jobId: row.id, reference, view, protocol: row.protocol };
+}
+
+/** A spooled source (share of bytes) is named by its content CID under the spool directory. */
+export function spooledContentCid(ctx: ClientContext, sourcePath: string): string | undefined {
+  return dirname(sourcePath) === ctx.dirs.spool ? basename(sourcePath) : undefined;
+}

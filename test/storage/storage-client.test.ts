@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { decodeFileReference } from "../../src/wire/index.js";
+import { StorageError, type TransferProgress } from "../../src/storage/index.js";
+import { MiB, KiB, sha256Hex, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { tempDir } from "../support/temp-dir.js";
+
+describe("share then fetch", () => {
+  test("share returns a queued job at once; the reference it resolves to fetches back the same bytes", async () => {
+    const { client, dir } = await startClient();
+    const { path, bytes } = writeRandomFile(dir, "photo.jpg", 300 * KiB + 17);
+    const job = client.share({ path });
+    expect(job.state).toBe("queued");
+    expect(typeof job.id).toBe("string");
+    const progress: TransferProgress[] = [];
+    job.on("progress", (p) => progress.push(p));
+    const shared = await job.done;
+    expect(shared.view.fileName).toBe("photo.jpg");
+    expect(shared.view.mime).toBe("image/jpeg");
+    expect(shared.view.plaintextSize).toBe(bytes.byteLength);
+    expect(shared.view.pieces.length).toBe(10);
+    expect(progress.at(-1)).toEqual({ piecesDone: 10, piecesTotal: 10, bytesDone: bytes.byteLength, bytesTotal: bytes.byteLength });
+    const out = join(dir, "copy.jpg");
+    const got = await client.fetch(shared.reference, { out }).done;
+    expect(got.path).toBe(out);
+    expect(sha256Hex(readFileSync(out))).toBe(sha256Hex(bytes));
+    expect(Buffer.from(got.sha256).toString("hex")).toBe(sha256Hex(bytes));
+    expect(client.job(job.id).state).toBe("done");
+  });
+
+  test("a version 3 reference carries piece index and offset and uploaded/expires times 30 days apart", async () => {
+    const { client, dir } = await startClient({ protocol: 3 });
+    const { path } = writeRandomFile(dir, "a.bin", 100 * KiB);
+    const { reference } = await client.share({ path }).done;
+    const view = decodeFileReference(reference, 3);
+    expect(view.pieces.map((p) => p.index)).toEqual(view.pieces.map((_, i) => i));
+    let offset = 0;
+    for (const p of view.pieces) {
+      expect(p.offset).toBe(offset);
+      offset += p.size;
+    }
+    expect((view.expiresAt ?? 0) - (view.uploadedAt ?? 0)).toBeGreaterThanOrEqual(30 * 24 * 3600 - 2);
+  });
+
+  test("bytes can be shared without a file; a receiver's fetch without --out lands in its cache and a second fetch is a cache hit", async () => {
+    const sender = await startClient();
+    const receiver = await startClient({ backend: sender.backend });
+    const bytes = Buffer.from("hello, codex\n".repeat(5000));
+    const { reference, view } = await sender.client.share({ bytes, fileName: "../../etc/notes.txt" }).done;
+    expect(view.fileName).toBe("notes.txt");
+    const first = await receiver.client.fetch(reference).done;
+    expect(first.fromCache).toBe(false);
+    expect(readFileSync(first.path).equals(bytes)).toBe(true);
+    const second = await receiver.client.fetch(reference).done;
+    expect(second.fromCache).toBe(true);
+    expect(second.path).toBe(first.path);
+    // The sender keeps its spooled copy: its own fetch needs no network.
+    expect((await sender.client.fetch(reference).done).fromCache).toBe(true);
+  });
+
+  test("fetchStream yields exactly the plaintext", async () => {
+    const { client, dir } = await startClient();
+    const { path, bytes } = writeRandomFile(dir, "s.bin", 200 * KiB + 5);
+    const { reference } = await client.share({ path }).done;
+    const parts: Buffer[] = [];
+    for await (const part of client.fetchStream(reference)) parts.push(part);
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+  });
+
+  test("the file name is sanitized before it goes into the reference", async () => {
+    const { client } = await startClient();
+    const { view } = await client.share({ bytes: Buffer.from("x"), fileName: "dir/evil\u202Egnp.exe" }).done;
+    expect(view.fileName).toBe("evilgnp.exe");
+  });
+});
+
+describe("limits", () => {
+  test("a file over the limit is refused with E_FILE_TOO_LARGE before anything is uploaded", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const { client } = await startClient({ dir, backend, maxFileBytes: 64 * KiB });
+    const { path } = writeRandomFile(dir, "big.bin", 64 * KiB + 1);
+    let error: unknown;
+    try {
+      client.share({ path });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe("E_FILE_TOO_LARGE");
+    expect(client.jobs()).toEqual([]);
+    // At the limit is fine, and is what the backend then sees.
+    await client.share({ path: writeRandomFile(dir, "ok.bin", 64 * KiB).path }).done;
+    expect(backend.puts).toBeGreaterThan(0);
+    const after = backend.puts;
+    expect(() => client.share({ path })).toThrow(expect.objectContaining({ code: "E_FILE_TOO_LARGE" }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(backend.puts).toBe(after);
+  });
+
+  test("the default limit is 50 MiB", async () => {
+    const { client } = await startClient();
+    expect(() => client.share({ bytes: Buffer.alloc(50 * MiB + 1), fileName: "x" })).toThrow(expect.objectContaining({ code: "E_FILE_TOO_LARGE" }));
+  });
+
+  test("an empty file, a missing file and a bad MIME type are refused with their own codes", async () => {
+    const { client, dir } = await startClient();
+    expect(() => client.share({ bytes: new Uint8Array(0), fileName: "e" })).toThrow(expect.objectContaining({ code: "E_FILE_EMPTY" }));
+    expect(() => client.share({ path: join(dir, "nope") })).toThrow(expect.objectContaining({ code: "E_SOURCE_MISSING" }));
+    expect(() => client.share({ bytes: Buffer.from("x"), fileName: "a", mime: "not a mime" })).toThrow(expect.objectContaining({ code: "E_BAD_REFERENCE" }));
+    expect(existsSync(join(dir, "nope"))).toBe(false);
+  });
+});

@@ -1,0 +1,63 @@
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { onTestFinished } from "vitest";
+import { createLocalBackend } from "../../../src/storage/backends/local/index.js";
+import type { StorageBackend } from "../../../src/storage/backend.js";
+import { StorageClient, type StorageClientOptions } from "../../../src/storage/index.js";
+import { tempDir } from "../../support/temp-dir.js";
+
+export const KiB = 1024;
+export const MiB = 1024 * 1024;
+
+/** Small pieces so a few hundred KiB already make several of them. */
+export const SMALL_PIECES = { chunkSize: 4 * KiB, pieceSize: 32 * KiB } as const;
+
+/** Quick retries: tests exercise the policy, not the wall clock. */
+export const FAST_RETRY = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 5_000, deadlineMs: 60_000, maxAttempts: 20 } as const;
+
+export interface ClientSetup {
+  client: StorageClient;
+  backend: StorageBackend;
+  dir: string;
+  statePath: string;
+  dataDir: string;
+}
+
+/** A started client over a local store in a fresh temp dir, stopped (and its store closed) after the test. */
+export async function startClient(overrides: Partial<StorageClientOptions> & { dir?: string } = {}): Promise<ClientSetup> {
+  const dir = overrides.dir ?? tempDir("scc-client-");
+  const backend = overrides.backend ?? createLocalBackend({ dir: join(dir, "store") });
+  const statePath = overrides.statePath ?? join(dir, "state.sqlite");
+  const dataDir = overrides.dataDir ?? join(dir, "data");
+  const client = await StorageClient.open({
+    protocol: 3,
+    backend,
+    statePath,
+    dataDir,
+    renewEveryMs: 0,
+    retry: FAST_RETRY,
+    ...SMALL_PIECES,
+    ...overrides,
+  });
+  onTestFinished(async () => {
+    await client.stop();
+    if (overrides.backend === undefined) await backend.close();
+  });
+  return { client, backend, dir, statePath, dataDir };
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export function writeRandomFile(dir: string, name: string, size: number): { path: string; bytes: Buffer } {
+  const bytes = randomBytes(size);
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return { path, bytes };
+}
+
+export function fileSha256(path: string): string {
+  return sha256Hex(readFileSync(path));
+}
