@@ -1,4 +1,4 @@
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, createSha256, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
@@ -51,6 +51,7 @@ export async function runDownload(
   const plan = planOfReference(view, ctx.maxPieceBytes);
   const params = prepareParams(view.encryption);
   machine.start();
+  await mkdir(dirname(row.temp_path), { recursive: true });
   let verified = ctx.downloads.verifiedPieces(row.id);
   let temp: FileHandle;
   if (verified.size > 0) {

@@ -1,0 +1,87 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+async function uploaded() {
+  const dir = tempDir();
+  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const clock = { t: Date.UTC(2026, 0, 1) };
+  const setup = await startClient({ dir, backend, clock: { now: () => clock.t } });
+  const file = writeRandomFile(dir, "doc.pdf", 100 * KiB);
+  const shared = await setup.client.share({ path: file.path }).done;
+  return { ...setup, backend, clock, shared, file, start: clock.t };
+}
+
+describe("availability and renewal before the 30-day TTL", () => {
+  test("a fresh upload is available until 30 days out, expiring in the last 3 days, expired after", async () => {
+    const { client, clock, shared, start } = await uploaded();
+    expect(await client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 30 * DAY });
+    clock.t = start + 27 * DAY - 1;
+    expect((await client.status(shared.reference)).state).toBe("available");
+    clock.t = start + 28 * DAY;
+    expect((await client.status(shared.reference)).state).toBe("expiring");
+    clock.t = start + 30 * DAY;
+    expect((await client.status(shared.reference)).state).toBe("expired");
+  });
+
+  test("renewDue stores every due piece again under the same CID and pushes its expiry 30 days from now", async () => {
+    const { client, backend, clock, shared, start } = await uploaded();
+    expect((await client.renewDue()).renewed).toEqual([]);
+    clock.t = start + 28 * DAY;
+    const puts = backend.puts;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([]);
+    expect(report.renewed.sort()).toEqual(shared.view.pieces.map((p) => p.cid).sort());
+    expect(backend.puts - puts).toBe(shared.view.pieces.length);
+    expect(await client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 58 * DAY });
+  });
+
+  test("a released file is no longer renewed and expires", async () => {
+    const { client, backend, clock, shared, start } = await uploaded();
+    client.release(shared.reference);
+    clock.t = start + 29 * DAY;
+    const puts = backend.puts;
+    expect((await client.renewDue()).renewed).toEqual([]);
+    expect(backend.puts).toBe(puts);
+    clock.t = start + 31 * DAY;
+    expect((await client.status(shared.reference)).state).toBe("expired");
+  });
+
+  test("a piece the backend already dropped is rebuilt from the source file: same bytes, same CID", async () => {
+    const { client, backend, clock, shared, start } = await uploaded();
+    const lost = shared.view.pieces[1]?.cid as string;
+    await backend.delete(lost);
+    expect(await client.status(shared.reference, { probe: true })).toMatchObject({ state: "expired", missingPieces: 1 });
+    clock.t = start + 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([]);
+    expect(report.renewed).toContain(lost);
+    expect(await backend.has(lost)).toBe(true);
+    expect(await client.status(shared.reference, { probe: true })).toMatchObject({ state: "available", missingPieces: 0 });
+  });
+
+  test("a dropped piece whose source changed cannot be rebuilt: reported as failed, still due", async () => {
+    const { client, backend, clock, shared, start, file } = await uploaded();
+    const lost = shared.view.pieces[0]?.cid as string;
+    await backend.delete(lost);
+    writeFileSync(file.path, Buffer.alloc(100 * KiB, 1));
+    clock.t = start + 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([{ cid: lost, code: "E_SOURCE_CHANGED" }]);
+    expect((await client.renewDue()).failed.map((f) => f.cid)).toEqual([lost]);
+  });
+
+  test("a received version 3 reference tells its expiry; probing tells whether the pieces are still there", async () => {
+    const { shared, backend, start } = await uploaded();
+    const receiver = await startClient({ backend, clock: { now: () => start + DAY } });
+    expect(await receiver.client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 30 * DAY });
+    await backend.delete(shared.view.pieces[0]?.cid as string);
+    expect(await receiver.client.status(shared.reference, { probe: true })).toMatchObject({ state: "expired", missingPieces: 1 });
+  });
+});

@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
+
+function endpoint(name: string): InstrumentedBackend {
+  return new InstrumentedBackend(createLocalBackend({ dir: join(tempDir(), name) }), `http://127.0.0.1/${name}`);
+}
+
+describe("light mode: remote endpoints only, with failover", () => {
+  test("uploads fail over from a dead endpoint to a live one, and later pieces go straight to the live one", async () => {
+    const dead = endpoint("dead");
+    const live = endpoint("live");
+    dead.beforePut = () => {
+      throw unreachable(dead.location);
+    };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [dead, live], backend: undefined });
+    const { path } = writeRandomFile(dir, "a.bin", 200 * KiB);
+    const { view } = await client.share({ path }).done;
+    expect(live.puts).toBe(view.pieces.length);
+    // Only the first attempts of the pieces already in flight hit the dead endpoint.
+    expect(dead.puts).toBeLessThanOrEqual(3);
+    for (const p of view.pieces) expect(await live.has(p.cid)).toBe(true);
+    const text = await client.metrics.text();
+    expect(text).toMatch(/storage_retries_total\{direction="up",code="E_BACKEND_UNREACHABLE"\} [1-9]/);
+  });
+
+  test("downloads skip an endpoint that does not have the content (not retried there) and one that is down", async () => {
+    const sender = await startClient();
+    const { path, bytes } = writeRandomFile(sender.dir, "b.bin", 200 * KiB);
+    const { reference, view } = await sender.client.share({ path }).done;
+    const empty = endpoint("empty");
+    const down = endpoint("down");
+    down.beforeGet = () => {
+      throw unreachable(down.location);
+    };
+    const holder = new InstrumentedBackend(sender.backend, "http://127.0.0.1/holder");
+    const { client, dir } = await startClient({ mode: "light", endpoints: [empty, down, holder], backend: undefined });
+    const out = join(dir, "got.bin");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(holder.gets).toBe(view.pieces.length);
+    // The endpoint without the content answered "not found" at most once per piece and was then left alone.
+    expect(empty.gets).toBeLessThanOrEqual(view.pieces.length);
+  });
+
+  test("when every endpoint is down the job fails with E_BACKEND_UNREACHABLE after its attempts, and leaves nothing", async () => {
+    const a = endpoint("a");
+    const b = endpoint("b");
+    for (const e of [a, b]) {
+      e.beforePut = () => {
+        throw unreachable(e.location);
+      };
+    }
+    const { client, dir } = await startClient({ mode: "light", endpoints: [a, b], backend: undefined, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 6 } });
+    const { path } = writeRandomFile(dir, "c.bin", 10 * KiB);
+    const job = client.share({ path });
+    await expect(job.done).rejects.toMatchObject({ code: "E_BACKEND_UNREACHABLE" });
+    expect(a.puts + b.puts).toBe(6);
+    expect(client.jobs()[0]).toMatchObject({ state: "failed" });
+    // The application may try again later; stored pieces would be kept.
+    a.beforePut = undefined;
+    const again = client.retry(job.id);
+    await expect(again.done).resolves.toMatchObject({ jobId: job.id });
+  });
+
+  test("light mode without endpoints is refused", async () => {
+    await expect(startClient({ mode: "light", endpoints: [], backend: undefined })).rejects.toMatchObject({ code: "E_UNSUPPORTED" });
+  });
+});

@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { KiB, startClient } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+/** A sender that shares `count` distinct files of `size` bytes and a receiver with `quotaBytes`. */
+async function world(quotaBytes: number) {
+  const sender = await startClient();
+  const clock = { t: 1_000_000 };
+  const receiver = await startClient({ backend: sender.backend, quotaBytes, clock: { now: () => clock.t } });
+  const share = async (size: number) => (await sender.client.share({ bytes: randomBytes(size), fileName: "f.bin" }).done).reference;
+  return { sender, receiver, clock, share };
+}
+
+describe("storage quota with LRU eviction", () => {
+  test("cached downloads stay under the quota; the least recently used one is evicted first", async () => {
+    const { receiver, clock, share } = await world(300 * KiB);
+    const refs = [await share(100 * KiB), await share(100 * KiB), await share(100 * KiB), await share(100 * KiB)];
+    const paths: string[] = [];
+    for (const ref of refs.slice(0, 3)) {
+      clock.t += 1000;
+      paths.push((await receiver.client.fetch(ref).done).path);
+    }
+    expect(receiver.client.usage().usedBytes).toBe(300 * KiB);
+    // Use the oldest again: the second becomes the least recently used.
+    clock.t += 1000;
+    expect((await receiver.client.fetch(refs[0] as Uint8Array).done).fromCache).toBe(true);
+    clock.t += 1000;
+    const fourth = await receiver.client.fetch(refs[3] as Uint8Array).done;
+    expect(existsSync(fourth.path)).toBe(true);
+    expect(existsSync(paths[0] as string)).toBe(true);
+    expect(existsSync(paths[1] as string)).toBe(false);
+    expect(existsSync(paths[2] as string)).toBe(true);
+    expect(receiver.client.usage().usedBytes).toBeLessThanOrEqual(300 * KiB);
+    // The evicted file is simply downloaded again when asked for.
+    expect((await receiver.client.fetch(refs[1] as Uint8Array).done).fromCache).toBe(false);
+  });
+
+  test("a file larger than the whole quota is refused with E_QUOTA_EXCEEDED and nothing is left behind", async () => {
+    const { receiver, share } = await world(100 * KiB);
+    const ref = await share(150 * KiB);
+    const error = await receiver.client.fetch(ref).done.catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "E_QUOTA_EXCEEDED" });
+    expect(receiver.client.usage().usedBytes).toBe(0);
+  });
+
+  test("files spooled for a pending upload are pinned: never evicted; once uploaded they become evictable", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    backend.beforePut = () => gate;
+    const { client } = await startClient({ dir, backend, quotaBytes: 250 * KiB });
+    const pending = client.share({ bytes: randomBytes(200 * KiB), fileName: "pending.bin" });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(client.usage().usedBytes).toBe(200 * KiB);
+    // Another share of 100 KiB does not fit beside the pinned 200 KiB, and the pinned one is not evicted for it.
+    expect(() => client.share({ bytes: randomBytes(100 * KiB), fileName: "more.bin" })).toThrow(expect.objectContaining({ code: "E_QUOTA_EXCEEDED" }));
+    expect(client.usage().usedBytes).toBe(200 * KiB);
+    release();
+    await pending.done;
+    // Uploaded: now it may go to make room.
+    await client.share({ bytes: randomBytes(100 * KiB), fileName: "more.bin" }).done;
+    expect(client.usage().usedBytes).toBe(100 * KiB);
+  });
+
+  test("the quota comes from the quota_bytes setting when no option is given", async () => {
+    const first = await startClient();
+    await first.client.stop();
+    const Database = (await import("better-sqlite3")).default;
+    const db = new Database(first.statePath);
+    db.prepare(`INSERT INTO settings (key, value) VALUES ('quota_bytes', '12345')`).run();
+    db.close();
+    const again = await startClient({ dir: first.dir, statePath: first.statePath, backend: first.backend });
+    expect(again.client.usage().quotaBytes).toBe(12345);
+  });
+});

@@ -1,0 +1,137 @@
+import { describe, expect, test } from "vitest";
+import fc from "fast-check";
+import { backoffDelay, classifyFailure, DEFAULT_RETRY_POLICY, EndpointPool, withRetries, type RetryPolicy } from "../../src/storage/retry/index.js";
+import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.js";
+import type { StorageBackend } from "../../src/storage/backend.js";
+
+const policy: RetryPolicy = { baseDelayMs: 1, maxDelayMs: 4, maxAttempts: 5, attemptTimeoutMs: 200, deadlineMs: 10_000 };
+
+function fake(name: string): StorageBackend {
+  return { kind: "fake", location: name } as StorageBackend;
+}
+
+function fail(code: StorageErrorCode): StorageError {
+  return new StorageError(code, code);
+}
+
+describe("retry policy", () => {
+  test("full jitter: every delay lies in [0, min(max, base·2^attempt)) and uses the whole range", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (attempt, r) => {
+        const ceiling = Math.min(DEFAULT_RETRY_POLICY.maxDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs * 2 ** attempt);
+        const d = backoffDelay(DEFAULT_RETRY_POLICY, attempt, r);
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThan(Math.max(ceiling, 1));
+      }),
+    );
+    expect(backoffDelay(DEFAULT_RETRY_POLICY, 3, 0)).toBe(0);
+    expect(backoffDelay(DEFAULT_RETRY_POLICY, 3, 0.999)).toBe(Math.floor(0.999 * 2000));
+    expect(backoffDelay(DEFAULT_RETRY_POLICY, 40, 0.5)).toBe(DEFAULT_RETRY_POLICY.maxDelayMs / 2);
+  });
+
+  test.each([
+    ["E_TRUNCATED", "retry"],
+    ["E_TIMEOUT", "retry"],
+    ["E_BACKEND_HTTP", "retry"],
+    ["E_BACKEND_UNREACHABLE", "retry"],
+    ["E_NOT_FOUND", "next-endpoint"],
+    ["E_BACKEND_REJECTED", "next-endpoint"],
+    ["E_BAD_CID", "next-endpoint"],
+    ["E_INTEGRITY", "next-endpoint"],
+    ["E_ABORTED", "fatal"],
+    ["E_CLIENT_CLOSED", "fatal"],
+    ["E_SOURCE_CHANGED", "fatal"],
+    ["E_QUOTA_EXCEEDED", "fatal"],
+  ] as const)("%s is classified %s", (code, kind) => {
+    expect(classifyFailure(fail(code))).toBe(kind);
+  });
+
+  test("an error that is not a StorageError is fatal (a bug is not retried)", () => {
+    expect(classifyFailure(new TypeError("x"))).toBe("fatal");
+  });
+});
+
+describe("withRetries", () => {
+  test("transient failures are retried on the same single endpoint until one succeeds", async () => {
+    const pool = new EndpointPool([fake("a")]);
+    let calls = 0;
+    const result = await withRetries({ pool, policy, signal: new AbortController().signal, what: "t" }, async () => {
+      calls++;
+      if (calls < 3) throw fail("E_BACKEND_HTTP");
+      return "ok";
+    });
+    expect(result).toBe("ok");
+    expect(calls).toBe(3);
+  });
+
+  test("an endpoint-specific failure is never retried on that endpoint; the next one is tried at once", async () => {
+    const pool = new EndpointPool([fake("a"), fake("b"), fake("c")]);
+    const seen: string[] = [];
+    const result = await withRetries({ pool, policy, signal: new AbortController().signal, what: "t" }, async (backend) => {
+      seen.push(backend.location);
+      if (backend.location !== "c") throw fail(backend.location === "a" ? "E_NOT_FOUND" : "E_INTEGRITY");
+      return backend.location;
+    });
+    expect(result).toBe("c");
+    expect(seen).toEqual(["a", "b", "c"]);
+  });
+
+  test("when every endpoint gave an endpoint-specific failure, the last one is thrown without more attempts", async () => {
+    const pool = new EndpointPool([fake("a"), fake("b")]);
+    let calls = 0;
+    const error = await withRetries({ pool, policy, signal: new AbortController().signal, what: "t" }, async () => {
+      calls++;
+      throw fail("E_INTEGRITY");
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "E_INTEGRITY" });
+    expect(calls).toBe(2);
+  });
+
+  test("a fatal failure stops at once", async () => {
+    let calls = 0;
+    const error = await withRetries({ pool: new EndpointPool([fake("a"), fake("b")]), policy, signal: new AbortController().signal, what: "t" }, async () => {
+      calls++;
+      throw fail("E_SOURCE_CHANGED");
+    }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "E_SOURCE_CHANGED" });
+    expect(calls).toBe(1);
+  });
+
+  test("attempts are bounded by maxAttempts", async () => {
+    let calls = 0;
+    await expect(
+      withRetries({ pool: new EndpointPool([fake("a")]), policy, signal: new AbortController().signal, what: "t" }, async () => {
+        calls++;
+        throw fail("E_BACKEND_UNREACHABLE");
+      }),
+    ).rejects.toMatchObject({ code: "E_BACKEND_UNREACHABLE" });
+    expect(calls).toBe(policy.maxAttempts);
+  });
+
+  test("each attempt gets its own deadline: a hanging attempt is cut and retried", async () => {
+    let calls = 0;
+    const result = await withRetries({ pool: new EndpointPool([fake("a")]), policy, signal: new AbortController().signal, what: "t" }, (_b, signal) => {
+      calls++;
+      if (calls === 1) {
+        return new Promise((_, reject) => signal.addEventListener("abort", () => reject(new StorageError("E_TIMEOUT", "cut", { cause: signal.reason }))));
+      }
+      return Promise.resolve("second");
+    });
+    expect(result).toBe("second");
+    expect(calls).toBe(2);
+  });
+
+  test("the caller's abort wins over whatever the attempt reports, also during a backoff wait", async () => {
+    const controller = new AbortController();
+    const started = Date.now();
+    const pending = withRetries(
+      { pool: new EndpointPool([fake("a")]), policy: { ...policy, baseDelayMs: 10_000, maxDelayMs: 10_000 }, signal: controller.signal, what: "t", random: () => 0.99 },
+      async () => {
+        throw fail("E_BACKEND_HTTP");
+      },
+    );
+    setTimeout(() => controller.abort(new Error("user")), 30);
+    await expect(pending).rejects.toMatchObject({ code: "E_ABORTED" });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
