@@ -1,0 +1,128 @@
+/**
+ * SIGKILL during upload and during download, again and again: each next run resumes at the first
+ * piece the journal lacks, no journaled piece is ever sent (or fetched) again, and the result is
+ * byte-exact.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { seededRandom } from "../support/fault-proxy/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { PROJECT_ROOT } from "../support/cli.js";
+import { sha256Hex } from "./support/client-fixture.js";
+
+const CHILD = fileURLToPath(new URL("./support/crash-child.ts", import.meta.url));
+const KILLS = 10;
+/** 1.5 MiB in 16 KiB pieces: 96 pieces, so ten kills a few pieces apart leave work for the last run. */
+const FILE_BYTES = 1536 * 1024;
+
+interface RunResult {
+  finished: boolean;
+  progressSeen: number;
+}
+
+/** Runs the child; kills it with SIGKILL after `killAfter` progress lines (undefined: let it finish). */
+function runChild(args: string[], killAfter: number | undefined): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let progressSeen = 0;
+    let finished = false;
+    let buffered = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.stdout.on("data", (data: Buffer) => {
+      buffered += data.toString("utf8");
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.startsWith("progress")) {
+          progressSeen++;
+          if (killAfter !== undefined && progressSeen >= killAfter) child.kill("SIGKILL");
+        }
+        if (line === "done") finished = true;
+      }
+    });
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (signal === "SIGKILL" || code === 0) resolve({ finished, progressSeen });
+      else reject(new Error(`child exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+function calls(work: string): string[] {
+  const path = join(work, "calls.log");
+  return existsSync(path) ? readFileSync(path, "utf8").split("\n").filter((l) => l !== "") : [];
+}
+
+/** What the journal says is done: upload piece digests, or the CIDs of verified download pieces. */
+function journaled(work: string, mode: "upload" | "download", cids: readonly string[]): Set<string> {
+  const path = join(work, `${mode}.sqlite`);
+  if (!existsSync(path)) return new Set();
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    if (mode === "upload") return new Set((db.prepare(`SELECT sha256 FROM upload_pieces`).all() as { sha256: Buffer }[]).map((r) => r.sha256.toString("hex")));
+    return new Set((db.prepare(`SELECT idx FROM download_pieces`).all() as { idx: number }[]).map((r) => cids[r.idx] as string));
+  } catch {
+    return new Set(); // the first run had not created its tables yet
+  } finally {
+    db.close();
+  }
+}
+
+async function killRepeatedly(work: string, mode: "upload" | "download", args: string[], seed: number, cids: readonly string[] = []): Promise<number> {
+  const random = seededRandom(seed);
+  let kills = 0;
+  for (let run = 0; ; run++) {
+    const before = journaled(work, mode, cids);
+    const logged = calls(work).length;
+    const killAfter = kills < KILLS ? 1 + Math.floor(random() * 4) : undefined;
+    const result = await runChild(args, killAfter);
+    const sent = calls(work)
+      .slice(logged)
+      .filter((l) => l.startsWith(mode === "upload" ? "put " : "get "))
+      .map((l) => l.slice(4));
+    const again = sent.filter((s) => before.has(s));
+    expect(again, `run ${run} (seed ${seed}) re-sent journaled pieces`).toEqual([]);
+    if (result.finished) return kills;
+    kills++;
+    expect(run, `seed ${seed}: no end in sight`).toBeLessThan(KILLS + 5);
+  }
+}
+
+describe("crash and resume (SIGKILL of a child process)", () => {
+  test(`upload killed ${KILLS} times resumes each time without re-sending stored pieces, then the download is killed ${KILLS} times too; the file comes back byte for byte`, async () => {
+    const seed = Date.now() % 100_000;
+    const work = tempDir("scc-crash-");
+    const source = join(work, "source.bin");
+    const bytes = randomBytes(FILE_BYTES);
+    writeFileSync(source, bytes);
+
+    const uploadKills = await killRepeatedly(work, "upload", ["upload", work, source], seed);
+    expect(uploadKills).toBe(KILLS);
+    const puts = calls(work).filter((l) => l.startsWith("put ")).map((l) => l.slice(4));
+    const pieces = FILE_BYTES / (16 * 1024);
+    expect(new Set(puts).size).toBe(pieces);
+    // Only pieces in flight at a kill (2 at a time) may have been sent twice.
+    expect(puts.length).toBeLessThanOrEqual(pieces + 2 * KILLS);
+
+    const { decodeFileReference } = await import("../../src/wire/index.js");
+    const ref = decodeFileReference(readFileSync(join(work, "ref.bin")), 3);
+    const cids = ref.pieces.map((p) => p.cid);
+    const downloadKills = await killRepeatedly(work, "download", ["download", work], seed + 1, cids);
+    expect(downloadKills).toBe(KILLS);
+    const gets = calls(work).filter((l) => l.startsWith("get ")).map((l) => l.slice(4));
+    expect(new Set(gets).size).toBe(pieces);
+    expect(gets.length).toBeLessThanOrEqual(pieces + 2 * KILLS);
+    expect(sha256Hex(readFileSync(join(work, "out.bin")))).toBe(sha256Hex(bytes));
+    // No temp file survives the finished download.
+    expect(readdirSync(work).filter((n) => n.endsWith(".part"))).toEqual([]);
+  }, 120_000);
+});
