@@ -42,12 +42,17 @@ const KNOWN_FEATURES: ReadonlyArray<ReadonlyArray<readonly [Uint8Array, string]>
  * name (a newer release's feature, or garbage: the caller checks and decodes it).
  */
 export function knownFeature(bytes: Uint8Array): string | undefined {
-  const n = bytes.length;
+  return knownFeatureAt(bytes, 0, bytes.length);
+}
+
+/** knownFeature on `buf[start..end)`, where a reader finds the name in its input. */
+export function knownFeatureAt(buf: Uint8Array, start: number, end: number): string | undefined {
+  const n = end - start;
   const candidates = KNOWN_FEATURES[n];
   if (candidates === undefined) return undefined;
   for (const [known, name] of candidates) {
     let i = 0;
-    while (i < n && known[i] === bytes[i]) i++;
+    while (i < n && known[i] === buf[start + i]) i++;
     if (i === n) return name;
   }
   return undefined;

@@ -22,8 +22,13 @@ export function isCidSyntax(text: string): boolean {
 
 /** isCidSyntax on the encoded bytes of the string (base58btc is ASCII, so one byte per character). */
 export function isCidBytes(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (n < MIN_CID_CHARS || n > MAX_CID_CHARS || bytes[0] !== Z) return false;
-  for (let i = 1; i < n; i++) if (IN_ALPHABET[bytes[i] as number] === 0) return false;
+  return isCidAt(bytes, 0, bytes.length);
+}
+
+/** isCidBytes on `buf[start..end)`, so a reader checks a CID where it lies in its input. */
+export function isCidAt(buf: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  if (n < MIN_CID_CHARS || n > MAX_CID_CHARS || buf[start] !== Z) return false;
+  for (let i = start + 1; i < end; i++) if (IN_ALPHABET[buf[i] as number] === 0) return false;
   return true;
 }

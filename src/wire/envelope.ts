@@ -19,6 +19,7 @@ import { introducedIn, isPayloadKind, kindOfTypeNumber, minReaderFor, payloadTyp
 import { bytesField, decodeRaw, encodeRaw, type PbObject } from "./raw-codec.js";
 import type { VersionSchema } from "./schema-registry.js";
 import type protobuf from "protobufjs/light.js";
+import { readEnvelope } from "./single-pass/index.js";
 import { WireError } from "./wire-error.js";
 
 const M = "Envelope";
@@ -197,11 +198,37 @@ function unsupported(
  * is E_WIRE_UNKNOWN_TYPE. Throws only WireError.
  */
 export function openEnvelope(bytes: Uint8Array, reader: ReaderWindow, options?: OpenEnvelopeOptions): OpenedEnvelope {
+  const input = checkedEnvelope(bytes, reader, options);
+  const schema = schemaOrThrow(reader.max, "reader");
+  let opened: OpenedEnvelope | undefined;
+  try {
+    // The single pass (src/wire/single-pass) reads a readable, valid envelope; anything else is
+    // left to the reflection path, which decides and names the error.
+    opened = readEnvelope(input, reader, schema);
+  } catch (err) {
+    throw internalFault(err, M);
+  }
+  return opened ?? openReflected(input, reader, schema);
+}
+
+/**
+ * openEnvelope through protobufjs's reflection decoders only: the reference the single pass is
+ * held to (same view, or the same error), and what decides every input the single pass declines.
+ */
+export function openEnvelopeReflected(bytes: Uint8Array, reader: ReaderWindow, options?: OpenEnvelopeOptions): OpenedEnvelope {
+  const input = checkedEnvelope(bytes, reader, options);
+  return openReflected(input, reader, schemaOrThrow(reader.max, "reader"));
+}
+
+/** The reader window, then the size cap, before anything is decoded. */
+function checkedEnvelope(bytes: Uint8Array, reader: ReaderWindow, options: OpenEnvelopeOptions | undefined): Uint8Array {
   checkReader(reader);
   const asked = options?.maxBytes;
   const cap = typeof asked === "number" && asked >= 0 && asked < MAX_WAKU_ENVELOPE_BYTES ? asked : MAX_WAKU_ENVELOPE_BYTES;
-  const input = checkedInput(bytes, cap, M);
-  const schema = schemaOrThrow(reader.max, "reader");
+  return checkedInput(bytes, cap, M);
+}
+
+function openReflected(input: Uint8Array, reader: ReaderWindow, schema: VersionSchema): OpenedEnvelope {
   const pb = decodeRaw(schema.type(M) as protobuf.Type, input, M);
   try {
     return openDecoded(pb, reader, schema);

@@ -100,6 +100,11 @@ export function checkCidBytes(value: Uint8Array, required: boolean, message: str
   }
 }
 
+/** Whether checkFileName accepts `value`. */
+export function isFileName(value: string): boolean {
+  return value.length === 0 || saneFileNameProblem(value) === undefined;
+}
+
 /** An optional file name, already sanitized by the writer (see sanitizeFileName). */
 export function checkFileName(value: unknown, message: string, field: string): void {
   if (typeof value !== "string") throw invalidField(message, field, "must be a string");
@@ -115,15 +120,18 @@ const MIME = new RegExp(
     `(?:[ \\t]*;[ \\t]*${TOKEN}{1,127}=(?:${TOKEN}{1,127}|"[^"\\\\\\x00-\\x1f\\x7f]{0,127}"))*$`,
 );
 
+/** Whether checkMime accepts `value`. */
+export function isMime(value: string): boolean {
+  return value.length === 0 || (value.length <= MAX_MIME_BYTES && MIME.test(value));
+}
+
 /** An optional MIME type ("image/png", "text/plain; charset=utf-8"). */
 export function checkMime(value: unknown, message: string, field: string): void {
   if (typeof value !== "string") throw invalidField(message, field, "must be a string");
-  if (value.length === 0) return;
-  if (value.length > MAX_MIME_BYTES || !MIME.test(value)) {
-    throw invalidField(message, field, `must be a MIME type "type/subtype" of at most ${MAX_MIME_BYTES} ASCII characters`, {
-      length: value.length,
-    });
-  }
+  if (isMime(value)) return;
+  throw invalidField(message, field, `must be a MIME type "type/subtype" of at most ${MAX_MIME_BYTES} ASCII characters`, {
+    length: value.length,
+  });
 }
 
 const FEATURE = /^[a-z0-9][a-z0-9._-]*$/;
@@ -140,9 +148,14 @@ for (const c of [0x2e, 0x5f, 0x2d]) FEATURE_BYTE[c] = 2;
 
 /** isFeature on the encoded bytes of the name. */
 export function isFeatureBytes(bytes: Uint8Array): boolean {
-  const n = bytes.length;
-  if (n === 0 || n > MAX_FEATURE_BYTES || FEATURE_BYTE[bytes[0] as number] !== 1) return false;
-  for (let i = 1; i < n; i++) if (FEATURE_BYTE[bytes[i] as number] === 0) return false;
+  return isFeatureAt(bytes, 0, bytes.length);
+}
+
+/** isFeatureBytes on `buf[start..end)`. */
+export function isFeatureAt(buf: Uint8Array, start: number, end: number): boolean {
+  const n = end - start;
+  if (n === 0 || n > MAX_FEATURE_BYTES || FEATURE_BYTE[buf[start] as number] !== 1) return false;
+  for (let i = start + 1; i < end; i++) if (FEATURE_BYTE[buf[i] as number] === 0) return false;
   return true;
 }
 
@@ -152,16 +165,30 @@ export function checkFeature(value: unknown, message: string, field: string): vo
   throw invalidField(message, field, `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-"`);
 }
 
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
+
+/** UTF-8 length of a display text, or 0 when it is too short to matter (a UTF-16 unit is at most 3 UTF-8 bytes). */
+function displayTextBytes(value: string): number {
+  return value.length * 3 <= MAX_FALLBACK_TEXT_BYTES ? 0 : utf8Length(value);
+}
+
+/** Whether checkDisplayText accepts `value`. */
+export function isDisplayText(value: string): boolean {
+  return !hasControlCharacter(value) && displayTextBytes(value) <= MAX_FALLBACK_TEXT_BYTES;
+}
+
 /** Text shown to people: bounded, no control characters. */
 export function checkDisplayText(value: unknown, message: string, field: string): void {
   if (typeof value !== "string") throw invalidField(message, field, "must be a string");
   if (value.length === 0) return;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) throw invalidField(message, field, "must not contain control characters");
-  }
-  // A UTF-16 unit is at most 3 UTF-8 bytes: short texts need no count.
-  const bytes = value.length * 3 <= MAX_FALLBACK_TEXT_BYTES ? 0 : utf8Length(value);
+  if (hasControlCharacter(value)) throw invalidField(message, field, "must not contain control characters");
+  const bytes = displayTextBytes(value);
   if (bytes > MAX_FALLBACK_TEXT_BYTES) {
     throw invalidField(message, field, `must be at most ${MAX_FALLBACK_TEXT_BYTES} UTF-8 bytes`, { bytes });
   }

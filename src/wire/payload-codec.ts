@@ -5,6 +5,7 @@ import type { PayloadKind } from "./messages.js";
 import { introducedIn, isPayloadKind } from "./payload-kinds.js";
 import { decodeRaw, encodeRaw, plainBytes, type PbObject } from "./raw-codec.js";
 import { NEWEST_SCHEMA_VERSION, OLDEST_SCHEMA_VERSION, schemaFor, type VersionSchema } from "./schema-registry.js";
+import { readPayload } from "./single-pass/index.js";
 import { WireError } from "./wire-error.js";
 import type protobuf from "protobufjs/light.js";
 
@@ -99,13 +100,19 @@ export interface DecodedMessage<V> {
   readonly ctx: CodecContext;
 }
 
-/** Decodes one payload message, keeping protobufjs's object (with unknown fields) for forwarding. */
-export function decodeMessage<K extends PayloadKind>(
+/** A payload read, checked before anything is decoded: kind, versions, then the size cap. */
+interface PayloadRead<V> {
+  readonly codec: MessageCodec<V>;
+  readonly ctx: CodecContext;
+  readonly input: Uint8Array;
+}
+
+function payloadRead<K extends PayloadKind>(
   kind: K,
   bytes: Uint8Array,
   at: number | ReadAt,
-  options?: DecodeOptions,
-): DecodedMessage<PayloadViews[K]> {
+  options: DecodeOptions | undefined,
+): PayloadRead<PayloadViews[K]> {
   kindOrThrow(kind);
   const written = typeof at === "number" ? at : at.written;
   const reader = typeof at === "number" ? at : at.reader;
@@ -114,14 +121,27 @@ export function decodeMessage<K extends PayloadKind>(
   requireKnownAt(kind, written, "writer");
   const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
   const input = checkedInput(bytes, capFor(kind, options), codec.message);
-  const type = schema.type(codec.message) as protobuf.Type;
+  return { codec, ctx: codecContext(schema, written), input };
+}
+
+function decodeReflected<V>({ codec, ctx, input }: PayloadRead<V>): DecodedMessage<V> {
+  const type = ctx.schema.type(codec.message) as protobuf.Type;
   const pb = decodeRaw(type, input, codec.message);
-  const ctx = codecContext(schema, written);
   try {
     return { view: codec.toView(pb, ctx), pb, type, ctx };
   } catch (err) {
     throw internalFault(err, codec.message);
   }
+}
+
+/** Decodes one payload message, keeping protobufjs's object (with unknown fields) for forwarding. */
+export function decodeMessage<K extends PayloadKind>(
+  kind: K,
+  bytes: Uint8Array,
+  at: number | ReadAt,
+  options?: DecodeOptions,
+): DecodedMessage<PayloadViews[K]> {
+  return decodeReflected(payloadRead(kind, bytes, at, options));
 }
 
 /**
@@ -130,6 +150,25 @@ export function decodeMessage<K extends PayloadKind>(
  * does not know are kept only by decodeForForwarding). Throws only WireError.
  */
 export function decodePayload<K extends PayloadKind>(
+  kind: K,
+  bytes: Uint8Array,
+  at: number | ReadAt,
+  options?: DecodeOptions,
+): PayloadViews[K] {
+  const read = payloadRead(kind, bytes, at, options);
+  let view: PayloadViews[K] | undefined;
+  try {
+    // The single pass (src/wire/single-pass) reads a valid payload; anything else is left to the
+    // reflection path, which decides and names the error.
+    view = readPayload(kind, read.input, read.ctx);
+  } catch (err) {
+    throw internalFault(err, read.codec.message);
+  }
+  return view ?? decodeReflected(read).view;
+}
+
+/** decodePayload through protobufjs's reflection decoders only: the reference the single pass is held to. */
+export function decodePayloadReflected<K extends PayloadKind>(
   kind: K,
   bytes: Uint8Array,
   at: number | ReadAt,

@@ -2,7 +2,9 @@
  * The wire fuzzer, shared by test/wire/fuzz.test.ts (a modest run in CI) and scripts/fuzz.ts
  * (`npm run fuzz`, a million cases and more). Random and mutated bytes go into every decoder and
  * openEnvelope; the only acceptable outcomes are a value or a WireError. Inputs a decoder accepts
- * must also survive the forwarding path and decode again to the same view.
+ * must also survive the forwarding path and decode again to the same view. openEnvelope and every
+ * payload decoder are also held to their reflection path: the same view, or the same error code and
+ * field (decoder-equivalence.ts).
  */
 import { isDeepStrictEqual } from "node:util";
 import { buildFixtures } from "../../../scripts/make-fixtures.js";
@@ -15,22 +17,15 @@ import {
   decodeForForwarding,
   decodePayload,
   introducedIn,
-  openEnvelope,
   type PayloadKind,
   type ReaderWindow,
 } from "../../../src/wire/index.js";
+import { messageOf } from "../../../src/wire/payload-kinds.js";
+import { agreeOnEnvelope, agreeOnPayload } from "./decoder-equivalence.js";
+import { prng } from "./prng.js";
+import { fieldMutation, variant } from "./wire-variants.js";
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export interface FuzzFailure {
   readonly index: number;
@@ -85,18 +80,22 @@ const WINDOWS: readonly ReaderWindow[] = [
 
 type Target = FuzzTarget;
 
+/**
+ * openEnvelope and decodePayload are each run three ways and must agree (see
+ * decoder-equivalence.ts): the public function, its reflection path, and the single pass alone.
+ */
 function targets(): Target[] {
   const list: Target[] = WINDOWS.map((w) => ({
     name: `openEnvelope[${w.min},${w.max}]`,
     kind: "envelope" as const,
-    run: (b: Uint8Array) => openEnvelope(b, w),
+    run: (b: Uint8Array) => agreeOnEnvelope(b, w),
   }));
   for (const kind of PAYLOAD_KINDS) {
     for (const reader of SCHEMA_VERSIONS) {
       if (reader < introducedIn(kind)) continue;
       for (const written of [reader - 1, reader, reader + 1]) {
         if (written < introducedIn(kind)) continue;
-        list.push({ name: `decode ${kind} w${written}/r${reader}`, kind, run: (b) => decodePayload(kind, b, { written, reader }) });
+        list.push({ name: `decode ${kind} w${written}/r${reader}`, kind, run: (b) => agreeOnPayload(kind, b, written, reader) });
         list.push({ name: `forward ${kind} w${written}/r${reader}`, kind, run: (b) => forwardRoundTrip(kind, b, written, reader) });
       }
     }
@@ -169,10 +168,10 @@ function splice(base: Uint8Array, at: number, remove: number, insert: ArrayLike<
   return out;
 }
 
-/** One mutation of `base` (or fresh random bytes). */
-function mutate(r: Rand, base: Uint8Array, seeds: readonly Seed[]): Uint8Array {
+/** One mutation of `base`, a seed of kind `kind` (or fresh random bytes). */
+function mutate(r: Rand, base: Uint8Array, kind: Seed["kind"], seeds: readonly Seed[]): Uint8Array {
   const at = int(r, base.length + 1);
-  switch (int(r, 12)) {
+  switch (int(r, 15)) {
     case 0:
       return randomBytes(r, int(r, 600));
     case 1: {
@@ -223,6 +222,21 @@ function mutate(r: Rand, base: Uint8Array, seeds: readonly Seed[]): Uint8Array {
       }
       return out;
     }
+    case 11: {
+      // The same message encoded otherwise (reordered, unknown fields, overridden duplicates, padded
+      // varints), often mutated again: the non-canonical paths of both decoders.
+      const other = variant(kind === "envelope" ? "Envelope" : messageOf(kind), base, { int: (n) => int(r, n) });
+      return r() < 0.5 ? other : mutate(r, other, kind, seeds);
+    }
+    case 12:
+    case 13: {
+      // One to three field-level changes (a field dropped, repeated, set to an edge value...),
+      // at any depth: well-formed bytes whose rules decide.
+      const message = kind === "envelope" ? "Envelope" : messageOf(kind);
+      let out = base;
+      for (let i = 0, n = 1 + int(r, 3); i < n; i++) out = fieldMutation(message, out, { int: (k) => int(r, k) });
+      return out;
+    }
     default:
       // Rarely: one byte over a cap, which must be refused before decoding.
       return r() < 0.02 ? (OVERSIZED[int(r, OVERSIZED.length)] as Uint8Array) : base.slice();
@@ -251,7 +265,7 @@ export function runFuzz(options: FuzzOptions): FuzzResult {
   for (const t of all) byKind.set(t.kind, [...(byKind.get(t.kind) ?? []), t]);
   for (; done < options.cases && failures.length < maxFailures; done++) {
     const seed = seeds[int(r, seeds.length)] as Seed;
-    const input = mutate(r, seed.bytes, seeds);
+    const input = mutate(r, seed.bytes, seed.kind, seeds);
     // Mostly a decoder of the seed's own kind (mutations then reach deep into it), sometimes any.
     const pool = r() < 0.85 ? (byKind.get(seed.kind) ?? all) : all;
     const target = pool[int(r, pool.length)] as Target;
