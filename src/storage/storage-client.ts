@@ -328,6 +328,22 @@ export class StorageClient {
     throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
   }
 
+  /** The unfinished upload of this file (queued or uploading), to wait for it rather than start another. */
+  pendingUploadOf(path: string): TransferJob<ShareResult> | undefined {
+    const ctx = this.started();
+    const target = resolve(path);
+    const row = ctx.uploads.inStates(["queued", "uploading"]).find((r) => r.source_path === target);
+    return row === undefined ? undefined : (this.handleFromUploadRow(row) as TransferJob<ShareResult>);
+  }
+
+  /** The unfinished download to this destination, to wait for it rather than start another. */
+  pendingDownloadTo(path: string): TransferJob<FetchResult> | undefined {
+    const ctx = this.started();
+    const target = resolve(path);
+    const row = ctx.downloads.inStates(["queued", "downloading"]).find((r) => r.dest_path === target);
+    return row === undefined ? undefined : (this.handleFromDownloadRow(row) as TransferJob<FetchResult>);
+  }
+
   /** Every job in the journal, oldest first. */
   jobs(): JobSummary[] {
     const ctx = this.started();

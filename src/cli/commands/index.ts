@@ -5,6 +5,7 @@ import { schemaCheckCommand } from "./schema-check.js";
 import { migrateCommand } from "./migrate.js";
 import { upgradeCommand } from "./upgrade.js";
 import { stateFixtureCommand } from "./state-fixture.js";
+import { fileCommands } from "./file.js";
 
 /** Every command of `status-compat`; add one line per new command. */
 export const commands: readonly Command[] = [
@@ -14,4 +15,5 @@ export const commands: readonly Command[] = [
   migrateCommand,
   upgradeCommand,
   stateFixtureCommand,
+  ...fileCommands,
 ];

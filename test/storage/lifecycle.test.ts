@@ -1,0 +1,103 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { StorageClient } from "../../src/storage/index.js";
+import { PROJECT_ROOT } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+import { FAST_RETRY, KiB, SMALL_PIECES, fileSha256, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+describe("lifecycle", () => {
+  test("a stopped client leaves no timer, socket or file handle: the process ends by itself", async () => {
+    const probe = fileURLToPath(new URL("./support/exit-probe.ts", import.meta.url));
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve, reject) => {
+      const started = Date.now();
+      const child = spawn(process.execPath, ["--import", "tsx", probe], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      });
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const last = JSON.parse(result.stdout.trim().split("\n").at(-1) as string) as { outcome: string; active: string[] };
+    expect(last).toEqual({ outcome: "E_CLIENT_CLOSED", active: [] });
+  });
+
+  test("stop in the middle of an upload: done rejects with E_CLIENT_CLOSED, the journal keeps the job, the next start finishes it without re-sending stored pieces", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    let puts = 0;
+    backend.beforePut = async () => {
+      puts++;
+      await new Promise((r) => setTimeout(r, 10));
+    };
+    const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+    const { path } = writeRandomFile(dir, "f.bin", 640 * KiB);
+    const first = await StorageClient.open(options);
+    const job = first.share({ path });
+    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 5 && resolve()));
+    await first.stop();
+    await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    const db = new Database(options.statePath, { readonly: true });
+    const state = (db.prepare(`SELECT state FROM upload_jobs WHERE id = ?`).get(job.id) as { state: string }).state;
+    const stored = (db.prepare(`SELECT count(*) AS n FROM upload_pieces WHERE job_id = ?`).get(job.id) as { n: number }).n;
+    db.close();
+    expect(state).toBe("uploading");
+    expect(stored).toBeGreaterThanOrEqual(5);
+    expect(stored).toBeLessThan(20);
+
+    const putsBefore = puts;
+    const second = await StorageClient.open(options);
+    const resumed = second.job(job.id);
+    const { reference } = (await resumed.done) as { reference: Uint8Array };
+    expect(puts - putsBefore).toBe(20 - stored);
+    const out = join(dir, "copy.bin");
+    await second.fetch(reference, { out }).done;
+    expect(fileSha256(out)).toBe(fileSha256(path));
+    expect(second.jobs().find((j) => j.id === job.id)).toMatchObject({ state: "done", attempts: 2 });
+    await second.stop();
+  });
+
+  test("cancel: the job becomes cancelled for good and a download leaves no temp file", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+    const client = await StorageClient.open(options);
+    const { reference } = await client.share({ path: writeRandomFile(dir, "f.bin", 320 * KiB).path }).done;
+    backend.beforeGet = () => new Promise((r) => setTimeout(r, 20));
+    const download = client.fetch(reference, { out: join(dir, "out", "f.bin") });
+    await new Promise<void>((resolve) => download.on("progress", () => resolve()));
+    download.cancel();
+    await expect(download.done).rejects.toMatchObject({ code: "E_ABORTED" });
+    expect(client.jobs().find((j) => j.id === download.id)?.state).toBe("cancelled");
+    const { readdirSync } = await import("node:fs");
+    expect(readdirSync(join(dir, "out"))).toEqual([]);
+    expect(() => client.retry(download.id)).toThrow(expect.objectContaining({ code: "E_UNSUPPORTED" }));
+    await client.stop();
+    await expect(Promise.resolve().then(() => client.share({ path: join(dir, "f.bin") }))).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+  });
+
+  test("job(id) of an unknown id is E_JOB_UNKNOWN; a finished job's handle is rebuilt from the journal after a restart", async () => {
+    const dir = tempDir();
+    const backend = createLocalBackend({ dir: join(dir, "store") });
+    const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, ...SMALL_PIECES };
+    const a = await StorageClient.open(options);
+    const shared = await a.share({ path: writeRandomFile(dir, "f.bin", 50 * KiB).path }).done;
+    await a.stop();
+    const b = await StorageClient.open(options);
+    expect(() => b.job("nope")).toThrow(expect.objectContaining({ code: "E_JOB_UNKNOWN" }));
+    const again = (await b.job(shared.jobId).done) as { reference: Uint8Array };
+    expect(Buffer.from(again.reference).equals(Buffer.from(shared.reference))).toBe(true);
+    await b.stop();
+  });
+});

@@ -1,0 +1,68 @@
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { describe, expect, test } from "vitest";
+import { createLogger } from "../../src/obs/index.js";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { KiB, startClient } from "./support/client-fixture.js";
+import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
+
+class Capture extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    this.text += chunk.toString("utf8");
+    done();
+  }
+}
+
+function encodings(bytes: Uint8Array): string[] {
+  const b = Buffer.from(bytes);
+  return [b.toString("hex"), b.toString("base64"), b.toString("base64url"), JSON.stringify([...b]).slice(1, -1), [...b].join(",")];
+}
+
+describe("key material, plaintext and file names never reach a log line", () => {
+  test("a trace-level log of share, fetch, retries, an integrity failure and renewal holds none of them", async () => {
+    const capture = new Capture();
+    const logger = createLogger({ level: "trace", destination: capture });
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store"), logger }));
+    let failOnce = true;
+    backend.beforePut = () => {
+      if (failOnce) {
+        failOnce = false;
+        throw unreachable(backend.location);
+      }
+    };
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({ dir, backend, logger, clock: { now: () => clock.t } });
+    const marker = "TOP-SECRET-PLAINTEXT-7f3a9c";
+    const plaintext = Buffer.from(`${marker}\n`.repeat(Math.ceil((64 * KiB) / (marker.length + 1))));
+    const fileName = "holiday-photo-of-alice.jpg";
+    const shared = await client.share({ bytes: plaintext, fileName }).done;
+    await client.fetch(shared.reference, { out: join(dir, "copy.jpg") }).done;
+    backend.alterGet = (cid, bytes) => {
+      if (cid === shared.view.pieces[0]?.cid) bytes[0] = (bytes[0] as number) ^ 1;
+      return bytes;
+    };
+    await client.fetch(shared.reference, { out: join(dir, "bad.jpg") }).done.catch(() => undefined);
+    backend.alterGet = undefined;
+    clock.t += 29 * 24 * 3600 * 1000;
+    await client.renewDue();
+    await client.stop();
+
+    const log = capture.text;
+    // Logging did happen, at every level we care about.
+    expect(log).toContain('"job state"');
+    expect(log).toContain('"retrying"');
+    expect(log).toContain('"state":"failed"');
+    const forbidden = [
+      ...encodings(shared.view.encryption.key),
+      ...encodings(shared.view.encryption.noncePrefix),
+      ...encodings(shared.reference).slice(0, 3),
+      marker,
+      plaintext.subarray(0, 16).toString("base64"),
+      fileName,
+    ];
+    for (const secret of forbidden) expect(log.includes(secret), `log contains ${secret.slice(0, 20)}…`).toBe(false);
+  });
+});
