@@ -8,3 +8,4 @@ export * from "./versions/index.js";
 export * from "./negotiate/index.js";
 export * from "./wire/index.js";
 export * from "./state/index.js";
+export * from "./storage/index.js";
