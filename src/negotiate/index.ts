@@ -1,4 +1,6 @@
 export { chooseWriteVersion } from "./choose-write-version.js";
+export { chooseAttachment, INLINE_ATTACHMENT_MAX_BYTES } from "./choose-attachment.js";
+export type { AttachmentChoice, ChooseAttachmentOptions } from "./choose-attachment.js";
 export type { ChooseWriteVersionOptions, WriteChoice } from "./choose-write-version.js";
 export { AUDIENCE_LIMITS, peerAudience, groupAudience, communityAudience } from "./audience.js";
 export type { Audience, AudienceKind } from "./audience.js";

@@ -1,4 +1,5 @@
 import type { MatrixCheck } from "../matrix-types.js";
+import { fileTransferCheck } from "./file-transfer.js";
 import { negotiationCheck } from "./negotiation.js";
 import { stateUpgradeCheck } from "./state-upgrade.js";
 import { staticSchemaCheck } from "./static-schema.js";
@@ -12,4 +13,5 @@ export const MATRIX_CHECKS: readonly MatrixCheck[] = [
   wireReadCheck,
   wireForwardCheck,
   stateUpgradeCheck,
+  fileTransferCheck,
 ];

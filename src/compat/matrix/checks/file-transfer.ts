@@ -1,0 +1,129 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chooseAttachment, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience, type AttachmentChoice } from "../../../negotiate/index.js";
+import { createLocalBackend, StorageClient, type StorageBackend } from "../../../storage/index.js";
+import { encodePayloadEnvelope, isWireError, openEnvelope, type Payload } from "../../../wire/index.js";
+import type { DirectionContext, MatrixCheck } from "../matrix-types.js";
+
+/** Two files: one small enough to travel inline, one pieced through storage (3 pieces of 1 MiB). */
+const FILES = [
+  { name: "note.txt", size: 20 * 1024 },
+  { name: "video.mp4", size: 2 * 1024 * 1024 + 512 * 1024 + 7 },
+] as const;
+const PIECE_SIZE = 1024 * 1024;
+
+function fileBytes(size: number, seed: string): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  for (let offset = 0, round = 0; offset < size; round++) {
+    const block = createHash("sha512").update(`${seed}/${round}`).digest();
+    offset += block.copy(out, offset, 0, Math.min(block.length, size - offset));
+  }
+  return out;
+}
+
+interface Sent {
+  readonly bytes: Uint8Array;
+  readonly choice: AttachmentChoice;
+}
+
+/**
+ * The writer sends each file as it would to this reader (inline, or a FileReference through its
+ * StorageClient), wrapped in a negotiated envelope; the reader opens the envelope and, for a
+ * reference, fetches it with its own StorageClient and state file. Every file must come back
+ * byte for byte, or, for a reader that cannot read the kind, as the fallback text.
+ */
+export const fileTransferCheck: MatrixCheck = {
+  column: "storage",
+  proves: "files sent by the writer (inline or encrypted pieces through a StorageClient) come back byte for byte at the reader's StorageClient, or as the fallback text",
+  async run(ctx) {
+    const { writer, reader, workDir } = ctx;
+    const dir = join(workDir, `storage-${writer.protocol}-to-${reader.protocol}-${ctx.direction}`);
+    mkdirSync(dir, { recursive: true });
+    // One store both clients reach: what the Codex network is to two phones.
+    const network = createLocalBackend({ dir: join(dir, "network") });
+    const clients: StorageClient[] = [];
+    const clientFor = async (protocol: number, role: string, backend: StorageBackend): Promise<StorageClient> => {
+      const client = await StorageClient.open({
+        protocol,
+        backend,
+        statePath: join(dir, `${role}.sqlite`),
+        dataDir: join(dir, role),
+        pieceSize: PIECE_SIZE,
+        renewEveryMs: 0,
+        logger: ctx.logger,
+      });
+      clients.push(client);
+      return client;
+    };
+    const outcomes: string[] = [];
+    try {
+      let sender: StorageClient | undefined;
+      let receiver: StorageClient | undefined;
+      for (const file of FILES) {
+        const content = fileBytes(file.size, `${ctx.direction}/${file.name}`);
+        let choice: AttachmentChoice;
+        try {
+          choice = chooseAttachment(writer.window, peerAudience(reader.window), file.size);
+        } catch (error) {
+          // Release 0.1.0 has no Codex: it never sends files over the inline limit, to anyone.
+          const ownLimit = error instanceof NegotiationError && error.code === "E_PAYLOAD_NOT_WRITABLE" && !writer.writes("file-reference");
+          if (!ownLimit || file.size <= INLINE_ATTACHMENT_MAX_BYTES) throw error;
+          outcomes.push(`${file.name}: not sendable by ${writer.release.release} (inline only)`);
+          continue;
+        }
+        const sent = await send(choice, file.name, content, async () => (sender ??= await clientFor(writer.protocol, "writer", network)), writer.window);
+        let opened;
+        try {
+          opened = openEnvelope(sent.bytes, reader.window);
+        } catch (error) {
+          if (isWireError(error) && choice.write.unreached === 1 && error.details["fallbackText"] === choice.write.fallbackText) {
+            outcomes.push(`${file.name}: fallback text`);
+            continue;
+          }
+          throw error;
+        }
+        const got = await receive(opened, join(dir, `received-${file.name}`), async () => (receiver ??= await clientFor(reader.protocol, "reader", network)));
+        if (!Buffer.from(got).equals(content)) return { status: "fail", detail: `${file.name} (${choice.kind}) came back different` };
+        outcomes.push(`${file.name} ${choice.kind === "file-reference" ? "via storage" : "inline"} v${opened.envelope.version}`);
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.stop()));
+      await network.close();
+    }
+    return { status: "pass", detail: outcomes.join("; ") };
+  },
+};
+
+async function send(
+  choice: AttachmentChoice,
+  fileName: string,
+  content: Buffer,
+  sender: () => Promise<StorageClient>,
+  window: { min: number; max: number },
+): Promise<Sent> {
+  const { version, minReader, fallbackText } = choice.write;
+  const envelope = { version, minReader, fallbackText, sender: { minVersion: window.min, maxVersion: window.max, features: [] } };
+  if (choice.kind === "inline-attachment") {
+    const payload: Payload = { kind: "inline-attachment", message: { mime: "text/plain", fileName, data: content } };
+    return { bytes: encodePayloadEnvelope(payload, envelope), choice };
+  }
+  const client = await sender();
+  const shared = await client.share({ bytes: content, fileName }).done;
+  // The client returns its own protocol's reference; the envelope carries it at the negotiated
+  // version (a version 3 sender writing to a version 2 reader drops the version 3 fields).
+  return { bytes: encodePayloadEnvelope({ kind: "file-reference", message: shared.view }, envelope), choice };
+}
+
+async function receive(
+  opened: ReturnType<typeof openEnvelope>,
+  out: string,
+  receiver: () => Promise<StorageClient>,
+): Promise<Uint8Array> {
+  const { payload, envelope } = opened;
+  if (payload.kind === "inline-attachment") return payload.message.data;
+  if (payload.kind !== "file-reference") throw new Error(`unexpected payload ${payload.kind}`);
+  const client = await receiver();
+  await client.fetch({ bytes: envelope.payload, writtenWith: envelope.version }, { out }).done;
+  return readFileSync(out);
+}

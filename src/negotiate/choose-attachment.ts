@@ -1,0 +1,63 @@
+import type { ReleaseTable } from "../versions/index.js";
+import type { Audience } from "./audience.js";
+import { chooseWriteVersion, type WriteChoice } from "./choose-write-version.js";
+import { NegotiationError } from "./negotiation-error.js";
+import type { VersionRange } from "./version-range.js";
+
+/**
+ * The largest file sent inline. An inline attachment travels inside one Waku envelope (at most
+ * 150 KiB with the envelope's own fields); 100 KiB of data leaves room for those and the name.
+ */
+export const INLINE_ATTACHMENT_MAX_BYTES = 100 * 1024;
+
+export interface AttachmentChoice {
+  /** How the file travels: inside the message, or as a FileReference to Codex. */
+  readonly kind: "inline-attachment" | "file-reference";
+  /** The envelope to write for it (version, minReader, fallbackText, who it does not reach). */
+  readonly write: WriteChoice;
+}
+
+export interface ChooseAttachmentOptions {
+  readonly inlineMaxBytes?: number;
+  readonly outsiders?: "reject" | "fallback";
+  readonly table?: ReleaseTable;
+}
+
+function attempt(fn: () => WriteChoice): WriteChoice | NegotiationError {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof NegotiationError) return error;
+    throw error;
+  }
+}
+
+/**
+ * How to send a file of `sizeBytes` to an audience: a FileReference when everyone reads those;
+ * otherwise inline when the file is small enough (release 0.1.0 members read inline attachments
+ * only); otherwise a FileReference anyway, whose fallback text tells the older members to update.
+ * A writer that cannot write FileReferences (protocol 1) sends small files inline and refuses
+ * larger ones with E_PAYLOAD_NOT_WRITABLE.
+ */
+export function chooseAttachment(
+  self: VersionRange,
+  audience: Audience,
+  sizeBytes: number,
+  options: ChooseAttachmentOptions = {},
+): AttachmentChoice {
+  if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
+    throw new NegotiationError("E_RANGE_INVALID", `file size ${String(sizeBytes)} is not a byte count`, { details: { sizeBytes } });
+  }
+  const common = { outsiders: options.outsiders, table: options.table };
+  const reference = attempt(() => chooseWriteVersion(self, audience, { ...common, payload: "file-reference" }));
+  if (!(reference instanceof NegotiationError) && reference.unreached === 0) return { kind: "file-reference", write: reference };
+
+  const inlineMax = options.inlineMaxBytes ?? INLINE_ATTACHMENT_MAX_BYTES;
+  if (sizeBytes > 0 && sizeBytes <= inlineMax) {
+    const inline = attempt(() => chooseWriteVersion(self, audience, { ...common, payload: "inline-attachment" }));
+    const better = reference instanceof NegotiationError || (!(inline instanceof NegotiationError) && inline.unreached < reference.unreached);
+    if (!(inline instanceof NegotiationError) && better) return { kind: "inline-attachment", write: inline };
+  }
+  if (reference instanceof NegotiationError) throw reference;
+  return { kind: "file-reference", write: reference };
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from "vitest";
+import { chooseAttachment, groupAudience, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
+import { profileFor } from "../../src/versions/index.js";
+
+const v1 = profileFor(1).window;
+const v2 = profileFor(2).window;
+const v3 = profileFor(3).window;
+const SMALL = 20 * 1024;
+const LARGE = 5 * 1024 * 1024;
+
+describe("chooseAttachment: how a file travels to an audience", () => {
+  it("sends a FileReference whenever every member reads them, whatever the size", () => {
+    for (const size of [1, SMALL, LARGE]) {
+      expect(chooseAttachment(v3, peerAudience(v2), size)).toMatchObject({ kind: "file-reference", write: { version: 2, unreached: 0 } });
+      expect(chooseAttachment(v2, groupAudience([v2, v3]), size)).toMatchObject({ kind: "file-reference", write: { unreached: 0 } });
+    }
+  });
+
+  it("sends a small file inline when a 0.1.0 member cannot read FileReferences, and it reaches everyone", () => {
+    const choice = chooseAttachment(v2, groupAudience([v1, v2, v3]), SMALL);
+    expect(choice.kind).toBe("inline-attachment");
+    expect(choice.write.unreached).toBe(0);
+  });
+
+  it("sends a large file as a FileReference anyway, with the fallback text for the members it does not reach", () => {
+    const choice = chooseAttachment(v2, peerAudience(v1), LARGE);
+    expect(choice).toMatchObject({ kind: "file-reference", write: { unreached: 1, fallbackText: "Update Status to open this file." } });
+  });
+
+  it("keeps the inline limit inside one Waku envelope, and honours a lower one", () => {
+    expect(chooseAttachment(v2, peerAudience(v1), INLINE_ATTACHMENT_MAX_BYTES).kind).toBe("inline-attachment");
+    expect(chooseAttachment(v2, peerAudience(v1), INLINE_ATTACHMENT_MAX_BYTES + 1).kind).toBe("file-reference");
+    expect(chooseAttachment(v2, peerAudience(v1), SMALL, { inlineMaxBytes: 1024 }).kind).toBe("file-reference");
+  });
+
+  it("lets a 0.1.0 writer send small files inline and refuses larger ones with E_PAYLOAD_NOT_WRITABLE", () => {
+    expect(chooseAttachment(v1, peerAudience(v2), SMALL)).toMatchObject({ kind: "inline-attachment", write: { version: 1, unreached: 0 } });
+    try {
+      chooseAttachment(v1, peerAudience(v2), LARGE);
+      expect.unreachable("a protocol-1 writer cannot send a large file");
+    } catch (error) {
+      expect(error).toBeInstanceOf(NegotiationError);
+      expect((error as NegotiationError).code).toBe("E_PAYLOAD_NOT_WRITABLE");
+    }
+  });
+
+  it("refuses sizes that are not byte counts", () => {
+    expect(() => chooseAttachment(v3, peerAudience(v2), -1)).toThrow(NegotiationError);
+    expect(() => chooseAttachment(v3, peerAudience(v2), Number.NaN)).toThrow(NegotiationError);
+  });
+});
