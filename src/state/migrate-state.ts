@@ -1,14 +1,15 @@
 import { silentLogger, type Logger } from "../obs/index.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
-import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
-import { runMigrations } from "./migration-runner.js";
+import { runExclusiveMigration } from "./exclusive-migration.js";
+import { DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
+import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
 import { DEFAULT_BUSY_TIMEOUT_MS } from "./open-state.js";
-import { preflightCheck, type Preflight } from "./preflight-check.js";
+import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
-import { enableWal, openConnection, probeStateFile } from "./state-file.js";
+import { openConnection, probeStateFile } from "./state-file.js";
 
 export interface MigrateStateOptions {
   path: string;
@@ -22,7 +23,7 @@ export interface MigrateStateOptions {
   busyTimeoutMs?: number;
   logger?: Logger;
   signal?: AbortSignal;
-  /** Check before migrating (default `quick_check`). */
+  /** Check of the file before the run may commit (default `quick_check`, alongside the migrations). */
   preflight?: Preflight;
   catalog?: MigrationCatalog;
 }
@@ -32,6 +33,10 @@ export interface MigrateStateResult {
   readonly before: { readonly level: number; readonly compatLevel: number };
   readonly after: { readonly level: number; readonly compatLevel: number };
   readonly runs: readonly MigrationRun[];
+  /** How the check before migrating went (undefined when off or nothing ran). */
+  readonly preflight: PreflightTiming | undefined;
+  /** The run's single commit. */
+  readonly commitMs: number;
 }
 
 function unknownTarget(name: string, catalog: MigrationCatalog): StateError {
@@ -75,8 +80,8 @@ function upThrough(assessment: StateAssessment, to: string | 0 | undefined, cata
 }
 
 /**
- * `migrate up` / `migrate down` on a file, under the migration lock, with the same checks as
- * openState. Down is the explicit rollback a newer release runs before an older one is
+ * `migrate up` / `migrate down` on a file, under the migration lock, in one transaction, with
+ * the same checks as openState. Down is the explicit rollback a newer release runs before an older one is
  * reinstalled across a compat boundary; each step restores every row the older level had.
  */
 export async function migrateState(options: MigrateStateOptions): Promise<MigrateStateResult> {
@@ -94,36 +99,38 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
   }
   const db = openConnection(path, { readOnly: false, create: options.direction === "up", busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
   try {
-    let assessment = readAssessment(db, catalog, path);
-    assertUsableBy(assessment, catalog.maxLevel, path);
-    const before = { level: assessment.level, compatLevel: assessment.compatLevel };
-    // Refuse a bad target, and a corrupt file, before taking the lock.
-    const work = options.direction === "down" ? downSteps(assessment, options.to, catalog, path) > 0 : upThrough(assessment, options.to, catalog) !== undefined;
-    if (work) preflightCheck(db, path, options.preflight ?? "quick_check");
-    const lock = await acquireMigrationLock(path, { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, signal: options.signal, logger });
-    let runs: MigrationRun[] = [];
-    try {
-      assessment = readAssessment(db, catalog, path);
-      assertUsableBy(assessment, catalog.maxLevel, path);
-      const runOptions = { path, logger, signal: options.signal };
+    const first = readAssessment(db, catalog, path);
+    assertUsableBy(first, catalog.maxLevel, path);
+    const before = { level: first.level, compatLevel: first.compatLevel };
+    // What to run, from a state: refuses a bad target before any check, lock or write.
+    const planFor = (a: StateAssessment): Plan | undefined => {
+      assertUsableBy(a, catalog.maxLevel, path);
       if (options.direction === "down") {
-        const steps = downSteps(assessment, options.to, catalog, path);
-        if (steps > 0) {
-          enableWal(db, path);
-          runs = await runMigrations(db, catalog, { direction: "down", steps }, runOptions);
-        }
-      } else {
-        const through = upThrough(assessment, options.to, catalog);
-        if (through !== undefined) {
-          enableWal(db, path);
-          runs = await runMigrations(db, catalog, { direction: "up", through }, runOptions);
-        }
+        const steps = downSteps(a, options.to, catalog, path);
+        return steps > 0 ? { direction: "down", steps } : undefined;
       }
-      assessment = readAssessment(db, catalog, path);
-    } finally {
-      lock.release();
-    }
-    return { path, before, after: { level: assessment.level, compatLevel: assessment.compatLevel }, runs };
+      const through = upThrough(a, options.to, catalog);
+      return through === undefined ? undefined : { direction: "up", through };
+    };
+    if (planFor(first) === undefined) return { path, before, after: before, runs: [], preflight: undefined, commitMs: 0 };
+    const result = await runExclusiveMigration(db, {
+      path,
+      catalog,
+      preflight: options.preflight ?? "quick_check",
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      logger,
+      signal: options.signal,
+      plan: planFor,
+    });
+    const after = result.assessment;
+    return {
+      path,
+      before,
+      after: { level: after.level, compatLevel: after.compatLevel },
+      runs: result.runs,
+      preflight: result.preflight,
+      commitMs: result.commitMs,
+    };
   } finally {
     db.close();
   }

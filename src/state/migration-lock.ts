@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "../obs/index.js";
+import { isBusy, retryWhileBusy } from "./busy-retry.js";
 import { StateError } from "./state-error.js";
 
 /** Held for the whole migration run; `release` is idempotent. */
@@ -23,17 +23,12 @@ export function lockPathFor(dbPath: string): string {
   return `${dbPath}.migrate-lock`;
 }
 
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
-}
-
 /**
  * Takes the migration lock: an exclusive transaction on a small sidecar SQLite file, held until
  * `release`. SQLite holds it as an OS file lock, so the operating system drops it the moment the
  * holder dies (SIGKILL included): no stale lock rows, no pid files, no clock guesses. Other
  * processes (and other connections in this process) wait up to `timeoutMs`, polling without
- * blocking the event loop, then fail with E_STATE_LOCKED.
+ * blocking the event loop, then fail with E_STATE_LOCKED. Creates the sidecar when missing.
  */
 export async function acquireMigrationLock(dbPath: string, options: LockOptions = {}): Promise<MigrationLock> {
   const path = lockPathFor(dbPath);
@@ -47,43 +42,45 @@ export async function acquireMigrationLock(dbPath: string, options: LockOptions 
       details: { path: dbPath, lock: path },
     });
   }
-  const deadline = performance.now() + timeoutMs;
-  let delay = 5;
-  let waited = false;
   let journalSet = false;
-  for (;;) {
-    try {
-      // Nothing is ever written to the lock file; a memory journal keeps a -journal file from
-      // appearing. Setting it reads the file, so it can be busy too.
-      if (!journalSet) db.pragma("journal_mode = MEMORY");
-      journalSet = true;
-      db.exec("BEGIN EXCLUSIVE");
-      break;
-    } catch (error) {
-      if (!isBusy(error)) {
-        db.close();
-        throw new StateError("E_STATE_IO", `cannot take the migration lock ${path}: ${(error as Error).message}`, { cause: error, details: { path: dbPath } });
-      }
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) {
-        db.close();
-        throw new StateError(
-          "E_STATE_LOCKED",
-          `another process is migrating ${dbPath} (lock ${path} held for more than ${timeoutMs} ms); ` +
-            "wait for it to finish, or stop the other client. A lock of a process that died is released by the OS.",
-          { cause: error, details: { path: dbPath, lock: path, timeoutMs } },
-        );
-      }
-      if (!waited) options.logger?.info({ lock: path }, "waiting for another process to finish migrating");
-      waited = true;
-      try {
-        await sleep(Math.min(delay, remaining), undefined, { signal: options.signal });
-      } catch (abort) {
-        db.close();
-        throw new StateError("E_STATE_ABORTED", `stopped waiting for the migration lock of ${dbPath}`, { cause: abort, details: { path: dbPath } });
-      }
-      delay = Math.min(delay * 2, 100);
-    }
+  let lastBusy: unknown;
+  let outcome;
+  try {
+    outcome = await retryWhileBusy(
+      () => {
+        try {
+          // Nothing is ever written to the lock file; a memory journal keeps a -journal file from
+          // appearing. Setting it reads the file, so it can be busy too.
+          if (!journalSet) db.pragma("journal_mode = MEMORY");
+          journalSet = true;
+          db.exec("BEGIN EXCLUSIVE");
+          return true;
+        } catch (error) {
+          if (!isBusy(error)) {
+            throw new StateError("E_STATE_IO", `cannot take the migration lock ${path}: ${(error as Error).message}`, { cause: error, details: { path: dbPath } });
+          }
+          lastBusy = error;
+          return undefined;
+        }
+      },
+      { timeoutMs, signal: options.signal, onWait: () => options.logger?.info({ lock: path }, "waiting for another process to finish migrating") },
+    );
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  if (outcome.kind === "timeout") {
+    db.close();
+    throw new StateError(
+      "E_STATE_LOCKED",
+      `another process is migrating ${dbPath} (lock ${path} held for more than ${timeoutMs} ms); ` +
+        "wait for it to finish, or stop the other client. A lock of a process that died is released by the OS.",
+      { cause: lastBusy, details: { path: dbPath, lock: path, timeoutMs } },
+    );
+  }
+  if (outcome.kind === "aborted") {
+    db.close();
+    throw new StateError("E_STATE_ABORTED", `stopped waiting for the migration lock of ${dbPath}`, { cause: outcome.reason, details: { path: dbPath } });
   }
   let held = true;
   return {
@@ -98,4 +95,14 @@ export async function acquireMigrationLock(dbPath: string, options: LockOptions 
       }
     },
   };
+}
+
+/** One attempt at the lock, no waiting: the lock, or undefined when another process holds it. */
+export async function tryMigrationLock(dbPath: string): Promise<MigrationLock | undefined> {
+  try {
+    return await acquireMigrationLock(dbPath, { timeoutMs: 0 });
+  } catch (error) {
+    if (error instanceof StateError && error.code === "E_STATE_LOCKED") return undefined;
+    throw error;
+  }
 }

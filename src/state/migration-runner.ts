@@ -4,27 +4,32 @@ import type { Logger } from "../obs/index.js";
 import type { CatalogEntry, MigrationCatalog } from "./migration-catalog.js";
 import { runMigrationStep, type MigrationRun } from "./migration-step.js";
 import { StateError } from "./state-error.js";
+import { createLedger, dropLedger, recordApplied, recordLevel, recordReverted } from "./state-ledger.js";
 
 /**
- * umzug's storage over the ledger table. The ledger row itself is written by the migration's own
- * transaction (runMigrationStep); umzug's log calls only confirm it is there, so umzug's view and
- * the file can never disagree.
+ * umzug's storage over the ledger table. The log rows themselves are written by the run, in its
+ * transaction, once every migration has run (see recordLevel for why at that moment); until then
+ * this keeps umzug's view of what is applied in memory, so umzug and the file never disagree
+ * after the commit and nothing of the run is visible before it.
  */
 class LedgerStorage implements UmzugStorage {
+  private readonly logged: string[] = [];
+  private readonly unlogged = new Set<string>();
+
   constructor(private readonly db: Database.Database) {}
 
   async executed(): Promise<string[]> {
     const hasLog = this.db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = '_state_migrations'`).get() !== undefined;
-    if (!hasLog) return [];
-    return this.db.prepare(`SELECT name FROM _state_migrations ORDER BY seq`).pluck().all() as string[];
+    const inFile = hasLog ? (this.db.prepare(`SELECT name FROM _state_migrations ORDER BY seq`).pluck().all() as string[]) : [];
+    return [...inFile, ...this.logged].filter((name) => !this.unlogged.has(name));
   }
 
   async logMigration({ name }: { name: string }): Promise<void> {
-    if (!(await this.executed()).includes(name)) throw new Error(`ledger row for ${name} missing after it committed`);
+    this.logged.push(name);
   }
 
   async unlogMigration({ name }: { name: string }): Promise<void> {
-    if ((await this.executed()).includes(name)) throw new Error(`ledger row for ${name} still present after revert`);
+    this.unlogged.add(name);
   }
 }
 
@@ -40,31 +45,45 @@ export type Plan =
   /** Revert the last `steps` applied migrations. */
   | { readonly direction: "down"; readonly steps: number };
 
+/** The migration that is the last applied once `plan` has run on a file whose last applied one is `last`. */
+function finalEntry(catalog: MigrationCatalog, plan: Plan, last: CatalogEntry | undefined): CatalogEntry | undefined {
+  if (plan.direction === "up") return plan.through;
+  const index = (last?.index ?? -1) - plan.steps;
+  return index >= 0 ? catalog.entries[index] : undefined;
+}
+
 /**
- * umzug drives the order and the events; every migration it runs goes through one transactional
- * step. The caller holds the migration lock and has checked the history (checksums, order,
- * missing, dirty) with assessState before calling.
+ * umzug drives the order and the events; every migration it runs is one step of the caller's
+ * open write transaction, and the bookkeeping (version row, log rows) goes into the same
+ * transaction. The caller holds the write lock, has checked the history (checksums, order,
+ * missing, dirty) inside that transaction, and commits or rolls back.
  */
 export async function runMigrations(
   db: Database.Database,
   catalog: MigrationCatalog,
   plan: Plan,
+  /** The last migration applied to the file before the run (undefined: a new file). */
+  last: CatalogEntry | undefined,
   options: RunOptions,
 ): Promise<MigrationRun[]> {
-  const runs: MigrationRun[] = [];
+  const runs: { entry: CatalogEntry; run: MigrationRun }[] = [];
+  const final = finalEntry(catalog, plan, last);
+  if (plan.direction === "up") createLedger(db);
+  recordLevel(db, final, Date.now());
+
   const step = (entry: CatalogEntry, direction: "up" | "down"): (() => Promise<void>) => async () => {
     if (options.signal?.aborted === true) {
-      throw new StateError("E_STATE_ABORTED", `migration of ${options.path} stopped before ${entry.definition.name}; the file is at a clean level`, {
+      throw new StateError("E_STATE_ABORTED", `migration of ${options.path} stopped before ${entry.definition.name}; rolled back, the file keeps its level`, {
         cause: options.signal.reason,
         details: { path: options.path },
       });
     }
     const previous = entry.index === 0 ? undefined : catalog.entries[entry.index - 1];
     const run = runMigrationStep(db, options.path, entry, direction, previous);
-    runs.push(run);
+    runs.push({ entry, run });
     options.logger.info(
       { migration: run.name, direction, level: run.level, compatLevel: run.compatLevel, ms: Math.round(run.durationMs) },
-      direction === "up" ? "migration applied" : "migration reverted",
+      direction === "up" ? "migration applied (commits with the run)" : "migration reverted (commits with the run)",
     );
   };
   const umzug = new Umzug<Record<string, never>>({
@@ -81,5 +100,12 @@ export async function runMigrations(
     const cause = (error as { cause?: unknown }).cause;
     throw cause instanceof StateError ? cause : error;
   }
-  return runs;
+
+  const now = Date.now();
+  for (const { entry, run } of runs) {
+    if (run.direction === "up") recordApplied(db, entry, now, run.durationMs);
+    else recordReverted(db, entry);
+  }
+  if (plan.direction === "down" && final === undefined && runs.length > 0) dropLedger(db);
+  return runs.map((r) => r.run);
 }

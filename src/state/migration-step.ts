@@ -3,7 +3,6 @@ import type { CatalogEntry } from "./migration-catalog.js";
 import { describeSchema, diffSchemas, schemaFingerprint, type SchemaDescription } from "./schema-description.js";
 import { StateError } from "./state-error.js";
 import { toStateError } from "./sqlite-errors.js";
-import { createLedger, recordApplied, recordReverted } from "./state-ledger.js";
 
 export type Direction = "up" | "down";
 
@@ -12,20 +11,20 @@ export interface MigrationRun {
   readonly name: string;
   readonly direction: Direction;
   readonly protocol: number;
-  /** The file's level and compat level once this step committed. */
+  /** The file's level and compat level once this step is applied. */
   readonly level: number;
   readonly compatLevel: number;
+  /** Its statements and the schema check; the run's commit is timed apart (one commit for the whole run). */
   readonly durationMs: number;
 }
 
 const EMPTY: SchemaDescription = { tables: [], others: [] };
 
 /**
- * Runs one migration and its ledger row in a single `BEGIN IMMEDIATE … COMMIT`. Before
- * committing it checks that the schema is exactly what the catalog says it should be (foreign
- * keys are enforced statement by statement, and pre-existing violations were refused by the
- * preflight); any failure rolls everything back, so the file stays at the previous level with no
- * trace of the attempt.
+ * Runs one migration's statements inside the run's open write transaction (foreign keys are
+ * enforced statement by statement), then checks that the schema is exactly what the catalog says
+ * it should be. Throws on any failure; the caller rolls the whole run back, so the file keeps the
+ * level it had before the run, with no trace of the attempt.
  */
 export function runMigrationStep(
   db: Database.Database,
@@ -37,60 +36,43 @@ export function runMigrationStep(
 ): MigrationRun {
   const d = entry.definition;
   const start = performance.now();
-  try {
-    db.exec("BEGIN IMMEDIATE");
-  } catch (error) {
-    throw toStateError(error, path, `start migration ${d.name}`);
-  }
-  try {
-    if (direction === "up" && previous === undefined) createLedger(db);
-    const statements = direction === "up" ? d.up : d.down;
-    statements.forEach((sql, i) => {
-      try {
-        db.exec(sql);
-      } catch (error) {
-        const mapped = toStateError(error, path, `run migration ${d.name}`);
-        if (mapped instanceof StateError && mapped.code !== "E_STATE_IO") throw mapped;
-        throw new StateError(
-          "E_STATE_MIGRATION_FAILED",
-          `migration ${d.name} (${direction}) failed at statement ${i + 1} of ${statements.length}: ${(error as Error).message}; ` +
-            `rolled back, ${path} is unchanged`,
-          { cause: error, details: { path, migration: d.name, direction, statement: i + 1 } },
-        );
-      }
-    });
-    const expected = direction === "up" ? entry.schemaAfter : (previous?.schemaAfter ?? EMPTY);
-    const actual = describeSchema(db);
-    if (schemaFingerprint(actual) !== schemaFingerprint(expected)) {
+  const statements = direction === "up" ? d.up : d.down;
+  statements.forEach((sql, i) => {
+    try {
+      db.exec(sql);
+    } catch (error) {
+      const mapped = toStateError(error, path, `run migration ${d.name}`);
+      if (mapped instanceof StateError && mapped.code !== "E_STATE_IO") throw mapped;
       throw new StateError(
         "E_STATE_MIGRATION_FAILED",
-        `migration ${d.name} (${direction}) left a schema other than the one it declares (${diffSchemas(expected, actual).join("; ")}); ` +
+        `migration ${d.name} (${direction}) failed at statement ${i + 1} of ${statements.length}: ${(error as Error).message}; ` +
           `rolled back, ${path} is unchanged`,
-        { details: { path, migration: d.name, direction } },
+        { cause: error, details: { path, migration: d.name, direction, statement: i + 1 } },
       );
     }
-    const now = Date.now();
-    const durationMs = performance.now() - start;
-    if (direction === "up") recordApplied(db, entry, now, durationMs);
-    else recordReverted(db, entry, previous, now);
-    db.exec("COMMIT");
-    const after = direction === "up" ? d : previous?.definition;
-    return {
-      name: d.name,
-      direction,
-      protocol: d.protocol,
-      level: after?.level ?? 0,
-      compatLevel: after?.compatLevel ?? 0,
-      durationMs: performance.now() - start,
-    };
+  });
+  const expected = direction === "up" ? entry.schemaAfter : (previous?.schemaAfter ?? EMPTY);
+  let actual: SchemaDescription;
+  try {
+    actual = describeSchema(db);
   } catch (error) {
-    if (db.inTransaction) {
-      try {
-        db.exec("ROLLBACK");
-      } catch {
-        // SQLite may already have rolled back on its own (e.g. after SQLITE_FULL); nothing left to undo.
-      }
-    }
-    throw toStateError(error, path, `run migration ${d.name}`);
+    throw toStateError(error, path, `check the schema after migration ${d.name}`);
   }
+  if (schemaFingerprint(actual) !== schemaFingerprint(expected)) {
+    throw new StateError(
+      "E_STATE_MIGRATION_FAILED",
+      `migration ${d.name} (${direction}) left a schema other than the one it declares (${diffSchemas(expected, actual).join("; ")}); ` +
+        `rolled back, ${path} is unchanged`,
+      { details: { path, migration: d.name, direction } },
+    );
+  }
+  const after = direction === "up" ? d : previous?.definition;
+  return {
+    name: d.name,
+    direction,
+    protocol: d.protocol,
+    level: after?.level ?? 0,
+    compatLevel: after?.compatLevel ?? 0,
+    durationMs: performance.now() - start,
+  };
 }

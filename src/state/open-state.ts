@@ -4,10 +4,10 @@ import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../obs/index.js";
 import { resolveCodeLevel } from "./code-level.js";
 import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
-import { acquireMigrationLock, DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
-import { runMigrations } from "./migration-runner.js";
+import { runExclusiveMigration } from "./exclusive-migration.js";
+import { DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
 import type { MigrationRun } from "./migration-step.js";
-import { preflightCheck, type Preflight } from "./preflight-check.js";
+import type { Preflight } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { enableWal, openConnection, probeStateFile } from "./state-file.js";
@@ -29,7 +29,11 @@ export interface OpenStateOptions {
   busyTimeoutMs?: number;
   logger?: Logger;
   signal?: AbortSignal;
-  /** Check before migrating (default `quick_check`: a corrupt file is refused before anything is written). */
+  /**
+   * Check of the file before a migration run may commit (default `quick_check`: quick_check and
+   * foreign_key_check on a worker thread alongside the migrations; a corrupt file is refused and
+   * nothing is written). `none` skips it.
+   */
   preflight?: Preflight;
   /** The migrations to use; defaults to the ones this build ships. For tests and tools. */
   catalog?: MigrationCatalog;
@@ -99,23 +103,23 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
           { details: { path, level: assessment.level, codeLevel } },
         );
       }
-      // Before the lock, so a corrupt file gets no lock sidecar either.
-      preflightCheck(db, path, options.preflight ?? "quick_check");
-      const lock = await acquireMigrationLock(path, { timeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, signal: options.signal, logger });
-      try {
-        // Another process may have migrated while we waited for the lock.
-        assessment = readAssessment(db, catalog, path);
-        assertUsableBy(assessment, codeLevel, path);
-        if (assessment.level < codeLevel) {
-          enableWal(db, path);
-          const through = catalog.lastOfLevel(codeLevel);
-          if (through === undefined) throw new StateError("E_STATE_LEVEL_UNKNOWN", `no migration reaches level ${codeLevel}`);
-          applied = await runMigrations(db, catalog, { direction: "up", through }, { path, logger, signal: options.signal });
-          assessment = readAssessment(db, catalog, path);
-        }
-      } finally {
-        lock.release();
-      }
+      const through = catalog.lastOfLevel(codeLevel);
+      if (through === undefined) throw new StateError("E_STATE_LEVEL_UNKNOWN", `no migration reaches level ${codeLevel}`);
+      const result = await runExclusiveMigration(db, {
+        path,
+        catalog,
+        preflight: options.preflight ?? "quick_check",
+        lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        logger,
+        signal: options.signal,
+        // Another process may have migrated while this one waited.
+        plan: (current) => {
+          assertUsableBy(current, codeLevel, path);
+          return current.level < codeLevel ? { direction: "up", through } : undefined;
+        },
+      });
+      applied = [...result.runs];
+      assessment = result.assessment;
     }
     if (!readOnly) enableWal(db, path);
     return {

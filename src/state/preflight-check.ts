@@ -1,52 +1,111 @@
 import type Database from "better-sqlite3";
+import { runChecksOnConnection, startChecks, type CheckOutcome, type CheckPragma } from "./check-worker.js";
 import { StateError } from "./state-error.js";
 import { toStateError } from "./sqlite-errors.js";
 
-/** What to verify before the first migration of a run writes anything. */
+/** What to verify about the file before a migration run may commit anything. */
 export type Preflight = "quick_check" | "none";
 
+const PRAGMAS: readonly CheckPragma[] = ["quick_check", "foreign_key_check"];
+
+/** How the preflight went, for reports: its own time, and how long the commit had to wait for it. */
+export interface PreflightTiming {
+  readonly ms: number;
+  /** Time the run spent waiting for the verdict after its migrations were done (0 when the check finished first). */
+  readonly waitedMs: number;
+  /** true: it ran on a worker thread while the migrations ran; false: before them, on this thread. */
+  readonly alongside: boolean;
+}
+
 /**
- * `PRAGMA quick_check` and `PRAGMA foreign_key_check` before migrating, once per run and only when
- * something is about to run. A migration that meets a corrupt page half-way would leave the file
- * at an intermediate level (earlier migrations committed) and can spread the damage. Foreign keys
- * are enforced during migrations, so a migration cannot create violations; rows that already
- * violate them (written with enforcement off) are refused here rather than carried forward.
- * O(file size): about a quarter of the time of an upgrade that rewrites a big table.
+ * The preflight's finding, if any. A corrupt page found by `quick_check` is E_STATE_CORRUPT; rows
+ * that already violate foreign keys (written with enforcement off) are E_STATE_DIRTY: migrations
+ * run with foreign keys enforced, so they must not carry such rows forward.
  */
+export function preflightProblem(outcomes: readonly CheckOutcome[], path: string): StateError | undefined {
+  for (const o of outcomes) {
+    if (o.pragma === "foreign_key_check") {
+      if (o.violations === 0) continue;
+      return new StateError(
+        "E_STATE_DIRTY",
+        `${path} has ${o.violations} row(s) violating foreign keys (in ${o.tables.join(", ")}), written with enforcement off; ` +
+          "it was not migrated and nothing was written. Delete or repair those rows first.",
+        { details: { path, violations: o.violations, tables: o.tables, stage: "preflight" } },
+      );
+    }
+    if (o.problems.length === 0) continue;
+    const problems = o.problems.slice(0, 3).map((p) => p.replace(/\s+/g, " ").slice(0, 160));
+    return new StateError(
+      "E_STATE_CORRUPT",
+      `${path} fails PRAGMA ${o.pragma} (${problems.join("; ")}${o.problems.length > 3 ? "; …" : ""}); it was not migrated and nothing was written. ` +
+        "Restore it from a backup, or recover it with the sqlite3 shell's .recover",
+      { details: { path, problems, stage: "preflight" } },
+    );
+  }
+  return undefined;
+}
+
+/** The preflight on `db`, on this thread, now. Throws its StateError. */
 export function preflightCheck(db: Database.Database, path: string, mode: Preflight): void {
   if (mode === "none") return;
-  let rows: { quick_check: string }[];
+  let outcomes: CheckOutcome[];
   try {
-    rows = db.pragma("quick_check") as { quick_check: string }[];
+    outcomes = runChecksOnConnection(db, PRAGMAS);
   } catch (error) {
     throw toStateError(error, path, "check it before migrating");
   }
-  if (rows.length === 1 && rows[0]?.quick_check === "ok") {
-    checkForeignKeys(db, path);
-    return;
-  }
-  const problems = rows.slice(0, 3).map((r) => r.quick_check.replace(/\s+/g, " ").slice(0, 160));
-  throw new StateError(
-    "E_STATE_CORRUPT",
-    `${path} fails PRAGMA quick_check (${problems.join("; ")}${rows.length > 3 ? "; …" : ""}); it was not migrated and nothing was written. ` +
-      "Restore it from a backup, or recover it with the sqlite3 shell's .recover",
-    { details: { path, problems } },
-  );
+  const problem = preflightProblem(outcomes, path);
+  if (problem !== undefined) throw problem;
 }
 
-function checkForeignKeys(db: Database.Database, path: string): void {
-  let violations: { table: string }[];
-  try {
-    violations = db.pragma("foreign_key_check") as { table: string }[];
-  } catch (error) {
-    throw toStateError(error, path, "check its foreign keys before migrating");
+/** A preflight under way. */
+export interface PendingPreflight {
+  /** Resolves when the file passed (undefined for `none`); throws the preflight's StateError. */
+  verdict(): Promise<PreflightTiming | undefined>;
+  /** The preflight's StateError once it is done, or undefined: for a run that failed for its own reasons. */
+  problem(): Promise<StateError | undefined>;
+  /** The worker thread is gone. */
+  readonly finished: Promise<void>;
+}
+
+function settledPreflight(timing: PreflightTiming | undefined): PendingPreflight {
+  return { verdict: async () => timing, problem: async () => undefined, finished: Promise.resolve() };
+}
+
+/**
+ * Starts the preflight of a migration run. A file in WAL mode is checked on a worker thread
+ * against the snapshot the run starts from, while the run's migrations work: the run must not
+ * commit before `verdict()` resolves, which keeps "a corrupt file is refused and nothing is
+ * written" true at no cost in time when a core is free. Any other file is checked here and now
+ * (a reader would hold up the writer outside WAL mode); that throws at once.
+ */
+export function startPreflight(db: Database.Database, path: string, mode: Preflight): PendingPreflight {
+  if (mode === "none") return settledPreflight(undefined);
+  const wal = String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
+  if (!wal) {
+    const start = performance.now();
+    preflightCheck(db, path, mode);
+    return settledPreflight({ ms: performance.now() - start, waitedMs: 0, alongside: false });
   }
-  if (violations.length === 0) return;
-  const tables = [...new Set(violations.map((v) => v.table))];
-  throw new StateError(
-    "E_STATE_DIRTY",
-    `${path} has ${violations.length} row(s) violating foreign keys (in ${tables.join(", ")}), written with enforcement off; ` +
-      "it was not migrated and nothing was written. Delete or repair those rows first.",
-    { details: { path, violations: violations.length, tables } },
+  const run = startChecks(path, PRAGMAS, { action: "check it before migrating" });
+  const judged = run.outcomes.then(
+    (outcomes) => ({ outcomes, problem: preflightProblem(outcomes, path) }),
+    // startChecks rejects with StateErrors only; mark them as the preflight's, like its findings.
+    (error: unknown) => {
+      const e = error as StateError;
+      return { outcomes: [] as CheckOutcome[], problem: new StateError(e.code, e.message, { cause: e.cause, details: { ...e.details, stage: "preflight" } }) };
+    },
   );
+  return {
+    async verdict() {
+      const start = performance.now();
+      const { outcomes, problem } = await judged;
+      if (problem !== undefined) throw problem;
+      return { ms: outcomes.reduce((sum, o) => sum + o.ms, 0), waitedMs: performance.now() - start, alongside: true };
+    },
+    async problem() {
+      return (await judged).problem;
+    },
+    finished: run.finished,
+  };
 }

@@ -1,8 +1,12 @@
 import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { migrations } from "../../migrations/index.js";
 import { formatUpgradeReport, inspectState, MigrationCatalog, rehearseUpgrade, StateError, type MigrationDefinition, type UpgradeReport } from "../../src/state/index.js";
+import { SourceSnapshot } from "../../src/state/rehearsal/source-snapshot.js";
 import { tempDir } from "../support/temp-dir.js";
+import { corruptPageOf } from "./support/corrupt.js";
 import { copyFixture, sha256File, siblings } from "./support/files.js";
 
 const [m1, m2, m3] = migrations as [MigrationDefinition, MigrationDefinition, MigrationDefinition];
@@ -26,6 +30,7 @@ describe("upgrade rehearsal (dry run)", () => {
       preflight: "ok",
       "up:0002_level2_dual_path": "ok",
       "up:0003_level3_codex_first": "ok",
+      commit: "ok",
       rows: "ok",
       integrity: "ok",
       "foreign-keys": "ok",
@@ -35,8 +40,30 @@ describe("upgrade rehearsal (dry run)", () => {
       "queries:0.3.0": "ok",
       "down:0003_level3_codex_first": "ok",
       "down:0002_level2_dual_path": "ok",
+      "down-commit": "ok",
       "down-data": "ok",
     });
+    // The lines come in the order things happen to the file, whatever ran on which core.
+    expect(report.checks.map((c) => c.id)).toEqual([
+      "source",
+      "copy",
+      "preflight",
+      "up:0002_level2_dual_path",
+      "up:0003_level3_codex_first",
+      "commit",
+      "rows",
+      "integrity",
+      "foreign-keys",
+      "schema",
+      "refused:0.1.0",
+      "queries:0.2.0",
+      "queries:0.3.0",
+      "down:0003_level3_codex_first",
+      "down:0002_level2_dual_path",
+      "down-commit",
+      "down-data",
+    ]);
+    expect(report.checks.find((c) => c.id === "preflight")?.detail).toMatch(/^of the copy as it was, on a second core while the migrations ran; the commit waited \d+ ms for it$/);
     expect(report.migrations.map((m) => m.name)).toEqual(["0002_level2_dual_path", "0003_level3_codex_first"]);
     expect(report.migrations.every((m) => m.durationMs >= 0)).toBe(true);
     const attachments = report.tables.find((t) => t.table === "inline_attachments");
@@ -104,6 +131,49 @@ describe("upgrade rehearsal (dry run)", () => {
     expect(report.checks.map((c) => [c.id, c.status])).toEqual([["source", "failed"]]);
     expect(report.checks[0]?.detail).toMatch(/compat level 2: release 0\.1\.0 cannot be using it/);
     expect(readdirSync(work)).toEqual([]);
+  });
+
+  test("a damaged original is copied as it is and refused by the runner's preflight on the copy; the original is not written", async () => {
+    const work = tempDir();
+    const path = copyFixture(1, tempDir());
+    corruptPageOf(path, "peers");
+    const hash = sha256File(path);
+    const files = siblings(path);
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", dryRun: false, workDir: work });
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([
+      ["source", "ok"],
+      ["copy", "ok"],
+      ["preflight", "failed"],
+    ]);
+    expect(report.checks[2]?.detail).toMatch(/^E_STATE_CORRUPT: /);
+    expect(report.applied).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+    expect(siblings(path)).toEqual(files);
+    expect(readdirSync(work)).toEqual([]);
+  });
+
+  test("the before-state is the original's snapshot: a client writing the original meanwhile changes neither the copy nor the comparison", async () => {
+    const dir = tempDir();
+    const path = copyFixture(1, dir);
+    const work = join(dir, "work.sqlite");
+    const snapshot = SourceSnapshot.open(path, work, true);
+    try {
+      const before = snapshot.rowCounts();
+      const client = new Database(path);
+      client.prepare("DELETE FROM peers WHERE rowid IN (SELECT rowid FROM peers LIMIT 10)").run();
+      client.prepare("UPDATE settings SET value = value || '!'").run();
+      await snapshot.copyToWork();
+      expect(snapshot.compareWithWork().filter((c) => c.missing + c.changed + c.extra > 0)).toEqual([]);
+      expect(snapshot.rowCounts()).toEqual(before);
+      // The copy is the snapshot, not the file as the client left it.
+      const copy = new Database(work, { readonly: true });
+      expect(copy.prepare("SELECT count(*) FROM peers").pluck().get()).toBe(before.get("peers"));
+      copy.close();
+      expect(client.prepare("SELECT count(*) FROM peers").pluck().get()).toBe((before.get("peers") as number) - 10);
+      client.close();
+    } finally {
+      snapshot.close();
+    }
   });
 
   test("release strings resolve through the release table; going backwards is refused", async () => {

@@ -11,15 +11,15 @@ import { lockPathFor } from "../migration-lock.js";
 import type { MigrationRun } from "../migration-step.js";
 import { migrateState } from "../migrate-state.js";
 import { openState } from "../open-state.js";
-import { preflightCheck } from "../preflight-check.js";
+import { startChecks, type CheckOutcome, type CheckRun } from "../check-worker.js";
+import type { PreflightTiming } from "../preflight-check.js";
 import { readAssessment } from "../read-assessment.js";
 import { runReleaseQueries } from "../release-queries/index.js";
 import { StateError } from "../state-error.js";
 import { openConnection, probeStateFile } from "../state-file.js";
-import { toStateError } from "../sqlite-errors.js";
-import { backupCopy } from "./backup-copy.js";
-import { compareWithAttached, rowCounts } from "./table-data.js";
-import type { RehearsalCheck, TableRows, UpgradeReport } from "./upgrade-report.js";
+import { SourceSnapshot } from "./source-snapshot.js";
+import { rowCounts } from "./table-data.js";
+import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
 
 export interface RehearseUpgradeOptions {
   path: string;
@@ -28,7 +28,7 @@ export interface RehearseUpgradeOptions {
   to: string;
   /** false: after every check passes on the copy, migrate the real file. Default true. */
   dryRun?: boolean;
-  /** Where the copies go (default: the OS temp folder). Needs twice the database's size. */
+  /** Where the work copy goes (default: the OS temp folder). Needs the database's size, and as much again for the WAL of its biggest migration. */
   workDir?: string;
   logger?: Logger;
   lockTimeoutMs?: number;
@@ -61,14 +61,103 @@ function releasesBetween(from: Release, to: Release): Release[] {
   return [...byLevel.values()];
 }
 
+const PREFLIGHT_TITLE = "quick_check and foreign_key_check before migrating";
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+function preflightLine(timing: PreflightTiming | undefined): Pick<RehearsalCheck, "ms" | "detail"> {
+  if (timing === undefined) return { detail: "not run" };
+  return {
+    ms: timing.ms,
+    detail: timing.alongside
+      ? `of the copy as it was, on a second core while the migrations ran; the commit waited ${seconds(timing.waitedMs)} for it`
+      : "of the copy as it was, before the migrations (the file was not in WAL mode)",
+  };
+}
+
+/** A release opens the upgraded copy with its own code path: its queries run, or it is refused as designed. */
+async function releaseCheck(work: string, release: Release, compat: number, catalog: MigrationCatalog): Promise<RehearsalCheck> {
+  if (release.stateLevel < compat) {
+    const id = `refused:${release.release}`;
+    const title = `release ${release.release} refuses the upgraded file`;
+    try {
+      const h = await openState({ path: work, level: release.stateLevel, migrate: false, catalog });
+      h.close();
+      return { id, title, status: "failed", detail: "it opened a file beyond its compat window" };
+    } catch (error) {
+      const ok = error instanceof StateError && error.code === "E_STATE_FROM_FUTURE";
+      return { id, title, status: ok ? "ok" : "failed", detail: ok ? `as designed: compat level is now ${compat}; rolling back to it needs \`migrate down\`` : String((error as Error).message) };
+    }
+  }
+  const id = `queries:${release.release}`;
+  const title = `release ${release.release} (level ${release.stateLevel}) queries run on the upgraded file`;
+  try {
+    const h = await openState({ path: work, level: release.stateLevel, migrate: false, catalog });
+    try {
+      const result = elapsed(() => runReleaseQueries(h.db, release.stateLevel));
+      const bad = result.value.failed;
+      return {
+        id,
+        title,
+        status: bad.length === 0 ? "ok" : "failed",
+        ms: result.ms,
+        detail: bad.length === 0 ? `${result.value.passed.length} checks` : bad.map((f) => `${f.name}: ${f.error}`).join("; "),
+      };
+    } finally {
+      h.close();
+    }
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+    return { id, title, status: "failed", detail: `${error.code}: ${error.message}` };
+  }
+}
+
+/** The integrity_check and foreign_key_check lines, from the checks that ran alongside. */
+async function integrityLines(run: CheckRun): Promise<[RehearsalCheck, RehearsalCheck]> {
+  let outcomes: CheckOutcome[];
+  try {
+    outcomes = await run.outcomes;
+  } catch (error) {
+    if (!(error instanceof StateError)) throw error;
+    const detail = `${error.code}: ${error.message}`;
+    return [
+      { id: "integrity", title: "PRAGMA integrity_check", status: "failed", detail },
+      { id: "foreign-keys", title: "PRAGMA foreign_key_check", status: "failed", detail },
+    ];
+  }
+  const lines = outcomes.map((o): RehearsalCheck => {
+    if (o.pragma === "foreign_key_check") {
+      return {
+        id: "foreign-keys",
+        title: "PRAGMA foreign_key_check",
+        status: o.violations === 0 ? "ok" : "failed",
+        ms: o.ms,
+        ...(o.violations === 0 ? {} : { detail: `${o.violations} violation(s) in ${o.tables.join(", ")}` }),
+      };
+    }
+    return {
+      id: "integrity",
+      title: "PRAGMA integrity_check",
+      status: o.problems.length === 0 ? "ok" : "failed",
+      ms: o.ms,
+      ...(o.problems.length === 0 ? {} : { detail: o.problems.slice(0, 5).join("; ") }),
+    };
+  });
+  return [lines[0] as RehearsalCheck, lines[1] as RehearsalCheck];
+}
+
 /**
  * The release engineer's rehearsal of an upgrade on a real state database. Everything runs on a
- * copy made with SQLite's backup API: the migrations (timed one by one), row counts before and
- * after, `integrity_check` and `foreign_key_check`, the schema against what the level records,
- * every release still inside the compat window running its own queries on the upgraded copy
- * (and releases outside it being refused), and a rollback with `down` that must bring back every
- * row equal. The original is only ever read; with `dryRun: false` it is migrated afterwards, and
- * only when every check passed.
+ * copy made with SQLite's backup API: the migrations as the runner runs them (preflight, one
+ * transaction, each migration timed), row counts before and after, `integrity_check` and
+ * `foreign_key_check`, the schema against what the level records, every release still inside the
+ * compat window running its own queries on the upgraded copy (and releases outside it being
+ * refused), and a rollback with `down` that must bring back every row equal to the original.
+ * The integrity and foreign key checks run on a second core while the queries and `down` run.
+ * The original is only ever read; with `dryRun: false` it is migrated afterwards, and only when
+ * every check passed.
  */
 export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<UpgradeReport> {
   const { path } = options;
@@ -99,23 +188,23 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   let migrations: MigrationRun[] = [];
   let reverts: MigrationRun[] = [];
   let applied: MigrationRun[] = [];
-  const add = (c: RehearsalCheck): void => {
-    checks.push(c);
+  const add = (c: RehearsalCheck, at = checks.length): void => {
+    checks.splice(at, 0, c);
     logger.info({ check: c.id, status: c.status, ms: c.ms === undefined ? undefined : Math.round(c.ms) }, c.title);
   };
   const failed = (): boolean => checks.some((c) => c.status === "failed");
+  const failure = (id: string, title: string, error: StateError): RehearsalCheck => ({ id, title, status: "failed", detail: `${error.code}: ${error.message}` });
 
-  // A writable original is opened read-write but only read: a read-only connection would leave -wal/-shm files beside it.
-  const source = openConnection(path, { readOnly: !probe.writable, create: false, busyTimeoutMs: 5_000 });
   const workDir = options.workDir ?? tmpdir();
   const tag = `${basename(path)}.rehearsal-${process.pid}-${randomBytes(4).toString("hex")}`;
   const work = join(workDir, `${tag}.sqlite`);
-  const snapshot = join(workDir, `${tag}.before.sqlite`);
-  let sourceAssessment: StateAssessment;
-  let copied = false;
-  let copyMs = 0;
+  let sourceAssessment: StateAssessment | undefined;
+  let source: SourceSnapshot | undefined;
+  let workDb: Database.Database | undefined;
+  let integrity: CheckRun | undefined;
   try {
-    sourceAssessment = readAssessment(source, catalog, path);
+    source = SourceSnapshot.open(path, work, probe.writable);
+    sourceAssessment = source.assess(catalog);
     const { level, compatLevel } = sourceAssessment;
     const sourceProblem =
       compatLevel > from.level
@@ -131,62 +220,34 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       status: sourceProblem === undefined ? "ok" : "failed",
       detail: sourceProblem ?? `${(probe.size / 2 ** 20).toFixed(1)} MiB, usable by ${from.release}`,
     });
-    if (!failed()) {
-      copyMs = (await elapsedAsync(() => backupCopy(source, path, work))).ms;
-      copied = true;
-    }
-  } catch (error) {
-    removeDatabase(work);
-    throw error;
-  } finally {
-    source.close();
-  }
-  if (!copied) return finish();
+    if (failed()) return finish();
 
-  let workDb: Database.Database | undefined;
-  try {
-    // The "before" snapshot is copied from the work copy, so both are the same instant even if
-    // the original keeps changing.
-    workDb = openConnection(work, { readOnly: false, create: false, busyTimeoutMs: 5_000 });
-    const db0 = workDb;
-    const snap = await elapsedAsync(() => backupCopy(db0, work, snapshot));
+    const copy = await elapsedAsync(() => (source as SourceSnapshot).copyToWork());
     add({
       id: "copy",
-      title: "copies made with the SQLite backup API",
+      title: "copies made with the SQLite backup API: 1",
       status: "ok",
-      ms: copyMs + snap.ms,
-      detail: `work copy and before-snapshot, ${snap.value.pages.toLocaleString("en-US")} pages each`,
+      ms: copy.ms,
+      detail: `the work copy, ${copy.value.pages.toLocaleString("en-US")} pages; the before-state is the original's own read snapshot, held until the comparison`,
     });
-    for (const [t, n] of rowCounts(workDb)) tables.set(t, { before: n, after: null, afterDown: null });
-    workDb.close();
-    workDb = undefined;
+    for (const [t, n] of source.rowCounts()) tables.set(t, { before: n, after: null, afterDown: null });
 
-    // 1. Up, one migration at a time, as the new release would at startup: its preflight first
-    //    (shown as its own line), then the migrations.
+    // 1. Up, as the new release would at startup: one transaction, its preflight on a second core
+    //    (shown as its own line), then the migrations and the commit.
     const target = catalog.lastOfLevel(to.level);
     if (target !== undefined && sourceAssessment.level < to.level) {
-      workDb = openConnection(work, { readOnly: false, create: false, busyTimeoutMs: 5_000 });
-      const db1 = workDb;
       try {
-        const pre = elapsed(() => preflightCheck(db1, work, "quick_check"));
-        add({ id: "preflight", title: "quick_check and foreign_key_check before migrating", status: "ok", ms: pre.ms });
-      } catch (error) {
-        if (!(error instanceof StateError)) throw error;
-        add({ id: "preflight", title: "quick_check and foreign_key_check before migrating", status: "failed", detail: `${error.code}: ${error.message}` });
-        return finish();
-      } finally {
-        db1.close();
-        workDb = undefined;
-      }
-      try {
-        const result = await migrateState({ path: work, direction: "up", to: target.definition.name, catalog, logger, signal: options.signal, preflight: "none" });
+        const result = await migrateState({ path: work, direction: "up", to: target.definition.name, catalog, logger, signal: options.signal, preflight: "quick_check" });
         migrations = [...result.runs];
+        add({ id: "preflight", title: PREFLIGHT_TITLE, status: "ok", ...preflightLine(result.preflight) });
         for (const run of migrations) {
           add({ id: `up:${run.name}`, title: `migration ${run.name} (protocol ${run.protocol})`, status: "ok", ms: run.durationMs, detail: `level ${run.level}, compat ${run.compatLevel}` });
         }
+        add({ id: "commit", title: "commit (every migration in one transaction)", status: "ok", ms: result.commitMs, detail: `level ${result.after.level}, compat level ${result.after.compatLevel}` });
       } catch (error) {
         if (!(error instanceof StateError)) throw error;
-        add({ id: "up", title: "migrations", status: "failed", detail: `${error.code}: ${error.message}` });
+        if (error.details["stage"] === "preflight") add(failure("preflight", PREFLIGHT_TITLE, error));
+        else add(failure("up", "migrations", error));
         return finish();
       }
     } else {
@@ -207,24 +268,11 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       detail: lost.length === 0 ? `${[...tables.values()].filter((v) => v.before !== null).length} tables kept, ${added} added` : lost.join("; "),
     });
 
-    // 3. SQLite's own checks.
-    const integrity = elapsed(() => db.pragma("integrity_check") as { integrity_check: string }[]);
-    const integrityOk = integrity.value.length === 1 && integrity.value[0]?.integrity_check === "ok";
-    add({
-      id: "integrity",
-      title: "PRAGMA integrity_check",
-      status: integrityOk ? "ok" : "failed",
-      ms: integrity.ms,
-      ...(integrityOk ? {} : { detail: integrity.value.slice(0, 5).map((r) => r.integrity_check).join("; ") }),
-    });
-    const fk = elapsed(() => db.pragma("foreign_key_check") as { table: string }[]);
-    add({
-      id: "foreign-keys",
-      title: "PRAGMA foreign_key_check",
-      status: fk.value.length === 0 ? "ok" : "failed",
-      ms: fk.ms,
-      ...(fk.value.length === 0 ? {} : { detail: `${fk.value.length} violation(s) in ${[...new Set(fk.value.map((v) => v.table))].join(", ")}` }),
-    });
+    // 3. SQLite's own checks of the upgraded copy, on a second core, from a read snapshot taken
+    //    now: the queries and `down` below change the copy while they run. Their lines go here.
+    const integritySlot = checks.length;
+    integrity = startChecks(work, ["integrity_check", "foreign_key_check"], { action: "check the upgraded copy" });
+    await integrity.snapshotTaken;
 
     // 4. Schema and ledger as the new release will judge them.
     let upgraded: StateAssessment | undefined;
@@ -238,92 +286,66 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       });
     } catch (error) {
       if (!(error instanceof StateError)) throw error;
-      add({ id: "schema", title: `schema matches level ${to.level}`, status: "failed", detail: `${error.code}: ${error.message}` });
+      add(failure("schema", `schema matches level ${to.level}`, error));
     }
-    db.close();
-    workDb = undefined;
 
     // 5. Each release from `from` to `to` opens the upgraded copy with its own code path and
     //    runs its own queries; a release below the new compat level must be refused instead.
     for (const release of releasesBetween(fromRelease, toRelease)) {
-      const compat = upgraded?.compatLevel ?? 0;
-      if (release.stateLevel < compat) {
-        try {
-          const h = await openState({ path: work, level: release.stateLevel, migrate: false, catalog });
-          h.close();
-          add({ id: `refused:${release.release}`, title: `release ${release.release} refuses the upgraded file`, status: "failed", detail: "it opened a file beyond its compat window" });
-        } catch (error) {
-          const ok = error instanceof StateError && error.code === "E_STATE_FROM_FUTURE";
-          add({
-            id: `refused:${release.release}`,
-            title: `release ${release.release} refuses the upgraded file`,
-            status: ok ? "ok" : "failed",
-            detail: ok ? `as designed: compat level is now ${compat}; rolling back to it needs \`migrate down\`` : String((error as Error).message),
-          });
-        }
-        continue;
-      }
-      const title = `release ${release.release} (level ${release.stateLevel}) queries run on the upgraded file`;
-      try {
-        const h = await openState({ path: work, level: release.stateLevel, migrate: false, catalog });
-        try {
-          const result = elapsed(() => runReleaseQueries(h.db, release.stateLevel));
-          const bad = result.value.failed;
-          add({
-            id: `queries:${release.release}`,
-            title,
-            status: bad.length === 0 ? "ok" : "failed",
-            ms: result.ms,
-            detail: bad.length === 0 ? `${result.value.passed.length} checks` : bad.map((f) => `${f.name}: ${f.error}`).join("; "),
-          });
-        } finally {
-          h.close();
-        }
-      } catch (error) {
-        if (!(error instanceof StateError)) throw error;
-        add({ id: `queries:${release.release}`, title, status: "failed", detail: `${error.code}: ${error.message}` });
-      }
+      add(await releaseCheck(work, release, upgraded?.compatLevel ?? 0, catalog));
     }
 
-    // 6. Roll the copy back and compare every row with the snapshot taken before the upgrade.
+    // 6. Roll the copy back and compare every row with the original's snapshot.
     if (migrations.length > 0) {
       const back = catalog.lastOfLevel(sourceAssessment.level);
       try {
-        // integrity_check has just passed on this copy: the down run needs no preflight of its own.
+        // integrity_check of the upgraded copy runs alongside; a copy it finds damaged fails the rehearsal either way.
         const result = await migrateState({ path: work, direction: "down", to: back?.definition.name ?? 0, catalog, logger, signal: options.signal, preflight: "none" });
         reverts = [...result.runs];
         for (const run of reverts) {
           add({ id: `down:${run.name}`, title: `down ${run.name}`, status: "ok", ms: run.durationMs, detail: `back to level ${run.level}` });
         }
-        workDb = openConnection(work, { readOnly: false, create: false, busyTimeoutMs: 5_000 });
-        const cmp = compareAfterDown(workDb, snapshot, work);
-        for (const [t, n] of rowCounts(workDb)) {
+        add({ id: "down-commit", title: "commit of the rollback (one transaction)", status: "ok", ms: result.commitMs, detail: `level ${result.after.level}, compat level ${result.after.compatLevel}` });
+        const cmp = elapsed(() => (source as SourceSnapshot).compareWithWork());
+        const problems = cmp.value.filter((c) => c.missing + c.changed + c.extra > 0).map((c) => `${c.table}: ${c.missing} missing, ${c.changed} changed, ${c.extra} extra`);
+        for (const [t, n] of rowCounts(db)) {
           const entry = tables.get(t) ?? { before: null, after: null, afterDown: null };
           tables.set(t, { ...entry, afterDown: n });
         }
-        add({ id: "down-data", title: `down brings the data back equal (level ${sourceAssessment.level})`, status: cmp.problems.length === 0 ? "ok" : "failed", ms: cmp.ms, detail: cmp.problems.length === 0 ? `${cmp.tables} tables, every row equal` : cmp.problems.join("; ") });
+        add({
+          id: "down-data",
+          title: `down brings the data back equal (level ${sourceAssessment.level})`,
+          status: problems.length === 0 ? "ok" : "failed",
+          ms: cmp.ms,
+          detail: problems.length === 0 ? `${cmp.value.length} tables, every row equal` : problems.join("; "),
+        });
       } catch (error) {
         if (!(error instanceof StateError)) throw error;
-        add({ id: "down", title: "down to the original level", status: "failed", detail: `${error.code}: ${error.message}` });
+        add(failure("down", "down to the original level", error));
       }
     }
+
+    const lines = await integrityLines(integrity);
+    add(lines[0], integritySlot);
+    add(lines[1], integritySlot + 1);
   } finally {
+    await integrity?.finished;
     workDb?.close();
+    source?.close();
     removeDatabase(work);
-    removeDatabase(snapshot);
   }
 
   // 7. The real thing, only when the rehearsal is clean.
-  if (!dryRun && !failed() && sourceAssessment.level < to.level) {
+  if (!dryRun && !failed() && sourceAssessment !== undefined && sourceAssessment.level < to.level) {
     const target = catalog.lastOfLevel(to.level);
     try {
       const result = await migrateState({ path, direction: "up", to: target?.definition.name, catalog, logger, signal: options.signal, ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }) });
       applied = [...result.runs];
-      const total = applied.reduce((s, r) => s + r.durationMs, 0);
+      const total = applied.reduce((s, r) => s + r.durationMs, 0) + result.commitMs;
       add({ id: "apply", title: `upgraded ${basename(path)} to level ${result.after.level}`, status: "ok", ms: total, detail: `${applied.length} migration(s), compat level ${result.after.compatLevel}` });
     } catch (error) {
       if (!(error instanceof StateError)) throw error;
-      add({ id: "apply", title: "upgrade of the real file", status: "failed", detail: `${error.code}: ${error.message}` });
+      add(failure("apply", "upgrade of the real file", error));
     }
   }
   return finish();
@@ -353,24 +375,5 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       verdict,
       summary,
     };
-  }
-}
-
-function compareAfterDown(db: Database.Database, snapshot: string, work: string): { problems: string[]; tables: number; ms: number } {
-  const start = performance.now();
-  try {
-    db.prepare("ATTACH DATABASE ? AS before").run(snapshot);
-    try {
-      const problems: string[] = [];
-      const comparisons = compareWithAttached(db, "before");
-      for (const c of comparisons) {
-        if (c.missing + c.changed + c.extra > 0) problems.push(`${c.table}: ${c.missing} missing, ${c.changed} changed, ${c.extra} extra`);
-      }
-      return { problems, tables: comparisons.length, ms: performance.now() - start };
-    } finally {
-      db.exec("DETACH DATABASE before");
-    }
-  } catch (error) {
-    throw toStateError(error, work, "compare the rolled-back copy");
   }
 }

@@ -22,36 +22,39 @@ export interface TableComparison {
   readonly table: string;
   readonly beforeRows: number;
   readonly afterRows: number;
-  /** Rows of `before` with no row of the same key in `main`. */
+  /** Rows of `before` with no row of the same key in `after`. */
   readonly missing: number;
   /** Rows present in both whose values differ in some column. */
   readonly changed: number;
-  /** Rows of `main` with no row of the same key in `before`. */
+  /** Rows of `after` with no row of the same key in `before`. */
   readonly extra: number;
 }
 
 /**
- * Compares every table of the attached schema `before` with the same table in `main`, by primary
- * key and column name (column order is irrelevant), entirely inside SQLite. `IS NOT` compares
- * NULLs and BLOBs exactly. A table without a primary key falls back to EXCEPT both ways.
+ * Compares every table of schema `before` with the same table in schema `after` (two databases
+ * of one connection, one of them attached), by primary key and column name (column order is
+ * irrelevant), entirely inside SQLite. `IS NOT` compares NULLs and BLOBs exactly. A table without
+ * a primary key falls back to EXCEPT both ways.
  */
-export function compareWithAttached(db: Database.Database, before = "before"): TableComparison[] {
+export function compareTables(db: Database.Database, schemas: { before: string; after: string }): TableComparison[] {
+  const B = q(schemas.before);
+  const A = q(schemas.after);
   const out: TableComparison[] = [];
-  const mainTables = new Set(stateTables(db, "main"));
-  for (const table of stateTables(db, before)) {
-    const info = db.prepare(`PRAGMA ${q(before)}.table_info(${q(table)})`).all() as { name: string; pk: number }[];
-    const beforeRows = db.prepare(`SELECT count(*) FROM ${q(before)}.${q(table)}`).pluck().get() as number;
-    if (!mainTables.has(table)) {
+  const afterTables = new Set(stateTables(db, schemas.after));
+  for (const table of stateTables(db, schemas.before)) {
+    const info = db.prepare(`PRAGMA ${B}.table_info(${q(table)})`).all() as { name: string; pk: number }[];
+    const beforeRows = db.prepare(`SELECT count(*) FROM ${B}.${q(table)}`).pluck().get() as number;
+    if (!afterTables.has(table)) {
       out.push({ table, beforeRows, afterRows: 0, missing: beforeRows, changed: 0, extra: 0 });
       continue;
     }
-    const afterRows = db.prepare(`SELECT count(*) FROM main.${q(table)}`).pluck().get() as number;
+    const afterRows = db.prepare(`SELECT count(*) FROM ${A}.${q(table)}`).pluck().get() as number;
     const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
     const cols = info.map((c) => c.name);
     if (pk.length === 0) {
       const list = cols.map(q).join(", ");
-      const missing = db.prepare(`SELECT count(*) FROM (SELECT ${list} FROM ${q(before)}.${q(table)} EXCEPT SELECT ${list} FROM main.${q(table)})`).pluck().get() as number;
-      const extra = db.prepare(`SELECT count(*) FROM (SELECT ${list} FROM main.${q(table)} EXCEPT SELECT ${list} FROM ${q(before)}.${q(table)})`).pluck().get() as number;
+      const missing = db.prepare(`SELECT count(*) FROM (SELECT ${list} FROM ${B}.${q(table)} EXCEPT SELECT ${list} FROM ${A}.${q(table)})`).pluck().get() as number;
+      const extra = db.prepare(`SELECT count(*) FROM (SELECT ${list} FROM ${A}.${q(table)} EXCEPT SELECT ${list} FROM ${B}.${q(table)})`).pluck().get() as number;
       out.push({ table, beforeRows, afterRows, missing, changed: 0, extra });
       continue;
     }
@@ -61,10 +64,10 @@ export function compareWithAttached(db: Database.Database, before = "before"): T
     const row = db
       .prepare(
         `SELECT coalesce(sum(${firstKey} IS NULL), 0) AS missing, coalesce(sum(${firstKey} IS NOT NULL AND (${differs})), 0) AS changed
-           FROM ${q(before)}.${q(table)} b LEFT JOIN main.${q(table)} a ON ${on}`,
+           FROM ${B}.${q(table)} b LEFT JOIN ${A}.${q(table)} a ON ${on}`,
       )
       .get() as { missing: number; changed: number };
-    // Keys are unique on both sides, so whatever `main` has beyond the matched rows is extra.
+    // Keys are unique on both sides, so whatever `after` has beyond the matched rows is extra.
     const extra = afterRows - (beforeRows - row.missing);
     out.push({ table, beforeRows, afterRows, missing: row.missing, changed: row.changed, extra });
   }

@@ -1,0 +1,112 @@
+import { existsSync } from "node:fs";
+import type Database from "better-sqlite3";
+import type { Logger } from "../obs/index.js";
+import { assessState, type StateAssessment } from "./assess-state.js";
+import type { MigrationCatalog } from "./migration-catalog.js";
+import { acquireMigrationLock, lockPathFor, tryMigrationLock, type MigrationLock } from "./migration-lock.js";
+import { runMigrations, type Plan } from "./migration-runner.js";
+import type { MigrationRun } from "./migration-step.js";
+import { startPreflight, type Preflight, type PreflightTiming } from "./preflight-check.js";
+import { readAssessment } from "./read-assessment.js";
+import { toStateError } from "./sqlite-errors.js";
+import { enableWal } from "./state-file.js";
+import { beginImmediate, rollbackQuietly } from "./write-transaction.js";
+
+export interface ExclusiveMigrationOptions {
+  path: string;
+  catalog: MigrationCatalog;
+  preflight: Preflight;
+  lockTimeoutMs: number;
+  logger: Logger;
+  signal?: AbortSignal | undefined;
+  /**
+   * What to run, decided from the state as seen inside the write transaction (another process may
+   * have migrated while this one waited): a plan, or undefined when nothing is left to do. Throws
+   * to refuse the file.
+   */
+  plan(assessment: StateAssessment): Plan | undefined;
+}
+
+export interface ExclusiveMigrationResult {
+  readonly runs: readonly MigrationRun[];
+  /** Where the file stands afterwards. */
+  readonly assessment: StateAssessment;
+  /** undefined when the preflight was off, or nothing was left to run. */
+  readonly preflight: PreflightTiming | undefined;
+  /** The run's single COMMIT (WAL write and, past 1000 pages, the checkpoint). */
+  readonly commitMs: number;
+}
+
+/**
+ * One migration run on `db` (an open, judged connection): every pending migration and its
+ * bookkeeping in a single `BEGIN IMMEDIATE … COMMIT`, so a failure or a kill anywhere leaves the
+ * file at the level it had (a clean level, nothing half-done), and the preflight checks the
+ * pre-run snapshot on another core while the migrations work. Nothing commits before its verdict.
+ *
+ * Exclusion: the sidecar lock is what every process must hold to commit a migration run. When
+ * the sidecar exists, it is taken first and waited for, as every release does. When it does not
+ * (a file copied without it, or never migrated by this package), creating it before the verdict
+ * would leave a file beside a corrupt database that must be refused untouched; so the run works
+ * under the database's write lock alone and takes the sidecar only at its commit, without
+ * waiting: if another process holds it, the run rolls back and waits for the sidecar like
+ * everyone else. A process never waits for the sidecar while it holds the write lock, so two
+ * processes cannot deadlock; every run re-reads the state inside its write transaction, so at
+ * most one of them migrates.
+ */
+export async function runExclusiveMigration(db: Database.Database, options: ExclusiveMigrationOptions): Promise<ExclusiveMigrationResult> {
+  const { path, catalog, logger, signal } = options;
+  const wait = { timeoutMs: options.lockTimeoutMs, signal, logger };
+  const preflight = startPreflight(db, path, options.preflight);
+  try {
+    let sidecarFirst = existsSync(lockPathFor(path));
+    for (;;) {
+      let lock: MigrationLock | undefined = sidecarFirst ? await acquireMigrationLock(path, wait) : undefined;
+      try {
+        enableWal(db, path);
+        await beginImmediate(db, path, wait);
+        let runs: MigrationRun[];
+        try {
+          const before = assess(db, catalog, path);
+          const plan = options.plan(before);
+          if (plan === undefined) {
+            rollbackQuietly(db);
+            return { runs: [], assessment: before, preflight: undefined, commitMs: 0 };
+          }
+          runs = await runMigrations(db, catalog, plan, before.lastKnown, { path, logger, signal });
+          const timing = await preflight.verdict();
+          if (lock === undefined) {
+            lock = await tryMigrationLock(path);
+            if (lock === undefined) {
+              logger.info({ lock: lockPathFor(path) }, "another process took the migration lock; rolling back to wait for it");
+              rollbackQuietly(db);
+              sidecarFirst = true;
+              continue;
+            }
+          }
+          const commitStart = performance.now();
+          db.exec("COMMIT");
+          const commitMs = performance.now() - commitStart;
+          return { runs, assessment: readAssessment(db, catalog, path), preflight: timing, commitMs };
+        } catch (error) {
+          rollbackQuietly(db);
+          // A migration that trips over a corrupt page fails too, but the preflight's finding is
+          // the root cause and says more.
+          throw (await preflight.problem()) ?? toStateError(error, path, "migrate");
+        }
+      } finally {
+        lock?.release();
+      }
+    }
+  } finally {
+    await preflight.finished;
+  }
+}
+
+/** assessState inside the open write transaction, SQLite errors mapped. */
+function assess(db: Database.Database, catalog: MigrationCatalog, path: string): StateAssessment {
+  try {
+    return assessState(db, catalog, path);
+  } catch (error) {
+    throw toStateError(error, path, "read the state");
+  }
+}
