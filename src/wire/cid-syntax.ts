@@ -29,6 +29,8 @@ export function isCidBytes(bytes: Uint8Array): boolean {
 export function isCidAt(buf: Uint8Array, start: number, end: number): boolean {
   const n = end - start;
   if (n < MIN_CID_CHARS || n > MAX_CID_CHARS || buf[start] !== Z) return false;
-  for (let i = start + 1; i < end; i++) if (IN_ALPHABET[buf[i] as number] === 0) return false;
-  return true;
+  // No early exit: one AND per byte runs faster than a branch per byte, and valid CIDs are read in full anyway.
+  let all = 1;
+  for (let i = start + 1; i < end; i++) all &= IN_ALPHABET[buf[i] as number] as number;
+  return all === 1;
 }

@@ -19,12 +19,13 @@ export const FIXED32 = 5;
 
 /** protobufjs verifies proto3 strings (utf8_validation VERIFY) with a fatal, BOM-keeping decoder. */
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const asciiDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 export class WireReader {
   /** Set once anything is off; every read then returns a harmless value and the result is discarded. */
   failed = false;
   pos = 0;
+  /** The input as a Buffer (same memory), made on the first string: Buffer's latin1 decoding of a range needs no subarray. */
+  private text: Buffer | undefined;
 
   constructor(readonly buf: Uint8Array) {}
 
@@ -191,12 +192,15 @@ export class WireReader {
     for (let i = start; i < fieldEnd; i++) {
       if ((buf[i] as number) >= 0x80) return this.utf8(start, fieldEnd);
     }
-    return asciiDecoder.decode(buf.subarray(start, fieldEnd));
+    return this.asciiAt(start, fieldEnd);
   }
 
-  /** `buf[start..end)`, already checked to be ASCII, as a string. */
+  /** `buf[start..end)`, already checked to be ASCII, as a string (latin1 and UTF-8 agree on ASCII). */
   asciiAt(start: number, end: number): string {
-    return end > start ? asciiDecoder.decode(this.buf.subarray(start, end)) : "";
+    if (end <= start) return "";
+    const buf = this.buf;
+    this.text ??= Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    return this.text.toString("latin1", start, end);
   }
 
   private utf8(start: number, end: number): string {
