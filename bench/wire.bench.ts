@@ -47,25 +47,42 @@ function fileReference(pieces: number): FileReference {
 
 let sink: unknown;
 
-/** Alternates the two functions so that drift in machine load hits both alike; medians of all rounds. */
-function compare(measured: () => void, floor: () => void): { measured: number; floor: number; ratio: number } {
+interface Comparison {
+  readonly measured: number;
+  readonly floor: number;
+  /** Median measured rate over median floor rate, all rounds. */
+  readonly ratio: number;
+  /** The lowest and highest ratio of one block (a floor block and the measured block after it). */
+  readonly blocks: readonly [number, number];
+}
+
+/**
+ * Alternates the two functions in blocks of three rounds, so that drift in machine load hits both
+ * alike; the ratio is of the medians of all rounds, and the spread of the per-block ratios says how
+ * steady the machine was meanwhile.
+ */
+function compare(measured: () => void, floor: () => void): Comparison {
   const a: number[] = [];
   const b: number[] = [];
+  const blockRatios: number[] = [];
   for (let i = 0; i < 4; i++) {
-    b.push(...measureRate(floor, { roundMs: 250, rounds: 3 }).rounds);
-    a.push(...measureRate(measured, { roundMs: 250, rounds: 3 }).rounds);
+    const f = measureRate(floor, { roundMs: 250, rounds: 3 });
+    const m = measureRate(measured, { roundMs: 250, rounds: 3 });
+    b.push(...f.rounds);
+    a.push(...m.rounds);
+    blockRatios.push(m.opsPerSec / f.opsPerSec);
   }
   const m = median(a);
   const f = median(b);
-  return { measured: m, floor: f, ratio: m / f };
+  return { measured: m, floor: f, ratio: m / f, blocks: [Math.min(...blockRatios), Math.max(...blockRatios)] };
 }
 
-function row(metric: string, r: { measured: number; floor: number; ratio: number }, floorName: string, goal?: number): Row {
+function row(metric: string, r: Comparison, floorName: string, goal?: number): Row {
   return {
     metric,
     value: `${fmt(r.measured)} ops/s`,
     floor: `${fmt(r.floor)} ops/s (${floorName})`,
-    ratio: r.ratio.toFixed(2),
+    ratio: `${r.ratio.toFixed(2)} (${r.blocks[0].toFixed(2)}-${r.blocks[1].toFixed(2)})`,
     goal: goal === undefined ? "" : `>= ${goal}`,
     verdict: goal === undefined ? "" : r.ratio >= goal ? "ok" : "below goal",
   };
@@ -131,7 +148,8 @@ export async function run(): Promise<string> {
     "",
     `Envelope ${envelope.length} bytes (payload ${payload.length} bytes, ${view.pieces.length} pieces, sender advertising ${sender.features.length} features). ` +
       "Each figure is the median of 12 rounds of 250 ms (each call of the measure warms up for one more), " +
-      "measured and floor alternating on the same bytes. The floor decodes with protobufjs 8 defaults " +
+      "measured and floor alternating in blocks of 3 rounds on the same bytes; in brackets, the lowest and " +
+      "highest ratio of one block. The floor decodes with protobufjs 8 defaults " +
       "(reflection-generated decoders, unknown fields dropped, nothing checked); the measured path reads the " +
       "envelope and its payload in one pass into the views, converts uint64s to numbers, validates every field " +
       "and decides readability, then picks the reply version with `chooseWriteVersion`.",
