@@ -29,33 +29,66 @@ function removeDb(path: string): void {
   for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}.migrate-lock`]) rmSync(p, { force: true });
 }
 
+function fsyncFile(path: string): void {
+  const fd = openSync(path, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function freshCopy(fixture: string, path: string): void {
   removeDb(path);
   copyFileSync(fixture, path);
-  const fd = openSync(path, "r+");
-  fsyncSync(fd);
-  closeSync(fd);
+  fsyncFile(path);
 }
 
-function floorUpgrade(path: string, oneTransaction: boolean): void {
+interface FloorParts {
+  statements: number;
+  commit: number;
+  close: number;
+}
+
+/** The floor, timed by part: open and pragmas, the statements, the commit(s), the close (its checkpoint). */
+function floorUpgrade(path: string, oneTransaction: boolean, parts?: FloorParts[]): void {
+  const p: FloorParts = { statements: 0, commit: 0, close: 0 };
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
+  const commit = (): void => {
+    const start = performance.now();
+    db.exec("COMMIT");
+    p.commit += performance.now() - start;
+  };
   if (oneTransaction) db.exec("BEGIN IMMEDIATE");
   for (const e of shippedCatalog().entries.slice(1)) {
     if (!oneTransaction) db.exec("BEGIN IMMEDIATE");
+    const start = performance.now();
     for (const sql of e.definition.up) db.exec(sql);
-    if (!oneTransaction) db.exec("COMMIT");
+    p.statements += performance.now() - start;
+    if (!oneTransaction) commit();
   }
-  if (oneTransaction) db.exec("COMMIT");
+  if (oneTransaction) commit();
+  const start = performance.now();
   db.close();
+  p.close = performance.now() - start;
+  parts?.push(p);
 }
 
+/** CPU time (user + system, every thread of this process: worker threads included) per variant, in ms. */
+const cpu = new Map<string, number[]>();
+let variantName = "";
+
 async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
   await fn();
-  return performance.now() - start;
+  const wall = performance.now() - start;
+  const used = process.cpuUsage(cpuStart);
+  if (variantName !== "") cpu.set(variantName, [...(cpu.get(variantName) ?? []), (used.user + used.system) / 1000]);
+  return wall;
 }
 
 const s = (ms: number): string => `${fmt(ms / 1000)} s`;
@@ -70,33 +103,61 @@ export async function run(): Promise<string> {
     const loadBefore = load();
     const fixture = join(dir, "state-0.1.0.sqlite");
     const fixtureMs = await timed(() => writeFixture({ out: fixture, level: 1, rows: ROWS }));
+    fsyncFile(fixture);
     const bytes = statSync(fixture).size;
     const work = join(dir, "work.sqlite");
     const t = { floor: [] as number[], floorPer: [] as number[], runner: [] as number[], runnerNone: [] as number[], migrate: [] as number[], dry: [] as number[], upgrade: [] as number[] };
     const runnerParts: MigrateStateResult[] = [];
     const reports: UpgradeReport[] = [];
 
+    const floorParts: FloorParts[] = [];
+    const variants: (() => Promise<void>)[] = [
+      async () => {
+        variantName = "floor";
+        freshCopy(fixture, work);
+        t.floor.push(await timed(() => floorUpgrade(work, true, floorParts)));
+      },
+      async () => {
+        variantName = "runner";
+        freshCopy(fixture, work);
+        t.runner.push(await timed(async () => (await openState({ path: work, level: 3 })).close()));
+      },
+      async () => {
+        variantName = "runnerNone";
+        freshCopy(fixture, work);
+        t.runnerNone.push(await timed(async () => (await openState({ path: work, level: 3, preflight: "none" })).close()));
+      },
+      async () => {
+        variantName = "floorPer";
+        freshCopy(fixture, work);
+        t.floorPer.push(await timed(() => floorUpgrade(work, false)));
+      },
+      async () => {
+        variantName = "migrate";
+        freshCopy(fixture, work);
+        t.migrate.push(await timed(async () => runnerParts.push(await migrateState({ path: work, direction: "up" }))));
+      },
+      async () => {
+        variantName = "dry";
+        t.dry.push(
+          await timed(async () => {
+            const report = await rehearseUpgrade({ path: fixture, from: "0.1.0", to: "0.3.0", dryRun: true, workDir: dir });
+            if (report.verdict !== "ok") throw new Error(`dry run failed: ${report.summary}`);
+            reports.push(report);
+          }),
+        );
+      },
+      async () => {
+        variantName = "upgrade";
+        freshCopy(fixture, work);
+        t.upgrade.push(await timed(() => rehearseUpgrade({ path: work, from: "0.1.0", to: "0.3.0", dryRun: false, workDir: dir })));
+      },
+    ];
+    // Each round starts one variant later, so no variant always runs right after the same one.
     for (let round = 0; round < ROUNDS; round++) {
-      freshCopy(fixture, work);
-      t.floor.push(await timed(() => floorUpgrade(work, true)));
-      freshCopy(fixture, work);
-      t.runner.push(await timed(async () => (await openState({ path: work, level: 3 })).close()));
-      freshCopy(fixture, work);
-      t.runnerNone.push(await timed(async () => (await openState({ path: work, level: 3, preflight: "none" })).close()));
-      freshCopy(fixture, work);
-      t.floorPer.push(await timed(() => floorUpgrade(work, false)));
-      freshCopy(fixture, work);
-      t.migrate.push(await timed(async () => runnerParts.push(await migrateState({ path: work, direction: "up" }))));
-      t.dry.push(
-        await timed(async () => {
-          const report = await rehearseUpgrade({ path: fixture, from: "0.1.0", to: "0.3.0", dryRun: true, workDir: dir });
-          if (report.verdict !== "ok") throw new Error(`dry run failed: ${report.summary}`);
-          reports.push(report);
-        }),
-      );
-      freshCopy(fixture, work);
-      t.upgrade.push(await timed(() => rehearseUpgrade({ path: work, from: "0.1.0", to: "0.3.0", dryRun: false, workDir: dir })));
+      for (let i = 0; i < variants.length; i++) await (variants[(round + i) % variants.length] as () => Promise<void>)();
     }
+    variantName = "";
     const loadAfter = load();
 
     const table = markdownTable([
@@ -109,16 +170,26 @@ export async function run(): Promise<string> {
       { metric: "`upgrade` without --dry-run vs the bare runner", value: spread(t.upgrade), floor: spread(t.runner), ratio: ratio(t.upgrade, t.runner), goal: "", verdict: "" },
     ]);
 
-    const m = (f: (r: MigrateStateResult) => number): string => s(median(runnerParts.map(f)));
-    const stepMs = (name: string) => (r: MigrateStateResult): number => r.runs.find((x) => x.name === name)?.durationMs ?? 0;
-    const stepsTotal = (r: MigrateStateResult): number => r.runs.reduce((sum, x) => sum + x.durationMs, 0);
+    const c = (name: string): number => median(cpu.get(name) ?? []);
+    const cpuRows = [
+      `| floor | ${s(c("floor"))} | 1.00x |`,
+      `| runner (openState) | ${s(c("runner"))} | ${(c("runner") / c("floor")).toFixed(2)}x |`,
+      `| runner without the preflight | ${s(c("runnerNone"))} | ${(c("runnerNone") / c("floor")).toFixed(2)}x |`,
+      `| dry run | ${s(c("dry"))} | ${(c("dry") / c("floor")).toFixed(2)}x |`,
+      `| \`upgrade\` without --dry-run | ${s(c("upgrade"))} | ${(c("upgrade") / c("floor")).toFixed(2)}x |`,
+    ];
+    const med = <T>(xs: readonly T[], f: (x: T) => number): string => s(median(xs.map(f)));
+    const steps = (r: MigrateStateResult): number => r.runs.reduce((sum, x) => sum + x.durationMs, 0);
+    const floorRest = floorParts.map((p, i) => (t.floor[i] as number) - p.statements - p.commit - p.close);
+    const runnerRest = runnerParts.map((r, i) => (t.migrate[i] as number) - steps(r) - r.commitMs - (r.preflight?.waitedMs ?? 0));
     const runnerRows = [
-      `| whole run (\`migrate up\`) | ${s(median(t.migrate))} |`,
-      ...shippedCatalog().entries.slice(1).map((e) => `| migration ${e.definition.name} (statements and schema check) | ${m(stepMs(e.definition.name))} |`),
-      `| commit of the run (WAL write and checkpoint) | ${m((r) => r.commitMs)} |`,
-      `| quick_check + foreign_key_check, on the worker thread (alongside) | ${m((r) => r.preflight?.ms ?? 0)} |`,
-      `| waiting for that verdict after the migrations | ${m((r) => r.preflight?.waitedMs ?? 0)} |`,
-      `| the rest: open, assess (x2), locks, ledger, close and checkpoint | ${s(median(t.migrate.map((total, i) => total - stepsTotal(runnerParts[i] as MigrateStateResult) - (runnerParts[i] as MigrateStateResult).commitMs - ((runnerParts[i] as MigrateStateResult).preflight?.waitedMs ?? 0))))} |`,
+      `| migration statements (runner: and its schema check after each) | ${med(floorParts, (p) => p.statements)} | ${med(runnerParts, steps)} |`,
+      ...shippedCatalog().entries.slice(1).map((e) => `| … of which ${e.definition.name} | | ${med(runnerParts, (r) => r.runs.find((x) => x.name === e.definition.name)?.durationMs ?? 0)} |`),
+      `| commit (WAL write; past 1000 pages, the checkpoint) | ${med(floorParts, (p) => p.commit)} | ${med(runnerParts, (r) => r.commitMs)} |`,
+      `| quick_check + foreign_key_check on the worker thread (alongside, not on the path) | | ${med(runnerParts, (r) => r.preflight?.ms ?? 0)} |`,
+      `| waiting for that verdict once the migrations were done | | ${med(runnerParts, (r) => r.preflight?.waitedMs ?? 0)} |`,
+      `| the rest: open, pragmas, close (floor: the close's checkpoint alone ${med(floorParts, (p) => p.close)}); runner also: two assessments, locks, ledger rows | ${s(median(floorRest.map((r, i) => r + (floorParts[i] as FloorParts).close)))} | ${s(median(runnerRest))} |`,
+      `| total | ${s(median(t.floor))} | ${s(median(t.migrate))} |`,
     ];
 
     const ids = (reports[0]?.checks ?? []).filter((c) => c.ms !== undefined).map((c) => [c.id, c.title] as const);
@@ -133,10 +204,16 @@ export async function run(): Promise<string> {
       "",
       table,
       "",
-      "Where the runner's time goes (`migrate up`, medians):",
+      "CPU time (user + system of every thread of the process, worker threads included; medians). Wall time on 2 cores can hide work done on the second core, CPU time cannot:",
       "",
-      "| part | time |",
-      "|---|---|",
+      "| variant | CPU time | vs floor |",
+      "|---|---|---|",
+      ...cpuRows,
+      "",
+      "Where the runner's time goes (`migrate up`, which runs the same code as openState and reports its parts; medians):",
+      "",
+      "| part | floor | runner |",
+      "|---|---|---|",
       ...runnerRows,
       "",
       "Where the dry run's time goes (medians; integrity_check and foreign_key_check run on a worker thread while the release queries, `down` and the comparison run, so they overlap the lines after them):",

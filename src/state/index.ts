@@ -28,4 +28,4 @@ export { writeFixture, DEFAULT_FIXTURE_SEED } from "./fixture/write-fixture.js";
 export type { WriteFixtureOptions, FixtureSummary } from "./fixture/write-fixture.js";
 export { queriesForLevel, runReleaseQueries, LEVEL1_SQL, LEVEL2_SQL, LEVEL3_SQL } from "./release-queries/index.js";
 export type { LevelQueries, QueryCheck, QueryRunResult } from "./release-queries/index.js";
-export type { Preflight } from "./preflight-check.js";
+export type { Preflight, PreflightTiming } from "./preflight-check.js";

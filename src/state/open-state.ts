@@ -61,8 +61,9 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
  * Opens the client's state database for code at one level. Checks everything before writing
  * anything: a non-database, a corrupt, dirty or edited file, or one from two releases ahead is
  * refused with its own StateError and left untouched. A file behind is migrated under the
- * migration lock (one transaction per migration); a file ahead but within its compat level is
- * used as is (release N on a file N+1 upgraded).
+ * migration lock, every pending migration in one transaction that commits only once the preflight
+ * (run alongside on a worker thread) has passed; a file ahead but within its compat level is used
+ * as is (release N on a file N+1 upgraded).
  */
 export async function openState(options: OpenStateOptions): Promise<StateHandle> {
   const { path } = options;

@@ -228,7 +228,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       title: "copies made with the SQLite backup API: 1",
       status: "ok",
       ms: copy.ms,
-      detail: `the work copy, ${copy.value.pages.toLocaleString("en-US")} pages; the before-state is the original's own read snapshot, held until the comparison`,
+      detail: `the work copy, ${copy.value.pages.toLocaleString("en-US")} pages; the before-state is the original's read snapshot, held until the comparison`,
     });
     for (const [t, n] of source.rowCounts()) tables.set(t, { before: n, after: null, afterDown: null });
 
@@ -254,7 +254,10 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       add({ id: "up", title: "migrations to run", status: "ok", detail: "none: the file is already at the target level" });
     }
 
-    workDb = openConnection(work, { readOnly: false, create: false, busyTimeoutMs: 5_000 });
+    // Read-only, and closed last: the last connection to close a WAL file checkpoints it, which
+    // would copy every page `down` wrote (the integrity check's snapshot kept them in the WAL)
+    // into a file about to be deleted; a read-only connection does not.
+    workDb = openConnection(work, { readOnly: true, create: false, busyTimeoutMs: 5_000 });
     const db = workDb;
     // 2. Rows: every table that existed keeps every row.
     const after = rowCounts(db);
@@ -330,8 +333,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     add(lines[1], integritySlot + 1);
   } finally {
     await integrity?.finished;
-    workDb?.close();
     source?.close();
+    workDb?.close();
     removeDatabase(work);
   }
 
