@@ -24,3 +24,5 @@ export { encryptStream, decryptStream } from "./stream-cipher.js";
 export type { DecryptStreamOptions } from "./stream-cipher.js";
 export { newStreamParams } from "./content-key.js";
 export { sha256, createSha256, sameDigest, SHA256_BYTES } from "./sha256.js";
+export { Sha256Offload } from "./sha256-offload.js";
+export type { RunningSha256 } from "./sha256-offload.js";

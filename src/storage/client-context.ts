@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
+import type { Sha256Offload } from "../crypto/index.js";
 import type { Logger } from "../obs/index.js";
 import type { CacheStore } from "./cache-store.js";
+import type { BufferPool } from "./file-io.js";
 import type { Clock } from "./client-options.js";
 import type { AvailabilityJournal } from "./journal/availability-journal.js";
 import type { DownloadJournal } from "./journal/download-journal.js";
@@ -21,6 +23,10 @@ export interface ClientContext {
   readonly availability: AvailabilityJournal;
   readonly cache: CacheStore;
   readonly metrics: StorageMetrics;
+  /** Piece hashes off the main thread. */
+  readonly hasher: Sha256Offload;
+  /** Slot buffers shared across back-to-back jobs. */
+  readonly buffers: BufferPool;
   readonly log: Logger;
   readonly clock: Clock;
   readonly random: () => number;

@@ -25,13 +25,56 @@ export async function writeAt(handle: FileHandle, bytes: Uint8Array, position: n
   }
 }
 
-/** One reusable buffer per window slot, allocated on first use at the size the job needs. */
+/**
+ * Piece-sized buffers in shared memory, reused from one job to the next while transfers follow one
+ * another (handing a fresh SharedArrayBuffer to the hashing worker costs about as much as hashing a
+ * megabyte; a reused one costs nothing), and all dropped a second after the last transfer gave
+ * them back, so an idle client holds none.
+ */
+/** How long freed piece buffers wait for the next transfer before they are dropped. */
+const BUFFER_LINGER_MS = 1000;
+
+export class BufferPool {
+  private readonly free = new Map<number, Buffer[]>();
+  private lent = 0;
+  private trim: NodeJS.Timeout | undefined;
+
+  take(size: number): Buffer {
+    this.lent++;
+    return this.free.get(size)?.pop() ?? Buffer.from(new SharedArrayBuffer(size));
+  }
+
+  give(buffer: Buffer): void {
+    this.lent--;
+    const list = this.free.get(buffer.byteLength);
+    if (list === undefined) this.free.set(buffer.byteLength, [buffer]);
+    else list.push(buffer);
+    // Kept only across back-to-back transfers: when nothing has taken them for a moment, they go.
+    if (this.lent === 0) {
+      if (this.trim !== undefined) clearTimeout(this.trim);
+      this.trim = setTimeout(() => {
+        this.trim = undefined;
+        if (this.lent === 0) this.free.clear();
+      }, BUFFER_LINGER_MS);
+      this.trim.unref();
+    }
+  }
+
+  close(): void {
+    if (this.trim !== undefined) clearTimeout(this.trim);
+    this.trim = undefined;
+    this.free.clear();
+  }
+}
+
+/** One buffer per window slot, taken from the pool on first use at the size the job needs; release() gives them back. */
 export class SlotBuffers {
   private readonly buffers: (Buffer | undefined)[];
 
   constructor(
     slots: number,
     private readonly size: number,
+    private readonly pool: BufferPool,
   ) {
     this.buffers = new Array<Buffer | undefined>(slots);
   }
@@ -39,9 +82,18 @@ export class SlotBuffers {
   get(slot: number): Buffer {
     let buffer = this.buffers[slot];
     if (buffer === undefined) {
-      buffer = Buffer.allocUnsafe(this.size);
+      buffer = this.pool.take(this.size);
       this.buffers[slot] = buffer;
     }
     return buffer;
+  }
+
+  /** Only once no task uses them any more (after the piece window has settled). */
+  release(): void {
+    for (let i = 0; i < this.buffers.length; i++) {
+      const buffer = this.buffers[i];
+      if (buffer !== undefined) this.pool.give(buffer);
+      this.buffers[i] = undefined;
+    }
   }
 }

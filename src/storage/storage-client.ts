@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { CryptoError, newStreamParams, sha256 } from "../crypto/index.js";
+import { CryptoError, newStreamParams, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { openState, type StateHandle } from "../state/index.js";
 import { profileFor } from "../versions/index.js";
@@ -14,6 +14,7 @@ import { CacheStore, type Reservation } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
+import { BufferPool } from "./file-io.js";
 import { streamFile } from "./download/stream-file.js";
 import { JobMachine } from "./job-machine.js";
 import { JobQueue } from "./job-queue.js";
@@ -148,6 +149,8 @@ export class StorageClient {
         availability: new AvailabilityJournal(db),
         cache: new CacheStore(new CacheJournal(db), quotaBytes, { clock, metrics, log: this.log }),
         metrics,
+        hasher: Sha256Offload.acquire(),
+        buffers: new BufferPool(),
         log: this.log,
         clock,
         random: o.random ?? Math.random,
@@ -409,6 +412,8 @@ export class StorageClient {
     await Promise.allSettled([...this.spooling]);
     await Promise.all([this.uploadQueue?.close(reason), this.downloadQueue?.close(reason)]);
     await this.renewing?.catch(() => undefined);
+    if (this.ctx !== undefined) await Sha256Offload.release(this.ctx.hasher);
+    this.ctx?.buffers.close();
     for (const job of this.handles.values()) job.reject(reason);
     this.handles.clear();
     for (const reservation of this.reservations.values()) reservation.release();

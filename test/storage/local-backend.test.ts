@@ -1,30 +1,13 @@
-/** The embedded local store: the backend compliance suite, plus what only a disk store promises. */
+/** The embedded local store: what only a disk store promises (the shared suite runs in compliance.local.test.ts). */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
-import type { StorageBackend } from "../../src/storage/backend.js";
-import { backendCompliance } from "./backend-compliance.js";
 import { describe, expect, test } from "vitest";
 import { CID } from "multiformats/cid";
 import { base58btc } from "multiformats/bases/base58";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
-
-let dir: string;
-let backend: StorageBackend;
-backendCompliance("local store", {
-  async setup() {
-    dir = mkdtempSync(join(tmpdir(), "scc-local-"));
-    backend = createLocalBackend({ dir });
-    return { backend };
-  },
-  async teardown() {
-    await backend.close();
-    rmSync(dir, { recursive: true, force: true });
-  },
-});
 
 function filesUnder(dir: string): string[] {
   try {

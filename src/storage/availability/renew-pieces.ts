@@ -52,7 +52,7 @@ async function renewPiece(ctx: ClientContext, cid: string, signal: AbortSignal):
   try {
     const what = `renewal read of ${cid}`;
     bytes = await withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s) =>
-      fetchPiece(backend, piece, origin.idx, buffer, s),
+      fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher),
     );
   } catch (error) {
     if (classifyFailure(error) === "fatal") throw error;

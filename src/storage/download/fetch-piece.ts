@@ -1,22 +1,28 @@
-import { createSha256, sameDigest } from "../../crypto/index.js";
+import { sameDigest, type Sha256Offload } from "../../crypto/index.js";
 import type { Piece } from "../../wire/index.js";
 import type { StorageBackend } from "../backend.js";
 import { StorageError } from "../storage-error.js";
 
 /**
- * One attempt at one piece: streams it from the backend into `into`, hashing as it goes, and
+ * One attempt at one piece: streams it from the backend into `into`, hashes it (off the main thread), and
  * returns it only when its size and sha256 are exactly what the reference says. A short body is
  * E_TRUNCATED (worth a retry); a wrong size or hash is E_INTEGRITY (this endpoint serves other
  * bytes under that CID: never retried on it). Nothing unverified leaves this function.
  */
-export async function fetchPiece(backend: StorageBackend, piece: Piece, index: number, into: Buffer, signal: AbortSignal): Promise<Buffer> {
+export async function fetchPiece(
+  backend: StorageBackend,
+  piece: Piece,
+  index: number,
+  into: Buffer,
+  signal: AbortSignal,
+  hasher: Sha256Offload,
+): Promise<Buffer> {
   const got = await backend.get(piece.cid, { signal });
   const iterator = got.body[Symbol.asyncIterator]();
   try {
     if (got.size !== piece.size) {
       throw integrity(piece, index, `${backend.kind} endpoint ${backend.location} says it holds ${got.size} bytes, the reference says ${piece.size}`);
     }
-    const hash = createSha256();
     let filled = 0;
     for (;;) {
       const step = await iterator.next();
@@ -26,7 +32,6 @@ export async function fetchPiece(backend: StorageBackend, piece: Piece, index: n
         throw integrity(piece, index, `${backend.kind} endpoint ${backend.location} sent more than the ${piece.size} bytes of the piece`);
       }
       into.set(chunk, filled);
-      hash.update(chunk);
       filled += chunk.byteLength;
     }
     if (filled < piece.size) {
@@ -34,7 +39,8 @@ export async function fetchPiece(backend: StorageBackend, piece: Piece, index: n
         details: { cid: piece.cid, piece: index, received: filled, expected: piece.size },
       });
     }
-    if (!sameDigest(hash.digest(), piece.sha256)) {
+    // Whole-piece hash on the worker: the main thread opens the previous piece meanwhile.
+    if (!sameDigest(await hasher.digest(into.subarray(0, filled)), piece.sha256)) {
       throw integrity(piece, index, `its bytes from ${backend.kind} endpoint ${backend.location} do not hash to the sha256 in the reference`);
     }
     return into.subarray(0, filled);

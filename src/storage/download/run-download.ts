@@ -1,6 +1,6 @@
 import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ChunkOpener, CryptoError, createSha256, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
+import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
 import { syncDirectory } from "../backends/local/atomic-block-write.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
@@ -98,10 +98,10 @@ async function writePieces(
   signal: AbortSignal,
 ): Promise<Buffer> {
   const width = ctx.piecesInFlight;
-  const sealedSlots = new SlotBuffers(width, plan.maxSealedSize);
-  const plainSlots = new SlotBuffers(width, plan.maxPlainSize);
+  const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
+  const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
   const opener = new ChunkOpener(params);
-  const fileHash = createSha256();
+  const fileHash = ctx.hasher.running(view.plaintextSize);
   let piecesDone = 0;
   let bytesDone = 0;
   const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
@@ -119,7 +119,7 @@ async function writePieces(
     const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
     const sealed = await withRetries(
       { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
-      (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal),
+      (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher),
     );
     ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
     openPiece(params, plan, span, sealed, plain, opener, row.id);
@@ -130,11 +130,16 @@ async function writePieces(
     ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" });
     return plain;
   });
-  for await (const { value: plain } of pieces) {
-    fileHash.update(plain);
-    piecesDone++;
-    bytesDone += plain.byteLength;
-    job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
+  try {
+    for await (const { value: plain } of pieces) {
+      await fileHash.update(plain);
+      piecesDone++;
+      bytesDone += plain.byteLength;
+      job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
+    }
+  } finally {
+    sealedSlots.release();
+    plainSlots.release();
   }
   return fileHash.digest();
 }

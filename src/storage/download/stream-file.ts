@@ -23,7 +23,7 @@ export async function* streamFile(ctx: ClientContext, view: FileReference, signa
   const opener = new ChunkOpener(params);
   const step = sealedChunkSize(plan.chunkSize);
   const width = ctx.piecesInFlight;
-  const sealedSlots = new SlotBuffers(width, plan.maxSealedSize);
+  const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
   const fileHash = createSha256();
   const last = plan.pieces.length - 1;
   const held: Buffer[] = [];
@@ -32,27 +32,31 @@ export async function* streamFile(ctx: ClientContext, view: FileReference, signa
     const what = `fetch of piece ${i} (${piece.cid})`;
     const sealed = await withRetries(
       { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
-      (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal),
+      (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher),
     );
     ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
     ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" });
     return sealed;
   });
-  for await (const { index, value: sealed } of pieces) {
-    const span = plan.pieces[index] as PieceSpan;
-    for (let at = 0, chunk = span.firstChunk; at < sealed.byteLength; at += step, chunk++) {
-      const isFinal = chunk === plan.totalChunks - 1;
-      // planOfReference made sure only the file's final chunk can be short.
-      const body = opener.tryOpen(chunk, isFinal, sealed.subarray(at, Math.min(at + step, sealed.byteLength)));
-      if (body === undefined) {
-        throw new StorageError("E_INTEGRITY", `piece ${index} matches its sha256 but chunk ${chunk} does not decrypt: wrong key or a tampered reference`, {
-          details: { piece: index, chunk },
-        });
+  try {
+    for await (const { index, value: sealed } of pieces) {
+      const span = plan.pieces[index] as PieceSpan;
+      for (let at = 0, chunk = span.firstChunk; at < sealed.byteLength; at += step, chunk++) {
+        const isFinal = chunk === plan.totalChunks - 1;
+        // planOfReference made sure only the file's final chunk can be short.
+        const body = opener.tryOpen(chunk, isFinal, sealed.subarray(at, Math.min(at + step, sealed.byteLength)));
+        if (body === undefined) {
+          throw new StorageError("E_INTEGRITY", `piece ${index} matches its sha256 but chunk ${chunk} does not decrypt: wrong key or a tampered reference`, {
+            details: { piece: index, chunk },
+          });
+        }
+        fileHash.update(body);
+        if (index === last) held.push(body);
+        else if (body.byteLength > 0) yield body;
       }
-      fileHash.update(body);
-      if (index === last) held.push(body);
-      else if (body.byteLength > 0) yield body;
     }
+  } finally {
+    sealedSlots.release();
   }
   if (!sameDigest(fileHash.digest(), view.plaintextSha256)) {
     throw new StorageError("E_INTEGRITY", "the decrypted file does not hash to the reference's plaintext sha256; the reference is wrong");

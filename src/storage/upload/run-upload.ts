@@ -1,5 +1,5 @@
 import { basename, dirname } from "node:path";
-import { ChunkSealer, createSha256, prepareParams, sameDigest, sealRange, sha256 } from "../../crypto/index.js";
+import { ChunkSealer, prepareParams, sameDigest, sealRange } from "../../crypto/index.js";
 import type { FileReference, Piece } from "../../wire/index.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { readAt, SlotBuffers } from "../file-io.js";
@@ -41,9 +41,9 @@ export async function runUpload(
   const source = await openSource(row.source_path, row.plaintext_size, row.id);
   try {
     const width = ctx.piecesInFlight;
-    const plainSlots = new SlotBuffers(width, plan.maxPlainSize);
-    const sealedSlots = new SlotBuffers(width, plan.maxSealedSize);
-    const fileHash = createSha256();
+    const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
+    const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
+    const fileHash = ctx.hasher.running(row.plaintext_size);
     let piecesDone = 0;
     let bytesDone = 0;
     const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
@@ -52,32 +52,41 @@ export async function runUpload(
       if ((await readAt(source, plain, span.plainOffset, pieceSignal)) !== span.plainSize) throw sourceChanged(row.id, "it got shorter");
       const out = sealedSlots.get(slot);
       const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out, sealer));
-      const digest = sha256(sealed);
+      // Hashed on the worker while the piece is stored (or, on resume, while nothing else waits).
+      const hashing = ctx.hasher.digest(sealed);
       const prior = stored.get(i);
       if (prior !== undefined) {
-        if (!sameDigest(prior.sha256, digest)) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
+        if (!sameDigest(prior.sha256, await hashing)) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
         ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
         return plain;
       }
+      hashing.catch(() => undefined);
       const what = `put of piece ${i} of upload ${row.id}`;
       const cid = await withRetries(
         { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) },
         (backend, attemptSignal) => backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength }),
       );
+      const digest = await hashing;
       ctx.uploads.recordPiece(row.id, { idx: i, cid, size: sealed.byteLength, sha256: digest, offset: span.sealedOffset }, ctx.clock.now());
       ctx.metrics.pieces.inc({ direction: "up", outcome: "stored" });
       ctx.metrics.bytes.inc({ direction: "up" }, sealed.byteLength);
       return plain;
     });
-    for await (const { value: plain } of pieces) {
-      // In order, so the whole-file hash needs no second pass over the file.
-      fileHash.update(plain);
-      piecesDone++;
-      bytesDone += plain.byteLength;
-      job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
+    try {
+      for await (const { value: plain } of pieces) {
+        // In order, so the whole-file hash needs no second pass over the file; awaited, because the slot is reused next.
+        await fileHash.update(plain);
+        piecesDone++;
+        bytesDone += plain.byteLength;
+        job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
+      }
+    } finally {
+      // The window has settled (its loop ended or unwound): no task holds a slot any more.
+      plainSlots.release();
+      sealedSlots.release();
     }
     if ((await source.stat()).size !== row.plaintext_size) throw sourceChanged(row.id, "its size changed during the upload");
-    return finishUpload(ctx, row, machine, fileHash.digest());
+    return finishUpload(ctx, row, machine, await fileHash.digest());
   } finally {
     await source.close();
   }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import type { Sha256Offload } from "../../../crypto/index.js";
 import { raceSignal, throwIfAborted } from "../../abort-error.js";
 import { StorageError } from "../../storage-error.js";
 import type { BlockPaths } from "./block-paths.js";
@@ -20,6 +21,7 @@ export async function writeBlockAtomically(
   body: Uint8Array | AsyncIterable<Uint8Array>,
   declaredSize: number | undefined,
   signal: AbortSignal | undefined,
+  hasher: Sha256Offload,
 ): Promise<WrittenBlock> {
   throwIfAborted(signal, "put to the local store");
   await mkdir(paths.incoming, { recursive: true });
@@ -29,6 +31,7 @@ export async function writeBlockAtomically(
   try {
     const hash = createHash("sha256");
     let size = 0;
+    let whole: Promise<Buffer> | undefined;
     const append = async (bytes: Uint8Array): Promise<void> => {
       throwIfAborted(signal, "put to the local store");
       hash.update(bytes);
@@ -36,7 +39,11 @@ export async function writeBlockAtomically(
       await writeAll(handle, bytes);
     };
     if (body instanceof Uint8Array) {
-      await append(body);
+      // One buffer: hashed on the worker while it is written.
+      whole = hasher.digest(body);
+      whole.catch(() => undefined);
+      size = body.byteLength;
+      await writeAll(handle, body);
     } else {
       const iterator = body[Symbol.asyncIterator]();
       for (;;) {
@@ -56,7 +63,7 @@ export async function writeBlockAtomically(
     await handle.sync();
     await handle.close();
     closed = true;
-    const digestHex = hash.digest("hex");
+    const digestHex = whole === undefined ? hash.digest("hex") : (await whole).toString("hex");
     await mkdir(paths.shard(digestHex), { recursive: true });
     // Identical content has the identical name, so a concurrent or earlier copy is simply replaced.
     await rename(temp, paths.block(digestHex));

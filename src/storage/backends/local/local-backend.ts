@@ -1,5 +1,6 @@
 import { open, readdir, rm, stat, statfs, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { Sha256Offload } from "../../../crypto/index.js";
 import { componentLogger, silentLogger, type Logger } from "../../../obs/index.js";
 import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
@@ -15,7 +16,7 @@ export interface LocalBackendOptions {
 }
 
 /** Bytes per chunk of a get body: streams, never whole blocks, in memory. */
-const READ_CHUNK_BYTES = 256 * 1024;
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 function isMissing(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -43,6 +44,7 @@ class LocalBackend implements StorageBackend {
   private readonly log: Logger;
   private closed = false;
   private sweep: Promise<void> | undefined;
+  private readonly hasher = Sha256Offload.acquire();
 
   constructor(options: LocalBackendOptions) {
     this.location = options.dir;
@@ -54,7 +56,7 @@ class LocalBackend implements StorageBackend {
     this.guard(options.signal, "put to the local store");
     await (this.sweep ??= this.removeStrayTempFiles());
     try {
-      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal);
+      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal, this.hasher);
       const cid = cidOfDigest(Buffer.from(digestHex, "hex"));
       if (this.log.isLevelEnabled("debug")) this.log.debug({ cid, size }, "stored block");
       return cid;
@@ -120,8 +122,10 @@ class LocalBackend implements StorageBackend {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     await this.sweep?.catch(() => undefined);
+    await Sha256Offload.release(this.hasher);
   }
 
   private guard(signal: AbortSignal | undefined, what: string): void {
