@@ -7,13 +7,13 @@
  * - memory: peak RSS of a fresh process sharing then fetching 50 MiB (goal ≤ 200 MB), and of a
  *   started, idle client (goal ≤ 100 MB) with its CPU time over the idle window (goal ≈ 0);
  *   both measured in child processes (this file with `--child`), so this harness does not pollute them;
- * - light mode: a fetch of 50 MiB through the Codex test server (a separate process) with the
- *   Codex backend, streaming, for the "50 MB in under 30 s on mobile" requirement;
+ * - light mode: a streamed fetch of 50 MiB through the Codex test server (a separate process)
+ *   with the Codex backend, in a fresh child, for "50 MB in under 30 s on mobile";
  * - the Codex backend against `@codex-storage/sdk-js` (bench/support/codex-vs-sdk.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -158,9 +158,16 @@ function runChild(args: string[]): Promise<ChildReport> {
 }
 
 async function memoryRows(): Promise<Row[]> {
-  const transfer = await runChild(["transfer"]);
+  const sourceDir = mkdtempSync(join(tmpdir(), "scc-bench-source-"));
+  let transfer: ChildReport;
+  try {
+    writeSource(join(sourceDir, "source.bin"));
+    transfer = await runChild(["transfer", join(sourceDir, "source.bin")]);
+  } finally {
+    rmSync(sourceDir, { recursive: true, force: true });
+  }
   const idle = await runChild(["idle"]);
-  const light = await runChild(["light"]);
+  const light = await lightFetch();
   const mb = (mib: number): string => `${(mib * 1.048576).toFixed(0)} MB`;
   return [
     { metric: `peak RSS, share + fetch ${SIZE / MiB} MiB (fresh process)`, value: mb(transfer.peakRssMiB), goal: "≤ 200 MB", verdict: transfer.peakRssMiB * 1.048576 <= 200 ? "met" : "missed" },
@@ -215,9 +222,8 @@ function writeSource(path: string): void {
   }
 }
 
-async function child(kind: string): Promise<ChildReport> {
+async function child(kind: string, rest: string[]): Promise<ChildReport> {
   const dir = mkdtempSync(join(tmpdir(), `scc-bench-${kind}-`));
-  const source = join(dir, "source.bin");
   try {
     if (kind === "idle") {
       const store = createLocalBackend({ dir: join(dir, "store") });
@@ -232,8 +238,9 @@ async function child(kind: string): Promise<ChildReport> {
       await store.close();
       return report;
     }
-    writeSource(source);
     if (kind === "transfer") {
+      // The source was written by the parent: writing it here would leave its garbage in this RSS.
+      const source = rest[0] as string;
       const store = createLocalBackend({ dir: join(dir, "store") });
       const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0 });
       const rss = sampler();
@@ -246,29 +253,44 @@ async function child(kind: string): Promise<ChildReport> {
       await store.close();
       return { peakRssMiB: rss.peak(), rssMiB: process.memoryUsage.rss() / MiB, cpuMs: 0, wallMs };
     }
-    // light: upload directly to a Codex test server in its own process, then a light client streams it back.
-    const { url, stop } = await codexServerProcess();
-    try {
-      const sender = createCodexBackend({ url, requestTimeoutMs: 60_000 });
-      const up = await StorageClient.open({ protocol: 3, backend: sender, statePath: join(dir, "up.sqlite"), dataDir: join(dir, "up"), renewEveryMs: 0 });
-      const { reference } = await up.share({ path: source }).done;
-      await up.stop();
-      await sender.close();
-      const endpoint: StorageBackend = createCodexBackend({ url, requestTimeoutMs: 60_000 });
-      const client = await StorageClient.open({ protocol: 3, mode: "light", endpoints: [endpoint], statePath: join(dir, "light.sqlite"), dataDir: join(dir, "light"), renewEveryMs: 0 });
-      const rss = sampler();
-      const start = performance.now();
-      const hash = createHash("sha256");
-      for await (const part of client.fetchStream(reference)) hash.update(part);
-      const wallMs = performance.now() - start;
-      rss.stop();
-      await client.stop();
-      await endpoint.close();
-      return { peakRssMiB: rss.peak(), rssMiB: process.memoryUsage.rss() / MiB, cpuMs: 0, wallMs };
-    } finally {
-      await stop();
-    }
+    // light: a light client streams back a file already on the Codex test server (the reference is in a file).
+    const [url, referencePath] = rest as [string, string];
+    const endpoint: StorageBackend = createCodexBackend({ url, requestTimeoutMs: 60_000 });
+    const client = await StorageClient.open({ protocol: 3, mode: "light", endpoints: [endpoint], statePath: join(dir, "light.sqlite"), dataDir: join(dir, "light"), renewEveryMs: 0 });
+    const rss = sampler();
+    const start = performance.now();
+    const hash = createHash("sha256");
+    for await (const part of client.fetchStream(readFileSync(referencePath))) hash.update(part);
+    const wallMs = performance.now() - start;
+    rss.stop();
+    await client.stop();
+    await endpoint.close();
+    return { peakRssMiB: rss.peak(), rssMiB: process.memoryUsage.rss() / MiB, cpuMs: 0, wallMs };
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The light-mode figure: this process uploads 50 MiB to a Codex test server (its own process),
+ * then a fresh child process with a light client streams it back through the Codex backend.
+ */
+async function lightFetch(): Promise<ChildReport> {
+  const dir = mkdtempSync(join(tmpdir(), "scc-bench-light-"));
+  const { url, stop } = await codexServerProcess();
+  try {
+    const source = join(dir, "source.bin");
+    writeSource(source);
+    const sender = createCodexBackend({ url, requestTimeoutMs: 60_000 });
+    const up = await StorageClient.open({ protocol: 3, backend: sender, statePath: join(dir, "up.sqlite"), dataDir: join(dir, "up"), renewEveryMs: 0 });
+    const { reference } = await up.share({ path: source }).done;
+    await up.stop();
+    await sender.close();
+    const referencePath = join(dir, "reference.bin");
+    writeFileSync(referencePath, reference);
+    return await runChild(["light", url, referencePath]);
+  } finally {
+    await stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -298,6 +320,6 @@ function codexServerProcess(): Promise<{ url: string; stop: () => Promise<void> 
 }
 
 if (process.argv[2] === "--child" && import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const report = await child(process.argv[3] as string);
+  const report = await child(process.argv[3] as string, process.argv.slice(4));
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
