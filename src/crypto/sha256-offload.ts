@@ -30,6 +30,8 @@ const DEFAULT_MIN_OFFLOAD_BYTES = 256 * 1024;
 export interface RunningSha256 {
   update(bytes: Uint8Array): Promise<void>;
   digest(): Promise<Buffer>;
+  /** Drops an unfinished hash (its job was stopped); harmless after digest(). */
+  dispose(): void;
 }
 
 interface Waiting {
@@ -86,11 +88,20 @@ export class Sha256Offload {
   running(expectedBytes: number): RunningSha256 {
     if (this.closed || expectedBytes < this.minBytes) return localRunning(createHash("sha256"));
     const stream = this.streams++;
+    let finished = false;
     return {
       update: async (bytes) => {
         await this.post({ op: "update", stream, bytes });
       },
-      digest: async () => (await this.post({ op: "final", stream })) as Buffer,
+      digest: async () => {
+        finished = true;
+        return (await this.post({ op: "final", stream })) as Buffer;
+      },
+      dispose: () => {
+        if (finished || this.closed || this.worker === undefined) return;
+        finished = true;
+        this.post({ op: "final", stream }).catch(() => undefined);
+      },
     };
   }
 
@@ -105,6 +116,8 @@ export class Sha256Offload {
   }
 
   private post(message: { op: string; stream?: number; bytes?: Uint8Array }, retryable?: Uint8Array): Promise<Buffer | undefined> {
+    // A running hash lived in the worker that close() stopped: it cannot go on anywhere.
+    if (this.closed) return Promise.reject(new Error("the sha256 worker was stopped"));
     const worker = this.worker ?? this.start();
     const id = this.next++;
     return new Promise((resolve, reject) => {
@@ -145,5 +158,6 @@ function localRunning(hash: Hash): RunningSha256 {
       hash.update(bytes);
     },
     digest: async () => hash.digest(),
+    dispose: () => undefined,
   };
 }

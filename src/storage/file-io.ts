@@ -36,7 +36,8 @@ const BUFFER_LINGER_MS = 1000;
 
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
-  private lent = 0;
+  /** Buffers handed out and not yet given back (for tests and diagnostics). */
+  lent = 0;
   private trim: NodeJS.Timeout | undefined;
 
   take(size: number): Buffer {
@@ -49,15 +50,13 @@ export class BufferPool {
     const list = this.free.get(buffer.byteLength);
     if (list === undefined) this.free.set(buffer.byteLength, [buffer]);
     else list.push(buffer);
-    // Kept only across back-to-back transfers: when nothing has taken them for a moment, they go.
-    if (this.lent === 0) {
-      if (this.trim !== undefined) clearTimeout(this.trim);
-      this.trim = setTimeout(() => {
-        this.trim = undefined;
-        if (this.lent === 0) this.free.clear();
-      }, BUFFER_LINGER_MS);
-      this.trim.unref();
-    }
+    // Kept only across back-to-back transfers: free buffers nobody took for a moment go (lent ones are not ours to drop).
+    if (this.trim !== undefined) clearTimeout(this.trim);
+    this.trim = setTimeout(() => {
+      this.trim = undefined;
+      this.free.clear();
+    }, BUFFER_LINGER_MS);
+    this.trim.unref();
   }
 
   close(): void {

@@ -137,6 +137,9 @@ async function writePieces(
       bytesDone += plain.byteLength;
       job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
     }
+  } catch (error) {
+    fileHash.dispose();
+    throw error;
   } finally {
     sealedSlots.release();
     plainSlots.release();

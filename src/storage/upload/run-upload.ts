@@ -80,6 +80,9 @@ export async function runUpload(
         bytesDone += plain.byteLength;
         job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
       }
+    } catch (error) {
+      fileHash.dispose();
+      throw error;
     } finally {
       // The window has settled (its loop ended or unwound): no task holds a slot any more.
       plainSlots.release();
