@@ -236,8 +236,8 @@ export class StorageClient {
       const reservation = ctx.cache.reserve(size);
       const spool = spoolBytes(ctx.dirs.spool, contentCid, bytes)
         .then((path) => {
-          ctx.cache.add(contentCid, path, size, true);
           if (this.phase !== "started") throw clientClosedReason();
+          ctx.cache.add(contentCid, path, size, true);
           create(path);
         })
         .catch((error: unknown) => {

@@ -68,6 +68,23 @@ describe("lifecycle", () => {
     await second.stop();
   });
 
+  test("a source changed between a stop and the resumed upload fails the job with E_SOURCE_CHANGED instead of mixing two files", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    backend.beforePut = () => new Promise((r) => setTimeout(r, 10));
+    const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+    const { path } = writeRandomFile(dir, "f.bin", 320 * KiB);
+    const first = await StorageClient.open(options);
+    const job = first.share({ path });
+    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 2 && resolve()));
+    await first.stop();
+    writeRandomFile(dir, "f.bin", 320 * KiB);
+    const second = await StorageClient.open(options);
+    await expect(second.job(job.id).done).rejects.toMatchObject({ code: "E_SOURCE_CHANGED" });
+    expect(second.jobs()[0]).toMatchObject({ state: "failed" });
+    await second.stop();
+  });
+
   test("cancel: the job becomes cancelled for good and a download leaves no temp file", async () => {
     const dir = tempDir();
     const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
