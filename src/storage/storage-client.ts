@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { CryptoError, newStreamParams, sha256, Sha256Offload } from "../crypto/index.js";
+import { newStreamParams, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { openState, type StateHandle } from "../state/index.js";
 import { profileFor } from "../versions/index.js";
-import { isWireError, MAX_PIECES, sanitizeFileName, type FileReference } from "../wire/index.js";
+import { sanitizeFileName, type FileReference } from "../wire/index.js";
 import { renewDue, type RenewReport } from "./availability/renew-pieces.js";
 import { fileStatus, type FileStatus } from "./availability/file-status.js";
 import type { StorageBackend } from "./backend.js";
@@ -25,10 +25,12 @@ import type { JobKind, JobState } from "./journal/job-states.js";
 import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
 import { planOfReference, planPieces } from "./piece-plan.js";
-import { decodeReference, encodeReference, type ReferenceInput } from "./reference-codec.js";
+import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
 import { spoolBytes } from "./spool-file.js";
-import { StorageError, type StorageErrorCode } from "./storage-error.js";
+import { checkEncodable, checkShareable } from "./share-checks.js";
+import { asStorageError, CANCELLED, errorFromJournal } from "./job-errors.js";
+import { StorageError } from "./storage-error.js";
 import { storageMetrics } from "./storage-metrics.js";
 import { TransferJob, type TransferProgress } from "./transfer-job.js";
 import { runUpload, spooledContentCid, type ShareResult } from "./upload/run-upload.js";
@@ -53,9 +55,6 @@ export interface JobSummary {
   readonly createdAt: number;
   readonly updatedAt: number;
 }
-
-/** Why a job's signal fired when the application cancelled it (as opposed to the client stopping). */
-const CANCELLED = new StorageError("E_ABORTED", "the job was cancelled");
 
 type AnyJob = TransferJob<ShareResult> | TransferJob<FetchResult>;
 
@@ -201,7 +200,7 @@ export class StorageClient {
     }
     const chunkSize = this.options.chunkSize ?? STORAGE_DEFAULTS.chunkSize;
     const pieceSize = Math.max(1, Math.floor((this.options.pieceSize ?? STORAGE_DEFAULTS.pieceSize) / chunkSize)) * chunkSize;
-    this.checkShareable(size, chunkSize, pieceSize);
+    checkShareable(size, this.ctx?.maxFileBytes ?? STORAGE_DEFAULTS.maxFileBytes, chunkSize, pieceSize);
     const fileName = sanitizeFileName(input.fileName ?? (fromPath ? basename(sourcePath as string) : ""));
     const mime = input.mime ?? guessMime(fileName);
     const params = newStreamParams(chunkSize);
@@ -428,20 +427,6 @@ export class StorageClient {
     return this.ctx;
   }
 
-  private checkShareable(size: number, chunkSize: number, pieceSize: number): void {
-    const limit = this.ctx?.maxFileBytes ?? STORAGE_DEFAULTS.maxFileBytes;
-    if (size === 0) throw new StorageError("E_FILE_EMPTY", "the file is empty; a file reference cannot describe zero bytes (send nothing, or a text message)");
-    if (size > limit) {
-      throw new StorageError("E_FILE_TOO_LARGE", `the file is ${size} bytes, over the ${limit}-byte limit per file; nothing was uploaded`, { details: { size, limit } });
-    }
-    const pieces = planPieces(size, chunkSize, pieceSize).pieces.length;
-    if (pieces > MAX_PIECES) {
-      throw new StorageError("E_FILE_TOO_LARGE", `the file would need ${pieces} pieces of ${pieceSize} bytes; a reference holds at most ${MAX_PIECES} (raise pieceSize)`, {
-        details: { size, pieces, maxPieces: MAX_PIECES },
-      });
-    }
-  }
-
   private machine(kind: JobKind, id: string): JobMachine {
     const ctx = this.started();
     const job = this.handles.get(id) as TransferJob<unknown> | undefined;
@@ -587,68 +572,4 @@ function positive(value: number, name: string): number {
 
 function progressOf(piecesDone: number, piecesTotal: number, bytesDone: number, bytesTotal: number): TransferProgress {
   return { piecesDone, piecesTotal, bytesDone, bytesTotal };
-}
-
-/** Refuses a name or MIME type the wire would refuse, before any upload (encoding a stand-in reference). */
-function checkEncodable(mime: string, fileName: string, params: { key: Uint8Array; noncePrefix: Uint8Array; chunkSize: number }, protocol: number): void {
-  const probe: FileReference = {
-    pieces: [{ cid: "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA", size: 1, sha256: new Uint8Array(32) }],
-    encryption: { scheme: "aes-256-gcm-stream", key: params.key, noncePrefix: params.noncePrefix, chunkSize: params.chunkSize },
-    plaintextSize: 1,
-    mime,
-    fileName,
-    plaintextSha256: new Uint8Array(32),
-  };
-  try {
-    encodeReference(probe, protocol);
-  } catch (error) {
-    const field = isWireError((error as StorageError).cause) ? String(((error as StorageError).cause as { details: Record<string, unknown> }).details["field"] ?? "") : "";
-    throw new StorageError("E_BAD_REFERENCE", `the file cannot be shared as given: its ${field === "" ? "name or MIME type" : field} is not allowed in a file reference`, {
-      cause: (error as StorageError).cause,
-      details: { field },
-    });
-  }
-}
-
-const STORAGE_CODES = new Set<string>([
-  "E_FILE_TOO_LARGE",
-  "E_QUOTA_EXCEEDED",
-  "E_NOT_FOUND",
-  "E_TRUNCATED",
-  "E_INTEGRITY",
-  "E_TIMEOUT",
-  "E_ABORTED",
-  "E_BACKEND_HTTP",
-  "E_BACKEND_UNREACHABLE",
-  "E_BACKEND_REJECTED",
-  "E_BAD_CID",
-  "E_JOB_UNKNOWN",
-  "E_CLIENT_CLOSED",
-  "E_LOCAL_IO",
-  "E_BAD_REFERENCE",
-  "E_FILE_EMPTY",
-  "E_SOURCE_MISSING",
-  "E_SOURCE_CHANGED",
-  "E_UNSUPPORTED",
-]);
-
-/** The journal keeps `E_CODE: message`; a handle built from it rejects with the same typed error. */
-function errorFromJournal(state: "failed" | "cancelled", lastError: string | null): StorageError {
-  if (state === "cancelled") return CANCELLED;
-  const match = /^(E_[A-Z_]+): (.*)$/s.exec(lastError ?? "");
-  const code = match !== null && STORAGE_CODES.has(match[1] as string) ? (match[1] as StorageErrorCode) : "E_BACKEND_UNREACHABLE";
-  return new StorageError(code, match?.[2] ?? lastError ?? "the job failed", { details: { fromJournal: true } });
-}
-
-/** Whatever a run threw, as the storage layer's typed error (crypto → E_INTEGRITY, disk → E_LOCAL_IO). */
-function asStorageError(error: unknown): StorageError {
-  if (error instanceof StorageError) return error;
-  if (error instanceof CryptoError) return new StorageError("E_INTEGRITY", `decryption failed (${error.code}): ${error.message}`, { cause: error });
-  if (isWireError(error)) return new StorageError("E_BAD_REFERENCE", `the file reference cannot be read: ${error.message}`, { cause: error });
-  const syscall = (error as { syscall?: unknown } | null)?.syscall;
-  if (typeof syscall === "string") {
-    const code = (error as { code?: unknown }).code;
-    return new StorageError("E_LOCAL_IO", `the local disk refused ${syscall} (${String(code)}); check free space and permissions`, { cause: error, details: { code } });
-  }
-  return new StorageError("E_LOCAL_IO", `unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }

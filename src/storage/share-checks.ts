@@ -1,0 +1,40 @@
+import { MAX_PIECES, isWireError, type FileReference } from "../wire/index.js";
+import { planPieces } from "./piece-plan.js";
+import { encodeReference } from "./reference-codec.js";
+import { StorageError } from "./storage-error.js";
+
+/** What share() refuses before any byte moves: empty, over the limit, more pieces than a reference holds. */
+export function checkShareable(size: number, limit: number, chunkSize: number, pieceSize: number): void {
+  if (size === 0) throw new StorageError("E_FILE_EMPTY", "the file is empty; a file reference cannot describe zero bytes (send nothing, or a text message)");
+  if (size > limit) {
+    throw new StorageError("E_FILE_TOO_LARGE", `the file is ${size} bytes, over the ${limit}-byte limit per file; nothing was uploaded`, { details: { size, limit } });
+  }
+  const pieces = planPieces(size, chunkSize, pieceSize).pieces.length;
+  if (pieces > MAX_PIECES) {
+    throw new StorageError("E_FILE_TOO_LARGE", `the file would need ${pieces} pieces of ${pieceSize} bytes; a reference holds at most ${MAX_PIECES} (raise pieceSize)`, {
+      details: { size, pieces, maxPieces: MAX_PIECES },
+    });
+  }
+}
+
+/** Refuses a name or MIME type the wire would refuse, before any upload (encoding a stand-in reference). */
+export function checkEncodable(mime: string, fileName: string, params: { key: Uint8Array; noncePrefix: Uint8Array; chunkSize: number }, protocol: number): void {
+  const probe: FileReference = {
+    pieces: [{ cid: "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA", size: 1, sha256: new Uint8Array(32) }],
+    encryption: { scheme: "aes-256-gcm-stream", key: params.key, noncePrefix: params.noncePrefix, chunkSize: params.chunkSize },
+    plaintextSize: 1,
+    mime,
+    fileName,
+    plaintextSha256: new Uint8Array(32),
+  };
+  try {
+    encodeReference(probe, protocol);
+  } catch (error) {
+    const field = isWireError((error as StorageError).cause) ? String(((error as StorageError).cause as { details: Record<string, unknown> }).details["field"] ?? "") : "";
+    throw new StorageError("E_BAD_REFERENCE", `the file cannot be shared as given: its ${field === "" ? "name or MIME type" : field} is not allowed in a file reference`, {
+      cause: (error as StorageError).cause,
+      details: { field },
+    });
+  }
+}
+
