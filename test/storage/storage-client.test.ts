@@ -29,6 +29,14 @@ describe("share then fetch", () => {
     expect(sha256Hex(readFileSync(out))).toBe(sha256Hex(bytes));
     expect(Buffer.from(got.sha256).toString("hex")).toBe(sha256Hex(bytes));
     expect(client.job(job.id).state).toBe("done");
+    const metrics = await client.metrics.text();
+    expect(metrics).toMatch(/storage_pieces_total\{direction="up",outcome="stored"\} 10\n/);
+    expect(metrics).toMatch(/storage_pieces_total\{direction="down",outcome="fetched"\} 10\n/);
+    const sealedBytes = shared.view.pieces.reduce((n, p) => n + p.size, 0);
+    expect(metrics).toContain(`storage_transfer_bytes_total{direction="up"} ${sealedBytes}\n`);
+    expect(metrics).toContain(`storage_transfer_bytes_total{direction="down"} ${sealedBytes}\n`);
+    expect(metrics).toMatch(/storage_job_transitions_total\{kind="upload",state="done"\} 1\n/);
+    expect(metrics).toMatch(/storage_queue_depth\{kind="download"\} 0\n/);
   });
 
   test("a version 3 reference carries piece index and offset and uploaded/expires times 30 days apart", async () => {
