@@ -1,4 +1,4 @@
-import type { FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { abortedError } from "./abort-error.js";
 
 /**
@@ -94,5 +94,15 @@ export class SlotBuffers {
       if (buffer !== undefined) this.pool.give(buffer);
       this.buffers[i] = undefined;
     }
+  }
+}
+
+/** Makes a rename durable (the directory entry itself). */
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { syncDirectory } from "./backends/local/atomic-block-write.js";
-import { writeAt } from "./file-io.js";
+import { syncDirectory, writeAt } from "./file-io.js";
 
 /**
  * Writes bytes an application shares (rather than a file path) to the spool directory, atomically,

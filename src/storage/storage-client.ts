@@ -9,7 +9,7 @@ import { sanitizeFileName, type FileReference } from "../wire/index.js";
 import { renewDue, type RenewReport } from "./availability/renew-pieces.js";
 import { fileStatus, type FileStatus } from "./availability/file-status.js";
 import type { StorageBackend } from "./backend.js";
-import { cidOfDigest } from "./backends/local/index.js";
+import { cidOfDigest } from "./content-id.js";
 import { CacheStore, type Reservation } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";

@@ -3,6 +3,7 @@ import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Sha256Offload } from "../../../crypto/index.js";
 import { raceSignal, throwIfAborted } from "../../abort-error.js";
+import { syncDirectory } from "../../file-io.js";
 import { StorageError } from "../../storage-error.js";
 import type { BlockPaths } from "./block-paths.js";
 
@@ -81,15 +82,5 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   while (at < bytes.byteLength) {
     const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at);
     at += bytesWritten;
-  }
-}
-
-/** Makes a rename durable (the directory entry itself). */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -4,4 +4,4 @@
  */
 export { createLocalBackend } from "./local-backend.js";
 export type { LocalBackendOptions } from "./local-backend.js";
-export { cidOfDigest, digestOfCid, RAW_CODEC, SHA2_256 } from "./content-id.js";
+export { cidOfDigest, digestOfCid, RAW_CODEC, SHA2_256 } from "../../content-id.js";

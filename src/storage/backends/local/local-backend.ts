@@ -7,7 +7,7 @@ import type { BackendCallOptions, GetResult, PutOptions, SpaceInfo, StorageBacke
 import { StorageError } from "../../storage-error.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
-import { cidOfDigest, digestOfCid } from "./content-id.js";
+import { cidOfDigest, digestOfCid } from "../../content-id.js";
 
 export interface LocalBackendOptions {
   /** The store's directory; created on first write. */

@@ -1,7 +1,7 @@
 import { CID } from "multiformats/cid";
 import { base58btc } from "multiformats/bases/base58";
 import * as Digest from "multiformats/hashes/digest";
-import { StorageError } from "../../storage-error.js";
+import { StorageError } from "./storage-error.js";
 
 /** multicodec `raw`: the bytes are the content, no framing. */
 export const RAW_CODEC = 0x55;
@@ -9,7 +9,10 @@ export const RAW_CODEC = 0x55;
 export const SHA2_256 = 0x12;
 const MAX_CID_TEXT = 128;
 
-/** The CIDv1 (raw, sha2-256) of content with this digest, as base58btc text (`z…`). */
+/**
+ * The CIDv1 (raw, sha2-256) of content with this digest, as base58btc text (`z…`): the local
+ * store's block addresses and the client's cache keys (the CID of a file's plaintext).
+ */
 export function cidOfDigest(digest: Uint8Array): string {
   return CID.createV1(RAW_CODEC, Digest.create(SHA2_256, digest)).toString(base58btc);
 }
