@@ -28,6 +28,25 @@ const BY_LAYER: Record<ErrorLayer, number> = {
   cli: EXIT.USAGE,
 };
 
+/**
+ * Codes whose meaning is not their layer's default: a storage error about the caller's input
+ * (a bad reference, a tampered file) is bad input, not a storage failure; a static check that
+ * could not run at all is a usage/tool problem, not a broken pair.
+ */
+const BY_CODE: Readonly<Record<string, number>> = {
+  E_BAD_REFERENCE: EXIT.BAD_INPUT,
+  E_INTEGRITY: EXIT.BAD_INPUT,
+  E_FILE_TOO_LARGE: EXIT.BAD_INPUT,
+  E_FILE_EMPTY: EXIT.BAD_INPUT,
+  E_SOURCE_MISSING: EXIT.BAD_INPUT,
+  E_SOURCE_CHANGED: EXIT.BAD_INPUT,
+  E_SCHEMA_DIR_INVALID: EXIT.USAGE,
+  E_SCHEMA_INVALID: EXIT.USAGE,
+  E_TOOL_MISSING: EXIT.USAGE,
+  E_TOOL_FAILED: EXIT.USAGE,
+};
+
 export function exitCodeFor(error: unknown): number {
-  return isCompatError(error) ? BY_LAYER[error.layer] : EXIT.INTERNAL;
+  if (!isCompatError(error)) return EXIT.INTERNAL;
+  return BY_CODE[error.code] ?? BY_LAYER[error.layer];
 }

@@ -29,3 +29,20 @@ describe("status-compat CLI", () => {
     expect(r.stdout).toMatch(/^0\.1\.0 +protocol 1/m);
   });
 });
+
+describe("exit statuses", () => {
+  it("map each layer to its status, with input errors of the storage layer and static-check tool errors overridden by code", async () => {
+    const { exitCodeFor, EXIT } = await import("../../src/cli/index.js");
+    const { StorageError } = await import("../../src/storage/index.js");
+    const { StateError } = await import("../../src/state/index.js");
+    const { WireError } = await import("../../src/wire/index.js");
+    const { SchemaCheckError } = await import("../../src/compat/index.js");
+    expect(exitCodeFor(new StorageError("E_TIMEOUT", "t"))).toBe(EXIT.STORAGE);
+    expect(exitCodeFor(new StorageError("E_INTEGRITY", "t"))).toBe(EXIT.BAD_INPUT);
+    expect(exitCodeFor(new StorageError("E_BAD_REFERENCE", "t"))).toBe(EXIT.BAD_INPUT);
+    expect(exitCodeFor(new StateError("E_STATE_FROM_FUTURE", "t"))).toBe(EXIT.STATE);
+    expect(exitCodeFor(new WireError("E_WIRE_TRUNCATED", "t"))).toBe(EXIT.BAD_INPUT);
+    expect(exitCodeFor(new SchemaCheckError("E_TOOL_MISSING", "t"))).toBe(EXIT.USAGE);
+    expect(exitCodeFor(new Error("bug"))).toBe(EXIT.INTERNAL);
+  });
+});

@@ -47,8 +47,6 @@ const COMMON_USAGE = `  --backend local|codex   where the pieces go (default loc
   --home DIR              store, state and cache directory (default $${HOME_ENV}, else $XDG_DATA_HOME/status-compat,
                           else ~/.local/share/status-compat)`;
 
-/** Storage codes that mean "the input is wrong" rather than "storage failed": exit 3, as the README promises for integrity failures. */
-const BAD_INPUT_CODES = new Set(["E_BAD_REFERENCE", "E_INTEGRITY", "E_FILE_TOO_LARGE", "E_FILE_EMPTY", "E_SOURCE_MISSING", "E_SOURCE_CHANGED"]);
 
 type CommonValues = { backend?: string; "codex-url"?: string; "api-prefix"?: string; protocol?: string; home?: string; attempts?: string };
 
@@ -128,19 +126,6 @@ function progressBar<R>(io: CliIo, label: string, job: TransferJob<R>): () => vo
   };
 }
 
-/** Storage errors that are about the input get exit 3; the rest propagate (exit 5 via the layer). */
-async function reporting(command: string, io: CliIo, run: () => Promise<number>): Promise<number> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof StorageError && BAD_INPUT_CODES.has(error.code)) {
-      io.stderr.write(`status-compat ${command}: error[${error.code}]: ${error.message}\n`);
-      return EXIT.BAD_INPUT;
-    }
-    throw error;
-  }
-}
-
 function decodeBase64(text: string): Uint8Array {
   const clean = text.trim();
   if (clean === "" || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(clean)) {
@@ -166,39 +151,37 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
   async run(args, io) {
     const { values, positionals } = parseCommandArgs("file put", args, COMMON_OPTIONS, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
-    return reporting("file put", io, async () => {
-      const session = await openSession("file put", values, io);
+    const session = await openSession("file put", values, io);
+    try {
+      const path = resolve(io.cwd, positionals[0] as string);
+      // A put interrupted earlier resumes (its pieces already stored are not sent again).
+      const job = session.client.pendingUploadOf(path) ?? session.client.share({ path });
+      const done = progressBar(io, "put", job);
+      let result;
       try {
-        const path = resolve(io.cwd, positionals[0] as string);
-        // A put interrupted earlier resumes (its pieces already stored are not sent again).
-        const job = session.client.pendingUploadOf(path) ?? session.client.share({ path });
-        const done = progressBar(io, "put", job);
-        let result;
-        try {
-          result = await job.done;
-        } finally {
-          done();
-        }
-        const v = result.view;
-        const readable = {
-          protocol: result.protocol,
-          fileName: v.fileName,
-          mime: v.mime,
-          plaintextSize: v.plaintextSize,
-          plaintextSha256: Buffer.from(v.plaintextSha256).toString("hex"),
-          chunkSize: v.encryption.chunkSize,
-          pieces: v.pieces.map((p) => ({ cid: p.cid, size: p.size, sha256: Buffer.from(p.sha256).toString("hex") })),
-          ...(v.uploadedAt === undefined ? {} : { uploadedAt: v.uploadedAt }),
-          ...(v.expiresAt === undefined ? {} : { expiresAt: v.expiresAt }),
-          backend: session.backend.kind,
-          base64: Buffer.from(result.reference).toString("base64"),
-        };
-        io.stdout.write(JSON.stringify(readable) + "\n");
-        return EXIT.OK;
+        result = await job.done;
       } finally {
-        await session.close();
+        done();
       }
-    });
+      const v = result.view;
+      const readable = {
+        protocol: result.protocol,
+        fileName: v.fileName,
+        mime: v.mime,
+        plaintextSize: v.plaintextSize,
+        plaintextSha256: Buffer.from(v.plaintextSha256).toString("hex"),
+        chunkSize: v.encryption.chunkSize,
+        pieces: v.pieces.map((p) => ({ cid: p.cid, size: p.size, sha256: Buffer.from(p.sha256).toString("hex") })),
+        ...(v.uploadedAt === undefined ? {} : { uploadedAt: v.uploadedAt }),
+        ...(v.expiresAt === undefined ? {} : { expiresAt: v.expiresAt }),
+        backend: session.backend.kind,
+        base64: Buffer.from(result.reference).toString("base64"),
+      };
+      io.stdout.write(JSON.stringify(readable) + "\n");
+      return EXIT.OK;
+    } finally {
+      await session.close();
+    }
   },
 };
 
@@ -221,24 +204,22 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
     const out = resolve(io.cwd, values.out);
-    return reporting("file get", io, async () => {
-      const reference = decodeBase64(positionals[0] as string);
-      const session = await openSession("file get", values, io);
+    const reference = decodeBase64(positionals[0] as string);
+    const session = await openSession("file get", values, io);
+    try {
+      const job = session.client.pendingDownloadTo(out) ?? session.client.fetch(reference, { out });
+      const done = progressBar(io, "get", job);
+      let result;
       try {
-        const job = session.client.pendingDownloadTo(out) ?? session.client.fetch(reference, { out });
-        const done = progressBar(io, "get", job);
-        let result;
-        try {
-          result = await job.done;
-        } finally {
-          done();
-        }
-        io.stdout.write(JSON.stringify({ path: result.path, size: result.size, sha256: Buffer.from(result.sha256).toString("hex") }) + "\n");
-        return EXIT.OK;
+        result = await job.done;
       } finally {
-        await session.close();
+        done();
       }
-    });
+      io.stdout.write(JSON.stringify({ path: result.path, size: result.size, sha256: Buffer.from(result.sha256).toString("hex") }) + "\n");
+      return EXIT.OK;
+    } finally {
+      await session.close();
+    }
   },
 };
 

@@ -70,38 +70,32 @@ Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf,
     const options: SchemaCheckOptions = { buf: binary === undefined || binary === "" ? {} : { binary: resolve(io.cwd, binary) } };
 
     let report: SchemaCheckReport;
-    try {
-      if (dirMode) {
-        if (values.old === undefined || values.new === undefined) {
-          throw new CliError("E_USAGE", `${NAME}: --old and --new go together (see --help)`);
-        }
-        report = await checkSchemaPair(
-          { dir: resolve(io.cwd, values.old), label: "old" },
-          { dir: resolve(io.cwd, values.new), label: "new" },
-          options,
-        );
-      } else {
-        const root = values.root === undefined ? projectProtoRoot() : resolve(io.cwd, values.root);
-        let versions = listVersionDirs(root);
-        if (rangeMode) {
-          const from = versionNumber("from", values.from);
-          const to = versionNumber("to", values.to);
-          if (to <= from) throw new CliError("E_USAGE", `${NAME}: --to (${to}) must be newer than --from (${from})`);
-          versionDir(root, from);
-          versionDir(root, to);
-          versions = versions.filter((v) => v.version >= from && v.version <= to);
-        }
-        if (versions.length < 2) {
-          throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `${root} has only ${versions.map((v) => v.label).join(", ")}; nothing to compare`);
-        }
-        const inputs = versions.map((v) => ({ dir: v.dir, label: v.label }));
-        report = inputs.length === 2 ? await checkSchemaPair(inputs[0]!, inputs[1]!, options) : await checkSchemaChain(inputs, options);
+    // A check that cannot run (usage, bad folder, buf missing or failing) exits 2 through its code, never 1.
+    if (dirMode) {
+      if (values.old === undefined || values.new === undefined) {
+        throw new CliError("E_USAGE", `${NAME}: --old and --new go together (see --help)`);
       }
-    } catch (error) {
-      if (!(error instanceof SchemaCheckError)) throw error;
-      // The check could not run: that is exit 2 (usage or tool), never "breaking".
-      io.stderr.write(`status-compat ${NAME}: error[${error.code}]: ${error.message}\n`);
-      return EXIT.USAGE;
+      report = await checkSchemaPair(
+        { dir: resolve(io.cwd, values.old), label: "old" },
+        { dir: resolve(io.cwd, values.new), label: "new" },
+        options,
+      );
+    } else {
+      const root = values.root === undefined ? projectProtoRoot() : resolve(io.cwd, values.root);
+      let versions = listVersionDirs(root);
+      if (rangeMode) {
+        const from = versionNumber("from", values.from);
+        const to = versionNumber("to", values.to);
+        if (to <= from) throw new CliError("E_USAGE", `${NAME}: --to (${to}) must be newer than --from (${from})`);
+        versionDir(root, from);
+        versionDir(root, to);
+        versions = versions.filter((v) => v.version >= from && v.version <= to);
+      }
+      if (versions.length < 2) {
+        throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `${root} has only ${versions.map((v) => v.label).join(", ")}; nothing to compare`);
+      }
+      const inputs = versions.map((v) => ({ dir: v.dir, label: v.label }));
+      report = inputs.length === 2 ? await checkSchemaPair(inputs[0]!, inputs[1]!, options) : await checkSchemaChain(inputs, options);
     }
 
     if (values.json === true) io.stdout.write(JSON.stringify(forDisplay(report, io.cwd), null, 2) + "\n");
