@@ -4,7 +4,7 @@ import type { Logger } from "../obs/index.js";
 import { assessState, type StateAssessment } from "./assess-state.js";
 import type { MigrationCatalog } from "./migration-catalog.js";
 import { acquireMigrationLock, lockPathFor, tryMigrationLock, type MigrationLock } from "./migration-lock.js";
-import { runMigrations, type Plan } from "./migration-runner.js";
+import { loadUmzug, runMigrations, type Plan } from "./migration-runner.js";
 import type { MigrationRun } from "./migration-step.js";
 import { startPreflight, type Preflight, type PreflightTiming } from "./preflight-check.js";
 import { readAssessment } from "./read-assessment.js";
@@ -55,6 +55,8 @@ export interface ExclusiveMigrationResult {
  */
 export async function runExclusiveMigration(db: Database.Database, options: ExclusiveMigrationOptions): Promise<ExclusiveMigrationResult> {
   const { path, catalog, logger, signal } = options;
+  // Loads while the locks are awaited, not inside the write transaction (a failure shows up when the run needs it).
+  loadUmzug().catch(() => undefined);
   const wait = { timeoutMs: options.lockTimeoutMs, signal, logger };
   const preflight = startPreflight(db, path, options.preflight);
   try {

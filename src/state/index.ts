@@ -2,6 +2,10 @@
  * Local state: the client's SQLite database, its schema levels and the migration runner.
  * Everything other modules use goes through here.
  */
+import type { FixtureSummary, WriteFixtureOptions } from "./fixture/write-fixture.js";
+import type { RehearseUpgradeOptions } from "./rehearsal/rehearse-upgrade.js";
+import type { UpgradeReport } from "./rehearsal/upgrade-report.js";
+
 export { openState, DEFAULT_BUSY_TIMEOUT_MS } from "./open-state.js";
 export type { OpenStateOptions, StateHandle } from "./open-state.js";
 export { StateError } from "./state-error.js";
@@ -20,12 +24,27 @@ export type { MigrateStateOptions, MigrateStateResult } from "./migrate-state.js
 export { inspectState } from "./inspect-state.js";
 export type { StateInspection } from "./inspect-state.js";
 export type { AppliedMigration } from "./state-ledger.js";
-export { rehearseUpgrade } from "./rehearsal/rehearse-upgrade.js";
 export type { RehearseUpgradeOptions } from "./rehearsal/rehearse-upgrade.js";
 export { formatUpgradeReport } from "./rehearsal/upgrade-report.js";
 export type { UpgradeReport, RehearsalCheck, CheckStatus, TableRows } from "./rehearsal/upgrade-report.js";
-export { writeFixture, DEFAULT_FIXTURE_SEED } from "./fixture/write-fixture.js";
+export { DEFAULT_FIXTURE_SEED } from "./fixture/fixture-seed.js";
 export type { WriteFixtureOptions, FixtureSummary } from "./fixture/write-fixture.js";
+
+// The rehearsal and the fixture writer are tools: loaded on first call, so an application that
+// only opens its state (a storage client) does not carry them; nor umzug, which is loaded only
+// when a migration runs (migration-runner.ts).
+
+/** See rehearsal/rehearse-upgrade.ts. */
+export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<UpgradeReport> {
+  const { rehearseUpgrade: rehearse } = await import("./rehearsal/rehearse-upgrade.js");
+  return rehearse(options);
+}
+
+/** See fixture/write-fixture.ts. */
+export async function writeFixture(options: WriteFixtureOptions): Promise<FixtureSummary> {
+  const { writeFixture: write } = await import("./fixture/write-fixture.js");
+  return write(options);
+}
 export { queriesForLevel, runReleaseQueries, LEVEL1_SQL, LEVEL2_SQL, LEVEL3_SQL } from "./release-queries/index.js";
 export type { LevelQueries, QueryCheck, QueryRunResult } from "./release-queries/index.js";
 export type { Preflight, PreflightTiming } from "./preflight-check.js";

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { Umzug, type UmzugStorage } from "umzug";
+import type { UmzugStorage } from "umzug";
 import type { Logger } from "../obs/index.js";
 import type { CatalogEntry, MigrationCatalog } from "./migration-catalog.js";
 import { runMigrationStep, type MigrationRun } from "./migration-step.js";
@@ -31,6 +31,18 @@ class LedgerStorage implements UmzugStorage {
   async unlogMigration({ name }: { name: string }): Promise<void> {
     this.unlogged.add(name);
   }
+}
+
+let umzugModule: Promise<typeof import("umzug")> | undefined;
+
+/**
+ * umzug, imported the first time a migration runs (it is most of what the state module would
+ * otherwise load for a client whose file is already at its level). Calling it early starts the
+ * import before the write lock is taken.
+ */
+export function loadUmzug(): Promise<typeof import("umzug")> {
+  umzugModule ??= import("umzug");
+  return umzugModule;
 }
 
 export interface RunOptions {
@@ -86,6 +98,7 @@ export async function runMigrations(
       direction === "up" ? "migration applied (commits with the run)" : "migration reverted (commits with the run)",
     );
   };
+  const { Umzug } = await loadUmzug();
   const umzug = new Umzug<Record<string, never>>({
     migrations: catalog.entries.map((entry) => ({ name: entry.definition.name, up: step(entry, "up"), down: step(entry, "down") })),
     storage: new LedgerStorage(db),
