@@ -31,26 +31,24 @@ const ERROR_BODY_LIMIT = 4096;
 /** A CID, a DataItem, a Space or an exists map: small answers. */
 const CID_ANSWER_LIMIT = 1024;
 const JSON_ANSWER_LIMIT = 64 * 1024;
-/** Uint8Array bodies go out in slices so the upload stall deadline sees steady progress. */
-const UPLOAD_SLICE_BYTES = 256 * 1024;
 
 function isSuccess(status: number | undefined): boolean {
   return status !== undefined && status >= 200 && status < 300;
 }
 
-async function* slices(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
-  for (let offset = 0; offset < bytes.byteLength; offset += UPLOAD_SLICE_BYTES) {
-    yield bytes.subarray(offset, offset + UPLOAD_SLICE_BYTES);
-  }
-}
-
-async function* prepend(first: Uint8Array, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array, void, undefined> {
-  yield first;
-  for (;;) {
-    const step = await rest.next();
-    if (step.done === true) return;
-    yield step.value;
-  }
+/** `first`, then the rest of the iterator it was read from; a plain iterator, no generator layer per chunk. */
+function prepend(first: Uint8Array, rest: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
+  let head: Uint8Array | undefined = first;
+  const iterator: AsyncIterator<Uint8Array> = {
+    next: () => {
+      if (head === undefined) return rest.next();
+      const value = head;
+      head = undefined;
+      return Promise.resolve({ done: false, value });
+    },
+    return: async () => (await rest.return?.()) ?? { done: true, value: undefined },
+  };
+  return { [Symbol.asyncIterator]: () => iterator };
 }
 
 /** A body that may be iterated once; a second iteration is a programming error, not empty content. */
@@ -85,10 +83,10 @@ class CodexRestBackend implements CodexBackend {
     const ctx = this.context("put", "POST", "/data");
     this.guard(ctx, options.signal);
     const declared = options.size ?? (body instanceof Uint8Array ? body.byteLength : undefined);
-    let source: AsyncIterable<Uint8Array>;
+    let source: Uint8Array | AsyncIterable<Uint8Array>;
     if (body instanceof Uint8Array) {
       if (body.byteLength === 0 && (declared ?? 0) === 0) return EMPTY_CONTENT_CID;
-      source = slices(body);
+      source = body;
     } else {
       // Look at the first bytes first: a node refuses empty datasets, and empty content needs no node.
       const iterator = body[Symbol.asyncIterator]();

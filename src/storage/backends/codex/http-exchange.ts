@@ -10,8 +10,8 @@ import { failureError, socketError, type Failure } from "./transport-error.js";
 export interface ExchangeSpec {
   readonly context: CallContext;
   readonly headers?: OutgoingHttpHeaders;
-  /** Streamed with backpressure; absent for calls without a body. */
-  readonly body?: AsyncIterable<Uint8Array>;
+  /** Streamed with backpressure (one buffer goes out in slices); absent for calls without a body. */
+  readonly body?: Uint8Array | AsyncIterable<Uint8Array>;
   /** Sent as Content-Length and checked against what `body` really yields. */
   readonly declaredSize?: number;
   readonly signal?: AbortSignal;
@@ -35,6 +35,8 @@ export class StaleSocketError extends Error {
 }
 
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
+/** A body given as one buffer goes out in slices of this size, so the stall deadline sees steady progress. */
+const UPLOAD_SLICE_BYTES = 256 * 1024;
 
 /**
  * One HTTP request/response with every way it can end mapped to a StorageError: the caller's
@@ -55,6 +57,10 @@ export class HttpExchange {
   private readonly uploadDeadline: Deadline;
   private readonly bodyDeadline: Deadline;
   private readonly onAbort = (): void => this.fail({ kind: "aborted", reason: this.spec.signal?.reason });
+  /** Upload bytes handed to the socket. */
+  private sent = 0;
+  /** The upload's wait for the socket, if one is in progress. */
+  private waiting: { readonly event: "drain" | "finish"; resolve(ok: boolean): void } | undefined;
   /** Download progress, for the truncation message. */
   private received = 0;
   private expected = 0;
@@ -84,7 +90,7 @@ export class HttpExchange {
     this.answer = new Promise<IncomingMessage>((resolve, reject) => {
       this.req.on("response", (res) => {
         this.res = res;
-        this.headersDeadline.disarm();
+        this.headersDeadline.stop();
         // Errors after the headers surface through the body reader; this keeps them from crashing the process meanwhile.
         res.on("error", () => undefined);
         resolve(res);
@@ -187,9 +193,9 @@ export class HttpExchange {
     if (this.released) return;
     this.released = true;
     this.spec.signal?.removeEventListener("abort", this.onAbort);
-    this.headersDeadline.disarm();
-    this.uploadDeadline.disarm();
-    this.bodyDeadline.disarm();
+    this.headersDeadline.stop();
+    this.uploadDeadline.stop();
+    this.bodyDeadline.stop();
     const clean = this.failure === undefined && this.uploadDone && this.res !== undefined && this.res.readableEnded;
     if (!clean) this.req.destroy();
     this.host.forget(this);
@@ -199,9 +205,9 @@ export class HttpExchange {
   fail(failure: Failure): void {
     if (this.failure !== undefined || this.released) return;
     this.failure = failure;
-    this.headersDeadline.disarm();
-    this.uploadDeadline.disarm();
-    this.bodyDeadline.disarm();
+    this.headersDeadline.stop();
+    this.uploadDeadline.stop();
+    this.bodyDeadline.stop();
     this.req.destroy();
     this.res?.destroy();
   }
@@ -240,26 +246,31 @@ export class HttpExchange {
   }
 
   /** Writes the caller's body with backpressure; stops at the first answer, failure or stall. */
-  private async pump(source: AsyncIterable<Uint8Array>, declared: number | undefined): Promise<void> {
-    let sent = 0;
+  private async pump(source: Uint8Array | AsyncIterable<Uint8Array>, declared: number | undefined): Promise<void> {
+    const req = this.req;
+    // Listeners for the whole upload, not one set per chunk: whichever comes settles the wait in progress.
+    req.on("drain", () => this.wake("drain"));
+    req.on("finish", () => this.wake("finish"));
+    req.once("close", () => this.wake("end"));
+    req.once("response", () => this.wake("end"));
     try {
-      for await (const chunk of source) {
-        if (this.failure !== undefined || this.res !== undefined) return;
-        sent += chunk.byteLength;
-        if (declared !== undefined && sent > declared) {
-          this.fail({ kind: "size", declared, actual: sent });
-          return;
+      if (source instanceof Uint8Array) {
+        for (let at = 0; at < source.byteLength; at += UPLOAD_SLICE_BYTES) {
+          const next = this.send(source.subarray(at, at + UPLOAD_SLICE_BYTES), declared);
+          if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) return;
         }
-        if (chunk.byteLength > 0 && !this.req.write(chunk)) {
-          if (!(await this.writable("drain"))) return;
+      } else {
+        for await (const chunk of source) {
+          const next = this.send(chunk, declared);
+          if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) return;
         }
       }
       if (this.failure !== undefined || this.res !== undefined) return;
-      if (declared !== undefined && sent !== declared) {
-        this.fail({ kind: "size", declared, actual: sent });
+      if (declared !== undefined && this.sent !== declared) {
+        this.fail({ kind: "size", declared, actual: this.sent });
         return;
       }
-      this.req.end();
+      req.end();
       this.uploadDone = await this.writable("finish");
       if (this.uploadDone && this.res === undefined && this.failure === undefined) {
         this.headersDeadline.arm(this.host.options.requestTimeoutMs);
@@ -270,6 +281,17 @@ export class HttpExchange {
     }
   }
 
+  /** Hands one chunk to the socket: go on, wait for it to drain, or stop (an answer, a failure, too many bytes). */
+  private send(chunk: Uint8Array, declared: number | undefined): "more" | "wait" | "stop" {
+    if (this.failure !== undefined || this.res !== undefined) return "stop";
+    this.sent += chunk.byteLength;
+    if (declared !== undefined && this.sent > declared) {
+      this.fail({ kind: "size", declared, actual: this.sent });
+      return "stop";
+    }
+    return chunk.byteLength === 0 || this.req.write(chunk) ? "more" : "wait";
+  }
+
   /**
    * Waits for the socket to take more bytes. False when the exchange ends first or the node
    * answers (an early answer means it will not read the rest).
@@ -278,20 +300,18 @@ export class HttpExchange {
     const req = this.req;
     if (req.destroyed || this.failure !== undefined) return Promise.resolve(false);
     if (event === "finish" && req.writableFinished) return Promise.resolve(true);
+    this.uploadDeadline.arm(this.host.options.idleTimeoutMs);
     return new Promise<boolean>((resolve) => {
-      const done = (ok: boolean): void => {
-        this.uploadDeadline.disarm();
-        req.off(event, onEvent);
-        req.off("close", onEnd);
-        req.off("response", onEnd);
-        resolve(ok);
-      };
-      const onEvent = (): void => done(true);
-      const onEnd = (): void => done(event === "finish" && req.writableFinished);
-      req.once(event, onEvent);
-      req.once("close", onEnd);
-      req.once("response", onEnd);
-      this.uploadDeadline.arm(this.host.options.idleTimeoutMs);
+      this.waiting = { event, resolve };
     });
+  }
+
+  /** Settles the wait in progress: its event came (true), or the exchange ended or was answered. */
+  private wake(what: "drain" | "finish" | "end"): void {
+    const waiting = this.waiting;
+    if (waiting === undefined || (what !== "end" && what !== waiting.event)) return;
+    this.waiting = undefined;
+    this.uploadDeadline.disarm();
+    waiting.resolve(what !== "end" || (waiting.event === "finish" && this.req.writableFinished));
   }
 }
