@@ -15,7 +15,8 @@ parentPort.on("message", (m) => {
   let hash = running.get(m.stream);
   if (hash === undefined) running.set(m.stream, (hash = createHash("sha256")));
   if (m.op === "update") {
-    hash.update(m.bytes);
+    if (m.parts === undefined) hash.update(m.bytes);
+    else for (const part of m.parts) hash.update(part);
     return parentPort.postMessage({ id: m.id });
   }
   running.delete(m.stream);
@@ -25,10 +26,22 @@ parentPort.on("message", (m) => {
 
 /** Below this, posting to the worker costs more than hashing here. */
 const DEFAULT_MIN_OFFLOAD_BYTES = 256 * 1024;
+/**
+ * A one-shot digest is computed on the calling thread when the worker already has this much queued:
+ * behind a backlog it would finish later than here, and hashing here keeps both cores busy (the
+ * running whole-file hashes cannot move, so the piece hashes give way). About one 4 MiB piece.
+ */
+const DEFAULT_BACKLOG_BYTES = 4 * 1024 * 1024;
 
-/** A sha256 fed piece by piece. `update` resolves once the bytes are consumed: only then may the caller reuse them. */
+/** A sha256 fed piece by piece. */
 export interface RunningSha256 {
+  /** Resolves once the bytes are consumed: only then may the caller reuse them. */
   update(bytes: Uint8Array): Promise<void>;
+  /**
+   * Feeds buffers the caller hands over for good and never touches again: those that own all of
+   * their (unshared) memory, like the chunks node:crypto returns, move to the worker without a copy.
+   */
+  give(parts: readonly Uint8Array[]): Promise<void>;
   digest(): Promise<Buffer>;
   /** Drops an unfinished hash (its job was stopped); harmless after digest(). */
   dispose(): void;
@@ -37,15 +50,17 @@ export interface RunningSha256 {
 interface Waiting {
   /** For one-shot digests: hashed here if the worker goes away first. */
   readonly bytes?: Uint8Array;
+  readonly size: number;
   resolve(digest: Buffer | undefined): void;
   reject(error: unknown): void;
 }
 
 /**
- * sha256 on a worker thread, so the up to five hashes of every byte in the piece pipeline overlap
- * with sealing, opening and I/O on the main thread. Bytes backed by a SharedArrayBuffer (the
- * pipeline's slot buffers) are not copied. The worker starts on first use, never keeps the process
- * alive, and is gone after close(); small inputs, and anything after close(), are hashed in place.
+ * sha256 on a worker thread, so the hashes of every byte in the piece pipeline overlap with
+ * sealing, opening and I/O on the main thread. Bytes backed by a SharedArrayBuffer (the pipeline's
+ * slot buffers) are not copied, nor are buffers handed over with give(). The worker starts on first
+ * use, never keeps the process alive, and is gone after close(); small inputs, one-shot digests
+ * that would wait behind a backlog, and anything after close() are hashed in place.
  */
 export class Sha256Offload {
   private static shared: Sha256Offload | undefined;
@@ -76,11 +91,16 @@ export class Sha256Offload {
   private next = 0;
   private streams = 0;
   private closed = false;
+  /** Bytes posted to the worker and not yet hashed. */
+  private queued = 0;
 
-  constructor(private readonly minBytes: number = DEFAULT_MIN_OFFLOAD_BYTES) {}
+  constructor(
+    private readonly minBytes: number = DEFAULT_MIN_OFFLOAD_BYTES,
+    private readonly backlogBytes: number = DEFAULT_BACKLOG_BYTES,
+  ) {}
 
   digest(bytes: Uint8Array): Promise<Buffer> {
-    if (this.closed || bytes.byteLength < this.minBytes) return Promise.resolve(sha256(bytes));
+    if (this.closed || bytes.byteLength < this.minBytes || this.queued >= this.backlogBytes) return Promise.resolve(sha256(bytes));
     return this.post({ op: "digest", bytes }, bytes) as Promise<Buffer>;
   }
 
@@ -92,6 +112,9 @@ export class Sha256Offload {
     return {
       update: async (bytes) => {
         await this.post({ op: "update", stream, bytes });
+      },
+      give: async (parts) => {
+        await this.post({ op: "update", stream, parts }, undefined, movable(parts));
       },
       digest: async () => {
         finished = true;
@@ -115,14 +138,16 @@ export class Sha256Offload {
     this.settlePending(new Error("the sha256 worker was stopped"));
   }
 
-  private post(message: { op: string; stream?: number; bytes?: Uint8Array }, retryable?: Uint8Array): Promise<Buffer | undefined> {
+  private post(message: { op: string; stream?: number; bytes?: Uint8Array; parts?: readonly Uint8Array[] }, retryable?: Uint8Array, transfer: ArrayBuffer[] = []): Promise<Buffer | undefined> {
     // A running hash lived in the worker that close() stopped: it cannot go on anywhere.
     if (this.closed) return Promise.reject(new Error("the sha256 worker was stopped"));
     const worker = this.worker ?? this.start();
     const id = this.next++;
+    const size = message.bytes?.byteLength ?? (message.parts ?? []).reduce((sum, part) => sum + part.byteLength, 0);
+    this.queued += size;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { ...(retryable === undefined ? {} : { bytes: retryable }), resolve, reject });
-      worker.postMessage({ ...message, id });
+      this.pending.set(id, { ...(retryable === undefined ? {} : { bytes: retryable }), size, resolve, reject });
+      worker.postMessage({ ...message, id }, transfer);
     });
   }
 
@@ -132,6 +157,7 @@ export class Sha256Offload {
     worker.on("message", (m: { id: number; digest?: Uint8Array }) => {
       const waiting = this.pending.get(m.id);
       this.pending.delete(m.id);
+      if (waiting !== undefined) this.queued -= waiting.size;
       waiting?.resolve(m.digest === undefined ? undefined : Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
     });
     // A worker that dies (out of memory, killed) is replaced on the next call.
@@ -149,13 +175,27 @@ export class Sha256Offload {
       else waiting.reject(error);
     }
     this.pending.clear();
+    this.queued = 0;
   }
+}
+
+/** The buffers among `parts` that own their whole unshared memory (each once), so moving them loses nobody else's bytes. */
+function movable(parts: readonly Uint8Array[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const part of parts) {
+    const memory = part.buffer;
+    if (memory instanceof ArrayBuffer && part.byteOffset === 0 && part.byteLength === memory.byteLength && part.byteLength > 0) out.add(memory);
+  }
+  return [...out];
 }
 
 function localRunning(hash: Hash): RunningSha256 {
   return {
     update: async (bytes) => {
       hash.update(bytes);
+    },
+    give: async (parts) => {
+      for (const part of parts) hash.update(part);
     },
     digest: async () => hash.digest(),
     dispose: () => undefined,

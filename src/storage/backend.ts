@@ -15,6 +15,15 @@ export interface PutOptions extends BackendCallOptions {
   size?: number;
 }
 
+export interface GetOptions extends BackendCallOptions {
+  /**
+   * A buffer the caller lends for the body: a backend that can (the local store) reads the content
+   * straight into it when it is large enough, and yields views of it, saving a copy. Others ignore
+   * it. The caller must leave it alone until it has consumed or abandoned the body.
+   */
+  into?: Uint8Array;
+}
+
 export interface GetResult {
   /** Bytes the backend says the content has (Content-Length / datasetSize). */
   readonly size: number;
@@ -35,10 +44,17 @@ export interface StorageBackend {
   readonly kind: string;
   /** Where it stores (directory or base URL), for logs; never contains credentials. */
   readonly location: string;
+  /**
+   * "sha2-256" only for a backend that runs in this process, hashes every byte it stores itself as
+   * it stores it, and returns CIDv1 raw sha2-256 CIDs of exactly those bytes (the local store). The
+   * client then reads a piece's sha256 off the CID rather than hash the same bytes a second time;
+   * for every other backend (a Codex node, anything remote) it hashes the piece itself.
+   */
+  readonly hashesInProcess?: "sha2-256";
   /** Stores the bytes; returns their CID. Identical bytes give the identical CID. */
   put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string>;
   /** Streams stored content; StorageError E_NOT_FOUND when absent. */
-  get(cid: string, options?: BackendCallOptions): Promise<GetResult>;
+  get(cid: string, options?: GetOptions): Promise<GetResult>;
   has(cid: string, options?: BackendCallOptions): Promise<boolean>;
   /** Removes the content; no error when it is already absent. */
   delete(cid: string, options?: BackendCallOptions): Promise<void>;

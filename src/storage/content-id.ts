@@ -33,6 +33,13 @@ export function digestOfCid(text: unknown, operation: string): string | undefine
   return Buffer.from(cid.multihash.digest).toString("hex");
 }
 
+/** The 32-byte sha2-256 digest inside a CIDv1 raw sha2-256 CID text; undefined for anything else. */
+export function rawSha256Digest(text: string): Buffer | undefined {
+  const cid = parse(text);
+  if (cid === undefined || cid.code !== RAW_CODEC || cid.multihash.code !== SHA2_256 || cid.multihash.digest.byteLength !== 32) return undefined;
+  return Buffer.from(cid.multihash.digest);
+}
+
 function parse(text: unknown): CID | undefined {
   if (typeof text !== "string" || text.length < 2 || text.length > MAX_CID_TEXT || text[0] !== "z") return undefined;
   try {

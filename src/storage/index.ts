@@ -17,7 +17,7 @@ export type { ReferenceInput } from "./reference-codec.js";
 export type { JobKind, JobState, UploadState, DownloadState } from "./journal/job-states.js";
 export { StorageError } from "./storage-error.js";
 export type { StorageErrorCode } from "./storage-error.js";
-export type { StorageBackend, GetResult, PutOptions, BackendCallOptions, SpaceInfo } from "./backend.js";
+export type { StorageBackend, GetResult, GetOptions, PutOptions, BackendCallOptions, SpaceInfo } from "./backend.js";
 export { createLocalBackend } from "./backends/local/index.js";
 export type { LocalBackendOptions } from "./backends/local/index.js";
 export { createCodexBackend, CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "./backends/codex/index.js";

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { linkedSignal } from "./retry/index.js";
 
 export interface WindowItem<T> {
@@ -25,6 +26,8 @@ export async function* orderedWindow<T>(
 ): AsyncGenerator<WindowItem<T>, void, undefined> {
   const link = linkedSignal(signal, undefined, "piece window");
   const controller = new AbortController();
+  // Each task in flight listens on it a few times (its attempt's deadline, its turn at the file hash): by design, not a leak.
+  setMaxListeners(Math.max(10, width * 4), controller.signal);
   const onLink = (): void => controller.abort(link.signal.reason);
   link.signal.addEventListener("abort", onLink, { once: true });
   const running = new Map<number, Promise<T>>();

@@ -1,6 +1,6 @@
 /** The embedded local store: what only a disk store promises (the shared suite runs in compliance.local.test.ts). */
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { describe, expect, test } from "vitest";
@@ -78,5 +78,44 @@ describe("local store specifics", () => {
     await store.close();
     await expect(store.get(cid)).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
     await expect(store.put(randomBytes(10))).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+  });
+
+  test("a get given a large enough buffer reads the block straight into it (views of it, no copy); a smaller one is ignored", async () => {
+    const store = createLocalBackend({ dir: tempDir() });
+    const bytes = randomBytes(3 * 1024 * 1024 + 7);
+    const cid = await store.put(bytes);
+    const lent = Buffer.alloc(bytes.byteLength + 100);
+    const got = await store.get(cid, { into: lent });
+    let at = 0;
+    for await (const chunk of got.body) {
+      expect(chunk.buffer).toBe(lent.buffer);
+      expect(chunk.byteOffset).toBe(lent.byteOffset + at);
+      at += chunk.byteLength;
+    }
+    expect(at).toBe(bytes.byteLength);
+    expect(lent.subarray(0, at).equals(bytes)).toBe(true);
+    const small = Buffer.alloc(10);
+    const parts: Buffer[] = [];
+    for await (const chunk of (await store.get(cid, { into: small })).body) {
+      expect(chunk.buffer).not.toBe(small.buffer);
+      parts.push(Buffer.from(chunk));
+    }
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    expect(small.equals(Buffer.alloc(10))).toBe(true);
+    await store.close();
+  });
+
+  test("puts create the store's directories when they are missing, also after they were removed", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    const first = randomBytes(1000);
+    const cid = await store.put(first);
+    rmSync(dir, { recursive: true, force: true });
+    expect(await store.has(cid)).toBe(false);
+    expect(await store.put(first)).toBe(cid);
+    const parts: Buffer[] = [];
+    for await (const chunk of (await store.get(cid)).body) parts.push(Buffer.from(chunk));
+    expect(Buffer.concat(parts).equals(first)).toBe(true);
+    await store.close();
   });
 });

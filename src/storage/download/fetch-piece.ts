@@ -17,7 +17,8 @@ export async function fetchPiece(
   signal: AbortSignal,
   hasher: Sha256Offload,
 ): Promise<Buffer> {
-  const got = await backend.get(piece.cid, { signal });
+  // A backend that can reads straight into the slot; the copy below is then skipped.
+  const got = await backend.get(piece.cid, { signal, into });
   const iterator = got.body[Symbol.asyncIterator]();
   try {
     if (got.size !== piece.size) {
@@ -31,7 +32,7 @@ export async function fetchPiece(
       if (filled + chunk.byteLength > piece.size) {
         throw integrity(piece, index, `${backend.kind} endpoint ${backend.location} sent more than the ${piece.size} bytes of the piece`);
       }
-      into.set(chunk, filled);
+      if (!inPlace(chunk, into, filled)) into.set(chunk, filled);
       filled += chunk.byteLength;
     }
     if (filled < piece.size) {
@@ -49,6 +50,11 @@ export async function fetchPiece(
     await iterator.return?.().catch(() => undefined);
     throw error;
   }
+}
+
+/** The chunk already sits in `into` at `offset` (the backend read into the lent buffer). */
+function inPlace(chunk: Uint8Array, into: Uint8Array, offset: number): boolean {
+  return chunk.buffer === into.buffer && chunk.byteOffset === into.byteOffset + offset;
 }
 
 function integrity(piece: Piece, index: number, why: string): StorageError {

@@ -23,9 +23,9 @@ export class DownloadJournal {
   private readonly selectJob: Database.Statement;
   private readonly selectByStates: Database.Statement;
   private readonly selectAll: Database.Statement;
-  private readonly insertPiece: Database.Statement;
   private readonly selectPieces: Database.Statement;
   private readonly deletePieces: Database.Statement;
+  private readonly insertPieces: (id: string, indexes: readonly number[], now: number) => void;
 
   constructor(private readonly db: Database.Database) {
     this.insertJob = db.prepare(
@@ -35,9 +35,12 @@ export class DownloadJournal {
     this.selectJob = db.prepare(`SELECT * FROM download_jobs WHERE id = ?`);
     this.selectByStates = db.prepare(`SELECT * FROM download_jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`);
     this.selectAll = db.prepare(`SELECT * FROM download_jobs ORDER BY created_at, id`);
-    this.insertPiece = db.prepare(`INSERT OR IGNORE INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
     this.selectPieces = db.prepare(`SELECT idx FROM download_pieces WHERE job_id = ? ORDER BY idx`);
     this.deletePieces = db.prepare(`DELETE FROM download_pieces WHERE job_id = ?`);
+    const insertPiece = db.prepare(`INSERT OR IGNORE INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
+    this.insertPieces = db.transaction((id: string, indexes: readonly number[], now: number) => {
+      for (const idx of indexes) insertPiece.run(id, idx, now);
+    });
   }
 
   create(job: { id: string; file_reference: Uint8Array; dest_path: string; temp_path: string; created_at: number }): void {
@@ -60,8 +63,9 @@ export class DownloadJournal {
     return new Set((this.selectPieces.all(id) as { idx: number }[]).map((r) => r.idx));
   }
 
-  recordPiece(id: string, idx: number, now: number): void {
-    this.insertPiece.run(id, idx, now);
+  /** Pieces one sync made durable, in one transaction. */
+  recordPieces(id: string, indexes: readonly number[], now: number): void {
+    this.insertPieces(id, indexes, now);
   }
 
   /** The temp file is gone or cannot be trusted: its pieces must be fetched again. */

@@ -5,9 +5,11 @@ import { retryReporter, type ClientContext } from "../client-context.js";
 import { readAt, SlotBuffers } from "../file-io.js";
 import type { JobMachine } from "../job-machine.js";
 import type { UploadJobRow } from "../journal/upload-journal.js";
+import { OrderedHash } from "../ordered-hash.js";
 import { orderedWindow } from "../ordered-window.js";
-import { planPieces } from "../piece-plan.js";
+import { planPieces, type PieceSpan } from "../piece-plan.js";
 import { encodeReference } from "../reference-codec.js";
+import { rawSha256Digest } from "../content-id.js";
 import { withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
 import { openSource, sourceChanged } from "./open-source.js";
@@ -44,38 +46,36 @@ export async function runUpload(
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
     const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
     const fileHash = ctx.hasher.running(row.plaintext_size);
+    const ordered = new OrderedHash(fileHash);
     let piecesDone = 0;
     let bytesDone = 0;
     const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
-      const span = plan.pieces[i] as (typeof plan.pieces)[number];
+      const span = plan.pieces[i] as PieceSpan;
       const plain = plainSlots.get(slot).subarray(0, span.plainSize);
       if ((await readAt(source, plain, span.plainOffset, pieceSignal)) !== span.plainSize) throw sourceChanged(row.id, "it got shorter");
-      const out = sealedSlots.get(slot);
-      const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out, sealer));
-      // Hashed on the worker while the piece is stored (or, on resume, while nothing else waits).
-      const hashing = ctx.hasher.digest(sealed);
-      const prior = stored.get(i);
-      if (prior !== undefined) {
-        if (!sameDigest(prior.sha256, await hashing)) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
-        ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
-        return plain;
+      // Into the whole-file hash (in order, on the worker) while the piece is sealed and stored.
+      const hashed = ordered.feed(i, plain, pieceSignal);
+      try {
+        const out = sealedSlots.get(slot);
+        const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out, sealer));
+        const prior = stored.get(i);
+        if (prior === undefined) {
+          await storePiece(ctx, row, span, sealed, pieceSignal);
+        } else {
+          // Stored by an earlier run: sealed again only to prove the source is unchanged.
+          if (!sameDigest(prior.sha256, await ctx.hasher.digest(sealed))) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
+          ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
+        }
+      } catch (error) {
+        // The slot is reused once the task ends: the hash must be done reading it.
+        await hashed.catch(() => undefined);
+        throw error;
       }
-      hashing.catch(() => undefined);
-      const what = `put of piece ${i} of upload ${row.id}`;
-      const cid = await withRetries(
-        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) },
-        (backend, attemptSignal) => backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength }),
-      );
-      const digest = await hashing;
-      ctx.uploads.recordPiece(row.id, { idx: i, cid, size: sealed.byteLength, sha256: digest, offset: span.sealedOffset }, ctx.clock.now());
-      ctx.metrics.pieces.inc({ direction: "up", outcome: "stored" });
-      ctx.metrics.bytes.inc({ direction: "up" }, sealed.byteLength);
+      await hashed;
       return plain;
     });
     try {
       for await (const { value: plain } of pieces) {
-        // In order, so the whole-file hash needs no second pass over the file; awaited, because the slot is reused next.
-        await fileHash.update(plain);
         piecesDone++;
         bytesDone += plain.byteLength;
         job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
@@ -93,6 +93,29 @@ export async function runUpload(
   } finally {
     await source.close();
   }
+}
+
+/** Stores one sealed piece (retries, failover) and journals it with its CID and sha256. */
+async function storePiece(ctx: ClientContext, row: UploadJobRow, span: PieceSpan, sealed: Uint8Array, signal: AbortSignal): Promise<void> {
+  const what = `put of piece ${span.index} of upload ${row.id}`;
+  // Our own sha256 of the piece, on the worker while it is stored; not needed when the store hashed these very bytes in this process.
+  let hashing: Promise<Buffer> | undefined;
+  const { cid, hashedByStore } = await withRetries(
+    { pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) },
+    async (backend, attemptSignal) => {
+      const inProcess = backend.hashesInProcess === "sha2-256";
+      if (!inProcess && hashing === undefined) {
+        hashing = ctx.hasher.digest(sealed);
+        hashing.catch(() => undefined);
+      }
+      const cid = await backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength });
+      return { cid, hashedByStore: inProcess ? rawSha256Digest(cid) : undefined };
+    },
+  );
+  const sha256 = hashedByStore ?? (await (hashing ?? ctx.hasher.digest(sealed)));
+  ctx.uploads.recordPiece(row.id, { idx: span.index, cid, size: sealed.byteLength, sha256, offset: span.sealedOffset }, ctx.clock.now());
+  ctx.metrics.pieces.inc({ direction: "up", outcome: "stored" });
+  ctx.metrics.bytes.inc({ direction: "up" }, sealed.byteLength);
 }
 
 function finishUpload(ctx: ClientContext, row: UploadJobRow, machine: JobMachine, plaintextSha256: Buffer): ShareResult {

@@ -25,9 +25,9 @@ export async function writeBlockAtomically(
   hasher: Sha256Offload,
 ): Promise<WrittenBlock> {
   throwIfAborted(signal, "put to the local store");
-  await mkdir(paths.incoming, { recursive: true });
   const temp = join(paths.incoming, `${randomUUID()}.part`);
-  const handle = await open(temp, "wx");
+  // Directories are made when missing, not checked on every put (a call less per block).
+  const handle = await retryInNewDirectory(() => open(temp, "wx"), paths.incoming);
   let closed = false;
   try {
     const hash = createHash("sha256");
@@ -40,11 +40,12 @@ export async function writeBlockAtomically(
       await writeAll(handle, bytes);
     };
     if (body instanceof Uint8Array) {
-      // One buffer: hashed on the worker while it is written.
+      // One buffer: hashed (on the worker, or here when it is busy) while the write is under way.
+      const writing = writeAll(handle, body);
       whole = hasher.digest(body);
       whole.catch(() => undefined);
       size = body.byteLength;
-      await writeAll(handle, body);
+      await writing;
     } else {
       const iterator = body[Symbol.asyncIterator]();
       for (;;) {
@@ -65,15 +66,25 @@ export async function writeBlockAtomically(
     await handle.close();
     closed = true;
     const digestHex = whole === undefined ? hash.digest("hex") : (await whole).toString("hex");
-    await mkdir(paths.shard(digestHex), { recursive: true });
     // Identical content has the identical name, so a concurrent or earlier copy is simply replaced.
-    await rename(temp, paths.block(digestHex));
+    await retryInNewDirectory(() => rename(temp, paths.block(digestHex)), paths.shard(digestHex));
     await syncDirectory(paths.shard(digestHex));
     return { digestHex, size };
   } catch (error) {
     if (!closed) await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
     throw error;
+  }
+}
+
+/** Runs `operation`; when it fails because `dir` does not exist, creates `dir` and runs it once more. */
+async function retryInNewDirectory<T>(operation: () => Promise<T>, dir: string): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+    await mkdir(dir, { recursive: true });
+    return operation();
   }
 }
 
