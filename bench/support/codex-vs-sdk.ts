@@ -139,7 +139,7 @@ async function rssInChild(client: Client, url: string, sizeMiB: number): Promise
 function row(metric: string, ours: number, sdk: number, unit: "wall" | "cpu" | "MiB", sizeMiB: number): Row {
   const ratio = ours / sdk;
   const show = (v: number): string =>
-    unit === "wall" ? `${fmt(v, 0)} ms (${fmt((sizeMiB * 1000) / v, 0)} MiB/s)` : unit === "cpu" ? `${fmt(v, 0)} ms CPU` : `${fmt(v, 1)} MiB`;
+    unit === "wall" ? `${fmt(v, 0)} ms (${fmt((sizeMiB * 1000) / v, 0)} MiB/s)` : unit === "cpu" ? `${fmt(v, 1)} ms CPU` : `${fmt(v, 1)} MiB`;
   return {
     metric,
     value: `ours ${show(ours)}`,

@@ -14,10 +14,17 @@ parentPort.on("message", (m) => {
   if (m.op === "digest") return parentPort.postMessage({ id: m.id, digest: createHash("sha256").update(m.bytes).digest() });
   let hash = running.get(m.stream);
   if (hash === undefined) running.set(m.stream, (hash = createHash("sha256")));
-  if (m.op === "update") {
-    if (m.parts === undefined) hash.update(m.bytes);
-    else for (const part of m.parts) hash.update(part);
+  if (m.op === "update" && m.parts === undefined) {
+    hash.update(m.bytes);
     return parentPort.postMessage({ id: m.id });
+  }
+  if (m.op === "update") {
+    for (const part of m.parts) hash.update(part);
+    // Memory moved in goes back out with the answer (unreferenced, so it is freed on arrival):
+    // left here, it would wait for this mostly idle thread's next garbage collection.
+    const moved = new Set();
+    for (const part of m.parts) if (part.buffer instanceof ArrayBuffer && part.byteOffset === 0 && part.byteLength > 0 && part.byteLength === part.buffer.byteLength) moved.add(part.buffer);
+    return parentPort.postMessage({ id: m.id }, [...moved]);
   }
   running.delete(m.stream);
   parentPort.postMessage({ id: m.id, digest: hash.digest() });
