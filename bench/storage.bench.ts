@@ -368,7 +368,7 @@ function whereRows(report: SpeedReport, floor: number, trip: number): Row[] {
   ];
   if (report.threadsKnown && report.cpu.length > 0) {
     rows.push(
-      { metric: "round trip: CPU of the main thread (seal, open, JS, hashes in place)", value: ms(cpu("main")) },
+      { metric: "round trip: CPU of the main thread (seal, open, driving I/O and the journal, JS)", value: ms(cpu("main")) },
       { metric: "round trip: CPU of the hashing worker", value: ms(cpu("hash worker")) },
       { metric: "round trip: CPU of the libuv I/O pool (reads, writes, fsyncs)", value: ms(cpu("I/O pool")) },
       { metric: "round trip: CPU of other threads (V8 GC helpers)", value: ms(cpu("other")) },

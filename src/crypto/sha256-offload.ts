@@ -33,12 +33,6 @@ parentPort.on("message", (m) => {
 
 /** Below this, posting to the worker costs more than hashing here. */
 const DEFAULT_MIN_OFFLOAD_BYTES = 256 * 1024;
-/**
- * A one-shot digest is computed on the calling thread when the worker already has this much queued:
- * behind a backlog it would finish later than here, and hashing here keeps both cores busy (the
- * running whole-file hashes cannot move, so the piece hashes give way). About one 4 MiB piece.
- */
-const DEFAULT_BACKLOG_BYTES = 4 * 1024 * 1024;
 
 /** A sha256 fed piece by piece. */
 export interface RunningSha256 {
@@ -57,7 +51,6 @@ export interface RunningSha256 {
 interface Waiting {
   /** For one-shot digests: hashed here if the worker goes away first. */
   readonly bytes?: Uint8Array;
-  readonly size: number;
   resolve(digest: Buffer | undefined): void;
   reject(error: unknown): void;
 }
@@ -66,8 +59,8 @@ interface Waiting {
  * sha256 on a worker thread, so the hashes of every byte in the piece pipeline overlap with
  * sealing, opening and I/O on the main thread. Bytes backed by a SharedArrayBuffer (the pipeline's
  * slot buffers) are not copied, nor are buffers handed over with give(). The worker starts on first
- * use, never keeps the process alive, and is gone after close(); small inputs, one-shot digests
- * that would wait behind a backlog, and anything after close() are hashed in place.
+ * use, never keeps the process alive, and is gone after close(); small inputs, and anything after
+ * close(), are hashed in place.
  */
 export class Sha256Offload {
   private static shared: Sha256Offload | undefined;
@@ -98,16 +91,11 @@ export class Sha256Offload {
   private next = 0;
   private streams = 0;
   private closed = false;
-  /** Bytes posted to the worker and not yet hashed. */
-  private queued = 0;
 
-  constructor(
-    private readonly minBytes: number = DEFAULT_MIN_OFFLOAD_BYTES,
-    private readonly backlogBytes: number = DEFAULT_BACKLOG_BYTES,
-  ) {}
+  constructor(private readonly minBytes: number = DEFAULT_MIN_OFFLOAD_BYTES) {}
 
   digest(bytes: Uint8Array): Promise<Buffer> {
-    if (this.closed || bytes.byteLength < this.minBytes || this.queued >= this.backlogBytes) return Promise.resolve(sha256(bytes));
+    if (this.closed || bytes.byteLength < this.minBytes) return Promise.resolve(sha256(bytes));
     return this.post({ op: "digest", bytes }, bytes) as Promise<Buffer>;
   }
 
@@ -150,10 +138,8 @@ export class Sha256Offload {
     if (this.closed) return Promise.reject(new Error("the sha256 worker was stopped"));
     const worker = this.worker ?? this.start();
     const id = this.next++;
-    const size = message.bytes?.byteLength ?? (message.parts ?? []).reduce((sum, part) => sum + part.byteLength, 0);
-    this.queued += size;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { ...(retryable === undefined ? {} : { bytes: retryable }), size, resolve, reject });
+      this.pending.set(id, { ...(retryable === undefined ? {} : { bytes: retryable }), resolve, reject });
       worker.postMessage({ ...message, id }, transfer);
     });
   }
@@ -164,7 +150,6 @@ export class Sha256Offload {
     worker.on("message", (m: { id: number; digest?: Uint8Array }) => {
       const waiting = this.pending.get(m.id);
       this.pending.delete(m.id);
-      if (waiting !== undefined) this.queued -= waiting.size;
       waiting?.resolve(m.digest === undefined ? undefined : Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
     });
     // A worker that dies (out of memory, killed) is replaced on the next call.
@@ -182,7 +167,6 @@ export class Sha256Offload {
       else waiting.reject(error);
     }
     this.pending.clear();
-    this.queued = 0;
   }
 }
 
