@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { codexVsSdkRows } from "./support/codex-vs-sdk.js";
 import { fmt, markdownTable, median, type Row } from "./support/measure.js";
-import { chunkCount, newStreamParams, openRangeParts, prepareParams, sealedChunkSize, sealRange } from "../src/crypto/index.js";
+import { chunkCount, newStreamParams, openRange, prepareParams, sealedChunkSize, sealRange } from "../src/crypto/index.js";
 import { createCodexBackend, createLocalBackend, STORAGE_DEFAULTS, StorageClient, type StorageBackend } from "../src/storage/index.js";
 
 const MiB = 1024 * 1024;
@@ -199,7 +199,7 @@ async function stepCosts(data: Buffer, dir: string, rounds: number): Promise<Ste
     );
     times.open.push(
       await costOf(() => {
-        for (let i = 0; i < pieces; i++) openRangeParts(params, { firstChunk: (i * piece) / chunk, totalChunks }, sealed[i] as Buffer);
+        for (let i = 0; i < pieces; i++) openRange(params, { firstChunk: (i * piece) / chunk, totalChunks }, sealed[i] as Buffer, slot);
       }),
     );
     mkdirSync(work, { recursive: true });
@@ -326,14 +326,19 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
   const trips = report.share.map((s, i) => s + (report.fetch[i] as number));
   const floor = median(report.floor);
   const trip = median(trips);
-  const ratio = trip / floor;
+  // Each round's trip against the floor measured next to it (same load), and the best round of
+  // each (the least disturbed). Another process on one of the two cores slows the one-thread floor
+  // and the two-thread pipeline differently, so either can flatter: the verdict takes the larger.
   const ratios = trips.map((t, i) => t / (report.floor[i] as number));
+  const paired = median(ratios);
+  const best = Math.min(...trips) / Math.min(...report.floor);
+  const ratio = Math.max(paired, best);
   const rows: Row[] = [
     {
       metric: `share → fetch ${SIZE / MiB} MiB, local backend (ms, median of ${ROUNDS})`,
       value: fmt(trip, 0),
       floor: fmt(floor, 0),
-      ratio: `${ratio.toFixed(2)}× (rounds ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+      ratio: `${ratio.toFixed(2)}× (rounds' own ratios: median ${paired.toFixed(2)}×, ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}; best rounds ${best.toFixed(2)}×; medians ${(trip / floor).toFixed(2)}×)`,
       goal: "≤ 2.0×",
       verdict: ratio <= 2 ? "met" : "missed",
     },
@@ -350,16 +355,17 @@ function whereRows(report: SpeedReport, floor: number, trip: number): Row[] {
   const s = report.steps;
   const cpu = (kind: ThreadClass): number => median(report.cpu.map((c) => c[kind]));
   const total = median(report.cpu.map((c) => c.main + c["hash worker"] + c["I/O pool"] + c.other));
-  const hashing = 4 * s.sha256.cpu;
-  const crypto = hashing + s.seal.cpu + s.open.cpu;
+  // The crypto steps are one thread's work: their wall time (their CPU time also counts GC helpers).
+  const hashing = 4 * s.sha256.wall;
+  const crypto = hashing + s.seal.wall + s.open.wall;
   const ioWall = s.storeWrite.wall + s.tempWrite.wall + s.reads.wall;
   const ioCpu = s.storeWrite.cpu + s.tempWrite.cpu + s.reads.cpu;
   const ms = (n: number): string => `${fmt(n, 0)} ms`;
   const rows: Row[] = [
     { metric: "floor: seal + open + one sha256 pass, one thread", value: ms(floor) },
-    { metric: "sha256 of 50 MiB, one pass", value: `${fmt(s.sha256.cpu, 1)} ms`, floor: "4 passes in the round trip", ratio: ms(hashing) },
-    { metric: "seal 50 MiB (AES-256-GCM, 64 KiB chunks, into piece slots)", value: `${fmt(s.seal.cpu, 1)} ms` },
-    { metric: "open 50 MiB (one buffer per chunk, as node:crypto returns them)", value: `${fmt(s.open.cpu, 1)} ms` },
+    { metric: "sha256 of 50 MiB, one pass", value: `${fmt(s.sha256.wall, 1)} ms`, floor: "4 passes in the round trip", ratio: ms(hashing) },
+    { metric: "seal 50 MiB (AES-256-GCM, 64 KiB chunks, into piece slots)", value: `${fmt(s.seal.wall, 1)} ms` },
+    { metric: "open 50 MiB (into piece slots)", value: `${fmt(s.open.wall, 1)} ms` },
     { metric: "required crypto: 4 sha256 passes + seal + open", value: ms(crypto), ratio: `${(crypto / floor).toFixed(2)}× floor` },
     { metric: "store writes: 13 blocks, each fsynced, renamed, directory fsynced", value: `${ms(s.storeWrite.wall)} wall`, floor: `${ms(s.storeWrite.cpu)} CPU` },
     { metric: "temp file: 50 MiB at piece offsets, datasynced", value: `${ms(s.tempWrite.wall)} wall`, floor: `${ms(s.tempWrite.cpu)} CPU` },

@@ -41,24 +41,10 @@ export function sealRange(params: PreparedParams, layout: RangeLayout, plaintext
 
 /**
  * Opens `sealed` (whole sealed chunks; a short tail only when it ends the file) into `out`; returns
- * plaintext bytes. Fails on the first chunk that does not authenticate, and then writes nothing.
+ * plaintext bytes. Fails on the first chunk that does not authenticate; `out` then holds no more
+ * than the chunks before it, which the caller discards.
  */
 export function openRange(params: PreparedParams, layout: RangeLayout, sealed: Uint8Array, out: Uint8Array, opener = new ChunkOpener(params)): number {
-  const parts = openRangeParts(params, layout, sealed, opener);
-  let written = 0;
-  for (const part of parts) {
-    out.set(part, written);
-    written += part.byteLength;
-  }
-  return written;
-}
-
-/**
- * Opens `sealed` like openRange, but returns the plaintext as node:crypto hands it out, one fresh
- * buffer per chunk (each owning its memory), for callers that write or hash them without copying
- * them into one buffer first. Nothing is returned unless every chunk authenticates.
- */
-export function openRangeParts(params: PreparedParams, layout: RangeLayout, sealed: Uint8Array, opener = new ChunkOpener(params)): Buffer[] {
   const step = sealedChunkSize(params.chunkSize);
   const count = Math.max(1, Math.ceil(sealed.byteLength / step));
   const lastIndex = layout.firstChunk + count - 1;
@@ -68,7 +54,7 @@ export function openRangeParts(params: PreparedParams, layout: RangeLayout, seal
       details: { firstChunk: layout.firstChunk, totalChunks: layout.totalChunks, bytes: sealed.byteLength },
     });
   }
-  const parts = new Array<Buffer>(count);
+  let written = 0;
   for (let i = 0; i < count; i++) {
     const index = layout.firstChunk + i;
     const last = index === layout.totalChunks - 1;
@@ -77,7 +63,8 @@ export function openRangeParts(params: PreparedParams, layout: RangeLayout, seal
     if (!last && chunk.byteLength !== step) throw new CryptoError("E_CRYPTO_TRUNCATED", `chunk ${index} is cut short`, { details: { chunk: index } });
     const body = opener.tryOpen(index, last, chunk);
     if (body === undefined) throw authFailed(index, last);
-    parts[i] = body;
+    out.set(body, written);
+    written += body.byteLength;
   }
-  return parts;
+  return written;
 }

@@ -18,7 +18,7 @@ export {
 export type { StreamParams, PreparedParams } from "./stream-params.js";
 export { chunkCount, ciphertextSize, sealedChunkSize } from "./chunk-layout.js";
 export { ChunkSealer, ChunkOpener } from "./chunk-cipher.js";
-export { sealRange, openRange, openRangeParts } from "./chunk-range.js";
+export { sealRange, openRange } from "./chunk-range.js";
 export type { RangeLayout } from "./chunk-range.js";
 export { encryptStream, decryptStream } from "./stream-cipher.js";
 export type { DecryptStreamOptions } from "./stream-cipher.js";

@@ -14,17 +14,9 @@ parentPort.on("message", (m) => {
   if (m.op === "digest") return parentPort.postMessage({ id: m.id, digest: createHash("sha256").update(m.bytes).digest() });
   let hash = running.get(m.stream);
   if (hash === undefined) running.set(m.stream, (hash = createHash("sha256")));
-  if (m.op === "update" && m.parts === undefined) {
+  if (m.op === "update") {
     hash.update(m.bytes);
     return parentPort.postMessage({ id: m.id });
-  }
-  if (m.op === "update") {
-    for (const part of m.parts) hash.update(part);
-    // Memory moved in goes back out with the answer (unreferenced, so it is freed on arrival):
-    // left here, it would wait for this mostly idle thread's next garbage collection.
-    const moved = new Set();
-    for (const part of m.parts) if (part.buffer instanceof ArrayBuffer && part.byteOffset === 0 && part.byteLength > 0 && part.byteLength === part.buffer.byteLength) moved.add(part.buffer);
-    return parentPort.postMessage({ id: m.id }, [...moved]);
   }
   running.delete(m.stream);
   parentPort.postMessage({ id: m.id, digest: hash.digest() });
@@ -38,11 +30,6 @@ const DEFAULT_MIN_OFFLOAD_BYTES = 256 * 1024;
 export interface RunningSha256 {
   /** Resolves once the bytes are consumed: only then may the caller reuse them. */
   update(bytes: Uint8Array): Promise<void>;
-  /**
-   * Feeds buffers the caller hands over for good and never touches again: those that own all of
-   * their (unshared) memory, like the chunks node:crypto returns, move to the worker without a copy.
-   */
-  give(parts: readonly Uint8Array[]): Promise<void>;
   digest(): Promise<Buffer>;
   /** Drops an unfinished hash (its job was stopped); harmless after digest(). */
   dispose(): void;
@@ -58,9 +45,8 @@ interface Waiting {
 /**
  * sha256 on a worker thread, so the hashes of every byte in the piece pipeline overlap with
  * sealing, opening and I/O on the main thread. Bytes backed by a SharedArrayBuffer (the pipeline's
- * slot buffers) are not copied, nor are buffers handed over with give(). The worker starts on first
- * use, never keeps the process alive, and is gone after close(); small inputs, and anything after
- * close(), are hashed in place.
+ * slot buffers) are not copied. The worker starts on first use, never keeps the process alive, and
+ * is gone after close(); small inputs, and anything after close(), are hashed in place.
  */
 export class Sha256Offload {
   private static shared: Sha256Offload | undefined;
@@ -108,9 +94,6 @@ export class Sha256Offload {
       update: async (bytes) => {
         await this.post({ op: "update", stream, bytes });
       },
-      give: async (parts) => {
-        await this.post({ op: "update", stream, parts }, undefined, movable(parts));
-      },
       digest: async () => {
         finished = true;
         return (await this.post({ op: "final", stream })) as Buffer;
@@ -133,14 +116,14 @@ export class Sha256Offload {
     this.settlePending(new Error("the sha256 worker was stopped"));
   }
 
-  private post(message: { op: string; stream?: number; bytes?: Uint8Array; parts?: readonly Uint8Array[] }, retryable?: Uint8Array, transfer: ArrayBuffer[] = []): Promise<Buffer | undefined> {
+  private post(message: { op: string; stream?: number; bytes?: Uint8Array }, retryable?: Uint8Array): Promise<Buffer | undefined> {
     // A running hash lived in the worker that close() stopped: it cannot go on anywhere.
     if (this.closed) return Promise.reject(new Error("the sha256 worker was stopped"));
     const worker = this.worker ?? this.start();
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { ...(retryable === undefined ? {} : { bytes: retryable }), resolve, reject });
-      worker.postMessage({ ...message, id }, transfer);
+      worker.postMessage({ ...message, id });
     });
   }
 
@@ -170,23 +153,10 @@ export class Sha256Offload {
   }
 }
 
-/** The buffers among `parts` that own their whole unshared memory (each once), so moving them loses nobody else's bytes. */
-function movable(parts: readonly Uint8Array[]): ArrayBuffer[] {
-  const out = new Set<ArrayBuffer>();
-  for (const part of parts) {
-    const memory = part.buffer;
-    if (memory instanceof ArrayBuffer && part.byteOffset === 0 && part.byteLength === memory.byteLength && part.byteLength > 0) out.add(memory);
-  }
-  return [...out];
-}
-
 function localRunning(hash: Hash): RunningSha256 {
   return {
     update: async (bytes) => {
       hash.update(bytes);
-    },
-    give: async (parts) => {
-      for (const part of parts) hash.update(part);
     },
     digest: async () => hash.digest(),
     dispose: () => undefined,

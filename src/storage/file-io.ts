@@ -25,26 +25,6 @@ export async function writeAt(handle: FileHandle, bytes: Uint8Array, position: n
   }
 }
 
-/** Writes `parts` back to back from `position` with as few calls as the system allows (writev; a short write is continued). */
-export async function writeAllAt(handle: FileHandle, parts: readonly Uint8Array[], position: number): Promise<void> {
-  let rest = parts.filter((part) => part.byteLength > 0);
-  let at = position;
-  while (rest.length > 0) {
-    const batch = rest.length > WRITEV_MAX ? rest.slice(0, WRITEV_MAX) : rest;
-    let { bytesWritten } = await handle.writev(batch, at);
-    if (bytesWritten === 0) throw Object.assign(new Error("the file took none of the bytes written to it"), { code: "EIO", syscall: "writev" });
-    at += bytesWritten;
-    // Drop what was written, whole buffers first, then the written front of a partly written one.
-    let done = 0;
-    while (done < rest.length && bytesWritten >= (rest[done] as Uint8Array).byteLength) bytesWritten -= (rest[done++] as Uint8Array).byteLength;
-    rest = rest.slice(done);
-    if (bytesWritten > 0) rest[0] = (rest[0] as Uint8Array).subarray(bytesWritten);
-  }
-}
-
-/** Buffers per writev call (IOV_MAX is 1024 on Linux and macOS). */
-const WRITEV_MAX = 1024;
-
 /**
  * Piece-sized buffers in shared memory, reused from one job to the next while transfers follow one
  * another (handing a fresh SharedArrayBuffer to the hashing worker costs about as much as hashing a

@@ -15,13 +15,12 @@ export class OrderedHash {
 
   /**
    * Hands piece `index` over once its turn has come and resolves when its bytes are hashed (only
-   * then may their buffer be reused). An array of buffers is given away (RunningSha256.give): the
-   * caller must not touch them again. Every index from 0 up must be fed exactly once; a piece
+   * then may their buffer be reused). Every index from 0 up must be fed exactly once; a piece
    * waiting for its turn gives up when `signal` fires (a piece before it failed).
    */
-  async feed(index: number, bytes: Uint8Array | readonly Uint8Array[], signal: AbortSignal): Promise<void> {
+  async feed(index: number, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
     if (index !== this.next) await this.turn(index, signal);
-    const hashed = bytes instanceof Uint8Array ? this.hash.update(bytes) : this.hash.give(bytes);
+    const hashed = this.hash.update(bytes);
     this.next++;
     const following = this.turns.get(this.next);
     this.turns.delete(this.next);

@@ -1,31 +1,31 @@
 /**
  * Group commit for a download's temp file: a piece is journaled only after a datasync that began
- * after its write had finished, one sync at a time, and a failed sync stops everything after it.
+ * after its write had finished, one sync runs at a time, a piece's promise settles only once it is
+ * journaled, and a failed sync fails its group and everything after it.
  */
 import type { FileHandle } from "node:fs/promises";
 import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { GroupSync } from "../../src/storage/download/group-sync.js";
 
-/** A handle whose datasyncs the test finishes one by one; it records what was added before each began. */
-function scriptedHandle(): {
-  handle: FileHandle;
-  syncs: { begunAfter: number[]; finish: (error?: Error) => void }[];
-  running: () => number;
-  lastFinished: () => { begunAfter: number[] } | undefined;
-} {
-  const syncs: { begunAfter: number[]; finish: (error?: Error) => void }[] = [];
+interface Sync {
+  /** Pieces handed over before this sync began. */
+  readonly begunAfter: number[];
+  finish(error?: Error): void;
+}
+
+/** A handle whose datasyncs the test finishes one by one. */
+function scriptedHandle(added: number[]): { handle: FileHandle; syncs: Sync[]; running: () => number; lastFinished: () => Sync | undefined } {
+  const syncs: Sync[] = [];
   let running = 0;
-  let last: { begunAfter: number[] } | undefined;
-  const added: number[] = [];
+  let last: Sync | undefined;
   const handle = {
-    added,
     datasync: () =>
       new Promise<void>((resolve, reject) => {
         running++;
-        const sync = {
+        const sync: Sync = {
           begunAfter: [...added],
-          finish: (error?: Error) => {
+          finish: (error) => {
             running--;
             last = sync;
             if (error === undefined) resolve();
@@ -34,70 +34,75 @@ function scriptedHandle(): {
         };
         syncs.push(sync);
       }),
-  } as unknown as FileHandle & { added: number[] };
+  } as unknown as FileHandle;
   return { handle, syncs, running: () => running, lastFinished: () => last };
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe("group sync of downloaded pieces", () => {
-  test("every journaled piece was added before a sync that had begun and finished; one sync runs at a time; all are journaled once", async () => {
+  test("a piece is journaled only after a sync that began after it was handed over, once; one sync at a time; its promise settles after its journal row", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), async (script) => {
-        const { handle, syncs, running, lastFinished } = scriptedHandle();
+        const added: number[] = [];
+        const { handle, syncs, running, lastFinished } = scriptedHandle(added);
         const journaled: number[] = [];
         const group = new GroupSync(handle, (pieces) => {
-          // Journaled right after the sync that just finished: it must have begun after each of them was added.
+          // Journaled right after the sync that just finished: it must have begun after each of them was handed over.
           expect(pieces.every((p) => lastFinished()?.begunAfter.includes(p) === true)).toBe(true);
           journaled.push(...pieces);
         });
-        let next = 0;
+        const settled: Promise<void>[] = [];
         let finished = 0;
-        // true: add the next piece (its write has finished); false: let the oldest running sync finish.
-        for (const addPiece of script) {
-          if (addPiece) {
-            (handle as unknown as { added: number[] }).added.push(next);
-            group.add(next++);
+        // true: hand over the next piece (its write has finished); false: let the oldest running sync finish.
+        for (const handOver of script) {
+          if (handOver) {
+            const index = added.length;
+            added.push(index);
+            settled.push(group.durable(index).then(() => expect(journaled).toContain(index)));
           } else if (finished < syncs.length) {
-            (syncs[finished++] as { finish: () => void }).finish();
+            (syncs[finished++] as Sync).finish();
           }
           await tick();
           expect(running()).toBeLessThanOrEqual(1);
         }
-        const drained = group.drain();
         while (finished < syncs.length || running() > 0) {
-          if (finished < syncs.length) (syncs[finished++] as { finish: () => void }).finish();
+          if (finished < syncs.length) (syncs[finished++] as Sync).finish();
           await tick();
         }
-        await drained;
-        expect([...journaled].sort((a, b) => a - b)).toEqual(Array.from({ length: next }, (_, i) => i));
+        await Promise.all(settled);
+        await group.settle();
+        expect([...journaled].sort((a, b) => a - b)).toEqual(added);
       }),
       { numRuns: 60 },
     );
   });
 
-  test("a failed sync journals nothing of its group, fails the next add and drain, and settle() still waits for it", async () => {
-    const { handle, syncs } = scriptedHandle();
+  test("a failed sync journals nothing of its group, rejects it and every later piece, and settle() still waits for it", async () => {
+    const { handle, syncs } = scriptedHandle([]);
     const journaled: number[] = [];
     const group = new GroupSync(handle, (pieces) => journaled.push(...pieces));
-    group.add(0);
+    const first = group.durable(0);
     await tick();
+    const waiting = group.durable(1);
     const settled = group.settle();
-    (syncs[0] as { finish: (e?: Error) => void }).finish(Object.assign(new Error("EIO"), { code: "EIO" }));
+    (syncs[0] as Sync).finish(Object.assign(new Error("EIO"), { code: "EIO" }));
     await settled;
+    await expect(first).rejects.toThrow("EIO");
+    await expect(waiting).rejects.toThrow("EIO");
+    await expect(group.durable(2)).rejects.toThrow("EIO");
     expect(journaled).toEqual([]);
-    expect(() => group.add(1)).toThrow("EIO");
-    await expect(group.drain()).rejects.toThrow("EIO");
+    expect(syncs.length).toBe(1);
   });
 
-  test("a journal write that throws fails the download the same way", async () => {
-    const { handle, syncs } = scriptedHandle();
+  test("a journal write that throws fails the pieces of that sync the same way", async () => {
+    const { handle, syncs } = scriptedHandle([]);
     const group = new GroupSync(handle, () => {
       throw new Error("SQLITE_FULL");
     });
-    group.add(0);
+    const piece = group.durable(0);
     await tick();
-    (syncs[0] as { finish: () => void }).finish();
-    await expect(group.drain()).rejects.toThrow("SQLITE_FULL");
+    (syncs[0] as Sync).finish();
+    await expect(piece).rejects.toThrow("SQLITE_FULL");
   });
 });

@@ -1,9 +1,9 @@
 import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ChunkOpener, CryptoError, openRangeParts, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
+import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
-import { readAt, SlotBuffers, syncDirectory, writeAllAt } from "../file-io.js";
+import { readAt, SlotBuffers, syncDirectory, writeAt } from "../file-io.js";
 import type { JobMachine } from "../job-machine.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
 import { OrderedHash } from "../ordered-hash.js";
@@ -100,23 +100,24 @@ async function writePieces(
 ): Promise<Buffer> {
   const width = ctx.piecesInFlight;
   const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
+  const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
   const opener = new ChunkOpener(params);
   const fileHash = ctx.hasher.running(view.plaintextSize);
   const ordered = new OrderedHash(fileHash);
   // On disk before the journal says so: a crash never leaves a journaled piece that is not there.
-  const durable = new GroupSync(temp, (indexes) => ctx.downloads.recordPieces(row.id, indexes, ctx.clock.now()));
+  const synced = new GroupSync(temp, (indexes) => ctx.downloads.recordPieces(row.id, indexes, ctx.clock.now()));
   let piecesDone = 0;
   let bytesDone = 0;
   const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
     const span = plan.pieces[i] as PieceSpan;
+    const plain = plainSlots.get(slot).subarray(0, span.plainSize);
     if (verified.has(i)) {
       // Verified and on disk in an earlier run: read back only for the whole-file hash.
-      const plain = Buffer.allocUnsafeSlow(span.plainSize);
       if ((await readAt(temp, plain, span.plainOffset, pieceSignal)) !== span.plainSize) {
         ctx.downloads.forgetPieces(row.id);
         throw new StorageError("E_INTEGRITY", `download ${row.id}: the temp file lost piece ${i}; the download starts over on the next try`, { details: { job: row.id } });
       }
-      await ordered.feed(i, [plain], pieceSignal);
+      await ordered.feed(i, plain, pieceSignal);
       ctx.metrics.pieces.inc({ direction: "down", outcome: "resumed" });
       return span.plainSize;
     }
@@ -127,12 +128,20 @@ async function writePieces(
       (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher),
     );
     ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
-    // The chunks as node:crypto hands them out: written as they are, then given to the whole-file hash (no copy either way).
-    const plain = openPiece(params, plan, span, sealed, opener, row.id);
-    await writeAllAt(temp, plain, span.plainOffset);
+    openPiece(params, plan, span, sealed, plain, opener, row.id);
+    // Into the whole-file hash (in order, on the worker) while it is written.
+    const hashed = ordered.feed(i, plain, pieceSignal);
+    hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+    try {
+      await writeAt(temp, plain, span.plainOffset);
+    } catch (error) {
+      // The slot is reused once the task ends: the hash must be done reading it.
+      await hashed.catch(() => undefined);
+      throw error;
+    }
+    await hashed;
     // Synced, then journaled, with whichever pieces were written meanwhile.
-    durable.add(i);
-    await ordered.feed(i, plain, pieceSignal);
+    await synced.durable(i);
     ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" });
     return span.plainSize;
   });
@@ -142,28 +151,26 @@ async function writePieces(
       bytesDone += bytes;
       job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
     }
-    await durable.drain();
   } catch (error) {
     fileHash.dispose();
     // The temp file is closed after this: no sync of ours may still be running on it.
-    await durable.settle();
+    await synced.settle();
     throw error;
   } finally {
     sealedSlots.release();
+    plainSlots.release();
   }
   return fileHash.digest();
 }
 
 /**
- * Decrypts a verified piece into one buffer per chunk; a failure here means the reference's key or
- * layout is wrong (the bytes matched their hash).
+ * Decrypts a verified piece into `out`; a failure here means the reference's key or layout is
+ * wrong (the bytes matched their hash).
  */
-export function openPiece(params: PreparedParams, plan: PiecePlan, span: PieceSpan, sealed: Uint8Array, opener: ChunkOpener, jobId: string): Buffer[] {
+export function openPiece(params: PreparedParams, plan: PiecePlan, span: PieceSpan, sealed: Uint8Array, out: Uint8Array, opener: ChunkOpener, jobId: string): void {
   try {
-    const parts = openRangeParts(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, sealed, opener);
-    const n = parts.reduce((sum, part) => sum + part.byteLength, 0);
+    const n = openRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, sealed, out, opener);
     if (n !== span.plainSize) throw new CryptoError("E_CRYPTO_TRUNCATED", `piece ${span.index} decrypted to ${n} bytes, expected ${span.plainSize}`);
-    return parts;
   } catch (cause) {
     const code = cause instanceof CryptoError ? cause.code : "unknown";
     throw new StorageError("E_INTEGRITY", `${jobId}: piece ${span.index} matches its sha256 but does not decrypt (${code}): wrong key or a tampered reference`, {

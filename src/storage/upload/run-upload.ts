@@ -55,6 +55,7 @@ export async function runUpload(
       if ((await readAt(source, plain, span.plainOffset, pieceSignal)) !== span.plainSize) throw sourceChanged(row.id, "it got shorter");
       // Into the whole-file hash (in order, on the worker) while the piece is sealed and stored.
       const hashed = ordered.feed(i, plain, pieceSignal);
+      hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
       try {
         const out = sealedSlots.get(slot);
         const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out, sealer));
