@@ -260,7 +260,6 @@ interface SpeedReport {
   fetch: number[];
   /** CPU ms per thread class in each round trip. */
   cpu: Record<ThreadClass, number>[];
-  steps: StepCosts;
   threadsKnown: boolean;
 }
 
@@ -270,7 +269,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
   const data = readFileSync(source);
   const store = createLocalBackend({ dir: join(dir, "store") });
   const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0 });
-  const report: SpeedReport = { floor: [], share: [], fetch: [], cpu: [], steps: undefined as unknown as StepCosts, threadsKnown: threadCpu().size > 0 };
+  const report: SpeedReport = { floor: [], share: [], fetch: [], cpu: [], threadsKnown: threadCpu().size > 0 };
   for (let round = -1; round < ROUNDS; round++) {
     const out = join(dir, `out-${round}.bin`);
     let share = 0;
@@ -286,7 +285,9 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
       cpu = threads.between(before, threadCpu());
     };
     let floor = 0;
-    // Which goes first alternates, so neither always meets a warmer or a cooler machine.
+    // Which goes first alternates, so neither always meets a warmer or a cooler machine, nor always
+    // the other's garbage (both make about 100 MiB of short-lived chunk buffers). Forcing a full
+    // collection before each was tried: it made both slower, the floor most.
     if (round % 2 === 0) {
       floor = await timed(() => floorOnce(data));
       await trip();
@@ -306,7 +307,6 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
   }
   await client.stop();
   await store.close();
-  report.steps = await stepCosts(data, dir, Math.max(3, Math.min(ROUNDS, 7)));
   return report;
 }
 
@@ -316,9 +316,12 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
   const dir = mkdtempSync(join(tmpdir(), "scc-bench-storage-"));
   const loadBefore = load();
   let report: SpeedReport;
+  let steps: StepCosts;
   try {
     writeSource(join(dir, "source.bin"));
     report = (await runChild(["speed", join(dir, "source.bin")])).speed as SpeedReport;
+    // In a process of their own: the round trips' garbage would slow them (and theirs the rounds).
+    steps = (await runChild(["steps", join(dir, "source.bin")])).steps as StepCosts;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -347,12 +350,11 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
     { metric: "  floor rounds (ms)", value: `${report.floor.map((f) => f.toFixed(0)).join(" / ")} (range ${range(report.floor)})` },
     { metric: "  round-trip rounds (ms)", value: `${trips.map((f) => f.toFixed(0)).join(" / ")} (range ${range(trips)})` },
   ];
-  return { rows, where: whereRows(report, floor, trip), loadBefore, loadAfter };
+  return { rows, where: whereRows(report, steps, floor, trip), loadBefore, loadAfter };
 }
 
 /** The "where the time goes" table: the round trip's CPU by thread, and what its steps cost alone. */
-function whereRows(report: SpeedReport, floor: number, trip: number): Row[] {
-  const s = report.steps;
+function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: number): Row[] {
   const cpu = (kind: ThreadClass): number => median(report.cpu.map((c) => c[kind]));
   const total = median(report.cpu.map((c) => c.main + c["hash worker"] + c["I/O pool"] + c.other));
   // The crypto steps are one thread's work: their wall time (their CPU time also counts GC helpers).
@@ -395,6 +397,7 @@ interface ChildReport {
   cpuMs: number;
   wallMs: number;
   speed?: SpeedReport;
+  steps?: StepCosts;
 }
 
 /**
@@ -419,6 +422,16 @@ function compiledSelf(): string | undefined {
   return tsc.status === 0 && existsSync(out) ? out : undefined;
 }
 
+/**
+ * For the timing children only: glibc keeps freed memory instead of handing it back to the kernel.
+ * Both the floor and the client make about 100 MiB of 64 KiB chunk buffers per run; on this
+ * machine (a microVM) memory handed back and touched again costs page faults worth up to half the
+ * floor, and the floor alone drifts from 53 to 70–83 ms after a few runs with nothing else in the
+ * process. With this it stays put, for the floor and the client alike. Memory figures use the
+ * default allocator.
+ */
+const KEEP_FREED_MEMORY = "glibc.malloc.trim_threshold=4000000000:glibc.malloc.mmap_threshold=4000000000:glibc.malloc.top_pad=268435456";
+
 let childEntry: string[] | undefined;
 
 function runChild(args: string[]): Promise<ChildReport> {
@@ -427,7 +440,9 @@ function runChild(args: string[]): Promise<ChildReport> {
     childEntry = compiled === undefined ? ["--import", "tsx", fileURLToPath(import.meta.url)] : [compiled];
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(childEntry as string[]), "--child", ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const timing = args[0] === "speed" || args[0] === "steps";
+    const env = timing && process.env["GLIBC_TUNABLES"] === undefined ? { ...process.env, GLIBC_TUNABLES: KEEP_FREED_MEMORY } : process.env;
+    const child = spawn(process.execPath, [...(childEntry as string[]), "--child", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -498,7 +513,7 @@ export async function run(): Promise<string> {
   const rows = [...speed.rows, ...(PARTS.has("memory") ? await memoryRows() : [])];
   const how = childEntry?.[0] === "--import" ? "under tsx (compiling for plain node failed)" : "on plain node (this file compiled by tsc)";
   const machine = `${availableParallelism()} cores, shared; load average (1/5/15 min) ${speed.loadBefore} before the speed rounds, ${speed.loadAfter} after.`;
-  const where = speed.where.length === 0 ? "" : `\nWhere the round trip's time goes (medians; the steps measured alone on the same data in the same child):\n\n${markdownTable(speed.where)}\n`;
+  const where = speed.where.length === 0 ? "" : `\nWhere the round trip's time goes (medians; each step measured alone on the same data, in a process of its own):\n\n${markdownTable(speed.where)}\n`;
   return `${markdownTable(rows)}\n\nEvery figure comes from a fresh child process ${how}; floor and round trip alternate in one of them. ${machine}\n${where}${codex}`;
 }
 
@@ -529,6 +544,7 @@ async function child(kind: string, rest: string[]): Promise<ChildReport> {
   const dir = mkdtempSync(join(tmpdir(), `scc-bench-${kind}-`));
   try {
     if (kind === "speed") return { peakRssMiB: 0, rssMiB: 0, cpuMs: 0, wallMs: 0, speed: await speedRounds(rest[0] as string, dir) };
+    if (kind === "steps") return { peakRssMiB: 0, rssMiB: 0, cpuMs: 0, wallMs: 0, steps: await stepCosts(readFileSync(rest[0] as string), dir, Math.max(3, Math.min(ROUNDS, 7))) };
     if (kind === "idle") {
       // In the parent's directory, so the second start finds the state the first one created.
       const home = rest[0] ?? dir;
