@@ -55,6 +55,20 @@ describe("status-compat file put / get", () => {
     expect(readFileSync(out).equals(bytes)).toBe(true);
   });
 
+  test("--metrics writes the client's metrics in Prometheus text format when the command ends", async () => {
+    const { dir, bytes, path, home } = setup();
+    const metrics = join(dir, "put.prom");
+    const put = await runCliInProcess(["file", "put", path, "--home", home, "--metrics", metrics]);
+    expect(put.code).toBe(0);
+    const text = readFileSync(metrics, "utf8");
+    expect(text).toMatch(/^# HELP status_compat_/m);
+    expect(text).toMatch(/^# TYPE status_compat_\w+ (counter|gauge|histogram)$/m);
+    // Ciphertext stored: the plaintext plus a 16-byte tag per chunk.
+    const uploaded = /^status_compat_storage_transfer_bytes_total\{direction="up"\} (\d+)$/m.exec(text);
+    expect(uploaded, text).not.toBeNull();
+    expect(Number(uploaded?.[1])).toBeGreaterThan(bytes.byteLength);
+  });
+
   test("with no flags both use the default home from STATUS_COMPAT_HOME (a fresh machine needs nothing else), as real processes", async () => {
     const { dir, bytes, path, home } = setup(50_000);
     const env = { STATUS_COMPAT_HOME: home };

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { DestinationStream } from "pino";
@@ -37,6 +37,7 @@ const COMMON_OPTIONS = {
   protocol: { type: "string" },
   home: { type: "string" },
   attempts: { type: "string" },
+  metrics: { type: "string" },
 } as const;
 
 const COMMON_USAGE = `  --backend local|codex   where the pieces go (default local: the embedded store under the home directory)
@@ -45,10 +46,19 @@ const COMMON_USAGE = `  --backend local|codex   where the pieces go (default loc
   --protocol N            protocol profile to behave as (2 = release 0.2.0, 3 = 0.3.0; default ${CURRENT_PROTOCOL})
   --attempts N            tries per piece before giving up (default 5; backoff with jitter between them)
   --home DIR              store, state and cache directory (default $${HOME_ENV}, else $XDG_DATA_HOME/status-compat,
-                          else ~/.local/share/status-compat)`;
+                          else ~/.local/share/status-compat)
+  --metrics FILE          when the command ends, write the client's metrics there (Prometheus text format)`;
 
 
-type CommonValues = { backend?: string; "codex-url"?: string; "api-prefix"?: string; protocol?: string; home?: string; attempts?: string };
+type CommonValues = {
+  backend?: string;
+  "codex-url"?: string;
+  "api-prefix"?: string;
+  protocol?: string;
+  home?: string;
+  attempts?: string;
+  metrics?: string;
+};
 
 /** A person at a terminal: fewer attempts than the background default, so a dead node fails in seconds. */
 const CLI_ATTEMPTS = 5;
@@ -100,6 +110,8 @@ async function openSession(command: string, values: CommonValues, io: CliIo): Pr
       client,
       backend,
       async close() {
+        // Written whether the command succeeded or not: failed attempts and retries are what an operator looks for.
+        if (values.metrics !== undefined && values.metrics !== "") writeFileSync(resolve(io.cwd, values.metrics), await client.metrics.text());
         await client.stop();
         await backend.close();
       },
