@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { illegalMove, sourcesOf, type DownloadState } from "./job-states.js";
+import type { DownloadState } from "./job-states.js";
+import { moveJob } from "./move-job.js";
 
 export interface DownloadJobRow {
   id: string;
@@ -94,9 +95,6 @@ export class DownloadJournal {
   }
 
   private move(id: string, to: DownloadState, set: string, params: Record<string, unknown>, now: number): void {
-    const from = sourcesOf("download", to);
-    const sql = `UPDATE download_jobs SET state = @to, updated_at = @now${set === "" ? "" : `, ${set}`} WHERE id = @id AND state IN (${from.map((s) => `'${s}'`).join(", ")})`;
-    const changed = this.db.prepare(sql).run({ ...params, to, now, id }).changes;
-    if (changed !== 1) throw illegalMove("download", id, to, this.get(id)?.state);
+    moveJob(this.db, "download", id, to, set, params, now, (job) => this.get(job)?.state);
   }
 }

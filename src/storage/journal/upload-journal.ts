@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { illegalMove, sourcesOf, type UploadState } from "./job-states.js";
+import type { UploadState } from "./job-states.js";
+import { moveJob } from "./move-job.js";
 
 export interface UploadJobRow {
   id: string;
@@ -123,9 +124,6 @@ export class UploadJournal {
   }
 
   private move(id: string, to: UploadState, set: string, params: Record<string, unknown>, now: number): void {
-    const from = sourcesOf("upload", to);
-    const sql = `UPDATE upload_jobs SET state = @to, updated_at = @now${set === "" ? "" : `, ${set}`} WHERE id = @id AND state IN (${from.map((s) => `'${s}'`).join(", ")})`;
-    const changed = this.db.prepare(sql).run({ ...params, to, now, id }).changes;
-    if (changed !== 1) throw illegalMove("upload", id, to, this.get(id)?.state);
+    moveJob(this.db, "upload", id, to, set, params, now, (job) => this.get(job)?.state);
   }
 }
