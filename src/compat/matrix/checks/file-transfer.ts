@@ -22,11 +22,6 @@ function fileBytes(size: number, seed: string): Buffer {
   return out;
 }
 
-interface Sent {
-  readonly bytes: Uint8Array;
-  readonly choice: AttachmentChoice;
-}
-
 /**
  * The writer sends each file as it would to this reader (inline, or a FileReference through its
  * StorageClient), wrapped in a negotiated envelope; the reader opens the envelope and, for a
@@ -75,7 +70,7 @@ export const fileTransferCheck: MatrixCheck = {
         const sent = await send(choice, file.name, content, async () => (sender ??= await clientFor(writer.protocol, "writer", network)), writer.window);
         let opened;
         try {
-          opened = openEnvelope(sent.bytes, reader.window);
+          opened = openEnvelope(sent, reader.window);
         } catch (error) {
           if (isWireError(error) && choice.write.unreached === 1 && error.details["fallbackText"] === choice.write.fallbackText) {
             outcomes.push(`${file.name}: fallback text`);
@@ -101,18 +96,18 @@ async function send(
   content: Buffer,
   sender: () => Promise<StorageClient>,
   window: { min: number; max: number },
-): Promise<Sent> {
+): Promise<Uint8Array> {
   const { version, minReader, fallbackText } = choice.write;
   const envelope = { version, minReader, fallbackText, sender: { minVersion: window.min, maxVersion: window.max, features: [] } };
   if (choice.kind === "inline-attachment") {
     const payload: Payload = { kind: "inline-attachment", message: { mime: "text/plain", fileName, data: content } };
-    return { bytes: encodePayloadEnvelope(payload, envelope), choice };
+    return encodePayloadEnvelope(payload, envelope);
   }
   const client = await sender();
   const shared = await client.share({ bytes: content, fileName }).done;
   // The client returns its own protocol's reference; the envelope carries it at the negotiated
   // version (a version 3 sender writing to a version 2 reader drops the version 3 fields).
-  return { bytes: encodePayloadEnvelope({ kind: "file-reference", message: shared.view }, envelope), choice };
+  return encodePayloadEnvelope({ kind: "file-reference", message: shared.view }, envelope);
 }
 
 async function receive(
