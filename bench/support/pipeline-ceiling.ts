@@ -1,0 +1,306 @@
+/**
+ * The ceiling for the storage round trip: the work the protocol requires, done by the leanest
+ * pipeline this machine allows, with nothing else. It tells whether a gap to the ≤ 2.0× goal is the
+ * client's or the machine's.
+ *
+ * The same steps as the client, on the same layout (4 MiB pieces of 64 KiB chunks, the project's
+ * sealRange/openRange): share reads the file, seals each piece, hashes it, writes it as a block
+ * (temp file, fsync, rename, directory fsync) and hashes the whole plaintext in order; fetch reads
+ * each block, verifies its sha256, opens it, writes it at its offset in a temp file, hashes the
+ * plaintext in order, datasyncs and renames. What it leaves out is everything a product needs and
+ * the goal does not name: no journal, no retries, no window (the whole file sits in one shared
+ * buffer), no backend port, no progress. One worker thread per core takes whole pieces; the first
+ * also keeps the in-order whole-file hash, which it serves first. Writes and fsyncs go to the libuv
+ * pool, so a worker never waits for the disk.
+ *
+ * Durability: "each" makes every block durable before it counts as stored (fsync, rename, directory
+ * fsync: what the local store does today); "grouped" writes the blocks and makes them durable
+ * together at the end of the share (every block fsynced at once, the directory once: a group commit);
+ * "none" skips every fsync: not crash-safe, the bound on what any ordering of the required crypto
+ * can reach here.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { mkdirSync, readSync, writeSync, openSync, closeSync } from "node:fs";
+import { open, rename, type FileHandle } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { chunkCount, openRange, prepareParams, sealRange, type PreparedParams, type StreamParams } from "../../src/crypto/index.js";
+
+const ROLE = "pipeline-ceiling";
+
+interface Layout {
+  readonly size: number;
+  readonly chunkSize: number;
+  readonly pieceSize: number;
+}
+
+type Task =
+  | { t: "hash-start" }
+  | { t: "hash-feed"; i: number; off: number; len: number }
+  | { t: "hash-end" }
+  | { t: "seal"; i: number; off: number; len: number; dir: string; durable: boolean }
+  | { t: "fetch"; i: number; name: string; size: number; off: number; len: number; dir: string; fd: number };
+
+type Reply =
+  | { t: "ready" }
+  | { t: "hashed"; i: number }
+  | { t: "digest"; digest: Uint8Array }
+  | { t: "sealed"; i: number }
+  | { t: "stored"; i: number; name: string; size: number }
+  | { t: "fetched"; i: number }
+  | { t: "failed"; message: string };
+
+interface WorkerInit {
+  role: typeof ROLE;
+  params: StreamParams;
+  layout: Layout;
+  plain: SharedArrayBuffer;
+}
+
+export type CeilingSync = "each" | "grouped" | "none";
+
+export interface CeilingTimes {
+  share: number;
+  fetch: number;
+}
+
+export class PipelineCeiling {
+  private readonly plain: Buffer;
+  private readonly idle: boolean[];
+  private listener: ((w: number, reply: Reply) => void) | undefined;
+
+  private constructor(
+    private readonly workers: Worker[],
+    shared: SharedArrayBuffer,
+    private readonly layout: Layout,
+  ) {
+    this.plain = Buffer.from(shared);
+    this.idle = workers.map(() => true);
+    workers.forEach((worker, w) => worker.on("message", (reply: Reply) => this.listener?.(w, reply)));
+  }
+
+  static async start(params: StreamParams, layout: Layout, threads = availableParallelism()): Promise<PipelineCeiling> {
+    const shared = new SharedArrayBuffer(layout.size);
+    const init: WorkerInit = { role: ROLE, params, layout, plain: shared };
+    const workers = Array.from({ length: Math.max(1, threads) }, () => new Worker(new URL(import.meta.url), { workerData: init }));
+    await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
+      w.once("message", () => resolve());
+      w.once("error", reject);
+    })));
+    return new PipelineCeiling(workers, shared, layout);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  /** One share → fetch of `source` through a block directory under `dir`; the times of each half. */
+  async roundTrip(source: string, dir: string, sync: CeilingSync): Promise<CeilingTimes> {
+    const durable = sync !== "none";
+    const spans = this.spans();
+    const store = join(dir, `ceiling-${randomUUID()}`);
+    mkdirSync(store);
+    let start = performance.now();
+    const src = await open(source, "r");
+    const stored: { name: string; size: number }[] = [];
+    let upDigest: Uint8Array;
+    try {
+      const readable = new Array<boolean>(spans.length).fill(false);
+      // Reads run ahead on the pool, in order; each one makes its piece's two tasks ready.
+      let reads = Promise.resolve();
+      const kick = (): void => this.pump();
+      for (const s of spans) {
+        reads = reads.then(async () => {
+          await src.read(this.plain, s.off, s.len, s.off);
+          readable[s.i] = true;
+          kick();
+        });
+      }
+      upDigest = await this.run(spans, readable, (s) => ({ t: "seal", ...s, dir: store, durable: sync === "each" }), "stored", (reply) => {
+        if (reply.t === "stored") stored[reply.i] = { name: reply.name, size: reply.size };
+      });
+      await reads;
+    } finally {
+      await src.close();
+    }
+    if (sync === "grouped") {
+      await Promise.all(
+        stored.map(async ({ name }) => {
+          const handle = await open(join(store, name), "r+");
+          await handle.sync();
+          await handle.close();
+        }),
+      );
+    }
+    if (durable) await syncDir(store);
+    const share = performance.now() - start;
+
+    start = performance.now();
+    const tempPath = join(dir, `ceiling-${randomUUID()}.part`);
+    const temp = await open(tempPath, "w");
+    let downDigest: Uint8Array;
+    let syncing: Promise<void> | undefined;
+    try {
+      const fetched = new Array<boolean>(spans.length).fill(false);
+      downDigest = await this.run(
+        spans,
+        undefined,
+        (s) => ({ t: "fetch", ...s, name: (stored[s.i] as { name: string }).name, size: (stored[s.i] as { size: number }).size, dir: store, fd: temp.fd }),
+        "fetched",
+        (reply) => {
+          if (reply.t !== "fetched") return;
+          fetched[reply.i] = true;
+          // The disk gets the file while the rest is fetched: one datasync at a time, each covering every piece before it.
+          if (durable && syncing === undefined) {
+            syncing = temp.datasync().finally(() => (syncing = undefined));
+            syncing.catch(() => undefined);
+          }
+        },
+        fetched,
+      );
+      if (!Buffer.from(downDigest).equals(Buffer.from(upDigest))) throw new Error("ceiling: the fetched file does not hash to the shared one");
+      if (durable) {
+        await syncing;
+        await temp.datasync();
+      }
+    } finally {
+      await temp.close();
+    }
+    await rename(tempPath, join(dir, `ceiling-${randomUUID()}.out`));
+    if (durable) await syncDir(dir);
+    return { share, fetch: performance.now() - start };
+  }
+
+  private spans(): { i: number; off: number; len: number }[] {
+    const out: { i: number; off: number; len: number }[] = [];
+    for (let off = 0, i = 0; off < this.layout.size; off += this.layout.pieceSize, i++) {
+      out.push({ i, off, len: Math.min(this.layout.pieceSize, this.layout.size - off) });
+    }
+    return out;
+  }
+
+  private pump: () => void = () => undefined;
+
+  /**
+   * Runs one half: piece tasks on any idle worker (when `ready` says their input is there), the
+   * in-order whole-file hash on worker 0 (when `hashable` says the next piece's plaintext is there),
+   * until every piece has answered `done` and the hash has its digest.
+   */
+  private run(
+    spans: { i: number; off: number; len: number }[],
+    ready: boolean[] | undefined,
+    task: (s: { i: number; off: number; len: number }) => Task,
+    done: "stored" | "fetched",
+    onReply: (reply: Reply) => void,
+    hashable: boolean[] | undefined = ready,
+  ): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      let nextPiece = 0;
+      let nextHash = 0;
+      let finished = 0;
+      let hashEnded = false;
+      const send = (w: number, t: Task): void => {
+        this.idle[w] = false;
+        (this.workers[w] as Worker).postMessage(t);
+      };
+      this.pump = () => {
+        for (let w = 0; w < this.workers.length; w++) {
+          if (!this.idle[w]) continue;
+          if (w === 0 && nextHash < spans.length && (hashable === undefined || hashable[nextHash] === true)) {
+            send(0, { t: "hash-feed", ...(spans[nextHash++] as { i: number; off: number; len: number }) });
+          } else if (w === 0 && nextHash === spans.length && finished === spans.length && !hashEnded) {
+            hashEnded = true;
+            send(0, { t: "hash-end" });
+          } else if (nextPiece < spans.length && (ready === undefined || ready[nextPiece] === true)) {
+            send(w, task(spans[nextPiece++] as { i: number; off: number; len: number }));
+          }
+        }
+      };
+      this.listener = (w, reply) => {
+        if (reply.t === "failed") return reject(new Error(reply.message));
+        onReply(reply);
+        if (reply.t === done) finished++;
+        // "stored" arrives after the worker moved on ("sealed"); every other reply frees it.
+        if (reply.t !== "stored") this.idle[w] = true;
+        if (reply.t === "digest") return resolve(reply.digest);
+        this.pump();
+      };
+      this.idle[0] = false;
+      (this.workers[0] as Worker).postMessage({ t: "hash-start" } satisfies Task);
+    });
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  await handle.sync();
+  await handle.close();
+}
+
+// ---- the worker ---------------------------------------------------------------------------------
+
+function workerMain(init: WorkerInit): void {
+  const port = parentPort as NonNullable<typeof parentPort>;
+  const params: PreparedParams = prepareParams(init.params);
+  const plain = Buffer.from(init.plain);
+  const totalChunks = chunkCount(init.layout.size, init.layout.chunkSize);
+  const sealedMax = init.layout.pieceSize + (init.layout.pieceSize / init.layout.chunkSize) * 16;
+  const fetchBuffer = Buffer.allocUnsafe(sealedMax);
+  let running = createHash("sha256");
+  const reply = (r: Reply): void => port.postMessage(r);
+
+  const storeBlock = async (dir: string, name: string, sealed: Buffer, durable: boolean): Promise<void> => {
+    const temp = join(dir, `${randomUUID()}.part`);
+    const handle: FileHandle = await open(temp, "wx");
+    await handle.write(sealed, 0, sealed.byteLength);
+    if (durable) await handle.sync();
+    await handle.close();
+    await rename(temp, join(dir, name));
+    if (durable) await syncDir(dir);
+  };
+
+  port.on("message", (task: Task) => {
+    try {
+      switch (task.t) {
+        case "hash-start":
+          running = createHash("sha256");
+          return reply({ t: "hashed", i: -1 });
+        case "hash-feed":
+          running.update(plain.subarray(task.off, task.off + task.len));
+          return reply({ t: "hashed", i: task.i });
+        case "hash-end":
+          return reply({ t: "digest", digest: running.digest() });
+        case "seal": {
+          // A fresh buffer per piece: the pool writes it while this thread seals the next one.
+          const sealed = Buffer.allocUnsafe(sealedMax);
+          const n = sealRange(params, { firstChunk: task.off / init.layout.chunkSize, totalChunks }, plain.subarray(task.off, task.off + task.len), sealed);
+          const bytes = sealed.subarray(0, n);
+          // The block's address is hashed on this thread before it is handed on: the thread is then free.
+          const name = createHash("sha256").update(bytes).digest("hex");
+          reply({ t: "sealed", i: task.i });
+          storeBlock(task.dir, name, bytes, task.durable).then(
+            () => reply({ t: "stored", i: task.i, name, size: n }),
+            (error: unknown) => reply({ t: "failed", message: String(error) }),
+          );
+          return;
+        }
+        case "fetch": {
+          const fd = openSync(join(task.dir, task.name), "r");
+          const n = readSync(fd, fetchBuffer, 0, task.size, 0);
+          closeSync(fd);
+          const sealed = fetchBuffer.subarray(0, n);
+          if (createHash("sha256").update(sealed).digest("hex") !== task.name) throw new Error(`ceiling: block ${task.i} does not match its sha256`);
+          const m = openRange(params, { firstChunk: task.off / init.layout.chunkSize, totalChunks }, sealed, plain.subarray(task.off, task.off + task.len));
+          writeSync(task.fd, plain, task.off, m, task.off);
+          return reply({ t: "fetched", i: task.i });
+        }
+      }
+    } catch (error) {
+      reply({ t: "failed", message: String(error) });
+    }
+  });
+  reply({ t: "ready" });
+}
+
+if (!isMainThread && (workerData as Partial<WorkerInit> | null)?.role === ROLE) workerMain(workerData as WorkerInit);
