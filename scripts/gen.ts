@@ -1,5 +1,6 @@
 /**
- * `npm run gen`: regenerates src/wire/gen/ from proto/status/storage/vN, offline.
+ * `npm run gen`: regenerates src/wire/gen/ from proto/status/storage/vN, and the release table's
+ * precompiled validator (scripts/gen-release-table-validator.ts), offline.
  *
  * - ts-proto code for the current (highest) version, through `buf generate` with the local plugin and
  *   the template in buf.gen.yaml.
@@ -20,6 +21,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import protobuf from "protobufjs";
 import "protobufjs/ext/descriptor.js";
+import { generateReleaseTableValidator } from "./gen-release-table-validator.js";
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -102,7 +104,10 @@ a test regenerates it and fails on any difference. Change the .proto files and r
 - \`ts-proto/\`: ts-proto code for the current version (template: buf.gen.yaml at the repository root).
 `;
 
-/** Writes \`<root>/src/wire/gen\` from the repository's proto folders. Returns the files written. */
+/**
+ * Writes \`<root>/src/wire/gen\` from the repository's proto folders and the release table's validator
+ * from its schema. Returns the files written.
+ */
 export async function generate(root = REPO_ROOT): Promise<string[]> {
   const versions = await protoVersions();
   const current = versions[versions.length - 1];
@@ -126,6 +131,7 @@ export async function generate(root = REPO_ROOT): Promise<string[]> {
     for (const f of await readdir(join(out, "ts-proto"), { recursive: true })) {
       if (f.endsWith(".ts")) written.push(join(out, "ts-proto", f));
     }
+    written.push(await generateReleaseTableValidator(root));
     return written.sort();
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -1,8 +1,7 @@
-import { Ajv } from "ajv";
 import semver from "semver";
 import defaultTableJson from "./releases.json" with { type: "json" };
-import tableSchema from "./release-table.schema.json" with { type: "json" };
 import type { Feature } from "./features.js";
+import { validateReleaseTable as validateShape } from "./gen/release-table-validator.js";
 import { VersionError } from "./version-error.js";
 
 export interface Release {
@@ -17,12 +16,11 @@ export interface Release {
   readonly reads: readonly Feature[];
 }
 
-const validateShape = new Ajv({ allErrors: true }).compile(tableSchema);
-
 /**
- * The release table, validated once: rows in strictly increasing semver order, protocol and state
- * level never decreasing, protocol stepping by at most one (so "adjacent rows" really is "N and N+1"),
- * and every written feature also read.
+ * The release table, validated once: its shape against release-table.schema.json (precompiled by
+ * `npm run gen`, so no process compiles the schema at start), then rows in strictly increasing semver
+ * order, protocol and state level never decreasing, protocol stepping by at most one (so "adjacent rows"
+ * really is "N and N+1"), and every written feature also read.
  */
 export class ReleaseTable {
   readonly rows: readonly Release[];
