@@ -1,7 +1,7 @@
 /**
  * Group commit for a download's temp file: a piece is journaled only after a datasync that began
  * after its write had finished, one sync runs at a time, a piece's promise settles only once it is
- * journaled, and a failed sync fails its group and everything after it.
+ * journaled, and a failed sync fails its group and everything after it (and stops the next piece).
  */
 import type { FileHandle } from "node:fs/promises";
 import { describe, expect, test } from "vitest";
@@ -93,6 +93,24 @@ describe("group sync of downloaded pieces", () => {
     await expect(group.durable(2)).rejects.toThrow("EIO");
     expect(journaled).toEqual([]);
     expect(syncs.length).toBe(1);
+  });
+
+  test("throwIfFailed is quiet while syncs succeed or run, and throws the failed sync's error afterwards (the next piece is not fetched)", async () => {
+    const { handle, syncs } = scriptedHandle([]);
+    const group = new GroupSync(handle, () => undefined);
+    const ok = group.durable(0);
+    group.throwIfFailed(); // a sync is running: nothing has failed yet
+    await tick();
+    (syncs[0] as Sync).finish();
+    await ok;
+    group.throwIfFailed();
+    const failing = group.durable(1);
+    failing.catch(() => undefined);
+    await tick();
+    (syncs[1] as Sync).finish(Object.assign(new Error("ENOSPC"), { code: "ENOSPC" }));
+    await group.settle();
+    expect(() => group.throwIfFailed()).toThrow("ENOSPC");
+    await expect(failing).rejects.toThrow("ENOSPC");
   });
 
   test("a journal write that throws fails the pieces of that sync the same way", async () => {

@@ -12,7 +12,8 @@ interface Written {
  * together. At most one sync runs per download, so the pieces in flight do not each hold a libuv
  * thread in fdatasync (four of them starve the reads and writes queued behind). A piece is
  * journaled only after a sync that began after its write finished: a journaled piece is always on
- * disk. Its task waits for that, so after a crash no more than the pieces in flight are fetched again.
+ * disk. Tasks do not wait for it (their buffers are free once the write is done), so after a crash
+ * the pieces written since the last finished sync are fetched again: about one sync's worth.
  */
 export class GroupSync {
   private written: Written[] = [];
@@ -32,6 +33,11 @@ export class GroupSync {
       this.written.push({ index, resolve, reject });
       this.running ??= this.loop();
     });
+  }
+
+  /** Throws the failure of an earlier sync: no piece is worth fetching after one. */
+  throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
   }
 
   /** Waits for a sync in flight (before the handle is closed, whatever happened). */

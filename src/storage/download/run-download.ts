@@ -36,8 +36,8 @@ export function checkReceivable(ctx: ClientContext, view: FileReference): void {
 
 /**
  * One run of a download job: pieces are fetched in parallel (bounded), each verified against its
- * sha256 before it is decrypted, written at its offset into the temp file and synced, then
- * journaled. The whole-file sha256 is checked in order as pieces complete; only then is the temp
+ * sha256 before it is decrypted, written at its offset into the temp file, then synced and
+ * journaled in groups while the next pieces are fetched. The whole-file sha256 is checked in order as pieces complete; only then is the temp
  * file renamed onto the destination. A failure removes the temp file: no partial output, ever.
  */
 export async function runDownload(
@@ -108,9 +108,11 @@ async function writePieces(
   const synced = new GroupSync(temp, (indexes) => ctx.downloads.recordPieces(row.id, indexes, ctx.clock.now()));
   let piecesDone = 0;
   let bytesDone = 0;
+  const durables: Promise<void>[] = [];
   const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
     const span = plan.pieces[i] as PieceSpan;
     const plain = plainSlots.get(slot).subarray(0, span.plainSize);
+    synced.throwIfFailed();
     if (verified.has(i)) {
       // Verified and on disk in an earlier run: read back only for the whole-file hash.
       if ((await readAt(temp, plain, span.plainOffset, pieceSignal)) !== span.plainSize) {
@@ -140,9 +142,11 @@ async function writePieces(
       throw error;
     }
     await hashed;
-    // Synced, then journaled, with whichever pieces were written meanwhile.
-    await synced.durable(i);
-    ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" });
+    // Synced, then journaled, with whichever pieces were written meanwhile. The slot is free now:
+    // waiting for the disk here would hold the window's next pieces back behind every sync.
+    const durable = synced.durable(i).then(() => ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" }));
+    durable.catch(() => undefined); // awaited after the window; a failure meanwhile stops the next piece
+    durables.push(durable);
     return span.plainSize;
   });
   try {
@@ -151,6 +155,8 @@ async function writePieces(
       bytesDone += bytes;
       job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
     }
+    // Every piece on disk and journaled before the file hash is trusted and the file renamed.
+    await Promise.all(durables);
   } catch (error) {
     fileHash.dispose();
     // The temp file is closed after this: no sync of ours may still be running on it.
