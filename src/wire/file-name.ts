@@ -1,5 +1,6 @@
 import { MAX_FILE_NAME_BYTES } from "./limits.js";
 import { isHighSurrogate, isLowSurrogate, utf8Length } from "./utf8-length.js";
+import { isReservedDeviceName, withoutDroppedEnding } from "./windows-file-name.js";
 
 /** What sanitizeFileName returns when nothing usable is left. */
 export const FALLBACK_FILE_NAME = "file";
@@ -17,13 +18,24 @@ function isBidiControl(c: number): boolean {
 }
 
 /**
- * A file name safe to show and to save under: the part after the last "/" or "\", without control or
- * bidirectional-control characters or broken surrogates, at most 255 UTF-8 bytes (cut at a character
- * boundary, keeping a short extension), never empty, never "." or "..". Writers run it on every name
- * they send; readers refuse names it would change.
+ * A file name safe to show and to save under on any platform: the part after the last "/" or "\",
+ * without control or bidirectional-control characters or broken surrogates, without trailing dots
+ * or spaces, "_" before a Windows device name ("CON.txt" becomes "_CON.txt"), at most 255 UTF-8
+ * bytes (cut at a character boundary, keeping a short extension), never empty, never "." or "..".
+ * Writers run it on every name they send. Readers refuse names that break the wire rule
+ * (saneFileNameProblem) but accept the Windows-unsafe ones older writers sent; whoever saves a
+ * received name runs it through here first (a no-op for names from current writers).
  */
 export function sanitizeFileName(name: string): string {
-  const text = typeof name === "string" ? name : "";
+  let out = portable(withoutUnsafeCharacters(typeof name === "string" ? name : ""));
+  // The "_" may push a name over the cap, and a cut may end in a space or expose a device name
+  // ("CON" + 300 spaces + "x"): at most two rounds, as a name starting with "_" is never a device.
+  while (utf8Length(out) > MAX_FILE_NAME_BYTES) out = portable(shorten(out));
+  return out;
+}
+
+/** The part after the last separator, without control, bidi-control or broken-surrogate characters. */
+function withoutUnsafeCharacters(text: string): string {
   const base = text.slice(Math.max(text.lastIndexOf("/"), text.lastIndexOf("\\")) + 1);
   let out = "";
   for (let i = 0; i < base.length; i++) {
@@ -38,8 +50,14 @@ export function sanitizeFileName(name: string): string {
     }
     out += base[i];
   }
-  if (out === "" || out === "." || out === "..") return FALLBACK_FILE_NAME;
-  return utf8Length(out) <= MAX_FILE_NAME_BYTES ? out : shorten(out);
+  return out;
+}
+
+/** Saveable on Windows too; "." and ".." lose their dots and become the fallback like an empty name. */
+function portable(name: string): string {
+  const kept = withoutDroppedEnding(name);
+  if (kept === "") return FALLBACK_FILE_NAME;
+  return isReservedDeviceName(kept) ? `_${kept}` : kept;
 }
 
 function shorten(name: string): string {
@@ -66,8 +84,10 @@ function prefixWithin(text: string, budget: number): string {
 }
 
 /**
- * Why a non-empty received name is not what sanitizeFileName would have sent, or undefined when it
- * is (for a non-empty name: sane exactly when sanitizeFileName leaves it unchanged).
+ * Why a non-empty received name breaks the wire rule, or undefined when it keeps it. A name that is
+ * safe on Windows is sane exactly when sanitizeFileName leaves it unchanged; names it changes only for
+ * Windows (trailing dots or spaces, device names) stay accepted, because writers before those rules
+ * sent them and refusing them would drop the whole message between consecutive releases.
  */
 export function saneFileNameProblem(name: string): string | undefined {
   if (name === "." || name === "..") return 'must not be "." or ".."';

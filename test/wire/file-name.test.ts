@@ -7,6 +7,23 @@ const utf8 = (s: string) => Buffer.byteLength(s, "utf8");
 /** Any JS string, lone surrogates and control characters included. */
 const anyString = fc.string({ unit: "binary", maxLength: 400 });
 
+/** The Windows rules, spelled out independently of the implementation. */
+const DEVICE_NAME = /^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[1-9\u00b9\u00b2\u00b3]|LPT[1-9\u00b9\u00b2\u00b3]) *(\.|$)/i;
+const isWindowsSafe = (name: string) => !DEVICE_NAME.test(name) && !/[. ]$/.test(name);
+
+/** Names built from the pieces the Windows rules turn on, long runs included to reach the 255-byte cap. */
+const windowsTricky = fc
+  .array(
+    fc.constantFrom(
+      "con", "CON", "Nul", "aux", "prn", "com1", "COM9", "lpt5", "COM\u00b9", "lpt\u00b3", "conin$", "CONOUT$",
+      "com0", "com10", "lpt", "cons", "_", ".", "..", " ", "txt", "tar", "gz", "a", "é", "📄", "/", "\\",
+      "\u0000", "\u202E", "\uD800", " ".repeat(120), ".".repeat(120), "a".repeat(120), "é".repeat(60),
+    ),
+    { maxLength: 8 },
+  )
+  .map((parts) => parts.join(""));
+const names = fc.oneof(anyString, windowsTricky);
+
 describe("sanitizeFileName", () => {
   it.each([
     ["report.pdf", "report.pdf"],
@@ -24,6 +41,35 @@ describe("sanitizeFileName", () => {
     ["photo\uD800.jpg", "photo.jpg"],
     ["résumé 📄.txt", "résumé 📄.txt"],
     [".bashrc", ".bashrc"],
+    // Windows device names, in any case, with any extension, with spaces before the extension.
+    ["CON", "_CON"],
+    ["con.txt", "_con.txt"],
+    ["NUL.tar.gz", "_NUL.tar.gz"],
+    ["CON .txt", "_CON .txt"],
+    ["Aux", "_Aux"],
+    ["prn.", "_prn"],
+    ["dir/com1.log", "_com1.log"],
+    ["LPT9", "_LPT9"],
+    ["COM\u00b9", "_COM\u00b9"],
+    ["lpt\u00b2.txt", "_lpt\u00b2.txt"],
+    ["LPT\u00b3", "_LPT\u00b3"],
+    ["CONIN$", "_CONIN$"],
+    ["conout$.txt", "_conout$.txt"],
+    ["com\u00001.txt", "_com1.txt"],
+    // Not devices: more characters, digit 0 or 10, a device name inside a longer base.
+    ["COM0", "COM0"],
+    ["COM10.txt", "COM10.txt"],
+    ["console.log", "console.log"],
+    ["CON_.txt", "CON_.txt"],
+    ["my CON.txt", "my CON.txt"],
+    ["_CON.txt", "_CON.txt"],
+    // Trailing dots and spaces, which Windows drops.
+    ["notes.", "notes"],
+    ["notes. . ", "notes"],
+    ["report.pdf   ", "report.pdf"],
+    ["...", FALLBACK_FILE_NAME],
+    [" . ", FALLBACK_FILE_NAME],
+    ["a .b", "a .b"],
   ])("%j becomes %j", (input, expected) => {
     expect(sanitizeFileName(input)).toBe(expected);
   });
@@ -37,22 +83,47 @@ describe("sanitizeFileName", () => {
     expect(sanitizeFileName("a".repeat(300))).toBe("a".repeat(255));
   });
 
-  test.prop([anyString], { numRuns: 500 })("its result is never empty, at most 255 UTF-8 bytes, and sane", (name) => {
+  it("keeps the cap when a device name gets its prefix, and when a cut ends in a space or exposes a device", () => {
+    expect(sanitizeFileName(`CON.${"a".repeat(251)}`)).toBe(`_CON.${"a".repeat(250)}`);
+    expect(sanitizeFileName(`${"a".repeat(254)} b`)).toBe("a".repeat(254));
+    expect(sanitizeFileName(`CON${" ".repeat(300)}x`)).toBe("_CON");
+    expect(sanitizeFileName(`CON${" ".repeat(300)}x.pdf`)).toBe(`_CON${" ".repeat(247)}.pdf`);
+    expect(sanitizeFileName(`${" ".repeat(300)}x`)).toBe(FALLBACK_FILE_NAME);
+  });
+
+  test.prop([names], { numRuns: 1000 })(
+    "its result is never a Windows device name, never ends in a dot or space, and has no separator",
+    (name) => {
+      const out = sanitizeFileName(name);
+      expect(DEVICE_NAME.test(out)).toBe(false);
+      expect(out).not.toMatch(/[. ]$/);
+      expect(out).not.toMatch(/[/\\]/);
+    },
+  );
+
+  test.prop([names], { numRuns: 500 })("its result is never empty, at most 255 UTF-8 bytes, and sane", (name) => {
     const out = sanitizeFileName(name);
     expect(out.length).toBeGreaterThan(0);
     expect(utf8(out)).toBeLessThanOrEqual(MAX_FILE_NAME_BYTES);
     expect(saneFileNameProblem(out)).toBeUndefined();
   });
 
-  test.prop([anyString], { numRuns: 500 })("it is idempotent", (name) => {
+  test.prop([names], { numRuns: 500 })("it is idempotent", (name) => {
     const once = sanitizeFileName(name);
     expect(sanitizeFileName(once)).toBe(once);
   });
 
-  test.prop([anyString.filter((s) => s.length > 0)], { numRuns: 500 })(
-    "a received name is accepted exactly when sanitizeFileName would have sent it unchanged",
+  test.prop([names.filter((s) => s.length > 0)], { numRuns: 500 })(
+    "a Windows-safe received name is accepted exactly when sanitizeFileName would have sent it unchanged",
     (name) => {
-      expect(saneFileNameProblem(name) === undefined).toBe(sanitizeFileName(name) === name);
+      expect(saneFileNameProblem(name) === undefined && isWindowsSafe(name)).toBe(sanitizeFileName(name) === name);
     },
   );
+
+  // Writers before the Windows rules sent "con.txt" and "notes."; refusing them would drop the whole
+  // message between consecutive releases, so readers accept them and the saver renames.
+  it.each(["con.txt", "NUL", "notes.", "report.pdf ", "COM\u00b9.log"])("a reader accepts %j from an older writer", (name) => {
+    expect(saneFileNameProblem(name)).toBeUndefined();
+    expect(sanitizeFileName(name)).not.toBe(name);
+  });
 });
