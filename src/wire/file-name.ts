@@ -1,6 +1,6 @@
 import { MAX_FILE_NAME_BYTES } from "./limits.js";
 import { isHighSurrogate, isLowSurrogate, utf8Length } from "./utf8-length.js";
-import { isReservedDeviceName, withoutDroppedEnding } from "./windows-file-name.js";
+import { isReservedDeviceName, withoutDroppedEnding, withoutForbiddenCharacters } from "./windows-file-name.js";
 
 /** What sanitizeFileName returns when nothing usable is left. */
 export const FALLBACK_FILE_NAME = "file";
@@ -19,8 +19,8 @@ function isBidiControl(c: number): boolean {
 
 /**
  * A file name safe to show and to save under on any platform: the part after the last "/" or "\",
- * without control or bidirectional-control characters or broken surrogates, without trailing dots
- * or spaces, "_" before a Windows device name ("CON.txt" becomes "_CON.txt"), at most 255 UTF-8
+ * without control or bidirectional-control characters or broken surrogates, with "_" for each of
+ * `< > : " | ? *`, without trailing dots or spaces, "_" before a Windows device name ("CON.txt" becomes "_CON.txt"), at most 255 UTF-8
  * bytes (cut at a character boundary, keeping a short extension), never empty, never "." or "..".
  * Writers run it on every name they send. Readers refuse names that break the wire rule
  * (saneFileNameProblem) but accept the Windows-unsafe ones older writers sent; whoever saves a
@@ -55,7 +55,7 @@ function withoutUnsafeCharacters(text: string): string {
 
 /** Saveable on Windows too; "." and ".." lose their dots and become the fallback like an empty name. */
 function portable(name: string): string {
-  const kept = withoutDroppedEnding(name);
+  const kept = withoutDroppedEnding(withoutForbiddenCharacters(name));
   if (kept === "") return FALLBACK_FILE_NAME;
   return isReservedDeviceName(kept) ? `_${kept}` : kept;
 }
@@ -86,7 +86,7 @@ function prefixWithin(text: string, budget: number): string {
 /**
  * Why a non-empty received name breaks the wire rule, or undefined when it keeps it. A name that is
  * safe on Windows is sane exactly when sanitizeFileName leaves it unchanged; names it changes only for
- * Windows (trailing dots or spaces, device names) stay accepted, because writers before those rules
+ * Windows (trailing dots or spaces, device names, `< > : " | ? *`) stay accepted, because writers before those rules
  * sent them and refusing them would drop the whole message between consecutive releases.
  */
 export function saneFileNameProblem(name: string): string | undefined {

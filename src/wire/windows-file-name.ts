@@ -23,6 +23,14 @@ export function isReservedDeviceName(name: string): boolean {
   return base.length <= 7 && RESERVED_DEVICE_NAMES.has(asciiUpperCase(base));
 }
 
+/**
+ * `name` with the characters Windows refuses in a file name replaced by "_": `< > : " | ? *`. The
+ * colon matters most: "report.pdf:x" would write an NTFS alternate stream, not a file.
+ */
+export function withoutForbiddenCharacters(name: string): string {
+  return name.replace(/[<>:"|?*]/g, "_");
+}
+
 /** `name` without the trailing dots and spaces Windows silently drops ("a." would be saved as "a"). */
 export function withoutDroppedEnding(name: string): string {
   let end = name.length;

@@ -9,7 +9,7 @@ const anyString = fc.string({ unit: "binary", maxLength: 400 });
 
 /** The Windows rules, spelled out independently of the implementation. */
 const DEVICE_NAME = /^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[1-9\u00b9\u00b2\u00b3]|LPT[1-9\u00b9\u00b2\u00b3]) *(\.|$)/i;
-const isWindowsSafe = (name: string) => !DEVICE_NAME.test(name) && !/[. ]$/.test(name);
+const isWindowsSafe = (name: string) => !DEVICE_NAME.test(name) && !/[. ]$/.test(name) && !/[<>:"|?*]/.test(name);
 
 /** Names built from the pieces the Windows rules turn on, long runs included to reach the 255-byte cap. */
 const windowsTricky = fc
@@ -17,7 +17,7 @@ const windowsTricky = fc
     fc.constantFrom(
       "con", "CON", "Nul", "aux", "prn", "com1", "COM9", "lpt5", "COM\u00b9", "lpt\u00b3", "conin$", "CONOUT$",
       "com0", "com10", "lpt", "cons", "_", ".", "..", " ", "txt", "tar", "gz", "a", "é", "📄", "/", "\\",
-      "\u0000", "\u202E", "\uD800", " ".repeat(120), ".".repeat(120), "a".repeat(120), "é".repeat(60),
+      "\u0000", "\u202E", "\uD800", ":", "<", ">", '"', "|", "?", "*", " ".repeat(120), ".".repeat(120), "a".repeat(120), "é".repeat(60),
     ),
     { maxLength: 8 },
   )
@@ -32,6 +32,10 @@ describe("sanitizeFileName", () => {
     ["../../etc/passwd", "passwd"],
     ["dir/", FALLBACK_FILE_NAME],
     ["..", FALLBACK_FILE_NAME],
+    ["report.pdf:hidden", "report.pdf_hidden"],
+    ['what? <draft> "v2" | *final*.txt', "what_ _draft_ _v2_ _ _final_.txt"],
+    [":", "_"],
+    ["CON:", "CON_"],
     [".", FALLBACK_FILE_NAME],
     ["", FALLBACK_FILE_NAME],
     ["a\u0000b\u001fc\u007fd\u0085e", "abcde"],
@@ -92,12 +96,13 @@ describe("sanitizeFileName", () => {
   });
 
   test.prop([names], { numRuns: 1000 })(
-    "its result is never a Windows device name, never ends in a dot or space, and has no separator",
+    "its result is never a Windows device name, never ends in a dot or space, and has no separator nor any of < > : \" | ? *",
     (name) => {
       const out = sanitizeFileName(name);
       expect(DEVICE_NAME.test(out)).toBe(false);
       expect(out).not.toMatch(/[. ]$/);
       expect(out).not.toMatch(/[/\\]/);
+      expect(out).not.toMatch(/[<>:"|?*]/);
     },
   );
 
@@ -122,7 +127,7 @@ describe("sanitizeFileName", () => {
 
   // Writers before the Windows rules sent "con.txt" and "notes."; refusing them would drop the whole
   // message between consecutive releases, so readers accept them and the saver renames.
-  it.each(["con.txt", "NUL", "notes.", "report.pdf ", "COM\u00b9.log"])("a reader accepts %j from an older writer", (name) => {
+  it.each(["con.txt", "NUL", "notes.", "report.pdf ", "COM\u00b9.log", "report.pdf:hidden", 'a<b>c"d|e?f*'])("a reader accepts %j from an older writer", (name) => {
     expect(saneFileNameProblem(name)).toBeUndefined();
     expect(sanitizeFileName(name)).not.toBe(name);
   });
