@@ -2,6 +2,7 @@ import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
+import { raceSignal } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { readAt, SlotBuffers, syncDirectory, writeAt } from "../file-io.js";
 import type { JobMachine } from "../job-machine.js";
@@ -37,7 +38,7 @@ export function checkReceivable(ctx: ClientContext, view: FileReference): void {
 /**
  * One run of a download job: pieces are fetched in parallel (bounded), each verified against its
  * sha256 before it is decrypted, written at its offset into the temp file, then synced and
- * journaled in groups while the next pieces are fetched. The whole-file sha256 is checked in order as pieces complete; only then is the temp
+ * journaled in groups while the next pieces are fetched (at most a window's worth waits for a sync). The whole-file sha256 is checked in order as pieces complete; only then is the temp
  * file renamed onto the destination. A failure removes the temp file: no partial output, ever.
  */
 export async function runDownload(
@@ -113,6 +114,8 @@ async function writePieces(
     const span = plan.pieces[i] as PieceSpan;
     const plain = plainSlots.get(slot).subarray(0, span.plainSize);
     synced.throwIfFailed();
+    // At most `width` pieces wait for their sync: a crash fetches no more than twice the window again.
+    await raceSignal(synced.room(width), pieceSignal, `download ${row.id}`);
     if (verified.has(i)) {
       // Verified and on disk in an earlier run: read back only for the whole-file hash.
       if ((await readAt(temp, plain, span.plainOffset, pieceSignal)) !== span.plainSize) {
