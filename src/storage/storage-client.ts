@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { mkdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { newStreamParams, sha256, Sha256Offload } from "../crypto/index.js";
@@ -98,6 +99,9 @@ export class StorageClient {
     }
     this.protocol = options.protocol;
     this.mode = options.mode ?? "full";
+    if (this.mode === "light") refuseLocalStorage(options);
+    // Every job and stream links its signal to the stop signal, as many at once as the application runs: by design, not a leak.
+    setMaxListeners(0, this.stopController.signal);
     const endpoints: StorageBackend[] =
       this.mode === "light" ? [...(options.endpoints ?? [])] : [...(options.backend === undefined ? [] : [options.backend]), ...(options.endpoints ?? [])];
     if (endpoints.length === 0) {
@@ -264,6 +268,9 @@ export class StorageClient {
     const id = randomUUID();
     let dest: string;
     if (options.out === undefined) {
+      if (this.mode === "light") {
+        throw new StorageError("E_UNSUPPORTED", "light mode keeps no download cache: pass options.out (a file of the application's), or use fetchStream");
+      }
       const contentCid = cidOfDigest(view.plaintextSha256);
       const hit = ctx.cache.lookup(contentCid);
       if (hit !== undefined) {
@@ -572,4 +579,18 @@ function positive(value: number, name: string): number {
 
 function progressOf(piecesDone: number, piecesTotal: number, bytesDone: number, bytesTotal: number): TransferProgress {
   return { piecesDone, piecesTotal, bytesDone, bytesTotal };
+}
+
+/** Light mode runs no local node: a backend, or an endpoint that stores in this process, is refused. */
+function refuseLocalStorage(options: StorageClientOptions): void {
+  if (options.backend !== undefined) {
+    throw new StorageError("E_UNSUPPORTED", "light mode runs no local node: pass remote endpoints in options.endpoints, not options.backend");
+  }
+  for (const endpoint of options.endpoints ?? []) {
+    if (endpoint.hashesInProcess !== undefined) {
+      throw new StorageError("E_UNSUPPORTED", `light mode takes remote endpoints only; the ${endpoint.kind} store at ${endpoint.location} runs in this process`, {
+        details: { kind: endpoint.kind },
+      });
+    }
+  }
 }

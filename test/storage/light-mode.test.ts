@@ -70,4 +70,27 @@ describe("light mode: remote endpoints only, with failover", () => {
   test("light mode without endpoints is refused", async () => {
     await expect(startClient({ mode: "light", endpoints: [], backend: undefined })).rejects.toMatchObject({ code: "E_UNSUPPORTED" });
   });
+
+  test("light mode runs no local node: a backend, or an endpoint that stores in this process, is refused", async () => {
+    const remote = endpoint("remote");
+    const local = createLocalBackend({ dir: join(tempDir(), "local") });
+    await expect(startClient({ mode: "light", endpoints: [remote], backend: local })).rejects.toMatchObject({ code: "E_UNSUPPORTED", message: /not options\.backend/ });
+    await expect(startClient({ mode: "light", endpoints: [remote, local], backend: undefined })).rejects.toMatchObject({ code: "E_UNSUPPORTED", message: /runs in this process/ });
+  });
+
+  test("light mode keeps no download cache: fetch without out is refused at once, fetch to a file and fetchStream work", async () => {
+    const sender = await startClient();
+    const { path, bytes } = writeRandomFile(sender.dir, "d.bin", 100 * KiB);
+    const { reference } = await sender.client.share({ path }).done;
+    const holder = new InstrumentedBackend(sender.backend, "http://127.0.0.1/holder");
+    const { client, dir } = await startClient({ mode: "light", endpoints: [holder], backend: undefined });
+    expect(() => client.fetch(reference)).toThrow(expect.objectContaining({ code: "E_UNSUPPORTED" }));
+    expect(client.jobs()).toEqual([]);
+    const out = join(dir, "got.bin");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    const parts: Buffer[] = [];
+    for await (const part of client.fetchStream(reference)) parts.push(part);
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+  });
 });
