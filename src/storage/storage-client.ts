@@ -517,6 +517,8 @@ export class StorageClient {
       const row = ctx.uploads.get(id);
       const spooled = row === undefined ? undefined : spooledContentCid(ctx, row.source_path);
       if (spooled !== undefined && row?.state === "cancelled") ctx.cache.unpin(spooled);
+      // A failed upload may be retried (a resume: the identity still matters); a cancelled one never runs again.
+      if (row?.state === "cancelled") ctx.uploads.forgetSourceIdentity(id);
     }
   }
 

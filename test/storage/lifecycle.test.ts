@@ -85,6 +85,50 @@ describe("lifecycle", () => {
     await second.stop();
   });
 
+  test("a source edited in place only where no piece was stored yet (same size) still fails the resume with E_SOURCE_CHANGED: no piece is sealed again under the same nonces", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    backend.beforePut = () => new Promise((r) => setTimeout(r, 10));
+    const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+    const { path } = writeRandomFile(dir, "f.bin", 320 * KiB);
+    const first = await StorageClient.open(options);
+    const job = first.share({ path });
+    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 2 && resolve()));
+    await first.stop();
+    const putsAtStop = backend.puts;
+    // The last bytes of the file: a piece the journal does not have, so re-sealing the stored ones would not notice.
+    const { openSync, writeSync, closeSync, statSync } = await import("node:fs");
+    const fd = openSync(path, "r+");
+    writeSync(fd, Buffer.from("edited"), 0, 6, statSync(path).size - 6);
+    closeSync(fd);
+    const second = await StorageClient.open(options);
+    await expect(second.job(job.id).done).rejects.toMatchObject({ code: "E_SOURCE_CHANGED", message: /modified or replaced/ });
+    expect(backend.puts).toBe(putsAtStop);
+    await second.stop();
+  });
+
+  test("a cancelled upload forgets its source's identity; a finished one too", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const statePath = join(dir, "s.sqlite");
+    const options = { protocol: 3, backend, statePath, dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+    const client = await StorageClient.open(options);
+    await client.share({ path: writeRandomFile(dir, "a.bin", 100 * KiB).path }).done;
+    backend.beforePut = () => new Promise((r) => setTimeout(r, 20));
+    const pending = client.share({ path: writeRandomFile(dir, "b.bin", 320 * KiB).path });
+    await new Promise<void>((resolve) => pending.on("progress", () => resolve()));
+    pending.cancel();
+    await expect(pending.done).rejects.toMatchObject({ code: "E_ABORTED" });
+    await client.stop();
+    const Database = (await import("better-sqlite3")).default;
+    const db = new Database(statePath, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT count(*) AS n FROM settings WHERE key LIKE 'upload-source:%'`).get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
   test("cancel: the job becomes cancelled for good and a download leaves no temp file", async () => {
     const dir = tempDir();
     const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));

@@ -46,6 +46,9 @@ export class UploadJournal {
   private readonly insertPiece: Database.Statement;
   private readonly selectPieces: Database.Statement;
   private readonly selectPieceByCid: Database.Statement;
+  private readonly selectSource: Database.Statement;
+  private readonly insertSource: Database.Statement;
+  private readonly deleteSource: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -63,6 +66,10 @@ export class UploadJournal {
       ? db.prepare(`INSERT OR IGNORE INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at, "offset") VALUES (?, ?, ?, ?, ?, ?, ?)`)
       : db.prepare(`INSERT OR IGNORE INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)`);
     this.selectPieces = db.prepare(`SELECT idx, cid, size, sha256, uploaded_at FROM upload_pieces WHERE job_id = ? ORDER BY idx`);
+    // The source file's identity lives in the key-value table every state level has, so no schema change was needed for it.
+    this.selectSource = db.prepare(`SELECT value FROM settings WHERE key = ?`);
+    this.insertSource = db.prepare(`INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)`);
+    this.deleteSource = db.prepare(`DELETE FROM settings WHERE key = ?`);
     this.selectPieceByCid = db.prepare(
       `SELECT p.job_id, p.idx, p.size, p.sha256 FROM upload_pieces p JOIN upload_jobs j ON j.id = p.job_id WHERE p.cid = ? ORDER BY j.updated_at DESC LIMIT 1`,
     );
@@ -91,6 +98,25 @@ export class UploadJournal {
   /** The piece stored under `cid` by one of this client's uploads (for renewal from the source). */
   pieceByCid(cid: string): { job_id: string; idx: number; size: number; sha256: Buffer } | undefined {
     return this.selectPieceByCid.get(cid) as { job_id: string; idx: number; size: number; sha256: Buffer } | undefined;
+  }
+
+  /**
+   * The source file's identity (device, inode, size, mtime) recorded by the upload's first run,
+   * before it sealed anything. A resumed run compares it: a file edited in place or replaced since
+   * then would be sealed again under the same key and nonces, which AES-GCM must never see.
+   */
+  sourceIdentity(id: string): string | undefined {
+    return (this.selectSource.get(sourceKey(id)) as { value: string } | undefined)?.value;
+  }
+
+  /** Records the identity once (the first run's); later calls keep it. */
+  recordSourceIdentity(id: string, identity: string): void {
+    this.insertSource.run(sourceKey(id), identity);
+  }
+
+  /** The upload is done or cancelled: nothing will be sealed from its source again. */
+  forgetSourceIdentity(id: string): void {
+    this.deleteSource.run(sourceKey(id));
   }
 
   /** A piece is stored: one row, never sent again. */
@@ -127,3 +153,5 @@ export class UploadJournal {
     moveJob(this.db, "upload", id, to, set, params, now, (job) => this.get(job)?.state);
   }
 }
+
+const sourceKey = (id: string): string => `upload-source:${id}`;

@@ -12,7 +12,7 @@ import { encodeReference } from "../reference-codec.js";
 import { rawSha256Digest } from "../content-id.js";
 import { withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
-import { openSource, sourceChanged } from "./open-source.js";
+import { openSource, sourceChanged, sourceIdentity } from "./open-source.js";
 
 export interface ShareResult {
   readonly jobId: string;
@@ -42,6 +42,12 @@ export async function runUpload(
   machine.start();
   const source = await openSource(row.source_path, row.plaintext_size, row.id);
   try {
+    // Recorded before the first piece is sealed; a resumed run refuses a file edited or replaced
+    // since (an in-flight piece's nonces may already be on a backend with the old bytes).
+    const identity = await sourceIdentity(source);
+    const recorded = ctx.uploads.sourceIdentity(row.id);
+    if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
+    else if (recorded !== identity) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
     const width = ctx.piecesInFlight;
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
     const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
@@ -142,6 +148,7 @@ function finishUpload(ctx: ClientContext, row: UploadJobRow, machine: JobMachine
   machine.finish((at) =>
     ctx.db.transaction(() => {
       ctx.uploads.finish(row.id, reference, plaintextSha256, at);
+      ctx.uploads.forgetSourceIdentity(row.id);
       for (const p of rows) ctx.availability.uploaded(p.cid, p.uploaded_at, p.uploaded_at + ctx.ttlMs);
       if (spooled !== undefined) ctx.cache.unpin(spooled);
     })(),
