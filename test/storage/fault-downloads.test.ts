@@ -18,7 +18,8 @@ import { KiB, sha256Hex } from "./support/client-fixture.js";
 
 const DOWNLOADS = 200;
 const FILES = 25;
-const FAULT_RATE = 0.3;
+/** Of the requests; the delays among FAULTS break nothing, so about 0.31 of requests fail in one way or another. */
+const FAULT_RATE = 0.35;
 const FAULTS: readonly ProxyFault[] = [
   { kind: "reset" },
   { kind: "status", status: 500, body: "Internal Server Error" },
@@ -96,9 +97,10 @@ describe("downloads through a faulty network", () => {
       }),
     );
     expect(results.filter((ok) => !ok)).toEqual([]);
-    const injected = Object.values(proxy.stats.injected).reduce((a, b) => a + (b ?? 0), 0);
+    // Only faults that break a request count towards the 20 %: a delay alone is not one.
+    const breaking = Object.entries(proxy.stats.injected).reduce((sum, [kind, n]) => sum + (kind === "delay" ? 0 : (n ?? 0)), 0);
     process.stderr.write(`fault-downloads: ${proxy.stats.requests} requests, injected ${JSON.stringify(proxy.stats.injected)}\n`);
-    expect(injected / proxy.stats.requests).toBeGreaterThanOrEqual(0.2);
+    expect(breaking / proxy.stats.requests).toBeGreaterThanOrEqual(0.2);
     expect(Object.keys(proxy.stats.injected).length).toBeGreaterThanOrEqual(6);
     expect(receiver.jobs().filter((j) => j.state !== "done")).toEqual([]);
   }, 60_000);
