@@ -25,6 +25,8 @@ export const STORAGE_DEFAULTS = Object.freeze({
   maxPieceBytes: 64 * MiB,
   piecesInFlight: { full: 4, light: 3 },
   jobsInFlight: { full: 2, light: 1 },
+  /** Streamed fetches reading at once, client-wide (each holds its pieces in flight). */
+  streamsInFlight: { full: 4, light: 2 },
   /** Codex keeps a block 30 days after its last upload (DefaultBlockTtl). */
   ttlMs: 30 * DAY_MS,
   renewBeforeMs: 3 * DAY_MS,
@@ -59,6 +61,8 @@ export interface StorageClientOptions {
   piecesInFlight?: number;
   /** Jobs per direction running at once. */
   jobsInFlight?: number;
+  /** Streamed fetches (fetchStream) reading at once, client-wide; the others wait their turn. */
+  streamsInFlight?: number;
   retry?: Partial<RetryPolicy>;
   ttlMs?: number;
   renewBeforeMs?: number;

@@ -1,0 +1,73 @@
+/**
+ * The client-wide bound on streamed fetches: slots are granted in order, a stream gives its slot
+ * back when it ends or is returned, a waiter that gives up leaves the queue, and a client with one
+ * slot runs one stream at a time.
+ */
+import { describe, expect, test } from "vitest";
+import { StreamSlots } from "../../src/storage/stream-slots.js";
+import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe("stream slots", () => {
+  test("at most `size` holders; waiters are served in order as slots come back; a second release is a no-op", async () => {
+    const slots = new StreamSlots(2);
+    const never = new AbortController().signal;
+    const a = await slots.acquire(never, "a");
+    const b = await slots.acquire(never, "b");
+    const order: string[] = [];
+    const c = slots.acquire(never, "c").then((release) => (order.push("c"), release));
+    const d = slots.acquire(never, "d").then((release) => (order.push("d"), release));
+    await tick();
+    expect(order).toEqual([]);
+    a();
+    a(); // the same slot again: nothing more is freed
+    await tick();
+    expect(order).toEqual(["c"]);
+    b();
+    await tick();
+    expect(order).toEqual(["c", "d"]);
+    (await c)();
+    (await d)();
+    // Both slots are free again.
+    const e = await slots.acquire(never, "e");
+    const f = await slots.acquire(never, "f");
+    e();
+    f();
+  });
+
+  test("a waiter whose signal fires leaves the queue with the abort, and the slot goes to the next one", async () => {
+    const slots = new StreamSlots(1);
+    const never = new AbortController().signal;
+    const held = await slots.acquire(never, "held");
+    const giveUp = new AbortController();
+    const first = slots.acquire(giveUp.signal, "gives up");
+    const second = slots.acquire(never, "waits");
+    giveUp.abort(new Error("user left"));
+    await expect(first).rejects.toMatchObject({ code: "E_ABORTED" });
+    held();
+    const release = await second;
+    release();
+    await (await slots.acquire(never, "again"))();
+  });
+
+  test("with streamsInFlight 1, a second stream starts reading only once the first has ended", async () => {
+    const { client, dir } = await startClient({ streamsInFlight: 1 });
+    const { path, bytes } = writeRandomFile(dir, "s.bin", 200 * KiB);
+    const { reference } = await client.share({ path }).done;
+    const a = client.fetchStream(reference);
+    const b = client.fetchStream(reference);
+    const firstOfA = await a.next();
+    expect(firstOfA.done).toBe(false);
+    let bStarted = false;
+    const firstOfB = b.next().then((step) => ((bStarted = true), step));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(bStarted).toBe(false);
+    const rest: Buffer[] = [firstOfA.value as Buffer];
+    for await (const part of a) rest.push(part);
+    expect(Buffer.concat(rest).equals(bytes)).toBe(true);
+    const partsOfB: Buffer[] = [(await firstOfB).value as Buffer];
+    for await (const part of b) partsOfB.push(part);
+    expect(Buffer.concat(partsOfB).equals(bytes)).toBe(true);
+  });
+});
