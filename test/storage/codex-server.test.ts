@@ -84,7 +84,9 @@ describe("Codex test server: uploads", () => {
 
   test.each([
     ["text/plain; charset=utf-8", {}, "The MIME type 'text/plain; charset=utf-8' is not valid."],
-    ["no/such-type", {}, "The MIME type 'no/such-type' is not valid."],
+    ["image/png/extra", {}, "The MIME type 'image/png/extra' is not valid."],
+    ["not a type", {}, "The MIME type 'not a type' is not valid."],
+    ["image/", {}, "The MIME type 'image/' is not valid."],
     ["image/png", { "content-disposition": 'attachment; filename="../x.png"' }, "The filename is not valid."],
   ])("Content-Type %s is refused with 422 and a plain-text reason", async (type, extra, message) => {
     const server = await started();
@@ -93,6 +95,17 @@ describe("Codex test server: uploads", () => {
     expect(res.headers.get("content-type")).toBe("text/html");
     expect(await res.text()).toBe(message);
   });
+
+  test.each(["image/heic", "image/avif", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "audio/x-aac", "IMAGE/PNG", "chemical/x-cif"])(
+    "Content-Type %s, a type Nim's mimetypes table knows, is accepted and kept in the manifest",
+    async (type) => {
+      const server = await started();
+      const cid = await uploadCid(server, pattern(10), { "content-type": type });
+      const res = await fetch(`${server.url}${CODEX_PREFIX}/data/${cid}/network/stream`);
+      expect(res.headers.get("content-type")).toBe(type);
+      await res.arrayBuffer();
+    },
+  );
 
   test("a 50 MiB upload is streamed to disk and read back byte for byte", async () => {
     const server = await started();
@@ -207,5 +220,134 @@ describe("Codex test server: downloads and metadata", () => {
     expect(res.status).toBe(404);
     expect(await res.text()).toBe("");
     expect((await fetch(`${server.url}${LOGOS_STORAGE_PREFIX}/space`)).status).toBe(200);
+  });
+});
+
+describe("Codex test server: node, debug and marketplace routes", () => {
+  const prefixes = [CODEX_PREFIX, LOGOS_STORAGE_PREFIX] as const;
+
+  test.each(prefixes)("%s/peerid answers {id} as JSON, or the bare ID as text/plain when Accept prefers it", async (prefix) => {
+    const server = await started();
+    expect(server.peerId).toMatch(/^12D3KooW[1-9A-HJ-NP-Za-km-z]+$/);
+    const json = await fetch(`${server.url}${prefix}/peerid`);
+    expect(json.status).toBe(200);
+    expect(json.headers.get("content-type")).toBe("application/json");
+    expect(await json.json()).toEqual({ id: server.peerId });
+    const text = await fetch(`${server.url}${prefix}/peerid`, { headers: { accept: "application/json;q=0.5, text/plain" } });
+    expect(text.headers.get("content-type")).toBe("text/plain");
+    expect(await text.text()).toBe(server.peerId);
+  });
+
+  test.each(prefixes)("%s/spr answers the record as JSON or text/plain, and 503 with an empty JSON-labelled body before there is one", async (prefix) => {
+    const server = await started();
+    const json = await fetch(`${server.url}${prefix}/spr`);
+    expect(json.status).toBe(200);
+    expect(json.headers.get("content-type")).toBe("application/json");
+    expect(await json.json()).toEqual({ spr: server.spr });
+    expect(server.spr).toMatch(/^spr:[A-Za-z0-9_-]+$/);
+    const text = await fetch(`${server.url}${prefix}/spr`, { headers: { accept: "text/plain" } });
+    expect(text.headers.get("content-type")).toBe("text/plain");
+    expect(await text.text()).toBe(server.spr);
+    server.behaviour.sprReady = false;
+    const notYet = await fetch(`${server.url}${prefix}/spr`);
+    expect(notYet.status).toBe(503);
+    expect(notYet.headers.get("content-type")).toBe("application/json");
+    expect(await notYet.text()).toBe("");
+  });
+
+  test.each(prefixes)("%s/connect/{peerId}: 200 for a reachable peer, 400 with the node's reason otherwise", async (prefix) => {
+    const server = await started();
+    const other = (await started()).peerId;
+    const connect = (peer: string, query = ""): Promise<Response> => fetch(`${server.url}${prefix}/connect/${peer}${query}`);
+    const cases: Array<[Promise<Response>, number, string, string]> = [
+      [connect("not-a-peer-id"), 400, "text/html", "peerid: incorrect PeerId string"],
+      [connect(other), 400, "text/html", "Unable to find Peer!"],
+      [connect(other, "?addrs=/ip4/127.0.0.1/tcp/1"), 400, "text/html", "Unable to dial peer"],
+    ];
+    for (const [answer, status, type, body] of cases) {
+      const res = await answer;
+      expect(res.status).toBe(status);
+      expect(res.headers.get("content-type")).toBe(type);
+      expect(await res.text()).toBe(body);
+    }
+    server.behaviour.connectablePeers = [other];
+    const ok = await connect(other, "?addrs=/ip4/127.0.0.1/tcp/1");
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toBe("text/plain");
+    expect(await ok.text()).toBe("Successfully connected to peer");
+  });
+
+  test.each(prefixes)("%s/debug/info answers pretty DebugInfo JSON naming the node, its record and an empty table", async (prefix) => {
+    const server = await started();
+    const res = await fetch(`${server.url}${prefix}/debug/info`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/json");
+    const text = await res.text();
+    expect(text).toContain('\n  "id": ');
+    const info = JSON.parse(text) as Record<string, unknown>;
+    expect(info).toEqual({
+      id: server.peerId,
+      addrs: [expect.stringMatching(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+$/)],
+      repo: server.dir,
+      spr: server.spr,
+      announceAddresses: [expect.stringMatching(/^\/ip4\/127\.0\.0\.1\//)],
+      table: { localNode: expect.objectContaining({ peerId: server.peerId, record: server.spr, seen: false }), nodes: [] },
+      codex: { version: expect.any(String), revision: expect.any(String), contracts: expect.any(String) },
+    });
+    server.behaviour.sprReady = false;
+    expect(((await (await fetch(`${server.url}${prefix}/debug/info`)).json()) as { spr: string }).spr).toBe("");
+  });
+
+  test.each(prefixes)("%s/debug/chronicles/loglevel: 200 empty for a chronicles level, 400 without one, 500 for an unknown one", async (prefix) => {
+    const server = await started();
+    const set = (query: string): Promise<Response> => fetch(`${server.url}${prefix}/debug/chronicles/loglevel${query}`, { method: "POST" });
+    const ok = await set("?level=debug;TRACE:blockexchange");
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toBe("text/plain");
+    expect(await ok.text()).toBe("");
+    expect(server.logLevel()).toBe("DEBUG");
+    const missing = await set("");
+    expect([missing.status, missing.headers.get("content-type"), await missing.text()]).toEqual([400, "text/html", "Missing log level"]);
+    const unknown = await set("?level=LOUD");
+    expect([unknown.status, unknown.headers.get("content-type"), await unknown.text()]).toEqual([
+      500,
+      "text/html",
+      "Please specify one of: trace, debug, info, notice, warn, error or fatal",
+    ]);
+    expect(server.logLevel()).toBe("DEBUG");
+    expect((await fetch(`${server.url}${prefix}/debug/chronicles/loglevel?level=INFO`)).status).toBe(404); // GET is not a route
+  });
+
+  const marketplace: Array<[string, string, string?]> = [
+    ["GET", "/sales/slots"],
+    ["GET", "/sales/slots/0x1234"],
+    ["GET", "/sales/availability"],
+    ["POST", "/sales/availability", '{"totalSize":"1000","duration":"60","minPricePerBytePerSecond":"1","totalCollateral":"1"}'],
+    ["PATCH", "/sales/availability/0xabcd", '{"totalSize":"2000"}'],
+    ["GET", "/sales/availability/0xabcd/reservations"],
+    ["POST", "/storage/request/zDvZRwzm2mK7tvDzKScRLapqGdgNTLyyEBvx1TQY37J2CdWdS6Sn", '{"duration":"100","pricePerBytePerSecond":"1","proofProbability":"1","collateralPerByte":"1","expiry":"50"}'],
+    ["GET", "/storage/purchases"],
+    ["GET", "/storage/purchases/0x5678"],
+  ];
+
+  test.each(marketplace)("marketplace %s %s: 503 'Persistence is not enabled' under /api/codex/v1, unknown (404, empty) under /api/storage/v1", async (method, path, body) => {
+    const server = await started();
+    const init: RequestInit = { method, ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }) };
+    const codex = await fetch(`${server.url}${CODEX_PREFIX}${path}`, init);
+    expect(codex.status).toBe(503);
+    expect(codex.headers.get("content-type")).toBe("text/html");
+    expect(await codex.text()).toBe("Persistence is not enabled");
+    const logos = await fetch(`${server.url}${LOGOS_STORAGE_PREFIX}${path}`, init);
+    expect(logos.status).toBe(404);
+    expect(await logos.text()).toBe("");
+    expect(server.stats.byRoute.marketplace).toBe(1);
+  });
+
+  test("node routes take scripted faults like the data routes", async () => {
+    const server = await started();
+    server.inject("peerid", { kind: "status", status: 500, body: "boom" });
+    const failed = await fetch(`${server.url}${CODEX_PREFIX}/peerid`);
+    expect([failed.status, await failed.text()]).toEqual([500, "boom"]);
+    expect((await fetch(`${server.url}${CODEX_PREFIX}/peerid`)).status).toBe(200);
   });
 });

@@ -10,6 +10,10 @@ import { base58btc } from "multiformats/bases/base58";
 import { DEFAULT_BLOCK_SIZE } from "./dataset-hasher.js";
 import { DatasetStore, QuotaExceeded, type StoredManifest } from "./dataset-store.js";
 import { FaultQueue, type CodexRoute, type ServerFault } from "./faults.js";
+import { isAcceptedMimeType } from "./mime-type.js";
+import { createNodeIdentity } from "./node-identity.js";
+import { answerNodeRoute, isNodeRoute, nodeRouteOf, type NodeState } from "./node-routes.js";
+import { sendError, sendJson } from "./responses.js";
 
 export const CODEX_PREFIX = "/api/codex/v1";
 export const LOGOS_STORAGE_PREFIX = "/api/storage/v1";
@@ -33,6 +37,10 @@ export interface CodexServerBehaviour {
   missingContent: "not-found" | "hang";
   /** Downloads without Content-Length (chunked), as a proxy in front of a node might send them. */
   omitContentLength: boolean;
+  /** false: the node has no signed peer record yet, so `/spr` answers 503 (default true). */
+  sprReady: boolean;
+  /** Peer IDs `/connect/{peerId}` succeeds for; any other well-formed ID gets 400 (default none). */
+  connectablePeers: string[];
 }
 
 export interface CodexServerStats {
@@ -52,6 +60,12 @@ export interface CodexTestServer {
   readonly url: string;
   readonly port: number;
   readonly dir: string;
+  /** The node's libp2p peer ID (`/peerid`, `/debug/info`). */
+  readonly peerId: string;
+  /** The node's signed peer record URI (`/spr` once `behaviour.sprReady`). */
+  readonly spr: string;
+  /** Level last set through `POST /debug/chronicles/loglevel` (upper case; starts at INFO). */
+  logLevel(): string;
   readonly behaviour: CodexServerBehaviour;
   readonly stats: CodexServerStats;
   /** Queues `fault` for the next `times` (default 1) requests on `route` ("*" = any route). */
@@ -67,45 +81,15 @@ export interface CodexTestServer {
 
 const TWENTY_GIB = 20 * 2 ** 30;
 const MAX_FILENAME = 255;
-const MAX_MIMETYPE = 255;
-
-/**
- * A sample of Nim's `mimetypes` table: Codex answers 422 for a Content-Type it cannot map to an
- * extension. The value must match exactly (parameters such as `; charset=` are not accepted).
- */
-const KNOWN_MIMETYPES = new Set([
-  "application/octet-stream",
-  "application/json",
-  "application/pdf",
-  "application/zip",
-  "application/gzip",
-  "application/x-tar",
-  "application/xml",
-  "audio/mpeg",
-  "audio/ogg",
-  "audio/wav",
-  "image/gif",
-  "image/jpeg",
-  "image/png",
-  "image/svg+xml",
-  "image/webp",
-  "text/css",
-  "text/csv",
-  "text/html",
-  "text/markdown",
-  "text/plain",
-  "video/mp4",
-  "video/webm",
-]);
 
 /** Nim's `isValidFilename` refuses these characters (and empty or over-long names). */
 const BAD_FILENAME = /[\\/:*?"<>|\u0000-\u001f]/;
 
-function routeOf(method: string, rest: string): { route: CodexRoute; cid?: string } | undefined {
+function routeOf(method: string, rest: string, prefix: string): { route: CodexRoute; cid?: string; peerId?: string } | undefined {
   if (rest === "/data") return method === "POST" ? { route: "upload" } : method === "GET" ? { route: "list" } : undefined;
   if (rest === "/space") return method === "GET" ? { route: "space" } : undefined;
   const m = /^\/data\/([^/]+)(\/network|\/network\/stream|\/network\/manifest|\/exists)?$/.exec(rest);
-  if (m === null) return undefined;
+  if (m === null) return nodeRouteOf(method, rest, prefix === CODEX_PREFIX);
   const cid = decodeURIComponent(m[1] as string);
   switch (m[2]) {
     case undefined:
@@ -121,19 +105,6 @@ function routeOf(method: string, rest: string): { route: CodexRoute; cid?: strin
     default:
       return undefined;
   }
-}
-
-/** Errors as presto sends them: plain text labelled text/html (body may be empty). */
-function sendError(res: ServerResponse, status: number, body = ""): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { "content-type": "text/html", "content-length": Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function sendJson(res: ServerResponse, value: unknown): void {
-  const text = JSON.stringify(value);
-  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
 }
 
 /** As a node parses it: whatever follows `filename="` minus the closing quote. */
@@ -165,7 +136,25 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), "codex-test-server-")));
   const store = new DatasetStore(dir, options.blockSize ?? DEFAULT_BLOCK_SIZE, options.quotaMaxBytes ?? TWENTY_GIB);
   const faults = new FaultQueue();
-  const behaviour: CodexServerBehaviour = { existsShape: "cid-key", missingContent: "not-found", omitContentLength: false };
+  const behaviour: CodexServerBehaviour = {
+    existsShape: "cid-key",
+    missingContent: "not-found",
+    omitContentLength: false,
+    sprReady: true,
+    connectablePeers: [],
+  };
+  const identity = createNodeIdentity();
+  const node: NodeState = {
+    identity,
+    repo: dir,
+    get sprReady() {
+      return behaviour.sprReady;
+    },
+    get connectablePeers() {
+      return behaviour.connectablePeers;
+    },
+    logLevel: "INFO",
+  };
   const stats: CodexServerStats = {
     requests: 0,
     byRoute: {},
@@ -212,7 +201,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
   async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawType = req.headers["content-type"];
     const mimetype = rawType === undefined || rawType === "" ? undefined : rawType;
-    if (mimetype !== undefined && (!KNOWN_MIMETYPES.has(mimetype) || mimetype.length > MAX_MIMETYPE)) {
+    if (mimetype !== undefined && !isAcceptedMimeType(mimetype)) {
       return sendError(res, 422, `The MIME type '${mimetype}' is not valid.`);
     }
     const filename = filenameOf(req.headers["content-disposition"]);
@@ -282,9 +271,10 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests += 1;
-    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname;
     const prefix = prefixes.find((p) => path.startsWith(`${p}/`));
-    const matched = prefix === undefined ? undefined : routeOf(req.method ?? "GET", path.slice(prefix.length));
+    const matched = prefix === undefined ? undefined : routeOf(req.method ?? "GET", path.slice(prefix.length), prefix);
     if (prefix === undefined || matched === undefined) {
       stats.byRoute.unknown = (stats.byRoute.unknown ?? 0) + 1;
       req.resume();
@@ -314,6 +304,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
 
     if (route === "upload") return upload(req, res);
     req.resume();
+    if (isNodeRoute(route)) return answerNodeRoute(req, res, url, route, matched.peerId, node);
     if (route === "list") return sendJson(res, { content: store.list().map((m) => dataItem(m, prefix)) });
     if (route === "space") {
       const { usedBytes, totalBlocks } = store.usage();
@@ -368,6 +359,9 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     url: `http://127.0.0.1:${port}`,
     port,
     dir,
+    peerId: identity.peerId,
+    spr: identity.spr,
+    logLevel: () => node.logLevel,
     behaviour,
     stats,
     inject: (route, fault, opts) => faults.add(route, fault, opts?.times ?? 1),

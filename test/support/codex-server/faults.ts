@@ -11,7 +11,14 @@ export type CodexRoute =
   | "exists"
   | "space"
   | "delete"
-  | "fetch";
+  | "fetch"
+  | "peerid"
+  | "spr"
+  | "connect"
+  | "debug-info"
+  | "log-level"
+  /** Any of the marketplace routes (sales, storage requests, purchases). */
+  | "marketplace";
 
 export type ServerFault =
   /**

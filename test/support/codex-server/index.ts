@@ -5,10 +5,13 @@
  *
  * - `POST /data` streams the body to disk, returns the manifest CID as text/plain (`zDvZ…`,
  *   CIDv1, codec 0xCD01, sha2-256; identical bytes give the identical CID); an empty body gets
- *   500 "Empty leaves"; a Content-Type outside Nim's mimetypes gets 422.
+ *   500 "Empty leaves"; a Content-Type that is not a bare `type/subtype` gets 422 (see mime-type.ts).
  * - `GET /data/{cid}/network/stream` and `GET /data/{cid}` stream with Content-Length = datasetSize.
  * - `/network/manifest` and `POST /network` answer DataItem JSON; `/exists` answers `{"<cid>": bool}`
  *   (or `{"has": bool}`); `/space`; `DELETE` is 204 even for absent content.
+ * - `/peerid`, `/spr` (503 while `behaviour.sprReady` is false), `/connect/{peerId}`, `/debug/info`,
+ *   `POST /debug/chronicles/loglevel`; the marketplace routes answer 503 "Persistence is not
+ *   enabled" under /api/codex/v1 and are unknown under /api/storage/v1 (see node-routes.ts).
  * - Errors are plain text labelled text/html (400 "Incorrect Cid", 404 "The requested CID …").
  * - Both prefixes (`/api/codex/v1`, `/api/storage/v1`) unless told otherwise.
  *
