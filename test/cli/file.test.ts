@@ -1,11 +1,14 @@
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { startCodexTestServer } from "../support/codex-server/index.js";
-import { runCli, runCliInProcess } from "../support/cli.js";
+import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
+import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 interface PutOutput {
@@ -28,6 +31,47 @@ function setup(size = 300_000) {
   const path = join(dir, "photo.jpg");
   writeFileSync(path, bytes);
   return { dir, bytes, path, home: join(dir, "home") };
+}
+
+/**
+ * Runs the CLI as a child process and SIGKILLs it once `ready()` holds, leaving its job unfinished
+ * in the journal, as a crash would. Rejects if the child ends on its own first.
+ */
+async function interruptedCli(args: string[], ready: () => boolean): Promise<void> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+  const closed = new Promise<NodeJS.Signals | null>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (_code, signal) => resolve(signal));
+  });
+  let ended = false;
+  void closed.then(() => (ended = true));
+  const deadline = Date.now() + 30_000;
+  while (!ready() && !ended && Date.now() < deadline) await sleep(20);
+  child.kill("SIGKILL");
+  const signal = await closed;
+  if (signal !== "SIGKILL") throw new Error(`the child ended before it could be interrupted: ${stderr}`);
+  if (!ready()) throw new Error(`the child never got going: ${stderr}`);
+}
+
+function journalRows(home: string, sql: string, ...params: unknown[]): Record<string, unknown>[] {
+  const db = new Database(join(home, "state.sqlite"), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
+}
+
+function partFiles(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.endsWith(".part"));
+}
+
+async function putOnCodex(server: CodexTestServer, path: string, home: string, ...more: string[]): Promise<PutOutput> {
+  const put = await runCliInProcess(["file", "put", path, "--home", home, "--backend", "codex", "--codex-url", server.url, ...more]);
+  expect(put.code, put.stderr).toBe(0);
+  return JSON.parse(put.stdout) as PutOutput;
 }
 
 describe("status-compat file put / get", () => {
@@ -154,5 +198,126 @@ describe("status-compat file put / get", () => {
     expect(code).toBe(0);
     expect(err).toMatch(/\rput \[#+\] 100%/);
     expect(out.trim().split("\n")).toHaveLength(1);
+  });
+
+  test("an interrupted get resumes only for the same reference: a get of another reference to that --out writes the new file, cancels the old job and removes its temp file", async () => {
+    const server = await startCodexTestServer();
+    try {
+      const { dir, home } = setup(1000);
+      const a = randomBytes(120_000);
+      const b = randomBytes(90_000);
+      writeFileSync(join(dir, "a.bin"), a);
+      writeFileSync(join(dir, "b.bin"), b);
+      const refA = await putOnCodex(server, join(dir, "a.bin"), home);
+      const refB = await putOnCodex(server, join(dir, "b.bin"), home);
+      const codex = ["--home", home, "--backend", "codex", "--codex-url", server.url];
+      const downloads = join(dir, "downloads");
+      mkdirSync(downloads);
+      const out = join(downloads, "x.bin");
+
+      // The node never answers a download: the get of A is stuck with its temp file open when it is killed.
+      server.inject("download", { kind: "hang", phase: "before-headers" }, { times: 1000 });
+      await interruptedCli(["file", "get", refA.base64, "--out", out, ...codex], () => partFiles(downloads).length === 1);
+      server.clearFaults();
+      const [staleTemp] = partFiles(downloads);
+
+      const get = await runCliInProcess(["file", "get", refB.base64, "--out", out, ...codex]);
+      expect(get.code, get.stderr).toBe(0);
+      expect(JSON.parse(get.stdout)).toMatchObject({ path: out, sha256: sha256Hex(b), size: b.byteLength });
+      expect(sha256Hex(readFileSync(out))).toBe(sha256Hex(b));
+      expect(partFiles(downloads), `${staleTemp} should be gone`).toEqual([]);
+      // A's job is over (cancelled; "done" only if it got through before the cancel took, and then B replaced it), not left to resume.
+      const jobs = journalRows(home, `SELECT state, file_reference FROM download_jobs WHERE dest_path = ? ORDER BY created_at`, out);
+      expect(jobs).toHaveLength(2);
+      expect(Buffer.from(jobs[0]?.file_reference as Buffer).toString("base64")).toBe(refA.base64);
+      expect(["cancelled", "done"]).toContain(jobs[0]?.state);
+      expect(jobs[1]?.state).toBe("done");
+
+      // The same reference again resumes the interrupted job instead of starting another.
+      const other = join(downloads, "y.bin");
+      server.inject("download", { kind: "hang", phase: "before-headers" }, { times: 1000 });
+      await interruptedCli(["file", "get", refA.base64, "--out", other, ...codex], () => partFiles(downloads).length === 1);
+      server.clearFaults();
+      const again = await runCliInProcess(["file", "get", refA.base64, "--out", other, ...codex]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(sha256Hex(readFileSync(other))).toBe(sha256Hex(a));
+      expect(journalRows(home, `SELECT state FROM download_jobs WHERE dest_path = ?`, other)).toEqual([{ state: "done" }]);
+      expect(partFiles(downloads)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 90_000);
+
+  test("an interrupted put resumes only under the same --protocol: a put with another protocol prints that protocol's reference and cancels the old job", async () => {
+    const server = await startCodexTestServer();
+    try {
+      const { dir, bytes, path, home } = setup(120_000);
+      const codex = ["--home", home, "--backend", "codex", "--codex-url", server.url];
+      const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
+      const pendingOf = (source: string): Record<string, unknown>[] =>
+        journalRows(home, `SELECT protocol FROM upload_jobs WHERE source_path = ? AND state IN ('queued', 'uploading')`, source);
+
+      // The node never reads an upload: the put under protocol 2 is stuck on its first piece when it is killed.
+      server.inject("upload", { kind: "hang", phase: "no-read" }, { times: 1000 });
+      const before = uploadsSeen();
+      await interruptedCli(["file", "put", path, "--protocol", "2", ...codex], () => uploadsSeen() > before);
+      server.clearFaults();
+      expect(pendingOf(path)).toEqual([{ protocol: 2 }]);
+
+      const put = await runCliInProcess(["file", "put", path, "--protocol", "3", ...codex]);
+      expect(put.code, put.stderr).toBe(0);
+      const ref = JSON.parse(put.stdout) as PutOutput;
+      expect(ref.protocol).toBe(3);
+      expect(ref.expiresAt).toBeTypeOf("number");
+      const { decodeFileReference } = await import("../../src/wire/index.js");
+      expect(decodeFileReference(Buffer.from(ref.base64, "base64"), 3).plaintextSha256).toEqual(new Uint8Array(createHash("sha256").update(bytes).digest()));
+      // The protocol 2 job is over (cancelled, or "done" if it got through before the cancel took), not left to resume.
+      const jobs = journalRows(home, `SELECT state, protocol FROM upload_jobs WHERE source_path = ? ORDER BY created_at`, path);
+      expect(jobs.map((j) => j.protocol)).toEqual([2, 3]);
+      expect(["cancelled", "done"]).toContain(jobs[0]?.state);
+      expect(jobs[1]?.state).toBe("done");
+      expect(pendingOf(path)).toEqual([]);
+
+      // The same protocol again resumes the interrupted put instead of starting another.
+      server.inject("upload", { kind: "hang", phase: "no-read" }, { times: 1000 });
+      const seen = uploadsSeen();
+      await interruptedCli(["file", "put", path, "--protocol", "2", ...codex], () => uploadsSeen() > seen);
+      server.clearFaults();
+      const [interrupted] = journalRows(home, `SELECT id FROM upload_jobs WHERE source_path = ? AND state = 'uploading'`, path);
+      const resumed = await runCliInProcess(["file", "put", path, "--protocol", "2", ...codex]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect((JSON.parse(resumed.stdout) as PutOutput).protocol).toBe(2);
+      expect(journalRows(home, `SELECT count(*) AS n FROM upload_jobs WHERE source_path = ?`, path)).toEqual([{ n: 3 }]);
+      expect(journalRows(home, `SELECT state FROM upload_jobs WHERE id = ?`, interrupted?.id)).toEqual([{ state: "done" }]);
+      expect(pendingOf(path)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 90_000);
+
+  test("--out naming a folder, or a file in a folder that does not exist, is a usage error (exit 2) before anything starts", async () => {
+    const { dir, path, home } = setup(5000);
+    const put = await runCliInProcess(["file", "put", path, "--home", home]);
+    expect(put.code, put.stderr).toBe(0);
+    const { base64 } = JSON.parse(put.stdout) as PutOutput;
+    const getHome = join(dir, "get-home");
+    const folder = join(dir, "folder");
+    mkdirSync(folder);
+
+    const intoFolder = await runCliInProcess(["file", "get", base64, "--out", folder, "--home", getHome]);
+    expect(intoFolder.code).toBe(2);
+    expect(intoFolder.stderr).toContain("E_USAGE");
+    expect(intoFolder.stderr).toContain(`--out ${folder} is a folder`);
+    expect(readdirSync(folder)).toEqual([]);
+
+    const missing = join(dir, "no", "such", "folder");
+    const intoNowhere = await runCliInProcess(["file", "get", base64, "--out", join(missing, "x.bin"), "--home", getHome]);
+    expect(intoNowhere.code).toBe(2);
+    expect(intoNowhere.stderr).toContain("does not exist");
+    expect(existsSync(join(dir, "no"))).toBe(false);
+
+    // Refused before the client opened: the get's home was never even created.
+    expect(existsSync(getHome)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(["folder", "home", "photo.jpg"]);
   });
 });

@@ -1,6 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { DestinationStream } from "pino";
 import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -14,10 +14,13 @@ import {
   createLocalBackend,
   StorageClient,
   StorageError,
+  type FetchResult,
+  type ShareResult,
   type StorageBackend,
   type TransferJob,
   type TransferProgress,
 } from "../../storage/index.js";
+import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
 /** Where `file put/get` keep their store, state and cache unless told otherwise. */
 export const HOME_ENV = "STATUS_COMPAT_HOME";
@@ -63,9 +66,11 @@ type CommonValues = {
 /** A person at a terminal: fewer attempts than the background default, so a dead node fails in seconds. */
 const CLI_ATTEMPTS = 5;
 
-interface Session {
+interface Session<P> {
   client: StorageClient;
   backend: StorageBackend;
+  /** What `beforeStart` read from the journal before the client resumed anything. */
+  pending: P;
   close(): Promise<void>;
 }
 
@@ -81,7 +86,11 @@ function wholeNumber(command: string, flag: string, value: string | undefined, f
   return Number(value);
 }
 
-async function openSession(command: string, values: CommonValues, io: CliIo): Promise<Session> {
+/**
+ * A started client on the home directory. `beforeStart` reads the journal after the options are
+ * checked and before the client starts, since a starting client resumes every unfinished job at once.
+ */
+async function openSession<P>(command: string, values: CommonValues, io: CliIo, beforeStart: (journal: JournalLocation) => Promise<P>): Promise<Session<P>> {
   const home = resolve(io.cwd, values.home ?? defaultHome(io.env));
   mkdirSync(home, { recursive: true });
   const log = logger(io);
@@ -96,19 +105,24 @@ async function openSession(command: string, values: CommonValues, io: CliIo): Pr
   } else {
     throw new CliError("E_USAGE", `${command}: --backend must be local or codex, not "${kind}"`);
   }
+  const statePath = join(home, "state.sqlite");
   try {
-    const client = await StorageClient.open({
+    // Constructing checks the options (a protocol without file references, say) before anything touches the state.
+    const client = new StorageClient({
       protocol: wholeNumber(command, "protocol", values.protocol, CURRENT_PROTOCOL),
       retry: { maxAttempts: wholeNumber(command, "attempts", values.attempts, CLI_ATTEMPTS) },
       backend,
-      statePath: join(home, "state.sqlite"),
+      statePath,
       dataDir: join(home, "data"),
       renewEveryMs: 0,
       logger: log,
     });
+    const pending = await beforeStart({ path: statePath, protocol: client.protocol, logger: log });
+    await client.start();
     return {
       client,
       backend,
+      pending,
       async close() {
         // Written whether the command succeeded or not: failed attempts and retries are what an operator looks for.
         if (values.metrics !== undefined && values.metrics !== "") writeFileSync(resolve(io.cwd, values.metrics), await client.metrics.text());
@@ -146,6 +160,76 @@ function decodeBase64(text: string): Uint8Array {
   return Buffer.from(clean.replace(/-/g, "+").replace(/_/g, "/"), "base64");
 }
 
+/** Cancels a job the journal listed as unfinished, unless it has settled since (a finished job cannot be cancelled). */
+function cancelIfUnfinished(client: StorageClient, id: string): TransferJob<unknown> {
+  const job = client.job(id) as TransferJob<unknown>;
+  if (job.state === "queued" || job.state === "uploading" || job.state === "downloading") client.cancel(id);
+  return job;
+}
+
+/**
+ * The upload that gives the user the reference they asked for. An interrupted put of the same
+ * file resumes (pieces already stored are not sent again) only when it writes the reference of the
+ * protocol asked for now; everything else that shapes the reference (key, piece and chunk size,
+ * name, MIME type) comes from the file and the defaults, which the interrupted put and this one share.
+ * A pending put of the file under another protocol is cancelled: the user's latest command says
+ * which reference they want, and left pending it would resume in the background at every later
+ * start and never be printed.
+ */
+function uploadJob(client: StorageClient, pending: readonly PendingUpload[], path: string): TransferJob<ShareResult> {
+  let resumed: string | undefined;
+  for (const job of pending) {
+    if (resumed === undefined && job.protocol === client.protocol) resumed = job.id;
+    else cancelIfUnfinished(client, job.id);
+  }
+  return resumed === undefined ? client.share({ path }) : (client.job(resumed) as TransferJob<ShareResult>);
+}
+
+/**
+ * The download that puts the file the user asked for at `out`. An interrupted get to the same path
+ * resumes only when it is of the same reference: the journal keeps the reference bytes as given,
+ * and the CLI always gives the bytes decoded from base64, so the same reference is the same bytes
+ * (an equivalent reference encoded differently starts over, which only costs the resume). A pending
+ * download of another reference to `out` is cancelled, which removes its temp file: both would end
+ * by renaming onto `out`, the user's latest command says which file belongs there, and left pending
+ * it would resume in the background at every later start. A cancelled job already past its last
+ * check (renaming, say) still finishes, so the new download starts only once the cancelled ones
+ * have settled: nothing of theirs can land on `out` after it.
+ */
+async function downloadJob(client: StorageClient, pending: readonly PendingDownload[], reference: Uint8Array, out: string): Promise<TransferJob<FetchResult>> {
+  let resumed: string | undefined;
+  const cancelled: Promise<unknown>[] = [];
+  for (const job of pending) {
+    if (resumed === undefined && Buffer.from(job.reference).equals(reference)) resumed = job.id;
+    else cancelled.push(cancelIfUnfinished(client, job.id).done);
+  }
+  if (resumed !== undefined) return client.job(resumed) as TransferJob<FetchResult>;
+  await Promise.allSettled(cancelled);
+  return client.fetch(reference, { out });
+}
+
+/** What `stat` says of a path, or undefined when there is nothing there (or a path component is not a folder). */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new CliError("E_USAGE", `file get: cannot check --out ${path} (${code ?? "unknown error"}); give a path you can write`, { cause: error });
+  }
+}
+
+/** `--out` must name a file in an existing folder: found out after the whole download, it would only waste it. */
+function checkOutPath(out: string): void {
+  if (statOf(out)?.isDirectory() === true) {
+    throw new CliError("E_USAGE", `file get: --out ${out} is a folder; give the path of the file to write, e.g. --out ${join(out, "file.bin")}. Nothing was downloaded.`);
+  }
+  const parent = dirname(out);
+  if (statOf(parent)?.isDirectory() !== true) {
+    throw new CliError("E_USAGE", `file get: the folder of --out ${out} does not exist (${parent}); create it first. Nothing was downloaded.`);
+  }
+}
+
 export const filePutCommand: Command = {
   path: ["file", "put"],
   summary: "share a file: encrypt, upload in pieces, print its FileReference as JSON",
@@ -154,7 +238,8 @@ export const filePutCommand: Command = {
 Encrypts PATH (AES-256-GCM in chunks), uploads it in pieces, and prints the FileReference as one JSON
 object on stdout: "base64" holds its protobuf bytes (what a chat message carries, content key
 included); the other fields are readable and never include key material. A progress bar goes to
-stderr on a terminal. An interrupted put resumes where it stopped when run again with the same home.
+stderr on a terminal. An interrupted put resumes where it stopped when run again with the same home
+and --protocol; run with another --protocol, it cancels the interrupted one and starts over.
 
 Options:
 ${COMMON_USAGE}
@@ -163,11 +248,10 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
   async run(args, io) {
     const { values, positionals } = parseCommandArgs("file put", args, COMMON_OPTIONS, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
-    const session = await openSession("file put", values, io);
+    const path = resolve(io.cwd, positionals[0] as string);
+    const session = await openSession("file put", values, io, (journal) => pendingUploadsOf(journal, path));
     try {
-      const path = resolve(io.cwd, positionals[0] as string);
-      // A put interrupted earlier resumes (its pieces already stored are not sent again).
-      const job = session.client.pendingUploadOf(path) ?? session.client.share({ path });
+      const job = uploadJob(session.client, session.pending, path);
       const done = progressBar(io, "put", job);
       let result;
       try {
@@ -205,9 +289,11 @@ export const fileGetCommand: Command = {
 Fetches every piece of the FileReference BASE64 (the "base64" field printed by \`file put\`), checks
 each piece's sha256, decrypts, checks the whole file's sha256, and only then moves it to PATH
 (atomically). Prints {"path", "size", "sha256"} as JSON. Nothing is written when a check fails.
+An interrupted get resumes when run again with the same reference, --out and home; a get of another
+reference to that --out cancels the interrupted one (its partial file is removed) and starts over.
 
 Options:
-  --out PATH              where to write the file (required)
+  --out PATH              the file to write (required; its folder must exist, and it must not be a folder)
 ${COMMON_USAGE}
 
 Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state refused, 5 storage failure`,
@@ -216,10 +302,11 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
     const out = resolve(io.cwd, values.out);
+    checkOutPath(out);
     const reference = decodeBase64(positionals[0] as string);
-    const session = await openSession("file get", values, io);
+    const session = await openSession("file get", values, io, (journal) => pendingDownloadsTo(journal, out));
     try {
-      const job = session.client.pendingDownloadTo(out) ?? session.client.fetch(reference, { out });
+      const job = await downloadJob(session.client, session.pending, reference, out);
       const done = progressBar(io, "get", job);
       let result;
       try {
