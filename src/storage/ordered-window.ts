@@ -1,4 +1,5 @@
 import { setMaxListeners } from "node:events";
+import { throwIfAborted } from "./abort-error.js";
 import { linkedSignal } from "./retry/index.js";
 
 export interface WindowItem<T> {
@@ -47,6 +48,8 @@ export async function* orderedWindow<T>(
     }
   };
   try {
+    // Cancelled before the window began (no abort event will come): no task starts at all.
+    throwIfAborted(link.signal, "piece window");
     for (let i = 0; i < count; i++) {
       launch(i);
       let value: T;

@@ -226,11 +226,11 @@ describe("status-compat file put / get", () => {
       expect(JSON.parse(get.stdout)).toMatchObject({ path: out, sha256: sha256Hex(b), size: b.byteLength });
       expect(sha256Hex(readFileSync(out))).toBe(sha256Hex(b));
       expect(partFiles(downloads), `${staleTemp} should be gone`).toEqual([]);
-      // A's job is over (cancelled; "done" only if it got through before the cancel took, and then B replaced it), not left to resume.
+      // A's job is cancelled for good, not left to resume (nor run to the end before B replaces it).
       const jobs = journalRows(home, `SELECT state, file_reference FROM download_jobs WHERE dest_path = ? ORDER BY created_at`, out);
       expect(jobs).toHaveLength(2);
       expect(Buffer.from(jobs[0]?.file_reference as Buffer).toString("base64")).toBe(refA.base64);
-      expect(["cancelled", "done"]).toContain(jobs[0]?.state);
+      expect(jobs[0]?.state).toBe("cancelled");
       expect(jobs[1]?.state).toBe("done");
 
       // The same reference again resumes the interrupted job instead of starting another.
@@ -271,10 +271,10 @@ describe("status-compat file put / get", () => {
       expect(ref.expiresAt).toBeTypeOf("number");
       const { decodeFileReference } = await import("../../src/wire/index.js");
       expect(decodeFileReference(Buffer.from(ref.base64, "base64"), 3).plaintextSha256).toEqual(new Uint8Array(createHash("sha256").update(bytes).digest()));
-      // The protocol 2 job is over (cancelled, or "done" if it got through before the cancel took), not left to resume.
+      // The protocol 2 job is cancelled for good, not left to resume (nor run to the end).
       const jobs = journalRows(home, `SELECT state, protocol FROM upload_jobs WHERE source_path = ? ORDER BY created_at`, path);
       expect(jobs.map((j) => j.protocol)).toEqual([2, 3]);
-      expect(["cancelled", "done"]).toContain(jobs[0]?.state);
+      expect(jobs[0]?.state).toBe("cancelled");
       expect(jobs[1]?.state).toBe("done");
       expect(pendingOf(path)).toEqual([]);
 

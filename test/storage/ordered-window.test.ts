@@ -31,6 +31,22 @@ describe("ordered window", () => {
     );
   });
 
+  test("a signal aborted before the window begins starts no task and ends the iteration with E_ABORTED", async () => {
+    const cancelled = new AbortController();
+    cancelled.abort(new Error("cancelled before it began"));
+    let started = 0;
+    const run = async (): Promise<void> => {
+      for await (const _ of orderedWindow(5, 2, cancelled.signal, async () => {
+        started++;
+        return 0;
+      })) {
+        // never reached
+      }
+    };
+    await expect(run()).rejects.toMatchObject({ code: "E_ABORTED" });
+    expect(started).toBe(0);
+  });
+
   test("the first failure is what the consumer sees, even when it happens ahead of the item being awaited; the others are aborted and awaited", async () => {
     const aborted: number[] = [];
     const settled: number[] = [];
