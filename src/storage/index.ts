@@ -15,6 +15,8 @@ export type { FileStatus, Availability } from "./availability/file-status.js";
 export type { RenewReport } from "./availability/renew-pieces.js";
 export type { ReferenceInput } from "./reference-codec.js";
 export type { JobKind, JobState, UploadState, DownloadState } from "./journal/job-states.js";
+export { pendingDownloadsTo, pendingUploadsOf } from "./journal/pending-jobs.js";
+export type { PendingDownload, PendingUpload } from "./journal/pending-jobs.js";
 export { StorageError } from "./storage-error.js";
 export type { StorageErrorCode } from "./storage-error.js";
 export type { StorageBackend, GetResult, GetOptions, PutOptions, BackendCallOptions, SpaceInfo } from "./backend.js";
