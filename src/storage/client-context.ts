@@ -17,6 +17,8 @@ export interface ClientContext {
   readonly writesExpiry: boolean;
   readonly db: Database.Database;
   readonly pool: EndpointPool;
+  /** Full mode: the primary store's kind and location, recorded per upload; light mode: undefined (failover spreads pieces by design). */
+  readonly storeIdentity: string | undefined;
   readonly policy: RetryPolicy;
   readonly uploads: UploadJournal;
   readonly downloads: DownloadJournal;

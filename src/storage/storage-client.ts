@@ -148,6 +148,7 @@ export class StorageClient {
         writesExpiry,
         db,
         pool: this.pool,
+        storeIdentity: light ? undefined : `${this.pool.endpoints[0]?.kind ?? ""} ${this.pool.endpoints[0]?.location ?? ""}`,
         policy: resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry),
         uploads: new UploadJournal(db, profileFor(this.protocol).writes("piece-index")),
         downloads: new DownloadJournal(db),
@@ -521,7 +522,7 @@ export class StorageClient {
       const spooled = row === undefined ? undefined : spooledContentCid(ctx, row.source_path);
       if (spooled !== undefined && row?.state === "cancelled") ctx.cache.unpin(spooled);
       // A failed upload may be retried (a resume: the identity still matters); a cancelled one never runs again.
-      if (row?.state === "cancelled") ctx.uploads.forgetSourceIdentity(id);
+      if (row?.state === "cancelled") ctx.uploads.forgetRunIdentity(id);
     }
   }
 

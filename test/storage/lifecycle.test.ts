@@ -107,6 +107,28 @@ describe("lifecycle", () => {
     await second.stop();
   });
 
+  test("an upload resumed on another store sends every piece again there: the reference never points at two stores", async () => {
+    const dir = tempDir();
+    const first = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store-a") }), "http://127.0.0.1/a");
+    first.beforePut = () => new Promise((r) => setTimeout(r, 10));
+    const base = { protocol: 3, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+    const { path } = writeRandomFile(dir, "f.bin", 320 * KiB);
+    const a = await StorageClient.open({ ...base, backend: first });
+    const job = a.share({ path });
+    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 2 && resolve()));
+    await a.stop();
+    expect(first.puts).toBeGreaterThanOrEqual(2);
+    const second = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store-b") }), "http://127.0.0.1/b");
+    const b = await StorageClient.open({ ...base, backend: second });
+    const { view, reference } = (await b.job(job.id).done) as { view: { pieces: { cid: string }[] }; reference: Uint8Array };
+    expect(second.puts).toBe(view.pieces.length);
+    for (const piece of view.pieces) expect(await second.has(piece.cid)).toBe(true);
+    const out = join(dir, "copy.bin");
+    await b.fetch(reference, { out }).done;
+    expect(fileSha256(out)).toBe(fileSha256(path));
+    await b.stop();
+  });
+
   test("a cancelled upload forgets its source's identity; a finished one too", async () => {
     const dir = tempDir();
     const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
@@ -123,7 +145,7 @@ describe("lifecycle", () => {
     const Database = (await import("better-sqlite3")).default;
     const db = new Database(statePath, { readonly: true });
     try {
-      expect(db.prepare(`SELECT count(*) AS n FROM settings WHERE key LIKE 'upload-source:%'`).get()).toEqual({ n: 0 });
+      expect(db.prepare(`SELECT count(*) AS n FROM settings WHERE key LIKE 'upload-source:%' OR key LIKE 'upload-store:%'`).get()).toEqual({ n: 0 });
     } finally {
       db.close();
     }

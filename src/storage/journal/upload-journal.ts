@@ -48,7 +48,9 @@ export class UploadJournal {
   private readonly selectPieceByCid: Database.Statement;
   private readonly selectSource: Database.Statement;
   private readonly insertSource: Database.Statement;
+  private readonly upsertSetting: Database.Statement;
   private readonly deleteSource: Database.Statement;
+  private readonly deletePieces: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -69,7 +71,9 @@ export class UploadJournal {
     // The source file's identity lives in the key-value table every state level has, so no schema change was needed for it.
     this.selectSource = db.prepare(`SELECT value FROM settings WHERE key = ?`);
     this.insertSource = db.prepare(`INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)`);
-    this.deleteSource = db.prepare(`DELETE FROM settings WHERE key = ?`);
+    this.upsertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
+    this.deleteSource = db.prepare(`DELETE FROM settings WHERE key IN (?, ?)`);
+    this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
     this.selectPieceByCid = db.prepare(
       `SELECT p.job_id, p.idx, p.size, p.sha256 FROM upload_pieces p JOIN upload_jobs j ON j.id = p.job_id WHERE p.cid = ? ORDER BY j.updated_at DESC LIMIT 1`,
     );
@@ -114,9 +118,23 @@ export class UploadJournal {
     this.insertSource.run(sourceKey(id), identity);
   }
 
+  /** The store (kind and location) the journaled pieces went to; full mode records it. */
+  storeOf(id: string): string | undefined {
+    return (this.selectSource.get(storeKey(id)) as { value: string } | undefined)?.value;
+  }
+
+  recordStore(id: string, store: string): void {
+    this.upsertSetting.run(storeKey(id), store);
+  }
+
+  /** The journaled pieces are on another store than this run's: every piece is sent again. */
+  forgetPieces(id: string): void {
+    this.deletePieces.run(id);
+  }
+
   /** The upload is done or cancelled: nothing will be sealed from its source again. */
-  forgetSourceIdentity(id: string): void {
-    this.deleteSource.run(sourceKey(id));
+  forgetRunIdentity(id: string): void {
+    this.deleteSource.run(sourceKey(id), storeKey(id));
   }
 
   /** A piece is stored: one row, never sent again. */
@@ -155,3 +173,4 @@ export class UploadJournal {
 }
 
 const sourceKey = (id: string): string => `upload-source:${id}`;
+const storeKey = (id: string): string => `upload-store:${id}`;

@@ -36,7 +36,6 @@ export async function runUpload(
   signal: AbortSignal,
 ): Promise<ShareResult> {
   const plan = planPieces(row.plaintext_size, row.chunk_size, row.piece_size);
-  const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
   const params = prepareParams({ key: row.enc_key, noncePrefix: row.nonce_prefix, chunkSize: row.chunk_size });
   const sealer = new ChunkSealer(params);
   machine.start();
@@ -48,6 +47,18 @@ export async function runUpload(
     const recorded = ctx.uploads.sourceIdentity(row.id);
     if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
     else if (recorded !== identity) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
+    // Full mode: the journaled pieces live on the store that took them. A run on another store (the
+    // application moved to another node) sends every piece again: the same bytes under the same
+    // nonces (nothing new is sealed), so the reference never points at two stores.
+    if (ctx.storeIdentity !== undefined) {
+      const previous = ctx.uploads.storeOf(row.id);
+      if (previous !== undefined && previous !== ctx.storeIdentity) {
+        ctx.log.info({ job: row.id }, "upload resumed on another store: every piece is sent again");
+        ctx.uploads.forgetPieces(row.id);
+      }
+      if (previous !== ctx.storeIdentity) ctx.uploads.recordStore(row.id, ctx.storeIdentity);
+    }
+    const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
     const width = ctx.piecesInFlight;
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
     const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
@@ -148,7 +159,7 @@ function finishUpload(ctx: ClientContext, row: UploadJobRow, machine: JobMachine
   machine.finish((at) =>
     ctx.db.transaction(() => {
       ctx.uploads.finish(row.id, reference, plaintextSha256, at);
-      ctx.uploads.forgetSourceIdentity(row.id);
+      ctx.uploads.forgetRunIdentity(row.id);
       for (const p of rows) ctx.availability.uploaded(p.cid, p.uploaded_at, p.uploaded_at + ctx.ttlMs);
       if (spooled !== undefined) ctx.cache.unpin(spooled);
     })(),
