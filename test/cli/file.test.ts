@@ -128,6 +128,25 @@ describe("status-compat file put / get", () => {
     expect(existsSync(join(home, "state.sqlite"))).toBe(true);
   });
 
+  test("with neither --home nor STATUS_COMPAT_HOME, the home is $XDG_DATA_HOME/status-compat, else ~/.local/share/status-compat", async () => {
+    const { dir, bytes, path } = setup(20_000);
+    const userHome = join(dir, "user");
+    const xdg = join(dir, "xdg");
+    for (const [env, expected] of [
+      [{ HOME: userHome, STATUS_COMPAT_HOME: undefined, XDG_DATA_HOME: undefined }, join(userHome, ".local", "share", "status-compat")],
+      [{ HOME: userHome, STATUS_COMPAT_HOME: undefined, XDG_DATA_HOME: xdg }, join(xdg, "status-compat")],
+    ] as const) {
+      const put = await runCli(["file", "put", path], { env });
+      expect(put.code, put.stderr).toBe(0);
+      const out = join(dir, `got-${expected.length}.jpg`);
+      const get = await runCli(["file", "get", (JSON.parse(put.stdout) as PutOutput).base64, "--out", out], { env });
+      expect(get.code, get.stderr).toBe(0);
+      expect(readFileSync(out).equals(bytes)).toBe(true);
+      expect(existsSync(join(expected, "state.sqlite"))).toBe(true);
+      expect(existsSync(join(expected, "store"))).toBe(true);
+    }
+  });
+
   test("a reference put by protocol 2 is fetched by protocol 3 and the other way round", async () => {
     const { dir, bytes, path, home } = setup();
     for (const [w, r] of [
