@@ -38,8 +38,9 @@ export function checkReceivable(ctx: ClientContext, view: FileReference): void {
 /**
  * One run of a download job: pieces are fetched in parallel (bounded), each verified against its
  * sha256 before it is decrypted, written at its offset into the temp file, then synced and
- * journaled in groups while the next pieces are fetched (at most a window's worth waits for a sync). The whole-file sha256 is checked in order as pieces complete; only then is the temp
- * file renamed onto the destination. A failure removes the temp file: no partial output, ever.
+ * journaled in groups while the next pieces are fetched (at most a window's worth waits for a
+ * sync). The whole-file sha256 is checked in order as pieces complete; only then is the temp file
+ * renamed onto the destination. A failure removes the temp file: no partial output, ever.
  */
 export async function runDownload(
   ctx: ClientContext,

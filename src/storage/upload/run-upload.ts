@@ -12,7 +12,8 @@ import { encodeReference } from "../reference-codec.js";
 import { rawSha256Digest } from "../content-id.js";
 import { withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
-import { openSource, sourceChanged, sourceIdentity } from "./open-source.js";
+import { openSource, sourceChanged } from "./open-source.js";
+import { checkResumable } from "./resume-checks.js";
 
 export interface ShareResult {
   readonly jobId: string;
@@ -41,23 +42,7 @@ export async function runUpload(
   machine.start();
   const source = await openSource(row.source_path, row.plaintext_size, row.id);
   try {
-    // Recorded before the first piece is sealed; a resumed run refuses a file edited or replaced
-    // since (an in-flight piece's nonces may already be on a backend with the old bytes).
-    const identity = await sourceIdentity(source);
-    const recorded = ctx.uploads.sourceIdentity(row.id);
-    if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
-    else if (recorded !== identity) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
-    // Full mode: the journaled pieces live on the store that took them. A run on another store (the
-    // application moved to another node) sends every piece again: the same bytes under the same
-    // nonces (nothing new is sealed), so the reference never points at two stores.
-    if (ctx.storeIdentity !== undefined) {
-      const previous = ctx.uploads.storeOf(row.id);
-      if (previous !== undefined && previous !== ctx.storeIdentity) {
-        ctx.log.info({ job: row.id }, "upload resumed on another store: every piece is sent again");
-        ctx.uploads.forgetPieces(row.id);
-      }
-      if (previous !== ctx.storeIdentity) ctx.uploads.recordStore(row.id, ctx.storeIdentity);
-    }
+    await checkResumable(ctx, row, source);
     const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
     const width = ctx.piecesInFlight;
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);

@@ -1,0 +1,29 @@
+import type { FileHandle } from "node:fs/promises";
+import type { ClientContext } from "../client-context.js";
+import type { UploadJobRow } from "../journal/upload-journal.js";
+import { sourceChanged, sourceIdentity } from "./open-source.js";
+
+/**
+ * What a run of an upload settles before it seals anything, so that a resume is safe:
+ * - the source's identity (device, inode, size, mtime) is recorded by the first run; a later run
+ *   refuses a file edited or replaced since (E_SOURCE_CHANGED): a piece in flight at the crash may
+ *   already be on a backend, and sealing other bytes under the same key and nonces is what AES-GCM
+ *   must never see;
+ * - full mode: the journaled pieces live on the store that took them; a run on another store (the
+ *   application moved to another node) forgets them and sends every piece again, the same bytes
+ *   under the same nonces, so the reference never points at two stores.
+ */
+export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle): Promise<void> {
+  const identity = await sourceIdentity(source);
+  const recorded = ctx.uploads.sourceIdentity(row.id);
+  if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
+  else if (recorded !== identity) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
+  if (ctx.storeIdentity === undefined) return;
+  const previous = ctx.uploads.storeOf(row.id);
+  if (previous === ctx.storeIdentity) return;
+  if (previous !== undefined) {
+    ctx.log.info({ job: row.id }, "upload resumed on another store: every piece is sent again");
+    ctx.uploads.forgetPieces(row.id);
+  }
+  ctx.uploads.recordStore(row.id, ctx.storeIdentity);
+}
