@@ -174,7 +174,11 @@ export async function codexVsSdkRows(options: CodexVsSdkOptions = {}): Promise<R
     const rssSdk = await rssInChild("sdk", url, sizeMiB);
     const wall = (costs: Cost[]): number => median(costs.map((x) => x.wallMs));
     const cpu = (costs: Cost[]): number => median(costs.map((x) => x.cpuMs));
+    // The issue's figure: upload + download of the same file, each round's sum, median over rounds.
+    const both = (client: Client, of: (x: Cost) => number): number => median(up[client].map((u, i) => of(u) + of(down[client][i] as Cost)));
     return [
+      row(`Codex upload + download ${sizeMiB} MiB, wall time (median of ${rounds} rounds' sums)`, both("ours", (x) => x.wallMs), both("sdk", (x) => x.wallMs), "wall", 2 * sizeMiB),
+      row(`Codex upload + download ${sizeMiB} MiB, client CPU time`, both("ours", (x) => x.cpuMs), both("sdk", (x) => x.cpuMs), "cpu", 2 * sizeMiB),
       row(`Codex upload ${sizeMiB} MiB, wall time (median of ${rounds})`, wall(up.ours), wall(up.sdk), "wall", sizeMiB),
       row(`Codex upload ${sizeMiB} MiB, client CPU time`, cpu(up.ours), cpu(up.sdk), "cpu", sizeMiB),
       row(`Codex download ${sizeMiB} MiB, wall time (median of ${rounds})`, wall(down.ours), wall(down.sdk), "wall", sizeMiB),
