@@ -4,11 +4,25 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
-import { StorageClient } from "../../src/storage/index.js";
+import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, fileSha256, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+/** An upload of a 320 KiB file (10 pieces, one at a time) stopped after two pieces are stored. */
+async function interruptedUpload(): Promise<{ dir: string; backend: InstrumentedBackend; options: StorageClientOptions; path: string; job: ReturnType<StorageClient["share"]> }> {
+  const dir = tempDir();
+  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  backend.beforePut = () => new Promise((r) => setTimeout(r, 10));
+  const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+  const { path } = writeRandomFile(dir, "f.bin", 320 * KiB);
+  const first = await StorageClient.open(options);
+  const job = first.share({ path });
+  await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 2 && resolve()));
+  await first.stop();
+  return { dir, backend, options, path, job };
+}
 
 describe("lifecycle", () => {
   test("a stopped client leaves no timer, socket or file handle: the process ends by itself", async () => {
@@ -69,15 +83,7 @@ describe("lifecycle", () => {
   });
 
   test("a source changed between a stop and the resumed upload fails the job with E_SOURCE_CHANGED instead of mixing two files", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
-    backend.beforePut = () => new Promise((r) => setTimeout(r, 10));
-    const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
-    const { path } = writeRandomFile(dir, "f.bin", 320 * KiB);
-    const first = await StorageClient.open(options);
-    const job = first.share({ path });
-    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 2 && resolve()));
-    await first.stop();
+    const { dir, options, job } = await interruptedUpload();
     writeRandomFile(dir, "f.bin", 320 * KiB);
     const second = await StorageClient.open(options);
     await expect(second.job(job.id).done).rejects.toMatchObject({ code: "E_SOURCE_CHANGED" });
@@ -86,15 +92,7 @@ describe("lifecycle", () => {
   });
 
   test("a source edited in place only where no piece was stored yet (same size) still fails the resume with E_SOURCE_CHANGED: no piece is sealed again under the same nonces", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
-    backend.beforePut = () => new Promise((r) => setTimeout(r, 10));
-    const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
-    const { path } = writeRandomFile(dir, "f.bin", 320 * KiB);
-    const first = await StorageClient.open(options);
-    const job = first.share({ path });
-    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 2 && resolve()));
-    await first.stop();
+    const { backend, options, path, job } = await interruptedUpload();
     const putsAtStop = backend.puts;
     // The last bytes of the file: a piece the journal does not have, so re-sealing the stored ones would not notice.
     const { openSync, writeSync, closeSync, statSync } = await import("node:fs");
