@@ -29,14 +29,18 @@ export function digestOfCid(text: unknown, operation: string): string | undefine
       details: { operation },
     });
   }
-  if (cid.code !== RAW_CODEC || cid.multihash.code !== SHA2_256 || cid.multihash.digest.byteLength !== 32) return undefined;
-  return Buffer.from(cid.multihash.digest).toString("hex");
+  return rawSha256(cid)?.toString("hex");
 }
 
 /** The 32-byte sha2-256 digest inside a CIDv1 raw sha2-256 CID text; undefined for anything else. */
 export function rawSha256Digest(text: string): Buffer | undefined {
   const cid = parse(text);
-  if (cid === undefined || cid.code !== RAW_CODEC || cid.multihash.code !== SHA2_256 || cid.multihash.digest.byteLength !== 32) return undefined;
+  return cid === undefined ? undefined : rawSha256(cid);
+}
+
+/** The digest of a raw sha2-256 CID (the only kind this store names content by); undefined for another codec or hash. */
+function rawSha256(cid: CID): Buffer | undefined {
+  if (cid.code !== RAW_CODEC || cid.multihash.code !== SHA2_256 || cid.multihash.digest.byteLength !== 32) return undefined;
   return Buffer.from(cid.multihash.digest);
 }
 
