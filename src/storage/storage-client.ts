@@ -4,7 +4,7 @@ import { mkdirSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { newStreamParams, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
-import { openState, type StateHandle } from "../state/index.js";
+import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
 import { profileFor } from "../versions/index.js";
 import { sanitizeFileName, type FileReference } from "../wire/index.js";
 import { renewDue, type RenewReport } from "./availability/renew-pieces.js";
@@ -140,7 +140,7 @@ export class StorageClient {
       for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
       const clock = o.clock ?? systemClock;
       const metrics = storageMetrics(this.metrics);
-      const quotaSetting = (db.prepare(`SELECT value FROM settings WHERE key = 'quota_bytes'`).get() as { value: string } | undefined)?.value;
+      const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;
       const quotaBytes = o.quotaBytes ?? (quotaSetting !== undefined && /^\d+$/.test(quotaSetting) ? Number(quotaSetting) : STORAGE_DEFAULTS.quotaBytes);
       const writesExpiry = profileFor(this.protocol).writes("expiry-renewal");
       this.ctx = {

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { LEVEL1_SQL } from "../../state/index.js";
 import type { UploadState } from "./job-states.js";
 import { moveJob } from "./move-job.js";
 
@@ -46,10 +47,9 @@ export class UploadJournal {
   private readonly insertPiece: Database.Statement;
   private readonly selectPieces: Database.Statement;
   private readonly selectPieceByCid: Database.Statement;
-  private readonly selectSource: Database.Statement;
-  private readonly insertSource: Database.Statement;
-  private readonly upsertSetting: Database.Statement;
-  private readonly deleteSource: Database.Statement;
+  private readonly getSetting: Database.Statement;
+  private readonly putSetting: Database.Statement;
+  private readonly deleteRunSettings: Database.Statement;
   private readonly deletePieces: Database.Statement;
 
   constructor(
@@ -68,11 +68,11 @@ export class UploadJournal {
       ? db.prepare(`INSERT OR IGNORE INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at, "offset") VALUES (?, ?, ?, ?, ?, ?, ?)`)
       : db.prepare(`INSERT OR IGNORE INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at) VALUES (?, ?, ?, ?, ?, ?)`);
     this.selectPieces = db.prepare(`SELECT idx, cid, size, sha256, uploaded_at FROM upload_pieces WHERE job_id = ? ORDER BY idx`);
-    // The source file's identity lives in the key-value table every state level has, so no schema change was needed for it.
-    this.selectSource = db.prepare(`SELECT value FROM settings WHERE key = ?`);
-    this.insertSource = db.prepare(`INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)`);
-    this.upsertSetting = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`);
-    this.deleteSource = db.prepare(`DELETE FROM settings WHERE key IN (?, ?)`);
+    // A run's source identity and store live in the key-value table every state level has (no
+    // schema change), read and written with the settings queries every release runs.
+    this.getSetting = db.prepare(LEVEL1_SQL.getSetting).pluck();
+    this.putSetting = db.prepare(LEVEL1_SQL.upsertSetting);
+    this.deleteRunSettings = db.prepare(`DELETE FROM settings WHERE key IN (?, ?)`);
     this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
     this.selectPieceByCid = db.prepare(
       `SELECT p.job_id, p.idx, p.size, p.sha256 FROM upload_pieces p JOIN upload_jobs j ON j.id = p.job_id WHERE p.cid = ? ORDER BY j.updated_at DESC LIMIT 1`,
@@ -110,21 +110,21 @@ export class UploadJournal {
    * then would be sealed again under the same key and nonces, which AES-GCM must never see.
    */
   sourceIdentity(id: string): string | undefined {
-    return (this.selectSource.get(sourceKey(id)) as { value: string } | undefined)?.value;
+    return this.getSetting.get(sourceKey(id)) as string | undefined;
   }
 
-  /** Records the identity once (the first run's); later calls keep it. */
+  /** Records the identity; the first run does, before it seals anything. */
   recordSourceIdentity(id: string, identity: string): void {
-    this.insertSource.run(sourceKey(id), identity);
+    this.putSetting.run({ key: sourceKey(id), value: identity });
   }
 
   /** The store (kind and location) the journaled pieces went to; full mode records it. */
   storeOf(id: string): string | undefined {
-    return (this.selectSource.get(storeKey(id)) as { value: string } | undefined)?.value;
+    return this.getSetting.get(storeKey(id)) as string | undefined;
   }
 
   recordStore(id: string, store: string): void {
-    this.upsertSetting.run(storeKey(id), store);
+    this.putSetting.run({ key: storeKey(id), value: store });
   }
 
   /** The journaled pieces are on another store than this run's: every piece is sent again. */
@@ -134,7 +134,7 @@ export class UploadJournal {
 
   /** The upload is done or cancelled: nothing will be sealed from its source again. */
   forgetRunIdentity(id: string): void {
-    this.deleteSource.run(sourceKey(id), storeKey(id));
+    this.deleteRunSettings.run(sourceKey(id), storeKey(id));
   }
 
   /** A piece is stored: one row, never sent again. */
