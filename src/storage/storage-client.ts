@@ -29,7 +29,7 @@ import { planOfReference, planPieces } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
 import { spoolBytes } from "./spool-file.js";
-import { StreamSlots } from "./stream-slots.js";
+import { Slots } from "./slots.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
 import { asStorageError, CANCELLED, errorFromJournal } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
@@ -87,7 +87,8 @@ export class StorageClient {
   private readonly reservations = new Map<string, Reservation>();
   private readonly spooling = new Set<Promise<void>>();
   private readonly stopController = new AbortController();
-  private streamSlots: StreamSlots | undefined;
+  /** Streamed fetches reading at once, client-wide (a stream holds its slot until it ends, fails or is returned). */
+  private streamSlots: Slots | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<unknown> | undefined;
   private phase: "new" | "starting" | "started" | "stopped" = "new";
@@ -167,7 +168,7 @@ export class StorageClient {
         renewBeforeMs: o.renewBeforeMs ?? STORAGE_DEFAULTS.renewBeforeMs,
         dirs,
       };
-      this.streamSlots = new StreamSlots(positive(o.streamsInFlight ?? STORAGE_DEFAULTS.streamsInFlight[this.mode], "streamsInFlight"));
+      this.streamSlots = new Slots(positive(o.streamsInFlight ?? STORAGE_DEFAULTS.streamsInFlight[this.mode], "streamsInFlight"));
       const jobs = positive(o.jobsInFlight ?? STORAGE_DEFAULTS.jobsInFlight[this.mode], "jobsInFlight");
       this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal));
       this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal));
@@ -561,7 +562,7 @@ export class StorageClient {
     const link = linkedSignal([this.stopController.signal, signal], ctx.policy.deadlineMs, "streamed fetch");
     let release: (() => void) | undefined;
     try {
-      release = await (this.streamSlots as StreamSlots).acquire(link.signal, "streamed fetch (waiting for a stream slot)");
+      release = await (this.streamSlots as Slots).acquire(link.signal, "streamed fetch (waiting for a stream slot)");
       yield* streamFile(ctx, view, link.signal);
     } catch (error) {
       throw asStorageError(error);

@@ -120,7 +120,7 @@ describe("crash and resume (SIGKILL of a child process)", () => {
     expect(downloadKills).toBe(KILLS);
     const gets = calls(work).filter((l) => l.startsWith("get ")).map((l) => l.slice(4));
     expect(new Set(gets).size).toBe(pieces);
-    // Only pieces in flight at a kill (2) or written and awaiting their group sync (at most 2) may have been fetched twice.
+    // Only pieces not yet journaled at a kill (at most twice the window of 2) may have been fetched twice.
     expect(gets.length).toBeLessThanOrEqual(pieces + (2 + 2) * KILLS);
     expect(sha256Hex(readFileSync(join(work, "out.bin")))).toBe(sha256Hex(bytes));
     // No temp file survives the finished download.

@@ -95,33 +95,6 @@ describe("group sync of downloaded pieces", () => {
     expect(syncs.length).toBe(1);
   });
 
-  test("room(limit) holds the next piece back while `limit` pieces await their sync, lets it go once they are journaled, and fails with a failed sync", async () => {
-    const { handle, syncs } = scriptedHandle([]);
-    const group = new GroupSync(handle, () => undefined);
-    await group.room(2); // nothing pending
-    const first = [group.durable(0), group.durable(1)];
-    expect(group.pending).toBe(2);
-    let released = false;
-    const waiting = group.room(2).then(() => (released = true));
-    await tick();
-    expect(released).toBe(false);
-    // The first sync took piece 0 only (1 was handed over while it ran): one left, so there is room.
-    (syncs[0] as Sync).finish();
-    await waiting;
-    expect(group.pending).toBe(1);
-    await tick();
-    (syncs[1] as Sync).finish();
-    await Promise.all(first);
-    expect(group.pending).toBe(0);
-    const next = [group.durable(2), group.durable(3)];
-    next.forEach((p) => p.catch(() => undefined));
-    const refused = group.room(1);
-    await tick();
-    (syncs[2] as Sync).finish(Object.assign(new Error("EIO"), { code: "EIO" }));
-    await expect(refused).rejects.toThrow("EIO");
-    await expect(group.room(5)).rejects.toThrow("EIO");
-  });
-
   test("throwIfFailed is quiet while syncs succeed or run, and throws the failed sync's error afterwards (the next piece is not fetched)", async () => {
     const { handle, syncs } = scriptedHandle([]);
     const group = new GroupSync(handle, () => undefined);

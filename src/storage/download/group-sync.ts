@@ -12,20 +12,10 @@ interface Written {
  * together. At most one sync runs per download, so the pieces in flight do not each hold a libuv
  * thread in fdatasync (four of them starve the reads and writes queued behind). A piece is
  * journaled only after a sync that began after its write finished: a journaled piece is always on
- * disk. Tasks do not wait for it (their buffers are free once the write is done); room() holds the
- * next piece back while too many wait, so a crash fetches again at most that many plus those in flight.
+ * disk. Tasks need not wait for it (their buffers are free once the write is done).
  */
-interface Waiter {
-  readonly limit: number;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
 export class GroupSync {
   private written: Written[] = [];
-  /** Pieces of the sync under way. */
-  private syncing = 0;
-  private waiters: Waiter[] = [];
   private running: Promise<void> | undefined;
   private failure: { error: unknown } | undefined;
 
@@ -44,27 +34,12 @@ export class GroupSync {
     });
   }
 
-  /** Pieces handed over and not journaled yet: what a crash now would fetch again. */
-  get pending(): number {
-    return this.written.length + this.syncing;
-  }
-
-  /**
-   * Resolves once fewer than `limit` pieces await their sync, so a crash never fetches more than
-   * that again (plus the pieces in flight); rejects with a sync's failure.
-   */
-  room(limit: number): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure.error);
-    if (this.pending < limit) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => this.waiters.push({ limit, resolve, reject }));
-  }
-
   /** Throws the failure of an earlier sync: no piece is worth fetching after one. */
   throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure.error;
   }
 
-  /** Waits for a sync in flight (before the handle is closed, whatever happened). */
+  /** Waits until every piece handed over is journaled or failed (and before the handle is closed, whatever happened). */
   async settle(): Promise<void> {
     while (this.running !== undefined) await this.running;
   }
@@ -74,33 +49,19 @@ export class GroupSync {
       while (this.written.length > 0) {
         const group = this.written;
         this.written = [];
-        this.syncing = group.length;
         try {
           await this.handle.datasync();
           this.journal(group.map((w) => w.index));
         } catch (error) {
           this.failure ??= { error };
-          for (const w of [...group, ...this.written, ...this.waiters]) w.reject(error);
+          for (const w of [...group, ...this.written]) w.reject(error);
           this.written = [];
-          this.waiters = [];
           return;
-        } finally {
-          this.syncing = 0;
         }
         for (const w of group) w.resolve();
-        this.wakeWaiters();
       }
     } finally {
       this.running = undefined;
     }
-  }
-
-  private wakeWaiters(): void {
-    const still: Waiter[] = [];
-    for (const w of this.waiters) {
-      if (this.pending < w.limit) w.resolve();
-      else still.push(w);
-    }
-    this.waiters = still;
   }
 }

@@ -2,7 +2,6 @@ import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
-import { raceSignal } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { readAt, SlotBuffers, syncDirectory, writeAt } from "../file-io.js";
 import type { JobMachine } from "../job-machine.js";
@@ -11,6 +10,7 @@ import { OrderedHash } from "../ordered-hash.js";
 import { orderedWindow } from "../ordered-window.js";
 import { planOfReference, type PiecePlan, type PieceSpan } from "../piece-plan.js";
 import { withRetries } from "../retry/index.js";
+import { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
 import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
@@ -110,47 +110,53 @@ async function writePieces(
   const synced = new GroupSync(temp, (indexes) => ctx.downloads.recordPieces(row.id, indexes, ctx.clock.now()));
   let piecesDone = 0;
   let bytesDone = 0;
-  const durables: Promise<void>[] = [];
+  // A piece holds one of these from its start until it is journaled (or has failed): a crash
+  // fetches again at most twice the window, while the window itself never waits for the disk.
+  const unjournaled = new Slots(2 * width);
   const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
     const span = plan.pieces[i] as PieceSpan;
     const plain = plainSlots.get(slot).subarray(0, span.plainSize);
     synced.throwIfFailed();
-    // At most `width` pieces wait for their sync: a crash fetches no more than twice the window again.
-    await raceSignal(synced.room(width), pieceSignal, `download ${row.id}`);
-    if (verified.has(i)) {
-      // Verified and on disk in an earlier run: read back only for the whole-file hash.
-      if ((await readAt(temp, plain, span.plainOffset, pieceSignal)) !== span.plainSize) {
-        ctx.downloads.forgetPieces(row.id);
-        throw new StorageError("E_INTEGRITY", `download ${row.id}: the temp file lost piece ${i}; the download starts over on the next try`, { details: { job: row.id } });
-      }
-      await ordered.feed(i, plain, pieceSignal);
-      ctx.metrics.pieces.inc({ direction: "down", outcome: "resumed" });
-      return span.plainSize;
-    }
-    const piece = view.pieces[i] as FileReference["pieces"][number];
-    const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
-    const sealed = await withRetries(
-      { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
-      (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher),
-    );
-    ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
-    openPiece(params, plan, span, sealed, plain, opener, row.id);
-    // Into the whole-file hash (in order, on the worker) while it is written.
-    const hashed = ordered.feed(i, plain, pieceSignal);
-    hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+    const release = await unjournaled.acquire(pieceSignal, `download ${row.id}`);
     try {
-      await writeAt(temp, plain, span.plainOffset);
+      if (verified.has(i)) {
+        // Verified and on disk in an earlier run: read back only for the whole-file hash.
+        if ((await readAt(temp, plain, span.plainOffset, pieceSignal)) !== span.plainSize) {
+          ctx.downloads.forgetPieces(row.id);
+          throw new StorageError("E_INTEGRITY", `download ${row.id}: the temp file lost piece ${i}; the download starts over on the next try`, { details: { job: row.id } });
+        }
+        await ordered.feed(i, plain, pieceSignal);
+        ctx.metrics.pieces.inc({ direction: "down", outcome: "resumed" });
+        release();
+        return span.plainSize;
+      }
+      const piece = view.pieces[i] as FileReference["pieces"][number];
+      const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
+      const sealed = await withRetries(
+        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
+        (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher),
+      );
+      ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
+      openPiece(params, plan, span, sealed, plain, opener, row.id);
+      // Into the whole-file hash (in order, on the worker) while it is written.
+      const hashed = ordered.feed(i, plain, pieceSignal);
+      hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+      try {
+        await writeAt(temp, plain, span.plainOffset);
+      } catch (error) {
+        // The slot is reused once the task ends: the hash must be done reading it.
+        await hashed.catch(() => undefined);
+        throw error;
+      }
+      await hashed;
     } catch (error) {
-      // The slot is reused once the task ends: the hash must be done reading it.
-      await hashed.catch(() => undefined);
+      release();
       throw error;
     }
-    await hashed;
     // Synced, then journaled, with whichever pieces were written meanwhile. The slot is free now:
-    // waiting for the disk here would hold the window's next pieces back behind every sync.
-    const durable = synced.durable(i).then(() => ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" }));
-    durable.catch(() => undefined); // awaited after the window; a failure meanwhile stops the next piece
-    durables.push(durable);
+    // waiting for the disk here would hold the window's next pieces back behind every sync. A
+    // failure is seen by the next piece and after the window (throwIfFailed).
+    void synced.durable(i).then(() => ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" })).then(release, release);
     return span.plainSize;
   });
   try {
@@ -160,7 +166,8 @@ async function writePieces(
       job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
     }
     // Every piece on disk and journaled before the file hash is trusted and the file renamed.
-    await Promise.all(durables);
+    await synced.settle();
+    synced.throwIfFailed();
   } catch (error) {
     fileHash.dispose();
     // The temp file is closed after this: no sync of ours may still be running on it.

@@ -1,13 +1,12 @@
 import { raceSignal } from "./abort-error.js";
 
 /**
- * A client-wide bound on streamed fetches running at once: each holds its pieces in flight in
- * memory, so without it an application opening many streams holds many windows. A stream takes a
- * slot when it starts reading and gives it back when it ends, fails or is returned; the others wait
- * in order. (A consumer that pauses more streams than there are slots while it waits on another
- * one would wait for ever: read streams to the end, or return them.)
+ * A counting bound: at most `size` holders at once, the others wait in order. It bounds the
+ * streamed fetches a client runs (each holds its pieces in memory) and a download's pieces not yet
+ * journaled (what a crash would fetch again). A holder gives its slot back once, however it ends;
+ * one that never does keeps the others waiting.
  */
-export class StreamSlots {
+export class Slots {
   private free: number;
   private readonly waiting: (() => void)[] = [];
 

@@ -1,17 +1,17 @@
 /**
- * The client-wide bound on streamed fetches: slots are granted in order, a stream gives its slot
- * back when it ends or is returned, a waiter that gives up leaves the queue, and a client with one
- * slot runs one stream at a time.
+ * The counting bound behind streamed fetches and a download's unjournaled pieces: slots are granted
+ * in order, a holder gives its slot back once, a waiter that gives up leaves the queue, and a client
+ * with one stream slot runs one stream at a time.
  */
 import { describe, expect, test } from "vitest";
-import { StreamSlots } from "../../src/storage/stream-slots.js";
+import { Slots } from "../../src/storage/slots.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-describe("stream slots", () => {
+describe("slots", () => {
   test("at most `size` holders; waiters are served in order as slots come back; a second release is a no-op", async () => {
-    const slots = new StreamSlots(2);
+    const slots = new Slots(2);
     const never = new AbortController().signal;
     const a = await slots.acquire(never, "a");
     const b = await slots.acquire(never, "b");
@@ -37,7 +37,7 @@ describe("stream slots", () => {
   });
 
   test("a waiter whose signal fires leaves the queue with the abort, and the slot goes to the next one", async () => {
-    const slots = new StreamSlots(1);
+    const slots = new Slots(1);
     const never = new AbortController().signal;
     const held = await slots.acquire(never, "held");
     const giveUp = new AbortController();
