@@ -30,30 +30,29 @@ export async function writeBlockAtomically(
   const handle = await retryInNewDirectory(() => open(temp, "wx"), paths.incoming);
   let closed = false;
   try {
-    const hash = createHash("sha256");
     let size = 0;
-    let whole: Promise<Buffer> | undefined;
-    const append = async (bytes: Uint8Array): Promise<void> => {
-      throwIfAborted(signal, "put to the local store");
-      hash.update(bytes);
-      size += bytes.byteLength;
-      await writeAll(handle, bytes);
-    };
+    let whole: Promise<Buffer>;
     if (body instanceof Uint8Array) {
-      // One buffer: hashed (on the worker, or here when it is busy) while the write is under way.
+      // One buffer: hashed on the hashing worker while the write is under way.
       const writing = writeAll(handle, body);
       whole = hasher.digest(body);
       whole.catch(() => undefined);
       size = body.byteLength;
       await writing;
     } else {
+      const hash = createHash("sha256");
       const iterator = body[Symbol.asyncIterator]();
       for (;;) {
         // The source may stall; an abort must not wait for it.
         const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
         if (step.done === true) break;
-        if (step.value.byteLength > 0) await append(step.value);
+        if (step.value.byteLength === 0) continue;
+        throwIfAborted(signal, "put to the local store");
+        hash.update(step.value);
+        size += step.value.byteLength;
+        await writeAll(handle, step.value);
       }
+      whole = Promise.resolve(hash.digest());
     }
     if (declaredSize !== undefined && declaredSize !== size) {
       throw new StorageError(
@@ -65,7 +64,7 @@ export async function writeBlockAtomically(
     await handle.sync();
     await handle.close();
     closed = true;
-    const digestHex = whole === undefined ? hash.digest("hex") : (await whole).toString("hex");
+    const digestHex = (await whole).toString("hex");
     // Identical content has the identical name, so a concurrent or earlier copy is simply replaced.
     await retryInNewDirectory(() => rename(temp, paths.block(digestHex)), paths.shard(digestHex));
     await syncDirectory(paths.shard(digestHex));
