@@ -167,6 +167,21 @@ function cancelIfUnfinished(client: StorageClient, id: string): TransferJob<unkn
   return job;
 }
 
+/** The first pending job `matches` accepts, to resume; every other one is cancelled (`cancelled`: their settling). */
+function resumeOne<J extends { readonly id: string }>(
+  client: StorageClient,
+  pending: readonly J[],
+  matches: (job: J) => boolean,
+): { resumed: string | undefined; cancelled: Promise<unknown>[] } {
+  let resumed: string | undefined;
+  const cancelled: Promise<unknown>[] = [];
+  for (const job of pending) {
+    if (resumed === undefined && matches(job)) resumed = job.id;
+    else cancelled.push(cancelIfUnfinished(client, job.id).done);
+  }
+  return { resumed, cancelled };
+}
+
 /**
  * The upload that gives the user the reference they asked for. An interrupted put of the same
  * file resumes (pieces already stored are not sent again) only when it writes the reference of the
@@ -177,11 +192,7 @@ function cancelIfUnfinished(client: StorageClient, id: string): TransferJob<unkn
  * start and never be printed.
  */
 function uploadJob(client: StorageClient, pending: readonly PendingUpload[], path: string): TransferJob<ShareResult> {
-  let resumed: string | undefined;
-  for (const job of pending) {
-    if (resumed === undefined && job.protocol === client.protocol) resumed = job.id;
-    else cancelIfUnfinished(client, job.id);
-  }
+  const { resumed } = resumeOne(client, pending, (job) => job.protocol === client.protocol);
   return resumed === undefined ? client.share({ path }) : (client.job(resumed) as TransferJob<ShareResult>);
 }
 
@@ -197,12 +208,7 @@ function uploadJob(client: StorageClient, pending: readonly PendingUpload[], pat
  * have settled: nothing of theirs can land on `out` after it.
  */
 async function downloadJob(client: StorageClient, pending: readonly PendingDownload[], reference: Uint8Array, out: string): Promise<TransferJob<FetchResult>> {
-  let resumed: string | undefined;
-  const cancelled: Promise<unknown>[] = [];
-  for (const job of pending) {
-    if (resumed === undefined && Buffer.from(job.reference).equals(reference)) resumed = job.id;
-    else cancelled.push(cancelIfUnfinished(client, job.id).done);
-  }
+  const { resumed, cancelled } = resumeOne(client, pending, (job) => Buffer.from(job.reference).equals(reference));
   if (resumed !== undefined) return client.job(resumed) as TransferJob<FetchResult>;
   await Promise.allSettled(cancelled);
   return client.fetch(reference, { out });
