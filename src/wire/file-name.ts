@@ -20,8 +20,9 @@ function isBidiControl(c: number): boolean {
 /**
  * A file name safe to show and to save under on any platform: the part after the last "/" or "\",
  * without control or bidirectional-control characters or broken surrogates, with "_" for each of
- * `< > : " | ? *`, without trailing dots or spaces, "_" before a Windows device name ("CON.txt" becomes "_CON.txt"), at most 255 UTF-8
- * bytes (cut at a character boundary, keeping a short extension), never empty, never "." or "..".
+ * `< > : " | ? *`, without trailing dots or spaces, "_" before a Windows device name ("CON.txt"
+ * becomes "_CON.txt"), at most 255 UTF-8 bytes (cut at a character boundary, keeping a short
+ * extension), never empty, never "." or "..".
  * Writers run it on every name they send. Readers refuse names that break the wire rule
  * (saneFileNameProblem) but accept the Windows-unsafe ones older writers sent; whoever saves a
  * received name runs it through here first (a no-op for names from current writers).
