@@ -15,11 +15,11 @@
  * dirty pages. Rounds are interleaved so machine load hits every variant alike; medians and
  * ranges are reported with the load average. STATE_BENCH_ROWS and STATE_BENCH_ROUNDS override.
  */
-import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { fmt, markdownTable, median } from "./support/measure.js";
+import { fmt, fsyncPath, markdownTable, median } from "./support/measure.js";
 import { migrateState, openState, rehearseUpgrade, shippedCatalog, writeFixture, type MigrateStateResult, type UpgradeReport } from "../src/state/index.js";
 
 const ROWS = Number(process.env["STATE_BENCH_ROWS"] ?? 1_000_000);
@@ -29,19 +29,10 @@ function removeDb(path: string): void {
   for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}.migrate-lock`]) rmSync(p, { force: true });
 }
 
-function fsyncFile(path: string): void {
-  const fd = openSync(path, "r+");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function freshCopy(fixture: string, path: string): void {
   removeDb(path);
   copyFileSync(fixture, path);
-  fsyncFile(path);
+  fsyncPath(path);
 }
 
 interface FloorParts {
@@ -103,7 +94,7 @@ export async function run(): Promise<string> {
     const loadBefore = load();
     const fixture = join(dir, "state-0.1.0.sqlite");
     const fixtureMs = await timed(() => writeFixture({ out: fixture, level: 1, rows: ROWS }));
-    fsyncFile(fixture);
+    fsyncPath(fixture);
     const bytes = statSync(fixture).size;
     const work = join(dir, "work.sqlite");
     const t = { floor: [] as number[], floorPer: [] as number[], runner: [] as number[], runnerNone: [] as number[], migrate: [] as number[], dry: [] as number[], upgrade: [] as number[] };

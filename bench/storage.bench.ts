@@ -25,13 +25,13 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, pbkdf2, randomBytes, randomUUID } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { open, rename, stat } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { codexVsSdkRows } from "./support/codex-vs-sdk.js";
-import { fmt, markdownTable, median, type Row } from "./support/measure.js";
+import { fmt, fsyncPath, markdownTable, median, type Row } from "./support/measure.js";
 import { PipelineCeiling, type CeilingTimes } from "./support/pipeline-ceiling.js";
 import { chunkCount, newStreamParams, openRange, prepareParams, sealedChunkSize, sealRange } from "../src/crypto/index.js";
 import { createCodexBackend, createLocalBackend, STORAGE_DEFAULTS, StorageClient, type StorageBackend } from "../src/storage/index.js";
@@ -80,14 +80,7 @@ async function timed(fn: () => unknown): Promise<number> {
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(" / ");
 
 /** Makes removals and renames reach the disk outside the timed windows, so no round pays for the previous one's cleanup. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+const syncDir = fsyncPath;
 
 // ---- CPU time per thread (Linux /proc) -------------------------------------------------------
 

@@ -1,3 +1,5 @@
+import { closeSync, fsyncSync, openSync } from "node:fs";
+
 /**
  * Shared measuring for benchmarks. Every figure is reported as a ratio against a floor measured in
  * the same run (same machine, same load), never as an absolute pass/fail time.
@@ -87,4 +89,14 @@ export function markdownTable(rows: readonly Row[]): string {
 
 export function fmt(n: number, digits = 2): string {
   return n >= 1000 ? Math.round(n).toLocaleString("en-US") : n.toFixed(digits);
+}
+
+/** fsync of a file or directory by path, outside any timed window (a read-only descriptor is enough on Linux). */
+export function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -26,6 +26,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { chunkCount, openRange, prepareParams, sealRange, type PreparedParams, type StreamParams } from "../../src/crypto/index.js";
+import { syncDirectory } from "../../src/storage/file-io.js";
 
 const ROLE = "pipeline-ceiling";
 
@@ -133,7 +134,7 @@ export class PipelineCeiling {
         }),
       );
     }
-    if (durable) await syncDir(store);
+    if (durable) await syncDirectory(store);
     const share = performance.now() - start;
 
     start = performance.now();
@@ -168,7 +169,7 @@ export class PipelineCeiling {
       await temp.close();
     }
     await rename(tempPath, join(dir, `ceiling-${randomUUID()}.out`));
-    if (durable) await syncDir(dir);
+    if (durable) await syncDirectory(dir);
     return { share, fetch: performance.now() - start };
   }
 
@@ -232,11 +233,6 @@ export class PipelineCeiling {
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  await handle.sync();
-  await handle.close();
-}
 
 // ---- the worker ---------------------------------------------------------------------------------
 
@@ -257,7 +253,7 @@ function workerMain(init: WorkerInit): void {
     if (durable) await handle.sync();
     await handle.close();
     await rename(temp, join(dir, name));
-    if (durable) await syncDir(dir);
+    if (durable) await syncDirectory(dir);
   };
 
   port.on("message", (task: Task) => {
