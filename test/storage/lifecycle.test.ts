@@ -10,16 +10,19 @@ import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, fileSha256, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
-/** An upload of a 320 KiB file (10 pieces, one at a time) stopped after two pieces are stored. */
-async function interruptedUpload(): Promise<{ dir: string; backend: InstrumentedBackend; options: StorageClientOptions; path: string; job: ReturnType<StorageClient["share"]> }> {
+/** An upload of a `size` file (32 KiB pieces, one at a time, 10 ms each) stopped once `stopAfter` pieces are stored. */
+async function interruptedUpload(
+  size = 320 * KiB,
+  stopAfter = 2,
+): Promise<{ dir: string; backend: InstrumentedBackend; options: StorageClientOptions; path: string; job: ReturnType<StorageClient["share"]> }> {
   const dir = tempDir();
   const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
   backend.beforePut = () => new Promise((r) => setTimeout(r, 10));
   const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
-  const { path } = writeRandomFile(dir, "f.bin", 320 * KiB);
+  const { path } = writeRandomFile(dir, "f.bin", size);
   const first = await StorageClient.open(options);
   const job = first.share({ path });
-  await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 2 && resolve()));
+  await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= stopAfter && resolve()));
   await first.stop();
   return { dir, backend, options, path, job };
 }
@@ -48,19 +51,7 @@ describe("lifecycle", () => {
   });
 
   test("stop in the middle of an upload: done rejects with E_CLIENT_CLOSED, the journal keeps the job, the next start finishes it without re-sending stored pieces", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
-    let puts = 0;
-    backend.beforePut = async () => {
-      puts++;
-      await new Promise((r) => setTimeout(r, 10));
-    };
-    const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
-    const { path } = writeRandomFile(dir, "f.bin", 640 * KiB);
-    const first = await StorageClient.open(options);
-    const job = first.share({ path });
-    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 5 && resolve()));
-    await first.stop();
+    const { dir, backend, options, path, job } = await interruptedUpload(640 * KiB, 5);
     await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
     const db = new Database(options.statePath, { readonly: true });
     const state = (db.prepare(`SELECT state FROM upload_jobs WHERE id = ?`).get(job.id) as { state: string }).state;
@@ -70,11 +61,11 @@ describe("lifecycle", () => {
     expect(stored).toBeGreaterThanOrEqual(5);
     expect(stored).toBeLessThan(20);
 
-    const putsBefore = puts;
+    const putsBefore = backend.puts;
     const second = await StorageClient.open(options);
     const resumed = second.job(job.id);
     const { reference } = (await resumed.done) as { reference: Uint8Array };
-    expect(puts - putsBefore).toBe(20 - stored);
+    expect(backend.puts - putsBefore).toBe(20 - stored);
     const out = join(dir, "copy.bin");
     await second.fetch(reference, { out }).done;
     expect(fileSha256(out)).toBe(fileSha256(path));
