@@ -61,6 +61,9 @@ interface WorkerInit {
 
 export type CeilingSync = "each" | "grouped" | "none";
 
+/** One piece: its index, and where its plaintext sits in the file. */
+type Span = { i: number; off: number; len: number };
+
 export interface CeilingTimes {
   share: number;
   fetch: number;
@@ -147,7 +150,7 @@ export class PipelineCeiling {
       downDigest = await this.run(
         spans,
         undefined,
-        (s) => ({ t: "fetch", ...s, name: (stored[s.i] as { name: string }).name, size: (stored[s.i] as { size: number }).size, dir: store, fd: temp.fd }),
+        (s) => ({ t: "fetch", ...s, ...(stored[s.i] as { name: string; size: number }), dir: store, fd: temp.fd }),
         "fetched",
         (reply) => {
           if (reply.t !== "fetched") return;
@@ -173,8 +176,8 @@ export class PipelineCeiling {
     return { share, fetch: performance.now() - start };
   }
 
-  private spans(): { i: number; off: number; len: number }[] {
-    const out: { i: number; off: number; len: number }[] = [];
+  private spans(): Span[] {
+    const out: Span[] = [];
     for (let off = 0, i = 0; off < this.layout.size; off += this.layout.pieceSize, i++) {
       out.push({ i, off, len: Math.min(this.layout.pieceSize, this.layout.size - off) });
     }
@@ -189,9 +192,9 @@ export class PipelineCeiling {
    * until every piece has answered `done` and the hash has its digest.
    */
   private run(
-    spans: { i: number; off: number; len: number }[],
+    spans: Span[],
     ready: boolean[] | undefined,
-    task: (s: { i: number; off: number; len: number }) => Task,
+    task: (s: Span) => Task,
     done: "stored" | "fetched",
     onReply: (reply: Reply) => void,
     hashable: boolean[] | undefined = ready,
@@ -209,12 +212,12 @@ export class PipelineCeiling {
         for (let w = 0; w < this.workers.length; w++) {
           if (!this.idle[w]) continue;
           if (w === 0 && nextHash < spans.length && (hashable === undefined || hashable[nextHash] === true)) {
-            send(0, { t: "hash-feed", ...(spans[nextHash++] as { i: number; off: number; len: number }) });
+            send(0, { t: "hash-feed", ...(spans[nextHash++] as Span) });
           } else if (w === 0 && nextHash === spans.length && finished === spans.length && !hashEnded) {
             hashEnded = true;
             send(0, { t: "hash-end" });
           } else if (nextPiece < spans.length && (ready === undefined || ready[nextPiece] === true)) {
-            send(w, task(spans[nextPiece++] as { i: number; off: number; len: number }));
+            send(w, task(spans[nextPiece++] as Span));
           }
         }
       };
