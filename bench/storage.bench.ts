@@ -262,6 +262,7 @@ interface SpeedReport {
   ceiling: CeilingTimes[];
   unsynced: CeilingTimes[];
   grouped: CeilingTimes[];
+  logged: CeilingTimes[];
 }
 
 /**
@@ -277,7 +278,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
   const data = readFileSync(source);
   const store = createLocalBackend({ dir: join(dir, "store") });
   const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0 });
-  const report: SpeedReport = { floor: [], share: [], fetch: [], cpu: [], threadsKnown: threadCpu().size > 0, ceiling: [], unsynced: [], grouped: [] };
+  const report: SpeedReport = { floor: [], share: [], fetch: [], cpu: [], threadsKnown: threadCpu().size > 0, ceiling: [], unsynced: [], grouped: [], logged: [] };
   const scratch = join(dir, "ceiling");
   for (let round = -1; round < ROUNDS; round++) {
     const out = join(dir, `out-${round}.bin`);
@@ -287,6 +288,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
     let durable: CeilingTimes = { share: 0, fetch: 0 };
     let unsynced: CeilingTimes = { share: 0, fetch: 0 };
     let grouped: CeilingTimes = { share: 0, fetch: 0 };
+    let logged: CeilingTimes = { share: 0, fetch: 0 };
     let cpu: Record<ThreadClass, number> | undefined;
     mkdirSync(scratch, { recursive: true });
     const steps: (() => Promise<void>)[] = [
@@ -309,6 +311,9 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
         grouped = await ceiling.roundTrip(source, scratch, "grouped");
       },
       async () => {
+        logged = await ceiling.roundTrip(source, scratch, "log");
+      },
+      async () => {
         unsynced = await ceiling.roundTrip(source, scratch, "none");
       },
     ];
@@ -326,6 +331,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
     report.ceiling.push(durable);
     report.unsynced.push(unsynced);
     report.grouped.push(grouped);
+    report.logged.push(logged);
     if (cpu !== undefined) report.cpu.push(cpu);
   }
   await client.stop();
@@ -372,8 +378,12 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
   const unsynced = againstFloor(unsyncedTrips, report.floor);
   const groupedTrips = report.grouped.map((c) => c.share + c.fetch);
   const grouped = againstFloor(groupedTrips, report.floor);
+  const loggedTrips = report.logged.map((c) => c.share + c.fetch);
+  const logged = againstFloor(loggedTrips, report.floor);
   const clientOverCeiling = median(trips.map((t, i) => t / (ceilingTrips[i] as number)));
-  const verdict = ratio <= 2 ? "met" : ceiling.ratio > 2 ? `missed; the ceiling here is ${ceiling.ratio.toFixed(2)}×` : "missed";
+  const clientOverLog = median(trips.map((t, i) => t / (loggedTrips[i] as number)));
+  const bestDurable = Math.min(ceiling.ratio, logged.ratio);
+  const verdict = ratio <= 2 ? "met" : `missed; the durable ceiling here is ${bestDurable.toFixed(2)}×${bestDurable <= 2 ? " (the goal is within this machine's reach)" : ""}`;
   const rows: Row[] = [
     {
       metric: `share → fetch ${SIZE / MiB} MiB, local backend (ms, median of ${ROUNDS})`,
@@ -388,7 +398,7 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
     { metric: "  floor rounds (ms)", value: `${report.floor.map((f) => f.toFixed(0)).join(" / ")} (range ${range(report.floor)})` },
     { metric: "  round-trip rounds (ms)", value: `${trips.map((f) => f.toFixed(0)).join(" / ")} (range ${range(trips)})` },
     {
-      metric: "ceiling: the same work by the leanest pipeline, one worker per core, durable writes (ms, median)",
+      metric: "ceiling: the same work by the leanest pipeline, one worker per core, durable writes, one file per block as the client (ms, median)",
       value: fmt(median(ceilingTrips), 0),
       floor: fmt(floor, 0),
       ratio: `${ceiling.ratio.toFixed(2)}× (rounds' own: median ${ceiling.paired.toFixed(2)}×; best rounds ${ceiling.best.toFixed(2)}×)`,
@@ -401,12 +411,20 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
       ratio: `${grouped.ratio.toFixed(2)}× (rounds' own: median ${grouped.paired.toFixed(2)}×; best rounds ${grouped.best.toFixed(2)}×)`,
     },
     {
+      metric: "  the same, the blocks appended to one log file, one datasync at a time (a log-structured store)",
+      value: fmt(median(loggedTrips), 0),
+      floor: fmt(floor, 0),
+      ratio: `${logged.ratio.toFixed(2)}× (rounds' own: median ${logged.paired.toFixed(2)}×; best rounds ${logged.best.toFixed(2)}×)`,
+    },
+    { metric: "    of which share / fetch", value: `${fmt(median(report.logged.map((c) => c.share)), 0)} / ${fmt(median(report.logged.map((c) => c.fetch)), 0)}` },
+    {
       metric: "  the same with no fsync at all (not crash-safe): the bound for the required crypto here",
       value: fmt(median(unsyncedTrips), 0),
       floor: fmt(floor, 0),
       ratio: `${unsynced.ratio.toFixed(2)}× (rounds' own: median ${unsynced.paired.toFixed(2)}×; best rounds ${unsynced.best.toFixed(2)}×)`,
     },
-    { metric: "the client's round trip against the durable ceiling (rounds' own, median)", value: "", ratio: `${clientOverCeiling.toFixed(2)}×` },
+    { metric: "the client's round trip against the durable ceiling, one file per block as the client (rounds' own, median)", value: "", ratio: `${clientOverCeiling.toFixed(2)}×` },
+    { metric: "the client's round trip against the log-structured ceiling (rounds' own, median)", value: "", ratio: `${clientOverLog.toFixed(2)}×` },
   ];
   return { rows, where: whereRows(report, steps, floor, trip), loadBefore, loadAfter };
 }
