@@ -57,7 +57,7 @@ export interface StorageClientOptions {
   chunkSize?: number;
   pieceSize?: number;
   maxPieceBytes?: number;
-  /** Pieces of one job in flight at once: the memory bound (about 2 × pieceSize each). */
+  /** Pieces of one job in flight at once: the memory bound (about 2 × pieceSize each; an upload also lets half as many more sealed pieces wait for the store). */
   piecesInFlight?: number;
   /** Jobs per direction running at once. */
   jobsInFlight?: number;

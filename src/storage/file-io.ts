@@ -1,5 +1,6 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { abortedError } from "./abort-error.js";
+import { Slots } from "./slots.js";
 
 /**
  * Reads exactly `into.byteLength` bytes at `position`; returns how many it got (fewer only at end
@@ -104,5 +105,56 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/** One leased buffer: give it back with release() once nothing reads it any more (once is enough). */
+export interface BufferLease {
+  readonly buffer: Buffer;
+  release(): void;
+}
+
+/**
+ * Up to `count` buffers of one size, leased one at a time; a lease waits while all are out. Taken
+ * from the pool on first need and reused between leases; release() gives them all back to the
+ * pool, once no lease is out any more.
+ */
+export class LeasedBuffers {
+  private readonly slots: Slots;
+  private readonly idle: Buffer[] = [];
+  private readonly owned: Buffer[] = [];
+
+  constructor(
+    count: number,
+    private readonly size: number,
+    private readonly pool: BufferPool,
+  ) {
+    this.slots = new Slots(count);
+  }
+
+  async lease(signal: AbortSignal, what: string): Promise<BufferLease> {
+    const giveBack = await this.slots.acquire(signal, what);
+    let buffer = this.idle.pop();
+    if (buffer === undefined) {
+      buffer = this.pool.take(this.size);
+      this.owned.push(buffer);
+    }
+    const leased = buffer;
+    let returned = false;
+    return {
+      buffer: leased,
+      release: () => {
+        if (returned) return;
+        returned = true;
+        this.idle.push(leased);
+        giveBack();
+      },
+    };
+  }
+
+  release(): void {
+    for (const buffer of this.owned) this.pool.give(buffer);
+    this.owned.length = 0;
+    this.idle.length = 0;
   }
 }

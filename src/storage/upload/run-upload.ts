@@ -2,7 +2,8 @@ import { basename, dirname } from "node:path";
 import { ChunkSealer, prepareParams, sameDigest, sealRange } from "../../crypto/index.js";
 import type { FileReference, Piece } from "../../wire/index.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
-import { readAt, SlotBuffers } from "../file-io.js";
+import { LeasedBuffers, readAt, SlotBuffers } from "../file-io.js";
+import { BackgroundStores } from "./background-stores.js";
 import type { JobMachine } from "../job-machine.js";
 import type { UploadJobRow } from "../journal/upload-journal.js";
 import { OrderedHash } from "../ordered-hash.js";
@@ -27,7 +28,8 @@ export interface ShareResult {
  * One run of an upload job: read the source piece by piece (positional reads), seal each piece,
  * store it with retries, journal it, and finally write the reference. Pieces the journal already
  * has are sealed again only to prove the source is unchanged (same sha256), never sent again.
- * Memory: piecesInFlight × (plaintext + sealed piece), whatever the file size.
+ * Memory: piecesInFlight plaintext pieces and sealedBufferCount(piecesInFlight) sealed ones,
+ * whatever the file size.
  */
 export async function runUpload(
   ctx: ClientContext,
@@ -46,12 +48,22 @@ export async function runUpload(
     const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
     const width = ctx.piecesInFlight;
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
-    const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
+    // A sealed piece waits for the store in a buffer of its own, so the window moves on once the
+    // piece is sealed and hashed: a store that commits puts in groups would otherwise hold the
+    // window in lockstep with its commits. Half a window more than the window is enough for that
+    // (measured; a whole window more was slower, with more pieces queued at the hashing worker).
+    const sealedBuffers = new LeasedBuffers(sealedBufferCount(width), plan.maxSealedSize, ctx.buffers);
     const fileHash = ctx.hasher.running(row.plaintext_size);
     const ordered = new OrderedHash(fileHash);
     let piecesDone = 0;
     let bytesDone = 0;
-    const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
+    const storing = new BackgroundStores(signal);
+    const pieceStored = (bytes: number): void => {
+      piecesDone++;
+      bytesDone += bytes;
+      job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
+    };
+    const pieces = orderedWindow(plan.pieces.length, width, storing.signal, async (i, slot, pieceSignal) => {
       const span = plan.pieces[i] as PieceSpan;
       const plain = plainSlots.get(slot).subarray(0, span.plainSize);
       if ((await readAt(source, plain, span.plainOffset, pieceSignal)) !== span.plainSize) throw sourceChanged(row.id, "it got shorter");
@@ -59,15 +71,24 @@ export async function runUpload(
       const hashed = ordered.feed(i, plain, pieceSignal);
       hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
       try {
-        const out = sealedSlots.get(slot);
-        const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out, sealer));
-        const prior = stored.get(i);
-        if (prior === undefined) {
-          await storePiece(ctx, row, span, sealed, pieceSignal);
-        } else {
-          // Stored by an earlier run: sealed again only to prove the source is unchanged.
-          if (!sameDigest(prior.sha256, await ctx.hasher.digest(sealed))) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
-          ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
+        const lease = await sealedBuffers.lease(pieceSignal, `upload ${row.id}`);
+        try {
+          const sealed = lease.buffer.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, lease.buffer, sealer));
+          const prior = stored.get(i);
+          if (prior === undefined) {
+            // The store keeps the sealed bytes until it is done with them; the window does not wait.
+            storing.add(storePiece(ctx, row, span, sealed, storing.signal).then(() => pieceStored(span.plainSize)), lease.release);
+          } else {
+            // Stored by an earlier run: sealed again only to prove the source is unchanged.
+            const same = sameDigest(prior.sha256, await ctx.hasher.digest(sealed));
+            lease.release();
+            if (!same) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
+            ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
+            pieceStored(span.plainSize);
+          }
+        } catch (error) {
+          lease.release();
+          throw error;
         }
       } catch (error) {
         // The slot is reused once the task ends: the hash must be done reading it.
@@ -78,24 +99,31 @@ export async function runUpload(
       return plain;
     });
     try {
-      for await (const { value: plain } of pieces) {
-        piecesDone++;
-        bytesDone += plain.byteLength;
-        job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
+      for await (const _ of pieces) {
+        // Progress is counted as each piece is stored (pieceStored), not as it is sealed.
       }
+      await storing.done();
     } catch (error) {
       fileHash.dispose();
-      throw error;
+      // A failed store is the cause, not the window's abort it triggered.
+      throw storing.failure ?? error;
     } finally {
-      // The window has settled (its loop ended or unwound): no task holds a slot any more.
+      // Nothing may still use a buffer when it goes back: the window has settled, and so has every store.
+      await storing.settled();
       plainSlots.release();
-      sealedSlots.release();
+      sealedBuffers.release();
+      storing.dispose();
     }
     if ((await source.stat()).size !== row.plaintext_size) throw sourceChanged(row.id, "its size changed during the upload");
     return finishUpload(ctx, row, machine, await fileHash.digest());
   } finally {
     await source.close();
   }
+}
+
+/** Sealed pieces an upload holds at most: those in its window, and those waiting for the store. */
+export function sealedBufferCount(piecesInFlight: number): number {
+  return piecesInFlight + Math.ceil(piecesInFlight / 2);
 }
 
 /** Stores one sealed piece (retries, failover) and journals it with its CID and sha256. */

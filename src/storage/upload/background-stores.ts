@@ -1,0 +1,60 @@
+import { abortedError } from "../abort-error.js";
+
+/**
+ * The pieces an upload is still storing after its window moved on. The first failure is kept and
+ * aborts `signal`, so the window and every other store stop; done() waits for all of them and
+ * throws that failure (or the job's own abort).
+ */
+export class BackgroundStores {
+  private readonly controller = new AbortController();
+  private readonly running = new Set<Promise<void>>();
+  private readonly onParentAbort: () => void;
+  /** The first store that failed, if one did: the upload's error, rather than the aborts it caused. */
+  failure: unknown;
+
+  constructor(private readonly parent: AbortSignal) {
+    this.onParentAbort = () => this.controller.abort(parent.reason);
+    if (parent.aborted) this.controller.abort(parent.reason);
+    else parent.addEventListener("abort", this.onParentAbort, { once: true });
+  }
+
+  /** Aborts when the job does, or when any store fails. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Tracks one store; `cleanup` runs once it has settled, however it ended. */
+  add(work: Promise<void>, cleanup: () => void): void {
+    const tracked = work
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (this.failure === undefined && !this.controller.signal.aborted) {
+            this.failure = error;
+            this.controller.abort(error);
+          }
+        },
+      )
+      .finally(() => {
+        cleanup();
+        this.running.delete(tracked);
+      });
+    this.running.add(tracked);
+  }
+
+  /** Every store has settled (they may have failed). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  /** Every store has succeeded; else the first failure, or the abort that stopped them. */
+  async done(): Promise<void> {
+    await this.settled();
+    if (this.failure !== undefined) throw this.failure;
+    if (this.controller.signal.aborted) throw abortedError(this.controller.signal.reason, "storing the pieces");
+  }
+
+  dispose(): void {
+    this.parent.removeEventListener("abort", this.onParentAbort);
+  }
+}
