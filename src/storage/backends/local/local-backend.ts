@@ -77,6 +77,7 @@ class LocalBackend implements StorageBackend {
         size = body.byteLength;
         checkDeclaredSize(options.size, size);
         // Hashed once, on the shared worker, while the bytes are being written.
+        throwIfAborted(options.signal, what); // before a range is reserved for it
         const hashing = this.hasher.digest(body);
         hashing.catch(() => undefined);
         digest = await this.writer.put(body, hashing, options.signal);

@@ -1,4 +1,4 @@
-import { open, readdir } from "node:fs/promises";
+import { open, readdir, stat } from "node:fs/promises";
 import { StorageError } from "../../storage-error.js";
 import type { BlockPaths } from "./block-paths.js";
 import { isMissing } from "./local-errors.js";
@@ -134,6 +134,8 @@ export class LogIndex {
   private async readTail(writer: string, file: IndexFile): Promise<void> {
     let handle;
     try {
+      // One stat per known file per refresh; opened only when it holds a new whole entry (or a header to check).
+      if (file.readFrom > 0 && (await stat(this.paths.index(writer))).size < file.readFrom + ENTRY_BYTES) return;
       handle = await open(this.paths.index(writer), "r");
     } catch (error) {
       if (isMissing(error)) return;

@@ -50,6 +50,7 @@ export class LogPair {
   /** A failed write or datasync: nothing more is trusted to this pair (the writer moves to a fresh one). */
   private failure: StorageError | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
+  private verified: Promise<void> | undefined;
 
   constructor(
     private readonly paths: BlockPaths,
@@ -67,7 +68,12 @@ export class LogPair {
   put(bytes: Uint8Array, digest: Promise<Buffer>, signal: AbortSignal | undefined): Promise<Buffer> {
     const offset = this.tail;
     this.tail += bytes.byteLength;
+    // The first put of a burst makes sure the pair's files are still there (a store directory wiped
+    // while idle); the burst's other puts wait for that one look instead of writing into a lost file.
+    if (this.inFlight.size === 0) this.verified = undefined;
+    const verified = (this.verified ??= this.open().then(({ segment }) => this.checkNotRemoved(segment)));
     return this.track(async () => {
+      await verified;
       const handles = await this.open();
       const [, hashed] = await Promise.all([writeAt(handles.segment, bytes, offset), digest]);
       // Aborted now: the range stays a hole without an entry.
@@ -168,9 +174,10 @@ export class LogPair {
   /** A segment unlinked under us (the store's directory was wiped) would swallow acknowledged puts. */
   private async checkNotRemoved(segment: FileHandle): Promise<void> {
     if ((await segment.stat()).nlink > 0) return;
-    throw new StorageError("E_LOCAL_IO", `the local store's segment ${this.paths.segment(this.writer)} was removed while in use`, {
+    this.failure ??= new StorageError("E_LOCAL_IO", `the local store's segment ${this.paths.segment(this.writer)} was removed while in use`, {
       details: { code: "ENOENT", removed: true },
     });
+    throw this.failure;
   }
 
   private open(): Promise<Handles> {
