@@ -3,7 +3,7 @@
  * layout still gives, and group commit (fewer segment datasyncs than puts).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
@@ -224,5 +224,36 @@ describe("log store files", () => {
     await expect(readAll((await fresh.get(cid)).body)).rejects.toMatchObject({ code: "E_TRUNCATED" });
     await fresh.close();
   });
+
+  test("close waits for the puts that are writing, refuses a put that had not reached the log, and leaves no file open", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    await store.put(randomBytes(10)); // the index is loaded: the puts below reach the writer within a turn
+    const blocks = Array.from({ length: 4 }, () => randomBytes(MiB));
+    const puts = blocks.map((b) => store.put(b));
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = store.put(randomBytes(100));
+    await store.close();
+    const cids = await Promise.all(puts);
+    await expect(late).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    expect(openFilesUnder(dir)).toEqual([]);
+    const fresh = createLocalBackend({ dir });
+    for (const [i, cid] of cids.entries()) expect((await readAll((await fresh.get(cid)).body)).equals(blocks[i]!)).toBe(true);
+    await fresh.close();
+    expect(openFilesUnder(dir)).toEqual([]);
+  });
 });
 
+/** Files under `dir` this process holds open (Linux: /proc/self/fd). */
+function openFilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try {
+      const target = readlinkSync(join("/proc/self/fd", fd));
+      if (target.startsWith(dir)) out.push(target);
+    } catch {
+      // closed between the listing and the look
+    }
+  }
+  return out;
+}

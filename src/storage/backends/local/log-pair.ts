@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
 import { throwIfAborted, raceSignal } from "../../abort-error.js";
 import { syncDirectory, writeAt } from "../../file-io.js";
 import { StorageError } from "../../storage-error.js";
@@ -45,6 +46,7 @@ export class LogPair {
   private opening: Promise<Handles> | undefined;
   /** Its first cycle also makes the two new names durable (fsync of `log/`). */
   private namesDurable = false;
+  private madeDirectories = false;
   private queued: Queued[] = [];
   private cycle: Promise<void> | undefined;
   /** A failed write or datasync: nothing more is trusted to this pair (the writer moves to a fresh one). */
@@ -149,12 +151,12 @@ export class LogPair {
 
   private async commitGroup(group: readonly Queued[]): Promise<void> {
     const { segment, index } = await this.open();
-    const barriers: Promise<unknown>[] = [this.index.refresh(), this.checkNotRemoved(segment)]; // seqs above what other writers issued meanwhile
+    const barriers: Promise<unknown>[] = [this.seeOtherWriters(), this.checkNotRemoved(segment)];
     if (group.some((waiting) => waiting.kind === BLOCK)) {
       this.counts.segmentSyncs++;
       barriers.push(segment.datasync());
     }
-    if (!this.namesDurable) barriers.push(syncDirectory(this.paths.log));
+    if (!this.namesDurable) barriers.push(this.syncNames());
     await Promise.all(barriers);
     this.namesDurable = true;
     const entries: IndexEntry[] = [];
@@ -169,6 +171,28 @@ export class LogPair {
     this.counts.indexSyncs++;
     await index.datasync();
     this.index.adopt(this.writer, entries);
+  }
+
+  /**
+   * Reads what other writers appended, so the seqs issued next are above theirs (a put after
+   * another instance's delete must outrank its tombstone). Their unreadable files are no reason to
+   * fail this cycle; an index from the future is (everything is refused from then on).
+   */
+  private async seeOtherWriters(): Promise<void> {
+    try {
+      await this.index.refresh();
+    } catch (error) {
+      if (error instanceof StorageError) throw error;
+    }
+  }
+
+  /** The new files' names, and the directories made for them, durable before any entry is acknowledged. */
+  private async syncNames(): Promise<void> {
+    await syncDirectory(this.paths.log);
+    if (!this.madeDirectories) return;
+    await syncDirectory(this.paths.root);
+    // The store's own directory may have been made too (mkdir -p): its name lives in its parent.
+    await syncDirectory(dirname(this.paths.root)).catch(() => undefined);
   }
 
   /** A segment unlinked under us (the store's directory was wiped) would swallow acknowledged puts. */
@@ -197,6 +221,7 @@ export class LogPair {
     } catch (error) {
       if ((error as { code?: unknown }).code !== "ENOENT") throw error;
       await mkdir(this.paths.log, { recursive: true });
+      this.madeDirectories = true;
       segment = await open(this.paths.segment(this.writer), "wx");
     }
     try {

@@ -1,3 +1,4 @@
+import { StorageError } from "../../storage-error.js";
 import type { BlockPaths } from "./block-paths.js";
 import type { LogIndex } from "./log-index.js";
 import { LogPair, type SyncCounts } from "./log-pair.js";
@@ -14,6 +15,7 @@ export class LogWriter {
   readonly counts: SyncCounts = { segmentSyncs: 0, indexSyncs: 0 };
   private current: LogPair | undefined;
   private readonly retiring = new Set<Promise<void>>();
+  private closed = false;
 
   constructor(
     private readonly paths: BlockPaths,
@@ -36,12 +38,15 @@ export class LogWriter {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     if (this.current !== undefined) this.retire(this.current);
     this.current = undefined;
     while (this.retiring.size > 0) await Promise.all([...this.retiring]);
   }
 
   private pair(): LogPair {
+    // A put that passed the store's guard just before close() must not open files after it.
+    if (this.closed) throw new StorageError("E_CLIENT_CLOSED", "the local store was closed while this call was under way");
     if (this.current?.usable !== true) {
       if (this.current !== undefined) this.retire(this.current);
       this.current = new LogPair(this.paths, this.index, this.counts, this.segmentLimit);
