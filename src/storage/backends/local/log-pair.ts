@@ -44,8 +44,9 @@ export class LogPair {
   private tail = 0;
   private indexTail = HEADER_BYTES;
   private opening: Promise<Handles> | undefined;
-  /** Its first cycle also makes the two new names durable (fsync of `log/`). */
+  /** Its first cycle also waits for the two new names to be durable (fsync of `log/`, begun when they were made). */
   private namesDurable = false;
+  private namesSynced: Promise<void> = Promise.resolve();
   private madeDirectories = false;
   private queued: Queued[] = [];
   private cycle: Promise<void> | undefined;
@@ -156,7 +157,7 @@ export class LogPair {
       this.counts.segmentSyncs++;
       barriers.push(segment.datasync());
     }
-    if (!this.namesDurable) barriers.push(this.syncNames());
+    if (!this.namesDurable) barriers.push(this.namesSynced);
     await Promise.all(barriers);
     this.namesDurable = true;
     const entries: IndexEntry[] = [];
@@ -188,11 +189,10 @@ export class LogPair {
 
   /** The new files' names, and the directories made for them, durable before any entry is acknowledged. */
   private async syncNames(): Promise<void> {
-    await syncDirectory(this.paths.log);
-    if (!this.madeDirectories) return;
-    await syncDirectory(this.paths.root);
-    // The store's own directory may have been made too (mkdir -p): its name lives in its parent.
-    await syncDirectory(dirname(this.paths.root)).catch(() => undefined);
+    if (!this.madeDirectories) return syncDirectory(this.paths.log);
+    // Together (the file system can commit them as one). The store's own directory may have been
+    // made too (mkdir -p): its name lives in its parent.
+    await Promise.all([syncDirectory(this.paths.log), syncDirectory(this.paths.root), syncDirectory(dirname(this.paths.root)).catch(() => undefined)]);
   }
 
   /** A segment unlinked under us (the store's directory was wiped) would swallow acknowledged puts. */
@@ -205,10 +205,18 @@ export class LogPair {
   }
 
   private open(): Promise<Handles> {
-    this.opening ??= this.create().catch((error: unknown) => {
-      this.failure ??= asLocalIo(error);
-      throw this.failure;
-    });
+    this.opening ??= this.create().then(
+      (handles) => {
+        // Started at once, so it runs while the first puts write their bytes rather than after them.
+        this.namesSynced = this.syncNames();
+        this.namesSynced.catch(() => undefined);
+        return handles;
+      },
+      (error: unknown) => {
+        this.failure ??= asLocalIo(error);
+        throw this.failure;
+      },
+    );
     return this.opening;
   }
 
