@@ -71,6 +71,30 @@ describe("log store shared by several instances", () => {
     }
   });
 
+  test("a put after another live instance deleted the same content outranks its tombstone (the cycle reads the other writers first)", async () => {
+    const dir = tempDir();
+    const a = createLocalBackend({ dir });
+    const b = createLocalBackend({ dir });
+    try {
+      const bytes = randomBytes(50_000);
+      const cid = await a.put(bytes);
+      await b.delete(cid);
+      for (let i = 0; i < 3; i++) await b.put(randomBytes(100)); // b's clock runs ahead of a's
+      await b.delete(await b.put(randomBytes(10)));
+      expect(await a.put(bytes)).toBe(cid);
+      const fresh = createLocalBackend({ dir });
+      try {
+        await expectServes(fresh, cid, bytes);
+      } finally {
+        await fresh.close();
+      }
+      await expectServes(b, cid, bytes);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   test("an instance in another process: each reads what the other wrote, and its deletes are seen", async () => {
     const dir = tempDir();
     const here = createLocalBackend({ dir });
