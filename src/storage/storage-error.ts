@@ -38,9 +38,7 @@ export type StorageErrorCode =
   /** The file being shared changed between a crash and the resumed upload; pieces already sent no longer match it. */
   | "E_SOURCE_CHANGED"
   /** The operation is not allowed in the client's current setup (e.g. caching downloads in light mode). */
-  | "E_UNSUPPORTED"
-  /** The local store on disk was written in a newer format than this release reads; nothing was read or written (upgrade, or use another directory). */
-  | "E_STORE_FROM_FUTURE";
+  | "E_UNSUPPORTED";
 
 export class StorageError extends CompatError<StorageErrorCode> {
   readonly layer = "storage" as const;

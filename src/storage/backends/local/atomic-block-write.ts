@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import type { Sha256Offload } from "../../../crypto/index.js";
 import { raceSignal, throwIfAborted } from "../../abort-error.js";
 import { syncDirectory } from "../../file-io.js";
 import { StorageError } from "../../storage-error.js";
@@ -12,17 +13,16 @@ export interface WrittenBlock {
 }
 
 /**
- * The old layout, kept for streamed puts (their size is not known up front, so no log range can be
- * reserved for them). Streams content into a fresh file under `incoming/` while hashing it, fsyncs
- * it, then renames it to its digest's name and fsyncs the directory: a crash leaves either the
- * whole block or a stray temp file (removed on the next start), never a partial block under a real
- * name.
+ * Streams content into a fresh file under `incoming/` while hashing it, fsyncs it, then renames it
+ * to its digest's name and fsyncs the directory: a crash leaves either the whole block or a stray
+ * temp file (removed on the next start), never a partial block under a real name.
  */
 export async function writeBlockAtomically(
   paths: BlockPaths,
-  body: AsyncIterable<Uint8Array>,
+  body: Uint8Array | AsyncIterable<Uint8Array>,
   declaredSize: number | undefined,
   signal: AbortSignal | undefined,
+  hasher: Sha256Offload,
 ): Promise<WrittenBlock> {
   throwIfAborted(signal, "put to the local store");
   const temp = join(paths.incoming, `${randomUUID()}.part`);
@@ -31,17 +31,28 @@ export async function writeBlockAtomically(
   let closed = false;
   try {
     let size = 0;
-    const hash = createHash("sha256");
-    const iterator = body[Symbol.asyncIterator]();
-    for (;;) {
-      // The source may stall; an abort must not wait for it.
-      const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
-      if (step.done === true) break;
-      if (step.value.byteLength === 0) continue;
-      throwIfAborted(signal, "put to the local store");
-      hash.update(step.value);
-      size += step.value.byteLength;
-      await writeAll(handle, step.value);
+    let whole: Promise<Buffer>;
+    if (body instanceof Uint8Array) {
+      // One buffer: hashed on the hashing worker while the write is under way.
+      const writing = writeAll(handle, body);
+      whole = hasher.digest(body);
+      whole.catch(() => undefined);
+      size = body.byteLength;
+      await writing;
+    } else {
+      const hash = createHash("sha256");
+      const iterator = body[Symbol.asyncIterator]();
+      for (;;) {
+        // The source may stall; an abort must not wait for it.
+        const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
+        if (step.done === true) break;
+        if (step.value.byteLength === 0) continue;
+        throwIfAborted(signal, "put to the local store");
+        hash.update(step.value);
+        size += step.value.byteLength;
+        await writeAll(handle, step.value);
+      }
+      whole = Promise.resolve(hash.digest());
     }
     if (declaredSize !== undefined && declaredSize !== size) {
       throw new StorageError(
@@ -53,7 +64,7 @@ export async function writeBlockAtomically(
     await handle.sync();
     await handle.close();
     closed = true;
-    const digestHex = hash.digest("hex");
+    const digestHex = (await whole).toString("hex");
     // Identical content has the identical name, so a concurrent or earlier copy is simply replaced.
     await retryInNewDirectory(() => rename(temp, paths.block(digestHex)), paths.shard(digestHex));
     await syncDirectory(paths.shard(digestHex));

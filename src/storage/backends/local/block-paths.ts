@@ -15,19 +15,6 @@ export class BlockPaths {
     return join(this.root, "incoming");
   }
 
-  /** Where buffer puts go: one segment and one index per writer (`<writer>.seg`, `<writer>.idx`). */
-  get log(): string {
-    return join(this.root, "log");
-  }
-
-  segment(writer: string): string {
-    return join(this.log, `${writer}.seg`);
-  }
-
-  index(writer: string): string {
-    return join(this.log, `${writer}.idx`);
-  }
-
   shard(digestHex: string): string {
     return join(this.blocks, digestHex.slice(0, 2));
   }

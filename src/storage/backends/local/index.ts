@@ -1,7 +1,6 @@
 /**
  * The embedded default backend: `createLocalBackend({ dir, logger? })`, a content-addressed store on
- * disk (CIDv1 raw sha2-256, base58btc), no server. Buffer puts go to an append-only log with
- * group-committed durability; streamed puts and older stores use one file per block.
+ * disk (CIDv1 raw sha2-256, base58btc), atomic writes, no server.
  */
 export { createLocalBackend } from "./local-backend.js";
 export type { LocalBackendOptions } from "./local-backend.js";

@@ -1,18 +1,13 @@
-import { readdir, rm, stat, statfs, unlink } from "node:fs/promises";
+import { open, readdir, rm, stat, statfs, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Sha256Offload } from "../../../crypto/index.js";
 import { componentLogger, silentLogger, type Logger } from "../../../obs/index.js";
-import { throwIfAborted } from "../../abort-error.js";
+import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
-import { cidOfDigest, digestOfCid } from "../../content-id.js";
 import { StorageError } from "../../storage-error.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
-import { ioError, isMissing, notFound } from "./local-errors.js";
-import { LogIndex } from "./log-index.js";
-import type { SyncCounts } from "./log-pair.js";
-import { LogWriter, SEGMENT_LIMIT_BYTES } from "./log-writer.js";
-import { readRange } from "./range-read.js";
+import { cidOfDigest, digestOfCid } from "../../content-id.js";
 
 export interface LocalBackendOptions {
   /** The store's directory; created on first write. */
@@ -20,24 +15,27 @@ export interface LocalBackendOptions {
   logger?: Logger;
 }
 
-/** Knobs for tests only (not part of the documented options). */
-export interface LocalStoreTuning {
-  /** A writer moves to a fresh pair once its segment passes this many bytes. */
-  segmentLimitBytes?: number;
+/** Bytes per chunk of a get body: streams, never whole blocks, in memory. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+function isMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
 }
 
-/** Where a found block's bytes are. */
-interface Found {
-  readonly path: string;
-  readonly start: number;
-  readonly size: number;
+/** Operating-system failures become E_LOCAL_IO; anything else (a caller's failing source) passes through. */
+function ioError(error: unknown, what: string): unknown {
+  if (error instanceof StorageError || typeof (error as { syscall?: unknown } | null)?.syscall !== "string") return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  return new StorageError("E_LOCAL_IO", `${what} failed on the local disk (${typeof code === "string" ? code : "I/O error"}); check free space and permissions.`, {
+    cause: error,
+    details: { code },
+  });
 }
 
 /**
- * The embedded default backend: a content-addressed store on disk; a block's CID is CIDv1 (raw,
- * sha2-256) in base58btc. Buffer puts (what the client makes) are appended to this instance's log
- * segment with group-committed durability (log-pair.ts); streamed puts, whose size is not known up
- * front, still make one file per block under `blocks/` (the old layout, which stays readable).
+ * The embedded default backend: a content-addressed store on disk. A block is one file named by
+ * its sha2-256 digest; its CID is CIDv1 (raw, sha2-256) in base58btc. No server, no network.
  */
 class LocalBackend implements StorageBackend {
   readonly kind = "local";
@@ -46,67 +44,43 @@ class LocalBackend implements StorageBackend {
   readonly hashesInProcess = "sha2-256" as const;
   private readonly paths: BlockPaths;
   private readonly log: Logger;
-  private readonly index: LogIndex;
-  private readonly writer: LogWriter;
   private closed = false;
   private sweep: Promise<void> | undefined;
   private readonly hasher = Sha256Offload.acquire();
 
-  constructor(options: LocalBackendOptions, tuning: LocalStoreTuning) {
+  constructor(options: LocalBackendOptions) {
     this.location = options.dir;
     this.paths = new BlockPaths(options.dir);
     this.log = componentLogger(options.logger ?? silentLogger(), "storage.local");
-    this.index = new LogIndex(this.paths);
-    this.writer = new LogWriter(this.paths, this.index, tuning.segmentLimitBytes ?? SEGMENT_LIMIT_BYTES);
-  }
-
-  get syncCounts(): Readonly<SyncCounts> {
-    return this.writer.counts;
   }
 
   async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
-    const what = "put to the local store";
-    this.guard(options.signal, what);
+    this.guard(options.signal, "put to the local store");
+    await (this.sweep ??= this.removeStrayTempFiles());
     try {
-      // Before anything is written: a store from the future is refused untouched.
-      await this.index.ready();
-      await (this.sweep ??= this.removeStrayTempFiles());
-      let digest: Buffer;
-      let size: number;
-      if (body instanceof Uint8Array) {
-        size = body.byteLength;
-        checkDeclaredSize(options.size, size);
-        // Hashed once, on the shared worker, while the bytes are being written.
-        throwIfAborted(options.signal, what); // before a range is reserved for it
-        const hashing = this.hasher.digest(body);
-        hashing.catch(() => undefined);
-        digest = await this.writer.put(body, hashing, options.signal);
-      } else {
-        const written = await writeBlockAtomically(this.paths, body, options.size, options.signal);
-        digest = Buffer.from(written.digestHex, "hex");
-        size = written.size;
-      }
-      const cid = cidOfDigest(digest);
+      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal, this.hasher);
+      const cid = cidOfDigest(Buffer.from(digestHex, "hex"));
       if (this.log.isLevelEnabled("debug")) this.log.debug({ cid, size }, "stored block");
       return cid;
     } catch (error) {
-      throw ioError(error, what);
+      throw ioError(error, "put to the local store");
     }
   }
 
   async get(cid: string, options: GetOptions = {}): Promise<GetResult> {
     const digest = digestOfCid(cid, "get");
     this.guard(options.signal, `get ${cid}`);
-    let found: Found | undefined;
+    const path = digest === undefined ? undefined : this.paths.block(digest);
+    let size: number;
     try {
-      found = digest === undefined ? undefined : await this.find(digest);
+      if (path === undefined) throw Object.assign(new Error("not a raw sha2-256 CID"), { code: "ENOENT" });
+      size = (await stat(path)).size;
     } catch (error) {
+      if (isMissing(error)) throw notFound(cid);
       throw ioError(error, `get ${cid}`);
     }
-    if (found === undefined) throw notFound(cid);
-    const { path, start, size } = found;
     const into = options.into !== undefined && options.into.byteLength >= size ? options.into.subarray(0, size) : undefined;
-    return { size, body: readRange(path, start, size, cid, options.signal, into) };
+    return { size, body: readBlock(path as string, size, cid, options.signal, into) };
   }
 
   async has(cid: string, options: BackendCallOptions = {}): Promise<boolean> {
@@ -114,36 +88,29 @@ class LocalBackend implements StorageBackend {
     this.guard(options.signal, `has ${cid}`);
     if (digest === undefined) return false;
     try {
-      return (await this.find(digest)) !== undefined;
+      await stat(this.paths.block(digest));
+      return true;
     } catch (error) {
+      if (isMissing(error)) return false;
       throw ioError(error, `has ${cid}`);
     }
   }
 
   async delete(cid: string, options: BackendCallOptions = {}): Promise<void> {
     const digest = digestOfCid(cid, "delete");
-    const what = `delete ${cid}`;
-    this.guard(options.signal, what);
+    this.guard(options.signal, `delete ${cid}`);
     if (digest === undefined) return;
     try {
-      await this.index.ready();
-      if (this.index.lookup(digest) === undefined) await this.index.refresh();
-      // A tombstone only where the log holds it; its seq is issued after the cycle's refresh, above the block's.
-      if (this.index.lookup(digest) !== undefined) await this.writer.tombstone(Buffer.from(digest, "hex"), options.signal, what);
-      await unlink(this.paths.block(digest)).catch((error: unknown) => {
-        if (!isMissing(error)) throw error;
-      });
+      await unlink(this.paths.block(digest));
     } catch (error) {
-      throw ioError(error, what);
+      if (!isMissing(error)) throw ioError(error, `delete ${cid}`);
     }
   }
 
   async space(options: BackendCallOptions = {}): Promise<SpaceInfo> {
     this.guard(options.signal, "space of the local store");
     try {
-      await this.index.ready();
-      // Every segment byte counts, holes and deleted blocks too: v1 never reclaims them (no compaction).
-      const used = (await filesSize(this.paths.log)) + (await blocksSize(this.paths.blocks, options.signal));
+      const used = await directorySize(this.paths.blocks, options.signal);
       let free = 0;
       try {
         const fs = await statfs(this.location);
@@ -160,31 +127,8 @@ class LocalBackend implements StorageBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.writer.close();
     await this.sweep?.catch(() => undefined);
     await Sha256Offload.release(this.hasher);
-  }
-
-  /**
-   * The log first (memory), then the old layout, then the log again after reading what other
-   * instances appended since: "not found" only once all three missed.
-   */
-  private async find(digestHex: string): Promise<Found | undefined> {
-    await this.index.ready();
-    const logged = this.index.lookup(digestHex);
-    if (logged !== undefined) {
-      if (await exists(logged.segment)) return { path: logged.segment, start: logged.offset, size: logged.length };
-      this.index.forget(logged.writer); // the store's directory was wiped under this instance
-    }
-    const path = this.paths.block(digestHex);
-    try {
-      return { path, start: 0, size: (await stat(path)).size };
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
-    await this.index.refresh();
-    const late = this.index.lookup(digestHex);
-    return late === undefined ? undefined : { path: late.segment, start: late.offset, size: late.length };
   }
 
   private guard(signal: AbortSignal | undefined, what: string): void {
@@ -192,7 +136,7 @@ class LocalBackend implements StorageBackend {
     if (this.closed) throw new StorageError("E_CLIENT_CLOSED", `the local store at ${this.location} is closed; create a new backend.`);
   }
 
-  /** Temp files of streamed writes a crash interrupted; only this instance's first put looks, once. */
+  /** Temp files of writes a crash interrupted; only this process's first put looks, once. */
   private async removeStrayTempFiles(): Promise<void> {
     let names: string[];
     try {
@@ -210,44 +154,43 @@ class LocalBackend implements StorageBackend {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+function notFound(cid: string): StorageError {
+  return new StorageError("E_NOT_FOUND", `the local store has no content under ${cid}`, { details: { cid } });
+}
+
+/**
+ * Opened only when iterated, so an unread body holds no file handle. Into the caller's buffer in
+ * whole when it lent one (one read, no copy), else in fresh chunks of at most 1 MiB.
+ */
+async function* readBlock(path: string, size: number, cid: string, signal: AbortSignal | undefined, into: Uint8Array | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+  let handle;
   try {
-    await stat(path);
-    return true;
+    handle = await open(path, "r");
   } catch (error) {
-    if (isMissing(error)) return false;
-    throw error;
+    if (isMissing(error)) throw notFound(cid);
+    throw ioError(error, `get ${cid}`);
+  }
+  try {
+    let position = 0;
+    while (position < size) {
+      if (signal?.aborted === true) throw abortedError(signal.reason, `get ${cid}`);
+      const buffer = into?.subarray(position) ?? Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, size - position));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
+      if (bytesRead === 0) {
+        throw new StorageError("E_TRUNCATED", `${cid} ended after ${position} of ${size} bytes (removed while being read?)`, {
+          details: { cid, received: position, expected: size },
+        });
+      }
+      position += bytesRead;
+      yield bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
   }
 }
 
-function checkDeclaredSize(declared: number | undefined, size: number): void {
-  if (declared === undefined || declared === size) return;
-  throw new StorageError(
-    size < declared ? "E_TRUNCATED" : "E_BACKEND_REJECTED",
-    `put to the local store: the body had ${size} bytes but size said ${declared}; nothing was stored.`,
-    { details: { declared, actual: size } },
-  );
-}
-
-/** Bytes of the files directly in `dir` (the log's segments and indexes). */
-async function filesSize(dir: string): Promise<number> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (error) {
-    if (isMissing(error)) return 0;
-    throw error;
-  }
+async function directorySize(dir: string, signal: AbortSignal | undefined): Promise<number> {
   let total = 0;
-  for (const name of names) {
-    const info = await stat(join(dir, name)).catch(() => undefined);
-    if (info?.isFile() === true) total += info.size;
-  }
-  return total;
-}
-
-/** Bytes of the old layout's blocks (`blocks/<shard>/<digest>`). */
-async function blocksSize(dir: string, signal: AbortSignal | undefined): Promise<number> {
   let shards: string[];
   try {
     shards = await readdir(dir);
@@ -255,22 +198,19 @@ async function blocksSize(dir: string, signal: AbortSignal | undefined): Promise
     if (isMissing(error)) return 0;
     throw error;
   }
-  let total = 0;
   for (const shard of shards) {
     throwIfAborted(signal, "space of the local store");
-    total += await filesSize(join(dir, shard));
+    for (const name of await readdir(join(dir, shard)).catch(() => [] as string[])) {
+      const info = await stat(join(dir, shard, name)).catch(() => undefined);
+      if (info !== undefined) total += info.size;
+    }
   }
   return total;
 }
 
 export function createLocalBackend(options: LocalBackendOptions): StorageBackend {
-  return openLocalStore(options);
-}
-
-/** The store with its test-only knobs and read-only sync counters (not exported by the module's index). */
-export function openLocalStore(options: LocalBackendOptions, tuning: LocalStoreTuning = {}): StorageBackend & { readonly syncCounts: Readonly<SyncCounts> } {
   if (typeof options?.dir !== "string" || options.dir === "") {
     throw new StorageError("E_BACKEND_REJECTED", "createLocalBackend needs a directory ({ dir })", { details: { option: "dir" } });
   }
-  return new LocalBackend(options, tuning);
+  return new LocalBackend(options);
 }
