@@ -32,7 +32,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { codexVsSdkRows } from "./support/codex-vs-sdk.js";
 import { fmt, fsyncPath, markdownTable, median, type Row } from "./support/measure.js";
-import { PipelineCeiling, type CeilingTimes } from "./support/pipeline-ceiling.js";
+import { PipelineCeiling, type CeilingSync, type CeilingTimes } from "./support/pipeline-ceiling.js";
 import { chunkCount, newStreamParams, openRange, prepareParams, sealedChunkSize, sealRange } from "../src/crypto/index.js";
 import { createCodexBackend, createLocalBackend, STORAGE_DEFAULTS, StorageClient, type StorageBackend } from "../src/storage/index.js";
 
@@ -258,15 +258,15 @@ interface SpeedReport {
   /** CPU ms per thread class in each round trip. */
   cpu: Record<ThreadClass, number>[];
   threadsKnown: boolean;
-  /** The ceiling's share and fetch (bench/support/pipeline-ceiling.ts), with and without fsyncs. */
-  ceiling: CeilingTimes[];
-  unsynced: CeilingTimes[];
-  grouped: CeilingTimes[];
-  logged: CeilingTimes[];
+  /** The ceiling's share and fetch (bench/support/pipeline-ceiling.ts), per way of storing the blocks. */
+  ceilings: Record<CeilingSync, CeilingTimes[]>;
 }
 
+/** Every arrangement the ceiling is measured in, in the order the rounds take them. */
+const CEILING_SYNCS: readonly CeilingSync[] = ["each", "grouped", "log", "none"];
+
 /**
- * Floor, round trip and the ceiling (durable, then without fsyncs) in turn, after one warm-up of
+ * Floor, round trip and the ceiling in each of its arrangements in turn, after one warm-up of
  * each, in the speed child. Which goes first rotates, so none always meets a warmer or a cooler
  * machine, nor always the others' garbage (each makes about 100 MiB of short-lived chunk buffers).
  * Forcing a full collection before each was tried: it made all slower, the floor most.
@@ -278,17 +278,14 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
   const data = readFileSync(source);
   const store = createLocalBackend({ dir: join(dir, "store") });
   const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0 });
-  const report: SpeedReport = { floor: [], share: [], fetch: [], cpu: [], threadsKnown: threadCpu().size > 0, ceiling: [], unsynced: [], grouped: [], logged: [] };
+  const report: SpeedReport = { floor: [], share: [], fetch: [], cpu: [], threadsKnown: threadCpu().size > 0, ceilings: { each: [], grouped: [], log: [], none: [] } };
   const scratch = join(dir, "ceiling");
   for (let round = -1; round < ROUNDS; round++) {
     const out = join(dir, `out-${round}.bin`);
     let share = 0;
     let fetch = 0;
     let floor = 0;
-    let durable: CeilingTimes = { share: 0, fetch: 0 };
-    let unsynced: CeilingTimes = { share: 0, fetch: 0 };
-    let grouped: CeilingTimes = { share: 0, fetch: 0 };
-    let logged: CeilingTimes = { share: 0, fetch: 0 };
+    const ceilingTimes = new Map<CeilingSync, CeilingTimes>();
     let cpu: Record<ThreadClass, number> | undefined;
     mkdirSync(scratch, { recursive: true });
     const steps: (() => Promise<void>)[] = [
@@ -304,18 +301,9 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
         fetch = await timed(() => client.fetch(reference, { out }).done);
         cpu = threads.between(before, threadCpu());
       },
-      async () => {
-        durable = await ceiling.roundTrip(source, scratch, "each");
-      },
-      async () => {
-        grouped = await ceiling.roundTrip(source, scratch, "grouped");
-      },
-      async () => {
-        logged = await ceiling.roundTrip(source, scratch, "log");
-      },
-      async () => {
-        unsynced = await ceiling.roundTrip(source, scratch, "none");
-      },
+      ...CEILING_SYNCS.map((sync) => async () => {
+        ceilingTimes.set(sync, await ceiling.roundTrip(source, scratch, sync));
+      }),
     ];
     const first = (round + 1) % steps.length;
     for (let k = 0; k < steps.length; k++) await (steps[(first + k) % steps.length] as () => Promise<void>)();
@@ -328,10 +316,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
     report.floor.push(floor);
     report.share.push(share);
     report.fetch.push(fetch);
-    report.ceiling.push(durable);
-    report.unsynced.push(unsynced);
-    report.grouped.push(grouped);
-    report.logged.push(logged);
+    for (const sync of CEILING_SYNCS) report.ceilings[sync].push(ceilingTimes.get(sync) as CeilingTimes);
     if (cpu !== undefined) report.cpu.push(cpu);
   }
   await client.stop();
@@ -350,6 +335,23 @@ function againstFloor(times: readonly number[], floors: readonly number[]): { ra
   const paired = median(ratios);
   const best = Math.min(...times) / Math.min(...floors);
   return { ratio: Math.max(paired, best), paired, best, ratios };
+}
+
+/** One ceiling arrangement's rounds: their round trips against the floor, and its table rows. */
+function ceilingRows(times: readonly CeilingTimes[], floors: readonly number[]): ReturnType<typeof againstFloor> & { trips: number[]; row(metric: string): Row; split(metric: string): Row } {
+  const trips = times.map((c) => c.share + c.fetch);
+  const against = againstFloor(trips, floors);
+  return {
+    ...against,
+    trips,
+    row: (metric) => ({
+      metric,
+      value: fmt(median(trips), 0),
+      floor: fmt(median(floors), 0),
+      ratio: `${against.ratio.toFixed(2)}× (rounds' own: median ${against.paired.toFixed(2)}×; best rounds ${against.best.toFixed(2)}×)`,
+    }),
+    split: (metric) => ({ metric, value: `${fmt(median(times.map((c) => c.share)), 0)} / ${fmt(median(times.map((c) => c.fetch)), 0)}` }),
+  };
 }
 
 const range = (values: readonly number[]): string => `${fmt(Math.min(...values), 0)}–${fmt(Math.max(...values), 0)}`;
@@ -372,16 +374,12 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
   const floor = median(report.floor);
   const trip = median(trips);
   const { ratio, paired, best, ratios } = againstFloor(trips, report.floor);
-  const ceilingTrips = report.ceiling.map((c) => c.share + c.fetch);
-  const unsyncedTrips = report.unsynced.map((c) => c.share + c.fetch);
-  const ceiling = againstFloor(ceilingTrips, report.floor);
-  const unsynced = againstFloor(unsyncedTrips, report.floor);
-  const groupedTrips = report.grouped.map((c) => c.share + c.fetch);
-  const grouped = againstFloor(groupedTrips, report.floor);
-  const loggedTrips = report.logged.map((c) => c.share + c.fetch);
-  const logged = againstFloor(loggedTrips, report.floor);
-  const clientOverCeiling = median(trips.map((t, i) => t / (ceilingTrips[i] as number)));
-  const clientOverLog = median(trips.map((t, i) => t / (loggedTrips[i] as number)));
+  const ceiling = ceilingRows(report.ceilings.each, report.floor);
+  const grouped = ceilingRows(report.ceilings.grouped, report.floor);
+  const logged = ceilingRows(report.ceilings.log, report.floor);
+  const unsynced = ceilingRows(report.ceilings.none, report.floor);
+  const clientOverCeiling = median(trips.map((t, i) => t / (ceiling.trips[i] as number)));
+  const clientOverLog = median(trips.map((t, i) => t / (logged.trips[i] as number)));
   const bestDurable = Math.min(ceiling.ratio, logged.ratio);
   const verdict = ratio <= 2 ? "met" : `missed; the durable ceiling here is ${bestDurable.toFixed(2)}×${bestDurable <= 2 ? " (the goal is within this machine's reach)" : ""}`;
   const rows: Row[] = [
@@ -397,32 +395,12 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
     { metric: "  of which fetch (verify, decrypt, write at offsets, rename)", value: fmt(median(report.fetch), 0), ratio: `${(median(report.fetch) / floor).toFixed(2)}×` },
     { metric: "  floor rounds (ms)", value: `${report.floor.map((f) => f.toFixed(0)).join(" / ")} (range ${range(report.floor)})` },
     { metric: "  round-trip rounds (ms)", value: `${trips.map((f) => f.toFixed(0)).join(" / ")} (range ${range(trips)})` },
-    {
-      metric: "ceiling: the same work by the leanest pipeline, one worker per core, durable writes, one file per block as the client (ms, median)",
-      value: fmt(median(ceilingTrips), 0),
-      floor: fmt(floor, 0),
-      ratio: `${ceiling.ratio.toFixed(2)}× (rounds' own: median ${ceiling.paired.toFixed(2)}×; best rounds ${ceiling.best.toFixed(2)}×)`,
-    },
-    { metric: "  of which share / fetch", value: `${fmt(median(report.ceiling.map((c) => c.share)), 0)} / ${fmt(median(report.ceiling.map((c) => c.fetch)), 0)}` },
-    {
-      metric: "  the same, the blocks made durable together at the end of the share (group commit)",
-      value: fmt(median(groupedTrips), 0),
-      floor: fmt(floor, 0),
-      ratio: `${grouped.ratio.toFixed(2)}× (rounds' own: median ${grouped.paired.toFixed(2)}×; best rounds ${grouped.best.toFixed(2)}×)`,
-    },
-    {
-      metric: "  the same, the blocks appended to one log file, one datasync at a time (a log-structured store)",
-      value: fmt(median(loggedTrips), 0),
-      floor: fmt(floor, 0),
-      ratio: `${logged.ratio.toFixed(2)}× (rounds' own: median ${logged.paired.toFixed(2)}×; best rounds ${logged.best.toFixed(2)}×)`,
-    },
-    { metric: "    of which share / fetch", value: `${fmt(median(report.logged.map((c) => c.share)), 0)} / ${fmt(median(report.logged.map((c) => c.fetch)), 0)}` },
-    {
-      metric: "  the same with no fsync at all (not crash-safe): the bound for the required crypto here",
-      value: fmt(median(unsyncedTrips), 0),
-      floor: fmt(floor, 0),
-      ratio: `${unsynced.ratio.toFixed(2)}× (rounds' own: median ${unsynced.paired.toFixed(2)}×; best rounds ${unsynced.best.toFixed(2)}×)`,
-    },
+    ceiling.row("ceiling: the same work by the leanest pipeline, one worker per core, durable writes, one file per block as the client (ms, median)"),
+    ceiling.split("  of which share / fetch"),
+    grouped.row("  the same, the blocks made durable together at the end of the share (group commit)"),
+    logged.row("  the same, the blocks appended to one log file, one datasync at a time (a log-structured store)"),
+    logged.split("    of which share / fetch"),
+    unsynced.row("  the same with no fsync at all (not crash-safe): the bound for the required crypto here"),
     { metric: "the client's round trip against the durable ceiling, one file per block as the client (rounds' own, median)", value: "", ratio: `${clientOverCeiling.toFixed(2)}×` },
     { metric: "the client's round trip against the log-structured ceiling (rounds' own, median)", value: "", ratio: `${clientOverLog.toFixed(2)}×` },
   ];
