@@ -28,6 +28,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { chunkCount, openRange, prepareParams, sealRange, TAG_BYTES, type PreparedParams, type StreamParams } from "../../src/crypto/index.js";
+import { GroupSync } from "../../src/storage/download/group-sync.js";
 import { syncDirectory } from "../../src/storage/file-io.js";
 
 const ROLE = "pipeline-ceiling";
@@ -115,7 +116,7 @@ export class PipelineCeiling {
     const stored: { name: string; size: number }[] = [];
     let upDigest: Uint8Array;
     const log = sync === "log" ? await open(join(store, LOG_FILE), "w+") : undefined;
-    const logSync = log === undefined ? undefined : new RollingSync(log);
+    const logSync = log === undefined ? undefined : groupSync(log);
     try {
       const readable = new Array<boolean>(spans.length).fill(false);
       // Reads run ahead on the pool, in order; each one makes its piece's two tasks ready.
@@ -136,12 +137,12 @@ export class PipelineCeiling {
         (reply) => {
           if (reply.t !== "stored") return;
           stored[reply.i] = { name: reply.name, size: reply.size };
-          logSync?.kick();
+          logSync?.written(reply.i);
         },
       );
       await reads;
       if (log !== undefined) {
-        await logSync?.settle();
+        await logSync?.settled();
         // The file's new size is metadata: one fsync makes it durable with the last blocks.
         await log.sync();
       }
@@ -167,7 +168,7 @@ export class PipelineCeiling {
     const logFd = sync === "log" ? openSync(join(store, LOG_FILE), "r") : undefined;
     let downDigest: Uint8Array;
     // The disk gets the file while the rest is fetched.
-    const tempSync = durable ? new RollingSync(temp) : undefined;
+    const tempSync = durable ? groupSync(temp) : undefined;
     try {
       const fetched = new Array<boolean>(spans.length).fill(false);
       downDigest = await this.run(
@@ -185,12 +186,12 @@ export class PipelineCeiling {
         (reply) => {
           if (reply.t !== "fetched") return;
           fetched[reply.i] = true;
-          tempSync?.kick();
+          tempSync?.written(reply.i);
         },
         fetched,
       );
       if (!Buffer.from(downDigest).equals(Buffer.from(upDigest))) throw new Error("ceiling: the fetched file does not hash to the shared one");
-      await tempSync?.settle();
+      await tempSync?.settled();
     } finally {
       await temp.close();
       if (logFd !== undefined) closeSync(logFd);
@@ -266,36 +267,19 @@ export class PipelineCeiling {
 }
 
 
-/** Datasyncs of one file, one at a time; each covers every write that ended before it began. */
-class RollingSync {
-  private running: Promise<void> | undefined;
-  private again = false;
-  private failed: unknown;
-
-  constructor(private readonly handle: FileHandle) {}
-
-  /** A write ended: make sure a datasync begins after it. */
-  kick(): void {
-    if (this.running !== undefined) {
-      this.again = true;
-      return;
-    }
-    this.again = false;
-    this.running = this.handle.datasync().then(
-      () => undefined,
-      (error: unknown) => void (this.failed ??= error),
-    );
-    void this.running.then(() => {
-      this.running = undefined;
-      if (this.again) this.kick();
-    });
-  }
-
-  /** Every kick so far is covered by a finished datasync. */
-  async settle(): Promise<void> {
-    while (this.running !== undefined) await this.running;
-    if (this.failed !== undefined) throw this.failed;
-  }
+/**
+ * The client's own group commit (one datasync at a time, each covering every write that ended
+ * before it began), with nothing to journal: `written` after each write, `settled` at the end.
+ */
+function groupSync(handle: FileHandle): { written(index: number): void; settled(): Promise<void> } {
+  const sync = new GroupSync(handle, () => undefined);
+  return {
+    written: (index) => void sync.durable(index).catch(() => undefined),
+    settled: async () => {
+      await sync.settle();
+      sync.throwIfFailed();
+    },
+  };
 }
 
 // ---- the worker ---------------------------------------------------------------------------------
