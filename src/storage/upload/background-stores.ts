@@ -1,4 +1,5 @@
 import { abortedError } from "../abort-error.js";
+import { linkedSignal, type LinkedSignal } from "../retry/index.js";
 
 /**
  * The pieces an upload is still storing after its window moved on. The first failure is kept and
@@ -6,21 +7,19 @@ import { abortedError } from "../abort-error.js";
  * throws that failure (or the job's own abort).
  */
 export class BackgroundStores {
-  private readonly controller = new AbortController();
+  private readonly failed = new AbortController();
+  private readonly link: LinkedSignal;
   private readonly running = new Set<Promise<void>>();
-  private readonly onParentAbort: () => void;
   /** The first store that failed, if one did: the upload's error, rather than the aborts it caused. */
   failure: unknown;
 
-  constructor(private readonly parent: AbortSignal) {
-    this.onParentAbort = () => this.controller.abort(parent.reason);
-    if (parent.aborted) this.controller.abort(parent.reason);
-    else parent.addEventListener("abort", this.onParentAbort, { once: true });
+  constructor(parent: AbortSignal) {
+    this.link = linkedSignal([parent, this.failed.signal], undefined, "storing the pieces");
   }
 
   /** Aborts when the job does, or when any store fails. */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.link.signal;
   }
 
   /** Tracks one store; `cleanup` runs once it has settled, however it ended. */
@@ -29,9 +28,9 @@ export class BackgroundStores {
       .then(
         () => undefined,
         (error: unknown) => {
-          if (this.failure === undefined && !this.controller.signal.aborted) {
+          if (this.failure === undefined && !this.signal.aborted) {
             this.failure = error;
-            this.controller.abort(error);
+            this.failed.abort(error);
           }
         },
       )
@@ -51,10 +50,10 @@ export class BackgroundStores {
   async done(): Promise<void> {
     await this.settled();
     if (this.failure !== undefined) throw this.failure;
-    if (this.controller.signal.aborted) throw abortedError(this.controller.signal.reason, "storing the pieces");
+    if (this.signal.aborted) throw abortedError(this.signal.reason, "storing the pieces");
   }
 
   dispose(): void {
-    this.parent.removeEventListener("abort", this.onParentAbort);
+    this.link.dispose();
   }
 }
