@@ -27,9 +27,10 @@ import { open, rename, type FileHandle } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { chunkCount, openRange, prepareParams, sealRange, TAG_BYTES, type PreparedParams, type StreamParams } from "../../src/crypto/index.js";
+import { chunkCount, openRange, prepareParams, sealRange, type PreparedParams, type StreamParams } from "../../src/crypto/index.js";
 import { GroupSync } from "../../src/storage/download/group-sync.js";
 import { syncDirectory } from "../../src/storage/file-io.js";
+import { planPieces } from "../../src/storage/piece-plan.js";
 
 const ROLE = "pipeline-ceiling";
 
@@ -67,8 +68,8 @@ export type CeilingSync = "each" | "grouped" | "log" | "none";
 /** The name of the log file in "log" mode. */
 const LOG_FILE = "blocks.log";
 
-/** One piece: its index, and where its plaintext sits in the file. */
-type Span = { i: number; off: number; len: number };
+/** One piece: its index, where its plaintext sits in the file, and where its sealed bytes start in the sealed stream. */
+type Span = { i: number; off: number; len: number; at: number };
 
 export interface CeilingTimes {
   share: number;
@@ -132,7 +133,7 @@ export class PipelineCeiling {
       upDigest = await this.run(
         spans,
         readable,
-        (s) => ({ t: "seal", ...s, dir: store, durable: sync === "each", ...(log === undefined ? {} : { log: { fd: log.fd, at: this.sealedOffset(s) } }) }),
+        (s) => ({ t: "seal", ...s, dir: store, durable: sync === "each", ...(log === undefined ? {} : { log: { fd: log.fd, at: s.at } }) }),
         "stored",
         (reply) => {
           if (reply.t !== "stored") return;
@@ -180,7 +181,7 @@ export class PipelineCeiling {
           ...(stored[s.i] as { name: string; size: number }),
           dir: store,
           fd: temp.fd,
-          ...(logFd === undefined ? {} : { log: { fd: logFd, at: this.sealedOffset(s) } }),
+          ...(logFd === undefined ? {} : { log: { fd: logFd, at: s.at } }),
         }),
         "fetched",
         (reply) => {
@@ -201,17 +202,9 @@ export class PipelineCeiling {
     return { share, fetch: performance.now() - start };
   }
 
-  /** Where a piece's sealed bytes start in the sealed stream: every chunk before it gained a tag. */
-  private sealedOffset(s: Span): number {
-    return s.off + (s.off / this.layout.chunkSize) * TAG_BYTES;
-  }
-
+  /** The client's own piece plan, in the worker messages' short names. */
   private spans(): Span[] {
-    const out: Span[] = [];
-    for (let off = 0, i = 0; off < this.layout.size; off += this.layout.pieceSize, i++) {
-      out.push({ i, off, len: Math.min(this.layout.pieceSize, this.layout.size - off) });
-    }
-    return out;
+    return planPieces(this.layout.size, this.layout.chunkSize, this.layout.pieceSize).pieces.map((p) => ({ i: p.index, off: p.plainOffset, len: p.plainSize, at: p.sealedOffset }));
   }
 
   private pump: () => void = () => undefined;
