@@ -107,6 +107,13 @@ function threadCpu(): Map<string, number> {
   return out;
 }
 
+/** CPU ms of every thread between two threadCpu() snapshots. */
+function cpuSince(before: Map<string, number>, after: Map<string, number>): number {
+  let sum = 0;
+  for (const [tid, ms] of after) sum += ms - (before.get(tid) ?? 0);
+  return sum;
+}
+
 /**
  * Which thread is which: the main thread is the process id; libuv's I/O pool is found by giving it
  * work only it does (pbkdf2 runs there, one job per pool thread); the hashing worker is the thread
@@ -119,9 +126,11 @@ class ThreadClasses {
     const classes = new ThreadClasses();
     const before = threadCpu();
     const jobs = Number(process.env["UV_THREADPOOL_SIZE"] ?? 4);
-    await Promise.all(Array.from({ length: jobs }, () => new Promise((resolve) => pbkdf2(randomBytes(16), "salt", 60_000, 32, "sha256", resolve))));
+    // About 60 ms a job: /proc counts CPU in 10 ms ticks, so a short job can read as none (seen: the
+    // whole pool taken for V8's helpers).
+    await Promise.all(Array.from({ length: jobs }, () => new Promise((resolve) => pbkdf2(randomBytes(16), "salt", 250_000, 32, "sha256", resolve))));
     for (const [tid, ms] of threadCpu()) {
-      const kind: ThreadClass = tid === String(process.pid) ? "main" : ms - (before.get(tid) ?? 0) >= 10 ? "I/O pool" : "other";
+      const kind: ThreadClass = tid === String(process.pid) ? "main" : ms - (before.get(tid) ?? 0) >= 30 ? "I/O pool" : "other";
       classes.known.set(tid, kind);
     }
     return classes;
@@ -260,6 +269,8 @@ interface SpeedReport {
   threadsKnown: boolean;
   /** The ceiling's share and fetch (bench/support/pipeline-ceiling.ts), per way of storing the blocks. */
   ceilings: Record<CeilingSync, CeilingTimes[]>;
+  /** CPU ms in all threads of the ceiling's round trips, per way of storing the blocks. */
+  ceilingCpu: Record<CeilingSync, number[]>;
 }
 
 /** Every arrangement the ceiling is measured in, in the order the rounds take them. */
@@ -278,7 +289,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
   const data = readFileSync(source);
   const store = createLocalBackend({ dir: join(dir, "store") });
   const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0 });
-  const report: SpeedReport = { floor: [], share: [], fetch: [], cpu: [], threadsKnown: threadCpu().size > 0, ceilings: { each: [], grouped: [], log: [], none: [] } };
+  const report: SpeedReport = { floor: [], share: [], fetch: [], cpu: [], threadsKnown: threadCpu().size > 0, ceilings: { each: [], grouped: [], log: [], none: [] }, ceilingCpu: { each: [], grouped: [], log: [], none: [] } };
   const scratch = join(dir, "ceiling");
   for (let round = -1; round < ROUNDS; round++) {
     const out = join(dir, `out-${round}.bin`);
@@ -286,6 +297,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
     let fetch = 0;
     let floor = 0;
     const ceilingTimes = new Map<CeilingSync, CeilingTimes>();
+    const ceilingCpu = new Map<CeilingSync, number>();
     let cpu: Record<ThreadClass, number> | undefined;
     mkdirSync(scratch, { recursive: true });
     const steps: (() => Promise<void>)[] = [
@@ -302,7 +314,9 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
         cpu = threads.between(before, threadCpu());
       },
       ...CEILING_SYNCS.map((sync) => async () => {
+        const before = threadCpu();
         ceilingTimes.set(sync, await ceiling.roundTrip(source, scratch, sync));
+        ceilingCpu.set(sync, cpuSince(before, threadCpu()));
       }),
     ];
     const first = (round + 1) % steps.length;
@@ -316,7 +330,10 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
     report.floor.push(floor);
     report.share.push(share);
     report.fetch.push(fetch);
-    for (const sync of CEILING_SYNCS) report.ceilings[sync].push(ceilingTimes.get(sync) as CeilingTimes);
+    for (const sync of CEILING_SYNCS) {
+      report.ceilings[sync].push(ceilingTimes.get(sync) as CeilingTimes);
+      report.ceilingCpu[sync].push(ceilingCpu.get(sync) as number);
+    }
     if (cpu !== undefined) report.cpu.push(cpu);
   }
   await client.stop();
@@ -380,8 +397,12 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
   const unsynced = ceilingRows(report.ceilings.none, report.floor);
   const clientOverCeiling = median(trips.map((t, i) => t / (ceiling.trips[i] as number)));
   const clientOverLog = median(trips.map((t, i) => t / (logged.trips[i] as number)));
-  const bestDurable = Math.min(ceiling.ratio, logged.ratio);
-  const verdict = ratio <= 2 ? "met" : `missed; the durable ceiling here is ${bestDurable.toFixed(2)}×${bestDurable <= 2 ? " (the goal is within this machine's reach)" : ""}`;
+  // The ceiling has no journal, window, retries or port: under the goal it shows the machine allows it, not that a client can.
+  const bestPerFile = Math.min(ceiling.ratio, grouped.ratio);
+  const verdict =
+    ratio <= 2
+      ? "met"
+      : `missed; the leanest pipeline, with nothing a client needs beyond the required work, is ${bestPerFile.toFixed(2)}× here on the store's layout (one file per block) and ${logged.ratio.toFixed(2)}× on a log file`;
   const rows: Row[] = [
     {
       metric: `share → fetch ${SIZE / MiB} MiB, local backend (ms, median of ${ROUNDS})`,
@@ -397,7 +418,7 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
     { metric: "  round-trip rounds (ms)", value: `${trips.map((f) => f.toFixed(0)).join(" / ")} (range ${range(trips)})` },
     ceiling.row("ceiling: the same work by the leanest pipeline, one worker per core, durable writes, one file per block as the client (ms, median)"),
     ceiling.split("  of which share / fetch"),
-    grouped.row("  the same, the blocks made durable together at the end of the share (group commit)"),
+    grouped.row("  the same, the blocks made durable in groups as they come: a group's files fsynced together, renamed, their directory fsynced once (group commit)"),
     logged.row("  the same, the blocks appended to one log file, one datasync at a time (a log-structured store)"),
     logged.split("    of which share / fetch"),
     unsynced.row("  the same with no fsync at all (not crash-safe): the bound for the required crypto here"),
@@ -417,6 +438,10 @@ function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: numbe
   const ioWall = s.storeWrite.wall + s.tempWrite.wall + s.reads.wall;
   const ioCpu = s.storeWrite.cpu + s.tempWrite.cpu + s.reads.cpu;
   const ms = (n: number): string => `${fmt(n, 0)} ms`;
+  const pct = (n: number): string => `${Math.round(n * 100)} %`;
+  const cores = availableParallelism();
+  const budget = cores * 2 * floor;
+  const logTrip = median(report.ceilings.log.map((c) => c.share + c.fetch));
   const rows: Row[] = [
     { metric: "floor: seal + open + one sha256 pass, one thread", value: ms(floor) },
     { metric: "sha256 of 50 MiB, one pass", value: `${fmt(s.sha256.wall, 1)} ms`, floor: "4 passes in the round trip", ratio: ms(hashing) },
@@ -427,6 +452,14 @@ function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: numbe
     { metric: "temp file: 50 MiB at piece offsets, datasynced", value: `${ms(s.tempWrite.wall)} wall`, floor: `${ms(s.tempWrite.cpu)} CPU` },
     { metric: "reads: blocks and the file back (page cache)", value: `${ms(s.reads.wall)} wall`, floor: `${ms(s.reads.cpu)} CPU` },
     { metric: "required I/O, one step after the other", value: `${ms(ioWall)} wall`, floor: `${ms(ioCpu)} CPU` },
+    // What the goal allows at all: every core busy for the whole of 2.0 × the floor. The required
+    // work's share of that is the utilization a client needs with no cost of its own.
+    {
+      metric: `CPU time all ${cores} cores give in the goal's time (${cores} × 2.0 × the floor)`,
+      value: ms(budget),
+      floor: `required crypto + required I/O CPU: ${ms(crypto + ioCpu)}`,
+      ratio: `${pct((crypto + ioCpu) / budget)} of it`,
+    },
   ];
   if (report.threadsKnown && report.cpu.length > 0) {
     rows.push(
@@ -435,6 +468,12 @@ function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: numbe
       { metric: "round trip: CPU of the libuv I/O pool (reads, writes, fsyncs)", value: ms(cpu("I/O pool")) },
       { metric: "round trip: CPU of other threads (V8 GC helpers)", value: ms(cpu("other")) },
       { metric: "round trip: CPU in all threads / wall", value: `${ms(total)} / ${ms(trip)}`, ratio: `${(total / trip).toFixed(2)} cores busy` },
+      { metric: "round trip: CPU in all threads against the goal's CPU time", value: `${ms(total)} / ${ms(budget)}`, ratio: `${pct(total / budget)}` },
+      {
+        metric: "the leanest pipeline on a log file (the ceiling): CPU in all threads / wall",
+        value: `${ms(median(report.ceilingCpu.log))} / ${ms(logTrip)}`,
+        ratio: `${(median(report.ceilingCpu.log) / logTrip).toFixed(2)} cores busy; ${pct(median(report.ceilingCpu.log) / budget)} of the goal's CPU time`,
+      },
       {
         metric: "the pipeline's own CPU: all threads − required crypto − required I/O",
         value: `≈ ${ms(Math.max(0, total - crypto - ioCpu))}`,

@@ -14,15 +14,16 @@
  * worker never waits for the disk.
  *
  * Durability: "each" makes every block durable before it counts as stored (fsync, rename, directory
- * fsync: what the local store does today, one file per block); "grouped" writes the blocks and makes
- * them durable together at the end of the share (every block fsynced at once, the directory once: a
- * group commit); "log" appends the blocks to one file, at their offsets in the sealed stream, with one
+ * fsync: what the local store does today, one file per block); "grouped" keeps one file per block
+ * but makes them durable in groups while the share goes on (the blocks written while one group is
+ * synced are the next group: their files fsynced together, renamed, the directory fsynced once);
+ * "log" appends the blocks to one file, at their offsets in the sealed stream, with one
  * datasync at a time covering every block written before it began (what a log-structured store
  * would do: a group commit on one file), then fsyncs it and its directory; "none" skips every
  * fsync: not crash-safe, the bound on what any ordering of the required crypto can reach here.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, readSync, writeSync, openSync, closeSync } from "node:fs";
+import { mkdirSync, readSync, writeSync, openSync, closeSync, fsync } from "node:fs";
 import { open, rename, type FileHandle } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -44,7 +45,7 @@ type Task =
   | { t: "hash-start" }
   | { t: "hash-feed"; i: number; off: number; len: number }
   | { t: "hash-end" }
-  | { t: "seal"; i: number; off: number; len: number; dir: string; durable: boolean; log?: { fd: number; at: number } }
+  | { t: "seal"; i: number; off: number; len: number; dir: string; durable: boolean; grouped: boolean; log?: { fd: number; at: number } }
   | { t: "fetch"; i: number; name: string; size: number; off: number; len: number; dir: string; fd: number; log?: { fd: number; at: number } };
 
 type Reply =
@@ -52,7 +53,7 @@ type Reply =
   | { t: "hashed"; i: number }
   | { t: "digest"; digest: Uint8Array }
   | { t: "sealed"; i: number }
-  | { t: "stored"; i: number; name: string; size: number }
+  | { t: "stored"; i: number; name: string; size: number; unsynced?: { fd: number; temp: string } }
   | { t: "fetched"; i: number }
   | { t: "failed"; message: string };
 
@@ -118,6 +119,7 @@ export class PipelineCeiling {
     let upDigest: Uint8Array;
     const log = sync === "log" ? await open(join(store, LOG_FILE), "w+") : undefined;
     const logSync = log === undefined ? undefined : groupSync(log);
+    const blockGroups = blockGroupCommit(store);
     try {
       const readable = new Array<boolean>(spans.length).fill(false);
       // Reads run ahead on the pool, in order; each one makes its piece's two tasks ready.
@@ -133,15 +135,17 @@ export class PipelineCeiling {
       upDigest = await this.run(
         spans,
         readable,
-        (s) => ({ t: "seal", ...s, dir: store, durable: sync === "each", ...(log === undefined ? {} : { log: { fd: log.fd, at: s.at } }) }),
+        (s) => ({ t: "seal", ...s, dir: store, durable: sync === "each", grouped: sync === "grouped", ...(log === undefined ? {} : { log: { fd: log.fd, at: s.at } }) }),
         "stored",
         (reply) => {
           if (reply.t !== "stored") return;
           stored[reply.i] = { name: reply.name, size: reply.size };
           logSync?.written(reply.i);
+          if (reply.unsynced !== undefined) blockGroups.written(reply.unsynced.fd, reply.unsynced.temp, join(store, reply.name));
         },
       );
       await reads;
+      await blockGroups.settled();
       if (log !== undefined) {
         await logSync?.settled();
         // The file's new size is metadata: one fsync makes it durable with the last blocks.
@@ -150,15 +154,6 @@ export class PipelineCeiling {
     } finally {
       await src.close();
       await log?.close();
-    }
-    if (sync === "grouped") {
-      await Promise.all(
-        stored.map(async ({ name }) => {
-          const handle = await open(join(store, name), "r+");
-          await handle.sync();
-          await handle.close();
-        }),
-      );
     }
     if (durable) await syncDirectory(store);
     const share = performance.now() - start;
@@ -275,6 +270,43 @@ function groupSync(handle: FileHandle): { written(index: number): void; settled(
   };
 }
 
+/**
+ * A group commit over one file per block: the blocks written while a group is being made durable
+ * form the next group, whose files are fsynced together (the device then flushes them in one
+ * journal commit or few), renamed, and their directory fsynced once.
+ */
+function blockGroupCommit(dir: string): { written(fd: number, temp: string, name: string): void; settled(): Promise<void> } {
+  let pending: { fd: number; temp: string; name: string }[] = [];
+  let running: Promise<void> | undefined;
+  let failure: unknown;
+  const loop = async (): Promise<void> => {
+    try {
+      while (pending.length > 0) {
+        const group = pending;
+        pending = [];
+        await Promise.all(group.map((w) => new Promise<void>((res, rej) => fsync(w.fd, (e) => (e ? rej(e) : res())))));
+        for (const w of group) closeSync(w.fd);
+        await Promise.all(group.map((w) => rename(w.temp, w.name)));
+        await syncDirectory(dir);
+      }
+    } catch (error) {
+      failure ??= error;
+    } finally {
+      running = undefined;
+    }
+  };
+  return {
+    written: (fd, temp, name) => {
+      pending.push({ fd, temp, name });
+      running ??= loop();
+    },
+    settled: async () => {
+      while (running !== undefined) await running;
+      if (failure !== undefined) throw failure;
+    },
+  };
+}
+
 // ---- the worker ---------------------------------------------------------------------------------
 
 function workerMain(init: WorkerInit): void {
@@ -316,6 +348,13 @@ function workerMain(init: WorkerInit): void {
           // The block's address is hashed on this thread before it is handed on: the thread is then free.
           const name = createHash("sha256").update(bytes).digest("hex");
           reply({ t: "sealed", i: task.i });
+          if (task.grouped) {
+            // Written on this thread, as in "log"; the group commit on the main thread makes it durable.
+            const temp = join(task.dir, `${randomUUID()}.part`);
+            const fd = openSync(temp, "wx");
+            for (let at = 0; at < n; ) at += writeSync(fd, bytes, at, n - at, at);
+            return reply({ t: "stored", i: task.i, name, size: n, unsynced: { fd, temp } });
+          }
           if (task.log !== undefined) {
             // Copied into the page cache on this thread, as the fetch writes do: measured, a write
             // queued on the pool behind reads and datasyncs made the share 5–10 ms slower.
