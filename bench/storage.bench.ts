@@ -107,11 +107,9 @@ function threadCpu(): Map<string, number> {
   return out;
 }
 
-/** CPU ms of every thread between two threadCpu() snapshots. */
-function cpuSince(before: Map<string, number>, after: Map<string, number>): number {
-  let sum = 0;
-  for (const [tid, ms] of after) sum += ms - (before.get(tid) ?? 0);
-  return sum;
+/** CPU ms of every thread together, from a per-class split. */
+function allThreads(cpu: Record<ThreadClass, number>): number {
+  return cpu.main + cpu["hash worker"] + cpu["I/O pool"] + cpu.other;
 }
 
 /**
@@ -316,7 +314,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
       ...CEILING_SYNCS.map((sync) => async () => {
         const before = threadCpu();
         ceilingTimes.set(sync, await ceiling.roundTrip(source, scratch, sync));
-        ceilingCpu.set(sync, cpuSince(before, threadCpu()));
+        ceilingCpu.set(sync, allThreads(threads.between(before, threadCpu())));
       }),
     ];
     const first = (round + 1) % steps.length;
@@ -425,13 +423,13 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
     { metric: "the client's round trip against the durable ceiling, one file per block as the client (rounds' own, median)", value: "", ratio: `${clientOverCeiling.toFixed(2)}×` },
     { metric: "the client's round trip against the log-structured ceiling (rounds' own, median)", value: "", ratio: `${clientOverLog.toFixed(2)}×` },
   ];
-  return { rows, where: whereRows(report, steps, floor, trip), loadBefore, loadAfter };
+  return { rows, where: whereRows(report, steps, floor, trip, median(logged.trips)), loadBefore, loadAfter };
 }
 
 /** The "where the time goes" table: the round trip's CPU by thread, and what its steps cost alone. */
-function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: number): Row[] {
+function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: number, logTrip: number): Row[] {
   const cpu = (kind: ThreadClass): number => median(report.cpu.map((c) => c[kind]));
-  const total = median(report.cpu.map((c) => c.main + c["hash worker"] + c["I/O pool"] + c.other));
+  const total = median(report.cpu.map(allThreads));
   // The crypto steps are one thread's work: their wall time (their CPU time also counts GC helpers).
   const hashing = 4 * s.sha256.wall;
   const crypto = hashing + s.seal.wall + s.open.wall;
@@ -441,7 +439,6 @@ function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: numbe
   const pct = (n: number): string => `${Math.round(n * 100)} %`;
   const cores = availableParallelism();
   const budget = cores * 2 * floor;
-  const logTrip = median(report.ceilings.log.map((c) => c.share + c.fetch));
   const rows: Row[] = [
     { metric: "floor: seal + open + one sha256 pass, one thread", value: ms(floor) },
     { metric: "sha256 of 50 MiB, one pass", value: `${fmt(s.sha256.wall, 1)} ms`, floor: "4 passes in the round trip", ratio: ms(hashing) },

@@ -45,7 +45,7 @@ type Task =
   | { t: "hash-start" }
   | { t: "hash-feed"; i: number; off: number; len: number }
   | { t: "hash-end" }
-  | { t: "seal"; i: number; off: number; len: number; dir: string; durable: boolean; grouped: boolean; log?: { fd: number; at: number } }
+  | { t: "seal"; i: number; off: number; len: number; dir: string; sync: CeilingSync; log?: { fd: number; at: number } }
   | { t: "fetch"; i: number; name: string; size: number; off: number; len: number; dir: string; fd: number; log?: { fd: number; at: number } };
 
 type Reply =
@@ -119,7 +119,7 @@ export class PipelineCeiling {
     let upDigest: Uint8Array;
     const log = sync === "log" ? await open(join(store, LOG_FILE), "w+") : undefined;
     const logSync = log === undefined ? undefined : groupSync(log);
-    const blockGroups = blockGroupCommit(store);
+    const blockGroups = sync === "grouped" ? blockGroupCommit(store) : undefined;
     try {
       const readable = new Array<boolean>(spans.length).fill(false);
       // Reads run ahead on the pool, in order; each one makes its piece's two tasks ready.
@@ -135,17 +135,17 @@ export class PipelineCeiling {
       upDigest = await this.run(
         spans,
         readable,
-        (s) => ({ t: "seal", ...s, dir: store, durable: sync === "each", grouped: sync === "grouped", ...(log === undefined ? {} : { log: { fd: log.fd, at: s.at } }) }),
+        (s) => ({ t: "seal", ...s, dir: store, sync, ...(log === undefined ? {} : { log: { fd: log.fd, at: s.at } }) }),
         "stored",
         (reply) => {
           if (reply.t !== "stored") return;
           stored[reply.i] = { name: reply.name, size: reply.size };
           logSync?.written(reply.i);
-          if (reply.unsynced !== undefined) blockGroups.written(reply.unsynced.fd, reply.unsynced.temp, join(store, reply.name));
+          if (reply.unsynced !== undefined) blockGroups?.written(reply.unsynced.fd, reply.unsynced.temp, join(store, reply.name));
         },
       );
       await reads;
-      await blockGroups.settled();
+      await blockGroups?.settled();
       if (log !== undefined) {
         await logSync?.settled();
         // The file's new size is metadata: one fsync makes it durable with the last blocks.
@@ -348,7 +348,7 @@ function workerMain(init: WorkerInit): void {
           // The block's address is hashed on this thread before it is handed on: the thread is then free.
           const name = createHash("sha256").update(bytes).digest("hex");
           reply({ t: "sealed", i: task.i });
-          if (task.grouped) {
+          if (task.sync === "grouped") {
             // Written on this thread, as in "log"; the group commit on the main thread makes it durable.
             const temp = join(task.dir, `${randomUUID()}.part`);
             const fd = openSync(temp, "wx");
@@ -361,7 +361,7 @@ function workerMain(init: WorkerInit): void {
             for (let at = 0; at < n; ) at += writeSync(task.log.fd, bytes, at, n - at, task.log.at + at);
             return reply({ t: "stored", i: task.i, name, size: n });
           }
-          storeBlock(task.dir, name, bytes, task.durable).then(
+          storeBlock(task.dir, name, bytes, task.sync === "each").then(
             () => reply({ t: "stored", i: task.i, name, size: n }),
             (error: unknown) => reply({ t: "failed", message: String(error) }),
           );
