@@ -8,6 +8,8 @@ import type { StorageMetrics } from "./storage-metrics.js";
 export class JobQueue {
   private readonly waiting: string[] = [];
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Jobs queued again while their previous run was still winding down (a retry asked for as it failed): they run once it has. */
+  private readonly again = new Set<string>();
   private closed = false;
 
   constructor(
@@ -18,7 +20,11 @@ export class JobQueue {
   ) {}
 
   enqueue(id: string): void {
-    if (this.closed || this.active.has(id) || this.waiting.includes(id)) return;
+    if (this.closed || this.waiting.includes(id)) return;
+    if (this.active.has(id)) {
+      this.again.add(id);
+      return;
+    }
     this.waiting.push(id);
     // Never on the caller's turn: share() and fetch() return before any work starts.
     queueMicrotask(() => this.pump());
@@ -36,6 +42,7 @@ export class JobQueue {
       this.report();
       return "waiting";
     }
+    this.again.delete(id);
     const running = this.active.get(id);
     if (running === undefined) return false;
     running.controller.abort(reason);
@@ -46,6 +53,7 @@ export class JobQueue {
   async close(reason: unknown): Promise<string[]> {
     this.closed = true;
     const dropped = this.waiting.splice(0);
+    this.again.clear();
     for (const { controller } of this.active.values()) controller.abort(reason);
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
     this.report();
@@ -58,6 +66,7 @@ export class JobQueue {
       const controller = new AbortController();
       const done = this.run(id, controller.signal).finally(() => {
         this.active.delete(id);
+        if (this.again.delete(id) && !this.closed) this.waiting.push(id);
         this.report();
         this.pump();
       });

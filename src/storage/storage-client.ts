@@ -378,11 +378,13 @@ export class StorageClient {
   /** Cancels a job for good (journal state `cancelled`); its `done` rejects with E_ABORTED. */
   cancel(id: string): void {
     const ctx = this.started();
-    const kind: JobKind | undefined = ctx.uploads.get(id) !== undefined ? "upload" : ctx.downloads.get(id) !== undefined ? "download" : undefined;
+    const state = ctx.uploads.get(id)?.state ?? ctx.downloads.get(id)?.state;
+    const kind: JobKind | undefined = ctx.uploads.get(id) !== undefined ? "upload" : state !== undefined ? "download" : undefined;
     if (kind === undefined) throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
     const queue = kind === "upload" ? this.uploadQueue : this.downloadQueue;
-    // A running job cancels itself when its signal fires (see settleFailure).
-    if (queue?.abort(id, CANCELLED) === "active") return;
+    // A running job cancels itself when its signal fires (see settleFailure); a run that has
+    // already failed and is only winding down (its job may even be queued again) will not.
+    if (queue?.abort(id, CANCELLED) === "active" && (state === "uploading" || state === "downloading")) return;
     const machine = this.machine(kind, id);
     machine.cancel();
     void this.cleanUp(kind, id);
@@ -448,24 +450,28 @@ export class StorageClient {
   private async runUploadJob(id: string, signal: AbortSignal): Promise<void> {
     const ctx = this.ctx as ClientContext;
     const row = ctx.uploads.get(id);
-    if (row === undefined) return;
+    // Cancelled or settled while it waited its turn: nothing to run.
+    if (row === undefined || !runnable(row.state)) return;
     const job = this.handleFromUploadRow(row) as TransferJob<ShareResult>;
     const machine = this.machine("upload", id);
     const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `upload ${id}`);
     try {
-      job.resolve(await runUpload(ctx, row, machine, job, deadline.signal));
+      const result = await runUpload(ctx, row, machine, job, deadline.signal);
+      this.forgetHandle(id, job);
+      job.resolve(result);
     } catch (error) {
+      // Before the journal says failed: a retry asked for from then on gets a handle of its own.
+      this.forgetHandle(id, job);
       await this.settleFailure("upload", id, machine, job, error, signal);
     } finally {
       deadline.dispose();
-      this.handles.delete(id);
     }
   }
 
   private async runDownloadJob(id: string, signal: AbortSignal): Promise<void> {
     const ctx = this.ctx as ClientContext;
     const row = ctx.downloads.get(id);
-    if (row === undefined) return;
+    if (row === undefined || !runnable(row.state)) return;
     const job = this.handleFromDownloadRow(row) as TransferJob<FetchResult>;
     const machine = this.machine("download", id);
     const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `download ${id}`);
@@ -480,15 +486,21 @@ export class StorageClient {
           if (cacheCid !== undefined) ctx.cache.add(cacheCid, row.dest_path, result.size, false);
         })(),
       );
+      this.forgetHandle(id, job);
       job.resolve(result);
     } catch (error) {
+      this.forgetHandle(id, job);
       await this.settleFailure("download", id, machine, job, error, signal);
     } finally {
       this.reservations.get(id)?.release();
       this.reservations.delete(id);
       deadline.dispose();
-      this.handles.delete(id);
     }
+  }
+
+  /** This run's handle is done with; a newer one (a retry's) stays. */
+  private forgetHandle(id: string, job: AnyJob): void {
+    if (this.handles.get(id) === job) this.handles.delete(id);
   }
 
   /** Where a failed run goes: stopping keeps the journal row for the next start; a cancel or a real failure is written. */
@@ -580,6 +592,11 @@ export class StorageClient {
         this.renewing = undefined;
       });
   }
+}
+
+/** A journal state a run may start from (or resume). */
+function runnable(state: JobState | undefined): boolean {
+  return state === "queued" || state === "uploading" || state === "downloading";
 }
 
 function positive(value: number, name: string): number {
