@@ -35,7 +35,8 @@ import { asStorageError, CANCELLED, errorFromJournal } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
 import { storageMetrics } from "./storage-metrics.js";
 import { TransferJob, type TransferProgress } from "./transfer-job.js";
-import { runUpload, spooledContentCid, type ShareResult } from "./upload/run-upload.js";
+import { runUpload, type ShareResult } from "./upload/run-upload.js";
+import { releaseSpool } from "./upload/spool-pin.js";
 
 /** What to share: a file on disk, or bytes the application holds (spooled to disk so the upload can resume). */
 export type ShareInput =
@@ -532,10 +533,11 @@ export class StorageClient {
       }
     } else {
       const row = ctx.uploads.get(id);
-      const spooled = row === undefined ? undefined : spooledContentCid(ctx, row.source_path);
-      if (spooled !== undefined && row?.state === "cancelled") ctx.cache.unpin(spooled);
-      // A failed upload may be retried (a resume: the identity still matters); a cancelled one never runs again.
-      if (row?.state === "cancelled") ctx.uploads.forgetRunIdentity(id);
+      // A failed upload may be retried (a resume: its source and identity still matter); a cancelled one never runs again.
+      if (row?.state === "cancelled") {
+        releaseSpool(ctx, id, row.source_path);
+        ctx.uploads.forgetRunIdentity(id);
+      }
     }
   }
 

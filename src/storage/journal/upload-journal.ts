@@ -51,6 +51,7 @@ export class UploadJournal {
   private readonly putSetting: Database.Statement;
   private readonly deleteRunSettings: Database.Statement;
   private readonly deletePieces: Database.Statement;
+  private readonly selectOthersOf: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -74,6 +75,7 @@ export class UploadJournal {
     this.putSetting = db.prepare(LEVEL1_SQL.upsertSetting);
     this.deleteRunSettings = db.prepare(`DELETE FROM settings WHERE key IN (?, ?)`);
     this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
+    this.selectOthersOf = db.prepare(`SELECT 1 FROM upload_jobs WHERE source_path = ? AND id <> ? AND state IN ('queued', 'uploading', 'failed') LIMIT 1`).pluck();
     this.selectPieceByCid = db.prepare(
       `SELECT p.job_id, p.idx, p.size, p.sha256 FROM upload_pieces p JOIN upload_jobs j ON j.id = p.job_id WHERE p.cid = ? ORDER BY j.updated_at DESC LIMIT 1`,
     );
@@ -97,6 +99,11 @@ export class UploadJournal {
 
   pieces(id: string): UploadPieceRow[] {
     return this.selectPieces.all(id) as UploadPieceRow[];
+  }
+
+  /** Whether another upload than `id` may still read `sourcePath` (queued, running, or failed and retriable). */
+  othersOf(sourcePath: string, id: string): boolean {
+    return this.selectOthersOf.get(sourcePath, id) !== undefined;
   }
 
   /** The piece stored under `cid` by one of this client's uploads (for renewal from the source). */

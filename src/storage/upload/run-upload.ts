@@ -1,4 +1,3 @@
-import { basename, dirname } from "node:path";
 import { ChunkSealer, prepareParams, sameDigest, sealRange } from "../../crypto/index.js";
 import type { FileReference, Piece } from "../../wire/index.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
@@ -15,6 +14,7 @@ import { withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
 import { openSource, sourceChanged } from "./open-source.js";
 import { checkResumable } from "./resume-checks.js";
+import { releaseSpool } from "./spool-pin.js";
 
 export interface ShareResult {
   readonly jobId: string;
@@ -168,19 +168,13 @@ function finishUpload(ctx: ClientContext, row: UploadJobRow, machine: JobMachine
     view.expiresAt = Math.floor((oldest + ctx.ttlMs) / 1000);
   }
   const reference = encodeReference(view, row.protocol);
-  const spooled = spooledContentCid(ctx, row.source_path);
   machine.finish((at) =>
     ctx.db.transaction(() => {
       ctx.uploads.finish(row.id, reference, plaintextSha256, at);
       ctx.uploads.forgetRunIdentity(row.id);
       for (const p of rows) ctx.availability.uploaded(p.cid, p.uploaded_at, p.uploaded_at + ctx.ttlMs);
-      if (spooled !== undefined) ctx.cache.unpin(spooled);
+      releaseSpool(ctx, row.id, row.source_path);
     })(),
   );
   return { jobId: row.id, reference, view, protocol: row.protocol };
-}
-
-/** A spooled source (share of bytes) is named by its content CID under the spool directory. */
-export function spooledContentCid(ctx: ClientContext, sourcePath: string): string | undefined {
-  return dirname(sourcePath) === ctx.dirs.spool ? basename(sourcePath) : undefined;
 }

@@ -1,0 +1,65 @@
+/**
+ * Shares of bytes (not a path) are spooled to a file named by their content, so the same bytes
+ * shared twice (a photo forwarded to a second chat) use one spool file. Each upload must keep it
+ * for as long as that upload needs it.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { FAST_RETRY, KiB, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe("uploads that share one spool file", () => {
+  test("the first upload of the same bytes to finish does not unpin the spool file a second, pending upload still needs", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    // Room for the spooled bytes and a reservation of their size, not for them and the other file.
+    const { client } = await startClient({ dir, backend, quotaBytes: 200 * KiB, jobsInFlight: 1 });
+    // A file to fetch into the cache later, under quota pressure.
+    const other = (await client.share({ path: writeRandomFile(dir, "other.bin", 110 * KiB).path }).done).reference;
+    const blocker = writeRandomFile(dir, "blocker.bin", 10 * KiB);
+    const blockerPiece = 10 * KiB + 3 * 16; // its one sealed piece: 10 KiB in 4 KiB chunks, a tag each
+    const puts = gate();
+    const blocked = gate();
+    backend.beforePut = (bytes) => (bytes.byteLength === blockerPiece ? blocked.wait : puts.wait);
+
+    const bytes = randomBytes(100 * KiB);
+    const first = client.share({ bytes, fileName: "photo.jpg" });
+    await new Promise<void>((resolve) => first.on("state", (s) => s === "uploading" && resolve()));
+    await until(() => client.usage().reservedBytes === 0, "the first spool's reservation to be released");
+    // Queued behind the first (one job at a time), then the second share of the same bytes behind it.
+    const middle = client.share({ path: blocker.path });
+    const second = client.share({ bytes, fileName: "photo.jpg" });
+    await until(() => client.jobs().filter((j) => j.kind === "upload").length === 4, "the second share's journal row");
+    puts.open();
+    await first.done;
+    // The first is done; the second has not run yet. A fetch into the cache needs room now.
+    const fetched = await client.fetch(other).done.then(
+      () => "fetched",
+      (e: { code?: string }) => e.code,
+    );
+    blocked.open();
+    await middle.done;
+    // The second upload's source was still pinned: it was not evicted for the fetch, and the upload finishes.
+    await expect(second.done).resolves.toMatchObject({ jobId: second.id });
+    expect(fetched).toBe("E_QUOTA_EXCEEDED");
+  });
+});
