@@ -35,15 +35,60 @@ export function errorFromJournal(state: "failed" | "cancelled", lastError: strin
   return new StorageError(code, match?.[2] ?? lastError ?? "the job failed", { details: { fromJournal: true } });
 }
 
+/** What an operating-system error code means to the person at the keyboard, and what to do about it. */
+const DISK_REASONS: Readonly<Record<string, { readonly what: string; readonly todo: string }>> = {
+  ENOSPC: { what: "the disk is full", todo: "free some space, then run it again" },
+  EDQUOT: { what: "the disk quota is used up", todo: "free some space, then run it again" },
+  EFBIG: {
+    what: "the file would grow past this process's file-size limit (`ulimit -f`) or the file system's largest file",
+    todo: "raise the limit (or use a file system that allows larger files), then run it again",
+  },
+  EROFS: { what: "the file system is read-only", todo: "use a writable folder" },
+  EACCES: { what: "permission was denied", todo: "fix the folder's permissions" },
+  EPERM: { what: "the operation is not permitted", todo: "fix the folder's permissions" },
+  EIO: { what: "the disk reported an I/O error", todo: "check the disk, then run it again" },
+  EMFILE: { what: "too many files are open in this process", todo: "run it again with fewer transfers at once" },
+  ENFILE: { what: "too many files are open on this system", todo: "run it again later" },
+};
+
+/**
+ * An operating-system failure of `what` (which names the file or store) as E_LOCAL_IO, saying what
+ * the OS code means and what to do. `details.code` is the OS code, `details.syscall` the call.
+ */
+export function localIoError(error: unknown, what: string): StorageError {
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+  const known = typeof code === "string" ? DISK_REASONS[code] : undefined;
+  const why =
+    known === undefined
+      ? `the operating system refused ${typeof syscall === "string" ? syscall : "it"}; check free space and permissions, then run it again`
+      : `${known.what}; ${known.todo}`;
+  return new StorageError("E_LOCAL_IO", `${what} failed on the local disk: ${why} (${String(code)}).`, { cause: error, details: { code, syscall } });
+}
+
+/** better-sqlite3 throws SqliteError with SQLite's code (`SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …) and no errno. */
+function sqliteCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_") ? code : undefined;
+}
+
+/** A failure of the state database (the journal) as E_LOCAL_IO; a refused write says what to do. */
+function stateDatabaseError(error: unknown, code: string): StorageError {
+  // SQLite reports a refused write (full disk, file-size limit) as FULL or IOERR; it does not expose the errno.
+  const refusedWrite = code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR");
+  const message = refusedWrite
+    ? `the state database could not be written (${code}: ${(error as Error).message}): the disk is full or the file is over a size limit; free some space or raise the limit, then run it again.`
+    : `the state database failed (${code}: ${(error as Error).message}).`;
+  return new StorageError("E_LOCAL_IO", message, { cause: error, details: { sqliteCode: code } });
+}
+
 /** Whatever a run threw, as the storage layer's typed error (crypto → E_INTEGRITY, disk → E_LOCAL_IO). */
 export function asStorageError(error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   if (error instanceof CryptoError) return new StorageError("E_INTEGRITY", `decryption failed (${error.code}): ${error.message}`, { cause: error });
   if (isWireError(error)) return new StorageError("E_BAD_REFERENCE", `the file reference cannot be read: ${error.message}`, { cause: error });
-  const syscall = (error as { syscall?: unknown } | null)?.syscall;
-  if (typeof syscall === "string") {
-    const code = (error as { code?: unknown }).code;
-    return new StorageError("E_LOCAL_IO", `the local disk refused ${syscall} (${String(code)}); check free space and permissions`, { cause: error, details: { code } });
-  }
+  const sqlite = sqliteCode(error);
+  if (sqlite !== undefined) return stateDatabaseError(error, sqlite);
+  const { syscall, path } = (error ?? {}) as { syscall?: unknown; path?: unknown };
+  if (typeof syscall === "string") return localIoError(error, typeof path === "string" ? `${syscall} ${path}` : syscall);
   return new StorageError("E_LOCAL_IO", `unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
 }

@@ -12,6 +12,7 @@ import { planOfReference, type PiecePlan, type PieceSpan } from "../piece-plan.j
 import { withRetries } from "../retry/index.js";
 import { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
+import { localIoError } from "../job-errors.js";
 import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
@@ -54,6 +55,24 @@ export async function runDownload(
   const plan = planOfReference(view, ctx.maxPieceBytes);
   const params = prepareParams(view.encryption);
   machine.start();
+  try {
+    return await downloadIntoPlace(ctx, row, view, plan, params, job, signal);
+  } catch (error) {
+    // A failed write on a file handle names no file: say which download and destination it hit.
+    throw typeof (error as { syscall?: unknown } | null)?.syscall === "string" ? localIoError(error, `download ${row.id} to ${row.dest_path}`) : error;
+  }
+}
+
+/** Fetches into the temp file, checks the whole file, and renames it onto the destination. */
+async function downloadIntoPlace(
+  ctx: ClientContext,
+  row: DownloadJobRow,
+  view: FileReference,
+  plan: PiecePlan,
+  params: PreparedParams,
+  job: TransferJob<FetchResult> | undefined,
+  signal: AbortSignal,
+): Promise<FetchResult> {
   await mkdir(dirname(row.temp_path), { recursive: true });
   let verified = ctx.downloads.verifiedPieces(row.id);
   let temp: FileHandle;

@@ -5,6 +5,7 @@ import { componentLogger, silentLogger, type Logger } from "../../../obs/index.j
 import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
 import { StorageError } from "../../storage-error.js";
+import { localIoError } from "../../job-errors.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
 import { cidOfDigest, digestOfCid } from "../../content-id.js";
@@ -26,11 +27,7 @@ function isMissing(error: unknown): boolean {
 /** Operating-system failures become E_LOCAL_IO; anything else (a caller's failing source) passes through. */
 function ioError(error: unknown, what: string): unknown {
   if (error instanceof StorageError || typeof (error as { syscall?: unknown } | null)?.syscall !== "string") return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  return new StorageError("E_LOCAL_IO", `${what} failed on the local disk (${typeof code === "string" ? code : "I/O error"}); check free space and permissions.`, {
-    cause: error,
-    details: { code },
-  });
+  return localIoError(error, what);
 }
 
 /**
@@ -63,7 +60,7 @@ class LocalBackend implements StorageBackend {
       if (this.log.isLevelEnabled("debug")) this.log.debug({ cid, size }, "stored block");
       return cid;
     } catch (error) {
-      throw ioError(error, "put to the local store");
+      throw ioError(error, `put to the local store at ${this.location}`);
     }
   }
 
@@ -77,7 +74,7 @@ class LocalBackend implements StorageBackend {
       size = (await stat(path)).size;
     } catch (error) {
       if (isMissing(error)) throw notFound(cid);
-      throw ioError(error, `get ${cid}`);
+      throw ioError(error, `get ${cid} from the local store at ${this.location}`);
     }
     const into = options.into !== undefined && options.into.byteLength >= size ? options.into.subarray(0, size) : undefined;
     return { size, body: readBlock(path as string, size, cid, options.signal, into) };
@@ -92,7 +89,7 @@ class LocalBackend implements StorageBackend {
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
-      throw ioError(error, `has ${cid}`);
+      throw ioError(error, `has ${cid} in the local store at ${this.location}`);
     }
   }
 
@@ -103,7 +100,7 @@ class LocalBackend implements StorageBackend {
     try {
       await unlink(this.paths.block(digest));
     } catch (error) {
-      if (!isMissing(error)) throw ioError(error, `delete ${cid}`);
+      if (!isMissing(error)) throw ioError(error, `delete ${cid} from the local store at ${this.location}`);
     }
   }
 
@@ -120,7 +117,7 @@ class LocalBackend implements StorageBackend {
       }
       return { quotaUsedBytes: used, quotaMaxBytes: used + free };
     } catch (error) {
-      throw ioError(error, "space of the local store");
+      throw ioError(error, `space of the local store at ${this.location}`);
     }
   }
 
