@@ -1,4 +1,13 @@
 import { main } from "./main.js";
+import { EXIT } from "./exit-codes.js";
+
+// A rejection nobody handles is a bug, and the command waiting on that work would never finish.
+// Left to Node it would end the process with status 1, which this CLI documents as "a check
+// failed"; report it as the internal error it is (70), with its stack, and stop.
+process.on("unhandledRejection", (reason) => {
+  process.stderr.write(`status-compat: internal error (a failure nothing handled): ${(reason as Error)?.stack ?? String(reason)}\n`);
+  process.exit(EXIT.INTERNAL);
+});
 
 /** Process entry: real stdio, exit status through process.exitCode so pending writes flush. */
 const status = await main(process.argv.slice(2), {
