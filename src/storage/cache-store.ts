@@ -59,6 +59,11 @@ export class CacheStore {
     this.report();
   }
 
+  /** Keeps an existing entry from eviction (no-op without one). */
+  pin(cid: string): void {
+    this.journal.pin(cid, true);
+  }
+
   unpin(cid: string): void {
     this.journal.pin(cid, false);
   }

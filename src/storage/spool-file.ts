@@ -1,15 +1,19 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { mkdir, open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { syncDirectory, writeAt } from "./file-io.js";
 
 /**
  * Writes bytes an application shares (rather than a file path) to the spool directory, atomically,
- * so the upload can be resumed from disk after a crash like any other.
+ * so the upload can be resumed from disk after a crash like any other. `name` is the bytes' content
+ * CID: a spool file already there holds these very bytes (written whole before its rename) and is
+ * kept as it is, since an unfinished upload of them may have recorded its identity (inode, mtime)
+ * and would refuse to resume from a replaced file.
  */
 export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, name);
+  if ((await stat(path).catch(() => undefined))?.size === bytes.byteLength) return path;
   const temp = join(dir, `.${name}.${randomUUID().slice(0, 8)}.part`);
   const handle = await open(temp, "w");
   try {

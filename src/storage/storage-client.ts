@@ -243,6 +243,8 @@ export class StorageClient {
       const contentCid = cidOfDigest(sha256(bytes));
       // Pinned under the quota until the upload is done; the spool write happens off the caller's turn.
       const reservation = ctx.cache.reserve(size);
+      // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
+      ctx.cache.pin(contentCid);
       const spool = spoolBytes(ctx.dirs.spool, contentCid, bytes)
         .then((path) => {
           if (this.phase !== "started") throw clientClosedReason();
@@ -251,6 +253,8 @@ export class StorageClient {
         })
         .catch((error: unknown) => {
           this.handles.delete(id);
+          // No upload of this share will read the spool file (stop() waits for this before it closes the journal).
+          releaseSpool(ctx, id, join(ctx.dirs.spool, contentCid));
           job.reject(error);
         })
         .finally(() => {

@@ -62,4 +62,44 @@ describe("uploads that share one spool file", () => {
     await expect(second.done).resolves.toMatchObject({ jobId: second.id });
     expect(fetched).toBe("E_QUOTA_EXCEEDED");
   });
+
+  test("sharing the same bytes again while the first upload is interrupted does not replace its source: both resume and finish", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    let putsAsked = 0;
+    // Slow, so the stop below finds the first upload mid-way (a put in flight is let finish).
+    backend.beforePut = () => {
+      putsAsked++;
+      return new Promise((r) => setTimeout(r, 150));
+    };
+    const options: StorageClientOptions = {
+      protocol: 3,
+      backend,
+      statePath: join(dir, "s.sqlite"),
+      dataDir: join(dir, "d"),
+      renewEveryMs: 0,
+      retry: FAST_RETRY,
+      ...SMALL_PIECES,
+      piecesInFlight: 1,
+    };
+    const a = await StorageClient.open(options);
+    const bytes = randomBytes(100 * KiB);
+    const first = a.share({ bytes, fileName: "photo.jpg" });
+    // The first upload has started sealing (its source identity is recorded).
+    await until(() => putsAsked > 0, "the first upload's first put");
+    const second = a.share({ bytes, fileName: "photo.jpg" });
+    await until(() => a.jobs().length === 2, "the second share's journal row");
+    await a.stop();
+    await expect(first.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    await expect(second.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+
+    backend.beforePut = undefined;
+    const b = await StorageClient.open(options);
+    try {
+      await expect(b.job(first.id).done).resolves.toMatchObject({ jobId: first.id });
+      await expect(b.job(second.id).done).resolves.toMatchObject({ jobId: second.id });
+    } finally {
+      await b.stop();
+    }
+  });
 });
