@@ -87,6 +87,8 @@ export class StorageClient {
   private readonly handles = new Map<string, AnyJob>();
   private readonly reservations = new Map<string, Reservation>();
   private readonly spooling = new Set<Promise<void>>();
+  /** Shares of bytes still being spooled (no journal row yet), and whether they were cancelled meanwhile. */
+  private readonly spoolingShares = new Map<string, { cancelled: boolean }>();
   private readonly stopController = new AbortController();
   /** Streamed fetches reading at once, client-wide (a stream holds its slot until it ends, fails or is returned). */
   private streamSlots: Slots | undefined;
@@ -218,8 +220,7 @@ export class StorageClient {
     const id = randomUUID();
     const plan = planPieces(size, chunkSize, pieceSize);
     const job = new TransferJob<ShareResult>(id, "upload", "queued", progressOf(0, plan.pieces.length, 0, size), (jobId) => this.cancel(jobId));
-    this.handles.set(id, job);
-    const create = (path: string): void => {
+    const create = (path: string, run: boolean): void => {
       ctx.uploads.create({
         id,
         source_path: path,
@@ -234,10 +235,11 @@ export class StorageClient {
         created_at: ctx.clock.now(),
       });
       ctx.metrics.transitions.inc({ kind: "upload", state: "queued" });
-      this.uploadQueue?.enqueue(id);
+      if (run) this.uploadQueue?.enqueue(id);
     };
     if (fromPath) {
-      create(sourcePath as string);
+      this.handles.set(id, job);
+      create(sourcePath as string, true);
     } else {
       const bytes = (input as { bytes: Uint8Array }).bytes;
       const contentCid = cidOfDigest(sha256(bytes));
@@ -245,13 +247,23 @@ export class StorageClient {
       const reservation = ctx.cache.reserve(size);
       // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
       ctx.cache.pin(contentCid);
+      this.handles.set(id, job);
+      // Until its journal row exists, a cancel is noted here and applied once the row is written.
+      const pending = { cancelled: false };
+      this.spoolingShares.set(id, pending);
       const spool = spoolBytes(ctx.dirs.spool, contentCid, bytes)
         .then((path) => {
+          this.spoolingShares.delete(id);
           if (this.phase !== "started") throw clientClosedReason();
           ctx.cache.add(contentCid, path, size, true);
-          create(path);
+          create(path, !pending.cancelled);
+          if (pending.cancelled) {
+            this.machine("upload", id).cancel();
+            throw CANCELLED;
+          }
         })
         .catch((error: unknown) => {
+          this.spoolingShares.delete(id);
           this.handles.delete(id);
           // No upload of this share will read the spool file (stop() waits for this before it closes the journal).
           releaseSpool(ctx, id, join(ctx.dirs.spool, contentCid));
@@ -383,6 +395,11 @@ export class StorageClient {
   /** Cancels a job for good (journal state `cancelled`); its `done` rejects with E_ABORTED. */
   cancel(id: string): void {
     const ctx = this.started();
+    const spooling = this.spoolingShares.get(id);
+    if (spooling !== undefined) {
+      spooling.cancelled = true;
+      return;
+    }
     const state = ctx.uploads.get(id)?.state ?? ctx.downloads.get(id)?.state;
     const kind: JobKind | undefined = ctx.uploads.get(id) !== undefined ? "upload" : state !== undefined ? "download" : undefined;
     if (kind === undefined) throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });

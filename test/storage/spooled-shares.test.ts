@@ -4,8 +4,9 @@
  * for as long as that upload needs it.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
@@ -101,5 +102,29 @@ describe("uploads that share one spool file", () => {
     } finally {
       await b.stop();
     }
+  });
+
+  test("a share of bytes cancelled while it is still being spooled is cancelled: nothing is uploaded, nothing resumes", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const { client, statePath, dataDir } = await startClient({ dir, backend });
+    const job = client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" });
+    job.cancel();
+    await expect(job.done).rejects.toMatchObject({ code: "E_ABORTED" });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(backend.puts).toBe(0);
+    expect(client.jobs()).toEqual([expect.objectContaining({ id: job.id, state: "cancelled" })]);
+    await client.stop();
+    // The spooled copy counts under the quota but is not pinned: it may be evicted.
+    const db = new Database(statePath, { readonly: true });
+    try {
+      expect(db.prepare(`SELECT size, pinned FROM cache_entries`).all()).toEqual([{ size: 100 * KiB, pinned: 0 }]);
+    } finally {
+      db.close();
+    }
+    await startClient({ dir, backend, statePath, dataDir });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(backend.puts).toBe(0);
+    expect(readdirSync(join(dataDir, "spool")).filter((n) => n.endsWith(".part"))).toEqual([]);
   });
 });
