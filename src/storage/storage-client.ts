@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { mkdirSync, statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { newStreamParams, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
@@ -499,7 +499,8 @@ export class StorageClient {
     const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `download ${id}`);
     try {
       const { view } = decodeReference(row.file_reference, this.protocol);
-      const cacheCid = row.dest_path.startsWith(ctx.dirs.cache) ? basename(row.dest_path) : undefined;
+      // A cached download is a file directly in the cache directory (not one whose path only begins like it).
+      const cacheCid = dirname(row.dest_path) === ctx.dirs.cache ? basename(row.dest_path) : undefined;
       if (cacheCid !== undefined) this.reservations.set(id, ctx.cache.reserve(view.plaintextSize));
       const result = await runDownload(ctx, row, view, machine, job, deadline.signal);
       machine.finish((at) =>

@@ -68,6 +68,18 @@ describe("storage quota with LRU eviction", () => {
     expect(client.usage().usedBytes).toBe(100 * KiB);
   });
 
+  test("a download to the application's own file whose path merely begins like the cache directory is not cached: never counted, never evicted", async () => {
+    const { receiver, clock, share } = await world(150 * KiB);
+    const refs = [await share(100 * KiB), await share(100 * KiB)];
+    // dataDir/cache-exports/… starts with the same characters as dataDir/cache, but is not in it.
+    const out = join(receiver.dataDir, "cache-exports", "a.bin");
+    await receiver.client.fetch(refs[0] as Uint8Array, { out }).done;
+    expect(receiver.client.usage().usedBytes).toBe(0);
+    clock.t += 1000;
+    await receiver.client.fetch(refs[1] as Uint8Array).done;
+    expect(existsSync(out)).toBe(true);
+  });
+
   test("the quota comes from the quota_bytes setting when no option is given", async () => {
     const first = await startClient();
     await first.client.stop();
