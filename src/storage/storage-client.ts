@@ -87,6 +87,8 @@ export class StorageClient {
   private readonly handles = new Map<string, AnyJob>();
   private readonly reservations = new Map<string, Reservation>();
   private readonly spooling = new Set<Promise<void>>();
+  /** Clean-ups of jobs cancelled while not running (temp file, pieces, spool pin); stop() waits for them before it closes the journal. */
+  private readonly cleaning = new Set<Promise<void>>();
   /** Shares of bytes still being spooled (no journal row yet), and whether they were cancelled meanwhile. */
   private readonly spoolingShares = new Map<string, { cancelled: boolean }>();
   private readonly stopController = new AbortController();
@@ -409,7 +411,10 @@ export class StorageClient {
     if (queue?.abort(id, CANCELLED) === "active" && (state === "uploading" || state === "downloading")) return;
     const machine = this.machine(kind, id);
     machine.cancel();
-    void this.cleanUp(kind, id);
+    const cleaning = this.cleanUp(kind, id)
+      .catch((error: unknown) => this.log.warn({ job: id, code: asStorageError(error).code }, "clean-up after cancel failed"))
+      .finally(() => this.cleaning.delete(cleaning));
+    this.cleaning.add(cleaning);
     this.handles.get(id)?.reject(CANCELLED);
     this.handles.delete(id);
   }
@@ -445,6 +450,7 @@ export class StorageClient {
     if (this.renewTimer !== undefined) clearInterval(this.renewTimer);
     this.stopController.abort(reason);
     await Promise.allSettled([...this.spooling]);
+    await Promise.allSettled([...this.cleaning]);
     await Promise.all([this.uploadQueue?.close(reason), this.downloadQueue?.close(reason)]);
     await this.renewing?.catch(() => undefined);
     if (this.ctx !== undefined) await Sha256Offload.release(this.ctx.hasher);
@@ -470,6 +476,8 @@ export class StorageClient {
   }
 
   private async runUploadJob(id: string, signal: AbortSignal): Promise<void> {
+    // Its turn came as the client began to stop: the job stays in the journal for the next start.
+    if (this.phase !== "started") return;
     const ctx = this.ctx as ClientContext;
     const row = ctx.uploads.get(id);
     // Cancelled or settled while it waited its turn: nothing to run.
@@ -491,6 +499,7 @@ export class StorageClient {
   }
 
   private async runDownloadJob(id: string, signal: AbortSignal): Promise<void> {
+    if (this.phase !== "started") return;
     const ctx = this.ctx as ClientContext;
     const row = ctx.downloads.get(id);
     if (row === undefined || !runnable(row.state)) return;

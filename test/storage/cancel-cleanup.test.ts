@@ -1,0 +1,38 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { describe, expect, test } from "vitest";
+import { PROJECT_ROOT } from "../support/cli.js";
+
+const PROBE = fileURLToPath(new URL("./support/cancel-stop-probe.ts", import.meta.url));
+
+function runProbe(mode: "stop" | "cancel"): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", PROBE, mode], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe("work that meets a stopping client", () => {
+  test("downloads asked for right before stop(): none starts on the stopping client (no unhandled rejection), all stay queued to resume", async () => {
+    const result = await runProbe("stop");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.trim().split("\n").at(-1) as string)).toEqual({ states: ["queued", "queued", "queued"], leftovers: 0 });
+  });
+
+  test("cancelling queued downloads right before stop(): the clean-up finishes before the journal closes (no unhandled rejection), the jobs stay cancelled", async () => {
+    const result = await runProbe("cancel");
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.trim().split("\n").at(-1) as string)).toEqual({ states: ["cancelled", "cancelled", "cancelled"], leftovers: 0 });
+  });
+});
