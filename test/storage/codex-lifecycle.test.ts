@@ -56,6 +56,16 @@ describe("Codex backend: close()", () => {
     expect(await eventually(() => server.openConnections() === 0)).toBe(true);
   });
 
+  test("a download body given up before its first chunk (return(), as a reader that refuses the announced size does) frees its connection at once", async () => {
+    const { server, backend } = await codexSetup();
+    const cid = await backend.put(pattern(4 * 1024 * 1024));
+    for (let i = 0; i < 3; i++) {
+      const got = await backend.get(cid);
+      await got.body[Symbol.asyncIterator]().return?.();
+    }
+    expect(await eventually(() => server.openConnections() === 0)).toBe(true);
+  });
+
   test("sequential calls reuse one kept-alive connection", async () => {
     const { server, backend } = await codexSetup();
     const cid = await backend.put(pattern(1000));

@@ -63,6 +63,20 @@ function consumeOnce(source: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Arra
   };
 }
 
+/**
+ * A generator given up before its first next() never runs its finally, so a reader that refuses a
+ * body at once (its announced size is wrong) would leave the exchange and its socket held until
+ * close(). Its return() releases the exchange first; only return is replaced, nothing per chunk.
+ */
+function releasedOnReturn(exchange: HttpExchange, body: AsyncGenerator<Uint8Array, void, undefined>): AsyncGenerator<Uint8Array, void, undefined> {
+  const giveUp = body.return.bind(body);
+  body.return = (value) => {
+    exchange.release();
+    return giveUp(value);
+  };
+  return body;
+}
+
 async function* inline(bytes: Uint8Array): AsyncGenerator<Uint8Array, void, undefined> {
   if (bytes.byteLength > 0) yield bytes;
 }
@@ -136,7 +150,7 @@ class CodexRestBackend implements CodexBackend {
         exchange.release();
         throw error;
       }
-      return { size, body: consumeOnce(exchange.download(size)) };
+      return { size, body: consumeOnce(releasedOnReturn(exchange, exchange.download(size))) };
     });
   }
 
