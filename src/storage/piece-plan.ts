@@ -43,6 +43,13 @@ export function planPieces(plaintextSize: number, chunkSize: number, piecePlainS
   return finish(plaintextSize, chunkSize, totalChunks, pieces);
 }
 
+/** Plaintext bytes in the pieces at `indexes`: a resumed job's progress before it moves a byte. */
+export function plainBytesOf(plan: PiecePlan, indexes: Iterable<number>): number {
+  let bytes = 0;
+  for (const i of indexes) bytes += plan.pieces[i]?.plainSize ?? 0;
+  return bytes;
+}
+
 function finish(plaintextSize: number, chunkSize: number, totalChunks: number, pieces: PieceSpan[]): PiecePlan {
   let maxPlainSize = 0;
   let maxSealedSize = 0;

@@ -25,7 +25,7 @@ import { DownloadJournal, type DownloadJobRow } from "./journal/download-journal
 import type { JobKind, JobState } from "./journal/job-states.js";
 import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
-import { planOfReference, planPieces } from "./piece-plan.js";
+import { plainBytesOf, planOfReference, planPieces } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
 import { spoolBytes } from "./spool-file.js";
@@ -576,8 +576,14 @@ export class StorageClient {
     const live = this.handles.get(row.id);
     if (live !== undefined) return live;
     const plan = planPieces(row.plaintext_size, row.chunk_size, row.piece_size);
-    const stored = this.ctx?.uploads.pieces(row.id).length ?? 0;
-    const job = new TransferJob<ShareResult>(row.id, "upload", row.state, progressOf(stored, plan.pieces.length, 0, row.plaintext_size), (id) => this.cancel(id));
+    const stored = (this.ctx?.uploads.pieces(row.id) ?? []).map((p) => p.idx);
+    const job = new TransferJob<ShareResult>(
+      row.id,
+      "upload",
+      row.state,
+      progressOf(stored.length, plan.pieces.length, plainBytesOf(plan, stored), row.plaintext_size),
+      (id) => this.cancel(id),
+    );
     if (row.state === "done" && row.file_reference !== null) {
       job.resolve({ jobId: row.id, reference: row.file_reference, view: decodeReference(row.file_reference, row.protocol).view, protocol: row.protocol });
     } else if (row.state === "failed" || row.state === "cancelled") {

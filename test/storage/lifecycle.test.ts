@@ -73,6 +73,27 @@ describe("lifecycle", () => {
     await second.stop();
   });
 
+  test("a resumed upload's progress never goes back: it starts at the pieces the journal has and counts on from there", async () => {
+    const { options, job } = await interruptedUpload(640 * KiB, 5);
+    await job.done.catch(() => undefined);
+    const second = await StorageClient.open(options);
+    try {
+      const resumed = second.job(job.id);
+      const seen = [resumed.progress];
+      resumed.on("progress", (p) => seen.push(p));
+      await resumed.done;
+      expect(seen[0]?.piecesDone).toBeGreaterThanOrEqual(5);
+      for (let i = 1; i < seen.length; i++) {
+        expect(seen[i]?.piecesDone).toBeGreaterThanOrEqual(seen[i - 1]?.piecesDone as number);
+        expect(seen[i]?.bytesDone).toBeGreaterThanOrEqual(seen[i - 1]?.bytesDone as number);
+      }
+      for (const p of seen) expect(p.bytesDone).toBe(Math.min(p.piecesDone * 32 * KiB, 640 * KiB));
+      expect(seen.at(-1)).toEqual({ piecesDone: 20, piecesTotal: 20, bytesDone: 640 * KiB, bytesTotal: 640 * KiB });
+    } finally {
+      await second.stop();
+    }
+  });
+
   test("a source changed between a stop and the resumed upload fails the job with E_SOURCE_CHANGED instead of mixing two files", async () => {
     const { dir, options, job } = await interruptedUpload();
     writeRandomFile(dir, "f.bin", 320 * KiB);

@@ -7,7 +7,7 @@ import type { JobMachine } from "../job-machine.js";
 import type { UploadJobRow } from "../journal/upload-journal.js";
 import { OrderedHash } from "../ordered-hash.js";
 import { orderedWindow } from "../ordered-window.js";
-import { planPieces, type PieceSpan } from "../piece-plan.js";
+import { plainBytesOf, planPieces, type PieceSpan } from "../piece-plan.js";
 import { encodeReference } from "../reference-codec.js";
 import { rawSha256Digest } from "../content-id.js";
 import { withRetries } from "../retry/index.js";
@@ -55,8 +55,12 @@ export async function runUpload(
     const sealedBuffers = new LeasedBuffers(sealedBufferCount(width), plan.maxSealedSize, ctx.buffers);
     const fileHash = ctx.hasher.running(row.plaintext_size);
     const ordered = new OrderedHash(fileHash);
-    let piecesDone = 0;
-    let bytesDone = 0;
+    // A resume counts on from what the journal has (the handle showed it), never back from zero.
+    let piecesDone = stored.size;
+    let bytesDone = plainBytesOf(plan, stored.keys());
+    if (job !== undefined && (job.progress.piecesDone !== piecesDone || job.progress.bytesDone !== bytesDone)) {
+      job.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
+    }
     const storing = new BackgroundStores(signal);
     const pieceStored = (bytes: number): void => {
       piecesDone++;
@@ -84,7 +88,6 @@ export async function runUpload(
             lease.release();
             if (!same) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
             ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
-            pieceStored(span.plainSize);
           }
         } catch (error) {
           lease.release();
