@@ -77,10 +77,12 @@ export class CacheStore {
       const used = this.journal.usedBytes();
       if (used + this.reserved + bytes <= this.quotaBytes) return;
       const victims = this.journal.evictable();
-      if (victims.length === 0) {
+      const held = used - this.journal.evictableBytes();
+      // Refused before anything goes when even an empty cache would leave too little room.
+      if (victims.length === 0 || held + this.reserved + bytes > this.quotaBytes) {
         throw new StorageError(
           "E_QUOTA_EXCEEDED",
-          `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${used} used by files awaiting upload or in use, ${this.reserved} reserved); raise the quota or wait for uploads to finish`,
+          `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${held} used by files awaiting upload, ${this.reserved} reserved); raise the quota or wait for uploads to finish`,
           { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
         );
       }

@@ -48,6 +48,18 @@ describe("storage quota with LRU eviction", () => {
     expect(receiver.client.usage().usedBytes).toBe(0);
   });
 
+  test("a file that cannot fit even with every cached file gone is refused without evicting any of them", async () => {
+    const { receiver, clock, share } = await world(300 * KiB);
+    const small = await share(100 * KiB);
+    const big = await share(350 * KiB);
+    const cached = (await receiver.client.fetch(small).done).path;
+    clock.t += 1000;
+    await expect(receiver.client.fetch(big).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
+    expect(existsSync(cached)).toBe(true);
+    expect(receiver.client.usage().usedBytes).toBe(100 * KiB);
+    expect((await receiver.client.fetch(small).done).fromCache).toBe(true);
+  });
+
   test("files spooled for a pending upload are pinned: never evicted; once uploaded they become evictable", async () => {
     const dir = tempDir();
     const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));

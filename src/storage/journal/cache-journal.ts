@@ -16,6 +16,7 @@ export class CacheJournal {
   private readonly setPinned: Database.Statement;
   private readonly remove: Database.Statement;
   private readonly used: Database.Statement;
+  private readonly unpinned: Database.Statement;
   private readonly lru: Database.Statement;
 
   constructor(db: Database.Database) {
@@ -28,6 +29,7 @@ export class CacheJournal {
     this.setPinned = db.prepare(`UPDATE cache_entries SET pinned = ? WHERE cid = ?`);
     this.remove = db.prepare(`DELETE FROM cache_entries WHERE cid = ?`);
     this.used = db.prepare(`SELECT coalesce(sum(size), 0) AS used FROM cache_entries`);
+    this.unpinned = db.prepare(`SELECT coalesce(sum(size), 0) FROM cache_entries WHERE pinned = 0`).pluck();
     this.lru = db.prepare(`SELECT * FROM cache_entries WHERE pinned = 0 ORDER BY last_access, cid LIMIT 64`);
   }
 
@@ -53,6 +55,11 @@ export class CacheJournal {
 
   usedBytes(): number {
     return (this.used.get() as { used: number }).used;
+  }
+
+  /** Bytes that eviction could free (every entry not pinned). */
+  evictableBytes(): number {
+    return this.unpinned.get() as number;
   }
 
   /** Least recently used entries that may be evicted (never pinned ones), oldest first. */
