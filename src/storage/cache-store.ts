@@ -54,8 +54,19 @@ export class CacheStore {
     };
   }
 
+  /**
+   * Records the file for this content. One entry per content: a cached copy elsewhere (a download,
+   * now spooled for a share of the same bytes) is superseded and removed, or it would stay on disk
+   * uncounted. A pinned copy (a pending upload's source) is never replaced by an unpinned one.
+   */
   add(cid: string, path: string, size: number, pinned: boolean): void {
+    const before = this.journal.get(cid);
+    if (before !== undefined && before.path !== path && before.pinned !== 0 && !pinned) {
+      this.journal.touch(cid, this.hooks.clock.now());
+      return;
+    }
     this.journal.put({ cid, path, size, last_access: this.hooks.clock.now(), pinned: pinned ? 1 : 0 });
+    if (before !== undefined && before.path !== path) removeFile(before.path);
     this.report();
   }
 
@@ -87,11 +98,7 @@ export class CacheStore {
         );
       }
       for (const victim of victims) {
-        try {
-          unlinkSync(victim.path);
-        } catch (error) {
-          if ((error as { code?: unknown }).code !== "ENOENT") throw error;
-        }
+        removeFile(victim.path);
         this.journal.delete(victim.cid);
         this.hooks.log.debug({ cid: victim.cid, size: victim.size }, "evicted cached file");
         if (this.journal.usedBytes() + this.reserved + bytes <= this.quotaBytes) break;
@@ -102,5 +109,14 @@ export class CacheStore {
 
   private report(): void {
     this.hooks.metrics.cacheBytes.set(this.journal.usedBytes());
+  }
+}
+
+/** Removes a file of the cache; one already gone is fine. */
+function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ENOENT") throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
@@ -58,6 +58,19 @@ describe("storage quota with LRU eviction", () => {
     expect(existsSync(cached)).toBe(true);
     expect(receiver.client.usage().usedBytes).toBe(100 * KiB);
     expect((await receiver.client.fetch(small).done).fromCache).toBe(true);
+  });
+
+  test("sharing bytes that are already cached (a received file forwarded) leaves one copy on disk, counted under the quota", async () => {
+    const { sender, receiver } = await world(1024 * KiB);
+    const bytes = randomBytes(100 * KiB);
+    const { reference } = await sender.client.share({ bytes, fileName: "photo.jpg" }).done;
+    await receiver.client.fetch(reference).done;
+    await receiver.client.share({ bytes, fileName: "photo.jpg" }).done;
+    const onDisk = ["cache", "spool"]
+      .flatMap((d) => readdirSync(join(receiver.dataDir, d)).map((n) => statSync(join(receiver.dataDir, d, n)).size))
+      .reduce((a, b) => a + b, 0);
+    expect(onDisk).toBe(100 * KiB);
+    expect(receiver.client.usage().usedBytes).toBe(onDisk);
   });
 
   test("files spooled for a pending upload are pinned: never evicted; once uploaded they become evictable", async () => {
