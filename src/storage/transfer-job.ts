@@ -60,13 +60,27 @@ export class TransferJob<R> extends EventEmitter<TransferJobEvents> {
   setState(state: JobState): void {
     if (state === this.currentState) return;
     this.currentState = state;
-    this.emit("state", state);
+    this.tell(() => this.emit("state", state));
   }
 
   /** @internal */
   setProgress(progress: TransferProgress): void {
     this.currentProgress = progress;
-    this.emit("progress", progress);
+    this.tell(() => this.emit("progress", progress));
+  }
+
+  /**
+   * A listener that throws (an application bug) must neither fail the transfer nor stop its
+   * journal write half-way: its error is thrown again on a turn of its own, as from any callback.
+   */
+  private tell(emit: () => void): void {
+    try {
+      emit();
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
   }
 
   /** @internal */
