@@ -326,7 +326,11 @@ export class StorageClient {
     return this.guardedStream(ctx, view, options.signal);
   }
 
-  /** Whether a shared file is still retrievable: from the journal (our uploads), the reference's expiry (v3), or probing the endpoints. */
+  /**
+   * Whether a shared file is still retrievable: from the journal (our uploads), the reference's
+   * expiry (v3), or probing the endpoints (a piece is missing only when every endpoint answered
+   * that it lacks it; one that could not be asked makes the probe fail with its typed error).
+   */
   async status(reference: ReferenceInput, options: { probe?: boolean; signal?: AbortSignal } = {}): Promise<FileStatus> {
     const ctx = this.started();
     return fileStatus(ctx, decodeReference(reference, this.protocol).view, options.probe ?? false, options.signal);

@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
-import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -83,5 +83,16 @@ describe("availability and renewal before the 30-day TTL", () => {
     expect(await receiver.client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 30 * DAY });
     await backend.delete(shared.view.pieces[0]?.cid as string);
     expect(await receiver.client.status(shared.reference, { probe: true })).toMatchObject({ state: "expired", missingPieces: 1 });
+  });
+
+  test("probing while the endpoint cannot be reached says so (E_BACKEND_UNREACHABLE) instead of calling the file expired", async () => {
+    const { shared, backend, start } = await uploaded();
+    const down = new InstrumentedBackend(backend, "http://127.0.0.1/down");
+    down.has = async () => {
+      throw unreachable(down.location);
+    };
+    const receiver = await startClient({ backend: down, clock: { now: () => start + DAY } });
+    await expect(receiver.client.status(shared.reference, { probe: true })).rejects.toMatchObject({ code: "E_BACKEND_UNREACHABLE" });
+    expect(await receiver.client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 30 * DAY });
   });
 });

@@ -1,5 +1,6 @@
 import type { FileReference } from "../../wire/index.js";
 import type { ClientContext } from "../client-context.js";
+import { asStorageError } from "../job-errors.js";
 
 /**
  * - `available`: every piece is known to be stored past the renewal margin;
@@ -33,6 +34,7 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
   let missing = 0;
   for (const piece of view.pieces) {
     let found = false;
+    let unanswered: unknown;
     for (const backend of ctx.pool.endpoints) {
       try {
         if (await backend.has(piece.cid, signal === undefined ? {} : { signal })) {
@@ -41,8 +43,11 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
         }
       } catch (error) {
         if (signal?.aborted === true) throw error;
+        unanswered ??= error;
       }
     }
+    // Missing only when every endpoint answered "no": one that could not be asked may still hold it.
+    if (!found && unanswered !== undefined) throw asStorageError(unanswered);
     if (!found) missing++;
   }
   if (missing > 0) state = "expired";
