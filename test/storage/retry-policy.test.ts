@@ -4,6 +4,8 @@ import { backoffDelay, classifyFailure, DEFAULT_RETRY_POLICY, EndpointPool, with
 import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.js";
 import type { StorageBackend } from "../../src/storage/backend.js";
 
+const FAST = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 5_000, maxAttempts: 20 } as const;
+
 const policy: RetryPolicy = { baseDelayMs: 1, maxDelayMs: 4, maxAttempts: 5, attemptTimeoutMs: 200, deadlineMs: 10_000 };
 
 function fake(name: string): StorageBackend {
@@ -133,5 +135,19 @@ describe("withRetries", () => {
     setTimeout(() => controller.abort(new Error("user")), 30);
     await expect(pending).rejects.toMatchObject({ code: "E_ABORTED" });
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+});
+
+describe("retry policy limits", () => {
+  test("a time limit beyond what a timer can wait (2^31-1 ms, about 24.8 days) is refused when the client starts; it would fire at once and time every job out", async () => {
+    const { startClient } = await import("./support/client-fixture.js");
+    const month = 30 * 24 * 60 * 60 * 1000;
+    for (const retry of [{ deadlineMs: month }, { attemptTimeoutMs: month }, { deadlineMs: 0 }]) {
+      await expect(startClient({ retry: { ...FAST, ...retry } })).rejects.toThrow(RangeError);
+    }
+    // The largest a timer can wait still works.
+    const { client } = await startClient({ retry: { ...FAST, deadlineMs: 2 ** 31 - 1 } });
+    await expect(client.share({ bytes: Buffer.from("hello"), fileName: "a.txt" }).done).resolves.toMatchObject({ protocol: 3 });
   });
 });

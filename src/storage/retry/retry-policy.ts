@@ -39,11 +39,18 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: numbe
   return Math.floor(random * ceiling);
 }
 
+/** The longest a timer can wait: setTimeout fires at once (after 1 ms) for anything longer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function resolveRetryPolicy(base: RetryPolicy, overrides: Partial<RetryPolicy> | undefined): RetryPolicy {
   const policy = { ...base, ...(overrides ?? {}) };
   for (const [name, value] of Object.entries(policy)) {
     if (!Number.isFinite(value) || value < 0 || (name === "maxAttempts" && (value < 1 || !Number.isInteger(value)))) {
       throw new RangeError(`retry policy ${name} must be a non-negative number (maxAttempts a whole number ≥ 1), not ${String(value)}`);
+    }
+    // A time limit of 0, or past a timer's range, would fire at once and time every attempt or job out.
+    if (name !== "maxAttempts" && (value > MAX_TIMER_MS || ((name === "attemptTimeoutMs" || name === "deadlineMs") && value < 1))) {
+      throw new RangeError(`retry policy ${name} must be ${name.endsWith("DelayMs") ? "0" : "1"} to ${MAX_TIMER_MS} ms (about 24.8 days), not ${String(value)}`);
     }
   }
   return Object.freeze(policy);
