@@ -138,6 +138,12 @@ export class StorageClient {
     this.phase = "starting";
     const o = this.options;
     const light = this.mode === "light";
+    const every = o.renewEveryMs ?? STORAGE_DEFAULTS.renewEveryMs;
+    // Past a timer's range setInterval fires every millisecond: a busy loop, not a rare check.
+    if (!(every >= 0 && every <= 2 ** 31 - 1)) {
+      this.phase = "stopped";
+      throw new RangeError(`storage client option renewEveryMs must be 0 (off) to ${2 ** 31 - 1} ms, not ${String(every)}`);
+    }
     try {
       this.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(this.protocol).stateLevel, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
       const db = this.state.db;
@@ -180,7 +186,6 @@ export class StorageClient {
       this.phase = "started";
       for (const row of this.ctx.uploads.inStates(["queued", "uploading"])) this.uploadQueue.enqueue(row.id);
       for (const row of this.ctx.downloads.inStates(["queued", "downloading"])) this.downloadQueue.enqueue(row.id);
-      const every = o.renewEveryMs ?? STORAGE_DEFAULTS.renewEveryMs;
       if (every > 0) {
         this.renewTimer = setInterval(() => void this.renewInBackground(), every);
         this.renewTimer.unref();

@@ -139,13 +139,15 @@ describe("withRetries", () => {
 
 });
 
-describe("retry policy limits", () => {
+describe("time limits a timer can keep", () => {
   test("a time limit beyond what a timer can wait (2^31-1 ms, about 24.8 days) is refused when the client starts; it would fire at once and time every job out", async () => {
     const { startClient } = await import("./support/client-fixture.js");
     const month = 30 * 24 * 60 * 60 * 1000;
     for (const retry of [{ deadlineMs: month }, { attemptTimeoutMs: month }, { deadlineMs: 0 }]) {
       await expect(startClient({ retry: { ...FAST, ...retry } })).rejects.toThrow(RangeError);
     }
+    // The renewal timer too: past the range, setInterval fires every millisecond.
+    await expect(startClient({ renewEveryMs: month })).rejects.toThrow(RangeError);
     // The largest a timer can wait still works.
     const { client } = await startClient({ retry: { ...FAST, deadlineMs: 2 ** 31 - 1 } });
     await expect(client.share({ bytes: Buffer.from("hello"), fileName: "a.txt" }).done).resolves.toMatchObject({ protocol: 3 });
