@@ -261,8 +261,9 @@ export class StorageClient {
       const spool = spoolBytes(ctx.dirs.spool, contentCid, bytes)
         .then((path) => {
           this.spoolingShares.delete(id);
-          if (this.phase !== "started") throw clientClosedReason();
+          // Counted under the quota whatever happens next (the catch unpins it when no upload will read it).
           ctx.cache.add(contentCid, path, size, true);
+          if (this.phase !== "started") throw clientClosedReason();
           create(path, !pending.cancelled);
           if (pending.cancelled) {
             this.machine("upload", id).cancel();

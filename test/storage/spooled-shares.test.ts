@@ -127,4 +127,21 @@ describe("uploads that share one spool file", () => {
     expect(backend.puts).toBe(0);
     expect(readdirSync(join(dataDir, "spool")).filter((n) => n.endsWith(".part"))).toEqual([]);
   });
+
+  test("a share of bytes whose spooling the client's stop cut short leaves its spool file counted under the quota and evictable, not orphaned", async () => {
+    const dir = tempDir();
+    const { client, statePath, dataDir } = await startClient({ dir });
+    const job = client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" });
+    await client.stop();
+    await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    const files = readdirSync(join(dataDir, "spool"));
+    const db = new Database(statePath, { readonly: true });
+    try {
+      const entries = db.prepare(`SELECT cid, pinned FROM cache_entries`).all() as { cid: string; pinned: number }[];
+      expect(entries.map((e) => e.cid).sort()).toEqual(files.sort());
+      expect(entries.every((e) => e.pinned === 0)).toBe(true);
+    } finally {
+      db.close();
+    }
+  });
 });
