@@ -28,7 +28,7 @@ import { guessMime } from "./mime-type.js";
 import { plainBytesOf, planOfReference, planPieces } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
-import { spoolBytes } from "./spool-file.js";
+import { removeStraySpoolTemps, spoolBytes } from "./spool-file.js";
 import { Slots } from "./slots.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
 import { asStorageError, CANCELLED, errorFromJournal } from "./job-errors.js";
@@ -150,6 +150,7 @@ export class StorageClient {
       const dataDir = resolve(o.dataDir);
       const dirs = { cache: join(dataDir, "cache"), spool: join(dataDir, "spool") };
       for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+      await removeStraySpoolTemps(dirs.spool);
       const clock = o.clock ?? systemClock;
       const metrics = storageMetrics(this.metrics);
       const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;

@@ -1,0 +1,32 @@
+/**
+ * Shares bytes and SIGKILLs itself while they are still being written to the spool directory (as
+ * soon as the spool's temp file appears): what an app killed right after "send" leaves behind.
+ * Usage: node --import tsx spool-crash-child.ts <workdir>
+ */
+import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { createLocalBackend } from "../../../src/storage/backends/local/index.js";
+import { StorageClient } from "../../../src/storage/index.js";
+
+const work = process.argv[2] as string;
+const spool = join(work, "data", "spool");
+const client = await StorageClient.open({
+  protocol: 3,
+  backend: createLocalBackend({ dir: join(work, "store") }),
+  statePath: join(work, "state.sqlite"),
+  dataDir: join(work, "data"),
+  renewEveryMs: 0,
+});
+client.share({ bytes: randomBytes(48 * 1024 * 1024), fileName: "video.mp4" });
+const watch = (): void => {
+  let names: string[] = [];
+  try {
+    names = readdirSync(spool);
+  } catch {
+    // not made yet
+  }
+  if (names.some((n) => n.endsWith(".part"))) process.kill(process.pid, "SIGKILL");
+  else setImmediate(watch);
+};
+watch();
