@@ -8,6 +8,7 @@ import { StorageError } from "../../storage-error.js";
 import { localIoError } from "../../job-errors.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
+import { BlockWriter } from "./block-writer.js";
 import { cidOfDigest, digestOfCid } from "../../content-id.js";
 
 export interface LocalBackendOptions {
@@ -43,7 +44,7 @@ class LocalBackend implements StorageBackend {
   private readonly log: Logger;
   private closed = false;
   private sweep: Promise<void> | undefined;
-  private readonly hasher = Sha256Offload.acquire();
+  private readonly workers = { hasher: Sha256Offload.acquire(), writer: BlockWriter.acquire() };
 
   constructor(options: LocalBackendOptions) {
     this.location = options.dir;
@@ -55,7 +56,7 @@ class LocalBackend implements StorageBackend {
     this.guard(options.signal, "put to the local store");
     await (this.sweep ??= this.removeStrayTempFiles());
     try {
-      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal, this.hasher);
+      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal, this.workers);
       const cid = cidOfDigest(Buffer.from(digestHex, "hex"));
       if (this.log.isLevelEnabled("debug")) this.log.debug({ cid, size }, "stored block");
       return cid;
@@ -125,7 +126,8 @@ class LocalBackend implements StorageBackend {
     if (this.closed) return;
     this.closed = true;
     await this.sweep?.catch(() => undefined);
-    await Sha256Offload.release(this.hasher);
+    await Sha256Offload.release(this.workers.hasher);
+    await BlockWriter.release(this.workers.writer);
   }
 
   private guard(signal: AbortSignal | undefined, what: string): void {
