@@ -247,7 +247,13 @@ export class StorageClient {
     };
     if (fromPath) {
       this.handles.set(id, job);
-      create(sourcePath as string, true);
+      try {
+        create(sourcePath as string, true);
+      } catch (error) {
+        // The journal refused the row (a full disk): no job exists, and the caller hears why.
+        this.handles.delete(id);
+        throw asStorageError(error);
+      }
     } else {
       const bytes = (input as { bytes: Uint8Array }).bytes;
       const contentCid = cidOfDigest(sha256(bytes));
@@ -315,7 +321,12 @@ export class StorageClient {
     }
     const job = new TransferJob<FetchResult>(id, "download", "queued", progressOf(0, plan.pieces.length, 0, view.plaintextSize), (jobId) => this.cancel(jobId));
     this.handles.set(id, job);
-    ctx.downloads.create({ id, file_reference: bytes, dest_path: dest, temp_path: `${dest}.${id.slice(0, 8)}.part`, created_at: ctx.clock.now() });
+    try {
+      ctx.downloads.create({ id, file_reference: bytes, dest_path: dest, temp_path: `${dest}.${id.slice(0, 8)}.part`, created_at: ctx.clock.now() });
+    } catch (error) {
+      this.handles.delete(id);
+      throw asStorageError(error);
+    }
     ctx.metrics.transitions.inc({ kind: "download", state: "queued" });
     this.downloadQueue?.enqueue(id);
     return job;
@@ -552,16 +563,18 @@ export class StorageClient {
       job.reject(signal.reason);
       return;
     }
-    if (signal.aborted) {
-      machine.cancel();
-      await this.cleanUp(kind, id);
-      job.reject(CANCELLED);
-      return;
+    // On a full disk the journal may refuse these writes too: the row then stays as it was (the job
+    // resumes on the next start), the temp file still goes, and the caller still hears of the outcome.
+    const cancelled = signal.aborted;
+    const typed = cancelled ? undefined : asStorageError(error);
+    try {
+      if (typed === undefined) machine.cancel();
+      else machine.fail(typed.code, typed.message);
+    } catch (journalError) {
+      this.log.warn({ job: id, kind, code: asStorageError(journalError).code }, "the journal could not record how a job ended");
     }
-    const typed = asStorageError(error);
-    machine.fail(typed.code, typed.message);
-    await this.cleanUp(kind, id);
-    job.reject(typed);
+    await this.cleanUp(kind, id).catch((cleanUpError: unknown) => this.log.warn({ job: id, kind, code: asStorageError(cleanUpError).code }, "cleaning up an ended job failed"));
+    job.reject(typed ?? CANCELLED);
   }
 
   /** After a failure or cancel: no partial download stays on disk; a spooled upload may be evicted again. */
