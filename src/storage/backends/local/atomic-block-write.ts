@@ -50,14 +50,10 @@ async function writeBuffer(
   workers: { hasher: Sha256Offload; writer: BlockWriter },
 ): Promise<{ size: number; digest: Buffer }> {
   checkSize(declaredSize, body.byteLength);
-  // The write is posted first (small bytes are hashed right here, which would hold it back).
-  const writing = workers.writer.write(body, temp, paths.incoming);
-  const hashing = workers.hasher.digest(body);
-  // Both settle before anything is thrown: the caller removes the temp file, which the writer must be done with.
-  const [written, digest] = await Promise.allSettled([writing, hashing]);
-  if (written.status === "rejected") throw written.reason;
-  if (digest.status === "rejected") throw digest.reason;
-  return { size: body.byteLength, digest: digest.value };
+  const whole = workers.hasher.digest(body);
+  whole.catch(() => undefined); // awaited below; a failed write meanwhile must not leave it unhandled
+  await workers.writer.write(body, temp, paths.incoming);
+  return { size: body.byteLength, digest: await whole };
 }
 
 /** A stream into `temp`, hashed as it is written, then fsynced. */
