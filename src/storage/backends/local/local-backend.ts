@@ -8,7 +8,6 @@ import { StorageError } from "../../storage-error.js";
 import { localIoError } from "../../job-errors.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
-import { BlockWriter } from "./block-writer.js";
 import { cidOfDigest, digestOfCid } from "../../content-id.js";
 
 export interface LocalBackendOptions {
@@ -44,7 +43,7 @@ class LocalBackend implements StorageBackend {
   private readonly log: Logger;
   private closed = false;
   private sweep: Promise<void> | undefined;
-  private readonly workers = { hasher: Sha256Offload.acquire(), writer: BlockWriter.acquire() };
+  private readonly hasher = Sha256Offload.acquire();
 
   constructor(options: LocalBackendOptions) {
     this.location = options.dir;
@@ -56,7 +55,7 @@ class LocalBackend implements StorageBackend {
     this.guard(options.signal, "put to the local store");
     await (this.sweep ??= this.removeStrayTempFiles());
     try {
-      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal, this.workers);
+      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal, this.hasher);
       const cid = cidOfDigest(Buffer.from(digestHex, "hex"));
       if (this.log.isLevelEnabled("debug")) this.log.debug({ cid, size }, "stored block");
       return cid;
@@ -126,8 +125,7 @@ class LocalBackend implements StorageBackend {
     if (this.closed) return;
     this.closed = true;
     await this.sweep?.catch(() => undefined);
-    await Sha256Offload.release(this.workers.hasher);
-    await BlockWriter.release(this.workers.writer);
+    await Sha256Offload.release(this.hasher);
   }
 
   private guard(signal: AbortSignal | undefined, what: string): void {
