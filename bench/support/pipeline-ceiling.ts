@@ -155,7 +155,8 @@ export class PipelineCeiling {
       await src.close();
       await log?.close();
     }
-    if (durable) await syncDirectory(store);
+    // The log file is new: its directory entry needs a sync of its own. Blocks' renames were synced as they came.
+    if (sync === "log") await syncDirectory(store);
     const share = performance.now() - start;
 
     start = performance.now();
