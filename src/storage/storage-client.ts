@@ -16,6 +16,7 @@ import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
 import { BufferPool } from "./file-io.js";
+import { removeEndedDownloadTemps } from "./download/ended-temps.js";
 import { streamFile } from "./download/stream-file.js";
 import { JobMachine } from "./job-machine.js";
 import { JobQueue } from "./job-queue.js";
@@ -180,6 +181,8 @@ export class StorageClient {
         renewBeforeMs: o.renewBeforeMs ?? STORAGE_DEFAULTS.renewBeforeMs,
         dirs,
       };
+      // A crash between a download's failed/cancelled row and the removal of its temp file left that file.
+      await removeEndedDownloadTemps(this.ctx.downloads, this.log);
       this.streamSlots = new Slots(positive(o.streamsInFlight ?? STORAGE_DEFAULTS.streamsInFlight[this.mode], "streamsInFlight"));
       const jobs = positive(o.jobsInFlight ?? STORAGE_DEFAULTS.jobsInFlight[this.mode], "jobsInFlight");
       this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal));
