@@ -7,12 +7,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { openState } from "../../src/state/index.js";
 import { CURRENT_PROTOCOL, profileFor } from "../../src/versions/index.js";
-import { runCli, runCliInProcess } from "../support/cli.js";
+import { journalRows, runCli, runCliInProcess } from "../support/cli.js";
 import { runUnderFileSizeLimit, runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -39,15 +38,6 @@ function setup(size = SOURCE_BYTES) {
   const path = join(dir, "video.mp4");
   writeFileSync(path, bytes);
   return { dir, bytes, path, home: join(dir, "home") };
-}
-
-function journalRows(home: string, sql: string, ...params: unknown[]): Record<string, unknown>[] {
-  const db = new Database(join(home, "state.sqlite"), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
 }
 
 function filesIn(dir: string): string[] {

@@ -4,11 +4,10 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
-import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
+import { journalRows, PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 interface PutOutput {
@@ -53,15 +52,6 @@ async function interruptedCli(args: string[], ready: () => boolean): Promise<voi
   const signal = await closed;
   if (signal !== "SIGKILL") throw new Error(`the child ended before it could be interrupted: ${stderr}`);
   if (!ready()) throw new Error(`the child never got going: ${stderr}`);
-}
-
-function journalRows(home: string, sql: string, ...params: unknown[]): Record<string, unknown>[] {
-  const db = new Database(join(home, "state.sqlite"), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as Record<string, unknown>[];
-  } finally {
-    db.close();
-  }
 }
 
 function partFiles(dir: string): string[] {

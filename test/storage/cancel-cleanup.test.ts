@@ -1,24 +1,11 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { PROJECT_ROOT } from "../support/cli.js";
+import { runScript, type ScriptResult } from "../support/script-child.js";
 
 const PROBE = fileURLToPath(new URL("./support/cancel-stop-probe.ts", import.meta.url));
 
-function runProbe(mode: "stop" | "cancel"): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", PROBE, mode], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runProbe(mode: "stop" | "cancel"): Promise<ScriptResult> {
+  return runScript(PROBE, [mode]);
 }
 
 describe("work that meets a stopping client", () => {

@@ -1,11 +1,10 @@
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
-import { PROJECT_ROOT } from "../support/cli.js";
+import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, fileSha256, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
@@ -27,23 +26,29 @@ async function interruptedUpload(
   return { dir, backend, options, path, job };
 }
 
+/** A download of a shared `size` file (32 KiB pieces, one at a time, 10 ms each) stopped once `stopAfter` pieces are written. */
+async function interruptedDownload(
+  size: number,
+  stopAfter: number,
+): Promise<{ dir: string; backend: InstrumentedBackend; options: StorageClientOptions; path: string; out: string; job: ReturnType<StorageClient["fetch"]> }> {
+  const dir = tempDir();
+  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+  const { path } = writeRandomFile(dir, "f.bin", size);
+  const first = await StorageClient.open(options);
+  const { reference } = await first.share({ path }).done;
+  backend.beforeGet = () => new Promise((r) => setTimeout(r, 10));
+  const out = join(dir, "copy.bin");
+  const job = first.fetch(reference, { out });
+  await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= stopAfter && resolve()));
+  await first.stop();
+  return { dir, backend, options, path, out, job };
+}
+
 describe("lifecycle", () => {
   test("a stopped client leaves no timer, socket or file handle: the process ends by itself", async () => {
     const probe = fileURLToPath(new URL("./support/exit-probe.ts", import.meta.url));
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve, reject) => {
-      const started = Date.now();
-      const child = spawn(process.execPath, ["--import", "tsx", probe], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-      let stdout = "";
-      let stderr = "";
-      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      child.on("error", reject);
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr, ms: Date.now() - started });
-      });
-    });
+    const result = await runScript(probe, [], 20_000);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const last = JSON.parse(result.stdout.trim().split("\n").at(-1) as string) as { outcome: string; active: string[] };
@@ -89,6 +94,36 @@ describe("lifecycle", () => {
       }
       for (const p of seen) expect(p.bytesDone).toBe(Math.min(p.piecesDone * 32 * KiB, 640 * KiB));
       expect(seen.at(-1)).toEqual({ piecesDone: 20, piecesTotal: 20, bytesDone: 640 * KiB, bytesTotal: 640 * KiB });
+    } finally {
+      await second.stop();
+    }
+  });
+
+  test("a resumed download's progress never goes back: its handle starts at the pieces the journal verified and the run counts on from there", async () => {
+    const { backend, options, path, out, job } = await interruptedDownload(640 * KiB, 5);
+    await job.done.catch(() => undefined);
+    const db = new Database(options.statePath, { readonly: true });
+    const verified = (db.prepare(`SELECT count(*) AS n FROM download_pieces WHERE job_id = ?`).get(job.id) as { n: number }).n;
+    db.close();
+    expect(verified).toBeGreaterThanOrEqual(4);
+    expect(verified).toBeLessThan(20);
+    const getsBefore = backend.gets;
+    const second = await StorageClient.open(options);
+    try {
+      const resumed = second.job(job.id);
+      const seen = [resumed.progress];
+      resumed.on("progress", (p) => seen.push(p));
+      await resumed.done;
+      expect(seen[0]).toEqual({ piecesDone: verified, piecesTotal: 20, bytesDone: verified * 32 * KiB, bytesTotal: 640 * KiB });
+      for (let i = 1; i < seen.length; i++) {
+        expect(seen[i]?.piecesDone).toBeGreaterThan(seen[i - 1]?.piecesDone as number);
+        expect(seen[i]?.bytesDone).toBeGreaterThan(seen[i - 1]?.bytesDone as number);
+      }
+      for (const p of seen) expect(p.bytesDone).toBe(Math.min(p.piecesDone * 32 * KiB, 640 * KiB));
+      // One progress event per piece fetched in this run, none for the pieces read back.
+      expect(seen.length - 1).toBe(backend.gets - getsBefore);
+      expect(seen.at(-1)).toEqual({ piecesDone: 20, piecesTotal: 20, bytesDone: 640 * KiB, bytesTotal: 640 * KiB });
+      expect(fileSha256(out)).toBe(fileSha256(path));
     } finally {
       await second.stop();
     }

@@ -1,4 +1,6 @@
+import Database from "better-sqlite3";
 import { spawn } from "node:child_process";
+import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
@@ -31,8 +33,13 @@ export interface SpawnCliOptions {
 
 /** Runs the CLI as a real child process from the TypeScript sources (exit codes, signals, stdio). */
 export function runCli(args: string[], options: SpawnCliOptions = {}): Promise<CliResult> {
+  return spawnCollecting(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], options);
+}
+
+/** Runs `command` with `args` under the options' cwd, env and timeout; its exit status and output. */
+export function spawnCollecting(command: string, args: readonly string[], options: SpawnCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -51,4 +58,14 @@ export function runCli(args: string[], options: SpawnCliOptions = {}): Promise<C
       }),
     );
   });
+}
+
+/** Rows of `sql` in the state database of the CLI home `home`, opened read-only. */
+export function journalRows(home: string, sql: string, ...params: unknown[]): Record<string, unknown>[] {
+  const db = new Database(join(home, "state.sqlite"), { readonly: true });
+  try {
+    return db.prepare(sql).all(...params) as Record<string, unknown>[];
+  } finally {
+    db.close();
+  }
 }

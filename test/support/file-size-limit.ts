@@ -1,5 +1,4 @@
-import { spawn } from "node:child_process";
-import { PROJECT_ROOT, type CliResult, type SpawnCliOptions } from "./cli.js";
+import { spawnCollecting, type CliResult, type SpawnCliOptions } from "./cli.js";
 
 /** A POSIX shell's `ulimit -f` counts 512-byte blocks (dash; bash too when it runs as sh). */
 const ULIMIT_BLOCK_BYTES = 512;
@@ -13,27 +12,8 @@ const ULIMIT_BLOCK_BYTES = 512;
 export function runUnderFileSizeLimit(command: readonly string[], limitBytes: number, options: SpawnCliOptions = {}): Promise<CliResult> {
   const blocks = Math.floor(limitBytes / ULIMIT_BLOCK_BYTES);
   if (blocks < 1) throw new RangeError(`a file-size limit of ${limitBytes} bytes is less than one ${ULIMIT_BLOCK_BYTES}-byte block`);
-  return new Promise((resolve, reject) => {
-    // The command comes in as arguments, never through the shell's parser.
-    const child = spawn("sh", ["-c", 'ulimit -f "$1" && shift && exec "$@"', "sh", String(blocks), ...command], {
-      cwd: options.cwd ?? PROJECT_ROOT,
-      env: { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: options.timeoutMs ?? 60_000,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code, signal) =>
-      resolve({
-        code: code ?? (signal === null ? -1 : 128),
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-      }),
-    );
-  });
+  // The command comes in as arguments, never through the shell's parser.
+  return spawnCollecting("sh", ["-c", 'ulimit -f "$1" && shift && exec "$@"', "sh", String(blocks), ...command], options);
 }
 
 /** The CLI from the TypeScript sources, as `runCli` starts it, under a file-size limit. */
