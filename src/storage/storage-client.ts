@@ -26,7 +26,7 @@ import { DownloadJournal, type DownloadJobRow } from "./journal/download-journal
 import type { JobKind, JobState } from "./journal/job-states.js";
 import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
-import { plainBytesOf, planOfReference, planPieces } from "./piece-plan.js";
+import { plainBytesOf, planOfReference, planPieces, type PiecePlan } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
 import { removeStraySpoolTemps, spoolBytes } from "./spool-file.js";
@@ -624,7 +624,7 @@ export class StorageClient {
   private handleFromDownloadRow(row: DownloadJobRow): AnyJob {
     const live = this.handles.get(row.id);
     if (live !== undefined) return live;
-    const job = new TransferJob<FetchResult>(row.id, "download", row.state, progressOf(0, 0, 0, 0), (id) => this.cancel(id));
+    const job = new TransferJob<FetchResult>(row.id, "download", row.state, this.downloadProgressOf(row), (id) => this.cancel(id));
     if (row.state === "done") {
       const { view } = decodeReference(row.file_reference, this.protocol);
       job.resolve({ jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: view.plaintextSha256, fromCache: false });
@@ -634,6 +634,22 @@ export class StorageClient {
       this.handles.set(row.id, job);
     }
     return job;
+  }
+
+  /** What a download's journal says is done: every piece once it is done, else the pieces verified into its temp file. */
+  private downloadProgressOf(row: DownloadJobRow): TransferProgress {
+    const ctx = this.ctx as ClientContext;
+    let view: FileReference;
+    let plan: PiecePlan;
+    try {
+      view = decodeReference(row.file_reference, this.protocol).view;
+      plan = planOfReference(view, ctx.maxPieceBytes);
+    } catch {
+      // A reference this client cannot plan: its run fails with the typed error; the handle shows nothing done.
+      return progressOf(0, 0, 0, 0);
+    }
+    const done = row.state === "done" ? plan.pieces.map((p) => p.index) : [...ctx.downloads.verifiedPieces(row.id)];
+    return progressOf(done.length, plan.pieces.length, plainBytesOf(plan, done), view.plaintextSize);
   }
 
   private async *guardedStream(ctx: ClientContext, view: FileReference, signal: AbortSignal | undefined): AsyncGenerator<Buffer, void, undefined> {

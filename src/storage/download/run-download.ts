@@ -8,7 +8,7 @@ import type { JobMachine } from "../job-machine.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
 import { OrderedHash } from "../ordered-hash.js";
 import { orderedWindow } from "../ordered-window.js";
-import { planOfReference, type PiecePlan, type PieceSpan } from "../piece-plan.js";
+import { plainBytesOf, planOfReference, type PiecePlan, type PieceSpan } from "../piece-plan.js";
 import { withRetries } from "../retry/index.js";
 import { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
@@ -127,8 +127,13 @@ async function writePieces(
   const ordered = new OrderedHash(fileHash);
   // On disk before the journal says so: a crash never leaves a journaled piece that is not there.
   const synced = new GroupSync(temp, (indexes) => ctx.downloads.recordPieces(row.id, indexes, ctx.clock.now()));
-  let piecesDone = 0;
-  let bytesDone = 0;
+  // A resume counts on from the pieces the journal verified (the handle showed them), never back
+  // from zero; pieces read back below are not counted again.
+  let piecesDone = verified.size;
+  let bytesDone = plainBytesOf(plan, verified);
+  if (job !== undefined && (job.progress.piecesDone !== piecesDone || job.progress.bytesDone !== bytesDone || job.progress.piecesTotal !== plan.pieces.length)) {
+    job.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
+  }
   // A piece holds one of these from its start until it is journaled (or has failed): a crash
   // fetches again at most twice the window, while the window itself never waits for the disk.
   const unjournaled = new Slots(2 * width);
@@ -179,7 +184,8 @@ async function writePieces(
     return span.plainSize;
   });
   try {
-    for await (const { value: bytes } of pieces) {
+    for await (const { index, value: bytes } of pieces) {
+      if (verified.has(index)) continue;
       piecesDone++;
       bytesDone += bytes;
       job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
