@@ -40,6 +40,8 @@ const BY_CODE: Readonly<Record<string, number>> = {
   E_FILE_EMPTY: EXIT.BAD_INPUT,
   E_SOURCE_MISSING: EXIT.BAD_INPUT,
   E_SOURCE_CHANGED: EXIT.BAD_INPUT,
+  // A bug caught inside a storage job: the same status as one nothing caught.
+  E_INTERNAL: EXIT.INTERNAL,
   E_SCHEMA_DIR_INVALID: EXIT.USAGE,
   E_SCHEMA_INVALID: EXIT.USAGE,
   E_TOOL_MISSING: EXIT.USAGE,

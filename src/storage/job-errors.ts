@@ -25,6 +25,7 @@ const STORAGE_CODES = new Set<string>([
   "E_SOURCE_MISSING",
   "E_SOURCE_CHANGED",
   "E_UNSUPPORTED",
+  "E_INTERNAL",
 ]);
 
 /** The journal keeps `E_CODE: message`; a handle built from it rejects with the same typed error. */
@@ -81,7 +82,16 @@ function stateDatabaseError(error: unknown, code: string): StorageError {
   return new StorageError("E_LOCAL_IO", message, { cause: error, details: { sqliteCode: code } });
 }
 
-/** Whatever a run threw, as the storage layer's typed error (crypto → E_INTEGRITY, disk → E_LOCAL_IO). */
+/** Where a bug was thrown: the first frame of its stack, for the report (never contents: frames name code, not data). */
+function thrownAt(error: unknown): string {
+  const frame = /\n\s+at (.+)/.exec((error as Error | null)?.stack ?? "")?.[1];
+  return frame === undefined ? "" : ` (at ${frame})`;
+}
+
+/**
+ * Whatever a run threw, as the storage layer's typed error: crypto → E_INTEGRITY, wire → E_BAD_REFERENCE,
+ * an OS error (it names its syscall) or SQLite's → E_LOCAL_IO, anything else is a bug → E_INTERNAL.
+ */
 export function asStorageError(error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   if (error instanceof CryptoError) return new StorageError("E_INTEGRITY", `decryption failed (${error.code}): ${error.message}`, { cause: error });
@@ -90,5 +100,7 @@ export function asStorageError(error: unknown): StorageError {
   if (sqlite !== undefined) return stateDatabaseError(error, sqlite);
   const { syscall, path } = (error ?? {}) as { syscall?: unknown; path?: unknown };
   if (typeof syscall === "string") return localIoError(error, typeof path === "string" ? `${syscall} ${path}` : syscall);
-  return new StorageError("E_LOCAL_IO", `unexpected failure: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  // Not the disk: advice about space and permissions would send the operator the wrong way.
+  const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new StorageError("E_INTERNAL", `internal error, a bug and not the disk or the network: ${what}${thrownAt(error)}; please report it with the log`, { cause: error });
 }

@@ -38,7 +38,9 @@ export type StorageErrorCode =
   /** The file being shared changed between a crash and the resumed upload; pieces already sent no longer match it. */
   | "E_SOURCE_CHANGED"
   /** The operation is not allowed in the client's current setup (e.g. caching downloads in light mode). */
-  | "E_UNSUPPORTED";
+  | "E_UNSUPPORTED"
+  /** A bug, not the disk or the network: an error that is none of the above (a TypeError, say); `cause` is the original. */
+  | "E_INTERNAL";
 
 export class StorageError extends CompatError<StorageErrorCode> {
   readonly layer = "storage" as const;

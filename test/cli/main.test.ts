@@ -44,5 +44,8 @@ describe("exit statuses", () => {
     expect(exitCodeFor(new WireError("E_WIRE_TRUNCATED", "t"))).toBe(EXIT.BAD_INPUT);
     expect(exitCodeFor(new SchemaCheckError("E_TOOL_MISSING", "t"))).toBe(EXIT.USAGE);
     expect(exitCodeFor(new Error("bug"))).toBe(EXIT.INTERNAL);
+    // A bug a storage job caught and typed is still a bug.
+    expect(exitCodeFor(new StorageError("E_INTERNAL", "t"))).toBe(EXIT.INTERNAL);
+    expect(exitCodeFor(new StorageError("E_LOCAL_IO", "t"))).toBe(EXIT.STORAGE);
   });
 });
