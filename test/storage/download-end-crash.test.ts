@@ -3,7 +3,6 @@
  * (`<dest>.<id8>.part`). A crash in between left the file for ever; a starting client now removes
  * the temp files of ended downloads, and only theirs.
  */
-import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +12,7 @@ import { describe, expect, test } from "vitest";
 import type { StorageBackend } from "../../src/storage/backend.js";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient } from "../../src/storage/index.js";
-import { PROJECT_ROOT } from "../support/cli.js";
+import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { startClient } from "./support/client-fixture.js";
 
@@ -43,19 +42,10 @@ async function prepare(work: string): Promise<{ pieceDigests: string[] }> {
   }
 }
 
-function killedChild(work: string, mode: "fail" | "cancel" | "midway"): Promise<NodeJS.Signals | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, work, mode], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGTERM"), 30_000);
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (_code, signal) => {
-      clearTimeout(timer);
-      if (stderr !== "") reject(new Error(stderr));
-      else resolve(signal);
-    });
-  });
+async function killedChild(work: string, mode: "fail" | "cancel" | "midway"): Promise<NodeJS.Signals | null> {
+  const { signal, stderr } = await runScript(CHILD, [work, mode]);
+  if (stderr !== "") throw new Error(stderr);
+  return signal;
 }
 
 function downloads(work: string): DownloadRow[] {

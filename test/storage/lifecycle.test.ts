@@ -3,7 +3,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
-import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
+import { StorageClient, type StorageClientOptions, type TransferProgress } from "../../src/storage/index.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, fileSha256, writeRandomFile } from "./support/client-fixture.js";
@@ -45,6 +45,14 @@ async function interruptedDownload(
   return { dir, backend, options, path, out, job };
 }
 
+/** A job's progress from now until it is done: its current value first, then every event. */
+async function progressUntilDone(job: { progress: TransferProgress; on(event: "progress", listener: (p: TransferProgress) => void): unknown; done: Promise<unknown> }): Promise<TransferProgress[]> {
+  const seen = [job.progress];
+  job.on("progress", (p) => seen.push(p));
+  await job.done;
+  return seen;
+}
+
 describe("lifecycle", () => {
   test("a stopped client leaves no timer, socket or file handle: the process ends by itself", async () => {
     const probe = fileURLToPath(new URL("./support/exit-probe.ts", import.meta.url));
@@ -83,10 +91,7 @@ describe("lifecycle", () => {
     await job.done.catch(() => undefined);
     const second = await StorageClient.open(options);
     try {
-      const resumed = second.job(job.id);
-      const seen = [resumed.progress];
-      resumed.on("progress", (p) => seen.push(p));
-      await resumed.done;
+      const seen = await progressUntilDone(second.job(job.id));
       expect(seen[0]?.piecesDone).toBeGreaterThanOrEqual(5);
       for (let i = 1; i < seen.length; i++) {
         expect(seen[i]?.piecesDone).toBeGreaterThanOrEqual(seen[i - 1]?.piecesDone as number);
@@ -110,10 +115,7 @@ describe("lifecycle", () => {
     const getsBefore = backend.gets;
     const second = await StorageClient.open(options);
     try {
-      const resumed = second.job(job.id);
-      const seen = [resumed.progress];
-      resumed.on("progress", (p) => seen.push(p));
-      await resumed.done;
+      const seen = await progressUntilDone(second.job(job.id));
       expect(seen[0]).toEqual({ piecesDone: verified, piecesTotal: 20, bytesDone: verified * 32 * KiB, bytesTotal: 640 * KiB });
       for (let i = 1; i < seen.length; i++) {
         expect(seen[i]?.piecesDone).toBeGreaterThan(seen[i - 1]?.piecesDone as number);

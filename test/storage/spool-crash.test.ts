@@ -1,27 +1,17 @@
-import { spawn } from "node:child_process";
 import { readdirSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
-import { PROJECT_ROOT } from "../support/cli.js";
+import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { startClient } from "./support/client-fixture.js";
 
 const CHILD = fileURLToPath(new URL("./support/spool-crash-child.ts", import.meta.url));
 
-function killedWhileSpooling(work: string): Promise<string | null> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, work], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGTERM"), 30_000);
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (_code, signal) => {
-      clearTimeout(timer);
-      if (stderr !== "") reject(new Error(stderr));
-      else resolve(signal);
-    });
-  });
+async function killedWhileSpooling(work: string): Promise<NodeJS.Signals | null> {
+  const { signal, stderr } = await runScript(CHILD, [work]);
+  if (stderr !== "") throw new Error(stderr);
+  return signal;
 }
 
 describe("a crash while bytes are being spooled", () => {
