@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -84,6 +86,29 @@ describe("lifecycle", () => {
     expect(fileSha256(out)).toBe(fileSha256(path));
     expect(second.jobs().find((j) => j.id === job.id)).toMatchObject({ state: "done", attempts: 2 });
     await second.stop();
+  });
+
+  test("a resumed upload whose file is edited while it runs stops with E_SOURCE_CHANGED before it seals the edited bytes (under nonces a piece in flight at the stop may already have used on the store)", async () => {
+    const { backend, options, path, job } = await interruptedUpload(640 * KiB, 5);
+    await job.done.catch(() => undefined);
+    const putsBefore = backend.puts;
+    let edited = false;
+    backend.beforePut = () => {
+      if (edited) return;
+      edited = true;
+      // Same size, other bytes in the last piece: only reading it again can tell.
+      const fd = openSync(path, "r+");
+      writeSync(fd, randomBytes(32 * KiB), 0, 32 * KiB, 640 * KiB - 32 * KiB);
+      closeSync(fd);
+    };
+    const second = await StorageClient.open(options);
+    try {
+      await expect(second.job(job.id).done).rejects.toMatchObject({ code: "E_SOURCE_CHANGED" });
+      // The one piece read before the edit went out; nothing read after it was sealed or sent.
+      expect(backend.puts - putsBefore).toBe(1);
+    } finally {
+      await second.stop();
+    }
   });
 
   test("a resumed upload's progress never goes back: it starts at the pieces the journal has and counts on from there", async () => {

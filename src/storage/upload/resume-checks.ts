@@ -13,11 +13,33 @@ import { sourceChanged, sourceIdentity } from "./open-source.js";
  *   application moved to another node) forgets them and sends every piece again, the same bytes
  *   under the same nonces, so the reference never points at two stores.
  */
-export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle): Promise<void> {
+export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle): Promise<ResumeGuard> {
   const identity = await sourceIdentity(source);
   const recorded = ctx.uploads.sourceIdentity(row.id);
   if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
   else if (recorded !== identity) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
+  checkStore(ctx, row);
+  return recorded === undefined ? { pieceRead: async () => undefined } : { pieceRead: () => stillUnchanged(row.id, source, identity) };
+}
+
+/**
+ * What a run checks after reading each piece and before sealing it. A resumed run re-reads the
+ * pieces that were in flight when the last one stopped, and one of them may already be on a
+ * backend: an edit of the file after the check above would have it sealed again under the same
+ * nonces with other bytes. The file's identity read after the piece catches every write that
+ * changed it before or during the read (the kernel updates mtime before it changes the data); a
+ * write after that leaves the bytes read as they were. A first run needs no check: nothing it
+ * seals was sealed before.
+ */
+export interface ResumeGuard {
+  pieceRead(): Promise<void>;
+}
+
+async function stillUnchanged(jobId: string, source: FileHandle, identity: string): Promise<void> {
+  if ((await sourceIdentity(source)) !== identity) throw sourceChanged(jobId, "it was modified while the upload resumed");
+}
+
+function checkStore(ctx: ClientContext, row: UploadJobRow): void {
   if (ctx.storeIdentity === undefined) return;
   const previous = ctx.uploads.storeOf(row.id);
   if (previous === ctx.storeIdentity) return;

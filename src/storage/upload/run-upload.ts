@@ -44,7 +44,7 @@ export async function runUpload(
   machine.start();
   const source = await openSource(row.source_path, row.plaintext_size, row.id);
   try {
-    await checkResumable(ctx, row, source);
+    const guard = await checkResumable(ctx, row, source);
     const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
     const width = ctx.piecesInFlight;
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
@@ -71,6 +71,7 @@ export async function runUpload(
       const span = plan.pieces[i] as PieceSpan;
       const plain = plainSlots.get(slot).subarray(0, span.plainSize);
       if ((await readAt(source, plain, span.plainOffset, pieceSignal)) !== span.plainSize) throw sourceChanged(row.id, "it got shorter");
+      await guard.pieceRead();
       // Into the whole-file hash (in order, on the worker) while the piece is sealed and stored.
       const hashed = ordered.feed(i, plain, pieceSignal);
       hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
