@@ -40,6 +40,20 @@ export class CacheStore {
     return { path: entry.path, size: entry.size };
   }
 
+  /**
+   * Drops a cached file that no longer holds its content (the application wrote to the path fetch
+   * gave it): its entry and its file go. False, and nothing done, when a pending upload pins it.
+   */
+  discard(cid: string): boolean {
+    const entry = this.journal.get(cid);
+    if (entry === undefined) return true;
+    if (entry.pinned !== 0) return false;
+    removeFile(entry.path);
+    this.journal.delete(cid);
+    this.report();
+    return true;
+  }
+
   /** Makes room for `bytes` (evicting LRU entries) and holds it until released; E_QUOTA_EXCEEDED when pinned files leave too little. */
   reserve(bytes: number): Reservation {
     this.evictFor(bytes);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { mkdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { newStreamParams, sha256, Sha256Offload } from "../crypto/index.js";
+import { newStreamParams, sameDigest, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
 import { profileFor } from "../versions/index.js";
@@ -15,6 +15,7 @@ import { CacheStore, type Reservation } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
+import { fileSha256 } from "./file-digest.js";
 import { BufferPool } from "./file-io.js";
 import { removeEndedDownloadTemps } from "./download/ended-temps.js";
 import { streamFile } from "./download/stream-file.js";
@@ -313,25 +314,58 @@ export class StorageClient {
       }
       const contentCid = cidOfDigest(view.plaintextSha256);
       const hit = ctx.cache.lookup(contentCid);
-      if (hit !== undefined) {
-        const job = new TransferJob<FetchResult>(id, "download", "done", progressOf(plan.pieces.length, plan.pieces.length, view.plaintextSize, view.plaintextSize), () => undefined);
-        job.resolve({ jobId: id, path: hit.path, size: hit.size, sha256: view.plaintextSha256, fromCache: true });
-        return job;
-      }
+      if (hit !== undefined) return this.fetchCached(ctx, id, view, bytes, plan, contentCid, hit.path);
       dest = join(ctx.dirs.cache, contentCid);
     } else {
       dest = resolve(options.out);
     }
     const job = new TransferJob<FetchResult>(id, "download", "queued", progressOf(0, plan.pieces.length, 0, view.plaintextSize), (jobId) => this.cancel(jobId));
+    this.queueDownload(ctx, id, bytes, dest, job);
+    return job;
+  }
+
+  /** Journals a download job for `job` and queues it; a refused row is the caller's E_LOCAL_IO, with no handle kept. */
+  private queueDownload(ctx: ClientContext, id: string, reference: Uint8Array, dest: string, job: TransferJob<FetchResult>): void {
     this.handles.set(id, job);
     try {
-      ctx.downloads.create({ id, file_reference: bytes, dest_path: dest, temp_path: `${dest}.${id.slice(0, 8)}.part`, created_at: ctx.clock.now() });
+      ctx.downloads.create({ id, file_reference: reference, dest_path: dest, temp_path: `${dest}.${id.slice(0, 8)}.part`, created_at: ctx.clock.now() });
     } catch (error) {
       this.handles.delete(id);
       throw asStorageError(error);
     }
     ctx.metrics.transitions.inc({ kind: "download", state: "queued" });
     this.downloadQueue?.enqueue(id);
+  }
+
+  /**
+   * A cached file is served only once it still hashes to the reference: fetch hands out its path,
+   * and the application may have written to it since. One that no longer does is dropped and the
+   * file is fetched again, as the same job.
+   */
+  private fetchCached(ctx: ClientContext, id: string, view: FileReference, reference: Uint8Array, plan: PiecePlan, contentCid: string, path: string): TransferJob<FetchResult> {
+    const total = plan.pieces.length;
+    // Nothing to cancel while the cached file is hashed; a download started after is cancelled as any other.
+    const job = new TransferJob<FetchResult>(id, "download", "downloading", progressOf(0, total, 0, view.plaintextSize), (jobId) => {
+      if (this.handles.has(jobId)) this.cancel(jobId);
+    });
+    fileSha256(ctx.hasher, path, view.plaintextSize)
+      .then((digest) => {
+        if (sameDigest(digest, view.plaintextSha256)) {
+          job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
+          job.setState("done");
+          job.resolve({ jobId: id, path, size: view.plaintextSize, sha256: view.plaintextSha256, fromCache: true });
+          return;
+        }
+        if (!ctx.cache.discard(contentCid)) {
+          throw new StorageError("E_INTEGRITY", `the stored copy of ${contentCid} was written to while an upload of it is pending; that upload will fail too, share the file again`, {
+            details: { cid: contentCid },
+          });
+        }
+        this.log.warn({ cid: contentCid, job: id }, "a cached file no longer holds its content (written to since it was fetched): fetching it again");
+        job.setState("queued");
+        this.queueDownload(this.started(), id, reference, join(ctx.dirs.cache, contentCid), job);
+      })
+      .catch((error: unknown) => job.reject(asStorageError(error)));
     return job;
   }
 

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { decodeFileReference } from "../../src/wire/index.js";
 import { StorageError, type TransferProgress } from "../../src/storage/index.js";
 import { MiB, KiB, sha256Hex, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -67,6 +68,57 @@ describe("share then fetch", () => {
     expect(second.path).toBe(first.path);
     // The sender keeps its spooled copy: its own fetch needs no network.
     expect((await sender.client.fetch(reference).done).fromCache).toBe(true);
+  });
+
+  test("a cached file the application wrote to is not served: it is fetched again, verified, as the same job; an untouched one is served without a get", async () => {
+    const sender = await startClient();
+    const backend = new InstrumentedBackend(sender.backend);
+    const receiver = await startClient({ backend });
+    const bytes = randomBytes(300 * KiB);
+    const { reference } = await sender.client.share({ bytes, fileName: "photo.jpg" }).done;
+    const first = await receiver.client.fetch(reference).done;
+    const getsAfterFirst = backend.gets;
+    expect((await receiver.client.fetch(reference).done).fromCache).toBe(true);
+    expect(backend.gets).toBe(getsAfterFirst);
+
+    // Same size, other bytes: a size check alone would serve it.
+    const edited = Buffer.from(bytes);
+    edited[1000] = (edited[1000] as number) ^ 0xff;
+    writeFileSync(first.path, edited);
+    const job = receiver.client.fetch(reference);
+    const again = await job.done;
+    expect(again).toMatchObject({ jobId: job.id, path: first.path, fromCache: false });
+    expect(readFileSync(again.path).equals(bytes)).toBe(true);
+    expect(backend.gets).toBeGreaterThan(getsAfterFirst);
+    expect(receiver.client.jobs().find((j) => j.id === job.id)?.state).toBe("done");
+    expect((await receiver.client.fetch(reference).done).fromCache).toBe(true);
+  });
+
+  test("a cache hit on the spooled copy of a pending upload is served while it holds its content, and refused with E_INTEGRITY once it was written to", async () => {
+    const sender = await startClient();
+    const bytes = randomBytes(300 * KiB);
+    const { reference } = await sender.client.share({ bytes, fileName: "a.bin" }).done;
+    // The receiver shares the same bytes too; its upload is held back, so its spool file stays pinned.
+    const backend = new InstrumentedBackend(sender.backend);
+    let letPutsThrough = (): void => undefined;
+    const held = new Promise<void>((resolve) => (letPutsThrough = resolve));
+    backend.beforePut = () => held;
+    const receiver = await startClient({ backend });
+    try {
+      receiver.client.share({ bytes, fileName: "b.bin" });
+      const spool = join(receiver.dataDir, "spool");
+      await vi.waitFor(() => expect(readdirSync(spool).filter((n) => !n.includes("."))).toHaveLength(1), { timeout: 5_000 });
+      const served = await receiver.client.fetch(reference).done;
+      expect(served).toMatchObject({ fromCache: true, path: expect.stringContaining(spool) });
+      const edited = Buffer.from(bytes);
+      edited[7] = (edited[7] as number) ^ 1;
+      writeFileSync(served.path, edited);
+      await expect(receiver.client.fetch(reference).done).rejects.toMatchObject({ code: "E_INTEGRITY" });
+      expect(readFileSync(served.path).equals(edited)).toBe(true);
+    } finally {
+      // Its upload may go on (and fail on the edited file) so that the client can stop.
+      letPutsThrough();
+    }
   });
 
   test("fetchStream yields exactly the plaintext", async () => {
