@@ -66,6 +66,28 @@ describe("availability and renewal before the 30-day TTL", () => {
     expect(await client.status(shared.reference, { probe: true })).toMatchObject({ state: "available", missingPieces: 0 });
   });
 
+  test("a piece already past its expiry is sealed again from the source without asking the backend for it (Codex hangs on a block it dropped)", async () => {
+    const { client, backend, clock, shared, start } = await uploaded();
+    clock.t = start + 31 * DAY;
+    const gets = backend.gets;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([]);
+    expect(report.renewed.sort()).toEqual(shared.view.pieces.map((p) => p.cid).sort());
+    expect(backend.gets).toBe(gets);
+    expect(await client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 61 * DAY });
+  });
+
+  test("a piece past its expiry whose source changed is still renewed from the backend when the backend has it", async () => {
+    const { client, backend, clock, shared, start, file } = await uploaded();
+    writeFileSync(file.path, Buffer.alloc(100 * KiB, 1));
+    clock.t = start + 31 * DAY;
+    const gets = backend.gets;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([]);
+    expect(report.renewed).toHaveLength(shared.view.pieces.length);
+    expect(backend.gets - gets).toBe(shared.view.pieces.length);
+  });
+
   test("a dropped piece whose source changed cannot be rebuilt: reported as failed, still due", async () => {
     const { client, backend, clock, shared, start, file } = await uploaded();
     const lost = shared.view.pieces[0]?.cid as string;

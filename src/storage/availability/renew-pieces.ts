@@ -20,6 +20,8 @@ export interface RenewReport {
  * back (verified against its sha256) and stored again, which restarts its TTL; Codex content is
  * deterministic, so the same bytes must come back under the same CID. A piece no endpoint has any
  * more is sealed again from the source file (same key, nonce prefix and position: same bytes).
+ * A piece already past its expiry is sealed from the source first: Codex answers a request for a
+ * block it no longer has by hanging, so reading it back would cost every attempt's timeout.
  */
 export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise<RenewReport> {
   const now = ctx.clock.now();
@@ -27,7 +29,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs)) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     try {
-      await renewPiece(ctx, row.cid, signal);
+      await renewPiece(ctx, row.cid, row.expires_at <= now, signal);
       const at = ctx.clock.now();
       ctx.availability.renewed(row.cid, at + ctx.ttlMs, at);
       ctx.metrics.renewals.inc({ outcome: "renewed" });
@@ -43,20 +45,32 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   return report;
 }
 
-async function renewPiece(ctx: ClientContext, cid: string, signal: AbortSignal): Promise<void> {
+async function renewPiece(ctx: ClientContext, cid: string, expired: boolean, signal: AbortSignal): Promise<void> {
   const origin = ctx.uploads.pieceByCid(cid);
   if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
   const buffer = Buffer.allocUnsafe(origin.size);
-  let bytes: Buffer;
-  try {
+  const readBack = async (): Promise<Buffer> => {
     const what = `renewal read of ${cid}`;
-    bytes = await withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s) =>
+    return withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s) =>
       fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher),
     );
-  } catch (error) {
-    if (classifyFailure(error) === "fatal") throw error;
-    bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
+  };
+  let bytes: Buffer;
+  if (expired) {
+    try {
+      bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
+    } catch {
+      // The source is gone or changed: the network may still have the piece after all.
+      bytes = await readBack();
+    }
+  } else {
+    try {
+      bytes = await readBack();
+    } catch (error) {
+      if (classifyFailure(error) === "fatal") throw error;
+      bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
+    }
   }
   const what = `renewal write of ${cid}`;
   const again = await withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, (backend, s) =>
