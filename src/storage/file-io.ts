@@ -1,4 +1,5 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 import { abortedError } from "./abort-error.js";
 import { Slots } from "./slots.js";
 
@@ -156,5 +157,25 @@ export class LeasedBuffers {
     for (const buffer of this.owned) this.pool.give(buffer);
     this.owned.length = 0;
     this.idle.length = 0;
+  }
+}
+
+/** A temp file this old is a crash's leftover, not another process's write in progress. */
+export const STALE_TEMP_AGE_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the files in `dir` that `isTemp` names temp files and that were last written more than
+ * STALE_TEMP_AGE_MS ago: what interrupted writes left. Fresh ones stay (another process may be
+ * writing them right now); a missing `dir` is nothing to do. Best effort: a file that cannot be
+ * removed stays for the next sweep.
+ */
+export async function removeStaleTemps(dir: string, isTemp: (name: string) => boolean): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const cutoff = Date.now() - STALE_TEMP_AGE_MS;
+  for (const name of names) {
+    if (!isTemp(name)) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && info.mtimeMs < cutoff) await rm(path, { force: true }).catch(() => undefined);
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { syncDirectory, writeAt } from "./file-io.js";
+import { removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
 
 /**
  * Writes bytes an application shares (rather than a file path) to the spool directory, atomically,
@@ -30,20 +30,10 @@ export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): 
   return path;
 }
 
-/** A spool temp file this old is a crash's leftover, not another process's write in progress. */
-const STRAY_TEMP_AGE_MS = 60 * 60 * 1000;
-
 /**
  * Removes the temp files of spool writes a crash interrupted (an app killed right after "send"
  * leaves up to a whole file of them). A starting client calls it; fresh ones are left alone.
  */
 export async function removeStraySpoolTemps(dir: string): Promise<void> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const cutoff = Date.now() - STRAY_TEMP_AGE_MS;
-  for (const name of names) {
-    if (!name.startsWith(".") || !name.endsWith(".part")) continue;
-    const path = join(dir, name);
-    const info = await stat(path).catch(() => undefined);
-    if (info !== undefined && info.mtimeMs < cutoff) await unlink(path).catch(() => undefined);
-  }
+  await removeStaleTemps(dir, (name) => name.startsWith(".") && name.endsWith(".part"));
 }

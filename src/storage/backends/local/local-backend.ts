@@ -1,4 +1,4 @@
-import { open, readdir, rm, stat, statfs, unlink } from "node:fs/promises";
+import { open, readdir, stat, statfs, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Sha256Offload } from "../../../crypto/index.js";
 import { componentLogger, silentLogger, type Logger } from "../../../obs/index.js";
@@ -6,6 +6,7 @@ import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
 import { StorageError } from "../../storage-error.js";
 import { localIoError } from "../../job-errors.js";
+import { removeStaleTemps } from "../../file-io.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
 import { cidOfDigest, digestOfCid } from "../../content-id.js";
@@ -133,21 +134,9 @@ class LocalBackend implements StorageBackend {
     if (this.closed) throw new StorageError("E_CLIENT_CLOSED", `the local store at ${this.location} is closed; create a new backend.`);
   }
 
-  /** Temp files of writes a crash interrupted; only this process's first put looks, once. */
+  /** Temp files of writes a crash interrupted (everything in incoming/ is one); only this process's first put looks, once. */
   private async removeStrayTempFiles(): Promise<void> {
-    let names: string[];
-    try {
-      names = await readdir(this.paths.incoming);
-    } catch {
-      return;
-    }
-    const cutoff = Date.now() - 60 * 60 * 1000;
-    for (const name of names) {
-      const path = join(this.paths.incoming, name);
-      // Only old ones: another process may be writing the fresh ones right now.
-      const info = await stat(path).catch(() => undefined);
-      if (info !== undefined && info.mtimeMs < cutoff) await rm(path, { force: true });
-    }
+    await removeStaleTemps(this.paths.incoming, () => true);
   }
 }
 
