@@ -1,4 +1,5 @@
 import { statSync, unlinkSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
 import type { CacheJournal } from "./journal/cache-journal.js";
@@ -124,6 +125,14 @@ export class CacheStore {
   private report(): void {
     this.hooks.metrics.cacheBytes.set(this.journal.usedBytes());
   }
+}
+
+/**
+ * The content CID of a file the client keeps under `dir` (cache or spool), which names it; undefined
+ * for any other path (the application's own file, even one whose path merely begins like `dir`).
+ */
+export function contentCidIn(dir: string, path: string): string | undefined {
+  return dirname(path) === dir ? basename(path) : undefined;
 }
 
 /** Removes a file of the cache; one already gone is fine. */

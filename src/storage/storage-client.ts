@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { mkdirSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { newStreamParams, sameDigest, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
@@ -11,7 +11,7 @@ import { renewDue, type RenewReport } from "./availability/renew-pieces.js";
 import { fileStatus, type FileStatus } from "./availability/file-status.js";
 import type { StorageBackend } from "./backend.js";
 import { cidOfDigest } from "./content-id.js";
-import { CacheStore, type Reservation } from "./cache-store.js";
+import { CacheStore, contentCidIn, type Reservation } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
@@ -567,8 +567,7 @@ export class StorageClient {
     const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `download ${id}`);
     try {
       const { view } = decodeReference(row.file_reference, this.protocol);
-      // A cached download is a file directly in the cache directory (not one whose path only begins like it).
-      const cacheCid = dirname(row.dest_path) === ctx.dirs.cache ? basename(row.dest_path) : undefined;
+      const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
       if (cacheCid !== undefined) this.reservations.set(id, ctx.cache.reserve(view.plaintextSize));
       const result = await runDownload(ctx, row, view, machine, job, deadline.signal);
       machine.finish((at) =>

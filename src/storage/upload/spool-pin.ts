@@ -1,10 +1,5 @@
-import { basename, dirname } from "node:path";
+import { contentCidIn } from "../cache-store.js";
 import type { ClientContext } from "../client-context.js";
-
-/** A spooled source (share of bytes) is named by its content CID under the spool directory. */
-export function spooledContentCid(ctx: ClientContext, sourcePath: string): string | undefined {
-  return dirname(sourcePath) === ctx.dirs.spool ? basename(sourcePath) : undefined;
-}
 
 /**
  * Upload `id` no longer needs its spooled source (it is done or cancelled): the file becomes
@@ -12,6 +7,7 @@ export function spooledContentCid(ctx: ClientContext, sourcePath: string): strin
  * still reads it.
  */
 export function releaseSpool(ctx: ClientContext, id: string, sourcePath: string): void {
-  const spooled = spooledContentCid(ctx, sourcePath);
+  // A spooled source (share of bytes) is named by its content CID under the spool directory.
+  const spooled = contentCidIn(ctx.dirs.spool, sourcePath);
   if (spooled !== undefined && !ctx.uploads.othersOf(sourcePath, id)) ctx.cache.unpin(spooled);
 }
