@@ -29,7 +29,7 @@ import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
 import { plainBytesOf, planOfReference, planPieces, type PiecePlan } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
-import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
+import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, MAX_TIMER_MS, resolveRetryPolicy } from "./retry/index.js";
 import { removeStraySpoolTemps, spoolBytes } from "./spool-file.js";
 import { Slots } from "./slots.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
@@ -142,9 +142,9 @@ export class StorageClient {
     const light = this.mode === "light";
     const every = o.renewEveryMs ?? STORAGE_DEFAULTS.renewEveryMs;
     // Past a timer's range setInterval fires every millisecond: a busy loop, not a rare check.
-    if (!(every >= 0 && every <= 2 ** 31 - 1)) {
+    if (!(every >= 0 && every <= MAX_TIMER_MS)) {
       this.phase = "stopped";
-      throw new RangeError(`storage client option renewEveryMs must be 0 (off) to ${2 ** 31 - 1} ms, not ${String(every)}`);
+      throw new RangeError(`storage client option renewEveryMs must be 0 (off) to ${MAX_TIMER_MS} ms, not ${String(every)}`);
     }
     try {
       this.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(this.protocol).stateLevel, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
@@ -461,8 +461,9 @@ export class StorageClient {
       spooling.cancelled = true;
       return;
     }
-    const state = ctx.uploads.get(id)?.state ?? ctx.downloads.get(id)?.state;
-    const kind: JobKind | undefined = ctx.uploads.get(id) !== undefined ? "upload" : state !== undefined ? "download" : undefined;
+    const upload = ctx.uploads.get(id);
+    const state = upload?.state ?? ctx.downloads.get(id)?.state;
+    const kind: JobKind | undefined = upload !== undefined ? "upload" : state !== undefined ? "download" : undefined;
     if (kind === undefined) throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
     const queue = kind === "upload" ? this.uploadQueue : this.downloadQueue;
     // A running job cancels itself when its signal fires (see settleFailure); a run that has

@@ -1,4 +1,4 @@
-export { DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, backoffDelay, resolveRetryPolicy } from "./retry-policy.js";
+export { DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, MAX_TIMER_MS, backoffDelay, resolveRetryPolicy } from "./retry-policy.js";
 export type { RetryPolicy } from "./retry-policy.js";
 export { classifyFailure } from "./failure-kind.js";
 export type { FailureKind } from "./failure-kind.js";

@@ -39,8 +39,8 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: numbe
   return Math.floor(random * ceiling);
 }
 
-/** The longest a timer can wait: setTimeout fires at once (after 1 ms) for anything longer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The longest a timer can wait: setTimeout and setInterval fire after 1 ms for anything longer. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function resolveRetryPolicy(base: RetryPolicy, overrides: Partial<RetryPolicy> | undefined): RetryPolicy {
   const policy = { ...base, ...(overrides ?? {}) };
