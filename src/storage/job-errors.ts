@@ -66,6 +66,11 @@ export function localIoError(error: unknown, what: string): StorageError {
   return new StorageError("E_LOCAL_IO", `${what} failed on the local disk: ${why} (${String(code)}).`, { cause: error, details: { code, syscall } });
 }
 
+/** An operating-system failure (it names its syscall) of `what` as E_LOCAL_IO; anything else as it is. */
+export function osErrorAsLocalIo(error: unknown, what: string): unknown {
+  return typeof (error as { syscall?: unknown } | null)?.syscall === "string" ? localIoError(error, what) : error;
+}
+
 /** better-sqlite3 throws SqliteError with SQLite's code (`SQLITE_FULL`, `SQLITE_IOERR_WRITE`, …) and no errno. */
 function sqliteCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

@@ -12,7 +12,7 @@ import { plainBytesOf, planOfReference, type PiecePlan, type PieceSpan } from ".
 import { withRetries } from "../retry/index.js";
 import { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
-import { localIoError } from "../job-errors.js";
+import { osErrorAsLocalIo } from "../job-errors.js";
 import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
@@ -59,7 +59,7 @@ export async function runDownload(
     return await downloadIntoPlace(ctx, row, view, plan, params, job, signal);
   } catch (error) {
     // A failed write on a file handle names no file: say which download and destination it hit.
-    throw typeof (error as { syscall?: unknown } | null)?.syscall === "string" ? localIoError(error, `download ${row.id} to ${row.dest_path}`) : error;
+    throw osErrorAsLocalIo(error, `download ${row.id} to ${row.dest_path}`);
   }
 }
 

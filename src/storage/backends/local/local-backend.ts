@@ -5,7 +5,7 @@ import { componentLogger, silentLogger, type Logger } from "../../../obs/index.j
 import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
 import { StorageError } from "../../storage-error.js";
-import { localIoError } from "../../job-errors.js";
+import { osErrorAsLocalIo } from "../../job-errors.js";
 import { removeStaleTemps } from "../../file-io.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
@@ -25,11 +25,6 @@ function isMissing(error: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
-/** Operating-system failures become E_LOCAL_IO; anything else (a caller's failing source) passes through. */
-function ioError(error: unknown, what: string): unknown {
-  if (error instanceof StorageError || typeof (error as { syscall?: unknown } | null)?.syscall !== "string") return error;
-  return localIoError(error, what);
-}
 
 /**
  * The embedded default backend: a content-addressed store on disk. A block is one file named by
@@ -61,7 +56,7 @@ class LocalBackend implements StorageBackend {
       if (this.log.isLevelEnabled("debug")) this.log.debug({ cid, size }, "stored block");
       return cid;
     } catch (error) {
-      throw ioError(error, `put to the local store at ${this.location}`);
+      throw osErrorAsLocalIo(error, `put to the local store at ${this.location}`);
     }
   }
 
@@ -75,7 +70,7 @@ class LocalBackend implements StorageBackend {
       size = (await stat(path)).size;
     } catch (error) {
       if (isMissing(error)) throw notFound(cid);
-      throw ioError(error, `get ${cid} from the local store at ${this.location}`);
+      throw osErrorAsLocalIo(error, `get ${cid} from the local store at ${this.location}`);
     }
     const into = options.into !== undefined && options.into.byteLength >= size ? options.into.subarray(0, size) : undefined;
     return { size, body: readBlock(path as string, size, cid, options.signal, into) };
@@ -90,7 +85,7 @@ class LocalBackend implements StorageBackend {
       return true;
     } catch (error) {
       if (isMissing(error)) return false;
-      throw ioError(error, `has ${cid} in the local store at ${this.location}`);
+      throw osErrorAsLocalIo(error, `has ${cid} in the local store at ${this.location}`);
     }
   }
 
@@ -101,7 +96,7 @@ class LocalBackend implements StorageBackend {
     try {
       await unlink(this.paths.block(digest));
     } catch (error) {
-      if (!isMissing(error)) throw ioError(error, `delete ${cid} from the local store at ${this.location}`);
+      if (!isMissing(error)) throw osErrorAsLocalIo(error, `delete ${cid} from the local store at ${this.location}`);
     }
   }
 
@@ -118,7 +113,7 @@ class LocalBackend implements StorageBackend {
       }
       return { quotaUsedBytes: used, quotaMaxBytes: used + free };
     } catch (error) {
-      throw ioError(error, `space of the local store at ${this.location}`);
+      throw osErrorAsLocalIo(error, `space of the local store at ${this.location}`);
     }
   }
 
@@ -154,7 +149,7 @@ async function* readBlock(path: string, size: number, cid: string, signal: Abort
     handle = await open(path, "r");
   } catch (error) {
     if (isMissing(error)) throw notFound(cid);
-    throw ioError(error, `get ${cid}`);
+    throw osErrorAsLocalIo(error, `get ${cid}`);
   }
   try {
     let position = 0;
