@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import type { StorageClient } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -10,14 +11,20 @@ import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 const refused = (): StorageError => new StorageError("E_BACKEND_REJECTED", "refused (test)");
 
+/** A started client over a local store that refuses every put (until the test clears beforePut). */
+async function clientWhoseStoreRefusesPuts(): Promise<{ dir: string; backend: InstrumentedBackend; client: StorageClient }> {
+  const dir = tempDir();
+  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  backend.beforePut = () => {
+    throw refused();
+  };
+  const { client } = await startClient({ dir, backend });
+  return { dir, backend, client };
+}
+
 describe("retry asked for as soon as a job fails", () => {
   test("an upload retried from its done.catch runs again and finishes (the retry is not dropped while the failed run winds down)", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
-    backend.beforePut = () => {
-      throw refused();
-    };
-    const { client } = await startClient({ dir, backend });
+    const { dir, backend, client } = await clientWhoseStoreRefusesPuts();
     const { path } = writeRandomFile(dir, "f.bin", 100 * KiB);
     const job = client.share({ path });
     const retried = job.done.then(
@@ -59,12 +66,7 @@ describe("retry asked for as soon as a job fails", () => {
   });
 
   test("a job cancelled from the failed state event ends cancelled for good (the cancel is not lost while the failed run winds down)", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
-    backend.beforePut = () => {
-      throw refused();
-    };
-    const { client } = await startClient({ dir, backend });
+    const { dir, client } = await clientWhoseStoreRefusesPuts();
     const job = client.share({ path: writeRandomFile(dir, "f.bin", 100 * KiB).path });
     job.on("state", (state) => state === "failed" && job.cancel());
     await expect(job.done).rejects.toMatchObject({ code: "E_BACKEND_REJECTED" });
