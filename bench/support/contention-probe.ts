@@ -74,8 +74,17 @@ export class ContentionProbe {
 
   private hashThere(): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.worker.once("message", (ms: number) => resolve(ms));
-      this.worker.once("error", reject);
+      // Both listeners go once either fires: a run makes about twenty of these calls.
+      const answered = (ms: number): void => {
+        this.worker.off("error", failed);
+        resolve(ms);
+      };
+      const failed = (error: Error): void => {
+        this.worker.off("message", answered);
+        reject(error);
+      };
+      this.worker.once("message", answered);
+      this.worker.once("error", failed);
       this.worker.postMessage("hash");
     });
   }
