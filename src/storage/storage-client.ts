@@ -194,6 +194,8 @@ export class StorageClient {
       if (every > 0) {
         this.renewTimer = setInterval(() => void this.renewInBackground(), every);
         this.renewTimer.unref();
+        // Now too: an app session is often shorter than the interval, whose timer starts over with each start.
+        void this.renewInBackground();
       }
       this.log.info({ protocol: this.protocol, mode: this.mode, endpoints: this.pool.endpoints.map((b) => b.location) }, "storage client started");
     } catch (error) {

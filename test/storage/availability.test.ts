@@ -118,3 +118,15 @@ describe("availability and renewal before the 30-day TTL", () => {
     expect(await receiver.client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 30 * DAY });
   });
 });
+
+describe("renewal across client restarts", () => {
+  test("a client started after time passed renews what is due at once, not only after a full renewEveryMs of uptime (an app session is shorter than 6 h)", async () => {
+    const { client, backend, clock, shared, start, dir, statePath } = await uploaded();
+    await client.stop();
+    // The app was not running for 28 days; it now runs for minutes at a time.
+    clock.t = start + 28 * DAY;
+    const again = await startClient({ dir, statePath, backend, clock: { now: () => clock.t }, renewEveryMs: 6 * 60 * 60 * 1000 });
+    for (let i = 0; i < 200 && (await again.client.status(shared.reference)).state !== "available"; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await again.client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 58 * DAY });
+  });
+});
