@@ -31,6 +31,8 @@ export const STORAGE_DEFAULTS = Object.freeze({
   ttlMs: 30 * DAY_MS,
   renewBeforeMs: 3 * DAY_MS,
   renewEveryMs: 6 * 60 * 60 * 1000,
+  /** Ended jobs stay in the journal this long (retry, job(id)), then are forgotten. */
+  keepEndedJobsMs: 30 * DAY_MS,
 });
 
 export interface StorageClientOptions {
@@ -68,6 +70,12 @@ export interface StorageClientOptions {
   renewBeforeMs?: number;
   /** How often referenced uploads are checked for renewal; 0 turns the timer off (call renewDue()). */
   renewEveryMs?: number;
+  /**
+   * How long a job that ended (done, failed, cancelled) stays in the journal, for `job(id)`,
+   * `jobs()` and `retry(id)`; then it is forgotten, at start and at each renewal check. A done
+   * upload a message still refers to is kept regardless (see `release()`). `Infinity` keeps all.
+   */
+  keepEndedJobsMs?: number;
   clock?: Clock;
   random?: () => number;
   logger?: Logger;

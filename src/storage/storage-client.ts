@@ -30,6 +30,7 @@ import { guessMime } from "./mime-type.js";
 import { plainBytesOf, planOfReference, planPieces, type PiecePlan } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, MAX_TIMER_MS, resolveRetryPolicy } from "./retry/index.js";
+import { forgetEndedJobs } from "./journal-retention.js";
 import { removeStraySpoolTemps, spoolBytes } from "./spool-file.js";
 import { Slots } from "./slots.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
@@ -98,6 +99,8 @@ export class StorageClient {
   private streamSlots: Slots | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<unknown> | undefined;
+  /** How long ended jobs stay in the journal (option keepEndedJobsMs). */
+  private keepEndedJobsMs: number = STORAGE_DEFAULTS.keepEndedJobsMs;
   private phase: "new" | "starting" | "started" | "stopped" = "new";
 
   constructor(options: StorageClientOptions) {
@@ -146,6 +149,12 @@ export class StorageClient {
       this.phase = "stopped";
       throw new RangeError(`storage client option renewEveryMs must be 0 (off) to ${MAX_TIMER_MS} ms, not ${String(every)}`);
     }
+    const keep = o.keepEndedJobsMs ?? STORAGE_DEFAULTS.keepEndedJobsMs;
+    if (!(keep >= 0)) {
+      this.phase = "stopped";
+      throw new RangeError(`storage client option keepEndedJobsMs must be 0 or more (Infinity keeps every job), not ${String(keep)}`);
+    }
+    this.keepEndedJobsMs = keep;
     try {
       this.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(this.protocol).stateLevel, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
       const db = this.state.db;
@@ -184,6 +193,7 @@ export class StorageClient {
       };
       // A crash between a download's failed/cancelled row and the removal of its temp file left that file.
       await removeEndedDownloadTemps(this.ctx.downloads, this.log);
+      await this.forgetEndedJobs();
       this.streamSlots = new Slots(positive(o.streamsInFlight ?? STORAGE_DEFAULTS.streamsInFlight[this.mode], "streamsInFlight"));
       const jobs = positive(o.jobsInFlight ?? STORAGE_DEFAULTS.jobsInFlight[this.mode], "jobsInFlight");
       this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal));
@@ -350,7 +360,10 @@ export class StorageClient {
     const job = new TransferJob<FetchResult>(id, "download", "downloading", progressOf(0, total, 0, view.plaintextSize), (jobId) => {
       if (this.handles.has(jobId)) this.cancel(jobId);
     });
+    // Not evicted for another download while it is checked and handed out.
+    const unhold = ctx.cache.hold(contentCid);
     fileSha256(ctx.hasher, path, view.plaintextSize)
+      .finally(unhold)
       .then((digest) => {
         if (sameDigest(digest, view.plaintextSha256)) {
           job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
@@ -702,10 +715,19 @@ export class StorageClient {
     }
   }
 
+  /** Best effort: a journal that refuses writes (full disk) must not stop the client; the next check tries again. */
+  private async forgetEndedJobs(): Promise<void> {
+    if (this.keepEndedJobsMs === Infinity) return;
+    await forgetEndedJobs(this.ctx as ClientContext, this.keepEndedJobsMs, (id) => this.handles.has(id)).catch((error: unknown) =>
+      this.log.warn({ code: (error as { code?: unknown } | null)?.code }, "could not forget ended jobs"),
+    );
+  }
+
   private async renewInBackground(): Promise<void> {
     if (this.renewing !== undefined || this.phase !== "started") return;
     this.renewing = this.renewDue()
       .catch((error: unknown) => this.log.warn({ code: (error as StorageError).code }, "renewal run failed"))
+      .then(() => (this.phase === "started" ? this.forgetEndedJobs() : undefined))
       .finally(() => {
         this.renewing = undefined;
       });

@@ -15,6 +15,7 @@ export class AvailabilityJournal {
   private readonly due: Database.Statement;
   private readonly renewRow: Database.Statement;
   private readonly setReferenced: Database.Statement;
+  private readonly deleteOrphans: Database.Statement;
 
   constructor(db: Database.Database) {
     this.upsert = db.prepare(
@@ -25,6 +26,7 @@ export class AvailabilityJournal {
     this.due = db.prepare(`SELECT * FROM availability WHERE referenced = 1 AND expires_at <= ? ORDER BY expires_at, cid`);
     this.renewRow = db.prepare(`UPDATE availability SET expires_at = ?, renewed_at = ? WHERE cid = ?`);
     this.setReferenced = db.prepare(`UPDATE availability SET referenced = ? WHERE cid = ?`);
+    this.deleteOrphans = db.prepare(`DELETE FROM availability WHERE referenced = 0 AND cid NOT IN (SELECT cid FROM upload_pieces)`);
   }
 
   uploaded(cid: string, uploadedAt: number, expiresAt: number): void {
@@ -46,5 +48,10 @@ export class AvailabilityJournal {
 
   reference(cid: string, referenced: boolean): void {
     this.setReferenced.run(referenced ? 1 : 0, cid);
+  }
+
+  /** Drops released pieces whose upload the journal has forgotten: nothing renews or reports them any more. */
+  dropOrphans(): number {
+    return this.deleteOrphans.run().changes;
   }
 }

@@ -26,6 +26,8 @@ export class DownloadJournal {
   private readonly selectAll: Database.Statement;
   private readonly selectPieces: Database.Statement;
   private readonly deletePieces: Database.Statement;
+  private readonly selectEndedBefore: Database.Statement;
+  private readonly deleteJob: Database.Statement;
   private readonly insertPieces: (id: string, indexes: readonly number[], now: number) => void;
 
   constructor(private readonly db: Database.Database) {
@@ -38,6 +40,8 @@ export class DownloadJournal {
     this.selectAll = db.prepare(`SELECT * FROM download_jobs ORDER BY created_at, id`);
     this.selectPieces = db.prepare(`SELECT idx FROM download_pieces WHERE job_id = ? ORDER BY idx`);
     this.deletePieces = db.prepare(`DELETE FROM download_pieces WHERE job_id = ?`);
+    this.selectEndedBefore = db.prepare(`SELECT * FROM download_jobs WHERE state IN ('done', 'failed', 'cancelled') AND updated_at < ? ORDER BY updated_at, id`);
+    this.deleteJob = db.prepare(`DELETE FROM download_jobs WHERE id = ?`);
     const insertPiece = db.prepare(`INSERT OR IGNORE INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
     this.insertPieces = db.transaction((id: string, indexes: readonly number[], now: number) => {
       for (const idx of indexes) insertPiece.run(id, idx, now);
@@ -72,6 +76,17 @@ export class DownloadJournal {
   /** The temp file is gone or cannot be trusted: its pieces must be fetched again. */
   forgetPieces(id: string): void {
     this.deletePieces.run(id);
+  }
+
+  /** Jobs that ended (done, failed, cancelled) before `cutoff`. */
+  endedBefore(cutoff: number): DownloadJobRow[] {
+    return this.selectEndedBefore.all(cutoff) as DownloadJobRow[];
+  }
+
+  /** Forgets a job and its pieces (explicitly: a connection may run without foreign keys). */
+  remove(id: string): void {
+    this.deletePieces.run(id);
+    this.deleteJob.run(id);
   }
 
   start(id: string, now: number): void {

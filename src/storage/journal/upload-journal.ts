@@ -52,6 +52,8 @@ export class UploadJournal {
   private readonly deleteRunSettings: Database.Statement;
   private readonly deletePieces: Database.Statement;
   private readonly selectOthersOf: Database.Statement;
+  private readonly selectEndedBefore: Database.Statement;
+  private readonly deleteJob: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -76,6 +78,13 @@ export class UploadJournal {
     this.deleteRunSettings = db.prepare(`DELETE FROM settings WHERE key IN (?, ?)`);
     this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
     this.selectOthersOf = db.prepare(`SELECT 1 FROM upload_jobs WHERE source_path = ? AND id <> ? AND state IN ('queued', 'uploading', 'failed') LIMIT 1`).pluck();
+    // A done upload stays while a message still refers to one of its pieces: renewal seals from its row.
+    this.selectEndedBefore = db.prepare(
+      `SELECT * FROM upload_jobs j WHERE j.updated_at < ? AND (j.state IN ('failed', 'cancelled') OR (j.state = 'done' AND NOT EXISTS (
+         SELECT 1 FROM upload_pieces p JOIN availability a ON a.cid = p.cid WHERE p.job_id = j.id AND a.referenced = 1)))
+       ORDER BY j.updated_at, j.id`,
+    );
+    this.deleteJob = db.prepare(`DELETE FROM upload_jobs WHERE id = ?`);
     this.selectPieceByCid = db.prepare(
       `SELECT p.job_id, p.idx, p.size, p.sha256 FROM upload_pieces p JOIN upload_jobs j ON j.id = p.job_id WHERE p.cid = ? ORDER BY j.updated_at DESC LIMIT 1`,
     );
@@ -142,6 +151,18 @@ export class UploadJournal {
   /** The upload is done or cancelled: nothing will be sealed from its source again. */
   forgetRunIdentity(id: string): void {
     this.deleteRunSettings.run(sourceKey(id), storeKey(id));
+  }
+
+  /** Jobs that ended before `cutoff` and that nothing needs any more: failed, cancelled, or done with no piece still referenced. */
+  endedBefore(cutoff: number): UploadJobRow[] {
+    return this.selectEndedBefore.all(cutoff) as UploadJobRow[];
+  }
+
+  /** Forgets a job: its row (with its key), its pieces and its run settings. */
+  remove(id: string): void {
+    this.deletePieces.run(id);
+    this.forgetRunIdentity(id);
+    this.deleteJob.run(id);
   }
 
   /** A piece is stored: one row, never sent again. */

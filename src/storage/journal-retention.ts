@@ -1,0 +1,39 @@
+import { unlink } from "node:fs/promises";
+import type { ClientContext } from "./client-context.js";
+import type { DownloadJobRow } from "./journal/download-journal.js";
+import { releaseSpool } from "./upload/spool-pin.js";
+
+export interface ForgottenJobs {
+  readonly uploads: number;
+  readonly downloads: number;
+}
+
+/**
+ * Forgets jobs that ended more than `keptMs` ago, so the journal does not grow with every file a
+ * user ever sent or received, and the keys of uploads nobody will retry or renew leave the
+ * database. Kept regardless of age: unfinished jobs, done uploads a message still refers to (their
+ * pieces are renewed from the row), and jobs `isLive` names (a handle this client still settles).
+ * A forgotten failed upload gives its spooled source back to the quota; a forgotten failed or
+ * cancelled download loses its temp file first. Downloaded files and stored pieces stay.
+ */
+export async function forgetEndedJobs(ctx: ClientContext, keptMs: number, isLive: (id: string) => boolean): Promise<ForgottenJobs> {
+  const cutoff = ctx.clock.now() - keptMs;
+  const downloads = ctx.downloads.endedBefore(cutoff).filter((row) => !isLive(row.id));
+  const forgettable: DownloadJobRow[] = [];
+  for (const row of downloads) {
+    // A row goes only once its temp file is gone, so no crash leaves a file nothing would remove.
+    if (row.state === "done" || (await unlink(row.temp_path).then(() => true, (error: NodeJS.ErrnoException) => error.code === "ENOENT"))) forgettable.push(row);
+  }
+  const uploads = ctx.uploads.endedBefore(cutoff).filter((row) => !isLive(row.id));
+  ctx.db.transaction(() => {
+    for (const row of forgettable) ctx.downloads.remove(row.id);
+    for (const row of uploads) {
+      ctx.uploads.remove(row.id);
+      // A failed upload pinned its spooled source for a retry that will not come now.
+      releaseSpool(ctx, row.id, row.source_path);
+    }
+    ctx.availability.dropOrphans();
+  })();
+  if (forgettable.length + uploads.length > 0) ctx.log.info({ uploads: uploads.length, downloads: forgettable.length, keptMs }, "forgot ended jobs");
+  return { uploads: uploads.length, downloads: forgettable.length };
+}
