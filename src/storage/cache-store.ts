@@ -18,6 +18,8 @@ export interface Reservation {
  */
 export class CacheStore {
   private reserved = 0;
+  /** Entries being served (a cache hit checked before its path is handed out), with how many holds each: never evicted meanwhile. */
+  private readonly inUse = new Map<string, number>();
 
   constructor(
     private readonly journal: CacheJournal,
@@ -53,6 +55,19 @@ export class CacheStore {
     this.journal.delete(cid);
     this.report();
     return true;
+  }
+
+  /** Keeps the entry for `cid` from eviction until the returned function is called (once is enough). */
+  hold(cid: string): () => void {
+    this.inUse.set(cid, (this.inUse.get(cid) ?? 0) + 1);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = (this.inUse.get(cid) ?? 1) - 1;
+      if (left === 0) this.inUse.delete(cid);
+      else this.inUse.set(cid, left);
+    };
   }
 
   /** Makes room for `bytes` (evicting LRU entries) and holds it until released; E_QUOTA_EXCEEDED when pinned files leave too little. */
@@ -102,8 +117,8 @@ export class CacheStore {
     for (;;) {
       const used = this.journal.usedBytes();
       if (used + this.reserved + bytes <= this.quotaBytes) return;
-      const victims = this.journal.evictable();
-      const held = used - this.journal.evictableBytes();
+      const victims = this.journal.evictable().filter((entry) => !this.inUse.has(entry.cid));
+      const held = used - this.journal.evictableBytes() + this.inUseUnpinnedBytes();
       // Refused before anything goes when even an empty cache would leave too little room.
       if (victims.length === 0 || held + this.reserved + bytes > this.quotaBytes) {
         throw new StorageError(
@@ -120,6 +135,15 @@ export class CacheStore {
       }
       this.report();
     }
+  }
+
+  private inUseUnpinnedBytes(): number {
+    let bytes = 0;
+    for (const cid of this.inUse.keys()) {
+      const entry = this.journal.get(cid);
+      if (entry !== undefined && entry.pinned === 0) bytes += entry.size;
+    }
+    return bytes;
   }
 
   private report(): void {

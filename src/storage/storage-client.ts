@@ -363,7 +363,6 @@ export class StorageClient {
     // Not evicted for another download while it is checked and handed out.
     const unhold = ctx.cache.hold(contentCid);
     fileSha256(ctx.hasher, path, view.plaintextSize)
-      .finally(unhold)
       .then((digest) => {
         if (sameDigest(digest, view.plaintextSha256)) {
           job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
@@ -380,7 +379,8 @@ export class StorageClient {
         job.setState("queued");
         this.queueDownload(this.started(), id, reference, join(ctx.dirs.cache, contentCid), job);
       })
-      .catch((error: unknown) => job.reject(asStorageError(error)));
+      .catch((error: unknown) => job.reject(asStorageError(error)))
+      .finally(unhold);
     return job;
   }
 

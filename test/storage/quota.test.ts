@@ -116,3 +116,25 @@ describe("storage quota with LRU eviction", () => {
     expect(again.client.usage().quotaBytes).toBe(12345);
   });
 });
+
+describe("eviction while a cache hit is served", () => {
+  test("a cache hit being checked is not evicted by a download that needs room at the same moment: the hit is served, the other download still fits", async () => {
+    const { receiver, clock, share } = await world(300 * KiB);
+    const cachedRef = await share(100 * KiB);
+    const bigRef = await share(250 * KiB);
+    const cached = await receiver.client.fetch(cachedRef).done;
+    clock.t += 1000;
+    // The hit is hashed again before it is served; meanwhile the other download reserves its room.
+    const hit = receiver.client.fetch(cachedRef).done;
+    const big = receiver.client.fetch(bigRef).done.then(
+      () => "fetched",
+      (e: { code?: string }) => e.code,
+    );
+    const served = await hit.then(
+      (r) => ({ fromCache: r.fromCache, path: r.path, there: existsSync(r.path) }),
+      (e: { code?: string }) => e.code,
+    );
+    expect(served).toEqual({ fromCache: true, path: cached.path, there: true });
+    expect(await big).toBe("E_QUOTA_EXCEEDED");
+  });
+});
