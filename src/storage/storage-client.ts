@@ -486,9 +486,7 @@ export class StorageClient {
     if (queue?.abort(id, CANCELLED) === "active" && (state === "uploading" || state === "downloading")) return;
     const machine = this.machine(kind, id);
     machine.cancel();
-    const cleaning = this.cleanUp(kind, id)
-      .catch((error: unknown) => this.log.warn({ job: id, code: asStorageError(error).code }, "clean-up after cancel failed"))
-      .finally(() => this.cleaning.delete(cleaning));
+    const cleaning = this.cleanUp(kind, id).finally(() => this.cleaning.delete(cleaning));
     this.cleaning.add(cleaning);
     this.handles.get(id)?.reject(CANCELLED);
     this.handles.delete(id);
@@ -625,12 +623,20 @@ export class StorageClient {
     } catch (journalError) {
       this.log.warn({ job: id, kind, code: asStorageError(journalError).code }, "the journal could not record how a job ended");
     }
-    await this.cleanUp(kind, id).catch((cleanUpError: unknown) => this.log.warn({ job: id, kind, code: asStorageError(cleanUpError).code }, "cleaning up an ended job failed"));
+    await this.cleanUp(kind, id);
     job.reject(typed ?? CANCELLED);
   }
 
-  /** After a failure or cancel: no partial download stays on disk; a spooled upload may be evicted again. */
+  /**
+   * After a failure or cancel: no partial download stays on disk; a spooled upload may be evicted
+   * again. Best effort (it never rejects): the job has ended either way, and a temp file left
+   * behind is removed at the next start.
+   */
   private async cleanUp(kind: JobKind, id: string): Promise<void> {
+    await this.tryCleanUp(kind, id).catch((error: unknown) => this.log.warn({ job: id, kind, code: asStorageError(error).code }, "cleaning up an ended job failed"));
+  }
+
+  private async tryCleanUp(kind: JobKind, id: string): Promise<void> {
     const ctx = this.ctx as ClientContext;
     if (kind === "download") {
       const row = ctx.downloads.get(id);
