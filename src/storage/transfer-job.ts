@@ -64,7 +64,10 @@ export class TransferJob<R> extends EventEmitter<TransferJobEvents> {
   }
 
   /** @internal */
+  /** Tells listeners only of a change (a resumed run sets what its handle already showed). */
   setProgress(progress: TransferProgress): void {
+    const now = this.currentProgress;
+    if (now.piecesDone === progress.piecesDone && now.piecesTotal === progress.piecesTotal && now.bytesDone === progress.bytesDone && now.bytesTotal === progress.bytesTotal) return;
     this.currentProgress = progress;
     this.tell(() => this.emit("progress", progress));
   }

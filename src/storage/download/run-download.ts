@@ -131,9 +131,7 @@ async function writePieces(
   // from zero; pieces read back below are not counted again.
   let piecesDone = verified.size;
   let bytesDone = plainBytesOf(plan, verified);
-  if (job !== undefined && (job.progress.piecesDone !== piecesDone || job.progress.bytesDone !== bytesDone || job.progress.piecesTotal !== plan.pieces.length)) {
-    job.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
-  }
+  job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
   // A piece holds one of these from its start until it is journaled (or has failed): a crash
   // fetches again at most twice the window, while the window itself never waits for the disk.
   const unjournaled = new Slots(2 * width);

@@ -13,13 +13,13 @@ import { sourceChanged, sourceIdentity } from "./open-source.js";
  *   application moved to another node) forgets them and sends every piece again, the same bytes
  *   under the same nonces, so the reference never points at two stores.
  */
-export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle): Promise<ResumeGuard> {
+export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle): Promise<ResumeGuard | undefined> {
   const identity = await sourceIdentity(source);
   const recorded = ctx.uploads.sourceIdentity(row.id);
   if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
   else if (recorded !== identity) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
   checkStore(ctx, row);
-  return recorded === undefined ? { pieceRead: async () => undefined } : { pieceRead: () => stillUnchanged(row.id, source, identity) };
+  return recorded === undefined ? undefined : { pieceRead: () => stillUnchanged(row.id, source, identity) };
 }
 
 /**
@@ -28,8 +28,8 @@ export async function checkResumable(ctx: ClientContext, row: UploadJobRow, sour
  * backend: an edit of the file after the check above would have it sealed again under the same
  * nonces with other bytes. The file's identity read after the piece catches every write that
  * changed it before or during the read (the kernel updates mtime before it changes the data); a
- * write after that leaves the bytes read as they were. A first run needs no check: nothing it
- * seals was sealed before.
+ * write after that leaves the bytes read as they were. A first run needs no check (it gets no
+ * guard): nothing it seals was sealed before.
  */
 export interface ResumeGuard {
   pieceRead(): Promise<void>;

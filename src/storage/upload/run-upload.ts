@@ -58,9 +58,7 @@ export async function runUpload(
     // A resume counts on from what the journal has (the handle showed it), never back from zero.
     let piecesDone = stored.size;
     let bytesDone = plainBytesOf(plan, stored.keys());
-    if (job !== undefined && (job.progress.piecesDone !== piecesDone || job.progress.bytesDone !== bytesDone)) {
-      job.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
-    }
+    job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
     const storing = new BackgroundStores(signal);
     const pieceStored = (bytes: number): void => {
       piecesDone++;
@@ -71,7 +69,7 @@ export async function runUpload(
       const span = plan.pieces[i] as PieceSpan;
       const plain = plainSlots.get(slot).subarray(0, span.plainSize);
       if ((await readAt(source, plain, span.plainOffset, pieceSignal)) !== span.plainSize) throw sourceChanged(row.id, "it got shorter");
-      await guard.pieceRead();
+      if (guard !== undefined) await guard.pieceRead();
       // Into the whole-file hash (in order, on the worker) while the piece is sealed and stored.
       const hashed = ordered.feed(i, plain, pieceSignal);
       hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
