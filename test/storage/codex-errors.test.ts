@@ -237,6 +237,19 @@ describe("Codex backend: the caller's upload body", () => {
     expect(await backend.has(await backend.put(pattern(10)))).toBe(true);
   });
 
+  test("a node that answers once every declared byte arrived, while the body's last next() is still pending, has stored it: put returns its CID", async () => {
+    const { server, backend } = await codexSetup();
+    const bytes = pattern(1000);
+    // Like a file stream that needs one more read to see its end: the node has Content-Length bytes and answers first.
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield bytes;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const cid = await backend.put(body(), { size: bytes.byteLength });
+    expect(cid).toBe(await backend.put(bytes));
+    expect(await collect((await backend.get(cid)).body)).toEqual(bytes);
+  });
+
   test("an iterable that yields only empty chunks is empty content (no request at all)", async () => {
     const { server, backend } = await codexSetup();
     async function* body(): AsyncGenerator<Uint8Array> {

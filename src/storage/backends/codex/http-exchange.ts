@@ -265,7 +265,10 @@ export class HttpExchange {
           if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) return;
         }
       }
-      if (this.failure !== undefined || this.res !== undefined) return;
+      if (this.failure !== undefined) return;
+      // The node stops reading at Content-Length, so it may answer while the source's last next() is
+      // still pending: that answer is to the whole upload, and the request is ended as usual.
+      if (this.res !== undefined && (declared === undefined || this.sent !== declared)) return;
       if (declared !== undefined && this.sent !== declared) {
         this.fail({ kind: "size", declared, actual: this.sent });
         return;
