@@ -26,6 +26,7 @@ export class CacheStore {
     readonly quotaBytes: number,
     private readonly hooks: { clock: Clock; metrics: StorageMetrics; log: Logger },
   ) {
+    this.forgetVanished();
     this.report();
   }
 
@@ -113,7 +114,26 @@ export class CacheStore {
     return { usedBytes: this.journal.usedBytes(), reservedBytes: this.reserved, quotaBytes: this.quotaBytes };
   }
 
+  /**
+   * Drops the entries of cached files someone else removed (an OS cache cleaner, the user): they
+   * hold no bytes, and counting them would evict files still on disk in their place. Pinned
+   * entries stay (their upload fails on its own and unpins them).
+   */
+  private forgetVanished(): void {
+    let dropped = false;
+    for (const entry of this.journal.unpinnedEntries()) {
+      if (!statSync(entry.path, { throwIfNoEntry: false })?.isFile()) {
+        this.journal.delete(entry.cid);
+        dropped = true;
+        this.hooks.log.debug({ cid: entry.cid, size: entry.size }, "cached file removed behind the client's back");
+      }
+    }
+    if (dropped) this.report();
+  }
+
   private evictFor(bytes: number): void {
+    // Only when eviction is needed: one stat per cached file.
+    if (this.journal.usedBytes() + this.reserved + bytes > this.quotaBytes) this.forgetVanished();
     for (;;) {
       const used = this.journal.usedBytes();
       if (used + this.reserved + bytes <= this.quotaBytes) return;

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
@@ -136,5 +136,31 @@ describe("eviction while a cache hit is served", () => {
     );
     expect(served).toEqual({ fromCache: true, path: cached.path, there: true });
     expect(await big).toBe("E_QUOTA_EXCEEDED");
+  });
+});
+
+describe("cached files removed behind the client's back", () => {
+  test("a cached file deleted by someone else (an OS cache cleaner) frees its room: it is not counted, and no file still on disk is evicted in its place", async () => {
+    const { receiver, clock, share } = await world(300 * KiB);
+    const refs = [await share(100 * KiB), await share(100 * KiB), await share(100 * KiB), await share(100 * KiB)];
+    const paths: string[] = [];
+    for (const ref of refs.slice(0, 3)) {
+      clock.t += 1000;
+      paths.push((await receiver.client.fetch(ref).done).path);
+    }
+    rmSync(paths[2] as string);
+    clock.t += 1000;
+    await receiver.client.fetch(refs[3] as Uint8Array).done;
+    expect(paths.map((p) => existsSync(p))).toEqual([true, true, false]);
+    expect(receiver.client.usage().usedBytes).toBe(300 * KiB);
+  });
+
+  test("after a restart, usage() counts only the cached files still on disk", async () => {
+    const { receiver, share } = await world(300 * KiB);
+    const paths = [(await receiver.client.fetch(await share(100 * KiB)).done).path, (await receiver.client.fetch(await share(100 * KiB)).done).path];
+    await receiver.client.stop();
+    rmSync(paths[0] as string);
+    const again = await startClient({ dir: receiver.dir, statePath: receiver.statePath, backend: receiver.backend, quotaBytes: 300 * KiB });
+    expect(again.client.usage().usedBytes).toBe(100 * KiB);
   });
 });
