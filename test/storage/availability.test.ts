@@ -1,10 +1,11 @@
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
+import { codexSetup } from "./codex-fixtures.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -99,6 +100,17 @@ describe("availability and renewal before the 30-day TTL", () => {
     expect((await client.renewDue()).failed.map((f) => f.cid)).toEqual([lost]);
   });
 
+  test("a piece past its expiry that no endpoint has and whose source file is gone is reported E_SOURCE_MISSING (what the user can act on), not the failed read", async () => {
+    const { client, backend, clock, shared, start, file } = await uploaded();
+    const lost = shared.view.pieces[0]?.cid as string;
+    await backend.delete(lost);
+    rmSync(file.path);
+    clock.t = start + 31 * DAY;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([{ cid: lost, code: "E_SOURCE_MISSING" }]);
+    expect(report.renewed).toHaveLength(shared.view.pieces.length - 1);
+  });
+
   test("a received version 3 reference tells its expiry; probing tells whether the pieces are still there", async () => {
     const { shared, backend, start } = await uploaded();
     const receiver = await startClient({ backend, clock: { now: () => start + DAY } });
@@ -128,5 +140,29 @@ describe("renewal across client restarts", () => {
     const again = await startClient({ dir, statePath, backend, clock: { now: () => clock.t }, renewEveryMs: 6 * 60 * 60 * 1000 });
     for (let i = 0; i < 200 && (await again.client.status(shared.reference)).state !== "available"; i++) await new Promise((r) => setTimeout(r, 10));
     expect(await again.client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 58 * DAY });
+  });
+});
+
+describe("renewal on a Codex node that dropped a piece before its expiry", () => {
+  test("a piece the node says it no longer has (/exists) is sealed again from the source without a download, which a node searching the network answers by hanging", async () => {
+    const { server, backend } = await codexSetup({ requestTimeoutMs: 5_000 });
+    server.behaviour.missingContent = "hang";
+    const dir = tempDir();
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const start = clock.t;
+    // One attempt of 300 ms: the defect shows as a download request, not as the minutes it costs with the defaults.
+    const { client } = await startClient({ dir, backend, clock: { now: () => clock.t }, retry: { attemptTimeoutMs: 300, maxAttempts: 1 } });
+    const file = writeRandomFile(dir, "doc.pdf", 100 * KiB);
+    const shared = await client.share({ path: file.path }).done;
+    const lost = shared.view.pieces[1]?.cid as string;
+    await backend.delete(lost);
+    clock.t = start + 28 * DAY;
+    const downloads = server.stats.byRoute.download ?? 0;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([]);
+    expect(report.renewed).toContain(lost);
+    expect(await backend.has(lost)).toBe(true);
+    // Only the pieces the node still has were read back.
+    expect((server.stats.byRoute.download ?? 0) - downloads).toBe(shared.view.pieces.length - 1);
   });
 });

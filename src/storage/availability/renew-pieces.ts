@@ -20,8 +20,9 @@ export interface RenewReport {
  * back (verified against its sha256) and stored again, which restarts its TTL; Codex content is
  * deterministic, so the same bytes must come back under the same CID. A piece no endpoint has any
  * more is sealed again from the source file (same key, nonce prefix and position: same bytes).
- * A piece already past its expiry is sealed from the source first: Codex answers a request for a
- * block it no longer has by hanging, so reading it back would cost every attempt's timeout.
+ * A piece already past its expiry, or one no endpoint says it has, is sealed from the source first:
+ * Codex answers a request for a block it no longer has by hanging, so reading it back would cost
+ * every attempt's timeout.
  */
 export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise<RenewReport> {
   const now = ctx.clock.now();
@@ -29,7 +30,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs)) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     try {
-      await renewPiece(ctx, row.cid, row.expires_at <= now, signal);
+      await renewPiece(ctx, row.cid, row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal)), signal);
       const at = ctx.clock.now();
       ctx.availability.renewed(row.cid, at + ctx.ttlMs, at);
       ctx.metrics.renewals.inc({ outcome: "renewed" });
@@ -45,7 +46,24 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   return report;
 }
 
-async function renewPiece(ctx: ClientContext, cid: string, expired: boolean, signal: AbortSignal): Promise<void> {
+/**
+ * Whether every endpoint answered that it lacks `cid` (Codex's /exists looks only at the node's own
+ * store and answers at once). One that could not be asked may still have it: false.
+ */
+async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSignal): Promise<boolean> {
+  for (const backend of ctx.pool.endpoints) {
+    try {
+      if (await backend.has(cid, { signal })) return false;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return false;
+    }
+  }
+  return true;
+}
+
+/** `gone`: past its expiry, or no endpoint has it; then it is sealed from the source before anything is read. */
+async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal): Promise<void> {
   const origin = ctx.uploads.pieceByCid(cid);
   if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
@@ -57,12 +75,18 @@ async function renewPiece(ctx: ClientContext, cid: string, expired: boolean, sig
     );
   };
   let bytes: Buffer;
-  if (expired) {
+  if (gone) {
     try {
       bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
-    } catch {
+    } catch (sourceError) {
       // The source is gone or changed: the network may still have the piece after all.
-      bytes = await readBack();
+      try {
+        bytes = await readBack();
+      } catch (readError) {
+        // What the user can act on is the source (E_SOURCE_MISSING / E_SOURCE_CHANGED), not the failed read.
+        if (classifyFailure(readError) === "fatal") throw readError;
+        throw sourceError;
+      }
     }
   } else {
     try {
