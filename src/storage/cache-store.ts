@@ -20,6 +20,8 @@ export class CacheStore {
   private reserved = 0;
   /** Entries being served (a cache hit checked before its path is handed out), with how many holds each: never evicted meanwhile. */
   private readonly inUse = new Map<string, number>();
+  /** Reservations made for a content CID, shared by every job that will write that content's one file. */
+  private readonly reservedFor = new Map<string, { bytes: number; holders: number }>();
 
   constructor(
     private readonly journal: CacheJournal,
@@ -71,16 +73,46 @@ export class CacheStore {
     };
   }
 
-  /** Makes room for `bytes` (evicting LRU entries) and holds it until released; E_QUOTA_EXCEEDED when pinned files leave too little. */
-  reserve(bytes: number): Reservation {
+  /**
+   * Makes room for `bytes` (evicting LRU entries) and holds it until released; E_QUOTA_EXCEEDED when
+   * pinned files leave too little. `cid`, the content the bytes are for, is counted once: the same
+   * content fetched or shared twice at once goes to one file, and content already kept needs no room.
+   */
+  reserve(bytes: number, cid?: string): Reservation {
+    if (cid !== undefined && this.journal.get(cid)?.size === bytes) return { bytes: 0, release: () => undefined };
+    const shared = cid === undefined ? undefined : this.reservedFor.get(cid);
+    if (shared !== undefined && shared.bytes >= bytes) {
+      shared.holders++;
+      return this.holderOf(cid as string, shared);
+    }
     this.evictFor(bytes);
     this.reserved += bytes;
+    if (cid === undefined) {
+      let held = true;
+      return {
+        bytes,
+        release: () => {
+          if (held) this.reserved -= bytes;
+          held = false;
+        },
+      };
+    }
+    // A smaller reservation for this content (none in practice) keeps its own holders and bytes.
+    const own = { bytes, holders: 1 };
+    this.reservedFor.set(cid, own);
+    return this.holderOf(cid, own);
+  }
+
+  private holderOf(cid: string, shared: { bytes: number; holders: number }): Reservation {
     let held = true;
     return {
-      bytes,
+      bytes: shared.bytes,
       release: () => {
-        if (held) this.reserved -= bytes;
+        if (!held) return;
         held = false;
+        if (--shared.holders > 0) return;
+        this.reserved -= shared.bytes;
+        if (this.reservedFor.get(cid) === shared) this.reservedFor.delete(cid);
       },
     };
   }

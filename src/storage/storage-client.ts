@@ -274,7 +274,7 @@ export class StorageClient {
       const bytes = (input as { bytes: Uint8Array }).bytes;
       const contentCid = cidOfDigest(sha256(bytes));
       // Pinned under the quota until the upload is done; the spool write happens off the caller's turn.
-      const reservation = ctx.cache.reserve(size);
+      const reservation = ctx.cache.reserve(size, contentCid);
       // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
       ctx.cache.pin(contentCid);
       this.handles.set(id, job);
@@ -582,7 +582,7 @@ export class StorageClient {
     try {
       const { view } = decodeReference(row.file_reference, this.protocol);
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
-      if (cacheCid !== undefined) this.reservations.set(id, ctx.cache.reserve(view.plaintextSize));
+      if (cacheCid !== undefined) this.reservations.set(id, ctx.cache.reserve(view.plaintextSize, cacheCid));
       const result = await runDownload(ctx, row, view, machine, job, deadline.signal);
       machine.finish((at) =>
         ctx.db.transaction(() => {

@@ -164,3 +164,23 @@ describe("cached files removed behind the client's back", () => {
     expect(again.client.usage().usedBytes).toBe(100 * KiB);
   });
 });
+
+describe("the same content asked for twice at once", () => {
+  test("two fetches of one uncached file at once (one image shown in two chats) both succeed under a quota that holds it once", async () => {
+    const { receiver, share } = await world(150 * KiB);
+    const ref = await share(100 * KiB);
+    const results = await Promise.all([receiver.client.fetch(ref).done, receiver.client.fetch(ref).done].map((p) => p.then((r) => r.path, (e: { code?: string }) => e.code)));
+    expect(results[0]).toBe(results[1]);
+    expect(existsSync(results[0] as string)).toBe(true);
+    expect(receiver.client.usage()).toMatchObject({ usedBytes: 100 * KiB, reservedBytes: 0 });
+  });
+
+  test("the same bytes shared twice at once (a photo sent to two chats) fit a quota that holds them once", async () => {
+    const { receiver } = await world(150 * KiB);
+    const bytes = randomBytes(100 * KiB);
+    const first = receiver.client.share({ bytes, fileName: "photo.jpg" });
+    const second = receiver.client.share({ bytes, fileName: "photo.jpg" });
+    await Promise.all([first.done, second.done]);
+    expect(receiver.client.usage()).toMatchObject({ usedBytes: 100 * KiB, reservedBytes: 0 });
+  });
+});
