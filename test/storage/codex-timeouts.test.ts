@@ -3,7 +3,7 @@
  * it stops reading an upload. Every such case ends in E_TIMEOUT near the configured deadline,
  * and leaves no socket behind.
  */
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test, vi } from "vitest";
 import { StorageError } from "../../src/storage/storage-error.js";
 import type { CodexRoute } from "../support/codex-server/index.js";
 import { codexSetup, drain, eventually, pattern, storageError } from "./codex-fixtures.js";
@@ -105,6 +105,24 @@ describe("Codex backend: a node that never answers", () => {
     await backend.delete(cid);
     await storageError(backend.get(cid), "E_TIMEOUT");
     await storageError(backend.manifest(cid), "E_TIMEOUT");
+  });
+
+  test.each([
+    ["back an hour", -3_600_000],
+    ["forward an hour", 3_600_000],
+  ])("the wall clock set %s during a wait neither stretches nor fires the deadline: it counts elapsed time", async (_name, step) => {
+    const { server, backend } = await codexSetup({ requestTimeoutMs: TIMEOUT });
+    server.inject("space", { kind: "hang", phase: "before-headers" });
+    const wallClock = Date.now.bind(Date);
+    let offset = 0;
+    vi.spyOn(Date, "now").mockImplementation(() => wallClock() + offset);
+    onTestFinished(() => void vi.restoreAllMocks());
+    // NTP or the user corrects the phone's clock while the node keeps us waiting.
+    setTimeout(() => (offset = step), TIMEOUT / 3);
+    const { ms, error } = await timed(() => backend.space());
+    expect((error as StorageError).code).toBe("E_TIMEOUT");
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT * 0.9);
+    expect(ms).toBeLessThan(LATE);
   });
 
   test("a slow answer within requestTimeoutMs is fine", async () => {

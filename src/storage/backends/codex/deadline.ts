@@ -3,7 +3,9 @@
  * bytes arrive, so stall detection needs its own timer. Arming is cheap enough to do for every
  * chunk (a body of 50 MiB arrives in about 800 of them): it only moves the expiry time; one timer
  * at a time checks it when it fires and sleeps again for whatever is left. Its owner calls stop()
- * when done (the exchange does when it is released), so no timer outlives a call.
+ * when done (the exchange does when it is released), so no timer outlives a call. Time is
+ * performance.now(), which only moves forward: a phone whose wall clock is corrected mid-wait
+ * must neither wait an extra hour nor give up at once.
  */
 export class Deadline {
   private timer: NodeJS.Timeout | undefined;
@@ -16,7 +18,7 @@ export class Deadline {
 
   /** Expires `ms` from now unless armed again or disarmed before. */
   arm(ms: number): void {
-    this.expiresAt = Date.now() + ms;
+    this.expiresAt = performance.now() + ms;
     this.armed = true;
     // The pending timer will do if it fires no later than the new expiry.
     if (this.timer !== undefined && this.wakesAt <= this.expiresAt) return;
@@ -41,7 +43,7 @@ export class Deadline {
   private readonly check = (): void => {
     this.timer = undefined;
     if (!this.armed) return;
-    const left = this.expiresAt - Date.now();
+    const left = this.expiresAt - performance.now();
     if (left > 0) {
       this.schedule(left);
       return;
@@ -51,7 +53,7 @@ export class Deadline {
   };
 
   private schedule(ms: number): void {
-    this.wakesAt = Date.now() + ms;
+    this.wakesAt = performance.now() + ms;
     this.timer = setTimeout(this.check, ms);
   }
 }
