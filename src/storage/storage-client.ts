@@ -149,6 +149,11 @@ export class StorageClient {
       this.phase = "stopped";
       throw new RangeError(`storage client option renewEveryMs must be 0 (off) to ${MAX_TIMER_MS} ms, not ${String(every)}`);
     }
+    // NaN or a negative quota refused every spooled share and cached download later, as E_QUOTA_EXCEEDED; Infinity is no limit.
+    if (o.quotaBytes !== undefined && !(o.quotaBytes > 0)) {
+      this.phase = "stopped";
+      throw new RangeError(`storage client option quotaBytes must be a positive number of bytes (Infinity: no limit), not ${String(o.quotaBytes)}`);
+    }
     const keep = o.keepEndedJobsMs ?? STORAGE_DEFAULTS.keepEndedJobsMs;
     if (!(keep >= 0)) {
       this.phase = "stopped";

@@ -184,3 +184,15 @@ describe("the same content asked for twice at once", () => {
     expect(receiver.client.usage()).toMatchObject({ usedBytes: 100 * KiB, reservedBytes: 0 });
   });
 });
+
+describe("quota option", () => {
+  test.each([Number.NaN, -1, 0])("quotaBytes %s is refused at start with a RangeError, not taken as a quota that refuses every spooled share later", async (quotaBytes) => {
+    await expect(startClient({ quotaBytes })).rejects.toThrow(RangeError);
+  });
+
+  test("quotaBytes Infinity is no limit", async () => {
+    const { client } = await startClient({ quotaBytes: Number.POSITIVE_INFINITY });
+    await client.share({ bytes: randomBytes(10 * KiB), fileName: "a.bin" }).done;
+    expect(client.usage()).toMatchObject({ usedBytes: 10 * KiB, quotaBytes: Number.POSITIVE_INFINITY });
+  });
+});
