@@ -154,6 +154,13 @@ export class StorageClient {
       this.phase = "stopped";
       throw new RangeError(`storage client option quotaBytes must be a positive number of bytes (Infinity: no limit), not ${String(o.quotaBytes)}`);
     }
+    // 0 up to the TTL: NaN turned renewal off without a word, a margin of a whole TTL renewed every piece on every run.
+    const margin = o.renewBeforeMs ?? STORAGE_DEFAULTS.renewBeforeMs;
+    const ttl = o.ttlMs ?? STORAGE_DEFAULTS.ttlMs;
+    if (!(margin >= 0 && margin < ttl)) {
+      this.phase = "stopped";
+      throw new RangeError(`storage client option renewBeforeMs must be 0 or more and less than ttlMs (${String(ttl)} ms), not ${String(margin)}`);
+    }
     const keep = o.keepEndedJobsMs ?? STORAGE_DEFAULTS.keepEndedJobsMs;
     if (!(keep >= 0)) {
       this.phase = "stopped";
@@ -193,7 +200,7 @@ export class StorageClient {
         maxFileBytes: positive(o.maxFileBytes ?? STORAGE_DEFAULTS.maxFileBytes, "maxFileBytes"),
         maxPieceBytes: positive(o.maxPieceBytes ?? STORAGE_DEFAULTS.maxPieceBytes, "maxPieceBytes"),
         ttlMs: positive(o.ttlMs ?? STORAGE_DEFAULTS.ttlMs, "ttlMs"),
-        renewBeforeMs: o.renewBeforeMs ?? STORAGE_DEFAULTS.renewBeforeMs,
+        renewBeforeMs: margin,
         dirs,
       };
       // A crash between a download's failed/cancelled row and the removal of its temp file left that file.

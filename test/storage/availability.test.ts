@@ -166,3 +166,19 @@ describe("renewal on a Codex node that dropped a piece before its expiry", () =>
     expect((server.stats.byRoute.download ?? 0) - downloads).toBe(shared.view.pieces.length - 1);
   });
 });
+
+describe("renewal options", () => {
+  test.each([Number.NaN, -1, 30 * DAY])("renewBeforeMs %s is refused at start with a RangeError (NaN silently turned renewal off; a margin as long as the TTL renews every piece on every run)", async (renewBeforeMs) => {
+    await expect(startClient({ renewBeforeMs, ttlMs: 30 * DAY })).rejects.toThrow(RangeError);
+  });
+
+  test("renewBeforeMs 0 renews only what has expired", async () => {
+    const dir = tempDir();
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({ dir, clock: { now: () => clock.t }, renewBeforeMs: 0 });
+    const shared = await client.share({ path: writeRandomFile(dir, "a.bin", 10 * KiB).path }).done;
+    clock.t += 30 * DAY - 1;
+    expect((await client.status(shared.reference)).state).toBe("available");
+    expect((await client.renewDue()).renewed).toEqual([]);
+  });
+});
