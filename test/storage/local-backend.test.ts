@@ -1,6 +1,6 @@
 /** The embedded local store: what only a disk store promises (the shared suite runs in compliance.local.test.ts). */
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { describe, expect, test } from "vitest";
@@ -116,6 +116,20 @@ describe("local store specifics", () => {
     const parts: Buffer[] = [];
     for await (const chunk of (await store.get(cid)).body) parts.push(Buffer.from(chunk));
     expect(Buffer.concat(parts).equals(first)).toBe(true);
+    await store.close();
+  });
+});
+
+describe("local store space()", () => {
+  test("a store whose directory is not created yet (created on first write) reports the room of the disk it will be on, not a quota of 0 bytes", async () => {
+    const parent = tempDir();
+    const store = createLocalBackend({ dir: join(parent, "not", "yet") });
+    const space = await store.space();
+    const disk = statfsSync(parent);
+    expect(space.quotaUsedBytes).toBe(0);
+    expect(space.quotaMaxBytes).toBeGreaterThan(0);
+    // Within what other writers on this disk may have changed between the two looks.
+    expect(Math.abs(space.quotaMaxBytes - disk.bavail * disk.bsize)).toBeLessThan(1024 * 1024 * 1024);
     await store.close();
   });
 });

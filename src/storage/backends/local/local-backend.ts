@@ -1,5 +1,5 @@
 import { open, readdir, stat, statfs, unlink } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Sha256Offload } from "../../../crypto/index.js";
 import { componentLogger, silentLogger, type Logger } from "../../../obs/index.js";
 import { abortedError, throwIfAborted } from "../../abort-error.js";
@@ -104,13 +104,7 @@ class LocalBackend implements StorageBackend {
     this.guard(options.signal, "space of the local store");
     try {
       const used = await directorySize(this.paths.blocks, options.signal);
-      let free = 0;
-      try {
-        const fs = await statfs(this.location);
-        free = fs.bavail * fs.bsize;
-      } catch (error) {
-        if (!isMissing(error)) throw error;
-      }
+      const free = await freeBytesAt(this.location);
       return { quotaUsedBytes: used, quotaMaxBytes: used + free };
     } catch (error) {
       throw osErrorAsLocalIo(error, `space of the local store at ${this.location}`);
@@ -167,6 +161,18 @@ async function* readBlock(path: string, size: number, cid: string, signal: Abort
     }
   } finally {
     await handle.close();
+  }
+}
+
+/** Free bytes on the disk `dir` is (or, not created yet, will be) on: the nearest existing ancestor's. */
+async function freeBytesAt(dir: string): Promise<number> {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      const fs = await statfs(at);
+      return fs.bavail * fs.bsize;
+    } catch (error) {
+      if (!isMissing(error) || dirname(at) === at) throw error;
+    }
   }
 }
 
