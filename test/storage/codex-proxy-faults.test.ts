@@ -6,6 +6,7 @@
 import { describe, expect, test } from "vitest";
 import type { StorageErrorCode } from "../../src/storage/storage-error.js";
 import { StorageError } from "../../src/storage/storage-error.js";
+import type { CodexBackend } from "../../src/storage/backends/codex/index.js";
 import type { ProxyFault } from "../support/fault-proxy/index.js";
 import { collect, pattern, proxySetup, storageError } from "./codex-fixtures.js";
 
@@ -52,6 +53,21 @@ describe("Codex backend through the fault proxy: one fault each", () => {
     await storageError(backend.put(pattern(3 * 1024 * 1024)), code);
     expect(server.stats.uploads).toBe(0);
     expect(await backend.has(await backend.put(pattern(100)))).toBe(true);
+  });
+
+  test.each([
+    ["put", (b: CodexBackend) => b.put(pattern(1000, 9)), /answer to POST \/api\/codex\/v1\/data from Codex node .* broke off/],
+    ["has", (b: CodexBackend, cid: string) => b.has(cid), /answer to has zDvZ\w+ from Codex node .* broke off/],
+    ["space", (b: CodexBackend) => b.space(), /answer to GET \/api\/codex\/v1\/space from Codex node .* broke off/],
+  ] as const)("the short answer to %s cut mid-body → E_TRUNCATED naming that call, not a download of 0 of 0 bytes", async (_op, run, message) => {
+    const { proxy, backend, direct } = await proxySetup({}, { requestTimeoutMs: 400 });
+    const cid = await direct.put(pattern(100));
+    proxy.script({ kind: "reset-mid-body", afterBytes: 5 });
+    const error = await storageError(() => run(backend, cid), "E_TRUNCATED");
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toMatch(/Download|0 of 0/);
+    expect(error.details).not.toHaveProperty("expected");
   });
 
   test("a short delay within the deadline is harmless", async () => {

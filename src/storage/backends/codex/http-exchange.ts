@@ -61,9 +61,9 @@ export class HttpExchange {
   private sent = 0;
   /** The upload's wait for the socket, if one is in progress. */
   private waiting: { readonly event: "drain" | "finish"; resolve(ok: boolean): void } | undefined;
-  /** Download progress, for the truncation message. */
+  /** Download progress, for the truncation message (short answers have none). */
   private received = 0;
-  private expected = 0;
+  private expected: number | undefined;
 
   constructor(
     private readonly host: ExchangeHost,
@@ -235,7 +235,8 @@ export class HttpExchange {
         step = await iterator.next();
       } catch (error) {
         if (this.failure !== undefined) throw failureError(this.failure, this.spec.context);
-        throw socketError(error, "body", this.spec.context, { received: this.received, expected: this.expected });
+        const progress = this.expected === undefined ? undefined : { received: this.received, expected: this.expected };
+        throw socketError(error, "body", this.spec.context, progress);
       } finally {
         this.bodyDeadline.disarm();
       }

@@ -93,6 +93,13 @@ export function socketError(error: unknown, phase: "request" | "body", ctx: Call
       details,
     });
   }
+  if (phase === "body" && progress === undefined) {
+    const call = ctx.cid === undefined ? `${ctx.method} ${ctx.path}` : `${ctx.operation} ${ctx.cid}`;
+    return new StorageError("E_TRUNCATED", `The answer to ${call} from Codex node ${ctx.location} broke off${code === undefined ? "" : ` (${code})`}; try again.`, {
+      cause: error,
+      details,
+    });
+  }
   if (phase === "body") {
     const got = progress === undefined ? "" : ` after ${progress.received} of ${progress.expected} bytes`;
     return new StorageError("E_TRUNCATED", `Download of ${ctx.cid ?? ctx.path} from Codex node ${ctx.location} broke off${got}${code === undefined ? "" : ` (${code})`}; try again.`, {
