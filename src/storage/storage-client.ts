@@ -90,6 +90,8 @@ export class StorageClient {
   private readonly handles = new Map<string, AnyJob>();
   private readonly reservations = new Map<string, Reservation>();
   private readonly spooling = new Set<Promise<void>>();
+  /** Cache hits being hashed before they are served; stop() lets them settle before it stops the hashing worker and closes the journal. */
+  private readonly checkingHits = new Set<Promise<void>>();
   /** Clean-ups of jobs cancelled while not running (temp file, pieces, spool pin); stop() waits for them before it closes the journal. */
   private readonly cleaning = new Set<Promise<void>>();
   /** Shares of bytes still being spooled (no journal row yet), and whether they were cancelled meanwhile. */
@@ -374,7 +376,7 @@ export class StorageClient {
     });
     // Not evicted for another download while it is checked and handed out.
     const unhold = ctx.cache.hold(contentCid);
-    fileSha256(ctx.hasher, path, view.plaintextSize)
+    const checking: Promise<void> = fileSha256(ctx.hasher, path, view.plaintextSize)
       .then((digest) => {
         if (sameDigest(digest, view.plaintextSha256)) {
           job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
@@ -392,7 +394,11 @@ export class StorageClient {
         this.queueDownload(this.started(), id, reference, join(ctx.dirs.cache, contentCid), job);
       })
       .catch((error: unknown) => job.reject(asStorageError(error)))
-      .finally(unhold);
+      .finally(() => {
+        unhold();
+        this.checkingHits.delete(checking);
+      });
+    this.checkingHits.add(checking);
     return job;
   }
 
@@ -534,7 +540,7 @@ export class StorageClient {
     const reason = clientClosedReason();
     if (this.renewTimer !== undefined) clearInterval(this.renewTimer);
     this.stopController.abort(reason);
-    await Promise.allSettled([...this.spooling]);
+    await Promise.allSettled([...this.spooling, ...this.checkingHits]);
     await Promise.allSettled([...this.cleaning]);
     await Promise.all([this.uploadQueue?.close(reason), this.downloadQueue?.close(reason)]);
     await this.renewing?.catch(() => undefined);
