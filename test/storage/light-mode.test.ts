@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
+import { codexSetup } from "./codex-fixtures.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 
@@ -93,4 +95,45 @@ describe("light mode: remote endpoints only, with failover", () => {
     for await (const part of client.fetchStream(reference)) parts.push(part);
     expect(Buffer.concat(parts).equals(bytes)).toBe(true);
   });
+});
+
+describe("light mode on a slow but steady link", () => {
+  test("a piece that takes longer than attemptTimeoutMs while its bytes keep coming is not cut: the attempt timeout is for a stalled transfer, not a slow one", async () => {
+    const { server, backend: node } = await codexSetup();
+    const sender = await startClient({ backend: node });
+    const { path, bytes } = writeRandomFile(sender.dir, "slow.bin", 40 * KiB);
+    const { reference, view } = await sender.client.share({ path }).done;
+    // About 1 s per 32 KiB piece, a gap of 60 ms between bytes: healthy, only slow.
+    server.inject("download", { kind: "slow", chunkBytes: 2 * KiB, everyMs: 60 }, { times: 1000 });
+    const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 2_000 });
+    onTestFinished(() => endpoint.close());
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 300, deadlineMs: 30_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry });
+    const out = join(dir, "got.bin");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    const parts: Buffer[] = [];
+    for await (const part of client.fetchStream(reference)) parts.push(part);
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    expect(view.pieces.length).toBeGreaterThan(1);
+  }, 30_000);
+
+  test("a transfer that stops making progress is still cut after attemptTimeoutMs and retried", async () => {
+    const { server, backend: node } = await codexSetup();
+    const sender = await startClient({ backend: node });
+    const { path, bytes } = writeRandomFile(sender.dir, "stall.bin", 10 * KiB);
+    const { reference } = await sender.client.share({ path }).done;
+    // Headers, 1 KiB, then silence; the backend's own stall deadline is far away.
+    server.inject("download", { kind: "truncate", afterBytes: 1024, then: "hang" });
+    const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 60_000 });
+    onTestFinished(() => endpoint.close());
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs: 300, deadlineMs: 30_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry });
+    const out = join(dir, "got.bin");
+    const started = performance.now();
+    await client.fetch(reference, { out }).done;
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(await client.metrics.text()).toMatch(/storage_retries_total\{direction="down",code="E_TIMEOUT"\} 1/);
+  }, 30_000);
 });

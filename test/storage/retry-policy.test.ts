@@ -123,6 +123,30 @@ describe("withRetries", () => {
     expect(calls).toBe(2);
   });
 
+  test("an attempt that reports progress outlives attemptTimeoutMs; once it stops, it is cut attemptTimeoutMs after its last progress", async () => {
+    let calls = 0;
+    const started = performance.now();
+    let cutAfter = 0;
+    const result = await withRetries({ pool: new EndpointPool([fake("a")]), policy, signal: new AbortController().signal, what: "t" }, async (_b, signal, progress) => {
+      calls++;
+      if (calls === 2) return "second";
+      // Progress every 50 ms for 4 × the 200 ms timeout, then silence.
+      for (let i = 0; i < 16; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(signal.aborted).toBe(false);
+        progress();
+      }
+      const quiet = performance.now();
+      await new Promise((resolve) => signal.addEventListener("abort", resolve));
+      cutAfter = performance.now() - quiet;
+      throw new StorageError("E_TIMEOUT", "cut", { cause: signal.reason });
+    });
+    expect(result).toBe("second");
+    expect(performance.now() - started).toBeGreaterThan(4 * policy.attemptTimeoutMs);
+    expect(cutAfter).toBeGreaterThanOrEqual(policy.attemptTimeoutMs * 0.9);
+    expect(cutAfter).toBeLessThan(policy.attemptTimeoutMs + 1000);
+  });
+
   test("the caller's abort wins over whatever the attempt reports, also during a backoff wait", async () => {
     const controller = new AbortController();
     const started = Date.now();

@@ -16,6 +16,8 @@ export async function fetchPiece(
   into: Buffer,
   signal: AbortSignal,
   hasher: Sha256Offload,
+  /** Called per chunk that arrives (the attempt's timeout then counts from there). */
+  onProgress?: () => void,
 ): Promise<Buffer> {
   // A backend that can reads straight into the slot; the copy below is then skipped.
   const got = await backend.get(piece.cid, { signal, into });
@@ -34,6 +36,7 @@ export async function fetchPiece(
       }
       if (!inPlace(chunk, into, filled)) into.set(chunk, filled);
       filled += chunk.byteLength;
+      onProgress?.();
     }
     if (filled < piece.size) {
       throw new StorageError("E_TRUNCATED", `piece ${index} (${piece.cid}) ended after ${filled} of ${piece.size} bytes`, {

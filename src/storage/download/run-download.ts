@@ -156,7 +156,7 @@ async function writePieces(
       const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
       const sealed = await withRetries(
         { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
-        (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher),
+        (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
       );
       ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
       openPiece(params, plan, span, sealed, plain, opener, row.id);

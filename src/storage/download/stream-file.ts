@@ -32,7 +32,7 @@ export async function* streamFile(ctx: ClientContext, view: FileReference, signa
     const what = `fetch of piece ${i} (${piece.cid})`;
     const sealed = await withRetries(
       { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
-      (backend, attemptSignal) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher),
+      (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
     );
     ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
     ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" });

@@ -8,6 +8,8 @@ import { StorageError } from "../storage-error.js";
  */
 export interface LinkedSignal {
   readonly signal: AbortSignal;
+  /** Progress was made: the timeout counts again from now (a slow transfer is not a stalled one). */
+  touch(): void;
   dispose(): void;
 }
 
@@ -16,6 +18,19 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
   const controller = new AbortController();
   const listeners: [AbortSignal, () => void][] = [];
   let timer: NodeJS.Timeout | undefined;
+  let expiresAt = 0;
+  let touched = false;
+  // touch() only moves the expiry; the one timer looks at it when it fires (no timer per chunk).
+  const check = (): void => {
+    const left = expiresAt - performance.now();
+    if (left > 0) {
+      timer = setTimeout(check, left);
+      return;
+    }
+    timer = undefined;
+    const why = touched ? `${what} made no progress for ${timeoutMs} ms` : `${what} took longer than ${timeoutMs} ms`;
+    controller.abort(new DOMException(why, "TimeoutError"));
+  };
   const already = list.find((p) => p.aborted);
   if (already !== undefined) controller.abort(already.reason);
   else {
@@ -25,13 +40,20 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
       listeners.push([parent, onAbort]);
     }
     if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
-      timer = setTimeout(() => controller.abort(new DOMException(`${what} took longer than ${timeoutMs} ms`, "TimeoutError")), timeoutMs);
+      expiresAt = performance.now() + timeoutMs;
+      timer = setTimeout(check, timeoutMs);
     }
   }
   return {
     signal: controller.signal,
+    touch() {
+      if (timer === undefined) return;
+      touched = true;
+      expiresAt = performance.now() + (timeoutMs as number);
+    },
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
       for (const [parent, onAbort] of listeners) parent.removeEventListener("abort", onAbort);
       listeners.length = 0;
     },

@@ -10,7 +10,10 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
   /** Attempts per piece (all endpoints together) before the piece fails. */
   readonly maxAttempts: number;
-  /** One attempt (one request and its whole body), ms: a Codex node can hang for minutes on a missing block. */
+  /**
+   * One attempt (one request and its whole body), ms: a Codex node can hang for minutes on a missing
+   * block. A download counts it from its last chunk, so only a stall cuts it, never a slow link.
+   */
   readonly attemptTimeoutMs: number;
   /** A whole job (all pieces, all retries), ms. */
   readonly deadlineMs: number;

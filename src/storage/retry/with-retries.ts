@@ -28,9 +28,14 @@ export interface RetryContext {
 /**
  * Runs one operation (one piece up or down) until it succeeds, under the policy: per-attempt
  * timeout, backoff with full jitter between attempts, failover across endpoints, and no second
- * attempt on an endpoint that gave an answer it will give again.
+ * attempt on an endpoint that gave an answer it will give again. An operation that calls
+ * `progress` (a download, per chunk) is cut only after attemptTimeoutMs without progress, so a
+ * slow link still finishes; the job deadline bounds it as a whole.
  */
-export async function withRetries<T>(ctx: RetryContext, operation: (backend: StorageBackend, signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  ctx: RetryContext,
+  operation: (backend: StorageBackend, signal: AbortSignal, progress: () => void) => Promise<T>,
+): Promise<T> {
   const random = ctx.random ?? Math.random;
   const excluded = new Set<number>();
   let last: number | undefined;
@@ -42,7 +47,7 @@ export async function withRetries<T>(ctx: RetryContext, operation: (backend: Sto
     const attemptSignal = linkedSignal(ctx.signal, ctx.policy.attemptTimeoutMs, ctx.what);
     let error: unknown;
     try {
-      const result = await operation(ctx.pool.at(index), attemptSignal.signal);
+      const result = await operation(ctx.pool.at(index), attemptSignal.signal, attemptSignal.touch);
       ctx.pool.worked(index);
       return result;
     } catch (caught) {
