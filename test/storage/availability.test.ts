@@ -182,3 +182,17 @@ describe("renewal options", () => {
     expect((await client.renewDue()).renewed).toEqual([]);
   });
 });
+
+describe("renewal with a clock that was wrong", () => {
+  test("pieces renewed while the device clock ran a year ahead are renewed again once it is put right: their journaled expiry is further away than any fresh upload's", async () => {
+    const { client, clock, shared, start } = await uploaded();
+    // Booted with a clock a year ahead (no network time yet): everything looks expired and is renewed.
+    clock.t = start + 400 * DAY;
+    expect((await client.renewDue()).renewed).toHaveLength(shared.view.pieces.length);
+    // The clock is put right. The endpoints' TTL ran from the real time of that renewal, not from the wrong one.
+    clock.t = start + DAY;
+    const report = await client.renewDue();
+    expect(report.renewed).toHaveLength(shared.view.pieces.length);
+    expect(await client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 31 * DAY });
+  });
+});

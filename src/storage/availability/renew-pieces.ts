@@ -27,7 +27,9 @@ export interface RenewReport {
 export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise<RenewReport> {
   const now = ctx.clock.now();
   const report: RenewReport = { renewed: [], failed: [] };
-  for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs)) {
+  // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
+  // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
+  for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs)) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     try {
       await renewPiece(ctx, row.cid, row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal)), signal);

@@ -23,7 +23,7 @@ export class AvailabilityJournal {
        ON CONFLICT (cid) DO UPDATE SET uploaded_at = excluded.uploaded_at, expires_at = max(expires_at, excluded.expires_at), referenced = 1`,
     );
     this.select = db.prepare(`SELECT * FROM availability WHERE cid = ?`);
-    this.due = db.prepare(`SELECT * FROM availability WHERE referenced = 1 AND expires_at <= ? ORDER BY expires_at, cid`);
+    this.due = db.prepare(`SELECT * FROM availability WHERE referenced = 1 AND (expires_at <= ? OR expires_at > ?) ORDER BY expires_at, cid`);
     this.renewRow = db.prepare(`UPDATE availability SET expires_at = ?, renewed_at = ? WHERE cid = ?`);
     this.setReferenced = db.prepare(`UPDATE availability SET referenced = ? WHERE cid = ?`);
     this.deleteOrphans = db.prepare(`DELETE FROM availability WHERE referenced = 0 AND cid NOT IN (SELECT cid FROM upload_pieces)`);
@@ -37,9 +37,12 @@ export class AvailabilityJournal {
     return this.select.get(cid) as AvailabilityRow | undefined;
   }
 
-  /** Referenced pieces expiring at or before `before`. */
-  dueBefore(before: number): AvailabilityRow[] {
-    return this.due.all(before) as AvailabilityRow[];
+  /**
+   * Referenced pieces expiring at or before `before`, and those expiring after `latest` (later than
+   * a piece stored now would: journaled while the clock ran ahead, so their real TTL is unknown).
+   */
+  dueBefore(before: number, latest: number): AvailabilityRow[] {
+    return this.due.all(before, latest) as AvailabilityRow[];
   }
 
   renewed(cid: string, expiresAt: number, now: number): void {
