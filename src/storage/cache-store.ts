@@ -32,13 +32,20 @@ export class CacheStore {
     this.report();
   }
 
-  /** The cached file for this content, touched as just used; undefined when absent (a row whose file vanished is dropped). */
+  /**
+   * The cached file for this content, touched as just used; undefined when absent. A row whose file
+   * vanished or changed size (the application wrote to it) is dropped with its file, which would
+   * otherwise stay on disk uncounted should the download that replaces it fail.
+   */
   lookup(cid: string): { path: string; size: number } | undefined {
     const entry = this.journal.get(cid);
     if (entry === undefined) return undefined;
     const size = statSync(entry.path, { throwIfNoEntry: false })?.size;
     if (size !== entry.size) {
-      if (entry.pinned === 0) this.journal.delete(cid);
+      if (entry.pinned === 0) {
+        removeFile(entry.path);
+        this.journal.delete(cid);
+      }
       this.report();
       return undefined;
     }

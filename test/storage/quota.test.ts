@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { decodeReference } from "../../src/storage/reference-codec.js";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
@@ -194,5 +195,19 @@ describe("quota option", () => {
     const { client } = await startClient({ quotaBytes: Number.POSITIVE_INFINITY });
     await client.share({ bytes: randomBytes(10 * KiB), fileName: "a.bin" }).done;
     expect(client.usage()).toMatchObject({ usedBytes: 10 * KiB, quotaBytes: Number.POSITIVE_INFINITY });
+  });
+});
+
+describe("a cached file the application changed", () => {
+  test("a cached file whose size changed (the application wrote to it) and whose new download fails leaves nothing on disk that the quota does not count", async () => {
+    const { sender, receiver, share } = await world(1024 * KiB);
+    const ref = await share(100 * KiB);
+    const { path } = await receiver.client.fetch(ref).done;
+    appendFileSync(path, "edited");
+    // The sender's pieces are gone: the fetch again fails.
+    for (const piece of decodeReference(ref, 3).view.pieces) await sender.backend.delete(piece.cid);
+    await expect(receiver.client.fetch(ref).done).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+    const onDisk = readdirSync(join(receiver.dataDir, "cache")).reduce((sum, name) => sum + statSync(join(receiver.dataDir, "cache", name)).size, 0);
+    expect(receiver.client.usage().usedBytes).toBe(onDisk);
   });
 });
