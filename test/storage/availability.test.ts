@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
@@ -109,6 +109,17 @@ describe("availability and renewal before the 30-day TTL", () => {
     const report = await client.renewDue();
     expect(report.failed).toEqual([{ cid: lost, code: "E_SOURCE_MISSING" }]);
     expect(report.renewed).toHaveLength(shared.view.pieces.length - 1);
+  });
+
+  test("a lost piece whose source path is now a folder is reported E_SOURCE_MISSING, not as an internal error", async () => {
+    const { client, backend, clock, shared, start, file } = await uploaded();
+    const lost = shared.view.pieces[0]?.cid as string;
+    await backend.delete(lost);
+    rmSync(file.path);
+    mkdirSync(file.path);
+    clock.t = start + 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([{ cid: lost, code: "E_SOURCE_MISSING" }]);
   });
 
   test("a received version 3 reference tells its expiry; probing tells whether the pieces are still there", async () => {

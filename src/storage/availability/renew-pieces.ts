@@ -6,6 +6,7 @@ import { fetchPiece } from "../download/fetch-piece.js";
 import { readAt } from "../file-io.js";
 import { planPieces } from "../piece-plan.js";
 import { classifyFailure, withRetries } from "../retry/index.js";
+import { asStorageError } from "../job-errors.js";
 import { StorageError } from "../storage-error.js";
 
 export interface RenewReport {
@@ -39,7 +40,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
       report.renewed.push(row.cid);
     } catch (error) {
       if (signal.aborted) throw abortedError(signal.reason, "renewal");
-      const code = error instanceof StorageError ? error.code : "E_INTERNAL";
+      const code = asStorageError(error).code;
       ctx.metrics.renewals.inc({ outcome: "failed" });
       ctx.log.warn({ cid: row.cid, code }, "renewal failed");
       report.failed.push({ cid: row.cid, code });
@@ -123,7 +124,14 @@ async function resealFromSource(ctx: ClientContext, jobId: string, index: number
   }
   try {
     const plain = Buffer.allocUnsafe(span.plainSize);
-    if ((await readAt(handle, plain, span.plainOffset)) !== span.plainSize) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} got shorter`);
+    let read: number;
+    try {
+      read = await readAt(handle, plain, span.plainOffset);
+    } catch (cause) {
+      // A folder now at that path (EISDIR), or a file the disk fails to read: no source to rebuild from.
+      throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
+    }
+    if (read !== span.plainSize) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} got shorter`);
     const params = prepareParams({ key: job.enc_key, noncePrefix: job.nonce_prefix, chunkSize: job.chunk_size });
     const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out));
     if (!sameDigest(sha256(sealed), expected)) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} changed; piece ${index} cannot be rebuilt`);
