@@ -2,12 +2,19 @@
  * How the Codex backend maps what a node answers (statuses with plain-text bodies, odd 2xx
  * bodies, refused connections, bad configuration) to typed StorageErrors the retry loop classifies.
  */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { CID } from "multiformats/cid";
 import { base32 } from "multiformats/bases/base32";
 import { createCodexBackend, CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "../../src/storage/backends/codex/index.js";
+import { classifyFailure } from "../../src/storage/retry/index.js";
 import type { StorageErrorCode } from "../../src/storage/storage-error.js";
+import { tempDir } from "../support/temp-dir.js";
 import type { CodexRoute } from "../support/codex-server/index.js";
 import { codexSetup, collect, pattern, storageError } from "./codex-fixtures.js";
 
@@ -173,6 +180,28 @@ describe("Codex backend: connection and configuration", () => {
       expect(error.details).toMatchObject({ errno: "ECONNREFUSED" });
       expect(error.retryable).toBe(true);
     }
+  });
+
+  test("an https endpoint whose certificate does not verify is E_BACKEND_REJECTED (not retried there, the next endpoint is tried), naming the TLS code", async () => {
+    // A self-signed certificate for 127.0.0.1, made by openssl (a real child process) for this test only.
+    const dir = tempDir("scc-tls-");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+      "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")], { stdio: "ignore" });
+    let requests = 0;
+    const server = createHttpsServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (_req, res) => {
+      requests++;
+      res.end("{}");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const backend = createCodexBackend({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, requestTimeoutMs: 2000 });
+    onTestFinished(() => backend.close());
+    const error = await storageError(backend.space(), "E_BACKEND_REJECTED");
+    expect(error.retryable).toBe(false);
+    expect(classifyFailure(error)).toBe("next-endpoint");
+    expect(error.details).toMatchObject({ errno: "DEPTH_ZERO_SELF_SIGNED_CERT" });
+    expect(error.message).toMatch(/certificate/);
+    expect(requests).toBe(0);
   });
 
   test.each([

@@ -24,6 +24,27 @@ const UNREACHABLE_CODES = new Set([
   "EADDRNOTAVAIL",
 ]);
 
+/**
+ * TLS verification failures (OpenSSL's X509 names, plus Node's host-name check): the endpoint will
+ * present the same certificate on every attempt, so retrying it cannot help.
+ */
+const CERTIFICATE_CODES = new Set([
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "CERT_REVOKED",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "INVALID_CA",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+]);
+
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
@@ -106,6 +127,13 @@ export function socketError(error: unknown, phase: "request" | "body", ctx: Call
       cause: error,
       details,
     });
+  }
+  if (code !== undefined && CERTIFICATE_CODES.has(code)) {
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `Codex node ${ctx.location} presented a TLS certificate that does not verify (${code}: ${(error as Error).message}); fix the endpoint's certificate or its URL, retrying will not help.`,
+      { cause: error, details },
+    );
   }
   const why = code !== undefined && UNREACHABLE_CODES.has(code) ? code : ((error as Error | null)?.message ?? String(error));
   return new StorageError("E_BACKEND_UNREACHABLE", `Cannot reach Codex node ${ctx.location} for ${ctx.method} ${ctx.path} (${why}); is the node running and the URL right?`, {
