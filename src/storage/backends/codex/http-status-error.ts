@@ -37,7 +37,8 @@ const TRANSIENT_4XX = new Set([408, 425, 429]);
 /**
  * Maps a non-2xx answer to the typed error the retry loop classifies:
  * 404 → E_NOT_FOUND (for calls about a CID), 400 on a CID path → E_BAD_CID, other 4xx →
- * E_BACKEND_REJECTED (not retried), 5xx and the rest → E_BACKEND_HTTP (retried).
+ * E_BACKEND_REJECTED (not retried), as is a 3xx (redirects are not followed), 5xx and the rest →
+ * E_BACKEND_HTTP (retried).
  */
 export function httpStatusError(status: number, body: string, ctx: CallContext): StorageError {
   const details = {
@@ -64,6 +65,14 @@ export function httpStatusError(status: number, body: string, ctx: CallContext):
   }
   if (status === 400 && ctx.cid !== undefined) {
     return new StorageError("E_BAD_CID", `Codex node ${ctx.location} rejected CID ${ctx.cid} as malformed (${what}).`, { details });
+  }
+  if (status >= 300 && status < 400) {
+    // Redirects are not followed (a node never sends one), so every attempt would get the same answer.
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `Codex node ${ctx.location} answered ${target(ctx)} with a redirect (${what}), which is not followed; point the URL where it leads (http → https?).`,
+      { details },
+    );
   }
   if (status >= 400 && status < 500 && !TRANSIENT_4XX.has(status)) {
     return new StorageError("E_BACKEND_REJECTED", `Codex node ${ctx.location} refused ${target(ctx)} (${what}); retrying will not help.`, {
