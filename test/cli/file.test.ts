@@ -330,3 +330,22 @@ describe("status-compat file put / get", () => {
     expect(readdirSync(dir).sort()).toEqual(["folder", "home", "photo.jpg"]);
   });
 });
+
+describe("status-compat file: --metrics", () => {
+  test("--metrics naming a file in a missing folder, or a folder, is a usage error (exit 2) before anything starts; the process ends (it hung after printing a stack, exit 70)", async () => {
+    const { dir, path, home } = setup();
+    const folder = join(dir, "folder");
+    mkdirSync(folder);
+    for (const metrics of [join(dir, "no", "such", "m.prom"), folder]) {
+      const put = await runCli(["file", "put", path, "--home", home, "--metrics", metrics], { timeoutMs: 20_000 });
+      expect(put.code, put.stderr).toBe(2);
+      expect(put.stdout).toBe("");
+      expect(put.stderr).toContain("error[E_USAGE]");
+      expect(put.stderr).toContain(`--metrics ${metrics}`);
+      expect(put.stderr).not.toContain("internal error");
+    }
+    // Refused before the client opened: nothing was shared, the home was never created.
+    expect(existsSync(home)).toBe(false);
+    expect(readdirSync(folder)).toEqual([]);
+  }, 60_000);
+});

@@ -91,6 +91,8 @@ function wholeNumber(command: string, flag: string, value: string | undefined, f
  * checked and before the client starts, since a starting client resumes every unfinished job at once.
  */
 async function openSession<P>(command: string, values: CommonValues, io: CliIo, beforeStart: (journal: JournalLocation) => Promise<P>): Promise<Session<P>> {
+  const metricsPath = values.metrics === undefined || values.metrics === "" ? undefined : resolve(io.cwd, values.metrics);
+  if (metricsPath !== undefined) checkWritablePath(command, "metrics", metricsPath, "Nothing was started.");
   const home = resolve(io.cwd, values.home ?? defaultHome(io.env));
   mkdirSync(home, { recursive: true });
   const log = logger(io);
@@ -124,10 +126,14 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
       backend,
       pending,
       async close() {
-        // Written whether the command succeeded or not: failed attempts and retries are what an operator looks for.
-        if (values.metrics !== undefined && values.metrics !== "") writeFileSync(resolve(io.cwd, values.metrics), await client.metrics.text());
-        await client.stop();
-        await backend.close();
+        try {
+          // Written whether the command succeeded or not: failed attempts and retries are what an operator looks for.
+          if (metricsPath !== undefined) writeFileSync(metricsPath, await client.metrics.text());
+        } finally {
+          // Also when the metrics cannot be written: a client left running keeps the process alive.
+          await client.stop();
+          await backend.close();
+        }
       },
     };
   } catch (error) {
@@ -215,24 +221,27 @@ async function downloadJob(client: StorageClient, pending: readonly PendingDownl
 }
 
 /** What `stat` says of a path, or undefined when there is nothing there (or a path component is not a folder). */
-function statOf(path: string): Stats | undefined {
+function statOf(command: string, flag: string, path: string): Stats | undefined {
   try {
     return statSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new CliError("E_USAGE", `file get: cannot check --out ${path} (${code ?? "unknown error"}); give a path you can write`, { cause: error });
+    throw new CliError("E_USAGE", `${command}: cannot check --${flag} ${path} (${code ?? "unknown error"}); give a path you can write`, { cause: error });
   }
 }
 
-/** `--out` must name a file in an existing folder: found out after the whole download, it would only waste it. */
-function checkOutPath(out: string): void {
-  if (statOf(out)?.isDirectory() === true) {
-    throw new CliError("E_USAGE", `file get: --out ${out} is a folder; give the path of the file to write, e.g. --out ${join(out, "file.bin")}. Nothing was downloaded.`);
+/**
+ * A file the command writes (`--out`, `--metrics`) must be in an existing folder and not be a
+ * folder: found out only when the command ends, it would waste the whole transfer.
+ */
+function checkWritablePath(command: string, flag: string, path: string, nothingDone: string): void {
+  if (statOf(command, flag, path)?.isDirectory() === true) {
+    throw new CliError("E_USAGE", `${command}: --${flag} ${path} is a folder; give the path of the file to write, e.g. --${flag} ${join(path, "file.bin")}. ${nothingDone}`);
   }
-  const parent = dirname(out);
-  if (statOf(parent)?.isDirectory() !== true) {
-    throw new CliError("E_USAGE", `file get: the folder of --out ${out} does not exist (${parent}); create it first. Nothing was downloaded.`);
+  const parent = dirname(path);
+  if (statOf(command, flag, parent)?.isDirectory() !== true) {
+    throw new CliError("E_USAGE", `${command}: the folder of --${flag} ${path} does not exist (${parent}); create it first. ${nothingDone}`);
   }
 }
 
@@ -308,7 +317,7 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
     const out = resolve(io.cwd, values.out);
-    checkOutPath(out);
+    checkWritablePath("file get", "out", out, "Nothing was downloaded.");
     const reference = decodeBase64(positionals[0] as string);
     const session = await openSession("file get", values, io, (journal) => pendingDownloadsTo(journal, out));
     try {
