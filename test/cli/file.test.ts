@@ -349,3 +349,19 @@ describe("status-compat file: --metrics", () => {
     expect(readdirSync(folder)).toEqual([]);
   }, 60_000);
 });
+
+describe("status-compat file get: the reference as pasted", () => {
+  test("base64 wrapped over lines, indented, with a trailing newline, or URL-safe without padding, is the same reference", async () => {
+    const { dir, bytes, path, home } = setup(20_000);
+    const put = await runCliInProcess(["file", "put", path, "--home", home]);
+    expect(put.code, put.stderr).toBe(0);
+    const { base64 } = JSON.parse(put.stdout) as PutOutput;
+    const wrapped = (base64.match(/.{1,60}/g) ?? []).join("\n");
+    for (const [i, pasted] of [`${base64}\n`, `${wrapped}\n`, `  ${wrapped.replace(/\n/g, "\r\n  ")}\t\n`, base64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")].entries()) {
+      const out = join(dir, `pasted-${i}.jpg`);
+      const get = await runCliInProcess(["file", "get", pasted, "--out", out, "--home", home]);
+      expect(get.code, `${JSON.stringify(pasted)}: ${get.stderr}`).toBe(0);
+      expect(readFileSync(out).equals(bytes)).toBe(true);
+    }
+  });
+});

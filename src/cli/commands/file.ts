@@ -159,7 +159,8 @@ function progressBar<R>(io: CliIo, label: string, job: TransferJob<R>): () => vo
 }
 
 function decodeBase64(text: string): Uint8Array {
-  const clean = text.trim();
+  // Whitespace anywhere: a reference copied from a terminal or an email is often wrapped over lines.
+  const clean = text.replace(/\s+/g, "");
   if (clean === "" || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(clean)) {
     throw new StorageError("E_BAD_REFERENCE", "the reference is not base64 (pass the `base64` field that `file put` printed)");
   }
