@@ -277,11 +277,15 @@ export class StorageClient {
     };
     if (fromPath) {
       this.handles.set(id, job);
+      // A received file forwarded by the path fetch gave: kept from eviction while this upload reads it (releaseSpool unpins).
+      const cached = contentCidIn(ctx.dirs.cache, sourcePath as string);
       try {
+        if (cached !== undefined) ctx.cache.pin(cached);
         create(sourcePath as string, true);
       } catch (error) {
         // The journal refused the row (a full disk): no job exists, and the caller hears why.
         this.handles.delete(id);
+        if (cached !== undefined) tryRelease(() => releaseSpool(ctx, id, sourcePath as string));
         throw asStorageError(error);
       }
     } else {
@@ -761,6 +765,15 @@ export class StorageClient {
 /** A journal state a run may start from (or resume). */
 function runnable(state: JobState | undefined): boolean {
   return state === "queued" || state === "uploading" || state === "downloading";
+}
+
+/** Best effort: the journal that just refused a write may refuse this one too. */
+function tryRelease(release: () => void): void {
+  try {
+    release();
+  } catch {
+    // The pin stays; a later upload of the same file ends and releases it.
+  }
 }
 
 function positive(value: number, name: string): number {

@@ -145,3 +145,28 @@ describe("uploads that share one spool file", () => {
     }
   });
 });
+
+describe("forwarding a cached download by its path", () => {
+  test("a received file shared on by the path fetch gave (forwarded) is not evicted while that upload is pending, and is evictable once it is done", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const sender = await startClient({ backend });
+    const received = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" }).done).reference;
+    const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
+    const { client } = await startClient({ dir, backend, quotaBytes: 150 * KiB });
+    const { path } = await client.fetch(received).done;
+    const puts = gate();
+    backend.beforePut = () => puts.wait;
+    const forward = client.share({ path });
+    try {
+      await new Promise<void>((resolve) => forward.on("state", (s) => s === "uploading" && resolve()));
+      // Room for the other file only if the forwarded one goes: it must not while its upload needs it.
+      await expect(client.fetch(other).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
+    } finally {
+      puts.open();
+    }
+    await expect(forward.done).resolves.toMatchObject({ jobId: forward.id });
+    backend.beforePut = undefined;
+    await expect(client.fetch(other).done).resolves.toMatchObject({ fromCache: false });
+  });
+});
