@@ -365,3 +365,60 @@ describe("status-compat file get: the reference as pasted", () => {
     }
   });
 });
+
+describe("status-compat file: two commands on one home", () => {
+  test("a put started while another runs on the same home waits for it (saying so on stderr) instead of running the other's job alongside it, then finishes", async () => {
+    const server = await startCodexTestServer();
+    const children: ReturnType<typeof spawn>[] = [];
+    try {
+      const { dir, path, home } = setup(120_000);
+      const second = join(dir, "second.bin");
+      const secondBytes = randomBytes(80_000);
+      writeFileSync(second, secondBytes);
+      const codex = ["--home", home, "--backend", "codex", "--codex-url", server.url];
+      const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
+      const start = (args: string[]) => {
+        const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        children.push(child);
+        const output = { stdout: "", stderr: "", code: undefined as number | null | undefined };
+        child.stdout?.on("data", (d: Buffer) => (output.stdout += d.toString("utf8")));
+        child.stderr?.on("data", (d: Buffer) => (output.stderr += d.toString("utf8")));
+        const closed = new Promise<void>((resolve) => child.on("close", (code) => ((output.code = code), resolve())));
+        return { child, output, closed };
+      };
+      const until = async (what: () => boolean): Promise<void> => {
+        const deadline = Date.now() + 20_000;
+        while (!what() && Date.now() < deadline) await sleep(20);
+      };
+
+      // The first put is stuck on its first piece: the node never reads the upload.
+      server.inject("upload", { kind: "hang", phase: "no-read" }, { times: 1000 });
+      const first = start(["file", "put", path, ...codex]);
+      await until(() => uploadsSeen() > 0 || first.output.code !== undefined);
+      expect(uploadsSeen(), first.output.stderr).toBe(1);
+      server.clearFaults();
+      const [firstJob] = journalRows(home, `SELECT id, state, attempts FROM upload_jobs`);
+      expect(firstJob).toMatchObject({ state: "uploading", attempts: 1 });
+
+      const other = start(["file", "put", second, ...codex]);
+      await until(() => other.output.stderr.includes("waiting") || other.output.code !== undefined);
+      await sleep(500);
+      expect(other.output.code, `the second put ended while the first ran: ${other.output.stderr}`).toBeUndefined();
+      expect(other.output.stderr).toMatch(/another status-compat file command is using .*; waiting for it to finish/);
+      // The first put's job was left to the first put: not run a second time, nothing else uploaded.
+      expect(journalRows(home, `SELECT state, attempts FROM upload_jobs WHERE id = ?`, firstJob?.id)).toEqual([{ state: "uploading", attempts: 1 }]);
+      expect(uploadsSeen()).toBe(1);
+
+      // Once the first is gone (killed here: the OS drops its lock), the second runs and prints its reference.
+      first.child.kill("SIGKILL");
+      await first.closed;
+      await other.closed;
+      expect(other.output.code, other.output.stderr).toBe(0);
+      const ref = JSON.parse(other.output.stdout) as PutOutput;
+      expect(ref.plaintextSha256).toBe(sha256Hex(secondBytes));
+    } finally {
+      for (const child of children) child.kill("SIGKILL");
+      await server.close();
+    }
+  }, 60_000);
+});

@@ -20,6 +20,7 @@ import {
   type TransferJob,
   type TransferProgress,
 } from "../../storage/index.js";
+import { lockHome, type HomeLock } from "./file-home-lock.js";
 import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
 /** Where `file put/get` keep their store, state and cache unless told otherwise. */
@@ -108,6 +109,7 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
     throw new CliError("E_USAGE", `${command}: --backend must be local or codex, not "${kind}"`);
   }
   const statePath = join(home, "state.sqlite");
+  let lock: HomeLock | undefined;
   try {
     // Constructing checks the options (a protocol without file references, say) before anything touches the state.
     const client = new StorageClient({
@@ -119,8 +121,11 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
       renewEveryMs: 0,
       logger: log,
     });
+    // Before the journal is read: the client resumes every unfinished job, another command's live ones too.
+    lock = await lockHome(command, home, io);
     const pending = await beforeStart({ path: statePath, protocol: client.protocol, logger: log });
     await client.start();
+    const held = lock;
     return {
       client,
       backend,
@@ -131,13 +136,21 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
           if (metricsPath !== undefined) writeFileSync(metricsPath, await client.metrics.text());
         } finally {
           // Also when the metrics cannot be written: a client left running keeps the process alive.
-          await client.stop();
-          await backend.close();
+          try {
+            await client.stop();
+            await backend.close();
+          } finally {
+            held.release();
+          }
         }
       },
     };
   } catch (error) {
-    await backend.close();
+    try {
+      await backend.close();
+    } finally {
+      lock?.release();
+    }
     throw error;
   }
 }
