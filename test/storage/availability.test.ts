@@ -207,3 +207,31 @@ describe("renewal with a clock that was wrong", () => {
     expect(await client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 31 * DAY });
   });
 });
+
+describe("an upload resumed long after it began", () => {
+  test("pieces stored by an earlier run that are due (or past) their TTL are stored again, so the finished file is not born expiring", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const start = clock.t;
+    const options = { dir, backend, clock: { now: () => clock.t }, piecesInFlight: 1 };
+    const first = await startClient(options);
+    const file = writeRandomFile(dir, "video.mp4", 200 * KiB);
+    // Two pieces go through, then the store stops answering: the app is closed mid-upload.
+    const stuck: (() => void)[] = [];
+    backend.beforePut = () => (backend.puts > 2 ? new Promise<void>((resolve) => stuck.push(resolve)) : undefined);
+    const job = first.client.share({ path: file.path });
+    for (let i = 0; i < 500 && backend.puts <= 2; i++) await new Promise((r) => setTimeout(r, 5));
+    const stopped = first.client.stop();
+    for (const resolve of stuck) resolve();
+    await stopped;
+    await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    backend.beforePut = undefined;
+    // Opened again 29 days later: the upload resumes and finishes.
+    clock.t = start + 29 * DAY;
+    const again = await startClient({ ...options, statePath: first.statePath });
+    const done = await again.client.job(job.id).done;
+    const { reference } = done as { reference: Uint8Array };
+    expect(await again.client.status(reference)).toEqual({ state: "available", expiresAt: clock.t + 30 * DAY });
+  });
+});

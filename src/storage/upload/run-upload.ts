@@ -84,8 +84,13 @@ export async function runUpload(
           } else {
             // Stored by an earlier run: sealed again only to prove the source is unchanged.
             const same = sameDigest(prior.sha256, await ctx.hasher.digest(sealed));
-            lease.release();
-            if (!same) throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
+            if (!same) {
+              lease.release();
+              throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
+            }
+            // Stored so long ago (a resume weeks later) that its TTL is due: stored again, or the file would be born expiring.
+            if (prior.uploaded_at + ctx.ttlMs - ctx.renewBeforeMs <= ctx.clock.now()) storing.add(storePiece(ctx, row, span, sealed, storing.signal), lease.release);
+            else lease.release();
             ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
           }
         } catch (error) {
