@@ -225,6 +225,20 @@ describe("Codex backend: connection and configuration", () => {
     expect(thrown).toMatchObject({ code: "E_BACKEND_REJECTED", layer: "storage" });
   });
 
+  test("a '%' in the URL's user or password that is no percent-escape is a typed configuration error that does not show the password", () => {
+    for (const url of ["http://admin:50%off@127.0.0.1:8080", "http://a%zz:s3cret@127.0.0.1:8080"]) {
+      let thrown: unknown;
+      try {
+        createCodexBackend({ url });
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown).toMatchObject({ code: "E_BACKEND_REJECTED", layer: "storage", details: { option: "url" } });
+      expect((thrown as Error).message).toMatch(/%25/);
+      expect(JSON.stringify([(thrown as Error).message, (thrown as { details: unknown }).details])).not.toMatch(/50%off|s3cret/);
+    }
+  });
+
   test("credentials in the URL go out as Basic auth and never into location or messages", async () => {
     let authorization: string | undefined;
     const server = createServer((req, res) => {

@@ -69,6 +69,15 @@ function normalisePrefix(prefix: string): string {
   return trimmed;
 }
 
+/** A URL's user name or password, percent-decoded; the text itself never goes into the error. */
+function credential(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw configError("url", "the user name or password in the Codex API URL has a '%' that is not a percent-escape; write a literal % as %25.");
+  }
+}
+
 export function resolveCodexOptions(options: CodexBackendOptions): ResolvedCodexOptions {
   let url: URL;
   try {
@@ -86,9 +95,7 @@ export function resolveCodexOptions(options: CodexBackendOptions): ResolvedCodex
     throw configError("url", "Codex API URL must not carry a query or fragment; pass the node's base URL.");
   }
   const authorization =
-    url.username !== "" || url.password !== ""
-      ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`
-      : undefined;
+    url.username !== "" || url.password !== "" ? `Basic ${Buffer.from(`${credential(url.username)}:${credential(url.password)}`).toString("base64")}` : undefined;
   const urlPath = url.pathname.replace(/\/+$/, "");
   const prefix = normalisePrefix(options.apiPrefix ?? CODEX_API_PREFIX);
   const requestTimeoutMs = timeoutOption("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
