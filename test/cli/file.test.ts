@@ -422,3 +422,84 @@ describe("status-compat file: two commands on one home", () => {
     }
   }, 60_000);
 });
+
+describe("status-compat file: Ctrl-C", () => {
+  /** Starts the CLI as a child process; `output` fills as it runs, `closed` gives its exit code and signal. */
+  function startCli(args: string[]) {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const output = { stdout: "", stderr: "" };
+    child.stdout.on("data", (d: Buffer) => (output.stdout += d.toString("utf8")));
+    child.stderr.on("data", (d: Buffer) => (output.stderr += d.toString("utf8")));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code, signal) => resolve({ code, signal }));
+    });
+    return { child, output, closed };
+  }
+
+  async function until(what: () => boolean): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (!what() && Date.now() < deadline) await sleep(20);
+  }
+
+  test("SIGINT during a put: exit 130 with a line saying the upload resumes when run again, the metrics written, the job kept; the same command then finishes it", async () => {
+    const server = await startCodexTestServer();
+    try {
+      const { dir, bytes, path, home } = setup(120_000);
+      const codex = ["--home", home, "--backend", "codex", "--codex-url", server.url];
+      const metrics = join(dir, "put.prom");
+      const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
+      server.inject("upload", { kind: "hang", phase: "no-read" }, { times: 1000 });
+      const put = startCli(["file", "put", path, ...codex, "--metrics", metrics]);
+      await until(() => uploadsSeen() > 0);
+      expect(uploadsSeen(), put.output.stderr).toBe(1);
+      put.child.kill("SIGINT");
+      const ended = await put.closed;
+      server.clearFaults();
+      expect(put.output.stdout).toBe("");
+      expect(put.output.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^status-compat file put: interrupted \(SIGINT\); the upload is kept and resumes when you run the same command again/)]);
+      expect(ended, put.output.stderr).toEqual({ code: 130, signal: null });
+      expect(readFileSync(metrics, "utf8")).toMatch(/^# TYPE status_compat_/m);
+      const [job] = journalRows(home, `SELECT id, state FROM upload_jobs`);
+      expect(job?.state).toBe("uploading");
+
+      const again = await runCliInProcess(["file", "put", path, ...codex]);
+      expect(again.code, again.stderr).toBe(0);
+      expect((JSON.parse(again.stdout) as PutOutput).plaintextSha256).toBe(sha256Hex(bytes));
+      expect(journalRows(home, `SELECT id, state FROM upload_jobs`)).toEqual([{ id: job?.id, state: "done" }]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  test("SIGINT during a get: exit 130 with a line saying the download resumes when run again, nothing at --out; the same command then writes the verified file and leaves no temp file", async () => {
+    const server = await startCodexTestServer();
+    try {
+      const { dir, bytes, path, home } = setup(120_000);
+      const codex = ["--home", home, "--backend", "codex", "--codex-url", server.url];
+      const ref = await putOnCodex(server, path, home);
+      const downloads = join(dir, "downloads");
+      mkdirSync(downloads);
+      const out = join(downloads, "copy.jpg");
+      server.inject("download", { kind: "hang", phase: "before-headers" }, { times: 1000 });
+      const get = startCli(["file", "get", ref.base64, "--out", out, ...codex]);
+      await until(() => partFiles(downloads).length === 1);
+      get.child.kill("SIGINT");
+      const ended = await get.closed;
+      server.clearFaults();
+      expect(get.output.stdout).toBe("");
+      expect(get.output.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^status-compat file get: interrupted \(SIGINT\); the download is kept and resumes when you run the same command again/)]);
+      expect(ended, get.output.stderr).toEqual({ code: 130, signal: null });
+      expect(existsSync(out)).toBe(false);
+      expect(journalRows(home, `SELECT state FROM download_jobs`)).toEqual([{ state: "downloading" }]);
+
+      const again = await runCliInProcess(["file", "get", ref.base64, "--out", out, ...codex]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(readFileSync(out).equals(bytes)).toBe(true);
+      expect(readdirSync(downloads)).toEqual(["copy.jpg"]);
+      expect(journalRows(home, `SELECT state FROM download_jobs`)).toEqual([{ state: "done" }]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});

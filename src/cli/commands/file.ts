@@ -21,6 +21,7 @@ import {
   type TransferProgress,
 } from "../../storage/index.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
+import { doneOrInterrupted, interruptedStatus } from "./file-interrupt.js";
 import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
 /** Where `file put/get` keep their store, state and cache unless told otherwise. */
@@ -273,7 +274,8 @@ and --protocol; run with another --protocol, it cancels the interrupted one and 
 Options:
 ${COMMON_USAGE}
 
-Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refused, 5 storage failure`,
+Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refused, 5 storage failure,
+130 interrupted by Ctrl-C (143 SIGTERM; the upload resumes when run again)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs("file put", args, COMMON_OPTIONS, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
@@ -282,12 +284,19 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
     try {
       const job = uploadJob(session.client, session.pending, path);
       const done = progressBar(io, "put", job);
-      let result;
+      let outcome;
       try {
-        result = await job.done;
+        outcome = await doneOrInterrupted(job.done);
       } finally {
         done();
       }
+      if (outcome.kind === "interrupted") {
+        io.stderr.write(
+          `status-compat file put: interrupted (${outcome.signal}); the upload is kept and resumes when you run the same command again (same home and --protocol)\n`,
+        );
+        return interruptedStatus(outcome.signal);
+      }
+      const result = outcome.value;
       const v = result.view;
       const readable = {
         protocol: result.protocol,
@@ -325,7 +334,8 @@ Options:
   --out PATH              the file to write (required; its folder must exist, and it must not be a folder)
 ${COMMON_USAGE}
 
-Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state refused, 5 storage failure`,
+Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state refused, 5 storage failure,
+130 interrupted by Ctrl-C (143 SIGTERM; the download resumes when run again)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs("file get", args, { ...COMMON_OPTIONS, out: { type: "string" } }, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
@@ -337,12 +347,19 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     try {
       const job = await downloadJob(session.client, session.pending, reference, out);
       const done = progressBar(io, "get", job);
-      let result;
+      let outcome;
       try {
-        result = await job.done;
+        outcome = await doneOrInterrupted(job.done);
       } finally {
         done();
       }
+      if (outcome.kind === "interrupted") {
+        io.stderr.write(
+          `status-compat file get: interrupted (${outcome.signal}); the download is kept and resumes when you run the same command again (same reference, --out and home)\n`,
+        );
+        return interruptedStatus(outcome.signal);
+      }
+      const result = outcome.value;
       io.stdout.write(JSON.stringify({ path: result.path, size: result.size, sha256: Buffer.from(result.sha256).toString("hex") }) + "\n");
       return EXIT.OK;
     } finally {
