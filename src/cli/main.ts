@@ -44,7 +44,20 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
   return best;
 }
 
+/** The commands under a first word that is not a command itself (`file` → `file put`, `file get`). */
+function groupOf(word: string | undefined): Command[] {
+  return commands.filter((c) => c.path.length > 1 && c.path[0] === word);
+}
+
+function groupUsage(group: readonly Command[]): string {
+  const lines = group.map((c) => `  ${(c.usage.split("\n")[0] ?? "").trim()}\n      ${c.summary}`);
+  const first = group[0] as Command;
+  return `Commands:\n${lines.join("\n")}\n\nstatus-compat ${first.path.join(" ")} --help (and so on) shows a command's options.\n`;
+}
+
 export async function main(argv: string[], io: CliIo): Promise<number> {
+  // `help file put` is `file put --help`.
+  if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"], io);
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     io.stdout.write(overview());
     return EXIT.OK;
@@ -54,6 +67,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.OK;
   }
   const found = findCommand(argv);
+  const group = groupOf(argv[0]);
+  if (found === undefined && group.length > 0) {
+    // `file --help` asks for the group; `file` alone or `file nope` is a usage error that shows it.
+    if (argv.length === 2 && (argv[1] === "--help" || argv[1] === "-h")) {
+      io.stdout.write(groupUsage(group));
+      return EXIT.OK;
+    }
+    const what = argv.length === 1 ? `"${argv[0]}" needs a subcommand` : `unknown command "${argv.join(" ")}"`;
+    io.stderr.write(`status-compat: ${what}\n\n${groupUsage(group)}`);
+    return EXIT.USAGE;
+  }
   if (found === undefined) {
     io.stderr.write(`status-compat: unknown command "${argv.join(" ")}"\n\n${overview()}`);
     return EXIT.USAGE;

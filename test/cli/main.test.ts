@@ -49,3 +49,24 @@ describe("exit statuses", () => {
     expect(exitCodeFor(new StorageError("E_LOCAL_IO", "t"))).toBe(EXIT.STORAGE);
   });
 });
+
+describe("command groups", () => {
+  it("`file --help` (and `file -h`, `help file`) lists the file commands with their synopsis and exits 0; a bare or unknown `file` subcommand lists them on stderr and exits 2", async () => {
+    for (const args of [["file", "--help"], ["file", "-h"], ["help", "file"]]) {
+      const r = await runCliInProcess(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).not.toContain("unknown command");
+      expect(r.stdout).toContain("status-compat file put PATH");
+      expect(r.stdout).toContain("status-compat file get BASE64 --out PATH");
+      expect(r.stdout).toContain("status-compat file put --help");
+    }
+    for (const args of [["file"], ["file", "nope"]]) {
+      const r = await runCliInProcess(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain("status-compat file put PATH");
+      expect(r.stderr).toContain("status-compat file get BASE64 --out PATH");
+    }
+  });
+});
