@@ -3,6 +3,7 @@ import { basename, dirname } from "node:path";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
 import type { CacheJournal } from "./journal/cache-journal.js";
+import { asStorageError } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
 import type { StorageMetrics } from "./storage-metrics.js";
 
@@ -28,7 +29,12 @@ export class CacheStore {
     readonly quotaBytes: number,
     private readonly hooks: { clock: Clock; metrics: StorageMetrics; log: Logger },
   ) {
-    this.forgetVanished();
+    try {
+      this.forgetVanished();
+    } catch (error) {
+      // A journal that refuses writes (a full disk) must not keep the client from starting; the next reservation tries again.
+      this.hooks.log.warn({ code: asStorageError(error).code }, "could not drop the entries of vanished cached files");
+    }
     this.report();
   }
 
@@ -38,19 +44,26 @@ export class CacheStore {
    * otherwise stay on disk uncounted should the download that replaces it fail.
    */
   lookup(cid: string): { path: string; size: number } | undefined {
-    const entry = this.journal.get(cid);
-    if (entry === undefined) return undefined;
-    const size = statSync(entry.path, { throwIfNoEntry: false })?.size;
-    if (size !== entry.size) {
-      if (entry.pinned === 0) {
-        removeFile(entry.path);
-        this.journal.delete(cid);
+    return typed(() => {
+      const entry = this.journal.get(cid);
+      if (entry === undefined) return undefined;
+      const size = statSync(entry.path, { throwIfNoEntry: false })?.size;
+      if (size !== entry.size) {
+        if (entry.pinned === 0) {
+          removeFile(entry.path);
+          this.journal.delete(cid);
+        }
+        this.report();
+        return undefined;
       }
-      this.report();
-      return undefined;
-    }
-    this.journal.touch(cid, this.hooks.clock.now());
-    return { path: entry.path, size: entry.size };
+      try {
+        this.journal.touch(cid, this.hooks.clock.now());
+      } catch (error) {
+        // Only the LRU order is lost: a full disk must not keep a received file from being opened.
+        this.hooks.log.warn({ cid, code: asStorageError(error).code }, "could not record the use of a cached file");
+      }
+      return { path: entry.path, size: entry.size };
+    });
   }
 
   /**
@@ -58,13 +71,15 @@ export class CacheStore {
    * gave it): its entry and its file go. False, and nothing done, when a pending upload pins it.
    */
   discard(cid: string): boolean {
-    const entry = this.journal.get(cid);
-    if (entry === undefined) return true;
-    if (entry.pinned !== 0) return false;
-    removeFile(entry.path);
-    this.journal.delete(cid);
-    this.report();
-    return true;
+    return typed(() => {
+      const entry = this.journal.get(cid);
+      if (entry === undefined) return true;
+      if (entry.pinned !== 0) return false;
+      removeFile(entry.path);
+      this.journal.delete(cid);
+      this.report();
+      return true;
+    });
   }
 
   /** Keeps the entry for `cid` from eviction until the returned function is called (once is enough). */
@@ -86,6 +101,10 @@ export class CacheStore {
    * content fetched or shared twice at once goes to one file, and content already kept needs no room.
    */
   reserve(bytes: number, cid?: string): Reservation {
+    return typed(() => this.reserveTyped(bytes, cid));
+  }
+
+  private reserveTyped(bytes: number, cid: string | undefined): Reservation {
     if (cid !== undefined && this.journal.get(cid)?.size === bytes) return { bytes: 0, release: () => undefined };
     const shared = cid === undefined ? undefined : this.reservedFor.get(cid);
     if (shared !== undefined && shared.bytes >= bytes) {
@@ -130,6 +149,10 @@ export class CacheStore {
    * uncounted. A pinned copy (a pending upload's source) is never replaced by an unpinned one.
    */
   add(cid: string, path: string, size: number, pinned: boolean): void {
+    typed(() => this.addTyped(cid, path, size, pinned));
+  }
+
+  private addTyped(cid: string, path: string, size: number, pinned: boolean): void {
     const before = this.journal.get(cid);
     if (before !== undefined && before.path !== path && before.pinned !== 0 && !pinned) {
       this.journal.touch(cid, this.hooks.clock.now());
@@ -142,11 +165,11 @@ export class CacheStore {
 
   /** Keeps an existing entry from eviction (no-op without one). */
   pin(cid: string): void {
-    this.journal.pin(cid, true);
+    typed(() => this.journal.pin(cid, true));
   }
 
   unpin(cid: string): void {
-    this.journal.pin(cid, false);
+    typed(() => this.journal.pin(cid, false));
   }
 
   usage(): { usedBytes: number; reservedBytes: number; quotaBytes: number } {
@@ -216,6 +239,15 @@ export class CacheStore {
  */
 export function contentCidIn(dir: string, path: string): string | undefined {
   return dirname(path) === dir ? basename(path) : undefined;
+}
+
+/** Runs `run`; a SQLite or OS failure leaves as the typed E_LOCAL_IO (E_QUOTA_EXCEEDED and the like pass through). */
+function typed<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    throw asStorageError(error);
+  }
 }
 
 /** Removes a file of the cache; one already gone is fine. */

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { decodeReference } from "../../src/storage/reference-codec.js";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
+import { StorageError } from "../../src/storage/storage-error.js";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, startClient } from "./support/client-fixture.js";
@@ -209,5 +211,47 @@ describe("a cached file the application changed", () => {
     await expect(receiver.client.fetch(ref).done).rejects.toMatchObject({ code: "E_NOT_FOUND" });
     const onDisk = readdirSync(join(receiver.dataDir, "cache")).reduce((sum, name) => sum + statSync(join(receiver.dataDir, "cache", name)).size, 0);
     expect(receiver.client.usage().usedBytes).toBe(onDisk);
+  });
+});
+
+describe("the cache on a full disk", () => {
+  function refuse(statePath: string, what: "UPDATE" | "INSERT" | "DELETE"): () => void {
+    const db = new Database(statePath);
+    db.exec(`CREATE TRIGGER refuse_cache_${what} BEFORE ${what} ON cache_entries BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
+    return () => {
+      db.exec(`DROP TRIGGER refuse_cache_${what}`);
+      db.close();
+    };
+  }
+
+  test("a cached file is still served when the journal cannot record that it was used (phone storage full)", async () => {
+    const { receiver, share } = await world(1024 * KiB);
+    const ref = await share(100 * KiB);
+    const { path } = await receiver.client.fetch(ref).done;
+    const allow = refuse(receiver.statePath, "UPDATE");
+    try {
+      const again = await Promise.resolve()
+        .then(() => receiver.client.fetch(ref).done)
+        .catch((e: unknown) => e);
+      expect(again).toMatchObject({ fromCache: true, path });
+    } finally {
+      allow();
+    }
+  });
+
+  test("sharing bytes while the journal refuses cache writes fails with E_LOCAL_IO, not a raw SQLite error", async () => {
+    const { receiver } = await world(1024 * KiB);
+    const bytes = randomBytes(100 * KiB);
+    await receiver.client.share({ bytes, fileName: "a.bin" }).done;
+    const allow = refuse(receiver.statePath, "UPDATE");
+    try {
+      const outcome = await Promise.resolve()
+        .then(() => receiver.client.share({ bytes, fileName: "a.bin" }).done)
+        .catch((e: unknown) => e);
+      expect(outcome).toBeInstanceOf(StorageError);
+      expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
+    } finally {
+      allow();
+    }
   });
 });
