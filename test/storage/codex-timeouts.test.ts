@@ -71,6 +71,21 @@ describe("Codex backend: a node that never answers", () => {
     expect(await eventually(() => server.openConnections() === 0)).toBe(true);
   });
 
+  test.each<[string, CodexRoute]>([
+    ["has", "exists"],
+    ["space", "space"],
+    ["manifest", "manifest"],
+  ])("%s: headers, then a short answer that never comes → E_TIMEOUT near requestTimeoutMs (as documented), not the long idleTimeoutMs meant for big bodies", async (op, route) => {
+    const { server, backend } = await codexSetup({ requestTimeoutMs: TIMEOUT, idleTimeoutMs: 60_000 });
+    const cid = await backend.put(pattern(1000));
+    server.inject(route, { kind: "hang", phase: "after-headers" });
+    const run = { has: () => backend.has(cid), space: () => backend.space(), manifest: () => backend.manifest(cid) }[op] as () => Promise<unknown>;
+    const { ms, error } = await timed(run);
+    expect((error as StorageError).code).toBe("E_TIMEOUT");
+    expect((error as StorageError).details).toMatchObject({ phase: "body", timeoutMs: TIMEOUT });
+    expect(ms).toBeLessThan(LATE);
+  }, 10_000);
+
   test("a node that stops reading an upload → E_TIMEOUT (upload) from the stall deadline", async () => {
     const { server, backend } = await codexSetup({ idleTimeoutMs: TIMEOUT, requestTimeoutMs: 10_000 });
     server.inject("upload", { kind: "hang", phase: "no-read" });

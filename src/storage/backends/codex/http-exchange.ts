@@ -56,6 +56,8 @@ export class HttpExchange {
   private readonly headersDeadline: Deadline;
   private readonly uploadDeadline: Deadline;
   private readonly bodyDeadline: Deadline;
+  /** The gap the body deadline allows (idle for downloads, request for short answers), for the message. */
+  private bodyGapMs = 0;
   private readonly onAbort = (): void => this.fail({ kind: "aborted", reason: this.spec.signal?.reason });
   /** Upload bytes handed to the socket. */
   private sent = 0;
@@ -72,7 +74,7 @@ export class HttpExchange {
     const o = host.options;
     this.headersDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "headers", ms: o.requestTimeoutMs }));
     this.uploadDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "upload", ms: o.idleTimeoutMs }));
-    this.bodyDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "body", ms: o.idleTimeoutMs }));
+    this.bodyDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "body", ms: this.bodyGapMs }));
     this.uploadDone = spec.body === undefined;
 
     const headers: OutgoingHttpHeaders = { ...spec.headers };
@@ -131,7 +133,7 @@ export class HttpExchange {
   async readText(limit: number, overflow: "cut" | "fail"): Promise<string> {
     const parts: Buffer[] = [];
     let total = 0;
-    for await (const chunk of this.chunks()) {
+    for await (const chunk of this.chunks(this.host.options.requestTimeoutMs)) {
       const room = limit - total;
       if (chunk.byteLength > room) {
         if (overflow === "fail") throw malformedAnswer(this.spec.context, `the answer is larger than ${limit} bytes`);
@@ -150,7 +152,7 @@ export class HttpExchange {
     const parts: Buffer[] = [];
     let total = 0;
     try {
-      for await (const chunk of this.chunks()) {
+      for await (const chunk of this.chunks(this.host.options.requestTimeoutMs)) {
         parts.push(chunk);
         total += chunk.byteLength;
         if (total >= limit) break;
@@ -222,14 +224,18 @@ export class HttpExchange {
     return mapped;
   }
 
-  /** Response chunks, each awaited under the idle deadline. */
-  private async *chunks(): AsyncGenerator<Buffer, void, undefined> {
+  /**
+   * Response chunks, each awaited under a deadline: idleTimeoutMs for a download, requestTimeoutMs
+   * for a short answer (a CID, JSON, an error text), which is part of the call's answer.
+   */
+  private async *chunks(gapMs = this.host.options.idleTimeoutMs): AsyncGenerator<Buffer, void, undefined> {
     const res = this.res;
     if (res === undefined) throw new Error("HttpExchange: body read before the response arrived");
     const iterator = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     for (;;) {
       if (this.failure !== undefined) throw failureError(this.failure, this.spec.context);
-      this.bodyDeadline.arm(this.host.options.idleTimeoutMs);
+      this.bodyGapMs = gapMs;
+      this.bodyDeadline.arm(gapMs);
       let step: IteratorResult<Buffer>;
       try {
         step = await iterator.next();
