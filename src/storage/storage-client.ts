@@ -431,7 +431,15 @@ export class StorageClient {
   /** No message refers to this file any more: its pieces are no longer renewed (they expire with Codex's TTL). */
   release(reference: ReferenceInput): void {
     const ctx = this.started();
-    for (const piece of decodeReference(reference, this.protocol).view.pieces) ctx.availability.reference(piece.cid, false);
+    const { pieces } = decodeReference(reference, this.protocol).view;
+    try {
+      // All or nothing: a journal refusing writes (a full disk) leaves the file referenced, and says so.
+      ctx.db.transaction(() => {
+        for (const piece of pieces) ctx.availability.reference(piece.cid, false);
+      })();
+    } catch (error) {
+      throw asStorageError(error);
+    }
   }
 
   /** Renews referenced uploads whose TTL ends within the margin (the background timer does this too). */

@@ -1,6 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
+import { StorageError } from "../../src/storage/storage-error.js";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -233,5 +235,26 @@ describe("an upload resumed long after it began", () => {
     const done = await again.client.job(job.id).done;
     const { reference } = done as { reference: Uint8Array };
     expect(await again.client.status(reference)).toEqual({ state: "available", expiresAt: clock.t + 30 * DAY });
+  });
+});
+
+describe("availability on a full disk", () => {
+  test("release() while the journal refuses writes throws E_LOCAL_IO, not a raw SQLite error", async () => {
+    const { client, shared, statePath } = await uploaded();
+    const db = new Database(statePath);
+    db.exec(`CREATE TRIGGER refuse_availability BEFORE UPDATE ON availability BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
+    try {
+      let thrown: unknown;
+      try {
+        client.release(shared.reference);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(StorageError);
+      expect(thrown).toMatchObject({ code: "E_LOCAL_IO" });
+    } finally {
+      db.exec(`DROP TRIGGER refuse_availability`);
+      db.close();
+    }
   });
 });
