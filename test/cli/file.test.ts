@@ -503,3 +503,41 @@ describe("status-compat file: Ctrl-C", () => {
     }
   }, 60_000);
 });
+
+describe("status-compat file: option values", () => {
+  test("a protocol without file references or unknown, a malformed --codex-url or --api-prefix, or codex options with --backend local are usage errors (exit 2) before the home is touched", async () => {
+    const { dir, path } = setup(1000);
+    const home = join(dir, "home");
+    for (const bad of [
+      ["--protocol", "1"],
+      ["--protocol", "9"],
+      ["--backend", "codex", "--codex-url", "not a url"],
+      ["--backend", "codex", "--codex-url", "ftp://127.0.0.1:1"],
+      ["--backend", "codex", "--codex-url", "http://127.0.0.1:1/?node=1"],
+      ["--backend", "codex", "--codex-url", "http://127.0.0.1:1", "--api-prefix", "api v1"],
+      ["--backend", "local", "--codex-url", "http://127.0.0.1:1"],
+      ["--api-prefix", "/api/storage/v1"],
+    ]) {
+      for (const command of [["file", "put", path], ["file", "get", "AAAA", "--out", join(dir, "out.bin")]]) {
+        const r = await runCliInProcess([...command, "--home", home, ...bad]);
+        expect(r.code, `${bad.join(" ")}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain("error[E_USAGE]");
+        expect(r.stdout).toBe("");
+      }
+    }
+    expect(existsSync(home)).toBe(false);
+  });
+
+  test("--codex-url without --backend means the Codex node, not the local store", async () => {
+    const server = await startCodexTestServer();
+    try {
+      const { path, home } = setup(20_000);
+      const put = await runCliInProcess(["file", "put", path, "--home", home, "--codex-url", server.url]);
+      expect(put.code, put.stderr).toBe(0);
+      expect(JSON.parse(put.stdout)).toMatchObject({ backend: "codex" });
+      expect(server.stats.uploads).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -7,7 +7,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { createLogger, type Logger } from "../../obs/index.js";
-import { CURRENT_PROTOCOL } from "../../versions/index.js";
+import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
 import {
   CODEX_API_PREFIX,
   createCodexBackend,
@@ -46,7 +46,7 @@ const COMMON_OPTIONS = {
 } as const;
 
 const COMMON_USAGE = `  --backend local|codex   where the pieces go (default local: the embedded store under the home directory)
-  --codex-url URL         Codex node REST API, e.g. http://127.0.0.1:8080 (with --backend codex)
+  --codex-url URL         Codex node REST API, e.g. http://127.0.0.1:8080 (given alone, means --backend codex)
   --api-prefix PATH       ${CODEX_API_PREFIX} (default) or /api/storage/v1 (current Logos Storage nodes)
   --protocol N            protocol profile to behave as (2 = release 0.2.0, 3 = 0.3.0; default ${CURRENT_PROTOCOL})
   --attempts N            tries per piece before giving up (default 5; backoff with jitter between them)
@@ -88,6 +88,16 @@ function wholeNumber(command: string, flag: string, value: string | undefined, f
   return Number(value);
 }
 
+/** `--protocol`: a release's protocol that has file references (2 and up). */
+function protocolOption(command: string, value: string | undefined): number {
+  const protocol = wholeNumber(command, "protocol", value, CURRENT_PROTOCOL);
+  const withFiles = releaseTable.rows.filter((row) => profileFor(row.protocol).writes("file-reference")).map((row) => row.protocol);
+  if (!withFiles.includes(protocol)) {
+    throw new CliError("E_USAGE", `${command}: --protocol ${protocol} has no file references; use one of ${withFiles.join(", ")} (see status-compat releases)`);
+  }
+  return protocol;
+}
+
 /**
  * A started client on the home directory. `beforeStart` reads the journal after the options are
  * checked and before the client starts, since a starting client resumes every unfinished job at once.
@@ -95,27 +105,43 @@ function wholeNumber(command: string, flag: string, value: string | undefined, f
 async function openSession<P>(command: string, values: CommonValues, io: CliIo, beforeStart: (journal: JournalLocation) => Promise<P>): Promise<Session<P>> {
   const metricsPath = values.metrics === undefined || values.metrics === "" ? undefined : resolve(io.cwd, values.metrics);
   if (metricsPath !== undefined) checkWritablePath(command, "metrics", metricsPath, "Nothing was started.");
+  // Every option is checked before the home is touched: a mistyped flag leaves nothing behind.
+  const protocol = protocolOption(command, values.protocol);
+  const maxAttempts = wholeNumber(command, "attempts", values.attempts, CLI_ATTEMPTS);
+  const codexUrl = values["codex-url"] === "" ? undefined : values["codex-url"];
+  // --codex-url alone says which store is meant; the local store would take the file without a word.
+  const kind = values.backend ?? (codexUrl === undefined ? "local" : "codex");
+  if (kind !== "local" && kind !== "codex") throw new CliError("E_USAGE", `${command}: --backend must be local or codex, not "${kind}"`);
+  if (kind === "local" && (codexUrl !== undefined || values["api-prefix"] !== undefined)) {
+    throw new CliError("E_USAGE", `${command}: --codex-url and --api-prefix are for --backend codex; the local store takes neither`);
+  }
+  if (kind === "codex" && codexUrl === undefined) throw new CliError("E_USAGE", `${command}: --backend codex needs --codex-url (see --help)`);
   const home = resolve(io.cwd, values.home ?? defaultHome(io.env));
-  mkdirSync(home, { recursive: true });
   const log = logger(io);
-  const kind = values.backend ?? "local";
   let backend: StorageBackend;
   if (kind === "local") {
     backend = createLocalBackend({ dir: join(home, "store"), logger: log });
-  } else if (kind === "codex") {
-    const url = values["codex-url"];
-    if (url === undefined || url === "") throw new CliError("E_USAGE", `${command}: --backend codex needs --codex-url (see --help)`);
-    backend = createCodexBackend({ url, logger: log, ...(values["api-prefix"] === undefined ? {} : { apiPrefix: values["api-prefix"] }) });
   } else {
-    throw new CliError("E_USAGE", `${command}: --backend must be local or codex, not "${kind}"`);
+    try {
+      backend = createCodexBackend({ url: codexUrl as string, logger: log, ...(values["api-prefix"] === undefined ? {} : { apiPrefix: values["api-prefix"] }) });
+    } catch (error) {
+      // A URL or prefix that cannot be used is the user's flag, not a failing node.
+      if (error instanceof StorageError && error.code === "E_BACKEND_REJECTED") throw new CliError("E_USAGE", `${command}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+  try {
+    mkdirSync(home, { recursive: true });
+  } catch (error) {
+    await backend.close();
+    throw error;
   }
   const statePath = join(home, "state.sqlite");
   let lock: HomeLock | undefined;
   try {
-    // Constructing checks the options (a protocol without file references, say) before anything touches the state.
     const client = new StorageClient({
-      protocol: wholeNumber(command, "protocol", values.protocol, CURRENT_PROTOCOL),
-      retry: { maxAttempts: wholeNumber(command, "attempts", values.attempts, CLI_ATTEMPTS) },
+      protocol,
+      retry: { maxAttempts },
       backend,
       statePath,
       dataDir: join(home, "data"),
