@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
+import { osErrorAsLocalIo } from "./job-errors.js";
 
 /**
  * Writes bytes an application shares (rather than a file path) to the spool directory, atomically,
@@ -11,6 +12,15 @@ import { removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
  * and would refuse to resume from a replaced file.
  */
 export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  try {
+    return await writeSpool(dir, name, bytes);
+  } catch (error) {
+    // A full disk, a file in the way: the share's typed E_LOCAL_IO, naming where.
+    throw osErrorAsLocalIo(error, `spooling the shared bytes to ${dir}`);
+  }
+}
+
+async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, name);
   if ((await stat(path).catch(() => undefined))?.size === bytes.byteLength) return path;

@@ -4,12 +4,13 @@
  * for as long as that upload needs it.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
+import { readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
+import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
@@ -168,5 +169,18 @@ describe("forwarding a cached download by its path", () => {
     await expect(forward.done).resolves.toMatchObject({ jobId: forward.id });
     backend.beforePut = undefined;
     await expect(client.fetch(other).done).resolves.toMatchObject({ fromCache: false });
+  });
+});
+
+describe("spooling that the disk refuses", () => {
+  test("a share of bytes whose spool write fails rejects with E_LOCAL_IO naming the spool, not a raw OS error", async () => {
+    const { client, dataDir } = await startClient();
+    // The spool directory is gone and a file stands in its way: every write there fails.
+    rmSync(join(dataDir, "spool"), { recursive: true, force: true });
+    writeFileSync(join(dataDir, "spool"), "not a directory");
+    const outcome = await client.share({ bytes: randomBytes(10 * KiB), fileName: "a.bin" }).done.catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(StorageError);
+    expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
+    expect(client.usage()).toMatchObject({ usedBytes: 0, reservedBytes: 0 });
   });
 });
