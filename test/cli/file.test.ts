@@ -541,3 +541,27 @@ describe("status-compat file: option values", () => {
     }
   });
 });
+
+describe("status-compat file: --codex-url with the API path", () => {
+  test("a --codex-url that already ends in the API path (the server URL of the node's openapi.yaml) reaches the node under that path", async () => {
+    for (const prefix of ["/api/storage/v1", "/api/codex/v1"]) {
+      const server = await startCodexTestServer({ prefixes: [prefix] });
+      try {
+        const { dir, bytes, path, home } = setup(20_000);
+        for (const url of [`${server.url}${prefix}`, `${server.url}${prefix}/`]) {
+          const put = await runCliInProcess(["file", "put", path, "--home", home, "--codex-url", url]);
+          expect(put.code, `${url}: ${put.stderr}`).toBe(0);
+          const out = join(dir, `copy-${url.length}.jpg`);
+          const get = await runCliInProcess(["file", "get", (JSON.parse(put.stdout) as PutOutput).base64, "--out", out, "--home", join(dir, "other"), "--codex-url", url]);
+          expect(get.code, get.stderr).toBe(0);
+          expect(readFileSync(out).equals(bytes)).toBe(true);
+        }
+        // The same path given twice, in the URL and as --api-prefix, is still that path.
+        const both = await runCliInProcess(["file", "put", path, "--home", home, "--codex-url", `${server.url}${prefix}`, "--api-prefix", prefix]);
+        expect(both.code, both.stderr).toBe(0);
+      } finally {
+        await server.close();
+      }
+    }
+  });
+});

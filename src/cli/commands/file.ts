@@ -10,6 +10,7 @@ import { createLogger, type Logger } from "../../obs/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
 import {
   CODEX_API_PREFIX,
+  LOGOS_STORAGE_API_PREFIX,
   createCodexBackend,
   createLocalBackend,
   StorageClient,
@@ -46,7 +47,8 @@ const COMMON_OPTIONS = {
 } as const;
 
 const COMMON_USAGE = `  --backend local|codex   where the pieces go (default local: the embedded store under the home directory)
-  --codex-url URL         Codex node REST API, e.g. http://127.0.0.1:8080 (given alone, means --backend codex)
+  --codex-url URL         Codex node REST API, e.g. http://127.0.0.1:8080 (given alone, means --backend codex);
+                          one ending in /api/codex/v1 or /api/storage/v1 also gives the API prefix
   --api-prefix PATH       ${CODEX_API_PREFIX} (default) or /api/storage/v1 (current Logos Storage nodes)
   --protocol N            protocol profile to behave as (2 = release 0.2.0, 3 = 0.3.0; default ${CURRENT_PROTOCOL})
   --attempts N            tries per piece before giving up (default 5; backoff with jitter between them)
@@ -88,6 +90,24 @@ function wholeNumber(command: string, flag: string, value: string | undefined, f
   return Number(value);
 }
 
+/**
+ * A --codex-url that ends in an API path (the server URL of a node's openapi.yaml, say) is the
+ * node's URL plus that prefix; given whole it got the default prefix appended a second time.
+ */
+function splitApiPath(codexUrl: string, apiPrefix: string | undefined): { url: string; apiPrefix: string | undefined } {
+  let url: URL;
+  try {
+    url = new URL(codexUrl);
+  } catch {
+    return { url: codexUrl, apiPrefix }; // the backend says what is wrong with it
+  }
+  const path = url.pathname.replace(/\/+$/, "");
+  const known = [CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX].find((prefix) => path.endsWith(prefix));
+  if (known === undefined || (apiPrefix !== undefined && apiPrefix.replace(/\/+$/, "") !== known)) return { url: codexUrl, apiPrefix };
+  url.pathname = path.slice(0, path.length - known.length);
+  return { url: url.toString(), apiPrefix: known };
+}
+
 /** `--protocol`: a release's protocol that has file references (2 and up). */
 function protocolOption(command: string, value: string | undefined): number {
   const protocol = wholeNumber(command, "protocol", value, CURRENT_PROTOCOL);
@@ -123,7 +143,8 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
     backend = createLocalBackend({ dir: join(home, "store"), logger: log });
   } else {
     try {
-      backend = createCodexBackend({ url: codexUrl as string, logger: log, ...(values["api-prefix"] === undefined ? {} : { apiPrefix: values["api-prefix"] }) });
+      const { url, apiPrefix } = splitApiPath(codexUrl as string, values["api-prefix"]);
+      backend = createCodexBackend({ url, logger: log, ...(apiPrefix === undefined ? {} : { apiPrefix }) });
     } catch (error) {
       // A URL or prefix that cannot be used is the user's flag, not a failing node.
       if (error instanceof StorageError && error.code === "E_BACKEND_REJECTED") throw new CliError("E_USAGE", `${command}: ${error.message}`, { cause: error });
