@@ -315,8 +315,8 @@ export class StorageClient {
           this.spoolingShares.delete(id);
           this.handles.delete(id);
           // No upload of this share will read the spool file (stop() waits for this before it closes the journal).
-          releaseSpool(ctx, id, join(ctx.dirs.spool, contentCid));
-          job.reject(error);
+          tryRelease(() => releaseSpool(ctx, id, join(ctx.dirs.spool, contentCid)));
+          job.reject(asStorageError(error));
         })
         .finally(() => {
           reservation.release();

@@ -184,3 +184,23 @@ describe("spooling that the disk refuses", () => {
     expect(client.usage()).toMatchObject({ usedBytes: 0, reservedBytes: 0 });
   });
 });
+
+describe("a share of bytes on a journal that refuses writes", () => {
+  test("its job still settles with the journal's E_LOCAL_IO when the spool file cannot be unpinned either (no hang, no unhandled rejection)", async () => {
+    const { client, statePath } = await startClient();
+    const bytes = randomBytes(10 * KiB);
+    await client.share({ bytes, fileName: "a.bin" }).done;
+    const db = new Database(statePath);
+    db.exec(`CREATE TRIGGER refuse_jobs BEFORE INSERT ON upload_jobs BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
+    db.exec(`CREATE TRIGGER refuse_unpin BEFORE UPDATE ON cache_entries WHEN NEW.pinned = 0 BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
+    try {
+      const job = client.share({ bytes, fileName: "a.bin" });
+      const outcome = await Promise.race([job.done.catch((e: unknown) => e), new Promise((r) => setTimeout(() => r("never settled"), 3000))]);
+      expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
+    } finally {
+      db.exec(`DROP TRIGGER refuse_jobs`);
+      db.exec(`DROP TRIGGER refuse_unpin`);
+      db.close();
+    }
+  });
+});
