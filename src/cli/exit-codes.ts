@@ -17,6 +17,9 @@ export const EXIT = {
   INTERNAL: 70,
 } as const;
 
+/** stdout's reader went away before the output was written (128 + SIGPIPE, as a shell reports it). */
+export const EXIT_STDOUT_CLOSED = 141;
+
 const BY_LAYER: Record<ErrorLayer, number> = {
   versions: EXIT.BAD_INPUT,
   wire: EXIT.BAD_INPUT,

@@ -1,11 +1,23 @@
 import { main } from "./main.js";
-import { EXIT } from "./exit-codes.js";
+import { EXIT, EXIT_STDOUT_CLOSED } from "./exit-codes.js";
 
 // A rejection nobody handles is a bug, and the command waiting on that work would never finish.
 // Left to Node it would end the process with status 1, which this CLI documents as "a check
 // failed"; report it as the internal error it is (70), with its stack, and stop.
 process.on("unhandledRejection", (reason) => {
   process.stderr.write(`status-compat: internal error (a failure nothing handled): ${(reason as Error)?.stack ?? String(reason)}\n`);
+  process.exit(EXIT.INTERNAL);
+});
+
+// The reader of stdout went away (`| head`, a consumer that died). Nobody can get the output any
+// more; left to Node, the 'error' event nobody handles ends the process with a crash report and
+// status 1, "a check failed". 141 is what a shell reports for a process ended by SIGPIPE.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") {
+    process.stderr.write("status-compat: stdout was closed before the output was written (EPIPE)\n");
+    process.exit(EXIT_STDOUT_CLOSED);
+  }
+  process.stderr.write(`status-compat: internal error (writing stdout failed): ${error.stack ?? String(error)}\n`);
   process.exit(EXIT.INTERNAL);
 });
 

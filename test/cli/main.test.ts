@@ -70,3 +70,19 @@ describe("command groups", () => {
     }
   });
 });
+
+describe("a reader that goes away", () => {
+  it("stdout closed before the result is written (`| head`, a consumer that died) ends with 141 and one line, not Node's crash report and status 1 ('a check failed')", async () => {
+    const { spawn } = await import("node:child_process");
+    const { PROJECT_ROOT } = await import("../support/cli.js");
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "releases"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    // Our end of the pipe goes before the child writes: its write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (c, s) => resolve([c, s])));
+    expect({ code, signal }, stderr).toEqual({ code: 141, signal: null });
+    expect(stderr).not.toContain("node:events");
+    expect(stderr.trimEnd().split("\n")).toEqual(["status-compat: stdout was closed before the output was written (EPIPE)"]);
+  });
+});
