@@ -35,6 +35,7 @@ import { removeStraySpoolTemps, spoolBytes } from "./spool-file.js";
 import { Slots } from "./slots.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
 import { asStorageError, CANCELLED, errorFromJournal } from "./job-errors.js";
+import { raceSignal } from "./abort-error.js";
 import { StorageError } from "./storage-error.js";
 import { storageMetrics } from "./storage-metrics.js";
 import { TransferJob, type TransferProgress } from "./transfer-job.js";
@@ -101,6 +102,8 @@ export class StorageClient {
   private streamSlots: Slots | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<unknown> | undefined;
+  /** Settles once every renewal run started so far has (they run one after another). */
+  private renewTail: Promise<unknown> = Promise.resolve();
   /** How long ended jobs stay in the journal (option keepEndedJobsMs). */
   private keepEndedJobsMs: number = STORAGE_DEFAULTS.keepEndedJobsMs;
   private phase: "new" | "starting" | "started" | "stopped" = "new";
@@ -446,8 +449,12 @@ export class StorageClient {
   async renewDue(options: { signal?: AbortSignal } = {}): Promise<RenewReport> {
     const ctx = this.started();
     const link = linkedSignal([this.stopController.signal, options.signal], undefined, "renewal");
+    // One run at a time (the start's, the timer's, the application's): two would store every due piece twice.
+    const before = this.renewTail;
+    const run = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal));
+    this.renewTail = Promise.allSettled([before, run]);
     try {
-      return await renewDue(ctx, link.signal);
+      return await run;
     } finally {
       link.dispose();
     }
@@ -556,6 +563,7 @@ export class StorageClient {
     await Promise.allSettled([...this.cleaning]);
     await Promise.all([this.uploadQueue?.close(reason), this.downloadQueue?.close(reason)]);
     await this.renewing?.catch(() => undefined);
+    await this.renewTail;
     if (this.ctx !== undefined) await Sha256Offload.release(this.ctx.hasher);
     this.ctx?.buffers.close();
     for (const job of this.handles.values()) job.reject(reason);

@@ -258,3 +258,18 @@ describe("availability on a full disk", () => {
     }
   });
 });
+
+describe("renewal runs at the same time", () => {
+  test("renewDue() called while the start's background renewal runs does not store every due piece a second time", async () => {
+    const { client, backend, clock, shared, start, dir, statePath } = await uploaded();
+    await client.stop();
+    clock.t = start + 28 * DAY;
+    const puts = backend.puts;
+    const again = await startClient({ dir, statePath, backend, clock: { now: () => clock.t }, renewEveryMs: 6 * 60 * 60 * 1000 });
+    // The application renews at start too, as the method table invites.
+    const report = await again.client.renewDue();
+    for (let i = 0; i < 200 && (await again.client.status(shared.reference)).state !== "available"; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(report.failed).toEqual([]);
+    expect(backend.puts - puts).toBe(shared.view.pieces.length);
+  });
+});
