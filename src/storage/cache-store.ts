@@ -163,6 +163,11 @@ export class CacheStore {
     this.report();
   }
 
+  /** Where the journal keeps this content, if anywhere. */
+  pathOf(cid: string): string | undefined {
+    return typed(() => this.journal.get(cid)?.path);
+  }
+
   /** Keeps an existing entry from eviction (no-op without one). */
   pin(cid: string): void {
     typed(() => this.journal.pin(cid, true));

@@ -40,7 +40,7 @@ import { StorageError } from "./storage-error.js";
 import { storageMetrics } from "./storage-metrics.js";
 import { TransferJob, type TransferProgress } from "./transfer-job.js";
 import { runUpload, type ShareResult } from "./upload/run-upload.js";
-import { releaseSpool } from "./upload/spool-pin.js";
+import { adoptStraySpoolFiles, releaseSpool } from "./upload/spool-pin.js";
 
 /** What to share: a file on disk, or bytes the application holds (spooled to disk so the upload can resume). */
 export type ShareInput =
@@ -210,6 +210,8 @@ export class StorageClient {
       };
       // A crash between a download's failed/cancelled row and the removal of its temp file left that file.
       await removeEndedDownloadTemps(this.ctx.downloads, this.log);
+      // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
+      await adoptStraySpoolFiles(this.ctx);
       await this.forgetEndedJobs();
       this.streamSlots = new Slots(positive(o.streamsInFlight ?? STORAGE_DEFAULTS.streamsInFlight[this.mode], "streamsInFlight"));
       const jobs = positive(o.jobsInFlight ?? STORAGE_DEFAULTS.jobsInFlight[this.mode], "jobsInFlight");

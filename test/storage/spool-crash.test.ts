@@ -1,4 +1,4 @@
-import { readdirSync, utimesSync } from "node:fs";
+import { readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
@@ -30,5 +30,21 @@ describe("a crash while bytes are being spooled", () => {
     for (const name of parts) utimesSync(join(spool, name), past, past);
     await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
     expect(readdirSync(spool).filter((n) => n.endsWith(".part"))).toEqual([]);
+  });
+});
+
+const RENAMED = fileURLToPath(new URL("./support/spool-renamed-crash-child.ts", import.meta.url));
+
+describe("a crash right after the spool file got its name", () => {
+  test("the spool file the client had not recorded yet is counted under the quota (and evictable) after the next start, not left on disk for ever", async () => {
+    const work = tempDir("scc-spool-renamed-");
+    const { signal, stderr } = await runScript(RENAMED, [work]);
+    expect(stderr).toBe("");
+    expect(signal).toBe("SIGKILL");
+    const spool = join(work, "data", "spool");
+    const files = readdirSync(spool).filter((n) => !n.startsWith("."));
+    expect(files).toHaveLength(1);
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    expect(client.usage().usedBytes).toBe(files.reduce((sum, name) => sum + statSync(join(spool, name)).size, 0));
   });
 });
