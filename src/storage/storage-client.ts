@@ -296,12 +296,24 @@ export class StorageClient {
     } else {
       const bytes = (input as { bytes: Uint8Array }).bytes;
       const contentCid = cidOfDigest(sha256(bytes));
+      const spoolPath = join(ctx.dirs.spool, contentCid);
       // Pinned under the quota until the upload is done; the spool write happens off the caller's turn.
       const reservation = ctx.cache.reserve(size, contentCid);
-      // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
-      ctx.cache.pin(contentCid);
       this.handles.set(id, job);
-      // Until its journal row exists, a cancel is noted here and applied once the row is written.
+      try {
+        // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
+        ctx.cache.pin(contentCid);
+        // Journaled before the bytes are spooled (queued, not yet run): a stop meanwhile leaves a job
+        // that resumes on the next start, a crash one that fails E_SOURCE_MISSING, never no job at all.
+        create(spoolPath, false);
+      } catch (error) {
+        this.handles.delete(id);
+        reservation.release();
+        tryRelease(() => releaseSpool(ctx, id, spoolPath));
+        throw asStorageError(error);
+      }
+      const machine = this.machine("upload", id);
+      // A cancel while the bytes are spooled is noted here and applied once they are.
       const pending = { cancelled: false };
       this.spoolingShares.set(id, pending);
       const spool = spoolBytes(ctx.dirs.spool, contentCid, bytes)
@@ -309,19 +321,21 @@ export class StorageClient {
           this.spoolingShares.delete(id);
           // Counted under the quota whatever happens next (the catch unpins it when no upload will read it).
           ctx.cache.add(contentCid, path, size, true);
+          if (pending.cancelled) throw CANCELLED;
+          // Stopping: the job stays queued in the journal, with its spool file, for the next start.
           if (this.phase !== "started") throw clientClosedReason();
-          create(path, !pending.cancelled);
-          if (pending.cancelled) {
-            this.machine("upload", id).cancel();
-            throw CANCELLED;
-          }
+          this.uploadQueue?.enqueue(id);
         })
         .catch((error: unknown) => {
           this.spoolingShares.delete(id);
           this.handles.delete(id);
-          // No upload of this share will read the spool file (stop() waits for this before it closes the journal).
-          tryRelease(() => releaseSpool(ctx, id, join(ctx.dirs.spool, contentCid)));
-          job.reject(asStorageError(error));
+          const typed = asStorageError(error);
+          if (pending.cancelled || !(typed.code === "E_CLIENT_CLOSED" && this.phase !== "started")) {
+            // Cancelled, or the spool write failed: this job never runs (stop() waits for this before it closes the journal).
+            tryRelease(() => (pending.cancelled ? machine.cancel() : machine.fail(typed.code, typed.message)));
+            tryRelease(() => releaseSpool(ctx, id, spoolPath));
+          }
+          job.reject(pending.cancelled ? CANCELLED : typed);
         })
         .finally(() => {
           reservation.release();

@@ -48,3 +48,14 @@ describe("a crash right after the spool file got its name", () => {
     expect(client.usage().usedBytes).toBe(files.reduce((sum, name) => sum + statSync(join(spool, name)).size, 0));
   });
 });
+
+describe("a share of bytes the app was killed in the middle of spooling", () => {
+  test("is still a job after the next start (it fails E_SOURCE_MISSING: share it again), not one that vanished without a trace", async () => {
+    const work = tempDir("scc-spool-lost-");
+    expect(await killedWhileSpooling(work)).toBe("SIGKILL");
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    const uploads = client.jobs().filter((j) => j.kind === "upload");
+    expect(uploads).toHaveLength(1);
+    await expect(client.job(uploads[0]?.id as string).done).rejects.toMatchObject({ code: "E_SOURCE_MISSING" });
+  });
+});

@@ -4,7 +4,7 @@
  * for as long as that upload needs it.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
@@ -129,10 +129,12 @@ describe("uploads that share one spool file", () => {
     expect(readdirSync(join(dataDir, "spool")).filter((n) => n.endsWith(".part"))).toEqual([]);
   });
 
-  test("a share of bytes whose spooling the client's stop cut short leaves its spool file counted under the quota and evictable, not orphaned", async () => {
+  test("a share of bytes whose spooling the client's stop cut short stays in the journal and resumes on the next start, like any running job (its spool file counted and kept meanwhile)", async () => {
     const dir = tempDir();
-    const { client, statePath, dataDir } = await startClient({ dir });
-    const job = client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" });
+    const backend = createLocalBackend({ dir: join(dir, "store") });
+    const { client, statePath, dataDir } = await startClient({ dir, backend });
+    const bytes = randomBytes(100 * KiB);
+    const job = client.share({ bytes, fileName: "photo.jpg" });
     await client.stop();
     await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
     const files = readdirSync(join(dataDir, "spool"));
@@ -140,10 +142,15 @@ describe("uploads that share one spool file", () => {
     try {
       const entries = db.prepare(`SELECT cid, pinned FROM cache_entries`).all() as { cid: string; pinned: number }[];
       expect(entries.map((e) => e.cid).sort()).toEqual(files.sort());
-      expect(entries.every((e) => e.pinned === 0)).toBe(true);
+      expect(entries.every((e) => e.pinned === 1)).toBe(true);
     } finally {
       db.close();
     }
+    const again = await startClient({ dir, backend, statePath, dataDir });
+    expect(again.client.jobs()).toEqual([expect.objectContaining({ id: job.id, kind: "upload" })]);
+    const { reference } = (await again.client.job(job.id).done) as { reference: Uint8Array };
+    const back = await again.client.fetch(reference, { out: join(dir, "back.jpg") }).done;
+    expect(readFileSync(back.path).equals(bytes)).toBe(true);
   });
 });
 
@@ -194,8 +201,8 @@ describe("a share of bytes on a journal that refuses writes", () => {
     db.exec(`CREATE TRIGGER refuse_jobs BEFORE INSERT ON upload_jobs BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
     db.exec(`CREATE TRIGGER refuse_unpin BEFORE UPDATE ON cache_entries WHEN NEW.pinned = 0 BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
     try {
-      const job = client.share({ bytes, fileName: "a.bin" });
-      const outcome = await Promise.race([job.done.catch((e: unknown) => e), new Promise((r) => setTimeout(() => r("never settled"), 3000))]);
+      const done = Promise.resolve().then(() => client.share({ bytes, fileName: "a.bin" }).done);
+      const outcome = await Promise.race([done.catch((e: unknown) => e), new Promise((r) => setTimeout(() => r("never settled"), 3000))]);
       expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
     } finally {
       db.exec(`DROP TRIGGER refuse_jobs`);
