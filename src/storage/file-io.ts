@@ -1,5 +1,5 @@
-import { open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { abortedError } from "./abort-error.js";
 import { Slots } from "./slots.js";
 
@@ -106,6 +106,20 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Creates `dir` and any missing parents, and syncs each directory made into its parent: a rename
+ * into a new directory, synced there, survives a power loss only if the new directory's own entry
+ * does too. Directories already there cost nothing.
+ */
+export async function makeDirectoryDurably(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return;
+  for (let made = dir; ; made = dirname(made)) {
+    await syncDirectory(dirname(made));
+    if (made === first || dirname(made) === made) return;
   }
 }
 

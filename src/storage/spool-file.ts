@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, rename, stat, unlink } from "node:fs/promises";
+import { open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
+import { makeDirectoryDurably, removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
 import { osErrorAsLocalIo } from "./job-errors.js";
 
 /**
@@ -21,7 +21,7 @@ export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): 
 }
 
 async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectoryDurably(dir);
   const path = join(dir, name);
   if ((await stat(path).catch(() => undefined))?.size === bytes.byteLength) return path;
   const temp = join(dir, `.${name}.${randomUUID().slice(0, 8)}.part`);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { mkdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { newStreamParams, sameDigest, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
@@ -16,7 +16,7 @@ import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
 import { fileSha256 } from "./file-digest.js";
-import { BufferPool } from "./file-io.js";
+import { BufferPool, makeDirectoryDurably } from "./file-io.js";
 import { removeEndedDownloadTemps } from "./download/ended-temps.js";
 import { streamFile } from "./download/stream-file.js";
 import { JobMachine } from "./job-machine.js";
@@ -177,7 +177,8 @@ export class StorageClient {
       const db = this.state.db;
       const dataDir = resolve(o.dataDir);
       const dirs = { cache: join(dataDir, "cache"), spool: join(dataDir, "spool") };
-      for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
+      // Spooled and cached files are renamed into these and synced there; their own entries must last too.
+      for (const dir of Object.values(dirs)) await makeDirectoryDurably(dir);
       await removeStraySpoolTemps(dirs.spool);
       const clock = o.clock ?? systemClock;
       const metrics = storageMetrics(this.metrics);

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import type { Sha256Offload } from "../../../crypto/index.js";
 import { raceSignal, throwIfAborted } from "../../abort-error.js";
-import { syncDirectory } from "../../file-io.js";
+import { makeDirectoryDurably, syncDirectory } from "../../file-io.js";
 import { StorageError } from "../../storage-error.js";
 import type { BlockPaths } from "./block-paths.js";
 
@@ -76,13 +76,14 @@ export async function writeBlockAtomically(
   }
 }
 
-/** Runs `operation`; when it fails because `dir` does not exist, creates `dir` and runs it once more. */
+/** Runs `operation`; when it fails because `dir` does not exist, creates `dir` (durably) and runs it once more. */
 async function retryInNewDirectory<T>(operation: () => Promise<T>, dir: string): Promise<T> {
   try {
     return await operation();
   } catch (error) {
     if ((error as { code?: unknown }).code !== "ENOENT") throw error;
-    await mkdir(dir, { recursive: true });
+    // The block's rename and the sync of its shard alone would not keep a new shard's own entry.
+    await makeDirectoryDurably(dir);
     return operation();
   }
 }
