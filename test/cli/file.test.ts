@@ -565,3 +565,18 @@ describe("status-compat file: --codex-url with the API path", () => {
     }
   });
 });
+
+describe("status-compat file: --home that cannot be a folder", () => {
+  test("--home naming a file, or a path under a file, is a usage error (exit 2) naming it, not an internal error with a stack (exit 70)", async () => {
+    const { dir, path } = setup(1000);
+    for (const home of [path, join(path, "sub")]) {
+      for (const command of [["file", "put", path], ["file", "get", "AAAA", "--out", join(dir, "out.bin")]]) {
+        const r = await runCliInProcess([...command, "--home", home]);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toContain("error[E_USAGE]");
+        expect(r.stderr).toContain(`home directory ${home}`);
+        expect(r.stderr).not.toContain("internal error");
+      }
+    }
+  });
+});

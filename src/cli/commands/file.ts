@@ -155,7 +155,9 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
     mkdirSync(home, { recursive: true });
   } catch (error) {
     await backend.close();
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : code;
+    throw new CliError("E_USAGE", `${command}: cannot create the home directory ${home} (${why}); give --home (or $${HOME_ENV}) a folder you can write`, { cause: error });
   }
   const statePath = join(home, "state.sqlite");
   let lock: HomeLock | undefined;
