@@ -580,3 +580,32 @@ describe("status-compat file: --home that cannot be a folder", () => {
     }
   });
 });
+
+describe("status-compat file put: an interrupted put of a file edited since", () => {
+  test("put again shares the file as it is now (exit 0, the new content's reference) instead of failing E_SOURCE_CHANGED on the interrupted job", async () => {
+    const server = await startCodexTestServer();
+    try {
+      const { path, home } = setup(120_000);
+      const codex = ["--home", home, "--backend", "codex", "--codex-url", server.url];
+      const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
+      server.inject("upload", { kind: "hang", phase: "no-read" }, { times: 1000 });
+      await interruptedCli(["file", "put", path, ...codex], () => uploadsSeen() > 0);
+      server.clearFaults();
+      const [interrupted] = journalRows(home, `SELECT id FROM upload_jobs WHERE state = 'uploading'`);
+      expect(interrupted).toBeDefined();
+
+      const edited = randomBytes(90_000);
+      writeFileSync(path, edited);
+      const put = await runCliInProcess(["file", "put", path, ...codex]);
+      expect(put.code, put.stderr).toBe(0);
+      const ref = JSON.parse(put.stdout) as PutOutput;
+      expect(ref.plaintextSha256).toBe(sha256Hex(edited));
+      expect(ref.plaintextSize).toBe(edited.byteLength);
+      // The interrupted job is over for good (it never sealed the new bytes under its key); nothing left to resume.
+      expect(journalRows(home, `SELECT state FROM upload_jobs WHERE id = ?`, interrupted?.id)).toEqual([{ state: "failed" }]);
+      expect(journalRows(home, `SELECT id FROM upload_jobs WHERE state IN ('queued', 'uploading')`)).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+});

@@ -261,9 +261,9 @@ function resumeOne<J extends { readonly id: string }>(
  * which reference they want, and left pending it would resume in the background at every later
  * start and never be printed.
  */
-function uploadJob(client: StorageClient, pending: readonly PendingUpload[], path: string): TransferJob<ShareResult> {
+function uploadJob(client: StorageClient, pending: readonly PendingUpload[], path: string): { job: TransferJob<ShareResult>; resumed: boolean } {
   const { resumed } = resumeOne(client, pending, (job) => job.protocol === client.protocol);
-  return resumed === undefined ? client.share({ path }) : (client.job(resumed) as TransferJob<ShareResult>);
+  return resumed === undefined ? { job: client.share({ path }), resumed: false } : { job: client.job(resumed) as TransferJob<ShareResult>, resumed: true };
 }
 
 /**
@@ -318,7 +318,8 @@ Encrypts PATH (AES-256-GCM in chunks), uploads it in pieces, and prints the File
 object on stdout: "base64" holds its protobuf bytes (what a chat message carries, content key
 included); the other fields are readable and never include key material. A progress bar goes to
 stderr on a terminal. An interrupted put resumes where it stopped when run again with the same home
-and --protocol; run with another --protocol, it cancels the interrupted one and starts over.
+and --protocol (a file edited since is shared anew); run with another --protocol, it cancels the
+interrupted one and starts over.
 
 Options:
 ${COMMON_USAGE}
@@ -331,13 +332,22 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
     const path = resolve(io.cwd, positionals[0] as string);
     const session = await openSession("file put", values, io, (journal) => pendingUploadsOf(journal, path));
     try {
-      const job = uploadJob(session.client, session.pending, path);
-      const done = progressBar(io, "put", job);
+      let { job, resumed } = uploadJob(session.client, session.pending, path);
       let outcome;
-      try {
-        outcome = await doneOrInterrupted(job.done);
-      } finally {
-        done();
+      for (;;) {
+        const done = progressBar(io, "put", job);
+        try {
+          outcome = await doneOrInterrupted(job.done);
+          break;
+        } catch (error) {
+          // The interrupted put refuses a file edited since (it must not seal other bytes under its
+          // key); the user asked to share the file as it is now, so that is a new share.
+          if (!resumed || !(error instanceof StorageError) || error.code !== "E_SOURCE_CHANGED") throw error;
+          io.stderr.write(`status-compat file put: ${path} changed since its interrupted put; sharing it as it is now\n`);
+          ({ job, resumed } = { job: session.client.share({ path }), resumed: false });
+        } finally {
+          done();
+        }
       }
       if (outcome.kind === "interrupted") {
         io.stderr.write(
