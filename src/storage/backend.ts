@@ -13,6 +13,13 @@ export interface BackendCallOptions {
 export interface PutOptions extends BackendCallOptions {
   /** Length of the body when known; lets HTTP backends send Content-Length. */
   size?: number;
+  /**
+   * Called whenever bytes of the body have been accepted by the transport (a socket took them), so
+   * a caller can tell a slow upload from a stalled one. A backend may call it coarsely (per slice
+   * or buffer it writes), or not at all when its writes cannot stall (a local disk). No arguments:
+   * it says "still moving", not how far.
+   */
+  progress?: () => void;
 }
 
 export interface GetOptions extends BackendCallOptions {

@@ -122,6 +122,26 @@ export function backendCompliance(name: string, harness: ComplianceHarness): voi
         expect(sha256(back.bytes)).toBe(sha256(bytes));
       });
 
+      test("a put given a progress callback stores the same content under the same CID, and reports no progress once it resolved", async () => {
+        const bytes = randomBytes(large);
+        let calls = 0;
+        let settled = false;
+        let lateCalls = 0;
+        const progress = (): void => {
+          calls += 1;
+          if (settled) lateCalls += 1;
+        };
+        const fromBuffer = await backend.put(bytes, { size: bytes.byteLength, progress });
+        const fromStream = await backend.put(chunked(bytes), { size: bytes.byteLength, progress });
+        settled = true;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(fromStream).toBe(fromBuffer);
+        expect(lateCalls).toBe(0);
+        // Optional to call (a local store may not), but never more than once per byte.
+        expect(calls).toBeLessThanOrEqual(2 * bytes.byteLength);
+        expect(sha256((await collect((await backend.get(fromBuffer)).body)).bytes)).toBe(sha256(bytes));
+      });
+
       test("an iterable of unknown total size is accepted", async () => {
         const bytes = randomBytes(300_000);
         const cid = await backend.put(chunked(bytes, 65_537));

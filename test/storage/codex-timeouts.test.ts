@@ -100,6 +100,35 @@ describe("Codex backend: a node that never answers", () => {
     expect(await backend.has(await backend.put(pattern(10)))).toBe(true);
   });
 
+  test("put reports progress as the node reads a slow upload, spread over the transfer, and stops reporting once the node stops reading", async () => {
+    const { server, backend } = await codexSetup({ idleTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
+    // 12 MiB at about 5 MiB/s: well past what the loopback socket buffers hold (about 4 MiB).
+    server.inject("upload", { kind: "slow", chunkBytes: 64 * 1024, everyMs: 8 });
+    const started = performance.now();
+    const times: number[] = [];
+    await backend.put(pattern(12 * 1024 * 1024), { progress: () => times.push(performance.now() - started) });
+    const total = performance.now() - started;
+    expect(times.length).toBeGreaterThan(10);
+    // Not all at once when the bytes were handed over: the socket took them as the node read.
+    expect(times[times.length - 1]! - times[0]!).toBeGreaterThan(total / 3);
+    expect(Math.max(...times.slice(1).map((t, i) => t - times[i]!))).toBeLessThan(total / 2);
+
+    server.inject("upload", { kind: "hang", phase: "no-read" });
+    const stalled: number[] = [];
+    const begun = performance.now();
+    const controller = new AbortController();
+    const pending = backend.put(pattern(32 * 1024 * 1024), { signal: controller.signal, progress: () => stalled.push(performance.now() - begun) });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const seen = stalled.length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    controller.abort();
+    expect((await timed(() => pending)).error).toBeInstanceOf(StorageError);
+    // The socket buffers filled and then nothing more was taken: no progress for a stalled node.
+    expect(seen).toBeGreaterThan(0);
+    expect(stalled.length).toBe(seen);
+    expect(stalled[stalled.length - 1]!).toBeLessThan(1_000);
+  }, 30_000);
+
   test("a slow but steady download outlasts idleTimeoutMs in total and still succeeds (the deadline is per gap)", async () => {
     const { server, backend } = await codexSetup({ idleTimeoutMs: TIMEOUT });
     const cid = await backend.put(pattern(64 * 1024));

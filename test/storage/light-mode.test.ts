@@ -5,7 +5,7 @@ import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { codexSetup } from "./codex-fixtures.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { KiB, MiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 
 function endpoint(name: string): InstrumentedBackend {
@@ -135,5 +135,71 @@ describe("light mode on a slow but steady link", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(readFileSync(out).equals(bytes)).toBe(true);
     expect(await client.metrics.text()).toMatch(/storage_retries_total\{direction="down",code="E_TIMEOUT"\} 1/);
+  }, 30_000);
+});
+
+describe("light mode sharing on a slow but steady uplink", () => {
+  // One piece several times the loopback socket buffers (about 4 MiB here), so its upload spends most of its time with the socket full.
+  const BIG = { chunkSize: 64 * KiB, pieceSize: 32 * MiB, piecesInFlight: 1 } as const;
+
+  test("a piece whose upload takes longer than attemptTimeoutMs while the node keeps reading is not cut: the attempt timeout is for a stalled upload, not a slow one", async () => {
+    const { server } = await codexSetup();
+    // About 5 MiB/s: the 24 MiB piece takes about 4.5 s; the socket takes a slice every 250 ms or so, and the
+    // last 4 MiB it buffered go out within about 0.7 s of the last write (measured here): both well under 2.5 s.
+    server.inject("upload", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 8 }, { times: 1000 });
+    const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
+    onTestFinished(() => endpoint.close());
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 2_500, deadlineMs: 60_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, ...BIG });
+    const { path, bytes } = writeRandomFile(dir, "slow-up.bin", 24 * MiB);
+    const started = performance.now();
+    const { reference, view } = await client.share({ path }).done;
+    // The throttle worked: the one attempt outlived attemptTimeoutMs.
+    expect(performance.now() - started).toBeGreaterThan(retry.attemptTimeoutMs);
+    expect(view.pieces.length).toBe(1);
+    expect(server.stats.uploads).toBe(1);
+    expect(await client.metrics.text()).not.toMatch(/storage_retries_total\{direction="up"/);
+    const reader = await startClient({ mode: "light", endpoints: [createCodexBackend({ url: server.url })], backend: undefined });
+    const out = join(reader.dir, "got.bin");
+    await reader.client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+  }, 60_000);
+
+  test("renewal on the same slow link finishes: neither its read-back of a piece nor the write of it again is cut while bytes keep moving", async () => {
+    const { server } = await codexSetup();
+    const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
+    onTestFinished(() => endpoint.close());
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 2_500, deadlineMs: 60_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, clock: { now: () => clock.t }, ...BIG });
+    const { path } = writeRandomFile(dir, "renew.bin", 24 * MiB);
+    const { view } = await client.share({ path }).done;
+    clock.t += 28 * 24 * 60 * 60 * 1000;
+    server.inject("download", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 8 }, { times: 1000 });
+    server.inject("upload", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 8 }, { times: 1000 });
+    const started = performance.now();
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([]);
+    expect(report.renewed).toEqual([view.pieces[0]!.cid]);
+    // Read back and written again, each slower than one attempt timeout.
+    expect(performance.now() - started).toBeGreaterThan(2 * retry.attemptTimeoutMs);
+    expect(await client.metrics.text()).not.toMatch(/storage_retries_total\{direction=/);
+  }, 60_000);
+
+  test("an upload the node stops reading mid-body is still cut attemptTimeoutMs after the socket last took bytes, and retried", async () => {
+    const { server } = await codexSetup();
+    // The node never reads the first attempt's body; the client's writes stop once the socket buffers are full.
+    server.inject("upload", { kind: "hang", phase: "no-read" });
+    const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
+    onTestFinished(() => endpoint.close());
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs: 500, deadlineMs: 30_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, ...BIG });
+    const { path } = writeRandomFile(dir, "stall-up.bin", 8 * MiB);
+    const started = performance.now();
+    const { view } = await client.share({ path }).done;
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(view.pieces.length).toBe(1);
+    expect(server.stats.uploads).toBe(1);
+    expect(await client.metrics.text()).toMatch(/storage_retries_total\{direction="up",code="E_TIMEOUT"\} 1/);
   }, 30_000);
 });

@@ -73,8 +73,8 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
   const buffer = Buffer.allocUnsafe(origin.size);
   const readBack = async (): Promise<Buffer> => {
     const what = `renewal read of ${cid}`;
-    return withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s) =>
-      fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher),
+    return withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
+      fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher, progress),
     );
   };
   let bytes: Buffer;
@@ -100,8 +100,8 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
     }
   }
   const what = `renewal write of ${cid}`;
-  const again = await withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, (backend, s) =>
-    backend.put(bytes, { signal: s, size: bytes.byteLength }),
+  const again = await withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, (backend, s, progress) =>
+    backend.put(bytes, { signal: s, size: bytes.byteLength, progress }),
   );
   if (again !== cid) {
     throw new StorageError("E_INTEGRITY", `storing ${cid} again gave another CID (${again}); the endpoint does not address content deterministically`, {

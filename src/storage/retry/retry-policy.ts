@@ -12,7 +12,8 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
   /**
    * One attempt (one request and its whole body), ms: a Codex node can hang for minutes on a missing
-   * block. A download counts it from its last chunk, so only a stall cuts it, never a slow link.
+   * block. A download counts it from its last chunk, an upload from the last bytes its transport
+   * took (PutOptions.progress), so only a stall cuts it, never a slow link.
    */
   readonly attemptTimeoutMs: number;
   /** A whole job (all pieces, all retries), ms. */

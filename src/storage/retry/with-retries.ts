@@ -29,7 +29,7 @@ export interface RetryContext {
  * Runs one operation (one piece up or down) until it succeeds, under the policy: per-attempt
  * timeout, backoff with full jitter between attempts, failover across endpoints, and no second
  * attempt on an endpoint that gave an answer it will give again. An operation that calls
- * `progress` (a download, per chunk) is cut only after attemptTimeoutMs without progress, so a
+ * `progress` (a download per chunk, an upload per slice its socket took) is cut only after attemptTimeoutMs without progress, so a
  * slow link still finishes; the job deadline bounds it as a whole.
  */
 export async function withRetries<T>(

@@ -140,13 +140,14 @@ async function storePiece(ctx: ClientContext, row: UploadJobRow, span: PieceSpan
   let hashing: Promise<Buffer> | undefined;
   const { cid, hashedByStore } = await withRetries(
     { pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) },
-    async (backend, attemptSignal) => {
+    async (backend, attemptSignal, progress) => {
       const inProcess = backend.hashesInProcess === "sha2-256";
       if (!inProcess && hashing === undefined) {
         hashing = ctx.hasher.digest(sealed);
         hashing.catch(() => undefined);
       }
-      const cid = await backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength });
+      // progress: the attempt timeout counts from the last bytes the socket took (a slow uplink is not a stall).
+      const cid = await backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength, progress });
       return { cid, hashedByStore: inProcess ? rawSha256Digest(cid) : undefined };
     },
   );

@@ -198,7 +198,17 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     res.flushHeaders();
   };
 
-  async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The request body at `chunkBytes` every `everyMs`; a stream not read meanwhile backs the client up. */
+  async function* throttled(req: IncomingMessage, drip: { chunkBytes: number; everyMs: number }): AsyncGenerator<Buffer, void, undefined> {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      for (let at = 0; at < chunk.byteLength; at += drip.chunkBytes) {
+        if (!(await pause(drip.everyMs))) throw new Error("server closed");
+        yield chunk.subarray(at, at + drip.chunkBytes);
+      }
+    }
+  }
+
+  async function upload(req: IncomingMessage, res: ServerResponse, fault: ServerFault | undefined): Promise<void> {
     const rawType = req.headers["content-type"];
     const mimetype = rawType === undefined || rawType === "" ? undefined : rawType;
     if (mimetype !== undefined && !isAcceptedMimeType(mimetype)) {
@@ -210,7 +220,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     }
     let stored: StoredManifest;
     try {
-      stored = await store.ingest(req, {
+      stored = await store.ingest(fault?.kind === "slow" ? throttled(req, fault) : req, {
         ...(filename === undefined ? {} : { filename }),
         ...(mimetype === undefined ? {} : { mimetype }),
       });
@@ -302,7 +312,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
       return sendError(res, fault.status, fault.body ?? "");
     }
 
-    if (route === "upload") return upload(req, res);
+    if (route === "upload") return upload(req, res, fault);
     req.resume();
     if (isNodeRoute(route)) return answerNodeRoute(req, res, url, route, matched.peerId, node);
     if (route === "list") return sendJson(res, { content: store.list().map((m) => dataItem(m, prefix)) });

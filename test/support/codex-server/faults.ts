@@ -40,7 +40,10 @@ export type ServerFault =
   | { readonly kind: "truncate"; readonly afterBytes: number; readonly then?: "close" | "hang" | "end" }
   /** Waits, then answers normally. */
   | { readonly kind: "delay"; readonly ms: number }
-  /** Downloads: sends `chunkBytes` every `everyMs` (a slow but live node). */
+  /**
+   * Downloads: sends `chunkBytes` every `everyMs` (a slow but live node). Uploads: reads the body
+   * `chunkBytes` every `everyMs` (a slow uplink; the client's socket takes bytes only as fast).
+   */
   | { readonly kind: "slow"; readonly chunkBytes: number; readonly everyMs: number };
 
 interface Queued {

@@ -122,6 +122,7 @@ class CodexRestBackend implements CodexBackend {
         body: source,
         ...(declared === undefined ? {} : { declaredSize: declared }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...(options.progress === undefined ? {} : { onUploadProgress: options.progress }),
       });
       try {
         await this.expectSuccess(exchange, response.statusCode, ctx);

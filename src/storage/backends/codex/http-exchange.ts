@@ -15,6 +15,8 @@ export interface ExchangeSpec {
   /** Sent as Content-Length and checked against what `body` really yields. */
   readonly declaredSize?: number;
   readonly signal?: AbortSignal;
+  /** Called each time the socket took a written slice of `body` (handed to the kernel). */
+  readonly onUploadProgress?: () => void;
 }
 
 /** What an exchange needs from the transport that made it. */
@@ -59,6 +61,10 @@ export class HttpExchange {
   /** The gap the body deadline allows (idle for downloads, request for short answers), for the message. */
   private bodyGapMs = 0;
   private readonly onAbort = (): void => this.fail({ kind: "aborted", reason: this.spec.signal?.reason });
+  /** A write's callback: the slice left Node's buffer for the socket (an error there surfaces elsewhere). */
+  private readonly onWritten = (error?: Error | null): void => {
+    if (error == null && this.failure === undefined) this.spec.onUploadProgress?.();
+  };
   /** Upload bytes handed to the socket. */
   private sent = 0;
   /** The upload's wait for the socket, if one is in progress. */
@@ -299,7 +305,7 @@ export class HttpExchange {
       this.fail({ kind: "size", declared, actual: this.sent });
       return "stop";
     }
-    return chunk.byteLength === 0 || this.req.write(chunk) ? "more" : "wait";
+    return chunk.byteLength === 0 || this.req.write(chunk, this.onWritten) ? "more" : "wait";
   }
 
   /**

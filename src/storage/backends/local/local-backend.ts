@@ -47,6 +47,8 @@ class LocalBackend implements StorageBackend {
     this.log = componentLogger(options.logger ?? silentLogger(), "storage.local");
   }
 
+  // options.progress is not called: a write to the local disk is not a slow link, and a piece written
+  // in one attempt timeout is the right bound for it (a disk that slow is failing).
   async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
     this.guard(options.signal, "put to the local store");
     await (this.sweep ??= this.removeStrayTempFiles());
