@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CliIo } from "../command.js";
-import { CliError } from "../usage-error.js";
+import { StorageError } from "../../storage/index.js";
 
 /** Held by one `file` command for its whole run; `release` is idempotent. */
 export interface HomeLock {
@@ -30,7 +30,11 @@ export async function lockHome(command: string, home: string, io: CliIo): Promis
   try {
     db = new Database(path, { timeout: 0 });
   } catch (error) {
-    throw new CliError("E_USAGE", `${command}: cannot create ${path} (${(error as Error).message}); the home directory must be writable`, { cause: error });
+    // The disk refusing (read-only, permissions) is E_LOCAL_IO, exit 5, as for the store and the state.
+    throw new StorageError("E_LOCAL_IO", `${command}: cannot create the lock ${path} (${(error as Error).message}); the home directory must be writable`, {
+      cause: error,
+      details: { code: (error as { code?: unknown }).code },
+    });
   }
   let told = false;
   try {
@@ -41,7 +45,12 @@ export async function lockHome(command: string, home: string, io: CliIo): Promis
         db.exec("BEGIN EXCLUSIVE");
         break;
       } catch (error) {
-        if (!isBusy(error)) throw new CliError("E_USAGE", `${command}: cannot lock ${path} (${(error as Error).message})`, { cause: error });
+        if (!isBusy(error)) {
+          throw new StorageError("E_LOCAL_IO", `${command}: cannot take the lock ${path} (${(error as Error).message})`, {
+            cause: error,
+            details: { code: (error as { code?: unknown }).code },
+          });
+        }
       }
       if (!told) io.stderr.write(`status-compat ${command}: another status-compat file command is using ${home}; waiting for it to finish\n`);
       told = true;
