@@ -609,3 +609,23 @@ describe("status-compat file put: an interrupted put of a file edited since", ()
     }
   }, 60_000);
 });
+
+describe("status-compat file: Ctrl-C as a job ends", () => {
+  test("a job that finishes while Ctrl-C stops the client is reported done (the result printed, exit 0), not 'interrupted; resumes when run again'; one the stop ends is interrupted", async () => {
+    const { doneOrInterrupted } = await import("../../src/cli/commands/file-interrupt.js");
+    const listeners = process.listenerCount("SIGINT");
+    // Past its last check (renaming onto --out, say), a job finishes even when stopped.
+    let finish: (value: string) => void = () => undefined;
+    const finishing = new Promise<string>((resolve) => (finish = resolve));
+    const finished = doneOrInterrupted(finishing, async () => finish("the file"));
+    process.emit("SIGINT");
+    expect(await finished).toEqual({ kind: "done", value: "the file" });
+
+    let fail: (error: Error) => void = () => undefined;
+    const stopping = new Promise<string>((_resolve, reject) => (fail = reject));
+    const stopped = doneOrInterrupted(stopping, async () => fail(new Error("E_CLIENT_CLOSED")));
+    process.emit("SIGINT");
+    expect(await stopped).toEqual({ kind: "interrupted", signal: "SIGINT" });
+    expect(process.listenerCount("SIGINT")).toBe(listeners);
+  });
+});

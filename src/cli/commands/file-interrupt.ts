@@ -11,25 +11,32 @@ export function interruptedStatus(signal: NodeJS.Signals): number {
 }
 
 /**
- * Waits for `done`, or for Ctrl-C (SIGINT) or SIGTERM, whichever comes first. On a signal the
- * caller stops the client, which keeps the job in the journal to resume and removes what a write
- * in flight had started; dying at once would skip that (and the metrics the command writes at its
- * end). The handlers are only there while waiting: a second Ctrl-C during the stop ends the
- * process at once, as the user asked.
+ * Waits for `done`, or for Ctrl-C (SIGINT) or SIGTERM, whichever comes first. On a signal it calls
+ * `stop` (the client's: it keeps the job in the journal to resume and removes what a write in
+ * flight had started; dying at once would skip that, and the metrics the command writes at its
+ * end), then looks at `done` again: a job already past its last check finishes even when stopped,
+ * and is reported done, not as interrupted. The handlers are only there while waiting: a second
+ * Ctrl-C during the stop ends the process at once, as the user asked.
  */
-export async function doneOrInterrupted<R>(done: Promise<R>): Promise<Outcome<R>> {
+export async function doneOrInterrupted<R>(done: Promise<R>, stop: () => Promise<void>): Promise<Outcome<R>> {
   let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-  const interrupted = new Promise<Outcome<R>>((resolve) => {
-    onSignal = (signal) => resolve({ kind: "interrupted", signal });
+  const interrupted = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
   });
-  const handler = onSignal as (signal: NodeJS.Signals) => void;
-  for (const signal of SIGNALS) process.once(signal, handler);
+  const handlers = SIGNALS.map((signal) => [signal, () => onSignal?.(signal)] as const);
+  for (const [signal, handler] of handlers) process.once(signal, handler);
   const finished = done.then((value): Outcome<R> => ({ kind: "done", value }));
-  // Once interrupted, `done` rejects when the client stops; nobody waits for it any more.
+  // Once interrupted, `done` may reject when the client stops; that is read below, not thrown.
   finished.catch(() => undefined);
+  let signal: NodeJS.Signals;
   try {
-    return await Promise.race([finished, interrupted]);
+    const first = await Promise.race([finished, interrupted]);
+    if (typeof first !== "string") return first;
+    signal = first;
   } finally {
-    for (const signal of SIGNALS) process.off(signal, handler);
+    for (const [s, handler] of handlers) process.off(s, handler);
   }
+  await stop();
+  const [settled] = await Promise.allSettled([finished]);
+  return settled.status === "fulfilled" ? settled.value : { kind: "interrupted", signal };
 }

@@ -337,7 +337,7 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
       for (;;) {
         const done = progressBar(io, "put", job);
         try {
-          outcome = await doneOrInterrupted(job.done);
+          outcome = await doneOrInterrupted(job.done, () => session.client.stop());
           break;
         } catch (error) {
           // The interrupted put refuses a file edited since (it must not seal other bytes under its
@@ -408,7 +408,7 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
       const done = progressBar(io, "get", job);
       let outcome;
       try {
-        outcome = await doneOrInterrupted(job.done);
+        outcome = await doneOrInterrupted(job.done, () => session.client.stop());
       } finally {
         done();
       }
