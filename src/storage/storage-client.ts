@@ -767,7 +767,15 @@ export class StorageClient {
     let release: (() => void) | undefined;
     try {
       release = await (this.streamSlots as Slots).acquire(link.signal, "streamed fetch (waiting for a stream slot)");
-      yield* streamFile(ctx, view, link.signal);
+      for await (const part of streamFile(ctx, view, link.signal)) {
+        // The deadline is the transfer's: time the consumer holds the stream (a paused video) does not count.
+        link.pause();
+        try {
+          yield part;
+        } finally {
+          link.resume();
+        }
+      }
     } catch (error) {
       throw asStorageError(error);
     } finally {

@@ -10,6 +10,12 @@ export interface LinkedSignal {
   readonly signal: AbortSignal;
   /** Progress was made: the timeout counts again from now (a slow transfer is not a stalled one). */
   touch(): void;
+  /**
+   * Time from pause() to resume() does not count against the timeout (a stream's consumer holding
+   * it paused is not the transfer taking long). No timer per call: they only note the time.
+   */
+  pause(): void;
+  resume(): void;
   dispose(): void;
 }
 
@@ -20,8 +26,16 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
   let timer: NodeJS.Timeout | undefined;
   let expiresAt = 0;
   let touched = false;
+  let pausedAt: number | undefined;
+  /** The timer fired while paused: resume() arms it again. */
+  let dormant = false;
   // touch() only moves the expiry; the one timer looks at it when it fires (no timer per chunk).
   const check = (): void => {
+    if (pausedAt !== undefined) {
+      timer = undefined;
+      dormant = true;
+      return;
+    }
     const left = expiresAt - performance.now();
     if (left > 0) {
       timer = setTimeout(check, left);
@@ -51,9 +65,23 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
       touched = true;
       expiresAt = performance.now() + (timeoutMs as number);
     },
+    pause() {
+      if ((timer !== undefined || dormant) && pausedAt === undefined) pausedAt = performance.now();
+    },
+    resume() {
+      if (pausedAt === undefined) return;
+      expiresAt += performance.now() - pausedAt;
+      pausedAt = undefined;
+      if (dormant) {
+        dormant = false;
+        timer = setTimeout(check, Math.max(0, expiresAt - performance.now()));
+      }
+    },
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
+      dormant = false;
+      pausedAt = undefined;
       for (const [parent, onAbort] of listeners) parent.removeEventListener("abort", onAbort);
       listeners.length = 0;
     },

@@ -1,0 +1,84 @@
+/**
+ * fetchStream's job deadline bounds the transfer, not the consumer: a viewer that pauses (a video
+ * paused longer than deadlineMs) must be able to go on reading, while a transfer that is itself
+ * slower than the deadline still ends with E_TIMEOUT.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
+import { linkedSignal } from "../../src/storage/retry/linked-signal.js";
+import { StorageError } from "../../src/storage/storage-error.js";
+import { codexSetup } from "./codex-fixtures.js";
+import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+
+const DEADLINE = 400;
+const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs: 5_000, deadlineMs: DEADLINE };
+
+describe("fetchStream's deadline and a consumer that pauses", () => {
+  test("a consumer that holds the stream paused longer than deadlineMs reads the rest of the file afterwards", async () => {
+    const sender = await startClient();
+    const { path, bytes } = writeRandomFile(sender.dir, "video.bin", 300 * KiB);
+    const { reference, view } = await sender.client.share({ path }).done;
+    expect(view.pieces.length).toBeGreaterThan(4);
+    const { client } = await startClient({ backend: sender.backend, retry, piecesInFlight: 2 });
+    const parts: Buffer[] = [];
+    const stream = client.fetchStream(reference);
+    for await (const part of stream) {
+      parts.push(part);
+      // Paused (the viewer pressed pause) twice, each time longer than the whole deadline.
+      if (parts.length === 1 || parts.length === 20) await sleep(DEADLINE * 2.5);
+    }
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+  }, 20_000);
+
+  test("a transfer slower than deadlineMs while the consumer keeps reading still ends with E_TIMEOUT", async () => {
+    const { server, backend: node } = await codexSetup();
+    const sender = await startClient({ backend: node });
+    const { path } = writeRandomFile(sender.dir, "slow.bin", 40 * KiB);
+    const { reference } = await sender.client.share({ path }).done;
+    // About 1 s per 32 KiB piece: slower than the deadline in total, never stalled.
+    server.inject("download", { kind: "slow", chunkBytes: 2 * KiB, everyMs: 60 }, { times: 1000 });
+    const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 5_000 });
+    onTestFinished(() => endpoint.close());
+    const { client } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry });
+    const started = performance.now();
+    const error = await (async () => {
+      for await (const part of client.fetchStream(reference)) void part;
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe("E_TIMEOUT");
+    expect(performance.now() - started).toBeLessThan(DEADLINE + 3_000);
+  }, 20_000);
+});
+
+describe("linkedSignal pause and resume", () => {
+  test("paused time does not count: a pause longer than the timeout never fires it, and after resume it fires when the rest of the time has passed", async () => {
+    const link = linkedSignal(undefined, 600, "t");
+    onTestFinished(() => link.dispose());
+    await sleep(300);
+    link.pause();
+    await sleep(900);
+    expect(link.signal.aborted).toBe(false);
+    link.resume();
+    const resumed = performance.now();
+    await new Promise((resolve) => link.signal.addEventListener("abort", resolve));
+    const after = performance.now() - resumed;
+    // About the 300 ms left at the pause, not 0 (fired at once) and not the whole 600 again.
+    expect(after).toBeGreaterThanOrEqual(250);
+    expect(after).toBeLessThan(580);
+    expect((link.signal.reason as DOMException).name).toBe("TimeoutError");
+  });
+
+  test("disposed while paused, resume arms nothing and the signal never fires", async () => {
+    const link = linkedSignal(undefined, 50, "t");
+    link.pause();
+    await sleep(100);
+    link.dispose();
+    link.resume();
+    await sleep(100);
+    expect(link.signal.aborted).toBe(false);
+  });
+});
