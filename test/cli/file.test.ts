@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
-import { journalRows, PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
+import { journalRows, PROJECT_ROOT, runCli, runCliInProcess, spawnCollecting } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 interface PutOutput {
@@ -627,5 +627,31 @@ describe("status-compat file: Ctrl-C as a job ends", () => {
     process.emit("SIGINT");
     expect(await stopped).toEqual({ kind: "interrupted", signal: "SIGINT" });
     expect(process.listenerCount("SIGINT")).toBe(listeners);
+  });
+});
+
+describe("status-compat file put: PATH that is not a regular file", () => {
+  test("a folder or a FIFO is refused (exit 3, E_SOURCE_MISSING) with a message that says what is there, not 'there is no file'", async () => {
+    const { dir, home } = setup(1000);
+    const folder = join(dir, "photos");
+    mkdirSync(folder);
+    const fifo = join(dir, "pipe");
+    const made = await spawnCollecting("mkfifo", [fifo]);
+    expect(made.code, made.stderr).toBe(0);
+    for (const [path, says] of [
+      [folder, "is a folder"],
+      [fifo, "is not a regular file"],
+    ] as const) {
+      const put = await runCliInProcess(["file", "put", path, "--home", home]);
+      expect(put.code, put.stderr).toBe(3);
+      expect(put.stderr).toContain("error[E_SOURCE_MISSING]");
+      expect(put.stderr).toContain(`${path} ${says}`);
+      expect(put.stderr).not.toContain("there is no file");
+    }
+    // A path through a file (ENOTDIR) is a missing file, not an internal error.
+    const through = join(fifo.replace(/pipe$/, "photo.jpg"), "x");
+    const put = await runCliInProcess(["file", "put", through, "--home", home]);
+    expect(put.code, put.stderr).toBe(3);
+    expect(put.stderr).toContain(`error[E_SOURCE_MISSING]: there is no file to share at ${through}`);
   });
 });

@@ -309,6 +309,26 @@ function checkWritablePath(command: string, flag: string, path: string, nothingD
   }
 }
 
+/**
+ * Something at PATH that is not a regular file: the client's "there is no file to share" would
+ * send the user looking for a file that is there. A missing PATH is left to the client; a path
+ * stat cannot even look at (ENOTDIR) escaped it as an untyped error.
+ */
+function checkSharable(path: string): void {
+  let info: Stats | undefined;
+  try {
+    info = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    // A path through a file (ENOTDIR), a loop of links, a name too long: nothing there to share.
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    const what = code === "ENOTDIR" ? `there is no file to share at ${path}` : `file put: cannot look at ${path} (${code})`;
+    throw new StorageError("E_SOURCE_MISSING", what, { cause: error, details: { path } });
+  }
+  if (info === undefined || info.isFile()) return;
+  const what = info.isDirectory() ? "is a folder; give one file (a folder is shared file by file)" : "is not a regular file (a device, pipe or socket); give a file";
+  throw new StorageError("E_SOURCE_MISSING", `file put: ${path} ${what}`, { details: { path } });
+}
+
 export const filePutCommand: Command = {
   path: ["file", "put"],
   summary: "share a file: encrypt, upload in pieces, print its FileReference as JSON",
@@ -330,6 +350,7 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
     const { values, positionals } = parseCommandArgs("file put", args, COMMON_OPTIONS, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
     const path = resolve(io.cwd, positionals[0] as string);
+    checkSharable(path);
     const session = await openSession("file put", values, io, (journal) => pendingUploadsOf(journal, path));
     try {
       let { job, resumed } = uploadJob(session.client, session.pending, path);
