@@ -144,12 +144,13 @@ describe("light mode sharing on a slow but steady uplink", () => {
 
   test("a piece whose upload takes longer than attemptTimeoutMs while the node keeps reading is not cut: the attempt timeout is for a stalled upload, not a slow one", async () => {
     const { server } = await codexSetup();
-    // About 5 MiB/s: the 24 MiB piece takes about 4.5 s; the socket takes a slice every 250 ms or so, and the
-    // last 4 MiB it buffered go out within about 0.7 s of the last write (measured here): both well under 2.5 s.
-    server.inject("upload", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 8 }, { times: 1000 });
+    // At most 6.4 MB/s: the 24 MiB piece takes 3.9 s at the very least (5.4 s measured here); the socket takes a
+    // slice every 300 ms or so, and the last 4 MiB it buffered reach the node about 0.85 s after the last write:
+    // both well under the 3 s attempt timeout, which the whole piece exceeds.
+    server.inject("upload", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 10 }, { times: 1000 });
     const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
     onTestFinished(() => endpoint.close());
-    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 2_500, deadlineMs: 60_000 };
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 3_000, deadlineMs: 60_000 };
     const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, ...BIG });
     const { path, bytes } = writeRandomFile(dir, "slow-up.bin", 24 * MiB);
     const started = performance.now();
@@ -170,13 +171,13 @@ describe("light mode sharing on a slow but steady uplink", () => {
     const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
     onTestFinished(() => endpoint.close());
     const clock = { t: Date.UTC(2026, 0, 1) };
-    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 2_500, deadlineMs: 60_000 };
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 3_000, deadlineMs: 60_000 };
     const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, clock: { now: () => clock.t }, ...BIG });
     const { path } = writeRandomFile(dir, "renew.bin", 24 * MiB);
     const { view } = await client.share({ path }).done;
     clock.t += 28 * 24 * 60 * 60 * 1000;
-    server.inject("download", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 8 }, { times: 1000 });
-    server.inject("upload", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 8 }, { times: 1000 });
+    server.inject("download", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 10 }, { times: 1000 });
+    server.inject("upload", { kind: "slow", chunkBytes: 64 * KiB, everyMs: 10 }, { times: 1000 });
     const started = performance.now();
     const report = await client.renewDue();
     expect(report.failed).toEqual([]);
