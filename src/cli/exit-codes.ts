@@ -38,6 +38,8 @@ const BY_LAYER: Record<ErrorLayer, number> = {
  */
 const BY_CODE: Readonly<Record<string, number>> = {
   E_BAD_REFERENCE: EXIT.BAD_INPUT,
+  // A CID is only ever the caller's (a piece of the reference given): a malformed one is bad input.
+  E_BAD_CID: EXIT.BAD_INPUT,
   E_INTEGRITY: EXIT.BAD_INPUT,
   E_FILE_TOO_LARGE: EXIT.BAD_INPUT,
   E_FILE_EMPTY: EXIT.BAD_INPUT,
