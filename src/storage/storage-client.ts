@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { statSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { newStreamParams, sameDigest, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
@@ -378,7 +378,7 @@ export class StorageClient {
   private queueDownload(ctx: ClientContext, id: string, reference: Uint8Array, dest: string, job: TransferJob<FetchResult>): void {
     this.handles.set(id, job);
     try {
-      ctx.downloads.create({ id, file_reference: reference, dest_path: dest, temp_path: `${dest}.${id.slice(0, 8)}.part`, created_at: ctx.clock.now() });
+      ctx.downloads.create({ id, file_reference: reference, dest_path: dest, temp_path: downloadTempPath(dest, id), created_at: ctx.clock.now() });
     } catch (error) {
       this.handles.delete(id);
       throw asStorageError(error);
@@ -815,6 +815,18 @@ function tryRelease(release: () => void): void {
   } catch {
     // The pin stays; a later upload of the same file ends and releases it.
   }
+}
+
+/**
+ * `<dest>.<id8>.part` beside the destination. Its name is cut (on a character) to stay within the
+ * 255-byte name limit: a legal destination name of 242 bytes or more failed every download with
+ * ENAMETOOLONG. The journal keeps the path, so a resumed job finds it whatever the rule.
+ */
+function downloadTempPath(dest: string, id: string): string {
+  const suffix = `.${id.slice(0, 8)}.part`;
+  let name = basename(dest);
+  while (Buffer.byteLength(name + suffix) > 255) name = [...name].slice(0, -1).join("");
+  return join(dirname(dest), name + suffix);
 }
 
 function positive(value: number, name: string): number {

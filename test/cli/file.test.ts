@@ -670,3 +670,22 @@ describe("status-compat file get: a reference whose piece CID is no CID", () => 
     expect(existsSync(join(dir, "x.bin"))).toBe(false);
   });
 });
+
+describe("status-compat file get: a long --out name", () => {
+  test("a legal file name close to the 255-byte limit (ASCII, or 3-byte characters) is downloaded to; the temp file beside it once went past the limit and every such get failed E_LOCAL_IO (ENAMETOOLONG)", async () => {
+    const { dir, bytes, path, home } = setup(20_000);
+    const put = await runCliInProcess(["file", "put", path, "--home", home]);
+    expect(put.code, put.stderr).toBe(0);
+    const { base64 } = JSON.parse(put.stdout) as PutOutput;
+    for (const name of [`${"y".repeat(251)}.jpg`, `${"文".repeat(83)}.jpg`]) {
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
+      const downloads = join(dir, `d-${name.length}`);
+      mkdirSync(downloads);
+      const out = join(downloads, name);
+      const get = await runCliInProcess(["file", "get", base64, "--out", out, "--home", home]);
+      expect(get.code, get.stderr).toBe(0);
+      expect(readFileSync(out).equals(bytes)).toBe(true);
+      expect(readdirSync(downloads)).toEqual([name]);
+    }
+  });
+});
