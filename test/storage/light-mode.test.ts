@@ -204,3 +204,25 @@ describe("light mode sharing on a slow but steady uplink", () => {
     expect(await client.metrics.text()).toMatch(/storage_retries_total\{direction="up",code="E_TIMEOUT"\} 1/);
   }, 30_000);
 });
+
+describe("renewal against a node that trickles a piece back", () => {
+  test("a read-back that keeps making progress is still bounded by deadlineMs; the piece is then sealed again from the source and renewed", async () => {
+    const { server } = await codexSetup();
+    const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 5_000 });
+    onTestFinished(() => endpoint.close());
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs: 300, deadlineMs: 1_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, clock: { now: () => clock.t } });
+    const { path } = writeRandomFile(dir, "doc.bin", 20 * KiB);
+    const { view } = await client.share({ path }).done;
+    clock.t += 28 * 24 * 60 * 60 * 1000;
+    // 512 bytes every 100 ms: never a stall, but about 4 s for the piece; the node has it, so it is read back first.
+    server.inject("download", { kind: "slow", chunkBytes: 512, everyMs: 100 }, { times: 1000 });
+    const started = performance.now();
+    const report = await client.renewDue();
+    expect(performance.now() - started).toBeLessThan(retry.deadlineMs + 2_000);
+    expect(report).toEqual({ renewed: [view.pieces[0]!.cid], failed: [] });
+    expect(server.stats.downloads).toBe(0);
+    expect(server.stats.uploads).toBe(2);
+  }, 20_000);
+});

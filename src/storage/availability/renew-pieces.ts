@@ -5,7 +5,7 @@ import { retryReporter, type ClientContext } from "../client-context.js";
 import { fetchPiece } from "../download/fetch-piece.js";
 import { readAt } from "../file-io.js";
 import { planPieces } from "../piece-plan.js";
-import { classifyFailure, withRetries } from "../retry/index.js";
+import { classifyFailure, linkedSignal, withRetries } from "../retry/index.js";
 import { asStorageError } from "../job-errors.js";
 import { StorageError } from "../storage-error.js";
 
@@ -73,8 +73,10 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
   const buffer = Buffer.allocUnsafe(origin.size);
   const readBack = async (): Promise<Buffer> => {
     const what = `renewal read of ${cid}`;
-    return withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
-      fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher, progress),
+    return withDeadline(ctx, signal, what, (bounded) =>
+      withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
+        fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher, progress),
+      ),
     );
   };
   let bytes: Buffer;
@@ -100,13 +102,29 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
     }
   }
   const what = `renewal write of ${cid}`;
-  const again = await withRetries({ pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, (backend, s, progress) =>
-    backend.put(bytes, { signal: s, size: bytes.byteLength, progress }),
+  const again = await withDeadline(ctx, signal, what, (bounded) =>
+    withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, (backend, s, progress) =>
+      backend.put(bytes, { signal: s, size: bytes.byteLength, progress }),
+    ),
   );
   if (again !== cid) {
     throw new StorageError("E_INTEGRITY", `storing ${cid} again gave another CID (${again}); the endpoint does not address content deterministically`, {
       details: { cid, again },
     });
+  }
+}
+
+/**
+ * A renewal has no job around it, so each of its transfers gets the job deadline: progress keeps a
+ * slow one going past attemptTimeoutMs, this still ends one a node trickles (a read-back then
+ * falls back to the source).
+ */
+async function withDeadline<T>(ctx: ClientContext, signal: AbortSignal, what: string, run: (bounded: AbortSignal) => Promise<T>): Promise<T> {
+  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, what);
+  try {
+    return await run(deadline.signal);
+  } finally {
+    deadline.dispose();
   }
 }
 
