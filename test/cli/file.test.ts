@@ -689,3 +689,19 @@ describe("status-compat file get: a long --out name", () => {
     }
   });
 });
+
+describe("status-compat file: an empty --home", () => {
+  test("--home '' (an unset shell variable, say) is a usage error, not the current directory filled with store/, data/ and state.sqlite", async () => {
+    const { dir, path } = setup(1000);
+    const cwd = join(dir, "cwd");
+    mkdirSync(cwd);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let err = "";
+    stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const code = await main(["file", "put", path, "--home", ""], { stdout, stderr, stderrIsTTY: false, env: process.env, cwd });
+    expect(code, err).toBe(2);
+    expect(err).toContain("error[E_USAGE]");
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+});

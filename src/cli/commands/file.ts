@@ -136,6 +136,8 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
     throw new CliError("E_USAGE", `${command}: --codex-url and --api-prefix are for --backend codex; the local store takes neither`);
   }
   if (kind === "codex" && codexUrl === undefined) throw new CliError("E_USAGE", `${command}: --backend codex needs --codex-url (see --help)`);
+  // An empty --home (an unset shell variable) resolved to the current directory and filled it.
+  if (values.home === "") throw new CliError("E_USAGE", `${command}: --home needs a folder (it was empty); leave it out for the default home`);
   const home = resolve(io.cwd, values.home ?? defaultHome(io.env));
   const log = logger(io);
   let backend: StorageBackend;
