@@ -17,6 +17,9 @@ export const EXIT = {
   INTERNAL: 70,
 } as const;
 
+/** A command stopped by a signal after its cleanup (128 + the signal's number, as a shell reports it). */
+export const EXIT_INTERRUPTED = { SIGINT: 130, SIGTERM: 143 } as const;
+
 /** stdout's reader went away before the output was written (128 + SIGPIPE, as a shell reports it). */
 export const EXIT_STDOUT_CLOSED = 141;
 

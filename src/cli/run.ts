@@ -1,5 +1,5 @@
 import { main } from "./main.js";
-import { EXIT, EXIT_STDOUT_CLOSED } from "./exit-codes.js";
+import { EXIT, EXIT_INTERRUPTED, EXIT_STDOUT_CLOSED } from "./exit-codes.js";
 
 // A rejection nobody handles is a bug, and the command waiting on that work would never finish.
 // Left to Node it would end the process with status 1, which this CLI documents as "a check
@@ -29,4 +29,13 @@ const status = await main(process.argv.slice(2), {
   env: process.env,
   cwd: process.cwd(),
 });
-process.exitCode = status;
+// A command stopped by Ctrl-C or SIGTERM has cleaned up; it now ends by that signal, as a shell
+// expects: a shell loop (for f in *; do status-compat file put "$f"; done) stops only when its
+// child died of SIGINT, and went on to the next file after a plain exit 130.
+const bySignal = status === EXIT_INTERRUPTED.SIGINT ? "SIGINT" : status === EXIT_INTERRUPTED.SIGTERM ? "SIGTERM" : undefined;
+if (bySignal === undefined) {
+  process.exitCode = status;
+} else {
+  process.removeAllListeners(bySignal);
+  process.kill(process.pid, bySignal);
+}

@@ -442,7 +442,7 @@ describe("status-compat file: Ctrl-C", () => {
     while (!what() && Date.now() < deadline) await sleep(20);
   }
 
-  test("SIGINT during a put: exit 130 with a line saying the upload resumes when run again, the metrics written, the job kept; the same command then finishes it", async () => {
+  test("SIGINT during a put: ends by SIGINT (130 to a shell) after a line saying the upload resumes when run again, the metrics written, the job kept; the same command then finishes it", async () => {
     const server = await startCodexTestServer();
     try {
       const { dir, bytes, path, home } = setup(120_000);
@@ -458,7 +458,7 @@ describe("status-compat file: Ctrl-C", () => {
       server.clearFaults();
       expect(put.output.stdout).toBe("");
       expect(put.output.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^status-compat file put: interrupted \(SIGINT\); the upload is kept and resumes when you run the same command again/)]);
-      expect(ended, put.output.stderr).toEqual({ code: 130, signal: null });
+      expect(ended, put.output.stderr).toEqual({ code: null, signal: "SIGINT" });
       expect(readFileSync(metrics, "utf8")).toMatch(/^# TYPE status_compat_/m);
       const [job] = journalRows(home, `SELECT id, state FROM upload_jobs`);
       expect(job?.state).toBe("uploading");
@@ -472,7 +472,7 @@ describe("status-compat file: Ctrl-C", () => {
     }
   }, 60_000);
 
-  test("SIGINT during a get: exit 130 with a line saying the download resumes when run again, nothing at --out; the same command then writes the verified file and leaves no temp file", async () => {
+  test("SIGINT during a get: ends by SIGINT (130 to a shell) after a line saying the download resumes when run again, nothing at --out; the same command then writes the verified file and leaves no temp file", async () => {
     const server = await startCodexTestServer();
     try {
       const { dir, bytes, path, home } = setup(120_000);
@@ -489,7 +489,7 @@ describe("status-compat file: Ctrl-C", () => {
       server.clearFaults();
       expect(get.output.stdout).toBe("");
       expect(get.output.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^status-compat file get: interrupted \(SIGINT\); the download is kept and resumes when you run the same command again/)]);
-      expect(ended, get.output.stderr).toEqual({ code: 130, signal: null });
+      expect(ended, get.output.stderr).toEqual({ code: null, signal: "SIGINT" });
       expect(existsSync(out)).toBe(false);
       expect(journalRows(home, `SELECT state FROM download_jobs`)).toEqual([{ state: "downloading" }]);
 
@@ -704,4 +704,38 @@ describe("status-compat file: an empty --home", () => {
     expect(err).toContain("error[E_USAGE]");
     expect(readdirSync(cwd)).toEqual([]);
   });
+});
+
+describe("status-compat file: Ctrl-C in a shell loop", () => {
+  test("a put stopped by Ctrl-C ends by SIGINT after its cleanup, so the shell loop running it stops too (an exit 130 made bash go on to the next file)", async () => {
+    const server = await startCodexTestServer();
+    try {
+      const { dir, path, home } = setup(120_000);
+      const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
+      server.inject("upload", { kind: "hang", phase: "no-read" }, { times: 1000 });
+      const put = `${JSON.stringify(process.execPath)} --import tsx src/cli/run.ts file put ${JSON.stringify(path)} --home ${JSON.stringify(home)} --codex-url ${server.url}`;
+      // As a terminal runs it: Ctrl-C goes to the whole foreground process group, the shell included.
+      const shell = spawn("bash", ["-c", `for i in 1 2; do ${put} > /dev/null 2>> ${JSON.stringify(join(dir, "err"))}; echo "after $i"; done`], {
+        cwd: PROJECT_ROOT,
+        detached: true,
+        stdio: ["ignore", "pipe", "ignore"],
+      });
+      let out = "";
+      shell.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
+      const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => shell.on("close", (code, signal) => resolve({ code, signal })));
+      const deadline = Date.now() + 20_000;
+      while (uploadsSeen() === 0 && Date.now() < deadline) await sleep(20);
+      expect(uploadsSeen()).toBe(1);
+      process.kill(-(shell.pid as number), "SIGINT");
+      await sleep(300);
+      server.clearFaults();
+      const ended = await closed;
+      expect(out, readFileSync(join(dir, "err"), "utf8")).toBe("");
+      expect(ended).toEqual({ code: null, signal: "SIGINT" });
+      expect(readFileSync(join(dir, "err"), "utf8")).toMatch(/^status-compat file put: interrupted \(SIGINT\)/);
+      expect(journalRows(home, `SELECT state FROM upload_jobs`)).toEqual([{ state: "uploading" }]);
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
 });

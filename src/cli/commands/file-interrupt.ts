@@ -1,13 +1,13 @@
-import { constants } from "node:os";
+import { EXIT_INTERRUPTED } from "../exit-codes.js";
 
 /** How a transfer the CLI waits on ended: its result, or the signal that asked the command to stop. */
 export type Outcome<R> = { readonly kind: "done"; readonly value: R } | { readonly kind: "interrupted"; readonly signal: NodeJS.Signals };
 
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
 
-/** The shell's status for a command stopped by `signal`: 128 + its number (130 for SIGINT). */
+/** The status of a command stopped by `signal` (130 for SIGINT); the process entry then re-raises it. */
 export function interruptedStatus(signal: NodeJS.Signals): number {
-  return 128 + (constants.signals[signal] ?? 0);
+  return signal === "SIGTERM" ? EXIT_INTERRUPTED.SIGTERM : EXIT_INTERRUPTED.SIGINT;
 }
 
 /**
