@@ -246,10 +246,7 @@ export class StorageClient {
     let sourcePath: string | undefined;
     if (fromPath) {
       sourcePath = resolve(input.path);
-      const info = statSync(sourcePath, { throwIfNoEntry: false });
-      if (info === undefined || !info.isFile()) {
-        throw new StorageError("E_SOURCE_MISSING", `there is no file to share at ${sourcePath}`, { details: { path: sourcePath } });
-      }
+      const info = sourceInfo(sourcePath);
       size = info.size;
     } else {
       size = input.bytes.byteLength;
@@ -827,6 +824,24 @@ function downloadTempPath(dest: string, id: string): string {
   let name = basename(dest);
   while (Buffer.byteLength(name + suffix) > 255) name = [...name].slice(0, -1).join("");
   return join(dirname(dest), name + suffix);
+}
+
+/** The file `share()` is asked for: a regular file, else E_SOURCE_MISSING saying what is there instead. */
+function sourceInfo(path: string): { size: number } {
+  let info: ReturnType<typeof statSync>;
+  try {
+    info = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    // ENOTDIR (a path through a file), EACCES, ELOOP: nothing to read there either.
+    const code = (error as NodeJS.ErrnoException).code ?? "an error";
+    throw new StorageError("E_SOURCE_MISSING", `there is no file to share at ${path} (${code})`, { details: { path, os: code } });
+  }
+  if (info === undefined) throw new StorageError("E_SOURCE_MISSING", `there is no file to share at ${path}`, { details: { path } });
+  if (!info.isFile()) {
+    const what = info.isDirectory() ? "a folder" : info.isFIFO() ? "a pipe (FIFO)" : info.isSocket() ? "a socket" : "not a regular file";
+    throw new StorageError("E_SOURCE_MISSING", `${path} is ${what}; only a regular file can be shared`, { details: { path } });
+  }
+  return { size: info.size };
 }
 
 function positive(value: number, name: string): number {

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -172,5 +173,26 @@ describe("limits", () => {
     expect(() => client.share({ path: join(dir, "nope") })).toThrow(expect.objectContaining({ code: "E_SOURCE_MISSING" }));
     expect(() => client.share({ bytes: Buffer.from("x"), fileName: "a", mime: "not a mime" })).toThrow(expect.objectContaining({ code: "E_BAD_REFERENCE" }));
     expect(existsSync(join(dir, "nope"))).toBe(false);
+  });
+
+  test("a folder, a pipe and a path through a file are E_SOURCE_MISSING saying what is there, not a raw OS error", async () => {
+    const { client, dir } = await startClient();
+    const refusal = (path: string): unknown => {
+      try {
+        client.share({ path });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    expect(refusal(dir)).toMatchObject({ code: "E_SOURCE_MISSING", message: expect.stringMatching(/is a folder; only a regular file can be shared/) });
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(refusal(fifo)).toMatchObject({ code: "E_SOURCE_MISSING", message: expect.stringMatching(/is a pipe/) });
+    const { path } = writeRandomFile(dir, "plain.bin", KiB);
+    const through = refusal(join(path, "child"));
+    expect(through).toBeInstanceOf(StorageError);
+    expect(through).toMatchObject({ code: "E_SOURCE_MISSING", message: expect.stringMatching(/ENOTDIR/) });
+    expect(client.jobs()).toEqual([]);
   });
 });
