@@ -1,4 +1,4 @@
-import { statSync, unlinkSync } from "node:fs";
+import { closeSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
@@ -163,6 +163,20 @@ export class CacheStore {
     this.report();
   }
 
+  /**
+   * The file under `dir` kept for this content and pinned (a received file whose forward is
+   * pending), when it still holds exactly `bytes`; undefined otherwise. A share of the same bytes
+   * reads it rather than spool a copy, which would supersede it and delete the forward's source.
+   * Compared byte for byte: the application holds its path and may have written to it.
+   */
+  pinnedCopy(cid: string, dir: string, bytes: Uint8Array): string | undefined {
+    return typed(() => {
+      const entry = this.journal.get(cid);
+      if (entry === undefined || entry.pinned === 0 || contentCidIn(dir, entry.path) !== cid || entry.size !== bytes.byteLength) return undefined;
+      return holdsBytes(entry.path, bytes) ? entry.path : undefined;
+    });
+  }
+
   /** Where the journal keeps this content, if anywhere. */
   pathOf(cid: string): string | undefined {
     return typed(() => this.journal.get(cid)?.path);
@@ -254,6 +268,32 @@ function typed<T>(run: () => T): T {
     throw asStorageError(error);
   }
 }
+
+/** Whether the file at `path` holds exactly `bytes` (read a slice at a time); false when it cannot be read. */
+function holdsBytes(path: string, bytes: Uint8Array): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return false;
+  }
+  try {
+    const slice = Buffer.allocUnsafe(Math.min(COMPARE_SLICE_BYTES, Math.max(1, bytes.byteLength)));
+    let offset = 0;
+    for (;;) {
+      const read = readSync(fd, slice, 0, slice.byteLength, offset);
+      if (read === 0) return offset === bytes.byteLength;
+      if (offset + read > bytes.byteLength || !slice.subarray(0, read).equals(bytes.subarray(offset, offset + read))) return false;
+      offset += read;
+    }
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const COMPARE_SLICE_BYTES = 1024 * 1024;
 
 /** Removes a file of the cache; one already gone is fine. */
 function removeFile(path: string): void {

@@ -179,6 +179,61 @@ describe("forwarding a cached download by its path", () => {
   });
 });
 
+describe("sharing bytes a pending forward already holds", () => {
+  test("a share of the bytes of a received file whose forward is pending keeps the forward's source: both resume after a stop and finish, and every file on disk is counted once", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const sender = await startClient({ backend });
+    const bytes = randomBytes(100 * KiB);
+    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    let putsAsked = 0;
+    const options: StorageClientOptions = {
+      protocol: 3,
+      backend,
+      statePath: join(dir, "s.sqlite"),
+      dataDir: join(dir, "d"),
+      renewEveryMs: 0,
+      retry: FAST_RETRY,
+      ...SMALL_PIECES,
+      piecesInFlight: 1,
+    };
+    const a = await StorageClient.open(options);
+    const { path } = await a.fetch(received).done;
+    // Slow, so the stop below finds both uploads mid-way (a put in flight is let finish).
+    backend.beforePut = () => {
+      putsAsked++;
+      return new Promise((r) => setTimeout(r, 150));
+    };
+    const forward = a.share({ path });
+    await until(() => putsAsked > 0, "the forward's first put");
+    // The application shares the same photo again, from the bytes it holds.
+    const again = a.share({ bytes, fileName: "photo.jpg" });
+    await new Promise<void>((resolve) => again.on("state", (s) => s === "uploading" && resolve()));
+    await a.stop();
+    await expect(forward.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    await expect(again.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+
+    backend.beforePut = undefined;
+    const b = await StorageClient.open(options);
+    try {
+      await expect(b.job(forward.id).done).resolves.toMatchObject({ jobId: forward.id });
+      const { reference } = (await b.job(again.id).done) as { reference: Uint8Array };
+      const back = await b.fetch(reference, { out: join(dir, "back.jpg") }).done;
+      expect(readFileSync(back.path).equals(bytes)).toBe(true);
+      // Nothing on disk the quota does not count, nothing counted twice.
+      const onDisk = ["cache", "spool"].flatMap((sub) =>
+        readdirSync(join(dir, "d", sub))
+          .filter((n) => !n.startsWith("."))
+          .map((n) => readFileSync(join(dir, "d", sub, n)).byteLength),
+      );
+      expect(b.usage().usedBytes).toBe(onDisk.reduce((sum, size) => sum + size, 0));
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
 describe("spooling that the disk refuses", () => {
   test("a share of bytes whose spool write fails rejects with E_LOCAL_IO naming the spool, not a raw OS error", async () => {
     const { client, dataDir } = await startClient();
