@@ -90,6 +90,7 @@ async function downloadIntoPlace(
   }
   let renamed = false;
   try {
+    if (verified.size > 0) verified = await checkTempFile(ctx, row, plan, verified, temp);
     const digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal);
     if (!sameDigest(digest, view.plaintextSha256)) {
       ctx.downloads.forgetPieces(row.id);
@@ -106,6 +107,24 @@ async function downloadIntoPlace(
   } finally {
     if (!renamed) await temp.close().catch(() => undefined);
   }
+}
+
+/**
+ * The journal's verified pieces checked against the temp file as it is now (it may have been cut
+ * or extended between runs): pieces past its end are fetched again, bytes past the file's end go.
+ */
+async function checkTempFile(ctx: ClientContext, row: DownloadJobRow, plan: PiecePlan, verified: Set<number>, temp: FileHandle): Promise<Set<number>> {
+  const onDisk = (await temp.stat()).size;
+  if (onDisk > plan.plaintextSize) await temp.truncate(plan.plaintextSize);
+  const kept = new Set([...verified].filter((i) => {
+    const span = plan.pieces[i];
+    return span !== undefined && span.plainOffset + span.plainSize <= onDisk;
+  }));
+  if (kept.size < verified.size) {
+    ctx.downloads.forgetPieces(row.id);
+    ctx.downloads.recordPieces(row.id, [...kept], ctx.clock.now());
+  }
+  return kept;
 }
 
 async function writePieces(

@@ -1,0 +1,78 @@
+/**
+ * A resumed download trusts the pieces its journal verified into the temp file. That file may have
+ * been changed behind the client's back between runs (a cleaner truncated it, a backup restored a
+ * longer one): what the journal says must be checked against the file, never taken blindly, and the
+ * destination must hold exactly the shared bytes.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { StorageClient } from "../../src/storage/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { startClient, SMALL_PIECES } from "./support/client-fixture.js";
+
+const SIZE = 256 * 1024; // 8 pieces of 32 KiB
+
+/** Shares SIZE random bytes into <work>/store; returns them and the reference. */
+async function shared(work: string): Promise<{ bytes: Buffer; reference: Uint8Array }> {
+  const backend = createLocalBackend({ dir: join(work, "store") });
+  const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0, ...SMALL_PIECES });
+  try {
+    const bytes = randomBytes(SIZE);
+    writeFileSync(join(work, "source.bin"), bytes);
+    const { reference } = await client.share({ path: join(work, "source.bin") }).done;
+    return { bytes, reference };
+  } finally {
+    await client.stop();
+    await backend.close();
+  }
+}
+
+/** A download job as a crashed run leaves it: running, pieces 0..verified-1 journaled, and `temp` as its temp file. */
+function crashedDownload(work: string, reference: Uint8Array, verified: number, temp: Buffer): { id: string; dest: string } {
+  const id = randomUUID();
+  const dest = join(work, "out.bin");
+  const tempPath = `${dest}.${id.slice(0, 8)}.part`;
+  const db = new Database(join(work, "state.sqlite"));
+  try {
+    const at = Date.now();
+    db.prepare(
+      `INSERT INTO download_jobs (id, state, file_reference, dest_path, temp_path, attempts, created_at, updated_at) VALUES (?, 'downloading', ?, ?, ?, 1, ?, ?)`,
+    ).run(id, Buffer.from(reference), dest, tempPath, at, at);
+    const piece = db.prepare(`INSERT INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
+    for (let i = 0; i < verified; i++) piece.run(id, i, at);
+  } finally {
+    db.close();
+  }
+  writeFileSync(tempPath, temp);
+  return { id, dest };
+}
+
+describe("a resumed download whose temp file changed behind the client's back", () => {
+  test("a temp file longer than the file (bytes appended) still gives exactly the shared bytes", async () => {
+    const work = tempDir("scc-resume-temp-");
+    const { bytes, reference } = await shared(work);
+    // Every piece verified, and 5000 bytes the download never wrote after them.
+    const { id, dest } = crashedDownload(work, reference, 8, Buffer.concat([bytes, randomBytes(5000)]));
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    const result = await client.job(id).done;
+    expect(result).toMatchObject({ path: dest, size: SIZE });
+    const got = readFileSync(dest);
+    expect(got.byteLength).toBe(SIZE);
+    expect(got.equals(bytes)).toBe(true);
+  });
+
+  test("a temp file cut short (verified pieces no longer on disk) fetches those pieces again and finishes", async () => {
+    const work = tempDir("scc-resume-temp-");
+    const { bytes, reference } = await shared(work);
+    // Six pieces journaled as verified, but only the first 2.5 pieces' bytes are still there.
+    const { id, dest } = crashedDownload(work, reference, 6, bytes.subarray(0, 80 * 1024));
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    const result = await client.job(id).done;
+    expect(result).toMatchObject({ path: dest, size: SIZE });
+    expect(readFileSync(dest).equals(bytes)).toBe(true);
+  });
+});
