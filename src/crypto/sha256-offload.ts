@@ -90,18 +90,27 @@ export class Sha256Offload {
     if (this.closed || expectedBytes < this.minBytes) return localRunning(createHash("sha256"));
     const stream = this.streams++;
     let finished = false;
+    // The worker holding this hash's state: once it is gone, so are the bytes fed so far, and a
+    // fresh worker would go on from an empty hash (a digest of only the later bytes).
+    let home: Worker | undefined;
+    const send = (message: { op: string; stream: number; bytes?: Uint8Array }): Promise<Buffer | undefined> => {
+      if (!this.closed && home !== undefined && this.worker !== home) return Promise.reject(workerLost());
+      const posted = this.post(message);
+      home ??= this.worker;
+      return posted;
+    };
     return {
       update: async (bytes) => {
-        await this.post({ op: "update", stream, bytes });
+        await send({ op: "update", stream, bytes });
       },
       digest: async () => {
         finished = true;
-        return (await this.post({ op: "final", stream })) as Buffer;
+        return (await send({ op: "final", stream })) as Buffer;
       },
       dispose: () => {
         if (finished || this.closed || this.worker === undefined) return;
         finished = true;
-        this.post({ op: "final", stream }).catch(() => undefined);
+        send({ op: "final", stream }).catch(() => undefined);
       },
     };
   }
@@ -138,7 +147,13 @@ export class Sha256Offload {
     // A worker that dies (out of memory, killed) is replaced on the next call.
     worker.on("error", (error) => {
       if (this.worker === worker) this.worker = undefined;
-      this.settlePending(error);
+      this.settlePending(workerLost(error));
+    });
+    // An exit without an error (terminated by someone else) leaves nothing to answer what is pending.
+    worker.on("exit", (code) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.settlePending(workerLost(new Error(`the worker exited with code ${code}`)));
     });
     this.worker = worker;
     return worker;
@@ -151,6 +166,11 @@ export class Sha256Offload {
     }
     this.pending.clear();
   }
+}
+
+function workerLost(cause?: unknown): Error {
+  const why = cause instanceof Error ? `: ${cause.message}` : "";
+  return new Error(`the sha256 worker thread died${why}; the running hashes it held are lost`, cause === undefined ? undefined : { cause });
 }
 
 function localRunning(hash: Hash): RunningSha256 {
