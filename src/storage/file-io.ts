@@ -40,23 +40,41 @@ export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
   /** Buffers handed out and not yet given back (for tests and diagnostics). */
   lent = 0;
+  private lentBytes = 0;
+  /** The most bytes lent at once since the pool was last idle: free buffers beyond that would never all be taken again. */
+  private peakLentBytes = 0;
+  private freeTotal = 0;
   private trim: NodeJS.Timeout | undefined;
+
+  /** Bytes of the free buffers kept for reuse (for tests and diagnostics). */
+  get freeBytes(): number {
+    return this.freeTotal;
+  }
 
   take(size: number): Buffer {
     this.lent++;
-    return this.free.get(size)?.pop() ?? Buffer.from(new SharedArrayBuffer(size));
+    this.lentBytes += size;
+    this.peakLentBytes = Math.max(this.peakLentBytes, this.lentBytes);
+    const reused = this.free.get(size)?.pop();
+    if (reused === undefined) return Buffer.from(new SharedArrayBuffer(size));
+    this.freeTotal -= size;
+    return reused;
   }
 
   give(buffer: Buffer): void {
     this.lent--;
+    this.lentBytes -= buffer.byteLength;
     const list = this.free.get(buffer.byteLength);
     if (list === undefined) this.free.set(buffer.byteLength, [buffer]);
     else list.push(buffer);
+    this.freeTotal += buffer.byteLength;
+    this.dropBeyondPeak(buffer.byteLength);
     // Kept only across back-to-back transfers: free buffers nobody took for a moment go (lent ones are not ours to drop).
     if (this.trim !== undefined) clearTimeout(this.trim);
     this.trim = setTimeout(() => {
       this.trim = undefined;
-      this.free.clear();
+      this.clearFree();
+      this.peakLentBytes = this.lentBytes;
     }, BUFFER_LINGER_MS);
     this.trim.unref();
   }
@@ -64,7 +82,29 @@ export class BufferPool {
   close(): void {
     if (this.trim !== undefined) clearTimeout(this.trim);
     this.trim = undefined;
+    this.clearFree();
+  }
+
+  /**
+   * Every small file has pieces of its own size, so a burst of transfers that never pauses for the
+   * linger would otherwise keep one set of buffers per file: sizes other than the one just given
+   * go first, oldest first.
+   */
+  private dropBeyondPeak(keep: number): void {
+    for (const [size, list] of this.free) {
+      if (this.freeTotal + this.lentBytes <= this.peakLentBytes) return;
+      if (size === keep) continue;
+      while (list.length > 0 && this.freeTotal + this.lentBytes > this.peakLentBytes) {
+        list.pop();
+        this.freeTotal -= size;
+      }
+      if (list.length === 0) this.free.delete(size);
+    }
+  }
+
+  private clearFree(): void {
     this.free.clear();
+    this.freeTotal = 0;
   }
 }
 
