@@ -48,6 +48,8 @@ const BY_CODE: Readonly<Record<string, number>> = {
   E_FILE_EMPTY: EXIT.BAD_INPUT,
   E_SOURCE_MISSING: EXIT.BAD_INPUT,
   E_SOURCE_CHANGED: EXIT.BAD_INPUT,
+  // Another client holds the data directory or state database: a state the user clears by stopping it, like E_STATE_LOCKED.
+  E_BUSY: EXIT.STATE,
   // A bug caught inside a storage job: the same status as one nothing caught.
   E_INTERNAL: EXIT.INTERNAL,
   E_SCHEMA_DIR_INVALID: EXIT.USAGE,

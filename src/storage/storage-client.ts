@@ -12,6 +12,7 @@ import { fileStatus, type FileStatus } from "./availability/file-status.js";
 import type { StorageBackend } from "./backend.js";
 import { cidOfDigest } from "./content-id.js";
 import { CacheStore, contentCidIn, type Reservation } from "./cache-store.js";
+import { lockClient, type ClientLock } from "./client-lock.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
@@ -86,6 +87,8 @@ export class StorageClient {
   private readonly pool: EndpointPool;
   private ctx: ClientContext | undefined;
   private state: StateHandle | undefined;
+  /** This client's hold on its data directory and state database, from start to stop. */
+  private lock: ClientLock | undefined;
   private uploadQueue: JobQueue | undefined;
   private downloadQueue: JobQueue | undefined;
   private readonly handles = new Map<string, AnyJob>();
@@ -142,7 +145,11 @@ export class StorageClient {
     return client;
   }
 
-  /** Opens the journal and resumes every unfinished job (at the first piece not yet journaled). */
+  /**
+   * Locks the data directory and state database (E_BUSY while another started client holds
+   * either; released by stop(), a failed start, or the process's death), opens the journal and
+   * resumes every unfinished job (at the first piece not yet journaled).
+   */
   async start(): Promise<void> {
     if (this.phase !== "new") throw new StorageError("E_UNSUPPORTED", `the storage client cannot start: it is ${this.phase}`);
     this.phase = "starting";
@@ -174,8 +181,11 @@ export class StorageClient {
     this.keepEndedJobsMs = keep;
     try {
       this.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(this.protocol).stateLevel, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
-      const db = this.state.db;
       const dataDir = resolve(o.dataDir);
+      await makeDirectoryDurably(dataDir);
+      // Before the journal is touched: another client on either would resume these same jobs, or evict these spool files.
+      this.lock = lockClient(dataDir, this.state.path);
+      const db = this.state.db;
       const dirs = { cache: join(dataDir, "cache"), spool: join(dataDir, "spool") };
       // Spooled and cached files are renamed into these and synced there; their own entries must last too.
       for (const dir of Object.values(dirs)) await makeDirectoryDurably(dir);
@@ -231,6 +241,7 @@ export class StorageClient {
     } catch (error) {
       this.phase = "stopped";
       if (o.state === undefined) this.state?.close();
+      this.lock?.release();
       throw error;
     }
   }
@@ -588,6 +599,7 @@ export class StorageClient {
     this.handles.clear();
     for (const reservation of this.reservations.values()) reservation.release();
     if (this.options.state === undefined) this.state?.close();
+    this.lock?.release();
     this.log.info({}, "storage client stopped");
   }
 

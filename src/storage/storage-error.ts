@@ -27,6 +27,8 @@ export type StorageErrorCode =
   | "E_JOB_UNKNOWN"
   /** The client was stopped. */
   | "E_CLIENT_CLOSED"
+  /** Another started client holds this client's data directory or state database (`details.path`, `details.lock`). */
+  | "E_BUSY"
   /** The local disk refused a read or write (full, permissions); `details.code` is the OS code. */
   | "E_LOCAL_IO"
   /** A FileReference that cannot be read or whose pieces do not fit its sizes; `cause` says why. */

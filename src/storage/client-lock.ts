@@ -1,0 +1,107 @@
+import Database from "better-sqlite3";
+import { realpathSync } from "node:fs";
+import { join } from "node:path";
+import { StorageError } from "./storage-error.js";
+
+/** Held by a started storage client until it stops; `release` is idempotent. */
+export interface ClientLock {
+  release(): void;
+}
+
+/** The lock beside a data directory's cache/ and spool/. Never deleted: deleting a lock file races its takers. */
+export function dataDirLockPath(dataDir: string): string {
+  return join(dataDir, "client.lock");
+}
+
+/** The lock beside a state database (its own sidecar: the migration lock is held only while migrating). */
+export function stateLockPath(statePath: string): string {
+  return `${statePath}.client-lock`;
+}
+
+/**
+ * Takes, without waiting, the locks of a client's data directory and (unless it lives in memory)
+ * its state database. A starting client resumes every unfinished job of its journal and evicts from
+ * its data directory by its own quota, so a second client on either would run the first one's live
+ * jobs too, or delete its pending spool files: it gets E_BUSY instead, naming the path.
+ *
+ * Each lock is an exclusive transaction on a sidecar SQLite file, held as an OS file lock: the OS
+ * drops it when the holder dies (SIGKILL included), so a crashed app never blocks its restart, and
+ * SQLite tracks it per file within a process too, so two clients in one process exclude each other.
+ */
+export function lockClient(dataDir: string, statePath: string | undefined): ClientLock {
+  const data = takeLock(dataDirLockPath(dataDir), "data directory", dataDir);
+  if (statePath === undefined || statePath === "" || statePath === ":memory:") return data;
+  let state: ClientLock;
+  try {
+    state = takeLock(stateLockPath(canonical(statePath)), "state database", statePath);
+  } catch (error) {
+    data.release();
+    throw error;
+  }
+  return {
+    release() {
+      try {
+        state.release();
+      } finally {
+        data.release();
+      }
+    },
+  };
+}
+
+function takeLock(lockPath: string, what: string, path: string): ClientLock {
+  let db: Database.Database;
+  try {
+    db = new Database(lockPath, { timeout: 0 });
+  } catch (error) {
+    throw new StorageError("E_LOCAL_IO", `cannot create the storage client's lock ${lockPath} (${(error as Error).message}); the folder of its ${what} must be writable`, {
+      cause: error,
+      details: { code: (error as { code?: unknown }).code, path, lock: lockPath },
+    });
+  }
+  try {
+    // Nothing is ever written to it; a memory journal keeps a -journal file from appearing.
+    db.pragma("journal_mode = MEMORY");
+    db.exec("BEGIN EXCLUSIVE");
+  } catch (error) {
+    db.close();
+    if (!isBusy(error)) {
+      throw new StorageError("E_LOCAL_IO", `cannot take the storage client's lock ${lockPath} (${(error as Error).message})`, {
+        cause: error,
+        details: { code: (error as { code?: unknown }).code, path, lock: lockPath },
+      });
+    }
+    throw new StorageError(
+      "E_BUSY",
+      `another storage client is using the ${what} ${path} (lock ${lockPath} is held): another process of the app, the status-compat CLI, ` +
+        `or a second client in this process. Stop that client first, or give this one its own ${what}. The lock of a process that died is released by the OS.`,
+      { cause: error, details: { path, lock: lockPath } },
+    );
+  }
+  let held = true;
+  return {
+    release() {
+      if (!held) return;
+      held = false;
+      try {
+        db.exec("ROLLBACK");
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+}
+
+/** The state file's real path, so a link to it and its own name share one lock. */
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
