@@ -110,6 +110,8 @@ export class StorageClient {
   /** How long ended jobs stay in the journal (option keepEndedJobsMs). */
   private keepEndedJobsMs: number = STORAGE_DEFAULTS.keepEndedJobsMs;
   private phase: "new" | "starting" | "started" | "stopped" = "new";
+  /** Settles once start() has (either way). */
+  private starting: Promise<void> = Promise.resolve();
 
   constructor(options: StorageClientOptions) {
     const profile = profileFor(options.protocol);
@@ -150,8 +152,15 @@ export class StorageClient {
    * either; released by stop(), a failed start, or the process's death), opens the journal and
    * resumes every unfinished job (at the first piece not yet journaled).
    */
-  async start(): Promise<void> {
-    if (this.phase !== "new") throw new StorageError("E_UNSUPPORTED", `the storage client cannot start: it is ${this.phase}`);
+  start(): Promise<void> {
+    if (this.phase !== "new") return Promise.reject(new StorageError("E_UNSUPPORTED", `the storage client cannot start: it is ${this.phase}`));
+    const run = this.startOnce();
+    // stop() called meanwhile waits for this, then stops what it started.
+    this.starting = run.catch(() => undefined);
+    return run;
+  }
+
+  private async startOnce(): Promise<void> {
     this.phase = "starting";
     const o = this.options;
     const light = this.mode === "light";
@@ -580,6 +589,8 @@ export class StorageClient {
    * timer, socket or file handle behind. Backends passed in are the caller's to close.
    */
   async stop(): Promise<void> {
+    // Stopped half-way through its start, a client would run on with a closed journal: let the start end first.
+    await this.starting;
     if (this.phase === "stopped" || this.phase === "new") {
       this.phase = "stopped";
       return;
