@@ -49,6 +49,26 @@ describe("a crash right after the spool file got its name", () => {
   });
 });
 
+const OVER_CACHED = fileURLToPath(new URL("./support/spool-over-cached-crash-child.ts", import.meta.url));
+
+describe("a crash right after the spool file of bytes the cache already held got its name", () => {
+  test("the spool file the resumed upload reads is counted under the quota, and nothing on disk is left uncounted once it is done", async () => {
+    const work = tempDir("scc-spool-over-cached-");
+    const { signal, stderr } = await runScript(OVER_CACHED, [work]);
+    expect(stderr).toBe("");
+    expect(signal).toBe("SIGKILL");
+    const data = join(work, "data");
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: data });
+    const onDisk = (): number =>
+      ["cache", "spool"].reduce((sum, sub) => sum + readdirSync(join(data, sub)).filter((n) => !n.startsWith(".")).reduce((s, n) => s + statSync(join(data, sub, n)).size, 0), 0);
+    expect(client.usage().usedBytes).toBe(onDisk());
+    const uploads = client.jobs().filter((j) => j.kind === "upload" && j.state !== "done");
+    expect(uploads).toHaveLength(1);
+    await client.job(uploads[0]?.id as string).done;
+    expect(client.usage().usedBytes).toBe(onDisk());
+  });
+});
+
 describe("a share of bytes the app was killed in the middle of spooling", () => {
   test("is still a job after the next start (it fails E_SOURCE_MISSING: share it again), not one that vanished without a trace", async () => {
     const work = tempDir("scc-spool-lost-");

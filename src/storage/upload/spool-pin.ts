@@ -18,7 +18,8 @@ export function releaseSpool(ctx: ClientContext, id: string, sourcePath: string)
 /**
  * Spool files a crash left between their rename and their entry in the journal: counted under the
  * quota again (evictable, or pinned when an unfinished upload reads one), never left on disk
- * uncounted. A copy of content the journal keeps elsewhere goes, unless an upload reads it. Best
+ * uncounted. A copy of content the journal keeps elsewhere goes, unless an upload reads it: then it
+ * supersedes the other copy, as add() does, unless an upload reads that one too. Best
  * effort: a file that cannot be looked at is left for the next start.
  */
 export async function adoptStraySpoolFiles(ctx: ClientContext): Promise<void> {
@@ -35,6 +36,11 @@ export async function adoptStraySpoolFiles(ctx: ClientContext): Promise<void> {
       const read = ctx.uploads.othersOf(path, "");
       if (kept === undefined) ctx.cache.add(name, path, info.size, read);
       else if (!read) await unlink(path);
+      // Read by an unfinished upload, with the content cached elsewhere (a received file): the spool
+      // file takes over the entry, and the cached copy goes, as add() would have done had the crash
+      // not come first. A copy an unfinished upload reads (a pending forward's source) stays, and this file uncounted.
+      else if (!ctx.uploads.othersOf(kept, "")) ctx.cache.add(name, path, info.size, true);
+      else ctx.log.warn({ cid: name }, "a spooled copy of a file a pending forward reads is left uncounted");
     } catch (error) {
       ctx.log.warn({ cid: name, code: asStorageError(error).code }, "could not account for a spool file left by a crash");
     }
