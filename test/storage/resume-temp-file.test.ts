@@ -75,4 +75,17 @@ describe("a resumed download whose temp file changed behind the client's back", 
     expect(result).toMatchObject({ path: dest, size: SIZE });
     expect(readFileSync(dest).equals(bytes)).toBe(true);
   });
+
+  test("a temp file edited in place (same size) is not blamed on the reference: its pieces are fetched again and the file finishes", async () => {
+    const work = tempDir("scc-resume-temp-");
+    const { bytes, reference } = await shared(work);
+    // Every piece journaled as verified, but bytes inside piece 2 no longer what was written.
+    const edited = Buffer.from(bytes);
+    edited.fill(0, 70 * 1024, 71 * 1024);
+    const { id, dest } = crashedDownload(work, reference, 8, edited);
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    const result = await client.job(id).done;
+    expect(result).toMatchObject({ path: dest, size: SIZE });
+    expect(readFileSync(dest).equals(bytes)).toBe(true);
+  });
 });

@@ -91,7 +91,15 @@ async function downloadIntoPlace(
   let renamed = false;
   try {
     if (verified.size > 0) verified = await checkTempFile(ctx, row, plan, verified, temp);
-    const digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal);
+    let digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal);
+    if (!sameDigest(digest, view.plaintextSha256) && verified.size > 0) {
+      // Every fetched piece matched its sha256, so pieces read back from an earlier run's temp file
+      // were changed since (edited, a disk error): not the reference's fault. Fetched again, all.
+      ctx.log.warn({ job: row.id }, "a resumed download's temp file no longer holds what was written: fetching every piece again");
+      ctx.downloads.forgetPieces(row.id);
+      verified = new Set();
+      digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal);
+    }
     if (!sameDigest(digest, view.plaintextSha256)) {
       ctx.downloads.forgetPieces(row.id);
       throw new StorageError("E_INTEGRITY", `download ${row.id}: the decrypted file does not hash to the reference's plaintext sha256; the reference is wrong`, {
