@@ -38,7 +38,7 @@ function* sealPending(sealer: ChunkSealer, index: number, last: boolean, plainte
 }
 
 export interface DecryptStreamOptions {
-  /** When known (a FileReference says it), a stream that decrypts to another size is refused. */
+  /** When known (a FileReference says it), a stream that decrypts to another size is refused (a longer one as soon as it runs past it). */
   expectedPlaintextSize?: number;
 }
 
@@ -59,6 +59,7 @@ export async function* decryptStream(
   let filled = 0;
   let index = 0;
   let produced = 0;
+  const expected = options.expectedPlaintextSize;
   for await (const input of source) {
     let at = 0;
     while (at < input.byteLength) {
@@ -73,6 +74,9 @@ export async function* decryptStream(
           throw authFailed(index, false);
         }
         produced += body.byteLength;
+        // A final chunk still follows, and only empty content ends on an empty one: refused before
+        // a reader is handed more than the reference announced.
+        if (expected !== undefined && produced >= expected) throw sizeMismatch(produced, expected, "at least");
         index++;
         filled = 0;
         if (body.byteLength > 0) yield body;
@@ -96,11 +100,12 @@ export async function* decryptStream(
     throw authFailed(index, true);
   }
   produced += body.byteLength;
-  const expected = options.expectedPlaintextSize;
-  if (expected !== undefined && produced !== expected) {
-    throw new CryptoError(produced < expected ? "E_CRYPTO_TRUNCATED" : "E_CRYPTO_TRAILING_DATA", `decrypted ${produced} bytes, expected ${expected}`, {
-      details: { produced, expected },
-    });
-  }
+  if (expected !== undefined && produced !== expected) throw sizeMismatch(produced, expected);
   if (body.byteLength > 0) yield body;
+}
+
+function sizeMismatch(produced: number, expected: number, atLeast?: "at least"): CryptoError {
+  return new CryptoError(produced < expected ? "E_CRYPTO_TRUNCATED" : "E_CRYPTO_TRAILING_DATA", `decrypted ${atLeast === undefined ? "" : "more than "}${produced} bytes, expected ${expected}`, {
+    details: { produced, expected },
+  });
 }
