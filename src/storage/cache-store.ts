@@ -164,15 +164,15 @@ export class CacheStore {
   }
 
   /**
-   * The file under `dir` kept for this content and pinned (a received file whose forward is
-   * pending), when it still holds exactly `bytes`; undefined otherwise. A share of the same bytes
-   * reads it rather than spool a copy, which would supersede it and delete the forward's source.
-   * Compared byte for byte: the application holds its path and may have written to it.
+   * The file under `dir` kept for this content (a received file), when it still holds exactly
+   * `bytes`; undefined otherwise. A share of the same bytes reads it rather than spool a copy, which
+   * would supersede it and delete it under a forward of it, pending or started while the copy is
+   * written. Compared byte for byte: the application holds its path and may have written to it.
    */
-  pinnedCopy(cid: string, dir: string, bytes: Uint8Array): string | undefined {
+  cachedCopy(cid: string, dir: string, bytes: Uint8Array): string | undefined {
     return typed(() => {
       const entry = this.journal.get(cid);
-      if (entry === undefined || entry.pinned === 0 || contentCidIn(dir, entry.path) !== cid || entry.size !== bytes.byteLength) return undefined;
+      if (entry === undefined || contentCidIn(dir, entry.path) !== cid || entry.size !== bytes.byteLength) return undefined;
       return holdsBytes(entry.path, bytes) ? entry.path : undefined;
     });
   }

@@ -51,7 +51,7 @@ describe("a crash right after the spool file got its name", () => {
 
 const OVER_CACHED = fileURLToPath(new URL("./support/spool-over-cached-crash-child.ts", import.meta.url));
 
-describe("a crash right after the spool file of bytes the cache already held got its name", () => {
+describe("a crash right after the spool file of bytes the cache names (a received file the app edited since) got its name", () => {
   test("the spool file the resumed upload reads is counted under the quota, and nothing on disk is left uncounted once it is done", async () => {
     const work = tempDir("scc-spool-over-cached-");
     const { signal, stderr } = await runScript(OVER_CACHED, [work]);

@@ -234,6 +234,56 @@ describe("sharing bytes a pending forward already holds", () => {
   });
 });
 
+describe("forwarding a received file while a share of its bytes is being spooled", () => {
+  test("the forward started in the same turn as the share of the same bytes keeps its source: both resume after a stop and finish, every file on disk counted once", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const sender = await startClient({ backend });
+    const bytes = randomBytes(100 * KiB);
+    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    let putsAsked = 0;
+    const options: StorageClientOptions = {
+      protocol: 3,
+      backend,
+      statePath: join(dir, "s.sqlite"),
+      dataDir: join(dir, "d"),
+      renewEveryMs: 0,
+      retry: FAST_RETRY,
+      ...SMALL_PIECES,
+      piecesInFlight: 1,
+    };
+    const a = await StorageClient.open(options);
+    const { path } = await a.fetch(received).done;
+    backend.beforePut = () => {
+      putsAsked++;
+      return new Promise((r) => setTimeout(r, 150));
+    };
+    // Sent to one chat from the bytes the app holds, forwarded to another by the received file's path.
+    const again = a.share({ bytes, fileName: "photo.jpg" });
+    const forward = a.share({ path });
+    await until(() => putsAsked > 0, "the first put");
+    await a.stop();
+    await expect(forward.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    await expect(again.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+
+    backend.beforePut = undefined;
+    const b = await StorageClient.open(options);
+    try {
+      await expect(b.job(forward.id).done).resolves.toMatchObject({ jobId: forward.id });
+      await expect(b.job(again.id).done).resolves.toMatchObject({ jobId: again.id });
+      const onDisk = ["cache", "spool"].flatMap((sub) =>
+        readdirSync(join(dir, "d", sub))
+          .filter((n) => !n.startsWith("."))
+          .map((n) => readFileSync(join(dir, "d", sub, n)).byteLength),
+      );
+      expect(b.usage().usedBytes).toBe(onDisk.reduce((sum, size) => sum + size, 0));
+    } finally {
+      await b.stop();
+    }
+  });
+});
+
 describe("spooling that the disk refuses", () => {
   test("a share of bytes whose spool write fails rejects with E_LOCAL_IO naming the spool, not a raw OS error", async () => {
     const { client, dataDir } = await startClient();

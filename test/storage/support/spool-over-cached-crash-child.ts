@@ -1,7 +1,8 @@
 /**
- * Receives a file into the cache (fetch without out), then shares the same bytes and SIGKILLs
- * itself the moment their spool file gets its real name, before the client records it: the cache
- * still names the received file for that content, and an unfinished upload reads the spool file.
+ * Receives a file into the cache (fetch without out), edits it in place, then shares the original
+ * bytes and SIGKILLs itself the moment their spool file gets its real name, before the client
+ * records it: the cache still names the received file for that content, and an unfinished upload
+ * reads the spool file.
  * Prints KILLED-EARLY to stderr (and exits 3) when the client recorded the spool file first.
  * Usage: node --import tsx spool-over-cached-crash-child.ts <workdir>
  */
@@ -26,7 +27,12 @@ const bytes = randomBytes(8 * 1024 * 1024);
 const source = join(work, "sent.bin");
 writeFileSync(source, bytes);
 const { reference } = await client.share({ path: source }).done;
-await client.fetch(reference).done;
+const { path: received } = await client.fetch(reference).done;
+// The app edits its received file in place (same size): the cache still names it for the content,
+// but it no longer holds the bytes, so the share below spools them.
+const edited = Buffer.from(bytes);
+edited[0] = (edited[0] as number) ^ 0xff;
+writeFileSync(received, edited);
 const peek = new Database(join(work, "state.sqlite"), { readonly: true });
 watch(spool, (_event, name) => {
   if (name === null || name.startsWith(".")) return;
