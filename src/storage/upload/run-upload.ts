@@ -12,7 +12,7 @@ import { encodeReference } from "../reference-codec.js";
 import { rawSha256Digest } from "../content-id.js";
 import { withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
-import { openSource, sourceChanged } from "./open-source.js";
+import { openSource, sourceChanged, sourceIdentity } from "./open-source.js";
 import { checkResumable } from "./resume-checks.js";
 import { releaseSpool } from "./spool-pin.js";
 
@@ -122,6 +122,8 @@ export async function runUpload(
       storing.dispose();
     }
     if ((await source.stat()).size !== row.plaintext_size) throw sourceChanged(row.id, "its size changed during the upload");
+    // Edited in place (same size) while it was read: the pieces would hold two versions of the file.
+    if ((await sourceIdentity(source)) !== ctx.uploads.sourceIdentity(row.id)) throw sourceChanged(row.id, "it was modified during the upload");
     return finishUpload(ctx, row, machine, await fileHash.digest());
   } finally {
     await source.close();
