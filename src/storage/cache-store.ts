@@ -144,23 +144,27 @@ export class CacheStore {
   }
 
   /**
-   * Records the file for this content. One entry per content: a cached copy elsewhere (a download,
-   * now spooled for a share of the same bytes) is superseded and removed, or it would stay on disk
-   * uncounted. A pinned copy (a pending upload's source) is never replaced by an unpinned one.
+   * Records the file for this content and returns where the content is kept now. One entry per
+   * content: a cached copy elsewhere (a download, now spooled for a share of the same bytes) is
+   * superseded and removed, or it would stay on disk uncounted. A pinned copy (a pending upload's
+   * source) is never replaced by an unpinned one: the unpinned file (a download that finished after
+   * the same bytes were spooled) is the one removed, and the pinned copy's path returned.
    */
-  add(cid: string, path: string, size: number, pinned: boolean): void {
-    typed(() => this.addTyped(cid, path, size, pinned));
+  add(cid: string, path: string, size: number, pinned: boolean): string {
+    return typed(() => this.addTyped(cid, path, size, pinned));
   }
 
-  private addTyped(cid: string, path: string, size: number, pinned: boolean): void {
+  private addTyped(cid: string, path: string, size: number, pinned: boolean): string {
     const before = this.journal.get(cid);
     if (before !== undefined && before.path !== path && before.pinned !== 0 && !pinned) {
       this.journal.touch(cid, this.hooks.clock.now());
-      return;
+      removeFile(path);
+      return before.path;
     }
     this.journal.put({ cid, path, size, last_access: this.hooks.clock.now(), pinned: pinned ? 1 : 0 });
     if (before !== undefined && before.path !== path) removeFile(before.path);
     this.report();
+    return path;
   }
 
   /**

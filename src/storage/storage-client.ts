@@ -662,11 +662,13 @@ export class StorageClient {
       const { view } = decodeReference(row.file_reference, this.protocol);
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
       if (cacheCid !== undefined) this.reservations.set(id, ctx.cache.reserve(view.plaintextSize, cacheCid));
-      const result = await runDownload(ctx, row, view, machine, job, deadline.signal);
+      const downloaded = await runDownload(ctx, row, view, machine, job, deadline.signal);
+      let result = downloaded;
       machine.finish((at) =>
         ctx.db.transaction(() => {
           ctx.downloads.finish(id, at);
-          if (cacheCid !== undefined) ctx.cache.add(cacheCid, row.dest_path, result.size, false);
+          // The same bytes spooled meanwhile for a pending upload stay the content's one file: this copy goes, and that one is handed out.
+          if (cacheCid !== undefined) result = { ...downloaded, path: ctx.cache.add(cacheCid, row.dest_path, downloaded.size, false) };
         })(),
       );
       this.forgetHandle(id, job);

@@ -284,6 +284,39 @@ describe("forwarding a received file while a share of its bytes is being spooled
   });
 });
 
+describe("a download into the cache of bytes spooled meanwhile", () => {
+  test("a received file whose bytes were shared (and spooled) while it downloaded is not left on disk uncounted: the fetch gives a readable path, and the quota counts every file there", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const sender = await startClient({ backend });
+    const bytes = randomBytes(100 * KiB);
+    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    const { client, dataDir } = await startClient({ dir, backend });
+    const gets = gate();
+    backend.beforeGet = () => gets.wait;
+    const fetching = client.fetch(received);
+    try {
+      await until(() => backend.gets > 0, "the download's first get");
+      // The user shares the same photo from memory while it downloads: its bytes are spooled.
+      const sharing = client.share({ bytes, fileName: "photo.jpg" });
+      await until(() => readdirSync(join(dataDir, "spool")).some((n) => !n.startsWith(".")) && client.usage().usedBytes > 0, "the spooled copy");
+      gets.open();
+      const got = await fetching.done;
+      expect(readFileSync(got.path).equals(bytes)).toBe(true);
+      await sharing.done;
+    } finally {
+      gets.open();
+      backend.beforeGet = undefined;
+    }
+    const onDisk = ["cache", "spool"].flatMap((sub) =>
+      readdirSync(join(dataDir, sub))
+        .filter((n) => !n.startsWith("."))
+        .map((n) => readFileSync(join(dataDir, sub, n)).byteLength),
+    );
+    expect(client.usage().usedBytes).toBe(onDisk.reduce((sum, size) => sum + size, 0));
+  });
+});
+
 describe("spooling that the disk refuses", () => {
   test("a share of bytes whose spool write fails rejects with E_LOCAL_IO naming the spool, not a raw OS error", async () => {
     const { client, dataDir } = await startClient();
