@@ -415,14 +415,20 @@ export class StorageClient {
    */
   private fetchCached(ctx: ClientContext, id: string, view: FileReference, reference: Uint8Array, plan: PiecePlan, contentCid: string, path: string): TransferJob<FetchResult> {
     const total = plan.pieces.length;
-    // Nothing to cancel while the cached file is hashed; a download started after is cancelled as any other.
+    // A cancel while the cached file is hashed is applied once it is (no download starts); one after is any job's cancel.
+    let cancelled = false;
     const job = new TransferJob<FetchResult>(id, "download", "downloading", progressOf(0, total, 0, view.plaintextSize), (jobId) => {
       if (this.handles.has(jobId)) this.cancel(jobId);
+      else cancelled = true;
     });
     // Not evicted for another download while it is checked and handed out.
     const unhold = ctx.cache.hold(contentCid);
     const checking: Promise<void> = fileSha256(ctx.hasher, path, view.plaintextSize)
       .then((digest) => {
+        if (cancelled) {
+          job.setState("cancelled");
+          throw CANCELLED;
+        }
         if (sameDigest(digest, view.plaintextSha256)) {
           job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
           job.setState("done");
