@@ -3,7 +3,7 @@
  * (mode "cancel"), in a process of its own that catches nothing: an unhandled rejection from work
  * that outlives stop() (a job started as the client stopped, a cancel's clean-up after the journal
  * closed) ends the process with a non-zero status. Prints the later jobs' journal states and the
- * temp files left. Usage: node --import tsx cancel-stop-probe.ts <stop|cancel>
+ * temp files they left. Usage: node --import tsx cancel-stop-probe.ts <stop|cancel>
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -34,7 +34,9 @@ await new Promise((r) => setTimeout(r, 200));
 const db = new Database(statePath, { readonly: true });
 const states = cancelled.map((j) => (db.prepare(`SELECT state FROM download_jobs WHERE id = ?`).get(j.id) as { state: string }).state);
 db.close();
-const leftovers = existsSync(out) ? readdirSync(out).filter((name) => name.endsWith(".part")).length : 0;
+// Only the later jobs' temp files: the first one was running, and a stopped download keeps its temp file to resume from.
+const laterParts = cancelled.map((_, i) => `f${i + 1}.bin.`);
+const leftovers = existsSync(out) ? readdirSync(out).filter((name) => name.endsWith(".part") && laterParts.some((p) => name.startsWith(p))).length : 0;
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify({ states, leftovers })}\n`);
