@@ -10,6 +10,7 @@ import { describe, expect, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
+import type { FileReference } from "../../src/wire/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, SMALL_PIECES, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
@@ -26,7 +27,7 @@ describe("many downloads with cancels, failures and retries at random moments", 
           const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
           const statePath = join(dir, "s.sqlite");
           const client = await StorageClient.open({ protocol: 3, backend, statePath, dataDir: join(dir, "d"), renewEveryMs: 0, retry: { ...FAST_RETRY, maxAttempts: 1 }, ...SMALL_PIECES, jobsInFlight: 2, piecesInFlight: 2 });
-          const files = [];
+          const files: { path: string; bytes: Buffer; cids: Set<string>; view: FileReference }[] = [];
           for (let i = 0; i < N; i++) {
             const f = writeRandomFile(dir, `f${i}.bin`, 96 * 1024 + i * 7000);
             const { view } = await client.share({ path: f.path }).done;
