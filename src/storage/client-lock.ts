@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
-import { realpathSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, realpathSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { StorageError } from "./storage-error.js";
 
 /** Held by a started storage client until it stops; `release` is idempotent. */
@@ -20,7 +20,8 @@ export function stateLockPath(statePath: string): string {
 
 /**
  * Takes, without waiting, the locks of a client's data directory and (unless it lives in memory)
- * its state database. A starting client resumes every unfinished job of its journal and evicts from
+ * its state database, before that is opened: a newer release would otherwise migrate it under the
+ * running client before hearing it is busy. A starting client resumes every unfinished job of its journal and evicts from
  * its data directory by its own quota, so a second client on either would run the first one's live
  * jobs too, or delete its pending spool files: it gets E_BUSY instead, naming the path.
  *
@@ -30,7 +31,8 @@ export function stateLockPath(statePath: string): string {
  */
 export function lockClient(dataDir: string, statePath: string | undefined): ClientLock {
   const data = takeLock(dataDirLockPath(dataDir), "data directory", dataDir);
-  if (statePath === undefined || statePath === "" || statePath === ":memory:") return data;
+  // A state in memory has no other client; one in a missing folder cannot be opened (openState says so).
+  if (statePath === undefined || statePath === "" || statePath === ":memory:" || !existsSync(dirname(resolve(statePath)))) return data;
   let state: ClientLock;
   try {
     state = takeLock(stateLockPath(canonical(statePath)), "state database", statePath);
@@ -97,11 +99,16 @@ function isBusy(error: unknown): boolean {
   return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
 }
 
-/** The state file's real path, so a link to it and its own name share one lock. */
+/** The state file's real path (of its folder, before it exists), so a link to it and its own name share one lock. */
 function canonical(path: string): string {
+  const absolute = resolve(path);
   try {
-    return realpathSync(path);
+    return realpathSync(absolute);
   } catch {
-    return path;
+    try {
+      return join(realpathSync(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
   }
 }

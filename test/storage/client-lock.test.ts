@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { exitCodeFor } from "../../src/cli/exit-codes.js";
+import { openState } from "../../src/state/index.js";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
@@ -79,6 +80,20 @@ describe("one started client per data directory and state database", () => {
     expect(error.message).toContain(`state database ${first.statePath}`);
     // Refused before it looked at the journal or made its folders.
     expect(existsSync(join(dir, "other-data", "cache"))).toBe(false);
+  });
+
+  test("a client of the next release on the state of a running one is refused before it migrates that state under it", async () => {
+    const dir = tempDir();
+    const older = await startClient({ dir, protocol: 2 });
+    const error = await refusal({ protocol: 3, backend: older.backend, statePath: older.statePath, dataDir: join(dir, "newer-data"), renewEveryMs: 0 });
+    expect(error.code).toBe("E_BUSY");
+    await older.client.stop();
+    const state = await openState({ path: older.statePath, level: 2, readOnly: true });
+    try {
+      expect(state.level).toBe(2);
+    } finally {
+      state.close();
+    }
   });
 
   test("a second client on the same data directory with its own state database is refused (its quota would evict the first one's spool files)", async () => {
