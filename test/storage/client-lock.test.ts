@@ -13,6 +13,7 @@ import { openState } from "../../src/state/index.js";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
+import { runCli } from "../support/cli.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -102,6 +103,18 @@ describe("one started client per data directory and state database", () => {
     const error = await refusal({ protocol: 3, backend: first.backend, statePath: join(dir, "other.sqlite"), dataDir: first.dataDir, renewEveryMs: 0 });
     expect(error.code).toBe("E_BUSY");
     expect(error.message).toContain(`data directory ${first.dataDir}`);
+  });
+
+  test("the CLI on the home of a running app's client exits 4 (state refused) with E_BUSY naming the path, and leaves the app's jobs alone", async () => {
+    const home = tempDir("scc-lock-home-");
+    const app = await startClient({ dir: home, statePath: join(home, "state.sqlite"), dataDir: join(home, "data"), backend: createLocalBackend({ dir: join(home, "app-store") }) });
+    const file = writeRandomFile(home, "a.bin", 10 * KiB);
+    const put = await runCli(["file", "put", file.path, "--home", home]);
+    expect(put.code).toBe(4);
+    expect(put.stderr).toMatch(/E_BUSY/);
+    expect(put.stderr).toContain(join(home, "data"));
+    expect(put.stdout).toBe("");
+    await expect(app.client.share({ path: file.path }).done).resolves.toMatchObject({ protocol: 3 });
   });
 
   test("a client stopped lets the next one start at once, and a client that failed to start holds nothing", async () => {
