@@ -112,6 +112,8 @@ export class StorageClient {
   private phase: "new" | "starting" | "started" | "stopped" = "new";
   /** Settles once start() has (either way). */
   private starting: Promise<void> = Promise.resolve();
+  /** The stop under way (or done), once stop() began stopping a started client. */
+  private stopping: Promise<void> | undefined;
 
   constructor(options: StorageClientOptions) {
     const profile = profileFor(options.protocol);
@@ -598,11 +600,18 @@ export class StorageClient {
   async stop(): Promise<void> {
     // Stopped half-way through its start, a client would run on with a closed journal: let the start end first.
     await this.starting;
+    // A second call while the first is stopping waits for it too: its caller may start another client on these folders next.
+    if (this.stopping !== undefined) return this.stopping;
     if (this.phase === "stopped" || this.phase === "new") {
       this.phase = "stopped";
       return;
     }
     this.phase = "stopped";
+    this.stopping = this.stopRunning();
+    return this.stopping;
+  }
+
+  private async stopRunning(): Promise<void> {
     const reason = clientClosedReason();
     if (this.renewTimer !== undefined) clearInterval(this.renewTimer);
     this.stopController.abort(reason);
