@@ -219,7 +219,6 @@ export class StorageClient {
         availability: new AvailabilityJournal(db),
         cache: new CacheStore(new CacheJournal(db), quotaBytes, { clock, metrics, log: this.log }),
         metrics,
-        hasher: Sha256Offload.acquire(),
         buffers: new BufferPool(),
         log: this.log,
         clock,
@@ -230,6 +229,8 @@ export class StorageClient {
         ttlMs: positive(o.ttlMs ?? STORAGE_DEFAULTS.ttlMs, "ttlMs"),
         renewBeforeMs: margin,
         dirs,
+        // Last: taken only once the options above passed; the catch gives it back.
+        hasher: Sha256Offload.acquire(),
       };
       // A crash between a download's failed/cancelled row and the removal of its temp file left that file.
       await removeEndedDownloadTemps(this.ctx.downloads, this.log);
@@ -252,6 +253,8 @@ export class StorageClient {
       this.log.info({ protocol: this.protocol, mode: this.mode, endpoints: this.pool.endpoints.map((b) => b.location) }, "storage client started");
     } catch (error) {
       this.phase = "stopped";
+      // The hashing worker is the process's, stopped with its last user: a hold kept here would keep it for good.
+      if (this.ctx !== undefined) await Sha256Offload.release(this.ctx.hasher);
       if (o.state === undefined) this.state?.close();
       this.lock?.release();
       throw error;
