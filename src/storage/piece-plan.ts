@@ -73,7 +73,13 @@ function badReference(message: string, details: Record<string, unknown>): Storag
 export function planOfReference(ref: FileReference, maxPieceBytes: number): PiecePlan {
   const chunkSize = ref.encryption.chunkSize;
   const step = sealedChunkSize(chunkSize);
-  const totalChunks = chunkCount(ref.plaintextSize, chunkSize);
+  let totalChunks: number;
+  try {
+    totalChunks = chunkCount(ref.plaintextSize, chunkSize);
+  } catch {
+    // The sender's chunk size is too small for its file: the 4-byte chunk counter would wrap.
+    throw badReference(`${ref.plaintextSize} bytes in ${chunkSize}-byte chunks are more chunks than a stream can number`, { plaintextSize: ref.plaintextSize, chunkSize });
+  }
   const pieces: PieceSpan[] = [];
   let sealedOffset = 0;
   const n = ref.pieces.length;
