@@ -223,7 +223,7 @@ export class StorageClient {
         log: this.log,
         clock,
         random: o.random ?? Math.random,
-        piecesInFlight: positive(o.piecesInFlight ?? STORAGE_DEFAULTS.piecesInFlight[this.mode], "piecesInFlight"),
+        piecesInFlight: count(o.piecesInFlight ?? STORAGE_DEFAULTS.piecesInFlight[this.mode], "piecesInFlight"),
         maxFileBytes: positive(o.maxFileBytes ?? STORAGE_DEFAULTS.maxFileBytes, "maxFileBytes"),
         maxPieceBytes: positive(o.maxPieceBytes ?? STORAGE_DEFAULTS.maxPieceBytes, "maxPieceBytes"),
         ttlMs: positive(o.ttlMs ?? STORAGE_DEFAULTS.ttlMs, "ttlMs"),
@@ -237,8 +237,8 @@ export class StorageClient {
       // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
       await adoptStraySpoolFiles(this.ctx);
       await this.forgetEndedJobs();
-      this.streamSlots = new Slots(positive(o.streamsInFlight ?? STORAGE_DEFAULTS.streamsInFlight[this.mode], "streamsInFlight"));
-      const jobs = positive(o.jobsInFlight ?? STORAGE_DEFAULTS.jobsInFlight[this.mode], "jobsInFlight");
+      this.streamSlots = new Slots(count(o.streamsInFlight ?? STORAGE_DEFAULTS.streamsInFlight[this.mode], "streamsInFlight"));
+      const jobs = count(o.jobsInFlight ?? STORAGE_DEFAULTS.jobsInFlight[this.mode], "jobsInFlight");
       this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal));
       this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal));
       this.phase = "started";
@@ -890,6 +890,12 @@ function sourceInfo(path: string): { size: number } {
     throw new StorageError("E_SOURCE_MISSING", `${path} is ${what}; only a regular file can be shared`, { details: { path } });
   }
   return { size: info.size };
+}
+
+/** How many at once: 1.5 pieces in flight made every transfer fail on a slot array of that length. */
+function count(value: number, name: string): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`storage client option ${name} must be a whole number of 1 or more, not ${String(value)}`);
+  return value;
 }
 
 function positive(value: number, name: string): number {
