@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { newStreamParams, sameDigest, sha256, Sha256Offload } from "../crypto/index.js";
+import { MAX_CHUNK_SIZE, newStreamParams, sameDigest, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
 import { profileFor } from "../versions/index.js";
@@ -183,6 +183,17 @@ export class StorageClient {
     if (!(margin >= 0 && margin < ttl)) {
       this.phase = "stopped";
       throw new RangeError(`storage client option renewBeforeMs must be 0 or more and less than ttlMs (${String(ttl)} ms), not ${String(margin)}`);
+    }
+    // Taken as given, these failed every later share with an error blaming the file or the disk.
+    const chunkSize = o.chunkSize ?? STORAGE_DEFAULTS.chunkSize;
+    if (!(Number.isSafeInteger(chunkSize) && chunkSize >= 1 && chunkSize <= MAX_CHUNK_SIZE)) {
+      this.phase = "stopped";
+      throw new RangeError(`storage client option chunkSize must be a whole number of bytes from 1 to ${MAX_CHUNK_SIZE}, not ${String(chunkSize)}`);
+    }
+    const pieceSize = o.pieceSize ?? STORAGE_DEFAULTS.pieceSize;
+    if (!(Number.isFinite(pieceSize) && pieceSize > 0)) {
+      this.phase = "stopped";
+      throw new RangeError(`storage client option pieceSize must be a positive number of bytes (rounded down to whole chunks), not ${String(pieceSize)}`);
     }
     const keep = o.keepEndedJobsMs ?? STORAGE_DEFAULTS.keepEndedJobsMs;
     if (!(keep >= 0)) {
