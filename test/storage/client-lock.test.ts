@@ -10,13 +10,12 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { exitCodeFor } from "../../src/cli/exit-codes.js";
 import { openState } from "../../src/state/index.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { runCli } from "../support/cli.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
-import { FAST_RETRY, KiB, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 const HOLDER = fileURLToPath(new URL("./support/lock-holder-child.ts", import.meta.url));
@@ -46,7 +45,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 describe("one started client per data directory and state database", () => {
   test("a second client in the same process on the same data directory and state is refused with E_BUSY naming the path, and runs none of the first one's jobs", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     backend.beforePut = () => held;
@@ -107,7 +106,7 @@ describe("one started client per data directory and state database", () => {
 
   test("the CLI on the home of a running app's client exits 4 (state refused) with E_BUSY naming the path, and leaves the app's jobs alone", async () => {
     const home = tempDir("scc-lock-home-");
-    const app = await startClient({ dir: home, statePath: join(home, "state.sqlite"), dataDir: join(home, "data"), backend: createLocalBackend({ dir: join(home, "app-store") }) });
+    const app = await startClient({ dir: home, statePath: join(home, "state.sqlite"), dataDir: join(home, "data"), backend: localStore(join(home, "app-store")) });
     const file = writeRandomFile(home, "a.bin", 10 * KiB);
     const put = await runCli(["file", "put", file.path, "--home", home]);
     expect(put.code).toBe(4);
@@ -134,7 +133,7 @@ describe("one started client per data directory and state database", () => {
     const work = tempDir("scc-lock-");
     const child = runScript(HOLDER, [work]);
     await until(() => existsSync(join(work, "ready")), "the child's client to start");
-    const backend = createLocalBackend({ dir: join(work, "store-here") });
+    const backend = localStore(join(work, "store-here"));
     const options: StorageClientOptions = { protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0 };
     try {
       const error = await refusal(options);

@@ -10,11 +10,10 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import type { StorageBackend } from "../../src/storage/backend.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient } from "../../src/storage/index.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
-import { startClient } from "./support/client-fixture.js";
+import { localStore, startClient } from "./support/client-fixture.js";
 
 const CHILD = fileURLToPath(new URL("./support/download-end-crash-child.ts", import.meta.url));
 const PIECES = { chunkSize: 4096, pieceSize: 32 * 1024 } as const;
@@ -28,7 +27,7 @@ interface DownloadRow {
 
 /** Shares 256 KiB (8 pieces) into <work>/store and leaves its reference in <work>/ref.bin. */
 async function prepare(work: string): Promise<{ pieceDigests: string[] }> {
-  const backend = createLocalBackend({ dir: join(work, "store") });
+  const backend = localStore(join(work, "store"));
   const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0, ...PIECES });
   try {
     const source = join(work, "source.bin");
@@ -68,7 +67,7 @@ function piecesOf(work: string, id: string): number {
 
 /** A local store whose reads never answer (until the call is aborted): a job that runs writes nothing. */
 function hangingStore(dir: string): StorageBackend {
-  const inner = createLocalBackend({ dir });
+  const inner = localStore(dir);
   return {
     ...inner,
     kind: inner.kind,

@@ -1,16 +1,15 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageError, type StorageClient } from "../../src/storage/index.js";
 import { decodeFileReference, encodeFileReference, type FileReference } from "../../src/wire/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 async function sharedFile(size = 200 * KiB) {
   const dir = tempDir();
-  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
   const setup = await startClient({ dir, backend });
   const { path, bytes } = writeRandomFile(dir, "secret.bin", size);
   const shared = await setup.client.share({ path }).done;

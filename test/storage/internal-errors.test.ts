@@ -6,11 +6,10 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { EXIT, exitCodeFor } from "../../src/cli/exit-codes.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageError } from "../../src/storage/index.js";
 import { asStorageError } from "../../src/storage/job-errors.js";
 import { tempDir } from "../support/temp-dir.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 /** A real TypeError, as a bug throws it. */
@@ -21,7 +20,7 @@ function bug(): never {
 
 async function setup(): Promise<{ backend: InstrumentedBackend; client: Awaited<ReturnType<typeof startClient>>["client"]; dir: string }> {
   const dir = tempDir("scc-internal-");
-  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
   const { client } = await startClient({ dir, backend });
   return { backend, client, dir };
 }

@@ -3,11 +3,10 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test, vi } from "vitest";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
-import { FAST_RETRY, KiB, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 const DAY = 24 * 3600 * 1000;
@@ -21,7 +20,7 @@ const refused = (): StorageError => new StorageError("E_BACKEND_REJECTED", "refu
 async function journalOfEndedJobs() {
   const dir = tempDir("scc-retention-");
   const clock = { t: Date.UTC(2026, 0, 1) };
-  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
   const options = { dir, backend, clock: { now: () => clock.t } };
   const { client, statePath, dataDir } = await startClient(options);
 
@@ -141,7 +140,7 @@ describe("ended jobs are forgotten after keepEndedJobsMs", () => {
     const dir = tempDir("scc-retention-bad-");
     const open = StorageClient.open({
       protocol: 3,
-      backend: createLocalBackend({ dir: join(dir, "store") }),
+      backend: localStore(join(dir, "store")),
       statePath: join(dir, "state.sqlite"),
       dataDir: join(dir, "data"),
       retry: FAST_RETRY,

@@ -4,11 +4,10 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions, type TransferProgress } from "../../src/storage/index.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
-import { FAST_RETRY, KiB, SMALL_PIECES, fileSha256, writeRandomFile } from "./support/client-fixture.js";
+import { FAST_RETRY, KiB, SMALL_PIECES, fileSha256, localStore, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 /** An upload of a `size` file (32 KiB pieces, one at a time, 10 ms each) stopped once `stopAfter` pieces are stored. */
@@ -17,7 +16,7 @@ async function interruptedUpload(
   stopAfter = 2,
 ): Promise<{ dir: string; backend: InstrumentedBackend; options: StorageClientOptions; path: string; job: ReturnType<StorageClient["share"]> }> {
   const dir = tempDir();
-  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
   backend.beforePut = () => new Promise((r) => setTimeout(r, 10));
   const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
   const { path } = writeRandomFile(dir, "f.bin", size);
@@ -34,7 +33,7 @@ async function interruptedDownload(
   stopAfter: number,
 ): Promise<{ dir: string; backend: InstrumentedBackend; options: StorageClientOptions; path: string; out: string; job: ReturnType<StorageClient["fetch"]> }> {
   const dir = tempDir();
-  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
   const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
   const { path } = writeRandomFile(dir, "f.bin", size);
   const first = await StorageClient.open(options);
@@ -181,7 +180,7 @@ describe("lifecycle", () => {
 
   test("an upload resumed on another store sends every piece again there: the reference never points at two stores", async () => {
     const dir = tempDir();
-    const first = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store-a") }), "http://127.0.0.1/a");
+    const first = new InstrumentedBackend(localStore(join(dir, "store-a")), "http://127.0.0.1/a");
     first.beforePut = () => new Promise((r) => setTimeout(r, 10));
     const base = { protocol: 3, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
     const { path } = writeRandomFile(dir, "f.bin", 320 * KiB);
@@ -190,7 +189,7 @@ describe("lifecycle", () => {
     await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 2 && resolve()));
     await a.stop();
     expect(first.puts).toBeGreaterThanOrEqual(2);
-    const second = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store-b") }), "http://127.0.0.1/b");
+    const second = new InstrumentedBackend(localStore(join(dir, "store-b")), "http://127.0.0.1/b");
     const b = await StorageClient.open({ ...base, backend: second });
     const { view, reference } = (await b.job(job.id).done) as { view: { pieces: { cid: string }[] }; reference: Uint8Array };
     expect(second.puts).toBe(view.pieces.length);
@@ -203,7 +202,7 @@ describe("lifecycle", () => {
 
   test("a cancelled upload forgets its source's identity; a finished one too", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const statePath = join(dir, "s.sqlite");
     const options = { protocol: 3, backend, statePath, dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
     const client = await StorageClient.open(options);
@@ -225,7 +224,7 @@ describe("lifecycle", () => {
 
   test("cancel: the job becomes cancelled for good and a download leaves no temp file", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
     const client = await StorageClient.open(options);
     const { reference } = await client.share({ path: writeRandomFile(dir, "f.bin", 320 * KiB).path }).done;
@@ -244,7 +243,7 @@ describe("lifecycle", () => {
 
   test("job(id) of an unknown id is E_JOB_UNKNOWN; a finished job's handle is rebuilt from the journal after a restart", async () => {
     const dir = tempDir();
-    const backend = createLocalBackend({ dir: join(dir, "store") });
+    const backend = localStore(join(dir, "store"));
     const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, ...SMALL_PIECES };
     const a = await StorageClient.open(options);
     const shared = await a.share({ path: writeRandomFile(dir, "f.bin", 50 * KiB).path }).done;

@@ -2,14 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { codexSetup } from "./codex-fixtures.js";
-import { KiB, MiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { KiB, MiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 
 function endpoint(name: string): InstrumentedBackend {
-  return new InstrumentedBackend(createLocalBackend({ dir: join(tempDir(), name) }), `http://127.0.0.1/${name}`);
+  return new InstrumentedBackend(localStore(join(tempDir(), name)), `http://127.0.0.1/${name}`);
 }
 
 describe("light mode: remote endpoints only, with failover", () => {
@@ -75,7 +74,7 @@ describe("light mode: remote endpoints only, with failover", () => {
 
   test("light mode runs no local node: a backend, or an endpoint that stores in this process, is refused", async () => {
     const remote = endpoint("remote");
-    const local = createLocalBackend({ dir: join(tempDir(), "local") });
+    const local = localStore(join(tempDir(), "local"));
     await expect(startClient({ mode: "light", endpoints: [remote], backend: local })).rejects.toMatchObject({ code: "E_UNSUPPORTED", message: /not options\.backend/ });
     await expect(startClient({ mode: "light", endpoints: [remote, local], backend: undefined })).rejects.toMatchObject({ code: "E_UNSUPPORTED", message: /runs in this process/ });
   });
@@ -160,7 +159,9 @@ describe("light mode sharing on a slow but steady uplink", () => {
     expect(view.pieces.length).toBe(1);
     expect(server.stats.uploads).toBe(1);
     expect(await client.metrics.text()).not.toMatch(/storage_retries_total\{direction="up"/);
-    const reader = await startClient({ mode: "light", endpoints: [createCodexBackend({ url: server.url })], backend: undefined });
+    const readerEndpoint = createCodexBackend({ url: server.url });
+    onTestFinished(() => readerEndpoint.close());
+    const reader = await startClient({ mode: "light", endpoints: [readerEndpoint], backend: undefined });
     const out = join(reader.dir, "got.bin");
     await reader.client.fetch(reference, { out }).done;
     expect(readFileSync(out).equals(bytes)).toBe(true);

@@ -2,9 +2,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { KiB, startClient } from "./support/client-fixture.js";
+import { KiB, localStore, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 
 class Capture extends Writable {
@@ -25,7 +24,7 @@ describe("key material, plaintext and file names never reach a log line", () => 
     const capture = new Capture();
     const logger = createLogger({ level: "trace", destination: capture });
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store"), logger }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store"), { logger }));
     let failOnce = true;
     backend.beforePut = () => {
       if (failOnce) {

@@ -11,9 +11,8 @@ import { base58btc } from "multiformats/bases/base58";
 import { CID } from "multiformats/cid";
 import * as Digest from "multiformats/hashes/digest";
 import type { BackendCallOptions, GetOptions, PutOptions, StorageBackend } from "../../src/storage/backend.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { startClient, writeRandomFile } from "./support/client-fixture.js";
+import { localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 
 const DAG_PB = 0x70;
 
@@ -66,7 +65,7 @@ describe("piece hashes in the reference", () => {
     ["does not claim to hash in process", false],
   ])("a backend that %s: the client hashes each piece itself, and the reference is right", async (_what, claims) => {
     const dir = tempDir();
-    const backend = aliasing(createLocalBackend({ dir: join(dir, "store") }), claims);
+    const backend = aliasing(localStore(join(dir, "store")), claims);
     const { client } = await startClient({ dir, backend });
     const { path, bytes } = writeRandomFile(dir, "notes.txt", 200 * 1024 + 1);
     const { reference, view } = await client.share({ path }).done;

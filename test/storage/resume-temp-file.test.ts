@@ -9,16 +9,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { startClient, SMALL_PIECES } from "./support/client-fixture.js";
+import { SMALL_PIECES, localStore, startClient } from "./support/client-fixture.js";
 
 const SIZE = 256 * 1024; // 8 pieces of 32 KiB
 
 /** Shares SIZE random bytes into <work>/store; returns them and the reference. */
 async function shared(work: string): Promise<{ bytes: Buffer; reference: Uint8Array }> {
-  const backend = createLocalBackend({ dir: join(work, "store") });
+  const backend = localStore(join(work, "store"));
   const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0, ...SMALL_PIECES });
   try {
     const bytes = randomBytes(SIZE);

@@ -2,11 +2,10 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import type { StorageClient } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 const refused = (): StorageError => new StorageError("E_BACKEND_REJECTED", "refused (test)");
@@ -14,7 +13,7 @@ const refused = (): StorageError => new StorageError("E_BACKEND_REJECTED", "refu
 /** A started client over a local store that refuses every put (until the test clears beforePut). */
 async function clientWhoseStoreRefusesPuts(): Promise<{ dir: string; backend: InstrumentedBackend; client: StorageClient }> {
   const dir = tempDir();
-  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
   backend.beforePut = () => {
     throw refused();
   };

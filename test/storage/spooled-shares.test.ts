@@ -8,11 +8,10 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
-import { FAST_RETRY, KiB, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -32,7 +31,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 describe("uploads that share one spool file", () => {
   test("the first upload of the same bytes to finish does not unpin the spool file a second, pending upload still needs", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     // Room for the spooled bytes and a reservation of their size, not for them and the other file.
     const { client } = await startClient({ dir, backend, quotaBytes: 200 * KiB, jobsInFlight: 1 });
     // A file to fetch into the cache later, under quota pressure.
@@ -67,7 +66,7 @@ describe("uploads that share one spool file", () => {
 
   test("sharing the same bytes again while the first upload is interrupted does not replace its source: both resume and finish", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     let putsAsked = 0;
     // Slow, so the stop below finds the first upload mid-way (a put in flight is let finish).
     backend.beforePut = () => {
@@ -107,7 +106,7 @@ describe("uploads that share one spool file", () => {
 
   test("a share of bytes cancelled while it is still being spooled is cancelled: nothing is uploaded, nothing resumes", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const { client, statePath, dataDir } = await startClient({ dir, backend });
     const job = client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" });
     job.cancel();
@@ -131,7 +130,7 @@ describe("uploads that share one spool file", () => {
 
   test("a share of bytes whose spooling the client's stop cut short stays in the journal and resumes on the next start, like any running job (its spool file counted and kept meanwhile)", async () => {
     const dir = tempDir();
-    const backend = createLocalBackend({ dir: join(dir, "store") });
+    const backend = localStore(join(dir, "store"));
     const { client, statePath, dataDir } = await startClient({ dir, backend });
     const bytes = randomBytes(100 * KiB);
     const job = client.share({ bytes, fileName: "photo.jpg" });
@@ -157,7 +156,7 @@ describe("uploads that share one spool file", () => {
 describe("forwarding a cached download by its path", () => {
   test("a received file shared on by the path fetch gave (forwarded) is not evicted while that upload is pending, and is evictable once it is done", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const sender = await startClient({ backend });
     const received = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" }).done).reference;
     const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
@@ -182,7 +181,7 @@ describe("forwarding a cached download by its path", () => {
 describe("sharing bytes a pending forward already holds", () => {
   test("a share of the bytes of a received file whose forward is pending keeps the forward's source: both resume after a stop and finish, and every file on disk is counted once", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const sender = await startClient({ backend });
     const bytes = randomBytes(100 * KiB);
     const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
@@ -237,7 +236,7 @@ describe("sharing bytes a pending forward already holds", () => {
 describe("forwarding a received file while a share of its bytes is being spooled", () => {
   test("the forward started in the same turn as the share of the same bytes keeps its source: both resume after a stop and finish, every file on disk counted once", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const sender = await startClient({ backend });
     const bytes = randomBytes(100 * KiB);
     const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
@@ -287,7 +286,7 @@ describe("forwarding a received file while a share of its bytes is being spooled
 describe("a download into the cache of bytes spooled meanwhile", () => {
   test("a received file whose bytes were shared (and spooled) while it downloaded is not left on disk uncounted: the fetch gives a readable path, and the quota counts every file there", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const sender = await startClient({ backend });
     const bytes = randomBytes(100 * KiB);
     const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;

@@ -6,17 +6,16 @@
  */
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, StorageError } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { SMALL_PIECES, writeRandomFile } from "./support/client-fixture.js";
+import { SMALL_PIECES, localStore, writeRandomFile } from "./support/client-fixture.js";
 
 const ticks = (n: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, n));
 
 describe("stop() while start() runs", () => {
   test.each([0, 1, 3, 10, 30])("stopped %i ms into the start: start settles, the client stays stopped, and a new client starts on the same folders", async (after) => {
     const dir = tempDir("scc-stop-starting-");
-    const backend = createLocalBackend({ dir: join(dir, "store") });
+    const backend = localStore(join(dir, "store"));
     const options = { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 60_000, ...SMALL_PIECES };
     try {
       const client = new StorageClient(options);

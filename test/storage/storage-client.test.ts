@@ -5,9 +5,8 @@ import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { decodeFileReference } from "../../src/wire/index.js";
 import { StorageError, type TransferProgress } from "../../src/storage/index.js";
-import { MiB, KiB, sha256Hex, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { KiB, MiB, localStore, sha256Hex, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
 
 describe("share then fetch", () => {
@@ -141,7 +140,7 @@ describe("share then fetch", () => {
 describe("limits", () => {
   test("a file over the limit is refused with E_FILE_TOO_LARGE before anything is uploaded", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const { client } = await startClient({ dir, backend, maxFileBytes: 64 * KiB });
     const { path } = writeRandomFile(dir, "big.bin", 64 * KiB + 1);
     let error: unknown;

@@ -2,11 +2,10 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test, vi } from "vitest";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { sealedBufferCount } from "../../src/storage/upload/run-upload.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
-import { fileSha256, sha256Hex, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { SMALL_PIECES, fileSha256, localStore, sha256Hex, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const WIDTH = 2;
@@ -16,7 +15,7 @@ const PIECES = 12;
 
 /** Puts that wait at a gate until opened; counts how many wait at once. */
 function gatedBackend(dir: string): { backend: InstrumentedBackend; waiting: () => number; most: () => number; open: () => void } {
-  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
   let waiting = 0;
   let most = 0;
   let opened = false;
@@ -86,7 +85,7 @@ describe("upload window", () => {
 
   test("a store that fails is the upload's error, reported once every other store has settled", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const gates: (() => void)[] = [];
     let calls = 0;
     let settledBeforeFailure = true;

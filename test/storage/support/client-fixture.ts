@@ -1,11 +1,18 @@
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { onTestFinished } from "vitest";
-import { createLocalBackend } from "../../../src/storage/backends/local/index.js";
+import { afterAll, expect, onTestFinished } from "vitest";
+import { Sha256Offload } from "../../../src/crypto/index.js";
+import { createLocalBackend, type LocalBackendOptions } from "../../../src/storage/backends/local/index.js";
 import type { StorageBackend } from "../../../src/storage/backend.js";
 import { StorageClient, type StorageClientOptions } from "../../../src/storage/index.js";
 import { tempDir } from "../../support/temp-dir.js";
+
+// A file using these fixtures ends holding nothing on the process's shared hashing worker: a local
+// store or client left open keeps it referenced (and its thread alive). `users` is private; this peek is for tests only.
+afterAll(() => {
+  expect((Sha256Offload as unknown as { users: number }).users, "a local store or storage client was left open after the tests of this file").toBe(0);
+});
 
 export const KiB = 1024;
 export const MiB = 1024 * 1024;
@@ -27,7 +34,8 @@ export interface ClientSetup {
 /** A started client over a local store in a fresh temp dir, stopped (and its store closed) after the test. */
 export async function startClient(overrides: Partial<StorageClientOptions> & { dir?: string } = {}): Promise<ClientSetup> {
   const dir = overrides.dir ?? tempDir("scc-client-");
-  const backend = overrides.backend ?? createLocalBackend({ dir: join(dir, "store") });
+  // Closed after the test even when the client refuses to start.
+  const backend = overrides.backend ?? localStore(join(dir, "store"));
   const statePath = overrides.statePath ?? join(dir, "state.sqlite");
   const dataDir = overrides.dataDir ?? join(dir, "data");
   const client = await StorageClient.open({
@@ -40,11 +48,18 @@ export async function startClient(overrides: Partial<StorageClientOptions> & { d
     ...SMALL_PIECES,
     ...overrides,
   });
-  onTestFinished(async () => {
-    await client.stop();
-    if (overrides.backend === undefined) await backend.close();
-  });
+  onTestFinished(() => client.stop());
   return { client, backend, dir, statePath, dataDir };
+}
+
+/**
+ * A local store in `dir`, closed when the current test finishes (after the clients started later
+ * in the test stop): a store left open keeps the process's shared hashing worker referenced.
+ */
+export function localStore(dir: string, options: Omit<LocalBackendOptions, "dir"> = {}): StorageBackend {
+  const store = createLocalBackend({ ...options, dir });
+  onTestFinished(() => store.close());
+  return store;
 }
 
 export function sha256Hex(bytes: Uint8Array): string {
