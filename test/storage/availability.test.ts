@@ -1,11 +1,10 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { StorageError } from "../../src/storage/storage-error.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 import { codexSetup } from "./codex-fixtures.js";
 
@@ -13,7 +12,7 @@ const DAY = 24 * 60 * 60 * 1000;
 
 async function uploaded() {
   const dir = tempDir();
-  const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
   const clock = { t: Date.UTC(2026, 0, 1) };
   const setup = await startClient({ dir, backend, clock: { now: () => clock.t } });
   const file = writeRandomFile(dir, "doc.pdf", 100 * KiB);
@@ -151,8 +150,8 @@ describe("renewal across client restarts", () => {
     // The app was not running for 28 days; it now runs for minutes at a time.
     clock.t = start + 28 * DAY;
     const again = await startClient({ dir, statePath, backend, clock: { now: () => clock.t }, renewEveryMs: 6 * 60 * 60 * 1000 });
-    for (let i = 0; i < 200 && (await again.client.status(shared.reference)).state !== "available"; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(await again.client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 58 * DAY });
+    // Renewed in the background of the start: wait for it (10 s, for a loaded machine), then check the new expiry.
+    await vi.waitFor(async () => expect(await again.client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 58 * DAY }), { timeout: 10_000 });
   });
 });
 
@@ -213,7 +212,7 @@ describe("renewal with a clock that was wrong", () => {
 describe("an upload resumed long after it began", () => {
   test("pieces stored by an earlier run that are due (or past) their TTL are stored again, so the finished file is not born expiring", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const clock = { t: Date.UTC(2026, 0, 1) };
     const start = clock.t;
     const options = { dir, backend, clock: { now: () => clock.t }, piecesInFlight: 1 };
@@ -223,7 +222,7 @@ describe("an upload resumed long after it began", () => {
     const stuck: (() => void)[] = [];
     backend.beforePut = () => (backend.puts > 2 ? new Promise<void>((resolve) => stuck.push(resolve)) : undefined);
     const job = first.client.share({ path: file.path });
-    for (let i = 0; i < 500 && backend.puts <= 2; i++) await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(backend.puts).toBeGreaterThan(2), { timeout: 10_000 });
     const stopped = first.client.stop();
     for (const resolve of stuck) resolve();
     await stopped;
@@ -268,7 +267,7 @@ describe("renewal runs at the same time", () => {
     const again = await startClient({ dir, statePath, backend, clock: { now: () => clock.t }, renewEveryMs: 6 * 60 * 60 * 1000 });
     // The application renews at start too, as the method table invites.
     const report = await again.client.renewDue();
-    for (let i = 0; i < 200 && (await again.client.status(shared.reference)).state !== "available"; i++) await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(async () => expect((await again.client.status(shared.reference)).state).toBe("available"), { timeout: 10_000 });
     expect(report.failed).toEqual([]);
     expect(backend.puts - puts).toBe(shared.view.pieces.length);
   });

@@ -3,11 +3,10 @@ import { appendFileSync, existsSync, readdirSync, rmSync, statSync } from "node:
 import { decodeReference } from "../../src/storage/reference-codec.js";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { StorageError } from "../../src/storage/storage-error.js";
-import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { KiB, startClient } from "./support/client-fixture.js";
+import { KiB, localStore, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 /** A sender that shares `count` distinct files of `size` bytes and a receiver with `quotaBytes`. */
@@ -78,14 +77,14 @@ describe("storage quota with LRU eviction", () => {
 
   test("files spooled for a pending upload are pinned: never evicted; once uploaded they become evictable", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(createLocalBackend({ dir: join(dir, "store") }));
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     backend.beforePut = () => gate;
     const { client } = await startClient({ dir, backend, quotaBytes: 250 * KiB });
     const pending = client.share({ bytes: randomBytes(200 * KiB), fileName: "pending.bin" });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(client.usage().usedBytes).toBe(200 * KiB);
+    // Spooled (written and synced) in the background: wait for it rather than sleep (a loaded disk syncs slowly).
+    await vi.waitFor(() => expect(client.usage().usedBytes).toBe(200 * KiB), { timeout: 10_000 });
     // Another share of 100 KiB does not fit beside the pinned 200 KiB, and the pinned one is not evicted for it.
     expect(() => client.share({ bytes: randomBytes(100 * KiB), fileName: "more.bin" })).toThrow(expect.objectContaining({ code: "E_QUOTA_EXCEEDED" }));
     expect(client.usage().usedBytes).toBe(200 * KiB);
