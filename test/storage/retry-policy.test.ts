@@ -130,9 +130,9 @@ describe("withRetries", () => {
     const result = await withRetries({ pool: new EndpointPool([fake("a")]), policy, signal: new AbortController().signal, what: "t" }, async (_b, signal, progress) => {
       calls++;
       if (calls === 2) return "second";
-      // Progress every 50 ms for 4 × the 200 ms timeout, then silence.
-      for (let i = 0; i < 16; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
+      // Progress every 20 ms for 4 × the 200 ms timeout, then silence (180 ms of slack per gap for a loaded machine's late timers).
+      for (let i = 0; i < 40; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
         expect(signal.aborted).toBe(false);
         progress();
       }
