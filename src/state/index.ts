@@ -17,6 +17,7 @@ export type { CatalogEntry } from "./migration-catalog.js";
 export type { MigrationRun, Direction } from "./migration-step.js";
 export { acquireMigrationLock, lockPathFor, DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
 export type { MigrationLock, LockOptions } from "./migration-lock.js";
+export { LockFile } from "./lock-file.js";
 export { describeSchema, schemaFingerprint, diffSchemas } from "./schema-description.js";
 export type { SchemaDescription, TableDescription, ColumnDescription } from "./schema-description.js";
 export { migrateState } from "./migrate-state.js";

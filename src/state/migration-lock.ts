@@ -1,6 +1,6 @@
-import Database from "better-sqlite3";
 import type { Logger } from "../obs/index.js";
-import { isBusy, retryWhileBusy } from "./busy-retry.js";
+import { retryWhileBusy } from "./busy-retry.js";
+import { LockFile } from "./lock-file.js";
 import { StateError } from "./state-error.js";
 
 /** Held for the whole migration run; `release` is idempotent. */
@@ -24,77 +24,52 @@ export function lockPathFor(dbPath: string): string {
 }
 
 /**
- * Takes the migration lock: an exclusive transaction on a small sidecar SQLite file, held until
- * `release`. SQLite holds it as an OS file lock, so the operating system drops it the moment the
- * holder dies (SIGKILL included): no stale lock rows, no pid files, no clock guesses. Other
+ * Takes the migration lock (a `LockFile` beside the state database), held until `release`. Other
  * processes (and other connections in this process) wait up to `timeoutMs`, polling without
  * blocking the event loop, then fail with E_STATE_LOCKED. Creates the sidecar when missing.
  */
 export async function acquireMigrationLock(dbPath: string, options: LockOptions = {}): Promise<MigrationLock> {
   const path = lockPathFor(dbPath);
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-  let db: Database.Database;
+  let lock: LockFile;
   try {
-    db = new Database(path, { timeout: 0 });
+    lock = LockFile.open(path);
   } catch (error) {
     throw new StateError("E_STATE_READ_ONLY", `cannot create the migration lock ${path}: ${(error as Error).message}; the folder must be writable to migrate`, {
       cause: error,
       details: { path: dbPath, lock: path },
     });
   }
-  let journalSet = false;
-  let lastBusy: unknown;
   let outcome;
   try {
     outcome = await retryWhileBusy(
       () => {
         try {
-          // Nothing is ever written to the lock file; a memory journal keeps a -journal file from
-          // appearing. Setting it reads the file, so it can be busy too.
-          if (!journalSet) db.pragma("journal_mode = MEMORY");
-          journalSet = true;
-          db.exec("BEGIN EXCLUSIVE");
-          return true;
+          return lock.tryTake() ? true : undefined;
         } catch (error) {
-          if (!isBusy(error)) {
-            throw new StateError("E_STATE_IO", `cannot take the migration lock ${path}: ${(error as Error).message}`, { cause: error, details: { path: dbPath } });
-          }
-          lastBusy = error;
-          return undefined;
+          throw new StateError("E_STATE_IO", `cannot take the migration lock ${path}: ${(error as Error).message}`, { cause: error, details: { path: dbPath } });
         }
       },
       { timeoutMs, signal: options.signal, onWait: () => options.logger?.info({ lock: path }, "waiting for another process to finish migrating") },
     );
   } catch (error) {
-    db.close();
+    lock.release();
     throw error;
   }
   if (outcome.kind === "timeout") {
-    db.close();
+    lock.release();
     throw new StateError(
       "E_STATE_LOCKED",
       `another process is migrating ${dbPath} (lock ${path} held for more than ${timeoutMs} ms); ` +
         "wait for it to finish, or stop the other client. A lock of a process that died is released by the OS.",
-      { cause: lastBusy, details: { path: dbPath, lock: path, timeoutMs } },
+      { details: { path: dbPath, lock: path, timeoutMs } },
     );
   }
   if (outcome.kind === "aborted") {
-    db.close();
+    lock.release();
     throw new StateError("E_STATE_ABORTED", `stopped waiting for the migration lock of ${dbPath}`, { cause: outcome.reason, details: { path: dbPath } });
   }
-  let held = true;
-  return {
-    path,
-    release() {
-      if (!held) return;
-      held = false;
-      try {
-        db.exec("ROLLBACK");
-      } finally {
-        db.close();
-      }
-    },
-  };
+  return { path, release: () => lock.release() };
 }
 
 /** One attempt at the lock, no waiting: the lock, or undefined when another process holds it. */

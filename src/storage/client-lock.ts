@@ -1,6 +1,6 @@
-import Database from "better-sqlite3";
 import { existsSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { LockFile } from "../state/index.js";
 import { StorageError } from "./storage-error.js";
 
 /** Held by a started storage client until it stops; `release` is idempotent. */
@@ -21,13 +21,13 @@ export function stateLockPath(statePath: string): string {
 /**
  * Takes, without waiting, the locks of a client's data directory and (unless it lives in memory)
  * its state database, before that is opened: a newer release would otherwise migrate it under the
- * running client before hearing it is busy. A starting client resumes every unfinished job of its journal and evicts from
- * its data directory by its own quota, so a second client on either would run the first one's live
- * jobs too, or delete its pending spool files: it gets E_BUSY instead, naming the path.
+ * running client before hearing it is busy. A starting client resumes every unfinished job of its
+ * journal and evicts from its data directory by its own quota, so a second client on either would
+ * run the first one's live jobs too, or delete its pending spool files: it gets E_BUSY instead,
+ * naming the path.
  *
- * Each lock is an exclusive transaction on a sidecar SQLite file, held as an OS file lock: the OS
- * drops it when the holder dies (SIGKILL included), so a crashed app never blocks its restart, and
- * SQLite tracks it per file within a process too, so two clients in one process exclude each other.
+ * Each lock is a `LockFile`: the OS drops it when the holder dies (SIGKILL included), so a crashed
+ * app never blocks its restart, and two clients in one process exclude each other too.
  */
 export function lockClient(dataDir: string, statePath: string | undefined): ClientLock {
   const data = takeLock(dataDirLockPath(dataDir), "data directory", dataDir);
@@ -52,51 +52,35 @@ export function lockClient(dataDir: string, statePath: string | undefined): Clie
 }
 
 function takeLock(lockPath: string, what: string, path: string): ClientLock {
-  let db: Database.Database;
+  let lock: LockFile;
   try {
-    db = new Database(lockPath, { timeout: 0 });
+    lock = LockFile.open(lockPath);
   } catch (error) {
     throw new StorageError("E_LOCAL_IO", `cannot create the storage client's lock ${lockPath} (${(error as Error).message}); the folder of its ${what} must be writable`, {
       cause: error,
       details: { code: (error as { code?: unknown }).code, path, lock: lockPath },
     });
   }
+  let held: boolean;
   try {
-    // Nothing is ever written to it; a memory journal keeps a -journal file from appearing.
-    db.pragma("journal_mode = MEMORY");
-    db.exec("BEGIN EXCLUSIVE");
+    held = lock.tryTake();
   } catch (error) {
-    db.close();
-    if (!isBusy(error)) {
-      throw new StorageError("E_LOCAL_IO", `cannot take the storage client's lock ${lockPath} (${(error as Error).message})`, {
-        cause: error,
-        details: { code: (error as { code?: unknown }).code, path, lock: lockPath },
-      });
-    }
+    lock.release();
+    throw new StorageError("E_LOCAL_IO", `cannot take the storage client's lock ${lockPath} (${(error as Error).message})`, {
+      cause: error,
+      details: { code: (error as { code?: unknown }).code, path, lock: lockPath },
+    });
+  }
+  if (!held) {
+    lock.release();
     throw new StorageError(
       "E_BUSY",
       `another storage client is using the ${what} ${path} (lock ${lockPath} is held): another process of the app, the status-compat CLI, ` +
         `or a second client in this process. Stop that client first, or give this one its own ${what}. The lock of a process that died is released by the OS.`,
-      { cause: error, details: { path, lock: lockPath } },
+      { details: { path, lock: lockPath } },
     );
   }
-  let held = true;
-  return {
-    release() {
-      if (!held) return;
-      held = false;
-      try {
-        db.exec("ROLLBACK");
-      } finally {
-        db.close();
-      }
-    },
-  };
-}
-
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"));
+  return { release: () => lock.release() };
 }
 
 /** The state file's real path (of its folder, before it exists), so a link to it and its own name share one lock. */
