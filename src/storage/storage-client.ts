@@ -14,7 +14,7 @@ import { cidOfDigest } from "./content-id.js";
 import { CacheStore, contentCidIn, type Reservation } from "./cache-store.js";
 import { lockClient, type ClientLock } from "./client-lock.js";
 import type { ClientContext } from "./client-context.js";
-import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
+import { MIN_CHUNK_SIZE, STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
 import { fileSha256 } from "./file-digest.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
@@ -186,9 +186,9 @@ export class StorageClient {
     }
     // Taken as given, these failed every later share with an error blaming the file or the disk.
     const chunkSize = o.chunkSize ?? STORAGE_DEFAULTS.chunkSize;
-    if (!(Number.isSafeInteger(chunkSize) && chunkSize >= 1 && chunkSize <= MAX_CHUNK_SIZE)) {
+    if (!(Number.isSafeInteger(chunkSize) && chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE)) {
       this.phase = "stopped";
-      throw new RangeError(`storage client option chunkSize must be a whole number of bytes from 1 to ${MAX_CHUNK_SIZE}, not ${String(chunkSize)}`);
+      throw new RangeError(`storage client option chunkSize must be a whole number of bytes from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}, not ${String(chunkSize)}`);
     }
     const pieceSize = o.pieceSize ?? STORAGE_DEFAULTS.pieceSize;
     if (!(Number.isFinite(pieceSize) && pieceSize > 0)) {

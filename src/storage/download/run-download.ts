@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
+import { MIN_CHUNK_SIZE } from "../client-options.js";
 import { readAt, SlotBuffers, syncDirectory, writeAt } from "../file-io.js";
 import type { JobMachine } from "../job-machine.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
@@ -29,6 +30,14 @@ export interface FetchResult {
 
 /** A reference the receiver will not even start on: over the file limit. */
 export function checkReceivable(ctx: ClientContext, view: FileReference): void {
+  if (view.encryption.chunkSize < MIN_CHUNK_SIZE && view.plaintextSize > view.encryption.chunkSize) {
+    // Sealed in chunks this small, opening the file would hold the main thread for seconds to minutes.
+    throw new StorageError(
+      "E_BAD_REFERENCE",
+      `the shared file is sealed in ${view.encryption.chunkSize}-byte chunks, under this client's ${MIN_CHUNK_SIZE}-byte minimum; nothing was downloaded`,
+      { details: { chunkSize: view.encryption.chunkSize, minimum: MIN_CHUNK_SIZE } },
+    );
+  }
   if (view.plaintextSize > ctx.maxFileBytes) {
     throw new StorageError("E_FILE_TOO_LARGE", `the shared file is ${view.plaintextSize} bytes, over this client's ${ctx.maxFileBytes}-byte limit; nothing was downloaded`, {
       details: { size: view.plaintextSize, limit: ctx.maxFileBytes },
