@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { StorageError } from "../storage-error.js";
 
@@ -5,14 +6,21 @@ import { StorageError } from "../storage-error.js";
 export async function openSource(path: string, expectedSize: number, jobId: string): Promise<FileHandle> {
   let handle: FileHandle;
   try {
-    handle = await open(path, "r");
+    // Non-blocking: a pipe put at the path since share() would block the open (and stop()) until a
+    // writer came. It changes nothing for a regular file, which is all that is read from here on.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     throw new StorageError("E_SOURCE_MISSING", `upload ${jobId}: the file being shared can no longer be read (${(cause as { code?: string }).code ?? "error"}); share it again`, {
       cause,
       details: { job: jobId },
     });
   }
-  const size = (await handle.stat()).size;
+  const info = await handle.stat();
+  if (!info.isFile()) {
+    await handle.close();
+    throw new StorageError("E_SOURCE_MISSING", `upload ${jobId}: the path being shared is no longer a regular file; share it again`, { details: { job: jobId } });
+  }
+  const size = info.size;
   if (size !== expectedSize) {
     await handle.close();
     throw sourceChanged(jobId, `it is now ${size} bytes, it was ${expectedSize}`);
