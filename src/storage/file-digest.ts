@@ -1,5 +1,5 @@
-import { open } from "node:fs/promises";
 import type { Sha256Offload } from "../crypto/index.js";
+import { openAppFile } from "./file-io.js";
 
 /** Bytes read at a time: the hashing worker gets a copy of each, so the main thread only reads. */
 const READ_BYTES = 1024 * 1024;
@@ -7,7 +7,7 @@ const READ_BYTES = 1024 * 1024;
 /** sha256 of a whole file, read in order and hashed on the hashing worker. */
 export async function fileSha256(hasher: Sha256Offload, path: string, expectedBytes: number): Promise<Buffer> {
   const running = hasher.running(expectedBytes);
-  const handle = await open(path, "r");
+  const handle = await openAppFile(path);
   try {
     const buffer = Buffer.allocUnsafe(READ_BYTES);
     for (let at = 0; ; ) {

@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { abortedError } from "./abort-error.js";
@@ -137,6 +138,16 @@ export class SlotBuffers {
       this.buffers[i] = undefined;
     }
   }
+}
+
+/**
+ * Opens a file the application controls (a shared source, a cached file it was handed) for reading,
+ * non-blocking: a pipe (FIFO) put at the path would otherwise block the open, on a libuv thread,
+ * until a writer came, and with it the job and stop(). Nothing changes for a regular file; reading
+ * anything else fails at once.
+ */
+export async function openAppFile(path: string): Promise<FileHandle> {
+  return open(path, constants.O_RDONLY | constants.O_NONBLOCK);
 }
 
 /** Makes a rename durable (the directory entry itself). */

@@ -26,4 +26,18 @@ describe("a source replaced by a pipe before its upload runs", () => {
     await client.stop();
     await backend.close();
   });
+
+  test("renewal of an expired piece whose source is now a pipe reads the piece back instead of blocking on the pipe", async () => {
+    const dir = tempDir();
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({ dir, clock: { now: () => clock.t } });
+    const { path } = writeRandomFile(dir, "shared.bin", 10 * KiB);
+    await client.share({ path }).done;
+    rmSync(path);
+    execFileSync("mkfifo", [path]);
+    clock.t += 31 * 24 * 3600 * 1000;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([]);
+    expect(report.renewed.length).toBeGreaterThan(0);
+  });
 });

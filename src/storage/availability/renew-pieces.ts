@@ -1,9 +1,8 @@
-import { open } from "node:fs/promises";
 import { prepareParams, sameDigest, sealRange, sha256 } from "../../crypto/index.js";
 import { abortedError } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { fetchPiece } from "../download/fetch-piece.js";
-import { readAt } from "../file-io.js";
+import { openAppFile, readAt } from "../file-io.js";
 import { planPieces } from "../piece-plan.js";
 import { classifyFailure, linkedSignal, withRetries } from "../retry/index.js";
 import { asStorageError } from "../job-errors.js";
@@ -136,7 +135,7 @@ async function resealFromSource(ctx: ClientContext, jobId: string, index: number
   if (span === undefined) throw new StorageError("E_SOURCE_CHANGED", `upload ${jobId} has no piece ${index}`);
   let handle;
   try {
-    handle = await open(job.source_path, "r");
+    handle = await openAppFile(job.source_path);
   } catch (cause) {
     throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
   }

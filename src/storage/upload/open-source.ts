@@ -1,14 +1,12 @@
-import { constants } from "node:fs";
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { openAppFile } from "../file-io.js";
 import { StorageError } from "../storage-error.js";
 
 /** Opens the file being shared and checks it still has the size the job was created with. */
 export async function openSource(path: string, expectedSize: number, jobId: string): Promise<FileHandle> {
   let handle: FileHandle;
   try {
-    // Non-blocking: a pipe put at the path since share() would block the open (and stop()) until a
-    // writer came. It changes nothing for a regular file, which is all that is read from here on.
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    handle = await openAppFile(path);
   } catch (cause) {
     throw new StorageError("E_SOURCE_MISSING", `upload ${jobId}: the file being shared can no longer be read (${(cause as { code?: string }).code ?? "error"}); share it again`, {
       cause,
