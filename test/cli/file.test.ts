@@ -4,7 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
 import { journalRows, PROJECT_ROOT, runCli, runCliInProcess, spawnCollecting } from "../support/cli.js";
@@ -427,6 +427,8 @@ describe("status-compat file: Ctrl-C", () => {
   /** Starts the CLI as a child process; `output` fills as it runs, `closed` gives its exit code and signal. */
   function startCli(args: string[]) {
     const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    // A failed assertion before the interrupt (or a child that ignores it) must not leave it running.
+    onTestFinished(() => void child.kill("SIGKILL"));
     const output = { stdout: "", stderr: "" };
     child.stdout.on("data", (d: Buffer) => (output.stdout += d.toString("utf8")));
     child.stderr.on("data", (d: Buffer) => (output.stderr += d.toString("utf8")));
@@ -719,6 +721,13 @@ describe("status-compat file: Ctrl-C in a shell loop", () => {
         cwd: PROJECT_ROOT,
         detached: true,
         stdio: ["ignore", "pipe", "ignore"],
+      });
+      onTestFinished(() => {
+        try {
+          process.kill(-(shell.pid as number), "SIGKILL");
+        } catch {
+          // The group already ended, as it should have.
+        }
       });
       let out = "";
       shell.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
