@@ -72,8 +72,11 @@ export async function drain(body: AsyncIterable<Uint8Array>): Promise<{ received
   return { received, error: undefined };
 }
 
-/** Polls `check` until it holds (or `ms` pass); for asynchronous effects such as sockets closing. */
-export async function eventually(check: () => boolean, ms = 2000): Promise<boolean> {
+/**
+ * Polls `check` until it holds (or `ms` pass); for asynchronous effects such as sockets closing.
+ * Generous by default: it returns as soon as the check holds, and a loaded machine can be slow to.
+ */
+export async function eventually(check: () => boolean, ms = 10_000): Promise<boolean> {
   const until = Date.now() + ms;
   while (!check()) {
     if (Date.now() > until) return false;
