@@ -5,6 +5,7 @@ import { describe, expect, test } from "vitest";
 import fc from "fast-check";
 import { Sha256Offload } from "../../src/crypto/index.js";
 import { OrderedHash } from "../../src/storage/ordered-hash.js";
+import { seededBytes } from "../support/seeded-bytes.js";
 
 describe("ordered whole-file hash", () => {
   test("pieces fed in any order hash to the sha256 of the file in index order, and each feed resolves only once its bytes are hashed", async () => {
@@ -12,9 +13,9 @@ describe("ordered whole-file hash", () => {
     try {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.record({ size: fc.integer({ min: 0, max: 5000 }), delay: fc.integer({ min: 0, max: 4 }) }), { minLength: 1, maxLength: 12 }),
+          fc.array(fc.record({ size: fc.integer({ min: 0, max: 5000 }), delay: fc.integer({ min: 0, max: 4 }), seed: fc.integer() }), { minLength: 1, maxLength: 12 }),
           async (pieces) => {
-            const bytes = pieces.map((p) => randomBytes(p.size));
+            const bytes = pieces.map((p) => seededBytes(p.seed, p.size));
             const running = offload.running(Number.MAX_SAFE_INTEGER);
             const ordered = new OrderedHash(running);
             const signal = new AbortController().signal;
