@@ -31,7 +31,8 @@ const outcome = await Promise.race([
     () => "resolved",
     (e: { code?: string }) => `rejected ${e.code ?? String(e)}`,
   ),
-  new Promise<string>((resolve) => setTimeout(() => resolve("hang"), 3000).unref()),
+  // Generous: a "hang" verdict must mean a hang, not a loaded machine (unref: it costs nothing when the job ends).
+  new Promise<string>((resolve) => setTimeout(() => resolve("hang"), 10_000).unref()),
 ]);
 await new Promise((r) => setTimeout(r, 50));
 const state = client.jobs().find((j) => j.id === job.id)?.state;
