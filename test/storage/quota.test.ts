@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import { describe, expect, test, vi } from "vitest";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
-import { KiB, localStore, startClient } from "./support/client-fixture.js";
+import { bytesKeptIn, KiB, localStore, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 /** A sender that shares `count` distinct files of `size` bytes and a receiver with `quotaBytes`. */
@@ -68,9 +68,7 @@ describe("storage quota with LRU eviction", () => {
     const { reference } = await sender.client.share({ bytes, fileName: "photo.jpg" }).done;
     await receiver.client.fetch(reference).done;
     await receiver.client.share({ bytes, fileName: "photo.jpg" }).done;
-    const onDisk = ["cache", "spool"]
-      .flatMap((d) => readdirSync(join(receiver.dataDir, d)).map((n) => statSync(join(receiver.dataDir, d, n)).size))
-      .reduce((a, b) => a + b, 0);
+    const onDisk = bytesKeptIn(receiver.dataDir);
     expect(onDisk).toBe(100 * KiB);
     expect(receiver.client.usage().usedBytes).toBe(onDisk);
   });

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
-import { startClient } from "./support/client-fixture.js";
+import { bytesKeptIn, startClient } from "./support/client-fixture.js";
 
 const CHILD = fileURLToPath(new URL("./support/spool-crash-child.ts", import.meta.url));
 
@@ -59,13 +59,11 @@ describe("a crash right after the spool file of bytes the cache names (a receive
     expect(signal).toBe("SIGKILL");
     const data = join(work, "data");
     const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: data });
-    const onDisk = (): number =>
-      ["cache", "spool"].reduce((sum, sub) => sum + readdirSync(join(data, sub)).filter((n) => !n.startsWith(".")).reduce((s, n) => s + statSync(join(data, sub, n)).size, 0), 0);
-    expect(client.usage().usedBytes).toBe(onDisk());
+    expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
     const uploads = client.jobs().filter((j) => j.kind === "upload" && j.state !== "done");
     expect(uploads).toHaveLength(1);
     await client.job(uploads[0]?.id as string).done;
-    expect(client.usage().usedBytes).toBe(onDisk());
+    expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
   });
 });
 

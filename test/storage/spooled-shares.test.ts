@@ -11,7 +11,7 @@ import { describe, expect, test } from "vitest";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
-import { FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { bytesKeptIn, FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -178,33 +178,42 @@ describe("forwarding a cached download by its path", () => {
   });
 });
 
+/**
+ * A received photo in the cache of client `a` (over a store another client shared it to), and every
+ * later put slowed to 150 ms, so a stop finds the uploads that follow mid-way (a put in flight is let
+ * finish). `options` reopens `a`'s journal.
+ */
+async function receivedFileWithSlowPuts() {
+  const dir = tempDir();
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+  const sender = await startClient({ backend });
+  const bytes = randomBytes(100 * KiB);
+  const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+  const options: StorageClientOptions = {
+    protocol: 3,
+    backend,
+    statePath: join(dir, "s.sqlite"),
+    dataDir: join(dir, "d"),
+    renewEveryMs: 0,
+    retry: FAST_RETRY,
+    ...SMALL_PIECES,
+    piecesInFlight: 1,
+  };
+  const a = await StorageClient.open(options);
+  const { path } = await a.fetch(received).done;
+  let putsAsked = 0;
+  backend.beforePut = () => {
+    putsAsked++;
+    return new Promise((r) => setTimeout(r, 150));
+  };
+  return { dir, backend, bytes, options, a, path, putsAsked: () => putsAsked };
+}
+
 describe("sharing bytes a pending forward already holds", () => {
   test("a share of the bytes of a received file whose forward is pending keeps the forward's source: both resume after a stop and finish, and every file on disk is counted once", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    const sender = await startClient({ backend });
-    const bytes = randomBytes(100 * KiB);
-    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
-    let putsAsked = 0;
-    const options: StorageClientOptions = {
-      protocol: 3,
-      backend,
-      statePath: join(dir, "s.sqlite"),
-      dataDir: join(dir, "d"),
-      renewEveryMs: 0,
-      retry: FAST_RETRY,
-      ...SMALL_PIECES,
-      piecesInFlight: 1,
-    };
-    const a = await StorageClient.open(options);
-    const { path } = await a.fetch(received).done;
-    // Slow, so the stop below finds both uploads mid-way (a put in flight is let finish).
-    backend.beforePut = () => {
-      putsAsked++;
-      return new Promise((r) => setTimeout(r, 150));
-    };
+    const { dir, backend, bytes, options, a, path, putsAsked } = await receivedFileWithSlowPuts();
     const forward = a.share({ path });
-    await until(() => putsAsked > 0, "the forward's first put");
+    await until(() => putsAsked() > 0, "the forward's first put");
     // The application shares the same photo again, from the bytes it holds.
     const again = a.share({ bytes, fileName: "photo.jpg" });
     await new Promise<void>((resolve) => again.on("state", (s) => s === "uploading" && resolve()));
@@ -221,12 +230,7 @@ describe("sharing bytes a pending forward already holds", () => {
       const back = await b.fetch(reference, { out: join(dir, "back.jpg") }).done;
       expect(readFileSync(back.path).equals(bytes)).toBe(true);
       // Nothing on disk the quota does not count, nothing counted twice.
-      const onDisk = ["cache", "spool"].flatMap((sub) =>
-        readdirSync(join(dir, "d", sub))
-          .filter((n) => !n.startsWith("."))
-          .map((n) => readFileSync(join(dir, "d", sub, n)).byteLength),
-      );
-      expect(b.usage().usedBytes).toBe(onDisk.reduce((sum, size) => sum + size, 0));
+      expect(b.usage().usedBytes).toBe(bytesKeptIn(join(dir, "d")));
     } finally {
       await b.stop();
     }
@@ -235,32 +239,11 @@ describe("sharing bytes a pending forward already holds", () => {
 
 describe("forwarding a received file while a share of its bytes is being spooled", () => {
   test("the forward started in the same turn as the share of the same bytes keeps its source: both resume after a stop and finish, every file on disk counted once", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    const sender = await startClient({ backend });
-    const bytes = randomBytes(100 * KiB);
-    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
-    let putsAsked = 0;
-    const options: StorageClientOptions = {
-      protocol: 3,
-      backend,
-      statePath: join(dir, "s.sqlite"),
-      dataDir: join(dir, "d"),
-      renewEveryMs: 0,
-      retry: FAST_RETRY,
-      ...SMALL_PIECES,
-      piecesInFlight: 1,
-    };
-    const a = await StorageClient.open(options);
-    const { path } = await a.fetch(received).done;
-    backend.beforePut = () => {
-      putsAsked++;
-      return new Promise((r) => setTimeout(r, 150));
-    };
+    const { dir, backend, bytes, options, a, path, putsAsked } = await receivedFileWithSlowPuts();
     // Sent to one chat from the bytes the app holds, forwarded to another by the received file's path.
     const again = a.share({ bytes, fileName: "photo.jpg" });
     const forward = a.share({ path });
-    await until(() => putsAsked > 0, "the first put");
+    await until(() => putsAsked() > 0, "the first put");
     await a.stop();
     await expect(forward.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
     await expect(again.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
@@ -271,12 +254,7 @@ describe("forwarding a received file while a share of its bytes is being spooled
     try {
       await expect(b.job(forward.id).done).resolves.toMatchObject({ jobId: forward.id });
       await expect(b.job(again.id).done).resolves.toMatchObject({ jobId: again.id });
-      const onDisk = ["cache", "spool"].flatMap((sub) =>
-        readdirSync(join(dir, "d", sub))
-          .filter((n) => !n.startsWith("."))
-          .map((n) => readFileSync(join(dir, "d", sub, n)).byteLength),
-      );
-      expect(b.usage().usedBytes).toBe(onDisk.reduce((sum, size) => sum + size, 0));
+      expect(b.usage().usedBytes).toBe(bytesKeptIn(join(dir, "d")));
     } finally {
       await b.stop();
     }
@@ -307,12 +285,7 @@ describe("a download into the cache of bytes spooled meanwhile", () => {
       gets.open();
       backend.beforeGet = undefined;
     }
-    const onDisk = ["cache", "spool"].flatMap((sub) =>
-      readdirSync(join(dataDir, sub))
-        .filter((n) => !n.startsWith("."))
-        .map((n) => readFileSync(join(dataDir, sub, n)).byteLength),
-    );
-    expect(client.usage().usedBytes).toBe(onDisk.reduce((sum, size) => sum + size, 0));
+    expect(client.usage().usedBytes).toBe(bytesKeptIn(dataDir));
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect, onTestFinished } from "vitest";
 import { Sha256Offload } from "../../../src/crypto/index.js";
@@ -75,4 +75,13 @@ export function writeRandomFile(dir: string, name: string, size: number): { path
 
 export function fileSha256(path: string): string {
   return sha256Hex(readFileSync(path));
+}
+
+/** Bytes of the files a client keeps under `dataDir` (cached and spooled; temp files, dot-named, left out): what its quota must count. */
+export function bytesKeptIn(dataDir: string): number {
+  let sum = 0;
+  for (const sub of ["cache", "spool"]) {
+    for (const name of readdirSync(join(dataDir, sub))) if (!name.startsWith(".")) sum += statSync(join(dataDir, sub, name)).size;
+  }
+  return sum;
 }
