@@ -5,19 +5,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
-import { createLocalBackend } from "../../../src/storage/backends/local/index.js";
-import { StorageClient } from "../../../src/storage/index.js";
+import { openChildClient } from "./spool-child.js";
 
 const work = process.argv[2] as string;
-const spool = join(work, "data", "spool");
-const client = await StorageClient.open({
-  protocol: 3,
-  backend: createLocalBackend({ dir: join(work, "store") }),
-  statePath: join(work, "state.sqlite"),
-  dataDir: join(work, "data"),
-  renewEveryMs: 0,
-});
+const { client, spool } = await openChildClient(work);
 client.share({ bytes: randomBytes(48 * 1024 * 1024), fileName: "video.mp4" });
 const watch = (): void => {
   let names: string[] = [];

@@ -7,22 +7,12 @@
  * Usage: node --import tsx spool-over-cached-crash-child.ts <workdir>
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, watch, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { createLocalBackend } from "../../../src/storage/backends/local/index.js";
-import { StorageClient } from "../../../src/storage/index.js";
+import { killAtSpoolRename, openChildClient } from "./spool-child.js";
 
 const work = process.argv[2] as string;
-const spool = join(work, "data", "spool");
-mkdirSync(spool, { recursive: true });
-const client = await StorageClient.open({
-  protocol: 3,
-  backend: createLocalBackend({ dir: join(work, "store") }),
-  statePath: join(work, "state.sqlite"),
-  dataDir: join(work, "data"),
-  renewEveryMs: 0,
-});
+const { client, spool } = await openChildClient(work);
 const bytes = randomBytes(8 * 1024 * 1024);
 const source = join(work, "sent.bin");
 writeFileSync(source, bytes);
@@ -33,14 +23,5 @@ const { path: received } = await client.fetch(reference).done;
 const edited = Buffer.from(bytes);
 edited[0] = (edited[0] as number) ^ 0xff;
 writeFileSync(received, edited);
-const peek = new Database(join(work, "state.sqlite"), { readonly: true });
-watch(spool, (_event, name) => {
-  if (name === null || name.startsWith(".")) return;
-  const recorded = peek.prepare(`SELECT path FROM cache_entries WHERE cid = ?`).pluck().get(name) as string | undefined;
-  if (recorded === join(spool, name)) {
-    process.stderr.write("KILLED-EARLY");
-    process.exit(3);
-  }
-  process.kill(process.pid, "SIGKILL");
-});
+killAtSpoolRename(work, spool, (journal, name) => journal.prepare(`SELECT path FROM cache_entries WHERE cid = ?`).pluck().get(name) === join(spool, name));
 client.share({ bytes, fileName: "video.mp4" });
