@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import type { StorageBackend } from "../../src/storage/backend.js";
 import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.js";
+import { seededBytes } from "../support/seeded-bytes.js";
 
 export interface ComplianceContext {
   backend: StorageBackend;
@@ -50,19 +51,6 @@ async function* chunked(bytes: Uint8Array, size = 100_003): AsyncGenerator<Uint8
 
 function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-/** Deterministic pseudo-random bytes from a seed (cheap for property tests, unlike per-byte arbitraries). */
-function seededBytes(seed: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 /** Rejects when `promise` has not settled within `ms`, so a backend that ignores aborts fails fast instead of hanging the suite. */

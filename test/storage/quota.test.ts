@@ -18,15 +18,21 @@ async function world(quotaBytes: number) {
   return { sender, receiver, clock, share };
 }
 
+/** Four 100 KiB files shared to a receiver whose quota holds three; the first three fetched into its cache, one second apart (their LRU order). */
+async function threeOfFourCached() {
+  const w = await world(300 * KiB);
+  const refs = [await w.share(100 * KiB), await w.share(100 * KiB), await w.share(100 * KiB), await w.share(100 * KiB)];
+  const paths: string[] = [];
+  for (const ref of refs.slice(0, 3)) {
+    w.clock.t += 1000;
+    paths.push((await w.receiver.client.fetch(ref).done).path);
+  }
+  return { ...w, refs, paths };
+}
+
 describe("storage quota with LRU eviction", () => {
   test("cached downloads stay under the quota; the least recently used one is evicted first", async () => {
-    const { receiver, clock, share } = await world(300 * KiB);
-    const refs = [await share(100 * KiB), await share(100 * KiB), await share(100 * KiB), await share(100 * KiB)];
-    const paths: string[] = [];
-    for (const ref of refs.slice(0, 3)) {
-      clock.t += 1000;
-      paths.push((await receiver.client.fetch(ref).done).path);
-    }
+    const { receiver, clock, refs, paths } = await threeOfFourCached();
     expect(receiver.client.usage().usedBytes).toBe(300 * KiB);
     // Use the oldest again: the second becomes the least recently used.
     clock.t += 1000;
@@ -141,13 +147,7 @@ describe("eviction while a cache hit is served", () => {
 
 describe("cached files removed behind the client's back", () => {
   test("a cached file deleted by someone else (an OS cache cleaner) frees its room: it is not counted, and no file still on disk is evicted in its place", async () => {
-    const { receiver, clock, share } = await world(300 * KiB);
-    const refs = [await share(100 * KiB), await share(100 * KiB), await share(100 * KiB), await share(100 * KiB)];
-    const paths: string[] = [];
-    for (const ref of refs.slice(0, 3)) {
-      clock.t += 1000;
-      paths.push((await receiver.client.fetch(ref).done).path);
-    }
+    const { receiver, clock, refs, paths } = await threeOfFourCached();
     rmSync(paths[2] as string);
     clock.t += 1000;
     await receiver.client.fetch(refs[3] as Uint8Array).done;
