@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
+import type { StorageClient } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { codexSetup } from "./codex-fixtures.js";
 import { KiB, MiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -9,6 +10,15 @@ import { InstrumentedBackend, unreachable } from "./support/instrumented-backend
 
 function endpoint(name: string): InstrumentedBackend {
   return new InstrumentedBackend(localStore(join(tempDir(), name)), `http://127.0.0.1/${name}`);
+}
+
+/** The file comes back whole both ways: fetched to `out`, and streamed. */
+async function expectFetchedBothWays(client: StorageClient, reference: Uint8Array, out: string, bytes: Buffer): Promise<void> {
+  await client.fetch(reference, { out }).done;
+  expect(readFileSync(out).equals(bytes)).toBe(true);
+  const parts: Buffer[] = [];
+  for await (const part of client.fetchStream(reference)) parts.push(part);
+  expect(Buffer.concat(parts).equals(bytes)).toBe(true);
 }
 
 describe("light mode: remote endpoints only, with failover", () => {
@@ -87,12 +97,7 @@ describe("light mode: remote endpoints only, with failover", () => {
     const { client, dir } = await startClient({ mode: "light", endpoints: [holder], backend: undefined });
     expect(() => client.fetch(reference)).toThrow(expect.objectContaining({ code: "E_UNSUPPORTED" }));
     expect(client.jobs()).toEqual([]);
-    const out = join(dir, "got.bin");
-    await client.fetch(reference, { out }).done;
-    expect(readFileSync(out).equals(bytes)).toBe(true);
-    const parts: Buffer[] = [];
-    for await (const part of client.fetchStream(reference)) parts.push(part);
-    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    await expectFetchedBothWays(client, reference, join(dir, "got.bin"), bytes);
   });
 });
 
@@ -108,12 +113,7 @@ describe("light mode on a slow but steady link", () => {
     onTestFinished(() => endpoint.close());
     const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 300, deadlineMs: 30_000 };
     const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry });
-    const out = join(dir, "got.bin");
-    await client.fetch(reference, { out }).done;
-    expect(readFileSync(out).equals(bytes)).toBe(true);
-    const parts: Buffer[] = [];
-    for await (const part of client.fetchStream(reference)) parts.push(part);
-    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    await expectFetchedBothWays(client, reference, join(dir, "got.bin"), bytes);
     expect(view.pieces.length).toBeGreaterThan(1);
   }, 30_000);
 
