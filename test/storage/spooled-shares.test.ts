@@ -28,6 +28,21 @@ async function until(check: () => boolean, what: string): Promise<void> {
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/** Options of a client a test stops and opens again on the same journal, one piece in flight. */
+function reopenable(dir: string, backend: InstrumentedBackend): StorageClientOptions {
+  return { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
+}
+
+/** Every put takes 150 ms, so a stop finds uploads mid-way (a put in flight is let finish); returns the count of puts asked. */
+function slowPuts(backend: InstrumentedBackend): () => number {
+  let asked = 0;
+  backend.beforePut = () => {
+    asked++;
+    return new Promise((r) => setTimeout(r, 150));
+  };
+  return () => asked;
+}
+
 describe("uploads that share one spool file", () => {
   test("the first upload of the same bytes to finish does not unpin the spool file a second, pending upload still needs", async () => {
     const dir = tempDir();
@@ -67,27 +82,14 @@ describe("uploads that share one spool file", () => {
   test("sharing the same bytes again while the first upload is interrupted does not replace its source: both resume and finish", async () => {
     const dir = tempDir();
     const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    let putsAsked = 0;
-    // Slow, so the stop below finds the first upload mid-way (a put in flight is let finish).
-    backend.beforePut = () => {
-      putsAsked++;
-      return new Promise((r) => setTimeout(r, 150));
-    };
-    const options: StorageClientOptions = {
-      protocol: 3,
-      backend,
-      statePath: join(dir, "s.sqlite"),
-      dataDir: join(dir, "d"),
-      renewEveryMs: 0,
-      retry: FAST_RETRY,
-      ...SMALL_PIECES,
-      piecesInFlight: 1,
-    };
+    // Slow, so the stop below finds the first upload mid-way.
+    const putsAsked = slowPuts(backend);
+    const options = reopenable(dir, backend);
     const a = await StorageClient.open(options);
     const bytes = randomBytes(100 * KiB);
     const first = a.share({ bytes, fileName: "photo.jpg" });
     // The first upload has started sealing (its source identity is recorded).
-    await until(() => putsAsked > 0, "the first upload's first put");
+    await until(() => putsAsked() > 0, "the first upload's first put");
     const second = a.share({ bytes, fileName: "photo.jpg" });
     await until(() => a.jobs().length === 2, "the second share's journal row");
     await a.stop();
@@ -180,8 +182,7 @@ describe("forwarding a cached download by its path", () => {
 
 /**
  * A received photo in the cache of client `a` (over a store another client shared it to), and every
- * later put slowed to 150 ms, so a stop finds the uploads that follow mid-way (a put in flight is let
- * finish). `options` reopens `a`'s journal.
+ * later put slowed (slowPuts). `options` reopens `a`'s journal.
  */
 async function receivedFileWithSlowPuts() {
   const dir = tempDir();
@@ -189,24 +190,10 @@ async function receivedFileWithSlowPuts() {
   const sender = await startClient({ backend });
   const bytes = randomBytes(100 * KiB);
   const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
-  const options: StorageClientOptions = {
-    protocol: 3,
-    backend,
-    statePath: join(dir, "s.sqlite"),
-    dataDir: join(dir, "d"),
-    renewEveryMs: 0,
-    retry: FAST_RETRY,
-    ...SMALL_PIECES,
-    piecesInFlight: 1,
-  };
+  const options = reopenable(dir, backend);
   const a = await StorageClient.open(options);
   const { path } = await a.fetch(received).done;
-  let putsAsked = 0;
-  backend.beforePut = () => {
-    putsAsked++;
-    return new Promise((r) => setTimeout(r, 150));
-  };
-  return { dir, backend, bytes, options, a, path, putsAsked: () => putsAsked };
+  return { dir, backend, bytes, options, a, path, putsAsked: slowPuts(backend) };
 }
 
 describe("sharing bytes a pending forward already holds", () => {
