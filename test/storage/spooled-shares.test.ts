@@ -196,55 +196,60 @@ async function receivedFileWithSlowPuts() {
   return { dir, backend, bytes, options, a, path, putsAsked: slowPuts(backend) };
 }
 
+/**
+ * Stops `a` with the uploads mid-way (each rejects E_CLIENT_CLOSED and the received file is intact),
+ * reopens its journal with puts at full speed, and runs `resumed` on the new client.
+ */
+async function stopThenResume(
+  setup: Awaited<ReturnType<typeof receivedFileWithSlowPuts>>,
+  uploads: readonly { done: Promise<unknown> }[],
+  resumed: (b: StorageClient) => Promise<void>,
+): Promise<void> {
+  await setup.a.stop();
+  for (const upload of uploads) await expect(upload.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+  expect(readFileSync(setup.path).equals(setup.bytes)).toBe(true);
+  setup.backend.beforePut = undefined;
+  const b = await StorageClient.open(setup.options);
+  try {
+    await resumed(b);
+  } finally {
+    await b.stop();
+  }
+}
+
 describe("sharing bytes a pending forward already holds", () => {
   test("a share of the bytes of a received file whose forward is pending keeps the forward's source: both resume after a stop and finish, and every file on disk is counted once", async () => {
-    const { dir, backend, bytes, options, a, path, putsAsked } = await receivedFileWithSlowPuts();
+    const setup = await receivedFileWithSlowPuts();
+    const { dir, bytes, a, path, putsAsked } = setup;
     const forward = a.share({ path });
     await until(() => putsAsked() > 0, "the forward's first put");
     // The application shares the same photo again, from the bytes it holds.
     const again = a.share({ bytes, fileName: "photo.jpg" });
     await new Promise<void>((resolve) => again.on("state", (s) => s === "uploading" && resolve()));
-    await a.stop();
-    await expect(forward.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
-    await expect(again.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
-    expect(readFileSync(path).equals(bytes)).toBe(true);
-
-    backend.beforePut = undefined;
-    const b = await StorageClient.open(options);
-    try {
+    await stopThenResume(setup, [forward, again], async (b) => {
       await expect(b.job(forward.id).done).resolves.toMatchObject({ jobId: forward.id });
       const { reference } = (await b.job(again.id).done) as { reference: Uint8Array };
       const back = await b.fetch(reference, { out: join(dir, "back.jpg") }).done;
       expect(readFileSync(back.path).equals(bytes)).toBe(true);
       // Nothing on disk the quota does not count, nothing counted twice.
       expect(b.usage().usedBytes).toBe(bytesKeptIn(join(dir, "d")));
-    } finally {
-      await b.stop();
-    }
+    });
   });
 });
 
 describe("forwarding a received file while a share of its bytes is being spooled", () => {
   test("the forward started in the same turn as the share of the same bytes keeps its source: both resume after a stop and finish, every file on disk counted once", async () => {
-    const { dir, backend, bytes, options, a, path, putsAsked } = await receivedFileWithSlowPuts();
+    const setup = await receivedFileWithSlowPuts();
+    const { dir, bytes, a, path, putsAsked } = setup;
     // Sent to one chat from the bytes the app holds, forwarded to another by the received file's path.
     const again = a.share({ bytes, fileName: "photo.jpg" });
     const forward = a.share({ path });
     await until(() => putsAsked() > 0, "the first put");
-    await a.stop();
-    await expect(forward.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
-    await expect(again.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
-    expect(readFileSync(path).equals(bytes)).toBe(true);
-
-    backend.beforePut = undefined;
-    const b = await StorageClient.open(options);
-    try {
+    await stopThenResume(setup, [forward, again], async (b) => {
       await expect(b.job(forward.id).done).resolves.toMatchObject({ jobId: forward.id });
       await expect(b.job(again.id).done).resolves.toMatchObject({ jobId: again.id });
       expect(b.usage().usedBytes).toBe(bytesKeptIn(join(dir, "d")));
-    } finally {
-      await b.stop();
-    }
+    });
   });
 });
 
