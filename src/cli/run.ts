@@ -21,6 +21,11 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   process.exit(EXIT.INTERNAL);
 });
 
+// The reader of stderr went away (progress and logs only): what would have gone there is lost, the
+// command's work and its result on stdout are not. Left to Node, the 'error' event would end the
+// process with status 1 half-way through a transfer.
+process.stderr.on("error", () => undefined);
+
 /** Process entry: real stdio, exit status through process.exitCode so pending writes flush. */
 const status = await main(process.argv.slice(2), {
   stdout: process.stdout,

@@ -85,4 +85,27 @@ describe("a reader that goes away", () => {
     expect(stderr).not.toContain("node:events");
     expect(stderr.trimEnd().split("\n")).toEqual(["status-compat: stdout was closed before the output was written (EPIPE)"]);
   });
+
+  it("stderr closed (the progress and logs' reader went away) costs only what would have gone there: the command finishes, prints its result and exits 0", async () => {
+    const { spawn } = await import("node:child_process");
+    const { writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { PROJECT_ROOT } = await import("../support/cli.js");
+    const { tempDir } = await import("../support/temp-dir.js");
+    const home = tempDir("scc-stderr-closed-");
+    const source = join(home, "f.bin");
+    writeFileSync(source, Buffer.alloc(64 * 1024, 7));
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "file", "put", source, "--home", home], {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      // Logs at info: the client writes to stderr while it runs.
+      env: { ...process.env, STATUS_COMPAT_LOG_LEVEL: "info" },
+    });
+    child.stderr.destroy();
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on("close", (c, s) => resolve([c, s])));
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(stdout)).toMatchObject({ base64: expect.any(String) });
+  });
 });
