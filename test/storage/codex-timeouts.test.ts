@@ -129,6 +129,13 @@ describe("Codex backend: a node that never answers", () => {
     expect(stalled[stalled.length - 1]!).toBeLessThan(1_000);
   }, 30_000);
 
+  test("put reports progress at least once per 64 KiB of a buffer body, so a link as slow as 1.5 KB/s per piece still shows progress within a 45 s attempt", async () => {
+    const { backend } = await codexSetup();
+    let reports = 0;
+    await backend.put(pattern(1024 * 1024), { progress: () => reports++ });
+    expect(reports).toBeGreaterThanOrEqual(16);
+  });
+
   test("a slow but steady download outlasts idleTimeoutMs in total and still succeeds (the deadline is per gap)", async () => {
     const { server, backend } = await codexSetup({ idleTimeoutMs: TIMEOUT });
     const cid = await backend.put(pattern(64 * 1024));

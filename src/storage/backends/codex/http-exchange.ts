@@ -38,7 +38,7 @@ export class StaleSocketError extends Error {
 
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 /** A body given as one buffer goes out in slices of this size, so the stall deadline sees steady progress. */
-const UPLOAD_SLICE_BYTES = 256 * 1024;
+const UPLOAD_SLICE_BYTES = 64 * 1024;
 
 /**
  * One HTTP request/response with every way it can end mapped to a StorageError: the caller's
