@@ -13,3 +13,8 @@ export function seededBytes(seed: number, length: number): Buffer {
   }
   return out;
 }
+
+/** Stream parameters (key, nonce prefix) from a seed, so a property replays the very ciphertext from the seed it prints. */
+export function seededParams(seed: number, chunkSize: number): { key: Buffer; noncePrefix: Buffer; chunkSize: number } {
+  return { key: seededBytes(seed ^ 0x5eed, 32), noncePrefix: seededBytes(seed ^ 0xface, 7), chunkSize };
+}
