@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { MAX_CHUNK_SIZE, newStreamParams, sameDigest, sha256, Sha256Offload } from "../crypto/index.js";
+import { newStreamParams, sameDigest, sha256, Sha256Offload } from "../crypto/index.js";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
 import { profileFor } from "../versions/index.js";
@@ -14,7 +14,8 @@ import { cidOfDigest } from "./content-id.js";
 import { CacheStore, contentCidIn, type Reservation } from "./cache-store.js";
 import { lockClient, type ClientLock } from "./client-lock.js";
 import type { ClientContext } from "./client-context.js";
-import { MIN_CHUNK_SIZE, STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
+import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
+import { resolveSettings, type ClientSettings } from "./client-settings.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
 import { fileSha256 } from "./file-digest.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
@@ -30,7 +31,7 @@ import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
 import { plainBytesOf, planOfReference, planPieces, type PiecePlan } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
-import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, MAX_TIMER_MS, resolveRetryPolicy } from "./retry/index.js";
+import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
 import { forgetEndedJobs } from "./journal-retention.js";
 import { removeStraySpoolTemps, spoolBytes } from "./spool-file.js";
 import { Slots } from "./slots.js";
@@ -107,8 +108,8 @@ export class StorageClient {
   private renewing: Promise<unknown> | undefined;
   /** Settles once every renewal run started so far has (they run one after another). */
   private renewTail: Promise<unknown> = Promise.resolve();
-  /** How long ended jobs stay in the journal (option keepEndedJobsMs). */
-  private keepEndedJobsMs: number = STORAGE_DEFAULTS.keepEndedJobsMs;
+  /** The checked numeric options, from start() on. */
+  private settings: ClientSettings | undefined;
   private phase: "new" | "starting" | "started" | "stopped" = "new";
   /** Settles once start() has (either way). */
   private starting: Promise<void> = Promise.resolve();
@@ -166,41 +167,14 @@ export class StorageClient {
     this.phase = "starting";
     const o = this.options;
     const light = this.mode === "light";
-    const every = o.renewEveryMs ?? STORAGE_DEFAULTS.renewEveryMs;
-    // Past a timer's range setInterval fires every millisecond: a busy loop, not a rare check.
-    if (!(every >= 0 && every <= MAX_TIMER_MS)) {
+    let settings: ClientSettings;
+    try {
+      settings = resolveSettings(o, this.mode);
+    } catch (error) {
       this.phase = "stopped";
-      throw new RangeError(`storage client option renewEveryMs must be 0 (off) to ${MAX_TIMER_MS} ms, not ${String(every)}`);
+      throw error;
     }
-    // NaN or a negative quota refused every spooled share and cached download later, as E_QUOTA_EXCEEDED; Infinity is no limit.
-    if (o.quotaBytes !== undefined && !(o.quotaBytes > 0)) {
-      this.phase = "stopped";
-      throw new RangeError(`storage client option quotaBytes must be a positive number of bytes (Infinity: no limit), not ${String(o.quotaBytes)}`);
-    }
-    // 0 up to the TTL: NaN turned renewal off without a word, a margin of a whole TTL renewed every piece on every run.
-    const margin = o.renewBeforeMs ?? STORAGE_DEFAULTS.renewBeforeMs;
-    const ttl = o.ttlMs ?? STORAGE_DEFAULTS.ttlMs;
-    if (!(margin >= 0 && margin < ttl)) {
-      this.phase = "stopped";
-      throw new RangeError(`storage client option renewBeforeMs must be 0 or more and less than ttlMs (${String(ttl)} ms), not ${String(margin)}`);
-    }
-    // Taken as given, these failed every later share with an error blaming the file or the disk.
-    const chunkSize = o.chunkSize ?? STORAGE_DEFAULTS.chunkSize;
-    if (!(Number.isSafeInteger(chunkSize) && chunkSize >= MIN_CHUNK_SIZE && chunkSize <= MAX_CHUNK_SIZE)) {
-      this.phase = "stopped";
-      throw new RangeError(`storage client option chunkSize must be a whole number of bytes from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}, not ${String(chunkSize)}`);
-    }
-    const pieceSize = o.pieceSize ?? STORAGE_DEFAULTS.pieceSize;
-    if (!(Number.isFinite(pieceSize) && pieceSize > 0)) {
-      this.phase = "stopped";
-      throw new RangeError(`storage client option pieceSize must be a positive number of bytes (rounded down to whole chunks), not ${String(pieceSize)}`);
-    }
-    const keep = o.keepEndedJobsMs ?? STORAGE_DEFAULTS.keepEndedJobsMs;
-    if (!(keep >= 0)) {
-      this.phase = "stopped";
-      throw new RangeError(`storage client option keepEndedJobsMs must be 0 or more (Infinity keeps every job), not ${String(keep)}`);
-    }
-    this.keepEndedJobsMs = keep;
+    this.settings = settings;
     try {
       const dataDir = resolve(o.dataDir);
       await makeDirectoryDurably(dataDir);
@@ -216,7 +190,7 @@ export class StorageClient {
       const clock = o.clock ?? systemClock;
       const metrics = storageMetrics(this.metrics);
       const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;
-      const quotaBytes = o.quotaBytes ?? (quotaSetting !== undefined && /^\d+$/.test(quotaSetting) ? Number(quotaSetting) : STORAGE_DEFAULTS.quotaBytes);
+      const quotaBytes = settings.quotaBytes ?? (quotaSetting !== undefined && /^\d+$/.test(quotaSetting) ? Number(quotaSetting) : STORAGE_DEFAULTS.quotaBytes);
       const writesExpiry = profileFor(this.protocol).writes("expiry-renewal");
       this.ctx = {
         protocol: this.protocol,
@@ -234,13 +208,13 @@ export class StorageClient {
         log: this.log,
         clock,
         random: o.random ?? Math.random,
-        piecesInFlight: count(o.piecesInFlight ?? STORAGE_DEFAULTS.piecesInFlight[this.mode], "piecesInFlight"),
-        maxFileBytes: positive(o.maxFileBytes ?? STORAGE_DEFAULTS.maxFileBytes, "maxFileBytes"),
-        maxPieceBytes: positive(o.maxPieceBytes ?? STORAGE_DEFAULTS.maxPieceBytes, "maxPieceBytes"),
-        ttlMs: positive(o.ttlMs ?? STORAGE_DEFAULTS.ttlMs, "ttlMs"),
-        renewBeforeMs: margin,
+        piecesInFlight: settings.piecesInFlight,
+        maxFileBytes: settings.maxFileBytes,
+        maxPieceBytes: settings.maxPieceBytes,
+        ttlMs: settings.ttlMs,
+        renewBeforeMs: settings.renewBeforeMs,
         dirs,
-        // Last: taken only once the options above passed; the catch gives it back.
+        // Last: taken only once everything above worked; the catch gives it back.
         hasher: Sha256Offload.acquire(),
       };
       // A crash between a download's failed/cancelled row and the removal of its temp file left that file.
@@ -248,15 +222,15 @@ export class StorageClient {
       // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
       await adoptStraySpoolFiles(this.ctx);
       await this.forgetEndedJobs();
-      this.streamSlots = new Slots(count(o.streamsInFlight ?? STORAGE_DEFAULTS.streamsInFlight[this.mode], "streamsInFlight"));
-      const jobs = count(o.jobsInFlight ?? STORAGE_DEFAULTS.jobsInFlight[this.mode], "jobsInFlight");
+      this.streamSlots = new Slots(settings.streamsInFlight);
+      const jobs = settings.jobsInFlight;
       this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal));
       this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal));
       this.phase = "started";
       for (const row of this.ctx.uploads.inStates(["queued", "uploading"])) this.uploadQueue.enqueue(row.id);
       for (const row of this.ctx.downloads.inStates(["queued", "downloading"])) this.downloadQueue.enqueue(row.id);
-      if (every > 0) {
-        this.renewTimer = setInterval(() => void this.renewInBackground(), every);
+      if (settings.renewEveryMs > 0) {
+        this.renewTimer = setInterval(() => void this.renewInBackground(), settings.renewEveryMs);
         this.renewTimer.unref();
         // Now too: an app session is often shorter than the interval, whose timer starts over with each start.
         void this.renewInBackground();
@@ -288,9 +262,8 @@ export class StorageClient {
     } else {
       size = input.bytes.byteLength;
     }
-    const chunkSize = this.options.chunkSize ?? STORAGE_DEFAULTS.chunkSize;
-    const pieceSize = Math.max(1, Math.floor((this.options.pieceSize ?? STORAGE_DEFAULTS.pieceSize) / chunkSize)) * chunkSize;
-    checkShareable(size, this.ctx?.maxFileBytes ?? STORAGE_DEFAULTS.maxFileBytes, chunkSize, pieceSize);
+    const { chunkSize, pieceSize } = this.settings as ClientSettings;
+    checkShareable(size, ctx.maxFileBytes, chunkSize, pieceSize);
     const fileName = sanitizeFileName(input.fileName ?? (fromPath ? basename(sourcePath as string) : ""));
     const mime = input.mime ?? guessMime(fileName);
     const params = newStreamParams(chunkSize);
@@ -842,8 +815,9 @@ export class StorageClient {
 
   /** Best effort: a journal that refuses writes (full disk) must not stop the client; the next check tries again. */
   private async forgetEndedJobs(): Promise<void> {
-    if (this.keepEndedJobsMs === Infinity) return;
-    await forgetEndedJobs(this.ctx as ClientContext, this.keepEndedJobsMs, (id) => this.handles.has(id)).catch((error: unknown) =>
+    const keptMs = (this.settings as ClientSettings).keepEndedJobsMs;
+    if (keptMs === Infinity) return;
+    await forgetEndedJobs(this.ctx as ClientContext, keptMs, (id) => this.handles.has(id)).catch((error: unknown) =>
       this.log.warn({ code: (error as { code?: unknown } | null)?.code }, "could not forget ended jobs"),
     );
   }
@@ -903,16 +877,6 @@ function sourceInfo(path: string): { size: number } {
   return { size: info.size };
 }
 
-/** How many at once: 1.5 pieces in flight made every transfer fail on a slot array of that length. */
-function count(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`storage client option ${name} must be a whole number of 1 or more, not ${String(value)}`);
-  return value;
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`storage client option ${name} must be a positive number, not ${String(value)}`);
-  return value;
-}
 
 function progressOf(piecesDone: number, piecesTotal: number, bytesDone: number, bytesTotal: number): TransferProgress {
   return { piecesDone, piecesTotal, bytesDone, bytesTotal };

@@ -1,0 +1,72 @@
+import { MAX_CHUNK_SIZE } from "../crypto/index.js";
+import { MIN_CHUNK_SIZE, STORAGE_DEFAULTS, type StorageClientOptions } from "./client-options.js";
+import { MAX_TIMER_MS } from "./retry/index.js";
+
+/** A client's numeric options with their defaults, each checked. */
+export interface ClientSettings {
+  readonly renewEveryMs: number;
+  /** undefined: the `quota_bytes` setting, else the default (read once the state is open). */
+  readonly quotaBytes: number | undefined;
+  readonly ttlMs: number;
+  readonly renewBeforeMs: number;
+  readonly chunkSize: number;
+  /** Plaintext per piece, rounded down to whole chunks (one chunk at least). */
+  readonly pieceSize: number;
+  readonly keepEndedJobsMs: number;
+  readonly maxFileBytes: number;
+  readonly maxPieceBytes: number;
+  readonly piecesInFlight: number;
+  readonly jobsInFlight: number;
+  readonly streamsInFlight: number;
+}
+
+/**
+ * The options with their defaults, or a RangeError naming the first one out of range, before a
+ * client takes its lock or opens its state. Taken as given, each of these failed later and
+ * elsewhere, with an error blaming the file, the disk or the quota (see each check).
+ */
+export function resolveSettings(o: StorageClientOptions, mode: "full" | "light"): ClientSettings {
+  const d = STORAGE_DEFAULTS;
+  // Past a timer's range setInterval fires every millisecond: a busy loop, not a rare check.
+  const renewEveryMs = check(o.renewEveryMs ?? d.renewEveryMs, "renewEveryMs", (v) => v >= 0 && v <= MAX_TIMER_MS, `0 (off) to ${MAX_TIMER_MS} ms`);
+  // NaN or a negative quota refused every spooled share and cached download later, as E_QUOTA_EXCEEDED; Infinity is no limit.
+  const quotaBytes = o.quotaBytes === undefined ? undefined : check(o.quotaBytes, "quotaBytes", (v) => v > 0, "a positive number of bytes (Infinity: no limit)");
+  const ttlMs = positive(o.ttlMs ?? d.ttlMs, "ttlMs");
+  // 0 up to the TTL: NaN turned renewal off without a word, a margin of a whole TTL renewed every piece on every run.
+  const renewBeforeMs = check(o.renewBeforeMs ?? d.renewBeforeMs, "renewBeforeMs", (v) => v >= 0 && v < ttlMs, `0 or more and less than ttlMs (${String(ttlMs)} ms)`);
+  const chunkSize = check(
+    o.chunkSize ?? d.chunkSize,
+    "chunkSize",
+    (v) => Number.isSafeInteger(v) && v >= MIN_CHUNK_SIZE && v <= MAX_CHUNK_SIZE,
+    `a whole number of bytes from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`,
+  );
+  const pieceBytes = check(o.pieceSize ?? d.pieceSize, "pieceSize", (v) => Number.isFinite(v) && v > 0, "a positive number of bytes (rounded down to whole chunks)");
+  return {
+    renewEveryMs,
+    quotaBytes,
+    ttlMs,
+    renewBeforeMs,
+    chunkSize,
+    pieceSize: Math.max(1, Math.floor(pieceBytes / chunkSize)) * chunkSize,
+    keepEndedJobsMs: check(o.keepEndedJobsMs ?? d.keepEndedJobsMs, "keepEndedJobsMs", (v) => v >= 0, "0 or more (Infinity keeps every job)"),
+    maxFileBytes: positive(o.maxFileBytes ?? d.maxFileBytes, "maxFileBytes"),
+    maxPieceBytes: positive(o.maxPieceBytes ?? d.maxPieceBytes, "maxPieceBytes"),
+    // How many at once: 1.5 pieces in flight made every transfer fail on a slot array of that length.
+    piecesInFlight: count(o.piecesInFlight ?? d.piecesInFlight[mode], "piecesInFlight"),
+    jobsInFlight: count(o.jobsInFlight ?? d.jobsInFlight[mode], "jobsInFlight"),
+    streamsInFlight: count(o.streamsInFlight ?? d.streamsInFlight[mode], "streamsInFlight"),
+  };
+}
+
+function check(value: number, name: string, ok: (v: number) => boolean, expected: string): number {
+  if (!ok(value)) throw new RangeError(`storage client option ${name} must be ${expected}, not ${String(value)}`);
+  return value;
+}
+
+function positive(value: number, name: string): number {
+  return check(value, name, (v) => Number.isFinite(v) && v > 0, "a positive number");
+}
+
+function count(value: number, name: string): number {
+  return check(value, name, (v) => Number.isSafeInteger(v) && v > 0, "a whole number of 1 or more");
+}
