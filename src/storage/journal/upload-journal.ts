@@ -178,9 +178,12 @@ export class UploadJournal {
     this.move(id, "uploading", `attempts = attempts + 1, last_error = NULL`, {}, now);
   }
 
-  /** uploading → done, with the reference the chat message will carry. */
-  finish(id: string, reference: Uint8Array, plaintextSha256: Uint8Array, now: number): void {
-    this.move(id, "done", `file_reference = @reference, plaintext_sha256 = @sha`, { reference: Buffer.from(reference), sha: Buffer.from(plaintextSha256) }, now);
+  /**
+   * uploading → done, with the reference the chat message will carry and the protocol it is written
+   * in (below the job's when an older release finished a newer one's job).
+   */
+  finish(id: string, reference: Uint8Array, plaintextSha256: Uint8Array, protocol: number, now: number): void {
+    this.move(id, "done", `file_reference = @reference, plaintext_sha256 = @sha, protocol = @protocol`, { reference: Buffer.from(reference), sha: Buffer.from(plaintextSha256), protocol }, now);
   }
 
   fail(id: string, error: string, now: number): void {

@@ -177,14 +177,17 @@ function finishUpload(ctx: ClientContext, row: UploadJobRow, machine: JobMachine
     view.uploadedAt = Math.floor(now / 1000);
     view.expiresAt = Math.floor((oldest + ctx.ttlMs) / 1000);
   }
-  const reference = encodeReference(view, row.protocol);
+  // A job journaled by a newer release (the user went back a release) is written as this one
+  // writes: a newer protocol may be one this build cannot encode, and is never one it speaks.
+  const protocol = Math.min(row.protocol, ctx.protocol);
+  const reference = encodeReference(view, protocol);
   machine.finish((at) =>
     ctx.db.transaction(() => {
-      ctx.uploads.finish(row.id, reference, plaintextSha256, at);
+      ctx.uploads.finish(row.id, reference, plaintextSha256, protocol, at);
       ctx.uploads.forgetRunIdentity(row.id);
       for (const p of rows) ctx.availability.uploaded(p.cid, p.uploaded_at, p.uploaded_at + ctx.ttlMs);
       releaseSpool(ctx, row.id, row.source_path);
     })(),
   );
-  return { jobId: row.id, reference, view, protocol: row.protocol };
+  return { jobId: row.id, reference, view, protocol };
 }

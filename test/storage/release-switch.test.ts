@@ -1,0 +1,159 @@
+/**
+ * A release engineer's upgrade and rollback with work in flight: release N's client stops with an
+ * upload and a download half-way (pieces stored, pieces verified into the temp file, a spooled
+ * share); release N+1's client opens the same state database and data directory, and the reverse
+ * (N opens what N+1 left, at its level when the compat level allows it, or after `migrate down`).
+ * Every unfinished job must finish, without sending a stored piece again or fetching a verified
+ * one again, and what each client returns must be what its own release writes.
+ */
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { migrateState } from "../../src/state/index.js";
+import { StorageClient, type ShareResult, type StorageClientOptions } from "../../src/storage/index.js";
+import { decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { FAST_RETRY, KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+const PIECES = { chunkSize: 4 * KiB, pieceSize: 16 * KiB } as const;
+const FILE_BYTES = 16 * 16 * KiB + 5; // 17 pieces
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2_000; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function rows(statePath: string, sql: string): number {
+  const db = new Database(statePath, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+interface Interrupted {
+  dir: string;
+  backend: InstrumentedBackend;
+  options: (protocol: number) => StorageClientOptions;
+  upload: { id: string; bytes: Buffer; storedBefore: number };
+  spooled: { id: string; bytes: Buffer };
+  download: { id: string; bytes: Buffer; out: string; verifiedBefore: number };
+}
+
+/**
+ * Release `protocol`'s client stops with an upload and a download half-way and a spooled share
+ * queued; returns what the next client needs to check the resume.
+ */
+async function interruptedAt(protocol: number): Promise<Interrupted> {
+  const dir = tempDir("scc-release-switch-");
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+  // A peer of the same release shared a file this client fetches.
+  const peer = await startClient({ protocol, backend, dir: join(dir, "peer"), ...PIECES });
+  const received = writeRandomFile(peer.dir, "received.bin", FILE_BYTES);
+  const { reference } = await peer.client.share({ path: received.path }).done;
+
+  const options = (p: number): StorageClientOptions => ({
+    protocol: p,
+    backend,
+    statePath: join(dir, "state.sqlite"),
+    dataDir: join(dir, "data"),
+    renewEveryMs: 0,
+    retry: FAST_RETRY,
+    piecesInFlight: 1,
+    jobsInFlight: 1,
+    ...PIECES,
+  });
+  const slow = (): Promise<void> => new Promise((r) => setTimeout(r, 40));
+  backend.beforePut = slow;
+  backend.beforeGet = slow;
+  const a = await StorageClient.open(options(protocol));
+  const sent = writeRandomFile(dir, "sent.bin", FILE_BYTES);
+  const upload = a.share({ path: sent.path });
+  const spooledBytes = randomBytes(40 * KiB);
+  const spooled = a.share({ bytes: spooledBytes, fileName: "spooled.bin" });
+  const out = join(dir, "got.bin");
+  const download = a.fetch(reference, { out });
+  const statePath = join(dir, "state.sqlite");
+  await until(() => rows(statePath, `SELECT count(*) FROM upload_pieces`) >= 3 && rows(statePath, `SELECT count(*) FROM download_pieces`) >= 3, "pieces journaled both ways");
+  await a.stop();
+  for (const job of [upload, spooled, download]) await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+  backend.beforePut = undefined;
+  backend.beforeGet = undefined;
+  return {
+    dir,
+    backend,
+    options,
+    upload: { id: upload.id, bytes: sent.bytes, storedBefore: rows(statePath, `SELECT count(*) FROM upload_pieces WHERE job_id = '${upload.id}'`) },
+    spooled: { id: spooled.id, bytes: spooledBytes },
+    download: { id: download.id, bytes: received.bytes, out, verifiedBefore: rows(statePath, `SELECT count(*) FROM download_pieces`) },
+  };
+}
+
+/** Release `protocol` opens what the other left and finishes every job; returns the shared references. */
+async function resumeAt(protocol: number, left: Interrupted): Promise<void> {
+  const { backend } = left;
+  const putsBefore = backend.puts;
+  const getsBefore = backend.gets;
+  const b = await StorageClient.open(left.options(protocol));
+  try {
+    const shared = (await b.job(left.upload.id).done) as ShareResult;
+    const spooled = (await b.job(left.spooled.id).done) as ShareResult;
+    const got = await b.job(left.download.id).done;
+    expect(readFileSync(left.download.out).equals(left.download.bytes)).toBe(true);
+    expect(got).toMatchObject({ size: left.download.bytes.byteLength });
+    const totalPieces = 17;
+    const spooledPieces = 3;
+    // Not one stored piece sent again, not one verified piece fetched again.
+    expect(backend.puts - putsBefore).toBe(totalPieces - left.upload.storedBefore + spooledPieces);
+    expect(backend.gets - getsBefore).toBe(totalPieces - left.download.verifiedBefore);
+    // What this release returns is what it writes: a reference of its own protocol at most.
+    // Also as the journal tells it once the job is done (a handle rebuilt from its row).
+    const fromJournal = [await b.job(left.upload.id).done, await b.job(left.spooled.id).done];
+    for (const result of [shared, spooled, ...fromJournal]) {
+      const { reference, protocol: written } = result as ShareResult;
+      expect(written).toBeLessThanOrEqual(protocol);
+      const view = decodeFileReference(reference, { written, reader: written });
+      expect(Buffer.from(encodeFileReference(view, written)).equals(Buffer.from(reference))).toBe(true);
+    }
+    // Each reference comes back whole through either release.
+    for (const reader of [2, 3]) {
+      const dir = join(left.dir, `reader-${reader}-${protocol}`);
+      const fetcher = await startClient({ protocol: reader, backend, dir });
+      for (const [result, bytes] of [
+        [shared, left.upload.bytes],
+        [spooled, left.spooled.bytes],
+      ] as const) {
+        const out = join(dir, `out-${Math.random()}.bin`);
+        await fetcher.client.fetch(result.reference, { out }).done;
+        expect(readFileSync(out).equals(bytes)).toBe(true);
+      }
+    }
+  } finally {
+    await b.stop();
+  }
+}
+
+describe("upgrade and rollback with uploads and downloads in flight", () => {
+  test("0.2.0 stops half-way, 0.3.0 (its state migrated to level 3) finishes every job", async () => {
+    const left = await interruptedAt(2);
+    await resumeAt(3, left);
+  });
+
+  test("0.3.0 stops half-way, 0.2.0 opens the level 3 file (compat level 2) and finishes every job", async () => {
+    const left = await interruptedAt(3);
+    await resumeAt(2, left);
+  });
+
+  test("0.3.0 stops half-way, migrate down to level 2, 0.2.0 finishes every job", async () => {
+    const left = await interruptedAt(3);
+    await migrateState({ path: join(left.dir, "state.sqlite"), direction: "down" });
+    await resumeAt(2, left);
+  });
+});
