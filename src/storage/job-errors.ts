@@ -28,12 +28,19 @@ const STORAGE_CODES = new Set<string>([
   "E_INTERNAL",
 ]);
 
-/** The journal keeps `E_CODE: message`; a handle built from it rejects with the same typed error. */
+/**
+ * The journal keeps `E_CODE: message`; a handle built from it rejects with the same typed error.
+ * A code this release does not know (a newer release wrote the row before the user went back) is
+ * E_UNSUPPORTED, not retryable, and keeps the code in its message and `details.journalCode`: the
+ * failure is final and its cause is in the text, not a network error worth another attempt.
+ */
 export function errorFromJournal(state: "failed" | "cancelled", lastError: string | null): StorageError {
   if (state === "cancelled") return CANCELLED;
-  const match = /^(E_[A-Z_]+): (.*)$/s.exec(lastError ?? "");
-  const code = match !== null && STORAGE_CODES.has(match[1] as string) ? (match[1] as StorageErrorCode) : "E_BACKEND_UNREACHABLE";
-  return new StorageError(code, match?.[2] ?? lastError ?? "the job failed", { details: { fromJournal: true } });
+  const match = /^(E_[A-Z0-9_]+): (.*)$/s.exec(lastError ?? "");
+  if (match === null) return new StorageError("E_UNSUPPORTED", lastError ?? "the job failed", { details: { fromJournal: true } });
+  const [, journalCode, message] = match as unknown as [string, string, string];
+  if (STORAGE_CODES.has(journalCode)) return new StorageError(journalCode as StorageErrorCode, message, { details: { fromJournal: true, journalCode } });
+  return new StorageError("E_UNSUPPORTED", `the job failed with ${journalCode}, a code of a newer release: ${message}`, { details: { fromJournal: true, journalCode } });
 }
 
 /** What an operating-system error code means to the person at the keyboard, and what to do about it. */
