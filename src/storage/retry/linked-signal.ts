@@ -19,6 +19,18 @@ export interface LinkedSignal {
   dispose(): void;
 }
 
+/** How long each linked signal has left before its own timeout, parents included (for timeLeft). */
+const remainingOf = new WeakMap<AbortSignal, () => number>();
+
+/**
+ * Milliseconds before `signal` times out through a linkedSignal's timeout (its own or an ancestor's;
+ * time paused does not pass); 0 once it fired, Infinity when no deadline is known.
+ */
+export function timeLeft(signal: AbortSignal): number {
+  if (signal.aborted) return 0;
+  return remainingOf.get(signal)?.() ?? Infinity;
+}
+
 export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortSignal | undefined)[], timeoutMs: number | undefined, what: string): LinkedSignal {
   const list = (Array.isArray(parents) ? parents : [parents]).filter((p): p is AbortSignal => p !== undefined);
   const controller = new AbortController();
@@ -58,6 +70,12 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
       timer = setTimeout(check, timeoutMs);
     }
   }
+  remainingOf.set(controller.signal, () => {
+    let left = Infinity;
+    if (timer !== undefined || dormant) left = expiresAt - (pausedAt ?? performance.now());
+    for (const parent of list) left = Math.min(left, timeLeft(parent));
+    return Math.max(0, left);
+  });
   return {
     signal: controller.signal,
     touch() {

@@ -18,6 +18,12 @@ export interface RetryPolicy {
   readonly attemptTimeoutMs: number;
   /** A whole job (all pieces, all retries), ms. */
   readonly deadlineMs: number;
+  /**
+   * The longest wait, ms, that an endpoint's Retry-After (a gateway answering 503 or 429) is honoured
+   * for; a longer one (an hour's maintenance, a misconfigured proxy) is cut to this. 0 ignores
+   * Retry-After (the backoff alone applies).
+   */
+  readonly maxRetryAfterMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
@@ -26,6 +32,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxAttempts: 10,
   attemptTimeoutMs: 60_000,
   deadlineMs: 30 * 60_000,
+  maxRetryAfterMs: 5 * 60_000,
 });
 
 /** Light mode (mobile): links are flakier and endpoints several, so fail over sooner. */
@@ -35,6 +42,7 @@ export const LIGHT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxAttempts: 12,
   attemptTimeoutMs: 45_000,
   deadlineMs: 30 * 60_000,
+  maxRetryAfterMs: 5 * 60_000,
 });
 
 /** The wait before retry number `attempt` (0-based), given a uniform random number in [0, 1). */
@@ -54,7 +62,7 @@ export function resolveRetryPolicy(base: RetryPolicy, overrides: Partial<RetryPo
     }
     // A time limit of 0, or past a timer's range, would fire at once and time every attempt or job out.
     if (name !== "maxAttempts" && (value > MAX_TIMER_MS || ((name === "attemptTimeoutMs" || name === "deadlineMs") && value < 1))) {
-      throw new RangeError(`retry policy ${name} must be ${name.endsWith("DelayMs") ? "0" : "1"} to ${MAX_TIMER_MS} ms (about 24.8 days), not ${String(value)}`);
+      throw new RangeError(`retry policy ${name} must be ${name === "attemptTimeoutMs" || name === "deadlineMs" ? "1" : "0"} to ${MAX_TIMER_MS} ms (about 24.8 days), not ${String(value)}`);
     }
   }
   return Object.freeze(policy);

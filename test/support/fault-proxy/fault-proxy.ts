@@ -11,8 +11,11 @@ export type ProxyFault =
   | { readonly kind: "reset-mid-body"; readonly afterBytes: number }
   /** Forward the headers (Content-Length intact) and `afterBytes` of body, then close cleanly (FIN). */
   | { readonly kind: "truncate"; readonly afterBytes: number }
-  /** Answer `status` with a plain-text body (text/html, like Codex) without asking the upstream. */
-  | { readonly kind: "status"; readonly status: number; readonly body?: string }
+  /**
+   * Answer `status` with a plain-text body (text/html, like Codex) without asking the upstream, plus
+   * `headers` (a gateway's `Retry-After`, say).
+   */
+  | { readonly kind: "status"; readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> }
   /** Hold the request for `ms`, then forward it. */
   | { readonly kind: "delay"; readonly ms: number }
   /** Never answer (`before-headers`), or stop forwarding after `afterBytes` of body and keep the connection open (`mid-body`). */
@@ -45,8 +48,8 @@ export interface FaultProxyStats {
   injected: Partial<Record<ProxyFaultKind, number>>;
   /** Body faults whose body ended before `afterBytes` (so the answer went through whole). */
   ineffective: number;
-  /** Per request, in arrival order (last 1000). */
-  history: Array<ProxiedRequest & { fault: ProxyFaultKind; effective: boolean }>;
+  /** Per request, in arrival order (last 1000); `at` is its arrival, performance.now(). */
+  history: Array<ProxiedRequest & { fault: ProxyFaultKind; effective: boolean; at: number }>;
 }
 
 export interface FaultProxy {
@@ -78,8 +81,8 @@ function forwardable(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   return out;
 }
 
-function sendText(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "text/html", "content-length": Buffer.byteLength(body) });
+function sendText(res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>> = {}): void {
+  res.writeHead(status, { ...headers, "content-type": "text/html", "content-length": Buffer.byteLength(body) });
   res.end(body);
 }
 
@@ -124,7 +127,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return { kind: "pass" };
   };
 
-  const record = (req: ProxiedRequest, fault: ProxyFault, effective: boolean): void => {
+  const record = (req: ProxiedRequest & { at: number }, fault: ProxyFault, effective: boolean): void => {
     if (fault.kind === "pass") stats.passed += 1;
     else if (effective) stats.injected[fault.kind] = (stats.injected[fault.kind] ?? 0) + 1;
     else stats.ineffective += 1;
@@ -133,7 +136,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   };
 
   /** Forwards to the target, applying body faults; `fault` is recorded here unless already recorded (delay). */
-  async function forward(req: IncomingMessage, res: ServerResponse, info: ProxiedRequest, fault: ProxyFault, recorded = false): Promise<void> {
+  async function forward(req: IncomingMessage, res: ServerResponse, info: ProxiedRequest & { at: number }, fault: ProxyFault, recorded = false): Promise<void> {
     const note = (effective: boolean): void => {
       if (!recorded) record(info, fault, effective);
     };
@@ -191,7 +194,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests += 1;
-    const info: ProxiedRequest = { method: req.method ?? "GET", path: req.url ?? "/" };
+    const info = { method: req.method ?? "GET", path: req.url ?? "/", at: performance.now() };
     const fault = choose(info);
     switch (fault.kind) {
       case "reset":
@@ -201,7 +204,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case "status":
         await drained(req);
         record(info, fault, true);
-        sendText(res, fault.status, fault.body ?? "");
+        sendText(res, fault.status, fault.body ?? "", fault.headers);
         return;
       case "hang":
         if (fault.phase === "before-headers") {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { BackendCallOptions, GetResult, PutOptions, StorageBackend } from "../../backend.js";
 import { StorageError } from "../../storage-error.js";
 import { EMPTY_CONTENT_CID, inlineContent, requireCid } from "./cid-text.js";
@@ -125,7 +126,7 @@ class CodexRestBackend implements CodexBackend {
         ...(options.progress === undefined ? {} : { onUploadProgress: options.progress }),
       });
       try {
-        await this.expectSuccess(exchange, response.statusCode, ctx);
+        await this.expectSuccess(exchange, response, ctx);
         await exchange.uploadFinished();
         return parseUploadAnswer(await exchange.readText(CID_ANSWER_LIMIT, "fail"), ctx);
       } finally {
@@ -144,7 +145,7 @@ class CodexRestBackend implements CodexBackend {
       const { exchange, response } = await this.transport.open(this.spec(ctx, options.signal));
       let size: number | undefined;
       try {
-        await this.expectSuccess(exchange, response.statusCode, ctx);
+        await this.expectSuccess(exchange, response, ctx);
         // Codex always sends Content-Length = datasetSize; a proxy may drop it, the manifest still knows.
         size = contentLength(response.headers["content-length"]) ?? (await this.manifest(cid, options)).manifest.datasetSize;
       } catch (error) {
@@ -176,7 +177,7 @@ class CodexRestBackend implements CodexBackend {
           await exchange.readErrorText(ERROR_BODY_LIMIT);
           return;
         }
-        await this.expectSuccess(exchange, response.statusCode, ctx);
+        await this.expectSuccess(exchange, response, ctx);
         await exchange.readText(ERROR_BODY_LIMIT, "cut");
       } finally {
         exchange.release();
@@ -223,17 +224,18 @@ class CodexRestBackend implements CodexBackend {
   private async small<T>(ctx: CallContext, signal: AbortSignal | undefined, parse: (text: string) => T): Promise<T> {
     const { exchange, response } = await this.transport.open(this.spec(ctx, signal));
     try {
-      await this.expectSuccess(exchange, response.statusCode, ctx);
+      await this.expectSuccess(exchange, response, ctx);
       return parse(await exchange.readText(JSON_ANSWER_LIMIT, "fail"));
     } finally {
       exchange.release();
     }
   }
 
-  private async expectSuccess(exchange: HttpExchange, status: number | undefined, ctx: CallContext): Promise<void> {
+  private async expectSuccess(exchange: HttpExchange, response: IncomingMessage, ctx: CallContext): Promise<void> {
+    const status = response.statusCode;
     if (isSuccess(status)) return;
     const text = await exchange.readErrorText(ERROR_BODY_LIMIT);
-    throw httpStatusError(status ?? 0, text, ctx);
+    throw httpStatusError(status ?? 0, text, ctx, response.headers["retry-after"]);
   }
 
   /** Reads the first non-empty chunk, giving up when the caller aborts meanwhile. */

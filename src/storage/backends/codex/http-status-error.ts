@@ -1,5 +1,6 @@
 import { StorageError } from "../../storage-error.js";
 import { CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "./options.js";
+import { parseRetryAfter } from "./retry-after.js";
 
 /** What a call was doing, for error messages and details. */
 export interface CallContext {
@@ -40,7 +41,7 @@ const TRANSIENT_4XX = new Set([408, 425, 429]);
  * E_BACKEND_REJECTED (not retried), as is a 3xx (redirects are not followed), 5xx and the rest →
  * E_BACKEND_HTTP (retried).
  */
-export function httpStatusError(status: number, body: string, ctx: CallContext): StorageError {
+export function httpStatusError(status: number, body: string, ctx: CallContext, retryAfter?: string | readonly string[]): StorageError {
   const details = {
     status,
     body: cleanBody(body, KEPT_BODY_CHARS),
@@ -78,6 +79,15 @@ export function httpStatusError(status: number, body: string, ctx: CallContext):
     return new StorageError("E_BACKEND_REJECTED", `Codex node ${ctx.location} refused ${target(ctx)} (${what}); retrying will not help.`, {
       details,
     });
+  }
+  // A gateway in front of the node (nginx, a public endpoint's load balancer) may say when to come back.
+  const retryAfterMs = parseRetryAfter(retryAfter);
+  if (retryAfterMs !== undefined) {
+    return new StorageError(
+      "E_BACKEND_HTTP",
+      `Codex node ${ctx.location} failed ${target(ctx)} (${what}) and asked to be called again in ${Math.ceil(retryAfterMs / 1000)} s (Retry-After).`,
+      { details: { ...details, retryAfterMs } },
+    );
   }
   return new StorageError("E_BACKEND_HTTP", `Codex node ${ctx.location} failed ${target(ctx)} (${what}); worth another attempt.`, {
     details,

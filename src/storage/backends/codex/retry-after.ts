@@ -1,0 +1,15 @@
+/**
+ * A `Retry-After` header (RFC 9110 §10.2.3), as a gateway in front of a node sends it with 503 or
+ * 429: whole seconds, or an HTTP date. Returns the wait in ms, or undefined for anything else (a
+ * negative or fractional number, words, an unparsable date), which the client then ignores; a date
+ * already past is 0. How long a wait is honoured is the retry policy's business (maxRetryAfterMs).
+ */
+export function parseRetryAfter(value: string | readonly string[] | undefined, nowMs: number = Date.now()): number | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (text === undefined || text === "") return undefined;
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER);
+  // An HTTP date names a weekday and GMT (IMF-fixdate, or the obsolete RFC 850 / asctime forms); a bare number or word is not one.
+  if (!/^[A-Za-z]{3}/.test(text) || !/\d{1,2}:\d{2}:\d{2}/.test(text)) return undefined;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}

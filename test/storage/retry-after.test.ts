@@ -1,0 +1,146 @@
+/**
+ * A Codex node behind a gateway (nginx, a public endpoint's load balancer) that answers 503 or 429
+ * with `Retry-After`: the client waits what the gateway asked (within the job's deadline and a cap)
+ * instead of hammering it on its own backoff, fails over at once to another endpoint when there is
+ * one, keeps the overloaded endpoint out of every piece's way meanwhile, and treats a malformed or
+ * absurd value sanely.
+ */
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
+import { parseRetryAfter } from "../../src/storage/backends/codex/retry-after.js";
+import { StorageError } from "../../src/storage/storage-error.js";
+import { startFaultProxy, type FaultProxy } from "../support/fault-proxy/index.js";
+import { codexSetup } from "./codex-fixtures.js";
+import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+
+/** A Codex test server behind a fault proxy, and a backend on the proxy. */
+async function gateway(): Promise<{ proxy: FaultProxy; backend: CodexBackend }> {
+  const { server } = await codexSetup();
+  const proxy = await startFaultProxy({ target: server.url });
+  onTestFinished(() => proxy.close());
+  const backend = createCodexBackend({ url: proxy.url, requestTimeoutMs: 5_000 });
+  onTestFinished(() => backend.close());
+  return { proxy, backend };
+}
+
+const busy = (retryAfter: string, status = 503) => ({ kind: "status", status, body: "Service Temporarily Unavailable", headers: { "retry-after": retryAfter } }) as const;
+
+/** Arrival times of the uploads the proxy saw. */
+function uploadTimes(proxy: FaultProxy): number[] {
+  return proxy.stats.history.filter((r) => r.method === "POST").map((r) => r.at);
+}
+
+describe("parseRetryAfter", () => {
+  const now = Date.parse("Fri, 27 Nov 2026 08:00:00 GMT");
+  test.each([
+    ["120", 120_000],
+    [" 0 ", 0],
+    ["Fri, 27 Nov 2026 08:00:30 GMT", 30_000],
+    ["Friday, 27-Nov-26 08:01:00 GMT", 60_000],
+    // A date already past (the gateway's clock behind ours): come back now.
+    ["Fri, 27 Nov 2026 07:00:00 GMT", 0],
+  ])("%j is %d ms", (value, ms) => {
+    expect(parseRetryAfter(value, now)).toBe(ms);
+  });
+
+  test.each([["soon"], ["-5"], ["1.5"], ["1e3"], [""], ["Fri, 99 Foo 2026"], ["Fri 12:00"]])("%j is no Retry-After", (value) => {
+    expect(parseRetryAfter(value, now)).toBeUndefined();
+  });
+
+  test("a huge number of seconds stays a finite number (the policy's cap then applies)", () => {
+    expect(Number.isFinite(parseRetryAfter("9".repeat(400), now))).toBe(true);
+  });
+});
+
+describe("Retry-After from a gateway in front of a single endpoint", () => {
+  test("503 with Retry-After: 1 (seconds) is asked again only after that second, not on the client's 5 ms backoff, and the share then succeeds", async () => {
+    const { proxy, backend } = await gateway();
+    const { client, dir } = await startClient({ backend, retry: FAST_RETRY });
+    proxy.script(busy("1"));
+    const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
+    await client.share({ path }).done;
+    const [first, second] = uploadTimes(proxy);
+    expect(second, "the upload was not asked again").toBeDefined();
+    expect((second as number) - (first as number)).toBeGreaterThanOrEqual(950);
+  });
+
+  test("429 with Retry-After as an HTTP date two seconds ahead is honoured too", async () => {
+    const { proxy, backend } = await gateway();
+    const { client, dir } = await startClient({ backend, retry: FAST_RETRY });
+    // An HTTP date has whole seconds: the wait is between one and two of them.
+    proxy.script(busy(new Date(Date.now() + 2_000).toUTCString(), 429));
+    const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
+    await client.share({ path }).done;
+    const [first, second] = uploadTimes(proxy);
+    expect((second as number) - (first as number)).toBeGreaterThanOrEqual(900);
+  });
+
+  test("a Retry-After past the job's deadline fails the job at once with E_BACKEND_HTTP naming the wait, without asking the gateway again", async () => {
+    const { proxy, backend } = await gateway();
+    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, deadlineMs: 3_000 } });
+    proxy.script(busy("3600"));
+    const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
+    const started = performance.now();
+    const error = await client.share({ path }).done.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe("E_BACKEND_HTTP");
+    expect((error as StorageError).message).toMatch(/Retry-After/);
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(uploadTimes(proxy)).toHaveLength(1);
+  });
+
+  test("an absurd Retry-After (a billion seconds) is capped at maxRetryAfterMs: the client waits the cap, then the share succeeds", async () => {
+    const { proxy, backend } = await gateway();
+    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, maxRetryAfterMs: 800 } });
+    proxy.script(busy("1000000000"));
+    const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
+    await client.share({ path }).done;
+    const [first, second] = uploadTimes(proxy);
+    expect((second as number) - (first as number)).toBeGreaterThanOrEqual(750);
+  });
+
+  test.each([["soon"], ["-5"], ["1.5e9"], [""]])("a malformed Retry-After (%j) is ignored: the client's own backoff applies", async (value) => {
+    const { proxy, backend } = await gateway();
+    const { client, dir } = await startClient({ backend, retry: FAST_RETRY });
+    proxy.script(busy(value));
+    const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
+    await client.share({ path }).done;
+    const [first, second] = uploadTimes(proxy);
+    expect((second as number) - (first as number)).toBeLessThan(700);
+  });
+});
+
+describe("Retry-After with several endpoints (light mode)", () => {
+  test("the overloaded endpoint is failed over at once and left alone while its Retry-After runs, even when the other endpoint then fails once", async () => {
+    const a = await gateway();
+    const b = await gateway();
+    const { client, dir } = await startClient({ mode: "light", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY });
+    a.proxy.script(busy("30"));
+    // b stores two pieces, then fails once: the retry must not go back to a within its 30 s.
+    b.proxy.script({ kind: "pass" }, { kind: "pass" }, { kind: "status", status: 500, body: "boom" });
+    const { path } = writeRandomFile(dir, "a.bin", 200 * KiB);
+    const started = performance.now();
+    const { view } = await client.share({ path }).done;
+    expect(view.pieces.length).toBeGreaterThan(4);
+    // Pieces already on their way to a when its 503 came back (a window and the stores behind it) may still
+    // reach it; nothing after b's failure may, although that failure makes a the next endpoint to try.
+    const bFailed = b.proxy.stats.history.find((r) => r.fault === "status")?.at as number;
+    expect(bFailed).toBeDefined();
+    expect(uploadTimes(a.proxy).filter((at) => at > bFailed)).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  test("when every endpoint asked to wait, the client waits for the first to come back instead of going round them", async () => {
+    const a = await gateway();
+    const b = await gateway();
+    const { client, dir } = await startClient({ mode: "light", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY, piecesInFlight: 1 });
+    a.proxy.script(busy("1"));
+    b.proxy.script(busy("2"));
+    const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
+    await client.share({ path }).done;
+    const [firstA, secondA] = uploadTimes(a.proxy);
+    expect(uploadTimes(b.proxy)).toHaveLength(1);
+    expect(secondA, "a was not asked again").toBeDefined();
+    expect((secondA as number) - (firstA as number)).toBeGreaterThanOrEqual(950);
+  });
+});
