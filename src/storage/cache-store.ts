@@ -1,7 +1,9 @@
 import { closeSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
+import { openAppFile } from "./file-io.js";
 import type { CacheJournal } from "./journal/cache-journal.js";
 import { asStorageError } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
@@ -181,6 +183,23 @@ export class CacheStore {
     });
   }
 
+  /**
+   * The file under `dir` kept for this content (a received file), when it holds exactly `bytes`;
+   * undefined otherwise. Read and compared off the caller's turn (up to a whole file), and held
+   * from eviction meanwhile; the entry may change while it is read, so the caller checks pathOf()
+   * still names it before relying on it.
+   */
+  async copyHolding(cid: string, dir: string, bytes: Uint8Array): Promise<string | undefined> {
+    const entry = typed(() => this.journal.get(cid));
+    if (entry === undefined || contentCidIn(dir, entry.path) !== cid || entry.size !== bytes.byteLength) return undefined;
+    const unhold = this.hold(cid);
+    try {
+      return (await fileHolds(entry.path, bytes)) ? entry.path : undefined;
+    } finally {
+      unhold();
+    }
+  }
+
   /** Where the journal keeps this content, if anywhere. */
   pathOf(cid: string): string | undefined {
     return typed(() => this.journal.get(cid)?.path);
@@ -294,6 +313,29 @@ function holdsBytes(path: string, bytes: Uint8Array): boolean {
     return false;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Whether the file at `path` holds exactly `bytes`, read a slice at a time; false when it cannot be read. */
+async function fileHolds(path: string, bytes: Uint8Array): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await openAppFile(path);
+  } catch {
+    return false;
+  }
+  try {
+    const slice = Buffer.allocUnsafe(Math.min(COMPARE_SLICE_BYTES, Math.max(1, bytes.byteLength)));
+    for (let offset = 0; ; ) {
+      const { bytesRead } = await handle.read(slice, 0, slice.byteLength, offset);
+      if (bytesRead === 0) return offset === bytes.byteLength;
+      if (offset + bytesRead > bytes.byteLength || !slice.subarray(0, bytesRead).equals(bytes.subarray(offset, offset + bytesRead))) return false;
+      offset += bytesRead;
+    }
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -33,7 +33,8 @@ import { plainBytesOf, planOfReference, planPieces, type PiecePlan } from "./pie
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
 import { forgetEndedJobs } from "./journal-retention.js";
-import { removeStraySpoolTemps, spoolBytes } from "./spool-file.js";
+import { sourceOfSharedBytes } from "./shared-bytes-source.js";
+import { removeStraySpoolTemps } from "./spool-file.js";
 import { Slots } from "./slots.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
 import { asStorageError, CANCELLED, errorFromJournal } from "./job-errors.js";
@@ -328,11 +329,13 @@ export class StorageClient {
       // A cancel while the bytes are spooled is noted here and applied once they are.
       const pending = { cancelled: false };
       this.spoolingShares.set(id, pending);
-      const spool = spoolBytes(ctx.dirs.spool, contentCid, bytes)
+      // The file this upload reads (the spool file, or a cached copy of the same bytes); the catch releases its pin.
+      let source = spoolPath;
+      const spool = sourceOfSharedBytes(ctx, id, contentCid, bytes)
         .then((path) => {
           this.spoolingShares.delete(id);
           // Counted under the quota whatever happens next (the catch unpins it when no upload will read it).
-          ctx.cache.add(contentCid, path, size, true);
+          source = path;
           if (pending.cancelled) throw CANCELLED;
           // Stopping: the job stays queued in the journal, with its spool file, for the next start.
           if (this.phase !== "started") throw clientClosedReason();
@@ -345,7 +348,7 @@ export class StorageClient {
           if (pending.cancelled || !(typed.code === "E_CLIENT_CLOSED" && this.phase !== "started")) {
             // Cancelled, or the spool write failed: this job never runs (stop() waits for this before it closes the journal).
             tryRelease(() => (pending.cancelled ? machine.cancel() : machine.fail(typed.code, typed.message)));
-            tryRelease(() => releaseSpool(ctx, id, spoolPath));
+            tryRelease(() => releaseSpool(ctx, id, source));
           }
           job.reject(pending.cancelled ? CANCELLED : typed);
         })

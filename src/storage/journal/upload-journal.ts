@@ -54,6 +54,7 @@ export class UploadJournal {
   private readonly selectOthersOf: Database.Statement;
   private readonly selectEndedBefore: Database.Statement;
   private readonly deleteJob: Database.Statement;
+  private readonly updateSource: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -86,6 +87,7 @@ export class UploadJournal {
        ORDER BY j.updated_at, j.id`,
     );
     this.deleteJob = db.prepare(`DELETE FROM upload_jobs WHERE id = ?`);
+    this.updateSource = db.prepare(`UPDATE upload_jobs SET source_path = ? WHERE id = ? AND state = 'queued'`);
     this.selectPieceByCid = db.prepare(
       `SELECT p.job_id, p.idx, p.size, p.sha256 FROM upload_pieces p JOIN upload_jobs j ON j.id = p.job_id WHERE p.cid = ? ORDER BY j.updated_at DESC LIMIT 1`,
     );
@@ -109,6 +111,11 @@ export class UploadJournal {
 
   pieces(id: string): UploadPieceRow[] {
     return this.selectPieces.all(id) as UploadPieceRow[];
+  }
+
+  /** A queued upload that never ran reads its bytes from `sourcePath` instead (a share of bytes a cached file already holds). */
+  moveSource(id: string, sourcePath: string): void {
+    this.updateSource.run(sourcePath, id);
   }
 
   /** Whether another upload than `id` may still read `sourcePath` (queued, running, or failed and retriable). */

@@ -1,0 +1,41 @@
+import { unlink } from "node:fs/promises";
+import type { ClientContext } from "./client-context.js";
+import { spoolBytes } from "./spool-file.js";
+
+/**
+ * The file upload `id`, a share of `bytes` journaled (queued, not yet run) as reading their spool
+ * file, reads them from: that spool file, written now and pinned under the quota; or, when a
+ * download of the same bytes into the cache ended while they were spooled (a received photo, sent
+ * on from memory and forwarded by its path at once), that cached file, pinned like a forward's,
+ * with the spooled duplicate removed. cache_entries keeps one file per content: the spool file
+ * recorded over the cached one would delete it, under the path fetch gave and any forward of it.
+ */
+export async function sourceOfSharedBytes(ctx: ClientContext, id: string, cid: string, bytes: Uint8Array): Promise<string> {
+  const spooled = await spoolBytes(ctx.dirs.spool, cid, bytes);
+  const cached = await useCachedCopy(ctx, id, cid, bytes);
+  if (cached === undefined) {
+    ctx.cache.add(cid, spooled, bytes.byteLength, true);
+    return spooled;
+  }
+  // Another share of these bytes may still read the spool file (its own decision is still to come).
+  if (!ctx.uploads.othersOf(spooled, id) && ctx.cache.pathOf(cid) !== spooled) await removeDuplicate(spooled);
+  return cached;
+}
+
+/** The cached file holding `bytes`, now the source of upload `id` and pinned; undefined when there is none. */
+async function useCachedCopy(ctx: ClientContext, id: string, cid: string, bytes: Uint8Array): Promise<string | undefined> {
+  const path = await ctx.cache.copyHolding(cid, ctx.dirs.cache, bytes);
+  if (path === undefined) return undefined;
+  return ctx.db.transaction(() => {
+    // Replaced or dropped while it was compared: not the content's file any more.
+    if (ctx.cache.pathOf(cid) !== path) return undefined;
+    ctx.uploads.moveSource(id, path);
+    ctx.cache.pin(cid);
+    return path;
+  })();
+}
+
+async function removeDuplicate(path: string): Promise<void> {
+  // One that cannot be removed now is by the next start (a spool file no upload reads, of content kept elsewhere).
+  await unlink(path).catch(() => undefined);
+}
