@@ -425,8 +425,8 @@ describe("status-compat file: two commands on one home", () => {
 
 describe("status-compat file: Ctrl-C", () => {
   /** Starts the CLI as a child process; `output` fills as it runs, `closed` gives its exit code and signal. */
-  function startCli(args: string[]) {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     // A failed assertion before the interrupt (or a child that ignores it) must not leave it running.
     onTestFinished(() => void child.kill("SIGKILL"));
     const output = { stdout: "", stderr: "" };
@@ -503,6 +503,60 @@ describe("status-compat file: Ctrl-C", () => {
     } finally {
       await server.close();
     }
+  }, 60_000);
+
+  test("SIGINT while a get waits for the home lock, SIGTERM while a put waits to migrate the state: one line on stderr, ends by that signal, nothing held, the state keeps its level; the same command then works", async () => {
+    const { LockFile, acquireMigrationLock } = await import("../../src/state/index.js");
+    const { dir, bytes, path, home } = setup(50_000);
+    const ref = JSON.parse((await runCliInProcess(["file", "put", path, "--home", home])).stdout) as PutOutput;
+    const out = join(dir, "copy.jpg");
+
+    // Another file command holds the home: the get waits for it, and is stopped while waiting.
+    const other = LockFile.open(join(home, "cli.lock"));
+    expect(other.tryTake()).toBe(true);
+    const get = startCli(["file", "get", ref.base64, "--out", out, "--home", home]);
+    try {
+      await until(() => get.output.stderr.includes("waiting"));
+      get.child.kill("SIGINT");
+      const ended = await get.closed;
+      expect(get.output.stdout).toBe("");
+      expect(get.output.stderr.trimEnd().split("\n").at(-1)).toMatch(/^status-compat file get: interrupted \(SIGINT\) before the download started/);
+      expect(ended, get.output.stderr).toEqual({ code: null, signal: "SIGINT" });
+    } finally {
+      other.release();
+    }
+    expect(readdirSync(dir).sort()).toEqual(["home", "photo.jpg"]);
+    const again = await runCliInProcess(["file", "get", ref.base64, "--out", out, "--home", home]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+
+    // A state database of release 0.1.0 that another process is migrating: the put waits to migrate it, and is stopped.
+    const home2 = join(dir, "home2");
+    mkdirSync(home2);
+    const statePath = join(home2, "state.sqlite");
+    const fixture = await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "1000", "--out", statePath]);
+    expect(fixture.code, fixture.stderr).toBe(0);
+    const migrating = await acquireMigrationLock(statePath);
+    const put = startCli(["file", "put", path, "--home", home2], { STATUS_COMPAT_LOG_LEVEL: "info" });
+    try {
+      await until(() => put.output.stderr.includes("waiting for another process to finish migrating"));
+      put.child.kill("SIGTERM");
+      const ended = await put.closed;
+      expect(put.output.stdout).toBe("");
+      expect(put.output.stderr.trimEnd().split("\n").at(-1)).toMatch(/^status-compat file put: interrupted \(SIGTERM\) before the upload started/);
+      expect(ended, put.output.stderr).toEqual({ code: null, signal: "SIGTERM" });
+    } finally {
+      migrating.release();
+    }
+    // Nothing held: the home lock and the client's lock are free, the state is still at level 1, no job was written.
+    const homeLock = LockFile.open(join(home2, "cli.lock"));
+    expect(homeLock.tryTake()).toBe(true);
+    homeLock.release();
+    const status = await runCliInProcess(["migrate", "status", "--db", statePath]);
+    expect(status.stdout).toMatch(/state level +1\n/);
+    const put2 = await runCliInProcess(["file", "put", path, "--home", home2]);
+    expect(put2.code, put2.stderr).toBe(0);
+    expect(journalRows(home2, `SELECT state FROM upload_jobs`)).toEqual([{ state: "done" }]);
   }, 60_000);
 });
 

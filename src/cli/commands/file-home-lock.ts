@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { CliIo } from "../command.js";
 import { LockFile } from "../../state/index.js";
 import { StorageError } from "../../storage/index.js";
+import { CommandInterrupted } from "./file-interrupt.js";
 
 /** Held by one `file` command for its whole run; `release` is idempotent. */
 export interface HomeLock {
@@ -18,9 +19,9 @@ const POLL_MS = 100;
  * marking done what the other still runs). The lock is a `LockFile` (`cli.lock`): the OS drops it
  * when the holder dies (SIGKILL included), so a crashed command never blocks the next one, and a
  * job it left is then resumed as designed. (The client's own lock would refuse such a command;
- * this one makes it wait instead.)
+ * this one makes it wait instead.) A signal stops the wait (CommandInterrupted), holding nothing.
  */
-export async function lockHome(command: string, home: string, io: CliIo): Promise<HomeLock> {
+export async function lockHome(command: string, home: string, io: CliIo, signal?: AbortSignal): Promise<HomeLock> {
   const path = join(home, "cli.lock");
   const refused = (what: string, error: unknown, advice = ""): StorageError =>
     // The disk refusing (read-only, permissions) is E_LOCAL_IO, exit 5, as for the store and the state.
@@ -46,7 +47,9 @@ export async function lockHome(command: string, home: string, io: CliIo): Promis
       if (held) break;
       if (!told) io.stderr.write(`status-compat ${command}: another status-compat file command is using ${home}; waiting for it to finish\n`);
       told = true;
-      await sleep(POLL_MS);
+      await sleep(POLL_MS, undefined, { signal }).catch(() => {
+        throw new CommandInterrupted(signal?.reason as NodeJS.Signals);
+      });
     }
   } catch (error) {
     lock.release();

@@ -11,20 +11,59 @@ export function interruptedStatus(signal: NodeJS.Signals): number {
 }
 
 /**
+ * Ctrl-C (SIGINT) or SIGTERM, watched for a whole command: from before it opens anything (waiting
+ * for the home lock, migrating the state, starting the client) to the end of its transfer. Left
+ * to Node's default, a signal in those first steps ended the process without a word. The first
+ * signal is recorded and aborts `signal`; the handlers go with it, so a second Ctrl-C ends the
+ * process at once, as the user asked.
+ */
+export interface Interrupts {
+  /** Aborted by the first signal; its reason is the signal's name. */
+  readonly signal: AbortSignal;
+  /** The signal received, if one was. */
+  received(): NodeJS.Signals | undefined;
+  /** Stops watching (idempotent): from then on a signal has Node's default effect. */
+  dispose(): void;
+}
+
+export function watchInterrupts(): Interrupts {
+  const controller = new AbortController();
+  let received: NodeJS.Signals | undefined;
+  const handlers = SIGNALS.map((signal) => [signal, () => {
+    dispose();
+    received = signal;
+    controller.abort(signal);
+  }] as const);
+  const dispose = (): void => {
+    for (const [s, handler] of handlers) process.off(s, handler);
+  };
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  return { signal: controller.signal, received: () => received, dispose };
+}
+
+/** Thrown when a signal stopped the command before its transfer began; the command reports it and ends by that signal. */
+export class CommandInterrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted (${signal})`);
+  }
+}
+
+/**
  * Waits for `done`, or for Ctrl-C (SIGINT) or SIGTERM, whichever comes first. On a signal it calls
  * `stop` (the client's: it keeps the job in the journal to resume and removes what a write in
  * flight had started; dying at once would skip that, and the metrics the command writes at its
  * end), then looks at `done` again: a job already past its last check finishes even when stopped,
- * and is reported done, not as interrupted. The handlers are only there while waiting: a second
- * Ctrl-C during the stop ends the process at once, as the user asked.
+ * and is reported done, not as interrupted. Given `interrupts`, a signal received before the wait
+ * counts too; without, it watches only while waiting. A second Ctrl-C during the stop ends the
+ * process at once, as the user asked.
  */
-export async function doneOrInterrupted<R>(done: Promise<R>, stop: () => Promise<void>): Promise<Outcome<R>> {
-  let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+export async function doneOrInterrupted<R>(done: Promise<R>, stop: () => Promise<void>, interrupts?: Interrupts): Promise<Outcome<R>> {
+  const watch = interrupts ?? watchInterrupts();
   const interrupted = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = resolve;
+    const signal = watch.received();
+    if (signal !== undefined) resolve(signal);
+    else watch.signal.addEventListener("abort", () => resolve(watch.received() ?? "SIGINT"), { once: true });
   });
-  const handlers = SIGNALS.map((signal) => [signal, () => onSignal?.(signal)] as const);
-  for (const [signal, handler] of handlers) process.once(signal, handler);
   const finished = done.then((value): Outcome<R> => ({ kind: "done", value }));
   // Once interrupted, `done` may reject when the client stops; that is read below, not thrown.
   finished.catch(() => undefined);
@@ -34,7 +73,7 @@ export async function doneOrInterrupted<R>(done: Promise<R>, stop: () => Promise
     if (typeof first !== "string") return first;
     signal = first;
   } finally {
-    for (const [s, handler] of handlers) process.off(s, handler);
+    if (interrupts === undefined) watch.dispose();
   }
   await stop();
   const [settled] = await Promise.allSettled([finished]);

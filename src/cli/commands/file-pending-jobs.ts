@@ -29,6 +29,8 @@ export interface JournalLocation {
   readonly path: string;
   readonly protocol: number;
   readonly logger?: OpenStateOptions["logger"];
+  /** Stops a migration of the state (rolled back, E_STATE_ABORTED), or the wait for another process's. */
+  readonly signal?: AbortSignal;
 }
 
 async function readJournal<T>(location: JournalLocation, read: (db: StateHandle["db"]) => T[]): Promise<T[]> {
@@ -39,6 +41,7 @@ async function readJournal<T>(location: JournalLocation, read: (db: StateHandle[
     path: location.path,
     level: profileFor(location.protocol).stateLevel,
     ...(location.logger === undefined ? {} : { logger: location.logger }),
+    ...(location.signal === undefined ? {} : { signal: location.signal }),
   });
   try {
     return read(state.db);

@@ -7,6 +7,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { createLogger, type Logger } from "../../obs/index.js";
+import { StateError } from "../../state/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
 import {
   CODEX_API_PREFIX,
@@ -22,7 +23,7 @@ import {
   type TransferProgress,
 } from "../../storage/index.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
-import { doneOrInterrupted, interruptedStatus } from "./file-interrupt.js";
+import { CommandInterrupted, doneOrInterrupted, interruptedStatus, watchInterrupts, type Interrupts } from "./file-interrupt.js";
 import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
 /** Where `file put/get` keep their store, state and cache unless told otherwise. */
@@ -121,8 +122,16 @@ function protocolOption(command: string, value: string | undefined): number {
 /**
  * A started client on the home directory. `beforeStart` reads the journal after the options are
  * checked and before the client starts, since a starting client resumes every unfinished job at once.
+ * A signal before the client has started (waiting for the home lock, migrating the state, starting)
+ * throws CommandInterrupted once everything opened so far is closed again.
  */
-async function openSession<P>(command: string, values: CommonValues, io: CliIo, beforeStart: (journal: JournalLocation) => Promise<P>): Promise<Session<P>> {
+async function openSession<P>(
+  command: string,
+  values: CommonValues,
+  io: CliIo,
+  interrupts: Interrupts,
+  beforeStart: (journal: JournalLocation) => Promise<P>,
+): Promise<Session<P>> {
   const metricsPath = values.metrics === undefined || values.metrics === "" ? undefined : resolve(io.cwd, values.metrics);
   if (metricsPath !== undefined) checkWritablePath(command, "metrics", metricsPath, "Nothing was started.");
   // Every option is checked before the home is touched: a mistyped flag leaves nothing behind.
@@ -163,6 +172,7 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
   }
   const statePath = join(home, "state.sqlite");
   let lock: HomeLock | undefined;
+  let started: StorageClient | undefined;
   try {
     const client = new StorageClient({
       protocol,
@@ -174,9 +184,13 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
       logger: log,
     });
     // Before the journal is read: the client resumes every unfinished job, another command's live ones too.
-    lock = await lockHome(command, home, io);
-    const pending = await beforeStart({ path: statePath, protocol: client.protocol, logger: log });
+    lock = await lockHome(command, home, io, interrupts.signal);
+    const pending = await beforeStart({ path: statePath, protocol: client.protocol, logger: log, signal: interrupts.signal });
     await client.start();
+    started = client;
+    // start() cannot be stopped half-way; a signal that came meanwhile is honoured now.
+    const signal = interrupts.received();
+    if (signal !== undefined) throw new CommandInterrupted(signal);
     const held = lock;
     return {
       client,
@@ -199,11 +213,34 @@ async function openSession<P>(command: string, values: CommonValues, io: CliIo, 
     };
   } catch (error) {
     try {
+      await started?.stop();
       await backend.close();
     } finally {
       lock?.release();
     }
+    // The migration stopped by the signal (rolled back: the file keeps its level) is the interruption itself.
+    const signal = interrupts.received();
+    if (signal !== undefined && error instanceof StateError && error.code === "E_STATE_ABORTED") throw new CommandInterrupted(signal);
     throw error;
+  }
+}
+
+/**
+ * Runs a file command's `body` watching for Ctrl-C and SIGTERM from its first step. A signal
+ * before the transfer began (waiting for the home lock, migrating the state, starting the client)
+ * ends it with one line and the signal's status, as one during the transfer does, instead of
+ * Node's silent death; `body` has closed what it opened by then.
+ */
+async function interruptible(command: string, before: string, io: CliIo, body: (interrupts: Interrupts) => Promise<number>): Promise<number> {
+  const interrupts = watchInterrupts();
+  try {
+    return await body(interrupts);
+  } catch (error) {
+    if (!(error instanceof CommandInterrupted)) throw error;
+    io.stderr.write(`status-compat ${command}: interrupted (${error.signal}) before ${before}; run the same command again to start it\n`);
+    return interruptedStatus(error.signal);
+  } finally {
+    interrupts.dispose();
   }
 }
 
@@ -353,51 +390,54 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
     const path = resolve(io.cwd, positionals[0] as string);
     checkSharable(path);
-    const session = await openSession("file put", values, io, (journal) => pendingUploadsOf(journal, path));
-    try {
-      let { job, resumed } = uploadJob(session.client, session.pending, path);
-      let outcome;
-      for (;;) {
-        const done = progressBar(io, "put", job);
-        try {
-          outcome = await doneOrInterrupted(job.done, () => session.client.stop());
-          break;
-        } catch (error) {
-          // The interrupted put refuses a file edited since (it must not seal other bytes under its
-          // key); the user asked to share the file as it is now, so that is a new share.
-          if (!resumed || !(error instanceof StorageError) || error.code !== "E_SOURCE_CHANGED") throw error;
-          io.stderr.write(`status-compat file put: ${path} changed since its interrupted put; sharing it as it is now\n`);
-          ({ job, resumed } = { job: session.client.share({ path }), resumed: false });
-        } finally {
-          done();
+    return interruptible("file put", "the upload started", io, async (interrupts) => {
+      const session = await openSession("file put", values, io, interrupts, (journal) => pendingUploadsOf(journal, path));
+      try {
+        let { job, resumed } = uploadJob(session.client, session.pending, path);
+        let outcome;
+        for (;;) {
+          const done = progressBar(io, "put", job);
+          try {
+            outcome = await doneOrInterrupted(job.done, () => session.client.stop(), interrupts);
+            break;
+          } catch (error) {
+            // The interrupted put refuses a file edited since (it must not seal other bytes under its
+            // key); the user asked to share the file as it is now, so that is a new share.
+            if (!resumed || !(error instanceof StorageError) || error.code !== "E_SOURCE_CHANGED") throw error;
+            io.stderr.write(`status-compat file put: ${path} changed since its interrupted put; sharing it as it is now\n`);
+            ({ job, resumed } = { job: session.client.share({ path }), resumed: false });
+          } finally {
+            done();
+          }
         }
+        interrupts.dispose();
+        if (outcome.kind === "interrupted") {
+          io.stderr.write(
+            `status-compat file put: interrupted (${outcome.signal}); the upload is kept and resumes when you run the same command again (same home and --protocol)\n`,
+          );
+          return interruptedStatus(outcome.signal);
+        }
+        const result = outcome.value;
+        const v = result.view;
+        const readable = {
+          protocol: result.protocol,
+          fileName: v.fileName,
+          mime: v.mime,
+          plaintextSize: v.plaintextSize,
+          plaintextSha256: Buffer.from(v.plaintextSha256).toString("hex"),
+          chunkSize: v.encryption.chunkSize,
+          pieces: v.pieces.map((p) => ({ cid: p.cid, size: p.size, sha256: Buffer.from(p.sha256).toString("hex") })),
+          ...(v.uploadedAt === undefined ? {} : { uploadedAt: v.uploadedAt }),
+          ...(v.expiresAt === undefined ? {} : { expiresAt: v.expiresAt }),
+          backend: session.backend.kind,
+          base64: Buffer.from(result.reference).toString("base64"),
+        };
+        io.stdout.write(JSON.stringify(readable) + "\n");
+        return EXIT.OK;
+      } finally {
+        await session.close();
       }
-      if (outcome.kind === "interrupted") {
-        io.stderr.write(
-          `status-compat file put: interrupted (${outcome.signal}); the upload is kept and resumes when you run the same command again (same home and --protocol)\n`,
-        );
-        return interruptedStatus(outcome.signal);
-      }
-      const result = outcome.value;
-      const v = result.view;
-      const readable = {
-        protocol: result.protocol,
-        fileName: v.fileName,
-        mime: v.mime,
-        plaintextSize: v.plaintextSize,
-        plaintextSha256: Buffer.from(v.plaintextSha256).toString("hex"),
-        chunkSize: v.encryption.chunkSize,
-        pieces: v.pieces.map((p) => ({ cid: p.cid, size: p.size, sha256: Buffer.from(p.sha256).toString("hex") })),
-        ...(v.uploadedAt === undefined ? {} : { uploadedAt: v.uploadedAt }),
-        ...(v.expiresAt === undefined ? {} : { expiresAt: v.expiresAt }),
-        backend: session.backend.kind,
-        base64: Buffer.from(result.reference).toString("base64"),
-      };
-      io.stdout.write(JSON.stringify(readable) + "\n");
-      return EXIT.OK;
-    } finally {
-      await session.close();
-    }
+    });
   },
 };
 
@@ -425,28 +465,31 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     const out = resolve(io.cwd, values.out);
     checkWritablePath("file get", "out", out, "Nothing was downloaded.");
     const reference = decodeBase64(positionals[0] as string);
-    const session = await openSession("file get", values, io, (journal) => pendingDownloadsTo(journal, out));
-    try {
-      const job = await downloadJob(session.client, session.pending, reference, out);
-      const done = progressBar(io, "get", job);
-      let outcome;
+    return interruptible("file get", "the download started", io, async (interrupts) => {
+      const session = await openSession("file get", values, io, interrupts, (journal) => pendingDownloadsTo(journal, out));
       try {
-        outcome = await doneOrInterrupted(job.done, () => session.client.stop());
+        const job = await downloadJob(session.client, session.pending, reference, out);
+        const done = progressBar(io, "get", job);
+        let outcome;
+        try {
+          outcome = await doneOrInterrupted(job.done, () => session.client.stop(), interrupts);
+        } finally {
+          done();
+        }
+        interrupts.dispose();
+        if (outcome.kind === "interrupted") {
+          io.stderr.write(
+            `status-compat file get: interrupted (${outcome.signal}); the download is kept and resumes when you run the same command again (same reference, --out and home)\n`,
+          );
+          return interruptedStatus(outcome.signal);
+        }
+        const result = outcome.value;
+        io.stdout.write(JSON.stringify({ path: result.path, size: result.size, sha256: Buffer.from(result.sha256).toString("hex") }) + "\n");
+        return EXIT.OK;
       } finally {
-        done();
+        await session.close();
       }
-      if (outcome.kind === "interrupted") {
-        io.stderr.write(
-          `status-compat file get: interrupted (${outcome.signal}); the download is kept and resumes when you run the same command again (same reference, --out and home)\n`,
-        );
-        return interruptedStatus(outcome.signal);
-      }
-      const result = outcome.value;
-      io.stdout.write(JSON.stringify({ path: result.path, size: result.size, sha256: Buffer.from(result.sha256).toString("hex") }) + "\n");
-      return EXIT.OK;
-    } finally {
-      await session.close();
-    }
+    });
   },
 };
 
