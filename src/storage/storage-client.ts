@@ -21,6 +21,7 @@ import { fileSha256 } from "./file-digest.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
 import { removeEndedDownloadTemps } from "./download/ended-temps.js";
 import { streamFile } from "./download/stream-file.js";
+import { closableStream } from "./download/closable-stream.js";
 import { JobMachine } from "./job-machine.js";
 import { JobQueue } from "./job-queue.js";
 import { AvailabilityJournal } from "./journal/availability-journal.js";
@@ -455,7 +456,8 @@ export class StorageClient {
     const { view } = decodeReference(reference, this.protocol);
     checkReceivable(ctx, view);
     planOfReference(view, ctx.maxPieceBytes);
-    return this.guardedStream(ctx, view, options.signal);
+    // A consumer that leaves (return(), a destroyed Readable) aborts the piece still on its way.
+    return closableStream((closed) => this.guardedStream(ctx, view, [options.signal, closed]));
   }
 
   /**
@@ -794,8 +796,8 @@ export class StorageClient {
     return progressOf(done.length, plan.pieces.length, plainBytesOf(plan, done), view.plaintextSize);
   }
 
-  private async *guardedStream(ctx: ClientContext, view: FileReference, signal: AbortSignal | undefined): AsyncGenerator<Buffer, void, undefined> {
-    const link = linkedSignal([this.stopController.signal, signal], ctx.policy.deadlineMs, "streamed fetch");
+  private async *guardedStream(ctx: ClientContext, view: FileReference, signals: (AbortSignal | undefined)[]): AsyncGenerator<Buffer, void, undefined> {
+    const link = linkedSignal([this.stopController.signal, ...signals], ctx.policy.deadlineMs, "streamed fetch");
     let release: (() => void) | undefined;
     try {
       release = await (this.streamSlots as Slots).acquire(link.signal, "streamed fetch (waiting for a stream slot)");
