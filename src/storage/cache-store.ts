@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync, unlinkSync } from "node:fs";
+import { statSync, unlinkSync } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import type { Logger } from "../obs/index.js";
@@ -170,20 +170,6 @@ export class CacheStore {
   }
 
   /**
-   * The file under `dir` kept for this content (a received file), when it still holds exactly
-   * `bytes`; undefined otherwise. A share of the same bytes reads it rather than spool a copy, which
-   * would supersede it and delete it under a forward of it, pending or started while the copy is
-   * written. Compared byte for byte: the application holds its path and may have written to it.
-   */
-  cachedCopy(cid: string, dir: string, bytes: Uint8Array): string | undefined {
-    return typed(() => {
-      const entry = this.journal.get(cid);
-      if (entry === undefined || contentCidIn(dir, entry.path) !== cid || entry.size !== bytes.byteLength) return undefined;
-      return holdsBytes(entry.path, bytes) ? entry.path : undefined;
-    });
-  }
-
-  /**
    * The file under `dir` kept for this content (a received file), when it holds exactly `bytes`;
    * undefined otherwise. Read and compared off the caller's turn (up to a whole file), and held
    * from eviction meanwhile; the entry may change while it is read, so the caller checks pathOf()
@@ -289,30 +275,6 @@ function typed<T>(run: () => T): T {
     return run();
   } catch (error) {
     throw asStorageError(error);
-  }
-}
-
-/** Whether the file at `path` holds exactly `bytes` (read a slice at a time); false when it cannot be read. */
-function holdsBytes(path: string, bytes: Uint8Array): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, "r");
-  } catch {
-    return false;
-  }
-  try {
-    const slice = Buffer.allocUnsafe(Math.min(COMPARE_SLICE_BYTES, Math.max(1, bytes.byteLength)));
-    let offset = 0;
-    for (;;) {
-      const read = readSync(fd, slice, 0, slice.byteLength, offset);
-      if (read === 0) return offset === bytes.byteLength;
-      if (offset + read > bytes.byteLength || !slice.subarray(0, read).equals(bytes.subarray(offset, offset + read))) return false;
-      offset += read;
-    }
-  } catch {
-    return false;
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -4,13 +4,16 @@ import { spoolBytes } from "./spool-file.js";
 
 /**
  * The file upload `id`, a share of `bytes` journaled (queued, not yet run) as reading their spool
- * file, reads them from: that spool file, written now and pinned under the quota; or, when a
- * download of the same bytes into the cache ended while they were spooled (a received photo, sent
- * on from memory and forwarded by its path at once), that cached file, pinned like a forward's,
- * with the spooled duplicate removed. cache_entries keeps one file per content: the spool file
- * recorded over the cached one would delete it, under the path fetch gave and any forward of it.
+ * file, reads them from: a received file in the cache that holds these very bytes, pinned like a
+ * forward's (no copy written); else that spool file, written now and pinned under the quota; or,
+ * when a download of the same bytes into the cache ended while they were spooled (a received
+ * photo, sent on from memory and forwarded by its path at once), that cached file after all, with
+ * the spooled duplicate removed. cache_entries keeps one file per content: a spool file recorded
+ * over the cached one would delete it, under the path fetch gave and any forward of it.
  */
 export async function sourceOfSharedBytes(ctx: ClientContext, id: string, cid: string, bytes: Uint8Array): Promise<string> {
+  const kept = await useCachedCopy(ctx, id, cid, bytes);
+  if (kept !== undefined) return kept;
   const spooled = await spoolBytes(ctx.dirs.spool, cid, bytes);
   const cached = await useCachedCopy(ctx, id, cid, bytes);
   if (cached === undefined) {

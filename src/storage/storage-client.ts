@@ -306,10 +306,8 @@ export class StorageClient {
     } else {
       const bytes = (input as { bytes: Uint8Array }).bytes;
       const contentCid = cidOfDigest(sha256(bytes));
-      // A received file holding these bytes: read it (pinned meanwhile, as a forward of it is). A spooled
-      // copy would supersede its entry (one per content) and delete it under a forward of it.
-      const cached = ctx.cache.cachedCopy(contentCid, ctx.dirs.cache, bytes);
-      if (cached !== undefined) return this.share({ path: cached, fileName: input.fileName, ...(input.mime === undefined ? {} : { mime: input.mime }) });
+      // A received file already holding these bytes is read instead of a spooled copy (sourceOfSharedBytes),
+      // once compared with them: off the caller's turn, as that reads up to a whole file.
       const spoolPath = join(ctx.dirs.spool, contentCid);
       // Pinned under the quota until the upload is done; the spool write happens off the caller's turn.
       const reservation = ctx.cache.reserve(size, contentCid);
