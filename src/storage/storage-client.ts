@@ -292,8 +292,9 @@ export class StorageClient {
     };
     if (fromPath) {
       this.handles.set(id, job);
-      // A received file forwarded by the path fetch gave: kept from eviction while this upload reads it (releaseSpool unpins).
-      const cached = contentCidIn(ctx.dirs.cache, sourcePath as string);
+      // A file forwarded by the path fetch gave (a cached download, or the spooled copy of bytes this
+      // client shared): kept from eviction while this upload reads it (releaseSpool unpins).
+      const cached = contentCidIn(ctx.dirs.cache, sourcePath as string) ?? contentCidIn(ctx.dirs.spool, sourcePath as string);
       try {
         if (cached !== undefined) ctx.cache.pin(cached);
         create(sourcePath as string, true);

@@ -178,6 +178,33 @@ describe("forwarding a cached download by its path", () => {
     backend.beforePut = undefined;
     await expect(client.fetch(other).done).resolves.toMatchObject({ fromCache: false });
   });
+
+  test("a file the client sent from memory, fetched back (a cache hit on its spooled copy) and forwarded by that path, is not evicted while the forward is pending", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    const sender = await startClient({ backend });
+    const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
+    const { client } = await startClient({ dir, backend, quotaBytes: 150 * KiB });
+    const bytes = randomBytes(100 * KiB);
+    const sent = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    // The user opens the photo they sent: the spooled copy is the cache hit, and its path is handed out.
+    const { path, fromCache } = await client.fetch(sent).done;
+    expect(fromCache).toBe(true);
+    const puts = gate();
+    backend.beforePut = () => puts.wait;
+    const forward = client.share({ path });
+    try {
+      await new Promise<void>((resolve) => forward.on("state", (s) => s === "uploading" && resolve()));
+      // Room for the other file only if the forwarded one goes: it must not while its upload needs it.
+      await expect(client.fetch(other).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
+    } finally {
+      puts.open();
+    }
+    await expect(forward.done).resolves.toMatchObject({ jobId: forward.id });
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    backend.beforePut = undefined;
+    await expect(client.fetch(other).done).resolves.toMatchObject({ fromCache: false });
+  });
 });
 
 /**
