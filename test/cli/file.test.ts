@@ -637,6 +637,28 @@ describe("status-compat file: --home that cannot be a folder", () => {
   });
 });
 
+describe("status-compat file: --home where no folder can be made", () => {
+  test("--home under /proc (mkdir answers ENOENT under a parent that exists) is a prompt usage error (exit 2) naming it; the process spun in Node's recursive mkdir until killed", async () => {
+    const { dir, path } = setup(1000);
+    for (const command of [["file", "put", path], ["file", "get", "AAAA", "--out", join(dir, "out.bin")]]) {
+      const home = "/proc/status-compat-no-such-folder/home";
+      // A real process (the spin blocked the event loop) that a failing run must not leave behind.
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...command, "--home", home], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+      onTestFinished(() => void child.kill("SIGKILL"));
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => resolve(null), 10_000);
+        child.on("close", (c) => (clearTimeout(timer), resolve(c)));
+      });
+      const r = { code, stderr };
+      expect(r.code, `still running after 10 s: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain("error[E_USAGE]");
+      expect(r.stderr).toContain(`cannot create the home directory ${home}`);
+    }
+  }, 40_000);
+});
+
 describe("status-compat file put: an interrupted put of a file edited since", () => {
   test("put again shares the file as it is now (exit 0, the new content's reference) instead of failing E_SOURCE_CHANGED on the interrupted job", async () => {
     const server = await startCodexTestServer();

@@ -1,4 +1,4 @@
-import { mkdirSync, statSync, writeFileSync, type Stats } from "node:fs";
+import { statSync, writeFileSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { DestinationStream } from "pino";
@@ -22,6 +22,7 @@ import {
   type TransferJob,
   type TransferProgress,
 } from "../../storage/index.js";
+import { makeHomeDirectory } from "./file-home-dir.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
 import { CommandInterrupted, doneOrInterrupted, interruptedStatus, watchInterrupts, type Interrupts } from "./file-interrupt.js";
 import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
@@ -163,11 +164,16 @@ async function openSession<P>(
     }
   }
   try {
-    mkdirSync(home, { recursive: true });
+    makeHomeDirectory(home);
   } catch (error) {
     await backend.close();
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    const why = code === "EEXIST" || code === "ENOTDIR" ? "a file is in the way" : code;
+    const why =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "a file is in the way"
+        : code === "ENOENT"
+          ? `ENOENT: no folder can be made at ${(error as NodeJS.ErrnoException).path ?? home}`
+          : code;
     throw new CliError("E_USAGE", `${command}: cannot create the home directory ${home} (${why}); give --home (or $${HOME_ENV}) a folder you can write`, { cause: error });
   }
   const statePath = join(home, "state.sqlite");
