@@ -272,3 +272,29 @@ describe("renewal runs at the same time", () => {
     expect(backend.puts - puts).toBe(shared.view.pieces.length);
   });
 });
+
+describe("status with an expiry a wrong clock wrote", () => {
+  test("a received version 3 reference whose expires_at is further away than any upload's could be (the sender's clock ran a year ahead) is not reported available for that year", async () => {
+    const dir = tempDir();
+    const backend = localStore(join(dir, "store"));
+    const now = Date.UTC(2026, 0, 1);
+    const sender = await startClient({ dir: join(dir, "sender"), backend, clock: { now: () => now + 365 * DAY } });
+    const shared = await sender.client.share({ path: writeRandomFile(dir, "doc.pdf", 40 * KiB).path }).done;
+    const receiver = await startClient({ dir: join(dir, "receiver"), backend, clock: { now: () => now } });
+    // The pieces were stored now; Codex keeps them 30 days, whatever the sender's clock said.
+    expect(await receiver.client.status(shared.reference)).toEqual({ state: "unknown" });
+    expect((await receiver.client.status(shared.reference, { probe: true })).state).toBe("available");
+  });
+
+  test("our own upload journaled while the clock ran a year ahead is not reported available for that year once the clock is right", async () => {
+    const { client, clock, shared, start } = await uploaded();
+    const ahead = await (async () => {
+      clock.t = start + 365 * DAY;
+      return client.share({ bytes: Buffer.alloc(40 * KiB, 1), fileName: "ahead.bin" }).done;
+    })();
+    clock.t = start;
+    expect(await client.status(ahead.reference)).toEqual({ state: "unknown" });
+    // The one uploaded with the right time is unaffected.
+    expect(await client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 30 * DAY });
+  });
+});

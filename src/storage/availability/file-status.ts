@@ -6,7 +6,8 @@ import { asStorageError } from "../job-errors.js";
  * - `available`: every piece is known to be stored past the renewal margin;
  * - `expiring`: some piece's TTL ends within the margin (an upload of ours will be renewed if still referenced);
  * - `expired`: some piece's TTL has passed (or, when probed, an endpoint no longer has it);
- * - `unknown`: a received version 2 reference says nothing about expiry and nothing was probed.
+ * - `unknown`: a received version 2 reference says nothing about expiry (or the expiry known is
+ *   one no piece stored by now could have: a clock ran ahead) and nothing was probed.
  */
 export type Availability = "available" | "expiring" | "expired" | "unknown";
 
@@ -29,6 +30,9 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
   let expiresAt: number | undefined;
   if (rows.every((r) => r !== undefined)) expiresAt = Math.min(...rows.map((r) => (r as { expires_at: number }).expires_at));
   else if (view.expiresAt !== undefined && view.expiresAt > 0) expiresAt = view.expiresAt * 1000;
+  // No piece stored by now can outlive now + TTL: a later expiry was written by a clock that ran
+  // ahead (renewal counts such a piece due), and the endpoints' TTL ran from the real time.
+  if (expiresAt !== undefined && expiresAt > ctx.clock.now() + ctx.ttlMs + ctx.renewBeforeMs) expiresAt = undefined;
   let state = availabilityAt(expiresAt, ctx.clock.now(), ctx.renewBeforeMs);
   if (!probe) return expiresAt === undefined ? { state } : { state, expiresAt };
   let missing = 0;
