@@ -1,14 +1,35 @@
 import { raceSignal } from "./abort-error.js";
 
+/** A holder's slot, offered to whoever waits once the holder has been idle long enough (see Slots.offer). */
+export interface SlotOffer {
+  /**
+   * The holder is busy again: true when its slot is gone (taken back meanwhile, `giveUp` has run or
+   * is awaited here), false when it still holds it.
+   */
+  withdraw(): Promise<boolean>;
+}
+
+interface Offered {
+  readonly since: number;
+  readonly afterMs: number;
+  readonly giveUp: () => Promise<void>;
+  taken: Promise<void> | undefined;
+}
+
 /**
  * A counting bound: at most `size` holders at once, the others wait in order. It bounds the
  * streamed fetches a client runs (each holds its pieces in memory) and a download's pieces not yet
- * journaled (what a crash would fetch again). A holder gives its slot back once, however it ends;
- * one that never does keeps the others waiting.
+ * journaled (what a crash would fetch again). A holder gives its slot back once, however it ends.
+ * A holder that goes idle for a while (a stream whose consumer paused) may offer its slot: once it
+ * has been idle `afterMs` while someone waits, its `giveUp` runs (frees what the slot bounds, then
+ * gives the slot back), so an idle holder delays the others by at most `afterMs`.
  */
 export class Slots {
   private free: number;
   private readonly waiting: (() => void)[] = [];
+  private readonly offers = new Set<Offered>();
+  /** Armed only while someone waits and an offer is not yet old enough: no timer per offer. */
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(readonly size: number) {
     this.free = size;
@@ -29,6 +50,7 @@ export class Slots {
       };
       this.waiting.push(grant);
     });
+    this.reclaimIdle();
     try {
       await raceSignal(turn, signal, what);
     } catch (error) {
@@ -36,9 +58,66 @@ export class Slots {
       const at = this.waiting.indexOf(grant);
       if (at >= 0) this.waiting.splice(at, 1);
       if (granted) this.releaser()();
+      if (this.waiting.length === 0 && this.timer !== undefined) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+      }
       throw error;
     }
     return this.releaser();
+  }
+
+  /**
+   * The caller holds a slot and goes idle: once idle for `afterMs` while someone waits, `giveUp`
+   * runs (it must give the slot back itself, after freeing what the slot bounds). No timer unless
+   * someone waits.
+   */
+  offer(afterMs: number, giveUp: () => Promise<void>): SlotOffer {
+    const entry: Offered = { since: performance.now(), afterMs, giveUp, taken: undefined };
+    this.offers.add(entry);
+    if (this.waiting.length > 0) this.reclaimIdle();
+    return {
+      withdraw: async () => {
+        this.offers.delete(entry);
+        if (entry.taken === undefined) return false;
+        await entry.taken;
+        return true;
+      },
+    };
+  }
+
+  /** Takes back the slots of holders idle long enough for the waiters; arms one timer for the next that will be. */
+  private reclaimIdle(): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    let owed = this.waiting.length;
+    let nextAt = Infinity;
+    const now = performance.now();
+    // Oldest offers first (a Set keeps insertion order).
+    for (const entry of this.offers) {
+      if (owed <= 0) break;
+      if (entry.taken !== undefined) {
+        owed--;
+        continue;
+      }
+      const at = entry.since + entry.afterMs;
+      if (at <= now) {
+        // Done: the slot went to a waiter, so the offer no longer counts for the others.
+        entry.taken = entry
+          .giveUp()
+          .catch(() => undefined)
+          .finally(() => this.offers.delete(entry));
+        owed--;
+      } else nextAt = Math.min(nextAt, at);
+    }
+    if (owed > 0 && nextAt !== Infinity) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (this.waiting.length > 0) this.reclaimIdle();
+      }, Math.ceil(nextAt - now));
+    }
   }
 
   private releaser(): () => void {

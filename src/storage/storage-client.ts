@@ -20,7 +20,7 @@ import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./d
 import { fileSha256 } from "./file-digest.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
 import { removeEndedDownloadTemps } from "./download/ended-temps.js";
-import { streamFile } from "./download/stream-file.js";
+import { slottedStream } from "./download/slotted-stream.js";
 import { closableStream } from "./download/closable-stream.js";
 import { JobMachine } from "./job-machine.js";
 import { JobQueue } from "./job-queue.js";
@@ -797,10 +797,9 @@ export class StorageClient {
 
   private async *guardedStream(ctx: ClientContext, view: FileReference, signals: (AbortSignal | undefined)[]): AsyncGenerator<Buffer, void, undefined> {
     const link = linkedSignal([this.stopController.signal, ...signals], ctx.policy.deadlineMs, "streamed fetch");
-    let release: (() => void) | undefined;
     try {
-      release = await (this.streamSlots as Slots).acquire(link.signal, "streamed fetch (waiting for a stream slot)");
-      for await (const part of streamFile(ctx, view, link.signal)) {
+      // A paused stream gives its slot up to a waiting one after pausedStreamYieldMs (slottedStream).
+      for await (const part of slottedStream(ctx, view, link.signal, this.streamSlots as Slots, ctx.policy.pausedStreamYieldMs)) {
         // The deadline is the transfer's: time the consumer holds the stream (a paused video) does not count.
         link.pause();
         try {
@@ -812,7 +811,6 @@ export class StorageClient {
     } catch (error) {
       throw asStorageError(error);
     } finally {
-      release?.();
       link.dispose();
     }
   }

@@ -51,6 +51,50 @@ describe("slots", () => {
     await (await slots.acquire(never, "again"))();
   });
 
+  test("an offered slot goes to a waiter only once its holder has been idle afterMs; a withdrawn offer keeps it; nobody waiting, nothing is taken", async () => {
+    const slots = new Slots(1);
+    const never = new AbortController().signal;
+    const held = await slots.acquire(never, "held");
+    let gaveUp = 0;
+    const giveUp = async (): Promise<void> => {
+      gaveUp++;
+      held();
+    };
+    // Nobody waits: an offer older than afterMs stays the holder's.
+    const idle = slots.offer(20, giveUp);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await idle.withdraw()).toBe(false);
+    expect(gaveUp).toBe(0);
+    // Withdrawn before it came of age: the waiter keeps waiting.
+    const brief = slots.offer(200, giveUp);
+    let served = false;
+    const waiter = slots.acquire(never, "waiter").then((release) => ((served = true), release));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(await brief.withdraw()).toBe(false);
+    expect(served).toBe(false);
+    // Idle long enough while someone waits: taken back, the holder learns it on withdraw.
+    const started = performance.now();
+    const paused = slots.offer(100, giveUp);
+    const release = await waiter;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(95);
+    expect(gaveUp).toBe(1);
+    expect(await paused.withdraw()).toBe(true);
+    release();
+    (await slots.acquire(never, "again"))();
+  });
+
+  test("a holder already idle past afterMs when a waiter comes gives its slot up at once", async () => {
+    const slots = new Slots(1);
+    const never = new AbortController().signal;
+    const held = await slots.acquire(never, "held");
+    const offer = slots.offer(10, async () => held());
+    await new Promise((r) => setTimeout(r, 40));
+    const started = performance.now();
+    (await slots.acquire(never, "waiter"))();
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(await offer.withdraw()).toBe(true);
+  });
+
   test("with streamsInFlight 1, a second stream starts reading only once the first has ended", async () => {
     const { client, dir } = await startClient({ streamsInFlight: 1 });
     const { path, bytes } = writeRandomFile(dir, "s.bin", 200 * KiB);

@@ -1,3 +1,4 @@
+import type { Hash } from "node:crypto";
 import { ChunkOpener, createSha256, prepareParams, sameDigest, sealedChunkSize } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
@@ -10,13 +11,36 @@ import { checkReceivable } from "./run-download.js";
 import { fetchPiece } from "./fetch-piece.js";
 
 /**
+ * Where a stream is, so one that gave up its slot and buffers (its consumer paused) can go on from
+ * there with a new window: the pieces it still needs are fetched again, each checked against its
+ * sha256 as before, and the chunks it already handed out are skipped.
+ */
+export interface StreamPosition {
+  /** The next chunk to hand out: every chunk before it was yielded (or was empty). */
+  nextChunk: number;
+  /** The whole-file hash over the chunks before nextChunk (all of them once `verified`). */
+  readonly fileHash: Hash;
+  /** The whole-file sha256 matched: what is left is the held-back last piece. */
+  verified: boolean;
+}
+
+export function streamStart(): StreamPosition {
+  return { nextChunk: 0, fileHash: createSha256(), verified: false };
+}
+
+/**
  * The verified plaintext as a stream, for light clients and viewers: pieces fetched ahead in a
  * bounded window, each checked against its sha256, then opened chunk by chunk (every chunk
  * authenticated before it is yielded; each yielded buffer is fresh and may be kept). The last
  * piece is held back until the whole-file sha256 matches, so a stream that ends normally is the
  * whole, verified file. Not journaled: a stream cannot resume after a crash (fetch to a file can).
  */
-export async function* streamFile(ctx: ClientContext, view: FileReference, signal: AbortSignal): AsyncGenerator<Buffer, void, undefined> {
+export async function* streamFile(
+  ctx: ClientContext,
+  view: FileReference,
+  signal: AbortSignal,
+  at: StreamPosition = streamStart(),
+): AsyncGenerator<Buffer, void, undefined> {
   checkReceivable(ctx, view);
   const plan = planOfReference(view, ctx.maxPieceBytes);
   const params = prepareParams(view.encryption);
@@ -24,10 +48,14 @@ export async function* streamFile(ctx: ClientContext, view: FileReference, signa
   const step = sealedChunkSize(plan.chunkSize);
   const width = ctx.piecesInFlight;
   const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
-  const fileHash = createSha256();
+  const fileHash = at.fileHash;
   const last = plan.pieces.length - 1;
   const held: Buffer[] = [];
-  const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
+  // The piece holding the next chunk (a stream starting over after a pause); 0 at the start.
+  let from = 0;
+  while (from < last && (plan.pieces[from + 1] as PieceSpan).firstChunk <= at.nextChunk) from++;
+  const pieces = orderedWindow(plan.pieces.length - from, width, signal, async (k, slot, pieceSignal) => {
+    const i = from + k;
     const piece = view.pieces[i] as FileReference["pieces"][number];
     const what = `fetch of piece ${i} (${piece.cid})`;
     const sealed = await withRetries(
@@ -39,27 +67,45 @@ export async function* streamFile(ctx: ClientContext, view: FileReference, signa
     return sealed;
   });
   try {
-    for await (const { index, value: sealed } of pieces) {
+    for await (const { index: k, value: sealed } of pieces) {
+      const index = from + k;
       const span = plan.pieces[index] as PieceSpan;
-      for (let at = 0, chunk = span.firstChunk; at < sealed.byteLength; at += step, chunk++) {
+      for (let offset = 0, chunk = span.firstChunk; offset < sealed.byteLength; offset += step, chunk++) {
+        if (chunk < at.nextChunk) continue;
         const isFinal = chunk === plan.totalChunks - 1;
         // planOfReference made sure only the file's final chunk can be short.
-        const body = opener.tryOpen(chunk, isFinal, sealed.subarray(at, Math.min(at + step, sealed.byteLength)));
+        const body = opener.tryOpen(chunk, isFinal, sealed.subarray(offset, Math.min(offset + step, sealed.byteLength)));
         if (body === undefined) {
           throw new StorageError("E_INTEGRITY", `piece ${index} matches its sha256 but chunk ${chunk} does not decrypt: wrong key or a tampered reference`, {
             details: { piece: index, chunk },
           });
         }
+        if (at.verified) {
+          // The rest of the held-back last piece, fetched again after a pause; the file hash already matched.
+          at.nextChunk = chunk + 1;
+          if (body.byteLength > 0) yield body;
+          continue;
+        }
         fileHash.update(body);
         if (index === last) held.push(body);
-        else if (body.byteLength > 0) yield body;
+        else {
+          at.nextChunk = chunk + 1;
+          if (body.byteLength > 0) yield body;
+        }
       }
     }
   } finally {
     sealedSlots.release();
   }
+  if (at.verified) return;
   if (!sameDigest(fileHash.digest(), view.plaintextSha256)) {
     throw new StorageError("E_INTEGRITY", "the decrypted file does not hash to the reference's plaintext sha256; the reference is wrong");
   }
-  for (const body of held) if (body.byteLength > 0) yield body;
+  at.verified = true;
+  const firstHeld = (plan.pieces[last] as PieceSpan).firstChunk;
+  for (let k = 0; k < held.length; k++) {
+    const body = held[k] as Buffer;
+    at.nextChunk = firstHeld + k + 1;
+    if (body.byteLength > 0) yield body;
+  }
 }

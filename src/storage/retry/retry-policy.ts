@@ -24,6 +24,12 @@ export interface RetryPolicy {
    * Retry-After (the backoff alone applies).
    */
   readonly maxRetryAfterMs: number;
+  /**
+   * A fetchStream whose consumer has held a chunk this long (a paused video) gives its stream slot
+   * and read-ahead buffers up when another stream waits for a slot, and takes a slot again when read
+   * (fetching its current piece again). 0: at once whenever another stream waits.
+   */
+  readonly pausedStreamYieldMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
@@ -33,6 +39,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   attemptTimeoutMs: 60_000,
   deadlineMs: 30 * 60_000,
   maxRetryAfterMs: 5 * 60_000,
+  pausedStreamYieldMs: 5_000,
 });
 
 /** Light mode (mobile): links are flakier and endpoints several, so fail over sooner. */
@@ -43,6 +50,7 @@ export const LIGHT_RETRY_POLICY: RetryPolicy = Object.freeze({
   attemptTimeoutMs: 45_000,
   deadlineMs: 30 * 60_000,
   maxRetryAfterMs: 5 * 60_000,
+  pausedStreamYieldMs: 5_000,
 });
 
 /** The wait before retry number `attempt` (0-based), given a uniform random number in [0, 1). */
