@@ -3,8 +3,9 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chooseAttachment, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience, type AttachmentChoice } from "../../../negotiate/index.js";
 import { createLocalBackend, StorageClient, type StorageBackend } from "../../../storage/index.js";
-import { encodePayloadEnvelope, isWireError, openEnvelope, type Payload } from "../../../wire/index.js";
+import { encodePayloadEnvelope, isWireError, openEnvelope, type FileReference, type Payload } from "../../../wire/index.js";
 import type { DirectionContext, MatrixCheck } from "../matrix-types.js";
+import { releaseSwitch, SwitchFailure } from "./release-switch.js";
 
 /** Two files: one small enough to travel inline, one pieced through storage (3 pieces of 1 MiB). */
 const FILES = [
@@ -30,7 +31,8 @@ function fileBytes(size: number, seed: string): Buffer {
  */
 export const fileTransferCheck: MatrixCheck = {
   column: "storage",
-  proves: "files sent by the writer (inline or encrypted pieces through a StorageClient) come back byte for byte at the reader's StorageClient, or as the fallback text",
+  proves:
+    "files sent by the writer (inline or encrypted pieces through a StorageClient, at the negotiated version and at the writer's own) come back byte for byte at the reader's StorageClient, or as the fallback text; a switch from the writer's release to the reader's with an upload and a download half-way finishes both without sending or fetching a piece twice",
   async run(ctx) {
     const { writer, reader, workDir } = ctx;
     const dir = join(workDir, `storage-${writer.protocol}-to-${reader.protocol}-${ctx.direction}`);
@@ -67,7 +69,7 @@ export const fileTransferCheck: MatrixCheck = {
           outcomes.push(`${file.name}: not sendable by ${writer.release.release} (inline only)`);
           continue;
         }
-        const sent = await send(choice, file.name, content, async () => (sender ??= await clientFor(writer.protocol, "writer", network)), writer.window);
+        const { envelope: sent, shared } = await send(choice, file.name, content, async () => (sender ??= await clientFor(writer.protocol, "writer", network)), writer.window);
         let opened;
         try {
           opened = openEnvelope(sent, reader.window);
@@ -81,10 +83,41 @@ export const fileTransferCheck: MatrixCheck = {
         const got = await receive(opened, join(dir, `received-${file.name}`), async () => (receiver ??= await clientFor(reader.protocol, "reader", network)));
         if (!Buffer.from(got).equals(content)) return { status: "fail", detail: `${file.name} (${choice.kind}) came back different` };
         outcomes.push(`${file.name} ${choice.kind === "file-reference" ? "via storage" : "inline"} v${opened.envelope.version}`);
+        // The writer's own version, which the reader's window may admit although negotiation chose
+        // lower: what a peer sends whose idea of this reader's capabilities is stale (the user went
+        // back a release). The reader must fetch that reference too, or show the fallback text.
+        if (shared !== undefined && choice.write.version !== writer.protocol) {
+          const own = encodePayloadEnvelope(
+            { kind: "file-reference", message: shared },
+            { version: writer.protocol, fallbackText: choice.write.fallbackText, sender: { minVersion: writer.window.min, maxVersion: writer.window.max, features: [] } },
+          );
+          const stale = `${file.name} at v${writer.protocol} (stale capabilities)`;
+          let ownOpened;
+          try {
+            ownOpened = openEnvelope(own, reader.window);
+          } catch (error) {
+            if (isWireError(error) && error.code === "E_VERSION_UNSUPPORTED" && error.details["fallbackText"] === choice.write.fallbackText) {
+              outcomes.push(`${stale}: fallback text`);
+              continue;
+            }
+            throw error;
+          }
+          const again = await receive(ownOpened, join(dir, `received-own-${file.name}`), async () => (receiver ??= await clientFor(reader.protocol, "reader", network)));
+          if (!Buffer.from(again).equals(content)) return { status: "fail", detail: `${stale} came back different` };
+          outcomes.push(`${stale} via storage`);
+        }
       }
     } finally {
       await Promise.all(clients.map((c) => c.stop()));
       await network.close();
+    }
+    if (writer.writes("file-reference") && reader.writes("file-reference")) {
+      try {
+        outcomes.push(await releaseSwitch(ctx, join(dir, "switch"), fileBytes));
+      } catch (error) {
+        if (error instanceof SwitchFailure) return { status: "fail", detail: error.message };
+        throw error;
+      }
     }
     return { status: "pass", detail: outcomes.join("; ") };
   },
@@ -96,18 +129,18 @@ async function send(
   content: Buffer,
   sender: () => Promise<StorageClient>,
   window: { min: number; max: number },
-): Promise<Uint8Array> {
+): Promise<{ envelope: Uint8Array; shared?: FileReference }> {
   const { version, minReader, fallbackText } = choice.write;
   const envelope = { version, minReader, fallbackText, sender: { minVersion: window.min, maxVersion: window.max, features: [] } };
   if (choice.kind === "inline-attachment") {
     const payload: Payload = { kind: "inline-attachment", message: { mime: "text/plain", fileName, data: content } };
-    return encodePayloadEnvelope(payload, envelope);
+    return { envelope: encodePayloadEnvelope(payload, envelope) };
   }
   const client = await sender();
   const shared = await client.share({ bytes: content, fileName }).done;
   // The client returns its own protocol's reference; the envelope carries it at the negotiated
   // version (a version 3 sender writing to a version 2 reader drops the version 3 fields).
-  return encodePayloadEnvelope({ kind: "file-reference", message: shared.view }, envelope);
+  return { envelope: encodePayloadEnvelope({ kind: "file-reference", message: shared.view }, envelope), shared: shared.view };
 }
 
 async function receive(

@@ -1,0 +1,108 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { openState } from "../../../state/index.js";
+import { createLocalBackend, StorageClient, type ShareResult } from "../../../storage/index.js";
+import type { DirectionContext } from "../matrix-types.js";
+import { GatedBackend } from "../gated-backend.js";
+
+const PIECE_SIZE = 64 * 1024;
+/** Seven pieces each way; the switch comes after two. */
+const FILE_SIZE = 6 * PIECE_SIZE + 4321;
+const PIECES = 7;
+const BEFORE_SWITCH = 2;
+
+/** The outcome of a switch that went wrong: the cell fails with it. */
+export class SwitchFailure extends Error {}
+
+/**
+ * The release switch with work in flight, from the writer's release to the reader's: an upgrade
+ * when the writer is the older one, a rollback otherwise (the older release opens the file the
+ * newer one left, as its compat level allows). The writer's client stops with a spooled upload and
+ * a download half-way; the reader's client opens the same state database and data directory and
+ * must finish both, sending no stored piece again and fetching no verified piece again, with a
+ * reference its own release writes. Returns one line for the cell; throws SwitchFailure otherwise.
+ */
+export async function releaseSwitch(ctx: DirectionContext, dir: string, content: (size: number, seed: string) => Buffer): Promise<string> {
+  const { writer, reader } = ctx;
+  const what = `${ctx.direction === "older-to-newer" ? "upgrade" : "rollback"} ${writer.release.release} → ${reader.release.release}`;
+  const network = createLocalBackend({ dir: join(dir, "network") });
+  const gate = new GatedBackend(network);
+  const sent = content(FILE_SIZE, `${what}/sent`);
+  const received = content(FILE_SIZE, `${what}/received`);
+  const statePath = join(dir, "state.sqlite");
+  const options = (protocol: number) => ({
+    protocol,
+    backend: gate,
+    statePath,
+    dataDir: join(dir, "data"),
+    pieceSize: PIECE_SIZE,
+    piecesInFlight: 1,
+    jobsInFlight: 1,
+    renewEveryMs: 0,
+    logger: ctx.logger,
+  });
+  const clients: StorageClient[] = [];
+  const open = async (o: Parameters<typeof StorageClient.open>[0]): Promise<StorageClient> => {
+    const client = await StorageClient.open(o);
+    clients.push(client);
+    return client;
+  };
+  try {
+    // A contact of the writer's release shared a file; the user's client fetches it.
+    const peer = await open({ ...options(writer.protocol), backend: network, statePath: join(dir, "peer.sqlite"), dataDir: join(dir, "peer") });
+    const { reference } = await peer.share({ bytes: received, fileName: "received.bin" }).done;
+
+    const before = await open(options(writer.protocol));
+    gate.limit(BEFORE_SWITCH, BEFORE_SWITCH);
+    const upload = before.share({ bytes: sent, fileName: "sent.bin" });
+    const out = join(dir, "received.bin");
+    const download = before.fetch(reference, { out });
+    await until(() => gate.heldPuts > 0 && gate.heldGets > 0, ctx.signal, `${what}: the upload and the download to reach piece ${BEFORE_SWITCH + 1}`);
+    await before.stop();
+    await Promise.allSettled([upload.done, download.done]);
+    const { stored, verified } = await journaled(statePath, writer.stateLevel, upload.id, download.id);
+
+    gate.open();
+    const puts = gate.puts;
+    const gets = gate.gets;
+    const after = await open(options(reader.protocol));
+    const shared = (await after.job(upload.id).done) as ShareResult;
+    await after.job(download.id).done;
+    if (gate.puts - puts !== PIECES - stored) throw new SwitchFailure(`${what}: ${gate.puts - puts} pieces uploaded after the switch, ${PIECES - stored} were missing`);
+    if (gate.gets - gets !== PIECES - verified) throw new SwitchFailure(`${what}: ${gate.gets - gets} pieces fetched after the switch, ${PIECES - verified} were missing`);
+    if (!(await readFile(out)).equals(received)) throw new SwitchFailure(`${what}: the download finished by ${reader.release.release} differs from the file shared`);
+    if (shared.protocol > reader.protocol) throw new SwitchFailure(`${what}: ${reader.release.release} returned a protocol ${shared.protocol} reference`);
+    // The reference the switched-to release returns reaches a contact of the previous release intact.
+    const parts: Buffer[] = [];
+    for await (const part of peer.fetchStream(shared.reference)) parts.push(part);
+    if (!Buffer.concat(parts).equals(sent)) throw new SwitchFailure(`${what}: the upload finished by ${reader.release.release} came back different`);
+    return `${what} with jobs in flight: upload resumed at piece ${stored} of ${PIECES}, download at piece ${verified} of ${PIECES}, both finished`;
+  } finally {
+    gate.open();
+    for (const client of clients) await client.stop();
+    await network.close();
+  }
+}
+
+/** Pieces the journal holds for the upload and the download, read without writing (at the file's own level). */
+async function journaled(path: string, level: number, uploadId: string, downloadId: string): Promise<{ stored: number; verified: number }> {
+  const state = await openState({ path, level, readOnly: true, migrate: false });
+  try {
+    const count = (sql: string, id: string): number => state.db.prepare(sql).pluck().get(id) as number;
+    return {
+      stored: count(`SELECT count(*) FROM upload_pieces WHERE job_id = ?`, uploadId),
+      verified: count(`SELECT count(*) FROM download_pieces WHERE job_id = ?`, downloadId),
+    };
+  } finally {
+    state.close();
+  }
+}
+
+async function until(check: () => boolean, signal: AbortSignal, what: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!check()) {
+    signal.throwIfAborted();
+    if (Date.now() > deadline) throw new SwitchFailure(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

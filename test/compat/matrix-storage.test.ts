@@ -1,0 +1,39 @@
+/**
+ * What the matrix's storage column must exercise between adjacent releases that both have a
+ * storage client, beyond a file sent at the negotiated version: a reference the newer release
+ * writes at its own version, which the older one's wire window admits (a peer whose capabilities
+ * are stale: the user went back a release), and the release switch itself with work in flight
+ * (upgrade in one direction, rollback in the other: jobs the previous release left half-way are
+ * finished by the next one on the same state database and data directory).
+ */
+import { describe, expect, it } from "vitest";
+import { MATRIX_CHECKS, runMatrix, type MatrixReport } from "../../src/compat/index.js";
+import { releaseTable } from "../../src/versions/index.js";
+
+const storage = MATRIX_CHECKS.filter((c) => c.column === "storage");
+
+function detail(report: MatrixReport, writer: string, reader: string): string {
+  const row = report.rows.find((r) => r.writer === writer && r.reader === reader);
+  const cell = row?.cells.storage;
+  expect(cell?.status, cell?.detail).toBe("pass");
+  return cell?.detail ?? "";
+}
+
+describe("matrix storage column", () => {
+  it("hands the older release a reference the newer one wrote at its own version, and the older release fetches it", async () => {
+    const report = await runMatrix({ checks: storage });
+    expect(detail(report, "0.3.0", "0.2.0")).toMatch(/video\.mp4 at v3 \(stale capabilities\) via storage/);
+  });
+
+  it("switches releases with an upload and a download half-way: upgrade in one direction, rollback in the other, every job finished by the next release", async () => {
+    const report = await runMatrix({ checks: storage });
+    for (const [older, newer] of releaseTable.adjacentPairs()) {
+      if (!older.writes.includes("file-reference")) {
+        expect(detail(report, older.release, newer.release)).not.toMatch(/switch/);
+        continue;
+      }
+      expect(detail(report, older.release, newer.release)).toMatch(new RegExp(`upgrade ${older.release} → ${newer.release} with jobs in flight: upload resumed at piece \\d+ of \\d+, download at piece \\d+ of \\d+, both finished`));
+      expect(detail(report, newer.release, older.release)).toMatch(new RegExp(`rollback ${newer.release} → ${older.release} with jobs in flight: upload resumed at piece \\d+ of \\d+, download at piece \\d+ of \\d+, both finished`));
+    }
+  });
+});
