@@ -1,15 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { fileHolds } from "./file-holds.js";
 import { makeDirectoryDurably, removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
 import { osErrorAsLocalIo } from "./job-errors.js";
 
 /**
  * Writes bytes an application shares (rather than a file path) to the spool directory, atomically,
  * so the upload can be resumed from disk after a crash like any other. `name` is the bytes' content
- * CID: a spool file already there holds these very bytes (written whole before its rename) and is
- * kept as it is, since an unfinished upload of them may have recorded its identity (inode, mtime)
- * and would refuse to resume from a replaced file.
+ * CID: a spool file already there that still holds these very bytes is kept as it is, since an
+ * unfinished upload of them may have recorded its identity (inode, mtime) and would refuse to
+ * resume from a replaced file. One that does not (fetch hands out its path, a cache hit on the
+ * sender's own file, and the application may have written to it) is replaced.
  */
 export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): Promise<string> {
   try {
@@ -23,7 +25,7 @@ export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): 
 async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise<string> {
   await makeDirectoryDurably(dir);
   const path = join(dir, name);
-  if ((await stat(path).catch(() => undefined))?.size === bytes.byteLength) return path;
+  if ((await stat(path).catch(() => undefined))?.size === bytes.byteLength && (await fileHolds(path, bytes))) return path;
   const temp = join(dir, `.${name}.${randomUUID().slice(0, 8)}.part`);
   const handle = await open(temp, "w");
   try {

@@ -308,6 +308,24 @@ describe("a download into the cache of bytes spooled meanwhile", () => {
   });
 });
 
+describe("a spool file the application wrote to", () => {
+  test("sharing the same bytes again after the app edited the spooled copy fetch gave it (same size) sends the bytes given, not the edited file", async () => {
+    const { client, dir, dataDir } = await startClient();
+    const bytes = randomBytes(100 * KiB);
+    const first = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    // The user opens the photo they sent (the spooled copy is the cache hit) and an editor writes to it in place.
+    const { path, fromCache } = await client.fetch(first).done;
+    expect(fromCache).toBe(true);
+    const edited = Buffer.from(bytes);
+    edited[500] = (edited[500] as number) ^ 0xff;
+    writeFileSync(path, edited);
+    const { reference } = await client.share({ bytes, fileName: "photo.jpg" }).done;
+    const back = await client.fetch(reference, { out: join(dir, "back.jpg") }).done;
+    expect(readFileSync(back.path).equals(bytes)).toBe(true);
+    expect(client.usage().usedBytes).toBe(bytesKeptIn(dataDir));
+  });
+});
+
 describe("spooling that the disk refuses", () => {
   test("a share of bytes whose spool write fails rejects with E_LOCAL_IO naming the spool, not a raw OS error", async () => {
     const { client, dataDir } = await startClient();
