@@ -156,4 +156,51 @@ describe("upgrade and rollback with uploads and downloads in flight", () => {
     await migrateState({ path: join(left.dir, "state.sqlite"), direction: "down" });
     await resumeAt(2, left);
   });
+
+  for (const [from, to] of [
+    [2, 3],
+    [3, 2],
+  ] as const) {
+    test(`the cache and the renewal state of release protocol ${from} serve release protocol ${to}: a cached file is a hit, a shared file is renewed`, async () => {
+      const dir = tempDir("scc-release-switch-");
+      const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+      const peer = await startClient({ protocol: from, backend, dir: join(dir, "peer"), ...PIECES });
+      const received = writeRandomFile(peer.dir, "r.bin", 50 * KiB);
+      const { reference } = await peer.client.share({ path: received.path }).done;
+      let now = Date.now();
+      const clock = { now: () => now };
+      const options = (protocol: number): StorageClientOptions => ({
+        protocol,
+        backend,
+        statePath: join(dir, "state.sqlite"),
+        dataDir: join(dir, "data"),
+        renewEveryMs: 0,
+        retry: FAST_RETRY,
+        clock,
+        ...PIECES,
+      });
+      const a = await StorageClient.open(options(from));
+      const cached = await a.fetch(reference).done;
+      const sent = writeRandomFile(dir, "s.bin", 50 * KiB);
+      const shared = await a.share({ path: sent.path }).done;
+      await a.stop();
+
+      const b = await StorageClient.open(options(to));
+      try {
+        const gets = backend.gets;
+        const hit = await b.fetch(reference).done;
+        expect(hit).toMatchObject({ fromCache: true, path: cached.path });
+        expect(backend.gets).toBe(gets);
+        expect(readFileSync(hit.path).equals(received.bytes)).toBe(true);
+        now += 28 * 24 * 3600_000;
+        expect((await b.status(shared.reference)).state).toBe("expiring");
+        const report = await b.renewDue();
+        expect(report.failed).toEqual([]);
+        expect(report.renewed.length).toBe(decodeFileReference(shared.reference, shared.protocol).pieces.length);
+        expect((await b.status(shared.reference)).state).toBe("available");
+      } finally {
+        await b.stop();
+      }
+    });
+  }
 });
