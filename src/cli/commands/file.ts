@@ -1,11 +1,12 @@
 import { statSync, writeFileSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { DestinationStream } from "pino";
 import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { checkWritablePath } from "../writable-path.js";
 import { createLogger, type Logger } from "../../obs/index.js";
 import { StateError } from "../../state/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
@@ -327,31 +328,6 @@ async function downloadJob(client: StorageClient, pending: readonly PendingDownl
   if (resumed !== undefined) return client.job(resumed) as TransferJob<FetchResult>;
   await Promise.allSettled(cancelled);
   return client.fetch(reference, { out });
-}
-
-/** What `stat` says of a path, or undefined when there is nothing there (or a path component is not a folder). */
-function statOf(command: string, flag: string, path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new CliError("E_USAGE", `${command}: cannot check --${flag} ${path} (${code ?? "unknown error"}); give a path you can write`, { cause: error });
-  }
-}
-
-/**
- * A file the command writes (`--out`, `--metrics`) must be in an existing folder and not be a
- * folder: found out only when the command ends, it would waste the whole transfer.
- */
-function checkWritablePath(command: string, flag: string, path: string, nothingDone: string): void {
-  if (statOf(command, flag, path)?.isDirectory() === true) {
-    throw new CliError("E_USAGE", `${command}: --${flag} ${path} is a folder; give the path of the file to write, e.g. --${flag} ${join(path, "file.bin")}. ${nothingDone}`);
-  }
-  const parent = dirname(path);
-  if (statOf(command, flag, parent)?.isDirectory() !== true) {
-    throw new CliError("E_USAGE", `${command}: the folder of --${flag} ${path} does not exist (${parent}); create it first. ${nothingDone}`);
-  }
 }
 
 /**

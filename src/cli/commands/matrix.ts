@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type { Command } from "../command.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { checkWritablePath } from "../writable-path.js";
 import { EXIT } from "../exit-codes.js";
 import {
   MATRIX_CHECKS,
@@ -68,6 +69,8 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage.`,
       }
       checks = MATRIX_CHECKS.filter((c) => wanted.includes(c.column));
     }
+    const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
+    if (out !== undefined) checkWritablePath("matrix", "out", out, "Nothing was run.");
     const logger = createLogger({ level: "warn" });
     const report = await runMatrix({
       checks,
@@ -78,8 +81,8 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage.`,
     });
     if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
     const text = render(report, format, values.verbose === true);
-    if (values.out !== undefined) {
-      writeFileSync(resolve(io.cwd, values.out), text);
+    if (out !== undefined) {
+      writeFileSync(out, text);
       io.stderr.write(`matrix: report written to ${values.out}\n`);
       io.stdout.write(verdictLine(report) + "\n");
     } else {

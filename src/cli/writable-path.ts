@@ -1,0 +1,35 @@
+import { statSync, type Stats } from "node:fs";
+import { dirname, join } from "node:path";
+import { CliError } from "./usage-error.js";
+
+/** What `stat` says of a path, or undefined when there is nothing there (or a path component is not a folder). */
+function statOf(command: string, flag: string, path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new CliError("E_USAGE", `${command}: cannot check --${flag} ${path} (${code ?? "unknown error"}); give a path you can write`, { cause: error });
+  }
+}
+
+/**
+ * A file a command writes when it ends (`--out`, `--metrics`) must be in an existing folder and
+ * not be a folder: found out only then, it would waste the whole run (a transfer, the matrix).
+ */
+export function checkWritablePath(command: string, flag: string, path: string, nothingDone: string): void {
+  if (statOf(command, flag, path)?.isDirectory() === true) {
+    throw new CliError("E_USAGE", `${command}: --${flag} ${path} is a folder; give the path of the file to write, e.g. --${flag} ${join(path, "file.bin")}. ${nothingDone}`);
+  }
+  const parent = dirname(path);
+  if (statOf(command, flag, parent)?.isDirectory() !== true) {
+    throw new CliError("E_USAGE", `${command}: the folder of --${flag} ${path} does not exist (${parent}); create it first. ${nothingDone}`);
+  }
+}
+
+/** A folder a command writes into (`--work-dir`) must exist and be a folder. */
+export function checkFolder(command: string, flag: string, path: string, nothingDone: string): void {
+  if (statOf(command, flag, path)?.isDirectory() !== true) {
+    throw new CliError("E_USAGE", `${command}: --${flag} ${path} is not an existing folder; create it first, or leave --${flag} out. ${nothingDone}`);
+  }
+}
