@@ -72,4 +72,18 @@ describe("status-compat upgrade", () => {
     expect(unknown.stderr).toMatch(/E_RELEASE_UNKNOWN/);
     expect((await runCliInProcess(["upgrade", "--from", "0.1.0", "--db", path])).code).toBe(2);
   });
+
+  test("a --work-dir that does not exist, or is a file, is a usage error (exit 2) naming it, with the original untouched; it was an internal error (exit 70) with a stack", async () => {
+    const dir = tempDir();
+    const path = copyFixture(1, dir);
+    const hash = sha256File(path);
+    for (const workDir of [`${dir}/missing`, path]) {
+      const r = await runCliInProcess(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", workDir]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain("error[E_USAGE]");
+      expect(r.stderr).toContain(`--work-dir ${workDir}`);
+      expect(r.stdout).toBe("");
+    }
+    expect(sha256File(path)).toBe(hash);
+  });
 });

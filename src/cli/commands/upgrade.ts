@@ -2,6 +2,7 @@ import { resolve } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
+import { checkFolder } from "../writable-path.js";
 import { formatUpgradeReport, rehearseUpgrade } from "../../state/index.js";
 import { stateCommandLogger } from "./state-cli-logger.js";
 
@@ -46,12 +47,14 @@ Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state ref
     const from = requireOption(NAME, "from", values.from);
     const to = requireOption(NAME, "to", values.to);
     const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
+    const workDir = values["work-dir"] === undefined ? undefined : resolve(io.cwd, values["work-dir"]);
+    if (workDir !== undefined) checkFolder(NAME, "work-dir", workDir, "Nothing was rehearsed.");
     const report = await rehearseUpgrade({
       path: db,
       from,
       to,
       dryRun: values["dry-run"] === true,
-      ...(values["work-dir"] === undefined ? {} : { workDir: resolve(io.cwd, values["work-dir"]) }),
+      ...(workDir === undefined ? {} : { workDir }),
       logger: stateCommandLogger(io, "status-compat upgrade"),
     });
     io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + "\n" : formatUpgradeReport(report));
