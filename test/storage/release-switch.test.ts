@@ -157,6 +157,14 @@ describe("upgrade and rollback with uploads and downloads in flight", () => {
     await resumeAt(2, left);
   });
 
+  test("an upload the next release journaled (protocol 4, unknown to this build) is finished by 0.3.0 at protocol 3 after a rollback", async () => {
+    const left = await interruptedAt(3);
+    const db = new Database(join(left.dir, "state.sqlite"));
+    db.prepare(`UPDATE upload_jobs SET protocol = 4`).run();
+    db.close();
+    await resumeAt(3, left);
+  });
+
   for (const [from, to] of [
     [2, 3],
     [3, 2],
