@@ -149,7 +149,8 @@ export class CacheStore {
    * content: a cached copy elsewhere (a download, now spooled for a share of the same bytes) is
    * superseded and removed, or it would stay on disk uncounted. A pinned copy (a pending upload's
    * source) is never replaced by an unpinned one: the unpinned file (a download that finished after
-   * the same bytes were spooled) is the one removed, and the pinned copy's path returned.
+   * the same bytes were spooled) is the one removed, and the pinned copy's path returned; unless
+   * that copy vanished or changed size, when the verified download replaces it.
    */
   add(cid: string, path: string, size: number, pinned: boolean): string {
     return typed(() => this.addTyped(cid, path, size, pinned));
@@ -157,13 +158,17 @@ export class CacheStore {
 
   private addTyped(cid: string, path: string, size: number, pinned: boolean): string {
     const before = this.journal.get(cid);
-    if (before !== undefined && before.path !== path && before.pinned !== 0 && !pinned) {
+    // Only while it still has the content's size: one removed behind the client's back or written to is no copy of it.
+    const keepPinned = before !== undefined && before.path !== path && before.pinned !== 0 && !pinned;
+    if (keepPinned && statSync(before.path, { throwIfNoEntry: false })?.size === before.size) {
       this.journal.touch(cid, this.hooks.clock.now());
       removeFile(path);
       return before.path;
     }
     this.journal.put({ cid, path, size, last_access: this.hooks.clock.now(), pinned: pinned ? 1 : 0 });
     if (before !== undefined && before.path !== path) removeFile(before.path);
+    // The spoiled copy's pin was its pending upload's (which fails on it), not this file's.
+    if (keepPinned) this.journal.pin(cid, false);
     this.report();
     return path;
   }

@@ -4,7 +4,7 @@
  * for as long as that upload needs it.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
@@ -322,6 +322,33 @@ describe("a spool file the application wrote to", () => {
     const { reference } = await client.share({ bytes, fileName: "photo.jpg" }).done;
     const back = await client.fetch(reference, { out: join(dir, "back.jpg") }).done;
     expect(readFileSync(back.path).equals(bytes)).toBe(true);
+    expect(client.usage().usedBytes).toBe(bytesKeptIn(dataDir));
+  });
+});
+
+describe("a download of bytes whose pinned spool file vanished or changed size", () => {
+  test.each([
+    ["removed behind the client's back (an OS cache cleaner)", (path: string) => rmSync(path)],
+    ["written to by the app (it grew)", (path: string) => appendFileSync(path, "edited")],
+  ])("spool file %s while an upload of it is pending: fetch gives a file holding the bytes, and the quota counts the files on disk", async (_what, spoil) => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    const { client, dataDir } = await startClient({ dir, backend });
+    const bytes = randomBytes(100 * KiB);
+    const sent = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    const puts = gate();
+    backend.beforePut = () => puts.wait;
+    // Sent again (to another chat): it reads the same spool file, pinned while it is pending.
+    const again = client.share({ bytes, fileName: "photo.jpg" });
+    try {
+      await new Promise<void>((resolve) => again.on("state", (s) => s === "uploading" && resolve()));
+      spoil(join(dataDir, "spool", readdirSync(join(dataDir, "spool")).find((n) => !n.startsWith(".")) as string));
+      const got = await client.fetch(sent).done;
+      expect(existsSync(got.path) && readFileSync(got.path).equals(bytes)).toBe(true);
+    } finally {
+      puts.open();
+    }
+    await again.done.catch(() => undefined);
     expect(client.usage().usedBytes).toBe(bytesKeptIn(dataDir));
   });
 });
