@@ -755,7 +755,9 @@ export class StorageClient {
       (id) => this.cancel(id),
     );
     if (row.state === "done" && row.file_reference !== null) {
-      job.resolve({ jobId: row.id, reference: row.file_reference, view: decodeReference(row.file_reference, row.protocol).view, protocol: row.protocol });
+      // Read as this client reads (a row the next release finished has a protocol this build has no schema for).
+      const { view } = decodeReference({ bytes: row.file_reference, writtenWith: row.protocol }, this.protocol);
+      job.resolve({ jobId: row.id, reference: row.file_reference, view, protocol: row.protocol });
     } else if (row.state === "failed" || row.state === "cancelled") {
       job.reject(errorFromJournal(row.state, row.last_error));
     } else {

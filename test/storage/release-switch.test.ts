@@ -165,6 +165,28 @@ describe("upgrade and rollback with uploads and downloads in flight", () => {
     await resumeAt(3, left);
   });
 
+  test("an upload the next release finished (its row says protocol 4) still has a handle after a rollback: done, with the reference as stored", async () => {
+    const dir = tempDir("scc-release-switch-");
+    const options: StorageClientOptions = { protocol: 3, backend: localStore(join(dir, "store")), statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...PIECES };
+    const a = await StorageClient.open(options);
+    const sent = writeRandomFile(dir, "s.bin", 40 * KiB);
+    const shared = await a.share({ path: sent.path }).done;
+    await a.stop();
+    // What 0.4.0 would have left: the same row, written at its protocol (this reference is a valid one of a later version too).
+    const db = new Database(options.statePath as string);
+    db.prepare(`UPDATE upload_jobs SET protocol = 4`).run();
+    db.close();
+    const b = await StorageClient.open(options);
+    try {
+      const again = (await b.job(shared.jobId).done) as ShareResult;
+      expect(Buffer.from(again.reference).equals(Buffer.from(shared.reference))).toBe(true);
+      expect(again.view.plaintextSize).toBe(40 * KiB);
+      expect(again.protocol).toBe(4);
+    } finally {
+      await b.stop();
+    }
+  });
+
   for (const [from, to] of [
     [2, 3],
     [3, 2],
