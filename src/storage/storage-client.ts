@@ -103,6 +103,8 @@ export class StorageClient {
   private readonly cleaning = new Set<Promise<void>>();
   /** Shares of bytes still being spooled (no journal row yet), and whether they were cancelled meanwhile. */
   private readonly spoolingShares = new Map<string, { cancelled: boolean }>();
+  /** Cache hits being checked (not journaled), by job id: how to cancel each. */
+  private readonly cacheChecks = new Map<string, () => void>();
   private readonly stopController = new AbortController();
   /** Streamed fetches reading at once, client-wide (a stream holds its slot until it ends, fails or is returned). */
   private streamSlots: Slots | undefined;
@@ -414,10 +416,20 @@ export class StorageClient {
       if (this.handles.has(jobId)) this.cancel(jobId);
       else cancelled = true;
     });
+    // Live like any job while it is checked: job(id) finds it, cancel(id) cancels it.
+    this.handles.set(id, job);
+    this.cacheChecks.set(id, () => {
+      cancelled = true;
+    });
+    const checked = (): void => {
+      this.cacheChecks.delete(id);
+      this.forgetHandle(id, job);
+    };
     // Not evicted for another download while it is checked and handed out.
     const unhold = ctx.cache.hold(contentCid);
     const checking: Promise<void> = fileSha256(ctx.hasher, path, view.plaintextSize)
       .then((digest) => {
+        checked();
         if (cancelled) {
           job.setState("cancelled");
           throw CANCELLED;
@@ -437,7 +449,10 @@ export class StorageClient {
         job.setState("queued");
         this.queueDownload(this.started(), id, reference, join(ctx.dirs.cache, contentCid), job);
       })
-      .catch((error: unknown) => job.reject(asStorageError(error)))
+      .catch((error: unknown) => {
+        checked();
+        job.reject(asStorageError(error));
+      })
       .finally(() => {
         unhold();
         this.checkingHits.delete(checking);
@@ -551,6 +566,8 @@ export class StorageClient {
       spooling.cancelled = true;
       return;
     }
+    const cacheCheck = this.cacheChecks.get(id);
+    if (cacheCheck !== undefined) return cacheCheck();
     const upload = ctx.uploads.get(id);
     const state = upload?.state ?? ctx.downloads.get(id)?.state;
     const kind: JobKind | undefined = upload !== undefined ? "upload" : state !== undefined ? "download" : undefined;
