@@ -93,4 +93,31 @@ describe("a paused fetchStream and the stream slots", () => {
     expect((await readAll(stream, [first.value as Buffer])).equals(video.bytes)).toBe(true);
     expect(store.gets - before).toBe(video.pieces);
   });
+
+  test.each([
+    ["before the paused one gave its slot up", 60_000],
+    ["after the paused one gave its slot up", 1],
+  ])("stop() %s: the paused stream and the waiting one both end with E_CLIENT_CLOSED, nothing hangs", async (_when, yieldMs) => {
+    const { client, dir } = await startClient({ streamsInFlight: 1, retry: { ...FAST_RETRY, pausedStreamYieldMs: yieldMs } });
+    const video = await sharedFile(client, dir, "video.bin", 300 * KiB);
+    const paused = client.fetchStream(video.reference);
+    expect((await paused.next()).done).toBe(false);
+    const waiting = client.fetchStream(video.reference);
+    const first = waiting.next();
+    await sleep(50);
+    await client.stop();
+    await expect(first.then(() => readAll(waiting))).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    await expect(readAll(paused)).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+  });
+
+  test("return() on a paused stream while another waits hands the slot over at once", async () => {
+    const { client, dir } = await startClient({ streamsInFlight: 1, retry: { ...FAST_RETRY, pausedStreamYieldMs: 60_000 } });
+    const video = await sharedFile(client, dir, "video.bin", 300 * KiB);
+    const paused = client.fetchStream(video.reference);
+    expect((await paused.next()).done).toBe(false);
+    const next = readAll(client.fetchStream(video.reference));
+    await sleep(20);
+    await paused.return();
+    expect((await next).equals(video.bytes)).toBe(true);
+  });
 });
