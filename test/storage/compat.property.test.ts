@@ -23,6 +23,10 @@ const PAIRS: [number, number][] = releaseTable.rows.flatMap((row, i) => {
   return both ? ([[previous.protocol, row.protocol], [row.protocol, previous.protocol]] as [number, number][]) : [];
 });
 
+const SIZES = [
+  { chunkSize: 4 * KiB, pieceSize: 16 * KiB },
+  { chunkSize: 1 * KiB, pieceSize: 24 * KiB },
+];
 const MIMES = ["application/octet-stream", "image/jpeg", "image/png", "video/mp4", "application/pdf", "text/plain"];
 // Shared by every run of the property (a per-test temp dir would be gone after the first).
 const dir = mkdtempSync(join(tmpdir(), "scc-compat-prop-"));
@@ -41,9 +45,9 @@ beforeAll(async () => {
         dataDir: join(dir, `v${protocol}`),
         renewEveryMs: 0,
         retry: FAST_RETRY,
-        // Small chunks and pieces: a few hundred KiB make many pieces and a short last chunk.
-        chunkSize: 4 * KiB,
-        pieceSize: 16 * KiB,
+        // Small chunks and pieces: a few hundred KiB make many pieces and a short last chunk. Each
+        // release its own sizes, as a newer release may choose others: a reader must follow the reference.
+        ...SIZES[protocols.indexOf(protocol) % SIZES.length],
       }),
     );
   }
