@@ -17,3 +17,20 @@ describe("status-compat matrix --out", () => {
     }
   });
 });
+
+describe("status-compat matrix / schema check: STATUS_COMPAT_LOG_LEVEL", () => {
+  test("debug shows each matrix cell and each buf run as pino lines on the command's stderr, stdout stays the report; the level was ignored (matrix fixed at warn, schema check silent)", async () => {
+    const env = { ...process.env, STATUS_COMPAT_LOG_LEVEL: "debug" };
+    const matrix = await runCliInProcess(["matrix", "--only", "wire", "--json"], env);
+    expect(matrix.code, matrix.stderr).toBe(0);
+    expect(JSON.parse(matrix.stdout)).toMatchObject({ columns: ["wire"] });
+    const cells = matrix.stderr.trimEnd().split("\n").filter((line) => line.includes('"matrix cell"'));
+    expect(cells.length, matrix.stderr).toBeGreaterThan(0);
+    for (const line of cells) expect(JSON.parse(line)).toMatchObject({ level: 20, column: "wire", status: "pass" });
+
+    const schema = await runCliInProcess(["schema", "check", "--from", "1", "--to", "2", "--json"], env);
+    expect(schema.code, schema.stderr).toBe(0);
+    expect(JSON.parse(schema.stdout)).toMatchObject({ ok: true });
+    expect(schema.stderr).toContain('"buf breaking"');
+  });
+});

@@ -1,13 +1,12 @@
 import { statSync, writeFileSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import type { DestinationStream } from "pino";
 import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
-import { createLogger, type Logger } from "../../obs/index.js";
+import { commandLogger } from "../command-logger.js";
 import { StateError } from "../../state/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
 import {
@@ -81,12 +80,6 @@ interface Session<P> {
   close(): Promise<void>;
 }
 
-function logger(io: CliIo): Logger {
-  const raw = io.env["STATUS_COMPAT_LOG_LEVEL"];
-  const level = raw === "trace" || raw === "debug" || raw === "info" || raw === "warn" || raw === "error" || raw === "fatal" || raw === "silent" ? raw : "warn";
-  return createLogger({ name: "status-compat file", level, destination: io.stderr as unknown as DestinationStream });
-}
-
 function wholeNumber(command: string, flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError("E_USAGE", `${command}: --${flag} must be a whole number of at least 1, not "${value}"`);
@@ -150,7 +143,7 @@ async function openSession<P>(
   // An empty --home (an unset shell variable) resolved to the current directory and filled it.
   if (values.home === "") throw new CliError("E_USAGE", `${command}: --home needs a folder (it was empty); leave it out for the default home`);
   const home = resolve(io.cwd, values.home ?? defaultHome(io.env));
-  const log = logger(io);
+  const log = commandLogger(io, "status-compat file");
   let backend: StorageBackend;
   if (kind === "local") {
     backend = createLocalBackend({ dir: join(home, "store"), logger: log });

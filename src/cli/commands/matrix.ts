@@ -14,7 +14,7 @@ import {
   verdictLine,
   type MatrixReport,
 } from "../../compat/index.js";
-import { createLogger } from "../../obs/index.js";
+import { commandLogger } from "../command-logger.js";
 
 const FORMATS = ["table", "json", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -71,7 +71,7 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage.`,
     }
     const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
     if (out !== undefined) checkWritablePath("matrix", "out", out, "Nothing was run.");
-    const logger = createLogger({ level: "warn" });
+    const logger = commandLogger(io, "status-compat matrix");
     const report = await runMatrix({
       checks,
       logger,

@@ -4,7 +4,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
-import { stateCommandLogger } from "./state-cli-logger.js";
+import { commandLogger } from "../command-logger.js";
 
 const NAME = "migrate";
 
@@ -92,7 +92,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       direction: action,
       ...(values.to === undefined ? {} : { to: values.to === "0" ? 0 : values.to }),
       ...(lockTimeout === undefined ? {} : { lockTimeoutMs: Number(lockTimeout) }),
-      logger: stateCommandLogger(io, "status-compat migrate"),
+      logger: commandLogger(io, "status-compat migrate"),
     });
     io.stdout.write(values.json === true ? JSON.stringify(result, null, 2) + "\n" : resultText(action, result));
     return EXIT.OK;

@@ -3,6 +3,7 @@ import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { commandLogger } from "../command-logger.js";
 import {
   checkSchemaChain,
   checkSchemaPair,
@@ -67,7 +68,10 @@ Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf,
     if (dirMode && values.root !== undefined) throw new CliError("E_USAGE", `${NAME}: --root goes with --from/--to or --all`);
 
     const binary = values.buf ?? io.env["STATUS_COMPAT_BUF"];
-    const options: SchemaCheckOptions = { buf: binary === undefined || binary === "" ? {} : { binary: resolve(io.cwd, binary) } };
+    const options: SchemaCheckOptions = {
+      buf: binary === undefined || binary === "" ? {} : { binary: resolve(io.cwd, binary) },
+      logger: commandLogger(io, "status-compat schema check"),
+    };
 
     let report: SchemaCheckReport;
     // A check that cannot run (usage, bad folder, buf missing or failing) exits 2 through its code, never 1.

@@ -5,7 +5,7 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { releaseTable } from "../../versions/index.js";
 import { DEFAULT_FIXTURE_SEED, writeFixture } from "../../state/index.js";
-import { stateCommandLogger } from "./state-cli-logger.js";
+import { commandLogger } from "../command-logger.js";
 
 const NAME = "state fixture";
 
@@ -47,7 +47,7 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists)`,
     const seed = values.seed === undefined ? DEFAULT_FIXTURE_SEED : count("seed", values.seed);
     const out = resolve(io.cwd, requireOption(NAME, "out", values.out));
     const start = performance.now();
-    const summary = await writeFixture({ out, level: release.stateLevel, rows, seed, logger: stateCommandLogger(io, "status-compat state fixture") });
+    const summary = await writeFixture({ out, level: release.stateLevel, rows, seed, logger: commandLogger(io, "status-compat state fixture") });
     const ms = performance.now() - start;
     if (values.json === true) {
       io.stdout.write(JSON.stringify({ ...summary, release: release.release, ms: Math.round(ms) }, null, 2) + "\n");

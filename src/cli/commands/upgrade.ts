@@ -4,7 +4,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { checkFolder } from "../writable-path.js";
 import { formatUpgradeReport, rehearseUpgrade } from "../../state/index.js";
-import { stateCommandLogger } from "./state-cli-logger.js";
+import { commandLogger } from "../command-logger.js";
 
 const NAME = "upgrade";
 
@@ -55,7 +55,7 @@ Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state ref
       to,
       dryRun: values["dry-run"] === true,
       ...(workDir === undefined ? {} : { workDir }),
-      logger: stateCommandLogger(io, "status-compat upgrade"),
+      logger: commandLogger(io, "status-compat upgrade"),
     });
     io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + "\n" : formatUpgradeReport(report));
     return report.verdict === "ok" ? EXIT.OK : EXIT.CHECK_FAILED;
