@@ -52,6 +52,23 @@ describe("parseRetryAfter", () => {
   });
 });
 
+describe("the Codex backend and Retry-After", () => {
+  test("an early 429 on an upload (answered before the body was read) and a 503 on a download carry the wait in details.retryAfterMs", async () => {
+    const { server, backend } = await codexSetup({ requestTimeoutMs: 2_000 });
+    server.inject("upload", { kind: "status", status: 429, body: "slow down", early: true, headers: { "retry-after": "7" } });
+    const up = await backend.put(Buffer.alloc(3 * 1024 * 1024, 1)).catch((e: unknown) => e);
+    expect(up).toMatchObject({ code: "E_BACKEND_HTTP", details: { status: 429, retryAfterMs: 7_000 } });
+    expect((up as Error).message).toMatch(/again in 7 s \(Retry-After\)/);
+    const cid = await backend.put(Buffer.alloc(1000, 2));
+    server.inject("download", { kind: "status", status: 503, headers: { "retry-after": "7" } });
+    await expect(backend.get(cid)).rejects.toMatchObject({ code: "E_BACKEND_HTTP", details: { status: 503, retryAfterMs: 7_000 } });
+    // Without the header, nothing is made up.
+    server.inject("download", { kind: "status", status: 503 });
+    const plain = await backend.get(cid).catch((e: unknown) => e);
+    expect((plain as StorageError).details["retryAfterMs"]).toBeUndefined();
+  });
+});
+
 describe("Retry-After from a gateway in front of a single endpoint", () => {
   test("503 with Retry-After: 1 (seconds) is asked again only after that second, not on the client's 5 ms backoff, and the share then succeeds", async () => {
     const { proxy, backend } = await gateway();

@@ -309,6 +309,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
         req.resume();
         if (!req.complete) await new Promise((resolve) => req.once("end", resolve).once("close", resolve));
       }
+      for (const [name, value] of Object.entries(fault.headers ?? {})) res.setHeader(name, value);
       return sendError(res, fault.status, fault.body ?? "");
     }
 

@@ -26,7 +26,14 @@ export type ServerFault =
    * ("" = empty body). The request body is read first unless `early` (a node answers 422 before
    * reading the upload).
    */
-  | { readonly kind: "status"; readonly status: number; readonly body?: string; readonly early?: boolean }
+  | {
+      readonly kind: "status";
+      readonly status: number;
+      readonly body?: string;
+      readonly early?: boolean;
+      /** Extra answer headers (`Retry-After`, as a gateway in front of the node would add). */
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   /**
    * No answer: `before-headers` reads the request and never answers; `no-read` never even reads the
    * request body (the client's upload stalls); `after-headers` sends a 200 with Content-Length and then nothing.
