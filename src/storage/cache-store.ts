@@ -1,7 +1,9 @@
 import { statSync, unlinkSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { readdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
+import { rawSha256Digest } from "./content-id.js";
 import { fileHolds } from "./file-holds.js";
 import type { CacheJournal } from "./journal/cache-journal.js";
 import { asStorageError } from "./job-errors.js";
@@ -187,6 +189,28 @@ export class CacheStore {
       return (await fileHolds(entry.path, bytes)) ? entry.path : undefined;
     } finally {
       unhold();
+    }
+  }
+
+  /**
+   * Counts under the quota (evictable) the downloads a crash left in the cache directory `dir`
+   * between their rename and their entry: each is named by its content CID and was verified
+   * before that rename, and would otherwise stay on disk uncounted for good should its resumed
+   * download fail or be cancelled. Download temp files (`<cid>.<id8>.part`) are their jobs'.
+   * Best effort: a file that cannot be looked at is left for the next start.
+   */
+  async adoptStrays(dir: string): Promise<void> {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name.endsWith(".part") || rawSha256Digest(name) === undefined) continue;
+      const path = join(dir, name);
+      try {
+        if (this.pathOf(name) === path) continue;
+        const info = await stat(path);
+        if (info.isFile()) this.add(name, path, info.size, false);
+      } catch (error) {
+        this.hooks.log.warn({ cid: name, code: asStorageError(error).code }, "could not account for a cached file left by a crash");
+      }
     }
   }
 

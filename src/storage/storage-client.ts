@@ -225,6 +225,8 @@ export class StorageClient {
       await removeEndedDownloadTemps(this.ctx.downloads, this.log);
       // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
       await adoptStraySpoolFiles(this.ctx);
+      // And one between a download's rename into the cache and its entry.
+      await this.ctx.cache.adoptStrays(dirs.cache);
       await this.forgetEndedJobs();
       this.streamSlots = new Slots(settings.streamsInFlight);
       const jobs = settings.jobsInFlight;

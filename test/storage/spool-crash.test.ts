@@ -1,7 +1,7 @@
 import { readdirSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { bytesKeptIn, startClient } from "./support/client-fixture.js";
@@ -75,5 +75,28 @@ describe("a share of bytes the app was killed in the middle of spooling", () => 
     const uploads = client.jobs().filter((j) => j.kind === "upload");
     expect(uploads).toHaveLength(1);
     await expect(client.job(uploads[0]?.id as string).done).rejects.toMatchObject({ code: "E_SOURCE_MISSING" });
+  });
+});
+
+const CACHE_RENAMED = fileURLToPath(new URL("./support/cache-renamed-crash-child.ts", import.meta.url));
+
+describe("a crash right after a download into the cache got its name", () => {
+  test("the cached file the client had not recorded yet is counted under the quota after the next start, even when the resumed download is then cancelled", async () => {
+    const work = tempDir("scc-cache-renamed-");
+    const { signal, stderr } = await runScript(CACHE_RENAMED, [work]);
+    expect(stderr).toBe("");
+    expect(signal).toBe("SIGKILL");
+    const data = join(work, "data");
+    expect(readdirSync(join(data, "cache")).filter((n) => !n.endsWith(".part"))).toHaveLength(1);
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: data });
+    // The download, still journaled as running, resumes; the user gives up on it.
+    const resumed = client.jobs().filter((j) => j.kind === "download" && j.state !== "done");
+    expect(resumed).toHaveLength(1);
+    const id = resumed[0]?.id as string;
+    const ended = client.job(id).done.catch(() => undefined);
+    client.cancel(id);
+    await ended;
+    await vi.waitFor(() => expect(readdirSync(join(data, "cache")).filter((n) => n.endsWith(".part"))).toEqual([]));
+    expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
   });
 });
