@@ -75,7 +75,9 @@ export class Slots {
   offer(afterMs: number, giveUp: () => Promise<void>): SlotOffer {
     const entry: Offered = { since: performance.now(), afterMs, giveUp, taken: undefined };
     this.offers.add(entry);
-    if (this.waiting.length > 0) this.reclaimIdle();
+    // An armed timer fires before this offer comes of age (same or shorter afterMs) and looks again then;
+    // re-arming here would set a timer per chunk of every stream reading while another waits.
+    if (this.waiting.length > 0 && (this.timer === undefined || afterMs <= 0)) this.reclaimIdle();
     return {
       withdraw: async () => {
         this.offers.delete(entry);
