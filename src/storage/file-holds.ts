@@ -1,5 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
-import { openAppFile } from "./file-io.js";
+import { openAppFile, readAt } from "./file-io.js";
 
 /** Whether the file at `path` holds exactly `bytes`, read a slice at a time; false when it cannot be read. */
 export async function fileHolds(path: string, bytes: Uint8Array): Promise<boolean> {
@@ -25,3 +25,26 @@ export async function fileHolds(path: string, bytes: Uint8Array): Promise<boolea
 }
 
 const COMPARE_SLICE_BYTES = 1024 * 1024;
+
+/** Whether the files at `a` and `b` hold the same bytes, read a slice of each at a time; false when either cannot be read. */
+export async function filesMatch(a: string, b: string): Promise<boolean> {
+  let first: FileHandle | undefined;
+  let second: FileHandle | undefined;
+  try {
+    first = await openAppFile(a);
+    second = await openAppFile(b);
+    const left = Buffer.allocUnsafe(COMPARE_SLICE_BYTES);
+    const right = Buffer.allocUnsafe(COMPARE_SLICE_BYTES);
+    for (let offset = 0; ; ) {
+      const [l, r] = await Promise.all([readAt(first, left, offset), readAt(second, right, offset)]);
+      if (l !== r || !left.subarray(0, l).equals(right.subarray(0, r))) return false;
+      if (l === 0) return true;
+      offset += l;
+    }
+  } catch {
+    return false;
+  } finally {
+    await first?.close();
+    await second?.close();
+  }
+}

@@ -1,4 +1,4 @@
-import { readdirSync, statSync, utimesSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test, vi } from "vitest";
@@ -97,6 +97,26 @@ describe("a crash right after a download into the cache got its name", () => {
     client.cancel(id);
     await ended;
     await vi.waitFor(() => expect(readdirSync(join(data, "cache")).filter((n) => n.endsWith(".part"))).toEqual([]));
+    expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
+  });
+});
+
+const BESIDE_CACHED = fileURLToPath(new URL("./support/spool-beside-cached-crash-child.ts", import.meta.url));
+
+describe("a crash between a share's spool write and its switch to the received file holding the same bytes", () => {
+  test("the next start keeps the received file (the path fetch gave), the share reads it and finishes, and nothing on disk is left uncounted", async () => {
+    const work = tempDir("scc-spool-beside-cached-");
+    const { signal, stderr } = await runScript(BESIDE_CACHED, [work]);
+    expect(stderr).toBe("");
+    expect(signal).toBe("SIGKILL");
+    const received = readFileSync(join(work, "received-path"), "utf8");
+    const bytes = readFileSync(received);
+    const data = join(work, "data");
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: data });
+    const uploads = client.jobs().filter((j) => j.kind === "upload" && j.state !== "done");
+    expect(uploads).toHaveLength(1);
+    await client.job(uploads[0]?.id as string).done;
+    expect(existsSync(received) && readFileSync(received).equals(bytes)).toBe(true);
     expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
   });
 });
