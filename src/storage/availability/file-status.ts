@@ -36,10 +36,16 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
   let state = availabilityAt(expiresAt, ctx.clock.now(), ctx.renewBeforeMs);
   if (!probe) return expiresAt === undefined ? { state } : { state, expiresAt };
   let missing = 0;
+  // An endpoint that could not be asked is not asked again in this probe: one that hangs would cost its timeout per piece.
+  const silent = new Map<number, unknown>();
   for (const piece of view.pieces) {
     let found = false;
     let unanswered: unknown;
-    for (const backend of ctx.pool.endpoints) {
+    for (const [at, backend] of ctx.pool.endpoints.entries()) {
+      if (silent.has(at)) {
+        unanswered ??= silent.get(at);
+        continue;
+      }
       try {
         if (await backend.has(piece.cid, signal === undefined ? {} : { signal })) {
           found = true;
@@ -48,6 +54,7 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
       } catch (error) {
         if (signal?.aborted === true) throw error;
         unanswered ??= error;
+        silent.set(at, error);
       }
     }
     // Missing only when every endpoint answered "no": one that could not be asked may still hold it.

@@ -16,6 +16,8 @@ export type ProxyFault =
    * `headers` (a gateway's `Retry-After`, say).
    */
   | { readonly kind: "status"; readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> }
+  /** Forward the answer whole, with the byte at `atByte` of its body flipped (a gateway or disk serving wrong bytes; status and length intact). */
+  | { readonly kind: "corrupt"; readonly atByte: number }
   /** Hold the request for `ms`, then forward it. */
   | { readonly kind: "delay"; readonly ms: number }
   /** Never answer (`before-headers`), or stop forwarding after `afterBytes` of body and keep the connection open (`mid-body`). */
@@ -166,9 +168,15 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     res.flushHeaders();
     const cut = fault.kind === "truncate" || fault.kind === "reset-mid-body" || fault.kind === "hang" ? (fault.afterBytes ?? 0) : Number.POSITIVE_INFINITY;
     let sent = 0;
+    let flipped = false;
     try {
       for await (const chunk of answer as AsyncIterable<Buffer>) {
-        const piece = sent + chunk.byteLength > cut ? chunk.subarray(0, cut - sent) : chunk;
+        let piece = sent + chunk.byteLength > cut ? chunk.subarray(0, cut - sent) : chunk;
+        if (fault.kind === "corrupt" && fault.atByte >= sent && fault.atByte < sent + piece.byteLength) {
+          piece = Buffer.from(piece);
+          piece[fault.atByte - sent] = (piece[fault.atByte - sent] as number) ^ 0xff;
+          flipped = true;
+        }
         if (piece.byteLength > 0 && !res.write(piece)) await writable(res);
         sent += piece.byteLength;
         if (res.destroyed) return;
@@ -181,7 +189,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return;
     }
     if (sent < cut) {
-      note(fault.kind === "pass");
+      note(fault.kind === "pass" || flipped);
       res.end();
       return;
     }

@@ -1,0 +1,113 @@
+/**
+ * Light mode against real Codex backends, adversarially: endpoints that refuse connections, hang,
+ * serve wrong bytes, or end a 200 body early, in front of one that works. Every file must come back
+ * whole and verified, each bad endpoint costing about one attempt per piece in flight rather than one
+ * per piece; with no good endpoint the job fails with a typed error well inside its deadline.
+ */
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
+import { StorageError } from "../../src/storage/storage-error.js";
+import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
+import { codexSetup } from "./codex-fixtures.js";
+import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+
+/** A loopback port nothing listens on: connection refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const HEADERS_MS = 300;
+
+function endpoint(url: string): CodexBackend {
+  const backend = createCodexBackend({ url, requestTimeoutMs: HEADERS_MS });
+  onTestFinished(() => backend.close());
+  return backend;
+}
+
+/** A proxy that does `fault` to every request. */
+async function always(target: string, fault: ProxyFault): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({ target, faultRate: 1, randomFaults: [fault] });
+  onTestFinished(() => proxy.close());
+  return proxy;
+}
+
+const retry = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 1_000, deadlineMs: 20_000, maxAttempts: 12 };
+
+async function sharedOnNode(size: number) {
+  const { server, backend: direct } = await codexSetup();
+  const sender = await startClient({ backend: direct });
+  const { path, bytes } = writeRandomFile(sender.dir, "a.bin", size);
+  const { reference, view } = await sender.client.share({ path }).done;
+  return { server, reference, bytes, pieces: view.pieces.length };
+}
+
+describe("light mode failover against misbehaving Codex endpoints", () => {
+  test("refused, hanging, wrong bytes and a 200 cut short, in front of a good endpoint: the file comes back whole both ways, each bad one tried about once per piece in flight", async () => {
+    const { server, reference, bytes, pieces } = await sharedOnNode(300 * KiB);
+    const hang = await always(server.url, { kind: "hang", phase: "before-headers" });
+    const corrupt = await always(server.url, { kind: "corrupt", atByte: 100 });
+    const cut = await always(server.url, { kind: "truncate", afterBytes: 1000 });
+    const good = await always(server.url, { kind: "pass" });
+    const endpoints = [endpoint(`http://127.0.0.1:${await closedPort()}`), endpoint(hang.url), endpoint(corrupt.url), endpoint(cut.url), endpoint(good.url)];
+    const { client, dir } = await startClient({ mode: "light", endpoints, backend: undefined, retry, piecesInFlight: 3 });
+    const out = join(dir, "out.bin");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    const parts: Buffer[] = [];
+    for await (const part of client.fetchStream(reference)) parts.push(part);
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    expect(pieces).toBeGreaterThan(6);
+    for (const bad of [hang, corrupt, cut]) expect(bad.stats.requests).toBeLessThanOrEqual(3);
+    expect(good.stats.requests).toBe(2 * pieces);
+  });
+
+  test("with no good endpoint the fetch fails with a typed, retryable error long before its deadline, and leaves nothing at out", async () => {
+    const { server, reference } = await sharedOnNode(100 * KiB);
+    const hang = await always(server.url, { kind: "hang", phase: "before-headers" });
+    const corrupt = await always(server.url, { kind: "corrupt", atByte: 100 });
+    const cut = await always(server.url, { kind: "truncate", afterBytes: 1000 });
+    const endpoints = [endpoint(`http://127.0.0.1:${await closedPort()}`), endpoint(hang.url), endpoint(corrupt.url), endpoint(cut.url)];
+    const { client, dir } = await startClient({ mode: "light", endpoints, backend: undefined, retry });
+    const started = performance.now();
+    const error = await client.fetch(reference, { out: join(dir, "out.bin") }).done.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).retryable).toBe(true);
+    expect(performance.now() - started).toBeLessThan(retry.deadlineMs / 2);
+    // The endpoint serving wrong bytes is not asked again for the same piece.
+    expect(corrupt.stats.requests).toBeLessThanOrEqual(3);
+    expect(() => readFileSync(join(dir, "out.bin"))).toThrow();
+  });
+
+  test("an upload past a refused and a hanging endpoint lands every piece on the good one; the reference reads back", async () => {
+    const { server } = await codexSetup();
+    const hang = await always(server.url, { kind: "hang", phase: "before-headers" });
+    const good = await always(server.url, { kind: "pass" });
+    const endpoints = [endpoint(`http://127.0.0.1:${await closedPort()}`), endpoint(hang.url), endpoint(good.url)];
+    const { client, dir } = await startClient({ mode: "light", endpoints, backend: undefined, retry });
+    const { path, bytes } = writeRandomFile(dir, "a.bin", 300 * KiB);
+    const { reference, view } = await client.share({ path }).done;
+    expect(good.stats.history.filter((r) => r.method === "POST")).toHaveLength(view.pieces.length);
+    const parts: Buffer[] = [];
+    for await (const part of client.fetchStream(reference)) parts.push(part);
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+  });
+
+  test("status({ probe: true }) with a hanging endpoint first asks it once, not once per piece", async () => {
+    const { server, reference, pieces } = await sharedOnNode(300 * KiB);
+    const hang = await always(server.url, { kind: "hang", phase: "before-headers" });
+    const good = await always(server.url, { kind: "pass" });
+    const { client } = await startClient({ mode: "light", endpoints: [endpoint(hang.url), endpoint(good.url)], backend: undefined, retry });
+    const started = performance.now();
+    expect(await client.status(reference, { probe: true })).toMatchObject({ state: "available", missingPieces: 0 });
+    expect(pieces).toBeGreaterThan(6);
+    expect(hang.stats.requests).toBe(1);
+    expect(performance.now() - started).toBeLessThan(HEADERS_MS * 3);
+  });
+});
