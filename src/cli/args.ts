@@ -13,11 +13,25 @@ export function parseCommandArgs<O extends Options>(
   options: O,
   allowPositionals = false,
 ): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>> {
+  let parsed;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals });
+    parsed = parseArgs({ args, options, strict: true, allowPositionals, tokens: true });
   } catch (error) {
     throw new CliError("E_USAGE", `${command}: ${(error as Error).message} (see --help)`, { cause: error });
   }
+  // parseArgs keeps the last of two values; the other, typed too, would be dropped without a word
+  // (migrate up --db a --db b migrated b). The same value twice is harmless, and so is a switch.
+  const seen = new Map<string, string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== "option" || token.value === undefined || options[token.name]?.multiple === true) continue;
+    const before = seen.get(token.name);
+    if (before !== undefined && before !== token.value) {
+      throw new CliError("E_USAGE", `${command}: --${token.name} is given twice ("${before}", "${token.value}"); give it once (see --help)`);
+    }
+    seen.set(token.name, token.value);
+  }
+  const { tokens: _tokens, ...result } = parsed;
+  return result as ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>>;
 }
 
 export function requireOption(command: string, name: string, value: string | undefined): string {

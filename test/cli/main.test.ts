@@ -109,3 +109,23 @@ describe("a reader that goes away", () => {
     expect(JSON.parse(stdout)).toMatchObject({ base64: expect.any(String) });
   });
 });
+
+describe("an option given twice", () => {
+  it("with two values is a usage error (exit 2) naming it, before anything is touched; the last one won silently (migrate up --db a --db b migrated b)", async () => {
+    const { tempDir } = await import("../support/temp-dir.js");
+    const { existsSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const dir = tempDir();
+    const [a, b] = [join(dir, "a.sqlite"), join(dir, "b.sqlite")];
+    const r = await runCliInProcess(["migrate", "up", "--db", a, "--db", b]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/error\[E_USAGE\]: migrate: --db is given twice/);
+    expect(existsSync(a) || existsSync(b)).toBe(false);
+    const format = await runCliInProcess(["matrix", "--only", "wire", "--format", "json", "--format", "html"]);
+    expect(format.code, format.stderr).toBe(2);
+    expect(format.stdout).toBe("");
+    // The same value twice (a script adding a default the user also gave) and a repeated switch are harmless.
+    const same = await runCliInProcess(["migrate", "status", "--db", a, "--db", a, "--json", "--json"]);
+    expect(same.code, same.stderr).toBe(0);
+  });
+});
