@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from "pino";
+import { scrubLogFields, scrubLogText } from "./scrub-log-fields.js";
 
 export type { Logger };
 
@@ -49,6 +50,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       name: options.name ?? "status-compat",
       level: options.level ?? levelFromEnv() ?? "info",
       redact: { paths: [...REDACTED_PATHS], censor: "[redacted]" },
+      // At any depth, which redact paths cannot say: a whole result, row or input logged by mistake.
+      formatters: { log: scrubLogFields },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((arg: unknown) => (typeof arg === "string" ? scrubLogText(arg) : arg)) as typeof args);
+        },
+      },
       base: { pid: process.pid },
     },
     options.destination ?? pino.destination({ fd: 2, sync: true }),

@@ -40,6 +40,32 @@ describe("logger", () => {
     expect(text).toContain("[redacted]");
   });
 
+  it("censors key material, references and binary contents at any depth: a whole share result, journal row or share input logged by mistake", () => {
+    const out = capture();
+    const log = componentLogger(createLogger({ level: "trace", destination: out.stream }), "app");
+    const key = Buffer.from("c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc", "hex");
+    const noncePrefix = Buffer.from("0badc0ffee0bad", "hex");
+    const reference = Buffer.concat([Buffer.from([0x0a, 0x20]), key, noncePrefix]);
+    const plaintext = Buffer.from("TOP-SECRET-PLAINTEXT-of-a-shared-file");
+    const result = { jobId: "j1", reference, view: { encryption: { scheme: "aes-256-gcm-stream", key, noncePrefix, chunkSize: 65536 }, plaintextSize: 10 }, protocol: 3 };
+    log.info({ result }, "shared");
+    log.info({ upload: { shared: result } }, "deeper");
+    log.debug({ row: { id: "j1", enc_key: key, nonce_prefix: noncePrefix, file_reference: reference, state: "done" } }, "row");
+    log.trace({ input: { bytes: plaintext, fileName: "a.txt" } }, "share input");
+    log.warn({ endpoint: "http://alice:hunter2@127.0.0.1:8080/api/codex/v1", url: new URL("http://bob:swordfish@127.0.0.1:8080/") }, "put to http://alice:hunter2@127.0.0.1:8080 failed");
+    const text = out.lines().map((l) => JSON.stringify(l)).join("\n");
+    expect(out.lines()).toHaveLength(5);
+    for (const password of ["hunter2", "swordfish"]) expect(text).not.toContain(password);
+    expect(out.lines()[4]).toMatchObject({ endpoint: "http://[redacted]@127.0.0.1:8080/api/codex/v1", msg: "put to http://[redacted]@127.0.0.1:8080 failed" });
+    for (const secret of [key, noncePrefix, reference, plaintext]) {
+      for (const form of [secret.toString("hex"), secret.toString("base64"), [...secret].join(","), secret.toString("utf8")]) {
+        expect(text.includes(form), `the log holds ${form.slice(0, 24)}…`).toBe(false);
+      }
+    }
+    // What is not secret still reads.
+    expect(out.lines()[0]).toMatchObject({ msg: "shared", result: { jobId: "j1", protocol: 3, view: { plaintextSize: 10, encryption: { chunkSize: 65536 } } } });
+  });
+
   it("does not write below its level", () => {
     const out = capture();
     createLogger({ level: "warn", destination: out.stream }).info("quiet");
