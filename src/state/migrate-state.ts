@@ -1,4 +1,5 @@
 import { silentLogger, type Logger } from "../obs/index.js";
+import { holdAgainstClients } from "./client-hold.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
@@ -113,15 +114,22 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       return through === undefined ? undefined : { direction: "up", through };
     };
     if (planFor(first) === undefined) return { path, before, after: before, runs: [], preflight: undefined, commitMs: 0 };
-    const result = await runExclusiveMigration(db, {
-      path,
-      catalog,
-      preflight: options.preflight ?? "quick_check",
-      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-      logger,
-      signal: options.signal,
-      plan: planFor,
-    });
+    // Not under a running storage client, and none starts on the file until the run ends.
+    const releaseClients = holdAgainstClients(path);
+    let result: Awaited<ReturnType<typeof runExclusiveMigration>>;
+    try {
+      result = await runExclusiveMigration(db, {
+        path,
+        catalog,
+        preflight: options.preflight ?? "quick_check",
+        lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        logger,
+        signal: options.signal,
+        plan: planFor,
+      });
+    } finally {
+      releaseClients();
+    }
     const after = result.assessment;
     return {
       path,

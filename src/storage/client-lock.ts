@@ -1,6 +1,6 @@
-import { existsSync, realpathSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
-import { LockFile } from "../state/index.js";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { clientLockPathOf, LockFile } from "../state/index.js";
 import { StorageError } from "./storage-error.js";
 
 /** Held by a started storage client until it stops; `release` is idempotent. */
@@ -11,11 +11,6 @@ export interface ClientLock {
 /** The lock beside a data directory's cache/ and spool/. Never deleted: deleting a lock file races its takers. */
 export function dataDirLockPath(dataDir: string): string {
   return join(dataDir, "client.lock");
-}
-
-/** The lock beside a state database (its own sidecar: the migration lock is held only while migrating). */
-export function stateLockPath(statePath: string): string {
-  return `${statePath}.client-lock`;
 }
 
 /**
@@ -35,7 +30,8 @@ export function lockClient(dataDir: string, statePath: string | undefined): Clie
   if (statePath === undefined || statePath === "" || statePath === ":memory:" || !existsSync(dirname(resolve(statePath)))) return data;
   let state: ClientLock;
   try {
-    state = takeLock(stateLockPath(canonical(statePath)), "state database", statePath);
+    // Beside the state, its own sidecar (the migration lock is held only while migrating); a migration refuses to run while it is held.
+    state = takeLock(clientLockPathOf(statePath), "state database", statePath);
   } catch (error) {
     data.release();
     throw error;
@@ -81,18 +77,4 @@ function takeLock(lockPath: string, what: string, path: string): ClientLock {
     );
   }
   return { release: () => lock.release() };
-}
-
-/** The state file's real path (of its folder, before it exists), so a link to it and its own name share one lock. */
-function canonical(path: string): string {
-  const absolute = resolve(path);
-  try {
-    return realpathSync(absolute);
-  } catch {
-    try {
-      return join(realpathSync(dirname(absolute)), basename(absolute));
-    } catch {
-      return absolute;
-    }
-  }
 }

@@ -1,0 +1,58 @@
+import { existsSync, realpathSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { LockFile } from "./lock-file.js";
+import { StateError } from "./state-error.js";
+
+/**
+ * The lock a started storage client holds beside its state database (`<db>.client-lock`, taken by
+ * src/storage/client-lock.ts), named from the file's real path (of its folder, before it exists),
+ * so a link to it and its own name share one lock.
+ */
+export function clientLockPathOf(statePath: string): string {
+  return `${canonical(statePath)}.client-lock`;
+}
+
+/**
+ * Holds a state database's client lock for a migration run, without waiting: a storage client
+ * prepared its journal's statements for the file's level, and a run under it breaks its next
+ * write (a down from level 3 drops the column a journaled piece writes, after the piece was
+ * stored). E_STATE_LOCKED while a client holds it. A file no client ever used has no lock file,
+ * and none is made. Returns the release.
+ */
+export function holdAgainstClients(statePath: string): () => void {
+  const path = clientLockPathOf(statePath);
+  if (!existsSync(path)) return () => undefined;
+  let lock: LockFile;
+  try {
+    lock = LockFile.open(path);
+  } catch (cause) {
+    throw new StateError("E_STATE_IO", `cannot open the storage client's lock ${path} (${(cause as Error).message})`, { cause, details: { path: statePath, lock: path } });
+  }
+  let held = false;
+  try {
+    held = lock.tryTake();
+  } finally {
+    if (!held) lock.release();
+  }
+  if (!held) {
+    throw new StateError(
+      "E_STATE_LOCKED",
+      `a storage client is using ${statePath} (lock ${path} is held): stop the app (or the status-compat file command) that runs it, then migrate; nothing was written`,
+      { details: { path: statePath, lock: path } },
+    );
+  }
+  return () => lock.release();
+}
+
+function canonical(path: string): string {
+  const absolute = resolve(path);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    try {
+      return join(realpathSync(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}
