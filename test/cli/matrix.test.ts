@@ -34,3 +34,15 @@ describe("status-compat matrix / schema check: STATUS_COMPAT_LOG_LEVEL", () => {
     expect(schema.stderr).toContain('"buf breaking"');
   });
 });
+
+describe("status-compat matrix --json with --format", () => {
+  test("--json with another --format is a usage error (exit 2); --json won silently, so '--format html --json' wrote JSON where HTML was asked for", async () => {
+    const clash = await runCliInProcess(["matrix", "--only", "wire", "--format", "html", "--json"]);
+    expect(clash.code, clash.stderr).toBe(2);
+    expect(clash.stderr).toMatch(/error\[E_USAGE\]: matrix: --json is --format json/);
+    expect(clash.stdout).toBe("");
+    const both = await runCliInProcess(["matrix", "--only", "wire", "--format", "json", "--json"]);
+    expect(both.code, both.stderr).toBe(0);
+    expect(JSON.parse(both.stdout)).toMatchObject({ columns: ["wire"] });
+  });
+});

@@ -58,6 +58,9 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage.`,
       only: { type: "string" },
       verbose: { type: "boolean" },
     });
+    if (values.json === true && values.format !== undefined && values.format !== "json") {
+      throw new CliError("E_USAGE", `matrix: --json is --format json; it cannot go with --format ${values.format}`);
+    }
     const format = (values.json === true ? "json" : (values.format ?? "table")) as Format;
     if (!FORMATS.includes(format)) throw new CliError("E_USAGE", `matrix: --format must be one of ${FORMATS.join(", ")}`);
     let checks = MATRIX_CHECKS;
