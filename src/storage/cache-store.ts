@@ -233,13 +233,14 @@ export class CacheStore {
   }
 
   /**
-   * Drops the entries of cached files someone else removed (an OS cache cleaner, the user): they
-   * hold no bytes, and counting them would evict files still on disk in their place. Pinned
-   * entries stay (their upload fails on its own and unpins them).
+   * Drops the entries of cached and spooled files someone else removed (an OS cache cleaner, the
+   * user): they hold no bytes, and counting them would evict files still on disk in their place, or
+   * refuse room no file takes. Pinned ones too: their upload fails on its own (E_SOURCE_MISSING),
+   * and a failed upload keeps its pin until it is retried or forgotten (30 days).
    */
   private forgetVanished(): void {
     let dropped = false;
-    for (const entry of this.journal.unpinnedEntries()) {
+    for (const entry of this.journal.entries()) {
       if (!statSync(entry.path, { throwIfNoEntry: false })?.isFile()) {
         this.journal.delete(entry.cid);
         dropped = true;

@@ -163,6 +163,28 @@ describe("cached files removed behind the client's back", () => {
     const again = await startClient({ dir: receiver.dir, statePath: receiver.statePath, backend: receiver.backend, quotaBytes: 300 * KiB });
     expect(again.client.usage().usedBytes).toBe(100 * KiB);
   });
+
+  test("a spool file removed behind the client's back while its upload was interrupted stops counting once that upload fails: a later download is not refused for room no file takes", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    const sender = await startClient({ backend });
+    const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
+    const options = { dir, backend, quotaBytes: 150 * KiB, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d") };
+    const first = await startClient(options);
+    // Slow puts: the stop finds the upload mid-way.
+    backend.beforePut = () => new Promise((r) => setTimeout(r, 150));
+    const job = first.client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" });
+    await vi.waitFor(() => expect(backend.puts).toBeGreaterThan(1));
+    await first.client.stop();
+    await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    backend.beforePut = undefined;
+    // An OS cleaner empties the spool directory while the app is closed.
+    for (const name of readdirSync(join(options.dataDir, "spool"))) rmSync(join(options.dataDir, "spool", name));
+    const again = await startClient(options);
+    await expect(again.client.job(job.id).done).rejects.toMatchObject({ code: "E_SOURCE_MISSING" });
+    expect(again.client.usage().usedBytes).toBe(bytesKeptIn(options.dataDir));
+    await expect(again.client.fetch(other).done).resolves.toMatchObject({ fromCache: false });
+  });
 });
 
 describe("the same content asked for twice at once", () => {

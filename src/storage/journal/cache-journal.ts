@@ -18,7 +18,7 @@ export class CacheJournal {
   private readonly used: Database.Statement;
   private readonly unpinned: Database.Statement;
   private readonly lru: Database.Statement;
-  private readonly unpinnedRows: Database.Statement;
+  private readonly allRows: Database.Statement;
 
   constructor(db: Database.Database) {
     this.upsert = db.prepare(
@@ -32,7 +32,7 @@ export class CacheJournal {
     this.used = db.prepare(`SELECT coalesce(sum(size), 0) AS used FROM cache_entries`);
     this.unpinned = db.prepare(`SELECT coalesce(sum(size), 0) FROM cache_entries WHERE pinned = 0`).pluck();
     this.lru = db.prepare(`SELECT * FROM cache_entries WHERE pinned = 0 ORDER BY last_access, cid LIMIT 64`);
-    this.unpinnedRows = db.prepare(`SELECT * FROM cache_entries WHERE pinned = 0`);
+    this.allRows = db.prepare(`SELECT * FROM cache_entries`);
   }
 
   put(entry: CacheEntryRow): void {
@@ -64,9 +64,9 @@ export class CacheJournal {
     return this.unpinned.get() as number;
   }
 
-  /** Every entry not pinned. */
-  unpinnedEntries(): CacheEntryRow[] {
-    return this.unpinnedRows.all() as CacheEntryRow[];
+  /** Every entry. */
+  entries(): CacheEntryRow[] {
+    return this.allRows.all() as CacheEntryRow[];
   }
 
   /** Least recently used entries that may be evicted (never pinned ones), oldest first. */
