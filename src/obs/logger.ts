@@ -52,6 +52,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       redact: { paths: [...REDACTED_PATHS], censor: "[redacted]" },
       // At any depth, which redact paths cannot say: a whole result, row or input logged by mistake.
       formatters: { log: scrubLogFields },
+      // scrubLogFields already wrote every error as pino's serializer does (then scrubbed it).
+      serializers: { err: (value: unknown) => value },
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map((arg: unknown) => (typeof arg === "string" ? scrubLogText(arg) : arg)) as typeof args);

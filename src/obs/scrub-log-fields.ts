@@ -1,3 +1,5 @@
+import { pino } from "pino";
+
 /**
  * What a log line must never carry, wherever a caller put it: pino's redact paths name fixed
  * depths (`*.key`), so a whole ShareResult (`result.view.encryption.key`, `result.reference`), a
@@ -45,8 +47,9 @@ function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   // Bytes are contents, keys or references: never worth a log line.
   if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return `[${value.byteLength} bytes]`;
-  // pino's error serializer reads these (message and stack are not enumerable).
-  if (value instanceof Error) return value;
+  // As pino writes an error (message, stack, causes, own fields), then scrubbed like any object: a
+  // message or cause may name a URL with its credentials, and details may hold bytes.
+  if (value instanceof Error) return scrubObject(pino.stdSerializers.err(value), depth + 1, seen);
   if (value instanceof URL) return scrubLogText(value.href);
   if (typeof (value as { toJSON?: unknown }).toJSON === "function") return value;
   return scrubObject(value, depth + 1, seen);

@@ -66,6 +66,22 @@ describe("logger", () => {
     expect(out.lines()[0]).toMatchObject({ msg: "shared", result: { jobId: "j1", protocol: 3, view: { plaintextSize: 10, encryption: { chunkSize: 65536 } } } });
   });
 
+  it("scrubs an error logged whole: credentials in its message or its cause's, bytes in its details", () => {
+    const out = capture();
+    const log = createLogger({ level: "info", destination: out.stream });
+    const cause = new Error("connect to http://alice:hunter2@127.0.0.1:9 refused");
+    const err = Object.assign(new Error("put failed", { cause }), { code: "E_X", details: { body: Buffer.from("TOP-SECRET-PLAINTEXT") } });
+    log.error({ err }, "first");
+    log.error({ error: err }, "second");
+    log.error(err, "third");
+    const text = JSON.stringify(out.lines());
+    expect(out.lines()).toHaveLength(3);
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("TOP-SECRET-PLAINTEXT");
+    expect(text).not.toContain(Buffer.from("TOP-SECRET-PLAINTEXT").toString("base64"));
+    for (const line of out.lines()) expect(line).toMatchObject({ [line["msg"] === "second" ? "error" : "err"]: { type: "Error", code: "E_X", details: { body: "[20 bytes]" } } });
+  });
+
   it("does not write below its level", () => {
     const out = capture();
     createLogger({ level: "warn", destination: out.stream }).info("quiet");
