@@ -30,7 +30,6 @@ describe("fetchStream and a consumer that goes away", () => {
     server.inject("download", { kind: "hang", phase: "after-headers" }, { times: 100 });
     const readable = Readable.from(client.fetchStream(reference));
     readable.on("data", () => undefined);
-    readable.on("error", () => undefined);
     expect(await eventually(() => (server.stats.byRoute.download ?? 0) >= 1)).toBe(true);
     const closed = new Promise((resolve) => readable.once("close", resolve));
     readable.destroy();
