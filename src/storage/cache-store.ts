@@ -214,6 +214,20 @@ export class CacheStore {
     }
   }
 
+  /**
+   * Whether `path` under `dir` is this content's recorded file, pinned (an upload reads it, and may
+   * have recorded its identity) and still of `size` bytes: a second download of the same content
+   * must leave it as it is rather than rename its own copy over it.
+   */
+  pinnedCopyAt(dir: string, path: string, size: number): boolean {
+    const cid = contentCidIn(dir, path);
+    if (cid === undefined) return false;
+    return typed(() => {
+      const entry = this.journal.get(cid);
+      return entry !== undefined && entry.path === path && entry.pinned !== 0 && statSync(path, { throwIfNoEntry: false })?.size === size;
+    });
+  }
+
   /** Where the journal keeps this content, if anywhere. */
   pathOf(cid: string): string | undefined {
     return typed(() => this.journal.get(cid)?.path);

@@ -244,6 +244,53 @@ async function stopThenResume(
   }
 }
 
+describe("the same file fetched twice at once, forwarded as soon as the first fetch ends", () => {
+  test("the second download's end does not replace the file the forward reads: the forward resumes after a stop and finishes", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    const sender = await startClient({ backend });
+    const bytes = randomBytes(300 * KiB);
+    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    const options = reopenable(dir, backend);
+    const a = await StorageClient.open(options);
+    try {
+      // Shown in two chats at once: two fetches. The second one's downloads wait until the forward below has begun.
+      const first = gate();
+      const second = gate();
+      let gets = 0;
+      backend.beforeGet = () => {
+        gets++;
+        return gets === 1 ? first.wait : gets === 2 ? second.wait : undefined;
+      };
+      const one = a.fetch(received);
+      await until(() => gets === 1, "the first fetch's first get");
+      const two = a.fetch(received);
+      await until(() => gets === 2, "the second fetch's first get");
+      first.open();
+      const { path } = await one.done;
+      const putsAsked = slowPuts(backend);
+      const forward = a.share({ path });
+      await until(() => putsAsked() > 0, "the forward's first put");
+      second.open();
+      await expect(two.done).resolves.toMatchObject({ path });
+      await a.stop();
+      await expect(forward.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+      backend.beforePut = undefined;
+      backend.beforeGet = undefined;
+      const b = await StorageClient.open(options);
+      try {
+        await expect(b.job(forward.id).done).resolves.toMatchObject({ jobId: forward.id });
+        expect(readFileSync(path).equals(bytes)).toBe(true);
+        expect(b.usage().usedBytes).toBe(bytesKeptIn(join(dir, "d")));
+      } finally {
+        await b.stop();
+      }
+    } finally {
+      await a.stop();
+    }
+  });
+});
+
 describe("sharing bytes a pending forward already holds", () => {
   test("a share of the bytes of a received file whose forward is pending keeps the forward's source: both resume after a stop and finish, and every file on disk is counted once", async () => {
     const setup = await receivedFileWithSlowPuts();
