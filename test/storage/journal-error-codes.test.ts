@@ -69,6 +69,17 @@ describe("a failed job's error as the journal keeps it", () => {
     }
   });
 
+  test("every code this build's StorageError has comes back as itself (E_BUSY too), not as a newer release's", async () => {
+    const { id, options } = await failedUpload(3);
+    setLastError(options.statePath as string, id, "E_BUSY: another storage client is using the data directory");
+    const client = await StorageClient.open(options);
+    try {
+      await expect(client.job(id).done).rejects.toMatchObject({ code: "E_BUSY", message: "another storage client is using the data directory" });
+    } finally {
+      await client.stop();
+    }
+  });
+
   test("a code with digits is a code too, not part of the message", async () => {
     const { id, options } = await failedUpload(3);
     setLastError(options.statePath as string, id, "E_HTTP3_RESET: the node reset the stream");
