@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { throwIfAborted } from "./abort-error.js";
-import { linkedSignal } from "./retry/index.js";
+import { inheritTimeLeft, linkedSignal } from "./retry/index.js";
 
 export interface WindowItem<T> {
   readonly index: number;
@@ -27,6 +27,8 @@ export async function* orderedWindow<T>(
 ): AsyncGenerator<WindowItem<T>, void, undefined> {
   const link = linkedSignal(signal, undefined, "piece window");
   const controller = new AbortController();
+  // The tasks' retries ask how long the job has left (Retry-After, a transfer too slow for the deadline).
+  inheritTimeLeft(controller.signal, link.signal);
   // Each task in flight listens on it a few times (its attempt's deadline, its turn at the file hash): by design, not a leak.
   setMaxListeners(Math.max(10, width * 4), controller.signal);
   const onLink = (): void => controller.abort(link.signal.reason);

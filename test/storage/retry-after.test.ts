@@ -5,6 +5,7 @@
  * one, keeps the overloaded endpoint out of every piece's way meanwhile, and treats a malformed or
  * absurd value sanely.
  */
+import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
 import { parseRetryAfter } from "../../src/storage/backends/codex/retry-after.js";
@@ -104,6 +105,28 @@ describe("Retry-After from a gateway in front of a single endpoint", () => {
     expect((error as StorageError).message).toMatch(/Retry-After/);
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(uploadTimes(proxy)).toHaveLength(1);
+  });
+
+  test("the same for a download (its pieces run in a window under the job's deadline) and a stream", async () => {
+    const sender = await startClient();
+    const { path } = writeRandomFile(sender.dir, "a.bin", 10 * KiB);
+    const { reference } = await sender.client.share({ path }).done;
+    const { server } = await codexSetup();
+    const proxy = await startFaultProxy({ target: server.url });
+    onTestFinished(() => proxy.close());
+    const backend = createCodexBackend({ url: proxy.url, requestTimeoutMs: 5_000 });
+    onTestFinished(() => backend.close());
+    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, deadlineMs: 3_000 } });
+    proxy.script(busy("3600"), busy("3600"));
+    const started = performance.now();
+    await expect(client.fetch(reference, { out: join(dir, "out.bin") }).done).rejects.toMatchObject({ code: "E_BACKEND_HTTP", message: expect.stringMatching(/Retry-After/) });
+    const streamed = (async () => {
+      for await (const part of client.fetchStream(reference)) void part;
+    })();
+    await expect(streamed).rejects.toMatchObject({ code: "E_BACKEND_HTTP" });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    // The second call did not even ask: the endpoint was still cooling down, past the stream's deadline.
+    expect(proxy.stats.history.filter((r) => r.method === "GET")).toHaveLength(1);
   });
 
   test("an absurd Retry-After (a billion seconds) is capped at maxRetryAfterMs: the client waits the cap, then the share succeeds", async () => {

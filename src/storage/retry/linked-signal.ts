@@ -31,6 +31,11 @@ export function timeLeft(signal: AbortSignal): number {
   return remainingOf.get(signal)?.() ?? Infinity;
 }
 
+/** `child` (a plain AbortController's signal that `parent`'s abort is forwarded to) has `parent`'s time left. */
+export function inheritTimeLeft(child: AbortSignal, parent: AbortSignal): void {
+  remainingOf.set(child, () => timeLeft(parent));
+}
+
 export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortSignal | undefined)[], timeoutMs: number | undefined, what: string): LinkedSignal {
   const list = (Array.isArray(parents) ? parents : [parents]).filter((p): p is AbortSignal => p !== undefined);
   const controller = new AbortController();
