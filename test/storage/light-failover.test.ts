@@ -111,3 +111,31 @@ describe("light mode failover against misbehaving Codex endpoints", () => {
     expect(performance.now() - started).toBeLessThan(HEADERS_MS * 3);
   });
 });
+
+describe("light mode and a slow endpoint", () => {
+  test("a piece an endpoint streams too slowly to finish before the deadline moves to another endpoint instead of failing the job", async () => {
+    const { server, reference, bytes, pieces } = await sharedOnNode(200 * KiB);
+    // 1 KiB every 250 ms: never stalled (the attempt timeout counts from the last chunk), about 8 s per 32 KiB piece.
+    const slow = await always(server.url, { kind: "slow", chunkBytes: 1024, everyMs: 250 });
+    const good = await always(server.url, { kind: "pass" });
+    const policy = { ...retry, attemptTimeoutMs: 500, deadlineMs: 4_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint(slow.url), endpoint(good.url)], backend: undefined, retry: policy });
+    const out = join(dir, "out.bin");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(good.stats.requests).toBe(pieces);
+  });
+
+  test("slow endpoints that still finish in time are never cut: each piece is fetched once", async () => {
+    const { server, reference, bytes, pieces } = await sharedOnNode(150 * KiB);
+    // 4 KiB every 50 ms: about 0.4 s per piece, past the 200 ms attempt timeout, far inside the deadline.
+    const a = await always(server.url, { kind: "slow", chunkBytes: 4 * 1024, everyMs: 50 });
+    const b = await always(server.url, { kind: "slow", chunkBytes: 4 * 1024, everyMs: 50 });
+    const policy = { ...retry, attemptTimeoutMs: 200, deadlineMs: 30_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint(a.url), endpoint(b.url)], backend: undefined, retry: policy });
+    const out = join(dir, "out.bin");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(a.stats.requests + b.stats.requests).toBe(pieces);
+  });
+});

@@ -16,8 +16,8 @@ export async function fetchPiece(
   into: Buffer,
   signal: AbortSignal,
   hasher: Sha256Offload,
-  /** Called per chunk that arrives (the attempt's timeout then counts from there). */
-  onProgress?: () => void,
+  /** Called per chunk that arrives with the bytes so far (the attempt's timeout then counts from there). */
+  onProgress?: (done: number, total: number) => void,
 ): Promise<Buffer> {
   // A backend that can reads straight into the slot; the copy below is then skipped.
   const got = await backend.get(piece.cid, { signal, into });
@@ -36,7 +36,7 @@ export async function fetchPiece(
       }
       if (!inPlace(chunk, into, filled)) into.set(chunk, filled);
       filled += chunk.byteLength;
-      onProgress?.();
+      onProgress?.(filled, piece.size);
     }
     if (filled < piece.size) {
       throw new StorageError("E_TRUNCATED", `piece ${index} (${piece.cid}) ended after ${filled} of ${piece.size} bytes`, {

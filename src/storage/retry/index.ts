@@ -6,4 +6,4 @@ export { EndpointPool } from "./endpoint-pool.js";
 export { linkedSignal, clientClosedReason, inheritTimeLeft, timeLeft } from "./linked-signal.js";
 export type { LinkedSignal } from "./linked-signal.js";
 export { withRetries } from "./with-retries.js";
-export type { RetryContext, RetryEvent } from "./with-retries.js";
+export type { Progress, RetryContext, RetryEvent } from "./with-retries.js";

@@ -4,7 +4,7 @@ import type { StorageBackend } from "../backend.js";
 import { StorageError } from "../storage-error.js";
 import type { EndpointPool } from "./endpoint-pool.js";
 import { classifyFailure } from "./failure-kind.js";
-import { linkedSignal, timeLeft } from "./linked-signal.js";
+import { linkedSignal, timeLeft, type LinkedSignal } from "./linked-signal.js";
 import { backoffDelay, type RetryPolicy } from "./retry-policy.js";
 
 export interface RetryEvent {
@@ -34,7 +34,7 @@ export interface RetryContext {
  */
 export async function withRetries<T>(
   ctx: RetryContext,
-  operation: (backend: StorageBackend, signal: AbortSignal, progress: () => void) => Promise<T>,
+  operation: (backend: StorageBackend, signal: AbortSignal, progress: Progress) => Promise<T>,
 ): Promise<T> {
   const random = ctx.random ?? Math.random;
   const excluded = new Set<number>();
@@ -50,9 +50,14 @@ export async function withRetries<T>(
     if (coolingMs > timeLeft(ctx.signal)) throw pastDeadline(ctx, index, coolingMs, error);
     await pause(ctx, Math.max(delayMs, coolingMs));
     last = index;
-    const attemptSignal = linkedSignal(ctx.signal, ctx.policy.attemptTimeoutMs, ctx.what);
+    const tooSlow = new AbortController();
+    const attemptSignal = linkedSignal([ctx.signal, tooSlow.signal], ctx.policy.attemptTimeoutMs, ctx.what);
+    const progress = slowTransferCheck(ctx, attemptSignal, tooSlow, () => {
+      const other = ctx.pool.pick(excluded, index);
+      return other !== undefined && other !== index && ctx.pool.coolingFor(other) === 0;
+    });
     try {
-      const result = await operation(ctx.pool.at(index), attemptSignal.signal, attemptSignal.touch);
+      const result = await operation(ctx.pool.at(index), attemptSignal.signal, progress);
       ctx.pool.worked(index);
       return result;
     } catch (caught) {
@@ -73,10 +78,42 @@ export async function withRetries<T>(
     const next = ctx.pool.pick(excluded, index);
     if (next !== undefined && ctx.pool.coolingFor(next) > timeLeft(ctx.signal)) throw pastDeadline(ctx, next, ctx.pool.coolingFor(next), error);
     const fresh = next !== undefined && next !== index && ctx.pool.coolingFor(next) === 0;
-    delayMs = kind === "next-endpoint" || (askedMs > 0 && fresh) ? 0 : backoffDelay(ctx.policy, attempt, random());
+    // Likewise leaving one that was too slow: the next endpoint is tried at once.
+    delayMs = kind === "next-endpoint" || ((askedMs > 0 || tooSlow.signal.aborted) && fresh) ? 0 : backoffDelay(ctx.policy, attempt, random());
     const waitMs = Math.max(delayMs, next === undefined ? 0 : ctx.pool.coolingFor(next));
     ctx.onRetry?.({ attempt: attempt + 1, endpoint: ctx.pool.at(index).location, code: (error as StorageError).code, delayMs: waitMs });
   }
+}
+
+/**
+ * What an operation reports as its transfer moves: any progress restarts the attempt timeout; a
+ * download also says how far it is (`done` of `total` bytes), for slowTransferCheck.
+ */
+export type Progress = (done?: number, total?: number) => void;
+
+/**
+ * The attempt's progress callback. Progress keeps a slow transfer going (a slow link is not a
+ * stall), but one going so slowly that at its rate so far it would end after the job's deadline
+ * is cut (a TimeoutError, so retried) when another endpoint could serve it: a node streaming
+ * from a poor peer must not fail a job that another endpoint holds. Judged only after one attempt
+ * timeout's worth of transfer, and never with nowhere else to go (a slow link is slow everywhere,
+ * and the deadline decides then). Only arithmetic per call, no timer.
+ */
+function slowTransferCheck(ctx: RetryContext, attempt: LinkedSignal, tooSlow: AbortController, elsewhere: () => boolean): Progress {
+  const started = performance.now();
+  return (done, total) => {
+    attempt.touch();
+    if (done === undefined || total === undefined || done <= 0 || done >= total || tooSlow.signal.aborted) return;
+    const elapsed = performance.now() - started;
+    if (elapsed < ctx.policy.attemptTimeoutMs) return;
+    const needs = (elapsed * (total - done)) / done;
+    const left = timeLeft(ctx.signal);
+    if (needs <= left || !elsewhere()) return;
+    const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`;
+    tooSlow.abort(
+      new DOMException(`${ctx.what} would need about ${seconds(needs)} more at its rate so far (${done} of ${total} bytes in ${seconds(elapsed)}), but the deadline is ${seconds(left)} away; trying another endpoint`, "TimeoutError"),
+    );
+  };
 }
 
 /** What the failed endpoint asked for (a gateway's Retry-After, in the error's details), within the policy's cap; 0 when nothing. */

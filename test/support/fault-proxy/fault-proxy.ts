@@ -18,6 +18,8 @@ export type ProxyFault =
   | { readonly kind: "status"; readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> }
   /** Forward the answer whole, with the byte at `atByte` of its body flipped (a gateway or disk serving wrong bytes; status and length intact). */
   | { readonly kind: "corrupt"; readonly atByte: number }
+  /** Forward the answer's body `chunkBytes` every `everyMs` (a node streaming from a slow peer: slow, never stalled). */
+  | { readonly kind: "slow"; readonly chunkBytes: number; readonly everyMs: number }
   /** Hold the request for `ms`, then forward it. */
   | { readonly kind: "delay"; readonly ms: number }
   /** Never answer (`before-headers`), or stop forwarding after `afterBytes` of body and keep the connection open (`mid-body`). */
@@ -177,7 +179,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           piece[fault.atByte - sent] = (piece[fault.atByte - sent] as number) ^ 0xff;
           flipped = true;
         }
-        if (piece.byteLength > 0 && !res.write(piece)) await writable(res);
+        if (fault.kind === "slow") {
+          for (let at = 0; at < piece.byteLength && !res.destroyed; at += fault.chunkBytes) {
+            if (!res.write(piece.subarray(at, at + fault.chunkBytes))) await writable(res);
+            await sleep(fault.everyMs, undefined, { signal: lifetime.signal }).catch(() => undefined);
+          }
+        } else if (piece.byteLength > 0 && !res.write(piece)) await writable(res);
         sent += piece.byteLength;
         if (res.destroyed) return;
         if (sent >= cut) break;
