@@ -1,5 +1,9 @@
-import { describe, expect, test } from "vitest";
-import { runCli, runCliInProcess } from "../support/cli.js";
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File, siblings } from "../state/support/files.js";
 
@@ -86,4 +90,34 @@ describe("status-compat upgrade", () => {
     }
     expect(sha256File(path)).toBe(hash);
   });
+
+  test("Ctrl-C during the rehearsal: one line on stderr, ends by SIGINT (130), the copies are removed and the original is untouched; the copies (each the size of the database) stayed in the work folder and the process died without a word", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.sqlite");
+    const fixture = await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "100000", "--out", path]);
+    expect(fixture.code, fixture.stderr).toBe(0);
+    const hash = sha256File(path);
+    const work = join(dir, "work");
+    await import("node:fs").then((fs) => fs.mkdirSync(work));
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], {
+      cwd: PROJECT_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    onTestFinished(() => void child.kill("SIGKILL"));
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const deadline = Date.now() + 20_000;
+    while (readdirSync(work).length === 0 && Date.now() < deadline) await sleep(10);
+    expect(readdirSync(work).length, stderr).toBeGreaterThan(0);
+    child.kill("SIGINT");
+    const ended = await closed;
+    expect(stdout).toBe("");
+    expect(stderr.trimEnd().split("\n").at(-1)).toMatch(/^status-compat upgrade: interrupted \(SIGINT\); the rehearsal copies are removed and .*state\.sqlite was not changed/);
+    expect(ended, stderr).toEqual({ code: null, signal: "SIGINT" });
+    expect(readdirSync(work)).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+  }, 60_000);
 });

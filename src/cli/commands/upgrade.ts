@@ -3,8 +3,9 @@ import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { checkFolder } from "../writable-path.js";
-import { formatUpgradeReport, rehearseUpgrade } from "../../state/index.js";
+import { formatUpgradeReport, rehearseUpgrade, StateError, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
+import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
 
 const NAME = "upgrade";
 
@@ -34,7 +35,8 @@ Options:
   --json           the full report as one JSON document on stdout
   --work-dir DIR   where the copies go (default: the OS temp folder)
 
-Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused`,
+Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused,
+130 interrupted by Ctrl-C (143 SIGTERM; the copies are removed, FILE is not changed)`,
   async run(args, io) {
     const { values } = parseCommandArgs(NAME, args, {
       from: { type: "string" },
@@ -49,14 +51,33 @@ Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state ref
     const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
     const workDir = values["work-dir"] === undefined ? undefined : resolve(io.cwd, values["work-dir"]);
     if (workDir !== undefined) checkFolder(NAME, "work-dir", workDir, "Nothing was rehearsed.");
-    const report = await rehearseUpgrade({
-      path: db,
-      from,
-      to,
-      dryRun: values["dry-run"] === true,
-      ...(workDir === undefined ? {} : { workDir }),
-      logger: commandLogger(io, "status-compat upgrade"),
-    });
+    // Ctrl-C or SIGTERM stops the rehearsal at its next step, which removes its copies (each the
+    // size of FILE, in the OS temp folder by default); dying at once left them behind.
+    const interrupts = watchInterrupts();
+    let report: UpgradeReport | undefined;
+    try {
+      report = await rehearseUpgrade({
+        path: db,
+        from,
+        to,
+        dryRun: values["dry-run"] === true,
+        ...(workDir === undefined ? {} : { workDir }),
+        logger: commandLogger(io, "status-compat upgrade"),
+        signal: interrupts.signal,
+      });
+    } catch (error) {
+      const signal = interrupts.received();
+      if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") throw error;
+    } finally {
+      interrupts.dispose();
+    }
+    const signal = interrupts.received();
+    // A stopped step shows as a failed check; the verdict would call a sound upgrade unsafe.
+    if (report === undefined || (signal !== undefined && report.verdict !== "ok")) {
+      if (signal === undefined) throw new Error("the rehearsal ended without a report");
+      io.stderr.write(`status-compat upgrade: interrupted (${signal}); the rehearsal copies are removed and ${db} was not changed\n`);
+      return interruptedStatus(signal);
+    }
     io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + "\n" : formatUpgradeReport(report));
     return report.verdict === "ok" ? EXIT.OK : EXIT.CHECK_FAILED;
   },
