@@ -319,7 +319,8 @@ export class StorageClient {
       this.handles.set(id, job);
       try {
         // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
-        ctx.cache.pin(contentCid);
+        // (A cached copy is held while it is compared, and pinned only if this upload is to read it.)
+        if (ctx.cache.pathOf(contentCid) === spoolPath) ctx.cache.pin(contentCid);
         // Journaled before the bytes are spooled (queued, not yet run): a stop meanwhile leaves a job
         // that resumes on the next start, a crash one that fails E_SOURCE_MISSING, never no job at all.
         create(spoolPath, false);

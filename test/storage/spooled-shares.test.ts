@@ -400,6 +400,44 @@ describe("a download of bytes whose pinned spool file vanished or changed size",
   });
 });
 
+describe("an upload of a spool file the cache no longer names", () => {
+  test("cancelling it does not unpin the received file of the same content that a pending forward reads", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    const sender = await startClient({ backend });
+    const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
+    // One upload at a time, the first one held: every later one waits its turn.
+    const { client, dataDir } = await startClient({ dir, backend, quotaBytes: 150 * KiB, jobsInFlight: 1 });
+    const bytes = randomBytes(100 * KiB);
+    const sent = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    const puts = gate();
+    backend.beforePut = () => puts.wait;
+    try {
+      const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 10 * KiB).path });
+      await new Promise<void>((resolve) => blocker.on("state", (s) => s === "uploading" && resolve()));
+      // Sent again from memory: it will read the spool file, which the app then writes to (it grew).
+      const again = client.share({ bytes, fileName: "photo.jpg" });
+      // Its bytes placed (the spool file kept as it is); a peek at the client's private state, for tests only.
+      await until(() => (client as unknown as { spoolingShares: Map<string, unknown> }).spoolingShares.size === 0, "the second share's spool write");
+      const spooled = join(dataDir, "spool", readdirSync(join(dataDir, "spool")).find((n) => !n.startsWith(".")) as string);
+      appendFileSync(spooled, "edited");
+      // The photo is fetched again (downloaded into the cache) and forwarded by that path.
+      const { path } = await client.fetch(sent).done;
+      const forward = client.share({ path });
+      again.cancel();
+      await expect(again.done).rejects.toMatchObject({ code: "E_ABORTED" });
+      // Room for the other file only if the forwarded one goes: it must not while its upload needs it.
+      await expect(client.fetch(other).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
+      puts.open();
+      await blocker.done;
+      await expect(forward.done).resolves.toMatchObject({ jobId: forward.id });
+      expect(readFileSync(path).equals(bytes)).toBe(true);
+    } finally {
+      puts.open();
+    }
+  });
+});
+
 describe("spooling that the disk refuses", () => {
   test("a share of bytes whose spool write fails rejects with E_LOCAL_IO naming the spool, not a raw OS error", async () => {
     const { client, dataDir } = await startClient();
@@ -410,6 +448,25 @@ describe("spooling that the disk refuses", () => {
     expect(outcome).toBeInstanceOf(StorageError);
     expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
     expect(client.usage()).toMatchObject({ usedBytes: 0, reservedBytes: 0 });
+  });
+
+  test("a failed spool write of bytes a received file held before the app edited it leaves that file evictable", async () => {
+    const dir = tempDir();
+    const backend = localStore(join(dir, "store"));
+    const sender = await startClient({ backend });
+    const bytes = randomBytes(100 * KiB);
+    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
+    const { client, dataDir } = await startClient({ dir, backend, quotaBytes: 150 * KiB });
+    const { path } = await client.fetch(received).done;
+    const edited = Buffer.from(bytes);
+    edited[0] = (edited[0] as number) ^ 0xff;
+    writeFileSync(path, edited);
+    rmSync(join(dataDir, "spool"), { recursive: true, force: true });
+    writeFileSync(join(dataDir, "spool"), "not a directory");
+    await expect(client.share({ bytes, fileName: "photo.jpg" }).done).rejects.toMatchObject({ code: "E_LOCAL_IO" });
+    // Nothing reads the received file: room for the other one is made by evicting it.
+    await expect(client.fetch(other).done).resolves.toMatchObject({ fromCache: false });
   });
 });
 

@@ -13,7 +13,8 @@ import { asStorageError } from "../job-errors.js";
 export function releaseSpool(ctx: ClientContext, id: string, sourcePath: string): void {
   // A spooled source (share of bytes) or a cached download is named by its content CID under its directory.
   const spooled = contentCidIn(ctx.dirs.spool, sourcePath) ?? contentCidIn(ctx.dirs.cache, sourcePath);
-  if (spooled !== undefined && !ctx.uploads.othersOf(sourcePath, id)) ctx.cache.unpin(spooled);
+  // The pin is the content's one entry's: only its own file's uploads release it (not one of a copy it superseded).
+  if (spooled !== undefined && ctx.cache.pathOf(spooled) === sourcePath && !ctx.uploads.othersOf(sourcePath, id)) ctx.cache.unpin(spooled);
 }
 
 /**
