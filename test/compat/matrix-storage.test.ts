@@ -19,7 +19,7 @@ function detail(report: MatrixReport, writer: string, reader: string): string {
   return cell?.detail ?? "";
 }
 
-describe("matrix storage column", () => {
+describe("matrix: the newer release at its own version, and the release switch", () => {
   it("hands the older release a reference the newer one wrote at its own version, and the older release fetches it", async () => {
     const report = await runMatrix({ checks: storage });
     expect(detail(report, "0.3.0", "0.2.0")).toMatch(/video\.mp4 at v3 \(stale capabilities\) via storage/);
@@ -35,5 +35,14 @@ describe("matrix storage column", () => {
       expect(detail(report, older.release, newer.release)).toMatch(new RegExp(`upgrade ${older.release} → ${newer.release} with jobs in flight: upload resumed at piece \\d+ of \\d+, download at piece \\d+ of \\d+, both finished`));
       expect(detail(report, newer.release, older.release)).toMatch(new RegExp(`rollback ${newer.release} → ${older.release} with jobs in flight: upload resumed at piece \\d+ of \\d+, download at piece \\d+ of \\d+, both finished`));
     }
+  });
+
+  it("the wire column opens, at the older release, envelopes the newer one writes at its own version (every kind its window admits)", async () => {
+    const report = await runMatrix({ checks: MATRIX_CHECKS.filter((c) => c.column === "wire") });
+    const cell = report.rows.find((r) => r.writer === "0.3.0" && r.reader === "0.2.0")?.cells.wire;
+    expect(cell?.status, cell?.detail).toBe("pass");
+    expect(cell?.detail).toMatch(/\b[1-9]\d* at v3 \(stale capabilities\) opened intact/);
+    // Older to newer, the negotiated version is the writer's own already.
+    expect(report.rows.find((r) => r.writer === "0.2.0" && r.reader === "0.3.0")?.cells.wire?.detail).not.toMatch(/stale/);
   });
 });

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chooseAttachment, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience, type AttachmentChoice } from "../../../negotiate/index.js";
 import { createLocalBackend, StorageClient, type StorageBackend } from "../../../storage/index.js";
-import { encodePayloadEnvelope, isWireError, openEnvelope, type FileReference, type Payload } from "../../../wire/index.js";
+import { encodePayloadEnvelope, isWireError, minReaderFor, openEnvelope, type FileReference, type Payload } from "../../../wire/index.js";
 import type { DirectionContext, MatrixCheck } from "../matrix-types.js";
 import { releaseSwitch, SwitchFailure } from "./release-switch.js";
 
@@ -96,7 +96,9 @@ export const fileTransferCheck: MatrixCheck = {
           try {
             ownOpened = openEnvelope(own, reader.window);
           } catch (error) {
-            if (isWireError(error) && error.code === "E_VERSION_UNSUPPORTED" && error.details["fallbackText"] === choice.write.fallbackText) {
+            // Only where the readability rule keeps the reader out (docs/wire.md): refusing what it admits is the break this looks for.
+            const admitted = minReaderFor("file-reference", writer.protocol) <= reader.window.max && writer.protocol >= reader.window.min;
+            if (!admitted && isWireError(error) && error.code === "E_VERSION_UNSUPPORTED" && error.details["fallbackText"] === choice.write.fallbackText) {
               outcomes.push(`${stale}: fallback text`);
               continue;
             }
