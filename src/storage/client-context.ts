@@ -17,7 +17,7 @@ export interface ClientContext {
   readonly writesExpiry: boolean;
   readonly db: Database.Database;
   readonly pool: EndpointPool;
-  /** Full mode: the primary store's kind and location, recorded per upload; light mode: undefined (failover spreads pieces by design). */
+  /** What an upload's pieces are tied to, recorded per upload: full mode the primary store, light mode the endpoint set (storeIdentityOf). */
   readonly storeIdentity: string | undefined;
   readonly policy: RetryPolicy;
   readonly uploads: UploadJournal;

@@ -21,6 +21,7 @@ import { fileSha256 } from "./file-digest.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
 import { removeEndedDownloadTemps } from "./download/ended-temps.js";
 import { slottedStream } from "./download/slotted-stream.js";
+import { storeIdentityOf } from "./upload/resume-checks.js";
 import { closableStream } from "./download/closable-stream.js";
 import { JobMachine } from "./job-machine.js";
 import { JobQueue } from "./job-queue.js";
@@ -201,7 +202,7 @@ export class StorageClient {
         writesExpiry,
         db,
         pool: this.pool,
-        storeIdentity: light ? undefined : `${this.pool.endpoints[0]?.kind ?? ""} ${this.pool.endpoints[0]?.location ?? ""}`,
+        storeIdentity: storeIdentityOf(light, this.pool.endpoints),
         policy: resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry),
         uploads: new UploadJournal(db, profileFor(this.protocol).writes("piece-index")),
         downloads: new DownloadJournal(db),

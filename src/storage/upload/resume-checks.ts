@@ -1,4 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
+import type { StorageBackend } from "../backend.js";
 import type { ClientContext } from "../client-context.js";
 import type { UploadJobRow } from "../journal/upload-journal.js";
 import { sourceChanged, sourceIdentity } from "./open-source.js";
@@ -11,7 +12,9 @@ import { sourceChanged, sourceIdentity } from "./open-source.js";
  *   must never see;
  * - full mode: the journaled pieces live on the store that took them; a run on another store (the
  *   application moved to another node) forgets them and sends every piece again, the same bytes
- *   under the same nonces, so the reference never points at two stores.
+ *   under the same nonces, so the reference never points at two stores. Light mode: they live on
+ *   some of the endpoints; a run without one of the endpoints the earlier runs had does the same
+ *   (the dropped one may hold pieces no other has), a run with more endpoints keeps them.
  */
 export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle): Promise<ResumeGuard | undefined> {
   const identity = await sourceIdentity(source);
@@ -39,10 +42,32 @@ async function stillUnchanged(jobId: string, source: FileHandle, identity: strin
   if ((await sourceIdentity(source)) !== identity) throw sourceChanged(jobId, "it was modified while the upload resumed");
 }
 
+const LIGHT = "light\n";
+
+/**
+ * What an upload's journaled pieces are tied to: full mode, the primary store; light mode, the set
+ * of endpoints (failover spreads the pieces over them, and which took which is not journaled).
+ */
+export function storeIdentityOf(light: boolean, endpoints: readonly StorageBackend[]): string {
+  if (light) return LIGHT + [...new Set(endpoints.map((e) => e.location))].sort().join("\n");
+  return `${endpoints[0]?.kind ?? ""} ${endpoints[0]?.location ?? ""}`;
+}
+
+function lightEndpoints(identity: string): string[] | undefined {
+  return identity.startsWith(LIGHT) ? identity.slice(LIGHT.length).split("\n") : undefined;
+}
+
 function checkStore(ctx: ClientContext, row: UploadJobRow): void {
   if (ctx.storeIdentity === undefined) return;
   const previous = ctx.uploads.storeOf(row.id);
   if (previous === ctx.storeIdentity) return;
+  const held = previous === undefined ? undefined : lightEndpoints(previous);
+  const now = lightEndpoints(ctx.storeIdentity);
+  // Light mode whose endpoints only grew: every piece sent is still within reach; from now on any of them may hold one.
+  if (held !== undefined && now !== undefined && held.every((location) => now.includes(location))) {
+    ctx.uploads.recordStore(row.id, ctx.storeIdentity);
+    return;
+  }
   if (previous !== undefined) {
     ctx.log.info({ job: row.id }, "upload resumed on another store: every piece is sent again");
     ctx.uploads.forgetPieces(row.id);
