@@ -1,7 +1,9 @@
-import { mkdirSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
-import { runCliInProcess } from "../support/cli.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 describe("status-compat matrix --out", () => {
@@ -45,4 +47,31 @@ describe("status-compat matrix --json with --format", () => {
     expect(both.code, both.stderr).toBe(0);
     expect(JSON.parse(both.stdout)).toMatchObject({ columns: ["wire"] });
   });
+});
+
+describe("status-compat matrix: Ctrl-C", () => {
+  test("SIGINT while the storage cells run: one line on stderr, ends by SIGINT (130), the work folder (state databases, stores) removed; it stayed in the temp folder, megabytes per interrupted run, and the process died without a word", async () => {
+    const tmp = tempDir("scc-cli-matrix-tmp-");
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "matrix"], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    onTestFinished(() => void child.kill("SIGKILL"));
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    child.stdout.resume();
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const work = (): string[] => readdirSync(tmp).filter((name) => name.startsWith("status-compat-matrix-"));
+    const storageCellRunning = (): boolean => work().some((name) => readdirSync(join(tmp, name)).some((entry) => entry.startsWith("storage-")));
+    const deadline = Date.now() + 30_000;
+    while (!storageCellRunning() && Date.now() < deadline) await sleep(10);
+    expect(storageCellRunning(), stderr).toBe(true);
+    child.kill("SIGINT");
+    const ended = await closed;
+    expect(stderr.trimEnd().split("\n").at(-1)).toMatch(/^status-compat matrix: interrupted \(SIGINT\); nothing was reported/);
+    expect(ended, stderr).toEqual({ code: null, signal: "SIGINT" });
+    expect(work()).toEqual([]);
+    expect(existsSync(tmp)).toBe(true);
+  }, 60_000);
 });

@@ -15,6 +15,7 @@ import {
   type MatrixReport,
 } from "../../compat/index.js";
 import { commandLogger } from "../command-logger.js";
+import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
 
 const FORMATS = ["table", "json", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -49,7 +50,7 @@ Options:
   --only LIST    comma-separated columns to run (e.g. wire,forward)
   --verbose      the table lists every cell's detail, not only failures
 
-Exit: 0 every cell passes, 1 a pair is broken, 2 usage.`,
+Exit: 0 every cell passes, 1 a pair is broken, 2 usage, 130 interrupted by Ctrl-C (143 SIGTERM).`,
   async run(args, io) {
     const { values } = parseCommandArgs("matrix", args, {
       format: { type: "string" },
@@ -75,13 +76,28 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage.`,
     const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
     if (out !== undefined) checkWritablePath("matrix", "out", out, "Nothing was run.");
     const logger = commandLogger(io, "status-compat matrix");
-    const report = await runMatrix({
-      checks,
-      logger,
-      onCell: ({ writer, reader, column, result }) => {
-        if (io.stderrIsTTY) io.stderr.write(`\r\x1b[K${writer} → ${reader} ${column}: ${result.status}`);
-      },
-    });
+    // Ctrl-C or SIGTERM (a cancelled CI job) stops the matrix after its current cell, which then
+    // removes its work folder (state databases, stores); dying at once left it in the temp folder.
+    const interrupts = watchInterrupts();
+    let report;
+    try {
+      report = await runMatrix({
+        checks,
+        logger,
+        signal: interrupts.signal,
+        onCell: ({ writer, reader, column, result }) => {
+          if (io.stderrIsTTY) io.stderr.write(`\r\x1b[K${writer} → ${reader} ${column}: ${result.status}`);
+        },
+      });
+    } catch (error) {
+      const signal = interrupts.received();
+      if (signal === undefined) throw error;
+      if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
+      io.stderr.write(`status-compat matrix: interrupted (${signal}); nothing was reported\n`);
+      return interruptedStatus(signal);
+    } finally {
+      interrupts.dispose();
+    }
     if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
     const text = render(report, format, values.verbose === true);
     if (out !== undefined) {
