@@ -66,6 +66,23 @@ describe("a paused fetchStream and the stream slots", () => {
     expect(store.gets - before - photoGets).toBeGreaterThanOrEqual(1);
   });
 
+  test("a stream paused after its last chunk, before it was asked for the end, fetches nothing again to end", async () => {
+    const store = new InstrumentedBackend(localStore(join(tempDir(), "store")), "http://127.0.0.1/store");
+    const { client, dir } = await startClient({ backend: store, streamsInFlight: 1, retry: { ...FAST_RETRY, pausedStreamYieldMs: YIELD_MS } });
+    const video = await sharedFile(client, dir, "video.bin", 100 * KiB);
+    const photo = await sharedFile(client, dir, "photo.bin", 20 * KiB);
+    const preview = client.fetchStream(video.reference);
+    const parts: Buffer[] = [];
+    while (Buffer.concat(parts).byteLength < video.bytes.byteLength) parts.push((await preview.next()).value as Buffer);
+    const before = store.gets;
+    expect((await readAll(client.fetchStream(photo.reference))).equals(photo.bytes)).toBe(true);
+    const afterPhoto = store.gets;
+    expect(await preview.next()).toMatchObject({ done: true });
+    expect(store.gets).toBe(afterPhoto);
+    expect(afterPhoto - before).toBe(photo.pieces);
+    expect(Buffer.concat(parts).equals(video.bytes)).toBe(true);
+  });
+
   test("six streams on one slot, each paused after its first chunk (single-piece files too, whose chunks are held until the file hash matched), are all read whole afterwards in reverse order", async () => {
     const { client, dir } = await startClient({ streamsInFlight: 1, retry: { ...FAST_RETRY, deadlineMs: DEADLINE_MS * 3, pausedStreamYieldMs: YIELD_MS } });
     const files = [];

@@ -43,6 +43,8 @@ export async function* streamFile(
 ): AsyncGenerator<Buffer, void, undefined> {
   checkReceivable(ctx, view);
   const plan = planOfReference(view, ctx.maxPieceBytes);
+  // Paused after its very last chunk: nothing is left to fetch again.
+  if (at.verified && at.nextChunk >= plan.totalChunks) return;
   const params = prepareParams(view.encryption);
   const opener = new ChunkOpener(params);
   const step = sealedChunkSize(plan.chunkSize);
