@@ -41,7 +41,7 @@ function rows(statePath: string, sql: string): number {
 interface Interrupted {
   dir: string;
   backend: InstrumentedBackend;
-  options: (protocol: number) => StorageClientOptions;
+  options: (protocol: number, sizes?: { chunkSize: number; pieceSize: number }) => StorageClientOptions;
   upload: { id: string; bytes: Buffer; storedBefore: number };
   spooled: { id: string; bytes: Buffer };
   download: { id: string; bytes: Buffer; out: string; verifiedBefore: number };
@@ -59,7 +59,7 @@ async function interruptedAt(protocol: number): Promise<Interrupted> {
   const received = writeRandomFile(peer.dir, "received.bin", FILE_BYTES);
   const { reference } = await peer.client.share({ path: received.path }).done;
 
-  const options = (p: number): StorageClientOptions => ({
+  const options = (p: number, sizes: { chunkSize: number; pieceSize: number } = PIECES): StorageClientOptions => ({
     protocol: p,
     backend,
     statePath: join(dir, "state.sqlite"),
@@ -68,7 +68,7 @@ async function interruptedAt(protocol: number): Promise<Interrupted> {
     retry: FAST_RETRY,
     piecesInFlight: 1,
     jobsInFlight: 1,
-    ...PIECES,
+    ...sizes,
   });
   const slow = (): Promise<void> => new Promise((r) => setTimeout(r, 40));
   backend.beforePut = slow;
@@ -101,7 +101,8 @@ async function resumeAt(protocol: number, left: Interrupted): Promise<void> {
   const { backend } = left;
   const putsBefore = backend.puts;
   const getsBefore = backend.gets;
-  const b = await StorageClient.open(left.options(protocol));
+  // The next release may seal new files with other sizes; a resumed job keeps its own (its pieces are stored).
+  const b = await StorageClient.open(left.options(protocol, { chunkSize: 1 * KiB, pieceSize: 8 * KiB }));
   try {
     const shared = (await b.job(left.upload.id).done) as ShareResult;
     const spooled = (await b.job(left.spooled.id).done) as ShareResult;
