@@ -77,6 +77,16 @@ describe("status-compat upgrade", () => {
     expect((await runCliInProcess(["upgrade", "--from", "0.1.0", "--db", path])).code).toBe(2);
   });
 
+  test("--to older than --from is a usage error (exit 2) pointing at migrate down, the file untouched; it exited 4, 'the state database refused', with E_STATE_LEVEL_UNKNOWN, though the database refused nothing", async () => {
+    const path = copyFixture(3, tempDir());
+    const hash = sha256File(path);
+    const r = await runCliInProcess(["upgrade", "--from", "0.3.0", "--to", "0.1.0", "--db", path, "--dry-run"]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/error\[E_USAGE\]: upgrade: --to 0\.1\.0 is older than --from 0\.3\.0; a rollback is `status-compat migrate down`/);
+    expect(r.stdout).toBe("");
+    expect(sha256File(path)).toBe(hash);
+  });
+
   test("a --work-dir that does not exist, or is a file, is a usage error (exit 2) naming it, with the original untouched; it was an internal error (exit 70) with a stack", async () => {
     const dir = tempDir();
     const path = copyFixture(1, dir);

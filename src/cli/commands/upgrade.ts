@@ -3,6 +3,8 @@ import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { checkFolder } from "../writable-path.js";
+import { CliError } from "../usage-error.js";
+import { releaseTable } from "../../versions/index.js";
 import { formatUpgradeReport, rehearseUpgrade, StateError, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
@@ -48,6 +50,12 @@ Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state ref
     });
     const from = requireOption(NAME, "from", values.from);
     const to = requireOption(NAME, "to", values.to);
+    // Bad release strings are bad input (exit 3, the table's own errors); an order the releases
+    // have but the flags reverse is the user's mix-up, not a database refusing (exit 4).
+    const [fromRelease, toRelease] = [releaseTable.resolve(from), releaseTable.resolve(to)];
+    if (releaseTable.indexOf(toRelease) < releaseTable.indexOf(fromRelease)) {
+      throw new CliError("E_USAGE", `${NAME}: --to ${toRelease.release} is older than --from ${fromRelease.release}; a rollback is \`status-compat migrate down\``);
+    }
     const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
     const workDir = values["work-dir"] === undefined ? undefined : resolve(io.cwd, values["work-dir"]);
     if (workDir !== undefined) checkFolder(NAME, "work-dir", workDir, "Nothing was rehearsed.");
