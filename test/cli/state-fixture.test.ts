@@ -1,3 +1,4 @@
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
@@ -35,5 +36,15 @@ describe("status-compat state fixture", () => {
     expect(again.stderr).toMatch(/already exists/);
     expect((await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "ten", "--out", join(dir, "g")])).code).toBe(2);
     expect((await runCliInProcess(["state", "fixture", "--release", "1.0.0", "--rows", "10", "--out", join(dir, "g")])).code).toBe(3);
+  });
+
+  test("--out in a missing folder is a usage error (exit 2) naming --out and its folder, nothing written; it exited 4 ('the state database refused') about a FILE.partial the user never named", async () => {
+    const dir = tempDir();
+    const out = join(dir, "missing", "f.sqlite");
+    const r = await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "10", "--out", out]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`error[E_USAGE]: state fixture: the folder of --out ${out} does not exist`);
+    expect(r.stderr).not.toContain(".partial");
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

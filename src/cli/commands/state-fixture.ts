@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { checkWritablePath } from "../writable-path.js";
 import { releaseTable } from "../../versions/index.js";
 import { DEFAULT_FIXTURE_SEED, writeFixture } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
@@ -46,6 +48,8 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists)`,
     const rows = count("rows", requireOption(NAME, "rows", values.rows));
     const seed = values.seed === undefined ? DEFAULT_FIXTURE_SEED : count("seed", values.seed);
     const out = resolve(io.cwd, requireOption(NAME, "out", values.out));
+    // A missing folder is the user's path, as for every command's --out; an existing FILE stays the state layer's refusal (exit 4).
+    if (!existsSync(out)) checkWritablePath(NAME, "out", out, "Nothing was written.");
     const start = performance.now();
     const summary = await writeFixture({ out, level: release.stateLevel, rows, seed, logger: commandLogger(io, "status-compat state fixture") });
     const ms = performance.now() - start;
