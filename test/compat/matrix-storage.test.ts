@@ -32,8 +32,8 @@ describe("matrix: the newer release at its own version, and the release switch",
         expect(detail(report, older.release, newer.release)).not.toMatch(/switch/);
         continue;
       }
-      expect(detail(report, older.release, newer.release)).toMatch(new RegExp(`upgrade ${older.release} → ${newer.release} with jobs in flight: upload resumed at piece \\d+ of \\d+, download at piece \\d+ of \\d+, both finished`));
-      expect(detail(report, newer.release, older.release)).toMatch(new RegExp(`rollback ${newer.release} → ${older.release} with jobs in flight: upload resumed at piece \\d+ of \\d+, download at piece \\d+ of \\d+, both finished`));
+      expect(detail(report, older.release, newer.release)).toMatch(new RegExp(`upgrade ${older.release} → ${newer.release} with jobs in flight: upload resumed at piece \\d+ of \\d+, download at piece \\d+ of \\d+, both finished; renewal state and cache carried over`));
+      expect(detail(report, newer.release, older.release)).toMatch(new RegExp(`rollback ${newer.release} → ${older.release} with jobs in flight: upload resumed at piece \\d+ of \\d+, download at piece \\d+ of \\d+, both finished; renewal state and cache carried over`));
     }
   });
 

@@ -20,7 +20,9 @@ export class SwitchFailure extends Error {}
  * newer one left, as its compat level allows). The writer's client stops with a spooled upload and
  * a download half-way; the reader's client opens the same state database and data directory and
  * must finish both, sending no stored piece again and fetching no verified piece again, with a
- * reference its own release writes. Returns one line for the cell; throws SwitchFailure otherwise.
+ * reference its own release writes; a file shared before the switch must still be available (its
+ * renewal state read right) and one cached must be a cache hit. Returns one line for the cell;
+ * throws SwitchFailure otherwise.
  */
 export async function releaseSwitch(ctx: DirectionContext, dir: string, content: (size: number, seed: string) => Buffer): Promise<string> {
   const { writer, reader } = ctx;
@@ -53,6 +55,9 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
     const { reference } = await peer.share({ bytes: received, fileName: "received.bin" }).done;
 
     const before = await open(options(writer.protocol));
+    // What the previous release finished: a file shared (its renewal state) and one fetched into the cache.
+    const kept = await before.share({ bytes: content(PIECE_SIZE + 99, `${what}/kept`), fileName: "kept.bin" }).done;
+    const cached = await before.fetch(reference).done;
     gate.limit(BEFORE_SWITCH, BEFORE_SWITCH);
     const upload = before.share({ bytes: sent, fileName: "sent.bin" });
     const out = join(dir, "received.bin");
@@ -72,11 +77,17 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
     if (gate.gets - gets !== PIECES - verified) throw new SwitchFailure(`${what}: ${gate.gets - gets} pieces fetched after the switch, ${PIECES - verified} were missing`);
     if (!(await readFile(out)).equals(received)) throw new SwitchFailure(`${what}: the download finished by ${reader.release.release} differs from the file shared`);
     if (shared.protocol > reader.protocol) throw new SwitchFailure(`${what}: ${reader.release.release} returned a protocol ${shared.protocol} reference`);
+    const renewal = (await after.status(kept.reference)).state;
+    if (renewal !== "available") throw new SwitchFailure(`${what}: a file shared just before the switch is ${renewal} for ${reader.release.release}`);
+    const hit = await after.fetch(reference).done;
+    if (!hit.fromCache || hit.path !== cached.path || gate.gets - gets !== PIECES - verified) {
+      throw new SwitchFailure(`${what}: a file ${writer.release.release} had cached was not a cache hit for ${reader.release.release}`);
+    }
     // The reference the switched-to release returns reaches a contact of the previous release intact.
     const parts: Buffer[] = [];
     for await (const part of peer.fetchStream(shared.reference)) parts.push(part);
     if (!Buffer.concat(parts).equals(sent)) throw new SwitchFailure(`${what}: the upload finished by ${reader.release.release} came back different`);
-    return `${what} with jobs in flight: upload resumed at piece ${stored} of ${PIECES}, download at piece ${verified} of ${PIECES}, both finished`;
+    return `${what} with jobs in flight: upload resumed at piece ${stored} of ${PIECES}, download at piece ${verified} of ${PIECES}, both finished; renewal state and cache carried over`;
   } finally {
     gate.open();
     for (const client of clients) await client.stop();
