@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -347,6 +347,31 @@ describe("status-compat file: --metrics", () => {
     // Refused before the client opened: nothing was shared, the home was never created.
     expect(existsSync(home)).toBe(false);
     expect(readdirSync(folder)).toEqual([]);
+  }, 60_000);
+});
+
+describe("status-compat file: --metrics that cannot be written at the end", () => {
+  test("a --metrics folder removed during the transfer costs only the metrics: the reference is printed, a line says why the metrics are missing, exit 0; it ended as an internal error (exit 70, 'a bug') with a stack after printing the reference", async () => {
+    const server = await startCodexTestServer();
+    try {
+      const { dir, bytes, path, home } = setup(50_000);
+      const folder = join(dir, "metrics");
+      mkdirSync(folder);
+      const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
+      server.inject("upload", { kind: "delay", ms: 1500 }, { times: 1 });
+      const running = runCliInProcess(["file", "put", path, "--home", home, "--codex-url", server.url, "--metrics", join(folder, "put.prom")]);
+      const deadline = Date.now() + 20_000;
+      while (uploadsSeen() === 0 && Date.now() < deadline) await sleep(10);
+      rmSync(folder, { recursive: true });
+      const put = await running;
+      expect(put.stderr).not.toContain("internal error");
+      expect(put.stderr).toMatch(/file put: could not write --metrics .*put\.prom \(ENOENT/);
+      expect((JSON.parse(put.stdout) as PutOutput).plaintextSha256).toBe(sha256Hex(bytes));
+      expect(put.code, put.stderr).toBe(0);
+      expect(journalRows(home, `SELECT state FROM upload_jobs`)).toEqual([{ state: "done" }]);
+    } finally {
+      await server.close();
+    }
   }, 60_000);
 });
 

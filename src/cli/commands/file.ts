@@ -199,7 +199,7 @@ async function openSession<P>(
       async close() {
         try {
           // Written whether the command succeeded or not: failed attempts and retries are what an operator looks for.
-          if (metricsPath !== undefined) writeFileSync(metricsPath, await client.metrics.text());
+          if (metricsPath !== undefined) writeMetrics(command, metricsPath, await client.metrics.text(), io);
         } finally {
           // Also when the metrics cannot be written: a client left running keeps the process alive.
           try {
@@ -222,6 +222,20 @@ async function openSession<P>(
     const signal = interrupts.received();
     if (signal !== undefined && error instanceof StateError && error.code === "E_STATE_ABORTED") throw new CommandInterrupted(signal);
     throw error;
+  }
+}
+
+/**
+ * The metrics are a side output: checked before the command starts, a write that still fails at
+ * the end (the folder removed meanwhile, a full disk) is said on stderr and changes neither the
+ * result nor the status. Thrown, it turned a put whose reference was printed into exit 70.
+ */
+function writeMetrics(command: string, path: string, text: string, io: CliIo): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    io.stderr.write(`status-compat ${command}: could not write --metrics ${path} (${code}); the metrics of this run are lost, the transfer is not affected\n`);
   }
 }
 
