@@ -45,4 +45,13 @@ describe("matrix: the newer release at its own version, and the release switch",
     // Older to newer, the negotiated version is the writer's own already.
     expect(report.rows.find((r) => r.writer === "0.2.0" && r.reader === "0.3.0")?.cells.wire?.detail).not.toMatch(/stale/);
   });
+
+  it("the forward column holds a relay that changes nothing to the bytes it received, unknown fields included", async () => {
+    const report = await runMatrix({ checks: MATRIX_CHECKS.filter((c) => c.column === "forward") });
+    for (const row of report.rows) {
+      const cell = row.cells.forward;
+      expect(cell?.status, cell?.detail).toBe("pass");
+      expect(cell?.detail).toMatch(/\d+ relayed untouched byte for byte/);
+    }
+  });
 });

@@ -13,7 +13,7 @@ const SAMPLES_PER_KIND = 8;
  */
 export const wireForwardCheck: MatrixCheck = {
   column: "forward",
-  proves: "a message relayed by the reader (one known field changed) reaches a writer-version reader with every field intact",
+  proves: "a message relayed by the reader (one known field changed) reaches a writer-version reader with every field intact; relayed unchanged, it is the very bytes received",
   async run({ writer, reader }) {
     const problems: string[] = [];
     let relayed = 0;
@@ -23,6 +23,12 @@ export const wireForwardCheck: MatrixCheck = {
       for (let i = 0; i < SAMPLES_PER_KIND; i++) {
         const original = samplePayload(kind, writer.protocol, `forward/${writer.protocol}/${kind}/${i}`);
         const bytes = encodePayload(kind, original as never, writer.protocol);
+        // Passed on as received (a forward that changes nothing): the very bytes, unknown fields included.
+        const untouched = decodeForForwarding(kind, bytes, { written: writer.protocol, reader: reader.protocol }).encode();
+        if (!Buffer.from(untouched).equals(Buffer.from(bytes))) {
+          problems.push(`${kind} sample ${i}: relayed untouched through protocol ${reader.protocol}, the bytes changed`);
+          break;
+        }
         const relay = decodeForForwarding(kind, bytes, { written: writer.protocol, reader: reader.protocol });
         touchKnownField(kind, relay.message);
         const out = relay.encode();
@@ -43,7 +49,7 @@ export const wireForwardCheck: MatrixCheck = {
     if (problems.length > 0) return { status: "fail", detail: problems.join("; ") };
     return {
       status: "pass",
-      detail: `${relayed} messages of ${kinds.length} kinds relayed${unknownKept > 0 ? `, ${unknownKept} unknown fields carried` : ""}`,
+      detail: `${relayed} messages of ${kinds.length} kinds relayed${unknownKept > 0 ? `, ${unknownKept} unknown fields carried` : ""}, ${relayed} relayed untouched byte for byte`,
     };
   },
 };
