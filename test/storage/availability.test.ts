@@ -298,3 +298,22 @@ describe("status with an expiry a wrong clock wrote", () => {
     expect(await client.status(shared.reference)).toEqual({ state: "available", expiresAt: start + 30 * DAY });
   });
 });
+
+describe("renewal in the metrics", () => {
+  /** A counter's value in the client's Prometheus text (0 when it has no sample yet). */
+  async function counter(client: { metrics: { text(): Promise<string> } }, sample: string): Promise<number> {
+    const line = (await client.metrics.text()).split("\n").find((l) => l.startsWith(`status_compat_${sample} `));
+    return line === undefined ? 0 : Number(line.split(" ")[1]);
+  }
+
+  test("the bytes a renewal reads back and stores again are counted in storage_transfer_bytes_total, like any transfer's", async () => {
+    const { client, clock, shared, start } = await uploaded();
+    const up = await counter(client, 'storage_transfer_bytes_total{direction="up"}');
+    const down = await counter(client, 'storage_transfer_bytes_total{direction="down"}');
+    const sealed = shared.view.pieces.reduce((sum, p) => sum + p.size, 0);
+    clock.t = start + 28 * DAY;
+    expect((await client.renewDue()).renewed).toHaveLength(shared.view.pieces.length);
+    expect(await counter(client, 'storage_transfer_bytes_total{direction="up"}')).toBe(up + sealed);
+    expect(await counter(client, 'storage_transfer_bytes_total{direction="down"}')).toBe(down + sealed);
+  });
+});

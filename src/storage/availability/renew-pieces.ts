@@ -72,11 +72,14 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
   const buffer = Buffer.allocUnsafe(origin.size);
   const readBack = async (): Promise<Buffer> => {
     const what = `renewal read of ${cid}`;
-    return withDeadline(ctx, signal, what, (bounded) =>
+    const read = await withDeadline(ctx, signal, what, (bounded) =>
       withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
         fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher, progress),
       ),
     );
+    // Traffic like any transfer's (a phone on metered data counts it): fetched and verified.
+    ctx.metrics.bytes.inc({ direction: "down" }, read.byteLength);
+    return read;
   };
   let bytes: Buffer;
   if (gone) {
@@ -106,6 +109,7 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
       backend.put(bytes, { signal: s, size: bytes.byteLength, progress }),
     ),
   );
+  ctx.metrics.bytes.inc({ direction: "up" }, bytes.byteLength);
   if (again !== cid) {
     throw new StorageError("E_INTEGRITY", `storing ${cid} again gave another CID (${again}); the endpoint does not address content deterministically`, {
       details: { cid, again },
