@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
 import { rawSha256Digest } from "./content-id.js";
-import { fileHolds } from "./file-holds.js";
+import { fileHolds, filesMatch } from "./file-holds.js";
 import type { CacheJournal } from "./journal/cache-journal.js";
 import { asStorageError } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
@@ -215,17 +215,16 @@ export class CacheStore {
   }
 
   /**
-   * Whether `path` under `dir` is this content's recorded file, pinned (an upload reads it, and may
-   * have recorded its identity) and still of `size` bytes: a second download of the same content
-   * must leave it as it is rather than rename its own copy over it.
+   * Whether `path` under `dir` is its content's recorded file, pinned (an upload reads it, and may
+   * have recorded its identity), and holds the same bytes as `copy` (a second download of that
+   * content, verified): then the copy must not be renamed over it. Compared, not assumed: the
+   * application holds the path and may have written to it.
    */
-  pinnedCopyAt(dir: string, path: string, size: number): boolean {
+  async keepsPinnedCopy(dir: string, path: string, copy: string): Promise<boolean> {
     const cid = contentCidIn(dir, path);
     if (cid === undefined) return false;
-    return typed(() => {
-      const entry = this.journal.get(cid);
-      return entry !== undefined && entry.path === path && entry.pinned !== 0 && statSync(path, { throwIfNoEntry: false })?.size === size;
-    });
+    const entry = typed(() => this.journal.get(cid));
+    return entry !== undefined && entry.path === path && entry.pinned !== 0 && (await filesMatch(copy, path));
   }
 
   /** Where the journal keeps this content, if anywhere. */

@@ -291,6 +291,50 @@ describe("the same file fetched twice at once, forwarded as soon as the first fe
   });
 });
 
+describe("the same file fetched twice at once, the first copy written to while a forward of it is pending", () => {
+  test("the second fetch still gives the verified bytes", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    const sender = await startClient({ backend });
+    const bytes = randomBytes(100 * KiB);
+    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    // One piece in flight: the second get asked for is the second fetch's first.
+    const { client } = await startClient({ dir, backend, piecesInFlight: 1 });
+    const first = gate();
+    const second = gate();
+    let gets = 0;
+    backend.beforeGet = () => {
+      gets++;
+      return gets === 1 ? first.wait : gets === 2 ? second.wait : undefined;
+    };
+    const puts = gate();
+    try {
+      const one = client.fetch(received);
+      await until(() => gets >= 1, "the first fetch's first get");
+      const two = client.fetch(received);
+      await until(() => gets >= 2, "the second fetch's first get");
+      first.open();
+      const { path } = await one.done;
+      backend.beforePut = () => puts.wait;
+      const forward = client.share({ path });
+      await new Promise<void>((resolve) => forward.on("state", (s) => s === "uploading" && resolve()));
+      // An editor writes to the received photo in place.
+      const edited = Buffer.from(bytes);
+      edited[10] = (edited[10] as number) ^ 0xff;
+      writeFileSync(path, edited);
+      second.open();
+      const got = await two.done;
+      expect(readFileSync(got.path).equals(bytes)).toBe(true);
+      puts.open();
+      await forward.done.catch(() => undefined);
+    } finally {
+      first.open();
+      second.open();
+      puts.open();
+    }
+  });
+});
+
 describe("sharing bytes a pending forward already holds", () => {
   test("a share of the bytes of a received file whose forward is pending keeps the forward's source: both resume after a stop and finish, and every file on disk is counted once", async () => {
     const setup = await receivedFileWithSlowPuts();

@@ -119,7 +119,7 @@ async function downloadIntoPlace(
     await temp.close();
     // The same file fetched twice at once: the first download's file may already be read by an
     // upload (a forward), which a rename over it would fail with E_SOURCE_CHANGED. Same bytes: kept.
-    if (ctx.cache.pinnedCopyAt(ctx.dirs.cache, row.dest_path, view.plaintextSize)) {
+    if (await ctx.cache.keepsPinnedCopy(ctx.dirs.cache, row.dest_path, row.temp_path)) {
       renamed = true;
       await unlink(row.temp_path);
       return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
