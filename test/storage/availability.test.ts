@@ -234,6 +234,10 @@ describe("an upload resumed long after it began", () => {
     const done = await again.client.job(job.id).done;
     const { reference } = done as { reference: Uint8Array };
     expect(await again.client.status(reference)).toEqual({ state: "available", expiresAt: clock.t + 30 * DAY });
+    // Each piece counted once: those stored again as stored, not also as resumed (skipped).
+    const text = await again.client.metrics.text();
+    const pieces = (outcome: string): number => Number(new RegExp(`storage_pieces_total\\{direction="up",outcome="${outcome}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    expect(pieces("stored") + pieces("resumed")).toBe((done as { view: { pieces: unknown[] } }).view.pieces.length);
   });
 });
 

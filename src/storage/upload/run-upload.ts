@@ -89,9 +89,12 @@ export async function runUpload(
               throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
             }
             // Stored so long ago (a resume weeks later) that its TTL is due: stored again, or the file would be born expiring.
+            // (storePiece counts it as stored: a piece is counted once.)
             if (prior.uploaded_at + ctx.ttlMs - ctx.renewBeforeMs <= ctx.clock.now()) storing.add(storePiece(ctx, row, span, sealed, storing.signal), lease.release);
-            else lease.release();
-            ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
+            else {
+              lease.release();
+              ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
+            }
           }
         } catch (error) {
           lease.release();
