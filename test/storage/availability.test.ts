@@ -321,3 +321,12 @@ describe("renewal in the metrics", () => {
     expect(await counter(client, 'storage_transfer_bytes_total{direction="down"}')).toBe(down + sealed);
   });
 });
+
+describe("status when a probe contradicts the known expiry", () => {
+  test("a file past its known expiry whose pieces every endpoint still has is available, without the stale expiry (an app would show it expired days ago)", async () => {
+    const { shared, backend, start } = await uploaded();
+    const receiver = await startClient({ backend, clock: { now: () => start + 31 * DAY } });
+    expect(await receiver.client.status(shared.reference)).toEqual({ state: "expired", expiresAt: start + 30 * DAY });
+    expect(await receiver.client.status(shared.reference, { probe: true })).toEqual({ state: "available", missingPieces: 0 });
+  });
+});

@@ -62,6 +62,10 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
     if (!found) missing++;
   }
   if (missing > 0) state = "expired";
-  else if (state === "unknown" || state === "expired") state = "available";
+  else if (state === "unknown") state = "available";
+  else if (state === "expired") {
+    // Still there past the expiry we knew (the sender renewed it, the node has not swept it yet): that expiry is stale.
+    return { state: "available", missingPieces: 0 };
+  }
   return { state, ...(expiresAt === undefined ? {} : { expiresAt }), missingPieces: missing };
 }
