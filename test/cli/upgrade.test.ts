@@ -77,6 +77,24 @@ describe("status-compat upgrade", () => {
     expect((await runCliInProcess(["upgrade", "--from", "0.1.0", "--db", path])).code).toBe(2);
   });
 
+  test("without --dry-run, on a database an app's storage client holds: the rehearsal passes, the database refuses the upgrade itself, exit 4 (state refused: locked) naming E_STATE_LOCKED; it exited 1, 'a check failed', as if the upgrade were unsafe", async () => {
+    const { LockFile, clientLockPathOf } = await import("../../src/state/index.js");
+    const path = copyFixture(1, tempDir());
+    const app = LockFile.open(clientLockPathOf(path));
+    expect(app.tryTake()).toBe(true);
+    let r;
+    try {
+      r = await runCliInProcess(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--work-dir", tempDir()]);
+    } finally {
+      app.release();
+    }
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toMatch(/^Verdict: FAILED: 1 check\(s\) failed \(apply\); the original file was not changed/m);
+    expect(r.stderr).toMatch(/^status-compat upgrade: every check passed on the copy; the database refused the upgrade itself: E_STATE_LOCKED/m);
+    const status = await runCliInProcess(["migrate", "status", "--db", path, "--json"]);
+    expect(JSON.parse(status.stdout)).toMatchObject({ level: 1 });
+  });
+
   test("--to older than --from is a usage error (exit 2) pointing at migrate down, the file untouched; it exited 4, 'the state database refused', with E_STATE_LEVEL_UNKNOWN, though the database refused nothing", async () => {
     const path = copyFixture(3, tempDir());
     const hash = sha256File(path);

@@ -37,7 +37,8 @@ Options:
   --json           the full report as one JSON document on stdout
   --work-dir DIR   where the copies go (default: the OS temp folder)
 
-Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused,
+Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused (also when every check
+passed and the database then refused the real upgrade: locked by a running app, read-only),
 130 interrupted by Ctrl-C (143 SIGTERM; the copies are removed, FILE is not changed)`,
   async run(args, io) {
     const { values } = parseCommandArgs(NAME, args, {
@@ -87,6 +88,15 @@ Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state ref
       return interruptedStatus(signal);
     }
     io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + "\n" : formatUpgradeReport(report));
-    return report.verdict === "ok" ? EXIT.OK : EXIT.CHECK_FAILED;
+    if (report.verdict === "ok") return EXIT.OK;
+    // Every check passed on the copy and only the real file's upgrade failed: the database refused
+    // it (locked by a running app, read-only), a StateError, as `migrate up` reports with 4. Exit 1
+    // would tell a release script the upgrade itself is unsafe.
+    const failed = report.checks.filter((c) => c.status === "failed");
+    if (failed.length > 0 && failed.every((c) => c.id === "apply")) {
+      io.stderr.write(`status-compat upgrade: every check passed on the copy; the database refused the upgrade itself: ${failed.map((c) => c.detail ?? "").join("; ")}\n`);
+      return EXIT.STATE;
+    }
+    return EXIT.CHECK_FAILED;
   },
 };
