@@ -104,17 +104,21 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
     }
   }
   const what = `renewal write of ${cid}`;
-  const again = await withDeadline(ctx, signal, what, (bounded) =>
-    withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, (backend, s, progress) =>
-      backend.put(bytes, { signal: s, size: bytes.byteLength, progress }),
-    ),
+  await withDeadline(ctx, signal, what, (bounded) =>
+    withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, async (backend, s, progress) => {
+      const again = await backend.put(bytes, { signal: s, size: bytes.byteLength, progress });
+      // Checked per endpoint: another build (a manifest recording more) gives the same bytes another
+      // CID, and E_INTEGRITY moves the renewal to an endpoint that gives the reference's.
+      if (again !== cid) {
+        throw new StorageError(
+          "E_INTEGRITY",
+          `storing ${cid} again on ${backend.kind} endpoint ${backend.location} gave another CID (${again}); it does not address this content as the endpoint that first stored it did`,
+          { details: { cid, again, endpoint: backend.location } },
+        );
+      }
+      ctx.metrics.bytes.inc({ direction: "up" }, bytes.byteLength);
+    }),
   );
-  ctx.metrics.bytes.inc({ direction: "up" }, bytes.byteLength);
-  if (again !== cid) {
-    throw new StorageError("E_INTEGRITY", `storing ${cid} again gave another CID (${again}); the endpoint does not address content deterministically`, {
-      details: { cid, again },
-    });
-  }
 }
 
 /**
