@@ -4,11 +4,12 @@ import { basename, dirname, join } from "node:path";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
 import { rawSha256Digest } from "./content-id.js";
-import { fileHolds, filesMatch } from "./file-holds.js";
+import { filesMatch, whenFileHolds } from "./file-holds.js";
 import type { CacheJournal } from "./journal/cache-journal.js";
 import { asStorageError } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
 import type { StorageMetrics } from "./storage-metrics.js";
+import { sourceIdentity } from "./upload/open-source.js";
 
 export interface Reservation {
   readonly bytes: number;
@@ -176,17 +177,19 @@ export class CacheStore {
   }
 
   /**
-   * The file under `dir` kept for this content (a received file), when it holds exactly `bytes`;
-   * undefined otherwise. Read and compared off the caller's turn (up to a whole file), and held
-   * from eviction meanwhile; the entry may change while it is read, so the caller checks pathOf()
-   * still names it before relying on it.
+   * The file under `dir` kept for this content (a received file), when it holds exactly `bytes`,
+   * with its identity as compared (device, inode, size, mtime: an upload that reads it refuses it
+   * changed since); undefined otherwise. Read and compared off the caller's turn (up to a whole
+   * file), and held from eviction meanwhile; the entry may change while it is read, so the caller
+   * checks pathOf() still names it before relying on it.
    */
-  async copyHolding(cid: string, dir: string, bytes: Uint8Array): Promise<string | undefined> {
+  async copyHolding(cid: string, dir: string, bytes: Uint8Array): Promise<{ path: string; identity: string } | undefined> {
     const entry = typed(() => this.journal.get(cid));
     if (entry === undefined || contentCidIn(dir, entry.path) !== cid || entry.size !== bytes.byteLength) return undefined;
     const unhold = this.hold(cid);
     try {
-      return (await fileHolds(entry.path, bytes)) ? entry.path : undefined;
+      const identity = await whenFileHolds(entry.path, bytes, sourceIdentity);
+      return identity === undefined ? undefined : { path: entry.path, identity };
     } finally {
       unhold();
     }

@@ -3,22 +3,27 @@ import { openAppFile, readAt } from "./file-io.js";
 
 /** Whether the file at `path` holds exactly `bytes`, read a slice at a time; false when it cannot be read. */
 export async function fileHolds(path: string, bytes: Uint8Array): Promise<boolean> {
+  return (await whenFileHolds(path, bytes, async () => true)) === true;
+}
+
+/** `then` run on the open file when it holds exactly `bytes` (read a slice at a time); undefined when it does not or cannot be read. */
+export async function whenFileHolds<T>(path: string, bytes: Uint8Array, then: (handle: FileHandle) => Promise<T>): Promise<T | undefined> {
   let handle: FileHandle;
   try {
     handle = await openAppFile(path);
   } catch {
-    return false;
+    return undefined;
   }
   try {
     const slice = Buffer.allocUnsafe(Math.min(COMPARE_SLICE_BYTES, Math.max(1, bytes.byteLength)));
     for (let offset = 0; ; ) {
       const { bytesRead } = await handle.read(slice, 0, slice.byteLength, offset);
-      if (bytesRead === 0) return offset === bytes.byteLength;
-      if (offset + bytesRead > bytes.byteLength || !slice.subarray(0, bytesRead).equals(bytes.subarray(offset, offset + bytesRead))) return false;
+      if (bytesRead === 0) return offset === bytes.byteLength ? await then(handle) : undefined;
+      if (offset + bytesRead > bytes.byteLength || !slice.subarray(0, bytesRead).equals(bytes.subarray(offset, offset + bytesRead))) return undefined;
       offset += bytesRead;
     }
   } catch {
-    return false;
+    return undefined;
   } finally {
     await handle.close();
   }

@@ -25,16 +25,22 @@ export async function sourceOfSharedBytes(ctx: ClientContext, id: string, cid: s
   return cached;
 }
 
-/** The cached file holding `bytes`, now the source of upload `id` and pinned; undefined when there is none. */
+/**
+ * The cached file holding `bytes`, now the source of upload `id` and pinned; undefined when there
+ * is none. Its identity as compared is recorded as the upload's, as a first run would: the app may
+ * write to the file before the upload reads it, which then fails E_SOURCE_CHANGED rather than
+ * sending other bytes than the ones shared.
+ */
 async function useCachedCopy(ctx: ClientContext, id: string, cid: string, bytes: Uint8Array): Promise<string | undefined> {
-  const path = await ctx.cache.copyHolding(cid, ctx.dirs.cache, bytes);
-  if (path === undefined) return undefined;
+  const copy = await ctx.cache.copyHolding(cid, ctx.dirs.cache, bytes);
+  if (copy === undefined) return undefined;
   return ctx.db.transaction(() => {
     // Replaced or dropped while it was compared: not the content's file any more.
-    if (ctx.cache.pathOf(cid) !== path) return undefined;
-    ctx.uploads.moveSource(id, path);
+    if (ctx.cache.pathOf(cid) !== copy.path) return undefined;
+    ctx.uploads.moveSource(id, copy.path);
+    ctx.uploads.recordSourceIdentity(id, copy.identity);
     ctx.cache.pin(cid);
-    return path;
+    return copy.path;
   })();
 }
 

@@ -8,7 +8,15 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
+import type { StorageClientOptions } from "../../src/storage/index.js";
 import { bytesKeptIn, KiB, localStore, startClient } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
 
 /** Paths opened synchronously while `watching` is set. */
 const syncOpens = vi.hoisted(() => ({ watching: false, paths: [] as string[] }));
@@ -22,13 +30,13 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...real, default: { ...real, openSync }, openSync };
 });
 
-/** A receiver with `bytes` fetched into its cache (a received photo), from a sender over the same store. */
-async function receivedInCache(size: number) {
-  const store = localStore(join((await startClient()).dir, "shared-store"));
+/** A receiver with `bytes` fetched into its cache (a received photo), from a sender over the same (instrumented) store. */
+async function receivedInCache(size: number, options: Partial<StorageClientOptions> = {}) {
+  const store = new InstrumentedBackend(localStore(join((await startClient()).dir, "shared-store")));
   const sender = await startClient({ backend: store });
   const bytes = randomBytes(size);
   const { reference } = await sender.client.share({ bytes, fileName: "photo.jpg" }).done;
-  const receiver = await startClient({ backend: store });
+  const receiver = await startClient({ backend: store, ...options });
   const { path } = await receiver.client.fetch(reference).done;
   return { ...receiver, bytes, path };
 }
@@ -55,6 +63,32 @@ describe("a share of bytes a received file holds", () => {
     expect(client.usage().usedBytes).toBe(bytesKeptIn(dataDir));
     const back = await client.fetch(reference, { out: join(dir, "back.jpg") }).done;
     expect(readFileSync(back.path).equals(bytes)).toBe(true);
+  });
+
+  test("a received file the app writes to after the share chose to read it, before its upload ran, is not sent in place of the bytes given: the share sends those bytes or fails E_SOURCE_CHANGED", async () => {
+    const { client, dir, bytes, path, backend } = await receivedInCache(100 * KiB, { jobsInFlight: 1 });
+    const puts = gate();
+    const instrumented = backend as InstrumentedBackend;
+    instrumented.beforePut = () => puts.wait;
+    try {
+      // One upload at a time, and the first one held: the share below waits its turn.
+      const blocker = client.share({ bytes: randomBytes(10 * KiB), fileName: "other.bin" });
+      await new Promise<void>((resolve) => blocker.on("state", (s) => s === "uploading" && resolve()));
+      const job = client.share({ bytes, fileName: "photo.jpg" });
+      // Its bytes compared with the received file and that file chosen (a peek at private state, for tests only).
+      await vi.waitFor(() => expect((client as unknown as { spoolingShares: Map<string, unknown> }).spoolingShares.size).toBe(0));
+      const edited = Buffer.from(bytes);
+      edited[10] = (edited[10] as number) ^ 0xff;
+      writeFileSync(path, edited);
+      puts.open();
+      const outcome = await job.done.then(
+        async ({ reference }) => readFileSync((await client.fetch(reference, { out: join(dir, "back.jpg") }).done).path).equals(bytes),
+        (error: { code?: string }) => error.code,
+      );
+      expect([true, "E_SOURCE_CHANGED"]).toContain(outcome);
+    } finally {
+      puts.open();
+    }
   });
 
   test("a received file the app wrote to since (same size, other bytes) is not what a share of the original bytes sends: they are spooled, and the reference fetches them back", async () => {
