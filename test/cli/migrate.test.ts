@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { acquireMigrationLock } from "../../src/state/index.js";
@@ -67,6 +67,16 @@ describe("status-compat migrate", () => {
     const r = await runCliInProcess(["migrate", "status", "--db", path]);
     expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/refused: error\[E_STATE_DIRTY\]: .*table inline_attachments: indexes differ/);
+  });
+
+  test("up with --db in a missing folder is a usage error (exit 2) saying the folder does not exist, nothing created; it exited 4 with E_STATE_READ_ONLY, 'read-only (or its folder is)', sending the user to fix permissions", async () => {
+    const dir = tempDir();
+    const db = join(dir, "missing", "state.sqlite");
+    const r = await runCliInProcess(["migrate", "up", "--db", db]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`error[E_USAGE]: migrate: the folder of --db ${db} does not exist`);
+    expect(r.stderr).not.toContain("read-only");
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   test("usage errors exit 2", async () => {

@@ -1,8 +1,10 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { checkWritablePath } from "../writable-path.js";
 import { inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 
@@ -87,6 +89,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       return s.problem === undefined ? EXIT.OK : EXIT.STATE;
     }
     if (values.to === "0" && action === "up") throw new CliError("E_USAGE", `${NAME} up: --to 0 only makes sense for down`);
+    // up creates a missing FILE; a missing folder is the user's path (the state layer calls it read-only).
+    if (action === "up" && !existsSync(db)) checkWritablePath(NAME, "db", db, "Nothing was written.");
     const result = await migrateState({
       path: db,
       direction: action,
