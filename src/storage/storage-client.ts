@@ -766,15 +766,16 @@ export class StorageClient {
   private handleFromUploadRow(row: UploadJobRow): AnyJob {
     const live = this.handles.get(row.id);
     if (live !== undefined) return live;
-    const plan = planPieces(row.plaintext_size, row.chunk_size, row.piece_size);
-    const stored = (this.ctx?.uploads.pieces(row.id) ?? []).map((p) => p.idx);
-    const job = new TransferJob<ShareResult>(
-      row.id,
-      "upload",
-      row.state,
-      progressOf(stored.length, plan.pieces.length, plainBytesOf(plan, stored), row.plaintext_size),
-      (id) => this.cancel(id),
-    );
+    let progress: TransferProgress;
+    try {
+      const plan = planPieces(row.plaintext_size, row.chunk_size, row.piece_size);
+      const stored = (this.ctx?.uploads.pieces(row.id) ?? []).map((p) => p.idx);
+      progress = progressOf(stored.length, plan.pieces.length, plainBytesOf(plan, stored), row.plaintext_size);
+    } catch {
+      // Sizes this client cannot plan (a corrupt row, a newer release's): its run fails with the typed error; the handle shows nothing done.
+      progress = progressOf(0, 0, 0, row.plaintext_size);
+    }
+    const job = new TransferJob<ShareResult>(row.id, "upload", row.state, progress, (id) => this.cancel(id));
     if (row.state === "done" && row.file_reference !== null) {
       // Read as this client reads (a row the next release finished has a protocol this build has no schema for).
       const { view } = decodeReference({ bytes: row.file_reference, writtenWith: row.protocol }, this.protocol);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { StorageClient, type StorageClientOptions, type TransferProgress } from "../../src/storage/index.js";
+import { StorageError } from "../../src/storage/storage-error.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, fileSha256, localStore, writeRandomFile } from "./support/client-fixture.js";
@@ -253,5 +254,19 @@ describe("lifecycle", () => {
     const again = (await b.job(shared.jobId).done) as { reference: Uint8Array };
     expect(Buffer.from(again.reference).equals(Buffer.from(shared.reference))).toBe(true);
     await b.stop();
+  });
+
+  test("an unfinished upload whose journaled sizes this client cannot plan (a corrupt row, or one a newer release wrote) fails with a typed error at start: no unhandled rejection, and job(id) gives its handle", async () => {
+    const { options, job } = await interruptedUpload();
+    const db = new Database(options.statePath as string);
+    db.prepare("UPDATE upload_jobs SET chunk_size = 0 WHERE id = ?").run(job.id);
+    db.close();
+    const again = await StorageClient.open(options);
+    try {
+      await expect(again.job(job.id).done).rejects.toBeInstanceOf(StorageError);
+      expect(again.jobs().find((j) => j.id === job.id)).toMatchObject({ state: "failed" });
+    } finally {
+      await again.stop();
+    }
   });
 });
