@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export interface MetricsOptions {
   /** Prepended to every metric name. */
   prefix?: string;
-  /** Process metrics (RSS, CPU, event-loop lag); on for the CLI, off for embedded clients by default. */
+  /** Process metrics (RSS, CPU, event-loop lag); off by default (an embedding app has its own). Nothing in this package turns them on, the CLI included. */
   defaultMetrics?: boolean;
 }
 
