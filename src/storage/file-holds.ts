@@ -1,11 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { openAppFile, readAt } from "./file-io.js";
 
-/** Whether the file at `path` holds exactly `bytes`, read a slice at a time; false when it cannot be read. */
-export async function fileHolds(path: string, bytes: Uint8Array): Promise<boolean> {
-  return (await whenFileHolds(path, bytes, async () => true)) === true;
-}
-
 /** `then` run on the open file when it holds exactly `bytes` (read a slice at a time); undefined when it does not or cannot be read. */
 export async function whenFileHolds<T>(path: string, bytes: Uint8Array, then: (handle: FileHandle) => Promise<T>): Promise<T | undefined> {
   let handle: FileHandle;

@@ -14,10 +14,14 @@ import { spoolBytes } from "./spool-file.js";
 export async function sourceOfSharedBytes(ctx: ClientContext, id: string, cid: string, bytes: Uint8Array): Promise<string> {
   const kept = await useCachedCopy(ctx, id, cid, bytes);
   if (kept !== undefined) return kept;
-  const spooled = await spoolBytes(ctx.dirs.spool, cid, bytes);
+  const { path: spooled, identity } = await spoolBytes(ctx.dirs.spool, cid, bytes);
   const cached = await useCachedCopy(ctx, id, cid, bytes);
   if (cached === undefined) {
-    ctx.cache.add(cid, spooled, bytes.byteLength, true);
+    ctx.db.transaction(() => {
+      ctx.cache.add(cid, spooled, bytes.byteLength, true);
+      // As a first run would: the app may write to this file (fetch gives its path) before that run.
+      ctx.uploads.recordSourceIdentity(id, identity);
+    })();
     return spooled;
   }
   // Another share of these bytes may still read the spool file (its own decision is still to come).

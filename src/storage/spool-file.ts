@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { open, rename, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { fileHolds } from "./file-holds.js";
+import { whenFileHolds } from "./file-holds.js";
 import { makeDirectoryDurably, removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
 import { osErrorAsLocalIo } from "./job-errors.js";
+import { sourceIdentity } from "./upload/open-source.js";
 
 /**
  * Writes bytes an application shares (rather than a file path) to the spool directory, atomically,
@@ -11,26 +12,51 @@ import { osErrorAsLocalIo } from "./job-errors.js";
  * CID: a spool file already there that still holds these very bytes is kept as it is, since an
  * unfinished upload of them may have recorded its identity (inode, mtime) and would refuse to
  * resume from a replaced file. One that does not (fetch hands out its path, a cache hit on the
- * sender's own file, and the application may have written to it) is replaced.
+ * sender's own file, and the application may have written to it) is replaced. Gives the file's
+ * path and its identity as written or compared (device, inode, size, mtime), which the upload
+ * reading it records as a first run would: the app may write to it before that run.
  */
-export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): Promise<SpooledFile> {
+  // One write per spool file at a time: the same bytes shared twice at once would otherwise both
+  // write it, the second renamed over the file the first upload already recorded as its source.
+  const path = join(dir, name);
+  const before = writing.get(path) ?? Promise.resolve();
+  const write = before.then(() => writeSpool(dir, name, bytes));
+  const settled = write.catch(() => undefined);
+  writing.set(path, settled);
   try {
-    return await writeSpool(dir, name, bytes);
+    return await write;
   } catch (error) {
     // A full disk, a file in the way: the share's typed E_LOCAL_IO, naming where.
     throw osErrorAsLocalIo(error, `spooling the shared bytes to ${dir}`);
+  } finally {
+    if (writing.get(path) === settled) writing.delete(path);
   }
 }
 
-async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+/** The last spool write asked for per spool file path, settled either way. */
+const writing = new Map<string, Promise<unknown>>();
+
+export interface SpooledFile {
+  readonly path: string;
+  readonly identity: string;
+}
+
+async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise<SpooledFile> {
   await makeDirectoryDurably(dir);
   const path = join(dir, name);
-  if ((await stat(path).catch(() => undefined))?.size === bytes.byteLength && (await fileHolds(path, bytes))) return path;
+  if ((await stat(path).catch(() => undefined))?.size === bytes.byteLength) {
+    const identity = await whenFileHolds(path, bytes, sourceIdentity);
+    if (identity !== undefined) return { path, identity };
+  }
   const temp = join(dir, `.${name}.${randomUUID().slice(0, 8)}.part`);
   const handle = await open(temp, "w");
+  let identity: string;
   try {
     await writeAt(handle, bytes, 0);
     await handle.sync();
+    // The rename below keeps device, inode and mtime.
+    identity = await sourceIdentity(handle);
   } catch (error) {
     await handle.close();
     await unlink(temp).catch(() => undefined);
@@ -39,7 +65,7 @@ async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise
   await handle.close();
   await rename(temp, path);
   await syncDirectory(dir);
-  return path;
+  return { path, identity };
 }
 
 /**

@@ -20,11 +20,11 @@ vi.mock("../../src/storage/spool-file.js", async (importOriginal) => {
   const real = await importOriginal<typeof import("../../src/storage/spool-file.js")>();
   return {
     ...real,
-    spoolBytes: async (dir: string, name: string, bytes: Uint8Array): Promise<string> => {
-      const path = await real.spoolBytes(dir, name, bytes);
+    spoolBytes: async (dir: string, name: string, bytes: Uint8Array) => {
+      const spooled = await real.spoolBytes(dir, name, bytes);
       spool.written++;
       await spool.held;
-      return path;
+      return spooled;
     },
   };
 });

@@ -417,6 +417,38 @@ describe("a spool file the application wrote to", () => {
   });
 });
 
+describe("a spool file the application writes to after a share of its bytes kept it", () => {
+  test("the share sends the bytes given or fails E_SOURCE_CHANGED, never the edited file", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    const { client } = await startClient({ dir, backend, jobsInFlight: 1 });
+    const bytes = randomBytes(100 * KiB);
+    const first = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+    const { path } = await client.fetch(first).done;
+    const puts = gate();
+    backend.beforePut = () => puts.wait;
+    try {
+      // One upload at a time, the first one held: the share below waits its turn.
+      const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 10 * KiB).path });
+      await new Promise<void>((resolve) => blocker.on("state", (s) => s === "uploading" && resolve()));
+      const job = client.share({ bytes, fileName: "photo.jpg" });
+      // Its bytes found in the spool file, kept (a peek at the client's private state, for tests only).
+      await until(() => (client as unknown as { spoolingShares: Map<string, unknown> }).spoolingShares.size === 0, "the share's spool write");
+      const edited = Buffer.from(bytes);
+      edited[10] = (edited[10] as number) ^ 0xff;
+      writeFileSync(path, edited);
+      puts.open();
+      const outcome = await job.done.then(
+        async ({ reference }) => readFileSync((await client.fetch(reference, { out: join(dir, "back.jpg") }).done).path).equals(bytes),
+        (error: { code?: string }) => error.code,
+      );
+      expect([true, "E_SOURCE_CHANGED"]).toContain(outcome);
+    } finally {
+      puts.open();
+    }
+  });
+});
+
 describe("a download of bytes whose pinned spool file vanished or changed size", () => {
   test.each([
     ["removed behind the client's back (an OS cache cleaner)", (path: string) => rmSync(path)],
