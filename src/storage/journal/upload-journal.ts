@@ -187,7 +187,7 @@ export class UploadJournal {
 
   /**
    * uploading → done, with the reference the chat message will carry and the protocol it is written
-   * in (below the job's when an older release finished a newer one's job).
+   * in (the finishing client's, which differs from the job's when another release journaled it).
    */
   finish(id: string, reference: Uint8Array, plaintextSha256: Uint8Array, protocol: number, now: number): void {
     this.move(id, "done", `file_reference = @reference, plaintext_sha256 = @sha, protocol = @protocol`, { reference: Buffer.from(reference), sha: Buffer.from(plaintextSha256), protocol }, now);

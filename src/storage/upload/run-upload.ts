@@ -180,9 +180,11 @@ function finishUpload(ctx: ClientContext, row: UploadJobRow, machine: JobMachine
     view.uploadedAt = Math.floor(now / 1000);
     view.expiresAt = Math.floor((oldest + ctx.ttlMs) / 1000);
   }
-  // A job journaled by a newer release (the user went back a release) is written as this one
-  // writes: a newer protocol may be one this build cannot encode, and is never one it speaks.
-  const protocol = Math.min(row.protocol, ctx.protocol);
+  // Written as this client writes, whichever release journaled the job: after an upgrade the app
+  // sends it in envelopes of its own version (a version 2 reference in a version 3 envelope is
+  // refused: its pieces have no index); after a rollback the job's protocol may be one this build
+  // cannot encode.
+  const protocol = ctx.protocol;
   const reference = encodeReference(view, protocol);
   machine.finish((at) =>
     ctx.db.transaction(() => {
