@@ -31,6 +31,11 @@ export function holdAgainstClients(statePath: string): () => void {
   let held = false;
   try {
     held = lock.tryTake();
+  } catch (cause) {
+    throw new StateError("E_STATE_IO", `cannot take the storage client's lock ${path} (${(cause as Error).message}); move that file away if no client runs`, {
+      cause,
+      details: { path: statePath, lock: path },
+    });
   } finally {
     if (!held) lock.release();
   }

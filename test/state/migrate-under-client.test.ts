@@ -5,7 +5,7 @@
  * writes, after the piece was stored). The release engineer's run is refused, nothing written,
  * until the client stops.
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { inspectState, migrateState, openState } from "../../src/state/index.js";
@@ -39,5 +39,13 @@ describe("migrating a state database a storage client is using", () => {
     (await openState({ path, level: 2 })).close();
     await expect(migrateState({ path, direction: "up" })).resolves.toMatchObject({ after: { level: 3 } });
     expect(existsSync(`${path}.client-lock`)).toBe(false);
+  });
+
+  test("a client lock file that is not a lock (garbage in it) is a typed E_STATE_IO naming it, and nothing is migrated", async () => {
+    const path = join(tempDir(), "s.sqlite");
+    (await openState({ path, level: 2 })).close();
+    writeFileSync(`${path}.client-lock`, "not a database, a file someone put here".repeat(200));
+    await expect(migrateState({ path, direction: "up" })).rejects.toMatchObject({ code: "E_STATE_IO", message: expect.stringContaining(".client-lock") });
+    expect(inspectState(path).level).toBe(2);
   });
 });
