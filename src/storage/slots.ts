@@ -58,10 +58,7 @@ export class Slots {
       const at = this.waiting.indexOf(grant);
       if (at >= 0) this.waiting.splice(at, 1);
       if (granted) this.releaser()();
-      if (this.waiting.length === 0 && this.timer !== undefined) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-      }
+      this.disarmWhenNobodyWaits();
       throw error;
     }
     return this.releaser();
@@ -122,6 +119,14 @@ export class Slots {
     }
   }
 
+  /** Nobody left to reclaim a slot for: no timer outlives the wait (a stopped client leaves none behind). */
+  private disarmWhenNobodyWaits(): void {
+    if (this.waiting.length === 0 && this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
   private releaser(): () => void {
     let released = false;
     return () => {
@@ -130,6 +135,7 @@ export class Slots {
       const next = this.waiting.shift();
       if (next !== undefined) next();
       else this.free++;
+      this.disarmWhenNobodyWaits();
     };
   }
 }

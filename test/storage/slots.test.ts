@@ -95,6 +95,20 @@ describe("slots", () => {
     expect(await offer.withdraw()).toBe(true);
   });
 
+  test("a waiter served by an ordinary release leaves no reclaim timer armed behind it", async () => {
+    const slots = new Slots(1);
+    const never = new AbortController().signal;
+    const held = await slots.acquire(never, "held");
+    const offer = slots.offer(60_000, async () => held());
+    const waiter = slots.acquire(never, "waiter");
+    const armed = (): boolean => (slots as unknown as { timer: unknown }).timer !== undefined;
+    expect(armed()).toBe(true);
+    expect(await offer.withdraw()).toBe(false);
+    held();
+    (await waiter)();
+    expect(armed()).toBe(false);
+  });
+
   test("with streamsInFlight 1, a second stream starts reading only once the first has ended", async () => {
     const { client, dir } = await startClient({ streamsInFlight: 1 });
     const { path, bytes } = writeRandomFile(dir, "s.bin", 200 * KiB);
