@@ -30,7 +30,10 @@ export interface RetryContext {
  * timeout, backoff with full jitter between attempts, failover across endpoints, and no second
  * attempt on an endpoint that gave an answer it will give again. An operation that calls
  * `progress` (a download per chunk, an upload per slice its socket took) is cut only after attemptTimeoutMs without progress, so a
- * slow link still finishes; the job deadline bounds it as a whole.
+ * slow link still finishes; the job deadline bounds it as a whole (see slowTransferCheck for a
+ * download too slow for it). An endpoint that answered with Retry-After (details.retryAfterMs) is
+ * left alone by every caller of the pool for that long, capped by maxRetryAfterMs; with no other
+ * endpoint the attempt waits for it, or fails at once when that is past the deadline.
  */
 export async function withRetries<T>(
   ctx: RetryContext,
