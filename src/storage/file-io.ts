@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { abortedError } from "./abort-error.js";
 import { Slots } from "./slots.js";
 
@@ -166,12 +166,41 @@ export async function syncDirectory(dir: string): Promise<void> {
  * does too. Directories already there cost nothing.
  */
 export async function makeDirectoryDurably(dir: string): Promise<void> {
-  const first = await mkdir(dir, { recursive: true });
-  if (first === undefined) return;
-  for (let made = dir; ; made = dirname(made)) {
-    await syncDirectory(dirname(made));
-    if (made === first || dirname(made) === made) return;
+  for (const made of await makeDirectories(dir)) await syncDirectory(dirname(made));
+}
+
+/**
+ * `mkdir -p`, one level at a time; returns the directories it made, outermost first. Node's
+ * recursive mkdir (sync and promise alike) never returns when mkdir answers ENOENT under a parent
+ * that exists, as /proc does: it makes the parent again (EEXIST), retries the child and loops. Here
+ * each missing directory is made once and the first refusal is thrown as the OS gave it.
+ */
+export async function makeDirectories(dir: string): Promise<string[]> {
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    const info = await stat(at).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (info !== undefined) {
+      if (!info.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR", syscall: "mkdir", path: at });
+      break;
+    }
+    if (dirname(at) === at) break;
+    missing.push(at);
   }
+  const made: string[] = [];
+  for (const at of missing.reverse()) {
+    try {
+      await mkdir(at);
+      made.push(at);
+    } catch (error) {
+      // Made meanwhile by someone else: that is what was wanted.
+      if ((error as NodeJS.ErrnoException).code === "EEXIST" && (await stat(at).catch(() => undefined))?.isDirectory() === true) continue;
+      throw error;
+    }
+  }
+  return made;
 }
 
 /** One leased buffer: give it back with release() once nothing reads it any more (once is enough). */

@@ -18,6 +18,8 @@ export type { JobKind, JobState, UploadState, DownloadState } from "./journal/jo
 export { pendingDownloadsTo, pendingUploadsOf } from "./journal/pending-jobs.js";
 export type { PendingDownload, PendingUpload } from "./journal/pending-jobs.js";
 export { StorageError } from "./storage-error.js";
+// The CLI makes its home as the client makes its folders (durably, and without Node's recursive-mkdir spin).
+export { makeDirectoryDurably } from "./file-io.js";
 export type { StorageErrorCode } from "./storage-error.js";
 export type { StorageBackend, GetResult, GetOptions, PutOptions, BackendCallOptions, SpaceInfo } from "./backend.js";
 export { createLocalBackend } from "./backends/local/index.js";

@@ -39,7 +39,7 @@ import { sourceOfSharedBytes } from "./shared-bytes-source.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
 import { Slots } from "./slots.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
-import { asStorageError, CANCELLED, errorFromJournal } from "./job-errors.js";
+import { asStorageError, CANCELLED, errorFromJournal, osErrorAsLocalIo } from "./job-errors.js";
 import { raceSignal } from "./abort-error.js";
 import { StorageError } from "./storage-error.js";
 import { storageMetrics } from "./storage-metrics.js";
@@ -182,7 +182,7 @@ export class StorageClient {
     this.settings = settings;
     try {
       const dataDir = resolve(o.dataDir);
-      await makeDirectoryDurably(dataDir);
+      await makeClientDirectory(dataDir);
       // Before the state is opened (a newer release would migrate it under the running client) and the
       // journal touched: another client on either would resume these same jobs, or evict these spool files.
       this.lock = lockClient(dataDir, o.state?.path ?? o.statePath);
@@ -190,7 +190,7 @@ export class StorageClient {
       const db = this.state.db;
       const dirs = { cache: join(dataDir, "cache"), spool: join(dataDir, "spool") };
       // Spooled and cached files are renamed into these and synced there; their own entries must last too.
-      for (const dir of Object.values(dirs)) await makeDirectoryDurably(dir);
+      for (const dir of Object.values(dirs)) await makeClientDirectory(dir);
       await removeStraySpoolTemps(dirs.spool);
       const clock = o.clock ?? systemClock;
       const metrics = storageMetrics(this.metrics);
@@ -857,6 +857,13 @@ export class StorageClient {
         this.renewing = undefined;
       });
   }
+}
+
+/** A folder the client keeps its files in, made durably; the OS's refusal is E_LOCAL_IO naming the folder. */
+async function makeClientDirectory(dir: string): Promise<void> {
+  await makeDirectoryDurably(dir).catch((error: unknown) => {
+    throw osErrorAsLocalIo(error, `creating the folder ${dir}`);
+  });
 }
 
 /** A journal state a run may start from (or resume). */

@@ -14,6 +14,7 @@ import {
   LOGOS_STORAGE_API_PREFIX,
   createCodexBackend,
   createLocalBackend,
+  makeDirectoryDurably,
   StorageClient,
   StorageError,
   type FetchResult,
@@ -22,7 +23,6 @@ import {
   type TransferJob,
   type TransferProgress,
 } from "../../storage/index.js";
-import { makeHomeDirectory } from "./file-home-dir.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
 import { CommandInterrupted, doneOrInterrupted, interruptedStatus, watchInterrupts, type Interrupts } from "./file-interrupt.js";
 import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
@@ -158,7 +158,7 @@ async function openSession<P>(
     }
   }
   try {
-    makeHomeDirectory(home);
+    await makeDirectoryDurably(home);
   } catch (error) {
     await backend.close();
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
