@@ -63,7 +63,12 @@ async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise
     throw error;
   }
   await handle.close();
-  await rename(temp, path);
+  // A failed rename (a full directory, something in the way) must not leave the temp file behind:
+  // a start removes those only once they are an hour old.
+  await rename(temp, path).catch(async (error: unknown) => {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  });
   await syncDirectory(dir);
   return { path, identity };
 }

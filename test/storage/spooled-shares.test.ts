@@ -3,12 +3,13 @@
  * shared twice (a photo forwarded to a second chat) use one spool file. Each upload must keep it
  * for as long as that upload needs it.
  */
-import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
+import { cidOfDigest } from "../../src/storage/content-id.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
 import { bytesKeptIn, FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -563,5 +564,17 @@ describe("a share of bytes on a journal that refuses writes", () => {
       db.exec(`DROP TRIGGER refuse_unpin`);
       db.close();
     }
+  });
+});
+
+describe("a spool write whose rename fails", () => {
+  test("leaves no temp file in the spool directory (it was removed only at a start an hour later)", async () => {
+    const { client, dataDir } = await startClient();
+    const bytes = randomBytes(10 * KiB);
+    // Something in the way of the spool file's name (a directory): the rename onto it fails.
+    const cid = cidOfDigest(createHash("sha256").update(bytes).digest());
+    mkdirSync(join(dataDir, "spool", cid, "inside"), { recursive: true });
+    await expect(client.share({ bytes, fileName: "a.bin" }).done).rejects.toMatchObject({ code: "E_LOCAL_IO" });
+    expect(readdirSync(join(dataDir, "spool")).filter((n) => n.endsWith(".part"))).toEqual([]);
   });
 });
