@@ -7,7 +7,7 @@
  * one again, and what each client returns must be what its own release writes.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
@@ -187,6 +187,18 @@ describe("upgrade and rollback with uploads and downloads in flight", () => {
     } finally {
       await b.stop();
     }
+  });
+
+  test("the run settings a resumed upload compares are in the format every release writes: a change of format fails every resume across a switch", async () => {
+    const left = await interruptedAt(3);
+    const db = new Database(join(left.dir, "state.sqlite"), { readonly: true });
+    const settings = Object.fromEntries(
+      (db.prepare(`SELECT key, value FROM settings WHERE key LIKE 'upload-%:' || ?`).all(left.upload.id) as { key: string; value: string }[]).map((r) => [r.key.split(":")[0], r.value]),
+    );
+    db.close();
+    const { dev, ino, size, mtimeNs } = statSync(join(left.dir, "sent.bin"), { bigint: true });
+    // Frozen: device:inode:size:mtime-ns of the source, and the store's kind and location.
+    expect(settings).toEqual({ "upload-source": `${dev}:${ino}:${size}:${mtimeNs}`, "upload-store": `${left.backend.kind} ${left.backend.location}` });
   });
 
   for (const [from, to] of [
