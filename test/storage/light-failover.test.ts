@@ -140,3 +140,23 @@ describe("light mode and a slow endpoint", () => {
     expect(a.stats.requests + b.stats.requests).toBe(pieces);
   });
 });
+
+describe("light mode remembers an endpoint that failed", () => {
+  test("after a hanging endpoint was found out, a passing failure of the good one is retried there, not on the hanging one again", async () => {
+    const { server, reference, bytes, pieces } = await sharedOnNode(300 * KiB);
+    const flaky = await startFaultProxy({ target: server.url });
+    onTestFinished(() => flaky.close());
+    const fail: ProxyFault = { kind: "status", status: 500, body: "transient" };
+    const pass: ProxyFault = { kind: "pass" };
+    flaky.script(pass, pass, fail, pass, pass, fail, pass, pass, fail);
+    const hang = await always(server.url, { kind: "hang", phase: "before-headers" });
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint(flaky.url), endpoint(hang.url)], backend: undefined, retry, piecesInFlight: 1 });
+    const out = join(dir, "out.bin");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(pieces).toBeGreaterThan(7);
+    expect(flaky.stats.injected.status).toBe(3);
+    // Found out once; each later failure of the good endpoint is retried on it.
+    expect(hang.stats.requests).toBe(1);
+  });
+});

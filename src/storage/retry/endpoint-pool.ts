@@ -3,18 +3,29 @@ import type { StorageBackend } from "../backend.js";
 /**
  * The endpoints a client may use (one in full mode, several remote ones in light mode), with a
  * preferred one: the last that worked. Attempts start there and move on when it fails, so one dead
- * endpoint costs one failed attempt, not one per piece. An endpoint that asked to be left alone for
- * a while (a gateway's Retry-After) is cooling down until then: every piece of every job tries the
- * others first, and waits for it only when all of them are cooling too.
+ * endpoint costs one failed attempt, not one per piece. Each endpoint's transient failures since it
+ * last worked are counted, and the next attempt goes to the one with the fewest (the most recent
+ * success breaks a tie, then list order from the start): a passing failure of a good endpoint is
+ * retried there rather than on one found hanging before, while an endpoint never tried, or one that
+ * fails no more often than the rest, still gets its turn. An endpoint that asked to be left alone
+ * for a while (a gateway's Retry-After) is cooling down until then: every piece of every job tries
+ * the others first, and waits for it only when all of them are cooling too.
  */
 export class EndpointPool {
   private preferred = 0;
   /** performance.now() until which each endpoint asked not to be called (0: not cooling). */
   private readonly coolUntil: number[];
+  /** Transient failures since each endpoint last worked. */
+  private readonly failures: number[];
+  /** When each endpoint last worked (a counter; 0: never). */
+  private readonly workedAt: number[];
+  private successes = 0;
 
   constructor(readonly endpoints: readonly StorageBackend[]) {
     if (endpoints.length === 0) throw new RangeError("at least one storage endpoint is needed");
     this.coolUntil = endpoints.map(() => 0);
+    this.failures = endpoints.map(() => 0);
+    this.workedAt = endpoints.map(() => 0);
   }
 
   get size(): number {
@@ -26,30 +37,42 @@ export class EndpointPool {
   }
 
   /**
-   * The endpoint for the next attempt: the preferred one (or the one after `after`), else the next
-   * not excluded; one that is not cooling down before one that is, and among cooling ones the one
-   * back first. Undefined when all are excluded.
+   * The endpoint for the next attempt among those not excluded, looking from the preferred one (or
+   * the one after `after`): one not cooling down, with the fewest failures since it last worked,
+   * then the most recent success, then the first in that order; when all are cooling, the one back
+   * first. Undefined when all are excluded.
    */
   pick(excluded: ReadonlySet<number>, after?: number): number | undefined {
     const n = this.endpoints.length;
     const start = after === undefined ? this.preferred : (after + 1) % n;
+    let best: number | undefined;
     let soonest: number | undefined;
     for (let k = 0; k < n; k++) {
       const i = (start + k) % n;
       if (excluded.has(i)) continue;
-      if (this.coolingFor(i) === 0) return i;
-      if (soonest === undefined || this.coolingFor(i) < this.coolingFor(soonest)) soonest = i;
+      if (this.coolingFor(i) === 0) {
+        if (best === undefined || this.healthier(i, best)) best = i;
+      } else if (soonest === undefined || this.coolingFor(i) < this.coolingFor(soonest)) soonest = i;
     }
-    return soonest;
+    return best ?? soonest;
   }
 
   worked(index: number): void {
     this.preferred = index;
+    this.failures[index] = 0;
+    this.workedAt[index] = ++this.successes;
   }
 
-  /** A transient failure: later attempts (of any piece) try the next endpoint first. */
+  /** A transient failure: later attempts (of any piece) try another endpoint first. */
   failed(index: number): void {
+    this.failures[index] = (this.failures[index] as number) + 1;
     if (this.preferred === index) this.preferred = (index + 1) % this.endpoints.length;
+  }
+
+  private healthier(a: number, b: number): boolean {
+    const fa = this.failures[a] as number;
+    const fb = this.failures[b] as number;
+    return fa !== fb ? fa < fb : (this.workedAt[a] as number) > (this.workedAt[b] as number);
   }
 
   /** The endpoint asked not to be called for `ms` (Retry-After); a later, shorter request does not shorten it. */
