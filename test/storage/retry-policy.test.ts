@@ -53,6 +53,26 @@ describe("retry policy", () => {
   });
 });
 
+describe("endpoint pool", () => {
+  test("picks the endpoint with the fewest failures since it last worked, then the most recent success, then list order", () => {
+    const pool = new EndpointPool([fake("a"), fake("b"), fake("c")]);
+    const none = new Set<number>();
+    expect(pool.pick(none)).toBe(0);
+    pool.worked(0);
+    pool.failed(1); // b found hanging
+    pool.failed(0); // a's passing failure: a and b have one each
+    expect(pool.pick(none, 0)).toBe(2); // c was never tried: fewest failures
+    pool.failed(2);
+    expect(pool.pick(none, 0)).toBe(0); // all failed once: a worked most recently
+    pool.worked(2);
+    expect(pool.pick(none)).toBe(2);
+    pool.failed(2);
+    pool.failed(2);
+    expect(pool.pick(none, 2)).toBe(0);
+    expect(pool.pick(new Set([0]), 2)).toBe(1); // a excluded for this piece: b and c failed... b once, c twice
+  });
+});
+
 describe("withRetries", () => {
   test("transient failures are retried on the same single endpoint until one succeeds", async () => {
     const pool = new EndpointPool([fake("a")]);
