@@ -1,4 +1,5 @@
 import { unlink } from "node:fs/promises";
+import { contentCidIn } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { spoolBytes } from "./spool-file.js";
 
@@ -15,18 +16,25 @@ export async function sourceOfSharedBytes(ctx: ClientContext, id: string, cid: s
   const kept = await useCachedCopy(ctx, id, cid, bytes);
   if (kept !== undefined) return kept;
   const { path: spooled, identity } = await spoolBytes(ctx.dirs.spool, cid, bytes);
-  const cached = await useCachedCopy(ctx, id, cid, bytes);
-  if (cached === undefined) {
-    ctx.db.transaction(() => {
+  for (;;) {
+    const looked = ctx.cache.pathOf(cid);
+    const cached = await useCachedCopy(ctx, id, cid, bytes);
+    if (cached !== undefined) {
+      // Another share of these bytes may still read the spool file (its own decision is still to come).
+      if (!ctx.uploads.othersOf(spooled, id) && ctx.cache.pathOf(cid) !== spooled) await removeDuplicate(spooled);
+      return cached;
+    }
+    const recorded = ctx.db.transaction(() => {
+      // A download of these bytes that ended since the look above: compare its file too.
+      const now = ctx.cache.pathOf(cid);
+      if (now !== looked && now !== undefined && contentCidIn(ctx.dirs.cache, now) === cid) return false;
       ctx.cache.add(cid, spooled, bytes.byteLength, true);
       // As a first run would: the app may write to this file (fetch gives its path) before that run.
       ctx.uploads.recordSourceIdentity(id, identity);
+      return true;
     })();
-    return spooled;
+    if (recorded) return spooled;
   }
-  // Another share of these bytes may still read the spool file (its own decision is still to come).
-  if (!ctx.uploads.othersOf(spooled, id) && ctx.cache.pathOf(cid) !== spooled) await removeDuplicate(spooled);
-  return cached;
 }
 
 /**
