@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../obs/index.js";
+import { holdAgainstClients } from "./client-hold.js";
 import { resolveCodeLevel } from "./code-level.js";
 import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
@@ -37,6 +38,11 @@ export interface OpenStateOptions {
   preflight?: Preflight;
   /** The migrations to use; defaults to the ones this build ships. For tests and tools. */
   catalog?: MigrationCatalog;
+  /**
+   * The caller holds the file's storage-client lock (`clientLockPathOf`): the storage client
+   * opening its own state. Otherwise a migration refuses (E_STATE_LOCKED) while a client holds it.
+   */
+  holdsClientLock?: boolean;
 }
 
 /** An open state database: the better-sqlite3 handle plus where the file stands. */
@@ -106,19 +112,26 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
       }
       const through = catalog.lastOfLevel(codeLevel);
       if (through === undefined) throw new StateError("E_STATE_LEVEL_UNKNOWN", `no migration reaches level ${codeLevel}`);
-      const result = await runExclusiveMigration(db, {
-        path,
-        catalog,
-        preflight: options.preflight ?? "quick_check",
-        lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-        logger,
-        signal: options.signal,
-        // Another process may have migrated while this one waited.
-        plan: (current) => {
-          assertUsableBy(current, codeLevel, path);
-          return current.level < codeLevel ? { direction: "up", through } : undefined;
-        },
-      });
+      // Not under a running storage client: its statements were prepared for the file's level.
+      const releaseClients = options.holdsClientLock === true ? () => undefined : holdAgainstClients(path);
+      let result: Awaited<ReturnType<typeof runExclusiveMigration>>;
+      try {
+        result = await runExclusiveMigration(db, {
+          path,
+          catalog,
+          preflight: options.preflight ?? "quick_check",
+          lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+          logger,
+          signal: options.signal,
+          // Another process may have migrated while this one waited.
+          plan: (current) => {
+            assertUsableBy(current, codeLevel, path);
+            return current.level < codeLevel ? { direction: "up", through } : undefined;
+          },
+        });
+      } finally {
+        releaseClients();
+      }
       applied = [...result.runs];
       assessment = result.assessment;
     }

@@ -186,7 +186,7 @@ export class StorageClient {
       // Before the state is opened (a newer release would migrate it under the running client) and the
       // journal touched: another client on either would resume these same jobs, or evict these spool files.
       this.lock = lockClient(dataDir, o.state?.path ?? o.statePath);
-      this.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(this.protocol).stateLevel, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
+      this.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(this.protocol).stateLevel, holdsClientLock: true, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
       const db = this.state.db;
       const dirs = { cache: join(dataDir, "cache"), spool: join(dataDir, "spool") };
       // Spooled and cached files are renamed into these and synced there; their own entries must last too.
