@@ -12,6 +12,12 @@ import { StorageClient } from "../../../src/storage/index.js";
 
 const uncaught: string[] = [];
 process.on("uncaughtException", (error) => uncaught.push(String((error as Error).message)));
+// The handler above would also swallow a failure of this script's own top-level await (Node hands
+// it to 'uncaughtException'), which then ended silently with status 0: say what it was.
+let printed = false;
+process.on("exit", (code) => {
+  if (!printed) process.stdout.write(`${JSON.stringify({ outcome: "script did not finish", code, uncaught })}\n`);
+});
 
 const dir = mkdtempSync(join(tmpdir(), "scc-listener-"));
 const store = createLocalBackend({ dir: join(dir, "store") });
@@ -39,4 +45,5 @@ const state = client.jobs().find((j) => j.id === job.id)?.state;
 await client.stop();
 await store.close();
 rmSync(dir, { recursive: true, force: true });
+printed = true;
 process.stdout.write(`${JSON.stringify({ outcome, state, uncaught: uncaught.sort() })}\n`);
