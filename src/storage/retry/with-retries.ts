@@ -56,8 +56,10 @@ export async function withRetries<T>(
     const tooSlow = new AbortController();
     const attemptSignal = linkedSignal([ctx.signal, tooSlow.signal], ctx.policy.attemptTimeoutMs, ctx.what);
     const progress = slowTransferCheck(ctx, attemptSignal, tooSlow, () => {
-      const other = ctx.pool.pick(excluded, index);
-      return other !== undefined && other !== index && ctx.pool.coolingFor(other) === 0;
+      for (let other = 0; other < ctx.pool.size; other++) {
+        if (other !== index && !excluded.has(other) && ctx.pool.coolingFor(other) === 0) return true;
+      }
+      return false;
     });
     try {
       const result = await operation(ctx.pool.at(index), attemptSignal.signal, progress);
@@ -74,6 +76,8 @@ export async function withRetries<T>(
     if (kind === "fatal") throw error;
     if (kind === "next-endpoint") excluded.add(index);
     else ctx.pool.failed(index);
+    // Too slow to make the deadline there: this piece does not go back to it.
+    if (tooSlow.signal.aborted) excluded.add(index);
     const askedMs = retryAfterOf(error, ctx.policy);
     if (askedMs > 0) ctx.pool.coolDown(index, askedMs);
     if (excluded.size === ctx.pool.size || attempt + 1 >= ctx.policy.maxAttempts) throw error;
@@ -97,8 +101,8 @@ export type Progress = (done?: number, total?: number) => void;
 /**
  * The attempt's progress callback. Progress keeps a slow transfer going (a slow link is not a
  * stall), but one going so slowly that at its rate so far it would end after the job's deadline
- * is cut (a TimeoutError, so retried) when another endpoint could serve it: a node streaming
- * from a poor peer must not fail a job that another endpoint holds. Judged only after one attempt
+ * is cut (a TimeoutError, so retried) when another endpoint could serve it, and the piece does not
+ * go back there: a node streaming from a poor peer must not fail a job that another endpoint holds. Judged only after one attempt
  * timeout's worth of transfer, and never with nowhere else to go (a slow link is slow everywhere,
  * and the deadline decides then). Only arithmetic per call, no timer.
  */
