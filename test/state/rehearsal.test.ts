@@ -1,8 +1,9 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { migrations } from "../../migrations/index.js";
+import { createLogger } from "../../src/obs/index.js";
 import { formatUpgradeReport, inspectState, MigrationCatalog, rehearseUpgrade, StateError, type MigrationDefinition, type UpgradeReport } from "../../src/state/index.js";
 import { SourceSnapshot } from "../../src/state/rehearsal/source-snapshot.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -163,7 +164,7 @@ describe("upgrade rehearsal (dry run)", () => {
       client.prepare("DELETE FROM peers WHERE rowid IN (SELECT rowid FROM peers LIMIT 10)").run();
       client.prepare("UPDATE settings SET value = value || '!'").run();
       await snapshot.copyToWork();
-      expect(snapshot.compareWithWork().filter((c) => c.missing + c.changed + c.extra > 0)).toEqual([]);
+      expect((await snapshot.compareWithWork()).filter((c) => c.missing + c.changed + c.extra > 0)).toEqual([]);
       expect(snapshot.rowCounts()).toEqual(before);
       // The copy is the snapshot, not the file as the client left it.
       const copy = new Database(work, { readonly: true });
@@ -184,4 +185,47 @@ describe("upgrade rehearsal (dry run)", () => {
     expect(e).toBeInstanceOf(StateError);
     expect((e as StateError).message).toMatch(/is older than --from/);
   });
+
+  const DRY_RUN_CHECKS = [
+    "source",
+    "copy",
+    "preflight",
+    "up:0002_level2_dual_path",
+    "up:0003_level3_codex_first",
+    "commit",
+    "rows",
+    "schema",
+    "refused:0.1.0",
+    "queries:0.2.0",
+    "queries:0.3.0",
+    "down:0003_level3_codex_first",
+    "down:0002_level2_dual_path",
+    "down-commit",
+    "down-data",
+    "integrity",
+    "foreign-keys",
+  ];
+  test.each(DRY_RUN_CHECKS)(
+    "a signal that fires as the %s line is written stops the rehearsal with E_STATE_ABORTED, the work folder empty and the original's bytes and mtime unchanged; after the upgrade of the copy it returned an OK report",
+    async (check) => {
+      const work = tempDir();
+      const path = copyFixture(1, tempDir());
+      const hash = sha256File(path);
+      const mtime = statSync(path).mtimeMs;
+      const files = siblings(path);
+      const controller = new AbortController();
+      const logger = createLogger({
+        level: "info",
+        destination: { write: (line: string) => void (JSON.parse(line).check === check && controller.abort("test")) },
+      });
+      const outcome = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", workDir: work, logger, signal: controller.signal }).catch((e: unknown) => e);
+      expect(controller.signal.aborted).toBe(true);
+      expect(outcome).toBeInstanceOf(StateError);
+      expect((outcome as StateError).code).toBe("E_STATE_ABORTED");
+      expect(readdirSync(work)).toEqual([]);
+      expect(sha256File(path)).toBe(hash);
+      expect(statSync(path).mtimeMs).toBe(mtime);
+      expect(siblings(path)).toEqual(files);
+    },
+  );
 });

@@ -81,8 +81,10 @@ passed and the database then refused the real upgrade: locked by a running app, 
       interrupts.dispose();
     }
     const signal = interrupts.received();
-    // A stopped step shows as a failed check; the verdict would call a sound upgrade unsafe.
-    if (report === undefined || (signal !== undefined && report.verdict !== "ok")) {
+    // A signal stops the rehearsal at its next step; one that came after its last step still asked
+    // to stop, and nothing was changed, so the run ends by it too. Only a real upgrade that
+    // committed is reported: the file did change.
+    if (report === undefined || (signal !== undefined && report.applied.length === 0)) {
       if (signal === undefined) throw new Error("the rehearsal ended without a report");
       io.stderr.write(`status-compat upgrade: interrupted (${signal}); the rehearsal copies are removed and ${db} was not changed\n`);
       return interruptedStatus(signal);

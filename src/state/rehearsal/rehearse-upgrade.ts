@@ -17,6 +17,7 @@ import { readAssessment } from "../read-assessment.js";
 import { runReleaseQueries } from "../release-queries/index.js";
 import { StateError } from "../state-error.js";
 import { openConnection, probeStateFile } from "../state-file.js";
+import { stopPoint } from "../stop-point.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
@@ -32,6 +33,12 @@ export interface RehearseUpgradeOptions {
   workDir?: string;
   logger?: Logger;
   lockTimeoutMs?: number;
+  /**
+   * Stops the rehearsal at its next step (the copy between its steps, the comparison between
+   * tables) with E_STATE_ABORTED, after removing the work copy; the original is never written.
+   * Without `dryRun`, a signal during the real upgrade rolls it back; once it has committed, the
+   * report is returned.
+   */
   signal?: AbortSignal;
   catalog?: MigrationCatalog;
 }
@@ -194,6 +201,10 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   };
   const failed = (): boolean => checks.some((c) => c.status === "failed");
   const failure = (id: string, title: string, error: StateError): RehearsalCheck => ({ id, title, status: "failed", detail: `${error.code}: ${error.message}` });
+  const { signal } = options;
+  // Between every two steps: a stopped rehearsal is no verdict, so it throws instead of reporting.
+  const step = (): Promise<void> => stopPoint(signal, "the upgrade rehearsal", path);
+  const aborted = (error: unknown): boolean => signal?.aborted === true && error instanceof StateError && error.code === "E_STATE_ABORTED";
 
   const workDir = options.workDir ?? tmpdir();
   const tag = `${basename(path)}.rehearsal-${process.pid}-${randomBytes(4).toString("hex")}`;
@@ -203,6 +214,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   let workDb: Database.Database | undefined;
   let integrity: CheckRun | undefined;
   try {
+    await step();
     source = SourceSnapshot.open(path, work, probe.writable);
     sourceAssessment = source.assess(catalog);
     const { level, compatLevel } = sourceAssessment;
@@ -222,7 +234,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     });
     if (failed()) return finish();
 
-    const copy = await elapsedAsync(() => (source as SourceSnapshot).copyToWork());
+    await step();
+    const copy = await elapsedAsync(() => (source as SourceSnapshot).copyToWork(signal));
     add({
       id: "copy",
       title: "copies made with the SQLite backup API: 1",
@@ -231,13 +244,14 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       detail: `the work copy, ${copy.value.pages.toLocaleString("en-US")} pages; the before-state is the original's read snapshot, held until the comparison`,
     });
     for (const [t, n] of source.rowCounts()) tables.set(t, { before: n, after: null, afterDown: null });
+    await step();
 
     // 1. Up, as the new release would at startup: one transaction, its preflight on a second core
     //    (shown as its own line), then the migrations and the commit.
     const target = catalog.lastOfLevel(to.level);
     if (target !== undefined && sourceAssessment.level < to.level) {
       try {
-        const result = await migrateState({ path: work, direction: "up", to: target.definition.name, catalog, logger, signal: options.signal, preflight: "quick_check" });
+        const result = await migrateState({ path: work, direction: "up", to: target.definition.name, catalog, logger, signal, preflight: "quick_check" });
         migrations = [...result.runs];
         add({ id: "preflight", title: PREFLIGHT_TITLE, status: "ok", ...preflightLine(result.preflight) });
         for (const run of migrations) {
@@ -245,7 +259,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
         }
         add({ id: "commit", title: "commit (every migration in one transaction)", status: "ok", ms: result.commitMs, detail: `level ${result.after.level}, compat level ${result.after.compatLevel}` });
       } catch (error) {
-        if (!(error instanceof StateError)) throw error;
+        if (!(error instanceof StateError) || aborted(error)) throw error;
         if (error.details["stage"] === "preflight") add(failure("preflight", PREFLIGHT_TITLE, error));
         else add(failure("up", "migrations", error));
         return finish();
@@ -253,6 +267,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     } else {
       add({ id: "up", title: "migrations to run", status: "ok", detail: "none: the file is already at the target level" });
     }
+    await step();
 
     // Read-only, and closed last: the last connection to close a WAL file checkpoints it, which
     // would copy every page `down` wrote (the integrity check's snapshot kept them in the WAL)
@@ -276,6 +291,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     const integritySlot = checks.length;
     integrity = startChecks(work, ["integrity_check", "foreign_key_check"], { action: "check the upgraded copy" });
     await integrity.snapshotTaken;
+    await step();
 
     // 4. Schema and ledger as the new release will judge them.
     let upgraded: StateAssessment | undefined;
@@ -295,21 +311,24 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     // 5. Each release from `from` to `to` opens the upgraded copy with its own code path and
     //    runs its own queries; a release below the new compat level must be refused instead.
     for (const release of releasesBetween(fromRelease, toRelease)) {
+      await step();
       add(await releaseCheck(work, release, upgraded?.compatLevel ?? 0, catalog));
     }
 
     // 6. Roll the copy back and compare every row with the original's snapshot.
     if (migrations.length > 0) {
       const back = catalog.lastOfLevel(sourceAssessment.level);
+      await step();
       try {
         // integrity_check of the upgraded copy runs alongside; a copy it finds damaged fails the rehearsal either way.
-        const result = await migrateState({ path: work, direction: "down", to: back?.definition.name ?? 0, catalog, logger, signal: options.signal, preflight: "none" });
+        const result = await migrateState({ path: work, direction: "down", to: back?.definition.name ?? 0, catalog, logger, signal, preflight: "none" });
         reverts = [...result.runs];
         for (const run of reverts) {
           add({ id: `down:${run.name}`, title: `down ${run.name}`, status: "ok", ms: run.durationMs, detail: `back to level ${run.level}` });
         }
         add({ id: "down-commit", title: "commit of the rollback (one transaction)", status: "ok", ms: result.commitMs, detail: `level ${result.after.level}, compat level ${result.after.compatLevel}` });
-        const cmp = elapsed(() => (source as SourceSnapshot).compareWithWork());
+        await step();
+        const cmp = await elapsedAsync(() => (source as SourceSnapshot).compareWithWork(signal));
         const problems = cmp.value.filter((c) => c.missing + c.changed + c.extra > 0).map((c) => `${c.table}: ${c.missing} missing, ${c.changed} changed, ${c.extra} extra`);
         for (const [t, n] of rowCounts(db)) {
           const entry = tables.get(t) ?? { before: null, after: null, afterDown: null };
@@ -323,7 +342,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
           detail: problems.length === 0 ? `${cmp.value.length} tables, every row equal` : problems.join("; "),
         });
       } catch (error) {
-        if (!(error instanceof StateError)) throw error;
+        if (!(error instanceof StateError) || aborted(error)) throw error;
         add(failure("down", "down to the original level", error));
       }
     }
@@ -331,6 +350,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     const lines = await integrityLines(integrity);
     add(lines[0], integritySlot);
     add(lines[1], integritySlot + 1);
+    await step();
   } finally {
     await integrity?.finished;
     source?.close();
@@ -342,12 +362,12 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   if (!dryRun && !failed() && sourceAssessment !== undefined && sourceAssessment.level < to.level) {
     const target = catalog.lastOfLevel(to.level);
     try {
-      const result = await migrateState({ path, direction: "up", to: target?.definition.name, catalog, logger, signal: options.signal, ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }) });
+      const result = await migrateState({ path, direction: "up", to: target?.definition.name, catalog, logger, signal, ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }) });
       applied = [...result.runs];
       const total = applied.reduce((s, r) => s + r.durationMs, 0) + result.commitMs;
       add({ id: "apply", title: `upgraded ${basename(path)} to level ${result.after.level}`, status: "ok", ms: total, detail: `${applied.length} migration(s), compat level ${result.after.compatLevel}` });
     } catch (error) {
-      if (!(error instanceof StateError)) throw error;
+      if (!(error instanceof StateError) || aborted(error)) throw error;
       add(failure("apply", "upgrade of the real file", error));
     }
   }

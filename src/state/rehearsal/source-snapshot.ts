@@ -5,7 +5,8 @@ import type { MigrationCatalog } from "../migration-catalog.js";
 import { toStateError } from "../sqlite-errors.js";
 import { openConnection } from "../state-file.js";
 import { backupCopy } from "./backup-copy.js";
-import { compareTables, rowCounts, type TableComparison } from "./table-data.js";
+import { stopPoint } from "../stop-point.js";
+import { compareTable, rowCounts, stateTables, type TableComparison } from "./table-data.js";
 
 const WORK = "work";
 
@@ -61,18 +62,25 @@ export class SourceSnapshot {
     }
   }
 
-  /** Writes the snapshot into the work file with SQLite's backup API. */
-  copyToWork(): Promise<{ pages: number }> {
-    return backupCopy(this.db, this.path, this.workPath);
+  /** Writes the snapshot into the work file with SQLite's backup API; `signal` stops it between steps. */
+  copyToWork(signal?: AbortSignal): Promise<{ pages: number }> {
+    return backupCopy(this.db, this.path, this.workPath, signal);
   }
 
-  /** Every table of the snapshot against the work copy as it is now. */
-  compareWithWork(): TableComparison[] {
+  /** Every table of the snapshot against the work copy as it is now; `signal` stops it between tables. */
+  async compareWithWork(signal?: AbortSignal): Promise<TableComparison[]> {
+    const schemas = { before: "main", after: WORK };
+    const out: TableComparison[] = [];
     try {
-      return compareTables(this.db, { before: "main", after: WORK });
+      const afterTables = new Set(stateTables(this.db, WORK));
+      for (const table of stateTables(this.db, "main")) {
+        await stopPoint(signal, "the comparison with the original", this.workPath);
+        out.push(compareTable(this.db, schemas, table, afterTables));
+      }
     } catch (error) {
       throw toStateError(error, this.workPath, "compare the rolled-back copy with the original");
     }
+    return out;
   }
 
   close(): void {

@@ -37,39 +37,36 @@ export interface TableComparison {
  * a primary key falls back to EXCEPT both ways.
  */
 export function compareTables(db: Database.Database, schemas: { before: string; after: string }): TableComparison[] {
+  const afterTables = new Set(stateTables(db, schemas.after));
+  return stateTables(db, schemas.before).map((table) => compareTable(db, schemas, table, afterTables));
+}
+
+/** One table of `compareTables` (`afterTables`: the state tables of schema `after`), so a caller may stop between tables. */
+export function compareTable(db: Database.Database, schemas: { before: string; after: string }, table: string, afterTables: ReadonlySet<string>): TableComparison {
   const B = q(schemas.before);
   const A = q(schemas.after);
-  const out: TableComparison[] = [];
-  const afterTables = new Set(stateTables(db, schemas.after));
-  for (const table of stateTables(db, schemas.before)) {
-    const info = db.prepare(`PRAGMA ${B}.table_info(${q(table)})`).all() as { name: string; pk: number }[];
-    const beforeRows = db.prepare(`SELECT count(*) FROM ${B}.${q(table)}`).pluck().get() as number;
-    if (!afterTables.has(table)) {
-      out.push({ table, beforeRows, afterRows: 0, missing: beforeRows, changed: 0, extra: 0 });
-      continue;
-    }
-    const afterRows = db.prepare(`SELECT count(*) FROM ${A}.${q(table)}`).pluck().get() as number;
-    const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
-    const cols = info.map((c) => c.name);
-    if (pk.length === 0) {
-      const list = cols.map(q).join(", ");
-      const missing = db.prepare(`SELECT count(*) FROM (SELECT ${list} FROM ${B}.${q(table)} EXCEPT SELECT ${list} FROM ${A}.${q(table)})`).pluck().get() as number;
-      const extra = db.prepare(`SELECT count(*) FROM (SELECT ${list} FROM ${A}.${q(table)} EXCEPT SELECT ${list} FROM ${B}.${q(table)})`).pluck().get() as number;
-      out.push({ table, beforeRows, afterRows, missing, changed: 0, extra });
-      continue;
-    }
-    const on = pk.map((c) => `a.${q(c)} = b.${q(c)}`).join(" AND ");
-    const differs = cols.filter((c) => !pk.includes(c)).map((c) => `a.${q(c)} IS NOT b.${q(c)}`).join(" OR ") || "0";
-    const firstKey = `a.${q(pk[0] as string)}`;
-    const row = db
-      .prepare(
-        `SELECT coalesce(sum(${firstKey} IS NULL), 0) AS missing, coalesce(sum(${firstKey} IS NOT NULL AND (${differs})), 0) AS changed
-           FROM ${B}.${q(table)} b LEFT JOIN ${A}.${q(table)} a ON ${on}`,
-      )
-      .get() as { missing: number; changed: number };
-    // Keys are unique on both sides, so whatever `after` has beyond the matched rows is extra.
-    const extra = afterRows - (beforeRows - row.missing);
-    out.push({ table, beforeRows, afterRows, missing: row.missing, changed: row.changed, extra });
+  const info = db.prepare(`PRAGMA ${B}.table_info(${q(table)})`).all() as { name: string; pk: number }[];
+  const beforeRows = db.prepare(`SELECT count(*) FROM ${B}.${q(table)}`).pluck().get() as number;
+  if (!afterTables.has(table)) return { table, beforeRows, afterRows: 0, missing: beforeRows, changed: 0, extra: 0 };
+  const afterRows = db.prepare(`SELECT count(*) FROM ${A}.${q(table)}`).pluck().get() as number;
+  const pk = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+  const cols = info.map((c) => c.name);
+  if (pk.length === 0) {
+    const list = cols.map(q).join(", ");
+    const missing = db.prepare(`SELECT count(*) FROM (SELECT ${list} FROM ${B}.${q(table)} EXCEPT SELECT ${list} FROM ${A}.${q(table)})`).pluck().get() as number;
+    const extra = db.prepare(`SELECT count(*) FROM (SELECT ${list} FROM ${A}.${q(table)} EXCEPT SELECT ${list} FROM ${B}.${q(table)})`).pluck().get() as number;
+    return { table, beforeRows, afterRows, missing, changed: 0, extra };
   }
-  return out;
+  const on = pk.map((c) => `a.${q(c)} = b.${q(c)}`).join(" AND ");
+  const differs = cols.filter((c) => !pk.includes(c)).map((c) => `a.${q(c)} IS NOT b.${q(c)}`).join(" OR ") || "0";
+  const firstKey = `a.${q(pk[0] as string)}`;
+  const row = db
+    .prepare(
+      `SELECT coalesce(sum(${firstKey} IS NULL), 0) AS missing, coalesce(sum(${firstKey} IS NOT NULL AND (${differs})), 0) AS changed
+         FROM ${B}.${q(table)} b LEFT JOIN ${A}.${q(table)} a ON ${on}`,
+    )
+    .get() as { missing: number; changed: number };
+  // Keys are unique on both sides, so whatever `after` has beyond the matched rows is extra.
+  const extra = afterRows - (beforeRows - row.missing);
+  return { table, beforeRows, afterRows, missing: row.missing, changed: row.changed, extra };
 }

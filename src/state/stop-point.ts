@@ -1,0 +1,19 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { StateError } from "./state-error.js";
+
+/**
+ * A point where a long tool (the rehearsal, the fixture writer) stops when its caller's signal
+ * has fired. It first lets the event loop turn: a Ctrl-C that arrived while a synchronous step
+ * ran (a row-by-row comparison, a batch of inserts) is only seen by the signal's handler then,
+ * and a step that ended in an already settled promise would otherwise go on without one.
+ */
+export async function stopPoint(signal: AbortSignal | undefined, what: string, path: string): Promise<void> {
+  if (signal === undefined) return;
+  await nextTurn();
+  if (signal.aborted) throw stopped(signal, what, path);
+}
+
+/** The typed error of a tool stopped by its caller's signal. */
+export function stopped(signal: AbortSignal, what: string, path: string): StateError {
+  return new StateError("E_STATE_ABORTED", `${what} of ${path} stopped by the caller's signal`, { cause: signal.reason, details: { path } });
+}

@@ -1,0 +1,78 @@
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { writeFixture } from "../../src/state/index.js";
+import { PROJECT_ROOT } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+import { sha256File, siblings } from "../state/support/files.js";
+
+// A 0.1.0 file of 200,000 rows (about 100 MiB): big enough that each step after the upgrade (the
+// integrity check, the releases' queries, down, the row-by-row comparison) takes a while.
+let fixtureDir: string;
+let fixture: string;
+beforeAll(async () => {
+  fixtureDir = mkdtempSync(join(tmpdir(), "scc-upgrade-interrupt-"));
+  fixture = join(fixtureDir, "big.sqlite");
+  await writeFixture({ out: fixture, level: 1, rows: 200_000 });
+}, 60_000);
+afterAll(() => rmSync(fixtureDir, { recursive: true, force: true }));
+
+interface Ended {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `upgrade --dry-run` as a real process and sends it `signal` once it logged the check `after`. */
+async function interruptAfter(after: string, signal: NodeJS.Signals, path: string, work: string): Promise<Ended> {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, STATUS_COMPAT_LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  onTestFinished(() => void child.kill("SIGKILL"));
+  let stdout = "";
+  let stderr = "";
+  let sent = false;
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+  child.stderr.on("data", (d: Buffer) => {
+    stderr += d.toString("utf8");
+    if (!sent && stderr.includes(`"check":"${after}"`)) {
+      sent = true;
+      child.kill(signal);
+    }
+  });
+  return new Promise((resolve) => child.on("close", (code, s) => resolve({ code, signal: s, stdout, stderr })));
+}
+
+describe("status-compat upgrade --dry-run stopped after the upgrade of the copy", () => {
+  test.each([
+    ["rows", "SIGINT"],
+    ["queries:0.3.0", "SIGTERM"],
+    ["down-commit", "SIGINT"],
+  ] as const)(
+    "%s logged, then %s: the process ends by the signal without a report, no copy is left and the original keeps its bytes and mtime; it printed an OK report and exited 0",
+    async (after, signal) => {
+      const dir = tempDir();
+      const path = join(dir, "state.sqlite");
+      copyFileSync(fixture, path);
+      const hash = sha256File(path);
+      const mtime = statSync(path).mtimeMs;
+      const files = siblings(path);
+      const work = join(dir, "work");
+      mkdirSync(work);
+      const ended = await interruptAfter(after, signal, path, work);
+      expect({ code: ended.code, signal: ended.signal }, ended.stderr.slice(-2000)).toEqual({ code: null, signal });
+      expect(ended.stdout).toBe("");
+      expect(ended.stderr.trimEnd().split("\n").at(-1)).toMatch(new RegExp(`^status-compat upgrade: interrupted \\(${signal}\\); the rehearsal copies are removed and .*state\\.sqlite was not changed`));
+      expect(readdirSync(work)).toEqual([]);
+      expect(sha256File(path)).toBe(hash);
+      expect(statSync(path).mtimeMs).toBe(mtime);
+      expect(siblings(path)).toEqual(files);
+    },
+    60_000,
+  );
+});
