@@ -64,7 +64,7 @@ export class CacheStore {
         this.journal.touch(cid, this.hooks.clock.now());
       } catch (error) {
         // Only the LRU order is lost: a full disk must not keep a received file from being opened.
-        this.hooks.log.warn({ cid, code: asStorageError(error).code }, "could not record the use of a cached file");
+        this.hooks.log.warn({ code: asStorageError(error).code }, "could not record the use of a cached file");
       }
       return { path: entry.path, size: entry.size };
     });
@@ -212,7 +212,7 @@ export class CacheStore {
         const info = await stat(path);
         if (info.isFile()) this.add(name, path, info.size, false);
       } catch (error) {
-        this.hooks.log.warn({ cid: name, code: asStorageError(error).code }, "could not account for a cached file left by a crash");
+        this.hooks.log.warn({ code: asStorageError(error).code }, "could not account for a cached file left by a crash");
       }
     }
   }
@@ -260,7 +260,7 @@ export class CacheStore {
       if (!statSync(entry.path, { throwIfNoEntry: false })?.isFile()) {
         this.journal.delete(entry.cid);
         dropped = true;
-        this.hooks.log.debug({ cid: entry.cid, size: entry.size }, "cached file removed behind the client's back");
+        this.hooks.log.debug({ size: entry.size }, "cached file removed behind the client's back");
       }
     }
     if (dropped) this.report();
@@ -285,7 +285,7 @@ export class CacheStore {
       for (const victim of victims) {
         removeFile(victim.path);
         this.journal.delete(victim.cid);
-        this.hooks.log.debug({ cid: victim.cid, size: victim.size }, "evicted cached file");
+        this.hooks.log.debug({ size: victim.size }, "evicted cached file");
         if (this.journal.usedBytes() + this.reserved + bytes <= this.quotaBytes) break;
       }
       this.report();

@@ -47,7 +47,11 @@ import { TransferJob, type TransferProgress } from "./transfer-job.js";
 import { runUpload, type ShareResult } from "./upload/run-upload.js";
 import { adoptStraySpoolFiles, releaseSpool } from "./upload/spool-pin.js";
 
-/** What to share: a file on disk, or bytes the application holds (spooled to disk so the upload can resume). */
+/**
+ * What to share: a file on disk, or bytes the application holds (spooled to disk so the upload can
+ * resume). The bytes are copied after share() returns, in the background: leave them unchanged
+ * until the job's `done` settles.
+ */
 export type ShareInput =
   | { readonly path: string; readonly fileName?: string; readonly mime?: string }
   | { readonly bytes: Uint8Array; readonly fileName: string; readonly mime?: string };
@@ -449,7 +453,7 @@ export class StorageClient {
             details: { cid: contentCid },
           });
         }
-        this.log.warn({ cid: contentCid, job: id }, "a cached file no longer holds its content (written to since it was fetched): fetching it again");
+        this.log.warn({ job: id }, "a cached file no longer holds its content (written to since it was fetched): fetching it again");
         job.setState("queued");
         this.queueDownload(this.started(), id, reference, join(ctx.dirs.cache, contentCid), job);
       })

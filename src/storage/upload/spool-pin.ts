@@ -45,9 +45,9 @@ export async function adoptStraySpoolFiles(ctx: ClientContext): Promise<void> {
       // file takes over the entry, and the cached copy goes, as add() would have done had the crash
       // not come first. A copy an unfinished upload reads (a pending forward's source) stays, and this file uncounted.
       else if (!ctx.uploads.othersOf(kept, "")) ctx.cache.add(name, path, info.size, true);
-      else ctx.log.warn({ cid: name }, "a spooled copy of a file a pending forward reads is left uncounted");
+      else ctx.log.warn("a spooled copy of a file a pending forward reads is left uncounted");
     } catch (error) {
-      ctx.log.warn({ cid: name, code: asStorageError(error).code }, "could not account for a spool file left by a crash");
+      ctx.log.warn({ code: asStorageError(error).code }, "could not account for a spool file left by a crash");
     }
   }
 }
