@@ -1,8 +1,9 @@
+import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { describe, expect, test } from "vitest";
-import { runCliInProcess } from "../support/cli.js";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 describe("status-compat state fixture", () => {
@@ -47,4 +48,37 @@ describe("status-compat state fixture", () => {
     expect(r.stderr).not.toContain(".partial");
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  test.each(["SIGINT", "SIGTERM"] as const)(
+    "%s while the rows are written: the command ends by the signal with one line on stderr and leaves nothing in the folder; it died at once leaving FILE.partial (tens of MB) and its .migrate-lock",
+    async (signal) => {
+      const dir = tempDir();
+      const out = join(dir, "f.sqlite");
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "state", "fixture", "--release", "0.3.0", "--rows", "1_000_000", "--out", out], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, STATUS_COMPAT_LOG_LEVEL: "debug" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      onTestFinished(() => void child.kill("SIGKILL"));
+      let stdout = "";
+      let stderr = "";
+      let sent = false;
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString("utf8");
+        // The first table of rows is written; the biggest ones are still to come.
+        if (!sent && stderr.includes('"table":"peers"')) {
+          sent = true;
+          child.kill(signal);
+        }
+      });
+      const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, s) => resolve({ code, signal: s })));
+      expect(sent, stderr).toBe(true);
+      expect(ended, stderr.slice(-2000)).toEqual({ code: null, signal });
+      expect(stdout).toBe("");
+      expect(stderr.trimEnd().split("\n").at(-1)).toBe(`status-compat state fixture: interrupted (${signal}); nothing was written to ${out}`);
+      expect(readdirSync(dir)).toEqual([]);
+    },
+    60_000,
+  );
 });

@@ -1,8 +1,10 @@
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { STATE_FIXTURE_ROWS, STATE_FIXTURE_SEED } from "../../scripts/state-fixture-spec.js";
-import { inspectState, migrateState, runReleaseQueries, shippedCatalog, writeFixture } from "../../src/state/index.js";
+import { createLogger } from "../../src/obs/index.js";
+import { inspectState, migrateState, runReleaseQueries, shippedCatalog, StateError, writeFixture } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture } from "./support/files.js";
 import { dumpState } from "./support/state-dump.js";
@@ -46,4 +48,22 @@ describe("fixtures/state", () => {
     expect(down.after.level).toBe(level);
     expect(dumpOf(path)).toEqual(before);
   });
+
+  test.each(["nothing yet (aborted before the call)", "peers", "upload_pieces"])(
+    "a signal that fires once %s is written (table) stops the writer with E_STATE_ABORTED and leaves nothing (no FILE, no .partial, no lock); the writer never looked at a signal",
+    async (table) => {
+      const dir = tempDir();
+      const out = join(dir, "f.sqlite");
+      const controller = new AbortController();
+      if (table === "nothing yet (aborted before the call)") controller.abort("test");
+      const logger = createLogger({ level: "debug", destination: { write: (line: string) => void (JSON.parse(line).table === table && controller.abort("test")) } });
+      const outcome = await writeFixture({ out, level: 3, rows: 50_000, logger, signal: controller.signal }).catch((e: unknown) => e);
+      expect(outcome).toBeInstanceOf(StateError);
+      expect((outcome as StateError).code).toBe("E_STATE_ABORTED");
+      expect(readdirSync(dir)).toEqual([]);
+      // The same FILE is written afterwards, complete.
+      await writeFixture({ out, level: 3, rows: 1_000 });
+      expect(inspectState(out)).toMatchObject({ level: 3, problem: undefined });
+    },
+  );
 });

@@ -6,8 +6,9 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
 import { releaseTable } from "../../versions/index.js";
-import { DEFAULT_FIXTURE_SEED, writeFixture } from "../../state/index.js";
+import { DEFAULT_FIXTURE_SEED, StateError, writeFixture, type FixtureSummary } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
+import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
 
 const NAME = "state fixture";
 
@@ -35,7 +36,8 @@ Options:
   --seed S            default ${DEFAULT_FIXTURE_SEED}
   --json              summary as JSON
 
-Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists)`,
+Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
+130 interrupted by Ctrl-C (143 SIGTERM; nothing is left of FILE)`,
   async run(args, io) {
     const { values } = parseCommandArgs(NAME, args, {
       release: { type: "string" },
@@ -51,7 +53,20 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists)`,
     // A missing folder is the user's path, as for every command's --out; an existing FILE stays the state layer's refusal (exit 4).
     if (!existsSync(out)) checkWritablePath(NAME, "out", out, "Nothing was written.");
     const start = performance.now();
-    const summary = await writeFixture({ out, level: release.stateLevel, rows, seed, logger: commandLogger(io, "status-compat state fixture") });
+    // Ctrl-C or SIGTERM stops the writer between batches, which removes FILE.partial (up to
+    // hundreds of MB) and its lock; dying at once left them until the next run to the same FILE.
+    const interrupts = watchInterrupts();
+    let summary: FixtureSummary;
+    try {
+      summary = await writeFixture({ out, level: release.stateLevel, rows, seed, logger: commandLogger(io, "status-compat state fixture"), signal: interrupts.signal });
+    } catch (error) {
+      const signal = interrupts.received();
+      if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") throw error;
+      io.stderr.write(`status-compat state fixture: interrupted (${signal}); nothing was written to ${out}\n`);
+      return interruptedStatus(signal);
+    } finally {
+      interrupts.dispose();
+    }
     const ms = performance.now() - start;
     if (values.json === true) {
       io.stdout.write(JSON.stringify({ ...summary, release: release.release, ms: Math.round(ms) }, null, 2) + "\n");
