@@ -105,11 +105,16 @@ function thrownAt(error: unknown): string {
 }
 
 /**
- * Whatever a run threw, as the storage layer's typed error: crypto → E_INTEGRITY, wire → E_BAD_REFERENCE,
+ * Whatever a run threw, as the storage layer's typed error: crypto → E_INTEGRITY (parameters no
+ * stream can have → E_UNSUPPORTED), wire → E_BAD_REFERENCE,
  * an OS error (it names its syscall) or SQLite's → E_LOCAL_IO, anything else is a bug → E_INTERNAL.
  */
 export function asStorageError(error: unknown): StorageError {
   if (error instanceof StorageError) return error;
+  // Parameters no stream can have (sizes a corrupt journal row or a newer release gave) are not bytes that failed to authenticate.
+  if (error instanceof CryptoError && error.code === "E_CRYPTO_BAD_PARAMS") {
+    return new StorageError("E_UNSUPPORTED", `the job's encryption parameters cannot be used by this release (${error.code}): ${error.message}`, { cause: error });
+  }
   if (error instanceof CryptoError) return new StorageError("E_INTEGRITY", `decryption failed (${error.code}): ${error.message}`, { cause: error });
   if (isWireError(error)) return new StorageError("E_BAD_REFERENCE", `the file reference cannot be read: ${error.message}`, { cause: error });
   const sqlite = sqliteCode(error);
