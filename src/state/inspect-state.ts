@@ -1,9 +1,11 @@
+import { tmpdir } from "node:os";
 import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
 import { readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { openConnection, probeStateFile } from "./state-file.js";
 import { readLedger, type AppliedMigration } from "./state-ledger.js";
 import { toStateError } from "./sqlite-errors.js";
+import { needsStagedCopy, stageCopy } from "./staged-copy.js";
 
 export interface StateInspection {
   readonly path: string;
@@ -24,7 +26,8 @@ export interface StateInspection {
 /**
  * Reports where a file stands without changing it (`migrate status`). Refusals that are about
  * the history or schema are reported as `problem` with what could still be read; a file that is
- * not a database or is corrupt throws.
+ * not a database or is corrupt throws. A WAL file in a folder where SQLite cannot create its
+ * `-shm` (a read-only file system) is read from a copy in the OS temp folder, removed afterwards.
  */
 export function inspectState(path: string, catalog: MigrationCatalog = shippedCatalog()): StateInspection {
   const probe = probeStateFile(path);
@@ -41,8 +44,15 @@ export function inspectState(path: string, catalog: MigrationCatalog = shippedCa
       problem: undefined,
     };
   }
-  // A writable file is opened read-write but only read: a read-only connection would leave -wal/-shm files behind.
-  const db = openConnection(path, { readOnly: !probe.writable, create: false, busyTimeoutMs: 2_000 });
+  const staged = needsStagedCopy(path) ? stageCopy(path, tmpdir()) : undefined;
+  let db;
+  try {
+    // A writable file is opened read-write but only read: a read-only connection would leave -wal/-shm files behind.
+    db = openConnection(staged?.path ?? path, { readOnly: staged === undefined && !probe.writable, create: false, busyTimeoutMs: 2_000 });
+  } catch (error) {
+    staged?.remove();
+    throw error;
+  }
   try {
     try {
       const a = readAssessment(db, catalog, path);
@@ -87,5 +97,6 @@ export function inspectState(path: string, catalog: MigrationCatalog = shippedCa
     }
   } finally {
     db.close();
+    staged?.remove();
   }
 }

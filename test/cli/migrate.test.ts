@@ -1,10 +1,12 @@
-import { chmodSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { acquireMigrationLock } from "../../src/state/index.js";
-import { runCli, runCliInProcess } from "../support/cli.js";
+import Database from "better-sqlite3";
+import { acquireMigrationLock, migrateState } from "../../src/state/index.js";
+import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, sha256File } from "../state/support/files.js";
+import { copyFixture, sha256File, STATE_FIXTURES } from "../state/support/files.js";
+import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
 
 describe("status-compat migrate", () => {
   test("status shows level, compat level, applied and pending migrations", async () => {
@@ -93,5 +95,40 @@ describe("status-compat migrate", () => {
     const unknown = await runCli(["migrate", "down", "--db", path, "--to", "0009_nope"]);
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toMatch(/no migration named 0009_nope/);
+  });
+
+  test("status of a WAL database where no file can be created beside it (a read-only file system): it reads it (exit 0, its level, clean), creates nothing there and leaves nothing in TMPDIR; it failed with E_STATE_IO 'unable to open database file' (exit 4), SQLite needing a -shm beside it even to read", async () => {
+    const folder = readOnlyFolderWith([join(STATE_FIXTURES, "level2.sqlite")]);
+    const path = join(folder.dir, "level2.sqlite");
+    const hash = sha256File(path);
+    const r = await runCliFor(folder, ["migrate", "status", "--db", path, "--json"], PROJECT_ROOT, { TMPDIR: folder.workDir });
+    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ path, level: 2, compatLevel: 1, pending: ["0003_level3_codex_first"], problem: null });
+    expect(readdirSync(folder.dir)).toEqual(["level2.sqlite"]);
+    // tsx keeps its cache in TMPDIR too.
+    expect(readdirSync(folder.workDir).filter((f) => !f.startsWith("tsx-"))).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+  });
+
+  test("status of a WAL database with commits still in its -wal, where no file can be created beside it: the level those commits reached is shown", async () => {
+    const dir = tempDir();
+    const path = copyFixture(2, dir);
+    // A reader keeps the WAL from being checkpointed into the file; the two files copied then are
+    // what an app killed after its upgrade leaves: level 3 only in the -wal.
+    const reader = new Database(path, { readonly: true });
+    try {
+      reader.prepare("SELECT count(*) FROM peers").get();
+      await migrateState({ path, direction: "up" });
+      const image = tempDir();
+      copyFileSync(path, join(image, "state.sqlite"));
+      copyFileSync(`${path}-wal`, join(image, "state.sqlite-wal"));
+      const folder = readOnlyFolderWith([join(image, "state.sqlite"), join(image, "state.sqlite-wal")]);
+      const r = await runCliFor(folder, ["migrate", "status", "--db", join(folder.dir, "state.sqlite"), "--json"], PROJECT_ROOT, { TMPDIR: folder.workDir });
+      expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ level: 3, compatLevel: 2, pending: [], problem: null });
+      expect(readdirSync(folder.dir).sort()).toEqual(["state.sqlite", "state.sqlite-wal"]);
+    } finally {
+      reader.close();
+    }
   });
 });

@@ -5,7 +5,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, sha256File, siblings } from "../state/support/files.js";
+import { copyFixture, sha256File, siblings, STATE_FIXTURES } from "../state/support/files.js";
+import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
 
 describe("status-compat upgrade", () => {
   test("--dry-run prints one status line per check and a verdict; the original file's bytes do not change", async () => {
@@ -148,4 +149,19 @@ describe("status-compat upgrade", () => {
     expect(readdirSync(work)).toEqual([]);
     expect(sha256File(path)).toBe(hash);
   }, 60_000);
+
+  test("--dry-run of a WAL database where no file can be created beside it (a read-only file system): the rehearsal runs (exit 0, OK), nothing is created beside the original and the work folder is left empty; it failed with E_STATE_IO 'unable to open database file' (exit 4)", async () => {
+    const folder = readOnlyFolderWith([join(STATE_FIXTURES, "level1.sqlite")]);
+    const path = join(folder.dir, "level1.sqlite");
+    const hash = sha256File(path);
+    const r = await runCliFor(folder, ["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--json", "--work-dir", folder.workDir], PROJECT_ROOT);
+    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
+    const report = JSON.parse(r.stdout) as { verdict: string; checks: { id: string; status: string }[]; tables: { table: string; before: number | null }[] };
+    expect(report.verdict).toBe("ok");
+    expect(report.checks.find((c) => c.id === "down-data")?.status).toBe("ok");
+    expect(report.tables.find((t) => t.table === "peers")?.before).toBe(99);
+    expect(readdirSync(folder.dir)).toEqual(["level1.sqlite"]);
+    expect(readdirSync(folder.workDir)).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+  });
 });

@@ -18,6 +18,7 @@ import { runReleaseQueries } from "../release-queries/index.js";
 import { StateError } from "../state-error.js";
 import { openConnection, probeStateFile } from "../state-file.js";
 import { stopPoint } from "../stop-point.js";
+import { needsStagedCopy, stageCopy, type StagedCopy } from "../staged-copy.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
@@ -211,11 +212,24 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   const work = join(workDir, `${tag}.sqlite`);
   let sourceAssessment: StateAssessment | undefined;
   let source: SourceSnapshot | undefined;
+  let staged: StagedCopy | undefined;
   let workDb: Database.Database | undefined;
   let integrity: CheckRun | undefined;
   try {
     await step();
-    source = SourceSnapshot.open(path, work, probe.writable);
+    if (needsStagedCopy(path)) {
+      // Read-only file system: SQLite cannot read the WAL file where it is (see staged-copy.ts).
+      const copied = elapsed(() => stageCopy(path, workDir));
+      staged = copied.value;
+      add({
+        id: "stage",
+        title: "original copied to the work folder to be read",
+        status: "ok",
+        ms: copied.ms,
+        detail: "in WAL mode where SQLite cannot create its -shm file (a read-only file system?); this copy is the before-state",
+      });
+    }
+    source = SourceSnapshot.open(staged?.path ?? path, work, staged !== undefined || probe.writable, path);
     sourceAssessment = source.assess(catalog);
     const { level, compatLevel } = sourceAssessment;
     const sourceProblem =
@@ -356,6 +370,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     source?.close();
     workDb?.close();
     removeDatabase(work);
+    staged?.remove();
   }
 
   // 7. The real thing, only when the rehearsal is clean.

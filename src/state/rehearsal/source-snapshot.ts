@@ -29,8 +29,11 @@ export class SourceSnapshot {
     readonly workPath: string,
   ) {}
 
-  /** Opens `path`, creates the empty `workPath` and attaches it, and starts the snapshot. */
-  static open(path: string, workPath: string, writable: boolean): SourceSnapshot {
+  /**
+   * Opens `path`, creates the empty `workPath` and attaches it, and starts the snapshot. `name`
+   * is the file the messages speak of (the original, when `path` is a copy of it).
+   */
+  static open(path: string, workPath: string, writable: boolean, name = path): SourceSnapshot {
     const db = openConnection(path, { readOnly: !writable, create: false, busyTimeoutMs: 5_000 });
     try {
       // Created here, not by ATTACH: a read-only connection cannot create files.
@@ -40,9 +43,9 @@ export class SourceSnapshot {
       db.prepare("SELECT count(*) FROM main.sqlite_schema").get();
     } catch (error) {
       db.close();
-      throw toStateError(error, path, "start reading it");
+      throw toStateError(error, name, "start reading it");
     }
-    return new SourceSnapshot(db, path, workPath);
+    return new SourceSnapshot(db, name, workPath);
   }
 
   /** The history and schema checks, on the snapshot. */

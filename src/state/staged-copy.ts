@@ -1,0 +1,87 @@
+import { accessSync, closeSync, constants, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { StateError } from "./state-error.js";
+
+/** Bytes 18 and 19 of SQLite's header: the file format versions, 2 for a file in WAL mode. */
+const FORMAT_VERSIONS_AT = 18;
+
+function inWalMode(path: string): boolean {
+  const versions = Buffer.alloc(2);
+  const fd = openSync(path, "r");
+  try {
+    if (readSync(fd, versions, 0, 2, FORMAT_VERSIONS_AT) < 2) return false;
+  } finally {
+    closeSync(fd);
+  }
+  return versions[0] === 2 || versions[1] === 2;
+}
+
+function canCreateIn(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A WAL database SQLite cannot read where it is: even a read-only connection must create its
+ * `-shm` file beside it, and a folder where nothing can be created (a read-only file system, a
+ * mounted backup, a folder without write permission) makes SQLite answer "unable to open
+ * database file". SQLite's way around it (`?immutable=1`) needs URI file names, which
+ * better-sqlite3 leaves off. An existing `-shm` is enough for SQLite, so that case is left to it.
+ */
+export function needsStagedCopy(path: string): boolean {
+  return inWalMode(path) && !existsSync(`${path}-shm`) && !canCreateIn(dirname(path));
+}
+
+export interface StagedCopy {
+  /** The copy to open (read-write: SQLite may replay the copied WAL into it); never the original. */
+  readonly path: string;
+  /** Removes the copy's folder with everything SQLite made in it. */
+  remove(): void;
+}
+
+function identity(path: string): string | undefined {
+  try {
+    const s = statSync(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Copies `path` and its `-wal` (when there is one: commits not yet in the file) into a new folder
+ * under `intoDir`, to be read there instead. The copy is made byte for byte, which is a consistent
+ * database only if nobody writes the original meanwhile: on a read-only file system nobody can,
+ * and a file that changed during the copy is refused (E_STATE_IO) rather than read half-written.
+ */
+export function stageCopy(path: string, intoDir: string): StagedCopy {
+  let dir: string | undefined;
+  const remove = (): void => {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    dir = mkdtempSync(join(intoDir, `${basename(path)}.read-only-`));
+    const staged = join(dir, basename(path));
+    const before = [identity(path), identity(`${path}-wal`)];
+    copyFileSync(path, staged);
+    if (before[1] !== undefined) copyFileSync(`${path}-wal`, `${staged}-wal`);
+    const after = [identity(path), identity(`${path}-wal`)];
+    if (before[0] !== after[0] || before[1] !== after[1]) {
+      throw new StateError("E_STATE_IO", `${path} changed while it was copied to be read (an app is writing it); retry when it is idle`, { details: { path } });
+    }
+    return { path: staged, remove };
+  } catch (error) {
+    remove();
+    if (error instanceof StateError) throw error;
+    throw new StateError(
+      "E_STATE_IO",
+      `cannot read ${path}: it is in WAL mode in a folder where SQLite cannot create its -shm file (a read-only file system?), so it is read from a copy in ${intoDir}, ` +
+        `which failed: ${(error as Error).message}. Free space there, or copy the database (with its -wal, if any) to a writable folder and use that`,
+      { cause: error, details: { path, copyDir: intoDir } },
+    );
+  }
+}
