@@ -6,6 +6,7 @@ import { openConnection, probeStateFile } from "./state-file.js";
 import { readLedger, type AppliedMigration } from "./state-ledger.js";
 import { toStateError } from "./sqlite-errors.js";
 import { needsStagedCopy, stageCopy } from "./staged-copy.js";
+import { readOnlyFor } from "./read-mode.js";
 
 export interface StateInspection {
   readonly path: string;
@@ -47,8 +48,8 @@ export function inspectState(path: string, catalog: MigrationCatalog = shippedCa
   const staged = needsStagedCopy(path) ? stageCopy(path, tmpdir()) : undefined;
   let db;
   try {
-    // A writable file is opened read-write but only read: a read-only connection would leave -wal/-shm files behind.
-    db = openConnection(staged?.path ?? path, { readOnly: staged === undefined && !probe.writable, create: false, busyTimeoutMs: 2_000 });
+    // A writable file is opened read-write but only read: a read-only connection would leave -wal/-shm files behind (see readOnlyFor).
+    db = openConnection(staged?.path ?? path, { readOnly: staged === undefined && readOnlyFor(path, probe), create: false, busyTimeoutMs: 2_000 });
   } catch (error) {
     staged?.remove();
     throw error;

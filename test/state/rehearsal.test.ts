@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from "node:fs";
+import { copyFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
@@ -228,4 +228,34 @@ describe("upgrade rehearsal (dry run)", () => {
       expect(siblings(path)).toEqual(files);
     },
   );
+
+  test("an original whose last commits are still in its -wal (the app was killed): the rehearsal and migrate status see them, and neither the file nor its -wal is written (bytes and mtime); closing the snapshot checkpointed the -wal into the original and deleted it", async () => {
+    const dir = tempDir();
+    const live = copyFixture(1, dir);
+    // A reader keeps the WAL from being checkpointed; the two files copied meanwhile are what a
+    // killed app leaves: one more peer only in the -wal.
+    const reader = new Database(live, { readonly: true });
+    const image = tempDir();
+    const path = join(image, "state.sqlite");
+    try {
+      reader.prepare("SELECT count(*) FROM peers").get();
+      const writer = new Database(live);
+      writer.prepare("INSERT INTO peers (public_key, protocol_min, protocol_max, seen_at) VALUES ('0x04' || hex(randomblob(64)), 1, 1, 1)").run();
+      writer.close();
+      copyFileSync(live, path);
+      copyFileSync(`${live}-wal`, `${path}-wal`);
+    } finally {
+      reader.close();
+    }
+    const before = { file: sha256File(path), wal: sha256File(`${path}-wal`), mtime: statSync(path).mtimeMs, walMtime: statSync(`${path}-wal`).mtimeMs };
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", workDir: tempDir() });
+    expect(report.verdict).toBe("ok");
+    expect(report.tables.find((t) => t.table === "peers")?.before).toBe(100);
+    const now = (): typeof before => ({ file: sha256File(path), wal: sha256File(`${path}-wal`), mtime: statSync(path).mtimeMs, walMtime: statSync(`${path}-wal`).mtimeMs });
+    expect(siblings(path)).toContain("state.sqlite-wal");
+    expect(now()).toEqual(before);
+    // migrate status reads only too.
+    expect(inspectState(path)).toMatchObject({ level: 1, problem: undefined });
+    expect(now()).toEqual(before);
+  });
 });

@@ -19,6 +19,7 @@ import { StateError } from "../state-error.js";
 import { openConnection, probeStateFile } from "../state-file.js";
 import { stopPoint } from "../stop-point.js";
 import { needsStagedCopy, stageCopy, type StagedCopy } from "../staged-copy.js";
+import { readOnlyFor } from "../read-mode.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
@@ -229,7 +230,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
         detail: "in WAL mode where SQLite cannot create its -shm file (a read-only file system?); this copy is the before-state",
       });
     }
-    source = SourceSnapshot.open(staged?.path ?? path, work, staged !== undefined || probe.writable, path);
+    source = SourceSnapshot.open(staged?.path ?? path, work, staged !== undefined || !readOnlyFor(path, probe), path);
     sourceAssessment = source.assess(catalog);
     const { level, compatLevel } = sourceAssessment;
     const sourceProblem =
