@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type Database from "better-sqlite3";
 import type { Logger } from "../obs/index.js";
 import { assessState, type StateAssessment } from "./assess-state.js";
+import { holdAgainstClients } from "./client-hold.js";
 import type { MigrationCatalog } from "./migration-catalog.js";
 import { acquireMigrationLock, lockPathFor, tryMigrationLock, type MigrationLock } from "./migration-lock.js";
 import { loadUmzug, runMigrations, type Plan } from "./migration-runner.js";
@@ -19,6 +20,13 @@ export interface ExclusiveMigrationOptions {
   lockTimeoutMs: number;
   logger: Logger;
   signal?: AbortSignal | undefined;
+  /**
+   * The caller holds the file's storage-client lock (the storage client opening its own state).
+   * Otherwise the run refuses (E_STATE_LOCKED) while a client holds it, and holds it itself so
+   * none starts on the file until the run ends: a client's statements are prepared for the
+   * file's level, and a run under it breaks its next write.
+   */
+  holdsClientLock?: boolean | undefined;
   /**
    * What to run, decided from the state as seen inside the write transaction (another process may
    * have migrated while this one waited): a plan, or undefined when nothing is left to do. Throws
@@ -54,6 +62,15 @@ export interface ExclusiveMigrationResult {
  * most one of them migrates.
  */
 export async function runExclusiveMigration(db: Database.Database, options: ExclusiveMigrationOptions): Promise<ExclusiveMigrationResult> {
+  const releaseClients = options.holdsClientLock === true ? () => undefined : holdAgainstClients(options.path);
+  try {
+    return await migrateHoldingClients(db, options);
+  } finally {
+    releaseClients();
+  }
+}
+
+async function migrateHoldingClients(db: Database.Database, options: ExclusiveMigrationOptions): Promise<ExclusiveMigrationResult> {
   const { path, catalog, logger, signal } = options;
   // Loads while the locks are awaited, not inside the write transaction (a failure shows up when the run needs it).
   loadUmzug().catch(() => undefined);

@@ -1,5 +1,4 @@
 import { silentLogger, type Logger } from "../obs/index.js";
-import { holdAgainstClients } from "./client-hold.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
@@ -114,22 +113,16 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       return through === undefined ? undefined : { direction: "up", through };
     };
     if (planFor(first) === undefined) return { path, before, after: before, runs: [], preflight: undefined, commitMs: 0 };
-    // Not under a running storage client, and none starts on the file until the run ends.
-    const releaseClients = holdAgainstClients(path);
-    let result: Awaited<ReturnType<typeof runExclusiveMigration>>;
-    try {
-      result = await runExclusiveMigration(db, {
-        path,
-        catalog,
-        preflight: options.preflight ?? "quick_check",
-        lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-        logger,
-        signal: options.signal,
-        plan: planFor,
-      });
-    } finally {
-      releaseClients();
-    }
+    // Not under a running storage client (runExclusiveMigration refuses, and holds its lock meanwhile).
+    const result = await runExclusiveMigration(db, {
+      path,
+      catalog,
+      preflight: options.preflight ?? "quick_check",
+      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      logger,
+      signal: options.signal,
+      plan: planFor,
+    });
     const after = result.assessment;
     return {
       path,

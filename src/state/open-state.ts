@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../obs/index.js";
-import { holdAgainstClients } from "./client-hold.js";
 import { resolveCodeLevel } from "./code-level.js";
 import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
@@ -112,26 +111,20 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
       }
       const through = catalog.lastOfLevel(codeLevel);
       if (through === undefined) throw new StateError("E_STATE_LEVEL_UNKNOWN", `no migration reaches level ${codeLevel}`);
-      // Not under a running storage client: its statements were prepared for the file's level.
-      const releaseClients = options.holdsClientLock === true ? () => undefined : holdAgainstClients(path);
-      let result: Awaited<ReturnType<typeof runExclusiveMigration>>;
-      try {
-        result = await runExclusiveMigration(db, {
-          path,
-          catalog,
-          preflight: options.preflight ?? "quick_check",
-          lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
-          logger,
-          signal: options.signal,
-          // Another process may have migrated while this one waited.
-          plan: (current) => {
-            assertUsableBy(current, codeLevel, path);
-            return current.level < codeLevel ? { direction: "up", through } : undefined;
-          },
-        });
-      } finally {
-        releaseClients();
-      }
+      const result = await runExclusiveMigration(db, {
+        path,
+        catalog,
+        preflight: options.preflight ?? "quick_check",
+        lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        logger,
+        signal: options.signal,
+        holdsClientLock: options.holdsClientLock,
+        // Another process may have migrated while this one waited.
+        plan: (current) => {
+          assertUsableBy(current, codeLevel, path);
+          return current.level < codeLevel ? { direction: "up", through } : undefined;
+        },
+      });
       applied = [...result.runs];
       assessment = result.assessment;
     }
