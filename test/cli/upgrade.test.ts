@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { chmodSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
@@ -162,6 +162,20 @@ describe("status-compat upgrade", () => {
     expect(report.tables.find((t) => t.table === "peers")?.before).toBe(99);
     expect(readdirSync(folder.dir)).toEqual(["level1.sqlite"]);
     expect(readdirSync(folder.workDir)).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+  });
+
+  test("a --work-dir where no file can be created (a read-only file system) is a usage error (exit 2) naming it, the original untouched; it was an internal error (exit 70) with EROFS's stack", async () => {
+    const folder = readOnlyFolderWith([]);
+    // The database sits in the folder the command may write (as whoever it runs as).
+    const path = copyFixture(1, folder.workDir);
+    chmodSync(path, 0o666);
+    const hash = sha256File(path);
+    const r = await runCliFor(folder, ["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", folder.dir], PROJECT_ROOT);
+    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(2);
+    expect(r.stderr).toContain(`error[E_USAGE]: upgrade: --work-dir ${folder.dir} is a folder where files cannot be created`);
+    expect(r.stdout).toBe("");
+    expect(readdirSync(folder.dir)).toEqual([]);
     expect(sha256File(path)).toBe(hash);
   });
 });

@@ -258,4 +258,17 @@ describe("upgrade rehearsal (dry run)", () => {
     expect(inspectState(path)).toMatchObject({ level: 1, problem: undefined });
     expect(now()).toEqual(before);
   });
+
+  test("a work folder where the copy cannot be made (a file in the way, a read-only folder) is E_STATE_IO naming it, the original untouched; the fs error escaped untyped (the CLI's exit 70, 'a bug', with a stack)", async () => {
+    const dir = tempDir();
+    const path = copyFixture(1, dir);
+    const hash = sha256File(path);
+    const files = siblings(path);
+    const outcome = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", workDir: path }).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(StateError);
+    expect(outcome).toMatchObject({ code: "E_STATE_IO" });
+    expect((outcome as StateError).message).toContain(`cannot create the work copy in ${path}`);
+    expect(sha256File(path)).toBe(hash);
+    expect(siblings(path)).toEqual(files);
+  });
 });

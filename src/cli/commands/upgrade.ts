@@ -1,3 +1,4 @@
+import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -59,7 +60,16 @@ passed and the database then refused the real upgrade: locked by a running app, 
     }
     const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
     const workDir = values["work-dir"] === undefined ? undefined : resolve(io.cwd, values["work-dir"]);
-    if (workDir !== undefined) checkFolder(NAME, "work-dir", workDir, "Nothing was rehearsed.");
+    if (workDir !== undefined) {
+      checkFolder(NAME, "work-dir", workDir, "Nothing was rehearsed.");
+      // A read-only folder is the user's path too, found out before the database is opened.
+      try {
+        accessSync(workDir, constants.W_OK);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? "not writable";
+        throw new CliError("E_USAGE", `${NAME}: --work-dir ${workDir} is a folder where files cannot be created (${code}); give one you can write, or leave --work-dir out. Nothing was rehearsed.`);
+      }
+    }
     // Ctrl-C or SIGTERM stops the rehearsal at its next step, which removes its copies (each the
     // size of FILE, in the OS temp folder by default); dying at once left them behind.
     const interrupts = watchInterrupts();

@@ -58,7 +58,14 @@ async function elapsedAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
 }
 
 function removeDatabase(path: string): void {
-  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`, lockPathFor(path)]) rmSync(p, { force: true });
+  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`, lockPathFor(path)]) {
+    try {
+      rmSync(p, { force: true });
+    } catch (error) {
+      // A work folder that is a file holds nothing to remove; the reason the copy failed is reported instead.
+      if ((error as NodeJS.ErrnoException).code !== "ENOTDIR") throw error;
+    }
+  }
 }
 
 /** Releases from `from` to `to` inclusive, one per state level (the newest release of each). */

@@ -1,7 +1,9 @@
 import { writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { assessState, type StateAssessment } from "../assess-state.js";
 import type { MigrationCatalog } from "../migration-catalog.js";
+import { StateError } from "../state-error.js";
 import { toStateError } from "../sqlite-errors.js";
 import { openConnection } from "../state-file.js";
 import { backupCopy } from "./backup-copy.js";
@@ -37,7 +39,14 @@ export class SourceSnapshot {
     const db = openConnection(path, { readOnly: !writable, create: false, busyTimeoutMs: 5_000 });
     try {
       // Created here, not by ATTACH: a read-only connection cannot create files.
-      writeFileSync(workPath, "", { flag: "wx" });
+      try {
+        writeFileSync(workPath, "", { flag: "wx" });
+      } catch (error) {
+        throw new StateError("E_STATE_IO", `cannot create the work copy in ${dirname(workPath)} (${(error as Error).message}); give a work folder where files can be created. ${name} was not written`, {
+          cause: error,
+          details: { path: name, workDir: dirname(workPath) },
+        });
+      }
       db.prepare(`ATTACH DATABASE ? AS ${WORK}`).run(workPath);
       db.exec("BEGIN");
       db.prepare("SELECT count(*) FROM main.sqlite_schema").get();
