@@ -1,38 +1,19 @@
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { componentLogger, createLogger, createMetrics } from "../../src/obs/index.js";
-
-function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>> } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString("utf8"));
-      cb();
-    },
-  });
-  return {
-    stream,
-    lines: () =>
-      chunks
-        .join("")
-        .split("\n")
-        .filter((l) => l.length > 0)
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
+import { LogCapture } from "../support/log-capture.js";
 
 describe("logger", () => {
   it("writes JSON lines with the component of each child", () => {
-    const out = capture();
-    const log = componentLogger(createLogger({ level: "info", destination: out.stream }), "storage.queue");
+    const out = new LogCapture();
+    const log = componentLogger(createLogger({ level: "info", destination: out }), "storage.queue");
     log.info({ job: "j1" }, "upload started");
     const [line] = out.lines();
     expect(line).toMatchObject({ component: "storage.queue", job: "j1", msg: "upload started", level: 30 });
   });
 
   it("censors key material wherever a caller puts it", () => {
-    const out = capture();
-    const log = createLogger({ level: "info", destination: out.stream });
+    const out = new LogCapture();
+    const log = createLogger({ level: "info", destination: out });
     const secret = "00112233445566778899aabbccddeeff";
     log.info({ key: secret, encryption: { key: secret, noncePrefix: secret }, ref: { encryption: { key: secret } } }, "x");
     const text = JSON.stringify(out.lines());
@@ -41,8 +22,8 @@ describe("logger", () => {
   });
 
   it("censors key material, references and binary contents at any depth: a whole share result, journal row or share input logged by mistake", () => {
-    const out = capture();
-    const log = componentLogger(createLogger({ level: "trace", destination: out.stream }), "app");
+    const out = new LogCapture();
+    const log = componentLogger(createLogger({ level: "trace", destination: out }), "app");
     const key = Buffer.from("c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc", "hex");
     const noncePrefix = Buffer.from("0badc0ffee0bad", "hex");
     const reference = Buffer.concat([Buffer.from([0x0a, 0x20]), key, noncePrefix]);
@@ -67,8 +48,8 @@ describe("logger", () => {
   });
 
   it("scrubs an error logged whole: credentials in its message or its cause's, bytes in its details", () => {
-    const out = capture();
-    const log = createLogger({ level: "info", destination: out.stream });
+    const out = new LogCapture();
+    const log = createLogger({ level: "info", destination: out });
     const cause = new Error("connect to http://alice:hunter2@127.0.0.1:9 refused");
     const err = Object.assign(new Error("put failed", { cause }), { code: "E_X", details: { body: Buffer.from("TOP-SECRET-PLAINTEXT") } });
     log.error({ err }, "first");
@@ -83,8 +64,8 @@ describe("logger", () => {
   });
 
   it("does not write below its level", () => {
-    const out = capture();
-    createLogger({ level: "warn", destination: out.stream }).info("quiet");
+    const out = new LogCapture();
+    createLogger({ level: "warn", destination: out }).info("quiet");
     expect(out.lines()).toHaveLength(0);
   });
 });

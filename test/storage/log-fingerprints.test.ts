@@ -5,19 +5,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
 import { cidOfDigest } from "../../src/storage/content-id.js";
+import { LogCapture } from "../support/log-capture.js";
 import { KiB, startClient } from "./support/client-fixture.js";
-
-class Capture extends Writable {
-  text = "";
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString("utf8");
-    done();
-  }
-}
 
 function fingerprints(plaintext: Buffer): string[] {
   const digest = createHash("sha256").update(plaintext).digest();
@@ -26,7 +18,7 @@ function fingerprints(plaintext: Buffer): string[] {
 
 describe("plaintext fingerprints never reach a log line", () => {
   test("a debug log of eviction and of a cached file removed behind the client's back names no content CID", async () => {
-    const capture = new Capture();
+    const capture = new LogCapture();
     const logger = createLogger({ level: "debug", destination: capture });
     const sender = await startClient();
     const receiver = await startClient({ backend: sender.backend, quotaBytes: 300 * KiB, logger });

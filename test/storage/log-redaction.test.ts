@@ -1,20 +1,12 @@
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
+import { LogCapture } from "../support/log-capture.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, localStore, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 import { codexSetup } from "./codex-fixtures.js";
-
-class Capture extends Writable {
-  text = "";
-  override _write(chunk: Buffer, _enc: string, done: () => void): void {
-    this.text += chunk.toString("utf8");
-    done();
-  }
-}
 
 function encodings(bytes: Uint8Array): string[] {
   const b = Buffer.from(bytes);
@@ -23,7 +15,7 @@ function encodings(bytes: Uint8Array): string[] {
 
 describe("key material, plaintext and file names never reach a log line", () => {
   test("a trace-level log of share, fetch, retries, an integrity failure and renewal holds none of them", async () => {
-    const capture = new Capture();
+    const capture = new LogCapture();
     const logger = createLogger({ level: "trace", destination: capture });
     const dir = tempDir();
     const backend = new InstrumentedBackend(localStore(join(dir, "store"), { logger }));
@@ -70,7 +62,7 @@ describe("key material, plaintext and file names never reach a log line", () => 
 
 describe("a Codex session's log holds no key material, contents, file names or URL credentials", () => {
   test("trace level, light mode over a Codex node reached with user:password@, with retried and refused uploads, a retried download, a stream, a probe and a renewal", async () => {
-    const capture = new Capture();
+    const capture = new LogCapture();
     const logger = createLogger({ level: "trace", destination: capture });
     const { server } = await codexSetup();
     const backend = createCodexBackend({ url: server.url.replace("http://", "http://alice:hunter2@"), logger });
