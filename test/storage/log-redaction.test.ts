@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
+import type { ShareResult } from "../../src/storage/index.js";
 import { LogCapture } from "../support/log-capture.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, localStore, startClient } from "./support/client-fixture.js";
@@ -11,6 +12,30 @@ import { codexSetup } from "./codex-fixtures.js";
 function encodings(bytes: Uint8Array): string[] {
   const b = Buffer.from(bytes);
   return [b.toString("hex"), b.toString("base64"), b.toString("base64url"), JSON.stringify([...b]).slice(1, -1), [...b].join(",")];
+}
+
+/** Written into each plaintext, many times over: no log line may hold it. */
+const MARKER = "TOP-SECRET-PLAINTEXT-7f3a9c";
+const FILE_NAME = "holiday-photo-of-alice.jpg";
+
+/** About `size` bytes of plaintext, MARKER on every line. */
+function markedPlaintext(size: number): Buffer {
+  return Buffer.from(`${MARKER}\n`.repeat(Math.ceil(size / (MARKER.length + 1))));
+}
+
+/** What a log must not reveal of a share of a marked plaintext named FILE_NAME: its key, nonce prefix and reference as a logger might write them, the marker, the name. */
+function secretsOf(shared: ShareResult): string[] {
+  return [
+    ...encodings(shared.view.encryption.key),
+    ...encodings(shared.view.encryption.noncePrefix),
+    ...encodings(shared.reference).slice(0, 3),
+    MARKER,
+    FILE_NAME,
+  ];
+}
+
+function expectNoneIn(log: string, forbidden: readonly string[]): void {
+  for (const secret of forbidden) expect(log.includes(secret), `log contains ${secret.slice(0, 20)}…`).toBe(false);
 }
 
 describe("key material, plaintext and file names never reach a log line", () => {
@@ -28,10 +53,8 @@ describe("key material, plaintext and file names never reach a log line", () => 
     };
     const clock = { t: Date.UTC(2026, 0, 1) };
     const { client } = await startClient({ dir, backend, logger, clock: { now: () => clock.t } });
-    const marker = "TOP-SECRET-PLAINTEXT-7f3a9c";
-    const plaintext = Buffer.from(`${marker}\n`.repeat(Math.ceil((64 * KiB) / (marker.length + 1))));
-    const fileName = "holiday-photo-of-alice.jpg";
-    const shared = await client.share({ bytes: plaintext, fileName }).done;
+    const plaintext = markedPlaintext(64 * KiB);
+    const shared = await client.share({ bytes: plaintext, fileName: FILE_NAME }).done;
     await client.fetch(shared.reference, { out: join(dir, "copy.jpg") }).done;
     backend.alterGet = (cid, bytes) => {
       if (cid === shared.view.pieces[0]?.cid) bytes[0] = (bytes[0] as number) ^ 1;
@@ -48,15 +71,7 @@ describe("key material, plaintext and file names never reach a log line", () => 
     expect(log).toContain('"job state"');
     expect(log).toContain('"retrying"');
     expect(log).toContain('"state":"failed"');
-    const forbidden = [
-      ...encodings(shared.view.encryption.key),
-      ...encodings(shared.view.encryption.noncePrefix),
-      ...encodings(shared.reference).slice(0, 3),
-      marker,
-      plaintext.subarray(0, 16).toString("base64"),
-      fileName,
-    ];
-    for (const secret of forbidden) expect(log.includes(secret), `log contains ${secret.slice(0, 20)}…`).toBe(false);
+    expectNoneIn(log, [...secretsOf(shared), plaintext.subarray(0, 16).toString("base64")]);
   });
 });
 
@@ -70,13 +85,11 @@ describe("a Codex session's log holds no key material, contents, file names or U
     const dir = tempDir();
     const clock = { t: Date.UTC(2026, 0, 1) };
     const { client } = await startClient({ dir, mode: "light", backend: undefined, endpoints: [backend], logger, clock: { now: () => clock.t } });
-    const marker = "TOP-SECRET-PLAINTEXT-7f3a9c";
-    const plaintext = Buffer.from(`${marker}\n`.repeat(Math.ceil((100 * KiB) / (marker.length + 1))));
-    const fileName = "holiday-photo-of-alice.jpg";
+    const plaintext = markedPlaintext(100 * KiB);
     server.inject("upload", { kind: "status", status: 500, body: "boom" });
     server.inject("upload", { kind: "status", status: 400, body: "refused" });
-    await client.share({ bytes: plaintext, fileName }).done.catch(() => undefined);
-    const shared = await client.share({ bytes: plaintext, fileName }).done;
+    await client.share({ bytes: plaintext, fileName: FILE_NAME }).done.catch(() => undefined);
+    const shared = await client.share({ bytes: plaintext, fileName: FILE_NAME }).done;
     server.inject("download", { kind: "truncate", afterBytes: 100 });
     server.inject("download", { kind: "status", status: 503 });
     await client.fetch(shared.reference, { out: join(dir, "copy.jpg") }).done;
@@ -90,15 +103,6 @@ describe("a Codex session's log holds no key material, contents, file names or U
     expect(log).toContain('"codex call failed"');
     expect(log).toContain('"retrying"');
     expect(log).toContain('"state":"failed"');
-    const forbidden = [
-      ...encodings(shared.view.encryption.key),
-      ...encodings(shared.view.encryption.noncePrefix),
-      ...encodings(shared.reference).slice(0, 3),
-      marker,
-      fileName,
-      "hunter2",
-      Buffer.from("alice:hunter2").toString("base64"),
-    ];
-    for (const secret of forbidden) expect(log.includes(secret), `log contains ${secret.slice(0, 20)}…`).toBe(false);
+    expectNoneIn(log, [...secretsOf(shared), "hunter2", Buffer.from("alice:hunter2").toString("base64")]);
   });
 });
