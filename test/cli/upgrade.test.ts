@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { chmodSync, readdirSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
+import { runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File, siblings, STATE_FIXTURES } from "../state/support/files.js";
 import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
@@ -176,6 +177,20 @@ describe("status-compat upgrade", () => {
     expect(r.stderr).toContain(`error[E_USAGE]: upgrade: --work-dir ${folder.dir} is a folder where files cannot be created`);
     expect(r.stdout).toBe("");
     expect(readdirSync(folder.dir)).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+  });
+
+  test("--dry-run whose work folder is too small (no file there may grow past 16 KiB more than the database): exit 4 and a verdict saying the rehearsal could not finish, copies removed, original untouched; it exited 1 with 'FAILED (down)', telling a release script the rollback of the upgrade is broken", async () => {
+    const dir = tempDir();
+    const path = copyFixture(1, dir);
+    const hash = sha256File(path);
+    const work = join(dir, "work");
+    mkdirSync(work);
+    const r = await runCliUnderFileSizeLimit(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], statSync(path).size + 16 * 1024);
+    expect(r.code, r.stdout + r.stderr).toBe(4);
+    expect(r.stdout).toMatch(/^Verdict: FAILED: the rehearsal could not finish: [a-z-]+(, [a-z-]+)* failed with an I\/O error in the work folder \(SQLITE_[A-Z_]+(, [A-Z_]+)*; is it full\?\); this says nothing about the upgrade; the original file was not changed$/m);
+    expect(r.stderr).toMatch(/^status-compat upgrade: the rehearsal could not finish \(an I\/O error in the work folder: is it full\?\); nothing is known about the upgrade/m);
+    expect(readdirSync(work)).toEqual([]);
     expect(sha256File(path)).toBe(hash);
   });
 });

@@ -39,7 +39,8 @@ Options:
   --work-dir DIR   where the copies go (default: the OS temp folder)
 
 Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused (also when every check
-passed and the database then refused the real upgrade: locked by a running app, read-only),
+passed and the database then refused the real upgrade: locked by a running app, read-only; and when
+the rehearsal could not finish because the disk refused: a --work-dir too small),
 130 interrupted by Ctrl-C (143 SIGTERM; the copies are removed, FILE is not changed)`,
   async run(args, io) {
     const { values } = parseCommandArgs(NAME, args, {
@@ -105,6 +106,13 @@ passed and the database then refused the real upgrade: locked by a running app, 
     // it (locked by a running app, read-only), a StateError, as `migrate up` reports with 4. Exit 1
     // would tell a release script the upgrade itself is unsafe.
     const failed = report.checks.filter((c) => c.status === "failed");
+    // A check the disk stopped (a full --work-dir) found nothing wrong with the upgrade: exit 1
+    // would tell a release script it is unsafe. The state layer's E_STATE_IO status, as for any
+    // disk refusal.
+    if (failed.every((c) => c.ioError !== undefined)) {
+      io.stderr.write(`status-compat upgrade: the rehearsal could not finish (an I/O error in the work folder: is it full?); nothing is known about the upgrade: ${failed.map((c) => `${c.id}: ${c.detail ?? ""}`).join("; ")}\n`);
+      return EXIT.STATE;
+    }
     if (failed.length > 0 && failed.every((c) => c.id === "apply")) {
       io.stderr.write(`status-compat upgrade: every check passed on the copy; the database refused the upgrade itself: ${failed.map((c) => c.detail ?? "").join("; ")}\n`);
       return EXIT.STATE;

@@ -57,6 +57,15 @@ async function elapsedAsync<T>(fn: () => Promise<T>): Promise<{ value: T; ms: nu
   return { value, ms: performance.now() - start };
 }
 
+/** SQLite's and the OS's codes for a disk that refused: full, over a quota or size limit, failing. */
+const IO_FAILURE = /^(SQLITE_(FULL|IOERR)|ENOSPC$|EDQUOT$|EFBIG$|EIO$)/;
+
+/** The code of a disk's refusal behind `error` (as StateError details or its cause), if that is what it was. */
+function ioErrorOf(error: StateError): string | undefined {
+  const codes = [error.details["sqliteCode"], (error.cause as { code?: unknown } | undefined)?.code];
+  return codes.find((c): c is string => typeof c === "string" && IO_FAILURE.test(c));
+}
+
 function removeDatabase(path: string): void {
   for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`, lockPathFor(path)]) {
     try {
@@ -209,7 +218,10 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     logger.info({ check: c.id, status: c.status, ms: c.ms === undefined ? undefined : Math.round(c.ms) }, c.title);
   };
   const failed = (): boolean => checks.some((c) => c.status === "failed");
-  const failure = (id: string, title: string, error: StateError): RehearsalCheck => ({ id, title, status: "failed", detail: `${error.code}: ${error.message}` });
+  const failure = (id: string, title: string, error: StateError): RehearsalCheck => {
+    const io = ioErrorOf(error);
+    return { id, title, status: "failed", detail: `${error.code}: ${error.message}`, ...(io === undefined ? {} : { ioError: io }) };
+  };
   const { signal } = options;
   // Between every two steps: a stopped rehearsal is no verdict, so it throws instead of reporting.
   const step = (): Promise<void> => stopPoint(signal, "the upgrade rehearsal", path);
@@ -399,8 +411,12 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   function finish(): UpgradeReport {
     const bad = checks.filter((c) => c.status === "failed");
     const verdict = bad.length === 0 ? "ok" : "failed";
+    const io = bad.filter((c) => c.ioError !== undefined);
     const summary =
-      verdict === "failed"
+      verdict === "failed" && io.length === bad.length
+        ? `the rehearsal could not finish: ${io.map((c) => c.id).join(", ")} failed with an I/O error in the work folder (${[...new Set(io.map((c) => c.ioError))].join(", ")}; is it full?); ` +
+          `this says nothing about the upgrade; ${applied.length > 0 ? "" : "the original file was not changed"}`
+        : verdict === "failed"
         ? `${bad.length} check(s) failed (${bad.map((c) => c.id).join(", ")}); ${applied.length > 0 ? "" : "the original file was not changed"}`
         : dryRun
           ? `upgrade ${from.release} -> ${to.release} is safe to run; the original file was not written`

@@ -9,6 +9,12 @@ export interface RehearsalCheck {
   readonly status: CheckStatus;
   readonly detail?: string;
   readonly ms?: number;
+  /**
+   * Set when the check failed because the disk refused (SQLite's SQLITE_FULL, SQLITE_IOERR_…, or
+   * the OS's ENOSPC, EIO, …: a full or failing work folder), not because of what it checks: the
+   * code. Such a failure says nothing about the upgrade.
+   */
+  readonly ioError?: string;
 }
 
 export interface TableRows {
