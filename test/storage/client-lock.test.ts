@@ -15,6 +15,7 @@ import { StorageError } from "../../src/storage/storage-error.js";
 import { runCli } from "../support/cli.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
+import { until } from "../support/until.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
@@ -34,14 +35,6 @@ async function refusal(options: StorageClientOptions): Promise<StorageError> {
   return error as StorageError;
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe("one started client per data directory and state database", () => {
   test("a second client in the same process on the same data directory and state is refused with E_BUSY naming the path, and runs none of the first one's jobs", async () => {
     const dir = tempDir();
@@ -53,7 +46,7 @@ describe("one started client per data directory and state database", () => {
     const job = first.client.share({ path: writeRandomFile(dir, "a.bin", 20 * KiB).path });
     try {
       // The first client's upload is in its first put (held there).
-      await until(() => backend.puts > 0, "the first put");
+      await until(() => backend.puts > 0, "the first put", { tries: 2000 });
       const putsBefore = backend.puts;
       const error = await refusal({ protocol: 3, backend, statePath: first.statePath, dataDir: first.dataDir, renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES });
       expect(error.code).toBe("E_BUSY");
@@ -132,7 +125,7 @@ describe("one started client per data directory and state database", () => {
   test("a client in another process holds the lock while it lives; SIGKILLed, it blocks nothing: a new client starts at once", async () => {
     const work = tempDir("scc-lock-");
     const child = runScript(HOLDER, [work]);
-    await until(() => existsSync(join(work, "ready")), "the child's client to start");
+    await until(() => existsSync(join(work, "ready")), "the child's client to start", { tries: 2000 });
     const backend = localStore(join(work, "store-here"));
     const options: StorageClientOptions = { protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0 };
     try {

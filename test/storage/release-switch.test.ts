@@ -15,19 +15,12 @@ import { migrateState } from "../../src/state/index.js";
 import { StorageClient, type ShareResult, type StorageClientOptions } from "../../src/storage/index.js";
 import { decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
 import { tempDir } from "../support/temp-dir.js";
+import { until } from "../support/until.js";
 import { FAST_RETRY, KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 const PIECES = { chunkSize: 4 * KiB, pieceSize: 16 * KiB } as const;
 const FILE_BYTES = 16 * 16 * KiB + 5; // 17 pieces
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2_000; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function rows(statePath: string, sql: string): number {
   const db = new Database(statePath, { readonly: true, fileMustExist: true });
@@ -81,7 +74,7 @@ async function interruptedAt(protocol: number): Promise<Interrupted> {
   const out = join(dir, "got.bin");
   const download = a.fetch(reference, { out });
   const statePath = join(dir, "state.sqlite");
-  await until(() => rows(statePath, `SELECT count(*) FROM upload_pieces`) >= 3 && rows(statePath, `SELECT count(*) FROM download_pieces`) >= 3, "pieces journaled both ways");
+  await until(() => rows(statePath, `SELECT count(*) FROM upload_pieces`) >= 3 && rows(statePath, `SELECT count(*) FROM download_pieces`) >= 3, "pieces journaled both ways", { tries: 2_000, everyMs: 5 });
   await a.stop();
   for (const job of [upload, spooled, download]) await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
   backend.beforePut = undefined;

@@ -9,14 +9,9 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import type { StorageClientOptions } from "../../src/storage/index.js";
+import { gate } from "../support/gate.js";
 import { bytesKeptIn, KiB, localStore, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
-
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  return { wait, open };
-}
 
 /** Paths opened synchronously while `watching` is set. */
 const syncOpens = vi.hoisted(() => ({ watching: false, paths: [] as string[] }));

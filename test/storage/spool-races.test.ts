@@ -10,6 +10,7 @@ import { basename, join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { CacheStore } from "../../src/storage/cache-store.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
+import { gate } from "../support/gate.js";
 import { tempDir } from "../support/temp-dir.js";
 import { bytesKeptIn, FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
@@ -29,12 +30,6 @@ vi.mock("../../src/storage/spool-file.js", async (importOriginal) => {
     },
   };
 });
-
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  return { wait, open };
-}
 
 function reopenable(dir: string, backend: InstrumentedBackend): StorageClientOptions {
   return { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };

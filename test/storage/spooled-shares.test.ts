@@ -11,23 +11,11 @@ import { describe, expect, test } from "vitest";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { cidOfDigest } from "../../src/storage/content-id.js";
 import { StorageError } from "../../src/storage/storage-error.js";
+import { gate } from "../support/gate.js";
 import { tempDir } from "../support/temp-dir.js";
+import { until } from "../support/until.js";
 import { bytesKeptIn, FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
-
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((resolve) => (open = resolve));
-  return { wait, open };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Options of a client a test stops and opens again on the same journal, one piece in flight. */
 function reopenable(dir: string, backend: InstrumentedBackend): StorageClientOptions {
