@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
+import { runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
 
 describe("status-compat state fixture", () => {
@@ -81,4 +82,14 @@ describe("status-compat state fixture", () => {
     },
     60_000,
   );
+
+  test("a disk that refuses the rows (no file may grow past 1 MiB): exit 4 with E_STATE_IO naming FILE, nothing left in the folder; it ended as an internal error (exit 70, 'a bug: please report it') with SqliteError's stack", async () => {
+    const dir = tempDir();
+    const out = join(dir, "f.sqlite");
+    const r = await runCliUnderFileSizeLimit(["state", "fixture", "--release", "0.2.0", "--rows", "100000", "--out", out], 1024 * 1024);
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(new RegExp(`^status-compat state fixture: error\\[E_STATE_IO\\]: cannot write the fixture ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: disk I/O error`, "m"));
+    expect(r.stdout).toBe("");
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
