@@ -4,16 +4,15 @@
  * share is held here by a gate around the real spoolBytes (a slow disk), or around the real
  * CacheStore.copyHolding: the file system, the journal and the uploads are the real ones.
  */
-import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { CacheStore } from "../../src/storage/cache-store.js";
-import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
+import { StorageClient } from "../../src/storage/index.js";
 import { gate } from "../support/gate.js";
 import { tempDir } from "../support/temp-dir.js";
-import { bytesKeptIn, FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient } from "./support/client-fixture.js";
-import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { bytesKeptIn, KiB } from "./support/client-fixture.js";
+import { photoSharedWithReopenable, slowPuts } from "./support/reopenable-client.js";
 
 /** While `held` is set, a spool write that has written its file waits for it before it returns. */
 const spool = vi.hoisted(() => ({ held: undefined as Promise<void> | undefined, written: 0 }));
@@ -31,10 +30,6 @@ vi.mock("../../src/storage/spool-file.js", async (importOriginal) => {
   };
 });
 
-function reopenable(dir: string, backend: InstrumentedBackend): StorageClientOptions {
-  return { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
-}
-
 /**
  * A share of the received file's bytes is held at one point of its placement (`hold` sets the gate,
  * `reached` says it is there); meanwhile the received file finishes downloading and is forwarded
@@ -43,28 +38,19 @@ function reopenable(dir: string, backend: InstrumentedBackend): StorageClientOpt
  */
 async function forwardWhileShareIsHeld(hold: (until: Promise<void> | undefined) => void, reached: () => boolean): Promise<void> {
   const dir = tempDir("scc-spool-race-");
-  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-  const sender = await startClient({ backend });
-  const bytes = randomBytes(100 * KiB);
-  const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
-  const options = reopenable(dir, backend);
-  const a = await StorageClient.open(options);
+  const { backend, bytes, received, options, a } = await photoSharedWithReopenable(dir, 100 * KiB);
   const held = gate();
   hold(held.wait);
-  let putsAsked = 0;
   try {
     // Sent to one chat from the bytes the app holds.
     const again = a.share({ bytes, fileName: "photo.jpg" });
     await vi.waitFor(() => expect(reached()).toBe(true));
     // Meanwhile the received copy finishes downloading, and is forwarded to another chat by its path.
     const { path } = await a.fetch(received).done;
-    // Every put slow from now on, so the stop below finds the forward mid-way (a put in flight is let finish).
-    backend.beforePut = () => {
-      putsAsked++;
-      return new Promise((r) => setTimeout(r, 150));
-    };
+    // Every put slow from now on, so the stop below finds the forward mid-way.
+    const putsAsked = slowPuts(backend);
     const forward = a.share({ path });
-    await vi.waitFor(() => expect(putsAsked).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(putsAsked()).toBeGreaterThan(0));
     held.open();
     // The share's spool write has returned and been recorded (one of the two copies is gone).
     await vi.waitFor(() => expect(existsSync(path) && existsSync(join(dir, "d", "spool", basename(path)))).toBe(false));

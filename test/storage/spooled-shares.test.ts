@@ -8,29 +8,15 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
+import { StorageClient } from "../../src/storage/index.js";
 import { cidOfDigest } from "../../src/storage/content-id.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { gate } from "../support/gate.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
-import { bytesKeptIn, FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { bytesKeptIn, KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
-
-/** Options of a client a test stops and opens again on the same journal, one piece in flight. */
-function reopenable(dir: string, backend: InstrumentedBackend): StorageClientOptions {
-  return { protocol: 3, backend, statePath: join(dir, "s.sqlite"), dataDir: join(dir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES, piecesInFlight: 1 };
-}
-
-/** Every put takes 150 ms, so a stop finds uploads mid-way (a put in flight is let finish); returns the count of puts asked. */
-function slowPuts(backend: InstrumentedBackend): () => number {
-  let asked = 0;
-  backend.beforePut = () => {
-    asked++;
-    return new Promise((r) => setTimeout(r, 150));
-  };
-  return () => asked;
-}
+import { photoSharedWithReopenable, reopenable, slowPuts } from "./support/reopenable-client.js";
 
 describe("uploads that share one spool file", () => {
   test("the first upload of the same bytes to finish does not unpin the spool file a second, pending upload still needs", async () => {
@@ -202,12 +188,7 @@ describe("forwarding a cached download by its path", () => {
  */
 async function receivedFileWithSlowPuts() {
   const dir = tempDir();
-  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-  const sender = await startClient({ backend });
-  const bytes = randomBytes(100 * KiB);
-  const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
-  const options = reopenable(dir, backend);
-  const a = await StorageClient.open(options);
+  const { backend, bytes, received, options, a } = await photoSharedWithReopenable(dir, 100 * KiB);
   const { path } = await a.fetch(received).done;
   return { dir, backend, bytes, options, a, path, putsAsked: slowPuts(backend) };
 }
@@ -236,12 +217,7 @@ async function stopThenResume(
 describe("the same file fetched twice at once, forwarded as soon as the first fetch ends", () => {
   test("the second download's end does not replace the file the forward reads: the forward resumes after a stop and finishes", async () => {
     const dir = tempDir();
-    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    const sender = await startClient({ backend });
-    const bytes = randomBytes(300 * KiB);
-    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
-    const options = reopenable(dir, backend);
-    const a = await StorageClient.open(options);
+    const { backend, bytes, received, options, a } = await photoSharedWithReopenable(dir, 300 * KiB);
     try {
       // Shown in two chats at once: two fetches. The second one's downloads wait until the forward below has begun.
       const first = gate();
