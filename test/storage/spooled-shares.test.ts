@@ -14,7 +14,8 @@ import { StorageError } from "../../src/storage/storage-error.js";
 import { gate } from "../support/gate.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
-import { bytesKeptIn, KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { bytesKeptIn, expectSentOrSourceChanged, KiB, localStore, spoolWritesPending, startClient, uploading, writeRandomFile } from "./support/client-fixture.js";
+import { editInPlace } from "./support/edit-in-place.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 import { photoSharedWithReopenable, reopenable, slowPuts } from "./support/reopenable-client.js";
 
@@ -34,7 +35,7 @@ describe("uploads that share one spool file", () => {
 
     const bytes = randomBytes(100 * KiB);
     const first = client.share({ bytes, fileName: "photo.jpg" });
-    await new Promise<void>((resolve) => first.on("state", (s) => s === "uploading" && resolve()));
+    await uploading(first);
     await until(() => client.usage().reservedBytes === 0, "the first spool's reservation to be released");
     // Queued behind the first (one job at a time), then the second share of the same bytes behind it.
     const middle = client.share({ path: blocker.path });
@@ -143,7 +144,7 @@ describe("forwarding a cached download by its path", () => {
     backend.beforePut = () => puts.wait;
     const forward = client.share({ path });
     try {
-      await new Promise<void>((resolve) => forward.on("state", (s) => s === "uploading" && resolve()));
+      await uploading(forward);
       // Room for the other file only if the forwarded one goes: it must not while its upload needs it.
       await expect(client.fetch(other).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
     } finally {
@@ -169,7 +170,7 @@ describe("forwarding a cached download by its path", () => {
     backend.beforePut = () => puts.wait;
     const forward = client.share({ path });
     try {
-      await new Promise<void>((resolve) => forward.on("state", (s) => s === "uploading" && resolve()));
+      await uploading(forward);
       // Room for the other file only if the forwarded one goes: it must not while its upload needs it.
       await expect(client.fetch(other).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
     } finally {
@@ -282,11 +283,9 @@ describe("the same file fetched twice at once, the first copy written to while a
       const { path } = await one.done;
       backend.beforePut = () => puts.wait;
       const forward = client.share({ path });
-      await new Promise<void>((resolve) => forward.on("state", (s) => s === "uploading" && resolve()));
+      await uploading(forward);
       // An editor writes to the received photo in place.
-      const edited = Buffer.from(bytes);
-      edited[10] = (edited[10] as number) ^ 0xff;
-      writeFileSync(path, edited);
+      editInPlace(path, bytes, 10);
       second.open();
       const got = await two.done;
       expect(readFileSync(got.path).equals(bytes)).toBe(true);
@@ -308,7 +307,7 @@ describe("sharing bytes a pending forward already holds", () => {
     await until(() => putsAsked() > 0, "the forward's first put");
     // The application shares the same photo again, from the bytes it holds.
     const again = a.share({ bytes, fileName: "photo.jpg" });
-    await new Promise<void>((resolve) => again.on("state", (s) => s === "uploading" && resolve()));
+    await uploading(again);
     await stopThenResume(setup, [forward, again], async (b) => {
       await expect(b.job(forward.id).done).resolves.toMatchObject({ jobId: forward.id });
       const { reference } = (await b.job(again.id).done) as { reference: Uint8Array };
@@ -372,9 +371,7 @@ describe("a spool file the application wrote to", () => {
     // The user opens the photo they sent (the spooled copy is the cache hit) and an editor writes to it in place.
     const { path, fromCache } = await client.fetch(first).done;
     expect(fromCache).toBe(true);
-    const edited = Buffer.from(bytes);
-    edited[500] = (edited[500] as number) ^ 0xff;
-    writeFileSync(path, edited);
+    editInPlace(path, bytes, 500);
     const { reference } = await client.share({ bytes, fileName: "photo.jpg" }).done;
     const back = await client.fetch(reference, { out: join(dir, "back.jpg") }).done;
     expect(readFileSync(back.path).equals(bytes)).toBe(true);
@@ -395,19 +392,13 @@ describe("a spool file the application writes to after a share of its bytes kept
     try {
       // One upload at a time, the first one held: the share below waits its turn.
       const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 10 * KiB).path });
-      await new Promise<void>((resolve) => blocker.on("state", (s) => s === "uploading" && resolve()));
+      await uploading(blocker);
       const job = client.share({ bytes, fileName: "photo.jpg" });
-      // Its bytes found in the spool file, kept (a peek at the client's private state, for tests only).
-      await until(() => (client as unknown as { spoolingShares: Map<string, unknown> }).spoolingShares.size === 0, "the share's spool write");
-      const edited = Buffer.from(bytes);
-      edited[10] = (edited[10] as number) ^ 0xff;
-      writeFileSync(path, edited);
+      // Its bytes found in the spool file, kept.
+      await until(() => spoolWritesPending(client) === 0, "the share's spool write");
+      editInPlace(path, bytes, 10);
       puts.open();
-      const outcome = await job.done.then(
-        async ({ reference }) => readFileSync((await client.fetch(reference, { out: join(dir, "back.jpg") }).done).path).equals(bytes),
-        (error: { code?: string }) => error.code,
-      );
-      expect([true, "E_SOURCE_CHANGED"]).toContain(outcome);
+      await expectSentOrSourceChanged(client, job, bytes, join(dir, "back.jpg"));
     } finally {
       puts.open();
     }
@@ -429,7 +420,7 @@ describe("a download of bytes whose pinned spool file vanished or changed size",
     // Sent again (to another chat): it reads the same spool file, pinned while it is pending.
     const again = client.share({ bytes, fileName: "photo.jpg" });
     try {
-      await new Promise<void>((resolve) => again.on("state", (s) => s === "uploading" && resolve()));
+      await uploading(again);
       spoil(join(dataDir, "spool", readdirSync(join(dataDir, "spool")).find((n) => !n.startsWith(".")) as string));
       const got = await client.fetch(sent).done;
       expect(existsSync(got.path) && readFileSync(got.path).equals(bytes)).toBe(true);
@@ -455,11 +446,11 @@ describe("an upload of a spool file the cache no longer names", () => {
     backend.beforePut = () => puts.wait;
     try {
       const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 10 * KiB).path });
-      await new Promise<void>((resolve) => blocker.on("state", (s) => s === "uploading" && resolve()));
+      await uploading(blocker);
       // Sent again from memory: it will read the spool file, which the app then writes to (it grew).
       const again = client.share({ bytes, fileName: "photo.jpg" });
-      // Its bytes placed (the spool file kept as it is); a peek at the client's private state, for tests only.
-      await until(() => (client as unknown as { spoolingShares: Map<string, unknown> }).spoolingShares.size === 0, "the second share's spool write");
+      // Its bytes placed (the spool file kept as it is).
+      await until(() => spoolWritesPending(client) === 0, "the second share's spool write");
       const spooled = join(dataDir, "spool", readdirSync(join(dataDir, "spool")).find((n) => !n.startsWith(".")) as string);
       appendFileSync(spooled, "edited");
       // The photo is fetched again (downloaded into the cache) and forwarded by that path.
@@ -500,9 +491,7 @@ describe("spooling that the disk refuses", () => {
     const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
     const { client, dataDir } = await startClient({ dir, backend, quotaBytes: 150 * KiB });
     const { path } = await client.fetch(received).done;
-    const edited = Buffer.from(bytes);
-    edited[0] = (edited[0] as number) ^ 0xff;
-    writeFileSync(path, edited);
+    editInPlace(path, bytes, 0);
     rmSync(join(dataDir, "spool"), { recursive: true, force: true });
     writeFileSync(join(dataDir, "spool"), "not a directory");
     await expect(client.share({ bytes, fileName: "photo.jpg" }).done).rejects.toMatchObject({ code: "E_LOCAL_IO" });

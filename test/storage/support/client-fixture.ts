@@ -5,7 +5,7 @@ import { afterAll, expect, onTestFinished } from "vitest";
 import { Sha256Offload } from "../../../src/crypto/index.js";
 import { createLocalBackend, type LocalBackendOptions } from "../../../src/storage/backends/local/index.js";
 import type { StorageBackend } from "../../../src/storage/backend.js";
-import { StorageClient, type StorageClientOptions } from "../../../src/storage/index.js";
+import { StorageClient, type ShareResult, type StorageClientOptions, type TransferJob } from "../../../src/storage/index.js";
 import { tempDir } from "../../support/temp-dir.js";
 
 // A file using these fixtures ends holding nothing on the process's shared hashing worker: a local
@@ -84,4 +84,23 @@ export function bytesKeptIn(dataDir: string): number {
     for (const name of readdirSync(join(dataDir, sub))) if (!name.startsWith(".")) sum += statSync(join(dataDir, sub, name)).size;
   }
   return sum;
+}
+
+/** Resolves when `job` enters the uploading state. */
+export function uploading(job: TransferJob<ShareResult>): Promise<void> {
+  return new Promise<void>((resolve) => job.on("state", (s) => s === "uploading" && resolve()));
+}
+
+/** Shares of bytes still placing them (comparing or writing their spool file); `spoolingShares` is private: this peek is for tests only. */
+export function spoolWritesPending(client: StorageClient): number {
+  return (client as unknown as { spoolingShares: Map<string, unknown> }).spoolingShares.size;
+}
+
+/** Settles a share of `bytes`: it must have sent those bytes (its reference fetches them back to `out`) or failed E_SOURCE_CHANGED, never sent others. */
+export async function expectSentOrSourceChanged(client: StorageClient, job: TransferJob<ShareResult>, bytes: Uint8Array, out: string): Promise<void> {
+  const outcome = await job.done.then(
+    async ({ reference }) => readFileSync((await client.fetch(reference, { out }).done).path).equals(bytes),
+    (error: { code?: string }) => error.code,
+  );
+  expect([true, "E_SOURCE_CHANGED"]).toContain(outcome);
 }
