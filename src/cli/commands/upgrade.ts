@@ -109,7 +109,7 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     // A check the disk stopped (a full --work-dir) found nothing wrong with the upgrade: exit 1
     // would tell a release script it is unsafe. The state layer's E_STATE_IO status, as for any
     // disk refusal.
-    if (failed.every((c) => c.ioError !== undefined)) {
+    if (failed.every((c) => c.ioError !== undefined && c.id !== "apply")) {
       io.stderr.write(`status-compat upgrade: the rehearsal could not finish (an I/O error in the work folder: is it full?); nothing is known about the upgrade: ${failed.map((c) => `${c.id}: ${c.detail ?? ""}`).join("; ")}\n`);
       return EXIT.STATE;
     }

@@ -411,7 +411,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   function finish(): UpgradeReport {
     const bad = checks.filter((c) => c.status === "failed");
     const verdict = bad.length === 0 ? "ok" : "failed";
-    const io = bad.filter((c) => c.ioError !== undefined);
+    // The real file's own refusal (apply) is not the rehearsal's work folder.
+    const io = bad.filter((c) => c.ioError !== undefined && c.id !== "apply");
     const summary =
       verdict === "failed" && io.length === bad.length
         ? `the rehearsal could not finish: ${io.map((c) => c.id).join(", ")} failed with an I/O error in the work folder (${[...new Set(io.map((c) => c.ioError))].join(", ")}; is it full?); ` +
