@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { StorageClient } from "../../src/storage/index.js";
+import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
 import { cidOfDigest } from "../../src/storage/content-id.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { gate } from "../support/gate.js";
@@ -18,6 +18,50 @@ import { bytesKeptIn, expectSentOrSourceChanged, KiB, localStore, spoolWritesPen
 import { editInPlace } from "./support/edit-in-place.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 import { photoSharedWithReopenable, reopenable, slowPuts } from "./support/reopenable-client.js";
+
+/**
+ * A client with room (150 KiB) for one of two 100 KiB files, over an instrumented store in a fresh
+ * folder, and `other`: the reference of a 100 KiB file `sender` shared over that store.
+ */
+async function tightClientAndOtherFile(options: Partial<StorageClientOptions> = {}) {
+  const dir = tempDir();
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+  const sender = await startClient({ backend });
+  const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
+  const { client, dataDir } = await startClient({ dir, backend, quotaBytes: 150 * KiB, ...options });
+  return { dir, backend, sender, other, client, dataDir };
+}
+
+/**
+ * Forwards the file at `path` with every put held: it must not be evicted while the forward is
+ * pending (a fetch of `other`, which has room only if it goes, fails E_QUOTA_EXCEEDED). The forward
+ * then finishes.
+ */
+async function expectForwardKeepsItsFile(client: StorageClient, backend: InstrumentedBackend, path: string, other: Uint8Array): Promise<void> {
+  const puts = gate();
+  backend.beforePut = () => puts.wait;
+  const forward = client.share({ path });
+  try {
+    await uploading(forward);
+    // Room for the other file only if the forwarded one goes: it must not while its upload needs it.
+    await expect(client.fetch(other).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
+  } finally {
+    puts.open();
+  }
+  await expect(forward.done).resolves.toMatchObject({ jobId: forward.id });
+}
+
+/**
+ * Holds every put (until `puts.open()`) and starts a 10 KiB upload that waits there: on a client
+ * with one job in flight, every share made after it waits its turn.
+ */
+async function holdUploadsBehindBlocker(client: StorageClient, backend: InstrumentedBackend, dir: string) {
+  const puts = gate();
+  backend.beforePut = () => puts.wait;
+  const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 10 * KiB).path });
+  await uploading(blocker);
+  return { puts, blocker };
+}
 
 describe("uploads that share one spool file", () => {
   test("the first upload of the same bytes to finish does not unpin the spool file a second, pending upload still needs", async () => {
@@ -133,50 +177,22 @@ describe("uploads that share one spool file", () => {
 
 describe("forwarding a cached download by its path", () => {
   test("a received file shared on by the path fetch gave (forwarded) is not evicted while that upload is pending, and is evictable once it is done", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    const sender = await startClient({ backend });
+    const { backend, sender, other, client } = await tightClientAndOtherFile();
     const received = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" }).done).reference;
-    const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
-    const { client } = await startClient({ dir, backend, quotaBytes: 150 * KiB });
     const { path } = await client.fetch(received).done;
-    const puts = gate();
-    backend.beforePut = () => puts.wait;
-    const forward = client.share({ path });
-    try {
-      await uploading(forward);
-      // Room for the other file only if the forwarded one goes: it must not while its upload needs it.
-      await expect(client.fetch(other).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
-    } finally {
-      puts.open();
-    }
-    await expect(forward.done).resolves.toMatchObject({ jobId: forward.id });
+    await expectForwardKeepsItsFile(client, backend, path, other);
     backend.beforePut = undefined;
     await expect(client.fetch(other).done).resolves.toMatchObject({ fromCache: false });
   });
 
   test("a file the client sent from memory, fetched back (a cache hit on its spooled copy) and forwarded by that path, is not evicted while the forward is pending", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    const sender = await startClient({ backend });
-    const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
-    const { client } = await startClient({ dir, backend, quotaBytes: 150 * KiB });
+    const { backend, other, client } = await tightClientAndOtherFile();
     const bytes = randomBytes(100 * KiB);
     const sent = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
     // The user opens the photo they sent: the spooled copy is the cache hit, and its path is handed out.
     const { path, fromCache } = await client.fetch(sent).done;
     expect(fromCache).toBe(true);
-    const puts = gate();
-    backend.beforePut = () => puts.wait;
-    const forward = client.share({ path });
-    try {
-      await uploading(forward);
-      // Room for the other file only if the forwarded one goes: it must not while its upload needs it.
-      await expect(client.fetch(other).done).rejects.toMatchObject({ code: "E_QUOTA_EXCEEDED" });
-    } finally {
-      puts.open();
-    }
-    await expect(forward.done).resolves.toMatchObject({ jobId: forward.id });
+    await expectForwardKeepsItsFile(client, backend, path, other);
     expect(readFileSync(path).equals(bytes)).toBe(true);
     backend.beforePut = undefined;
     await expect(client.fetch(other).done).resolves.toMatchObject({ fromCache: false });
@@ -387,12 +403,9 @@ describe("a spool file the application writes to after a share of its bytes kept
     const bytes = randomBytes(100 * KiB);
     const first = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
     const { path } = await client.fetch(first).done;
-    const puts = gate();
-    backend.beforePut = () => puts.wait;
+    // One upload at a time, the first one held: the share below waits its turn.
+    const { puts } = await holdUploadsBehindBlocker(client, backend, dir);
     try {
-      // One upload at a time, the first one held: the share below waits its turn.
-      const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 10 * KiB).path });
-      await uploading(blocker);
       const job = client.share({ bytes, fileName: "photo.jpg" });
       // Its bytes found in the spool file, kept.
       await until(() => spoolWritesPending(client) === 0, "the share's spool write");
@@ -434,19 +447,12 @@ describe("a download of bytes whose pinned spool file vanished or changed size",
 
 describe("an upload of a spool file the cache no longer names", () => {
   test("cancelling it does not unpin the received file of the same content that a pending forward reads", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    const sender = await startClient({ backend });
-    const other = (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "other.jpg" }).done).reference;
-    // One upload at a time, the first one held: every later one waits its turn.
-    const { client, dataDir } = await startClient({ dir, backend, quotaBytes: 150 * KiB, jobsInFlight: 1 });
+    const { dir, backend, other, client, dataDir } = await tightClientAndOtherFile({ jobsInFlight: 1 });
     const bytes = randomBytes(100 * KiB);
     const sent = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
-    const puts = gate();
-    backend.beforePut = () => puts.wait;
+    // One upload at a time, the first one held: every later one waits its turn.
+    const { puts, blocker } = await holdUploadsBehindBlocker(client, backend, dir);
     try {
-      const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 10 * KiB).path });
-      await uploading(blocker);
       // Sent again from memory: it will read the spool file, which the app then writes to (it grew).
       const again = client.share({ bytes, fileName: "photo.jpg" });
       // Its bytes placed (the spool file kept as it is).
