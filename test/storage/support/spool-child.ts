@@ -1,9 +1,11 @@
-/** What the spool crash children share: their client, and killing themselves as a spool file gets its name. */
-import { mkdirSync, watch } from "node:fs";
+/** What the spool crash children share: their client, a received file edited in place, and killing themselves as a spool file gets its name. */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { createLocalBackend } from "../../../src/storage/backends/local/index.js";
 import { StorageClient } from "../../../src/storage/index.js";
+import { editInPlace } from "./edit-in-place.js";
 
 /** The client a test later reopens on `work` (store, state and data directory under it). */
 export async function openChildClient(work: string): Promise<{ client: StorageClient; spool: string }> {
@@ -17,6 +19,21 @@ export async function openChildClient(work: string): Promise<{ client: StorageCl
     renewEveryMs: 0,
   });
   return { client, spool };
+}
+
+/**
+ * Shares 8 MiB of random bytes from a file in `work`, fetches them into the cache (`received`) and
+ * edits that file in place (same size): the cache still names it for the content, but it no longer
+ * holds the bytes, so a share of them spools them.
+ */
+export async function receiveThenEditInPlace(client: StorageClient, work: string): Promise<{ bytes: Buffer; received: string }> {
+  const bytes = randomBytes(8 * 1024 * 1024);
+  const source = join(work, "sent.bin");
+  writeFileSync(source, bytes);
+  const { reference } = await client.share({ path: source }).done;
+  const { path: received } = await client.fetch(reference).done;
+  editInPlace(received, bytes, 0);
+  return { bytes, received };
 }
 
 /**
