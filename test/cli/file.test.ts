@@ -469,6 +469,19 @@ describe("status-compat file: Ctrl-C", () => {
     while (!what() && Date.now() < deadline) await sleep(20);
   }
 
+  /**
+   * Sends `signal` to `cli` once its stderr says `waiting`: it must end by that signal, with nothing
+   * on stdout and `lastLine` as the last line on stderr.
+   */
+  async function expectInterruptedWhileWaiting(cli: ReturnType<typeof startCli>, waiting: string, signal: NodeJS.Signals, lastLine: RegExp): Promise<void> {
+    await until(() => cli.output.stderr.includes(waiting));
+    cli.child.kill(signal);
+    const ended = await cli.closed;
+    expect(cli.output.stdout).toBe("");
+    expect(cli.output.stderr.trimEnd().split("\n").at(-1)).toMatch(lastLine);
+    expect(ended, cli.output.stderr).toEqual({ code: null, signal });
+  }
+
   test("SIGINT during a put: ends by SIGINT (130 to a shell) after a line saying the upload resumes when run again, the metrics written, the job kept; the same command then finishes it", async () => {
     const server = await startCodexTestServer();
     try {
@@ -541,12 +554,7 @@ describe("status-compat file: Ctrl-C", () => {
     expect(other.tryTake()).toBe(true);
     const get = startCli(["file", "get", ref.base64, "--out", out, "--home", home]);
     try {
-      await until(() => get.output.stderr.includes("waiting"));
-      get.child.kill("SIGINT");
-      const ended = await get.closed;
-      expect(get.output.stdout).toBe("");
-      expect(get.output.stderr.trimEnd().split("\n").at(-1)).toMatch(/^status-compat file get: interrupted \(SIGINT\) before the download started/);
-      expect(ended, get.output.stderr).toEqual({ code: null, signal: "SIGINT" });
+      await expectInterruptedWhileWaiting(get, "waiting", "SIGINT", /^status-compat file get: interrupted \(SIGINT\) before the download started/);
     } finally {
       other.release();
     }
@@ -564,12 +572,7 @@ describe("status-compat file: Ctrl-C", () => {
     const migrating = await acquireMigrationLock(statePath);
     const put = startCli(["file", "put", path, "--home", home2], { STATUS_COMPAT_LOG_LEVEL: "info" });
     try {
-      await until(() => put.output.stderr.includes("waiting for another process to finish migrating"));
-      put.child.kill("SIGTERM");
-      const ended = await put.closed;
-      expect(put.output.stdout).toBe("");
-      expect(put.output.stderr.trimEnd().split("\n").at(-1)).toMatch(/^status-compat file put: interrupted \(SIGTERM\) before the upload started/);
-      expect(ended, put.output.stderr).toEqual({ code: null, signal: "SIGTERM" });
+      await expectInterruptedWhileWaiting(put, "waiting for another process to finish migrating", "SIGTERM", /^status-compat file put: interrupted \(SIGTERM\) before the upload started/);
     } finally {
       migrating.release();
     }
