@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../obs/index.js";
 import { resolveCodeLevel } from "./code-level.js";
+import { needsStagedCopy } from "./staged-copy.js";
 import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
 import { DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
@@ -87,6 +88,15 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
   }
   if (!probe.exists && !probe.folderWritable) {
     throw new StateError("E_STATE_READ_ONLY", `cannot create ${path}: its folder is not writable`, { details: { path } });
+  }
+  if (probe.exists && needsStagedCopy(path)) {
+    // Even a read-only connection would fail ("unable to open database file"); the tools read a copy.
+    throw new StateError(
+      "E_STATE_READ_ONLY",
+      `${path} is in WAL mode in a folder where nothing can be created (a read-only file system?), and SQLite must create ${path}-shm beside it even to read it. ` +
+        "Make the folder writable, or copy the database (with its -wal, if any) to a writable folder and open the copy. Nothing was written.",
+      { details: { path } },
+    );
   }
   if (probe.exists && !readOnly && !probe.writable) {
     throw new StateError(

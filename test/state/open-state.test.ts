@@ -1,9 +1,12 @@
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { openState, runReleaseQueries, StateError } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, sha256File, siblings } from "./support/files.js";
+import { PROJECT_ROOT } from "../support/cli.js";
+import { copyFixture, sha256File, siblings, STATE_FIXTURES } from "./support/files.js";
+import { readOnlyFolderWith, runScriptFor } from "./support/read-only-folder.js";
 
 async function refusedWith(code: string, promise: Promise<unknown>): Promise<StateError> {
   const error = await promise.then(
@@ -100,5 +103,22 @@ describe("openState", () => {
     ro.close();
     await refusedWith("E_STATE_NOT_FOUND", openState({ path: join(dir, "absent.db"), readOnly: true }));
     await refusedWith("E_STATE_IO", openState({ path: join(dir, "no-such-folder", "state.db") }));
+  });
+
+  test("a WAL file where no file can be created beside it (a read-only file system): both opens refuse with E_STATE_READ_ONLY saying SQLite must create its -shm and what to do; readOnly failed E_STATE_IO 'unable to open database file', after the read-write refusal had said to open it readOnly", async () => {
+    const folder = readOnlyFolderWith([join(STATE_FIXTURES, "level3.sqlite")]);
+    const path = join(folder.dir, "level3.sqlite");
+    const outcomes: Record<string, { code?: string; message?: string }> = {};
+    for (const mode of ["read-only", "read-write"]) {
+      const r = await runScriptFor(folder, "test/state/support/open-state-child.ts", [path, mode], PROJECT_ROOT);
+      expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
+      outcomes[mode] = JSON.parse(r.stdout) as { code?: string; message?: string };
+    }
+    for (const mode of ["read-only", "read-write"]) {
+      expect(outcomes[mode], `${mode} (${folder.how})`).toMatchObject({ code: "E_STATE_READ_ONLY" });
+      expect(outcomes[mode]?.message).toContain(`${path}-shm`);
+      expect(outcomes[mode]?.message).not.toContain("open it with readOnly");
+    }
+    expect(readdirSync(folder.dir)).toEqual(["level3.sqlite"]);
   });
 });

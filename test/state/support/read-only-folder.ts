@@ -93,8 +93,13 @@ export interface ChildResult {
 
 /** The CLI as a real process, as `folder` says the commands must run (as nobody when root cannot mount). */
 export function runCliFor(folder: ReadOnlyFolder, args: readonly string[], projectRoot: string, env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
+  return runScriptFor(folder, "src/cli/run.ts", args, projectRoot, env);
+}
+
+/** A TypeScript file of the project (`script`, from its root) as a real process, run as `folder` says. */
+export function runScriptFor(folder: ReadOnlyFolder, script: string, args: readonly string[], projectRoot: string, env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
       cwd: projectRoot,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
