@@ -63,6 +63,15 @@ async function holdUploadsBehindBlocker(client: StorageClient, backend: Instrume
   return { puts, blocker };
 }
 
+/** Shares 100 KiB from memory, then the user opens it: the cache hit is its spooled copy, whose path fetch hands out. */
+async function sentAndOpened(client: StorageClient): Promise<{ bytes: Buffer; path: string }> {
+  const bytes = randomBytes(100 * KiB);
+  const sent = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+  const { path, fromCache } = await client.fetch(sent).done;
+  expect(fromCache).toBe(true);
+  return { bytes, path };
+}
+
 describe("uploads that share one spool file", () => {
   test("the first upload of the same bytes to finish does not unpin the spool file a second, pending upload still needs", async () => {
     const dir = tempDir();
@@ -187,11 +196,8 @@ describe("forwarding a cached download by its path", () => {
 
   test("a file the client sent from memory, fetched back (a cache hit on its spooled copy) and forwarded by that path, is not evicted while the forward is pending", async () => {
     const { backend, other, client } = await tightClientAndOtherFile();
-    const bytes = randomBytes(100 * KiB);
-    const sent = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
     // The user opens the photo they sent: the spooled copy is the cache hit, and its path is handed out.
-    const { path, fromCache } = await client.fetch(sent).done;
-    expect(fromCache).toBe(true);
+    const { bytes, path } = await sentAndOpened(client);
     await expectForwardKeepsItsFile(client, backend, path, other);
     expect(readFileSync(path).equals(bytes)).toBe(true);
     backend.beforePut = undefined;
@@ -382,11 +388,8 @@ describe("a download into the cache of bytes spooled meanwhile", () => {
 describe("a spool file the application wrote to", () => {
   test("sharing the same bytes again after the app edited the spooled copy fetch gave it (same size) sends the bytes given, not the edited file", async () => {
     const { client, dir, dataDir } = await startClient();
-    const bytes = randomBytes(100 * KiB);
-    const first = (await client.share({ bytes, fileName: "photo.jpg" }).done).reference;
     // The user opens the photo they sent (the spooled copy is the cache hit) and an editor writes to it in place.
-    const { path, fromCache } = await client.fetch(first).done;
-    expect(fromCache).toBe(true);
+    const { bytes, path } = await sentAndOpened(client);
     editInPlace(path, bytes, 500);
     const { reference } = await client.share({ bytes, fileName: "photo.jpg" }).done;
     const back = await client.fetch(reference, { out: join(dir, "back.jpg") }).done;
