@@ -19,6 +19,17 @@ import { editInPlace } from "./support/edit-in-place.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 import { photoSharedWithReopenable, reopenable, slowPuts } from "./support/reopenable-client.js";
 
+/** A 100 KiB photo a sender shared (`received`) over an instrumented store in a fresh folder, and a started receiving client there. */
+async function photoSharedWithClient(options: Partial<StorageClientOptions> = {}) {
+  const dir = tempDir();
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+  const sender = await startClient({ backend });
+  const bytes = randomBytes(100 * KiB);
+  const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
+  const { client, dataDir } = await startClient({ dir, backend, ...options });
+  return { backend, bytes, received, client, dataDir };
+}
+
 /**
  * A client with room (150 KiB) for one of two 100 KiB files, over an instrumented store in a fresh
  * folder, and `other`: the reference of a 100 KiB file `sender` shared over that store.
@@ -281,13 +292,8 @@ describe("the same file fetched twice at once, forwarded as soon as the first fe
 
 describe("the same file fetched twice at once, the first copy written to while a forward of it is pending", () => {
   test("the second fetch still gives the verified bytes", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    const sender = await startClient({ backend });
-    const bytes = randomBytes(100 * KiB);
-    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
     // One piece in flight: the second get asked for is the second fetch's first.
-    const { client } = await startClient({ dir, backend, piecesInFlight: 1 });
+    const { backend, bytes, received, client } = await photoSharedWithClient({ piecesInFlight: 1 });
     const first = gate();
     const second = gate();
     let gets = 0;
@@ -359,12 +365,7 @@ describe("forwarding a received file while a share of its bytes is being spooled
 
 describe("a download into the cache of bytes spooled meanwhile", () => {
   test("a received file whose bytes were shared (and spooled) while it downloaded is not left on disk uncounted: the fetch gives a readable path, and the quota counts every file there", async () => {
-    const dir = tempDir();
-    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
-    const sender = await startClient({ backend });
-    const bytes = randomBytes(100 * KiB);
-    const received = (await sender.client.share({ bytes, fileName: "photo.jpg" }).done).reference;
-    const { client, dataDir } = await startClient({ dir, backend });
+    const { backend, bytes, received, client, dataDir } = await photoSharedWithClient();
     const gets = gate();
     backend.beforeGet = () => gets.wait;
     const fetching = client.fetch(received);
