@@ -248,23 +248,29 @@ async function stopThenResume(
   }
 }
 
+/** Holds the first get asked for until `first.open()` and the second until `second.open()`; later gets go through. `gets()` counts them. */
+function holdFirstTwoGets(backend: InstrumentedBackend) {
+  const first = gate();
+  const second = gate();
+  let gets = 0;
+  backend.beforeGet = () => {
+    gets++;
+    return gets === 1 ? first.wait : gets === 2 ? second.wait : undefined;
+  };
+  return { first, second, gets: () => gets };
+}
+
 describe("the same file fetched twice at once, forwarded as soon as the first fetch ends", () => {
   test("the second download's end does not replace the file the forward reads: the forward resumes after a stop and finishes", async () => {
     const dir = tempDir();
     const { backend, bytes, received, options, a } = await photoSharedWithReopenable(dir, 300 * KiB);
     try {
       // Shown in two chats at once: two fetches. The second one's downloads wait until the forward below has begun.
-      const first = gate();
-      const second = gate();
-      let gets = 0;
-      backend.beforeGet = () => {
-        gets++;
-        return gets === 1 ? first.wait : gets === 2 ? second.wait : undefined;
-      };
+      const { first, second, gets } = holdFirstTwoGets(backend);
       const one = a.fetch(received);
-      await until(() => gets === 1, "the first fetch's first get");
+      await until(() => gets() === 1, "the first fetch's first get");
       const two = a.fetch(received);
-      await until(() => gets === 2, "the second fetch's first get");
+      await until(() => gets() === 2, "the second fetch's first get");
       first.open();
       const { path } = await one.done;
       const putsAsked = slowPuts(backend);
@@ -294,19 +300,13 @@ describe("the same file fetched twice at once, the first copy written to while a
   test("the second fetch still gives the verified bytes", async () => {
     // One piece in flight: the second get asked for is the second fetch's first.
     const { backend, bytes, received, client } = await photoSharedWithClient({ piecesInFlight: 1 });
-    const first = gate();
-    const second = gate();
-    let gets = 0;
-    backend.beforeGet = () => {
-      gets++;
-      return gets === 1 ? first.wait : gets === 2 ? second.wait : undefined;
-    };
+    const { first, second, gets } = holdFirstTwoGets(backend);
     const puts = gate();
     try {
       const one = client.fetch(received);
-      await until(() => gets >= 1, "the first fetch's first get");
+      await until(() => gets() >= 1, "the first fetch's first get");
       const two = client.fetch(received);
-      await until(() => gets >= 2, "the second fetch's first get");
+      await until(() => gets() >= 2, "the second fetch's first get");
       first.open();
       const { path } = await one.done;
       backend.beforePut = () => puts.wait;
