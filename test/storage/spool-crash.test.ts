@@ -8,27 +8,33 @@ import { bytesKeptIn, startClient } from "./support/client-fixture.js";
 
 const CHILD = fileURLToPath(new URL("./support/spool-crash-child.ts", import.meta.url));
 
-async function killedWhileSpooling(work: string): Promise<NodeJS.Signals | null> {
-  const { signal, stderr } = await runScript(CHILD, [work]);
-  if (stderr !== "") throw new Error(stderr);
-  return signal;
+/** Runs a crash child on `work`: it must end SIGKILLed at its moment, with nothing on stderr (KILLED-EARLY when it came too late). */
+async function crashIn(work: string, child: string): Promise<void> {
+  const { signal, stderr } = await runScript(child, [work]);
+  expect(stderr).toBe("");
+  expect(signal).toBe("SIGKILL");
+}
+
+/** The next start of the app a crash child left in `work`. */
+function startAgain(work: string) {
+  return startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
 }
 
 describe("a crash while bytes are being spooled", () => {
   test("the spool's temp file it leaves is removed by a later start (once it is old enough not to be another writer's)", async () => {
     const work = tempDir("scc-spool-crash-");
-    expect(await killedWhileSpooling(work)).toBe("SIGKILL");
+    await crashIn(work, CHILD);
     const spool = join(work, "data", "spool");
     const parts = readdirSync(spool).filter((n) => n.endsWith(".part"));
     expect(parts).toHaveLength(1);
     // A fresh one may be another process's write in progress: left alone.
-    const first = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    const first = await startAgain(work);
     await first.client.stop();
     expect(readdirSync(spool).filter((n) => n.endsWith(".part"))).toEqual(parts);
     // An hour and more ago: no writer is still at it.
     const past = new Date(Date.now() - 2 * 60 * 60 * 1000);
     for (const name of parts) utimesSync(join(spool, name), past, past);
-    await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    await startAgain(work);
     expect(readdirSync(spool).filter((n) => n.endsWith(".part"))).toEqual([]);
   });
 });
@@ -38,13 +44,11 @@ const RENAMED = fileURLToPath(new URL("./support/spool-renamed-crash-child.ts", 
 describe("a crash right after the spool file got its name", () => {
   test("the spool file the client had not recorded yet is counted under the quota (and evictable) after the next start, not left on disk for ever", async () => {
     const work = tempDir("scc-spool-renamed-");
-    const { signal, stderr } = await runScript(RENAMED, [work]);
-    expect(stderr).toBe("");
-    expect(signal).toBe("SIGKILL");
+    await crashIn(work, RENAMED);
     const spool = join(work, "data", "spool");
     const files = readdirSync(spool).filter((n) => !n.startsWith("."));
     expect(files).toHaveLength(1);
-    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    const { client } = await startAgain(work);
     expect(client.usage().usedBytes).toBe(files.reduce((sum, name) => sum + statSync(join(spool, name)).size, 0));
   });
 });
@@ -54,11 +58,9 @@ const OVER_CACHED = fileURLToPath(new URL("./support/spool-over-cached-crash-chi
 describe("a crash right after the spool file of bytes the cache names (a received file the app edited since) got its name", () => {
   test("the spool file the resumed upload reads is counted under the quota, and nothing on disk is left uncounted once it is done", async () => {
     const work = tempDir("scc-spool-over-cached-");
-    const { signal, stderr } = await runScript(OVER_CACHED, [work]);
-    expect(stderr).toBe("");
-    expect(signal).toBe("SIGKILL");
+    await crashIn(work, OVER_CACHED);
     const data = join(work, "data");
-    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: data });
+    const { client } = await startAgain(work);
     expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
     const uploads = client.jobs().filter((j) => j.kind === "upload" && j.state !== "done");
     expect(uploads).toHaveLength(1);
@@ -70,8 +72,8 @@ describe("a crash right after the spool file of bytes the cache names (a receive
 describe("a share of bytes the app was killed in the middle of spooling", () => {
   test("is still a job after the next start (it fails E_SOURCE_MISSING: share it again), not one that vanished without a trace", async () => {
     const work = tempDir("scc-spool-lost-");
-    expect(await killedWhileSpooling(work)).toBe("SIGKILL");
-    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
+    await crashIn(work, CHILD);
+    const { client } = await startAgain(work);
     const uploads = client.jobs().filter((j) => j.kind === "upload");
     expect(uploads).toHaveLength(1);
     await expect(client.job(uploads[0]?.id as string).done).rejects.toMatchObject({ code: "E_SOURCE_MISSING" });
@@ -83,12 +85,10 @@ const CACHE_RENAMED = fileURLToPath(new URL("./support/cache-renamed-crash-child
 describe("a crash right after a download into the cache got its name", () => {
   test("the cached file the client had not recorded yet is counted under the quota after the next start, even when the resumed download is then cancelled", async () => {
     const work = tempDir("scc-cache-renamed-");
-    const { signal, stderr } = await runScript(CACHE_RENAMED, [work]);
-    expect(stderr).toBe("");
-    expect(signal).toBe("SIGKILL");
+    await crashIn(work, CACHE_RENAMED);
     const data = join(work, "data");
     expect(readdirSync(join(data, "cache")).filter((n) => !n.endsWith(".part"))).toHaveLength(1);
-    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: data });
+    const { client } = await startAgain(work);
     // The download, still journaled as running, resumes; the user gives up on it.
     const resumed = client.jobs().filter((j) => j.kind === "download" && j.state !== "done");
     expect(resumed).toHaveLength(1);
@@ -106,13 +106,11 @@ const BESIDE_CACHED = fileURLToPath(new URL("./support/spool-beside-cached-crash
 describe("a crash between a share's spool write and its switch to the received file holding the same bytes", () => {
   test("the next start keeps the received file (the path fetch gave), the share reads it and finishes, and nothing on disk is left uncounted", async () => {
     const work = tempDir("scc-spool-beside-cached-");
-    const { signal, stderr } = await runScript(BESIDE_CACHED, [work]);
-    expect(stderr).toBe("");
-    expect(signal).toBe("SIGKILL");
+    await crashIn(work, BESIDE_CACHED);
     const received = readFileSync(join(work, "received-path"), "utf8");
     const bytes = readFileSync(received);
     const data = join(work, "data");
-    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: data });
+    const { client } = await startAgain(work);
     const uploads = client.jobs().filter((j) => j.kind === "upload" && j.state !== "done");
     expect(uploads).toHaveLength(1);
     await client.job(uploads[0]?.id as string).done;
