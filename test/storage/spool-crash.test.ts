@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from "nod
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test, vi } from "vitest";
+import type { StorageClient } from "../../src/storage/index.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { bytesKeptIn, startClient } from "./support/client-fixture.js";
@@ -13,6 +14,13 @@ async function crashIn(work: string, child: string): Promise<void> {
   const { signal, stderr } = await runScript(child, [work]);
   expect(stderr).toBe("");
   expect(signal).toBe("SIGKILL");
+}
+
+/** The id of the one unfinished job of `kind` (the crashed app's) that `client` resumed. */
+function theResumedJob(client: StorageClient, kind: "upload" | "download"): string {
+  const resumed = client.jobs().filter((j) => j.kind === kind && j.state !== "done");
+  expect(resumed).toHaveLength(1);
+  return resumed[0]?.id as string;
 }
 
 /** The next start of the app a crash child left in `work`. */
@@ -62,9 +70,7 @@ describe("a crash right after the spool file of bytes the cache names (a receive
     const data = join(work, "data");
     const { client } = await startAgain(work);
     expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
-    const uploads = client.jobs().filter((j) => j.kind === "upload" && j.state !== "done");
-    expect(uploads).toHaveLength(1);
-    await client.job(uploads[0]?.id as string).done;
+    await client.job(theResumedJob(client, "upload")).done;
     expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
   });
 });
@@ -90,9 +96,7 @@ describe("a crash right after a download into the cache got its name", () => {
     expect(readdirSync(join(data, "cache")).filter((n) => !n.endsWith(".part"))).toHaveLength(1);
     const { client } = await startAgain(work);
     // The download, still journaled as running, resumes; the user gives up on it.
-    const resumed = client.jobs().filter((j) => j.kind === "download" && j.state !== "done");
-    expect(resumed).toHaveLength(1);
-    const id = resumed[0]?.id as string;
+    const id = theResumedJob(client, "download");
     const ended = client.job(id).done.catch(() => undefined);
     client.cancel(id);
     await ended;
@@ -111,9 +115,7 @@ describe("a crash between a share's spool write and its switch to the received f
     const bytes = readFileSync(received);
     const data = join(work, "data");
     const { client } = await startAgain(work);
-    const uploads = client.jobs().filter((j) => j.kind === "upload" && j.state !== "done");
-    expect(uploads).toHaveLength(1);
-    await client.job(uploads[0]?.id as string).done;
+    await client.job(theResumedJob(client, "upload")).done;
     expect(existsSync(received) && readFileSync(received).equals(bytes)).toBe(true);
     expect(client.usage().usedBytes).toBe(bytesKeptIn(data));
   });
