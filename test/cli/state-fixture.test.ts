@@ -92,4 +92,46 @@ describe("status-compat state fixture", () => {
     expect(r.stdout).toBe("");
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  test("two runs to the same --out at once: one writes FILE with its own rows, the other is refused (exit 4, FILE exists) and nothing else is left; the second deleted the first's .partial, the first then renamed the second's unfinished file as its own and reported its own rows, the second ended as an internal error (exit 70)", async () => {
+    const dir = tempDir();
+    const out = join(dir, "f.sqlite");
+    const start = (rows: string, seed: string): { ended: Promise<{ code: number | null; stdout: string; stderr: string }>; firstTable: Promise<void> } => {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "state", "fixture", "--release", "0.2.0", "--rows", rows, "--seed", seed, "--out", out, "--json"], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, STATUS_COMPAT_LOG_LEVEL: "debug" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      onTestFinished(() => void child.kill("SIGKILL"));
+      let stdout = "";
+      let stderr = "";
+      let seen: () => void = () => undefined;
+      const firstTable = new Promise<void>((resolve) => (seen = resolve));
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString("utf8");
+        if (stderr.includes('"table":"peers"')) seen();
+      });
+      const ended = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
+      return { ended, firstTable };
+    };
+    const first = start("300000", "1");
+    // The second starts while the first is writing its rows.
+    await Promise.race([first.firstTable, first.ended]);
+    const second = start("200000", "2");
+    const results = [await first.ended, await second.ended];
+    const codes = results.map((r) => r.code).sort();
+    expect(codes, results.map((r) => r.stderr.slice(-600)).join("\n---\n")).toEqual([0, 4]);
+    const winner = results.find((r) => r.code === 0) as { stdout: string };
+    const loser = results.find((r) => r.code === 4) as { stderr: string };
+    expect(loser.stderr).toMatch(/error\[E_STATE_IO\]: .*already exists/);
+    const summary = JSON.parse(winner.stdout) as { rows: number; tables: Record<string, number> };
+    expect(readdirSync(dir)).toEqual(["f.sqlite"]);
+    const db = new Database(out, { readonly: true });
+    try {
+      for (const [t, n] of Object.entries(summary.tables)) expect(db.prepare(`SELECT count(*) FROM ${t}`).pluck().get(), t).toBe(n);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 });

@@ -53,7 +53,7 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
     // A missing folder is the user's path, as for every command's --out; an existing FILE stays the state layer's refusal (exit 4).
     if (!existsSync(out)) checkWritablePath(NAME, "out", out, "Nothing was written.");
     const start = performance.now();
-    // Ctrl-C or SIGTERM stops the writer between batches, which removes FILE.partial (up to
+    // Ctrl-C or SIGTERM stops the writer between batches, which removes its FILE.partial-… (up to
     // hundreds of MB) and its lock; dying at once left them until the next run to the same FILE.
     const interrupts = watchInterrupts();
     let summary: FixtureSummary;
