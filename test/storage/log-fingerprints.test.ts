@@ -4,7 +4,6 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
 import { cidOfDigest } from "../../src/storage/content-id.js";
