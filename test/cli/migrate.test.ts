@@ -1,8 +1,10 @@
 import { chmodSync, copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, onTestFinished, test } from "vitest";
 import Database from "better-sqlite3";
-import { acquireMigrationLock, migrateState } from "../../src/state/index.js";
+import { acquireMigrationLock, migrateState, writeFixture } from "../../src/state/index.js";
 import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File, STATE_FIXTURES } from "../state/support/files.js";
@@ -131,4 +133,30 @@ describe("status-compat migrate", () => {
       reader.close();
     }
   });
+
+  test("Ctrl-C while status copies a WAL database it cannot read where it is (a read-only file system): the copy is removed and the command ends by SIGINT; the process died at once and left the copy (the database's size) in TMPDIR", async () => {
+    const big = join(tempDir(), "big.sqlite");
+    await writeFixture({ out: big, level: 1, rows: 200_000 });
+    const folder = readOnlyFolderWith([big]);
+    const path = join(folder.dir, "big.sqlite");
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "migrate", "status", "--db", path], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, TMPDIR: folder.workDir },
+      stdio: ["ignore", "pipe", "pipe"],
+      ...folder.spawnAs,
+    });
+    onTestFinished(() => void child.kill("SIGKILL"));
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const staged = (): boolean => readdirSync(folder.workDir).some((f) => f.startsWith("big.sqlite.read-only-"));
+    let done = false;
+    void ended.then(() => (done = true));
+    while (!done && !staged()) await sleep(2);
+    expect(done, `${folder.how}: the copy never appeared: ${stderr}`).toBe(false);
+    child.kill("SIGINT");
+    expect(await ended, stderr).toEqual({ code: null, signal: "SIGINT" });
+    expect(readdirSync(folder.workDir).filter((f) => !f.startsWith("tsx-"))).toEqual([]);
+    expect(stderr.trimEnd().split("\n").at(-1)).toBe(`status-compat migrate: interrupted (SIGINT); nothing was left behind`);
+  }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { resolve } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -7,6 +8,7 @@ import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
 import { inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
+import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
 
 const NAME = "migrate";
 
@@ -82,7 +84,25 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
     if (action === "status") {
       if (values.to !== undefined) throw new CliError("E_USAGE", `${NAME} status: --to goes with up or down`);
-      const s = inspectState(db);
+      // A database it cannot read where it is (WAL on a read-only file system) is read from a copy
+      // in the OS temp folder, as large as the database. A signal is held until inspectState has
+      // removed it (the handler sees a signal that came meanwhile once the loop has polled); left
+      // to Node it ended the process with the copy behind.
+      const interrupts = watchInterrupts();
+      let s: StateInspection;
+      try {
+        s = inspectState(db);
+        // Two turns: the first may run before the loop polls again (see src/state/stop-point.ts).
+        await nextTurn();
+        await nextTurn();
+      } finally {
+        interrupts.dispose();
+      }
+      const signal = interrupts.received();
+      if (signal !== undefined) {
+        io.stderr.write(`status-compat migrate: interrupted (${signal}); nothing was left behind\n`);
+        return interruptedStatus(signal);
+      }
       if (values.json === true) {
         io.stdout.write(JSON.stringify({ ...s, problem: s.problem?.toJSON() ?? null }, null, 2) + "\n");
       } else io.stdout.write(statusText(s));
