@@ -42,7 +42,7 @@ export function runMigrationStep(
       db.exec(sql);
     } catch (error) {
       const mapped = toStateError(error, path, `run migration ${d.name}`);
-      if (mapped instanceof StateError && mapped.code !== "E_STATE_IO") throw mapped;
+      if (mapped instanceof StateError && (mapped.code !== "E_STATE_IO" || refusedByDisk(error))) throw mapped;
       throw new StateError(
         "E_STATE_MIGRATION_FAILED",
         `migration ${d.name} (${direction}) failed at statement ${i + 1} of ${statements.length}: ${(error as Error).message}; ` +
@@ -75,4 +75,10 @@ export function runMigrationStep(
     compatLevel: after?.compatLevel ?? 0,
     durationMs: performance.now() - start,
   };
+}
+
+/** A write the disk refused (full, over a size limit, an I/O error): not the migration's fault. */
+function refusedByDisk(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_FULL" || (typeof code === "string" && code.startsWith("SQLITE_IOERR"));
 }

@@ -29,5 +29,12 @@ export function toStateError(error: unknown, path: string, action: string): unkn
       details,
     });
   }
+  if (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR")) {
+    // SQLite does not expose the errno: a full disk and a file-size limit both read as FULL or IOERR.
+    return new StateError("E_STATE_IO", `cannot ${action} ${path}: ${why} (the disk may be full, or the file over a size limit: free some space or raise the limit, then run it again)`, {
+      cause: error,
+      details,
+    });
+  }
   return new StateError("E_STATE_IO", `cannot ${action} ${path}: ${why}`, { cause: error, details });
 }

@@ -1,5 +1,5 @@
 /**
- * `file put` and `file get` on a disk that refuses writes, as real processes under a file-size
+ * `file put`, `file get` and `migrate up` on a disk that refuses writes, as real processes under a file-size
  * limit (RLIMIT_FSIZE: a write past it fails with EFBIG, as a full disk's fails with ENOSPC). The
  * command fails with E_LOCAL_IO (exit 5) or the state layer's code (exit 4), leaves nothing half
  * written under a real name, and the next run without the limit finds a working state database.
@@ -211,4 +211,20 @@ describe("file put / get when the local disk refuses writes", () => {
       30_000,
     );
   });
+});
+
+describe("migrate up when the local disk refuses writes", () => {
+  test("a migration refused by the disk is E_STATE_IO (exit 4) saying so, not E_STATE_MIGRATION_FAILED ('a bug in the build'); the file keeps its level and migrates once the limit is gone", async () => {
+    const db = join(tempDir("scc-migrate-full-"), "state.sqlite");
+    const fixture = await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "20000", "--out", db]);
+    expect(fixture.code, fixture.stderr).toBe(0);
+    // The file itself may be rewritten in place; its WAL, a new file, cannot grow past 1 MiB.
+    const refused = await runCliUnderFileSizeLimit(["migrate", "up", "--db", db], 1 * MiB);
+    expect(refused.code, refused.stderr).toBe(4);
+    expect(refused.stderr).toMatch(/error\[E_STATE_IO\]: cannot run migration .*: disk I\/O error \(the disk may be full, or the file over a size limit/);
+    expect(refused.stderr).not.toMatch(/E_STATE_MIGRATION_FAILED/);
+    expect((await runCliInProcess(["migrate", "status", "--db", db])).stdout).toMatch(/state level +1\n/);
+    const migrated = await runCliInProcess(["migrate", "up", "--db", db]);
+    expect(migrated.code, migrated.stderr).toBe(0);
+  }, 120_000);
 });
