@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
-import { journalRows, PROJECT_ROOT, runCli, runCliInProcess, spawnCollecting } from "../support/cli.js";
+import { journalRows, PROJECT_ROOT, runCli, runCliInProcess, spawnCollecting, startCli, type StartedCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 interface PutOutput {
@@ -450,20 +450,6 @@ describe("status-compat file: two commands on one home", () => {
 
 describe("status-compat file: Ctrl-C", () => {
   /** Starts the CLI as a child process; `output` fills as it runs, `closed` gives its exit code and signal. */
-  function startCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    // A failed assertion before the interrupt (or a child that ignores it) must not leave it running.
-    onTestFinished(() => void child.kill("SIGKILL"));
-    const output = { stdout: "", stderr: "" };
-    child.stdout.on("data", (d: Buffer) => (output.stdout += d.toString("utf8")));
-    child.stderr.on("data", (d: Buffer) => (output.stderr += d.toString("utf8")));
-    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.on("error", reject);
-      child.on("close", (code, signal) => resolve({ code, signal }));
-    });
-    return { child, output, closed };
-  }
-
   async function until(what: () => boolean): Promise<void> {
     const deadline = Date.now() + 20_000;
     while (!what() && Date.now() < deadline) await sleep(20);
@@ -473,7 +459,7 @@ describe("status-compat file: Ctrl-C", () => {
    * Sends `signal` to `cli` once its stderr says `waiting`: it must end by that signal, with nothing
    * on stdout and `lastLine` as the last line on stderr.
    */
-  async function expectInterruptedWhileWaiting(cli: ReturnType<typeof startCli>, waiting: string, signal: NodeJS.Signals, lastLine: RegExp): Promise<void> {
+  async function expectInterruptedWhileWaiting(cli: StartedCli, waiting: string, signal: NodeJS.Signals, lastLine: RegExp): Promise<void> {
     await until(() => cli.output.stderr.includes(waiting));
     cli.child.kill(signal);
     const ended = await cli.closed;

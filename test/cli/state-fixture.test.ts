@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { describe, expect, onTestFinished, test } from "vitest";
-import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
+import { describe, expect, test } from "vitest";
+import { runCliInProcess, startCli } from "../support/cli.js";
 import { runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -55,25 +54,15 @@ describe("status-compat state fixture", () => {
     async (signal) => {
       const dir = tempDir();
       const out = join(dir, "f.sqlite");
-      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "state", "fixture", "--release", "0.3.0", "--rows", "1_000_000", "--out", out], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, STATUS_COMPAT_LOG_LEVEL: "debug" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      onTestFinished(() => void child.kill("SIGKILL"));
-      let stdout = "";
-      let stderr = "";
+      const cli = startCli(["state", "fixture", "--release", "0.3.0", "--rows", "1_000_000", "--out", out], { STATUS_COMPAT_LOG_LEVEL: "debug" });
       let sent = false;
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d.toString("utf8");
-        // The first table of rows is written; the biggest ones are still to come.
-        if (!sent && stderr.includes('"table":"peers"')) {
-          sent = true;
-          child.kill(signal);
-        }
+      // The first table of rows is written; the biggest ones are still to come.
+      void cli.stderrHas('"table":"peers"').then(() => {
+        sent = true;
+        cli.child.kill(signal);
       });
-      const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, s) => resolve({ code, signal: s })));
+      const ended = await cli.closed;
+      const { stdout, stderr } = cli.output;
       expect(sent, stderr).toBe(true);
       expect(ended, stderr.slice(-2000)).toEqual({ code: null, signal });
       expect(stdout).toBe("");
@@ -97,23 +86,8 @@ describe("status-compat state fixture", () => {
     const dir = tempDir();
     const out = join(dir, "f.sqlite");
     const start = (rows: string, seed: string): { ended: Promise<{ code: number | null; stdout: string; stderr: string }>; firstTable: Promise<void> } => {
-      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "state", "fixture", "--release", "0.2.0", "--rows", rows, "--seed", seed, "--out", out, "--json"], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, STATUS_COMPAT_LOG_LEVEL: "debug" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      onTestFinished(() => void child.kill("SIGKILL"));
-      let stdout = "";
-      let stderr = "";
-      let seen: () => void = () => undefined;
-      const firstTable = new Promise<void>((resolve) => (seen = resolve));
-      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-      child.stderr.on("data", (d: Buffer) => {
-        stderr += d.toString("utf8");
-        if (stderr.includes('"table":"peers"')) seen();
-      });
-      const ended = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })));
-      return { ended, firstTable };
+      const cli = startCli(["state", "fixture", "--release", "0.2.0", "--rows", rows, "--seed", seed, "--out", out, "--json"], { STATUS_COMPAT_LOG_LEVEL: "debug" });
+      return { ended: cli.closed.then(({ code }) => ({ code, ...cli.output })), firstTable: cli.stderrHas('"table":"peers"') };
     };
     const first = start("300000", "1");
     // The second starts while the first is writing its rows.

@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { writeFixture } from "../../src/state/index.js";
-import { PROJECT_ROOT } from "../support/cli.js";
+import { startCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { sha256File, siblings } from "../state/support/files.js";
 
@@ -28,24 +27,9 @@ interface Ended {
 
 /** Runs `upgrade --dry-run` as a real process and sends it `signal` once it logged the check `after`. */
 async function interruptAfter(after: string, signal: NodeJS.Signals, path: string, work: string): Promise<Ended> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, STATUS_COMPAT_LOG_LEVEL: "info" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  onTestFinished(() => void child.kill("SIGKILL"));
-  let stdout = "";
-  let stderr = "";
-  let sent = false;
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d.toString("utf8");
-    if (!sent && stderr.includes(`"check":"${after}"`)) {
-      sent = true;
-      child.kill(signal);
-    }
-  });
-  return new Promise((resolve) => child.on("close", (code, s) => resolve({ code, signal: s, stdout, stderr })));
+  const cli = startCli(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], { STATUS_COMPAT_LOG_LEVEL: "info" });
+  void cli.stderrHas(`"check":"${after}"`).then(() => cli.child.kill(signal));
+  return { ...(await cli.closed), ...cli.output };
 }
 
 describe("status-compat upgrade --dry-run stopped after the upgrade of the copy", () => {

@@ -1,8 +1,9 @@
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { onTestFinished } from "vitest";
 import { main } from "../../src/cli/main.js";
 
 export interface CliResult {
@@ -58,6 +59,44 @@ export function spawnCollecting(command: string, args: readonly string[], option
       }),
     );
   });
+}
+
+/** A CLI process started by `startCli`: its output so far, and how it ended once it has. */
+export interface StartedCli {
+  readonly child: ChildProcess;
+  readonly output: { stdout: string; stderr: string };
+  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves the first time stderr holds `text` (never, if it never does: race it with `closed`). */
+  stderrHas(text: string): Promise<void>;
+}
+
+/**
+ * Starts the CLI as a real process from the TypeScript sources and collects its output as it
+ * comes, for tests that act while it runs (a signal at a known step). Killed after the test, so a
+ * failed assertion before the interrupt, or a child that ignores it, leaves nothing running.
+ */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): StartedCli {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  onTestFinished(() => void child.kill("SIGKILL"));
+  const output = { stdout: "", stderr: "" };
+  const watchers: { text: string; seen: () => void }[] = [];
+  child.stdout.on("data", (d: Buffer) => (output.stdout += d.toString("utf8")));
+  child.stderr.on("data", (d: Buffer) => {
+    output.stderr += d.toString("utf8");
+    for (const w of [...watchers]) {
+      if (output.stderr.includes(w.text)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.seen();
+      }
+    }
+  });
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal }));
+  });
+  const stderrHas = (text: string): Promise<void> =>
+    output.stderr.includes(text) ? Promise.resolve() : new Promise<void>((seen) => watchers.push({ text, seen }));
+  return { child, output, closed, stderrHas };
 }
 
 /** Rows of `sql` in the state database of the CLI home `home`, opened read-only. */
