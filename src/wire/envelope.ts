@@ -229,7 +229,8 @@ function checkedEnvelope(bytes: Uint8Array, reader: ReaderWindow, options: OpenE
 }
 
 function openReflected(input: Uint8Array, reader: ReaderWindow, schema: VersionSchema): OpenedEnvelope {
-  const pb = decodeRaw(schema.type(M) as protobuf.Type, input, M);
+  // Unknown fields are not kept: a reader does not forward the envelope it opens.
+  const pb = decodeRaw(schema.type(M) as protobuf.Type, input, M, false);
   try {
     return openDecoded(pb, reader, schema);
   } catch (err) {
@@ -282,6 +283,6 @@ function decodeEnvelopePayload(
 ): Payload {
   const codec = PAYLOAD_CODECS[kind] as MessageCodec<unknown>;
   // Already inside the envelope's cap; an empty payload was refused as missing.
-  const pb = decodeRaw(schema.type(codec.message) as protobuf.Type, bytes, codec.message);
+  const pb = decodeRaw(schema.type(codec.message) as protobuf.Type, bytes, codec.message, false);
   return { kind, message: codec.toView(pb, codecContext(schema, written)) } as Payload;
 }

@@ -124,9 +124,10 @@ function payloadRead<K extends PayloadKind>(
   return { codec, ctx: codecContext(schema, written), input };
 }
 
-function decodeReflected<V>({ codec, ctx, input }: PayloadRead<V>): DecodedMessage<V> {
+/** `keepUnknown` only to forward: a read has no use for unknown fields, each a view protobufjs allocates. */
+function decodeReflected<V>({ codec, ctx, input }: PayloadRead<V>, keepUnknown: boolean): DecodedMessage<V> {
   const type = ctx.schema.type(codec.message) as protobuf.Type;
-  const pb = decodeRaw(type, input, codec.message);
+  const pb = decodeRaw(type, input, codec.message, keepUnknown);
   try {
     return { view: codec.toView(pb, ctx), pb, type, ctx };
   } catch (err) {
@@ -141,7 +142,7 @@ export function decodeMessage<K extends PayloadKind>(
   at: number | ReadAt,
   options?: DecodeOptions,
 ): DecodedMessage<PayloadViews[K]> {
-  return decodeReflected(payloadRead(kind, bytes, at, options));
+  return decodeReflected(payloadRead(kind, bytes, at, options), true);
 }
 
 /**
@@ -164,7 +165,7 @@ export function decodePayload<K extends PayloadKind>(
   } catch (err) {
     throw internalFault(err, read.codec.message);
   }
-  return view ?? decodeReflected(read).view;
+  return view ?? decodeReflected(read, false).view;
 }
 
 /** decodePayload through protobufjs's reflection decoders only: the reference the single pass is held to. */
@@ -174,7 +175,7 @@ export function decodePayloadReflected<K extends PayloadKind>(
   at: number | ReadAt,
   options?: DecodeOptions,
 ): PayloadViews[K] {
-  return decodeMessage(kind, bytes, at, options).view;
+  return decodeReflected(payloadRead(kind, bytes, at, options), false).view;
 }
 
 /** Encodes a payload with version `version`'s schema: fields that version lacks are not written. */

@@ -11,13 +11,15 @@ export function plainBytes(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Decodes with unknown fields kept (`discardUnknown = false` on this reader only, never the global
- * default). Bytes fields are views into `bytes`, not copies: protobufjs never allocates by a length
- * prefix, so a huge claimed length is truncation, not an allocation.
+ * Decodes, keeping unknown fields unless `keepUnknown` is false (`discardUnknown = false` on this
+ * reader only, never the global default). protobufjs keeps each as its own array view, about 60
+ * times the two bytes a field can take, so a read that does not forward them passes false. Bytes fields
+ * are views into `bytes`, not copies: protobufjs never allocates by a length prefix, so a huge
+ * claimed length is truncation, not an allocation.
  */
-export function decodeRaw(type: protobuf.Type, bytes: Uint8Array, what: string): PbObject {
+export function decodeRaw(type: protobuf.Type, bytes: Uint8Array, what: string, keepUnknown = true): PbObject {
   const reader = new protobuf.Reader(bytes);
-  reader.discardUnknown = false;
+  reader.discardUnknown = !keepUnknown;
   try {
     return type.decode(reader) as unknown as PbObject;
   } catch (err) {
