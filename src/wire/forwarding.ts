@@ -3,6 +3,7 @@ import type { MessageCodec } from "./codec-context.js";
 import { PAYLOAD_CODECS, type PayloadViews } from "./codecs/index.js";
 import type { PayloadKind } from "./messages.js";
 import { decodeMessage, encodeChecked, type DecodeOptions, type ReadAt } from "./payload-codec.js";
+import { MAX_UNKNOWN_FIELDS } from "./limits.js";
 import type { PbObject } from "./raw-codec.js";
 
 /**
@@ -29,14 +30,17 @@ export interface Forwardable<K extends PayloadKind> {
   encode(): Uint8Array;
 }
 
-/** Decodes `bytes` for forwarding (see Forwardable). Throws only WireError. */
+/**
+ * Decodes `bytes` for forwarding (see Forwardable). Throws only WireError; E_WIRE_TOO_LARGE when
+ * the message holds more than MAX_UNKNOWN_FIELDS unknown fields (counted before any is kept).
+ */
 export function decodeForForwarding<K extends PayloadKind>(
   kind: K,
   bytes: Uint8Array,
   at: number | ReadAt,
   options?: DecodeOptions,
 ): Forwardable<K> {
-  const decoded = decodeMessage(kind, bytes, at, options);
+  const decoded = decodeMessage(kind, bytes, at, options, MAX_UNKNOWN_FIELDS);
   const { view, pb: original, type, ctx } = decoded;
   const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
   return Object.freeze({

@@ -48,3 +48,10 @@ export const NONCE_PREFIX_BYTES = 7;
 export const SHA256_BYTES = 32;
 export const SIGNATURE_BYTES = 65;
 export const COMMUNITY_ID_BYTES = 33;
+
+/**
+ * Unknown fields a node keeps to forward one message (decodeForForwarding), over every depth.
+ * protobufjs keeps each as its own object, ~60 times the two bytes a field can take; a newer
+ * writer adds a handful per message or per piece (1,024 pieces), far below this.
+ */
+export const MAX_UNKNOWN_FIELDS = 16_384;

@@ -6,6 +6,7 @@ import { introducedIn, isPayloadKind } from "./payload-kinds.js";
 import { decodeRaw, encodeRaw, plainBytes, type PbObject } from "./raw-codec.js";
 import { NEWEST_SCHEMA_VERSION, OLDEST_SCHEMA_VERSION, schemaFor, type VersionSchema } from "./schema-registry.js";
 import { readPayload } from "./single-pass/index.js";
+import { countUnknownFields } from "./unknown-field-count.js";
 import { WireError } from "./wire-error.js";
 import type protobuf from "protobufjs/light.js";
 
@@ -135,14 +136,27 @@ function decodeReflected<V>({ codec, ctx, input }: PayloadRead<V>, keepUnknown: 
   }
 }
 
-/** Decodes one payload message, keeping protobufjs's object (with unknown fields) for forwarding. */
+/**
+ * Decodes one payload message, keeping protobufjs's object (with unknown fields) for forwarding;
+ * more than `maxUnknown` unknown fields is E_WIRE_TOO_LARGE, found before protobufjs keeps any.
+ */
 export function decodeMessage<K extends PayloadKind>(
   kind: K,
   bytes: Uint8Array,
   at: number | ReadAt,
-  options?: DecodeOptions,
+  options: DecodeOptions | undefined,
+  maxUnknown: number,
 ): DecodedMessage<PayloadViews[K]> {
-  return decodeReflected(payloadRead(kind, bytes, at, options), true);
+  const read = payloadRead(kind, bytes, at, options);
+  const unknown = countUnknownFields(read.ctx.schema.type(read.codec.message) as protobuf.Type, read.input, maxUnknown);
+  if (unknown > maxUnknown) {
+    throw new WireError(
+      "E_WIRE_TOO_LARGE",
+      `${read.codec.message} holds more than ${maxUnknown} fields this version does not know; it is not kept to forward`,
+      { details: { message: read.codec.message, unknownFields: unknown, cap: maxUnknown } },
+    );
+  }
+  return decodeReflected(read, true);
 }
 
 /**

@@ -1,16 +1,32 @@
 import { spawn } from "node:child_process";
+import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../support/cli.js";
-import { MAX_COMMUNITY_DESCRIPTION_BYTES } from "../../src/wire/index.js";
+import {
+  MAX_COMMUNITY_DESCRIPTION_BYTES,
+  MAX_UNKNOWN_FIELDS,
+  WireError,
+  decodeForForwarding,
+  decodePayload,
+  encodeSignedCommunityDescription,
+  encodePayload,
+} from "../../src/wire/index.js";
+import { messageOf } from "../../src/wire/payload-kinds.js";
+import { decodeRaw, type PbObject } from "../../src/wire/raw-codec.js";
+import { schemaFor } from "../../src/wire/schema-registry.js";
+import { countUnknownFields } from "../../src/wire/unknown-field-count.js";
+import type protobuf from "protobufjs/light.js";
+import { anyPayload } from "./support/arbitraries.js";
+import { fieldMutation, randomFrom, variant, variantSeed } from "./support/wire-variants.js";
 
 /** A heap a phone can spare for one message: several times the largest message, far below what a flood costs protobufjs. */
 const HEAP_MB = 128;
 
-function decodeInChild(path: "read" | "forward", kind: string, size: number): Promise<{ code: number | null; signal: string | null; stdout: string }> {
+function decodeInChild(path: "read" | "forward", kind: string, size: number, valid = false): Promise<{ code: number | null; signal: string | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [`--max-old-space-size=${HEAP_MB}`, "--import", "tsx", "test/wire/support/unknown-flood-child.ts", path, kind, String(size)],
+      [`--max-old-space-size=${HEAP_MB}`, "--import", "tsx", "test/wire/support/unknown-flood-child.ts", path, kind, String(size), valid ? "valid" : ""],
       { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";
@@ -34,5 +50,78 @@ describe("a message of nothing but tiny unknown fields", () => {
       expect(JSON.parse(result.stdout)).toEqual({ code: "E_WIRE_INVALID_FIELD", field: "communityId" });
     },
     90_000,
+  );
+
+  it(
+    `is refused for forwarding before protobufjs keeps them: a valid description followed by 8M unknown fields, within a ${HEAP_MB} MiB heap`,
+    async () => {
+      const result = await decodeInChild("forward", "community-description", MAX_COMMUNITY_DESCRIPTION_BYTES, true);
+      expect(result, "the decoder ran out of memory").toMatchObject({ code: 0, signal: null });
+      expect(JSON.parse(result.stdout)).toEqual({ code: "E_WIRE_TOO_LARGE" });
+    },
+    90_000,
+  );
+
+  it("is forwarded when there are MAX_UNKNOWN_FIELDS of them, byte for byte", () => {
+    const communityId = new Uint8Array(33).fill(7);
+    communityId[0] = 0x02;
+    const head = encodeSignedCommunityDescription(
+      { communityId, clock: 1, description: new Uint8Array(100).fill(1), signature: new Uint8Array(65).fill(9) },
+      3,
+    );
+    const withUnknown = (n: number) => {
+      const bytes = new Uint8Array(head.length + 2 * n);
+      bytes.set(head, 0);
+      for (let i = head.length; i < bytes.length; i += 2) bytes[i] = 0x78;
+      return bytes;
+    };
+    const atCap = withUnknown(MAX_UNKNOWN_FIELDS);
+    const node = decodeForForwarding("community-description", atCap, { written: 3, reader: 3 });
+    expect(node.unknownFields).toBe(MAX_UNKNOWN_FIELDS);
+    expect(node.encode()).toEqual(atCap);
+    let refused: unknown;
+    try {
+      decodeForForwarding("community-description", withUnknown(MAX_UNKNOWN_FIELDS + 1), { written: 3, reader: 3 });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(WireError);
+    expect((refused as WireError).code).toBe("E_WIRE_TOO_LARGE");
+    expect((refused as WireError).details).toMatchObject({ unknownFields: MAX_UNKNOWN_FIELDS + 1, cap: MAX_UNKNOWN_FIELDS });
+    // Reading keeps none of them, so reading has no such cap.
+    expect(decodePayload("community-description", withUnknown(MAX_UNKNOWN_FIELDS + 1), 3).clock).toBe(1);
+  });
+});
+
+/** Unknown fields protobufjs kept in `pb`, over every depth (what forwarding re-emits). */
+function keptUnknown(type: protobuf.Type, pb: PbObject): number {
+  let n = Array.isArray(pb.$unknowns) ? pb.$unknowns.length : 0;
+  for (const field of type.fieldsArray) {
+    const nested = field.resolvedType as protobuf.Type | null;
+    const value = pb[field.name];
+    if (nested === null || !("fieldsArray" in nested) || value === null || typeof value !== "object") continue;
+    for (const item of Array.isArray(value) ? value : [value]) n += keptUnknown(nested, item as PbObject);
+  }
+  return n;
+}
+
+describe("countUnknownFields", () => {
+  test.prop([anyPayload(3), fc.constantFrom(1, 2, 3), variantSeed, fc.boolean()], { numRuns: 300 })(
+    "counts exactly the unknown fields protobufjs keeps, for any reader, on re-encoded and mutated messages",
+    ({ kind, view }, reader, seed, mutate) => {
+      fc.pre(kind !== "file-reference" && kind !== "cd-pointer" ? true : reader >= 2);
+      const message = messageOf(kind);
+      const type = schemaFor(reader)!.type(message)!;
+      const canonical = encodePayload(kind, view, 3);
+      const rand = randomFrom(seed);
+      const bytes = mutate ? fieldMutation(message, variant(message, canonical, rand), rand) : variant(message, canonical, rand);
+      let pb: PbObject;
+      try {
+        pb = decodeRaw(type, bytes, message);
+      } catch {
+        return; // malformed: the decode refuses it whatever the count says
+      }
+      expect(countUnknownFields(type, bytes, Number.MAX_SAFE_INTEGER)).toBe(keptUnknown(type, pb));
+    },
   );
 });

@@ -1,0 +1,76 @@
+import protobuf from "protobufjs/light.js";
+
+/**
+ * How many fields of `bytes` protobufjs would keep as unknown when decoding them as `type` with
+ * `discardUnknown = false`, over every depth, counted without allocating; the count stops at
+ * `stopAt + 1`. A field is unknown when `type` lacks its number or expects another wire type (as
+ * protobufjs decides). Malformed bytes end the count where they start: the decode names that error.
+ */
+export function countUnknownFields(type: protobuf.Type, bytes: Uint8Array, stopAt: number): number {
+  const state = { pos: 0, count: 0 };
+  walk(type, bytes, bytes.length, state, stopAt);
+  return state.count;
+}
+
+interface WalkState {
+  pos: number;
+  count: number;
+}
+
+/** A varint at state.pos, or -1 (and state.pos at `end`) when it runs past `end` or past 10 bytes. */
+function varint(bytes: Uint8Array, end: number, state: WalkState): number {
+  let value = 0;
+  let mul = 1;
+  for (let i = 0; i < 10 && state.pos < end; i++) {
+    const b = bytes[state.pos++] as number;
+    value += (b & 0x7f) * mul;
+    mul *= 128;
+    if (b < 0x80) return value;
+  }
+  state.pos = end;
+  return -1;
+}
+
+/** The wire types protobufjs reads `field` from; anything else makes it an unknown field. */
+function readsWireType(field: protobuf.Field, wireType: number): boolean {
+  const resolved = field.resolvedType;
+  if (resolved instanceof protobuf.Type) return wireType === 2;
+  const expected = resolved instanceof protobuf.Enum ? 0 : (protobuf.types.basic as Record<string, number>)[field.type];
+  if (wireType === expected) return true;
+  // A repeated scalar is read packed too.
+  return field.repeated && wireType === 2 && (resolved instanceof protobuf.Enum || field.type in protobuf.types.packed);
+}
+
+function walk(type: protobuf.Type, bytes: Uint8Array, end: number, state: WalkState, stopAt: number): void {
+  while (state.pos < end && state.count <= stopAt) {
+    const tag = varint(bytes, end, state);
+    if (tag < 0) return;
+    const wireType = tag % 8;
+    const field = type.fieldsById[Math.floor(tag / 8)];
+    const known = field !== undefined && readsWireType(field, wireType);
+    if (!known) state.count++;
+    switch (wireType) {
+      case 0:
+        if (varint(bytes, end, state) < 0) return;
+        break;
+      case 1:
+        state.pos += 8;
+        break;
+      case 2: {
+        const length = varint(bytes, end, state);
+        if (length < 0 || length > end - state.pos) return;
+        const fieldEnd = state.pos + length;
+        const nested = known ? field.resolvedType : null;
+        if (nested instanceof protobuf.Type) walk(nested, bytes, fieldEnd, state, stopAt);
+        state.pos = fieldEnd;
+        break;
+      }
+      case 5:
+        state.pos += 4;
+        break;
+      default:
+        // Groups (this protocol has none) and invalid wire types: counted once, the rest left to the decode.
+        return;
+    }
+  }
+}
