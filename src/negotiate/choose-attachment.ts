@@ -18,6 +18,7 @@ export interface AttachmentChoice {
 }
 
 export interface ChooseAttachmentOptions {
+  /** A lower inline limit than INLINE_ATTACHMENT_MAX_BYTES; a higher one is not honoured (the envelope could not carry it). */
   readonly inlineMaxBytes?: number;
   readonly outsiders?: "reject" | "fallback";
   readonly table?: ReleaseTable;
@@ -52,7 +53,8 @@ export function chooseAttachment(
   const reference = attempt(() => chooseWriteVersion(self, audience, { ...common, payload: "file-reference" }));
   if (!(reference instanceof NegotiationError) && reference.unreached === 0) return { kind: "file-reference", write: reference };
 
-  const inlineMax = options.inlineMaxBytes ?? INLINE_ATTACHMENT_MAX_BYTES;
+  // Never above what one Waku envelope carries: an inline choice the wire then refuses to write sends nothing.
+  const inlineMax = Math.min(options.inlineMaxBytes ?? INLINE_ATTACHMENT_MAX_BYTES, INLINE_ATTACHMENT_MAX_BYTES);
   if (sizeBytes > 0 && sizeBytes <= inlineMax) {
     const inline = attempt(() => chooseWriteVersion(self, audience, { ...common, payload: "inline-attachment" }));
     const better = reference instanceof NegotiationError || (!(inline instanceof NegotiationError) && inline.unreached < reference.unreached);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chooseAttachment, groupAudience, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
 import { profileFor } from "../../src/versions/index.js";
+import { encodePayloadEnvelope } from "../../src/wire/index.js";
 
 const v1 = profileFor(1).window;
 const v2 = profileFor(2).window;
@@ -31,6 +32,17 @@ describe("chooseAttachment: how a file travels to an audience", () => {
     expect(chooseAttachment(v2, peerAudience(v1), INLINE_ATTACHMENT_MAX_BYTES).kind).toBe("inline-attachment");
     expect(chooseAttachment(v2, peerAudience(v1), INLINE_ATTACHMENT_MAX_BYTES + 1).kind).toBe("file-reference");
     expect(chooseAttachment(v2, peerAudience(v1), SMALL, { inlineMaxBytes: 1024 }).kind).toBe("file-reference");
+  });
+
+  it("never chooses inline for a file one Waku envelope cannot carry, whatever inlineMaxBytes asks", () => {
+    const tooBig = 200 * 1024;
+    const choice = chooseAttachment(v2, peerAudience(v1), tooBig, { inlineMaxBytes: 10 * 1024 * 1024 });
+    expect(choice.kind).toBe("file-reference");
+    // What inline would have meant: an envelope the wire refuses to write.
+    const inline = { mime: "image/png", fileName: "photo.png", data: new Uint8Array(tooBig), thumbnail: new Uint8Array(0) };
+    expect(() =>
+      encodePayloadEnvelope({ kind: "inline-attachment", message: inline }, { version: 1, fallbackText: "Update Status to open this attachment." }),
+    ).toThrow(expect.objectContaining({ code: "E_WIRE_TOO_LARGE" }));
   });
 
   it("lets a 0.1.0 writer send small files inline and refuses larger ones with E_PAYLOAD_NOT_WRITABLE", () => {
