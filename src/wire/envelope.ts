@@ -25,6 +25,16 @@ import { WireError } from "./wire-error.js";
 const M = "Envelope";
 const UINT32 = 0xffff_ffff;
 
+/**
+ * What a reader that cannot open an envelope shows when the envelope carries no fallback_text
+ * (proto3 cannot require it, and an empty one would leave a blank message).
+ */
+export const DEFAULT_FALLBACK_TEXT = "Update Status to open this message.";
+
+function textToShow(fallbackText: string): string {
+  return fallbackText === "" ? DEFAULT_FALLBACK_TEXT : fallbackText;
+}
+
 /** The protocol versions a reader interprets, both ends included (its profile's window). */
 export interface ReaderWindow {
   readonly min: number;
@@ -185,7 +195,7 @@ function unsupported(
         "show its fallback text, and update Status to read it"
       : `envelope version ${version} is older than this client reads (${reader.min}..${reader.max}): the sender must update Status`;
   return new WireError("E_VERSION_UNSUPPORTED", message, {
-    details: { reason, version, minReader, reader: { min: reader.min, max: reader.max }, fallbackText, sender },
+    details: { reason, version, minReader, reader: { min: reader.min, max: reader.max }, fallbackText: textToShow(fallbackText), sender },
   });
 }
 
@@ -262,7 +272,7 @@ function openDecoded(pb: PbObject, reader: ReaderWindow, schema: VersionSchema):
   if (version < reader.min) throw unsupported("writer-too-old", version, minReader, reader, fallbackText, sender);
   if (kind === undefined) {
     throw new WireError("E_WIRE_UNKNOWN_TYPE", `envelope payload type ${typeNumber} is unknown to protocol ${reader.max}`, {
-      details: { type: typeNumber, version, minReader, reader: { min: reader.min, max: reader.max }, fallbackText },
+      details: { type: typeNumber, version, minReader, reader: { min: reader.min, max: reader.max }, fallbackText: textToShow(fallbackText) },
     });
   }
   if (version < introducedIn(kind)) {

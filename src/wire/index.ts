@@ -18,7 +18,7 @@ export type {
 export { WireError, isWireError } from "./wire-error.js";
 export type { WireErrorCode } from "./wire-error.js";
 export * from "./limits.js";
-export { encodeEnvelope, encodePayloadEnvelope, openEnvelope } from "./envelope.js";
+export { DEFAULT_FALLBACK_TEXT, encodeEnvelope, encodePayloadEnvelope, openEnvelope } from "./envelope.js";
 export type { EnvelopeDraft, OpenedEnvelope, OpenEnvelopeOptions, ReaderWindow } from "./envelope.js";
 export { decodePayload, encodePayload } from "./payload-codec.js";
 export type { DecodeOptions, Payload, ReadAt } from "./payload-codec.js";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildFixtures, fromFixtureJson } from "../../scripts/make-fixtures.js";
 import {
+  DEFAULT_FALLBACK_TEXT,
   MAX_WAKU_ENVELOPE_BYTES,
   PAYLOAD_KINDS,
   WireError,
@@ -156,6 +157,20 @@ describe("openEnvelope readability", () => {
     const err = caught(() => openEnvelope(future, profileFor(3).window));
     expect(err.code).toBe("E_WIRE_UNKNOWN_TYPE");
     expect(err.details.fallbackText).toBe(FALLBACK);
+  });
+
+  it("gives a reader that cannot open an envelope without fallback_text a text to show all the same", () => {
+    const payload = encodeFileReference(fileRefV3, 3);
+    const tooNew = rawEnvelope({ version: 5, minReader: 4, type: 4, payload });
+    const tooOld = caught(() => openEnvelope(tooNew, profileFor(3).window));
+    expect(tooOld.code).toBe("E_VERSION_UNSUPPORTED");
+    expect(tooOld.details.fallbackText).toBe(DEFAULT_FALLBACK_TEXT);
+    const unknownType = caught(() => openEnvelope(rawEnvelope({ version: 4, minReader: 3, type: 9, payload }), profileFor(3).window));
+    expect(unknownType.code).toBe("E_WIRE_UNKNOWN_TYPE");
+    expect(unknownType.details.fallbackText).toBe(DEFAULT_FALLBACK_TEXT);
+    expect(DEFAULT_FALLBACK_TEXT).toMatch(/^Update Status/);
+    // A text the writer sent is the one shown.
+    expect(caught(() => openEnvelope(rawEnvelope({ version: 5, minReader: 4, type: 4, payload, fallbackText: FALLBACK }), profileFor(3).window)).details.fallbackText).toBe(FALLBACK);
   });
 
   it("derives an unset min_reader from the protocol rule", () => {
