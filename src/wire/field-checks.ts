@@ -114,10 +114,12 @@ export function checkFileName(value: unknown, message: string, field: string): v
 }
 
 // RFC 6838 restricted names, optional `; name=value` parameters (token or simple quoted string).
+// All ASCII (RFC 2045; RFC 2231 encodes other characters), so the length in characters is the length
+// in bytes, and a quoted value holds no C1 or bidi control to show.
 const TOKEN = "[A-Za-z0-9!#$&^_.+-]";
 const MIME = new RegExp(
   `^[A-Za-z0-9]${TOKEN}{0,126}/[A-Za-z0-9]${TOKEN}{0,126}` +
-    `(?:[ \\t]*;[ \\t]*${TOKEN}{1,127}=(?:${TOKEN}{1,127}|"[^"\\\\\\x00-\\x1f\\x7f]{0,127}"))*$`,
+    `(?:[ \\t]*;[ \\t]*${TOKEN}{1,127}=(?:${TOKEN}{1,127}|"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]{0,127}"))*$`,
 );
 
 /** Whether checkMime accepts `value`. */

@@ -90,6 +90,10 @@ const CASES: Case[] = [
   { name: "file name over 255 bytes", kind: "file-reference", version: 3, field: "fileName", change: (pb) => (pb.fileName = "é".repeat(128)) },
   { name: "file name '..'", kind: "file-reference", version: 3, field: "fileName", change: (pb) => (pb.fileName = "..") },
   { name: "MIME type with a control character", kind: "file-reference", version: 2, field: "mime", change: (pb) => (pb.mime = "text/plain\r\nX: y") },
+  // 137 characters but 377 UTF-8 bytes: over MAX_MIME_BYTES, and MIME parameters are ASCII (RFC 2045; RFC 2231 encodes others).
+  { name: "MIME type over 255 bytes in a quoted parameter", kind: "file-reference", version: 3, field: "mime", change: (pb) => (pb.mime = `text/plain; a="${"€".repeat(125)}"`) },
+  { name: "MIME type with a bidi override in a quoted parameter", kind: "inline-attachment", version: 2, field: "mime", change: (pb) => (pb.mime = 'image/png; name="gnp\u202E.exe"') },
+  { name: "MIME type with a C1 control in a quoted parameter", kind: "file-reference", version: 2, field: "mime", change: (pb) => (pb.mime = 'text/plain; a="\u0085"') },
   { name: "plaintext sha256 missing", kind: "file-reference", version: 2, field: "plaintextSha256", change: (pb) => delete pb.plaintextSha256 },
   { name: "uploadedAt above 2^53", kind: "file-reference", version: 3, field: "uploadedAt", change: (pb) => (pb.uploadedAt = U64_MAX) },
   { name: "pointer CID missing", kind: "cd-pointer", version: 2, field: "cid", change: (pb) => (pb.cid = ascii("")) },
