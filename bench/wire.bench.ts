@@ -139,7 +139,7 @@ export async function run(): Promise<string> {
   const rows: Row[] = [
     row(`open + validate + negotiate, ${envelope.length} B FileReference envelope, v3 reader`, main, "raw protobufjs decode", GOAL),
     row("same bytes, v2 reader (v3 fields skipped as unknown)", olderReader, "raw protobufjs decode"),
-    row("same as the first row through the reflection path alone (unknown fields kept)", reflected, "raw protobufjs decode"),
+    row("same as the first row through the reflection path alone (unknown fields dropped)", reflected, "raw protobufjs decode"),
     row(`forward: decode (v2 node) + re-encode, ${payload.length} B FileReference`, forwarding, "raw decode + encode, unknowns kept"),
     row("encode FileReference + envelope (validated)", encoding, "raw encode of both, no checks"),
   ];
