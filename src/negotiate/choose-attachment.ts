@@ -60,6 +60,12 @@ export function chooseAttachment(
     const better = reference instanceof NegotiationError || (!(inline instanceof NegotiationError) && inline.unreached < reference.unreached);
     if (!(inline instanceof NegotiationError) && better) return { kind: "inline-attachment", write: inline };
   }
-  if (reference instanceof NegotiationError) throw reference;
+  if (reference instanceof NegotiationError) {
+    // No single version reaches everyone (a group split around the writer: 0.1.0 and 0.3.0 members
+    // under 0.2.0). Members outside the window were refused before this (E_PEER_TOO_OLD/NEW), so
+    // send it anyway at the version that reaches the most, as for those older members alone.
+    if (reference.code !== "E_NO_COMMON_VERSION" || options.outsiders === "fallback") throw reference;
+    return { kind: "file-reference", write: chooseWriteVersion(self, audience, { ...common, outsiders: "fallback", payload: "file-reference" }) };
+  }
   return { kind: "file-reference", write: reference };
 }

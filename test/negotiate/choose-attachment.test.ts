@@ -28,6 +28,19 @@ describe("chooseAttachment: how a file travels to an audience", () => {
     expect(choice).toMatchObject({ kind: "file-reference", write: { unreached: 1, fallbackText: "Update Status to open this file." } });
   });
 
+  it("sends a large file as a FileReference anyway to a group split around the writer (0.1.0 and 0.3.0 members under 0.2.0)", () => {
+    // A version-2 FileReference: the 0.3.0 member opens it (its window is 2..3), the 0.1.0 one shows the fallback text.
+    const choice = chooseAttachment(v2, groupAudience([v1, v3]), LARGE);
+    expect(choice).toMatchObject({
+      kind: "file-reference",
+      write: { version: 2, minReader: 2, unreached: 1, fallbackText: "Update Status to open this file." },
+    });
+    // The same as for the 0.1.0 member alone: adding a member who reads FileReferences must not stop the file.
+    expect(chooseAttachment(v2, groupAudience([v1]), LARGE)).toMatchObject({ kind: "file-reference", write: { version: 2, unreached: 1 } });
+    // A small file still goes inline, reaching all three.
+    expect(chooseAttachment(v2, groupAudience([v1, v3]), SMALL)).toMatchObject({ kind: "inline-attachment", write: { unreached: 0 } });
+  });
+
   it("keeps the inline limit inside one Waku envelope, and honours a lower one", () => {
     expect(chooseAttachment(v2, peerAudience(v1), INLINE_ATTACHMENT_MAX_BYTES).kind).toBe("inline-attachment");
     expect(chooseAttachment(v2, peerAudience(v1), INLINE_ATTACHMENT_MAX_BYTES + 1).kind).toBe("file-reference");
