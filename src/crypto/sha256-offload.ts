@@ -131,6 +131,8 @@ export class Sha256Offload {
     const worker = this.worker ?? this.start();
     const id = this.next++;
     return new Promise((resolve, reject) => {
+      // Held only while an answer is due: an awaited hash must not let the process end under it.
+      if (this.pending.size === 0) worker.ref();
       this.pending.set(id, { ...(retryable === undefined ? {} : { bytes: retryable }), resolve, reject });
       worker.postMessage({ ...message, id });
     });
@@ -138,10 +140,10 @@ export class Sha256Offload {
 
   private start(): Worker {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref();
     worker.on("message", (m: { id: number; digest?: Uint8Array }) => {
       const waiting = this.pending.get(m.id);
       this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
       waiting?.resolve(m.digest === undefined ? undefined : Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
     });
     // A worker that dies (out of memory, killed) is replaced on the next call.
@@ -155,6 +157,8 @@ export class Sha256Offload {
       this.worker = undefined;
       this.settlePending(workerLost(new Error(`the worker exited with code ${code}`)));
     });
+    // After the listeners: attaching a 'message' listener refs the worker's port again.
+    worker.unref();
     this.worker = worker;
     return worker;
   }
