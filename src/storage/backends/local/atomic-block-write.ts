@@ -42,15 +42,21 @@ export async function writeBlockAtomically(
     } else {
       const hash = createHash("sha256");
       const iterator = body[Symbol.asyncIterator]();
-      for (;;) {
-        // The source may stall; an abort must not wait for it.
-        const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
-        if (step.done === true) break;
-        if (step.value.byteLength === 0) continue;
-        throwIfAborted(signal, "put to the local store");
-        hash.update(step.value);
-        size += step.value.byteLength;
-        await writeAll(handle, step.value);
+      try {
+        for (;;) {
+          // The source may stall; an abort must not wait for it.
+          const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
+          if (step.done === true) break;
+          if (step.value.byteLength === 0) continue;
+          throwIfAborted(signal, "put to the local store");
+          hash.update(step.value);
+          size += step.value.byteLength;
+          await writeAll(handle, step.value);
+        }
+      } catch (error) {
+        // A write the disk refused: the source is handed back (a file stream closes its descriptor), not awaited (it may stall).
+        void Promise.resolve(iterator.return?.()).catch(() => undefined);
+        throw error;
       }
       whole = Promise.resolve(hash.digest());
     }
