@@ -54,6 +54,29 @@ describe("local store specifics", () => {
     await store.close();
   });
 
+  test("a streamed body that runs past its declared size is refused as soon as it does (a growing source never fills the disk), and the source is handed back", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    let yielded = 0;
+    let closed = false;
+    async function* growing(): AsyncGenerator<Uint8Array> {
+      try {
+        // A file still being recorded: it goes on long after its size was taken.
+        for (let i = 0; i < 256; i++) {
+          yielded++;
+          yield randomBytes(64 * 1024);
+        }
+      } finally {
+        closed = true;
+      }
+    }
+    await expect(store.put(growing(), { size: 100_000 })).rejects.toMatchObject({ code: "E_BACKEND_REJECTED" });
+    expect(yielded).toBeLessThanOrEqual(2);
+    expect(closed).toBe(true);
+    expect(filesUnder(dir)).toEqual([]);
+    await store.close();
+  });
+
   test("a well-formed CID of another codec is simply not here", async () => {
     const store = createLocalBackend({ dir: tempDir() });
     const codexStyle = "zDvZRwzm2qVxJ4dJc3ssLghhmrhQ1GEJb4MR9o9gHjRfUTvnA8rK";

@@ -49,8 +49,10 @@ export async function writeBlockAtomically(
           if (step.done === true) break;
           if (step.value.byteLength === 0) continue;
           throwIfAborted(signal, "put to the local store");
-          hash.update(step.value);
           size += step.value.byteLength;
+          // A source that goes on past its size (a file still growing) is refused now, not once the disk is full.
+          if (declaredSize !== undefined && size > declaredSize) throw sizeMismatch(declaredSize, size);
+          hash.update(step.value);
           await writeAll(handle, step.value);
         }
       } catch (error) {
@@ -60,13 +62,7 @@ export async function writeBlockAtomically(
       }
       whole = Promise.resolve(hash.digest());
     }
-    if (declaredSize !== undefined && declaredSize !== size) {
-      throw new StorageError(
-        size < declaredSize ? "E_TRUNCATED" : "E_BACKEND_REJECTED",
-        `put to the local store: the body had ${size} bytes but size said ${declaredSize}; nothing was stored.`,
-        { details: { declared: declaredSize, actual: size } },
-      );
-    }
+    if (declaredSize !== undefined && declaredSize !== size) throw sizeMismatch(declaredSize, size);
     await handle.sync();
     await handle.close();
     closed = true;
@@ -80,6 +76,14 @@ export async function writeBlockAtomically(
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+function sizeMismatch(declared: number, size: number): StorageError {
+  return new StorageError(
+    size < declared ? "E_TRUNCATED" : "E_BACKEND_REJECTED",
+    `put to the local store: the body had ${size < declared ? "" : "at least "}${size} bytes but size said ${declared}; nothing was stored.`,
+    { details: { declared, actual: size } },
+  );
 }
 
 /** Runs `operation`; when it fails because `dir` does not exist, creates `dir` (durably) and runs it once more. */
