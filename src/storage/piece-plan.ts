@@ -30,6 +30,12 @@ export interface PiecePlan {
 export function planPieces(plaintextSize: number, chunkSize: number, piecePlainSize: number): PiecePlan {
   const totalChunks = chunkCount(plaintextSize, chunkSize);
   const chunksPerPiece = piecePlainSize / chunkSize;
+  // Settings round it to whole chunks; a journal row may not (corrupt, another release's): 0 would plan forever.
+  if (!Number.isSafeInteger(chunksPerPiece) || chunksPerPiece < 1) {
+    throw new StorageError("E_UNSUPPORTED", `the piece size ${piecePlainSize} is not a positive whole number of ${chunkSize}-byte chunks; this job cannot be planned (a corrupt journal row, or one another release wrote)`, {
+      details: { pieceSize: piecePlainSize, chunkSize },
+    });
+  }
   const pieces: PieceSpan[] = [];
   let sealedOffset = 0;
   for (let first = 0; first < totalChunks; first += chunksPerPiece) {
