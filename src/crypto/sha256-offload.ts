@@ -45,8 +45,8 @@ interface Waiting {
 /**
  * sha256 on a worker thread, so the hashes of every byte in the piece pipeline overlap with
  * sealing, opening and I/O on the main thread. Bytes backed by a SharedArrayBuffer (the pipeline's
- * slot buffers) are not copied. The worker starts on first use, never keeps the process alive, and
- * is gone after close(); small inputs, and anything after close(), are hashed in place.
+ * slot buffers) are not copied. The worker starts on first use, keeps the process alive only while an
+ * answer is pending, and is gone after close(); small inputs, and anything after close(), are hashed in place.
  */
 export class Sha256Offload {
   private static shared: Sha256Offload | undefined;
