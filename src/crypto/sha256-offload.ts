@@ -121,6 +121,8 @@ export class Sha256Offload {
     const worker = this.worker;
     this.worker = undefined;
     if (worker === undefined) return;
+    // Held until it has exited: an idle (unref'd) worker would let the process end under the await.
+    worker.ref();
     await worker.terminate();
     this.settlePending(new Error("the sha256 worker was stopped"));
   }
@@ -143,7 +145,8 @@ export class Sha256Offload {
     worker.on("message", (m: { id: number; digest?: Uint8Array }) => {
       const waiting = this.pending.get(m.id);
       this.pending.delete(m.id);
-      if (this.pending.size === 0) worker.unref();
+      // Not once close() holds it until it has exited.
+      if (this.pending.size === 0 && this.worker === worker) worker.unref();
       waiting?.resolve(m.digest === undefined ? undefined : Buffer.from(m.digest.buffer, m.digest.byteOffset, m.digest.byteLength));
     });
     // A worker that dies (out of memory, killed) is replaced on the next call.
