@@ -5,8 +5,9 @@
  * receiver a file that never existed on the sender's disk.
  */
 import { openSync, writeSync, closeSync, utimesSync } from "node:fs";
-import { describe, expect, test } from "vitest";
-import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { describe, expect, onTestFinished, test, vi } from "vitest";
+import { Sha256Offload } from "../../src/crypto/index.js";
+import { FAST_RETRY, KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { join } from "node:path";
@@ -34,5 +35,41 @@ describe("a source edited during its first upload", () => {
     );
     expect(outcome).toBe("E_SOURCE_CHANGED");
     await backend.close();
+  });
+});
+
+const originalRunning = Sha256Offload.prototype.running;
+
+describe("an upload refused at its end for a source edited meanwhile", () => {
+  test("gives its whole-file hash back to the hashing worker (digest or dispose): one was left there for as long as the worker lived, per failed upload", async () => {
+    // Every running hash made from here on, and whether it was finished.
+    const made: { finished: boolean }[] = [];
+    const running = vi.spyOn(Sha256Offload.prototype, "running").mockImplementation(function (this: Sha256Offload, expectedBytes: number) {
+      const hash = originalRunning.call(this, expectedBytes);
+      const entry = { finished: false };
+      made.push(entry);
+      const finish = <T>(then: () => T): T => {
+        entry.finished = true;
+        return then();
+      };
+      return { update: (bytes) => hash.update(bytes), digest: () => finish(() => hash.digest()), dispose: () => finish(() => hash.dispose()) };
+    });
+    onTestFinished(() => running.mockRestore());
+    const dir = tempDir("scc-edit-during-");
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    backend.beforePut = () => new Promise((r) => setTimeout(r, 5));
+    const { client } = await startClient({ dir, backend, retry: FAST_RETRY, piecesInFlight: 1 });
+    // Large enough for the whole-file hash to run on the worker.
+    const { path } = writeRandomFile(dir, "video.bin", 2048 * KiB);
+    const job = client.share({ path });
+    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 1 && resolve()));
+    const fd = openSync(path, "r+");
+    writeSync(fd, Buffer.alloc(32 * KiB, 7), 0, 32 * KiB, 2016 * KiB);
+    closeSync(fd);
+    utimesSync(path, new Date(), new Date(Date.now() + 2000));
+    await expect(job.done).rejects.toMatchObject({ code: "E_SOURCE_CHANGED" });
+    await client.stop();
+    expect(made.length).toBeGreaterThan(0);
+    expect(made.filter((h) => !h.finished)).toEqual([]);
   });
 });

@@ -124,10 +124,12 @@ export async function runUpload(
       sealedBuffers.release();
       storing.dispose();
     }
+    // Taken first: a check below that refuses the upload would otherwise leave the hash on the worker.
+    const plaintextSha256 = await fileHash.digest();
     if ((await source.stat()).size !== row.plaintext_size) throw sourceChanged(row.id, "its size changed during the upload");
     // Edited in place (same size) while it was read: the pieces would hold two versions of the file.
     if ((await sourceIdentity(source)) !== ctx.uploads.sourceIdentity(row.id)) throw sourceChanged(row.id, "it was modified during the upload");
-    return finishUpload(ctx, row, machine, await fileHash.digest());
+    return finishUpload(ctx, row, machine, plaintextSha256);
   } finally {
     await source.close();
   }
