@@ -11,7 +11,7 @@ import {
   isFeatureBytes,
   missingField,
 } from "./field-checks.js";
-import { MAX_FEATURE_BYTES, MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES } from "./limits.js";
+import { MAX_FEATURE_BYTES, MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES } from "./limits.js";
 import { asciiBytes, asciiText, knownFeature } from "./ascii-fields.js";
 import type { Capabilities, Envelope, PayloadKind } from "./messages.js";
 import { checkedInput, encodePayload, internalFault, schemaOrThrow, type Payload } from "./payload-codec.js";
@@ -128,7 +128,7 @@ function checkReader(reader: ReaderWindow): void {
 
 /**
  * Encodes an envelope. `minReader` defaults to minReaderFor(type, version) and may be set higher
- * (never lower, never above `version`). The result is at most MAX_WAKU_ENVELOPE_BYTES.
+ * (never lower, never above `version`). The result is at most MAX_WRITTEN_ENVELOPE_BYTES.
  */
 export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
   if (draft === null || typeof draft !== "object") {
@@ -165,11 +165,11 @@ export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
     pb.sender = { minVersion: sender.minVersion, maxVersion: sender.maxVersion, features: sender.features.map(asciiBytes) };
   }
   const bytes = encodeRaw(schema.type(M) as protobuf.Type, pb);
-  if (bytes.length > MAX_WAKU_ENVELOPE_BYTES) {
+  if (bytes.length > MAX_WRITTEN_ENVELOPE_BYTES) {
     throw new WireError(
       "E_WIRE_TOO_LARGE",
-      `envelope is ${bytes.length} bytes, over the ${MAX_WAKU_ENVELOPE_BYTES}-byte Waku cap; segment the payload or store it on Codex`,
-      { details: { message: M, bytes: bytes.length, cap: MAX_WAKU_ENVELOPE_BYTES } },
+      `envelope is ${bytes.length} bytes, over the ${MAX_WRITTEN_ENVELOPE_BYTES}-byte cap that leaves room for the Waku message around it; segment the payload or store it on Codex`,
+      { details: { message: M, bytes: bytes.length, cap: MAX_WRITTEN_ENVELOPE_BYTES } },
     );
   }
   return bytes;

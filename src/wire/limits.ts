@@ -1,11 +1,21 @@
 /**
  * Caps on what the wire layer accepts. Byte caps are checked before anything is decoded; counts and
- * lengths are checked on the decoded message. Writers are held to the same caps, so nothing this
- * layer writes is refused by a reader.
+ * lengths are checked on the decoded message. Writers are held to the same caps (and envelopes to a
+ * lower one, MAX_WRITTEN_ENVELOPE_BYTES), so nothing this layer writes is refused by a reader.
  */
 
-/** A whole envelope sent over Waku (Waku's own limit is 150 KiB per message). */
+/** A whole envelope read from Waku (Waku's own limit is 150 KiB per message). */
 export const MAX_WAKU_ENVELOPE_BYTES = 150 * 1024;
+
+/**
+ * What a writer leaves of that for the WakuMessage around the envelope: Waku's 150 KiB is on the
+ * whole serialised message (64/WAKU2-NETWORK), whose content topic, timestamp, meta (≤ 64 bytes)
+ * and RLN proof (about 350 bytes) come on top, and nwaku drops a larger message without a word.
+ */
+export const WAKU_MESSAGE_HEADROOM_BYTES = 2 * 1024;
+
+/** The largest envelope a writer produces; readers still take MAX_WAKU_ENVELOPE_BYTES from older writers. */
+export const MAX_WRITTEN_ENVELOPE_BYTES = MAX_WAKU_ENVELOPE_BYTES - WAKU_MESSAGE_HEADROOM_BYTES;
 
 /** A payload carried in an envelope: FileReference, pointer, inline attachment, segment. */
 export const MAX_PAYLOAD_BYTES = MAX_WAKU_ENVELOPE_BYTES;
