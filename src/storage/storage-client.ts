@@ -421,8 +421,8 @@ export class StorageClient {
     // A cancel while the cached file is hashed is applied once it is (no download starts); one after is any job's cancel.
     let cancelled = false;
     const job = new TransferJob<FetchResult>(id, "download", "downloading", progressOf(0, total, 0, view.plaintextSize), (jobId) => {
+      // Live while it is checked (cacheChecks applies it) and once queued for a new download; a no-op once settled.
       if (this.handles.has(jobId)) this.cancel(jobId);
-      else cancelled = true;
     });
     // Live like any job while it is checked: job(id) finds it, cancel(id) cancels it.
     this.handles.set(id, job);
@@ -913,7 +913,6 @@ function sourceInfo(path: string): { size: number } {
   }
   return { size: info.size };
 }
-
 
 function progressOf(piecesDone: number, piecesTotal: number, bytesDone: number, bytesTotal: number): TransferProgress {
   return { piecesDone, piecesTotal, bytesDone, bytesTotal };

@@ -116,7 +116,6 @@ function slowTransferCheck(ctx: RetryContext, attempt: LinkedSignal, tooSlow: Ab
     const needs = (elapsed * (total - done)) / done;
     const left = timeLeft(ctx.signal);
     if (needs <= left || !elsewhere()) return;
-    const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`;
     tooSlow.abort(
       new DOMException(`${ctx.what} would need about ${seconds(needs)} more at its rate so far (${done} of ${total} bytes in ${seconds(elapsed)}), but the deadline is ${seconds(left)} away; trying another endpoint`, "TimeoutError"),
     );
@@ -141,11 +140,15 @@ async function pause(ctx: RetryContext, ms: number): Promise<void> {
 /** The endpoint's requested pause outlasts the job: fail now rather than wait for the deadline to cut the wait. */
 function pastDeadline(ctx: RetryContext, index: number, coolingMs: number, cause: unknown): StorageError {
   const location = ctx.pool.at(index).location;
-  const seconds = (ms: number): string => `${Math.ceil(ms / 1000)} s`;
   return new StorageError(
     "E_BACKEND_HTTP",
     `${ctx.what}: ${location} asked to be called again in ${seconds(coolingMs)} (Retry-After), past what is left of the deadline (${seconds(timeLeft(ctx.signal))}); try again later.` +
       (cause instanceof Error ? ` Last answer: ${cause.message}` : ""),
     { ...(cause === undefined ? {} : { cause }), details: { endpoint: location, retryAfterMs: coolingMs } },
   );
+}
+
+/** A wait or a duration as the messages give it: whole seconds, rounded up. */
+function seconds(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
 }

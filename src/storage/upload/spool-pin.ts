@@ -23,8 +23,7 @@ export function releaseSpool(ctx: ClientContext, id: string, sourcePath: string)
  * uncounted. A copy of content the journal keeps elsewhere goes, unless an upload reads it: then
  * the shares reading it move to the other copy when that is a received file holding the same bytes
  * (readsCachedCopyInstead); else it supersedes the other copy, as add() does, unless an upload reads
- * that one too. Best
- * effort: a file that cannot be looked at is left for the next start.
+ * that one too. Best effort: a file that cannot be looked at is left for the next start.
  */
 export async function adoptStraySpoolFiles(ctx: ClientContext): Promise<void> {
   const names = await readdir(ctx.dirs.spool).catch(() => [] as string[]);
