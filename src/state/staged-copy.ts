@@ -1,6 +1,7 @@
-import { accessSync, closeSync, constants, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { StateError } from "./state-error.js";
+import { canWrite } from "./state-file.js";
 
 /** Bytes 18 and 19 of SQLite's header: the file format versions, 2 for a file in WAL mode. */
 const FORMAT_VERSIONS_AT = 18;
@@ -16,15 +17,6 @@ function inWalMode(path: string): boolean {
   return versions[0] === 2 || versions[1] === 2;
 }
 
-function canCreateIn(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * A WAL database SQLite cannot read where it is: even a read-only connection must create its
  * `-shm` file beside it, and a folder where nothing can be created (a read-only file system, a
@@ -33,7 +25,7 @@ function canCreateIn(dir: string): boolean {
  * better-sqlite3 leaves off. An existing `-shm` is enough for SQLite, so that case is left to it.
  */
 export function needsStagedCopy(path: string): boolean {
-  return inWalMode(path) && !existsSync(`${path}-shm`) && !canCreateIn(dirname(path));
+  return inWalMode(path) && !existsSync(`${path}-shm`) && !canWrite(dirname(path));
 }
 
 export interface StagedCopy {

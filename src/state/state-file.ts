@@ -17,7 +17,8 @@ export interface FileProbe {
   readonly folderWritable: boolean;
 }
 
-function canWrite(path: string): boolean {
+/** The process may write `path` (a file), or create files in it (a folder). */
+export function canWrite(path: string): boolean {
   try {
     accessSync(path, constants.W_OK);
     return true;
