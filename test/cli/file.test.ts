@@ -704,7 +704,7 @@ describe("status-compat file put: an interrupted put of a file edited since", ()
 
 describe("status-compat file: Ctrl-C as a job ends", () => {
   test("a job that finishes while Ctrl-C stops the client is reported done (the result printed, exit 0), not 'interrupted; resumes when run again'; one the stop ends is interrupted", async () => {
-    const { doneOrInterrupted } = await import("../../src/cli/commands/file-interrupt.js");
+    const { doneOrInterrupted } = await import("../../src/cli/interrupts.js");
     const listeners = process.listenerCount("SIGINT");
     // Past its last check (renaming onto --out, say), a job finishes even when stopped.
     let finish: (value: string) => void = () => undefined;

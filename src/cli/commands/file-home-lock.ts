@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { CliIo } from "../command.js";
 import { LockFile } from "../../state/index.js";
 import { StorageError } from "../../storage/index.js";
-import { CommandInterrupted } from "./file-interrupt.js";
+import { CommandInterrupted } from "../interrupts.js";
 
 /** Held by one `file` command for its whole run; `release` is idempotent. */
 export interface HomeLock {

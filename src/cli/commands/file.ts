@@ -24,7 +24,7 @@ import {
   type TransferProgress,
 } from "../../storage/index.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
-import { CommandInterrupted, doneOrInterrupted, interruptedStatus, watchInterrupts, type Interrupts } from "./file-interrupt.js";
+import { CommandInterrupted, doneOrInterrupted, interruptedStatus, watchInterrupts, type Interrupts } from "../interrupts.js";
 import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
 /** Where `file put/get` keep their store, state and cache unless told otherwise. */

@@ -15,7 +15,7 @@ import {
   type MatrixReport,
 } from "../../compat/index.js";
 import { commandLogger } from "../command-logger.js";
-import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
+import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const FORMATS = ["table", "json", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];

@@ -8,7 +8,7 @@ import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
 import { inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
-import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
+import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const NAME = "migrate";
 

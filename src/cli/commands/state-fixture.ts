@@ -8,7 +8,7 @@ import { checkWritablePath } from "../writable-path.js";
 import { releaseTable } from "../../versions/index.js";
 import { DEFAULT_FIXTURE_SEED, StateError, writeFixture, type FixtureSummary } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
-import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
+import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const NAME = "state fixture";
 

@@ -8,7 +8,7 @@ import { CliError } from "../usage-error.js";
 import { releaseTable } from "../../versions/index.js";
 import { formatUpgradeReport, rehearseUpgrade, StateError, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
-import { interruptedStatus, watchInterrupts } from "./file-interrupt.js";
+import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const NAME = "upgrade";
 

@@ -1,4 +1,4 @@
-import { EXIT_INTERRUPTED } from "../exit-codes.js";
+import { EXIT_INTERRUPTED } from "./exit-codes.js";
 
 /** How a transfer the CLI waits on ended: its result, or the signal that asked the command to stop. */
 export type Outcome<R> = { readonly kind: "done"; readonly value: R } | { readonly kind: "interrupted"; readonly signal: NodeJS.Signals };
