@@ -9,7 +9,7 @@ import type { CacheJournal } from "./journal/cache-journal.js";
 import { asStorageError } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
 import type { StorageMetrics } from "./storage-metrics.js";
-import { sourceIdentity } from "./upload/open-source.js";
+import { sourceIdentity, type SourceIdentity } from "./upload/source-identity.js";
 
 export interface Reservation {
   readonly bytes: number;
@@ -178,12 +178,12 @@ export class CacheStore {
 
   /**
    * The file under `dir` kept for this content (a received file), when it holds exactly `bytes`,
-   * with its identity as compared (device, inode, size, mtime: an upload that reads it refuses it
+   * with its identity as compared (device, inode, size, mtime, ctime: an upload that reads it refuses it
    * changed since); undefined otherwise. Read and compared off the caller's turn (up to a whole
    * file), and held from eviction meanwhile; the entry may change while it is read, so the caller
    * checks pathOf() still names it before relying on it.
    */
-  async copyHolding(cid: string, dir: string, bytes: Uint8Array): Promise<{ path: string; identity: string } | undefined> {
+  async copyHolding(cid: string, dir: string, bytes: Uint8Array): Promise<{ path: string; identity: SourceIdentity } | undefined> {
     const entry = typed(() => this.journal.get(cid));
     if (entry === undefined || contentCidIn(dir, entry.path) !== cid || entry.size !== bytes.byteLength) return undefined;
     const unhold = this.hold(cid);

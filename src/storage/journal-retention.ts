@@ -33,6 +33,7 @@ export async function forgetEndedJobs(ctx: ClientContext, keptMs: number, isLive
       releaseSpool(ctx, row.id, row.source_path);
     }
     ctx.availability.dropOrphans();
+    ctx.uploads.dropOrphanChangeTimes();
   })();
   if (forgettable.length + uploads.length > 0) ctx.log.info({ uploads: uploads.length, downloads: forgettable.length, keptMs }, "forgot ended jobs");
   return { uploads: uploads.length, downloads: forgettable.length };

@@ -4,16 +4,16 @@ import { join } from "node:path";
 import { whenFileHolds } from "./file-holds.js";
 import { makeDirectoryDurably, removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
 import { osErrorAsLocalIo } from "./job-errors.js";
-import { sourceIdentity } from "./upload/open-source.js";
+import { sourceIdentity, type SourceIdentity } from "./upload/source-identity.js";
 
 /**
  * Writes bytes an application shares (rather than a file path) to the spool directory, atomically,
  * so the upload can be resumed from disk after a crash like any other. `name` is the bytes' content
  * CID: a spool file already there that still holds these very bytes is kept as it is, since an
- * unfinished upload of them may have recorded its identity (inode, mtime) and would refuse to
+ * unfinished upload of them may have recorded its identity (inode, mtime, ctime) and would refuse to
  * resume from a replaced file. One that does not (fetch hands out its path, a cache hit on the
  * sender's own file, and the application may have written to it) is replaced. Gives the file's
- * path and its identity as written or compared (device, inode, size, mtime), which the upload
+ * path and its identity as written or compared (device, inode, size, mtime, ctime), which the upload
  * reading it records as a first run would: the app may write to it before that run.
  */
 export async function spoolBytes(dir: string, name: string, bytes: Uint8Array): Promise<SpooledFile> {
@@ -39,7 +39,7 @@ const writing = new Map<string, Promise<unknown>>();
 
 export interface SpooledFile {
   readonly path: string;
-  readonly identity: string;
+  readonly identity: SourceIdentity;
 }
 
 async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise<SpooledFile> {
@@ -51,26 +51,23 @@ async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise
   }
   const temp = join(dir, `.${name}.${randomUUID().slice(0, 8)}.part`);
   const handle = await open(temp, "w");
-  let identity: string;
   try {
-    await writeAt(handle, bytes, 0);
-    await handle.sync();
-    // The rename below keeps device, inode and mtime.
-    identity = await sourceIdentity(handle);
-  } catch (error) {
+    try {
+      await writeAt(handle, bytes, 0);
+      await handle.sync();
+      // A failed rename (a full directory, something in the way) must not leave the temp file
+      // behind: a start removes those only once they are an hour old.
+      await rename(temp, path);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await syncDirectory(dir);
+    // Taken after the rename, which moves the file's change time (ext4 does); nothing else has the path yet.
+    return { path, identity: await sourceIdentity(handle) };
+  } finally {
     await handle.close();
-    await unlink(temp).catch(() => undefined);
-    throw error;
   }
-  await handle.close();
-  // A failed rename (a full directory, something in the way) must not leave the temp file behind:
-  // a start removes those only once they are an hour old.
-  await rename(temp, path).catch(async (error: unknown) => {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  });
-  await syncDirectory(dir);
-  return { path, identity };
 }
 
 /**

@@ -217,7 +217,7 @@ describe("lifecycle", () => {
     const Database = (await import("better-sqlite3")).default;
     const db = new Database(statePath, { readonly: true });
     try {
-      expect(db.prepare(`SELECT count(*) AS n FROM settings WHERE key LIKE 'upload-source:%' OR key LIKE 'upload-store:%'`).get()).toEqual({ n: 0 });
+      expect(db.prepare(`SELECT count(*) AS n FROM settings WHERE key LIKE 'upload-source%' OR key LIKE 'upload-store:%'`).get()).toEqual({ n: 0 });
     } finally {
       db.close();
     }

@@ -189,9 +189,27 @@ describe("upgrade and rollback with uploads and downloads in flight", () => {
       (db.prepare(`SELECT key, value FROM settings WHERE key LIKE 'upload-%:' || ?`).all(left.upload.id) as { key: string; value: string }[]).map((r) => [r.key.split(":")[0], r.value]),
     );
     db.close();
-    const { dev, ino, size, mtimeNs } = statSync(join(left.dir, "sent.bin"), { bigint: true });
-    // Frozen: device:inode:size:mtime-ns of the source, and the store's kind and location.
-    expect(settings).toEqual({ "upload-source": `${dev}:${ino}:${size}:${mtimeNs}`, "upload-store": `${left.backend.kind} ${left.backend.location}` });
+    const { dev, ino, size, mtimeNs, ctimeNs } = statSync(join(left.dir, "sent.bin"), { bigint: true });
+    // Frozen: device:inode:size:mtime-ns of the source, and the store's kind and location. The
+    // change time came later, under a key of its own that earlier releases do not read.
+    expect(settings).toEqual({
+      "upload-source": `${dev}:${ino}:${size}:${mtimeNs}`,
+      "upload-store": `${left.backend.kind} ${left.backend.location}`,
+      "upload-source-ctime": String(ctimeNs),
+    });
+  });
+
+  test("an upload begun by a release that records no change time resumes and finishes; the change times such a release leaves behind when it ends an upload are forgotten at the next start", async () => {
+    const left = await interruptedAt(3);
+    const statePath = join(left.dir, "state.sqlite");
+    const db = new Database(statePath);
+    // What an earlier release records: the two keys it knows, no change time.
+    db.prepare(`DELETE FROM settings WHERE key LIKE 'upload-source-ctime:%'`).run();
+    // What it leaves when it ends an upload this release began: it forgets only the keys it knows.
+    db.prepare(`INSERT INTO settings (key, value) VALUES ('upload-source-ctime:ended-by-an-earlier-release', '1')`).run();
+    db.close();
+    await resumeAt(3, left);
+    expect(rows(statePath, `SELECT count(*) FROM settings WHERE key LIKE 'upload-source-ctime:%'`)).toBe(0);
   });
 
   for (const [from, to] of [

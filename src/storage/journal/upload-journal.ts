@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { LEVEL1_SQL } from "../../state/index.js";
+import type { RecordedIdentity, SourceIdentity } from "../upload/source-identity.js";
 import type { UploadState } from "./job-states.js";
 import { moveJob } from "./move-job.js";
 
@@ -50,6 +51,7 @@ export class UploadJournal {
   private readonly getSetting: Database.Statement;
   private readonly putSetting: Database.Statement;
   private readonly deleteRunSettings: Database.Statement;
+  private readonly deleteOrphanChangeTimes: Database.Statement;
   private readonly deletePieces: Database.Statement;
   private readonly selectOthersOf: Database.Statement;
   private readonly selectEndedBefore: Database.Statement;
@@ -77,7 +79,12 @@ export class UploadJournal {
     // schema change), read and written with the settings queries every release runs.
     this.getSetting = db.prepare(LEVEL1_SQL.getSetting).pluck();
     this.putSetting = db.prepare(LEVEL1_SQL.upsertSetting);
-    this.deleteRunSettings = db.prepare(`DELETE FROM settings WHERE key IN (?, ?)`);
+    this.deleteRunSettings = db.prepare(`DELETE FROM settings WHERE key IN (?, ?, ?)`);
+    // An earlier release forgets the two keys it knows when it ends an upload this one began; the change time is left behind.
+    this.deleteOrphanChangeTimes = db.prepare(
+      `DELETE FROM settings WHERE key LIKE '${CTIME_PREFIX}%' AND NOT EXISTS (
+         SELECT 1 FROM settings s WHERE s.key = '${SOURCE_PREFIX}' || substr(settings.key, ${CTIME_PREFIX.length + 1}))`,
+    );
     this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
     this.selectOthersOf = db.prepare(`SELECT 1 FROM upload_jobs WHERE source_path = ? AND id <> ? AND state IN ('queued', 'uploading', 'failed') LIMIT 1`).pluck();
     // A done upload stays while a message still refers to one of its pieces: renewal seals from its row.
@@ -129,17 +136,28 @@ export class UploadJournal {
   }
 
   /**
-   * The source file's identity (device, inode, size, mtime) recorded by the upload's first run,
-   * before it sealed anything. A resumed run compares it: a file edited in place or replaced since
-   * then would be sealed again under the same key and nonces, which AES-GCM must never see.
+   * The source file's identity recorded by the upload's first run, before it sealed anything. A
+   * resumed run compares it: a file edited in place or replaced since then would be sealed again
+   * under the same key and nonces, which AES-GCM must never see. Its change time is missing when an
+   * earlier release began the upload (it records the stable part alone).
    */
-  sourceIdentity(id: string): string | undefined {
-    return this.getSetting.get(sourceKey(id)) as string | undefined;
+  sourceIdentity(id: string): RecordedIdentity | undefined {
+    const stable = this.getSetting.get(sourceKey(id)) as string | undefined;
+    if (stable === undefined) return undefined;
+    return { stable, ctimeNs: this.getSetting.get(ctimeKey(id)) as string | undefined };
   }
 
   /** Records the identity; the first run does, before it seals anything. */
-  recordSourceIdentity(id: string, identity: string): void {
-    this.putSetting.run({ key: sourceKey(id), value: identity });
+  recordSourceIdentity(id: string, identity: SourceIdentity): void {
+    this.db.transaction(() => {
+      this.putSetting.run({ key: sourceKey(id), value: identity.stable });
+      this.putSetting.run({ key: ctimeKey(id), value: identity.ctimeNs });
+    })();
+  }
+
+  /** Records the change time of a source whose identity an earlier release recorded without it: later resumes compare it. */
+  recordSourceChangeTime(id: string, ctimeNs: string): void {
+    this.putSetting.run({ key: ctimeKey(id), value: ctimeNs });
   }
 
   /** The store (kind and location) the journaled pieces went to; full mode records it. */
@@ -158,7 +176,12 @@ export class UploadJournal {
 
   /** The upload is done or cancelled: nothing will be sealed from its source again. */
   forgetRunIdentity(id: string): void {
-    this.deleteRunSettings.run(sourceKey(id), storeKey(id));
+    this.deleteRunSettings.run(sourceKey(id), storeKey(id), ctimeKey(id));
+  }
+
+  /** Forgets the change times whose upload an earlier release ended (it leaves them, knowing only the other keys). */
+  dropOrphanChangeTimes(): void {
+    this.deleteOrphanChangeTimes.run();
   }
 
   /** Jobs that ended before `cutoff` and that nothing needs any more: failed, cancelled, or done with no piece still referenced. */
@@ -211,5 +234,8 @@ export class UploadJournal {
   }
 }
 
-const sourceKey = (id: string): string => `upload-source:${id}`;
+const SOURCE_PREFIX = "upload-source:";
+const CTIME_PREFIX = "upload-source-ctime:";
+const sourceKey = (id: string): string => SOURCE_PREFIX + id;
+const ctimeKey = (id: string): string => CTIME_PREFIX + id;
 const storeKey = (id: string): string => `upload-store:${id}`;

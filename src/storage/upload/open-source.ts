@@ -26,12 +26,6 @@ export async function openSource(path: string, expectedSize: number, jobId: stri
   return handle;
 }
 
-/** What identifies the file's content without reading it: device, inode, size, modification time (ns). */
-export async function sourceIdentity(handle: FileHandle): Promise<string> {
-  const st = await handle.stat({ bigint: true });
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`;
-}
-
 export function sourceChanged(jobId: string, why: string): StorageError {
   return new StorageError("E_SOURCE_CHANGED", `upload ${jobId}: the file being shared changed since the upload began (${why}); share it again`, {
     details: { job: jobId },

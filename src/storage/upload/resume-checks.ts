@@ -2,14 +2,16 @@ import type { FileHandle } from "node:fs/promises";
 import type { StorageBackend } from "../backend.js";
 import type { ClientContext } from "../client-context.js";
 import type { UploadJobRow } from "../journal/upload-journal.js";
-import { sourceChanged, sourceIdentity } from "./open-source.js";
+import { sourceChanged } from "./open-source.js";
+import { sameSource, sourceIdentity, type SourceIdentity } from "./source-identity.js";
 
 /**
  * What a run of an upload settles before it seals anything, so that a resume is safe:
- * - the source's identity (device, inode, size, mtime) is recorded by the first run; a later run
- *   refuses a file edited or replaced since (E_SOURCE_CHANGED): a piece in flight at the crash may
- *   already be on a backend, and sealing other bytes under the same key and nonces is what AES-GCM
- *   must never see;
+ * - the source's identity (device, inode, size, mtime, change time) is recorded by the first run; a
+ *   later run refuses a file edited or replaced since (E_SOURCE_CHANGED): a piece in flight at the
+ *   crash may already be on a backend, and sealing other bytes under the same key and nonces is
+ *   what AES-GCM must never see. An upload an earlier release began has no change time recorded:
+ *   it is compared without one, and this run records it for the runs after;
  * - full mode: the journaled pieces live on the store that took them; a run on another store (the
  *   application moved to another node) forgets them and sends every piece again, the same bytes
  *   under the same nonces, so the reference never points at two stores. Light mode: they live on
@@ -20,7 +22,8 @@ export async function checkResumable(ctx: ClientContext, row: UploadJobRow, sour
   const identity = await sourceIdentity(source);
   const recorded = ctx.uploads.sourceIdentity(row.id);
   if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
-  else if (recorded !== identity) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
+  else if (!sameSource(recorded, identity)) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
+  else if (recorded.ctimeNs === undefined) ctx.uploads.recordSourceChangeTime(row.id, identity.ctimeNs);
   checkStore(ctx, row);
   return recorded === undefined ? undefined : { pieceRead: () => stillUnchanged(row.id, source, identity) };
 }
@@ -30,7 +33,7 @@ export async function checkResumable(ctx: ClientContext, row: UploadJobRow, sour
  * pieces that were in flight when the last one stopped, and one of them may already be on a
  * backend: an edit of the file after the check above would have it sealed again under the same
  * nonces with other bytes. The file's identity read after the piece catches every write that
- * changed it before or during the read (the kernel updates mtime before it changes the data); a
+ * changed it before or during the read (the kernel updates mtime and ctime before it changes the data); a
  * write after that leaves the bytes read as they were. A first run needs no check (it gets no
  * guard): nothing it seals was sealed before.
  */
@@ -38,8 +41,8 @@ export interface ResumeGuard {
   pieceRead(): Promise<void>;
 }
 
-async function stillUnchanged(jobId: string, source: FileHandle, identity: string): Promise<void> {
-  if ((await sourceIdentity(source)) !== identity) throw sourceChanged(jobId, "it was modified while the upload resumed");
+async function stillUnchanged(jobId: string, source: FileHandle, identity: SourceIdentity): Promise<void> {
+  if (!sameSource(identity, await sourceIdentity(source))) throw sourceChanged(jobId, "it was modified while the upload resumed");
 }
 
 const LIGHT = "light\n";

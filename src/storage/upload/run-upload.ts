@@ -12,7 +12,8 @@ import { encodeReference } from "../reference-codec.js";
 import { rawSha256Digest } from "../content-id.js";
 import { withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
-import { openSource, sourceChanged, sourceIdentity } from "./open-source.js";
+import { openSource, sourceChanged } from "./open-source.js";
+import { sameSource, sourceIdentity } from "./source-identity.js";
 import { checkResumable } from "./resume-checks.js";
 import { releaseSpool } from "./spool-pin.js";
 
@@ -128,7 +129,8 @@ export async function runUpload(
     const plaintextSha256 = await fileHash.digest();
     if ((await source.stat()).size !== row.plaintext_size) throw sourceChanged(row.id, "its size changed during the upload");
     // Edited in place (same size) while it was read: the pieces would hold two versions of the file.
-    if ((await sourceIdentity(source)) !== ctx.uploads.sourceIdentity(row.id)) throw sourceChanged(row.id, "it was modified during the upload");
+    const recorded = ctx.uploads.sourceIdentity(row.id);
+    if (recorded === undefined || !sameSource(recorded, await sourceIdentity(source))) throw sourceChanged(row.id, "it was modified during the upload");
     return finishUpload(ctx, row, machine, plaintextSha256);
   } finally {
     await source.close();

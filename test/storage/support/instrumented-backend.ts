@@ -27,6 +27,8 @@ export class InstrumentedBackend implements StorageBackend {
   /** When set, called before each put/get; a throw is the call's failure. */
   beforePut: ((bytes: Buffer) => void | Promise<void>) | undefined;
   beforeGet: ((cid: string) => void | Promise<void>) | undefined;
+  /** When set, called once the inner store took a put's bytes; a throw is the call's failure, the bytes staying stored (a crash between the store and the journal). */
+  afterPut: ((bytes: Buffer) => void | Promise<void>) | undefined;
   /** When set, get serves what this returns instead of the stored bytes. */
   alterGet: ((cid: string, bytes: Buffer) => Buffer) | undefined;
 
@@ -40,7 +42,9 @@ export class InstrumentedBackend implements StorageBackend {
     const bytes = await collect(body);
     this.putDigests.push(createHash("sha256").update(bytes).digest("hex"));
     await this.beforePut?.(bytes);
-    return this.inner.put(bytes, options);
+    const cid = await this.inner.put(bytes, options);
+    await this.afterPut?.(bytes);
+    return cid;
   }
 
   async get(cid: string, options?: BackendCallOptions): Promise<GetResult> {
