@@ -1,10 +1,10 @@
-import { mkdir, open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { MIN_CHUNK_SIZE } from "../client-options.js";
-import { readAt, SlotBuffers, syncDirectory, writeAt } from "../file-io.js";
+import { makeDirectoryDurably, readAt, SlotBuffers, syncDirectory, writeAt } from "../file-io.js";
 import type { JobMachine } from "../job-machine.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
 import { OrderedHash } from "../ordered-hash.js";
@@ -82,7 +82,9 @@ async function downloadIntoPlace(
   job: TransferJob<FetchResult> | undefined,
   signal: AbortSignal,
 ): Promise<FetchResult> {
-  await mkdir(dirname(row.temp_path), { recursive: true });
+  // One level at a time (Node's recursive mkdir loops for ever under /proc), each new folder synced
+  // into its parent so the rename below survives a power loss with the folder it went into.
+  await makeDirectoryDurably(dirname(row.temp_path));
   let verified = ctx.downloads.verifiedPieces(row.id);
   let temp: FileHandle;
   if (verified.size > 0) {
