@@ -1,5 +1,6 @@
 import { ChunkSealer, prepareParams, sameDigest, sealRange } from "../../crypto/index.js";
 import type { FileReference, Piece } from "../../wire/index.js";
+import { throwIfAborted } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { LeasedBuffers, readAt, SlotBuffers } from "../file-io.js";
 import { BackgroundStores } from "./background-stores.js";
@@ -131,6 +132,8 @@ export async function runUpload(
     // Edited in place (same size) while it was read: the pieces would hold two versions of the file.
     const recorded = ctx.uploads.sourceIdentity(row.id);
     if (recorded === undefined || !sameSource(recorded, await sourceIdentity(source))) throw sourceChanged(row.id, "it was modified during the upload");
+    // A cancel during the checks above returned to the application as done: it must not end done.
+    throwIfAborted(signal, `upload ${row.id}`);
     return finishUpload(ctx, row, machine, plaintextSha256);
   } finally {
     await source.close();
