@@ -1,9 +1,10 @@
-import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { MIN_CHUNK_SIZE } from "../client-options.js";
+import { fileSha256 } from "../file-digest.js";
 import { makeDirectoryDurably, readAt, SlotBuffers, syncDirectory, writeAt } from "../file-io.js";
 import type { JobMachine } from "../job-machine.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
@@ -91,6 +92,11 @@ async function downloadIntoPlace(
     try {
       temp = await open(row.temp_path, "r+");
     } catch {
+      // Every piece journaled and no temp file: a crash came between the rename below and the done row.
+      if (plan.pieces.every((p) => verified.has(p.index))) {
+        const placed = await renamedEarlier(ctx, row, view);
+        if (placed !== undefined) return placed;
+      }
       // The temp file is gone (cleaned up, disk wiped): start the file over.
       ctx.downloads.forgetPieces(row.id);
       verified = new Set();
@@ -133,6 +139,18 @@ async function downloadIntoPlace(
   } finally {
     if (!renamed) await temp.close().catch(() => undefined);
   }
+}
+
+/**
+ * The destination as an earlier run renamed it there, when it still holds exactly the reference's
+ * plaintext (the application may have written to it since): the job is done without a fetch.
+ */
+async function renamedEarlier(ctx: ClientContext, row: DownloadJobRow, view: FileReference): Promise<FetchResult | undefined> {
+  const info = await stat(row.dest_path).catch(() => undefined);
+  if (info?.isFile() !== true || info.size !== view.plaintextSize) return undefined;
+  const digest = await fileSha256(ctx.hasher, row.dest_path, view.plaintextSize).catch(() => undefined);
+  if (digest === undefined || !sameDigest(digest, view.plaintextSha256)) return undefined;
+  return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
 }
 
 /**
