@@ -103,6 +103,48 @@ describe("local store specifics", () => {
     await expect(store.put(randomBytes(10))).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
   });
 
+  test("close() ends a put in flight whose source stalls with E_CLIENT_CLOSED: its temp file is gone and its source handed back by the time close() returns", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    let returned = false;
+    let stall!: () => void;
+    const stalled = new Promise<void>((resolve) => (stall = resolve));
+    let calls = 0;
+    // A source that never goes on after its first bytes (a network share that hung, a recording
+    // paused), as a file stream's iterator: return() is what closes it.
+    const stalling: AsyncIterable<Uint8Array> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          if (calls++ === 0) return { done: false, value: randomBytes(100_000) };
+          stall();
+          return new Promise<never>(() => undefined);
+        },
+        return: async () => {
+          returned = true;
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    const putting = store.put(stalling).catch((e: unknown) => e);
+    await stalled;
+    expect(filesUnder(join(dir, "incoming"))).toHaveLength(1);
+    const closing = store.close();
+    const outcome = await Promise.race([putting, new Promise((resolve) => setTimeout(() => resolve("still pending"), 2_000))]);
+    expect((outcome as StorageError).code).toBe("E_CLIENT_CLOSED");
+    await closing;
+    expect(filesUnder(dir)).toEqual([]);
+    expect(returned).toBe(true);
+  });
+
+  test("close() ends a get being read with E_CLIENT_CLOSED at its next chunk", async () => {
+    const store = createLocalBackend({ dir: tempDir() });
+    const cid = await store.put(randomBytes(3 * 1024 * 1024));
+    const reading = (await store.get(cid)).body[Symbol.asyncIterator]();
+    expect((await reading.next()).done).toBe(false);
+    await store.close();
+    await expect(reading.next()).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+  });
+
   test("a get given a large enough buffer reads the block straight into it (views of it, no copy); a smaller one is ignored", async () => {
     const store = createLocalBackend({ dir: tempDir() });
     const bytes = randomBytes(3 * 1024 * 1024 + 7);

@@ -67,6 +67,8 @@ export async function writeBlockAtomically(
     await handle.close();
     closed = true;
     const digestHex = (await whole).toString("hex");
+    // Given up (or the store closed) while it was written: nothing is stored under a real name.
+    throwIfAborted(signal, "put to the local store");
     // Identical content has the identical name, so a concurrent or earlier copy is simply replaced.
     await retryInNewDirectory(() => rename(temp, paths.block(digestHex)), paths.shard(digestHex));
     await syncDirectory(paths.shard(digestHex));

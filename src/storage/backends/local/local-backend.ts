@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { open, readdir, stat, statfs, unlink } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Sha256Offload } from "../../../crypto/index.js";
@@ -7,6 +8,7 @@ import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, 
 import { StorageError } from "../../storage-error.js";
 import { osErrorAsLocalIo } from "../../job-errors.js";
 import { removeStaleTemps } from "../../file-io.js";
+import { linkedSignal } from "../../retry/index.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
 import { cidOfDigest, digestOfCid } from "../../content-id.js";
@@ -40,11 +42,17 @@ class LocalBackend implements StorageBackend {
   private closed = false;
   private sweep: Promise<void> | undefined;
   private readonly hasher = Sha256Offload.acquire();
+  /** Fires on close(): puts and reads in flight end with E_CLIENT_CLOSED, as the Codex backend's do. */
+  private readonly closing = new AbortController();
+  /** Puts in flight: close() waits until they have removed their temp files and handed their sources back. */
+  private readonly putting = new Set<Promise<unknown>>();
 
   constructor(options: LocalBackendOptions) {
     this.location = options.dir;
     this.paths = new BlockPaths(options.dir);
     this.log = componentLogger(options.logger ?? silentLogger(), "storage.local");
+    // One listener per put and read in flight, as many as the client runs: by design, not a leak.
+    setMaxListeners(0, this.closing.signal);
   }
 
   // options.progress is not called: a write to the local disk is not a slow link, and a piece written
@@ -52,13 +60,19 @@ class LocalBackend implements StorageBackend {
   async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
     this.guard(options.signal, "put to the local store");
     await (this.sweep ??= this.removeStrayTempFiles());
+    const link = linkedSignal([options.signal, this.closing.signal], undefined, "put to the local store");
+    const writing = writeBlockAtomically(this.paths, body, options.size, link.signal, this.hasher);
+    this.putting.add(writing);
     try {
-      const { digestHex, size } = await writeBlockAtomically(this.paths, body, options.size, options.signal, this.hasher);
+      const { digestHex, size } = await writing;
       const cid = cidOfDigest(Buffer.from(digestHex, "hex"));
       if (this.log.isLevelEnabled("debug")) this.log.debug({ cid, size }, "stored block");
       return cid;
     } catch (error) {
       throw osErrorAsLocalIo(error, `put to the local store at ${this.location}`);
+    } finally {
+      this.putting.delete(writing);
+      link.dispose();
     }
   }
 
@@ -75,7 +89,7 @@ class LocalBackend implements StorageBackend {
       throw osErrorAsLocalIo(error, `get ${cid} from the local store at ${this.location}`);
     }
     const into = options.into !== undefined && options.into.byteLength >= size ? options.into.subarray(0, size) : undefined;
-    return { size, body: readBlock(path as string, size, cid, options.signal, into) };
+    return { size, body: readBlock(path as string, size, cid, [options.signal, this.closing.signal], into) };
   }
 
   async has(cid: string, options: BackendCallOptions = {}): Promise<boolean> {
@@ -116,19 +130,25 @@ class LocalBackend implements StorageBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.closing.abort(closedError(this.location));
+    await Promise.allSettled([...this.putting]);
     await this.sweep?.catch(() => undefined);
     await Sha256Offload.release(this.hasher);
   }
 
   private guard(signal: AbortSignal | undefined, what: string): void {
     throwIfAborted(signal, what);
-    if (this.closed) throw new StorageError("E_CLIENT_CLOSED", `the local store at ${this.location} is closed; create a new backend.`);
+    if (this.closed) throw closedError(this.location);
   }
 
   /** Temp files of writes a crash interrupted (everything in incoming/ is one); only this process's first put looks, once. */
   private async removeStrayTempFiles(): Promise<void> {
     await removeStaleTemps(this.paths.incoming, () => true);
   }
+}
+
+function closedError(location: string): StorageError {
+  return new StorageError("E_CLIENT_CLOSED", `the local store at ${location} is closed; create a new backend.`);
 }
 
 function notFound(cid: string): StorageError {
@@ -139,18 +159,28 @@ function notFound(cid: string): StorageError {
  * Opened only when iterated, so an unread body holds no file handle. Into the caller's buffer in
  * whole when it lent one (one read, no copy), else in fresh chunks of at most 1 MiB.
  */
-async function* readBlock(path: string, size: number, cid: string, signal: AbortSignal | undefined, into: Uint8Array | undefined): AsyncGenerator<Uint8Array, void, undefined> {
+async function* readBlock(
+  path: string,
+  size: number,
+  cid: string,
+  signals: readonly (AbortSignal | undefined)[],
+  into: Uint8Array | undefined,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  // Linked here, when the body is read: a body never read holds no listener either.
+  const link = linkedSignal(signals, undefined, `get ${cid}`);
+  const signal = link.signal;
   let handle;
   try {
     handle = await open(path, "r");
   } catch (error) {
+    link.dispose();
     if (isMissing(error)) throw notFound(cid);
     throw osErrorAsLocalIo(error, `get ${cid}`);
   }
   try {
     let position = 0;
     while (position < size) {
-      if (signal?.aborted === true) throw abortedError(signal.reason, `get ${cid}`);
+      if (signal.aborted) throw abortedError(signal.reason, `get ${cid}`);
       const buffer = into?.subarray(position) ?? Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, size - position));
       const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
       if (bytesRead === 0) {
@@ -162,6 +192,7 @@ async function* readBlock(path: string, size: number, cid: string, signal: Abort
       yield bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
+    link.dispose();
     await handle.close();
   }
 }
