@@ -86,6 +86,12 @@ async function downloadIntoPlace(
   // One level at a time (Node's recursive mkdir loops for ever under /proc), each new folder synced
   // into its parent so the rename below survives a power loss with the folder it went into.
   await makeDirectoryDurably(dirname(row.temp_path));
+  // The rename at the end could never replace a folder: refused before the file is fetched for nothing.
+  if ((await stat(row.dest_path).catch(() => undefined))?.isDirectory() === true) {
+    throw new StorageError("E_LOCAL_IO", `download ${row.id}: its destination ${row.dest_path} is a folder; fetch to a file's path (a name inside that folder)`, {
+      details: { job: row.id, code: "EISDIR" },
+    });
+  }
   let verified = ctx.downloads.verifiedPieces(row.id);
   let temp: FileHandle;
   if (verified.size > 0) {

@@ -1,0 +1,31 @@
+/**
+ * A fetch whose `out` is an existing folder can never be renamed into place. It must fail before
+ * anything is fetched, with E_LOCAL_IO saying the destination is a folder, not after the whole file
+ * was downloaded with advice about free space and permissions (so a retry downloaded it all again).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { StorageError } from "../../src/storage/index.js";
+import { startClient } from "./support/client-fixture.js";
+
+describe("a fetch to a path that is a folder", () => {
+  test("fails E_LOCAL_IO naming the folder before any piece is fetched; the folder is left as it was", async () => {
+    const { client, dir } = await startClient();
+    writeFileSync(join(dir, "source.bin"), randomBytes(100 * 1024));
+    const { reference } = await client.share({ path: join(dir, "source.bin") }).done;
+    const out = join(dir, "photos");
+    mkdirSync(out);
+    writeFileSync(join(out, "kept.jpg"), "x");
+    const job = client.fetch(reference, { out });
+    const error = (await job.done.catch((e: unknown) => e)) as StorageError;
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error.code).toBe("E_LOCAL_IO");
+    expect(error.message).toContain(`${out} is a folder`);
+    expect(error.message).not.toContain("free space");
+    expect(job.progress.piecesDone).toBe(0);
+    expect(readdirSync(out)).toEqual(["kept.jpg"]);
+    expect(readdirSync(dir).filter((n) => n.endsWith(".part"))).toEqual([]);
+  });
+});
