@@ -33,6 +33,11 @@ export interface ExclusiveMigrationOptions {
    * to refuse the file.
    */
   plan(assessment: StateAssessment): Plan | undefined;
+  /**
+   * Run everything up to the commit (statements, schema checks, preflight verdict), then roll back:
+   * the result says where the file would stand, and nothing is written.
+   */
+  dryRun?: boolean | undefined;
 }
 
 export interface ExclusiveMigrationResult {
@@ -93,6 +98,11 @@ async function migrateHoldingClients(db: Database.Database, options: ExclusiveMi
           }
           runs = await runMigrations(db, catalog, plan, before.lastKnown, { path, logger, signal });
           const timing = await preflight.verdict();
+          if (options.dryRun === true) {
+            const wouldBe = assess(db, catalog, path);
+            rollbackQuietly(db);
+            return { runs, assessment: wouldBe, preflight: timing, commitMs: 0 };
+          }
           if (lock === undefined) {
             lock = await tryMigrationLock(path);
             if (lock === undefined) {

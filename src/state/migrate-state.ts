@@ -10,6 +10,7 @@ import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { openConnection, probeStateFile } from "./state-file.js";
+import { rollbackLoss, unfinishedJobsError, type JournalLoss } from "./rollback-loss.js";
 
 export interface MigrateStateOptions {
   path: string;
@@ -26,6 +27,14 @@ export interface MigrateStateOptions {
   /** Check of the file before the run may commit (default `quick_check`, alongside the migrations). */
   preflight?: Preflight;
   catalog?: MigrationCatalog;
+  /**
+   * A `down` that would drop storage-journal rows the level it ends at cannot keep (unfinished
+   * uploads and downloads, done uploads whose pieces messages still refer to) is refused with
+   * E_STATE_UNFINISHED_JOBS unless this is true; the result's `discarded` then names what went.
+   */
+  discardUnfinishedJobs?: boolean;
+  /** Run everything (checks, statements, schema checks) in the transaction, then roll it back: nothing is written. */
+  dryRun?: boolean;
 }
 
 export interface MigrateStateResult {
@@ -35,8 +44,12 @@ export interface MigrateStateResult {
   readonly runs: readonly MigrationRun[];
   /** How the check before migrating went (undefined when off or nothing ran). */
   readonly preflight: PreflightTiming | undefined;
-  /** The run's single commit. */
+  /** The run's single commit (0 for a dry run). */
   readonly commitMs: number;
+  /** What the run dropped (or, for a dry run, would drop) from the storage journal; undefined when nothing. */
+  readonly discarded?: JournalLoss;
+  /** true: the run was rolled back; `after` and `runs` are what it would have done. */
+  readonly dryRun: boolean;
 }
 
 function unknownTarget(name: string, catalog: MigrationCatalog): StateError {
@@ -102,17 +115,26 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
     const first = readAssessment(db, catalog, path);
     assertUsableBy(first, catalog.maxLevel, path);
     const before = { level: first.level, compatLevel: first.compatLevel };
-    // What to run, from a state: refuses a bad target before any check, lock or write.
+    const dryRun = options.dryRun === true;
+    let discarded: JournalLoss | undefined;
+    // What to run, from a state: refuses a bad target before any check, lock or write. Inside the
+    // write transaction it sees the rows the run would drop, so the journal's count is exact.
     const planFor = (a: StateAssessment): Plan | undefined => {
       assertUsableBy(a, catalog.maxLevel, path);
       if (options.direction === "down") {
         const steps = downSteps(a, options.to, catalog, path);
-        return steps > 0 ? { direction: "down", steps } : undefined;
+        if (steps === 0) return undefined;
+        const targetLevel = catalog.entries[(a.lastKnown?.index ?? -1) - steps]?.definition.level ?? 0;
+        discarded = rollbackLoss(db, catalog.schemaAtLevel(targetLevel));
+        if (discarded !== undefined && options.discardUnfinishedJobs !== true) {
+          throw unfinishedJobsError(path, catalog, { level: a.level, targetLevel }, discarded);
+        }
+        return { direction: "down", steps };
       }
       const through = upThrough(a, options.to, catalog);
       return through === undefined ? undefined : { direction: "up", through };
     };
-    if (planFor(first) === undefined) return { path, before, after: before, runs: [], preflight: undefined, commitMs: 0 };
+    if (planFor(first) === undefined) return { path, before, after: before, runs: [], preflight: undefined, commitMs: 0, dryRun };
     // Not under a running storage client (runExclusiveMigration refuses, and holds its lock meanwhile).
     const result = await runExclusiveMigration(db, {
       path,
@@ -122,7 +144,11 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       logger,
       signal: options.signal,
       plan: planFor,
+      dryRun,
     });
+    if (discarded !== undefined && !dryRun) {
+      logger.warn({ path, ...discarded }, "migrate down discarded storage-journal rows the older level cannot keep, as the caller accepted");
+    }
     const after = result.assessment;
     return {
       path,
@@ -131,6 +157,8 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       runs: result.runs,
       preflight: result.preflight,
       commitMs: result.commitMs,
+      ...(discarded === undefined || result.runs.length === 0 ? {} : { discarded }),
+      dryRun,
     };
   } finally {
     db.close();

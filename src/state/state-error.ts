@@ -38,7 +38,12 @@ export type StateErrorCode =
   /** The operating system refused an I/O operation (disk full, permission, missing directory). */
   | "E_STATE_IO"
   /** The caller's AbortSignal fired; nothing half-done is left behind. */
-  | "E_STATE_ABORTED";
+  | "E_STATE_ABORTED"
+  /**
+   * A `down` would drop storage-journal rows the level it ends at cannot keep (unfinished uploads
+   * or downloads, done uploads still renewed) and the caller did not accept that loss; nothing written.
+   */
+  | "E_STATE_UNFINISHED_JOBS";
 
 export class StateError extends CompatError<StateErrorCode> {
   readonly layer = "state" as const;

@@ -6,7 +6,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
-import { inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { describeJournalLoss, inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
@@ -37,10 +37,12 @@ function statusText(s: StateInspection): string {
 
 function resultText(direction: string, r: MigrateStateResult): string {
   const lines = [
-    `migrate ${direction} ${r.path}: level ${r.before.level} -> ${r.after.level} (compat level ${r.before.compatLevel} -> ${r.after.compatLevel})`,
+    `migrate ${direction} ${r.path}${r.dryRun ? " (dry run, nothing written)" : ""}: level ${r.before.level} -> ${r.after.level} (compat level ${r.before.compatLevel} -> ${r.after.compatLevel})`,
   ];
   if (r.runs.length === 0) lines.push("  nothing to do");
-  for (const run of r.runs) lines.push(`  ${run.direction === "up" ? "applied " : "reverted"} ${run.name.padEnd(32)} ${ms(run.durationMs).padStart(9)}`);
+  const verb = (up: boolean): string => (r.dryRun ? (up ? "would apply " : "would revert") : up ? "applied " : "reverted");
+  for (const run of r.runs) lines.push(`  ${verb(run.direction === "up")} ${run.name.padEnd(32)} ${ms(run.durationMs).padStart(9)}`);
+  if (r.discarded !== undefined) lines.push(`  ${r.dryRun ? "would discard" : "discarded"} ${describeJournalLoss(r.discarded)} (--discard-unfinished-jobs)`);
   return lines.join("\n") + "\n";
 }
 
@@ -49,8 +51,8 @@ export const migrateCommand: Command = {
   path: ["migrate"],
   summary: "local state database: show its level, apply or revert migrations",
   usage: `status-compat migrate status --db FILE [--json]
-status-compat migrate up     --db FILE [--to NAME] [--json] [--lock-timeout MS]
-status-compat migrate down   --db FILE [--to NAME|0] [--json] [--lock-timeout MS]
+status-compat migrate up     --db FILE [--to NAME] [--dry-run] [--json] [--lock-timeout MS]
+status-compat migrate down   --db FILE [--to NAME|0] [--discard-unfinished-jobs] [--dry-run] [--json] [--lock-timeout MS]
 
 status   the file's state level and compat level, applied migrations (with checksums), pending
          ones, and whether the runner would refuse it (dirty, edited, missing, out of order,
@@ -59,11 +61,18 @@ up       applies this build's pending migrations, each with its log row in one t
          the migration lock. --to NAME stops after that migration. Creates FILE when missing.
 down     reverts applied migrations (the rollback a newer release runs before an older one is
          reinstalled across a compat boundary). Without --to, reverts the last one; --to NAME
-         reverts until NAME is the last applied; --to 0 reverts everything.
+         reverts until NAME is the last applied; --to 0 reverts everything. A down to a level
+         without the storage journal (level 1, or 0) refuses (exit 4, E_STATE_UNFINISHED_JOBS) while
+         the journal holds unfinished uploads or downloads, or done uploads whose pieces messages
+         still refer to: it names how many would be lost and how to proceed.
 
 Options:
   --db FILE          the state database
   --to NAME          a migration name, e.g. 0002_level2_dual_path
+  --discard-unfinished-jobs
+                     down: drop those jobs with the journal (they are lost for good)
+  --dry-run          run the migrations and checks in the transaction, then roll it back:
+                     prints what would be applied, reverted or discarded; writes nothing
   --json             one JSON document on stdout
   --lock-timeout MS  how long to wait for another process's migration (default 15000)
 
@@ -72,7 +81,14 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     const { values, positionals } = parseCommandArgs(
       NAME,
       args,
-      { db: { type: "string" }, to: { type: "string" }, json: { type: "boolean" }, "lock-timeout": { type: "string" } },
+      {
+        db: { type: "string" },
+        to: { type: "string" },
+        json: { type: "boolean" },
+        "lock-timeout": { type: "string" },
+        "discard-unfinished-jobs": { type: "boolean" },
+        "dry-run": { type: "boolean" },
+      },
       true,
     );
     const action = positionals[0];
@@ -82,8 +98,11 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
     const lockTimeout = values["lock-timeout"];
     if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
+    const discard = values["discard-unfinished-jobs"] === true;
+    if (discard && action !== "down") throw new CliError("E_USAGE", `${NAME} ${action}: --discard-unfinished-jobs goes with down`);
     if (action === "status") {
       if (values.to !== undefined) throw new CliError("E_USAGE", `${NAME} status: --to goes with up or down`);
+      if (values["dry-run"] === true) throw new CliError("E_USAGE", `${NAME} status: --dry-run goes with up or down (status only reads)`);
       // A database it cannot read where it is (WAL on a read-only file system) is read from a copy
       // in the OS temp folder, as large as the database. A signal is held until inspectState has
       // removed it (the handler sees a signal that came meanwhile once the loop has polled); left
@@ -116,6 +135,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       direction: action,
       ...(values.to === undefined ? {} : { to: values.to === "0" ? 0 : values.to }),
       ...(lockTimeout === undefined ? {} : { lockTimeoutMs: Number(lockTimeout) }),
+      discardUnfinishedJobs: discard,
+      dryRun: values["dry-run"] === true,
       logger: commandLogger(io, "status-compat migrate"),
     });
     io.stdout.write(values.json === true ? JSON.stringify(result, null, 2) + "\n" : resultText(action, result));
