@@ -1,6 +1,6 @@
 /** The embedded local store: what only a disk store promises (the shared suite runs in compliance.local.test.ts). */
 import { createHash, randomBytes } from "node:crypto";
-import { readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { describe, expect, test } from "vitest";
@@ -143,6 +143,27 @@ describe("local store specifics", () => {
     expect((await reading.next()).done).toBe(false);
     await store.close();
     await expect(reading.next()).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+  });
+
+  test("a block the disk cannot read fails its body with E_LOCAL_IO naming the CID, not a raw Node error", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    const bytes = randomBytes(5000);
+    const cid = await store.put(bytes);
+    // What a damaged store can hold at a block's name: something that opens but does not read (EISDIR, as EIO would).
+    const digest = createHash("sha256").update(bytes).digest("hex");
+    const path = join(dir, "blocks", digest.slice(0, 2), digest);
+    rmSync(path);
+    mkdirSync(path);
+    const error = await (async () => {
+      for await (const _ of (await store.get(cid)).body) {
+        // read to the end
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toMatchObject({ code: "E_LOCAL_IO" });
+    expect((error as StorageError).message).toContain(cid);
+    await store.close();
   });
 
   test("a get given a large enough buffer reads the block straight into it (views of it, no copy); a smaller one is ignored", async () => {

@@ -182,7 +182,9 @@ async function* readBlock(
     while (position < size) {
       if (signal.aborted) throw abortedError(signal.reason, `get ${cid}`);
       const buffer = into?.subarray(position) ?? Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, size - position));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position).catch((error: unknown) => {
+        throw osErrorAsLocalIo(error, `get ${cid}`);
+      });
       if (bytesRead === 0) {
         throw new StorageError("E_TRUNCATED", `${cid} ended after ${position} of ${size} bytes (removed while being read?)`, {
           details: { cid, received: position, expected: size },
