@@ -86,7 +86,8 @@ async function migrateHoldingClients(db: Database.Database, options: ExclusiveMi
     for (;;) {
       let lock: MigrationLock | undefined = sidecarFirst ? await acquireMigrationLock(path, wait) : undefined;
       try {
-        enableWal(db, path);
+        // Switching to WAL rewrites the header: a dry run leaves the file's journal mode alone.
+        if (options.dryRun !== true) enableWal(db, path);
         await beginImmediate(db, path, wait);
         let runs: MigrationRun[];
         try {

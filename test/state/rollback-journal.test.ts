@@ -182,4 +182,16 @@ describe("down across the storage journal's level", () => {
     expect(sha256File(path)).toBe(hash);
     expect(inspectState(path).level).toBe(2);
   });
+
+  test("a dry run leaves a file in rollback-journal mode byte for byte as it was (a real run switches it to WAL)", async () => {
+    const path = join(tempDir(), "state.sqlite");
+    await stateWith(path, 2, BUSY);
+    const db = new Database(path);
+    db.pragma("journal_mode = DELETE");
+    db.close();
+    const hash = sha256File(path);
+    await migrateState({ path, direction: "down", dryRun: true, discardUnfinishedJobs: true });
+    await migrateState({ path, direction: "up", dryRun: true });
+    expect(sha256File(path)).toBe(hash);
+  });
 });
