@@ -1,4 +1,5 @@
 import type { FileReference } from "../../wire/index.js";
+import { throwIfAborted } from "../abort-error.js";
 import type { ClientContext } from "../client-context.js";
 import type { Slots } from "../slots.js";
 import { streamFile, streamStart } from "./stream-file.js";
@@ -30,6 +31,9 @@ export async function* slottedStream(
       for (;;) {
         const step = await source.next();
         if (step.done === true) return;
+        // Fired while the consumer held the last chunk (a closed viewer, a stopped client): chunks
+        // read ahead are not handed out after it, nor does the stream end as if it had finished.
+        throwIfAborted(signal, "streamed fetch");
         const held = release;
         const reading = source;
         const offer = slots.offer(yieldAfterMs, async () => {
