@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { abortedError } from "../abort-error.js";
 import { linkedSignal, type LinkedSignal } from "../retry/index.js";
 
@@ -15,6 +16,8 @@ export class BackgroundStores {
 
   constructor(parent: AbortSignal) {
     this.link = linkedSignal([parent, this.failed.signal], undefined, "storing the pieces");
+    // Every store waiting (one and a half windows of them) listens on it, and the window too: by design, not a leak.
+    setMaxListeners(0, this.link.signal);
   }
 
   /** Aborts when the job does, or when any store fails. */
