@@ -4,7 +4,7 @@
  * was downloaded with advice about free space and permissions (so a retry downloaded it all again).
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { StorageError } from "../../src/storage/index.js";
@@ -27,5 +27,19 @@ describe("a fetch to a path that is a folder", () => {
     expect(job.progress.piecesDone).toBe(0);
     expect(readdirSync(out)).toEqual(["kept.jpg"]);
     expect(readdirSync(dir).filter((n) => n.endsWith(".part"))).toEqual([]);
+  });
+
+  test("a symbolic link to a folder is replaced by the file, as the rename always did (the folder is not touched)", async () => {
+    const { client, dir } = await startClient();
+    const bytes = randomBytes(100 * 1024);
+    writeFileSync(join(dir, "source.bin"), bytes);
+    const { reference } = await client.share({ path: join(dir, "source.bin") }).done;
+    mkdirSync(join(dir, "photos"));
+    const out = join(dir, "link");
+    symlinkSync(join(dir, "photos"), out);
+    await client.fetch(reference, { out }).done;
+    expect(lstatSync(out).isFile()).toBe(true);
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(readdirSync(join(dir, "photos"))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
@@ -87,7 +87,7 @@ async function downloadIntoPlace(
   // into its parent so the rename below survives a power loss with the folder it went into.
   await makeDirectoryDurably(dirname(row.temp_path));
   // The rename at the end could never replace a folder: refused before the file is fetched for nothing.
-  if ((await stat(row.dest_path).catch(() => undefined))?.isDirectory() === true) {
+  if ((await lstat(row.dest_path).catch(() => undefined))?.isDirectory() === true) {
     throw new StorageError("E_LOCAL_IO", `download ${row.id}: its destination ${row.dest_path} is a folder; fetch to a file's path (a name inside that folder)`, {
       details: { job: row.id, code: "EISDIR" },
     });
@@ -152,7 +152,7 @@ async function downloadIntoPlace(
  * plaintext (the application may have written to it since): the job is done without a fetch.
  */
 async function renamedEarlier(ctx: ClientContext, row: DownloadJobRow, view: FileReference): Promise<FetchResult | undefined> {
-  const info = await stat(row.dest_path).catch(() => undefined);
+  const info = await lstat(row.dest_path).catch(() => undefined);
   if (info?.isFile() !== true || info.size !== view.plaintextSize) return undefined;
   const digest = await fileSha256(ctx.hasher, row.dest_path, view.plaintextSize).catch(() => undefined);
   if (digest === undefined || !sameDigest(digest, view.plaintextSha256)) return undefined;
