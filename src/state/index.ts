@@ -23,7 +23,7 @@ export { describeSchema, schemaFingerprint, diffSchemas } from "./schema-descrip
 export type { SchemaDescription, TableDescription, ColumnDescription } from "./schema-description.js";
 export { migrateState } from "./migrate-state.js";
 export type { MigrateStateOptions, MigrateStateResult } from "./migrate-state.js";
-export type { JournalLoss } from "./rollback-loss.js";
+export type { JournalLoss, RollbackPlan } from "./rollback-loss.js";
 export { describeLoss as describeJournalLoss } from "./rollback-loss.js";
 export { inspectState } from "./inspect-state.js";
 export type { StateInspection } from "./inspect-state.js";

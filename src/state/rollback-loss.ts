@@ -120,3 +120,43 @@ function rollbackKeeps(catalog: MigrationCatalog, from: number, to: number): boo
 }
 
 const JOURNAL_TABLES: readonly string[] = ["upload_jobs", "upload_pieces", "download_jobs", "availability"];
+
+/** How a file at `fileLevel` goes back to an older release, and what that costs the journal (the rehearsal's `rollback` line). */
+export interface RollbackPlan {
+  /** The release rolled back to. */
+  readonly release: string;
+  /** The migration `migrate down --to` needs; null when the release opens the file as it is. */
+  readonly downTo: string | null;
+  /** The level the file is at once rolled back (the highest that release opens). */
+  readonly level: number;
+  /** What that down would drop from the journal; null: nothing. */
+  readonly lost: JournalLoss | null;
+  /** The release's own level, when below `level`: a down that far is more than it needs. */
+  readonly ownLevel: number;
+  /** Whether a down to `ownLevel` drops journal tables that `level` keeps. */
+  readonly ownLevelDropsJournal: boolean;
+  /** What a down to `ownLevel` would drop now; null: nothing (or it keeps the journal). */
+  readonly lostAtOwnLevel: JournalLoss | null;
+}
+
+/** The cheapest rollback of `db` (at `fileLevel`) to `release`, and what it and a down to the release's own level would lose. */
+export function rollbackPlan(db: Database.Database, catalog: MigrationCatalog, fileLevel: number, release: { readonly release: string; readonly level: number }): RollbackPlan {
+  let level = release.level;
+  for (let l = fileLevel; l > release.level; l--) {
+    if (catalog.compatLevelAt(l) <= release.level) {
+      level = l;
+      break;
+    }
+  }
+  const below = release.level < level;
+  const dropsJournal = below && !rollbackKeeps(catalog, level, release.level);
+  return {
+    release: release.release,
+    downTo: level === fileLevel ? null : (catalog.lastOfLevel(level)?.definition.name ?? null),
+    level,
+    lost: level === fileLevel ? null : (rollbackLoss(db, catalog.schemaAtLevel(level)) ?? null),
+    ownLevel: release.level,
+    ownLevelDropsJournal: dropsJournal,
+    lostAtOwnLevel: dropsJournal ? (rollbackLoss(db, catalog.schemaAtLevel(release.level)) ?? null) : null,
+  };
+}

@@ -26,6 +26,8 @@ per check, then a verdict:
   - the schema matches the target level
   - every release from --from to --to still inside the compat window opens the upgraded copy and
     runs its own queries; releases below the new compat level are refused, as designed
+  - what rolling back to --from later needs (no down, or \`migrate down --to NAME\`) and what a
+    down to its own level would drop from the storage journal (unfinished uploads and downloads)
   - down back to the original level brings every row back equal
 With --dry-run the original is only read, never written. Without it, FILE is upgraded for real
 once every check has passed on the copy. The copies need twice FILE's size in --work-dir.

@@ -16,10 +16,12 @@ import type { PreflightTiming } from "../preflight-check.js";
 import { readAssessment } from "../read-assessment.js";
 import { runReleaseQueries } from "../release-queries/index.js";
 import { StateError } from "../state-error.js";
+import { toStateError } from "../sqlite-errors.js";
 import { openConnection, probeStateFile } from "../state-file.js";
 import { stopPoint } from "../stop-point.js";
 import { needsStagedCopy, stageCopy, type StagedCopy } from "../staged-copy.js";
 import { readOnlyFor } from "../read-mode.js";
+import { describeLoss, rollbackPlan, type RollbackPlan } from "../rollback-loss.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
@@ -139,6 +141,30 @@ async function releaseCheck(work: string, release: Release, compat: number, cata
   }
 }
 
+/**
+ * The `rollback` line: what going back to the --from release takes once the upgrade has run (the
+ * cheapest `migrate down` it needs) and what that, or a down all the way to its own level, would
+ * drop from the storage journal the upgraded copy holds. Fails when the cheapest rollback loses
+ * journal rows: going back from N+1 to N must lose nothing.
+ */
+function rollbackLine(plan: RollbackPlan, compat: number, upgradedTo: string): RehearsalCheck {
+  const how =
+    plan.downTo === null
+      ? `${plan.release} opens the upgraded file as it is (compat level ${compat}): no \`migrate down\` needed`
+      : `\`migrate down --to ${plan.downTo}\` (level ${plan.level}) is enough, ${plan.lost === null ? "and keeps every journal row" : `and would lose ${describeLoss(plan.lost)}`}`;
+  const further = !plan.ownLevelDropsJournal
+    ? ""
+    : plan.lostAtOwnLevel !== null
+      ? `; a down to level ${plan.ownLevel} would lose ${describeLoss(plan.lostAtOwnLevel)} (refused without --discard-unfinished-jobs)`
+      : `; level ${plan.ownLevel} has no storage journal: once ${upgradedTo} has run, a down to it is refused while jobs are unfinished`;
+  return {
+    id: "rollback",
+    title: `rollback to ${plan.release} keeps the storage journal`,
+    status: plan.lost === null ? "ok" : "failed",
+    detail: how + further,
+  };
+}
+
 /** The integrity_check and foreign_key_check lines, from the checks that ran alongside. */
 async function integrityLines(run: CheckRun): Promise<[RehearsalCheck, RehearsalCheck]> {
   let outcomes: CheckOutcome[];
@@ -213,6 +239,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   let migrations: MigrationRun[] = [];
   let reverts: MigrationRun[] = [];
   let applied: MigrationRun[] = [];
+  let rollback: RollbackPlan | undefined;
   const add = (c: RehearsalCheck, at = checks.length): void => {
     checks.splice(at, 0, c);
     logger.info({ check: c.id, status: c.status, ms: c.ms === undefined ? undefined : Math.round(c.ms) }, c.title);
@@ -349,6 +376,19 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       add(await releaseCheck(work, release, upgraded?.compatLevel ?? 0, catalog));
     }
 
+    // 5b. Going back to `from` later: the down it needs, and what that would cost the journal.
+    if (upgraded !== undefined) {
+      await step();
+      try {
+        rollback = rollbackPlan(db, catalog, upgraded.level, from);
+        add(rollbackLine(rollback, upgraded.compatLevel, to.release));
+      } catch (error) {
+        const mapped = toStateError(error, work, "count the journal rows a rollback would drop");
+        if (!(mapped instanceof StateError)) throw error;
+        add(failure("rollback", `rollback to ${from.release} keeps the storage journal`, mapped));
+      }
+    }
+
     // 6. Roll the copy back and compare every row with the original's snapshot.
     if (migrations.length > 0) {
       const back = catalog.lastOfLevel(sourceAssessment.level);
@@ -435,6 +475,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       reverts,
       tables: [...tables].map(([table, v]) => ({ table, ...v })).sort((a, b) => (a.table < b.table ? -1 : 1)),
       applied,
+      ...(rollback === undefined ? {} : { rollback }),
       verdict,
       summary,
     };

@@ -1,4 +1,5 @@
 import type { MigrationRun } from "../migration-step.js";
+import type { RollbackPlan } from "../rollback-loss.js";
 
 export type CheckStatus = "ok" | "failed" | "skipped";
 
@@ -39,6 +40,8 @@ export interface UpgradeReport {
   readonly tables: readonly TableRows[];
   /** Migrations applied to the real file (empty for a dry run, or when a check failed). */
   readonly applied: readonly MigrationRun[];
+  /** Going back to the --from release once upgraded (the `rollback` line); absent when the rehearsal stopped before it. */
+  readonly rollback?: RollbackPlan;
   readonly verdict: "ok" | "failed";
   readonly summary: string;
 }
