@@ -70,10 +70,12 @@ export class UploadJournal {
     this.selectJob = db.prepare(`SELECT * FROM upload_jobs WHERE id = ?`);
     this.selectByStates = db.prepare(`SELECT * FROM upload_jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`);
     this.selectAll = db.prepare(`SELECT * FROM upload_jobs ORDER BY created_at, id`);
-    // A piece stored again (its TTL was due when a late resume reached it) keeps its row with the new upload time.
+    // A piece stored again (its TTL was due when a late resume reached it) keeps its row with the new
+    // upload time, and the CID the store gave now: a node upgraded meanwhile may name the same bytes
+    // otherwise, and the old CID expires within days.
     this.insertPiece = writesOffset
-      ? db.prepare(`INSERT INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at, "offset") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, idx) DO UPDATE SET uploaded_at = excluded.uploaded_at`)
-      : db.prepare(`INSERT INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, idx) DO UPDATE SET uploaded_at = excluded.uploaded_at`);
+      ? db.prepare(`INSERT INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at, "offset") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, idx) DO UPDATE SET cid = excluded.cid, uploaded_at = excluded.uploaded_at`)
+      : db.prepare(`INSERT INTO upload_pieces (job_id, idx, cid, size, sha256, uploaded_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, idx) DO UPDATE SET cid = excluded.cid, uploaded_at = excluded.uploaded_at`);
     this.selectPieces = db.prepare(`SELECT idx, cid, size, sha256, uploaded_at FROM upload_pieces WHERE job_id = ? ORDER BY idx`);
     // A run's source identity and store live in the key-value table every state level has (no
     // schema change), read and written with the settings queries every release runs.
