@@ -110,7 +110,13 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       details: { path },
     });
   }
-  const db = openConnection(path, { readOnly: false, create: options.direction === "up", busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  // A dry run of `up` on a missing file runs on an empty database in memory: it creates nothing.
+  const inMemory = options.dryRun === true && !probe.exists;
+  const db = openConnection(inMemory ? ":memory:" : path, {
+    readOnly: false,
+    create: options.direction === "up",
+    busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
+  });
   try {
     const first = readAssessment(db, catalog, path);
     assertUsableBy(first, catalog.maxLevel, path);
@@ -139,7 +145,8 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
     const result = await runExclusiveMigration(db, {
       path,
       catalog,
-      preflight: options.preflight ?? "quick_check",
+      // Nothing to check in a database that does not exist yet (and the check reads the file by its path).
+      preflight: inMemory ? "none" : (options.preflight ?? "quick_check"),
       lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
       logger,
       signal: options.signal,

@@ -4,6 +4,7 @@
  * has not reached the store, a download under way, and the renewal of pieces messages still
  * refer to would be gone for good. It must refuse unless the caller accepts that loss.
  */
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
@@ -181,6 +182,15 @@ describe("down across the storage journal's level", () => {
     expect(result.runs.map((r) => r.name)).toEqual([LEVEL2]);
     expect(sha256File(path)).toBe(hash);
     expect(inspectState(path).level).toBe(2);
+  });
+
+  test("a dry run of up on a missing file says what it would create and creates nothing (it left an empty FILE while printing 'nothing written')", async () => {
+    const dir = tempDir();
+    const path = join(dir, "new.sqlite");
+    const result = await migrateState({ path, direction: "up", dryRun: true });
+    expect(result).toMatchObject({ dryRun: true, before: { level: 0 }, after: { level: catalog.maxLevel } });
+    expect(result.runs.map((r) => r.name)).toEqual(catalog.entries.map((e) => e.definition.name));
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   test("a dry run leaves a file in rollback-journal mode byte for byte as it was (a real run switches it to WAL)", async () => {
