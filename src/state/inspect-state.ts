@@ -1,4 +1,5 @@
 import { tmpdir } from "node:os";
+import type Database from "better-sqlite3";
 import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
 import { readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
@@ -7,6 +8,7 @@ import { readLedger, type AppliedMigration } from "./state-ledger.js";
 import { toStateError } from "./sqlite-errors.js";
 import { needsStagedCopy, stageCopy } from "./staged-copy.js";
 import { readOnlyFor } from "./read-mode.js";
+import { rollbackLoss, type JournalLoss } from "./rollback-loss.js";
 
 export interface StateInspection {
   readonly path: string;
@@ -22,6 +24,11 @@ export interface StateInspection {
   readonly future: readonly string[];
   /** Why the runner would refuse the file (dirty, edited, missing, out of order, from the future); undefined when clean. */
   readonly problem: StateError | undefined;
+  /**
+   * Work the storage journal holds that a `down` below the journal's level would lose (unfinished
+   * uploads and downloads, done uploads still renewed); undefined when none, or the file is not clean.
+   */
+  readonly journal?: JournalLoss;
 }
 
 /**
@@ -63,7 +70,10 @@ export function inspectState(path: string, catalog: MigrationCatalog = shippedCa
               details: { path },
             })
           : undefined;
+      // Counted with this build's queries: a file from a newer level may lay the journal out otherwise.
+      const journal = problem === undefined && a.future.length === 0 ? journalOf(db, path) : undefined;
       return {
+        ...(journal === undefined ? {} : { journal }),
         path,
         exists: true,
         codeLevel: catalog.maxLevel,
@@ -99,5 +109,14 @@ export function inspectState(path: string, catalog: MigrationCatalog = shippedCa
   } finally {
     db.close();
     staged?.remove();
+  }
+}
+
+/** Every journal row a down to nothing would lose: what the journal still has to do. */
+function journalOf(db: Database.Database, path: string): JournalLoss | undefined {
+  try {
+    return db.transaction(() => rollbackLoss(db, { tables: [], others: [] })).deferred();
+  } catch (error) {
+    throw toStateError(error, path, "count the storage journal's unfinished jobs");
   }
 }

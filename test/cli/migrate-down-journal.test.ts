@@ -96,6 +96,21 @@ describe("status-compat migrate down with unfinished storage jobs", () => {
     expect(inspectState(path)).toMatchObject({ level: 1, problem: undefined });
   });
 
+  test("status names the journal's unfinished work (what a down below level 2 would lose); a file without any says nothing of it", async () => {
+    const path = busyLevel2();
+    const lost = unfinishedIn(path);
+    const r = await runCliInProcess(["migrate", "status", "--db", path]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `  storage journal  ${lost.uploads} unfinished uploads (${lost.pieces} pieces already stored), ${lost.downloads} unfinished downloads and 1 done upload whose pieces messages still refer to: ` +
+        "a down to a level without the journal refuses while they remain",
+    );
+    const json = JSON.parse((await runCliInProcess(["migrate", "status", "--db", path, "--json"])).stdout) as Record<string, unknown>;
+    expect(json["journal"]).toEqual({ unfinishedUploads: lost.uploads, storedPieces: lost.pieces, unfinishedDownloads: lost.downloads, referencedUploads: 1 });
+    const quiet = await runCliInProcess(["migrate", "status", "--db", copyFixture(1, tempDir())]);
+    expect(quiet.stdout).not.toContain("storage journal");
+  });
+
   test("--discard-unfinished-jobs goes with down only (exit 2)", async () => {
     const path = copyFixture(1, tempDir());
     const r = await runCliInProcess(["migrate", "up", "--db", path, "--discard-unfinished-jobs"]);

@@ -32,6 +32,9 @@ function statusText(s: StateInspection): string {
   if (s.pending.length > 0) lines.push("  pending:", ...s.pending.map((p) => `    ${p}`));
   if (s.future.length > 0) lines.push("  from newer releases (unknown to this build):", ...s.future.map((p) => `    ${p}`));
   lines.push(s.problem === undefined ? "  status           clean" : `  status           refused: error[${s.problem.code}]: ${s.problem.message}`);
+  if (s.journal !== undefined) {
+    lines.push(`  storage journal  ${describeJournalLoss(s.journal)}: a down to a level without the journal refuses while they remain`);
+  }
   return lines.join("\n") + "\n";
 }
 
