@@ -8,7 +8,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { inspectState, migrateState, shippedCatalog, StateError } from "../../src/state/index.js";
+import { acquireMigrationLock, inspectState, migrateState, shippedCatalog, StateError } from "../../src/state/index.js";
+import { createLogger } from "../../src/obs/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { sha256File } from "./support/files.js";
 import { dumpState } from "./support/state-dump.js";
@@ -138,6 +139,29 @@ describe("down across the storage journal's level", () => {
     expect(e.message).toContain(`release 0.1.0 opens a level-2 file (compat level 1): \`migrate down --to ${LEVEL2}\` is all it needs and keeps the journal`);
     expect(inspectState(path).level).toBe(3);
     expect(dumpOf(path)).toEqual(before);
+  });
+
+  test("an upload journaled while the down waited for the migration lock is counted inside the run's transaction: refused, the upload kept", async () => {
+    const path = join(tempDir(), "state.sqlite");
+    await stateWith(path, 2, { uploads: [BUSY.uploads[4] as Journal["uploads"][number]], downloads: [] });
+    const lock = await acquireMigrationLock(path);
+    let waiting!: () => void;
+    const waits = new Promise<void>((r) => (waiting = r));
+    const logger = createLogger({ level: "info", destination: { write: (line: string) => void (JSON.parse(line).msg?.startsWith("waiting for another process") && waiting()) } });
+    const down = migrateState({ path, direction: "down", lockTimeoutMs: 10_000, logger });
+    // The down has judged the file (nothing unfinished) and waits for the lock; a client journals an upload meanwhile.
+    await waits;
+    const db = new Database(path);
+    db.prepare(
+      `INSERT INTO upload_jobs (id, state, source_path, plaintext_size, piece_size, chunk_size, enc_key, nonce_prefix, mime, file_name, protocol, created_at, updated_at)
+       VALUES ('late', 'queued', '/sdcard/late.jpg', 10, 4194304, 65536, zeroblob(32), zeroblob(7), 'image/jpeg', 'late.jpg', 2, 1, 1)`,
+    ).run();
+    db.close();
+    lock.release();
+    const e = await refusal(down);
+    expect(e.code).toBe("E_STATE_UNFINISHED_JOBS");
+    expect(e.details).toMatchObject({ unfinishedUploads: 1, storedPieces: 0, unfinishedDownloads: 0, referencedUploads: 0 });
+    expect(inspectState(path).level).toBe(2);
   });
 
   test("with discardUnfinishedJobs the down runs and its result names what was discarded", async () => {
