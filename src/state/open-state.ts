@@ -83,6 +83,13 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
   if (!probe.exists && readOnly) {
     throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist (opened read-only, so it was not created)`, { details: { path } });
   }
+  if (!probe.exists && !migrate) {
+    throw new StateError(
+      "E_STATE_NOT_FOUND",
+      `${path} does not exist; migrating is not allowed, so it was not created. Open it with migrate enabled, or run \`status-compat migrate up --db ${path}\``,
+      { details: { path } },
+    );
+  }
   if (!probe.exists && !existsSync(dirname(path))) {
     throw new StateError("E_STATE_IO", `cannot create ${path}: folder ${dirname(path)} does not exist`, { details: { path } });
   }

@@ -91,6 +91,13 @@ describe("openState", () => {
     expect(siblings(path)).toEqual(files);
   });
 
+  test("a missing file with migrating not allowed is E_STATE_NOT_FOUND and nothing is created (it was refused as 'at state level 0' and an empty file was left)", async () => {
+    const dir = tempDir();
+    const error = await refusedWith("E_STATE_NOT_FOUND", openState({ path: join(dir, "absent.db"), migrate: false }));
+    expect(error.message).toMatch(/does not exist; migrating is not allowed, so it was not created/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   test("a file behind is refused when migrating is not allowed, and in read-only mode", async () => {
     const dir = tempDir();
     const path = copyFixture(1, dir);
