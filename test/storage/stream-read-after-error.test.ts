@@ -35,4 +35,21 @@ describe("reading a failed fetchStream again", () => {
     expect(handedOut).toBeLessThan(bytes.byteLength);
     for (let i = 0; i < 3; i++) await expect(iterator.next()).rejects.toBe(failure);
   });
+
+  test("reads queued at once (none awaited before the next is asked for): none after the failure answers done", async () => {
+    const { client, dir } = await startClient();
+    const { path, bytes } = writeRandomFile(dir, "source.bin", 200 * KiB);
+    const { reference } = await client.share({ path }).done;
+    const view = decodeFileReference(reference, 3);
+    view.plaintextSha256 = new Uint8Array(32).fill(1);
+    const iterator = client.fetchStream(encodeFileReference(view, 3));
+    // More reads than the file has chunks (4 KiB each).
+    const reads = Array.from({ length: (200 * KiB) / 4096 + 10 }, () => iterator.next());
+    const outcomes = await Promise.allSettled(reads);
+    const firstFailure = outcomes.findIndex((o) => o.status === "rejected");
+    expect(firstFailure).toBeGreaterThan(0);
+    const handedOut = outcomes.slice(0, firstFailure).reduce((sum, o) => sum + ((o as PromiseFulfilledResult<IteratorResult<Buffer>>).value.value?.byteLength ?? 0), 0);
+    expect(handedOut).toBeLessThan(bytes.byteLength);
+    for (const later of outcomes.slice(firstFailure)) expect(later.status).toBe("rejected");
+  });
 });
