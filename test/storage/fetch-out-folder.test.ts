@@ -36,6 +36,21 @@ describe("a fetch whose destination folder cannot be made", () => {
     expect(await settledWithin(client.stop(), 10_000)).toBe("resolved");
   });
 
+  test("one through a regular file fails E_LOCAL_IO (ENOTDIR) naming that file, not advice about space and permissions", async () => {
+    const { client, dir } = await startClient();
+    writeFileSync(join(dir, "source.bin"), randomBytes(40 * 1024));
+    const { reference } = await client.share({ path: join(dir, "source.bin") }).done;
+    writeFileSync(join(dir, "notes.txt"), "x");
+    const out = join(dir, "notes.txt", "photos", "out.bin");
+    const error = await settledWithin(client.fetch(reference, { out }).done, 10_000);
+    expect(error).toBeInstanceOf(StorageError);
+    expect((error as StorageError).code).toBe("E_LOCAL_IO");
+    expect((error as StorageError).details).toMatchObject({ code: "ENOTDIR" });
+    expect((error as StorageError).message).toContain(out);
+    expect((error as StorageError).message).toContain(`${join(dir, "notes.txt")} is a file`);
+    expect((error as StorageError).message).not.toContain("free space");
+  });
+
   test("a new folder is made (parents too) and holds the verified file", async () => {
     const { client, dir } = await startClient();
     const bytes = randomBytes(40 * 1024);

@@ -1,4 +1,4 @@
-import { lstat, open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
@@ -85,7 +85,9 @@ async function downloadIntoPlace(
 ): Promise<FetchResult> {
   // One level at a time (Node's recursive mkdir loops for ever under /proc), each new folder synced
   // into its parent so the rename below survives a power loss with the folder it went into.
-  await makeDirectoryDurably(dirname(row.temp_path));
+  await makeDirectoryDurably(dirname(row.temp_path)).catch(async (error: unknown) => {
+    throw await throughAFile(error, row);
+  });
   // The rename at the end could never replace a folder: refused before the file is fetched for nothing.
   if ((await lstat(row.dest_path).catch(() => undefined))?.isDirectory() === true) {
     throw new StorageError("E_LOCAL_IO", `download ${row.id}: its destination ${row.dest_path} is a folder; fetch to a file's path (a name inside that folder)`, {
@@ -145,6 +147,26 @@ async function downloadIntoPlace(
   } finally {
     if (!renamed) await temp.close().catch(() => undefined);
   }
+}
+
+/**
+ * A destination whose path goes through a file (ENOTDIR) said as such, naming that file: the OS's
+ * code alone read as a disk problem (check free space and permissions), which it is not.
+ */
+async function throughAFile(error: unknown, row: DownloadJobRow): Promise<unknown> {
+  if ((error as NodeJS.ErrnoException | null)?.code !== "ENOTDIR") return error;
+  for (let at = dirname(row.dest_path); dirname(at) !== at; at = dirname(at)) {
+    // Followed: a link to a folder is a folder on the way.
+    const info = await stat(at).catch(() => undefined);
+    if (info === undefined) continue;
+    if (info.isDirectory()) break;
+    const what = info.isFile() ? "a file, not a folder" : "not a folder";
+    return new StorageError("E_LOCAL_IO", `download ${row.id} to ${row.dest_path}: its folder cannot be made, ${at} is ${what}; fetch to another path`, {
+      cause: error,
+      details: { job: row.id, code: "ENOTDIR", path: at },
+    });
+  }
+  return error;
 }
 
 /**
