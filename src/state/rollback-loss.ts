@@ -102,7 +102,8 @@ export function unfinishedJobsError(
     `going down from level ${level} to ${what}, ${path} would lose ${describeLoss(loss)}${renewal}, for good; nothing was changed. ` +
       `To proceed: ${[
         ...(enough === undefined ? [] : [enough]),
-        `let ${releasesAt(level)} finish or cancel them, then run this again`,
+        // A done upload stays renewed for as long as a message refers to it: waiting does not end that.
+        ...(loss.unfinishedUploads + loss.unfinishedDownloads > 0 ? [`let ${releasesAt(level)} finish or cancel the unfinished jobs, then run this again`] : []),
         "accept the loss: `--discard-unfinished-jobs` (migrateState's `discardUnfinishedJobs: true`)",
       ].join("; or ")}`,
     { details: { path, level, targetLevel, ...loss } },

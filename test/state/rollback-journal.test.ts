@@ -115,8 +115,20 @@ describe("down across the storage journal's level", () => {
     expect(e.message).toContain("release 0.1.0 opens a level-2 file (compat level 1) as it is, so reinstalling it needs no down at all");
     expect(e.message).toContain("--discard-unfinished-jobs");
     expect(e.message).toContain("discardUnfinishedJobs");
+    expect(e.message).toContain("let release 0.2.0 finish or cancel the unfinished jobs, then run this again");
     expect(sha256File(path)).toBe(hash);
     expect(inspectState(path)).toMatchObject({ level: 2, problem: undefined });
+  });
+
+  test("done uploads still renewed are refused alone too, and the message does not send the user to wait for them to finish", async () => {
+    const path = join(tempDir(), "state.sqlite");
+    await stateWith(path, 2, { uploads: BUSY.uploads.filter((u) => u.referenced === true), downloads: [] });
+    const e = await refusal(migrateState({ path, direction: "down", to: 0 }));
+    expect(e.code).toBe("E_STATE_UNFINISHED_JOBS");
+    expect(e.details).toMatchObject({ unfinishedUploads: 0, storedPieces: 0, unfinishedDownloads: 0, referencedUploads: 1 });
+    expect(e.message).toContain("would lose 1 done upload whose pieces messages still refer to (nothing would renew those pieces");
+    expect(e.message).not.toContain("finish or cancel");
+    expect(e.message).toContain("To proceed: accept the loss: `--discard-unfinished-jobs`");
   });
 
   test("--to 0 from level 2 is refused the same way (everything goes, but pending sends only on request)", async () => {
