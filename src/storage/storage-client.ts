@@ -825,6 +825,9 @@ export class StorageClient {
 
   private async *guardedStream(ctx: ClientContext, view: FileReference, signals: (AbortSignal | undefined)[]): AsyncGenerator<Buffer, void, undefined> {
     const link = linkedSignal([this.stopController.signal, ...signals], ctx.policy.deadlineMs, "streamed fetch");
+    // Aborted (the client stopped, the caller gave up), its deadline timer goes at once: a consumer
+    // holding a chunk that never reads on must not keep a stopped client's process alive.
+    link.signal.addEventListener("abort", () => link.dispose(), { once: true });
     try {
       // A paused stream gives its slot up to a waiting one after pausedStreamYieldMs (slottedStream).
       for await (const part of slottedStream(ctx, view, link.signal, this.streamSlots as Slots, ctx.policy.pausedStreamYieldMs)) {
