@@ -730,6 +730,11 @@ export class StorageClient {
     // resumes on the next start), the temp file still goes, and the caller still hears of the outcome.
     const cancelled = signal.aborted;
     const typed = cancelled ? undefined : asStorageError(error);
+    // Its backend was closed under it (closed before the client stopped): kept, as a stop keeps it, to resume on the next start.
+    if (typed?.code === "E_CLIENT_CLOSED") {
+      job.reject(typed);
+      return;
+    }
     try {
       if (typed === undefined) machine.cancel();
       else machine.fail(typed.code, typed.message);
