@@ -235,8 +235,8 @@ export class StorageClient {
       await this.forgetEndedJobs();
       this.streamSlots = new Slots(settings.streamsInFlight);
       const jobs = settings.jobsInFlight;
-      this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal));
-      this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal));
+      this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)));
+      this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)));
       this.phase = "started";
       for (const row of this.ctx.uploads.inStates(["queued", "uploading"])) this.uploadQueue.enqueue(row.id);
       for (const row of this.ctx.downloads.inStates(["queued", "downloading"])) this.downloadQueue.enqueue(row.id);
@@ -713,6 +713,18 @@ export class StorageClient {
       this.reservations.delete(id);
       deadline.dispose();
     }
+  }
+
+  /**
+   * A run that failed before it could start (its journal row could not be read: the state database
+   * failed, or was closed under the client): its handle hears why, and the row, as it was, resumes
+   * on the next start. Nothing else would have: the queue's run must never reject.
+   */
+  private runNotStarted(id: string, error: unknown): void {
+    const typed = asStorageError(error);
+    this.log.warn({ job: id, code: typed.code }, "a job could not be started");
+    this.handles.get(id)?.reject(typed);
+    this.handles.delete(id);
   }
 
   /** This run's handle is done with; a newer one (a retry's) stays. */
