@@ -88,12 +88,7 @@ async function downloadIntoPlace(
   await makeDirectoryDurably(dirname(row.temp_path)).catch(async (error: unknown) => {
     throw await throughAFile(error, row);
   });
-  // The rename at the end could never replace a folder: refused before the file is fetched for nothing.
-  if ((await lstat(row.dest_path).catch(() => undefined))?.isDirectory() === true) {
-    throw new StorageError("E_LOCAL_IO", `download ${row.id}: its destination ${row.dest_path} is a folder; fetch to a file's path (a name inside that folder)`, {
-      details: { job: row.id, code: "EISDIR" },
-    });
-  }
+  await refuseSpecialDestination(row);
   let verified = ctx.downloads.verifiedPieces(row.id);
   let temp: FileHandle;
   if (verified.size > 0) {
@@ -147,6 +142,30 @@ async function downloadIntoPlace(
   } finally {
     if (!renamed) await temp.close().catch(() => undefined);
   }
+}
+
+/**
+ * Refused before anything is fetched: a folder, which the rename at the end could never replace,
+ * and a pipe, device or socket (itself or behind a link), which it would replace with a regular
+ * file: a reader waiting on the pipe waits for ever, and `/dev/null` (as root) stops being one.
+ */
+async function refuseSpecialDestination(row: DownloadJobRow): Promise<void> {
+  const there = await lstat(row.dest_path).catch(() => undefined);
+  if (there?.isDirectory() === true) {
+    throw new StorageError("E_LOCAL_IO", `download ${row.id}: its destination ${row.dest_path} is a folder; fetch to a file's path (a name inside that folder)`, {
+      details: { job: row.id, code: "EISDIR" },
+    });
+  }
+  const linked = there?.isSymbolicLink() === true;
+  const target = linked ? await stat(row.dest_path).catch(() => undefined) : there;
+  if (target === undefined || !(target.isFIFO() || target.isCharacterDevice() || target.isBlockDevice() || target.isSocket())) return;
+  const kind = target.isFIFO() ? "fifo" : target.isSocket() ? "socket" : "device";
+  const what = { fifo: "a pipe (FIFO)", socket: "a socket", device: "a device" }[kind];
+  throw new StorageError(
+    "E_LOCAL_IO",
+    `download ${row.id}: its destination ${row.dest_path} is ${what}${linked ? " behind a symbolic link" : ""}, not a file; a download replaces its destination with the verified file, so fetch to a file's path (fetchStream streams the bytes)`,
+    { details: { job: row.id, destination: kind } },
+  );
 }
 
 /**
