@@ -18,15 +18,22 @@ export interface ForgottenJobs {
  */
 export async function forgetEndedJobs(ctx: ClientContext, keptMs: number, isLive: (id: string) => boolean): Promise<ForgottenJobs> {
   const cutoff = ctx.clock.now() - keptMs;
+  // The application may retry a failed download while the temp files below are removed: such a
+  // job is live again (a handle, a new state) and keeps its temp file and its row.
+  const stillEnded = (row: DownloadJobRow): boolean => {
+    const now = ctx.downloads.get(row.id);
+    return !isLive(row.id) && now?.state === row.state && now.updated_at === row.updated_at;
+  };
   const downloads = ctx.downloads.endedBefore(cutoff).filter((row) => !isLive(row.id));
   const forgettable: DownloadJobRow[] = [];
   for (const row of downloads) {
+    if (!stillEnded(row)) continue;
     // A row goes only once its temp file is gone, so no crash leaves a file nothing would remove.
     if (row.state === "done" || (await unlink(row.temp_path).then(() => true, (error: NodeJS.ErrnoException) => error.code === "ENOENT"))) forgettable.push(row);
   }
   const uploads = ctx.uploads.endedBefore(cutoff).filter((row) => !isLive(row.id));
   ctx.db.transaction(() => {
-    for (const row of forgettable) ctx.downloads.remove(row.id);
+    for (const row of forgettable) if (stillEnded(row)) ctx.downloads.remove(row.id);
     for (const row of uploads) {
       ctx.uploads.remove(row.id);
       // A failed upload pinned its spooled source for a retry that will not come now.
