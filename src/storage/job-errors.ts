@@ -61,6 +61,10 @@ const DISK_REASONS: Readonly<Record<string, { readonly what: string; readonly to
   EIO: { what: "the disk reported an I/O error", todo: "check the disk, then run it again" },
   EMFILE: { what: "too many files are open in this process", todo: "run it again with fewer transfers at once" },
   ENFILE: { what: "too many files are open on this system", todo: "run it again later" },
+  ENAMETOOLONG: { what: "the path or a name in it is too long for the file system", todo: "use a shorter name" },
+  ELOOP: { what: "the path goes through a loop of symbolic links", todo: "fix the links or use another path" },
+  ENOTDIR: { what: "a part of the path is a file, not a folder", todo: "use another path" },
+  EISDIR: { what: "the path is a folder", todo: "give a file's path" },
 };
 
 /**

@@ -150,7 +150,12 @@ async function downloadIntoPlace(
  * file: a reader waiting on the pipe waits for ever, and `/dev/null` (as root) stops being one.
  */
 async function refuseSpecialDestination(row: DownloadJobRow): Promise<void> {
-  const there = await lstat(row.dest_path).catch(() => undefined);
+  // Nothing there yet is the usual case; a name the file system can never hold (ENAMETOOLONG), a
+  // loop of links or a folder it may not look into fails now, not at the rename after the whole file.
+  const there = await lstat(row.dest_path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
   if (there?.isDirectory() === true) {
     throw new StorageError("E_LOCAL_IO", `download ${row.id}: its destination ${row.dest_path} is a folder; fetch to a file's path (a name inside that folder)`, {
       details: { job: row.id, code: "EISDIR" },
