@@ -592,7 +592,10 @@ export class StorageClient {
     this.handles.delete(id);
   }
 
-  /** Runs a failed job again; pieces already stored or verified are kept. */
+  /**
+   * Runs a failed job again. An upload keeps the pieces it stored; a download starts over (its
+   * failure removed its temp file, so nothing half-written outlives the job).
+   */
   retry(id: string): AnyJob {
     const ctx = this.started();
     const kind: JobKind | undefined = ctx.uploads.get(id) !== undefined ? "upload" : ctx.downloads.get(id) !== undefined ? "download" : undefined;
