@@ -130,8 +130,14 @@ export async function runUpload(
     const plaintextSha256 = await fileHash.digest();
     if ((await source.stat()).size !== row.plaintext_size) throw sourceChanged(row.id, "its size changed during the upload");
     // Edited in place (same size) while it was read: the pieces would hold two versions of the file.
+    // A first run compares what an edit moves, not the change time: renaming, moving or deleting the
+    // file while it is sent moves that too, and leaves the bytes read as they were. (A resumed run's
+    // pieces were each checked with it before they were sealed again: ResumeGuard.)
     const recorded = ctx.uploads.sourceIdentity(row.id);
-    if (recorded === undefined || !sameSource(recorded, await sourceIdentity(source))) throw sourceChanged(row.id, "it was modified during the upload");
+    const now = await sourceIdentity(source);
+    if (recorded === undefined || (guard === undefined ? recorded.stable !== now.stable : !sameSource(recorded, now))) {
+      throw sourceChanged(row.id, "it was modified during the upload");
+    }
     // A cancel during the checks above returned to the application as done: it must not end done.
     throwIfAborted(signal, `upload ${row.id}`);
     return finishUpload(ctx, row, machine, plaintextSha256);
