@@ -1,4 +1,5 @@
 import type { Logger } from "../obs/index.js";
+import { asStorageError } from "./job-errors.js";
 import type { Clock } from "./client-options.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import type { StorageMetrics } from "./storage-metrics.js";
@@ -25,28 +26,28 @@ export class JobMachine {
   ) {}
 
   start(): void {
-    this.journal.start(this.id, this.hooks.clock.now());
+    journaled(() => this.journal.start(this.id, this.hooks.clock.now()));
     this.entered(this.kind === "upload" ? "uploading" : "downloading");
   }
 
   /** The kind-specific final write (reference, availability, cache) happens inside `write`, in one transaction. */
   finish(write: (now: number) => void): void {
-    write(this.hooks.clock.now());
+    journaled(() => write(this.hooks.clock.now()));
     this.entered("done");
   }
 
   fail(code: string, message: string): void {
-    this.journal.fail(this.id, `${code}: ${message}`, this.hooks.clock.now());
+    journaled(() => this.journal.fail(this.id, `${code}: ${message}`, this.hooks.clock.now()));
     this.entered("failed", code);
   }
 
   cancel(): void {
-    this.journal.cancel(this.id, this.hooks.clock.now());
+    journaled(() => this.journal.cancel(this.id, this.hooks.clock.now()));
     this.entered("cancelled");
   }
 
   requeue(): void {
-    this.journal.requeue(this.id, this.hooks.clock.now());
+    journaled(() => this.journal.requeue(this.id, this.hooks.clock.now()));
     this.entered("queued");
   }
 
@@ -55,5 +56,14 @@ export class JobMachine {
     // Ids, states and codes only: never keys, names or contents.
     this.hooks.log.info(code === undefined ? { job: this.id, kind: this.kind, state } : { job: this.id, kind: this.kind, state, code }, "job state");
     this.hooks.job?.setState(state);
+  }
+}
+
+/** A journal write; what it throws (a refused write on a full disk, an illegal move) as the storage layer's typed error. */
+function journaled(write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    throw asStorageError(error);
   }
 }

@@ -583,9 +583,17 @@ export class StorageClient {
     const queue = kind === "upload" ? this.uploadQueue : this.downloadQueue;
     // A running job cancels itself when its signal fires (see settleFailure); a run that has
     // already failed and is only winding down (its job may even be queued again) will not.
-    if (queue?.abort(id, CANCELLED) === "active" && (state === "uploading" || state === "downloading")) return;
+    const taken = queue?.abort(id, CANCELLED);
+    if (taken === "active" && (state === "uploading" || state === "downloading")) return;
     const machine = this.machine(kind, id);
-    machine.cancel();
+    try {
+      machine.cancel();
+    } catch (error) {
+      // Not recorded (the journal refused the write): nothing changed, so a job taken out of the queue
+      // (or queued again while its last run winds down) waits its turn again.
+      if (taken === "waiting" || (taken === "active" && state === "queued")) queue?.enqueue(id);
+      throw error;
+    }
     const cleaning = this.cleanUp(kind, id).finally(() => this.cleaning.delete(cleaning));
     this.cleaning.add(cleaning);
     this.handles.get(id)?.reject(CANCELLED);
