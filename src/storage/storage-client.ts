@@ -513,7 +513,8 @@ export class StorageClient {
     // One run at a time (the start's, the timer's, the application's): two would store every due piece twice.
     const before = this.renewTail;
     const run = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal));
-    this.renewTail = Promise.allSettled([before, run]);
+    // Settles with nothing: allSettled's value would hold this run's report and, through `before`, every earlier one.
+    this.renewTail = Promise.allSettled([before, run]).then(() => undefined);
     try {
       return await run;
     } finally {
