@@ -44,6 +44,11 @@ export class BackgroundStores {
     this.running.add(tracked);
   }
 
+  /** The upload failed elsewhere (its window): the stores still on their way stop, with `reason`. */
+  stop(reason: unknown): void {
+    if (!this.signal.aborted) this.failed.abort(reason);
+  }
+
   /** Every store has settled (they may have failed). */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.all([...this.running]);

@@ -117,6 +117,9 @@ export async function runUpload(
       await storing.done();
     } catch (error) {
       fileHash.dispose();
+      // The window failed (the file changed, a read failed): the upload cannot end done, so the
+      // pieces still on their way to the store stop rather than be sent for nothing first.
+      storing.stop(error);
       // A failed store is the cause, not the window's abort it triggered.
       throw storing.failure ?? error;
     } finally {
