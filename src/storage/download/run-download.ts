@@ -2,6 +2,7 @@ import { lstat, open, rename, stat, unlink, type FileHandle } from "node:fs/prom
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
+import { throwIfAborted } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { MIN_CHUNK_SIZE } from "../client-options.js";
 import { fileSha256 } from "../file-digest.js";
@@ -128,6 +129,8 @@ async function downloadIntoPlace(
     }
     await temp.sync();
     await temp.close();
+    // A cancel during the steps above returned to the application as done: the file must not appear.
+    throwIfAborted(signal, `download ${row.id}`);
     // The same file fetched twice at once: the first download's file may already be read by an
     // upload (a forward), which a rename over it would fail with E_SOURCE_CHANGED. Same bytes: kept.
     if (await ctx.cache.keepsPinnedCopy(ctx.dirs.cache, row.dest_path, row.temp_path)) {
