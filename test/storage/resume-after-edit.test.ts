@@ -5,7 +5,7 @@
  * would then hold two ciphertexts of different bytes under one AES-GCM nonce, which gives away
  * their XOR and the key's authentication subkey. The resumed run must refuse such a file.
  */
-import { readFileSync, statSync, utimesSync } from "node:fs";
+import { readFileSync, renameSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { expect, test } from "vitest";
@@ -92,4 +92,20 @@ test("an upload resumed with its file untouched (only read meanwhile) finishes, 
   const out = join(dir, "back.jpg");
   await client.fetch(reference, { out }).done;
   expect(readFileSync(out).equals(bytes)).toBe(true);
+});
+
+test("an upload resumed after its file was only renamed back and forth (no byte changed) is refused with a message that says a rename counts, not that the file was modified", async () => {
+  const dir = tempDir("scc-resume-edit-");
+  const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+  backend.afterPut = () => {
+    backend.afterPut = undefined;
+    throw new Error("crashed between the store and the journal (test)");
+  };
+  const { client } = await startClient({ dir, backend, retry: FAST_RETRY, piecesInFlight: 1 });
+  const { path } = writeRandomFile(dir, "photo.jpg", 96 * KiB);
+  const first = client.share({ path });
+  await expect(first.done).rejects.toBeDefined();
+  renameSync(path, `${path}.moved`);
+  renameSync(`${path}.moved`, path);
+  await expect(client.retry(first.id).done).rejects.toMatchObject({ code: "E_SOURCE_CHANGED", message: expect.stringMatching(/renamed/) });
 });

@@ -22,7 +22,7 @@ export async function checkResumable(ctx: ClientContext, row: UploadJobRow, sour
   const identity = await sourceIdentity(source);
   const recorded = ctx.uploads.sourceIdentity(row.id);
   if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
-  else if (!sameSource(recorded, identity)) throw sourceChanged(row.id, "it was modified or replaced since the upload began");
+  else if (!sameSource(recorded, identity)) throw sourceChanged(row.id, "it was modified, replaced, renamed or had its permissions changed since the upload began, and a resumed upload seals only an untouched file again");
   else if (recorded.ctimeNs === undefined) ctx.uploads.recordSourceChangeTime(row.id, identity.ctimeNs);
   checkStore(ctx, row);
   return recorded === undefined ? undefined : { pieceRead: () => stillUnchanged(row.id, source, identity) };
@@ -42,7 +42,7 @@ export interface ResumeGuard {
 }
 
 async function stillUnchanged(jobId: string, source: FileHandle, identity: SourceIdentity): Promise<void> {
-  if (!sameSource(identity, await sourceIdentity(source))) throw sourceChanged(jobId, "it was modified while the upload resumed");
+  if (!sameSource(identity, await sourceIdentity(source))) throw sourceChanged(jobId, "it was modified, renamed or had its permissions changed while the upload resumed, and a resumed upload seals only an untouched file again");
 }
 
 const LIGHT = "light\n";
