@@ -5,7 +5,7 @@ import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
 import { rawSha256Digest } from "./content-id.js";
 import { filesMatch, whenFileHolds } from "./file-holds.js";
-import type { CacheJournal } from "./journal/cache-journal.js";
+import type { CacheEntryRow, CacheJournal } from "./journal/cache-journal.js";
 import { asStorageError } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
 import type { StorageMetrics } from "./storage-metrics.js";
@@ -283,13 +283,39 @@ export class CacheStore {
         );
       }
       for (const victim of victims) {
-        removeFile(victim.path);
-        this.journal.delete(victim.cid);
-        this.hooks.log.debug({ size: victim.size }, "evicted cached file");
+        this.evict(victim);
         if (this.journal.usedBytes() + this.reserved + bytes <= this.quotaBytes) break;
       }
       this.report();
     }
+  }
+
+  /**
+   * Evicts least recently used files until what the client keeps fits the quota, which may have
+   * been lowered since the last session (a starting client calls it); pinned files and those being
+   * served stay, even over it. Best effort: a journal that refuses writes must not keep the client
+   * from starting; the next reservation evicts.
+   */
+  fitQuota(): void {
+    try {
+      while (this.journal.usedBytes() + this.reserved > this.quotaBytes) {
+        const victims = this.journal.evictable().filter((entry) => !this.inUse.has(entry.cid));
+        if (victims.length === 0) break;
+        for (const victim of victims) {
+          this.evict(victim);
+          if (this.journal.usedBytes() + this.reserved <= this.quotaBytes) break;
+        }
+      }
+    } catch (error) {
+      this.hooks.log.warn({ code: asStorageError(error).code }, "could not evict cached files down to the quota");
+    }
+    this.report();
+  }
+
+  private evict(victim: CacheEntryRow): void {
+    removeFile(victim.path);
+    this.journal.delete(victim.cid);
+    this.hooks.log.debug({ size: victim.size }, "evicted cached file");
   }
 
   private inUseUnpinnedBytes(): number {

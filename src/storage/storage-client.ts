@@ -232,6 +232,8 @@ export class StorageClient {
       await adoptStraySpoolFiles(this.ctx);
       // And one between a download's rename into the cache and its entry.
       await this.ctx.cache.adoptStrays(dirs.cache);
+      // The quota may have been lowered since the last session: what the client keeps fits it from the start.
+      this.ctx.cache.fitQuota();
       await this.forgetEndedJobs();
       this.streamSlots = new Slots(settings.streamsInFlight);
       const jobs = settings.jobsInFlight;
