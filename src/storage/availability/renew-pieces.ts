@@ -1,5 +1,6 @@
 import { prepareParams, sameDigest, sealRange, sha256 } from "../../crypto/index.js";
 import { abortedError } from "../abort-error.js";
+import type { StorageBackend } from "../backend.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { fetchPiece } from "../download/fetch-piece.js";
 import { openAppFile, readAt } from "../file-io.js";
@@ -27,12 +28,14 @@ export interface RenewReport {
 export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise<RenewReport> {
   const now = ctx.clock.now();
   const report: RenewReport = { renewed: [], failed: [] };
+  // Endpoints whose /exists could not be asked in this run: not asked again (one that hangs would cost its timeout per piece).
+  const silent = new Set<StorageBackend>();
   // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
   // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
   for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs)) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     try {
-      await renewPiece(ctx, row.cid, row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal)), signal);
+      await renewPiece(ctx, row.cid, row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent)), signal);
       const at = ctx.clock.now();
       ctx.availability.renewed(row.cid, at + ctx.ttlMs, at);
       ctx.metrics.renewals.inc({ outcome: "renewed" });
@@ -50,14 +53,17 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
 
 /**
  * Whether every endpoint answered that it lacks `cid` (Codex's /exists looks only at the node's own
- * store and answers at once). One that could not be asked may still have it: false.
+ * store and answers at once). One that could not be asked may still have it: false; it joins
+ * `silent`, and is not asked again in this run.
  */
-async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSignal): Promise<boolean> {
+async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>): Promise<boolean> {
   for (const backend of ctx.pool.endpoints) {
+    if (silent.has(backend)) return false;
     try {
       if (await backend.has(cid, { signal })) return false;
     } catch (error) {
       if (signal.aborted) throw error;
+      silent.add(backend);
       return false;
     }
   }
