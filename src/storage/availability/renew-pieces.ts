@@ -30,25 +30,43 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   const report: RenewReport = { renewed: [], failed: [] };
   // Endpoints whose /exists could not be asked in this run: not asked again (one that hangs would cost its timeout per piece).
   const silent = new Set<StorageBackend>();
+  // Pieces only a read from the network can renew (gone from the endpoints and from the source) come
+  // last: Codex answers that read by hanging, up to the deadline, and a phone session shorter than
+  // that would otherwise spend every run on them while the other files expire.
+  const lastResort: string[] = [];
   // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
   // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
   for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs)) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    try {
-      await renewPiece(ctx, row.cid, row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent)), signal);
-      const at = ctx.clock.now();
-      ctx.availability.renewed(row.cid, at + ctx.ttlMs, at);
-      ctx.metrics.renewals.inc({ outcome: "renewed" });
-      report.renewed.push(row.cid);
-    } catch (error) {
-      if (signal.aborted) throw abortedError(signal.reason, "renewal");
-      const code = asStorageError(error).code;
-      ctx.metrics.renewals.inc({ outcome: "failed" });
-      ctx.log.warn({ cid: row.cid, code }, "renewal failed");
-      report.failed.push({ cid: row.cid, code });
-    }
+    await renewOne(ctx, row.cid, report, signal, async () => {
+      const gone = row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent));
+      const renewed = await renewPiece(ctx, row.cid, gone, signal, false);
+      if (!renewed) lastResort.push(row.cid);
+      return renewed;
+    });
+  }
+  for (const cid of lastResort) {
+    if (signal.aborted) throw abortedError(signal.reason, "renewal");
+    await renewOne(ctx, cid, report, signal, () => renewPiece(ctx, cid, true, signal, true));
   }
   return report;
+}
+
+/** Runs one piece's renewal and reports it; false from `renew`: put off, not reported. */
+async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, signal: AbortSignal, renew: () => Promise<boolean>): Promise<void> {
+  try {
+    if (!(await renew())) return;
+    const at = ctx.clock.now();
+    ctx.availability.renewed(cid, at + ctx.ttlMs, at);
+    ctx.metrics.renewals.inc({ outcome: "renewed" });
+    report.renewed.push(cid);
+  } catch (error) {
+    if (signal.aborted) throw abortedError(signal.reason, "renewal");
+    const code = asStorageError(error).code;
+    ctx.metrics.renewals.inc({ outcome: "failed" });
+    ctx.log.warn({ cid, code }, "renewal failed");
+    report.failed.push({ cid, code });
+  }
 }
 
 /**
@@ -70,8 +88,11 @@ async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSigna
   return true;
 }
 
-/** `gone`: past its expiry, or no endpoint has it; then it is sealed from the source before anything is read. */
-async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal): Promise<void> {
+/**
+ * `gone`: past its expiry, or no endpoint has it; then it is sealed from the source before anything
+ * is read, and when the source cannot give it, read back only if `readLastResort` (else false: put off).
+ */
+async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean): Promise<boolean> {
   const origin = ctx.uploads.pieceByCid(cid);
   if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
@@ -93,6 +114,7 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
       bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
     } catch (sourceError) {
       // The source is gone or changed: the network may still have the piece after all.
+      if (!readLastResort) return false;
       try {
         bytes = await readBack();
       } catch (readError) {
@@ -125,6 +147,7 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
       ctx.metrics.bytes.inc({ direction: "up" }, bytes.byteLength);
     }),
   );
+  return true;
 }
 
 /**
