@@ -1,0 +1,111 @@
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "./support/cli.js";
+import { tempDir } from "./support/temp-dir.js";
+
+/** The documents whose TypeScript examples users copy. */
+const DOCUMENTS = ["README.md", "docs/storage.md", "docs/state.md", "docs/wire.md", "docs/codex-backend.md"];
+
+/**
+ * Names the examples use without defining them (what the application has at hand). Declared
+ * globally, so an example that defines one itself simply shadows it.
+ */
+const APPLICATION_NAMES = `
+declare const peerRange: import("${srcIndex()}").VersionRange | undefined;
+declare const size: number;
+declare const received: Uint8Array;
+declare const bytes: Uint8Array;
+declare const bytesOrAsyncIterable: Uint8Array | AsyncIterable<Uint8Array>;
+declare const fileRef: import("${srcIndex()}").FileReference;
+declare const sender: import("${srcIndex()}").Capabilities;
+declare const fallbackText: string;
+declare const logger: import("${srcIndex()}").Logger;
+declare const signal: AbortSignal;
+declare const viewer: { push(chunk: Uint8Array): void };
+declare function render(progress: unknown): void;
+`;
+
+function srcIndex(): string {
+  return join(PROJECT_ROOT, "src", "index.js");
+}
+
+interface Snippet {
+  readonly doc: string;
+  readonly line: number;
+  readonly code: string;
+}
+
+function snippetsOf(doc: string): Snippet[] {
+  const lines = readFileSync(join(PROJECT_ROOT, doc), "utf8").split("\n");
+  const found: Snippet[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]?.trim() !== "```ts") continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && lines[end]?.trim() !== "```") end++;
+    found.push({ doc, line: start + 1, code: lines.slice(start, end).join("\n") });
+    i = end;
+  }
+  return found;
+}
+
+/**
+ * The package name (and a contributor's ./src path) point at this checkout's sources. An example
+ * without imports goes on from an earlier one in its document: it gets the package's exports it names.
+ */
+function asModule(snippet: Snippet, exported: readonly string[]): string {
+  const code = snippet.code
+    .replaceAll(/from "status-codex-compat"/g, `from "${srcIndex()}"`)
+    .replaceAll(/from "\.\/src\//g, `from "${join(PROJECT_ROOT, "src")}/`);
+  const named = /^import /m.test(code) ? [] : exported.filter((name) => new RegExp(`\\b${name}\\b`).test(code));
+  const imports = named.length === 0 ? "" : `import { ${named.join(", ")} } from "${srcIndex()}";\n`;
+  return `${imports}${code}\nexport {};\n`;
+}
+
+describe("documentation examples", () => {
+  it("every TypeScript example in the README and docs type-checks against the current exports", async () => {
+    const snippets = DOCUMENTS.flatMap(snippetsOf);
+    const exported = Object.keys(await import("../src/index.js"));
+    // Each document keeps at least one example; a renamed fence would otherwise check nothing.
+    expect(new Set(snippets.map((s) => s.doc))).toEqual(new Set(DOCUMENTS));
+
+    const dir = tempDir("doc-snippets-");
+    const files = snippets.map((snippet, i) => {
+      const name = `${String(i).padStart(2, "0")}-${snippet.doc.replaceAll(/[/.]/g, "_")}-L${snippet.line}.mts`;
+      writeFileSync(join(dir, name), asModule(snippet, exported));
+      return name;
+    });
+    writeFileSync(join(dir, "application.d.ts"), APPLICATION_NAMES);
+    writeFileSync(
+      join(dir, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          target: "ES2022",
+          lib: ["ES2023"],
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          skipLibCheck: true,
+          noEmit: true,
+          types: ["node"],
+          typeRoots: [join(PROJECT_ROOT, "node_modules", "@types")],
+        },
+        files: ["application.d.ts", ...files],
+      }),
+    );
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json", "--pretty", "false"], { cwd: dir, encoding: "utf8", timeout: 180_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).not.toBeNull();
+    // Errors inside the sources are the typecheck test's job; any other (an example's, the
+    // configuration's) fails here.
+    const srcDir = join(PROJECT_ROOT, "src");
+    const errors = (r.stdout + r.stderr).split("\n").filter((line) => line.includes("error TS"));
+    const notInSources = errors.filter((line) => !resolve(dir, line.split("(")[0] ?? "").startsWith(srcDir));
+    expect(notInSources).toEqual([]);
+  }, 200_000);
+});
