@@ -39,6 +39,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs)) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     await renewOne(ctx, row.cid, report, signal, async () => {
+      if (!stillReferenced(ctx, row.cid)) return false;
       const gone = row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent));
       const renewed = await renewPiece(ctx, row.cid, gone, signal, false);
       if (!renewed) lastResort.push(row.cid);
@@ -47,12 +48,17 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   }
   for (const cid of lastResort) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    await renewOne(ctx, cid, report, signal, () => renewPiece(ctx, cid, true, signal, true));
+    await renewOne(ctx, cid, report, signal, async () => stillReferenced(ctx, cid) && (await renewPiece(ctx, cid, true, signal, true)));
   }
   return report;
 }
 
-/** Runs one piece's renewal and reports it; false from `renew`: put off, not reported. */
+/** Released since the run listed it (a chat deleted meanwhile): not renewed, nor reported. */
+function stillReferenced(ctx: ClientContext, cid: string): boolean {
+  return ctx.availability.get(cid)?.referenced === 1;
+}
+
+/** Runs one piece's renewal and reports it; false from `renew`: put off or released, not reported. */
 async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, signal: AbortSignal, renew: () => Promise<boolean>): Promise<void> {
   try {
     if (!(await renew())) return;
