@@ -34,11 +34,19 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   // last: Codex answers that read by hanging, up to the deadline, and a phone session shorter than
   // that would otherwise spend every run on them while the other files expire.
   const lastResort: string[] = [];
+  // Set once a piece used up its attempts on transient failures (offline, every endpoint down): each
+  // other piece would do the same, about a minute apiece with backoff, holding every renewDue()
+  // waiting its turn; they are reported failed with that code and tried again by the next run.
+  let outage: string | undefined;
   // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
   // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
   for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs)) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    await renewOne(ctx, row.cid, report, signal, async () => {
+    if (outage !== undefined) {
+      if (stillReferenced(ctx, row.cid)) failed(ctx, report, row.cid, outage);
+      continue;
+    }
+    outage = await renewOne(ctx, row.cid, report, signal, async () => {
       if (!stillReferenced(ctx, row.cid)) return false;
       const gone = row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent));
       const renewed = await renewPiece(ctx, row.cid, gone, signal, false);
@@ -48,7 +56,11 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   }
   for (const cid of lastResort) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    await renewOne(ctx, cid, report, signal, async () => stillReferenced(ctx, cid) && (await renewPiece(ctx, cid, true, signal, true)));
+    if (outage !== undefined) {
+      if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
+      continue;
+    }
+    outage = await renewOne(ctx, cid, report, signal, async () => stillReferenced(ctx, cid) && (await renewPiece(ctx, cid, true, signal, true)));
   }
   return report;
 }
@@ -58,21 +70,30 @@ function stillReferenced(ctx: ClientContext, cid: string): boolean {
   return ctx.availability.get(cid)?.referenced === 1;
 }
 
-/** Runs one piece's renewal and reports it; false from `renew`: put off or released, not reported. */
-async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, signal: AbortSignal, renew: () => Promise<boolean>): Promise<void> {
+/**
+ * Runs one piece's renewal and reports it; false from `renew`: put off or released, not reported.
+ * Gives the code of a failure that was transient (its attempts used up), else undefined.
+ */
+async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, signal: AbortSignal, renew: () => Promise<boolean>): Promise<string | undefined> {
   try {
-    if (!(await renew())) return;
+    if (!(await renew())) return undefined;
     const at = ctx.clock.now();
     ctx.availability.renewed(cid, at + ctx.ttlMs, at);
     ctx.metrics.renewals.inc({ outcome: "renewed" });
     report.renewed.push(cid);
+    return undefined;
   } catch (error) {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    const code = asStorageError(error).code;
-    ctx.metrics.renewals.inc({ outcome: "failed" });
-    ctx.log.warn({ cid, code }, "renewal failed");
-    report.failed.push({ cid, code });
+    const typed = asStorageError(error);
+    failed(ctx, report, cid, typed.code);
+    return classifyFailure(typed) === "retry" ? typed.code : undefined;
   }
+}
+
+function failed(ctx: ClientContext, report: RenewReport, cid: string, code: string): void {
+  ctx.metrics.renewals.inc({ outcome: "failed" });
+  ctx.log.warn({ cid, code }, "renewal failed");
+  report.failed.push({ cid, code });
 }
 
 /**
