@@ -6,16 +6,16 @@ import { releaseTable } from "../../versions/index.js";
 /** `status-compat releases`: the release table, what every other command reasons about. */
 export const releasesCommand: Command = {
   path: ["releases"],
-  summary: "print the release table (release, protocol, state level, features)",
+  summary: "print the release table (release, protocol, state level, what it speaks)",
   usage: `status-compat releases [--json]
 
-Prints every release row: its protocol version, state level and the features it reads and writes.
-Consecutive rows must interoperate both ways; rows two apart may break.
+Prints every release row: its protocol version, state level and what it speaks (--json adds the
+features it reads and writes). Consecutive rows must interoperate both ways; rows two apart may break.
 
 Options:
-  --json   one JSON document on stdout
+  --json   one JSON document on stdout, with each row's features
 
-Exit: 0`,
+Exit: 0 ok, 2 usage`,
   async run(args, io) {
     const { values } = parseCommandArgs("releases", args, { json: { type: "boolean" } });
     if (values.json === true) {
