@@ -117,17 +117,19 @@ async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSigna
 
 /**
  * `gone`: past its expiry, or no endpoint has it; then it is sealed from the source before anything
- * is read, and when the source cannot give it, read back only if `readLastResort` (else false: put off).
+ * is read. Otherwise it is read back, in one attempt, and sealed from the source when that fails.
+ * When the source cannot give it, it is read back with the policy's attempts only if
+ * `readLastResort` (else false: put off).
  */
 async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean): Promise<boolean> {
   const origin = ctx.uploads.pieceByCid(cid);
   if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
   const buffer = Buffer.allocUnsafe(origin.size);
-  const readBack = async (): Promise<Buffer> => {
+  const readBack = async (policy = ctx.policy): Promise<Buffer> => {
     const what = `renewal read of ${cid}`;
     const read = await withDeadline(ctx, signal, what, (bounded) =>
-      withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
+      withRetries({ pool: ctx.pool, policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
         fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher, progress),
       ),
     );
@@ -135,8 +137,16 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
     ctx.metrics.bytes.inc({ direction: "down" }, read.byteLength);
     return read;
   };
-  let bytes: Buffer;
-  if (gone) {
+  let bytes: Buffer | undefined;
+  if (!gone) {
+    // One attempt: the source is there to fall back on. A node that kept the manifest but lost the
+    // blocks stalls every read, and the policy's attempts cost minutes per piece, longer than a phone session.
+    bytes = await readBack({ ...ctx.policy, maxAttempts: 1 }).catch((error: unknown) => {
+      if (classifyFailure(error) === "fatal") throw error;
+      return undefined;
+    });
+  }
+  if (bytes === undefined) {
     try {
       bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
     } catch (sourceError) {
@@ -150,18 +160,12 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
         throw sourceError;
       }
     }
-  } else {
-    try {
-      bytes = await readBack();
-    } catch (error) {
-      if (classifyFailure(error) === "fatal") throw error;
-      bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
-    }
   }
+  const sealed = bytes;
   const what = `renewal write of ${cid}`;
   await withDeadline(ctx, signal, what, (bounded) =>
     withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, async (backend, s, progress) => {
-      const again = await backend.put(bytes, { signal: s, size: bytes.byteLength, progress });
+      const again = await backend.put(sealed, { signal: s, size: sealed.byteLength, progress });
       // Checked per endpoint: another build (a manifest recording more) gives the same bytes another
       // CID, and E_INTEGRITY moves the renewal to an endpoint that gives the reference's.
       if (again !== cid) {
@@ -171,7 +175,7 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
           { details: { cid, again, endpoint: backend.location } },
         );
       }
-      ctx.metrics.bytes.inc({ direction: "up" }, bytes.byteLength);
+      ctx.metrics.bytes.inc({ direction: "up" }, sealed.byteLength);
     }),
   );
   return true;
