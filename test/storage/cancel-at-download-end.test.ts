@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect, test } from "vitest";
-import { Sha256Offload } from "../../src/crypto/index.js";
+import { busyHashingWorker } from "./support/busy-hashing-worker.js";
 import { SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
 
 test("a cancel after the last piece was fetched, before the download is done, ends it cancelled with no file at its destination", async () => {
@@ -19,11 +19,9 @@ test("a cancel after the last piece was fetched, before the download is done, en
   const job = client.fetch(reference, { out });
   // Holds the process's hashing worker (shared with the client) once the last piece is written, so
   // the download's whole-file digest waits behind these: the cancel below lands in its last steps.
-  const worker = Sha256Offload.acquire();
-  const busy = Buffer.from(new SharedArrayBuffer(64 * 1024 * 1024));
-  const held: Promise<Buffer>[] = [];
+  const worker = busyHashingWorker();
   job.on("progress", (p) => {
-    if (p.piecesDone === p.piecesTotal && held.length === 0) for (let i = 0; i < 8; i++) held.push(worker.digest(busy));
+    if (p.piecesDone === p.piecesTotal) worker.hold();
   });
   try {
     await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone === p.piecesTotal && resolve()));
@@ -37,7 +35,6 @@ test("a cancel after the last piece was fetched, before the download is done, en
     expect(client.jobs().find((j) => j.id === job.id)?.state).toBe("cancelled");
     expect(existsSync(out)).toBe(false);
   } finally {
-    await Promise.allSettled(held);
-    await Sha256Offload.release(worker);
+    await worker.release();
   }
 });

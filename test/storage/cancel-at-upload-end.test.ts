@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
-import { Sha256Offload } from "../../src/crypto/index.js";
+import { busyHashingWorker } from "./support/busy-hashing-worker.js";
 import { SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
 
 describe("cancel at the end of an upload", () => {
@@ -15,11 +15,9 @@ describe("cancel at the end of an upload", () => {
     const job = client.share({ path });
     // Holds the process's hashing worker (shared with the client) once the last piece is stored, so
     // the upload's final digest waits behind these: the cancel below lands in its last checks.
-    const worker = Sha256Offload.acquire();
-    const busy = Buffer.from(new SharedArrayBuffer(64 * 1024 * 1024));
-    const held: Promise<Buffer>[] = [];
+    const worker = busyHashingWorker();
     job.on("progress", (p) => {
-      if (p.piecesDone === p.piecesTotal) for (let i = 0; i < 8; i++) held.push(worker.digest(busy));
+      if (p.piecesDone === p.piecesTotal) worker.hold();
     });
     try {
       await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone === p.piecesTotal && resolve()));
@@ -32,8 +30,7 @@ describe("cancel at the end of an upload", () => {
       expect(outcome).toBe("E_ABORTED");
       expect(client.jobs().find((j) => j.id === job.id)?.state).toBe("cancelled");
     } finally {
-      await Promise.allSettled(held);
-      await Sha256Offload.release(worker);
+      await worker.release();
     }
   });
 });
