@@ -34,6 +34,11 @@ export function resolveSettings(o: StorageClientOptions, mode: "full" | "light")
   const ttlMs = positive(o.ttlMs ?? d.ttlMs, "ttlMs");
   // 0 up to the TTL: NaN turned renewal off without a word, a margin of a whole TTL renewed every piece on every run.
   const renewBeforeMs = check(o.renewBeforeMs ?? d.renewBeforeMs, "renewBeforeMs", (v) => v >= 0 && v < ttlMs, `0 or more and less than ttlMs (${String(ttlMs)} ms)`);
+  // A timer as slow as the margin lets a piece that enters the margin just after one run expire before the next.
+  // (A margin of 0 renews only what has expired, on purpose; a timer of 0 leaves renewal to the start and the application.)
+  if (renewEveryMs > 0 && renewBeforeMs > 0) {
+    check(renewEveryMs, "renewEveryMs", (v) => v < renewBeforeMs, `less than renewBeforeMs (${String(renewBeforeMs)} ms), or 0 (off)`);
+  }
   const chunkSize = check(
     o.chunkSize ?? d.chunkSize,
     "chunkSize",

@@ -184,6 +184,18 @@ describe("renewal options", () => {
     await expect(startClient({ renewBeforeMs, ttlMs: 30 * DAY })).rejects.toThrow(RangeError);
   });
 
+  test("a renewal timer slower than the renewal margin (renewEveryMs 4 days, renewBeforeMs 3 days) is refused at start with a RangeError: a piece entering the margin just after one run would expire before the next", async () => {
+    await expect(startClient({ renewEveryMs: 4 * DAY, renewBeforeMs: 3 * DAY })).rejects.toThrow(/renewEveryMs/);
+    await expect(startClient({ renewEveryMs: 3 * DAY, renewBeforeMs: 3 * DAY })).rejects.toThrow(RangeError);
+  });
+
+  test("a renewal timer faster than the margin, or off, or a margin of 0 (renew only what has expired, on purpose) still starts", async () => {
+    for (const options of [{ renewEveryMs: 2 * DAY, renewBeforeMs: 3 * DAY }, { renewEveryMs: 0, renewBeforeMs: DAY }, { renewEveryMs: 6 * 3600 * 1000, renewBeforeMs: 0 }]) {
+      const { client } = await startClient(options);
+      await client.stop();
+    }
+  });
+
   test("renewBeforeMs 0 renews only what has expired", async () => {
     const dir = tempDir();
     const clock = { t: Date.UTC(2026, 0, 1) };
