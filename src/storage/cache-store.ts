@@ -278,7 +278,7 @@ export class CacheStore {
       if (victims.length === 0 || held + this.reserved + bytes > this.quotaBytes) {
         throw new StorageError(
           "E_QUOTA_EXCEEDED",
-          `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${held} used by files awaiting upload, ${this.reserved} reserved); raise the quota or wait for uploads to finish`,
+          `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${held} used by files of pending or failed uploads, ${this.reserved} reserved); raise the quota, wait for uploads to finish, or retry or cancel failed ones (a failed upload keeps its file until then)`,
           { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
         );
       }

@@ -274,3 +274,24 @@ describe("the cache on a full disk", () => {
     }
   });
 });
+
+describe("a quota full of failed uploads' spooled files", () => {
+  test("E_QUOTA_EXCEEDED says to retry or cancel the failed uploads, not only to wait: a failed upload keeps its spooled file pinned until it is retried, cancelled or forgotten (30 days)", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    backend.beforePut = () => {
+      throw new StorageError("E_BACKEND_REJECTED", "refused (test)");
+    };
+    const { client } = await startClient({ dir, backend, quotaBytes: 250 * KiB });
+    for (let i = 0; i < 2; i++) await expect(client.share({ bytes: randomBytes(100 * KiB), fileName: "f.bin" }).done).rejects.toMatchObject({ code: "E_BACKEND_REJECTED" });
+    // Refused by share() itself, before a job exists.
+    const error = await Promise.resolve()
+      .then(() => client.share({ bytes: randomBytes(100 * KiB), fileName: "f.bin" }).done)
+      .then(
+        () => undefined,
+        (e: StorageError) => e,
+      );
+    expect(error?.code).toBe("E_QUOTA_EXCEEDED");
+    expect(error?.message).toMatch(/retry or cancel failed/);
+  });
+});
