@@ -48,6 +48,21 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter(value, now)).toBeUndefined();
   });
 
+  test("the asctime form (RFC 9110 says it is GMT, though it names no zone) is read as GMT wherever the device is", () => {
+    // A phone in New York read "10 s from now" as 5 h (cut to the 5 min cap); one in Tokyo as already past.
+    const saved = process.env["TZ"];
+    try {
+      for (const zone of ["America/New_York", "Asia/Tokyo", "UTC"]) {
+        process.env["TZ"] = zone;
+        expect(parseRetryAfter("Fri Nov 27 08:00:10 2026", now), zone).toBe(10_000);
+        expect(parseRetryAfter("Fri Nov  6 08:00:10 2026", Date.parse("Fri, 06 Nov 2026 08:00:00 GMT")), zone).toBe(10_000);
+      }
+    } finally {
+      if (saved === undefined) delete process.env["TZ"];
+      else process.env["TZ"] = saved;
+    }
+  });
+
   test("a huge number of seconds stays a finite number (the policy's cap then applies)", () => {
     expect(Number.isFinite(parseRetryAfter("9".repeat(400), now))).toBe(true);
   });

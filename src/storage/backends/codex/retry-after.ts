@@ -10,6 +10,7 @@ export function parseRetryAfter(value: string | readonly string[] | undefined, n
   if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER);
   // An HTTP date names a weekday and GMT (IMF-fixdate, or the obsolete RFC 850 / asctime forms); a bare number or word is not one.
   if (!/^[A-Za-z]{3}/.test(text) || !/\d{1,2}:\d{2}:\d{2}/.test(text)) return undefined;
-  const at = Date.parse(text);
+  // The asctime form names no zone but is GMT (RFC 9110 §5.6.7); Date.parse would take it as local time.
+  const at = Date.parse(/\b(GMT|UTC)\b/i.test(text) ? text : `${text} GMT`);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
