@@ -6,7 +6,7 @@ export type ReferenceInput = Uint8Array | FileReference | { readonly bytes: Uint
 
 export interface ResolvedReference {
   readonly view: FileReference;
-  /** The bytes to journal: as received when given bytes (unknown fields kept), else encoded by this profile. */
+  /** The bytes to journal: a copy of those received when given bytes (unknown fields kept), else encoded by this profile. */
   readonly bytes: Uint8Array;
 }
 
@@ -26,8 +26,16 @@ export function encodeReference(view: FileReference, protocol: number): Uint8Arr
  * chunk to its position anyway, so list order cannot be abused.
  */
 export function decodeReference(input: ReferenceInput, protocol: number): ResolvedReference {
-  if (input instanceof Uint8Array) return { view: decodeBytes(input, [protocol, protocol - 1].filter((v) => v >= 2), protocol), bytes: input };
-  if (isBytesWithVersion(input)) return { view: decodeBytes(input.bytes, [input.writtenWith], protocol), bytes: input.bytes };
+  // A copy: the view's byte fields are views into what is decoded, and both outlive the call (a
+  // stream, a re-queued download) while the caller may reuse or wipe its buffer once we return.
+  if (input instanceof Uint8Array) {
+    const bytes = Uint8Array.from(input);
+    return { view: decodeBytes(bytes, [protocol, protocol - 1].filter((v) => v >= 2), protocol), bytes };
+  }
+  if (isBytesWithVersion(input)) {
+    const bytes = Uint8Array.from(input.bytes);
+    return { view: decodeBytes(bytes, [input.writtenWith], protocol), bytes };
+  }
   const bytes = encodeReference(input as FileReference, protocol);
   return { view: decodeBytes(bytes, [protocol], protocol), bytes };
 }
