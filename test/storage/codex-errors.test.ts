@@ -109,6 +109,19 @@ describe("Codex backend: answers that do not match the API", () => {
     expect(error.message).toMatch(/unexpected answer/);
   });
 
+  test("a download answered 200 with an HTML page (a captive portal's Wi-Fi login) is a retryable E_BACKEND_HTTP, not the content", async () => {
+    // Handed back as the piece, the page failed its hash check: E_INTEGRITY, never retried there, so
+    // every download on hotel Wi-Fi failed for good instead of going through once the user logged in.
+    const { server, backend } = await codexSetup();
+    const cid = await backend.put(pattern(5000));
+    const page = "<!DOCTYPE html><html><body>Log in to Hotel Wi-Fi</body></html>";
+    server.inject("download", { kind: "status", status: 200, body: page });
+    const error = await storageError(async () => collect((await backend.get(cid)).body), "E_BACKEND_HTTP");
+    expect(error.message).toMatch(/HTML page/);
+    expect(classifyFailure(error)).toBe("retry");
+    expect((await collect((await backend.get(cid)).body)).equals(pattern(5000))).toBe(true);
+  });
+
   test("a manifest answer without treeCid is refused", async () => {
     const { server, backend } = await codexSetup();
     const cid = await backend.put(pattern(10));

@@ -12,7 +12,7 @@ import {
   type CodexSpaceInfo,
 } from "./codex-answers.js";
 import type { HttpExchange } from "./http-exchange.js";
-import { httpStatusError, type CallContext } from "./http-status-error.js";
+import { httpStatusError, malformedAnswer, type CallContext } from "./http-status-error.js";
 import { CodexHttpTransport } from "./http-transport.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
 import { abortError } from "./transport-error.js";
@@ -35,6 +35,16 @@ const JSON_ANSWER_LIMIT = 64 * 1024;
 
 function isSuccess(status: number | undefined): boolean {
   return status !== undefined && status >= 200 && status < 300;
+}
+
+/**
+ * A node labels a download with the dataset's mimetype, and put always uploads
+ * application/octet-stream; an HTML 200 is a page from something in between (a captive portal on
+ * mobile Wi-Fi), which must not be handed out as the content (it would fail its hash check as
+ * E_INTEGRITY, never retried there) but retried once the way is clear.
+ */
+function isHtml(contentType: string | undefined): boolean {
+  return contentType !== undefined && /^\s*text\/html\s*(;|$)/i.test(contentType);
 }
 
 /** `first`, then the rest of the iterator it was read from; a plain iterator, no generator layer per chunk. */
@@ -146,6 +156,9 @@ class CodexRestBackend implements CodexBackend {
       let size: number | undefined;
       try {
         await this.expectSuccess(exchange, response, ctx);
+        if (isHtml(response.headers["content-type"])) {
+          throw malformedAnswer(ctx, "it sent an HTML page (text/html) instead of the content: a captive portal's login page or a proxy's page in between?");
+        }
         // Codex always sends Content-Length = datasetSize; a proxy may drop it, the manifest still knows.
         size = contentLength(response.headers["content-length"]) ?? (await this.manifest(cid, options)).manifest.datasetSize;
       } catch (error) {
