@@ -331,6 +331,10 @@ function uploadJob(client: StorageClient, pending: readonly PendingUpload[], pat
  * have settled: nothing of theirs can land on `out` after it.
  */
 async function downloadJob(client: StorageClient, pending: readonly PendingDownload[], reference: Uint8Array, out: string): Promise<TransferJob<FetchResult>> {
+  // fetch's checks of the reference (E_BAD_REFERENCE, E_FILE_TOO_LARGE) before any pending job is
+  // cancelled: a mangled paste must not cost the interrupted download its progress. The stream
+  // makes them at once and starts nothing until it is read.
+  void client.fetchStream(reference).return(undefined);
   const { resumed, cancelled } = resumeOne(client, pending, (job) => Buffer.from(job.reference).equals(reference));
   if (resumed !== undefined) return client.job(resumed) as TransferJob<FetchResult>;
   await Promise.allSettled(cancelled);
