@@ -42,10 +42,13 @@ describe("Codex backend: HTTP statuses with plain-text bodies", () => {
     ["delete", 500, "Unable to delete", "E_BACKEND_HTTP"],
     ["space", 500, "", "E_BACKEND_HTTP"],
     ["space", 404, "", "E_BACKEND_REJECTED"],
-    // Redirects are not followed, so another attempt gets the same one (a gateway moved to https, say).
+    // Redirects are not followed. A permanent one is answered again on every attempt (a gateway moved to https, say)...
     ["get", 301, "Moved Permanently", "E_BACKEND_REJECTED"],
     ["put", 308, "", "E_BACKEND_REJECTED"],
-    ["space", 307, "", "E_BACKEND_REJECTED"],
+    // ...a temporary one is what a captive portal on mobile Wi-Fi sends until the user logs in: worth another attempt.
+    ["get", 302, "Found", "E_BACKEND_HTTP"],
+    ["has", 303, "", "E_BACKEND_HTTP"],
+    ["space", 307, "", "E_BACKEND_HTTP"],
   ];
 
   test.each(cases)("%s answered %i %j → %s, with status and body in details", async (op, status, body, code) => {

@@ -32,14 +32,17 @@ function target(ctx: CallContext): string {
 
 const PREFIX_HINT = `check apiPrefix (current Logos Storage nodes serve ${LOGOS_STORAGE_API_PREFIX}, older Codex nodes ${CODEX_API_PREFIX})`;
 
+/** Redirects that say "elsewhere for now" (302, 303, 307): what a captive portal answers before login. */
+const TEMPORARY_REDIRECTS = new Set([302, 303, 307]);
+
 /** Statuses that say "try again later" although they are 4xx. */
 const TRANSIENT_4XX = new Set([408, 425, 429]);
 
 /**
  * Maps a non-2xx answer to the typed error the retry loop classifies:
  * 404 → E_NOT_FOUND (for calls about a CID), 400 on a CID path → E_BAD_CID, other 4xx →
- * E_BACKEND_REJECTED (not retried), as is a 3xx (redirects are not followed), 5xx and the rest →
- * E_BACKEND_HTTP (retried).
+ * E_BACKEND_REJECTED (not retried), as is a 3xx other than a temporary redirect (redirects are not
+ * followed), 5xx, 302/303/307 and the rest → E_BACKEND_HTTP (retried).
  */
 export function httpStatusError(status: number, body: string, ctx: CallContext, retryAfter?: string | readonly string[]): StorageError {
   const details = {
@@ -67,8 +70,16 @@ export function httpStatusError(status: number, body: string, ctx: CallContext, 
   if (status === 400 && ctx.cid !== undefined) {
     return new StorageError("E_BAD_CID", `Codex node ${ctx.location} rejected CID ${ctx.cid} as malformed (${what}).`, { details });
   }
+  if (TEMPORARY_REDIRECTS.has(status)) {
+    // Not followed either, but temporary: a captive portal sends these until the user logs in.
+    return new StorageError(
+      "E_BACKEND_HTTP",
+      `Codex node ${ctx.location} answered ${target(ctx)} with a temporary redirect (${what}), which is not followed (a node never sends one: a captive portal's login page in between?); worth another attempt.`,
+      { details },
+    );
+  }
   if (status >= 300 && status < 400) {
-    // Redirects are not followed (a node never sends one), so every attempt would get the same answer.
+    // Redirects are not followed (a node never sends one), and a permanent one is given again on every attempt.
     return new StorageError(
       "E_BACKEND_REJECTED",
       `Codex node ${ctx.location} answered ${target(ctx)} with a redirect (${what}), which is not followed; point the URL where it leads (http → https?).`,
