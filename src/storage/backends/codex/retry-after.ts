@@ -4,6 +4,9 @@
  * negative or fractional number, words, an unparsable date), which the client then ignores; a date
  * already past is 0. How long a wait is honoured is the retry policy's business (maxRetryAfterMs).
  */
+/** `Sun Nov  6 08:49:37 1994`: the one HTTP-date form without a zone. */
+const ASCTIME = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
 export function parseRetryAfter(value: string | readonly string[] | undefined, nowMs: number = Date.now()): number | undefined {
   const text = (Array.isArray(value) ? value[0] : value)?.trim();
   if (text === undefined || text === "") return undefined;
@@ -11,6 +14,6 @@ export function parseRetryAfter(value: string | readonly string[] | undefined, n
   // An HTTP date names a weekday and GMT (IMF-fixdate, or the obsolete RFC 850 / asctime forms); a bare number or word is not one.
   if (!/^[A-Za-z]{3}/.test(text) || !/\d{1,2}:\d{2}:\d{2}/.test(text)) return undefined;
   // The asctime form names no zone but is GMT (RFC 9110 §5.6.7); Date.parse would take it as local time.
-  const at = Date.parse(/\b(GMT|UTC)\b/i.test(text) ? text : `${text} GMT`);
+  const at = Date.parse(ASCTIME.test(text) ? `${text} GMT` : text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
