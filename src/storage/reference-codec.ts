@@ -1,4 +1,4 @@
-import { decodeFileReference, encodeFileReference, isWireError, type FileReference } from "../wire/index.js";
+import { decodeFileReference, encodeFileReference, isWireError, MAX_PAYLOAD_BYTES, type FileReference } from "../wire/index.js";
 import { StorageError } from "./storage-error.js";
 
 /** What fetch accepts: the protobuf bytes a chat message carried (optionally with the version that wrote them), or a decoded view. */
@@ -29,15 +29,20 @@ export function decodeReference(input: ReferenceInput, protocol: number): Resolv
   // A copy: the view's byte fields are views into what is decoded, and both outlive the call (a
   // stream, a re-queued download) while the caller may reuse or wipe its buffer once we return.
   if (input instanceof Uint8Array) {
-    const bytes = Uint8Array.from(input);
+    const bytes = ownCopy(input);
     return { view: decodeBytes(bytes, [protocol, protocol - 1].filter((v) => v >= 2), protocol), bytes };
   }
   if (isBytesWithVersion(input)) {
-    const bytes = Uint8Array.from(input.bytes);
+    const bytes = ownCopy(input.bytes);
     return { view: decodeBytes(bytes, [input.writtenWith], protocol), bytes };
   }
   const bytes = encodeReference(input as FileReference, protocol);
   return { view: decodeBytes(bytes, [protocol], protocol), bytes };
+}
+
+/** A copy of what a reference may be; anything larger is refused by the decoder as it is, never copied first (a hostile 1 GB buffer). */
+function ownCopy(bytes: Uint8Array): Uint8Array {
+  return bytes.byteLength > MAX_PAYLOAD_BYTES ? bytes : Uint8Array.from(bytes);
 }
 
 function isBytesWithVersion(input: unknown): input is { bytes: Uint8Array; writtenWith: number } {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { KiB, startClient } from "./support/client-fixture.js";
 
 describe("reference bytes reused by the caller after the call", () => {
@@ -35,5 +35,19 @@ describe("reference bytes reused by the caller after the call", () => {
     reference.fill(0);
     const again = await job.done;
     expect(Buffer.from(readFileSync(again.path)).equals(bytes)).toBe(true);
+  });
+});
+
+describe("a reference buffer larger than any reference", () => {
+  it("is refused (E_BAD_REFERENCE) without being copied first: the copy that keeps a reference from the caller's buffer is made only of what can be one", async () => {
+    const { client } = await startClient();
+    const huge = new Uint8Array(256 * 1024 * 1024);
+    const from = vi.spyOn(Uint8Array, "from");
+    try {
+      expect(() => client.fetchStream(huge)).toThrow(expect.objectContaining({ code: "E_BAD_REFERENCE" }));
+      expect(from.mock.calls.filter(([source]) => (source as Uint8Array).byteLength === huge.byteLength)).toEqual([]);
+    } finally {
+      from.mockRestore();
+    }
   });
 });
