@@ -44,6 +44,11 @@ function rawSha256(cid: CID): Buffer | undefined {
   return Buffer.from(cid.multihash.digest);
 }
 
+/** Whether `text` is a CID in base58btc text, of any codec or hash (a Codex manifest's as well as the local store's). */
+export function isCidText(text: string): boolean {
+  return parse(text) !== undefined;
+}
+
 function parse(text: unknown): CID | undefined {
   if (typeof text !== "string" || text.length < 2 || text.length > MAX_CID_TEXT || text[0] !== "z") return undefined;
   try {

@@ -749,7 +749,7 @@ describe("status-compat file put: PATH that is not a regular file", () => {
 });
 
 describe("status-compat file get: a reference whose piece CID is no CID", () => {
-  test("exits 3 (bad input, E_BAD_CID), as every other fault of the reference does, not 5 (storage failure)", async () => {
+  test("exits 3 (bad input, E_BAD_REFERENCE: refused before any job), as every other fault of the reference does, not 5 (storage failure)", async () => {
     const { dir, path, home } = setup(20_000);
     const put = await runCliInProcess(["file", "put", path, "--home", home]);
     expect(put.code, put.stderr).toBe(0);
@@ -757,7 +757,7 @@ describe("status-compat file get: a reference whose piece CID is no CID", () => 
     const view = decodeFileReference(Buffer.from((JSON.parse(put.stdout) as PutOutput).base64, "base64"), 3);
     const forged = encodeFileReference({ ...view, pieces: view.pieces.map((p) => ({ ...p, cid: "zb2rhNotACid" })) }, 3);
     const get = await runCliInProcess(["file", "get", Buffer.from(forged).toString("base64"), "--out", join(dir, "x.bin"), "--home", home]);
-    expect(get.stderr).toContain("error[E_BAD_CID]");
+    expect(get.stderr).toContain("error[E_BAD_REFERENCE]");
     expect(get.code).toBe(3);
     expect(existsSync(join(dir, "x.bin"))).toBe(false);
   });

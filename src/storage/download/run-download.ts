@@ -5,6 +5,7 @@ import type { FileReference } from "../../wire/index.js";
 import { throwIfAborted } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { MIN_CHUNK_SIZE } from "../client-options.js";
+import { isCidText } from "../content-id.js";
 import { fileSha256 } from "../file-digest.js";
 import { makeDirectoryDurably, readAt, SlotBuffers, syncDirectory, writeAt } from "../file-io.js";
 import type { JobMachine } from "../job-machine.js";
@@ -43,6 +44,13 @@ export function checkReceivable(ctx: ClientContext, view: FileReference): void {
   if (view.plaintextSize > ctx.maxFileBytes) {
     throw new StorageError("E_FILE_TOO_LARGE", `the shared file is ${view.plaintextSize} bytes, over this client's ${ctx.maxFileBytes}-byte limit; nothing was downloaded`, {
       details: { size: view.plaintextSize, limit: ctx.maxFileBytes },
+    });
+  }
+  // The wire layer checks a CID's syntax only: one that does not parse would be journaled, then fail on every endpoint.
+  const bad = view.pieces.findIndex((piece) => !isCidText(piece.cid));
+  if (bad >= 0) {
+    throw new StorageError("E_BAD_REFERENCE", `piece ${bad} of the shared file is named by text that is not a CID; the reference is damaged and nothing was downloaded`, {
+      details: { piece: bad },
     });
   }
 }
