@@ -173,21 +173,28 @@ export async function makeDirectoryDurably(dir: string): Promise<void> {
  * `mkdir -p`, one level at a time; returns the directories it made, outermost first. Node's
  * recursive mkdir (sync and promise alike) never returns when mkdir answers ENOENT under a parent
  * that exists, as /proc does: it makes the parent again (EEXIST), retries the child and loops. Here
- * each missing directory is made once and the first refusal is thrown as the OS gave it.
+ * each missing directory is made once and the first refusal is thrown as the OS gave it. A path
+ * through something that is not a folder is ENOTDIR whose `path` is that thing (the OS names only
+ * the whole path), and `kind` says what it is ("file" or "other").
  */
 export async function makeDirectories(dir: string): Promise<string[]> {
   const missing: string[] = [];
+  // Below a component that is not a folder, stat answers ENOTDIR: walk up to that component.
+  let underNonFolder = false;
   for (let at = resolve(dir); ; at = dirname(at)) {
     const info = await stat(at).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return undefined;
+      if (error.code === "ENOENT" || error.code === "ENOTDIR") return error.code;
       throw error;
     });
-    if (info !== undefined) {
-      if (!info.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR", syscall: "mkdir", path: at });
+    if (typeof info !== "string") {
+      if (!info.isDirectory()) {
+        throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR", syscall: "mkdir", path: at, kind: info.isFile() ? "file" : "other" });
+      }
       break;
     }
     if (dirname(at) === at) break;
-    missing.push(at);
+    if (info === "ENOTDIR") underNonFolder = true;
+    else if (!underNonFolder) missing.push(at);
   }
   const made: string[] = [];
   for (const at of missing.reverse()) {

@@ -94,8 +94,8 @@ async function downloadIntoPlace(
 ): Promise<FetchResult> {
   // One level at a time (Node's recursive mkdir loops for ever under /proc), each new folder synced
   // into its parent so the rename below survives a power loss with the folder it went into.
-  await makeDirectoryDurably(dirname(row.temp_path)).catch(async (error: unknown) => {
-    throw await throughAFile(error, row);
+  await makeDirectoryDurably(dirname(row.temp_path)).catch((error: unknown) => {
+    throw throughAFile(error, row);
   });
   await refuseSpecialDestination(row);
   let verified = ctx.downloads.verifiedPieces(row.id);
@@ -188,20 +188,15 @@ async function refuseSpecialDestination(row: DownloadJobRow): Promise<void> {
  * A destination whose path goes through a file (ENOTDIR) said as such, naming that file: the OS's
  * code alone read as a disk problem (check free space and permissions), which it is not.
  */
-async function throughAFile(error: unknown, row: DownloadJobRow): Promise<unknown> {
-  if ((error as NodeJS.ErrnoException | null)?.code !== "ENOTDIR") return error;
-  for (let at = dirname(row.dest_path); dirname(at) !== at; at = dirname(at)) {
-    // Followed: a link to a folder is a folder on the way.
-    const info = await stat(at).catch(() => undefined);
-    if (info === undefined) continue;
-    if (info.isDirectory()) break;
-    const what = info.isFile() ? "a file, not a folder" : "not a folder";
-    return new StorageError("E_LOCAL_IO", `download ${row.id} to ${row.dest_path}: its folder cannot be made, ${at} is ${what}; fetch to another path`, {
-      cause: error,
-      details: { job: row.id, code: "ENOTDIR", path: at },
-    });
-  }
-  return error;
+function throughAFile(error: unknown, row: DownloadJobRow): unknown {
+  // makeDirectories names the component in the way (links followed: a link to a folder is a folder on the way).
+  const { code, path, kind } = (error ?? {}) as { code?: unknown; path?: unknown; kind?: unknown };
+  if (code !== "ENOTDIR" || typeof path !== "string") return error;
+  const what = kind === "file" ? "a file, not a folder" : "not a folder";
+  return new StorageError("E_LOCAL_IO", `download ${row.id} to ${row.dest_path}: its folder cannot be made, ${path} is ${what}; fetch to another path`, {
+    cause: error,
+    details: { job: row.id, code: "ENOTDIR", path },
+  });
 }
 
 /**
