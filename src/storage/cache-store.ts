@@ -268,11 +268,11 @@ export class CacheStore {
 
   private evictFor(bytes: number): void {
     // Only when eviction is needed: one stat per cached file.
-    if (this.journal.usedBytes() + this.reserved + bytes > this.quotaBytes) this.forgetVanished();
+    if (!this.fits(bytes)) this.forgetVanished();
     for (;;) {
+      if (this.fits(bytes)) return;
       const used = this.journal.usedBytes();
-      if (used + this.reserved + bytes <= this.quotaBytes) return;
-      const victims = this.journal.evictable().filter((entry) => !this.inUse.has(entry.cid));
+      const victims = this.evictableNow();
       const held = used - this.journal.evictableBytes() + this.inUseUnpinnedBytes();
       // Refused before anything goes when even an empty cache would leave too little room.
       if (victims.length === 0 || held + this.reserved + bytes > this.quotaBytes) {
@@ -282,10 +282,7 @@ export class CacheStore {
           { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
         );
       }
-      for (const victim of victims) {
-        this.evict(victim);
-        if (this.journal.usedBytes() + this.reserved + bytes <= this.quotaBytes) break;
-      }
+      this.evictUntilFits(victims, bytes);
       this.report();
     }
   }
@@ -298,18 +295,33 @@ export class CacheStore {
    */
   fitQuota(): void {
     try {
-      while (this.journal.usedBytes() + this.reserved > this.quotaBytes) {
-        const victims = this.journal.evictable().filter((entry) => !this.inUse.has(entry.cid));
+      while (!this.fits(0)) {
+        const victims = this.evictableNow();
         if (victims.length === 0) break;
-        for (const victim of victims) {
-          this.evict(victim);
-          if (this.journal.usedBytes() + this.reserved <= this.quotaBytes) break;
-        }
+        this.evictUntilFits(victims, 0);
       }
     } catch (error) {
       this.hooks.log.warn({ code: asStorageError(error).code }, "could not evict cached files down to the quota");
     }
     this.report();
+  }
+
+  /** Whether `bytes` more fit under the quota beside what is kept and reserved. */
+  private fits(bytes: number): boolean {
+    return this.journal.usedBytes() + this.reserved + bytes <= this.quotaBytes;
+  }
+
+  /** Entries eviction may take now, least recently used first: not pinned, not being served. */
+  private evictableNow(): CacheEntryRow[] {
+    return this.journal.evictable().filter((entry) => !this.inUse.has(entry.cid));
+  }
+
+  /** Evicts `victims` in their order until `bytes` more fit (or none is left). */
+  private evictUntilFits(victims: readonly CacheEntryRow[], bytes: number): void {
+    for (const victim of victims) {
+      this.evict(victim);
+      if (this.fits(bytes)) break;
+    }
   }
 
   private evict(victim: CacheEntryRow): void {
