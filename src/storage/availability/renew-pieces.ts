@@ -40,13 +40,13 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
   let outage: string | undefined;
   // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
   // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
-  for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs)) {
+  const renewEach = async (cid: string, renew: () => Promise<boolean>): Promise<void> => {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    if (outage !== undefined) {
-      if (stillReferenced(ctx, row.cid)) failed(ctx, report, row.cid, outage);
-      continue;
-    }
-    outage = await renewOne(ctx, row.cid, report, signal, async () => {
+    if (outage === undefined) outage = await renewOne(ctx, cid, report, signal, renew);
+    else if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
+  };
+  for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs)) {
+    await renewEach(row.cid, async () => {
       if (!stillReferenced(ctx, row.cid)) return false;
       const gone = row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent));
       const renewed = await renewPiece(ctx, row.cid, gone, signal, false);
@@ -54,14 +54,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
       return renewed;
     });
   }
-  for (const cid of lastResort) {
-    if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    if (outage !== undefined) {
-      if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
-      continue;
-    }
-    outage = await renewOne(ctx, cid, report, signal, async () => stillReferenced(ctx, cid) && (await renewPiece(ctx, cid, true, signal, true)));
-  }
+  for (const cid of lastResort) await renewEach(cid, async () => stillReferenced(ctx, cid) && (await renewPiece(ctx, cid, true, signal, true)));
   return report;
 }
 
