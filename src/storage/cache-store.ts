@@ -1,6 +1,7 @@
-import { statSync, unlinkSync } from "node:fs";
+import { realpathSync, statSync, unlinkSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type Database from "better-sqlite3";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
 import { rawSha256Digest } from "./content-id.js";
@@ -341,6 +342,39 @@ export class CacheStore {
 
   private report(): void {
     this.hooks.metrics.cacheBytes.set(this.journal.usedBytes());
+  }
+}
+
+/**
+ * The data directory `dataDir` spelled as the journal's entries already spell it. One folder may
+ * be reached by two spellings (iOS hands out /var/… and /private/var/…, one a link to the other),
+ * and the journal keeps whole paths that are compared as strings: a session on the other spelling
+ * took its own spooled files for strays and deleted them, pending uploads' sources included.
+ * Rewriting the rows is no way out (the adjacent release reads them with its own spelling), so a
+ * session takes the recorded spelling when it names the same folder; a fresh journal, or one
+ * whose entries are elsewhere, keeps `dataDir`.
+ */
+export function dataDirAsRecorded(db: Database.Database, dataDir: string): string {
+  const real = realPath(dataDir);
+  if (real === undefined) return dataDir;
+  const looked = new Set<string>();
+  for (const path of db.prepare("SELECT path FROM cache_entries").pluck().iterate() as IterableIterator<string>) {
+    const folder = dirname(path);
+    if (basename(folder) !== "cache" && basename(folder) !== "spool") continue;
+    const home = dirname(folder);
+    if (home === dataDir) return dataDir;
+    if (looked.has(home)) continue;
+    looked.add(home);
+    if (realPath(home) === real) return home;
+  }
+  return dataDir;
+}
+
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,7 +11,7 @@ import { renewDue, type RenewReport } from "./availability/renew-pieces.js";
 import { fileStatus, type FileStatus } from "./availability/file-status.js";
 import type { StorageBackend } from "./backend.js";
 import { cidOfDigest } from "./content-id.js";
-import { CacheStore, contentCidIn, type Reservation } from "./cache-store.js";
+import { CacheStore, contentCidIn, dataDirAsRecorded, type Reservation } from "./cache-store.js";
 import { lockClient, type ClientLock } from "./client-lock.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
@@ -28,6 +28,7 @@ import { JobQueue } from "./job-queue.js";
 import { AvailabilityJournal } from "./journal/availability-journal.js";
 import { CacheJournal } from "./journal/cache-journal.js";
 import { DownloadJournal, type DownloadJobRow } from "./journal/download-journal.js";
+import { closedOutJobs } from "./journal/pending-jobs.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
@@ -39,7 +40,7 @@ import { sourceOfSharedBytes } from "./shared-bytes-source.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
 import { Slots } from "./slots.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
-import { asStorageError, CANCELLED, errorFromJournal, osErrorAsLocalIo } from "./job-errors.js";
+import { asStorageError, CANCELLED, closedUnderRun, errorFromJournal, osErrorAsLocalIo } from "./job-errors.js";
 import { raceSignal } from "./abort-error.js";
 import { StorageError } from "./storage-error.js";
 import { storageMetrics } from "./storage-metrics.js";
@@ -192,7 +193,9 @@ export class StorageClient {
       this.lock = lockClient(dataDir, o.state?.path ?? o.statePath);
       this.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(this.protocol).stateLevel, holdsClientLock: true, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
       const db = this.state.db;
-      const dirs = { cache: join(dataDir, "cache"), spool: join(dataDir, "spool") };
+      // The journal's own spelling of this folder (a link may lead here too): its paths are compared as strings.
+      const home = dataDirAsRecorded(db, dataDir);
+      const dirs = { cache: join(home, "cache"), spool: join(home, "spool") };
       // Spooled and cached files are renamed into these and synced there; their own entries must last too.
       for (const dir of Object.values(dirs)) await makeClientDirectory(dir);
       await removeStraySpoolTemps(dirs.spool);
@@ -226,6 +229,11 @@ export class StorageClient {
         // Last: taken only once everything above worked; the catch gives it back.
         hasher: Sha256Offload.acquire(),
       };
+      // Jobs whose backend was closed under the last session's client resume as a stop's do (before the temp files of failed downloads go).
+      for (const { kind, id } of closedOutJobs(db)) {
+        const journal = kind === "upload" ? this.ctx.uploads : this.ctx.downloads;
+        tryRelease(() => new JobMachine(kind, id, journal, { clock, metrics, log: this.log }).requeue());
+      }
       // A crash between a download's failed/cancelled row and the removal of its temp file left that file.
       await removeEndedDownloadTemps(this.ctx.downloads, this.log);
       // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
@@ -756,19 +764,22 @@ export class StorageClient {
     // resumes on the next start), the temp file still goes, and the caller still hears of the outcome.
     const cancelled = signal.aborted;
     const typed = cancelled ? undefined : asStorageError(error);
-    // Its backend was closed under it (closed before the client stopped): kept, as a stop keeps it, to resume on the next start.
-    if (typed?.code === "E_CLIENT_CLOSED") {
+    // Its backend was closed under it as the client stops (an app closing its store first): kept, as a stop keeps it, to resume on the next start.
+    if (typed?.code === "E_CLIENT_CLOSED" && this.phase !== "started") {
       job.reject(typed);
       return;
     }
+    // Closed under the running client: failed, so the handle ends and retry() runs it; the next start resumes it (closedOutJobs), a download from its temp file.
+    const closedOut = typed?.code === "E_CLIENT_CLOSED";
+    const failure = closedOut ? closedUnderRun(kind, id, typed) : typed;
     try {
-      if (typed === undefined) machine.cancel();
-      else machine.fail(typed.code, typed.message);
+      if (failure === undefined) machine.cancel();
+      else machine.fail(failure.code, failure.message);
     } catch (journalError) {
       this.log.warn({ job: id, kind, code: asStorageError(journalError).code }, "the journal could not record how a job ended");
     }
-    await this.cleanUp(kind, id);
-    job.reject(typed ?? CANCELLED);
+    if (!closedOut) await this.cleanUp(kind, id);
+    job.reject(failure ?? CANCELLED);
   }
 
   /**
