@@ -47,6 +47,19 @@ export function errorFromJournal(state: "failed" | "cancelled", lastError: strin
   return new StorageError("E_UNSUPPORTED", `the job failed with ${journalCode}, a code of a newer release: ${message}`, { details: { fromJournal: true, journalCode } });
 }
 
+/**
+ * A run cut short by its backend closing under the running client (the application tore its Codex
+ * connection down, or closed its local store): journaled failed with this error, so the handle ends
+ * and retry() runs the job again, and resumed by the client's next start as a stop's would be
+ * (pending-jobs' closedOutJobs). E_CLIENT_CLOSED, which every release reads.
+ */
+export function closedUnderRun(kind: "upload" | "download", id: string, error: StorageError): StorageError {
+  return new StorageError("E_CLIENT_CLOSED", `${kind} ${id} stopped: its backend was closed while the client ran (${error.message}); retry() runs it again once the backend is open, and the client's next start resumes it`, {
+    cause: error,
+    details: { id, kind },
+  });
+}
+
 /** What an operating-system error code means to the person at the keyboard, and what to do about it. */
 const DISK_REASONS: Readonly<Record<string, { readonly what: string; readonly todo: string }>> = {
   ENOSPC: { what: "the disk is full", todo: "free some space, then run it again" },

@@ -34,7 +34,7 @@ import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
 import { plainBytesOf, planOfReference, planPieces, type PiecePlan } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
-import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
+import { applyEndpointOrder, clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, resolveRetryPolicy } from "./retry/index.js";
 import { forgetEndedJobs } from "./journal-retention.js";
 import { sourceOfSharedBytes } from "./shared-bytes-source.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
@@ -204,6 +204,8 @@ export class StorageClient {
       const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;
       const quotaBytes = settings.quotaBytes ?? (quotaSetting !== undefined && /^\d+$/.test(quotaSetting) ? Number(quotaSetting) : STORAGE_DEFAULTS.quotaBytes);
       const writesExpiry = profileFor(this.protocol).writes("expiry-renewal");
+      // This installation's own endpoint order (full mode's own node stays first); docs/storage.md, Failover.
+      applyEndpointOrder(this.pool, o.endpointOrder, db, o.random ?? Math.random, light || o.backend === undefined ? 0 : 1);
       this.ctx = {
         protocol: this.protocol,
         writesExpiry,

@@ -31,3 +31,10 @@ export function pendingUploadsOf(db: Database.Database, source: string): Pending
     .all(source) as { id: string; protocol: number }[];
   return rows.map((r) => ({ id: r.id, protocol: r.protocol }));
 }
+
+/** Failed jobs whose backend was closed under the running client (`E_CLIENT_CLOSED`): a starting client resumes them, as a stop's. */
+export function closedOutJobs(db: Database.Database): { kind: "upload" | "download"; id: string }[] {
+  const closed = `state = 'failed' AND substr(last_error, 1, 17) = 'E_CLIENT_CLOSED: '`;
+  const ids = (table: string): string[] => db.prepare(`SELECT id FROM ${table} WHERE ${closed} ORDER BY created_at, id`).pluck().all() as string[];
+  return [...ids("upload_jobs").map((id) => ({ kind: "upload" as const, id })), ...ids("download_jobs").map((id) => ({ kind: "download" as const, id }))];
+}
