@@ -1,6 +1,6 @@
-import { existsSync, realpathSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
 import { LockFile } from "./lock-file.js";
+import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
 
 /**
@@ -9,7 +9,7 @@ import { StateError } from "./state-error.js";
  * so a link to it and its own name share one lock.
  */
 export function clientLockPathOf(statePath: string): string {
-  return `${canonical(statePath)}.client-lock`;
+  return `${realPathOf(statePath)}.client-lock`;
 }
 
 /**
@@ -47,17 +47,4 @@ export function holdAgainstClients(statePath: string): () => void {
     );
   }
   return () => lock.release();
-}
-
-function canonical(path: string): string {
-  const absolute = resolve(path);
-  try {
-    return realpathSync(absolute);
-  } catch {
-    try {
-      return join(realpathSync(dirname(absolute)), basename(absolute));
-    } catch {
-      return absolute;
-    }
-  }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "../obs/index.js";
 import { retryWhileBusy } from "./busy-retry.js";
 import { LockFile } from "./lock-file.js";
+import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
 
 /** Held for the whole migration run; `release` is idempotent. */
@@ -18,9 +19,12 @@ export interface LockOptions {
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 15_000;
 
-/** The sidecar file beside the state database. Never deleted: deleting a lock file races its waiters. */
+/**
+ * The sidecar file beside the state database (its real path: a link to the file and the file
+ * itself share one lock). Never deleted: deleting a lock file races its waiters.
+ */
 export function lockPathFor(dbPath: string): string {
-  return `${dbPath}.migrate-lock`;
+  return `${realPathOf(dbPath)}.migrate-lock`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { statSync } from "node:fs";
+import { realPathOf } from "./real-path.js";
 import type { FileProbe } from "./state-file.js";
 
 function walHoldsFrames(path: string): boolean {
@@ -17,5 +18,6 @@ function walHoldsFrames(path: string): boolean {
  * `-wal`: the original written by a tool that promises not to. Read-only then, which leaves both.
  */
 export function readOnlyFor(path: string, probe: FileProbe): boolean {
-  return !probe.writable || walHoldsFrames(path);
+  // SQLite keeps the -wal beside the file a link leads to.
+  return !probe.writable || walHoldsFrames(realPathOf(path));
 }

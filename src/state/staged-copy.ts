@@ -1,5 +1,6 @@
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
 import { canWrite } from "./state-file.js";
 
@@ -25,7 +26,9 @@ function inWalMode(path: string): boolean {
  * better-sqlite3 leaves off. An existing `-shm` is enough for SQLite, so that case is left to it.
  */
 export function needsStagedCopy(path: string): boolean {
-  return inWalMode(path) && !existsSync(`${path}-shm`) && !canWrite(dirname(path));
+  // SQLite makes its -shm beside the file a link leads to.
+  const real = realPathOf(path);
+  return inWalMode(path) && !existsSync(`${real}-shm`) && !canWrite(dirname(real));
 }
 
 export interface StagedCopy {
@@ -58,10 +61,11 @@ export function stageCopy(path: string, intoDir: string): StagedCopy {
   try {
     dir = mkdtempSync(join(intoDir, `${basename(path)}.read-only-`));
     const staged = join(dir, basename(path));
-    const before = [identity(path), identity(`${path}-wal`)];
+    const wal = `${realPathOf(path)}-wal`;
+    const before = [identity(path), identity(wal)];
     copyFileSync(path, staged);
-    if (before[1] !== undefined) copyFileSync(`${path}-wal`, `${staged}-wal`);
-    const after = [identity(path), identity(`${path}-wal`)];
+    if (before[1] !== undefined) copyFileSync(wal, `${staged}-wal`);
+    const after = [identity(path), identity(wal)];
     if (before[0] !== after[0] || before[1] !== after[1]) {
       throw new StateError("E_STATE_IO", `${path} changed while it was copied to be read (an app is writing it); retry when it is idle`, { details: { path } });
     }

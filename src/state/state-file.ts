@@ -1,6 +1,7 @@
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
 import { toStateError } from "./sqlite-errors.js";
 
@@ -69,7 +70,8 @@ export function probeStateFile(path: string): FileProbe {
     }
   }
   const modeWritable = (stat.mode & 0o222) !== 0;
-  return { exists: true, size: stat.size, writable: modeWritable && canWrite(path), folderWritable: canWrite(dirname(path)) };
+  // SQLite makes the WAL and its sidecars beside the file a link leads to.
+  return { exists: true, size: stat.size, writable: modeWritable && canWrite(path), folderWritable: canWrite(dirname(realPathOf(path))) };
 }
 
 export interface ConnectionOptions {
