@@ -26,11 +26,32 @@ export interface Interrupts {
   dispose(): void;
 }
 
-export function watchInterrupts(): Interrupts {
+export interface WatchOptions {
+  /**
+   * Called (synchronously) when a signal comes after the first, before the process is ended by it
+   * at once: for what must not outlive the command (a work copy the size of the database) while
+   * the first signal's clean-up waits on something it cannot cut. Without it, the handlers go with
+   * the first signal and a second one has Node's default effect.
+   */
+  onRepeat?: (signal: NodeJS.Signals) => void;
+}
+
+export function watchInterrupts(options: WatchOptions = {}): Interrupts {
   const controller = new AbortController();
   let received: NodeJS.Signals | undefined;
   const handlers = SIGNALS.map((signal) => [signal, () => {
-    dispose();
+    if (received !== undefined && options.onRepeat !== undefined) {
+      dispose();
+      try {
+        options.onRepeat(signal);
+      } finally {
+        // Ended by the signal, as run.ts ends an interrupted command (other listeners, tsx's, would keep it alive).
+        process.removeAllListeners(signal);
+        process.kill(process.pid, signal);
+      }
+      return;
+    }
+    if (options.onRepeat === undefined) dispose();
     received = signal;
     controller.abort(signal);
   }] as const);

@@ -60,3 +60,31 @@ describe("status-compat upgrade --dry-run stopped after the upgrade of the copy"
     60_000,
   );
 });
+
+describe("status-compat upgrade --dry-run stopped twice", () => {
+  test("Ctrl-C once the rows line is logged, and again while the integrity check of the copy still runs: the process ends by SIGINT at once, no copy is left and the original keeps its bytes; the second Ctrl-C killed it with the copy on disk", async () => {
+    const dir = tempDir();
+    const path = join(dir, "state.sqlite");
+    copyFileSync(fixture, path);
+    const hash = sha256File(path);
+    const files = siblings(path);
+    const work = join(dir, "work");
+    mkdirSync(work);
+    const cli = startCli(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], { STATUS_COMPAT_LOG_LEVEL: "info" });
+    void cli.stderrHas('"check":"rows"').then(() => {
+      cli.child.kill("SIGINT");
+      // The first stops the rehearsal at its next step, which then waits for the integrity check's thread.
+      setTimeout(() => cli.child.kill("SIGINT"), 100);
+    });
+    const ended = await cli.closed;
+    expect({ code: ended.code, signal: ended.signal }, cli.output.stderr.slice(-2000)).toEqual({ code: null, signal: "SIGINT" });
+    expect(cli.output.stdout).toBe("");
+    expect(readdirSync(work)).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+    // Ended at once, the rehearsal's connection to the original may leave what any killed reader
+    // leaves: an empty -wal (nothing written) and the -shm index.
+    const left = siblings(path).filter((f) => !files.includes(f));
+    expect(left.filter((f) => f !== "state.sqlite-wal" && f !== "state.sqlite-shm")).toEqual([]);
+    if (left.includes("state.sqlite-wal")) expect(statSync(`${path}-wal`).size).toBe(0);
+  }, 60_000);
+});

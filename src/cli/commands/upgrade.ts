@@ -1,5 +1,6 @@
-import { accessSync, constants } from "node:fs";
-import { resolve } from "node:path";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
@@ -73,17 +74,34 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
         throw new CliError("E_USAGE", `${NAME}: --work-dir ${workDir} is a folder where files cannot be created (${code}); give one you can write, or leave --work-dir out. Nothing was rehearsed.`);
       }
     }
+    const dryRun = values["dry-run"] === true;
+    // The copies go to a folder of this run's own, so that a second Ctrl-C can remove them at once:
+    // the first stops the rehearsal at its next step, and its clean-up may wait for a check it
+    // cannot cut (the upgraded copy's integrity check on its thread); dying then left the copies.
+    let scratch: string | undefined;
+    const removeScratch = (): void => {
+      if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+    };
     // Ctrl-C or SIGTERM stops the rehearsal at its next step, which removes its copies (each the
     // size of FILE, in the OS temp folder by default); dying at once left them behind.
-    const interrupts = watchInterrupts();
+    const interrupts = watchInterrupts({
+      onRepeat: (again) => {
+        try {
+          removeScratch();
+        } finally {
+          io.stderr.write(`status-compat upgrade: interrupted again (${again}); stopping at once: the rehearsal copies are removed${dryRun ? ` and ${db} was not changed` : ""}\n`);
+        }
+      },
+    });
     let report: UpgradeReport | undefined;
     try {
+      scratch = makeScratch(workDir ?? tmpdir());
       report = await rehearseUpgrade({
         path: db,
         from,
         to,
-        dryRun: values["dry-run"] === true,
-        ...(workDir === undefined ? {} : { workDir }),
+        dryRun,
+        workDir: scratch,
         logger: commandLogger(io, "status-compat upgrade"),
         signal: interrupts.signal,
       });
@@ -92,6 +110,7 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") throw error;
     } finally {
       interrupts.dispose();
+      removeScratch();
     }
     const signal = interrupts.received();
     // A signal stops the rehearsal at its next step; one that came after its last step still asked
@@ -122,3 +141,15 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     return EXIT.CHECK_FAILED;
   },
 };
+
+/** A folder of this run's own under `dir` for the rehearsal's copies; a folder that refuses it is the state layer's E_STATE_IO, as a copy it refuses. */
+function makeScratch(dir: string): string {
+  try {
+    return mkdtempSync(join(dir, "status-compat-upgrade-"));
+  } catch (error) {
+    throw new StateError("E_STATE_IO", `cannot create the work folder for the rehearsal's copies in ${dir}: ${(error as Error).message}; free space there or give another --work-dir. Nothing was rehearsed.`, {
+      cause: error,
+      details: { path: dir },
+    });
+  }
+}

@@ -426,8 +426,10 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     add(lines[1], integritySlot + 1);
     await step();
   } finally {
-    await integrity?.finished;
+    // The original first: the wait below cannot be cut, and a second Ctrl-C during it ends the
+    // process at once, which would leave the original's connection's -wal and -shm beside it.
     source?.close();
+    await integrity?.finished;
     workDb?.close();
     removeDatabase(work);
     staged?.remove();
