@@ -18,8 +18,9 @@ interface Offered {
 
 /**
  * A counting bound: at most `size` holders at once, the others wait in order. It bounds the
- * streamed fetches a client runs (each holds its pieces in memory) and a download's pieces not yet
- * journaled (what a crash would fetch again). A holder gives its slot back once, however it ends.
+ * streamed fetches a client runs (each holds its pieces in memory), the cache hits it checks at once
+ * (each holds a descriptor and its read buffers) and a download's pieces not yet journaled (what a
+ * crash would fetch again). A holder gives its slot back once, however it ends.
  * A holder that goes idle for a while (a stream whose consumer paused) may offer its slot: once it
  * has been idle `afterMs` while someone waits, its `giveUp` runs (frees what the slot bounds, then
  * gives the slot back), so an idle holder delays the others by at most `afterMs`.
@@ -62,6 +63,16 @@ export class Slots {
       throw error;
     }
     return this.releaser();
+  }
+
+  /** Runs `work` holding a slot (waiting for one first), and gives it back however `work` ends. */
+  async run<T>(signal: AbortSignal, what: string, work: () => Promise<T>): Promise<T> {
+    const release = await this.acquire(signal, what);
+    try {
+      return await work();
+    } finally {
+      release();
+    }
   }
 
   /**

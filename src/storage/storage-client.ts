@@ -114,6 +114,8 @@ export class StorageClient {
   private readonly stopController = new AbortController();
   /** Streamed fetches reading at once, client-wide (a stream holds its slot until it ends, fails or is returned). */
   private streamSlots: Slots | undefined;
+  /** Cache hits hashed at once, client-wide (jobsInFlight): each holds a descriptor and 2 MiB of reads until its digest is known. */
+  private hitSlots: Slots | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<unknown> | undefined;
   /** Settles once every renewal run started so far has (they run one after another). */
@@ -246,6 +248,7 @@ export class StorageClient {
       this.ctx.cache.fitQuota();
       await this.forgetEndedJobs();
       this.streamSlots = new Slots(settings.streamsInFlight);
+      this.hitSlots = new Slots(settings.jobsInFlight);
       const jobs = settings.jobsInFlight;
       this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)));
       this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)));
@@ -438,8 +441,11 @@ export class StorageClient {
     });
     // Live like any job while it is checked: job(id) finds it, cancel(id) cancels it.
     this.handles.set(id, job);
+    // A cancel while the hit waits for its turn ends the wait at once.
+    const waiting = new AbortController();
     this.cacheChecks.set(id, () => {
       cancelled = true;
+      waiting.abort(CANCELLED);
     });
     const checked = (): void => {
       this.cacheChecks.delete(id);
@@ -447,7 +453,10 @@ export class StorageClient {
     };
     // Not evicted for another download while it is checked and handed out.
     const unhold = ctx.cache.hold(contentCid);
-    const checking: Promise<void> = fileSha256(ctx.hasher, path, view.plaintextSize)
+    // A gallery fetching hundreds of cached files at once would otherwise hold a descriptor and 2 MiB for each.
+    const turn = AbortSignal.any([this.stopController.signal, waiting.signal]);
+    const checking: Promise<void> = (this.hitSlots as Slots)
+      .run(turn, "a cache hit (waiting for its turn to be checked)", () => fileSha256(ctx.hasher, path, view.plaintextSize))
       .then((digest) => {
         checked();
         if (cancelled) {
@@ -471,6 +480,8 @@ export class StorageClient {
       })
       .catch((error: unknown) => {
         checked();
+        // Cancelled while it waited for its turn (the wait rejected with CANCELLED).
+        if (cancelled) job.setState("cancelled");
         job.reject(asStorageError(error));
       })
       .finally(() => {
