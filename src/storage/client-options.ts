@@ -1,7 +1,7 @@
 import type { Logger, Metrics } from "../obs/index.js";
 import type { StateHandle } from "../state/index.js";
 import type { StorageBackend } from "./backend.js";
-import type { RetryPolicy } from "./retry/index.js";
+import type { EndpointOrder, RetryPolicy } from "./retry/index.js";
 
 /** Milliseconds since the epoch; injectable so tests can move time (availability, renewal). */
 export interface Clock {
@@ -53,8 +53,15 @@ export interface StorageClientOptions {
   mode?: "full" | "light";
   /** Full mode: the backend. */
   backend?: StorageBackend;
-  /** Light mode (or full mode with fallbacks): endpoints tried in order, the last one that worked first. */
+  /** Light mode (or full mode with fallbacks): endpoints with failover, the last one that worked first. */
   endpoints?: readonly StorageBackend[];
+  /**
+   * The order endpoints are tried in (after the one that last worked). `spread` (default): this
+   * installation's own order, the same every session (a seed kept in the state database), so the
+   * clients of a release do not all load the list's first endpoint; full mode's `backend` stays
+   * first. `listed`: the order given.
+   */
+  endpointOrder?: EndpointOrder;
   /** An open state database (the caller closes it) ... */
   state?: StateHandle;
   /** ... or its path: the client opens it at its protocol's state level and closes it on stop. */

@@ -56,7 +56,7 @@ describe("light mode failover against misbehaving Codex endpoints", () => {
     const cut = await always(server.url, { kind: "truncate", afterBytes: 1000 });
     const good = await always(server.url, { kind: "pass" });
     const endpoints = [endpoint(`http://127.0.0.1:${await closedPort()}`), endpoint(hang.url), endpoint(corrupt.url), endpoint(cut.url), endpoint(good.url)];
-    const { client, dir } = await startClient({ mode: "light", endpoints, backend: undefined, retry, piecesInFlight: 3 });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry, piecesInFlight: 3 });
     const out = join(dir, "out.bin");
     await client.fetch(reference, { out }).done;
     expect(readFileSync(out).equals(bytes)).toBe(true);
@@ -74,7 +74,7 @@ describe("light mode failover against misbehaving Codex endpoints", () => {
     const corrupt = await always(server.url, { kind: "corrupt", atByte: 100 });
     const cut = await always(server.url, { kind: "truncate", afterBytes: 1000 });
     const endpoints = [endpoint(`http://127.0.0.1:${await closedPort()}`), endpoint(hang.url), endpoint(corrupt.url), endpoint(cut.url)];
-    const { client, dir } = await startClient({ mode: "light", endpoints, backend: undefined, retry });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry });
     const started = performance.now();
     const error = await client.fetch(reference, { out: join(dir, "out.bin") }).done.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);
@@ -90,7 +90,7 @@ describe("light mode failover against misbehaving Codex endpoints", () => {
     const hang = await always(server.url, { kind: "hang", phase: "before-headers" });
     const good = await always(server.url, { kind: "pass" });
     const endpoints = [endpoint(`http://127.0.0.1:${await closedPort()}`), endpoint(hang.url), endpoint(good.url)];
-    const { client, dir } = await startClient({ mode: "light", endpoints, backend: undefined, retry });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry });
     const { path, bytes } = writeRandomFile(dir, "a.bin", 300 * KiB);
     const { reference, view } = await client.share({ path }).done;
     expect(good.stats.history.filter((r) => r.method === "POST")).toHaveLength(view.pieces.length);
@@ -103,7 +103,7 @@ describe("light mode failover against misbehaving Codex endpoints", () => {
     const { server, reference, pieces } = await sharedOnNode(300 * KiB);
     const hang = await always(server.url, { kind: "hang", phase: "before-headers" });
     const good = await always(server.url, { kind: "pass" });
-    const { client } = await startClient({ mode: "light", endpoints: [endpoint(hang.url), endpoint(good.url)], backend: undefined, retry });
+    const { client } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [endpoint(hang.url), endpoint(good.url)], backend: undefined, retry });
     const started = performance.now();
     expect(await client.status(reference, { probe: true })).toMatchObject({ state: "available", missingPieces: 0 });
     expect(pieces).toBeGreaterThan(6);
@@ -120,7 +120,7 @@ describe("light mode and a slow endpoint", () => {
     const slow = await always(server.url, { kind: "slow", chunkBytes: 1024, everyMs: 250 });
     const good = await always(server.url, { kind: "pass" });
     const policy = { ...retry, attemptTimeoutMs: 500, deadlineMs: 4_000 };
-    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint(slow.url), endpoint(good.url)], backend: undefined, retry: policy });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [endpoint(slow.url), endpoint(good.url)], backend: undefined, retry: policy });
     const out = join(dir, "out.bin");
     await client.fetch(reference, { out }).done;
     expect(readFileSync(out).equals(bytes)).toBe(true);
@@ -150,7 +150,7 @@ describe("light mode remembers an endpoint that failed", () => {
     const pass: ProxyFault = { kind: "pass" };
     flaky.script(pass, pass, fail, pass, pass, fail, pass, pass, fail);
     const hang = await always(server.url, { kind: "hang", phase: "before-headers" });
-    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint(flaky.url), endpoint(hang.url)], backend: undefined, retry, piecesInFlight: 1 });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [endpoint(flaky.url), endpoint(hang.url)], backend: undefined, retry, piecesInFlight: 1 });
     const out = join(dir, "out.bin");
     await client.fetch(reference, { out }).done;
     expect(readFileSync(out).equals(bytes)).toBe(true);

@@ -28,7 +28,7 @@ describe("light mode: remote endpoints only, with failover", () => {
     dead.beforePut = () => {
       throw unreachable(dead.location);
     };
-    const { client, dir } = await startClient({ mode: "light", endpoints: [dead, live], backend: undefined });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [dead, live], backend: undefined });
     const { path } = writeRandomFile(dir, "a.bin", 200 * KiB);
     const { view } = await client.share({ path }).done;
     expect(live.puts).toBe(view.pieces.length);
@@ -49,7 +49,7 @@ describe("light mode: remote endpoints only, with failover", () => {
       throw unreachable(down.location);
     };
     const holder = new InstrumentedBackend(sender.backend, "http://127.0.0.1/holder");
-    const { client, dir } = await startClient({ mode: "light", endpoints: [empty, down, holder], backend: undefined });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [empty, down, holder], backend: undefined });
     const out = join(dir, "got.bin");
     await client.fetch(reference, { out }).done;
     expect(readFileSync(out).equals(bytes)).toBe(true);
@@ -66,7 +66,7 @@ describe("light mode: remote endpoints only, with failover", () => {
         throw unreachable(e.location);
       };
     }
-    const { client, dir } = await startClient({ mode: "light", endpoints: [a, b], backend: undefined, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 6 } });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [a, b], backend: undefined, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 6 } });
     const { path } = writeRandomFile(dir, "c.bin", 10 * KiB);
     const job = client.share({ path });
     await expect(job.done).rejects.toMatchObject({ code: "E_BACKEND_UNREACHABLE" });

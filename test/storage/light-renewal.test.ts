@@ -25,7 +25,7 @@ describe("light mode renewal across endpoints of different builds", () => {
     const a = await node();
     const b = await node(32 * KiB);
     const clock = { t: Date.UTC(2026, 0, 1) };
-    const { client, dir } = await startClient({ mode: "light", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY, clock: { now: () => clock.t } });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY, clock: { now: () => clock.t } });
     const { path } = writeRandomFile(dir, "a.bin", 100 * KiB);
     const { view } = await client.share({ path }).done;
     // Something only b has: a answers 404 (tried once), b serves it, and b becomes the endpoint tried first.

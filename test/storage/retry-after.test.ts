@@ -169,7 +169,7 @@ describe("Retry-After with several endpoints (light mode)", () => {
   test("the overloaded endpoint is failed over at once and left alone while its Retry-After runs, even when the other endpoint then fails once", async () => {
     const a = await gateway();
     const b = await gateway();
-    const { client, dir } = await startClient({ mode: "light", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY });
     a.proxy.script(busy("30"));
     // b stores two pieces, then fails once: the retry must not go back to a within its 30 s.
     b.proxy.script({ kind: "pass" }, { kind: "pass" }, { kind: "status", status: 500, body: "boom" });
@@ -188,7 +188,7 @@ describe("Retry-After with several endpoints (light mode)", () => {
   test("when every endpoint asked to wait, the client waits for the first to come back instead of going round them", async () => {
     const a = await gateway();
     const b = await gateway();
-    const { client, dir } = await startClient({ mode: "light", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY, piecesInFlight: 1 });
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY, piecesInFlight: 1 });
     a.proxy.script(busy("1"));
     b.proxy.script(busy("2"));
     const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { StorageBackend } from "../backend.js";
 
 /**
@@ -10,9 +11,16 @@ import type { StorageBackend } from "../backend.js";
  * fails no more often than the rest, still gets its turn. An endpoint that asked to be left alone
  * for a while (a gateway's Retry-After) is cooling down until then: every piece of every job tries
  * the others first, and waits for it only when all of them are cooling too.
+ *
+ * "Order" is the list's unless spread(): then each client walks the endpoints in its own order,
+ * see there.
  */
 export class EndpointPool {
   private preferred = 0;
+  /** The endpoints' indices in the order this client walks them. */
+  private order: number[];
+  /** Each endpoint's place in `order`. */
+  private place: number[];
   /** performance.now() until which each endpoint asked not to be called (0: not cooling). */
   private readonly coolUntil: number[];
   /** Transient failures since each endpoint last worked. */
@@ -26,6 +34,29 @@ export class EndpointPool {
     this.coolUntil = endpoints.map(() => 0);
     this.failures = endpoints.map(() => 0);
     this.workedAt = endpoints.map(() => 0);
+    this.order = endpoints.map((_, i) => i);
+    this.place = endpoints.map((_, i) => i);
+  }
+
+  /**
+   * Gives this client its own order of the endpoints after the first `keepFirst` (full mode's own
+   * node stays first): every client of a release gets the same list, and in list order they would
+   * all load its first endpoint while the others idled until it failed. The order ranks each
+   * endpoint by a hash of `seed` (stable per installation) and its location (rendezvous hashing):
+   * a client starts at the same endpoint every session, whatever the list's order, so its uploads
+   * and their renewals meet the blocks where they were stored; clients start evenly over the
+   * endpoints; a new endpoint in the list takes only its share of clients; and the clients of an
+   * endpoint that fails move evenly to the others rather than all to its neighbour in the list.
+   * Health still comes first: what worked, failed or asked for a pause reorders attempts as before.
+   */
+  spread(seed: string, keepFirst = 0): void {
+    const n = this.endpoints.length;
+    const kept = Math.min(Math.max(0, keepFirst), n);
+    const rank = this.endpoints.map((endpoint) => createHash("sha256").update(seed).update("\n").update(endpoint.location).digest().readUIntBE(0, 6));
+    const rest = this.order.filter((i) => i >= kept).sort((a, b) => (rank[b] as number) - (rank[a] as number) || a - b);
+    this.order = [...this.order.filter((i) => i < kept), ...rest];
+    this.order.forEach((index, at) => (this.place[index] = at));
+    if (this.successes === 0) this.preferred = this.order[0] as number;
   }
 
   get size(): number {
@@ -38,17 +69,17 @@ export class EndpointPool {
 
   /**
    * The endpoint for the next attempt among those not excluded, looking from the preferred one (or
-   * the one after `after`): one not cooling down, with the fewest failures since it last worked,
+   * the one after `after`, in this client's order): one not cooling down, with the fewest failures since it last worked,
    * then the most recent success, then the first in that order; when all are cooling, the one back
    * first. Undefined when all are excluded.
    */
   pick(excluded: ReadonlySet<number>, after?: number): number | undefined {
     const n = this.endpoints.length;
-    const start = after === undefined ? this.preferred : (after + 1) % n;
+    const start = after === undefined ? (this.place[this.preferred] as number) : (this.place[after] as number) + 1;
     let best: number | undefined;
     let soonest: number | undefined;
     for (let k = 0; k < n; k++) {
-      const i = (start + k) % n;
+      const i = this.order[(start + k) % n] as number;
       if (excluded.has(i)) continue;
       if (this.coolingFor(i) === 0) {
         if (best === undefined || this.healthier(i, best)) best = i;
@@ -66,7 +97,7 @@ export class EndpointPool {
   /** A transient failure: later attempts (of any piece) try another endpoint first. */
   failed(index: number): void {
     this.failures[index] = (this.failures[index] as number) + 1;
-    if (this.preferred === index) this.preferred = (index + 1) % this.endpoints.length;
+    if (this.preferred === index) this.preferred = this.order[((this.place[index] as number) + 1) % this.endpoints.length] as number;
   }
 
   private healthier(a: number, b: number): boolean {

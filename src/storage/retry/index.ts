@@ -7,3 +7,5 @@ export { linkedSignal, clientClosedReason, inheritTimeLeft, timeLeft } from "./l
 export type { LinkedSignal } from "./linked-signal.js";
 export { withRetries } from "./with-retries.js";
 export type { Progress, RetryContext, RetryEvent } from "./with-retries.js";
+export { applyEndpointOrder, ENDPOINT_ORDER_SEED_KEY } from "./endpoint-order.js";
+export type { EndpointOrder } from "./endpoint-order.js";
