@@ -9,7 +9,8 @@
 import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../src/storage/backend.js";
-import { StorageClient, type ShareResult } from "../../src/storage/index.js";
+import Database from "better-sqlite3";
+import { pendingUploadsOf, StorageClient, type ShareResult } from "../../src/storage/index.js";
 import { localStore, SMALL_PIECES, writeRandomFile, fileSha256, sha256Hex } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 import { reopenable } from "./support/reopenable-client.js";
@@ -58,7 +59,7 @@ async function uploadCutShort(dir: string) {
   await first.close();
   arrive();
   await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
-  return { a, backend, job, bytes };
+  return { a, backend, job, bytes, path };
 }
 
 describe("a backend closed under a running client", () => {
@@ -88,9 +89,16 @@ describe("a backend closed under a running client", () => {
 
   test("without a retry, the next start resumes it and completes it", async () => {
     const dir = tempDir();
-    const { a, job, bytes } = await uploadCutShort(dir);
+    const { a, job, bytes, path } = await uploadCutShort(dir);
     expect(job.state).toBe("failed");
     await a.stop();
+    // What the CLI reads before a client starts, to resume or cancel: the next start resumes it, so it is pending.
+    const db = new Database(join(dir, "s.sqlite"), { readonly: true });
+    try {
+      expect(pendingUploadsOf(db, path).map((p) => p.id)).toEqual([job.id]);
+    } finally {
+      db.close();
+    }
 
     const b = await StorageClient.open(reopenable(dir, new InstrumentedBackend(localStore(join(dir, "store")))));
     try {

@@ -12,6 +12,9 @@ export interface PendingUpload {
   readonly protocol: number;
 }
 
+/** A job failed because its backend was closed under the running client (closedUnderRun): the next start resumes it, so it is unfinished. */
+const CLOSED_OUT = `state = 'failed' AND substr(last_error, 1, 17) = 'E_CLIENT_CLOSED: '`;
+
 /**
  * Unfinished jobs read straight from a state database's journal, before any client starts on it:
  * a starting client resumes every unfinished job at once, and whether to let one resume can depend
@@ -19,7 +22,7 @@ export interface PendingUpload {
  */
 export function pendingDownloadsTo(db: Database.Database, dest: string): PendingDownload[] {
   const rows = db
-    .prepare(`SELECT id, file_reference FROM download_jobs WHERE state IN ('queued', 'downloading') AND dest_path = ? ORDER BY created_at, id`)
+    .prepare(`SELECT id, file_reference FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT})) AND dest_path = ? ORDER BY created_at, id`)
     .all(dest) as { id: string; file_reference: Buffer }[];
   return rows.map((r) => ({ id: r.id, reference: r.file_reference }));
 }
@@ -27,14 +30,13 @@ export function pendingDownloadsTo(db: Database.Database, dest: string): Pending
 /** Every unfinished upload of `source`, oldest first; see pendingDownloadsTo. */
 export function pendingUploadsOf(db: Database.Database, source: string): PendingUpload[] {
   const rows = db
-    .prepare(`SELECT id, protocol FROM upload_jobs WHERE state IN ('queued', 'uploading') AND source_path = ? ORDER BY created_at, id`)
+    .prepare(`SELECT id, protocol FROM upload_jobs WHERE (state IN ('queued', 'uploading') OR (${CLOSED_OUT})) AND source_path = ? ORDER BY created_at, id`)
     .all(source) as { id: string; protocol: number }[];
   return rows.map((r) => ({ id: r.id, protocol: r.protocol }));
 }
 
 /** Failed jobs whose backend was closed under the running client (`E_CLIENT_CLOSED`): a starting client resumes them, as a stop's. */
 export function closedOutJobs(db: Database.Database): { kind: "upload" | "download"; id: string }[] {
-  const closed = `state = 'failed' AND substr(last_error, 1, 17) = 'E_CLIENT_CLOSED: '`;
-  const ids = (table: string): string[] => db.prepare(`SELECT id FROM ${table} WHERE ${closed} ORDER BY created_at, id`).pluck().all() as string[];
+  const ids = (table: string): string[] => db.prepare(`SELECT id FROM ${table} WHERE ${CLOSED_OUT} ORDER BY created_at, id`).pluck().all() as string[];
   return [...ids("upload_jobs").map((id) => ({ kind: "upload" as const, id })), ...ids("download_jobs").map((id) => ({ kind: "download" as const, id }))];
 }
