@@ -1,6 +1,7 @@
 import { MAX_CHUNK_SIZE } from "../crypto/index.js";
 import { MIN_CHUNK_SIZE, STORAGE_DEFAULTS, type StorageClientOptions } from "./client-options.js";
 import { MAX_TIMER_MS } from "./retry/index.js";
+import type { Logger } from "../obs/index.js";
 
 /** A client's numeric options with their defaults, each checked. */
 export interface ClientSettings {
@@ -74,4 +75,22 @@ function positive(value: number, name: string): number {
 
 function count(value: number, name: string): number {
   return check(value, name, (v) => Number.isSafeInteger(v) && v > 0, "a whole number of 1 or more");
+}
+
+/**
+ * The quota the `quota_bytes` settings row sets: a positive whole number of bytes, as the
+ * `quotaBytes` option takes. Anything else is ignored for the default, with a warning naming the
+ * row: "0" was a 0-byte quota that failed every spooled share and cached download with
+ * E_QUOTA_EXCEEDED, while the option refuses 0; garbage was ignored without a word. Not a refusal
+ * at start: the row is data in the user's state, which the app cannot always fix, and a client
+ * that does not start shares no file at all.
+ */
+export function quotaFromSetting(value: string | undefined, log: Logger): number {
+  if (value === undefined) return STORAGE_DEFAULTS.quotaBytes;
+  if (/^\d+$/.test(value) && Number(value) > 0) return Number(value);
+  log.warn(
+    { setting: "quota_bytes", value: value.slice(0, 40), defaultBytes: STORAGE_DEFAULTS.quotaBytes },
+    "the quota_bytes setting is not a positive whole number of bytes; the default quota is used",
+  );
+  return STORAGE_DEFAULTS.quotaBytes;
 }

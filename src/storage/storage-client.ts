@@ -15,7 +15,7 @@ import { CacheStore, contentCidIn, dataDirAsRecorded, type Reservation } from ".
 import { lockClient, type ClientLock } from "./client-lock.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
-import { resolveSettings, type ClientSettings } from "./client-settings.js";
+import { quotaFromSetting, resolveSettings, type ClientSettings } from "./client-settings.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
 import { fileSha256 } from "./file-digest.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
@@ -204,7 +204,7 @@ export class StorageClient {
       const clock = o.clock ?? systemClock;
       const metrics = storageMetrics(this.metrics);
       const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;
-      const quotaBytes = settings.quotaBytes ?? (quotaSetting !== undefined && /^\d+$/.test(quotaSetting) ? Number(quotaSetting) : STORAGE_DEFAULTS.quotaBytes);
+      const quotaBytes = settings.quotaBytes ?? quotaFromSetting(quotaSetting, this.log);
       const writesExpiry = profileFor(this.protocol).writes("expiry-renewal");
       // This installation's own endpoint order (full mode's own node stays first); docs/storage.md, Failover.
       applyEndpointOrder(this.pool, o.endpointOrder, db, o.random ?? Math.random, light || o.backend === undefined ? 0 : 1);
