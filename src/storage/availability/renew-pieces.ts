@@ -92,15 +92,18 @@ function failed(ctx: ClientContext, report: RenewReport, cid: string, code: stri
 /**
  * Whether every endpoint answered that it lacks `cid` (Codex's /exists looks only at the node's own
  * store and answers at once). One that could not be asked may still have it: false; it joins
- * `silent`, and is not asked again in this run.
+ * `silent`, and is not asked again in this run. Asked in the transfers' order (this client's own,
+ * the one that worked first, one that failed last), and a failure counts for transfers too.
  */
 async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>): Promise<boolean> {
-  for (const backend of ctx.pool.endpoints) {
+  for (const index of ctx.pool.inOrder()) {
+    const backend = ctx.pool.at(index);
     if (silent.has(backend)) return false;
     try {
       if (await backend.has(cid, { signal })) return false;
     } catch (error) {
       if (signal.aborted) throw error;
+      if (classifyFailure(error) === "retry") ctx.pool.failed(index);
       silent.add(backend);
       return false;
     }

@@ -88,6 +88,20 @@ export class EndpointPool {
     return best ?? soonest;
   }
 
+  /**
+   * Every endpoint in the order an attempt would try them now (pick: the healthiest first from the
+   * preferred one, those cooling down last), for a caller that asks each in turn outside withRetries.
+   */
+  inOrder(): number[] {
+    const order: number[] = [];
+    const taken = new Set<number>();
+    for (let index = this.pick(taken); index !== undefined; index = this.pick(taken)) {
+      order.push(index);
+      taken.add(index);
+    }
+    return order;
+  }
+
   worked(index: number): void {
     this.preferred = index;
     this.failures[index] = 0;
