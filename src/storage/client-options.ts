@@ -6,9 +6,15 @@ import type { EndpointOrder, RetryPolicy } from "./retry/index.js";
 /** Milliseconds since the epoch; injectable so tests can move time (availability, renewal). */
 export interface Clock {
   now(): number;
+  /**
+   * Milliseconds from any origin that never go back (performance.now()): how the client measures
+   * time passing while `now()` reads earlier than a time it has already seen (a clock set back;
+   * src/storage/floored-clock.ts). Without it, that time holds still until `now()` catches up.
+   */
+  monotonic?(): number;
 }
 
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 
 const MiB = 1024 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -20,6 +20,7 @@ import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./d
 import { fileSha256 } from "./file-digest.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
 import { removeEndedDownloadTemps } from "./download/ended-temps.js";
+import { FlooredClock } from "./floored-clock.js";
 import { slottedStream } from "./download/slotted-stream.js";
 import { storeIdentityOf } from "./upload/resume-checks.js";
 import { closableStream } from "./download/closable-stream.js";
@@ -201,7 +202,8 @@ export class StorageClient {
       // Spooled and cached files are renamed into these and synced there; their own entries must last too.
       for (const dir of Object.values(dirs)) await makeClientDirectory(dir);
       await removeStraySpoolTemps(dirs.spool);
-      const clock = o.clock ?? systemClock;
+      // Never earlier than a time this state has seen: a clock set back must not make renewal late (floored-clock.ts).
+      const clock = new FlooredClock(o.clock ?? systemClock, db, { maxLeadMs: settings.ttlMs + settings.renewBeforeMs, log: this.log });
       const metrics = storageMetrics(this.metrics);
       const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;
       const quotaBytes = settings.quotaBytes ?? quotaFromSetting(quotaSetting, this.log);
@@ -676,6 +678,8 @@ export class StorageClient {
     for (const job of this.handles.values()) job.reject(reason);
     this.handles.clear();
     for (const reservation of this.reservations.values()) reservation.release();
+    // The next run starts from the latest time this one saw.
+    if (this.ctx?.clock instanceof FlooredClock) this.ctx.clock.flush();
     if (this.options.state === undefined) this.state?.close();
     this.lock?.release();
     this.log.info({}, "storage client stopped");

@@ -1,5 +1,6 @@
 import type { FileReference } from "../../wire/index.js";
 import type { ClientContext } from "../client-context.js";
+import { deviceTime } from "../floored-clock.js";
 import { asStorageError } from "../job-errors.js";
 
 /**
@@ -7,7 +8,8 @@ import { asStorageError } from "../job-errors.js";
  * - `expiring`: some piece's TTL ends within the margin (an upload of ours will be renewed if still referenced);
  * - `expired`: some piece's TTL has passed (or, when probed, an endpoint no longer has it);
  * - `unknown`: a received version 2 reference says nothing about expiry (or the expiry known is
- *   one no piece stored by now could have: a clock ran ahead) and nothing was probed.
+ *   one no piece stored by now could have: a clock ran ahead; or it has passed on the client's
+ *   floored clock but not on the device clock behind it) and nothing was probed.
  */
 export type Availability = "available" | "expiring" | "expired" | "unknown";
 
@@ -32,8 +34,13 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
   else if (view.expiresAt !== undefined && view.expiresAt > 0) expiresAt = view.expiresAt * 1000;
   // No piece stored by now can outlive now + TTL: a later expiry was written by a clock that ran
   // ahead (renewal counts such a piece due), and the endpoints' TTL ran from the real time.
-  if (expiresAt !== undefined && expiresAt > ctx.clock.now() + ctx.ttlMs + ctx.renewBeforeMs) expiresAt = undefined;
-  let state = availabilityAt(expiresAt, ctx.clock.now(), ctx.renewBeforeMs);
+  const now = ctx.clock.now();
+  if (expiresAt !== undefined && expiresAt > now + ctx.ttlMs + ctx.renewBeforeMs) expiresAt = undefined;
+  let state = availabilityAt(expiresAt, now, ctx.renewBeforeMs);
+  // Past on the client's clock (never earlier than a time already seen) but not yet on the device's:
+  // either the device clock was set back (expired) or it ran ahead and was put right (not). Neither
+  // is claimed; a probe tells.
+  if (state === "expired" && expiresAt !== undefined && expiresAt > deviceTime(ctx.clock)) state = "unknown";
   if (!probe) return expiresAt === undefined ? { state } : { state, expiresAt };
   let missing = 0;
   // An endpoint that could not be asked is not asked again in this probe: one that hangs would cost its timeout per piece.
@@ -62,10 +69,9 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
     if (!found) missing++;
   }
   if (missing > 0) state = "expired";
-  else if (state === "unknown") state = "available";
-  else if (state === "expired") {
+  else if (expiresAt !== undefined && expiresAt <= now) {
     // Still there past the expiry we knew (the sender renewed it, the node has not swept it yet): that expiry is stale.
     return { state: "available", missingPieces: 0 };
-  }
+  } else if (state === "unknown") state = "available";
   return { state, ...(expiresAt === undefined ? {} : { expiresAt }), missingPieces: missing };
 }
