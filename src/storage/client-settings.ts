@@ -1,4 +1,4 @@
-import { MAX_CHUNK_SIZE } from "../crypto/index.js";
+import { MAX_CHUNK_SIZE, TAG_BYTES } from "../crypto/index.js";
 import { MIN_CHUNK_SIZE, STORAGE_DEFAULTS, type StorageClientOptions } from "./client-options.js";
 import { MAX_TIMER_MS } from "./retry/index.js";
 import type { Logger } from "../obs/index.js";
@@ -47,21 +47,64 @@ export function resolveSettings(o: StorageClientOptions, mode: "full" | "light")
     `a whole number of bytes from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}`,
   );
   const pieceBytes = check(o.pieceSize ?? d.pieceSize, "pieceSize", (v) => Number.isFinite(v) && v > 0, "a positive number of bytes (rounded down to whole chunks)");
+  const pieceSize = Math.max(1, Math.floor(pieceBytes / chunkSize)) * chunkSize;
+  const maxFileBytes = positive(o.maxFileBytes ?? d.maxFileBytes, "maxFileBytes");
+  const maxPieceBytes = positive(o.maxPieceBytes ?? d.maxPieceBytes, "maxPieceBytes");
+  // Pieces this client would refuse to buffer are refused by every receiver with its limit (the
+  // default is the same in every release): the shares succeeded and nobody could open them
+  // (E_BAD_REFERENCE). A deployment whose receivers all raised maxPieceBytes raises this client's too.
+  const sealed = largestSealedPiece(pieceSize, chunkSize, maxFileBytes);
+  if (sealed > maxPieceBytes) {
+    throw new RangeError(
+      `storage client option pieceSize (${pieceSize} bytes, ${sealed} bytes a piece once sealed) must seal to at most maxPieceBytes (${maxPieceBytes} bytes): ` +
+        "every receiver with that limit, the default one included, refuses larger pieces. Lower pieceSize, or raise maxPieceBytes here and on every receiver first",
+    );
+  }
   return {
     renewEveryMs,
     quotaBytes,
     ttlMs,
     renewBeforeMs,
     chunkSize,
-    pieceSize: Math.max(1, Math.floor(pieceBytes / chunkSize)) * chunkSize,
+    pieceSize,
     keepEndedJobsMs: check(o.keepEndedJobsMs ?? d.keepEndedJobsMs, "keepEndedJobsMs", (v) => v >= 0, "0 or more (Infinity keeps every job)"),
-    maxFileBytes: positive(o.maxFileBytes ?? d.maxFileBytes, "maxFileBytes"),
-    maxPieceBytes: positive(o.maxPieceBytes ?? d.maxPieceBytes, "maxPieceBytes"),
+    maxFileBytes,
+    maxPieceBytes,
     // How many at once: 1.5 pieces in flight made every transfer fail on a slot array of that length.
     piecesInFlight: count(o.piecesInFlight ?? d.piecesInFlight[mode], "piecesInFlight"),
     jobsInFlight: count(o.jobsInFlight ?? d.jobsInFlight[mode], "jobsInFlight"),
     streamsInFlight: count(o.streamsInFlight ?? d.streamsInFlight[mode], "streamsInFlight"),
   };
+}
+
+/** The ciphertext of the largest piece this client cuts: a whole pieceSize, or a whole file when files are smaller. */
+function largestSealedPiece(pieceSize: number, chunkSize: number, maxFileBytes: number): number {
+  const plain = Math.min(pieceSize, maxFileBytes);
+  return plain + Math.ceil(plain / chunkSize) * TAG_BYTES;
+}
+
+/**
+ * What a client with these settings shares that receivers on the defaults refuse: settings a
+ * deployment may choose on purpose (all its receivers raised their limits), so a warning at start
+ * rather than a refusal, naming the option.
+ */
+export function interopWarnings(s: ClientSettings): Array<{ option: string; message: string }> {
+  const d = STORAGE_DEFAULTS;
+  const warnings: Array<{ option: string; message: string }> = [];
+  const sealed = largestSealedPiece(s.pieceSize, s.chunkSize, s.maxFileBytes);
+  if (sealed > d.maxPieceBytes) {
+    warnings.push({
+      option: "pieceSize",
+      message: `pieces of up to ${sealed} bytes sealed are over the default maxPieceBytes (${d.maxPieceBytes}): receivers that did not raise it refuse this client's larger files (E_BAD_REFERENCE)`,
+    });
+  }
+  if (s.maxFileBytes > d.maxFileBytes) {
+    warnings.push({
+      option: "maxFileBytes",
+      message: `files over the default maxFileBytes (${d.maxFileBytes}) that this client shares are refused by receivers that did not raise it (E_FILE_TOO_LARGE)`,
+    });
+  }
+  return warnings;
 }
 
 function check(value: number, name: string, ok: (v: number) => boolean, expected: string): number {

@@ -36,8 +36,8 @@ export class Slots {
     this.free = size;
   }
 
-  /** Resolves with the function that gives the slot back (call it once); rejects when `signal` fires first. */
-  async acquire(signal: AbortSignal, what: string): Promise<() => void> {
+  /** Resolves with the function that gives the slot back (call it once); rejects when `signal` fires first (no signal: waits its turn whatever happens). */
+  async acquire(signal: AbortSignal | undefined, what: string): Promise<() => void> {
     if (this.free > 0) {
       this.free--;
       return this.releaser();
@@ -66,7 +66,7 @@ export class Slots {
   }
 
   /** Runs `work` holding a slot (waiting for one first), and gives it back however `work` ends. */
-  async run<T>(signal: AbortSignal, what: string, work: () => Promise<T>): Promise<T> {
+  async run<T>(signal: AbortSignal | undefined, what: string, work: () => Promise<T>): Promise<T> {
     const release = await this.acquire(signal, what);
     try {
       return await work();

@@ -15,7 +15,7 @@ import { CacheStore, contentCidIn, dataDirAsRecorded, type Reservation } from ".
 import { lockClient, type ClientLock } from "./client-lock.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
-import { quotaFromSetting, resolveSettings, type ClientSettings } from "./client-settings.js";
+import { interopWarnings, quotaFromSetting, resolveSettings, type ClientSettings } from "./client-settings.js";
 import { checkReceivable, discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
 import { fileSha256 } from "./file-digest.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
@@ -188,6 +188,7 @@ export class StorageClient {
       throw error;
     }
     this.settings = settings;
+    for (const w of interopWarnings(settings)) this.log.warn({ option: w.option }, w.message);
     try {
       const dataDir = resolve(o.dataDir);
       await makeClientDirectory(dataDir);
