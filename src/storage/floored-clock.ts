@@ -49,9 +49,14 @@ export interface FlooredClockOptions {
  * holds still (tests move such a clock by hand; an application's clock should carry one).
  */
 export class FlooredClock implements Clock {
+  /** The latest time given, whole ms (the journal's columns are STRICT integers). */
   private latest: number;
-  private latestAt: number;
+  /** The time and monotonic reading extrapolation runs from: re-anchored only when the device clock is right, so rounding never stalls it. */
+  private anchor: { time: number; at: number };
+  /** The value the state holds, as far as this clock knows. */
   private written: number | undefined;
+  /** The last value a write was tried for: a state refusing writes (a full disk, another writer's lock) is not asked on every reading. */
+  private tried: number | undefined;
   private writeFailed = false;
   private readonly monotonicMs: () => number;
   private readonly getFloor: Database.Statement;
@@ -67,12 +72,13 @@ export class FlooredClock implements Clock {
     this.putFloor = db.prepare(LEVEL1_SQL.upsertSetting);
     const stored = parseFloor(this.getFloor.get(CLOCK_FLOOR_KEY));
     this.written = stored;
-    const now = device.now();
-    this.latestAt = this.monotonicMs();
+    this.tried = stored;
+    const now = Math.floor(device.now());
     if (stored !== undefined && this.tooFarAhead(stored, now)) {
       this.dropped(stored, now);
       this.latest = now;
     } else this.latest = Math.max(stored ?? now, now);
+    this.anchor = { time: this.latest, at: this.monotonicMs() };
   }
 
   /** The device clock's own reading (what it says, set back or not). */
@@ -81,18 +87,20 @@ export class FlooredClock implements Clock {
   }
 
   now(): number {
-    const device = this.device.now();
+    const device = Math.floor(this.device.now());
     const at = this.monotonicMs();
-    const extrapolated = this.latest + Math.max(0, at - this.latestAt);
+    const extrapolated = Math.floor(this.anchor.time + Math.max(0, at - this.anchor.at));
     let now: number;
-    if (device >= extrapolated - JITTER_MS) now = Math.max(device, this.latest);
-    else if (this.tooFarAhead(extrapolated, device)) {
+    if (device >= extrapolated - JITTER_MS) {
+      now = Math.max(device, this.latest);
+      this.anchor = { time: now, at };
+    } else if (this.tooFarAhead(extrapolated, device)) {
       this.dropped(extrapolated, device);
       now = device;
-    } else now = extrapolated;
+      this.anchor = { time: now, at };
+    } else now = Math.max(extrapolated, this.latest);
     this.latest = now;
-    this.latestAt = at;
-    if (this.written === undefined || now - this.written >= FLOOR_WRITE_EVERY_MS || now < this.written) this.write(now);
+    if (this.tried === undefined || now - this.tried >= FLOOR_WRITE_EVERY_MS || now < this.tried) this.write(now);
     return now;
   }
 
@@ -112,6 +120,7 @@ export class FlooredClock implements Clock {
   private write(value: number): void {
     // Not inside another write's transaction: a failed write there (a full disk) would roll it back.
     if (!this.db.open || this.db.inTransaction) return;
+    this.tried = value;
     try {
       this.putFloor.run({ key: CLOCK_FLOOR_KEY, value: String(value) });
       this.written = value;

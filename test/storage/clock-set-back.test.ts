@@ -224,3 +224,25 @@ describe("the floor in a state another release used", () => {
     }
   });
 });
+
+describe("the time read while the device clock is behind", () => {
+  test("is whole milliseconds, as the journal's STRICT integer columns take, with a monotonic clock in fractions (performance.now()), and it moves on however often it is read", async () => {
+    const fractional = { t: START, m: 0.25 };
+    const again = await startClient({ clock: { now: () => fractional.t, monotonic: () => fractional.m } });
+    fractional.t -= DAY;
+    fractional.m += 0.5;
+    // Journal writes on that time: a share (pieces, job states), then a renewal.
+    const sent = await again.client.share({ bytes: Buffer.alloc(20 * KiB, 9), fileName: "f.bin" }).done;
+    const status = await again.client.status(sent.reference);
+    expect(status.state).toBe("available");
+    expect(Number.isInteger(status.expiresAt)).toBe(true);
+    // Read every 0.4 ms of monotonic time: the time still advances (rounding must not stall it).
+    const before = (await again.client.status(sent.reference)).expiresAt as number;
+    for (let i = 0; i < 100; i++) {
+      fractional.m += 0.4;
+      await again.client.status(sent.reference);
+    }
+    const later = await again.client.share({ bytes: Buffer.alloc(20 * KiB, 8), fileName: "g.bin" }).done;
+    expect((await again.client.status(later.reference)).expiresAt).toBeGreaterThanOrEqual(before + 39);
+  });
+});
