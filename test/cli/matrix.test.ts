@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
+import { PROJECT_ROOT, runCliInProcess, startCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 describe("status-compat matrix --out", () => {
@@ -74,4 +74,22 @@ describe("status-compat matrix: Ctrl-C", () => {
     expect(work()).toEqual([]);
     expect(existsSync(tmp)).toBe(true);
   }, 60_000);
+});
+
+describe("status-compat matrix --out that cannot be written at the end", () => {
+  test("a --out folder removed while the matrix runs: the report goes to stdout instead, a line says why, and the status is the verdict's (0); it ended as an internal error (exit 70, 'a bug') with a stack and the report was lost", async () => {
+    const dir = tempDir("scc-cli-matrix-out-");
+    const reports = join(dir, "reports");
+    mkdirSync(reports);
+    const out = join(reports, "report.json");
+    const cli = startCli(["matrix", "--only", "wire,storage", "--json", "--out", out], { STATUS_COMPAT_LOG_LEVEL: "debug" });
+    // The wire cells take milliseconds, the storage ones seconds: the folder goes while those run.
+    void cli.stderrHas('"column":"wire"').then(() => rmSync(reports, { recursive: true, force: true }));
+    const ended = await cli.closed;
+    expect(ended, cli.output.stderr.slice(-2000)).toEqual({ code: 0, signal: null });
+    expect(cli.output.stderr).not.toContain("internal error");
+    expect(cli.output.stderr).toMatch(/could not write --out .*report\.json \(ENOENT\); the report follows on stdout/);
+    expect(JSON.parse(cli.output.stdout)).toMatchObject({ columns: ["wire", "storage"] });
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
 });

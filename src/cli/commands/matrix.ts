@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Command } from "../command.js";
+import type { CliIo, Command } from "../command.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
@@ -46,7 +46,8 @@ ${MATRIX_CHECKS.map((c) => `  ${c.column.padEnd(10)} ${c.proves}`).join("\n")}
 Options:
   --format F     table (default), json, markdown or html
   --json         same as --format json
-  --out FILE     write the report to FILE instead of stdout (progress still on stderr)
+  --out FILE     write the report to FILE instead of stdout (progress still on stderr); when FILE
+                 cannot be written at the end, the report goes to stdout with a line saying why
   --only LIST    comma-separated columns to run (e.g. wire,forward)
   --verbose      the table lists every cell's detail, not only failures
 
@@ -100,8 +101,7 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage, 130 interrupted by Ctrl-
     }
     if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
     const text = render(report, format, values.verbose === true);
-    if (out !== undefined) {
-      writeFileSync(out, text);
+    if (out !== undefined && writeReport(out, text, io)) {
       io.stderr.write(`matrix: report written to ${values.out}\n`);
       io.stdout.write(verdictLine(report) + "\n");
     } else {
@@ -110,3 +110,19 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage, 130 interrupted by Ctrl-
     return report.ok ? EXIT.OK : EXIT.CHECK_FAILED;
   },
 };
+
+/**
+ * Writes the report to --out; false when that fails at the end (the folder removed during the
+ * run, a full disk): the report then goes to stdout, as without --out, after a line saying why.
+ * Thrown, it ended a whole matrix run as an internal error (exit 70) with the report lost.
+ */
+function writeReport(out: string, text: string, io: CliIo): boolean {
+  try {
+    writeFileSync(out, text);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    io.stderr.write(`status-compat matrix: could not write --out ${out} (${code}); the report follows on stdout\n`);
+    return false;
+  }
+}
