@@ -2,7 +2,7 @@ import { silentLogger, type Logger } from "../obs/index.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
-import { DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
+import { lockTimeoutOf } from "./migration-lock.js";
 import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
 import { DEFAULT_BUSY_TIMEOUT_MS } from "./open-state.js";
@@ -101,6 +101,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
   const { path } = options;
   const catalog = options.catalog ?? shippedCatalog();
   const logger = options.logger ?? silentLogger();
+  const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
   const probe = probeStateFile(path);
   if (!probe.exists && options.direction === "down") {
     throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist; nothing to revert`, { details: { path } });
@@ -147,7 +148,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       catalog,
       // Nothing to check in a database that does not exist yet (and the check reads the file by its path).
       preflight: inMemory ? "none" : (options.preflight ?? "quick_check"),
-      lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      lockTimeoutMs,
       logger,
       signal: options.signal,
       plan: planFor,

@@ -20,6 +20,19 @@ export interface LockOptions {
 export const DEFAULT_LOCK_TIMEOUT_MS = 15_000;
 
 /**
+ * A caller's wait for the lock, in milliseconds (default 15 s; 0 or less: one attempt; Infinity:
+ * until it is free, the signal still stops it). NaN (an app's parseInt of an empty setting) made
+ * a deadline no clock passes: the wait lasted as long as the other process held the lock.
+ */
+export function lockTimeoutOf(value: number | undefined, name = "lockTimeoutMs"): number {
+  if (value === undefined) return DEFAULT_LOCK_TIMEOUT_MS;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new RangeError(`state option ${name} must be a number of milliseconds (0: no waiting, Infinity: until the lock is free), not ${String(value)}`);
+  }
+  return value;
+}
+
+/**
  * The sidecar file beside the state database (its real path: a link to the file and the file
  * itself share one lock). Never deleted: deleting a lock file races its waiters.
  */
@@ -33,8 +46,8 @@ export function lockPathFor(dbPath: string): string {
  * blocking the event loop, then fail with E_STATE_LOCKED. Creates the sidecar when missing.
  */
 export async function acquireMigrationLock(dbPath: string, options: LockOptions = {}): Promise<MigrationLock> {
+  const timeoutMs = lockTimeoutOf(options.timeoutMs, "timeoutMs");
   const path = lockPathFor(dbPath);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   let lock: LockFile;
   try {
     lock = LockFile.open(path);

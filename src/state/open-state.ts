@@ -6,7 +6,7 @@ import { resolveCodeLevel } from "./code-level.js";
 import { needsStagedCopy } from "./staged-copy.js";
 import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
-import { DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
+import { lockTimeoutOf } from "./migration-lock.js";
 import type { MigrationRun } from "./migration-step.js";
 import type { Preflight } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
@@ -78,6 +78,7 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
   const readOnly = options.readOnly ?? false;
   const migrate = options.migrate ?? true;
   const logger = options.logger ?? silentLogger();
+  const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
 
   const probe = probeStateFile(path);
   if (!probe.exists && readOnly) {
@@ -132,7 +133,7 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
         path,
         catalog,
         preflight: options.preflight ?? "quick_check",
-        lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+        lockTimeoutMs,
         logger,
         signal: options.signal,
         holdsClientLock: options.holdsClientLock,

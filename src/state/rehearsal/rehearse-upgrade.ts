@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from "../../obs/index.js";
 import { releaseTable, type Release } from "../../versions/index.js";
 import type { StateAssessment } from "../assess-state.js";
 import { shippedCatalog, type MigrationCatalog } from "../migration-catalog.js";
-import { lockPathFor } from "../migration-lock.js";
+import { lockPathFor, lockTimeoutOf } from "../migration-lock.js";
 import type { MigrationRun } from "../migration-step.js";
 import { migrateState } from "../migrate-state.js";
 import { openState } from "../open-state.js";
@@ -215,6 +215,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   const catalog = options.catalog ?? shippedCatalog();
   const logger = options.logger ?? silentLogger();
   const dryRun = options.dryRun ?? true;
+  // Checked now, not when the real upgrade needs it after the whole rehearsal.
+  lockTimeoutOf(options.lockTimeoutMs);
   const fromRelease = releaseTable.resolve(options.from);
   const toRelease = releaseTable.resolve(options.to);
   const from = { release: fromRelease.release, level: fromRelease.stateLevel };
