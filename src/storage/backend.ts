@@ -15,11 +15,12 @@ export interface PutOptions extends BackendCallOptions {
   size?: number;
   /**
    * Called whenever bytes of the body have been accepted by the transport (a socket took them), so
-   * a caller can tell a slow upload from a stalled one. A backend may call it coarsely (per slice
-   * or buffer it writes), or not at all when its writes cannot stall (a local disk). No arguments:
-   * it says "still moving", not how far.
+   * a caller can tell a slow upload from a stalled one, and with `sent` (bytes taken so far) and
+   * `total` (the body's size, when known) one too slow to finish in time (withRetries fails it over
+   * as it does a download). A backend may call it coarsely (per slice or buffer it writes), leave the
+   * counts out, or not call it at all when its writes cannot stall (a local disk).
    */
-  progress?: () => void;
+  progress?: (sent?: number, total?: number) => void;
 }
 
 export interface GetOptions extends BackendCallOptions {

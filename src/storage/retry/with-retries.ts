@@ -31,7 +31,7 @@ export interface RetryContext {
  * attempt on an endpoint that gave an answer it will give again. An operation that calls
  * `progress` (a download per chunk, an upload per slice its socket took) is cut only after attemptTimeoutMs without progress, so a
  * slow link still finishes; the job deadline bounds it as a whole (see slowTransferCheck for a
- * download too slow for it). An endpoint that answered with Retry-After (details.retryAfterMs) is
+ * transfer, either way, too slow for it). An endpoint that answered with Retry-After (details.retryAfterMs) is
  * left alone by every caller of the pool for that long, capped by maxRetryAfterMs; with no other
  * endpoint the attempt waits for it, or fails at once when that is past the deadline.
  */
@@ -55,7 +55,7 @@ export async function withRetries<T>(
     last = index;
     const tooSlow = new AbortController();
     const attemptSignal = linkedSignal([ctx.signal, tooSlow.signal], ctx.policy.attemptTimeoutMs, ctx.what);
-    const progress = slowTransferCheck(ctx, attemptSignal, tooSlow, () => {
+    const progress = slowTransferCheck(ctx, ctx.pool.at(index).location, attemptSignal, tooSlow, () => {
       for (let other = 0; other < ctx.pool.size; other++) {
         if (other !== index && !excluded.has(other) && ctx.pool.coolingFor(other) === 0) return true;
       }
@@ -94,7 +94,7 @@ export async function withRetries<T>(
 
 /**
  * What an operation reports as its transfer moves: any progress restarts the attempt timeout; a
- * download also says how far it is (`done` of `total` bytes), for slowTransferCheck.
+ * download or upload also says how far it is (`done` of `total` bytes), for slowTransferCheck.
  */
 export type Progress = (done?: number, total?: number) => void;
 
@@ -102,11 +102,13 @@ export type Progress = (done?: number, total?: number) => void;
  * The attempt's progress callback. Progress keeps a slow transfer going (a slow link is not a
  * stall), but one going so slowly that at its rate so far it would end after the job's deadline
  * is cut (a TimeoutError, so retried) when another endpoint could serve it, and the piece does not
- * go back there: a node streaming from a poor peer must not fail a job that another endpoint holds. Judged only after one attempt
- * timeout's worth of transfer, and never with nowhere else to go (a slow link is slow everywhere,
- * and the deadline decides then). Only arithmetic per call, no timer.
+ * go back there: a node streaming from a poor peer, or reading an upload at a trickle, must not fail
+ * a job that another endpoint can take. Judged only after one attempt timeout's worth of transfer,
+ * and never with nowhere else to go (a slow link is slow everywhere, and the deadline decides
+ * then). An upload's count includes what the operating system buffered, so its rate looks better
+ * than it is at first; the estimate converges as the attempt goes on. Only arithmetic per call, no timer.
  */
-function slowTransferCheck(ctx: RetryContext, attempt: LinkedSignal, tooSlow: AbortController, elsewhere: () => boolean): Progress {
+function slowTransferCheck(ctx: RetryContext, location: string, attempt: LinkedSignal, tooSlow: AbortController, elsewhere: () => boolean): Progress {
   const started = performance.now();
   return (done, total) => {
     attempt.touch();
@@ -117,7 +119,10 @@ function slowTransferCheck(ctx: RetryContext, attempt: LinkedSignal, tooSlow: Ab
     const left = timeLeft(ctx.signal);
     if (needs <= left || !elsewhere()) return;
     tooSlow.abort(
-      new DOMException(`${ctx.what} would need about ${seconds(needs)} more at its rate so far (${done} of ${total} bytes in ${seconds(elapsed)}), but the deadline is ${seconds(left)} away; trying another endpoint`, "TimeoutError"),
+      new DOMException(
+        `${ctx.what} on ${location} would need about ${seconds(needs)} more at its rate so far (${done} of ${total} bytes in ${seconds(elapsed)}, ${kibPerSecond(done, elapsed)} KiB/s), but the deadline is ${seconds(left)} away; trying another endpoint`,
+        "TimeoutError",
+      ),
     );
   };
 }
@@ -146,6 +151,10 @@ function pastDeadline(ctx: RetryContext, index: number, coolingMs: number, cause
       (cause instanceof Error ? ` Last answer: ${cause.message}` : ""),
     { ...(cause === undefined ? {} : { cause }), details: { endpoint: location, retryAfterMs: coolingMs } },
   );
+}
+
+function kibPerSecond(bytes: number, ms: number): string {
+  return (bytes / 1024 / (ms / 1000)).toFixed(1);
 }
 
 /** A wait or a duration as the messages give it: whole seconds, rounded up. */

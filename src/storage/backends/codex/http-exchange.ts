@@ -15,8 +15,11 @@ export interface ExchangeSpec {
   /** Sent as Content-Length and checked against what `body` really yields. */
   readonly declaredSize?: number;
   readonly signal?: AbortSignal;
-  /** Called each time the socket took a written slice of `body` (handed to the kernel). */
-  readonly onUploadProgress?: () => void;
+  /**
+   * Called each time the socket took a written slice of `body` (handed to the kernel), with the
+   * bytes taken so far and `declaredSize`.
+   */
+  readonly onUploadProgress?: (sent: number, total: number | undefined) => void;
 }
 
 /** What an exchange needs from the transport that made it. */
@@ -61,12 +64,9 @@ export class HttpExchange {
   /** The gap the body deadline allows (idle for downloads, request for short answers), for the message. */
   private bodyGapMs = 0;
   private readonly onAbort = (): void => this.fail({ kind: "aborted", reason: this.spec.signal?.reason });
-  /** A write's callback: the slice left Node's buffer for the socket (an error there surfaces elsewhere). */
-  private readonly onWritten = (error?: Error | null): void => {
-    if (error == null && this.failure === undefined) this.spec.onUploadProgress?.();
-  };
-  /** Upload bytes handed to the socket. */
+  /** Upload bytes handed to Node's request (sent) and, of those, taken by the socket (accepted). */
   private sent = 0;
+  private accepted = 0;
   /** The upload's wait for the socket, if one is in progress. */
   private waiting: { readonly event: "drain" | "finish"; resolve(ok: boolean): void } | undefined;
   /** Download progress, for the truncation message (short answers have none). */
@@ -305,7 +305,16 @@ export class HttpExchange {
       this.fail({ kind: "size", declared, actual: this.sent });
       return "stop";
     }
-    return chunk.byteLength === 0 || this.req.write(chunk, this.onWritten) ? "more" : "wait";
+    return chunk.byteLength === 0 || this.req.write(chunk, this.written(chunk.byteLength)) ? "more" : "wait";
+  }
+
+  /** A write's callback: the slice left Node's buffer for the socket (an error there surfaces elsewhere). */
+  private written(bytes: number): (error?: Error | null) => void {
+    return (error) => {
+      if (error != null || this.failure !== undefined) return;
+      this.accepted += bytes;
+      this.spec.onUploadProgress?.(this.accepted, this.spec.declaredSize);
+    };
   }
 
   /**

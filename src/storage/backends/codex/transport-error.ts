@@ -50,14 +50,16 @@ function errorCode(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-/** An abort whose reason is a TimeoutError (AbortSignal.timeout) is the caller's attempt deadline. */
+/** An abort whose reason is a TimeoutError (AbortSignal.timeout, linkedSignal) is the caller's attempt deadline. */
 function isTimeoutReason(reason: unknown): boolean {
   return (reason as { name?: unknown } | null)?.name === "TimeoutError";
 }
 
 export function abortError(reason: unknown, ctx: CallContext): StorageError {
   if (isTimeoutReason(reason)) {
-    return new StorageError("E_TIMEOUT", `${ctx.operation} on Codex node ${ctx.location} ran out of time (the caller's deadline fired).`, {
+    // The caller's reason says which limit and why (too slow to make the deadline, no progress for so long): keep it.
+    const why = (reason as { message?: unknown }).message;
+    return new StorageError("E_TIMEOUT", `${ctx.operation} on Codex node ${ctx.location} ran out of time (the caller's deadline fired${typeof why === "string" && why !== "" ? `: ${why}` : ""}).`, {
       cause: reason,
       details: { method: ctx.method, path: ctx.path, phase: "caller" },
     });

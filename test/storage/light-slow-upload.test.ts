@@ -1,0 +1,80 @@
+/**
+ * An endpoint that takes an upload's connection but reads its body at a trickle (a node whose disk
+ * or uplink crawls, a throttling gateway) must be left for another endpoint the way a download that
+ * trickles is, not kept until the job's deadline fails the share.
+ *
+ * The trickle has to beat loopback's socket buffers: about 4 MiB of a body is taken at once, and
+ * Linux wakes a blocked writer only once a third or so of its send buffer is free, so a slower
+ * reader shows as a stall (cut by the idle deadline already), not as a slow transfer.
+ */
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
+import { EndpointPool, linkedSignal, withRetries, type RetryPolicy } from "../../src/storage/retry/index.js";
+import { StorageError } from "../../src/storage/storage-error.js";
+import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
+import { MiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+
+const STALL_MS = 3_000;
+
+async function node(): Promise<{ server: CodexTestServer; backend: CodexBackend }> {
+  const server = await startCodexTestServer();
+  onTestFinished(() => server.close());
+  const backend = createCodexBackend({ url: server.url, requestTimeoutMs: STALL_MS });
+  onTestFinished(() => backend.close());
+  return { server, backend };
+}
+
+/** 64 KiB every 60 ms, about 1 MiB/s: progress at least every 1.5 s, never a stall; about 16 s for the 20 MiB piece. */
+function trickle(server: CodexTestServer): void {
+  server.inject("upload", { kind: "slow", chunkBytes: 64 * 1024, everyMs: 60 }, { times: 10 });
+}
+
+const retry = { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 6, attemptTimeoutMs: STALL_MS, deadlineMs: 10_000 };
+
+describe("light mode and an endpoint that reads uploads slowly", () => {
+  test("an upload an endpoint reads too slowly to finish before the deadline moves to another endpoint instead of failing the share", async () => {
+    const slow = await node();
+    const good = await node();
+    trickle(slow.server);
+    const { client, dir } = await startClient({
+      mode: "light",
+      endpointOrder: "listed",
+      endpoints: [slow.backend, good.backend],
+      backend: undefined,
+      retry,
+      chunkSize: 64 * 1024,
+      pieceSize: 24 * MiB,
+    });
+    const { path } = writeRandomFile(dir, "video.mp4", 20 * MiB);
+    const { view } = await client.share({ path }).done;
+    expect(view.pieces).toHaveLength(1);
+    expect(slow.server.stats.byRoute.upload).toBe(1);
+    expect(good.server.cids()).toContain(view.pieces[0]?.cid);
+  });
+
+  test("the attempt it leaves fails with a retryable E_TIMEOUT naming the endpoint and the rate", async () => {
+    const slow = await node();
+    const good = await node();
+    trickle(slow.server);
+    const body = Buffer.alloc(20 * MiB, 1);
+    const failures: unknown[] = [];
+    const policy: RetryPolicy = { ...retry, maxRetryAfterMs: 0, pausedStreamYieldMs: 0 };
+    // The job's deadline as the client makes it: a linked signal, whose time left the rate is judged against.
+    const job = linkedSignal(undefined, retry.deadlineMs, "job");
+    onTestFinished(() => job.dispose());
+    const cid = await withRetries({ pool: new EndpointPool([slow.backend, good.backend]), policy, signal: job.signal, what: "put of piece 0" }, (backend, signal, progress) =>
+      backend.put(body, { signal, size: body.byteLength, progress }).catch((error: unknown) => {
+        failures.push(error);
+        throw error;
+      }),
+    );
+    expect(good.server.cids()).toEqual([cid]);
+    expect(failures).toHaveLength(1);
+    const error = failures[0] as StorageError;
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error.code).toBe("E_TIMEOUT");
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain(slow.backend.location);
+    expect(error.message).toMatch(/would need about \d+ s more at its rate so far \(\d+ of 20971520 bytes in \d+ s, [\d.]+ KiB\/s\)/);
+  });
+});
