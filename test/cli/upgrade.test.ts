@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, statSync, watch } from "node:fs";
+import { PassThrough } from "node:stream";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
+import { main } from "../../src/cli/main.js";
 import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -105,6 +107,32 @@ describe("status-compat upgrade", () => {
     expect(r.stderr).toMatch(/error\[E_USAGE\]: upgrade: --to 0\.1\.0 is older than --from 0\.3\.0; a rollback is `status-compat migrate down`/);
     expect(r.stdout).toBe("");
     expect(sha256File(path)).toBe(hash);
+  });
+
+  test("an empty --work-dir (an unset shell variable) is a usage error (exit 2) saying so, nothing rehearsed; it was the current folder, where the copies (twice the database) went instead of the OS temp folder", async () => {
+    const dir = tempDir();
+    const path = copyFixture(1, dir);
+    const cwd = join(dir, "cwd");
+    mkdirSync(cwd);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = "";
+    let err = "";
+    stdout.on("data", (b: Buffer) => (out += b.toString("utf8")));
+    stderr.on("data", (b: Buffer) => (err += b.toString("utf8")));
+    const seen: string[] = [];
+    // What the rehearsal puts in the current folder while it runs.
+    const watcher = watch(cwd, (_event, name) => void (name !== null && seen.push(name)));
+    let code: number;
+    try {
+      code = await main(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", ""], { stdout, stderr, stderrIsTTY: false, env: process.env, cwd });
+    } finally {
+      watcher.close();
+    }
+    expect(code, err).toBe(2);
+    expect(err).toContain("error[E_USAGE]: upgrade: --work-dir needs a folder (it was empty)");
+    expect(out).toBe("");
+    expect(seen).toEqual([]);
   });
 
   test("a --work-dir that does not exist, or is a file, is a usage error (exit 2) naming it, with the original untouched; it was an internal error (exit 70) with a stack", async () => {

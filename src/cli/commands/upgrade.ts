@@ -63,6 +63,8 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       throw new CliError("E_USAGE", `${NAME}: --to ${toRelease.release} is older than --from ${fromRelease.release}; a rollback is \`status-compat migrate down\``);
     }
     const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
+    // An empty --work-dir (an unset shell variable) resolved to the current folder, which got the copies.
+    if (values["work-dir"] === "") throw new CliError("E_USAGE", `${NAME}: --work-dir needs a folder (it was empty); leave it out for the OS temp folder. Nothing was rehearsed.`);
     const workDir = values["work-dir"] === undefined ? undefined : resolve(io.cwd, values["work-dir"]);
     if (workDir !== undefined) {
       checkFolder(NAME, "work-dir", workDir, "Nothing was rehearsed.");
