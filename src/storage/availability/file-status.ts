@@ -2,6 +2,7 @@ import type { FileReference } from "../../wire/index.js";
 import type { ClientContext } from "../client-context.js";
 import { deviceTime } from "../floored-clock.js";
 import { asStorageError } from "../job-errors.js";
+import { classifyFailure } from "../retry/index.js";
 
 /**
  * - `available`: every piece is known to be stored past the renewal margin;
@@ -48,7 +49,9 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
   for (const piece of view.pieces) {
     let found = false;
     let unanswered: unknown;
-    for (const [at, backend] of ctx.pool.endpoints.entries()) {
+    // The transfers' order (the one that last worked first, one that failed last), not the list's.
+    for (const at of ctx.pool.inOrder()) {
+      const backend = ctx.pool.at(at);
       if (silent.has(at)) {
         unanswered ??= silent.get(at);
         continue;
@@ -62,6 +65,7 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
         if (signal?.aborted === true) throw error;
         unanswered ??= error;
         silent.set(at, error);
+        if (classifyFailure(error) === "retry") ctx.pool.failed(at);
       }
     }
     // Missing only when every endpoint answered "no": one that could not be asked may still hold it.
