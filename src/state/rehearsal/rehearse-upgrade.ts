@@ -430,11 +430,14 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   } finally {
     // The original first: the wait below cannot be cut, and a second Ctrl-C during it ends the
     // process at once, which would leave the original's connection's -wal and -shm beside it.
-    source?.close();
-    await integrity?.finished;
-    workDb?.close();
-    removeDatabase(work);
-    staged?.remove();
+    try {
+      source?.close();
+    } finally {
+      await integrity?.finished;
+      workDb?.close();
+      removeDatabase(work);
+      staged?.remove();
+    }
   }
 
   // 7. The real thing, only when the rehearsal is clean.
