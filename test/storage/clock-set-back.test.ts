@@ -188,8 +188,8 @@ describe("a device clock reset to before this library existed (a dead battery)",
 });
 
 describe("the floor in a state another release used", () => {
-  test("a state without the key (an earlier release's) or with a value this release cannot read starts from the device clock and writes its own", async () => {
-    for (const stored of [undefined, "soon", "-5", "1e400"]) {
+  test("a state without the key (an earlier release's), with an old floor (an earlier release ran last), or with a value this release cannot read starts from the device clock and writes its own", async () => {
+    for (const stored of [undefined, String(START - 10 * DAY), "soon", "-5", "1e400", "1768953600000.5"]) {
       const dir = tempDir();
       const statePath = join(dir, "state.sqlite");
       const first = await startClient({ dir, statePath, clock: deviceClock({ t: START, m: 0 }) });
