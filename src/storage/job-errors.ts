@@ -26,6 +26,7 @@ const STORAGE_CODE_SET: Readonly<Record<StorageErrorCode, true>> = {
   E_FILE_EMPTY: true,
   E_SOURCE_MISSING: true,
   E_SOURCE_CHANGED: true,
+  E_CRASH_LOOP: true,
   E_UNSUPPORTED: true,
   E_INTERNAL: true,
   E_BUSY: true,

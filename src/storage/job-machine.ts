@@ -2,6 +2,7 @@ import type { Logger } from "../obs/index.js";
 import { asStorageError } from "./job-errors.js";
 import type { Clock } from "./client-options.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
+import type { UnendedRuns } from "./journal/unended-runs.js";
 import type { StorageMetrics } from "./storage-metrics.js";
 import type { TransferJob } from "./transfer-job.js";
 
@@ -22,11 +23,14 @@ export class JobMachine {
     readonly kind: JobKind,
     readonly id: string,
     private readonly journal: JobJournal,
-    private readonly hooks: { clock: Clock; metrics: StorageMetrics; log: Logger; job?: TransferJob<unknown> },
+    private readonly hooks: { clock: Clock; metrics: StorageMetrics; log: Logger; job?: TransferJob<unknown>; runs?: UnendedRuns },
   ) {}
 
+  /** Counted by `runs` (when given): a job whose runs keep ending with the process fails E_CRASH_LOOP here instead. */
   start(): void {
-    journaled(() => this.journal.start(this.id, this.hooks.clock.now()));
+    const write = (): void => this.journal.start(this.id, this.hooks.clock.now());
+    const runs = this.hooks.runs;
+    journaled(() => (runs === undefined ? write() : runs.begin(this.kind, this.id, write)));
     this.entered(this.kind === "upload" ? "uploading" : "downloading");
   }
 

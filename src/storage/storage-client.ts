@@ -30,6 +30,7 @@ import { AvailabilityJournal } from "./journal/availability-journal.js";
 import { CacheJournal } from "./journal/cache-journal.js";
 import { DownloadJournal, type DownloadJobRow } from "./journal/download-journal.js";
 import { closedOutJobs } from "./journal/pending-jobs.js";
+import { UnendedRuns } from "./journal/unended-runs.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
@@ -101,6 +102,8 @@ export class StorageClient {
   private lock: ClientLock | undefined;
   private uploadQueue: JobQueue | undefined;
   private downloadQueue: JobQueue | undefined;
+  /** Runs that started and have not ended, per job: a job whose runs keep ending with the process is failed, not resumed (E_CRASH_LOOP). */
+  private runs: UnendedRuns | undefined;
   private readonly handles = new Map<string, AnyJob>();
   private readonly reservations = new Map<string, Reservation>();
   private readonly spooling = new Set<Promise<void>>();
@@ -117,6 +120,8 @@ export class StorageClient {
   private streamSlots: Slots | undefined;
   /** Cache hits hashed at once, client-wide (jobsInFlight): each holds a descriptor and 2 MiB of reads until its digest is known. */
   private hitSlots: Slots | undefined;
+  /** share({ bytes }) spool writes at once, client-wide (jobsInFlight): each holds its temp file open and fsyncs it. */
+  private spoolSlots: Slots | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<unknown> | undefined;
   /** Settles once every renewal run started so far has (they run one after another). */
@@ -241,6 +246,8 @@ export class StorageClient {
         const journal = kind === "upload" ? this.ctx.uploads : this.ctx.downloads;
         tryRelease(() => new JobMachine(kind, id, journal, { clock, metrics, log: this.log }).requeue());
       }
+      this.runs = new UnendedRuns(db);
+      tryRelease(() => this.runs?.dropEnded());
       // A crash between a download's failed/cancelled row and the removal of its temp file left that file.
       await removeEndedDownloadTemps(this.ctx.downloads, this.log);
       // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
@@ -252,6 +259,7 @@ export class StorageClient {
       await this.forgetEndedJobs();
       this.streamSlots = new Slots(settings.streamsInFlight);
       this.hitSlots = new Slots(settings.jobsInFlight);
+      this.spoolSlots = new Slots(settings.jobsInFlight);
       const jobs = settings.jobsInFlight;
       this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)));
       this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)));
@@ -359,7 +367,10 @@ export class StorageClient {
       this.spoolingShares.set(id, pending);
       // The file this upload reads (the spool file, or a cached copy of the same bytes); the catch releases its pin.
       let source = spoolPath;
-      const spool = sourceOfSharedBytes(ctx, id, contentCid, bytes)
+      // An album shared from memory held a descriptor per photo, all writing and fsyncing at once. The wait is
+      // not cut short by a stop (which waits for it): a share is resumable only once spooled.
+      const spool = (this.spoolSlots as Slots)
+        .run(undefined, "spooling shared bytes", () => sourceOfSharedBytes(ctx, id, contentCid, bytes))
         .then((path) => {
           this.spoolingShares.delete(id);
           // Counted under the quota whatever happens next (the catch unpins it when no upload will read it).
@@ -629,7 +640,9 @@ export class StorageClient {
 
   /**
    * Runs a failed job again. An upload keeps the pieces it stored; a download starts over (its
-   * failure removed its temp file, so nothing half-written outlives the job).
+   * failure removed its temp file, so nothing half-written outlives the job), except one whose
+   * backend was closed under it (E_CLIENT_CLOSED), which keeps the pieces it verified. A job failed
+   * E_CRASH_LOOP starts with its count of runs that ended with the process at zero.
    */
   retry(id: string): AnyJob {
     const ctx = this.started();
@@ -696,7 +709,13 @@ export class StorageClient {
   private machine(kind: JobKind, id: string): JobMachine {
     const ctx = this.started();
     const job = this.handles.get(id) as TransferJob<unknown> | undefined;
-    return new JobMachine(kind, id, kind === "upload" ? ctx.uploads : ctx.downloads, { clock: ctx.clock, metrics: ctx.metrics, log: ctx.log, ...(job === undefined ? {} : { job }) });
+    return new JobMachine(kind, id, kind === "upload" ? ctx.uploads : ctx.downloads, {
+      clock: ctx.clock,
+      metrics: ctx.metrics,
+      log: ctx.log,
+      ...(job === undefined ? {} : { job }),
+      ...(this.runs === undefined ? {} : { runs: this.runs }),
+    });
   }
 
   private async runUploadJob(id: string, signal: AbortSignal): Promise<void> {
@@ -719,6 +738,7 @@ export class StorageClient {
       await this.settleFailure("upload", id, machine, job, error, signal);
     } finally {
       deadline.dispose();
+      this.runEnded(id);
     }
   }
 
@@ -752,7 +772,13 @@ export class StorageClient {
       this.reservations.get(id)?.release();
       this.reservations.delete(id);
       deadline.dispose();
+      this.runEnded(id);
     }
+  }
+
+  /** The run ended in this process, however (done, failed, cancelled, stopped): not a crash, for the crash-loop count. Best effort, as the journal may refuse it. */
+  private runEnded(id: string): void {
+    tryRelease(() => this.runs?.ended(id));
   }
 
   /**

@@ -39,6 +39,8 @@ export type StorageErrorCode =
   | "E_SOURCE_MISSING"
   /** The file being shared changed between a crash and the resumed upload; pieces already sent no longer match it. */
   | "E_SOURCE_CHANGED"
+  /** A job's runs kept ending with the process (a crash loop): failed at start instead of resumed again; retry() runs it. */
+  | "E_CRASH_LOOP"
   /** The operation is not allowed in the client's current setup (e.g. caching downloads in light mode). */
   | "E_UNSUPPORTED"
   /** A bug, not the disk or the network: an error that is none of the above (a TypeError, say); `cause` is the original. */
