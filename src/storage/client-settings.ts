@@ -32,7 +32,8 @@ export function resolveSettings(o: StorageClientOptions, mode: "full" | "light")
   const renewEveryMs = check(o.renewEveryMs ?? d.renewEveryMs, "renewEveryMs", (v) => v >= 0 && v <= MAX_TIMER_MS, `0 (off) to ${MAX_TIMER_MS} ms`);
   // NaN or a negative quota refused every spooled share and cached download later, as E_QUOTA_EXCEEDED; Infinity is no limit.
   const quotaBytes = o.quotaBytes === undefined ? undefined : check(o.quotaBytes, "quotaBytes", (v) => v > 0, "a positive number of bytes (Infinity: no limit)");
-  const ttlMs = positive(o.ttlMs ?? d.ttlMs, "ttlMs");
+  // Added to the journal's times (STRICT integer columns): 1.5 ms failed every share at its end, E_LOCAL_IO.
+  const ttlMs = check(o.ttlMs ?? d.ttlMs, "ttlMs", (v) => Number.isSafeInteger(v) && v > 0, "a whole positive number of milliseconds");
   // 0 up to the TTL: NaN turned renewal off without a word, a margin of a whole TTL renewed every piece on every run.
   const renewBeforeMs = check(o.renewBeforeMs ?? d.renewBeforeMs, "renewBeforeMs", (v) => v >= 0 && v < ttlMs, `0 or more and less than ttlMs (${String(ttlMs)} ms)`);
   // A timer as slow as the margin lets a piece that enters the margin just after one run expire before the next.
