@@ -1,0 +1,89 @@
+/**
+ * The floored clock against a model of real time: whatever the device clock does (set back by up
+ * to the renewal horizon, put right, the process restarted after time off), the time it gives is
+ * whole milliseconds, never earlier than the device clock, never later than the real time (the
+ * device clock never ran ahead here), never going back within a run, and never further behind the
+ * real time than the time spent off since the device clock was last right (plus the 1 s jitter).
+ * The floor lives in a real SQLite file, as in a client's state.
+ */
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { silentLogger } from "../../src/obs/index.js";
+import { FlooredClock } from "../../src/storage/floored-clock.js";
+import { tempDir } from "../support/temp-dir.js";
+
+const DAY = 24 * 60 * 60 * 1000;
+const HORIZON = 33 * DAY;
+const JITTER = 1_000;
+
+type Step =
+  | { kind: "pass"; ms: number }
+  | { kind: "setBack"; ms: number }
+  | { kind: "putRight" }
+  | { kind: "restart"; offMs: number }
+  | { kind: "read" };
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ kind: fc.constant("pass" as const), ms: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 10 * DAY })) }),
+  fc.record({ kind: fc.constant("setBack" as const), ms: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 20 * DAY })) }),
+  fc.record({ kind: fc.constant("putRight" as const) }),
+  fc.record({ kind: fc.constant("restart" as const), offMs: fc.integer({ min: 0, max: 3 * DAY }) }),
+  fc.record({ kind: fc.constant("read" as const) }),
+);
+
+describe("the floored clock against real time", () => {
+  test("never earlier than the device clock, never later than real time, whole ms, never back within a run, and behind real time by no more than the time off since the clock was last right", () => {
+    const dir = tempDir();
+    let runId = 0;
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 999 }), (steps, fraction) => {
+        const db = new Database(join(dir, `state-${runId++}.sqlite`));
+        db.exec(`CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT`);
+        try {
+          let real = Date.UTC(2026, 0, 1);
+          let behind = 0;
+          // The monotonic clock of the current process, in fractions as performance.now() is.
+          let mono = fraction / 1000;
+          let lost = 0;
+          const device = { now: () => real - behind, monotonic: () => mono };
+          const open = (): FlooredClock => new FlooredClock(device, db, { maxLeadMs: HORIZON, log: silentLogger() });
+          let clock = open();
+          let last = -Infinity;
+          const check = (): void => {
+            const now = clock.now();
+            expect(Number.isInteger(now)).toBe(true);
+            expect(now).toBeGreaterThanOrEqual(Math.floor(real - behind));
+            expect(now).toBeLessThanOrEqual(real);
+            expect(now).toBeGreaterThanOrEqual(last);
+            expect(now).toBeGreaterThanOrEqual(real - JITTER - lost);
+            last = now;
+          };
+          for (const s of steps) {
+            if (s.kind === "pass") {
+              real += s.ms;
+              mono += s.ms;
+            } else if (s.kind === "setBack") behind = Math.min(behind + s.ms, HORIZON - DAY);
+            else if (s.kind === "putRight") {
+              behind = 0;
+              lost = 0;
+            } else if (s.kind === "restart") {
+              clock.flush();
+              real += s.offMs;
+              // The device clock runs while the process is off; only the floor can lose that time.
+              if (behind > 0) lost += s.offMs;
+              mono = fraction / 1000;
+              clock = open();
+              last = -Infinity;
+            }
+            check();
+          }
+        } finally {
+          db.close();
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
