@@ -31,7 +31,7 @@ import { CacheJournal } from "./journal/cache-journal.js";
 import { DownloadJournal, type DownloadJobRow } from "./journal/download-journal.js";
 import { closedOutJobs } from "./journal/pending-jobs.js";
 import { UnendedRuns } from "./journal/unended-runs.js";
-import type { JobKind, JobState } from "./journal/job-states.js";
+import { illegalMove, type JobKind, type JobState } from "./journal/job-states.js";
 import { UploadJournal, type UploadJobRow } from "./journal/upload-journal.js";
 import { guessMime } from "./mime-type.js";
 import { plainBytesOf, planOfReference, planPieces, type PiecePlan } from "./piece-plan.js";
@@ -115,6 +115,8 @@ export class StorageClient {
   private readonly spoolingShares = new Map<string, { cancelled: boolean }>();
   /** Cache hits being checked (not journaled), by job id: how to cancel each. */
   private readonly cacheChecks = new Map<string, () => void>();
+  /** How runs ended that the journal refused to record (a full disk): their rows still say they run. job(id), jobs() and retry() go by this. */
+  private readonly unrecorded = new Map<string, StorageError>();
   private readonly stopController = new AbortController();
   /** Streamed fetches reading at once, client-wide (a stream holds its slot until it ends, fails or is returned). */
   private streamSlots: Slots | undefined;
@@ -565,17 +567,24 @@ export class StorageClient {
     const live = this.handles.get(id);
     if (live !== undefined) return live;
     const up = ctx.uploads.get(id);
-    if (up !== undefined) return this.handleFromUploadRow(up);
+    if (up !== undefined) return this.handleFromUploadRow(this.asKnown(up));
     const down = ctx.downloads.get(id);
-    if (down !== undefined) return this.handleFromDownloadRow(down);
+    if (down !== undefined) return this.handleFromDownloadRow(this.asKnown(down));
     throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
+  }
+
+  /** The row as this session knows it: a run's end the journal refused to record is its state until the journal has one. */
+  private asKnown<Row extends UploadJobRow | DownloadJobRow>(row: Row): Row {
+    const ended = this.unrecorded.get(row.id);
+    if (ended === undefined || !runnable(row.state)) return row;
+    return ended === CANCELLED ? { ...row, state: "cancelled" } : { ...row, state: "failed", last_error: `${ended.code}: ${ended.message}` };
   }
 
   /** The unfinished upload of this file (queued or uploading), to wait for it rather than start another. */
   pendingUploadOf(path: string): TransferJob<ShareResult> | undefined {
     const ctx = this.started();
     const target = resolve(path);
-    const row = ctx.uploads.inStates(["queued", "uploading"]).find((r) => r.source_path === target);
+    const row = ctx.uploads.inStates(["queued", "uploading"]).find((r) => r.source_path === target && !this.unrecorded.has(r.id));
     return row === undefined ? undefined : (this.handleFromUploadRow(row) as TransferJob<ShareResult>);
   }
 
@@ -583,7 +592,7 @@ export class StorageClient {
   pendingDownloadTo(path: string): TransferJob<FetchResult> | undefined {
     const ctx = this.started();
     const target = resolve(path);
-    const row = ctx.downloads.inStates(["queued", "downloading"]).find((r) => r.dest_path === target);
+    const row = ctx.downloads.inStates(["queued", "downloading"]).find((r) => r.dest_path === target && !this.unrecorded.has(r.id));
     return row === undefined ? undefined : (this.handleFromDownloadRow(row) as TransferJob<FetchResult>);
   }
 
@@ -599,7 +608,7 @@ export class StorageClient {
       createdAt: r.created_at,
       updatedAt: r.updated_at,
     });
-    return [...ctx.uploads.all().map((r) => summary("upload", r)), ...ctx.downloads.all().map((r) => summary("download", r))].sort(
+    return [...ctx.uploads.all().map((r) => summary("upload", this.asKnown(r))), ...ctx.downloads.all().map((r) => summary("download", this.asKnown(r)))].sort(
       (a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id),
     );
   }
@@ -632,6 +641,7 @@ export class StorageClient {
       if (taken === "waiting" || (taken === "active" && state === "queued")) queue?.enqueue(id);
       throw error;
     }
+    this.unrecorded.delete(id);
     const cleaning = this.cleanUp(kind, id).finally(() => this.cleaning.delete(cleaning));
     this.cleaning.add(cleaning);
     this.handles.get(id)?.reject(CANCELLED);
@@ -648,7 +658,11 @@ export class StorageClient {
     const ctx = this.started();
     const kind: JobKind | undefined = ctx.uploads.get(id) !== undefined ? "upload" : ctx.downloads.get(id) !== undefined ? "download" : undefined;
     if (kind === undefined) throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
-    this.machine(kind, id).requeue();
+    const ended = this.unrecorded.get(id);
+    if (ended === CANCELLED) throw illegalMove(kind, id, "queued", "cancelled");
+    // Its failure was never journaled (a full disk): the row still says it runs, and a run starts from there.
+    if (ended !== undefined) this.unrecorded.delete(id);
+    else this.machine(kind, id).requeue();
     const handle = this.job(id);
     (kind === "upload" ? this.uploadQueue : this.downloadQueue)?.enqueue(id);
     return handle;
@@ -821,6 +835,7 @@ export class StorageClient {
       else machine.fail(failure.code, failure.message);
     } catch (journalError) {
       this.log.warn({ job: id, kind, code: asStorageError(journalError).code }, "the journal could not record how a job ended");
+      this.unrecorded.set(id, failure ?? CANCELLED);
     }
     if (!closedOut) await this.cleanUp(kind, id);
     job.reject(failure ?? CANCELLED);
