@@ -111,8 +111,8 @@ describe("a backend closed under a running client", () => {
     }
   });
 
-  test("a download it cut short ends failed, keeps the pieces it verified, and retry() fetches only the others", async () => {
-    const dir = tempDir();
+  /** A client whose download of a 6-piece photo is cut short by its backend closing under it, the client still running. */
+  async function downloadCutShort(dir: string) {
     const sender = await StorageClient.open(reopenable(join(dir, "sender"), new InstrumentedBackend(localStore(join(dir, "store")))));
     const { path, bytes } = writeRandomFile(dir, "photo.jpg", 6 * SMALL_PIECES.pieceSize);
     const { reference } = (await sender.share({ path }).done) as ShareResult;
@@ -125,13 +125,19 @@ describe("a backend closed under a running client", () => {
     const onItsWay = new Promise<void>((resolve) => (arrive = resolve));
     first.beforeGet = () => (++gets === 4 ? onItsWay : undefined);
     const a = await StorageClient.open({ ...reopenable(dir, first), backend });
+    const out = join(dir, "back.jpg");
+    const job = a.fetch(reference, { out });
+    await vi.waitFor(() => expect(gets).toBeGreaterThanOrEqual(4), { timeout: 5_000 });
+    await first.close();
+    arrive();
+    await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    return { a, backend, job, bytes, out };
+  }
+
+  test("a download it cut short ends failed, keeps the pieces it verified, and retry() fetches only the others", async () => {
+    const dir = tempDir();
+    const { a, backend, job, bytes, out } = await downloadCutShort(dir);
     try {
-      const out = join(dir, "back.jpg");
-      const job = a.fetch(reference, { out });
-      await vi.waitFor(() => expect(gets).toBeGreaterThanOrEqual(4), { timeout: 5_000 });
-      await first.close();
-      arrive();
-      await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
       expect(job.state).toBe("failed");
       const verified = job.progress.piecesDone;
       expect(verified).toBeGreaterThan(0);
@@ -143,6 +149,24 @@ describe("a backend closed under a running client", () => {
       expect(second.gets).toBe(6 - verified);
     } finally {
       await a.stop();
+    }
+  });
+
+  test("a download it cut short is resumed by the next start, from the pieces it verified", async () => {
+    const dir = tempDir();
+    const { a, job, bytes, out } = await downloadCutShort(dir);
+    const verified = job.progress.piecesDone;
+    expect(verified).toBeGreaterThan(0);
+    await a.stop();
+
+    const second = new InstrumentedBackend(localStore(join(dir, "store")));
+    const b = await StorageClient.open(reopenable(dir, second));
+    try {
+      await b.job(job.id).done;
+      expect(fileSha256(out)).toBe(sha256Hex(bytes));
+      expect(second.gets).toBe(6 - verified);
+    } finally {
+      await b.stop();
     }
   });
 });
