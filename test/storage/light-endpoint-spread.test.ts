@@ -78,4 +78,14 @@ describe("light clients sharing one endpoint list", () => {
       expect(nodes.findIndex((n, i) => uploadsOf(n) > (before[i] as number))).toBe(first[k]);
     }
   });
+
+  test("an endpointOrder that is neither spread nor listed is refused at start with a RangeError naming it", async () => {
+    const { endpoints } = await servers(2);
+    const dir = tempDir();
+    const options = { protocol: 3, mode: "light" as const, endpoints, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0 };
+    await expect(StorageClient.open({ ...options, endpointOrder: "random" as "spread" })).rejects.toThrow(/endpointOrder must be "spread" or "listed", not "random"/);
+    // Nothing stays held: the same state and data directory start right after.
+    const client = await StorageClient.open({ ...options, endpointOrder: "listed" });
+    await client.stop();
+  });
 });
