@@ -29,7 +29,13 @@ export function availabilityAt(expiresAt: number | undefined, now: number, renew
 }
 
 export async function fileStatus(ctx: ClientContext, view: FileReference, probe: boolean, signal: AbortSignal | undefined): Promise<FileStatus> {
-  const rows = view.pieces.map((p) => ctx.availability.get(p.cid));
+  let rows;
+  try {
+    rows = view.pieces.map((p) => ctx.availability.get(p.cid));
+  } catch (error) {
+    // The journal cannot be read (a failing disk, a state closed under the client): the layer's typed error, not SQLite's.
+    throw asStorageError(error);
+  }
   let expiresAt: number | undefined;
   if (rows.every((r) => r !== undefined)) expiresAt = Math.min(...rows.map((r) => (r as { expires_at: number }).expires_at));
   else if (view.expiresAt !== undefined && view.expiresAt > 0) expiresAt = view.expiresAt * 1000;

@@ -45,7 +45,14 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
     if (outage === undefined) outage = await renewOne(ctx, cid, report, signal, renew);
     else if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
   };
-  for (const row of ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs)) {
+  let due;
+  try {
+    due = ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs);
+  } catch (error) {
+    // The journal cannot be read (a failing disk, a state closed under the client): the layer's typed error, not SQLite's.
+    throw asStorageError(error);
+  }
+  for (const row of due) {
     await renewEach(row.cid, async () => {
       if (!stillReferenced(ctx, row.cid)) return false;
       const gone = row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent));
