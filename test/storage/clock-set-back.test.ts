@@ -7,9 +7,11 @@
  * The injected clock stands for the device: `t` its wall clock (set back at will), `m` a
  * monotonic clock that only moves forward and starts anew with each process.
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
+import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
@@ -244,5 +246,22 @@ describe("the time read while the device clock is behind", () => {
     }
     const later = await again.client.share({ bytes: Buffer.alloc(20 * KiB, 8), fileName: "g.bin" }).done;
     expect((await again.client.status(later.reference)).expiresAt).toBeGreaterThanOrEqual(before + 39);
+  });
+});
+
+describe("an app killed after it last read the time", () => {
+  test("the next run, its clock set back, starts from that time: the floor is written as the time moves, not only at stop()", async () => {
+    const dir = tempDir();
+    const child = await runScript("test/storage/support/clock-floor-kill-child.ts", [dir, String(START)]);
+    expect(child.signal).toBe("SIGKILL");
+    const reference = readFileSync(join(dir, "reference"));
+    const device: Device = { t: START + 2 * DAY, m: 0 };
+    const { client } = await startClient({ dir, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), backend: localStore(join(dir, "store")), clock: deviceClock(device) });
+    expect((await client.status(reference)).state).toBe("available");
+    pass(device, 7 * DAY + 1);
+    expect((await client.status(reference)).state).toBe("expiring");
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([]);
+    expect(report.renewed.length).toBeGreaterThan(0);
   });
 });
