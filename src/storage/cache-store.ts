@@ -1,6 +1,6 @@
-import { realpathSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, realpathSync, statSync, unlinkSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import type Database from "better-sqlite3";
 import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
@@ -353,11 +353,18 @@ export class CacheStore {
  * Rewriting the rows is no way out (the adjacent release reads them with its own spelling), so a
  * session takes the recorded spelling when it names the same folder; a fresh journal, or one
  * whose entries are elsewhere, keeps `dataDir`.
+ *
+ * A recorded folder that no longer exists while its files are in `dataDir` was moved with them:
+ * iOS gives an app a new container path when it is updated. Its journal paths (cache entries,
+ * upload sources, download destinations and temp files under it) are moved to `dataDir`, in one
+ * transaction; left, every pending upload of shared bytes failed E_SOURCE_MISSING after the
+ * update. The rows stay valid paths, so the adjacent release reads them too.
  */
 export function dataDirAsRecorded(db: Database.Database, dataDir: string): string {
   const real = realPath(dataDir);
   if (real === undefined) return dataDir;
   const looked = new Set<string>();
+  let moved: string | undefined;
   for (const path of db.prepare("SELECT path FROM cache_entries").pluck().iterate() as IterableIterator<string>) {
     const folder = dirname(path);
     if (basename(folder) !== "cache" && basename(folder) !== "spool") continue;
@@ -365,9 +372,31 @@ export function dataDirAsRecorded(db: Database.Database, dataDir: string): strin
     if (home === dataDir) return dataDir;
     if (looked.has(home)) continue;
     looked.add(home);
-    if (realPath(home) === real) return home;
+    const realHome = realPath(home);
+    if (realHome === real) return home;
+    if (realHome === undefined && moved === undefined && existsSync(join(dataDir, basename(folder), basename(path)))) moved = home;
   }
+  if (moved !== undefined) typed(() => movePaths(db, moved, dataDir));
   return dataDir;
+}
+
+/** Every journal path under `from` made the same path under `to`. */
+function movePaths(db: Database.Database, from: string, to: string): void {
+  const columns = [
+    ["cache_entries", "path"],
+    ["upload_jobs", "source_path"],
+    ["download_jobs", "dest_path"],
+    ["download_jobs", "temp_path"],
+  ] as const;
+  db.transaction(() => {
+    for (const [table, column] of columns) {
+      // substr and length count characters on both sides; the prefix ends with the separator, so /a/data never matches /a/data2.
+      db.prepare(`UPDATE ${table} SET ${column} = :to || substr(${column}, length(:from) + 1) WHERE substr(${column}, 1, length(:from)) = :from`).run({
+        from: from + sep,
+        to: to + sep,
+      });
+    }
+  })();
 }
 
 function realPath(path: string): string | undefined {
