@@ -365,7 +365,9 @@ export function dataDirAsRecorded(db: Database.Database, dataDir: string): strin
   if (real === undefined) return dataDir;
   const looked = new Set<string>();
   let moved: string | undefined;
-  for (const path of db.prepare("SELECT path FROM cache_entries").pluck().iterate() as IterableIterator<string>) {
+  // Cache entries, and the temp files of unfinished downloads into the cache (a journal may hold nothing else yet).
+  const recorded = db.prepare(`SELECT path FROM cache_entries UNION ALL SELECT temp_path FROM download_jobs WHERE state NOT IN ('done', 'cancelled')`);
+  for (const path of recorded.pluck().iterate() as IterableIterator<string>) {
     const folder = dirname(path);
     if (basename(folder) !== "cache" && basename(folder) !== "spool") continue;
     const home = dirname(folder);

@@ -50,4 +50,38 @@ describe("a data directory moved with its state between sessions (an app update 
       await b.stop();
     }
   });
+
+  test("a download into the cache stopped half-way before the move resumes after it from its temp file, fetching only the pieces it lacked; it started over (all 8 pieces) writing under the old folder, which it made again, and left its temp file behind", async () => {
+    const dir = tempDir();
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    mkdirSync(join(dir, "sender"));
+    const sender = await StorageClient.open(reopenable(join(dir, "sender"), backend));
+    const bytes = randomBytes(256 * KiB);
+    const { reference } = await sender.share({ bytes, fileName: "video.mp4" }).done;
+    await sender.stop();
+
+    const before = join(dir, "container-1");
+    mkdirSync(before);
+    backend.beforeGet = () => new Promise((r) => setTimeout(r, 50));
+    const a = await StorageClient.open(reopenable(before, backend));
+    const job = a.fetch(reference);
+    await new Promise<void>((resolve) => job.on("progress", (p) => p.piecesDone >= 3 && resolve()));
+    await a.stop();
+    const getsBefore = backend.gets;
+
+    const after = join(dir, "container-2");
+    renameSync(before, after);
+    backend.beforeGet = undefined;
+    const b = await StorageClient.open(reopenable(after, backend));
+    try {
+      const got = await b.job(job.id).done;
+      expect(readFileSync((got as { path: string }).path).equals(bytes)).toBe(true);
+      expect((got as { path: string }).path.startsWith(after)).toBe(true);
+      // 8 pieces of 32 KiB: at least 3 were kept.
+      expect(backend.gets - getsBefore).toBeLessThanOrEqual(5);
+      expect(readdirSync(join(after, "d", "cache")).filter((f) => f.endsWith(".part"))).toEqual([]);
+    } finally {
+      await b.stop();
+    }
+  });
 });
