@@ -1,4 +1,8 @@
 import { CID } from "multiformats/cid";
+import type { MultibaseEncoder } from "multiformats/bases/interface";
+import { base32 } from "multiformats/bases/base32";
+import { base36 } from "multiformats/bases/base36";
+import { base58btc } from "multiformats/bases/base58";
 import { identity } from "multiformats/hashes/identity";
 import { StorageError } from "../../storage-error.js";
 
@@ -14,14 +18,27 @@ const IDENTITY_HASH = 0x00;
  */
 export const EMPTY_CONTENT_CID = CID.createV1(RAW_CODEC, identity.digest(new Uint8Array(0))).toString();
 
-/** The parsed CID, or undefined when `text` is not one. */
+/** The bases CID.parse reads, by their multibase prefix. */
+const BASE_OF_PREFIX: Readonly<Record<string, MultibaseEncoder<string>>> = { z: base58btc, b: base32, k: base36 };
+
+/**
+ * The parsed CID, or undefined when `text` is not one. Only text that is the CID's own encoding in
+ * its base counts: CID.parse also decodes text that is none (a character outside the alphabet, such
+ * as the U+FFFD a flipped byte decodes to, is read as some digit), which would reach a URL path as
+ * a raw TypeError, or be taken from a mangled upload answer as the piece's CID.
+ */
 export function parseCid(text: string): CID | undefined {
   if (text.length === 0 || text.length > MAX_CID_TEXT) return undefined;
+  let cid: CID;
   try {
-    return CID.parse(text);
+    cid = CID.parse(text);
   } catch {
     return undefined;
   }
+  // Encoded again from the bytes (cid.toString() would give back the text it was parsed from).
+  const base = BASE_OF_PREFIX[text[0] as string];
+  const canonical = cid.version === 0 ? base58btc.baseEncode(cid.bytes) : base === undefined ? undefined : base.encode(cid.bytes);
+  return canonical === text ? cid : undefined;
 }
 
 /** Validates a caller's CID before it goes into a URL path; E_BAD_CID otherwise. */
