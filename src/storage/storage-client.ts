@@ -112,7 +112,7 @@ export class StorageClient {
   /** Clean-ups of jobs cancelled while not running (temp file, pieces, spool pin); stop() waits for them before it closes the journal. */
   private readonly cleaning = new Set<Promise<void>>();
   /** Shares of bytes still being spooled (no journal row yet), and whether they were cancelled meanwhile. */
-  private readonly spoolingShares = new Map<string, { cancelled: boolean }>();
+  private readonly spoolingShares = new Map<string, { cancelled: boolean; readonly turn: AbortController }>();
   /** Cache hits being checked (not journaled), by job id: how to cancel each. */
   private readonly cacheChecks = new Map<string, () => void>();
   /** How runs ended that the journal refused to record (a full disk): their rows still say they run. job(id), jobs() and retry() go by this. */
@@ -365,14 +365,14 @@ export class StorageClient {
       }
       const machine = this.machine("upload", id);
       // A cancel while the bytes are spooled is noted here and applied once they are.
-      const pending = { cancelled: false };
+      const pending = { cancelled: false, turn: new AbortController() };
       this.spoolingShares.set(id, pending);
       // The file this upload reads (the spool file, or a cached copy of the same bytes); the catch releases its pin.
       let source = spoolPath;
       // An album shared from memory held a descriptor per photo, all writing and fsyncing at once. The wait is
       // not cut short by a stop (which waits for it): a share is resumable only once spooled.
       const spool = (this.spoolSlots as Slots)
-        .run(undefined, "spooling shared bytes", () => sourceOfSharedBytes(ctx, id, contentCid, bytes))
+        .run(pending.turn.signal, "spooling shared bytes", () => sourceOfSharedBytes(ctx, id, contentCid, bytes))
         .then((path) => {
           this.spoolingShares.delete(id);
           // Counted under the quota whatever happens next (the catch unpins it when no upload will read it).
@@ -619,6 +619,8 @@ export class StorageClient {
     const spooling = this.spoolingShares.get(id);
     if (spooling !== undefined) {
       spooling.cancelled = true;
+      // Still waiting its turn: it never writes the bytes it will not send (one being written finishes first).
+      spooling.turn.abort(CANCELLED);
       return;
     }
     const cacheCheck = this.cacheChecks.get(id);
