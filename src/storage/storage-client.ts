@@ -836,8 +836,10 @@ export class StorageClient {
       if (failure === undefined) machine.cancel();
       else machine.fail(failure.code, failure.message);
     } catch (journalError) {
-      this.log.warn({ job: id, kind, code: asStorageError(journalError).code }, "the journal could not record how a job ended");
-      this.unrecorded.set(id, failure ?? CANCELLED);
+      const code = asStorageError(journalError).code;
+      this.log.warn({ job: id, kind, code }, "the journal could not record how a job ended");
+      // Refused (a full disk), not a move the row had already made (a cancel recorded while the run wound down).
+      if (code === "E_LOCAL_IO") this.unrecorded.set(id, failure ?? CANCELLED);
     }
     if (!closedOut) await this.cleanUp(kind, id);
     job.reject(failure ?? CANCELLED);
