@@ -31,6 +31,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { codexVsSdkRows } from "./support/codex-vs-sdk.js";
+import { loadRows, measureConcurrentLoad } from "./support/concurrent-load.js";
 import { fmt, fsyncPath, markdownTable, median, type Row } from "./support/measure.js";
 import { ContentionProbe, coresDelivered, type ProbeReading } from "./support/contention-probe.js";
 import { PipelineCeiling, type CeilingSync, type CeilingTimes } from "./support/pipeline-ceiling.js";
@@ -623,8 +624,23 @@ async function memoryRows(): Promise<Row[]> {
   ];
 }
 
-/** STORAGE_BENCH_PARTS=speed,memory,codex (default: all three) runs only some of them. */
-const PARTS = new Set((process.env["STORAGE_BENCH_PARTS"] ?? "speed,memory,codex").split(",").map((p) => p.trim()));
+/** STORAGE_BENCH_PARTS=speed,memory,codex,concurrency (default: all four) runs only some of them. */
+const PARTS = new Set((process.env["STORAGE_BENCH_PARTS"] ?? "speed,memory,codex,concurrency").split(",").map((p) => p.trim()));
+
+/**
+ * The concurrency part (bench/support/concurrent-load.ts): many transfers at once, each count in a
+ * fresh child on plain node (compiled with this file). STORAGE_BENCH_LOAD_COUNTS sets the counts.
+ */
+async function concurrencySection(): Promise<string> {
+  const compiled = compiledSelf();
+  const counts = (process.env["STORAGE_BENCH_LOAD_COUNTS"] ?? "1,5,10,20").split(",").map(Number);
+  const figures = await measureConcurrentLoad({
+    counts,
+    sizeMiB: SIZE / MiB,
+    ...(compiled === undefined ? {} : { compiled: join(compiled, "..", "support", "concurrent-load.js") }),
+  });
+  return `\nMany transfers at once (bench/support/concurrent-load.ts; ${SIZE / MiB} MiB files, each row a fresh child; peak RSS, descriptors and the client's piece buffers sampled every 10 ms; the ratio is the increase over idle against one job's):\n\n${markdownTable(loadRows(figures))}\n`;
+}
 
 export async function run(): Promise<string> {
   // The Codex comparison measures this process's CPU time (a few ms per transfer): first, before
@@ -642,7 +658,8 @@ export async function run(): Promise<string> {
   const how = childEntry?.[0] === "--import" ? "under tsx (compiling for plain node failed)" : "on plain node (this file compiled by tsc)";
   const machine = `${availableParallelism()} cores, shared; load average (1/5/15 min) ${speed.loadBefore} before the speed rounds, ${speed.loadAfter} after.`;
   const where = speed.where.length === 0 ? "" : `\nWhere the round trip's time goes (medians; each step measured alone on the same data, in a process of its own):\n\n${markdownTable(speed.where)}\n`;
-  return `${markdownTable(rows)}\n\nEvery figure comes from a fresh child process ${how}; floor, round trip and ceiling take turns in one of them. ${machine}\n${where}${codex}`;
+  const concurrency = PARTS.has("concurrency") ? await concurrencySection() : "";
+  return `${markdownTable(rows)}\n\nEvery figure comes from a fresh child process ${how}; floor, round trip and ceiling take turns in one of them. ${machine}\n${where}${codex}${concurrency}`;
 }
 
 // ---- child processes -------------------------------------------------------------------------
