@@ -8,6 +8,7 @@
  * Real child processes, each killed with SIGKILL, on one journal.
  */
 import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -150,4 +151,29 @@ describe("crash loop guard (SIGKILL of a child process)", () => {
     // One piece a run, each run killed right after it: more deaths in a row than the guard allows a run without progress.
     expect(deaths).toBe(pieces);
   }, 60_000);
+
+  test("a start forgets the counts of jobs that are no longer unfinished (an earlier release ended them, or forgot them)", async () => {
+    const dir = tempDir("scc-loop-");
+    const { source } = photo(dir, 2);
+    const options = { ...reopenable(dir, new InstrumentedBackend(localStore(join(dir, "store")))), pieceSize: PIECE, chunkSize: 4096 };
+    const first = await StorageClient.open(options);
+    const done = await first.share({ path: source }).done;
+    await first.stop();
+    const db = new Database(join(dir, "s.sqlite"));
+    try {
+      const put = db.prepare(`INSERT INTO settings (key, value) VALUES (?, ?)`);
+      put.run(`job-unended-runs:${done.jobId}`, "3 2 0");
+      put.run("job-unended-runs:no-such-job", "4 0 0");
+    } finally {
+      db.close();
+    }
+    const second = await StorageClient.open(options);
+    await second.stop();
+    const after = new Database(join(dir, "s.sqlite"), { readonly: true });
+    try {
+      expect(after.prepare(`SELECT key FROM settings WHERE key LIKE 'job-unended-runs:%'`).pluck().all()).toEqual([]);
+    } finally {
+      after.close();
+    }
+  });
 });
