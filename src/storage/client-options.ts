@@ -41,6 +41,12 @@ export const STORAGE_DEFAULTS = Object.freeze({
   jobsInFlight: { full: 2, light: 1 },
   /** Streamed fetches reading at once, client-wide (each holds its pieces in flight). */
   streamsInFlight: { full: 4, light: 2 },
+  /**
+   * Piece buffers of every transfer together (uploads, downloads, streams), client-wide: what the
+   * defaults need at most (224 MiB full, 88 MiB light, with 4 MiB pieces) fits, so they never wait.
+   * A received reference may have pieces up to maxPieceBytes: such transfers take turns instead.
+   */
+  transferMemoryBytes: { full: 256 * MiB, light: 128 * MiB },
   /** Codex keeps a block 30 days after its last upload (DefaultBlockTtl). */
   ttlMs: 30 * DAY_MS,
   renewBeforeMs: 3 * DAY_MS,
@@ -86,6 +92,12 @@ export interface StorageClientOptions {
   jobsInFlight?: number;
   /** Streamed fetches (fetchStream) reading at once, client-wide; the others wait their turn. */
   streamsInFlight?: number;
+  /**
+   * Bytes of piece buffers all transfers may hold at once, client-wide (default 256 MiB, light
+   * 128 MiB). A transfer takes what its pieces in flight need before it starts and waits its turn
+   * while they do not fit; one that needs more than this runs alone.
+   */
+  transferMemoryBytes?: number;
   retry?: Partial<RetryPolicy>;
   ttlMs?: number;
   renewBeforeMs?: number;

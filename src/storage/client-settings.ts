@@ -19,6 +19,7 @@ export interface ClientSettings {
   readonly piecesInFlight: number;
   readonly jobsInFlight: number;
   readonly streamsInFlight: number;
+  readonly transferMemoryBytes: number;
 }
 
 /**
@@ -75,6 +76,7 @@ export function resolveSettings(o: StorageClientOptions, mode: "full" | "light")
     piecesInFlight: count(o.piecesInFlight ?? d.piecesInFlight[mode], "piecesInFlight"),
     jobsInFlight: count(o.jobsInFlight ?? d.jobsInFlight[mode], "jobsInFlight"),
     streamsInFlight: count(o.streamsInFlight ?? d.streamsInFlight[mode], "streamsInFlight"),
+    transferMemoryBytes: positive(o.transferMemoryBytes ?? d.transferMemoryBytes[mode], "transferMemoryBytes"),
   };
 }
 

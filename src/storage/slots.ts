@@ -27,7 +27,7 @@ interface Offered {
  */
 export class Slots {
   private free: number;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { readonly weight: number; readonly grant: () => void }[] = [];
   private readonly offers = new Set<Offered>();
   /** Armed only while someone waits and an offer is not yet old enough: no timer per offer. */
   private timer: NodeJS.Timeout | undefined;
@@ -36,11 +36,21 @@ export class Slots {
     this.free = size;
   }
 
-  /** Resolves with the function that gives the slot back (call it once); rejects when `signal` fires first (no signal: waits its turn whatever happens). */
-  async acquire(signal: AbortSignal | undefined, what: string): Promise<() => void> {
-    if (this.free > 0) {
-      this.free--;
-      return this.releaser();
+  /** Units held now (a weighted holder counts its weight). */
+  get held(): number {
+    return this.size - this.free;
+  }
+
+  /**
+   * Resolves with the function that gives the slot back (call it once); rejects when `signal` fires
+   * first (no signal: waits its turn whatever happens). A holder may take `weight` units at once (a
+   * budget of bytes); one heavier than the whole size is granted alone, once every unit is free.
+   * Waiters are served in order: a light one never overtakes a heavy one waiting before it.
+   */
+  async acquire(signal: AbortSignal | undefined, what: string, weight = 1): Promise<() => void> {
+    if (this.waiting.length === 0 && this.fits(weight)) {
+      this.free -= weight;
+      return this.releaser(weight);
     }
     let granted = false;
     let grant!: () => void;
@@ -49,25 +59,27 @@ export class Slots {
         granted = true;
         resolve();
       };
-      this.waiting.push(grant);
+      this.waiting.push({ weight, grant });
     });
     this.reclaimIdle();
     try {
       await raceSignal(turn, signal, what);
     } catch (error) {
       // Given up while waiting: leave the queue, or pass on a slot handed over meanwhile.
-      const at = this.waiting.indexOf(grant);
+      const at = this.waiting.findIndex((w) => w.grant === grant);
       if (at >= 0) this.waiting.splice(at, 1);
-      if (granted) this.releaser()();
+      if (granted) this.releaser(weight)();
+      // A heavy waiter that left may have held lighter ones back.
+      else this.grantWaiting();
       this.disarmWhenNobodyWaits();
       throw error;
     }
-    return this.releaser();
+    return this.releaser(weight);
   }
 
   /** Runs `work` holding a slot (waiting for one first), and gives it back however `work` ends. */
-  async run<T>(signal: AbortSignal | undefined, what: string, work: () => Promise<T>): Promise<T> {
-    const release = await this.acquire(signal, what);
+  async run<T>(signal: AbortSignal | undefined, what: string, work: () => Promise<T>, weight = 1): Promise<T> {
+    const release = await this.acquire(signal, what, weight);
     try {
       return await work();
     } finally {
@@ -118,7 +130,11 @@ export class Slots {
         entry.taken = entry
           .giveUp()
           .catch(() => undefined)
-          .finally(() => this.offers.delete(entry));
+          .finally(() => {
+            this.offers.delete(entry);
+            // What it freed may not be enough for a heavy waiter: the next idle holder is asked then.
+            if (this.waiting.length > 0) this.reclaimIdle();
+          });
         owed--;
       } else nextAt = Math.min(nextAt, at);
     }
@@ -138,14 +154,26 @@ export class Slots {
     }
   }
 
-  private releaser(): () => void {
+  private fits(weight: number): boolean {
+    return this.free >= weight || this.free === this.size;
+  }
+
+  /** Hands free units to the waiters at the head of the queue, in order, while they fit. */
+  private grantWaiting(): void {
+    for (let head = this.waiting[0]; head !== undefined && this.fits(head.weight); head = this.waiting[0]) {
+      this.waiting.shift();
+      this.free -= head.weight;
+      head.grant();
+    }
+  }
+
+  private releaser(weight: number): () => void {
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
-      if (next !== undefined) next();
-      else this.free++;
+      this.free += weight;
+      this.grantWaiting();
       this.disarmWhenNobodyWaits();
     };
   }

@@ -41,6 +41,8 @@ import { forgetEndedJobs } from "./journal-retention.js";
 import { sourceOfSharedBytes } from "./shared-bytes-source.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
 import { Slots } from "./slots.js";
+import { downloadMemoryBytes, uploadMemoryBytes } from "./transfer-memory.js";
+import type { LinkedSignal } from "./retry/index.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
 import { asStorageError, CANCELLED, closedUnderRun, errorFromJournal, osErrorAsLocalIo } from "./job-errors.js";
 import { raceSignal } from "./abort-error.js";
@@ -124,6 +126,8 @@ export class StorageClient {
   private hitSlots: Slots | undefined;
   /** share({ bytes }) spool writes at once, client-wide (jobsInFlight): each holds its temp file open and fsyncs it. */
   private spoolSlots: Slots | undefined;
+  /** Bytes of piece buffers every transfer together may hold (transferMemoryBytes), taken by each run and stream before it starts. */
+  private memory: Slots | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private renewing: Promise<unknown> | undefined;
   /** Settles once every renewal run started so far has (they run one after another). */
@@ -262,6 +266,7 @@ export class StorageClient {
       this.streamSlots = new Slots(settings.streamsInFlight);
       this.hitSlots = new Slots(settings.jobsInFlight);
       this.spoolSlots = new Slots(settings.jobsInFlight);
+      this.memory = new Slots(settings.transferMemoryBytes);
       const jobs = settings.jobsInFlight;
       this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)));
       this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)));
@@ -744,7 +749,9 @@ export class StorageClient {
     const job = this.handleFromUploadRow(row) as TransferJob<ShareResult>;
     const machine = this.machine("upload", id);
     const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `upload ${id}`);
+    let memory: (() => void) | undefined;
     try {
+      memory = await this.transferMemory(deadline, signal, `upload ${id}`, uploadMemoryBytes(row, ctx.piecesInFlight));
       const result = await runUpload(ctx, row, machine, job, deadline.signal);
       this.forgetHandle(id, job);
       job.resolve(result);
@@ -753,6 +760,7 @@ export class StorageClient {
       this.forgetHandle(id, job);
       await this.settleFailure("upload", id, machine, job, error, signal);
     } finally {
+      memory?.();
       deadline.dispose();
       this.runEnded(id);
     }
@@ -766,10 +774,12 @@ export class StorageClient {
     const job = this.handleFromDownloadRow(row) as TransferJob<FetchResult>;
     const machine = this.machine("download", id);
     const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `download ${id}`);
+    let memory: (() => void) | undefined;
     try {
       const { view } = decodeReference(row.file_reference, this.protocol);
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
       if (cacheCid !== undefined) this.reservations.set(id, ctx.cache.reserve(view.plaintextSize, cacheCid));
+      memory = await this.transferMemory(deadline, signal, `download ${id}`, downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight));
       const downloaded = await runDownload(ctx, row, view, machine, job, deadline.signal);
       let result = downloaded;
       machine.finish((at) =>
@@ -785,11 +795,23 @@ export class StorageClient {
       this.forgetHandle(id, job);
       await this.settleFailure("download", id, machine, job, error, signal);
     } finally {
+      memory?.();
       this.reservations.get(id)?.release();
       this.reservations.delete(id);
       deadline.dispose();
       this.runEnded(id);
     }
+  }
+
+  /**
+   * Takes a run's piece buffers out of the client's transfer memory (transfer-memory.ts), waiting
+   * while they do not fit; the wait is not the transfer's time (its deadline is paused meanwhile).
+   */
+  private async transferMemory(deadline: LinkedSignal, signal: AbortSignal, what: string, bytes: number): Promise<() => void> {
+    deadline.pause();
+    const release = await (this.memory as Slots).acquire(signal, `${what} (waiting for transfer memory)`, bytes);
+    deadline.resume();
+    return release;
   }
 
   /** The run ended in this process, however (done, failed, cancelled, stopped): not a crash, for the crash-loop count. Best effort, as the journal may refuse it. */
@@ -935,7 +957,7 @@ export class StorageClient {
     link.signal.addEventListener("abort", () => link.dispose(), { once: true });
     try {
       // A paused stream gives its slot up to a waiting one after pausedStreamYieldMs (slottedStream).
-      for await (const part of slottedStream(ctx, view, link.signal, this.streamSlots as Slots, ctx.policy.pausedStreamYieldMs)) {
+      for await (const part of slottedStream(ctx, view, link.signal, this.streamSlots as Slots, ctx.policy.pausedStreamYieldMs, this.memory as Slots)) {
         // The deadline is the transfer's: time the consumer holds the stream (a paused video) does not count.
         link.pause();
         try {

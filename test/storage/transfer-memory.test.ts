@@ -1,0 +1,100 @@
+/**
+ * The piece buffers of every transfer together are bounded client-wide (transferMemoryBytes). Per
+ * job they are bounded by piecesInFlight, but a received reference may have pieces as large as
+ * maxPieceBytes (a sender whose pieces are the whole file): measured before this test, two
+ * downloads and four slow streams of 50 MiB one-piece files held 1,098 MB of RSS, over the 1000 MB
+ * a client may use while transferring. The bytes the client's buffer pool has lent are counted
+ * exactly, by wrapping that pool's take and give (every call goes to the real one).
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import type { BufferPool } from "../../src/storage/file-io.js";
+import type { StorageClient } from "../../src/storage/index.js";
+import { FAST_RETRY, MiB, sha256Hex, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+/** Bytes the client's pool has lent: now and at most. */
+function countLent(client: StorageClient): { now: number; peak: number } {
+  const pool = (client as unknown as { ctx: { buffers: BufferPool } }).ctx.buffers;
+  const lent = { now: 0, peak: 0 };
+  const take = pool.take.bind(pool);
+  const give = pool.give.bind(pool);
+  pool.take = (size: number) => {
+    lent.now += size;
+    lent.peak = Math.max(lent.peak, lent.now);
+    return take(size);
+  };
+  pool.give = (buffer: Buffer) => {
+    lent.now -= buffer.byteLength;
+    give(buffer);
+  };
+  return lent;
+}
+
+/** `count` files of 1 MiB shared in one piece each (the sender's pieceSize is the file), over a store whose gets take a while. */
+async function onePieceFiles(count: number) {
+  const sender = await startClient({ pieceSize: MiB });
+  const store = new InstrumentedBackend(sender.backend);
+  // Every transfer is still on its way while the others start: they overlap.
+  store.beforeGet = () => new Promise((r) => setTimeout(r, 30));
+  const files = Array.from({ length: count }, (_, i) => writeRandomFile(sender.dir, `video-${i}.mp4`, MiB));
+  const references: Uint8Array[] = [];
+  for (const { path } of files) references.push((await sender.client.share({ path }).done).reference);
+  return { store, files, references };
+}
+
+async function streamed(stream: AsyncIterable<Buffer>): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const part of stream) hash.update(part);
+  return hash.digest("hex");
+}
+
+describe("transfer memory, client-wide", () => {
+  test("downloads and streams of one-piece files at once never hold more piece buffers than transferMemoryBytes, and every file comes back whole", async () => {
+    const { store, files, references } = await onePieceFiles(8);
+    const budget = 5 * MiB;
+    const { client, dir } = await startClient({ backend: store, transferMemoryBytes: budget });
+    const lent = countLent(client);
+    const fetched = references.slice(0, 4).map((ref, i) => client.fetch(ref, { out: join(dir, `out-${i}.mp4`) }).done);
+    const streams = references.slice(4).map((ref) => streamed(client.fetchStream(ref)));
+    const paths = (await Promise.all(fetched)).map((r) => r.path);
+    expect(paths.map((p) => sha256Hex(readFileSync(p)))).toEqual(files.slice(0, 4).map((f) => sha256Hex(f.bytes)));
+    expect(await Promise.all(streams)).toEqual(files.slice(4).map((f) => sha256Hex(f.bytes)));
+    expect(lent.now).toBe(0);
+    expect(lent.peak).toBeGreaterThan(0);
+    expect(lent.peak).toBeLessThanOrEqual(budget);
+  });
+
+  test("a transfer that needs more than the whole budget runs alone, one after the other, and each ends", async () => {
+    const { store, files, references } = await onePieceFiles(3);
+    // A download of a 1 MiB one-piece file needs a sealed and a plaintext buffer: about 2 MiB.
+    const { client, dir } = await startClient({ backend: store, transferMemoryBytes: MiB });
+    const lent = countLent(client);
+    const results = await Promise.all(references.map((ref, i) => client.fetch(ref, { out: join(dir, `out-${i}.mp4`) }).done));
+    expect(results.map((r) => sha256Hex(readFileSync(r.path)))).toEqual(files.map((f) => sha256Hex(f.bytes)));
+    expect(lent.peak).toBeLessThanOrEqual(2 * (MiB + (MiB / 4096) * 16));
+  });
+
+  test("a stream paused while a download waits for transfer memory gives its memory up after pausedStreamYieldMs; read again, it goes on and ends whole", async () => {
+    const { store, files, references } = await onePieceFiles(2);
+    // Room for one transfer at a time.
+    const { client, dir } = await startClient({ backend: store, transferMemoryBytes: 3 * MiB, retry: { ...FAST_RETRY, pausedStreamYieldMs: 50 } });
+    const stream = client.fetchStream(references[0] as Uint8Array);
+    const hash = createHash("sha256");
+    const first = await stream.next();
+    hash.update(first.value as Buffer);
+    // Paused at its first chunk (a preview left open): the download must not wait for it to be read again.
+    const download = await client.fetch(references[1] as Uint8Array, { out: join(dir, "out.mp4") }).done;
+    expect(sha256Hex(readFileSync(download.path))).toBe(sha256Hex(files[1]!.bytes));
+    for await (const part of stream) hash.update(part);
+    expect(hash.digest("hex")).toBe(sha256Hex(files[0]!.bytes));
+  });
+
+  test("transferMemoryBytes that is not a positive number of bytes is refused at start with a RangeError naming it", async () => {
+    for (const bad of [0, -1, Number.NaN, Infinity]) {
+      await expect(startClient({ transferMemoryBytes: bad })).rejects.toThrow(/transferMemoryBytes/);
+    }
+  });
+});
