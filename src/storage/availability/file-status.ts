@@ -36,13 +36,17 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
     // The journal cannot be read (a failing disk, a state closed under the client): the layer's typed error, not SQLite's.
     throw asStorageError(error);
   }
-  let expiresAt: number | undefined;
-  if (rows.every((r) => r !== undefined)) expiresAt = Math.min(...rows.map((r) => (r as { expires_at: number }).expires_at));
-  else if (view.expiresAt !== undefined && view.expiresAt > 0) expiresAt = view.expiresAt * 1000;
   // No piece stored by now can outlive now + TTL: a later expiry was written by a clock that ran
   // ahead (renewal counts such a piece due), and the endpoints' TTL ran from the real time.
   const now = ctx.clock.now();
-  if (expiresAt !== undefined && expiresAt > now + ctx.ttlMs + ctx.renewBeforeMs) expiresAt = undefined;
+  const believable = (at: number): boolean => at <= now + ctx.ttlMs + ctx.renewBeforeMs;
+  let expiresAt: number | undefined;
+  if (rows.every((r) => r !== undefined)) {
+    const expiries = rows.map((r) => (r as { expires_at: number }).expires_at);
+    // One piece whose expiry is not believed may go before the others: the file's is not known either.
+    expiresAt = expiries.every(believable) ? Math.min(...expiries) : undefined;
+  } else if (view.expiresAt !== undefined && view.expiresAt > 0) expiresAt = view.expiresAt * 1000;
+  if (expiresAt !== undefined && !believable(expiresAt)) expiresAt = undefined;
   let state = availabilityAt(expiresAt, now, ctx.renewBeforeMs);
   // Past on the client's clock (never earlier than a time already seen) but not yet on the device's:
   // either the device clock was set back (expired) or it ran ahead and was put right (not). Neither
