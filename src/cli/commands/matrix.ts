@@ -1,5 +1,6 @@
-import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
@@ -77,14 +78,33 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage, 130 interrupted by Ctrl-
     const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
     if (out !== undefined) checkWritablePath("matrix", "out", out, "Nothing was run.");
     const logger = commandLogger(io, "status-compat matrix");
+    // The work folder (state databases, stores) is the command's, so that a second signal can
+    // remove it before the process ends at once: the first stops the matrix after its current
+    // cell, which may take seconds (a storage cell's release switch), and a CI job cancelled
+    // sends SIGINT, then SIGTERM; dying then left the folder in the temp folder.
+    let scratch: string | undefined;
+    const removeScratch = (): void => {
+      if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+    };
     // Ctrl-C or SIGTERM (a cancelled CI job) stops the matrix after its current cell, which then
-    // removes its work folder (state databases, stores); dying at once left it in the temp folder.
-    const interrupts = watchInterrupts();
+    // removes its work folder; dying at once left it in the temp folder.
+    const interrupts = watchInterrupts({
+      onRepeat: (again) => {
+        try {
+          removeScratch();
+        } finally {
+          if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
+          io.stderr.write(`status-compat matrix: interrupted again (${again}); stopping at once: the work folder is removed; nothing was reported\n`);
+        }
+      },
+    });
     let report;
     try {
+      scratch = mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
       report = await runMatrix({
         checks,
         logger,
+        workDir: scratch,
         signal: interrupts.signal,
         onCell: ({ writer, reader, column, result }) => {
           if (io.stderrIsTTY) io.stderr.write(`\r\x1b[K${writer} → ${reader} ${column}: ${result.status}`);
@@ -98,6 +118,7 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage, 130 interrupted by Ctrl-
       return interruptedStatus(signal);
     } finally {
       interrupts.dispose();
+      removeScratch();
     }
     if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
     const text = render(report, format, values.verbose === true);

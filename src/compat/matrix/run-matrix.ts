@@ -20,6 +20,13 @@ export interface RunMatrixOptions {
   checks?: readonly MatrixCheck[];
   logger?: Logger;
   signal?: AbortSignal;
+  /**
+   * A folder of the caller's for the run's files (state databases, stores): it must exist, and the
+   * run leaves it for the caller to remove, as it cannot hear what may end the process before its
+   * own clean-up (the CLI removes it on a second Ctrl-C). By default the run makes one in the OS
+   * temp folder and removes it at the end.
+   */
+  workDir?: string;
   /** Called after each cell, for progress output. */
   onCell?: (progress: MatrixProgress) => void;
 }
@@ -61,7 +68,8 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
   const checks = options.checks ?? MATRIX_CHECKS;
   const logger = options.logger ?? silentLogger();
   const signal = options.signal ?? new AbortController().signal;
-  const workDir = mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
+  const ownWorkDir = options.workDir === undefined;
+  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
   const start = performance.now();
   const rows: MatrixRow[] = [];
   try {
@@ -92,7 +100,7 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
       }
     }
   } finally {
-    rmSync(workDir, { recursive: true, force: true });
+    if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
   }
   const all = rows.flatMap((r) => Object.values(r.cells));
   const fail = all.filter((c) => c.status === "fail").length;
