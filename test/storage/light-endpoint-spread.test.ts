@@ -30,6 +30,10 @@ function uploadsOf(server: CodexTestServer): number {
   return server.stats.byRoute.upload ?? 0;
 }
 
+function downloadsOf(server: CodexTestServer): number {
+  return server.stats.byRoute.download ?? 0;
+}
+
 /** One light client's session on its own state and data directory: shares one single-piece file, stops. */
 async function session(dir: string, endpoints: readonly CodexBackend[]): Promise<void> {
   const client = await StorageClient.open({
@@ -59,6 +63,37 @@ describe("light clients sharing one endpoint list", () => {
     for (const count of counts) {
       expect(count, `uploads per endpoint: ${counts.join(", ")}`).toBeGreaterThanOrEqual(1);
       expect(count, `uploads per endpoint: ${counts.join(", ")}`).toBeLessThanOrEqual(20);
+    }
+  });
+
+  test("thirty clients receiving the same file from three endpoints that all hold it read it from all three instead of all from the first", async () => {
+    const { servers: nodes, endpoints } = await servers(3);
+    // Shared once; the same bytes stored on every endpoint get the same CID there (Codex content is deterministic).
+    const senderDir = tempDir();
+    const sender = await StorageClient.open({ protocol: 3, backend: endpoints[0] as CodexBackend, statePath: join(senderDir, "s.sqlite"), dataDir: join(senderDir, "d"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES });
+    const { reference, view } = await sender.share({ path: writeRandomFile(senderDir, "photo.jpg", 8 * KiB).path }).done;
+    await sender.stop();
+    for (const piece of view.pieces) {
+      const { body } = await (endpoints[0] as CodexBackend).get(piece.cid);
+      const parts: Uint8Array[] = [];
+      for await (const part of body) parts.push(part);
+      for (const other of endpoints.slice(1)) expect(await other.put(Buffer.concat(parts))).toBe(piece.cid);
+    }
+    const before = nodes.map(downloadsOf);
+    for (let c = 0; c < 30; c++) {
+      const dir = tempDir();
+      const client = await StorageClient.open({ protocol: 3, mode: "light", endpoints, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES });
+      try {
+        await client.fetch(reference, { out: join(dir, "photo.jpg") }).done;
+      } finally {
+        await client.stop();
+      }
+    }
+    const counts = nodes.map((n, i) => downloadsOf(n) - (before[i] as number));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(30 * view.pieces.length);
+    for (const count of counts) {
+      expect(count, `downloads per endpoint: ${counts.join(", ")}`).toBeGreaterThanOrEqual(1);
+      expect(count, `downloads per endpoint: ${counts.join(", ")}`).toBeLessThanOrEqual(20 * view.pieces.length);
     }
   });
 
