@@ -18,8 +18,8 @@ import type { JobKind } from "./job-states.js";
  * fetching a piece, and never once stopped; any piece recorded starts the count over, and so does
  * a run that ends in the process (stop(), a failure, done). Three would fail such a user after an
  * unlucky evening; five takes five crashes to escape a real loop, still short of what makes a user
- * give up and wipe the app. A wrongly failed job loses nothing: retry() starts it again, from the
- * pieces it has.
+ * give up and wipe the app. A wrongly failed job loses no data: retry() starts it again (an upload
+ * from the pieces it stored; a download, its temp file gone with the failure, fetches again).
  */
 export const MAX_UNENDED_RUNS = 5;
 
