@@ -12,7 +12,7 @@ import { fileStatus, type FileStatus } from "./availability/file-status.js";
 import type { StorageBackend } from "./backend.js";
 import { cidOfDigest } from "./content-id.js";
 import { CacheStore, contentCidIn, dataDirAsRecorded, type Reservation } from "./cache-store.js";
-import { realDestination } from "./real-destination.js";
+import { inRealFolders } from "./real-folders.js";
 import { lockClient, type ClientLock } from "./client-lock.js";
 import type { ClientContext } from "./client-context.js";
 import { STORAGE_DEFAULTS, systemClock, type StorageClientOptions } from "./client-options.js";
@@ -586,19 +586,19 @@ export class StorageClient {
     return ended === CANCELLED ? { ...row, state: "cancelled" } : { ...row, state: "failed", last_error: `${ended.code}: ${ended.message}` };
   }
 
-  /** The unfinished upload of this file (queued or uploading), to wait for it rather than start another. */
+  /** The unfinished upload of this file (queued or uploading), however its folder is spelled, to wait for it rather than start another. */
   pendingUploadOf(path: string): TransferJob<ShareResult> | undefined {
     const ctx = this.started();
-    const target = resolve(path);
-    const row = ctx.uploads.inStates(["queued", "uploading"]).find((r) => r.source_path === target && !this.unrecorded.has(r.id));
+    const target = inRealFolders(path);
+    const row = ctx.uploads.inStates(["queued", "uploading"]).find((r) => inRealFolders(r.source_path) === target && !this.unrecorded.has(r.id));
     return row === undefined ? undefined : (this.handleFromUploadRow(row) as TransferJob<ShareResult>);
   }
 
   /** The unfinished download to this destination, however its folder is spelled, to wait for it rather than start another. */
   pendingDownloadTo(path: string): TransferJob<FetchResult> | undefined {
     const ctx = this.started();
-    const target = realDestination(path);
-    const row = ctx.downloads.inStates(["queued", "downloading"]).find((r) => realDestination(r.dest_path) === target && !this.unrecorded.has(r.id));
+    const target = inRealFolders(path);
+    const row = ctx.downloads.inStates(["queued", "downloading"]).find((r) => inRealFolders(r.dest_path) === target && !this.unrecorded.has(r.id));
     return row === undefined ? undefined : (this.handleFromDownloadRow(row) as TransferJob<FetchResult>);
   }
 
