@@ -62,12 +62,10 @@ describe("renewal's /exists checks follow the transfers' endpoint order", () => 
     const shared = await client.share({ path: writeRandomFile(dir, "a.bin", 8 * KiB).path }).done;
     expect(hanging.stats.byRoute.upload).toBe(1);
     clock.t += 28 * DAY;
-    const started = performance.now();
     const report = await client.renewDue();
     expect(report.renewed).toEqual(shared.view.pieces.map((p) => p.cid));
     expect(existsAsked(hanging)).toBe(0);
     expect(existsAsked(good)).toBe(1);
-    expect(performance.now() - started).toBeLessThan(HEADERS_MS);
   });
 
   test("thirty clients renewing with the same list of three endpoints ask all three, not all the first", async () => {

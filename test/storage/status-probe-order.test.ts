@@ -27,9 +27,7 @@ describe("status probes follow the transfers' endpoint order", () => {
     hanging.server.inject("*", { kind: "hang", phase: "before-headers" }, { times: 1000 });
     const { reference } = await client.share({ path: writeRandomFile(dir, "a.bin", 8 * KiB).path }).done;
     expect(hanging.server.stats.byRoute.upload).toBe(1);
-    const started = performance.now();
     expect(await client.status(reference, { probe: true })).toMatchObject({ state: "available", missingPieces: 0 });
     expect(hanging.server.stats.byRoute.exists ?? 0).toBe(0);
-    expect(performance.now() - started).toBeLessThan(HEADERS_MS);
   });
 });
