@@ -12,6 +12,7 @@ import {
   renderMatrixMarkdown,
   renderMatrixText,
   runMatrix,
+  SchemaCheckError,
   verdictLine,
   type MatrixReport,
 } from "../../compat/index.js";
@@ -52,7 +53,8 @@ Options:
   --only LIST    comma-separated columns to run (e.g. wire,forward)
   --verbose      the table lists every cell's detail, not only failures
 
-Exit: 0 every cell passes, 1 a pair is broken, 2 usage, 130 interrupted by Ctrl-C (143 SIGTERM).`,
+Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
+for the schema column; nothing is reported), 130 interrupted by Ctrl-C (143 SIGTERM).`,
   async run(args, io) {
     const { values } = parseCommandArgs("matrix", args, {
       format: { type: "string" },
@@ -112,6 +114,14 @@ Exit: 0 every cell passes, 1 a pair is broken, 2 usage, 130 interrupted by Ctrl-
       });
     } catch (error) {
       const signal = interrupts.received();
+      if (signal === undefined && error instanceof SchemaCheckError && (error.code === "E_TOOL_MISSING" || error.code === "E_TOOL_FAILED")) {
+        const others = checks.filter((c) => c.column !== "schema").map((c) => c.column);
+        const without = others.length > 0 ? `, or leave the schema column out (--only ${others.join(",")})` : "";
+        throw new SchemaCheckError(error.code, `the schema column could not run, so nothing is known about the pairs: ${error.message}${without}. Nothing was reported.`, {
+          cause: error,
+          details: error.details,
+        });
+      }
       if (signal === undefined) throw error;
       if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
       io.stderr.write(`status-compat matrix: interrupted (${signal}); nothing was reported\n`);

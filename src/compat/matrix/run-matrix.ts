@@ -47,6 +47,14 @@ function pairScope(older: Release, newer: Release): PairScope {
   };
 }
 
+/**
+ * A tool a check needs that could not run (buf missing, as after `npm ci --omit=optional`, failing
+ * or hung) proves nothing about the pair: the run stops with that error (the CLI's exit 2, as the
+ * schema check's) rather than reporting the pair broken, which told CI the releases did not
+ * interoperate.
+ */
+const TOOL_ERRORS: ReadonlySet<string> = new Set(["E_TOOL_MISSING", "E_TOOL_FAILED"]);
+
 async function runCell(check: MatrixCheck, ctx: DirectionContext): Promise<CellResult> {
   const start = performance.now();
   try {
@@ -54,6 +62,7 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext): Promise<CellR
     return { ...outcome, ms: performance.now() - start };
   } catch (error) {
     ctx.signal.throwIfAborted();
+    if (isCompatError(error) && TOOL_ERRORS.has(error.code)) throw error;
     const detail = isCompatError(error) ? `${error.code}: ${error.message}` : `unexpected ${(error as Error)?.stack ?? String(error)}`;
     return { status: "fail", detail, ms: performance.now() - start };
   }
@@ -61,7 +70,9 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext): Promise<CellR
 
 /**
  * Every adjacent pair of the release table, both directions, every check. A pair of releases
- * two rows apart is not in the matrix: the project only promises N↔N+1.
+ * two rows apart is not in the matrix: the project only promises N↔N+1. Rejects with the check's
+ * SchemaCheckError (E_TOOL_MISSING, E_TOOL_FAILED) when a tool it needs cannot run, and with the
+ * signal's reason when `signal` stops it.
  */
 export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixReport> {
   const table = options.table ?? defaultTable;
