@@ -41,7 +41,7 @@ describe("retry policy", () => {
     ["E_BAD_CID", "next-endpoint"],
     ["E_INTEGRITY", "next-endpoint"],
     ["E_ABORTED", "fatal"],
-    ["E_CLIENT_CLOSED", "fatal"],
+    ["E_CLIENT_CLOSED", "next-endpoint"],
     ["E_SOURCE_CHANGED", "fatal"],
     ["E_QUOTA_EXCEEDED", "fatal"],
   ] as const)("%s is classified %s", (code, kind) => {

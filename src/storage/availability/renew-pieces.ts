@@ -145,7 +145,8 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
     // One attempt: the source is there to fall back on. A node that kept the manifest but lost the
     // blocks stalls every read, and the policy's attempts cost minutes per piece, longer than a phone session.
     bytes = await readBack({ ...ctx.policy, maxAttempts: 1 }).catch((error: unknown) => {
-      if (classifyFailure(error) === "fatal") throw error;
+      // Stopping (E_CLIENT_CLOSED, which from a backend only means that one is closed): no source read.
+      if (signal.aborted || classifyFailure(error) === "fatal") throw error;
       return undefined;
     });
   }
@@ -159,7 +160,7 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
         bytes = await readBack();
       } catch (readError) {
         // What the user can act on is the source (E_SOURCE_MISSING / E_SOURCE_CHANGED), not the failed read.
-        if (classifyFailure(readError) === "fatal") throw readError;
+        if (signal.aborted || classifyFailure(readError) === "fatal") throw readError;
         throw sourceError;
       }
     }
