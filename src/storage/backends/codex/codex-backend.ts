@@ -248,7 +248,7 @@ class CodexRestBackend implements CodexBackend {
     const status = response.statusCode;
     if (isSuccess(status)) return;
     const text = await exchange.readErrorText(ERROR_BODY_LIMIT);
-    throw httpStatusError(status ?? 0, text, ctx, response.headers["retry-after"]);
+    throw httpStatusError(status ?? 0, text, ctx, response.headers["retry-after"], response.headers.date);
   }
 
   /** Reads the first non-empty chunk, giving up when the caller aborts meanwhile. */

@@ -44,7 +44,7 @@ const TRANSIENT_4XX = new Set([408, 425, 429]);
  * E_BACKEND_REJECTED (not retried), as is a 3xx other than a temporary redirect (redirects are not
  * followed), 5xx, 302/303/307 and the rest → E_BACKEND_HTTP (retried).
  */
-export function httpStatusError(status: number, body: string, ctx: CallContext, retryAfter?: string | readonly string[]): StorageError {
+export function httpStatusError(status: number, body: string, ctx: CallContext, retryAfter?: string | readonly string[], answerDate?: string): StorageError {
   const details = {
     status,
     body: cleanBody(body, KEPT_BODY_CHARS),
@@ -92,7 +92,7 @@ export function httpStatusError(status: number, body: string, ctx: CallContext, 
     });
   }
   // A gateway in front of the node (nginx, a public endpoint's load balancer) may say when to come back.
-  const retryAfterMs = parseRetryAfter(retryAfter);
+  const retryAfterMs = parseRetryAfter(retryAfter, Date.now(), answerDate);
   if (retryAfterMs !== undefined) {
     return new StorageError(
       "E_BACKEND_HTTP",
