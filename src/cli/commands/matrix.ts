@@ -7,6 +7,7 @@ import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
 import { EXIT } from "../exit-codes.js";
 import {
+  DEFAULT_CELL_TIMEOUT_MS,
   MATRIX_CHECKS,
   renderMatrixHtml,
   renderMatrixMarkdown,
@@ -38,7 +39,7 @@ function render(report: MatrixReport, format: Format, verbose: boolean): string 
 export const matrixCommand: Command = {
   path: ["matrix"],
   summary: "check every adjacent release pair, both directions (the main job of `npm start`)",
-  usage: `status-compat matrix [--format table|json|markdown|html] [--json] [--out FILE] [--only COLUMNS] [--verbose]
+  usage: `status-compat matrix [--format table|json|markdown|html] [--json] [--out FILE] [--only COLUMNS] [--verbose] [--cell-timeout SECONDS]
 
 Runs every check over every adjacent pair of the release table (src/versions/releases.json), in
 both directions (older writes / newer reads, and newer writes / older reads), on the embedded
@@ -52,6 +53,9 @@ Options:
                  cannot be written at the end, the report goes to stdout with a line saying why
   --only LIST    comma-separated columns to run (e.g. wire,forward)
   --verbose      the table lists every cell's detail, not only failures
+  --cell-timeout SECONDS
+                 how long one cell may take (default ${DEFAULT_CELL_TIMEOUT_MS / 1000}); past it the cell fails, saying
+                 so, and the matrix goes on: a cell that hangs does not hold the CI job
 
 Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
 for the schema column; nothing is reported), 130 interrupted by Ctrl-C (143 SIGTERM).`,
@@ -62,6 +66,7 @@ for the schema column; nothing is reported), 130 interrupted by Ctrl-C (143 SIGT
       out: { type: "string" },
       only: { type: "string" },
       verbose: { type: "boolean" },
+      "cell-timeout": { type: "string" },
     });
     if (values.json === true && values.format !== undefined && values.format !== "json") {
       throw new CliError("E_USAGE", `matrix: --json is --format json; it cannot go with --format ${values.format}`);
@@ -76,6 +81,14 @@ for the schema column; nothing is reported), 130 interrupted by Ctrl-C (143 SIGT
         throw new CliError("E_USAGE", `matrix: unknown column(s) ${unknown.join(", ") || "(none given)"}; have ${MATRIX_CHECKS.map((c) => c.column).join(", ")}`);
       }
       checks = MATRIX_CHECKS.filter((c) => wanted.includes(c.column));
+    }
+    let cellTimeoutMs = DEFAULT_CELL_TIMEOUT_MS;
+    if (values["cell-timeout"] !== undefined) {
+      const seconds = Number(values["cell-timeout"]);
+      cellTimeoutMs = Math.round(seconds * 1000);
+      if (values["cell-timeout"].trim() === "" || !Number.isFinite(seconds) || cellTimeoutMs <= 0 || !Number.isSafeInteger(cellTimeoutMs)) {
+        throw new CliError("E_USAGE", `matrix: --cell-timeout must be a positive number of seconds (e.g. 600); it was "${values["cell-timeout"]}"`);
+      }
     }
     const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
     if (out !== undefined) checkWritablePath("matrix", "out", out, "Nothing was run.");
@@ -107,6 +120,7 @@ for the schema column; nothing is reported), 130 interrupted by Ctrl-C (143 SIGT
         checks,
         logger,
         workDir: scratch,
+        cellTimeoutMs,
         signal: interrupts.signal,
         onCell: ({ writer, reader, column, result }) => {
           if (io.stderrIsTTY) io.stderr.write(`\r\x1b[K${writer} → ${reader} ${column}: ${result.status}`);

@@ -1,4 +1,4 @@
-export { runMatrix } from "./run-matrix.js";
+export { runMatrix, DEFAULT_CELL_TIMEOUT_MS } from "./run-matrix.js";
 export type { RunMatrixOptions, MatrixProgress } from "./run-matrix.js";
 export { MATRIX_CHECKS } from "./checks/index.js";
 export { MATRIX_COLUMNS } from "./matrix-types.js";

@@ -27,6 +27,12 @@ export interface RunMatrixOptions {
    * temp folder and removes it at the end.
    */
   workDir?: string;
+  /**
+   * How long one cell may take (default DEFAULT_CELL_TIMEOUT_MS): past it the cell fails, saying
+   * so, its signal is aborted and the matrix goes on. Without a deadline a check that hung (a
+   * regression leaving a job unsettled) held the run, and the CI job, with no report.
+   */
+  cellTimeoutMs?: number;
   /** Called after each cell, for progress output. */
   onCell?: (progress: MatrixProgress) => void;
 }
@@ -55,16 +61,43 @@ function pairScope(older: Release, newer: Release): PairScope {
  */
 const TOOL_ERRORS: ReadonlySet<string> = new Set(["E_TOOL_MISSING", "E_TOOL_FAILED"]);
 
-async function runCell(check: MatrixCheck, ctx: DirectionContext): Promise<CellResult> {
+/**
+ * Every cell takes about a second on a laptop (the storage ones most); five minutes leaves a CI
+ * machine a hundred times slower room, and still ends a cell that hangs well before a CI job's own
+ * timeout (hours), with a report.
+ */
+export const DEFAULT_CELL_TIMEOUT_MS = 5 * 60_000;
+
+async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: number): Promise<CellResult> {
   const start = performance.now();
+  const deadline = new AbortController();
+  const timedOut = (): CellResult => ({
+    status: "fail",
+    detail: `did not finish within ${timeoutMs / 1000} s (it hangs, or the machine is that slow: raise the cell timeout); the other cells ran`,
+    ms: performance.now() - start,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  // Referenced: a check waiting on nothing that keeps the process alive must still reach its deadline.
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => {
+      deadline.abort(new Error(`the matrix cell's deadline (${timeoutMs} ms) passed`));
+      resolve("expired");
+    }, timeoutMs);
+  });
   try {
-    const outcome = await check.run(ctx);
+    const running = (async () => check.run({ ...ctx, signal: AbortSignal.any([ctx.signal, deadline.signal]) }))();
+    const outcome = await Promise.race([running, expired]);
+    if (outcome === "expired") return timedOut();
     return { ...outcome, ms: performance.now() - start };
   } catch (error) {
     ctx.signal.throwIfAborted();
+    // The check gave up when its deadline aborted its signal.
+    if (deadline.signal.aborted) return timedOut();
     if (isCompatError(error) && TOOL_ERRORS.has(error.code)) throw error;
     const detail = isCompatError(error) ? `${error.code}: ${error.message}` : `unexpected ${(error as Error)?.stack ?? String(error)}`;
     return { status: "fail", detail, ms: performance.now() - start };
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -79,6 +112,10 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
   const checks = options.checks ?? MATRIX_CHECKS;
   const logger = options.logger ?? silentLogger();
   const signal = options.signal ?? new AbortController().signal;
+  const cellTimeoutMs = options.cellTimeoutMs ?? DEFAULT_CELL_TIMEOUT_MS;
+  if (!Number.isSafeInteger(cellTimeoutMs) || cellTimeoutMs <= 0) {
+    throw new RangeError(`cellTimeoutMs must be a positive whole number of milliseconds; it was ${cellTimeoutMs}`);
+  }
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
   const start = performance.now();
@@ -102,7 +139,7 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
         const cells: Partial<Record<MatrixColumn, CellResult>> = {};
         for (const check of checks) {
           signal.throwIfAborted();
-          const result = await runCell(check, ctx);
+          const result = await runCell(check, ctx, cellTimeoutMs);
           cells[check.column] = result;
           ctx.logger.debug({ column: check.column, status: result.status, ms: Math.round(result.ms) }, "matrix cell");
           options.onCell?.({ writer: writerRow.release, reader: readerRow.release, column: check.column, result });

@@ -1,0 +1,63 @@
+import { describe, expect, test } from "vitest";
+import { runMatrix, type MatrixCheck } from "../../src/compat/index.js";
+import { releaseTable } from "../../src/versions/index.js";
+import { runCliInProcess } from "../support/cli.js";
+
+/** A check that hangs on the last pair's newer-to-older row (a regression that leaves a job unsettled), passes elsewhere. */
+function hangingCheck(onSignal?: (signal: AbortSignal) => void): MatrixCheck {
+  return {
+    column: "storage",
+    proves: "a stand-in that never settles on one row",
+    async run({ direction, pair, signal }) {
+      if (direction === "newer-to-older" && pair.newer.release === releaseTable.newest.release) {
+        onSignal?.(signal);
+        return new Promise<never>(() => undefined);
+      }
+      return { status: "pass", detail: "ok" };
+    },
+  };
+}
+
+const within = <T>(ms: number, p: Promise<T>): Promise<T | "still running"> =>
+  Promise.race([p, new Promise<"still running">((resolve) => setTimeout(() => resolve("still running"), ms))]);
+
+describe("runMatrix: a cell that does not finish", () => {
+  test("fails at its deadline (cellTimeoutMs), saying so, and the matrix goes on to a report that is not ok; the run never ended (CI waited for its job timeout, hours, with no report)", async () => {
+    const report = await within(5_000, runMatrix({ checks: [hangingCheck()], cellTimeoutMs: 300 }));
+    expect(report).not.toBe("still running");
+    if (report === "still running") return;
+    expect(report.ok).toBe(false);
+    expect(report.counts).toEqual({ pass: releaseTable.adjacentPairs().length * 2 - 1, fail: 1 });
+    const hung = report.rows.at(-1)?.cells.storage;
+    expect(hung?.status).toBe("fail");
+    expect(hung?.detail).toMatch(/did not finish within 0\.3 s/);
+    expect(hung?.ms).toBeGreaterThanOrEqual(290);
+  });
+
+  test("the cell's signal is aborted at its deadline, so a check that listens can let go of what it holds; the run is not taken for interrupted", async () => {
+    let seen: AbortSignal | undefined;
+    const report = await within(5_000, runMatrix({ checks: [hangingCheck((s) => (seen = s))], cellTimeoutMs: 200 }));
+    expect(report).not.toBe("still running");
+    expect(seen?.aborted).toBe(true);
+  });
+
+  test("a cellTimeoutMs that is not a positive whole number of ms is refused with a RangeError before anything runs", async () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      await expect(runMatrix({ checks: [hangingCheck()], cellTimeoutMs: bad })).rejects.toThrow(RangeError);
+    }
+  });
+});
+
+describe("status-compat matrix --cell-timeout", () => {
+  test("takes seconds (a slow CI machine raises it); anything but a positive number is a usage error (exit 2) before the matrix runs", async () => {
+    const ok = await runCliInProcess(["matrix", "--only", "wire", "--json", "--cell-timeout", "0.5"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
+    for (const bad of ["0", "-3", "soon", "", "0.0001"]) {
+      const r = await runCliInProcess(["matrix", "--only", "wire", `--cell-timeout=${bad}`]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/error\[E_USAGE\]: matrix: --cell-timeout must be a positive number of seconds/);
+      expect(r.stdout).toBe("");
+    }
+  });
+});
