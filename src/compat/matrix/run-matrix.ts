@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "../../obs/index.js";
 import { isCompatError } from "../../errors/index.js";
-import { profileFor, releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
+import { releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
 import { MATRIX_CHECKS } from "./checks/index.js";
+import { releaseProfile } from "./release-profile.js";
 import type { CellResult, DirectionContext, MatrixCheck, MatrixColumn, MatrixReport, MatrixRow, PairScope } from "./matrix-types.js";
 
 export interface MatrixProgress {
@@ -128,8 +129,8 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
         [newer, older, "newer-to-older"],
       ] as const) {
         const ctx: DirectionContext = {
-          writer: profileFor(writerRow.protocol, table),
-          reader: profileFor(readerRow.protocol, table),
+          writer: releaseProfile(writerRow, table),
+          reader: releaseProfile(readerRow, table),
           direction,
           pair,
           workDir,
