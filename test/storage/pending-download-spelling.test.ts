@@ -5,9 +5,11 @@
  * another" holds; two downloads renaming onto one file leave the later one's bytes under a path the
  * other reported done with another file's hash. Real folders and a real symbolic link.
  */
+import Database from "better-sqlite3";
 import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { pendingDownloadsTo, pendingUploadsOf } from "../../src/storage/index.js";
 import { sha256Hex, startClient, writeRandomFile, KiB } from "./support/client-fixture.js";
 
 describe("pendingDownloadTo(path) with another spelling of the destination", () => {
@@ -55,5 +57,34 @@ describe("pendingDownloadTo(path) with another spelling of the destination", () 
     symlinkSync(join(real, "x.jpg"), join(real, "z.jpg"));
     expect(client.pendingDownloadTo(join(real, "z.jpg"))).toBeUndefined();
     await job.done;
+  });
+});
+
+describe("pendingDownloadsTo / pendingUploadsOf (read from the journal before a client starts) with another spelling of the folder", () => {
+  test("a download and an upload journaled through a linked folder (by the app, or by the adjacent release, which keeps paths as given) are found by the real spelling the CLI looks them up with; they were not, so `file get`/`file put` started a second transfer beside the resumed one", async () => {
+    const { client, dir, statePath } = await startClient();
+    const real = join(dir, "photos");
+    mkdirSync(real);
+    const link = join(dir, "link");
+    symlinkSync(real, link, "dir");
+    const a = writeRandomFile(real, "a.bin", 100 * KiB);
+    const { reference } = await client.share({ path: a.path }).done;
+    const download = client.fetch(reference, { out: join(link, "x.jpg") });
+    const upload = client.share({ path: join(link, "a.bin") });
+    await client.stop();
+    await Promise.allSettled([download.done, upload.done]);
+    const db = new Database(statePath, { readonly: true });
+    try {
+      // The rows keep the spelling they were given.
+      expect(db.prepare(`SELECT dest_path FROM download_jobs WHERE id = ?`).pluck().get(download.id)).toBe(join(link, "x.jpg"));
+      const unfinished = (sql: string, id: string): boolean => db.prepare(sql).pluck().get(id) !== "done";
+      expect(unfinished(`SELECT state FROM download_jobs WHERE id = ?`, download.id)).toBe(true);
+      expect(unfinished(`SELECT state FROM upload_jobs WHERE id = ?`, upload.id)).toBe(true);
+      expect(pendingDownloadsTo(db, join(real, "x.jpg")).map((d) => d.id)).toEqual([download.id]);
+      expect(pendingUploadsOf(db, join(real, "a.bin")).map((u) => u.id)).toEqual([upload.id]);
+      expect(pendingDownloadsTo(db, join(real, "y.jpg"))).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 });

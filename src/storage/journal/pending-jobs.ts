@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { inRealFolders } from "../real-folders.js";
 
 /** An unfinished download, with the FileReference bytes its journal row keeps. */
 export interface PendingDownload {
@@ -21,18 +22,21 @@ const CLOSED_OUT = `state = 'failed' AND substr(last_error, 1, 17) = 'E_CLIENT_C
  * on what it is of (the CLI's `file get` resumes a download only for the same reference).
  */
 export function pendingDownloadsTo(db: Database.Database, dest: string): PendingDownload[] {
+  // Compared with the folders' links followed: the row keeps the spelling it was journaled with (by the app, or the adjacent release).
+  const target = inRealFolders(dest);
   const rows = db
-    .prepare(`SELECT id, file_reference FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT})) AND dest_path = ? ORDER BY created_at, id`)
-    .all(dest) as { id: string; file_reference: Buffer }[];
-  return rows.map((r) => ({ id: r.id, reference: r.file_reference }));
+    .prepare(`SELECT id, file_reference, dest_path FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT})) ORDER BY created_at, id`)
+    .all() as { id: string; file_reference: Buffer; dest_path: string }[];
+  return rows.filter((r) => inRealFolders(r.dest_path) === target).map((r) => ({ id: r.id, reference: r.file_reference }));
 }
 
 /** Every unfinished upload of `source`, oldest first; see pendingDownloadsTo. */
 export function pendingUploadsOf(db: Database.Database, source: string): PendingUpload[] {
+  const target = inRealFolders(source);
   const rows = db
-    .prepare(`SELECT id, protocol FROM upload_jobs WHERE (state IN ('queued', 'uploading') OR (${CLOSED_OUT})) AND source_path = ? ORDER BY created_at, id`)
-    .all(source) as { id: string; protocol: number }[];
-  return rows.map((r) => ({ id: r.id, protocol: r.protocol }));
+    .prepare(`SELECT id, protocol, source_path FROM upload_jobs WHERE (state IN ('queued', 'uploading') OR (${CLOSED_OUT})) ORDER BY created_at, id`)
+    .all() as { id: string; protocol: number; source_path: string }[];
+  return rows.filter((r) => inRealFolders(r.source_path) === target).map((r) => ({ id: r.id, protocol: r.protocol }));
 }
 
 /** Failed jobs whose backend was closed under the running client (`E_CLIENT_CLOSED`): a starting client resumes them, as a stop's. */
