@@ -58,7 +58,7 @@ describe("light mode and an endpoint that reads uploads slowly", () => {
     trickle(slow.server);
     const body = Buffer.alloc(20 * MiB, 1);
     const failures: unknown[] = [];
-    const policy: RetryPolicy = { ...retry, maxRetryAfterMs: 0, pausedStreamYieldMs: 0 };
+    const policy: RetryPolicy = { ...retry, maxRetryAfterMs: 0, pausedStreamYieldMs: 0, failureMemoryMs: 60_000 };
     // The job's deadline as the client makes it: a linked signal, whose time left the rate is judged against.
     const job = linkedSignal(undefined, retry.deadlineMs, "job");
     onTestFinished(() => job.dispose());

@@ -6,7 +6,7 @@ import type { StorageBackend } from "../../src/storage/backend.js";
 
 const FAST = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 5_000, maxAttempts: 20 } as const;
 
-const policy: RetryPolicy = { baseDelayMs: 1, maxDelayMs: 4, maxAttempts: 5, attemptTimeoutMs: 200, deadlineMs: 10_000, maxRetryAfterMs: 60_000, pausedStreamYieldMs: 5_000 };
+const policy: RetryPolicy = { baseDelayMs: 1, maxDelayMs: 4, maxAttempts: 5, attemptTimeoutMs: 200, deadlineMs: 10_000, maxRetryAfterMs: 60_000, pausedStreamYieldMs: 5_000, failureMemoryMs: 60_000 };
 
 function fake(name: string): StorageBackend {
   return { kind: "fake", location: name } as StorageBackend;

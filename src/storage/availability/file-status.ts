@@ -75,7 +75,7 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
         if (signal?.aborted === true) throw error;
         unanswered ??= error;
         silent.set(at, error);
-        if (classifyFailure(error) === "retry") ctx.pool.failed(at);
+        if (classifyFailure(error) === "retry") ctx.pool.failed(at, ctx.policy.failureMemoryMs);
       }
     }
     // Missing only when every endpoint answered "no": one that could not be asked may still hold it.

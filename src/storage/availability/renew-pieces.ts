@@ -110,7 +110,7 @@ async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSigna
       if (await backend.has(cid, { signal })) return false;
     } catch (error) {
       if (signal.aborted) throw error;
-      if (classifyFailure(error) === "retry") ctx.pool.failed(index);
+      if (classifyFailure(error) === "retry") ctx.pool.failed(index, ctx.policy.failureMemoryMs);
       silent.add(backend);
       return false;
     }

@@ -1,5 +1,9 @@
 import { createHash } from "node:crypto";
 import type { StorageBackend } from "../backend.js";
+import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
+
+/** The longest a run of failures is remembered (RetryPolicy.failureMemoryMs doubles up to this). */
+const FAILURE_MEMORY_CAP_MS = 60 * 60_000;
 
 /**
  * The endpoints a client may use (one in full mode, several remote ones in light mode), with a
@@ -11,6 +15,13 @@ import type { StorageBackend } from "../backend.js";
  * fails no more often than the rest, still gets its turn. An endpoint that asked to be left alone
  * for a while (a gateway's Retry-After) is cooling down until then: every piece of every job tries
  * the others first, and waits for it only when all of them are cooling too.
+ *
+ * A failure is remembered for a while (RetryPolicy.failureMemoryMs, doubled for each further one
+ * before the endpoint works again), not until the endpoint works: nothing would try it again while
+ * the others work, so one blip of the first endpoint in this client's order (full mode's own node,
+ * a light client's home) sent the rest of the session elsewhere. Once forgotten, an endpoint before
+ * the preferred one in that order is tried first again; one more failure there and it is left for
+ * twice as long.
  *
  * "Order" is the list's unless spread(): then each client walks the endpoints in its own order,
  * see there.
@@ -25,6 +36,8 @@ export class EndpointPool {
   private readonly coolUntil: number[];
   /** Transient failures since each endpoint last worked. */
   private readonly failures: number[];
+  /** performance.now() from which each endpoint's failures no longer count. */
+  private readonly forgetAt: number[];
   /** When each endpoint last worked (a counter; 0: never). */
   private readonly workedAt: number[];
   private successes = 0;
@@ -33,6 +46,7 @@ export class EndpointPool {
     if (endpoints.length === 0) throw new RangeError("at least one storage endpoint is needed");
     this.coolUntil = endpoints.map(() => 0);
     this.failures = endpoints.map(() => 0);
+    this.forgetAt = endpoints.map(() => 0);
     this.workedAt = endpoints.map(() => 0);
     this.order = endpoints.map((_, i) => i);
     this.place = endpoints.map((_, i) => i);
@@ -75,6 +89,10 @@ export class EndpointPool {
    */
   pick(excluded: ReadonlySet<number>, after?: number): number | undefined {
     const n = this.endpoints.length;
+    if (after === undefined) {
+      const back = this.backFromFailure(excluded);
+      if (back !== undefined) return back;
+    }
     const start = after === undefined ? (this.place[this.preferred] as number) : (this.place[after] as number) + 1;
     let best: number | undefined;
     let soonest: number | undefined;
@@ -108,15 +126,38 @@ export class EndpointPool {
     this.workedAt[index] = ++this.successes;
   }
 
-  /** A transient failure: later attempts (of any piece) try another endpoint first. */
-  failed(index: number): void {
-    this.failures[index] = (this.failures[index] as number) + 1;
+  /**
+   * A transient failure: later attempts (of any piece) try another endpoint first, for `memoryMs`
+   * (RetryPolicy.failureMemoryMs) times 2 for each earlier failure since it last worked.
+   */
+  failed(index: number, memoryMs: number = DEFAULT_RETRY_POLICY.failureMemoryMs): void {
+    const streak = (this.failures[index] as number) + 1;
+    this.failures[index] = streak;
+    this.forgetAt[index] = performance.now() + Math.min(memoryMs * 2 ** Math.min(streak - 1, 30), Math.max(memoryMs, FAILURE_MEMORY_CAP_MS));
     if (this.preferred === index) this.preferred = this.order[((this.place[index] as number) + 1) % this.endpoints.length] as number;
   }
 
+  /** Failures since the endpoint last worked, while they are remembered (0 once forgotten). */
+  private liveFailures(index: number): number {
+    return performance.now() < (this.forgetAt[index] as number) ? (this.failures[index] as number) : 0;
+  }
+
+  /**
+   * The first endpoint before the preferred one in this client's order that was left for failures
+   * now forgotten and is not cooling down nor excluded: tried first again.
+   */
+  private backFromFailure(excluded: ReadonlySet<number>): number | undefined {
+    const until = this.place[this.preferred] as number;
+    for (let at = 0; at < until; at++) {
+      const i = this.order[at] as number;
+      if ((this.failures[i] as number) > 0 && this.liveFailures(i) === 0 && this.coolingFor(i) === 0 && !excluded.has(i)) return i;
+    }
+    return undefined;
+  }
+
   private healthier(a: number, b: number): boolean {
-    const fa = this.failures[a] as number;
-    const fb = this.failures[b] as number;
+    const fa = this.liveFailures(a);
+    const fb = this.liveFailures(b);
     return fa !== fb ? fa < fb : (this.workedAt[a] as number) > (this.workedAt[b] as number);
   }
 

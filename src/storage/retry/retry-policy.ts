@@ -30,6 +30,13 @@ export interface RetryPolicy {
    * (fetching its current piece again). 0: at once whenever another stream waits.
    */
   readonly pausedStreamYieldMs: number;
+  /**
+   * How long an endpoint's transient failure steers attempts (of every piece) away from it, ms;
+   * doubled for each further failure before it works again, up to an hour. Then the client's own
+   * order applies again, its first endpoint first (full mode's own node, a light client's home):
+   * one blip must not move a session's uploads and renewals off it for good. 0: forgotten at once.
+   */
+  readonly failureMemoryMs: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
@@ -40,6 +47,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   deadlineMs: 30 * 60_000,
   maxRetryAfterMs: 5 * 60_000,
   pausedStreamYieldMs: 5_000,
+  failureMemoryMs: 60_000,
 });
 
 /** Light mode (mobile): links are flakier and endpoints several, so fail over sooner. */
@@ -51,6 +59,7 @@ export const LIGHT_RETRY_POLICY: RetryPolicy = Object.freeze({
   deadlineMs: 30 * 60_000,
   maxRetryAfterMs: 5 * 60_000,
   pausedStreamYieldMs: 5_000,
+  failureMemoryMs: 60_000,
 });
 
 /** The wait before retry number `attempt` (0-based), given a uniform random number in [0, 1). */
