@@ -5,7 +5,8 @@
  *
  * Each figure comes from a fresh child process (this file with `--child`): peak RSS sampled every
  * 10 ms, and at the same moments the descriptors the process holds (`/proc/self/fd`, sockets among
- * them) and the piece buffers the client has lent out (its buffer pool's count). The baseline is the
+ * them), the piece buffers the client has lent out (its buffer pool's count) and every Buffer alive
+ * or not yet collected (process.memoryUsage().arrayBuffers). The baseline is the
  * same process with its client started and idle, so "above idle" is what the transfers cost.
  */
 import { spawn } from "node:child_process";
@@ -29,6 +30,9 @@ export interface LoadReport {
   /** Piece buffers lent by the client's pool at once, and their bytes (MiB). */
   peakLent: number;
   peakLentMiB: number;
+  /** Memory of ArrayBuffers (every Buffer: piece buffers, chunk buffers alive or not yet collected) and the JS heap at most (MiB). */
+  peakArrayBuffersMiB: number;
+  peakHeapMiB: number;
   wallMs: number;
   /** A 64 KiB share (or fetch) queued after the large ones: how long until it was done. */
   smallMs?: number;
@@ -36,6 +40,8 @@ export interface LoadReport {
 
 interface Sample {
   rss: number;
+  arrayBuffers: number;
+  heap: number;
   fds: number;
   sockets: number;
   lent: number;
@@ -60,7 +66,8 @@ function sample(client: StorageClient | undefined): Sample {
     }
   }
   const pool = client === undefined ? { lent: 0, lentBytes: 0 } : poolOf(client);
-  return { rss: process.memoryUsage.rss(), fds, sockets, lent: pool.lent, lentBytes: pool.lentBytes };
+  const usage = process.memoryUsage();
+  return { rss: usage.rss, arrayBuffers: usage.arrayBuffers, heap: usage.heapUsed, fds, sockets, lent: pool.lent, lentBytes: pool.lentBytes };
 }
 
 class Peaks {
@@ -75,6 +82,8 @@ class Peaks {
   private take(): void {
     const now = sample(this.client);
     this.peak.rss = Math.max(this.peak.rss, now.rss);
+    this.peak.arrayBuffers = Math.max(this.peak.arrayBuffers, now.arrayBuffers);
+    this.peak.heap = Math.max(this.peak.heap, now.heap);
     this.peak.fds = Math.max(this.peak.fds, now.fds);
     this.peak.sockets = Math.max(this.peak.sockets, now.sockets);
     this.peak.lent = Math.max(this.peak.lent, now.lent);
@@ -103,6 +112,8 @@ interface ChildArgs {
   /** stream: the consumer's pause per chunk (a preview read slowly). */
   chunkDelayMs?: number;
   light?: boolean;
+  /** Client options over the defaults (a bound under test). */
+  options?: Record<string, number>;
 }
 
 function openClient(args: ChildArgs, backend: StorageBackend, dir: string): Promise<StorageClient> {
@@ -114,6 +125,7 @@ function openClient(args: ChildArgs, backend: StorageBackend, dir: string): Prom
     renewEveryMs: 0,
     quotaBytes: Infinity,
     retry: { deadlineMs: 20 * 60_000 },
+    ...(args.options ?? {}),
   });
 }
 
@@ -202,6 +214,8 @@ async function runChild(args: ChildArgs): Promise<LoadReport> {
       peakSockets: peak.sockets,
       peakLent: peak.lent,
       peakLentMiB: peak.lentBytes / MiB,
+      peakArrayBuffersMiB: peak.arrayBuffers / MiB,
+      peakHeapMiB: peak.heap / MiB,
       wallMs,
       ...(smallMs === undefined ? {} : { smallMs }),
     };
@@ -304,6 +318,8 @@ export interface LoadOptions {
   /** Which scenarios (share, share-same, share-bytes, fetch, cached, stream, messenger, big-pieces); default all. */
   scenarios?: string[];
   log?: (line: string) => void;
+  /** Client options over the defaults, for every child (a bound under test). */
+  clientOptions?: Record<string, number>;
   /** This file compiled to JavaScript (the storage bench compiles it with itself); without it, children run under tsx. */
   compiled?: string;
 }
@@ -353,12 +369,12 @@ export async function measureConcurrentLoad(options: LoadOptions = {}): Promise<
         refs = await referencesFor(setup, join(dir, `setup-${kind}`), [...sources, small]);
         smallRef = refs.pop() as string;
         // Pieces as large as the file (a sender's pieceSize; a receiver buffers up to maxPieceBytes, 64 MiB).
-        if (want("big-pieces") && kind !== "light") wholeRefs = await referencesFor(setup, join(dir, `setup-whole-${kind}`), sources.slice(0, Math.max(...counts)), size);
+        if (want("big-pieces")) wholeRefs = await referencesFor(setup, join(dir, `setup-whole-${kind}`), sources.slice(0, Math.max(...counts)), size);
       } finally {
         await setup.close();
       }
       const run = async (label: string, n: number, args: ChildArgs, appMiB?: number): Promise<void> => {
-        const report = await child({ ...args, light });
+        const report = await child({ ...args, light, ...(options.clientOptions === undefined ? {} : { options: options.clientOptions }) });
         log(`${kind} ${label} n=${n}: ${JSON.stringify(report)}`);
         figures.push({ label: `${kind}: ${label}`, n, report, ...(appMiB === undefined ? {} : { appMiB }) });
       };
@@ -399,7 +415,7 @@ export function loadRows(figures: readonly LoadFigures[]): Row[] {
     const client = r.peakRssMiB - (appMiB ?? 0);
     return {
       metric: `${label}, ${n} at once${appMiB === undefined ? "" : ` (the app's ${fmt(appMiB, 0)} MiB of bytes left out)`}`,
-      value: `${mb(client)} peak RSS; ${r.peakFds} fds (${r.peakSockets} sockets); ${r.peakLent} piece buffers (${fmt(r.peakLentMiB, 0)} MiB); ${(r.wallMs / 1000).toFixed(1)} s${r.smallMs === undefined ? "" : `, a 64 KiB one queued last: ${(r.smallMs / 1000).toFixed(1)} s`}`,
+      value: `${mb(client)} peak RSS; ${r.peakFds} fds (${r.peakSockets} sockets); ${r.peakLent} piece buffers (${fmt(r.peakLentMiB, 0)} MiB), all Buffers at most ${fmt(r.peakArrayBuffersMiB - (appMiB ?? 0), 0)} MiB; ${(r.wallMs / 1000).toFixed(1)} s${r.smallMs === undefined ? "" : `, a 64 KiB one queued last: ${(r.smallMs / 1000).toFixed(1)} s`}`,
       floor: `idle ${mb(r.idleRssMiB)}, ${r.idleFds} fds`,
       ratio: one === undefined || n === 1 ? `+${mb(above)}` : `+${mb(above)} (${(above / one).toFixed(2)}× one job's)`,
       goal: `≤ ${GOAL_MB} MB`,
