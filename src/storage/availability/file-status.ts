@@ -2,7 +2,7 @@ import type { FileReference } from "../../wire/index.js";
 import type { ClientContext } from "../client-context.js";
 import { deviceTime } from "../floored-clock.js";
 import { asStorageError } from "../job-errors.js";
-import { classifyFailure } from "../retry/index.js";
+import { coolingDownError, noteEndpointFailure } from "../retry/index.js";
 
 /**
  * - `available`: every piece is known to be stored past the renewal margin;
@@ -66,6 +66,11 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
         unanswered ??= silent.get(at);
         continue;
       }
+      // One that asked to be left alone (Retry-After) is not asked meanwhile, as no transfer asks it: it may have the piece.
+      if (ctx.pool.coolingFor(at) > 0) {
+        unanswered ??= coolingDownError(ctx.pool, at, `status probe of ${piece.cid}`);
+        continue;
+      }
       try {
         if (await backend.has(piece.cid, signal === undefined ? {} : { signal })) {
           found = true;
@@ -75,7 +80,7 @@ export async function fileStatus(ctx: ClientContext, view: FileReference, probe:
         if (signal?.aborted === true) throw error;
         unanswered ??= error;
         silent.set(at, error);
-        if (classifyFailure(error) === "retry") ctx.pool.failed(at, ctx.policy.failureMemoryMs);
+        noteEndpointFailure(ctx.pool, ctx.policy, at, error);
       }
     }
     // Missing only when every endpoint answered "no": one that could not be asked may still hold it.

@@ -5,7 +5,7 @@ import { retryReporter, type ClientContext } from "../client-context.js";
 import { fetchPiece } from "../download/fetch-piece.js";
 import { openAppFile, readAt } from "../file-io.js";
 import { planPieces } from "../piece-plan.js";
-import { classifyFailure, linkedSignal, withRetries } from "../retry/index.js";
+import { classifyFailure, linkedSignal, noteEndpointFailure, withRetries } from "../retry/index.js";
 import { asStorageError } from "../job-errors.js";
 import { StorageError } from "../storage-error.js";
 
@@ -105,12 +105,13 @@ function failed(ctx: ClientContext, report: RenewReport, cid: string, code: stri
 async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>): Promise<boolean> {
   for (const index of ctx.pool.inOrder()) {
     const backend = ctx.pool.at(index);
-    if (silent.has(backend)) return false;
+    // One that asked to be left alone (Retry-After) is not asked meanwhile, as no transfer asks it: it may have the piece.
+    if (silent.has(backend) || ctx.pool.coolingFor(index) > 0) return false;
     try {
       if (await backend.has(cid, { signal })) return false;
     } catch (error) {
       if (signal.aborted) throw error;
-      if (classifyFailure(error) === "retry") ctx.pool.failed(index, ctx.policy.failureMemoryMs);
+      noteEndpointFailure(ctx.pool, ctx.policy, index, error);
       silent.add(backend);
       return false;
     }

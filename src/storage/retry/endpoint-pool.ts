@@ -108,7 +108,8 @@ export class EndpointPool {
 
   /**
    * Every endpoint in the order an attempt would try them now (pick: the healthiest first from the
-   * preferred one, those cooling down last), for a caller that asks each in turn outside withRetries.
+   * preferred one, those cooling down last), for a caller that asks each in turn outside withRetries
+   * (which leaves those cooling down alone, as transfers do: noteEndpointFailure, coolingDownError).
    */
   inOrder(): number[] {
     const order: number[] = [];

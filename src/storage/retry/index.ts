@@ -9,3 +9,4 @@ export { withRetries } from "./with-retries.js";
 export type { Progress, RetryContext, RetryEvent } from "./with-retries.js";
 export { applyEndpointOrder, ENDPOINT_ORDER_SEED_KEY } from "./endpoint-order.js";
 export type { EndpointOrder } from "./endpoint-order.js";
+export { coolingDownError, noteEndpointFailure } from "./endpoint-checks.js";

@@ -3,6 +3,7 @@ import { abortedError } from "../abort-error.js";
 import type { StorageBackend } from "../backend.js";
 import { StorageError } from "../storage-error.js";
 import type { EndpointPool } from "./endpoint-pool.js";
+import { retryAfterOf } from "./endpoint-checks.js";
 import { classifyFailure } from "./failure-kind.js";
 import { linkedSignal, timeLeft, type LinkedSignal } from "./linked-signal.js";
 import { backoffDelay, type RetryPolicy } from "./retry-policy.js";
@@ -125,12 +126,6 @@ function slowTransferCheck(ctx: RetryContext, location: string, attempt: LinkedS
       ),
     );
   };
-}
-
-/** What the failed endpoint asked for (a gateway's Retry-After, in the error's details), within the policy's cap; 0 when nothing. */
-function retryAfterOf(error: unknown, policy: RetryPolicy): number {
-  const asked = (error as StorageError).details?.["retryAfterMs"];
-  return typeof asked === "number" && Number.isFinite(asked) && asked > 0 ? Math.min(asked, policy.maxRetryAfterMs) : 0;
 }
 
 async function pause(ctx: RetryContext, ms: number): Promise<void> {
