@@ -8,7 +8,7 @@ import { tempDir } from "../support/temp-dir.js";
 
 /**
  * `status-compat matrix` as a real process with its own temp folder, signalled once a storage cell
- * runs its release switch: `first`, then `second` 100 ms later, while that cell still runs.
+ * starts: `first`, then `second` 50 ms later, while that cell still runs.
  */
 async function signalTwice(first: NodeJS.Signals, second: NodeJS.Signals): Promise<{ ended: { code: number | null; signal: NodeJS.Signals | null }; stderr: string; work: () => string[]; afterSecondMs: number }> {
   const tmp = tempDir("scc-cli-matrix-twice-");
@@ -23,14 +23,13 @@ async function signalTwice(first: NodeJS.Signals, second: NodeJS.Signals): Promi
   child.stdout.resume();
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
   const work = (): string[] => readdirSync(tmp).filter((name) => name.startsWith("status-compat-matrix-"));
-  // The release switch (an upload and a download stopped half-way, then finished by the other release) is the slow part of a storage cell.
-  const storageCellRunning = (): boolean =>
-    work().some((name) => readdirSync(join(tmp, name)).some((entry) => entry.startsWith("storage-") && existsSync(join(tmp, name, entry, "switch"))));
+  // The first storage cell of a pair that has Codex (0.2.0 → 0.3.0): files through two clients, then the release switch, a second or so.
+  const storageCellRunning = (): boolean => work().some((name) => existsSync(join(tmp, name, "storage-2-to-3-older-to-newer")));
   const deadline = Date.now() + 30_000;
   while (!storageCellRunning() && Date.now() < deadline) await sleep(10);
   expect(storageCellRunning(), stderr).toBe(true);
   child.kill(first);
-  await sleep(100);
+  await sleep(50);
   child.kill(second);
   const sentAt = performance.now();
   const ended = await closed;
