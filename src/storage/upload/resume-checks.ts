@@ -77,3 +77,15 @@ function checkStore(ctx: ClientContext, row: UploadJobRow): void {
   }
   ctx.uploads.recordStore(row.id, ctx.storeIdentity);
 }
+
+/**
+ * Whether a piece an earlier run stored at `uploadedAt` (journaled on the client's clock) must be
+ * stored again before the file is finished: its TTL is due (a resume weeks later: the file would be
+ * born expiring), or its time is not one a piece stored by now could have, past now + renewBeforeMs
+ * (stored while the device clock ran further ahead than the floored clock keeps a floor for, then
+ * put right: the node's TTL ran from a real time no one knows, and the reference would carry an
+ * expiry past now + ttl + margin, which receivers and status() do not believe, as renewal does not).
+ */
+export function storeAgainOnResume(ctx: Pick<ClientContext, "ttlMs" | "renewBeforeMs">, uploadedAt: number, now: number): boolean {
+  return uploadedAt + ctx.ttlMs - ctx.renewBeforeMs <= now || uploadedAt > now + ctx.renewBeforeMs;
+}

@@ -15,7 +15,7 @@ import { withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
 import { openSource, sourceChanged } from "./open-source.js";
 import { sameSource, sourceIdentity } from "./source-identity.js";
-import { checkResumable } from "./resume-checks.js";
+import { checkResumable, storeAgainOnResume } from "./resume-checks.js";
 import { releaseSpool } from "./spool-pin.js";
 
 export interface ShareResult {
@@ -90,9 +90,9 @@ export async function runUpload(
               lease.release();
               throw sourceChanged(row.id, `piece ${i} no longer matches what was stored`);
             }
-            // Stored so long ago (a resume weeks later) that its TTL is due: stored again, or the file would be born expiring.
-            // (storePiece counts it as stored: a piece is counted once.)
-            if (prior.uploaded_at + ctx.ttlMs - ctx.renewBeforeMs <= ctx.clock.now()) storing.add(storePiece(ctx, row, span, sealed, storing.signal), lease.release);
+            // Stored so long ago (a resume weeks later) that its TTL is due, or at a time not yet come (a clock
+            // that ran ahead): stored again. (storePiece counts it as stored: a piece is counted once.)
+            if (storeAgainOnResume(ctx, prior.uploaded_at, ctx.clock.now())) storing.add(storePiece(ctx, row, span, sealed, storing.signal), lease.release);
             else {
               lease.release();
               ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
