@@ -45,6 +45,9 @@ const CERTIFICATE_CODES = new Set([
   "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
+/** The certificate codes that depend on the device's clock as much as on the certificate. */
+const CLOCK_CERTIFICATE_CODES = new Set(["CERT_NOT_YET_VALID", "CERT_HAS_EXPIRED"]);
+
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "string" ? code : undefined;
@@ -129,6 +132,14 @@ export function socketError(error: unknown, phase: "request" | "body", ctx: Call
       cause: error,
       details,
     });
+  }
+  if (code !== undefined && CLOCK_CERTIFICATE_CODES.has(code)) {
+    // Judged by the device's clock: a valid certificate looks so to a phone whose date is wrong (reset after a dead battery, before network time).
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `Codex node ${ctx.location} presented a TLS certificate that is ${code === "CERT_NOT_YET_VALID" ? "not valid yet" : "expired"} by this device's clock (${code}: ${(error as Error).message}); check the device's date and time (now ${new Date().toISOString()}), and if they are right, the endpoint's certificate.`,
+      { cause: error, details },
+    );
   }
   if (code !== undefined && CERTIFICATE_CODES.has(code)) {
     return new StorageError(
