@@ -8,6 +8,7 @@ import { checkWritablePath } from "../writable-path.js";
 import { EXIT } from "../exit-codes.js";
 import {
   DEFAULT_CELL_TIMEOUT_MS,
+  diskRefusalOf,
   MATRIX_CHECKS,
   renderMatrixHtml,
   renderMatrixMarkdown,
@@ -18,6 +19,7 @@ import {
   type MatrixReport,
 } from "../../compat/index.js";
 import { commandLogger } from "../command-logger.js";
+import { isCompatError } from "../../errors/index.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const FORMATS = ["table", "json", "markdown", "html"] as const;
@@ -58,7 +60,8 @@ Options:
                  so, and the matrix goes on: a cell that hangs does not hold the CI job
 
 Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
-for the schema column; nothing is reported), 130 interrupted by Ctrl-C (143 SIGTERM).`,
+for the schema column; nothing is reported), 4 the disk refused a write in the work folder (full, over a
+limit: nothing is known, nothing is reported), 130 interrupted by Ctrl-C (143 SIGTERM).`,
   async run(args, io) {
     const { values } = parseCommandArgs("matrix", args, {
       format: { type: "string" },
@@ -135,6 +138,15 @@ for the schema column; nothing is reported), 130 interrupted by Ctrl-C (143 SIGT
           cause: error,
           details: error.details,
         });
+      }
+      const refused = diskRefusalOf(error);
+      if (signal === undefined && refused !== undefined) {
+        if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
+        const code = isCompatError(error) ? error.code : "";
+        io.stderr.write(
+          `status-compat matrix: the matrix could not finish: the disk refused a write in its work folder (${code}: ${(error as Error).message}); nothing is known about the pairs. Free space in the temp folder (or point TMPDIR at a larger one) and run it again. Nothing was reported.\n`,
+        );
+        return EXIT.STATE;
       }
       if (signal === undefined) throw error;
       if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");

@@ -1,4 +1,5 @@
 export { runMatrix, DEFAULT_CELL_TIMEOUT_MS } from "./run-matrix.js";
+export { diskRefusalOf } from "./disk-refusal.js";
 export type { RunMatrixOptions, MatrixProgress } from "./run-matrix.js";
 export { MATRIX_CHECKS } from "./checks/index.js";
 export { MATRIX_COLUMNS } from "./matrix-types.js";

@@ -6,6 +6,7 @@ import { isCompatError } from "../../errors/index.js";
 import { releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
 import { MATRIX_CHECKS } from "./checks/index.js";
 import { releaseProfile } from "./release-profile.js";
+import { diskRefusalOf } from "./disk-refusal.js";
 import type { CellResult, DirectionContext, MatrixCheck, MatrixColumn, MatrixReport, MatrixRow, PairScope } from "./matrix-types.js";
 
 export interface MatrixProgress {
@@ -95,6 +96,8 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
     // The check gave up when its deadline aborted its signal.
     if (deadline.signal.aborted) return timedOut();
     if (isCompatError(error) && TOOL_ERRORS.has(error.code)) throw error;
+    // Nor does a work folder whose disk refused a write (full, over a limit): reported as a broken pair, it told CI the releases did not interoperate.
+    if (diskRefusalOf(error) !== undefined) throw error;
     const detail = isCompatError(error) ? `${error.code}: ${error.message}` : `unexpected ${(error as Error)?.stack ?? String(error)}`;
     return { status: "fail", detail, ms: performance.now() - start };
   } finally {
@@ -105,7 +108,8 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
 /**
  * Every adjacent pair of the release table, both directions, every check. A pair of releases
  * two rows apart is not in the matrix: the project only promises N↔N+1. Rejects with the check's
- * SchemaCheckError (E_TOOL_MISSING, E_TOOL_FAILED) when a tool it needs cannot run, and with the
+ * SchemaCheckError (E_TOOL_MISSING, E_TOOL_FAILED) when a tool it needs cannot run, with its
+ * E_STATE_IO / E_LOCAL_IO when the work folder's disk refused a write (diskRefusalOf), and with the
  * signal's reason when `signal` stops it.
  */
 export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixReport> {
