@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { StorageBackend } from "../../src/storage/backend.js";
-import { EndpointPool } from "../../src/storage/retry/index.js";
+import { DEFAULT_RETRY_POLICY, EndpointPool, withRetries } from "../../src/storage/retry/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { FAST_RETRY, localStore, startClient, writeRandomFile, SMALL_PIECES } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
@@ -86,5 +86,24 @@ describe("EndpointPool failure memory", () => {
     expect(pool.pick(none, 0)).toBe(2);
     pool.failed(2, 60_000);
     expect(pool.pick(none, 0)).toBe(0);
+  });
+});
+
+describe("a home tried again that lacks what is asked", () => {
+  test("answers E_NOT_FOUND once, and the pieces after it go straight to the endpoint that has them (not home first for each)", async () => {
+    const pool = new EndpointPool([fake("home"), fake("b")]);
+    const asked: string[] = [];
+    const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 1, maxDelayMs: 2, failureMemoryMs: 50 };
+    const signal = new AbortController().signal;
+    pool.failed(0, 50);
+    await sleep(80);
+    for (let piece = 0; piece < 4; piece++) {
+      await withRetries({ pool, policy, signal, what: `piece ${piece}` }, async (backend) => {
+        asked.push(backend.location);
+        if (backend.location === "home") throw new StorageError("E_NOT_FOUND", "no such content here");
+        return backend.location;
+      });
+    }
+    expect(asked).toEqual(["home", "b", "b", "b", "b"]);
   });
 });

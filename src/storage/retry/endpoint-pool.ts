@@ -128,6 +128,17 @@ export class EndpointPool {
   }
 
   /**
+   * The endpoint answered, refusing this piece (not found, rejected, bytes that do not verify): it
+   * is reachable, so a run of failures before is over, but it does not become the preferred one. A
+   * home tried again after its failure was forgotten, and lacking the piece asked for, is thus not
+   * tried first again for every later piece.
+   */
+  answered(index: number): void {
+    this.failures[index] = 0;
+    this.forgetAt[index] = 0;
+  }
+
+  /**
    * A transient failure: later attempts (of any piece) try another endpoint first, for `memoryMs`
    * (RetryPolicy.failureMemoryMs) times 2 for each earlier failure since it last worked.
    */

@@ -75,8 +75,10 @@ export async function withRetries<T>(
     if (ctx.signal.aborted) throw abortedError(ctx.signal.reason, ctx.what);
     const kind = classifyFailure(error);
     if (kind === "fatal") throw error;
-    if (kind === "next-endpoint") excluded.add(index);
-    else ctx.pool.failed(index, ctx.policy.failureMemoryMs);
+    if (kind === "next-endpoint") {
+      excluded.add(index);
+      ctx.pool.answered(index);
+    } else ctx.pool.failed(index, ctx.policy.failureMemoryMs);
     // Too slow to make the deadline there: this piece does not go back to it.
     if (tooSlow.signal.aborted) excluded.add(index);
     const askedMs = retryAfterOf(error, ctx.policy);
