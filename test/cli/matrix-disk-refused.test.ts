@@ -1,5 +1,7 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, test } from "vitest";
+import { runCli } from "../support/cli.js";
 import { runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -20,4 +22,18 @@ describe("status-compat matrix when the disk refuses its work files (full, over 
     },
     60_000,
   );
+});
+
+describe("status-compat matrix when its work folder cannot be made in the temp folder", () => {
+  test("TMPDIR naming a file (a CI variable pointing at the wrong path): exit 4 with one line naming the folder, the OS's code and what to do, nothing run; it was an internal error (exit 70, 'a bug') with a stack", async () => {
+    const dir = tempDir("scc-cli-matrix-tmpdir-");
+    const notAFolder = join(dir, "file");
+    writeFileSync(notAFolder, "");
+    // tsx keeps its cache in the temp folder too: without one it compiles in memory.
+    const r = await runCli(["matrix", "--only", "wire"], { env: { TMPDIR: notAFolder, TSX_DISABLE_CACHE: "1" } });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stderr.trimEnd()).toMatch(/^status-compat matrix: cannot make the matrix's work folder in .*file \(ENOTDIR\): .*TMPDIR.* Nothing was run\.$/);
+  }, 60_000);
 });

@@ -61,7 +61,7 @@ Options:
 
 Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
 for the schema column; nothing is reported), 4 the disk refused a write in the work folder (full, over a
-limit: nothing is known, nothing is reported), 130 interrupted by Ctrl-C (143 SIGTERM).`,
+limit: nothing is known, nothing is reported) or the work folder cannot be made in TMPDIR, 130 interrupted by Ctrl-C (143 SIGTERM).`,
   async run(args, io) {
     const { values } = parseCommandArgs("matrix", args, {
       format: { type: "string" },
@@ -101,6 +101,14 @@ limit: nothing is known, nothing is reported), 130 interrupted by Ctrl-C (143 SI
     // cell, which may take seconds (a storage cell's release switch), and a CI job cancelled
     // sends SIGINT, then SIGTERM; dying then left the folder in the temp folder.
     let scratch: string | undefined;
+    try {
+      scratch = mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
+    } catch (error) {
+      // A TMPDIR naming a missing folder or a file, or a full one: the setup's, not a bug (exit 70 with a stack said so).
+      const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+      io.stderr.write(`status-compat matrix: cannot make the matrix's work folder in ${tmpdir()} (${code}): point TMPDIR at a folder that exists, is writable and has free space. Nothing was run.\n`);
+      return EXIT.STATE;
+    }
     const removeScratch = (): void => {
       if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
     };
@@ -118,7 +126,6 @@ limit: nothing is known, nothing is reported), 130 interrupted by Ctrl-C (143 SI
     });
     let report;
     try {
-      scratch = mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
       report = await runMatrix({
         checks,
         logger,
