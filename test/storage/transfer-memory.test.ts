@@ -97,4 +97,33 @@ describe("transfer memory, client-wide", () => {
       await expect(startClient({ transferMemoryBytes: bad })).rejects.toThrow(/transferMemoryBytes/);
     }
   });
+
+  test("a download that waited for transfer memory longer than its deadline still runs once memory is free: the wait is not the transfer's time", async () => {
+    const { store, files, references } = await onePieceFiles(2);
+    // A paused stream that does not give up in this test holds the only room there is.
+    const { client, dir } = await startClient({ backend: store, transferMemoryBytes: 3 * MiB, retry: { ...FAST_RETRY, pausedStreamYieldMs: 60_000, deadlineMs: 2_000 } });
+    const stream = client.fetchStream(references[0] as Uint8Array);
+    const hash = createHash("sha256");
+    hash.update((await stream.next()).value as Buffer);
+    const job = client.fetch(references[1] as Uint8Array, { out: join(dir, "out.mp4") });
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(client.job(job.id).state).toBe("queued");
+    for await (const part of stream) hash.update(part);
+    expect(hash.digest("hex")).toBe(sha256Hex(files[0]!.bytes));
+    const done = await job.done;
+    expect(sha256Hex(readFileSync(done.path))).toBe(sha256Hex(files[1]!.bytes));
+  });
+
+  test("a download waiting for transfer memory when the client stops is kept queued (E_CLIENT_CLOSED) and done by the next start", async () => {
+    const { store, files, references } = await onePieceFiles(2);
+    const first = await startClient({ backend: store, transferMemoryBytes: 3 * MiB, retry: { ...FAST_RETRY, pausedStreamYieldMs: 60_000 } });
+    const stream = first.client.fetchStream(references[0] as Uint8Array);
+    await stream.next();
+    const job = first.client.fetch(references[1] as Uint8Array, { out: join(first.dir, "out.mp4") });
+    await first.client.stop();
+    await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    const second = await startClient({ dir: first.dir, backend: store, transferMemoryBytes: 3 * MiB });
+    const done = await second.client.job(job.id).done;
+    expect(sha256Hex(readFileSync((done as { path: string }).path))).toBe(sha256Hex(files[1]!.bytes));
+  });
 });
