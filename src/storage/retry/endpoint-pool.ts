@@ -34,7 +34,7 @@ export class EndpointPool {
   private place: number[];
   /** performance.now() until which each endpoint asked not to be called (0: not cooling). */
   private readonly coolUntil: number[];
-  /** Transient failures since each endpoint last worked. */
+  /** Transient failures since each endpoint last worked (or answered: answered()). */
   private readonly failures: number[];
   /** performance.now() from which each endpoint's failures no longer count. */
   private readonly forgetAt: number[];
