@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { StorageClient, type ShareResult } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
+import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../src/storage/backend.js";
 import { localStore, writeRandomFile, fileSha256, sha256Hex, SMALL_PIECES } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 import { reopenable } from "./support/reopenable-client.js";
@@ -84,3 +85,57 @@ describe("a client stopping with a fallback endpoint", () => {
     }
   });
 });
+
+describe("a closed backend and a fallback that lacks the file", () => {
+  test("the fetch fails E_CLIENT_CLOSED (the closed one may hold it; retry() once it is open), not the fallback's E_NOT_FOUND", async () => {
+    const dir = tempDir();
+    const sender = await StorageClient.open(reopenable(join(dir, "sender"), new InstrumentedBackend(localStore(join(dir, "store-a")))));
+    const { path, bytes } = writeRandomFile(dir, "photo.jpg", 3 * SMALL_PIECES.pieceSize);
+    const { reference } = (await sender.share({ path }).done) as ShareResult;
+    await sender.stop();
+
+    const inner = new InstrumentedBackend(localStore(join(dir, "store-a")), "local-a");
+    const a = new Reconnectable(inner);
+    const b = new InstrumentedBackend(localStore(join(dir, "store-b")), "local-b");
+    const client = await StorageClient.open({ ...reopenable(dir, inner), backend: a, endpoints: [b] });
+    try {
+      await inner.close();
+      const out = join(dir, "back.jpg");
+      const job = client.fetch(reference, { out });
+      await expect(job.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+      a.inner = localStore(join(dir, "store-a"));
+      await client.retry(job.id).done;
+      expect(fileSha256(out)).toBe(sha256Hex(bytes));
+    } finally {
+      await client.stop();
+    }
+  });
+});
+
+/** The application's backend object over a connection it can close and open again (same store, same location). */
+class Reconnectable implements StorageBackend {
+  readonly kind: string;
+  readonly location: string;
+  constructor(public inner: StorageBackend) {
+    this.kind = inner.kind;
+    this.location = inner.location;
+  }
+  put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string> {
+    return this.inner.put(body, options);
+  }
+  get(cid: string, options?: GetOptions): Promise<GetResult> {
+    return this.inner.get(cid, options);
+  }
+  has(cid: string, options?: BackendCallOptions): Promise<boolean> {
+    return this.inner.has(cid, options);
+  }
+  delete(cid: string, options?: BackendCallOptions): Promise<void> {
+    return this.inner.delete(cid, options);
+  }
+  space(options?: BackendCallOptions): Promise<SpaceInfo> {
+    return this.inner.space(options);
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

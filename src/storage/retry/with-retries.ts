@@ -44,6 +44,9 @@ export async function withRetries<T>(
   const excluded = new Set<number>();
   let last: number | undefined;
   let error: unknown;
+  // An endpoint the application closed may hold what the others lack: giving up, this is the error
+  // (E_CLIENT_CLOSED: resumed once it is open again), not the last other endpoint's "not found".
+  let closed: unknown;
   let delayMs = 0;
   for (let attempt = 0; ; attempt++) {
     if (ctx.signal.aborted) throw abortedError(ctx.signal.reason, ctx.what);
@@ -75,6 +78,7 @@ export async function withRetries<T>(
     if (ctx.signal.aborted) throw abortedError(ctx.signal.reason, ctx.what);
     const kind = classifyFailure(error);
     if (kind === "fatal") throw error;
+    if ((error as StorageError).code === "E_CLIENT_CLOSED") closed ??= error;
     if (kind === "next-endpoint") {
       excluded.add(index);
       ctx.pool.answered(index);
@@ -83,7 +87,7 @@ export async function withRetries<T>(
     if (tooSlow.signal.aborted) excluded.add(index);
     const askedMs = retryAfterOf(error, ctx.policy);
     if (askedMs > 0) ctx.pool.coolDown(index, askedMs);
-    if (excluded.size === ctx.pool.size || attempt + 1 >= ctx.policy.maxAttempts) throw error;
+    if (excluded.size === ctx.pool.size || attempt + 1 >= ctx.policy.maxAttempts) throw closed ?? error;
     // Failing over to a fresh endpoint needs no wait (nor does leaving one that asked for a pause); retrying one that just failed does.
     const next = ctx.pool.pick(excluded, index);
     if (next !== undefined && ctx.pool.coolingFor(next) > timeLeft(ctx.signal)) throw pastDeadline(ctx, next, ctx.pool.coolingFor(next), error);
