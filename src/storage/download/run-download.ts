@@ -1,6 +1,7 @@
 import { lstat, open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, type PreparedParams } from "../../crypto/index.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, sealedChunkSize, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
 import { throwIfAborted } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
@@ -20,6 +21,7 @@ import { osErrorAsLocalIo } from "../job-errors.js";
 import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
+import { chunksPerStep } from "./open-steps.js";
 
 export interface FetchResult {
   readonly jobId: string;
@@ -280,7 +282,7 @@ async function writePieces(
         (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
       );
       ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
-      openPiece(params, plan, span, sealed, plain, opener, row.id);
+      await openPiece(params, plan, span, sealed, plain, opener, row.id);
       // Into the whole-file hash (in order, on the worker) while it is written.
       const hashed = ordered.feed(i, plain, pieceSignal);
       hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
@@ -326,11 +328,19 @@ async function writePieces(
 
 /**
  * Decrypts a verified piece into `out`; a failure here means the reference's key or layout is
- * wrong (the bytes matched their hash).
+ * wrong (the bytes matched their hash). A piece larger than a step (OPEN_STEP_BYTES) is opened a
+ * step at a time with a turn of the event loop between steps, so the collector can free each
+ * step's chunk buffers before the next are made (open-steps.ts).
  */
-export function openPiece(params: PreparedParams, plan: PiecePlan, span: PieceSpan, sealed: Uint8Array, out: Uint8Array, opener: ChunkOpener, jobId: string): void {
+export async function openPiece(params: PreparedParams, plan: PiecePlan, span: PieceSpan, sealed: Uint8Array, out: Uint8Array, opener: ChunkOpener, jobId: string): Promise<void> {
   try {
-    const n = openRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, sealed, out, opener);
+    const perStep = chunksPerStep(params.chunkSize);
+    const stepBytes = perStep * sealedChunkSize(params.chunkSize);
+    let n = 0;
+    for (let at = 0, chunk = span.firstChunk; at < sealed.byteLength || at === 0; at += stepBytes, chunk += perStep) {
+      if (at > 0) await nextTurn();
+      n += openRange(params, { firstChunk: chunk, totalChunks: plan.totalChunks }, sealed.subarray(at, at + stepBytes), out.subarray(n), opener);
+    }
     if (n !== span.plainSize) throw new CryptoError("E_CRYPTO_TRUNCATED", `piece ${span.index} decrypted to ${n} bytes, expected ${span.plainSize}`);
   } catch (cause) {
     const code = cause instanceof CryptoError ? cause.code : "unknown";

@@ -9,6 +9,7 @@ import { withRetries } from "../retry/index.js";
 import { StorageError } from "../storage-error.js";
 import { checkReceivable } from "./run-download.js";
 import { fetchPiece } from "./fetch-piece.js";
+import { OpenSteps } from "./open-steps.js";
 
 /**
  * Where a stream is, so one that gave up its slot and buffers (its consumer paused) can go on from
@@ -33,7 +34,10 @@ export function streamStart(): StreamPosition {
  * bounded window, each checked against its sha256, then opened chunk by chunk (every chunk
  * authenticated before it is yielded; each yielded buffer is fresh and may be kept). The last
  * piece is held back until the whole-file sha256 matches, so a stream that ends normally is the
- * whole, verified file. Not journaled: a stream cannot resume after a crash (fetch to a file can).
+ * whole, verified file: it is opened once for the hash and kept sealed (its slot), then opened
+ * again as it is handed out, rather than held as plaintext (a whole file's worth for a one-piece
+ * file, outside the transfer memory budget). Not journaled: a stream cannot resume after a crash
+ * (fetch to a file can).
  */
 export async function* streamFile(
   ctx: ClientContext,
@@ -52,7 +56,17 @@ export async function* streamFile(
   const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
   const fileHash = at.fileHash;
   const last = plan.pieces.length - 1;
-  const held: Buffer[] = [];
+  const steps = new OpenSteps(plan.chunkSize);
+  const open = (index: number, chunk: number, sealed: Buffer, offset: number): Buffer => {
+    // planOfReference made sure only the file's final chunk can be short.
+    const body = opener.tryOpen(chunk, chunk === plan.totalChunks - 1, sealed.subarray(offset, Math.min(offset + step, sealed.byteLength)));
+    if (body === undefined) {
+      throw new StorageError("E_INTEGRITY", `piece ${index} matches its sha256 but chunk ${chunk} does not decrypt: wrong key or a tampered reference`, {
+        details: { piece: index, chunk },
+      });
+    }
+    return body;
+  };
   // The piece holding the next chunk (a stream starting over after a pause); 0 at the start.
   let from = 0;
   while (from < last && (plan.pieces[from + 1] as PieceSpan).firstChunk <= at.nextChunk) from++;
@@ -69,19 +83,17 @@ export async function* streamFile(
     return sealed;
   });
   try {
+    // The last piece, sealed (in its slot, verified against its sha256), once it was hashed.
+    let lastSealed: Buffer | undefined;
     for await (const { index: k, value: sealed } of pieces) {
       const index = from + k;
       const span = plan.pieces[index] as PieceSpan;
+      const holdBack = index === last && !at.verified;
       for (let offset = 0, chunk = span.firstChunk; offset < sealed.byteLength; offset += step, chunk++) {
         if (chunk < at.nextChunk) continue;
-        const isFinal = chunk === plan.totalChunks - 1;
-        // planOfReference made sure only the file's final chunk can be short.
-        const body = opener.tryOpen(chunk, isFinal, sealed.subarray(offset, Math.min(offset + step, sealed.byteLength)));
-        if (body === undefined) {
-          throw new StorageError("E_INTEGRITY", `piece ${index} matches its sha256 but chunk ${chunk} does not decrypt: wrong key or a tampered reference`, {
-            details: { piece: index, chunk },
-          });
-        }
+        const body = open(index, chunk, sealed, offset);
+        const turn = steps.afterChunk();
+        if (turn !== undefined) await turn;
         if (at.verified) {
           // The rest of the held-back last piece, fetched again after a pause; the file hash already matched.
           at.nextChunk = chunk + 1;
@@ -89,25 +101,29 @@ export async function* streamFile(
           continue;
         }
         fileHash.update(body);
-        if (index === last) held.push(body);
-        else {
-          at.nextChunk = chunk + 1;
-          if (body.byteLength > 0) yield body;
-        }
+        // The last piece's plaintext is not kept until the file hash matched (with one-piece files
+        // that is the whole file, in chunk buffers the collector frees late): it is opened again below.
+        if (holdBack) continue;
+        at.nextChunk = chunk + 1;
+        if (body.byteLength > 0) yield body;
       }
+      if (holdBack) lastSealed = sealed;
+    }
+    if (at.verified) return;
+    if (!sameDigest(fileHash.digest(), view.plaintextSha256)) {
+      throw new StorageError("E_INTEGRITY", "the decrypted file does not hash to the reference's plaintext sha256; the reference is wrong");
+    }
+    at.verified = true;
+    if (lastSealed === undefined) return;
+    const span = plan.pieces[last] as PieceSpan;
+    for (let offset = 0, chunk = span.firstChunk; offset < lastSealed.byteLength; offset += step, chunk++) {
+      const body = open(last, chunk, lastSealed, offset);
+      at.nextChunk = chunk + 1;
+      if (body.byteLength > 0) yield body;
+      const turn = steps.afterChunk();
+      if (turn !== undefined) await turn;
     }
   } finally {
     sealedSlots.release();
-  }
-  if (at.verified) return;
-  if (!sameDigest(fileHash.digest(), view.plaintextSha256)) {
-    throw new StorageError("E_INTEGRITY", "the decrypted file does not hash to the reference's plaintext sha256; the reference is wrong");
-  }
-  at.verified = true;
-  const firstHeld = (plan.pieces[last] as PieceSpan).firstChunk;
-  for (let k = 0; k < held.length; k++) {
-    const body = held[k] as Buffer;
-    at.nextChunk = firstHeld + k + 1;
-    if (body.byteLength > 0) yield body;
   }
 }

@@ -1,0 +1,32 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
+
+/**
+ * Plaintext opened between two turns of the event loop, at most. node:crypto returns a new Buffer
+ * for every chunk it opens (64 KiB by default) and the collector frees them only once it gets to
+ * run; a 50 MiB piece opened in one synchronous loop left 800 of them (50 MiB) behind per piece, and
+ * a few transfers of one-piece files at once held most of a gigabyte in them. A default 4 MiB
+ * piece fits in one step and never waits.
+ */
+export const OPEN_STEP_BYTES = 4 * 1024 * 1024;
+
+/** Chunks of `chunkSize` bytes opened per step: at least one. */
+export function chunksPerStep(chunkSize: number): number {
+  return Math.max(1, Math.floor(OPEN_STEP_BYTES / chunkSize));
+}
+
+/** Counts chunks opened and gives the event loop (and so the collector) a turn after each step's worth. */
+export class OpenSteps {
+  private opened = 0;
+  private readonly perStep: number;
+
+  constructor(chunkSize: number) {
+    this.perStep = chunksPerStep(chunkSize);
+  }
+
+  /** Call after each chunk opened: undefined, or a turn of the event loop to await once a step is full. */
+  afterChunk(): Promise<void> | undefined {
+    if (++this.opened < this.perStep) return undefined;
+    this.opened = 0;
+    return nextTurn().then(() => undefined);
+  }
+}
