@@ -88,7 +88,7 @@ export interface StorageClientOptions {
   maxPieceBytes?: number;
   /** Pieces of one job in flight at once: the memory bound (about 2 × pieceSize each; an upload also lets half as many more sealed pieces wait for the store). */
   piecesInFlight?: number;
-  /** Jobs per direction running at once. */
+  /** Jobs per direction running at once, besides one small job in a lane of its own (job-queue.ts). */
   jobsInFlight?: number;
   /** Streamed fetches (fetchStream) reading at once, client-wide; the others wait their turn. */
   streamsInFlight?: number;

@@ -69,7 +69,8 @@ async function expectForwardKeepsItsFile(client: StorageClient, backend: Instrum
 async function holdUploadsBehindBlocker(client: StorageClient, backend: InstrumentedBackend, dir: string) {
   const puts = gate();
   backend.beforePut = () => puts.wait;
-  const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 10 * KiB).path });
+  // More than one piece: a small file would run in the queue's lane for small jobs and hold no one back.
+  const blocker = client.share({ path: writeRandomFile(dir, "blocker.bin", 40 * KiB).path });
   await uploading(blocker);
   return { puts, blocker };
 }
