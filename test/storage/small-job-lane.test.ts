@@ -90,4 +90,29 @@ describe("a small job queued behind large ones", () => {
     await all;
     expect(order.slice(0, 2), `end order ${order.join(", ")}`).toEqual(["large0", "large1"]);
   });
+
+  test("after a restart the small job left queued behind large ones takes the lane too", async () => {
+    const dir = tempDir("scc-lane-");
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    const statePath = join(dir, "state.sqlite");
+    const dataDir = join(dir, "data");
+    const first = await startClient({ dir, backend, statePath, dataDir, jobsInFlight: 1 });
+    const queued = [0, 1, 2].map((i) => first.client.share({ path: writeRandomFile(dir, `l${i}.bin`, 128 * KiB).path }));
+    queued.push(first.client.share({ path: writeRandomFile(dir, "s.bin", 8 * KiB).path }));
+    const ids = queued.map((j) => j.id);
+    // Stopped before any ran: all four stay queued in the journal, in that order.
+    await first.client.stop();
+    const held = gate();
+    backend.beforePut = (bytes) => (bytes.byteLength > 16 * KiB ? held.wait : undefined);
+    const { client } = await startClient({ dir, backend, statePath, dataDir, jobsInFlight: 1 });
+    const jobs = ids.map((id, i) => ({ name: i < 3 ? `large${i}` : "small", job: client.job(id) as TransferJob<unknown> }));
+    const { order, all } = endOrder(jobs);
+    try {
+      await doneOrBound(jobs[3]!.job);
+    } finally {
+      held.open();
+    }
+    await all;
+    expect(order, `end order ${order.join(", ")}`).toEqual(["small", "large0", "large1", "large2"]);
+  });
 });
