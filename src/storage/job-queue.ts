@@ -29,7 +29,8 @@ export class JobQueue {
     private readonly kind: JobKind,
     private readonly concurrency: number,
     private readonly metrics: StorageMetrics,
-    private readonly run: (id: string, signal: AbortSignal) => Promise<void>,
+    /** `lane`: the run is the lane's (a small job beside full slots). */
+    private readonly run: (id: string, signal: AbortSignal, lane: boolean) => Promise<void>,
     private readonly isSmall: (id: string) => boolean = () => false,
   ) {}
 
@@ -103,7 +104,7 @@ export class JobQueue {
     if (lane) this.laneBusy = true;
     else this.inSlots++;
     const controller = new AbortController();
-    const done = this.run(id, controller.signal).finally(() => {
+    const done = this.run(id, controller.signal, lane).finally(() => {
       this.active.delete(id);
       if (lane) this.laneBusy = false;
       else this.inSlots--;

@@ -45,10 +45,13 @@ export class Slots {
    * Resolves with the function that gives the slot back (call it once); rejects when `signal` fires
    * first (no signal: waits its turn whatever happens). A holder may take `weight` units at once (a
    * budget of bytes); one heavier than the whole size is granted alone, once every unit is free.
-   * Waiters are served in order: a light one never overtakes a heavy one waiting before it.
+   * Waiters are served in order: a light one never overtakes a heavy one waiting before it, unless
+   * it may `overtake` (a job in the queue's lane for small jobs, job-queue.ts) and fits in what is
+   * free now. That one gives its units back before the next can take any (the lane runs one at a
+   * time, and a release serves the head first), so the heavy one waits at most one such holder longer.
    */
-  async acquire(signal: AbortSignal | undefined, what: string, weight = 1): Promise<() => void> {
-    if (this.waiting.length === 0 && this.fits(weight)) {
+  async acquire(signal: AbortSignal | undefined, what: string, weight = 1, overtake = false): Promise<() => void> {
+    if ((this.waiting.length === 0 && this.fits(weight)) || (overtake && this.free >= weight)) {
       this.free -= weight;
       return this.releaser(weight);
     }

@@ -271,8 +271,8 @@ export class StorageClient {
       this.memory = new Slots(settings.transferMemoryBytes);
       const jobs = settings.jobsInFlight;
       const { uploads, downloads } = this.ctx;
-      this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal) => this.runUploadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)), (id) => smallUpload(uploads.get(id), settings.pieceSize));
-      this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal) => this.runDownloadJob(id, signal).catch((error: unknown) => this.runNotStarted(id, error)), (id) => smallDownload(downloads.get(id), this.protocol, settings.pieceSize));
+      this.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal, lane) => this.runUploadJob(id, signal, lane).catch((error: unknown) => this.runNotStarted(id, error)), (id) => smallUpload(uploads.get(id), settings.pieceSize));
+      this.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal, lane) => this.runDownloadJob(id, signal, lane).catch((error: unknown) => this.runNotStarted(id, error)), (id) => smallDownload(downloads.get(id), this.protocol, settings.pieceSize));
       this.phase = "started";
       for (const row of this.ctx.uploads.inStates(["queued", "uploading"])) this.uploadQueue.enqueue(row.id);
       for (const row of this.ctx.downloads.inStates(["queued", "downloading"])) this.downloadQueue.enqueue(row.id);
@@ -742,7 +742,7 @@ export class StorageClient {
     });
   }
 
-  private async runUploadJob(id: string, signal: AbortSignal): Promise<void> {
+  private async runUploadJob(id: string, signal: AbortSignal, lane: boolean): Promise<void> {
     // Its turn came as the client began to stop: the job stays in the journal for the next start.
     if (this.phase !== "started") return;
     const ctx = this.ctx as ClientContext;
@@ -754,7 +754,7 @@ export class StorageClient {
     const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `upload ${id}`);
     let memory: (() => void) | undefined;
     try {
-      memory = await this.transferMemory(deadline, signal, `upload ${id}`, uploadMemoryBytes(row, ctx.piecesInFlight));
+      memory = await this.transferMemory(deadline, signal, `upload ${id}`, uploadMemoryBytes(row, ctx.piecesInFlight), lane);
       const result = await runUpload(ctx, row, machine, job, deadline.signal);
       this.forgetHandle(id, job);
       job.resolve(result);
@@ -769,7 +769,7 @@ export class StorageClient {
     }
   }
 
-  private async runDownloadJob(id: string, signal: AbortSignal): Promise<void> {
+  private async runDownloadJob(id: string, signal: AbortSignal, lane: boolean): Promise<void> {
     if (this.phase !== "started") return;
     const ctx = this.ctx as ClientContext;
     const row = ctx.downloads.get(id);
@@ -782,7 +782,7 @@ export class StorageClient {
       const { view } = decodeReference(row.file_reference, this.protocol);
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
       if (cacheCid !== undefined) this.reservations.set(id, ctx.cache.reserve(view.plaintextSize, cacheCid));
-      memory = await this.transferMemory(deadline, signal, `download ${id}`, downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight));
+      memory = await this.transferMemory(deadline, signal, `download ${id}`, downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight), lane);
       const downloaded = await runDownload(ctx, row, view, machine, job, deadline.signal);
       let result = downloaded;
       machine.finish((at) =>
@@ -809,10 +809,11 @@ export class StorageClient {
   /**
    * Takes a run's piece buffers out of the client's transfer memory (transfer-memory.ts), waiting
    * while they do not fit; the wait is not the transfer's time (its deadline is paused meanwhile).
+   * The lane's small job takes what is free even while a larger run waits for more (Slots.acquire).
    */
-  private async transferMemory(deadline: LinkedSignal, signal: AbortSignal, what: string, bytes: number): Promise<() => void> {
+  private async transferMemory(deadline: LinkedSignal, signal: AbortSignal, what: string, bytes: number, lane: boolean): Promise<() => void> {
     deadline.pause();
-    const release = await (this.memory as Slots).acquire(signal, `${what} (waiting for transfer memory)`, bytes);
+    const release = await (this.memory as Slots).acquire(signal, `${what} (waiting for transfer memory)`, bytes, lane);
     deadline.resume();
     return release;
   }

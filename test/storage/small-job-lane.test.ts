@@ -115,4 +115,28 @@ describe("a small job queued behind large ones", () => {
     await all;
     expect(order, `end order ${order.join(", ")}`).toEqual(["small", "large0", "large1", "large2"]);
   });
+
+  test("a small fetch in the lane takes the transfer memory still free while a large fetch waits for more", async () => {
+    const dir = tempDir("scc-lane-");
+    const backend = new InstrumentedBackend(localStore(join(dir, "store")));
+    // A large download's window (4 pieces of 32 KiB, sealed and open) is about 260 KiB: one fits, a
+    // second waits for memory; the small one's (one 8 KiB piece) fits in what the first leaves.
+    const { client } = await startClient({ dir, backend, jobsInFlight: 2, piecesInFlight: 4, transferMemoryBytes: 300 * KiB });
+    const views = [];
+    for (let i = 0; i < 3; i++) views.push((await client.share({ path: writeRandomFile(dir, `l${i}.bin`, 128 * KiB).path }).done).view);
+    const smallView = (await client.share({ path: writeRandomFile(dir, "s.bin", 8 * KiB).path }).done).view;
+    const largeCids = new Set(views.flatMap((v) => v.pieces.map((p) => p.cid)));
+    const held = gate();
+    backend.beforeGet = (cid) => (largeCids.has(cid) ? held.wait : undefined);
+    const large = views.map((view, i) => ({ name: `large${i}`, job: client.fetch(view, { out: join(dir, `out${i}.bin`) }) as TransferJob<unknown> }));
+    const small = { name: "small", job: client.fetch(smallView, { out: join(dir, "out-small.bin") }) as TransferJob<unknown> };
+    const { order, all } = endOrder([...large, small]);
+    try {
+      await doneOrBound(small.job);
+    } finally {
+      held.open();
+    }
+    await all;
+    expect(order[0], `end order ${order.join(", ")}`).toBe("small");
+  });
 });
