@@ -334,6 +334,11 @@ export interface LoadFigures {
 
 const ALL_BACKENDS = ["local", "codex", "light"];
 
+function envList(name: string): string[] | undefined {
+  const value = process.env[name];
+  return value === undefined || value.trim() === "" ? undefined : value.split(",").map((v) => v.trim());
+}
+
 /**
  * Runs every scenario, each in a fresh child: for each count, shares of distinct files, the same
  * file shared n times, shares of bytes, fetches to files, cache hits and slow streams; at the
@@ -343,9 +348,11 @@ export async function measureConcurrentLoad(options: LoadOptions = {}): Promise<
   const counts = options.counts ?? [1, 5, 10, 20];
   const size = (options.sizeMiB ?? 50) * MiB;
   const max = Math.max(...counts, 15);
-  const backends = options.backends ?? ALL_BACKENDS;
+  // STORAGE_BENCH_LOAD_SCENARIOS / STORAGE_BENCH_LOAD_BACKENDS narrow a run (e.g. only "big-pieces", the one-piece mix).
+  const backends = options.backends ?? envList("STORAGE_BENCH_LOAD_BACKENDS") ?? ALL_BACKENDS;
+  const scenarios = options.scenarios ?? envList("STORAGE_BENCH_LOAD_SCENARIOS");
   const log = options.log ?? (() => undefined);
-  const want = (name: string): boolean => options.scenarios === undefined || options.scenarios.includes(name);
+  const want = (name: string): boolean => scenarios === undefined || scenarios.includes(name);
   entry = childEntry(options.compiled);
   const dir = mkdtempSync(join(tmpdir(), "scc-bench-concurrent-"));
   const figures: LoadFigures[] = [];
