@@ -26,11 +26,14 @@ export function downloadMemoryBytes(view: FileReference, maxPieceBytes: number, 
   return Math.min(piecesInFlight, plan.pieces.length) * (plan.maxSealedSize + plan.maxPlainSize);
 }
 
-/** A stream: a sealed buffer per piece in flight, and the last piece's plaintext, held back until the file hash matched. */
+/**
+ * A stream: a sealed buffer per piece in flight. The last piece, held back until the file hash
+ * matched, stays sealed in its slot (cc979af), so it needs nothing more.
+ */
 export function streamMemoryBytes(view: FileReference, maxPieceBytes: number, piecesInFlight: number): number {
   const plan = planned(() => planOfReference(view, maxPieceBytes));
   if (plan === undefined) return 0;
-  return Math.min(piecesInFlight, plan.pieces.length) * plan.maxSealedSize + (plan.pieces.at(-1)?.plainSize ?? 0);
+  return Math.min(piecesInFlight, plan.pieces.length) * plan.maxSealedSize;
 }
 
 function planned(plan: () => PiecePlan): PiecePlan | undefined {

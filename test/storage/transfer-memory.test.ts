@@ -92,6 +92,22 @@ describe("transfer memory, client-wide", () => {
     expect(hash.digest("hex")).toBe(sha256Hex(files[0]!.bytes));
   });
 
+  test("a stream reserves only its sealed window: the last piece waits sealed for the file hash (cc979af), so two one-piece streams fit a budget of two sealed pieces", async () => {
+    const { store, files, references } = await onePieceFiles(2);
+    const sealed = MiB + (MiB / 4096) * 16;
+    // Room for two sealed pieces, not for a sealed and a plaintext piece each.
+    const { client } = await startClient({ backend: store, transferMemoryBytes: 2 * sealed + 1024, retry: { ...FAST_RETRY, pausedStreamYieldMs: 60_000 } });
+    const paused = client.fetchStream(references[0] as Uint8Array);
+    const hash = createHash("sha256");
+    hash.update((await paused.next()).value as Buffer);
+    // Paused (a preview left open, not giving its memory up for a minute): the second stream must not wait for it.
+    const second = streamed(client.fetchStream(references[1] as Uint8Array));
+    const waited = new Promise<string>((r) => setTimeout(() => r("waited for the paused stream's memory"), 5_000).unref());
+    expect(await Promise.race([second, waited])).toBe(sha256Hex(files[1]!.bytes));
+    for await (const part of paused) hash.update(part);
+    expect(hash.digest("hex")).toBe(sha256Hex(files[0]!.bytes));
+  });
+
   test("transferMemoryBytes that is not a positive number of bytes is refused at start with a RangeError naming it", async () => {
     for (const bad of [0, -1, Number.NaN, Infinity]) {
       await expect(startClient({ transferMemoryBytes: bad })).rejects.toThrow(/transferMemoryBytes/);
