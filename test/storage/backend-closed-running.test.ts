@@ -8,41 +8,13 @@
  */
 import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
-import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../src/storage/backend.js";
 import Database from "better-sqlite3";
 import { pendingUploadsOf, StorageClient, type ShareResult } from "../../src/storage/index.js";
 import { localStore, SMALL_PIECES, writeRandomFile, fileSha256, sha256Hex } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { Reconnectable } from "./support/reconnectable-backend.js";
 import { reopenable } from "./support/reopenable-client.js";
 import { tempDir } from "../support/temp-dir.js";
-
-/** The application's backend object, over a connection it can close and open again (same store, same location). */
-class Reconnectable implements StorageBackend {
-  readonly kind: string;
-  readonly location: string;
-  constructor(public inner: StorageBackend) {
-    this.kind = inner.kind;
-    this.location = inner.location;
-  }
-  put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string> {
-    return this.inner.put(body, options);
-  }
-  get(cid: string, options?: GetOptions): Promise<GetResult> {
-    return this.inner.get(cid, options);
-  }
-  has(cid: string, options?: BackendCallOptions): Promise<boolean> {
-    return this.inner.has(cid, options);
-  }
-  delete(cid: string, options?: BackendCallOptions): Promise<void> {
-    return this.inner.delete(cid, options);
-  }
-  space(options?: BackendCallOptions): Promise<SpaceInfo> {
-    return this.inner.space(options);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 /** A client whose upload of a 5-piece photo is cut short by its backend closing under it, the client still running. */
 async function uploadCutShort(dir: string) {

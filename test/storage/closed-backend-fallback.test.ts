@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { StorageClient, type ShareResult } from "../../src/storage/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
-import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../src/storage/backend.js";
 import { localStore, writeRandomFile, fileSha256, sha256Hex, SMALL_PIECES } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { Reconnectable } from "./support/reconnectable-backend.js";
 import { reopenable } from "./support/reopenable-client.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -111,31 +111,3 @@ describe("a closed backend and a fallback that lacks the file", () => {
     }
   });
 });
-
-/** The application's backend object over a connection it can close and open again (same store, same location). */
-class Reconnectable implements StorageBackend {
-  readonly kind: string;
-  readonly location: string;
-  constructor(public inner: StorageBackend) {
-    this.kind = inner.kind;
-    this.location = inner.location;
-  }
-  put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string> {
-    return this.inner.put(body, options);
-  }
-  get(cid: string, options?: GetOptions): Promise<GetResult> {
-    return this.inner.get(cid, options);
-  }
-  has(cid: string, options?: BackendCallOptions): Promise<boolean> {
-    return this.inner.has(cid, options);
-  }
-  delete(cid: string, options?: BackendCallOptions): Promise<void> {
-    return this.inner.delete(cid, options);
-  }
-  space(options?: BackendCallOptions): Promise<SpaceInfo> {
-    return this.inner.space(options);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
