@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import { EXIT_INTERRUPTED } from "./exit-codes.js";
 
 /** How a transfer the CLI waits on ended: its result, or the signal that asked the command to stop. */
@@ -34,6 +35,11 @@ export interface WatchOptions {
    * the first signal and a second one has Node's default effect.
    */
   onRepeat?: (signal: NodeJS.Signals) => void;
+  /**
+   * The command's own work folder, if it has one yet: removed (synchronously, before `onRepeat`)
+   * when a signal comes after the first, so the copies in it do not outlive the command.
+   */
+  workFolder?: () => string | undefined;
 }
 
 export function watchInterrupts(options: WatchOptions = {}): Interrupts {
@@ -43,11 +49,16 @@ export function watchInterrupts(options: WatchOptions = {}): Interrupts {
     if (received !== undefined && options.onRepeat !== undefined) {
       dispose();
       try {
-        options.onRepeat(signal);
+        const folder = options.workFolder?.();
+        if (folder !== undefined) rmSync(folder, { recursive: true, force: true });
       } finally {
-        // Ended by the signal, as run.ts ends an interrupted command (other listeners, tsx's, would keep it alive).
-        process.removeAllListeners(signal);
-        process.kill(process.pid, signal);
+        try {
+          options.onRepeat(signal);
+        } finally {
+          // Ended by the signal, as run.ts ends an interrupted command (other listeners, tsx's, would keep it alive).
+          process.removeAllListeners(signal);
+          process.kill(process.pid, signal);
+        }
       }
       return;
     }

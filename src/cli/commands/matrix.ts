@@ -115,13 +115,10 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
     // Ctrl-C or SIGTERM (a cancelled CI job) stops the matrix after its current cell, which then
     // removes its work folder; dying at once left it in the temp folder.
     const interrupts = watchInterrupts({
+      workFolder: () => scratch,
       onRepeat: (again) => {
-        try {
-          removeScratch();
-        } finally {
-          if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
-          io.stderr.write(`status-compat matrix: interrupted again (${again}); stopping at once: the work folder is removed; nothing was reported\n`);
-        }
+        if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
+        io.stderr.write(`status-compat matrix: interrupted again (${again}); stopping at once: the work folder is removed; nothing was reported\n`);
       },
     });
     let report;

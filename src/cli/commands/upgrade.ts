@@ -87,12 +87,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     // Ctrl-C or SIGTERM stops the rehearsal at its next step, which removes its copies (each the
     // size of FILE, in the OS temp folder by default); dying at once left them behind.
     const interrupts = watchInterrupts({
+      workFolder: () => scratch,
       onRepeat: (again) => {
-        try {
-          removeScratch();
-        } finally {
-          io.stderr.write(`status-compat upgrade: interrupted again (${again}); stopping at once: the rehearsal copies are removed${dryRun ? ` and ${db} was not changed` : ""}\n`);
-        }
+        io.stderr.write(`status-compat upgrade: interrupted again (${again}); stopping at once: the rehearsal copies are removed${dryRun ? ` and ${db} was not changed` : ""}\n`);
       },
     });
     let report: UpgradeReport | undefined;
