@@ -19,24 +19,8 @@ const opens = vi.hoisted(() => ({ dir: "", live: 0, peak: 0 }));
 
 vi.mock("node:fs/promises", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs/promises")>();
-  const open = (async (...args: Parameters<typeof real.open>) => {
-    const handle = await real.open(...args);
-    const path = String(args[0]);
-    if (opens.dir !== "" && path.startsWith(opens.dir) && !path.endsWith(".part")) {
-      opens.live++;
-      opens.peak = Math.max(opens.peak, opens.live);
-      const close = handle.close.bind(handle);
-      let closed = false;
-      handle.close = async () => {
-        if (!closed) {
-          closed = true;
-          opens.live--;
-        }
-        return close();
-      };
-    }
-    return handle;
-  }) as typeof real.open;
+  const { countingOpen } = await import("./support/counted-opens.js");
+  const open = countingOpen(real.open, opens, (path) => opens.dir !== "" && path.startsWith(opens.dir) && !path.endsWith(".part"));
   return { ...real, default: { ...real, open }, open };
 });
 
