@@ -6,7 +6,6 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
-import { inRealFolder } from "../real-folder.js";
 import { commandLogger } from "../command-logger.js";
 import { StateError } from "../../state/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
@@ -382,7 +381,7 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
   async run(args, io) {
     const { values, positionals } = parseCommandArgs("file put", args, COMMON_OPTIONS, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
-    const path = inRealFolder(resolve(io.cwd, positionals[0] as string));
+    const path = resolve(io.cwd, positionals[0] as string);
     checkSharable(path);
     return interruptible("file put", "the upload started", io, async (interrupts) => {
       const session = await openSession("file put", values, io, interrupts, (journal) => pendingUploadsOf(journal, path));
@@ -456,7 +455,7 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     const { values, positionals } = parseCommandArgs("file get", args, { ...COMMON_OPTIONS, out: { type: "string" } }, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
-    const out = inRealFolder(resolve(io.cwd, values.out));
+    const out = resolve(io.cwd, values.out);
     checkWritablePath("file get", "out", out, "Nothing was downloaded.");
     const reference = decodeBase64(positionals[0] as string);
     return interruptible("file get", "the download started", io, async (interrupts) => {
