@@ -10,9 +10,9 @@ export function retryAfterOf(error: unknown, policy: RetryPolicy): number {
 }
 
 /**
- * A call outside withRetries (renewal's and status()'s `has`) failed on the pool's endpoint `index`:
- * the pool hears of it as it does of a transfer's failure, a transient one counting against the
- * endpoint and a Retry-After cooling it down for every caller.
+ * A call failed on the pool's endpoint `index` (a transfer's attempt in withRetries, or renewal's
+ * and status()'s `has`): the pool hears of it the same way for all of them, a transient one
+ * counting against the endpoint and a Retry-After cooling it down for every caller.
  */
 export function noteEndpointFailure(pool: EndpointPool, policy: RetryPolicy, index: number, error: unknown): void {
   if (classifyFailure(error) === "retry") pool.failed(index, policy.failureMemoryMs);

@@ -3,7 +3,7 @@ import { abortedError } from "../abort-error.js";
 import type { StorageBackend } from "../backend.js";
 import { StorageError } from "../storage-error.js";
 import type { EndpointPool } from "./endpoint-pool.js";
-import { retryAfterOf } from "./endpoint-checks.js";
+import { noteEndpointFailure, retryAfterOf } from "./endpoint-checks.js";
 import { classifyFailure } from "./failure-kind.js";
 import { linkedSignal, timeLeft, type LinkedSignal } from "./linked-signal.js";
 import { backoffDelay, type RetryPolicy } from "./retry-policy.js";
@@ -82,11 +82,12 @@ export async function withRetries<T>(
     if (kind === "next-endpoint") {
       excluded.add(index);
       ctx.pool.answered(index);
-    } else ctx.pool.failed(index, ctx.policy.failureMemoryMs);
+    }
+    // A transient failure counts against the endpoint, a Retry-After cools it down, for every caller of the pool.
+    noteEndpointFailure(ctx.pool, ctx.policy, index, error);
     // Too slow to make the deadline there: this piece does not go back to it.
     if (tooSlow.signal.aborted) excluded.add(index);
     const askedMs = retryAfterOf(error, ctx.policy);
-    if (askedMs > 0) ctx.pool.coolDown(index, askedMs);
     if (excluded.size === ctx.pool.size || attempt + 1 >= ctx.policy.maxAttempts) throw closed ?? error;
     // Failing over to a fresh endpoint needs no wait (nor does leaving one that asked for a pause); retrying one that just failed does.
     const next = ctx.pool.pick(excluded, index);
