@@ -1,6 +1,6 @@
 export { ReleaseTable, releaseTable } from "./release-table.js";
 export type { Release } from "./release-table.js";
-export { profileFor, profileForRelease, CURRENT_PROTOCOL } from "./profile.js";
+export { profileFor, profileForRelease, releaseProfile, CURRENT_PROTOCOL } from "./profile.js";
 export type { ProtocolProfile } from "./profile.js";
 export { FEATURES } from "./features.js";
 export type { Feature } from "./features.js";

@@ -16,8 +16,19 @@ export interface ProtocolProfile {
   reads(feature: Feature): boolean;
 }
 
+/** The profile of the newest release speaking `protocol` (what a client built for it behaves as). */
 export function profileFor(protocol: number, table: ReleaseTable = releaseTable): ProtocolProfile {
-  const release = table.forProtocol(protocol);
+  return releaseProfile(table.forProtocol(protocol), table);
+}
+
+/**
+ * The profile of `release` itself: its protocol's window, and its own features and state level. A
+ * release may keep its predecessor's protocol (adding a release is adding a row), so profileFor
+ * (the newest release of a protocol) is not this for the older one; the compatibility matrix checks
+ * each row as its own release.
+ */
+export function releaseProfile(release: Release, table: ReleaseTable = releaseTable): ProtocolProfile {
+  const { protocol } = release;
   const { min } = table.protocolRange();
   const window = Object.freeze({ min: Math.max(min, protocol - 1), max: protocol });
   return Object.freeze({

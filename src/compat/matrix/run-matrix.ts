@@ -3,9 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "../../obs/index.js";
 import { isCompatError } from "../../errors/index.js";
-import { releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
+import { releaseProfile, releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
 import { MATRIX_CHECKS } from "./checks/index.js";
-import { releaseProfile } from "./release-profile.js";
 import { diskRefusalOf } from "./disk-refusal.js";
 import type { CellResult, DirectionContext, MatrixCheck, MatrixColumn, MatrixReport, MatrixRow, PairScope } from "./matrix-types.js";
 
