@@ -31,6 +31,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { codexVsSdkRows } from "./support/codex-vs-sdk.js";
+import { codexServerProcess, PROJECT_ROOT as ROOT } from "./support/codex-server-process.js";
 import { loadRows, measureConcurrentLoad } from "./support/concurrent-load.js";
 import { fmt, fsyncPath, markdownTable, median, type Row } from "./support/measure.js";
 import { ContentionProbe, coresDelivered, type ProbeReading } from "./support/contention-probe.js";
@@ -45,12 +46,6 @@ const ROUNDS = Number(process.env["STORAGE_BENCH_ROUNDS"] ?? 7);
 const CODEX_ROUNDS = Number(process.env["STORAGE_BENCH_CODEX_ROUNDS"] ?? 25);
 /** The floor seals in the client's own chunk size. */
 const CHUNK = STORAGE_DEFAULTS.chunkSize;
-/** The project root, from the sources or from the compiled copy under node_modules/.cache. */
-const ROOT = ((): string => {
-  const here = fileURLToPath(new URL("../", import.meta.url));
-  const at = here.indexOf(`${join("node_modules", ".cache")}`);
-  return at < 0 ? here : here.slice(0, at);
-})();
 
 /**
  * The floor: what any client must do to the bytes at least once — seal, open and hash them. Each
@@ -760,30 +755,6 @@ async function lightFetch(): Promise<ChildReport> {
     await stop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The Codex test server as its own process (test/support/codex-server/main.ts prints its URL). */
-function codexServerProcess(): Promise<{ url: string; stop: () => Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const server = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/support/codex-server/main.ts")], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    server.on("error", reject);
-    server.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (match !== null) {
-        resolve({
-          url: match[0],
-          stop: () =>
-            new Promise((done) => {
-              server.once("close", () => done());
-              // It serves until its stdin closes.
-              server.stdin.end();
-            }),
-        });
-      }
-    });
-  });
 }
 
 if (process.argv[2] === "--child" && import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

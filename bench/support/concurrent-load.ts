@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createCodexBackend, createLocalBackend, StorageClient, type StorageBackend } from "../../src/storage/index.js";
 import { fmt, type Row } from "./measure.js";
+import { codexServerProcess, PROJECT_ROOT as ROOT } from "./codex-server-process.js";
 
 const MiB = 1024 * 1024;
 
@@ -232,11 +233,6 @@ function assertCached(fromCache: boolean): void {
 
 // ---- the parent ------------------------------------------------------------------------------
 
-const ROOT = ((): string => {
-  const here = fileURLToPath(new URL("../../", import.meta.url));
-  const at = here.indexOf(join("node_modules", ".cache"));
-  return at < 0 ? here : here.slice(0, at);
-})();
 
 /**
  * How a child runs this file: the copy the storage bench just compiled for plain node (its
@@ -273,21 +269,6 @@ function writeSource(path: string, bytes: number): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/** The Codex test server as its own process (it prints its URL, serves until stdin closes). */
-function codexServer(): Promise<{ url: string; stop: () => Promise<void> }> {
-  return new Promise((resolve, reject) => {
-    const server = spawn(process.execPath, ["--import", "tsx", join(ROOT, "test/support/codex-server/main.ts")], { cwd: ROOT, stdio: ["pipe", "pipe", "inherit"] });
-    let out = "";
-    server.on("error", reject);
-    server.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (match === null) return;
-      resolve({ url: match[0], stop: () => new Promise((done) => (server.once("close", () => done()), server.stdin.end())) });
-    });
-  });
 }
 
 /** Shares `paths` through a client of this process into `backend`, and writes each reference to a file. */
@@ -356,7 +337,7 @@ export async function measureConcurrentLoad(options: LoadOptions = {}): Promise<
   entry = childEntry(options.compiled);
   const dir = mkdtempSync(join(tmpdir(), "scc-bench-concurrent-"));
   const figures: LoadFigures[] = [];
-  const codex = backends.some((b) => b !== "local") ? await codexServer() : undefined;
+  const codex = backends.some((b) => b !== "local") ? await codexServerProcess() : undefined;
   try {
     const sources = Array.from({ length: max }, (_, i) => join(dir, `source-${i}.bin`));
     for (const path of sources) writeSource(path, size);
