@@ -1,3 +1,6 @@
+/** `Sun Nov  6 08:49:37 1994`: the one HTTP-date form without a zone. */
+const ASCTIME = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+
 /**
  * A `Retry-After` header (RFC 9110 §10.2.3), as a gateway in front of a node sends it with 503 or
  * 429: whole seconds, or an HTTP date. Returns the wait in ms, or undefined for anything else (a
@@ -9,9 +12,6 @@
  * (`nowMs`) only without one. A phone's clock set back or running ahead (before network time)
  * otherwise turned "10 s" into the policy's cap, or into no wait at all.
  */
-/** `Sun Nov  6 08:49:37 1994`: the one HTTP-date form without a zone. */
-const ASCTIME = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
-
 export function parseRetryAfter(value: string | readonly string[] | undefined, nowMs: number = Date.now(), dateHeader?: string | readonly string[]): number | undefined {
   const text = firstOf(value);
   if (text === undefined || text === "") return undefined;
