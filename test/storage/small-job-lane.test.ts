@@ -96,7 +96,12 @@ describe("a small job queued behind large ones", () => {
     const backend = new InstrumentedBackend(localStore(join(dir, "store")));
     const statePath = join(dir, "state.sqlite");
     const dataDir = join(dir, "data");
-    const first = await startClient({ dir, backend, statePath, dataDir, jobsInFlight: 1 });
+    // The journal resumes jobs by (created_at, id): shares made within one millisecond would come
+    // back in the order of their random ids. A clock that moves on at every reading keeps the
+    // journal's order the order they were shared in, which the large ones' end order then shows.
+    let last = 0;
+    const clock = { now: (): number => (last = Math.max(Date.now(), last + 1)) };
+    const first = await startClient({ dir, backend, statePath, dataDir, jobsInFlight: 1, clock });
     const queued = [0, 1, 2].map((i) => first.client.share({ path: writeRandomFile(dir, `l${i}.bin`, 128 * KiB).path }));
     queued.push(first.client.share({ path: writeRandomFile(dir, "s.bin", 8 * KiB).path }));
     const ids = queued.map((j) => j.id);
@@ -104,7 +109,7 @@ describe("a small job queued behind large ones", () => {
     await first.client.stop();
     const held = gate();
     backend.beforePut = (bytes) => (bytes.byteLength > 16 * KiB ? held.wait : undefined);
-    const { client } = await startClient({ dir, backend, statePath, dataDir, jobsInFlight: 1 });
+    const { client } = await startClient({ dir, backend, statePath, dataDir, jobsInFlight: 1, clock });
     const jobs = ids.map((id, i) => ({ name: i < 3 ? `large${i}` : "small", job: client.job(id) as TransferJob<unknown> }));
     const { order, all } = endOrder(jobs);
     try {
