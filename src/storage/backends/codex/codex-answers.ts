@@ -1,3 +1,4 @@
+import type { CID } from "multiformats/cid";
 import type { SpaceInfo } from "../../backend.js";
 import { parseCid } from "./cid-text.js";
 import { malformedAnswer, type CallContext } from "./http-status-error.js";
@@ -52,18 +53,19 @@ export function parseUploadAnswer(text: string, ctx: CallContext): string {
 
 /**
  * `GET /data/{cid}/exists`. The spec says `{"has": bool}`; the node's code answers
- * `{"<cid>": bool}`, keyed by its own rendering of the CID (which may differ from ours in base).
+ * `{"<cid>": bool}`, keyed by its own rendering of the CID (which may differ from ours in base), so
+ * keys are compared as parsed CIDs. Only the asked CID's entry counts: an entry about another CID
+ * (a proxy's cached answer, a buggy or hostile endpoint) says nothing about this one.
  */
-export function parseExistsAnswer(text: string, cid: string, ctx: CallContext): boolean {
+export function parseExistsAnswer(text: string, cid: CID, ctx: CallContext): boolean {
   const json = parseJson(text, ctx);
   if (isRecord(json)) {
     if (typeof json["has"] === "boolean") return json["has"];
-    if (typeof json[cid] === "boolean") return json[cid];
-    const entries = Object.entries(json);
-    const only = entries[0];
-    if (entries.length === 1 && only !== undefined && typeof only[1] === "boolean" && parseCid(only[0]) !== undefined) return only[1];
+    for (const [key, value] of Object.entries(json)) {
+      if (typeof value === "boolean" && parseCid(key)?.equals(cid) === true) return value;
+    }
   }
-  throw malformedAnswer(ctx, 'expected {"has": bool} or {"<cid>": bool}');
+  throw malformedAnswer(ctx, `expected {"has": bool} or {"<cid>": bool} keyed by ${ctx.cid ?? "the asked CID"}`);
 }
 
 export function parseSpaceAnswer(text: string, ctx: CallContext): CodexSpaceInfo {

@@ -174,7 +174,7 @@ class CodexRestBackend implements CodexBackend {
     const ctx = this.context("has", "GET", `/data/${cid}/exists`, cid);
     this.guard(ctx, options.signal);
     if (inlineContent(parsed) !== undefined) return true;
-    return this.call(ctx, () => this.small(ctx, options.signal, (text) => parseExistsAnswer(text, cid, ctx)));
+    return this.call(ctx, () => this.small(ctx, options.signal, (text) => parseExistsAnswer(text, parsed, ctx)));
   }
 
   async delete(cid: string, options: BackendCallOptions = {}): Promise<void> {
