@@ -41,8 +41,13 @@ export function releaseProfile(release: Release, table: ReleaseTable = releaseTa
   });
 }
 
+/**
+ * The profile of the release a version string names (patches resolve to their major.minor row):
+ * that release's own, not the newest release of its protocol, which is another row when a later
+ * release keeps the protocol (profileFor(protocol) is that one).
+ */
 export function profileForRelease(release: string, table: ReleaseTable = releaseTable): ProtocolProfile {
-  return profileFor(table.resolve(release).protocol, table);
+  return releaseProfile(table.resolve(release), table);
 }
 
 /** The protocol version of the newest row: what this build writes by default. */
