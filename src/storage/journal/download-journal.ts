@@ -36,8 +36,11 @@ export class DownloadJournal {
        VALUES (@id, 'queued', @file_reference, @dest_path, @temp_path, 0, @created_at, @created_at)`,
     );
     this.selectJob = db.prepare(`SELECT * FROM download_jobs WHERE id = ?`);
-    this.selectByStates = db.prepare(`SELECT * FROM download_jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`);
-    this.selectAll = db.prepare(`SELECT * FROM download_jobs ORDER BY created_at, id`);
+    // Jobs made within one millisecond (a file forwarded to several chats) come back in the order
+    // they were made: rowid is insertion order (a rowid table; rows are only updated, never
+    // re-inserted, by every release), where the random ids would shuffle them.
+    this.selectByStates = db.prepare(`SELECT * FROM download_jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid`);
+    this.selectAll = db.prepare(`SELECT * FROM download_jobs ORDER BY created_at, rowid`);
     this.selectPieces = db.prepare(`SELECT idx FROM download_pieces WHERE job_id = ? ORDER BY idx`);
     this.deletePieces = db.prepare(`DELETE FROM download_pieces WHERE job_id = ?`);
     this.selectEndedBefore = db.prepare(`SELECT * FROM download_jobs WHERE state IN ('done', 'failed', 'cancelled') AND updated_at < ? ORDER BY updated_at, id`);

@@ -25,7 +25,7 @@ export function pendingDownloadsTo(db: Database.Database, dest: string): Pending
   // Compared with the folders' links followed: the row keeps the spelling it was journaled with (by the app, or the adjacent release).
   const target = inRealFolders(dest);
   const rows = db
-    .prepare(`SELECT id, file_reference, dest_path FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT})) ORDER BY created_at, id`)
+    .prepare(`SELECT id, file_reference, dest_path FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT})) ORDER BY created_at, rowid`)
     .all() as { id: string; file_reference: Buffer; dest_path: string }[];
   return rows.filter((r) => inRealFolders(r.dest_path) === target).map((r) => ({ id: r.id, reference: r.file_reference }));
 }
@@ -34,13 +34,13 @@ export function pendingDownloadsTo(db: Database.Database, dest: string): Pending
 export function pendingUploadsOf(db: Database.Database, source: string): PendingUpload[] {
   const target = inRealFolders(source);
   const rows = db
-    .prepare(`SELECT id, protocol, source_path FROM upload_jobs WHERE (state IN ('queued', 'uploading') OR (${CLOSED_OUT})) ORDER BY created_at, id`)
+    .prepare(`SELECT id, protocol, source_path FROM upload_jobs WHERE (state IN ('queued', 'uploading') OR (${CLOSED_OUT})) ORDER BY created_at, rowid`)
     .all() as { id: string; protocol: number; source_path: string }[];
   return rows.filter((r) => inRealFolders(r.source_path) === target).map((r) => ({ id: r.id, protocol: r.protocol }));
 }
 
 /** Failed jobs whose backend was closed under the running client (`E_CLIENT_CLOSED`): a starting client resumes them, as a stop's. */
 export function closedOutJobs(db: Database.Database): { kind: "upload" | "download"; id: string }[] {
-  const ids = (table: string): string[] => db.prepare(`SELECT id FROM ${table} WHERE ${CLOSED_OUT} ORDER BY created_at, id`).pluck().all() as string[];
+  const ids = (table: string): string[] => db.prepare(`SELECT id FROM ${table} WHERE ${CLOSED_OUT} ORDER BY created_at, rowid`).pluck().all() as string[];
   return [...ids("upload_jobs").map((id) => ({ kind: "upload" as const, id })), ...ids("download_jobs").map((id) => ({ kind: "download" as const, id }))];
 }

@@ -68,8 +68,11 @@ export class UploadJournal {
        VALUES (@id, 'queued', @source_path, @plaintext_size, @piece_size, @chunk_size, @enc_key, @nonce_prefix, @mime, @file_name, @protocol, 0, @created_at, @created_at)`,
     );
     this.selectJob = db.prepare(`SELECT * FROM upload_jobs WHERE id = ?`);
-    this.selectByStates = db.prepare(`SELECT * FROM upload_jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`);
-    this.selectAll = db.prepare(`SELECT * FROM upload_jobs ORDER BY created_at, id`);
+    // Jobs made within one millisecond (a file forwarded to several chats) come back in the order
+    // they were made: rowid is insertion order (a rowid table; rows are only updated, never
+    // re-inserted, by every release), where the random ids would shuffle them.
+    this.selectByStates = db.prepare(`SELECT * FROM upload_jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid`);
+    this.selectAll = db.prepare(`SELECT * FROM upload_jobs ORDER BY created_at, rowid`);
     // A piece stored again (its TTL was due when a late resume reached it) keeps its row with the new
     // upload time, and the CID the store gave now: a node upgraded meanwhile may name the same bytes
     // otherwise, and the old CID expires within days.
