@@ -8,6 +8,13 @@ export interface CliIo {
   readonly stderrIsTTY: boolean;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /**
+   * Told by a command that returns while work it started still runs and cannot be stopped (a
+   * matrix check that ignored its deadline's signal): the process entry then ends the process with
+   * the command's status once its output is flushed, rather than wait for that work, which held a
+   * CI job until its own timeout. Absent when the CLI runs in-process (tests): nothing to end.
+   */
+  readonly abandonedWork?: () => void;
 }
 
 /**

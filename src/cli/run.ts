@@ -27,12 +27,14 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 process.stderr.on("error", () => undefined);
 
 /** Process entry: real stdio, exit status through process.exitCode so pending writes flush. */
+let abandoned = false;
 const status = await main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   stderrIsTTY: process.stderr.isTTY === true,
   env: process.env,
   cwd: process.cwd(),
+  abandonedWork: () => (abandoned = true),
 });
 // A command stopped by Ctrl-C or SIGTERM has cleaned up; it now ends by that signal, as a shell
 // expects: a shell loop (for f in *; do status-compat file put "$f"; done) stops only when its
@@ -40,6 +42,10 @@ const status = await main(process.argv.slice(2), {
 const bySignal = status === EXIT_INTERRUPTED.SIGINT ? "SIGINT" : status === EXIT_INTERRUPTED.SIGTERM ? "SIGTERM" : undefined;
 if (bySignal === undefined) {
   process.exitCode = status;
+  // Work the command left running (a matrix check past its deadline) would keep the process alive:
+  // it ends once what was written to stdout and stderr has gone out (a write's callback comes after
+  // the writes before it), not when that work lets go, if ever.
+  if (abandoned) process.stdout.write("", () => process.stderr.write("", () => process.exit(status)));
 } else {
   process.removeAllListeners(bySignal);
   process.kill(process.pid, bySignal);

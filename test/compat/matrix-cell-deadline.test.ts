@@ -41,6 +41,21 @@ describe("runMatrix: a cell that does not finish", () => {
     expect(seen?.aborted).toBe(true);
   });
 
+  test("progress says which cell was abandoned (its check still unsettled at the deadline), so the CLI can end its process once the report is out; a check that gives up when its signal is aborted is not", async () => {
+    const abandoned: boolean[] = [];
+    await runMatrix({ checks: [hangingCheck()], cellTimeoutMs: 200, onCell: (p) => abandoned.push(p.abandoned) });
+    expect(abandoned).toEqual([...abandoned.slice(0, -1).map(() => false), true]);
+    const listening: MatrixCheck = {
+      column: "storage",
+      proves: "gives up when told",
+      run: ({ signal }) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason as Error), { once: true })),
+    };
+    const seen: boolean[] = [];
+    await runMatrix({ checks: [listening], cellTimeoutMs: 100, onCell: (p) => seen.push(p.abandoned) });
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((a) => !a)).toBe(true);
+  });
+
   test("a cellTimeoutMs that is not a positive whole number of ms is refused with a RangeError before anything runs", async () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       await expect(runMatrix({ checks: [hangingCheck()], cellTimeoutMs: bad })).rejects.toThrow(RangeError);

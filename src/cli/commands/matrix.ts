@@ -57,7 +57,8 @@ Options:
   --verbose      the table lists every cell's detail, not only failures
   --cell-timeout SECONDS
                  how long one cell may take (default ${DEFAULT_CELL_TIMEOUT_MS / 1000}); past it the cell fails, saying
-                 so, and the matrix goes on: a cell that hangs does not hold the CI job
+                 so, and the matrix goes on: a cell that hangs does not hold the CI job (the
+                 process ends once the report is written, even if its check never lets go)
 
 Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
 for the schema column; nothing is reported), 4 the disk refused a write in the work folder (full, over a
@@ -129,7 +130,8 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
         workDir: scratch,
         cellTimeoutMs,
         signal: interrupts.signal,
-        onCell: ({ writer, reader, column, result }) => {
+        onCell: ({ writer, reader, column, result, abandoned }) => {
+          if (abandoned) io.abandonedWork?.();
           if (io.stderrIsTTY) io.stderr.write(`\r\x1b[K${writer} → ${reader} ${column}: ${result.status}`);
         },
       });

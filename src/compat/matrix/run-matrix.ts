@@ -13,6 +13,11 @@ export interface MatrixProgress {
   readonly reader: string;
   readonly column: MatrixColumn;
   readonly result: CellResult;
+  /**
+   * The cell's check had not settled at its deadline and ignored its aborted signal: it may still
+   * run, holding what it opened (timers, sockets, files); the matrix went on without it.
+   */
+  readonly abandoned: boolean;
 }
 
 export interface RunMatrixOptions {
@@ -69,7 +74,24 @@ const TOOL_ERRORS: ReadonlySet<string> = new Set(["E_TOOL_MISSING", "E_TOOL_FAIL
  */
 export const DEFAULT_CELL_TIMEOUT_MS = 5 * 60_000;
 
-async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: number): Promise<CellResult> {
+/**
+ * How long a check whose deadline passed has to let go once its signal is aborted (close its
+ * clients and files) before the matrix moves on and calls it abandoned.
+ */
+const ABORT_GRACE_MS = 1_000;
+
+/** Whether `work` settles (either way) within `ms`. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: number): Promise<{ result: CellResult; abandoned: boolean }> {
   const start = performance.now();
   const deadline = new AbortController();
   const timedOut = (): CellResult => ({
@@ -88,17 +110,17 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
   try {
     const running = (async () => check.run({ ...ctx, signal: AbortSignal.any([ctx.signal, deadline.signal]) }))();
     const outcome = await Promise.race([running, expired]);
-    if (outcome === "expired") return timedOut();
-    return { ...outcome, ms: performance.now() - start };
+    if (outcome === "expired") return { result: timedOut(), abandoned: !(await settlesWithin(running, Math.min(timeoutMs, ABORT_GRACE_MS))) };
+    return { result: { ...outcome, ms: performance.now() - start }, abandoned: false };
   } catch (error) {
     ctx.signal.throwIfAborted();
     // The check gave up when its deadline aborted its signal.
-    if (deadline.signal.aborted) return timedOut();
+    if (deadline.signal.aborted) return { result: timedOut(), abandoned: false };
     if (isCompatError(error) && TOOL_ERRORS.has(error.code)) throw error;
     // Nor does a work folder whose disk refused a write (full, over a limit): reported as a broken pair, it told CI the releases did not interoperate.
     if (diskRefusalOf(error) !== undefined) throw error;
     const detail = isCompatError(error) ? `${error.code}: ${error.message}` : `unexpected ${(error as Error)?.stack ?? String(error)}`;
-    return { status: "fail", detail, ms: performance.now() - start };
+    return { result: { status: "fail", detail, ms: performance.now() - start }, abandoned: false };
   } finally {
     clearTimeout(timer);
   }
@@ -143,10 +165,10 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
         const cells: Partial<Record<MatrixColumn, CellResult>> = {};
         for (const check of checks) {
           signal.throwIfAborted();
-          const result = await runCell(check, ctx, cellTimeoutMs);
+          const { result, abandoned } = await runCell(check, ctx, cellTimeoutMs);
           cells[check.column] = result;
           ctx.logger.debug({ column: check.column, status: result.status, ms: Math.round(result.ms) }, "matrix cell");
-          options.onCell?.({ writer: writerRow.release, reader: readerRow.release, column: check.column, result });
+          options.onCell?.({ writer: writerRow.release, reader: readerRow.release, column: check.column, result, abandoned });
         }
         rows.push({ pair: [older.release, newer.release], writer: writerRow.release, reader: readerRow.release, cells });
       }
