@@ -33,7 +33,9 @@ describe("Codex backend: HTTP statuses with plain-text bodies", () => {
     ["get", 503, "try again later", "E_BACKEND_HTTP"],
     ["get", 429, "slow down", "E_BACKEND_HTTP"],
     ["put", 422, "The MIME type 'x' is not valid.", "E_BACKEND_REJECTED"],
-    ["put", 500, "Unable to store block", "E_BACKEND_HTTP"],
+    ["put", 500, "Unable to init block from chunk!", "E_BACKEND_HTTP"],
+    // A full node (its quota or disk): codex-node-full.test.ts.
+    ["put", 500, "Unable to store block", "E_QUOTA_EXCEEDED"],
     ["put", 404, "", "E_BACKEND_REJECTED"],
     ["has", 400, "Incorrect Cid", "E_BAD_CID"],
     ["has", 500, "", "E_BACKEND_HTTP"],

@@ -35,6 +35,14 @@ const PREFIX_HINT = `check apiPrefix (current Logos Storage nodes serve ${LOGOS_
 /** Redirects that say "elsewhere for now" (302, 303, 307): what a captive portal answers before login. */
 const TEMPORARY_REDIRECTS = new Set([302, 303, 307]);
 
+/**
+ * What a node answers (500) to an upload it has no room for: nim-codex's store() reports any block
+ * it could not write as "Unable to store block <cid>" (its repo over --storage-quota, or its disk
+ * full), and the repo's own "Quota usage would exceed the limit. …" comes through when the manifest
+ * block is the one that does not fit.
+ */
+const NODE_FULL = /^\s*Unable to store block\b|\bquota\b/i;
+
 /** Statuses that say "try again later" although they are 4xx. */
 const TRANSIENT_4XX = new Set([408, 425, 429]);
 
@@ -42,7 +50,8 @@ const TRANSIENT_4XX = new Set([408, 425, 429]);
  * Maps a non-2xx answer to the typed error the retry loop classifies:
  * 404 → E_NOT_FOUND (for calls about a CID), 400 on a CID path → E_BAD_CID, other 4xx →
  * E_BACKEND_REJECTED (not retried), as is a 3xx other than a temporary redirect (redirects are not
- * followed), 5xx, 302/303/307 and the rest → E_BACKEND_HTTP (retried).
+ * followed), a put's 500 that says the node's storage is full → E_QUOTA_EXCEEDED (not retried there),
+ * other 5xx, 302/303/307 and the rest → E_BACKEND_HTTP (retried).
  */
 export function httpStatusError(status: number, body: string, ctx: CallContext, retryAfter?: string | readonly string[], answerDate?: string): StorageError {
   const details = {
@@ -90,6 +99,14 @@ export function httpStatusError(status: number, body: string, ctx: CallContext, 
     return new StorageError("E_BACKEND_REJECTED", `Codex node ${ctx.location} refused ${target(ctx)} (${what}); retrying will not help.`, {
       details,
     });
+  }
+  if (status === 500 && ctx.operation === "put" && NODE_FULL.test(body)) {
+    // A full node stays full for longer than a job's retries: another endpoint, or the user, has to act.
+    return new StorageError(
+      "E_QUOTA_EXCEEDED",
+      `Codex node ${ctx.location} could not store the upload (${what}): the node's storage is full (its --storage-quota or its disk); free space on the node or raise its quota, or use another endpoint. Retrying on it will not help until then.`,
+      { details },
+    );
   }
   // A gateway in front of the node (nginx, a public endpoint's load balancer) may say when to come back.
   const retryAfterMs = parseRetryAfter(retryAfter, Date.now(), answerDate);
