@@ -16,6 +16,7 @@ export class GatedBackend implements StorageBackend {
   private putLimit = Infinity;
   private getLimit = Infinity;
   private waiters = new Set<() => void>();
+  private holdWatchers = new Set<() => void>();
 
   constructor(private readonly inner: StorageBackend) {
     this.kind = inner.kind;
@@ -49,6 +50,19 @@ export class GatedBackend implements StorageBackend {
     return this.inner.get(cid, options);
   }
 
+  /** Resolves once a put and a get are both held (at once, if they are). */
+  holdingBoth(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const look = (): void => {
+        if (this.heldPuts === 0 || this.heldGets === 0) return;
+        this.holdWatchers.delete(look);
+        resolve();
+      };
+      this.holdWatchers.add(look);
+      look();
+    });
+  }
+
   has(cid: string, options?: BackendCallOptions): Promise<boolean> {
     return this.inner.has(cid, options);
   }
@@ -70,6 +84,7 @@ export class GatedBackend implements StorageBackend {
     signal?.throwIfAborted();
     if (kind === "put") this.heldPuts++;
     else this.heldGets++;
+    for (const look of [...this.holdWatchers]) look();
     return new Promise<void>((resolve, reject) => {
       const done = (): void => {
         if (kind === "put") this.heldPuts--;

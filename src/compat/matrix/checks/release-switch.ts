@@ -62,7 +62,7 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
     const upload = before.share({ bytes: sent, fileName: "sent.bin" });
     const out = join(dir, "received.bin");
     const download = before.fetch(reference, { out });
-    await until(() => gate.heldPuts > 0 && gate.heldGets > 0, ctx.signal, `${what}: the upload and the download to reach piece ${BEFORE_SWITCH + 1}`);
+    await switchPoint(gate, { upload: upload.done, download: download.done }, ctx.signal, what);
     await before.stop();
     await Promise.allSettled([upload.done, download.done]);
     const { stored, verified } = await journaled(statePath, writer.stateLevel, upload.id, download.id);
@@ -109,11 +109,33 @@ async function journaled(path: string, level: number, uploadId: string, download
   }
 }
 
-async function until(check: () => boolean, signal: AbortSignal, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!check()) {
-    signal.throwIfAborted();
-    if (Date.now() > deadline) throw new SwitchFailure(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * Waits until the upload and the download are both held at the gate, at piece BEFORE_SWITCH + 1.
+ * No deadline of its own: the cell's signal is the deadline, which a slow machine raises with
+ * --cell-timeout (a fixed 30 s failed such a machine's cell as a broken pair). A job that ends
+ * before (an error, a disk refusal, a file too small to reach the point) ends the wait at once
+ * with its own error, which the matrix reads as any check's (a disk refusal stops the run); the
+ * wait went on to 30 s and reported a time-out instead.
+ */
+async function switchPoint(gate: GatedBackend, jobs: { upload: Promise<unknown>; download: Promise<unknown> }, signal: AbortSignal, what: string): Promise<void> {
+  signal.throwIfAborted();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  const endedEarly = (name: string, job: Promise<unknown>): Promise<never> =>
+    job.then(
+      () => {
+        throw new SwitchFailure(`${what}: the ${name} finished before it reached piece ${BEFORE_SWITCH + 1} of ${PIECES}, where the switch comes`);
+      },
+      (error: unknown) => {
+        throw error;
+      },
+    );
+  try {
+    await Promise.race([gate.holdingBoth(), aborted, endedEarly("upload", jobs.upload), endedEarly("download", jobs.download)]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
   }
 }
