@@ -204,7 +204,7 @@ describe("Codex backend: connection and configuration", () => {
     }
   });
 
-  test("an https endpoint whose certificate does not verify is E_BACKEND_REJECTED (not retried there, the next endpoint is tried), naming the TLS code", async () => {
+  test("an https endpoint whose certificate does not verify is a retryable E_BACKEND_UNREACHABLE (a captive portal's certificate, see codex-captive-portal.test.ts), naming the TLS code, with nothing sent", async () => {
     // A self-signed certificate for 127.0.0.1, made by openssl (a real child process) for this test only.
     const dir = tempDir("scc-tls-");
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
@@ -218,9 +218,9 @@ describe("Codex backend: connection and configuration", () => {
     onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
     const backend = createCodexBackend({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, requestTimeoutMs: 2000 });
     onTestFinished(() => backend.close());
-    const error = await storageError(backend.space(), "E_BACKEND_REJECTED");
-    expect(error.retryable).toBe(false);
-    expect(classifyFailure(error)).toBe("next-endpoint");
+    const error = await storageError(backend.space(), "E_BACKEND_UNREACHABLE");
+    expect(error.retryable).toBe(true);
+    expect(classifyFailure(error)).toBe("retry");
     expect(error.details).toMatchObject({ errno: "DEPTH_ZERO_SELF_SIGNED_CERT" });
     expect(error.message).toMatch(/certificate/);
     expect(requests).toBe(0);

@@ -25,8 +25,13 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 /**
- * TLS verification failures (OpenSSL's X509 names, plus Node's host-name check): the endpoint will
- * present the same certificate on every attempt, so retrying it cannot help.
+ * TLS verification failures (OpenSSL's X509 names, plus Node's host-name check). Nothing is sent
+ * over such a connection, but the failure is not taken as final: the certificate a device sees
+ * depends on the network it is on and on its own clock, both of which change while the endpoint does
+ * not. A captive portal (a hotel's or an airport's Wi-Fi before its sign-in) answers every https
+ * connection with its own certificate, and a phone's clock is put right by network time; a
+ * permanent refusal failed every share made meanwhile for good. A certificate that is really wrong
+ * costs a few handshakes per job instead (the pool steers later attempts away from it).
  */
 const CERTIFICATE_CODES = new Set([
   "DEPTH_ZERO_SELF_SIGNED_CERT",
@@ -136,15 +141,15 @@ export function socketError(error: unknown, phase: "request" | "body", ctx: Call
   if (code !== undefined && CLOCK_CERTIFICATE_CODES.has(code)) {
     // Judged by the device's clock: a valid certificate looks so to a phone whose date is wrong (reset after a dead battery, before network time).
     return new StorageError(
-      "E_BACKEND_REJECTED",
-      `Codex node ${ctx.location} presented a TLS certificate that is ${code === "CERT_NOT_YET_VALID" ? "not valid yet" : "expired"} by this device's clock (${code}: ${(error as Error).message}); check the device's date and time (now ${new Date().toISOString()}), and if they are right, the endpoint's certificate.`,
+      "E_BACKEND_UNREACHABLE",
+      `Codex node ${ctx.location} presented a TLS certificate that is ${code === "CERT_NOT_YET_VALID" ? "not valid yet" : "expired"} by this device's clock (${code}: ${(error as Error).message}); check the device's date and time (now ${new Date().toISOString()}); if they are right, a Wi-Fi network that wants a sign-in first may be answering in the node's place (sign in; transfers retry by themselves), else the endpoint's certificate is wrong.`,
       { cause: error, details },
     );
   }
   if (code !== undefined && CERTIFICATE_CODES.has(code)) {
     return new StorageError(
-      "E_BACKEND_REJECTED",
-      `Codex node ${ctx.location} presented a TLS certificate that does not verify (${code}: ${(error as Error).message}); fix the endpoint's certificate or its URL, retrying will not help.`,
+      "E_BACKEND_UNREACHABLE",
+      `Codex node ${ctx.location} could not be reached safely: the TLS certificate that answered does not verify (${code}: ${(error as Error).message}). A Wi-Fi network that wants a sign-in first (a hotel's, an airport's) answers so in the node's place: sign in, and transfers retry by themselves. If this network needs none, the endpoint's certificate or its URL is wrong.`,
       { cause: error, details },
     );
   }
