@@ -1,5 +1,5 @@
 import { statSync, type Stats } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { CliError } from "./usage-error.js";
 
 /** What `stat` says of a path, or undefined when there is nothing there (or a path component is not a folder). */
@@ -16,8 +16,13 @@ function statOf(command: string, flag: string, path: string): Stats | undefined 
 /**
  * A file a command writes when it ends (`--out`, `--metrics`) must be in an existing folder and
  * not be a folder: found out only then, it would waste the whole run (a transfer, the matrix).
+ * `given` is the path as the user typed it, before it was resolved.
  */
-export function checkWritablePath(command: string, flag: string, path: string, nothingDone: string): void {
+export function checkWritablePath(command: string, flag: string, path: string, nothingDone: string, given: string = path): void {
+  // `given`, as typed: a trailing slash names a folder (as `cp f photos/` reads it), which resolving drops: the file was written as `photos`.
+  if (given.endsWith("/") || given.endsWith(sep)) {
+    throw new CliError("E_USAGE", `${command}: --${flag} ${given} names a folder (it ends with ${sep}); give the path of the file to write, e.g. --${flag} ${join(path, "file.bin")}. ${nothingDone}`);
+  }
   if (statOf(command, flag, path)?.isDirectory() === true) {
     throw new CliError("E_USAGE", `${command}: --${flag} ${path} is a folder; give the path of the file to write, e.g. --${flag} ${join(path, "file.bin")}. ${nothingDone}`);
   }

@@ -128,7 +128,7 @@ async function openSession<P>(
   beforeStart: (journal: JournalLocation) => Promise<P>,
 ): Promise<Session<P>> {
   const metricsPath = values.metrics === undefined || values.metrics === "" ? undefined : resolve(io.cwd, values.metrics);
-  if (metricsPath !== undefined) checkWritablePath(command, "metrics", metricsPath, "Nothing was started.");
+  if (metricsPath !== undefined) checkWritablePath(command, "metrics", metricsPath, "Nothing was started.", values.metrics);
   // Every option is checked before the home is touched: a mistyped flag leaves nothing behind.
   const protocol = protocolOption(command, values.protocol);
   const maxAttempts = wholeNumber(command, "attempts", values.attempts, CLI_ATTEMPTS);
@@ -456,7 +456,7 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
     const out = resolve(io.cwd, values.out);
-    checkWritablePath("file get", "out", out, "Nothing was downloaded.");
+    checkWritablePath("file get", "out", out, "Nothing was downloaded.", values.out);
     const reference = decodeBase64(positionals[0] as string);
     return interruptible("file get", "the download started", io, async (interrupts) => {
       const session = await openSession("file get", values, io, interrupts, (journal) => pendingDownloadsTo(journal, out));
