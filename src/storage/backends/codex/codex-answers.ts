@@ -1,5 +1,6 @@
 import type { CID } from "multiformats/cid";
 import type { SpaceInfo } from "../../backend.js";
+import { StorageError } from "../../storage-error.js";
 import { parseCid } from "./cid-text.js";
 import { malformedAnswer, type CallContext } from "./http-status-error.js";
 
@@ -44,10 +45,29 @@ function count(record: Record<string, unknown>, key: string, ctx: CallContext): 
   return value;
 }
 
-/** `POST /data` answers the manifest CID as plain text. */
+/**
+ * The codec of every dataset manifest's CID: Codex's `codex-manifest`, kept as `storage-manifest` by
+ * Logos Storage (stored data is addressed by it, so it cannot change without breaking every CID).
+ */
+const MANIFEST_CODEC = 0xcd01;
+
+/**
+ * `POST /data` answers the manifest CID as plain text. A CID of another codec (the tree root
+ * `zDz…`, a block's, a raw one) names no dataset a receiver could fetch: the node, or something in
+ * between, is wrong, and the piece must go elsewhere rather than into a reference (E_INTEGRITY, the
+ * next endpoint), which costs no request. A wrong manifest CID is left to the receivers' sha256.
+ */
 export function parseUploadAnswer(text: string, ctx: CallContext): string {
   const cid = text.trim();
-  if (parseCid(cid) === undefined) throw malformedAnswer(ctx, "the upload answer is not a CID");
+  const parsed = parseCid(cid);
+  if (parsed === undefined) throw malformedAnswer(ctx, "the upload answer is not a CID");
+  if (parsed.version !== 1 || parsed.code !== MANIFEST_CODEC) {
+    throw new StorageError(
+      "E_INTEGRITY",
+      `Codex node ${ctx.location} answered the upload with CID ${cid}, which is not a dataset manifest's (codec 0x${parsed.code.toString(16)}, expected 0x${MANIFEST_CODEC.toString(16)}): no receiver could fetch the piece under it; not used.`,
+      { details: { status: 200, method: ctx.method, path: ctx.path, cid, codec: parsed.code } },
+    );
+  }
   return cid;
 }
 
