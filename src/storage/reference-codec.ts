@@ -1,3 +1,4 @@
+import { ciphertextSize, sealedChunkSize } from "../crypto/index.js";
 import { decodeFileReference, encodeFileReference, isWireError, MAX_PAYLOAD_BYTES, type FileReference } from "../wire/index.js";
 import { StorageError } from "./storage-error.js";
 
@@ -53,16 +54,69 @@ function decodeBytes(bytes: Uint8Array, writers: number[], reader: number): File
   let first: unknown;
   for (const written of writers) {
     try {
-      return decodeFileReference(bytes, { written: Math.min(written, reader), reader });
+      return whole(decodeFileReference(bytes, { written: Math.min(written, reader), reader }));
     } catch (error) {
+      if (error instanceof StorageError) throw error;
       first ??= error;
       const field = isWireError(error) ? String(error.details["field"] ?? "") : "";
       if (!(isWireError(error) && error.code === "E_WIRE_INVALID_FIELD" && /\.(index|offset)$/.test(field))) break;
     }
   }
   const code = isWireError(first) ? first.code : "unknown";
+  const cut = cutAt(first);
+  if (cut !== undefined) {
+    throw new StorageError("E_BAD_REFERENCE", `the file reference looks cut: it ends ${cut} (${code}). ${COPY_AGAIN}`, {
+      cause: first,
+      details: { reader, wireCode: code, cut: true },
+    });
+  }
   throw new StorageError("E_BAD_REFERENCE", `the file reference cannot be read by protocol ${reader} (${code}): ${(first as Error)?.message ?? String(first)}`, {
     cause: first,
     details: { reader, wireCode: code },
   });
+}
+
+const COPY_AGAIN = "A reference copied incomplete (from a message or a terminal that shortened it) cannot give the file back: copy the whole reference again";
+
+/** Required FileReference fields that follow the pieces in field order: a paste cut short ends before one of them. */
+const AFTER_A_CUT = new Set(["pieces", "encryption", "plaintextSize", "plaintextSha256"]);
+
+/**
+ * Where bytes cut short (a paste a chat bubble or a terminal truncated) end, when the wire error
+ * is what such a cut gives: inside a field, or before a required top-level field (writers put
+ * fields in number order, so every cut before the plaintext hash leaves one out). A cut after it
+ * loses only version 3's upload and expiry times, which the file does not need.
+ */
+function cutAt(error: unknown): string | undefined {
+  if (!isWireError(error)) return undefined;
+  if (error.code === "E_WIRE_TRUNCATED") return "inside a field";
+  const { message, field, missing } = error.details;
+  if (error.code === "E_WIRE_INVALID_FIELD" && missing === true && message === "FileReference" && AFTER_A_CUT.has(String(field))) return `before its ${String(field)}`;
+  return undefined;
+}
+
+/**
+ * The view, once its pieces hold every byte its plaintext size encrypts to under the chunk
+ * layout. Fewer, in whole sealed chunks, is a reference cut between pieces (a writer that puts them
+ * after the other fields; protobuf allows any order): read as it was, status() reported on the
+ * pieces left. More, or sizes that do not fit the layout, is planOfReference's to name.
+ */
+function whole(view: FileReference): FileReference {
+  let held = 0;
+  for (const piece of view.pieces) held += piece.size;
+  let needed: number;
+  try {
+    needed = ciphertextSize(view.plaintextSize, view.encryption.chunkSize);
+  } catch {
+    return view;
+  }
+  // What is left of a cut is pieces that are not the file's last, each of whole sealed chunks;
+  // sizes that do not fit the chunk layout are another fault, not a cut.
+  const step = sealedChunkSize(view.encryption.chunkSize);
+  if (held >= needed || view.pieces.some((piece) => piece.size % step !== 0)) return view;
+  throw new StorageError(
+    "E_BAD_REFERENCE",
+    `the file reference looks cut: its ${view.pieces.length} pieces hold ${held} of the ${needed} bytes its ${view.plaintextSize}-byte file encrypts to. ${COPY_AGAIN}`,
+    { details: { pieces: view.pieces.length, sealedBytes: held, expected: needed, cut: true } },
+  );
 }

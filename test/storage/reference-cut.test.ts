@@ -1,0 +1,99 @@
+/**
+ * A FileReference pasted cut short (a chat bubble or a terminal that truncated the base64): every
+ * cut after which the reference can no longer reproduce the file is refused when it is read, with
+ * E_BAD_REFERENCE saying the reference looks cut, before any job or download.
+ */
+import { randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { isCompatError } from "../../src/errors/index.js";
+import { decodeReference } from "../../src/storage/reference-codec.js";
+import { startClient } from "./support/client-fixture.js";
+
+/** Where each top-level field of protobuf bytes starts and ends, with its field number. */
+function topLevelFields(bytes: Uint8Array): { field: number; start: number; end: number }[] {
+  const fields: { field: number; start: number; end: number }[] = [];
+  let at = 0;
+  const varint = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = bytes[at++] as number;
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+  };
+  while (at < bytes.length) {
+    const start = at;
+    const key = varint();
+    const wire = key & 7;
+    if (wire === 0) varint();
+    else if (wire === 2) {
+      const length = varint();
+      at += length;
+    }
+    else throw new Error(`unexpected wire type ${wire}`);
+    fields.push({ field: Math.floor(key / 8), start, end: at });
+  }
+  return fields;
+}
+
+/** What a read of `bytes` by `protocol` threw: its code and message, or "read" when it did not throw. */
+function readOutcome(bytes: Uint8Array, protocol: number): string {
+  try {
+    decodeReference(bytes, protocol);
+    return "read";
+  } catch (error) {
+    return isCompatError(error) ? `${error.code}: ${error.message}` : `untyped: ${String(error)}`;
+  }
+}
+
+const PLAINTEXT_SHA256 = 6;
+
+describe("a reference cut at a field boundary", () => {
+  test.each([2, 3])(
+    "protocol %i: every cut before the plaintext hash is E_BAD_REFERENCE saying the reference looks cut (it said a field 'is required but missing', as for a writer's bug), and fetch refuses it before any job",
+    async (protocol) => {
+      const { client, dataDir, statePath } = await startClient({ protocol });
+      const shared = await client.share({ bytes: randomBytes(5 * 32 * 1024 + 77), fileName: "clip.mp4" }).done;
+      const bytes = shared.reference;
+      const fields = topLevelFields(bytes);
+      expect(fields.filter((f) => f.field === 1).length).toBe(6);
+      const last = fields.findIndex((f) => f.field === PLAINTEXT_SHA256);
+      for (const { start, end } of fields) {
+        // Inside a field: any cut there, the last ones' too, leaves bytes that end mid-field.
+        if (end - start > 1) expect(readOutcome(bytes.subarray(0, end - 1), protocol)).toMatch(/^E_BAD_REFERENCE: the file reference looks cut: it ends inside a field/);
+      }
+      for (const { end } of fields.slice(0, last)) {
+        const cut = bytes.subarray(0, end);
+        expect(readOutcome(cut, protocol), `cut at ${end} of ${bytes.length}`).toMatch(/^E_BAD_REFERENCE: the file reference looks cut/);
+        expect(() => client.fetch(cut, { out: `${dataDir}-never` })).toThrow(/looks cut/);
+      }
+      const db = new Database(statePath, { readonly: true });
+      try {
+        expect(db.prepare("SELECT count(*) FROM download_jobs").pluck().get()).toBe(0);
+      } finally {
+        db.close();
+      }
+      // What follows the plaintext hash (version 3's upload and expiry times) is not needed to get the file back.
+      for (const { end } of fields.slice(last)) expect(readOutcome(bytes.subarray(0, end), protocol)).toBe("read");
+    },
+  );
+
+  test("a writer that puts the pieces last (protobuf allows any field order): a cut between pieces leaves fewer pieces than the file needs; it was read as a whole reference (status() reported on the pieces left) and refused only by fetch, without saying it looks cut", async () => {
+    const { client } = await startClient({ protocol: 3 });
+    const shared = await client.share({ bytes: randomBytes(5 * 32 * 1024 + 77), fileName: "clip.mp4" }).done;
+    const bytes = Buffer.from(shared.reference);
+    const fields = topLevelFields(bytes);
+    const pieces = fields.filter((f) => f.field === 1);
+    const rest = fields.filter((f) => f.field !== 1);
+    const reordered = Buffer.concat([...rest, ...pieces].map((f) => bytes.subarray(f.start, f.end)));
+    expect(readOutcome(reordered, 3)).toBe("read");
+    let end = rest.reduce((n, f) => n + f.end - f.start, 0);
+    for (const piece of pieces.slice(0, -1)) {
+      end += piece.end - piece.start;
+      const cut = reordered.subarray(0, end);
+      expect(readOutcome(cut, 3), `cut at ${end} of ${reordered.length}`).toMatch(/^E_BAD_REFERENCE: the file reference looks cut: its \d+ pieces hold \d+ of the \d+ bytes/);
+      await expect(client.status(cut)).rejects.toMatchObject({ code: "E_BAD_REFERENCE" });
+    }
+  });
+});
