@@ -12,7 +12,7 @@ import {
   type CodexSpaceInfo,
 } from "./codex-answers.js";
 import type { HttpExchange } from "./http-exchange.js";
-import { httpStatusError, malformedAnswer, type CallContext } from "./http-status-error.js";
+import { httpStatusError, malformedAnswer, SIGN_IN_HINT, type CallContext } from "./http-status-error.js";
 import { CodexHttpTransport } from "./http-transport.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
 import { abortError } from "./transport-error.js";
@@ -45,6 +45,13 @@ function isSuccess(status: number | undefined): boolean {
  */
 function isHtml(contentType: string | undefined): boolean {
   return contentType !== undefined && /^\s*text\/html\s*(;|$)/i.test(contentType);
+}
+
+/** A 2xx labelled HTML is no answer of the node's (it sends text/plain, JSON and the content as uploaded): retried, not parsed or handed out. */
+function refuseHtml(response: IncomingMessage, ctx: CallContext, expected: string): void {
+  if (isHtml(response.headers["content-type"])) {
+    throw malformedAnswer(ctx, `it sent an HTML page (text/html) instead of ${expected}: ${SIGN_IN_HINT}`);
+  }
 }
 
 /** `first`, then the rest of the iterator it was read from; a plain iterator, no generator layer per chunk. */
@@ -137,6 +144,7 @@ class CodexRestBackend implements CodexBackend {
       });
       try {
         await this.expectSuccess(exchange, response, ctx);
+        refuseHtml(response, ctx, "the CID");
         await exchange.uploadFinished();
         return parseUploadAnswer(await exchange.readText(CID_ANSWER_LIMIT, "fail"), ctx);
       } finally {
@@ -156,9 +164,7 @@ class CodexRestBackend implements CodexBackend {
       let size: number | undefined;
       try {
         await this.expectSuccess(exchange, response, ctx);
-        if (isHtml(response.headers["content-type"])) {
-          throw malformedAnswer(ctx, "it sent an HTML page (text/html) instead of the content: a captive portal's login page or a proxy's page in between?");
-        }
+        refuseHtml(response, ctx, "the content");
         // Codex always sends Content-Length = datasetSize; a proxy may drop it, the manifest still knows.
         size = contentLength(response.headers["content-length"]) ?? (await this.manifest(cid, options)).manifest.datasetSize;
       } catch (error) {
@@ -238,6 +244,7 @@ class CodexRestBackend implements CodexBackend {
     const { exchange, response } = await this.transport.open(this.spec(ctx, signal));
     try {
       await this.expectSuccess(exchange, response, ctx);
+      refuseHtml(response, ctx, "the answer");
       return parse(await exchange.readText(JSON_ANSWER_LIMIT, "fail"));
     } finally {
       exchange.release();
@@ -248,7 +255,7 @@ class CodexRestBackend implements CodexBackend {
     const status = response.statusCode;
     if (isSuccess(status)) return;
     const text = await exchange.readErrorText(ERROR_BODY_LIMIT);
-    throw httpStatusError(status ?? 0, text, ctx, response.headers["retry-after"], response.headers.date);
+    throw httpStatusError(status ?? 0, text, ctx, response.headers["retry-after"], response.headers.date, response.headers.location);
   }
 
   /** Reads the first non-empty chunk, giving up when the caller aborts meanwhile. */

@@ -21,7 +21,20 @@ function cleanBody(text: string, max: number): string {
   return clean.length > max ? `${clean.slice(0, max)}…` : clean;
 }
 
+/**
+ * A node's error bodies are plain strings; markup is a page from something in between (a captive
+ * portal's login page), whose links carry its session token and the device's MAC address: named,
+ * never quoted, in messages (journaled, logged) or details.
+ */
+function isPage(body: string): boolean {
+  return /^\s*</.test(body);
+}
+
+/** What sign-in pages answer instead of the node; the advice every such message gives. */
+export const SIGN_IN_HINT = "a Wi-Fi network that wants a sign-in first (a hotel's, an airport's: a captive portal) answers so in the node's place; sign in, and transfers retry by themselves";
+
 function describe(status: number, body: string): string {
+  if (isPage(body)) return `HTTP ${status}, an HTML page (not shown)`;
   const shown = cleanBody(body, SHOWN_BODY_CHARS);
   return shown === "" ? `HTTP ${status}, empty body` : `HTTP ${status}: ${JSON.stringify(shown)}`;
 }
@@ -53,10 +66,27 @@ const TRANSIENT_4XX = new Set([408, 425, 429]);
  * followed), a put's 500 that says the node's storage is full → E_QUOTA_EXCEEDED (not retried there),
  * other 5xx, 302/303/307 and the rest → E_BACKEND_HTTP (retried).
  */
-export function httpStatusError(status: number, body: string, ctx: CallContext, retryAfter?: string | readonly string[], answerDate?: string): StorageError {
+/** The host a redirect points to (never its path or query, which a portal fills with session data). */
+function redirectHost(location: string | undefined): string | undefined {
+  if (location === undefined) return undefined;
+  try {
+    return new URL(location).host || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function httpStatusError(
+  status: number,
+  body: string,
+  ctx: CallContext,
+  retryAfter?: string | readonly string[],
+  answerDate?: string,
+  location?: string,
+): StorageError {
   const details = {
     status,
-    body: cleanBody(body, KEPT_BODY_CHARS),
+    body: isPage(body) ? "(an HTML page, not kept)" : cleanBody(body, KEPT_BODY_CHARS),
     method: ctx.method,
     path: ctx.path,
     ...(ctx.cid === undefined ? {} : { cid: ctx.cid }),
@@ -81,9 +111,10 @@ export function httpStatusError(status: number, body: string, ctx: CallContext, 
   }
   if (TEMPORARY_REDIRECTS.has(status)) {
     // Not followed either, but temporary: a captive portal sends these until the user logs in.
+    const host = redirectHost(location);
     return new StorageError(
       "E_BACKEND_HTTP",
-      `Codex node ${ctx.location} answered ${target(ctx)} with a temporary redirect (${what}), which is not followed (a node never sends one: a captive portal's login page in between?); worth another attempt.`,
+      `Codex node ${ctx.location} answered ${target(ctx)} with a temporary redirect${host === undefined ? "" : ` to ${host}`} (${what}), which is not followed: a node never sends one, but ${SIGN_IN_HINT}.`,
       { details },
     );
   }
