@@ -1,9 +1,11 @@
 /**
  * The floored clock against a model of real time: whatever the device clock does (set back by up
- * to the renewal horizon, put right, the process restarted after time off), the time it gives is
- * whole milliseconds, never earlier than the device clock, never later than the real time (the
- * device clock never ran ahead here), never going back within a run, and never further behind the
- * real time than the time spent off since the device clock was last right (plus the 1 s jitter).
+ * to the renewal horizon, put right, asleep with the monotonic clock stopped, the process restarted
+ * after time off), the time it gives is whole milliseconds, never earlier than the device clock,
+ * never later than the real time (the device clock never ran ahead here), never going back within a
+ * run, and behind the real time by nothing (plus the 1 s jitter) while the device clock, running on
+ * through sleep and time off, stays behind the floor; by at most its lag once a sleep or time off
+ * longer than that lag lets it catch up.
  * The floor lives in a real SQLite file, as in a client's state.
  */
 import { join } from "node:path";
@@ -22,6 +24,7 @@ type Step =
   | { kind: "pass"; ms: number }
   | { kind: "setBack"; ms: number }
   | { kind: "putRight" }
+  | { kind: "sleep"; ms: number }
   | { kind: "restart"; offMs: number }
   | { kind: "read" };
 
@@ -29,12 +32,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ kind: fc.constant("pass" as const), ms: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 10 * DAY })) }),
   fc.record({ kind: fc.constant("setBack" as const), ms: fc.oneof(fc.integer({ min: 0, max: 2_000 }), fc.integer({ min: 0, max: 20 * DAY })) }),
   fc.record({ kind: fc.constant("putRight" as const) }),
+  fc.record({ kind: fc.constant("sleep" as const), ms: fc.oneof(fc.integer({ min: 0, max: 5_000 }), fc.integer({ min: 0, max: 10 * DAY })) }),
   fc.record({ kind: fc.constant("restart" as const), offMs: fc.integer({ min: 0, max: 3 * DAY }) }),
   fc.record({ kind: fc.constant("read" as const) }),
 );
 
 describe("the floored clock against real time", () => {
-  test("never earlier than the device clock, never later than real time, whole ms, never back within a run, and behind real time by no more than the time off since the clock was last right", () => {
+  test("never earlier than the device clock, never later than real time, whole ms, never back within a run, and behind real time only by the device clock's lag once a sleep or time off let it catch up", () => {
     const dir = tempDir();
     let runId = 0;
     fc.assert(
@@ -68,11 +72,15 @@ describe("the floored clock against real time", () => {
             else if (s.kind === "putRight") {
               behind = 0;
               lost = 0;
+            } else if (s.kind === "sleep") {
+              real += s.ms;
+              // The device clock reaching the floor's time (as the monotonic clock measured it) is taken for right again.
+              if (behind > 0 && s.ms + lost + JITTER >= behind) lost = Math.max(lost, behind);
             } else if (s.kind === "restart") {
               clock.flush();
               real += s.offMs;
-              // The device clock runs while the process is off; only the floor can lose that time.
-              if (behind > 0) lost += s.offMs;
+              // The device clock runs while the process is off, and counts that time while it reads behind the floor.
+              if (behind > 0 && s.offMs + lost + JITTER >= behind) lost = Math.max(lost, behind);
               mono = fraction / 1000;
               clock = open();
               last = -Infinity;
