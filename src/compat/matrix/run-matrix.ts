@@ -107,9 +107,21 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
       resolve("expired");
     }, timeoutMs);
   });
+  // Ctrl-C stops the run after this cell: one whose check ignores its signal is not waited for
+  // past the grace (it held the run until the cell's deadline, five minutes by default).
+  let onInterrupt: (() => void) | undefined;
+  const interrupted = new Promise<"interrupted">((resolve) => {
+    onInterrupt = () => resolve("interrupted");
+    if (ctx.signal.aborted) onInterrupt();
+    else ctx.signal.addEventListener("abort", onInterrupt, { once: true });
+  });
   try {
     const running = (async () => check.run({ ...ctx, signal: AbortSignal.any([ctx.signal, deadline.signal]) }))();
-    const outcome = await Promise.race([running, expired]);
+    const outcome = await Promise.race([running, expired, interrupted]);
+    if (outcome === "interrupted") {
+      await settlesWithin(running, ABORT_GRACE_MS);
+      throw ctx.signal.reason;
+    }
     if (outcome === "expired") return { result: timedOut(), abandoned: !(await settlesWithin(running, Math.min(timeoutMs, ABORT_GRACE_MS))) };
     return { result: { ...outcome, ms: performance.now() - start }, abandoned: false };
   } catch (error) {
@@ -123,6 +135,7 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
     return { result: { status: "fail", detail, ms: performance.now() - start }, abandoned: false };
   } finally {
     clearTimeout(timer);
+    if (onInterrupt !== undefined) ctx.signal.removeEventListener("abort", onInterrupt);
   }
 }
 
