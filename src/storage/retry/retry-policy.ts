@@ -72,7 +72,9 @@ export function backoffDelay(policy: RetryPolicy, attempt: number, random: numbe
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export function resolveRetryPolicy(base: RetryPolicy, overrides: Partial<RetryPolicy> | undefined): RetryPolicy {
-  const policy = { ...base, ...(overrides ?? {}) };
+  // A field given as undefined (an application's optional setting spread in) is not given, as for every other client option.
+  const given = Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined);
+  const policy = { ...base, ...Object.fromEntries(given) };
   for (const [name, value] of Object.entries(policy)) {
     if (!Number.isFinite(value) || value < 0 || (name === "maxAttempts" && (value < 1 || !Number.isInteger(value)))) {
       throw new RangeError(`retry policy ${name} must be a non-negative number (maxAttempts a whole number ≥ 1), not ${String(value)}`);
