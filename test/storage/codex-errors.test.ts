@@ -108,7 +108,8 @@ describe("Codex backend: answers that do not match the API", () => {
   ])("%s with a 200 body %j → E_BACKEND_HTTP", async (op, route, body) => {
     const { server, backend } = await codexSetup();
     const cid = await backend.put(pattern(10));
-    server.inject(route, { kind: "status", status: 200, body });
+    // Labelled as the node labels these answers (an HTML label alone is refused earlier: codex-portal-pages.test.ts).
+    server.inject(route, { kind: "status", status: 200, contentType: route === "upload" ? "text/plain" : "application/json", body });
     const run = { put: () => backend.put(pattern(20)), has: () => backend.has(cid), space: () => backend.space() }[op as "put" | "has" | "space"];
     const error = await storageError(run, "E_BACKEND_HTTP");
     expect(error.message).toMatch(/unexpected answer/);
@@ -130,7 +131,7 @@ describe("Codex backend: answers that do not match the API", () => {
   test("a manifest answer without treeCid is refused", async () => {
     const { server, backend } = await codexSetup();
     const cid = await backend.put(pattern(10));
-    server.inject("manifest", { kind: "status", status: 200, body: '{"cid":"x","manifest":{"datasetSize":1}}' });
+    server.inject("manifest", { kind: "status", status: 200, contentType: "application/json", body: '{"cid":"x","manifest":{"datasetSize":1}}' });
     await storageError(backend.manifest(cid), "E_BACKEND_HTTP");
   });
 });

@@ -19,7 +19,7 @@ describe("Codex backend: /exists answers about another CID", () => {
     const other = await backend.put(pattern(100, 2));
     await backend.delete(asked);
     // The node's answer about `other` (stored), given to a question about `asked` (deleted).
-    server.inject("exists", { kind: "status", status: 200, body: JSON.stringify({ [other]: true }) });
+    server.inject("exists", { kind: "status", status: 200, contentType: "application/json", body: JSON.stringify({ [other]: true }) });
     const error = await storageError(backend.has(asked), "E_BACKEND_HTTP");
     expect(error.message).toContain(asked);
     expect(classifyFailure(error)).toBe("retry");
@@ -30,11 +30,11 @@ describe("Codex backend: /exists answers about another CID", () => {
     const { server, backend } = await codexSetup();
     const asked = await backend.put(pattern(100, 3));
     const other = await backend.put(pattern(100, 4));
-    server.inject("exists", { kind: "status", status: 200, body: JSON.stringify({ [other]: true, [asked]: false }) });
+    server.inject("exists", { kind: "status", status: 200, contentType: "application/json", body: JSON.stringify({ [other]: true, [asked]: false }) });
     expect(await backend.has(asked)).toBe(false);
     // Asked in base32, answered (by the server) in base58btc: the same CID.
     expect(await backend.has(CID.parse(asked).toString(base32))).toBe(true);
-    server.inject("exists", { kind: "status", status: 200, body: JSON.stringify({ [CID.parse(asked).toString(base32)]: true }) });
+    server.inject("exists", { kind: "status", status: 200, contentType: "application/json", body: JSON.stringify({ [CID.parse(asked).toString(base32)]: true }) });
     expect(await backend.has(asked)).toBe(true);
   });
 });

@@ -26,7 +26,7 @@ describe("Codex backend: an upload answered with a CID that is no dataset manife
     const stored = await backend.put(pattern(5000));
     const { treeCid } = (await backend.manifest(stored)).manifest;
     for (const answer of [treeCid, await rawCid(pattern(10))]) {
-      server.inject("upload", { kind: "status", status: 200, body: answer });
+      server.inject("upload", { kind: "status", status: 200, contentType: "text/plain", body: answer });
       const error = await storageError(backend.put(pattern(5000, 2)), "E_INTEGRITY");
       expect(error.message).toContain(answer);
       expect(classifyFailure(error)).toBe("next-endpoint");
@@ -38,7 +38,7 @@ describe("Codex backend: an upload answered with a CID that is no dataset manife
   test("light mode: a share through an endpoint answering tree roots ends with every piece on the honest one", async () => {
     const { server: liar, backend: liarDirect } = await codexSetup();
     const { treeCid } = (await liarDirect.manifest(await liarDirect.put(pattern(5000)))).manifest;
-    liar.inject("upload", { kind: "status", status: 200, body: treeCid }, { times: 1000 });
+    liar.inject("upload", { kind: "status", status: 200, contentType: "text/plain", body: treeCid }, { times: 1000 });
     const { server: good } = await codexSetup();
     const endpoint = (url: string): CodexBackend => {
       const backend = createCodexBackend({ url, requestTimeoutMs: 2000 });

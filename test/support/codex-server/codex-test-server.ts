@@ -13,7 +13,7 @@ import { FaultQueue, type CodexRoute, type ServerFault } from "./faults.js";
 import { isAcceptedMimeType } from "./mime-type.js";
 import { createNodeIdentity } from "./node-identity.js";
 import { answerNodeRoute, isNodeRoute, nodeRouteOf, type NodeState } from "./node-routes.js";
-import { sendError, sendJson } from "./responses.js";
+import { sendError, sendJson, sendText } from "./responses.js";
 
 export const CODEX_PREFIX = "/api/codex/v1";
 export const LOGOS_STORAGE_PREFIX = "/api/storage/v1";
@@ -310,6 +310,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
         if (!req.complete) await new Promise((resolve) => req.once("end", resolve).once("close", resolve));
       }
       for (const [name, value] of Object.entries(fault.headers ?? {})) res.setHeader(name, value);
+      if (fault.contentType !== undefined) return sendText(res, fault.body ?? "", fault.contentType, fault.status);
       return sendError(res, fault.status, fault.body ?? "");
     }
 

@@ -33,6 +33,11 @@ export type ServerFault =
       readonly early?: boolean;
       /** Extra answer headers (`Retry-After`, as a gateway in front of the node would add). */
       readonly headers?: Readonly<Record<string, string>>;
+      /**
+       * The answer's Content-Type instead of presto's text/html for errors: what the node labels a
+       * 2xx with (`application/json` for /exists, /space and manifests, `text/plain` for an upload's CID).
+       */
+      readonly contentType?: string;
     }
   /**
    * No answer: `before-headers` reads the request and never answers; `no-read` never even reads the
