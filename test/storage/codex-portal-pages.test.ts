@@ -17,10 +17,12 @@ import { pattern, storageError } from "./codex-fixtures.js";
 const LOGIN = "http://login.hotel-wifi.example/portal?session=8f3a9c77&client_mac=aa:bb:cc:dd:ee:ff";
 const PAGE = `<!DOCTYPE html><html><head><meta http-equiv="refresh" content="0;url=${LOGIN}"></head><body><a href="${LOGIN}">Sign in to Hotel Wi-Fi</a></body></html>`;
 
-async function portal(answer: "redirect" | "page"): Promise<string> {
+async function portal(answer: "redirect" | "page" | "511"): Promise<string> {
   const server = createServer((req, res) => {
     req.resume();
     if (answer === "redirect") res.writeHead(302, { location: LOGIN, "content-type": "text/html" });
+    // RFC 6585's status for exactly this: "Network Authentication Required".
+    else if (answer === "511") res.writeHead(511, { "content-type": "text/html" });
     else res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.end(PAGE);
   });
@@ -32,7 +34,7 @@ async function portal(answer: "redirect" | "page"): Promise<string> {
 const CID = "zDvZRwzm1ePSzKSXt57D5YxHwcSDmsCyYN65wW4HT7fuX9HrzFXy";
 
 describe("Codex backend behind a captive portal over http", () => {
-  test.each(["redirect", "page"] as const)("a %s: every call fails retryably, saying the network may want a sign-in, quoting nothing of the page", async (answer) => {
+  test.each(["redirect", "page", "511"] as const)("a %s: every call fails retryably, saying the network may want a sign-in, quoting nothing of the page", async (answer) => {
     const backend = createCodexBackend({ url: await portal(answer), requestTimeoutMs: 2000 });
     onTestFinished(() => backend.close());
     const calls = [() => backend.put(pattern(1000)), () => backend.has(CID), () => backend.space(), () => backend.manifest(CID), async () => (await backend.get(CID)).body];

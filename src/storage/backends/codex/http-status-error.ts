@@ -118,6 +118,10 @@ export function httpStatusError(
       { details },
     );
   }
+  if (status === 511) {
+    // "Network Authentication Required" (RFC 6585): what a captive portal that follows the RFC answers.
+    return new StorageError("E_BACKEND_HTTP", `Codex node ${ctx.location} was not reached for ${target(ctx)} (${what}): ${SIGN_IN_HINT}.`, { details });
+  }
   if (status >= 300 && status < 400) {
     // Redirects are not followed (a node never sends one), and a permanent one is given again on every attempt.
     return new StorageError(
