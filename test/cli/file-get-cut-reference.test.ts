@@ -26,4 +26,19 @@ describe("status-compat file get BASE64 of a reference pasted cut short", () => 
     expect(existsSync(out)).toBe(false);
     expect(journalRows(home, "SELECT id FROM download_jobs")).toEqual([]);
   }, 60_000);
+
+  test("a paste that ends with the ellipsis a shortened message shows (… or ...) exits 3 with E_BAD_REFERENCE saying it looks cut; it said the reference is not base64, sending the user to check which field they copied", async () => {
+    const dir = tempDir("scc-cli-cut-ref-");
+    const home = join(dir, "home");
+    writeFileSync(join(dir, "clip.mp4"), randomBytes(1000));
+    const put = await runCliInProcess(["file", "put", join(dir, "clip.mp4"), "--home", home]);
+    expect(put.code, put.stderr).toBe(0);
+    const { base64 } = JSON.parse(put.stdout) as { base64: string };
+    for (const shown of [`${base64.slice(0, 60)}…`, `${base64.slice(0, 61)}...`, `${base64.slice(0, 62)} …`]) {
+      const r = await runCli(["file", "get", shown, "--out", join(dir, "got.bin"), "--home", home]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/error\[E_BAD_REFERENCE\]: the file reference looks cut: it ends with an ellipsis/);
+    }
+    expect(existsSync(join(dir, "got.bin"))).toBe(false);
+  }, 60_000);
 });

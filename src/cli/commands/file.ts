@@ -277,6 +277,13 @@ function progressBar<R>(io: CliIo, label: string, job: TransferJob<R>): () => vo
 function decodeBase64(text: string): Uint8Array {
   // Whitespace anywhere: a reference copied from a terminal or an email is often wrapped over lines.
   const clean = text.replace(/\s+/g, "");
+  // A chat bubble or a preview that shortened the reference shows the rest as an ellipsis: what was
+  // copied is cut, which "not base64" sent the user looking for the wrong field.
+  if (/^[A-Za-z0-9+/_-]+(?:…|\.\.\.)$/.test(clean)) {
+    throw new StorageError("E_BAD_REFERENCE", "the file reference looks cut: it ends with an ellipsis (…), as a shortened message shows it; copy the whole reference again", {
+      details: { cut: true },
+    });
+  }
   if (clean === "" || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(clean)) {
     throw new StorageError("E_BAD_REFERENCE", "the reference is not base64 (pass the `base64` field that `file put` printed)");
   }
