@@ -1,0 +1,149 @@
+import { join, resolve } from "node:path";
+import { Sha256Offload } from "../crypto/index.js";
+import type { Metrics } from "../obs/index.js";
+import { LEVEL1_SQL, openState } from "../state/index.js";
+import { profileFor } from "../versions/index.js";
+import { CacheStore, dataDirAsRecorded } from "./cache-store.js";
+import type { ClientContext } from "./client-context.js";
+import { lockClient } from "./client-lock.js";
+import { systemClock, type StorageClientOptions } from "./client-options.js";
+import { interopWarnings, quotaFromSetting, resolveSettings, type ClientSettings } from "./client-settings.js";
+import { tryRelease, type ClientSession } from "./client-session.js";
+import { removeEndedDownloadTemps } from "./download/ended-temps.js";
+import { BufferPool, makeDirectoryDurably } from "./file-io.js";
+import { FlooredClock } from "./floored-clock.js";
+import { osErrorAsLocalIo } from "./job-errors.js";
+import { JobMachine } from "./job-machine.js";
+import { JobQueue } from "./job-queue.js";
+import { runDownloadJob, runNotStarted, runUploadJob } from "./job-runs.js";
+import { AvailabilityJournal } from "./journal/availability-journal.js";
+import { CacheJournal } from "./journal/cache-journal.js";
+import { DownloadJournal } from "./journal/download-journal.js";
+import { closedOutJobs } from "./journal/pending-jobs.js";
+import { UnendedRuns } from "./journal/unended-runs.js";
+import { UploadJournal } from "./journal/upload-journal.js";
+import { forgetEndedJobsNow, renewInBackground } from "./renewal-schedule.js";
+import { applyEndpointOrder, DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool } from "./retry/index.js";
+import { Slots } from "./slots.js";
+import { smallDownload, smallUpload } from "./small-jobs.js";
+import { removeStraySpoolTemps } from "./spool-file.js";
+import { storageMetrics } from "./storage-metrics.js";
+import { storeIdentityOf } from "./upload/resume-checks.js";
+import { adoptStraySpoolFiles } from "./upload/spool-pin.js";
+
+/**
+ * Starts a session (see StorageClient.start): settings, the lock, the state and its journals, the
+ * files a crash left, the slots and queues, the jobs to resume and the renewal timer. A start that
+ * fails gives back what it took (worker hold, state, lock) and leaves the session stopped.
+ */
+export async function startSession(session: ClientSession, o: StorageClientOptions, pool: EndpointPool, registry: Metrics): Promise<void> {
+  session.phase = "starting";
+  const light = session.mode === "light";
+  const log = session.log;
+  let settings: ClientSettings;
+  try {
+    settings = resolveSettings(o, session.mode);
+  } catch (error) {
+    session.phase = "stopped";
+    throw error;
+  }
+  session.settings = settings;
+  for (const w of interopWarnings(settings)) log.warn({ option: w.option }, w.message);
+  try {
+    const dataDir = resolve(o.dataDir);
+    await makeClientDirectory(dataDir);
+    // Before the state is opened (a newer release would migrate it under the running client) and the
+    // journal touched: another client on either would resume these same jobs, or evict these spool files.
+    session.lock = lockClient(dataDir, o.state?.path ?? o.statePath);
+    session.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(session.protocol).stateLevel, holdsClientLock: true, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
+    const db = session.state.db;
+    // The journal's own spelling of this folder (a link may lead here too): its paths are compared as strings.
+    const home = dataDirAsRecorded(db, dataDir);
+    const dirs = { cache: join(home, "cache"), spool: join(home, "spool") };
+    // Spooled and cached files are renamed into these and synced there; their own entries must last too.
+    for (const dir of Object.values(dirs)) await makeClientDirectory(dir);
+    await removeStraySpoolTemps(dirs.spool);
+    // Never earlier than a time this state has seen: a clock set back must not make renewal late (floored-clock.ts).
+    const clock = new FlooredClock(o.clock ?? systemClock, db, { maxLeadMs: settings.ttlMs + settings.renewBeforeMs, log });
+    const metrics = storageMetrics(registry);
+    const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;
+    const quotaBytes = settings.quotaBytes ?? quotaFromSetting(quotaSetting, log);
+    const writesExpiry = profileFor(session.protocol).writes("expiry-renewal");
+    // This installation's own endpoint order (full mode's own node stays first); docs/storage.md, Failover.
+    applyEndpointOrder(pool, o.endpointOrder, db, o.random ?? Math.random, light || o.backend === undefined ? 0 : 1);
+    const ctx: ClientContext = {
+      protocol: session.protocol,
+      writesExpiry,
+      db,
+      pool,
+      storeIdentity: storeIdentityOf(light, pool.endpoints),
+      policy: resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry),
+      uploads: new UploadJournal(db, profileFor(session.protocol).writes("piece-index")),
+      downloads: new DownloadJournal(db),
+      availability: new AvailabilityJournal(db),
+      cache: new CacheStore(new CacheJournal(db), quotaBytes, { clock, metrics, log }),
+      metrics,
+      buffers: new BufferPool(),
+      log,
+      clock,
+      random: o.random ?? Math.random,
+      piecesInFlight: settings.piecesInFlight,
+      maxFileBytes: settings.maxFileBytes,
+      maxPieceBytes: settings.maxPieceBytes,
+      ttlMs: settings.ttlMs,
+      renewBeforeMs: settings.renewBeforeMs,
+      dirs,
+      // Last: taken only once everything above worked; the catch gives it back.
+      hasher: Sha256Offload.acquire(),
+    };
+    session.ctx = ctx;
+    // Jobs whose backend was closed under the last session's client resume as a stop's do (before the temp files of failed downloads go).
+    for (const { kind, id } of closedOutJobs(db)) {
+      const journal = kind === "upload" ? ctx.uploads : ctx.downloads;
+      tryRelease(() => new JobMachine(kind, id, journal, { clock, metrics, log }).requeue());
+    }
+    session.runs = new UnendedRuns(db);
+    tryRelease(() => session.runs?.dropEnded());
+    // A crash between a download's failed/cancelled row and the removal of its temp file left that file.
+    await removeEndedDownloadTemps(ctx.downloads, log);
+    // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
+    await adoptStraySpoolFiles(ctx);
+    // And one between a download's rename into the cache and its entry.
+    await ctx.cache.adoptStrays(dirs.cache);
+    // The quota may have been lowered since the last session: what the client keeps fits it from the start.
+    ctx.cache.fitQuota();
+    await forgetEndedJobsNow(session);
+    session.streamSlots = new Slots(settings.streamsInFlight);
+    session.hitSlots = new Slots(settings.jobsInFlight);
+    session.spoolSlots = new Slots(settings.jobsInFlight);
+    session.memory = new Slots(settings.transferMemoryBytes);
+    const jobs = settings.jobsInFlight;
+    const { uploads, downloads } = ctx;
+    session.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal, lane) => runUploadJob(session, id, signal, lane).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallUpload(uploads.get(id), settings.pieceSize));
+    session.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal, lane) => runDownloadJob(session, id, signal, lane).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallDownload(downloads.get(id), session.protocol, settings.pieceSize));
+    session.phase = "started";
+    for (const row of ctx.uploads.inStates(["queued", "uploading"])) session.uploadQueue.enqueue(row.id);
+    for (const row of ctx.downloads.inStates(["queued", "downloading"])) session.downloadQueue.enqueue(row.id);
+    if (settings.renewEveryMs > 0) {
+      session.renewTimer = setInterval(() => void renewInBackground(session), settings.renewEveryMs);
+      session.renewTimer.unref();
+      // Now too: an app session is often shorter than the interval, whose timer starts over with each start.
+      void renewInBackground(session);
+    }
+    log.info({ protocol: session.protocol, mode: session.mode, endpoints: pool.endpoints.map((b) => b.location) }, "storage client started");
+  } catch (error) {
+    session.phase = "stopped";
+    // The hashing worker is the process's, stopped with its last user: a hold kept here would keep it for good.
+    if (session.ctx !== undefined) await Sha256Offload.release(session.ctx.hasher);
+    if (o.state === undefined) session.state?.close();
+    session.lock?.release();
+    throw error;
+  }
+}
+
+/** A folder the client keeps its files in, made durably; the OS's refusal is E_LOCAL_IO naming the folder. */
+async function makeClientDirectory(dir: string): Promise<void> {
+  await makeDirectoryDurably(dir).catch((error: unknown) => {
+    throw osErrorAsLocalIo(error, `creating the folder ${dir}`);
+  });
+}

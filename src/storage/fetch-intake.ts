@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import { basename, dirname, join, resolve } from "node:path";
+import { sameDigest } from "../crypto/index.js";
+import type { FileReference } from "../wire/index.js";
+import type { ClientContext } from "./client-context.js";
+import { forgetHandle, startedContext, type ClientSession } from "./client-session.js";
+import { cidOfDigest } from "./content-id.js";
+import { checkReceivable, type FetchResult } from "./download/run-download.js";
+import { fileSha256 } from "./file-digest.js";
+import { asStorageError, CANCELLED } from "./job-errors.js";
+import { progressOf } from "./job-handles.js";
+import { planOfReference, type PiecePlan } from "./piece-plan.js";
+import { decodeReference, type ReferenceInput } from "./reference-codec.js";
+import type { Slots } from "./slots.js";
+import { StorageError } from "./storage-error.js";
+import { TransferJob } from "./transfer-job.js";
+
+export interface FetchOptions {
+  /** Where to write the verified file. Without it the file goes to the client's cache (under the quota). */
+  readonly out?: string;
+}
+
+/** Checks a reference, then serves it from the cache or journals and queues its download; see StorageClient.fetch. */
+export function fetchFile(session: ClientSession, reference: ReferenceInput, options: FetchOptions): TransferJob<FetchResult> {
+  const ctx = startedContext(session);
+  const { view, bytes } = decodeReference(reference, session.protocol);
+  checkReceivable(ctx, view);
+  const plan = planOfReference(view, ctx.maxPieceBytes);
+  const id = randomUUID();
+  let dest: string;
+  if (options.out === undefined) {
+    if (session.mode === "light") {
+      throw new StorageError("E_UNSUPPORTED", "light mode keeps no download cache: pass options.out (a file of the application's), or use fetchStream");
+    }
+    const contentCid = cidOfDigest(view.plaintextSha256);
+    const hit = ctx.cache.lookup(contentCid);
+    if (hit !== undefined) return fetchCached(session, ctx, id, view, bytes, plan, contentCid, hit.path);
+    dest = join(ctx.dirs.cache, contentCid);
+  } else {
+    dest = resolve(options.out);
+  }
+  const job = new TransferJob<FetchResult>(id, "download", "queued", progressOf(0, plan.pieces.length, 0, view.plaintextSize), (jobId) => session.cancel(jobId));
+  queueDownload(session, ctx, id, bytes, dest, job);
+  return job;
+}
+
+/** Journals a download job for `job` and queues it; a refused row is the caller's E_LOCAL_IO, with no handle kept. */
+function queueDownload(session: ClientSession, ctx: ClientContext, id: string, reference: Uint8Array, dest: string, job: TransferJob<FetchResult>): void {
+  session.handles.set(id, job);
+  try {
+    ctx.downloads.create({ id, file_reference: reference, dest_path: dest, temp_path: downloadTempPath(dest, id), created_at: ctx.clock.now() });
+  } catch (error) {
+    session.handles.delete(id);
+    throw asStorageError(error);
+  }
+  ctx.metrics.transitions.inc({ kind: "download", state: "queued" });
+  session.downloadQueue?.enqueue(id);
+}
+
+/**
+ * A cached file is served only once it still hashes to the reference: fetch hands out its path,
+ * and the application may have written to it since. One that no longer does is dropped and the
+ * file is fetched again, as the same job.
+ */
+function fetchCached(
+  session: ClientSession,
+  ctx: ClientContext,
+  id: string,
+  view: FileReference,
+  reference: Uint8Array,
+  plan: PiecePlan,
+  contentCid: string,
+  path: string,
+): TransferJob<FetchResult> {
+  const total = plan.pieces.length;
+  // A cancel while the cached file is hashed is applied once it is (no download starts); one after is any job's cancel.
+  let cancelled = false;
+  const job = new TransferJob<FetchResult>(id, "download", "downloading", progressOf(0, total, 0, view.plaintextSize), (jobId) => {
+    // Live while it is checked (cacheChecks applies it) and once queued for a new download; a no-op once settled.
+    if (session.handles.has(jobId)) session.cancel(jobId);
+  });
+  // Live like any job while it is checked: job(id) finds it, cancel(id) cancels it.
+  session.handles.set(id, job);
+  // A cancel while the hit waits for its turn ends the wait at once.
+  const waiting = new AbortController();
+  session.cacheChecks.set(id, () => {
+    cancelled = true;
+    waiting.abort(CANCELLED);
+  });
+  const checked = (): void => {
+    session.cacheChecks.delete(id);
+    forgetHandle(session, id, job);
+  };
+  // Not evicted for another download while it is checked and handed out.
+  const unhold = ctx.cache.hold(contentCid);
+  // A gallery fetching hundreds of cached files at once would otherwise hold a descriptor and 2 MiB for each.
+  const turn = AbortSignal.any([session.stopController.signal, waiting.signal]);
+  const checking: Promise<void> = (session.hitSlots as Slots)
+    .run(turn, "a cache hit (waiting for its turn to be checked)", () => fileSha256(ctx.hasher, path, view.plaintextSize))
+    .then((digest) => {
+      checked();
+      if (cancelled) {
+        job.setState("cancelled");
+        throw CANCELLED;
+      }
+      if (sameDigest(digest, view.plaintextSha256)) {
+        job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
+        job.setState("done");
+        job.resolve({ jobId: id, path, size: view.plaintextSize, sha256: view.plaintextSha256, fromCache: true });
+        return;
+      }
+      if (!ctx.cache.discard(contentCid)) {
+        throw new StorageError("E_INTEGRITY", `the stored copy of ${contentCid} was written to while an upload of it is pending; that upload will fail too, share the file again`, {
+          details: { cid: contentCid },
+        });
+      }
+      session.log.warn({ job: id }, "a cached file no longer holds its content (written to since it was fetched): fetching it again");
+      job.setState("queued");
+      queueDownload(session, startedContext(session), id, reference, join(ctx.dirs.cache, contentCid), job);
+    })
+    .catch((error: unknown) => {
+      checked();
+      // Cancelled while it waited for its turn (the wait rejected with CANCELLED).
+      if (cancelled) job.setState("cancelled");
+      job.reject(asStorageError(error));
+    })
+    .finally(() => {
+      unhold();
+      session.checkingHits.delete(checking);
+    });
+  session.checkingHits.add(checking);
+  return job;
+}
+
+/**
+ * `<dest>.<id8>.part` beside the destination. Its name is cut (on a character) to stay within the
+ * 255-byte name limit: a legal destination name of 242 bytes or more failed every download with
+ * ENAMETOOLONG. The journal keeps the path, so a resumed job finds it whatever the rule.
+ */
+function downloadTempPath(dest: string, id: string): string {
+  const suffix = `.${id.slice(0, 8)}.part`;
+  let name = basename(dest);
+  while (Buffer.byteLength(name + suffix) > 255) name = [...name].slice(0, -1).join("");
+  return join(dirname(dest), name + suffix);
+}

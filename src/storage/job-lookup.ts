@@ -1,0 +1,66 @@
+import { startedContext, type AnyJob, type ClientSession } from "./client-session.js";
+import type { FetchResult } from "./download/run-download.js";
+import { asKnown, handleFromDownloadRow, handleFromUploadRow } from "./job-handles.js";
+import type { DownloadJobRow } from "./journal/download-journal.js";
+import type { JobKind, JobState } from "./journal/job-states.js";
+import type { UploadJobRow } from "./journal/upload-journal.js";
+import { inRealFolders } from "./real-folders.js";
+import { StorageError } from "./storage-error.js";
+import type { TransferJob } from "./transfer-job.js";
+import type { ShareResult } from "./upload/run-upload.js";
+
+export interface JobSummary {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly state: JobState;
+  readonly attempts: number;
+  /** `E_CODE: message` of the last failure. */
+  readonly lastError: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** The job's handle: live when it runs in this client, else built from the journal. E_JOB_UNKNOWN otherwise. */
+export function jobHandle(session: ClientSession, id: string): AnyJob {
+  const ctx = startedContext(session);
+  const live = session.handles.get(id);
+  if (live !== undefined) return live;
+  const up = ctx.uploads.get(id);
+  if (up !== undefined) return handleFromUploadRow(session, asKnown(session, up));
+  const down = ctx.downloads.get(id);
+  if (down !== undefined) return handleFromDownloadRow(session, asKnown(session, down));
+  throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
+}
+
+/** The unfinished upload of this file (queued or uploading), however its folder is spelled. */
+export function pendingUploadOf(session: ClientSession, path: string): TransferJob<ShareResult> | undefined {
+  const ctx = startedContext(session);
+  const target = inRealFolders(path);
+  const row = ctx.uploads.inStates(["queued", "uploading"]).find((r) => inRealFolders(r.source_path) === target && !session.unrecorded.has(r.id));
+  return row === undefined ? undefined : (handleFromUploadRow(session, row) as TransferJob<ShareResult>);
+}
+
+/** The unfinished download to this destination, however its folder is spelled. */
+export function pendingDownloadTo(session: ClientSession, path: string): TransferJob<FetchResult> | undefined {
+  const ctx = startedContext(session);
+  const target = inRealFolders(path);
+  const row = ctx.downloads.inStates(["queued", "downloading"]).find((r) => inRealFolders(r.dest_path) === target && !session.unrecorded.has(r.id));
+  return row === undefined ? undefined : (handleFromDownloadRow(session, row) as TransferJob<FetchResult>);
+}
+
+/** Every job in the journal, oldest first, as this session knows it. */
+export function jobSummaries(session: ClientSession): JobSummary[] {
+  const ctx = startedContext(session);
+  const summary = (kind: JobKind, r: UploadJobRow | DownloadJobRow): JobSummary => ({
+    id: r.id,
+    kind,
+    state: r.state,
+    attempts: r.attempts,
+    lastError: r.last_error,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+  return [...ctx.uploads.all().map((r) => summary("upload", asKnown(session, r))), ...ctx.downloads.all().map((r) => summary("download", asKnown(session, r)))].sort(
+    (a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id),
+  );
+}
