@@ -75,6 +75,25 @@ describe("an https endpoint behind a captive portal", () => {
     expect(requests).toBe(0);
   });
 
+  test("a portal that answers plain http where TLS was expected: a retryable E_BACKEND_UNREACHABLE saying so on one line, not OpenSSL's record dump", async () => {
+    const { createServer } = await import("node:http");
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(302, { location: LOGIN });
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const backend = createCodexBackend({ url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, requestTimeoutMs: 2000 });
+    onTestFinished(() => backend.close());
+    const error = await storageError(backend.space(), "E_BACKEND_UNREACHABLE");
+    expect(classifyFailure(error)).toBe("retry");
+    expect(error.message).toMatch(/sign.in/i);
+    expect(error.message).toMatch(/plain http/);
+    expect(error.message).not.toMatch(/\n|ssl3_get_record|openssl/);
+    expect(error.details).toMatchObject({ errno: "EPROTO" });
+  });
+
   test("a share through the one endpoint goes through once the user signed in (the portal steps aside), instead of failing for good", async () => {
     const { ca, portal, endpoint } = certificates();
     const node = await startCodexTestServer();

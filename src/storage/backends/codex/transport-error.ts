@@ -153,6 +153,17 @@ export function socketError(error: unknown, phase: "request" | "body", ctx: Call
       { cause: error, details },
     );
   }
+  if (code !== undefined && (code === "EPROTO" || code.startsWith("ERR_SSL_"))) {
+    // OpenSSL's message is a multi-line record dump; its reason is what matters. "wrong version number": the other end spoke plain http.
+    const plain = /wrong version number/i.test((error as Error | null)?.message ?? "");
+    return new StorageError(
+      "E_BACKEND_UNREACHABLE",
+      plain
+        ? `Codex node ${ctx.location} could not be reached safely: something answered plain http where TLS was expected (${code}: wrong version number). A Wi-Fi network that wants a sign-in first (a hotel's, an airport's) answers so in the node's place: sign in, and transfers retry by themselves. If this network needs none, the endpoint may serve http, not https: check its URL.`
+        : `Codex node ${ctx.location} could not be reached safely: the TLS handshake failed (${code}); a Wi-Fi network that wants a sign-in first may be answering in the node's place (sign in, and transfers retry by themselves), else check the endpoint's URL and TLS setup.`,
+      { cause: error, details },
+    );
+  }
   const why = code !== undefined && UNREACHABLE_CODES.has(code) ? code : ((error as Error | null)?.message ?? String(error));
   return new StorageError("E_BACKEND_UNREACHABLE", `Cannot reach Codex node ${ctx.location} for ${ctx.method} ${ctx.path} (${why}); is the node running and the URL right?`, {
     cause: error,
