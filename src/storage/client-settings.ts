@@ -16,6 +16,8 @@ export interface ClientSettings {
   readonly keepEndedJobsMs: number;
   readonly maxFileBytes: number;
   readonly maxPieceBytes: number;
+  /** The ciphertext of the largest piece this client cuts (largestSealedPiece): at most maxPieceBytes. */
+  readonly largestSealedPieceBytes: number;
   readonly piecesInFlight: number;
   readonly jobsInFlight: number;
   readonly streamsInFlight: number;
@@ -72,6 +74,7 @@ export function resolveSettings(o: StorageClientOptions, mode: "full" | "light")
     keepEndedJobsMs: check(o.keepEndedJobsMs ?? d.keepEndedJobsMs, "keepEndedJobsMs", (v) => v >= 0, "0 or more (Infinity keeps every job)"),
     maxFileBytes,
     maxPieceBytes,
+    largestSealedPieceBytes: sealed,
     // How many at once: 1.5 pieces in flight made every transfer fail on a slot array of that length.
     piecesInFlight: count(o.piecesInFlight ?? d.piecesInFlight[mode], "piecesInFlight"),
     jobsInFlight: count(o.jobsInFlight ?? d.jobsInFlight[mode], "jobsInFlight"),
@@ -94,7 +97,7 @@ function largestSealedPiece(pieceSize: number, chunkSize: number, maxFileBytes: 
 export function interopWarnings(s: ClientSettings): Array<{ option: string; message: string }> {
   const d = STORAGE_DEFAULTS;
   const warnings: Array<{ option: string; message: string }> = [];
-  const sealed = largestSealedPiece(s.pieceSize, s.chunkSize, s.maxFileBytes);
+  const sealed = s.largestSealedPieceBytes;
   if (sealed > d.maxPieceBytes) {
     warnings.push({
       option: "pieceSize",
