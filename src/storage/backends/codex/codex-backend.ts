@@ -112,9 +112,9 @@ class CodexRestBackend implements CodexBackend {
   }
 
   async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
-    const ctx = this.context("put", "POST", "/data");
-    this.guard(ctx, options.signal);
     const declared = options.size ?? (body instanceof Uint8Array ? body.byteLength : undefined);
+    const ctx: CallContext = { ...this.context("put", "POST", "/data"), ...(declared === undefined ? {} : { bytes: declared }) };
+    this.guard(ctx, options.signal);
     let source: Uint8Array | AsyncIterable<Uint8Array>;
     if (body instanceof Uint8Array) {
       if (body.byteLength === 0 && (declared ?? 0) === 0) return EMPTY_CONTENT_CID;

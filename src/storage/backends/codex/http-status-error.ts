@@ -9,6 +9,8 @@ export interface CallContext {
   readonly path: string;
   readonly location: string;
   readonly cid?: string;
+  /** A put's body size, when known (for a 413's message). */
+  readonly bytes?: number;
 }
 
 /** Codex error bodies are plain text (often labelled text/html, sometimes empty). */
@@ -127,6 +129,15 @@ export function httpStatusError(
     return new StorageError(
       "E_BACKEND_REJECTED",
       `Codex node ${ctx.location} answered ${target(ctx)} with a redirect (${what}), which is not followed; point the URL where it leads (http → https?).`,
+      { details },
+    );
+  }
+  if (status === 413) {
+    // A reverse proxy's body limit (nginx's default is 1 MiB) below the client's pieces: every upload is refused alike.
+    const size = ctx.bytes === undefined ? "this upload" : `an upload of ${ctx.bytes} bytes`;
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `Codex node ${ctx.location} refused ${size} as too large (${what}): the node, or a proxy in front of it, has a body size limit below it; raise that limit (nginx: client_max_body_size) or give the client a smaller pieceSize. Retrying will not help.`,
       { details },
     );
   }
