@@ -3,7 +3,7 @@ import { Sha256Offload } from "../crypto/index.js";
 import type { Metrics } from "../obs/index.js";
 import { LEVEL1_SQL, openState } from "../state/index.js";
 import { profileFor } from "../versions/index.js";
-import { CacheStore, dataDirAsRecorded } from "./cache-store.js";
+import { CacheStore } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { lockClient } from "./client-lock.js";
 import { systemClock, type StorageClientOptions } from "./client-options.js";
@@ -15,6 +15,7 @@ import { FlooredClock } from "./floored-clock.js";
 import { osErrorAsLocalIo } from "./job-errors.js";
 import { JobMachine } from "./job-machine.js";
 import { JobQueue } from "./job-queue.js";
+import { dataDirAsRecorded } from "./recorded-data-dir.js";
 import { runDownloadJob, runNotStarted, runUploadJob } from "./job-runs.js";
 import { AvailabilityJournal } from "./journal/availability-journal.js";
 import { CacheJournal } from "./journal/cache-journal.js";
@@ -23,7 +24,7 @@ import { closedOutJobs } from "./journal/pending-jobs.js";
 import { UnendedRuns } from "./journal/unended-runs.js";
 import { UploadJournal } from "./journal/upload-journal.js";
 import { forgetEndedJobsNow, renewInBackground } from "./renewal-schedule.js";
-import { applyEndpointOrder, DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool } from "./retry/index.js";
+import { applyEndpointOrder, DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool, type RetryPolicy } from "./retry/index.js";
 import { Slots } from "./slots.js";
 import { smallDownload, smallUpload } from "./small-jobs.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
@@ -41,8 +42,11 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
   const light = session.mode === "light";
   const log = session.log;
   let settings: ClientSettings;
+  let policy: RetryPolicy;
   try {
     settings = resolveSettings(o, session.mode);
+    // With the other options, before any lock or file is touched: a typo here made (or migrated) the state first.
+    policy = resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry);
   } catch (error) {
     session.phase = "stopped";
     throw error;
@@ -77,7 +81,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
       db,
       pool,
       storeIdentity: storeIdentityOf(light, pool.endpoints),
-      policy: resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry),
+      policy,
       uploads: new UploadJournal(db, profileFor(session.protocol).writes("piece-index")),
       downloads: new DownloadJournal(db),
       availability: new AvailabilityJournal(db),
