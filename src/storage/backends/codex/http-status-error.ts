@@ -108,7 +108,8 @@ export function httpStatusError(
       { details },
     );
   }
-  if (status === 400 && ctx.cid !== undefined) {
+  // The node's 400 is a plain "Incorrect Cid"; a page is a proxy's 400 for its own reasons (nginx: plain http sent to its https port).
+  if (status === 400 && ctx.cid !== undefined && !isPage(body)) {
     return new StorageError("E_BAD_CID", `Codex node ${ctx.location} rejected CID ${ctx.cid} as malformed (${what}).`, { details });
   }
   if (TEMPORARY_REDIRECTS.has(status)) {
