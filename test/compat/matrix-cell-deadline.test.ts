@@ -56,6 +56,19 @@ describe("runMatrix: a cell that does not finish", () => {
     expect(seen.every((a) => !a)).toBe(true);
   });
 
+  test("a cellTimeoutMs past what a Node timer holds (about 24.8 days: a CI engineer's 'no limit') is no deadline within the run; Node's timer overflowed to 1 ms and every cell that awaited anything failed 'did not finish'", async () => {
+    const slowish: MatrixCheck = {
+      column: "storage",
+      proves: "takes 20 ms",
+      run: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return { status: "pass", detail: "ok" };
+      },
+    };
+    const report = await runMatrix({ checks: [slowish], cellTimeoutMs: 9_999_999_000 });
+    expect(report.counts, JSON.stringify(report.rows)).toEqual({ pass: releaseTable.adjacentPairs().length * 2, fail: 0 });
+  });
+
   test("a cellTimeoutMs that is not a positive whole number of ms is refused with a RangeError before anything runs", async () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       await expect(runMatrix({ checks: [hangingCheck()], cellTimeoutMs: bad })).rejects.toThrow(RangeError);
@@ -75,4 +88,10 @@ describe("status-compat matrix --cell-timeout", () => {
       expect(r.stdout).toBe("");
     }
   });
+
+  test("a very large --cell-timeout (9999999 s) lets the state cells run to their end (exit 0); they failed at once, 'did not finish within 9999999 s'", async () => {
+    const r = await runCliInProcess(["matrix", "--only", "state", "--json", "--cell-timeout", "9999999"]);
+    expect(r.code, r.stdout.slice(0, 2000)).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true });
+  }, 60_000);
 });

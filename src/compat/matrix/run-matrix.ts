@@ -75,6 +75,13 @@ const TOOL_ERRORS: ReadonlySet<string> = new Set(["E_TOOL_MISSING", "E_TOOL_FAIL
 export const DEFAULT_CELL_TIMEOUT_MS = 5 * 60_000;
 
 /**
+ * The longest delay a Node timer holds (about 24.8 days); a longer one fires after 1 ms, which
+ * failed every cell of a run given a large --cell-timeout (a CI engineer's "no limit") at once.
+ * A deadline past it is none within any run.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
  * How long a check whose deadline passed has to let go once its signal is aborted (close its
  * clients and files) before the matrix moves on and calls it abandoned.
  */
@@ -105,7 +112,7 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
     timer = setTimeout(() => {
       deadline.abort(new Error(`the matrix cell's deadline (${timeoutMs} ms) passed`));
       resolve("expired");
-    }, timeoutMs);
+    }, Math.min(timeoutMs, MAX_TIMER_MS));
   });
   // Ctrl-C stops the run after this cell: one whose check ignores its signal is not waited for
   // past the grace (it held the run until the cell's deadline, five minutes by default).
