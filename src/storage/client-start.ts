@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { Sha256Offload } from "../crypto/index.js";
 import type { Metrics } from "../obs/index.js";
-import { LEVEL1_SQL, openState } from "../state/index.js";
+import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
 import { profileFor } from "../versions/index.js";
 import { CacheStore } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
@@ -13,9 +13,9 @@ import { removeEndedDownloadTemps } from "./download/ended-temps.js";
 import { BufferPool, makeDirectoryDurably } from "./file-io.js";
 import { FlooredClock } from "./floored-clock.js";
 import { osErrorAsLocalIo } from "./job-errors.js";
+import { StorageError } from "./storage-error.js";
 import { JobMachine } from "./job-machine.js";
 import { JobQueue } from "./job-queue.js";
-import { dataDirAsRecorded } from "./recorded-data-dir.js";
 import { runDownloadJob, runNotStarted, runUploadJob } from "./job-runs.js";
 import { AvailabilityJournal } from "./journal/availability-journal.js";
 import { CacheJournal } from "./journal/cache-journal.js";
@@ -23,6 +23,7 @@ import { DownloadJournal } from "./journal/download-journal.js";
 import { closedOutJobs } from "./journal/pending-jobs.js";
 import { UnendedRuns } from "./journal/unended-runs.js";
 import { UploadJournal } from "./journal/upload-journal.js";
+import { dataDirAsRecorded } from "./recorded-data-dir.js";
 import { forgetEndedJobsNow, renewInBackground } from "./renewal-schedule.js";
 import { applyEndpointOrder, DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool, type RetryPolicy } from "./retry/index.js";
 import { Slots } from "./slots.js";
@@ -47,6 +48,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     settings = resolveSettings(o, session.mode);
     // With the other options, before any lock or file is touched: a typo here made (or migrated) the state first.
     policy = resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry);
+    if (o.state !== undefined) refuseUnusableState(o.state, profileFor(session.protocol).stateLevel);
   } catch (error) {
     session.phase = "stopped";
     throw error;
@@ -150,4 +152,25 @@ async function makeClientDirectory(dir: string): Promise<void> {
   await makeDirectoryDurably(dir).catch((error: unknown) => {
     throw osErrorAsLocalIo(error, `creating the folder ${dir}`);
   });
+}
+
+/**
+ * The application's own state handle, when the journal cannot live in it: closed, read-only (every
+ * share and fetch failed E_LOCAL_IO), or at a level whose tables this protocol's journal lacks
+ * (start failed on a raw SqliteError, "no such table: download_jobs"), or above its compat window.
+ */
+function refuseUnusableState(state: StateHandle, requiredLevel: number): void {
+  const what = !state.db.open
+    ? "closed"
+    : state.readOnly
+      ? "opened read-only"
+      : state.level < requiredLevel || state.compatLevel > requiredLevel
+        ? `at level ${state.level} (compat level ${state.compatLevel})`
+        : undefined;
+  if (what === undefined) return;
+  throw new StorageError(
+    "E_UNSUPPORTED",
+    `the state handle given (options.state, ${state.path}) is ${what}; this client journals in a writable state at level ${requiredLevel}: open it with openState({ path, level: ${requiredLevel} }) and keep it open while the client runs, or pass options.statePath`,
+    { details: { path: state.path, level: state.level, compatLevel: state.compatLevel, requiredLevel, readOnly: state.readOnly, open: state.db.open } },
+  );
 }
