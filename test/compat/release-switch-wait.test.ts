@@ -18,8 +18,8 @@ function upgradeContext(workDir: string, signal: AbortSignal): DirectionContext 
   const pair: PairScope = {
     older,
     newer,
-    once: <T>(key: string, make: () => Promise<T>) => {
-      if (!memo.has(key)) memo.set(key, make());
+    once: <T>(key: string, make: (signal: AbortSignal) => Promise<T>) => {
+      if (!memo.has(key)) memo.set(key, make(signal));
       return memo.get(key) as Promise<T>;
     },
   };

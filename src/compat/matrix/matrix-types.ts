@@ -41,8 +41,12 @@ export interface MatrixReport {
 export interface PairScope {
   readonly older: Release;
   readonly newer: Release;
-  /** Runs `make` once per pair and key; both directions get the same promise. */
-  once<T>(key: string, make: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `make` once per pair and key; both directions get the same promise. `make` gets the run's
+   * signal, not the first cell's: that cell's deadline aborted the shared work under the other
+   * direction, whose cell then failed saying it was stopped, though nobody stopped the run.
+   */
+  once<T>(key: string, make: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 export interface DirectionContext {

@@ -43,15 +43,15 @@ export interface RunMatrixOptions {
   onCell?: (progress: MatrixProgress) => void;
 }
 
-function pairScope(older: Release, newer: Release): PairScope {
+function pairScope(older: Release, newer: Release, signal: AbortSignal): PairScope {
   const memo = new Map<string, Promise<unknown>>();
   return {
     older,
     newer,
-    once<T>(key: string, make: () => Promise<T>): Promise<T> {
+    once<T>(key: string, make: (signal: AbortSignal) => Promise<T>): Promise<T> {
       let p = memo.get(key) as Promise<T> | undefined;
       if (p === undefined) {
-        p = make();
+        p = make(signal);
         memo.set(key, p);
       }
       return p;
@@ -168,7 +168,7 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
   const rows: MatrixRow[] = [];
   try {
     for (const [older, newer] of table.adjacentPairs()) {
-      const pair = pairScope(older, newer);
+      const pair = pairScope(older, newer, signal);
       for (const [writerRow, readerRow, direction] of [
         [older, newer, "older-to-newer"],
         [newer, older, "newer-to-older"],

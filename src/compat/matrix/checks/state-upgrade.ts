@@ -5,8 +5,9 @@ import type { MatrixCheck, PairScope } from "../matrix-types.js";
 /** Rows in the rehearsed state file: every table populated, small enough for a CI matrix. */
 const FIXTURE_ROWS = 3_000;
 
-function rehearsal(pair: PairScope, workDir: string, signal: AbortSignal): Promise<UpgradeReport> {
-  return pair.once("state", async () => {
+/** Shared by both directions; each cell waits for it under its own deadline, the run's signal stops it. */
+function rehearsal(pair: PairScope, workDir: string): Promise<UpgradeReport> {
+  return pair.once("state", async (signal) => {
     const path = join(workDir, `state-${pair.older.release}.sqlite`);
     await writeFixture({ out: path, level: pair.older.stateLevel, rows: FIXTURE_ROWS });
     return rehearseUpgrade({ path, from: pair.older.release, to: pair.newer.release, dryRun: true, workDir, signal });
@@ -22,8 +23,8 @@ function rehearsal(pair: PairScope, workDir: string, signal: AbortSignal): Promi
 export const stateUpgradeCheck: MatrixCheck = {
   column: "state",
   proves: "the newer release upgrades the older one's state file and down restores it; the older release runs its own queries on the upgraded file",
-  async run({ direction, pair, workDir, signal }) {
-    const report = await rehearsal(pair, workDir, signal);
+  async run({ direction, pair, workDir }) {
+    const report = await rehearsal(pair, workDir);
     if (direction === "newer-to-older") {
       const check = report.checks.find((c) => c.id === `queries:${pair.older.release}`);
       if (check === undefined) return { status: "fail", detail: `the rehearsal did not run release ${pair.older.release}'s queries` };

@@ -8,11 +8,11 @@ import type { MatrixCheck } from "../matrix-types.js";
 export const staticSchemaCheck: MatrixCheck = {
   column: "schema",
   proves: "buf breaking (WIRE, WIRE_JSON) and the project's rules pass between the two protocol schemas",
-  async run({ pair, signal, logger }) {
+  async run({ pair, logger }) {
     const older = pair.older.protocol;
     const newer = pair.newer.protocol;
     if (older === newer) return { status: "pass", detail: `both releases speak protocol ${older}: one schema` };
-    const report = await pair.once("schema", () => {
+    const report = await pair.once("schema", (signal) => {
       const root = projectProtoRoot();
       return checkSchemaPair({ dir: versionDir(root, older).dir }, { dir: versionDir(root, newer).dir }, { signal, logger });
     });
