@@ -1,5 +1,6 @@
 import type { ClientContext } from "./client-context.js";
 import type { ClientSession } from "./client-session.js";
+import { keepsPiecesForResume } from "./download/reopen-temp.js";
 import { discardTemp } from "./download/run-download.js";
 import { asStorageError } from "./job-errors.js";
 import type { JobKind } from "./journal/job-states.js";
@@ -17,7 +18,8 @@ export async function cleanUpEndedJob(session: ClientSession, kind: JobKind, id:
 async function tryCleanUp(ctx: ClientContext, kind: JobKind, id: string): Promise<void> {
   if (kind === "download") {
     const row = ctx.downloads.get(id);
-    if (row !== undefined) {
+    // Failed for a passing cause (too many files open) with its verified pieces: kept for the resume.
+    if (row !== undefined && !keepsPiecesForResume(row)) {
       await discardTemp(row);
       ctx.downloads.forgetPieces(id);
     }

@@ -1,4 +1,4 @@
-import { lstat, open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, sealedChunkSize, type PreparedParams } from "../../crypto/index.js";
@@ -22,6 +22,7 @@ import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
 import { chunksPerStep } from "./open-steps.js";
+import { createTemp, reopenTemp } from "./reopen-temp.js";
 
 export interface FetchResult {
   readonly jobId: string;
@@ -101,24 +102,20 @@ async function downloadIntoPlace(
   });
   await refuseSpecialDestination(row);
   let verified = ctx.downloads.verifiedPieces(row.id);
-  let temp: FileHandle;
-  if (verified.size > 0) {
-    try {
-      temp = await open(row.temp_path, "r+");
-    } catch {
-      // Every piece journaled and no temp file: a crash came between the rename below and the done row.
-      if (plan.pieces.every((p) => verified.has(p.index))) {
-        const placed = await renamedEarlier(ctx, row, view);
-        if (placed !== undefined) return placed;
-      }
-      // The temp file is gone (cleaned up, disk wiped): start the file over.
-      ctx.downloads.forgetPieces(row.id);
-      verified = new Set();
-      temp = await open(row.temp_path, "w");
+  // A temp file that is there but cannot be opened (too many files open, a folder in its place)
+  // throws here with its verified pieces still journaled: only a missing one is started over.
+  let temp = verified.size > 0 ? await reopenTemp(row, verified.size) : undefined;
+  if (temp === undefined && verified.size > 0) {
+    // Every piece journaled and no temp file: a crash came between the rename below and the done row.
+    if (plan.pieces.every((p) => verified.has(p.index))) {
+      const placed = await renamedEarlier(ctx, row, view);
+      if (placed !== undefined) return placed;
     }
-  } else {
-    temp = await open(row.temp_path, "w");
+    // The temp file is gone (cleaned up, disk wiped): start the file over.
+    ctx.downloads.forgetPieces(row.id);
+    verified = new Set();
   }
+  temp ??= await createTemp(row);
   let renamed = false;
   try {
     if (verified.size > 0) verified = await checkTempFile(ctx, row, plan, verified, temp);

@@ -17,6 +17,15 @@ export interface PendingUpload {
 const CLOSED_OUT = `state = 'failed' AND substr(last_error, 1, 17) = 'E_CLIENT_CLOSED: '`;
 
 /**
+ * How the journal's last_error of a download failed for a passing cause (too many files open) while
+ * reopening its temp file ends (download/reopen-temp.ts): the file and its verified pieces are kept,
+ * and a starting client resumes it. A release before it reads an E_LOCAL_IO failure (and removes the
+ * temp file, as it does for any); later ones must keep this text.
+ */
+export const KEPT_PIECES_MARK = ", which are kept for a resume";
+const KEPT_PIECES = `state = 'failed' AND substr(last_error, 1, 12) = 'E_LOCAL_IO: ' AND substr(last_error, -${KEPT_PIECES_MARK.length}) = '${KEPT_PIECES_MARK}'`;
+
+/**
  * Unfinished jobs read straight from a state database's journal, before any client starts on it:
  * a starting client resumes every unfinished job at once, and whether to let one resume can depend
  * on what it is of (the CLI's `file get` resumes a download only for the same reference).
@@ -25,7 +34,7 @@ export function pendingDownloadsTo(db: Database.Database, dest: string): Pending
   // Compared with the folders' links followed: the row keeps the spelling it was journaled with (by the app, or the adjacent release).
   const target = inRealFolders(dest);
   const rows = db
-    .prepare(`SELECT id, file_reference, dest_path FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT})) ORDER BY created_at, rowid`)
+    .prepare(`SELECT id, file_reference, dest_path FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT}) OR (${KEPT_PIECES})) ORDER BY created_at, rowid`)
     .all() as { id: string; file_reference: Buffer; dest_path: string }[];
   return rows.filter((r) => inRealFolders(r.dest_path) === target).map((r) => ({ id: r.id, reference: r.file_reference }));
 }
@@ -39,8 +48,14 @@ export function pendingUploadsOf(db: Database.Database, source: string): Pending
   return rows.filter((r) => inRealFolders(r.source_path) === target).map((r) => ({ id: r.id, protocol: r.protocol }));
 }
 
-/** Failed jobs whose backend was closed under the running client (`E_CLIENT_CLOSED`): a starting client resumes them, as a stop's. */
+/**
+ * Failed jobs a starting client resumes, as a stop's: those whose backend was closed under the
+ * running client (`E_CLIENT_CLOSED`), and downloads that kept their verified pieces (KEPT_PIECES_MARK).
+ */
 export function closedOutJobs(db: Database.Database): { kind: "upload" | "download"; id: string }[] {
-  const ids = (table: string): string[] => db.prepare(`SELECT id FROM ${table} WHERE ${CLOSED_OUT} ORDER BY created_at, rowid`).pluck().all() as string[];
-  return [...ids("upload_jobs").map((id) => ({ kind: "upload" as const, id })), ...ids("download_jobs").map((id) => ({ kind: "download" as const, id }))];
+  const ids = (table: string, where: string): string[] => db.prepare(`SELECT id FROM ${table} WHERE ${where} ORDER BY created_at, rowid`).pluck().all() as string[];
+  return [
+    ...ids("upload_jobs", CLOSED_OUT).map((id) => ({ kind: "upload" as const, id })),
+    ...ids("download_jobs", `(${CLOSED_OUT}) OR (${KEPT_PIECES})`).map((id) => ({ kind: "download" as const, id })),
+  ];
 }

@@ -1,0 +1,69 @@
+import { open, type FileHandle } from "node:fs/promises";
+import { localIoError } from "../job-errors.js";
+import type { DownloadJobRow } from "../journal/download-journal.js";
+import { KEPT_PIECES_MARK } from "../journal/pending-jobs.js";
+import { StorageError } from "../storage-error.js";
+
+/**
+ * Causes that pass on their own (descriptors in use by other transfers, a file briefly locked): the
+ * pieces in the temp file are still good, so they are kept for a resume, never fetched again.
+ */
+const PASSING: Readonly<Record<string, string>> = {
+  EMFILE: "too many files are open in this process",
+  ENFILE: "too many files are open on this system",
+  EBUSY: "the file is busy",
+  EAGAIN: "the file is temporarily unavailable",
+};
+
+/**
+ * The temp file an earlier run verified `pieces` pieces into, open for the resume; undefined when it
+ * is gone (ENOENT: the download starts over). Any other failure throws E_LOCAL_IO naming the temp
+ * file: for a passing cause (PASSING) ending with KEPT_PIECES_MARK, which keeps the file and its
+ * journaled pieces through the failure (job-cleanup) and has the client's next start resume the job
+ * (pending-jobs); for a lasting one (a folder in its place, permissions) saying what is wrong with
+ * the path, the failure then removing what it can as any failure does.
+ */
+export async function reopenTemp(row: DownloadJobRow, pieces: number): Promise<FileHandle | undefined> {
+  try {
+    return await open(row.temp_path, "r+");
+  } catch (error) {
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    if (code === "ENOENT") return undefined;
+    const details = { job: row.id, code, syscall, path: row.temp_path };
+    const passing = code === undefined ? undefined : PASSING[code];
+    if (passing !== undefined) {
+      throw new StorageError(
+        "E_LOCAL_IO",
+        `download ${row.id} could not reopen its temp file ${row.temp_path}: ${passing} (${code}); retry(), or the client's next start, resumes it from the ${pieces} pieces verified into that file${KEPT_PIECES_MARK}`,
+        { cause: error, details: { ...details, keptPieces: pieces } },
+      );
+    }
+    if (code === "EISDIR") throw tempIsAFolder(row, error);
+    const typed = localIoError(error, `reopening the temp file ${row.temp_path} of download ${row.id} to ${row.dest_path}`);
+    throw new StorageError("E_LOCAL_IO", typed.message, { cause: error, details });
+  }
+}
+
+/** A new temp file for the download (an earlier one truncated); a folder in its place is said as such. */
+export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
+  try {
+    return await open(row.temp_path, "w");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EISDIR") throw tempIsAFolder(row, error);
+    throw error;
+  }
+}
+
+/** Not the destination's fault (a file's path): the OS's EISDIR alone read as "give a file's path". */
+function tempIsAFolder(row: DownloadJobRow, error: unknown): StorageError {
+  return new StorageError(
+    "E_LOCAL_IO",
+    `download ${row.id} to ${row.dest_path} cannot write its temp file ${row.temp_path}: that is a folder, which this client never makes there; move that folder away, then retry() (the download starts over)`,
+    { cause: error, details: { job: row.id, code: "EISDIR", syscall: (error as NodeJS.ErrnoException).syscall, path: row.temp_path } },
+  );
+}
+
+/** A failed download whose temp file and verified pieces are kept for a resume (see reopenTemp). */
+export function keepsPiecesForResume(row: Pick<DownloadJobRow, "state" | "last_error">): boolean {
+  return row.state === "failed" && row.last_error !== null && row.last_error.startsWith("E_LOCAL_IO: ") && row.last_error.endsWith(KEPT_PIECES_MARK);
+}
