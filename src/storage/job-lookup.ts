@@ -60,7 +60,9 @@ export function jobSummaries(session: ClientSession): JobSummary[] {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });
+  // Each table comes in the order its jobs were made (created_at, then rowid); a stable sort by time keeps that
+  // order for jobs made within one millisecond, which their random ids shuffled (a file forwarded to several chats).
   return [...ctx.uploads.all().map((r) => summary("upload", asKnown(session, r))), ...ctx.downloads.all().map((r) => summary("download", asKnown(session, r)))].sort(
-    (a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id),
+    (a, b) => a.createdAt - b.createdAt,
   );
 }
