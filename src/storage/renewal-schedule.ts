@@ -13,7 +13,7 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   const link = linkedSignal([session.stopController.signal, options.signal], undefined, "renewal");
   // One run at a time (the start's, the timer's, the application's): two would store every due piece twice.
   const before = session.renewTail;
-  const run = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal));
+  const run = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal, session.memory));
   // Settles with nothing: allSettled's value would hold this run's report and, through `before`, every earlier one.
   session.renewTail = Promise.allSettled([before, run]).then(() => undefined);
   try {

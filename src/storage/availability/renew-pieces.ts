@@ -7,6 +7,7 @@ import { openAppFile, readAt } from "../file-io.js";
 import { planPieces } from "../piece-plan.js";
 import { classifyFailure, linkedSignal, noteEndpointFailure, withRetries } from "../retry/index.js";
 import { asStorageError } from "../job-errors.js";
+import type { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
 
 export interface RenewReport {
@@ -24,8 +25,10 @@ export interface RenewReport {
  * A piece already past its expiry, or one no endpoint says it has, is sealed from the source first:
  * Codex answers a request for a block it no longer has by hanging, so reading it back would cost
  * every attempt's timeout.
+ * Each piece's buffers come out of the client's transfer `memory` (transferMemoryBytes) while it
+ * is renewed, as a transfer's do: a one-piece file's piece is as large as the file.
  */
-export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise<RenewReport> {
+export async function renewDue(ctx: ClientContext, signal: AbortSignal, memory?: Slots): Promise<RenewReport> {
   const now = ctx.clock.now();
   const report: RenewReport = { renewed: [], failed: [] };
   // Endpoints whose /exists could not be asked in this run: not asked again (one that hangs would cost its timeout per piece).
@@ -56,12 +59,12 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal): Promise
     await renewEach(row.cid, async () => {
       if (!stillReferenced(ctx, row.cid)) return false;
       const gone = row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent));
-      const renewed = await renewPiece(ctx, row.cid, gone, signal, false);
+      const renewed = await renewPiece(ctx, row.cid, gone, signal, false, memory);
       if (!renewed) lastResort.push(row.cid);
       return renewed;
     });
   }
-  for (const cid of lastResort) await renewEach(cid, async () => stillReferenced(ctx, cid) && (await renewPiece(ctx, cid, true, signal, true)));
+  for (const cid of lastResort) await renewEach(cid, async () => stillReferenced(ctx, cid) && (await renewPiece(ctx, cid, true, signal, true, memory)));
   return report;
 }
 
@@ -125,11 +128,42 @@ async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSigna
  * When the source cannot give it, it is read back with the policy's attempts only if
  * `readLastResort` (else false: put off).
  */
-async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean): Promise<boolean> {
+async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean, memory: Slots | undefined): Promise<boolean> {
   const origin = ctx.uploads.pieceByCid(cid);
   if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
+  // The sealed buffer and, when it is sealed again from its source, the plaintext read for that.
+  const release = await memory?.acquire(signal, `renewal of ${cid} (waiting for transfer memory)`, origin.size + plainSizeOf(ctx, origin.job_id, origin.idx));
+  // From the client's pool: reused piece after piece, and handed to the hashing worker without a copy.
+  const buffer = ctx.buffers.take(origin.size);
+  try {
+    return await renewHeldPiece(ctx, cid, origin, buffer, gone, signal, readLastResort);
+  } finally {
+    ctx.buffers.give(buffer);
+    release?.();
+  }
+}
+
+/** A piece's plaintext size per its upload's plan; 0 when that cannot be told (sealing from the source then fails before reading). */
+function plainSizeOf(ctx: ClientContext, jobId: string, index: number): number {
+  const job = ctx.uploads.get(jobId);
+  if (job === undefined) return 0;
+  try {
+    return planPieces(job.plaintext_size, job.chunk_size, job.piece_size).pieces[index]?.plainSize ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function renewHeldPiece(
+  ctx: ClientContext,
+  cid: string,
+  origin: NonNullable<ReturnType<ClientContext["uploads"]["pieceByCid"]>>,
+  buffer: Buffer,
+  gone: boolean,
+  signal: AbortSignal,
+  readLastResort: boolean,
+): Promise<boolean> {
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
-  const buffer = Buffer.allocUnsafe(origin.size);
   const readBack = async (policy = ctx.policy): Promise<Buffer> => {
     const what = `renewal read of ${cid}`;
     const read = await withDeadline(ctx, signal, what, (bounded) =>
@@ -213,19 +247,23 @@ async function resealFromSource(ctx: ClientContext, jobId: string, index: number
     throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
   }
   try {
-    const plain = Buffer.allocUnsafe(span.plainSize);
-    let read: number;
+    const plain = ctx.buffers.take(span.plainSize);
     try {
-      read = await readAt(handle, plain, span.plainOffset);
-    } catch (cause) {
-      // A folder now at that path (EISDIR), or a file the disk fails to read: no source to rebuild from.
-      throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
+      let read: number;
+      try {
+        read = await readAt(handle, plain, span.plainOffset);
+      } catch (cause) {
+        // A folder now at that path (EISDIR), or a file the disk fails to read: no source to rebuild from.
+        throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
+      }
+      if (read !== span.plainSize) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} got shorter`);
+      const params = prepareParams({ key: job.enc_key, noncePrefix: job.nonce_prefix, chunkSize: job.chunk_size });
+      const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out));
+      if (!sameDigest(sha256(sealed), expected)) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} changed; piece ${index} cannot be rebuilt`);
+      return sealed;
+    } finally {
+      ctx.buffers.give(plain);
     }
-    if (read !== span.plainSize) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} got shorter`);
-    const params = prepareParams({ key: job.enc_key, noncePrefix: job.nonce_prefix, chunkSize: job.chunk_size });
-    const sealed = out.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, out));
-    if (!sameDigest(sha256(sealed), expected)) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} changed; piece ${index} cannot be rebuilt`);
-    return sealed;
   } finally {
     await handle.close();
   }
