@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { resolve, sep } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
@@ -49,9 +49,11 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
     const release = releaseTable.resolve(requireOption(NAME, "release", values.release));
     const rows = count("rows", requireOption(NAME, "rows", values.rows));
     const seed = values.seed === undefined ? DEFAULT_FIXTURE_SEED : count("seed", values.seed);
-    const out = resolve(io.cwd, requireOption(NAME, "out", values.out));
+    const given = requireOption(NAME, "out", values.out);
+    const out = resolve(io.cwd, given);
     // A missing folder is the user's path, as for every command's --out; an existing FILE stays the state layer's refusal (exit 4).
-    if (!existsSync(out)) checkWritablePath(NAME, "out", out, "Nothing was written.");
+    // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was written as a file of that name).
+    if (!existsSync(out) || given.endsWith("/") || given.endsWith(sep)) checkWritablePath(NAME, "out", out, "Nothing was written.", given);
     const start = performance.now();
     // Ctrl-C or SIGTERM stops the writer between batches, which removes its FILE.partial-… (up to
     // hundreds of MB) and its lock; dying at once left them until the next run to the same FILE.
