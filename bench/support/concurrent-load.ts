@@ -108,7 +108,7 @@ interface ChildArgs {
   inputs: string[];
   /** fetch+stream: the references streamed (inputs are fetched to files); messenger: see messengerWork. */
   more?: string[];
-  /** A small file (share) or its reference (fetch), queued after the others. */
+  /** A small file (share, share of its bytes) or its reference (fetch, cache hit), queued after the others. */
   small?: string;
   /** stream: the consumer's pause per chunk (a preview read slowly). */
   chunkDelayMs?: number;
@@ -178,7 +178,7 @@ async function runChild(args: ChildArgs): Promise<LoadReport> {
       ({ client, peaks, work } = await messengerWork(args, backend, dir, (c) => new Peaks(c)));
     } else {
       client = await openClient(args, backend, dir);
-      if (args.what === "cached") for (const ref of new Set(args.inputs)) await client.fetch(readFileSync(ref)).done;
+      if (args.what === "cached") for (const ref of new Set([...args.inputs, ...(args.small === undefined ? [] : [args.small])])) await client.fetch(readFileSync(ref)).done;
       // Settle what opening the client allocated before the baseline is read.
       await new Promise((r) => setTimeout(r, 500));
       idle = sample(client);
@@ -193,9 +193,14 @@ async function runChild(args: ChildArgs): Promise<LoadReport> {
         // The application holds the bytes (counted in this RSS too: idle + their size is its floor).
         const held = args.inputs.map((path) => readFileSync(path));
         for (const [i, bytes] of held.entries()) work.push(c.share({ bytes, fileName: `v${i}.mp4` }).done);
+        if (args.small !== undefined) {
+          const bytes = readFileSync(args.small);
+          work.push(c.share({ bytes, fileName: "small.jpg" }).done.then(() => (smallMs = performance.now() - begun)));
+        }
       } else if (args.what === "cached") {
         // Hits: each file was fetched into the cache (one at a time, before the measured window).
         for (const ref of args.inputs) work.push(c.fetch(readFileSync(ref)).done.then((r) => assertCached(r.fromCache)));
+        if (args.small !== undefined) work.push(c.fetch(readFileSync(args.small)).done.then((r) => assertCached(r.fromCache)).then(() => (smallMs = performance.now() - begun)));
       } else if (args.what === "fetch" || args.what === "fetch+stream") {
         args.inputs.forEach((ref, i) => work.push(c.fetch(readFileSync(ref), { out: join(dir, `out-${i}.bin`) }).done));
         if (args.small !== undefined) work.push(c.fetch(readFileSync(args.small), { out: join(dir, "small.bin") }).done.then(() => (smallMs = performance.now() - begun)));
@@ -370,9 +375,9 @@ export async function measureConcurrentLoad(options: LoadOptions = {}): Promise<
         const delay = options.streamDelayMs ?? 1;
         if (want("share")) await run("share distinct files", n, { what: "share", backend: spec, inputs: sources.slice(0, n), small });
         if (want("share-same")) await run("share one file n times (a forward)", n, { what: "share", backend: spec, inputs: Array.from({ length: n }, () => sources[0] as string) });
-        if (want("share-bytes")) await run("share bytes held in memory", n, { what: "share-bytes", backend: spec, inputs: sources.slice(0, n) }, (n * size) / MiB);
+        if (want("share-bytes")) await run("share bytes held in memory", n, { what: "share-bytes", backend: spec, inputs: sources.slice(0, n), small }, (n * size) / MiB);
         if (want("fetch")) await run("fetch to files", n, { what: "fetch", backend: spec, inputs: refs.slice(0, n), small: smallRef });
-        if (want("cached") && kind === "local") await run("fetch, cache hits", n, { what: "cached", backend: spec, inputs: refs.slice(0, n) });
+        if (want("cached") && kind === "local") await run("fetch, cache hits", n, { what: "cached", backend: spec, inputs: refs.slice(0, n), small: smallRef });
         if (want("stream")) await run("slow fetchStream readers", n, { what: "stream", backend: spec, inputs: refs.slice(0, n), chunkDelayMs: delay });
       }
       const n = Math.max(...counts);

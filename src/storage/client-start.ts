@@ -27,7 +27,7 @@ import { dataDirAsRecorded } from "./recorded-data-dir.js";
 import { forgetEndedJobsNow, renewInBackground } from "./renewal-schedule.js";
 import { applyEndpointOrder, DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool, type RetryPolicy } from "./retry/index.js";
 import { Slots } from "./slots.js";
-import { smallDownload, smallUpload } from "./small-jobs.js";
+import { LanedSlots, smallDownload, smallUpload } from "./small-jobs.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
 import { storageMetrics } from "./storage-metrics.js";
 import { storeIdentityOf } from "./upload/resume-checks.js";
@@ -120,8 +120,9 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     ctx.cache.fitQuota();
     await forgetEndedJobsNow(session);
     session.streamSlots = new Slots(settings.streamsInFlight);
-    session.hitSlots = new Slots(settings.jobsInFlight);
-    session.spoolSlots = new Slots(settings.jobsInFlight);
+    // Each with a lane for a small file (one that fits a piece), as the job queues have: a photo is not checked or spooled after every video.
+    session.hitSlots = new LanedSlots(settings.jobsInFlight);
+    session.spoolSlots = new LanedSlots(settings.jobsInFlight);
     session.memory = new Slots(settings.transferMemoryBytes);
     const jobs = settings.jobsInFlight;
     const { uploads, downloads } = ctx;

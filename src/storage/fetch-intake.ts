@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { sameDigest } from "../crypto/index.js";
 import type { FileReference } from "../wire/index.js";
 import type { ClientContext } from "./client-context.js";
+import type { ClientSettings } from "./client-settings.js";
 import { forgetHandle, startedContext, type ClientSession } from "./client-session.js";
 import { cidOfDigest } from "./content-id.js";
 import { checkReceivable, type FetchResult } from "./download/run-download.js";
@@ -11,7 +12,7 @@ import { asStorageError, CANCELLED } from "./job-errors.js";
 import { progressOf } from "./job-handles.js";
 import { planOfReference, type PiecePlan } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
-import type { Slots } from "./slots.js";
+import type { LanedSlots } from "./small-jobs.js";
 import { StorageError } from "./storage-error.js";
 import { TransferJob } from "./transfer-job.js";
 
@@ -95,8 +96,9 @@ function fetchCached(
   const unhold = ctx.cache.hold(contentCid);
   // A gallery fetching hundreds of cached files at once would otherwise hold a descriptor and 2 MiB for each.
   const turn = AbortSignal.any([session.stopController.signal, waiting.signal]);
-  const checking: Promise<void> = (session.hitSlots as Slots)
-    .run(turn, "a cache hit (waiting for its turn to be checked)", () => fileSha256(ctx.hasher, path, view.plaintextSize))
+  const small = view.plaintextSize <= (session.settings as ClientSettings).pieceSize;
+  const checking: Promise<void> = (session.hitSlots as LanedSlots)
+    .runLaned(turn, "a cache hit (waiting for its turn to be checked)", small, () => fileSha256(ctx.hasher, path, view.plaintextSize))
     .then((digest) => {
       checked();
       if (cancelled) {

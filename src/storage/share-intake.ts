@@ -14,7 +14,7 @@ import { planPieces } from "./piece-plan.js";
 import { clientClosedReason } from "./retry/index.js";
 import { checkEncodable, checkShareable } from "./share-checks.js";
 import { sourceOfSharedBytes } from "./shared-bytes-source.js";
-import type { Slots } from "./slots.js";
+import type { LanedSlots } from "./small-jobs.js";
 import { StorageError } from "./storage-error.js";
 import { TransferJob } from "./transfer-job.js";
 import type { ShareResult } from "./upload/run-upload.js";
@@ -112,8 +112,8 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     let source = spoolPath;
     // An album shared from memory held a descriptor per photo, all writing and fsyncing at once. The wait is
     // not cut short by a stop (which waits for it): a share is resumable only once spooled.
-    const spool = (session.spoolSlots as Slots)
-      .run(pending.turn.signal, "spooling shared bytes", () => sourceOfSharedBytes(ctx, id, contentCid, bytes))
+    const spool = (session.spoolSlots as LanedSlots)
+      .runLaned(pending.turn.signal, "spooling shared bytes", size <= pieceSize, () => sourceOfSharedBytes(ctx, id, contentCid, bytes))
       .then((path) => {
         session.spoolingShares.delete(id);
         // Counted under the quota whatever happens next (the catch unpins it when no upload will read it).
