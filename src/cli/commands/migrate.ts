@@ -98,7 +98,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     if (positionals.length !== 1 || (action !== "status" && action !== "up" && action !== "down")) {
       throw new CliError("E_USAGE", `${NAME}: expected one of status, up, down (see --help)`);
     }
-    const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
+    const givenDb = requireOption(NAME, "db", values.db);
+    const db = resolve(io.cwd, givenDb);
     const lockTimeout = values["lock-timeout"];
     if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
     const discard = values["discard-unfinished-jobs"] === true;
@@ -132,7 +133,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     }
     if (values.to === "0" && action === "up") throw new CliError("E_USAGE", `${NAME} up: --to 0 only makes sense for down`);
     // up creates a missing FILE; a missing folder is the user's path (the state layer calls it read-only).
-    if (action === "up" && !existsSync(db)) checkWritablePath(NAME, "db", db, "Nothing was written.");
+    // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was created as a file of that name).
+    if (action === "up" && !existsSync(db)) checkWritablePath(NAME, "db", db, "Nothing was written.", givenDb);
     const result = await migrateState({
       path: db,
       direction: action,
