@@ -313,7 +313,12 @@ export class HttpExchange {
     return (error) => {
       if (error != null || this.failure !== undefined) return;
       this.accepted += bytes;
-      this.spec.onUploadProgress?.(this.accepted, this.spec.declaredSize);
+      try {
+        this.spec.onUploadProgress?.(this.accepted, this.spec.declaredSize);
+      } catch (thrown) {
+        // Thrown in a socket callback it would be an uncaught exception and the put would hang: it is the caller's error, as a failing body's is.
+        this.fail({ kind: "source", error: thrown });
+      }
     };
   }
 
