@@ -30,7 +30,7 @@ export async function reopenTemp(row: DownloadJobRow, pieces: number): Promise<F
     const { code, syscall } = error as NodeJS.ErrnoException;
     if (code === "ENOENT") return undefined;
     const details = { job: row.id, code, syscall, path: row.temp_path };
-    const passing = code === undefined ? undefined : PASSING[code];
+    const passing = passingCause(code);
     if (passing !== undefined) {
       throw new StorageError(
         "E_LOCAL_IO",
@@ -42,6 +42,11 @@ export async function reopenTemp(row: DownloadJobRow, pieces: number): Promise<F
     const typed = localIoError(error, `reopening the temp file ${row.temp_path} of download ${row.id} to ${row.dest_path}`);
     throw new StorageError("E_LOCAL_IO", typed.message, { cause: error, details });
   }
+}
+
+/** What a passing OS failure means (kept pieces are worth a resume); undefined for a lasting one. */
+export function passingCause(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : PASSING[code];
 }
 
 /** A new temp file for the download (an earlier one truncated); a folder in its place is said as such. */

@@ -22,7 +22,8 @@ import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
 import { chunksPerStep } from "./open-steps.js";
-import { createTemp, reopenTemp } from "./reopen-temp.js";
+import { KEPT_PIECES_MARK } from "../journal/pending-jobs.js";
+import { createTemp, passingCause, reopenTemp } from "./reopen-temp.js";
 
 export interface FetchResult {
   readonly jobId: string;
@@ -147,7 +148,7 @@ async function downloadIntoPlace(
     }
     await rename(row.temp_path, row.dest_path);
     renamed = true;
-    await syncDirectory(dirname(row.dest_path));
+    await syncPlacedFolder(row, plan.pieces.length);
     return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
   } finally {
     if (!renamed) await temp.close().catch(() => undefined);
@@ -207,7 +208,30 @@ async function renamedEarlier(ctx: ClientContext, row: DownloadJobRow, view: Fil
   if (info?.isFile() !== true || info.size !== view.plaintextSize) return undefined;
   const digest = await fileSha256(ctx.hasher, row.dest_path, view.plaintextSize).catch(() => undefined);
   if (digest === undefined || !sameDigest(digest, view.plaintextSha256)) return undefined;
+  // The rename may not have reached the disk (its folder's sync failed, or a crash came first).
+  await syncPlacedFolder(row, view.pieces.length);
   return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
+}
+
+/**
+ * Syncs the destination's folder after the rename, so it survives a power cut. The verified file is
+ * in place by then: a sync that could not run for a passing cause (too many files open) fails the
+ * job with its pieces kept (KEPT_PIECES_MARK), so retry() and the next start find the file there
+ * (renamedEarlier) instead of fetching it all again.
+ */
+async function syncPlacedFolder(row: DownloadJobRow, pieces: number): Promise<void> {
+  try {
+    await syncDirectory(dirname(row.dest_path));
+  } catch (error) {
+    const { code, syscall } = error as NodeJS.ErrnoException;
+    const passing = passingCause(code);
+    if (passing === undefined) throw error;
+    throw new StorageError(
+      "E_LOCAL_IO",
+      `download ${row.id}: its verified file is in place at ${row.dest_path}, but its folder could not be synced: ${passing} (${code}); retry(), or the client's next start, finishes it without fetching again, from the ${pieces} pieces verified into that file${KEPT_PIECES_MARK}`,
+      { cause: error, details: { job: row.id, code, syscall, path: dirname(row.dest_path), keptPieces: pieces } },
+    );
+  }
 }
 
 /**
