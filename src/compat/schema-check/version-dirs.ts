@@ -35,6 +35,23 @@ export function projectProtoRoot(): string {
   }
 }
 
+/**
+ * Whether a `vN` entry is a folder. One that cannot be looked at (a link to nothing, no permission)
+ * is refused, naming it: skipped, the versions around it were compared as neighbours; thrown as
+ * is, it ended the command as an internal error.
+ */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `schema version folder ${path} cannot be looked at (${code}${code === "ENOENT" ? ": a link to nothing?" : ""}); fix or remove it`, {
+      cause: error,
+      details: { path },
+    });
+  }
+}
+
 /** The `vN` folders under `root`, in protocol order. */
 export function listVersionDirs(root: string): VersionDir[] {
   let names: string[];
@@ -48,7 +65,7 @@ export function listVersionDirs(root: string): VersionDir[] {
   }
   const versions = names
     .map((name) => ({ name, match: VERSION_FOLDER.exec(name) }))
-    .filter((x): x is { name: string; match: RegExpExecArray } => x.match !== null && statSync(join(root, x.name)).isDirectory())
+    .filter((x): x is { name: string; match: RegExpExecArray } => x.match !== null && isFolder(join(root, x.name)))
     .map(({ name, match }) => ({ version: Number(match[1]), label: name, dir: join(root, name) }))
     .sort((a, b) => a.version - b.version);
   if (versions.length === 0) {
