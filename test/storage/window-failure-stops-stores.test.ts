@@ -8,25 +8,26 @@ import { truncateSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test, vi } from "vitest";
 import { abortedError } from "../../src/storage/abort-error.js";
-import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../src/storage/backend.js";
+import type { PutOptions, StorageBackend } from "../../src/storage/backend.js";
 import { SMALL_PIECES, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { ForwardingBackend } from "./support/forwarding-backend.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** A store on a link that stalls: each put waits until released, or until its signal fires. */
-class StallingStore implements StorageBackend {
-  readonly kind = "codex";
-  readonly location = "stalling (test)";
+class StallingStore extends ForwardingBackend {
   puts = 0;
   aborted = 0;
   private readonly waiting = new Set<() => void>();
-  constructor(private readonly inner: StorageBackend) {}
+  constructor(inner: StorageBackend) {
+    super(inner, { kind: "codex", location: "stalling (test)" });
+  }
 
   release(): void {
     for (const go of this.waiting) go();
     this.waiting.clear();
   }
 
-  async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
+  override async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
     this.puts++;
     await new Promise<void>((resolve, reject) => {
       const go = (): void => resolve();
@@ -40,23 +41,8 @@ class StallingStore implements StorageBackend {
     return this.inner.put(body, options);
   }
 
-  get(cid: string, options?: GetOptions): Promise<GetResult> {
-    return this.inner.get(cid, options);
-  }
-
-  has(cid: string, options?: BackendCallOptions): Promise<boolean> {
-    return this.inner.has(cid, options);
-  }
-
-  delete(cid: string, options?: BackendCallOptions): Promise<void> {
-    return this.inner.delete(cid, options);
-  }
-
-  space(options?: BackendCallOptions): Promise<SpaceInfo> {
-    return this.inner.space(options);
-  }
-
-  close(): Promise<void> {
+  /** The inner store is the test's to close. */
+  override close(): Promise<void> {
     return Promise.resolve();
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import type { BackendCallOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../../src/storage/backend.js";
+import type { BackendCallOptions, GetResult, PutOptions, StorageBackend } from "../../../src/storage/backend.js";
 import { StorageError } from "../../../src/storage/storage-error.js";
+import { ForwardingBackend } from "./forwarding-backend.js";
 
 async function collect(body: Uint8Array | AsyncIterable<Uint8Array>): Promise<Buffer> {
   if (body instanceof Uint8Array) return Buffer.from(body);
@@ -18,9 +19,7 @@ async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
  * can be told to fail, or to serve altered bytes, for chosen CIDs. Used to prove what the client
  * sends (resume never re-sends) and how it reacts (failover, integrity).
  */
-export class InstrumentedBackend implements StorageBackend {
-  readonly kind: string;
-  readonly location: string;
+export class InstrumentedBackend extends ForwardingBackend {
   puts = 0;
   gets = 0;
   readonly putDigests: string[] = [];
@@ -32,12 +31,11 @@ export class InstrumentedBackend implements StorageBackend {
   /** When set, get serves what this returns instead of the stored bytes. */
   alterGet: ((cid: string, bytes: Buffer) => Buffer) | undefined;
 
-  constructor(private readonly inner: StorageBackend, name?: string) {
-    this.kind = inner.kind;
-    this.location = name ?? inner.location;
+  constructor(inner: StorageBackend, name?: string) {
+    super(inner, name === undefined ? {} : { location: name });
   }
 
-  async put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string> {
+  override async put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string> {
     this.puts++;
     const bytes = await collect(body);
     this.putDigests.push(createHash("sha256").update(bytes).digest("hex"));
@@ -47,29 +45,13 @@ export class InstrumentedBackend implements StorageBackend {
     return cid;
   }
 
-  async get(cid: string, options?: BackendCallOptions): Promise<GetResult> {
+  override async get(cid: string, options?: BackendCallOptions): Promise<GetResult> {
     this.gets++;
     await this.beforeGet?.(cid);
     const got = await this.inner.get(cid, options);
     if (this.alterGet === undefined) return got;
     const altered = this.alterGet(cid, await collect(got.body));
     return { size: altered.byteLength, body: once(altered) };
-  }
-
-  has(cid: string, options?: BackendCallOptions): Promise<boolean> {
-    return this.inner.has(cid, options);
-  }
-
-  delete(cid: string, options?: BackendCallOptions): Promise<void> {
-    return this.inner.delete(cid, options);
-  }
-
-  space(options?: BackendCallOptions): Promise<SpaceInfo> {
-    return this.inner.space(options);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
   }
 }
 
