@@ -13,7 +13,10 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   const link = linkedSignal([session.stopController.signal, options.signal], undefined, "renewal");
   // One run at a time (the start's, the timer's, the application's): two would store every due piece twice.
   const before = session.renewTail;
-  const run = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal, session.memory));
+  const renewal = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal, session.memory));
+  // Every renewal check forgets what ended long enough ago, the application's too (a timer of 0 left that to the
+  // next start); within the turn, so stop() waits for it as for the run.
+  const run = renewal.finally(() => (session.phase === "started" ? forgetEndedJobsNow(session) : undefined));
   // Settles with nothing: allSettled's value would hold this run's report and, through `before`, every earlier one.
   session.renewTail = Promise.allSettled([before, run]).then(() => undefined);
   try {
@@ -23,12 +26,11 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   }
 }
 
-/** The timer's (and the start's) renewal run, unless one of its own is under way; then ended jobs are forgotten. Never rejects. */
+/** The timer's (and the start's) renewal run, unless one of its own is under way (it forgets ended jobs too). Never rejects. */
 export async function renewInBackground(session: ClientSession): Promise<void> {
   if (session.renewing !== undefined || session.phase !== "started") return;
   session.renewing = renewInTurn(session, {})
     .catch((error: unknown) => session.log.warn({ code: (error as StorageError).code }, "renewal run failed"))
-    .then(() => (session.phase === "started" ? forgetEndedJobsNow(session) : undefined))
     .finally(() => {
       session.renewing = undefined;
     });
