@@ -153,7 +153,7 @@ export function socketError(error: unknown, phase: "request" | "body", ctx: Call
       { cause: error, details },
     );
   }
-  if (code !== undefined && (code === "EPROTO" || code.startsWith("ERR_SSL_"))) {
+  if (code !== undefined && ctx.location.startsWith("https:") && (code === "EPROTO" || code.startsWith("ERR_SSL_"))) {
     // OpenSSL's message is a multi-line record dump; its reason is what matters. "wrong version number": the other end spoke plain http.
     const plain = /wrong version number/i.test((error as Error | null)?.message ?? "");
     return new StorageError(
