@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { sameDigest } from "../crypto/index.js";
 import type { FileReference } from "../wire/index.js";
 import type { ClientContext } from "./client-context.js";
@@ -39,6 +39,12 @@ export function fetchFile(session: ClientSession, reference: ReferenceInput, opt
     if (hit !== undefined) return fetchCached(session, ctx, id, view, bytes, plan, contentCid, hit.path);
     dest = join(ctx.dirs.cache, contentCid);
   } else {
+    // A trailing separator names a folder, there or not; resolve() drops it, and the file was written under the folder's name.
+    if (options.out.endsWith("/") || options.out.endsWith(sep)) {
+      throw new StorageError("E_LOCAL_IO", `the destination ${options.out} names a folder (it ends with ${sep}); fetch to a file's path (a name inside that folder)`, {
+        details: { code: "EISDIR" },
+      });
+    }
     dest = resolve(options.out);
   }
   const job = new TransferJob<FetchResult>(id, "download", "queued", progressOf(0, plan.pieces.length, 0, view.plaintextSize), (jobId) => session.cancel(jobId));
