@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { ChunkOpener } from "../../src/crypto/index.js";
-import { chunksPerStep } from "../../src/storage/download/open-steps.js";
+import { OpenSteps } from "../../src/storage/download/open-steps.js";
 import { StorageError } from "../../src/storage/index.js";
 import { decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
 import { KiB, MiB, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -11,7 +11,7 @@ import { KiB, MiB, startClient, writeRandomFile } from "./support/client-fixture
 const CHUNK = 64 * KiB;
 const SIZE = 20 * MiB;
 const CHUNKS = SIZE / CHUNK;
-const STEP = chunksPerStep(CHUNK);
+const STEP = new OpenSteps(CHUNK).perStep;
 
 async function onePieceFile() {
   const setup = await startClient({ chunkSize: CHUNK, pieceSize: SIZE });

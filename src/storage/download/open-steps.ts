@@ -9,23 +9,23 @@ import { setImmediate as nextTurn } from "node:timers/promises";
  */
 export const OPEN_STEP_BYTES = 4 * 1024 * 1024;
 
-/** Chunks of `chunkSize` bytes opened per step: at least one. */
-export function chunksPerStep(chunkSize: number): number {
-  return Math.max(1, Math.floor(OPEN_STEP_BYTES / chunkSize));
-}
-
-/** Counts chunks opened and gives the event loop (and so the collector) a turn after each step's worth. */
+/**
+ * Counts chunks opened and gives the event loop (and so the collector) a turn once a step's worth
+ * is: a stream opening chunk by chunk, or a piece opened a whole step at a time (openPiece).
+ */
 export class OpenSteps {
   private opened = 0;
-  private readonly perStep: number;
+  /** Chunks of `chunkSize` bytes opened per step: at least one. */
+  readonly perStep: number;
 
   constructor(chunkSize: number) {
-    this.perStep = chunksPerStep(chunkSize);
+    this.perStep = Math.max(1, Math.floor(OPEN_STEP_BYTES / chunkSize));
   }
 
-  /** Call after each chunk opened: undefined, or a turn of the event loop to await once a step is full. */
-  afterChunk(): Promise<void> | undefined {
-    if (++this.opened < this.perStep) return undefined;
+  /** Call after `count` chunks opened: undefined, or a turn of the event loop to await once a step is full. */
+  afterChunks(count = 1): Promise<void> | undefined {
+    this.opened += count;
+    if (this.opened < this.perStep) return undefined;
     this.opened = 0;
     return nextTurn().then(() => undefined);
   }

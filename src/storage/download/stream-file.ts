@@ -92,7 +92,7 @@ export async function* streamFile(
       for (let offset = 0, chunk = span.firstChunk; offset < sealed.byteLength; offset += step, chunk++) {
         if (chunk < at.nextChunk) continue;
         const body = open(index, chunk, sealed, offset);
-        const turn = steps.afterChunk();
+        const turn = steps.afterChunks();
         if (turn !== undefined) await turn;
         if (at.verified) {
           // The rest of the held-back last piece, fetched again after a pause; the file hash already matched.
@@ -120,7 +120,7 @@ export async function* streamFile(
       const body = open(last, chunk, lastSealed, offset);
       at.nextChunk = chunk + 1;
       if (body.byteLength > 0) yield body;
-      const turn = steps.afterChunk();
+      const turn = steps.afterChunks();
       if (turn !== undefined) await turn;
     }
   } finally {
