@@ -15,7 +15,7 @@ import type { HttpExchange } from "./http-exchange.js";
 import { httpStatusError, malformedAnswer, SIGN_IN_HINT, type CallContext } from "./http-status-error.js";
 import { CodexHttpTransport } from "./http-transport.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
-import { abortError } from "./transport-error.js";
+import { abortError, failureError } from "./transport-error.js";
 
 /** The Codex REST API as a StorageBackend, plus the manifest and the node's full space figures. */
 export interface CodexBackend extends StorageBackend {
@@ -258,7 +258,7 @@ class CodexRestBackend implements CodexBackend {
     throw httpStatusError(status ?? 0, text, ctx, response.headers["retry-after"], response.headers.date, response.headers.location);
   }
 
-  /** Reads the first non-empty chunk, giving up when the caller aborts meanwhile. */
+  /** Reads the first non-empty chunk, giving up when the caller aborts or the backend is closed meanwhile. */
   private async firstBytes(iterator: AsyncIterator<Uint8Array>, ctx: CallContext, signal: AbortSignal | undefined): Promise<Uint8Array | undefined> {
     for (;;) {
       const step = await this.raceAbort(iterator.next(), ctx, signal, iterator);
@@ -268,21 +268,30 @@ class CodexRestBackend implements CodexBackend {
   }
 
   private raceAbort<T>(pending: Promise<T>, ctx: CallContext, signal: AbortSignal | undefined, iterator: AsyncIterator<unknown>): Promise<T> {
-    if (signal === undefined) return pending;
+    const closed = this.transport.closedSignal;
     return new Promise<T>((resolve, reject) => {
-      const onAbort = (): void => {
+      const stop = (error: unknown): void => {
+        cleanup();
         void iterator.return?.()?.catch(() => undefined);
-        reject(abortError(signal.reason, ctx));
+        reject(error);
       };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener("abort", onAbort, { once: true });
+      const onAbort = (): void => stop(abortError(signal?.reason, ctx));
+      const onClose = (): void => stop(failureError({ kind: "closed" }, ctx));
+      const cleanup = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        closed.removeEventListener("abort", onClose);
+      };
+      if (signal?.aborted === true) return onAbort();
+      if (closed.aborted) return onClose();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      closed.addEventListener("abort", onClose, { once: true });
       pending.then(
         (value) => {
-          signal.removeEventListener("abort", onAbort);
+          cleanup();
           resolve(value);
         },
         (error: unknown) => {
-          signal.removeEventListener("abort", onAbort);
+          cleanup();
           reject(error);
         },
       );

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { StorageError } from "../../storage-error.js";
@@ -19,9 +20,17 @@ export class CodexHttpTransport implements ExchangeHost {
   readonly agent: HttpAgent;
   private readonly live = new Set<HttpExchange>();
   private closed = false;
+  /** Fires on close(), for waits that are not exchanges yet (a put waiting for its body's first bytes). */
+  private readonly closing = new AbortController();
 
   constructor(readonly options: ResolvedCodexOptions) {
     this.agent = options.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    // Every put waiting for its first bytes listens, however many run at once: by design, not a leak.
+    setMaxListeners(0, this.closing.signal);
+  }
+
+  get closedSignal(): AbortSignal {
+    return this.closing.signal;
   }
 
   /**
@@ -63,6 +72,7 @@ export class CodexHttpTransport implements ExchangeHost {
   /** Ends every exchange in flight (they fail with E_CLIENT_CLOSED) and destroys all sockets. */
   close(): void {
     this.closed = true;
+    this.closing.abort();
     for (const exchange of [...this.live]) {
       exchange.fail({ kind: "closed" });
       exchange.release();
