@@ -45,6 +45,8 @@ export interface ClientSession {
   readonly spooling: Set<Promise<void>>;
   /** Cache hits being hashed before they are served; stop() lets them settle before it stops the hashing worker and closes the journal. */
   readonly checkingHits: Set<Promise<void>>;
+  /** Status probes asking the endpoints; stop() aborts them and lets them settle before it returns. */
+  readonly probes: Set<Promise<void>>;
   /** Clean-ups of jobs cancelled while not running (temp file, pieces, spool pin); stop() waits for them before it closes the journal. */
   readonly cleaning: Set<Promise<void>>;
   /** Shares of bytes still being spooled (no journal row yet), and whether they were cancelled meanwhile. */
@@ -86,6 +88,7 @@ export function newClientSession(protocol: number, mode: "full" | "light", log: 
     reservations: new Map(),
     spooling: new Set(),
     checkingHits: new Set(),
+    probes: new Set(),
     cleaning: new Set(),
     spoolingShares: new Map(),
     cacheChecks: new Map(),

@@ -12,7 +12,7 @@ export async function stopSession(session: ClientSession, ownsState: boolean): P
   const reason = clientClosedReason();
   if (session.renewTimer !== undefined) clearInterval(session.renewTimer);
   session.stopController.abort(reason);
-  await Promise.allSettled([...session.spooling, ...session.checkingHits]);
+  await Promise.allSettled([...session.spooling, ...session.checkingHits, ...session.probes]);
   await Promise.allSettled([...session.cleaning]);
   await Promise.all([session.uploadQueue?.close(reason), session.downloadQueue?.close(reason)]);
   await session.renewing?.catch(() => undefined);

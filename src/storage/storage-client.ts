@@ -1,7 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { profileFor } from "../versions/index.js";
-import { fileStatus, type FileStatus } from "./availability/file-status.js";
+import type { FileStatus } from "./availability/file-status.js";
 import type { RenewReport } from "./availability/renew-pieces.js";
 import type { StorageBackend } from "./backend.js";
 import type { ClientContext } from "./client-context.js";
@@ -18,6 +18,7 @@ import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { renewInTurn } from "./renewal-schedule.js";
 import { EndpointPool } from "./retry/index.js";
 import { shareFile, type ShareInput } from "./share-intake.js";
+import { checkStatus } from "./status-check.js";
 import { StorageError } from "./storage-error.js";
 import { fetchAsStream } from "./streamed-fetch.js";
 import type { TransferJob } from "./transfer-job.js";
@@ -141,8 +142,7 @@ export class StorageClient {
    * that it lacks it; one that could not be asked makes the probe fail with its typed error).
    */
   async status(reference: ReferenceInput, options: { probe?: boolean; signal?: AbortSignal } = {}): Promise<FileStatus> {
-    const ctx = startedContext(this.session);
-    return fileStatus(ctx, decodeReference(reference, this.protocol).view, options.probe ?? false, options.signal);
+    return checkStatus(this.session, reference, options);
   }
 
   /** No message refers to this file any more: its pieces are no longer renewed (they expire with Codex's TTL). */
@@ -192,7 +192,8 @@ export class StorageClient {
   /**
    * Runs a failed job again. An upload keeps the pieces it stored; a download starts over (its
    * failure removed its temp file, so nothing half-written outlives the job), except one whose
-   * backend was closed under it (E_CLIENT_CLOSED), which keeps the pieces it verified. A job failed
+   * backend was closed under it (E_CLIENT_CLOSED), or whose temp file could not be reopened for a
+   * passing cause (E_LOCAL_IO, too many files open), which keep the pieces they verified. A job failed
    * E_CRASH_LOOP starts with its count of runs that ended with the process at zero.
    */
   retry(id: string): AnyJob {

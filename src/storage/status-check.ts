@@ -1,0 +1,31 @@
+import { abortedError } from "./abort-error.js";
+import { fileStatus, type FileStatus } from "./availability/file-status.js";
+import { startedContext, type ClientSession } from "./client-session.js";
+import { decodeReference, type ReferenceInput } from "./reference-codec.js";
+import { linkedSignal } from "./retry/index.js";
+
+/**
+ * A file's status (see StorageClient.status). A probe asks the endpoints, so it is linked to the
+ * client's stop signal like every other call that goes out: stop() ends one waiting on a node that
+ * does not answer (E_CLIENT_CLOSED) and lets it settle before it returns, rather than leave its
+ * request open until the backend's timeout.
+ */
+export async function checkStatus(session: ClientSession, reference: ReferenceInput, options: { probe?: boolean; signal?: AbortSignal }): Promise<FileStatus> {
+  const ctx = startedContext(session);
+  const { view } = decodeReference(reference, session.protocol);
+  if (options.probe !== true) return fileStatus(ctx, view, false, options.signal);
+  const link = linkedSignal([session.stopController.signal, options.signal], undefined, "status probe");
+  const probing = fileStatus(ctx, view, true, link.signal)
+    .catch((error: unknown) => {
+      // Said as the signal's reason: a backend reports any abort as its own E_ABORTED, the stop's included.
+      throw link.signal.aborted ? abortedError(link.signal.reason, "status probe") : error;
+    })
+    .finally(() => link.dispose());
+  const settled = probing.then(
+    () => undefined,
+    () => undefined,
+  );
+  session.probes.add(settled);
+  void settled.finally(() => session.probes.delete(settled));
+  return probing;
+}
