@@ -132,7 +132,8 @@ function fetchCached(
       checked();
       // Cancelled while it waited for its turn (the wait rejected with CANCELLED).
       if (cancelled) job.setState("cancelled");
-      job.reject(asStorageError(error));
+      const typed = asStorageError(error);
+      job.reject(typed.code === "E_CLIENT_CLOSED" && session.phase !== "started" ? stoppedUnjournaled(typed) : typed);
     })
     .finally(() => {
       turn.dispose();
@@ -141,6 +142,15 @@ function fetchCached(
     });
   session.checkingHits.add(checking);
   return job;
+}
+
+/**
+ * A cache hit the client's stop ended: E_CLIENT_CLOSED as for any job, but not the stop's own
+ * message ("the job stays in the journal and resumes"), as a hit is not journaled until it is
+ * fetched again: the next session does not know it.
+ */
+function stoppedUnjournaled(cause: StorageError): StorageError {
+  return new StorageError("E_CLIENT_CLOSED", "the storage client was stopped while a cached file was checked; this fetch was not journaled and does not resume: fetch it again once a client is started", { cause });
 }
 
 /**
