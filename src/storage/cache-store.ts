@@ -235,9 +235,16 @@ export class CacheStore {
     return typed(() => this.journal.get(cid)?.path);
   }
 
-  /** Keeps an existing entry from eviction (no-op without one). */
+  /**
+   * Keeps an existing entry from eviction (no-op without one). An upload is about to read it (a
+   * forward of a received file): a use, as a cache hit is, so it goes to the end of the LRU order;
+   * left where its download put it, the file just forwarded was the next one evicted.
+   */
   pin(cid: string): void {
-    typed(() => this.journal.pin(cid, true));
+    typed(() => {
+      this.journal.pin(cid, true);
+      this.journal.touch(cid, this.hooks.clock.now());
+    });
   }
 
   unpin(cid: string): void {
