@@ -94,7 +94,8 @@ export function httpStatusError(
     ...(ctx.cid === undefined ? {} : { cid: ctx.cid }),
   };
   const what = describe(status, body);
-  if (status === 404 && ctx.cid !== undefined && (ctx.operation === "get" || ctx.operation === "manifest")) {
+  // The node's 404 is plain text; a page is a proxy's that does not route the API (its URL or location is wrong), not missing content.
+  if (status === 404 && ctx.cid !== undefined && (ctx.operation === "get" || ctx.operation === "manifest") && !isPage(body)) {
     return new StorageError(
       "E_NOT_FOUND",
       `Codex node ${ctx.location} has no content under CID ${ctx.cid} (${what}). Check the CID and that a peer holding it is reachable; if every call 404s, ${PREFIX_HINT}.`,
