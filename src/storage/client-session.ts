@@ -130,6 +130,15 @@ export function forgetHandle(session: ClientSession, id: string, job: AnyJob): v
   if (session.handles.get(id) === job) session.handles.delete(id);
 }
 
+/**
+ * The stop's E_CLIENT_CLOSED for work that is not journaled (a cache hit being checked, a stream, a
+ * status probe): the stop's own message says the job stays in the journal and resumes on the next
+ * start, which such work does not; the application has to ask again.
+ */
+export function stoppedUnjournaled(what: string, cause: unknown): StorageError {
+  return new StorageError("E_CLIENT_CLOSED", `the storage client was stopped during ${what}, which is not journaled and does not resume: ask again once a client is started`, { cause });
+}
+
 /** A journal state a run may start from (or resume). */
 export function runnable(state: JobState | undefined): boolean {
   return state === "queued" || state === "uploading" || state === "downloading";

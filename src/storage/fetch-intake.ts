@@ -4,7 +4,7 @@ import { sameDigest } from "../crypto/index.js";
 import type { FileReference } from "../wire/index.js";
 import type { ClientContext } from "./client-context.js";
 import type { ClientSettings } from "./client-settings.js";
-import { forgetHandle, startedContext, type ClientSession } from "./client-session.js";
+import { forgetHandle, startedContext, stoppedUnjournaled, type ClientSession } from "./client-session.js";
 import { cidOfDigest } from "./content-id.js";
 import { checkReceivable, type FetchResult } from "./download/run-download.js";
 import { fileSha256 } from "./file-digest.js";
@@ -133,7 +133,7 @@ function fetchCached(
       // Cancelled while it waited for its turn (the wait rejected with CANCELLED).
       if (cancelled) job.setState("cancelled");
       const typed = asStorageError(error);
-      job.reject(typed.code === "E_CLIENT_CLOSED" && session.phase !== "started" ? stoppedUnjournaled(typed) : typed);
+      job.reject(typed.code === "E_CLIENT_CLOSED" && session.phase !== "started" ? stoppedUnjournaled("the check of a cached file (fetch it again)", typed) : typed);
     })
     .finally(() => {
       turn.dispose();
@@ -142,15 +142,6 @@ function fetchCached(
     });
   session.checkingHits.add(checking);
   return job;
-}
-
-/**
- * A cache hit the client's stop ended: E_CLIENT_CLOSED as for any job, but not the stop's own
- * message ("the job stays in the journal and resumes"), as a hit is not journaled until it is
- * fetched again: the next session does not know it.
- */
-function stoppedUnjournaled(cause: StorageError): StorageError {
-  return new StorageError("E_CLIENT_CLOSED", "the storage client was stopped while a cached file was checked; this fetch was not journaled and does not resume: fetch it again once a client is started", { cause });
 }
 
 /**

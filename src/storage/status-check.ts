@@ -1,6 +1,6 @@
 import { abortedError } from "./abort-error.js";
 import { fileStatus, type FileStatus } from "./availability/file-status.js";
-import { startedContext, type ClientSession } from "./client-session.js";
+import { startedContext, stoppedUnjournaled, type ClientSession } from "./client-session.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { linkedSignal } from "./retry/index.js";
 
@@ -17,8 +17,9 @@ export async function checkStatus(session: ClientSession, reference: ReferenceIn
   const link = linkedSignal([session.stopController.signal, options.signal], undefined, "status probe");
   const probing = fileStatus(ctx, view, true, link.signal)
     .catch((error: unknown) => {
+      if (!link.signal.aborted) throw error;
       // Said as the signal's reason: a backend reports any abort as its own E_ABORTED, the stop's included.
-      throw link.signal.aborted ? abortedError(link.signal.reason, "status probe") : error;
+      throw session.stopController.signal.aborted ? stoppedUnjournaled("a status probe", error) : abortedError(link.signal.reason, "status probe");
     })
     .finally(() => link.dispose());
   const settled = probing.then(

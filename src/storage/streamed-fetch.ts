@@ -1,6 +1,6 @@
 import type { FileReference } from "../wire/index.js";
 import type { ClientContext } from "./client-context.js";
-import { startedContext, type ClientSession } from "./client-session.js";
+import { startedContext, stoppedUnjournaled, type ClientSession } from "./client-session.js";
 import { closableStream } from "./download/closable-stream.js";
 import { checkReceivable } from "./download/run-download.js";
 import { slottedStream } from "./download/slotted-stream.js";
@@ -37,7 +37,8 @@ async function* guardedStream(session: ClientSession, ctx: ClientContext, view: 
       }
     }
   } catch (error) {
-    throw asStorageError(error);
+    const typed = asStorageError(error);
+    throw typed.code === "E_CLIENT_CLOSED" && session.stopController.signal.aborted ? stoppedUnjournaled("a streamed fetch", typed) : typed;
   } finally {
     link.dispose();
   }
