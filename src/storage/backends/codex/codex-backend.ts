@@ -222,7 +222,14 @@ class CodexRestBackend implements CodexBackend {
   }
 
   private context(operation: CallContext["operation"], method: string, suffix: string, cid?: string): CallContext {
-    return { operation, method, path: `${this.basePath}${suffix}`, location: this.location, ...(cid === undefined ? {} : { cid }) };
+    return {
+      operation,
+      method,
+      path: `${this.basePath}${suffix}`,
+      location: this.location,
+      ...(cid === undefined ? {} : { cid }),
+      ...(this.options.authorization === undefined ? {} : { withCredentials: true }),
+    };
   }
 
   private spec(ctx: CallContext, signal: AbortSignal | undefined): { context: CallContext; signal?: AbortSignal } {

@@ -11,6 +11,8 @@ export interface CallContext {
   readonly cid?: string;
   /** A put's body size, when known (for a 413's message). */
   readonly bytes?: number;
+  /** The URL carried a user name or password (sent as Basic auth; for a 401's message, never shown). */
+  readonly withCredentials?: boolean;
 }
 
 /** Codex error bodies are plain text (often labelled text/html, sometimes empty). */
@@ -131,6 +133,14 @@ export function httpStatusError(
     return new StorageError(
       "E_BACKEND_REJECTED",
       `Codex node ${ctx.location} answered ${target(ctx)} with a redirect (${what}), which is not followed; point the URL where it leads (http → https?).`,
+      { details },
+    );
+  }
+  if (status === 401) {
+    // A gateway in front of the node wants Basic auth (the URL's user:password@); never show what was sent.
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `Codex node ${ctx.location} wants credentials for ${target(ctx)} (${what}): ${ctx.withCredentials === true ? "those in the endpoint's URL were refused (changed on the gateway?)" : "the endpoint's URL carries none"}; give the endpoint's URL as http(s)://user:password@host. Retrying will not help.`,
       { details },
     );
   }
