@@ -18,7 +18,7 @@ export const EXIT = {
 } as const;
 
 /** A command stopped by a signal after its cleanup (128 + the signal's number, as a shell reports it). */
-export const EXIT_INTERRUPTED = { SIGINT: 130, SIGTERM: 143 } as const;
+export const EXIT_INTERRUPTED = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /** stdout's reader went away before the output was written (128 + SIGPIPE, as a shell reports it). */
 export const EXIT_STDOUT_CLOSED = 141;

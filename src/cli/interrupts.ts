@@ -4,11 +4,16 @@ import { EXIT_INTERRUPTED } from "./exit-codes.js";
 /** How a transfer the CLI waits on ended: its result, or the signal that asked the command to stop. */
 export type Outcome<R> = { readonly kind: "done"; readonly value: R } | { readonly kind: "interrupted"; readonly signal: NodeJS.Signals };
 
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
+/**
+ * SIGHUP too: the terminal went away (an ssh session dropped, a terminal window closed). Left to
+ * Node's default it ended the process at once, leaving a matrix's or upgrade's work folder behind
+ * and a transfer without its clean stop.
+ */
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** The status of a command stopped by `signal` (130 for SIGINT); the process entry then re-raises it. */
 export function interruptedStatus(signal: NodeJS.Signals): number {
-  return signal === "SIGTERM" ? EXIT_INTERRUPTED.SIGTERM : EXIT_INTERRUPTED.SIGINT;
+  return signal === "SIGTERM" ? EXIT_INTERRUPTED.SIGTERM : signal === "SIGHUP" ? EXIT_INTERRUPTED.SIGHUP : EXIT_INTERRUPTED.SIGINT;
 }
 
 /**

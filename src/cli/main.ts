@@ -29,7 +29,7 @@ ${lines.join("\n")}
 
 Results go to stdout, progress and logs (pino JSON, level from STATUS_COMPAT_LOG_LEVEL) to stderr.
 Exit: 0 ok, 1 a check failed, 2 usage, 3 bad input, 4 state refused, 5 storage failure, 70 internal error,
-130 interrupted (Ctrl-C; 143 SIGTERM), 141 stdout closed early.
+130 interrupted (Ctrl-C; 143 SIGTERM, 129 SIGHUP), 141 stdout closed early.
 `;
 }
 

@@ -39,7 +39,7 @@ const status = await main(process.argv.slice(2), {
 // A command stopped by Ctrl-C or SIGTERM has cleaned up; it now ends by that signal, as a shell
 // expects: a shell loop (for f in *; do status-compat file put "$f"; done) stops only when its
 // child died of SIGINT, and went on to the next file after a plain exit 130.
-const bySignal = status === EXIT_INTERRUPTED.SIGINT ? "SIGINT" : status === EXIT_INTERRUPTED.SIGTERM ? "SIGTERM" : undefined;
+const bySignal = status === EXIT_INTERRUPTED.SIGINT ? "SIGINT" : status === EXIT_INTERRUPTED.SIGTERM ? "SIGTERM" : status === EXIT_INTERRUPTED.SIGHUP ? "SIGHUP" : undefined;
 if (bySignal === undefined) {
   process.exitCode = status;
   // Work the command left running (a matrix check past its deadline) would keep the process alive:
