@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -5,6 +6,15 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Child processes, native SQLite handles and real sockets: forks isolate them best.
     pool: "forks",
+    poolOptions: {
+      forks: {
+        // vitest's default is one fork fewer than the cores: a single fork on CI's 2 cores, so the
+        // second core sat idle whenever a test waited on its own (disk syncs, sockets, timers) or
+        // ran without a child process. Two forks there; the default on larger machines.
+        maxForks: Math.max(2, availableParallelism() - 1),
+        minForks: 1,
+      },
+    },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Property tests print their seed on failure (fast-check does it itself); keep stack traces readable.
