@@ -3,7 +3,7 @@ import { CompatError } from "../errors/index.js";
 export type StorageErrorCode =
   /** The file is over the per-file limit (checked before any upload). */
   | "E_FILE_TOO_LARGE"
-  /** The configured storage quota would be exceeded and nothing more can be evicted. */
+  /** The configured storage quota would be exceeded and nothing more can be evicted, or a Codex node's storage is full (its 500 "Unable to store block"; the next endpoint is tried). */
   | "E_QUOTA_EXCEEDED"
   /** The backend has no content under that CID. */
   | "E_NOT_FOUND"
@@ -17,9 +17,9 @@ export type StorageErrorCode =
   | "E_ABORTED"
   /** The backend answered with an error status (text body in details). */
   | "E_BACKEND_HTTP"
-  /** The backend could not be reached (refused, reset, DNS). */
+  /** The backend could not be reached (refused, reset, DNS), or its https certificate did not verify (a captive portal's, say): retried. */
   | "E_BACKEND_UNREACHABLE"
-  /** The backend refused the request as invalid (4xx other than 404): not retried. */
+  /** The backend refused the request as invalid (a 4xx other than the node's own 404, a proxy's error page): not retried there. */
   | "E_BACKEND_REJECTED"
   /** A CID string that is not a CID. */
   | "E_BAD_CID"
