@@ -145,7 +145,7 @@ async function downloadIntoPlace(
       await unlink(row.temp_path);
       return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
     }
-    await rename(row.temp_path, row.dest_path);
+    await placeVerifiedFile(row, plan.pieces.length);
     renamed = true;
     await syncPlacedFolder(row, plan.pieces.length);
     return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
@@ -222,15 +222,32 @@ async function syncPlacedFolder(row: DownloadJobRow, pieces: number): Promise<vo
   try {
     await syncDirectory(dirname(row.dest_path));
   } catch (error) {
-    const { code, syscall } = error as NodeJS.ErrnoException;
-    const passing = passingCause(code);
-    if (passing === undefined) throw error;
-    throw new StorageError(
-      "E_LOCAL_IO",
-      `download ${row.id}: its verified file is in place at ${row.dest_path}, but its folder could not be synced: ${passing} (${code}); retry(), or the client's next start, finishes it without fetching again, from the ${pieces} pieces verified into that file${KEPT_PIECES_MARK}`,
-      { cause: error, details: { job: row.id, code, syscall, path: dirname(row.dest_path), keptPieces: pieces } },
-    );
+    throw keptOnPassingCause(error, row, pieces, dirname(row.dest_path), (why) => `its verified file is in place at ${row.dest_path}, but its folder could not be synced: ${why}; retry(), or the client's next start, finishes it without fetching again, from the`);
   }
+}
+
+/**
+ * Renames the verified temp file onto the destination. Refused for a passing cause (the
+ * destination busy: open in another app, or being scanned, on Windows), the temp file and its
+ * pieces are kept (KEPT_PIECES_MARK): retry() and the next start rename it without a fetch.
+ */
+async function placeVerifiedFile(row: DownloadJobRow, pieces: number): Promise<void> {
+  try {
+    await rename(row.temp_path, row.dest_path);
+  } catch (error) {
+    throw keptOnPassingCause(error, row, pieces, row.dest_path, (why) => `its verified file could not replace ${row.dest_path}: ${why}; retry(), or the client's next start, puts it there without fetching again, from the`);
+  }
+}
+
+/** An OS failure of a passing cause as E_LOCAL_IO keeping the download's verified pieces; any other as it is. */
+function keptOnPassingCause(error: unknown, row: DownloadJobRow, pieces: number, path: string, say: (why: string) => string): unknown {
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  const passing = passingCause(code);
+  if (passing === undefined) return error;
+  return new StorageError("E_LOCAL_IO", `download ${row.id}: ${say(`${passing} (${code})`)} ${pieces} pieces verified into that file${KEPT_PIECES_MARK}`, {
+    cause: error,
+    details: { job: row.id, code, syscall, path, keptPieces: pieces },
+  });
 }
 
 /**
