@@ -1,10 +1,10 @@
 import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { startCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
-const DEAF_STORAGE_CHECK = join(import.meta.dirname, "support", "deaf-storage-check.ts");
+// Relative to the child's working folder (the project root): NODE_OPTIONS splits on spaces, which a checkout's path may hold.
+const DEAF_STORAGE_CHECK = "./test/cli/support/deaf-storage-check.ts";
 
 describe("status-compat matrix: Ctrl-C while a cell's check ignores its signal", () => {
   test("one SIGINT ends the run within seconds, saying it was interrupted, with no work folder left; it waited for the cell's deadline (5 minutes by default) before it stopped", async () => {
