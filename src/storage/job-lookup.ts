@@ -3,8 +3,8 @@ import type { FetchResult } from "./download/run-download.js";
 import { asKnown, handleFromDownloadRow, handleFromUploadRow } from "./job-handles.js";
 import type { DownloadJobRow } from "./journal/download-journal.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
+import { pendingDownloadsTo, pendingUploadsOf } from "./journal/pending-jobs.js";
 import type { UploadJobRow } from "./journal/upload-journal.js";
-import { inRealFolders } from "./real-folders.js";
 import { StorageError } from "./storage-error.js";
 import type { TransferJob } from "./transfer-job.js";
 import type { ShareResult } from "./upload/run-upload.js";
@@ -32,19 +32,23 @@ export function jobHandle(session: ClientSession, id: string): AnyJob {
   throw new StorageError("E_JOB_UNKNOWN", `the journal has no job ${id}`, { details: { id } });
 }
 
-/** The unfinished upload of this file (queued or uploading), however its folder is spelled. */
+/**
+ * The unfinished upload of this file, however its folder is spelled: as the journal counts it
+ * (pending-jobs.ts, as the CLI does), queued, uploading, or failed with its backend closed under the
+ * run, which the next start resumes: left out, the application started a second upload beside it.
+ */
 export function pendingUploadOf(session: ClientSession, path: string): TransferJob<ShareResult> | undefined {
   const ctx = startedContext(session);
-  const target = inRealFolders(path);
-  const row = ctx.uploads.inStates(["queued", "uploading"]).find((r) => inRealFolders(r.source_path) === target && !session.unrecorded.has(r.id));
+  const found = pendingUploadsOf(ctx.db, path).find((p) => !session.unrecorded.has(p.id));
+  const row = found === undefined ? undefined : ctx.uploads.get(found.id);
   return row === undefined ? undefined : (handleFromUploadRow(session, row) as TransferJob<ShareResult>);
 }
 
-/** The unfinished download to this destination, however its folder is spelled. */
+/** The unfinished download to this destination, however its folder is spelled, as the journal counts it (see pendingUploadOf). */
 export function pendingDownloadTo(session: ClientSession, path: string): TransferJob<FetchResult> | undefined {
   const ctx = startedContext(session);
-  const target = inRealFolders(path);
-  const row = ctx.downloads.inStates(["queued", "downloading"]).find((r) => inRealFolders(r.dest_path) === target && !session.unrecorded.has(r.id));
+  const found = pendingDownloadsTo(ctx.db, path).find((p) => !session.unrecorded.has(p.id));
+  const row = found === undefined ? undefined : ctx.downloads.get(found.id);
   return row === undefined ? undefined : (handleFromDownloadRow(session, row) as TransferJob<FetchResult>);
 }
 

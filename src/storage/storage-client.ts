@@ -169,7 +169,10 @@ export class StorageClient {
     return jobHandle(this.session, id);
   }
 
-  /** The unfinished upload of this file (queued or uploading), however its folder is spelled, to wait for it rather than start another. */
+  /**
+   * The unfinished upload of this file, however its folder is spelled, to wait for it rather than start another: queued,
+   * uploading, or failed E_CLIENT_CLOSED with its backend closed under the run (retry() it once the backend is open; the next start resumes it).
+   */
   pendingUploadOf(path: string): TransferJob<ShareResult> | undefined {
     return pendingUploadOf(this.session, path);
   }
