@@ -92,11 +92,27 @@ describe("Codex backend: stale kept-alive sockets", () => {
     await storageError(backend.has(cid), "E_BACKEND_UNREACHABLE");
   });
 
-  test("an upload is never repeated behind the caller's back: a reset on a reused socket is reported", async () => {
+  test("an upload of a buffer is repeated once on a fresh connection (same bytes, same CID); a second reset is reported", async () => {
     const { proxy, server, backend } = await proxySetup();
     await backend.space();
     proxy.script({ kind: "reset" });
-    await storageError(backend.put(pattern(1000)), "E_BACKEND_UNREACHABLE");
+    expect(await backend.has(await backend.put(pattern(1000)))).toBe(true);
+    expect(server.stats.uploads).toBe(1);
+
+    await backend.space();
+    proxy.script({ kind: "reset" }, { kind: "reset" });
+    await storageError(backend.put(pattern(1000, 2)), "E_BACKEND_UNREACHABLE");
+    expect(server.stats.uploads).toBe(1);
+  });
+
+  test("an upload of an iterable body is never repeated behind the caller's back (it cannot be read twice): a reset on a reused socket is reported", async () => {
+    const { proxy, server, backend } = await proxySetup();
+    await backend.space();
+    proxy.script({ kind: "reset" });
+    async function* body(): AsyncGenerator<Uint8Array> {
+      yield pattern(1000);
+    }
+    await storageError(backend.put(body(), { size: 1000 }), "E_BACKEND_UNREACHABLE");
     expect(server.stats.uploads).toBe(0);
   });
 });

@@ -31,7 +31,7 @@ export interface ExchangeHost {
 
 /**
  * A reset on a kept-alive socket before anything was answered: the node closed an idle connection
- * just as it was reused. Safe to repeat once for requests without a body.
+ * just as it was reused. Safe to repeat once for requests whose body can be sent again (none, a buffer).
  */
 export class StaleSocketError extends Error {
   constructor(readonly mapped: StorageError) {

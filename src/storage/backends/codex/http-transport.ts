@@ -34,8 +34,11 @@ export class CodexHttpTransport implements ExchangeHost {
   }
 
   /**
-   * Sends the request and waits for the response headers. A request without a body that hits a
-   * kept-alive socket the node had just closed is repeated once on a fresh connection.
+   * Sends the request and waits for the response headers. A request that hits a kept-alive socket
+   * the node had just closed (a reset before any answer: its keep-alive timeout fired as the request
+   * came) is repeated once on a fresh connection, when its body can be sent again: none, or a buffer
+   * (a put of the same bytes gives the same CID). Reported as a failure, it cost a healthy endpoint
+   * its turn for failureMemoryMs. An iterable body cannot be read twice: its reset is reported.
    */
   async open(spec: ExchangeSpec): Promise<{ exchange: HttpExchange; response: IncomingMessage }> {
     for (let attempt = 0; ; attempt++) {
@@ -53,12 +56,20 @@ export class CodexHttpTransport implements ExchangeHost {
       } catch (error) {
         exchange.release();
         if (error instanceof StaleSocketError) {
-          if (attempt === 0 && spec.body === undefined) continue;
+          if (attempt === 0 && (spec.body === undefined || spec.body instanceof Uint8Array)) {
+            this.dropIdleSockets();
+            continue;
+          }
           throw error.mapped;
         }
         throw error;
       }
     }
+  }
+
+  /** The other idle sockets idled as long as the one the node closed: the repeat must not take one. */
+  private dropIdleSockets(): void {
+    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
   }
 
   get isClosed(): boolean {
