@@ -64,10 +64,17 @@ const NODE_FULL = /^\s*Unable to store block\b|\bquota\b/i;
 const TRANSIENT_4XX = new Set([408, 425, 429]);
 
 /**
+ * 5xx that say the endpoint does not do this at all, not that it failed this time: 501 (the method
+ * is not implemented: a proxy that does not pass POST on) and 505 (the HTTP version is refused).
+ * The same answer comes on every attempt.
+ */
+const PERMANENT_5XX = new Set([501, 505]);
+
+/**
  * Maps a non-2xx answer to the typed error the retry loop classifies:
  * 404 → E_NOT_FOUND (for calls about a CID), 400 on a CID path → E_BAD_CID, other 4xx →
- * E_BACKEND_REJECTED (not retried), as is a 3xx other than a temporary redirect (redirects are not
- * followed), a put's 500 that says the node's storage is full → E_QUOTA_EXCEEDED (not retried there),
+ * E_BACKEND_REJECTED (not retried), as are 501 and 505 and a 3xx other than a temporary redirect
+ * (redirects are not followed), a put's 500 that says the node's storage is full → E_QUOTA_EXCEEDED (not retried there),
  * other 5xx, 302/303/307 and the rest → E_BACKEND_HTTP (retried).
  */
 /** The host a redirect points to (never its path or query, which a portal fills with session data). */
@@ -155,6 +162,11 @@ export function httpStatusError(
   }
   if (status >= 400 && status < 500 && !TRANSIENT_4XX.has(status)) {
     return new StorageError("E_BACKEND_REJECTED", `Codex node ${ctx.location} refused ${target(ctx)} (${what}); retrying will not help.`, {
+      details,
+    });
+  }
+  if (PERMANENT_5XX.has(status)) {
+    return new StorageError("E_BACKEND_REJECTED", `Codex node ${ctx.location} does not support ${target(ctx)} (${what}): the node, or a proxy in front of it, does not implement it; retrying will not help.`, {
       details,
     });
   }
