@@ -34,6 +34,8 @@ describe("fetchStream and a consumer that goes away", () => {
     const closed = new Promise((resolve) => readable.once("close", resolve));
     readable.destroy();
     expect(await settlesWithin(closed), "the destroyed stream's close").toBe("settled");
+    // The share's idle keep-alive connections would otherwise stay open for the server's 5 s timeout.
+    server.closeIdleConnections();
     expect(await eventually(() => server.openConnections() === 0), "the hung download's connection is closed").toBe(true);
     server.clearFaults();
     const parts: Buffer[] = [];

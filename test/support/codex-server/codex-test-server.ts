@@ -73,6 +73,11 @@ export interface CodexTestServer {
   clearFaults(): void;
   /** TCP connections currently open to the server (for leak checks). */
   openConnections(): number;
+  /**
+   * Closes the keep-alive connections waiting for a next request, leaving those with a request in
+   * progress: a leak check of those then need not wait out the server's 5 s keep-alive timeout.
+   */
+  closeIdleConnections(): void;
   /** Stored manifest CIDs. */
   cids(): string[];
   /** Stops listening, cuts every connection (hung ones too), removes its temp directory. */
@@ -379,6 +384,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     inject: (route, fault, opts) => faults.add(route, fault, opts?.times ?? 1),
     clearFaults: () => faults.clear(),
     openConnections: () => sockets.size,
+    closeIdleConnections: () => server.closeIdleConnections(),
     cids: () => store.list().map((m) => m.cid),
     close: () =>
       (closing ??= (async () => {
