@@ -69,6 +69,8 @@ export class HttpExchange {
   private accepted = 0;
   /** The upload's wait for the socket, if one is in progress. */
   private waiting: { readonly event: "drain" | "finish"; resolve(ok: boolean): void } | undefined;
+  /** Gives the caller's iterable body up (its return()), while the upload still reads it. */
+  private giveUpBody: (() => void) | undefined;
   /** Download progress, for the truncation message (short answers have none). */
   private received = 0;
   private expected: number | undefined;
@@ -206,6 +208,7 @@ export class HttpExchange {
     this.bodyDeadline.stop();
     const clean = this.failure === undefined && this.uploadDone && this.res !== undefined && this.res.readableEnded;
     if (!clean) this.req.destroy();
+    this.giveUpBody?.();
     this.host.forget(this);
   }
 
@@ -218,6 +221,7 @@ export class HttpExchange {
     this.bodyDeadline.stop();
     this.req.destroy();
     this.res?.destroy();
+    this.giveUpBody?.();
   }
 
   private requestError(error: unknown): unknown {
@@ -273,9 +277,27 @@ export class HttpExchange {
           if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) return;
         }
       } else {
-        for await (const chunk of source) {
-          const next = this.send(chunk, declared);
-          if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) return;
+        // Read by hand, not with for-await: that calls return() only once a pending next() gives
+        // something, and a body stalled mid-body (a pipe from a stopped recorder) would then stay
+        // open after the exchange failed. It is given up as the exchange ends (fail, release).
+        const iterator = source[Symbol.asyncIterator]();
+        this.giveUpBody = () => {
+          this.giveUpBody = undefined;
+          void (async () => iterator.return?.())().catch(() => undefined);
+        };
+        try {
+          for (;;) {
+            const step = await iterator.next();
+            if (step.done === true) break;
+            const next = this.send(step.value, declared);
+            if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) {
+              this.giveUpBody?.();
+              return;
+            }
+          }
+        } finally {
+          // Ended by itself (or its own error): nothing to give up.
+          this.giveUpBody = undefined;
         }
       }
       if (this.failure !== undefined) return;
