@@ -63,9 +63,9 @@ describe("the migration lock", () => {
     await expect(acquireMigrationLock(path, { timeoutMs: 100 })).rejects.toMatchObject({ code: "E_STATE_LOCKED" });
     holder.process.kill("SIGKILL");
     expect((await holder.exited).signal).toBe("SIGKILL");
-    const started = performance.now();
-    const lock = await acquireMigrationLock(path, { timeoutMs: 5_000 });
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // At once: free at the first try, no waiting (it was a 1 s bound on the wall clock with a 5 s
+    // timeout, which a loaded machine's polling can miss).
+    const lock = await acquireMigrationLock(path, { timeoutMs: 0 });
     lock.release();
   });
 });
