@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
@@ -53,6 +53,7 @@ Options:
   --json         same as --format json
   --out FILE     write the report to FILE instead of stdout (progress still on stderr); when FILE
                  cannot be written at the end, the report goes to stdout with a line saying why
+                 and nothing is left at FILE (no part of a report, no earlier one)
   --only LIST    comma-separated columns to run (e.g. wire,forward)
   --verbose      the table lists every cell's detail, not only failures
   --cell-timeout SECONDS
@@ -179,12 +180,24 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
  * Writes the report to --out; false when that fails at the end (the folder removed during the
  * run, a full disk): the report then goes to stdout, as without --out, after a line saying why.
  * Thrown, it ended a whole matrix run as an internal error (exit 70) with the report lost.
+ * Written beside it and renamed, so a refused write leaves no part of a report at --out (a CI job
+ * archived the truncated file as the report); --out is then removed, as the write would have
+ * replaced it, so no earlier run's report is taken for this one's.
  */
 function writeReport(out: string, text: string, io: CliIo): boolean {
+  const partial = `${out}.partial-${process.pid}`;
   try {
-    writeFileSync(out, text);
+    writeFileSync(partial, text);
+    renameSync(partial, out);
     return true;
   } catch (error) {
+    for (const path of [partial, out]) {
+      try {
+        rmSync(path, { force: true });
+      } catch {
+        // A folder put there meanwhile: it is not a report, and the one the user asked for follows on stdout.
+      }
+    }
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
     io.stderr.write(`status-compat matrix: could not write --out ${out} (${code}); the report follows on stdout\n`);
     return false;
