@@ -58,6 +58,9 @@ export class HttpExchange {
   private uploadDone: boolean;
   private readonly answer: Promise<IncomingMessage>;
   private readonly pumpDone: Promise<void>;
+  /** Settles when the exchange is torn down (fail()): ends waits that the socket's events do not. */
+  private readonly tornDown: Promise<void>;
+  private tearDown!: () => void;
   private readonly headersDeadline: Deadline;
   private readonly uploadDeadline: Deadline;
   private readonly bodyDeadline: Deadline;
@@ -84,6 +87,7 @@ export class HttpExchange {
     this.uploadDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "upload", ms: o.idleTimeoutMs }));
     this.bodyDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "body", ms: this.bodyGapMs }));
     this.uploadDone = spec.body === undefined;
+    this.tornDown = new Promise<void>((resolve) => (this.tearDown = resolve));
 
     const headers: OutgoingHttpHeaders = { ...spec.headers };
     if (o.authorization !== undefined) headers["authorization"] = o.authorization;
@@ -129,7 +133,9 @@ export class HttpExchange {
 
   /** For uploads answered 2xx: resolves only when every byte was handed to the socket. */
   async uploadFinished(): Promise<void> {
-    await this.pumpDone;
+    // The node answers once it has read Content-Length bytes; the pump may still wait for the
+    // caller's body to end, which a stalled source never does: an abort or close() ends that wait.
+    await Promise.race([this.pumpDone, this.tornDown]);
     if (this.failure !== undefined) throw failureError(this.failure, this.spec.context);
     if (!this.uploadDone) throw malformedAnswer(this.spec.context, "it answered before the upload was complete");
   }
@@ -216,6 +222,7 @@ export class HttpExchange {
   fail(failure: Failure): void {
     if (this.failure !== undefined || this.released) return;
     this.failure = failure;
+    this.tearDown();
     this.headersDeadline.stop();
     this.uploadDeadline.stop();
     this.bodyDeadline.stop();
