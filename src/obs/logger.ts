@@ -37,11 +37,16 @@ export interface LoggerOptions {
   name?: string;
 }
 
-const LEVELS: readonly string[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+export const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
+/** A level as people write it in env files ("DEBUG", " info "); undefined when it names none. */
+export function parseLogLevel(raw: string | undefined): LevelWithSilent | undefined {
+  const wanted = raw?.trim().toLowerCase();
+  return LOG_LEVELS.find((level) => level === wanted);
+}
 
 function levelFromEnv(): LevelWithSilent | undefined {
-  const raw = process.env["STATUS_COMPAT_LOG_LEVEL"];
-  return raw !== undefined && LEVELS.includes(raw) ? (raw as LevelWithSilent) : undefined;
+  return parseLogLevel(process.env["STATUS_COMPAT_LOG_LEVEL"]);
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
