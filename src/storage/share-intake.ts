@@ -129,7 +129,14 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
         const typed = asStorageError(error);
         if (pending.cancelled || !(typed.code === "E_CLIENT_CLOSED" && session.phase !== "started")) {
           // Cancelled, or the spool write failed: this job never runs (stop() waits for this before it closes the journal).
-          tryRelease(() => (pending.cancelled ? machine.cancel() : machine.fail(typed.code, typed.message)));
+          try {
+            if (pending.cancelled) machine.cancel();
+            else machine.fail(typed.code, typed.message);
+          } catch (journalError) {
+            // Refused (a full disk fails the spool write and this row alike): the row stays queued with nothing
+            // to run it, so this session goes by how it ended (job(id), jobs(), retry()), as for a run's.
+            if (asStorageError(journalError).code === "E_LOCAL_IO") session.unrecorded.set(id, pending.cancelled ? CANCELLED : typed);
+          }
           tryRelease(() => releaseSpool(ctx, id, source));
         }
         job.reject(pending.cancelled ? CANCELLED : typed);
