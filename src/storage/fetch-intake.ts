@@ -10,6 +10,7 @@ import { checkReceivable, type FetchResult } from "./download/run-download.js";
 import { fileSha256 } from "./file-digest.js";
 import { asStorageError, CANCELLED } from "./job-errors.js";
 import { progressOf } from "./job-handles.js";
+import { pendingDownloadsTo } from "./journal/pending-jobs.js";
 import { planOfReference, type PiecePlan } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { linkedSignal } from "./retry/index.js";
@@ -46,10 +47,36 @@ export function fetchFile(session: ClientSession, reference: ReferenceInput, opt
       });
     }
     dest = resolve(options.out);
+    supersedeDownloadsTo(session, ctx, dest, view);
   }
   const job = new TransferJob<FetchResult>(id, "download", "queued", progressOf(0, plan.pieces.length, 0, view.plaintextSize), (jobId) => session.cancel(jobId));
   queueDownload(session, ctx, id, bytes, dest, job);
   return job;
+}
+
+/**
+ * Each download renames its verified file onto its destination when it ends, so an earlier one of
+ * other content still under way (a banner fetched again to its fixed path when a newer one arrived)
+ * would put the older file over this one's. The later fetch is the application's wish for the path:
+ * the earlier downloads are cancelled, as the CLI's `file get` does. One of the same content writes
+ * the same bytes and is left to run.
+ */
+function supersedeDownloadsTo(session: ClientSession, ctx: ClientContext, dest: string, view: FileReference): void {
+  for (const pending of pendingDownloadsTo(ctx.db, dest)) {
+    if (sameContent(pending.reference, view, session)) continue;
+    session.log.info({ job: pending.id }, "a later fetch to the same destination supersedes this download: cancelled");
+    session.cancel(pending.id);
+  }
+}
+
+function sameContent(reference: Uint8Array, view: FileReference, session: ClientSession): boolean {
+  try {
+    const other = decodeReference(reference, session.protocol).view;
+    return other.plaintextSize === view.plaintextSize && sameDigest(other.plaintextSha256, view.plaintextSha256);
+  } catch {
+    // A reference this release cannot read (its successor journaled it) is other content as far as the path goes.
+    return false;
+  }
 }
 
 /** Journals a download job for `job` and queues it; a refused row is the caller's E_LOCAL_IO, with no handle kept. */
