@@ -125,10 +125,14 @@ describe("a migration run is one transaction, with its preflight on a second cor
     const path = copyFixture(1, tempDir());
     expect(existsSync(lockPathFor(path))).toBe(false);
     const catalog = shippedCatalog();
-    const { logger, lines } = recordingLogger();
+    let held: Promise<{ release(): void }> | undefined;
+    // The other connection lets the lock go once the run says it rolled back to wait for it: a timer
+    // (150 ms) let it go before the run reached its commit on a loaded machine (plans 1, seen in a run of the suite).
+    const { logger, lines } = recordingLogger((line) => {
+      if (line.msg.startsWith("another process took the migration lock")) void held?.then((l) => l.release());
+    });
     const db = openConnection(path, { readOnly: false, create: false, busyTimeoutMs: 5_000 });
     let plans = 0;
-    let held: Promise<{ release(): void }> | undefined;
     try {
       const result = await runExclusiveMigration(db, {
         path,
@@ -140,9 +144,8 @@ describe("a migration run is one transaction, with its preflight on a second cor
           plans++;
           if (plans === 1) {
             // Another connection takes the sidecar lock while this run works under the write lock
-            // (its first attempt succeeds synchronously), and lets it go a little later.
+            // (its first attempt succeeds synchronously).
             held = acquireMigrationLock(path, { timeoutMs: 0 });
-            setTimeout(() => void held?.then((l) => l.release()), 150);
           }
           return assessment.level < 3 ? { direction: "up", through: catalog.lastOfLevel(3)! } : undefined;
         },
