@@ -17,17 +17,7 @@ import { InstrumentedBackend } from "./support/instrumented-backend.js";
 /** Opens of this folder fail with EMFILE while it is set. */
 const fault = vi.hoisted(() => ({ path: "", refused: 0 }));
 
-vi.mock("node:fs/promises", async (importOriginal) => {
-  const real = await importOriginal<typeof import("node:fs/promises")>();
-  const open = (async (...args: Parameters<typeof real.open>) => {
-    if (fault.path !== "" && String(args[0]) === fault.path) {
-      fault.refused++;
-      throw Object.assign(new Error(`EMFILE: too many open files, open '${fault.path}'`), { code: "EMFILE", errno: -24, syscall: "open", path: fault.path });
-    }
-    return real.open(...args);
-  }) as typeof real.open;
-  return { ...real, default: { ...real, open }, open };
-});
+vi.mock("node:fs/promises", async (importOriginal) => (await import("./support/fs-faults.js")).failingFsPromises(await importOriginal(), "open", "EMFILE", fault));
 
 describe("a download whose folder cannot be synced after the rename", () => {
   test("too many files open (EMFILE): the job fails saying the file is in place, and retry() finishes it without fetching again", async () => {

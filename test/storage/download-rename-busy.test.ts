@@ -14,19 +14,9 @@ import { KiB, localStore, startClient, writeRandomFile } from "./support/client-
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 /** Renames onto this path fail with EBUSY while it is set. */
-const fault = vi.hoisted(() => ({ dest: "", refused: 0 }));
+const fault = vi.hoisted(() => ({ path: "", refused: 0 }));
 
-vi.mock("node:fs/promises", async (importOriginal) => {
-  const real = await importOriginal<typeof import("node:fs/promises")>();
-  const rename = (async (...args: Parameters<typeof real.rename>) => {
-    if (fault.dest !== "" && String(args[1]) === fault.dest) {
-      fault.refused++;
-      throw Object.assign(new Error(`EBUSY: resource busy or locked, rename '${String(args[0])}' -> '${fault.dest}'`), { code: "EBUSY", errno: -16, syscall: "rename", path: String(args[0]), dest: fault.dest });
-    }
-    return real.rename(...args);
-  }) as typeof real.rename;
-  return { ...real, default: { ...real, rename }, rename };
-});
+vi.mock("node:fs/promises", async (importOriginal) => (await import("./support/fs-faults.js")).failingFsPromises(await importOriginal(), "rename", "EBUSY", fault));
 
 describe("a download whose rename onto its destination is refused for a passing cause", () => {
   test("the destination busy (EBUSY): the job fails saying so, the temp file and its pieces are kept, and retry() finishes without fetching again", async () => {
@@ -41,13 +31,13 @@ describe("a download whose rename onto its destination is refused for a passing 
     writeFileSync(out, "the copy open in a viewer");
     const gets = backend.gets;
     let job = client.fetch(view, { out }) as TransferJob<FetchResult>;
-    fault.dest = out;
+    fault.path = out;
     fault.refused = 0;
     let error: unknown;
     try {
       error = await job.done.then(() => undefined, (e: unknown) => e);
     } finally {
-      fault.dest = "";
+      fault.path = "";
     }
     expect(fault.refused).toBeGreaterThan(0);
     expect(error).toBeInstanceOf(StorageError);

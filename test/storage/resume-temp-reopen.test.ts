@@ -19,17 +19,7 @@ import { InstrumentedBackend } from "./support/instrumented-backend.js";
 /** Opens of this path fail with EMFILE while it is set. */
 const fault = vi.hoisted(() => ({ path: "", refused: 0 }));
 
-vi.mock("node:fs/promises", async (importOriginal) => {
-  const real = await importOriginal<typeof import("node:fs/promises")>();
-  const open = (async (...args: Parameters<typeof real.open>) => {
-    if (fault.path !== "" && String(args[0]) === fault.path) {
-      fault.refused++;
-      throw Object.assign(new Error(`EMFILE: too many open files, open '${fault.path}'`), { code: "EMFILE", errno: -24, syscall: "open", path: fault.path });
-    }
-    return real.open(...args);
-  }) as typeof real.open;
-  return { ...real, default: { ...real, open }, open };
-});
+vi.mock("node:fs/promises", async (importOriginal) => (await import("./support/fs-faults.js")).failingFsPromises(await importOriginal(), "open", "EMFILE", fault));
 
 const SIZE = 256 * 1024; // 8 pieces of 32 KiB
 const VERIFIED = 6;
