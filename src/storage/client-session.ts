@@ -10,6 +10,7 @@ import type { JobQueue } from "./job-queue.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import type { UnendedRuns } from "./journal/unended-runs.js";
 import type { Slots } from "./slots.js";
+import type { LanedSlots } from "./small-jobs.js";
 import { StorageError } from "./storage-error.js";
 import type { TransferJob } from "./transfer-job.js";
 import type { ShareResult } from "./upload/run-upload.js";
@@ -58,10 +59,10 @@ export interface ClientSession {
   readonly stopController: AbortController;
   /** Streamed fetches reading at once, client-wide (a stream holds its slot until it ends, fails or is returned). */
   streamSlots: Slots | undefined;
-  /** Cache hits hashed at once, client-wide (jobsInFlight): each holds a descriptor and 2 MiB of reads until its digest is known. */
-  hitSlots: Slots | undefined;
-  /** share({ bytes }) spool writes at once, client-wide (jobsInFlight): each holds its temp file open and fsyncs it. */
-  spoolSlots: Slots | undefined;
+  /** Cache hits hashed at once, client-wide (jobsInFlight, and one more for a small file: LanedSlots): each holds a descriptor and 2 MiB of reads until its digest is known. */
+  hitSlots: LanedSlots | undefined;
+  /** share({ bytes }) spool writes at once, client-wide (jobsInFlight, and one more for a small file: LanedSlots): each holds its temp file open and fsyncs it. */
+  spoolSlots: LanedSlots | undefined;
   /** Bytes of piece buffers every transfer together may hold (transferMemoryBytes), taken by each run and stream before it starts. */
   memory: Slots | undefined;
   renewTimer: NodeJS.Timeout | undefined;
