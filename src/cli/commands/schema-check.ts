@@ -11,6 +11,7 @@ import {
   listVersionDirs,
   projectProtoRoot,
   renderSchemaReportText,
+  requireContiguous,
   SchemaCheckError,
   versionDir,
   type SchemaCheckOptions,
@@ -33,6 +34,8 @@ fields and enum values reserved by number and name, unchanged package, @required
 both sides, no payload message dropped before it is @retired, no signedness change). With --all,
 or --from/--to more than one version apart, every adjacent pair is checked and then the chain
 rules across all versions (a field number never comes back with another meaning).
+A version missing between two (v1 and v3 without v2) is refused (exit 2): the adjacent pairs
+cannot be checked across the gap.
 
 Modes (exactly one):
   --old DIR --new DIR   compare two schema folders
@@ -98,6 +101,7 @@ Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf,
       if (versions.length < 2) {
         throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `${root} has only ${versions.map((v) => v.label).join(", ")}; nothing to compare`);
       }
+      requireContiguous(versions, root);
       const inputs = versions.map((v) => ({ dir: v.dir, label: v.label }));
       report = inputs.length === 2 ? await checkSchemaPair(inputs[0]!, inputs[1]!, options) : await checkSchemaChain(inputs, options);
     }

@@ -5,7 +5,7 @@ export { SCHEMA_RULES } from "./rules/catalog.js";
 export type { ProjectRuleId, RuleDescription } from "./rules/catalog.js";
 export { resolveBufBinary } from "./buf-binary.js";
 export type { ResolveBufOptions } from "./buf-binary.js";
-export { projectProtoRoot, listVersionDirs, versionDir } from "./version-dirs.js";
+export { projectProtoRoot, listVersionDirs, requireContiguous, versionDir } from "./version-dirs.js";
 export type { VersionDir } from "./version-dirs.js";
 export { renderSchemaReportText, displayPath } from "./render-text.js";
 export { SchemaCheckError } from "./schema-check-error.js";

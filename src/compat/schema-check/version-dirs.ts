@@ -74,6 +74,26 @@ export function listVersionDirs(root: string): VersionDir[] {
   return versions;
 }
 
+/**
+ * Refuses versions with one missing between two (v1 and v3 without v2): compared as neighbours, a
+ * release engineer read "v1 -> v3: clean" as N and N+1 checked, while the pair the promise is about
+ * (v1 -> v2, v2 -> v3) never ran, and N and N+2 may break anyway. A refusal, not a warning: the
+ * check asked for did not run (exit 2), and a warning under a passing exit is what CI ignores.
+ */
+export function requireContiguous(versions: readonly VersionDir[], root: string): void {
+  for (let i = 1; i < versions.length; i++) {
+    const older = versions[i - 1]!;
+    const newer = versions[i]!;
+    if (newer.version === older.version + 1) continue;
+    const missing = Array.from({ length: newer.version - older.version - 1 }, (_, k) => `v${older.version + 1 + k}`);
+    throw new SchemaCheckError(
+      "E_SCHEMA_DIR_INVALID",
+      `schema root ${root} has ${older.label} and ${newer.label} but ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing: adjacent versions cannot be checked across the gap (${older.label} -> ${newer.label} is not N -> N+1); restore ${missing.join(", ")}, or check a range on one side of it with --from/--to`,
+      { details: { root, missing } },
+    );
+  }
+}
+
 export function versionDir(root: string, version: number): VersionDir {
   const found = listVersionDirs(root).find((v) => v.version === version);
   if (found === undefined) {
