@@ -9,12 +9,13 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
+import { DownloadJournal } from "../../src/storage/journal/download-journal.js";
 import { StorageError, type FetchResult, type TransferJob } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
-/** Opens of this folder fail with EMFILE while it is set. */
+/** Opens of this folder fail with EMFILE while it is set (once a piece is journaled: the new temp file's own folder sync comes first and passes). */
 const fault = vi.hoisted(() => ({ path: "", refused: 0 }));
 
 vi.mock("node:fs/promises", async (importOriginal) => (await import("./support/fs-faults.js")).failingFsPromises(await importOriginal(), "open", "EMFILE", fault));
@@ -29,8 +30,12 @@ describe("a download whose folder cannot be synced after the rename", () => {
     const outDir = join(dir, "received");
     const out = join(outDir, "photo.jpg");
     mkdirSync(outDir);
-    fault.path = outDir;
     fault.refused = 0;
+    const recordPieces = DownloadJournal.prototype.recordPieces;
+    const armed = vi.spyOn(DownloadJournal.prototype, "recordPieces").mockImplementation(function (this: DownloadJournal, ...args) {
+      fault.path = outDir;
+      recordPieces.apply(this, args);
+    });
     let job: TransferJob<FetchResult> | undefined;
     let error: unknown;
     try {
@@ -38,6 +43,7 @@ describe("a download whose folder cannot be synced after the rename", () => {
       error = await job.done.then(() => undefined, (e: unknown) => e);
     } finally {
       fault.path = "";
+      armed.mockRestore();
     }
     expect(fault.refused).toBeGreaterThan(0);
     expect(error).toBeInstanceOf(StorageError);

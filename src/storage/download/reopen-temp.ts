@@ -1,4 +1,6 @@
 import { open, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
+import { syncDirectory } from "../file-io.js";
 import { localIoError } from "../job-errors.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
 import { KEPT_PIECES_MARK } from "../journal/pending-jobs.js";
@@ -49,14 +51,27 @@ export function passingCause(code: string | undefined): string | undefined {
   return code === undefined ? undefined : PASSING[code];
 }
 
-/** A new temp file for the download (an earlier one truncated); a folder in its place is said as such. */
+/**
+ * A new temp file for the download (an earlier one truncated); a folder in its place is said as such.
+ * Its folder is synced before it is handed out: pieces are journaled as verified once their data is
+ * synced, and without the file's own entry on disk a power cut left a journal of verified pieces
+ * whose file was gone, fetched again (one folder sync per download, before anything is fetched).
+ */
 export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
+  let handle: FileHandle;
   try {
-    return await open(row.temp_path, "w");
+    handle = await open(row.temp_path, "w");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EISDIR") throw tempIsAFolder(row, error);
     throw error;
   }
+  try {
+    await syncDirectory(dirname(row.temp_path));
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+  return handle;
 }
 
 /** Not the destination's fault (a file's path): the OS's EISDIR alone read as "give a file's path". */
