@@ -1,6 +1,7 @@
 import type { FileReference } from "../wire/index.js";
 import type { UploadJobRow } from "./journal/upload-journal.js";
 import { planOfReference, planPieces, type PiecePlan } from "./piece-plan.js";
+import { openStepPlainBytes } from "./download/open-steps.js";
 import { sealedBufferCount } from "./upload/run-upload.js";
 
 /**
@@ -19,11 +20,11 @@ export function uploadMemoryBytes(row: UploadJobRow, piecesInFlight: number): nu
   return Math.min(piecesInFlight, n) * plan.maxPlainSize + Math.min(sealedBufferCount(piecesInFlight), n) * plan.maxSealedSize;
 }
 
-/** A download: a sealed and a plaintext buffer per piece in flight. */
+/** A download: a sealed buffer and a step's plaintext (a piece is opened a step at a time) per piece in flight. */
 export function downloadMemoryBytes(view: FileReference, maxPieceBytes: number, piecesInFlight: number): number {
   const plan = planned(() => planOfReference(view, maxPieceBytes));
   if (plan === undefined) return 0;
-  return Math.min(piecesInFlight, plan.pieces.length) * (plan.maxSealedSize + plan.maxPlainSize);
+  return Math.min(piecesInFlight, plan.pieces.length) * (plan.maxSealedSize + openStepPlainBytes(plan.chunkSize, plan.maxPlainSize));
 }
 
 /**

@@ -10,8 +10,16 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 export const OPEN_STEP_BYTES = 4 * 1024 * 1024;
 
 /**
+ * The plaintext buffer a download opens its pieces into, a step at a time: a step's worth of whole
+ * chunks, or the largest piece when that is smaller (a default 4 MiB piece is one step).
+ */
+export function openStepPlainBytes(chunkSize: number, maxPlainSize: number): number {
+  return Math.min(maxPlainSize, new OpenSteps(chunkSize).perStep * chunkSize);
+}
+
+/**
  * Counts chunks opened and gives the event loop (and so the collector) a turn once a step's worth
- * is: a stream opening chunk by chunk, or a piece opened a whole step at a time (openPiece).
+ * is: a stream opening chunk by chunk, or a download opening a piece a whole step at a time (run-download.ts).
  */
 export class OpenSteps {
   private opened = 0;

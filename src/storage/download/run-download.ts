@@ -20,7 +20,7 @@ import { osErrorAsLocalIo } from "../job-errors.js";
 import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
-import { OpenSteps } from "./open-steps.js";
+import { OpenSteps, openStepPlainBytes } from "./open-steps.js";
 import { KEPT_PIECES_MARK } from "../journal/pending-jobs.js";
 import { createTemp, passingCause, reopenTemp } from "./reopen-temp.js";
 
@@ -281,9 +281,13 @@ async function writePieces(
 ): Promise<Buffer> {
   const width = ctx.piecesInFlight;
   const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
-  const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
+  // A step's plaintext per piece in flight, not a piece's: a one-piece file of 50 MiB is opened,
+  // written and hashed 4 MiB at a time (a default 4 MiB piece is one step, as before).
+  const steps = new PieceSteps(plan);
+  const plainSlots = new SlotBuffers(width, openStepPlainBytes(plan.chunkSize, plan.maxPlainSize), ctx.buffers);
   const opener = new ChunkOpener(params);
   const fileHash = ctx.hasher.running(view.plaintextSize);
+  // Fed step by step, in the file's order: step k of piece i is turn steps.first(i) + k.
   const ordered = new OrderedHash(fileHash);
   // On disk before the journal says so: a crash never leaves a journaled piece that is not there.
   const synced = new GroupSync(temp, (indexes) => ctx.downloads.recordPieces(row.id, indexes, ctx.clock.now()));
@@ -297,17 +301,20 @@ async function writePieces(
   const unjournaled = new Slots(2 * width);
   const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
     const span = plan.pieces[i] as PieceSpan;
-    const plain = plainSlots.get(slot).subarray(0, span.plainSize);
+    const plain = plainSlots.get(slot);
     synced.throwIfFailed();
     const release = await unjournaled.acquire(pieceSignal, `download ${row.id}`);
     try {
       if (verified.has(i)) {
         // Verified and on disk in an earlier run: read back only for the whole-file hash.
-        if ((await readAt(temp, plain, span.plainOffset, pieceSignal)) !== span.plainSize) {
-          ctx.downloads.forgetPieces(row.id);
-          throw new StorageError("E_INTEGRITY", `download ${row.id}: the temp file lost piece ${i}; the download starts over on the next try`, { details: { job: row.id } });
+        for (let k = 0; k < steps.count(span); k++) {
+          const part = steps.part(span, k, plain);
+          if ((await readAt(temp, part, span.plainOffset + steps.plainOffset(k), pieceSignal)) !== part.byteLength) {
+            ctx.downloads.forgetPieces(row.id);
+            throw new StorageError("E_INTEGRITY", `download ${row.id}: the temp file lost piece ${i}; the download starts over on the next try`, { details: { job: row.id } });
+          }
+          await ordered.feed(steps.first(i) + k, part, pieceSignal);
         }
-        await ordered.feed(i, plain, pieceSignal);
         ctx.metrics.pieces.inc({ direction: "down", outcome: "resumed" });
         release();
         return span.plainSize;
@@ -319,18 +326,22 @@ async function writePieces(
         (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
       );
       ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
-      await openPiece(params, plan, span, sealed, plain, opener, row.id);
-      // Into the whole-file hash (in order, on the worker) while it is written.
-      const hashed = ordered.feed(i, plain, pieceSignal);
-      hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
-      try {
-        await writeAt(temp, plain, span.plainOffset);
-      } catch (error) {
-        // The slot is reused once the task ends: the hash must be done reading it.
-        await hashed.catch(() => undefined);
-        throw error;
+      for (let k = 0; k < steps.count(span); k++) {
+        const part = steps.part(span, k, plain);
+        openStep(params, plan, span, steps.sealedStep(span, k, sealed), span.firstChunk + k * steps.perStep, part, opener, row.id);
+        // Into the whole-file hash (in order, on the worker) while it is written; the temp file may
+        // hold authenticated plaintext the file hash has not vouched for yet: it is renamed only after.
+        const hashed = ordered.feed(steps.first(i) + k, part, pieceSignal);
+        hashed.catch(() => undefined); // awaited below; a failure meanwhile is not unhandled
+        try {
+          await writeAt(temp, part, span.plainOffset + steps.plainOffset(k));
+        } catch (error) {
+          // The slot is reused by the next step and once the task ends: the hash must be done reading it.
+          await hashed.catch(() => undefined);
+          throw error;
+        }
+        await hashed;
       }
-      await hashed;
     } catch (error) {
       release();
       throw error;
@@ -364,23 +375,61 @@ async function writePieces(
 }
 
 /**
- * Decrypts a verified piece into `out`; a failure here means the reference's key or layout is
- * wrong (the bytes matched their hash). A piece larger than a step (OPEN_STEP_BYTES) is opened a
- * step at a time with a turn of the event loop between steps, so the collector can free each
- * step's chunk buffers before the next are made (open-steps.ts).
+ * Where each step of each piece falls: a piece opens in steps of `perStep` whole chunks (the last
+ * one shorter), and the whole-file hash takes the steps of all pieces in the file's order.
  */
-export async function openPiece(params: PreparedParams, plan: PiecePlan, span: PieceSpan, sealed: Uint8Array, out: Uint8Array, opener: ChunkOpener, jobId: string): Promise<void> {
-  try {
-    const steps = new OpenSteps(params.chunkSize);
-    const perStep = steps.perStep;
-    const stepBytes = perStep * sealedChunkSize(params.chunkSize);
-    let n = 0;
-    for (let at = 0, chunk = span.firstChunk; at < sealed.byteLength || at === 0; at += stepBytes, chunk += perStep) {
-      // Each step is opened at once: a turn before the next (a piece of one step never waits).
-      if (at > 0) await steps.afterChunks(perStep);
-      n += openRange(params, { firstChunk: chunk, totalChunks: plan.totalChunks }, sealed.subarray(at, at + stepBytes), out.subarray(n), opener);
+class PieceSteps {
+  readonly perStep: number;
+  private readonly stride: number;
+  private readonly sealedStride: number;
+  private readonly firsts: number[] = [];
+
+  constructor(plan: PiecePlan) {
+    this.perStep = new OpenSteps(plan.chunkSize).perStep;
+    this.stride = this.perStep * plan.chunkSize;
+    this.sealedStride = this.perStep * sealedChunkSize(plan.chunkSize);
+    let next = 0;
+    for (const span of plan.pieces) {
+      this.firsts.push(next);
+      next += this.count(span);
     }
-    if (n !== span.plainSize) throw new CryptoError("E_CRYPTO_TRUNCATED", `piece ${span.index} decrypted to ${n} bytes, expected ${span.plainSize}`);
+  }
+
+  /** Steps in the piece: at least one (an empty file's piece is one empty chunk). */
+  count(span: PieceSpan): number {
+    return Math.max(1, Math.ceil(span.plainSize / this.stride));
+  }
+
+  /** The hash's turn of the piece's first step. */
+  first(index: number): number {
+    return this.firsts[index] as number;
+  }
+
+  plainOffset(k: number): number {
+    return k * this.stride;
+  }
+
+  /** Step k's plaintext, at the start of the step buffer. */
+  part(span: PieceSpan, k: number, buffer: Buffer): Buffer {
+    return buffer.subarray(0, Math.min(this.stride, span.plainSize - k * this.stride));
+  }
+
+  /** Step k's sealed chunks: the last step takes whatever is left, so a piece longer than planned fails to open. */
+  sealedStep(span: PieceSpan, k: number, sealed: Uint8Array): Uint8Array {
+    const end = k === this.count(span) - 1 ? sealed.byteLength : (k + 1) * this.sealedStride;
+    return sealed.subarray(k * this.sealedStride, end);
+  }
+}
+
+/**
+ * Decrypts one step of a verified piece into `out` (exactly its size); a failure here means the
+ * reference's key or layout is wrong (the bytes matched their hash). Each chunk authenticates
+ * before anything of it is written to `out`.
+ */
+function openStep(params: PreparedParams, plan: PiecePlan, span: PieceSpan, sealed: Uint8Array, firstChunk: number, out: Uint8Array, opener: ChunkOpener, jobId: string): void {
+  try {
+    const n = openRange(params, { firstChunk, totalChunks: plan.totalChunks }, sealed, out, opener);
+    if (n !== out.byteLength) throw new CryptoError("E_CRYPTO_TRUNCATED", `piece ${span.index} decrypted to fewer bytes than its ${span.plainSize}`);
   } catch (cause) {
     const code = cause instanceof CryptoError ? cause.code : "unknown";
     throw new StorageError("E_INTEGRITY", `${jobId}: piece ${span.index} matches its sha256 but does not decrypt (${code}): wrong key or a tampered reference`, {
