@@ -1,4 +1,4 @@
-import { statSync, writeFileSync, type Stats } from "node:fs";
+import { renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
@@ -56,7 +56,8 @@ const COMMON_USAGE = `  --backend local|codex   where the pieces go (default loc
   --attempts N            tries per piece before giving up (default 5; backoff with jitter between them)
   --home DIR              store, state and cache directory (default $${HOME_ENV}, else $XDG_DATA_HOME/status-compat,
                           else ~/.local/share/status-compat)
-  --metrics FILE          when the command ends, write the client's metrics there (Prometheus text format)`;
+  --metrics FILE          when the command ends, write the client's metrics there (Prometheus text format)
+                          (a write the disk refuses leaves nothing at FILE, no part and no earlier run's)`;
 
 
 type CommonValues = {
@@ -229,11 +230,23 @@ async function openSession<P>(
  * The metrics are a side output: checked before the command starts, a write that still fails at
  * the end (the folder removed meanwhile, a full disk) is said on stderr and changes neither the
  * result nor the status. Thrown, it turned a put whose reference was printed into exit 70.
+ * Written beside it and renamed: a write the disk refused part-way left its part at `path`, which
+ * a CI scraper read as this run's metrics, truncated. A refused write leaves nothing there (an
+ * earlier run's file goes too, as the write would have replaced it).
  */
 function writeMetrics(command: string, path: string, text: string, io: CliIo): void {
+  const partial = `${path}.partial-${process.pid}`;
   try {
-    writeFileSync(path, text);
+    writeFileSync(partial, text);
+    renameSync(partial, path);
   } catch (error) {
+    for (const leftover of [partial, path]) {
+      try {
+        rmSync(leftover, { force: true });
+      } catch {
+        // A folder put there meanwhile: not metrics, and the line below says they are lost.
+      }
+    }
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
     io.stderr.write(`status-compat ${command}: could not write --metrics ${path} (${code}); the metrics of this run are lost, the transfer is not affected\n`);
   }
