@@ -34,10 +34,11 @@ export function streamStart(): StreamPosition {
  * bounded window, each checked against its sha256, then opened chunk by chunk (every chunk
  * authenticated before it is yielded; each yielded buffer is fresh and may be kept). The last
  * piece is held back until the whole-file sha256 matches, so a stream that ends normally is the
- * whole, verified file: it is opened once for the hash and kept sealed (its slot), then opened
- * again as it is handed out, rather than held as plaintext (a whole file's worth for a one-piece
- * file, outside the transfer memory budget). Not journaled: a stream cannot resume after a crash
- * (fetch to a file can).
+ * whole, verified file: it is opened once, chunk by chunk, into its own slot (each chunk's
+ * plaintext over the sealed bytes already read), hashed, and handed out as copies once the hash
+ * matched. So it costs no buffer beyond its sealed slot (a whole file's worth for a one-piece file
+ * would be outside the transfer memory budget) and is not decrypted a second time. Not journaled:
+ * a stream cannot resume after a crash (fetch to a file can).
  */
 export async function* streamFile(
   ctx: ClientContext,
@@ -83,12 +84,13 @@ export async function* streamFile(
     return sealed;
   });
   try {
-    // The last piece, sealed (in its slot, verified against its sha256), once it was hashed.
-    let lastSealed: Buffer | undefined;
+    // The last piece's plaintext, opened in its own slot (verified chunk by chunk), once it was hashed.
+    let lastPlain: Buffer | undefined;
     for await (const { index: k, value: sealed } of pieces) {
       const index = from + k;
       const span = plan.pieces[index] as PieceSpan;
       const holdBack = index === last && !at.verified;
+      let kept = 0;
       for (let offset = 0, chunk = span.firstChunk; offset < sealed.byteLength; offset += step, chunk++) {
         if (chunk < at.nextChunk) continue;
         const body = open(index, chunk, sealed, offset);
@@ -101,25 +103,29 @@ export async function* streamFile(
           continue;
         }
         fileHash.update(body);
-        // The last piece's plaintext is not kept until the file hash matched (with one-piece files
-        // that is the whole file, in chunk buffers the collector frees late): it is opened again below.
-        if (holdBack) continue;
+        if (holdBack) {
+          // Over sealed bytes already read: chunk i's plaintext ends before chunk i+1's ciphertext starts.
+          sealed.set(body, kept);
+          kept += body.byteLength;
+          continue;
+        }
         at.nextChunk = chunk + 1;
         if (body.byteLength > 0) yield body;
       }
-      if (holdBack) lastSealed = sealed;
+      if (holdBack) lastPlain = sealed.subarray(0, kept);
     }
     if (at.verified) return;
     if (!sameDigest(fileHash.digest(), view.plaintextSha256)) {
       throw new StorageError("E_INTEGRITY", "the decrypted file does not hash to the reference's plaintext sha256; the reference is wrong");
     }
     at.verified = true;
-    if (lastSealed === undefined) return;
+    if (lastPlain === undefined) return;
     const span = plan.pieces[last] as PieceSpan;
-    for (let offset = 0, chunk = span.firstChunk; offset < lastSealed.byteLength; offset += step, chunk++) {
-      const body = open(last, chunk, lastSealed, offset);
+    for (let offset = 0, chunk = span.firstChunk; offset < lastPlain.byteLength; offset += plan.chunkSize, chunk++) {
+      // A copy: the slot goes back to the pool, and a yielded buffer is the consumer's to keep.
+      const body = Buffer.from(lastPlain.subarray(offset, offset + plan.chunkSize));
       at.nextChunk = chunk + 1;
-      if (body.byteLength > 0) yield body;
+      yield body;
       const turn = steps.afterChunks();
       if (turn !== undefined) await turn;
     }
