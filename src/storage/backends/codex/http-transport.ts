@@ -1,10 +1,20 @@
 import { setMaxListeners } from "node:events";
 import { Agent as HttpAgent, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import type { Socket } from "node:net";
 import { StorageError } from "../../storage-error.js";
 import { HttpExchange, StaleSocketError, type ExchangeHost, type ExchangeSpec } from "./http-exchange.js";
 import type { ResolvedCodexOptions } from "./options.js";
 import { abortError } from "./transport-error.js";
+
+/**
+ * How long a kept-alive connection may idle in the pool and still be used. A carrier's NAT (or a
+ * Wi-Fi router's) drops an idle TCP connection without telling the phone; a request sent on it goes
+ * nowhere and stalls until a timeout, counted against a healthy endpoint. Below any NAT's timeout
+ * and below the keep-alive timeouts of servers (Node's 5 s), as undici's default (Node's fetch):
+ * a connection is reused within a transfer, and after a pause a new one costs one handshake.
+ */
+export const KEEP_ALIVE_IDLE_MS = 4_000;
 
 /**
  * Owns the keep-alive agent and every exchange in flight, so `close()` can end them all and leave
@@ -22,9 +32,14 @@ export class CodexHttpTransport implements ExchangeHost {
   private closed = false;
   /** Fires on close(), for waits that are not exchanges yet (a put waiting for its body's first bytes). */
   private readonly closing = new AbortController();
+  /** When each pooled socket went idle, by both clocks (see dropStaleSockets). */
+  private readonly freedAt = new WeakMap<Socket, { readonly mono: number; readonly wall: number }>();
 
   constructor(readonly options: ResolvedCodexOptions) {
-    this.agent = options.protocol === "https:" ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    // The agent's timeout closes idle sockets (their descriptors) in time; staleSockets() decides at each request.
+    const agentOptions = { keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS };
+    this.agent = options.protocol === "https:" ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.agent.on("free", (socket: Socket) => this.freedAt.set(socket, { mono: performance.now(), wall: Date.now() }));
     // Every put waiting for its first bytes listens, however many run at once: by design, not a leak.
     setMaxListeners(0, this.closing.signal);
   }
@@ -39,6 +54,9 @@ export class CodexHttpTransport implements ExchangeHost {
    * came) is repeated once on a fresh connection, when its body can be sent again: none, or a buffer
    * (a put of the same bytes gives the same CID). Reported as a failure, it cost a healthy endpoint
    * its turn for failureMemoryMs. An iterable body cannot be read twice: its reset is reported.
+   * A request that merely gets no answer on a reused socket is not repeated: a node hanging on a
+   * missing block looks the same, and would cost its deadline twice; sockets idle long enough for a
+   * NAT to drop them silently are not reused (KEEP_ALIVE_IDLE_MS).
    */
   async open(spec: ExchangeSpec): Promise<{ exchange: HttpExchange; response: IncomingMessage }> {
     for (let attempt = 0; ; attempt++) {
@@ -48,6 +66,7 @@ export class CodexHttpTransport implements ExchangeHost {
         });
       }
       if (spec.signal?.aborted === true) throw abortError(spec.signal.reason, spec.context);
+      this.dropStaleSockets();
       const exchange = new HttpExchange(this, spec);
       this.live.add(exchange);
       try {
@@ -64,6 +83,28 @@ export class CodexHttpTransport implements ExchangeHost {
         }
         throw error;
       }
+    }
+  }
+
+  /**
+   * Destroys the pooled sockets idle for KEEP_ALIVE_IDLE_MS or more, checked as a request is made: a
+   * phone that was asleep or suspended runs no timer (the agent's fires late, after the request took
+   * the socket), and its monotonic clock may stand still meanwhile, so the wall clock counts too
+   * (either one past the limit; dropping a live socket costs only a handshake). The agent takes the
+   * newest socket and skips destroyed ones only at the front of its list (oldest first), so every
+   * socket older than a stale one goes with it.
+   */
+  private dropStaleSockets(): void {
+    const mono = performance.now();
+    const wall = Date.now();
+    for (const sockets of Object.values(this.agent.freeSockets)) {
+      if (sockets === undefined) continue;
+      let last = -1;
+      sockets.forEach((socket, at) => {
+        const freed = this.freedAt.get(socket);
+        if (freed === undefined || Math.max(mono - freed.mono, wall - freed.wall) >= KEEP_ALIVE_IDLE_MS) last = at;
+      });
+      for (const socket of sockets.slice(0, last + 1)) socket.destroy();
     }
   }
 
