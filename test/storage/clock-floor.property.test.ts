@@ -4,8 +4,10 @@
  * after time off), the time it gives is whole milliseconds, never earlier than the device clock,
  * never later than the real time (the device clock never ran ahead here), never going back within a
  * run, and behind the real time by nothing (plus the 1 s jitter) while the device clock, running on
- * through sleep and time off, stays behind the floor; by at most its lag once a sleep or time off
- * longer than that lag lets it catch up.
+ * through sleep and time off, stays behind the floor; by at most its lag once sleeps or time off
+ * as long as that lag let it catch up (the sleeps since the clock last measured from the real time
+ * add up); and by the steps back smaller than the jitter, which the clock holds still for instead of
+ * measuring them.
  * The floor lives in a real SQLite file, as in a client's state.
  */
 import { join } from "node:path";
@@ -55,6 +57,12 @@ describe("the floored clock against real time", () => {
         // The monotonic clock of the current process, in fractions as performance.now() is.
         let mono = fraction / 1000;
         let lost = 0;
+        // Time asleep (the monotonic clock stopped) since the clock last measured from the real time:
+        // the device clock, behind by `behind`, is taken for right once these sleeps close that gap.
+        let slept = 0;
+        // Steps back smaller than the jitter hold the time still instead of being measured (NTP's
+        // corrections): each may leave its size undetected until the clock is put right.
+        let undetected = 0;
         const device = { now: () => real - behind, monotonic: () => mono };
         const open = (): FlooredClock => new FlooredClock(device, db, { maxLeadMs: HORIZON, log: silentLogger() });
         let clock = open();
@@ -65,26 +73,36 @@ describe("the floored clock against real time", () => {
           expect(now).toBeGreaterThanOrEqual(Math.floor(real - behind));
           expect(now).toBeLessThanOrEqual(real);
           expect(now).toBeGreaterThanOrEqual(last);
-          expect(now).toBeGreaterThanOrEqual(real - JITTER - lost);
+          expect(now).toBeGreaterThanOrEqual(real - JITTER - lost - undetected);
           last = now;
         };
         for (const s of steps) {
           if (s.kind === "pass") {
             real += s.ms;
             mono += s.ms;
-          } else if (s.kind === "setBack") behind = Math.min(behind + s.ms, HORIZON - DAY);
-          else if (s.kind === "putRight") {
+          } else if (s.kind === "setBack") {
+            const before = behind;
+            behind = Math.min(behind + s.ms, HORIZON - DAY);
+            // A step back re-anchors the clock on the time it had reached, sleeps counted.
+            if (behind > before) slept = 0;
+            if (s.ms < JITTER) undetected += behind - before;
+          } else if (s.kind === "putRight") {
             behind = 0;
             lost = 0;
+            slept = 0;
+            undetected = 0;
           } else if (s.kind === "sleep") {
             real += s.ms;
-            // The device clock reaching the floor's time (as the monotonic clock measured it) is taken for right again.
-            if (behind > 0 && s.ms + lost + JITTER >= behind) lost = Math.max(lost, behind);
+            slept += s.ms;
+            // The device clock reaching the floor's time (as the monotonic clock measured it, so after
+            // every sleep since the anchor, not only this one) is taken for right again.
+            if (behind > 0 && slept + lost + undetected + JITTER >= behind) lost = Math.max(lost, behind);
           } else if (s.kind === "restart") {
             clock.flush();
             real += s.offMs;
             // The device clock runs while the process is off, and counts that time while it reads behind the floor.
-            if (behind > 0 && s.offMs + lost + JITTER >= behind) lost = Math.max(lost, behind);
+            if (behind > 0 && s.offMs + lost + undetected + JITTER >= behind) lost = Math.max(lost, behind);
+            slept = 0;
             mono = fraction / 1000;
             clock = open();
             last = -Infinity;
