@@ -74,7 +74,7 @@ const PERMANENT_5XX = new Set([501, 505]);
  * Maps a non-2xx answer to the typed error the retry loop classifies:
  * 404 → E_NOT_FOUND (for calls about a CID), 400 on a CID path → E_BAD_CID, other 4xx →
  * E_BACKEND_REJECTED (not retried), as are 501 and 505 and a 3xx other than a temporary redirect
- * (redirects are not followed), a put's 500 that says the node's storage is full → E_QUOTA_EXCEEDED (not retried there),
+ * (redirects are not followed), a put's 500 that says the node's storage is full and any 507 → E_QUOTA_EXCEEDED (not retried there),
  * other 5xx, 302/303/307 and the rest → E_BACKEND_HTTP (retried).
  */
 /** The host a redirect points to (never its path or query, which a portal fills with session data). */
@@ -175,6 +175,15 @@ export function httpStatusError(
     return new StorageError(
       "E_QUOTA_EXCEEDED",
       `Codex node ${ctx.location} could not store the upload (${what}): the node's storage is full (its --storage-quota or its disk); free space on the node or raise its quota, or use another endpoint. Retrying on it will not help until then.`,
+      { details },
+    );
+  }
+  if (status === 507) {
+    // Insufficient Storage (RFC 4918): the node, or a proxy in front of it, has no room; like a full node's 500, it does not clear within a job's retries.
+    const work = ctx.operation === "put" ? "the upload" : target(ctx);
+    return new StorageError(
+      "E_QUOTA_EXCEEDED",
+      `Codex node ${ctx.location} could not store ${work} (${what}): its storage, or that of a proxy in front of it, is full; free space there or use another endpoint. Retrying on it will not help until then.`,
       { details },
     );
   }
