@@ -2,7 +2,7 @@ import { renewDue, type RenewReport } from "./availability/renew-pieces.js";
 import type { ClientContext } from "./client-context.js";
 import type { ClientSettings } from "./client-settings.js";
 import { startedContext, type ClientSession } from "./client-session.js";
-import { raceSignal } from "./abort-error.js";
+import { abortedError, raceSignal } from "./abort-error.js";
 import { forgetEndedJobs } from "./journal-retention.js";
 import { linkedSignal } from "./retry/index.js";
 import type { StorageError } from "./storage-error.js";
@@ -11,6 +11,12 @@ import type { StorageError } from "./storage-error.js";
 export async function renewInTurn(session: ClientSession, options: { signal?: AbortSignal }): Promise<RenewReport> {
   const ctx = startedContext(session);
   const link = linkedSignal([session.stopController.signal, options.signal], undefined, "renewal");
+  if (link.signal.aborted) {
+    // Given up before it began: nothing waited for, so the message must not speak of a run in progress.
+    const reason: unknown = link.signal.reason;
+    link.dispose();
+    throw abortedError(reason, "renewal");
+  }
   // One run at a time (the start's, the timer's, the application's): two would store every due piece twice.
   const before = session.renewTail;
   const renewal = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal, session.memory));
