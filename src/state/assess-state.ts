@@ -36,7 +36,7 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
     throw new StateError(
       "E_STATE_UNRECOGNIZED",
       `${path} is an SQLite database but not a status-compat state database (tables: ${ledger.tables.slice(0, 5).join(", ")}${ledger.tables.length > 5 ? ", …" : ""}); ` +
-        "point --db at the client's state file, or use a new path",
+        "give the path of the client's state database file, or a new path",
       { details: { path } },
     );
   }

@@ -46,7 +46,7 @@ export function probeStateFile(path: string): FileProbe {
     throw new StateError("E_STATE_IO", `cannot read ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
   }
   if (!stat.isFile()) {
-    throw new StateError("E_STATE_NOT_A_DATABASE", `${path} is not a regular file; point --db at the state database file`, { details: { path } });
+    throw new StateError("E_STATE_NOT_A_DATABASE", `${path} is not a regular file (a folder?); give the path of the state database file itself`, { details: { path } });
   }
   if (stat.size > 0) {
     const head = Buffer.alloc(SQLITE_MAGIC.length);
