@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chooseAttachment, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience, type AttachmentChoice } from "../../../negotiate/index.js";
-import { createLocalBackend, StorageClient, type StorageBackend } from "../../../storage/index.js";
+import { createLocalBackend, type StorageBackend, type StorageClient } from "../../../storage/index.js";
 import { encodePayloadEnvelope, isWireError, minReaderFor, openEnvelope, type FileReference, type Payload } from "../../../wire/index.js";
 import type { DirectionContext, MatrixCheck } from "../matrix-types.js";
+import { CheckClients } from "./check-clients.js";
 import { releaseSwitch, SwitchFailure } from "./release-switch.js";
 
 /** Two files: one small enough to travel inline, one pieced through storage (3 pieces of 1 MiB). */
@@ -37,11 +38,12 @@ export const fileTransferCheck: MatrixCheck = {
     const { writer, reader, workDir } = ctx;
     const dir = join(workDir, `storage-${writer.protocol}-to-${reader.protocol}-${ctx.direction}`);
     mkdirSync(dir, { recursive: true });
+    // Stopped when the signal aborts, too: a cell abandoned past its deadline must really end.
+    const opened = new CheckClients(ctx.signal);
     // One store both clients reach: what the Codex network is to two phones.
-    const network = createLocalBackend({ dir: join(dir, "network") });
-    const clients: StorageClient[] = [];
-    const clientFor = async (protocol: number, role: string, backend: StorageBackend): Promise<StorageClient> => {
-      const client = await StorageClient.open({
+    const network = opened.own(createLocalBackend({ dir: join(dir, "network") }));
+    const clientFor = (protocol: number, role: string, backend: StorageBackend): Promise<StorageClient> =>
+      opened.open({
         protocol,
         backend,
         statePath: join(dir, `${role}.sqlite`),
@@ -50,9 +52,6 @@ export const fileTransferCheck: MatrixCheck = {
         renewEveryMs: 0,
         logger: ctx.logger,
       });
-      clients.push(client);
-      return client;
-    };
     const outcomes: string[] = [];
     try {
       let sender: StorageClient | undefined;
@@ -109,9 +108,10 @@ export const fileTransferCheck: MatrixCheck = {
           outcomes.push(`${stale} via storage`);
         }
       }
+    } catch (error) {
+      throw opened.reasonOr(error);
     } finally {
-      await Promise.all(clients.map((c) => c.stop()));
-      await network.close();
+      await opened.end();
     }
     if (writer.writes("file-reference") && reader.writes("file-reference")) {
       try {

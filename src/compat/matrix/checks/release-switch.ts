@@ -1,9 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openState } from "../../../state/index.js";
-import { createLocalBackend, StorageClient, type ShareResult } from "../../../storage/index.js";
+import { createLocalBackend, type ShareResult } from "../../../storage/index.js";
 import type { DirectionContext } from "../matrix-types.js";
 import { GatedBackend } from "../gated-backend.js";
+import { CheckClients } from "./check-clients.js";
 
 const PIECE_SIZE = 64 * 1024;
 /** Seven pieces each way; the switch comes after two. */
@@ -27,7 +28,9 @@ export class SwitchFailure extends Error {}
 export async function releaseSwitch(ctx: DirectionContext, dir: string, content: (size: number, seed: string) => Buffer): Promise<string> {
   const { writer, reader } = ctx;
   const what = `${ctx.direction === "older-to-newer" ? "upgrade" : "rollback"} ${writer.release.release} → ${reader.release.release}`;
-  const network = createLocalBackend({ dir: join(dir, "network") });
+  // Stopped when the signal aborts, too: a cell abandoned past its deadline must really end.
+  const clients = new CheckClients(ctx.signal);
+  const network = clients.own(createLocalBackend({ dir: join(dir, "network") }));
   const gate = new GatedBackend(network);
   const sent = content(FILE_SIZE, `${what}/sent`);
   const received = content(FILE_SIZE, `${what}/received`);
@@ -43,12 +46,7 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
     renewEveryMs: 0,
     logger: ctx.logger,
   });
-  const clients: StorageClient[] = [];
-  const open = async (o: Parameters<typeof StorageClient.open>[0]): Promise<StorageClient> => {
-    const client = await StorageClient.open(o);
-    clients.push(client);
-    return client;
-  };
+  const open = clients.open.bind(clients);
   try {
     // A contact of the writer's release shared a file; the user's client fetches it.
     const peer = await open({ ...options(writer.protocol), backend: network, statePath: join(dir, "peer.sqlite"), dataDir: join(dir, "peer") });
@@ -88,10 +86,11 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
     for await (const part of peer.fetchStream(shared.reference)) parts.push(part);
     if (!Buffer.concat(parts).equals(sent)) throw new SwitchFailure(`${what}: the upload finished by ${reader.release.release} came back different`);
     return `${what} with jobs in flight: upload resumed at piece ${stored} of ${PIECES}, download at piece ${verified} of ${PIECES}, both finished; renewal state and cache carried over`;
+  } catch (error) {
+    throw clients.reasonOr(error);
   } finally {
     gate.open();
-    for (const client of clients) await client.stop();
-    await network.close();
+    await clients.end();
   }
 }
 
