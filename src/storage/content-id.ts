@@ -1,4 +1,6 @@
 import { CID } from "multiformats/cid";
+import { base32 } from "multiformats/bases/base32";
+import { base36 } from "multiformats/bases/base36";
 import { base58btc } from "multiformats/bases/base58";
 import * as Digest from "multiformats/hashes/digest";
 import { StorageError } from "./storage-error.js";
@@ -22,10 +24,11 @@ export function cidOfDigest(digest: Uint8Array): string {
  * never hold (another codec or hash: it is simply not here), E_BAD_CID for text that is no CID.
  */
 export function digestOfCid(text: unknown, operation: string): string | undefined {
-  const cid = parse(text);
+  // Any CID text a Codex node reads (a CIDv0, base32, base36): it 404s what it does not hold, and a base32 spelling is the same CID.
+  const cid = parse(text) ?? parseOtherText(text);
   if (cid === undefined) {
     const shown = typeof text === "string" ? JSON.stringify(text.slice(0, 80)) : typeof text;
-    throw new StorageError("E_BAD_CID", `Cannot ${operation}: ${shown} is not a CID (expected base58btc CIDv1 text such as zb2r…).`, {
+    throw new StorageError("E_BAD_CID", `Cannot ${operation}: ${shown} is not a CID (expected CID text such as zb2r…).`, {
       details: { operation },
     });
   }
@@ -47,6 +50,18 @@ function rawSha256(cid: CID): Buffer | undefined {
 /** Whether `text` is a CID in base58btc text, of any codec or hash (a Codex manifest's as well as the local store's). */
 export function isCidText(text: string): boolean {
   return parse(text) !== undefined;
+}
+
+/** A CIDv0 (`Qm…`) or a base32 (`b…`) / base36 (`k…`) CIDv1, only in its own encoding (the parser reads a stray character as some digit). */
+function parseOtherText(text: unknown): CID | undefined {
+  if (typeof text !== "string" || text.length < 2 || text.length > MAX_CID_TEXT) return undefined;
+  const base = text[0] === "b" ? base32 : text[0] === "k" ? base36 : undefined;
+  try {
+    const cid = CID.parse(text, base);
+    return (cid.version === 0 ? base58btc.baseEncode(cid.bytes) : base?.encode(cid.bytes)) === text ? cid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parse(text: unknown): CID | undefined {
