@@ -29,7 +29,7 @@ export function downloadMemoryBytes(view: FileReference, maxPieceBytes: number, 
 
 /**
  * A stream: a sealed buffer per piece in flight. The last piece, held back until the file hash
- * matched, stays sealed in its slot (cc979af), so it needs nothing more.
+ * matched, is opened into its own slot (51fb07f), so it needs nothing more.
  */
 export function streamMemoryBytes(view: FileReference, maxPieceBytes: number, piecesInFlight: number): number {
   const plan = planned(() => planOfReference(view, maxPieceBytes));
