@@ -101,6 +101,9 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
 async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: number): Promise<{ result: CellResult; abandoned: boolean }> {
   const start = performance.now();
   const deadline = new AbortController();
+  // The check's signal: the run's or the deadline's. Not AbortSignal.any: on Node 20 it leaves an
+  // entry on the run's signal (a caller's, maybe long-lived) per cell until that signal fires.
+  const cell = new AbortController();
   const timedOut = (): CellResult => ({
     status: "fail",
     detail: `did not finish within ${timeoutMs / 1000} s (it hangs, or the machine is that slow: raise the cell timeout); the other cells ran`,
@@ -111,6 +114,7 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
   const expired = new Promise<"expired">((resolve) => {
     timer = setTimeout(() => {
       deadline.abort(new Error(`the matrix cell's deadline (${timeoutMs} ms) passed`));
+      cell.abort(deadline.signal.reason);
       resolve("expired");
     }, Math.min(timeoutMs, MAX_TIMER_MS));
   });
@@ -118,12 +122,15 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
   // past the grace (it held the run until the cell's deadline, five minutes by default).
   let onInterrupt: (() => void) | undefined;
   const interrupted = new Promise<"interrupted">((resolve) => {
-    onInterrupt = () => resolve("interrupted");
+    onInterrupt = () => {
+      cell.abort(ctx.signal.reason);
+      resolve("interrupted");
+    };
     if (ctx.signal.aborted) onInterrupt();
     else ctx.signal.addEventListener("abort", onInterrupt, { once: true });
   });
   try {
-    const running = (async () => check.run({ ...ctx, signal: AbortSignal.any([ctx.signal, deadline.signal]) }))();
+    const running = (async () => check.run({ ...ctx, signal: cell.signal }))();
     const outcome = await Promise.race([running, expired, interrupted]);
     if (outcome === "interrupted") {
       await settlesWithin(running, ABORT_GRACE_MS);

@@ -28,21 +28,37 @@ const MAX_OUTPUT_BYTES = 32 * 1024 * 1024;
  * against older is the one that makes sense. Exit 0 = clean, 100 = findings (or compile errors).
  */
 export async function runBufBreaking(olderDir: string, newerDir: string, options: RunBufOptions): Promise<BufViolation[]> {
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? 60_000);
-  const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
   const args = ["breaking", ".", "--against", olderDir, "--config", BUF_CONFIG, "--against-config", BUF_CONFIG, "--error-format", "json"];
+  // The caller's signal or the timeout. Not AbortSignal.any: on Node 20 it leaves an entry on the
+  // caller's signal (maybe long-lived) per call until that signal fires; this listener goes at the end.
+  const stop = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    stop.abort(new DOMException("buf breaking timed out", "TimeoutError"));
+  }, options.timeoutMs ?? 60_000);
+  // As AbortSignal.timeout's: the child holds the process open while it runs, the timer need not.
+  timer.unref();
+  const onAbort = (): void => stop.abort(options.signal?.reason);
+  if (options.signal?.aborted === true) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
 
-  const { status, stdout, stderr, error } = await new Promise<{ status: number | string | undefined; stdout: string; stderr: string; error?: Error }>(
-    (resolve) => {
-      execFile(options.binary, args, { cwd: newerDir, signal, maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true }, (err, out, errOut) => {
+  let outcome: { status: number | string | undefined; stdout: string; stderr: string; error?: Error };
+  try {
+    outcome = await new Promise((resolve) => {
+      execFile(options.binary, args, { cwd: newerDir, signal: stop.signal, maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true }, (err, out, errOut) => {
         const code = err === null ? 0 : (err as NodeJS.ErrnoException & { code?: number | string }).code;
         resolve({ status: code, stdout: String(out), stderr: String(errOut), ...(err === null ? {} : { error: err }) });
       });
-    },
-  );
+    });
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  const { status, stdout, stderr, error } = outcome;
 
   if (options.signal?.aborted === true) throw options.signal.reason;
-  if (timeout.aborted) {
+  if (timedOut) {
     throw new SchemaCheckError("E_TOOL_FAILED", `buf breaking did not finish within ${(options.timeoutMs ?? 60_000) / 1000} s`, {
       details: { older: olderDir, newer: newerDir },
     });
