@@ -98,6 +98,14 @@ describe("a kept-alive connection a NAT dropped while it idled", () => {
     expect(await backend.has(cid)).toBe(true);
   }, 20_000);
 
+  test("the limit is for idle pooled connections only: a node slower than it to answer, on a reused connection, is still waited for", async () => {
+    const { server, backend } = await codexSetup({ requestTimeoutMs: 15_000 });
+    const cid = await backend.put(Buffer.alloc(1000, 3));
+    server.inject("exists", { kind: "delay", ms: KEEP_ALIVE_IDLE_MS + 1_000 });
+    expect(await backend.has(cid)).toBe(true);
+    expect(server.stats.byRoute.exists).toBe(1);
+  }, 20_000);
+
   test("within the limit the kept-alive connection is still reused", async () => {
     const { server } = await codexSetup();
     const front = await droppingNatFront(new URL(server.url), 60_000);
