@@ -1,4 +1,4 @@
-import { renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
@@ -6,6 +6,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
+import { writeWholeFile } from "../whole-file-write.js";
 import { commandLogger } from "../command-logger.js";
 import { StateError } from "../../state/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
@@ -230,23 +231,13 @@ async function openSession<P>(
  * The metrics are a side output: checked before the command starts, a write that still fails at
  * the end (the folder removed meanwhile, a full disk) is said on stderr and changes neither the
  * result nor the status. Thrown, it turned a put whose reference was printed into exit 70.
- * Written beside it and renamed: a write the disk refused part-way left its part at `path`, which
- * a CI scraper read as this run's metrics, truncated. A refused write leaves nothing there (an
- * earlier run's file goes too, as the write would have replaced it).
+ * Written whole or not at all (writeWholeFile): a write the disk refused part-way left its part at
+ * `path`, which a CI scraper read as this run's metrics, truncated.
  */
 function writeMetrics(command: string, path: string, text: string, io: CliIo): void {
-  const partial = `${path}.partial-${process.pid}`;
   try {
-    writeFileSync(partial, text);
-    renameSync(partial, path);
+    writeWholeFile(path, text);
   } catch (error) {
-    for (const leftover of [partial, path]) {
-      try {
-        rmSync(leftover, { force: true });
-      } catch {
-        // A folder put there meanwhile: not metrics, and the line below says they are lost.
-      }
-    }
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
     io.stderr.write(`status-compat ${command}: could not write --metrics ${path} (${code}); the metrics of this run are lost, the transfer is not affected\n`);
   }

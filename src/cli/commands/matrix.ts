@@ -1,10 +1,11 @@
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
+import { writeWholeFile } from "../whole-file-write.js";
 import { EXIT } from "../exit-codes.js";
 import {
   DEFAULT_CELL_TIMEOUT_MS,
@@ -180,24 +181,14 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
  * Writes the report to --out; false when that fails at the end (the folder removed during the
  * run, a full disk): the report then goes to stdout, as without --out, after a line saying why.
  * Thrown, it ended a whole matrix run as an internal error (exit 70) with the report lost.
- * Written beside it and renamed, so a refused write leaves no part of a report at --out (a CI job
- * archived the truncated file as the report); --out is then removed, as the write would have
- * replaced it, so no earlier run's report is taken for this one's.
+ * Written whole or not at all (writeWholeFile), so a refused write leaves no part of a report at
+ * --out (a CI job archived the truncated file as the report), nor an earlier run's report.
  */
 function writeReport(out: string, text: string, io: CliIo): boolean {
-  const partial = `${out}.partial-${process.pid}`;
   try {
-    writeFileSync(partial, text);
-    renameSync(partial, out);
+    writeWholeFile(out, text);
     return true;
   } catch (error) {
-    for (const path of [partial, out]) {
-      try {
-        rmSync(path, { force: true });
-      } catch {
-        // A folder put there meanwhile: it is not a report, and the one the user asked for follows on stdout.
-      }
-    }
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
     io.stderr.write(`status-compat matrix: could not write --out ${out} (${code}); the report follows on stdout\n`);
     return false;
