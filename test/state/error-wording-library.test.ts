@@ -4,11 +4,13 @@
  * flag of the CLI that a library user never passed. They now name the path they were given and
  * what to pass instead; the CLI, whose --db is that path, reads the same.
  */
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { openState } from "../../src/state/index.js";
+import { openState, rehearseUpgrade } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
+import { copyFixture } from "./support/files.js";
 
 describe("state errors speak to a library caller", () => {
   test("a folder given as the state path: E_STATE_NOT_A_DATABASE without a CLI flag", async () => {
@@ -29,5 +31,18 @@ describe("state errors speak to a library caller", () => {
     expect(error).toMatchObject({ code: "E_STATE_UNRECOGNIZED" });
     expect((error as Error).message).toContain(path);
     expect((error as Error).message).not.toMatch(/--db/);
+  });
+
+  test("rehearseUpgrade with `to` older than `from`, and a real upgrade of a read-only file: the options it was given, not CLI flags", async () => {
+    const dir = tempDir();
+    const path = copyFixture(1, dir);
+    const backwards = await rehearseUpgrade({ path, from: "0.2.0", to: "0.1.0", workDir: dir }).catch((e: unknown) => e);
+    expect(backwards).toMatchObject({ code: "E_STATE_LEVEL_UNKNOWN" });
+    expect((backwards as Error).message).not.toMatch(/--to|--from/);
+    expect((backwards as Error).message).toMatch(/0\.1\.0.*0\.2\.0/);
+    chmodSync(path, 0o444);
+    const readOnly = await rehearseUpgrade({ path, from: "0.1.0", to: "0.2.0", workDir: dir, dryRun: false }).catch((e: unknown) => e);
+    expect(readOnly).toMatchObject({ code: "E_STATE_READ_ONLY" });
+    expect((readOnly as Error).message).not.toMatch(/--dry-run/);
   });
 });

@@ -185,7 +185,7 @@ describe("upgrade rehearsal (dry run)", () => {
     await expect(rehearseUpgrade({ path, from: "0.1.0", to: "9.0.0" })).rejects.toMatchObject({ code: "E_RELEASE_UNKNOWN" });
     const e = await rehearseUpgrade({ path, from: "0.3.0", to: "0.1.0" }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(StateError);
-    expect((e as StateError).message).toMatch(/is older than --from/);
+    expect((e as StateError).message).toMatch(/0\.1\.0 \(to\) is older than 0\.3\.0 \(from\)/);
   });
 
   const DRY_RUN_CHECKS = [

@@ -222,7 +222,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   const from = { release: fromRelease.release, level: fromRelease.stateLevel };
   const to = { release: toRelease.release, level: toRelease.stateLevel };
   if (releaseTable.indexOf(toRelease) < releaseTable.indexOf(fromRelease)) {
-    throw new StateError("E_STATE_LEVEL_UNKNOWN", `--to ${to.release} is older than --from ${from.release}; a rollback is \`status-compat migrate down\``, {
+    throw new StateError("E_STATE_LEVEL_UNKNOWN", `release ${to.release} (to) is older than ${from.release} (from); a rollback is a migration down (migrateState with direction "down"), not an upgrade`, {
       details: { from: from.release, to: to.release },
     });
   }
@@ -233,7 +233,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   const probe = probeStateFile(path);
   if (!probe.exists) throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist`, { details: { path } });
   if (!dryRun && !probe.writable) {
-    throw new StateError("E_STATE_READ_ONLY", `${path} is read-only; upgrading needs to write it (a --dry-run only reads it)`, { details: { path } });
+    throw new StateError("E_STATE_READ_ONLY", `${path} is read-only; upgrading needs to write it (a dry run only reads it)`, { details: { path } });
   }
 
   const checks: RehearsalCheck[] = [];
