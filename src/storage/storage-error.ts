@@ -3,7 +3,7 @@ import { CompatError } from "../errors/index.js";
 export type StorageErrorCode =
   /** The file is over the per-file limit (checked before any upload). */
   | "E_FILE_TOO_LARGE"
-  /** The configured storage quota would be exceeded and nothing more can be evicted, or a Codex node's storage is full (its 500 "Unable to store block"; the next endpoint is tried). */
+  /** The configured storage quota would be exceeded and nothing more can be evicted, or a Codex node's storage is full (its 500 "Unable to store block", or a 507; the next endpoint is tried). */
   | "E_QUOTA_EXCEEDED"
   /** The backend has no content under that CID. */
   | "E_NOT_FOUND"
