@@ -7,60 +7,14 @@
  * failureMemoryMs. A socket idle past the pool's limit (KEEP_ALIVE_IDLE_MS, below any NAT's timeout)
  * is no longer used.
  */
-import { createConnection, createServer, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
 import { KEEP_ALIVE_IDLE_MS } from "../../src/storage/backends/codex/http-transport.js";
 import { codexSetup } from "./codex-fixtures.js";
+import { idleTcpFront } from "./support/idle-tcp-front.js";
 import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 
-/**
- * A TCP front on 127.0.0.1 for `target` that acts as a NAT dropping idle connections: once a
- * connection has idled `idleMs`, nothing more is forwarded either way (nor read from the client, so
- * its writes back up) while both sockets stay open. `silenced` counts the requests that met a
- * dropped connection; `connections` the connections made.
- */
-async function droppingNatFront(target: URL, idleMs: number): Promise<{ url: string; silenced: () => number; connections: () => number }> {
-  let silenced = 0;
-  let connections = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    connections += 1;
-    sockets.add(client);
-    let lastActivity = performance.now();
-    let dropped = false;
-    const upstream = createConnection({ host: "127.0.0.1", port: Number(target.port) });
-    sockets.add(upstream);
-    client.on("data", (data) => {
-      if (!dropped && performance.now() - lastActivity >= idleMs) {
-        dropped = true;
-        silenced += 1;
-        client.pause();
-      }
-      if (dropped) return;
-      lastActivity = performance.now();
-      upstream.write(data);
-    });
-    upstream.on("data", (data) => {
-      if (dropped) return;
-      lastActivity = performance.now();
-      client.write(data);
-    });
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  onTestFinished(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, silenced: () => silenced, connections: () => connections };
-}
 
 function backendOn(url: string, requestTimeoutMs: number): CodexBackend {
   const backend = createCodexBackend({ url, requestTimeoutMs });
@@ -73,7 +27,7 @@ describe("a kept-alive connection a NAT dropped while it idled", () => {
     const home = await codexSetup();
     const other = await codexSetup();
     // The NAT's timeout is above the pool's limit (carriers' are minutes): the pool must not hand out what idled past it.
-    const front = await droppingNatFront(new URL(home.server.url), KEEP_ALIVE_IDLE_MS);
+    const front = await idleTcpFront(new URL(home.server.url), KEEP_ALIVE_IDLE_MS, "silence");
     const endpoints = [backendOn(front.url, 3_000), backendOn(other.server.url, 3_000)];
     const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry: FAST_RETRY, piecesInFlight: 1 });
 
@@ -81,19 +35,19 @@ describe("a kept-alive connection a NAT dropped while it idled", () => {
     await sleep(KEEP_ALIVE_IDLE_MS + 500);
     await client.share({ path: writeRandomFile(dir, "b.jpg", 20 * KiB).path }).done;
 
-    expect(front.silenced(), "requests sent on a connection the NAT had dropped").toBe(0);
+    expect(front.tripped(), "requests sent on a connection the NAT had dropped").toBe(0);
     expect(other.server.stats.uploads, "pieces sent to the other endpoint").toBe(0);
     expect(home.server.stats.uploads).toBe(2);
   }, 20_000);
 
   test("a backend on its own: a put after the pause opens a fresh connection rather than stall on the dropped one", async () => {
     const { server } = await codexSetup();
-    const front = await droppingNatFront(new URL(server.url), KEEP_ALIVE_IDLE_MS);
+    const front = await idleTcpFront(new URL(server.url), KEEP_ALIVE_IDLE_MS, "silence");
     const backend = backendOn(front.url, 2_000);
     await backend.put(Buffer.alloc(1000, 1));
     await sleep(KEEP_ALIVE_IDLE_MS + 500);
     const cid = await backend.put(Buffer.alloc(1000, 2));
-    expect(front.silenced()).toBe(0);
+    expect(front.tripped()).toBe(0);
     expect(front.connections()).toBe(2);
     expect(await backend.has(cid)).toBe(true);
   }, 20_000);
@@ -108,7 +62,7 @@ describe("a kept-alive connection a NAT dropped while it idled", () => {
 
   test("within the limit the kept-alive connection is still reused", async () => {
     const { server } = await codexSetup();
-    const front = await droppingNatFront(new URL(server.url), 60_000);
+    const front = await idleTcpFront(new URL(server.url), 60_000, "silence");
     const backend = backendOn(front.url, 2_000);
     await backend.put(Buffer.alloc(1000, 1));
     await sleep(200);

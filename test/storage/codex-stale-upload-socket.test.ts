@@ -7,56 +7,13 @@
  * A put of a buffer (all the client sends) is now repeated once on a fresh connection; an iterable
  * body, which cannot be read twice, still reports the reset.
  */
-import { createConnection, createServer, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
 import { codexSetup, storageError } from "./codex-fixtures.js";
+import { idleTcpFront } from "./support/idle-tcp-front.js";
 import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 
-/**
- * A TCP front on 127.0.0.1 for `target` that closes (resets) a connection idle for `idleMs` the
- * moment a request arrives on it, as a node whose keep-alive timeout fires just then; `resets`
- * counts them.
- */
-async function idleClosingFront(target: URL, idleMs: number): Promise<{ url: string; resets: () => number }> {
-  let resets = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    sockets.add(client);
-    let lastActivity = performance.now();
-    let used = false;
-    const upstream = createConnection({ host: "127.0.0.1", port: Number(target.port) });
-    sockets.add(upstream);
-    client.on("data", (data) => {
-      if (used && performance.now() - lastActivity >= idleMs) {
-        resets += 1;
-        client.resetAndDestroy();
-        upstream.destroy();
-        return;
-      }
-      used = true;
-      lastActivity = performance.now();
-      upstream.write(data);
-    });
-    upstream.on("data", (data) => {
-      lastActivity = performance.now();
-      client.write(data);
-    });
-    const end = (): void => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  onTestFinished(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, resets: () => resets };
-}
 
 const IDLE_MS = 100;
 
@@ -70,7 +27,7 @@ describe("an upload on a kept-alive socket the node closed as it was reused", ()
   test("light mode: the home node's idle close does not send the next share's piece to another endpoint", async () => {
     const home = await codexSetup();
     const other = await codexSetup();
-    const front = await idleClosingFront(new URL(home.server.url), IDLE_MS);
+    const front = await idleTcpFront(new URL(home.server.url), IDLE_MS, "reset");
     const endpoints = [backendOn(front.url), backendOn(other.server.url)];
     const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry: FAST_RETRY, piecesInFlight: 1 });
 
@@ -78,19 +35,19 @@ describe("an upload on a kept-alive socket the node closed as it was reused", ()
     await sleep(3 * IDLE_MS);
     await client.share({ path: writeRandomFile(dir, "b.jpg", 20 * KiB).path }).done;
 
-    expect(front.resets(), "the front closed the idle connection as the second upload came").toBe(1);
+    expect(front.tripped(), "the front closed the idle connection as the second upload came").toBe(1);
     expect(other.server.stats.uploads, "pieces sent to the other endpoint").toBe(0);
     expect(home.server.stats.uploads).toBe(2);
   });
 
   test("put of a buffer: repeated once on a fresh connection, the node stores it once", async () => {
     const { server } = await codexSetup();
-    const front = await idleClosingFront(new URL(server.url), IDLE_MS);
+    const front = await idleTcpFront(new URL(server.url), IDLE_MS, "reset");
     const backend = backendOn(front.url);
     const first = await backend.put(Buffer.alloc(1000, 1));
     await sleep(3 * IDLE_MS);
     const second = await backend.put(Buffer.alloc(1000, 2));
-    expect(front.resets()).toBe(1);
+    expect(front.tripped()).toBe(1);
     expect(second).not.toBe(first);
     expect(await backend.has(second)).toBe(true);
     expect(server.stats.uploads).toBe(2);
@@ -98,7 +55,7 @@ describe("an upload on a kept-alive socket the node closed as it was reused", ()
 
   test("put of an iterable body: not repeated (it cannot be read twice), the reset is reported", async () => {
     const { server } = await codexSetup();
-    const front = await idleClosingFront(new URL(server.url), IDLE_MS);
+    const front = await idleTcpFront(new URL(server.url), IDLE_MS, "reset");
     const backend = backendOn(front.url);
     await backend.put(Buffer.alloc(1000, 1));
     await sleep(3 * IDLE_MS);
@@ -106,7 +63,7 @@ describe("an upload on a kept-alive socket the node closed as it was reused", ()
       yield Buffer.alloc(1000, 2);
     }
     await storageError(backend.put(body(), { size: 1000 }), "E_BACKEND_UNREACHABLE");
-    expect(front.resets()).toBe(1);
+    expect(front.tripped()).toBe(1);
     expect(server.stats.uploads).toBe(1);
   });
 });
