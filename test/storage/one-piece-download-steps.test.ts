@@ -5,8 +5,10 @@
  * and a step's buffer. The bytes the client's buffer pool lends are counted exactly by wrapping
  * that pool's take and give (every call goes to the real one).
  */
+import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { OPEN_STEP_BYTES } from "../../src/storage/download/open-steps.js";
 import type { BufferPool } from "../../src/storage/file-io.js";
@@ -14,6 +16,7 @@ import { StorageError, type StorageClient } from "../../src/storage/index.js";
 import { downloadMemoryBytes } from "../../src/storage/transfer-memory.js";
 import { decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
 import { KiB, MiB, sha256Hex, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 const CHUNK = 64 * KiB;
 const SEALED_CHUNK = CHUNK + 16;
@@ -95,5 +98,41 @@ describe("one-piece downloads: a step's plaintext at a time", () => {
     expect(error).toBeInstanceOf(StorageError);
     expect((error as StorageError).code).toBe("E_INTEGRITY");
     expect(readFileSync(out, "utf8")).toBe("the file the user had");
+  });
+
+  test("a resumed download reads its verified pieces of several steps back step by step into the file hash: kept when intact, fetched again when a middle step was changed on disk", async () => {
+    const pieceSize = 9 * MiB; // three steps of 64 chunks, the last one short
+    const sender = await startClient({ chunkSize: CHUNK, pieceSize });
+    const { path, bytes } = writeRandomFile(sender.dir, "two-pieces.bin", 2 * pieceSize);
+    const shared = await sender.client.share({ path }).done;
+    expect(shared.view.pieces).toHaveLength(2);
+    for (const damaged of [false, true]) {
+      const store = new InstrumentedBackend(sender.backend);
+      const { dir, statePath, client } = await startClient({ backend: store });
+      // Piece 0 journaled as verified into the temp file, as a run that crashed after it leaves it.
+      await client.stop();
+      const id = randomUUID();
+      const dest = join(dir, "out.bin");
+      const temp = Buffer.from(bytes.subarray(0, pieceSize));
+      if (damaged) temp[5 * MiB] = (temp[5 * MiB] as number) ^ 1;
+      writeFileSync(`${dest}.part`, temp);
+      const db = new Database(statePath);
+      const at = Date.now();
+      db.prepare(`INSERT INTO download_jobs (id, state, file_reference, dest_path, temp_path, attempts, created_at, updated_at) VALUES (?, 'downloading', ?, ?, ?, 1, ?, ?)`).run(
+        id,
+        Buffer.from(shared.reference),
+        dest,
+        `${dest}.part`,
+        at,
+        at,
+      );
+      db.prepare(`INSERT INTO download_pieces (job_id, idx, verified_at) VALUES (?, 0, ?)`).run(id, at);
+      db.close();
+      const resumed = await startClient({ dir, backend: store, statePath, dataDir: join(dir, "data") });
+      await resumed.client.job(id).done;
+      expect(sha256Hex(readFileSync(dest)), damaged ? "damaged" : "intact").toBe(sha256Hex(bytes));
+      // Intact: only piece 1 fetched. Damaged: the file hash failed over the read-back steps, both fetched again.
+      expect(store.gets, damaged ? "damaged" : "intact").toBe(damaged ? 3 : 1);
+    }
   });
 });
