@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { open, readdir, stat, statfs, unlink } from "node:fs/promises";
+import { open, readdir, stat, statfs, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { Sha256Offload } from "../../../crypto/index.js";
 import { componentLogger, silentLogger, type Logger } from "../../../obs/index.js";
@@ -46,6 +46,8 @@ class LocalBackend implements StorageBackend {
   private readonly closing = new AbortController();
   /** Puts in flight: close() waits until they have removed their temp files and handed their sources back. */
   private readonly putting = new Set<Promise<unknown>>();
+  /** Files of get bodies being read: close() closes them, since a caller paused between chunks would otherwise hold one for good. */
+  private readonly reading = new Set<FileHandle>();
 
   constructor(options: LocalBackendOptions) {
     this.location = options.dir;
@@ -89,7 +91,7 @@ class LocalBackend implements StorageBackend {
       throw osErrorAsLocalIo(error, `get ${cid} from the local store at ${this.location}`);
     }
     const into = options.into !== undefined && options.into.byteLength >= size ? options.into.subarray(0, size) : undefined;
-    return { size, body: readBlock(path as string, size, cid, [options.signal, this.closing.signal], into) };
+    return { size, body: readBlock(path as string, size, cid, [options.signal, this.closing.signal], into, this.reading) };
   }
 
   async has(cid: string, options: BackendCallOptions = {}): Promise<boolean> {
@@ -132,6 +134,8 @@ class LocalBackend implements StorageBackend {
     this.closed = true;
     this.closing.abort(closedError(this.location));
     await Promise.allSettled([...this.putting]);
+    // A read under way finishes first (close waits for it); the body's next chunk then fails E_CLIENT_CLOSED.
+    await Promise.allSettled([...this.reading].map((handle) => handle.close()));
     await this.sweep?.catch(() => undefined);
     await Sha256Offload.release(this.hasher);
   }
@@ -165,11 +169,12 @@ async function* readBlock(
   cid: string,
   signals: readonly (AbortSignal | undefined)[],
   into: Uint8Array | undefined,
+  reading: Set<FileHandle>,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   // Linked here, when the body is read: a body never read holds no listener either.
   const link = linkedSignal(signals, undefined, `get ${cid}`);
   const signal = link.signal;
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, "r");
   } catch (error) {
@@ -177,6 +182,7 @@ async function* readBlock(
     if (isMissing(error)) throw notFound(cid);
     throw osErrorAsLocalIo(error, `get ${cid}`);
   }
+  reading.add(handle);
   try {
     let position = 0;
     while (position < size) {
@@ -195,6 +201,7 @@ async function* readBlock(
     }
   } finally {
     link.dispose();
+    reading.delete(handle);
     await handle.close();
   }
 }
