@@ -65,12 +65,61 @@ function walk(type: protobuf.Type, bytes: Uint8Array, end: number, state: WalkSt
         state.pos = fieldEnd;
         break;
       }
+      case 3:
+        // protobufjs keeps a whole group as one unknown field and reads on after it, so the count
+        // must too: stopping here would let every field after a group past the cap.
+        if (!skipGroup(bytes, end, state, Math.floor(tag / 8))) return;
+        break;
       case 5:
         state.pos += 4;
         break;
       default:
-        // Groups (this protocol has none) and invalid wire types: counted once, the rest left to the decode.
+        // Invalid wire types: counted once, the rest left to the decode (which refuses them).
         return;
     }
   }
+}
+
+/** protobufjs refuses groups nested deeper than its recursion limit (100); so does this skip. */
+const MAX_GROUP_DEPTH = 100;
+
+/**
+ * Moves state.pos past the group whose start tag (field `field`) was just read, as protobufjs's
+ * skipType does; false when the group is malformed, truncated or too deep (the decode refuses it).
+ */
+function skipGroup(bytes: Uint8Array, end: number, state: WalkState, field: number): boolean {
+  const open = [field];
+  while (open.length > 0) {
+    const tag = varint(bytes, end, state);
+    if (tag < 0) return false;
+    const number = Math.floor(tag / 8);
+    switch (tag % 8) {
+      case 0:
+        if (varint(bytes, end, state) < 0) return false;
+        break;
+      case 1:
+        state.pos += 8;
+        break;
+      case 2: {
+        const length = varint(bytes, end, state);
+        if (length < 0 || length > end - state.pos) return false;
+        state.pos += length;
+        break;
+      }
+      case 3:
+        if (open.length >= MAX_GROUP_DEPTH) return false;
+        open.push(number);
+        break;
+      case 4:
+        if (open.pop() !== number) return false;
+        break;
+      case 5:
+        state.pos += 4;
+        break;
+      default:
+        return false;
+    }
+    if (state.pos > end) return false;
+  }
+  return true;
 }

@@ -125,3 +125,48 @@ describe("countUnknownFields", () => {
     },
   );
 });
+
+describe("an unknown group ahead of a flood of unknown fields", () => {
+  const communityId = new Uint8Array(33).fill(7);
+  communityId[0] = 0x02;
+  const head = encodeSignedCommunityDescription(
+    { communityId, clock: 1, description: new Uint8Array(100).fill(1), signature: new Uint8Array(65).fill(9) },
+    3,
+  );
+  /** The head, a group of field 15 holding `inside` (start 0x7b, end 0x7c), then `after` tiny unknown fields (`78 00`). */
+  const withGroup = (inside: number[], after: number) => {
+    const group = [0x7b, ...inside, 0x7c];
+    const bytes = new Uint8Array(head.length + group.length + 2 * after);
+    bytes.set(head, 0);
+    bytes.set(group, head.length);
+    for (let i = head.length + group.length; i < bytes.length; i += 2) bytes[i] = 0x78;
+    return bytes;
+  };
+
+  it("does not hide them from the forwarding cap: protobufjs keeps every field after the group", () => {
+    const flood = withGroup([0x78, 0x00], MAX_UNKNOWN_FIELDS);
+    let refused: unknown;
+    try {
+      decodeForForwarding("community-description", flood, { written: 3, reader: 3 });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused, "the flood after the group was kept to forward").toBeInstanceOf(WireError);
+    expect((refused as WireError).code).toBe("E_WIRE_TOO_LARGE");
+    expect((refused as WireError).details).toMatchObject({ unknownFields: MAX_UNKNOWN_FIELDS + 1, cap: MAX_UNKNOWN_FIELDS });
+  });
+
+  it("is counted as protobufjs keeps it: one field for the whole group, nested groups included, then each field after it", () => {
+    const type = schemaFor(3)!.type("SignedCommunityDescription")!;
+    // A nested group of field 14 (0x73 ... 0x74) with a field inside, and fields of every wire type.
+    const inside = [0x73, 0x78, 0x00, 0x74, 0x79, 1, 2, 3, 4, 5, 6, 7, 8, 0x7a, 0x01, 0xff, 0x7d, 1, 2, 3, 4];
+    for (const after of [0, 1, 5]) {
+      const bytes = withGroup(inside, after);
+      const pb = decodeRaw(type, bytes, "SignedCommunityDescription");
+      expect(keptUnknown(type, pb)).toBe(1 + after);
+      expect(countUnknownFields(type, bytes, Number.MAX_SAFE_INTEGER)).toBe(1 + after);
+    }
+    const node = decodeForForwarding("community-description", withGroup(inside, 3), { written: 3, reader: 3 });
+    expect(node.encode()).toEqual(withGroup(inside, 3));
+  });
+});
