@@ -89,9 +89,15 @@ async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, si
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     const typed = asStorageError(error);
     failed(ctx, report, cid, typed.code);
-    return classifyFailure(typed) === "retry" ? typed.code : undefined;
+    return classifyFailure(typed) === "retry" ? typed.code : outageBehind.get(typed);
   }
 }
+
+/**
+ * A source error reported for a piece whose network read also used up its attempts on transient
+ * failures, with that read's code: the piece reports its source, the run still knows it is offline.
+ */
+const outageBehind = new WeakMap<StorageError, string>();
 
 function failed(ctx: ClientContext, report: RenewReport, cid: string, code: string): void {
   ctx.metrics.renewals.inc({ outcome: "failed" });
@@ -196,7 +202,10 @@ async function renewHeldPiece(
       } catch (readError) {
         // What the user can act on is the source (E_SOURCE_MISSING / E_SOURCE_CHANGED), not the failed read.
         if (signal.aborted || classifyFailure(readError) === "fatal") throw readError;
-        throw sourceError;
+        const reported = asStorageError(sourceError);
+        // Offline: every other piece's read would fail alike, each costing the policy's attempts.
+        if (classifyFailure(readError) === "retry") outageBehind.set(reported, asStorageError(readError).code);
+        throw reported;
       }
     }
   }
