@@ -177,6 +177,10 @@ export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
 
 /** Encodes `payload` with `version`'s schema and wraps it in an envelope of its kind. */
 export function encodePayloadEnvelope(payload: Payload, envelope: Omit<EnvelopeDraft, "type" | "payload">): Uint8Array {
+  if (payload === null || typeof payload !== "object") throw invalidField(M, "payload", "must be a { kind, message } payload");
+  if (envelope === null || typeof envelope !== "object") {
+    throw new WireError("E_WIRE_INVALID_FIELD", `Envelope: expected an object, got ${String(envelope)}`, { details: { message: M, field: "" } });
+  }
   const bytes = encodePayload(payload.kind, payload.message as never, envelope.version);
   return encodeEnvelope({ ...envelope, type: payload.kind, payload: bytes });
 }

@@ -115,8 +115,9 @@ function payloadRead<K extends PayloadKind>(
   options: DecodeOptions | undefined,
 ): PayloadRead<PayloadViews[K]> {
   kindOrThrow(kind);
-  const written = typeof at === "number" ? at : at.written;
-  const reader = typeof at === "number" ? at : at.reader;
+  // A missing `at` (a caller's undefined version) falls to schemaOrThrow's typed error below.
+  const written = typeof at === "number" ? at : at?.written;
+  const reader = typeof at === "number" ? at : at?.reader;
   const schema = schemaOrThrow(reader, "reader");
   requireKnownAt(kind, reader, "reader");
   requireKnownAt(kind, written, "writer");

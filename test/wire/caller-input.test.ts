@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { WireError, decodeForForwarding, decodePayload, encodePayloadEnvelope } from "../../src/wire/index.js";
+
+/** What a call threw, or undefined. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+const segmentBytes = new Uint8Array([0x10, 0x01]);
+
+describe("a caller's missing version or envelope is a typed error, not a TypeError", () => {
+  for (const at of [undefined, null]) {
+    it(`decodePayload and decodeForForwarding with the version ${String(at)}: E_VERSION_UNSUPPORTED`, () => {
+      for (const call of [
+        () => decodePayload("segment", segmentBytes, at as never),
+        () => decodeForForwarding("segment", segmentBytes, at as never),
+      ]) {
+        const err = thrown(call);
+        expect(err, String(err)).toBeInstanceOf(WireError);
+        expect((err as WireError).code).toBe("E_VERSION_UNSUPPORTED");
+      }
+    });
+  }
+
+  it("encodePayloadEnvelope without a payload or without envelope fields: E_WIRE_INVALID_FIELD", () => {
+    for (const call of [
+      () => encodePayloadEnvelope(null as never, { version: 3, fallbackText: "" }),
+      () => encodePayloadEnvelope(undefined as never, { version: 3, fallbackText: "" }),
+      () => encodePayloadEnvelope({ kind: "segment", message: {} } as never, null as never),
+    ]) {
+      const err = thrown(call);
+      expect(err, String(err)).toBeInstanceOf(WireError);
+      expect((err as WireError).code).toBe("E_WIRE_INVALID_FIELD");
+    }
+  });
+});
