@@ -49,6 +49,11 @@ export function chooseAttachment(
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
     throw new NegotiationError("E_RANGE_INVALID", `file size ${String(sizeBytes)} is not a byte count`, { details: { sizeBytes } });
   }
+  const asked = options.inlineMaxBytes;
+  // NaN or a negative limit would silently never send inline (a protocol 1 writer then sends nothing).
+  if (asked !== undefined && (typeof asked !== "number" || !(asked >= 0) || (Number.isFinite(asked) && !Number.isInteger(asked)))) {
+    throw new NegotiationError("E_RANGE_INVALID", `inline limit ${String(asked)} is not a byte count`, { details: { inlineMaxBytes: asked } });
+  }
   const common = { outsiders: options.outsiders, table: options.table };
   const reference = attempt(() => chooseWriteVersion(self, audience, { ...common, payload: "file-reference" }));
   if (!(reference instanceof NegotiationError) && reference.unreached === 0) return { kind: "file-reference", write: reference };

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { chooseAttachment, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
+import { profileFor } from "../../src/versions/index.js";
+
+const v1 = profileFor(1).window;
+const v2 = profileFor(2).window;
+
+/** What a call threw, or undefined. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+describe("chooseAttachment's inline limit", () => {
+  it("refuses a limit that is not a byte count (E_RANGE_INVALID) instead of silently never sending inline", () => {
+    for (const inlineMaxBytes of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY * -1]) {
+      // A protocol 1 writer can only send inline: a bad limit used to end in E_PAYLOAD_NOT_WRITABLE for a 10-byte file.
+      const err = thrown(() => chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes }));
+      expect(err, `inlineMaxBytes ${inlineMaxBytes}: ${String(err)}`).toBeInstanceOf(NegotiationError);
+      expect((err as NegotiationError).code).toBe("E_RANGE_INVALID");
+    }
+    // A limit of 0 is a byte count: nothing goes inline.
+    expect(chooseAttachment(v2, peerAudience(v1), 10, { inlineMaxBytes: 0 }).kind).toBe("file-reference");
+    expect(chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes: 10 }).kind).toBe("inline-attachment");
+  });
+});
