@@ -259,15 +259,24 @@ export class CacheStore {
    * Drops the entries of cached and spooled files someone else removed (an OS cache cleaner, the
    * user): they hold no bytes, and counting them would evict files still on disk in their place, or
    * refuse room no file takes. Pinned ones too: their upload fails on its own (E_SOURCE_MISSING),
-   * and a failed upload keeps its pin until it is retried or forgotten (30 days).
+   * and a failed upload keeps its pin until it is retried or forgotten (30 days). An unpinned one
+   * found with another size goes with its file, as lookup() drops it.
    */
   private forgetVanished(): void {
     let dropped = false;
     for (const entry of this.journal.entries()) {
-      if (!statSync(entry.path, { throwIfNoEntry: false })?.isFile()) {
+      const info = statSync(entry.path, { throwIfNoEntry: false });
+      if (!info?.isFile()) {
         this.journal.delete(entry.cid);
         dropped = true;
         this.hooks.log.debug({ size: entry.size }, "cached file removed behind the client's back");
+      } else if (info.size !== entry.size && entry.pinned === 0 && !this.inUse.has(entry.cid)) {
+        // Written to by the application (as lookup() finds it): no longer its content, and counted
+        // at its old size it would keep the client over its quota, by as much as it grew, for good.
+        removeFile(entry.path);
+        this.journal.delete(entry.cid);
+        dropped = true;
+        this.hooks.log.debug({ size: entry.size }, "cached file written to behind the client's back");
       }
     }
     if (dropped) this.report();
