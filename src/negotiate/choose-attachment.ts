@@ -46,6 +46,8 @@ export function chooseAttachment(
   sizeBytes: number,
   options: ChooseAttachmentOptions = {},
 ): AttachmentChoice {
+  // A JavaScript caller's null means no options, as undefined does.
+  options ??= {};
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
     throw new NegotiationError("E_RANGE_INVALID", `file size ${String(sizeBytes)} is not a byte count`, { details: { sizeBytes } });
   }

@@ -72,6 +72,8 @@ export function chooseWriteVersion(
   audience: Audience,
   options: ChooseWriteVersionOptions = {},
 ): WriteChoice {
+  // A JavaScript caller's null means no options, as undefined does.
+  options ??= {};
   assertVersionRange(self, "the writer");
   const members = checkedMembers(audience);
   const payload = options.payload;

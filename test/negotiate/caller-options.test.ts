@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseAttachment, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
+import { chooseAttachment, chooseWriteVersion, groupAudience, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
 import { profileFor } from "../../src/versions/index.js";
 
 const v1 = profileFor(1).window;
@@ -26,5 +26,12 @@ describe("chooseAttachment's inline limit", () => {
     // A limit of 0 is a byte count: nothing goes inline.
     expect(chooseAttachment(v2, peerAudience(v1), 10, { inlineMaxBytes: 0 }).kind).toBe("file-reference");
     expect(chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes: 10 }).kind).toBe("inline-attachment");
+  });
+});
+
+describe("null options", () => {
+  it("are read as no options, as undefined is, not a TypeError", () => {
+    expect(chooseWriteVersion(v2, groupAudience([v1, v2]), null as never)).toEqual(chooseWriteVersion(v2, groupAudience([v1, v2])));
+    expect(chooseAttachment(v2, peerAudience(v1), 10, null as never)).toEqual(chooseAttachment(v2, peerAudience(v1), 10));
   });
 });
