@@ -24,7 +24,7 @@ import { closedOutJobs } from "./journal/pending-jobs.js";
 import { UnendedRuns } from "./journal/unended-runs.js";
 import { UploadJournal } from "./journal/upload-journal.js";
 import { dataDirAsRecorded } from "./recorded-data-dir.js";
-import { forgetEndedJobsNow, renewInBackground } from "./renewal-schedule.js";
+import { forgetEndedJobsNow, renewInBackground, startRenewalTimer } from "./renewal-schedule.js";
 import { applyEndpointOrder, DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool, type RetryPolicy } from "./retry/index.js";
 import { Slots } from "./slots.js";
 import { LanedSlots, smallDownload, smallUpload } from "./small-jobs.js";
@@ -132,8 +132,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     for (const row of ctx.uploads.inStates(["queued", "uploading"])) session.uploadQueue.enqueue(row.id);
     for (const row of ctx.downloads.inStates(["queued", "downloading"])) session.downloadQueue.enqueue(row.id);
     if (settings.renewEveryMs > 0) {
-      session.renewTimer = setInterval(() => void renewInBackground(session), settings.renewEveryMs);
-      session.renewTimer.unref();
+      session.renewTimer = startRenewalTimer(session, settings.renewEveryMs);
       // Now too: an app session is often shorter than the interval, whose timer starts over with each start.
       void renewInBackground(session);
     }

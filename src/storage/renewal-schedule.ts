@@ -3,6 +3,7 @@ import type { ClientContext } from "./client-context.js";
 import type { ClientSettings } from "./client-settings.js";
 import { startedContext, type ClientSession } from "./client-session.js";
 import { abortedError, raceSignal } from "./abort-error.js";
+import { deviceTime } from "./floored-clock.js";
 import { forgetEndedJobs } from "./journal-retention.js";
 import { linkedSignal } from "./retry/index.js";
 import type { StorageError } from "./storage-error.js";
@@ -30,6 +31,32 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   } finally {
     link.dispose();
   }
+}
+
+/**
+ * Node's timers run on a clock that stops while the machine sleeps (CLOCK_MONOTONIC on Linux and
+ * Android): a 6 h interval on a laptop awake two hours a day fired every three days, past the
+ * margin (the file lost for every receiver). So the timer looks this many times per interval, and
+ * runs once the device clock (which counts the sleep) or the timers' own clock says an interval passed.
+ */
+const CHECKS_PER_INTERVAL = 36;
+
+/** Starts the background renewal timer (unref'd; cleared by stop()). The start's own run counts as the first. */
+export function startRenewalTimer(session: ClientSession, everyMs: number): NodeJS.Timeout {
+  const clock = (session.ctx as ClientContext).clock;
+  // The device clock, not the floored one: reading that would write the floor to the state each check.
+  let last = { device: deviceTime(clock), awake: performance.now() };
+  const timer = setInterval(
+    () => {
+      const now = { device: deviceTime(clock), awake: performance.now() };
+      if (now.device - last.device < everyMs && now.awake - last.awake < everyMs) return;
+      last = now;
+      void renewInBackground(session);
+    },
+    Math.max(1, Math.ceil(everyMs / CHECKS_PER_INTERVAL)),
+  );
+  timer.unref();
+  return timer;
 }
 
 /** The timer's (and the start's) renewal run, unless one of its own is under way (it forgets ended jobs too). Never rejects. */
