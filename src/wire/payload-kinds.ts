@@ -26,6 +26,10 @@ export function isPayloadKind(value: unknown): value is PayloadKind {
 
 /** The protocol version that introduced `kind`. */
 export function introducedIn(kind: PayloadKind): number {
+  // Public: a caller's unknown kind gets the wire's error, not a TypeError (or undefined for "toString").
+  if (!isPayloadKind(kind)) {
+    throw new WireError("E_WIRE_UNKNOWN_TYPE", `"${String(kind)}" is not a payload kind`, { details: { kind } });
+  }
   return KINDS[kind].since;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WireError, decodeForForwarding, decodePayload, encodePayloadEnvelope } from "../../src/wire/index.js";
+import { WireError, decodeForForwarding, decodePayload, encodePayloadEnvelope, introducedIn } from "../../src/wire/index.js";
 
 /** What a call threw, or undefined. */
 function thrown(fn: () => unknown): unknown {
@@ -37,5 +37,16 @@ describe("a caller's missing version or envelope is a typed error, not a TypeErr
       expect(err, String(err)).toBeInstanceOf(WireError);
       expect((err as WireError).code).toBe("E_WIRE_INVALID_FIELD");
     }
+  });
+});
+
+describe("introducedIn", () => {
+  it("names an unknown payload kind with E_WIRE_UNKNOWN_TYPE, as minReaderFor does, instead of a TypeError or undefined", () => {
+    for (const kind of ["photo", "toString", "__proto__", undefined]) {
+      const err = thrown(() => introducedIn(kind as never));
+      expect(err, `${String(kind)}: ${String(err)}`).toBeInstanceOf(WireError);
+      expect((err as WireError).code).toBe("E_WIRE_UNKNOWN_TYPE");
+    }
+    expect(introducedIn("file-reference")).toBe(2);
   });
 });
