@@ -10,6 +10,8 @@ export interface VersionRange {
 const HIGHEST_VERSION = 0xffff_ffff;
 
 export function isVersionRange(value: VersionRange): boolean {
+  // A predicate: a caller's null or number is "not a range", not a TypeError.
+  if (value === null || typeof value !== "object") return false;
   const { min, max } = value;
   return Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max <= HIGHEST_VERSION && min <= max;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chooseAttachment, chooseWriteVersion, groupAudience, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
+import { chooseAttachment, chooseWriteVersion, groupAudience, isVersionRange, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
 import { profileFor } from "../../src/versions/index.js";
 
 const v1 = profileFor(1).window;
@@ -33,5 +33,13 @@ describe("null options", () => {
   it("are read as no options, as undefined is, not a TypeError", () => {
     expect(chooseWriteVersion(v2, groupAudience([v1, v2]), null as never)).toEqual(chooseWriteVersion(v2, groupAudience([v1, v2])));
     expect(chooseAttachment(v2, peerAudience(v1), 10, null as never)).toEqual(chooseAttachment(v2, peerAudience(v1), 10));
+  });
+});
+
+describe("isVersionRange", () => {
+  it("answers false for what is not a range object (null, undefined, a number) instead of throwing", () => {
+    for (const value of [null, undefined, 3, "1-3"]) expect(isVersionRange(value as never), String(value)).toBe(false);
+    expect(isVersionRange({ min: 1, max: 3 })).toBe(true);
+    expect(isVersionRange({ min: 3, max: 1 })).toBe(false);
   });
 });
