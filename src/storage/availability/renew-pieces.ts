@@ -132,7 +132,7 @@ async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSigna
  * `gone`: past its expiry, or no endpoint has it; then it is sealed from the source before anything
  * is read. Otherwise it is read back, in one attempt, and sealed from the source when that fails.
  * When the source cannot give it, it is read back with the policy's attempts only if
- * `readLastResort` (else false: put off).
+ * `readLastResort` (else false: put off). False too when it was released meanwhile.
  */
 async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean, memory: Slots | undefined): Promise<boolean> {
   const origin = ctx.uploads.pieceByCid(cid);
@@ -209,6 +209,8 @@ async function renewHeldPiece(
       }
     }
   }
+  // Released while it was read (a chat deleted meanwhile): storing it again would send the whole piece for nothing.
+  if (!stillReferenced(ctx, cid)) return false;
   const sealed = bytes;
   const what = `renewal write of ${cid}`;
   await withDeadline(ctx, signal, what, (bounded) =>
