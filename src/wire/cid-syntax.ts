@@ -11,6 +11,8 @@ const Z = 0x7a;
  * length. Syntax only; the storage layer parses the CID itself when it uses one.
  */
 export function isCidSyntax(text: string): boolean {
+  // A public predicate: a caller's null or bytes is "not a CID", not a TypeError.
+  if (typeof text !== "string") return false;
   const n = text.length;
   if (n < MIN_CID_CHARS || n > MAX_CID_CHARS || text.charCodeAt(0) !== Z) return false;
   for (let i = 1; i < n; i++) {

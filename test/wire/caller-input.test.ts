@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WireError, decodeForForwarding, decodePayload, encodePayloadEnvelope, introducedIn } from "../../src/wire/index.js";
+import { WireError, decodeForForwarding, decodePayload, encodePayloadEnvelope, introducedIn, isCidSyntax } from "../../src/wire/index.js";
 
 /** What a call threw, or undefined. */
 function thrown(fn: () => unknown): unknown {
@@ -48,5 +48,12 @@ describe("introducedIn", () => {
       expect((err as WireError).code).toBe("E_WIRE_UNKNOWN_TYPE");
     }
     expect(introducedIn("file-reference")).toBe(2);
+  });
+});
+
+describe("isCidSyntax", () => {
+  it("answers false for what is not a string (null, undefined, bytes) instead of throwing", () => {
+    for (const value of [null, undefined, 42, new Uint8Array(10)]) expect(isCidSyntax(value as never), String(value)).toBe(false);
+    expect(isCidSyntax("zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7")).toBe(true);
   });
 });
