@@ -203,8 +203,10 @@ async function renewHeldPiece(
         // What the user can act on is the source (E_SOURCE_MISSING / E_SOURCE_CHANGED), not the failed read.
         if (signal.aborted || classifyFailure(readError) === "fatal") throw readError;
         const reported = asStorageError(sourceError);
-        // Offline: every other piece's read would fail alike, each costing the policy's attempts.
-        if (classifyFailure(readError) === "retry") outageBehind.set(reported, asStorageError(readError).code);
+        // Offline: every other piece's read would fail alike, each costing the policy's attempts. Not a
+        // read that timed out or came short: Codex's answer for a block it lost, this piece's alone.
+        const readCode = asStorageError(readError).code;
+        if (classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED") outageBehind.set(reported, readCode);
         throw reported;
       }
     }
