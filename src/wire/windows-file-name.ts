@@ -19,8 +19,10 @@ const RESERVED_DEVICE_NAMES = new Set([
 export function isReservedDeviceName(name: string): boolean {
   const dot = name.indexOf(".");
   // Windows drops the spaces before the extension ("CON .txt" is CON); devices are at most 7 characters.
-  const base = (dot < 0 ? name : name.slice(0, dot)).replace(/ +$/, "");
-  return base.length <= 7 && RESERVED_DEVICE_NAMES.has(asciiUpperCase(base));
+  // Trimmed by a loop: / +$/ backtracks over every run of spaces, quadratic on a long name.
+  let end = dot < 0 ? name.length : dot;
+  while (end > 0 && name.charCodeAt(end - 1) === 0x20) end--;
+  return end <= 7 && RESERVED_DEVICE_NAMES.has(asciiUpperCase(name.slice(0, end)));
 }
 
 /**

@@ -2,6 +2,7 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { FALLBACK_FILE_NAME, MAX_FILE_NAME_BYTES, sanitizeFileName } from "../../src/wire/index.js";
 import { saneFileNameProblem } from "../../src/wire/file-name.js";
+import { runScript } from "../support/script-child.js";
 
 const utf8 = (s: string) => Buffer.byteLength(s, "utf8");
 /** Any JS string, lone surrogates and control characters included. */
@@ -131,4 +132,17 @@ describe("sanitizeFileName", () => {
     expect(saneFileNameProblem(name)).toBeUndefined();
     expect(sanitizeFileName(name)).not.toBe(name);
   });
+});
+
+describe("sanitizeFileName on a name with a long run of spaces", () => {
+  // A trim by / +$/ backtracked over every space for every space: a 1M-character name took minutes
+  // (quadratic) on the sending path. The deadline only catches that hang; the work is linear.
+  it("ends (a 1M-character name, before and without an extension) and keeps the name's ends", async () => {
+    for (const shape of ["plain", "dot"]) {
+      const result = await runScript("test/wire/support/long-file-name-child.ts", ["1000000", shape], 60_000);
+      expect(result, `${shape}: the sanitizer did not end`).toMatchObject({ code: 0, signal: null });
+      // "a", spaces, "x": cut to 255 bytes, then the trailing spaces Windows drops go; with ".txt", the extension stays.
+      expect(JSON.parse(result.stdout)).toEqual(shape === "dot" ? { length: 255, start: "a", end: ".txt" } : { length: 1, start: "a", end: "a" });
+    }
+  }, 150_000);
 });
