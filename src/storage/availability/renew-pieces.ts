@@ -58,7 +58,8 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, memory?:
   for (const row of due) {
     await renewEach(row.cid, async () => {
       if (!stillReferenced(ctx, row.cid)) return false;
-      const gone = row.expires_at <= now || (await noEndpointHas(ctx, row.cid, signal, silent));
+      // The one-attempt read back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
+      const gone = row.expires_at <= now || (await holders(ctx, row.cid, signal, silent)) !== "maybe";
       const renewed = await renewPiece(ctx, row.cid, gone, signal, false, memory);
       if (!renewed) lastResort.push(row.cid);
       return renewed;
@@ -106,26 +107,30 @@ function failed(ctx: ClientContext, report: RenewReport, cid: string, code: stri
 }
 
 /**
- * Whether every endpoint answered that it lacks `cid` (Codex's /exists looks only at the node's own
- * store and answers at once). One that could not be asked may still have it: false; it joins
+ * What the endpoints' /exists says of `cid` (it looks only at the node's own store and answers at
+ * once): `none` when every endpoint answered that it lacks it, `first-lacks` when the one a read
+ * would try first did, else `maybe`. One that could not be asked may still have it; it joins
  * `silent`, and is not asked again in this run. Asked in the transfers' order (this client's own,
  * the one that worked first, one that failed last), and a failure counts for transfers too.
  */
-async function noEndpointHas(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>): Promise<boolean> {
-  for (const index of ctx.pool.inOrder()) {
+async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>): Promise<"none" | "first-lacks" | "maybe"> {
+  let firstLacks = false;
+  for (const [k, index] of ctx.pool.inOrder().entries()) {
     const backend = ctx.pool.at(index);
+    const lacking = firstLacks ? "first-lacks" : "maybe";
     // One that asked to be left alone (Retry-After) is not asked meanwhile, as no transfer asks it: it may have the piece.
-    if (silent.has(backend) || ctx.pool.coolingFor(index) > 0) return false;
+    if (silent.has(backend) || ctx.pool.coolingFor(index) > 0) return lacking;
     try {
-      if (await backend.has(cid, { signal })) return false;
+      if (await backend.has(cid, { signal })) return lacking;
     } catch (error) {
       if (signal.aborted) throw error;
       noteEndpointFailure(ctx.pool, ctx.policy, index, error);
       silent.add(backend);
-      return false;
+      return lacking;
     }
+    if (k === 0) firstLacks = true;
   }
-  return true;
+  return "none";
 }
 
 /**
