@@ -10,6 +10,8 @@ import { countUnknownFields } from "./unknown-field-count.js";
 import { WireError } from "./wire-error.js";
 import type protobuf from "protobufjs/light.js";
 
+const UINT32 = 0xffff_ffff;
+
 /**
  * Which versions a read involves: the version the bytes were written with, and the reader's own
  * version (whose schema decodes them). A plain number means both.
@@ -121,6 +123,12 @@ function payloadRead<K extends PayloadKind>(
   const schema = schemaOrThrow(reader, "reader");
   requireKnownAt(kind, reader, "reader");
   requireKnownAt(kind, written, "writer");
+  // Versions travel as uint32; a larger one would also alias another reader's codec context.
+  if (written > UINT32) {
+    throw new WireError("E_VERSION_UNSUPPORTED", `writer protocol ${written} is not a protocol version (at most ${UINT32})`, {
+      details: { version: written, role: "writer" },
+    });
+  }
   const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
   const input = checkedInput(bytes, capFor(kind, options), codec.message);
   return { codec, ctx: codecContext(schema, written), input };

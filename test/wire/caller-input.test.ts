@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WireError, decodeForForwarding, decodePayload, encodePayloadEnvelope, introducedIn, isCidSyntax } from "../../src/wire/index.js";
+import { WireError, decodeForForwarding, decodePayload, encodePayload, encodePayloadEnvelope, introducedIn, isCidSyntax } from "../../src/wire/index.js";
 
 /** What a call threw, or undefined. */
 function thrown(fn: () => unknown): unknown {
@@ -55,5 +55,27 @@ describe("isCidSyntax", () => {
   it("answers false for what is not a string (null, undefined, bytes) instead of throwing", () => {
     for (const value of [null, undefined, 42, new Uint8Array(10)]) expect(isCidSyntax(value as never), String(value)).toBe(false);
     expect(isCidSyntax("zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7")).toBe(true);
+  });
+});
+
+describe("a written version beyond uint32", () => {
+  it("is refused (E_VERSION_UNSUPPORTED), not read with another reader's schema (2^32 + 3 read by 2 came out as version 3's fields)", () => {
+    const view = {
+      pieces: [{ cid: "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7", size: 10, sha256: new Uint8Array(32).fill(1), index: 0, offset: 0 }],
+      encryption: { scheme: "aes-256-gcm-stream" as const, key: new Uint8Array(32).fill(2), noncePrefix: new Uint8Array(7).fill(3), chunkSize: 1024 },
+      plaintextSize: 10,
+      mime: "",
+      fileName: "a.txt",
+      plaintextSha256: new Uint8Array(32).fill(4),
+      uploadedAt: 5,
+      expiresAt: 6,
+    };
+    const bytes = encodePayload("file-reference", view, 3);
+    expect(decodePayload("file-reference", bytes, { written: 3, reader: 2 }).uploadedAt).toBeUndefined();
+    for (const written of [2 ** 32 + 3, 2 ** 32 + 2 ** 33]) {
+      const err = thrown(() => decodePayload("file-reference", bytes, { written, reader: 2 }));
+      expect(err, `written ${written}: ${String(err)}`).toBeInstanceOf(WireError);
+      expect((err as WireError).code).toBe("E_VERSION_UNSUPPORTED");
+    }
   });
 });
