@@ -80,8 +80,11 @@ function walk(type: protobuf.Type, bytes: Uint8Array, end: number, state: WalkSt
   }
 }
 
-/** protobufjs refuses groups nested deeper than its recursion limit (100); so does this skip. */
-const MAX_GROUP_DEPTH = 100;
+/**
+ * Deeper than protobufjs ever reads a group (its recursion limit 100 counts from 0, so 101 levels
+ * at the top of a message): a deeper one fails the decode, so stopping the count there hides nothing.
+ */
+const MAX_GROUP_DEPTH = 128;
 
 /**
  * Moves state.pos past the group whose start tag (field `field`) was just read, as protobufjs's

@@ -156,6 +156,22 @@ describe("an unknown group ahead of a flood of unknown fields", () => {
     expect((refused as WireError).details).toMatchObject({ unknownFields: MAX_UNKNOWN_FIELDS + 1, cap: MAX_UNKNOWN_FIELDS });
   });
 
+  it("does not hide them behind a group nested as deep as protobufjs reads (101 levels at the top)", () => {
+    const deepest = 101;
+    const inside = [...Array<number>(deepest - 1).fill(0x7b), ...Array<number>(deepest - 1).fill(0x7c)];
+    const type = schemaFor(3)!.type("SignedCommunityDescription")!;
+    // protobufjs reads this depth (and keeps the group as one field), so the count must see past it.
+    expect(keptUnknown(type, decodeRaw(type, withGroup(inside, 2), "SignedCommunityDescription"))).toBe(3);
+    let refused: unknown;
+    try {
+      decodeForForwarding("community-description", withGroup(inside, MAX_UNKNOWN_FIELDS), { written: 3, reader: 3 });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused, "the flood after the deep group was kept to forward").toBeInstanceOf(WireError);
+    expect((refused as WireError).code).toBe("E_WIRE_TOO_LARGE");
+  });
+
   it("is counted as protobufjs keeps it: one field for the whole group, nested groups included, then each field after it", () => {
     const type = schemaFor(3)!.type("SignedCommunityDescription")!;
     // A nested group of field 14 (0x73 ... 0x74) with a field inside, and fields of every wire type.
