@@ -133,6 +133,18 @@ export class CacheStore {
     return this.holderOf(cid, own);
   }
 
+  /**
+   * The content's file is counted now: a reservation other jobs of the same content still hold
+   * stops counting too (they end on this one file). Counted twice, it evicted files for nothing,
+   * the one just handed out first, while the last of two fetches of one image ran.
+   */
+  private settleReservedFor(cid: string, size: number): void {
+    const shared = this.reservedFor.get(cid);
+    if (shared === undefined || shared.bytes > size) return;
+    this.reserved -= shared.bytes;
+    shared.bytes = 0;
+  }
+
   private holderOf(cid: string, shared: { bytes: number; holders: number }): Reservation {
     let held = true;
     return {
@@ -166,9 +178,11 @@ export class CacheStore {
     if (keepPinned && statSync(before.path, { throwIfNoEntry: false })?.size === before.size) {
       this.journal.touch(cid, this.hooks.clock.now());
       removeFile(path);
+      this.settleReservedFor(cid, before.size);
       return before.path;
     }
     this.journal.put({ cid, path, size, last_access: this.hooks.clock.now(), pinned: pinned ? 1 : 0 });
+    this.settleReservedFor(cid, size);
     if (before !== undefined && before.path !== path) removeFile(before.path);
     // The spoiled copy's pin was its pending upload's (which fails on it), not this file's.
     if (keepPinned) this.journal.pin(cid, false);
