@@ -25,22 +25,22 @@ class SecondAskerHeld extends ForwardingBackend {
 test("once one of two downloads of the same file has ended, its room is not counted twice: a third download that fits beside it evicts nothing (the file just handed out stays)", async () => {
   const sender = await startClient();
   const held = new SecondAskerHeld(sender.backend);
-  const receiver = await startClient({ backend: held, quotaBytes: 200 * KiB, piecesInFlight: 1, jobsInFlight: 2 });
+  // A fits one piece: each download of it asks for one CID, so the first to ask ends and the other waits (no order of pieces to deadlock on).
+  const receiver = await startClient({ backend: held, quotaBytes: 40 * KiB, jobsInFlight: 2 });
   // Before the client stops (registered after it, so run first): a failed expectation must not leave the held download waiting.
   onTestFinished(() => held.release());
-  const share = async () => (await sender.client.share({ bytes: randomBytes(100 * KiB), fileName: "f.bin" }).done).reference;
-  const a = await share();
-  const b = await share();
-  // One image shown in two chats, then another image: the third waits for a lane.
-  const first = receiver.client.fetch(a);
-  const second = receiver.client.fetch(a);
-  second.done.catch(() => undefined);
-  const third = receiver.client.fetch(b);
-  const firstPath = (await first.done).path;
-  await third.done;
-  // 100 KiB of A and 100 KiB of B fit the 200 KiB quota: nothing needed evicting.
+  const share = async (size: number) => (await sender.client.share({ bytes: randomBytes(size), fileName: "f.bin" }).done).reference;
+  const a = await share(16 * KiB);
+  const b = await share(20 * KiB);
+  // One image shown in two chats: the first of the two to ask for its piece ends, the other waits.
+  const both = [receiver.client.fetch(a), receiver.client.fetch(a)];
+  for (const job of both) job.done.catch(() => undefined);
+  const firstPath = (await Promise.race(both.map((job) => job.done))).path;
+  // Then another image, while the other download of the first still runs.
+  await receiver.client.fetch(b).done;
+  // 16 KiB of A and 20 KiB of B fit the 40 KiB quota: nothing needed evicting.
   expect(existsSync(firstPath)).toBe(true);
   held.release();
-  expect((await second.done).path).toBe(firstPath);
-  expect(receiver.client.usage()).toMatchObject({ usedBytes: 200 * KiB, reservedBytes: 0 });
+  expect((await Promise.all(both.map((job) => job.done))).map((r) => r.path)).toEqual([firstPath, firstPath]);
+  expect(receiver.client.usage()).toMatchObject({ usedBytes: 36 * KiB, reservedBytes: 0 });
 });
