@@ -32,11 +32,11 @@ export class CodexHttpTransport implements ExchangeHost {
   private closed = false;
   /** Fires on close(), for waits that are not exchanges yet (a put waiting for its body's first bytes). */
   private readonly closing = new AbortController();
-  /** When each pooled socket went idle, by both clocks (see dropStaleSockets). */
+  /** When each pooled socket went idle, by both clocks (see dropFreeSockets). */
   private readonly freedAt = new WeakMap<Socket, { readonly mono: number; readonly wall: number }>();
 
   constructor(readonly options: ResolvedCodexOptions) {
-    // The agent's timeout closes idle sockets (their descriptors) in time; staleSockets() decides at each request.
+    // The agent's timeout closes idle sockets (their descriptors) in time; dropFreeSockets() decides at each request.
     const agentOptions = { keepAlive: true, timeout: KEEP_ALIVE_IDLE_MS };
     this.agent = options.protocol === "https:" ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.agent.on("free", (socket: Socket) => this.freedAt.set(socket, { mono: performance.now(), wall: Date.now() }));
@@ -66,7 +66,7 @@ export class CodexHttpTransport implements ExchangeHost {
         });
       }
       if (spec.signal?.aborted === true) throw abortError(spec.signal.reason, spec.context);
-      this.dropStaleSockets();
+      this.dropFreeSockets(KEEP_ALIVE_IDLE_MS);
       const exchange = new HttpExchange(this, spec);
       this.live.add(exchange);
       try {
@@ -76,7 +76,8 @@ export class CodexHttpTransport implements ExchangeHost {
         exchange.release();
         if (error instanceof StaleSocketError) {
           if (attempt === 0 && (spec.body === undefined || spec.body instanceof Uint8Array)) {
-            this.dropIdleSockets();
+            // The other idle sockets idled as long as the one the node closed: the repeat must not take one.
+            this.dropFreeSockets(0);
             continue;
           }
           throw error.mapped;
@@ -87,14 +88,14 @@ export class CodexHttpTransport implements ExchangeHost {
   }
 
   /**
-   * Destroys the pooled sockets idle for KEEP_ALIVE_IDLE_MS or more, checked as a request is made: a
+   * Destroys the pooled sockets idle for `idleMs` or more (0: all of them). With KEEP_ALIVE_IDLE_MS it is checked as a request is made: a
    * phone that was asleep or suspended runs no timer (the agent's fires late, after the request took
    * the socket), and its monotonic clock may stand still meanwhile, so the wall clock counts too
    * (either one past the limit; dropping a live socket costs only a handshake). The agent takes the
    * newest socket and skips destroyed ones only at the front of its list (oldest first), so every
    * socket older than a stale one goes with it.
    */
-  private dropStaleSockets(): void {
+  private dropFreeSockets(idleMs: number): void {
     const mono = performance.now();
     const wall = Date.now();
     for (const sockets of Object.values(this.agent.freeSockets)) {
@@ -102,15 +103,10 @@ export class CodexHttpTransport implements ExchangeHost {
       let last = -1;
       sockets.forEach((socket, at) => {
         const freed = this.freedAt.get(socket);
-        if (freed === undefined || Math.max(mono - freed.mono, wall - freed.wall) >= KEEP_ALIVE_IDLE_MS) last = at;
+        if (freed === undefined || Math.max(mono - freed.mono, wall - freed.wall) >= idleMs) last = at;
       });
       for (const socket of sockets.slice(0, last + 1)) socket.destroy();
     }
-  }
-
-  /** The other idle sockets idled as long as the one the node closed: the repeat must not take one. */
-  private dropIdleSockets(): void {
-    for (const sockets of Object.values(this.agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
   }
 
   get isClosed(): boolean {
