@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { basename, resolve } from "node:path";
 import { inRealFolders } from "../real-folders.js";
 
 /** An unfinished download, with the FileReference bytes its journal row keeps. */
@@ -36,7 +37,7 @@ export function pendingDownloadsTo(db: Database.Database, dest: string): Pending
   const rows = db
     .prepare(`SELECT id, file_reference, dest_path FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT}) OR (${KEPT_PIECES})) ORDER BY created_at, rowid`)
     .all() as { id: string; file_reference: Buffer; dest_path: string }[];
-  return rows.filter((r) => inRealFolders(r.dest_path) === target).map((r) => ({ id: r.id, reference: r.file_reference }));
+  return rows.filter((r) => samePlace(r.dest_path, dest, target)).map((r) => ({ id: r.id, reference: r.file_reference }));
 }
 
 /** Every unfinished upload of `source`, oldest first; see pendingDownloadsTo. */
@@ -45,7 +46,16 @@ export function pendingUploadsOf(db: Database.Database, source: string): Pending
   const rows = db
     .prepare(`SELECT id, protocol, source_path FROM upload_jobs WHERE (state IN ('queued', 'uploading') OR (${CLOSED_OUT})) ORDER BY created_at, rowid`)
     .all() as { id: string; protocol: number; source_path: string }[];
-  return rows.filter((r) => inRealFolders(r.source_path) === target).map((r) => ({ id: r.id, protocol: r.protocol }));
+  return rows.filter((r) => samePlace(r.source_path, source, target)).map((r) => ({ id: r.id, protocol: r.protocol }));
+}
+
+/**
+ * Whether `journaled` is the file `given` (whose inRealFolders is `target`). inRealFolders keeps the
+ * file's own name, so only a row of the same name needs its folders' links followed: every fetch to
+ * an `out` asks this of each unfinished download, and that is a realpath per row otherwise.
+ */
+function samePlace(journaled: string, given: string, target: string): boolean {
+  return basename(resolve(journaled)) === basename(resolve(given)) && inRealFolders(journaled) === target;
 }
 
 /**
