@@ -34,10 +34,17 @@ const KEPT_PIECES = `state = 'failed' AND substr(last_error, 1, 12) = 'E_LOCAL_I
 export function pendingDownloadsTo(db: Database.Database, dest: string): PendingDownload[] {
   // Compared with the folders' links followed: the row keeps the spelling it was journaled with (by the app, or the adjacent release).
   const target = inRealFolders(dest);
+  // The paths alone first: every fetch to an out asks this, and a reference is ~110 bytes a piece.
   const rows = db
-    .prepare(`SELECT id, file_reference, dest_path FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT}) OR (${KEPT_PIECES})) ORDER BY created_at, rowid`)
-    .all() as { id: string; file_reference: Buffer; dest_path: string }[];
-  return rows.filter((r) => samePlace(r.dest_path, dest, target)).map((r) => ({ id: r.id, reference: r.file_reference }));
+    .prepare(`SELECT id, dest_path FROM download_jobs WHERE (state IN ('queued', 'downloading') OR (${CLOSED_OUT}) OR (${KEPT_PIECES})) ORDER BY created_at, rowid`)
+    .all() as { id: string; dest_path: string }[];
+  const matches = rows.filter((r) => samePlace(r.dest_path, dest, target));
+  if (matches.length === 0) return [];
+  const referenceOf = db.prepare(`SELECT file_reference FROM download_jobs WHERE id = ?`).pluck();
+  return matches.flatMap((r) => {
+    const reference = referenceOf.get(r.id) as Buffer | undefined;
+    return reference === undefined ? [] : [{ id: r.id, reference }];
+  });
 }
 
 /** Every unfinished upload of `source`, oldest first; see pendingDownloadsTo. */
