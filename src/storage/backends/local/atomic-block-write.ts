@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import type { Sha256Offload } from "../../../crypto/index.js";
 import { raceSignal, throwIfAborted } from "../../abort-error.js";
 import { makeDirectoryDurably, syncDirectory } from "../../file-io.js";
@@ -24,6 +25,34 @@ export async function writeBlockAtomically(
   signal: AbortSignal | undefined,
   hasher: Sha256Offload,
 ): Promise<WrittenBlock> {
+  // Taken before anything can fail (the temp file the disk refuses included), so every failure hands the source back.
+  const source = body instanceof Uint8Array ? body : body[Symbol.asyncIterator]();
+  try {
+    return await writeBlock(paths, source, declaredSize, signal, hasher);
+  } catch (error) {
+    if (!(source instanceof Uint8Array)) handBack(body as AsyncIterable<Uint8Array>, source);
+    throw error;
+  }
+}
+
+/**
+ * Hands a source back after a failed put. Not awaited (the source may stall), and a return() that
+ * throws must not hide the failure. A Node stream's iterator closes the stream only once reading
+ * began, so a put that failed before (the temp file refused) destroys the stream itself: a file
+ * stream would otherwise hold its descriptor for the life of the process.
+ */
+function handBack(body: AsyncIterable<Uint8Array>, iterator: AsyncIterator<Uint8Array>): void {
+  void (async () => iterator.return?.())().catch(() => undefined);
+  if (body instanceof Readable) body.destroy();
+}
+
+async function writeBlock(
+  paths: BlockPaths,
+  body: Uint8Array | AsyncIterator<Uint8Array>,
+  declaredSize: number | undefined,
+  signal: AbortSignal | undefined,
+  hasher: Sha256Offload,
+): Promise<WrittenBlock> {
   throwIfAborted(signal, "put to the local store");
   const temp = join(paths.incoming, `${randomUUID()}.part`);
   // Directories are made when missing, not checked on every put (a call less per block).
@@ -41,24 +70,18 @@ export async function writeBlockAtomically(
       await writing;
     } else {
       const hash = createHash("sha256");
-      const iterator = body[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          // The source may stall; an abort must not wait for it.
-          const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
-          if (step.done === true) break;
-          if (step.value.byteLength === 0) continue;
-          throwIfAborted(signal, "put to the local store");
-          size += step.value.byteLength;
-          // A source that goes on past its size (a file still growing) is refused now, not once the disk is full.
-          if (declaredSize !== undefined && size > declaredSize) throw sizeMismatch(declaredSize, size);
-          hash.update(step.value);
-          await writeAll(handle, step.value);
-        }
-      } catch (error) {
-        // A write the disk refused: the source is handed back (a file stream closes its descriptor), not awaited (it may stall).
-        void Promise.resolve(iterator.return?.()).catch(() => undefined);
-        throw error;
+      const iterator = body;
+      for (;;) {
+        // The source may stall; an abort must not wait for it.
+        const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
+        if (step.done === true) break;
+        if (step.value.byteLength === 0) continue;
+        throwIfAborted(signal, "put to the local store");
+        size += step.value.byteLength;
+        // A source that goes on past its size (a file still growing) is refused now, not once the disk is full.
+        if (declaredSize !== undefined && size > declaredSize) throw sizeMismatch(declaredSize, size);
+        hash.update(step.value);
+        await writeAll(handle, step.value);
       }
       whole = Promise.resolve(hash.digest());
     }
