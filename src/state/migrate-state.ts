@@ -10,6 +10,7 @@ import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { openConnection, probeStateFile } from "./state-file.js";
+import { readOnlyFor } from "./read-mode.js";
 import { rollbackLoss, unfinishedJobsError, type JournalLoss } from "./rollback-loss.js";
 
 export interface MigrateStateOptions {
@@ -113,11 +114,18 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
   }
   // A dry run of `up` on a missing file runs on an empty database in memory: it creates nothing.
   const inMemory = options.dryRun === true && !probe.exists;
-  const db = openConnection(inMemory ? ":memory:" : path, {
-    readOnly: false,
-    create: options.direction === "up",
-    busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS,
-  });
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  // A dry run's read-write connection, the last to close a file whose -wal holds commits (an app
+  // killed before its checkpoint), would checkpoint them into the file and delete the -wal: a
+  // write. A read-only connection opened first and closed last keeps both as they were.
+  const keeper = options.dryRun === true && probe.exists && readOnlyFor(path, probe) ? openConnection(path, { readOnly: true, create: false, busyTimeoutMs }) : undefined;
+  let db;
+  try {
+    db = openConnection(inMemory ? ":memory:" : path, { readOnly: false, create: options.direction === "up", busyTimeoutMs });
+  } catch (error) {
+    keeper?.close();
+    throw error;
+  }
   try {
     const first = readAssessment(db, catalog, path);
     assertUsableBy(first, catalog.maxLevel, path);
@@ -169,6 +177,10 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       dryRun,
     };
   } finally {
-    db.close();
+    try {
+      db.close();
+    } finally {
+      keeper?.close();
+    }
   }
 }

@@ -1,0 +1,63 @@
+/**
+ * `migrate up/down --dry-run` promise to write nothing. A state file whose last commits are still
+ * in its -wal (an app killed before its checkpoint) must keep its bytes, its mtime and its -wal:
+ * the dry run's read-write connection, the last to close, checkpointed the -wal into the file and
+ * deleted it.
+ */
+import { copyFileSync, existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { inspectState, migrateState } from "../../src/state/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture, sha256File } from "./support/files.js";
+
+/** A copy of a level-`level` fixture with one more peer committed only in its -wal (what a killed app leaves). */
+function withCommitsInWal(level: number): string {
+  const live = copyFixture(level, tempDir());
+  // A reader keeps the WAL from being checkpointed while the writer closes.
+  const reader = new Database(live, { readonly: true });
+  const path = join(tempDir(), "state.sqlite");
+  try {
+    reader.prepare("SELECT count(*) FROM peers").get();
+    const writer = new Database(live);
+    writer.pragma("journal_mode = WAL");
+    writer.prepare("INSERT INTO peers (public_key, protocol_min, protocol_max, seen_at) VALUES ('0x04' || hex(randomblob(64)), 1, 1, 1)").run();
+    writer.close();
+    copyFileSync(live, path);
+    copyFileSync(`${live}-wal`, `${path}-wal`);
+  } finally {
+    reader.close();
+  }
+  return path;
+}
+
+function looks(path: string): { file: string; mtime: number; wal: string | undefined; walMtime: number | undefined } {
+  const wal = `${path}-wal`;
+  return {
+    file: sha256File(path),
+    mtime: statSync(path).mtimeMs,
+    wal: existsSync(wal) ? sha256File(wal) : undefined,
+    walMtime: existsSync(wal) ? statSync(wal).mtimeMs : undefined,
+  };
+}
+
+describe("migrate --dry-run on a file whose last commits are in its -wal", () => {
+  test("up --dry-run reports the run and leaves the file and its -wal as they were (bytes and mtime)", async () => {
+    const path = withCommitsInWal(1);
+    const before = looks(path);
+    expect(before.wal).toBeDefined();
+    const result = await migrateState({ path, direction: "up", dryRun: true });
+    expect(result).toMatchObject({ dryRun: true, before: { level: 1 }, after: { level: 3 } });
+    expect(looks(path)).toEqual(before);
+    expect(inspectState(path).level).toBe(1);
+  });
+
+  test("down --dry-run leaves the file and its -wal as they were (bytes and mtime)", async () => {
+    const path = withCommitsInWal(3);
+    const before = looks(path);
+    const result = await migrateState({ path, direction: "down", dryRun: true });
+    expect(result).toMatchObject({ dryRun: true, before: { level: 3 }, after: { level: 2 } });
+    expect(looks(path)).toEqual(before);
+  });
+});
