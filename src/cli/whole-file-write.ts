@@ -1,4 +1,5 @@
-import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 /**
  * Writes a command's side output (`--out`, `--metrics`) whole or not at all: beside the file and
@@ -7,7 +8,8 @@ import { realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:
  * replaced it, and the error is thrown. What is not a regular file is written in place: a pipe, a
  * terminal or /dev/stdout has no part to leave, and a rename would replace it with a file (its
  * reader waited for ever; as root, /dev/stdout itself). A link keeps pointing at the file it names,
- * which is the one replaced.
+ * which is the one replaced. The file is synced before the rename and its folder after it: without
+ * that, a power cut soon after could leave the name pointing at an empty or partial file (ext4, xfs).
  */
 export function writeWholeFile(path: string, text: string): void {
   const there = statOf(path);
@@ -18,8 +20,9 @@ export function writeWholeFile(path: string, text: string): void {
   const target = there === undefined ? path : realpathSync(path);
   const partial = `${target}.partial-${process.pid}`;
   try {
-    writeFileSync(partial, text);
+    writeSynced(partial, text);
     renameSync(partial, target);
+    syncFolder(dirname(target));
   } catch (error) {
     for (const leftover of [partial, target]) {
       try {
@@ -29,6 +32,42 @@ export function writeWholeFile(path: string, text: string): void {
       }
     }
     throw error;
+  }
+}
+
+/** Writes `text` to a new file at `path` and syncs it to the disk before closing it. */
+function writeSynced(path: string, text: string): void {
+  const fd = openSync(path, "w");
+  try {
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A folder sync some platforms or file systems refuse (Windows cannot open a folder: EISDIR or
+ * EPERM; some network and FUSE file systems answer EINVAL or ENOTSUP): the rename stands there,
+ * as durable as that platform makes it. Any other failure (EIO) is thrown.
+ */
+const FOLDER_SYNC_REFUSED = new Set(["EISDIR", "EPERM", "EACCES", "EINVAL", "ENOTSUP", "EBADF"]);
+
+/** Syncs `dir`, so the rename into it survives a power cut. */
+function syncFolder(dir: string): void {
+  let fd: number;
+  try {
+    fd = openSync(dir, "r");
+  } catch (error) {
+    if (FOLDER_SYNC_REFUSED.has((error as NodeJS.ErrnoException).code ?? "")) return;
+    throw error;
+  }
+  try {
+    fsyncSync(fd);
+  } catch (error) {
+    if (!FOLDER_SYNC_REFUSED.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+  } finally {
+    closeSync(fd);
   }
 }
 
