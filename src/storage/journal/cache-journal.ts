@@ -21,17 +21,22 @@ export class CacheJournal {
   private readonly allRows: Database.Statement;
 
   constructor(db: Database.Database) {
+    // A use (put, touch) writes the row anew (REPLACE deletes the old one), so its rowid is above
+    // every other's: rowid then orders uses within one millisecond, which last_access cannot, and
+    // eviction breaks ties by it. An update in place kept the first insert's rowid, and ties went
+    // by CID, not by use. The columns are those every release writes; an adjacent release that
+    // updates in place only leaves its own uses of one millisecond in insertion order.
     this.upsert = db.prepare(
-      `INSERT INTO cache_entries (cid, path, size, last_access, pinned) VALUES (@cid, @path, @size, @last_access, @pinned)
-       ON CONFLICT (cid) DO UPDATE SET path = excluded.path, size = excluded.size, last_access = excluded.last_access, pinned = max(pinned, excluded.pinned)`,
+      `INSERT OR REPLACE INTO cache_entries (cid, path, size, last_access, pinned)
+       VALUES (@cid, @path, @size, @last_access, max(@pinned, coalesce((SELECT pinned FROM cache_entries WHERE cid = @cid), 0)))`,
     );
     this.select = db.prepare(`SELECT * FROM cache_entries WHERE cid = ?`);
-    this.touchRow = db.prepare(`UPDATE cache_entries SET last_access = ? WHERE cid = ?`);
+    this.touchRow = db.prepare(`INSERT OR REPLACE INTO cache_entries (cid, path, size, last_access, pinned) SELECT cid, path, size, ?, pinned FROM cache_entries WHERE cid = ?`);
     this.setPinned = db.prepare(`UPDATE cache_entries SET pinned = ? WHERE cid = ?`);
     this.remove = db.prepare(`DELETE FROM cache_entries WHERE cid = ?`);
     this.used = db.prepare(`SELECT coalesce(sum(size), 0) AS used FROM cache_entries`);
     this.unpinned = db.prepare(`SELECT coalesce(sum(size), 0) FROM cache_entries WHERE pinned = 0`).pluck();
-    this.lru = db.prepare(`SELECT * FROM cache_entries WHERE pinned = 0 ORDER BY last_access, cid LIMIT 64`);
+    this.lru = db.prepare(`SELECT * FROM cache_entries WHERE pinned = 0 ORDER BY last_access, rowid LIMIT 64`);
     this.allRows = db.prepare(`SELECT * FROM cache_entries`);
   }
 
