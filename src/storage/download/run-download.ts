@@ -327,6 +327,9 @@ async function writePieces(
       );
       ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
       for (let k = 0; k < steps.count(span); k++) {
+        // A cancel or stop between steps ends the piece here: a 48 MiB piece went on opening and
+        // writing all its steps (nothing else in the loop looks at the signal while its turn is ours).
+        throwIfAborted(pieceSignal, `download ${row.id}`);
         const part = steps.part(span, k, plain);
         openStep(params, plan, span, steps.sealedStep(span, k, sealed), span.firstChunk + k * steps.perStep, part, opener, row.id);
         // Into the whole-file hash (in order, on the worker) while it is written; the temp file may
