@@ -43,7 +43,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, memory?:
   let outage: string | undefined;
   // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
   // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
-  const renewEach = async (cid: string, renew: () => Promise<boolean>): Promise<void> => {
+  const renewEach = async (cid: string, renew: () => Promise<PieceOutcome>): Promise<void> => {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     if (outage === undefined) outage = await renewOne(ctx, cid, report, signal, renew);
     else if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
@@ -61,11 +61,11 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, memory?:
       // The one-attempt read back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
       const gone = row.expires_at <= now || (await holders(ctx, row.cid, signal, silent)) !== "maybe";
       const renewed = await renewPiece(ctx, row.cid, gone, signal, false, memory);
-      if (!renewed) lastResort.push(row.cid);
+      if (renewed === false) lastResort.push(row.cid);
       return renewed;
     });
   }
-  for (const cid of lastResort) await renewEach(cid, async () => stillReferenced(ctx, cid) && (await renewPiece(ctx, cid, true, signal, true, memory)));
+  for (const cid of lastResort) await renewEach(cid, async () => (stillReferenced(ctx, cid) ? renewPiece(ctx, cid, true, signal, true, memory) : false));
   return report;
 }
 
@@ -75,12 +75,29 @@ function stillReferenced(ctx: ClientContext, cid: string): boolean {
 }
 
 /**
- * Runs one piece's renewal and reports it; false from `renew`: put off or released, not reported.
- * Gives the code of a failure that was transient (its attempts used up), else undefined.
+ * What one piece's renewal came to: true renewed; false put off or released (not reported); a
+ * failure reported with its error, and `outage` set when a read behind it used up its attempts on
+ * transient failures (the piece reports its source, the run still learns it is offline).
  */
-async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, signal: AbortSignal, renew: () => Promise<boolean>): Promise<string | undefined> {
+type PieceOutcome = boolean | PieceFailure;
+
+interface PieceFailure {
+  readonly error: StorageError;
+  readonly outage: string | undefined;
+}
+
+/**
+ * Runs one piece's renewal and reports it. Gives the code of a failure that was transient (its
+ * attempts used up), or the outage a reported failure carries, else undefined.
+ */
+async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, signal: AbortSignal, renew: () => Promise<PieceOutcome>): Promise<string | undefined> {
   try {
-    if (!(await renew())) return undefined;
+    const outcome = await renew();
+    if (outcome === false) return undefined;
+    if (outcome !== true) {
+      failed(ctx, report, cid, outcome.error.code);
+      return classifyFailure(outcome.error) === "retry" ? outcome.error.code : outcome.outage;
+    }
     const at = ctx.clock.now();
     ctx.availability.renewed(cid, at + ctx.ttlMs, at);
     ctx.metrics.renewals.inc({ outcome: "renewed" });
@@ -90,15 +107,9 @@ async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, si
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     const typed = asStorageError(error);
     failed(ctx, report, cid, typed.code);
-    return classifyFailure(typed) === "retry" ? typed.code : outageBehind.get(typed);
+    return classifyFailure(typed) === "retry" ? typed.code : undefined;
   }
 }
-
-/**
- * A source error reported for a piece whose network read also used up its attempts on transient
- * failures, with that read's code: the piece reports its source, the run still knows it is offline.
- */
-const outageBehind = new WeakMap<StorageError, string>();
 
 function failed(ctx: ClientContext, report: RenewReport, cid: string, code: string): void {
   ctx.metrics.renewals.inc({ outcome: "failed" });
@@ -137,9 +148,10 @@ async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, sil
  * `gone`: past its expiry, or no endpoint has it; then it is sealed from the source before anything
  * is read. Otherwise it is read back, in one attempt, and sealed from the source when that fails.
  * When the source cannot give it, it is read back with the policy's attempts only if
- * `readLastResort` (else false: put off). False too when it was released meanwhile.
+ * `readLastResort` (else false: put off), and a failed read reports the source's error. False too
+ * when it was released meanwhile.
  */
-async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean, memory: Slots | undefined): Promise<boolean> {
+async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean, memory: Slots | undefined): Promise<PieceOutcome> {
   const origin = ctx.uploads.pieceByCid(cid);
   if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
   // The sealed buffer and, when it is sealed again from its source, the plaintext read for that.
@@ -173,7 +185,7 @@ async function renewHeldPiece(
   gone: boolean,
   signal: AbortSignal,
   readLastResort: boolean,
-): Promise<boolean> {
+): Promise<PieceOutcome> {
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
   const readBack = async (policy = ctx.policy): Promise<Buffer> => {
     const what = `renewal read of ${cid}`;
@@ -207,12 +219,11 @@ async function renewHeldPiece(
       } catch (readError) {
         // What the user can act on is the source (E_SOURCE_MISSING / E_SOURCE_CHANGED), not the failed read.
         if (signal.aborted || classifyFailure(readError) === "fatal") throw readError;
-        const reported = asStorageError(sourceError);
         // Offline: every other piece's read would fail alike, each costing the policy's attempts. Not a
         // read that timed out or came short: Codex's answer for a block it lost, this piece's alone.
         const readCode = asStorageError(readError).code;
-        if (classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED") outageBehind.set(reported, readCode);
-        throw reported;
+        const offline = classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED";
+        return { error: asStorageError(sourceError), outage: offline ? readCode : undefined };
       }
     }
   }
