@@ -126,6 +126,11 @@ export class HttpExchange {
     }
   }
 
+  /** Whether the request went out on a kept-alive socket an earlier exchange used. */
+  get reusedSocket(): boolean {
+    return this.req.reusedSocket;
+  }
+
   /** The response headers; rejects with the typed error (or StaleSocketError) otherwise. */
   response(): Promise<IncomingMessage> {
     return this.answer;

@@ -69,13 +69,21 @@ export class CodexHttpTransport implements ExchangeHost {
       this.dropFreeSockets(KEEP_ALIVE_IDLE_MS);
       const exchange = new HttpExchange(this, spec);
       this.live.add(exchange);
+      const repeatable = attempt === 0 && (spec.body === undefined || spec.body instanceof Uint8Array);
       try {
         const response = await exchange.response();
+        if (response.statusCode === 408 && repeatable && exchange.reusedSocket) {
+          // A server that closes an idle connection with an unsolicited 408 (one whose idle time is below
+          // KEEP_ALIVE_IDLE_MS) wrote it as this request went out: it answers no request of ours.
+          exchange.release();
+          this.dropFreeSockets(0);
+          continue;
+        }
         return { exchange, response };
       } catch (error) {
         exchange.release();
         if (error instanceof StaleSocketError) {
-          if (attempt === 0 && (spec.body === undefined || spec.body instanceof Uint8Array)) {
+          if (repeatable) {
             // The other idle sockets idled as long as the one the node closed: the repeat must not take one.
             this.dropFreeSockets(0);
             continue;
