@@ -85,7 +85,8 @@ const AFTER_A_CUT = new Set(["pieces", "encryption", "plaintextSize", "plaintext
  * Where bytes cut short (a paste a chat bubble or a terminal truncated) end, when the wire error
  * is what such a cut gives: inside a field, or before a required top-level field (writers put
  * fields in number order, so every cut before the plaintext hash leaves one out). A cut after it
- * loses only version 3's upload and expiry times, which the file does not need.
+ * loses only version 3's upload and expiry times, which the file does not need (whole() tells the
+ * one cut between them).
  */
 function cutAt(error: unknown): string | undefined {
   if (!isWireError(error)) return undefined;
@@ -102,6 +103,17 @@ function cutAt(error: unknown): string | undefined {
  * pieces left. More, or sizes that do not fit the layout, is planOfReference's to name.
  */
 function whole(view: FileReference): FileReference {
+  // Every writer sets expires_at with uploaded_at (both from the same upload), so one without the
+  // other is bytes cut between them. A cut right after plaintext_sha256 cannot be told apart: it
+  // is exactly what a version 3 writer writes for a reference whose times are unknown (a version 2
+  // one re-encoded) and, for one piece, what version 2 writes (see docs/storage.md).
+  if (view.uploadedAt !== undefined && view.uploadedAt > 0 && !(view.expiresAt !== undefined && view.expiresAt > 0)) {
+    throw new StorageError(
+      "E_BAD_REFERENCE",
+      `the file reference looks cut: it ends before its expiresAt (it has the uploadedAt that is always written with it). ${COPY_AGAIN}`,
+      { details: { cut: true } },
+    );
+  }
   let held = 0;
   for (const piece of view.pieces) held += piece.size;
   let needed: number;

@@ -74,10 +74,30 @@ describe("a reference cut at a field boundary", () => {
       } finally {
         db.close();
       }
-      // What follows the plaintext hash (version 3's upload and expiry times) is not needed to get the file back.
-      for (const { end } of fields.slice(last)) expect(readOutcome(bytes.subarray(0, end), protocol)).toBe("read");
+      // Right after the plaintext hash: the same bytes as a reference whose times are unknown (a
+      // version 2 writer's, or a version 3 writer's re-encoding of one), which must be read.
+      expect(readOutcome(bytes.subarray(0, fields[last]!.end), protocol)).toBe("read");
+      expect(readOutcome(bytes, protocol)).toBe("read");
     },
   );
+
+  test("protocol 3: a cut between uploaded_at and expires_at (no writer writes one without the other) is E_BAD_REFERENCE saying the reference looks cut; it was read with its expiry gone, so status() said 'unknown' for a file it knew to be available", async () => {
+    const { client: sender, backend } = await startClient({ protocol: 3 });
+    const shared = await sender.share({ bytes: randomBytes(5 * 32 * 1024 + 77), fileName: "clip.mp4" }).done;
+    // A receiver knows the expiry only from the reference (the sender's journal has its own).
+    const { client: receiver } = await startClient({ protocol: 3, backend });
+    const bytes = shared.reference;
+    const fields = topLevelFields(bytes);
+    const uploadedAt = fields.find((f) => f.field === 7);
+    expect(uploadedAt, "a version 3 writer writes uploaded_at").toBeDefined();
+    expect(fields.at(-1)?.field, "and expires_at after it").toBe(8);
+    expect((await receiver.status(bytes)).state).toBe("available");
+    const cut = bytes.subarray(0, uploadedAt!.end);
+    expect(readOutcome(cut, 3)).toMatch(/^E_BAD_REFERENCE: the file reference looks cut: it ends before its expiresAt/);
+    await expect(receiver.status(cut)).rejects.toMatchObject({ code: "E_BAD_REFERENCE", details: { cut: true } });
+    // A version 2 reader (the release before) never reads the times: it loses nothing and reads it.
+    expect(readOutcome(cut, 2)).toBe("read");
+  });
 
   test("a writer that puts the pieces last (protobuf allows any field order): a cut between pieces leaves fewer pieces than the file needs; it was read as a whole reference (status() reported on the pieces left) and refused only by fetch, without saying it looks cut", async () => {
     const { client } = await startClient({ protocol: 3 });
