@@ -262,8 +262,12 @@ async function checkTempFile(ctx: ClientContext, row: DownloadJobRow, plan: Piec
     return span !== undefined && span.plainOffset + span.plainSize <= onDisk;
   }));
   if (kept.size < verified.size) {
-    ctx.downloads.forgetPieces(row.id);
-    ctx.downloads.recordPieces(row.id, [...kept], ctx.clock.now());
+    // One transaction: a crash between the two writes left no piece journaled, and the next start
+    // fetched the whole file again, the pieces still verified on disk included.
+    ctx.db.transaction(() => {
+      ctx.downloads.forgetPieces(row.id);
+      ctx.downloads.recordPieces(row.id, [...kept], ctx.clock.now());
+    })();
   }
   return kept;
 }
