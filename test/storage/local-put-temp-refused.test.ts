@@ -51,3 +51,22 @@ describe("a local put whose temp file the disk refuses", () => {
     await store.close();
   });
 });
+
+describe("a local put refused before it starts", () => {
+  test("a closed store (E_CLIENT_CLOSED) and an already-aborted signal (E_ABORTED) hand a Readable source back too: destroyed, descriptor closed", async () => {
+    const dir = tempDir("scc-local-put-refused-");
+    const sourcePath = join(dir, "photo.jpg");
+    writeFileSync(sourcePath, randomBytes(64 * 1024));
+    const aborted = createLocalBackend({ dir: join(dir, "open") });
+    const early = createReadStream(sourcePath);
+    await expect(aborted.put(early, { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "E_ABORTED" });
+    await aborted.close();
+    const closed = createLocalBackend({ dir: join(dir, "closed") });
+    await closed.close();
+    const late = createReadStream(sourcePath);
+    await expect(closed.put(late)).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+    await settle();
+    expect([early.destroyed, early.closed]).toEqual([true, true]);
+    expect([late.destroyed, late.closed]).toEqual([true, true]);
+  });
+});

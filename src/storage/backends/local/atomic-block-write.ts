@@ -30,7 +30,7 @@ export async function writeBlockAtomically(
   try {
     return await writeBlock(paths, source, declaredSize, signal, hasher);
   } catch (error) {
-    if (!(source instanceof Uint8Array)) handBack(body as AsyncIterable<Uint8Array>, source);
+    if (!(source instanceof Uint8Array)) handBackSource(body as AsyncIterable<Uint8Array>, source);
     throw error;
   }
 }
@@ -38,11 +38,11 @@ export async function writeBlockAtomically(
 /**
  * Hands a source back after a failed put. Not awaited (the source may stall), and a return() that
  * throws must not hide the failure. A Node stream's iterator closes the stream only once reading
- * began, so a put that failed before (the temp file refused) destroys the stream itself: a file
- * stream would otherwise hold its descriptor for the life of the process.
+ * began, so a put that failed before (the temp file refused, the store closed) destroys the stream
+ * itself: a file stream would otherwise hold its descriptor for the life of the process.
  */
-function handBack(body: AsyncIterable<Uint8Array>, iterator: AsyncIterator<Uint8Array>): void {
-  void (async () => iterator.return?.())().catch(() => undefined);
+export function handBackSource(body: AsyncIterable<Uint8Array>, iterator?: AsyncIterator<Uint8Array>): void {
+  void (async () => (iterator ?? body[Symbol.asyncIterator]()).return?.())().catch(() => undefined);
   if (body instanceof Readable) body.destroy();
 }
 

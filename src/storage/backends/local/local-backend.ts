@@ -9,7 +9,7 @@ import { StorageError } from "../../storage-error.js";
 import { osErrorAsLocalIo } from "../../job-errors.js";
 import { removeStaleTemps } from "../../file-io.js";
 import { linkedSignal } from "../../retry/index.js";
-import { writeBlockAtomically } from "./atomic-block-write.js";
+import { handBackSource, writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
 import { cidOfDigest, digestOfCid } from "../../content-id.js";
 
@@ -60,7 +60,12 @@ class LocalBackend implements StorageBackend {
   // options.progress is not called: a write to the local disk is not a slow link, and a piece written
   // in one attempt timeout is the right bound for it (a disk that slow is failing).
   async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
-    this.guard(options.signal, "put to the local store");
+    try {
+      this.guard(options.signal, "put to the local store");
+    } catch (error) {
+      if (!(body instanceof Uint8Array)) handBackSource(body);
+      throw error;
+    }
     await (this.sweep ??= this.removeStrayTempFiles());
     const link = linkedSignal([options.signal, this.closing.signal], undefined, "put to the local store");
     const writing = writeBlockAtomically(this.paths, body, options.size, link.signal, this.hasher);
