@@ -32,6 +32,27 @@ export function checkWritablePath(command: string, flag: string, path: string, n
   }
 }
 
+/**
+ * `--flag` (written when the command ends) naming `other`, the file the command works on, by the
+ * same path or through a link: the write would replace it (the photo just shared, the file just
+ * fetched, with exit 0). `given` is the path as the user typed it.
+ */
+export function checkNotSameFile(command: string, flag: string, path: string, given: string, other: string, what: string, nothingDone: string): void {
+  if (path !== other && !sameFile(path, other)) return;
+  throw new CliError("E_USAGE", `${command}: --${flag} ${given} is ${what} (${other}); writing there would replace it, give another path. ${nothingDone}`);
+}
+
+/** Both paths lead to one file (links followed); false when either cannot be looked at. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const one = statSync(a);
+    const two = statSync(b);
+    return one.dev === two.dev && one.ino === two.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** A folder a command writes into (`--work-dir`) must exist and be a folder. */
 export function checkFolder(command: string, flag: string, path: string, nothingDone: string): void {
   if (statOf(command, flag, path)?.isDirectory() !== true) {

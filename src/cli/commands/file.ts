@@ -5,7 +5,7 @@ import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
-import { checkWritablePath } from "../writable-path.js";
+import { checkNotSameFile, checkWritablePath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
 import { commandLogger } from "../command-logger.js";
 import { StateError } from "../../state/index.js";
@@ -394,6 +394,9 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
     const path = resolve(io.cwd, positionals[0] as string);
     checkSharable(path);
+    if (values.metrics !== undefined && values.metrics !== "") {
+      checkNotSameFile("file put", "metrics", resolve(io.cwd, values.metrics), values.metrics, path, "the file to share", "Nothing was started.");
+    }
     return interruptible("file put", "the upload started", io, async (interrupts) => {
       const session = await openSession("file put", values, io, interrupts, (journal) => pendingUploadsOf(journal, path));
       try {
@@ -468,6 +471,9 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
     const out = resolve(io.cwd, values.out);
     checkWritablePath("file get", "out", out, "Nothing was downloaded.", values.out);
+    if (values.metrics !== undefined && values.metrics !== "") {
+      checkNotSameFile("file get", "metrics", resolve(io.cwd, values.metrics), values.metrics, out, "--out", "Nothing was downloaded.");
+    }
     const reference = decodeBase64(positionals[0] as string);
     return interruptible("file get", "the download started", io, async (interrupts) => {
       const session = await openSession("file get", values, io, interrupts, (journal) => pendingDownloadsTo(journal, out));
