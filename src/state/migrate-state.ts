@@ -103,6 +103,8 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
   const catalog = options.catalog ?? shippedCatalog();
   const logger = options.logger ?? silentLogger();
   const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
+  // Before anything is opened: opening `up` on a missing file creates it, and a typo in `to` left that empty file behind.
+  if (typeof options.to === "string" && catalog.byName(options.to) === undefined) throw unknownTarget(options.to, catalog);
   const probe = probeStateFile(path);
   if (!probe.exists && options.direction === "down") {
     throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist; nothing to revert`, { details: { path } });
