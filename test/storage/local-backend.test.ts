@@ -2,6 +2,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { describe, expect, test } from "vitest";
 import { CID } from "multiformats/cid";
@@ -74,6 +75,24 @@ describe("local store specifics", () => {
     expect(yielded).toBeLessThanOrEqual(2);
     expect(closed).toBe(true);
     expect(filesUnder(dir)).toEqual([]);
+    await store.close();
+  });
+
+  test("a streamed body that yields text or another non-byte chunk (a stream with an encoding set) is refused E_BACKEND_REJECTED: no block whose bytes are not its CID's", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    const text = Readable.from(["hello ", "world"]);
+    const refused = await store.put(text).then((cid) => `stored ${cid}`, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(StorageError);
+    expect(refused).toMatchObject({ code: "E_BACKEND_REJECTED" });
+    expect((refused as StorageError).message).toContain("string");
+    async function* arrayBuffers(): AsyncGenerator<Uint8Array> {
+      yield new Uint8Array([1, 2, 3]);
+      yield new ArrayBuffer(4) as unknown as Uint8Array;
+    }
+    await expect(store.put(arrayBuffers())).rejects.toMatchObject({ code: "E_BACKEND_REJECTED" });
+    expect(filesUnder(dir)).toEqual([]);
+    expect(text.destroyed).toBe(true);
     await store.close();
   });
 

@@ -75,6 +75,8 @@ async function writeBlock(
         // The source may stall; an abort must not wait for it.
         const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void iterator.return?.()?.catch(() => undefined));
         if (step.done === true) break;
+        // Text (a stream with an encoding set) would be hashed but not written: a block whose bytes are not its CID's.
+        if (!(step.value instanceof Uint8Array)) throw notBytes(step.value);
         if (step.value.byteLength === 0) continue;
         throwIfAborted(signal, "put to the local store");
         size += step.value.byteLength;
@@ -101,6 +103,15 @@ async function writeBlock(
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+function notBytes(chunk: unknown): StorageError {
+  const kind = typeof chunk === "object" ? (chunk === null ? "null" : chunk.constructor?.name ?? "object") : typeof chunk;
+  return new StorageError(
+    "E_BACKEND_REJECTED",
+    `put to the local store: the body yielded a ${kind}, not bytes (a stream with an encoding set?); nothing was stored.`,
+    { details: { chunk: kind } },
+  );
 }
 
 function sizeMismatch(declared: number, size: number): StorageError {
