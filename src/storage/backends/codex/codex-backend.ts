@@ -197,6 +197,8 @@ class CodexRestBackend implements CodexBackend {
           return;
         }
         await this.expectSuccess(exchange, response, ctx);
+        // A captive portal's 200 login page: the node never got the delete, and its copy stays.
+        refuseHtml(response, ctx, "the node's answer");
         await exchange.readText(ERROR_BODY_LIMIT, "cut");
       } finally {
         exchange.release();
