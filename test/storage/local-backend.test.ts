@@ -96,6 +96,18 @@ describe("local store specifics", () => {
     await store.close();
   });
 
+  test("a body that is neither bytes nor an async iterable (a string, null, an array of buffers from a JavaScript caller) is refused E_BACKEND_REJECTED, not a raw TypeError", async () => {
+    const dir = tempDir();
+    const store = createLocalBackend({ dir });
+    for (const body of ["hello", null, [Buffer.from("a")], new ArrayBuffer(3)]) {
+      const error = await store.put(body as unknown as Uint8Array).then(() => "stored", (e: unknown) => e);
+      expect(error, String(body)).toBeInstanceOf(StorageError);
+      expect(error, String(body)).toMatchObject({ code: "E_BACKEND_REJECTED" });
+    }
+    expect(filesUnder(dir)).toEqual([]);
+    await store.close();
+  });
+
   test("a well-formed CID of another codec is simply not here", async () => {
     const store = createLocalBackend({ dir: tempDir() });
     const codexStyle = "zDvZRwzm2qVxJ4dJc3ssLghhmrhQ1GEJb4MR9o9gHjRfUTvnA8rK";

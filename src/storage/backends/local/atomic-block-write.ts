@@ -25,6 +25,7 @@ export async function writeBlockAtomically(
   signal: AbortSignal | undefined,
   hasher: Sha256Offload,
 ): Promise<WrittenBlock> {
+  if (!(body instanceof Uint8Array) && typeof (body as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator] !== "function") throw notABody(body);
   // Taken before anything can fail (the temp file the disk refuses included), so every failure hands the source back.
   const source = body instanceof Uint8Array ? body : body[Symbol.asyncIterator]();
   try {
@@ -105,8 +106,20 @@ async function writeBlock(
   }
 }
 
+/** What a value a JavaScript caller handed in is, for a message (never its contents). */
+function kindOf(value: unknown): string {
+  return typeof value === "object" ? (value === null ? "null" : value.constructor?.name ?? "object") : typeof value;
+}
+
+function notABody(body: unknown): StorageError {
+  const kind = kindOf(body);
+  return new StorageError("E_BACKEND_REJECTED", `put to the local store: the body is a ${kind}, neither bytes (a Uint8Array) nor an async iterable of them; nothing was stored.`, {
+    details: { body: kind },
+  });
+}
+
 function notBytes(chunk: unknown): StorageError {
-  const kind = typeof chunk === "object" ? (chunk === null ? "null" : chunk.constructor?.name ?? "object") : typeof chunk;
+  const kind = kindOf(chunk);
   return new StorageError(
     "E_BACKEND_REJECTED",
     `put to the local store: the body yielded a ${kind}, not bytes (a stream with an encoding set?); nothing was stored.`,
