@@ -1,4 +1,4 @@
-import { statSync, type Stats } from "node:fs";
+import { closeSync, constants, openSync, statSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
@@ -367,9 +367,31 @@ function checkSharable(path: string): void {
     const what = code === "ENOTDIR" ? `there is no file to share at ${path}` : `file put: cannot look at ${path} (${code})`;
     throw new StorageError("E_SOURCE_MISSING", what, { cause: error, details: { path } });
   }
-  if (info === undefined || info.isFile()) return;
+  if (info === undefined) return;
+  if (info.isFile()) {
+    checkReadable(path);
+    return;
+  }
   const what = info.isDirectory() ? "is a folder; give one file (a folder is shared file by file)" : "is not a regular file (a device, pipe or socket); give a file";
   throw new StorageError("E_SOURCE_MISSING", `file put: ${path} ${what}`, { details: { path } });
+}
+
+/**
+ * A file the user may not read (mode 000, another user's) is the disk refusing, E_LOCAL_IO (exit 5)
+ * as documented: found only by the upload, it read "can no longer be read; share it again" (exit 3),
+ * though it never could and sharing it again fails the same way.
+ */
+function checkReadable(path: string): void {
+  let fd: number;
+  try {
+    // Non-blocking, as the upload opens it: a pipe put at the path since the stat must not hang the command.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    const why = code === "EACCES" || code === "EPERM" ? `${code}: permission denied; give a file you can read, or change its permissions` : code;
+    throw new StorageError("E_LOCAL_IO", `file put: cannot read ${path} (${why}). Nothing was started.`, { cause: error, details: { code, path } });
+  }
+  closeSync(fd);
 }
 
 export const filePutCommand: Command = {
