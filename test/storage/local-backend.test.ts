@@ -108,6 +108,18 @@ describe("local store specifics", () => {
     await store.close();
   });
 
+  test("null options (a JavaScript caller's 'no options') work as undefined, not a raw TypeError", async () => {
+    const store = createLocalBackend({ dir: tempDir() });
+    const none = null as unknown as undefined;
+    const cid = await store.put(Buffer.from("a block"), none);
+    expect(await store.has(cid, none)).toBe(true);
+    expect((await store.get(cid, none)).size).toBe(7);
+    expect((await store.space(none)).quotaUsedBytes).toBe(7);
+    await store.delete(cid, none);
+    expect(await store.has(cid)).toBe(false);
+    await store.close();
+  });
+
   test("a well-formed CID of another codec is simply not here", async () => {
     const store = createLocalBackend({ dir: tempDir() });
     const codexStyle = "zDvZRwzm2qVxJ4dJc3ssLghhmrhQ1GEJb4MR9o9gHjRfUTvnA8rK";

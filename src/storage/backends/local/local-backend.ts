@@ -60,6 +60,8 @@ class LocalBackend implements StorageBackend {
   // options.progress is not called: a write to the local disk is not a slow link, and a piece written
   // in one attempt timeout is the right bound for it (a disk that slow is failing).
   async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
+    // null is a JavaScript caller's 'no options', as undefined is.
+    options ??= {};
     try {
       this.guard(options.signal, "put to the local store");
     } catch (error) {
@@ -84,6 +86,7 @@ class LocalBackend implements StorageBackend {
   }
 
   async get(cid: string, options: GetOptions = {}): Promise<GetResult> {
+    options ??= {};
     const digest = digestOfCid(cid, "get");
     this.guard(options.signal, `get ${cid}`);
     const path = digest === undefined ? undefined : this.paths.block(digest);
@@ -100,6 +103,7 @@ class LocalBackend implements StorageBackend {
   }
 
   async has(cid: string, options: BackendCallOptions = {}): Promise<boolean> {
+    options ??= {};
     const digest = digestOfCid(cid, "check");
     this.guard(options.signal, `has ${cid}`);
     if (digest === undefined) return false;
@@ -113,6 +117,7 @@ class LocalBackend implements StorageBackend {
   }
 
   async delete(cid: string, options: BackendCallOptions = {}): Promise<void> {
+    options ??= {};
     const digest = digestOfCid(cid, "delete");
     this.guard(options.signal, `delete ${cid}`);
     if (digest === undefined) return;
@@ -124,6 +129,7 @@ class LocalBackend implements StorageBackend {
   }
 
   async space(options: BackendCallOptions = {}): Promise<SpaceInfo> {
+    options ??= {};
     this.guard(options.signal, "space of the local store");
     try {
       const used = await directorySize(this.paths.blocks, options.signal);
