@@ -9,6 +9,7 @@ import { classifyFailure, linkedSignal, noteEndpointFailure, withRetries } from 
 import { asStorageError } from "../job-errors.js";
 import type { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
+import { RenewalRoom } from "./renewal-room.js";
 
 export interface RenewReport {
   /** Pieces whose TTL was pushed back. */
@@ -26,7 +27,8 @@ export interface RenewReport {
  * Codex answers a request for a block it no longer has by hanging, so reading it back would cost
  * every attempt's timeout.
  * Each piece's buffers come out of the client's transfer `memory` (transferMemoryBytes) while it
- * is renewed, as a transfer's do: a one-piece file's piece is as large as the file.
+ * is renewed, as a transfer's do: a one-piece file's piece is as large as the file. A read back
+ * takes the sealed piece's room; sealing from the source, its plaintext's besides (RenewalRoom).
  */
 export async function renewDue(ctx: ClientContext, signal: AbortSignal, memory?: Slots): Promise<RenewReport> {
   const now = ctx.clock.now();
@@ -154,15 +156,14 @@ async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, sil
 async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean, memory: Slots | undefined): Promise<PieceOutcome> {
   const origin = ctx.uploads.pieceByCid(cid);
   if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
-  // The sealed buffer and, when it is sealed again from its source, the plaintext read for that.
-  const release = await memory?.acquire(signal, `renewal of ${cid} (waiting for transfer memory)`, origin.size + plainSizeOf(ctx, origin.job_id, origin.idx));
-  // From the client's pool: reused piece after piece, and handed to the hashing worker without a copy.
-  const buffer = ctx.buffers.take(origin.size);
+  // The sealed buffer (from the client's pool: reused piece after piece, and handed to the hashing
+  // worker without a copy) and, once it is to be sealed again from its source, the plaintext read for that.
+  const sizes = { sealed: origin.size, plain: plainSizeOf(ctx, origin.job_id, origin.idx) };
+  const room = await RenewalRoom.take(ctx.buffers, memory, signal, `renewal of ${cid} (waiting for transfer memory)`, sizes, gone);
   try {
-    return await renewHeldPiece(ctx, cid, origin, buffer, gone, signal, readLastResort);
+    return await renewHeldPiece(ctx, cid, origin, room, gone, signal, readLastResort);
   } finally {
-    ctx.buffers.give(buffer);
-    release?.();
+    room.giveBack();
   }
 }
 
@@ -181,7 +182,7 @@ async function renewHeldPiece(
   ctx: ClientContext,
   cid: string,
   origin: NonNullable<ReturnType<ClientContext["uploads"]["pieceByCid"]>>,
-  buffer: Buffer,
+  room: RenewalRoom,
   gone: boolean,
   signal: AbortSignal,
   readLastResort: boolean,
@@ -191,7 +192,7 @@ async function renewHeldPiece(
     const what = `renewal read of ${cid}`;
     const read = await withDeadline(ctx, signal, what, (bounded) =>
       withRetries({ pool: ctx.pool, policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
-        fetchPiece(backend, piece, origin.idx, buffer, s, ctx.hasher, progress),
+        fetchPiece(backend, piece, origin.idx, room.sealed, s, ctx.hasher, progress),
       ),
     );
     // Traffic like any transfer's (a phone on metered data counts it): fetched and verified.
@@ -210,7 +211,8 @@ async function renewHeldPiece(
   }
   if (bytes === undefined) {
     try {
-      bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, buffer);
+      await room.forSealing(signal);
+      bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, room.sealed);
     } catch (sourceError) {
       // The source is gone or changed: the network may still have the piece after all.
       if (!readLastResort) return false;
