@@ -64,8 +64,9 @@ export class HttpExchange {
   private readonly headersDeadline: Deadline;
   private readonly uploadDeadline: Deadline;
   private readonly bodyDeadline: Deadline;
-  /** The gap the body deadline allows (idle for downloads, request for short answers), for the message. */
+  /** The gap the body deadline allows (idle for downloads), or the whole short answer's time, for the message. */
   private bodyGapMs = 0;
+  private bodyWhole = false;
   private readonly onAbort = (): void => this.fail({ kind: "aborted", reason: this.spec.signal?.reason });
   /** Upload bytes handed to Node's request (sent) and, of those, taken by the socket (accepted). */
   private sent = 0;
@@ -85,7 +86,7 @@ export class HttpExchange {
     const o = host.options;
     this.headersDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "headers", ms: o.requestTimeoutMs }));
     this.uploadDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "upload", ms: o.idleTimeoutMs }));
-    this.bodyDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "body", ms: this.bodyGapMs }));
+    this.bodyDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "body", ms: this.bodyGapMs, ...(this.bodyWhole ? { whole: true } : {}) }));
     this.uploadDone = spec.body === undefined;
     this.tornDown = new Promise<void>((resolve) => (this.tearDown = resolve));
 
@@ -152,7 +153,7 @@ export class HttpExchange {
   async readText(limit: number, overflow: "cut" | "fail"): Promise<string> {
     const parts: Buffer[] = [];
     let total = 0;
-    for await (const chunk of this.chunks(this.host.options.requestTimeoutMs)) {
+    for await (const chunk of this.chunks(this.host.options.requestTimeoutMs, true)) {
       const room = limit - total;
       if (chunk.byteLength > room) {
         if (overflow === "fail") throw malformedAnswer(this.spec.context, `the answer is larger than ${limit} bytes`);
@@ -171,7 +172,7 @@ export class HttpExchange {
     const parts: Buffer[] = [];
     let total = 0;
     try {
-      for await (const chunk of this.chunks(this.host.options.requestTimeoutMs)) {
+      for await (const chunk of this.chunks(this.host.options.requestTimeoutMs, true)) {
         parts.push(chunk);
         total += chunk.byteLength;
         if (total >= limit) break;
@@ -247,17 +248,20 @@ export class HttpExchange {
   }
 
   /**
-   * Response chunks, each awaited under a deadline: idleTimeoutMs for a download, requestTimeoutMs
-   * for a short answer (a CID, JSON, an error text), which is part of the call's answer.
+   * Response chunks, each awaited under a deadline: idleTimeoutMs per gap for a download;
+   * requestTimeoutMs for the whole of a short answer (a CID, JSON, an error text), which is part of
+   * the call's answer (`whole`): per gap, one trickling in a byte at a time held the call for hours.
    */
-  private async *chunks(gapMs = this.host.options.idleTimeoutMs): AsyncGenerator<Buffer, void, undefined> {
+  private async *chunks(gapMs = this.host.options.idleTimeoutMs, whole = false): AsyncGenerator<Buffer, void, undefined> {
     const res = this.res;
     if (res === undefined) throw new Error("HttpExchange: body read before the response arrived");
     const iterator = res[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const until = performance.now() + gapMs;
     for (;;) {
       if (this.failure !== undefined) throw failureError(this.failure, this.spec.context);
       this.bodyGapMs = gapMs;
-      this.bodyDeadline.arm(gapMs);
+      this.bodyWhole = whole;
+      this.bodyDeadline.arm(whole ? until - performance.now() : gapMs);
       let step: IteratorResult<Buffer>;
       try {
         step = await iterator.next();

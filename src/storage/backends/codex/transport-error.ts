@@ -4,7 +4,7 @@ import type { CallContext } from "./http-status-error.js";
 /** Why an exchange was torn down on purpose; it decides the error, whatever the socket then says. */
 export type Failure =
   | { readonly kind: "aborted"; readonly reason: unknown }
-  | { readonly kind: "timeout"; readonly phase: "headers" | "upload" | "body"; readonly ms: number }
+  | { readonly kind: "timeout"; readonly phase: "headers" | "upload" | "body"; readonly ms: number; readonly whole?: boolean }
   | { readonly kind: "closed" }
   | { readonly kind: "source"; readonly error: unknown }
   | { readonly kind: "size"; readonly declared: number; readonly actual: number };
@@ -92,7 +92,7 @@ export function failureError(failure: Failure, ctx: CallContext): unknown {
     case "timeout":
       return new StorageError(
         "E_TIMEOUT",
-        `${ctx.operation}${ctx.cid === undefined ? "" : ` ${ctx.cid}`} on Codex node ${ctx.location}: ${PHASE_TEXT[failure.phase]} for ${failure.ms} ms; gave up (a node can wait minutes for a missing block).`,
+        `${ctx.operation}${ctx.cid === undefined ? "" : ` ${ctx.cid}`} on Codex node ${ctx.location}: ${failure.whole === true ? "the answer did not arrive whole within" : `${PHASE_TEXT[failure.phase]} for`} ${failure.ms} ms; gave up (a node can wait minutes for a missing block).`,
         { details: { method: ctx.method, path: ctx.path, phase: failure.phase, timeoutMs: failure.ms } },
       );
     case "closed":
