@@ -6,6 +6,7 @@ import type { Clock } from "./client-options.js";
 import { rawSha256Digest } from "./content-id.js";
 import { filesMatch, whenFileHolds } from "./file-holds.js";
 import type { CacheEntryRow, CacheJournal } from "./journal/cache-journal.js";
+import { abortedError } from "./abort-error.js";
 import { asStorageError } from "./job-errors.js";
 import { StorageError } from "./storage-error.js";
 import type { StorageMetrics } from "./storage-metrics.js";
@@ -27,6 +28,8 @@ export class CacheStore {
   private readonly inUse = new Map<string, number>();
   /** Reservations made for a content CID, shared by every job that will write that content's one file. */
   private readonly reservedFor = new Map<string, { bytes: number; holders: number }>();
+  /** reserveWhenFree() calls waiting for reserved room to be given back or counted as a file. */
+  private readonly roomWaiters = new Set<() => void>();
 
   constructor(
     private readonly journal: CacheJournal,
@@ -108,6 +111,48 @@ export class CacheStore {
     return typed(() => this.reserveTyped(bytes, cid));
   }
 
+  /**
+   * reserve(), waiting while it is only other transfers' reservations that leave too little room:
+   * those end as cached files (evictable) or are given back, so the room comes; refused at once,
+   * E_QUOTA_EXCEEDED, only when pinned files and files being served leave too little. Refused for
+   * room merely reserved, the third of three images opened at once under a quota holding two failed
+   * for good. Ends with the typed abort of `signal` (a cancel, a stop) while it waits.
+   */
+  async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string): Promise<Reservation> {
+    for (;;) {
+      try {
+        return this.reserve(bytes, cid);
+      } catch (error) {
+        if (!(error instanceof StorageError && error.code === "E_QUOTA_EXCEEDED" && this.reserved > 0 && this.heldBytes() + bytes <= this.quotaBytes)) throw error;
+      }
+      await this.roomGivenBack(signal, what);
+    }
+  }
+
+  /** Resolves once reserved room is given back or counted as a file; rejects with the typed abort when `signal` fires first. */
+  private roomGivenBack(signal: AbortSignal, what: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wake = (): void => {
+        signal.removeEventListener("abort", abort);
+        resolve();
+      };
+      const abort = (): void => {
+        this.roomWaiters.delete(wake);
+        reject(abortedError(signal.reason, what));
+      };
+      if (signal.aborted) return abort();
+      this.roomWaiters.add(wake);
+      signal.addEventListener("abort", abort, { once: true });
+    });
+  }
+
+  /** Reserved room went down: every waiter looks again (each takes what fits, the others wait on). */
+  private roomFreed(): void {
+    const waiters = [...this.roomWaiters];
+    this.roomWaiters.clear();
+    for (const wake of waiters) wake();
+  }
+
   private reserveTyped(bytes: number, cid: string | undefined): Reservation {
     if (cid !== undefined && this.journal.get(cid)?.size === bytes) return { bytes: 0, release: () => undefined };
     const shared = cid === undefined ? undefined : this.reservedFor.get(cid);
@@ -122,7 +167,10 @@ export class CacheStore {
       return {
         bytes,
         release: () => {
-          if (held) this.reserved -= bytes;
+          if (held) {
+            this.reserved -= bytes;
+            this.roomFreed();
+          }
           held = false;
         },
       };
@@ -143,6 +191,7 @@ export class CacheStore {
     if (shared === undefined || shared.bytes > size) return;
     this.reserved -= shared.bytes;
     shared.bytes = 0;
+    this.roomFreed();
   }
 
   private holderOf(cid: string, shared: { bytes: number; holders: number }): Reservation {
@@ -155,6 +204,7 @@ export class CacheStore {
         if (--shared.holders > 0) return;
         this.reserved -= shared.bytes;
         if (this.reservedFor.get(cid) === shared) this.reservedFor.delete(cid);
+        this.roomFreed();
       },
     };
   }
@@ -303,7 +353,7 @@ export class CacheStore {
       if (this.fits(bytes)) return;
       const used = this.journal.usedBytes();
       const victims = this.evictableNow();
-      const held = used - this.journal.evictableBytes() + this.inUseUnpinnedBytes();
+      const held = this.heldBytes();
       // Refused before anything goes when even an empty cache would leave too little room.
       if (victims.length === 0 || held + this.reserved + bytes > this.quotaBytes) {
         throw new StorageError(
@@ -358,6 +408,11 @@ export class CacheStore {
     removeFile(victim.path);
     this.journal.delete(victim.cid);
     this.hooks.log.debug({ size: victim.size }, "evicted cached file");
+  }
+
+  /** Bytes eviction cannot free now: pinned files and those being served. */
+  private heldBytes(): number {
+    return this.journal.usedBytes() - this.journal.evictableBytes() + this.inUseUnpinnedBytes();
   }
 
   private inUseUnpinnedBytes(): number {

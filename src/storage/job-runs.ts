@@ -55,7 +55,12 @@ export async function runDownloadJob(session: ClientSession, id: string, signal:
   try {
     const { view } = decodeReference(row.file_reference, session.protocol);
     const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
-    if (cacheCid !== undefined) session.reservations.set(id, ctx.cache.reserve(view.plaintextSize, cacheCid));
+    if (cacheCid !== undefined) {
+      // Room other downloads hold is waited for, and that wait is not this transfer's time (as memory's below).
+      deadline.pause();
+      session.reservations.set(id, await ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, signal, `download ${id} (waiting for room under the storage quota)`));
+      deadline.resume();
+    }
     memory = await transferMemory(session, deadline, signal, `download ${id}`, downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight), lane);
     const downloaded = await runDownload(ctx, row, view, machine, job, deadline.signal);
     let result = downloaded;
