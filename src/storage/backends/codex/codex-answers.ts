@@ -104,10 +104,18 @@ function optionalString(record: Record<string, unknown>, key: string): string | 
   return typeof value === "string" ? value : undefined;
 }
 
-export function parseDataItemAnswer(text: string, ctx: CallContext): CodexDataItem {
+/**
+ * `GET /data/{cid}/network/manifest`: a DataItem that names its CID. As for /exists, only one about
+ * the asked CID counts (compared parsed: the node may render it in another base); another dataset's
+ * manifest (a proxy's cached answer, a buggy or hostile endpoint) would pass for this one's.
+ */
+export function parseDataItemAnswer(text: string, cid: CID, ctx: CallContext): CodexDataItem {
   const json = parseJson(text, ctx);
   if (!isRecord(json) || typeof json["cid"] !== "string" || !isRecord(json["manifest"])) {
     throw malformedAnswer(ctx, "expected a DataItem {cid, manifest}");
+  }
+  if (parseCid(json["cid"])?.equals(cid) !== true) {
+    throw malformedAnswer(ctx, `the manifest is about ${JSON.stringify(json["cid"].slice(0, 80))}, not the asked CID`);
   }
   const m = json["manifest"];
   if (typeof m["treeCid"] !== "string") throw malformedAnswer(ctx, 'manifest "treeCid" is missing');

@@ -213,10 +213,10 @@ class CodexRestBackend implements CodexBackend {
   }
 
   async manifest(cid: string, options: BackendCallOptions = {}): Promise<CodexDataItem> {
-    requireCid(cid, "fetch the manifest of");
+    const parsed = requireCid(cid, "fetch the manifest of");
     const ctx = this.context("manifest", "GET", `/data/${cid}/network/manifest`, cid);
     this.guard(ctx, options.signal);
-    return this.call(ctx, () => this.small(ctx, options.signal, (text) => parseDataItemAnswer(text, ctx)));
+    return this.call(ctx, () => this.small(ctx, options.signal, (text) => parseDataItemAnswer(text, parsed, ctx)));
   }
 
   async close(): Promise<void> {
