@@ -31,6 +31,16 @@ function varint(bytes: Uint8Array, end: number, state: WalkState): number {
   return -1;
 }
 
+/**
+ * Moves state.pos past a varint value; false when it runs past `end`. protobufjs skips a varint
+ * value of any length (a tag or a length it reads as a uint32, at most 10 bytes), so a longer one
+ * is one more field, not the end of the count.
+ */
+function skipVarint(bytes: Uint8Array, end: number, state: WalkState): boolean {
+  while (state.pos < end) if ((bytes[state.pos++] as number) < 0x80) return true;
+  return false;
+}
+
 /** The wire types protobufjs reads `field` from; anything else makes it an unknown field. */
 function readsWireType(field: protobuf.Field, wireType: number): boolean {
   const resolved = field.resolvedType;
@@ -51,7 +61,7 @@ function walk(type: protobuf.Type, bytes: Uint8Array, end: number, state: WalkSt
     if (!known) state.count++;
     switch (wireType) {
       case 0:
-        if (varint(bytes, end, state) < 0) return;
+        if (!skipVarint(bytes, end, state)) return;
         break;
       case 1:
         state.pos += 8;
@@ -98,7 +108,7 @@ function skipGroup(bytes: Uint8Array, end: number, state: WalkState, field: numb
     const number = Math.floor(tag / 8);
     switch (tag % 8) {
       case 0:
-        if (varint(bytes, end, state) < 0) return false;
+        if (!skipVarint(bytes, end, state)) return false;
         break;
       case 1:
         state.pos += 8;

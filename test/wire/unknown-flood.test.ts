@@ -186,3 +186,42 @@ describe("an unknown group ahead of a flood of unknown fields", () => {
     expect(node.encode()).toEqual(withGroup(inside, 3));
   });
 });
+
+describe("an unknown varint longer than 10 bytes ahead of a flood of unknown fields", () => {
+  const communityId = new Uint8Array(33).fill(7);
+  communityId[0] = 0x02;
+  const head = encodeSignedCommunityDescription(
+    { communityId, clock: 1, description: new Uint8Array(100).fill(1), signature: new Uint8Array(65).fill(9) },
+    3,
+  );
+  /** The head, field 15 as a varint of `length` bytes (protobufjs skips one of any length), then `after` tiny unknown fields. */
+  const withLongVarint = (length: number, after: number) => {
+    const varint = [0x78, ...Array<number>(length - 1).fill(0x80), 0x01];
+    const bytes = new Uint8Array(head.length + varint.length + 2 * after);
+    bytes.set(head, 0);
+    bytes.set(varint, head.length);
+    for (let i = head.length + varint.length; i < bytes.length; i += 2) bytes[i] = 0x78;
+    return bytes;
+  };
+
+  it("is counted as protobufjs keeps it (one field), and every field after it too", () => {
+    const type = schemaFor(3)!.type("SignedCommunityDescription")!;
+    for (const length of [10, 11, 40]) {
+      const bytes = withLongVarint(length, 3);
+      expect(keptUnknown(type, decodeRaw(type, bytes, "SignedCommunityDescription")), `a ${length}-byte varint`).toBe(4);
+      expect(countUnknownFields(type, bytes, Number.MAX_SAFE_INTEGER), `a ${length}-byte varint`).toBe(4);
+    }
+  });
+
+  it("does not hide them from the forwarding cap", () => {
+    let refused: unknown;
+    try {
+      decodeForForwarding("community-description", withLongVarint(11, MAX_UNKNOWN_FIELDS), { written: 3, reader: 3 });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused, "the flood after the long varint was kept to forward").toBeInstanceOf(WireError);
+    expect((refused as WireError).code).toBe("E_WIRE_TOO_LARGE");
+    expect((refused as WireError).details).toMatchObject({ unknownFields: MAX_UNKNOWN_FIELDS + 1, cap: MAX_UNKNOWN_FIELDS });
+  });
+});
