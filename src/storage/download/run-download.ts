@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { lstat, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, sealedChunkSize, type PreparedParams } from "../../crypto/index.js";
@@ -235,8 +236,23 @@ async function placeVerifiedFile(row: DownloadJobRow, pieces: number): Promise<v
   try {
     await rename(row.temp_path, row.dest_path);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw removedUnderRun(row, error);
     throw keptOnPassingCause(error, row, pieces, row.dest_path, (why) => `its verified file could not replace ${row.dest_path}: ${why}; retry(), or the client's next start, puts it there without fetching again, from the`);
   }
+}
+
+/**
+ * The temp file gone at the rename: its folder removed while the download ran (the user deleted it,
+ * the OS cleared an app's cache folder), or the file itself. Said as such: the OS's ENOENT alone
+ * read as a disk to check for space and permissions. Its pieces went with it: a retry fetches again.
+ */
+function removedUnderRun(row: DownloadJobRow, error: unknown): StorageError {
+  const folder = dirname(row.temp_path);
+  const what = existsSync(folder) ? `its temp file ${row.temp_path} was removed` : `its folder ${folder} was removed, its temp file with it,`;
+  return new StorageError("E_LOCAL_IO", `download ${row.id} to ${row.dest_path}: ${what} while it downloaded; retry() makes the folder again and fetches the file again`, {
+    cause: error,
+    details: { job: row.id, code: "ENOENT", syscall: "rename", path: row.temp_path },
+  });
 }
 
 /** An OS failure of a passing cause as E_LOCAL_IO keeping the download's verified pieces; any other as it is. */
