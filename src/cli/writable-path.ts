@@ -28,7 +28,21 @@ export function checkWritablePath(command: string, flag: string, path: string, n
   }
   const parent = dirname(path);
   if (statOf(command, flag, parent)?.isDirectory() !== true) {
+    // A file where a folder should be: "create it first" sent the user to mkdir, which answered "File exists".
+    const inTheWay = firstNonFolder(command, flag, parent);
+    if (inTheWay !== undefined) {
+      throw new CliError("E_USAGE", `${command}: --${flag} ${path} cannot be written: ${inTheWay} is a file, not a folder; give a path in a folder. ${nothingDone}`);
+    }
     throw new CliError("E_USAGE", `${command}: the folder of --${flag} ${path} does not exist (${parent}); create it first. ${nothingDone}`);
+  }
+}
+
+/** The nearest existing component of `folder` (itself, else up) when it is not a folder; undefined when that is a folder. */
+function firstNonFolder(command: string, flag: string, folder: string): string | undefined {
+  for (let at = folder; ; at = dirname(at)) {
+    const info = statOf(command, flag, at);
+    if (info !== undefined) return info.isDirectory() ? undefined : at;
+    if (dirname(at) === at) return undefined;
   }
 }
 
