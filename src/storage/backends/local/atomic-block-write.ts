@@ -24,15 +24,21 @@ export async function writeBlockAtomically(
   declaredSize: number | undefined,
   signal: AbortSignal | undefined,
   hasher: Sha256Offload,
+  /** Names of the temp files being written, for the stale-temp sweep to leave alone (a source may pause for hours). */
+  writing: Set<string>,
 ): Promise<WrittenBlock> {
   if (!(body instanceof Uint8Array) && typeof (body as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator] !== "function") throw notABody(body);
   // Taken before anything can fail (the temp file the disk refuses included), so every failure hands the source back.
   const source = body instanceof Uint8Array ? body : body[Symbol.asyncIterator]();
+  const name = `${randomUUID()}.part`;
+  writing.add(name);
   try {
-    return await writeBlock(paths, source, declaredSize, signal, hasher);
+    return await writeBlock(paths, join(paths.incoming, name), source, declaredSize, signal, hasher);
   } catch (error) {
     if (!(source instanceof Uint8Array)) handBackSource(body as AsyncIterable<Uint8Array>, source);
     throw error;
+  } finally {
+    writing.delete(name);
   }
 }
 
@@ -49,13 +55,13 @@ export function handBackSource(body: AsyncIterable<Uint8Array>, iterator?: Async
 
 async function writeBlock(
   paths: BlockPaths,
+  temp: string,
   body: Uint8Array | AsyncIterator<Uint8Array>,
   declaredSize: number | undefined,
   signal: AbortSignal | undefined,
   hasher: Sha256Offload,
 ): Promise<WrittenBlock> {
   throwIfAborted(signal, "put to the local store");
-  const temp = join(paths.incoming, `${randomUUID()}.part`);
   // Directories are made when missing, not checked on every put (a call less per block).
   const handle = await retryInNewDirectory(() => open(temp, "wx"), paths.incoming);
   let closed = false;

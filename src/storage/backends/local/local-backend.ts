@@ -7,7 +7,7 @@ import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
 import { StorageError } from "../../storage-error.js";
 import { osErrorAsLocalIo } from "../../job-errors.js";
-import { removeStaleTemps } from "../../file-io.js";
+import { removeStaleTemps, STALE_TEMP_AGE_MS } from "../../file-io.js";
 import { linkedSignal } from "../../retry/index.js";
 import { handBackSource, writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
@@ -41,6 +41,10 @@ class LocalBackend implements StorageBackend {
   private readonly log: Logger;
   private closed = false;
   private sweep: Promise<void> | undefined;
+  /** When the last sweep of stale temp files began (Date.now()). */
+  private sweptAt = 0;
+  /** Temp files of this store's puts in flight, by name: no sweep removes them, however long their source pauses. */
+  private readonly writingTemps = new Set<string>();
   private readonly hasher = Sha256Offload.acquire();
   /** Fires on close(): puts and reads in flight end with E_CLIENT_CLOSED, as the Codex backend's do. */
   private readonly closing = new AbortController();
@@ -68,9 +72,9 @@ class LocalBackend implements StorageBackend {
       if (!(body instanceof Uint8Array)) handBackSource(body);
       throw error;
     }
-    await (this.sweep ??= this.removeStrayTempFiles());
+    await this.sweepWhenDue();
     const link = linkedSignal([options.signal, this.closing.signal], undefined, "put to the local store");
-    const writing = writeBlockAtomically(this.paths, body, options.size, link.signal, this.hasher);
+    const writing = writeBlockAtomically(this.paths, body, options.size, link.signal, this.hasher, this.writingTemps);
     this.putting.add(writing);
     try {
       const { digestHex, size } = await writing;
@@ -156,9 +160,21 @@ class LocalBackend implements StorageBackend {
     if (this.closed) throw closedError(this.location);
   }
 
-  /** Temp files of writes a crash interrupted (everything in incoming/ is one); only this process's first put looks, once. */
-  private async removeStrayTempFiles(): Promise<void> {
-    await removeStaleTemps(this.paths.incoming, () => true);
+  /**
+   * Temp files of writes a crash interrupted (everything in incoming/ but this store's puts in
+   * flight), once they are STALE_TEMP_AGE_MS old. The first put looks, and a put again once that
+   * long has passed since: a leftover still fresh at the first put (the app restarted right after
+   * the crash) would otherwise hold its space for the whole session, days on a desktop.
+   */
+  private sweepWhenDue(): Promise<void> {
+    const now = Date.now();
+    const since = now - this.sweptAt;
+    // A clock set back counts as due: the next sweep is then measured from the new time.
+    if (this.sweep === undefined || since < 0 || since >= STALE_TEMP_AGE_MS) {
+      this.sweptAt = now;
+      this.sweep = removeStaleTemps(this.paths.incoming, (name) => !this.writingTemps.has(name));
+    }
+    return this.sweep;
   }
 }
 
