@@ -337,7 +337,8 @@ export class CacheStore {
       } else if (info.size !== entry.size && entry.pinned === 0 && !this.inUse.has(entry.cid)) {
         // Written to by the application (as lookup() finds it): no longer its content, and counted
         // at its old size it would keep the client over its quota, by as much as it grew, for good.
-        removeFile(entry.path);
+        // One the OS will not let go of now (still open in the app, on Windows) is left for the next look.
+        if (this.removalRefused(entry) !== undefined) continue;
         this.journal.delete(entry.cid);
         dropped = true;
         this.hooks.log.debug({ size: entry.size }, "cached file written to behind the client's back");
@@ -349,20 +350,27 @@ export class CacheStore {
   private evictFor(bytes: number): void {
     // Only when eviction is needed: one stat per cached file.
     if (!this.fits(bytes)) this.forgetVanished();
+    // Files the OS would not let go of (see evictUntilFits), with its refusal: passed over, still counted.
+    const stuck = new Map<string, { size: number; refusal: StorageError }>();
     for (;;) {
       if (this.fits(bytes)) return;
       const used = this.journal.usedBytes();
-      const victims = this.evictableNow();
-      const held = this.heldBytes();
+      const victims = this.evictableNow().filter((entry) => !stuck.has(entry.cid));
+      let stuckBytes = 0;
+      for (const { size } of stuck.values()) stuckBytes += size;
+      const held = this.heldBytes() + stuckBytes;
       // Refused before anything goes when even an empty cache would leave too little room.
       if (victims.length === 0 || held + this.reserved + bytes > this.quotaBytes) {
+        // Short only for files that cannot go now: the OS's refusal says why, not a quota to raise.
+        const [first] = stuck.values();
+        if (first !== undefined && held - stuckBytes + this.reserved + bytes <= this.quotaBytes) throw first.refusal;
         throw new StorageError(
           "E_QUOTA_EXCEEDED",
           `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${held} used by files of pending or failed uploads, ${this.reserved} reserved); raise the quota, wait for uploads to finish, or retry or cancel failed ones (a failed upload keeps its file until then)`,
           { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
         );
       }
-      this.evictUntilFits(victims, bytes);
+      this.evictUntilFits(victims, bytes, stuck);
       this.report();
     }
   }
@@ -375,10 +383,11 @@ export class CacheStore {
    */
   fitQuota(): void {
     try {
+      const stuck = new Map<string, { size: number; refusal: StorageError }>();
       while (!this.fits(0)) {
-        const victims = this.evictableNow();
+        const victims = this.evictableNow().filter((entry) => !stuck.has(entry.cid));
         if (victims.length === 0) break;
-        this.evictUntilFits(victims, 0);
+        this.evictUntilFits(victims, 0, stuck);
       }
     } catch (error) {
       this.hooks.log.warn({ code: asStorageError(error).code }, "could not evict cached files down to the quota");
@@ -396,18 +405,35 @@ export class CacheStore {
     return this.journal.evictable().filter((entry) => !this.inUse.has(entry.cid));
   }
 
-  /** Evicts `victims` in their order until `bytes` more fit (or none is left). */
-  private evictUntilFits(victims: readonly CacheEntryRow[], bytes: number): void {
+  /**
+   * Evicts `victims` in their order until `bytes` more fit (or none is left). A file the OS will
+   * not remove now (on Windows, one still open in the player its path was handed to: EBUSY) is
+   * passed over into `stuck`, kept and counted, and the next one goes: ending the eviction there,
+   * it failed every download that needed room for as long as the file stayed open.
+   */
+  private evictUntilFits(victims: readonly CacheEntryRow[], bytes: number, stuck: Map<string, { size: number; refusal: StorageError }>): void {
     for (const victim of victims) {
-      this.evict(victim);
+      const refusal = this.removalRefused(victim);
+      if (refusal !== undefined) {
+        stuck.set(victim.cid, { size: victim.size, refusal });
+        continue;
+      }
+      this.journal.delete(victim.cid);
+      this.hooks.log.debug({ size: victim.size }, "evicted cached file");
       if (this.fits(bytes)) break;
     }
   }
 
-  private evict(victim: CacheEntryRow): void {
-    removeFile(victim.path);
-    this.journal.delete(victim.cid);
-    this.hooks.log.debug({ size: victim.size }, "evicted cached file");
+  /** Removes the entry's file (one already gone is fine); the OS's refusal, typed, when it will not, with the entry left as it is. */
+  private removalRefused(entry: CacheEntryRow): StorageError | undefined {
+    try {
+      removeFile(entry.path);
+      return undefined;
+    } catch (error) {
+      const refusal = asStorageError(error);
+      this.hooks.log.warn({ code: refusal.code, osCode: refusal.details?.code, size: entry.size }, "a cached file could not be removed now; left for later");
+      return refusal;
+    }
   }
 
   /** Bytes eviction cannot free now: pinned files and those being served. */
