@@ -1,4 +1,4 @@
-import { statSync, type Stats } from "node:fs";
+import { accessSync, constants, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { CliError } from "./usage-error.js";
 
@@ -34,6 +34,25 @@ export function checkWritablePath(command: string, flag: string, path: string, n
       throw new CliError("E_USAGE", `${command}: --${flag} ${path} cannot be written: ${inTheWay} is a file, not a folder; give a path in a folder. ${nothingDone}`);
     }
     throw new CliError("E_USAGE", `${command}: the folder of --${flag} ${path} does not exist (${parent}); create it first. ${nothingDone}`);
+  }
+}
+
+/**
+ * A side output written whole when the command ends (`--metrics`, `matrix --out`: writeWholeFile
+ * writes a file beside it and renames it) also needs a folder the user may write; found out only
+ * then, a transfer's metrics were lost and a matrix's report went to stdout instead.
+ */
+export function checkSideOutputPath(command: string, flag: string, path: string, nothingDone: string, given: string = path): void {
+  checkWritablePath(command, flag, path, nothingDone, given);
+  const there = statOf(command, flag, path);
+  // What is not a regular file (a pipe, /dev/stdout) is written in place, not beside.
+  if (there !== undefined && !there.isFile()) return;
+  const folder = dirname(there === undefined ? path : realpathSync(path));
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    throw new CliError("E_USAGE", `${command}: --${flag} ${path} cannot be written: you may not write in its folder ${folder} (${code}); give a path in a folder you can write. ${nothingDone}`, { cause: error });
   }
 }
 

@@ -5,7 +5,7 @@ import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
-import { checkNotSameFile, checkWritablePath } from "../writable-path.js";
+import { checkNotSameFile, checkSideOutputPath, checkWritablePath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
 import { commandLogger } from "../command-logger.js";
 import { StateError } from "../../state/index.js";
@@ -130,7 +130,7 @@ async function openSession<P>(
   beforeStart: (journal: JournalLocation) => Promise<P>,
 ): Promise<Session<P>> {
   const metricsPath = values.metrics === undefined || values.metrics === "" ? undefined : resolve(io.cwd, values.metrics);
-  if (metricsPath !== undefined) checkWritablePath(command, "metrics", metricsPath, "Nothing was started.", values.metrics);
+  if (metricsPath !== undefined) checkSideOutputPath(command, "metrics", metricsPath, "Nothing was started.", values.metrics);
   // Every option is checked before the home is touched: a mistyped flag leaves nothing behind.
   const protocol = protocolOption(command, values.protocol);
   const maxAttempts = wholeNumber(command, "attempts", values.attempts, CLI_ATTEMPTS);

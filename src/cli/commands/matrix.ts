@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
-import { checkWritablePath } from "../writable-path.js";
+import { checkSideOutputPath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
 import { EXIT } from "../exit-codes.js";
 import {
@@ -98,7 +98,7 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
     }
     const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
     // The path as typed too: a trailing slash names a folder, which resolving drops (the report was written as a file of that name).
-    if (out !== undefined) checkWritablePath("matrix", "out", out, "Nothing was run.", values.out);
+    if (out !== undefined) checkSideOutputPath("matrix", "out", out, "Nothing was run.", values.out);
     const logger = commandLogger(io, "status-compat matrix");
     // The work folder (state databases, stores) is the command's, so that a second signal can
     // remove it before the process ends at once: the first stops the matrix after its current
