@@ -10,6 +10,8 @@ import type { MigrationRun } from "./migration-step.js";
 import { startPreflight, type Preflight, type PreflightTiming } from "./preflight-check.js";
 import { readAssessment } from "./read-assessment.js";
 import { toStateError } from "./sqlite-errors.js";
+import { StateError } from "./state-error.js";
+import { signalsDelivered } from "./stop-point.js";
 import { enableWal } from "./state-file.js";
 import { beginImmediate, rollbackQuietly } from "./write-transaction.js";
 
@@ -112,6 +114,15 @@ async function migrateHoldingClients(db: Database.Database, options: ExclusiveMi
               sidecarFirst = true;
               continue;
             }
+          }
+          // A signal during the last migration or the wait for the verdict stops the run too: it
+          // was looked at only before each migration, so such a Ctrl-C was followed by the commit.
+          if (signal !== undefined) await signalsDelivered();
+          if (signal?.aborted === true) {
+            throw new StateError("E_STATE_ABORTED", `migration of ${path} stopped before its commit; rolled back, the file keeps its level`, {
+              cause: signal.reason,
+              details: { path },
+            });
           }
           const commitStart = performance.now();
           db.exec("COMMIT");
