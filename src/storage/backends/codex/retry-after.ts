@@ -30,7 +30,8 @@ function firstOf(value: string | readonly string[] | undefined): string | undefi
 function httpDate(text: string): number | undefined {
   // An HTTP date names a weekday and GMT (IMF-fixdate, or the obsolete RFC 850 / asctime forms); a bare number or word is not one.
   if (!/^[A-Za-z]{3}/.test(text) || !/\d{1,2}:\d{2}:\d{2}/.test(text)) return undefined;
-  // The asctime form names no zone but is GMT (RFC 9110 §5.6.7); Date.parse would take it as local time.
-  const at = Date.parse(ASCTIME.test(text) ? `${text} GMT` : text);
+  // An HTTP date is GMT (RFC 9110 §5.6.7): the asctime form names no zone, and a gateway that formats
+  // the others by hand may leave it off; Date.parse would take a zone-less date as the device's local time.
+  const at = Date.parse(ASCTIME.test(text) || /\d:\d{2}$/.test(text) ? `${text} GMT` : text);
   return Number.isNaN(at) ? undefined : at;
 }
