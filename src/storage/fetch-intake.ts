@@ -24,14 +24,19 @@ export interface FetchOptions {
 }
 
 /** Checks a reference, then serves it from the cache or journals and queues its download; see StorageClient.fetch. */
-export function fetchFile(session: ClientSession, reference: ReferenceInput, options: FetchOptions): TransferJob<FetchResult> {
+export function fetchFile(session: ClientSession, reference: ReferenceInput, options: FetchOptions | null): TransferJob<FetchResult> {
   const ctx = startedContext(session);
+  // A JavaScript caller's null (a value read from its database or a message) is no options, and no out, as undefined is.
+  const out: unknown = options?.out ?? undefined;
+  if (out !== undefined && typeof out !== "string") {
+    throw new StorageError("E_UNSUPPORTED", `options.out must be a file's path (a string), not ${Array.isArray(out) ? "an array" : typeof out}; leave it out to fetch into the cache`);
+  }
   const { view, bytes } = decodeReference(reference, session.protocol);
   checkReceivable(ctx, view);
   const plan = planOfReference(view, ctx.maxPieceBytes);
   const id = randomUUID();
   let dest: string;
-  if (options.out === undefined) {
+  if (out === undefined) {
     if (session.mode === "light") {
       throw new StorageError("E_UNSUPPORTED", "light mode keeps no download cache: pass options.out (a file of the application's), or use fetchStream");
     }
@@ -41,12 +46,12 @@ export function fetchFile(session: ClientSession, reference: ReferenceInput, opt
     dest = join(ctx.dirs.cache, contentCid);
   } else {
     // A trailing separator names a folder, there or not; resolve() drops it, and the file was written under the folder's name.
-    if (options.out.endsWith("/") || options.out.endsWith(sep)) {
-      throw new StorageError("E_LOCAL_IO", `the destination ${options.out} names a folder (it ends with ${sep}); fetch to a file's path (a name inside that folder)`, {
+    if (out.endsWith("/") || out.endsWith(sep)) {
+      throw new StorageError("E_LOCAL_IO", `the destination ${out} names a folder (it ends with ${sep}); fetch to a file's path (a name inside that folder)`, {
         details: { code: "EISDIR" },
       });
     }
-    dest = resolve(options.out);
+    dest = resolve(out);
     supersedeDownloadsTo(session, ctx, dest, view);
   }
   const job = new TransferJob<FetchResult>(id, "download", "queued", progressOf(0, plan.pieces.length, 0, view.plaintextSize), (jobId) => session.cancel(jobId));
