@@ -1,5 +1,6 @@
 import { renewDue, type RenewReport } from "./availability/renew-pieces.js";
 import type { ClientContext } from "./client-context.js";
+import { STORAGE_DEFAULTS } from "./client-options.js";
 import type { ClientSettings } from "./client-settings.js";
 import { startedContext, type ClientSession } from "./client-session.js";
 import { abortedError, raceSignal } from "./abort-error.js";
@@ -20,7 +21,7 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   }
   // One run at a time (the start's, the timer's, the application's): two would store every due piece twice.
   const before = session.renewTail;
-  const renewal = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal, session.memory));
+  const renewal = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal, { memory: session.memory, networkReadEveryMs: networkReadEveryMs(session) }));
   // Every renewal check forgets what ended long enough ago, the application's too (a timer of 0 left that to the
   // next start); within the turn, so stop() waits for it as for the run.
   const run = renewal.finally(() => (session.phase === "started" ? forgetEndedJobsNow(session) : undefined));
@@ -31,6 +32,15 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   } finally {
     link.dispose();
   }
+}
+
+/**
+ * A piece only the network can renew is read at most once per renewal interval (renew-pieces.ts
+ * networkReadDue); with the timer off (0) the application drives renewal, and the default interval counts.
+ */
+function networkReadEveryMs(session: ClientSession): number {
+  const everyMs = (session.settings as ClientSettings).renewEveryMs;
+  return everyMs > 0 ? everyMs : STORAGE_DEFAULTS.renewEveryMs;
 }
 
 /**

@@ -3,6 +3,8 @@ import { abortedError } from "../abort-error.js";
 import type { StorageBackend } from "../backend.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { fetchPiece } from "../download/fetch-piece.js";
+import { deviceTime } from "../floored-clock.js";
+import type { AvailabilityRow } from "../journal/availability-journal.js";
 import { openAppFile, readAt } from "../file-io.js";
 import { planPieces } from "../piece-plan.js";
 import { classifyFailure, linkedSignal, noteEndpointFailure, withRetries } from "../retry/index.js";
@@ -30,7 +32,8 @@ export interface RenewReport {
  * is renewed, as a transfer's do: a one-piece file's piece is as large as the file. A read back
  * takes the sealed piece's room; sealing from the source, its plaintext's besides (RenewalRoom).
  */
-export async function renewDue(ctx: ClientContext, signal: AbortSignal, memory?: Slots): Promise<RenewReport> {
+export async function renewDue(ctx: ClientContext, signal: AbortSignal, options: RenewOptions): Promise<RenewReport> {
+  const { memory, networkReadEveryMs } = options;
   const now = ctx.clock.now();
   const report: RenewReport = { renewed: [], failed: [] };
   // Endpoints whose /exists could not be asked in this run: not asked again (one that hangs would cost its timeout per piece).
@@ -52,6 +55,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, memory?:
   };
   let due;
   try {
+    ctx.availability.dropStaleNetworkReads();
     due = ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs);
   } catch (error) {
     // The journal cannot be read (a failing disk, a state closed under the client): the layer's typed error, not SQLite's.
@@ -62,13 +66,50 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, memory?:
       if (!stillReferenced(ctx, row.cid)) return false;
       // The one-attempt read back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
       const gone = row.expires_at <= now || (await holders(ctx, row.cid, signal, silent)) !== "maybe";
-      const renewed = await renewPiece(ctx, row.cid, gone, signal, false, memory);
+      const renewed = await renewPiece(ctx, row.cid, gone, signal, "put-off", memory);
       if (renewed === false) lastResort.push(row.cid);
       return renewed;
     });
   }
-  for (const cid of lastResort) await renewEach(cid, async () => (stillReferenced(ctx, cid) ? renewPiece(ctx, cid, true, signal, true, memory) : false));
+  for (const cid of lastResort) {
+    await renewEach(cid, async () => {
+      const row = ctx.availability.get(cid);
+      if (row?.referenced !== 1) return false;
+      return renewPiece(ctx, cid, true, signal, networkReadDue(ctx, row, now, networkReadEveryMs) ? "read" : "report", memory);
+    });
+  }
   return report;
+}
+
+export interface RenewOptions {
+  /** The client's transfer memory (transferMemoryBytes), which each piece's buffers come out of. */
+  readonly memory?: Slots;
+  /** How often a piece only the network can renew is read from it (networkReadDue): the renewal interval. */
+  readonly networkReadEveryMs: number;
+}
+
+/**
+ * Whether a piece only a network read can renew (gone from the endpoints that answered, its source
+ * gone or changed) is read in this run. Each read asks every endpoint with the policy's attempts,
+ * which Codex answers by hanging; made every run, a phone app started many times a day made it at
+ * every start, for good. So at most once per renewal interval, counted across runs and restarts
+ * in the journal; a read that found the endpoints unreachable does not count (networkReadFailed is
+ * written only when they answered), so the run after an outage reads again.
+ * And never again once a read made after the piece's journaled expiry (its last confirmed storage
+ * a TTL ago) found no endpoint with it: a node drops a block once its TTL passed, so nothing brings
+ * it back; the file is `expired` in status(), and the piece is reported failed with its source's
+ * error each run without a request (the source put back renews it). Not on the expiry alone: a
+ * node with a longer TTL than ttlMs still has it, and a client offline at the expiry would give up
+ * a piece the network still holds. Not while the device clock reads before the expiry (set back,
+ * or the client's floor ahead of a clock put right): the TTL may not have passed.
+ */
+function networkReadDue(ctx: ClientContext, row: AvailabilityRow, now: number, everyMs: number): boolean {
+  const last = ctx.availability.lastFailedNetworkRead(row.cid);
+  // One from before the piece was last stored, or ahead of now (a clock floor dropped since), does not count.
+  if (last === undefined || last <= Math.max(row.uploaded_at, row.renewed_at ?? 0) || last > now) return true;
+  const expired = row.expires_at <= now && row.expires_at <= deviceTime(ctx.clock);
+  if (expired && last >= row.expires_at) return false;
+  return now - last >= everyMs;
 }
 
 /** Released since the run listed it (a chat deleted meanwhile): not renewed, nor reported. */
@@ -147,13 +188,18 @@ async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, sil
 }
 
 /**
+ * What a piece the source cannot give comes to: `put-off` (false, for the run's last pass), `read`
+ * back from the network with the policy's attempts (a failed read reports the source's error), or
+ * `report` the source's error without a read (networkReadDue).
+ */
+type LastResort = "put-off" | "read" | "report";
+
+/**
  * `gone`: past its expiry, or no endpoint has it; then it is sealed from the source before anything
  * is read. Otherwise it is read back, in one attempt, and sealed from the source when that fails.
- * When the source cannot give it, it is read back with the policy's attempts only if
- * `readLastResort` (else false: put off), and a failed read reports the source's error. False too
- * when it was released meanwhile.
+ * When the source cannot give it, `lastResort` says what then. False too when it was released meanwhile.
  */
-async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, readLastResort: boolean, memory: Slots | undefined): Promise<PieceOutcome> {
+async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, lastResort: LastResort, memory: Slots | undefined): Promise<PieceOutcome> {
   const origin = ctx.uploads.pieceByCid(cid);
   if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
   // The sealed buffer (from the client's pool: reused piece after piece, and handed to the hashing
@@ -161,7 +207,7 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
   const sizes = { sealed: origin.size, plain: plainSizeOf(ctx, origin.job_id, origin.idx) };
   const room = await RenewalRoom.take(ctx.buffers, memory, signal, `renewal of ${cid} (waiting for transfer memory)`, sizes, gone);
   try {
-    return await renewHeldPiece(ctx, cid, origin, room, gone, signal, readLastResort);
+    return await renewHeldPiece(ctx, cid, origin, room, gone, signal, lastResort);
   } finally {
     room.giveBack();
   }
@@ -185,7 +231,7 @@ async function renewHeldPiece(
   room: RenewalRoom,
   gone: boolean,
   signal: AbortSignal,
-  readLastResort: boolean,
+  lastResort: LastResort,
 ): Promise<PieceOutcome> {
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
   const readBack = async (policy = ctx.policy): Promise<Buffer> => {
@@ -215,7 +261,8 @@ async function renewHeldPiece(
       bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, room.sealed);
     } catch (sourceError) {
       // The source is gone or changed: the network may still have the piece after all.
-      if (!readLastResort) return false;
+      if (lastResort === "put-off") return false;
+      if (lastResort === "report") return { error: asStorageError(sourceError), outage: undefined };
       try {
         bytes = await readBack();
       } catch (readError) {
@@ -225,6 +272,8 @@ async function renewHeldPiece(
         // read that timed out or came short: Codex's answer for a block it lost, this piece's alone.
         const readCode = asStorageError(readError).code;
         const offline = classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED";
+        // The endpoints answered without the piece (not a backend the application closed): not read again for an interval.
+        if (!offline && readCode !== "E_CLIENT_CLOSED") noteFailedNetworkRead(ctx, cid);
         return { error: asStorageError(sourceError), outage: offline ? readCode : undefined };
       }
     }
@@ -249,6 +298,15 @@ async function renewHeldPiece(
     }),
   );
   return true;
+}
+
+/** Best effort: a journal refusing writes (a full disk) costs one more read next run, not this piece's report. */
+function noteFailedNetworkRead(ctx: ClientContext, cid: string): void {
+  try {
+    ctx.availability.networkReadFailed(cid, ctx.clock.now());
+  } catch (error) {
+    ctx.log.warn({ cid, code: asStorageError(error).code }, "could not record a failed renewal read");
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { LEVEL1_SQL } from "../../state/index.js";
 
 export interface AvailabilityRow {
   cid: string;
@@ -8,6 +9,13 @@ export interface AvailabilityRow {
   renewed_at: number | null;
 }
 
+/**
+ * The settings key (no schema change; a release before it ignores the key) holding when a network
+ * read of a piece that only the network could renew (its source gone) last found no endpoint with
+ * it, decimal ms on the client's clock: renewal reads such a piece at most once an interval.
+ */
+const NETWORK_READ_PREFIX = "renewal-network-read:";
+
 /** The availability table: when each uploaded piece expires on Codex, and whether a message still needs it. */
 export class AvailabilityJournal {
   private readonly upsert: Database.Statement;
@@ -16,6 +24,10 @@ export class AvailabilityJournal {
   private readonly renewRow: Database.Statement;
   private readonly setReferenced: Database.Statement;
   private readonly deleteOrphans: Database.Statement;
+  private readonly getSetting: Database.Statement;
+  private readonly putSetting: Database.Statement;
+  private readonly deleteSetting: Database.Statement;
+  private readonly deleteStaleReads: Database.Statement;
 
   constructor(db: Database.Database) {
     this.upsert = db.prepare(
@@ -27,6 +39,13 @@ export class AvailabilityJournal {
     this.renewRow = db.prepare(`UPDATE availability SET expires_at = ?, renewed_at = ? WHERE cid = ?`);
     this.setReferenced = db.prepare(`UPDATE availability SET referenced = ? WHERE cid = ?`);
     this.deleteOrphans = db.prepare(`DELETE FROM availability WHERE referenced = 0 AND cid NOT IN (SELECT cid FROM upload_pieces)`);
+    this.getSetting = db.prepare(LEVEL1_SQL.getSetting).pluck();
+    this.putSetting = db.prepare(LEVEL1_SQL.upsertSetting);
+    this.deleteSetting = db.prepare(`DELETE FROM settings WHERE key = ?`);
+    this.deleteStaleReads = db.prepare(
+      `DELETE FROM settings WHERE key LIKE '${NETWORK_READ_PREFIX}%' AND substr(key, ${NETWORK_READ_PREFIX.length + 1}) NOT IN (
+         SELECT cid FROM availability WHERE referenced = 1)`,
+    );
   }
 
   uploaded(cid: string, uploadedAt: number, expiresAt: number): void {
@@ -47,6 +66,23 @@ export class AvailabilityJournal {
 
   renewed(cid: string, expiresAt: number, now: number): void {
     this.renewRow.run(expiresAt, now, cid);
+    this.deleteSetting.run(NETWORK_READ_PREFIX + cid);
+  }
+
+  /** When a network read of `cid` last found no endpoint with it (networkReadFailed), if it did. */
+  lastFailedNetworkRead(cid: string): number | undefined {
+    const value = this.getSetting.get(NETWORK_READ_PREFIX + cid) as string | undefined;
+    // Anything but a time this wrote (a row edited by hand) is no read: the piece is read again.
+    return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+  }
+
+  networkReadFailed(cid: string, at: number): void {
+    this.putSetting.run({ key: NETWORK_READ_PREFIX + cid, value: String(Math.floor(at)) });
+  }
+
+  /** Forgets the failed reads of pieces no longer referenced (released, dropped): nothing reads them again. */
+  dropStaleNetworkReads(): void {
+    this.deleteStaleReads.run();
   }
 
   reference(cid: string, referenced: boolean): void {
