@@ -9,6 +9,9 @@ process.on("unhandledRejection", (reason) => {
   process.exit(EXIT.INTERNAL);
 });
 
+/** What a disk answers when it refuses a write: full, over a quota or a file-size limit, read-only. */
+const STDOUT_DISK_REFUSALS: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EROFS"]);
+
 // The reader of stdout went away (`| head`, a consumer that died). Nobody can get the output any
 // more; left to Node, the 'error' event nobody handles ends the process with a crash report and
 // status 1, "a check failed". 141 is what a shell reports for a process ended by SIGPIPE.
@@ -16,6 +19,12 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") {
     process.stderr.write("status-compat: stdout was closed before the output was written (EPIPE)\n");
     process.exit(EXIT_STDOUT_CLOSED);
+  }
+  // stdout redirected to a file on a disk that refused it (`file put x > ref.json`, full): the disk
+  // is why, not a bug (exit 70 with a stack said so); as the disk refusing anything else, exit 5.
+  if (error.code !== undefined && STDOUT_DISK_REFUSALS.has(error.code)) {
+    process.stderr.write(`status-compat: stdout could not be written (${error.code}): the disk refused it (full, a quota or a file-size limit); the output is lost. Free space and run the command again\n`);
+    process.exit(EXIT.STORAGE);
   }
   process.stderr.write(`status-compat: internal error (writing stdout failed): ${error.stack ?? String(error)}\n`);
   process.exit(EXIT.INTERNAL);
