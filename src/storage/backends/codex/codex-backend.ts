@@ -15,6 +15,7 @@ import type { HttpExchange } from "./http-exchange.js";
 import { httpStatusError, malformedAnswer, SIGN_IN_HINT, type CallContext } from "./http-status-error.js";
 import { CodexHttpTransport } from "./http-transport.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
+import { notBytes } from "./put-body-check.js";
 import { abortError, failureError } from "./transport-error.js";
 
 /** The Codex REST API as a StorageBackend, plus the manifest and the node's full space figures. */
@@ -272,7 +273,12 @@ class CodexRestBackend implements CodexBackend {
     for (;;) {
       const step = await this.raceAbort(iterator.next(), ctx, signal, iterator);
       if (step.done === true) return undefined;
-      if (step.value.byteLength > 0) return step.value;
+      const chunk: unknown = step.value;
+      if (!(chunk instanceof Uint8Array)) {
+        void (async () => iterator.return?.())().catch(() => undefined);
+        throw notBytes(chunk, ctx);
+      }
+      if (chunk.byteLength > 0) return chunk;
     }
   }
 

@@ -5,6 +5,7 @@ import { StorageError } from "../../storage-error.js";
 import { Deadline } from "./deadline.js";
 import { malformedAnswer, type CallContext } from "./http-status-error.js";
 import type { ResolvedCodexOptions } from "./options.js";
+import { notBytes } from "./put-body-check.js";
 import { failureError, socketError, type Failure } from "./transport-error.js";
 
 export interface ExchangeSpec {
@@ -305,7 +306,12 @@ export class HttpExchange {
           for (;;) {
             const step = await iterator.next();
             if (step.done === true) break;
-            const next = this.send(step.value, declared);
+            const chunk: unknown = step.value;
+            if (!(chunk instanceof Uint8Array)) {
+              this.fail({ kind: "source", error: notBytes(chunk, this.spec.context) });
+              return;
+            }
+            const next = this.send(chunk, declared);
             if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) {
               this.giveUpBody?.();
               return;

@@ -1,0 +1,19 @@
+import { StorageError } from "../../storage-error.js";
+import type { CallContext } from "./http-status-error.js";
+
+/** What a value a JavaScript caller handed in is, for a message (never its contents). */
+function kindOf(value: unknown): string {
+  return typeof value === "object" ? (value === null ? "null" : (value.constructor?.name ?? "object")) : typeof value;
+}
+
+/**
+ * A put's body yielded something other than a Uint8Array: text from a stream with an encoding set,
+ * an ArrayBuffer. Text has no byteLength, so it read as no bytes at all (an empty body: the empty
+ * content's CID for a whole file) or went out uncounted; refused instead, as the local store does.
+ */
+export function notBytes(chunk: unknown, ctx: CallContext): StorageError {
+  const kind = kindOf(chunk);
+  return new StorageError("E_BACKEND_REJECTED", `put to Codex node ${ctx.location}: the body yielded a ${kind}, not bytes (a stream with an encoding set?); nothing was stored.`, {
+    details: { chunk: kind, method: ctx.method, path: ctx.path },
+  });
+}
