@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "../command.js";
@@ -7,7 +7,7 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import { checkFolder } from "../writable-path.js";
 import { CliError } from "../usage-error.js";
 import { releaseTable } from "../../versions/index.js";
-import { formatUpgradeReport, rehearseUpgrade, StateError, type UpgradeReport } from "../../state/index.js";
+import { formatUpgradeReport, LockFile, rehearseUpgrade, StateError, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
@@ -81,7 +81,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     // the first stops the rehearsal at its next step, and its clean-up may wait for a check it
     // cannot cut (the upgraded copy's integrity check on its thread); dying then left the copies.
     let scratch: string | undefined;
+    let owner: LockFile | undefined;
     const removeScratch = (): void => {
+      owner?.release();
       if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
     };
     // Ctrl-C or SIGTERM stops the rehearsal at its next step, which removes its copies (each the
@@ -94,7 +96,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     });
     let report: UpgradeReport | undefined;
     try {
+      removeStaleScratch(workDir ?? tmpdir());
       scratch = makeScratch(workDir ?? tmpdir());
+      owner = takeOwnership(scratch);
       report = await rehearseUpgrade({
         path: db,
         from,
@@ -141,10 +145,70 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
   },
 };
 
+const SCRATCH_PREFIX = "status-compat-upgrade-";
+/** Held by the run that owns the folder; the OS lets go of it when that process dies (SIGKILL included). */
+const OWNER_LOCK = ".owner-lock";
+
+/**
+ * Marks `scratch` as this run's for as long as it runs. The lock is taken under another name and
+ * then renamed, so a sweeping run never finds the owner lock free only because it is not taken yet.
+ * Undefined when the folder does not take it: the run goes on, its folder is then never swept.
+ */
+function takeOwnership(scratch: string): LockFile | undefined {
+  const pending = join(scratch, `${OWNER_LOCK}-pending`);
+  let lock: LockFile | undefined;
+  try {
+    lock = LockFile.open(pending);
+    if (!lock.tryTake()) throw new Error("taken");
+    renameSync(pending, join(scratch, OWNER_LOCK));
+    return lock;
+  } catch {
+    lock?.release();
+    return undefined;
+  }
+}
+
+/**
+ * Removes the folders of rehearsals killed outright (SIGKILL, the OOM killer, a CI timeout): no
+ * signal handler ran, and each left copies the size of the database, one more per killed run. A
+ * folder goes only when its owner lock can be taken, which means its run is gone; one without an
+ * owner lock (a run setting up, an older release's) or that cannot be looked at is left alone.
+ */
+function removeStaleScratch(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(SCRATCH_PREFIX));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const folder = join(dir, name);
+    if (!ownerGone(join(folder, OWNER_LOCK))) continue;
+    try {
+      rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // Someone else's (a shared temp folder): not this run's to clean.
+    }
+  }
+}
+
+function ownerGone(lockPath: string): boolean {
+  if (!existsSync(lockPath)) return false;
+  let lock: LockFile | undefined;
+  try {
+    lock = LockFile.open(lockPath);
+    return lock.tryTake();
+  } catch {
+    return false;
+  } finally {
+    lock?.release();
+  }
+}
+
 /** A folder of this run's own under `dir` for the rehearsal's copies; a folder that refuses it is the state layer's E_STATE_IO, as a copy it refuses. */
 function makeScratch(dir: string): string {
   try {
-    return mkdtempSync(join(dir, "status-compat-upgrade-"));
+    return mkdtempSync(join(dir, SCRATCH_PREFIX));
   } catch (error) {
     throw new StateError("E_STATE_IO", `cannot create the work folder for the rehearsal's copies in ${dir}: ${(error as Error).message}; free space there or give another --work-dir. Nothing was rehearsed.`, {
       cause: error,
