@@ -39,6 +39,8 @@ export function jobHandle(session: ClientSession, id: string): AnyJob {
  */
 export function pendingUploadOf(session: ClientSession, path: string): TransferJob<ShareResult> | undefined {
   const ctx = startedContext(session);
+  // A JavaScript caller's null (a message whose file was never saved) names no file: no job is of it.
+  if (typeof path !== "string") return undefined;
   const found = pendingUploadsOf(ctx.db, path).find((p) => !session.unrecorded.has(p.id));
   const row = found === undefined ? undefined : ctx.uploads.get(found.id);
   return row === undefined ? undefined : (handleFromUploadRow(session, row) as TransferJob<ShareResult>);
@@ -47,6 +49,7 @@ export function pendingUploadOf(session: ClientSession, path: string): TransferJ
 /** The unfinished download to this destination, however its folder is spelled, as the journal counts it (see pendingUploadOf). */
 export function pendingDownloadTo(session: ClientSession, path: string): TransferJob<FetchResult> | undefined {
   const ctx = startedContext(session);
+  if (typeof path !== "string") return undefined;
   const found = pendingDownloadsTo(ctx.db, path).find((p) => !session.unrecorded.has(p.id));
   const row = found === undefined ? undefined : ctx.downloads.get(found.id);
   return row === undefined ? undefined : (handleFromDownloadRow(session, row) as TransferJob<FetchResult>);
