@@ -56,7 +56,9 @@ export interface StorageBackend {
    * "sha2-256" only for a backend that runs in this process, hashes every byte it stores itself as
    * it stores it, and returns CIDv1 raw sha2-256 CIDs of exactly those bytes (the local store). The
    * client then reads a piece's sha256 off the CID rather than hash the same bytes a second time;
-   * for every other backend (a Codex node, anything remote) it hashes the piece itself.
+   * for every other backend (a Codex node, anything remote) it hashes the piece itself. Such a
+   * backend also checks every get against the CID's digest (E_INTEGRITY before the last bytes), so
+   * the client does not hash a fetched piece whose CID's digest is the reference's sha256 again.
    */
   readonly hashesInProcess?: "sha2-256";
   /** Stores the bytes; returns their CID. Identical bytes give the identical CID. */

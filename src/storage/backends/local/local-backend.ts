@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { open, readdir, stat, statfs, unlink, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -103,7 +104,8 @@ class LocalBackend implements StorageBackend {
       throw osErrorAsLocalIo(error, `get ${cid} from the local store at ${this.location}`);
     }
     const into = options.into !== undefined && options.into.byteLength >= size ? options.into.subarray(0, size) : undefined;
-    return { size, body: readBlock(path as string, size, cid, [options.signal, this.closing.signal], into, this.reading) };
+    const block = { path: path as string, size, cid, digestHex: digest as string };
+    return { size, body: readBlock(block, [options.signal, this.closing.signal], into, this.reading, this.hasher) };
   }
 
   async has(cid: string, options: BackendCallOptions = {}): Promise<boolean> {
@@ -186,18 +188,29 @@ function notFound(cid: string): StorageError {
   return new StorageError("E_NOT_FOUND", `the local store has no content under ${cid}`, { details: { cid } });
 }
 
+/** A block as get() found it: where, how large, and the digest its bytes must hash to. */
+interface StoredBlock {
+  readonly path: string;
+  readonly size: number;
+  readonly cid: string;
+  readonly digestHex: string;
+}
+
 /**
  * Opened only when iterated, so an unread body holds no file handle. Into the caller's buffer in
- * whole when it lent one (one read, no copy), else in fresh chunks of at most 1 MiB.
+ * whole when it lent one (one read, no copy), else in fresh chunks of at most 1 MiB. The bytes are
+ * checked against the digest the block is named by before the last of them is handed out: a block
+ * damaged on disk (cut short, a flipped bit, bytes appended) ends the body with E_INTEGRITY, never
+ * as if it were whole.
  */
 async function* readBlock(
-  path: string,
-  size: number,
-  cid: string,
+  block: StoredBlock,
   signals: readonly (AbortSignal | undefined)[],
   into: Uint8Array | undefined,
   reading: Set<FileHandle>,
+  hasher: Sha256Offload,
 ): AsyncGenerator<Uint8Array, void, undefined> {
+  const { path, size, cid } = block;
   // Linked here, when the body is read: a body never read holds no listener either.
   const link = linkedSignal(signals, undefined, `get ${cid}`);
   const signal = link.signal;
@@ -211,26 +224,61 @@ async function* readBlock(
   }
   reading.add(handle);
   try {
+    if (into !== undefined) {
+      await readInto(handle, into, block, signal);
+      // The lent buffer is hashed where it lies (on the worker when it is shared memory), then handed out whole.
+      verifyDigest(await hasher.digest(into), block);
+      if (size > 0) yield into;
+      return;
+    }
+    const hash = createHash("sha256");
     let position = 0;
     while (position < size) {
-      if (signal.aborted) throw abortedError(signal.reason, `get ${cid}`);
-      const buffer = into?.subarray(position) ?? Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, size - position));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, position).catch((error: unknown) => {
-        throw osErrorAsLocalIo(error, `get ${cid}`);
-      });
-      if (bytesRead === 0) {
-        throw new StorageError("E_TRUNCATED", `${cid} ended after ${position} of ${size} bytes (removed while being read?)`, {
-          details: { cid, received: position, expected: size },
-        });
-      }
-      position += bytesRead;
-      yield bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead);
+      const buffer = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, size - position));
+      const got = await readInto(handle, buffer, block, signal, position);
+      hash.update(got);
+      position += got.byteLength;
+      // The last chunk waits for the check.
+      if (position === size) verifyDigest(hash.digest(), block);
+      yield got;
     }
+    if (size === 0) verifyDigest(hash.digest(), block);
   } finally {
     link.dispose();
     reading.delete(handle);
     await handle.close();
   }
+}
+
+/**
+ * Fills `buffer` from the block at `position` (several reads when the OS gives fewer bytes);
+ * E_TRUNCATED when the file ends first (removed or cut while being read).
+ */
+async function readInto(handle: FileHandle, buffer: Uint8Array, block: StoredBlock, signal: AbortSignal, position = 0): Promise<Uint8Array> {
+  let filled = 0;
+  while (filled < buffer.byteLength) {
+    if (signal.aborted) throw abortedError(signal.reason, `get ${block.cid}`);
+    const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, position + filled).catch((error: unknown) => {
+      throw osErrorAsLocalIo(error, `get ${block.cid}`);
+    });
+    if (bytesRead === 0) {
+      const at = position + filled;
+      throw new StorageError("E_TRUNCATED", `${block.cid} ended after ${at} of ${block.size} bytes (removed while being read?)`, {
+        details: { cid: block.cid, received: at, expected: block.size },
+      });
+    }
+    filled += bytesRead;
+  }
+  return buffer;
+}
+
+function verifyDigest(digest: Buffer, block: StoredBlock): void {
+  if (digest.toString("hex") === block.digestHex) return;
+  throw new StorageError(
+    "E_INTEGRITY",
+    `the local store's copy of ${block.cid} is damaged on disk (its ${block.size} bytes do not hash to the CID); put the content again or fetch it from elsewhere.`,
+    { details: { cid: block.cid } },
+  );
 }
 
 /** Free bytes on the disk `dir` is (or, not created yet, will be) on: the nearest existing ancestor's. */
