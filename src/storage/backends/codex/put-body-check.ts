@@ -17,3 +17,18 @@ export function notBytes(chunk: unknown, ctx: CallContext): StorageError {
     details: { chunk: kind, method: ctx.method, path: ctx.path },
   });
 }
+
+/** put() was handed something that is neither bytes nor an async iterable of them (a JavaScript caller's mistake). */
+export function notABody(body: unknown, ctx: CallContext): StorageError {
+  const kind = kindOf(body);
+  return new StorageError(
+    "E_BACKEND_REJECTED",
+    `put to Codex node ${ctx.location}: the body is a ${kind}, neither bytes (a Uint8Array) nor an async iterable of them; nothing was stored.`,
+    { details: { body: kind, method: ctx.method, path: ctx.path } },
+  );
+}
+
+/** Whether `body` can be read as a put's body. */
+export function isBody(body: unknown): body is Uint8Array | AsyncIterable<Uint8Array> {
+  return body instanceof Uint8Array || (typeof body === "object" && body !== null && typeof (body as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === "function");
+}
