@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { createHash } from "node:crypto";
+import { basename, dirname, join } from "node:path";
 
 /**
  * Writes a command's side output (`--out`, `--metrics`) whole or not at all: beside the file and
@@ -18,7 +19,7 @@ export function writeWholeFile(path: string, text: string): void {
     return;
   }
   const target = there === undefined ? path : realpathSync(path);
-  const partial = `${target}.partial-${process.pid}`;
+  const partial = partialPathFor(target);
   try {
     writeSynced(partial, text);
     renameSync(partial, target);
@@ -33,6 +34,21 @@ export function writeWholeFile(path: string, text: string): void {
     }
     throw error;
   }
+}
+
+/** Most file systems' limit on one name, in bytes (ext4, xfs, APFS, NTFS in UTF-16 units). */
+const NAME_MAX_BYTES = 255;
+
+/**
+ * The file written beside `target`: its name with `.partial-<pid>`, or, when that would pass the
+ * name limit (a 243-byte name: 80 CJK characters), a digest of its name in its place; the long name
+ * made the write fail ENAMETOOLONG where the file itself could be written.
+ */
+function partialPathFor(target: string): string {
+  const suffix = `.partial-${process.pid}`;
+  const name = basename(target);
+  if (Buffer.byteLength(name + suffix) <= NAME_MAX_BYTES) return `${target}${suffix}`;
+  return join(dirname(target), `${createHash("sha256").update(name).digest("hex").slice(0, 32)}${suffix}`);
 }
 
 /** Writes `text` to a new file at `path` and syncs it to the disk before closing it. */

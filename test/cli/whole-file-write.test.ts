@@ -122,4 +122,14 @@ describe("writeWholeFile", () => {
     expect(indexOf("fsync", (p) => p === dir)).toBeGreaterThan(indexOf("rename", (p) => p === out));
     expect(readdirSync(dir)).toEqual(["report.md"]);
   });
+
+  test("a name near the file system's limit (255 bytes: 80 CJK characters) is written; the file beside it had a name too long (ENAMETOOLONG)", () => {
+    const dir = tempDir("scc-whole-write-");
+    const out = join(dir, `${"報".repeat(80)}.md`);
+
+    writeWholeFile(out, "this run's report\n");
+
+    expect(readFileSync(out, "utf8")).toBe("this run's report\n");
+    expect(readdirSync(dir)).toEqual([`${"報".repeat(80)}.md`]);
+  });
 });
