@@ -113,6 +113,8 @@ class CodexRestBackend implements CodexBackend {
   }
 
   async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
+    // null is a JavaScript caller's 'no options', as undefined is.
+    options ??= {};
     const declared = options.size ?? (body instanceof Uint8Array ? body.byteLength : undefined);
     const ctx: CallContext = { ...this.context("put", "POST", "/data"), ...(declared === undefined ? {} : { bytes: declared }) };
     this.guard(ctx, options.signal);
@@ -156,6 +158,7 @@ class CodexRestBackend implements CodexBackend {
   }
 
   async get(cid: string, options: BackendCallOptions = {}): Promise<GetResult> {
+    options ??= {};
     const parsed = requireCid(cid, "get");
     const ctx = this.context("get", "GET", `/data/${cid}/network/stream`, cid);
     this.guard(ctx, options.signal);
@@ -178,6 +181,7 @@ class CodexRestBackend implements CodexBackend {
   }
 
   async has(cid: string, options: BackendCallOptions = {}): Promise<boolean> {
+    options ??= {};
     const parsed = requireCid(cid, "check");
     const ctx = this.context("has", "GET", `/data/${cid}/exists`, cid);
     this.guard(ctx, options.signal);
@@ -186,6 +190,7 @@ class CodexRestBackend implements CodexBackend {
   }
 
   async delete(cid: string, options: BackendCallOptions = {}): Promise<void> {
+    options ??= {};
     const parsed = requireCid(cid, "delete");
     const ctx = this.context("delete", "DELETE", `/data/${cid}`, cid);
     this.guard(ctx, options.signal);
@@ -209,12 +214,14 @@ class CodexRestBackend implements CodexBackend {
   }
 
   async space(options: BackendCallOptions = {}): Promise<CodexSpaceInfo> {
+    options ??= {};
     const ctx = this.context("space", "GET", "/space");
     this.guard(ctx, options.signal);
     return this.call(ctx, () => this.small(ctx, options.signal, (text) => parseSpaceAnswer(text, ctx)));
   }
 
   async manifest(cid: string, options: BackendCallOptions = {}): Promise<CodexDataItem> {
+    options ??= {};
     const parsed = requireCid(cid, "fetch the manifest of");
     const ctx = this.context("manifest", "GET", `/data/${cid}/network/manifest`, cid);
     this.guard(ctx, options.signal);
