@@ -5,7 +5,7 @@ import { runExclusiveMigration } from "./exclusive-migration.js";
 import { lockTimeoutOf } from "./migration-lock.js";
 import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
-import { DEFAULT_BUSY_TIMEOUT_MS } from "./open-state.js";
+import { busyTimeoutOf } from "./open-state.js";
 import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
@@ -103,6 +103,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
   const catalog = options.catalog ?? shippedCatalog();
   const logger = options.logger ?? silentLogger();
   const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
+  const busyTimeoutMs = busyTimeoutOf(options.busyTimeoutMs);
   // Before anything is opened: opening `up` on a missing file creates it, and a typo in `to` left that empty file behind.
   if (typeof options.to === "string" && catalog.byName(options.to) === undefined) throw unknownTarget(options.to, catalog);
   const probe = probeStateFile(path);
@@ -116,7 +117,6 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
   }
   // A dry run of `up` on a missing file runs on an empty database in memory: it creates nothing.
   const inMemory = options.dryRun === true && !probe.exists;
-  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   // A dry run's read-write connection, the last to close a file whose -wal holds commits (an app
   // killed before its checkpoint), would checkpoint them into the file and delete the -wal: a
   // write. A read-only connection opened first and closed last keeps both as they were.

@@ -63,6 +63,23 @@ export interface StateHandle {
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5_000;
 
+/** The longest busy timeout SQLite takes (a C int of milliseconds, about 24.8 days). */
+const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * A caller's busy timeout as SQLite takes it: better-sqlite3 accepts only a whole number up to
+ * 2^31 - 1 and threw its own TypeError, naming a "timeout" option the caller never passed, for
+ * Infinity (wait as long as needed, as lockTimeoutMs takes it) or a computed 2500.5. Those are
+ * now the longest wait and the next whole millisecond; NaN or a negative is a RangeError naming it.
+ */
+export function busyTimeoutOf(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_BUSY_TIMEOUT_MS;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
+    throw new RangeError(`state option busyTimeoutMs must be a number of milliseconds, 0 or more (Infinity: as long as SQLite can wait), not ${String(value)}`);
+  }
+  return Math.min(Math.ceil(value), MAX_BUSY_TIMEOUT_MS);
+}
+
 /**
  * Opens the client's state database for code at one level. Checks everything before writing
  * anything: a non-database, a corrupt, dirty or edited file, or one from two releases ahead is
@@ -79,6 +96,7 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
   const migrate = options.migrate ?? true;
   const logger = options.logger ?? silentLogger();
   const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
+  const busyTimeoutMs = busyTimeoutOf(options.busyTimeoutMs);
 
   const probe = probeStateFile(path);
   if (!probe.exists && readOnly) {
@@ -114,7 +132,7 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
     );
   }
 
-  const db = openConnection(path, { readOnly, create: !readOnly, busyTimeoutMs: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS });
+  const db = openConnection(path, { readOnly, create: !readOnly, busyTimeoutMs });
   try {
     let assessment = readAssessment(db, catalog, path);
     assertUsableBy(assessment, codeLevel, path);
