@@ -114,7 +114,12 @@ function networkReadDue(ctx: ClientContext, row: AvailabilityRow, now: number, e
 
 /** Released since the run listed it (a chat deleted meanwhile): not renewed, nor reported. */
 function stillReferenced(ctx: ClientContext, cid: string): boolean {
-  return ctx.availability.get(cid)?.referenced === 1;
+  try {
+    return ctx.availability.get(cid)?.referenced === 1;
+  } catch (error) {
+    // The journal cannot be read any more (a state closed under the client, a failing disk): the layer's typed error, not SQLite's.
+    throw asStorageError(error);
+  }
 }
 
 /**
