@@ -1,10 +1,11 @@
 import protobuf from "protobufjs/light.js";
-import type { MessageCodec } from "./codec-context.js";
+import type { CodecContext, MessageCodec } from "./codec-context.js";
 import { PAYLOAD_CODECS, type PayloadViews } from "./codecs/index.js";
 import type { PayloadKind } from "./messages.js";
 import { decodeMessage, encodeChecked, type DecodeOptions, type ReadAt } from "./payload-codec.js";
 import { MAX_UNKNOWN_FIELDS } from "./limits.js";
 import type { PbObject } from "./raw-codec.js";
+import type { MessageName } from "./schema-registry.js";
 
 /**
  * A payload decoded by a node that may be older than its writer, ready to be changed and sent on.
@@ -52,7 +53,7 @@ export function decodeForForwarding<K extends PayloadKind>(
     encode(): Uint8Array {
       // The same field mask as the decode: a field this writer's version lacks is not invented on the way.
       const fresh = codec.toPb(view, ctx);
-      graftUnknown(type, original, fresh);
+      graftUnknown(type, original, fresh, ctx);
       return encodeChecked(kind, fresh, type);
     },
   });
@@ -63,14 +64,24 @@ function unknownOf(pb: PbObject): Uint8Array[] | undefined {
   return Array.isArray(u) && u.length > 0 ? u : undefined;
 }
 
-/** Copies every `$unknowns` of `from` onto the matching message of `to`, recursively. */
-function graftUnknown(type: protobuf.Type, from: PbObject, to: PbObject): void {
+/**
+ * Copies every `$unknowns` of `from` onto the matching message of `to`, recursively, and every
+ * field the reader's schema has but the written version lacks (`ctx` leaves it out of the view):
+ * a newer writer's field that an older relay kept and sent on under its own version, which this
+ * node must pass on as the relay did.
+ */
+function graftUnknown(type: protobuf.Type, from: PbObject, to: PbObject, ctx: CodecContext): void {
   const unknown = unknownOf(from);
   if (unknown !== undefined) {
     // Non-enumerable, as protobufjs itself keeps it: invisible to spreads and JSON, seen by encode.
     Object.defineProperty(to, "$unknowns", { value: unknown.slice(), enumerable: false, writable: true, configurable: true });
   }
   for (const field of type.fieldsArray) {
+    // protobufjs sets only the fields the bytes carry as own properties (defaults sit on the prototype).
+    if (!ctx.has(type.name as MessageName, field.name) && Object.hasOwn(from, field.name)) {
+      to[field.name] = from[field.name];
+      continue;
+    }
     const nested = field.resolvedType;
     if (!(nested instanceof protobuf.Type)) continue;
     const a = from[field.name];
@@ -78,9 +89,9 @@ function graftUnknown(type: protobuf.Type, from: PbObject, to: PbObject): void {
     if (field.repeated) {
       if (!Array.isArray(a) || !Array.isArray(b)) continue;
       const n = Math.min(a.length, b.length);
-      for (let i = 0; i < n; i++) graftUnknown(nested, a[i] as PbObject, b[i] as PbObject);
+      for (let i = 0; i < n; i++) graftUnknown(nested, a[i] as PbObject, b[i] as PbObject, ctx);
     } else if (a !== null && typeof a === "object" && b !== null && typeof b === "object") {
-      graftUnknown(nested, a as PbObject, b as PbObject);
+      graftUnknown(nested, a as PbObject, b as PbObject, ctx);
     }
   }
 }
