@@ -355,7 +355,8 @@ export class HttpExchange {
   /** A write's callback: the slice left Node's buffer for the socket (an error there surfaces elsewhere). */
   private written(bytes: number): (error?: Error | null) => void {
     return (error) => {
-      if (error != null || this.failure !== undefined) return;
+      // Released: the call settled (an early error answer rejects while a write is still under way), and reports nothing more.
+      if (error != null || this.failure !== undefined || this.released) return;
       this.accepted += bytes;
       try {
         this.spec.onUploadProgress?.(this.accepted, this.spec.declaredSize);
