@@ -9,7 +9,8 @@ import { StorageError } from "./storage-error.js";
 export const RAW_CODEC = 0x55;
 /** multihash `sha2-256`. */
 export const SHA2_256 = 0x12;
-const MAX_CID_TEXT = 128;
+/** As the Codex backend's: a longer well-formed CID (an identity CID carrying its bytes) is one it reads, so not E_BAD_CID here. */
+const MAX_CID_TEXT = 256;
 
 /**
  * The CIDv1 (raw, sha2-256) of content with this digest, as base58btc text (`z…`): the local

@@ -8,6 +8,7 @@
 import { CID } from "multiformats/cid";
 import { base32 } from "multiformats/bases/base32";
 import { base36 } from "multiformats/bases/base36";
+import { identity } from "multiformats/hashes/identity";
 import { sha256 } from "multiformats/hashes/sha2";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createLocalBackend } from "../../src/storage/backends/local/index.js";
@@ -35,6 +36,15 @@ describe("local store: CID texts a node reads", () => {
       await expect(backend.get(text), text).rejects.toMatchObject({ code: "E_NOT_FOUND" });
       await expect(backend.delete(text), text).resolves.toBeUndefined();
     }
+  });
+
+  test("a well-formed CID longer than 128 characters (an identity CID carrying 100 bytes, as the Codex backend reads it) is not found, not E_BAD_CID", async () => {
+    const backend = store();
+    const long = CID.createV1(RAW, identity.digest(new Uint8Array(100).fill(7))).toString();
+    expect(long.length).toBeGreaterThan(128);
+    expect(await backend.has(long)).toBe(false);
+    await expect(backend.get(long)).rejects.toMatchObject({ code: "E_NOT_FOUND" });
+    await expect(backend.delete(long)).resolves.toBeUndefined();
   });
 
   test("the base32 spelling of a block the store holds is that block", async () => {
