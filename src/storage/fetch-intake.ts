@@ -184,6 +184,18 @@ function fetchCached(
 function downloadTempPath(dest: string, id: string): string {
   const suffix = `.${id.slice(0, 8)}.part`;
   let name = basename(dest);
-  while (Buffer.byteLength(name + suffix) > 255) name = [...name].slice(0, -1).join("");
+  const room = 255 - Buffer.byteLength(suffix);
+  if (Buffer.byteLength(name) > room) {
+    // The longest run of whole characters from the start that fits, in one pass: cut one character at
+    // a time, copying the name each time, a 40,000-character name held fetch() for 80 s.
+    let kept = 0;
+    let bytes = 0;
+    for (const char of name) {
+      bytes += Buffer.byteLength(char);
+      if (bytes > room) break;
+      kept += char.length;
+    }
+    name = name.slice(0, kept);
+  }
   return join(dirname(dest), name + suffix);
 }
