@@ -51,27 +51,29 @@ function isBytesWithVersion(input: unknown): input is { bytes: Uint8Array; writt
 }
 
 function decodeBytes(bytes: Uint8Array, writers: number[], reader: number): FileReference {
-  let first: unknown;
+  let failure: unknown;
   for (const written of writers) {
     try {
       return whole(decodeFileReference(bytes, { written: Math.min(written, reader), reader }));
     } catch (error) {
       if (error instanceof StorageError) throw error;
-      first ??= error;
+      // The last reading tried is the one to report: the previous version's got past the position
+      // fields a version 2 writer never sets, so its error names what is really wrong (a cut).
+      failure = error;
       const field = isWireError(error) ? String(error.details["field"] ?? "") : "";
       if (!(isWireError(error) && error.code === "E_WIRE_INVALID_FIELD" && /\.(index|offset)$/.test(field))) break;
     }
   }
-  const code = isWireError(first) ? first.code : "unknown";
-  const cut = cutAt(first);
+  const code = isWireError(failure) ? failure.code : "unknown";
+  const cut = cutAt(failure);
   if (cut !== undefined) {
     throw new StorageError("E_BAD_REFERENCE", `the file reference looks cut: it ends ${cut} (${code}). ${COPY_AGAIN}`, {
-      cause: first,
+      cause: failure,
       details: { reader, wireCode: code, cut: true },
     });
   }
-  throw new StorageError("E_BAD_REFERENCE", `the file reference cannot be read by protocol ${reader} (${code}): ${(first as Error)?.message ?? String(first)}`, {
-    cause: first,
+  throw new StorageError("E_BAD_REFERENCE", `the file reference cannot be read by protocol ${reader} (${code}): ${(failure as Error)?.message ?? String(failure)}`, {
+    cause: failure,
     details: { reader, wireCode: code },
   });
 }

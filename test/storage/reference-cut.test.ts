@@ -81,6 +81,18 @@ describe("a reference cut at a field boundary", () => {
     },
   );
 
+  test("protocol 3 reading a version 2 reference of several pieces (from a 0.2.0 sender) cut before its plaintext hash: E_BAD_REFERENCE saying it looks cut; it said 'pieces[1].index must equal the piece's position 1', a version 3 rule the reference never had to keep", async () => {
+    const { client: sender } = await startClient({ protocol: 2 });
+    const shared = await sender.share({ bytes: randomBytes(5 * 32 * 1024 + 77), fileName: "clip.mp4" }).done;
+    const bytes = shared.reference;
+    const fields = topLevelFields(bytes);
+    expect(readOutcome(bytes, 3)).toBe("read");
+    const last = fields.findIndex((f) => f.field === PLAINTEXT_SHA256);
+    for (const { end } of fields.slice(0, last)) {
+      expect(readOutcome(bytes.subarray(0, end), 3), `cut at ${end} of ${bytes.length}`).toMatch(/^E_BAD_REFERENCE: the file reference looks cut/);
+    }
+  });
+
   test("protocol 3: a cut between uploaded_at and expires_at (no writer writes one without the other) is E_BAD_REFERENCE saying the reference looks cut; it was read with its expiry gone, so status() said 'unknown' for a file it knew to be available", async () => {
     const { client: sender, backend } = await startClient({ protocol: 3 });
     const shared = await sender.share({ bytes: randomBytes(5 * 32 * 1024 + 77), fileName: "clip.mp4" }).done;
