@@ -353,6 +353,19 @@ async function downloadJob(client: StorageClient, pending: readonly PendingDownl
 }
 
 /**
+ * The interrupted job this command resumes was failed at the client's start (E_CRASH_LOOP): its last
+ * runs each ended with the process (killed, out of memory) before one more piece was through. That
+ * guard keeps an app from resuming a job that kills it at every start; a user who runs the command
+ * again asks for the job, so it is run again (retry(): an upload keeps its stored pieces). Reported
+ * as the error, it told the user to call retry(), which a CLI user cannot, and exited 5.
+ */
+function crashLooped(error: unknown): boolean {
+  return error instanceof StorageError && error.code === "E_CRASH_LOOP";
+}
+
+const RERUN_AFTER_CRASH_LOOP = "its interrupted job's last runs each ended with the process before a piece was through (killed, out of memory?); running it again, as this command asks";
+
+/**
  * Something at PATH that is not a regular file: the client's "there is no file to share" would
  * send the user looking for a file that is there. A missing PATH is left to the client; a path
  * stat cannot even look at (ENOTDIR) escaped it as an untyped error.
@@ -424,12 +437,19 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
       try {
         let { job, resumed } = uploadJob(session.client, session.pending, path);
         let outcome;
+        let retried = false;
         for (;;) {
           const done = progressBar(io, "put", job);
           try {
             outcome = await doneOrInterrupted(job.done, () => session.client.stop(), interrupts);
             break;
           } catch (error) {
+            if (resumed && !retried && crashLooped(error)) {
+              io.stderr.write(`status-compat file put: ${RERUN_AFTER_CRASH_LOOP}\n`);
+              job = session.client.retry(job.id) as TransferJob<ShareResult>;
+              retried = true;
+              continue;
+            }
             // The interrupted put refuses a file edited since (it must not seal other bytes under its
             // key); the user asked to share the file as it is now, so that is a new share.
             if (!resumed || !(error instanceof StorageError) || error.code !== "E_SOURCE_CHANGED") throw error;
@@ -500,13 +520,20 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
     return interruptible("file get", "the download started", io, async (interrupts) => {
       const session = await openSession("file get", values, io, interrupts, (journal) => pendingDownloadsTo(journal, out));
       try {
-        const job = await downloadJob(session.client, session.pending, reference, out);
-        const done = progressBar(io, "get", job);
+        let job = await downloadJob(session.client, session.pending, reference, out);
         let outcome;
-        try {
-          outcome = await doneOrInterrupted(job.done, () => session.client.stop(), interrupts);
-        } finally {
-          done();
+        for (let retried = false; ; retried = true) {
+          const done = progressBar(io, "get", job);
+          try {
+            outcome = await doneOrInterrupted(job.done, () => session.client.stop(), interrupts);
+            break;
+          } catch (error) {
+            if (retried || !crashLooped(error)) throw error;
+            io.stderr.write(`status-compat file get: ${RERUN_AFTER_CRASH_LOOP}\n`);
+            job = session.client.retry(job.id) as TransferJob<FetchResult>;
+          } finally {
+            done();
+          }
         }
         interrupts.dispose();
         if (outcome.kind === "interrupted") {
