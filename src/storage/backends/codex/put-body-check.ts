@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { StorageError } from "../../storage-error.js";
 import type { CallContext } from "./http-status-error.js";
 
@@ -31,4 +32,14 @@ export function notABody(body: unknown, ctx: CallContext): StorageError {
 /** Whether `body` can be read as a put's body. */
 export function isBody(body: unknown): body is Uint8Array | AsyncIterable<Uint8Array> {
   return body instanceof Uint8Array || (typeof body === "object" && body !== null && typeof (body as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === "function");
+}
+
+/**
+ * Hands back a source a put refused before reading it (not awaited: the source may stall). A Node
+ * stream's iterator closes the stream only once reading began, so a Readable is destroyed too: a file
+ * read stream would otherwise hold its descriptor for the life of the process.
+ */
+export function handBack(body: AsyncIterable<Uint8Array>): void {
+  void (async () => body[Symbol.asyncIterator]().return?.())().catch(() => undefined);
+  if (body instanceof Readable) body.destroy();
 }
