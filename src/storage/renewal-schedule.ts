@@ -7,7 +7,7 @@ import { abortedError, raceSignal } from "./abort-error.js";
 import { deviceTime } from "./floored-clock.js";
 import { forgetEndedJobs } from "./journal-retention.js";
 import { linkedSignal } from "./retry/index.js";
-import type { StorageError } from "./storage-error.js";
+import { StorageError } from "./storage-error.js";
 
 /** One renewal run after the one in progress (see StorageClient.renewDue). */
 export async function renewInTurn(session: ClientSession, options: { signal?: AbortSignal }): Promise<RenewReport> {
@@ -21,7 +21,11 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   }
   // One run at a time (the start's, the timer's, the application's): two would store every due piece twice.
   const before = session.renewTail;
-  const renewal = raceSignal(before, link.signal, "renewal (waiting for the one in progress)").then(() => renewDue(ctx, link.signal, { memory: session.memory, networkReadEveryMs: networkReadEveryMs(session) }));
+  const renewal = raceSignal(before, link.signal, "renewal (waiting for the one in progress)")
+    .then(() => renewDue(ctx, link.signal, { memory: session.memory, networkReadEveryMs: networkReadEveryMs(session) }))
+    .catch((error: unknown) => {
+      throw session.stopController.signal.aborted && (error as { code?: unknown } | null)?.code === "E_CLIENT_CLOSED" ? stoppedRenewal(error) : error;
+    });
   // Every renewal check forgets what ended long enough ago, the application's too (a timer of 0 left that to the
   // next start); within the turn, so stop() waits for it as for the run.
   const run = renewal.finally(() => (session.phase === "started" ? forgetEndedJobsNow(session) : undefined));
@@ -32,6 +36,19 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   } finally {
     link.dispose();
   }
+}
+
+/**
+ * stop()'s own E_CLIENT_CLOSED says the job stays in the journal and resumes at the next start: a
+ * renewal is no job, and a client whose timer is off (the application drives renewal) runs none at
+ * start, so an application taking that at its word never asked again and the pieces expired.
+ */
+function stoppedRenewal(cause: unknown): StorageError {
+  return new StorageError(
+    "E_CLIENT_CLOSED",
+    "the storage client was stopped during a renewal run; the pieces it did not renew stay due: call renewDue() once a client is started (one whose renewal timer is on runs it at start)",
+    { cause },
+  );
 }
 
 /**
