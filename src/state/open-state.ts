@@ -10,6 +10,7 @@ import { lockTimeoutOf } from "./migration-lock.js";
 import type { MigrationRun } from "./migration-step.js";
 import type { Preflight } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
+import { readOnlyFor } from "./read-mode.js";
 import { StateError } from "./state-error.js";
 import { enableWal, openConnection, probeStateFile } from "./state-file.js";
 
@@ -132,7 +133,25 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
     );
   }
 
-  const db = openConnection(path, { readOnly, create: !readOnly, busyTimeoutMs });
+  // A refusal must leave a file whose -wal holds commits (an app killed before its checkpoint) as
+  // it was, yet this connection, the last to close, would checkpoint them into the file and delete
+  // the -wal. A read-only connection opened first and closed last keeps both (see read-mode.ts);
+  // best effort: the open itself reports whatever stops it.
+  let keeper: Database.Database | undefined;
+  if (probe.exists && !readOnly && readOnlyFor(path, probe)) {
+    try {
+      keeper = openConnection(path, { readOnly: true, create: false, busyTimeoutMs });
+    } catch {
+      keeper = undefined;
+    }
+  }
+  let db: Database.Database;
+  try {
+    db = openConnection(path, { readOnly, create: !readOnly, busyTimeoutMs });
+  } catch (error) {
+    keeper?.close();
+    throw error;
+  }
   try {
     let assessment = readAssessment(db, catalog, path);
     assertUsableBy(assessment, codeLevel, path);
@@ -165,6 +184,8 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
       assessment = result.assessment;
     }
     if (!readOnly) enableWal(db, path);
+    // Open and judged: from here this connection checkpoints as any client's does.
+    keeper?.close();
     return {
       db,
       path,
@@ -176,7 +197,11 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
       close: () => db.close(),
     };
   } catch (error) {
-    db.close();
+    try {
+      db.close();
+    } finally {
+      keeper?.close();
+    }
     throw error;
   }
 }
