@@ -140,7 +140,7 @@ export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
   const typeNumber = payloadTypeNumber(kind, schema);
   if (typeNumber === undefined) {
     throw new WireError("E_WIRE_UNKNOWN_TYPE", `protocol ${version} has no ${kind} payload (introduced in ${introducedIn(kind)})`, {
-      details: { kind, version },
+      details: { kind, version, since: introducedIn(kind) },
     });
   }
   const minReader = draft.minReader ?? minReaderFor(kind, version);

@@ -244,6 +244,8 @@ describe("encodeEnvelope", () => {
   it("refuses a kind the version does not have, and a version this build has no schema for", () => {
     const payload = new Uint8Array([1]);
     expect(caught(() => encodeEnvelope({ version: 1, type: "file-reference", payload, fallbackText: "" })).code).toBe("E_WIRE_UNKNOWN_TYPE");
+    // docs/wire.md: an encoder's E_WIRE_UNKNOWN_TYPE names the kind, the version and the version that introduced the kind.
+    expect(caught(() => encodeEnvelope({ version: 1, type: "cd-pointer", payload, fallbackText: "" })).details).toMatchObject({ kind: "cd-pointer", version: 1, since: 2 });
     expect(caught(() => encodeEnvelope({ version: 4, type: "segment", payload, fallbackText: "" })).code).toBe("E_VERSION_UNSUPPORTED");
   });
 
