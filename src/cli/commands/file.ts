@@ -134,7 +134,9 @@ async function openSession<P>(
   // Every option is checked before the home is touched: a mistyped flag leaves nothing behind.
   const protocol = protocolOption(command, values.protocol);
   const maxAttempts = wholeNumber(command, "attempts", values.attempts, CLI_ATTEMPTS);
-  const codexUrl = values["codex-url"] === "" ? undefined : values["codex-url"];
+  // An empty --codex-url (an unset shell variable) read as none sent the file to the local store without a word.
+  if (values["codex-url"] === "") throw new CliError("E_USAGE", `${command}: --codex-url needs a URL (it was empty); leave it out for the local store`);
+  const codexUrl = values["codex-url"];
   // --codex-url alone says which store is meant; the local store would take the file without a word.
   const kind = values.backend ?? (codexUrl === undefined ? "local" : "codex");
   if (kind !== "local" && kind !== "codex") throw new CliError("E_USAGE", `${command}: --backend must be local or codex, not "${kind}"`);
