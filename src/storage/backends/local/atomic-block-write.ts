@@ -80,8 +80,9 @@ async function writeBlock(
       const iterator = body;
       for (;;) {
         // The source may stall; an abort must not wait for it.
-        // return() may answer without a promise, or throw: neither may escape the abort listener (an uncaught exception).
-        const step = await raceSignal(iterator.next(), signal, "put to the local store", () => void (async () => iterator.return?.())().catch(() => undefined));
+        // next() and return() may answer without a promise (for await accepts that), and return() may throw: neither may
+        // fail the put with a raw TypeError or escape the abort listener (an uncaught exception).
+        const step = await raceSignal(Promise.resolve(iterator.next()), signal, "put to the local store", () => void (async () => iterator.return?.())().catch(() => undefined));
         if (step.done === true) break;
         // Text (a stream with an encoding set) would be hashed but not written: a block whose bytes are not its CID's.
         if (!(step.value instanceof Uint8Array)) throw notBytes(step.value);
