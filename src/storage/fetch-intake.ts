@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { sameDigest } from "../crypto/index.js";
 import type { FileReference } from "../wire/index.js";
@@ -138,20 +139,24 @@ function fetchCached(
   const turn = linkedSignal([session.stopController.signal, waiting.signal], undefined, "a cache hit");
   const small = view.plaintextSize <= (session.settings as ClientSettings).pieceSize;
   const checking: Promise<void> = (session.hitSlots as LanedSlots)
-    .runLaned(turn.signal, "a cache hit (waiting for its turn to be checked)", small, () => fileSha256(ctx.hasher, path, view.plaintextSize))
+    .runLaned(turn.signal, "a cache hit (waiting for its turn to be checked)", small, () => fileSha256(ctx.hasher, path, view.plaintextSize).catch(undefinedWhenGone))
     .then((digest) => {
       checked();
       if (cancelled) {
         job.setState("cancelled");
         throw CANCELLED;
       }
-      if (sameDigest(digest, view.plaintextSha256)) {
+      if (digest !== undefined && sameDigest(digest, view.plaintextSha256)) {
         job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
         job.setState("done");
         job.resolve({ jobId: id, path, size: view.plaintextSize, sha256: view.plaintextSha256, fromCache: true });
         return;
       }
-      if (!ctx.cache.discard(contentCid)) {
+      if (digest === undefined) {
+        // Gone since lookup() (another fetch of it found it written to and dropped it, or the user deleted it):
+        // fetched again, as a changed one is; its entry goes only while it still names the missing file.
+        if (ctx.cache.pathOf(contentCid) === path && !existsSync(path)) ctx.cache.discard(contentCid);
+      } else if (!ctx.cache.discard(contentCid)) {
         throw new StorageError("E_INTEGRITY", `the stored copy of ${contentCid} was written to while an upload of it is pending; that upload will fail too, share the file again`, {
           details: { cid: contentCid },
         });
@@ -174,6 +179,12 @@ function fetchCached(
     });
   session.checkingHits.add(checking);
   return job;
+}
+
+/** A cached file's hash check that found no file (ENOENT) gives undefined: the hit is fetched again; any other failure stands. */
+function undefinedWhenGone(error: unknown): undefined {
+  if ((error as { code?: unknown } | null)?.code === "ENOENT") return undefined;
+  throw error;
 }
 
 /**
