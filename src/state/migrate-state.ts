@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../obs/index.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
@@ -117,10 +118,19 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
   }
   // A dry run of `up` on a missing file runs on an empty database in memory: it creates nothing.
   const inMemory = options.dryRun === true && !probe.exists;
-  // A dry run's read-write connection, the last to close a file whose -wal holds commits (an app
-  // killed before its checkpoint), would checkpoint them into the file and delete the -wal: a
-  // write. A read-only connection opened first and closed last keeps both as they were.
-  const keeper = options.dryRun === true && probe.exists && readOnlyFor(path, probe) ? openConnection(path, { readOnly: true, create: false, busyTimeoutMs }) : undefined;
+  // This read-write connection, the last to close a file whose -wal holds commits (an app killed
+  // before its checkpoint), would checkpoint them into the file and delete the -wal: a write, by a
+  // dry run or a refusal that say nothing was written. A read-only connection opened first and
+  // closed last keeps both as they were; a run that commits lets it go first, and checkpoints.
+  // Best effort: the run itself reports whatever stops it.
+  let keeper: Database.Database | undefined;
+  if (probe.exists && readOnlyFor(path, probe)) {
+    try {
+      keeper = openConnection(path, { readOnly: true, create: false, busyTimeoutMs });
+    } catch {
+      keeper = undefined;
+    }
+  }
   let db;
   try {
     db = openConnection(inMemory ? ":memory:" : path, { readOnly: false, create: options.direction === "up", busyTimeoutMs });
@@ -164,6 +174,10 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       plan: planFor,
       dryRun,
     });
+    if (!dryRun && result.runs.length > 0) {
+      keeper?.close();
+      keeper = undefined;
+    }
     if (discarded !== undefined && !dryRun) {
       logger.warn({ path, ...discarded }, "migrate down discarded storage-journal rows the older level cannot keep, as the caller accepted");
     }

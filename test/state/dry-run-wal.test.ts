@@ -61,3 +61,21 @@ describe("migrate --dry-run on a file whose last commits are in its -wal", () =>
     expect(looks(path)).toEqual(before);
   });
 });
+
+describe("migrate up/down refusing a file whose last commits are in its -wal", () => {
+  test("down to a level without the journal while jobs are unfinished: E_STATE_UNFINISHED_JOBS ('nothing was changed'), the file and its -wal as they were", async () => {
+    const path = withCommitsInWal(2);
+    const before = looks(path);
+    const outcome = await migrateState({ path, direction: "down" }).catch((e: unknown) => e);
+    expect(outcome).toMatchObject({ code: "E_STATE_UNFINISHED_JOBS" });
+    expect(looks(path)).toEqual(before);
+  });
+
+  test("a real run that commits still checkpoints as before: no -wal is left beside the file", async () => {
+    const path = withCommitsInWal(1);
+    const result = await migrateState({ path, direction: "up" });
+    expect(result.after.level).toBe(3);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    expect(inspectState(path).level).toBe(3);
+  });
+});
