@@ -73,4 +73,29 @@ describe("room reserved by other downloads is waited for, not refused", () => {
     await first.done;
     expect(receiver.client.usage()).toMatchObject({ usedBytes: 100 * KiB, reservedBytes: 0 });
   });
+
+  test("a stop while a download waits for room ends the wait: stop() returns, and the next start delivers the file", async () => {
+    const sender = await startClient();
+    const contents = [0, 1].map(() => randomBytes(100 * KiB));
+    const refs: Uint8Array[] = [];
+    for (const [i, bytes] of contents.entries()) refs.push((await sender.client.share({ bytes, fileName: `p${i}.jpg` }).done).reference);
+    const backend = new InstrumentedBackend(sender.backend);
+    const receiver = await startClient({ backend, quotaBytes: 150 * KiB });
+    const gets = heldGets(backend, 1);
+    const first = receiver.client.fetch(refs[0] as Uint8Array);
+    await gets.reached;
+    const second = receiver.client.fetch(refs[1] as Uint8Array);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopping = receiver.client.stop();
+    gets.open();
+    await stopping;
+    await Promise.allSettled([first.done, second.done]);
+    await expect(second.done).rejects.toMatchObject({ code: "E_CLIENT_CLOSED" });
+
+    backend.beforeGet = undefined;
+    const again = await startClient({ backend, quotaBytes: 150 * KiB, dir: receiver.dir });
+    const resumed = again.client.job(second.id);
+    const got = await (resumed.done as Promise<{ path: string }>);
+    expect(sha256Hex(readFileSync(got.path))).toBe(sha256Hex(contents[1] as Buffer));
+  });
 });
