@@ -150,11 +150,20 @@ export async function openAppFile(path: string): Promise<FileHandle> {
   return open(path, constants.O_RDONLY | constants.O_NONBLOCK);
 }
 
-/** Makes a rename durable (the directory entry itself). */
+/**
+ * What a directory's sync answers where the OS has no way to sync one: Windows opens a directory but
+ * refuses FlushFileBuffers on it (EPERM), some Linux file systems answer EINVAL or ENOTSUP. The files
+ * were synced before; there the rename is as durable as that OS makes it.
+ */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(["EPERM", "EINVAL", "ENOTSUP", "EOPNOTSUPP"]);
+
+/** Makes a rename durable (the directory entry itself), where the OS can sync a directory. */
 export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, "r");
   try {
     await handle.sync();
+  } catch (error) {
+    if (!DIRECTORY_SYNC_UNSUPPORTED.has(String((error as NodeJS.ErrnoException).code))) throw error;
   } finally {
     await handle.close();
   }
