@@ -11,12 +11,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { tempDir } from "../support/temp-dir.js";
-import { codexSetup, storageError } from "./codex-fixtures.js";
-
-/** Lets a destroyed stream run its close (the descriptor's close is a libuv round trip). */
-async function settle(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}
+import { codexSetup, eventually, storageError } from "./codex-fixtures.js";
 
 function fileStream(): ReturnType<typeof createReadStream> {
   const path = join(tempDir("scc-codex-refused-"), "video.bin");
@@ -31,18 +26,18 @@ describe("a streamed put the Codex backend refuses before reading", () => {
     await backend.close();
     const source = fileStream();
     await storageError(backend.put(source, { size: 256 * 1024 }), "E_CLIENT_CLOSED");
-    await settle();
     expect(source.destroyed).toBe(true);
-    expect(source.closed).toBe(true);
+    // The descriptor's close is a libuv round trip (after the stream's own open, on a loaded machine later).
+    expect(await eventually(() => source.closed), "the file stream's descriptor closed").toBe(true);
   });
 
   test("with the caller's signal already aborted: E_ABORTED, the file stream destroyed", async () => {
     const { backend, server } = await codexSetup();
     const source = fileStream();
     await storageError(backend.put(source, { signal: AbortSignal.abort() }), "E_ABORTED");
-    await settle();
     expect(source.destroyed).toBe(true);
-    expect(source.closed).toBe(true);
+    // The descriptor's close is a libuv round trip (after the stream's own open, on a loaded machine later).
+    expect(await eventually(() => source.closed), "the file stream's descriptor closed").toBe(true);
     expect(server.stats.requests).toBe(0);
   });
 
@@ -50,7 +45,6 @@ describe("a streamed put the Codex backend refuses before reading", () => {
     const { backend } = await codexSetup();
     const source = Readable.from(["some text", "more text"]);
     await storageError(backend.put(source), "E_BACKEND_REJECTED");
-    await settle();
-    expect(source.destroyed).toBe(true);
+    expect(await eventually(() => source.destroyed)).toBe(true);
   });
 });
