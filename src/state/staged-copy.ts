@@ -23,12 +23,13 @@ function inWalMode(path: string): boolean {
  * `-shm` file beside it, and a folder where nothing can be created (a read-only file system, a
  * mounted backup, a folder without write permission) makes SQLite answer "unable to open
  * database file". SQLite's way around it (`?immutable=1`) needs URI file names, which
- * better-sqlite3 leaves off. An existing `-shm` is enough for SQLite, so that case is left to it.
+ * better-sqlite3 leaves off. An existing `-shm` and `-wal` are enough for SQLite, so that case is
+ * left to it; a `-shm` alone is not (SQLite must still create the `-wal`).
  */
 export function needsStagedCopy(path: string): boolean {
-  // SQLite makes its -shm beside the file a link leads to.
+  // SQLite makes its -shm and -wal beside the file a link leads to.
   const real = realPathOf(path);
-  return inWalMode(path) && !existsSync(`${real}-shm`) && !canWrite(dirname(real));
+  return inWalMode(path) && !(existsSync(`${real}-shm`) && existsSync(`${real}-wal`)) && !canWrite(dirname(real));
 }
 
 export interface StagedCopy {

@@ -1,0 +1,52 @@
+/**
+ * A WAL database on a read-only file system (a mounted backup) with a `-shm` beside it but no
+ * `-wal` (a crash between SQLite removing the two, a backup tool that skips `*-wal`): SQLite cannot
+ * read it where it is (it must create the `-wal`), and the staged copy (8463475) was made only
+ * when the `-shm` was missing, so `migrate status` and `upgrade --dry-run` failed E_STATE_IO
+ * 'unable to open database file' (exit 4).
+ */
+import { copyFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { PROJECT_ROOT } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture, sha256File } from "../state/support/files.js";
+import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
+
+/** A level-2 database and a `-shm` of it, without a `-wal`. */
+function databaseWithShmOnly(): string[] {
+  const live = copyFixture(2, tempDir(), "live.sqlite");
+  const image = tempDir();
+  const db = new Database(live);
+  try {
+    db.prepare("SELECT count(*) FROM peers").get();
+    copyFileSync(live, join(image, "state.sqlite"));
+    copyFileSync(`${live}-shm`, join(image, "state.sqlite-shm"));
+  } finally {
+    db.close();
+  }
+  return [join(image, "state.sqlite"), join(image, "state.sqlite-shm")];
+}
+
+describe("a WAL database with a -shm and no -wal, where no file can be created", () => {
+  test("migrate status reads it (from a copy) and shows its level; nothing is written beside it", async () => {
+    const folder = readOnlyFolderWith(databaseWithShmOnly());
+    const path = join(folder.dir, "state.sqlite");
+    const hash = sha256File(path);
+    const r = await runCliFor(folder, ["migrate", "status", "--db", path, "--json"], PROJECT_ROOT, { TMPDIR: folder.workDir });
+    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ path, level: 2, problem: null });
+    expect(readdirSync(folder.dir).sort()).toEqual(["state.sqlite", "state.sqlite-shm"]);
+    expect(sha256File(path)).toBe(hash);
+  }, 60_000);
+
+  test("upgrade --dry-run rehearses it", async () => {
+    const folder = readOnlyFolderWith(databaseWithShmOnly());
+    const path = join(folder.dir, "state.sqlite");
+    const r = await runCliFor(folder, ["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", folder.workDir], PROJECT_ROOT, { TMPDIR: folder.workDir });
+    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
+    expect(r.stdout).toContain("Verdict: OK");
+    expect(readdirSync(folder.dir).sort()).toEqual(["state.sqlite", "state.sqlite-shm"]);
+  }, 60_000);
+});
