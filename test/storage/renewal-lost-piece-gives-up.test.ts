@@ -88,4 +88,44 @@ describe("renewal of a piece the network lost whose source is gone", () => {
     // Back online a minute later: the piece the node still has is renewed.
     expect(await client.renewDue()).toEqual({ renewed: [cid], failed: [] });
   });
+
+  test("a read cut by the end of a short session (Codex hangs on a block it lost) counts too: the next sessions within the interval do not read it again", async () => {
+    const { server, backend } = await codexSetup({ requestTimeoutMs: 60_000 });
+    server.behaviour.missingContent = "hang";
+    const dir = tempDir();
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const start = clock.t;
+    const { client } = await startClient({ dir, backend, clock: { now: () => clock.t }, renewEveryMs: 6 * HOUR, retry: { attemptTimeoutMs: 60_000, maxAttempts: 1, deadlineMs: 120_000 } });
+    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
+    const shared = await client.share({ path: photo.path }).done;
+    await backend.delete(shared.view.pieces[0]?.cid as string);
+    rmSync(photo.path);
+    clock.t = start + 28 * DAY;
+    const reads = (): number => server.stats.byRoute.download ?? 0;
+    // Three app sessions of a second each, a few minutes apart: each renewal run ends with its session.
+    const perSession: number[] = [];
+    const session = async (): Promise<void> => {
+      const before = reads();
+      const run = client.renewDue({ signal: AbortSignal.timeout(1_000) }).then(
+        (report) => report,
+        (error: { code?: string }) => error.code,
+      );
+      const ended = await run;
+      perSession.push(reads() - before);
+      // Cut by the session (E_TIMEOUT) while it read; reported failed with its source's error when it does not read.
+      expect(["E_TIMEOUT", { renewed: [], failed: [{ cid: shared.view.pieces[0]?.cid, code: "E_SOURCE_MISSING" }] }]).toContainEqual(ended);
+    };
+    for (let n = 0; n < 3; n++) {
+      await session();
+      clock.t += 5 * MINUTE;
+    }
+    expect(perSession).toEqual([1, 0, 0]);
+    // Past its TTL a read cut short proves nothing (the node may have answered a moment later): not given up on its word.
+    clock.t = start + 30 * DAY + HOUR;
+    await session();
+    clock.t += 7 * HOUR;
+    await session();
+    expect(perSession).toEqual([1, 0, 0, 1, 1]);
+  });
 });
+

@@ -4,7 +4,7 @@ import type { StorageBackend } from "../backend.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { fetchPiece } from "../download/fetch-piece.js";
 import { deviceTime } from "../floored-clock.js";
-import type { AvailabilityRow } from "../journal/availability-journal.js";
+import type { AvailabilityRow, NetworkRead } from "../journal/availability-journal.js";
 import { openAppFile, readAt } from "../file-io.js";
 import { planPieces } from "../piece-plan.js";
 import { classifyFailure, linkedSignal, noteEndpointFailure, withRetries } from "../retry/index.js";
@@ -93,10 +93,12 @@ export interface RenewOptions {
  * gone or changed) is read in this run. Each read asks every endpoint with the policy's attempts,
  * which Codex answers by hanging; made every run, a phone app started many times a day made it at
  * every start, for good. So at most once per renewal interval, counted across runs and restarts
- * in the journal; a read that found the endpoints unreachable does not count (networkReadFailed is
- * written only when they answered), so the run after an outage reads again.
+ * in the journal from when it began (a session that ends during the hang spent it too); a read that
+ * gives the piece back, or finds the endpoints unreachable (offline), does not count, so the run
+ * after an outage reads again.
  * And never again once a read made after the piece's journaled expiry (its last confirmed storage
- * a TTL ago) found no endpoint with it: a node drops a block once its TTL passed, so nothing brings
+ * a TTL ago) found no endpoint with it (they answered without it, or hung until its attempts ran
+ * out; not one cut short by the session's end): a node drops a block once its TTL passed, so nothing brings
  * it back; the file is `expired` in status(), and the piece is reported failed with its source's
  * error each run without a request (the source put back renews it). Not on the expiry alone: a
  * node with a longer TTL than ttlMs still has it, and a client offline at the expiry would give up
@@ -104,12 +106,12 @@ export interface RenewOptions {
  * or the client's floor ahead of a clock put right): the TTL may not have passed.
  */
 function networkReadDue(ctx: ClientContext, row: AvailabilityRow, now: number, everyMs: number): boolean {
-  const last = ctx.availability.lastFailedNetworkRead(row.cid);
+  const last = ctx.availability.lastNetworkRead(row.cid);
   // One from before the piece was last stored, or ahead of now (a clock floor dropped since), does not count.
-  if (last === undefined || last <= Math.max(row.uploaded_at, row.renewed_at ?? 0) || last > now) return true;
+  if (last === undefined || last.at <= Math.max(row.uploaded_at, row.renewed_at ?? 0) || last.at > now) return true;
   const expired = row.expires_at <= now && row.expires_at <= deviceTime(ctx.clock);
-  if (expired && last >= row.expires_at) return false;
-  return now - last >= everyMs;
+  if (expired && last.foundNowhere && last.at >= row.expires_at) return false;
+  return now - last.at >= everyMs;
 }
 
 /** Released since the run listed it (a chat deleted meanwhile): not renewed, nor reported. */
@@ -268,17 +270,21 @@ async function renewHeldPiece(
       // The source is gone or changed: the network may still have the piece after all.
       if (lastResort === "put-off") return false;
       if (lastResort === "report") return { error: asStorageError(sourceError), outage: undefined };
+      const counted = countNetworkRead(ctx, cid);
       try {
         bytes = await readBack();
+        counted.uncount();
       } catch (readError) {
         // What the user can act on is the source (E_SOURCE_MISSING / E_SOURCE_CHANGED), not the failed read.
+        // Stopped or cut by the session's end during it: counted (Codex hangs on a block it lost).
         if (signal.aborted || classifyFailure(readError) === "fatal") throw readError;
         // Offline: every other piece's read would fail alike, each costing the policy's attempts. Not a
         // read that timed out or came short: Codex's answer for a block it lost, this piece's alone.
         const readCode = asStorageError(readError).code;
         const offline = classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED";
-        // The endpoints answered without the piece (not a backend the application closed): not read again for an interval.
-        if (!offline && readCode !== "E_CLIENT_CLOSED") noteFailedNetworkRead(ctx, cid);
+        // No endpoint reached (or the application closed the backend): nothing learnt of the piece.
+        if (offline || readCode === "E_CLIENT_CLOSED") counted.uncount();
+        else counted.foundNowhere();
         return { error: asStorageError(sourceError), outage: offline ? readCode : undefined };
       }
     }
@@ -305,13 +311,30 @@ async function renewHeldPiece(
   return true;
 }
 
-/** Best effort: a journal refusing writes (a full disk) costs one more read next run, not this piece's report. */
-function noteFailedNetworkRead(ctx: ClientContext, cid: string): void {
-  try {
-    ctx.availability.networkReadFailed(cid, ctx.clock.now());
-  } catch (error) {
-    ctx.log.warn({ cid, code: asStorageError(error).code }, "could not record a failed renewal read");
-  }
+/**
+ * Journals a network read of `cid` as it begins (networkReadDue); `uncount()` puts back what was
+ * there when it does not count, `foundNowhere()` notes that the endpoints answered it without the
+ * piece. Best effort: a journal refusing writes (a full disk) costs one more read in a later run,
+ * not this piece's renewal or report.
+ */
+function countNetworkRead(ctx: ClientContext, cid: string): { uncount(): void; foundNowhere(): void } {
+  const bestEffort = (write: () => void): void => {
+    try {
+      write();
+    } catch (error) {
+      ctx.log.warn({ cid, code: asStorageError(error).code }, "could not journal a renewal's network read");
+    }
+  };
+  const at = ctx.clock.now();
+  let before: NetworkRead | undefined;
+  bestEffort(() => {
+    before = ctx.availability.lastNetworkRead(cid);
+    ctx.availability.networkRead(cid, { at, foundNowhere: false });
+  });
+  return {
+    uncount: () => bestEffort(() => ctx.availability.networkRead(cid, before)),
+    foundNowhere: () => bestEffort(() => ctx.availability.networkRead(cid, { at, foundNowhere: true })),
+  };
 }
 
 /**

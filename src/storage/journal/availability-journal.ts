@@ -10,11 +10,17 @@ export interface AvailabilityRow {
 }
 
 /**
- * The settings key (no schema change; a release before it ignores the key) holding when a network
- * read of a piece that only the network could renew (its source gone) last found no endpoint with
- * it, decimal ms on the client's clock: renewal reads such a piece at most once an interval.
+ * The settings key (no schema change; a release before it ignores the key) holding when renewal
+ * last began a network read of a piece only the network could renew (its source gone) that did not
+ * give it back, decimal ms on the client's clock, and ` nowhere` after it once the endpoints
+ * answered that read without the piece: renewal reads such a piece at most once an interval.
  */
 const NETWORK_READ_PREFIX = "renewal-network-read:";
+
+export interface NetworkRead {
+  readonly at: number;
+  readonly foundNowhere: boolean;
+}
 
 /** The availability table: when each uploaded piece expires on Codex, and whether a message still needs it. */
 export class AvailabilityJournal {
@@ -69,15 +75,18 @@ export class AvailabilityJournal {
     this.deleteSetting.run(NETWORK_READ_PREFIX + cid);
   }
 
-  /** When a network read of `cid` last found no endpoint with it (networkReadFailed), if it did. */
-  lastFailedNetworkRead(cid: string): number | undefined {
+  /** When the last network read of `cid` that did not give it back began, and whether the endpoints answered it without the piece. */
+  lastNetworkRead(cid: string): NetworkRead | undefined {
     const value = this.getSetting.get(NETWORK_READ_PREFIX + cid) as string | undefined;
-    // Anything but a time this wrote (a row edited by hand) is no read: the piece is read again.
-    return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
+    // Anything but what this wrote (a row edited by hand) is no read: the piece is read again.
+    const parsed = value === undefined ? null : /^(\d+)( nowhere)?$/.exec(value);
+    return parsed === null ? undefined : { at: Number(parsed[1]), foundNowhere: parsed[2] !== undefined };
   }
 
-  networkReadFailed(cid: string, at: number): void {
-    this.putSetting.run({ key: NETWORK_READ_PREFIX + cid, value: String(Math.floor(at)) });
+  /** Journals `read` (or, undefined, that none counts). */
+  networkRead(cid: string, read: NetworkRead | undefined): void {
+    if (read === undefined) this.deleteSetting.run(NETWORK_READ_PREFIX + cid);
+    else this.putSetting.run({ key: NETWORK_READ_PREFIX + cid, value: `${Math.floor(read.at)}${read.foundNowhere ? " nowhere" : ""}` });
   }
 
   /** Forgets the failed reads of pieces no longer referenced (released, dropped): nothing reads them again. */
