@@ -1,4 +1,5 @@
 import protobuf from "protobufjs/light.js";
+import { checkListCaps } from "./list-caps.js";
 import { WireError } from "./wire-error.js";
 import { structureFault } from "./wire-structure.js";
 
@@ -18,6 +19,8 @@ export function plainBytes(bytes: Uint8Array): Uint8Array {
  * claimed length is truncation, not an allocation.
  */
 export function decodeRaw(type: protobuf.Type, bytes: Uint8Array, what: string, keepUnknown = true): PbObject {
+  // Before protobufjs builds every entry of a list far over its cap.
+  checkListCaps(type, bytes);
   const reader = new protobuf.Reader(bytes);
   reader.discardUnknown = !keepUnknown;
   try {

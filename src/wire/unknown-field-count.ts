@@ -18,7 +18,7 @@ interface WalkState {
 }
 
 /** A varint at state.pos, or -1 (and state.pos at `end`) when it runs past `end` or past 10 bytes. */
-function varint(bytes: Uint8Array, end: number, state: WalkState): number {
+function varint(bytes: Uint8Array, end: number, state: { pos: number }): number {
   let value = 0;
   let mul = 1;
   for (let i = 0; i < 10 && state.pos < end; i++) {
@@ -36,7 +36,7 @@ function varint(bytes: Uint8Array, end: number, state: WalkState): number {
  * value of any length (a tag or a length it reads as a uint32, at most 10 bytes), so a longer one
  * is one more field, not the end of the count.
  */
-function skipVarint(bytes: Uint8Array, end: number, state: WalkState): boolean {
+function skipVarint(bytes: Uint8Array, end: number, state: { pos: number }): boolean {
   while (state.pos < end) if ((bytes[state.pos++] as number) < 0x80) return true;
   return false;
 }
@@ -100,7 +100,7 @@ const MAX_GROUP_DEPTH = 128;
  * Moves state.pos past the group whose start tag (field `field`) was just read, as protobufjs's
  * skipType does; false when the group is malformed, truncated or too deep (the decode refuses it).
  */
-function skipGroup(bytes: Uint8Array, end: number, state: WalkState, field: number): boolean {
+export function skipGroup(bytes: Uint8Array, end: number, state: { pos: number }, field: number): boolean {
   const open = [field];
   while (open.length > 0) {
     const tag = varint(bytes, end, state);
