@@ -6,7 +6,9 @@ import { handleFromDownloadRow, handleFromUploadRow } from "./job-handles.js";
 import { asStorageError, CANCELLED, closedUnderRun } from "./job-errors.js";
 import { cleanUpEndedJob } from "./job-cleanup.js";
 import type { JobMachine } from "./job-machine.js";
-import type { JobKind } from "./journal/job-states.js";
+import type { DownloadJobRow } from "./journal/download-journal.js";
+import type { JobKind, JobState } from "./journal/job-states.js";
+import type { UploadJobRow } from "./journal/upload-journal.js";
 import { decodeReference } from "./reference-codec.js";
 import { linkedSignal, type LinkedSignal } from "./retry/index.js";
 import type { Slots } from "./slots.js";
@@ -14,72 +16,120 @@ import { downloadMemoryBytes, uploadMemoryBytes } from "./transfer-memory.js";
 import type { TransferJob } from "./transfer-job.js";
 import { runUpload, type ShareResult } from "./upload/run-upload.js";
 
+/** What a kind's work gets from the run around it. */
+interface JobRun<Row, Result> {
+  readonly ctx: ClientContext;
+  readonly row: Row;
+  readonly job: TransferJob<Result>;
+  readonly machine: JobMachine;
+  /** The queue's signal with the job's deadline. */
+  readonly signal: AbortSignal;
+  /** Takes the run's piece buffers out of the client's transfer memory; given back once the run ends. */
+  memory(bytes: number): Promise<void>;
+  /** A wait on the queue's signal that is not the transfer's time: the deadline is paused meanwhile. */
+  untimed<T>(wait: (signal: AbortSignal) => Promise<T>): Promise<T>;
+}
+
+/** One kind of job as its queue runs it: its journal row, its handle, and the work between them. */
+interface KindRun<Row extends { readonly state: JobState }, Result> {
+  readonly kind: JobKind;
+  row(ctx: ClientContext): Row | undefined;
+  handle(row: Row): TransferJob<Result>;
+  /** Runs the job until the journal says done, and gives its result. */
+  work(run: JobRun<Row, Result>): Promise<Result>;
+  /** Once the run is over, however it ended (its failure recorded, its memory given back). */
+  ended?(): void;
+}
+
 /** The upload queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
-export async function runUploadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean): Promise<void> {
-  // Its turn came as the client began to stop: the job stays in the journal for the next start.
-  if (session.phase !== "started") return;
-  const ctx = session.ctx as ClientContext;
-  const row = ctx.uploads.get(id);
-  // Cancelled or settled while it waited its turn: nothing to run.
-  if (row === undefined || !runnable(row.state)) return;
-  const job = handleFromUploadRow(session, row) as TransferJob<ShareResult>;
-  const machine = jobMachine(session, "upload", id);
-  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `upload ${id}`);
-  let memory: (() => void) | undefined;
-  try {
-    memory = await transferMemory(session, deadline, signal, `upload ${id}`, uploadMemoryBytes(row, ctx.piecesInFlight), lane);
-    const result = await runUpload(ctx, row, machine, job, deadline.signal);
-    forgetHandle(session, id, job);
-    job.resolve(result);
-  } catch (error) {
-    // Before the journal says failed: a retry asked for from then on gets a handle of its own.
-    forgetHandle(session, id, job);
-    await settleFailure(session, "upload", id, machine, job, error, signal);
-  } finally {
-    memory?.();
-    deadline.dispose();
-    runEnded(session, id);
-  }
+export function runUploadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean): Promise<void> {
+  return runJob<UploadJobRow, ShareResult>(session, id, signal, lane, {
+    kind: "upload",
+    row: (ctx) => ctx.uploads.get(id),
+    handle: (row) => handleFromUploadRow(session, row) as TransferJob<ShareResult>,
+    async work({ ctx, row, job, machine, signal: deadline, memory }) {
+      await memory(uploadMemoryBytes(row, ctx.piecesInFlight));
+      return runUpload(ctx, row, machine, job, deadline);
+    },
+  });
 }
 
 /** The download queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
-export async function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean): Promise<void> {
+export function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean): Promise<void> {
+  return runJob<DownloadJobRow, FetchResult>(session, id, signal, lane, {
+    kind: "download",
+    row: (ctx) => ctx.downloads.get(id),
+    handle: (row) => handleFromDownloadRow(session, row) as TransferJob<FetchResult>,
+    async work({ ctx, row, job, machine, signal: deadline, memory, untimed }) {
+      const { view } = decodeReference(row.file_reference, session.protocol);
+      const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
+      if (cacheCid !== undefined) {
+        // Room other downloads hold is waited for, and that wait is not this transfer's time (as memory's below).
+        const what = `download ${id} (waiting for room under the storage quota)`;
+        session.reservations.set(id, await untimed((queue) => ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, queue, what)));
+      }
+      await memory(downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight));
+      const downloaded = await runDownload(ctx, row, view, machine, job, deadline);
+      let result = downloaded;
+      machine.finish((at) =>
+        ctx.db.transaction(() => {
+          ctx.downloads.finish(id, at);
+          // The same bytes spooled meanwhile for a pending upload stay the content's one file: this copy goes, and that one is handed out.
+          if (cacheCid !== undefined) result = { ...downloaded, path: ctx.cache.add(cacheCid, row.dest_path, downloaded.size, false) };
+        })(),
+      );
+      return result;
+    },
+    ended() {
+      session.reservations.get(id)?.release();
+      session.reservations.delete(id);
+    },
+  });
+}
+
+/**
+ * A queue's run of one job of either kind: its journal row run to the end, its handle settled, its
+ * failure recorded, and whatever the run held (transfer memory, its deadline) given back.
+ */
+async function runJob<Row extends { readonly state: JobState }, Result>(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, kind: KindRun<Row, Result>): Promise<void> {
+  // Its turn came as the client began to stop: the job stays in the journal for the next start.
   if (session.phase !== "started") return;
   const ctx = session.ctx as ClientContext;
-  const row = ctx.downloads.get(id);
+  const row = kind.row(ctx);
+  // Cancelled or settled while it waited its turn: nothing to run.
   if (row === undefined || !runnable(row.state)) return;
-  const job = handleFromDownloadRow(session, row) as TransferJob<FetchResult>;
-  const machine = jobMachine(session, "download", id);
-  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `download ${id}`);
+  const job = kind.handle(row);
+  // The same object as the session's handle for the job: TransferJob<Result> is one of AnyJob's members.
+  const handle = job as unknown as AnyJob;
+  const machine = jobMachine(session, kind.kind, id);
+  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `${kind.kind} ${id}`);
   let memory: (() => void) | undefined;
   try {
-    const { view } = decodeReference(row.file_reference, session.protocol);
-    const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
-    if (cacheCid !== undefined) {
-      // Room other downloads hold is waited for, and that wait is not this transfer's time (as memory's below).
-      deadline.pause();
-      session.reservations.set(id, await ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, signal, `download ${id} (waiting for room under the storage quota)`));
-      deadline.resume();
-    }
-    memory = await transferMemory(session, deadline, signal, `download ${id}`, downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight), lane);
-    const downloaded = await runDownload(ctx, row, view, machine, job, deadline.signal);
-    let result = downloaded;
-    machine.finish((at) =>
-      ctx.db.transaction(() => {
-        ctx.downloads.finish(id, at);
-        // The same bytes spooled meanwhile for a pending upload stay the content's one file: this copy goes, and that one is handed out.
-        if (cacheCid !== undefined) result = { ...downloaded, path: ctx.cache.add(cacheCid, row.dest_path, downloaded.size, false) };
-      })(),
-    );
-    forgetHandle(session, id, job);
+    const result = await kind.work({
+      ctx,
+      row,
+      job,
+      machine,
+      signal: deadline.signal,
+      memory: async (bytes) => {
+        memory = await transferMemory(session, deadline, signal, `${kind.kind} ${id}`, bytes, lane);
+      },
+      untimed: async (wait) => {
+        deadline.pause();
+        const value = await wait(signal);
+        deadline.resume();
+        return value;
+      },
+    });
+    forgetHandle(session, id, handle);
     job.resolve(result);
   } catch (error) {
-    forgetHandle(session, id, job);
-    await settleFailure(session, "download", id, machine, job, error, signal);
+    // Before the journal says failed: a retry asked for from then on gets a handle of its own.
+    forgetHandle(session, id, handle);
+    await settleFailure(session, kind.kind, id, machine, handle, error, signal);
   } finally {
     memory?.();
-    session.reservations.get(id)?.release();
-    session.reservations.delete(id);
+    kind.ended?.();
     deadline.dispose();
     runEnded(session, id);
   }
