@@ -76,6 +76,9 @@ export function startRenewalTimer(session: ClientSession, everyMs: number): Node
   const timer = setInterval(
     () => {
       const now = { device: deviceTime(clock), awake: performance.now() };
+      // Set back (a clock that ran ahead put right): measured from there, else only the awake clock
+      // would count for as long as it had been ahead, and a sleeping laptop renewed past the margin.
+      if (now.device < last.device) last = { device: now.device, awake: last.awake };
       if (now.device - last.device < everyMs && now.awake - last.awake < everyMs) return;
       last = now;
       void renewInBackground(session);
