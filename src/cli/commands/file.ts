@@ -36,7 +36,19 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
   const explicit = env[HOME_ENV];
   if (explicit !== undefined && explicit !== "") return explicit;
   const xdg = env["XDG_DATA_HOME"];
-  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(homedir(), ".local", "share"), "status-compat");
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(userHome(), ".local", "share"), "status-compat");
+}
+
+/**
+ * The user's home folder. A container running as an arbitrary user id with HOME unset has none
+ * (os.homedir() throws): the setup's, which an internal error (exit 70, a stack) blamed on a bug.
+ */
+function userHome(): string {
+  try {
+    return homedir();
+  } catch (error) {
+    throw new CliError("E_USAGE", `there is no home folder for the default home (HOME is unset and the user has none); give --home DIR or set $${HOME_ENV}`, { cause: error });
+  }
 }
 
 const COMMON_OPTIONS = {
