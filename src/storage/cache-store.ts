@@ -8,6 +8,7 @@ import { filesMatch, whenFileHolds } from "./file-holds.js";
 import type { CacheEntryRow, CacheJournal } from "./journal/cache-journal.js";
 import { abortedError } from "./abort-error.js";
 import { asStorageError } from "./job-errors.js";
+import { linkedSignal } from "./retry/index.js";
 import { StorageError } from "./storage-error.js";
 import type { StorageMetrics } from "./storage-metrics.js";
 import { sourceIdentity, type SourceIdentity } from "./upload/source-identity.js";
@@ -120,12 +121,42 @@ export class CacheStore {
    */
   async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string): Promise<Reservation> {
     for (;;) {
-      try {
-        return this.reserve(bytes, cid);
-      } catch (error) {
-        if (!(error instanceof StorageError && error.code === "E_QUOTA_EXCEEDED" && this.reserved > 0 && this.heldBytes() + bytes <= this.quotaBytes)) throw error;
-      }
+      const reservation = this.reserveOrWait(bytes, cid);
+      if (reservation !== undefined) return reservation;
       await this.roomGivenBack(signal, what);
+    }
+  }
+
+  /**
+   * reserve(), or undefined when only other transfers' reservations leave too little room (for
+   * reserveWhenFree() to wait on); refused E_QUOTA_EXCEEDED at once when pinned and served files do.
+   * A share() checks at once, so its caller hears a refusal for good, and waits in the background.
+   */
+  reserveOrWait(bytes: number, cid: string): Reservation | undefined {
+    try {
+      return this.reserve(bytes, cid);
+    } catch (error) {
+      if (error instanceof StorageError && error.code === "E_QUOTA_EXCEEDED" && this.reserved > 0 && this.heldBytes() + bytes <= this.quotaBytes) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Room for a share's spool file that reserveOrWait() could not give at share(): waited for as
+   * reserveWhenFree() does, ended by a cancel (`turn`) with its typed abort. At a stop (`stop`
+   * fires) undefined, no room held: the bytes are spooled over the quota so the share stays
+   * resumable (the next start's fitQuota evicts), rather than hold the stop until the transfers
+   * that hold the room end (a stop waits for spooling before it ends the queues' runs).
+   */
+  async reserveUnlessStopped(bytes: number, cid: string, turn: AbortSignal, stop: AbortSignal, what: string): Promise<Reservation | undefined> {
+    const link = linkedSignal([turn, stop], undefined, what);
+    try {
+      return await this.reserveWhenFree(bytes, cid, link.signal, what);
+    } catch (error) {
+      if (!turn.aborted && stop.aborted) return undefined;
+      throw error;
+    } finally {
+      link.dispose();
     }
   }
 

@@ -89,7 +89,8 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     // once compared with them: off the caller's turn, as that reads up to a whole file.
     const spoolPath = join(ctx.dirs.spool, contentCid);
     // Pinned under the quota until the upload is done; the spool write happens off the caller's turn.
-    const reservation = ctx.cache.reserve(size, contentCid);
+    // Refused at once when pinned files leave no room; room only other transfers hold is waited for below.
+    let reservation = ctx.cache.reserveOrWait(size, contentCid);
     session.handles.set(id, job);
     try {
       // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
@@ -100,7 +101,7 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
       create(spoolPath, false);
     } catch (error) {
       session.handles.delete(id);
-      reservation.release();
+      reservation?.release();
       tryRelease(() => releaseSpool(ctx, id, spoolPath));
       throw asStorageError(error);
     }
@@ -112,8 +113,12 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     let source = spoolPath;
     // An album shared from memory held a descriptor per photo, all writing and fsyncing at once. The wait is
     // not cut short by a stop (which waits for it): a share is resumable only once spooled.
-    const spool = (session.spoolSlots as LanedSlots)
-      .runLaned(pending.turn.signal, "spooling shared bytes", size <= pieceSize, () => sourceOfSharedBytes(ctx, id, contentCid, bytes))
+    const room = reservation ?? ctx.cache.reserveUnlessStopped(size, contentCid, pending.turn.signal, session.stopController.signal, "spooling shared bytes (waiting for room under the storage quota)");
+    const spool = Promise.resolve(room)
+      .then((held) => {
+        reservation = held;
+        return (session.spoolSlots as LanedSlots).runLaned(pending.turn.signal, "spooling shared bytes", size <= pieceSize, () => sourceOfSharedBytes(ctx, id, contentCid, bytes));
+      })
       .then((path) => {
         session.spoolingShares.delete(id);
         // Counted under the quota whatever happens next (the catch unpins it when no upload will read it).
@@ -142,7 +147,7 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
         job.reject(pending.cancelled ? CANCELLED : typed);
       })
       .finally(() => {
-        reservation.release();
+        reservation?.release();
         session.spooling.delete(spool);
       });
     session.spooling.add(spool);
