@@ -1,6 +1,7 @@
 import type { Hash } from "node:crypto";
 import { ChunkOpener, createSha256, prepareParams, sameDigest, sealedChunkSize } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
+import { throwIfAborted } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { SlotBuffers } from "../file-io.js";
 import { orderedWindow } from "../ordered-window.js";
@@ -95,7 +96,12 @@ export async function* streamFile(
         if (chunk < at.nextChunk) continue;
         const body = open(index, chunk, sealed, offset);
         const turn = steps.afterChunks();
-        if (turn !== undefined) await turn;
+        if (turn !== undefined) {
+          await turn;
+          // Aborted (the viewer closed, the client stopped) while a held-back piece is opened: nothing
+          // else looks at the signal until the whole piece is, 48 MiB of decryption for a one-piece file.
+          throwIfAborted(signal, "streamed fetch");
+        }
         if (at.verified) {
           // The rest of the held-back last piece, fetched again after a pause; the file hash already matched.
           at.nextChunk = chunk + 1;
