@@ -12,7 +12,7 @@ import {
   MAX_MIME_BYTES,
   MIN_CID_CHARS,
 } from "./limits.js";
-import { utf8Length } from "./utf8-length.js";
+import { isHighSurrogate, isLowSurrogate, utf8Length } from "./utf8-length.js";
 import { WireError } from "./wire-error.js";
 
 export function invalidField(message: string, field: string, problem: string, details: Record<string, unknown> = {}): WireError {
@@ -175,6 +175,23 @@ function hasControlCharacter(value: string): boolean {
   return false;
 }
 
+/**
+ * Whether `value` holds half a surrogate pair (a text cut between the two UTF-16 units of an
+ * emoji): protobufjs writes it as bytes that are not UTF-8, and every reader then refuses the whole
+ * message. Decoded text never holds one, so this binds writers only.
+ */
+function hasBrokenSurrogate(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (isLowSurrogate(c)) return true;
+    if (isHighSurrogate(c)) {
+      if (i + 1 < value.length && isLowSurrogate(value.charCodeAt(i + 1))) i++;
+      else return true;
+    }
+  }
+  return false;
+}
+
 /** UTF-8 length of a display text, or 0 when it is too short to matter (a UTF-16 unit is at most 3 UTF-8 bytes). */
 function displayTextBytes(value: string): number {
   return value.length * 3 <= MAX_FALLBACK_TEXT_BYTES ? 0 : utf8Length(value);
@@ -182,7 +199,7 @@ function displayTextBytes(value: string): number {
 
 /** Whether checkDisplayText accepts `value`. */
 export function isDisplayText(value: string): boolean {
-  return !hasControlCharacter(value) && displayTextBytes(value) <= MAX_FALLBACK_TEXT_BYTES;
+  return !hasControlCharacter(value) && !hasBrokenSurrogate(value) && displayTextBytes(value) <= MAX_FALLBACK_TEXT_BYTES;
 }
 
 /** Text shown to people: bounded, no control characters. */
@@ -190,6 +207,7 @@ export function checkDisplayText(value: unknown, message: string, field: string)
   if (typeof value !== "string") throw invalidField(message, field, "must be a string");
   if (value.length === 0) return;
   if (hasControlCharacter(value)) throw invalidField(message, field, "must not contain control characters");
+  if (hasBrokenSurrogate(value)) throw invalidField(message, field, "must be valid Unicode (half of a surrogate pair cannot be written as UTF-8)");
   const bytes = displayTextBytes(value);
   if (bytes > MAX_FALLBACK_TEXT_BYTES) {
     throw invalidField(message, field, `must be at most ${MAX_FALLBACK_TEXT_BYTES} UTF-8 bytes`, { bytes });

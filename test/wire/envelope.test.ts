@@ -264,6 +264,20 @@ describe("encodeEnvelope", () => {
     expect(caught(() => encodeEnvelope({ version: 2, type: "segment", payload, fallbackText: "", sender })).details.field).toBe("maxVersion");
   });
 
+  it("refuses fallback text holding half an emoji (a localized text cut at a UTF-16 unit): written, every reader refused the whole envelope as E_WIRE_MALFORMED", () => {
+    const payload = new Uint8Array([1]);
+    const cut = `${FALLBACK} 😀`.slice(0, -1);
+    for (const fallbackText of [cut, "\udc00 open it", "a\ud83d\ud83d"]) {
+      const err = caught(() => encodeEnvelope({ version: 2, type: "segment", payload, fallbackText }));
+      expect(err.code).toBe("E_WIRE_INVALID_FIELD");
+      expect(err.details.field).toBe("fallbackText");
+    }
+    // A whole emoji is text like any other.
+    const inline = new Uint8Array([0x1a, 0x01, 0x01]);
+    const whole = encodeEnvelope({ version: 2, type: "inline-attachment", payload: inline, fallbackText: `${FALLBACK} 😀` });
+    expect(openEnvelope(whole, { min: 1, max: 2 }).envelope.fallbackText).toBe(`${FALLBACK} 😀`);
+  });
+
   it("wraps a payload view in an envelope of its kind in one call", () => {
     const bytes = encodePayloadEnvelope(
       { kind: "file-reference", message: fileRefV3 },
