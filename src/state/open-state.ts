@@ -120,7 +120,7 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
     // Even a read-only connection would fail ("unable to open database file"); the tools read a copy.
     throw new StateError(
       "E_STATE_READ_ONLY",
-      `${path} is in WAL mode in a folder where nothing can be created (a read-only file system?), and SQLite must create ${path}-shm beside it even to read it. ` +
+      `${path} is in WAL mode in a folder where nothing can be created (a read-only file system?), and SQLite must create ${path}-shm and ${path}-wal beside it (whichever is missing) even to read it. ` +
         "Make the folder writable, or copy the database (with its -wal, if any) to a writable folder and open the copy. Nothing was written.",
       { details: { path } },
     );

@@ -12,7 +12,7 @@ import { describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File } from "../state/support/files.js";
-import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
+import { readOnlyFolderWith, runCliFor, runScriptFor } from "../state/support/read-only-folder.js";
 
 /** A level-2 database and a `-shm` of it, without a `-wal`. */
 function databaseWithShmOnly(): string[] {
@@ -47,6 +47,21 @@ describe("a WAL database with a -shm and no -wal, where no file can be created",
     const r = await runCliFor(folder, ["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", folder.workDir], PROJECT_ROOT, { TMPDIR: folder.workDir });
     expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
     expect(r.stdout).toContain("Verdict: OK");
+    expect(readdirSync(folder.dir).sort()).toEqual(["state.sqlite", "state.sqlite-shm"]);
+  }, 60_000);
+});
+
+describe("openState on a WAL database with a -shm and no -wal, where no file can be created", () => {
+  test("both opens refuse with E_STATE_READ_ONLY naming the -wal SQLite must create (it was E_STATE_IO 'unable to open database file'), nothing written", async () => {
+    const folder = readOnlyFolderWith(databaseWithShmOnly());
+    const path = join(folder.dir, "state.sqlite");
+    for (const mode of ["read-only", "read-write"]) {
+      const r = await runScriptFor(folder, "test/state/support/open-state-child.ts", [path, mode], PROJECT_ROOT, { TMPDIR: folder.workDir });
+      expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
+      const outcome = JSON.parse(r.stdout) as { code?: string; message?: string };
+      expect(outcome, mode).toMatchObject({ code: "E_STATE_READ_ONLY" });
+      expect(outcome.message).toContain(`${path}-wal`);
+    }
     expect(readdirSync(folder.dir).sort()).toEqual(["state.sqlite", "state.sqlite-shm"]);
   }, 60_000);
 });
