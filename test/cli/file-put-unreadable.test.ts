@@ -5,7 +5,7 @@
  * readable and sharing it again fails the same way, and left a failed upload in the journal.
  * A real process; as root (who reads any file) it runs as the unprivileged user 65534.
  */
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
@@ -32,6 +32,23 @@ describe("file put of a file that cannot be read", () => {
 
     expect(put.stderr).toMatch(/error\[E_LOCAL_IO\]: file put: cannot read .*payslip\.pdf \(EACCES/);
     expect(put.stderr).not.toMatch(/share it again/);
+    expect(put.code, put.stderr).toBe(EXIT.STORAGE);
+    expect(put.stdout).toBe("");
+  }, 60_000);
+
+  test("a file in a folder the user may not enter: the same (it was E_SOURCE_MISSING, exit 3, 'cannot look at')", async () => {
+    const dir = tempDir("scc-cli-unreadable-");
+    chmodSync(dir, 0o777);
+    const folder = join(dir, "private");
+    mkdirSync(folder);
+    const path = join(folder, "payslip.pdf");
+    writeFileSync(path, "not yours to read");
+    chmodSync(folder, 0o700);
+    const home = join(dir, "home");
+
+    const put = await runCliUnprivileged(["file", "put", path, "--home", home]);
+
+    expect(put.stderr).toMatch(/error\[E_LOCAL_IO\]: file put: cannot read .*payslip\.pdf \(EACCES/);
     expect(put.code, put.stderr).toBe(EXIT.STORAGE);
     expect(put.stdout).toBe("");
   }, 60_000);

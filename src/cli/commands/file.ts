@@ -391,6 +391,8 @@ function checkSharable(path: string): void {
   } catch (error) {
     // A path through a file (ENOTDIR), a loop of links, a name too long: nothing there to share.
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    // A folder on the way the user may not enter: the disk refusing, as for the file itself.
+    if (code === "EACCES" || code === "EPERM") throw cannotRead(path, code, error);
     const what = code === "ENOTDIR" ? `there is no file to share at ${path}` : `file put: cannot look at ${path} (${code})`;
     throw new StorageError("E_SOURCE_MISSING", what, { cause: error, details: { path } });
   }
@@ -414,11 +416,14 @@ function checkReadable(path: string): void {
     // Non-blocking, as the upload opens it: a pipe put at the path since the stat must not hang the command.
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    const why = code === "EACCES" || code === "EPERM" ? `${code}: permission denied; give a file you can read, or change its permissions` : code;
-    throw new StorageError("E_LOCAL_IO", `file put: cannot read ${path} (${why}). Nothing was started.`, { cause: error, details: { code, path } });
+    throw cannotRead(path, (error as NodeJS.ErrnoException).code ?? "unknown error", error);
   }
   closeSync(fd);
+}
+
+function cannotRead(path: string, code: string, cause: unknown): StorageError {
+  const why = code === "EACCES" || code === "EPERM" ? `${code}: permission denied; give a file you can read, or change its permissions` : code;
+  return new StorageError("E_LOCAL_IO", `file put: cannot read ${path} (${why}). Nothing was started.`, { cause, details: { code, path } });
 }
 
 export const filePutCommand: Command = {
