@@ -16,7 +16,7 @@ export interface WrittenBlock {
 /**
  * Streams content into a fresh file under `incoming/` while hashing it, fsyncs it, then renames it
  * to its digest's name and fsyncs the directory: a crash leaves either the whole block or a stray
- * temp file (removed on the next start), never a partial block under a real name.
+ * temp file (removed by a later sweep once stale), never a partial block under a real name.
  */
 export async function writeBlockAtomically(
   paths: BlockPaths,
