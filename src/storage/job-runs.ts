@@ -1,6 +1,7 @@
 import { contentCidIn } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { forgetHandle, jobMachine, runnable, tryRelease, type AnyJob, type ClientSession } from "./client-session.js";
+import { keepsPiecesForResume } from "./download/reopen-temp.js";
 import { runDownload, type FetchResult } from "./download/run-download.js";
 import { handleFromDownloadRow, handleFromUploadRow } from "./job-handles.js";
 import { asStorageError, CANCELLED, closedUnderRun } from "./job-errors.js";
@@ -191,6 +192,10 @@ async function settleFailure(session: ClientSession, kind: JobKind, id: string, 
     // Refused (a full disk), not a move the row had already made (a cancel recorded while the run wound down).
     if (code === "E_LOCAL_IO") session.unrecorded.set(id, failure ?? CANCELLED);
   }
-  if (!closedOut) await cleanUpEndedJob(session, kind, id);
+  // A failure that keeps the download's pieces for a resume leaves nothing to clean up; its row may
+  // already be queued again by a retry() from the `failed` state event (told as the row was written),
+  // which the clean-up would take for a failure to discard: the retry fetched the whole file again.
+  const keepsPieces = failure !== undefined && kind === "download" && keepsPiecesForResume({ state: "failed", last_error: `${failure.code}: ${failure.message}` });
+  if (!closedOut && !keepsPieces) await cleanUpEndedJob(session, kind, id);
   job.reject(failure ?? CANCELLED);
 }
