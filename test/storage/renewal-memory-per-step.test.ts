@@ -5,6 +5,7 @@
  * wait behind a paused stream (or make a download wait behind it) for a plaintext buffer it never used.
  */
 import { createHash } from "node:crypto";
+import { rmSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import type { Slots } from "../../src/storage/slots.js";
 import { StorageError } from "../../src/storage/storage-error.js";
@@ -12,6 +13,7 @@ import type { StorageClient } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, localStore, MiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { codexSetup } from "./codex-fixtures.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 /** A 1 MiB piece sealed in 4 KiB chunks (16 bytes of tag each). */
@@ -104,6 +106,46 @@ describe("renewal reserves the transfer memory each step needs", () => {
     const renewal = client.renewDue();
     expect(await Promise.race([renewal, after(10_000)])).toEqual({ renewed: [cid], failed: [] });
     expect(reads).toBe(1);
+    expect(memory.held).toBe(0);
+  });
+});
+
+describe("a network read of a piece only the network can renew", () => {
+  test("holds the sealed piece's memory only, not a plaintext it will not seal: a stream runs beside it while Codex hangs on the read", async () => {
+    const { server, backend } = await codexSetup({ requestTimeoutMs: 60_000 });
+    server.behaviour.missingContent = "hang";
+    const dir = tempDir("scc-renew-step-");
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({
+      dir,
+      backend,
+      clock: { now: () => clock.t },
+      pieceSize: MiB,
+      transferMemoryBytes: 2 * SEALED,
+      retry: { attemptTimeoutMs: 60_000, maxAttempts: 1, deadlineMs: 120_000, pausedStreamYieldMs: 60_000 },
+    });
+    const lostFile = writeRandomFile(dir, "old.mp4", MiB);
+    const lost = await client.share({ path: lostFile.path }).done;
+    const other = await client.share({ path: writeRandomFile(dir, "other.mp4", MiB).path }).done;
+    client.release(other.reference);
+    // The node lost the older video and the user deleted it: only a network read can renew it, and Codex hangs on it.
+    await backend.delete(lost.view.pieces[0]!.cid);
+    rmSync(lostFile.path);
+    clock.t += 28 * DAY;
+    const session = new AbortController();
+    const renewal = client.renewDue({ signal: session.signal }).catch((error: { code?: string }) => error.code);
+    while ((server.stats.byRoute.download ?? 0) === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const memory = transferMemory(client);
+    expect(memory.held).toBe(SEALED);
+    // Another video played meanwhile (a stream holds a sealed piece).
+    const hash = createHash("sha256");
+    const streamed = (async () => {
+      for await (const part of client.fetchStream(other.reference)) hash.update(part);
+      return hash.digest("hex");
+    })();
+    expect(await Promise.race([streamed, after(10_000)])).toBe(Buffer.from(other.view.plaintextSha256).toString("hex"));
+    session.abort();
+    expect(await renewal).toBe("E_ABORTED");
     expect(memory.held).toBe(0);
   });
 });

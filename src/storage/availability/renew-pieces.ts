@@ -40,8 +40,8 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
   const silent = new Set<StorageBackend>();
   // Pieces only a read from the network can renew (gone from the endpoints and from the source) come
   // last: Codex answers that read by hanging, up to the deadline, and a phone session shorter than
-  // that would otherwise spend every run on them while the other files expire.
-  const lastResort: string[] = [];
+  // that would otherwise spend every run on them while the other files expire. With the source's error.
+  const lastResort: { cid: string; sourceError: StorageError }[] = [];
   // Set once a piece used up its attempts on transient failures (offline, every endpoint down): each
   // other piece would do the same, about a minute apiece with backoff, holding every renewDue()
   // waiting its turn; they are reported failed with that code and tried again by the next run.
@@ -66,16 +66,19 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
       if (!stillReferenced(ctx, row.cid)) return false;
       // The one-attempt read back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
       const gone = row.expires_at <= now || (await holders(ctx, row.cid, signal, silent)) !== "maybe";
-      const renewed = await renewPiece(ctx, row.cid, gone, signal, "put-off", memory);
-      if (renewed === false) lastResort.push(row.cid);
-      return renewed;
+      const renewed = await renewPiece(ctx, row.cid, gone, signal, memory);
+      if (typeof renewed !== "object" || !("sourceError" in renewed)) return renewed;
+      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError });
+      return false;
     });
   }
-  for (const cid of lastResort) {
+  for (const { cid, sourceError } of lastResort) {
     await renewEach(cid, async () => {
       const row = ctx.availability.get(cid);
       if (row?.referenced !== 1) return false;
-      return renewPiece(ctx, cid, true, signal, networkReadDue(ctx, row, now, networkReadEveryMs) ? "read" : "report", memory);
+      // Not sealed from the source again: this run's first pass just found it cannot be.
+      if (!networkReadDue(ctx, row, now, networkReadEveryMs)) return { error: sourceError, outage: undefined };
+      return readFromNetwork(ctx, cid, sourceError, signal, memory);
     });
   }
   return report;
@@ -194,27 +197,64 @@ async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, sil
   return "none";
 }
 
-/**
- * What a piece the source cannot give comes to: `put-off` (false, for the run's last pass), `read`
- * back from the network with the policy's attempts (a failed read reports the source's error), or
- * `report` the source's error without a read (networkReadDue).
- */
-type LastResort = "put-off" | "read" | "report";
+/** A piece the source cannot give (gone or changed), put off for the run's last pass, with the source's error. */
+interface SourceLost {
+  readonly sourceError: StorageError;
+}
+
+type UploadedPiece = NonNullable<ReturnType<ClientContext["uploads"]["pieceByCid"]>>;
+
+function uploadedPiece(ctx: ClientContext, cid: string): UploadedPiece {
+  const origin = ctx.uploads.pieceByCid(cid);
+  if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
+  return origin;
+}
 
 /**
  * `gone`: past its expiry, or no endpoint has it; then it is sealed from the source before anything
  * is read. Otherwise it is read back, in one attempt, and sealed from the source when that fails.
- * When the source cannot give it, `lastResort` says what then. False too when it was released meanwhile.
+ * False when it was released meanwhile.
  */
-async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, lastResort: LastResort, memory: Slots | undefined): Promise<PieceOutcome> {
-  const origin = ctx.uploads.pieceByCid(cid);
-  if (origin === undefined) throw new StorageError("E_NOT_FOUND", `no upload of this client stored ${cid}; it cannot be renewed`, { details: { cid } });
+async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, memory: Slots | undefined): Promise<PieceOutcome | SourceLost> {
+  const origin = uploadedPiece(ctx, cid);
   // The sealed buffer (from the client's pool: reused piece after piece, and handed to the hashing
   // worker without a copy) and, once it is to be sealed again from its source, the plaintext read for that.
   const sizes = { sealed: origin.size, plain: plainSizeOf(ctx, origin.job_id, origin.idx) };
   const room = await RenewalRoom.take(ctx.buffers, memory, signal, `renewal of ${cid} (waiting for transfer memory)`, sizes, gone);
   try {
-    return await renewHeldPiece(ctx, cid, origin, room, gone, signal, lastResort);
+    return await renewHeldPiece(ctx, cid, origin, room, gone, signal);
+  } finally {
+    room.giveBack();
+  }
+}
+
+/**
+ * The last resort for a piece the source cannot give: read back with the policy's attempts (the
+ * sealed piece's room only: nothing is sealed), and stored again. A failed read reports the
+ * source's error, what the user can act on (E_SOURCE_MISSING / E_SOURCE_CHANGED).
+ */
+async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: StorageError, signal: AbortSignal, memory: Slots | undefined): Promise<PieceOutcome> {
+  const origin = uploadedPiece(ctx, cid);
+  const room = await RenewalRoom.take(ctx.buffers, memory, signal, `renewal of ${cid} (waiting for transfer memory)`, { sealed: origin.size, plain: 0 }, false);
+  try {
+    const counted = countNetworkRead(ctx, cid);
+    let bytes: Buffer;
+    try {
+      bytes = await pieceReader(ctx, cid, origin, room, signal)();
+      counted.uncount();
+    } catch (readError) {
+      // Stopped or cut by the session's end during it: counted (Codex hangs on a block it lost).
+      if (signal.aborted || classifyFailure(readError) === "fatal") throw readError;
+      // Offline: every other piece's read would fail alike, each costing the policy's attempts. Not a
+      // read that timed out or came short: Codex's answer for a block it lost, this piece's alone.
+      const readCode = asStorageError(readError).code;
+      const offline = classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED";
+      // No endpoint reached (or the application closed the backend): nothing learnt of the piece.
+      if (offline || readCode === "E_CLIENT_CLOSED") counted.uncount();
+      else counted.foundNowhere();
+      return { error: sourceError, outage: offline ? readCode : undefined };
+    }
+    return await storeAgain(ctx, cid, bytes, signal);
   } finally {
     room.giveBack();
   }
@@ -231,17 +271,10 @@ function plainSizeOf(ctx: ClientContext, jobId: string, index: number): number {
   }
 }
 
-async function renewHeldPiece(
-  ctx: ClientContext,
-  cid: string,
-  origin: NonNullable<ReturnType<ClientContext["uploads"]["pieceByCid"]>>,
-  room: RenewalRoom,
-  gone: boolean,
-  signal: AbortSignal,
-  lastResort: LastResort,
-): Promise<PieceOutcome> {
+/** Reads the piece back into the room's sealed buffer (verified against its sha256), with `policy`'s attempts. */
+function pieceReader(ctx: ClientContext, cid: string, origin: UploadedPiece, room: RenewalRoom, signal: AbortSignal): (policy?: ClientContext["policy"]) => Promise<Buffer> {
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
-  const readBack = async (policy = ctx.policy): Promise<Buffer> => {
+  return async (policy = ctx.policy) => {
     const what = `renewal read of ${cid}`;
     const read = await withDeadline(ctx, signal, what, (bounded) =>
       withRetries({ pool: ctx.pool, policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
@@ -252,6 +285,10 @@ async function renewHeldPiece(
     ctx.metrics.bytes.inc({ direction: "down" }, read.byteLength);
     return read;
   };
+}
+
+async function renewHeldPiece(ctx: ClientContext, cid: string, origin: UploadedPiece, room: RenewalRoom, gone: boolean, signal: AbortSignal): Promise<PieceOutcome | SourceLost> {
+  const readBack = pieceReader(ctx, cid, origin, room, signal);
   let bytes: Buffer | undefined;
   if (!gone) {
     // One attempt: the source is there to fall back on. A node that kept the manifest but lost the
@@ -267,31 +304,18 @@ async function renewHeldPiece(
       await room.forSealing(signal);
       bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, room.sealed);
     } catch (sourceError) {
-      // The source is gone or changed: the network may still have the piece after all.
-      if (lastResort === "put-off") return false;
-      if (lastResort === "report") return { error: asStorageError(sourceError), outage: undefined };
-      const counted = countNetworkRead(ctx, cid);
-      try {
-        bytes = await readBack();
-        counted.uncount();
-      } catch (readError) {
-        // What the user can act on is the source (E_SOURCE_MISSING / E_SOURCE_CHANGED), not the failed read.
-        // Stopped or cut by the session's end during it: counted (Codex hangs on a block it lost).
-        if (signal.aborted || classifyFailure(readError) === "fatal") throw readError;
-        // Offline: every other piece's read would fail alike, each costing the policy's attempts. Not a
-        // read that timed out or came short: Codex's answer for a block it lost, this piece's alone.
-        const readCode = asStorageError(readError).code;
-        const offline = classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED";
-        // No endpoint reached (or the application closed the backend): nothing learnt of the piece.
-        if (offline || readCode === "E_CLIENT_CLOSED") counted.uncount();
-        else counted.foundNowhere();
-        return { error: asStorageError(sourceError), outage: offline ? readCode : undefined };
-      }
+      // The source is gone or changed: the network may still have the piece after all (the run's last pass).
+      if (signal.aborted) throw sourceError;
+      return { sourceError: asStorageError(sourceError) };
     }
   }
+  return storeAgain(ctx, cid, bytes, signal);
+}
+
+/** Stores the verified sealed piece again (which restarts its TTL); false when it was released meanwhile. */
+async function storeAgain(ctx: ClientContext, cid: string, sealed: Buffer, signal: AbortSignal): Promise<boolean> {
   // Released while it was read (a chat deleted meanwhile): storing it again would send the whole piece for nothing.
   if (!stillReferenced(ctx, cid)) return false;
-  const sealed = bytes;
   const what = `renewal write of ${cid}`;
   await withDeadline(ctx, signal, what, (bounded) =>
     withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, async (backend, s, progress) => {
