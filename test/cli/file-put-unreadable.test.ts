@@ -43,10 +43,16 @@ describe("file put of a file that cannot be read", () => {
     mkdirSync(folder);
     const path = join(folder, "payslip.pdf");
     writeFileSync(path, "not yours to read");
-    chmodSync(folder, 0o700);
+    // No one but root may enter it, its owner included (the test may run as that owner).
+    chmodSync(folder, 0o000);
     const home = join(dir, "home");
 
-    const put = await runCliUnprivileged(["file", "put", path, "--home", home]);
+    let put;
+    try {
+      put = await runCliUnprivileged(["file", "put", path, "--home", home]);
+    } finally {
+      chmodSync(folder, 0o700); // for the temp folder's removal
+    }
 
     expect(put.stderr).toMatch(/error\[E_LOCAL_IO\]: file put: cannot read .*payslip\.pdf \(EACCES/);
     expect(put.code, put.stderr).toBe(EXIT.STORAGE);
