@@ -98,8 +98,11 @@ export class CacheStore {
       if (!held) return;
       held = false;
       const left = (this.inUse.get(cid) ?? 1) - 1;
-      if (left === 0) this.inUse.delete(cid);
-      else this.inUse.set(cid, left);
+      if (left === 0) {
+        this.inUse.delete(cid);
+        // Evictable again: a download waiting for room may take it now.
+        this.roomFreed();
+      } else this.inUse.set(cid, left);
     };
   }
 
@@ -113,11 +116,12 @@ export class CacheStore {
   }
 
   /**
-   * reserve(), waiting while it is only other transfers' reservations that leave too little room:
-   * those end as cached files (evictable) or are given back, so the room comes; refused at once,
-   * E_QUOTA_EXCEEDED, only when pinned files and files being served leave too little. Refused for
-   * room merely reserved, the third of three images opened at once under a quota holding two failed
-   * for good. Ends with the typed abort of `signal` (a cancel, a stop) while it waits.
+   * reserve(), waiting while it is only other transfers' reservations, or files being served,
+   * that leave too little room: those end as cached files (evictable) or are given back, and these
+   * are evictable once handed out, so the room comes; refused at once, E_QUOTA_EXCEEDED, only when
+   * pinned files leave too little. Refused for room merely reserved, the third of three images
+   * opened at once under a quota holding two failed for good. Ends with the typed abort of
+   * `signal` (a cancel, a stop) while it waits.
    */
   async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string): Promise<Reservation> {
     for (;;) {
@@ -128,15 +132,17 @@ export class CacheStore {
   }
 
   /**
-   * reserve(), or undefined when only other transfers' reservations leave too little room (for
-   * reserveWhenFree() to wait on); refused E_QUOTA_EXCEEDED at once when pinned and served files do.
+   * reserve(), or undefined when only other transfers' reservations and files being served leave
+   * too little room (for reserveWhenFree() to wait on); refused E_QUOTA_EXCEEDED at once when pinned files do.
    * A share() checks at once, so its caller hears a refusal for good, and waits in the background.
    */
   reserveOrWait(bytes: number, cid: string): Reservation | undefined {
     try {
       return this.reserve(bytes, cid);
     } catch (error) {
-      if (error instanceof StorageError && error.code === "E_QUOTA_EXCEEDED" && this.reserved > 0 && this.heldBytes() + bytes <= this.quotaBytes) return undefined;
+      // Reserved room ends as evictable files or is given back; files being served are evictable once handed out.
+      const passing = this.reserved > 0 || this.inUseUnpinnedBytes() > 0;
+      if (error instanceof StorageError && error.code === "E_QUOTA_EXCEEDED" && passing && this.pinnedBytes() + bytes <= this.quotaBytes) return undefined;
       throw error;
     }
   }
@@ -469,7 +475,12 @@ export class CacheStore {
 
   /** Bytes eviction cannot free now: pinned files and those being served. */
   private heldBytes(): number {
-    return this.journal.usedBytes() - this.journal.evictableBytes() + this.inUseUnpinnedBytes();
+    return this.pinnedBytes() + this.inUseUnpinnedBytes();
+  }
+
+  /** Bytes of pinned files (pending and failed uploads' sources): never evicted. */
+  private pinnedBytes(): number {
+    return this.journal.usedBytes() - this.journal.evictableBytes();
   }
 
   private inUseUnpinnedBytes(): number {
