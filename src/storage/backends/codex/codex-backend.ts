@@ -300,7 +300,8 @@ class CodexRestBackend implements CodexBackend {
     return new Promise<T>((resolve, reject) => {
       const stop = (error: unknown): void => {
         cleanup();
-        void iterator.return?.()?.catch(() => undefined);
+        // Whatever the caller's return() does (a plain answer, a throw) must not keep this put from settling.
+        void (async () => iterator.return?.())().catch(() => undefined);
         reject(error);
       };
       const onAbort = (): void => stop(abortError(signal?.reason, ctx));
