@@ -38,7 +38,7 @@ function attempt(fn: () => WriteChoice): WriteChoice | NegotiationError {
  * otherwise inline when the file is small enough (release 0.1.0 members read inline attachments
  * only); otherwise a FileReference anyway, whose fallback text tells the older members to update.
  * A writer that cannot write FileReferences (protocol 1) sends small files inline and refuses
- * larger ones with E_PAYLOAD_NOT_WRITABLE.
+ * larger ones with E_PAYLOAD_NOT_WRITABLE; so is an empty file, which neither payload carries.
  */
 export function chooseAttachment(
   self: VersionRange,
@@ -56,13 +56,22 @@ export function chooseAttachment(
   if (asked !== undefined && (typeof asked !== "number" || !(asked >= 0) || (Number.isFinite(asked) && !Number.isInteger(asked)))) {
     throw new NegotiationError("E_RANGE_INVALID", `inline limit ${String(asked)} is not a byte count`, { details: { inlineMaxBytes: asked } });
   }
+  // Neither payload carries zero bytes (an inline attachment's data and a FileReference's
+  // plaintext_size are required non-empty): say so, rather than choose one the writer then refuses.
+  if (sizeBytes === 0) {
+    throw new NegotiationError(
+      "E_PAYLOAD_NOT_WRITABLE",
+      "an empty file cannot be sent: neither an inline attachment nor a FileReference carries zero bytes",
+      { details: { sizeBytes } },
+    );
+  }
   const common = { outsiders: options.outsiders, table: options.table };
   const reference = attempt(() => chooseWriteVersion(self, audience, { ...common, payload: "file-reference" }));
   if (!(reference instanceof NegotiationError) && reference.unreached === 0) return { kind: "file-reference", write: reference };
 
   // Never above what one Waku envelope carries: an inline choice the wire then refuses to write sends nothing.
   const inlineMax = Math.min(options.inlineMaxBytes ?? INLINE_ATTACHMENT_MAX_BYTES, INLINE_ATTACHMENT_MAX_BYTES);
-  if (sizeBytes > 0 && sizeBytes <= inlineMax) {
+  if (sizeBytes <= inlineMax) {
     const inline = attempt(() => chooseWriteVersion(self, audience, { ...common, payload: "inline-attachment" }));
     const better = reference instanceof NegotiationError || (!(inline instanceof NegotiationError) && inline.unreached < reference.unreached);
     if (!(inline instanceof NegotiationError) && better) return { kind: "inline-attachment", write: inline };

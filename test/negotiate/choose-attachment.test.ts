@@ -69,6 +69,25 @@ describe("chooseAttachment: how a file travels to an audience", () => {
     }
   });
 
+  it("refuses an empty file, which no payload carries (inline data and plaintext_size are both required non-empty): a 0.1.0 writer was told 'a file-reference needs protocol 2 or newer', later writers were handed a FileReference that sharing then refuses", () => {
+    for (const [self, audience] of [
+      [v1, peerAudience(v1)],
+      [v2, groupAudience([v1, v2])],
+      [v3, peerAudience(v3)],
+    ] as const) {
+      let error: unknown;
+      try {
+        chooseAttachment(self, audience, 0);
+      } catch (err) {
+        error = err;
+      }
+      expect(error, `writer ${self.min}..${self.max}`).toBeInstanceOf(NegotiationError);
+      expect((error as NegotiationError).code).toBe("E_PAYLOAD_NOT_WRITABLE");
+      expect((error as NegotiationError).message).toMatch(/empty file/);
+      expect((error as NegotiationError).details).toMatchObject({ sizeBytes: 0 });
+    }
+  });
+
   it("refuses sizes that are not byte counts", () => {
     expect(() => chooseAttachment(v3, peerAudience(v2), -1)).toThrow(NegotiationError);
     expect(() => chooseAttachment(v3, peerAudience(v2), Number.NaN)).toThrow(NegotiationError);
