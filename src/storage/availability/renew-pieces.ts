@@ -53,9 +53,10 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
     if (outage === undefined) outage = await renewOne(ctx, cid, report, signal, renew);
     else if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
   };
+  // Best effort: a state refusing writes (a full disk) must not keep every piece from being renewed.
+  bestEffort(ctx, "could not forget released pieces' network reads", () => ctx.availability.dropStaleNetworkReads());
   let due;
   try {
-    ctx.availability.dropStaleNetworkReads();
     due = ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs);
   } catch (error) {
     // The journal cannot be read (a failing disk, a state closed under the client): the layer's typed error, not SQLite's.
@@ -153,6 +154,7 @@ async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, si
     }
     const at = ctx.clock.now();
     ctx.availability.renewed(cid, at + ctx.ttlMs, at);
+    bestEffort(ctx, "could not forget a renewed piece's network read", () => ctx.availability.networkRead(cid, undefined), cid);
     ctx.metrics.renewals.inc({ outcome: "renewed" });
     report.renewed.push(cid);
     return undefined;
@@ -342,23 +344,31 @@ async function storeAgain(ctx: ClientContext, cid: string, sealed: Buffer, signa
  * not this piece's renewal or report.
  */
 function countNetworkRead(ctx: ClientContext, cid: string): { uncount(): void; foundNowhere(): void } {
-  const bestEffort = (write: () => void): void => {
-    try {
-      write();
-    } catch (error) {
-      ctx.log.warn({ cid, code: asStorageError(error).code }, "could not journal a renewal's network read");
-    }
-  };
+  const why = "could not journal a renewal's network read";
   const at = ctx.clock.now();
   let before: NetworkRead | undefined;
-  bestEffort(() => {
-    before = ctx.availability.lastNetworkRead(cid);
-    ctx.availability.networkRead(cid, { at, foundNowhere: false });
-  });
+  bestEffort(
+    ctx,
+    why,
+    () => {
+      before = ctx.availability.lastNetworkRead(cid);
+      ctx.availability.networkRead(cid, { at, foundNowhere: false });
+    },
+    cid,
+  );
   return {
-    uncount: () => bestEffort(() => ctx.availability.networkRead(cid, before)),
-    foundNowhere: () => bestEffort(() => ctx.availability.networkRead(cid, { at, foundNowhere: true })),
+    uncount: () => bestEffort(ctx, why, () => ctx.availability.networkRead(cid, before), cid),
+    foundNowhere: () => bestEffort(ctx, why, () => ctx.availability.networkRead(cid, { at, foundNowhere: true }), cid),
   };
+}
+
+/** The network reads' bookkeeping: a write the journal refuses (a full disk) is logged, and costs at most a read more later. */
+function bestEffort(ctx: ClientContext, message: string, write: () => void, cid?: string): void {
+  try {
+    write();
+  } catch (error) {
+    ctx.log.warn({ ...(cid === undefined ? {} : { cid }), code: asStorageError(error).code }, message);
+  }
 }
 
 /**

@@ -72,7 +72,6 @@ export class AvailabilityJournal {
 
   renewed(cid: string, expiresAt: number, now: number): void {
     this.renewRow.run(expiresAt, now, cid);
-    this.deleteSetting.run(NETWORK_READ_PREFIX + cid);
   }
 
   /** When the last network read of `cid` that did not give it back began, and whether the endpoints answered it without the piece. */
