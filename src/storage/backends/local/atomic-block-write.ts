@@ -7,6 +7,7 @@ import { raceSignal, throwIfAborted } from "../../abort-error.js";
 import { makeDirectoryDurably, syncDirectory } from "../../file-io.js";
 import { StorageError } from "../../storage-error.js";
 import type { BlockPaths } from "./block-paths.js";
+import { bytesForWorker } from "./worker-bytes.js";
 
 export interface WrittenBlock {
   readonly digestHex: string;
@@ -71,7 +72,7 @@ async function writeBlock(
     if (body instanceof Uint8Array) {
       // One buffer: hashed on the hashing worker while the write is under way.
       const writing = writeAll(handle, body);
-      whole = hasher.digest(body);
+      whole = hasher.digest(bytesForWorker(body));
       whole.catch(() => undefined);
       size = body.byteLength;
       await writing;

@@ -12,6 +12,7 @@ import { removeStaleTemps, STALE_TEMP_AGE_MS } from "../../file-io.js";
 import { linkedSignal } from "../../retry/index.js";
 import { handBackSource, writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
+import { bytesForWorker } from "./worker-bytes.js";
 import { cidOfDigest, digestOfCid } from "../../content-id.js";
 
 export interface LocalBackendOptions {
@@ -227,7 +228,7 @@ async function* readBlock(
     if (into !== undefined) {
       await readInto(handle, into, block, signal);
       // The lent buffer is hashed where it lies (on the worker when it is shared memory), then handed out whole.
-      verifyDigest(await hasher.digest(into), block);
+      verifyDigest(await hasher.digest(bytesForWorker(into)), block);
       if (size > 0) yield into;
       return;
     }
