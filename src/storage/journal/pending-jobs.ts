@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { basename, resolve } from "node:path";
+import { basename, resolve, sep } from "node:path";
 import { inRealFolders } from "../real-folders.js";
 
 /** An unfinished download, with the FileReference bytes its journal row keeps. */
@@ -32,6 +32,8 @@ const KEPT_PIECES = `state = 'failed' AND substr(last_error, 1, 12) = 'E_LOCAL_I
  * on what it is of (the CLI's `file get` resumes a download only for the same reference).
  */
 export function pendingDownloadsTo(db: Database.Database, dest: string): PendingDownload[] {
+  // A trailing separator names a folder (fetch refuses it as a destination); resolve() would drop it and match the file of that name.
+  if (dest.endsWith("/") || dest.endsWith(sep)) return [];
   // Compared with the folders' links followed: the row keeps the spelling it was journaled with (by the app, or the adjacent release).
   const target = inRealFolders(dest);
   // The paths alone first: every fetch to an out asks this, and a reference is ~110 bytes a piece.
