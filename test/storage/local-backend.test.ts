@@ -120,6 +120,17 @@ describe("local store specifics", () => {
     await store.close();
   });
 
+  test("a lent buffer that is not a Uint8Array (an ArrayBuffer, from a JavaScript caller) is ignored as a too-small one is, not a raw TypeError", async () => {
+    const store = createLocalBackend({ dir: tempDir() });
+    const bytes = randomBytes(5000);
+    const cid = await store.put(bytes);
+    const got = await store.get(cid, { into: new ArrayBuffer(8000) as unknown as Uint8Array });
+    const parts: Buffer[] = [];
+    for await (const chunk of got.body) parts.push(Buffer.from(chunk));
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    await store.close();
+  });
+
   test("a well-formed CID of another codec is simply not here", async () => {
     const store = createLocalBackend({ dir: tempDir() });
     const codexStyle = "zDvZRwzm2qVxJ4dJc3ssLghhmrhQ1GEJb4MR9o9gHjRfUTvnA8rK";

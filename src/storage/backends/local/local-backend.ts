@@ -104,7 +104,8 @@ class LocalBackend implements StorageBackend {
       if (isMissing(error)) throw notFound(cid);
       throw osErrorAsLocalIo(error, `get ${cid} from the local store at ${this.location}`);
     }
-    const into = options.into !== undefined && options.into.byteLength >= size ? options.into.subarray(0, size) : undefined;
+    // Anything but a Uint8Array large enough (a JavaScript caller's ArrayBuffer too) is ignored, as the port allows.
+    const into = options.into instanceof Uint8Array && options.into.byteLength >= size ? options.into.subarray(0, size) : undefined;
     const block = { path: path as string, size, cid, digestHex: digest as string };
     return { size, body: readBlock(block, [options.signal, this.closing.signal], into, this.reading, this.hasher) };
   }
