@@ -10,9 +10,10 @@ import { linkedSignal } from "./retry/index.js";
 import { StorageError } from "./storage-error.js";
 
 /** One renewal run after the one in progress (see StorageClient.renewDue). */
-export async function renewInTurn(session: ClientSession, options: { signal?: AbortSignal }): Promise<RenewReport> {
+export async function renewInTurn(session: ClientSession, options: { signal?: AbortSignal } | null): Promise<RenewReport> {
   const ctx = startedContext(session);
-  const link = linkedSignal([session.stopController.signal, options.signal], undefined, "renewal");
+  // null from a JavaScript caller means no options, as undefined does (not a raw TypeError).
+  const link = linkedSignal([session.stopController.signal, options?.signal], undefined, "renewal");
   if (link.signal.aborted) {
     // Given up before it began: nothing waited for, so the message must not speak of a run in progress.
     const reason: unknown = link.signal.reason;

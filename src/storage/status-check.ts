@@ -10,11 +10,13 @@ import { linkedSignal } from "./retry/index.js";
  * does not answer (E_CLIENT_CLOSED) and lets it settle before it returns, rather than leave its
  * request open until the backend's timeout.
  */
-export async function checkStatus(session: ClientSession, reference: ReferenceInput, options: { probe?: boolean; signal?: AbortSignal }): Promise<FileStatus> {
+export async function checkStatus(session: ClientSession, reference: ReferenceInput, options: { probe?: boolean; signal?: AbortSignal } | null): Promise<FileStatus> {
   const ctx = startedContext(session);
   const { view } = decodeReference(reference, session.protocol);
-  if (options.probe !== true) return fileStatus(ctx, view, false, options.signal);
-  const link = linkedSignal([session.stopController.signal, options.signal], undefined, "status probe");
+  // null from a JavaScript caller means no options, as undefined does (not a raw TypeError).
+  const { probe, signal } = options ?? {};
+  if (probe !== true) return fileStatus(ctx, view, false, signal);
+  const link = linkedSignal([session.stopController.signal, signal], undefined, "status probe");
   const probing = fileStatus(ctx, view, true, link.signal)
     .catch((error: unknown) => {
       if (!link.signal.aborted) throw error;
