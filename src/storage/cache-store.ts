@@ -401,9 +401,12 @@ export class CacheStore {
         // Short only for files that cannot go now: the OS's refusal says why, not a quota to raise.
         const [first] = stuck.values();
         if (first !== undefined && held - stuckBytes + this.reserved + bytes <= this.quotaBytes) throw first.refusal;
+        const pinned = this.pinnedBytes();
+        // Each by what holds it: the advice below is for the pinned files alone.
+        const passing = held - pinned > 0 ? `, ${held - pinned} by cached files being served or not removable now` : "";
         throw new StorageError(
           "E_QUOTA_EXCEEDED",
-          `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${held} used by files of pending or failed uploads, ${this.reserved} reserved); raise the quota, wait for uploads to finish, or retry or cancel failed ones (a failed upload keeps its file until then)`,
+          `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${pinned} used by files of pending or failed uploads${passing}, ${this.reserved} reserved); raise the quota, wait for uploads to finish, or retry or cancel failed ones (a failed upload keeps its file until then)`,
           { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
         );
       }
