@@ -162,10 +162,13 @@ describe("renewal on a Codex node that dropped a piece before its expiry", () =>
     const dir = tempDir();
     const clock = { t: Date.UTC(2026, 0, 1) };
     const start = clock.t;
-    // One attempt of 300 ms: the defect shows as a download request, not as the minutes it costs with the defaults.
-    const { client } = await startClient({ dir, backend, clock: { now: () => clock.t }, retry: { attemptTimeoutMs: 300, maxAttempts: 1 } });
+    // Shared with the usual policy (one attempt of 300 ms failed the share itself on a loaded machine)...
+    const sender = await startClient({ dir, backend, clock: { now: () => clock.t } });
     const file = writeRandomFile(dir, "doc.pdf", 100 * KiB);
-    const shared = await client.share({ path: file.path }).done;
+    const shared = await sender.client.share({ path: file.path }).done;
+    await sender.client.stop();
+    // ...renewed with one attempt of 300 ms: the defect shows as a download request, not as the minutes it costs with the defaults.
+    const { client } = await startClient({ dir, backend, clock: { now: () => clock.t }, retry: { attemptTimeoutMs: 300, maxAttempts: 1 } });
     const lost = shared.view.pieces[1]?.cid as string;
     await backend.delete(lost);
     clock.t = start + 28 * DAY;
