@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import type { Sha256Offload } from "../../../crypto/index.js";
 import { raceSignal, throwIfAborted } from "../../abort-error.js";
 import { makeDirectoryDurably, syncDirectory } from "../../file-io.js";
+import { osErrorAsLocalIo } from "../../job-errors.js";
 import { StorageError } from "../../storage-error.js";
 import type { BlockPaths } from "./block-paths.js";
 import { bytesForWorker } from "./worker-bytes.js";
@@ -83,7 +84,7 @@ async function writeBlock(
         // The source may stall; an abort must not wait for it.
         // next() and return() may answer without a promise (for await accepts that), and return() may throw: neither may
         // fail the put with a raw TypeError or escape the abort listener (an uncaught exception).
-        const step = await raceSignal(Promise.resolve(iterator.next()), signal, "put to the local store", () => void (async () => iterator.return?.())().catch(() => undefined));
+        const step = await raceSignal(Promise.resolve(iterator.next()).catch(sourceFailed), signal, "put to the local store", () => void (async () => iterator.return?.())().catch(() => undefined));
         if (step.done === true) break;
         // Text (a stream with an encoding set) would be hashed but not written: a block whose bytes are not its CID's.
         if (!(step.value instanceof Uint8Array)) throw notBytes(step.value);
@@ -113,6 +114,11 @@ async function writeBlock(
     await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/** The source's own OS failure (a file stream on a card pulled out) names the source, not the store's disk. */
+function sourceFailed(error: unknown): never {
+  throw osErrorAsLocalIo(error, "reading the source of a put to the local store");
 }
 
 /** What a value a JavaScript caller handed in is, for a message (never its contents). */
