@@ -83,7 +83,11 @@ function tempIsAFolder(row: DownloadJobRow, error: unknown): StorageError {
   );
 }
 
-/** A failed download whose temp file and verified pieces are kept for a resume (see reopenTemp). */
+/**
+ * A failed download whose temp file and verified pieces are kept for a resume: a passing disk
+ * failure (see reopenTemp; the next start resumes it) or its job deadline (run-download; retry() does).
+ */
 export function keepsPiecesForResume(row: Pick<DownloadJobRow, "state" | "last_error">): boolean {
-  return row.state === "failed" && row.last_error !== null && row.last_error.startsWith("E_LOCAL_IO: ") && row.last_error.endsWith(KEPT_PIECES_MARK);
+  const error = row.last_error;
+  return row.state === "failed" && error !== null && (error.startsWith("E_LOCAL_IO: ") || error.startsWith("E_TIMEOUT: ")) && error.endsWith(KEPT_PIECES_MARK);
 }

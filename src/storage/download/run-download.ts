@@ -3,7 +3,7 @@ import { lstat, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, sealedChunkSize, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
-import { throwIfAborted } from "../abort-error.js";
+import { isTimeoutReason, throwIfAborted } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { MIN_CHUNK_SIZE } from "../client-options.js";
 import { isCidText } from "../content-id.js";
@@ -81,9 +81,29 @@ export async function runDownload(
   try {
     return await downloadIntoPlace(ctx, row, view, plan, params, job, signal);
   } catch (error) {
+    if (signal.aborted && isTimeoutReason(signal.reason)) throw deadlineKeepingPieces(ctx, row, error);
     // A failed write on a file handle names no file: say which download and destination it hit.
     throw osErrorAsLocalIo(error, `download ${row.id} to ${row.dest_path}`);
   }
+}
+
+/**
+ * A download cut by its job deadline keeps the pieces it verified (KEPT_PIECES_MARK): they are
+ * good, and started over, a slow link (under 28 KiB/s for a 50 MiB file in 30 minutes) ran into the
+ * same deadline at the same point on every retry(), and the file could never be received.
+ */
+function deadlineKeepingPieces(ctx: ClientContext, row: DownloadJobRow, error: unknown): unknown {
+  let kept: number;
+  try {
+    kept = ctx.downloads.verifiedPieces(row.id).size;
+  } catch {
+    return error;
+  }
+  if (kept === 0) return error;
+  return new StorageError("E_TIMEOUT", `download ${row.id} to ${row.dest_path} ran out of its time (the job deadline) with ${kept} pieces verified into its temp file; retry() goes on from those${KEPT_PIECES_MARK}`, {
+    cause: error,
+    details: { job: row.id, keptPieces: kept },
+  });
 }
 
 /** Fetches into the temp file, checks the whole file, and renames it onto the destination. */
