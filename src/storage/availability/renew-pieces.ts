@@ -45,6 +45,8 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
   // Set once a piece used up its attempts on transient failures (offline, every endpoint down): each
   // other piece would do the same, about a minute apiece with backoff, holding every renewDue()
   // waiting its turn; they are reported failed with that code and tried again by the next run.
+  // So too once every endpoint refused a piece for a full store (E_QUOTA_EXCEEDED): freeing space
+  // takes a person, and each other piece's bytes would be sent (a phone's metered data) to be refused.
   let outage: string | undefined;
   // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
   // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
@@ -142,7 +144,7 @@ interface PieceFailure {
 
 /**
  * Runs one piece's renewal and reports it. Gives the code of a failure that was transient (its
- * attempts used up), or the outage a reported failure carries, else undefined.
+ * attempts used up) or a full store's, or the outage a reported failure carries, else undefined.
  */
 async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, signal: AbortSignal, renew: () => Promise<PieceOutcome>): Promise<string | undefined> {
   try {
@@ -162,7 +164,7 @@ async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, si
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
     const typed = asStorageError(error);
     failed(ctx, report, cid, typed.code);
-    return classifyFailure(typed) === "retry" ? typed.code : undefined;
+    return classifyFailure(typed) === "retry" || typed.code === "E_QUOTA_EXCEEDED" ? typed.code : undefined;
   }
 }
 
