@@ -149,3 +149,40 @@ describe("a network read of a piece only the network can renew", () => {
     expect(memory.held).toBe(0);
   });
 });
+
+describe("a piece whose source is gone, past its expiry", () => {
+  test("takes no transfer memory to find its source gone: the run's other pieces are renewed beside a paused stream", async () => {
+    const dir = tempDir("scc-renew-step-");
+    const store = new InstrumentedBackend(localStore(`${dir}/store`));
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const start = clock.t;
+    const { client } = await startClient({
+      dir,
+      backend: store,
+      clock: { now: () => clock.t },
+      pieceSize: MiB,
+      transferMemoryBytes: 2 * SEALED,
+      retry: { ...FAST_RETRY, maxAttempts: 1, pausedStreamYieldMs: 60_000 },
+    });
+    // An old video, deleted since, whose piece the node dropped at its expiry; a newer one, still there.
+    const oldFile = writeRandomFile(dir, "old.mp4", MiB);
+    const old = await client.share({ path: oldFile.path }).done;
+    clock.t += 2 * DAY;
+    const kept = await client.share({ path: writeRandomFile(dir, "new.mp4", MiB).path }).done;
+    const streamed = await client.share({ path: writeRandomFile(dir, "other.mp4", MiB).path }).done;
+    client.release(streamed.reference);
+    await store.delete(old.view.pieces[0]!.cid);
+    rmSync(oldFile.path);
+    clock.t = start + 30 * DAY + 60_000;
+    // A stream paused at its first chunk holds a sealed piece's memory.
+    const stream = client.fetchStream(streamed.reference);
+    const hash = createHash("sha256");
+    hash.update((await stream.next()).value as Buffer);
+    const renewal = client.renewDue();
+    const first = await Promise.race([renewal, after(10_000)]);
+    expect(first).toEqual({ renewed: [kept.view.pieces[0]!.cid], failed: [{ cid: old.view.pieces[0]!.cid, code: "E_SOURCE_MISSING" }] });
+    for await (const part of stream) hash.update(part);
+    expect(hash.digest("hex")).toBe(Buffer.from(streamed.view.plaintextSha256).toString("hex"));
+    expect(transferMemory(client).held).toBe(0);
+  });
+});

@@ -224,7 +224,9 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
   // The sealed buffer (from the client's pool: reused piece after piece, and handed to the hashing
   // worker without a copy) and, once it is to be sealed again from its source, the plaintext read for that.
   const sizes = { sealed: origin.size, plain: plainSizeOf(ctx, origin.job_id, origin.idx) };
-  const room = await RenewalRoom.take(ctx.buffers, memory, signal, `renewal of ${cid} (waiting for transfer memory)`, sizes, gone);
+  const what = `renewal of ${cid} (waiting for transfer memory)`;
+  // Sealed first: its room is taken once the source is open (a source gone takes none).
+  const room = gone ? RenewalRoom.empty(ctx.buffers, memory, what, sizes) : await RenewalRoom.take(ctx.buffers, memory, signal, what, sizes, false);
   try {
     return await renewHeldPiece(ctx, cid, origin, room, gone, signal);
   } finally {
@@ -305,8 +307,7 @@ async function renewHeldPiece(ctx: ClientContext, cid: string, origin: UploadedP
   }
   if (bytes === undefined) {
     try {
-      await room.forSealing(signal);
-      bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, room.sealed);
+      bytes = await resealFromSource(ctx, origin.job_id, origin.idx, origin.sha256, room, signal);
     } catch (sourceError) {
       // The source is gone or changed: the network may still have the piece after all (the run's last pass).
       if (signal.aborted) throw sourceError;
@@ -387,7 +388,7 @@ async function withDeadline<T>(ctx: ClientContext, signal: AbortSignal, what: st
   }
 }
 
-async function resealFromSource(ctx: ClientContext, jobId: string, index: number, expected: Uint8Array, out: Buffer): Promise<Buffer> {
+async function resealFromSource(ctx: ClientContext, jobId: string, index: number, expected: Uint8Array, room: RenewalRoom, signal: AbortSignal): Promise<Buffer> {
   const job = ctx.uploads.get(jobId);
   if (job === undefined) throw new StorageError("E_SOURCE_MISSING", `upload ${jobId} is no longer in the journal`);
   const plan = planPieces(job.plaintext_size, job.chunk_size, job.piece_size);
@@ -400,6 +401,8 @@ async function resealFromSource(ctx: ClientContext, jobId: string, index: number
     throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
   }
   try {
+    await room.forSealing(signal);
+    const out = room.sealed;
     const plain = ctx.buffers.take(span.plainSize);
     try {
       let read: number;

@@ -21,6 +21,14 @@ export class RenewalRoom {
     private readonly plainBytes: number,
   ) {}
 
+  /**
+   * Holding nothing yet: a piece to be sealed from its source takes its room (forSealing) once the
+   * source is open, so one whose source is gone waits for no memory to find that out.
+   */
+  static empty(buffers: BufferPool, memory: Slots | undefined, what: string, sizes: { readonly sealed: number; readonly plain: number }): RenewalRoom {
+    return new RenewalRoom(buffers, memory, what, sizes.sealed, sizes.plain);
+  }
+
   /** Waits for the room of a read back, or (`sealing`) of sealing the piece from its source. */
   static async take(
     buffers: BufferPool,
