@@ -26,8 +26,14 @@ interface RunResult {
   progressSeen: number;
 }
 
-/** Runs the child; kills it with SIGKILL after `killAfter` progress lines (undefined: let it finish). */
-function runChild(args: string[], killAfter: number | undefined): Promise<RunResult> {
+/**
+ * Runs the child; kills it with SIGKILL after `killAfter` progress lines (undefined: let it finish)
+ * once `journaledMore` says the journal holds a piece more than when the run began. A progress line
+ * comes when a piece is written, its journal entry after the next sync: five kills in a row before
+ * any entry (a loaded machine's slow syncs) are a crash loop, which the client then rightly fails
+ * (E_CRASH_LOOP, crash-loop.test.ts), not the resume this test is about.
+ */
+function runChild(args: string[], killAfter: number | undefined, journaledMore: () => boolean): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let progressSeen = 0;
@@ -43,7 +49,7 @@ function runChild(args: string[], killAfter: number | undefined): Promise<RunRes
         buffered = buffered.slice(nl + 1);
         if (line.startsWith("progress")) {
           progressSeen++;
-          if (killAfter !== undefined && progressSeen >= killAfter) child.kill("SIGKILL");
+          if (killAfter !== undefined && progressSeen >= killAfter && journaledMore()) child.kill("SIGKILL");
         }
         if (line === "done") finished = true;
       }
@@ -85,7 +91,7 @@ async function killRepeatedly(work: string, mode: "upload" | "download", args: s
     const before = journaled(work, mode, cids);
     const logged = calls(work).length;
     const killAfter = kills < KILLS ? 1 + Math.floor(random() * 4) : undefined;
-    const result = await runChild(args, killAfter);
+    const result = await runChild(args, killAfter, () => journaled(work, mode, cids).size > before.size);
     const sent = calls(work)
       .slice(logged)
       .filter((l) => l.startsWith(mode === "upload" ? "put " : "get "))
