@@ -12,7 +12,7 @@ import { keepsPiecesForResume } from "./reopen-temp.js";
  */
 export async function removeEndedDownloadTemps(downloads: DownloadJournal, log: Logger): Promise<void> {
   for (const row of downloads.inStates(["failed", "cancelled"])) {
-    // Its verified pieces are kept for retry() (a job deadline ran out; a passing disk failure not resumed).
+    // Its verified pieces are kept for a resume (the start could not requeue it: a journal refusing writes).
     if (keepsPiecesForResume(row)) continue;
     const removed = await unlink(row.temp_path).then(
       () => true,

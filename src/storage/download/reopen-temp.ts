@@ -84,8 +84,8 @@ function tempIsAFolder(row: DownloadJobRow, error: unknown): StorageError {
 }
 
 /**
- * A failed download whose temp file and verified pieces are kept for a resume: a passing disk
- * failure (see reopenTemp; the next start resumes it) or its job deadline (run-download; retry() does).
+ * A failed download whose temp file and verified pieces are kept for a resume (retry(), or the next
+ * start): a passing disk failure (see reopenTemp) or its job deadline (run-download).
  */
 export function keepsPiecesForResume(row: Pick<DownloadJobRow, "state" | "last_error">): boolean {
   const error = row.last_error;

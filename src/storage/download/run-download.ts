@@ -78,29 +78,32 @@ export async function runDownload(
   const plan = planOfReference(view, ctx.maxPieceBytes);
   const params = prepareParams(view.encryption);
   machine.start();
+  const verifiedBefore = ctx.downloads.verifiedPieces(row.id).size;
   try {
     return await downloadIntoPlace(ctx, row, view, plan, params, job, signal);
   } catch (error) {
-    if (signal.aborted && isTimeoutReason(signal.reason)) throw deadlineKeepingPieces(ctx, row, error);
+    if (signal.aborted && isTimeoutReason(signal.reason)) throw deadlineKeepingPieces(ctx, row, verifiedBefore, error);
     // A failed write on a file handle names no file: say which download and destination it hit.
     throw osErrorAsLocalIo(error, `download ${row.id} to ${row.dest_path}`);
   }
 }
 
 /**
- * A download cut by its job deadline keeps the pieces it verified (KEPT_PIECES_MARK): they are
- * good, and started over, a slow link (under 28 KiB/s for a 50 MiB file in 30 minutes) ran into the
- * same deadline at the same point on every retry(), and the file could never be received.
+ * A download cut by its job deadline after it verified more pieces keeps them (KEPT_PIECES_MARK),
+ * and the next start resumes it: started over, a slow link (under 28 KiB/s for a 50 MiB file in 30
+ * minutes) ran into the same deadline at the same point on every retry(), and the file could never
+ * be received. A run that verified nothing more fails as before (the pieces go), so resumes that
+ * make no progress do not come back at every start.
  */
-function deadlineKeepingPieces(ctx: ClientContext, row: DownloadJobRow, error: unknown): unknown {
+function deadlineKeepingPieces(ctx: ClientContext, row: DownloadJobRow, before: number, error: unknown): unknown {
   let kept: number;
   try {
     kept = ctx.downloads.verifiedPieces(row.id).size;
   } catch {
     return error;
   }
-  if (kept === 0) return error;
-  return new StorageError("E_TIMEOUT", `download ${row.id} to ${row.dest_path} ran out of its time (the job deadline) with ${kept} pieces verified into its temp file; retry() goes on from those${KEPT_PIECES_MARK}`, {
+  if (kept <= before) return error;
+  return new StorageError("E_TIMEOUT", `download ${row.id} to ${row.dest_path} ran out of its time (the job deadline) with ${kept} pieces verified into its temp file; retry(), or the client's next start, goes on from those${KEPT_PIECES_MARK}`, {
     cause: error,
     details: { job: row.id, keptPieces: kept },
   });

@@ -19,12 +19,13 @@ const CLOSED_OUT = `state = 'failed' AND substr(last_error, 1, 17) = 'E_CLIENT_C
 
 /**
  * How the journal's last_error of a download failed for a passing cause (too many files open) while
- * reopening its temp file ends (download/reopen-temp.ts): the file and its verified pieces are kept,
- * and a starting client resumes it. A release before it reads an E_LOCAL_IO failure (and removes the
- * temp file, as it does for any); later ones must keep this text.
+ * reopening its temp file ends (download/reopen-temp.ts), or of one cut by its job deadline after
+ * it verified more pieces (download/run-download.ts, E_TIMEOUT): the file and its verified pieces
+ * are kept, and a starting client resumes it. A release before it reads an E_LOCAL_IO or E_TIMEOUT
+ * failure (and removes the temp file, as it does for any); later ones must keep this text.
  */
 export const KEPT_PIECES_MARK = ", which are kept for a resume";
-const KEPT_PIECES = `state = 'failed' AND substr(last_error, 1, 12) = 'E_LOCAL_IO: ' AND substr(last_error, -${KEPT_PIECES_MARK.length}) = '${KEPT_PIECES_MARK}'`;
+const KEPT_PIECES = `state = 'failed' AND (substr(last_error, 1, 12) = 'E_LOCAL_IO: ' OR substr(last_error, 1, 11) = 'E_TIMEOUT: ') AND substr(last_error, -${KEPT_PIECES_MARK.length}) = '${KEPT_PIECES_MARK}'`;
 
 /**
  * Unfinished jobs read straight from a state database's journal, before any client starts on it:
