@@ -5,7 +5,7 @@ import type { Logger } from "../obs/index.js";
 import type { Clock } from "./client-options.js";
 import { rawSha256Digest } from "./content-id.js";
 import { filesMatch, whenFileHolds } from "./file-holds.js";
-import type { CacheEntryRow, CacheJournal } from "./journal/cache-journal.js";
+import type { CacheEntryRow, CacheJournal, EvictableRow } from "./journal/cache-journal.js";
 import { abortedError } from "./abort-error.js";
 import { asStorageError } from "./job-errors.js";
 import { linkedSignal } from "./retry/index.js";
@@ -392,7 +392,7 @@ export class CacheStore {
     for (;;) {
       if (this.fits(bytes)) return;
       const used = this.journal.usedBytes();
-      const victims = this.evictableNow().filter((entry) => !stuck.has(entry.cid));
+      const victims = this.evictableNow(stuck);
       let stuckBytes = 0;
       for (const { size } of stuck.values()) stuckBytes += size;
       const held = this.heldBytes() + stuckBytes;
@@ -425,7 +425,7 @@ export class CacheStore {
     try {
       const stuck = new Map<string, { size: number; refusal: StorageError }>();
       while (!this.fits(0)) {
-        const victims = this.evictableNow().filter((entry) => !stuck.has(entry.cid));
+        const victims = this.evictableNow(stuck);
         if (victims.length === 0) break;
         this.evictUntilFits(victims, 0, stuck);
       }
@@ -440,9 +440,20 @@ export class CacheStore {
     return this.journal.usedBytes() + this.reserved + bytes <= this.quotaBytes;
   }
 
-  /** Entries eviction may take now, least recently used first: not pinned, not being served. */
-  private evictableNow(): CacheEntryRow[] {
-    return this.journal.evictable().filter((entry) => !this.inUse.has(entry.cid));
+  /**
+   * Entries eviction may take now, least recently used first: not pinned, not being served, not
+   * `passed` over (the OS would not remove them). Looked for page after page: when the 64 least
+   * recently used were all being served or open elsewhere, a download was refused (or waited) though
+   * other files could go.
+   */
+  private evictableNow(passed: ReadonlyMap<string, unknown>): CacheEntryRow[] {
+    let after: EvictableRow | undefined;
+    for (;;) {
+      const page = this.journal.evictable(after);
+      const free = page.filter((entry) => !this.inUse.has(entry.cid) && !passed.has(entry.cid));
+      if (free.length > 0 || page.length === 0) return free;
+      after = page[page.length - 1];
+    }
   }
 
   /**

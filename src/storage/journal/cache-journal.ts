@@ -8,6 +8,11 @@ export interface CacheEntryRow {
   pinned: number;
 }
 
+/** An entry eviction may take, with its place in the LRU order (to ask for the entries after it). */
+export interface EvictableRow extends CacheEntryRow {
+  lru_rowid: number;
+}
+
 /** The cache_entries table: files this client keeps (downloads, spooled uploads), LRU order. */
 export class CacheJournal {
   private readonly upsert: Database.Statement;
@@ -18,6 +23,7 @@ export class CacheJournal {
   private readonly used: Database.Statement;
   private readonly unpinned: Database.Statement;
   private readonly lru: Database.Statement;
+  private readonly lruAfter: Database.Statement;
   private readonly allRows: Database.Statement;
 
   constructor(db: Database.Database) {
@@ -36,7 +42,10 @@ export class CacheJournal {
     this.remove = db.prepare(`DELETE FROM cache_entries WHERE cid = ?`);
     this.used = db.prepare(`SELECT coalesce(sum(size), 0) AS used FROM cache_entries`);
     this.unpinned = db.prepare(`SELECT coalesce(sum(size), 0) FROM cache_entries WHERE pinned = 0`).pluck();
-    this.lru = db.prepare(`SELECT * FROM cache_entries WHERE pinned = 0 ORDER BY last_access, rowid LIMIT 64`);
+    this.lru = db.prepare(`SELECT rowid AS lru_rowid, * FROM cache_entries WHERE pinned = 0 ORDER BY last_access, rowid LIMIT 64`);
+    this.lruAfter = db.prepare(
+      `SELECT rowid AS lru_rowid, * FROM cache_entries WHERE pinned = 0 AND (last_access > @at OR (last_access = @at AND rowid > @rowid)) ORDER BY last_access, rowid LIMIT 64`,
+    );
     this.allRows = db.prepare(`SELECT * FROM cache_entries`);
   }
 
@@ -74,8 +83,12 @@ export class CacheJournal {
     return this.allRows.all() as CacheEntryRow[];
   }
 
-  /** Least recently used entries that may be evicted (never pinned ones), oldest first. */
-  evictable(): CacheEntryRow[] {
-    return this.lru.all() as CacheEntryRow[];
+  /**
+   * Least recently used entries that may be evicted (never pinned ones), oldest first, a page of up
+   * to 64; `after` the last of the page before, for the next one (empty past the last).
+   */
+  evictable(after?: EvictableRow): EvictableRow[] {
+    if (after === undefined) return this.lru.all() as EvictableRow[];
+    return this.lruAfter.all({ at: after.last_access, rowid: after.lru_rowid }) as EvictableRow[];
   }
 }
