@@ -72,6 +72,13 @@ export class RenewalRoom {
     const bytes = this.sealedBytes + (sealing ? this.plainBytes : 0);
     this.release = await this.memory?.acquire(signal, this.what, bytes);
     this.sealing = sealing;
-    this.buffer = this.buffers.take(this.sealedBytes);
+    try {
+      this.buffer = this.buffers.take(this.sealedBytes);
+    } catch (error) {
+      // An allocation refused after the grant (low memory): take() hands no room back to give it
+      // back through, and memory nobody holds would keep every later transfer waiting for good.
+      this.giveBack();
+      throw error;
+    }
   }
 }
