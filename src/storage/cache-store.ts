@@ -350,6 +350,8 @@ export class CacheStore {
 
   unpin(cid: string): void {
     typed(() => this.journal.pin(cid, false));
+    // Evictable now: a download waiting for room may take it (else it waited for an unrelated transfer to end).
+    this.roomFreed();
   }
 
   usage(): { usedBytes: number; reservedBytes: number; quotaBytes: number } {
