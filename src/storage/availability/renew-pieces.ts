@@ -114,7 +114,10 @@ export interface RenewOptions {
 function networkReadDue(ctx: ClientContext, row: AvailabilityRow, now: number, everyMs: number): boolean {
   const last = ctx.availability.lastNetworkRead(row.cid);
   // One from before the piece was last stored, or ahead of now (a clock floor dropped since), does not count.
-  if (last === undefined || last.at <= Math.max(row.uploaded_at, row.renewed_at ?? 0) || last.at > now) return true;
+  // A store journaled ahead of now (a clock that ran ahead, put right since) cannot be told before or
+  // after the read: the read counts (a renewal forgets it anyway), else every run read it until the real time caught up.
+  const stored = Math.max(row.uploaded_at, row.renewed_at ?? 0);
+  if (last === undefined || (last.at <= stored && stored <= now) || last.at > now) return true;
   const expired = row.expires_at <= now && row.expires_at <= deviceTime(ctx.clock);
   if (expired && last.foundNowhere && last.at >= row.expires_at) return false;
   return now - last.at >= everyMs;
