@@ -1,7 +1,9 @@
+import { closeSync, constants, openSync } from "node:fs";
 import { MAX_PIECES, isWireError, type FileReference } from "../wire/index.js";
 import { planPieces } from "./piece-plan.js";
 import { encodeReference } from "./reference-codec.js";
 import { StorageError } from "./storage-error.js";
+import { sourceOpenError } from "./upload/open-source.js";
 
 /** What share() refuses before any byte moves: empty, over the limit, more pieces than a reference holds. */
 export function checkShareable(size: number, limit: number, chunkSize: number, pieceSize: number): void {
@@ -38,3 +40,25 @@ export function checkEncodable(mime: string, fileName: string, params: { key: Ui
   }
 }
 
+
+/**
+ * Refuses a file this process may not read (mode 000, another user's, a folder on its path it may
+ * not enter) before anything is journaled: a stat answers for it, so the upload found it only when
+ * it ran, as "can no longer be read; share it again" (E_SOURCE_MISSING), though it never could be
+ * read, and left a failed upload behind. The disk refusing is E_LOCAL_IO, as documented.
+ * Opened as the upload opens it (non-blocking: a pipe put at the path since the stat does not hang share()).
+ */
+export function checkReadable(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw sourceLookupError(error, path);
+  }
+  closeSync(fd);
+}
+
+/** A failed look at the file share() is asked for: nothing there is E_SOURCE_MISSING, the disk refusing E_LOCAL_IO. */
+export function sourceLookupError(error: unknown, path: string): StorageError {
+  return sourceOpenError(error, path, "share", `there is no file to share at ${path}`);
+}

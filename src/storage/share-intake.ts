@@ -12,7 +12,7 @@ import { progressOf } from "./job-handles.js";
 import { guessMime } from "./mime-type.js";
 import { planPieces } from "./piece-plan.js";
 import { clientClosedReason } from "./retry/index.js";
-import { checkEncodable, checkShareable } from "./share-checks.js";
+import { checkEncodable, checkReadable, checkShareable, sourceLookupError } from "./share-checks.js";
 import { sourceOfSharedBytes } from "./shared-bytes-source.js";
 import type { LanedSlots } from "./small-jobs.js";
 import { StorageError } from "./storage-error.js";
@@ -161,14 +161,14 @@ function sourceInfo(path: string): { size: number } {
   try {
     info = statSync(path, { throwIfNoEntry: false });
   } catch (error) {
-    // ENOTDIR (a path through a file), EACCES, ELOOP: nothing to read there either.
-    const code = (error as NodeJS.ErrnoException).code ?? "an error";
-    throw new StorageError("E_SOURCE_MISSING", `there is no file to share at ${path} (${code})`, { details: { path, os: code } });
+    // ENOTDIR (a path through a file), ELOOP: nothing there; EACCES (a folder it may not enter): the disk refusing.
+    throw sourceLookupError(error, path);
   }
   if (info === undefined) throw new StorageError("E_SOURCE_MISSING", `there is no file to share at ${path}`, { details: { path } });
   if (!info.isFile()) {
     const what = info.isDirectory() ? "a folder" : info.isFIFO() ? "a pipe (FIFO)" : info.isSocket() ? "a socket" : "not a regular file";
     throw new StorageError("E_SOURCE_MISSING", `${path} is ${what}; only a regular file can be shared`, { details: { path } });
   }
+  checkReadable(path);
   return { size: info.size };
 }

@@ -1,6 +1,32 @@
 import type { FileHandle } from "node:fs/promises";
 import { openAppFile } from "../file-io.js";
+import { localIoError } from "../job-errors.js";
 import { StorageError } from "../storage-error.js";
+
+/** OS codes saying nothing is at the path any more (deleted, a folder on its path gone or replaced by a file, a link loop). */
+const SOURCE_GONE = new Set(["ENOENT", "ENOTDIR", "ELOOP"]);
+
+/**
+ * Why the file to share could not be opened, typed for what the user can do: gone is
+ * E_SOURCE_MISSING (share it again), while the disk refusing (no read permission, a folder on the
+ * path the app may not enter, an I/O error, too many files open) is E_LOCAL_IO, as documented: the
+ * file is still there, and sharing it again fails the same way until the cause is fixed.
+ * `what` names the file and the job or call (it starts the message).
+ */
+export function sourceOpenError(cause: unknown, path: string, what: string, gone: string): StorageError {
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && SOURCE_GONE.has(code)) {
+    return new StorageError("E_SOURCE_MISSING", `${what}: ${gone} (${code})`, { cause, details: { path, os: code } });
+  }
+  if (code === "EACCES" || code === "EPERM") {
+    return new StorageError("E_LOCAL_IO", `${what}: cannot read ${path}: permission was denied (${code}); give this app read access to the file (and the folders on its path), or share another one`, {
+      cause,
+      details: { code, path },
+    });
+  }
+  const error = localIoError(cause, `${what}: reading ${path}`);
+  return new StorageError("E_LOCAL_IO", error.message, { cause, details: { ...error.details, path } });
+}
 
 /** Opens the file being shared and checks it still has the size the job was created with. */
 export async function openSource(path: string, expectedSize: number, jobId: string): Promise<FileHandle> {
@@ -8,10 +34,8 @@ export async function openSource(path: string, expectedSize: number, jobId: stri
   try {
     handle = await openAppFile(path);
   } catch (cause) {
-    throw new StorageError("E_SOURCE_MISSING", `upload ${jobId}: the file being shared can no longer be read (${(cause as { code?: string }).code ?? "error"}); share it again`, {
-      cause,
-      details: { job: jobId },
-    });
+    const error = sourceOpenError(cause, path, `upload ${jobId}`, "the file being shared can no longer be read; share it again");
+    throw new StorageError(error.code, error.message, { cause, details: { ...error.details, job: jobId } });
   }
   const info = await handle.stat();
   if (!info.isFile()) {
