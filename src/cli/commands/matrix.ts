@@ -49,10 +49,13 @@ both directions (older writes / newer reads, and newer writes / older reads), on
 defaults: no network, no Codex node needed. Columns:
 ${MATRIX_CHECKS.map((c) => `  ${c.column.padEnd(10)} ${c.proves}`).join("\n")}
 
+The report goes to stdout, progress to stderr: on a terminal, one line redrawn in place; otherwise
+(a CI log), one line per finished cell ("status-compat matrix: cell W → R COLUMN: pass (N ms)").
+
 Options:
   --format F     table (default), json, markdown or html
   --json         same as --format json
-  --out FILE     write the report to FILE instead of stdout (progress still on stderr); when FILE
+  --out FILE     write the report to FILE instead of stdout; when FILE
                  cannot be written at the end, the report goes to stdout with a line saying why
                  and nothing is left at FILE (no part of a report, no earlier one)
   --only LIST    comma-separated columns to run (e.g. wire,forward)
@@ -135,7 +138,10 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
         signal: interrupts.signal,
         onCell: ({ writer, reader, column, result, abandoned }) => {
           if (abandoned) io.abandonedWork?.();
+          // On a terminal one line redrawn in place; elsewhere (a CI log) a plain line per cell: with
+          // nothing there the log stayed silent for the minutes the matrix ran, and a hung cell looked like a hung job.
           if (io.stderrIsTTY) io.stderr.write(`\r\x1b[K${writer} → ${reader} ${column}: ${result.status}`);
+          else io.stderr.write(`status-compat matrix: cell ${writer} → ${reader} ${column}: ${result.status} (${Math.round(result.ms)} ms)\n`);
         },
       });
     } catch (error) {
