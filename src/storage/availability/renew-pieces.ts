@@ -260,7 +260,9 @@ async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: Sto
       const offline = classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED";
       // No endpoint reached (or the application closed the backend): nothing learnt of the piece.
       if (offline || readCode === "E_CLIENT_CLOSED") counted.uncount();
-      else counted.foundNowhere();
+      // Only an answer about the piece gives it up: not one the endpoint gave for a reason of its own
+      // (a full disk's 507, a proxy's 501, bytes that do not hash): that is put right, and it counts as a read only.
+      else if (NOT_THERE.has(readCode)) counted.foundNowhere();
       return { error: sourceError, outage: offline ? readCode : undefined };
     }
     return await storeAgain(ctx, cid, bytes, signal);
@@ -268,6 +270,9 @@ async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: Sto
     room.giveBack();
   }
 }
+
+/** A network read's failures that say the endpoints lack the piece: answered without it, or hung on it (Codex's answer for a block it lost). */
+const NOT_THERE = new Set(["E_NOT_FOUND", "E_TIMEOUT", "E_TRUNCATED"]);
 
 /** A piece's plaintext size per its upload's plan; 0 when that cannot be told (sealing from the source then fails before reading). */
 function plainSizeOf(ctx: ClientContext, jobId: string, index: number): number {
