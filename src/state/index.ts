@@ -25,6 +25,8 @@ export { migrateState } from "./migrate-state.js";
 export type { MigrateStateOptions, MigrateStateResult } from "./migrate-state.js";
 export type { JournalLoss, RollbackPlan } from "./rollback-loss.js";
 export { describeLoss as describeJournalLoss } from "./rollback-loss.js";
+export type { DataLoss, DroppedTable, DroppedColumn } from "./data-loss.js";
+export { describeDataLoss } from "./data-loss.js";
 export { inspectState } from "./inspect-state.js";
 export type { StateInspection } from "./inspect-state.js";
 export type { AppliedMigration } from "./state-ledger.js";

@@ -13,6 +13,7 @@ import { StateError } from "./state-error.js";
 import { openConnection, probeStateFile } from "./state-file.js";
 import { readOnlyFor } from "./read-mode.js";
 import { rollbackLoss, unfinishedJobsError, type JournalLoss } from "./rollback-loss.js";
+import { dataLoss, dataLossError, needsConsent, nonEmpty, type DataLoss } from "./data-loss.js";
 
 export interface MigrateStateOptions {
   path: string;
@@ -35,6 +36,12 @@ export interface MigrateStateOptions {
    * E_STATE_UNFINISHED_JOBS unless this is true; the result's `discarded` then names what went.
    */
   discardUnfinishedJobs?: boolean;
+  /**
+   * A `down` that would drop data outside the storage journal (file references, CD pointers,
+   * cache entries, column values the level it ends at has no place for) is refused with
+   * E_STATE_DATA_LOSS unless this is true; the result's `dataLoss` then names what went.
+   */
+  discardData?: boolean;
   /** Run everything (checks, statements, schema checks) in the transaction, then roll it back: nothing is written. */
   dryRun?: boolean;
 }
@@ -50,6 +57,8 @@ export interface MigrateStateResult {
   readonly commitMs: number;
   /** What the run dropped (or, for a dry run, would drop) from the storage journal; undefined when nothing. */
   readonly discarded?: JournalLoss;
+  /** What the run dropped (or, for a dry run, would drop), table by table, journal included; undefined when nothing. */
+  readonly dataLoss?: DataLoss;
   /** true: the run was rolled back; `after` and `runs` are what it would have done. */
   readonly dryRun: boolean;
 }
@@ -144,6 +153,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
     const before = { level: first.level, compatLevel: first.compatLevel };
     const dryRun = options.dryRun === true;
     let discarded: JournalLoss | undefined;
+    let dropped: DataLoss | undefined;
     // What to run, from a state: refuses a bad target before any check, lock or write. Inside the
     // write transaction it sees the rows the run would drop, so the journal's count is exact.
     const planFor = (a: StateAssessment): Plan | undefined => {
@@ -152,9 +162,16 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
         const steps = downSteps(a, options.to, catalog, path);
         if (steps === 0) return undefined;
         const targetLevel = catalog.entries[(a.lastKnown?.index ?? -1) - steps]?.definition.level ?? 0;
-        discarded = rollbackLoss(db, catalog.schemaAtLevel(targetLevel));
+        const target = catalog.schemaAtLevel(targetLevel);
+        discarded = rollbackLoss(db, target);
         if (discarded !== undefined && options.discardUnfinishedJobs !== true) {
           throw unfinishedJobsError(path, catalog, { level: a.level, targetLevel }, discarded);
+        }
+        // The journal has its rule above; the rest of what the down drops is the user's data too.
+        dropped = nonEmpty(dataLoss(db, target));
+        // Refused for what lies outside the journal; the refusal names all of it, table by table.
+        if (dropped !== undefined && needsConsent(dropped) !== undefined && options.discardData !== true) {
+          throw dataLossError(db, path, catalog, { level: a.level, targetLevel }, dropped);
         }
         return { direction: "down", steps };
       }
@@ -181,6 +198,9 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
     if (discarded !== undefined && !dryRun) {
       logger.warn({ path, ...discarded }, "migrate down discarded storage-journal rows the older level cannot keep, as the caller accepted");
     }
+    if (dropped !== undefined && !dryRun && result.runs.length > 0) {
+      logger.warn({ path, tables: dropped.tables, columns: dropped.columns }, "migrate down dropped data the older level has no place for");
+    }
     const after = result.assessment;
     return {
       path,
@@ -190,6 +210,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       preflight: result.preflight,
       commitMs: result.commitMs,
       ...(discarded === undefined || result.runs.length === 0 ? {} : { discarded }),
+      ...(dropped === undefined || result.runs.length === 0 ? {} : { dataLoss: dropped }),
       dryRun,
     };
   } finally {

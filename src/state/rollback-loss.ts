@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { releaseTable } from "../versions/index.js";
+import { dataLoss, type DataLoss } from "./data-loss.js";
 import type { MigrationCatalog } from "./migration-catalog.js";
 import type { SchemaDescription } from "./schema-description.js";
 import { StateError } from "./state-error.js";
@@ -138,6 +139,10 @@ export interface RollbackPlan {
   readonly ownLevelDropsJournal: boolean;
   /** What a down to `ownLevel` would drop now; null: nothing (or it keeps the journal). */
   readonly lostAtOwnLevel: JournalLoss | null;
+  /** Every table and column the `downTo` down drops, with what each holds now (zero included); null: no down. */
+  readonly dropped: DataLoss | null;
+  /** The same for a down to `ownLevel`; null when `ownLevel` is `level`. */
+  readonly droppedAtOwnLevel: DataLoss | null;
 }
 
 /** The cheapest rollback of `db` (at `fileLevel`) to `release`, and what it and a down to the release's own level would lose. */
@@ -159,5 +164,7 @@ export function rollbackPlan(db: Database.Database, catalog: MigrationCatalog, f
     ownLevel: release.level,
     ownLevelDropsJournal: dropsJournal,
     lostAtOwnLevel: dropsJournal ? (rollbackLoss(db, catalog.schemaAtLevel(release.level)) ?? null) : null,
+    dropped: level === fileLevel ? null : dataLoss(db, catalog.schemaAtLevel(level)),
+    droppedAtOwnLevel: below ? dataLoss(db, catalog.schemaAtLevel(release.level)) : null,
   };
 }

@@ -43,7 +43,12 @@ export type StateErrorCode =
    * A `down` would drop storage-journal rows the level it ends at cannot keep (unfinished uploads
    * or downloads, done uploads still renewed) and the caller did not accept that loss; nothing written.
    */
-  | "E_STATE_UNFINISHED_JOBS";
+  | "E_STATE_UNFINISHED_JOBS"
+  /**
+   * A `down` would drop data outside the storage journal (rows of tables, values of columns the
+   * level it ends at has no place for) and the caller did not accept that loss; nothing written.
+   */
+  | "E_STATE_DATA_LOSS";
 
 export class StateError extends CompatError<StateErrorCode> {
   readonly layer = "state" as const;

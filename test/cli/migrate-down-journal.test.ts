@@ -70,12 +70,12 @@ describe("status-compat migrate down with unfinished storage jobs", () => {
     const refused = await runCliInProcess(["migrate", "down", "--db", path, "--dry-run"]);
     expect(refused.code).toBe(4);
     expect(refused.stderr).toContain("error[E_STATE_UNFINISHED_JOBS]");
-    const r = await runCliInProcess(["migrate", "down", "--db", path, "--dry-run", "--discard-unfinished-jobs"]);
+    const r = await runCliInProcess(["migrate", "down", "--db", path, "--dry-run", "--discard-unfinished-jobs", "--discard-data"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/dry run, nothing written/);
     expect(r.stdout).toMatch(/would revert 0002_level2_dual_path/);
     expect(r.stdout).toContain(`would discard ${lost.uploads.toLocaleString("en-US")} unfinished uploads`);
-    const json = JSON.parse((await runCliInProcess(["migrate", "down", "--db", path, "--dry-run", "--discard-unfinished-jobs", "--json"])).stdout) as Record<string, unknown>;
+    const json = JSON.parse((await runCliInProcess(["migrate", "down", "--db", path, "--dry-run", "--discard-unfinished-jobs", "--discard-data", "--json"])).stdout) as Record<string, unknown>;
     expect(json).toMatchObject({
       dryRun: true,
       after: { level: 1 },
@@ -89,7 +89,7 @@ describe("status-compat migrate down with unfinished storage jobs", () => {
     const lost = unfinishedIn(path);
     const refused = await runCli(["migrate", "down", "--db", path]);
     expect(refused.code).toBe(4);
-    const r = await runCli(["migrate", "down", "--db", path, "--discard-unfinished-jobs"]);
+    const r = await runCli(["migrate", "down", "--db", path, "--discard-unfinished-jobs", "--discard-data"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/level 2 -> 1/);
     expect(r.stdout).toContain(`discarded ${lost.uploads.toLocaleString("en-US")} unfinished uploads`);

@@ -34,7 +34,11 @@ describe("status-compat migrate", () => {
     r = await runCliInProcess(["migrate", "down", "--db", path, "--to", "0001_level1_waku_only"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/level 3 -> 1 \(compat level 2 -> 1\)\n {2}reverted 0003_level3_codex_first.*\n {2}reverted 0002_level2_dual_path/);
+    // Level 0 has no place for the fixture's settings, peers, communities, ...: only on request.
     r = await runCliInProcess(["migrate", "down", "--db", path]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("error[E_STATE_DATA_LOSS]");
+    r = await runCliInProcess(["migrate", "down", "--db", path, "--discard-data"]);
     expect(r.stdout).toMatch(/level 1 -> 0/);
   });
 

@@ -48,10 +48,11 @@ describe("upgrade rehearsal: the rollback line", () => {
       title: "rollback to 0.1.0 keeps the storage journal",
       status: "ok",
       detail:
-        `\`migrate down --to ${LEVEL2}\` (level 2) is enough, and keeps every journal row; ` +
-        "a down to level 1 would lose 2 unfinished uploads (3 pieces already stored) and 1 unfinished download (refused without --discard-unfinished-jobs)",
+        `\`migrate down --to ${LEVEL2}\` (level 2) is enough, and keeps every journal row; it drops cd_pointers.supersedes_cid: empty, cd_pointers.supersedes_clock: empty, file_references.expires_at: empty (refused without --discard-data once 0.3.0 has written them), and of the storage journal upload_pieces.offset: empty (no option needed: the older release resumes without it); ` +
+        "a down to level 1 would lose 2 unfinished uploads (3 pieces already stored) and 1 unfinished download (refused without --discard-unfinished-jobs); " +
+        "it would also drop cache_entries: empty, cd_pointers: empty, file_references: empty, communities.source: empty (refused without --discard-data once 0.3.0 has written them)",
     });
-    expect(report.rollback).toEqual({
+    expect(report.rollback).toMatchObject({
       release: "0.1.0",
       downTo: LEVEL2,
       level: 2,
@@ -70,7 +71,8 @@ describe("upgrade rehearsal: the rollback line", () => {
       status: "ok",
       detail:
         "0.1.0 opens the upgraded file as it is (compat level 1): no `migrate down` needed; " +
-        "level 1 has no storage journal: once 0.2.0 has run, a down to it is refused while jobs are unfinished",
+        "level 1 has no storage journal: once 0.2.0 has run, a down to it is refused while jobs are unfinished; " +
+        "it would also drop cache_entries: empty, cd_pointers: empty, file_references: empty, communities.source: empty (refused without --discard-data once 0.2.0 has written them)",
     });
     expect(report.rollback).toMatchObject({ downTo: null, level: 2, lost: null, ownLevelDropsJournal: true, lostAtOwnLevel: null });
   });
@@ -78,7 +80,32 @@ describe("upgrade rehearsal: the rollback line", () => {
   test("0.2.0 -> 0.3.0 on a level-2 file with unfinished jobs: 0.2.0 opens level 3 as it is, and its own level keeps the journal", async () => {
     const path = await busyLevel2();
     const report = await rehearseUpgrade({ path, from: "0.2.0", to: "0.3.0", workDir: tempDir() });
-    expect(line(report)).toMatchObject({ status: "ok", detail: "0.2.0 opens the upgraded file as it is (compat level 2): no `migrate down` needed" });
+    expect(line(report)).toMatchObject({ status: "ok", detail: "0.2.0 opens the upgraded file as it is (compat level 2): no `migrate down` needed; a down to level 2 would drop cd_pointers.supersedes_cid: empty, cd_pointers.supersedes_clock: empty, file_references.expires_at: empty (refused without --discard-data once 0.3.0 has written them), and of the storage journal upload_pieces.offset: empty (no option needed: the older release resumes without it)" });
     expect(report.rollback).toMatchObject({ downTo: null, level: 3, lost: null, ownLevelDropsJournal: false, lostAtOwnLevel: null });
+  });
+});
+
+describe("upgrade rehearsal: the rollback line names the data a down would drop, table by table", () => {
+  test("0.2.0 -> 0.3.0: 0.2.0 needs no down, and a down to its level 2 would drop the new columns (empty on the copy, refused once written)", async () => {
+    const path = await busyLevel2();
+    const report = await rehearseUpgrade({ path, from: "0.2.0", to: "0.3.0", workDir: tempDir() });
+    expect(line(report)?.status).toBe("ok");
+    expect(line(report)?.detail).toContain("a down to level 2 would drop cd_pointers.supersedes_cid: empty, cd_pointers.supersedes_clock: empty, file_references.expires_at: empty (refused without --discard-data once 0.3.0 has written them)");
+    expect(report.rollback?.droppedAtOwnLevel?.columns).toEqual(
+      expect.arrayContaining([{ table: "file_references", column: "expires_at", values: 0, journal: false }]),
+    );
+  });
+
+  test("0.1.0 -> 0.3.0 on the level-1 fixture: the cheapest down (to level 2) and a down to level 1 each name what they drop, with counts", async () => {
+    const path = copyFixture(1, tempDir());
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", workDir: tempDir() });
+    expect(line(report)?.status).toBe("ok");
+    const detail = line(report)?.detail ?? "";
+    expect(detail).toContain(`\`migrate down --to ${LEVEL2}\` (level 2) is enough, and keeps every journal row; it drops cd_pointers.supersedes_cid: empty`);
+    expect(detail).toContain("; it would also drop cache_entries: empty, cd_pointers: empty, file_references: empty");
+    expect(report.rollback?.dropped?.columns.map((c) => `${c.table}.${c.column}`)).toEqual(
+      expect.arrayContaining(["file_references.expires_at", "cd_pointers.supersedes_cid", "upload_pieces.offset"]),
+    );
+    expect(report.rollback?.droppedAtOwnLevel?.tables.map((t) => t.table)).toEqual(expect.arrayContaining(["file_references", "cd_pointers", "cache_entries"]));
   });
 });

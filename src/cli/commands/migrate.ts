@@ -6,7 +6,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
-import { describeJournalLoss, inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { describeDataLoss, describeJournalLoss, inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
@@ -46,6 +46,13 @@ function resultText(direction: string, r: MigrateStateResult): string {
   const verb = (up: boolean): string => (r.dryRun ? (up ? "would apply " : "would revert") : up ? "applied " : "reverted");
   for (const run of r.runs) lines.push(`  ${verb(run.direction === "up")} ${run.name.padEnd(32)} ${ms(run.durationMs).padStart(9)}`);
   if (r.discarded !== undefined) lines.push(`  ${r.dryRun ? "would discard" : "discarded"} ${describeJournalLoss(r.discarded)} (--discard-unfinished-jobs)`);
+  if (r.dataLoss !== undefined) {
+    lines.push(`  ${r.dryRun ? "would drop" : "dropped"}:`);
+    for (const t of r.dataLoss.tables) lines.push(`    table  ${t.table.padEnd(34)} ${t.rows.toLocaleString("en-US").padStart(9)} rows${t.journal ? "    (storage journal)" : ""}`);
+    for (const c of r.dataLoss.columns) {
+      lines.push(`    column ${`${c.table}.${c.column}`.padEnd(34)} ${c.values.toLocaleString("en-US").padStart(9)} values${c.journal ? "  (storage journal)" : ""}`);
+    }
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -55,7 +62,7 @@ export const migrateCommand: Command = {
   summary: "local state database: show its level, apply or revert migrations",
   usage: `status-compat migrate status --db FILE [--json]
 status-compat migrate up     --db FILE [--to NAME] [--dry-run] [--json] [--lock-timeout MS]
-status-compat migrate down   --db FILE [--to NAME|0] [--discard-unfinished-jobs] [--dry-run] [--json] [--lock-timeout MS]
+status-compat migrate down   --db FILE [--to NAME|0] [--discard-unfinished-jobs] [--discard-data] [--dry-run] [--json] [--lock-timeout MS]
 
 status   the file's state level and compat level, applied migrations (with checksums), pending
          ones, and whether the runner would refuse it (dirty, edited, missing, out of order,
@@ -67,13 +74,17 @@ down     reverts applied migrations (the rollback a newer release runs before an
          reverts until NAME is the last applied; --to 0 reverts everything. A down to a level
          without the storage journal (level 1, or 0) refuses (exit 4, E_STATE_UNFINISHED_JOBS) while
          the journal holds unfinished uploads or downloads, or done uploads whose pieces messages
-         still refer to: it names how many would be lost and how to proceed.
+         still refer to: it names how many would be lost and how to proceed. A down that would drop
+         other data (rows of file_references, cd_pointers, cache_entries, ...; values of columns
+         the older level has no place for) refuses likewise (exit 4, E_STATE_DATA_LOSS), naming
+         each table and column with its count. --dry-run names them too.
 
 Options:
   --db FILE          the state database
   --to NAME          a migration name, e.g. 0002_level2_dual_path
   --discard-unfinished-jobs
                      down: drop those jobs with the journal (they are lost for good)
+  --discard-data     down: drop the other data the older level has no place for (lost for good)
   --dry-run          run the migrations and checks in the transaction, then roll it back:
                      prints what would be applied, reverted or discarded; writes nothing
   --json             one JSON document on stdout
@@ -90,6 +101,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
         json: { type: "boolean" },
         "lock-timeout": { type: "string" },
         "discard-unfinished-jobs": { type: "boolean" },
+        "discard-data": { type: "boolean" },
         "dry-run": { type: "boolean" },
       },
       true,
@@ -104,6 +116,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
     const discard = values["discard-unfinished-jobs"] === true;
     if (discard && action !== "down") throw new CliError("E_USAGE", `${NAME} ${action}: --discard-unfinished-jobs goes with down`);
+    const discardData = values["discard-data"] === true;
+    if (discardData && action !== "down") throw new CliError("E_USAGE", `${NAME} ${action}: --discard-data goes with down`);
     if (action === "status") {
       if (values.to !== undefined) throw new CliError("E_USAGE", `${NAME} status: --to goes with up or down`);
       if (values["dry-run"] === true) throw new CliError("E_USAGE", `${NAME} status: --dry-run goes with up or down (status only reads)`);
@@ -141,6 +155,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       ...(values.to === undefined ? {} : { to: values.to === "0" ? 0 : values.to }),
       ...(lockTimeout === undefined ? {} : { lockTimeoutMs: Number(lockTimeout) }),
       discardUnfinishedJobs: discard,
+      discardData,
       dryRun: values["dry-run"] === true,
       logger: commandLogger(io, "status-compat migrate"),
     });

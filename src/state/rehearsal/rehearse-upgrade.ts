@@ -22,6 +22,7 @@ import { stopPoint } from "../stop-point.js";
 import { needsStagedCopy, stageCopy, type StagedCopy } from "../staged-copy.js";
 import { readOnlyFor } from "../read-mode.js";
 import { describeLoss, rollbackPlan, type RollbackPlan } from "../rollback-loss.js";
+import { describeDataLoss, needsConsent, type DataLoss } from "../data-loss.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
@@ -151,18 +152,39 @@ function rollbackLine(plan: RollbackPlan, compat: number, upgradedTo: string): R
   const how =
     plan.downTo === null
       ? `${plan.release} opens the upgraded file as it is (compat level ${compat}): no \`migrate down\` needed`
-      : `\`migrate down --to ${plan.downTo}\` (level ${plan.level}) is enough, ${plan.lost === null ? "and keeps every journal row" : `and would lose ${describeLoss(plan.lost)}`}`;
+      : `\`migrate down --to ${plan.downTo}\` (level ${plan.level}) is enough, ${plan.lost === null ? "and keeps every journal row" : `and would lose ${describeLoss(plan.lost)}`}` +
+        droppedText("; it drops", plan.dropped, upgradedTo);
   const further = !plan.ownLevelDropsJournal
     ? ""
     : plan.lostAtOwnLevel !== null
       ? `; a down to level ${plan.ownLevel} would lose ${describeLoss(plan.lostAtOwnLevel)} (refused without --discard-unfinished-jobs)`
       : `; level ${plan.ownLevel} has no storage journal: once ${upgradedTo} has run, a down to it is refused while jobs are unfinished`;
+  const data = droppedText(plan.ownLevelDropsJournal ? "; it would also drop" : `; a down to level ${plan.ownLevel} would drop`, plan.droppedAtOwnLevel, upgradedTo);
+  // Going back from N+1 to N must lose nothing: neither journal rows nor data outside it.
+  const loses = plan.lost !== null || (plan.dropped !== null && needsConsent(plan.dropped) !== undefined);
   return {
     id: "rollback",
     title: `rollback to ${plan.release} keeps the storage journal`,
-    status: plan.lost === null ? "ok" : "failed",
-    detail: how + further,
+    status: loses ? "failed" : "ok",
+    detail: how + further + data,
   };
+}
+
+/**
+ * What a down drops besides the journal's tables (those the journal sentence covers), table by
+ * table with what each holds on the upgraded copy: usually empty there, as the upgrade only added
+ * them, so the line says when the refusal starts.
+ */
+function droppedText(lead: string, loss: DataLoss | null, upgradedTo: string): string {
+  if (loss === null) return "";
+  const outside: DataLoss = { tables: loss.tables.filter((t) => !t.journal), columns: loss.columns.filter((c) => !c.journal) };
+  const ofJournal: DataLoss = { tables: [], columns: loss.columns.filter((c) => c.journal) };
+  const when = needsConsent(loss) !== undefined ? "refused without --discard-data" : `refused without --discard-data once ${upgradedTo} has written them`;
+  const parts = [
+    ...(outside.tables.length + outside.columns.length === 0 ? [] : [`${describeDataLoss(outside)} (${when})`]),
+    ...(ofJournal.columns.length === 0 ? [] : [`of the storage journal ${describeDataLoss(ofJournal)} (no option needed: the older release resumes without it)`]),
+  ];
+  return parts.length === 0 ? "" : `${lead} ${parts.join(", and ")}`;
 }
 
 /** The integrity_check and foreign_key_check lines, from the checks that ran alongside. */
@@ -397,7 +419,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       await step();
       try {
         // integrity_check of the upgraded copy runs alongside; a copy it finds damaged fails the rehearsal either way.
-        const result = await migrateState({ path: work, direction: "down", to: back?.definition.name ?? 0, catalog, logger, signal, preflight: "none" });
+        // What this down drops is what the upgrade added; whether anything is lost is down-data's comparison, not a refusal.
+        const result = await migrateState({ path: work, direction: "down", to: back?.definition.name ?? 0, catalog, logger, signal, preflight: "none", discardData: true });
         reverts = [...result.runs];
         for (const run of reverts) {
           add({ id: `down:${run.name}`, title: `down ${run.name}`, status: "ok", ms: run.durationMs, detail: `back to level ${run.level}` });
