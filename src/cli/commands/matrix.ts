@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
@@ -116,8 +117,8 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
       io.stderr.write(`status-compat matrix: cannot make the matrix's work folder in ${tmpdir()} (${code}): point TMPDIR at a folder that exists, is writable and has free space. Nothing was run.\n`);
       return EXIT.STATE;
     }
-    const removeScratch = (): void => {
-      if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+    const removeScratch = async (): Promise<void> => {
+      if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
     };
     // Ctrl-C or SIGTERM (a cancelled CI job) stops the matrix after its current cell, which then
     // removes its work folder; dying at once left it in the temp folder.
@@ -168,8 +169,18 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
       io.stderr.write(`status-compat matrix: interrupted (${signal}); nothing was reported\n`);
       return interruptedStatus(signal);
     } finally {
+      // Removed while the signals are still watched: a big folder takes seconds, and a signal then
+      // (a CI job cancelled as the matrix ended) had Node's default effect, ending the process
+      // half-way through and leaving the rest in the temp folder. A first one now waits for the
+      // removal (and is reported below); a second removes what is left and ends the process at once.
+      await removeScratch();
       interrupts.dispose();
-      removeScratch();
+    }
+    const late = interrupts.received();
+    if (late !== undefined) {
+      if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
+      io.stderr.write(`status-compat matrix: interrupted (${late}); nothing was reported\n`);
+      return interruptedStatus(late);
     }
     if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
     const text = render(report, format, values.verbose === true);
