@@ -165,7 +165,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
         const target = catalog.schemaAtLevel(targetLevel);
         discarded = rollbackLoss(db, target);
         if (discarded !== undefined && options.discardUnfinishedJobs !== true) {
-          throw unfinishedJobsError(path, catalog, { level: a.level, targetLevel }, discarded);
+          throw unfinishedJobsError(path, catalog, { level: a.level, targetLevel }, discarded, db);
         }
         // The journal has its rule above; the rest of what the down drops is the user's data too.
         dropped = nonEmpty(dataLoss(db, target));

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { releaseTable } from "../versions/index.js";
-import { dataLoss, type DataLoss } from "./data-loss.js";
+import { dataLoss, describeDataLoss, needsConsent, type DataLoss } from "./data-loss.js";
 import type { MigrationCatalog } from "./migration-catalog.js";
 import type { SchemaDescription } from "./schema-description.js";
 import { StateError } from "./state-error.js";
@@ -82,6 +82,8 @@ export function unfinishedJobsError(
   catalog: MigrationCatalog,
   levels: { readonly level: number; readonly targetLevel: number },
   loss: JournalLoss,
+  /** The file, to say what a shorter down (the one the message suggests) drops besides the journal. */
+  db?: Database.Database,
 ): StateError {
   const { level, targetLevel } = levels;
   let enough: string | undefined;
@@ -92,7 +94,7 @@ export function unfinishedJobsError(
       enough =
         l === level
           ? `${opens} as it is, so reinstalling it needs no down at all`
-          : `${opens}: \`migrate down --to ${catalog.lastOfLevel(l)?.definition.name ?? l}\` is all it needs and keeps the journal`;
+          : `${opens}: \`migrate down --to ${catalog.lastOfLevel(l)?.definition.name ?? l}\` is all it needs and keeps the journal` + shorterDownDrops(db, catalog, l);
       break;
     }
   }
@@ -109,6 +111,12 @@ export function unfinishedJobsError(
       ].join("; or ")}`,
     { details: { path, level, targetLevel, ...loss } },
   );
+}
+
+/** "; it drops …" when the down to `level` would be refused for data outside the journal (E_STATE_DATA_LOSS). */
+function shorterDownDrops(db: Database.Database | undefined, catalog: MigrationCatalog, level: number): string {
+  const lost = db === undefined ? undefined : needsConsent(dataLoss(db, catalog.schemaAtLevel(level)));
+  return lost === undefined ? "" : ` (it drops ${describeDataLoss(lost)}: only with \`--discard-data\`)`;
 }
 
 /** Whether every journal table of `from` exists at level `to` (a down from `from` to `to` loses no journal row). */

@@ -136,3 +136,13 @@ describe("down that drops data outside the storage journal", () => {
     expect(result.dataLoss).toEqual({ tables: [], columns: [{ table: "upload_pieces", column: "offset", values: offsets, journal: true }] });
   });
 });
+
+describe("the journal's refusal does not send the user to a down that drops data unsaid", () => {
+  test("3 -> 1 with unfinished jobs: the 'down --to level 2 is all it needs' hint says that down drops the expiry and supersede values and needs --discard-data", async () => {
+    const path = copyFixture(3, tempDir());
+    const e = await refusal(migrateState({ path, direction: "down", to: "0001_level1_waku_only" }));
+    expect(e.code).toBe("E_STATE_UNFINISHED_JOBS");
+    expect(e.message).toContain("`migrate down --to 0002_level2_dual_path` is all it needs and keeps the journal");
+    expect(e.message).toMatch(/it drops cd_pointers\.supersedes_cid: \d+ values, cd_pointers\.supersedes_clock: \d+ values, file_references\.expires_at: \d+ values: only with `--discard-data`\)/);
+  });
+});
