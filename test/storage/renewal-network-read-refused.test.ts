@@ -46,3 +46,72 @@ describe("a network read refused for the endpoint's own reason", () => {
     });
   }
 });
+
+describe("a network read across several endpoints", () => {
+  test("one refusing it for its own reason (507) and the other answering without the piece does not give the piece up: it is renewed once the first has room again", async () => {
+    const full = await codexSetup({ requestTimeoutMs: 5_000 });
+    const lacking = await codexSetup({ requestTimeoutMs: 5_000 });
+    const dir = tempDir();
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const start = clock.t;
+    const { client } = await startClient({
+      dir,
+      mode: "light",
+      endpointOrder: "listed",
+      endpoints: [full.backend, lacking.backend],
+      backend: undefined,
+      clock: { now: () => clock.t },
+      renewEveryMs: 6 * HOUR,
+      retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 },
+    });
+    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
+    const shared = await client.share({ path: photo.path }).done;
+    const cid = shared.view.pieces[0]?.cid as string;
+    rmSync(photo.path);
+    expect(await lacking.backend.has(cid)).toBe(false);
+    clock.t = start + 31 * DAY;
+    // The endpoint holding the piece has a full disk; the other never had it.
+    full.server.inject("download", { kind: "status", status: 507, body: "Insufficient Storage" }, { times: 1_000 });
+    expect(await client.renewDue()).toEqual({ renewed: [], failed: [{ cid, code: "E_SOURCE_MISSING" }] });
+    expect(full.server.stats.byRoute.download ?? 0).toBeGreaterThan(0);
+    expect(lacking.server.stats.byRoute.download ?? 0).toBeGreaterThan(0);
+    full.server.clearFaults();
+    clock.t += 6 * HOUR + MINUTE;
+    expect(await client.renewDue()).toEqual({ renewed: [cid], failed: [] });
+    await client.stop();
+  });
+});
+
+describe("a network read every endpoint answered without the piece", () => {
+  test("past its expiry gives it up across several endpoints: no later run reads it", async () => {
+    const a = await codexSetup({ requestTimeoutMs: 5_000 });
+    const b = await codexSetup({ requestTimeoutMs: 5_000 });
+    const dir = tempDir();
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const start = clock.t;
+    const { client } = await startClient({
+      dir,
+      mode: "light",
+      endpointOrder: "listed",
+      endpoints: [a.backend, b.backend],
+      backend: undefined,
+      clock: { now: () => clock.t },
+      renewEveryMs: 6 * HOUR,
+      retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 },
+    });
+    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
+    const shared = await client.share({ path: photo.path }).done;
+    const cid = shared.view.pieces[0]?.cid as string;
+    rmSync(photo.path);
+    await a.backend.delete(cid);
+    clock.t = start + 31 * DAY;
+    const reads = (): number => (a.server.stats.byRoute.download ?? 0) + (b.server.stats.byRoute.download ?? 0);
+    expect(await client.renewDue()).toEqual({ renewed: [], failed: [{ cid, code: "E_SOURCE_MISSING" }] });
+    const before = reads();
+    expect(before).toBeGreaterThan(1);
+    clock.t += 6 * HOUR + MINUTE;
+    expect(await client.renewDue()).toEqual({ renewed: [], failed: [{ cid, code: "E_SOURCE_MISSING" }] });
+    expect(reads()).toBe(before);
+    await client.stop();
+  });
+});

@@ -247,9 +247,11 @@ async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: Sto
   const room = await RenewalRoom.take(ctx.buffers, memory, signal, `renewal of ${cid} (waiting for transfer memory)`, { sealed: origin.size, plain: 0 }, false);
   try {
     const counted = countNetworkRead(ctx, cid);
+    // Each endpoint's answer: the last one alone may be another's "not found" after one refused for its own reason.
+    const answers: string[] = [];
     let bytes: Buffer;
     try {
-      bytes = await pieceReader(ctx, cid, origin, room, signal)();
+      bytes = await pieceReader(ctx, cid, origin, room, signal, (error) => answers.push(asStorageError(error).code))();
       counted.uncount();
     } catch (readError) {
       // Stopped or cut by the session's end during it: counted (Codex hangs on a block it lost).
@@ -262,7 +264,7 @@ async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: Sto
       if (offline || readCode === "E_CLIENT_CLOSED") counted.uncount();
       // Only an answer about the piece gives it up: not one the endpoint gave for a reason of its own
       // (a full disk's 507, a proxy's 501, bytes that do not hash): that is put right, and it counts as a read only.
-      else if (NOT_THERE.has(readCode)) counted.foundNowhere();
+      else if (NOT_THERE.has(readCode) && answers.every((code) => NOT_THERE.has(code))) counted.foundNowhere();
       return { error: sourceError, outage: offline ? readCode : undefined };
     }
     return await storeAgain(ctx, cid, bytes, signal);
@@ -286,13 +288,23 @@ function plainSizeOf(ctx: ClientContext, jobId: string, index: number): number {
 }
 
 /** Reads the piece back into the room's sealed buffer (verified against its sha256), with `policy`'s attempts. */
-function pieceReader(ctx: ClientContext, cid: string, origin: UploadedPiece, room: RenewalRoom, signal: AbortSignal): (policy?: ClientContext["policy"]) => Promise<Buffer> {
+function pieceReader(
+  ctx: ClientContext,
+  cid: string,
+  origin: UploadedPiece,
+  room: RenewalRoom,
+  signal: AbortSignal,
+  onAttemptFailed?: (error: unknown) => void,
+): (policy?: ClientContext["policy"]) => Promise<Buffer> {
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
   return async (policy = ctx.policy) => {
     const what = `renewal read of ${cid}`;
     const read = await withDeadline(ctx, signal, what, (bounded) =>
       withRetries({ pool: ctx.pool, policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
-        fetchPiece(backend, piece, origin.idx, room.sealed, s, ctx.hasher, progress),
+        fetchPiece(backend, piece, origin.idx, room.sealed, s, ctx.hasher, progress).catch((error: unknown) => {
+          onAttemptFailed?.(error);
+          throw error;
+        }),
       ),
     );
     // Traffic like any transfer's (a phone on metered data counts it): fetched and verified.
