@@ -36,7 +36,7 @@ export class CacheStore {
   /** Reservations made for a content CID, shared by every job that will write that content's one file. */
   private readonly reservedFor = new Map<string, { bytes: number; holders: number }>();
   /** reserveWhenFree() calls waiting for reserved room to be given back or counted as a file. */
-  private readonly roomWaiters = new Set<(held: HeldRoom) => void>();
+  private readonly roomWaiters = new Set<(held: HeldRoom | undefined) => void>();
 
   constructor(
     private readonly journal: CacheJournal,
@@ -132,7 +132,7 @@ export class CacheStore {
   async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string): Promise<Reservation> {
     let held: HeldRoom | undefined;
     for (;;) {
-      const reservation = held !== undefined && this.stillShort(bytes, cid, held) ? undefined : this.reserveOrWait(bytes, cid);
+      const reservation = held !== undefined && typed(() => this.stillShort(bytes, cid, held as HeldRoom)) ? undefined : this.reserveOrWait(bytes, cid);
       if (reservation !== undefined) return reservation;
       held = await this.roomGivenBack(signal, what);
     }
@@ -188,9 +188,9 @@ export class CacheStore {
   }
 
   /** Resolves once reserved room is given back or counted as a file; rejects with the typed abort when `signal` fires first. */
-  private roomGivenBack(signal: AbortSignal, what: string): Promise<HeldRoom> {
-    return new Promise<HeldRoom>((resolve, reject) => {
-      const wake = (held: HeldRoom): void => {
+  private roomGivenBack(signal: AbortSignal, what: string): Promise<HeldRoom | undefined> {
+    return new Promise<HeldRoom | undefined>((resolve, reject) => {
+      const wake = (held: HeldRoom | undefined): void => {
         signal.removeEventListener("abort", abort);
         resolve(held);
       };
@@ -209,8 +209,14 @@ export class CacheStore {
     if (this.roomWaiters.size === 0) return;
     const waiters = [...this.roomWaiters];
     this.roomWaiters.clear();
-    // Looked up once for every waiter (two sums over the cache's entries), not once each.
-    const held = { pinned: this.pinnedBytes(), served: this.inUseUnpinnedBytes() };
+    // Looked up once for every waiter (two sums over the cache's entries), not once each. Never thrown
+    // from a release (its caller's finally): unread, each waiter looks for itself through reserve().
+    let held: HeldRoom | undefined;
+    try {
+      held = { pinned: this.pinnedBytes(), served: this.inUseUnpinnedBytes() };
+    } catch {
+      held = undefined;
+    }
     for (const wake of waiters) wake(held);
   }
 

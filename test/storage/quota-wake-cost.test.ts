@@ -8,6 +8,7 @@
  */
 import type { PathLike } from "node:fs";
 import { describe, expect, test, vi } from "vitest";
+import { StorageError } from "../../src/storage/storage-error.js";
 import { cacheStoreFixture } from "./support/cache-store-fixture.js";
 
 const probe = vi.hoisted(() => ({ stats: 0 }));
@@ -50,5 +51,19 @@ describe("a freed reservation beside many waiting downloads", () => {
     expect(ended.filter((e) => e.status === "rejected")).toHaveLength(98);
     for (const e of ended) if (e.status === "fulfilled") e.value.release();
     expect(store.usage().reservedBytes).toBe(0);
+  });
+});
+
+describe("a freed reservation when the state cannot be read", () => {
+  test("the release does not throw (it runs in its transfer's clean-up); the waiting download hears a typed error", async () => {
+    const { store, cached, state } = await cacheStoreFixture(300);
+    cached("spooled", 100, true);
+    const video = store.reserve(150, "video");
+    const stop = new AbortController();
+    const image = store.reserveWhenFree(100, "image", stop.signal, "download of an image");
+    await turn();
+    state.db.close();
+    expect(() => video.release()).not.toThrow();
+    await expect(image).rejects.toBeInstanceOf(StorageError);
   });
 });
