@@ -53,10 +53,15 @@ export function checkReadable(path: string): void {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
+    // Out of descriptors for a moment (an album's uploads hold theirs): says nothing of the file; the upload opens it in its turn.
+    if (PASSING.has(String((error as NodeJS.ErrnoException).code))) return;
     throw sourceLookupError(error, path);
   }
   closeSync(fd);
 }
+
+/** Open failures that pass (too many files open, here or system-wide; interrupted): not the file's. */
+const PASSING = new Set(["EMFILE", "ENFILE", "EAGAIN", "EINTR"]);
 
 /** A failed look at the file share() is asked for: nothing there is E_SOURCE_MISSING, the disk refusing E_LOCAL_IO. */
 export function sourceLookupError(error: unknown, path: string): StorageError {

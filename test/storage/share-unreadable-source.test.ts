@@ -42,3 +42,16 @@ describe("share() of a file the user may not read", () => {
     expect(result["retried"]).toBe("shared");
   }, 60_000);
 });
+
+describe("share() while the process is out of descriptors for a moment", () => {
+  test("is journaled, not refused (the readability check says nothing of the file then), and the upload sends it once descriptors are back", async () => {
+    const work = tempDir("scc-share-emfile-");
+    const child = `ulimit -n 256 && exec "${process.execPath}" --import tsx test/storage/support/share-out-of-descriptors-child.ts "${work}"`;
+    const { code, stdout, stderr } = await spawnCollecting("sh", ["-c", child]);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as { thrown?: unknown; settled?: unknown; held: number };
+    expect(result.held).toBeGreaterThan(0);
+    expect(result).toMatchObject({ settled: "shared" });
+    expect(result.thrown).toBeUndefined();
+  }, 60_000);
+});
