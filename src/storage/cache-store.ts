@@ -432,10 +432,11 @@ export class CacheStore {
       if (victims.length === 0 || held + this.reserved + bytes > this.quotaBytes) {
         // Short only for files that cannot go now: the OS's refusal says why, not a quota to raise.
         const [first] = stuck.values();
-        // Unless room merely reserved is in the way too, and the bytes fit beside those files once it ends
-        // (as evictable files): E_QUOTA_EXCEEDED then, which reserveWhenFree() waits on rather than fail.
-        const fitsOnceReservedEnds = this.reserved > 0 && held + bytes <= this.quotaBytes;
-        if (first !== undefined && held - stuckBytes + this.reserved + bytes <= this.quotaBytes && !fitsOnceReservedEnds) throw first.refusal;
+        // Unless room merely reserved, or files being served, are in the way too, and the bytes fit beside
+        // those files once they end (as evictable files): E_QUOTA_EXCEEDED then, which reserveWhenFree() waits on.
+        const served = this.inUseUnpinnedBytes();
+        const fitsOncePassingEnds = (this.reserved > 0 || served > 0) && held - served + bytes <= this.quotaBytes;
+        if (first !== undefined && held - stuckBytes + this.reserved + bytes <= this.quotaBytes && !fitsOncePassingEnds) throw first.refusal;
         const pinned = this.pinnedBytes();
         // Each by what holds it: the advice below is for the pinned files alone.
         const passing = held - pinned > 0 ? `, ${held - pinned} by cached files being served or not removable now` : "";

@@ -55,6 +55,31 @@ describe("a download waiting beside a cached file that cannot be removed now", (
     }
   });
 
+  test("an open video and a cached image being checked and handed out: the download waits, and evicts the image once handed out", async () => {
+    const { store, cached } = await cacheStoreFixture(300);
+    fault.path = cached("video", 100);
+    try {
+      cached("photo", 150);
+      const unhold = store.hold("photo");
+      const stop = new AbortController();
+      let outcome = "waiting";
+      const image = store.reserveWhenFree(100, "image", stop.signal, "download of an image");
+      image.then(
+        () => (outcome = "room"),
+        (error: { code?: string; message?: string }) => (outcome = `${error.code}: ${error.message}`),
+      );
+      await turn();
+      expect(outcome).toBe("waiting");
+      unhold();
+      await turn();
+      expect(outcome).toBe("room");
+      expect(store.pathOf("photo")).toBeUndefined();
+      (await image).release();
+    } finally {
+      fault.path = "";
+    }
+  });
+
   test("an open video leaving too little room even once the other download ends: refused at once with the OS's refusal", async () => {
     const { store, cached } = await cacheStoreFixture(300);
     fault.path = cached("video", 250);
