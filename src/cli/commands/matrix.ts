@@ -1,5 +1,4 @@
-import { mkdtempSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
@@ -117,8 +116,18 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
       io.stderr.write(`status-compat matrix: cannot make the matrix's work folder in ${tmpdir()} (${code}): point TMPDIR at a folder that exists, is writable and has free space. Nothing was run.\n`);
       return EXIT.STATE;
     }
-    const removeScratch = async (): Promise<void> => {
-      if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+    // In one synchronous call: a check abandoned past its deadline (it ignores its signal) may still
+    // write into the folder, and a removal in steps let it between them (ENOTEMPTY). A failure does
+    // not cost the report of a finished run (it ended as an internal error, the report lost): a line says what to remove.
+    const removeScratch = (): void => {
+      if (scratch === undefined) return;
+      try {
+        rmSync(scratch, { recursive: true, force: true });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+        if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
+        io.stderr.write(`status-compat matrix: could not remove its work folder ${scratch} (${code}; a check past its deadline may still write into it); remove it by hand\n`);
+      }
     };
     // Ctrl-C or SIGTERM (a cancelled CI job) stops the matrix after its current cell, which then
     // removes its work folder; dying at once left it in the temp folder.
@@ -171,9 +180,14 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
     } finally {
       // Removed while the signals are still watched: a big folder takes seconds, and a signal then
       // (a CI job cancelled as the matrix ended) had Node's default effect, ending the process
-      // half-way through and leaving the rest in the temp folder. A first one now waits for the
-      // removal (and is reported below); a second removes what is left and ends the process at once.
-      await removeScratch();
+      // half-way through and leaving the rest in the temp folder. A signal during the removal is
+      // held by the OS until it returns, then handled: a first one is reported below, a second
+      // ends the process at once. Two turns of the event loop let it be handled before the
+      // handlers go (one may begin after this turn's look at pending events); stopping to watch
+      // first would drop it.
+      removeScratch();
+      await new Promise((next) => setImmediate(next));
+      await new Promise((next) => setImmediate(next));
       interrupts.dispose();
     }
     const late = interrupts.received();
