@@ -67,3 +67,22 @@ const PASSING = new Set(["EMFILE", "ENFILE", "EAGAIN", "EINTR"]);
 export function sourceLookupError(error: unknown, path: string): StorageError {
   return sourceOpenError(error, path, "share", `there is no file to share at ${path}`);
 }
+
+/**
+ * Refuses what share()'s types forbid, for JavaScript callers: an ArrayBuffer for `bytes` (what
+ * `file.arrayBuffer()` gives), a string, a path that is not a string. They threw raw TypeErrors from
+ * deep inside (the spool write, path.resolve), or a string was refused by the journal as a failed
+ * state database (E_LOCAL_IO), sending the user to the disk.
+ */
+export function checkShareInput(input: unknown): void {
+  const given = input as { path?: unknown; bytes?: unknown } | null | undefined;
+  const ok = typeof given === "object" && given !== null && ("path" in given ? typeof given.path === "string" : given.bytes instanceof Uint8Array);
+  if (ok) return;
+  const what = typeof given !== "object" || given === null ? String(given) : "path" in given ? `a path of type ${typeof given.path}` : `bytes of type ${describe(given.bytes)}`;
+  throw new StorageError("E_SOURCE_MISSING", `share() takes { path } (a string) or { bytes, fileName } (bytes a Uint8Array or Buffer; wrap an ArrayBuffer: new Uint8Array(buffer)); it was given ${what}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null || typeof value !== "object") return typeof value;
+  return Object.prototype.toString.call(value).slice(8, -1);
+}

@@ -12,7 +12,7 @@ import { progressOf } from "./job-handles.js";
 import { guessMime } from "./mime-type.js";
 import { planPieces } from "./piece-plan.js";
 import { clientClosedReason } from "./retry/index.js";
-import { checkEncodable, checkReadable, checkShareable, sourceLookupError } from "./share-checks.js";
+import { checkEncodable, checkReadable, checkShareable, checkShareInput, sourceLookupError } from "./share-checks.js";
 import { sourceOfSharedBytes } from "./shared-bytes-source.js";
 import type { LanedSlots } from "./small-jobs.js";
 import { StorageError } from "./storage-error.js";
@@ -32,6 +32,7 @@ export type ShareInput =
 /** Checks a file to share, journals its upload job and queues it (bytes once spooled); see StorageClient.share. */
 export function shareFile(session: ClientSession, input: ShareInput): TransferJob<ShareResult> {
   const ctx = startedContext(session);
+  checkShareInput(input);
   const fromPath = "path" in input;
   let size: number;
   let sourcePath: string | undefined;

@@ -1,0 +1,37 @@
+/**
+ * share() called from JavaScript with what its types forbid: an ArrayBuffer for `bytes` (what
+ * `await file.arrayBuffer()` gives), a string, an array, a path that is not a string. It threw raw
+ * TypeErrors (ERR_INVALID_ARG_TYPE from the spool write or path.resolve), or for a string journaled
+ * nothing and said E_LOCAL_IO "the state database failed (SQLITE_CONSTRAINT_NOTNULL)", sending the
+ * user to the disk. Each is now E_SOURCE_MISSING saying what share() takes, with nothing journaled.
+ */
+import { describe, expect, test } from "vitest";
+import type { ShareInput } from "../../src/storage/index.js";
+import { startClient } from "./support/client-fixture.js";
+
+describe("share() given what its types forbid", () => {
+  test("an ArrayBuffer, a string, an array, a missing input or a path that is not a string: E_SOURCE_MISSING saying what share() takes, nothing journaled", async () => {
+    const { client } = await startClient();
+    const inputs: unknown[] = [
+      { bytes: new ArrayBuffer(10), fileName: "a.txt" },
+      { bytes: "hello", fileName: "a.txt" },
+      { bytes: [1, 2, 3], fileName: "a.txt" },
+      { path: 42 },
+      { path: undefined },
+      null,
+      undefined,
+    ];
+    for (const input of inputs) {
+      let thrown: unknown;
+      try {
+        client.share(input as ShareInput);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, JSON.stringify(input)).toMatchObject({ code: "E_SOURCE_MISSING", message: expect.stringMatching(/share\(\) takes \{ path \} .*or \{ bytes, fileName \}/) });
+    }
+    expect(client.jobs()).toEqual([]);
+    // What the types allow still works.
+    await expect(client.share({ bytes: Buffer.from("hello"), fileName: "a.txt" }).done).resolves.toMatchObject({ reference: expect.any(Uint8Array) });
+  });
+});
