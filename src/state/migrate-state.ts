@@ -12,6 +12,7 @@ import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { openConnection, probeStateFile } from "./state-file.js";
 import { readOnlyFor } from "./read-mode.js";
+import { toStateError } from "./sqlite-errors.js";
 import { rollbackLoss, unfinishedJobsError, type JournalLoss } from "./rollback-loss.js";
 import { dataLoss, dataLossError, needsConsent, nonEmpty, type DataLoss } from "./data-loss.js";
 
@@ -163,15 +164,24 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
         if (steps === 0) return undefined;
         const targetLevel = catalog.entries[(a.lastKnown?.index ?? -1) - steps]?.definition.level ?? 0;
         const target = catalog.schemaAtLevel(targetLevel);
-        discarded = rollbackLoss(db, target);
+        // The first plan runs outside the run (whose errors are mapped): a damaged page in a table
+        // counted here escaped as SQLite's own error, which the CLI reports as an internal one.
+        const counted = <T>(count: () => T): T => {
+          try {
+            return count();
+          } catch (error) {
+            throw toStateError(error, path, "count what the down would drop");
+          }
+        };
+        discarded = counted(() => rollbackLoss(db, target));
         if (discarded !== undefined && options.discardUnfinishedJobs !== true) {
-          throw unfinishedJobsError(path, catalog, { level: a.level, targetLevel }, discarded, db);
+          throw counted(() => unfinishedJobsError(path, catalog, { level: a.level, targetLevel }, discarded as JournalLoss, db));
         }
         // The journal has its rule above; the rest of what the down drops is the user's data too.
-        dropped = nonEmpty(dataLoss(db, target));
+        dropped = counted(() => nonEmpty(dataLoss(db, target)));
         // Refused for what lies outside the journal; the refusal names all of it, table by table.
         if (dropped !== undefined && needsConsent(dropped) !== undefined && options.discardData !== true) {
-          throw dataLossError(db, path, catalog, { level: a.level, targetLevel }, dropped);
+          throw counted(() => dataLossError(db, path, catalog, { level: a.level, targetLevel }, dropped as DataLoss));
         }
         return { direction: "down", steps };
       }
