@@ -35,7 +35,7 @@ export type StorageErrorCode =
   | "E_BAD_REFERENCE"
   /** A file of zero bytes: a FileReference cannot describe one (plaintext_size must be at least 1). */
   | "E_FILE_EMPTY"
-  /** The file to share is gone or unreadable. */
+  /** The file to share is gone (or not a regular file, or not given as share() takes it); one the disk refuses to read (permissions) is E_LOCAL_IO. */
   | "E_SOURCE_MISSING"
   /** The file being shared changed between a crash and the resumed upload; pieces already sent no longer match it. */
   | "E_SOURCE_CHANGED"
