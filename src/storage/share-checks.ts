@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { MAX_PIECES, isWireError, type FileReference } from "../wire/index.js";
 import { planPieces } from "./piece-plan.js";
 import { encodeReference } from "./reference-codec.js";
@@ -40,28 +40,28 @@ export function checkEncodable(mime: string, fileName: string, params: { key: Ui
   }
 }
 
-
 /**
  * Refuses a file this process may not read (mode 000, another user's, a folder on its path it may
  * not enter) before anything is journaled: a stat answers for it, so the upload found it only when
  * it ran, as "can no longer be read; share it again" (E_SOURCE_MISSING), though it never could be
  * read, and left a failed upload behind. The disk refusing is E_LOCAL_IO, as documented.
- * Opened as the upload opens it (non-blocking: a pipe put at the path since the stat does not hang share()).
+ * Asked with access(), not by opening it on the caller's turn: that takes no descriptor (an album's
+ * uploads may hold them all for a moment), and it does not wait for a file the system must first
+ * fetch to open it (a cloud drive's placeholder); what access() cannot see (a Windows ACL) the
+ * upload's own open still reports as E_LOCAL_IO.
  */
 export function checkReadable(path: string): void {
-  let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    accessSync(path, constants.R_OK);
   } catch (error) {
-    // Out of descriptors for a moment (an album's uploads hold theirs): says nothing of the file; the upload opens it in its turn.
+    // Passing causes say nothing of the file: the upload opens it in its turn.
     if (PASSING.has(String((error as NodeJS.ErrnoException).code))) return;
     throw sourceLookupError(error, path);
   }
-  closeSync(fd);
 }
 
-/** Open failures that pass (too many files open, here or system-wide; interrupted): not the file's. */
-const PASSING = new Set(["EMFILE", "ENFILE", "EAGAIN", "EINTR"]);
+/** Failures that pass (out of descriptors or memory for a moment, interrupted): not the file's. */
+const PASSING = new Set(["EMFILE", "ENFILE", "EAGAIN", "EINTR", "ENOMEM"]);
 
 /** A failed look at the file share() is asked for: nothing there is E_SOURCE_MISSING, the disk refusing E_LOCAL_IO. */
 export function sourceLookupError(error: unknown, path: string): StorageError {
