@@ -271,7 +271,9 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   const failed = (): boolean => checks.some((c) => c.status === "failed");
   const failure = (id: string, title: string, error: StateError): RehearsalCheck => {
     const io = ioErrorOf(error);
-    return { id, title, status: "failed", detail: `${error.code}: ${error.message}`, ...(io === undefined ? {} : { ioError: io }) };
+    // The work copy is gone once the report is read: name the user's file (the copy is page for page of it).
+    const message = error.message.split(work).join(`the rehearsal copy of ${path}`);
+    return { id, title, status: "failed", detail: `${error.code}: ${message}`, ...(io === undefined ? {} : { ioError: io }) };
   };
   const { signal } = options;
   // Between every two steps: a stopped rehearsal is no verdict, so it throws instead of reporting.
