@@ -35,3 +35,19 @@ describe("share() given what its types forbid", () => {
     await expect(client.share({ bytes: Buffer.from("hello"), fileName: "a.txt" }).done).resolves.toMatchObject({ reference: expect.any(Uint8Array) });
   });
 });
+
+describe("share() of a path no file can have", () => {
+  test("a path holding a NUL byte, or longer than the file system allows: E_SOURCE_MISSING 'there is no file to share', not E_LOCAL_IO (the disk refused nothing)", async () => {
+    const { client } = await startClient();
+    for (const path of ["photo\0.jpg", `${"x".repeat(5000)}.jpg`]) {
+      let thrown: unknown;
+      try {
+        client.share({ path });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, path.slice(0, 20)).toMatchObject({ code: "E_SOURCE_MISSING", message: expect.stringMatching(/there is no file to share at/) });
+    }
+    expect(client.jobs()).toEqual([]);
+  });
+});

@@ -3,8 +3,8 @@ import { openAppFile } from "../file-io.js";
 import { localIoError } from "../job-errors.js";
 import { StorageError } from "../storage-error.js";
 
-/** OS codes saying nothing is at the path any more (deleted, a folder on its path gone or replaced by a file, a link loop). */
-const SOURCE_GONE = new Set(["ENOENT", "ENOTDIR", "ELOOP"]);
+/** OS codes saying nothing is at the path (deleted, a folder on its path gone or replaced by a file, a link loop, a path longer than any file's). */
+const SOURCE_GONE = new Set(["ENOENT", "ENOTDIR", "ELOOP", "ENAMETOOLONG"]);
 
 /**
  * Why the file to share could not be opened, typed for what the user can do: gone is
@@ -14,8 +14,9 @@ const SOURCE_GONE = new Set(["ENOENT", "ENOTDIR", "ELOOP"]);
  * `what` names the file and the job or call (it starts the message).
  */
 export function sourceOpenError(cause: unknown, path: string, what: string, gone: string): StorageError {
-  const code = (cause as { code?: unknown } | null)?.code;
-  if (typeof code === "string" && SOURCE_GONE.has(code)) {
+  const { code, syscall } = (cause ?? {}) as { code?: unknown; syscall?: unknown };
+  // Not the OS's answer (no syscall): Node refused the path itself (a NUL byte in it), which no file can have.
+  if ((typeof code === "string" && SOURCE_GONE.has(code)) || typeof syscall !== "string") {
     return new StorageError("E_SOURCE_MISSING", `${what}: ${gone} (${code})`, { cause, details: { path, os: code } });
   }
   if (code === "EACCES" || code === "EPERM") {
