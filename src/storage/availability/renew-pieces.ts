@@ -41,19 +41,36 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
   // Pieces only a read from the network can renew (gone from the endpoints and from the source) come
   // last: Codex answers that read by hanging, up to the deadline, and a phone session shorter than
   // that would otherwise spend every run on them while the other files expire. With the source's error.
-  const lastResort: { cid: string; sourceError: StorageError }[] = [];
+  const lastResort: { cid: string; sourceError: StorageError; lacking: boolean }[] = [];
   // Set once a piece used up its attempts on transient failures (offline, every endpoint down): each
   // other piece would do the same, about a minute apiece with backoff, holding every renewDue()
   // waiting its turn; they are reported failed with that code and tried again by the next run.
   // So too once every endpoint refused a piece for a full store (E_QUOTA_EXCEEDED): freeing space
   // takes a person, and each other piece's bytes would be sent (a phone's metered data) to be refused.
   let outage: string | undefined;
+  // Set instead when the refused piece was one the endpoints lack (lost, or past its expiry): a full
+  // Codex node refuses only what it must find room for, and stores a block it holds again without
+  // room, keeping the later expiry (nim-codex repostore putBlock). So only the other pieces they lack
+  // are reported failed unsent; those they hold are renewed (else every file on a full node expired
+  // behind one lost piece, run after run).
+  let fullStore: StorageError | undefined;
   // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
   // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
-  const renewEach = async (cid: string, renew: () => Promise<PieceOutcome>): Promise<void> => {
+  const renewEach = async (cid: string, renew: (piece: { lacking: boolean }) => Promise<PieceOutcome>): Promise<void> => {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    if (outage === undefined) outage = await renewOne(ctx, cid, report, signal, renew);
-    else if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
+    if (outage !== undefined) {
+      if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
+      return;
+    }
+    const piece = { lacking: false };
+    const code = await renewOne(ctx, cid, report, signal, () => renew(piece));
+    if (code === "E_QUOTA_EXCEEDED" && piece.lacking) fullStore ??= fullStoreError();
+    else outage = code;
+  };
+  // A piece the endpoints lack, once they refused one for a full store: not sent to be refused.
+  const refusedForRoom = (piece: { lacking: boolean }, lacking: boolean): PieceFailure | undefined => {
+    piece.lacking = lacking;
+    return lacking && fullStore !== undefined ? { error: fullStore, outage: undefined } : undefined;
   };
   // Best effort: a state refusing writes (a full disk) must not keep every piece from being renewed.
   bestEffort(ctx, "could not forget released pieces' network reads", () => ctx.availability.dropStaleNetworkReads());
@@ -65,23 +82,25 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
     throw asStorageError(error);
   }
   for (const row of due) {
-    await renewEach(row.cid, async () => {
+    await renewEach(row.cid, async (piece) => {
       if (!stillReferenced(ctx, row.cid)) return false;
       // The one-attempt read back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
       const gone = row.expires_at <= now || (await holders(ctx, row.cid, signal, silent)) !== "maybe";
+      const refused = refusedForRoom(piece, gone);
+      if (refused !== undefined) return refused;
       const renewed = await renewPiece(ctx, row.cid, gone, signal, memory);
       if (typeof renewed !== "object" || !("sourceError" in renewed)) return renewed;
-      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError });
+      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError, lacking: gone });
       return false;
     });
   }
-  for (const { cid, sourceError } of lastResort) {
-    await renewEach(cid, async () => {
+  for (const { cid, sourceError, lacking } of lastResort) {
+    await renewEach(cid, async (piece) => {
       const row = ctx.availability.get(cid);
       if (row?.referenced !== 1) return false;
       // Not sealed from the source again: this run's first pass just found it cannot be.
       if (!networkReadDue(ctx, row, now, networkReadEveryMs)) return { error: sourceError, outage: undefined };
-      return readFromNetwork(ctx, cid, sourceError, signal, memory);
+      return refusedForRoom(piece, lacking) ?? readFromNetwork(ctx, cid, sourceError, signal, memory);
     });
   }
   return report;
@@ -121,6 +140,13 @@ function networkReadDue(ctx: ClientContext, row: AvailabilityRow, now: number, e
   const expired = row.expires_at <= now && row.expires_at <= deviceTime(ctx.clock);
   if (expired && last.foundNowhere && last.at >= row.expires_at) return false;
   return now - last.at >= everyMs;
+}
+
+function fullStoreError(): StorageError {
+  return new StorageError(
+    "E_QUOTA_EXCEEDED",
+    "not sent: in this renewal run every endpoint refused a piece it lacks for a full store; free space on the node (its --storage-quota or its disk) or add an endpoint, and the next run stores it",
+  );
 }
 
 /** Released since the run listed it (a chat deleted meanwhile): not renewed, nor reported. */

@@ -1,0 +1,58 @@
+/**
+ * A Codex node whose storage is full refuses a block it lacks (E_QUOTA_EXCEEDED) but stores again
+ * one it holds, with no room needed, keeping the later expiry (nim-codex repostore: putBlock updates
+ * the quota only for a block it newly stored; docs/storage.md, "What a real Codex node does with a
+ * renewal"). So a renewal run on a full node whose first due piece was one the node lost (sealed
+ * again from its source, refused) must still renew the pieces the node holds: reporting them all
+ * failed for the full store, run after run, let every file on the node expire for every receiver
+ * while only the lost piece needed room. Pieces the node lacks are still not sent once it refused one.
+ */
+import { createHash } from "node:crypto";
+import { describe, expect, test } from "vitest";
+import { StorageError } from "../../src/storage/storage-error.js";
+import { tempDir } from "../support/temp-dir.js";
+import { FAST_RETRY, KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { InstrumentedBackend } from "./support/instrumented-backend.js";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+function digest(bytes: Buffer): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+describe("renewal on a full node that lost one piece", () => {
+  test("renews the pieces the node still holds, and sends none of the others it lacks once it refused one", async () => {
+    const dir = tempDir("scc-renew-full-held-");
+    const node = new InstrumentedBackend(localStore(`${dir}/store`));
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({ dir, backend: node, clock: { now: () => clock.t }, renewEveryMs: 0, retry: FAST_RETRY });
+    // Three photos, one piece each: the oldest and the newest lost by the node, the middle one still held.
+    const lost = await client.share({ path: writeRandomFile(dir, "lost.jpg", 10 * KiB).path }).done;
+    clock.t += DAY;
+    const held = await client.share({ path: writeRandomFile(dir, "held.jpg", 10 * KiB).path }).done;
+    clock.t += 60_000;
+    const alsoLost = await client.share({ path: writeRandomFile(dir, "also-lost.jpg", 10 * KiB).path }).done;
+    const [lostCid, heldCid, alsoLostCid] = [lost, held, alsoLost].map((s) => s.view.pieces[0]!.cid) as [string, string, string];
+    const heldDigest = node.putDigests[1]!;
+    await node.delete(lostCid);
+    await node.delete(alsoLostCid);
+    // The node's storage is full: it refuses what it would have to find room for.
+    const sent: string[] = [];
+    node.beforePut = (bytes) => {
+      sent.push(digest(bytes));
+      if (digest(bytes) !== heldDigest) throw new StorageError("E_QUOTA_EXCEEDED", "Codex node test could not store the upload: the node's storage is full");
+    };
+    clock.t += 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.renewed).toEqual([heldCid]);
+    expect(report.failed).toEqual([
+      { cid: lostCid, code: "E_QUOTA_EXCEEDED" },
+      { cid: alsoLostCid, code: "E_QUOTA_EXCEEDED" },
+    ]);
+    // The lost piece that was refused and the held one; the other lost one was not sent to be refused.
+    expect(sent.length).toBe(2);
+    expect(sent[1]).toBe(heldDigest);
+    expect((await client.status(held.reference)).state).toBe("available");
+    await client.stop();
+  });
+});
