@@ -17,7 +17,7 @@ describe("upgrade rehearsal: a failed check names the original file", () => {
     const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", workDir: work });
     const detail = report.checks.find((c) => c.id === "preflight")?.detail ?? "";
     expect(detail).toMatch(/^E_STATE_CORRUPT: /);
-    expect(detail).toContain(`the rehearsal copy of ${path}`);
+    expect(detail).toContain(`the rehearsal copy of ${path} (in the work folder) is corrupt`);
     expect(detail).not.toContain(work);
   });
 });

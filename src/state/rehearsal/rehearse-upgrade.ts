@@ -272,7 +272,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   const failure = (id: string, title: string, error: StateError): RehearsalCheck => {
     const io = ioErrorOf(error);
     // The work copy is gone once the report is read: name the user's file (the copy is page for page of it).
-    const message = error.message.split(work).join(`the rehearsal copy of ${path}`);
+    const message = error.message.split(work).join(`the rehearsal copy of ${path} (in the work folder)`);
     return { id, title, status: "failed", detail: `${error.code}: ${message}`, ...(io === undefined ? {} : { ioError: io }) };
   };
   const { signal } = options;
