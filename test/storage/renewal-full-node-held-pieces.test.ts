@@ -55,4 +55,26 @@ describe("renewal on a full node that lost one piece", () => {
     expect((await client.status(held.reference)).state).toBe("available");
     await client.stop();
   });
+
+  test("past their expiry too (the app not opened for a month): those the node still holds are renewed after it refused a lost one", async () => {
+    const dir = tempDir("scc-renew-full-held-");
+    const node = new InstrumentedBackend(localStore(`${dir}/store`));
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({ dir, backend: node, clock: { now: () => clock.t }, renewEveryMs: 0, retry: FAST_RETRY });
+    const lost = await client.share({ path: writeRandomFile(dir, "lost.jpg", 10 * KiB).path }).done;
+    clock.t += DAY;
+    const held = await client.share({ path: writeRandomFile(dir, "held.jpg", 10 * KiB).path }).done;
+    const [lostCid, heldCid] = [lost, held].map((s) => s.view.pieces[0]!.cid) as [string, string];
+    const heldDigest = node.putDigests[1]!;
+    await node.delete(lostCid);
+    node.beforePut = (bytes) => {
+      if (digest(bytes) !== heldDigest) throw new StorageError("E_QUOTA_EXCEEDED", "Codex node test could not store the upload: the node's storage is full");
+    };
+    // Both journaled expiries passed (the node has not swept the held one yet).
+    clock.t += 35 * DAY;
+    const report = await client.renewDue();
+    expect(report.renewed).toEqual([heldCid]);
+    expect(report.failed).toEqual([{ cid: lostCid, code: "E_QUOTA_EXCEEDED" }]);
+    await client.stop();
+  });
 });

@@ -85,12 +85,15 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
     await renewEach(row.cid, async (piece) => {
       if (!stillReferenced(ctx, row.cid)) return false;
       // The one-attempt read back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
-      const gone = row.expires_at <= now || (await holders(ctx, row.cid, signal, silent)) !== "maybe";
-      const refused = refusedForRoom(piece, gone);
+      const expired = row.expires_at <= now;
+      const gone = expired || (await holders(ctx, row.cid, signal, silent)) !== "maybe";
+      // Past its expiry a full store may still hold it (not swept yet): asked before it is passed over unsent.
+      const lacking = gone && (!expired || fullStore === undefined || (await holders(ctx, row.cid, signal, silent)) !== "maybe");
+      const refused = refusedForRoom(piece, lacking);
       if (refused !== undefined) return refused;
       const renewed = await renewPiece(ctx, row.cid, gone, signal, memory);
       if (typeof renewed !== "object" || !("sourceError" in renewed)) return renewed;
-      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError, lacking: gone });
+      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError, lacking });
       return false;
     });
   }
