@@ -8,7 +8,9 @@
  * while only the lost piece needed room. Pieces the node lacks are still not sent once it refused one.
  */
 import { createHash } from "node:crypto";
-import { describe, expect, test } from "vitest";
+import { createServer } from "node:net";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -78,3 +80,47 @@ describe("renewal on a full node that lost one piece", () => {
     await client.stop();
   });
 });
+
+/** A loopback port nothing listens on: connections to it are refused (an endpoint that is down). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe("renewal in light mode with one endpoint full and the other down", () => {
+  test("is no outage: the full endpoint still renews the pieces it holds after it refused a lost one", async () => {
+    const dir = tempDir("scc-renew-full-held-");
+    const full = new InstrumentedBackend(localStore(`${dir}/store`), "full");
+    const down = createCodexBackend({ url: `http://127.0.0.1:${await closedPort()}`, requestTimeoutMs: 2_000 });
+    onTestFinished(() => down.close());
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({
+      dir,
+      mode: "light",
+      endpointOrder: "listed",
+      endpoints: [full, down],
+      backend: undefined,
+      clock: { now: () => clock.t },
+      renewEveryMs: 0,
+      retry: { ...FAST_RETRY, maxAttempts: 4 },
+    });
+    const lost = await client.share({ path: writeRandomFile(dir, "lost.jpg", 10 * KiB).path }).done;
+    clock.t += DAY;
+    const held = await client.share({ path: writeRandomFile(dir, "held.jpg", 10 * KiB).path }).done;
+    const [lostCid, heldCid] = [lost, held].map((s) => s.view.pieces[0]!.cid) as [string, string];
+    const heldDigest = full.putDigests[1]!;
+    await full.delete(lostCid);
+    full.beforePut = (bytes) => {
+      if (digest(bytes) !== heldDigest) throw new StorageError("E_QUOTA_EXCEEDED", "Codex node test could not store the upload: the node's storage is full");
+    };
+    clock.t += 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.renewed).toEqual([heldCid]);
+    expect(report.failed).toEqual([{ cid: lostCid, code: "E_QUOTA_EXCEEDED" }]);
+    await client.stop();
+  });
+});
+

@@ -371,21 +371,32 @@ async function storeAgain(ctx: ClientContext, cid: string, sealed: Buffer, signa
   // Released while it was read (a chat deleted meanwhile): storing it again would send the whole piece for nothing.
   if (!stillReferenced(ctx, cid)) return false;
   const what = `renewal write of ${cid}`;
-  await withDeadline(ctx, signal, what, (bounded) =>
-    withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, async (backend, s, progress) => {
-      const again = await backend.put(sealed, { signal: s, size: sealed.byteLength, progress });
-      // Checked per endpoint: another build (a manifest recording more) gives the same bytes another
-      // CID, and E_INTEGRITY moves the renewal to an endpoint that gives the reference's.
-      if (again !== cid) {
-        throw new StorageError(
-          "E_INTEGRITY",
-          `storing ${cid} again on ${backend.kind} endpoint ${backend.location} gave another CID (${again}); it does not address this content as the endpoint that first stored it did`,
-          { details: { cid, again, endpoint: backend.location } },
-        );
-      }
-      ctx.metrics.bytes.inc({ direction: "up" }, sealed.byteLength);
-    }),
-  );
+  let fullRefusal: unknown;
+  try {
+    await withDeadline(ctx, signal, what, (bounded) =>
+      withRetries({ pool: ctx.pool, policy: ctx.policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) }, async (backend, s, progress) => {
+        const again = await backend.put(sealed, { signal: s, size: sealed.byteLength, progress }).catch((error: unknown) => {
+          if ((error as { code?: unknown } | null)?.code === "E_QUOTA_EXCEEDED") fullRefusal = error;
+          throw error;
+        });
+        // Checked per endpoint: another build (a manifest recording more) gives the same bytes another
+        // CID, and E_INTEGRITY moves the renewal to an endpoint that gives the reference's.
+        if (again !== cid) {
+          throw new StorageError(
+            "E_INTEGRITY",
+            `storing ${cid} again on ${backend.kind} endpoint ${backend.location} gave another CID (${again}); it does not address this content as the endpoint that first stored it did`,
+            { details: { cid, again, endpoint: backend.location } },
+          );
+        }
+        ctx.metrics.bytes.inc({ direction: "up" }, sealed.byteLength);
+      }),
+    );
+  } catch (error) {
+    // One endpoint refused it for a full store and the others could not be reached: no outage (the
+    // full one still takes the pieces it holds: renewDue's fullStore), but that refusal.
+    if (fullRefusal !== undefined && !signal.aborted && classifyFailure(error) === "retry") throw fullRefusal;
+    throw error;
+  }
   return true;
 }
 
