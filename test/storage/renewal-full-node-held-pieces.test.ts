@@ -124,3 +124,29 @@ describe("renewal in light mode with one endpoint full and the other down", () =
   });
 });
 
+describe("renewal on a full node that kept a piece's manifest but lost its blocks", () => {
+  test("takes that piece for one the node lacks: its refusal does not stop the renewal of the pieces the node holds", async () => {
+    const dir = tempDir("scc-renew-full-held-");
+    const node = new InstrumentedBackend(localStore(`${dir}/store`));
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({ dir, backend: node, clock: { now: () => clock.t }, renewEveryMs: 0, retry: FAST_RETRY });
+    const broken = await client.share({ path: writeRandomFile(dir, "broken.jpg", 10 * KiB).path }).done;
+    clock.t += DAY;
+    const held = await client.share({ path: writeRandomFile(dir, "held.jpg", 10 * KiB).path }).done;
+    const [brokenCid, heldCid] = [broken, held].map((s) => s.view.pieces[0]!.cid) as [string, string];
+    const heldDigest = node.putDigests[1]!;
+    // The node says it has the broken piece (/exists looks at the manifest) but cannot serve it.
+    node.beforeGet = (cid) => {
+      if (cid === brokenCid) throw new StorageError("E_TRUNCATED", `the body of ${cid} ended early`);
+    };
+    node.beforePut = (bytes) => {
+      if (digest(bytes) !== heldDigest) throw new StorageError("E_QUOTA_EXCEEDED", "Codex node test could not store the upload: the node's storage is full");
+    };
+    clock.t += 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.renewed).toEqual([heldCid]);
+    expect(report.failed).toEqual([{ cid: brokenCid, code: "E_QUOTA_EXCEEDED" }]);
+    await client.stop();
+  });
+});
+

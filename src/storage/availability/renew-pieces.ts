@@ -91,9 +91,10 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
       const lacking = gone && (!expired || fullStore === undefined || (await holders(ctx, row.cid, signal, silent)) !== "maybe");
       const refused = refusedForRoom(piece, lacking);
       if (refused !== undefined) return refused;
-      const renewed = await renewPiece(ctx, row.cid, gone, signal, memory);
+      // One it says it has but cannot serve (its blocks gone, the manifest kept) needs room like one it lacks.
+      const renewed = await renewPiece(ctx, row.cid, gone, signal, memory, () => refusedForRoom(piece, true));
       if (typeof renewed !== "object" || !("sourceError" in renewed)) return renewed;
-      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError, lacking });
+      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError, lacking: piece.lacking });
       return false;
     });
   }
@@ -251,7 +252,14 @@ function uploadedPiece(ctx: ClientContext, cid: string): UploadedPiece {
  * is read. Otherwise it is read back, in one attempt, and sealed from the source when that fails.
  * False when it was released meanwhile.
  */
-async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal: AbortSignal, memory: Slots | undefined): Promise<PieceOutcome | SourceLost> {
+async function renewPiece(
+  ctx: ClientContext,
+  cid: string,
+  gone: boolean,
+  signal: AbortSignal,
+  memory: Slots | undefined,
+  unreadable: () => PieceFailure | undefined,
+): Promise<PieceOutcome | SourceLost> {
   const origin = uploadedPiece(ctx, cid);
   // The sealed buffer (from the client's pool: reused piece after piece, and handed to the hashing
   // worker without a copy) and, once it is to be sealed again from its source, the plaintext read for that.
@@ -260,7 +268,7 @@ async function renewPiece(ctx: ClientContext, cid: string, gone: boolean, signal
   // Sealed first: its room is taken once the source is open (a source gone takes none).
   const room = gone ? RenewalRoom.empty(ctx.buffers, memory, what, sizes) : await RenewalRoom.take(ctx.buffers, memory, signal, what, sizes, false);
   try {
-    return await renewHeldPiece(ctx, cid, origin, room, gone, signal);
+    return await renewHeldPiece(ctx, cid, origin, room, gone, signal, unreadable);
   } finally {
     room.giveBack();
   }
@@ -342,7 +350,16 @@ function pieceReader(
   };
 }
 
-async function renewHeldPiece(ctx: ClientContext, cid: string, origin: UploadedPiece, room: RenewalRoom, gone: boolean, signal: AbortSignal): Promise<PieceOutcome | SourceLost> {
+/** `unreadable`: told when the read back failed (the piece then needs room to be stored again); a failure to report instead of sealing it. */
+async function renewHeldPiece(
+  ctx: ClientContext,
+  cid: string,
+  origin: UploadedPiece,
+  room: RenewalRoom,
+  gone: boolean,
+  signal: AbortSignal,
+  unreadable: () => PieceFailure | undefined,
+): Promise<PieceOutcome | SourceLost> {
   const readBack = pieceReader(ctx, cid, origin, room, signal);
   let bytes: Buffer | undefined;
   if (!gone) {
@@ -353,6 +370,8 @@ async function renewHeldPiece(ctx: ClientContext, cid: string, origin: UploadedP
       if (signal.aborted || classifyFailure(error) === "fatal") throw error;
       return undefined;
     });
+    const refused = bytes === undefined ? unreadable() : undefined;
+    if (refused !== undefined) return refused;
   }
   if (bytes === undefined) {
     try {
