@@ -150,3 +150,46 @@ describe("renewal on a full node that kept a piece's manifest but lost its block
   });
 });
 
+describe("renewal in light mode with every endpoint full", () => {
+  test("renews a piece the first endpoint lacks and another holds after a lost one was refused", async () => {
+    const dir = tempDir("scc-renew-full-held-");
+    const a = new InstrumentedBackend(localStore(`${dir}/a`), "a");
+    const b = new InstrumentedBackend(localStore(`${dir}/b`), "b");
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({
+      dir,
+      mode: "light",
+      endpointOrder: "listed",
+      endpoints: [a, b],
+      backend: undefined,
+      clock: { now: () => clock.t },
+      renewEveryMs: 0,
+      retry: FAST_RETRY,
+    });
+    const lost = await client.share({ path: writeRandomFile(dir, "lost.jpg", 10 * KiB).path }).done;
+    clock.t += DAY;
+    const moved = await client.share({ path: writeRandomFile(dir, "moved.jpg", 10 * KiB).path }).done;
+    const [lostCid, movedCid] = [lost, moved].map((s) => s.view.pieces[0]!.cid) as [string, string];
+    // The second photo's piece is on b only (a dropped it; b had it from another client); the first is on neither.
+    const { body } = await a.get(movedCid);
+    const bytes: Buffer[] = [];
+    for await (const chunk of body) bytes.push(Buffer.from(chunk));
+    expect(await b.put(Buffer.concat(bytes))).toBe(movedCid);
+    await a.delete(movedCid);
+    await a.delete(lostCid);
+    const movedDigest = digest(Buffer.concat(bytes));
+    // Both full: each refuses what it does not hold; b stores its own piece again.
+    a.beforePut = () => {
+      throw new StorageError("E_QUOTA_EXCEEDED", "Codex node a could not store the upload: the node's storage is full");
+    };
+    b.beforePut = (put) => {
+      if (digest(put) !== movedDigest) throw new StorageError("E_QUOTA_EXCEEDED", "Codex node b could not store the upload: the node's storage is full");
+    };
+    clock.t += 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.renewed).toEqual([movedCid]);
+    expect(report.failed).toEqual([{ cid: lostCid, code: "E_QUOTA_EXCEEDED" }]);
+    await client.stop();
+  });
+});
+

@@ -41,7 +41,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
   // Pieces only a read from the network can renew (gone from the endpoints and from the source) come
   // last: Codex answers that read by hanging, up to the deadline, and a phone session shorter than
   // that would otherwise spend every run on them while the other files expire. With the source's error.
-  const lastResort: { cid: string; sourceError: StorageError; lacking: boolean }[] = [];
+  const lastResort: { cid: string; sourceError: StorageError; lacking: boolean; noneHolds: boolean }[] = [];
   // Set once a piece used up its attempts on transient failures (offline, every endpoint down): each
   // other piece would do the same, about a minute apiece with backoff, holding every renewDue()
   // waiting its turn; they are reported failed with that code and tried again by the next run.
@@ -67,10 +67,11 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
     if (code === "E_QUOTA_EXCEEDED" && piece.lacking) fullStore ??= fullStoreError();
     else outage = code;
   };
-  // A piece the endpoints lack, once they refused one for a full store: not sent to be refused.
-  const refusedForRoom = (piece: { lacking: boolean }, lacking: boolean): PieceFailure | undefined => {
+  // `lacking`: not known held (a refusal of it sets fullStore, not an outage). `noneHolds`: no endpoint
+  // says it has it, so once they refused one for a full store it is not sent to be refused.
+  const refusedForRoom = (piece: { lacking: boolean }, lacking: boolean, noneHolds: boolean): PieceFailure | undefined => {
     piece.lacking = lacking;
-    return lacking && fullStore !== undefined ? { error: fullStore, outage: undefined } : undefined;
+    return noneHolds && fullStore !== undefined ? { error: fullStore, outage: undefined } : undefined;
   };
   // Best effort: a state refusing writes (a full disk) must not keep every piece from being renewed.
   bestEffort(ctx, "could not forget released pieces' network reads", () => ctx.availability.dropStaleNetworkReads());
@@ -86,25 +87,28 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
       if (!stillReferenced(ctx, row.cid)) return false;
       // The one-attempt read back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
       const expired = row.expires_at <= now;
-      const gone = expired || (await holders(ctx, row.cid, signal, silent)) !== "maybe";
-      // Past its expiry a full store may still hold it (not swept yet): asked before it is passed over unsent.
-      const lacking = gone && (!expired || fullStore === undefined || (await holders(ctx, row.cid, signal, silent)) !== "maybe");
-      const refused = refusedForRoom(piece, lacking);
+      // Past its expiry the endpoints are not asked, unless a full store refused a piece: one may still
+      // hold it (not swept yet), and is asked before the piece is passed over unsent.
+      const asked = expired && fullStore === undefined ? undefined : await holders(ctx, row.cid, signal, silent);
+      const gone = expired || asked !== "maybe";
+      // The first in order lacking it, another may hold it ("first-lacks"): sent, a holder takes it without room.
+      const noneHolds = asked === undefined || asked === "none";
+      const refused = refusedForRoom(piece, gone, noneHolds);
       if (refused !== undefined) return refused;
       // One it says it has but cannot serve (its blocks gone, the manifest kept) needs room like one it lacks.
-      const renewed = await renewPiece(ctx, row.cid, gone, signal, memory, () => refusedForRoom(piece, true));
+      const renewed = await renewPiece(ctx, row.cid, gone, signal, memory, () => refusedForRoom(piece, true, true));
       if (typeof renewed !== "object" || !("sourceError" in renewed)) return renewed;
-      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError, lacking: piece.lacking });
+      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError, lacking: piece.lacking, noneHolds: piece.lacking && noneHolds });
       return false;
     });
   }
-  for (const { cid, sourceError, lacking } of lastResort) {
+  for (const { cid, sourceError, lacking, noneHolds } of lastResort) {
     await renewEach(cid, async (piece) => {
       const row = ctx.availability.get(cid);
       if (row?.referenced !== 1) return false;
       // Not sealed from the source again: this run's first pass just found it cannot be.
       if (!networkReadDue(ctx, row, now, networkReadEveryMs)) return { error: sourceError, outage: undefined };
-      return refusedForRoom(piece, lacking) ?? readFromNetwork(ctx, cid, sourceError, signal, memory);
+      return refusedForRoom(piece, lacking, noneHolds) ?? readFromNetwork(ctx, cid, sourceError, signal, memory);
     });
   }
   return report;
