@@ -437,6 +437,14 @@ export class CacheStore {
         const served = this.inUseUnpinnedBytes();
         const fitsOncePassingEnds = (this.reserved > 0 || served > 0) && held - served + bytes <= this.quotaBytes;
         if (first !== undefined && held - stuckBytes + this.reserved + bytes <= this.quotaBytes && !fitsOncePassingEnds) throw first.refusal;
+        if (bytes > this.quotaBytes) {
+          // No upload, wait or cancel makes room for it: advising those sent the user waiting for nothing.
+          throw new StorageError(
+            "E_QUOTA_EXCEEDED",
+            `the ${bytes}-byte file is larger than the whole ${this.quotaBytes}-byte storage quota, so the client cannot keep it among its files; raise the quota, or keep it in a file of the application's (fetch with options.out, share by path)`,
+            { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
+          );
+        }
         const pinned = this.pinnedBytes();
         // Each by what holds it: the advice below is for the pinned files alone.
         const passing = held - pinned > 0 ? `, ${held - pinned} by cached files being served or not removable now` : "";
