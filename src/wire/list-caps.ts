@@ -1,7 +1,7 @@
 import protobuf from "protobufjs/light.js";
 import { checkCount } from "./field-checks.js";
 import { MAX_FEATURES, MAX_PIECES } from "./limits.js";
-import { skipGroup } from "./unknown-field-count.js";
+import { skipGroup, skipVarint, varint } from "./wire-scan.js";
 
 /** The repeated fields with a cap, by message and field, with their fewest entries (for the error). */
 const CAPS: Readonly<Record<string, Readonly<Record<string, { readonly min: number; readonly max: number }>>>> = Object.freeze({
@@ -43,19 +43,6 @@ function holdsCaps(type: protobuf.Type, seen = new Set<protobuf.Type>()): boolea
   return answer;
 }
 
-/** A varint of at most 10 bytes at state.pos, or -1 (protobufjs reads tags and lengths no longer). */
-function varint(bytes: Uint8Array, end: number, state: { pos: number }): number {
-  let value = 0;
-  let mul = 1;
-  for (let i = 0; i < 10 && state.pos < end; i++) {
-    const b = bytes[state.pos++] as number;
-    value += (b & 0x7f) * mul;
-    mul *= 128;
-    if (b < 0x80) return value;
-  }
-  return -1;
-}
-
 /** Counts capped entries in `bytes[state.pos, end)` read as `type`; false when the bytes are malformed. */
 function walk(type: protobuf.Type, bytes: Uint8Array, state: { pos: number }, end: number, counts: Map<string, number>): boolean {
   const caps = CAPS[type.name];
@@ -65,8 +52,7 @@ function walk(type: protobuf.Type, bytes: Uint8Array, state: { pos: number }, en
     const field = type.fieldsById[Math.floor(tag / 8)];
     switch (tag % 8) {
       case 0:
-        while (state.pos < end && (bytes[state.pos] as number) >= 0x80) state.pos++;
-        if (state.pos++ >= end) return false;
+        if (!skipVarint(bytes, end, state)) return false;
         break;
       case 1:
         state.pos += 8;

@@ -1,4 +1,5 @@
 import protobuf from "protobufjs/light.js";
+import { skipGroup, skipVarint, varint } from "./wire-scan.js";
 
 /**
  * How many fields of `bytes` protobufjs would keep as unknown when decoding them as `type` with
@@ -15,30 +16,6 @@ export function countUnknownFields(type: protobuf.Type, bytes: Uint8Array, stopA
 interface WalkState {
   pos: number;
   count: number;
-}
-
-/** A varint at state.pos, or -1 (and state.pos at `end`) when it runs past `end` or past 10 bytes. */
-function varint(bytes: Uint8Array, end: number, state: { pos: number }): number {
-  let value = 0;
-  let mul = 1;
-  for (let i = 0; i < 10 && state.pos < end; i++) {
-    const b = bytes[state.pos++] as number;
-    value += (b & 0x7f) * mul;
-    mul *= 128;
-    if (b < 0x80) return value;
-  }
-  state.pos = end;
-  return -1;
-}
-
-/**
- * Moves state.pos past a varint value; false when it runs past `end`. protobufjs skips a varint
- * value of any length (a tag or a length it reads as a uint32, at most 10 bytes), so a longer one
- * is one more field, not the end of the count.
- */
-function skipVarint(bytes: Uint8Array, end: number, state: { pos: number }): boolean {
-  while (state.pos < end) if ((bytes[state.pos++] as number) < 0x80) return true;
-  return false;
 }
 
 /** The wire types protobufjs reads `field` from; anything else makes it an unknown field. */
@@ -88,51 +65,4 @@ function walk(type: protobuf.Type, bytes: Uint8Array, end: number, state: WalkSt
         return;
     }
   }
-}
-
-/**
- * Deeper than protobufjs ever reads a group (its recursion limit 100 counts from 0, so 101 levels
- * at the top of a message): a deeper one fails the decode, so stopping the count there hides nothing.
- */
-const MAX_GROUP_DEPTH = 128;
-
-/**
- * Moves state.pos past the group whose start tag (field `field`) was just read, as protobufjs's
- * skipType does; false when the group is malformed, truncated or too deep (the decode refuses it).
- */
-export function skipGroup(bytes: Uint8Array, end: number, state: { pos: number }, field: number): boolean {
-  const open = [field];
-  while (open.length > 0) {
-    const tag = varint(bytes, end, state);
-    if (tag < 0) return false;
-    const number = Math.floor(tag / 8);
-    switch (tag % 8) {
-      case 0:
-        if (!skipVarint(bytes, end, state)) return false;
-        break;
-      case 1:
-        state.pos += 8;
-        break;
-      case 2: {
-        const length = varint(bytes, end, state);
-        if (length < 0 || length > end - state.pos) return false;
-        state.pos += length;
-        break;
-      }
-      case 3:
-        if (open.length >= MAX_GROUP_DEPTH) return false;
-        open.push(number);
-        break;
-      case 4:
-        if (open.pop() !== number) return false;
-        break;
-      case 5:
-        state.pos += 4;
-        break;
-      default:
-        return false;
-    }
-    if (state.pos > end) return false;
-  }
-  return true;
 }
