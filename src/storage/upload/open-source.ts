@@ -38,7 +38,15 @@ export async function openSource(path: string, expectedSize: number, jobId: stri
     const error = sourceOpenError(cause, path, `upload ${jobId}`, "the file being shared can no longer be read; share it again");
     throw new StorageError(error.code, error.message, { cause, details: { ...error.details, job: jobId } });
   }
-  const info = await handle.stat();
+  let info;
+  try {
+    info = await handle.stat();
+  } catch (cause) {
+    // The descriptor is ours until returned: a failed stat (EIO on a failing card) must not leak it per failed share.
+    await handle.close().catch(() => undefined);
+    const error = sourceOpenError(cause, path, `upload ${jobId}`, "the file being shared can no longer be read; share it again");
+    throw new StorageError(error.code, error.message, { cause, details: { ...error.details, job: jobId } });
+  }
   if (!info.isFile()) {
     await handle.close();
     throw new StorageError("E_SOURCE_MISSING", `upload ${jobId}: the path being shared is no longer a regular file; share it again`, { details: { job: jobId } });
