@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, statSync, type Stats } from "node:fs";
+import { accessSync, constants, statSync, type Stats } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
@@ -411,14 +411,14 @@ function checkSharable(path: string): void {
  * though it never could and sharing it again fails the same way.
  */
 function checkReadable(path: string): void {
-  let fd: number;
   try {
-    // Non-blocking, as the upload opens it: a pipe put at the path since the stat must not hang the command.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // access(), as the library's own check (dd4d890): no descriptor taken, so a moment out of them
+    // (EMFILE) does not refuse a share the library accepts, and no wait for a cloud drive's
+    // placeholder to be fetched. What access() cannot see, the upload's open reports as E_LOCAL_IO.
+    accessSync(path, constants.R_OK);
   } catch (error) {
     throw cannotRead(path, (error as NodeJS.ErrnoException).code ?? "unknown error", error);
   }
-  closeSync(fd);
 }
 
 function cannotRead(path: string, code: string, cause: unknown): StorageError {
