@@ -63,8 +63,9 @@ export class DatasetStore {
 
   /**
    * Streams an upload to disk while hashing it. Rejects with Error("Empty leaves") for no bytes,
-   * QuotaExceeded past the quota (after draining the body), and the stream's own error when the
-   * client goes away.
+   * QuotaExceeded when the bytes it does not hold yet do not fit (after draining the body), and the
+   * stream's own error when the client goes away. Only new bytes count, as on a real node (nim-codex
+   * repostore `putBlock` skips a block it has): a full store still accepts a dataset it holds.
    */
   async ingest(body: AsyncIterable<Buffer>, meta: { filename?: string; mimetype?: string }): Promise<StoredManifest> {
     const hasher = new DatasetHasher(this.blockSize);
@@ -80,9 +81,13 @@ export class DatasetStore {
       }
       out.end();
       await once(out, "finish");
-      if (overQuota) throw new QuotaExceeded("Unable to store block: quota exceeded");
       const tree = hasher.finish();
       const manifestBytes = encodeManifest({ treeCid: tree, blockSize: this.blockSize, datasetSize: hasher.size, ...meta });
+      const treeHeld = this.list().some((held) => held.treeCid === tree.toString(base58btc));
+      // Past the room the data stopped being written, so it must already be held to be accepted;
+      // then only its manifest may be new (held too when filename and mimetype are the same).
+      const manifestNew = this.manifests.has(manifestCid(manifestBytes)) ? 0 : manifestBytes.byteLength;
+      if (treeHeld ? manifestNew > room : overQuota) throw new QuotaExceeded("Unable to store block: quota exceeded");
       const m: StoredManifest = {
         cid: manifestCid(manifestBytes),
         treeCid: tree.toString(base58btc),

@@ -1,0 +1,58 @@
+/**
+ * A real Codex node counts only newly stored blocks against its quota (nim-codex repostore
+ * `putBlock` returns early for a block it already has, so a full node still accepts, and re-times,
+ * a dataset it holds). The test server must do the same, or tests built on it assume a full node
+ * refuses what a real one accepts.
+ */
+import { describe, expect, onTestFinished, test } from "vitest";
+import { startCodexTestServer, CODEX_PREFIX, type CodexTestServer } from "../support/codex-server/index.js";
+import { pattern } from "./codex-fixtures.js";
+
+async function started(quotaMaxBytes: number): Promise<CodexTestServer> {
+  const server = await startCodexTestServer({ quotaMaxBytes });
+  onTestFinished(() => server.close());
+  return server;
+}
+
+function upload(server: CodexTestServer, body: Uint8Array, filename?: string): Promise<Response> {
+  const headers: Record<string, string> = { "content-type": "application/octet-stream" };
+  if (filename !== undefined) headers["content-disposition"] = `attachment; filename="${filename}"`;
+  return fetch(`${server.url}${CODEX_PREFIX}/data`, { method: "POST", body, headers });
+}
+
+async function space(server: CodexTestServer): Promise<Record<string, number>> {
+  return (await (await fetch(`${server.url}${CODEX_PREFIX}/space`)).json()) as Record<string, number>;
+}
+
+describe("Codex test server: a full quota counts only new bytes", () => {
+  test("a full server accepts a re-upload of a dataset it holds (same CID, usage unchanged) and refuses a new one with 500 'quota exceeded'", async () => {
+    const server = await started(100_000);
+    const held = pattern(90_000, 3);
+    const first = await upload(server, held);
+    expect(first.status).toBe(200);
+    const cid = await first.text();
+    const before = await space(server);
+
+    const again = await upload(server, held);
+    expect(again.status).toBe(200);
+    expect(await again.text()).toBe(cid);
+    expect(await space(server)).toEqual(before);
+
+    const other = await upload(server, pattern(90_000, 4));
+    expect(other.status).toBe(500);
+    expect(await other.text()).toMatch(/Unable to store block: quota exceeded/);
+    expect(server.cids()).toEqual([cid]);
+    expect(await space(server)).toEqual(before);
+  });
+
+  test("a full server accepts the held bytes under another filename (only the small manifest is new)", async () => {
+    const server = await started(100_000);
+    const held = pattern(99_000, 5);
+    expect((await upload(server, held, "a.bin")).status).toBe(200);
+    const again = await upload(server, held, "b.bin");
+    expect(again.status).toBe(200);
+    expect(server.cids()).toHaveLength(2);
+    const res = await fetch(`${server.url}${CODEX_PREFIX}/data/${await again.text()}/network/stream`);
+    expect(Buffer.from(await res.arrayBuffer()).equals(held)).toBe(true);
+  });
+});
