@@ -11,6 +11,7 @@ import { classifyFailure, linkedSignal, noteEndpointFailure, withRetries } from 
 import { asStorageError } from "../job-errors.js";
 import type { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
+import { sourceOpenError } from "../upload/open-source.js";
 import { RenewalRoom } from "./renewal-room.js";
 
 export interface RenewReport {
@@ -481,7 +482,8 @@ async function resealFromSource(ctx: ClientContext, jobId: string, index: number
   try {
     handle = await openAppFile(job.source_path);
   } catch (cause) {
-    throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
+    // Typed as the share path types it (bd5e069): gone is E_SOURCE_MISSING, the disk refusing (EACCES, EIO) E_LOCAL_IO.
+    throw sourceOpenError(cause, job.source_path, `piece ${index} of upload ${jobId}`, "gone from every endpoint and its source file is gone");
   }
   try {
     await room.forSealing(signal);
@@ -492,8 +494,11 @@ async function resealFromSource(ctx: ClientContext, jobId: string, index: number
       try {
         read = await readAt(handle, plain, span.plainOffset);
       } catch (cause) {
-        // A folder now at that path (EISDIR), or a file the disk fails to read: no source to rebuild from.
-        throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source file cannot be read`, { cause });
+        // A folder now at that path (EISDIR): no source to rebuild from. A file the disk fails to read (EIO) is E_LOCAL_IO, as on the share path.
+        if ((cause as { code?: unknown } | null)?.code === "EISDIR") {
+          throw new StorageError("E_SOURCE_MISSING", `piece ${index} of upload ${jobId} is gone from every endpoint and its source path is now a folder`, { cause });
+        }
+        throw sourceOpenError(cause, job.source_path, `piece ${index} of upload ${jobId}`, "gone from every endpoint and its source file is gone");
       }
       if (read !== span.plainSize) throw new StorageError("E_SOURCE_CHANGED", `the source of upload ${jobId} got shorter`);
       const params = prepareParams({ key: job.enc_key, noncePrefix: job.nonce_prefix, chunkSize: job.chunk_size });
