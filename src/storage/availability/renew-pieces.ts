@@ -282,7 +282,7 @@ async function renewPiece(
 /**
  * The last resort for a piece the source cannot give: read back with the policy's attempts (the
  * sealed piece's room only: nothing is sealed), and stored again. A failed read reports the
- * source's error, what the user can act on (E_SOURCE_MISSING / E_SOURCE_CHANGED).
+ * source's error, what the user can act on (E_SOURCE_MISSING / E_SOURCE_CHANGED / E_LOCAL_IO).
  */
 async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: StorageError, signal: AbortSignal, memory: Slots | undefined): Promise<PieceOutcome> {
   const origin = uploadedPiece(ctx, cid);
