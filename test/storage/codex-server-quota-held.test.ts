@@ -56,3 +56,14 @@ describe("Codex test server: a full quota counts only new bytes", () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(held)).toBe(true);
   });
 });
+
+describe("Codex test server: the manifest counts too", () => {
+  test("a new dataset whose data fits the room but whose manifest block does not is refused, as the node stores the manifest as a block under the same quota", async () => {
+    const server = await started(100_000);
+    const res = await upload(server, pattern(99_990, 6));
+    expect(res.status).toBe(500);
+    expect(await res.text()).toMatch(/quota exceeded/);
+    expect(server.cids()).toEqual([]);
+    expect((await space(server))["quotaUsedBytes"]).toBe(0);
+  });
+});

@@ -85,9 +85,10 @@ export class DatasetStore {
       const manifestBytes = encodeManifest({ treeCid: tree, blockSize: this.blockSize, datasetSize: hasher.size, ...meta });
       const treeHeld = this.list().some((held) => held.treeCid === tree.toString(base58btc));
       // Past the room the data stopped being written, so it must already be held to be accepted;
-      // then only its manifest may be new (held too when filename and mimetype are the same).
+      // then only its manifest may be new (held too when filename and mimetype are the same). The
+      // node stores the manifest as a block under the same quota.
       const manifestNew = this.manifests.has(manifestCid(manifestBytes)) ? 0 : manifestBytes.byteLength;
-      if (treeHeld ? manifestNew > room : overQuota) throw new QuotaExceeded("Unable to store block: quota exceeded");
+      if (treeHeld ? manifestNew > room : overQuota || hasher.size + manifestNew > room) throw new QuotaExceeded("Unable to store block: quota exceeded");
       const m: StoredManifest = {
         cid: manifestCid(manifestBytes),
         treeCid: tree.toString(base58btc),
