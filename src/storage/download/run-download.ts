@@ -132,7 +132,7 @@ async function downloadIntoPlace(
   if (temp === undefined && verified.size > 0) {
     // Every piece journaled and no temp file: a crash came between the rename below and the done row.
     if (plan.pieces.every((p) => verified.has(p.index))) {
-      const placed = await renamedEarlier(ctx, row, view);
+      const placed = await renamedEarlier(ctx, row, view, signal);
       if (placed !== undefined) return placed;
     }
     // The temp file is gone (cleaned up, disk wiped): start the file over.
@@ -226,10 +226,15 @@ function throughAFile(error: unknown, row: DownloadJobRow): unknown {
  * The destination as an earlier run renamed it there, when it still holds exactly the reference's
  * plaintext (the application may have written to it since): the job is done without a fetch.
  */
-async function renamedEarlier(ctx: ClientContext, row: DownloadJobRow, view: FileReference): Promise<FetchResult | undefined> {
+async function renamedEarlier(ctx: ClientContext, row: DownloadJobRow, view: FileReference, signal: AbortSignal): Promise<FetchResult | undefined> {
   const info = await lstat(row.dest_path).catch(() => undefined);
   if (info?.isFile() !== true || info.size !== view.plaintextSize) return undefined;
-  const digest = await fileSha256(ctx.hasher, row.dest_path, view.plaintextSize).catch(() => undefined);
+  // The hash stops with the run (a whole large file: seconds on a phone). A stop or cancel during it
+  // must end the run as such, with its pieces kept, not be read as a destination that does not match.
+  const digest = await fileSha256(ctx.hasher, row.dest_path, view.plaintextSize, signal).catch((error: unknown) => {
+    if (signal.aborted) throw error;
+    return undefined;
+  });
   if (digest === undefined || !sameDigest(digest, view.plaintextSha256)) return undefined;
   // The rename may not have reached the disk (its folder's sync failed, or a crash came first).
   await syncPlacedFolder(row, view.pieces.length);
