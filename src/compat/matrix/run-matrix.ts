@@ -30,7 +30,8 @@ export interface RunMatrixOptions {
    * A folder of the caller's for the run's files (state databases, stores): it must exist, and the
    * run leaves it for the caller to remove, as it cannot hear what may end the process before its
    * own clean-up (the CLI removes it on a second Ctrl-C). By default the run makes one in the OS
-   * temp folder and removes it at the end.
+   * temp folder and removes it at the end; when that removal fails (ENOTEMPTY: a check abandoned
+   * past its deadline still writes into it) the report says so in `leftoverWorkDir`.
    */
   workDir?: string;
   /**
@@ -153,14 +154,43 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
   }
 }
 
+/** A finished run's report, and the work folder of its own it could not remove (if any). */
+export interface MatrixRunReport extends MatrixReport {
+  /**
+   * Set only when the run made its own work folder (no `workDir` given) and could not remove it at
+   * the end (ENOTEMPTY: a check abandoned past its deadline, or a process it started, still writes
+   * into it): the caller's to remove once that has stopped. The failure is also logged (warn).
+   * The report stands: a leftover folder says nothing about the pairs.
+   */
+  readonly leftoverWorkDir?: string;
+}
+
+/**
+ * Removes the run's own work folder, in one synchronous call: a removal in steps let an abandoned
+ * check's writes in between them. Its failure is returned and logged, not thrown: thrown from the
+ * run's `finally` it lost a finished run's report, or replaced the signal's reason of a stopped run.
+ */
+function removeOwnWorkDir(workDir: string, logger: Logger): string | undefined {
+  try {
+    rmSync(workDir, { recursive: true, force: true });
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    logger.warn({ workDir, code }, "the matrix could not remove its work folder; remove it by hand");
+    return workDir;
+  }
+}
+
 /**
  * Every adjacent pair of the release table, both directions, every check. A pair of releases
  * two rows apart is not in the matrix: the project only promises N↔N+1. Rejects with the check's
  * SchemaCheckError (E_TOOL_MISSING, E_TOOL_FAILED) when a tool it needs cannot run, with its
  * E_STATE_IO / E_LOCAL_IO when the work folder's disk refused a write (diskRefusalOf), and with the
- * signal's reason when `signal` stops it.
+ * signal's reason when `signal` stops it. A work folder of its own it cannot remove at the end
+ * neither rejects nor hides the report: it is named in `leftoverWorkDir` and logged as a warning
+ * (a run that rejects anyway, stopped or refused, keeps its own reason and only logs it).
  */
-export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixReport> {
+export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixRunReport> {
   const table = options.table ?? defaultTable;
   const checks = options.checks ?? MATRIX_CHECKS;
   const logger = options.logger ?? silentLogger();
@@ -173,6 +203,7 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
   const start = performance.now();
   const rows: MatrixRow[] = [];
+  let leftoverWorkDir: string | undefined;
   try {
     for (const [older, newer] of table.adjacentPairs()) {
       const pair = pairScope(older, newer, signal);
@@ -201,7 +232,7 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
       }
     }
   } finally {
-    if (ownWorkDir) rmSync(workDir, { recursive: true, force: true });
+    if (ownWorkDir) leftoverWorkDir = removeOwnWorkDir(workDir, logger);
   }
   const all = rows.flatMap((r) => Object.values(r.cells));
   const fail = all.filter((c) => c.status === "fail").length;
@@ -214,5 +245,7 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
     ok: fail === 0 && all.length > 0,
     counts: { pass: all.length - fail, fail },
     ms: performance.now() - start,
+    // Absent, not undefined, when removed: a report written as JSON keeps its shape.
+    ...(leftoverWorkDir === undefined ? {} : { leftoverWorkDir }),
   };
 }
