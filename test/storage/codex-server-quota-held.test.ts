@@ -67,3 +67,31 @@ describe("Codex test server: the manifest counts too", () => {
     expect((await space(server))["quotaUsedBytes"]).toBe(0);
   });
 });
+
+describe("Codex test server: concurrent uploads share the quota", () => {
+  test("of two new datasets uploaded at once that fit the room one at a time but not together, one is refused", async () => {
+    const server = await started(100_000);
+    const { request } = await import("node:http");
+    const send = (body: Buffer) => {
+      const req = request(`${server.url}${CODEX_PREFIX}/data`, { method: "POST", headers: { "content-type": "application/octet-stream" } });
+      const answer = new Promise<number>((resolve, reject) => {
+        req.once("response", (res) => {
+          res.resume();
+          res.once("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.once("error", reject);
+      });
+      req.write(body.subarray(0, 1_000));
+      return { finish: () => req.end(body.subarray(1_000)), answer };
+    };
+    const a = send(pattern(60_000, 7));
+    const b = send(pattern(60_000, 8));
+    // Both have begun before either ends, as two shares do on one node.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    a.finish();
+    b.finish();
+    expect([await a.answer, await b.answer].sort()).toEqual([200, 500]);
+    expect(server.cids()).toHaveLength(1);
+    expect((await space(server))["quotaUsedBytes"]).toBeLessThanOrEqual(100_000);
+  });
+});

@@ -25,6 +25,8 @@ export class QuotaExceeded extends Error {}
 export class DatasetStore {
   private readonly manifests = new Map<string, StoredManifest>();
   private uploadCounter = 0;
+  /** Bytes of uploads past the quota check but not yet in `manifests` (renaming their file). */
+  private committingBytes = 0;
 
   constructor(
     readonly dir: string,
@@ -73,6 +75,7 @@ export class DatasetStore {
     const out = createWriteStream(partial);
     const room = this.quotaMaxBytes - this.usage().usedBytes;
     let overQuota = false;
+    let committed = 0;
     try {
       for await (const chunk of body) {
         hasher.update(chunk);
@@ -88,7 +91,13 @@ export class DatasetStore {
       // then only its manifest may be new (held too when filename and mimetype are the same). The
       // node stores the manifest as a block under the same quota.
       const manifestNew = this.manifests.has(manifestCid(manifestBytes)) ? 0 : manifestBytes.byteLength;
-      if (treeHeld ? manifestNew > room : overQuota || hasher.size + manifestNew > room) throw new QuotaExceeded("Unable to store block: quota exceeded");
+      const newBytes = treeHeld ? manifestNew : hasher.size + manifestNew;
+      // The room now, not at the start: uploads that ran alongside this one share the quota, as
+      // a node counts each block when it stores it.
+      const roomNow = this.quotaMaxBytes - this.usage().usedBytes - this.committingBytes;
+      if ((overQuota && !treeHeld) || newBytes > roomNow) throw new QuotaExceeded("Unable to store block: quota exceeded");
+      this.committingBytes += newBytes;
+      committed = newBytes;
       const m: StoredManifest = {
         cid: manifestCid(manifestBytes),
         treeCid: tree.toString(base58btc),
@@ -111,6 +120,8 @@ export class DatasetStore {
       out.destroy();
       await rm(partial, { force: true });
       throw error;
+    } finally {
+      this.committingBytes -= committed;
     }
   }
 
