@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "../../obs/index.js";
@@ -27,7 +27,8 @@ export interface RunMatrixOptions {
   logger?: Logger;
   signal?: AbortSignal;
   /**
-   * A folder of the caller's for the run's files (state databases, stores): it must exist, and the
+   * A folder of the caller's for the run's files (state databases, stores): it must exist (else the
+   * run rejects with a RangeError before any cell), and the
    * run leaves it for the caller to remove, as it cannot hear what may end the process before its
    * own clean-up (the CLI removes it on a second Ctrl-C). By default the run makes one in the OS
    * temp folder and removes it at the end; when that removal fails (ENOTEMPTY: a check abandoned
@@ -198,6 +199,11 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
   const cellTimeoutMs = options.cellTimeoutMs ?? DEFAULT_CELL_TIMEOUT_MS;
   if (!Number.isSafeInteger(cellTimeoutMs) || cellTimeoutMs <= 0) {
     throw new RangeError(`cellTimeoutMs must be a positive whole number of milliseconds; it was ${cellTimeoutMs}`);
+  }
+  // A caller's folder that is not there failed every cell that writes (E_STATE_IO, no such folder):
+  // a report of broken pairs for a bad option, which told CI the releases did not interoperate.
+  if (options.workDir !== undefined && statSync(options.workDir, { throwIfNoEntry: false })?.isDirectory() !== true) {
+    throw new RangeError(`workDir must be an existing folder; ${options.workDir} is not one (make it first, or leave workDir out for a folder of the run's own)`);
   }
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
