@@ -1,6 +1,6 @@
 export { runMatrix, DEFAULT_CELL_TIMEOUT_MS } from "./run-matrix.js";
 export { diskRefusalOf } from "./disk-refusal.js";
-export type { RunMatrixOptions, MatrixProgress } from "./run-matrix.js";
+export type { RunMatrixOptions, MatrixProgress, MatrixRunReport } from "./run-matrix.js";
 export { MATRIX_CHECKS } from "./checks/index.js";
 export { MATRIX_COLUMNS } from "./matrix-types.js";
 export type { CellResult, DirectionContext, MatrixCheck, MatrixColumn, MatrixReport, MatrixRow, PairScope } from "./matrix-types.js";

@@ -55,7 +55,7 @@ export interface DirectionContext {
   /** Which of the pair writes: the older release (its readers upgrade) or the newer one (its readers are behind). */
   readonly direction: "older-to-newer" | "newer-to-older";
   readonly pair: PairScope;
-  /** A directory of this run, removed at the end. */
+  /** A directory of this run, removed at the end (one that could not be is named by the report's `leftoverWorkDir`). */
   readonly workDir: string;
   readonly signal: AbortSignal;
   readonly logger: Logger;
