@@ -18,6 +18,7 @@ export type { MigrationRun, Direction } from "./migration-step.js";
 export { acquireMigrationLock, lockPathFor, DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
 export type { MigrationLock, LockOptions } from "./migration-lock.js";
 export { LockFile } from "./lock-file.js";
+export { OWNER_LOCK, removeAbandonedFolders } from "./owned-folders.js";
 export { clientLockPathOf } from "./client-hold.js";
 export { describeSchema, schemaFingerprint, diffSchemas } from "./schema-description.js";
 export type { SchemaDescription, TableDescription, ColumnDescription } from "./schema-description.js";

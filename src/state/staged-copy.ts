@@ -1,6 +1,7 @@
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { LockFile } from "./lock-file.js";
+import { OWNER_LOCK, removeAbandonedFolders } from "./owned-folders.js";
 import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
 import { canWrite } from "./state-file.js";
@@ -36,43 +37,6 @@ export function needsStagedCopy(path: string): boolean {
 /** A copy's folder is `<name>.read-only-XXXXXX`, made as `<name>.setting-up-XXXXXX`. */
 const COPY_FOLDER = ".read-only-";
 const SETTING_UP = ".setting-up-";
-/** Held by the process reading the copy; the OS lets go of it when that process dies (SIGKILL included). */
-const OWNER_LOCK = ".owner-lock";
-
-/**
- * Removes copies whose reader was killed outright (SIGKILL, the OOM killer): no handler ran, and
- * each left the database's size in the folder (the OS temp folder for `migrate status`). A copy
- * goes only when its owner lock can be taken, which means its process is gone.
- */
-function removeAbandonedCopies(intoDir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(intoDir).filter((n) => n.includes(COPY_FOLDER));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const folder = join(intoDir, name);
-    const lockPath = join(folder, OWNER_LOCK);
-    if (!existsSync(lockPath)) continue;
-    let lock: LockFile | undefined;
-    let gone = false;
-    try {
-      lock = LockFile.open(lockPath);
-      gone = lock.tryTake();
-    } catch {
-      gone = false;
-    } finally {
-      lock?.release();
-    }
-    if (!gone) continue;
-    try {
-      rmSync(folder, { recursive: true, force: true });
-    } catch {
-      // Another user's (a shared temp folder): not this process's to clean.
-    }
-  }
-}
 
 export interface StagedCopy {
   /** The copy to open (read-write: SQLite may replay the copied WAL into it); never the original. */
@@ -104,7 +68,7 @@ export function stageCopy(path: string, intoDir: string): StagedCopy {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    removeAbandonedCopies(intoDir);
+    removeAbandonedFolders(intoDir, (name) => name.includes(COPY_FOLDER));
     // Made under another name and renamed once its owner lock is held: a copy's folder never
     // appears without it, so a later run never takes a live one for abandoned.
     const setup = mkdtempSync(join(intoDir, `${basename(path)}${SETTING_UP}`));

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "../command.js";
@@ -7,7 +7,7 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import { checkFolder } from "../writable-path.js";
 import { CliError } from "../usage-error.js";
 import { releaseTable } from "../../versions/index.js";
-import { formatUpgradeReport, LockFile, rehearseUpgrade, StateError, type UpgradeReport } from "../../state/index.js";
+import { formatUpgradeReport, LockFile, OWNER_LOCK, rehearseUpgrade, removeAbandonedFolders, StateError, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
@@ -96,7 +96,8 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     });
     let report: UpgradeReport | undefined;
     try {
-      removeStaleScratch(workDir ?? tmpdir());
+      // Rehearsals killed outright left their folders (copies the size of FILE): their owner locks are free.
+      removeAbandonedFolders(workDir ?? tmpdir(), (name) => name.startsWith(SCRATCH_PREFIX));
       scratch = makeScratch(workDir ?? tmpdir());
       owner = takeOwnership(scratch);
       report = await rehearseUpgrade({
@@ -146,8 +147,6 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
 };
 
 const SCRATCH_PREFIX = "status-compat-upgrade-";
-/** Held by the run that owns the folder; the OS lets go of it when that process dies (SIGKILL included). */
-const OWNER_LOCK = ".owner-lock";
 
 /**
  * Marks `scratch` as this run's for as long as it runs. The lock is taken under another name and
@@ -165,43 +164,6 @@ function takeOwnership(scratch: string): LockFile | undefined {
   } catch {
     lock?.release();
     return undefined;
-  }
-}
-
-/**
- * Removes the folders of rehearsals killed outright (SIGKILL, the OOM killer, a CI timeout): no
- * signal handler ran, and each left copies the size of the database, one more per killed run. A
- * folder goes only when its owner lock can be taken, which means its run is gone; one without an
- * owner lock (a run setting up, an older release's) or that cannot be looked at is left alone.
- */
-function removeStaleScratch(dir: string): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir).filter((n) => n.startsWith(SCRATCH_PREFIX));
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const folder = join(dir, name);
-    if (!ownerGone(join(folder, OWNER_LOCK))) continue;
-    try {
-      rmSync(folder, { recursive: true, force: true });
-    } catch {
-      // Someone else's (a shared temp folder): not this run's to clean.
-    }
-  }
-}
-
-function ownerGone(lockPath: string): boolean {
-  if (!existsSync(lockPath)) return false;
-  let lock: LockFile | undefined;
-  try {
-    lock = LockFile.open(lockPath);
-    return lock.tryTake();
-  } catch {
-    return false;
-  } finally {
-    lock?.release();
   }
 }
 

@@ -1,0 +1,49 @@
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { LockFile } from "./lock-file.js";
+
+/**
+ * The lock file a process holds in a scratch folder of its own for as long as it uses it; the OS
+ * lets go of it when that process dies (SIGKILL included), which is how a later run knows the
+ * folder was abandoned.
+ */
+export const OWNER_LOCK = ".owner-lock";
+
+/**
+ * Removes the folders under `dir` whose names `matches` accepts and whose owner is gone: left by
+ * runs killed outright (SIGKILL, the OOM killer, a CI timeout), where no handler ran, each holding
+ * copies the size of a database. A folder without an owner lock (a run setting up, an older
+ * release's), one whose lock is held, or one that cannot be looked at or removed (another user's
+ * in a shared temp folder) is left alone.
+ */
+export function removeAbandonedFolders(dir: string, matches: (name: string) => boolean): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter(matches);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const folder = join(dir, name);
+    if (!ownerGone(join(folder, OWNER_LOCK))) continue;
+    try {
+      rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // Another user's (a shared temp folder): not this process's to clean.
+    }
+  }
+}
+
+/** Whether the owner lock at `lockPath` exists and can be taken: its process is gone. */
+function ownerGone(lockPath: string): boolean {
+  if (!existsSync(lockPath)) return false;
+  let lock: LockFile | undefined;
+  try {
+    lock = LockFile.open(lockPath);
+    return lock.tryTake();
+  } catch {
+    return false;
+  } finally {
+    lock?.release();
+  }
+}
