@@ -15,7 +15,8 @@ import type { HttpExchange } from "./http-exchange.js";
 import { httpStatusError, malformedAnswer, SIGN_IN_HINT, type CallContext } from "./http-status-error.js";
 import { CodexHttpTransport } from "./http-transport.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
-import { handBack, isBody, notABody, notBytes } from "./put-body-check.js";
+import { handBackSource, isPutBody } from "../../put-body.js";
+import { notABody, notBytes } from "./put-body-check.js";
 import { abortError, failureError } from "./transport-error.js";
 
 /** The Codex REST API as a StorageBackend, plus the manifest and the node's full space figures. */
@@ -117,11 +118,11 @@ class CodexRestBackend implements CodexBackend {
     options ??= {};
     const declared = options.size ?? (body instanceof Uint8Array ? body.byteLength : undefined);
     const ctx: CallContext = { ...this.context("put", "POST", "/data"), ...(declared === undefined ? {} : { bytes: declared }) };
-    if (!isBody(body)) throw notABody(body, ctx);
+    if (!isPutBody(body)) throw notABody(body, ctx);
     try {
       this.guard(ctx, options.signal);
     } catch (error) {
-      if (!(body instanceof Uint8Array)) handBack(body);
+      if (!(body instanceof Uint8Array)) handBackSource(body);
       throw error;
     }
     let source: Uint8Array | AsyncIterable<Uint8Array>;

@@ -1,14 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
 import { open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import type { Sha256Offload } from "../../../crypto/index.js";
 import { raceSignal, throwIfAborted } from "../../abort-error.js";
 import { makeDirectoryDurably, syncDirectory } from "../../file-io.js";
 import { osErrorAsLocalIo } from "../../job-errors.js";
+import { handBackSource, isPutBody, notABody, notBytes } from "../../put-body.js";
 import { StorageError } from "../../storage-error.js";
 import type { BlockPaths } from "./block-paths.js";
 import { bytesForWorker } from "./worker-bytes.js";
+
+const WHERE = "put to the local store";
 
 export interface WrittenBlock {
   readonly digestHex: string;
@@ -29,7 +31,7 @@ export async function writeBlockAtomically(
   /** Names of the temp files being written, for the stale-temp sweep to leave alone (a source may pause for hours). */
   writing: Set<string>,
 ): Promise<WrittenBlock> {
-  if (!(body instanceof Uint8Array) && typeof (body as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator] !== "function") throw notABody(body);
+  if (!isPutBody(body)) throw notABody(body, WHERE);
   // Taken before anything can fail (the temp file the disk refuses included), so every failure hands the source back.
   const source = body instanceof Uint8Array ? body : body[Symbol.asyncIterator]();
   const name = `${randomUUID()}.part`;
@@ -42,17 +44,6 @@ export async function writeBlockAtomically(
   } finally {
     writing.delete(name);
   }
-}
-
-/**
- * Hands a source back after a failed put. Not awaited (the source may stall), and a return() that
- * throws must not hide the failure. A Node stream's iterator closes the stream only once reading
- * began, so a put that failed before (the temp file refused, the store closed) destroys the stream
- * itself: a file stream would otherwise hold its descriptor for the life of the process.
- */
-export function handBackSource(body: AsyncIterable<Uint8Array>, iterator?: AsyncIterator<Uint8Array>): void {
-  void (async () => (iterator ?? body[Symbol.asyncIterator]()).return?.())().catch(() => undefined);
-  if (body instanceof Readable) body.destroy();
 }
 
 async function writeBlock(
@@ -87,7 +78,7 @@ async function writeBlock(
         const step = await raceSignal(Promise.resolve(iterator.next()).catch(sourceFailed), signal, "put to the local store", () => void (async () => iterator.return?.())().catch(() => undefined));
         if (step.done === true) break;
         // Text (a stream with an encoding set) would be hashed but not written: a block whose bytes are not its CID's.
-        if (!(step.value instanceof Uint8Array)) throw notBytes(step.value);
+        if (!(step.value instanceof Uint8Array)) throw notBytes(step.value, WHERE);
         if (step.value.byteLength === 0) continue;
         throwIfAborted(signal, "put to the local store");
         size += step.value.byteLength;
@@ -119,27 +110,6 @@ async function writeBlock(
 /** The source's own OS failure (a file stream on a card pulled out) names the source, not the store's disk. */
 function sourceFailed(error: unknown): never {
   throw osErrorAsLocalIo(error, "reading the source of a put to the local store");
-}
-
-/** What a value a JavaScript caller handed in is, for a message (never its contents). */
-function kindOf(value: unknown): string {
-  return typeof value === "object" ? (value === null ? "null" : value.constructor?.name ?? "object") : typeof value;
-}
-
-function notABody(body: unknown): StorageError {
-  const kind = kindOf(body);
-  return new StorageError("E_BACKEND_REJECTED", `put to the local store: the body is a ${kind}, neither bytes (a Uint8Array) nor an async iterable of them; nothing was stored.`, {
-    details: { body: kind },
-  });
-}
-
-function notBytes(chunk: unknown): StorageError {
-  const kind = kindOf(chunk);
-  return new StorageError(
-    "E_BACKEND_REJECTED",
-    `put to the local store: the body yielded a ${kind}, not bytes (a stream with an encoding set?); nothing was stored.`,
-    { details: { chunk: kind } },
-  );
 }
 
 function sizeMismatch(declared: number, size: number): StorageError {

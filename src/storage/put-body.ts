@@ -1,0 +1,50 @@
+import { Readable } from "node:stream";
+import { StorageError } from "./storage-error.js";
+
+/**
+ * The checks every backend makes of what a JavaScript caller hands to `StorageBackend.put`, and how
+ * a refused or failed put hands its source back. `where` names the put in messages ("put to the
+ * local store", "put to Codex node URL"); `details` adds what the backend reports besides.
+ */
+
+/** What a value a JavaScript caller handed in is, for a message (never its contents). */
+function kindOf(value: unknown): string {
+  return typeof value === "object" ? (value === null ? "null" : (value.constructor?.name ?? "object")) : typeof value;
+}
+
+/** Whether `body` can be read as a put's body: bytes, or an async iterable of them. */
+export function isPutBody(body: unknown): body is Uint8Array | AsyncIterable<Uint8Array> {
+  return body instanceof Uint8Array || (typeof body === "object" && body !== null && typeof (body as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === "function");
+}
+
+/** put() was handed something that is neither bytes nor an async iterable of them (a JavaScript caller's mistake). */
+export function notABody(body: unknown, where: string, details: Record<string, unknown> = {}): StorageError {
+  const kind = kindOf(body);
+  return new StorageError("E_BACKEND_REJECTED", `${where}: the body is a ${kind}, neither bytes (a Uint8Array) nor an async iterable of them; nothing was stored.`, {
+    details: { body: kind, ...details },
+  });
+}
+
+/**
+ * A put's body yielded something other than a Uint8Array: text from a stream with an encoding set,
+ * an ArrayBuffer. Text has no byteLength, so it read as no bytes at all (the empty content's CID
+ * for a whole file) or went out uncounted; refused instead.
+ */
+export function notBytes(chunk: unknown, where: string, details: Record<string, unknown> = {}): StorageError {
+  const kind = kindOf(chunk);
+  return new StorageError("E_BACKEND_REJECTED", `${where}: the body yielded a ${kind}, not bytes (a stream with an encoding set?); nothing was stored.`, {
+    details: { chunk: kind, ...details },
+  });
+}
+
+/**
+ * Hands a source back after a refused or failed put (`iterator`: the one the put took from it, if
+ * any). Not awaited (the source may stall), and a return() that throws must not hide the failure.
+ * A Node stream's iterator closes the stream only once reading began, so a put that failed before
+ * destroys the stream itself: a file stream would otherwise hold its descriptor for the life of the
+ * process.
+ */
+export function handBackSource(body: AsyncIterable<Uint8Array>, iterator?: AsyncIterator<Uint8Array>): void {
+  void (async () => (iterator ?? body[Symbol.asyncIterator]()).return?.())().catch(() => undefined);
+  if (body instanceof Readable) body.destroy();
+}
