@@ -7,14 +7,28 @@ import { spawn } from "node:child_process";
 import { MATRIX_CHECKS, type MatrixCheck } from "../../../src/compat/index.js";
 import { releaseTable } from "../../../src/versions/index.js";
 
-const WRITER = 'i=0; while kill -0 "$PPID" 2>/dev/null; do d="$1/store/b$((i % 50))"; mkdir -p "$d"; : > "$d/f$i"; i=$((i + 1)); done';
+// A Node loop over few names, not a shell's: a shell forks per mkdir, so the removal sometimes
+// emptied the folder between two of its writes and won the race (the test then failed).
+const WRITER = `
+const { mkdirSync, writeFileSync } = require("node:fs");
+const { join } = require("node:path");
+const dir = process.argv[1];
+const cli = process.ppid;
+for (let i = 0; ; i++) {
+  if (i % 1000 === 0) {
+    try { process.kill(cli, 0); } catch { process.exit(0); }
+  }
+  const d = join(dir, "store", "b" + (i % 5));
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, "f" + (i % 200)), "");
+}`;
 
 const writer: MatrixCheck = {
   column: "storage",
   proves: "a stand-in that leaves a process writing into the work folder on one row",
   async run({ direction, pair, workDir }) {
     if (direction === "newer-to-older" && pair.newer.release === releaseTable.newest.release) {
-      spawn("sh", ["-c", WRITER, "sh", workDir], { stdio: "ignore" }).unref();
+      spawn(process.execPath, ["-e", WRITER, workDir], { stdio: "ignore" }).unref();
       process.stderr.write("deaf writer: writing on\n");
       return new Promise<never>(() => void setInterval(() => undefined, 1_000));
     }
