@@ -6,7 +6,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
-import { describeDataLoss, describeJournalLoss, inspectState, migrateState, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { describeJournalLoss, inspectState, migrateState, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
@@ -90,7 +90,9 @@ Options:
   --json             one JSON document on stdout
   --lock-timeout MS  how long to wait for another process's migration (default 15000)
 
-Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirty, corrupt, read-only, ...)`,
+Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirty, corrupt, read-only, ...),
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP): up and down roll back, FILE keeps its level
+(a signal after the commit comes too late: the result is printed)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(
       NAME,
@@ -149,16 +151,42 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     // up creates a missing FILE; a missing folder is the user's path (the state layer calls it read-only).
     // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was created as a file of that name).
     if (action === "up" && !existsSync(db)) checkWritablePath(NAME, "db", db, "Nothing was written.", givenDb);
-    const result = await migrateState({
-      path: db,
-      direction: action,
-      ...(values.to === undefined ? {} : { to: values.to === "0" ? 0 : values.to }),
-      ...(lockTimeout === undefined ? {} : { lockTimeoutMs: Number(lockTimeout) }),
-      discardUnfinishedJobs: discard,
-      discardData,
-      dryRun: values["dry-run"] === true,
-      logger: commandLogger(io, "status-compat migrate"),
-    });
+    // Ctrl-C, SIGTERM or a hangup stops the run at its next stop point (the lock waits, between
+    // migrations, before the commit): it rolls back, lets go of its locks and closes the file, so
+    // no -wal of an open transaction is left. Left to the signal's default, the process died at
+    // once without a word. A second signal has its default effect: nothing is committed by then.
+    const interrupts = watchInterrupts();
+    let result: MigrateStateResult;
+    try {
+      result = await migrateState({
+        path: db,
+        direction: action,
+        ...(values.to === undefined ? {} : { to: values.to === "0" ? 0 : values.to }),
+        ...(lockTimeout === undefined ? {} : { lockTimeoutMs: Number(lockTimeout) }),
+        discardUnfinishedJobs: discard,
+        discardData,
+        dryRun: values["dry-run"] === true,
+        logger: commandLogger(io, "status-compat migrate"),
+        signal: interrupts.signal,
+      });
+      // A signal during a last synchronous step is handled once the loop polls (see src/state/stop-point.ts).
+      await nextTurn();
+      await nextTurn();
+    } catch (error) {
+      const signal = interrupts.received();
+      if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") throw error;
+      io.stderr.write(`status-compat migrate: interrupted (${signal}) before the commit; ${db} keeps its level\n`);
+      return interruptedStatus(signal);
+    } finally {
+      interrupts.dispose();
+    }
+    // A signal after the commit came too late to stop it: the file did change, so the result is
+    // reported. A dry run, or a run with nothing to do, changed nothing, and ends by the signal.
+    const late = interrupts.received();
+    if (late !== undefined && (result.dryRun || result.runs.length === 0)) {
+      io.stderr.write(`status-compat migrate: interrupted (${late}); ${db} keeps its level\n`);
+      return interruptedStatus(late);
+    }
     io.stdout.write(values.json === true ? JSON.stringify(result, null, 2) + "\n" : resultText(action, result));
     return EXIT.OK;
   },
