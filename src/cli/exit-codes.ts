@@ -56,6 +56,8 @@ const BY_CODE: Readonly<Record<string, number>> = {
   E_SCHEMA_INVALID: EXIT.USAGE,
   E_TOOL_MISSING: EXIT.USAGE,
   E_TOOL_FAILED: EXIT.USAGE,
+  // The matrix could not make its work folder (TMPDIR missing, a file, full): the disk refused, as for a full work folder.
+  E_WORK_DIR: EXIT.STATE,
 };
 
 export function exitCodeFor(error: unknown): number {

@@ -6,6 +6,7 @@ import { isCompatError } from "../../errors/index.js";
 import { releaseProfile, releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
 import { MATRIX_CHECKS } from "./checks/index.js";
 import { diskRefusalOf } from "./disk-refusal.js";
+import { SchemaCheckError } from "../schema-check/index.js";
 import type { CellResult, DirectionContext, MatrixCheck, MatrixColumn, MatrixReport, MatrixRow, PairScope } from "./matrix-types.js";
 
 export interface MatrixProgress {
@@ -183,10 +184,30 @@ function removeOwnWorkDir(workDir: string, logger: Logger): string | undefined {
 }
 
 /**
+ * The run's own work folder in the OS temp folder. A TMPDIR naming nothing or a file, read-only or
+ * full rejected the run with Node's raw ENOENT / ENOTDIR / ENOSPC, which a caller could not tell
+ * from a bug (the CLI's exit 70): the compat layer's E_WORK_DIR, naming the folder, before any cell.
+ */
+function makeOwnWorkDir(): string {
+  const parent = tmpdir();
+  try {
+    return mkdtempSync(join(parent, "status-compat-matrix-"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    throw new SchemaCheckError(
+      "E_WORK_DIR",
+      `the matrix cannot make its work folder in ${parent} (${code}): point TMPDIR at a folder that exists, is writable and has free space, or pass workDir. Nothing was run.`,
+      { cause: error, details: { path: parent, code } },
+    );
+  }
+}
+
+/**
  * Every adjacent pair of the release table, both directions, every check. A pair of releases
  * two rows apart is not in the matrix: the project only promises N↔N+1. Rejects with the check's
  * SchemaCheckError (E_TOOL_MISSING, E_TOOL_FAILED) when a tool it needs cannot run, with its
- * E_STATE_IO / E_LOCAL_IO when the work folder's disk refused a write (diskRefusalOf), and with the
+ * E_STATE_IO / E_LOCAL_IO when the work folder's disk refused a write (diskRefusalOf), with
+ * SchemaCheckError E_WORK_DIR when it cannot make its own work folder, and with the
  * signal's reason when `signal` stops it. A work folder of its own it cannot remove at the end
  * neither rejects nor hides the report: it is named in `leftoverWorkDir` and logged as a warning
  * (a run that rejects anyway, stopped or refused, keeps its own reason and only logs it).
@@ -206,7 +227,7 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
     throw new RangeError(`workDir must be an existing folder; ${options.workDir} is not one (make it first, or leave workDir out for a folder of the run's own)`);
   }
   const ownWorkDir = options.workDir === undefined;
-  const workDir = options.workDir ?? mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
+  const workDir = options.workDir ?? makeOwnWorkDir();
   const start = performance.now();
   const rows: MatrixRow[] = [];
   let leftoverWorkDir: string | undefined;

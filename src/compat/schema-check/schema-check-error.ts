@@ -8,11 +8,17 @@ export type SchemaCheckErrorCode =
   /** The buf binary is not installed where it is looked for, or cannot be executed. */
   | "E_TOOL_MISSING"
   /** buf ran but failed, hung past its timeout, or printed something that is not its JSON format. */
-  | "E_TOOL_FAILED";
+  | "E_TOOL_FAILED"
+  /**
+   * runMatrix() could not make its own work folder in the OS temp folder (TMPDIR missing, a file,
+   * read-only, full): details `path` (that folder) and `code` (the OS's). Nothing was run.
+   */
+  | "E_WORK_DIR";
 
 /**
- * Why a schema check could not run at all. Breaking changes are not errors: they are findings in the
- * report. Layer "compat"; the CLI maps every code here to exit status 2 (the check did not run).
+ * Why a schema check, or the matrix, could not run at all: the compat layer's error class. Breaking
+ * changes and broken pairs are not errors: they are findings in the report. Layer "compat"; the CLI
+ * maps the codes here to exit status 2 (the check did not run), E_WORK_DIR to 4 (the disk refused).
  */
 export class SchemaCheckError extends CompatError<SchemaCheckErrorCode> {
   readonly layer = "compat" as const;
