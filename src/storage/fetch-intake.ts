@@ -138,8 +138,9 @@ function fetchCached(
   // Not AbortSignal.any: on Node 20 it leaves an entry per call on the stop signal, which lives as long as the client.
   const turn = linkedSignal([session.stopController.signal, waiting.signal], undefined, "a cache hit");
   const small = view.plaintextSize <= (session.settings as ClientSettings).pieceSize;
+  // The hash stops with the turn too: a stop() or cancel must not wait for a whole large file to be read (seconds on a phone).
   const checking: Promise<void> = (session.hitSlots as LanedSlots)
-    .runLaned(turn.signal, "a cache hit (waiting for its turn to be checked)", small, () => fileSha256(ctx.hasher, path, view.plaintextSize).catch(undefinedWhenGone))
+    .runLaned(turn.signal, "a cache hit (waiting for its turn to be checked)", small, () => fileSha256(ctx.hasher, path, view.plaintextSize, turn.signal).catch(undefinedWhenGone))
     .then((digest) => {
       checked();
       if (cancelled) {
