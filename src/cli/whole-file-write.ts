@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { syncDirectorySync } from "../storage/index.js";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 
@@ -23,7 +24,8 @@ export function writeWholeFile(path: string, text: string): void {
   try {
     writeSynced(partial, text);
     renameSync(partial, target);
-    syncFolder(dirname(target));
+    // What a platform that cannot sync a folder answers (Windows, some network file systems) is the storage client's list.
+    syncDirectorySync(dirname(target));
   } catch (error) {
     for (const leftover of [partial, target]) {
       try {
@@ -57,31 +59,6 @@ function writeSynced(path: string, text: string): void {
   try {
     writeFileSync(fd, text);
     fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * A folder sync some platforms or file systems refuse (Windows cannot open a folder: EISDIR or
- * EPERM; some network and FUSE file systems answer EINVAL or ENOTSUP): the rename stands there,
- * as durable as that platform makes it. Any other failure (EIO) is thrown.
- */
-const FOLDER_SYNC_REFUSED = new Set(["EISDIR", "EPERM", "EACCES", "EINVAL", "ENOTSUP", "EBADF"]);
-
-/** Syncs `dir`, so the rename into it survives a power cut. */
-function syncFolder(dir: string): void {
-  let fd: number;
-  try {
-    fd = openSync(dir, "r");
-  } catch (error) {
-    if (FOLDER_SYNC_REFUSED.has((error as NodeJS.ErrnoException).code ?? "")) return;
-    throw error;
-  }
-  try {
-    fsyncSync(fd);
-  } catch (error) {
-    if (!FOLDER_SYNC_REFUSED.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
   } finally {
     closeSync(fd);
   }

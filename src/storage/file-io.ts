@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { abortedError } from "./abort-error.js";
+import { syncDirectory } from "./folder-sync.js";
 import { Slots } from "./slots.js";
 
 /**
@@ -150,24 +151,8 @@ export async function openAppFile(path: string): Promise<FileHandle> {
   return open(path, constants.O_RDONLY | constants.O_NONBLOCK);
 }
 
-/**
- * What a directory's sync answers where the OS has no way to sync one: Windows opens a directory but
- * refuses FlushFileBuffers on it (EPERM), some Linux file systems answer EINVAL or ENOTSUP. The files
- * were synced before; there the rename is as durable as that OS makes it.
- */
-const DIRECTORY_SYNC_UNSUPPORTED = new Set(["EPERM", "EINVAL", "ENOTSUP", "EOPNOTSUPP"]);
-
-/** Makes a rename durable (the directory entry itself), where the OS can sync a directory. */
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } catch (error) {
-    if (!DIRECTORY_SYNC_UNSUPPORTED.has(String((error as NodeJS.ErrnoException).code))) throw error;
-  } finally {
-    await handle.close();
-  }
-}
+// One list of what a platform that cannot sync a folder answers, for the async and the sync face.
+export { syncDirectory } from "./folder-sync.js";
 
 /**
  * Creates `dir` and any missing parents, and syncs each directory made into its parent: a rename

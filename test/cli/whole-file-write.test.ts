@@ -111,7 +111,7 @@ describe("writeWholeFile", () => {
     expect(record.calls.filter((c) => c.call === "close").length).toBe(record.calls.filter((c) => c.call === "open").length);
   });
 
-  test.each(["EINVAL", "ENOTSUP", "EISDIR", "EPERM"])("a folder sync the platform refuses (%s) keeps the written file", (code) => {
+  test.each(["EINVAL", "ENOTSUP", "EOPNOTSUPP", "EBADF", "EISDIR", "EPERM"])("a folder sync the platform refuses (%s) keeps the written file", (code) => {
     const dir = tempDir("scc-whole-write-");
     const out = join(dir, "report.md");
     record.failSync = { path: dir, code };
