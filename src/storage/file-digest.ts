@@ -12,6 +12,7 @@ const READ_BYTES = 1024 * 1024;
  */
 export async function fileSha256(hasher: Sha256Offload, path: string, expectedBytes: number, signal?: AbortSignal): Promise<Buffer> {
   throwIfAborted(signal, `the hash of ${path}`);
+  // Posts nothing to the worker until the first update: an open that fails below leaves nothing there (file-digest.test.ts).
   const running = hasher.running(expectedBytes);
   const handle = await openAppFile(path);
   try {
