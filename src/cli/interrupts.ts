@@ -16,6 +16,22 @@ export function interruptedStatus(signal: NodeJS.Signals): number {
   return signal === "SIGTERM" ? EXIT_INTERRUPTED.SIGTERM : signal === "SIGHUP" ? EXIT_INTERRUPTED.SIGHUP : EXIT_INTERRUPTED.SIGINT;
 }
 
+/** How a stopped command names the signal: a hangup says what it means, as few know SIGHUP by name. */
+export function signalText(signal: NodeJS.Signals): string {
+  return signal === "SIGHUP" ? "SIGHUP: the terminal went away" : signal;
+}
+
+/**
+ * What a transfer stopped by a hangup adds to its line. Node resets SIGHUP's disposition when it
+ * starts, so `nohup` (which only sets it to ignored before exec) does not keep the CLI running when
+ * its terminal goes away, and its user finds this line in nohup.out. setsid starts the command in a
+ * session of its own, without a terminal that can hang up on it.
+ */
+export function hangupAdvice(signal: NodeJS.Signals, command: string): string {
+  if (signal !== "SIGHUP") return "";
+  return `; nohup does not keep it running past a hangup: start a transfer that must outlive its terminal with setsid (setsid -f status-compat ${command} … > result.json 2> log.txt)`;
+}
+
 /**
  * Ctrl-C (SIGINT) or SIGTERM, watched for a whole command: from before it opens anything (waiting
  * for the home lock, migrating the state, starting the client) to the end of its transfer. Left

@@ -25,7 +25,7 @@ import {
   type TransferProgress,
 } from "../../storage/index.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
-import { CommandInterrupted, doneOrInterrupted, interruptedStatus, watchInterrupts, type Interrupts } from "../interrupts.js";
+import { CommandInterrupted, doneOrInterrupted, hangupAdvice, interruptedStatus, signalText, watchInterrupts, type Interrupts } from "../interrupts.js";
 import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
 /** Where `file put/get` keep their store, state and cache unless told otherwise. */
@@ -269,7 +269,7 @@ async function interruptible(command: string, before: string, io: CliIo, body: (
     return await body(interrupts);
   } catch (error) {
     if (!(error instanceof CommandInterrupted)) throw error;
-    io.stderr.write(`status-compat ${command}: interrupted (${error.signal}) before ${before}; run the same command again to start it\n`);
+    io.stderr.write(`status-compat ${command}: interrupted (${signalText(error.signal)}) before ${before}; run the same command again to start it${hangupAdvice(error.signal, command)}\n`);
     return interruptedStatus(error.signal);
   } finally {
     interrupts.dispose();
@@ -442,7 +442,8 @@ Options:
 ${COMMON_USAGE}
 
 Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refused, 5 storage failure,
-130 interrupted by Ctrl-C (143 SIGTERM; the upload resumes when run again)`,
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the upload resumes when run again;
+nohup does not keep it running past a hangup, setsid does: setsid -f status-compat file put PATH > ref.json 2> put.log)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs("file put", args, COMMON_OPTIONS, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
@@ -481,7 +482,7 @@ Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refus
         interrupts.dispose();
         if (outcome.kind === "interrupted") {
           io.stderr.write(
-            `status-compat file put: interrupted (${outcome.signal}); the upload is kept and resumes when you run the same command again (same home and --protocol)\n`,
+            `status-compat file put: interrupted (${signalText(outcome.signal)}); the upload is kept and resumes when you run the same command again (same home and --protocol)${hangupAdvice(outcome.signal, "file put")}\n`,
           );
           return interruptedStatus(outcome.signal);
         }
@@ -525,7 +526,8 @@ Options:
 ${COMMON_USAGE}
 
 Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state refused, 5 storage failure,
-130 interrupted by Ctrl-C (143 SIGTERM; the download resumes when run again)`,
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the download resumes when run again;
+nohup does not keep it running past a hangup, setsid does: setsid -f status-compat file get BASE64 --out PATH > result.json 2> get.log)`,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs("file get", args, { ...COMMON_OPTIONS, out: { type: "string" } }, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
@@ -557,7 +559,7 @@ Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state r
         interrupts.dispose();
         if (outcome.kind === "interrupted") {
           io.stderr.write(
-            `status-compat file get: interrupted (${outcome.signal}); the download is kept and resumes when you run the same command again (same reference, --out and home)\n`,
+            `status-compat file get: interrupted (${signalText(outcome.signal)}); the download is kept and resumes when you run the same command again (same reference, --out and home)${hangupAdvice(outcome.signal, "file get")}\n`,
           );
           return interruptedStatus(outcome.signal);
         }
