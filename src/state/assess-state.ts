@@ -48,10 +48,14 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
   let nextIndex = 0;
   const future: AppliedMigration[] = [];
   let lastKnown: CatalogEntry | undefined;
+  const newest = catalog.entries[catalog.entries.length - 1]?.definition.name;
   for (const row of applied) {
     const entry = catalog.byName(row.name);
     if (entry === undefined) {
-      if (row.level > catalog.maxLevel) {
+      // A newer build's migration: of a newer level, or a later one of this build's newest level
+      // (a later release of that level, which sorts after every migration this build has; the
+      // catalog keeps such a migration additive for the builds before it).
+      if (row.level > catalog.maxLevel || (row.level === catalog.maxLevel && newest !== undefined && row.name > newest)) {
         future.push(row);
         continue;
       }
@@ -89,6 +93,18 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
     }
     lastKnown = entry;
     nextIndex++;
+  }
+
+  if (future.length > 0 && nextIndex < catalog.entries.length) {
+    // Every newer build has this build's migrations and applies them first.
+    const skipped = catalog.entries[nextIndex] as CatalogEntry;
+    const first = future[0] as AppliedMigration;
+    throw new StateError(
+      "E_STATE_OUT_OF_ORDER",
+      `${path} applied ${first.name} (level ${first.level}, from a newer build) without ${skipped.definition.name}, which every newer build applies before it; ` +
+        "the log does not match any build's history",
+      { details: { path, migration: skipped.definition.name, appliedAfter: first.name } },
+    );
   }
 
   const last = applied[applied.length - 1] as AppliedMigration;

@@ -146,6 +146,23 @@ export class MigrationCatalog {
   }
 
   private checkWindow(): void {
+    // A later migration of a level ships in a later release of that level (0.3.1 after 0.3.0):
+    // the build of that level without it opens the files it migrated (as a newer build's), so
+    // it must be additive over the migration before it, whatever the compat level says.
+    for (const e of this.entries) {
+      const before = this.entries[e.index - 1];
+      if (before === undefined || before.definition.level !== e.definition.level) continue;
+      const retired = new Set<string>();
+      for (const earlier of this.entries.slice(0, e.index)) for (const r of earlier.definition.retires ?? []) retired.add(r);
+      const problems = nonAdditiveChanges(before.schemaAfter, e.schemaAfter, retired);
+      if (problems.length > 0) {
+        throw invalid(
+          e.definition.name,
+          `it shares level ${e.definition.level} with ${before.definition.name}, so a build of level ${e.definition.level} without it must keep working on a file it migrated, but: ` +
+            `${problems.join("; ")}. Make the change additive, or give it the next level.`,
+        );
+      }
+    }
     for (let level = 2; level <= this.maxLevel; level++) {
       const newer = this.schemaAtLevel(level);
       for (let older = this.compatLevelAt(level); older < level; older++) {
