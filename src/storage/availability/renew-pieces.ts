@@ -13,6 +13,7 @@ import type { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
 import { sourceOpenError } from "../upload/open-source.js";
 import { RenewalRoom } from "./renewal-room.js";
+import { RenewalRun, type Holders, type PieceFailure, type PieceInRun } from "./renewal-run.js";
 
 export interface RenewReport {
   /** Pieces whose TTL was pushed back. */
@@ -37,42 +38,13 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
   const { memory, networkReadEveryMs } = options;
   const now = ctx.clock.now();
   const report: RenewReport = { renewed: [], failed: [] };
-  // Endpoints whose /exists could not be asked in this run: not asked again (one that hangs would cost its timeout per piece).
-  const silent = new Set<StorageBackend>();
-  // Pieces only a read from the network can renew (gone from the endpoints and from the source) come
-  // last: Codex answers that read by hanging, up to the deadline, and a phone session shorter than
-  // that would otherwise spend every run on them while the other files expire. With the source's error.
-  const lastResort: { cid: string; sourceError: StorageError; lacking: boolean; noneHolds: boolean }[] = [];
-  // Set once a piece used up its attempts on transient failures (offline, every endpoint down): each
-  // other piece would do the same, about a minute apiece with backoff, holding every renewDue()
-  // waiting its turn; they are reported failed with that code and tried again by the next run.
-  // So too once every endpoint refused a piece for a full store (E_QUOTA_EXCEEDED): freeing space
-  // takes a person, and each other piece's bytes would be sent (a phone's metered data) to be refused.
-  let outage: string | undefined;
-  // Set instead when the refused piece was one the endpoints lack (lost, or past its expiry): a full
-  // Codex node refuses only what it must find room for, and stores a block it holds again without
-  // room, keeping the later expiry (nim-codex repostore putBlock). So only the other pieces they lack
-  // are reported failed unsent; those they hold are renewed (else every file on a full node expired
-  // behind one lost piece, run after run).
-  let fullStore: StorageError | undefined;
-  // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
-  // time: renew those too (one ahead by less than the margin is renewed early enough anyway).
-  const renewEach = async (cid: string, renew: (piece: { lacking: boolean }) => Promise<PieceOutcome>): Promise<void> => {
+  // What the run learns as it goes (an endpoint silent, the store full, an outage, a source lost), and what each makes it do.
+  const run = new RenewalRun();
+  const renewEach = async (piece: PieceInRun, renew: () => Promise<PieceOutcome>): Promise<void> => {
     if (signal.aborted) throw abortedError(signal.reason, "renewal");
-    if (outage !== undefined) {
-      if (stillReferenced(ctx, cid)) failed(ctx, report, cid, outage);
-      return;
-    }
-    const piece = { lacking: false };
-    const code = await renewOne(ctx, cid, report, signal, () => renew(piece));
-    if (code === "E_QUOTA_EXCEEDED" && piece.lacking) fullStore ??= fullStoreError();
-    else outage = code;
-  };
-  // `lacking`: not known held (a refusal of it sets fullStore, not an outage). `noneHolds`: no endpoint
-  // says it has it, so once they refused one for a full store it is not sent to be refused.
-  const refusedForRoom = (piece: { lacking: boolean }, lacking: boolean, noneHolds: boolean): PieceFailure | undefined => {
-    piece.lacking = lacking;
-    return noneHolds && fullStore !== undefined ? { error: fullStore, outage: undefined } : undefined;
+    const stopped = run.stoppedWith;
+    if (stopped === undefined) run.ended(piece, await renewOne(ctx, piece.cid, report, signal, renew));
+    else if (stillReferenced(ctx, piece.cid)) failed(ctx, report, piece.cid, stopped);
   };
   // Best effort: a state refusing writes (a full disk) must not keep every piece from being renewed.
   bestEffort(ctx, "could not forget released pieces' network reads", () => ctx.availability.dropStaleNetworkReads());
@@ -84,32 +56,30 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
     throw asStorageError(error);
   }
   for (const row of due) {
-    await renewEach(row.cid, async (piece) => {
+    const piece = run.piece(row.cid);
+    await renewEach(piece, async () => {
       if (!stillReferenced(ctx, row.cid)) return false;
-      // The one-attempt read back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
+      // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
+      // time: those are due too (one ahead by less than the margin is renewed early enough anyway).
       const expired = row.expires_at <= now;
-      // Past its expiry the endpoints are not asked, unless a full store refused a piece: one may still
-      // hold it (not swept yet), and is asked before the piece is passed over unsent.
-      const asked = expired && fullStore === undefined ? undefined : await holders(ctx, row.cid, signal, silent);
-      const gone = expired || asked !== "maybe";
-      // The first in order lacking it, another may hold it ("first-lacks"): sent, a holder takes it without room.
-      const noneHolds = asked === undefined || asked === "none";
-      const refused = refusedForRoom(piece, gone, noneHolds);
-      if (refused !== undefined) return refused;
-      // One it says it has but cannot serve (its blocks gone, the manifest kept) needs room like one it lacks.
-      const renewed = await renewPiece(ctx, row.cid, gone, signal, memory, () => refusedForRoom(piece, true, true));
+      // Past its expiry the endpoints are not asked, unless the store is full. The one-attempt read
+      // back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
+      const asked = expired && !run.storeFull ? undefined : await holders(ctx, row.cid, signal, run.silent);
+      const passedOver = piece.located(expired, asked);
+      if (passedOver !== undefined) return passedOver;
+      const renewed = await renewPiece(ctx, row.cid, piece.lacking, signal, memory, () => piece.readBackFailed());
       if (typeof renewed !== "object" || !("sourceError" in renewed)) return renewed;
-      lastResort.push({ cid: row.cid, sourceError: renewed.sourceError, lacking: piece.lacking, noneHolds: piece.lacking && noneHolds });
+      run.sourceLost(piece, renewed.sourceError);
       return false;
     });
   }
-  for (const { cid, sourceError, lacking, noneHolds } of lastResort) {
-    await renewEach(cid, async (piece) => {
-      const row = ctx.availability.get(cid);
+  for (const { piece, sourceError } of run.lastPass()) {
+    await renewEach(piece, async () => {
+      const row = ctx.availability.get(piece.cid);
       if (row?.referenced !== 1) return false;
       // Not sealed from the source again: this run's first pass just found it cannot be.
       if (!networkReadDue(ctx, row, now, networkReadEveryMs)) return { error: sourceError, outage: undefined };
-      return refusedForRoom(piece, lacking, noneHolds) ?? readFromNetwork(ctx, cid, sourceError, signal, memory);
+      return piece.resumed() ?? readFromNetwork(ctx, piece.cid, sourceError, signal, memory);
     });
   }
   return report;
@@ -151,13 +121,6 @@ function networkReadDue(ctx: ClientContext, row: AvailabilityRow, now: number, e
   return now - last.at >= everyMs;
 }
 
-function fullStoreError(): StorageError {
-  return new StorageError(
-    "E_QUOTA_EXCEEDED",
-    "not sent: in this renewal run every endpoint refused a piece it lacks for a full store; free space on the node (its --storage-quota or its disk) or add an endpoint, and the next run stores it",
-  );
-}
-
 /** Released since the run listed it (a chat deleted meanwhile): not renewed, nor reported. */
 function stillReferenced(ctx: ClientContext, cid: string): boolean {
   try {
@@ -174,11 +137,6 @@ function stillReferenced(ctx: ClientContext, cid: string): boolean {
  * transient failures (the piece reports its source, the run still learns it is offline).
  */
 type PieceOutcome = boolean | PieceFailure;
-
-interface PieceFailure {
-  readonly error: StorageError;
-  readonly outage: string | undefined;
-}
 
 /**
  * Runs one piece's renewal and reports it. Gives the code of a failure that was transient (its
@@ -219,7 +177,7 @@ function failed(ctx: ClientContext, report: RenewReport, cid: string, code: stri
  * `silent`, and is not asked again in this run. Asked in the transfers' order (this client's own,
  * the one that worked first, one that failed last), and a failure counts for transfers too.
  */
-async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>): Promise<"none" | "first-lacks" | "maybe"> {
+async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>): Promise<Holders> {
   let firstLacks = false;
   for (const [k, index] of ctx.pool.inOrder().entries()) {
     const backend = ctx.pool.at(index);
