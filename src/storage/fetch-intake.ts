@@ -8,7 +8,7 @@ import type { ClientSettings } from "./client-settings.js";
 import { forgetHandle, startedContext, stoppedUnjournaled, type ClientSession } from "./client-session.js";
 import { cidOfDigest } from "./content-id.js";
 import { checkReceivable, type FetchResult } from "./download/run-download.js";
-import { fileSha256 } from "./file-digest.js";
+import { fileDigest } from "./file-digest.js";
 import { asStorageError, CANCELLED } from "./job-errors.js";
 import { progressOf } from "./job-handles.js";
 import { pendingDownloadsTo } from "./journal/pending-jobs.js";
@@ -140,20 +140,22 @@ function fetchCached(
   const small = view.plaintextSize <= (session.settings as ClientSettings).pieceSize;
   // The hash stops with the turn too: a stop() or cancel must not wait for a whole large file to be read (seconds on a phone).
   const checking: Promise<void> = (session.hitSlots as LanedSlots)
-    .runLaned(turn.signal, "a cache hit (waiting for its turn to be checked)", small, () => fileSha256(ctx.hasher, path, view.plaintextSize, turn.signal).catch(undefinedWhenGone))
-    .then((digest) => {
+    .runLaned(turn.signal, "a cache hit (waiting for its turn to be checked)", small, () => fileDigest(ctx.hasher, path, view.plaintextSize, turn.signal).catch(undefinedWhenGone))
+    .then((hashed) => {
       checked();
       if (cancelled) {
         job.setState("cancelled");
         throw CANCELLED;
       }
-      if (digest !== undefined && sameDigest(digest, view.plaintextSha256)) {
+      if (hashed !== undefined && sameDigest(hashed.sha256, view.plaintextSha256)) {
+        // The file is this content; a reference that gives it another size is wrong (wrongSize).
+        if (hashed.bytes !== view.plaintextSize) throw wrongSize(id, view, hashed.bytes);
         job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
         job.setState("done");
         job.resolve({ jobId: id, path, size: view.plaintextSize, sha256: view.plaintextSha256, fromCache: true });
         return;
       }
-      if (digest === undefined) {
+      if (hashed === undefined) {
         // Gone since lookup() (another fetch of it found it written to and dropped it, or the user deleted it):
         // fetched again, as a changed one is; its entry goes only while it still names the missing file.
         if (ctx.cache.pathOf(contentCid) === path && !existsSync(path)) ctx.cache.discard(contentCid);
@@ -171,6 +173,8 @@ function fetchCached(
       // Cancelled while it waited for its turn (the wait rejected with CANCELLED).
       if (cancelled) job.setState("cancelled");
       const typed = asStorageError(error);
+      // A failed hit's handle says so, as a failed download's does (a stop's is left as it was: it does not resume).
+      if (!cancelled && typed.code !== "E_CLIENT_CLOSED") job.setState("failed");
       job.reject(typed.code === "E_CLIENT_CLOSED" && session.phase !== "started" ? stoppedUnjournaled("the check of a cached file (fetch it again)", typed) : typed);
     })
     .finally(() => {
@@ -180,6 +184,21 @@ function fetchCached(
     });
   session.checkingHits.add(checking);
   return job;
+}
+
+/**
+ * A cached file that hashes to the reference's plaintext sha256 in another number of bytes than the
+ * reference's plaintext size: the file is that content, so the reference is wrong (a hostile one
+ * naming a file the receiver holds, with pieces of other bytes). Refused as a network download of it
+ * is refused (its bytes cannot hash to that sha256): E_INTEGRITY, nothing fetched; the cached file
+ * stays, the right content for its own reference. Served, it reported the reference's size.
+ */
+function wrongSize(id: string, view: FileReference, cachedSize: number): StorageError {
+  return new StorageError(
+    "E_INTEGRITY",
+    `fetch ${id}: the reference gives the file ${view.plaintextSize} bytes, but the cached copy of the content its plaintext sha256 names holds ${cachedSize}; the reference is wrong (nothing was downloaded, the cached file is kept)`,
+    { details: { job: id, size: view.plaintextSize, cachedSize } },
+  );
 }
 
 /** A cached file's hash check that found no file (ENOENT) gives undefined: the hit is fetched again; any other failure stands. */
