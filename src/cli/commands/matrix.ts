@@ -55,7 +55,8 @@ The report goes to stdout, progress to stderr: on a terminal, one line redrawn i
 Options:
   --format F     table (default), json, markdown or html
   --json         same as --format json
-  --out FILE     write the report to FILE instead of stdout; when FILE
+  --out FILE     write the report to FILE instead of stdout, which gets the verdict line (with
+                 --json, one JSON object: ok, verdict, counts, out); when FILE
                  cannot be written at the end, the report goes to stdout with a line saying why
                  and nothing is left at FILE (no part of a report, no earlier one)
   --only LIST    comma-separated columns to run (e.g. wire,forward)
@@ -200,7 +201,9 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
     const text = render(report, format, values.verbose === true);
     if (out !== undefined && writeReport(out, text, io)) {
       io.stderr.write(`matrix: report written to ${values.out}\n`);
-      io.stdout.write(verdictLine(report) + "\n");
+      // --json promises one JSON document on stdout: a text line there broke a CI step that parsed it.
+      const verdict = verdictLine(report);
+      io.stdout.write(format === "json" ? JSON.stringify({ ok: report.ok, verdict, counts: report.counts, out }) + "\n" : verdict + "\n");
     } else {
       io.stdout.write(text);
     }
