@@ -95,8 +95,9 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
     nextIndex++;
   }
 
-  if (future.length > 0 && nextIndex < catalog.entries.length) {
-    // Every newer build has this build's migrations and applies them first.
+  if (future.length > 0 && nextIndex < catalog.entries.length && version.compatLevel <= catalog.maxLevel) {
+    // Every newer build has this build's migrations and applies them first. A file whose compat
+    // level is past this build is refused as from the future instead: that is what to do about it.
     const skipped = catalog.entries[nextIndex] as CatalogEntry;
     const first = future[0] as AppliedMigration;
     throw new StateError(
