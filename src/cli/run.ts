@@ -9,6 +9,14 @@ process.on("unhandledRejection", (reason) => {
   process.exit(EXIT.INTERNAL);
 });
 
+// The same for an exception nothing caught (a throw in a timer or an event listener, an 'error'
+// event nobody listens to): Node's default printed it and exited 1, "a check failed", and a CI job
+// read a broken pair or a breaking schema change where the tool had a bug.
+process.on("uncaughtException", (error) => {
+  process.stderr.write(`status-compat: internal error (an exception nothing caught): ${error?.stack ?? String(error)}\n`);
+  process.exit(EXIT.INTERNAL);
+});
+
 /** What a disk answers when it refuses a write: full, over a quota or a file-size limit, read-only. */
 const STDOUT_DISK_REFUSALS: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "EFBIG", "EROFS"]);
 
