@@ -79,7 +79,7 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
       if (row?.referenced !== 1) return false;
       // Not sealed from the source again: this run's first pass just found it cannot be.
       if (!networkReadDue(ctx, row, now, networkReadEveryMs)) return { error: sourceError, outage: undefined };
-      return piece.resumed() ?? readFromNetwork(ctx, piece.cid, sourceError, signal, memory);
+      return piece.resumed() ?? readFromNetwork(ctx, piece.cid, sourceError, signal, memory, run.silent);
     });
   }
   return report;
@@ -101,8 +101,8 @@ export interface RenewOptions {
  * gives the piece back, or finds the endpoints unreachable (offline), does not count, so the run
  * after an outage reads again.
  * And never again once a read made after the piece's journaled expiry (its last confirmed storage
- * a TTL ago) found no endpoint with it (they answered without it, or hung until its attempts ran
- * out; not one cut short by the session's end): a node drops a block once its TTL passed, so nothing brings
+ * a TTL ago) found no endpoint with it (each answered definitely that it lacks it: foundNowhere;
+ * not a read cut short by the session's end): a node drops a block once its TTL passed, so nothing brings
  * it back; the file is `expired` in status(), and the piece is reported failed with its source's
  * error each run without a request (the source put back renews it). Not on the expiry alone: a
  * node with a longer TTL than ttlMs still has it, and a client offline at the expiry would give up
@@ -176,21 +176,24 @@ function failed(ctx: ClientContext, report: RenewReport, cid: string, code: stri
  * would try first did, else `maybe`. One that could not be asked may still have it; it joins
  * `silent`, and is not asked again in this run. Asked in the transfers' order (this client's own,
  * the one that worked first, one that failed last), and a failure counts for transfers too.
+ * Those in `known` already answered that they lack it (a read's "not found"): not asked again.
  */
-async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>): Promise<Holders> {
+async function holders(ctx: ClientContext, cid: string, signal: AbortSignal, silent: Set<StorageBackend>, known?: ReadonlySet<StorageBackend>): Promise<Holders> {
   let firstLacks = false;
   for (const [k, index] of ctx.pool.inOrder().entries()) {
     const backend = ctx.pool.at(index);
     const lacking = firstLacks ? "first-lacks" : "maybe";
-    // One that asked to be left alone (Retry-After) is not asked meanwhile, as no transfer asks it: it may have the piece.
-    if (silent.has(backend) || ctx.pool.coolingFor(index) > 0) return lacking;
-    try {
-      if (await backend.has(cid, { signal })) return lacking;
-    } catch (error) {
-      if (signal.aborted) throw error;
-      noteEndpointFailure(ctx.pool, ctx.policy, index, error);
-      silent.add(backend);
-      return lacking;
+    if (known?.has(backend) !== true) {
+      // One that asked to be left alone (Retry-After) is not asked meanwhile, as no transfer asks it: it may have the piece.
+      if (silent.has(backend) || ctx.pool.coolingFor(index) > 0) return lacking;
+      try {
+        if (await backend.has(cid, { signal })) return lacking;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        noteEndpointFailure(ctx.pool, ctx.policy, index, error);
+        silent.add(backend);
+        return lacking;
+      }
     }
     if (k === 0) firstLacks = true;
   }
@@ -242,16 +245,25 @@ async function renewPiece(
  * sealed piece's room only: nothing is sealed), and stored again. A failed read reports the
  * source's error, what the user can act on (E_SOURCE_MISSING / E_SOURCE_CHANGED / E_LOCAL_IO).
  */
-async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: StorageError, signal: AbortSignal, memory: Slots | undefined): Promise<PieceOutcome> {
+async function readFromNetwork(
+  ctx: ClientContext,
+  cid: string,
+  sourceError: StorageError,
+  signal: AbortSignal,
+  memory: Slots | undefined,
+  silent: Set<StorageBackend>,
+): Promise<PieceOutcome> {
   const origin = uploadedPiece(ctx, cid);
   const room = await RenewalRoom.take(ctx.buffers, memory, signal, `renewal of ${cid} (waiting for transfer memory)`, { sealed: origin.size, plain: 0 }, false);
   try {
     const counted = countNetworkRead(ctx, cid);
-    // Each endpoint's answer: the last one alone may be another's "not found" after one refused for its own reason.
-    const answers: string[] = [];
+    // Each endpoint's answers: the last one alone may be another's "not found" after one refused for its own reason.
+    const answers = new Map<StorageBackend, string[]>();
     let bytes: Buffer;
     try {
-      bytes = await pieceReader(ctx, cid, origin, room, signal, (error) => answers.push(asStorageError(error).code))();
+      bytes = await pieceReader(ctx, cid, origin, room, signal, (error, backend) => {
+        answers.set(backend, [...(answers.get(backend) ?? []), asStorageError(error).code]);
+      })();
       counted.uncount();
     } catch (readError) {
       // Stopped or cut by the session's end during it: counted (Codex hangs on a block it lost).
@@ -262,9 +274,7 @@ async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: Sto
       const offline = classifyFailure(readError) === "retry" && readCode !== "E_TIMEOUT" && readCode !== "E_TRUNCATED";
       // No endpoint reached (or the application closed the backend): nothing learnt of the piece.
       if (offline || readCode === "E_CLIENT_CLOSED") counted.uncount();
-      // Only an answer about the piece gives it up: not one the endpoint gave for a reason of its own
-      // (a full disk's 507, a proxy's 501, bytes that do not hash): that is put right, and it counts as a read only.
-      else if (NOT_THERE.has(readCode) && answers.every((code) => NOT_THERE.has(code))) counted.foundNowhere();
+      else if (await foundNowhere(ctx, cid, answers, signal, silent)) counted.foundNowhere();
       return { error: sourceError, outage: offline ? readCode : undefined };
     }
     return await storeAgain(ctx, cid, bytes, signal);
@@ -273,8 +283,25 @@ async function readFromNetwork(ctx: ClientContext, cid: string, sourceError: Sto
   }
 }
 
-/** A network read's failures that say the endpoints lack the piece: answered without it, or hung on it (Codex's answer for a block it lost). */
-const NOT_THERE = new Set(["E_NOT_FOUND", "E_TIMEOUT", "E_TRUNCATED"]);
+/**
+ * Whether a failed network read found the piece nowhere, which gives it up for good once its
+ * expiry passed (networkReadDue): only on a definite answer from every endpoint that it lacks the
+ * piece, its read's "not found" or, failing that, its /exists. Never on a timeout, a reset or an
+ * outage: a network that silently drops connections looks just like Codex hanging on a block it
+ * lost, and took for "nowhere" gave up a piece the node held while the device was merely offline.
+ * Not either when an endpoint refused the read for a reason of its own (a full disk's 507, a
+ * proxy's 501, bytes that do not hash): that is put right, and the read counts as a read only.
+ */
+async function foundNowhere(ctx: ClientContext, cid: string, answers: ReadonlyMap<StorageBackend, readonly string[]>, signal: AbortSignal, silent: Set<StorageBackend>): Promise<boolean> {
+  const codes = [...answers.values()].flat();
+  if (codes.length === 0 || !codes.every((code) => LACKS_OR_SILENT.has(code))) return false;
+  // Answered "not found" on every try: no need to ask again. One that timed out or broke off, or was never tried, is asked.
+  const notFound = new Set([...answers].filter(([, own]) => own.every((code) => code === "E_NOT_FOUND")).map(([backend]) => backend));
+  return (await holders(ctx, cid, signal, silent, notFound)) === "none";
+}
+
+/** A network read's failures that may mean the endpoints lack the piece: answered without it, or hung or broke off (Codex's answer for a block it lost, and a dropping network's). */
+const LACKS_OR_SILENT = new Set(["E_NOT_FOUND", "E_TIMEOUT", "E_TRUNCATED"]);
 
 /** A piece's plaintext size per its upload's plan; 0 when that cannot be told (sealing from the source then fails before reading). */
 function plainSizeOf(ctx: ClientContext, jobId: string, index: number): number {
@@ -294,7 +321,7 @@ function pieceReader(
   origin: UploadedPiece,
   room: RenewalRoom,
   signal: AbortSignal,
-  onAttemptFailed?: (error: unknown) => void,
+  onAttemptFailed?: (error: unknown, backend: StorageBackend) => void,
 ): (policy?: ClientContext["policy"]) => Promise<Buffer> {
   const piece = { cid, size: origin.size, sha256: origin.sha256 };
   return async (policy = ctx.policy) => {
@@ -302,7 +329,7 @@ function pieceReader(
     const read = await withDeadline(ctx, signal, what, (bounded) =>
       withRetries({ pool: ctx.pool, policy, signal: bounded, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) }, (backend, s, progress) =>
         fetchPiece(backend, piece, origin.idx, room.sealed, s, ctx.hasher, progress).catch((error: unknown) => {
-          onAttemptFailed?.(error);
+          onAttemptFailed?.(error, backend);
           throw error;
         }),
       ),
