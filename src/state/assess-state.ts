@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { CatalogEntry, MigrationCatalog } from "./migration-catalog.js";
 import { describeSchema, diffSchemas, schemaFingerprint, type SchemaDescription } from "./schema-description.js";
 import { StateError } from "./state-error.js";
-import { readLedger, type AppliedMigration } from "./state-ledger.js";
+import { LEDGER_FORMAT, readLedger, type AppliedMigration } from "./state-ledger.js";
 
 /** Where a file stands, once its history and schema have been checked against this build. */
 export interface StateAssessment {
@@ -44,6 +44,17 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
   if (version === undefined || applied.length === 0) {
     throw dirty(path, "its bookkeeping is incomplete (version row or migration log missing)", []);
   }
+  // The format is what lets a build lay the bookkeeping out otherwise: the builds before it must
+  // not read, migrate and rewrite as format 1 what they cannot understand.
+  if (version.format > LEDGER_FORMAT) {
+    throw new StateError(
+      "E_STATE_FROM_FUTURE",
+      `${path} cannot be used by this build: its bookkeeping is in format ${version.format}; this build reads format ${LEDGER_FORMAT}: a newer build wrote it ` +
+        `(level ${version.level}). Update the app, or roll the file back with that build (\`status-compat migrate down\`). The file was not touched.`,
+      { details: { path, format: version.format, knownFormat: LEDGER_FORMAT, level: version.level } },
+    );
+  }
+  if (version.format !== LEDGER_FORMAT) throw dirty(path, `its bookkeeping says format ${version.format}, which no build writes`, []);
 
   let nextIndex = 0;
   const future: AppliedMigration[] = [];
