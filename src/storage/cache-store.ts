@@ -24,6 +24,25 @@ export interface Reservation {
   release(): void;
 }
 
+/** What the client keeps under its quota (StorageClient.usage()). */
+export interface QuotaUsage {
+  /** Bytes of cached and spooled files. */
+  readonly usedBytes: number;
+  /** Bytes held for transfers under way (each becomes a file, or is given back). */
+  readonly reservedBytes: number;
+  readonly quotaBytes: number;
+  /** Downloads and shares of bytes waiting for room, in turn (first come, first served). */
+  readonly waitingForRoom: number;
+}
+
+/** A reserveWhenFree() call waiting in the room queue. */
+interface RoomWaiter {
+  readonly bytes: number;
+  readonly cid: string;
+  readonly grant: (reservation: Reservation) => void;
+  readonly refuse: (error: unknown) => void;
+}
+
 /**
  * The client's files under its quota: cached downloads (evicted least recently used first) and
  * spooled uploads (pinned until their upload is done, never evicted). Space for a file is reserved
@@ -35,8 +54,15 @@ export class CacheStore {
   private readonly inUse = new Map<string, number>();
   /** Reservations made for a content CID, shared by every job that will write that content's one file. */
   private readonly reservedFor = new Map<string, { bytes: number; holders: number }>();
-  /** reserveWhenFree() calls waiting for reserved room to be given back or counted as a file. */
-  private readonly roomWaiters = new Set<(held: HeldRoom | undefined) => void>();
+  /**
+   * reserveWhenFree() calls waiting for room, first come, first served: only the head takes room
+   * as it frees (later ones that need none are served at once). Woken all at once, each looking
+   * for itself, the first to look won: a steady stream of photos, each asking as another ended,
+   * kept a video's download waiting for as long as the stream lasted.
+   */
+  private readonly roomQueue: RoomWaiter[] = [];
+  /** Reservations made past waiters (a small transfer's, see reserveOrWait's `overtake`) and held now: at most one. */
+  private overtaking = 0;
 
   constructor(
     private readonly journal: CacheJournal,
@@ -126,46 +152,114 @@ export class CacheStore {
    * that leave too little room: those end as cached files (evictable) or are given back, and these
    * are evictable once handed out, so the room comes; refused at once, E_QUOTA_EXCEEDED, only when
    * pinned files leave too little. Refused for room merely reserved, the third of three images
-   * opened at once under a quota holding two failed for good. Ends with the typed abort of
-   * `signal` (a cancel, a stop) while it waits.
+   * opened at once under a quota holding two failed for good. Waits its turn behind earlier
+   * waiters (see reserveOrWait, `overtake`). Ends with the typed abort of `signal` (a cancel, a
+   * stop) while it waits.
    */
-  async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string): Promise<Reservation> {
-    let held: HeldRoom | undefined;
-    for (;;) {
-      const reservation = held !== undefined && typed(() => this.stillShort(bytes, cid, held as HeldRoom)) ? undefined : this.reserveOrWait(bytes, cid);
-      if (reservation !== undefined) return reservation;
-      held = await this.roomGivenBack(signal, what);
-    }
+  async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string, overtake = false): Promise<Reservation> {
+    const now = this.reserveOrWait(bytes, cid, overtake);
+    if (now !== undefined) return now;
+    return new Promise<Reservation>((resolve, reject) => {
+      const waiter: RoomWaiter = {
+        bytes,
+        cid,
+        grant: (reservation) => {
+          signal.removeEventListener("abort", abort);
+          resolve(reservation);
+        },
+        refuse: (error) => {
+          signal.removeEventListener("abort", abort);
+          reject(error);
+        },
+      };
+      const abort = (): void => {
+        const at = this.roomQueue.indexOf(waiter);
+        if (at < 0) return;
+        this.roomQueue.splice(at, 1);
+        reject(abortedError(signal.reason, what));
+        // The head that left may have held later ones back.
+        if (at === 0) this.serveWaiters();
+      };
+      if (signal.aborted) return abort();
+      this.roomQueue.push(waiter);
+      signal.addEventListener("abort", abort, { once: true });
+    });
   }
 
   /**
-   * Whether a woken waiter would only wait again: files eviction cannot take now (`held`, as they
-   * were at the wake) and room still reserved leave too little, while a later wake is sure to come
-   * (reserved room or a served file remains; each of those going down wakes again, so a stale `held`
-   * only sends a waiter to reserve() for nothing). Answered without reserve()'s look at every cached
-   * file (one stat each): every freed reservation wakes every waiter, and 100 downloads waiting
-   * beside 2,000 cached files held the main thread 1.5 s per freed reservation.
+   * Whether the room queue's head would only wait again: files eviction cannot take now (`held`, as
+   * they were when the room went down) and room still reserved leave too little, while a later wake
+   * is sure to come (reserved room or a served file remains; each of those going down wakes again,
+   * so a stale `held` only sends the head to reserve() for nothing). Answered without reserve()'s
+   * look at every cached file (one stat each): 100 downloads waiting beside 2,000 cached files held
+   * the main thread 1.5 s per freed reservation when each looked.
    */
   private stillShort(bytes: number, cid: string, held: HeldRoom): boolean {
     if (this.reserved === 0 && held.served === 0) return false;
-    if (this.journal.get(cid)?.size === bytes || (this.reservedFor.get(cid)?.bytes ?? 0) >= bytes) return false;
+    if (this.takesNoRoom(bytes, cid)) return false;
     return held.pinned + bytes <= this.quotaBytes && held.pinned + held.served + this.reserved + bytes > this.quotaBytes;
+  }
+
+  /** Whether reserve() would take no room for these bytes: the content is kept already, or its room is reserved by another job of it. */
+  private takesNoRoom(bytes: number, cid: string): boolean {
+    return this.journal.get(cid)?.size === bytes || (this.reservedFor.get(cid)?.bytes ?? 0) >= bytes;
   }
 
   /**
    * reserve(), or undefined when only other transfers' reservations and files being served leave
-   * too little room (for reserveWhenFree() to wait on); refused E_QUOTA_EXCEEDED at once when pinned files do.
-   * A share() checks at once, so its caller hears a refusal for good, and waits in the background.
+   * too little room, or others wait for room before it (for reserveWhenFree() to wait on); refused
+   * E_QUOTA_EXCEEDED at once when pinned files do. A share() checks at once, so its caller hears a
+   * refusal for good, and waits in the background. Bytes that take no room are never held back.
+   * `overtake` (a small file: the job queue's lane, a photo's share) may take what is free now past
+   * the waiters, while no other such reservation is held: the head then waits for at most one
+   * small transfer more, which ends as an evictable file (a release serves the head first).
    */
-  reserveOrWait(bytes: number, cid: string): Reservation | undefined {
+  reserveOrWait(bytes: number, cid: string, overtake = false): Reservation | undefined {
+    return typed(() => {
+      if (this.roomQueue.length === 0 || this.takesNoRoom(bytes, cid)) return this.reserveOrShort(bytes, cid);
+      if (!overtake || this.overtaking > 0) return this.queuedBehind(bytes, cid);
+      const taken = this.reserveOrShort(bytes, cid);
+      return taken === undefined ? undefined : this.overtaken(taken);
+    });
+  }
+
+  /** reserve(), or undefined when the room is short only for the moment (see reserveOrWait). */
+  private reserveOrShort(bytes: number, cid: string): Reservation | undefined {
     try {
-      return this.reserve(bytes, cid);
+      return this.reserveTyped(bytes, cid);
     } catch (error) {
       // Reserved room ends as evictable files or is given back; files being served are evictable once handed out.
       const passing = this.reserved > 0 || this.inUseUnpinnedBytes() > 0;
       if (error instanceof StorageError && error.code === "E_QUOTA_EXCEEDED" && passing && this.pinnedBytes() + bytes <= this.quotaBytes) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Others wait for room first: undefined (this one waits behind them), unless it can never fit
+   * (pinned files leave too little, or it is larger than the quota), which is said at once. Files
+   * removed behind the client's back are looked for (one stat per cached file) only then.
+   */
+  private queuedBehind(bytes: number, cid: string): undefined {
+    if (this.pinnedBytes() + bytes <= this.quotaBytes) return undefined;
+    this.forgetVanished();
+    if (this.pinnedBytes() + bytes <= this.quotaBytes) return undefined;
+    throw this.shortOfRoom(bytes, this.heldBytes());
+  }
+
+  /** A reservation taken past waiters: counted as the one such held until it is given back. */
+  private overtaken(taken: Reservation): Reservation {
+    this.overtaking++;
+    let held = true;
+    return {
+      bytes: taken.bytes,
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.overtaking--;
+        taken.release();
+      },
+    };
   }
 
   /**
@@ -187,37 +281,50 @@ export class CacheStore {
     }
   }
 
-  /** Resolves once reserved room is given back or counted as a file; rejects with the typed abort when `signal` fires first. */
-  private roomGivenBack(signal: AbortSignal, what: string): Promise<HeldRoom | undefined> {
-    return new Promise<HeldRoom | undefined>((resolve, reject) => {
-      const wake = (held: HeldRoom | undefined): void => {
-        signal.removeEventListener("abort", abort);
-        resolve(held);
-      };
-      const abort = (): void => {
-        this.roomWaiters.delete(wake);
-        reject(abortedError(signal.reason, what));
-      };
-      if (signal.aborted) return abort();
-      this.roomWaiters.add(wake);
-      signal.addEventListener("abort", abort, { once: true });
-    });
+  /** Room went down (reserved room given back or counted as a file, a file evictable again): the waiters are served in order. */
+  private roomFreed(): void {
+    if (this.roomQueue.length > 0) this.serveWaiters();
   }
 
-  /** Reserved room went down: every waiter looks again (each takes what fits, the others wait on). */
-  private roomFreed(): void {
-    if (this.roomWaiters.size === 0) return;
-    const waiters = [...this.roomWaiters];
-    this.roomWaiters.clear();
-    // Looked up once for every waiter (two sums over the cache's entries), not once each. Never thrown
-    // from a release (its caller's finally): unread, each waiter looks for itself through reserve().
+  /**
+   * Serves the room queue in order: its head takes room once it fits, and none behind it takes
+   * any before it (those that need none are served at once); one refused for good (pinned files
+   * grew, a file the system will not remove) leaves with its typed error. Never throws: it runs in
+   * a release (its transfer's clean-up).
+   */
+  private serveWaiters(): void {
+    // Looked up once for every waiter (two sums over the cache's entries), not once each. Unread
+    // (the state failing), the head looks for itself through reserve(), and hears the typed error.
     let held: HeldRoom | undefined;
     try {
       held = { pinned: this.pinnedBytes(), served: this.inUseUnpinnedBytes() };
     } catch {
       held = undefined;
     }
-    for (const wake of waiters) wake(held);
+    let blocked = false;
+    for (let at = 0; at < this.roomQueue.length; ) {
+      const waiter = this.roomQueue[at] as RoomWaiter;
+      let taken: Reservation | undefined;
+      try {
+        const free = this.takesNoRoom(waiter.bytes, waiter.cid);
+        if (blocked && !free) {
+          at++;
+          continue;
+        }
+        taken = !free && held !== undefined && this.stillShort(waiter.bytes, waiter.cid, held) ? undefined : this.reserveOrShort(waiter.bytes, waiter.cid);
+      } catch (error) {
+        this.roomQueue.splice(at, 1);
+        waiter.refuse(asStorageError(error));
+        continue;
+      }
+      if (taken === undefined) {
+        blocked = true;
+        at++;
+        continue;
+      }
+      this.roomQueue.splice(at, 1);
+      waiter.grant(taken);
+    }
   }
 
   private reserveTyped(bytes: number, cid: string | undefined): Reservation {
@@ -384,8 +491,8 @@ export class CacheStore {
     this.roomFreed();
   }
 
-  usage(): { usedBytes: number; reservedBytes: number; quotaBytes: number } {
-    return { usedBytes: this.journal.usedBytes(), reservedBytes: this.reserved, quotaBytes: this.quotaBytes };
+  usage(): QuotaUsage {
+    return { usedBytes: this.journal.usedBytes(), reservedBytes: this.reserved, quotaBytes: this.quotaBytes, waitingForRoom: this.roomQueue.length };
   }
 
   /**
@@ -423,7 +530,6 @@ export class CacheStore {
     const stuck = new Map<string, { size: number; refusal: StorageError }>();
     for (;;) {
       if (this.fits(bytes)) return;
-      const used = this.journal.usedBytes();
       const victims = this.evictableNow(stuck);
       let stuckBytes = 0;
       for (const { size } of stuck.values()) stuckBytes += size;
@@ -437,26 +543,34 @@ export class CacheStore {
         const served = this.inUseUnpinnedBytes();
         const fitsOncePassingEnds = (this.reserved > 0 || served > 0) && held - served + bytes <= this.quotaBytes;
         if (first !== undefined && held - stuckBytes + this.reserved + bytes <= this.quotaBytes && !fitsOncePassingEnds) throw first.refusal;
-        if (bytes > this.quotaBytes) {
-          // No upload, wait or cancel makes room for it: advising those sent the user waiting for nothing.
-          throw new StorageError(
-            "E_QUOTA_EXCEEDED",
-            `the ${bytes}-byte file is larger than the whole ${this.quotaBytes}-byte storage quota, so the client cannot keep it among its files; raise the quota, or keep it in a file of the application's (fetch with options.out, share by path)`,
-            { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
-          );
-        }
-        const pinned = this.pinnedBytes();
-        // Each by what holds it: the advice below is for the pinned files alone.
-        const passing = held - pinned > 0 ? `, ${held - pinned} by cached files being served or not removable now` : "";
-        throw new StorageError(
-          "E_QUOTA_EXCEEDED",
-          `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${pinned} used by files of pending or failed uploads${passing}, ${this.reserved} reserved); raise the quota, wait for uploads to finish, or retry or cancel failed ones (a failed upload keeps its file until then)`,
-          { details: { bytes, usedBytes: used, reservedBytes: this.reserved, quotaBytes: this.quotaBytes } },
-        );
+        throw this.shortOfRoom(bytes, held);
       }
       this.evictUntilFits(victims, bytes, stuck);
       this.report();
     }
+  }
+
+  /**
+   * E_QUOTA_EXCEEDED for `bytes` that do not fit beside `held` bytes eviction cannot take now,
+   * each said by what holds it: the advice is for the pinned files alone.
+   */
+  private shortOfRoom(bytes: number, held: number): StorageError {
+    const details = { bytes, usedBytes: this.journal.usedBytes(), reservedBytes: this.reserved, quotaBytes: this.quotaBytes };
+    if (bytes > this.quotaBytes) {
+      // No upload, wait or cancel makes room for it: advising those sent the user waiting for nothing.
+      return new StorageError(
+        "E_QUOTA_EXCEEDED",
+        `the ${bytes}-byte file is larger than the whole ${this.quotaBytes}-byte storage quota, so the client cannot keep it among its files; raise the quota, or keep it in a file of the application's (fetch with options.out, share by path)`,
+        { details },
+      );
+    }
+    const pinned = this.pinnedBytes();
+    const passing = held - pinned > 0 ? `, ${held - pinned} by cached files being served or not removable now` : "";
+    return new StorageError(
+      "E_QUOTA_EXCEEDED",
+      `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${pinned} used by files of pending or failed uploads${passing}, ${this.reserved} reserved); raise the quota, wait for uploads to finish, or retry or cancel failed ones (a failed upload keeps its file until then)`,
+      { details },
+    );
   }
 
   /**

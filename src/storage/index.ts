@@ -13,6 +13,7 @@ export type { ShareResult } from "./upload/run-upload.js";
 export type { FetchResult } from "./download/run-download.js";
 export type { FileStatus, Availability } from "./availability/file-status.js";
 export type { RenewReport } from "./availability/renew-pieces.js";
+export type { QuotaUsage } from "./cache-store.js";
 export type { ReferenceInput } from "./reference-codec.js";
 export type { JobKind, JobState, UploadState, DownloadState } from "./journal/job-states.js";
 export { pendingDownloadsTo, pendingUploadsOf } from "./journal/pending-jobs.js";

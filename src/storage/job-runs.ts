@@ -66,8 +66,9 @@ export function runDownloadJob(session: ClientSession, id: string, signal: Abort
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
       if (cacheCid !== undefined) {
         // Room other downloads hold is waited for, and that wait is not this transfer's time (as memory's below).
+        // The lane's small job may take free room past a larger one waiting (CacheStore.reserveOrWait), as it takes memory.
         const what = `download ${id} (waiting for room under the storage quota)`;
-        session.reservations.set(id, await untimed((queue) => ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, queue, what)));
+        session.reservations.set(id, await untimed((queue) => ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, queue, what, lane)));
       }
       await memory(downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight));
       const downloaded = await runDownload(ctx, row, view, machine, job, deadline);

@@ -91,7 +91,8 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     const spoolPath = join(ctx.dirs.spool, contentCid);
     // Pinned under the quota until the upload is done; the spool write happens off the caller's turn.
     // Refused at once when pinned files leave no room; room only other transfers hold is waited for below.
-    let reservation = ctx.cache.reserveOrWait(size, contentCid);
+    // A photo's bytes (one piece) may take free room past a download waiting for more, as its spool write takes the lane.
+    let reservation = ctx.cache.reserveOrWait(size, contentCid, size <= pieceSize);
     session.handles.set(id, job);
     try {
       // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.

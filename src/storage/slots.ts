@@ -29,6 +29,8 @@ export class Slots {
   private free: number;
   private readonly waiting: { readonly weight: number; readonly grant: () => void }[] = [];
   private readonly offers = new Set<Offered>();
+  /** Holders that took their units past waiters (acquire's `overtake`) and hold them still: at most one. */
+  private overtaking = 0;
   /** Armed only while someone waits and an offer is not yet old enough: no timer per offer. */
   private timer: NodeJS.Timeout | undefined;
 
@@ -46,14 +48,28 @@ export class Slots {
    * first (no signal: waits its turn whatever happens). A holder may take `weight` units at once (a
    * budget of bytes); one heavier than the whole size is granted alone, once every unit is free.
    * Waiters are served in order: a light one never overtakes a heavy one waiting before it, unless
-   * it may `overtake` (a job in the queue's lane for small jobs, job-queue.ts) and fits in what is
-   * free now. That one gives its units back before the next can take any (the lane runs one at a
-   * time, and a release serves the head first), so the heavy one waits at most one such holder longer.
+   * it may `overtake` (a job in a queue's lane for small jobs, job-queue.ts), fits in what is free
+   * now, and no other overtaking holder holds units: the heavy one waits at most one such holder
+   * longer (a release serves the head first). Counted here, not per lane: the upload and download
+   * queues each have a lane, and their small jobs taking turns to overtake kept a heavy waiter
+   * (one granted only once every unit is free) waiting for as long as both streams lasted.
    */
   async acquire(signal: AbortSignal | undefined, what: string, weight = 1, overtake = false): Promise<() => void> {
-    if ((this.waiting.length === 0 && this.fits(weight)) || (overtake && this.free >= weight)) {
+    if (this.waiting.length === 0 && this.fits(weight)) {
       this.free -= weight;
       return this.releaser(weight);
+    }
+    if (overtake && this.overtaking === 0 && this.free >= weight) {
+      this.free -= weight;
+      this.overtaking++;
+      const release = this.releaser(weight);
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        this.overtaking--;
+        release();
+      };
     }
     let granted = false;
     let grant!: () => void;

@@ -5,6 +5,7 @@ import type { FileStatus } from "./availability/file-status.js";
 import type { RenewReport } from "./availability/renew-pieces.js";
 import type { StorageBackend } from "./backend.js";
 import type { ClientContext } from "./client-context.js";
+import type { QuotaUsage } from "./cache-store.js";
 import type { StorageClientOptions } from "./client-options.js";
 import { newClientSession, startedContext, type AnyJob, type ClientSession } from "./client-session.js";
 import { startSession } from "./client-start.js";
@@ -203,8 +204,8 @@ export class StorageClient {
     return retryJob(this.session, id);
   }
 
-  /** Bytes of cached and spooled files against the quota. */
-  usage(): { usedBytes: number; reservedBytes: number; quotaBytes: number } {
+  /** Bytes of cached and spooled files against the quota, room reserved, and how many transfers wait for room. */
+  usage(): QuotaUsage {
     return startedContext(this.session).cache.usage();
   }
 

@@ -44,4 +44,38 @@ describe("slots a light holder may overtake in", () => {
     (await lane)();
     expect(budget.held).toBe(0);
   });
+
+  test("overtaking holders take turns one at a time: two lanes (uploads, downloads) alternating do not keep a heavy waiter from every unit", async () => {
+    const budget = new Slots(10);
+    const a = await budget.acquire(undefined, "a", 4);
+    let heavy: (() => void) | undefined;
+    // Heavier than the whole budget: granted alone, once every unit is free.
+    void budget.acquire(undefined, "heavy", 12).then((r) => (heavy = r));
+    const lanes = [await budget.acquire(undefined, "upload lane", 3, true)];
+    const second = budget.acquire(undefined, "download lane", 3, true);
+    let secondGranted = false;
+    void second.then((release) => {
+      secondGranted = true;
+      if (heavy === undefined) lanes.push(release);
+    });
+    await tick();
+    a();
+    // The lanes' small jobs: each ends and the next of its lane asks at once, the two lanes in turn.
+    for (let i = 0; i < 20 && heavy === undefined; i++) {
+      lanes.shift()?.();
+      await tick();
+      if (heavy !== undefined) break;
+      const next = budget.acquire(undefined, `small ${i}`, 3, true);
+      let granted: (() => void) | undefined;
+      void next.then((r) => (granted = r));
+      await tick();
+      if (granted !== undefined) lanes.push(granted);
+    }
+    // Before: never, one lane's holder always in the way of "every unit free".
+    expect(heavy, "the heavy waiter is served").toBeDefined();
+    heavy?.();
+    for (const release of lanes) release();
+    // Waiting its turn behind the heavy one, it is served once that one is done.
+    if (!secondGranted) (await second)();
+  });
 });
