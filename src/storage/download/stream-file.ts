@@ -6,7 +6,7 @@ import { retryReporter, type ClientContext } from "../client-context.js";
 import { SlotBuffers } from "../file-io.js";
 import { orderedWindow } from "../ordered-window.js";
 import { planOfReference, type PieceSpan } from "../piece-plan.js";
-import { withRetries } from "../retry/index.js";
+import { JobRemainder, withRetries } from "../retry/index.js";
 import { StorageError } from "../storage-error.js";
 import { checkReceivable } from "./run-download.js";
 import { fetchPiece } from "./fetch-piece.js";
@@ -72,14 +72,17 @@ export async function* streamFile(
   // The piece holding the next chunk (a stream starting over after a pause); 0 at the start.
   let from = 0;
   while (from < last && (plan.pieces[from + 1] as PieceSpan).firstChunk <= at.nextChunk) from++;
+  // A slow endpoint is judged by the pieces this stream still has to fetch, not by one (withRetries).
+  const remainder = new JobRemainder(view.pieces.slice(from).map((p) => p.size), width);
   const pieces = orderedWindow(plan.pieces.length - from, width, signal, async (k, slot, pieceSignal) => {
     const i = from + k;
     const piece = view.pieces[i] as FileReference["pieces"][number];
     const what = `fetch of piece ${i} (${piece.cid})`;
     const sealed = await withRetries(
-      { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
+      { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder },
       (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
     );
+    remainder.pieceDone(piece.size);
     ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
     ctx.metrics.pieces.inc({ direction: "down", outcome: "fetched" });
     return sealed;

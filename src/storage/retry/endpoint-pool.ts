@@ -40,6 +40,8 @@ export class EndpointPool {
   private readonly forgetAt: number[];
   /** When each endpoint last worked (a counter; 0: never). */
   private readonly workedAt: number[];
+  /** Each endpoint's rate in its last transfer that ran past one attempt timeout, bytes per ms (0: none measured, or it was quick since). */
+  private readonly rates: number[];
   private successes = 0;
 
   constructor(readonly endpoints: readonly StorageBackend[]) {
@@ -48,6 +50,7 @@ export class EndpointPool {
     this.failures = endpoints.map(() => 0);
     this.forgetAt = endpoints.map(() => 0);
     this.workedAt = endpoints.map(() => 0);
+    this.rates = endpoints.map(() => 0);
     this.order = endpoints.map((_, i) => i);
     this.place = endpoints.map((_, i) => i);
   }
@@ -171,6 +174,21 @@ export class EndpointPool {
     const fa = this.liveFailures(a);
     const fb = this.liveFailures(b);
     return fa !== fb ? fa < fb : (this.workedAt[a] as number) > (this.workedAt[b] as number);
+  }
+
+  /**
+   * The rate a transfer on the endpoint ran at, in bytes per ms, measured once it had run one attempt
+   * timeout (withRetries); 0 forgets it (the endpoint then moved a piece within one). A transfer too
+   * slow for its job leaves an endpoint only for one not measured as slow: when the link itself is
+   * slow, every endpoint is, and a piece moved to another would start over for nothing.
+   */
+  noteRate(index: number, bytesPerMs: number): void {
+    this.rates[index] = Number.isFinite(bytesPerMs) && bytesPerMs > 0 ? bytesPerMs : 0;
+  }
+
+  /** The endpoint's last measured rate, bytes per ms; 0 when none is known. */
+  rateOf(index: number): number {
+    return this.rates[index] as number;
   }
 
   /** The endpoint asked not to be called for `ms` (Retry-After); a later, shorter request does not shorten it. */

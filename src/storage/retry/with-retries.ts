@@ -5,6 +5,7 @@ import { StorageError } from "../storage-error.js";
 import type { EndpointPool } from "./endpoint-pool.js";
 import { noteEndpointFailure, retryAfterOf } from "./endpoint-checks.js";
 import { classifyFailure } from "./failure-kind.js";
+import type { JobRemainder } from "./job-remainder.js";
 import { linkedSignal, timeLeft, type LinkedSignal } from "./linked-signal.js";
 import { backoffDelay, type RetryPolicy } from "./retry-policy.js";
 
@@ -24,7 +25,18 @@ export interface RetryContext {
   readonly what: string;
   readonly random?: () => number;
   readonly onRetry?: (event: RetryEvent) => void;
+  /**
+   * What is left of the job this piece belongs to: a transfer is judged too slow when, at its rate,
+   * the job would miss its deadline, not only the piece. Without it (renewal's single pieces), the piece alone.
+   */
+  readonly remainder?: JobRemainder;
 }
+
+/**
+ * A transfer too slow for its job leaves its endpoint only for one not measured as slow: unmeasured,
+ * or measured at least this many times as fast. (A link slow everywhere measures every endpoint alike.)
+ */
+const FASTER_ELSEWHERE = 2;
 
 /**
  * Runs one operation (one piece up or down) until it succeeds, under the policy: per-attempt
@@ -59,18 +71,23 @@ export async function withRetries<T>(
     last = index;
     const tooSlow = new AbortController();
     const attemptSignal = linkedSignal([ctx.signal, tooSlow.signal], ctx.policy.attemptTimeoutMs, ctx.what);
-    const progress = slowTransferCheck(ctx, ctx.pool.at(index).location, attemptSignal, tooSlow, () => {
+    const check = slowTransferCheck(ctx, ctx.pool.at(index).location, attemptSignal, tooSlow, (rate) => {
       for (let other = 0; other < ctx.pool.size; other++) {
-        if (other !== index && !excluded.has(other) && ctx.pool.coolingFor(other) === 0) return true;
+        if (other === index || excluded.has(other) || ctx.pool.coolingFor(other) > 0) continue;
+        const known = ctx.pool.rateOf(other);
+        if (known === 0 || known >= FASTER_ELSEWHERE * rate) return true;
       }
       return false;
     });
     try {
-      const result = await operation(ctx.pool.at(index), attemptSignal.signal, progress);
+      const result = await operation(ctx.pool.at(index), attemptSignal.signal, check.progress);
       ctx.pool.worked(index);
+      // Measured once it ran an attempt timeout; a piece moved quicker leaves the endpoint unmeasured (not known slow).
+      ctx.pool.noteRate(index, check.rate());
       return result;
     } catch (caught) {
       error = caught;
+      if (tooSlow.signal.aborted) ctx.pool.noteRate(index, check.rate());
     } finally {
       attemptSignal.dispose();
     }
@@ -108,31 +125,52 @@ export type Progress = (done?: number, total?: number) => void;
 
 /**
  * The attempt's progress callback. Progress keeps a slow transfer going (a slow link is not a
- * stall), but one going so slowly that at its rate so far it would end after the job's deadline
- * is cut (a TimeoutError, so retried) when another endpoint could serve it, and the piece does not
- * go back there: a node streaming from a poor peer, or reading an upload at a trickle, must not fail
- * a job that another endpoint can take. Judged only after one attempt timeout's worth of transfer,
- * and never with nowhere else to go (a slow link is slow everywhere, and the deadline decides
- * then). An upload's count includes what the operating system buffered, so its rate looks better
- * than it is at first; the estimate converges as the attempt goes on. Only arithmetic per call, no timer.
+ * stall), but one going so slowly that at its rate so far its job would end after the job's
+ * deadline is cut (a TimeoutError, so retried) when another endpoint could serve it better, and the
+ * piece does not go back there: a node streaming from a poor peer, or reading an upload at a
+ * trickle, must not fail a job that another endpoint can take. The job is the piece's remainder
+ * (RetryContext.remainder): the rest of this piece, and the job's other pieces still to move, at this
+ * rate on each of the transfers the job runs at once (pieces on their way are counted whole, so the
+ * estimate errs long); judged by this piece alone, each piece of a slow file fitted the deadline and
+ * stayed until the deadline was nearly spent. Judged only after one attempt timeout's worth of
+ * transfer, and never with nowhere better to go: no other endpoint, or only ones measured no faster
+ * (a slow link is slow everywhere, and the deadline decides then). An upload's count includes what
+ * the operating system buffered, so its rate looks better than it is at first; the estimate converges
+ * as the attempt goes on. Only arithmetic per call, no timer. `rate()` is the rate it ran at once
+ * judged (bytes per ms), 0 before.
  */
-function slowTransferCheck(ctx: RetryContext, location: string, attempt: LinkedSignal, tooSlow: AbortController, elsewhere: () => boolean): Progress {
+function slowTransferCheck(
+  ctx: RetryContext,
+  location: string,
+  attempt: LinkedSignal,
+  tooSlow: AbortController,
+  betterElsewhere: (rate: number) => boolean,
+): { progress: Progress; rate: () => number } {
   const started = performance.now();
-  return (done, total) => {
+  let measured = 0;
+  const progress: Progress = (done, total) => {
     attempt.touch();
-    if (done === undefined || total === undefined || done <= 0 || done >= total || tooSlow.signal.aborted) return;
+    if (done === undefined || total === undefined || done <= 0 || tooSlow.signal.aborted) return;
     const elapsed = performance.now() - started;
     if (elapsed < ctx.policy.attemptTimeoutMs) return;
-    const needs = (elapsed * (total - done)) / done;
+    const rate = done / elapsed;
+    measured = rate;
+    if (done >= total) return;
+    const pieceLeft = total - done;
+    const others = ctx.remainder === undefined ? 0 : Math.max(0, ctx.remainder.bytesLeft - total);
+    const parallel = ctx.remainder?.inFlight ?? 1;
+    const needs = Math.max(pieceLeft / rate, (pieceLeft + others) / (rate * parallel));
     const left = timeLeft(ctx.signal);
-    if (needs <= left || !elsewhere()) return;
+    if (needs <= left || !betterElsewhere(rate)) return;
+    const rest = others > 0 ? `, with ${others} bytes of the job's other pieces to move at that rate (${parallel} at a time)` : "";
     tooSlow.abort(
       new DOMException(
-        `${ctx.what} on ${location} would need about ${seconds(needs)} more at its rate so far (${done} of ${total} bytes in ${seconds(elapsed)}, ${kibPerSecond(done, elapsed)} KiB/s), but the deadline is ${seconds(left)} away; trying another endpoint`,
+        `${ctx.what} on ${location} would need about ${seconds(needs)} more at its rate so far (${done} of ${total} bytes in ${seconds(elapsed)}, ${kibPerSecond(done, elapsed)} KiB/s)${rest}, but the deadline is ${seconds(left)} away; trying another endpoint`,
         "TimeoutError",
       ),
     );
   };
+  return { progress, rate: () => measured };
 }
 
 async function pause(ctx: RetryContext, ms: number): Promise<void> {

@@ -1,0 +1,93 @@
+/**
+ * A slow endpoint is judged by the whole job it would have to carry, not by one piece. Each piece
+ * of a file may finish before the job's deadline at an endpoint's rate while the file as a whole
+ * cannot: judged piece by piece, every piece stayed on the slow endpoint (it worked, so it stayed
+ * the preferred one) until the deadline was nearly spent, and only a piece started in its last
+ * stretch moved to the fast endpoint; the job then finished just before its deadline, or failed
+ * E_TIMEOUT (a 30 minute wait for a preview another endpoint serves in seconds). And a link that is
+ * slow everywhere (a phone's) must not have every piece thrown away once per endpoint: another
+ * endpoint already seen as slow is no better place for it.
+ */
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
+import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
+import { codexSetup } from "./codex-fixtures.js";
+import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+
+function endpoint(url: string): CodexBackend {
+  const backend = createCodexBackend({ url, requestTimeoutMs: 20_000 });
+  onTestFinished(() => backend.close());
+  return backend;
+}
+
+async function always(target: string, fault: ProxyFault): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({ target, faultRate: 1, randomFaults: [fault] });
+  onTestFinished(() => proxy.close());
+  return proxy;
+}
+
+/** 1 KiB every 50 ms, about 20 KiB/s: a 32 KiB piece in about 1.6 s, the 8 pieces of the file in about 13 s. */
+const SLOW: ProxyFault = { kind: "slow", chunkBytes: KiB, everyMs: 50 };
+
+/** Each piece alone fits the 8 s deadline at the slow rate (judged after 500 ms); the whole file does not. */
+const retry = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 500, deadlineMs: 8_000, maxAttempts: 12 };
+
+async function sharedOnNode() {
+  const { server, backend: direct } = await codexSetup();
+  const sender = await startClient({ backend: direct });
+  const { path, bytes } = writeRandomFile(sender.dir, "video.mp4", 256 * KiB);
+  const { reference, view } = await sender.client.share({ path }).done;
+  return { server, reference, bytes, pieces: view.pieces.length };
+}
+
+describe("light mode: a slow endpoint is judged by the whole job", () => {
+  test("a stream whose pieces each fit the deadline on a slow endpoint, but whose file does not, moves to the fast endpoint at once", async () => {
+    const { server, reference, bytes, pieces } = await sharedOnNode();
+    const slow = await always(server.url, SLOW);
+    const fast = await always(server.url, { kind: "pass" });
+    const { client } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [endpoint(slow.url), endpoint(fast.url)], backend: undefined, retry, piecesInFlight: 1 });
+    const parts: Buffer[] = [];
+    for await (const part of client.fetchStream(reference)) parts.push(part);
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    expect(pieces).toBe(8);
+    // The first piece is judged there and leaves; no later piece goes there. (The proxy counts an
+    // answer it forwarded whole as an ineffective fault: a piece the slow endpoint delivered.)
+    expect(slow.stats.requests).toBe(1);
+    expect(slow.stats.ineffective).toBe(0);
+  });
+
+  test("a fetch to a file likewise, with pieces in flight: the slow endpoint serves no whole piece", async () => {
+    const { server, reference, bytes, pieces } = await sharedOnNode();
+    const slow = await always(server.url, SLOW);
+    const fast = await always(server.url, { kind: "pass" });
+    // Two at a time, the file needs about 6.5 s at the slow rate: past a 4 s deadline, each piece (1.6 s) well within it.
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [endpoint(slow.url), endpoint(fast.url)], backend: undefined, retry: { ...retry, deadlineMs: 4_000 }, piecesInFlight: 2 });
+    const out = join(dir, "out.mp4");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    // The two pieces in flight at first are judged there and leave; none is delivered from there.
+    expect(slow.stats.requests).toBeLessThanOrEqual(2);
+    expect(slow.stats.ineffective).toBe(0);
+    expect(fast.stats.requests).toBeGreaterThanOrEqual(pieces);
+  });
+
+  test("when every endpoint is as slow (the link is), a piece leaves an endpoint at most once: the other was seen as slow", async () => {
+    const { server, reference } = await sharedOnNode();
+    const a = await always(server.url, SLOW);
+    const b = await always(server.url, SLOW);
+    const policy = { ...retry, deadlineMs: 4_000 };
+    const { client } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [endpoint(a.url), endpoint(b.url)], backend: undefined, retry: policy, piecesInFlight: 1 });
+    const failed = await (async () => {
+      for await (const _ of client.fetchStream(reference)) {
+        // read on
+      }
+    })().catch((error: unknown) => error);
+    // The file cannot make the deadline at the link's rate: the stream fails, as before.
+    expect(failed).toMatchObject({ code: "E_TIMEOUT" });
+    // The first piece left a for b (b's rate was not known yet); later pieces stayed where they were.
+    expect(await client.metrics.text()).toMatch(/storage_retries_total\{direction="down",code="E_TIMEOUT"\} 1\n/);
+    expect(a.stats.requests).toBe(1);
+  });
+});
