@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { syncDirectory } from "../file-io.js";
 import { localIoError } from "../job-errors.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
-import { KEPT_PIECES_MARK } from "../journal/pending-jobs.js";
+import { KEPT_PIECES_CODES, KEPT_PIECES_MARK } from "../journal/pending-jobs.js";
 import { StorageError } from "../storage-error.js";
 
 /**
@@ -85,9 +85,9 @@ function tempIsAFolder(row: DownloadJobRow, error: unknown): StorageError {
 
 /**
  * A failed download whose temp file and verified pieces are kept for a resume (retry(), or the next
- * start): a passing disk failure (see reopenTemp) or its job deadline (run-download).
+ * start): a passing disk failure (see reopenTemp), its job deadline or an outage (run-download).
  */
 export function keepsPiecesForResume(row: Pick<DownloadJobRow, "state" | "last_error">): boolean {
   const error = row.last_error;
-  return row.state === "failed" && error !== null && (error.startsWith("E_LOCAL_IO: ") || error.startsWith("E_TIMEOUT: ")) && error.endsWith(KEPT_PIECES_MARK);
+  return row.state === "failed" && error !== null && KEPT_PIECES_CODES.some((code) => error.startsWith(`${code}: `)) && error.endsWith(KEPT_PIECES_MARK);
 }

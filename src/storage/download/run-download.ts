@@ -14,7 +14,7 @@ import type { DownloadJobRow } from "../journal/download-journal.js";
 import { OrderedHash } from "../ordered-hash.js";
 import { orderedWindow } from "../ordered-window.js";
 import { plainBytesOf, planOfReference, type PiecePlan, type PieceSpan } from "../piece-plan.js";
-import { JobRemainder, withRetries } from "../retry/index.js";
+import { withRetries } from "../retry/index.js";
 import { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
 import { osErrorAsLocalIo } from "../job-errors.js";
@@ -83,9 +83,46 @@ export async function runDownload(
     return await downloadIntoPlace(ctx, row, view, plan, params, job, signal);
   } catch (error) {
     if (signal.aborted && isTimeoutReason(signal.reason)) throw deadlineKeepingPieces(ctx, row, verifiedBefore, error);
+    if (!signal.aborted && error instanceof StorageError && error.retryable) throw outageKeepingPieces(ctx, row, verifiedBefore, error);
     // A failed write on a file handle names no file: say which download and destination it hit.
     throw osErrorAsLocalIo(error, `download ${row.id} to ${row.dest_path}`);
   }
+}
+
+/**
+ * How long after its latest verified piece a download out of retries keeps its pieces when its run
+ * verified none more. An outage (offline, every endpoint down) often outlasts a run: a phone still
+ * in a tunnel at the next start, a retry() tapped before the network is back. Dropping the pieces
+ * then lost the progress of every earlier run, and on a flaky link a 50 MiB file might never arrive.
+ * A day bounds a download that can never finish (its remaining pieces gone from every endpoint,
+ * where a Codex node hangs until the attempts run out, E_TIMEOUT): its temp file goes at its first
+ * run ending so a day after its last progress.
+ */
+export const OUTAGE_KEEP_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A download that ran out of retries on a transient failure (an outage: the final error retryable,
+ * E_BACKEND_UNREACHABLE, E_BACKEND_HTTP, E_TIMEOUT, E_TRUNCATED) keeps its verified pieces for a
+ * resume (KEPT_PIECES_MARK, its own code), as one cut by its job deadline does: retry(), or the next
+ * start, fetches only the others. Bounded: a run that verified no more keeps them only within
+ * OUTAGE_KEEP_MS of the latest piece verified; one with none keeps nothing.
+ */
+function outageKeepingPieces(ctx: ClientContext, row: DownloadJobRow, before: number, error: StorageError): StorageError {
+  let kept: number;
+  let lastVerifiedAt: number | undefined;
+  try {
+    kept = ctx.downloads.verifiedPieces(row.id).size;
+    lastVerifiedAt = ctx.downloads.lastVerifiedAt(row.id);
+  } catch {
+    return error;
+  }
+  const progressed = kept > before;
+  if (kept === 0 || (!progressed && (lastVerifiedAt === undefined || ctx.clock.now() - lastVerifiedAt > OUTAGE_KEEP_MS))) return error;
+  return new StorageError(
+    error.code,
+    `download ${row.id} to ${row.dest_path} ran out of retries (${error.message}) with ${kept} pieces verified into its temp file; retry(), or the client's next start, goes on from those${KEPT_PIECES_MARK}`,
+    { cause: error, details: { ...error.details, job: row.id, keptPieces: kept } },
+  );
 }
 
 /**
@@ -347,8 +384,6 @@ async function writePieces(
   // A piece holds one of these from its start until it is journaled (or has failed): a crash
   // fetches again at most twice the window, while the window itself never waits for the disk.
   const unjournaled = new Slots(2 * width);
-  // A slow endpoint is judged by the pieces this run still has to fetch, not by one (withRetries).
-  const remainder = new JobRemainder(view.pieces.filter((_, i) => !verified.has(i)).map((p) => p.size), width);
   const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
     const span = plan.pieces[i] as PieceSpan;
     const plain = plainSlots.get(slot);
@@ -372,10 +407,9 @@ async function writePieces(
       const piece = view.pieces[i] as FileReference["pieces"][number];
       const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
       const sealed = await withRetries(
-        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder },
+        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
         (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
       );
-      remainder.pieceDone(piece.size);
       ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
       for (let k = 0; k < steps.count(span); k++) {
         // A cancel or stop between steps ends the piece here: a 48 MiB piece went on opening and

@@ -25,6 +25,7 @@ export class DownloadJournal {
   private readonly selectByStates: Database.Statement;
   private readonly selectAll: Database.Statement;
   private readonly selectPieces: Database.Statement;
+  private readonly selectLastVerified: Database.Statement;
   private readonly deletePieces: Database.Statement;
   private readonly selectEndedBefore: Database.Statement;
   private readonly deleteJob: Database.Statement;
@@ -42,6 +43,7 @@ export class DownloadJournal {
     this.selectByStates = db.prepare(`SELECT * FROM download_jobs WHERE state IN (SELECT value FROM json_each(?)) ORDER BY created_at, rowid`);
     this.selectAll = db.prepare(`SELECT * FROM download_jobs ORDER BY created_at, rowid`);
     this.selectPieces = db.prepare(`SELECT idx FROM download_pieces WHERE job_id = ? ORDER BY idx`);
+    this.selectLastVerified = db.prepare(`SELECT max(verified_at) FROM download_pieces WHERE job_id = ?`).pluck();
     this.deletePieces = db.prepare(`DELETE FROM download_pieces WHERE job_id = ?`);
     this.selectEndedBefore = db.prepare(`SELECT * FROM download_jobs WHERE state IN ('done', 'failed', 'cancelled') AND updated_at < ? ORDER BY updated_at, id`);
     this.deleteJob = db.prepare(`DELETE FROM download_jobs WHERE id = ?`);
@@ -69,6 +71,11 @@ export class DownloadJournal {
 
   verifiedPieces(id: string): Set<number> {
     return new Set((this.selectPieces.all(id) as { idx: number }[]).map((r) => r.idx));
+  }
+
+  /** When the job's latest journaled piece was verified; undefined when it has none. */
+  lastVerifiedAt(id: string): number | undefined {
+    return (this.selectLastVerified.get(id) as number | null) ?? undefined;
   }
 
   /** Pieces one sync made durable, in one transaction. */

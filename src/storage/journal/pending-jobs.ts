@@ -19,13 +19,21 @@ const CLOSED_OUT = `state = 'failed' AND substr(last_error, 1, 17) = 'E_CLIENT_C
 
 /**
  * How the journal's last_error of a download failed for a passing cause (too many files open) while
- * reopening its temp file ends (download/reopen-temp.ts), or of one cut by its job deadline after
- * it verified more pieces (download/run-download.ts, E_TIMEOUT): the file and its verified pieces
- * are kept, and a starting client resumes it. A release before it reads an E_LOCAL_IO or E_TIMEOUT
- * failure (and removes the temp file, as it does for any); later ones must keep this text.
+ * reopening its temp file ends (download/reopen-temp.ts), or of one cut by its job deadline, or out
+ * of retries in an outage, with verified pieces (download/run-download.ts): the file and its
+ * verified pieces are kept, and a starting client resumes it. A release before it reads an ordinary
+ * failure of that code (and removes the temp file, as it does for any); later ones must keep this
+ * text and these codes.
  */
 export const KEPT_PIECES_MARK = ", which are kept for a resume";
-const KEPT_PIECES = `state = 'failed' AND (substr(last_error, 1, 12) = 'E_LOCAL_IO: ' OR substr(last_error, 1, 11) = 'E_TIMEOUT: ') AND substr(last_error, -${KEPT_PIECES_MARK.length}) = '${KEPT_PIECES_MARK}'`;
+
+/**
+ * The codes a failure keeping its pieces is journaled with: E_LOCAL_IO (a passing disk failure),
+ * E_TIMEOUT (the job deadline, or an outage's attempts timing out), and an outage's other retryable
+ * codes (E_BACKEND_UNREACHABLE, E_BACKEND_HTTP, E_TRUNCATED).
+ */
+export const KEPT_PIECES_CODES: readonly string[] = ["E_LOCAL_IO", "E_TIMEOUT", "E_BACKEND_UNREACHABLE", "E_BACKEND_HTTP", "E_TRUNCATED"];
+const KEPT_PIECES = `state = 'failed' AND (${KEPT_PIECES_CODES.map((code) => `substr(last_error, 1, ${code.length + 2}) = '${code}: '`).join(" OR ")}) AND substr(last_error, -${KEPT_PIECES_MARK.length}) = '${KEPT_PIECES_MARK}'`;
 
 /**
  * Unfinished jobs read straight from a state database's journal, before any client starts on it:
