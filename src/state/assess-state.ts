@@ -40,6 +40,10 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
       { details: { path } },
     );
   }
+  if (ledger.missingColumn !== undefined) {
+    const { table, column } = ledger.missingColumn;
+    throw dirty(path, `its bookkeeping table ${table} has no column ${column}`, []);
+  }
   const { version, applied, userVersion } = ledger;
   if (version === undefined || applied.length === 0) {
     throw dirty(path, "its bookkeeping is incomplete (version row or migration log missing)", []);

@@ -62,8 +62,35 @@ export type LedgerRead =
   | { readonly kind: "empty" }
   /** Tables, but none of ours: somebody else's database. */
   | { readonly kind: "foreign"; readonly tables: readonly string[] }
-  /** Ours, possibly damaged (`version` undefined when the version row is gone). */
-  | { readonly kind: "ledger"; readonly version: VersionRow | undefined; readonly applied: readonly AppliedMigration[]; readonly userVersion: number };
+  /**
+   * Ours, possibly damaged (`version` undefined when the version row is gone; `missingColumn`
+   * names a column of the bookkeeping the runner reads and the file lacks, and then nothing
+   * else is read).
+   */
+  | {
+      readonly kind: "ledger";
+      readonly version: VersionRow | undefined;
+      readonly applied: readonly AppliedMigration[];
+      readonly userVersion: number;
+      readonly missingColumn?: { readonly table: string; readonly column: string };
+    };
+
+/** The columns readLedger selects, table by table. */
+const READ_COLUMNS = {
+  _state_migrations: ["seq", "name", "protocol", "level", "compat_level", "checksum", "schema_fingerprint", "applied_at", "duration_ms"],
+  _state_version: ["id", "format", "level", "compat_level", "schema_fingerprint", "schema", "updated_at"],
+} as const;
+
+/** A column readLedger selects that the file's bookkeeping tables lack (a SELECT of it fails with SQLite's 'no such column'). */
+function missingColumn(db: Database.Database, present: readonly string[]): { table: string; column: string } | undefined {
+  for (const [table, columns] of Object.entries(READ_COLUMNS)) {
+    if (!present.includes(table)) continue;
+    const have = new Set(db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]);
+    const column = columns.find((c) => !have.has(c));
+    if (column !== undefined) return { table, column };
+  }
+  return undefined;
+}
 
 export function readLedger(db: Database.Database): LedgerRead {
   const tables = (db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'`).pluck().all() as string[]);
@@ -71,6 +98,9 @@ export function readLedger(db: Database.Database): LedgerRead {
   const hasLog = tables.includes("_state_migrations");
   const hasVersion = tables.includes("_state_version");
   if (!hasLog && !hasVersion) return { kind: "foreign", tables };
+  const userVersion = db.pragma("user_version", { simple: true }) as number;
+  const missing = missingColumn(db, tables);
+  if (missing !== undefined) return { kind: "ledger", version: undefined, applied: [], userVersion, missingColumn: missing };
   const applied = hasLog
     ? (db
         .prepare(
@@ -88,7 +118,6 @@ export function readLedger(db: Database.Database): LedgerRead {
         )
         .get() as VersionRow | undefined)
     : undefined;
-  const userVersion = db.pragma("user_version", { simple: true }) as number;
   return { kind: "ledger", version, applied, userVersion };
 }
 

@@ -60,4 +60,26 @@ describe("the bookkeeping's own format", () => {
     expect(h.level).toBe(3);
     h.close();
   });
+
+  test("bookkeeping tables without a column the runner reads are E_STATE_DIRTY naming it, not E_STATE_IO; migrate status reports it", async () => {
+    // It was E_STATE_IO 'cannot read the state …: no such column', an error that sends the user to check the disk.
+    for (const [table, column] of [
+      ["_state_migrations", "schema_fingerprint"],
+      ["_state_version", "compat_level"],
+    ] as const) {
+      const path = join(tempDir(), "state.sqlite");
+      (await openState({ path, level: 2 })).close();
+      const db = new Database(path);
+      db.exec(`ALTER TABLE ${table} DROP COLUMN ${column}`);
+      db.close();
+      const hash = sha256File(path);
+      for (const attempt of [openState({ path }), migrateState({ path, direction: "up" })]) {
+        const e = await refusal(attempt);
+        expect(e.code, table).toBe("E_STATE_DIRTY");
+        expect(e.message).toMatch(new RegExp(`its bookkeeping table ${table} has no column ${column}`));
+      }
+      expect(sha256File(path)).toBe(hash);
+      expect(inspectState(path).problem?.code).toBe("E_STATE_DIRTY");
+    }
+  });
 });
