@@ -4,6 +4,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { commandLogger } from "../command-logger.js";
+import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 import {
   checkSchemaChain,
   checkSchemaPair,
@@ -49,7 +50,8 @@ Options:
   --strict      warnings fail the check too
   --buf PATH    buf binary to run (default: STATUS_COMPAT_BUF, else the one bundled by @bufbuild/buf)
 
-Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf, or unreadable schema`,
+Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf, or unreadable schema,
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP; buf is stopped too)`,
   async run(args, io) {
     const { values } = parseCommandArgs(NAME, args, {
       old: { type: "string" },
@@ -71,47 +73,71 @@ Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf,
     if (dirMode && values.root !== undefined) throw new CliError("E_USAGE", `${NAME}: --root goes with --from/--to or --all`);
 
     const binary = values.buf ?? io.env["STATUS_COMPAT_BUF"];
+    // Ctrl-C, SIGTERM (a cancelled CI job) or a hangup stops buf too: left to the signal's default,
+    // the process died alone and buf, its child, ran on orphaned (up to its 60 s timeout, per pair).
+    const interrupts = watchInterrupts();
     const options: SchemaCheckOptions = {
       buf: binary === undefined || binary === "" ? {} : { binary: resolve(io.cwd, binary) },
       logger: commandLogger(io, "status-compat schema check"),
+      signal: interrupts.signal,
     };
-
     let report: SchemaCheckReport;
-    // A check that cannot run (usage, bad folder, buf missing or failing) exits 2 through its code, never 1.
-    if (dirMode) {
-      if (values.old === undefined || values.new === undefined) {
-        throw new CliError("E_USAGE", `${NAME}: --old and --new go together (see --help)`);
-      }
-      report = await checkSchemaPair(
-        { dir: resolve(io.cwd, values.old), label: "old" },
-        { dir: resolve(io.cwd, values.new), label: "new" },
-        options,
-      );
-    } else {
-      const root = values.root === undefined ? projectProtoRoot() : resolve(io.cwd, values.root);
-      let versions = listVersionDirs(root);
-      if (rangeMode) {
-        const from = versionNumber("from", values.from);
-        const to = versionNumber("to", values.to);
-        if (to <= from) throw new CliError("E_USAGE", `${NAME}: --to (${to}) must be newer than --from (${from})`);
-        versionDir(root, from);
-        versionDir(root, to);
-        versions = versions.filter((v) => v.version >= from && v.version <= to);
-      }
-      if (versions.length < 2) {
-        throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `${root} has only ${versions.map((v) => v.label).join(", ")}; nothing to compare`);
-      }
-      requireContiguous(versions, root);
-      const inputs = versions.map((v) => ({ dir: v.dir, label: v.label }));
-      report = inputs.length === 2 ? await checkSchemaPair(inputs[0]!, inputs[1]!, options) : await checkSchemaChain(inputs, options);
+    try {
+      report = await runChecks(values, options, io.cwd, { dirMode, rangeMode });
+    } catch (error) {
+      const signal = interrupts.received();
+      if (signal === undefined) throw error;
+      io.stderr.write(`status-compat ${NAME}: interrupted (${signal}); buf was stopped, nothing was checked\n`);
+      return interruptedStatus(signal);
+    } finally {
+      interrupts.dispose();
     }
-
     if (values.json === true) io.stdout.write(JSON.stringify(forDisplay(report, io.cwd), null, 2) + "\n");
     else io.stdout.write(renderSchemaReportText(report, io.cwd));
     const failed = !report.ok || (values.strict === true && report.counts.warnings > 0);
     return failed ? EXIT.CHECK_FAILED : EXIT.OK;
   },
 };
+
+/** The check the flags ask for: two folders, a range of the project's versions, or all of them. */
+async function runChecks(
+  values: { old?: string | undefined; new?: string | undefined; from?: string | undefined; to?: string | undefined; root?: string | undefined },
+  options: SchemaCheckOptions,
+  cwd: string,
+  mode: { dirMode: boolean; rangeMode: boolean },
+): Promise<SchemaCheckReport> {
+  const { dirMode, rangeMode } = mode;
+  let report: SchemaCheckReport;
+  // A check that cannot run (usage, bad folder, buf missing or failing) exits 2 through its code, never 1.
+  if (dirMode) {
+    if (values.old === undefined || values.new === undefined) {
+      throw new CliError("E_USAGE", `${NAME}: --old and --new go together (see --help)`);
+    }
+    report = await checkSchemaPair(
+      { dir: resolve(cwd, values.old), label: "old" },
+      { dir: resolve(cwd, values.new), label: "new" },
+      options,
+    );
+  } else {
+    const root = values.root === undefined ? projectProtoRoot() : resolve(cwd, values.root);
+    let versions = listVersionDirs(root);
+    if (rangeMode) {
+      const from = versionNumber("from", values.from);
+      const to = versionNumber("to", values.to);
+      if (to <= from) throw new CliError("E_USAGE", `${NAME}: --to (${to}) must be newer than --from (${from})`);
+      versionDir(root, from);
+      versionDir(root, to);
+      versions = versions.filter((v) => v.version >= from && v.version <= to);
+    }
+    if (versions.length < 2) {
+      throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `${root} has only ${versions.map((v) => v.label).join(", ")}; nothing to compare`);
+    }
+    requireContiguous(versions, root);
+    const inputs = versions.map((v) => ({ dir: v.dir, label: v.label }));
+    report = inputs.length === 2 ? await checkSchemaPair(inputs[0]!, inputs[1]!, options) : await checkSchemaChain(inputs, options);
+  }
+  return report;
+}
 
 function versionNumber(flag: string, raw: string | undefined): number {
   const n = Number(raw);
