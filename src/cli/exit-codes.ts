@@ -52,6 +52,9 @@ const BY_CODE: Readonly<Record<string, number>> = {
   E_BUSY: EXIT.STATE,
   // A bug caught inside a storage job: the same status as one nothing caught.
   E_INTERNAL: EXIT.INTERNAL,
+  // The build's own migrations break their rules (found at load): a bug in the build, not a
+  // database that refused (4), which sent users looking at a good file.
+  E_STATE_INVALID_MIGRATION: EXIT.INTERNAL,
   E_SCHEMA_DIR_INVALID: EXIT.USAGE,
   E_SCHEMA_INVALID: EXIT.USAGE,
   E_TOOL_MISSING: EXIT.USAGE,

@@ -48,6 +48,14 @@ describe("exit statuses", () => {
     expect(exitCodeFor(new StorageError("E_INTERNAL", "t"))).toBe(EXIT.INTERNAL);
     expect(exitCodeFor(new StorageError("E_LOCAL_IO", "t"))).toBe(EXIT.STORAGE);
   });
+
+  it("a build whose own migrations break their rules is a bug (70, 'please report it'); it exited 4 ('the state database refused': the user went looking at a good file)", async () => {
+    const { exitCodeFor, EXIT } = await import("../../src/cli/index.js");
+    const { StateError } = await import("../../src/state/index.js");
+    expect(exitCodeFor(new StateError("E_STATE_INVALID_MIGRATION", "t"))).toBe(EXIT.INTERNAL);
+    // What the state layer says of the user's file keeps its status.
+    expect(exitCodeFor(new StateError("E_STATE_CORRUPT", "t"))).toBe(EXIT.STATE);
+  });
 });
 
 describe("command groups", () => {
