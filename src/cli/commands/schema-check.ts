@@ -71,6 +71,10 @@ Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf,
       throw new CliError("E_USAGE", `${NAME}: choose one of --old/--new, --from/--to or --all (see --help)`);
     }
     if (dirMode && values.root !== undefined) throw new CliError("E_USAGE", `${NAME}: --root goes with --from/--to or --all`);
+    // Half a range read as an empty version ('--to takes a protocol version, got ""').
+    if (rangeMode && (values.from === undefined || values.to === undefined)) {
+      throw new CliError("E_USAGE", `${NAME}: --from and --to go together; ${values.from === undefined ? "--from" : "--to"} is missing (see --help)`);
+    }
 
     const binary = values.buf ?? io.env["STATUS_COMPAT_BUF"];
     // Ctrl-C, SIGTERM (a cancelled CI job) or a hangup stops buf too: left to the signal's default,
