@@ -8,6 +8,7 @@
  * own "not found", or its /exists saying it lacks the piece.
  */
 import { rmSync } from "node:fs";
+import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import type { ProxyFault } from "../support/fault-proxy/index.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -117,5 +118,29 @@ describe("a network read past a piece's expiry that not every endpoint was asked
       retry: RETRY,
     });
     expect(await again.client.renewDue()).toEqual({ renewed: [cid], failed: [] });
+  });
+});
+
+describe("a piece an earlier build gave up on a silent network", () => {
+  test("its marker (' nowhere', written after timeouts alone) counts as a read only: an interval later the piece is read again and renewed", async () => {
+    const { backend } = await codexSetup({ requestTimeoutMs: 400 });
+    const dir = tempDir();
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const start = clock.t;
+    const options = { dir, backend, clock: { now: () => clock.t }, renewEveryMs: 0, retry: RETRY };
+    const first = await startClient(options);
+    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
+    const shared = await first.client.share({ path: photo.path }).done;
+    const cid = shared.view.pieces[0]?.cid as string;
+    rmSync(photo.path);
+    await first.client.stop();
+    // What such a build left: a read past the expiry, taken for 'nowhere' though the node held the piece.
+    const readAt = start + 31 * DAY;
+    const db = new Database(first.statePath);
+    db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)").run(`renewal-network-read:${cid}`, `${readAt} nowhere`);
+    db.close();
+    clock.t = readAt + 6 * HOUR + MINUTE;
+    const { client } = await startClient(options);
+    expect(await client.renewDue()).toEqual({ renewed: [cid], failed: [] });
   });
 });

@@ -12,10 +12,13 @@ export interface AvailabilityRow {
 /**
  * The settings key (no schema change; a release before it ignores the key) holding when renewal
  * last began a network read of a piece only the network could renew (its source gone) that did not
- * give it back, decimal ms on the client's clock, and ` nowhere` after it once the endpoints
- * answered that read without the piece: renewal reads such a piece at most once an interval.
+ * give it back, decimal ms on the client's clock, and ` absent` after it once every endpoint
+ * answered definitely that it lacks the piece: renewal reads such a piece at most once an interval.
  */
 const NETWORK_READ_PREFIX = "renewal-network-read:";
+
+/** After the time: the endpoints answered definitely that they lack the piece (renew-pieces.ts foundNowhere). */
+const ABSENT = " absent";
 
 export interface NetworkRead {
   readonly at: number;
@@ -78,14 +81,17 @@ export class AvailabilityJournal {
   lastNetworkRead(cid: string): NetworkRead | undefined {
     const value = this.getSetting.get(NETWORK_READ_PREFIX + cid) as string | undefined;
     // Anything but what this wrote (a row edited by hand) is no read: the piece is read again.
-    const parsed = value === undefined ? null : /^(\d+)( nowhere)?$/.exec(value);
-    return parsed === null ? undefined : { at: Number(parsed[1]), foundNowhere: parsed[2] !== undefined };
+    // ` nowhere` was written by builds that took timeouts and broken-off reads for that answer too (a
+    // network silently dropping connections gave up pieces the node held): a read only, so such a
+    // piece is read again an interval later, and given up only on a definite answer.
+    const parsed = value === undefined ? null : /^(\d+)( absent| nowhere)?$/.exec(value);
+    return parsed === null ? undefined : { at: Number(parsed[1]), foundNowhere: parsed[2] === ABSENT };
   }
 
   /** Journals `read` (or, undefined, that none counts). */
   networkRead(cid: string, read: NetworkRead | undefined): void {
     if (read === undefined) this.deleteSetting.run(NETWORK_READ_PREFIX + cid);
-    else this.putSetting.run({ key: NETWORK_READ_PREFIX + cid, value: `${Math.floor(read.at)}${read.foundNowhere ? " nowhere" : ""}` });
+    else this.putSetting.run({ key: NETWORK_READ_PREFIX + cid, value: `${Math.floor(read.at)}${read.foundNowhere ? ABSENT : ""}` });
   }
 
   /** Forgets the failed reads of pieces no longer referenced (released, dropped): nothing reads them again. */
