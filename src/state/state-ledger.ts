@@ -85,7 +85,10 @@ const READ_COLUMNS = {
 function missingColumn(db: Database.Database, present: readonly string[]): { table: string; column: string } | undefined {
   for (const [table, columns] of Object.entries(READ_COLUMNS)) {
     if (!present.includes(table)) continue;
-    const have = new Set(db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(table) as string[]);
+    // Of main only: unqualified, it reads the schema of every attached database too, and a reader
+    // holding a transaction (the rehearsal's snapshot, with its work copy attached) then keeps a
+    // lock on each of them.
+    const have = new Set(db.prepare(`SELECT name FROM pragma_table_info(?, 'main')`).pluck().all(table) as string[]);
     const column = columns.find((c) => !have.has(c));
     if (column !== undefined) return { table, column };
   }
