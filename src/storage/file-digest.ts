@@ -5,10 +5,13 @@ import { openAppFile } from "./file-io.js";
 /** Bytes read at a time: the hashing worker gets a copy of each, so the main thread only reads. */
 const READ_BYTES = 1024 * 1024;
 
-/** A whole file's sha256 and the bytes it was taken over (the file's size as read, to its end). */
+/** A whole file's sha256, the bytes it was taken over (the file's size as read, to its end), and which file it was. */
 export interface FileDigest {
   readonly sha256: Buffer;
   readonly bytes: number;
+  /** The file hashed (device and inode): the path may name another by the time the hash ends. */
+  readonly dev: number;
+  readonly ino: number;
 }
 
 /**
@@ -40,7 +43,8 @@ export async function fileDigest(hasher: Sha256Offload, path: string, expectedBy
       await running.update(buffer.subarray(0, bytesRead));
       at += bytesRead;
     }
-    return { sha256: await running.digest(), bytes: at };
+    const { dev, ino } = await handle.stat();
+    return { sha256: await running.digest(), bytes: at, dev, ino };
   } catch (error) {
     running.dispose();
     throw error;
