@@ -14,7 +14,7 @@ import type { DownloadJobRow } from "../journal/download-journal.js";
 import { OrderedHash } from "../ordered-hash.js";
 import { orderedWindow } from "../ordered-window.js";
 import { plainBytesOf, planOfReference, type PiecePlan, type PieceSpan } from "../piece-plan.js";
-import { withRetries } from "../retry/index.js";
+import { JobRemainder, withRetries } from "../retry/index.js";
 import { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
 import { osErrorAsLocalIo } from "../job-errors.js";
@@ -384,6 +384,8 @@ async function writePieces(
   // A piece holds one of these from its start until it is journaled (or has failed): a crash
   // fetches again at most twice the window, while the window itself never waits for the disk.
   const unjournaled = new Slots(2 * width);
+  // A slow endpoint is judged by the pieces this run still has to fetch, not by one (withRetries).
+  const remainder = new JobRemainder(view.pieces.filter((_, i) => !verified.has(i)).map((p) => p.size), width);
   const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
     const span = plan.pieces[i] as PieceSpan;
     const plain = plainSlots.get(slot);
@@ -407,9 +409,10 @@ async function writePieces(
       const piece = view.pieces[i] as FileReference["pieces"][number];
       const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
       const sealed = await withRetries(
-        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what) },
+        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder },
         (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
       );
+      remainder.pieceDone(piece.size);
       ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
       for (let k = 0; k < steps.count(span); k++) {
         // A cancel or stop between steps ends the piece here: a 48 MiB piece went on opening and
