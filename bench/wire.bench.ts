@@ -8,7 +8,9 @@
  *   no validation, with the same generated schema (reflection-generated decoders).
  * Both sides get the same bytes, the same time per round, alternate, and are compared by medians.
  * Also reported: a newer writer read by an older reader, the same read through the reflection path
- * alone (what decides every input the single pass declines), forwarding, encoding.
+ * alone (what decides every input the single pass declines), forwarding, encoding, and the
+ * pre-decode scan (the walk that refuses lists over their cap and, for forwarding, too many unknown
+ * fields before protobufjs builds them) of a 1,024-piece reference against protobufjs decoding it.
  */
 import protobuf from "protobufjs/light.js";
 import { chooseWriteVersion, peerAudience } from "../src/negotiate/index.js";
@@ -18,10 +20,13 @@ import {
   decodeForForwarding,
   encodeEnvelope,
   encodeFileReference,
+  MAX_UNKNOWN_FIELDS,
   openEnvelope,
   type FileReference,
 } from "../src/wire/index.js";
 import { openEnvelopeReflected } from "../src/wire/envelope.js";
+import { checkBeforeDecode } from "../src/wire/pre-decode-scan.js";
+import { schemaFor } from "../src/wire/schema-registry.js";
 import { fmt, markdownTable, measureRate, median, type Row } from "./support/measure.js";
 
 const GOAL = 0.7;
@@ -129,11 +134,28 @@ export async function run(): Promise<string> {
     sink = encodeEnvelope({ version: 3, type: "file-reference", payload: encodeFileReference(view, 3), sender, fallbackText: "Update Status to open this file." });
   };
 
+  // The walk over untrusted bytes before protobufjs decodes them (capped lists; for forwarding,
+  // unknown fields too), on the largest reference a peer may send: 1,024 pieces written by
+  // version 3 and read by a version 2 node, which sees each piece's index and offset as unknown.
+  const bigPayload = encodeFileReference(fileReference(1024), 3);
+  const v2FileReference = schemaFor(2)!.type("FileReference") as protobuf.Type;
+  const rawBigDecode = () => {
+    sink = RawFileReference.decode(bigPayload);
+  };
+  const readScan = () => {
+    checkBeforeDecode(v2FileReference, bigPayload, "FileReference");
+  };
+  const forwardScan = () => {
+    checkBeforeDecode(v2FileReference, bigPayload, "FileReference", MAX_UNKNOWN_FIELDS);
+  };
+
   const main = compare(readAndNegotiate(v3.window), rawDecode);
   const olderReader = compare(readAndNegotiate(v2.window), rawDecode);
   const reflected = compare(readAndNegotiate(v3.window, openEnvelopeReflected), rawDecode);
   const forwarding = compare(forward, rawForward);
   const encoding = compare(encode, rawEncode);
+  const scanRead = compare(readScan, rawBigDecode);
+  const scanForward = compare(forwardScan, rawBigDecode);
   void sink;
 
   const rows: Row[] = [
@@ -142,6 +164,8 @@ export async function run(): Promise<string> {
     row("same as the first row through the reflection path alone (unknown fields dropped)", reflected, "raw protobufjs decode"),
     row(`forward: decode (v2 node) + re-encode, ${payload.length} B FileReference`, forwarding, "raw decode + encode, unknowns kept"),
     row("encode FileReference + envelope (validated)", encoding, "raw encode of both, no checks"),
+    row(`pre-decode scan, ${bigPayload.length} B FileReference of 1,024 pieces, v2 reader: capped lists (a read the single pass declines)`, scanRead, "raw protobufjs decode of the same bytes"),
+    row("same bytes, pre-decode scan for forwarding: capped lists + unknown fields", scanForward, "raw protobufjs decode of the same bytes"),
   ];
   return [
     markdownTable(rows),

@@ -6,7 +6,6 @@ import { introducedIn, isPayloadKind } from "./payload-kinds.js";
 import { decodeRaw, encodeRaw, plainBytes, type PbObject } from "./raw-codec.js";
 import { NEWEST_SCHEMA_VERSION, OLDEST_SCHEMA_VERSION, schemaFor, type VersionSchema } from "./schema-registry.js";
 import { readPayload } from "./single-pass/index.js";
-import { countUnknownFields } from "./unknown-field-count.js";
 import { WireError } from "./wire-error.js";
 import type protobuf from "protobufjs/light.js";
 
@@ -134,10 +133,13 @@ function payloadRead<K extends PayloadKind>(
   return { codec, ctx: codecContext(schema, written), input };
 }
 
-/** `keepUnknown` only to forward: a read has no use for unknown fields, each a view protobufjs allocates. */
-function decodeReflected<V>({ codec, ctx, input }: PayloadRead<V>, keepUnknown: boolean): DecodedMessage<V> {
+/**
+ * `maxUnknown` only to forward, which keeps unknown fields (up to that many): a read has no use for
+ * them, each a view protobufjs allocates.
+ */
+function decodeReflected<V>({ codec, ctx, input }: PayloadRead<V>, maxUnknown?: number): DecodedMessage<V> {
   const type = ctx.schema.type(codec.message) as protobuf.Type;
-  const pb = decodeRaw(type, input, codec.message, keepUnknown);
+  const pb = decodeRaw(type, input, codec.message, maxUnknown !== undefined, maxUnknown);
   try {
     return { view: codec.toView(pb, ctx), pb, type, ctx };
   } catch (err) {
@@ -156,16 +158,7 @@ export function decodeMessage<K extends PayloadKind>(
   options: DecodeOptions | undefined,
   maxUnknown: number,
 ): DecodedMessage<PayloadViews[K]> {
-  const read = payloadRead(kind, bytes, at, options);
-  const unknown = countUnknownFields(read.ctx.schema.type(read.codec.message) as protobuf.Type, read.input, maxUnknown);
-  if (unknown > maxUnknown) {
-    throw new WireError(
-      "E_WIRE_TOO_LARGE",
-      `${read.codec.message} holds more than ${maxUnknown} fields this version does not know; it is not kept to forward`,
-      { details: { message: read.codec.message, unknownFields: unknown, cap: maxUnknown } },
-    );
-  }
-  return decodeReflected(read, true);
+  return decodeReflected(payloadRead(kind, bytes, at, options), maxUnknown);
 }
 
 /**
@@ -188,7 +181,7 @@ export function decodePayload<K extends PayloadKind>(
   } catch (err) {
     throw internalFault(err, read.codec.message);
   }
-  return view ?? decodeReflected(read, false).view;
+  return view ?? decodeReflected(read).view;
 }
 
 /** decodePayload through protobufjs's reflection decoders only: the reference the single pass is held to. */
@@ -198,7 +191,7 @@ export function decodePayloadReflected<K extends PayloadKind>(
   at: number | ReadAt,
   options?: DecodeOptions,
 ): PayloadViews[K] {
-  return decodeReflected(payloadRead(kind, bytes, at, options), false).view;
+  return decodeReflected(payloadRead(kind, bytes, at, options)).view;
 }
 
 /** Encodes a payload with version `version`'s schema: fields that version lacks are not written. */

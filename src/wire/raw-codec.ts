@@ -1,5 +1,5 @@
 import protobuf from "protobufjs/light.js";
-import { checkListCaps } from "./list-caps.js";
+import { checkBeforeDecode } from "./pre-decode-scan.js";
 import { WireError } from "./wire-error.js";
 import { structureFault } from "./wire-structure.js";
 
@@ -14,13 +14,14 @@ export function plainBytes(bytes: Uint8Array): Uint8Array {
 /**
  * Decodes, keeping unknown fields unless `keepUnknown` is false (`discardUnknown = false` on this
  * reader only, never the global default). protobufjs keeps each as its own array view, about 60
- * times the two bytes a field can take, so a read that does not forward them passes false. Bytes fields
- * are views into `bytes`, not copies: protobufjs never allocates by a length prefix, so a huge
- * claimed length is truncation, not an allocation.
+ * times the two bytes a field can take, so a read that does not forward them passes false, and a
+ * forward passes `maxUnknown`: more unknown fields than that is E_WIRE_TOO_LARGE before any is kept.
+ * Bytes fields are views into `bytes`, not copies: protobufjs never allocates by a length prefix,
+ * so a huge claimed length is truncation, not an allocation.
  */
-export function decodeRaw(type: protobuf.Type, bytes: Uint8Array, what: string, keepUnknown = true): PbObject {
-  // Before protobufjs builds every entry of a list far over its cap.
-  checkListCaps(type, bytes);
+export function decodeRaw(type: protobuf.Type, bytes: Uint8Array, what: string, keepUnknown = true, maxUnknown?: number): PbObject {
+  // Before protobufjs builds every entry of a list far over its cap, or every unknown field.
+  checkBeforeDecode(type, bytes, what, keepUnknown ? maxUnknown : undefined);
   const reader = new protobuf.Reader(bytes);
   reader.discardUnknown = !keepUnknown;
   try {
