@@ -72,8 +72,20 @@ function unknownTarget(name: string, catalog: MigrationCatalog): StateError {
   );
 }
 
+/**
+ * Where a `down` without `to` ends: before the last migration applied when the file was first
+ * judged. Fixed then, not re-read inside the write transaction: a run that waited for the lock
+ * while another reverted that migration would otherwise revert the one before it as well.
+ * undefined: nothing applied, or a newer build's migration is last (downSteps refuses that).
+ */
+function implicitDownTarget(first: StateAssessment, catalog: MigrationCatalog): string | 0 | undefined {
+  if (first.future.length > 0 || first.lastKnown === undefined) return undefined;
+  const before = catalog.entries[first.lastKnown.index - 1];
+  return before === undefined ? 0 : before.definition.name;
+}
+
 /** How many applied migrations to revert so that `to` is the last one applied. */
-function downSteps(assessment: StateAssessment, to: string | 0 | undefined, catalog: MigrationCatalog, path: string): number {
+function downSteps(assessment: StateAssessment, to: string | 0 | undefined, catalog: MigrationCatalog, path: string, implicit = false): number {
   if (assessment.future.length > 0) {
     const newest = assessment.future[assessment.future.length - 1];
     throw new StateError(
@@ -88,6 +100,8 @@ function downSteps(assessment: StateAssessment, to: string | 0 | undefined, cata
   if (to === 0) return applied;
   const target = catalog.byName(to);
   if (target === undefined) throw unknownTarget(to, catalog);
+  // An implicit target another run has reached (or passed) meanwhile: its work is done.
+  if (target.index >= applied && implicit) return 0;
   if (target.index >= applied) {
     throw new StateError("E_STATE_LEVEL_UNKNOWN", `${to} is not applied to ${path}; down can only go back to an applied migration`, {
       details: { path, migration: to },
@@ -153,6 +167,8 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
     assertUsableBy(first, catalog.maxLevel, path);
     const before = { level: first.level, compatLevel: first.compatLevel };
     const dryRun = options.dryRun === true;
+    const implicit = options.direction === "down" && options.to === undefined;
+    const downTo = implicit ? implicitDownTarget(first, catalog) : options.to;
     let discarded: JournalLoss | undefined;
     let dropped: DataLoss | undefined;
     // What to run, from a state: refuses a bad target before any check, lock or write. Inside the
@@ -160,8 +176,13 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
     const planFor = (a: StateAssessment): Plan | undefined => {
       assertUsableBy(a, catalog.maxLevel, path);
       if (options.direction === "down") {
-        const steps = downSteps(a, options.to, catalog, path);
-        if (steps === 0) return undefined;
+        const steps = downSteps(a, downTo, catalog, path, implicit);
+        // What the first look counted is not what this run drops: it drops nothing.
+        if (steps === 0) {
+          discarded = undefined;
+          dropped = undefined;
+          return undefined;
+        }
         const targetLevel = catalog.entries[(a.lastKnown?.index ?? -1) - steps]?.definition.level ?? 0;
         const target = catalog.schemaAtLevel(targetLevel);
         // The first plan runs outside the run (whose errors are mapped): a damaged page in a table
@@ -205,7 +226,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
       keeper?.close();
       keeper = undefined;
     }
-    if (discarded !== undefined && !dryRun) {
+    if (discarded !== undefined && !dryRun && result.runs.length > 0) {
       logger.warn({ path, ...discarded }, "migrate down discarded storage-journal rows the older level cannot keep, as the caller accepted");
     }
     if (dropped !== undefined && !dryRun && result.runs.length > 0) {
