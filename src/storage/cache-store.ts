@@ -33,12 +33,16 @@ export interface QuotaUsage {
   readonly quotaBytes: number;
   /** Downloads and shares of bytes waiting for room, in turn (first come, first served). */
   readonly waitingForRoom: number;
+  /** Bytes of temp files of downloads into the cache kept for a resume (not running now): counted like pinned files. */
+  readonly partialBytes: number;
 }
 
 /** A reserveWhenFree() call waiting in the room queue. */
 interface RoomWaiter {
   readonly bytes: number;
   readonly cid: string;
+  /** The job whose kept temp file this room replaces (see CacheStore.keepPart). */
+  readonly part: string | undefined;
   readonly grant: (reservation: Reservation) => void;
   readonly refuse: (error: unknown) => void;
 }
@@ -63,6 +67,15 @@ export class CacheStore {
   private readonly roomQueue: RoomWaiter[] = [];
   /** Reservations made past waiters (a small transfer's, see reserveOrWait's `overtake`) and held now: at most one. */
   private overtaking = 0;
+  /**
+   * Temp files (`.part`) of downloads into the cache that are not running, by job: a failure that
+   * keeps its verified pieces for a resume, a run ended by a stop or a closed backend. Counted
+   * like pinned files (they go only when the job is retried, cancelled or forgotten), until the
+   * job's next run reserves its room in their place. Uncounted, they stayed on disk beside a full
+   * cache until the retry or the next start: the quota was no bound on what the client kept.
+   */
+  private readonly parts = new Map<string, number>();
+  private partBytes = 0;
 
   constructor(
     private readonly journal: CacheJournal,
@@ -156,13 +169,14 @@ export class CacheStore {
    * waiters (see reserveOrWait, `overtake`). Ends with the typed abort of `signal` (a cancel, a
    * stop) while it waits.
    */
-  async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string, overtake = false): Promise<Reservation> {
-    const now = this.reserveOrWait(bytes, cid, overtake);
+  async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string, overtake = false, part?: string): Promise<Reservation> {
+    const now = this.reserveOrWait(bytes, cid, overtake, part);
     if (now !== undefined) return now;
     return new Promise<Reservation>((resolve, reject) => {
       const waiter: RoomWaiter = {
         bytes,
         cid,
+        part,
         grant: (reservation) => {
           signal.removeEventListener("abort", abort);
           resolve(reservation);
@@ -213,14 +227,62 @@ export class CacheStore {
    * `overtake` (a small file: the job queue's lane, a photo's share) may take what is free now past
    * the waiters, while no other such reservation is held: the head then waits for at most one
    * small transfer more, which ends as an evictable file (a release serves the head first).
+   * `part`: the job whose kept temp file (keepPart) the room is for; it stops counting once the
+   * room is reserved (the room covers the file the run goes on writing), not before.
    */
-  reserveOrWait(bytes: number, cid: string, overtake = false): Reservation | undefined {
-    return typed(() => {
-      if (this.roomQueue.length === 0 || this.takesNoRoom(bytes, cid)) return this.reserveOrShort(bytes, cid);
-      if (!overtake || this.overtaking > 0) return this.queuedBehind(bytes, cid);
-      const taken = this.reserveOrShort(bytes, cid);
-      return taken === undefined ? undefined : this.overtaken(taken);
-    });
+  reserveOrWait(bytes: number, cid: string, overtake = false, part?: string): Reservation | undefined {
+    return typed(() =>
+      this.inPlaceOfPart(part, () => {
+        if (this.roomQueue.length === 0 || this.takesNoRoom(bytes, cid)) return this.reserveOrShort(bytes, cid);
+        if (!overtake || this.overtaking > 0) return this.queuedBehind(bytes, cid);
+        const taken = this.reserveOrShort(bytes, cid);
+        return taken === undefined ? undefined : this.overtaken(taken);
+      }),
+    );
+  }
+
+  /**
+   * Runs `take` with the kept temp file of job `part` uncounted (its room is what `take` reserves),
+   * and counts it again unless `take` gave a reservation.
+   */
+  private inPlaceOfPart(part: string | undefined, take: () => Reservation | undefined): Reservation | undefined {
+    const kept = part === undefined ? undefined : this.parts.get(part);
+    if (kept === undefined) return take();
+    this.parts.delete(part as string);
+    this.partBytes -= kept;
+    let taken: Reservation | undefined;
+    try {
+      taken = take();
+      return taken;
+    } finally {
+      if (taken === undefined) {
+        this.parts.set(part as string, kept);
+        this.partBytes += kept;
+      }
+    }
+  }
+
+  /**
+   * Counts the temp file a download into the cache leaves for a resume (`bytes` on disk), by its
+   * job, until dropPart() or the job's next reservation (reserveWhenFree's `part`). Counted at once
+   * and before the run's reservation is given back, so no waiter is handed the room the file takes.
+   */
+  keepPart(job: string, bytes: number): void {
+    const before = this.parts.get(job) ?? 0;
+    this.parts.set(job, bytes);
+    this.partBytes += bytes - before;
+    this.report();
+    if (bytes < before) this.roomFreed();
+  }
+
+  /** The job's kept temp file is gone (its job cancelled, failed for good, forgotten): its room is free. */
+  dropPart(job: string): void {
+    const kept = this.parts.get(job);
+    if (kept === undefined) return;
+    this.parts.delete(job);
+    this.partBytes -= kept;
+    this.report();
+    this.roomFreed();
   }
 
   /** reserve(), or undefined when the room is short only for the moment (see reserveOrWait). */
@@ -230,7 +292,7 @@ export class CacheStore {
     } catch (error) {
       // Reserved room ends as evictable files or is given back; files being served are evictable once handed out.
       const passing = this.reserved > 0 || this.inUseUnpinnedBytes() > 0;
-      if (error instanceof StorageError && error.code === "E_QUOTA_EXCEEDED" && passing && this.pinnedBytes() + bytes <= this.quotaBytes) return undefined;
+      if (error instanceof StorageError && error.code === "E_QUOTA_EXCEEDED" && passing && this.fixedBytes() + bytes <= this.quotaBytes) return undefined;
       throw error;
     }
   }
@@ -241,9 +303,9 @@ export class CacheStore {
    * removed behind the client's back are looked for (one stat per cached file) only then.
    */
   private queuedBehind(bytes: number, cid: string): undefined {
-    if (this.pinnedBytes() + bytes <= this.quotaBytes) return undefined;
+    if (this.fixedBytes() + bytes <= this.quotaBytes) return undefined;
     this.forgetVanished();
-    if (this.pinnedBytes() + bytes <= this.quotaBytes) return undefined;
+    if (this.fixedBytes() + bytes <= this.quotaBytes) return undefined;
     throw this.shortOfRoom(bytes, this.heldBytes());
   }
 
@@ -297,7 +359,7 @@ export class CacheStore {
     // (the state failing), the head looks for itself through reserve(), and hears the typed error.
     let held: HeldRoom | undefined;
     try {
-      held = { pinned: this.pinnedBytes(), served: this.inUseUnpinnedBytes() };
+      held = { pinned: this.fixedBytes(), served: this.inUseUnpinnedBytes() };
     } catch {
       held = undefined;
     }
@@ -311,7 +373,10 @@ export class CacheStore {
           at++;
           continue;
         }
-        taken = !free && held !== undefined && this.stillShort(waiter.bytes, waiter.cid, held) ? undefined : this.reserveOrShort(waiter.bytes, waiter.cid);
+        // Its own kept temp file is the room it asks for: not counted against it.
+        const own = waiter.part === undefined ? 0 : (this.parts.get(waiter.part) ?? 0);
+        const short = !free && held !== undefined && this.stillShort(waiter.bytes, waiter.cid, { pinned: held.pinned - own, served: held.served });
+        taken = short ? undefined : this.inPlaceOfPart(waiter.part, () => this.reserveOrShort(waiter.bytes, waiter.cid));
       } catch (error) {
         this.roomQueue.splice(at, 1);
         waiter.refuse(asStorageError(error));
@@ -492,7 +557,7 @@ export class CacheStore {
   }
 
   usage(): QuotaUsage {
-    return { usedBytes: this.journal.usedBytes(), reservedBytes: this.reserved, quotaBytes: this.quotaBytes, waitingForRoom: this.roomQueue.length };
+    return { usedBytes: this.journal.usedBytes(), reservedBytes: this.reserved, quotaBytes: this.quotaBytes, waitingForRoom: this.roomQueue.length, partialBytes: this.partBytes };
   }
 
   /**
@@ -565,11 +630,14 @@ export class CacheStore {
       );
     }
     const pinned = this.pinnedBytes();
-    const passing = held - pinned > 0 ? `, ${held - pinned} by cached files being served or not removable now` : "";
+    const parts = this.partBytes > 0 ? `, ${this.partBytes} by partial downloads kept for a resume` : "";
+    const passing = held - pinned - this.partBytes > 0 ? `, ${held - pinned - this.partBytes} by cached files being served or not removable now` : "";
+    // The advice for partial downloads only when they hold room: the message stays as it was otherwise.
+    const theirs = this.partBytes > 0 ? "a failed upload keeps its file until then, a failed download the pieces it verified" : "a failed upload keeps its file until then";
     return new StorageError(
       "E_QUOTA_EXCEEDED",
-      `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${pinned} used by files of pending or failed uploads${passing}, ${this.reserved} reserved); raise the quota, wait for uploads to finish, or retry or cancel failed ones (a failed upload keeps its file until then)`,
-      { details },
+      `${bytes} more bytes do not fit the ${this.quotaBytes}-byte storage quota (${pinned} used by files of pending or failed uploads${parts}${passing}, ${this.reserved} reserved); raise the quota, wait for uploads to finish, or retry or cancel failed ones (${theirs})`,
+      { details: { ...details, partialBytes: this.partBytes } },
     );
   }
 
@@ -595,7 +663,7 @@ export class CacheStore {
 
   /** Whether `bytes` more fit under the quota beside what is kept and reserved. */
   private fits(bytes: number): boolean {
-    return this.journal.usedBytes() + this.reserved + bytes <= this.quotaBytes;
+    return this.journal.usedBytes() + this.partBytes + this.reserved + bytes <= this.quotaBytes;
   }
 
   /**
@@ -647,7 +715,12 @@ export class CacheStore {
 
   /** Bytes eviction cannot free now: pinned files and those being served. */
   private heldBytes(): number {
-    return this.pinnedBytes() + this.inUseUnpinnedBytes();
+    return this.fixedBytes() + this.inUseUnpinnedBytes();
+  }
+
+  /** Bytes that stay until their job ends (retried, cancelled, forgotten): pinned files and kept temp files. */
+  private fixedBytes(): number {
+    return this.pinnedBytes() + this.partBytes;
   }
 
   /** Bytes of pinned files (pending and failed uploads' sources): never evicted. */

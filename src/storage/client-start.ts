@@ -17,6 +17,7 @@ import { StorageError } from "./storage-error.js";
 import { JobMachine } from "./job-machine.js";
 import { JobQueue } from "./job-queue.js";
 import { runDownloadJob, runNotStarted, runUploadJob } from "./job-runs.js";
+import { countKeptParts } from "./kept-parts.js";
 import { AvailabilityJournal } from "./journal/availability-journal.js";
 import { CacheJournal } from "./journal/cache-journal.js";
 import { DownloadJournal } from "./journal/download-journal.js";
@@ -116,6 +117,8 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     await adoptStraySpoolFiles(ctx);
     // And one between a download's rename into the cache and its entry.
     await ctx.cache.adoptStrays(dirs.cache);
+    // The temp files of unfinished downloads into the cache are on disk too, uncounted until their runs reserve room.
+    await countKeptParts(ctx);
     // The quota may have been lowered since the last session: what the client keeps fits it from the start.
     ctx.cache.fitQuota();
     await forgetEndedJobsNow(session);

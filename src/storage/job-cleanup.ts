@@ -21,6 +21,8 @@ async function tryCleanUp(ctx: ClientContext, kind: JobKind, id: string): Promis
     // Failed for a passing cause (too many files open) with its verified pieces: kept for the resume.
     if (row !== undefined && !keepsPiecesForResume(row)) {
       await discardTemp(row);
+      // Counted under the quota while it was kept for a resume (kept-parts.ts): its room is free now.
+      ctx.cache.dropPart(id);
       ctx.downloads.forgetPieces(id);
     }
   } else {

@@ -6,6 +6,7 @@ import { runDownload, type FetchResult } from "./download/run-download.js";
 import { handleFromDownloadRow, handleFromUploadRow } from "./job-handles.js";
 import { asStorageError, CANCELLED, closedUnderRun } from "./job-errors.js";
 import { cleanUpEndedJob } from "./job-cleanup.js";
+import { keepPartLeft } from "./kept-parts.js";
 import type { JobMachine } from "./job-machine.js";
 import type { DownloadJobRow } from "./journal/download-journal.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
@@ -68,7 +69,8 @@ export function runDownloadJob(session: ClientSession, id: string, signal: Abort
         // Room other downloads hold is waited for, and that wait is not this transfer's time (as memory's below).
         // The lane's small job may take free room past a larger one waiting (CacheStore.reserveOrWait), as it takes memory.
         const what = `download ${id} (waiting for room under the storage quota)`;
-        session.reservations.set(id, await untimed((queue) => ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, queue, what, lane)));
+        // Its temp file kept from an earlier run (keepPart) counts until this room, which covers it, is reserved.
+        session.reservations.set(id, await untimed((queue) => ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, queue, what, lane, id)));
       }
       await memory(downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight));
       const downloaded = await runDownload(ctx, row, view, machine, job, deadline);
@@ -83,6 +85,8 @@ export function runDownloadJob(session: ClientSession, id: string, signal: Abort
       return result;
     },
     ended() {
+      // Before the room is given back, so no waiter is handed the room a temp file left for a resume still takes.
+      tryRelease(() => keepPartLeft(session.ctx as ClientContext, id));
       session.reservations.get(id)?.release();
       session.reservations.delete(id);
     },

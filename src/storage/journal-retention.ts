@@ -29,7 +29,11 @@ export async function forgetEndedJobs(ctx: ClientContext, keptMs: number, isLive
   for (const row of downloads) {
     if (!stillEnded(row)) continue;
     // A row goes only once its temp file is gone, so no crash leaves a file nothing would remove.
-    if (row.state === "done" || (await unlink(row.temp_path).then(() => true, (error: NodeJS.ErrnoException) => error.code === "ENOENT"))) forgettable.push(row);
+    if (row.state === "done" || (await unlink(row.temp_path).then(() => true, (error: NodeJS.ErrnoException) => error.code === "ENOENT"))) {
+      // A failed download's temp file kept for a resume counted under the quota (kept-parts.ts) until now.
+      ctx.cache.dropPart(row.id);
+      forgettable.push(row);
+    }
   }
   const uploads = ctx.uploads.endedBefore(cutoff).filter((row) => !isLive(row.id));
   ctx.db.transaction(() => {

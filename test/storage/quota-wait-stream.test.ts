@@ -8,21 +8,10 @@
  */
 import { randomBytes } from "node:crypto";
 import { describe, expect, onTestFinished, test } from "vitest";
-import type { PutOptions } from "../../src/storage/backend.js";
 import { until } from "../support/until.js";
 import { FAST_RETRY, KiB, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
-
-/** Records the CIDs its puts return, so a receiver's gets can be told apart by file. */
-class RecordingBackend extends InstrumentedBackend {
-  readonly cids: string[] = [];
-
-  override async put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string> {
-    const cid = await super.put(body, options);
-    this.cids.push(cid);
-    return cid;
-  }
-}
+import { RecordingBackend } from "./support/recording-backend.js";
 
 const PIECES = { chunkSize: 4 * KiB, pieceSize: 128 * KiB } as const;
 const RETRY = { ...FAST_RETRY, attemptTimeoutMs: 120_000, deadlineMs: 600_000 } as const;
