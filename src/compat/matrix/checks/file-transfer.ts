@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { chooseAttachment, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience, type AttachmentChoice } from "../../../negotiate/index.js";
+import { chooseAttachment, chooseWriteVersion, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience, type AttachmentChoice } from "../../../negotiate/index.js";
 import { createLocalBackend, type StorageBackend, type StorageClient } from "../../../storage/index.js";
-import { encodePayloadEnvelope, isWireError, minReaderFor, openEnvelope, type FileReference, type Payload } from "../../../wire/index.js";
+import { encodePayloadEnvelope, isWireError, openEnvelope, type FileReference, type Payload } from "../../../wire/index.js";
 import type { DirectionContext, MatrixCheck } from "../matrix-types.js";
+import { promisedToOpen } from "../payload-kinds-of.js";
 import { CheckClients } from "./check-clients.js";
 import { releaseSwitch, SwitchFailure } from "./release-switch.js";
 
@@ -33,7 +34,7 @@ function fileBytes(size: number, seed: string): Buffer {
 export const fileTransferCheck: MatrixCheck = {
   column: "storage",
   proves:
-    "files sent by the writer (inline or encrypted pieces through a StorageClient, at the negotiated version and at the writer's own) come back byte for byte at the reader's StorageClient, or as the fallback text; a switch from the writer's release to the reader's with an upload and a download half-way finishes both without sending or fetching a piece twice",
+    "files sent by the writer (inline or encrypted pieces through a StorageClient, at the negotiated version and at the writer's own) come back byte for byte at the reader's StorageClient, or as the fallback text when the reader lacks the kind; a switch from the writer's release to the reader's with an upload and a download half-way finishes both without sending or fetching a piece twice",
   async run(ctx) {
     const { writer, reader, workDir } = ctx;
     const dir = join(workDir, `storage-${writer.protocol}-to-${reader.protocol}-${ctx.direction}`);
@@ -73,7 +74,7 @@ export const fileTransferCheck: MatrixCheck = {
         try {
           opened = openEnvelope(sent, reader.window);
         } catch (error) {
-          if (isWireError(error) && choice.write.unreached === 1 && error.details["fallbackText"] === choice.write.fallbackText) {
+          if (isWireError(error) && !promisedToOpen(reader, choice.kind, choice.write.version) && error.details["fallbackText"] === choice.write.fallbackText) {
             outcomes.push(`${file.name}: fallback text`);
             continue;
           }
@@ -86,20 +87,31 @@ export const fileTransferCheck: MatrixCheck = {
         // lower: what a peer sends whose idea of this reader's capabilities is stale (the user went
         // back a release). The reader must fetch that reference too, or show the fallback text.
         if (shared !== undefined && choice.write.version !== writer.protocol) {
+          // As the writer sends it to a peer of its own release: its version, min_reader and fallback text.
+          const ownChoice = chooseWriteVersion(writer.window, peerAudience(writer.window), { payload: "file-reference" });
           const own = encodePayloadEnvelope(
             { kind: "file-reference", message: shared },
-            { version: writer.protocol, fallbackText: choice.write.fallbackText, sender: { minVersion: writer.window.min, maxVersion: writer.window.max, features: [] } },
+            {
+              version: ownChoice.version,
+              minReader: ownChoice.minReader,
+              fallbackText: ownChoice.fallbackText,
+              sender: { minVersion: writer.window.min, maxVersion: writer.window.max, features: [] },
+            },
           );
-          const stale = `${file.name} at v${writer.protocol} (stale capabilities)`;
+          const stale = `${file.name} at v${ownChoice.version} (stale capabilities)`;
           let ownOpened;
           try {
             ownOpened = openEnvelope(own, reader.window);
           } catch (error) {
-            // Only where the readability rule keeps the reader out (docs/wire.md): refusing what it admits is the break this looks for.
-            const admitted = minReaderFor("file-reference", writer.protocol) <= reader.window.max && writer.protocol >= reader.window.min;
-            if (!admitted && isWireError(error) && error.code === "E_VERSION_UNSUPPORTED" && error.details["fallbackText"] === choice.write.fallbackText) {
+            // Only where the project's promise keeps the reader out (promisedToOpen), never by the
+            // min_reader the writer set: refusing what the promise admits is the break this looks for.
+            const admitted = promisedToOpen(reader, "file-reference", ownChoice.version);
+            if (!admitted && isWireError(error) && error.code === "E_VERSION_UNSUPPORTED" && error.details["fallbackText"] === ownChoice.fallbackText) {
               outcomes.push(`${stale}: fallback text`);
               continue;
+            }
+            if (admitted && isWireError(error)) {
+              return { status: "fail", detail: `${stale}: ${error.code}: ${error.message} (release ${reader.release.release} reads file references one protocol past its own)` };
             }
             throw error;
           }
