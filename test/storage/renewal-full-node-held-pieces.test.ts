@@ -8,6 +8,7 @@
  * while only the lost piece needed room. Pieces the node lacks are still not sent once it refused one.
  */
 import { createHash } from "node:crypto";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
@@ -193,3 +194,30 @@ describe("renewal in light mode with every endpoint full", () => {
   });
 });
 
+
+describe("renewal on a full node of a piece past its expiry whose source is gone", () => {
+  test("the node still holding it (not swept yet), it is read and stored again though the store was found full after it was put off: not passed over unasked", async () => {
+    const dir = tempDir("scc-renew-full-held-");
+    const node = new InstrumentedBackend(localStore(`${dir}/store`));
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({ dir, backend: node, clock: { now: () => clock.t }, renewEveryMs: 0, retry: FAST_RETRY });
+    // The oldest photo, deleted by the user after sending it (only a network read can renew it), comes first in the run.
+    const gone = writeRandomFile(dir, "gone.jpg", 10 * KiB);
+    const oldest = await client.share({ path: gone.path }).done;
+    clock.t += DAY;
+    const lost = await client.share({ path: writeRandomFile(dir, "lost.jpg", 10 * KiB).path }).done;
+    const [oldestCid, lostCid] = [oldest, lost].map((s) => s.view.pieces[0]!.cid) as [string, string];
+    const oldestDigest = node.putDigests[0]!;
+    rmSync(gone.path);
+    await node.delete(lostCid);
+    node.beforePut = (bytes) => {
+      if (digest(bytes) !== oldestDigest) throw new StorageError("E_QUOTA_EXCEEDED", "Codex node test could not store the upload: the node's storage is full");
+    };
+    // Both past their journaled expiry (the app not opened for a month); the node has not swept the oldest yet.
+    clock.t += 35 * DAY;
+    const report = await client.renewDue();
+    expect(report.renewed).toEqual([oldestCid]);
+    expect(report.failed).toEqual([{ cid: lostCid, code: "E_QUOTA_EXCEEDED" }]);
+    await client.stop();
+  });
+});

@@ -135,4 +135,18 @@ describe("a renewal run's state", () => {
     run.ended(last[1]!.piece, "E_QUOTA_EXCEEDED");
     expect(run.stoppedWith).toBeUndefined();
   });
+
+  test("a piece past its expiry located without asking stays unasked until the endpoints answer: only then is its 'nowhere' more than a guess", () => {
+    const run = new RenewalRun();
+    const piece = run.piece("a");
+    piece.located(true, undefined);
+    expect(piece.unasked).toBe(true);
+    const refused = run.piece("b");
+    refused.located(false, "none");
+    run.ended(refused, "E_QUOTA_EXCEEDED");
+    // Asked now that the store is full: a holder means it is sent after all.
+    expect(piece.located(true, "maybe")).toBeUndefined();
+    expect(piece.unasked).toBe(false);
+    expect(piece.resumed()).toBeUndefined();
+  });
 });

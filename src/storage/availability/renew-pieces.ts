@@ -79,7 +79,11 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
       if (row?.referenced !== 1) return false;
       // Not sealed from the source again: this run's first pass just found it cannot be.
       if (!networkReadDue(ctx, row, now, networkReadEveryMs)) return { error: sourceError, outage: undefined };
-      return piece.resumed() ?? readFromNetwork(ctx, piece.cid, sourceError, signal, memory, run.silent);
+      // Put off unasked (past its expiry, the store not known full then) and the store found full
+      // since: asked now before it is passed over, as the first pass does, since a full node may
+      // still hold it and take it again without room (else it expired there for every receiver).
+      const passedOver = run.storeFull && piece.unasked ? piece.located(true, await holders(ctx, piece.cid, signal, run.silent)) : piece.resumed();
+      return passedOver ?? readFromNetwork(ctx, piece.cid, sourceError, signal, memory, run.silent);
     });
   }
   return report;

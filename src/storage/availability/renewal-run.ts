@@ -95,6 +95,7 @@ export class RenewalRun {
 export class PieceInRun {
   private isLacking = false;
   private nowhere = false;
+  private wasAsked = false;
 
   constructor(
     private readonly run: RenewalRun,
@@ -106,6 +107,15 @@ export class PieceInRun {
   }
 
   /**
+   * Past its expiry and located without asking the endpoints (the store not known full then): its
+   * `nowhere` is a guess, which must be asked about before the piece is passed over (a full node may
+   * still hold it, not swept yet, and takes it again without room).
+   */
+  get unasked(): boolean {
+    return !this.wasAsked;
+  }
+
+  /**
    * Past its expiry (`expired`) and what /exists said (`asked`; not asked: undefined). The first
    * in order lacking it while another may hold it (`first-lacks`) is sent: a holder takes it
    * without room. Gives the failure to report unsent, if any.
@@ -113,6 +123,7 @@ export class PieceInRun {
   located(expired: boolean, asked: Holders | undefined): PieceFailure | undefined {
     this.isLacking = expired || asked !== "maybe";
     this.nowhere = asked === undefined || asked === "none";
+    this.wasAsked = asked !== undefined;
     return this.run.passOver(this.nowhere);
   }
 
