@@ -1,11 +1,10 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { createLogger } from "../../src/obs/index.js";
+import { createLogger, silentLogger } from "../../src/obs/index.js";
 import { inspectState, migrateState, openState, shippedCatalog } from "../../src/state/index.js";
 import { readAssessment } from "../../src/state/read-assessment.js";
 import { runMigrations } from "../../src/state/migration-runner.js";
-import { silentLogger } from "../../src/obs/index.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /**
