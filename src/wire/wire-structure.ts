@@ -8,8 +8,12 @@
  */
 export type StructureFault = "truncated" | "malformed";
 
-/** Deepest group nesting we walk; real messages of this protocol use no groups at all. */
-const MAX_GROUP_DEPTH = 32;
+/**
+ * protobufjs's Reader.recursionLimit: it refuses a field read inside more groups than this (so it
+ * reads 101 levels at the top of a message, the innermost empty). Bytes cut short above that depth
+ * are truncated, as protobufjs finds them; below it they are malformed, whatever follows.
+ */
+const RECURSION_LIMIT = 100;
 
 class Fault {
   constructor(readonly kind: StructureFault) {}
@@ -47,6 +51,8 @@ function walk(bytes: Uint8Array, pos: number, depth: number, group: number): num
     const field = Math.floor(tag / 8);
     const wireType = tag % 8;
     if (field === 0 || tag > 0xffff_ffff) throw new Fault("malformed");
+    // Any field but the end of the group it is in, as protobufjs's skipType checks its depth.
+    if (depth > RECURSION_LIMIT && !(wireType === 4 && field === group)) throw new Fault("malformed");
     switch (wireType) {
       case 0:
         pos = varint(bytes, pos)[1];
@@ -62,7 +68,6 @@ function walk(bytes: Uint8Array, pos: number, depth: number, group: number): num
         break;
       }
       case 3:
-        if (depth >= MAX_GROUP_DEPTH) throw new Fault("malformed");
         pos = walk(bytes, pos, depth + 1, field);
         break;
       case 4:

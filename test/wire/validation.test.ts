@@ -254,6 +254,29 @@ describe("structure errors", () => {
     });
   }
 
+  it("groups cut short are E_WIRE_TRUNCATED at every depth protobufjs reads (101 levels), E_WIRE_MALFORMED once deeper: as protobufjs decides", () => {
+    const type = schemaFor(2)!.type("FileReference")!;
+    /** protobufjs's own verdict on `input`: it runs out of bytes (RangeError), or refuses them otherwise. */
+    const protobufjsCode = (input: Uint8Array) => {
+      try {
+        type.decode(input);
+        return "accepted";
+      } catch (err) {
+        return err instanceof RangeError ? "E_WIRE_TRUNCATED" : "E_WIRE_MALFORMED";
+      }
+    };
+    for (let depth = 1; depth <= 106; depth++) {
+      // `depth` groups of field 15, a varint field inside the innermost, all closed.
+      const whole = [...Array<number>(depth).fill(0x7b), 0x78, 0x01, ...Array<number>(depth).fill(0x7c)];
+      for (let cut = 1; cut < whole.length; cut++) {
+        const input = Uint8Array.from(whole.slice(0, cut));
+        const expected = protobufjsCode(input);
+        expect(expected, `${depth} groups cut at ${cut}`).not.toBe("accepted");
+        expect(caught(() => decodePayload("file-reference", input, 2)).code, `${depth} groups cut at ${cut}`).toBe(expected);
+      }
+    }
+  });
+
   it("deeply nested groups that do close are E_WIRE_MALFORMED, without a stack overflow", () => {
     const depth = 5000;
     const input = new Uint8Array([...Array(depth).fill(0x4b), ...Array(depth).fill(0x4c)]);
