@@ -3,11 +3,12 @@
  * one thing a release does (through a module stand-in, switched on for that case only) and
  * requires the matrix to report the broken pair in the cells that exercise it.
  * Before the fixes these breaks passed 24/24: the wire and storage cells took the envelope's
- * readability from the code under test.
+ * readability from the code under test (a53ebb3), and both sides of the storage cell sealed and
+ * planned with the same chunk and piece sizes.
  */
 import { afterEach, describe, expect, test, vi } from "vitest";
 
-const breaks = vi.hoisted(() => ({ ownMinReader: false }));
+const breaks = vi.hoisted(() => ({ ownMinReader: false, plansByOwnChunk: false }));
 
 // A newer release that marks what it writes at its own version readable only by its own version:
 // min_reader = version (a writer may set it higher than the rule, so the wire accepts it), which
@@ -23,10 +24,21 @@ vi.mock("../../src/negotiate/choose-write-version.js", async (importOriginal) =>
   };
 });
 
+// A receiver that opens a shared file in its own default chunk size instead of the reference's.
+vi.mock("../../src/storage/piece-plan.js", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../../src/storage/piece-plan.js")>();
+  return {
+    ...original,
+    planOfReference: (...[ref, maxPieceBytes]: Parameters<typeof original.planOfReference>) =>
+      original.planOfReference(breaks.plansByOwnChunk ? { ...ref, encryption: { ...ref.encryption, chunkSize: 64 * 1024 } } : ref, maxPieceBytes),
+  };
+});
+
 const { MATRIX_CHECKS, runMatrix } = await import("../../src/compat/index.js");
 
 afterEach(() => {
   breaks.ownMinReader = false;
+  breaks.plansByOwnChunk = false;
 });
 
 /** "writer>reader column" of every failed cell. */
@@ -43,4 +55,9 @@ describe("the matrix fails a broken pair", () => {
     expect(failed.sort()).toEqual(["0.3.0>0.2.0 storage", "0.3.0>0.2.0 wire"]);
   }, 60_000);
 
+  test("a receiver that ignores the reference's chunk size fails the storage cells of both directions of the pair that shares files", async () => {
+    breaks.plansByOwnChunk = true;
+    const failed = await failedCells(["storage"]);
+    expect(failed.sort()).toEqual(["0.2.0>0.3.0 storage", "0.3.0>0.2.0 storage"]);
+  }, 60_000);
 });

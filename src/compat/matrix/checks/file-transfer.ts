@@ -9,12 +9,21 @@ import { promisedToOpen } from "../payload-kinds-of.js";
 import { CheckClients } from "./check-clients.js";
 import { releaseSwitch, SwitchFailure } from "./release-switch.js";
 
-/** Two files: one small enough to travel inline, one pieced through storage (3 pieces of 1 MiB). */
+/** Two files: one small enough to travel inline, one pieced through storage (3 pieces of 1 MiB from the writer). */
 const FILES = [
   { name: "note.txt", size: 20 * 1024 },
   { name: "video.mp4", size: 2 * 1024 * 1024 + 512 * 1024 + 7 },
 ] as const;
-const PIECE_SIZE = 1024 * 1024;
+
+/**
+ * The writer's and the reader's own chunk and piece sizes, deliberately not the same: a release may
+ * choose others than its neighbour, and the reader must follow the reference. With one size on
+ * both sides, a reader that planned a download by its own chunk size passed this cell.
+ */
+const SIZES = {
+  writer: { chunkSize: 16 * 1024, pieceSize: 1024 * 1024 },
+  reader: { chunkSize: 64 * 1024, pieceSize: 512 * 1024 },
+} as const;
 
 function fileBytes(size: number, seed: string): Buffer {
   const out = Buffer.allocUnsafe(size);
@@ -34,7 +43,7 @@ function fileBytes(size: number, seed: string): Buffer {
 export const fileTransferCheck: MatrixCheck = {
   column: "storage",
   proves:
-    "files sent by the writer (inline or encrypted pieces through a StorageClient, at the negotiated version and at the writer's own) come back byte for byte at the reader's StorageClient, or as the fallback text when the reader lacks the kind; a switch from the writer's release to the reader's with an upload and a download half-way finishes both without sending or fetching a piece twice",
+    "files sent by the writer (inline or encrypted pieces through a StorageClient, at the negotiated version and at the writer's own) come back byte for byte at the reader's StorageClient (each side its own chunk and piece sizes), or as the fallback text when the reader lacks the kind; a switch from the writer's release to the reader's with an upload and a download half-way finishes both without sending or fetching a piece twice",
   async run(ctx) {
     const { writer, reader, workDir } = ctx;
     const dir = join(workDir, `storage-${writer.protocol}-to-${reader.protocol}-${ctx.direction}`);
@@ -43,13 +52,13 @@ export const fileTransferCheck: MatrixCheck = {
     const opened = new CheckClients(ctx.signal);
     // One store both clients reach: what the Codex network is to two phones.
     const network = opened.own(createLocalBackend({ dir: join(dir, "network") }));
-    const clientFor = (protocol: number, role: string, backend: StorageBackend): Promise<StorageClient> =>
+    const clientFor = (protocol: number, role: keyof typeof SIZES, backend: StorageBackend): Promise<StorageClient> =>
       opened.open({
         protocol,
         backend,
         statePath: join(dir, `${role}.sqlite`),
         dataDir: join(dir, role),
-        pieceSize: PIECE_SIZE,
+        ...SIZES[role],
         renewEveryMs: 0,
         logger: ctx.logger,
       });

@@ -12,6 +12,17 @@ const FILE_SIZE = 6 * PIECE_SIZE + 4321;
 const PIECES = 7;
 const BEFORE_SWITCH = 2;
 
+/**
+ * Each release's own chunk and piece sizes, not the same (a release may choose others): the
+ * switched-to release must finish the jobs in the sizes they were journaled with and read the
+ * references it gets by theirs. With one size on both sides, a release that resumed or fetched by
+ * its own settings passed.
+ */
+const SIZES = {
+  before: { chunkSize: 16 * 1024, pieceSize: PIECE_SIZE },
+  after: { chunkSize: 64 * 1024, pieceSize: 2 * PIECE_SIZE },
+} as const;
+
 /** The outcome of a switch that went wrong: the cell fails with it. */
 export class SwitchFailure extends Error {}
 
@@ -35,12 +46,12 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
   const sent = content(FILE_SIZE, `${what}/sent`);
   const received = content(FILE_SIZE, `${what}/received`);
   const statePath = join(dir, "state.sqlite");
-  const options = (protocol: number) => ({
+  const options = (protocol: number, release: keyof typeof SIZES) => ({
     protocol,
     backend: gate,
     statePath,
     dataDir: join(dir, "data"),
-    pieceSize: PIECE_SIZE,
+    ...SIZES[release],
     piecesInFlight: 1,
     jobsInFlight: 1,
     renewEveryMs: 0,
@@ -49,10 +60,10 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
   const open = clients.open.bind(clients);
   try {
     // A contact of the writer's release shared a file; the user's client fetches it.
-    const peer = await open({ ...options(writer.protocol), backend: network, statePath: join(dir, "peer.sqlite"), dataDir: join(dir, "peer") });
+    const peer = await open({ ...options(writer.protocol, "before"), backend: network, statePath: join(dir, "peer.sqlite"), dataDir: join(dir, "peer") });
     const { reference } = await peer.share({ bytes: received, fileName: "received.bin" }).done;
 
-    const before = await open(options(writer.protocol));
+    const before = await open(options(writer.protocol, "before"));
     // What the previous release finished: a file shared (its renewal state) and one fetched into the cache.
     const kept = await before.share({ bytes: content(PIECE_SIZE + 99, `${what}/kept`), fileName: "kept.bin" }).done;
     const cached = await before.fetch(reference).done;
@@ -68,7 +79,7 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
     gate.open();
     const puts = gate.puts;
     const gets = gate.gets;
-    const after = await open(options(reader.protocol));
+    const after = await open(options(reader.protocol, "after"));
     const shared = (await after.job(upload.id).done) as ShareResult;
     await after.job(download.id).done;
     if (gate.puts - puts !== PIECES - stored) throw new SwitchFailure(`${what}: ${gate.puts - puts} pieces uploaded after the switch, ${PIECES - stored} were missing`);
