@@ -193,9 +193,11 @@ export class CacheStore {
         reject(abortedError(signal.reason, what));
         // The head that left may have held later ones back.
         if (at === 0) this.serveWaiters();
+        this.reportRoom();
       };
       if (signal.aborted) return abort();
       this.roomQueue.push(waiter);
+      this.reportRoom();
       signal.addEventListener("abort", abort, { once: true });
     });
   }
@@ -346,6 +348,7 @@ export class CacheStore {
   /** Room went down (reserved room given back or counted as a file, a file evictable again): the waiters are served in order. */
   private roomFreed(): void {
     if (this.roomQueue.length > 0) this.serveWaiters();
+    this.reportRoom();
   }
 
   /**
@@ -401,6 +404,7 @@ export class CacheStore {
     }
     this.evictFor(bytes);
     this.reserved += bytes;
+    this.reportRoom();
     if (cid === undefined) {
       let held = true;
       return {
@@ -739,6 +743,20 @@ export class CacheStore {
 
   private report(): void {
     this.hooks.metrics.cacheBytes.set(this.journal.usedBytes());
+    this.reportRoom();
+  }
+
+  /**
+   * The quota's other shares (reserved, partial, waiting), which change with every reservation: no
+   * query. Only the files' bytes were reported, so a dashboard showed a cache half full while
+   * downloads waited for room, or partial downloads held the rest.
+   */
+  private reportRoom(): void {
+    const { metrics } = this.hooks;
+    metrics.cacheReservedBytes.set(this.reserved);
+    metrics.cachePartialBytes.set(this.partBytes);
+    metrics.quotaBytes.set(this.quotaBytes);
+    metrics.quotaWaiting.set(this.roomQueue.length);
   }
 }
 

@@ -10,6 +10,10 @@ export interface StorageMetrics {
   readonly activeJobs: Gauge<"kind">;
   readonly queueDepth: Gauge<"kind">;
   readonly cacheBytes: Gauge;
+  readonly cacheReservedBytes: Gauge;
+  readonly cachePartialBytes: Gauge;
+  readonly quotaBytes: Gauge;
+  readonly quotaWaiting: Gauge;
   readonly renewals: Counter<"outcome">;
 }
 
@@ -25,6 +29,10 @@ export function storageMetrics(metrics: Metrics): StorageMetrics {
     activeJobs: metrics.gauge("storage_jobs_active", "Jobs running now", ["kind"]),
     queueDepth: metrics.gauge("storage_queue_depth", "Jobs waiting to run", ["kind"]),
     cacheBytes: metrics.gauge("storage_cache_bytes", "Bytes of cached and spooled files under the quota"),
+    cacheReservedBytes: metrics.gauge("storage_cache_reserved_bytes", "Bytes reserved under the quota for downloads into the cache and shares of bytes under way"),
+    cachePartialBytes: metrics.gauge("storage_cache_partial_bytes", "Bytes of temp files of downloads into the cache kept for a resume, counted under the quota"),
+    quotaBytes: metrics.gauge("storage_quota_bytes", "The storage quota the cached, spooled, partial and reserved bytes share"),
+    quotaWaiting: metrics.gauge("storage_quota_waiting", "Downloads and shares of bytes waiting for room under the quota"),
     renewals: metrics.counter("storage_renewals_total", "Piece renewals before the Codex TTL, by outcome", ["outcome"]),
   };
 }
