@@ -3,6 +3,7 @@
  * in every other test, so its fidelity is tested at the HTTP level, without our client).
  */
 import { createHash } from "node:crypto";
+import { Agent, request } from "node:http";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { CID } from "multiformats/cid";
 import { base58btc } from "multiformats/bases/base58";
@@ -16,6 +17,7 @@ import {
   type CodexTestServer,
   type CodexTestServerOptions,
 } from "../support/codex-server/index.js";
+import { until } from "../support/until.js";
 import { pattern } from "./codex-fixtures.js";
 
 async function started(options: CodexTestServerOptions = {}): Promise<CodexTestServer> {
@@ -154,6 +156,33 @@ describe("Codex test server: downloads and metadata", () => {
       expect(res.headers.get("accept-ranges")).toBeNull();
       expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
     }
+  });
+
+  test("a download ends its connection with the body, as a node's does (chronos' Plain stream: Connection: close); other answers keep it alive", async () => {
+    const server = await started();
+    const cid = await uploadCid(server, pattern(100_000));
+    const agent = new Agent({ keepAlive: true });
+    onTestFinished(() => agent.destroy());
+    const get = (path: string): Promise<{ connection: string | undefined; body: Buffer }> =>
+      new Promise((resolve, reject) => {
+        request(`${server.url}${CODEX_PREFIX}${path}`, { agent }, (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => parts.push(chunk));
+          res.on("end", () => resolve({ connection: res.headers.connection, body: Buffer.concat(parts) }));
+          res.on("error", reject);
+        })
+          .on("error", reject)
+          .end();
+      });
+    for (const path of [`/data/${cid}/network/stream`, `/data/${cid}`]) {
+      const download = await get(path);
+      expect(download.connection).toBe("close");
+      expect(download.body.byteLength).toBe(100_000);
+      await until(() => server.openConnections() === 0, "the server to end the download's connection");
+    }
+    const space = await get("/space");
+    expect(space.connection).toBe("keep-alive");
+    expect(server.openConnections()).toBe(1);
   });
 
   test("a download keeps the uploaded filename and mimetype in its headers", async () => {

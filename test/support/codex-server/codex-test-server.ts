@@ -248,6 +248,9 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
       "content-disposition": m.filename === undefined ? "attachment" : `attachment; filename="${m.filename}"`,
       ...(behaviour.omitContentLength ? {} : { "content-length": m.datasetSize }),
       "access-control-expose-headers": "Content-Disposition",
+      // A node streams a download as chronos' Plain stream (resp.prepare(Plain)), which sends
+      // `Connection: close` and ends the connection with the body: no download socket is kept alive.
+      connection: "close",
     });
     // A node sends the headers (resp.prepare) before the first block is even fetched.
     res.flushHeaders();
