@@ -124,9 +124,9 @@ describe("Codex backend: a node that never answers", () => {
     controller.abort();
     expect((await timed(() => pending)).error).toBeInstanceOf(StorageError);
     // The socket buffers filled and then nothing more was taken: no progress for a stalled node.
+    // (Not "the last within 1 s": on a loaded machine the timer above fires late, and the buffers fill late.)
     expect(seen).toBeGreaterThan(0);
     expect(stalled.length).toBe(seen);
-    expect(stalled[stalled.length - 1]!).toBeLessThan(1_000);
   }, 30_000);
 
   test("put reports progress at least once per 64 KiB of a buffer body, so a link as slow as 1.5 KB/s per piece still shows progress within a 45 s attempt", async () => {
