@@ -13,8 +13,9 @@ import { startCodexTestServer } from "../support/codex-server/index.js";
 import { journalRows, runCliInProcess, startCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
+/** Polls `what` until it holds (a slow, shared CI machine may take long to start the CLI under tsx). */
 async function until(what: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 60_000;
   while (!what() && Date.now() < deadline) await sleep(20);
 }
 
@@ -37,6 +38,7 @@ describe("status-compat file: the terminal goes away (SIGHUP)", () => {
       server.inject("upload", { kind: "hang", phase: "no-read" }, { times: 1000 });
       const put = startCli(["file", "put", path, ...codex]);
       await until(() => (server.stats.byRoute["upload"] ?? 0) > 0);
+      expect(server.stats.byRoute["upload"] ?? 0, `the upload never began: ${put.output.stderr}`).toBeGreaterThan(0);
       put.child.kill("SIGHUP");
       const ended = await put.closed;
       server.clearFaults();
@@ -56,7 +58,7 @@ describe("status-compat file: the terminal goes away (SIGHUP)", () => {
     } finally {
       await server.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   test("during a get: the download is kept, nothing at --out, the process ends by SIGHUP after the same kind of line; the same command then writes the verified file", async () => {
     const server = await startCodexTestServer();
@@ -72,6 +74,7 @@ describe("status-compat file: the terminal goes away (SIGHUP)", () => {
       server.inject("download", { kind: "hang", phase: "before-headers" }, { times: 1000 });
       const get = startCli(["file", "get", ref, "--out", out, ...codex]);
       await until(() => readdirSync(downloads).some((name) => name.endsWith(".part")));
+      expect(readdirSync(downloads).some((name) => name.endsWith(".part")), `the download never began: ${get.output.stderr}`).toBe(true);
       get.child.kill("SIGHUP");
       const ended = await get.closed;
       server.clearFaults();
@@ -91,5 +94,5 @@ describe("status-compat file: the terminal goes away (SIGHUP)", () => {
     } finally {
       await server.close();
     }
-  }, 60_000);
+  }, 120_000);
 });

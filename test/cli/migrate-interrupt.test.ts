@@ -50,7 +50,7 @@ describe("status-compat migrate up/down stopped by a signal while waiting for an
       expect(siblings(path)).toEqual(files);
       expect(await levelOf(path)).toBe(`${level} clean`);
     },
-    30_000,
+    120_000,
   );
 });
 
@@ -77,5 +77,5 @@ describe("status-compat migrate up stopped by Ctrl-C half-way through its migrat
     expect(cli.output.stderr.trimEnd().split("\n").at(-1)).toBe(`status-compat migrate: interrupted (SIGINT) before the commit; ${path} keeps its level`);
     expect(siblings(path).filter((f) => f.endsWith("-wal") || f.endsWith("-journal"))).toEqual([]);
     expect(await levelOf(path)).toBe("1 clean");
-  }, 60_000);
+  }, 120_000);
 });

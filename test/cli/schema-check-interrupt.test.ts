@@ -35,8 +35,9 @@ describe("status-compat schema check stopped while buf runs", () => {
         }
       });
       const cli = startCli(["schema", "check", "--from", "1", "--to", "2", "--buf", buf]);
-      const deadline = Date.now() + 30_000;
+      const deadline = Date.now() + 60_000;
       while (!(existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "") && Date.now() < deadline) await sleep(20);
+      expect(existsSync(pidFile), `buf never started: ${cli.output.stderr}`).toBe(true);
       const pid = Number(readFileSync(pidFile, "utf8"));
       expect(running(pid)).toBe(true);
       cli.child.kill(signal);
@@ -48,6 +49,6 @@ describe("status-compat schema check stopped while buf runs", () => {
       while (running(pid) && Date.now() < gone) await sleep(20);
       expect(running(pid), "buf still runs").toBe(false);
     },
-    60_000,
+    120_000,
   );
 });
