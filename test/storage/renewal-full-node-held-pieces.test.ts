@@ -221,3 +221,39 @@ describe("renewal on a full node of a piece past its expiry whose source is gone
     await client.stop();
   });
 });
+
+describe("renewal on a full node of a piece it cannot serve whose source is gone", () => {
+  test("once the store is found full it is passed over in the last pass too, as in the first: not read from the network (stalling on such a node) only to be refused", async () => {
+    const dir = tempDir("scc-renew-full-held-");
+    const node = new InstrumentedBackend(localStore(`${dir}/store`));
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({ dir, backend: node, clock: { now: () => clock.t }, renewEveryMs: 0, retry: FAST_RETRY });
+    // The oldest photo, deleted by the user after sending it, comes first in the run; the node kept its manifest but lost its blocks.
+    const gone = writeRandomFile(dir, "broken.jpg", 10 * KiB);
+    const broken = await client.share({ path: gone.path }).done;
+    clock.t += DAY;
+    const lost = await client.share({ path: writeRandomFile(dir, "lost.jpg", 10 * KiB).path }).done;
+    const [brokenCid, lostCid] = [broken, lost].map((s) => s.view.pieces[0]!.cid) as [string, string];
+    rmSync(gone.path);
+    await node.delete(lostCid);
+    let brokenReads = 0;
+    node.beforeGet = (cid) => {
+      if (cid !== brokenCid) return;
+      brokenReads++;
+      throw new StorageError("E_TRUNCATED", `the body of ${cid} ended early`);
+    };
+    node.beforePut = () => {
+      throw new StorageError("E_QUOTA_EXCEEDED", "Codex node test could not store the upload: the node's storage is full");
+    };
+    clock.t += 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.renewed).toEqual([]);
+    expect(report.failed).toEqual([
+      { cid: lostCid, code: "E_QUOTA_EXCEEDED" },
+      { cid: brokenCid, code: "E_QUOTA_EXCEEDED" },
+    ]);
+    // Its one-attempt read back only.
+    expect(brokenReads).toBe(1);
+    await client.stop();
+  });
+});

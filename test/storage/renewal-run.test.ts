@@ -149,4 +149,16 @@ describe("a renewal run's state", () => {
     expect(piece.unasked).toBe(false);
     expect(piece.resumed()).toBeUndefined();
   });
+
+  test("a piece whose read back failed, put off with its source gone, is passed over in the last pass once the store is full, as it would have been in the first", () => {
+    const run = new RenewalRun();
+    const unservable = run.piece("a");
+    unservable.located(false, "maybe");
+    expect(unservable.readBackFailed()).toBeUndefined();
+    run.sourceLost(unservable, new StorageError("E_SOURCE_MISSING", "gone"));
+    const refused = run.piece("b");
+    refused.located(false, "none");
+    run.ended(refused, "E_QUOTA_EXCEEDED");
+    expect(run.lastPass()[0]?.piece.resumed()?.error.code).toBe("E_QUOTA_EXCEEDED");
+  });
 });

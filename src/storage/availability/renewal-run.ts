@@ -90,7 +90,7 @@ export class RenewalRun {
  * One piece's facts within a run. `lacking`: not known held (past its expiry, an endpoint said it
  * lacks it, or its read back failed), so a refusal of it for room is the store being full, not a
  * reason to stop. `nowhere`: no endpoint says it has it (every one answered so, or it is past its
- * expiry and they were not asked), so once the store is full it is not sent to be refused.
+ * expiry and they were not asked) or can serve it, so once the store is full it is not sent to be refused.
  */
 export class PieceInRun {
   private isLacking = false;
@@ -129,12 +129,14 @@ export class PieceInRun {
 
   /**
    * Its one-attempt read back failed: an endpoint that says it has it but cannot serve it (its
-   * blocks gone, the manifest kept) needs room to take it again, like one that lacks it. Once the
-   * store is full it is passed over for this pass, not sealed to be refused.
+   * blocks gone, the manifest kept) needs room to take it again, like one no endpoint has. Once the
+   * store is full it is passed over, not sealed to be refused; nor, its source gone, read from the
+   * network in the last pass (stalling on such a node, the policy's attempts) to be refused.
    */
   readBackFailed(): PieceFailure | undefined {
     this.isLacking = true;
-    return this.run.passOver(true);
+    this.nowhere = true;
+    return this.run.passOver(this.nowhere);
   }
 
   /** In the last pass, before it is read from the network: the failure to report unsent, as located() gave it. */
