@@ -50,6 +50,8 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
   bestEffort(ctx, "could not forget released pieces' network reads", () => ctx.availability.dropStaleNetworkReads());
   let due;
   try {
+    // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
+    // time: those are due too (one ahead by less than the margin is renewed early enough anyway).
     due = ctx.availability.dueBefore(now + ctx.renewBeforeMs, now + ctx.ttlMs + ctx.renewBeforeMs);
   } catch (error) {
     // The journal cannot be read (a failing disk, a state closed under the client): the layer's typed error, not SQLite's.
@@ -59,8 +61,6 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
     const piece = run.piece(row.cid);
     await renewEach(piece, async () => {
       if (!stillReferenced(ctx, row.cid)) return false;
-      // A clock that ran ahead journaled expiries past now + TTL; the endpoints' TTL ran from the real
-      // time: those are due too (one ahead by less than the margin is renewed early enough anyway).
       const expired = row.expires_at <= now;
       // Past its expiry the endpoints are not asked, unless the store is full. The one-attempt read
       // back goes to the endpoint first in order: one that said it lacks the piece would hang on it.
