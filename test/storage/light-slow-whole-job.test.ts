@@ -12,9 +12,11 @@ import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
+import { EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, withRetries } from "../../src/storage/retry/index.js";
 import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
 import { codexSetup } from "./codex-fixtures.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { randomBytes } from "node:crypto";
 
 function endpoint(url: string): CodexBackend {
   const backend = createCodexBackend({ url, requestTimeoutMs: 20_000 });
@@ -89,5 +91,35 @@ describe("light mode: a slow endpoint is judged by the whole job", () => {
     // The first piece left a for b (b's rate was not known yet); later pieces stayed where they were.
     expect(await client.metrics.text()).toMatch(/storage_retries_total\{direction="down",code="E_TIMEOUT"\} 1\n/);
     expect(a.stats.requests).toBe(1);
+  });
+
+  test("an endpoint measured slow for uploads is not taken as slow for downloads: rates are kept per direction", async () => {
+    const { server, backend: direct } = await codexSetup();
+    const bytes = randomBytes(160 * KiB);
+    const cid = await direct.put(bytes);
+    const slow = await always(server.url, SLOW);
+    const fast = await always(server.url, { kind: "pass" });
+    const pool = new EndpointPool([endpoint(slow.url), endpoint(fast.url)]);
+    // A phone's uplink: an earlier upload measured the fast endpoint at 1 KiB/s, far below the slow one's downloads.
+    pool.noteRate(1, "up", 1);
+    // 160 KiB at 20 KiB/s: 8 s, past the 4 s deadline.
+    const job = linkedSignal(undefined, 4_000, "job");
+    onTestFinished(() => job.dispose());
+    const policy = { ...LIGHT_RETRY_POLICY, ...retry };
+    const got = await withRetries({ pool, policy, signal: job.signal, what: "fetch of one piece", direction: "down" }, async (backend, signal, progress) => {
+      const { size, body } = await backend.get(cid, { signal });
+      const parts: Uint8Array[] = [];
+      let done = 0;
+      for await (const chunk of body) {
+        parts.push(chunk);
+        done += chunk.byteLength;
+        progress(done, size);
+      }
+      return Buffer.concat(parts);
+    });
+    expect(got.equals(bytes)).toBe(true);
+    expect(slow.stats.requests).toBe(1);
+    expect(slow.stats.ineffective).toBe(0);
+    expect(pool.rateOf(1, "up")).toBe(1);
   });
 });

@@ -79,7 +79,7 @@ export async function* streamFile(
     const piece = view.pieces[i] as FileReference["pieces"][number];
     const what = `fetch of piece ${i} (${piece.cid})`;
     const sealed = await withRetries(
-      { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder },
+      { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder, direction: "down" },
       (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
     );
     remainder.pieceDone(piece.size);

@@ -2,6 +2,9 @@ import { createHash } from "node:crypto";
 import type { StorageBackend } from "../backend.js";
 import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 
+/** Which way a transfer's bytes go, for the rates an endpoint is measured at ("other": a caller that does not say). */
+export type TransferDirection = "up" | "down" | "other";
+
 /** The longest a run of failures is remembered (RetryPolicy.failureMemoryMs doubles up to this). */
 const FAILURE_MEMORY_CAP_MS = 60 * 60_000;
 
@@ -40,8 +43,11 @@ export class EndpointPool {
   private readonly forgetAt: number[];
   /** When each endpoint last worked (a counter; 0: never). */
   private readonly workedAt: number[];
-  /** Each endpoint's rate in its last transfer that ran past one attempt timeout, bytes per ms (0: none measured, or it was quick since). */
-  private readonly rates: number[];
+  /**
+   * Each endpoint's rate in its last transfer that ran past one attempt timeout, bytes per ms, by
+   * direction (a phone's uplink is far slower than its downlink); absent: none measured, or it was quick since.
+   */
+  private readonly rates: Map<TransferDirection, number>[];
   private successes = 0;
 
   constructor(readonly endpoints: readonly StorageBackend[]) {
@@ -50,7 +56,7 @@ export class EndpointPool {
     this.failures = endpoints.map(() => 0);
     this.forgetAt = endpoints.map(() => 0);
     this.workedAt = endpoints.map(() => 0);
-    this.rates = endpoints.map(() => 0);
+    this.rates = endpoints.map(() => new Map());
     this.order = endpoints.map((_, i) => i);
     this.place = endpoints.map((_, i) => i);
   }
@@ -182,13 +188,15 @@ export class EndpointPool {
    * slow for its job leaves an endpoint only for one not measured as slow: when the link itself is
    * slow, every endpoint is, and a piece moved to another would start over for nothing.
    */
-  noteRate(index: number, bytesPerMs: number): void {
-    this.rates[index] = Number.isFinite(bytesPerMs) && bytesPerMs > 0 ? bytesPerMs : 0;
+  noteRate(index: number, direction: TransferDirection, bytesPerMs: number): void {
+    const rates = this.rates[index] as Map<TransferDirection, number>;
+    if (Number.isFinite(bytesPerMs) && bytesPerMs > 0) rates.set(direction, bytesPerMs);
+    else rates.delete(direction);
   }
 
-  /** The endpoint's last measured rate, bytes per ms; 0 when none is known. */
-  rateOf(index: number): number {
-    return this.rates[index] as number;
+  /** The endpoint's last measured rate in that direction, bytes per ms; 0 when none is known. */
+  rateOf(index: number, direction: TransferDirection): number {
+    return this.rates[index]?.get(direction) ?? 0;
   }
 
   /** The endpoint asked not to be called for `ms` (Retry-After); a later, shorter request does not shorten it. */

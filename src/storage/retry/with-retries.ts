@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError } from "../abort-error.js";
 import type { StorageBackend } from "../backend.js";
 import { StorageError } from "../storage-error.js";
-import type { EndpointPool } from "./endpoint-pool.js";
+import type { EndpointPool, TransferDirection } from "./endpoint-pool.js";
 import { noteEndpointFailure, retryAfterOf } from "./endpoint-checks.js";
 import { classifyFailure } from "./failure-kind.js";
 import type { JobRemainder } from "./job-remainder.js";
@@ -30,6 +30,8 @@ export interface RetryContext {
    * the job would miss its deadline, not only the piece. Without it (renewal's single pieces), the piece alone.
    */
   readonly remainder?: JobRemainder;
+  /** Which way the bytes go: endpoints' rates are compared only with rates measured the same way. Default "other". */
+  readonly direction?: TransferDirection;
 }
 
 /**
@@ -71,10 +73,11 @@ export async function withRetries<T>(
     last = index;
     const tooSlow = new AbortController();
     const attemptSignal = linkedSignal([ctx.signal, tooSlow.signal], ctx.policy.attemptTimeoutMs, ctx.what);
+    const direction = ctx.direction ?? "other";
     const check = slowTransferCheck(ctx, ctx.pool.at(index).location, attemptSignal, tooSlow, (rate) => {
       for (let other = 0; other < ctx.pool.size; other++) {
         if (other === index || excluded.has(other) || ctx.pool.coolingFor(other) > 0) continue;
-        const known = ctx.pool.rateOf(other);
+        const known = ctx.pool.rateOf(other, direction);
         if (known === 0 || known >= FASTER_ELSEWHERE * rate) return true;
       }
       return false;
@@ -83,11 +86,11 @@ export async function withRetries<T>(
       const result = await operation(ctx.pool.at(index), attemptSignal.signal, check.progress);
       ctx.pool.worked(index);
       // Measured once it ran an attempt timeout; a piece moved quicker leaves the endpoint unmeasured (not known slow).
-      ctx.pool.noteRate(index, check.rate());
+      ctx.pool.noteRate(index, direction, check.rate());
       return result;
     } catch (caught) {
       error = caught;
-      if (tooSlow.signal.aborted) ctx.pool.noteRate(index, check.rate());
+      if (tooSlow.signal.aborted) ctx.pool.noteRate(index, direction, check.rate());
     } finally {
       attemptSignal.dispose();
     }

@@ -160,7 +160,7 @@ async function storePiece(ctx: ClientContext, row: UploadJobRow, span: PieceSpan
   // Our own sha256 of the piece, on the worker while it is stored; not needed when the store hashed these very bytes in this process.
   let hashing: Promise<Buffer> | undefined;
   const { cid, hashedByStore } = await withRetries(
-    { pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what) },
+    { pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what), direction: "up" },
     async (backend, attemptSignal, progress) => {
       const inProcess = backend.hashesInProcess === "sha2-256";
       if (!inProcess && hashing === undefined) {
