@@ -106,6 +106,18 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
         { details: { path, migration: row.name, recorded: row.checksum, current: entry.checksum } },
       );
     }
+    // The checksum covers the migration, not the row's own copies of what it produces; the
+    // compat level the file is judged by comes from them (lowered by hand, it lets a release
+    // outside the window in).
+    const d = entry.definition;
+    if (row.level !== d.level || row.compatLevel !== d.compatLevel || row.schemaFingerprint !== entry.fingerprintAfter) {
+      throw dirty(
+        path,
+        `its log row of ${row.name} says level ${row.level}, compat level ${row.compatLevel}${row.schemaFingerprint === entry.fingerprintAfter ? "" : ", another schema"}, ` +
+          `which that migration does not produce (level ${d.level}, compat level ${d.compatLevel})`,
+        [],
+      );
+    }
     lastKnown = entry;
     nextIndex++;
   }

@@ -82,4 +82,20 @@ describe("the bookkeeping's own format", () => {
       expect(inspectState(path).problem?.code).toBe("E_STATE_DIRTY");
     }
   });
+
+  test("a log row whose level, compat level or fingerprint is not what its migration produces is E_STATE_DIRTY (compat lowered by hand let a release outside the window in)", async () => {
+    const path = join(tempDir(), "state.sqlite");
+    (await openState({ path })).close();
+    const db = new Database(path);
+    // What an edit to let release 0.1.0 open a level-3 file looks like: the checksum still matches.
+    db.exec("UPDATE _state_migrations SET compat_level = 1 WHERE name = '0003_level3_codex_first'");
+    db.exec("UPDATE _state_version SET compat_level = 1");
+    db.close();
+    const hash = sha256File(path);
+    const e = await refusal(openState({ path }));
+    expect(e.code).toBe("E_STATE_DIRTY");
+    expect(e.message).toMatch(/its log row of 0003_level3_codex_first says level 3, compat level 1, which that migration does not produce \(level 3, compat level 2\)/);
+    expect((await refusal(openState({ path, level: 1 }))).code).toBe("E_STATE_DIRTY");
+    expect(sha256File(path)).toBe(hash);
+  });
 });
