@@ -1,8 +1,8 @@
-import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { shippedCatalog } from "../../src/state/index.js";
-import { STATE_FIXTURES } from "./support/files.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture } from "./support/files.js";
 
 /**
  * A release judges a file a newer release migrated by the schema description and fingerprint
@@ -17,7 +17,8 @@ import { STATE_FIXTURES } from "./support/files.js";
 describe("the schema description is what released builds recorded", () => {
   test.each([1, 2, 3])("level %i: the fingerprint and description this build computes equal fixtures/state/level%i.sqlite's", (level) => {
     const catalog = shippedCatalog();
-    const db = new Database(join(STATE_FIXTURES, `level${level}.sqlite`), { readonly: true });
+    // A copy: a read-only connection to a WAL file leaves its -wal and -shm beside it, here in the repository.
+    const db = new Database(copyFixture(level, tempDir()), { readonly: true });
     try {
       const recorded = db.prepare("SELECT schema_fingerprint AS fingerprint, schema FROM _state_version").get() as { fingerprint: string; schema: string };
       const log = db.prepare("SELECT name, schema_fingerprint AS fingerprint FROM _state_migrations ORDER BY seq").all() as { name: string; fingerprint: string }[];
