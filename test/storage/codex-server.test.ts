@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { Agent, request } from "node:http";
+import { rm } from "node:fs/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { CID } from "multiformats/cid";
 import { base58btc } from "multiformats/bases/base58";
@@ -138,6 +139,17 @@ describe("Codex test server: uploads", () => {
     const res = await upload(server, pattern(200_000));
     expect(res.status).toBe(500);
     expect(await res.text()).toMatch(/quota/);
+    expect(server.cids()).toEqual([]);
+  });
+
+  test("an upload the server cannot write to disk (its folder gone) answers 500, with no uncaught stream error and no hang", async () => {
+    const server = await started();
+    await rm(server.dir, { recursive: true, force: true });
+    for (const size of [100, 200_000]) {
+      const res = await upload(server, pattern(size));
+      expect(res.status).toBe(500);
+      expect(await res.text()).toMatch(/ENOENT/);
+    }
     expect(server.cids()).toEqual([]);
   });
 });

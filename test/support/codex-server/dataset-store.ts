@@ -2,10 +2,10 @@
  * Where the test server keeps datasets: one file per tree CID in a directory (shared by manifests
  * of identical bytes, as a node shares blocks), manifests in memory.
  */
-import { createWriteStream } from "node:fs";
+import { createWriteStream, type WriteStream } from "node:fs";
 import { rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { once } from "node:events";
+import { finished } from "node:stream/promises";
 import { base58btc } from "multiformats/bases/base58";
 import { DatasetHasher, encodeManifest, manifestCid } from "./dataset-hasher.js";
 
@@ -73,6 +73,10 @@ export class DatasetStore {
     const hasher = new DatasetHasher(this.blockSize);
     const partial = join(this.dir, `upload-${++this.uploadCounter}.part`);
     const out = createWriteStream(partial);
+    // A write that fails while the body is awaited (the client gone, the folder removed at a
+    // test's end) must not be an 'error' with no listener, the test process's uncaught error: it
+    // is kept in out.errored and thrown below.
+    out.on("error", () => {});
     const room = this.quotaMaxBytes - this.usage().usedBytes;
     let overQuota = false;
     let committed = 0;
@@ -80,10 +84,14 @@ export class DatasetStore {
       for await (const chunk of body) {
         hasher.update(chunk);
         if (hasher.size > room) overQuota = true;
-        if (!overQuota && !out.write(chunk)) await once(out, "drain");
+        // A disk that failed stops the writing, not the reading: the body is drained, as past the
+        // quota, so the client gets the node's 500 rather than a cut connection.
+        if (overQuota || out.errored) continue;
+        if (!out.write(chunk)) await drainedOrClosed(out);
       }
+      if (out.errored) throw out.errored;
       out.end();
-      await once(out, "finish");
+      await finished(out);
       const tree = hasher.finish();
       const manifestBytes = encodeManifest({ treeCid: tree, blockSize: this.blockSize, datasetSize: hasher.size, ...meta });
       const treeHeld = this.list().some((held) => held.treeCid === tree.toString(base58btc));
@@ -133,4 +141,17 @@ export class DatasetStore {
     const shared = [...this.manifests.values()].some((other) => other.treeCid === m.treeCid);
     if (!shared) await rm(this.pathOf(m), { force: true });
   }
+}
+
+/** Resolves when `out` takes writes again, or is closed (a failed stream closes and never drains). */
+function drainedOrClosed(out: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off("drain", done);
+      out.off("close", done);
+      resolve();
+    };
+    out.on("drain", done);
+    out.on("close", done);
+  });
 }
