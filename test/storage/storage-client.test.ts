@@ -102,12 +102,19 @@ describe("share then fetch", () => {
     const backend = new InstrumentedBackend(sender.backend);
     let letPutsThrough = (): void => undefined;
     const held = new Promise<void>((resolve) => (letPutsThrough = resolve));
-    backend.beforePut = () => held;
+    let putsReached = 0;
+    backend.beforePut = () => {
+      putsReached += 1;
+      return held;
+    };
     const receiver = await startClient({ backend });
     try {
       receiver.client.share({ bytes, fileName: "b.bin" });
       const spool = join(receiver.dataDir, "spool");
-      await vi.waitFor(() => expect(readdirSync(spool).filter((n) => !n.includes("."))).toHaveLength(1), { timeout: 5_000 });
+      // Its first put, not the spool file's appearance: the file is renamed into place before the
+      // cache records it (cache.add), and only a recorded one is a hit (a fetch sooner downloads).
+      await vi.waitFor(() => expect(putsReached).toBeGreaterThan(0), { timeout: 5_000 });
+      expect(readdirSync(spool).filter((n) => !n.includes("."))).toHaveLength(1);
       const served = await receiver.client.fetch(reference).done;
       expect(served).toMatchObject({ fromCache: true, path: expect.stringContaining(spool) });
       const edited = Buffer.from(bytes);
