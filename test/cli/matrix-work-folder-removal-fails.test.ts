@@ -11,7 +11,7 @@ describe("status-compat matrix: a work folder that cannot be removed at the end"
     const tmp = tempDir("scc-cli-matrix-writer-");
     const r = await spawnCollecting(
       process.execPath,
-      ["--import", "tsx", "--import", DEAF_WRITER_CHECK, "src/cli/run.ts", "matrix", "--only", "storage", "--json", "--cell-timeout", "0.5"],
+      ["--import", "tsx", "--import", DEAF_WRITER_CHECK, "src/cli/run.ts", "matrix", "--only", "storage", "--json", "--cell-timeout", "3"],
       { timeoutMs: 30_000, env: { TMPDIR: tmp } },
     );
     expect(r.stderr).toMatch(/deaf writer: writing on/);
