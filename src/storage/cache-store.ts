@@ -195,7 +195,8 @@ export class CacheStore {
         if (at === 0) this.serveWaiters();
         this.reportRoom();
       };
-      if (signal.aborted) return abort();
+      // Fired before it queued (a share cancelled as share() returned): abort() finds no waiter, and the promise never settled.
+      if (signal.aborted) return reject(abortedError(signal.reason, what));
       this.roomQueue.push(waiter);
       this.reportRoom();
       signal.addEventListener("abort", abort, { once: true });
@@ -260,6 +261,9 @@ export class CacheStore {
       if (taken === undefined) {
         this.parts.set(part as string, kept);
         this.partBytes += kept;
+      } else {
+        // take() reports only when it reserves bytes of its own: room shared with another job of the content, or content kept, left the gauge at the file's size.
+        this.reportRoom();
       }
     }
   }
