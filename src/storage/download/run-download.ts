@@ -227,13 +227,15 @@ async function refuseSpecialDestination(row: DownloadJobRow): Promise<void> {
     if (error.code === "ENOENT") return undefined;
     throw error;
   });
-  if (there?.isDirectory() === true) {
-    throw new StorageError("E_LOCAL_IO", `download ${row.id}: its destination ${row.dest_path} is a folder; fetch to a file's path (a name inside that folder)`, {
+  const linked = there?.isSymbolicLink() === true;
+  const target = linked ? await stat(row.dest_path).catch(() => undefined) : there;
+  // A link to a folder too: the rename replaced the link with the file, where a folder itself is refused
+  // (the application asked for a file in that folder, or for the folder, never for its link to go).
+  if (target?.isDirectory() === true) {
+    throw new StorageError("E_LOCAL_IO", `download ${row.id}: its destination ${row.dest_path} is a folder${linked ? " behind a symbolic link" : ""}; fetch to a file's path (a name inside that folder)`, {
       details: { job: row.id, code: "EISDIR" },
     });
   }
-  const linked = there?.isSymbolicLink() === true;
-  const target = linked ? await stat(row.dest_path).catch(() => undefined) : there;
   if (target === undefined || !(target.isFIFO() || target.isCharacterDevice() || target.isBlockDevice() || target.isSocket())) return;
   const kind = target.isFIFO() ? "fifo" : target.isSocket() ? "socket" : "device";
   const what = { fifo: "a pipe (FIFO)", socket: "a socket", device: "a device" }[kind];
