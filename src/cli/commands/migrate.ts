@@ -2,11 +2,11 @@ import { existsSync } from "node:fs";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { resolve } from "node:path";
 import type { Command } from "../command.js";
-import { EXIT } from "../exit-codes.js";
+import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
-import { describeJournalLoss, inspectState, migrateState, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { describeJournalLoss, inspectState, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
@@ -38,6 +38,24 @@ function statusText(s: StateInspection): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * `migrate status --json` for a file it could not read at all: the shape of a readable file's
+ * status, with what could not be read null or empty and the refusal as `problem`.
+ */
+function unreadableStatus(path: string, error: StateError): Record<string, unknown> {
+  return {
+    path,
+    exists: existsSync(path),
+    codeLevel: shippedCatalog().maxLevel,
+    level: null,
+    compatLevel: null,
+    applied: [],
+    pending: [],
+    future: [],
+    problem: error.toJSON(),
+  };
+}
+
 function resultText(direction: string, r: MigrateStateResult): string {
   const lines = [
     `migrate ${direction} ${r.path}${r.dryRun ? " (dry run, nothing written)" : ""}: level ${r.before.level} -> ${r.after.level} (compat level ${r.before.compatLevel} -> ${r.after.compatLevel})`,
@@ -66,7 +84,9 @@ status-compat migrate down   --db FILE [--to NAME|0] [--discard-unfinished-jobs]
 
 status   the file's state level and compat level, applied migrations (with checksums), pending
          ones, and whether the runner would refuse it (dirty, edited, missing, out of order,
-         from the future). Reads only.
+         from the future). Reads only. With --json, a file it cannot read at all (not a database,
+         corrupt) is the same object with level and compatLevel null and the error (its code) as
+         problem, exit 4.
 up       applies this build's pending migrations, each with its log row in one transaction, under
          the migration lock. --to NAME stops after that migration. Creates FILE when missing.
 down     reverts applied migrations (the rollback a newer release runs before an older one is
@@ -128,9 +148,17 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       // removed it (the handler sees a signal that came meanwhile once the loop has polled); left
       // to Node it ended the process with the copy behind.
       const interrupts = watchInterrupts();
-      let s: StateInspection;
+      let s: StateInspection | undefined;
+      let unreadable: StateError | undefined;
       try {
-        s = inspectState(db);
+        try {
+          s = inspectState(db);
+        } catch (error) {
+          // A file it cannot read at all (not a database, corrupt): a script reading --json gets
+          // the refusal as one object too, not an empty stdout its JSON.parse fails on.
+          if (values.json !== true || !(error instanceof StateError)) throw error;
+          unreadable = error;
+        }
         // Two turns: the first may run before the loop polls again (see src/state/stop-point.ts).
         await nextTurn();
         await nextTurn();
@@ -141,6 +169,12 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       if (signal !== undefined) {
         io.stderr.write(`status-compat migrate: interrupted (${signal}); nothing was left behind\n`);
         return interruptedStatus(signal);
+      }
+      if (s === undefined) {
+        const error = unreadable as StateError;
+        io.stdout.write(JSON.stringify(unreadableStatus(db, error), null, 2) + "\n");
+        io.stderr.write(`status-compat migrate: error[${error.code}]: ${error.message}\n`);
+        return exitCodeFor(error);
       }
       if (values.json === true) {
         io.stdout.write(JSON.stringify({ ...s, problem: s.problem?.toJSON() ?? null }, null, 2) + "\n");
