@@ -16,6 +16,7 @@ import {
   createCodexBackend,
   createLocalBackend,
   makeDirectoryDurably,
+  RESUME_KEPT_PIECES,
   StorageClient,
   StorageError,
   type FetchResult,
@@ -377,6 +378,18 @@ function crashLooped(error: unknown): boolean {
   return error instanceof StorageError && error.code === "E_CRASH_LOOP";
 }
 
+/**
+ * A download that failed keeping its verified pieces (an outage, a passing disk failure) says how an
+ * application goes on from them: retry(), or the client's next start. A CLI user has neither; the
+ * same command run again starts a client, which resumes the job from those pieces (the journal's
+ * last_error keeps the library's words). Same code, details and cause.
+ */
+function inCommandWords(error: unknown): unknown {
+  if (!(error instanceof StorageError) || !error.message.includes(RESUME_KEPT_PIECES)) return error;
+  const message = error.message.replace(RESUME_KEPT_PIECES, "running the same command again (same reference, --out and home)");
+  return new StorageError(error.code, message, { cause: error, details: error.details });
+}
+
 const RERUN_AFTER_CRASH_LOOP = "its interrupted job's last runs each ended with the process before a piece was through (killed, out of memory?); running it again, as this command asks";
 
 /**
@@ -520,6 +533,7 @@ each piece's sha256, decrypts, checks the whole file's sha256, and only then mov
 (atomically). Prints {"path", "size", "sha256"} as JSON. Nothing is written when a check fails.
 An interrupted get resumes when run again with the same reference, --out and home; a get of another
 reference to that --out cancels the interrupted one (its partial file is removed) and starts over.
+A get that failed keeping its verified pieces (an outage) goes on from them when run again too.
 
 Options:
   --out PATH              the file to write (required; its folder must exist, and it must not be a folder)
@@ -549,7 +563,7 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
             outcome = await doneOrInterrupted(job.done, () => session.client.stop(), interrupts);
             break;
           } catch (error) {
-            if (retried || !crashLooped(error)) throw error;
+            if (retried || !crashLooped(error)) throw inCommandWords(error);
             io.stderr.write(`status-compat file get: ${RERUN_AFTER_CRASH_LOOP}\n`);
             job = session.client.retry(job.id) as TransferJob<FetchResult>;
           } finally {

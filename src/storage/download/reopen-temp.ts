@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { syncDirectory } from "../file-io.js";
 import { localIoError } from "../job-errors.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
-import { KEPT_PIECES_CODES, KEPT_PIECES_MARK } from "../journal/pending-jobs.js";
+import { KEPT_PIECES_CODES, KEPT_PIECES_MARK, RESUME_KEPT_PIECES } from "../journal/pending-jobs.js";
 import { StorageError } from "../storage-error.js";
 
 /**
@@ -36,7 +36,7 @@ export async function reopenTemp(row: DownloadJobRow, pieces: number): Promise<F
     if (passing !== undefined) {
       throw new StorageError(
         "E_LOCAL_IO",
-        `download ${row.id} could not reopen its temp file ${row.temp_path}: ${passing} (${code}); retry(), or the client's next start, resumes it from the ${pieces} pieces verified into that file${KEPT_PIECES_MARK}`,
+        `download ${row.id} could not reopen its temp file ${row.temp_path}: ${passing} (${code}); ${RESUME_KEPT_PIECES} resumes it from the ${pieces} pieces verified into that file${KEPT_PIECES_MARK}`,
         { cause: error, details: { ...details, keptPieces: pieces } },
       );
     }

@@ -22,7 +22,7 @@ import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
 import { OpenSteps, openStepPlainBytes } from "./open-steps.js";
-import { KEPT_PIECES_MARK } from "../journal/pending-jobs.js";
+import { KEPT_PIECES_MARK, RESUME_KEPT_PIECES } from "../journal/pending-jobs.js";
 import { createTemp, passingCause, reopenTemp } from "./reopen-temp.js";
 
 export interface FetchResult {
@@ -120,7 +120,7 @@ function outageKeepingPieces(ctx: ClientContext, row: DownloadJobRow, before: nu
   if (kept === 0 || (!progressed && (lastVerifiedAt === undefined || ctx.clock.now() - lastVerifiedAt > OUTAGE_KEEP_MS))) return error;
   return new StorageError(
     error.code,
-    `download ${row.id} to ${row.dest_path} ran out of retries (${error.message}) with ${kept} pieces verified into its temp file; retry(), or the client's next start, goes on from those${KEPT_PIECES_MARK}`,
+    `download ${row.id} to ${row.dest_path} ran out of retries (${error.message}) with ${kept} pieces verified into its temp file; ${RESUME_KEPT_PIECES} goes on from those${KEPT_PIECES_MARK}`,
     { cause: error, details: { ...error.details, job: row.id, keptPieces: kept } },
   );
 }
@@ -140,7 +140,7 @@ function deadlineKeepingPieces(ctx: ClientContext, row: DownloadJobRow, before: 
     return error;
   }
   if (kept <= before) return error;
-  return new StorageError("E_TIMEOUT", `download ${row.id} to ${row.dest_path} ran out of its time (the job deadline) with ${kept} pieces verified into its temp file; retry(), or the client's next start, goes on from those${KEPT_PIECES_MARK}`, {
+  return new StorageError("E_TIMEOUT", `download ${row.id} to ${row.dest_path} ran out of its time (the job deadline) with ${kept} pieces verified into its temp file; ${RESUME_KEPT_PIECES} goes on from those${KEPT_PIECES_MARK}`, {
     cause: error,
     details: { job: row.id, keptPieces: kept },
   });
@@ -290,7 +290,7 @@ async function syncPlacedFolder(row: DownloadJobRow, pieces: number): Promise<vo
   try {
     await syncDirectory(dirname(row.dest_path));
   } catch (error) {
-    throw keptOnPassingCause(error, row, pieces, dirname(row.dest_path), (why) => `its verified file is in place at ${row.dest_path}, but its folder could not be synced: ${why}; retry(), or the client's next start, finishes it without fetching again, from the`);
+    throw keptOnPassingCause(error, row, pieces, dirname(row.dest_path), (why) => `its verified file is in place at ${row.dest_path}, but its folder could not be synced: ${why}; ${RESUME_KEPT_PIECES} finishes it without fetching again, from the`);
   }
 }
 
@@ -304,7 +304,7 @@ async function placeVerifiedFile(row: DownloadJobRow, pieces: number): Promise<v
     await rename(row.temp_path, row.dest_path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw removedUnderRun(row, error);
-    throw keptOnPassingCause(error, row, pieces, row.dest_path, (why) => `its verified file could not replace ${row.dest_path}: ${why}; retry(), or the client's next start, puts it there without fetching again, from the`);
+    throw keptOnPassingCause(error, row, pieces, row.dest_path, (why) => `its verified file could not replace ${row.dest_path}: ${why}; ${RESUME_KEPT_PIECES} puts it there without fetching again, from the`);
   }
 }
 

@@ -28,6 +28,13 @@ const CLOSED_OUT = `state = 'failed' AND substr(last_error, 1, 17) = 'E_CLIENT_C
 export const KEPT_PIECES_MARK = ", which are kept for a resume";
 
 /**
+ * How the message of such a failure tells an application to go on from the kept pieces. Named once
+ * so a front end whose user has no retry() (the CLI: run the same command again) can say its own
+ * words in its place; the journal's last_error keeps these (only the mark is a format).
+ */
+export const RESUME_KEPT_PIECES = "retry(), or the client's next start,";
+
+/**
  * The codes a failure keeping its pieces is journaled with: E_LOCAL_IO (a passing disk failure),
  * E_TIMEOUT (the job deadline, or an outage's attempts timing out), and an outage's other retryable
  * codes (E_BACKEND_UNREACHABLE, E_BACKEND_HTTP, E_TRUNCATED).
