@@ -257,3 +257,48 @@ describe("renewal on a full node of a piece it cannot serve whose source is gone
     await client.stop();
   });
 });
+
+describe("renewal in light mode with every endpoint full, of a piece the first endpoint cannot serve and another holds", () => {
+  test("asks the other endpoints before passing it over: one that holds it stores it again without room", async () => {
+    const dir = tempDir("scc-renew-full-held-");
+    const a = new InstrumentedBackend(localStore(`${dir}/a`), "a");
+    const b = new InstrumentedBackend(localStore(`${dir}/b`), "b");
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const { client } = await startClient({
+      dir,
+      mode: "light",
+      endpointOrder: "listed",
+      endpoints: [a, b],
+      backend: undefined,
+      clock: { now: () => clock.t },
+      renewEveryMs: 0,
+      retry: FAST_RETRY,
+    });
+    const lost = await client.share({ path: writeRandomFile(dir, "lost.jpg", 10 * KiB).path }).done;
+    clock.t += DAY;
+    const broken = await client.share({ path: writeRandomFile(dir, "broken.jpg", 10 * KiB).path }).done;
+    const [lostCid, brokenCid] = [lost, broken].map((s) => s.view.pieces[0]!.cid) as [string, string];
+    // b holds the second photo's piece too (from another client); a kept its manifest but lost its blocks.
+    const { body } = await a.get(brokenCid);
+    const bytes: Buffer[] = [];
+    for await (const chunk of body) bytes.push(Buffer.from(chunk));
+    expect(await b.put(Buffer.concat(bytes))).toBe(brokenCid);
+    const brokenDigest = digest(Buffer.concat(bytes));
+    await a.delete(lostCid);
+    a.beforeGet = (cid) => {
+      if (cid === brokenCid) throw new StorageError("E_TRUNCATED", `the body of ${cid} ended early`);
+    };
+    // Both full: a refuses everything (it would need room for each), b stores the piece it holds again.
+    a.beforePut = () => {
+      throw new StorageError("E_QUOTA_EXCEEDED", "Codex node a could not store the upload: the node's storage is full");
+    };
+    b.beforePut = (put) => {
+      if (digest(put) !== brokenDigest) throw new StorageError("E_QUOTA_EXCEEDED", "Codex node b could not store the upload: the node's storage is full");
+    };
+    clock.t += 28 * DAY;
+    const report = await client.renewDue();
+    expect(report.failed).toEqual([{ cid: lostCid, code: "E_QUOTA_EXCEEDED" }]);
+    expect(report.renewed).toEqual([brokenCid]);
+    await client.stop();
+  });
+});

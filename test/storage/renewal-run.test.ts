@@ -17,7 +17,7 @@ describe("a renewal run's state", () => {
       expect(run.piece("a").located(true, asked)).toBeUndefined();
       expect(run.piece("b").located(false, asked)).toBeUndefined();
     }
-    expect(run.piece("c").readBackFailed()).toBeUndefined();
+    expect(run.piece("c").readBackFailed("none")).toBeUndefined();
   });
 
   test("a piece that ended with nothing for the run to learn (renewed, reported with a lasting error) changes nothing", () => {
@@ -70,7 +70,7 @@ describe("a renewal run's state", () => {
     const run = new RenewalRun();
     const piece = run.piece("a");
     piece.located(false, "maybe");
-    piece.readBackFailed();
+    piece.readBackFailed("none");
     run.ended(piece, "E_QUOTA_EXCEEDED");
     expect(run.stoppedWith).toBeUndefined();
     expect(run.storeFull).toBe(true);
@@ -84,7 +84,8 @@ describe("a renewal run's state", () => {
 
     const nowhere = run.piece("nowhere").located(false, "none");
     const notAsked = run.piece("expired").located(true, undefined);
-    for (const passed of [nowhere, notAsked, run.piece("unreadable").readBackFailed()]) {
+    // Its read back failed: passed over when the other endpoints lack it too, or were not asked (none was tried).
+    for (const passed of [nowhere, notAsked, run.piece("unreadable").readBackFailed("none"), run.piece("untried").readBackFailed(undefined)]) {
       expect(passed?.error).toBeInstanceOf(StorageError);
       expect(passed?.error.code).toBe("E_QUOTA_EXCEEDED");
       expect(passed?.error.message).toMatch(/^not sent: /);
@@ -94,6 +95,8 @@ describe("a renewal run's state", () => {
     expect(run.piece("first-lacks").located(false, "first-lacks")).toBeUndefined();
     expect(run.piece("expired-held").located(true, "maybe")).toBeUndefined();
     expect(run.piece("held").located(false, "maybe")).toBeUndefined();
+    // Its read back failed on one endpoint, and another says it has it: sent, that one takes it without room.
+    expect(run.piece("held-elsewhere").readBackFailed("first-lacks")).toBeUndefined();
   });
 
   test("a second refusal for room of a lacking piece leaves the store full and the run going; one of a held piece after it stops the run", () => {
@@ -154,7 +157,7 @@ describe("a renewal run's state", () => {
     const run = new RenewalRun();
     const unservable = run.piece("a");
     unservable.located(false, "maybe");
-    expect(unservable.readBackFailed()).toBeUndefined();
+    expect(unservable.readBackFailed("none")).toBeUndefined();
     run.sourceLost(unservable, new StorageError("E_SOURCE_MISSING", "gone"));
     const refused = run.piece("b");
     refused.located(false, "none");

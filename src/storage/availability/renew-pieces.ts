@@ -67,7 +67,11 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
       const asked = expired && !run.storeFull ? undefined : await holders(ctx, row.cid, signal, run.silent);
       const passedOver = piece.located(expired, asked);
       if (passedOver !== undefined) return passedOver;
-      const renewed = await renewPiece(ctx, row.cid, piece.lacking, signal, memory, () => piece.readBackFailed());
+      // The endpoint that failed the read back has the manifest, maybe not the blocks; another that
+      // says it has the piece stores it again without room (else, once the store is full, it is passed over).
+      const unreadable = async (failedOn: StorageBackend | undefined): Promise<PieceFailure | undefined> =>
+        piece.readBackFailed(failedOn === undefined ? undefined : await holders(ctx, row.cid, signal, run.silent, new Set([failedOn])));
+      const renewed = await renewPiece(ctx, row.cid, piece.lacking, signal, memory, unreadable);
       if (typeof renewed !== "object" || !("sourceError" in renewed)) return renewed;
       run.sourceLost(piece, renewed.sourceError);
       return false;
@@ -228,7 +232,7 @@ async function renewPiece(
   gone: boolean,
   signal: AbortSignal,
   memory: Slots | undefined,
-  unreadable: () => PieceFailure | undefined,
+  unreadable: (failedOn: StorageBackend | undefined) => Promise<PieceFailure | undefined>,
 ): Promise<PieceOutcome | SourceLost> {
   const origin = uploadedPiece(ctx, cid);
   // The sealed buffer (from the client's pool: reused piece after piece, and handed to the hashing
@@ -344,7 +348,10 @@ function pieceReader(
   };
 }
 
-/** `unreadable`: told when the read back failed (the piece then needs room to be stored again); a failure to report instead of sealing it. */
+/**
+ * `unreadable`: told when the read back failed, and on which endpoint (undefined: none was tried),
+ * since that one needs room to store the piece again; a failure to report instead of sealing it.
+ */
 async function renewHeldPiece(
   ctx: ClientContext,
   cid: string,
@@ -352,9 +359,12 @@ async function renewHeldPiece(
   room: RenewalRoom,
   gone: boolean,
   signal: AbortSignal,
-  unreadable: () => PieceFailure | undefined,
+  unreadable: (failedOn: StorageBackend | undefined) => Promise<PieceFailure | undefined>,
 ): Promise<PieceOutcome | SourceLost> {
-  const readBack = pieceReader(ctx, cid, origin, room, signal);
+  let failedOn: StorageBackend | undefined;
+  const readBack = pieceReader(ctx, cid, origin, room, signal, (_error, backend) => {
+    failedOn = backend;
+  });
   let bytes: Buffer | undefined;
   if (!gone) {
     // One attempt: the source is there to fall back on. A node that kept the manifest but lost the
@@ -364,7 +374,7 @@ async function renewHeldPiece(
       if (signal.aborted || classifyFailure(error) === "fatal") throw error;
       return undefined;
     });
-    const refused = bytes === undefined ? unreadable() : undefined;
+    const refused = bytes === undefined ? await unreadable(failedOn) : undefined;
     if (refused !== undefined) return refused;
   }
   if (bytes === undefined) {

@@ -90,7 +90,7 @@ export class RenewalRun {
  * One piece's facts within a run. `lacking`: not known held (past its expiry, an endpoint said it
  * lacks it, or its read back failed), so a refusal of it for room is the store being full, not a
  * reason to stop. `nowhere`: no endpoint says it has it (every one answered so, or it is past its
- * expiry and they were not asked) or can serve it, so once the store is full it is not sent to be refused.
+ * expiry and they were not asked) but one that cannot serve it, so once the store is full it is not sent to be refused.
  */
 export class PieceInRun {
   private isLacking = false;
@@ -129,13 +129,17 @@ export class PieceInRun {
 
   /**
    * Its one-attempt read back failed: an endpoint that says it has it but cannot serve it (its
-   * blocks gone, the manifest kept) needs room to take it again, like one no endpoint has. Once the
-   * store is full it is passed over, not sealed to be refused; nor, its source gone, read from the
-   * network in the last pass (stalling on such a node, the policy's attempts) to be refused.
+   * blocks gone, the manifest kept) needs room to take it again, like one no endpoint has. `others`:
+   * what the other endpoints' /exists said (undefined: not asked, no endpoint was tried). When none
+   * of them has it either, once the store is full it is passed over, not sealed to be refused; nor,
+   * its source gone, read from the network in the last pass (stalling on such a node, the policy's
+   * attempts) to be refused. One that may hold it takes it again without room, so it is sent (in
+   * light mode, before, a piece one endpoint could not serve was passed over while another held it,
+   * and expired there for every receiver).
    */
-  readBackFailed(): PieceFailure | undefined {
+  readBackFailed(others: Holders | undefined): PieceFailure | undefined {
     this.isLacking = true;
-    this.nowhere = true;
+    this.nowhere = others === undefined || others === "none";
     return this.run.passOver(this.nowhere);
   }
 
