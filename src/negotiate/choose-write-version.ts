@@ -21,7 +21,8 @@ export interface ChooseWriteVersionOptions {
   /**
    * `reject` (default): a member outside the writer's window, or an audience with no common
    * version, throws. `fallback`: write the version that reaches the most known members (then the
-   * most unknown ones, then the highest); the others show `fallbackText`. Large communities use
+   * most unknown ones, then the highest), reach being the readers' rule (`unreached` below), unknown
+   * members as readers of the assumed window; the others show `fallbackText`. Large communities use
    * it so that one stale member cannot stop everyone else's messages.
    */
   outsiders?: "reject" | "fallback";
@@ -196,7 +197,7 @@ function checkedMembers(audience: Audience): Audience["members"] {
 /**
  * Fallback policy with no common version: the version most known members open (readers' rule: from
  * their min up to one past their max, if they read the payload kind at all), then most unknown
- * ones, then the highest.
+ * ones (by the same rule, as readers of the assumed window), then the highest.
  */
 function mostReached(
   self: VersionRange,
@@ -225,6 +226,13 @@ function mostReached(
     diff[start - self.min]! += 1;
     diff[end - self.min + 1]! -= 1;
   }
+  // Unknown members are reached by the same readers' rule as known ones, as the assumed reader
+  // [assumedLo, assumedHi]: up to one version past assumedHi, if it reads the kind at all. Counting
+  // them only inside that window picked a lower version where the next one reached the same members
+  // (a 0.2.0 writer, an unknown member and a too-new one: version 1, though 2 reaches the unknown
+  // one as well), against the tie-break (the highest) and against `unreached`, which counts them so.
+  const unknownFrom = assumedLo;
+  const unknownTo = since <= assumedHi ? assumedHi + 1 : assumedLo - 1;
   let best = self.min;
   let bestKnown = -1;
   let bestUnknown = -1;
@@ -232,7 +240,7 @@ function mostReached(
   for (let offset = 0; offset < width; offset++) {
     running += diff[offset]!;
     const v = self.min + offset;
-    const unknownReach = v >= assumedLo && v <= assumedHi ? unknown : 0;
+    const unknownReach = v >= unknownFrom && v <= unknownTo ? unknown : 0;
     // >= so that ties go to the higher version.
     if (running > bestKnown || (running === bestKnown && unknownReach >= bestUnknown)) {
       best = v;

@@ -94,7 +94,7 @@ describe("negotiation properties", () => {
     );
   });
 
-  it("with the fallback policy, agrees with the strict rule whenever that succeeds, otherwise reaches the most known members by the readers' rule, and counts who cannot open it", () => {
+  it("with the fallback policy, agrees with the strict rule whenever that succeeds, otherwise reaches the most known members by the readers' rule, then the most unknown ones by the same rule, then the highest version, and counts who cannot open it", () => {
     fc.assert(
       fc.property(writerRange, audience, (self, a) => {
         const strict = attempt(() => chooseWriteVersion(self, a));
@@ -106,9 +106,20 @@ describe("negotiation properties", () => {
           return;
         }
         const known = a.members.filter((m): m is VersionRange => m !== undefined);
-        // Members that open version v by the readers' rule (no payload kind: minReader = v - 1).
-        const reach = (v: number): number => known.filter((m) => m.min <= v && Math.max(1, v - 1) <= m.max).length;
+        const unknown = a.members.length - known.length;
+        const assumed = { min: Math.max(self.min, self.max - 2), max: Math.max(self.min, self.max - 1) };
+        // Members that open version v by the readers' rule (no payload kind: minReader = v - 1),
+        // unknown ones as readers of the assumed window.
+        const opens = (m: VersionRange, v: number): boolean => m.min <= v && Math.max(1, v - 1) <= m.max;
+        const reach = (v: number): number => known.filter((m) => opens(m, v)).length;
         for (let v = self.min; v <= self.max; v++) expect(reach(v)).toBeLessThanOrEqual(reach(loose.version));
+        // The documented order: most known members, then most unknown ones, then the highest version.
+        let best = self.min;
+        for (let v = self.min; v <= self.max; v++) {
+          const better = reach(v) - reach(best) || (opens(assumed, v) ? unknown : 0) - (opens(assumed, best) ? unknown : 0);
+          if (better >= 0) best = v;
+        }
+        expect(loose.version).toBe(best);
         expect(loose.unreached).toBe(unreachedOracle(self, a, loose));
       }),
       { numRuns: 2000 },

@@ -111,6 +111,19 @@ describe("chooseWriteVersion: the fallback policy for large audiences", () => {
       chooseWriteVersion(v2, groupAudience([v1, v1, v3]), { outsiders: "fallback", payload: "file-reference" }),
     ).toMatchObject({ version: 2, unreached: 2 });
   });
+
+  it("counts unknown members by the readers' rule too, so a tie among them goes to the higher version", () => {
+    // A 0.2.0 writer, one member too new for it and one unknown (assumed at protocol 1): version 2
+    // reaches the unknown member as version 1 does (a protocol 1 reader opens it as N+1), so 2 wins
+    // the tie. Counting the unknown member only inside its window [1, 1] chose version 1.
+    const tooNew = { min: 3, max: 4 };
+    expect(chooseWriteVersion(v2, groupAudience([tooNew, undefined]), { outsiders: "fallback" })).toMatchObject({ version: 2, minReader: 1, unreached: 1, unknown: 1 });
+    // A kind the assumed reader lacks reaches it at no version: still the highest of the tie.
+    expect(chooseWriteVersion(v3, groupAudience([{ min: 4, max: 5 }, undefined]), { outsiders: "fallback", payload: "file-reference" })).toMatchObject({ version: 3, unreached: 1 });
+    // Known members still come first: two protocol 1 members open versions 1 and 2 only, so not 3.
+    const wide = { min: 1, max: 3 };
+    expect(chooseWriteVersion(wide, groupAudience([v1, v1, { min: 5, max: 6 }, undefined]), { outsiders: "fallback" })).toMatchObject({ version: 2, unreached: 1 });
+  });
 });
 
 describe("chooseWriteVersion: what old readers get", () => {
