@@ -25,8 +25,10 @@ export interface Forwardable<K extends PayloadKind> {
   readonly unknownFields: number;
   /**
    * The message as it is now, plus every unknown field. Unknown fields of a nested message stay with
-   * the nested message at the same position (the i-th piece's stay with the i-th piece). Throws
-   * WireError E_WIRE_INVALID_FIELD when a change broke a rule.
+   * that message: a piece's go wherever the piece object now is in the list, and away with it when
+   * it was dropped; a piece the node did not decode (one it built, or a copy such as `{ ...piece }`)
+   * has none. Change elements in place to keep theirs. Throws WireError E_WIRE_INVALID_FIELD when a
+   * change broke a rule.
    */
   encode(): Uint8Array;
 }
@@ -44,6 +46,10 @@ export function decodeForForwarding<K extends PayloadKind>(
   const decoded = decodeMessage(kind, bytes, at, options, MAX_UNKNOWN_FIELDS);
   const { view, pb: original, type, ctx } = decoded;
   const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
+  // Which decoded message each element of a repeated field's view came from: the node may drop or
+  // move elements, and an element's unknown fields must go where it goes.
+  const origins = new WeakMap<object, PbObject>();
+  pairElements(type, original, view as unknown as Record<string, unknown>, origins);
   return Object.freeze({
     kind,
     written: ctx.written,
@@ -53,7 +59,7 @@ export function decodeForForwarding<K extends PayloadKind>(
     encode(): Uint8Array {
       // The same field mask as the decode: a field this writer's version lacks is not invented on the way.
       const fresh = codec.toPb(view, ctx);
-      graftUnknown(type, original, fresh, ctx);
+      graftUnknown(type, original, fresh, ctx, view as unknown as Record<string, unknown>, origins);
       return encodeChecked(kind, fresh, type);
     },
   });
@@ -64,13 +70,53 @@ function unknownOf(pb: PbObject): Uint8Array[] | undefined {
   return Array.isArray(u) && u.length > 0 ? u : undefined;
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object";
+}
+
+/**
+ * Records, for every element of a repeated message field at any depth, the decoded message it was
+ * built from. The codecs build a list's view element by element, in order, under the field's own
+ * name; a list whose view does not line up is left out (its elements then carry nothing).
+ */
+function pairElements(type: protobuf.Type, pb: PbObject, view: Record<string, unknown>, origins: WeakMap<object, PbObject>): void {
+  for (const field of type.fieldsArray) {
+    const nested = field.resolvedType;
+    if (!(nested instanceof protobuf.Type)) continue;
+    const a = pb[field.name];
+    const v = view[field.name];
+    if (field.repeated) {
+      if (!Array.isArray(a) || !Array.isArray(v) || a.length !== v.length) continue;
+      for (let i = 0; i < a.length; i++) {
+        const element = v[i] as unknown;
+        if (!isObject(element) || !isObject(a[i])) continue;
+        origins.set(element, a[i] as PbObject);
+        pairElements(nested, a[i] as PbObject, element, origins);
+      }
+    } else if (isObject(a) && isObject(v)) {
+      pairElements(nested, a as PbObject, v, origins);
+    }
+  }
+}
+
 /**
  * Copies every `$unknowns` of `from` onto the matching message of `to`, recursively, and every
  * field the reader's schema has but the written version lacks (`ctx` leaves it out of the view):
  * a newer writer's field that an older relay kept and sent on under its own version, which this
- * node must pass on as the relay did.
+ * node must pass on as the relay did. An element of a repeated field is matched by identity (the
+ * view element `to` was built from, and the decoded message that element came from), never by its
+ * position: by position, a node that dropped or reordered pieces sent one piece's unknown fields
+ * (a newer writer's per-piece field; a version 3 piece's index and offset through a version 2
+ * node) with another.
  */
-function graftUnknown(type: protobuf.Type, from: PbObject, to: PbObject, ctx: CodecContext): void {
+function graftUnknown(
+  type: protobuf.Type,
+  from: PbObject,
+  to: PbObject,
+  ctx: CodecContext,
+  view: Record<string, unknown> | undefined,
+  origins: WeakMap<object, PbObject>,
+): void {
   const unknown = unknownOf(from);
   if (unknown !== undefined) {
     // Non-enumerable, as protobufjs itself keeps it: invisible to spreads and JSON, seen by encode.
@@ -86,12 +132,17 @@ function graftUnknown(type: protobuf.Type, from: PbObject, to: PbObject, ctx: Co
     if (!(nested instanceof protobuf.Type)) continue;
     const a = from[field.name];
     const b = to[field.name];
+    const v = view?.[field.name];
     if (field.repeated) {
-      if (!Array.isArray(a) || !Array.isArray(b)) continue;
-      const n = Math.min(a.length, b.length);
-      for (let i = 0; i < n; i++) graftUnknown(nested, a[i] as PbObject, b[i] as PbObject, ctx);
-    } else if (a !== null && typeof a === "object" && b !== null && typeof b === "object") {
-      graftUnknown(nested, a as PbObject, b as PbObject, ctx);
+      // toPb builds the list from the view's, element for element.
+      if (!Array.isArray(b) || !Array.isArray(v) || v.length !== b.length) continue;
+      for (let j = 0; j < b.length; j++) {
+        const element = v[j] as unknown;
+        const origin = isObject(element) ? origins.get(element) : undefined;
+        if (origin !== undefined && isObject(b[j])) graftUnknown(nested, origin, b[j] as PbObject, ctx, element as Record<string, unknown>, origins);
+      }
+    } else if (isObject(a) && isObject(b)) {
+      graftUnknown(nested, a as PbObject, b as PbObject, ctx, isObject(v) ? v : undefined, origins);
     }
   }
 }
