@@ -1,9 +1,12 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../obs/index.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
-import { lockTimeoutOf } from "./migration-lock.js";
+import { lockPathFor, lockTimeoutOf } from "./migration-lock.js";
 import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
 import { busyTimeoutOf } from "./open-state.js";
@@ -122,8 +125,77 @@ function upThrough(assessment: StateAssessment, to: string | 0 | undefined, cata
  * `migrate up` / `migrate down` on a file, under the migration lock, in one transaction, with
  * the same checks as openState. Down is the explicit rollback a newer release runs before an older one is
  * reinstalled across a compat boundary; each step restores every row the older level had.
+ * An `up` that creates a missing file builds it under a name of its own beside it and gives it the
+ * file's name only once it has committed: nothing is left when it is stopped or refused.
  */
 export async function migrateState(options: MigrateStateOptions): Promise<MigrateStateResult> {
+  if (options.direction !== "up" || options.dryRun === true || existsSync(options.path)) return migrateInPlace(options);
+  const { path } = options;
+  const draft = join(dirname(path), `.${basename(path)}.new-${process.pid}-${randomBytes(4).toString("hex")}`);
+  // Named now: once the draft is gone its lock's name can no longer be derived from it.
+  const draftLock = lockPathFor(draft);
+  let result: MigrateStateResult;
+  let published: boolean;
+  try {
+    result = await migrateInPlace({ ...options, path: draft });
+    // The draft's connection is closed: its WAL is checkpointed into it and removed.
+    published = result.runs.length > 0 && publish(draft, path);
+  } catch (error) {
+    throw error instanceof StateError ? renamed(error, draft, path) : error;
+  } finally {
+    removeDraft(draft, draftLock);
+  }
+  // Another process created the file meanwhile (or --to named nothing to apply): run on it as it is.
+  if (!published) return migrateInPlace(options);
+  return { ...result, path };
+}
+
+/**
+ * Gives the committed draft the file's name, never over a file another process created meanwhile
+ * (a link fails then; a rename would replace it). false when the name is taken.
+ */
+function publish(draft: string, path: string): boolean {
+  try {
+    linkSync(draft, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    // A file system without hard links (FAT, some FUSE mounts): a rename, checked first.
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw toStateError(error, path, "create");
+    if (existsSync(path)) return false;
+    try {
+      renameSync(draft, path);
+    } catch (renameError) {
+      throw toStateError(renameError, path, "create");
+    }
+  }
+  // The new name is durable once its folder is: best effort, the file itself is synced by SQLite.
+  try {
+    const fd = openSync(dirname(path), "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse to sync a folder; the next run creates the file again if it is lost.
+  }
+  return true;
+}
+
+/** The draft and everything SQLite or the runner made beside it; nobody else knows its name. */
+function removeDraft(draft: string, lock: string): void {
+  for (const p of [draft, `${draft}-wal`, `${draft}-shm`, `${draft}-journal`, lock]) rmSync(p, { force: true });
+}
+
+/** The draft's error as the file's: its message and details name the file the user gave. */
+function renamed(error: StateError, draft: string, path: string): StateError {
+  const swap = (v: unknown): unknown => (typeof v === "string" ? v.split(draft).join(path) : v);
+  const details = Object.fromEntries(Object.entries(error.details).map(([k, v]) => [k, swap(v)]));
+  return new StateError(error.code, swap(error.message) as string, { cause: error.cause ?? error, details });
+}
+
+async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStateResult> {
   const { path } = options;
   const catalog = options.catalog ?? shippedCatalog();
   const logger = options.logger ?? silentLogger();

@@ -88,7 +88,8 @@ status   the file's state level and compat level, applied migrations (with check
          corrupt) is the same object with level and compatLevel null and the error (its code) as
          problem, exit 4.
 up       applies this build's pending migrations, each with its log row in one transaction, under
-         the migration lock. --to NAME stops after that migration. Creates FILE when missing.
+         the migration lock. --to NAME stops after that migration. Creates FILE when missing
+         (only once the run commits: stopped or refused, it leaves nothing).
 down     reverts applied migrations (the rollback a newer release runs before an older one is
          reinstalled across a compat boundary). Without --to, reverts the last one; --to NAME
          reverts until NAME is the last applied; --to 0 reverts everything. A down to a level
@@ -189,6 +190,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     // migrations, before the commit): it rolls back, lets go of its locks and closes the file, so
     // no -wal of an open transaction is left. Left to the signal's default, the process died at
     // once without a word. A second signal has its default effect: nothing is committed by then.
+    const existed = existsSync(db);
     const interrupts = watchInterrupts();
     let result: MigrateStateResult;
     try {
@@ -209,7 +211,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     } catch (error) {
       const signal = interrupts.received();
       if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") throw error;
-      io.stderr.write(`status-compat migrate: interrupted (${signal}) before the commit; ${db} keeps its level\n`);
+      // An up that was to create the file leaves none (see migrateState).
+      io.stderr.write(`status-compat migrate: interrupted (${signal}) before the commit; ${db} ${existed ? "keeps its level" : "was not created"}\n`);
       return interruptedStatus(signal);
     } finally {
       interrupts.dispose();
