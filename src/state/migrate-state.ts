@@ -87,6 +87,27 @@ function implicitDownTarget(first: StateAssessment, catalog: MigrationCatalog): 
   return before === undefined ? 0 : before.definition.name;
 }
 
+/**
+ * A down is judged on the file as it was first read: its target (implicit or `to`), the losses it
+ * names and the flags the user gave for them. When another process applied migrations while this
+ * one waited for the lock (an app of the newer release starting, someone's `migrate up`), going on
+ * would revert what that process just did, further than the user looked: refused, nothing written.
+ * A file another down took back meanwhile (its history a prefix of the first one) is no surprise:
+ * the implicit target finds its work done, an explicit one goes on to it.
+ */
+function assertNotMovedOn(first: StateAssessment, now: StateAssessment, path: string): void {
+  const was = first.applied.map((a) => a.name);
+  const is = now.applied.map((a) => a.name);
+  if (is.length <= was.length && is.every((name, i) => was[i] === name)) return;
+  const last = (names: string[]): string => names[names.length - 1] ?? "nothing applied";
+  throw new StateError(
+    "E_STATE_CHANGED",
+    `${path} changed while this down waited for the migration lock: it was at level ${first.level} (${last(was)}) when judged, and another process has since brought it to ` +
+      `level ${now.level} (${last(is)}). Nothing was reverted. Look at \`status-compat migrate status\` and run the down again if it is still wanted (stop the app first if it is the one upgrading).`,
+    { details: { path, level: first.level, nowLevel: now.level, last: last(was), nowLast: last(is) } },
+  );
+}
+
 /** How many applied migrations to revert so that `to` is the last one applied. */
 function downSteps(assessment: StateAssessment, to: string | 0 | undefined, catalog: MigrationCatalog, path: string, implicit = false): number {
   if (assessment.future.length > 0) {
@@ -248,6 +269,7 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
     const planFor = (a: StateAssessment): Plan | undefined => {
       assertUsableBy(a, catalog.maxLevel, path);
       if (options.direction === "down") {
+        assertNotMovedOn(first, a, path);
         const steps = downSteps(a, downTo, catalog, path, implicit);
         // What the first look counted is not what this run drops: it drops nothing.
         if (steps === 0) {

@@ -48,7 +48,12 @@ export type StateErrorCode =
    * A `down` would drop data outside the storage journal (rows of tables, values of columns the
    * level it ends at has no place for) and the caller did not accept that loss; nothing written.
    */
-  | "E_STATE_DATA_LOSS";
+  | "E_STATE_DATA_LOSS"
+  /**
+   * Another process applied migrations to the file while a `down` waited for the lock: the down
+   * was judged (its target, its refusals) on the file as it was; nothing written.
+   */
+  | "E_STATE_CHANGED";
 
 export class StateError extends CompatError<StateErrorCode> {
   readonly layer = "state" as const;

@@ -98,7 +98,8 @@ down     reverts applied migrations (the rollback a newer release runs before an
          still refer to: it names how many would be lost and how to proceed. A down that would drop
          other data (rows of file_references, cd_pointers, cache_entries, ...; values of columns
          the older level has no place for) refuses likewise (exit 4, E_STATE_DATA_LOSS), naming
-         each table and column with its count. --dry-run names them too.
+         each table and column with its count. --dry-run names them too. A down that waited for the
+         lock while another process applied migrations reverts nothing (exit 4, E_STATE_CHANGED).
 
 Options:
   --db FILE          the state database
