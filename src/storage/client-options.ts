@@ -1,5 +1,6 @@
 import type { Logger, Metrics } from "../obs/index.js";
 import type { StateHandle } from "../state/index.js";
+import type { ProtocolProfile } from "../versions/index.js";
 import type { StorageBackend } from "./backend.js";
 import type { EndpointOrder, RetryPolicy } from "./retry/index.js";
 
@@ -58,6 +59,15 @@ export const STORAGE_DEFAULTS = Object.freeze({
 export interface StorageClientOptions {
   /** The protocol version this client speaks (2 = release 0.2.0, 3 = release 0.3.0): it writes and reads exactly as that release does. */
   protocol: number;
+  /**
+   * The release this client behaves as, when it is not the newest release of `protocol` in the
+   * embedded release table (what the client is otherwise): one that keeps its predecessor's
+   * protocol with another state level or other features, or a row of another table
+   * (`releaseProfile(row, table)`). It sets the state level the client opens and migrates to and the
+   * features it writes (expiry, the journal's piece offsets); the wire is `protocol`'s. Its
+   * `protocol` must be `protocol` (a RangeError otherwise).
+   */
+  profile?: ProtocolProfile;
   /**
    * `full` (default): one backend, the client's own node (the embedded local store or a local
    * Codex node). `light` (mobile): no local node, one or more remote endpoints with failover.

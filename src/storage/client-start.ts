@@ -2,10 +2,10 @@ import { join, resolve } from "node:path";
 import { Sha256Offload } from "../crypto/index.js";
 import type { Metrics } from "../obs/index.js";
 import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
-import { profileFor } from "../versions/index.js";
 import { CacheStore } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { lockClient } from "./client-lock.js";
+import { clientProfile } from "./client-profile.js";
 import { systemClock, type StorageClientOptions } from "./client-options.js";
 import { interopWarnings, quotaFromSetting, resolveSettings, type ClientSettings } from "./client-settings.js";
 import { tryRelease, type ClientSession } from "./client-session.js";
@@ -43,13 +43,15 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
   session.phase = "starting";
   const light = session.mode === "light";
   const log = session.log;
+  // The release the client behaves as: its state level and what it writes (the constructor checked it).
+  const profile = clientProfile(o);
   let settings: ClientSettings;
   let policy: RetryPolicy;
   try {
     settings = resolveSettings(o, session.mode);
     // With the other options, before any lock or file is touched: a typo here made (or migrated) the state first.
     policy = resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry);
-    if (o.state !== undefined) refuseUnusableState(o.state, profileFor(session.protocol).stateLevel);
+    if (o.state !== undefined) refuseUnusableState(o.state, profile.stateLevel);
   } catch (error) {
     session.phase = "stopped";
     throw error;
@@ -62,7 +64,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     // Before the state is opened (a newer release would migrate it under the running client) and the
     // journal touched: another client on either would resume these same jobs, or evict these spool files.
     session.lock = lockClient(dataDir, o.state?.path ?? o.statePath);
-    session.state = o.state ?? (await openState({ path: o.statePath as string, level: profileFor(session.protocol).stateLevel, holdsClientLock: true, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
+    session.state = o.state ?? (await openState({ path: o.statePath as string, level: profile.stateLevel, holdsClientLock: true, ...(o.logger === undefined ? {} : { logger: o.logger }) }));
     const db = session.state.db;
     // The journal's own spelling of this folder (a link may lead here too): its paths are compared as strings.
     const home = dataDirAsRecorded(db, dataDir);
@@ -75,7 +77,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     const metrics = storageMetrics(registry);
     const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;
     const quotaBytes = settings.quotaBytes ?? quotaFromSetting(quotaSetting, log);
-    const writesExpiry = profileFor(session.protocol).writes("expiry-renewal");
+    const writesExpiry = profile.writes("expiry-renewal");
     // This installation's own endpoint order (full mode's own node stays first); docs/storage.md, Failover.
     applyEndpointOrder(pool, o.endpointOrder, db, o.random ?? Math.random, light || o.backend === undefined ? 0 : 1);
     const ctx: ClientContext = {
@@ -85,7 +87,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
       pool,
       storeIdentity: storeIdentityOf(light, pool.endpoints),
       policy,
-      uploads: new UploadJournal(db, profileFor(session.protocol).writes("piece-index")),
+      uploads: new UploadJournal(db, profile.writes("piece-index")),
       downloads: new DownloadJournal(db),
       availability: new AvailabilityJournal(db),
       cache: new CacheStore(new CacheJournal(db), quotaBytes, { clock, metrics, log }),

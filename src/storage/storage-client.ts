@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
-import { profileFor } from "../versions/index.js";
+import { clientProfile } from "./client-profile.js";
 import type { FileStatus } from "./availability/file-status.js";
 import type { RenewReport } from "./availability/renew-pieces.js";
 import type { StorageBackend } from "./backend.js";
@@ -56,7 +56,7 @@ export class StorageClient {
   private stopping: Promise<void> | undefined;
 
   constructor(options: StorageClientOptions) {
-    const profile = profileFor(options.protocol);
+    const profile = clientProfile(options);
     if (!profile.writes("file-reference")) {
       throw new StorageError("E_UNSUPPORTED", `protocol ${options.protocol} (release ${profile.release.release}) has no file references; use protocol 2 or later`, {
         details: { protocol: options.protocol },

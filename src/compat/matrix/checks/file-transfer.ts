@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { chooseAttachment, chooseWriteVersion, INLINE_ATTACHMENT_MAX_BYTES, NegotiationError, peerAudience, type AttachmentChoice } from "../../../negotiate/index.js";
 import { createLocalBackend, type StorageBackend, type StorageClient } from "../../../storage/index.js";
 import { encodePayloadEnvelope, isWireError, openEnvelope, type FileReference, type Payload } from "../../../wire/index.js";
-import { profileFor, type ProtocolProfile } from "../../../versions/index.js";
+import type { ProtocolProfile } from "../../../versions/index.js";
 import type { DirectionContext, MatrixCheck } from "../matrix-types.js";
 import { promisedToOpen } from "../payload-kinds-of.js";
 import { CheckClients } from "./check-clients.js";
@@ -47,24 +47,19 @@ export const fileTransferCheck: MatrixCheck = {
     "files sent by the writer (inline or encrypted pieces through a StorageClient, at the negotiated version and at the writer's own) come back byte for byte at the reader's StorageClient (each side its own chunk and piece sizes), or as the fallback text when the reader lacks the kind; a switch from the writer's release to the reader's with an upload and a download half-way finishes both without sending or fetching a piece twice",
   async run(ctx) {
     const { writer, reader, workDir } = ctx;
-    for (const side of [writer, reader]) {
-      const stand = clientReleaseOf(side);
-      if (stand !== undefined) {
-        return {
-          status: "fail",
-          detail: `release ${side.release.release}'s storage client cannot be run: a StorageClient is built by protocol, and protocol ${side.protocol} behaves as release ${stand} (another state level or other features), so this cell would test ${stand} in its place`,
-        };
-      }
-    }
     const dir = join(workDir, `storage-${writer.protocol}-to-${reader.protocol}-${ctx.direction}`);
     mkdirSync(dir, { recursive: true });
     // Stopped when the signal aborts, too: a cell abandoned past its deadline must really end.
     const opened = new CheckClients(ctx.signal);
     // One store both clients reach: what the Codex network is to two phones.
     const network = opened.own(createLocalBackend({ dir: join(dir, "network") }));
-    const clientFor = (protocol: number, role: keyof typeof SIZES, backend: StorageBackend): Promise<StorageClient> =>
+    // Each side's client is its release's own (profile): by protocol alone it would be the newest
+    // release of that protocol in the embedded table, another row when a release keeps its
+    // predecessor's protocol, and the cell would test that row in its place.
+    const clientFor = (side: ProtocolProfile, role: keyof typeof SIZES, backend: StorageBackend): Promise<StorageClient> =>
       opened.open({
-        protocol,
+        protocol: side.protocol,
+        profile: side,
         backend,
         statePath: join(dir, `${role}.sqlite`),
         dataDir: join(dir, role),
@@ -88,7 +83,7 @@ export const fileTransferCheck: MatrixCheck = {
           outcomes.push(`${file.name}: not sendable by ${writer.release.release} (inline only)`);
           continue;
         }
-        const { envelope: sent, shared } = await send(choice, file.name, content, async () => (sender ??= await clientFor(writer.protocol, "writer", network)), writer.window);
+        const { envelope: sent, shared } = await send(choice, file.name, content, async () => (sender ??= await clientFor(writer, "writer", network)), writer.window);
         let opened;
         try {
           opened = openEnvelope(sent, reader.window);
@@ -99,7 +94,7 @@ export const fileTransferCheck: MatrixCheck = {
           }
           throw error;
         }
-        const got = await receive(opened, join(dir, `received-${file.name}`), async () => (receiver ??= await clientFor(reader.protocol, "reader", network)));
+        const got = await receive(opened, join(dir, `received-${file.name}`), async () => (receiver ??= await clientFor(reader, "reader", network)));
         if (!Buffer.from(got).equals(content)) return { status: "fail", detail: `${file.name} (${choice.kind}) came back different` };
         outcomes.push(`${file.name} ${choice.kind === "file-reference" ? "via storage" : "inline"} v${opened.envelope.version}`);
         // The writer's own version, which the reader's window may admit although negotiation chose
@@ -134,7 +129,7 @@ export const fileTransferCheck: MatrixCheck = {
             }
             throw error;
           }
-          const again = await receive(ownOpened, join(dir, `received-own-${file.name}`), async () => (receiver ??= await clientFor(reader.protocol, "reader", network)));
+          const again = await receive(ownOpened, join(dir, `received-own-${file.name}`), async () => (receiver ??= await clientFor(reader, "reader", network)));
           if (!Buffer.from(again).equals(content)) return { status: "fail", detail: `${stale} came back different` };
           outcomes.push(`${stale} via storage`);
         }
@@ -155,20 +150,6 @@ export const fileTransferCheck: MatrixCheck = {
     return { status: "pass", detail: outcomes.join("; ") };
   },
 };
-
-/**
- * The release a StorageClient built with `profile.protocol` behaves as, when that is not `profile`'s
- * release in what matters to it (state level, features): a release that keeps its predecessor's
- * protocol (adding a release is adding a row) has no client of its own, since the client takes
- * the newest row of its protocol in the embedded table. Undefined when the client is the release's.
- */
-function clientReleaseOf(profile: ProtocolProfile): string | undefined {
-  const client = profileFor(profile.protocol);
-  const same = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((f) => b.includes(f));
-  const { release } = profile;
-  const alike = client.stateLevel === release.stateLevel && same(client.release.writes, release.writes) && same(client.release.reads, release.reads);
-  return alike ? undefined : client.release.release;
-}
 
 async function send(
   choice: AttachmentChoice,

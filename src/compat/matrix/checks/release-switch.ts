@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openState } from "../../../state/index.js";
 import { createLocalBackend, type ShareResult } from "../../../storage/index.js";
+import type { ProtocolProfile } from "../../../versions/index.js";
 import type { DirectionContext } from "../matrix-types.js";
 import { GatedBackend } from "../gated-backend.js";
 import { CheckClients } from "./check-clients.js";
@@ -46,8 +47,10 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
   const sent = content(FILE_SIZE, `${what}/sent`);
   const received = content(FILE_SIZE, `${what}/received`);
   const statePath = join(dir, "state.sqlite");
-  const options = (protocol: number, release: keyof typeof SIZES) => ({
-    protocol,
+  // Each release's own client (profile), not the newest release of its protocol (file-transfer.ts).
+  const options = (side: ProtocolProfile, release: keyof typeof SIZES) => ({
+    protocol: side.protocol,
+    profile: side,
     backend: gate,
     statePath,
     dataDir: join(dir, "data"),
@@ -60,10 +63,10 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
   const open = clients.open.bind(clients);
   try {
     // A contact of the writer's release shared a file; the user's client fetches it.
-    const peer = await open({ ...options(writer.protocol, "before"), backend: network, statePath: join(dir, "peer.sqlite"), dataDir: join(dir, "peer") });
+    const peer = await open({ ...options(writer, "before"), backend: network, statePath: join(dir, "peer.sqlite"), dataDir: join(dir, "peer") });
     const { reference } = await peer.share({ bytes: received, fileName: "received.bin" }).done;
 
-    const before = await open(options(writer.protocol, "before"));
+    const before = await open(options(writer, "before"));
     // What the previous release finished: a file shared (its renewal state) and one fetched into the cache.
     const kept = await before.share({ bytes: content(PIECE_SIZE + 99, `${what}/kept`), fileName: "kept.bin" }).done;
     const cached = await before.fetch(reference).done;
@@ -79,7 +82,7 @@ export async function releaseSwitch(ctx: DirectionContext, dir: string, content:
     gate.open();
     const puts = gate.puts;
     const gets = gate.gets;
-    const after = await open(options(reader.protocol, "after"));
+    const after = await open(options(reader, "after"));
     const shared = (await after.job(upload.id).done) as ShareResult;
     await after.job(download.id).done;
     if (gate.puts - puts !== PIECES - stored) throw new SwitchFailure(`${what}: ${gate.puts - puts} pieces uploaded after the switch, ${PIECES - stored} were missing`);
