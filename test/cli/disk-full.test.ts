@@ -3,6 +3,8 @@
  * limit (RLIMIT_FSIZE: a write past it fails with EFBIG, as a full disk's fails with ENOSPC). The
  * command fails with E_LOCAL_IO (exit 5) or the state layer's code (exit 4), leaves nothing half
  * written under a real name, and the next run without the limit finds a working state database.
+ * Only the runs under the limit need a process of their own (the limit is the process's); the runs
+ * after them are in this process.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -11,7 +13,7 @@ import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { openState } from "../../src/state/index.js";
 import { CURRENT_PROTOCOL, profileFor } from "../../src/versions/index.js";
-import { journalRows, runCli, runCliInProcess } from "../support/cli.js";
+import { journalRows, runCliInProcess } from "../support/cli.js";
 import { runUnderFileSizeLimit, runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
 
@@ -107,7 +109,7 @@ describe("file put / get when the local disk refuses writes", () => {
     // A failed job is not resumed by the next put (only an interrupted one is): a new job, a new
     // key, every piece stored again.
     const metrics = join(dir, "put.prom");
-    const put = await runCli(["file", "put", path, "--home", home, "--metrics", metrics]);
+    const put = await runCliInProcess(["file", "put", path, "--home", home, "--metrics", metrics]);
     expect(put.code, put.stderr).toBe(0);
     const ref = JSON.parse(put.stdout) as PutOutput;
     expect(ref.plaintextSha256).toBe(sha256Hex(bytes));
@@ -149,7 +151,7 @@ describe("file put / get when the local disk refuses writes", () => {
       { state: "failed", last_error: expect.stringMatching(/^E_LOCAL_IO: download .*\(EFBIG\)\.$/) },
     ]);
 
-    const get = await runCli(["file", "get", base64, "--out", out, "--home", home]);
+    const get = await runCliInProcess(["file", "get", base64, "--out", out, "--home", home]);
     expect(get.code, get.stderr).toBe(0);
     expect(JSON.parse(get.stdout)).toEqual({ path: out, size: bytes.byteLength, sha256: sha256Hex(bytes) });
     expect(sha256Hex(readFileSync(out))).toBe(sha256Hex(bytes));
@@ -194,7 +196,7 @@ describe("file put / get when the local disk refuses writes", () => {
         expect(lines[0]).toMatch(says);
         expect(lines, refused.stderr).toHaveLength(1);
 
-        const put = await runCli(["file", "put", path, "--home", home]);
+        const put = await runCliInProcess(["file", "put", path, "--home", home]);
         expect(put.code, put.stderr).toBe(0);
         expect((JSON.parse(put.stdout) as PutOutput).plaintextSha256).toBe(sha256Hex(tiny));
         // Nothing left to resume in the background, at the level a clean home has, and sound.
