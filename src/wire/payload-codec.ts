@@ -121,13 +121,16 @@ function payloadRead<K extends PayloadKind>(
   const reader = typeof at === "number" ? at : at?.reader;
   const schema = schemaOrThrow(reader, "reader");
   requireKnownAt(kind, reader, "reader");
-  requireKnownAt(kind, written, "writer");
-  // Versions travel as uint32; a larger one would also alias another reader's codec context.
-  if (written > UINT32) {
-    throw new WireError("E_VERSION_UNSUPPORTED", `writer protocol ${written} is not a protocol version (at most ${UINT32})`, {
+  // Versions travel as uint32 and start at 1 (0 is proto3's unset). Anything else is no version at
+  // all, as a missing or schema-less reader is: E_VERSION_UNSUPPORTED, not "protocol 0 has no
+  // segment payload" (E_WIRE_UNKNOWN_TYPE, which it was). Outside uint32 it would also alias
+  // another reader's codec context (codecContext keys on reader * 2^32 + written).
+  if (!Number.isInteger(written) || written < 1 || written > UINT32) {
+    throw new WireError("E_VERSION_UNSUPPORTED", `writer protocol ${String(written)} is not a protocol version (a whole number from 1 to ${UINT32})`, {
       details: { version: written, role: "writer" },
     });
   }
+  requireKnownAt(kind, written, "writer");
   const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
   const input = checkedInput(bytes, capFor(kind, options), codec.message);
   return { codec, ctx: codecContext(schema, written), input };

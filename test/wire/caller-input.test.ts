@@ -27,6 +27,22 @@ describe("a caller's missing version or envelope is a typed error, not a TypeErr
     });
   }
 
+  it("decodePayload and decodeForForwarding with a writer version that is no version (0, negative, fractional, NaN, a string, past uint32): E_VERSION_UNSUPPORTED naming the writer, not E_WIRE_UNKNOWN_TYPE", () => {
+    for (const written of [0, -1, 2.5, Number.NaN, Number.POSITIVE_INFINITY, "3", 2 ** 32]) {
+      for (const call of [
+        () => decodePayload("segment", segmentBytes, { written: written as never, reader: 3 }),
+        () => decodeForForwarding("segment", segmentBytes, { written: written as never, reader: 3 }),
+      ]) {
+        const err = thrown(call);
+        expect(err, `${String(written)}: ${String(err)}`).toBeInstanceOf(WireError);
+        expect((err as WireError).code, String(written)).toBe("E_VERSION_UNSUPPORTED");
+        expect((err as WireError).details).toMatchObject({ role: "writer" });
+      }
+    }
+    // A real version that predates the kind is still the kind's problem.
+    expect((thrown(() => decodePayload("file-reference", segmentBytes, { written: 1, reader: 3 })) as WireError).code).toBe("E_WIRE_UNKNOWN_TYPE");
+  });
+
   it("encodePayloadEnvelope without a payload or without envelope fields: E_WIRE_INVALID_FIELD", () => {
     for (const call of [
       () => encodePayloadEnvelope(null as never, { version: 3, fallbackText: "" }),
