@@ -41,12 +41,12 @@ describe("a WAL database with a -shm and no -wal, where no file can be created",
     expect(sha256File(path)).toBe(hash);
   }, 60_000);
 
-  test("upgrade --dry-run rehearses it", async () => {
+  test("upgrade --dry-run rehearses it: every check passes on the copy, and the real upgrade is predicted refused (read-only: exit 4, as the real run)", async () => {
     const folder = readOnlyFolderWith(databaseWithShmOnly());
     const path = join(folder.dir, "state.sqlite");
     const r = await runCliFor(folder, ["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", folder.workDir], PROJECT_ROOT, { TMPDIR: folder.workDir });
-    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
-    expect(r.stdout).toContain("Verdict: OK");
+    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(4);
+    expect(r.stdout).toContain("Verdict: FAILED: every check passed on the copy: the upgrade 0.2.0 -> 0.3.0 itself is safe, but the real upgrade of this file would be refused (E_STATE_READ_ONLY: see the apply line)");
     expect(readdirSync(folder.dir).sort()).toEqual(["state.sqlite", "state.sqlite-shm"]);
   }, 60_000);
 });

@@ -179,14 +179,15 @@ describe("status-compat upgrade", () => {
     expect(sha256File(path)).toBe(hash);
   }, 60_000);
 
-  test("--dry-run of a WAL database where no file can be created beside it (a read-only file system): the rehearsal runs (exit 0, OK), nothing is created beside the original and the work folder is left empty; it failed with E_STATE_IO 'unable to open database file' (exit 4)", async () => {
+  test("--dry-run of a WAL database where no file can be created beside it (a read-only file system): the rehearsal runs, every check passing, and its apply line says the real upgrade would be refused, E_STATE_READ_ONLY, exit 4 as the real run (it said OK, exit 0, which the real run then refused); nothing is created beside the original and the work folder is left empty; it failed with E_STATE_IO 'unable to open database file' (exit 4)", async () => {
     const folder = readOnlyFolderWith([join(STATE_FIXTURES, "level1.sqlite")]);
     const path = join(folder.dir, "level1.sqlite");
     const hash = sha256File(path);
     const r = await runCliFor(folder, ["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--json", "--work-dir", folder.workDir], PROJECT_ROOT);
-    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(0);
-    const report = JSON.parse(r.stdout) as { verdict: string; checks: { id: string; status: string }[]; tables: { table: string; before: number | null }[] };
-    expect(report.verdict).toBe("ok");
+    expect(r.code, `${folder.how}: ${r.stderr}`).toBe(4);
+    const report = JSON.parse(r.stdout) as { verdict: string; checks: { id: string; status: string; code?: string }[]; tables: { table: string; before: number | null }[] };
+    expect(report.verdict).toBe("failed");
+    expect(report.checks.filter((c) => c.status !== "ok").map((c) => [c.id, c.code])).toEqual([["apply", "E_STATE_READ_ONLY"]]);
     expect(report.checks.find((c) => c.id === "down-data")?.status).toBe("ok");
     expect(report.tables.find((t) => t.table === "peers")?.before).toBe(99);
     expect(readdirSync(folder.dir)).toEqual(["level1.sqlite"]);

@@ -42,7 +42,8 @@ Options:
   --work-dir DIR   where the copies go (default: the OS temp folder)
 
 Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused (also when every check
-passed and the database then refused the real upgrade: locked by a running app, read-only; and when
+passed and the database then refused the real upgrade: locked by a running app, read-only, which
+--dry-run predicts on its apply line with the same code; and when
 the rehearsal could not finish because the disk refused: a --work-dir too small),
 130 interrupted by Ctrl-C (143 SIGTERM; the copies are removed, FILE is not changed)`,
   async run(args, io) {
@@ -139,7 +140,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       return EXIT.STATE;
     }
     if (failed.length > 0 && failed.every((c) => c.id === "apply")) {
-      io.stderr.write(`status-compat upgrade: every check passed on the copy; the database refused the upgrade itself: ${failed.map((c) => c.detail ?? "").join("; ")}\n`);
+      // A dry run's apply line is the real run's refusal, predicted: the same status it will give.
+      const what = report.dryRun ? "the real upgrade would be refused by the database" : "the database refused the upgrade itself";
+      io.stderr.write(`status-compat upgrade: every check passed on the copy; ${what}: ${failed.map((c) => c.detail ?? "").join("; ")}\n`);
       return EXIT.STATE;
     }
     return EXIT.CHECK_FAILED;

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from "../../obs/index.js";
 import { releaseTable, type Release } from "../../versions/index.js";
 import type { StateAssessment } from "../assess-state.js";
 import { shippedCatalog, type MigrationCatalog } from "../migration-catalog.js";
+import { holdAgainstClients } from "../client-hold.js";
 import { lockPathFor, lockTimeoutOf } from "../migration-lock.js";
 import type { MigrationRun } from "../migration-step.js";
 import { migrateState } from "../migrate-state.js";
@@ -67,6 +68,17 @@ const IO_FAILURE = /^(SQLITE_(FULL|IOERR)|ENOSPC$|EDQUOT$|EFBIG$|EIO$)/;
 function ioErrorOf(error: StateError): string | undefined {
   const codes = [error.details["sqliteCode"], (error.cause as { code?: unknown } | undefined)?.code];
   return codes.find((c): c is string => typeof c === "string" && IO_FAILURE.test(c));
+}
+
+/** The refusal the real run's migration meets while a storage client holds the file (its lock is taken and let go at once), if any. */
+function clientRefusal(path: string): StateError | undefined {
+  try {
+    holdAgainstClients(path)();
+    return undefined;
+  } catch (error) {
+    if (error instanceof StateError) return error;
+    throw error;
+  }
 }
 
 function removeDatabase(path: string): void {
@@ -254,9 +266,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
 
   const probe = probeStateFile(path);
   if (!probe.exists) throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist`, { details: { path } });
-  if (!dryRun && !probe.writable) {
-    throw new StateError("E_STATE_READ_ONLY", `${path} is read-only; upgrading needs to write it (a dry run only reads it)`, { details: { path } });
-  }
+  const readOnly = probe.writable ? undefined : new StateError("E_STATE_READ_ONLY", `${path} is read-only; upgrading needs to write it (a dry run only reads it)`, { details: { path } });
+  if (!dryRun && readOnly !== undefined) throw readOnly;
 
   const checks: RehearsalCheck[] = [];
   const tables = new Map<string, { before: number | null; after: number | null; afterDown: number | null }>();
@@ -273,7 +284,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     const io = ioErrorOf(error);
     // The work copy is gone once the report is read: name the user's file (the copy is page for page of it).
     const message = error.message.split(work).join(`the rehearsal copy of ${path} (in the work folder)`);
-    return { id, title, status: "failed", detail: `${error.code}: ${message}`, ...(io === undefined ? {} : { ioError: io }) };
+    return { id, title, status: "failed", detail: `${error.code}: ${message}`, code: error.code, ...(io === undefined ? {} : { ioError: io }) };
   };
   const { signal } = options;
   // Between every two steps: a stopped rehearsal is no verdict, so it throws instead of reporting.
@@ -480,7 +491,18 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   }
   return finish();
 
+  /**
+   * A dry run says what the real run will meet on the original, with its code: it refuses a
+   * read-only file before rehearsing anything, and once every check passed its migration refuses
+   * a file a storage client (the app) holds. Said OK, the release engineer's real run then failed.
+   */
+  function predictRealRun(): void {
+    const refusal = readOnly ?? (failed() || sourceAssessment === undefined || sourceAssessment.level >= to.level ? undefined : clientRefusal(path));
+    if (refusal !== undefined) add(failure("apply", `the real upgrade of ${basename(path)} can run (write access, no app using it)`, refusal));
+  }
+
   function finish(): UpgradeReport {
+    if (dryRun && !checks.some((c) => c.id === "apply")) predictRealRun();
     const bad = checks.filter((c) => c.status === "failed");
     const verdict = bad.length === 0 ? "ok" : "failed";
     // The real file's own refusal (apply) is not the rehearsal's work folder.
@@ -489,6 +511,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       verdict === "failed" && io.length === bad.length
         ? `the rehearsal could not finish: ${io.map((c) => c.id).join(", ")} failed with an I/O error in the work folder (${[...new Set(io.map((c) => c.ioError))].join(", ")}; is it full?); ` +
           `this says nothing about the upgrade; ${applied.length > 0 ? "" : "the original file was not changed"}`
+        : verdict === "failed" && dryRun && bad.every((c) => c.id === "apply")
+        ? `every check passed on the copy: the upgrade ${from.release} -> ${to.release} itself is safe, but the real upgrade of this file would be refused (${bad.map((c) => c.code ?? "?").join(", ")}: see the apply line); the original file was not written`
         : verdict === "failed"
         ? `${bad.length} check(s) failed (${bad.map((c) => c.id).join(", ")}); ${applied.length > 0 ? "" : "the original file was not changed"}`
         : dryRun

@@ -16,6 +16,8 @@ export interface RehearsalCheck {
    * code. Such a failure says nothing about the upgrade.
    */
   readonly ioError?: string;
+  /** The state error's code when the check failed with one (`E_STATE_LOCKED`, `E_STATE_READ_ONLY`, …): what scripts branch on. */
+  readonly code?: string;
 }
 
 export interface TableRows {

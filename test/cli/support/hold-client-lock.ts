@@ -1,0 +1,12 @@
+/** A stand-in for a running app: holds the storage-client lock of the state database <path>, prints `locked`, and waits to be killed. */
+import { clientLockPathOf, LockFile } from "../../../src/state/index.js";
+
+const path = process.argv[2];
+if (path === undefined) process.exit(2);
+const lock = LockFile.open(clientLockPathOf(path));
+if (!lock.tryTake()) {
+  process.stdout.write("busy\n");
+  process.exit(3);
+}
+process.stdout.write("locked\n");
+setInterval(() => undefined, 60_000);
