@@ -148,7 +148,9 @@ export class MigrationCatalog {
   private checkWindow(): void {
     // A later migration of a level ships in a later release of that level (0.3.1 after 0.3.0):
     // the build of that level without it opens the files it migrated (as a newer build's), so
-    // it must be additive over the migration before it, whatever the compat level says.
+    // it must be additive over the migration before it, whatever the compat level says. Nothing
+    // here says which release ships a migration, so two shipped together are held to it too: such
+    // a release merges them (a pre-release build with only the first would open the files too).
     for (const e of this.entries) {
       const before = this.entries[e.index - 1];
       if (before === undefined || before.definition.level !== e.definition.level) continue;
@@ -159,7 +161,8 @@ export class MigrationCatalog {
         throw invalid(
           e.definition.name,
           `it shares level ${e.definition.level} with ${before.definition.name}, so a build of level ${e.definition.level} without it must keep working on a file it migrated, but: ` +
-            `${problems.join("; ")}. Make the change additive, or give it the next level.`,
+            `${problems.join("; ")}. Make the change additive, or give it the next level; if neither has been released, merge it into ${before.definition.name} ` +
+            "(the catalog cannot see which release ships which migration, so two migrations of one level are held to this rule even when they ship together).",
         );
       }
     }
