@@ -145,6 +145,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     if (action === "status") {
       if (values.to !== undefined) throw new CliError("E_USAGE", `${NAME} status: --to goes with up or down`);
       if (values["dry-run"] === true) throw new CliError("E_USAGE", `${NAME} status: --dry-run goes with up or down (status only reads)`);
+      // status takes no lock, so the wait asked for would have been ignored without a word.
+      if (lockTimeout !== undefined) throw new CliError("E_USAGE", `${NAME} status: --lock-timeout goes with up or down (status reads without taking the migration lock)`);
       // A database it cannot read where it is (WAL on a read-only file system) is read from a copy
       // in the OS temp folder, as large as the database. A signal is held until inspectState has
       // removed it (the handler sees a signal that came meanwhile once the loop has polled); left
