@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Compiles the sources once per run for the tests' child processes (test/support/node-args.ts).
+    globalSetup: ["test/support/child-build/global-setup.ts"],
     // Child processes, native SQLite handles and real sockets: forks isolate them best.
     pool: "forks",
     poolOptions: {
@@ -20,4 +22,6 @@ export default defineConfig({
     // Property tests print their seed on failure (fast-check does it itself); keep stack traces readable.
     printConsoleTrace: false,
   },
+  // The compiled copies are no source of a test: a watch-mode run is not to react to their writes.
+  server: { watch: { ignored: ["**/.test-build/**"] } },
 });

@@ -16,10 +16,11 @@ import { startCodexTestServer, type CodexRoute } from "../support/codex-server/i
 import { journalRows, PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { MAX_UNENDED_RUNS } from "../../src/storage/journal/unended-runs.js";
+import { nodeArgs } from "../support/node-args.js";
 
 /** Runs the CLI as a child process and SIGKILLs it once `ready()` holds. */
 async function killedWhen(args: string[], ready: () => boolean): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
   const closed = new Promise<NodeJS.Signals | null>((resolve) => child.on("close", (_code, signal) => resolve(signal)));

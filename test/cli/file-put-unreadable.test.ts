@@ -11,10 +11,11 @@ import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { spawnCollecting } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
+import { nodeArgs } from "../support/node-args.js";
 
 /** The CLI as a real process, as an unprivileged user when this one is root. */
 function runCliUnprivileged(args: string[]) {
-  const cli = ["--import", "tsx", "src/cli/run.ts", ...args];
+  const cli = [...nodeArgs("src/cli/run.ts"), ...args];
   if (process.getuid?.() !== 0) return spawnCollecting(process.execPath, cli);
   return spawnCollecting("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", process.execPath, ...cli]);
 }

@@ -9,6 +9,7 @@ import { main } from "../../src/cli/main.js";
 import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
 import { journalRows, PROJECT_ROOT, runCli, runCliInProcess, spawnCollecting, startCli, type StartedCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
+import { nodeArgs } from "../support/node-args.js";
 
 interface PutOutput {
   base64: string;
@@ -37,7 +38,7 @@ function setup(size = 300_000) {
  * in the journal, as a crash would. Rejects if the child ends on its own first.
  */
 async function interruptedCli(args: string[], ready: () => boolean): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
   const closed = new Promise<NodeJS.Signals | null>((resolve, reject) => {
@@ -403,7 +404,7 @@ describe("status-compat file: two commands on one home", () => {
       const codex = ["--home", home, "--backend", "codex", "--codex-url", server.url];
       const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
       const start = (args: string[]) => {
-        const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
         children.push(child);
         const output = { stdout: "", stderr: "", code: undefined as number | null | undefined };
         child.stdout?.on("data", (d: Buffer) => (output.stdout += d.toString("utf8")));
@@ -657,7 +658,7 @@ describe("status-compat file: --home where no folder can be made", () => {
     for (const command of [["file", "put", path], ["file", "get", "AAAA", "--out", join(dir, "out.bin")]]) {
       const home = "/proc/status-compat-no-such-folder/home";
       // A real process (the spin blocked the event loop) that a failing run must not leave behind.
-      const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...command, "--home", home], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), ...command, "--home", home], { cwd: PROJECT_ROOT, stdio: ["ignore", "ignore", "pipe"] });
       onTestFinished(() => void child.kill("SIGKILL"));
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
@@ -805,7 +806,7 @@ describe("status-compat file: Ctrl-C in a shell loop", () => {
       const { dir, path, home } = setup(120_000);
       const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
       server.inject("upload", { kind: "hang", phase: "no-read" }, { times: 1000 });
-      const put = `${JSON.stringify(process.execPath)} --import tsx src/cli/run.ts file put ${JSON.stringify(path)} --home ${JSON.stringify(home)} --codex-url ${server.url}`;
+      const put = `${[process.execPath, ...nodeArgs("src/cli/run.ts")].map((a) => JSON.stringify(a)).join(" ")} file put ${JSON.stringify(path)} --home ${JSON.stringify(home)} --codex-url ${server.url}`;
       // As a terminal runs it: Ctrl-C goes to the whole foreground process group, the shell included.
       const shell = spawn("bash", ["-c", `for i in 1 2; do ${put} > /dev/null 2>> ${JSON.stringify(join(dir, "err"))}; echo "after $i"; done`], {
         cwd: PROJECT_ROOT,

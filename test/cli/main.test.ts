@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runCli, runCliInProcess } from "../support/cli.js";
+import { nodeArgs } from "../support/node-args.js";
 
 describe("status-compat CLI", () => {
   it("lists its commands on --help and exits 0", async () => {
@@ -83,7 +84,7 @@ describe("a reader that goes away", () => {
   it("stdout closed before the result is written (`| head`, a consumer that died) ends with 141 and one line, not Node's crash report and status 1 ('a check failed')", async () => {
     const { spawn } = await import("node:child_process");
     const { PROJECT_ROOT } = await import("../support/cli.js");
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "releases"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), "releases"], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     // Our end of the pipe goes before the child writes: its write fails with EPIPE.
     child.stdout.destroy();
     let stderr = "";
@@ -103,7 +104,7 @@ describe("a reader that goes away", () => {
     const home = tempDir("scc-stderr-closed-");
     const source = join(home, "f.bin");
     writeFileSync(source, Buffer.alloc(64 * 1024, 7));
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "file", "put", source, "--home", home], {
+    const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), "file", "put", source, "--home", home], {
       cwd: PROJECT_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       // Logs at info: the client writes to stderr while it runs.

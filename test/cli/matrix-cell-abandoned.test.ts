@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { spawnCollecting } from "../support/cli.js";
+import { nodeArgs } from "../support/node-args.js";
 
 const DEAF_STORAGE_CHECK = join(import.meta.dirname, "support", "deaf-storage-check.ts");
 
@@ -9,7 +10,7 @@ describe("status-compat matrix: a cell past its deadline whose check ignores its
     const started = performance.now();
     const r = await spawnCollecting(
       process.execPath,
-      ["--import", "tsx", "--import", DEAF_STORAGE_CHECK, "src/cli/run.ts", "matrix", "--only", "storage", "--json", "--cell-timeout", "0.5"],
+      [...nodeArgs("src/cli/run.ts", { preload: [DEAF_STORAGE_CHECK] }), "matrix", "--only", "storage", "--json", "--cell-timeout", "0.5"],
       { timeoutMs: 20_000 },
     );
     const tookMs = performance.now() - started;

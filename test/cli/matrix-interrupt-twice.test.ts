@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { startCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
+import { preloadOption } from "../support/node-args.js";
 
 // Relative to the child's working folder (the project root): NODE_OPTIONS splits on spaces, which a checkout's path may hold.
 const DEAF_STORAGE_CHECK = "./test/cli/support/deaf-storage-check.ts";
@@ -16,7 +17,7 @@ const DEAF_STORAGE_CHECK = "./test/cli/support/deaf-storage-check.ts";
  */
 async function signalTwice(first: NodeJS.Signals, second: NodeJS.Signals): Promise<{ ended: { code: number | null; signal: NodeJS.Signals | null }; stderr: string; work: () => string[]; afterSecondMs: number }> {
   const tmp = tempDir("scc-cli-matrix-twice-");
-  const cli = startCli(["matrix", "--only", "storage"], { TMPDIR: tmp, NODE_OPTIONS: `--import tsx --import ${DEAF_STORAGE_CHECK}` });
+  const cli = startCli(["matrix", "--only", "storage"], { TMPDIR: tmp, NODE_OPTIONS: preloadOption(DEAF_STORAGE_CHECK) });
   const work = (): string[] => readdirSync(tmp).filter((name) => name.startsWith("status-compat-matrix-"));
   await Promise.race([cli.stderrHas("deaf check: holding on"), cli.closed]);
   expect(cli.output.stderr).toMatch(/deaf check: holding on/);

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { releaseTable } from "../../src/versions/index.js";
 import { startCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
+import { preloadOption } from "../support/node-args.js";
 
 // Relative to the child's working folder (the project root): NODE_OPTIONS splits on spaces, which a checkout's path may hold.
 const BIG_WORK_FOLDER_CHECK = "./test/cli/support/big-work-folder-check.ts";
@@ -10,7 +11,7 @@ const BIG_WORK_FOLDER_CHECK = "./test/cli/support/big-work-folder-check.ts";
 describe("status-compat matrix: a signal while the work folder is removed", () => {
   test("SIGTERM as the last cell ends (the removal of a big work folder under way): the whole folder is removed, the process says it was interrupted and ends by SIGTERM; it stopped watching before the removal, so the signal killed it half-way and the rest stayed in the temp folder", async () => {
     const tmp = tempDir("scc-cli-matrix-removal-");
-    const cli = startCli(["matrix", "--only", "storage"], { TMPDIR: tmp, NODE_OPTIONS: `--import tsx --import ${BIG_WORK_FOLDER_CHECK}` });
+    const cli = startCli(["matrix", "--only", "storage"], { TMPDIR: tmp, NODE_OPTIONS: preloadOption(BIG_WORK_FOLDER_CHECK) });
     const rows = releaseTable.rows;
     const newest = rows.at(-1)?.release as string;
     const older = rows.at(-2)?.release as string;

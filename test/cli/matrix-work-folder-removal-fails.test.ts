@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { spawnCollecting } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
+import { nodeArgs } from "../support/node-args.js";
 
 const DEAF_WRITER_CHECK = join(import.meta.dirname, "support", "deaf-writer-check.ts");
 
@@ -11,7 +12,7 @@ describe("status-compat matrix: a work folder that cannot be removed at the end"
     const tmp = tempDir("scc-cli-matrix-writer-");
     const r = await spawnCollecting(
       process.execPath,
-      ["--import", "tsx", "--import", DEAF_WRITER_CHECK, "src/cli/run.ts", "matrix", "--only", "storage", "--json", "--cell-timeout", "3"],
+      [...nodeArgs("src/cli/run.ts", { preload: [DEAF_WRITER_CHECK] }), "matrix", "--only", "storage", "--json", "--cell-timeout", "3"],
       { timeoutMs: 30_000, env: { TMPDIR: tmp } },
     );
     expect(r.stderr).toMatch(/deaf writer: writing on/);

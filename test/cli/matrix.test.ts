@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { PROJECT_ROOT, runCliInProcess, startCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
+import { nodeArgs } from "../support/node-args.js";
 
 describe("status-compat matrix --out", () => {
   test("--out in a missing folder, or naming a folder, is a usage error (exit 2) before the matrix runs; it ran every cell, then failed as an internal error (exit 70) with a stack", async () => {
@@ -52,7 +53,7 @@ describe("status-compat matrix --json with --format", () => {
 describe("status-compat matrix: Ctrl-C", () => {
   test("SIGINT while the storage cells run: one line on stderr, ends by SIGINT (130), the work folder (state databases, stores) removed; it stayed in the temp folder, megabytes per interrupted run, and the process died without a word", async () => {
     const tmp = tempDir("scc-cli-matrix-tmp-");
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "matrix"], {
+    const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), "matrix"], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ["ignore", "pipe", "pipe"],

@@ -13,6 +13,7 @@ import { writeFixture } from "../../src/state/index.js";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
+import { nodeArgs } from "../support/node-args.js";
 
 describe("migrate status killed while it reads a copy", () => {
   test("SIGKILL once the copy is in TMPDIR leaves it; the next status on such a file removes it", async () => {
@@ -21,7 +22,7 @@ describe("migrate status killed while it reads a copy", () => {
     const folder = readOnlyFolderWith([big]);
     const path = join(folder.dir, "big.sqlite");
     const ours = (): string[] => readdirSync(folder.workDir).filter((f) => !f.startsWith("tsx-"));
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "migrate", "status", "--db", path], {
+    const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), "migrate", "status", "--db", path], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, TMPDIR: folder.workDir },
       stdio: ["ignore", "pipe", "pipe"],

@@ -9,6 +9,7 @@ import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File, STATE_FIXTURES } from "../state/support/files.js";
 import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
+import { nodeArgs } from "../support/node-args.js";
 
 describe("status-compat migrate", () => {
   test("status shows level, compat level, applied and pending migrations", async () => {
@@ -143,7 +144,7 @@ describe("status-compat migrate", () => {
     await writeFixture({ out: big, level: 1, rows: 200_000 });
     const folder = readOnlyFolderWith([big]);
     const path = join(folder.dir, "big.sqlite");
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "migrate", "status", "--db", path], {
+    const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), "migrate", "status", "--db", path], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, TMPDIR: folder.workDir },
       stdio: ["ignore", "pipe", "pipe"],

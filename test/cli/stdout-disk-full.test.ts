@@ -12,6 +12,7 @@ import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
+import { nodeArgs } from "../support/node-args.js";
 
 const LIMIT_BYTES = 2 * 1024 * 1024;
 
@@ -19,7 +20,7 @@ const LIMIT_BYTES = 2 * 1024 * 1024;
 function runWithStdoutIn(stdoutFile: string, args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const blocks = String(LIMIT_BYTES / 512);
-    const child = spawn("sh", ["-c", 'ulimit -f "$1" && out="$2" && shift 2 && exec "$@" >>"$out"', "sh", blocks, stdoutFile, process.execPath, "--import", "tsx", "src/cli/run.ts", ...args], {
+    const child = spawn("sh", ["-c", 'ulimit -f "$1" && out="$2" && shift 2 && exec "$@" >>"$out"', "sh", blocks, stdoutFile, process.execPath, ...nodeArgs("src/cli/run.ts"), ...args], {
       cwd: PROJECT_ROOT,
       stdio: ["ignore", "ignore", "pipe"],
       timeout: 60_000,

@@ -10,6 +10,7 @@ import { runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File, siblings, STATE_FIXTURES } from "../state/support/files.js";
 import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
+import { nodeArgs } from "../support/node-args.js";
 
 describe("status-compat upgrade", () => {
   test("--dry-run prints one status line per check and a verdict; the original file's bytes do not change", async () => {
@@ -157,7 +158,7 @@ describe("status-compat upgrade", () => {
     const hash = sha256File(path);
     const work = join(dir, "work");
     await import("node:fs").then((fs) => fs.mkdirSync(work));
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", "upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], {
+    const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), "upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], {
       cwd: PROJECT_ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });

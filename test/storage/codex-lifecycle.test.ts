@@ -9,6 +9,7 @@ import { describe, expect, test } from "vitest";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { codexSetup, drain, eventually, pattern, storageError } from "./codex-fixtures.js";
+import { nodeArgs } from "../support/node-args.js";
 
 describe("Codex backend: close()", () => {
   test("a download being read fails with E_CLIENT_CLOSED when the backend closes", async () => {
@@ -78,7 +79,7 @@ describe("Codex backend: close()", () => {
 
   function runProbe(args: string[], graceMs: number): Promise<{ code: number | null; stdout: string; exitedAlone: boolean }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", "test/storage/codex-exit-probe.ts", ...args], {
+      const child = spawn(process.execPath, [...nodeArgs("test/storage/codex-exit-probe.ts"), ...args], {
         cwd: PROJECT_ROOT,
         stdio: ["ignore", "pipe", "ignore"],
       });

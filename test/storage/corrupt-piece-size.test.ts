@@ -11,6 +11,7 @@ import { spawnCollecting } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, localStore, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { nodeArgs } from "../support/node-args.js";
 
 const CHILD = fileURLToPath(new URL("./support/corrupt-piece-size-child.ts", import.meta.url));
 
@@ -45,7 +46,7 @@ describe("a journaled piece size no plan can use", () => {
     ["not whole chunks", SMALL_PIECES.pieceSize + 1],
   ])("%s: the job fails E_UNSUPPORTED at start naming the piece size; the client neither hangs nor runs out of memory", async (_name, pieceSize) => {
     const { dir, jobId } = await interruptedWithPieceSize(pieceSize);
-    const result = await spawnCollecting(process.execPath, ["--max-old-space-size=96", "--import", "tsx", CHILD, dir, jobId], { timeoutMs: 20_000 });
+    const result = await spawnCollecting(process.execPath, ["--max-old-space-size=96", ...nodeArgs(CHILD), dir, jobId], { timeoutMs: 20_000 });
     expect(result.stderr).toBe("");
     const outcome = JSON.parse(result.stdout) as { code: string; state: string; message: string };
     expect(outcome).toMatchObject({ code: "E_UNSUPPORTED", state: "failed" });

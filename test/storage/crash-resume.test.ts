@@ -15,6 +15,7 @@ import { tempDir } from "../support/temp-dir.js";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { sealedBufferCount } from "../../src/storage/upload/run-upload.js";
 import { sha256Hex } from "./support/client-fixture.js";
+import { nodeArgs } from "../support/node-args.js";
 
 const CHILD = fileURLToPath(new URL("./support/crash-child.ts", import.meta.url));
 const KILLS = 10;
@@ -35,7 +36,7 @@ interface RunResult {
  */
 function runChild(args: string[], killAfter: number | undefined, journaledMore: () => boolean): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...nodeArgs(CHILD), ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let progressSeen = 0;
     let finished = false;
     let buffered = "";

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { runUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
+import { nodeArgs } from "../support/node-args.js";
 
 const CHILD = fileURLToPath(new URL("./support/local-put-refused-child.ts", import.meta.url));
 const MiB = 1024 * 1024;
@@ -25,7 +26,7 @@ describe("local store on a disk that refuses the block", () => {
     const source = join(dir, "video.bin");
     writeFileSync(source, randomBytes(4 * MiB));
     const store = join(dir, "store");
-    const result = await runUnderFileSizeLimit([process.execPath, "--import", "tsx", CHILD, store, source], 1 * MiB, { cwd: process.cwd() });
+    const result = await runUnderFileSizeLimit([process.execPath, ...nodeArgs(CHILD), store, source], 1 * MiB, { cwd: process.cwd() });
     expect(result.stderr).toBe("");
     expect(JSON.parse(result.stdout)).toEqual({ code: "E_LOCAL_IO", sourceClosed: true, small: "stored" });
     expect(filesUnder(store)).toHaveLength(1);

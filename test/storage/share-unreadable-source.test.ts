@@ -9,13 +9,14 @@ import { chmodSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { spawnCollecting } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
+import { nodeArgs } from "../support/node-args.js";
 
 const CHILD = "test/storage/support/share-unreadable-child.ts";
 
 async function runChild(scenario: "new" | "folder" | "resumed"): Promise<Record<string, unknown>> {
   const work = tempDir("scc-share-unreadable-");
   chmodSync(work, 0o777);
-  const node = [process.execPath, "--import", "tsx", CHILD, work, scenario];
+  const node = [process.execPath, ...nodeArgs(CHILD), work, scenario];
   const run = process.getuid?.() === 0 ? spawnCollecting("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", ...node]) : spawnCollecting(node[0] as string, node.slice(1));
   const { code, stdout, stderr } = await run;
   expect(code, stderr).toBe(0);
@@ -46,7 +47,7 @@ describe("share() of a file the user may not read", () => {
 describe("share() while the process is out of descriptors for a moment", () => {
   test("is journaled, not refused (the readability check says nothing of the file then), and the upload sends it once descriptors are back", async () => {
     const work = tempDir("scc-share-emfile-");
-    const child = `ulimit -n 256 && exec "${process.execPath}" --import tsx test/storage/support/share-out-of-descriptors-child.ts "${work}"`;
+    const child = `ulimit -n 256 && exec ${[process.execPath, ...nodeArgs("test/storage/support/share-out-of-descriptors-child.ts"), work].map((a) => JSON.stringify(a)).join(" ")}`;
     const { code, stdout, stderr } = await spawnCollecting("sh", ["-c", child]);
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as { thrown?: unknown; settled?: unknown; held: number };

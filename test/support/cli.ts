@@ -5,6 +5,7 @@ import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { nodeArgs } from "./node-args.js";
 
 export interface CliResult {
   code: number;
@@ -32,9 +33,9 @@ export interface SpawnCliOptions {
   timeoutMs?: number;
 }
 
-/** Runs the CLI as a real child process from the TypeScript sources (exit codes, signals, stdio). */
+/** Runs the CLI as a real child process, the sources as compiled for this run (exit codes, signals, stdio). */
 export function runCli(args: string[], options: SpawnCliOptions = {}): Promise<CliResult> {
-  return spawnCollecting(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], options);
+  return spawnCollecting(process.execPath, [...nodeArgs("src/cli/run.ts"), ...args], options);
 }
 
 /** Runs `command` with `args` under the options' cwd, env and timeout; its exit status and output. */
@@ -71,12 +72,12 @@ export interface StartedCli {
 }
 
 /**
- * Starts the CLI as a real process from the TypeScript sources and collects its output as it
+ * Starts the CLI as a real process (the sources as compiled for this run) and collects its output as it
  * comes, for tests that act while it runs (a signal at a known step). Killed after the test, so a
  * failed assertion before the interrupt, or a child that ignores it, leaves nothing running.
  */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): StartedCli {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/run.ts", ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), ...args], { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   onTestFinished(() => void child.kill("SIGKILL"));
   const output = { stdout: "", stderr: "" };
   const watchers: { text: string; seen: () => void }[] = [];

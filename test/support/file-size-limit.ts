@@ -1,4 +1,5 @@
 import { spawnCollecting, type CliResult, type SpawnCliOptions } from "./cli.js";
+import { nodeArgs } from "./node-args.js";
 
 /** A POSIX shell's `ulimit -f` counts 512-byte blocks (dash; bash too when it runs as sh). */
 const ULIMIT_BLOCK_BYTES = 512;
@@ -16,7 +17,7 @@ export function runUnderFileSizeLimit(command: readonly string[], limitBytes: nu
   return spawnCollecting("sh", ["-c", 'ulimit -f "$1" && shift && exec "$@"', "sh", String(blocks), ...command], options);
 }
 
-/** The CLI from the TypeScript sources, as `runCli` starts it, under a file-size limit. */
+/** The CLI as `runCli` starts it (the sources compiled for this run), under a file-size limit. */
 export function runCliUnderFileSizeLimit(args: readonly string[], limitBytes: number, options: SpawnCliOptions = {}): Promise<CliResult> {
-  return runUnderFileSizeLimit([process.execPath, "--import", "tsx", "src/cli/run.ts", ...args], limitBytes, options);
+  return runUnderFileSizeLimit([process.execPath, ...nodeArgs("src/cli/run.ts"), ...args], limitBytes, options);
 }

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { PROJECT_ROOT } from "./cli.js";
+import { nodeArgs } from "./node-args.js";
 
 export interface ScriptResult {
   code: number | null;
@@ -10,13 +11,14 @@ export interface ScriptResult {
 }
 
 /**
- * Runs a TypeScript script as a real child process (`node --import tsx`) from the project root and
+ * Runs a TypeScript script of the project as a real child process (its copy compiled for this run,
+ * `nodeArgs`) from the project root and
  * collects its output; one that has not ended after `timeoutMs` gets SIGTERM (a hang fails the test
  * instead of stalling it, and is not mistaken for a child that killed itself with SIGKILL).
  */
 export function runScript(script: string, args: readonly string[] = [], timeoutMs = 30_000): Promise<ScriptResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...nodeArgs(script), ...args], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     const timer = setTimeout(() => child.kill("SIGTERM"), timeoutMs);

@@ -18,6 +18,7 @@ import { countUnknownFields } from "../../src/wire/unknown-field-count.js";
 import type protobuf from "protobufjs/light.js";
 import { anyPayload } from "./support/arbitraries.js";
 import { fieldMutation, randomFrom, variant, variantSeed } from "./support/wire-variants.js";
+import { nodeArgs } from "../support/node-args.js";
 
 /** A heap a phone can spare for one message: several times the largest message, far below what a flood costs protobufjs. */
 const HEAP_MB = 128;
@@ -26,7 +27,7 @@ function decodeInChild(path: "read" | "forward", kind: string, size: number, val
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [`--max-old-space-size=${HEAP_MB}`, "--import", "tsx", "test/wire/support/unknown-flood-child.ts", path, kind, String(size), valid ? "valid" : ""],
+      [`--max-old-space-size=${HEAP_MB}`, ...nodeArgs("test/wire/support/unknown-flood-child.ts"), path, kind, String(size), valid ? "valid" : ""],
       { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] },
     );
     let stdout = "";

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { nodeArgs } from "../../support/node-args.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -13,9 +14,9 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
 }
 
-/** Runs a TypeScript file of test/state/support as a real child process (node --import tsx). */
+/** Runs a TypeScript file of test/state/support as a real child process (compiled for this run: `nodeArgs`). */
 export function spawnSupport(script: string, args: string[]): Child {
-  const child = spawn(process.execPath, ["--import", "tsx", `test/state/support/${script}`, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeArgs(`test/state/support/${script}`), ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
   let buffer = "";
   let stderr = "";
   const seen: string[] = [];

@@ -3,6 +3,7 @@ import { accessSync, chmodSync, constants, copyFileSync, mkdirSync, mkdtempSync,
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { onTestFinished } from "vitest";
+import { nodeArgs } from "../../support/node-args.js";
 
 export interface ReadOnlyFolder {
   /** The folder holding the copies; nothing can be created in it. */
@@ -96,10 +97,10 @@ export function runCliFor(folder: ReadOnlyFolder, args: readonly string[], proje
   return runScriptFor(folder, "src/cli/run.ts", args, projectRoot, env);
 }
 
-/** A TypeScript file of the project (`script`, from its root) as a real process, run as `folder` says. */
+/** A TypeScript file of the project (`script`, from its root; compiled for this run) as a real process, run as `folder` says. */
 export function runScriptFor(folder: ReadOnlyFolder, script: string, args: readonly string[], projectRoot: string, env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs(script), ...args], {
       cwd: projectRoot,
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
