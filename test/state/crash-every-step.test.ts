@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { copyFileSync, rmSync } from "node:fs";
+import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
@@ -56,45 +57,54 @@ describe("crash safety: migrate down killed at every step", () => {
     const after = digest(reference);
     expect(after).not.toBe(before);
 
-    const outcomes: string[] = [];
-    for (let n = 1; ; n++) {
+    /** Stops a child before its nth step, kills it there, checks the file and finishes the down; what it saw, or "done". */
+    const killAt = async (n: number): Promise<string> => {
       const path = join(dir, `kill-${n}.sqlite`);
-      copyFileSync(base, path);
+      await copyFile(base, path);
       const child = spawnSupport("pause-child.ts", [path, "down", "0001_level1_waku_only", String(n)]);
       // The child's first line says where it stopped (or that it ran to the end); a child that dies first has none.
+      const seen = (): string | undefined => child.lines().find((l) => l.startsWith("paused ") || l === "done");
       const paused = await new Promise<string | undefined>((resolve) => {
-        const seen = (): string | undefined => child.lines().find((l) => l.startsWith("paused ") || l === "done");
-        const poll = setInterval(() => {
+        // Registered after the helper's own listener, so its lines() already hold the chunk.
+        const onData = (): void => {
           const line = seen();
           if (line === undefined) return;
-          clearInterval(poll);
+          child.process.stdout.off("data", onData);
           resolve(line);
-        }, 10);
-        void child.exited.then(() => {
-          clearInterval(poll);
-          resolve(seen());
-        });
+        };
+        child.process.stdout.on("data", onData);
+        void child.exited.then(() => resolve(seen()));
       });
       if (paused?.startsWith("paused ") === true) child.process.kill("SIGKILL");
       const exit = await child.exited;
       if (paused === "done") {
         expect(exit.code, exit.stderr).toBe(0);
         rmSync(path, { force: true });
-        break;
+        return "done";
       }
       const where = `killed at ${paused ?? "?"} (exit ${exit.code ?? exit.signal}: ${exit.stderr.slice(0, 300)})`;
       expect(paused, where).toMatch(/^paused \d+ /);
-      expect(inspectState(path).problem, where).toBeUndefined();
+      const status = inspectState(path);
+      expect(status.problem, where).toBeUndefined();
       expect(integrity(path), where).toBe("ok");
-      const level = inspectState(path).level;
       const content = digest(path);
-      expect([`3 ${before}`, `1 ${after}`], where).toContain(`${level} ${content}`);
-      outcomes.push(`${paused}: level ${level}`);
+      expect([`3 ${before}`, `1 ${after}`], where).toContain(`${status.level} ${content}`);
 
       const done = await migrateState({ path, direction: "down", to: "0001_level1_waku_only", discardUnfinishedJobs: true, discardData: true, lockTimeoutMs: 5_000 });
       expect(done.after.level, where).toBe(1);
       expect(digest(path), where).toBe(after);
       for (const suffix of ["", "-wal", "-shm", ".migrate-lock"]) rmSync(`${path}${suffix}`, { force: true });
+      return `${paused}: level ${status.level}`;
+    };
+
+    // Two steps at a time: each child stops at a step it is told, so the kills land where they
+    // would one at a time, and one child's start overlaps the other's checks. Walked until a
+    // child runs to the end.
+    const outcomes: string[] = [];
+    for (let n = 1; ; n += 2) {
+      const pair = await Promise.all([killAt(n), killAt(n + 1)]);
+      outcomes.push(...pair.filter((o) => o !== "done"));
+      if (pair.includes("done")) break;
     }
     // The walk passed BEGIN, every statement of both downs and COMMIT, and killed on both sides of the commit.
     const text = outcomes.join("\n");
