@@ -11,7 +11,7 @@ import { orderedWindow } from "../ordered-window.js";
 import { plainBytesOf, planPieces, type PieceSpan } from "../piece-plan.js";
 import { encodeReference } from "../reference-codec.js";
 import { rawSha256Digest } from "../content-id.js";
-import { withRetries } from "../retry/index.js";
+import { JobRemainder, withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
 import { openSource, sourceChanged } from "./open-source.js";
 import { sameSource, sourceIdentity } from "./source-identity.js";
@@ -62,6 +62,16 @@ export async function runUpload(
     let bytesDone = plainBytesOf(plan, stored.keys());
     job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
     const storing = new BackgroundStores(signal);
+    // A slow endpoint is judged by the pieces this run still has to store, not by one (withRetries),
+    // as a download's is: the pieces not stored yet and those a resume stores again, as many at once
+    // as there are sealed buffers (a sealed piece holds one until its store ends).
+    const due = (prior: { readonly uploaded_at: number } | undefined): boolean => prior === undefined || storeAgainOnResume(ctx, prior.uploaded_at, ctx.clock.now());
+    const toStore = new Set(plan.pieces.filter((p) => due(stored.get(p.index))).map((p) => p.index));
+    const remainder = new JobRemainder([...toStore].map((i) => (plan.pieces[i] as PieceSpan).sealedSize), sealedBufferCount(width));
+    // Once per piece counted above, however its store ended or was found not needed (the clock moved on meanwhile).
+    const through = (i: number): void => {
+      if (toStore.delete(i)) remainder.pieceDone((plan.pieces[i] as PieceSpan).sealedSize);
+    };
     const pieceStored = (bytes: number): void => {
       piecesDone++;
       bytesDone += bytes;
@@ -82,7 +92,13 @@ export async function runUpload(
           const prior = stored.get(i);
           if (prior === undefined) {
             // The store keeps the sealed bytes until it is done with them; the window does not wait.
-            storing.add(storePiece(ctx, row, span, sealed, storing.signal).then(() => pieceStored(span.plainSize)), lease.release);
+            storing.add(
+              storePiece(ctx, row, span, sealed, storing.signal, remainder).then(() => {
+                through(i);
+                pieceStored(span.plainSize);
+              }),
+              lease.release,
+            );
           } else {
             // Stored by an earlier run: sealed again only to prove the source is unchanged.
             const same = sameDigest(prior.sha256, await ctx.hasher.digest(sealed));
@@ -92,8 +108,9 @@ export async function runUpload(
             }
             // Stored so long ago (a resume weeks later) that its TTL is due, or at a time not yet come (a clock
             // that ran ahead): stored again. (storePiece counts it as stored: a piece is counted once.)
-            if (storeAgainOnResume(ctx, prior.uploaded_at, ctx.clock.now())) storing.add(storePiece(ctx, row, span, sealed, storing.signal), lease.release);
+            if (storeAgainOnResume(ctx, prior.uploaded_at, ctx.clock.now())) storing.add(storePiece(ctx, row, span, sealed, storing.signal, remainder).then(() => through(i)), lease.release);
             else {
+              through(i);
               lease.release();
               ctx.metrics.pieces.inc({ direction: "up", outcome: "resumed" });
             }
@@ -154,13 +171,13 @@ export function sealedBufferCount(piecesInFlight: number): number {
   return piecesInFlight + Math.ceil(piecesInFlight / 2);
 }
 
-/** Stores one sealed piece (retries, failover) and journals it with its CID and sha256. */
-async function storePiece(ctx: ClientContext, row: UploadJobRow, span: PieceSpan, sealed: Uint8Array, signal: AbortSignal): Promise<void> {
+/** Stores one sealed piece (retries, failover; judged slow by the job's `remainder`) and journals it with its CID and sha256. */
+async function storePiece(ctx: ClientContext, row: UploadJobRow, span: PieceSpan, sealed: Uint8Array, signal: AbortSignal, remainder: JobRemainder): Promise<void> {
   const what = `put of piece ${span.index} of upload ${row.id}`;
   // Our own sha256 of the piece, on the worker while it is stored; not needed when the store hashed these very bytes in this process.
   let hashing: Promise<Buffer> | undefined;
   const { cid, hashedByStore } = await withRetries(
-    { pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what), direction: "up" },
+    { pool: ctx.pool, policy: ctx.policy, signal, what, random: ctx.random, onRetry: retryReporter(ctx, "up", what), remainder, direction: "up" },
     async (backend, attemptSignal, progress) => {
       const inProcess = backend.hashesInProcess === "sha2-256";
       if (!inProcess && hashing === undefined) {
