@@ -8,6 +8,7 @@ import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
 import { describeJournalLoss, inspectState, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
+import { writeJsonRefusal } from "../json-refusal.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const NAME = "migrate";
@@ -213,7 +214,10 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       await nextTurn();
     } catch (error) {
       const signal = interrupts.received();
-      if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") throw error;
+      if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") {
+        if (values.json === true && error instanceof StateError) return writeJsonRefusal(io, NAME, db, error);
+        throw error;
+      }
       // An up that was to create the file leaves none (see migrateState).
       io.stderr.write(`status-compat migrate: interrupted (${signal}) before the commit; ${db} ${existed ? "keeps its level" : "was not created"}\n`);
       return interruptedStatus(signal);

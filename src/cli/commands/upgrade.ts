@@ -9,6 +9,7 @@ import { CliError } from "../usage-error.js";
 import { releaseTable } from "../../versions/index.js";
 import { formatUpgradeReport, LockFile, OWNER_LOCK, rehearseUpgrade, removeAbandonedFolders, StateError, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
+import { writeJsonRefusal } from "../json-refusal.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const NAME = "upgrade";
@@ -112,7 +113,10 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       });
     } catch (error) {
       const signal = interrupts.received();
-      if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") throw error;
+      if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") {
+        if (values.json === true && error instanceof StateError) return writeJsonRefusal(io, NAME, db, error);
+        throw error;
+      }
     } finally {
       interrupts.dispose();
       removeScratch();
