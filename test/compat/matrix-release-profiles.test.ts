@@ -37,4 +37,14 @@ describe("runMatrix with a release that keeps its predecessor's protocol", () =>
     expect(cell("0.4.0", "0.3.0")?.status, cell("0.4.0", "0.3.0")?.detail).toBe("pass");
     expect(cell("0.4.0", "0.3.0")?.detail).toMatch(/rollback 0\.4\.0 → 0\.3\.0 /);
   }, 60_000);
+
+  test("the state cells of the 0.3.0 ↔ 0.4.0 pair rehearse with the run's table and find 0.3.0's queries under 0.4.0, its level's newest release: resolved in the embedded table, which has no 0.4.0, both failed E_RELEASE_UNKNOWN, and the 0.4.0 → 0.3.0 cell then found no queries named 0.3.0", async () => {
+    const report = await runMatrix({ table: tableWithPatchLevelRelease(), checks: MATRIX_CHECKS.filter((c) => c.column === "state") });
+    const cell = (writer: string, reader: string) => report.rows.find((r) => r.writer === writer && r.reader === reader)?.cells.state;
+    for (const [writer, reader] of [["0.3.0", "0.4.0"], ["0.4.0", "0.3.0"]] as const) {
+      expect(cell(writer, reader)?.status, cell(writer, reader)?.detail).toBe("pass");
+    }
+    expect(cell("0.3.0", "0.4.0")?.detail).toMatch(/^level 3→3 /);
+    expect(report.ok, JSON.stringify(report.rows.map((r) => [r.writer, r.reader, r.cells.state?.detail]))).toBe(true);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import type { Logger } from "../../obs/index.js";
-import type { ProtocolProfile, Release } from "../../versions/index.js";
+import type { ProtocolProfile, Release, ReleaseTable } from "../../versions/index.js";
 
 /** The columns of the matrix, in display order. */
 export const MATRIX_COLUMNS = ["schema", "negotiate", "wire", "forward", "state", "storage"] as const;
@@ -41,6 +41,11 @@ export interface MatrixReport {
 export interface PairScope {
   readonly older: Release;
   readonly newer: Release;
+  /**
+   * The run's release table, whose rows `older` and `newer` are (work that resolves releases takes
+   * it, not the embedded one); runMatrix always sets it, undefined means the embedded table.
+   */
+  readonly table?: ReleaseTable;
   /**
    * Runs `make` once per pair and key; both directions get the same promise. `make` gets the run's
    * signal, not the first cell's: that cell's deadline aborted the shared work under the other

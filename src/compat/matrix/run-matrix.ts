@@ -46,11 +46,12 @@ export interface RunMatrixOptions {
   onCell?: (progress: MatrixProgress) => void;
 }
 
-function pairScope(older: Release, newer: Release, signal: AbortSignal): PairScope {
+function pairScope(older: Release, newer: Release, table: ReleaseTable, signal: AbortSignal): PairScope {
   const memo = new Map<string, Promise<unknown>>();
   return {
     older,
     newer,
+    table,
     once<T>(key: string, make: (signal: AbortSignal) => Promise<T>): Promise<T> {
       let p = memo.get(key) as Promise<T> | undefined;
       if (p === undefined) {
@@ -233,7 +234,7 @@ export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixR
   let leftoverWorkDir: string | undefined;
   try {
     for (const [older, newer] of table.adjacentPairs()) {
-      const pair = pairScope(older, newer, signal);
+      const pair = pairScope(older, newer, table, signal);
       for (const [writerRow, readerRow, direction] of [
         [older, newer, "older-to-newer"],
         [newer, older, "newer-to-older"],

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../../obs/index.js";
-import { releaseTable, type Release } from "../../versions/index.js";
+import { releaseTable as embeddedTable, type Release, type ReleaseTable } from "../../versions/index.js";
 import type { StateAssessment } from "../assess-state.js";
 import { shippedCatalog, type MigrationCatalog } from "../migration-catalog.js";
 import { holdAgainstClients } from "../client-hold.js";
@@ -33,6 +33,12 @@ export interface RehearseUpgradeOptions {
   /** Release strings, resolved through the release table (bad strings raise its VersionError). */
   from: string;
   to: string;
+  /**
+   * The release table `from` and `to` are rows of (default: the embedded one). The compatibility
+   * matrix passes its own: resolved in the embedded table, a row of another table was
+   * E_RELEASE_UNKNOWN (or the embedded row of that name, with its own state level).
+   */
+  table?: ReleaseTable;
   /** false: after every check passes on the copy, migrate the real file. Default true. */
   dryRun?: boolean;
   /** Where the work copy goes (default: the OS temp folder). Needs the database's size, and as much again for the WAL of its biggest migration. */
@@ -93,7 +99,7 @@ function removeDatabase(path: string): void {
 }
 
 /** Releases from `from` to `to` inclusive, one per state level (the newest release of each). */
-function releasesBetween(from: Release, to: Release): Release[] {
+function releasesBetween(from: Release, to: Release, releaseTable: ReleaseTable): Release[] {
   const lo = releaseTable.indexOf(from);
   const hi = releaseTable.indexOf(to);
   const byLevel = new Map<number, Release>();
@@ -251,6 +257,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   const dryRun = options.dryRun ?? true;
   // Checked now, not when the real upgrade needs it after the whole rehearsal.
   lockTimeoutOf(options.lockTimeoutMs);
+  const releaseTable = options.table ?? embeddedTable;
   const fromRelease = releaseTable.resolve(options.from);
   const toRelease = releaseTable.resolve(options.to);
   const from = { release: fromRelease.release, level: fromRelease.stateLevel };
@@ -408,7 +415,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
 
     // 5. Each release from `from` to `to` opens the upgraded copy with its own code path and
     //    runs its own queries; a release below the new compat level must be refused instead.
-    for (const release of releasesBetween(fromRelease, toRelease)) {
+    for (const release of releasesBetween(fromRelease, toRelease, releaseTable)) {
       await step();
       add(await releaseCheck(work, release, upgraded?.compatLevel ?? 0, catalog));
     }
