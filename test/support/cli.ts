@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
-import { main } from "../../src/cli/main.js";
 import { nodeArgs } from "./node-args.js";
 
 export interface CliResult {
@@ -17,6 +16,9 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Runs the CLI in this process (fast; for argument handling and output shape). */
 export async function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+  // Loaded on first use: the CLI imports every layer, and most files that import this one only
+  // spawn the CLI or read PROJECT_ROOT; vitest evaluated all of src/ again for each of them.
+  const { main } = await import("../../src/cli/main.js");
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
