@@ -5,6 +5,7 @@ import { describe, expect, onTestFinished, test } from "vitest";
 import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
 import { runUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
+import { nodeArgs } from "../support/node-args.js";
 
 /**
  * `migrate up --db FILE` creates a missing FILE. Stopped (Ctrl-C) or refused (a full disk) before
@@ -17,7 +18,7 @@ describe("migrate up on a missing --db that does not commit leaves nothing", () 
     const dir = tempDir();
     const path = join(dir, "state.sqlite");
     const go = join(tempDir(), "go");
-    const child = spawn(process.execPath, ["--import", "tsx", "test/cli/support/paused-cli.ts", "migrate", "up", "--db", path], {
+    const child = spawn(process.execPath, [...nodeArgs("test/cli/support/paused-cli.ts"), "migrate", "up", "--db", path], {
       cwd: PROJECT_ROOT,
       env: { ...process.env, PAUSE_SQL: "^\\s*CREATE TABLE peers", PAUSE_GO: go },
       stdio: ["ignore", "pipe", "pipe"],
@@ -50,7 +51,7 @@ describe("migrate up on a missing --db that does not commit leaves nothing", () 
   test("the disk refuses it (a 16 KiB file-size limit): E_STATE_IO, exit 4, naming FILE, and no file in the folder", async () => {
     const dir = tempDir();
     const path = join(dir, "state.sqlite");
-    const r = await runUnderFileSizeLimit([process.execPath, "--import", "tsx", "src/cli/run.ts", "migrate", "up", "--db", path], 16 * 1024, { cwd: PROJECT_ROOT });
+    const r = await runUnderFileSizeLimit([process.execPath, ...nodeArgs("src/cli/run.ts"), "migrate", "up", "--db", path], 16 * 1024, { cwd: PROJECT_ROOT });
     expect(r.code, r.stdout + r.stderr).toBe(4);
     expect(r.stderr).toMatch(/error\[E_STATE_IO\]: /);
     expect(r.stderr).toContain(path);

@@ -4,6 +4,7 @@ import { describe, expect, onTestFinished, test } from "vitest";
 import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File } from "../state/support/files.js";
+import { nodeArgs } from "../support/node-args.js";
 
 /**
  * `upgrade --dry-run` is how a release engineer learns whether `upgrade` will work. It said
@@ -20,7 +21,7 @@ interface Report {
 
 /** Another process (an app) holding the storage-client lock of `path` until the test ends. */
 async function appHolding(path: string): Promise<void> {
-  const child = spawn(process.execPath, ["--import", "tsx", "test/cli/support/hold-client-lock.ts", path], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeArgs("test/cli/support/hold-client-lock.ts"), path], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
   onTestFinished(() => void child.kill("SIGKILL"));
   const line = await new Promise<string>((resolve) => {
     let out = "";
