@@ -204,9 +204,19 @@ function publish(draft: string, path: string): boolean {
   return true;
 }
 
-/** The draft and everything SQLite or the runner made beside it; nobody else knows its name. */
+/**
+ * The draft and everything SQLite or the runner made beside it; nobody else knows its name. Best
+ * effort: a path whose folder is a file (ENOTDIR) never had a draft, and a failed removal must not
+ * replace the run's own error or result.
+ */
 function removeDraft(draft: string, lock: string): void {
-  for (const p of [draft, `${draft}-wal`, `${draft}-shm`, `${draft}-journal`, lock]) rmSync(p, { force: true });
+  for (const p of [draft, `${draft}-wal`, `${draft}-shm`, `${draft}-journal`, lock]) {
+    try {
+      rmSync(p, { force: true });
+    } catch {
+      // See above.
+    }
+  }
 }
 
 /** The draft's error as the file's: its message and details name the file the user gave. */

@@ -1,8 +1,8 @@
-import { copyFileSync, readdirSync } from "node:fs";
+import { copyFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
-import { inspectState, migrateState } from "../../src/state/index.js";
+import { inspectState, migrateState, StateError } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { STATE_FIXTURES } from "./support/files.js";
 
@@ -50,5 +50,14 @@ describe("migrateState up creating a missing file", () => {
     expect(error).toMatchObject({ code: "E_STATE_READ_ONLY", details: { path: missing } });
     expect((error as Error).message).toContain(missing);
     expect((error as Error).message).not.toMatch(/\.new-\d+-/);
+  });
+
+  test("a path under a regular file is the typed E_STATE_IO naming the file, as before; the draft's clean-up does not replace it with the OS's raw ENOTDIR", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "afile"), "x");
+    const path = join(dir, "afile", "state.sqlite");
+    const error = await migrateState({ path, direction: "up" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect(error).toMatchObject({ code: "E_STATE_IO", details: { path } });
   });
 });
