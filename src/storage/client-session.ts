@@ -4,6 +4,7 @@ import type { Reservation } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import type { ClientLock } from "./client-lock.js";
 import type { ClientSettings } from "./client-settings.js";
+import { DestinationTurns } from "./download/destination-turns.js";
 import type { FetchResult } from "./download/run-download.js";
 import { JobMachine } from "./job-machine.js";
 import type { JobQueue } from "./job-queue.js";
@@ -43,6 +44,8 @@ export interface ClientSession {
   runs: UnendedRuns | undefined;
   readonly handles: Map<string, AnyJob>;
   readonly reservations: Map<string, Reservation>;
+  /** One download run at a time per destination (a cached file, an out): the later one waits, then finds the file or takes over. */
+  readonly destinations: DestinationTurns;
   readonly spooling: Set<Promise<void>>;
   /** Cache hits being hashed before they are served; stop() lets them settle before it stops the hashing worker and closes the journal. */
   readonly checkingHits: Set<Promise<void>>;
@@ -87,6 +90,7 @@ export function newClientSession(protocol: number, mode: "full" | "light", log: 
     runs: undefined,
     handles: new Map(),
     reservations: new Map(),
+    destinations: new DestinationTurns(),
     spooling: new Set(),
     checkingHits: new Set(),
     probes: new Set(),

@@ -2,8 +2,10 @@ import { contentCidIn } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { forgetHandle, jobMachine, runnable, tryRelease, type AnyJob, type ClientSession } from "./client-session.js";
 import { keepsPiecesForResume } from "./download/reopen-temp.js";
-import { runDownload, type FetchResult } from "./download/run-download.js";
-import { handleFromDownloadRow, handleFromUploadRow } from "./job-handles.js";
+import type { DestinationTurn } from "./download/destination-turns.js";
+import { placedBefore } from "./download/placed-before.js";
+import { discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
+import { handleFromDownloadRow, handleFromUploadRow, progressOf } from "./job-handles.js";
 import { asStorageError, CANCELLED, closedUnderRun } from "./job-errors.js";
 import { cleanUpEndedJob } from "./job-cleanup.js";
 import { keepPartLeft } from "./kept-parts.js";
@@ -11,7 +13,9 @@ import type { JobMachine } from "./job-machine.js";
 import type { DownloadJobRow } from "./journal/download-journal.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import type { UploadJobRow } from "./journal/upload-journal.js";
+import { inRealFolders } from "./real-folders.js";
 import { decodeReference } from "./reference-codec.js";
+import type { FileReference } from "../wire/index.js";
 import { linkedSignal, type LinkedSignal } from "./retry/index.js";
 import type { Slots } from "./slots.js";
 import { downloadMemoryBytes, uploadMemoryBytes } from "./transfer-memory.js";
@@ -58,6 +62,7 @@ export function runUploadJob(session: ClientSession, id: string, signal: AbortSi
 
 /** The download queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
 export function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean): Promise<void> {
+  let turn: DestinationTurn | undefined;
   return runJob<DownloadJobRow, FetchResult>(session, id, signal, lane, {
     kind: "download",
     row: (ctx) => ctx.downloads.get(id),
@@ -65,6 +70,12 @@ export function runDownloadJob(session: ClientSession, id: string, signal: Abort
     async work({ ctx, row, job, machine, signal: deadline, memory, untimed }) {
       const { view } = decodeReference(row.file_reference, session.protocol);
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
+      // Another run writing to the same file (the same content into the cache, or the same out) is
+      // waited for before any room, memory or temp file is taken; the content's name stays out of the message.
+      const waiting = `download ${id} (waiting for another download to ${cacheCid === undefined ? row.dest_path : "the same cached file"} to end)`;
+      turn = await untimed((queue) => session.destinations.take(inRealFolders(row.dest_path), queue, waiting));
+      const placed = await placedBefore(ctx, row, view, cacheCid, turn.waited, deadline);
+      if (placed !== undefined) return endedWithoutFetch(ctx, row, view, machine, job, placed);
       if (cacheCid !== undefined) {
         // Room other downloads hold is waited for, and that wait is not this transfer's time (as memory's below).
         // The lane's small job may take free room past a larger one waiting (CacheStore.reserveOrWait), as it takes memory.
@@ -89,8 +100,25 @@ export function runDownloadJob(session: ClientSession, id: string, signal: Abort
       tryRelease(() => keepPartLeft(session.ctx as ClientContext, id));
       session.reservations.get(id)?.release();
       session.reservations.delete(id);
+      // Last: a run waiting for this destination finds this one's temp file gone or counted, and its room given back.
+      turn?.release();
     },
   });
+}
+
+/**
+ * A download whose file was already where it goes (placedBefore): done without a fetch. A temp file
+ * and pieces an earlier run of it left are not needed any more (and no longer count under the quota).
+ */
+async function endedWithoutFetch(ctx: ClientContext, row: DownloadJobRow, view: FileReference, machine: JobMachine, job: TransferJob<FetchResult>, placed: FetchResult): Promise<FetchResult> {
+  machine.start();
+  await discardTemp(row);
+  ctx.downloads.forgetPieces(row.id);
+  ctx.cache.dropPart(row.id);
+  const pieces = view.pieces.length;
+  job.setProgress(progressOf(pieces, pieces, view.plaintextSize, view.plaintextSize));
+  machine.finish((at) => ctx.downloads.finish(row.id, at));
+  return placed;
 }
 
 /**

@@ -265,7 +265,7 @@ function throughAFile(error: unknown, row: DownloadJobRow): unknown {
  * The destination as an earlier run renamed it there, when it still holds exactly the reference's
  * plaintext (the application may have written to it since): the job is done without a fetch.
  */
-async function renamedEarlier(ctx: ClientContext, row: DownloadJobRow, view: FileReference, signal: AbortSignal): Promise<FetchResult | undefined> {
+export async function renamedEarlier(ctx: ClientContext, row: DownloadJobRow, view: FileReference, signal: AbortSignal): Promise<FetchResult | undefined> {
   const info = await lstat(row.dest_path).catch(() => undefined);
   if (info?.isFile() !== true || info.size !== view.plaintextSize) return undefined;
   // The hash stops with the run (a whole large file: seconds on a phone). A stop or cancel during it

@@ -1,0 +1,43 @@
+import { raceSignal } from "../abort-error.js";
+
+/** A run's hold on its destination: released once the run has ended and given back what it held. */
+export interface DestinationTurn {
+  /** Whether another run held the destination when this one asked (it may have left the file there). */
+  readonly waited: boolean;
+  release(): void;
+}
+
+/**
+ * One download run at a time per destination (a cache file, named by its content, or an `out`, its
+ * folders' links followed). Two runs of one content into the cache each wrote a whole temp file under
+ * the one reservation their content shares (twice the file on disk, counted once), and two fetches to
+ * one `out` fetched it twice and each renamed a file onto it. The later run waits (not its
+ * transfer's time), then finds the file the first left there or takes over when the first failed.
+ * Waiters are woken together when the holder ends; the first to run takes the turn, the others wait
+ * for it in their turn.
+ */
+export class DestinationTurns {
+  private readonly held = new Map<string, { readonly ended: Promise<void> }>();
+
+  /** Waits while another run holds `place`, then holds it until the returned turn is released (once is enough). Ends with the typed abort of `signal`. */
+  async take(place: string, signal: AbortSignal, what: string): Promise<DestinationTurn> {
+    let waited = false;
+    for (let holder = this.held.get(place); holder !== undefined; holder = this.held.get(place)) {
+      waited = true;
+      await raceSignal(holder.ended, signal, what);
+    }
+    let end!: () => void;
+    const entry = { ended: new Promise<void>((resolve) => (end = resolve)) };
+    this.held.set(place, entry);
+    let holding = true;
+    return {
+      waited,
+      release: () => {
+        if (!holding) return;
+        holding = false;
+        if (this.held.get(place) === entry) this.held.delete(place);
+        end();
+      },
+    };
+  }
+}
