@@ -13,6 +13,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test, vi } from "vitest";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
 import { StorageClient, type ShareResult } from "../../src/storage/index.js";
 import { MAX_UNENDED_RUNS } from "../../src/storage/journal/unended-runs.js";
 import { runScript } from "../support/script-child.js";
@@ -23,6 +24,8 @@ import { reopenable } from "./support/reopenable-client.js";
 
 const CHILD = fileURLToPath(new URL("./support/crash-loop-child.ts", import.meta.url));
 const PIECE = 16 * 1024;
+/** A hang guard: the three tests' children start side by side, and on a loaded machine a start took over runScript's 30 s default. */
+const CHILD_TIMEOUT_MS = 90_000;
 
 function callsLogged(work: string, call: "put" | "get" = "put"): number {
   const path = join(work, "calls.log");
@@ -49,16 +52,20 @@ function settledLine(stdout: string): Settled {
 }
 
 describe("crash loop guard (SIGKILL of a child process)", () => {
-  test(`an upload that kills the process at the same point each run is failed E_CRASH_LOOP at start ${MAX_UNENDED_RUNS + 1}; the next start does not run it, retry() does`, async () => {
-    const work = tempDir("scc-loop-");
+  // The three tests of child processes are independent (each its own folder) and run at once: their
+  // time is the children's starts, one after another within each test (a timeout of 240 s: the
+  // three share the machine). Concurrent tests clean up through their context's onTestFinished
+  // (vitest cannot tell them apart in the global one).
+  test.concurrent(`an upload that kills the process at the same point each run is failed E_CRASH_LOOP at start ${MAX_UNENDED_RUNS + 1}; the next start does not run it, retry() does`, async ({ onTestFinished }) => {
+    const work = tempDir("scc-loop-", onTestFinished);
     const { source, bytes } = photo(work, 4);
     for (let run = 1; run <= MAX_UNENDED_RUNS; run++) {
-      const died = await runScript(CHILD, ["same-point", work, source]);
+      const died = await runScript(CHILD, ["same-point", work, source], CHILD_TIMEOUT_MS);
       expect(died.signal, `run ${run} should have died at its first put: ${died.stderr}`).toBe("SIGKILL");
       expect(callsLogged(work)).toBe(run);
     }
 
-    const failing = await runScript(CHILD, ["same-point", work, source]);
+    const failing = await runScript(CHILD, ["same-point", work, source], CHILD_TIMEOUT_MS);
     expect(failing.signal, failing.stderr).toBeNull();
     expect(failing.code, failing.stderr).toBe(0);
     const failed = settledLine(failing.stdout);
@@ -67,41 +74,66 @@ describe("crash loop guard (SIGKILL of a child process)", () => {
     // Failed instead of run: no put, no new attempt.
     expect(callsLogged(work)).toBe(MAX_UNENDED_RUNS);
 
-    const after = await runScript(CHILD, ["same-point", work, source]);
+    const after = await runScript(CHILD, ["same-point", work, source], CHILD_TIMEOUT_MS);
     expect(after.signal, after.stderr).toBeNull();
     expect(settledLine(after.stdout)).toMatchObject({ outcome: "failed", code: "E_CRASH_LOOP", state: "failed", attempts: MAX_UNENDED_RUNS });
     expect(callsLogged(work)).toBe(MAX_UNENDED_RUNS);
 
     // What killed the app is fixed (here: a store that does not): retry() starts the job again, the count with it.
-    const store = localStore(join(work, "store"));
-    const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), chunkSize: 4096, pieceSize: PIECE, renewEveryMs: 0 });
+    const store = createLocalBackend({ dir: join(work, "store") });
     try {
-      const id = client.jobs()[0]?.id as string;
-      const { reference } = (await client.retry(id).done) as ShareResult;
-      const out = join(work, "back.jpg");
-      await client.fetch(reference, { out }).done;
-      expect(fileSha256(out)).toBe(sha256Hex(bytes));
+      const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), chunkSize: 4096, pieceSize: PIECE, renewEveryMs: 0 });
+      try {
+        const id = client.jobs()[0]?.id as string;
+        const { reference } = (await client.retry(id).done) as ShareResult;
+        const out = join(work, "back.jpg");
+        await client.fetch(reference, { out }).done;
+        expect(fileSha256(out)).toBe(sha256Hex(bytes));
+      } finally {
+        await client.stop();
+      }
     } finally {
-      await client.stop();
+      await store.close();
     }
-  }, 60_000);
+  }, 240_000);
 
-  test(`a download that kills the process at the same point each run is failed E_CRASH_LOOP at start ${MAX_UNENDED_RUNS + 1}, and not run again`, async () => {
-    const work = tempDir("scc-loop-");
+  test.concurrent(`a download that kills the process at the same point each run is failed E_CRASH_LOOP at start ${MAX_UNENDED_RUNS + 1}, and not run again`, async ({ onTestFinished }) => {
+    const work = tempDir("scc-loop-", onTestFinished);
     const { source } = photo(work, 3);
     for (let run = 1; run <= MAX_UNENDED_RUNS; run++) {
-      const died = await runScript(CHILD, ["same-point-get", work, source]);
+      const died = await runScript(CHILD, ["same-point-get", work, source], CHILD_TIMEOUT_MS);
       expect(died.signal, `run ${run} should have died at its first get: ${died.stderr}`).toBe("SIGKILL");
       expect(callsLogged(work, "get")).toBe(run);
     }
     for (const start of ["failing", "after"]) {
-      const run = await runScript(CHILD, ["same-point-get", work, source]);
+      const run = await runScript(CHILD, ["same-point-get", work, source], CHILD_TIMEOUT_MS);
       expect(run.signal, `${start}: ${run.stderr}`).toBeNull();
       expect(settledLine(run.stdout)).toMatchObject({ outcome: "failed", code: "E_CRASH_LOOP", state: "failed", attempts: MAX_UNENDED_RUNS });
       expect(settledLine(run.stdout).lastError).toMatch(/^E_CRASH_LOOP: download .* before one more piece was fetched/);
       expect(callsLogged(work, "get")).toBe(MAX_UNENDED_RUNS);
     }
-  }, 60_000);
+  }, 240_000);
+
+  test.concurrent("an upload whose process dies after each piece it stores keeps being resumed, past the limit, until it is done", async ({ onTestFinished }) => {
+    const work = tempDir("scc-loop-", onTestFinished);
+    // One death more than the guard allows a run without progress: a guard that counted deaths alone fails it at start MAX_UNENDED_RUNS + 1.
+    const pieces = MAX_UNENDED_RUNS + 1;
+    const { source } = photo(work, pieces);
+    let deaths = 0;
+    for (;;) {
+      const run = await runScript(CHILD, ["after-progress", work, source], CHILD_TIMEOUT_MS);
+      if (run.signal === "SIGKILL") {
+        deaths++;
+        expect(deaths, "no end in sight").toBeLessThanOrEqual(pieces);
+        continue;
+      }
+      expect(run.code, run.stderr).toBe(0);
+      expect(settledLine(run.stdout)).toMatchObject({ outcome: "done", state: "done" });
+      break;
+    }
+    // One piece a run, each run killed right after it: more deaths in a row than the guard allows a run without progress.
+    expect(deaths).toBe(pieces);
+  }, 240_000);
 
   test("an upload stopped before it stores a piece, more sessions in a row than the limit, is still resumed (a run that ends is no crash)", async () => {
     const dir = tempDir("scc-loop-");
@@ -131,26 +163,6 @@ describe("crash loop guard (SIGKILL of a child process)", () => {
       await client.stop();
     }
   });
-
-  test("an upload whose process dies after each piece it stores keeps being resumed, past the limit, until it is done", async () => {
-    const work = tempDir("scc-loop-");
-    const pieces = MAX_UNENDED_RUNS + 3;
-    const { source } = photo(work, pieces);
-    let deaths = 0;
-    for (;;) {
-      const run = await runScript(CHILD, ["after-progress", work, source]);
-      if (run.signal === "SIGKILL") {
-        deaths++;
-        expect(deaths, "no end in sight").toBeLessThanOrEqual(pieces);
-        continue;
-      }
-      expect(run.code, run.stderr).toBe(0);
-      expect(settledLine(run.stdout)).toMatchObject({ outcome: "done", state: "done" });
-      break;
-    }
-    // One piece a run, each run killed right after it: more deaths in a row than the guard allows a run without progress.
-    expect(deaths).toBe(pieces);
-  }, 60_000);
 
   test("a start forgets the counts of jobs that are no longer unfinished (an earlier release ended them, or forgot them)", async () => {
     const dir = tempDir("scc-loop-");
