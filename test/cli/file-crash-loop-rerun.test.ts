@@ -33,13 +33,15 @@ async function killedWhen(args: string[], ready: () => boolean): Promise<void> {
 }
 
 describe("a file command run again after its job was failed as a crash loop", () => {
-  test.each([
+  // The two cases are independent (each its own node and home) and run at once: their time is the
+  // killed children's starts. A concurrent test cleans up through its context's onTestFinished.
+  test.concurrent.for([
     ["put", "upload" as CodexRoute],
     ["get", "download" as CodexRoute],
-  ] as const)("file %s: the job runs again and finishes (it exited 5 telling the user to call retry())", async (kind, route) => {
+  ] as const)("file %s: the job runs again and finishes (it exited 5 telling the user to call retry())", { timeout: 120_000 }, async ([kind, route], { onTestFinished }) => {
+    const dir = tempDir("scc-cli-crash-loop-", onTestFinished);
     const server = await startCodexTestServer();
     try {
-      const dir = tempDir("scc-cli-crash-loop-");
       const path = join(dir, "video.mp4");
       const bytes = randomBytes(50_000);
       writeFileSync(path, bytes);
@@ -71,5 +73,5 @@ describe("a file command run again after its job was failed as a crash loop", ()
     } finally {
       await server.close();
     }
-  }, 120_000);
+  });
 });
