@@ -5,15 +5,15 @@ import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CID } from "multiformats/cid";
 import { base58btc } from "multiformats/bases/base58";
-import { DEFAULT_BLOCK_SIZE } from "./dataset-hasher.js";
+import { CODEX_MANIFEST_CODEC, DEFAULT_BLOCK_SIZE } from "./dataset-hasher.js";
 import { DatasetStore, QuotaExceeded, type StoredManifest } from "./dataset-store.js";
 import { FaultQueue, type CodexRoute, type ServerFault } from "./faults.js";
 import { isAcceptedMimeType } from "./mime-type.js";
 import { createNodeIdentity } from "./node-identity.js";
+import { parseNodeCid } from "./node-cid.js";
 import { answerNodeRoute, isNodeRoute, nodeRouteOf, type NodeState } from "./node-routes.js";
-import { sendError, sendJson, sendText } from "./responses.js";
+import { sendBodyOnly, sendError, sendJson, sendNoContent, sendText } from "./responses.js";
 
 export const CODEX_PREFIX = "/api/codex/v1";
 export const LOGOS_STORAGE_PREFIX = "/api/storage/v1";
@@ -90,7 +90,18 @@ const MAX_FILENAME = 255;
 /** Nim's `isValidFilename` refuses these characters (and empty or over-long names). */
 const BAD_FILENAME = /[\\/:*?"<>|\u0000-\u001f]/;
 
+/**
+ * The CORS preflight routes (`router.api(MethodOptions, …)`): 204 with an empty body (and, with
+ * `--api-cors-origin` set, which a test server never is, the CORS headers), the CID not even parsed.
+ * The marketplace's is registered only where the marketplace is (/api/codex/v1).
+ */
+function isPreflight(method: string, rest: string, prefix: string): boolean {
+  if (method !== "OPTIONS") return false;
+  return rest === "/data" || /^\/data\/[^/]+$/.test(rest) || (prefix === CODEX_PREFIX && /^\/sales\/availability\/[^/]+$/.test(rest));
+}
+
 function routeOf(method: string, rest: string, prefix: string): { route: CodexRoute; cid?: string; peerId?: string } | undefined {
+  if (isPreflight(method, rest, prefix)) return { route: "preflight" };
   if (rest === "/data") return method === "POST" ? { route: "upload" } : method === "GET" ? { route: "list" } : undefined;
   if (rest === "/space") return method === "GET" ? { route: "space" } : undefined;
   const m = /^\/data\/([^/]+)(\/network|\/network\/stream|\/network\/manifest|\/exists)?$/.exec(rest);
@@ -296,7 +307,9 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     if (prefix === undefined || matched === undefined) {
       stats.byRoute.unknown = (stats.byRoute.unknown ?? 0) + 1;
       req.resume();
-      return sendError(res, 404, "");
+      // Presto's answer for a path no route takes: respond(Http404, "") with no Content-Type (chronos
+      // adds one only to a body), unlike an error a route returns (text/html even when empty).
+      return sendNoContent(res, 404);
     }
     const { route } = matched;
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
@@ -324,6 +337,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
 
     if (route === "upload") return upload(req, res, fault);
     req.resume();
+    if (route === "preflight") return sendNoContent(res, 204);
     if (isNodeRoute(route)) return answerNodeRoute(req, res, url, route, matched.peerId, node);
     if (route === "list") return sendJson(res, { content: store.list().map((m) => dataItem(m, prefix)) });
     if (route === "space") {
@@ -331,12 +345,8 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
       return sendJson(res, { totalBlocks, quotaMaxBytes: store.quotaMaxBytes, quotaUsedBytes: usedBytes, quotaReservedBytes: 0 });
     }
 
-    let cid: CID;
-    try {
-      cid = CID.parse(matched.cid ?? "");
-    } catch {
-      return sendError(res, 400, "Incorrect Cid");
-    }
+    const cid = parseNodeCid(matched.cid ?? "");
+    if (cid === undefined) return sendError(res, 400, "Incorrect Cid");
     const cidText = cid.version === 0 ? cid.toString() : cid.toString(base58btc);
     const stored = store.get(cidText);
     switch (route) {
@@ -350,9 +360,14 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
       case "download-local":
       case "manifest":
       case "fetch":
+        // fetchManifest refuses a CID of another codec before it looks for the block (its text has a literal "{$cid}").
+        if ((route === "manifest" || route === "fetch") && cid.code !== CODEX_MANIFEST_CODEC) return sendError(res, 404, "CID has invalid content type for manifest {$cid}");
         if (stored === undefined) {
           if (behaviour.missingContent === "hang" && route !== "download-local") return;
-          return sendError(res, 404, "The requested CID could not be retrieved (Block not found in local store).");
+          const missing = "The requested CID could not be retrieved (Block not found in local store).";
+          // retrieveCid sends a download's 404 itself (resp.sendBody, no type set): chronos labels such a body text/html; charset=utf-8.
+          if (route === "download" || route === "download-local") return sendBodyOnly(res, 404, missing);
+          return sendError(res, 404, missing);
         }
         if (route === "manifest" || route === "fetch") return sendJson(res, dataItem(stored, prefix));
         return download(res, stored, fault);

@@ -18,7 +18,9 @@ export type CodexRoute =
   | "debug-info"
   | "log-level"
   /** Any of the marketplace routes (sales, storage requests, purchases). */
-  | "marketplace";
+  | "marketplace"
+  /** OPTIONS on /data, /data/{cid} (and the marketplace's availability): the CORS preflight. */
+  | "preflight";
 
 export type ServerFault =
   /**

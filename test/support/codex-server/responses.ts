@@ -17,6 +17,21 @@ export function sendText(res: ServerResponse, body: string, contentType = "text/
   send(res, status, contentType, body);
 }
 
+/**
+ * A body sent by a route itself (chronos' resp.sendBody) with no Content-Type set: chronos labels a
+ * non-empty one `text/html; charset=utf-8`.
+ */
+export function sendBodyOnly(res: ServerResponse, status: number, body: string): void {
+  send(res, status, "text/html; charset=utf-8", body);
+}
+
+/** No body and no Content-Type (chronos adds one only to a body): presto's unknown-route 404, a preflight's 204. */
+export function sendNoContent(res: ServerResponse, status: number): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, status === 204 ? {} : { "content-length": 0 });
+  res.end();
+}
+
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
