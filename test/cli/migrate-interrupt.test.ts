@@ -1,11 +1,11 @@
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { mkdtempSync, rmSync, copyFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { acquireMigrationLock, writeFixture } from "../../src/state/index.js";
+import { beforeAll, describe, expect, test } from "vitest";
+import { copyFileSync } from "node:fs";
+import { acquireMigrationLock } from "../../src/state/index.js";
 import { runCliInProcess, startCli, type StartedCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File, siblings } from "../state/support/files.js";
+import { sharedFixture } from "../state/support/shared-fixture.js";
 
 interface Ended {
   code: number | null;
@@ -56,15 +56,11 @@ describe("status-compat migrate up/down stopped by a signal while waiting for an
 
 describe("status-compat migrate up stopped by Ctrl-C half-way through its migrations", () => {
   // A 0.1.0 file of 200,000 rows: each migration of it takes a while, so a signal after the first
-  // one's log line comes well before the run's commit.
-  let fixtureDir: string;
+  // one's log line comes well before the run's commit. Shared with the other files that copy it.
   let fixture: string;
   beforeAll(async () => {
-    fixtureDir = mkdtempSync(join(tmpdir(), "scc-migrate-interrupt-"));
-    fixture = join(fixtureDir, "big.sqlite");
-    await writeFixture({ out: fixture, level: 1, rows: 200_000 });
+    fixture = await sharedFixture({ level: 1, rows: 200_000 });
   }, 60_000);
-  afterAll(() => rmSync(fixtureDir, { recursive: true, force: true }));
 
   test("SIGINT once the first migration is logged: the run rolls back, one line says so, the process ends by SIGINT, the file is still at level 1 and clean, and no -wal is left; the process died at once without a word", async () => {
     const dir = tempDir();

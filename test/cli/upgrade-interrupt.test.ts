@@ -1,22 +1,18 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { writeFixture } from "../../src/state/index.js";
+import { beforeAll, describe, expect, test } from "vitest";
 import { startCli } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { sha256File, siblings } from "../state/support/files.js";
+import { sharedFixture } from "../state/support/shared-fixture.js";
 
 // A 0.1.0 file of 200,000 rows (about 100 MiB): big enough that each step after the upgrade (the
-// integrity check, the releases' queries, down, the row-by-row comparison) takes a while.
-let fixtureDir: string;
+// integrity check, the releases' queries, down, the row-by-row comparison) takes a while. Shared
+// with the other files that copy the same one (written once).
 let fixture: string;
 beforeAll(async () => {
-  fixtureDir = mkdtempSync(join(tmpdir(), "scc-upgrade-interrupt-"));
-  fixture = join(fixtureDir, "big.sqlite");
-  await writeFixture({ out: fixture, level: 1, rows: 200_000 });
+  fixture = await sharedFixture({ level: 1, rows: 200_000 });
 }, 60_000);
-afterAll(() => rmSync(fixtureDir, { recursive: true, force: true }));
 
 interface Ended {
   code: number | null;
