@@ -12,17 +12,23 @@ import { tempDir } from "../support/temp-dir.js";
 // A process writing files into the run's work folder until it is killed, as a storage node whose
 // data folder is there would after its check was abandoned past the deadline: the folder's
 // removal at the end races with it (ENOTEMPTY). A tight loop over few names keeps putting entries
-// back into folders the removal has just emptied, and the tree small.
+// back into folders the removal has just emptied, and the tree small. It is started before the run
+// and told the folder on stdin: started inside the cell, a node start slower than the cell's 2 s
+// deadline on a loaded machine (seen in a folder run at load 28) had written nothing when the
+// removal ran, which then succeeded, and the test failed.
 const WRITER = `
 const { mkdirSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
-const dir = process.argv[1];
-for (let i = 0; ; i++) {
-  const d = join(dir, "store", "b" + (i % 5));
-  mkdirSync(d, { recursive: true });
-  writeFileSync(join(d, "f" + (i % 200)), "");
-  if (i === 0) process.stdout.write("writing\\n");
-}`;
+process.stdin.once("data", (chunk) => {
+  const dir = chunk.toString("utf8").trim();
+  for (let i = 0; ; i++) {
+    const d = join(dir, "store", "b" + (i % 5));
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, "f" + (i % 200)), "");
+    if (i === 0) process.stdout.write("writing\\n");
+  }
+});
+process.stdout.write("ready\\n");`;
 
 let writers: ChildProcess[] = [];
 let tmp = "";
@@ -51,14 +57,16 @@ afterEach(async () => {
 });
 
 /** On the last cell of the run, leaves a writer in the work folder and ignores its signal; passes elsewhere. */
-function deafWriterCheck(onWriting?: () => void): MatrixCheck {
+async function deafWriterCheck(onWriting?: () => void): Promise<MatrixCheck> {
+  const writer = spawn(process.execPath, ["-e", WRITER], { stdio: ["pipe", "pipe", "inherit"] });
+  writers.push(writer);
+  await once(writer.stdout!, "data"); // ready: node has started
   return {
     column: "storage",
     proves: "a stand-in that leaves a process writing into the work folder on one row",
     async run({ direction, pair, workDir }) {
       if (direction === "newer-to-older" && pair.newer.release === releaseTable.newest.release) {
-        const writer = spawn(process.execPath, ["-e", WRITER, workDir], { stdio: ["ignore", "pipe", "inherit"] });
-        writers.push(writer);
+        writer.stdin!.write(`${workDir}\n`);
         await once(writer.stdout!, "data");
         onWriting?.();
         return new Promise<never>(() => undefined);
@@ -84,7 +92,7 @@ function capturedLogger(): { logger: ReturnType<typeof createLogger>; lines: () 
 describe("runMatrix() without workDir: its own work folder cannot be removed at the end", () => {
   test("a check past its deadline left a process writing into it: the finished run's report is still returned, naming the folder left (leftoverWorkDir) and logging a warning; the removal's ENOTEMPTY rejected the run and the report was lost", async () => {
     const { logger, lines } = capturedLogger();
-    const report = await runMatrix({ checks: [deafWriterCheck()], cellTimeoutMs: 2_000, logger });
+    const report = await runMatrix({ checks: [await deafWriterCheck()], cellTimeoutMs: 2_000, logger });
     expect(report.ok).toBe(false);
     expect(report.counts).toEqual({ pass: releaseTable.adjacentPairs().length * 2 - 1, fail: 1 });
     expect(report.rows.at(-1)?.cells.storage?.detail).toMatch(/did not finish within 2 s/);
@@ -102,7 +110,7 @@ describe("runMatrix() without workDir: its own work folder cannot be removed at 
     const stop = new AbortController();
     const reason = new Error("stopped by the caller");
     const run = runMatrix({
-      checks: [deafWriterCheck(() => setTimeout(() => stop.abort(reason), 200))],
+      checks: [await deafWriterCheck(() => setTimeout(() => stop.abort(reason), 200))],
       cellTimeoutMs: 60_000,
       signal: stop.signal,
       logger,
