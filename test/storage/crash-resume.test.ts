@@ -13,6 +13,8 @@ import { describe, expect, test } from "vitest";
 import { seededRandom } from "../support/fault-proxy/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { PROJECT_ROOT } from "../support/cli.js";
+import { createLocalBackend } from "../../src/storage/backends/local/index.js";
+import { StorageClient } from "../../src/storage/index.js";
 import { sealedBufferCount } from "../../src/storage/upload/run-upload.js";
 import { sha256Hex } from "./support/client-fixture.js";
 import { nodeArgs } from "../support/node-args.js";
@@ -105,34 +107,85 @@ async function killRepeatedly(work: string, mode: "upload" | "download", args: s
   }
 }
 
+/** Shares `source` in this process into `work`'s store with the child's sizes, for a download series that does not wait for the upload's. */
+async function sharedHere(work: string, source: string): Promise<Uint8Array> {
+  const store = createLocalBackend({ dir: join(work, "store") });
+  try {
+    const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(work, "sender.sqlite"), dataDir: join(work, "sender-data"), chunkSize: 4096, pieceSize: 16 * 1024, renewEveryMs: 0 });
+    try {
+      const { reference } = await client.share({ path: source }).done;
+      writeFileSync(join(work, "ref.bin"), reference);
+      return reference;
+    } finally {
+      await client.stop();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** Fetches `reference` from `work`'s store in this process: the bytes the killed upload left there. */
+async function fetchedHere(work: string, reference: Uint8Array): Promise<Buffer> {
+  const store = createLocalBackend({ dir: join(work, "store") });
+  try {
+    const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(work, "reader.sqlite"), dataDir: join(work, "reader-data"), renewEveryMs: 0 });
+    try {
+      const out = join(work, "check.bin");
+      await client.fetch(reference, { out }).done;
+      return readFileSync(out);
+    } finally {
+      await client.stop();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 describe("crash and resume (SIGKILL of a child process)", () => {
-  test(`upload killed ${KILLS} times resumes each time without re-sending stored pieces, then the download is killed ${KILLS} times too; the file comes back byte for byte`, async () => {
+  test(`an upload killed ${KILLS} times resumes each time without re-sending stored pieces, and a download killed ${KILLS} times without fetching journaled pieces again; both files come back byte for byte`, async () => {
     const seed = Date.now() % 100_000;
-    const work = tempDir("scc-crash-");
-    const source = join(work, "source.bin");
-    const bytes = randomBytes(FILE_BYTES);
-    writeFileSync(source, bytes);
-
-    const uploadKills = await killRepeatedly(work, "upload", ["upload", work, source], seed);
-    expect(uploadKills).toBe(KILLS);
-    const puts = calls(work).filter((l) => l.startsWith("put ")).map((l) => l.slice(4));
     const pieces = FILE_BYTES / (16 * 1024);
-    expect(new Set(puts).size).toBe(pieces);
-    // Only pieces being stored at a kill may have been sent twice: the window of 2 and the sealed
-    // pieces waiting for the store beside it, sealedBufferCount(2) in all.
-    expect(puts.length).toBeLessThanOrEqual(pieces + sealedBufferCount(2) * KILLS);
+    // The two series are independent (each its own store, journal and call log) and run side by
+    // side: most of a run is its child's start, not its transfer.
+    const upWork = tempDir("scc-crash-up-");
+    const upSource = join(upWork, "source.bin");
+    const upBytes = randomBytes(FILE_BYTES);
+    writeFileSync(upSource, upBytes);
+    const downWork = tempDir("scc-crash-down-");
+    const downSource = join(downWork, "source.bin");
+    const downBytes = randomBytes(FILE_BYTES);
+    writeFileSync(downSource, downBytes);
 
-    const { decodeFileReference } = await import("../../src/wire/index.js");
-    const ref = decodeFileReference(readFileSync(join(work, "ref.bin")), 3);
-    const cids = ref.pieces.map((p) => p.cid);
-    const downloadKills = await killRepeatedly(work, "download", ["download", work], seed + 1, cids);
-    expect(downloadKills).toBe(KILLS);
-    const gets = calls(work).filter((l) => l.startsWith("get ")).map((l) => l.slice(4));
-    expect(new Set(gets).size).toBe(pieces);
-    // Only pieces not yet journaled at a kill (at most twice the window of 2) may have been fetched twice.
-    expect(gets.length).toBeLessThanOrEqual(pieces + (2 + 2) * KILLS);
-    expect(sha256Hex(readFileSync(join(work, "out.bin")))).toBe(sha256Hex(bytes));
-    // No temp file survives the finished download.
-    expect(readdirSync(work).filter((n) => n.endsWith(".part"))).toEqual([]);
+    const uploadSeries = async (): Promise<void> => {
+      const uploadKills = await killRepeatedly(upWork, "upload", ["upload", upWork, upSource], seed);
+      expect(uploadKills).toBe(KILLS);
+      const puts = calls(upWork).filter((l) => l.startsWith("put ")).map((l) => l.slice(4));
+      expect(new Set(puts).size).toBe(pieces);
+      // Only pieces being stored at a kill may have been sent twice: the window of 2 and the sealed
+      // pieces waiting for the store beside it, sealedBufferCount(2) in all.
+      expect(puts.length).toBeLessThanOrEqual(pieces + sealedBufferCount(2) * KILLS);
+      // What the killed and resumed runs stored is the file: its reference fetches it whole.
+      const fetched = await fetchedHere(upWork, readFileSync(join(upWork, "ref.bin")));
+      expect(sha256Hex(fetched)).toBe(sha256Hex(upBytes));
+    };
+
+    const downloadSeries = async (): Promise<void> => {
+      const reference = await sharedHere(downWork, downSource);
+      const { decodeFileReference } = await import("../../src/wire/index.js");
+      const cids = decodeFileReference(reference, 3).pieces.map((p) => p.cid);
+      expect(cids).toHaveLength(pieces);
+      const downloadKills = await killRepeatedly(downWork, "download", ["download", downWork], seed + 1, cids);
+      expect(downloadKills).toBe(KILLS);
+      const gets = calls(downWork).filter((l) => l.startsWith("get ")).map((l) => l.slice(4));
+      expect(new Set(gets).size).toBe(pieces);
+      // Only pieces not yet journaled at a kill (at most twice the window of 2) may have been fetched twice.
+      expect(gets.length).toBeLessThanOrEqual(pieces + (2 + 2) * KILLS);
+      expect(sha256Hex(readFileSync(join(downWork, "out.bin")))).toBe(sha256Hex(downBytes));
+      // No temp file survives the finished download.
+      expect(readdirSync(downWork).filter((n) => n.endsWith(".part"))).toEqual([]);
+    };
+
+    // Both run to their end before the test does, so a failing one leaves no child of the other running.
+    for (const settled of await Promise.allSettled([uploadSeries(), downloadSeries()])) if (settled.status === "rejected") throw settled.reason;
   }, 120_000);
 });
