@@ -127,10 +127,13 @@ describe("status-compat file put / get", () => {
       [{ HOME: userHome, STATUS_COMPAT_HOME: undefined, XDG_DATA_HOME: undefined }, join(userHome, ".local", "share", "status-compat")],
       [{ HOME: userHome, STATUS_COMPAT_HOME: undefined, XDG_DATA_HOME: xdg }, join(xdg, "status-compat")],
     ] as const) {
-      const put = await runCli(["file", "put", path], { env });
+      // ~ is os.homedir(), which reads the process's own HOME: that case runs as real processes. The
+      // XDG case needs no HOME and runs in this process, main() given the environment as run.ts gives it.
+      const run = (args: string[]) => (env.XDG_DATA_HOME === undefined ? runCli(args, { env }) : runCliInProcess(args, { ...process.env, ...env }));
+      const put = await run(["file", "put", path]);
       expect(put.code, put.stderr).toBe(0);
       const out = join(dir, `got-${expected.length}.jpg`);
-      const get = await runCli(["file", "get", (JSON.parse(put.stdout) as PutOutput).base64, "--out", out], { env });
+      const get = await run(["file", "get", (JSON.parse(put.stdout) as PutOutput).base64, "--out", out]);
       expect(get.code, get.stderr).toBe(0);
       expect(readFileSync(out).equals(bytes)).toBe(true);
       expect(existsSync(join(expected, "state.sqlite"))).toBe(true);
