@@ -6,7 +6,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // Compiles the sources once per run for the tests' child processes (test/support/node-args.ts).
     globalSetup: ["test/support/child-build/global-setup.ts"],
-    // Child processes, native SQLite handles and real sockets: forks isolate them best.
+    // Child processes, native SQLite handles and real sockets: forks isolate them best. Each file
+    // gets a fresh fork (isolate: true); why files do not share a module cache: docs/CONTRIBUTING.md.
     pool: "forks",
     poolOptions: {
       forks: {
