@@ -11,6 +11,7 @@ import { cidOfDigest } from "./content-id.js";
 import { checkReceivable, type FetchResult } from "./download/run-download.js";
 import { fileDigest, type FileDigest } from "./file-digest.js";
 import { asStorageError, CANCELLED } from "./job-errors.js";
+import { retryJob } from "./job-control.js";
 import { progressOf } from "./job-handles.js";
 import { pendingDownloadsTo } from "./journal/pending-jobs.js";
 import { planOfReference, type PiecePlan } from "./piece-plan.js";
@@ -70,9 +71,29 @@ export function fetchFile(session: ClientSession, reference: ReferenceInput, opt
  */
 function supersedeDownloadsTo(session: ClientSession, ctx: ClientContext, dest: string, view: FileReference): void {
   for (const pending of pendingDownloadsTo(ctx.db, dest)) {
-    if (sameContent(pending.reference, view, session)) continue;
+    if (sameContent(pending.reference, view, session)) {
+      resumeFailedKeepingPieces(session, ctx, pending.id);
+      continue;
+    }
     session.log.info({ job: pending.id }, "a later fetch to the same destination supersedes this download: cancelled");
     session.cancel(pending.id);
+  }
+}
+
+/**
+ * One of the same content that is not running (failed keeping its verified pieces, or with its
+ * backend closed under it) is run again from its pieces, first: this fetch waits for it
+ * (DestinationTurns) and ends with the file it puts there. Left failed, this fetch downloaded the
+ * whole file, its temp file stayed beside the destination, and the next start resumed it and
+ * downloaded the rest again. A journal that refuses the move leaves it as it was: this fetch downloads.
+ */
+function resumeFailedKeepingPieces(session: ClientSession, ctx: ClientContext, id: string): void {
+  try {
+    if (ctx.downloads.get(id)?.state !== "failed") return;
+    retryJob(session, id);
+    session.log.info({ job: id }, "a later fetch of the same file to its destination runs this download again from its kept pieces");
+  } catch (error) {
+    session.log.warn({ job: id, code: asStorageError(error).code }, "could not run again a download of the same file kept for a resume");
   }
 }
 
