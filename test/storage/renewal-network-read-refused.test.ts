@@ -6,15 +6,12 @@
  * proxy that does not serve that route), said nothing about the piece: it is read again an interval
  * later, once that is put right, and renewed when the network still has it.
  */
-import { rmSync } from "node:fs";
 import { describe, expect, test } from "vitest";
-import { tempDir } from "../support/temp-dir.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { codexSetup } from "./codex-fixtures.js";
+import { DAY, NEXT_INTERVAL, sharedThenSourceGone } from "./support/source-gone-piece.js";
 
-const MINUTE = 60 * 1000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const RETRY = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 } as const;
+const HOURS_6 = 6 * 60 * 60 * 1000;
 
 describe("a network read refused for the endpoint's own reason", () => {
   for (const [status, body] of [
@@ -23,14 +20,7 @@ describe("a network read refused for the endpoint's own reason", () => {
   ] as const) {
     test(`(${status}) does not give the piece up: it is read again an interval later and renewed`, async () => {
       const { server, backend } = await codexSetup({ requestTimeoutMs: 5_000 });
-      const dir = tempDir();
-      const clock = { t: Date.UTC(2026, 0, 1) };
-      const start = clock.t;
-      const { client } = await startClient({ dir, backend, clock: { now: () => clock.t }, renewEveryMs: 6 * HOUR, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 } });
-      const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
-      const shared = await client.share({ path: photo.path }).done;
-      const cid = shared.view.pieces[0]?.cid as string;
-      rmSync(photo.path);
+      const { client, clock, start, cid } = await sharedThenSourceGone({ backend, renewEveryMs: HOURS_6, retry: RETRY });
       // Past its expiry (the app not opened for a month); the node still holds it (a longer TTL).
       clock.t = start + 31 * DAY;
       server.inject("download", { kind: "status", status, body }, { times: 1_000 });
@@ -40,7 +30,7 @@ describe("a network read refused for the endpoint's own reason", () => {
       expect(downloads()).toBeGreaterThan(0);
       // Put right on the node's side; an interval later the piece is read and stored again.
       server.clearFaults();
-      clock.t += 6 * HOUR + MINUTE;
+      clock.t += NEXT_INTERVAL;
       expect(await client.renewDue()).toEqual({ renewed: [cid], failed: [] });
       await client.stop();
     });
@@ -51,23 +41,14 @@ describe("a network read across several endpoints", () => {
   test("one refusing it for its own reason (507) and the other answering without the piece does not give the piece up: it is renewed once the first has room again", async () => {
     const full = await codexSetup({ requestTimeoutMs: 5_000 });
     const lacking = await codexSetup({ requestTimeoutMs: 5_000 });
-    const dir = tempDir();
-    const clock = { t: Date.UTC(2026, 0, 1) };
-    const start = clock.t;
-    const { client } = await startClient({
-      dir,
+    const { client, clock, start, cid } = await sharedThenSourceGone({
       mode: "light",
       endpointOrder: "listed",
       endpoints: [full.backend, lacking.backend],
       backend: undefined,
-      clock: { now: () => clock.t },
-      renewEveryMs: 6 * HOUR,
-      retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 },
+      renewEveryMs: HOURS_6,
+      retry: RETRY,
     });
-    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
-    const shared = await client.share({ path: photo.path }).done;
-    const cid = shared.view.pieces[0]?.cid as string;
-    rmSync(photo.path);
     expect(await lacking.backend.has(cid)).toBe(false);
     clock.t = start + 31 * DAY;
     // The endpoint holding the piece has a full disk; the other never had it.
@@ -76,7 +57,7 @@ describe("a network read across several endpoints", () => {
     expect(full.server.stats.byRoute.download ?? 0).toBeGreaterThan(0);
     expect(lacking.server.stats.byRoute.download ?? 0).toBeGreaterThan(0);
     full.server.clearFaults();
-    clock.t += 6 * HOUR + MINUTE;
+    clock.t += NEXT_INTERVAL;
     expect(await client.renewDue()).toEqual({ renewed: [cid], failed: [] });
     await client.stop();
   });
@@ -86,30 +67,21 @@ describe("a network read every endpoint answered without the piece", () => {
   test("past its expiry gives it up across several endpoints: no later run reads it", async () => {
     const a = await codexSetup({ requestTimeoutMs: 5_000 });
     const b = await codexSetup({ requestTimeoutMs: 5_000 });
-    const dir = tempDir();
-    const clock = { t: Date.UTC(2026, 0, 1) };
-    const start = clock.t;
-    const { client } = await startClient({
-      dir,
+    const { client, clock, start, cid } = await sharedThenSourceGone({
       mode: "light",
       endpointOrder: "listed",
       endpoints: [a.backend, b.backend],
       backend: undefined,
-      clock: { now: () => clock.t },
-      renewEveryMs: 6 * HOUR,
-      retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3 },
+      renewEveryMs: HOURS_6,
+      retry: RETRY,
     });
-    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
-    const shared = await client.share({ path: photo.path }).done;
-    const cid = shared.view.pieces[0]?.cid as string;
-    rmSync(photo.path);
     await a.backend.delete(cid);
     clock.t = start + 31 * DAY;
     const reads = (): number => (a.server.stats.byRoute.download ?? 0) + (b.server.stats.byRoute.download ?? 0);
     expect(await client.renewDue()).toEqual({ renewed: [], failed: [{ cid, code: "E_SOURCE_MISSING" }] });
     const before = reads();
     expect(before).toBeGreaterThan(1);
-    clock.t += 6 * HOUR + MINUTE;
+    clock.t += NEXT_INTERVAL;
     expect(await client.renewDue()).toEqual({ renewed: [], failed: [{ cid, code: "E_SOURCE_MISSING" }] });
     expect(reads()).toBe(before);
     await client.stop();

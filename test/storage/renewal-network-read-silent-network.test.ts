@@ -7,17 +7,13 @@
  * and the file expired for every receiver. Only a definite answer gives a piece up: the endpoint's
  * own "not found", or its /exists saying it lacks the piece.
  */
-import { rmSync } from "node:fs";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import type { ProxyFault } from "../support/fault-proxy/index.js";
-import { tempDir } from "../support/temp-dir.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { startClient } from "./support/client-fixture.js";
 import { codexSetup, proxySetup } from "./codex-fixtures.js";
+import { DAY, NEXT_INTERVAL, sharedThenSourceGone } from "./support/source-gone-piece.js";
 
-const MINUTE = 60 * 1000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 const RETRY = { baseDelayMs: 1, maxDelayMs: 5, attemptTimeoutMs: 5_000, maxAttempts: 2 } as const;
 
 describe("a network read past a piece's expiry on a network that drops connections", () => {
@@ -27,14 +23,7 @@ describe("a network read past a piece's expiry on a network that drops connectio
   ];
   test.each(faults)("%s: the piece is not given up; once the network is back it is read and renewed", async (_name, fault) => {
     const { proxy, backend } = await proxySetup({ randomFaults: [fault] }, { requestTimeoutMs: 400 });
-    const dir = tempDir();
-    const clock = { t: Date.UTC(2026, 0, 1) };
-    const start = clock.t;
-    const { client } = await startClient({ dir, backend, clock: { now: () => clock.t }, renewEveryMs: 0, retry: RETRY });
-    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
-    const shared = await client.share({ path: photo.path }).done;
-    const cid = shared.view.pieces[0]?.cid as string;
-    rmSync(photo.path);
+    const { client, clock, start, cid, reference } = await sharedThenSourceGone({ backend, renewEveryMs: 0, retry: RETRY });
     // Past its expiry (the app not opened for a month); the node still holds the piece (not swept yet).
     clock.t = start + 31 * DAY;
     proxy.setFaultRate(1);
@@ -42,9 +31,9 @@ describe("a network read past a piece's expiry on a network that drops connectio
     expect(proxy.stats.injected[fault.kind] ?? 0).toBeGreaterThan(0);
     // Back on a working network an interval later: the piece is read from the node and stored again.
     proxy.setFaultRate(0);
-    clock.t += 6 * HOUR + MINUTE;
+    clock.t += NEXT_INTERVAL;
     expect(await client.renewDue()).toEqual({ renewed: [cid], failed: [] });
-    expect((await client.status(shared.reference)).state).toBe("available");
+    expect((await client.status(reference)).state).toBe("available");
   });
 });
 
@@ -52,24 +41,17 @@ describe("a network read past a piece's expiry that Codex answers by hanging (a 
   test("gives the piece up once the node's /exists answers that it lacks it: no later run reads it", async () => {
     const { server, backend } = await codexSetup({ requestTimeoutMs: 400 });
     server.behaviour.missingContent = "hang";
-    const dir = tempDir();
-    const clock = { t: Date.UTC(2026, 0, 1) };
-    const start = clock.t;
-    const { client } = await startClient({ dir, backend, clock: { now: () => clock.t }, renewEveryMs: 0, retry: RETRY });
-    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
-    const shared = await client.share({ path: photo.path }).done;
-    const cid = shared.view.pieces[0]?.cid as string;
+    const { client, clock, start, cid, reference } = await sharedThenSourceGone({ backend, renewEveryMs: 0, retry: RETRY });
     await backend.delete(cid);
-    rmSync(photo.path);
     clock.t = start + 31 * DAY;
     const reads = (): number => server.stats.byRoute.download ?? 0;
     expect(await client.renewDue()).toEqual({ renewed: [], failed: [{ cid, code: "E_SOURCE_MISSING" }] });
     const before = reads();
     expect(before).toBeGreaterThan(0);
-    clock.t += 6 * HOUR + MINUTE;
+    clock.t += NEXT_INTERVAL;
     expect(await client.renewDue()).toEqual({ renewed: [], failed: [{ cid, code: "E_SOURCE_MISSING" }] });
     expect(reads()).toBe(before);
-    expect(await client.status(shared.reference)).toEqual({ state: "expired", expiresAt: start + 30 * DAY });
+    expect(await client.status(reference)).toEqual({ state: "expired", expiresAt: start + 30 * DAY });
   });
 });
 
@@ -77,24 +59,16 @@ describe("a network read past a piece's expiry that not every endpoint was asked
   test("one endpoint's 'not found' does not give the piece up while another, never read, holds it", async () => {
     const lacking = await codexSetup({ requestTimeoutMs: 400 });
     const holding = await codexSetup({ requestTimeoutMs: 400 });
-    const dir = tempDir();
-    const clock = { t: Date.UTC(2026, 0, 1) };
-    const start = clock.t;
-    const { client } = await startClient({
-      dir,
+    const first = await sharedThenSourceGone({
       mode: "light",
       endpointOrder: "listed",
       endpoints: [lacking.backend, holding.backend],
       backend: undefined,
-      clock: { now: () => clock.t },
       renewEveryMs: 0,
       // One attempt: the read ends with the first endpoint's 404, the second never tried.
       retry: { ...RETRY, maxAttempts: 1 },
     });
-    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
-    const shared = await client.share({ path: photo.path }).done;
-    const cid = shared.view.pieces[0]?.cid as string;
-    rmSync(photo.path);
+    const { client, clock, start, cid } = first;
     // Held by the second endpoint only (the first lost it).
     const bytes = await lacking.backend.get(cid);
     const chunks: Uint8Array[] = [];
@@ -105,18 +79,9 @@ describe("a network read past a piece's expiry that not every endpoint was asked
     expect(await client.renewDue()).toEqual({ renewed: [], failed: [{ cid, code: "E_SOURCE_MISSING" }] });
     expect(holding.server.stats.byRoute.download ?? 0).toBe(0);
     // An interval later (the policy allowing more attempts now) it is read from the endpoint that has it.
-    clock.t += 6 * HOUR + MINUTE;
+    clock.t += NEXT_INTERVAL;
     await client.stop();
-    const again = await startClient({
-      dir,
-      mode: "light",
-      endpointOrder: "listed",
-      endpoints: [lacking.backend, holding.backend],
-      backend: undefined,
-      clock: { now: () => clock.t },
-      renewEveryMs: 0,
-      retry: RETRY,
-    });
+    const again = await startClient({ ...first.options, retry: RETRY });
     expect(await again.client.renewDue()).toEqual({ renewed: [cid], failed: [] });
   });
 });
@@ -124,23 +89,16 @@ describe("a network read past a piece's expiry that not every endpoint was asked
 describe("a piece an earlier build gave up on a silent network", () => {
   test("its marker (' nowhere', written after timeouts alone) counts as a read only: an interval later the piece is read again and renewed", async () => {
     const { backend } = await codexSetup({ requestTimeoutMs: 400 });
-    const dir = tempDir();
-    const clock = { t: Date.UTC(2026, 0, 1) };
-    const start = clock.t;
-    const options = { dir, backend, clock: { now: () => clock.t }, renewEveryMs: 0, retry: RETRY };
-    const first = await startClient(options);
-    const photo = writeRandomFile(dir, "photo.jpg", 10 * KiB);
-    const shared = await first.client.share({ path: photo.path }).done;
-    const cid = shared.view.pieces[0]?.cid as string;
-    rmSync(photo.path);
+    const first = await sharedThenSourceGone({ backend, renewEveryMs: 0, retry: RETRY });
+    const { clock, start, cid } = first;
     await first.client.stop();
     // What such a build left: a read past the expiry, taken for 'nowhere' though the node held the piece.
     const readAt = start + 31 * DAY;
     const db = new Database(first.statePath);
     db.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)").run(`renewal-network-read:${cid}`, `${readAt} nowhere`);
     db.close();
-    clock.t = readAt + 6 * HOUR + MINUTE;
-    const { client } = await startClient(options);
+    clock.t = readAt + NEXT_INTERVAL;
+    const { client } = await startClient(first.options);
     expect(await client.renewDue()).toEqual({ renewed: [cid], failed: [] });
   });
 });
