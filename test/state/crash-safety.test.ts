@@ -1,10 +1,13 @@
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { copyFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { inspectState, migrateState, writeFixture } from "../../src/state/index.js";
+import { inspectState } from "../../src/state/index.js";
 import { spawnSupport } from "./support/child.js";
+import { countRows, type CrashCheck } from "./support/crash-check.js";
+import { sharedFixture } from "./support/shared-fixture.js";
 
 /**
  * A client killed with SIGKILL at random moments while migrating a 200,000-row database. After
@@ -25,51 +28,58 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const LEVEL1_TABLES = ["settings", "peers", "communities", "segments", "inline_attachments"] as const;
-
 interface Baseline {
   counts: Record<string, number>;
   thumbnails: number;
 }
 
-function measure(path: string): { level: number; counts: Record<string, number>; thumbnails: number; integrity: string } {
-  const db = new Database(path);
-  try {
-    const level = db.pragma("user_version", { simple: true }) as number;
-    const counts = Object.fromEntries(LEVEL1_TABLES.map((t) => [t, db.prepare(`SELECT count(*) FROM ${t}`).pluck().get() as number]));
-    const thumbnails =
-      level >= 3
-        ? (db.prepare("SELECT count(*) FROM _retired_inline_attachment_thumbnails").pluck().get() as number)
-        : (db.prepare("SELECT count(*) FROM inline_attachments WHERE thumbnail IS NOT NULL").pluck().get() as number);
-    const integrity = (db.pragma("integrity_check") as { integrity_check: string }[]).map((r) => r.integrity_check).join("; ");
-    return { level, counts, thumbnails, integrity };
-  } finally {
-    db.close();
-  }
+/** A checking child (crash-check-child.ts): one file at a time, answers in order. */
+interface Checker {
+  check(path: string): Promise<CrashCheck>;
+  close(): Promise<unknown>;
 }
 
-/** Every value of the base's level-1 data is still there after the upgrade (thumbnails in the retired table). */
-function sameDataAsBase(path: string, base: string): number {
-  const db = new Database(path);
-  try {
-    db.prepare("ATTACH DATABASE ? AS base").run(base);
-    const checks = [
-      `SELECT count(*) FROM base.peers b LEFT JOIN peers a USING (public_key)
-         WHERE a.public_key IS NULL OR a.protocol_min IS NOT b.protocol_min OR a.protocol_max IS NOT b.protocol_max OR a.seen_at IS NOT b.seen_at`,
-      `SELECT count(*) FROM base.communities b LEFT JOIN communities a USING (id)
-         WHERE a.id IS NULL OR a.clock IS NOT b.clock OR a.description IS NOT b.description OR a.signature IS NOT b.signature OR a.received_at IS NOT b.received_at`,
-      `SELECT count(*) FROM base.segments b LEFT JOIN segments a USING (message_hash, idx)
-         WHERE a.idx IS NULL OR a.count IS NOT b.count OR a.payload IS NOT b.payload OR a.received_at IS NOT b.received_at`,
-      `SELECT count(*) FROM base.inline_attachments b LEFT JOIN inline_attachments a USING (id)
-         LEFT JOIN _retired_inline_attachment_thumbnails r ON r.id = b.id
-         WHERE a.id IS NULL OR a.message_id IS NOT b.message_id OR a.mime IS NOT b.mime OR a.file_name IS NOT b.file_name
-            OR a.data IS NOT b.data OR a.created_at IS NOT b.created_at OR r.thumbnail IS NOT b.thumbnail`,
-      `SELECT count(*) FROM base.settings b LEFT JOIN settings a USING (key) WHERE a.value IS NOT b.value`,
-    ];
-    return checks.reduce((sum, sql) => sum + (db.prepare(sql).pluck().get() as number), 0);
-  } finally {
-    db.close();
-  }
+function startChecker(base: string): Checker {
+  const child = spawnSupport("crash-check-child.ts", [base]);
+  const pending: { resolve: (c: CrashCheck) => void; reject: (e: Error) => void }[] = [];
+  let answered = 0;
+  child.process.stdout.on("data", () => {
+    // The helper's own listener came first: its lines() already hold this chunk.
+    const lines = child.lines();
+    while (answered < lines.length) {
+      const answer = JSON.parse(lines[answered++] as string) as CrashCheck | { error: string };
+      const waiter = pending.shift();
+      if ("error" in answer) waiter?.reject(new Error(`the checking child failed: ${answer.error}`));
+      else waiter?.resolve(answer);
+    }
+  });
+  void child.exited.then((exit) => {
+    for (const w of pending.splice(0)) w.reject(new Error(`the checking child ended (${exit.code ?? exit.signal}): ${exit.stderr}`));
+  });
+  return {
+    check: (path) =>
+      new Promise((resolve, reject) => {
+        pending.push({ resolve, reject });
+        child.process.stdin.write(`${path}\n`);
+      }),
+    close: () => {
+      child.process.stdin.end();
+      return child.exited;
+    },
+  };
+}
+
+/** Runs an uninterrupted child on a copy of `base`: ms from its "ready" to its exit. */
+async function calibrate(base: string, path: string): Promise<number> {
+  await copyFile(base, path);
+  const child = spawnSupport("migrate-child.ts", [path]);
+  await child.waitFor("ready");
+  const started = performance.now();
+  const exit = await child.exited;
+  const ms = performance.now() - started;
+  expect(exit.code, exit.stderr).toBe(0);
+  expect(inspectState(path).level).toBe(3);
+  return ms;
 }
 
 describe(`crash safety: SIGKILL during migration (seed ${SEED}, ${KILLS} kills, ${ROWS.toLocaleString("en-US")} rows)`, () => {
@@ -81,53 +91,74 @@ describe(`crash safety: SIGKILL during migration (seed ${SEED}, ${KILLS} kills, 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "scc-crash-"));
     base = join(dir, "base.db");
-    await writeFixture({ out: base, level: 1, rows: ROWS, seed: 7 });
-    const m = measure(base);
-    baseline = { counts: m.counts, thumbnails: m.thumbnails };
-    // Calibrate: how long an uninterrupted child takes from "ready" to exit.
-    const calib = join(dir, "calibrate.db");
-    copyFileSync(base, calib);
-    const child = spawnSupport("migrate-child.ts", [calib]);
-    await child.waitFor("ready");
-    const started = performance.now();
-    const exit = await child.exited;
-    migrateMs = performance.now() - started;
-    expect(exit.code, exit.stderr).toBe(0);
-    expect(measure(calib).level).toBe(3);
+    // A copy: the checkers attach the base, which leaves -wal/-shm beside it.
+    await copyFile(await sharedFixture({ level: 1, rows: ROWS }), base);
+    const db = new Database(base, { readonly: true });
+    try {
+      const { counts, thumbnails } = countRows(db);
+      baseline = { counts, thumbnails };
+    } finally {
+      db.close();
+    }
+    // Calibrate: how long an uninterrupted child takes from "ready" to exit, two at once as the
+    // kills run (one alone is faster, and delays drawn from its time would miss the end).
+    const times = await Promise.all([0, 1].map((n) => calibrate(base, join(dir, `calibrate-${n}.db`))));
+    migrateMs = Math.max(...times);
   }, 120_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("every kill leaves a clean level, integrity ok, no row lost, and the next run completes", async () => {
     const random = mulberry32(SEED);
+    // Drawn up front, in kill order: the seed replays the same delays whichever lane runs a kill.
+    const fractions = Array.from({ length: KILLS }, () => random());
     const outcomes: { delayMs: number; signal: string | null; level: number }[] = [];
-    for (let i = 0; i < KILLS; i++) {
+
+    /** Kill i: a child migrating a copy of the base, SIGKILLed after its delay; then the checker's verdict. */
+    const killRound = async (i: number, checker: Checker): Promise<void> => {
       const path = join(dir, `kill-${i}.db`);
-      copyFileSync(base, path);
+      await copyFile(base, path);
       const child = spawnSupport("migrate-child.ts", [path]);
       await child.waitFor("ready");
-      const delayMs = Math.floor(random() * migrateMs * 1.1);
+      const delayMs = Math.floor((fractions[i] as number) * migrateMs * 1.1);
       const timer = setTimeout(() => child.process.kill("SIGKILL"), delayMs);
       const exit = await child.exited;
       clearTimeout(timer);
       const where = `kill ${i} after ${delayMs} ms (seed ${SEED})`;
 
-      const status = inspectState(path);
-      expect(status.problem, where).toBeUndefined();
-      const after = measure(path);
-      outcomes.push({ delayMs, signal: exit.signal, level: after.level });
-      expect(after.integrity, where).toBe("ok");
-      expect([1, 2, 3], where).toContain(after.level);
-      expect(after.counts, where).toEqual(baseline.counts);
-      expect(after.thumbnails, where).toBe(baseline.thumbnails);
+      const c = await checker.check(path);
+      expect(c.problem, where).toBeNull();
+      outcomes.push({ delayMs, signal: exit.signal, level: c.killed.level });
+      expect(c.killed.integrity, where).toBe("ok");
+      expect([1, 2, 3], where).toContain(c.killed.level);
+      expect(c.killed.counts, where).toEqual(baseline.counts);
+      expect(c.killed.thumbnails, where).toBe(baseline.thumbnails);
 
-      // The killed process's lock is gone (short timeout) and the run completes.
-      const done = await migrateState({ path, direction: "up", lockTimeoutMs: 1_000 });
-      expect(done.after.level, where).toBe(3);
-      expect(sameDataAsBase(path, base), where).toBe(0);
-      rmSync(path, { force: true });
-      rmSync(`${path}.migrate-lock`, { force: true });
-    }
+      // The killed process's lock is gone (the checker's run waits 1 s for it) and the run completes.
+      expect(c.finishedLevel, where).toBe(3);
+      expect(c.differences, where).toBe(0);
+      await rm(path, { force: true });
+      await rm(`${path}.migrate-lock`, { force: true });
+    };
+
+    // Two lanes, each with its own checker: one lane's child migrates while the other's file is
+    // checked and finished, off this thread, so the kill timers fire on time.
+    let next = 0;
+    let failed = false;
+    const lane = async (): Promise<void> => {
+      const checker = startChecker(base);
+      try {
+        // A failed kill stops the other lane too, before the folder is removed under it.
+        for (let i = next++; i < KILLS && !failed; i = next++) await killRound(i, checker);
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        await checker.close();
+      }
+    };
+    for (const settled of await Promise.allSettled([lane(), lane()])) if (settled.status === "rejected") throw settled.reason;
+    expect(outcomes).toHaveLength(KILLS);
     // The delays span the migration, so some kills must have interrupted it.
     expect(outcomes.some((o) => o.signal === "SIGKILL" && o.level < 3), JSON.stringify(outcomes)).toBe(true);
   }, 240_000);
