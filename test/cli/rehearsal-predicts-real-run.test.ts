@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
-import { chmodSync } from "node:fs";
+import { chmodSync, readdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
+import { clientLockPathOf, LockFile } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File } from "../state/support/files.js";
 import { nodeArgs } from "../support/node-args.js";
@@ -20,7 +22,7 @@ interface Report {
 }
 
 /** Another process (an app) holding the storage-client lock of `path` until the test ends. */
-async function appHolding(path: string): Promise<void> {
+async function appHolding(path: string): Promise<import("node:child_process").ChildProcess> {
   const child = spawn(process.execPath, [...nodeArgs("test/cli/support/hold-client-lock.ts"), path], { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "inherit"] });
   onTestFinished(() => void child.kill("SIGKILL"));
   const line = await new Promise<string>((resolve) => {
@@ -32,6 +34,17 @@ async function appHolding(path: string): Promise<void> {
     child.on("close", () => resolve(out.trim() || "exited"));
   });
   expect(line).toBe("locked");
+  return child;
+}
+
+/** Whether another process holds the client lock of `path` (a try from this process, let go at once). */
+function heldByAnother(path: string): boolean {
+  const probe = LockFile.open(clientLockPathOf(path));
+  try {
+    return !probe.tryTake();
+  } finally {
+    probe.release();
+  }
 }
 
 function upgrade(path: string, dryRun: boolean): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -42,9 +55,11 @@ describe("upgrade --dry-run predicts what the real upgrade meets", () => {
   test("an app holds the database: the dry run fails its apply check with E_STATE_LOCKED and exits 4, as the real run then does; every other check passed", async () => {
     const path = copyFixture(1, tempDir());
     const hash = sha256File(path);
-    await appHolding(path);
+    const app = await appHolding(path);
+    expect(heldByAnother(path), "the app's lock before the dry run").toBe(true);
     const dry = await upgrade(path, true);
-    expect(dry.code, dry.stderr).toBe(4);
+    expect(heldByAnother(path), `the app's lock after the dry run (app exit ${app.exitCode} ${app.signalCode}; ${readdirSync(dirname(path)).join(" ")})`).toBe(true);
+    expect(dry.code, dry.stderr + dry.stdout.slice(-1500)).toBe(4);
     const report = JSON.parse(dry.stdout) as Report;
     expect(report.verdict).toBe("failed");
     expect(report.summary).toBe("every check passed on the copy: the upgrade 0.1.0 -> 0.3.0 itself is safe, but the real upgrade of this file would be refused (E_STATE_LOCKED: see the apply line); the original file was not written");
