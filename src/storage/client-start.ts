@@ -131,8 +131,8 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     session.memory = new Slots(settings.transferMemoryBytes);
     const jobs = settings.jobsInFlight;
     const { uploads, downloads } = ctx;
-    session.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal, lane) => runUploadJob(session, id, signal, lane).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallUpload(uploads.get(id), settings.pieceSize));
-    session.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal, lane) => runDownloadJob(session, id, signal, lane).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallDownload(downloads.get(id), session.protocol, settings.pieceSize));
+    session.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal, lane, park) => runUploadJob(session, id, signal, lane, park).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallUpload(uploads.get(id), settings.pieceSize));
+    session.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal, lane, park) => runDownloadJob(session, id, signal, lane, park).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallDownload(downloads.get(id), session.protocol, settings.pieceSize));
     session.phase = "started";
     for (const row of ctx.uploads.inStates(["queued", "uploading"])) session.uploadQueue.enqueue(row.id);
     for (const row of ctx.downloads.inStates(["queued", "downloading"])) session.downloadQueue.enqueue(row.id);

@@ -1,3 +1,4 @@
+import { raceSignal } from "./abort-error.js";
 import type { JobKind } from "./journal/job-states.js";
 import type { StorageMetrics } from "./storage-metrics.js";
 
@@ -5,6 +6,27 @@ interface Waiting {
   readonly id: string;
   readonly small: boolean;
 }
+
+interface Running {
+  readonly controller: AbortController;
+  done: Promise<void>;
+  /** What the run holds: a slot, the lane, or nothing while it is parked (QueueRun.park). */
+  holds: "slot" | "lane" | "none";
+}
+
+/** A parked run whose wait ended, waiting to take back what it held, before any job still queued. */
+interface Returning {
+  readonly run: Running;
+  readonly lane: boolean;
+  readonly grant: () => void;
+}
+
+/**
+ * Runs `wait` (a wait on another run, not on the network or the disk) without holding the run's
+ * slot or lane, so the queue may start another job meanwhile; takes it back once `wait` has ended,
+ * before any job still queued. Rejects as `wait` does, or with the typed abort of the run's signal.
+ */
+export type Park = <T>(wait: () => Promise<T>) => Promise<T>;
 
 /**
  * Runs jobs of one direction in the background, at most `concurrency` at once, in the order they
@@ -17,7 +39,8 @@ interface Waiting {
  */
 export class JobQueue {
   private readonly waiting: Waiting[] = [];
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<string, Running>();
+  private readonly returning: Returning[] = [];
   /** Jobs queued again while their previous run was still winding down (a retry asked for as it failed): they run once it has. */
   private readonly again = new Set<string>();
   private closed = false;
@@ -29,8 +52,8 @@ export class JobQueue {
     private readonly kind: JobKind,
     private readonly concurrency: number,
     private readonly metrics: StorageMetrics,
-    /** `lane`: the run is the lane's (a small job beside full slots). */
-    private readonly run: (id: string, signal: AbortSignal, lane: boolean) => Promise<void>,
+    /** `lane`: the run is the lane's (a small job beside full slots); `park`: a wait on another run that holds no slot (Park). */
+    private readonly run: (id: string, signal: AbortSignal, lane: boolean, park: Park) => Promise<void>,
     private readonly isSmall: (id: string) => boolean = () => false,
   ) {}
 
@@ -69,6 +92,7 @@ export class JobQueue {
     this.closed = true;
     const dropped = this.waiting.splice(0).map((w) => w.id);
     this.again.clear();
+    // Parked runs waiting for a slot end through their aborted signal.
     for (const { controller } of this.active.values()) controller.abort(reason);
     await Promise.allSettled([...this.active.values()].map((a) => a.done));
     this.report();
@@ -89,6 +113,17 @@ export class JobQueue {
   }
 
   private pump(): void {
+    // Parked runs first: they were started before anything still queued.
+    for (let i = 0; !this.closed && i < this.returning.length; ) {
+      const back = this.returning[i] as Returning;
+      if (back.lane ? this.laneBusy : this.inSlots >= this.concurrency) {
+        i++;
+        continue;
+      }
+      this.returning.splice(i, 1);
+      this.hold(back.run, back.lane);
+      back.grant();
+    }
     while (!this.closed && this.waiting.length > 0) {
       let at: number;
       if (this.inSlots < this.concurrency) at = 0;
@@ -101,18 +136,55 @@ export class JobQueue {
   }
 
   private start({ id, small }: Waiting, lane: boolean): void {
-    if (lane) this.laneBusy = true;
-    else this.inSlots++;
-    const controller = new AbortController();
-    const done = this.run(id, controller.signal, lane).finally(() => {
+    const running: Running = { controller: new AbortController(), done: Promise.resolve(), holds: "none" };
+    this.hold(running, lane);
+    const park: Park = (wait) => this.park(running, lane, `${this.kind} ${id} (waiting for its turn to run again)`, wait);
+    running.done = this.run(id, running.controller.signal, lane, park).finally(() => {
       this.active.delete(id);
-      if (lane) this.laneBusy = false;
-      else this.inSlots--;
+      this.letGo(running);
       if (this.again.delete(id) && !this.closed) this.waiting.push({ id, small });
       this.report();
       this.pump();
     });
-    this.active.set(id, { controller, done });
+    this.active.set(id, running);
+  }
+
+  private hold(running: Running, lane: boolean): void {
+    if (lane) this.laneBusy = true;
+    else this.inSlots++;
+    running.holds = lane ? "lane" : "slot";
+  }
+
+  private letGo(running: Running): void {
+    if (running.holds === "lane") this.laneBusy = false;
+    else if (running.holds === "slot") this.inSlots--;
+    running.holds = "none";
+  }
+
+  /**
+   * A download waiting for another download to its destination held its slot for that whole
+   * download: `jobsInFlight` such waiters kept every unrelated download queued behind them. The run
+   * gives up what it holds while it waits, and takes the same kind back (a slot, or the lane for the
+   * lane's job, whose small-job judgment holds for the rest of its run) before any queued job.
+   */
+  private async park<T>(running: Running, lane: boolean, what: string, wait: () => Promise<T>): Promise<T> {
+    if (running.holds === "none") return wait();
+    this.letGo(running);
+    this.pump();
+    // A wait that fails, or a cancel or stop meanwhile, ends the run holding nothing.
+    const value = await raceSignal(wait(), running.controller.signal, what);
+    let returning: Returning | undefined;
+    const back = new Promise<void>((grant) => {
+      returning = { run: running, lane, grant };
+      this.returning.push(returning);
+    });
+    this.pump();
+    // A cancel or stop while it waits for its slot: out of the line (granted meanwhile, the run's end gives it back).
+    await raceSignal(back, running.controller.signal, what, () => {
+      const at = this.returning.indexOf(returning as Returning);
+      if (at >= 0) this.returning.splice(at, 1);
+    });
+    return value;
   }
 
   private report(): void {

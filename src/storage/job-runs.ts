@@ -10,6 +10,7 @@ import { asStorageError, CANCELLED, closedUnderRun } from "./job-errors.js";
 import { cleanUpEndedJob } from "./job-cleanup.js";
 import { keepPartLeft } from "./kept-parts.js";
 import type { JobMachine } from "./job-machine.js";
+import type { Park } from "./job-queue.js";
 import type { DownloadJobRow } from "./journal/download-journal.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import type { UploadJobRow } from "./journal/upload-journal.js";
@@ -34,6 +35,8 @@ interface JobRun<Row, Result> {
   memory(bytes: number): Promise<void>;
   /** A wait on the queue's signal that is not the transfer's time: the deadline is paused meanwhile. */
   untimed<T>(wait: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  /** A wait on another run that holds no queue slot meanwhile (JobQueue's Park). */
+  readonly park: Park;
 }
 
 /** One kind of job as its queue runs it: its journal row, its handle, and the work between them. */
@@ -48,8 +51,8 @@ interface KindRun<Row extends { readonly state: JobState }, Result> {
 }
 
 /** The upload queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
-export function runUploadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean): Promise<void> {
-  return runJob<UploadJobRow, ShareResult>(session, id, signal, lane, {
+export function runUploadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park): Promise<void> {
+  return runJob<UploadJobRow, ShareResult>(session, id, signal, lane, park, {
     kind: "upload",
     row: (ctx) => ctx.uploads.get(id),
     handle: (row) => handleFromUploadRow(session, row) as TransferJob<ShareResult>,
@@ -61,19 +64,20 @@ export function runUploadJob(session: ClientSession, id: string, signal: AbortSi
 }
 
 /** The download queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
-export function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean): Promise<void> {
+export function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park): Promise<void> {
   let turn: DestinationTurn | undefined;
-  return runJob<DownloadJobRow, FetchResult>(session, id, signal, lane, {
+  return runJob<DownloadJobRow, FetchResult>(session, id, signal, lane, park, {
     kind: "download",
     row: (ctx) => ctx.downloads.get(id),
     handle: (row) => handleFromDownloadRow(session, row) as TransferJob<FetchResult>,
-    async work({ ctx, row, job, machine, signal: deadline, memory, untimed }) {
+    async work({ ctx, row, job, machine, signal: deadline, memory, untimed, park: parked }) {
       const { view } = decodeReference(row.file_reference, session.protocol);
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
       // Another run writing to the same file (the same content into the cache, or the same out) is
-      // waited for before any room, memory or temp file is taken; the content's name stays out of the message.
+      // waited for before any room, memory or temp file is taken, without a queue slot (it may be a
+      // whole download: unrelated jobs run meanwhile); the content's name stays out of the message.
       const waiting = `download ${id} (waiting for another download to ${cacheCid === undefined ? row.dest_path : "the same cached file"} to end)`;
-      turn = await untimed((queue) => session.destinations.take(inRealFolders(row.dest_path), queue, waiting));
+      turn = await untimed((queue) => session.destinations.take(inRealFolders(row.dest_path), queue, waiting, parked));
       const placed = await placedBefore(ctx, row, view, cacheCid, turn.waited, deadline);
       if (placed !== undefined) return endedWithoutFetch(ctx, row, view, machine, job, placed);
       if (cacheCid !== undefined) {
@@ -125,7 +129,7 @@ async function endedWithoutFetch(ctx: ClientContext, row: DownloadJobRow, view: 
  * A queue's run of one job of either kind: its journal row run to the end, its handle settled, its
  * failure recorded, and whatever the run held (transfer memory, its deadline) given back.
  */
-async function runJob<Row extends { readonly state: JobState }, Result>(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, kind: KindRun<Row, Result>): Promise<void> {
+async function runJob<Row extends { readonly state: JobState }, Result>(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park, kind: KindRun<Row, Result>): Promise<void> {
   // Its turn came as the client began to stop: the job stays in the journal for the next start.
   if (session.phase !== "started") return;
   const ctx = session.ctx as ClientContext;
@@ -154,6 +158,7 @@ async function runJob<Row extends { readonly state: JobState }, Result>(session:
         deadline.resume();
         return value;
       },
+      park,
     });
     forgetHandle(session, id, handle);
     job.resolve(result);

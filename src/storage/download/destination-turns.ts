@@ -19,12 +19,17 @@ export interface DestinationTurn {
 export class DestinationTurns {
   private readonly held = new Map<string, { readonly ended: Promise<void> }>();
 
-  /** Waits while another run holds `place`, then holds it until the returned turn is released (once is enough). Ends with the typed abort of `signal`. */
-  async take(place: string, signal: AbortSignal, what: string): Promise<DestinationTurn> {
+  /**
+   * Waits while another run holds `place`, then holds it until the returned turn is released (once
+   * is enough). Ends with the typed abort of `signal`. Each wait runs inside `aside` (the queue's
+   * park: a waiter holds no queue slot); another run may take the place as it comes back, so it looks again.
+   */
+  async take(place: string, signal: AbortSignal, what: string, aside: <T>(wait: () => Promise<T>) => Promise<T> = (wait) => wait()): Promise<DestinationTurn> {
     let waited = false;
     for (let holder = this.held.get(place); holder !== undefined; holder = this.held.get(place)) {
       waited = true;
-      await raceSignal(holder.ended, signal, what);
+      const ended = holder.ended;
+      await aside(() => raceSignal(ended, signal, what));
     }
     let end!: () => void;
     const entry = { ended: new Promise<void>((resolve) => (end = resolve)) };
