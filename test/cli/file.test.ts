@@ -119,7 +119,7 @@ describe("status-compat file put / get", () => {
     expect(existsSync(join(home, "state.sqlite"))).toBe(true);
   });
 
-  test("with neither --home nor STATUS_COMPAT_HOME, the home is $XDG_DATA_HOME/status-compat, else ~/.local/share/status-compat", async () => {
+  test("with neither --home nor STATUS_COMPAT_HOME, the home is $XDG_DATA_HOME/status-compat, else $HOME/.local/share/status-compat", async () => {
     const { dir, bytes, path } = setup(20_000);
     const userHome = join(dir, "user");
     const xdg = join(dir, "xdg");
@@ -127,9 +127,8 @@ describe("status-compat file put / get", () => {
       [{ HOME: userHome, STATUS_COMPAT_HOME: undefined, XDG_DATA_HOME: undefined }, join(userHome, ".local", "share", "status-compat")],
       [{ HOME: userHome, STATUS_COMPAT_HOME: undefined, XDG_DATA_HOME: xdg }, join(xdg, "status-compat")],
     ] as const) {
-      // ~ is os.homedir(), which reads the process's own HOME: that case runs as real processes. The
-      // XDG case needs no HOME and runs in this process, main() given the environment as run.ts gives it.
-      const run = (args: string[]) => (env.XDG_DATA_HOME === undefined ? runCli(args, { env }) : runCliInProcess(args, { ...process.env, ...env }));
+      // main() given the environment as run.ts gives it: HOME is read from it too (file-home-from-env.test.ts).
+      const run = (args: string[]) => runCliInProcess(args, { ...process.env, ...env });
       const put = await run(["file", "put", path]);
       expect(put.code, put.stderr).toBe(0);
       const out = join(dir, `got-${expected.length}.jpg`);

@@ -1,5 +1,4 @@
 import { accessSync, constants, statSync, type Stats } from "node:fs";
-import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -17,6 +16,8 @@ import {
   createLocalBackend,
   makeDirectoryDurably,
   RESUME_KEPT_PIECES,
+  RETRY_FETCHES_AGAIN,
+  RETRY_STARTS_OVER,
   StorageClient,
   StorageError,
   type FetchResult,
@@ -32,24 +33,27 @@ import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type Pendin
 /** Where `file put/get` keep their store, state and cache unless told otherwise. */
 export const HOME_ENV = "STATUS_COMPAT_HOME";
 
-/** `--home`, else $STATUS_COMPAT_HOME, else $XDG_DATA_HOME/status-compat, else ~/.local/share/status-compat. */
+/**
+ * `--home`, else $STATUS_COMPAT_HOME, else $XDG_DATA_HOME/status-compat, else $HOME/.local/share/status-compat,
+ * each read from `env`: the env `main()` was given, which an embedder or a test sets apart from the process's.
+ */
 export function defaultHome(env: NodeJS.ProcessEnv): string {
   const explicit = env[HOME_ENV];
   if (explicit !== undefined && explicit !== "") return explicit;
   const xdg = env["XDG_DATA_HOME"];
-  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(userHome(), ".local", "share"), "status-compat");
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(userHome(env), ".local", "share"), "status-compat");
 }
 
 /**
- * The user's home folder. A container running as an arbitrary user id with HOME unset has none
- * (os.homedir() throws): the setup's, which an internal error (exit 70, a stack) blamed on a bug.
+ * The user's home folder, from `env` as the other two variables. os.homedir() read the process's
+ * own HOME (or the password database), so `main()` given another env still filled the real home.
+ * HOME unset or empty (a container running as an arbitrary user id) is the setup's, not a bug: a
+ * usage error saying what to give. Windows keeps it in USERPROFILE, as os.homedir() reads it there.
  */
-function userHome(): string {
-  try {
-    return homedir();
-  } catch (error) {
-    throw new CliError("E_USAGE", `there is no home folder for the default home (HOME is unset and the user has none); give --home DIR or set $${HOME_ENV}`, { cause: error });
-  }
+function userHome(env: NodeJS.ProcessEnv): string {
+  const home = env["HOME"] || (process.platform === "win32" ? env["USERPROFILE"] : undefined);
+  if (home !== undefined && home !== "") return home;
+  throw new CliError("E_USAGE", `there is no home folder for the default home ($HOME is unset or empty); give --home DIR or set $${HOME_ENV}`);
 }
 
 const COMMON_OPTIONS = {
@@ -69,7 +73,7 @@ const COMMON_USAGE = `  --backend local|codex   where the pieces go (default loc
   --protocol N            protocol profile to behave as (2 = release 0.2.0, 3 = 0.3.0; default ${CURRENT_PROTOCOL})
   --attempts N            tries per piece before giving up (default 5; backoff with jitter between them)
   --home DIR              store, state and cache directory (default $${HOME_ENV}, else $XDG_DATA_HOME/status-compat,
-                          else ~/.local/share/status-compat)
+                          else $HOME/.local/share/status-compat)
   --metrics FILE          when the command ends, write the client's metrics there (Prometheus text format)
                           (a write the disk refuses leaves nothing at FILE, no part and no earlier run's)`;
 
@@ -379,15 +383,25 @@ function crashLooped(error: unknown): boolean {
 }
 
 /**
- * A download that failed keeping its verified pieces (an outage, a passing disk failure) says how an
- * application goes on from them: retry(), or the client's next start. A CLI user has neither; the
- * same command run again starts a client, which resumes the job from those pieces (the journal's
- * last_error keeps the library's words). Same code, details and cause.
+ * The library's advice to an application that names retry() (and the client's next start), in the
+ * words of a CLI user, who has neither: the same command run again starts a client, which resumes a
+ * download that kept its verified pieces (an outage, a passing disk failure), or starts a new one
+ * when the failed one kept nothing. The journal's last_error keeps the library's words.
  */
+const IN_COMMAND_WORDS: readonly (readonly [library: string, command: string])[] = [
+  [RESUME_KEPT_PIECES, "running the same command again (same reference, --out and home)"],
+  // A folder where its temp file goes (`<out>.<id8>.part`): the command run again starts a new download.
+  [RETRY_STARTS_OVER, "run the same command again (the download starts over)"],
+  // Its temp file or its folder removed while it ran: --out's folder must exist for the command, which does not make it.
+  [RETRY_FETCHES_AGAIN, "running the same command again fetches the file again (make the folder of --out again first if it is gone: the command does not)"],
+];
+
+/** Same code, details and cause (the original), in the CLI's words. */
 function inCommandWords(error: unknown): unknown {
-  if (!(error instanceof StorageError) || !error.message.includes(RESUME_KEPT_PIECES)) return error;
-  const message = error.message.replace(RESUME_KEPT_PIECES, "running the same command again (same reference, --out and home)");
-  return new StorageError(error.code, message, { cause: error, details: error.details });
+  if (!(error instanceof StorageError)) return error;
+  let message = error.message;
+  for (const [library, command] of IN_COMMAND_WORDS) message = message.replace(library, command);
+  return message === error.message ? error : new StorageError(error.code, message, { cause: error, details: error.details });
 }
 
 const RERUN_AFTER_CRASH_LOOP = "its interrupted job's last runs each ended with the process before a piece was through (killed, out of memory?); running it again, as this command asks";
