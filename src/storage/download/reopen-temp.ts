@@ -4,6 +4,7 @@ import { syncDirectory } from "../file-io.js";
 import { localIoError } from "../job-errors.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
 import { KEPT_PIECES_CODES, KEPT_PIECES_MARK, RESUME_KEPT_PIECES } from "../journal/pending-jobs.js";
+import { RETRY_STARTS_OVER } from "../retry-advice.js";
 import { StorageError } from "../storage-error.js";
 
 /**
@@ -78,7 +79,7 @@ export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
 function tempIsAFolder(row: DownloadJobRow, error: unknown): StorageError {
   return new StorageError(
     "E_LOCAL_IO",
-    `download ${row.id} to ${row.dest_path} cannot write its temp file ${row.temp_path}: that is a folder, which this client never makes there; move that folder away, then retry() (the download starts over)`,
+    `download ${row.id} to ${row.dest_path} cannot write its temp file ${row.temp_path}: that is a folder, which this client never makes there; move that folder away, then ${RETRY_STARTS_OVER}`,
     { cause: error, details: { job: row.id, code: "EISDIR", syscall: (error as NodeJS.ErrnoException).syscall, path: row.temp_path } },
   );
 }

@@ -15,6 +15,7 @@ import { OrderedHash } from "../ordered-hash.js";
 import { orderedWindow } from "../ordered-window.js";
 import { plainBytesOf, planOfReference, type PiecePlan, type PieceSpan } from "../piece-plan.js";
 import { JobRemainder, withRetries } from "../retry/index.js";
+import { RETRY_FETCHES_AGAIN } from "../retry-advice.js";
 import { Slots } from "../slots.js";
 import { StorageError } from "../storage-error.js";
 import { osErrorAsLocalIo } from "../job-errors.js";
@@ -316,7 +317,7 @@ async function placeVerifiedFile(row: DownloadJobRow, pieces: number): Promise<v
 function removedUnderRun(row: DownloadJobRow, error: unknown): StorageError {
   const folder = dirname(row.temp_path);
   const what = existsSync(folder) ? `its temp file ${row.temp_path} was removed` : `its folder ${folder} was removed, its temp file with it,`;
-  return new StorageError("E_LOCAL_IO", `download ${row.id} to ${row.dest_path}: ${what} while it downloaded; retry() makes the folder again and fetches the file again`, {
+  return new StorageError("E_LOCAL_IO", `download ${row.id} to ${row.dest_path}: ${what} while it downloaded; ${RETRY_FETCHES_AGAIN}`, {
     cause: error,
     details: { job: row.id, code: "ENOENT", syscall: "rename", path: row.temp_path },
   });
