@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { syncDirectorySync } from "../storage/index.js";
+import { syncDirectorySync } from "../fs/index.js";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 
@@ -24,7 +24,7 @@ export function writeWholeFile(path: string, text: string): void {
   try {
     writeSynced(partial, text);
     renameSync(partial, target);
-    // What a platform that cannot sync a folder answers (Windows, some network file systems) is the storage client's list.
+    // What a platform that cannot sync a folder answers (Windows, some network file systems) is the one list in src/fs.
     syncDirectorySync(dirname(target));
   } catch (error) {
     for (const leftover of [partial, target]) {

@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, open, readdir, rm, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { abortedError } from "./abort-error.js";
-import { syncDirectory } from "./folder-sync.js";
+import { syncDirectory } from "../fs/index.js";
 import { Slots } from "./slots.js";
 
 /**
@@ -152,7 +152,7 @@ export async function openAppFile(path: string): Promise<FileHandle> {
 }
 
 // One list of what a platform that cannot sync a folder answers, for the async and the sync face.
-export { syncDirectory } from "./folder-sync.js";
+export { syncDirectory } from "../fs/index.js";
 
 /**
  * Creates `dir` and any missing parents, and syncs each directory made into its parent: a rename

@@ -22,7 +22,7 @@ export type { PendingDownload, PendingUpload } from "./journal/pending-jobs.js";
 export { StorageError } from "./storage-error.js";
 // The CLI makes its home as the client makes its folders (durably, and without Node's recursive-mkdir spin).
 export { makeDirectoryDurably } from "./file-io.js";
-export { syncDirectory, syncDirectorySync } from "./folder-sync.js";
+export { syncDirectory, syncDirectorySync } from "../fs/index.js";
 export type { StorageErrorCode } from "./storage-error.js";
 export type { StorageBackend, GetResult, GetOptions, PutOptions, BackendCallOptions, SpaceInfo } from "./backend.js";
 export { createLocalBackend } from "./backends/local/index.js";

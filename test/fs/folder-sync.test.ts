@@ -13,7 +13,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { syncDirectory, syncDirectorySync } from "../../src/storage/index.js";
+import { syncDirectory, syncDirectorySync } from "../../src/fs/index.js";
 import { tempDir } from "../support/temp-dir.js";
 
 const fault = vi.hoisted(() => ({ path: "", step: "open" as "open" | "sync", code: "", opened: 0, closed: 0 }));

@@ -1,0 +1,2 @@
+// File-system steps whose OS answers need one reading in every layer (state and storage both use them).
+export { syncDirectory, syncDirectorySync } from "./folder-sync.js";
