@@ -57,8 +57,15 @@ function groupUsage(group: readonly Command[]): string {
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  // `help file put` is `file put --help`.
-  if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"], io);
+  // `help file put` is `file put --help`. A word that names nothing is said as typed: passed on, it
+  // was reported as the unknown command "nope --help".
+  if (argv[0] === "help" && argv.length > 1) {
+    const asked = argv.slice(1);
+    const group = groupOf(asked[0]);
+    if (findCommand(asked) !== undefined || (group.length > 0 && asked.length === 1)) return main([...asked, "--help"], io);
+    io.stderr.write(`status-compat: unknown command "${asked.join(" ")}"\n\n${group.length > 0 ? groupUsage(group) : overview()}`);
+    return EXIT.USAGE;
+  }
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
     io.stdout.write(overview());
     return EXIT.OK;

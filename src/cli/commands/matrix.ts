@@ -68,7 +68,7 @@ Options:
 
 Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
 for the schema column; nothing is reported), 4 the disk refused a write in the work folder (full, over a
-limit: nothing is known, nothing is reported) or the work folder cannot be made in TMPDIR, 130 interrupted by Ctrl-C (143 SIGTERM).`,
+limit: nothing is known, nothing is reported) or the work folder cannot be made in TMPDIR, 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the work folder is removed first).`,
   async run(args, io) {
     const { values } = parseCommandArgs("matrix", args, {
       format: { type: "string" },

@@ -37,7 +37,7 @@ Options:
   --json              summary as JSON
 
 Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
-130 interrupted by Ctrl-C (143 SIGTERM; nothing is left of FILE)`,
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP; nothing is left of FILE)`,
   async run(args, io) {
     const { values } = parseCommandArgs(NAME, args, {
       release: { type: "string" },

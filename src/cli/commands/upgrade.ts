@@ -46,7 +46,7 @@ Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state ref
 passed and the database then refused the real upgrade: locked by a running app, read-only, which
 --dry-run predicts on its apply line with the same code; and when
 the rehearsal could not finish because the disk refused: a --work-dir too small),
-130 interrupted by Ctrl-C (143 SIGTERM; the copies are removed, FILE is not changed)`,
+130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP; the copies are removed, FILE is not changed)`,
   async run(args, io) {
     const { values } = parseCommandArgs(NAME, args, {
       from: { type: "string" },
