@@ -12,7 +12,7 @@ import {
   type CodexSpaceInfo,
 } from "./codex-answers.js";
 import type { HttpExchange } from "./http-exchange.js";
-import { httpStatusError, malformedAnswer, SIGN_IN_HINT, type CallContext } from "./http-status-error.js";
+import { encodedAnswer, httpStatusError, malformedAnswer, SIGN_IN_HINT, type CallContext } from "./http-status-error.js";
 import { CodexHttpTransport } from "./http-transport.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
 import { handBackSource, isPutBody } from "../../put-body.js";
@@ -54,6 +54,12 @@ function refuseHtml(response: IncomingMessage, ctx: CallContext, expected: strin
   if (isHtml(response.headers["content-type"])) {
     throw malformedAnswer(ctx, `it sent an HTML page (text/html) instead of ${expected}: ${SIGN_IN_HINT}`);
   }
+}
+
+/** The body as the node sent it: no Content-Encoding, or `identity` (what every request asks for). */
+function refuseEncoded(response: IncomingMessage, ctx: CallContext): void {
+  const encoding = response.headers["content-encoding"];
+  if (encoding !== undefined && !/^\s*(identity\s*)?$/i.test(encoding)) throw encodedAnswer(ctx, encoding);
 }
 
 /** `first`, then the rest of the iterator it was read from; a plain iterator, no generator layer per chunk. */
@@ -154,6 +160,7 @@ class CodexRestBackend implements CodexBackend {
       });
       try {
         await this.expectSuccess(exchange, response, ctx);
+        refuseEncoded(response, ctx);
         refuseHtml(response, ctx, "the CID");
         await exchange.uploadFinished();
         return parseUploadAnswer(await exchange.readText(CID_ANSWER_LIMIT, "fail"), ctx);
@@ -175,6 +182,9 @@ class CodexRestBackend implements CodexBackend {
       let size: number | undefined;
       try {
         await this.expectSuccess(exchange, response, ctx);
+        // A node streams the whole dataset with 200; a 206 (a cache's part, though no Range was asked), 204 or 203 (a transforming proxy's) is not it.
+        if (response.statusCode !== 200) throw malformedAnswer(ctx, `it answered the download with HTTP ${response.statusCode ?? 0}, not 200 with the whole content`);
+        refuseEncoded(response, ctx);
         refuseHtml(response, ctx, "the content");
         // Codex always sends Content-Length = datasetSize; a proxy may drop it, the manifest still knows.
         size = contentLength(response.headers["content-length"]) ?? (await this.manifest(cid, options)).manifest.datasetSize;
@@ -268,6 +278,7 @@ class CodexRestBackend implements CodexBackend {
     const { exchange, response } = await this.transport.open(this.spec(ctx, signal));
     try {
       await this.expectSuccess(exchange, response, ctx);
+      refuseEncoded(response, ctx);
       refuseHtml(response, ctx, "the answer");
       return parse(await exchange.readText(JSON_ANSWER_LIMIT, "fail"));
     } finally {

@@ -91,7 +91,8 @@ export class HttpExchange {
     this.uploadDone = spec.body === undefined;
     this.tornDown = new Promise<void>((resolve) => (this.tearDown = resolve));
 
-    const headers: OutgoingHttpHeaders = { ...spec.headers };
+    // The content as stored: a proxy that compresses answers is told not to (an encoded answer is refused).
+    const headers: OutgoingHttpHeaders = { "accept-encoding": "identity", ...spec.headers };
     if (o.authorization !== undefined) headers["authorization"] = o.authorization;
     if (spec.declaredSize !== undefined) headers["content-length"] = String(spec.declaredSize);
     this.req = (o.protocol === "https:" ? httpsRequest : httpRequest)({

@@ -208,3 +208,18 @@ export function malformedAnswer(ctx: CallContext, problem: string, cause?: unkno
     details: { status: 200, method: ctx.method, path: ctx.path, ...(ctx.cid === undefined ? {} : { cid: ctx.cid }) },
   });
 }
+
+/**
+ * A 2xx whose body is still encoded (Content-Encoding gzip, br, …) although every request asks for
+ * identity: a proxy in front of the node that compresses whatever passes (nginx `gzip on`, a CDN). A
+ * node never encodes; taken as it is, the compressed bytes were handed out as the content or parsed
+ * as a CID. The proxy does so on every attempt, so it is not retried there.
+ */
+export function encodedAnswer(ctx: CallContext, encoding: string): StorageError {
+  const shown = cleanBody(encoding, 40);
+  return new StorageError(
+    "E_BACKEND_REJECTED",
+    `Codex node ${ctx.location} answered ${target(ctx)} with its body encoded (Content-Encoding: ${shown}) although the request asked for identity: a proxy in front of the node compresses the API's answers; turn that off for the API's path (nginx: gzip off). Retrying will not help.`,
+    { details: { status: 200, method: ctx.method, path: ctx.path, encoding: shown, ...(ctx.cid === undefined ? {} : { cid: ctx.cid }) } },
+  );
+}
