@@ -1,2 +1,3 @@
 // File-system steps whose OS answers need one reading in every layer (state and storage both use them).
 export { syncDirectory, syncDirectorySync } from "./folder-sync.js";
+export { linkUnlessTakenSync } from "./hard-link.js";

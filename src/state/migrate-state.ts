@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type Database from "better-sqlite3";
+import { linkUnlessTakenSync, syncDirectorySync } from "../fs/index.js";
 import { silentLogger, type Logger } from "../obs/index.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
@@ -160,7 +161,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
   try {
     result = await migrateInPlace({ ...options, path: draft });
     // The draft's connection is closed: its WAL is checkpointed into it and removed.
-    published = result.runs.length > 0 && publish(draft, path);
+    published = result.runs.length > 0 && publish(draft, path, result.after.level);
   } catch (error) {
     throw error instanceof StateError ? renamed(error, draft, path) : error;
   } finally {
@@ -173,33 +174,33 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
 
 /**
  * Gives the committed draft the file's name, never over a file another process created meanwhile
- * (a link fails then; a rename would replace it). false when the name is taken.
+ * (a link fails then; a rename would replace it). false when the name is taken. Then syncs the
+ * folder, so that name survives a power cut (the file itself SQLite synced at its commit).
  */
-function publish(draft: string, path: string): boolean {
+function publish(draft: string, path: string, level: number): boolean {
   try {
-    linkSync(draft, path);
+    if (!linkUnlessTakenSync(draft, path)) return false;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") return false;
-    // A file system without hard links (FAT, some FUSE mounts): a rename, checked first.
-    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw toStateError(error, path, "create");
-    if (existsSync(path)) return false;
-    try {
-      renameSync(draft, path);
-    } catch (renameError) {
-      throw toStateError(renameError, path, "create");
-    }
+    throw new StateError(
+      "E_STATE_IO",
+      `cannot give ${path} its name (${(error as Error).message}); it was not created. Check the folder's permissions and free space, then run it again`,
+      { cause: error, details: { path, osCode: (error as NodeJS.ErrnoException).code } },
+    );
   }
-  // The new name is durable once its folder is: best effort, the file itself is synced by SQLite.
   try {
-    const fd = openSync(dirname(path), "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some file systems refuse to sync a folder; the next run creates the file again if it is lost.
+    // A file system that cannot sync a folder at all is no failure here (src/fs knows its answers).
+    syncDirectorySync(dirname(path));
+  } catch (error) {
+    // Committed and named: nothing to undo, and removing a committed file on a failing disk could
+    // lose what another process already opened. Only the name's durability is unknown: say so.
+    const osCode = (error as NodeJS.ErrnoException).code;
+    throw new StateError(
+      "E_STATE_SYNC_FAILED",
+      `${path} was created at level ${level} and committed, but syncing its folder ${dirname(path)} failed (${osCode ?? (error as Error).message}): ` +
+        "the file is there now, yet its name may not survive a power loss or crash, and the disk may be failing. Check the disk; " +
+        `if ${path} is missing after a restart, run \`status-compat migrate up --db ${path}\` again`,
+      { cause: error, details: { path, level, osCode } },
+    );
   }
   return true;
 }

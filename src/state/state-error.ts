@@ -37,6 +37,11 @@ export type StateErrorCode =
   | "E_STATE_INVALID_MIGRATION"
   /** The operating system refused an I/O operation (disk full, permission, missing directory). */
   | "E_STATE_IO"
+  /**
+   * A created file was committed and given its name, but its folder's sync failed (EIO): the file
+   * is there, its name may not survive a power loss. Not retried: the run is done.
+   */
+  | "E_STATE_SYNC_FAILED"
   /** The caller's AbortSignal fired; nothing half-done is left behind. */
   | "E_STATE_ABORTED"
   /**
