@@ -1,0 +1,87 @@
+/**
+ * The package's one entry (package.json "exports": "." is dist/src/index.js, built from
+ * src/index.ts) is what Status releases embed, and every name in it is a promise the next release
+ * keeps. It re-exported each layer's index whole, and the storage and state indexes also serve the
+ * CLI and the other layers: durable folder making and syncing, the OS lock file and the owner lock
+ * of work folders, the journal peeks the CLI makes before a client starts (which take a raw SQLite
+ * handle), and the message phrases the CLI swaps for its own words. All of that was public API.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { PROJECT_ROOT } from "./support/cli.js";
+
+/** What the storage and state indexes export for the CLI and the other layers only, and why. */
+const INSIDE_ONLY: Readonly<Record<string, string>> = {
+  makeDirectoryDurably: "the CLI makes its home as the client makes its folders",
+  syncDirectory: "src/fs, for the client's and the CLI's durable writes",
+  syncDirectorySync: "src/fs, for the client's and the CLI's durable writes",
+  pendingDownloadsTo: "the CLI's look at the journal (a raw database handle) before its client starts",
+  pendingUploadsOf: "the CLI's look at the journal (a raw database handle) before its client starts",
+  retriableUploadsOf: "the CLI's look at the journal (a raw database handle) before its client starts",
+  RESUME_KEPT_PIECES: "a phrase of a library message the CLI replaces with its own words",
+  RETRY_FETCHES_AGAIN: "a phrase of a library message the CLI replaces with its own words",
+  RETRY_STARTS_OVER: "a phrase of a library message the CLI replaces with its own words",
+  LockFile: "the OS lock the state, the storage client and the CLI hold files with",
+  OWNER_LOCK: "the name of the lock inside a rehearsal's or a copy's work folder",
+  removeAbandonedFolders: "the clean-up of work folders whose owner died, for upgrade",
+  clientLockPathOf: "where a storage client's hold on a state file is",
+};
+
+const read = (file: string): string => readFileSync(join(PROJECT_ROOT, file), "utf8");
+
+describe("the package's public entry", () => {
+  test("exports none of the storage and state helpers that are there for the CLI and the other layers", async () => {
+    const entry = Object.keys(await import("../src/index.js"));
+    expect(entry.filter((name) => name in INSIDE_ONLY)).toEqual([]);
+  });
+
+  test.each(["storage", "state"] as const)("every value the %s index exports is either in the entry or placed inside on purpose (a new one needs that decision)", async (layer) => {
+    const entry = new Set(Object.keys(await import("../src/index.js")));
+    const layerExports = Object.keys(layer === "storage" ? await import("../src/storage/index.js") : await import("../src/state/index.js"));
+    const unplaced = layerExports.filter((name) => !entry.has(name) && !(name in INSIDE_ONLY));
+    expect(unplaced, "add each to src/index.ts (public API) or to INSIDE_ONLY here with the reason").toEqual([]);
+    // A name placed inside that the layer no longer exports is a stale entry of the list above.
+    const placedHere = Object.keys(INSIDE_ONLY).filter((name) => read(`src/${layer}/index.ts`).includes(name));
+    expect(placedHere.every((name) => layerExports.includes(name))).toBe(true);
+  });
+
+  test("what package.json exports is the build of src/index.ts, and nothing else", () => {
+    const pkg = JSON.parse(read("package.json")) as { main: string; types: string; exports: Record<string, unknown> };
+    expect(pkg.exports).toEqual({ ".": { types: "./dist/src/index.d.ts", default: "./dist/src/index.js" } });
+    expect(pkg.main).toBe("dist/src/index.js");
+    expect(pkg.types).toBe("dist/src/index.d.ts");
+  });
+});
+
+/** The codes of an error class's `…Code` union, read from its source (a type has no runtime list). */
+function codesOf(file: string, union: string): string[] {
+  const source = read(file);
+  const start = source.indexOf(`export type ${union}`);
+  const end = source.indexOf(";", start);
+  expect(start, `${union} in ${file}`).toBeGreaterThanOrEqual(0);
+  return [...source.slice(start, end).matchAll(/"(E_[A-Z0-9_]+)"/g)].map((m) => m[1] as string);
+}
+
+describe("every error code of an error class the entry exports is documented on its layer's page", () => {
+  const classes = [
+    ["WireError", "src/wire/wire-error.ts", "WireErrorCode", "docs/wire.md"],
+    ["NegotiationError", "src/negotiate/negotiation-error.ts", "NegotiationErrorCode", "docs/wire.md"],
+    ["VersionError", "src/versions/version-error.ts", "VersionErrorCode", "docs/wire.md"],
+    ["StateError", "src/state/state-error.ts", "StateErrorCode", "docs/state.md"],
+    ["StorageError", "src/storage/storage-error.ts", "StorageErrorCode", "docs/storage.md"],
+  ] as const;
+
+  test("those are the error classes the entry exports", async () => {
+    const entry = (await import("../src/index.js")) as Record<string, unknown>;
+    const errorClasses = Object.keys(entry).filter((name) => /^[A-Z]\w*Error$/.test(name) && name !== "CompatError" && typeof entry[name] === "function");
+    expect(errorClasses.sort()).toEqual(classes.map(([name]) => name).sort());
+  });
+
+  test.each(classes)("%s: each code is named in %s's union and on its page", (_name, file, union, doc) => {
+    const codes = codesOf(file, union);
+    expect(codes.length).toBeGreaterThan(0);
+    const page = read(doc);
+    expect(codes.filter((code) => !page.includes(`\`${code}\``))).toEqual([]);
+  });
+});
