@@ -13,7 +13,7 @@ import { afterEach, describe, expect, test, vi } from "vitest";
 import { inspectState, migrateState, StateError } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
 
-const fault = vi.hoisted(() => ({ dir: "", code: "", synced: 0 }));
+const fault = vi.hoisted(() => ({ dir: "", code: "", synced: 0, linkCode: "" }));
 
 vi.mock("node:fs", async (importReal) => {
   const real = await importReal<typeof import("node:fs")>();
@@ -34,12 +34,16 @@ vi.mock("node:fs", async (importReal) => {
     folders.delete(fd);
     real.closeSync(fd);
   }) as typeof real.closeSync;
-  const wrapped = { openSync, fsyncSync, closeSync };
+  const linkSync = ((from: string, to: string) => {
+    if (fault.linkCode !== "") throw Object.assign(new Error(`${fault.linkCode}: link '${from}' -> '${to}'`), { code: fault.linkCode, syscall: "link" });
+    real.linkSync(from, to);
+  }) as typeof real.linkSync;
+  const wrapped = { openSync, fsyncSync, closeSync, linkSync };
   return { ...real, ...wrapped, default: { ...real, ...wrapped } };
 });
 
 afterEach(() => {
-  Object.assign(fault, { dir: "", code: "", synced: 0 });
+  Object.assign(fault, { dir: "", code: "", synced: 0, linkCode: "" });
 });
 
 function folder(): string {
@@ -76,5 +80,16 @@ describe("migrate up creating a file: the folder sync after the link", () => {
     expect(fault.synced).toBeGreaterThan(0);
     expect(result).toMatchObject({ path, after: { level: 3 } });
     expect(existsSync(path)).toBe(true);
+  });
+
+  test("a link the OS refuses for another reason than 'no hard links' (EMLINK): E_STATE_IO naming the file, not the OS's raw error; nothing created", async () => {
+    const dir = folder();
+    const path = join(dir, "state.sqlite");
+    fault.linkCode = "EMLINK";
+    const error = await migrateState({ path, direction: "up" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StateError);
+    expect(error).toMatchObject({ code: "E_STATE_IO", details: { path, osCode: "EMLINK" } });
+    expect((error as Error).message).not.toMatch(/\.new-\d+-/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
