@@ -53,13 +53,11 @@ function snippetsOf(doc: string): Snippet[] {
 }
 
 /**
- * The package name (and a contributor's ./src path) point at this checkout's sources. An example
- * without imports goes on from an earlier one in its document: it gets the package's exports it names.
+ * The package name points at this checkout's sources (src/index.ts is what the package exports). An
+ * example without imports goes on from an earlier one in its document: it gets the package's exports it names.
  */
 function asModule(snippet: Snippet, exported: readonly string[]): string {
-  const code = snippet.code
-    .replaceAll(/from "status-codex-compat"/g, `from "${srcIndex()}"`)
-    .replaceAll(/from "\.\/src\//g, `from "${join(PROJECT_ROOT, "src")}/`);
+  const code = snippet.code.replaceAll(/from "status-codex-compat"/g, `from "${srcIndex()}"`);
   const named = /^import /m.test(code) ? [] : exported.filter((name) => new RegExp(`\\b${name}\\b`).test(code));
   const imports = named.length === 0 ? "" : `import { ${named.join(", ")} } from "${srcIndex()}";\n`;
   return `${imports}${code}\nexport {};\n`;
@@ -71,6 +69,11 @@ describe("documentation examples", () => {
     const exported = Object.keys(await import("../src/index.js"));
     // Each document keeps at least one example; a renamed fence would otherwise check nothing.
     expect(new Set(snippets.map((s) => s.doc))).toEqual(new Set(DOCUMENTS));
+    // A user copies an example into an application that has the package, not this checkout: an
+    // import from a path of the repository (docs/codex-backend.md's "./src/storage/backends/codex/index.js")
+    // resolves nowhere there, and one that reaches past the entry finds what the package does not export.
+    const imports = snippets.flatMap((s) => [...s.code.matchAll(/\bfrom "([^"]+)"/g)].map((m) => ({ at: `${s.doc}:${s.line}`, from: m[1] as string })));
+    expect(imports.filter((i) => i.from !== "status-codex-compat" && !i.from.startsWith("node:"))).toEqual([]);
 
     const dir = tempDir("doc-snippets-");
     const files = snippets.map((snippet, i) => {
