@@ -16,7 +16,7 @@ export type { RenewReport } from "./availability/renew-pieces.js";
 export type { QuotaUsage } from "./cache-store.js";
 export type { ReferenceInput } from "./reference-codec.js";
 export type { JobKind, JobState, UploadState, DownloadState } from "./journal/job-states.js";
-export { pendingDownloadsTo, pendingUploadsOf, RESUME_KEPT_PIECES } from "./journal/pending-jobs.js";
+export { pendingDownloadsTo, pendingUploadsOf, retriableUploadsOf, RESUME_KEPT_PIECES } from "./journal/pending-jobs.js";
 export { RETRY_FETCHES_AGAIN, RETRY_STARTS_OVER } from "./retry-advice.js";
 export type { PendingDownload, PendingUpload } from "./journal/pending-jobs.js";
 export { StorageError } from "./storage-error.js";

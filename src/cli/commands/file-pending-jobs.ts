@@ -3,6 +3,7 @@ import { openState, type OpenStateOptions, type StateHandle } from "../../state/
 import {
   pendingDownloadsTo as journalDownloadsTo,
   pendingUploadsOf as journalUploadsOf,
+  retriableUploadsOf as journalRetriableUploadsOf,
   type PendingDownload,
   type PendingUpload,
 } from "../../storage/index.js";
@@ -22,6 +23,12 @@ export async function pendingDownloadsTo(state: JournalLocation, dest: string): 
 /** Every unfinished upload of `source` (absolute), oldest first; see `pendingDownloadsTo` for why and when. */
 export async function pendingUploadsOf(state: JournalLocation, source: string): Promise<PendingUpload[]> {
   return readJournal(state, (db) => journalUploadsOf(db, source));
+}
+
+/** The uploads of `source` a put may go on with: unfinished ones (oldest first), then failed ones a retry runs from their stored pieces (newest first). */
+export async function uploadsToGoOnWith(state: JournalLocation, source: string): Promise<{ unfinished: PendingUpload[]; failed: PendingUpload[] }> {
+  const [found] = await readJournal(state, (db) => [{ unfinished: journalUploadsOf(db, source), failed: journalRetriableUploadsOf(db, source) }]);
+  return found ?? { unfinished: [], failed: [] };
 }
 
 /** The state database the storage client is about to open, and the protocol it will open it as. */

@@ -28,7 +28,7 @@ import {
 } from "../../storage/index.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
 import { CommandInterrupted, doneOrInterrupted, hangupAdvice, interruptedStatus, signalText, watchInterrupts, type Interrupts } from "../interrupts.js";
-import { pendingDownloadsTo, pendingUploadsOf, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
+import { pendingDownloadsTo, uploadsToGoOnWith, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
 /** Where `file put/get` keep their store, state and cache unless told otherwise. */
 export const HOME_ENV = "STATUS_COMPAT_HOME";
@@ -344,9 +344,22 @@ function resumeOne<J extends { readonly id: string }>(
  * which reference they want, and left pending it would resume in the background at every later
  * start and never be printed.
  */
-function uploadJob(client: StorageClient, pending: readonly PendingUpload[], path: string): { job: TransferJob<ShareResult>; resumed: boolean } {
-  const { resumed } = resumeOne(client, pending, (job) => job.protocol === client.protocol);
-  return resumed === undefined ? { job: client.share({ path }), resumed: false } : { job: client.job(resumed) as TransferJob<ShareResult>, resumed: true };
+function uploadJob(
+  client: StorageClient,
+  pending: { readonly unfinished: readonly PendingUpload[]; readonly failed: readonly PendingUpload[] },
+  path: string,
+  io: CliIo,
+): { job: TransferJob<ShareResult>; resumed: boolean } {
+  const { resumed } = resumeOne(client, pending.unfinished, (job) => job.protocol === client.protocol);
+  if (resumed !== undefined) return { job: client.job(resumed) as TransferJob<ShareResult>, resumed: true };
+  // A put that failed (an outage, a node refusing, out of attempts) kept the pieces it stored, which
+  // retry() does not send again; a new share sent every one of them again under a new key.
+  const failed = pending.failed.find((job) => job.protocol === client.protocol);
+  if (failed !== undefined) {
+    io.stderr.write(`status-compat file put: its earlier put failed; that upload runs again, without sending the pieces it stored\n`);
+    return { job: client.retry(failed.id) as TransferJob<ShareResult>, resumed: true };
+  }
+  return { job: client.share({ path }), resumed: false };
 }
 
 /**
@@ -462,8 +475,9 @@ Encrypts PATH (AES-256-GCM in chunks), uploads it in pieces, and prints the File
 object on stdout: "base64" holds its protobuf bytes (what a chat message carries, content key
 included); the other fields are readable and never include key material. A progress bar goes to
 stderr on a terminal. An interrupted put resumes where it stopped when run again with the same home
-and --protocol (a file edited since is shared anew); run with another --protocol, it cancels the
-interrupted one and starts over.
+and --protocol (a file edited since is shared anew), and so does a put that failed (an outage: the
+pieces it stored are not sent again); run with another --protocol, it cancels the interrupted one
+and starts over.
 
 Options:
 ${COMMON_USAGE}
@@ -480,9 +494,9 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
       checkNotSameFile("file put", "metrics", resolve(io.cwd, values.metrics), values.metrics, path, "the file to share", "Nothing was started.");
     }
     return interruptible("file put", "the upload started", io, async (interrupts) => {
-      const session = await openSession("file put", values, io, interrupts, (journal) => pendingUploadsOf(journal, path));
+      const session = await openSession("file put", values, io, interrupts, (journal) => uploadsToGoOnWith(journal, path));
       try {
-        let { job, resumed } = uploadJob(session.client, session.pending, path);
+        let { job, resumed } = uploadJob(session.client, session.pending, path, io);
         let outcome;
         let retried = false;
         for (;;) {

@@ -75,6 +75,20 @@ export function pendingUploadsOf(db: Database.Database, source: string): Pending
 }
 
 /**
+ * Failed uploads of `source` that a retry() would run again from their stored pieces, newest first
+ * (not one whose file changed under it, E_SOURCE_CHANGED: a retry refuses to seal it again). Read
+ * like pendingUploadsOf, before a client starts: a front end whose user has no retry() (the CLI's
+ * `file put`, run again) retries one instead of sharing the file anew, which sent every piece again.
+ */
+export function retriableUploadsOf(db: Database.Database, source: string): PendingUpload[] {
+  const target = inRealFolders(source);
+  const rows = db
+    .prepare(`SELECT id, protocol, source_path FROM upload_jobs WHERE state = 'failed' AND NOT (${CLOSED_OUT}) AND substr(coalesce(last_error, ''), 1, 18) <> 'E_SOURCE_CHANGED: ' ORDER BY updated_at DESC, rowid DESC`)
+    .all() as { id: string; protocol: number; source_path: string }[];
+  return rows.filter((r) => samePlace(r.source_path, source, target)).map((r) => ({ id: r.id, protocol: r.protocol }));
+}
+
+/**
  * Whether `journaled` is the file `given` (whose inRealFolders is `target`). inRealFolders keeps the
  * file's own name, so only a row of the same name needs its folders' links followed: every fetch to
  * an `out` asks this of each unfinished download, and that is a realpath per row otherwise.
