@@ -9,17 +9,24 @@ import { describe, expect, onTestFinished, test } from "vitest";
 import { CID } from "multiformats/cid";
 import { base58btc } from "multiformats/bases/base58";
 import { base32 } from "multiformats/bases/base32";
+import { create as createDigest } from "multiformats/hashes/digest";
 import {
   startCodexTestServer,
   CODEX_PREFIX,
   LOGOS_STORAGE_PREFIX,
   CODEX_MANIFEST_CODEC,
+  CODEX_BLOCK_CODEC,
   CODEX_ROOT_CODEC,
   type CodexTestServer,
   type CodexTestServerOptions,
 } from "../support/codex-server/index.js";
 import { until } from "../support/until.js";
 import { pattern } from "./codex-fixtures.js";
+
+/** A data block's CID as a node names it: codec codex-block, sha2-256 of the block, base58btc. */
+function blockCid(block: Uint8Array): string {
+  return CID.createV1(CODEX_BLOCK_CODEC, createDigest(0x12, createHash("sha256").update(block).digest())).toString(base58btc);
+}
 
 async function started(options: CodexTestServerOptions = {}): Promise<CodexTestServer> {
   const server = await startCodexTestServer(options);
@@ -134,11 +141,12 @@ describe("Codex test server: uploads", () => {
     expect(server.stats.uploadedBytes).toBe(50 * 1024 * 1024);
   });
 
-  test("an upload beyond quotaMaxBytes fails with 500 and stores nothing", async () => {
+  test("an upload beyond quotaMaxBytes fails with the node's 500 'Unable to store block <CID of the block that did not fit>' and stores nothing", async () => {
     const server = await started({ quotaMaxBytes: 100_000 });
     const res = await upload(server, pattern(200_000));
     expect(res.status).toBe(500);
-    expect(await res.text()).toMatch(/quota/);
+    // The second 64 KiB block is the first past 100 000 bytes.
+    expect(await res.text()).toBe(`Unable to store block ${blockCid(pattern(200_000).subarray(65_536, 131_072))}`);
     expect(server.cids()).toEqual([]);
   });
 

@@ -127,6 +127,13 @@ export class DatasetHasher {
     return this.leaves.length + (this.inBlock > 0 ? 1 : 0);
   }
 
+  /** The CID of block `index` (codec codex-block, base58btc), as a node names it; after finish(). */
+  blockCid(index: number): string {
+    const leaf = this.leaves[Math.min(Math.max(index, 0), this.leaves.length - 1)];
+    if (leaf === undefined) throw new Error("no blocks");
+    return CID.createV1(CODEX_BLOCK_CODEC, createDigest(SHA2_256, leaf)).toString(base58btc);
+  }
+
   /** The tree CID; throws "Empty leaves" for an empty stream, as a node does. */
   finish(): CID {
     if (this.inBlock > 0) this.closeBlock();

@@ -103,7 +103,7 @@ export class DatasetStore {
       // The room now, not at the start: uploads that ran alongside this one share the quota, as
       // a node counts each block when it stores it.
       const roomNow = this.quotaMaxBytes - this.usage().usedBytes - this.committingBytes;
-      if ((overQuota && !treeHeld) || newBytes > roomNow) throw new QuotaExceeded("Unable to store block: quota exceeded");
+      if ((overQuota && !treeHeld) || newBytes > roomNow) throw this.refusal(hasher, treeHeld ? 0 : hasher.size, manifestNew, roomNow);
       this.committingBytes += newBytes;
       committed = newBytes;
       const m: StoredManifest = {
@@ -131,6 +131,18 @@ export class DatasetStore {
     } finally {
       this.committingBytes -= committed;
     }
+  }
+
+  /**
+   * The node's words for an upload that does not fit (nim-codex node.nim `store`): a data block it
+   * could not write is "Unable to store block <that block's CID>"; when the data fit and the manifest
+   * block did not, storeManifest passes on the repo's own "Quota usage would exceed the limit. Used:
+   * …, reserved: …, limit: …" (repostore `updateQuotaUsage`, used counting the blocks just written).
+   */
+  private refusal(hasher: DatasetHasher, dataBytes: number, manifestBytes: number, room: number): QuotaExceeded {
+    if (dataBytes > room) return new QuotaExceeded(`Unable to store block ${hasher.blockCid(Math.floor(Math.max(room, 0) / this.blockSize))}`);
+    const used = this.usage().usedBytes + this.committingBytes + dataBytes + manifestBytes;
+    return new QuotaExceeded(`Quota usage would exceed the limit. Used: ${used}, reserved: 0, limit: ${this.quotaMaxBytes}`);
   }
 
   /** Removes a dataset; its data file goes when no other manifest shares it. Absent is fine. */
