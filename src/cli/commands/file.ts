@@ -356,8 +356,14 @@ function uploadJob(
   // retry() does not send again; a new share sent every one of them again under a new key.
   const failed = pending.failed.find((job) => job.protocol === client.protocol);
   if (failed !== undefined) {
-    io.stderr.write(`status-compat file put: its earlier put failed; that upload runs again, without sending the pieces it stored\n`);
-    return { job: client.retry(failed.id) as TransferJob<ShareResult>, resumed: true };
+    try {
+      const job = client.retry(failed.id) as TransferJob<ShareResult>;
+      io.stderr.write(`status-compat file put: its earlier put failed; that upload runs again, without sending the pieces it stored\n`);
+      return { job, resumed: true };
+    } catch (error) {
+      // Forgotten by the client's start meanwhile (it ended more than keepEndedJobsMs ago): shared anew.
+      if (!(error instanceof StorageError) || error.code !== "E_JOB_UNKNOWN") throw error;
+    }
   }
   return { job: client.share({ path }), resumed: false };
 }
