@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { resolve, sep } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -27,7 +27,8 @@ export const stateFixtureCommand: Command = {
 Creates FILE through the real migrations at RELEASE's state level and fills it with N rows spread
 over that level's tables, Status-sized: 132-character 0x04 public keys, Codex CIDs (z...),
 32-byte hashes, upload/download journals with pieces. The same seed gives the same data.
-FILE must not exist; it appears only once complete.
+FILE must not exist (a folder there, or a missing folder on its path, is a usage error, exit 2);
+it appears only once complete.
 
 Options:
   --release RELEASE   e.g. 0.1.0 (resolved through the release table)
@@ -53,7 +54,15 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
     const out = resolve(io.cwd, given);
     // A missing folder is the user's path, as for every command's --out; an existing FILE stays the state layer's refusal (exit 4).
     // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was written as a file of that name).
-    if (!existsSync(out) || given.endsWith("/") || given.endsWith(sep)) checkWritablePath(NAME, "out", out, "Nothing was written.", given);
+    // An existing folder is the user's path as well (matrix and file get --out say so): the state layer's
+    // "already exists; fixtures never overwrite a file" called it a file and exited 4.
+    let folder = false;
+    try {
+      folder = statSync(out).isDirectory();
+    } catch {
+      // Nothing there, or a path through a file (ENOTDIR): checkWritablePath says which.
+    }
+    if (!existsSync(out) || folder || given.endsWith("/") || given.endsWith(sep)) checkWritablePath(NAME, "out", out, "Nothing was written.", given);
     const start = performance.now();
     // Ctrl-C or SIGTERM stops the writer between batches, which removes its FILE.partial-… (up to
     // hundreds of MB) and its lock; dying at once left them until the next run to the same FILE.
