@@ -93,6 +93,10 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     // Refused at once when pinned files leave no room; room only other transfers hold is waited for below.
     // A photo's bytes (one piece) may take free room past a download waiting for more, as its spool write takes the lane.
     let reservation = ctx.cache.reserveOrWait(size, contentCid, size <= pieceSize);
+    // Content already kept (a received file) reserves no room, and this share reads that file once its
+    // spool turn comes: until its source is settled (that file pinned, or a spooled copy), the content
+    // is not evicted. Evicted meanwhile, its bytes were spooled anew with no room reserved, over the quota.
+    const unhold = ctx.cache.hold(contentCid);
     session.handles.set(id, job);
     try {
       // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
@@ -104,6 +108,7 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     } catch (error) {
       session.handles.delete(id);
       reservation?.release();
+      unhold();
       tryRelease(() => releaseSpool(ctx, id, spoolPath));
       throw asStorageError(error);
     }
@@ -149,6 +154,7 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
         job.reject(pending.cancelled ? CANCELLED : typed);
       })
       .finally(() => {
+        unhold();
         reservation?.release();
         session.spooling.delete(spool);
       });
