@@ -1,8 +1,8 @@
 /**
  * status-codex-compat: the public face of the library, what an embedding application uses. Each
  * layer's index is that layer's face to the other layers, the CLI among them; storage and state
- * give those some helpers of their own (durable folder making, lock files, the journal peeks and
- * message phrases the CLI needs), which are not part of the package's API: re-exported here, every
+ * give those some helpers of their own (durable folder making, lock files, the journal peeks the
+ * CLI needs), which are not part of the package's API: re-exported here, every
  * release would have to keep them. So those two are listed name by name; test/public-api.test.ts
  * says which of their exports stay inside and fails on one nobody has placed.
  */
@@ -89,6 +89,11 @@ export {
   LIGHT_RETRY_POLICY,
   backoffDelay,
   classifyFailure,
+  // The words of the library's messages that name retry(), for a front end whose user has none to
+  // put its own in their place (docs/storage.md, CLI); the CLI does so.
+  RESUME_KEPT_PIECES,
+  RETRY_STARTS_OVER,
+  RETRY_FETCHES_AGAIN,
 } from "./storage/index.js";
 export type {
   ShareInput,

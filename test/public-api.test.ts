@@ -3,8 +3,10 @@
  * src/index.ts) is what Status releases embed, and every name in it is a promise the next release
  * keeps. It re-exported each layer's index whole, and the storage and state indexes also serve the
  * CLI and the other layers: durable folder making and syncing, the OS lock file and the owner lock
- * of work folders, the journal peeks the CLI makes before a client starts (which take a raw SQLite
- * handle), and the message phrases the CLI swaps for its own words. All of that was public API.
+ * of work folders, and the journal peeks the CLI makes before a client starts (which take a raw
+ * SQLite handle). All of that was public API. (The phrases of library messages that name retry(),
+ * which the CLI swaps for its own words, are public on purpose: docs/storage.md offers them to
+ * other front ends.)
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -19,9 +21,6 @@ const INSIDE_ONLY: Readonly<Record<string, string>> = {
   pendingDownloadsTo: "the CLI's look at the journal (a raw database handle) before its client starts",
   pendingUploadsOf: "the CLI's look at the journal (a raw database handle) before its client starts",
   retriableUploadsOf: "the CLI's look at the journal (a raw database handle) before its client starts",
-  RESUME_KEPT_PIECES: "a phrase of a library message the CLI replaces with its own words",
-  RETRY_FETCHES_AGAIN: "a phrase of a library message the CLI replaces with its own words",
-  RETRY_STARTS_OVER: "a phrase of a library message the CLI replaces with its own words",
   LockFile: "the OS lock the state, the storage client and the CLI hold files with",
   OWNER_LOCK: "the name of the lock inside a rehearsal's or a copy's work folder",
   removeAbandonedFolders: "the clean-up of work folders whose owner died, for upgrade",
@@ -44,6 +43,14 @@ describe("the package's public entry", () => {
     // A name placed inside that the layer no longer exports is a stale entry of the list above.
     const placedHere = Object.keys(INSIDE_ONLY).filter((name) => read(`src/${layer}/index.ts`).includes(name));
     expect(placedHere.every((name) => layerExports.includes(name))).toBe(true);
+  });
+
+  test("the retry() phrases docs/storage.md offers to front ends of their own are in it", async () => {
+    const entry = Object.keys(await import("../src/index.js"));
+    const offered = /The library's words are exported \(([^)]*)\)/.exec(read("docs/storage.md").replace(/\s+/g, " "))?.[1] ?? "";
+    const names = [...offered.matchAll(/`(\w+)`/g)].map((m) => m[1] as string);
+    expect(names.length).toBeGreaterThan(0);
+    expect(names.filter((name) => !entry.includes(name))).toEqual([]);
   });
 
   test("what package.json exports is the build of src/index.ts, and nothing else", () => {
