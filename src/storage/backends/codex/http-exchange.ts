@@ -332,7 +332,11 @@ export class HttpExchange {
         return;
       }
       req.end();
-      this.uploadDone = await this.writable("finish");
+      // A node answers an upload only once it has read Content-Length bytes, and closes the connection
+      // with every answer (Connection: close): answered while the body's last next() was pending, the
+      // end above meets a closed socket, yet the socket took every declared byte and the answer is to them.
+      const answeredWhole = this.res !== undefined && declared !== undefined && this.accepted === declared;
+      this.uploadDone = (await this.writable("finish")) || answeredWhole;
       if (this.uploadDone && this.res === undefined && this.failure === undefined) {
         this.headersDeadline.arm(this.host.options.requestTimeoutMs);
       }
