@@ -1,4 +1,5 @@
 import type { CID } from "multiformats/cid";
+import { base58btc } from "multiformats/bases/base58";
 import type { SpaceInfo } from "../../backend.js";
 import { StorageError } from "../../storage-error.js";
 import { parseCid } from "./cid-text.js";
@@ -56,6 +57,9 @@ const MANIFEST_CODEC = 0xcd01;
  * `zDz…`, a block's, a raw one) names no dataset a receiver could fetch: the node, or something in
  * between, is wrong, and the piece must go elsewhere rather than into a reference (E_INTEGRITY, the
  * next endpoint), which costs no request. A wrong manifest CID is left to the receivers' sha256.
+ * The CID comes back in base58btc whatever base it was answered in: a node renders it so (`zDvZ…`),
+ * and a FileReference takes a piece's CID in no other form (one in base32, from a gateway or another
+ * implementation of the API, failed the share's reference after every piece was stored).
  */
 export function parseUploadAnswer(text: string, ctx: CallContext): string {
   const cid = text.trim();
@@ -68,7 +72,7 @@ export function parseUploadAnswer(text: string, ctx: CallContext): string {
       { details: { status: 200, method: ctx.method, path: ctx.path, cid, codec: parsed.code } },
     );
   }
-  return cid;
+  return parsed.toString(base58btc);
 }
 
 /**
