@@ -4,6 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { newStreamParams, sha256 } from "../crypto/index.js";
 import { sanitizeFileName } from "../wire/index.js";
 import { contentCidIn } from "./cache-store.js";
+import type { ClientContext } from "./client-context.js";
 import type { ClientSettings } from "./client-settings.js";
 import { jobMachine, startedContext, tryRelease, type ClientSession } from "./client-session.js";
 import { cidOfDigest } from "./content-id.js";
@@ -11,6 +12,7 @@ import { asStorageError, CANCELLED } from "./job-errors.js";
 import { progressOf } from "./job-handles.js";
 import { guessMime } from "./mime-type.js";
 import { planPieces } from "./piece-plan.js";
+import { inRealFolders } from "./real-folders.js";
 import { clientClosedReason } from "./retry/index.js";
 import { checkEncodable, checkReadable, checkShareable, checkShareInput, sourceLookupError } from "./share-checks.js";
 import { sourceOfSharedBytes } from "./shared-bytes-source.js";
@@ -70,10 +72,12 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     if (run) session.uploadQueue?.enqueue(id);
   };
   if (fromPath) {
+    // The client's own kept file given by another spelling of its folders: journaled as the cache names it.
+    sourcePath = keptFileSpelledAsKept(ctx, sourcePath as string);
     session.handles.set(id, job);
     // A file forwarded by the path fetch gave (a cached download, or the spooled copy of bytes this
     // client shared): kept from eviction while this upload reads it (releaseSpool unpins).
-    const cached = contentCidIn(ctx.dirs.cache, sourcePath as string) ?? contentCidIn(ctx.dirs.spool, sourcePath as string);
+    const cached = contentCidIn(ctx.dirs.cache, sourcePath) ?? contentCidIn(ctx.dirs.spool, sourcePath);
     try {
       if (cached !== undefined) ctx.cache.pin(cached);
       create(sourcePath as string, true);
@@ -161,6 +165,19 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     session.spooling.add(spool);
   }
   return job;
+}
+
+/**
+ * `path`, or the path the cache records for the same file when `path` names one of the client's
+ * kept files (a cached download, a spooled copy) by another spelling of its folders: iOS hands out
+ * /var/… and /private/var/…, and any folder may be reached through a link. Compared as given, such
+ * a forward was not pinned (a download needing room evicted the file under it) and, journaled so,
+ * its pin would never be given back. Only a name the cache has costs a look at the folders' links.
+ */
+function keptFileSpelledAsKept(ctx: ClientContext, path: string): string {
+  const kept = ctx.cache.pathOf(basename(path));
+  if (kept === undefined || kept === path || basename(kept) !== basename(path)) return path;
+  return inRealFolders(kept) === inRealFolders(path) ? kept : path;
 }
 
 /** The file `share()` is asked for: a regular file, else E_SOURCE_MISSING saying what is there instead. */
