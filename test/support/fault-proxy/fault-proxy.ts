@@ -18,6 +18,8 @@ export type ProxyFault =
   | { readonly kind: "status"; readonly status: number; readonly body?: string; readonly headers?: Readonly<Record<string, string>> }
   /** Forward the answer whole, with the byte at `atByte` of its body flipped (a gateway or disk serving wrong bytes; status and length intact). */
   | { readonly kind: "corrupt"; readonly atByte: number }
+  /** Forward the answer with every byte of its body changed (status and length intact): an endpoint serving other content under the CID. */
+  | { readonly kind: "other-bytes" }
   /** Forward the answer's body `chunkBytes` every `everyMs` (a node streaming from a slow peer: slow, never stalled). */
   | { readonly kind: "slow"; readonly chunkBytes: number; readonly everyMs: number }
   /** Hold the request for `ms`, then forward it. */
@@ -177,6 +179,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         if (fault.kind === "corrupt" && fault.atByte >= sent && fault.atByte < sent + piece.byteLength) {
           piece = Buffer.from(piece);
           piece[fault.atByte - sent] = (piece[fault.atByte - sent] as number) ^ 0xff;
+          flipped = true;
+        }
+        if (fault.kind === "other-bytes" && piece.byteLength > 0) {
+          piece = Buffer.from(piece.map((byte) => byte ^ 0x5a));
           flipped = true;
         }
         if (fault.kind === "slow") {
