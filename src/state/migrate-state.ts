@@ -1,15 +1,13 @@
-import { randomBytes } from "node:crypto";
-import { existsSync, rmSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { existsSync } from "node:fs";
 import type Database from "better-sqlite3";
-import { linkUnlessTakenSync, syncDirectorySync } from "../fs/index.js";
 import { silentLogger, type Logger } from "../obs/index.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
-import { lockPathFor, lockTimeoutOf } from "./migration-lock.js";
+import { lockTimeoutOf } from "./migration-lock.js";
 import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
+import { createByDraft } from "./draft-file.js";
 import { busyTimeoutOf } from "./open-state.js";
 import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
@@ -152,79 +150,13 @@ function upThrough(assessment: StateAssessment, to: string | 0 | undefined, cata
  */
 export async function migrateState(options: MigrateStateOptions): Promise<MigrateStateResult> {
   if (options.direction !== "up" || options.dryRun === true || existsSync(options.path)) return migrateInPlace(options);
-  const { path } = options;
-  const draft = join(dirname(path), `.${basename(path)}.new-${process.pid}-${randomBytes(4).toString("hex")}`);
-  // Named now: once the draft is gone its lock's name can no longer be derived from it.
-  const draftLock = lockPathFor(draft);
-  let result: MigrateStateResult;
-  let published: boolean;
-  try {
-    result = await migrateInPlace({ ...options, path: draft });
-    // The draft's connection is closed: its WAL is checkpointed into it and removed.
-    published = result.runs.length > 0 && publish(draft, path, result.after.level);
-  } catch (error) {
-    throw error instanceof StateError ? renamed(error, draft, path) : error;
-  } finally {
-    removeDraft(draft, draftLock);
-  }
+  const { result, published } = await createByDraft(options.path, async (draft) => {
+    const run = await migrateInPlace({ ...options, path: draft });
+    return { result: run, committedLevel: run.runs.length > 0 ? run.after.level : undefined };
+  });
   // Another process created the file meanwhile (or --to named nothing to apply): run on it as it is.
   if (!published) return migrateInPlace(options);
-  return { ...result, path };
-}
-
-/**
- * Gives the committed draft the file's name, never over a file another process created meanwhile
- * (a link fails then; a rename would replace it). false when the name is taken. Then syncs the
- * folder, so that name survives a power cut (the file itself SQLite synced at its commit).
- */
-function publish(draft: string, path: string, level: number): boolean {
-  try {
-    if (!linkUnlessTakenSync(draft, path)) return false;
-  } catch (error) {
-    throw new StateError(
-      "E_STATE_IO",
-      `cannot give ${path} its name (${(error as Error).message}); it was not created. Check the folder's permissions and free space, then run it again`,
-      { cause: error, details: { path, osCode: (error as NodeJS.ErrnoException).code } },
-    );
-  }
-  try {
-    // A file system that cannot sync a folder at all is no failure here (src/fs knows its answers).
-    syncDirectorySync(dirname(path));
-  } catch (error) {
-    // Committed and named: nothing to undo, and removing a committed file on a failing disk could
-    // lose what another process already opened. Only the name's durability is unknown: say so.
-    const osCode = (error as NodeJS.ErrnoException).code;
-    throw new StateError(
-      "E_STATE_SYNC_FAILED",
-      `${path} was created at level ${level} and committed, but syncing its folder ${dirname(path)} failed (${osCode ?? (error as Error).message}): ` +
-        "the file is there now, yet its name may not survive a power loss or crash, and the disk may be failing. Check the disk; " +
-        `if ${path} is missing after a restart, run \`status-compat migrate up --db ${path}\` again`,
-      { cause: error, details: { path, level, osCode } },
-    );
-  }
-  return true;
-}
-
-/**
- * The draft and everything SQLite or the runner made beside it; nobody else knows its name. Best
- * effort: a path whose folder is a file (ENOTDIR) never had a draft, and a failed removal must not
- * replace the run's own error or result.
- */
-function removeDraft(draft: string, lock: string): void {
-  for (const p of [draft, `${draft}-wal`, `${draft}-shm`, `${draft}-journal`, lock]) {
-    try {
-      rmSync(p, { force: true });
-    } catch {
-      // See above.
-    }
-  }
-}
-
-/** The draft's error as the file's: its message and details name the file the user gave. */
-function renamed(error: StateError, draft: string, path: string): StateError {
-  const swap = (v: unknown): unknown => (typeof v === "string" ? v.split(draft).join(path) : v);
-  const details = Object.fromEntries(Object.entries(error.details).map(([k, v]) => [k, swap(v)]));
-  return new StateError(error.code, swap(error.message) as string, { cause: error.cause ?? error, details });
+  return { ...result, path: options.path };
 }
 
 async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStateResult> {

@@ -13,6 +13,7 @@ import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { readOnlyFor } from "./read-mode.js";
 import { StateError } from "./state-error.js";
 import { enableWal, openConnection, probeStateFile } from "./state-file.js";
+import { createByDraft } from "./draft-file.js";
 
 export interface OpenStateOptions {
   /** The state database file; created (at the requested level) when missing unless `readOnly`. */
@@ -90,6 +91,26 @@ export function busyTimeoutOf(value: number | undefined): number {
  * as is (release N on a file N+1 upgraded).
  */
 export async function openState(options: OpenStateOptions): Promise<StateHandle> {
+  const { path } = options;
+  // A missing file is built as a draft and named once committed (draft-file.ts): a refusal or a
+  // failure on a first start (a migration failing, a signal, a full disk) leaves no empty file
+  // behind for the next open to migrate as if it were the app's. Read-only or not migrating, the
+  // open refuses a missing file below without creating anything.
+  if ((options.readOnly ?? false) || !(options.migrate ?? true) || existsSync(path)) return openInPlace(options);
+  const { result: applied, published } = await createByDraft(path, async (draft) => {
+    const made = await openInPlace({ ...options, path: draft });
+    const { level } = made;
+    const runs = made.applied;
+    made.close();
+    return { result: runs, committedLevel: runs.length > 0 ? level : undefined };
+  });
+  const handle = await openInPlace(options);
+  // Created by this call: what it applied is what the draft's run applied.
+  return published ? { ...handle, applied } : handle;
+}
+
+/** openState on the file where it is: a missing one is created in place (only ever a draft's name). */
+async function openInPlace(options: OpenStateOptions): Promise<StateHandle> {
   const { path } = options;
   const catalog = options.catalog ?? shippedCatalog();
   const codeLevel = resolveCodeLevel(catalog, options.level, options.release);
