@@ -54,7 +54,8 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
   const id = randomUUID();
   const plan = planPieces(size, chunkSize, pieceSize);
   const job = new TransferJob<ShareResult>(id, "upload", "queued", progressOf(0, plan.pieces.length, 0, size), (jobId) => session.cancel(jobId));
-  const create = (path: string, run: boolean): void => {
+  // Queued by the caller once the row is committed (with the pin, in one transaction).
+  const create = (path: string): void => {
     ctx.uploads.create({
       id,
       source_path: path,
@@ -69,7 +70,6 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
       created_at: ctx.clock.now(),
     });
     ctx.metrics.transitions.inc({ kind: "upload", state: "queued" });
-    if (run) session.uploadQueue?.enqueue(id);
   };
   if (fromPath) {
     // The client's own kept file given by another spelling of its folders: journaled as the cache names it.
@@ -79,8 +79,12 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     // client shared): kept from eviction while this upload reads it (releaseSpool unpins).
     const cached = contentCidIn(ctx.dirs.cache, sourcePath) ?? contentCidIn(ctx.dirs.spool, sourcePath);
     try {
-      if (cached !== undefined) ctx.cache.pin(cached);
-      create(sourcePath as string, true);
+      // One transaction: an app killed between the pin and the row left the file pinned with no upload to unpin it, for good.
+      ctx.db.transaction(() => {
+        if (cached !== undefined) ctx.cache.pin(cached);
+        create(sourcePath as string);
+      })();
+      session.uploadQueue?.enqueue(id);
     } catch (error) {
       // The journal refused the row (a full disk): no job exists, and the caller hears why.
       session.handles.delete(id);
@@ -105,10 +109,13 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     try {
       // A spool file of the same bytes may already be there (spoolBytes keeps it): no eviction may take it meanwhile.
       // (A cached copy is held while it is compared, and pinned only if this upload is to read it.)
-      if (ctx.cache.pathOf(contentCid) === spoolPath) ctx.cache.pin(contentCid);
       // Journaled before the bytes are spooled (queued, not yet run): a stop meanwhile leaves a job
       // that resumes on the next start, a crash one that fails E_SOURCE_MISSING, never no job at all.
-      create(spoolPath, false);
+      // With the pin, in one transaction (a crash between them left a pin no upload would give back).
+      ctx.db.transaction(() => {
+        if (ctx.cache.pathOf(contentCid) === spoolPath) ctx.cache.pin(contentCid);
+        create(spoolPath);
+      })();
     } catch (error) {
       session.handles.delete(id);
       reservation?.release();
