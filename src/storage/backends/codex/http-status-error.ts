@@ -60,6 +60,14 @@ const TEMPORARY_REDIRECTS = new Set([302, 303, 307]);
  */
 const NODE_FULL = /^\s*Unable to store block\b|\bquota\b/i;
 
+/**
+ * What a node answers for a block no peer gave it (nim-codex block exchange: RetriesExhaustedError,
+ * after DefaultBlockRetries tries): a download's route answers it with 500 (it is no
+ * BlockNotFoundError), a manifest's with 404. The node searched its peers for as long as it does:
+ * asking it again searches as long again.
+ */
+const RETRIES_EXHAUSTED = /^\s*Error retries exhausted\s*$/;
+
 /** Statuses that say "try again later" although they are 4xx. */
 const TRANSIENT_4XX = new Set([408, 425, 429]);
 
@@ -108,6 +116,13 @@ export function httpStatusError(
     return new StorageError(
       "E_NOT_FOUND",
       `Codex node ${ctx.location} has no content under CID ${ctx.cid} (${what}). Check the CID and that a peer holding it is reachable; if every call 404s, ${PREFIX_HINT}.`,
+      { details },
+    );
+  }
+  if (status === 500 && ctx.cid !== undefined && ctx.operation === "get" && RETRIES_EXHAUSTED.test(body)) {
+    return new StorageError(
+      "E_NOT_FOUND",
+      `Codex node ${ctx.location} searched its peers for CID ${ctx.cid} and gave up (${what}): none of them gave it the content. Check the CID and that a peer holding it is reachable; another endpoint may have it.`,
       { details },
     );
   }
