@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { parseCommandArgs } from "../args.js";
@@ -21,6 +20,7 @@ import {
 } from "../../compat/index.js";
 import { commandLogger } from "../command-logger.js";
 import { isCompatError } from "../../errors/index.js";
+import { tempFolderOf } from "../temp-folder.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const FORMATS = ["table", "json", "markdown", "html"] as const;
@@ -109,12 +109,13 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
     // cell, which may take seconds (a storage cell's release switch), and a CI job cancelled
     // sends SIGINT, then SIGTERM; dying then left the folder in the temp folder.
     let scratch: string | undefined;
+    const temp = tempFolderOf(io.env);
     try {
-      scratch = mkdtempSync(join(tmpdir(), "status-compat-matrix-"));
+      scratch = mkdtempSync(join(temp, "status-compat-matrix-"));
     } catch (error) {
       // A TMPDIR naming a missing folder or a file, or a full one: the setup's, not a bug (exit 70 with a stack said so).
       const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-      io.stderr.write(`status-compat matrix: cannot make the matrix's work folder in ${tmpdir()} (${code}): point TMPDIR at a folder that exists, is writable and has free space. Nothing was run.\n`);
+      io.stderr.write(`status-compat matrix: cannot make the matrix's work folder in ${temp} (${code}): point TMPDIR at a folder that exists, is writable and has free space. Nothing was run.\n`);
       return EXIT.STATE;
     }
     // In one synchronous call: a check abandoned past its deadline (it ignores its signal) may still

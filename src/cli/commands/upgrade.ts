@@ -1,5 +1,4 @@
 import { accessSync, constants, mkdtempSync, renameSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -10,6 +9,7 @@ import { releaseTable } from "../../versions/index.js";
 import { formatUpgradeReport, LockFile, OWNER_LOCK, rehearseUpgrade, removeAbandonedFolders, StateError, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { writeJsonRefusal } from "../json-refusal.js";
+import { tempFolderOf } from "../temp-folder.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
 const NAME = "upgrade";
@@ -99,8 +99,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     let report: UpgradeReport | undefined;
     try {
       // Rehearsals killed outright left their folders (copies the size of FILE): their owner locks are free.
-      removeAbandonedFolders(workDir ?? tmpdir(), (name) => name.startsWith(SCRATCH_PREFIX));
-      scratch = makeScratch(workDir ?? tmpdir());
+      const parent = workDir ?? tempFolderOf(io.env);
+      removeAbandonedFolders(parent, (name) => name.startsWith(SCRATCH_PREFIX));
+      scratch = makeScratch(parent);
       owner = takeOwnership(scratch);
       report = await rehearseUpgrade({
         path: db,
