@@ -558,6 +558,24 @@ export class CacheStore {
     });
   }
 
+  /**
+   * Gives back every pin no unfinished or failed upload reads (a starting client calls it). A pin is
+   * written with its upload's row, but given back apart from the row's end (a cancel, a done upload
+   * of an older release): an app killed between the two left the file pinned for good, never
+   * evicted and counted as a pending upload's. Best effort: the next start tries again.
+   */
+  dropStalePins(): void {
+    try {
+      const freed = this.journal.dropStalePins();
+      if (freed > 0) {
+        this.hooks.log.info({ files: freed }, "kept files no upload reads any more are evictable again");
+        this.report();
+      }
+    } catch (error) {
+      this.hooks.log.warn({ code: asStorageError(error).code }, "could not give back the pins of kept files no upload reads");
+    }
+  }
+
   unpin(cid: string): void {
     typed(() => this.journal.pin(cid, false));
     // Evictable now: a download waiting for room may take it (else it waited for an unrelated transfer to end).

@@ -119,6 +119,8 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     await adoptStraySpoolFiles(ctx);
     // And one between a download's rename into the cache and its entry.
     await ctx.cache.adoptStrays(dirs.cache);
+    // Pins no upload will give back (a crash between a cancel and its clean-up): evictable again, before the quota is fitted.
+    ctx.cache.dropStalePins();
     // The temp files of unfinished downloads into the cache are on disk too, uncounted until their runs reserve room.
     await countKeptParts(ctx);
     // The quota may have been lowered since the last session: what the client keeps fits it from the start.

@@ -25,6 +25,7 @@ export class CacheJournal {
   private readonly lru: Database.Statement;
   private readonly lruAfter: Database.Statement;
   private readonly allRows: Database.Statement;
+  private readonly stalePins: Database.Statement;
 
   constructor(db: Database.Database) {
     // A use (put, touch) writes the row anew (REPLACE deletes the old one), so its rowid is above
@@ -47,6 +48,10 @@ export class CacheJournal {
       `SELECT rowid AS lru_rowid, * FROM cache_entries WHERE pinned = 0 AND (last_access > @at OR (last_access = @at AND rowid > @rowid)) ORDER BY last_access, rowid LIMIT 64`,
     );
     this.allRows = db.prepare(`SELECT * FROM cache_entries`);
+    // A pin is an upload's that reads the file and may still run (queued, uploading, or failed for a retry).
+    this.stalePins = db.prepare(
+      `UPDATE cache_entries SET pinned = 0 WHERE pinned <> 0 AND path NOT IN (SELECT source_path FROM upload_jobs WHERE state IN ('queued', 'uploading', 'failed'))`,
+    );
   }
 
   put(entry: CacheEntryRow): void {
@@ -76,6 +81,11 @@ export class CacheJournal {
   /** Bytes that eviction could free (every entry not pinned). */
   evictableBytes(): number {
     return this.unpinned.get() as number;
+  }
+
+  /** Gives back the pins no unfinished or failed upload reads any more; how many. */
+  dropStalePins(): number {
+    return this.stalePins.run().changes;
   }
 
   /** Every entry. */
