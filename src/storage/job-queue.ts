@@ -113,15 +113,19 @@ export class JobQueue {
   }
 
   private pump(): void {
-    // Parked runs first: they were started before anything still queued.
+    // Parked runs first: they were started before anything still queued. The lane's job takes the
+    // lane back, or a slot when another small job holds the lane and a slot is free (it is small: a
+    // slot is more than it needs, and waiting for the lane left the slot idle).
     for (let i = 0; !this.closed && i < this.returning.length; ) {
       const back = this.returning[i] as Returning;
-      if (back.lane ? this.laneBusy : this.inSlots >= this.concurrency) {
+      const slotFree = this.inSlots < this.concurrency;
+      const into = back.lane && !this.laneBusy ? "lane" : slotFree ? "slot" : undefined;
+      if (into === undefined) {
         i++;
         continue;
       }
       this.returning.splice(i, 1);
-      this.hold(back.run, back.lane);
+      this.hold(back.run, into === "lane");
       back.grant();
     }
     while (!this.closed && this.waiting.length > 0) {
@@ -164,8 +168,8 @@ export class JobQueue {
   /**
    * A download waiting for another download to its destination held its slot for that whole
    * download: `jobsInFlight` such waiters kept every unrelated download queued behind them. The run
-   * gives up what it holds while it waits, and takes the same kind back (a slot, or the lane for the
-   * lane's job, whose small-job judgment holds for the rest of its run) before any queued job.
+   * gives up what it holds while it waits, and takes a slot back (the lane's job: the lane, or a free
+   * slot; its small-job judgment holds for the rest of its run) before any queued job.
    */
   private async park<T>(running: Running, lane: boolean, what: string, wait: () => Promise<T>): Promise<T> {
     if (running.holds === "none") return wait();

@@ -84,6 +84,48 @@ describe("a parked run", () => {
     await queue.close(new Error("end of test"));
   });
 
+  test("the lane's job, parked while another small job took the lane, comes back into a free slot rather than wait for the lane", async () => {
+    const small = new Set(["s", "s2"]);
+    const started: string[] = [];
+    const ends = new Map<string, () => void>();
+    const parks = new Map<string, Park>();
+    const queue = new JobQueue(
+      "download",
+      1,
+      storageMetrics(new Metrics()),
+      async (id, signal, _lane, park) => {
+        started.push(id);
+        parks.set(id, park);
+        await new Promise<void>((resolve) => {
+          ends.set(id, resolve);
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+      },
+      (id) => small.has(id),
+    );
+    queue.enqueue("a");
+    queue.enqueue("s");
+    await flush();
+    expect(started, "a in the slot, s in the lane").toEqual(["a", "s"]);
+    const other = gate();
+    let back = false;
+    void (parks.get("s") as Park)(() => other.wait).then(() => (back = true));
+    queue.enqueue("s2");
+    await flush();
+    expect(started, "s2 in the lane s gave up").toEqual(["a", "s", "s2"]);
+    ends.get("a")?.();
+    other.open();
+    await flush();
+    expect(back, "s took the free slot; s2 still holds the lane").toBe(true);
+    queue.enqueue("l");
+    await flush();
+    expect(started, "l waits: s holds the one slot, s2 the lane").toEqual(["a", "s", "s2"]);
+    ends.get("s")?.();
+    await flush();
+    expect(started).toEqual(["a", "s", "s2", "l"]);
+    await queue.close(new Error("end of test"));
+  });
+
   test("a close while it waits ends it, holding nothing", async () => {
     const { queue, parks } = queueOfOne();
     queue.enqueue("a");
