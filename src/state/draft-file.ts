@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { linkUnlessTakenSync, syncDirectorySync } from "../fs/index.js";
+import { LockFile } from "./lock-file.js";
 import { lockPathFor } from "./migration-lock.js";
 import { StateError } from "./state-error.js";
 
@@ -21,7 +22,7 @@ export interface DraftBuild<T> {
  * removed either way; errors name FILE, not the draft.
  */
 export async function createByDraft<T>(path: string, build: (draft: string) => Promise<DraftBuild<T>>): Promise<{ result: T; published: boolean }> {
-  const draft = join(dirname(path), `.${basename(path)}.new-${process.pid}-${randomBytes(4).toString("hex")}`);
+  const { draft, owner } = ownedDraftName(path);
   // Named now: once the draft is gone its lock's name can no longer be derived from it.
   const draftLock = lockPathFor(draft);
   try {
@@ -32,6 +33,112 @@ export async function createByDraft<T>(path: string, build: (draft: string) => P
     throw error instanceof StateError ? renamed(error, draft, path) : error;
   } finally {
     removeDraft(draft, draftLock);
+    // Last: until the draft's files are gone, its held lock tells a cleaner this process still lives.
+    if (owner !== undefined) {
+      owner.release();
+      removeQuietly(`${draft}${OWNER_SUFFIX}`);
+    }
+  }
+}
+
+/** Beside a draft `.FILE.new-<pid>-<hex>`: the lock its creator holds while it lives (see removeAbandonedDrafts). */
+const OWNER_SUFFIX = ".owner-lock";
+
+/** What a draft's files are named after its `.FILE.new-` prefix: `<pid>-<8 hex>`, then the draft's own or a sidecar's suffix. */
+const DRAFT_REST = /^(\d+)-[0-9a-f]{8}(-wal|-shm|-journal|\.migrate-lock|\.owner-lock)?$/;
+
+/**
+ * A fresh draft name and its owner lock, taken: the OS lets go of it when this process dies,
+ * SIGKILL included, which is how a later run tells an abandoned draft from a live one. A cleaner
+ * that took the new lock file between its creation and this take (it saw no draft yet) makes the
+ * take fail: another name is tried.
+ */
+function ownedDraftName(path: string): { draft: string; owner: LockFile | undefined } {
+  for (let attempt = 0; ; attempt++) {
+    const draft = join(dirname(path), `.${basename(path)}.new-${process.pid}-${randomBytes(4).toString("hex")}`);
+    let owner: LockFile;
+    try {
+      owner = LockFile.open(`${draft}${OWNER_SUFFIX}`);
+    } catch {
+      // The folder is missing, not writable or not a folder: the build cannot make its draft either
+      // and reports that with its own code.
+      return { draft, owner: undefined };
+    }
+    if (owner.tryTake()) return { draft, owner };
+    owner.release();
+    if (attempt === 2) throw new StateError("E_STATE_LOCKED", `cannot take the lock of a new draft beside ${path}: another run keeps taking it; run it again`, { details: { path } });
+  }
+}
+
+/**
+ * Removes the drafts of FILE whose creator is gone: a creating `migrate up` or first open killed
+ * outright (SIGKILL, the OOM killer) runs no clean-up and leaves `.FILE.new-<pid>-<hex>` with its
+ * sidecars. A draft whose owner lock is held (a creator running now, in this process or another,
+ * whatever its pid says) is left alone. A draft without an owner lock (made by a build before
+ * these locks, or in the instant between its lock's creation and its take) is judged by its pid:
+ * removed only when no process has that pid. A pid reused by another process keeps such a draft
+ * (harmless, hidden, removed once that pid is free), never removes a live one. Best effort: a
+ * folder or file that cannot be read or removed is left as it is.
+ */
+export function removeAbandonedDrafts(path: string): void {
+  const dir = dirname(path);
+  const prefix = `.${basename(path)}.new-`;
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => name.startsWith(prefix));
+  } catch {
+    return;
+  }
+  const drafts = new Map<string, { pid: number; files: string[]; owned: boolean }>();
+  for (const name of names) {
+    const rest = DRAFT_REST.exec(name.slice(prefix.length));
+    if (rest === null) continue;
+    const id = name.slice(0, prefix.length + name.slice(prefix.length).indexOf("-") + 9);
+    const entry = drafts.get(id) ?? { pid: Number(rest[1]), files: [], owned: false };
+    entry.files.push(join(dir, name));
+    if (rest[2] === OWNER_SUFFIX) entry.owned = true;
+    drafts.set(id, entry);
+  }
+  for (const [id, { pid, files, owned }] of drafts) {
+    if (owned) {
+      removeIfOwnerGone(join(dir, `${id}${OWNER_SUFFIX}`), files);
+    } else if (!processLives(pid)) {
+      for (const file of files) removeQuietly(file);
+    }
+  }
+}
+
+/** Takes the owner lock: held, its creator is gone; its files go while it is held, the lock file last. */
+function removeIfOwnerGone(ownerPath: string, files: string[]): void {
+  let lock: LockFile | undefined;
+  try {
+    lock = LockFile.open(ownerPath);
+    if (!lock.tryTake()) return;
+    for (const file of files) if (file !== ownerPath) removeQuietly(file);
+    removeQuietly(ownerPath);
+  } catch {
+    // Not ours to judge (another user's file, a folder gone meanwhile): left as it is.
+  } finally {
+    lock?.release();
+  }
+}
+
+/** Whether a process with this pid exists (signal 0 checks without sending; EPERM: it exists, another user's). */
+function processLives(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ESRCH";
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // Best effort: see removeAbandonedDrafts.
   }
 }
 

@@ -7,7 +7,7 @@ import { runExclusiveMigration } from "./exclusive-migration.js";
 import { lockTimeoutOf } from "./migration-lock.js";
 import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
-import { createByDraft } from "./draft-file.js";
+import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
 import { busyTimeoutOf } from "./open-state.js";
 import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
@@ -149,6 +149,8 @@ function upThrough(assessment: StateAssessment, to: string | 0 | undefined, cata
  * file's name only once it has committed: nothing is left when it is stopped or refused.
  */
 export async function migrateState(options: MigrateStateOptions): Promise<MigrateStateResult> {
+  // A creator killed outright left its draft; a dry run writes nothing, not even that removal.
+  if (options.direction === "up" && options.dryRun !== true) removeAbandonedDrafts(options.path);
   if (options.direction !== "up" || options.dryRun === true || existsSync(options.path)) return migrateInPlace(options);
   const { result, published } = await createByDraft(options.path, async (draft) => {
     const run = await migrateInPlace({ ...options, path: draft });

@@ -13,7 +13,7 @@ import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { readOnlyFor } from "./read-mode.js";
 import { StateError } from "./state-error.js";
 import { enableWal, openConnection, probeStateFile } from "./state-file.js";
-import { createByDraft } from "./draft-file.js";
+import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
 
 export interface OpenStateOptions {
   /** The state database file; created (at the requested level) when missing unless `readOnly`. */
@@ -96,6 +96,8 @@ export async function openState(options: OpenStateOptions): Promise<StateHandle>
   // failure on a first start (a migration failing, a signal, a full disk) leaves no empty file
   // behind for the next open to migrate as if it were the app's. Read-only or not migrating, the
   // open refuses a missing file below without creating anything.
+  // A creator killed outright (SIGKILL) left its draft: removed unless its process lives.
+  if (!(options.readOnly ?? false)) removeAbandonedDrafts(path);
   if ((options.readOnly ?? false) || !(options.migrate ?? true) || existsSync(path)) return openInPlace(options);
   const { result: applied, published } = await createByDraft(path, async (draft) => {
     const made = await openInPlace({ ...options, path: draft });
