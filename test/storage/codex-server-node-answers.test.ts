@@ -58,18 +58,24 @@ describe("Codex test server: what the node's HTTP stack answers", () => {
     expect((await fetch(`${server.url}${LOGOS_STORAGE_PREFIX}/sales/availability/1`, { method: "OPTIONS" })).status).toBe(404);
   });
 
-  test("a download's 404 is sent by the route itself (resp.sendBody), so chronos labels it text/html; charset=utf-8; a manifest's is presto's text/html", async () => {
+  test("a download's error is sent by the route itself (resp.sendBody), so chronos labels it text/html; charset=utf-8; a manifest's is presto's text/html", async () => {
     const server = await started();
     const cid = await uploadCid(server, pattern(10));
     await fetch(`${server.url}${CODEX_PREFIX}/data/${cid}`, { method: "DELETE" });
-    for (const path of [`/data/${cid}`, `/data/${cid}/network/stream`]) {
-      const res = await fetch(`${server.url}${CODEX_PREFIX}${path}`);
-      expect({ path, status: res.status, type: res.headers.get("content-type") }).toEqual({ path, status: 404, type: "text/html; charset=utf-8" });
-      expect(await res.text()).toMatch(/^The requested CID could not be retrieved \(/);
+    // Local: node.retrieve's BlockNotFoundError, 404.
+    const local = await fetch(`${server.url}${CODEX_PREFIX}/data/${cid}`);
+    expect({ status: local.status, type: local.headers.get("content-type") }).toEqual({ status: 404, type: "text/html; charset=utf-8" });
+    expect(await local.text()).toBe("The requested CID could not be retrieved (Block not found in local store).");
+    // Network: the block exchange's RetriesExhaustedError, no BlockNotFoundError, so 500 with its text.
+    const network = await fetch(`${server.url}${CODEX_PREFIX}/data/${cid}/network/stream`);
+    expect({ status: network.status, type: network.headers.get("content-type") }).toEqual({ status: 500, type: "text/html; charset=utf-8" });
+    expect(await network.text()).toBe("Error retries exhausted");
+    // fetchManifest's failure: presto's error, 404.
+    for (const [method, path] of [["GET", `/data/${cid}/network/manifest`], ["POST", `/data/${cid}/network`]] as const) {
+      const res = await fetch(`${server.url}${CODEX_PREFIX}${path}`, { method });
+      expect({ path, status: res.status, type: res.headers.get("content-type") }).toEqual({ path, status: 404, type: "text/html" });
+      expect(await res.text()).toBe("Error retries exhausted");
     }
-    const manifest = await fetch(`${server.url}${CODEX_PREFIX}/data/${cid}/network/manifest`);
-    expect(manifest.status).toBe(404);
-    expect(manifest.headers.get("content-type")).toBe("text/html");
   });
 
   test("a CID libp2p's Cid.init refuses is 400 'Incorrect Cid': a codec outside its content-ID list, a CIDv0 in a multibase", async () => {

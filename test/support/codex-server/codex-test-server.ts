@@ -33,7 +33,14 @@ export interface CodexTestServerOptions {
 export interface CodexServerBehaviour {
   /** `/exists` answer: the node's code (`{"<cid>": bool}`, default) or the spec (`{"has": bool}`). */
   existsShape: "cid-key" | "has";
-  /** Unknown CID on network download/manifest: 404 (default) or no answer, like a node searching peers. */
+  /**
+   * Unknown CID on the network routes (download, manifest, fetch). A node asks its peers, retrying
+   * for minutes (DefaultBlockRetries × DefaultRetryInterval), then fails with the block exchange's
+   * "Error retries exhausted": 500 on a download (its route answers any error but BlockNotFoundError
+   * so), 404 on manifest and fetch. "not-found" (default) answers that at once, leaving the wait
+   * out; "hang" never answers, as a node still searching. A local download (`GET /data/{cid}`) is a
+   * 404 "The requested CID could not be retrieved (Block not found in local store)." either way.
+   */
   missingContent: "not-found" | "hang";
   /** Downloads without Content-Length (chunked), as a proxy in front of a node might send them. */
   omitContentLength: boolean;
@@ -85,6 +92,8 @@ export interface CodexTestServer {
 }
 
 const TWENTY_GIB = 20 * 2 ** 30;
+/** nim-codex blockexchange engine: what a block request fails with once its retries ran out. */
+const RETRIES_EXHAUSTED = "Error retries exhausted";
 const MAX_FILENAME = 255;
 
 /** Nim's `isValidFilename` refuses these characters (and empty or over-long names). */
@@ -363,11 +372,12 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
         // fetchManifest refuses a CID of another codec before it looks for the block (its text has a literal "{$cid}").
         if ((route === "manifest" || route === "fetch") && cid.code !== CODEX_MANIFEST_CODEC) return sendError(res, 404, "CID has invalid content type for manifest {$cid}");
         if (stored === undefined) {
-          if (behaviour.missingContent === "hang" && route !== "download-local") return;
-          const missing = "The requested CID could not be retrieved (Block not found in local store).";
-          // retrieveCid sends a download's 404 itself (resp.sendBody, no type set): chronos labels such a body text/html; charset=utf-8.
-          if (route === "download" || route === "download-local") return sendBodyOnly(res, 404, missing);
-          return sendError(res, 404, missing);
+          // retrieveCid sends a download's error itself (resp.sendBody, no type set): chronos labels such a body text/html; charset=utf-8.
+          if (route === "download-local") return sendBodyOnly(res, 404, "The requested CID could not be retrieved (Block not found in local store).");
+          if (behaviour.missingContent === "hang") return;
+          // RetriesExhaustedError is no BlockNotFoundError: retrieveCid answers it with 500; fetchManifest's callers with 404.
+          if (route === "download") return sendBodyOnly(res, 500, RETRIES_EXHAUSTED);
+          return sendError(res, 404, RETRIES_EXHAUSTED);
         }
         if (route === "manifest" || route === "fetch") return sendJson(res, dataItem(stored, prefix));
         return download(res, stored, fault);

@@ -13,8 +13,10 @@
  *   `POST /debug/chronicles/loglevel`; the marketplace routes answer 503 "Persistence is not
  *   enabled" under /api/codex/v1 and are unknown under /api/storage/v1 (see node-routes.ts).
  * - Errors are plain text labelled text/html (400 "Incorrect Cid" for any CID nim-libp2p's Cid.init
- *   refuses, see node-cid.ts; 404 "The requested CID …", a download's labelled `text/html;
- *   charset=utf-8`); a path no route takes is presto's bare 404 (no Content-Type); OPTIONS on `/data`
+ *   refuses, see node-cid.ts; a local download's 404 "The requested CID …"; for content no peer has,
+ *   the node's last word once its block retries ran out, without the wait: 500 "Error retries
+ *   exhausted" on a network download, 404 on manifest and fetch; a download's errors labelled
+ *   `text/html; charset=utf-8`); a path no route takes is presto's bare 404 (no Content-Type); OPTIONS on `/data`
  *   and `/data/{cid}` is the CORS preflight's 204.
  * - Both prefixes (`/api/codex/v1`, `/api/storage/v1`) unless told otherwise.
  *
