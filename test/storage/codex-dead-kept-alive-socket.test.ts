@@ -8,28 +8,32 @@
  * is no longer used.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
 import { KEEP_ALIVE_IDLE_MS } from "../../src/storage/backends/codex/http-transport.js";
 import { codexSetup } from "./codex-fixtures.js";
 import { idleTcpFront } from "./support/idle-tcp-front.js";
 import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import type { FinishedHook } from "../support/temp-dir.js";
 
 
-function backendOn(url: string, requestTimeoutMs: number): CodexBackend {
+function backendOn(url: string, requestTimeoutMs: number, finished: FinishedHook): CodexBackend {
   const backend = createCodexBackend({ url, requestTimeoutMs });
-  onTestFinished(() => backend.close());
+  finished(() => backend.close());
   return backend;
 }
 
-describe("a kept-alive connection a NAT dropped while it idled", () => {
-  test("light mode: after a pause past the pool's idle limit, the share goes to the home node on a fresh connection", async () => {
-    const home = await codexSetup();
-    const other = await codexSetup();
+// Each case waits out KEEP_ALIVE_IDLE_MS (a constant of the pool, 4 s) on servers of its own, so the
+// cases run at once: one wait instead of three. Each passes its context's onTestFinished to the
+// fixtures, as a concurrent test must.
+describe.concurrent("a kept-alive connection a NAT dropped while it idled", () => {
+  test("light mode: after a pause past the pool's idle limit, the share goes to the home node on a fresh connection", async ({ onTestFinished: finished }) => {
+    const home = await codexSetup({}, {}, finished);
+    const other = await codexSetup({}, {}, finished);
     // The NAT's timeout is above the pool's limit (carriers' are minutes): the pool must not hand out what idled past it.
-    const front = await idleTcpFront(new URL(home.server.url), KEEP_ALIVE_IDLE_MS, "silence");
-    const endpoints = [backendOn(front.url, 3_000), backendOn(other.server.url, 3_000)];
-    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry: FAST_RETRY, piecesInFlight: 1 });
+    const front = await idleTcpFront(new URL(home.server.url), KEEP_ALIVE_IDLE_MS, "silence", finished);
+    const endpoints = [backendOn(front.url, 3_000, finished), backendOn(other.server.url, 3_000, finished)];
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry: FAST_RETRY, piecesInFlight: 1, finished });
 
     await client.share({ path: writeRandomFile(dir, "a.jpg", 20 * KiB).path }).done;
     await sleep(KEEP_ALIVE_IDLE_MS + 500);
@@ -40,10 +44,10 @@ describe("a kept-alive connection a NAT dropped while it idled", () => {
     expect(home.server.stats.uploads).toBe(2);
   }, 20_000);
 
-  test("a backend on its own: a put after the pause opens a fresh connection rather than stall on the dropped one", async () => {
-    const { server } = await codexSetup();
-    const front = await idleTcpFront(new URL(server.url), KEEP_ALIVE_IDLE_MS, "silence");
-    const backend = backendOn(front.url, 2_000);
+  test("a backend on its own: a put after the pause opens a fresh connection rather than stall on the dropped one", async ({ onTestFinished: finished }) => {
+    const { server } = await codexSetup({}, {}, finished);
+    const front = await idleTcpFront(new URL(server.url), KEEP_ALIVE_IDLE_MS, "silence", finished);
+    const backend = backendOn(front.url, 2_000, finished);
     await backend.put(Buffer.alloc(1000, 1));
     await sleep(KEEP_ALIVE_IDLE_MS + 500);
     const cid = await backend.put(Buffer.alloc(1000, 2));
@@ -52,18 +56,18 @@ describe("a kept-alive connection a NAT dropped while it idled", () => {
     expect(await backend.has(cid)).toBe(true);
   }, 20_000);
 
-  test("the limit is for idle pooled connections only: a node slower than it to answer, on a reused connection, is still waited for", async () => {
-    const { server, backend } = await codexSetup({ requestTimeoutMs: 15_000 });
+  test("the limit is for idle pooled connections only: a node slower than it to answer, on a reused connection, is still waited for", async ({ onTestFinished: finished }) => {
+    const { server, backend } = await codexSetup({ requestTimeoutMs: 15_000 }, {}, finished);
     const cid = await backend.put(Buffer.alloc(1000, 3));
     server.inject("exists", { kind: "delay", ms: KEEP_ALIVE_IDLE_MS + 1_000 });
     expect(await backend.has(cid)).toBe(true);
     expect(server.stats.byRoute.exists).toBe(1);
   }, 20_000);
 
-  test("within the limit the kept-alive connection is still reused", async () => {
-    const { server } = await codexSetup();
-    const front = await idleTcpFront(new URL(server.url), 60_000, "silence");
-    const backend = backendOn(front.url, 2_000);
+  test("within the limit the kept-alive connection is still reused", async ({ onTestFinished: finished }) => {
+    const { server } = await codexSetup({}, {}, finished);
+    const front = await idleTcpFront(new URL(server.url), 60_000, "silence", finished);
+    const backend = backendOn(front.url, 2_000, finished);
     await backend.put(Buffer.alloc(1000, 1));
     await sleep(200);
     await backend.put(Buffer.alloc(1000, 2));

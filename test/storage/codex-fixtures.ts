@@ -9,6 +9,7 @@ import { createCodexBackend, type CodexBackend, type CodexBackendOptions } from 
 import { StorageError, type StorageErrorCode } from "../../src/storage/storage-error.js";
 import { startCodexTestServer, type CodexTestServer, type CodexTestServerOptions } from "../support/codex-server/index.js";
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from "../support/fault-proxy/index.js";
+import type { FinishedHook } from "../support/temp-dir.js";
 
 export interface CodexSetup {
   server: CodexTestServer;
@@ -17,15 +18,17 @@ export interface CodexSetup {
   backendWith(options: Partial<CodexBackendOptions>): CodexBackend;
 }
 
+/** A concurrent test (`test.concurrent`) passes its context's `onTestFinished` as `finished` (see tempDir). */
 export async function codexSetup(
   backendOptions: Partial<CodexBackendOptions> = {},
   serverOptions: CodexTestServerOptions = {},
+  finished: FinishedHook = onTestFinished,
 ): Promise<CodexSetup> {
   const server = await startCodexTestServer(serverOptions);
-  onTestFinished(() => server.close());
+  finished(() => server.close());
   const backendWith = (options: Partial<CodexBackendOptions>): CodexBackend => {
     const backend = createCodexBackend({ url: server.url, ...options });
-    onTestFinished(() => backend.close());
+    finished(() => backend.close());
     return backend;
   };
   return { server, backend: backendWith(backendOptions), backendWith };

@@ -6,7 +6,7 @@ import { Sha256Offload } from "../../../src/crypto/index.js";
 import { createLocalBackend, type LocalBackendOptions } from "../../../src/storage/backends/local/index.js";
 import type { StorageBackend } from "../../../src/storage/backend.js";
 import { StorageClient, type ShareResult, type StorageClientOptions, type TransferJob } from "../../../src/storage/index.js";
-import { tempDir } from "../../support/temp-dir.js";
+import { tempDir, type FinishedHook } from "../../support/temp-dir.js";
 
 // A file using these fixtures ends holding nothing on the process's shared hashing worker: a local
 // store or client left open keeps it referenced (and its thread alive). `users` is private; this peek is for tests only.
@@ -31,13 +31,18 @@ export interface ClientSetup {
   dataDir: string;
 }
 
-/** A started client over a local store in a fresh temp dir, stopped (and its store closed) after the test. */
-export async function startClient(overrides: Partial<StorageClientOptions> & { dir?: string } = {}): Promise<ClientSetup> {
-  const dir = overrides.dir ?? tempDir("scc-client-");
+/**
+ * A started client over a local store in a fresh temp dir, stopped (and its store closed) after the
+ * test. A concurrent test (`test.concurrent`) passes its context's `onTestFinished` as `finished`
+ * (see tempDir).
+ */
+export async function startClient(overrides: Partial<StorageClientOptions> & { dir?: string; finished?: FinishedHook } = {}): Promise<ClientSetup> {
+  const { finished = onTestFinished, ...options } = overrides;
+  const dir = options.dir ?? tempDir("scc-client-", finished);
   // Closed after the test even when the client refuses to start.
-  const backend = overrides.backend ?? localStore(join(dir, "store"));
-  const statePath = overrides.statePath ?? join(dir, "state.sqlite");
-  const dataDir = overrides.dataDir ?? join(dir, "data");
+  const backend = options.backend ?? localStore(join(dir, "store"), {}, finished);
+  const statePath = options.statePath ?? join(dir, "state.sqlite");
+  const dataDir = options.dataDir ?? join(dir, "data");
   const client = await StorageClient.open({
     protocol: 3,
     backend,
@@ -46,9 +51,9 @@ export async function startClient(overrides: Partial<StorageClientOptions> & { d
     renewEveryMs: 0,
     retry: FAST_RETRY,
     ...SMALL_PIECES,
-    ...overrides,
+    ...options,
   });
-  onTestFinished(() => client.stop());
+  finished(() => client.stop());
   return { client, backend, dir, statePath, dataDir };
 }
 
@@ -56,9 +61,9 @@ export async function startClient(overrides: Partial<StorageClientOptions> & { d
  * A local store in `dir`, closed when the current test finishes (after the clients started later
  * in the test stop): a store left open keeps the process's shared hashing worker referenced.
  */
-export function localStore(dir: string, options: Omit<LocalBackendOptions, "dir"> = {}): StorageBackend {
+export function localStore(dir: string, options: Omit<LocalBackendOptions, "dir"> = {}, finished: FinishedHook = onTestFinished): StorageBackend {
   const store = createLocalBackend({ ...options, dir });
-  onTestFinished(() => store.close());
+  finished(() => store.close());
   return store;
 }
 

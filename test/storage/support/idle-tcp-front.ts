@@ -1,5 +1,6 @@
 import { createConnection, createServer, type Socket } from "node:net";
 import { onTestFinished } from "vitest";
+import type { FinishedHook } from "../../support/temp-dir.js";
 
 /** What the front does to a request that arrives on a connection idle for its `idleMs`. */
 export type IdleFate =
@@ -21,7 +22,7 @@ export interface IdleTcpFront {
  * connection idle for `idleMs` after an earlier request as `fate` says; everything else is passed
  * through byte for byte. Closed at the end of the test.
  */
-export async function idleTcpFront(target: URL, idleMs: number, fate: IdleFate): Promise<IdleTcpFront> {
+export async function idleTcpFront(target: URL, idleMs: number, fate: IdleFate, finished: FinishedHook = onTestFinished): Promise<IdleTcpFront> {
   let tripped = 0;
   let connections = 0;
   const sockets = new Set<Socket>();
@@ -63,7 +64,7 @@ export async function idleTcpFront(target: URL, idleMs: number, fate: IdleFate):
     upstream.on("error", end).on("close", end);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  onTestFinished(async () => {
+  finished(async () => {
     for (const socket of sockets) socket.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
