@@ -6,17 +6,18 @@
  * absurd value sanely.
  */
 import { join } from "node:path";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
 import { parseRetryAfter } from "../../src/storage/backends/codex/retry-after.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { startFaultProxy, type FaultProxy } from "../support/fault-proxy/index.js";
 import { codexSetup } from "./codex-fixtures.js";
 import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import type { FinishedHook } from "../support/temp-dir.js";
 
 /** A Codex test server behind a fault proxy, and a backend on the proxy. */
-async function gateway(): Promise<{ proxy: FaultProxy; backend: CodexBackend }> {
-  const { server } = await codexSetup();
+async function gateway(onTestFinished: FinishedHook): Promise<{ proxy: FaultProxy; backend: CodexBackend }> {
+  const { server } = await codexSetup({}, {}, onTestFinished);
   const proxy = await startFaultProxy({ target: server.url });
   onTestFinished(() => proxy.close());
   const backend = createCodexBackend({ url: proxy.url, requestTimeoutMs: 5_000 });
@@ -85,10 +86,13 @@ describe("the Codex backend and Retry-After", () => {
   });
 });
 
-describe("Retry-After from a gateway in front of a single endpoint", () => {
-  test("503 with Retry-After: 1 (seconds) is asked again only after that second, not on the client's 5 ms backoff, and the share then succeeds", async () => {
-    const { proxy, backend } = await gateway();
-    const { client, dir } = await startClient({ backend, retry: FAST_RETRY });
+// From here on the cases wait out Retry-After seconds (the point of most of them), each behind
+// gateways and clients of its own, so they run at once; each passes its context's onTestFinished
+// to the fixtures, as a concurrent test must.
+describe.concurrent("Retry-After from a gateway in front of a single endpoint", () => {
+  test("503 with Retry-After: 1 (seconds) is asked again only after that second, not on the client's 5 ms backoff, and the share then succeeds", async ({ onTestFinished }) => {
+    const { proxy, backend } = await gateway(onTestFinished);
+    const { client, dir } = await startClient({ backend, retry: FAST_RETRY, finished: onTestFinished });
     proxy.script(busy("1"));
     const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
     await client.share({ path }).done;
@@ -97,9 +101,9 @@ describe("Retry-After from a gateway in front of a single endpoint", () => {
     expect((second as number) - (first as number)).toBeGreaterThanOrEqual(950);
   });
 
-  test("429 with Retry-After as an HTTP date two seconds ahead is honoured too", async () => {
-    const { proxy, backend } = await gateway();
-    const { client, dir } = await startClient({ backend, retry: FAST_RETRY });
+  test("429 with Retry-After as an HTTP date two seconds ahead is honoured too", async ({ onTestFinished }) => {
+    const { proxy, backend } = await gateway(onTestFinished);
+    const { client, dir } = await startClient({ backend, retry: FAST_RETRY, finished: onTestFinished });
     // An HTTP date has whole seconds: the wait is between one and two of them.
     proxy.script(busy(new Date(Date.now() + 2_000).toUTCString(), 429));
     const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
@@ -108,9 +112,9 @@ describe("Retry-After from a gateway in front of a single endpoint", () => {
     expect((second as number) - (first as number)).toBeGreaterThanOrEqual(900);
   });
 
-  test("a Retry-After past the job's deadline fails the job at once with E_BACKEND_HTTP naming the wait, without asking the gateway again", async () => {
-    const { proxy, backend } = await gateway();
-    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, deadlineMs: 3_000 } });
+  test("a Retry-After past the job's deadline fails the job at once with E_BACKEND_HTTP naming the wait, without asking the gateway again", async ({ onTestFinished }) => {
+    const { proxy, backend } = await gateway(onTestFinished);
+    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, deadlineMs: 3_000 }, finished: onTestFinished });
     proxy.script(busy("3600"));
     const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
     const started = performance.now();
@@ -122,16 +126,16 @@ describe("Retry-After from a gateway in front of a single endpoint", () => {
     expect(uploadTimes(proxy)).toHaveLength(1);
   });
 
-  test("the same for a download (its pieces run in a window under the job's deadline) and a stream", async () => {
-    const sender = await startClient();
+  test("the same for a download (its pieces run in a window under the job's deadline) and a stream", async ({ onTestFinished }) => {
+    const sender = await startClient({ finished: onTestFinished });
     const { path } = writeRandomFile(sender.dir, "a.bin", 10 * KiB);
     const { reference } = await sender.client.share({ path }).done;
-    const { server } = await codexSetup();
+    const { server } = await codexSetup({}, {}, onTestFinished);
     const proxy = await startFaultProxy({ target: server.url });
     onTestFinished(() => proxy.close());
     const backend = createCodexBackend({ url: proxy.url, requestTimeoutMs: 5_000 });
     onTestFinished(() => backend.close());
-    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, deadlineMs: 3_000 } });
+    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, deadlineMs: 3_000 }, finished: onTestFinished });
     proxy.script(busy("3600"), busy("3600"));
     const started = performance.now();
     await expect(client.fetch(reference, { out: join(dir, "out.bin") }).done).rejects.toMatchObject({ code: "E_BACKEND_HTTP", message: expect.stringMatching(/Retry-After/) });
@@ -144,9 +148,9 @@ describe("Retry-After from a gateway in front of a single endpoint", () => {
     expect(proxy.stats.history.filter((r) => r.method === "GET")).toHaveLength(1);
   });
 
-  test("an absurd Retry-After (a billion seconds) is capped at maxRetryAfterMs: the client waits the cap, then the share succeeds", async () => {
-    const { proxy, backend } = await gateway();
-    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, maxRetryAfterMs: 800 } });
+  test("an absurd Retry-After (a billion seconds) is capped at maxRetryAfterMs: the client waits the cap, then the share succeeds", async ({ onTestFinished }) => {
+    const { proxy, backend } = await gateway(onTestFinished);
+    const { client, dir } = await startClient({ backend, retry: { ...FAST_RETRY, maxRetryAfterMs: 800 }, finished: onTestFinished });
     proxy.script(busy("1000000000"));
     const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
     await client.share({ path }).done;
@@ -154,9 +158,10 @@ describe("Retry-After from a gateway in front of a single endpoint", () => {
     expect((second as number) - (first as number)).toBeGreaterThanOrEqual(750);
   });
 
-  test.each([["soon"], ["-5"], ["1.5e9"], [""]])("a malformed Retry-After (%j) is ignored: the client's own backoff applies", async (value) => {
-    const { proxy, backend } = await gateway();
-    const { client, dir } = await startClient({ backend, retry: FAST_RETRY });
+  // test.for, not test.each: each hands no test context to its function.
+  test.for([["soon"], ["-5"], ["1.5e9"], [""]])("a malformed Retry-After (%j) is ignored: the client's own backoff applies", async ([value], { onTestFinished }) => {
+    const { proxy, backend } = await gateway(onTestFinished);
+    const { client, dir } = await startClient({ backend, retry: FAST_RETRY, finished: onTestFinished });
     proxy.script(busy(value));
     const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
     await client.share({ path }).done;
@@ -165,11 +170,11 @@ describe("Retry-After from a gateway in front of a single endpoint", () => {
   });
 });
 
-describe("Retry-After with several endpoints (light mode)", () => {
-  test("the overloaded endpoint is failed over at once and left alone while its Retry-After runs, even when the other endpoint then fails once", async () => {
-    const a = await gateway();
-    const b = await gateway();
-    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY });
+describe.concurrent("Retry-After with several endpoints (light mode)", () => {
+  test("the overloaded endpoint is failed over at once and left alone while its Retry-After runs, even when the other endpoint then fails once", async ({ onTestFinished }) => {
+    const a = await gateway(onTestFinished);
+    const b = await gateway(onTestFinished);
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY, finished: onTestFinished });
     a.proxy.script(busy("30"));
     // b stores two pieces, then fails once: the retry must not go back to a within its 30 s.
     b.proxy.script({ kind: "pass" }, { kind: "pass" }, { kind: "status", status: 500, body: "boom" });
@@ -185,10 +190,10 @@ describe("Retry-After with several endpoints (light mode)", () => {
     expect(performance.now() - started).toBeLessThan(10_000);
   });
 
-  test("when every endpoint asked to wait, the client waits for the first to come back instead of going round them", async () => {
-    const a = await gateway();
-    const b = await gateway();
-    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY, piecesInFlight: 1 });
+  test("when every endpoint asked to wait, the client waits for the first to come back instead of going round them", async ({ onTestFinished }) => {
+    const a = await gateway(onTestFinished);
+    const b = await gateway(onTestFinished);
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [a.backend, b.backend], backend: undefined, retry: FAST_RETRY, piecesInFlight: 1, finished: onTestFinished });
     a.proxy.script(busy("1"));
     b.proxy.script(busy("2"));
     const { path } = writeRandomFile(dir, "a.bin", 10 * KiB);
