@@ -4,7 +4,7 @@
  * slower than the deadline still ends with E_TIMEOUT.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, onTestFinished, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import { linkedSignal } from "../../src/storage/retry/linked-signal.js";
 import { StorageError } from "../../src/storage/storage-error.js";
@@ -16,13 +16,16 @@ const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs:
 /** For the paused consumer: the transfer itself (about 200 ms on a loaded 2-core machine) must fit well inside it. */
 const PAUSED_DEADLINE = 1_000;
 
-describe("fetchStream's deadline and a consumer that pauses", () => {
-  test("a consumer that holds the stream paused longer than deadlineMs reads the rest of the file afterwards", async () => {
-    const sender = await startClient();
+// Every case here waits (pauses longer than a deadline, a trickled transfer, timers) with its own
+// clients and nodes, so all run at once; each passes its context's onTestFinished to the fixtures,
+// as a concurrent test must.
+describe.concurrent("fetchStream's deadline and a consumer that pauses", () => {
+  test("a consumer that holds the stream paused longer than deadlineMs reads the rest of the file afterwards", async ({ onTestFinished }) => {
+    const sender = await startClient({ finished: onTestFinished });
     const { path, bytes } = writeRandomFile(sender.dir, "video.bin", 300 * KiB);
     const { reference, view } = await sender.client.share({ path }).done;
     expect(view.pieces.length).toBeGreaterThan(4);
-    const { client } = await startClient({ backend: sender.backend, retry: { ...retry, deadlineMs: PAUSED_DEADLINE }, piecesInFlight: 2 });
+    const { client } = await startClient({ backend: sender.backend, retry: { ...retry, deadlineMs: PAUSED_DEADLINE }, piecesInFlight: 2, finished: onTestFinished });
     const parts: Buffer[] = [];
     const stream = client.fetchStream(reference);
     for await (const part of stream) {
@@ -33,16 +36,16 @@ describe("fetchStream's deadline and a consumer that pauses", () => {
     expect(Buffer.concat(parts).equals(bytes)).toBe(true);
   }, 20_000);
 
-  test("a transfer slower than deadlineMs while the consumer keeps reading still ends with E_TIMEOUT", async () => {
-    const { server, backend: node } = await codexSetup();
-    const sender = await startClient({ backend: node });
+  test("a transfer slower than deadlineMs while the consumer keeps reading still ends with E_TIMEOUT", async ({ onTestFinished }) => {
+    const { server, backend: node } = await codexSetup({}, {}, onTestFinished);
+    const sender = await startClient({ backend: node, finished: onTestFinished });
     const { path } = writeRandomFile(sender.dir, "slow.bin", 40 * KiB);
     const { reference } = await sender.client.share({ path }).done;
     // About 1 s per 32 KiB piece: slower than the deadline in total, never stalled.
     server.inject("download", { kind: "slow", chunkBytes: 2 * KiB, everyMs: 60 }, { times: 1000 });
     const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 5_000 });
     onTestFinished(() => endpoint.close());
-    const { client } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry });
+    const { client } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, finished: onTestFinished });
     const started = performance.now();
     const error = await (async () => {
       for await (const part of client.fetchStream(reference)) void part;
@@ -56,8 +59,8 @@ describe("fetchStream's deadline and a consumer that pauses", () => {
   }, 20_000);
 });
 
-describe("linkedSignal pause and resume", () => {
-  test("paused time does not count: a pause longer than the timeout never fires it, and after resume it fires when the rest of the time has passed", async () => {
+describe.concurrent("linkedSignal pause and resume", () => {
+  test("paused time does not count: a pause longer than the timeout never fires it, and after resume it fires when the rest of the time has passed", async ({ onTestFinished }) => {
     const TIMEOUT = 1_000;
     const created = performance.now();
     const link = linkedSignal(undefined, TIMEOUT, "t");
