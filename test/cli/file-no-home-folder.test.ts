@@ -3,7 +3,9 @@
  * home folder. A CI container running as an arbitrary user id with HOME unset has none (Node's
  * os.homedir() throws: "uv_os_homedir returned ENOENT", seen for real as uid 12345 without HOME),
  * and the command ended as an internal error with a stack, exit 70. It is the setup's, not a bug:
- * a usage error (exit 2) saying to give --home. os.homedir() fails here as it does there.
+ * a usage error (exit 2) saying to give --home. os.homedir() fails here as it does there: the
+ * home now comes from the given env's HOME (b38d7bb, file-home-from-env.test.ts), and a return to
+ * os.homedir() would meet this failure again.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
