@@ -1,15 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { sameDigest } from "../crypto/index.js";
 import type { FileReference } from "../wire/index.js";
 import type { ClientContext } from "./client-context.js";
 import type { ClientSettings } from "./client-settings.js";
 import { forgetHandle, startedContext, stoppedUnjournaled, type ClientSession } from "./client-session.js";
+import { checkCachedFile } from "./cached-file-check.js";
 import { cidOfDigest } from "./content-id.js";
 import { checkReceivable, type FetchResult } from "./download/run-download.js";
-import { fileDigest, type FileDigest } from "./file-digest.js";
 import { asStorageError, CANCELLED } from "./job-errors.js";
 import { retryJob } from "./job-control.js";
 import { progressOf } from "./job-handles.js";
@@ -162,22 +161,22 @@ function fetchCached(
   const small = view.plaintextSize <= (session.settings as ClientSettings).pieceSize;
   // The hash stops with the turn too: a stop() or cancel must not wait for a whole large file to be read (seconds on a phone).
   const checking: Promise<void> = (session.hitSlots as LanedSlots)
-    .runLaned(turn.signal, "a cache hit (waiting for its turn to be checked)", small, () => checkCachedFile(ctx, path, view, turn.signal))
-    .then((hashed) => {
+    .runLaned(turn.signal, "a cache hit (waiting for its turn to be checked)", small, () => checkCachedFile(ctx.hasher, path, view, turn.signal))
+    .then((checkedFile) => {
       checked();
       if (cancelled) {
         job.setState("cancelled");
         throw CANCELLED;
       }
-      if (hashed !== undefined && sameDigest(hashed.sha256, view.plaintextSha256)) {
-        // The file is this content; a reference that gives it another size is wrong (wrongSize).
-        if (hashed.bytes !== view.plaintextSize) throw wrongSize(id, view, hashed.bytes);
+      // The file is this content; a reference that gives it another size is wrong (wrongSize).
+      if (checkedFile.verdict === "wrong-size") throw wrongSize(id, view, checkedFile.digest.bytes);
+      if (checkedFile.verdict === "content") {
         job.setProgress(progressOf(total, total, view.plaintextSize, view.plaintextSize));
         job.setState("done");
         job.resolve({ jobId: id, path, size: view.plaintextSize, sha256: view.plaintextSha256, fromCache: true });
         return;
       }
-      if (hashed === undefined) {
+      if (checkedFile.verdict === "gone") {
         // Gone since lookup() (another fetch of it found it written to and dropped it, or the user deleted it):
         // fetched again, as a changed one is; its entry goes only while it still names the missing file.
         if (ctx.cache.pathOf(contentCid) === path && !existsSync(path)) ctx.cache.discard(contentCid);
@@ -221,28 +220,6 @@ function wrongSize(id: string, view: FileReference, cachedSize: number): Storage
     `fetch ${id}: the reference gives the file ${view.plaintextSize} bytes, but the cached copy of the content its plaintext sha256 names holds ${cachedSize}; the reference is wrong (nothing was downloaded, the cached file is kept)`,
     { details: { job: id, size: view.plaintextSize, cachedSize } },
   );
-}
-
-/**
- * The cached file's digest; undefined when it is gone (the hit is fetched again). A file that does
- * not match but is no longer the one at the path when its hash ends is checked again: another fetch
- * of the same content found it changed meanwhile and put a fresh verified copy there, which this
- * check would otherwise take for the changed one, delete under that fetch's caller, and download
- * again. Twice at most: a path that keeps being replaced is a changed file as any.
- */
-async function checkCachedFile(ctx: ClientContext, path: string, view: FileReference, signal: AbortSignal): Promise<FileDigest | undefined> {
-  for (let check = 0; ; check++) {
-    const hashed = await fileDigest(ctx.hasher, path, view.plaintextSize, signal).catch(undefinedWhenGone);
-    if (hashed === undefined || sameDigest(hashed.sha256, view.plaintextSha256) || check === 2) return hashed;
-    const now = await stat(path).catch(() => undefined);
-    if (now === undefined || (now.dev === hashed.dev && now.ino === hashed.ino)) return hashed;
-  }
-}
-
-/** A cached file's hash check that found no file (ENOENT) gives undefined: the hit is fetched again; any other failure stands. */
-function undefinedWhenGone(error: unknown): undefined {
-  if ((error as { code?: unknown } | null)?.code === "ENOENT") return undefined;
-  throw error;
 }
 
 /**

@@ -1,7 +1,6 @@
-import { sameDigest } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
 import type { ClientContext } from "../client-context.js";
-import { fileDigest } from "../file-digest.js";
+import { checkCachedFile } from "../cached-file-check.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
 import { renamedEarlier, type FetchResult } from "./run-download.js";
 
@@ -20,13 +19,13 @@ export async function placedBefore(ctx: ClientContext, row: DownloadJobRow, view
   // Not evicted for another download while it is hashed; the application holds its path and may have written to it.
   const unhold = ctx.cache.hold(cacheCid);
   try {
-    const digest = await fileDigest(ctx.hasher, hit.path, view.plaintextSize, signal).catch((error: unknown) => {
-      // A stop or cancel ends the run as such; a file gone or unreadable is fetched.
+    const check = await checkCachedFile(ctx.hasher, hit.path, view, signal).catch((error: unknown) => {
+      // A stop or cancel ends the run as such; a file unreadable is fetched (as one gone or changed is).
       if (signal.aborted) throw error;
       return undefined;
     });
-    if (digest === undefined || digest.bytes !== view.plaintextSize || !sameDigest(digest.sha256, view.plaintextSha256)) return undefined;
-    return { jobId: row.id, path: hit.path, size: view.plaintextSize, sha256: digest.sha256, fromCache: true };
+    if (check?.verdict !== "content") return undefined;
+    return { jobId: row.id, path: hit.path, size: view.plaintextSize, sha256: check.digest.sha256, fromCache: true };
   } finally {
     unhold();
   }
