@@ -213,8 +213,9 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
       blockSize: m.blockSize,
       // Logos Storage dropped `protected`; Codex builds still send it (false for plain uploads).
       ...(prefix === CODEX_PREFIX ? { protected: false } : {}),
-      ...(m.filename === undefined ? {} : { filename: m.filename }),
-      ...(m.mimetype === undefined ? {} : { mimetype: m.mimetype }),
+      // nim-serde writes an absent Option as null: the keys are always there.
+      filename: m.filename ?? null,
+      mimetype: m.mimetype ?? null,
     },
   });
 
