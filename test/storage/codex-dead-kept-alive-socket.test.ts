@@ -16,6 +16,12 @@ import { idleTcpFront } from "./support/idle-tcp-front.js";
 import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 import type { FinishedHook } from "../support/temp-dir.js";
 
+/**
+ * A node closes every connection after its answer (Connection: close); a server or proxy in front
+ * of it that keeps connections alive is what these tests are about, so the test server keeps them.
+ */
+const KEPT_ALIVE = { keepAlive: true } as const;
+
 
 function backendOn(url: string, requestTimeoutMs: number, finished: FinishedHook): CodexBackend {
   const backend = createCodexBackend({ url, requestTimeoutMs });
@@ -28,7 +34,7 @@ function backendOn(url: string, requestTimeoutMs: number, finished: FinishedHook
 // fixtures, as a concurrent test must.
 describe.concurrent("a kept-alive connection a NAT dropped while it idled", () => {
   test("light mode: after a pause past the pool's idle limit, the share goes to the home node on a fresh connection", async ({ onTestFinished: finished }) => {
-    const home = await codexSetup({}, {}, finished);
+    const home = await codexSetup({}, KEPT_ALIVE, finished);
     const other = await codexSetup({}, {}, finished);
     // The NAT's timeout is above the pool's limit (carriers' are minutes): the pool must not hand out what idled past it.
     const front = await idleTcpFront(new URL(home.server.url), KEEP_ALIVE_IDLE_MS, "silence", finished);
@@ -45,7 +51,7 @@ describe.concurrent("a kept-alive connection a NAT dropped while it idled", () =
   }, 20_000);
 
   test("a backend on its own: a put after the pause opens a fresh connection rather than stall on the dropped one", async ({ onTestFinished: finished }) => {
-    const { server } = await codexSetup({}, {}, finished);
+    const { server } = await codexSetup({}, KEPT_ALIVE, finished);
     const front = await idleTcpFront(new URL(server.url), KEEP_ALIVE_IDLE_MS, "silence", finished);
     const backend = backendOn(front.url, 2_000, finished);
     await backend.put(Buffer.alloc(1000, 1));
@@ -57,7 +63,7 @@ describe.concurrent("a kept-alive connection a NAT dropped while it idled", () =
   }, 20_000);
 
   test("the limit is for idle pooled connections only: a node slower than it to answer, on a reused connection, is still waited for", async ({ onTestFinished: finished }) => {
-    const { server, backend } = await codexSetup({ requestTimeoutMs: 15_000 }, {}, finished);
+    const { server, backend } = await codexSetup({ requestTimeoutMs: 15_000 }, KEPT_ALIVE, finished);
     const cid = await backend.put(Buffer.alloc(1000, 3));
     server.inject("exists", { kind: "delay", ms: KEEP_ALIVE_IDLE_MS + 1_000 });
     expect(await backend.has(cid)).toBe(true);
@@ -65,7 +71,7 @@ describe.concurrent("a kept-alive connection a NAT dropped while it idled", () =
   }, 20_000);
 
   test("within the limit the kept-alive connection is still reused", async ({ onTestFinished: finished }) => {
-    const { server } = await codexSetup({}, {}, finished);
+    const { server } = await codexSetup({}, KEPT_ALIVE, finished);
     const front = await idleTcpFront(new URL(server.url), 60_000, "silence", finished);
     const backend = backendOn(front.url, 2_000, finished);
     await backend.put(Buffer.alloc(1000, 1));

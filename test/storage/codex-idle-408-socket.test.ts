@@ -16,6 +16,12 @@ import { codexSetup, collect, proxySetup, storageError } from "./codex-fixtures.
 import { ForwardingBackend } from "./support/forwarding-backend.js";
 import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 
+/**
+ * A node closes every connection after its answer (Connection: close); a server or proxy in front
+ * of it that keeps connections alive is what these tests are about, so the test server keeps them.
+ */
+const KEPT_ALIVE = { keepAlive: true } as const;
+
 /** The server's keep-alive idle time: well below the pool's 4 s, as some servers' are. */
 const SERVER_IDLE_MS = 300;
 
@@ -87,7 +93,7 @@ function backendOn(url: string): CodexBackend {
 
 describe("an unsolicited 408 on a kept-alive connection the server closed as idle", () => {
   test("put of a buffer: repeated once on a fresh connection, stored once", async () => {
-    const { server } = await codexSetup();
+    const { server } = await codexSetup({}, KEPT_ALIVE);
     const front = await idleCloseFront(server.url);
     const backend = backendOn(front.url);
     await backend.put(Buffer.alloc(1000, 1));
@@ -100,7 +106,7 @@ describe("an unsolicited 408 on a kept-alive connection the server closed as idl
   });
 
   test("get: repeated once on a fresh connection, the content arrives whole", async () => {
-    const { server, backend: direct } = await codexSetup();
+    const { server, backend: direct } = await codexSetup({}, KEPT_ALIVE);
     const bytes = Buffer.alloc(200 * KiB, 7);
     const cid = await direct.put(bytes);
     const front = await idleCloseFront(server.url);
@@ -114,7 +120,7 @@ describe("an unsolicited 408 on a kept-alive connection the server closed as idl
   });
 
   test("put of an iterable body: not repeated (it cannot be read twice), the 408 is reported as before", async () => {
-    const { server } = await codexSetup();
+    const { server } = await codexSetup({}, KEPT_ALIVE);
     const front = await idleCloseFront(server.url);
     const backend = backendOn(front.url);
     await backend.put(Buffer.alloc(1000, 1));
@@ -138,7 +144,7 @@ describe("an unsolicited 408 on a kept-alive connection the server closed as idl
   });
 
   test("light mode: the home node's idle 408 does not send the next share's piece to another endpoint", async () => {
-    const home = await codexSetup();
+    const home = await codexSetup({}, KEPT_ALIVE);
     const other = await codexSetup();
     const front = await idleCloseFront(home.server.url);
     let busyBeforeNextPut = false;

@@ -11,6 +11,9 @@ import { PROJECT_ROOT } from "../support/cli.js";
 import { codexSetup, drain, eventually, pattern, storageError } from "./codex-fixtures.js";
 import { nodeArgs } from "../support/node-args.js";
 
+/** A node closes every connection after its answer; these tests are about the kept-alive ones a gateway in front of it keeps. */
+const KEPT_ALIVE = { keepAlive: true } as const;
+
 describe("Codex backend: close()", () => {
   test("a download being read fails with E_CLIENT_CLOSED when the backend closes", async () => {
     const { server, backend } = await codexSetup();
@@ -67,8 +70,8 @@ describe("Codex backend: close()", () => {
     expect(await eventually(() => server.openConnections() === 0)).toBe(true);
   });
 
-  test("sequential calls reuse one kept-alive connection", async () => {
-    const { server, backend } = await codexSetup();
+  test("sequential calls reuse one kept-alive connection (a gateway in front of the node keeps it; the node itself closes each)", async () => {
+    const { server, backend } = await codexSetup({}, KEPT_ALIVE);
     const cid = await backend.put(pattern(1000));
     for (let i = 0; i < 10; i++) {
       expect(await backend.has(cid)).toBe(true);
@@ -105,7 +108,8 @@ describe("Codex backend: close()", () => {
   }
 
   test("a process using the backend exits by itself after close(): no socket or timer (60 s deadlines) survives, even after a hung call", async () => {
-    const { server, backend } = await codexSetup();
+    // Kept alive, as through a gateway: the pooled sockets are what close() must not leave behind.
+    const { server, backend } = await codexSetup({}, KEPT_ALIVE);
     const cid = await backend.put(pattern(4 * 1024 * 1024));
     await backend.close();
     server.inject("exists", { kind: "hang", phase: "before-headers" });

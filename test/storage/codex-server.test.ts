@@ -179,8 +179,44 @@ describe("Codex test server: downloads and metadata", () => {
     }
   });
 
-  test("a download ends its connection with the body, as a node's does (chronos' Plain stream: Connection: close); other answers keep it alive", async () => {
+  test("every answer says Connection: close and its connection ends with it, as a node's REST server does (chronos without Http11Pipeline)", async () => {
     const server = await started();
+    const cid = await uploadCid(server, pattern(100_000));
+    const agent = new Agent({ keepAlive: true });
+    onTestFinished(() => agent.destroy());
+    const call = (method: string, path: string): Promise<{ status: number; connection: string | undefined }> =>
+      new Promise((resolve, reject) => {
+        request(`${server.url}${CODEX_PREFIX}${path}`, { agent, method }, (res) => {
+          res.resume();
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }));
+          res.on("error", reject);
+        })
+          .on("error", reject)
+          .end();
+      });
+    const calls: Array<[string, string]> = [
+      ["GET", "/space"],
+      ["GET", `/data/${cid}/exists`],
+      ["GET", `/data/${cid}/network/manifest`],
+      ["GET", `/data/${cid}/network/stream`],
+      ["GET", "/data/not-a-cid/exists"],
+      ["GET", "/no/such/route"],
+      ["OPTIONS", "/data"],
+      ["DELETE", `/data/${cid}`],
+    ];
+    for (const [method, path] of calls) {
+      const answer = await call(method, path);
+      expect(answer.connection, `${method} ${path} (${answer.status})`).toBe("close");
+      await until(() => server.openConnections() === 0, `the server to end the connection of ${method} ${path}`);
+    }
+    server.inject("space", { kind: "status", status: 503, body: "busy" });
+    expect(await call("GET", "/space")).toEqual({ status: 503, connection: "close" });
+    const answered = await fetch(`${server.url}${CODEX_PREFIX}/data`, { method: "POST", body: pattern(10) });
+    expect(answered.headers.get("connection")).toBe("close");
+  });
+
+  test("keepAlive (a gateway in front of the node): a download still ends its connection with the body; other answers keep it alive", async () => {
+    const server = await started({ keepAlive: true });
     const cid = await uploadCid(server, pattern(100_000));
     const agent = new Agent({ keepAlive: true });
     onTestFinished(() => agent.destroy());

@@ -14,6 +14,12 @@ import { codexSetup, storageError } from "./codex-fixtures.js";
 import { idleTcpFront } from "./support/idle-tcp-front.js";
 import { FAST_RETRY, KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
 
+/**
+ * A node closes every connection after its answer (Connection: close); a server or proxy in front
+ * of it that keeps connections alive is what these tests are about, so the test server keeps them.
+ */
+const KEPT_ALIVE = { keepAlive: true } as const;
+
 
 const IDLE_MS = 100;
 
@@ -25,7 +31,7 @@ function backendOn(url: string): CodexBackend {
 
 describe("an upload on a kept-alive socket the node closed as it was reused", () => {
   test("light mode: the home node's idle close does not send the next share's piece to another endpoint", async () => {
-    const home = await codexSetup();
+    const home = await codexSetup({}, KEPT_ALIVE);
     const other = await codexSetup();
     const front = await idleTcpFront(new URL(home.server.url), IDLE_MS, "reset");
     const endpoints = [backendOn(front.url), backendOn(other.server.url)];
@@ -41,7 +47,7 @@ describe("an upload on a kept-alive socket the node closed as it was reused", ()
   });
 
   test("put of a buffer: repeated once on a fresh connection, the node stores it once", async () => {
-    const { server } = await codexSetup();
+    const { server } = await codexSetup({}, KEPT_ALIVE);
     const front = await idleTcpFront(new URL(server.url), IDLE_MS, "reset");
     const backend = backendOn(front.url);
     const first = await backend.put(Buffer.alloc(1000, 1));
@@ -54,7 +60,7 @@ describe("an upload on a kept-alive socket the node closed as it was reused", ()
   });
 
   test("put of an iterable body: not repeated (it cannot be read twice), the reset is reported", async () => {
-    const { server } = await codexSetup();
+    const { server } = await codexSetup({}, KEPT_ALIVE);
     const front = await idleTcpFront(new URL(server.url), IDLE_MS, "reset");
     const backend = backendOn(front.url);
     await backend.put(Buffer.alloc(1000, 1));

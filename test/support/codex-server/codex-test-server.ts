@@ -27,6 +27,13 @@ export interface CodexTestServerOptions {
   quotaMaxBytes?: number;
   /** Where datasets go; default a fresh temp directory removed by close(). */
   dir?: string;
+  /**
+   * Keeps connections open between requests, as a reverse proxy or gateway in front of a node does
+   * (for tests of kept-alive connections). Default false, as a node: nim-codex starts its REST server
+   * (presto on chronos' HttpServer) without the Http11Pipeline flag, so every answer says
+   * `Connection: close` and the node closes the connection after it; a client never reuses one.
+   */
+  keepAlive?: boolean;
 }
 
 /** Switches that change answers without scripting a fault. Mutable while the server runs. */
@@ -270,7 +277,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
       ...(behaviour.omitContentLength ? {} : { "content-length": m.datasetSize }),
       "access-control-expose-headers": "Content-Disposition",
       // A node streams a download as chronos' Plain stream (resp.prepare(Plain)), which sends
-      // `Connection: close` and ends the connection with the body: no download socket is kept alive.
+      // `Connection: close` and ends the connection with the body (with keepAlive too).
       connection: "close",
     });
     // A node sends the headers (resp.prepare) before the first block is even fetched.
@@ -385,7 +392,10 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     }
   }
 
+  const keepAlive = options.keepAlive ?? false;
   const server: Server = createServer((req, res) => {
+    // Set before any answer is written: Node's server then closes the connection once the answer is sent.
+    if (!keepAlive) res.setHeader("connection", "close");
     handle(req, res).catch((error: unknown) => sendError(res, 500, error instanceof Error ? error.message : ""));
   });
   server.on("connection", (socket: Socket) => {

@@ -18,6 +18,9 @@
  *   exhausted" on a network download, 404 on manifest and fetch; a download's errors labelled
  *   `text/html; charset=utf-8`); a path no route takes is presto's bare 404 (no Content-Type); OPTIONS on `/data`
  *   and `/data/{cid}` is the CORS preflight's 204.
+ * - Every answer says `Connection: close` and the connection ends with it, as a node's REST server
+ *   (chronos without Http11Pipeline) does; `keepAlive: true` keeps connections open between requests
+ *   (downloads still end theirs), as a reverse proxy in front of a node would.
  * - Both prefixes (`/api/codex/v1`, `/api/storage/v1`) unless told otherwise.
  *
  * Usage:
