@@ -58,6 +58,18 @@ describe("Codex test server: what the node's HTTP stack answers", () => {
     expect((await fetch(`${server.url}${LOGOS_STORAGE_PREFIX}/sales/availability/1`, { method: "OPTIONS" })).status).toBe(404);
   });
 
+  test("Access-Control-Expose-Headers: Content-Disposition on the network stream only, as api.nim sets it there and not on a local download", async () => {
+    const server = await started();
+    const cid = await uploadCid(server, pattern(10));
+    const network = await fetch(`${server.url}${CODEX_PREFIX}/data/${cid}/network/stream`);
+    await network.arrayBuffer();
+    expect(network.headers.get("access-control-expose-headers")).toBe("Content-Disposition");
+    const local = await fetch(`${server.url}${CODEX_PREFIX}/data/${cid}`);
+    await local.arrayBuffer();
+    expect(local.status).toBe(200);
+    expect(local.headers.get("access-control-expose-headers")).toBeNull();
+  });
+
   test("a download's error is sent by the route itself (resp.sendBody), so chronos labels it text/html; charset=utf-8; a manifest's is presto's text/html", async () => {
     const server = await started();
     const cid = await uploadCid(server, pattern(10));

@@ -270,12 +270,13 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     res.end(stored.cid);
   }
 
-  async function download(res: ServerResponse, m: StoredManifest, fault: ServerFault | undefined): Promise<void> {
+  async function download(res: ServerResponse, m: StoredManifest, fault: ServerFault | undefined, network: boolean): Promise<void> {
     res.writeHead(200, {
       "content-type": m.mimetype ?? "application/octet-stream",
       "content-disposition": m.filename === undefined ? "attachment" : `attachment; filename="${m.filename}"`,
       ...(behaviour.omitContentLength ? {} : { "content-length": m.datasetSize }),
-      "access-control-expose-headers": "Content-Disposition",
+      // Set by the network stream's route only (api.nim), not by GET /data/{cid}'s.
+      ...(network ? { "access-control-expose-headers": "Content-Disposition" } : {}),
       // A node streams a download as chronos' Plain stream (resp.prepare(Plain)), which sends
       // `Connection: close` and ends the connection with the body (with keepAlive too).
       connection: "close",
@@ -388,7 +389,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
           return sendError(res, 404, RETRIES_EXHAUSTED);
         }
         if (route === "manifest" || route === "fetch") return sendJson(res, dataItem(stored, prefix));
-        return download(res, stored, fault);
+        return download(res, stored, fault, route === "download");
     }
   }
 
