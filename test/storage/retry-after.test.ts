@@ -159,7 +159,7 @@ describe.concurrent("Retry-After from a gateway in front of a single endpoint", 
   });
 
   // test.for, not test.each: each hands no test context to its function.
-  test.for([["soon"], ["-5"], ["1.5e9"], [""]])("a malformed Retry-After (%j) is ignored: the client's own backoff applies", async ([value], { onTestFinished }) => {
+  test.for<[string]>([["soon"], ["-5"], ["1.5e9"], [""]])("a malformed Retry-After (%j) is ignored: the client's own backoff applies", async ([value], { onTestFinished }) => {
     const { proxy, backend } = await gateway(onTestFinished);
     const { client, dir } = await startClient({ backend, retry: FAST_RETRY, finished: onTestFinished });
     proxy.script(busy(value));
