@@ -2,22 +2,37 @@
  * `file put/get` without --home, $STATUS_COMPAT_HOME or $XDG_DATA_HOME use $HOME/.local/share/status-compat,
  * and $HOME is the one in the env `main()` is given (`io.env`), as the other two are. It fell back to
  * os.homedir(), which reads the process's own HOME: an embedder or a test calling `main()` with
- * another env still filled the real user's home, and one giving an env without HOME got it too
- * instead of the usage error saying to give --home.
+ * another env still filled the real user's home, and one giving an env without HOME got it too.
+ * With HOME unset or empty in the given env, the home is the user database's (os.userInfo()), as
+ * os.homedir() and login shells fall back to it, and a user with no entry there gets the usage error.
  *
  * The process's own HOME points at a decoy folder here, so a command that reads it leaves its home
- * there (and nothing lands in the real home of the machine running the tests).
+ * there (and nothing lands in the real home of the machine running the tests); the user database
+ * is stood in for by `listed` (a folder, or no entry).
  */
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test, vi } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
+const listed = vi.hoisted(() => ({ home: undefined as string | undefined }));
+
+vi.mock("node:os", async (importReal) => {
+  const real = await importReal<typeof import("node:os")>();
+  // os.userInfo() of a user id with no entry in the user database throws, as here when `home` is undefined.
+  const userInfo = ((options?: { encoding: BufferEncoding }) => {
+    if (listed.home === undefined) throw Object.assign(new Error("A system error occurred: uv_os_get_passwd returned ENOENT (no such file or directory)"), { code: "ERR_SYSTEM_ERROR" });
+    return { ...real.userInfo(options), homedir: listed.home };
+  }) as typeof real.userInfo;
+  return { ...real, userInfo, default: { ...real, userInfo } };
+});
+
 let decoy: string;
 
 beforeEach(() => {
+  listed.home = undefined;
   decoy = tempDir("scc-cli-home-decoy-");
   process.env["HOME"] = decoy;
   delete process.env["STATUS_COMPAT_HOME"];
@@ -69,7 +84,21 @@ describe("file commands take the default home from the env they are given", () =
   test.each([
     ["unset", {}],
     ["empty", { HOME: "" }],
-  ] as const)("HOME %s in the given env: the usage error naming --home, not the process's home", async (_what, extra) => {
+  ] as const)("HOME %s in the given env: the user database's home, not the process's HOME", async (_what, extra) => {
+    const { path } = aFile();
+    listed.home = tempDir("scc-cli-home-listed-");
+
+    const r = await runCliInProcess(["file", "put", path], envWith(extra));
+
+    expect(r.code, r.stderr).toBe(EXIT.OK);
+    expect(existsSync(join(listed.home, ".local", "share", "status-compat", "state.sqlite"))).toBe(true);
+    expect(readdirSync(decoy)).toEqual([]);
+  });
+
+  test.each([
+    ["unset", {}],
+    ["empty", { HOME: "" }],
+  ] as const)("HOME %s in the given env and no entry in the user database: the usage error naming --home", async (_what, extra) => {
     const { dir, path } = aFile();
 
     for (const argv of [["file", "put", path], ["file", "get", "CgA=", "--out", join(dir, "copy.jpg")]]) {

@@ -3,9 +3,9 @@
  * home folder. A CI container running as an arbitrary user id with HOME unset has none (Node's
  * os.homedir() throws: "uv_os_homedir returned ENOENT", seen for real as uid 12345 without HOME),
  * and the command ended as an internal error with a stack, exit 70. It is the setup's, not a bug:
- * a usage error (exit 2) saying to give --home. os.homedir() fails here as it does there: the
- * home now comes from the given env's HOME (b38d7bb, file-home-from-env.test.ts), and a return to
- * os.homedir() would meet this failure again.
+ * a usage error (exit 2) saying to give --home. The home now comes from the given env's HOME, else
+ * the user database's entry (os.userInfo(); file-home-from-env.test.ts); both of Node's ways to a
+ * home fail here as they do there.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,14 +16,17 @@ import { tempDir } from "../support/temp-dir.js";
 
 vi.mock("node:os", async (importReal) => {
   const real = await importReal<typeof import("node:os")>();
-  const homedir = (): string => {
-    throw Object.assign(new Error("A system error occurred: uv_os_homedir returned ENOENT (no such file or directory)"), {
+  // The user id has no entry in the user database: both of Node's ways to a home folder fail.
+  const noEntry = (syscall: string) => (): never => {
+    throw Object.assign(new Error(`A system error occurred: ${syscall} returned ENOENT (no such file or directory)`), {
       name: "SystemError",
       code: "ERR_SYSTEM_ERROR",
-      info: { errno: -2, code: "ENOENT", message: "no such file or directory", syscall: "uv_os_homedir" },
+      info: { errno: -2, code: "ENOENT", message: "no such file or directory", syscall },
     });
   };
-  return { ...real, homedir, default: { ...real, homedir } };
+  const homedir = noEntry("uv_os_homedir");
+  const userInfo = noEntry("uv_os_get_passwd");
+  return { ...real, homedir, userInfo, default: { ...real, homedir, userInfo } };
 });
 
 describe("file commands where the user has no home folder", () => {

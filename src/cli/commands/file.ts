@@ -1,4 +1,5 @@
 import { accessSync, constants, statSync, type Stats } from "node:fs";
+import { userInfo } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -45,15 +46,24 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * The user's home folder, from `env` as the other two variables. os.homedir() read the process's
- * own HOME (or the password database), so `main()` given another env still filled the real home.
- * HOME unset or empty (a container running as an arbitrary user id) is the setup's, not a bug: a
- * usage error saying what to give. Windows keeps it in USERPROFILE, as os.homedir() reads it there.
+ * The user's home folder: `env`'s HOME, as the other two variables (os.homedir() read the process's
+ * own HOME, so `main()` given another env still filled the real home). Windows keeps it in
+ * USERPROFILE. With HOME unset or empty, the user database's home, as os.homedir() and login shells
+ * fall back to it (a service unit without HOME still finds its user's home); never the process's
+ * HOME, which the given env replaces. A user with no entry there (a container running as an
+ * arbitrary user id) has none: the setup's, not a bug, so a usage error saying what to give.
  */
 function userHome(env: NodeJS.ProcessEnv): string {
   const home = env["HOME"] || (process.platform === "win32" ? env["USERPROFILE"] : undefined);
   if (home !== undefined && home !== "") return home;
-  throw new CliError("E_USAGE", `there is no home folder for the default home ($HOME is unset or empty); give --home DIR or set $${HOME_ENV}`);
+  let listed: string | undefined;
+  try {
+    listed = userInfo().homedir;
+  } catch {
+    // No entry for this user id: no home, the usage error below.
+  }
+  if (listed !== undefined && listed !== "") return listed;
+  throw new CliError("E_USAGE", `there is no home folder for the default home ($HOME is unset or empty and the user database has none); give --home DIR or set $${HOME_ENV}`);
 }
 
 const COMMON_OPTIONS = {
