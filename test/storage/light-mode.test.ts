@@ -141,8 +141,12 @@ describe("light mode sharing on a slow but steady uplink", () => {
   // One piece several times the loopback socket buffers (about 4 MiB here), so its upload spends most of its time with the socket full.
   const BIG = { chunkSize: 64 * KiB, pieceSize: 32 * MiB, piecesInFlight: 1 } as const;
 
-  test("a piece whose upload takes longer than attemptTimeoutMs while the node keeps reading is not cut: the attempt timeout is for a stalled upload, not a slow one", async () => {
-    const { server } = await codexSetup();
+  // This case and the next spend seconds waiting on throttled transfers, on servers of their own, so
+  // they run at once (test.concurrent; each passes its context's onTestFinished to the fixtures, as a
+  // concurrent test must). The cases that count retries against attempt timeouts of 300-500 ms run
+  // alone: beside a 24 MiB upload on a loaded machine, a late timer cost them an extra retry.
+  test.concurrent("a piece whose upload takes longer than attemptTimeoutMs while the node keeps reading is not cut: the attempt timeout is for a stalled upload, not a slow one", async ({ onTestFinished }) => {
+    const { server } = await codexSetup({}, {}, onTestFinished);
     // At most 6.4 MB/s: the 24 MiB piece takes 3.9 s at the very least (5.4 s measured here); the socket takes a
     // slice every 300 ms or so, and the last 4 MiB it buffered reach the node about 0.85 s after the last write:
     // both well under the 3 s attempt timeout, which the whole piece exceeds.
@@ -150,7 +154,7 @@ describe("light mode sharing on a slow but steady uplink", () => {
     const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
     onTestFinished(() => endpoint.close());
     const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 3_000, deadlineMs: 60_000 };
-    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, ...BIG });
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, ...BIG, finished: onTestFinished });
     const { path, bytes } = writeRandomFile(dir, "slow-up.bin", 24 * MiB);
     const started = performance.now();
     const { reference, view } = await client.share({ path }).done;
@@ -161,19 +165,19 @@ describe("light mode sharing on a slow but steady uplink", () => {
     expect(await client.metrics.text()).not.toMatch(/storage_retries_total\{direction="up"/);
     const readerEndpoint = createCodexBackend({ url: server.url });
     onTestFinished(() => readerEndpoint.close());
-    const reader = await startClient({ mode: "light", endpoints: [readerEndpoint], backend: undefined });
+    const reader = await startClient({ mode: "light", endpoints: [readerEndpoint], backend: undefined, finished: onTestFinished });
     const out = join(reader.dir, "got.bin");
     await reader.client.fetch(reference, { out }).done;
     expect(readFileSync(out).equals(bytes)).toBe(true);
   }, 60_000);
 
-  test("renewal on the same slow link finishes: neither its read-back of a piece nor the write of it again is cut while bytes keep moving", async () => {
-    const { server } = await codexSetup();
+  test.concurrent("renewal on the same slow link finishes: neither its read-back of a piece nor the write of it again is cut while bytes keep moving", async ({ onTestFinished }) => {
+    const { server } = await codexSetup({}, {}, onTestFinished);
     const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 10_000, requestTimeoutMs: 10_000 });
     onTestFinished(() => endpoint.close());
     const clock = { t: Date.UTC(2026, 0, 1) };
     const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 2, attemptTimeoutMs: 3_000, deadlineMs: 60_000 };
-    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, clock: { now: () => clock.t }, ...BIG });
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, clock: { now: () => clock.t }, ...BIG, finished: onTestFinished });
     const { path } = writeRandomFile(dir, "renew.bin", 24 * MiB);
     const { view } = await client.share({ path }).done;
     clock.t += 28 * 24 * 60 * 60 * 1000;
