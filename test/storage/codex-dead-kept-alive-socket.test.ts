@@ -18,9 +18,11 @@ import type { FinishedHook } from "../support/temp-dir.js";
 
 /**
  * A node closes every connection after its answer (Connection: close); a server or proxy in front
- * of it that keeps connections alive is what these tests are about, so the test server keeps them.
+ * of it that keeps connections alive is what these tests are about, so the test server keeps them,
+ * for a minute: with Node's default 5 s, its `Keep-Alive: timeout=5` hint made Node's pool drop the
+ * socket after 4 s by itself, and these tests passed with the backend's own idle limit taken out.
  */
-const KEPT_ALIVE = { keepAlive: true } as const;
+const KEPT_ALIVE = { keepAlive: true, keepAliveTimeoutMs: 60_000 } as const;
 
 
 function backendOn(url: string, requestTimeoutMs: number, finished: FinishedHook): CodexBackend {

@@ -34,6 +34,13 @@ export interface CodexTestServerOptions {
    * `Connection: close` and the node closes the connection after it; a client never reuses one.
    */
   keepAlive?: boolean;
+  /**
+   * With keepAlive: how long an idle connection is kept, and so the `Keep-Alive: timeout=N` hint
+   * every answer carries (Node's server default: 5 s). Node's client pool drops a socket 1 s before
+   * that hint runs out, so a hint of 5 s does the backend's own idle limit's work for it: a test of
+   * that limit needs a gateway that keeps connections longer.
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 /** Switches that change answers without scripting a fault. Mutable while the server runs. */
@@ -399,6 +406,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     if (!keepAlive) res.setHeader("connection", "close");
     handle(req, res).catch((error: unknown) => sendError(res, 500, error instanceof Error ? error.message : ""));
   });
+  if (keepAlive && options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
