@@ -3,6 +3,7 @@ import { readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { linkUnlessTakenSync, syncDirectorySync } from "../fs/index.js";
 import { LockFile } from "./lock-file.js";
+import { takeAbandonedOwnerLock } from "./owned-folders.js";
 import { lockPathFor } from "./migration-lock.js";
 import { StateError } from "./state-error.js";
 
@@ -45,7 +46,7 @@ export async function createByDraft<T>(path: string, build: (draft: string) => P
 const OWNER_SUFFIX = ".owner-lock";
 
 /** What a draft's files are named after its `.FILE.new-` prefix: `<pid>-<8 hex>`, then the draft's own or a sidecar's suffix. */
-const DRAFT_REST = /^(\d+)-[0-9a-f]{8}(-wal|-shm|-journal|\.migrate-lock|\.owner-lock)?$/;
+const DRAFT_REST = /^((\d+)-[0-9a-f]{8})(-wal|-shm|-journal|\.migrate-lock|\.owner-lock)?$/;
 
 /**
  * A fresh draft name and its owner lock, taken: the OS lets go of it when this process dies,
@@ -93,10 +94,10 @@ export function removeAbandonedDrafts(path: string): void {
   for (const name of names) {
     const rest = DRAFT_REST.exec(name.slice(prefix.length));
     if (rest === null) continue;
-    const id = name.slice(0, prefix.length + name.slice(prefix.length).indexOf("-") + 9);
-    const entry = drafts.get(id) ?? { pid: Number(rest[1]), files: [], owned: false };
+    const id = `${prefix}${rest[1]}`;
+    const entry = drafts.get(id) ?? { pid: Number(rest[2]), files: [], owned: false };
     entry.files.push(join(dir, name));
-    if (rest[2] === OWNER_SUFFIX) entry.owned = true;
+    if (rest[3] === OWNER_SUFFIX) entry.owned = true;
     drafts.set(id, entry);
   }
   for (const [id, { pid, files, owned }] of drafts) {
@@ -110,16 +111,13 @@ export function removeAbandonedDrafts(path: string): void {
 
 /** Takes the owner lock: held, its creator is gone; its files go while it is held, the lock file last. */
 function removeIfOwnerGone(ownerPath: string, files: string[]): void {
-  let lock: LockFile | undefined;
+  const lock = takeAbandonedOwnerLock(ownerPath);
+  if (lock === undefined) return;
   try {
-    lock = LockFile.open(ownerPath);
-    if (!lock.tryTake()) return;
     for (const file of files) if (file !== ownerPath) removeQuietly(file);
     removeQuietly(ownerPath);
-  } catch {
-    // Not ours to judge (another user's file, a folder gone meanwhile): left as it is.
   } finally {
-    lock?.release();
+    lock.release();
   }
 }
 
@@ -181,13 +179,7 @@ function publish(draft: string, path: string, level: number): boolean {
  * replace the run's own error or result.
  */
 function removeDraft(draft: string, lock: string): void {
-  for (const p of [draft, `${draft}-wal`, `${draft}-shm`, `${draft}-journal`, lock]) {
-    try {
-      rmSync(p, { force: true });
-    } catch {
-      // See above.
-    }
-  }
+  for (const p of [draft, `${draft}-wal`, `${draft}-shm`, `${draft}-journal`, lock]) removeQuietly(p);
 }
 
 /** The draft's error as the file's: its message and details name the file the user gave. */

@@ -36,14 +36,25 @@ export function removeAbandonedFolders(dir: string, matches: (name: string) => b
 
 /** Whether the owner lock at `lockPath` exists and can be taken: its process is gone. */
 function ownerGone(lockPath: string): boolean {
-  if (!existsSync(lockPath)) return false;
+  const lock = takeAbandonedOwnerLock(lockPath);
+  lock?.release();
+  return lock !== undefined;
+}
+
+/**
+ * The owner lock at `lockPath`, taken, when it exists and its process is gone; undefined when it is
+ * missing, held (its owner lives) or cannot be opened (another user's). The caller releases it, once
+ * it has removed what the lock owned when that must happen while it is held (draft-file.ts).
+ */
+export function takeAbandonedOwnerLock(lockPath: string): LockFile | undefined {
+  if (!existsSync(lockPath)) return undefined;
   let lock: LockFile | undefined;
   try {
     lock = LockFile.open(lockPath);
-    return lock.tryTake();
+    if (lock.tryTake()) return lock;
   } catch {
-    return false;
-  } finally {
-    lock?.release();
+    // Not this process's to judge: left alone.
   }
+  lock?.release();
+  return undefined;
 }
