@@ -67,11 +67,7 @@ export function pendingDownloadsTo(db: Database.Database, dest: string): Pending
 
 /** Every unfinished upload of `source`, oldest first; see pendingDownloadsTo. */
 export function pendingUploadsOf(db: Database.Database, source: string): PendingUpload[] {
-  const target = inRealFolders(source);
-  const rows = db
-    .prepare(`SELECT id, protocol, source_path FROM upload_jobs WHERE (state IN ('queued', 'uploading') OR (${CLOSED_OUT})) ORDER BY created_at, rowid`)
-    .all() as { id: string; protocol: number; source_path: string }[];
-  return rows.filter((r) => samePlace(r.source_path, source, target)).map((r) => ({ id: r.id, protocol: r.protocol }));
+  return uploadsOf(db, source, `state IN ('queued', 'uploading') OR (${CLOSED_OUT})`, "created_at, rowid");
 }
 
 /**
@@ -81,10 +77,13 @@ export function pendingUploadsOf(db: Database.Database, source: string): Pending
  * `file put`, run again) retries one instead of sharing the file anew, which sent every piece again.
  */
 export function retriableUploadsOf(db: Database.Database, source: string): PendingUpload[] {
+  return uploadsOf(db, source, `state = 'failed' AND NOT (${CLOSED_OUT}) AND substr(coalesce(last_error, ''), 1, 18) <> 'E_SOURCE_CHANGED: '`, "updated_at DESC, rowid DESC");
+}
+
+/** The uploads whose rows meet `where` and whose source is the file `source`, in `order`. */
+function uploadsOf(db: Database.Database, source: string, where: string, order: string): PendingUpload[] {
   const target = inRealFolders(source);
-  const rows = db
-    .prepare(`SELECT id, protocol, source_path FROM upload_jobs WHERE state = 'failed' AND NOT (${CLOSED_OUT}) AND substr(coalesce(last_error, ''), 1, 18) <> 'E_SOURCE_CHANGED: ' ORDER BY updated_at DESC, rowid DESC`)
-    .all() as { id: string; protocol: number; source_path: string }[];
+  const rows = db.prepare(`SELECT id, protocol, source_path FROM upload_jobs WHERE (${where}) ORDER BY ${order}`).all() as { id: string; protocol: number; source_path: string }[];
   return rows.filter((r) => samePlace(r.source_path, source, target)).map((r) => ({ id: r.id, protocol: r.protocol }));
 }
 
