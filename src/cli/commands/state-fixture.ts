@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
 import { resolve, sep } from "node:path";
 import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -56,13 +56,13 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
     // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was written as a file of that name).
     // An existing folder is the user's path as well (matrix and file get --out say so): the state layer's
     // "already exists; fixtures never overwrite a file" called it a file and exited 4.
-    let folder = false;
+    let there: Stats | undefined;
     try {
-      folder = statSync(out).isDirectory();
+      there = statSync(out);
     } catch {
       // Nothing there, or a path through a file (ENOTDIR): checkWritablePath says which.
     }
-    if (!existsSync(out) || folder || given.endsWith("/") || given.endsWith(sep)) checkWritablePath(NAME, "out", out, "Nothing was written.", given);
+    if (there === undefined || there.isDirectory() || given.endsWith("/") || given.endsWith(sep)) checkWritablePath(NAME, "out", out, "Nothing was written.", given);
     const start = performance.now();
     // Ctrl-C or SIGTERM stops the writer between batches, which removes its FILE.partial-… (up to
     // hundreds of MB) and its lock; dying at once left them until the next run to the same FILE.
