@@ -13,13 +13,13 @@
  * Real HTTP on 127.0.0.1: the Codex test server behind a small compressing gateway.
  */
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { gzipSync, deflateSync, brotliCompressSync } from "node:zlib";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import { classifyFailure } from "../../src/storage/retry/index.js";
 import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
 import { collect, pattern, storageError } from "./codex-fixtures.js";
+import { listenOnLoopback } from "../support/loopback-server.js";
 
 type Encoding = "gzip" | "deflate" | "br" | "identity";
 
@@ -72,15 +72,7 @@ async function startGateway(target: CodexTestServer): Promise<Gateway> {
     out.on("error", () => res.destroy());
     req.pipe(out);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  gateway.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  gateway.url = await listenOnLoopback(server);
   return gateway;
 }
 

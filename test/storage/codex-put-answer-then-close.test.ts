@@ -13,13 +13,13 @@
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { base58btc } from "multiformats/bases/base58";
 import { CID } from "multiformats/cid";
 import { create as createDigest } from "multiformats/hashes/digest";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import { pattern, storageError } from "./codex-fixtures.js";
+import { listenOnLoopback } from "../support/loopback-server.js";
 
 /** A manifest CID (codec codex-manifest) for `bytes`: what the node answers an upload with. */
 function manifestCid(bytes: Uint8Array): string {
@@ -61,15 +61,7 @@ async function startNodeLike(answerAfter: (declared: number) => number = (declar
     });
     req.on("end", answer);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received };
+  return { url: await listenOnLoopback(server), received };
 }
 
 function backendFor(url: string): ReturnType<typeof createCodexBackend> {

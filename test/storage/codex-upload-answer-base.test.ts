@@ -9,7 +9,6 @@
  * Real HTTP on 127.0.0.1: the Codex test server behind a front that re-renders the upload's answer.
  */
 import { createServer, request, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { base32 } from "multiformats/bases/base32";
 import { base36 } from "multiformats/bases/base36";
 import { base58btc } from "multiformats/bases/base58";
@@ -19,6 +18,7 @@ import { createCodexBackend, type CodexBackend } from "../../src/storage/backend
 import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
 import { collect, pattern } from "./codex-fixtures.js";
 import { KiB, fileSha256, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { listenOnLoopback } from "../support/loopback-server.js";
 
 type Render = (cid: CID) => string;
 
@@ -47,15 +47,7 @@ async function rerenderingFront(target: CodexTestServer, render: Render): Promis
     out.on("error", () => res.destroy());
     req.pipe(out);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return listenOnLoopback(server);
 }
 
 async function setup(render: Render): Promise<{ server: CodexTestServer; backend: CodexBackend; url: string }> {
