@@ -20,12 +20,10 @@ export async function pendingDownloadsTo(state: JournalLocation, dest: string): 
   return readJournal(state, (db) => journalDownloadsTo(db, dest));
 }
 
-/** Every unfinished upload of `source` (absolute), oldest first; see `pendingDownloadsTo` for why and when. */
-export async function pendingUploadsOf(state: JournalLocation, source: string): Promise<PendingUpload[]> {
-  return readJournal(state, (db) => journalUploadsOf(db, source));
-}
-
-/** The uploads of `source` a put may go on with: unfinished ones (oldest first), then failed ones a retry runs from their stored pieces (newest first). */
+/**
+ * The uploads of `source` (absolute) a put may go on with: unfinished ones (oldest first), then failed
+ * ones a retry runs from their stored pieces (newest first); see `pendingDownloadsTo` for why and when.
+ */
 export async function uploadsToGoOnWith(state: JournalLocation, source: string): Promise<{ unfinished: PendingUpload[]; failed: PendingUpload[] }> {
   const [found] = await readJournal(state, (db) => [{ unfinished: journalUploadsOf(db, source), failed: journalRetriableUploadsOf(db, source) }]);
   return found ?? { unfinished: [], failed: [] };
