@@ -1,4 +1,5 @@
 import { raceSignal } from "../abort-error.js";
+import type { Park } from "../job-queue.js";
 
 /** A run's hold on its destination: released once the run has ended and given back what it held. */
 export interface DestinationTurn {
@@ -24,7 +25,7 @@ export class DestinationTurns {
    * is enough). Ends with the typed abort of `signal`. Each wait runs inside `aside` (the queue's
    * park: a waiter holds no queue slot); another run may take the place as it comes back, so it looks again.
    */
-  async take(place: string, signal: AbortSignal, what: string, aside: <T>(wait: () => Promise<T>) => Promise<T> = (wait) => wait()): Promise<DestinationTurn> {
+  async take(place: string, signal: AbortSignal, what: string, aside: Park): Promise<DestinationTurn> {
     let waited = false;
     for (let holder = this.held.get(place); holder !== undefined; holder = this.held.get(place)) {
       waited = true;
