@@ -32,6 +32,7 @@ import { LanedSlots, smallDownload, smallUpload } from "./small-jobs.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
 import { storageMetrics } from "./storage-metrics.js";
 import { storeIdentityOf } from "./upload/resume-checks.js";
+import { readCachedCopiesOfLostSpools } from "./upload/lost-spool-source.js";
 import { adoptStraySpoolFiles } from "./upload/spool-pin.js";
 
 /**
@@ -117,6 +118,8 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     await removeEndedDownloadTemps(ctx.downloads, log);
     // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
     await adoptStraySpoolFiles(ctx);
+    // A crash before a share's spool write left it reading no file: the received file of the same bytes serves, when the cache has one.
+    await readCachedCopiesOfLostSpools(ctx);
     // And one between a download's rename into the cache and its entry.
     await ctx.cache.adoptStrays(dirs.cache);
     // Pins no upload will give back (a crash between a cancel and its clean-up): evictable again, before the quota is fitted.
