@@ -23,7 +23,10 @@ export interface CodexTestServerOptions {
   prefixes?: readonly string[];
   /** Block size for hashing (Codex default 64 KiB). */
   blockSize?: number;
-  /** `quotaMaxBytes` of /space; uploads beyond it fail with 500 like a full node. Default 20 GiB. */
+  /**
+   * `quotaMaxBytes` of /space; an upload beyond it fails with 500 like a full node, answered at the
+   * first block that does not fit without reading the rest of the body. Default 20 GiB.
+   */
   quotaMaxBytes?: number;
   /** Where datasets go; default a fresh temp directory removed by close(). */
   dir?: string;
@@ -71,6 +74,8 @@ export interface CodexServerStats {
   uploadedBytes: number;
   /** Uploads whose client went away before the body ended. */
   abortedUploads: number;
+  /** Uploads refused for the quota (answered at the first block that did not fit). */
+  refusedUploads: number;
   downloads: number;
   downloadedBytes: number;
   faultsInjected: number;
@@ -200,6 +205,7 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     uploads: 0,
     uploadedBytes: 0,
     abortedUploads: 0,
+    refusedUploads: 0,
     downloads: 0,
     downloadedBytes: 0,
     get faultsInjected() {
@@ -265,11 +271,19 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
         ...(mimetype === undefined ? {} : { mimetype }),
       });
     } catch (error) {
+      if (error instanceof QuotaExceeded) {
+        // Answered at the first block that does not fit, the rest of the body unread (as a node:
+        // store() fails there and the route answers). The connection closes with the answer (a
+        // node's always does; with keepAlive too, since the unread rest would be taken for the next request).
+        stats.refusedUploads += 1;
+        res.setHeader("connection", "close");
+        return sendError(res, 500, error.message);
+      }
       if (!req.complete) {
         stats.abortedUploads += 1;
         return;
       }
-      return sendError(res, 500, error instanceof QuotaExceeded || error instanceof Error ? error.message : "");
+      return sendError(res, 500, error instanceof Error ? error.message : "");
     }
     stats.uploads += 1;
     stats.uploadedBytes += stored.datasetSize;

@@ -127,7 +127,24 @@ export class DatasetHasher {
     return this.leaves.length + (this.inBlock > 0 ? 1 : 0);
   }
 
-  /** The CID of block `index` (codec codex-block, base58btc), as a node names it; after finish(). */
+  /** Blocks closed so far (a partial last block closes at flush() or finish()). */
+  get closedBlocks(): number {
+    return this.leaves.length;
+  }
+
+  /** The hex SHA-256 of closed block `index`: what tells one block from another, as a node's block CID does. */
+  blockKey(index: number): string {
+    const leaf = this.leaves[index];
+    if (leaf === undefined) throw new Error(`no block ${index}`);
+    return leaf.toString("hex");
+  }
+
+  /** Closes a partial last block, as a node's chunker gives it at the end of the stream. */
+  flush(): void {
+    if (this.inBlock > 0) this.closeBlock();
+  }
+
+  /** The CID of closed block `index` (codec codex-block, base58btc), as a node names it. */
   blockCid(index: number): string {
     const leaf = this.leaves[Math.min(Math.max(index, 0), this.leaves.length - 1)];
     if (leaf === undefined) throw new Error("no blocks");
@@ -136,7 +153,7 @@ export class DatasetHasher {
 
   /** The tree CID; throws "Empty leaves" for an empty stream, as a node does. */
   finish(): CID {
-    if (this.inBlock > 0) this.closeBlock();
+    this.flush();
     return treeCidOf(merkleRoot(this.leaves));
   }
 
