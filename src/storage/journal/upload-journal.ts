@@ -53,6 +53,7 @@ export class UploadJournal {
   private readonly deleteRunSettings: Database.Statement;
   private readonly deleteOrphanChangeTimes: Database.Statement;
   private readonly deletePieces: Database.Statement;
+  private readonly deletePiece: Database.Statement;
   private readonly selectOthersOf: Database.Statement;
   private readonly selectEndedBefore: Database.Statement;
   private readonly deleteJob: Database.Statement;
@@ -91,6 +92,7 @@ export class UploadJournal {
          SELECT 1 FROM settings s WHERE s.key = '${SOURCE_PREFIX}' || substr(settings.key, ${CTIME_PREFIX.length + 1}))`,
     );
     this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
+    this.deletePiece = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ? AND idx = ?`);
     this.selectOthersOf = db.prepare(`SELECT 1 FROM upload_jobs WHERE source_path = ? AND id <> ? AND state IN ('queued', 'uploading', 'failed') LIMIT 1`).pluck();
     // A done upload stays while a message still refers to one of its pieces: renewal seals from its row.
     this.selectEndedBefore = db.prepare(
@@ -177,6 +179,11 @@ export class UploadJournal {
   /** The journaled pieces are on another store than this run's: every piece is sent again. */
   forgetPieces(id: string): void {
     this.deletePieces.run(id);
+  }
+
+  /** Piece `idx` of upload `id` is to be stored again (the store the upload now has lacks it). */
+  forgetPiece(id: string, idx: number): void {
+    this.deletePiece.run(id, idx);
   }
 
   /** The upload is done or cancelled: nothing will be sealed from its source again. */

@@ -13,18 +13,19 @@ import { sameSource, sourceIdentity, type SourceIdentity } from "./source-identi
  *   what AES-GCM must never see. An upload an earlier release began has no change time recorded:
  *   it is compared without one, and this run records it for the runs after;
  * - full mode: the journaled pieces live on the store that took them; a run on another store (the
- *   application moved to another node) forgets them and sends every piece again, the same bytes
- *   under the same nonces, so the reference never points at two stores. Light mode: they live on
- *   some of the endpoints; a run without one of the endpoints the earlier runs had does the same
- *   (the dropped one may hold pieces no other has), a run with more endpoints keeps them.
+ *   application moved to another node) forgets those the store it has now lacks and sends them
+ *   again, the same bytes under the same nonces, so the reference never points at two stores.
+ *   Light mode: they live on some of the endpoints; a run without one of the endpoints the earlier
+ *   runs had does the same (the dropped one may hold pieces no other has), a run with more
+ *   endpoints keeps them.
  */
-export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle): Promise<ResumeGuard | undefined> {
+export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle, signal?: AbortSignal): Promise<ResumeGuard | undefined> {
   const identity = await sourceIdentity(source);
   const recorded = ctx.uploads.sourceIdentity(row.id);
   if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
   else if (!sameSource(recorded, identity)) throw sourceChanged(row.id, "it was modified, replaced, renamed or had its permissions changed since the upload began, and a resumed upload seals only an untouched file again");
   else if (recorded.ctimeNs === undefined) ctx.uploads.recordSourceChangeTime(row.id, identity.ctimeNs);
-  checkStore(ctx, row);
+  await checkStore(ctx, row, signal);
   return recorded === undefined ? undefined : { pieceRead: () => stillUnchanged(row.id, source, identity) };
 }
 
@@ -60,7 +61,7 @@ function lightEndpoints(identity: string): string[] | undefined {
   return identity.startsWith(LIGHT) ? identity.slice(LIGHT.length).split("\n") : undefined;
 }
 
-function checkStore(ctx: ClientContext, row: UploadJobRow): void {
+async function checkStore(ctx: ClientContext, row: UploadJobRow, signal: AbortSignal | undefined): Promise<void> {
   if (ctx.storeIdentity === undefined) return;
   const previous = ctx.uploads.storeOf(row.id);
   if (previous === ctx.storeIdentity) return;
@@ -72,10 +73,41 @@ function checkStore(ctx: ClientContext, row: UploadJobRow): void {
     return;
   }
   if (previous !== undefined) {
-    ctx.log.info({ job: row.id }, "upload resumed on another store: every piece is sent again");
-    ctx.uploads.forgetPieces(row.id);
+    // The location is the store's as given: the same local folder spelled otherwise (a link) or moved
+    // with its blocks is "another store" that holds them. Only what the stores now at hand lack is sent again.
+    const lacking = await piecesLacking(ctx, row.id, signal);
+    ctx.log.info({ job: row.id, pieces: lacking.length }, "upload resumed on another store: the pieces it lacks are sent again");
+    ctx.db.transaction(() => {
+      for (const idx of lacking) ctx.uploads.forgetPiece(row.id, idx);
+    })();
   }
   ctx.uploads.recordStore(row.id, ctx.storeIdentity);
+}
+
+/**
+ * The journaled pieces of upload `id` that no endpoint now at hand says it has (`has`; Codex's
+ * `/exists`). An endpoint that cannot be asked (down, timed out) counts as lacking them: the piece
+ * is sent again, as every piece was before. A stop or cancel ends the look.
+ */
+async function piecesLacking(ctx: ClientContext, id: string, signal: AbortSignal | undefined): Promise<number[]> {
+  const lacking: number[] = [];
+  const silent = new Set<StorageBackend>();
+  for (const piece of ctx.uploads.pieces(id)) {
+    let found = false;
+    for (const endpoint of ctx.pool.endpoints) {
+      if (silent.has(endpoint)) continue;
+      try {
+        found = await endpoint.has(piece.cid, { signal });
+      } catch (error) {
+        if (signal?.aborted === true) throw error;
+        // Asked once per run: a hanging one would cost its timeout per piece.
+        silent.add(endpoint);
+      }
+      if (found) break;
+    }
+    if (!found) lacking.push(piece.idx);
+  }
+  return lacking;
 }
 
 /**

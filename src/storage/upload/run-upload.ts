@@ -46,7 +46,7 @@ export async function runUpload(
   machine.start();
   const source = await openSource(row.source_path, row.plaintext_size, row.id);
   try {
-    const guard = await checkResumable(ctx, row, source);
+    const guard = await checkResumable(ctx, row, source, signal);
     const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
     const width = ctx.piecesInFlight;
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
