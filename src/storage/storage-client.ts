@@ -16,6 +16,7 @@ import { asStorageError } from "./job-errors.js";
 import { cancelJob, retryJob } from "./job-control.js";
 import { jobHandle, jobSummaries, pendingDownloadTo, pendingUploadOf, type JobSummary } from "./job-lookup.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
+import { retainPieces } from "./availability/retain-pieces.js";
 import { renewInTurn } from "./renewal-schedule.js";
 import { EndpointPool } from "./retry/index.js";
 import { shareFile, type ShareInput } from "./share-intake.js";
@@ -155,6 +156,22 @@ export class StorageClient {
       ctx.db.transaction(() => {
         for (const piece of pieces) ctx.availability.reference(piece.cid, false);
       })();
+    } catch (error) {
+      throw asStorageError(error);
+    }
+  }
+
+  /**
+   * A message refers to this released file again (a delete undone, the message sent again, a
+   * re-join): its pieces are renewed again, from the next renewal run, with no upload. E_NOT_FOUND
+   * (share it again) when a piece expired since its release or is not from an upload this client
+   * keeps; nothing changes then.
+   */
+  retain(reference: ReferenceInput): void {
+    const ctx = startedContext(this.session);
+    const { pieces } = decodeReference(reference, this.protocol).view;
+    try {
+      retainPieces(ctx, pieces.map((piece) => piece.cid));
     } catch (error) {
       throw asStorageError(error);
     }
