@@ -138,9 +138,14 @@ export function parseDataItemAnswer(text: string, cid: CID, ctx: CallContext): C
   };
 }
 
-/** `Content-Length` as a byte count, or undefined when absent or not a plain decimal. */
+/**
+ * `Content-Length` as a byte count; undefined when absent, not a plain decimal, or past 2^53 - 1
+ * (no number holds it exactly). Leading zeros are allowed (RFC 9110's 1*DIGIT), however many.
+ */
 export function contentLength(header: string | undefined): number | undefined {
-  if (header === undefined || !/^\d{1,16}$/.test(header)) return undefined;
-  const n = Number(header);
+  if (header === undefined || !/^\d+$/.test(header)) return undefined;
+  const digits = header.replace(/^0+(?=\d)/, "");
+  if (digits.length > 16) return undefined;
+  const n = Number(digits);
   return Number.isSafeInteger(n) ? n : undefined;
 }

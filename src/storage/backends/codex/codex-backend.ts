@@ -187,7 +187,16 @@ class CodexRestBackend implements CodexBackend {
         refuseEncoded(response, ctx);
         refuseHtml(response, ctx, "the content");
         // Codex always sends Content-Length = datasetSize; a proxy may drop it, the manifest still knows.
-        size = contentLength(response.headers["content-length"]) ?? (await this.manifest(cid, options)).manifest.datasetSize;
+        const announced = response.headers["content-length"];
+        const length = contentLength(announced);
+        if (announced !== undefined && length === undefined) {
+          // Node's parser lets through any length below 2^64: one past 2^53 - 1 is no size a file of
+          // ours has, nor one a number holds exactly. Taken as absent, the manifest's size stood in
+          // for it while the parser still read the body to the announced end. Refused before the body
+          // is read; release() then destroys the connection rather than pool it mid-answer.
+          throw malformedAnswer(ctx, `its Content-Length (${announced.slice(0, 40)}) is past the largest size a download can have (2^53 - 1 bytes)`);
+        }
+        size = length ?? (await this.manifest(cid, options)).manifest.datasetSize;
       } catch (error) {
         exchange.release();
         throw error;
