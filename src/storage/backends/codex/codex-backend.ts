@@ -14,6 +14,7 @@ import {
 import type { HttpExchange } from "./http-exchange.js";
 import { encodedAnswer, httpStatusError, malformedAnswer, SIGN_IN_HINT, type CallContext } from "./http-status-error.js";
 import { CodexHttpTransport } from "./http-transport.js";
+import { refusingPages } from "./page-sniff.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
 import { handBackSource, isPutBody } from "../../put-body.js";
 import { notABody, notBytes } from "./put-body-check.js";
@@ -201,7 +202,10 @@ class CodexRestBackend implements CodexBackend {
         exchange.release();
         throw error;
       }
-      return { size, body: consumeOnce(releasedOnReturn(exchange, exchange.download(size))) };
+      const download = exchange.download(size);
+      // Unlabelled, it is no node's answer (a node labels every download): its first bytes are looked at for a page.
+      const unlabelled = (response.headers["content-type"] ?? "").trim() === "";
+      return { size, body: consumeOnce(releasedOnReturn(exchange, unlabelled ? refusingPages(download, ctx) : download)) };
     });
   }
 
