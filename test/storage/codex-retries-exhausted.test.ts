@@ -87,3 +87,26 @@ describe("Codex backend: a node whose block retries ran out", () => {
     expect(gaveUp.stats.byRoute.download ?? 0).toBeLessThanOrEqual(view.pieces.length);
   });
 });
+
+describe("Codex backend: the spellings of 'no peer has it' on a download, matched whole", () => {
+  // nim-codex engine.nim (RetriesExhaustedError, since the retry rework) and, before it, node.nim
+  // retrieve passing on fetchManifest's AsyncTimeoutError: chronos wait()'s "Timeout exceeded!".
+  test.each(["Error retries exhausted", "Timeout exceeded!"])("500 %j on get is E_NOT_FOUND (the next endpoint)", async (body) => {
+    const { server, backend } = await codexSetup();
+    const cid = await backend.put(pattern(5000));
+    server.inject("download", { kind: "status", status: 500, body, contentType: "text/html; charset=utf-8" });
+    const error = await storageError(backend.get(cid), "E_NOT_FOUND");
+    expect(error.details).toMatchObject({ status: 500, body });
+    expect(classifyFailure(error)).toBe("next-endpoint");
+  });
+
+  test.each(["error retries exhausted", "Error retries exhausted for block", " Error retries exhausted", "Error retries exhausted\n", "Timeout exceeded", "timeout exceeded!", "Upstream: Timeout exceeded!"])(
+    "500 %j on get is some other failure, retried (E_BACKEND_HTTP)",
+    async (body) => {
+      const { server, backend } = await codexSetup();
+      const cid = await backend.put(pattern(5000));
+      server.inject("download", { kind: "status", status: 500, body, contentType: "text/html; charset=utf-8" });
+      expect(classifyFailure(await storageError(backend.get(cid), "E_BACKEND_HTTP"))).toBe("retry");
+    },
+  );
+});

@@ -61,12 +61,17 @@ const TEMPORARY_REDIRECTS = new Set([302, 303, 307]);
 const NODE_FULL = /^\s*Unable to store block\b|\bquota\b/i;
 
 /**
- * What a node answers for a block no peer gave it (nim-codex block exchange: RetriesExhaustedError,
- * after DefaultBlockRetries tries): a download's route answers it with 500 (it is no
- * BlockNotFoundError), a manifest's with 404. The node searched its peers for as long as it does:
- * asking it again searches as long again.
+ * What a node answers a network download (500: retrieveCid sends error.msg as it is) when no peer
+ * gave it the dataset's manifest block; the manifest route answers the same with 404. The node
+ * searched its peers for as long as it does: asking it again searches as long again. Two spellings,
+ * matched whole (any other text, even one around them, is some other failure):
+ * - "Error retries exhausted": the block exchange's RetriesExhaustedError, after DefaultBlockRetries
+ *   tries (engine.nim, since the retry rework of February 2025);
+ * - "Timeout exceeded!": before it, node.nim retrieve passed on fetchManifest's AsyncTimeoutError,
+ *   chronos' wait() text, once the pending block's DefaultBlockTimeout (10 minutes) ran out; it is
+ *   the only network step before a download's headers there, so no other timeout answers so.
  */
-const RETRIES_EXHAUSTED = /^\s*Error retries exhausted\s*$/;
+const NO_PEER_HAS_IT = /^(?:Error retries exhausted|Timeout exceeded!)$/;
 
 /** Statuses that say "try again later" although they are 4xx. */
 const TRANSIENT_4XX = new Set([408, 425, 429]);
@@ -119,7 +124,7 @@ export function httpStatusError(
       { details },
     );
   }
-  if (status === 500 && ctx.cid !== undefined && ctx.operation === "get" && RETRIES_EXHAUSTED.test(body)) {
+  if (status === 500 && ctx.cid !== undefined && ctx.operation === "get" && NO_PEER_HAS_IT.test(body)) {
     return new StorageError(
       "E_NOT_FOUND",
       `Codex node ${ctx.location} searched its peers for CID ${ctx.cid} and gave up (${what}): none of them gave it the content. Check the CID and that a peer holding it is reachable; another endpoint may have it.`,
