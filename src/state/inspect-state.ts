@@ -31,13 +31,23 @@ export interface StateInspection {
   readonly journal?: JournalLoss;
 }
 
+export interface InspectStateOptions {
+  /**
+   * The folder a copy of a database that cannot be read where it is goes to (a folder of its own
+   * in it, removed afterwards), as `rehearseUpgrade`'s and `runMatrix`'s `workDir`. Default
+   * os.tmpdir(), which reads the process's TMPDIR: the CLI passes the one of the env it is given.
+   */
+  readonly workDir?: string;
+}
+
 /**
  * Reports where a file stands without changing it (`migrate status`). Refusals that are about
  * the history or schema are reported as `problem` with what could still be read; a file that is
  * not a database or is corrupt throws. A WAL file in a folder where SQLite cannot create its
- * `-shm` (a read-only file system) is read from a copy in the OS temp folder, removed afterwards.
+ * `-shm` (a read-only file system) is read from a copy in `options.workDir` (default the OS temp
+ * folder, os.tmpdir()), removed afterwards, also when the read fails.
  */
-export function inspectState(path: string, catalog: MigrationCatalog = shippedCatalog()): StateInspection {
+export function inspectState(path: string, catalog: MigrationCatalog = shippedCatalog(), options: InspectStateOptions = {}): StateInspection {
   const probe = probeStateFile(path);
   if (!probe.exists) {
     return {
@@ -52,7 +62,7 @@ export function inspectState(path: string, catalog: MigrationCatalog = shippedCa
       problem: undefined,
     };
   }
-  const staged = needsStagedCopy(path) ? stageCopy(path, tmpdir()) : undefined;
+  const staged = needsStagedCopy(path) ? stageCopy(path, options.workDir ?? tmpdir()) : undefined;
   let db;
   try {
     // A writable file is opened read-write but only read: a read-only connection would leave -wal/-shm files behind (see readOnlyFor).

@@ -8,6 +8,7 @@ import { CliError } from "../usage-error.js";
 import { checkWritablePath } from "../writable-path.js";
 import { describeJournalLoss, inspectState, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
+import { tempFolderOf } from "../temp-folder.js";
 import { writeJsonRefusal } from "../json-refusal.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 
@@ -149,7 +150,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       // status takes no lock, so the wait asked for would have been ignored without a word.
       if (lockTimeout !== undefined) throw new CliError("E_USAGE", `${NAME} status: --lock-timeout goes with up or down (status reads without taking the migration lock)`);
       // A database it cannot read where it is (WAL on a read-only file system) is read from a copy
-      // in the OS temp folder, as large as the database. A signal is held until inspectState has
+      // in the temp folder of the env main() is given (not the process's), as large as the database. A signal is held until inspectState has
       // removed it (the handler sees a signal that came meanwhile once the loop has polled); left
       // to Node it ended the process with the copy behind.
       const interrupts = watchInterrupts();
@@ -157,7 +158,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       let unreadable: StateError | undefined;
       try {
         try {
-          s = inspectState(db);
+          s = inspectState(db, shippedCatalog(), { workDir: tempFolderOf(io.env) });
         } catch (error) {
           // A file it cannot read at all (not a database, corrupt): a script reading --json gets
           // the refusal as one object too, not an empty stdout its JSON.parse fails on.

@@ -1,0 +1,78 @@
+/**
+ * `migrate status` reads a WAL database it cannot read where it is (a read-only file system) from a
+ * copy in the temp folder. matrix and upgrade took TMPDIR from the env `main()` is given (147e239);
+ * status called os.tmpdir(), the process's own, so an embedder or a test running `main()` with
+ * another TMPDIR had the copy (as large as the database) made in the process's temp folder.
+ *
+ * Run in process: the given TMPDIR differs from the process's, which is the case under test. The
+ * read-only folder is a read-only bind mount where this process may mount (root on Linux, CI's
+ * container) or a folder without write permission for a user who is not root; as root without
+ * mount (the helper then runs commands as nobody), this process could read the file in place.
+ */
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, test } from "vitest";
+import { EXIT } from "../../src/cli/exit-codes.js";
+import { LockFile } from "../../src/state/index.js";
+import { runCliInProcess } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture } from "../state/support/files.js";
+import { readOnlyFolderWith } from "../state/support/read-only-folder.js";
+
+/** A level-2 WAL database and its -shm, no -wal: SQLite cannot read it in a folder where it cannot create one. */
+function walDatabase(): string[] {
+  const live = copyFixture(2, tempDir(), "live.sqlite");
+  const image = tempDir();
+  const db = new Database(live);
+  try {
+    db.prepare("SELECT count(*) FROM peers").get();
+    copyFileSync(live, join(image, "state.sqlite"));
+    copyFileSync(`${live}-shm`, join(image, "state.sqlite-shm"));
+  } finally {
+    db.close();
+  }
+  return [join(image, "state.sqlite"), join(image, "state.sqlite-shm")];
+}
+
+function copiesInProcessTemp(): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith("state.sqlite.read-only-") || name.startsWith("state.sqlite.setting-up-"));
+}
+
+describe("migrate status makes its copy in the TMPDIR of the env main() is given", () => {
+  test("given TMPDIR names a file: exit 4 E_STATE_IO naming that TMPDIR, the file not read from the process's temp folder", async () => {
+    const folder = readOnlyFolderWith(walDatabase());
+    expect(folder.spawnAs, `${folder.how}: this process could read the file in place`).toEqual({});
+    const notAFolder = join(tempDir(), "tmp-is-a-file");
+    writeFileSync(notAFolder, "");
+    const before = copiesInProcessTemp();
+
+    const r = await runCliInProcess(["migrate", "status", "--db", join(folder.dir, "state.sqlite")], { ...process.env, TMPDIR: notAFolder });
+
+    expect(r.code, r.stderr).toBe(EXIT.STATE);
+    expect(r.stderr).toContain("E_STATE_IO");
+    expect(r.stderr).toContain(`read from a copy in ${notAFolder}`);
+    expect(copiesInProcessTemp()).toEqual(before);
+  });
+
+  test("given TMPDIR a folder: status reads the copy made there, removes it and an abandoned one there, leaves nothing in the process's temp folder", async () => {
+    const folder = readOnlyFolderWith(walDatabase());
+    expect(folder.spawnAs, `${folder.how}: this process could read the file in place`).toEqual({});
+    const given = join(tempDir(), "given-tmp");
+    mkdirSync(given);
+    // A status killed outright left this: its owner lock free, its process gone.
+    const abandoned = join(given, "state.sqlite.read-only-AbCdEf");
+    mkdirSync(abandoned);
+    LockFile.open(join(abandoned, ".owner-lock")).release();
+    writeFileSync(join(abandoned, "state.sqlite"), "a copy the size of the database");
+    const before = copiesInProcessTemp();
+
+    const r = await runCliInProcess(["migrate", "status", "--db", join(folder.dir, "state.sqlite"), "--json"], { ...process.env, TMPDIR: given });
+
+    expect(r.code, r.stderr).toBe(EXIT.OK);
+    expect(JSON.parse(r.stdout)).toMatchObject({ level: 2, problem: null });
+    expect(readdirSync(given)).toEqual([]);
+    expect(copiesInProcessTemp()).toEqual(before);
+  });
+});
