@@ -3,6 +3,7 @@ import type { CliIo, Command } from "./command.js";
 import { commands } from "./commands/index.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { isCompatError } from "../errors/index.js";
+import { warnOfUnknownLogLevel } from "./command-logger.js";
 
 function packageVersion(): string {
   // Two levels up from src/cli (sources) or dist/src/cli (built): the package root is found by walking.
@@ -94,6 +95,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(found.command.usage.trimEnd() + "\n");
     return EXIT.OK;
   }
+  // Here, for every command alike: said by each command's logger, the ones that log none said nothing.
+  warnOfUnknownLogLevel(io, found.command.path.join(" "));
   try {
     return await found.command.run(found.rest, io);
   } catch (error) {

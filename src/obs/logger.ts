@@ -30,7 +30,10 @@ export const REDACTED_PATHS: readonly string[] = [
 ];
 
 export interface LoggerOptions {
-  /** Defaults to `STATUS_COMPAT_LOG_LEVEL`, else `info` (CLI) — libraries pass `silent` when embedding. */
+  /**
+   * Defaults to `STATUS_COMPAT_LOG_LEVEL` (any case, spaces around), else `info` — libraries pass `silent` when embedding.
+   * A value naming no level is `info` without a word: a library writes nothing on its own, and the CLI, which passes its level, warns.
+   */
   level?: LevelWithSilent;
   /** Where JSON lines go; defaults to stderr so stdout stays for results. */
   destination?: DestinationStream;

@@ -80,3 +80,33 @@ describe("metrics", () => {
     expect(await b.text()).not.toContain("pieces_uploaded_total");
   });
 });
+
+describe("createLogger's default level, from STATUS_COMPAT_LOG_LEVEL in the process's env", () => {
+  /** Runs `body` with the variable set (or removed), and puts back what was there. */
+  function withLevelEnv<T>(value: string | undefined, body: () => T): T {
+    const before = process.env["STATUS_COMPAT_LOG_LEVEL"];
+    try {
+      if (value === undefined) delete process.env["STATUS_COMPAT_LOG_LEVEL"];
+      else process.env["STATUS_COMPAT_LOG_LEVEL"] = value;
+      return body();
+    } finally {
+      if (before === undefined) delete process.env["STATUS_COMPAT_LOG_LEVEL"];
+      else process.env["STATUS_COMPAT_LOG_LEVEL"] = before;
+    }
+  }
+
+  it("a value naming no level neither throws nor writes: the logger is made at info, as with none (the CLI warns, a library stays quiet)", () => {
+    for (const value of ["verbose", "10", "warn,debug", "\u0000"]) {
+      const out = new LogCapture();
+      const log = withLevelEnv(value, () => createLogger({ destination: out }));
+      expect(log.level, value).toBe("info");
+      expect(out.lines(), value).toEqual([]);
+    }
+    expect(withLevelEnv(undefined, () => createLogger({ destination: new LogCapture() })).level).toBe("info");
+  });
+
+  it("a level in any case and with spaces is taken; an explicit level wins over the env", () => {
+    expect(withLevelEnv(" DEBUG ", () => createLogger({ destination: new LogCapture() })).level).toBe("debug");
+    expect(withLevelEnv("verbose", () => createLogger({ level: "silent", destination: new LogCapture() })).level).toBe("silent");
+  });
+});
