@@ -1,5 +1,4 @@
 import { accessSync, constants, statSync, type Stats } from "node:fs";
-import { userInfo } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -8,6 +7,7 @@ import { CliError } from "../usage-error.js";
 import { checkNotSameFile, checkSideOutputPath, checkWritablePath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
 import { commandLogger } from "../command-logger.js";
+import { pathOption, userHome } from "../path-option.js";
 import { StateError } from "../../state/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
 import {
@@ -42,28 +42,7 @@ export function defaultHome(env: NodeJS.ProcessEnv): string {
   const explicit = env[HOME_ENV];
   if (explicit !== undefined && explicit !== "") return explicit;
   const xdg = env["XDG_DATA_HOME"];
-  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(userHome(env), ".local", "share"), "status-compat");
-}
-
-/**
- * The user's home folder: `env`'s HOME, as the other two variables (os.homedir() read the process's
- * own HOME, so `main()` given another env still filled the real home). Windows keeps it in
- * USERPROFILE. With HOME unset or empty, the user database's home, as os.homedir() and login shells
- * fall back to it (a service unit without HOME still finds its user's home); never the process's
- * HOME, which the given env replaces. A user with no entry there (a container running as an
- * arbitrary user id) has none: the setup's, not a bug, so a usage error saying what to give.
- */
-function userHome(env: NodeJS.ProcessEnv): string {
-  const home = env["HOME"] || (process.platform === "win32" ? env["USERPROFILE"] : undefined);
-  if (home !== undefined && home !== "") return home;
-  let listed: string | undefined;
-  try {
-    listed = userInfo().homedir;
-  } catch {
-    // No entry for this user id: no home, the usage error below.
-  }
-  if (listed !== undefined && listed !== "") return listed;
-  throw new CliError("E_USAGE", `there is no home folder for the default home ($HOME is unset or empty and the user database has none); give --home DIR or set $${HOME_ENV}`);
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(userHome(env, `give --home DIR or set $${HOME_ENV}`), ".local", "share"), "status-compat");
 }
 
 const COMMON_OPTIONS = {
@@ -156,7 +135,7 @@ async function openSession<P>(
   interrupts: Interrupts,
   beforeStart: (journal: JournalLocation) => Promise<P>,
 ): Promise<Session<P>> {
-  const metricsPath = values.metrics === undefined || values.metrics === "" ? undefined : resolve(io.cwd, values.metrics);
+  const metricsPath = values.metrics === undefined || values.metrics === "" ? undefined : pathOption(command, "metrics", values.metrics, io);
   if (metricsPath !== undefined) checkSideOutputPath(command, "metrics", metricsPath, "Nothing was started.", values.metrics);
   // Every option is checked before the home is touched: a mistyped flag leaves nothing behind.
   const protocol = protocolOption(command, values.protocol);
@@ -173,7 +152,7 @@ async function openSession<P>(
   if (kind === "codex" && codexUrl === undefined) throw new CliError("E_USAGE", `${command}: --backend codex needs --codex-url (see --help)`);
   // An empty --home (an unset shell variable) resolved to the current directory and filled it.
   if (values.home === "") throw new CliError("E_USAGE", `${command}: --home needs a folder (it was empty); leave it out for the default home`);
-  const home = resolve(io.cwd, values.home ?? defaultHome(io.env));
+  const home = values.home === undefined ? resolve(io.cwd, defaultHome(io.env)) : pathOption(command, "home", values.home, io);
   const log = commandLogger(io, "status-compat file");
   let backend: StorageBackend;
   if (kind === "local") {
@@ -507,7 +486,7 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
     const path = resolve(io.cwd, positionals[0] as string);
     checkSharable(path);
     if (values.metrics !== undefined && values.metrics !== "") {
-      checkNotSameFile("file put", "metrics", resolve(io.cwd, values.metrics), values.metrics, path, "the file to share", "Nothing was started.");
+      checkNotSameFile("file put", "metrics", pathOption("file put", "metrics", values.metrics, io), values.metrics, path, "the file to share", "Nothing was started.");
     }
     return interruptible("file put", "the upload started", io, async (interrupts) => {
       const session = await openSession("file put", values, io, interrupts, (journal) => uploadsToGoOnWith(journal, path));
@@ -590,10 +569,10 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
     const { values, positionals } = parseCommandArgs("file get", args, { ...COMMON_OPTIONS, out: { type: "string" } }, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
-    const out = resolve(io.cwd, values.out);
+    const out = pathOption("file get", "out", values.out, io);
     checkWritablePath("file get", "out", out, "Nothing was downloaded.", values.out);
     if (values.metrics !== undefined && values.metrics !== "") {
-      checkNotSameFile("file get", "metrics", resolve(io.cwd, values.metrics), values.metrics, out, "--out", "Nothing was downloaded.");
+      checkNotSameFile("file get", "metrics", pathOption("file get", "metrics", values.metrics, io), values.metrics, out, "--out", "Nothing was downloaded.");
     }
     const reference = decodeBase64(positionals[0] as string);
     return interruptible("file get", "the download started", io, async (interrupts) => {

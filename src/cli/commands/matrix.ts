@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { pathOption } from "../path-option.js";
 import { checkSideOutputPath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
 import { EXIT } from "../exit-codes.js";
@@ -100,7 +101,7 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
         throw new CliError("E_USAGE", `matrix: --cell-timeout must be a positive number of seconds (e.g. 600); it was "${values["cell-timeout"]}"`);
       }
     }
-    const out = values.out === undefined ? undefined : resolve(io.cwd, values.out);
+    const out = values.out === undefined ? undefined : pathOption("matrix", "out", values.out, io);
     // The path as typed too: a trailing slash names a folder, which resolving drops (the report was written as a file of that name).
     if (out !== undefined) checkSideOutputPath("matrix", "out", out, "Nothing was run.", values.out);
     const logger = commandLogger(io, "status-compat matrix");

@@ -5,6 +5,7 @@ import type { Command } from "../command.js";
 import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
 import { describeJournalLoss, inspectState, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
@@ -137,7 +138,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       throw new CliError("E_USAGE", `${NAME}: expected one of status, up, down (see --help)`);
     }
     const givenDb = requireOption(NAME, "db", values.db);
-    const db = resolve(io.cwd, givenDb);
+    const db = pathOption(NAME, "db", givenDb, io);
     const lockTimeout = values["lock-timeout"];
     if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
     const discard = values["discard-unfinished-jobs"] === true;

@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
-import type { Command } from "../command.js";
+import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { pathOption } from "../path-option.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 import {
@@ -81,13 +82,13 @@ Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf,
     // the process died alone and buf, its child, ran on orphaned (up to its 60 s timeout, per pair).
     const interrupts = watchInterrupts();
     const options: SchemaCheckOptions = {
-      buf: binary === undefined || binary === "" ? {} : { binary: resolve(io.cwd, binary) },
+      buf: binary === undefined || binary === "" ? {} : { binary: values.buf === undefined ? resolve(io.cwd, binary) : pathOption(NAME, "buf", binary, io) },
       logger: commandLogger(io, "status-compat schema check"),
       signal: interrupts.signal,
     };
     let report: SchemaCheckReport;
     try {
-      report = await runChecks(values, options, io.cwd, { dirMode, rangeMode });
+      report = await runChecks(values, options, io, { dirMode, rangeMode });
     } catch (error) {
       const signal = interrupts.received();
       if (signal === undefined) throw error;
@@ -107,7 +108,7 @@ Exit: 0 no breaking change, 1 breaking change found, 2 usage error, missing buf,
 async function runChecks(
   values: { old?: string | undefined; new?: string | undefined; from?: string | undefined; to?: string | undefined; root?: string | undefined },
   options: SchemaCheckOptions,
-  cwd: string,
+  io: CliIo,
   mode: { dirMode: boolean; rangeMode: boolean },
 ): Promise<SchemaCheckReport> {
   const { dirMode, rangeMode } = mode;
@@ -118,12 +119,12 @@ async function runChecks(
       throw new CliError("E_USAGE", `${NAME}: --old and --new go together (see --help)`);
     }
     report = await checkSchemaPair(
-      { dir: resolve(cwd, values.old), label: "old" },
-      { dir: resolve(cwd, values.new), label: "new" },
+      { dir: pathOption(NAME, "old", values.old, io), label: "old" },
+      { dir: pathOption(NAME, "new", values.new, io), label: "new" },
       options,
     );
   } else {
-    const root = values.root === undefined ? projectProtoRoot() : resolve(cwd, values.root);
+    const root = values.root === undefined ? projectProtoRoot() : pathOption(NAME, "root", values.root, io);
     let versions = listVersionDirs(root);
     if (rangeMode) {
       const from = versionNumber("from", values.from);

@@ -5,6 +5,7 @@ import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { checkFolder } from "../writable-path.js";
 import { CliError } from "../usage-error.js";
+import { pathOption } from "../path-option.js";
 import { releaseTable } from "../../versions/index.js";
 import { formatUpgradeReport, LockFile, OWNER_LOCK, rehearseUpgrade, removeAbandonedFolders, StateError, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
@@ -64,10 +65,10 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     if (releaseTable.indexOf(toRelease) < releaseTable.indexOf(fromRelease)) {
       throw new CliError("E_USAGE", `${NAME}: --to ${toRelease.release} is older than --from ${fromRelease.release}; a rollback is \`status-compat migrate down\``);
     }
-    const db = resolve(io.cwd, requireOption(NAME, "db", values.db));
+    const db = pathOption(NAME, "db", requireOption(NAME, "db", values.db), io);
     // An empty --work-dir (an unset shell variable) resolved to the current folder, which got the copies.
     if (values["work-dir"] === "") throw new CliError("E_USAGE", `${NAME}: --work-dir needs a folder (it was empty); leave it out for the OS temp folder. Nothing was rehearsed.`);
-    const workDir = values["work-dir"] === undefined ? undefined : resolve(io.cwd, values["work-dir"]);
+    const workDir = values["work-dir"] === undefined ? undefined : pathOption(NAME, "work-dir", values["work-dir"], io);
     if (workDir !== undefined) {
       checkFolder(NAME, "work-dir", workDir, "Nothing was rehearsed.");
       // A read-only folder is the user's path too, found out before the database is opened.
