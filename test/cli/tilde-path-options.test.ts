@@ -8,31 +8,15 @@
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
-import { PROJECT_ROOT } from "../support/cli.js";
+import { PROJECT_ROOT, runCliInProcess, type CliResult } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture } from "../state/support/files.js";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** main() with its own working folder (a bug would write `~` there, never in the checkout). */
-async function run(args: string[], home: string, cwd: string): Promise<Run> {
-  const { main } = await import("../../src/cli/main.js");
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on("data", (b: Buffer) => out.push(b));
-  stderr.on("data", (b: Buffer) => err.push(b));
-  const env = { ...process.env, HOME: home, STATUS_COMPAT_HOME: "", XDG_DATA_HOME: "" };
-  const code = await main(args, { stdout, stderr, stderrIsTTY: false, env, cwd });
-  return { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
+async function run(args: string[], home: string, cwd: string): Promise<CliResult> {
+  return runCliInProcess(args, { ...process.env, HOME: home, STATUS_COMPAT_HOME: "", XDG_DATA_HOME: "" }, cwd);
 }
 
 function setup(): { home: string; cwd: string; source: string } {

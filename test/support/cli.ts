@@ -14,8 +14,8 @@ export interface CliResult {
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** Runs the CLI in this process (fast; for argument handling and output shape). */
-export async function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
+/** Runs the CLI in this process (fast; for argument handling and output shape); `cwd` is the working folder main() is given. */
+export async function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<CliResult> {
   // Loaded on first use: the CLI imports every layer, and most files that import this one only
   // spawn the CLI or read PROJECT_ROOT; vitest evaluated all of src/ again for each of them.
   const { main } = await import("../../src/cli/main.js");
@@ -25,7 +25,7 @@ export async function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = p
   const err: Buffer[] = [];
   stdout.on("data", (b: Buffer) => out.push(b));
   stderr.on("data", (b: Buffer) => err.push(b));
-  const code = await main(args, { stdout, stderr, stderrIsTTY: false, env, cwd: process.cwd() });
+  const code = await main(args, { stdout, stderr, stderrIsTTY: false, env, cwd });
   return { code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") };
 }
 
