@@ -5,33 +5,17 @@
  * when the `-shm` was missing, so `migrate status` and `upgrade --dry-run` failed E_STATE_IO
  * 'unable to open database file' (exit 4).
  */
-import { copyFileSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { PROJECT_ROOT } from "../support/cli.js";
-import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, sha256File } from "../state/support/files.js";
+import { sha256File } from "../state/support/files.js";
+import { walDatabaseWithShmOnly } from "../state/support/wal-image.js";
 import { readOnlyFolderWith, runCliFor, runScriptFor } from "../state/support/read-only-folder.js";
-
-/** A level-2 database and a `-shm` of it, without a `-wal`. */
-function databaseWithShmOnly(): string[] {
-  const live = copyFixture(2, tempDir(), "live.sqlite");
-  const image = tempDir();
-  const db = new Database(live);
-  try {
-    db.prepare("SELECT count(*) FROM peers").get();
-    copyFileSync(live, join(image, "state.sqlite"));
-    copyFileSync(`${live}-shm`, join(image, "state.sqlite-shm"));
-  } finally {
-    db.close();
-  }
-  return [join(image, "state.sqlite"), join(image, "state.sqlite-shm")];
-}
 
 describe("a WAL database with a -shm and no -wal, where no file can be created", () => {
   test("migrate status reads it (from a copy) and shows its level; nothing is written beside it", async () => {
-    const folder = readOnlyFolderWith(databaseWithShmOnly());
+    const folder = readOnlyFolderWith(walDatabaseWithShmOnly());
     const path = join(folder.dir, "state.sqlite");
     const hash = sha256File(path);
     const r = await runCliFor(folder, ["migrate", "status", "--db", path, "--json"], PROJECT_ROOT, { TMPDIR: folder.workDir });
@@ -42,7 +26,7 @@ describe("a WAL database with a -shm and no -wal, where no file can be created",
   }, 60_000);
 
   test("upgrade --dry-run rehearses it: every check passes on the copy, and the real upgrade is predicted refused (read-only: exit 4, as the real run)", async () => {
-    const folder = readOnlyFolderWith(databaseWithShmOnly());
+    const folder = readOnlyFolderWith(walDatabaseWithShmOnly());
     const path = join(folder.dir, "state.sqlite");
     const r = await runCliFor(folder, ["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", folder.workDir], PROJECT_ROOT, { TMPDIR: folder.workDir });
     expect(r.code, `${folder.how}: ${r.stderr}`).toBe(4);
@@ -53,7 +37,7 @@ describe("a WAL database with a -shm and no -wal, where no file can be created",
 
 describe("openState on a WAL database with a -shm and no -wal, where no file can be created", () => {
   test("both opens refuse with E_STATE_READ_ONLY naming the -wal SQLite must create (it was E_STATE_IO 'unable to open database file'), nothing written", async () => {
-    const folder = readOnlyFolderWith(databaseWithShmOnly());
+    const folder = readOnlyFolderWith(walDatabaseWithShmOnly());
     const path = join(folder.dir, "state.sqlite");
     for (const mode of ["read-only", "read-write"]) {
       const r = await runScriptFor(folder, "test/state/support/open-state-child.ts", [path, mode], PROJECT_ROOT, { TMPDIR: folder.workDir });

@@ -9,32 +9,16 @@
  * container) or a folder without write permission for a user who is not root; as root without
  * mount (the helper then runs commands as nobody), this process could read the file in place.
  */
-import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { LockFile } from "../../src/state/index.js";
 import { runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture } from "../state/support/files.js";
+import { walDatabaseWithShmOnly } from "../state/support/wal-image.js";
 import { readOnlyFolderWith } from "../state/support/read-only-folder.js";
-
-/** A level-2 WAL database and its -shm, no -wal: SQLite cannot read it in a folder where it cannot create one. */
-function walDatabase(): string[] {
-  const live = copyFixture(2, tempDir(), "live.sqlite");
-  const image = tempDir();
-  const db = new Database(live);
-  try {
-    db.prepare("SELECT count(*) FROM peers").get();
-    copyFileSync(live, join(image, "state.sqlite"));
-    copyFileSync(`${live}-shm`, join(image, "state.sqlite-shm"));
-  } finally {
-    db.close();
-  }
-  return [join(image, "state.sqlite"), join(image, "state.sqlite-shm")];
-}
 
 function copiesInProcessTemp(): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith("state.sqlite.read-only-") || name.startsWith("state.sqlite.setting-up-"));
@@ -42,7 +26,7 @@ function copiesInProcessTemp(): string[] {
 
 describe("migrate status makes its copy in the TMPDIR of the env main() is given", () => {
   test("given TMPDIR names a file: exit 4 E_STATE_IO naming that TMPDIR, the file not read from the process's temp folder", async () => {
-    const folder = readOnlyFolderWith(walDatabase());
+    const folder = readOnlyFolderWith(walDatabaseWithShmOnly());
     expect(folder.spawnAs, `${folder.how}: this process could read the file in place`).toEqual({});
     const notAFolder = join(tempDir(), "tmp-is-a-file");
     writeFileSync(notAFolder, "");
@@ -57,7 +41,7 @@ describe("migrate status makes its copy in the TMPDIR of the env main() is given
   });
 
   test("given TMPDIR a folder: status reads the copy made there, removes it and an abandoned one there, leaves nothing in the process's temp folder", async () => {
-    const folder = readOnlyFolderWith(walDatabase());
+    const folder = readOnlyFolderWith(walDatabaseWithShmOnly());
     expect(folder.spawnAs, `${folder.how}: this process could read the file in place`).toEqual({});
     const given = join(tempDir(), "given-tmp");
     mkdirSync(given);
