@@ -2,6 +2,7 @@ import { unlink } from "node:fs/promises";
 import { contentCidIn } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { spoolBytes } from "./spool-file.js";
+import type { SourceIdentity } from "./upload/source-identity.js";
 
 /**
  * The file upload `id`, a share of `bytes` journaled (queued, not yet run) as reading their spool
@@ -46,13 +47,24 @@ export async function sourceOfSharedBytes(ctx: ClientContext, id: string, cid: s
 async function useCachedCopy(ctx: ClientContext, id: string, cid: string, bytes: Uint8Array): Promise<string | undefined> {
   const copy = await ctx.cache.copyHolding(cid, ctx.dirs.cache, bytes);
   if (copy === undefined) return undefined;
+  return readFromCachedCopy(ctx, [id], cid, copy.path, copy.identity) ? copy.path : undefined;
+}
+
+/**
+ * In one transaction: uploads `ids` read the cached file at `path`, found to hold content `cid` as
+ * `identity` (recorded as each upload's, as a first run would), and that file is pinned. False, with
+ * nothing changed, when `path` is no longer the content's cached file (replaced or dropped while it
+ * was compared).
+ */
+export function readFromCachedCopy(ctx: ClientContext, ids: readonly string[], cid: string, path: string, identity: SourceIdentity): boolean {
   return ctx.db.transaction(() => {
-    // Replaced or dropped while it was compared: not the content's file any more.
-    if (ctx.cache.pathOf(cid) !== copy.path) return undefined;
-    ctx.uploads.moveSource(id, copy.path);
-    ctx.uploads.recordSourceIdentity(id, copy.identity);
+    if (ctx.cache.pathOf(cid) !== path) return false;
+    for (const id of ids) {
+      ctx.uploads.moveSource(id, path);
+      ctx.uploads.recordSourceIdentity(id, identity);
+    }
     ctx.cache.pin(cid);
-    return copy.path;
+    return true;
   })();
 }
 

@@ -4,6 +4,7 @@ import { contentCidIn } from "../cache-store.js";
 import type { ClientContext } from "../client-context.js";
 import { rawSha256Digest } from "../content-id.js";
 import { fileDigest } from "../file-digest.js";
+import { readFromCachedCopy } from "../shared-bytes-source.js";
 import { asStorageError } from "../job-errors.js";
 import { sourceIdentity, type SourceIdentity } from "./source-identity.js";
 
@@ -34,15 +35,7 @@ export async function readCachedCopiesOfLostSpools(ctx: ClientContext): Promise<
     try {
       const identity = await identityIfHolding(ctx, kept, cid, size);
       if (identity === undefined) continue;
-      ctx.db.transaction(() => {
-        // Replaced or dropped while it was hashed: not the content's file any more.
-        if (ctx.cache.pathOf(cid) !== kept) return;
-        for (const id of ids) {
-          ctx.uploads.moveSource(id, kept);
-          ctx.uploads.recordSourceIdentity(id, identity);
-        }
-        ctx.cache.pin(cid);
-      })();
+      readFromCachedCopy(ctx, ids, cid, kept, identity);
     } catch (error) {
       ctx.log.warn({ code: asStorageError(error).code }, "could not look at a cached file for a share whose spool write a crash cut");
     } finally {
