@@ -34,15 +34,25 @@ export function userHome(env: NodeJS.ProcessEnv, remedy: string): string {
  * `./~`, `a/~` and `~` elsewhere in the path are left as they are: a shell leaves them too.
  */
 export function pathOption(command: string, option: string, value: string, io: CliIo): string {
+  return resolve(io.cwd, homeTilde(command, `--${option}`, `give --${option} without "~" (the home folder in full, or a relative path)`, value, io.env));
+}
+
+/**
+ * `value` with a leading `~` or `~/` replaced by the user's home, as pathOption reads it; other
+ * values as they are (a relative one stays relative). For a value no shell has looked at: a path
+ * option after `=`, or an environment variable set where nothing expands it (systemd
+ * `Environment=`, `export X="~/x"`, docker `-e`, an IDE's run configuration). `named` is how the
+ * user gave it (`--home`, `$STATUS_COMPAT_HOME`); `remedy` what to do when there is no home.
+ */
+export function homeTilde(command: string, named: string, remedy: string, value: string, env: NodeJS.ProcessEnv): string {
   if (value === "~" || value.startsWith("~/") || (process.platform === "win32" && value.startsWith("~\\"))) {
-    const home = userHome(io.env, `give --${option} without "~" (the home folder in full, or a relative path)`);
-    return resolve(io.cwd, join(home, value.slice(1)));
+    return join(userHome(env, remedy), value.slice(1));
   }
   if (value.startsWith("~")) {
     throw new CliError(
       "E_USAGE",
-      `${command}: --${option} ${JSON.stringify(value)}: "~user" is not expanded here; give that user's home folder in full (or "./${value}" for a folder named so in the working folder)`,
+      `${command}: ${named} ${JSON.stringify(value)}: "~user" is not expanded here; give that user's home folder in full (or "./${value}" for a folder named so in the working folder)`,
     );
   }
-  return resolve(io.cwd, value);
+  return value;
 }

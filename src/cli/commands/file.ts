@@ -7,7 +7,7 @@ import { CliError } from "../usage-error.js";
 import { checkNotSameFile, checkSideOutputPath, checkWritablePath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
 import { commandLogger } from "../command-logger.js";
-import { pathOption, userHome } from "../path-option.js";
+import { homeTilde, pathOption, userHome } from "../path-option.js";
 import { StateError } from "../../state/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
 import {
@@ -37,10 +37,17 @@ export const HOME_ENV = "STATUS_COMPAT_HOME";
 /**
  * `--home`, else $STATUS_COMPAT_HOME, else $XDG_DATA_HOME/status-compat, else $HOME/.local/share/status-compat,
  * each read from `env`: the env `main()` was given, which an embedder or a test sets apart from the process's.
+ * $STATUS_COMPAT_HOME is often set where no shell expands `~` (systemd `Environment=`, a quoted
+ * `export`, docker `-e`): a leading `~` or `~/` is the home, as in --home (it made a folder named
+ * `~` in the working folder), `~user/` a usage error naming the variable. A relative one stays
+ * relative, to the command's working folder as --home's is. A relative $XDG_DATA_HOME, `~/x`
+ * included, is invalid by the XDG Base Directory spec and ignored, as other programs ignore it.
  */
-export function defaultHome(env: NodeJS.ProcessEnv): string {
+export function defaultHome(command: string, env: NodeJS.ProcessEnv): string {
   const explicit = env[HOME_ENV];
-  if (explicit !== undefined && explicit !== "") return explicit;
+  if (explicit !== undefined && explicit !== "") {
+    return homeTilde(command, `$${HOME_ENV}`, `set $${HOME_ENV} without "~" (the home folder in full), or give --home DIR`, explicit, env);
+  }
   const xdg = env["XDG_DATA_HOME"];
   return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(userHome(env, `give --home DIR or set $${HOME_ENV}`), ".local", "share"), "status-compat");
 }
@@ -152,7 +159,7 @@ async function openSession<P>(
   if (kind === "codex" && codexUrl === undefined) throw new CliError("E_USAGE", `${command}: --backend codex needs --codex-url (see --help)`);
   // An empty --home (an unset shell variable) resolved to the current directory and filled it.
   if (values.home === "") throw new CliError("E_USAGE", `${command}: --home needs a folder (it was empty); leave it out for the default home`);
-  const home = values.home === undefined ? resolve(io.cwd, defaultHome(io.env)) : pathOption(command, "home", values.home, io);
+  const home = values.home === undefined ? resolve(io.cwd, defaultHome(command, io.env)) : pathOption(command, "home", values.home, io);
   const log = commandLogger(io, "status-compat file");
   let backend: StorageBackend;
   if (kind === "local") {
