@@ -69,7 +69,10 @@ export interface ClientSession {
   /** Bytes of piece buffers every transfer together may hold (transferMemoryBytes), taken by each run and stream before it starts. */
   memory: Slots | undefined;
   renewTimer: NodeJS.Timeout | undefined;
+  /** The latest background run (the start's, the timer's, a retain's): waiting for its turn, or under way. */
   renewing: Promise<unknown> | undefined;
+  /** Whether that run has listed the pieces due (renewDue lists them as it begins). */
+  renewingListed: boolean;
   /** Settles once every renewal run started so far has (they run one after another). */
   renewTail: Promise<unknown>;
 }
@@ -105,6 +108,7 @@ export function newClientSession(protocol: number, mode: "full" | "light", log: 
     memory: undefined,
     renewTimer: undefined,
     renewing: undefined,
+    renewingListed: false,
     renewTail: Promise.resolve(),
   };
 }

@@ -9,8 +9,11 @@ import { forgetEndedJobs } from "./journal-retention.js";
 import { linkedSignal } from "./retry/index.js";
 import { StorageError } from "./storage-error.js";
 
-/** One renewal run after the one in progress (see StorageClient.renewDue). */
-export async function renewInTurn(session: ClientSession, options: { signal?: AbortSignal } | null): Promise<RenewReport> {
+/**
+ * One renewal run after the one in progress (see StorageClient.renewDue). `listing` is told as the
+ * run begins, when it lists the pieces due (synchronously with it: nothing comes due in between).
+ */
+export async function renewInTurn(session: ClientSession, options: { signal?: AbortSignal } | null, listing?: () => void): Promise<RenewReport> {
   const ctx = startedContext(session);
   // null from a JavaScript caller means no options, as undefined does (not a raw TypeError).
   const link = linkedSignal([session.stopController.signal, options?.signal], undefined, "renewal");
@@ -23,7 +26,10 @@ export async function renewInTurn(session: ClientSession, options: { signal?: Ab
   // One run at a time (the start's, the timer's, the application's): two would store every due piece twice.
   const before = session.renewTail;
   const renewal = raceSignal(before, link.signal, "renewal (waiting for the one in progress)")
-    .then(() => renewDue(ctx, link.signal, { memory: session.memory, networkReadEveryMs: networkReadEveryMs(session) }))
+    .then(() => {
+      listing?.();
+      return renewDue(ctx, link.signal, { memory: session.memory, networkReadEveryMs: networkReadEveryMs(session) });
+    })
     .catch((error: unknown) => {
       throw session.stopController.signal.aborted && (error as { code?: unknown } | null)?.code === "E_CLIENT_CLOSED" ? stoppedRenewal(error) : error;
     });
@@ -90,14 +96,42 @@ export function startRenewalTimer(session: ClientSession, everyMs: number): Node
   return timer;
 }
 
-/** The timer's (and the start's) renewal run, unless one of its own is under way (it forgets ended jobs too). Never rejects. */
-export async function renewInBackground(session: ClientSession): Promise<void> {
-  if (session.renewing !== undefined || session.phase !== "started") return;
-  session.renewing = renewInTurn(session, {})
-    .catch((error: unknown) => session.log.warn({ code: (error as StorageError).code }, "renewal run failed"))
+/**
+ * The timer's (and the start's) renewal run, unless one of its own is under way (it forgets ended
+ * jobs too). `afterListed`: also after one of its own that already listed its pieces (see
+ * renewRetained), unless another is waiting to begin, which will list them. Never rejects.
+ */
+export async function renewInBackground(session: ClientSession, afterListed = false): Promise<void> {
+  if (session.phase !== "started") return;
+  if (session.renewing !== undefined && !(afterListed && session.renewingListed)) return;
+  session.renewingListed = false;
+  const run: Promise<void> = renewInTurn(session, {}, () => {
+    if (session.renewing === run) session.renewingListed = true;
+  })
+    .then(
+      () => undefined,
+      (error: unknown) => session.log.warn({ code: (error as StorageError).code }, "renewal run failed"),
+    )
     .finally(() => {
+      // A run queued behind this one is the session's now, and its own to clear.
+      if (session.renewing !== run) return;
       session.renewing = undefined;
+      session.renewingListed = false;
     });
+  session.renewing = run;
+}
+
+/**
+ * Pieces retained inside the renewal margin (retain-pieces.ts) are due now: the timer's next run
+ * may come after their expiry (up to renewEveryMs away), and a run under way listed what was due
+ * before they were taken back. So a run begins now, or after the one under way (runs take turns:
+ * never two at once), in the background: retain() does not wait on the network, and stop() ends it
+ * as it ends the timer's, the next start's run renewing what it did not. With the timer off the
+ * application drives renewal, and no run starts on its own (status() says `expiring`).
+ */
+export function renewRetained(session: ClientSession): void {
+  if (session.renewTimer === undefined) return;
+  void renewInBackground(session, true);
 }
 
 /** Best effort: a journal that refuses writes (full disk) must not stop the client; the next check tries again. */

@@ -17,7 +17,7 @@ import { cancelJob, retryJob } from "./job-control.js";
 import { jobHandle, jobSummaries, pendingDownloadTo, pendingUploadOf, type JobSummary } from "./job-lookup.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { retainPieces } from "./availability/retain-pieces.js";
-import { renewInTurn } from "./renewal-schedule.js";
+import { renewInTurn, renewRetained } from "./renewal-schedule.js";
 import { EndpointPool } from "./retry/index.js";
 import { shareFile, type ShareInput } from "./share-intake.js";
 import { checkStatus } from "./status-check.js";
@@ -163,18 +163,22 @@ export class StorageClient {
 
   /**
    * A message refers to this released file again (a delete undone, the message sent again, a
-   * re-join): its pieces are renewed again, from the next renewal run, with no upload. E_NOT_FOUND
-   * (share it again) when a piece expired since its release or is not from an upload this client
-   * keeps; nothing changes then.
+   * re-join): its pieces are renewed again, from the next renewal run, with no upload; one inside
+   * the renewal margin by a run that begins at once in the background (after one under way), when
+   * the renewal timer is on. E_NOT_FOUND (share it again) when a piece expired since its release or
+   * is not from an upload this client keeps; nothing changes then.
    */
   retain(reference: ReferenceInput): void {
     const ctx = startedContext(this.session);
     const { pieces } = decodeReference(reference, this.protocol).view;
+    let due: boolean;
     try {
-      retainPieces(ctx, pieces.map((piece) => piece.cid));
+      ({ due } = retainPieces(ctx, pieces.map((piece) => piece.cid)));
     } catch (error) {
       throw asStorageError(error);
     }
+    // Inside the renewal margin: renewed by a run that begins now, not the timer's next one, which may come after their expiry.
+    if (due) renewRetained(this.session);
   }
 
   /** Renews referenced uploads whose TTL ends within the margin (the background timer does this too). */
