@@ -28,6 +28,7 @@ import {
   type TransferProgress,
 } from "../../storage/index.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
+import { checkOutsideHome, homeLayout } from "./file-home-files.js";
 import { CommandInterrupted, doneOrInterrupted, hangupAdvice, interruptedStatus, signalText, watchInterrupts, type Interrupts } from "../interrupts.js";
 import { pendingDownloadsTo, uploadsToGoOnWith, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
@@ -141,6 +142,7 @@ async function openSession<P>(
   io: CliIo,
   interrupts: Interrupts,
   beforeStart: (journal: JournalLocation) => Promise<P>,
+  out?: { path: string; given: string },
 ): Promise<Session<P>> {
   const metricsPath = values.metrics === undefined || values.metrics === "" ? undefined : pathOption(command, "metrics", values.metrics, io);
   if (metricsPath !== undefined) checkSideOutputPath(command, "metrics", metricsPath, "Nothing was started.", values.metrics);
@@ -160,10 +162,15 @@ async function openSession<P>(
   // An empty --home (an unset shell variable) resolved to the current directory and filled it.
   if (values.home === "") throw new CliError("E_USAGE", `${command}: --home needs a folder (it was empty); leave it out for the default home`);
   const home = values.home === undefined ? resolve(io.cwd, defaultHome(command, io.env)) : pathOption(command, "home", values.home, io);
+  const nothingDone = command === "file get" ? "Nothing was downloaded." : "Nothing was started.";
+  if (out !== undefined) checkOutsideHome(command, "out", out.path, out.given, home, false, nothingDone);
+  // --metrics is written through a link at its path (writeWholeFile), --out replaces one.
+  if (metricsPath !== undefined) checkOutsideHome(command, "metrics", metricsPath, values.metrics as string, home, true, nothingDone);
+  const layout = homeLayout(home);
   const log = commandLogger(io, "status-compat file");
   let backend: StorageBackend;
   if (kind === "local") {
-    backend = createLocalBackend({ dir: join(home, "store"), logger: log });
+    backend = createLocalBackend({ dir: layout.store, logger: log });
   } else {
     try {
       const { url, apiPrefix } = splitApiPath(codexUrl as string, values["api-prefix"]);
@@ -187,7 +194,7 @@ async function openSession<P>(
           : code;
     throw new CliError("E_USAGE", `${command}: cannot create the home directory ${home} (${why}); give --home (or $${HOME_ENV}) a folder you can write`, { cause: error });
   }
-  const statePath = join(home, "state.sqlite");
+  const statePath = layout.state;
   let lock: HomeLock | undefined;
   let started: StorageClient | undefined;
   try {
@@ -196,7 +203,7 @@ async function openSession<P>(
       retry: { maxAttempts },
       backend,
       statePath,
-      dataDir: join(home, "data"),
+      dataDir: layout.data,
       renewEveryMs: 0,
       logger: log,
     });
@@ -583,7 +590,7 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
     }
     const reference = decodeBase64(positionals[0] as string);
     return interruptible("file get", "the download started", io, async (interrupts) => {
-      const session = await openSession("file get", values, io, interrupts, (journal) => pendingDownloadsTo(journal, out));
+      const session = await openSession("file get", values, io, interrupts, (journal) => pendingDownloadsTo(journal, out), { path: out, given: values.out as string });
       try {
         let job = await downloadJob(session.client, session.pending, reference, out);
         let outcome;
