@@ -38,6 +38,35 @@ export function checkWritablePath(command: string, flag: string, path: string, n
 }
 
 /**
+ * `file get --out`: the download writes its temp file beside PATH and renames it onto PATH, so
+ * besides what checkWritablePath asks, the folder must be one the user may write and PATH, when
+ * there, a file. Found by the download instead, both were exit 5 with a failed job left in the
+ * journal: a folder you may not write (or on a read-only file system) read as the disk failing,
+ * and a device, pipe or socket at PATH got the library's advice to call fetchStream.
+ */
+export function checkDownloadPath(command: string, flag: string, path: string, nothingDone: string, given: string = path): void {
+  checkWritablePath(command, flag, path, nothingDone, given);
+  const there = statOf(command, flag, path);
+  if (there !== undefined && !there.isFile()) {
+    const what = there.isFIFO() ? "a pipe (FIFO)" : there.isSocket() ? "a socket" : there.isCharacterDevice() || there.isBlockDevice() ? "a device" : "not a regular file";
+    throw new CliError(
+      "E_USAGE",
+      `${command}: --${flag} ${path} is ${what}; the verified file is written beside it and renamed onto it, which would replace it: give the path of a file. ${nothingDone}`,
+    );
+  }
+  const folder = realpathSync(dirname(path));
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
+    const why = code === "EROFS" ? "it is on a read-only file system" : "you may not write in it";
+    throw new CliError("E_USAGE", `${command}: --${flag} ${path} cannot be written: ${why}, ${folder} (${code}); give a path in a folder you can write. ${nothingDone}`, {
+      cause: error,
+    });
+  }
+}
+
+/**
  * A side output written whole when the command ends (`--metrics`, `matrix --out`: writeWholeFile
  * writes a file beside it and renames it) also needs a folder the user may write; found out only
  * then, a transfer's metrics were lost and a matrix's report went to stdout instead.

@@ -4,7 +4,7 @@ import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
-import { checkNotSameFile, checkSideOutputPath, checkWritablePath } from "../writable-path.js";
+import { checkDownloadPath, checkNotSameFile, checkSideOutputPath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
 import { commandLogger } from "../command-logger.js";
 import { homeTilde, pathOption, userHome } from "../path-option.js";
@@ -573,7 +573,7 @@ reference to that --out cancels the interrupted one (its partial file is removed
 A get that failed keeping its verified pieces (an outage) goes on from them when run again too.
 
 Options:
-  --out PATH              the file to write (required; its folder must exist, and it must not be a folder)
+  --out PATH              the file to write (required; in an existing folder you can write; not a folder, pipe or device)
 ${COMMON_USAGE}
 
 Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state refused, 5 storage failure,
@@ -584,7 +584,7 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
     const out = pathOption("file get", "out", values.out, io);
-    checkWritablePath("file get", "out", out, "Nothing was downloaded.", values.out);
+    checkDownloadPath("file get", "out", out, "Nothing was downloaded.", values.out);
     if (values.metrics !== undefined && values.metrics !== "") {
       checkNotSameFile("file get", "metrics", pathOption("file get", "metrics", values.metrics, io), values.metrics, out, "--out", "Nothing was downloaded.");
     }
