@@ -54,6 +54,7 @@ export class UploadJournal {
   private readonly deleteOrphanChangeTimes: Database.Statement;
   private readonly deletePieces: Database.Statement;
   private readonly deletePiece: Database.Statement;
+  private readonly backdate: Database.Statement;
   private readonly selectOthersOf: Database.Statement;
   private readonly selectEndedBefore: Database.Statement;
   private readonly deleteJob: Database.Statement;
@@ -93,6 +94,7 @@ export class UploadJournal {
     );
     this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
     this.deletePiece = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ? AND idx = ?`);
+    this.backdate = db.prepare(`UPDATE upload_pieces SET uploaded_at = min(uploaded_at, ?) WHERE job_id = ?`);
     this.selectOthersOf = db.prepare(`SELECT 1 FROM upload_jobs WHERE source_path = ? AND id <> ? AND state IN ('queued', 'uploading', 'failed') LIMIT 1`).pluck();
     // A done upload stays while a message still refers to one of its pieces: renewal seals from its row.
     this.selectEndedBefore = db.prepare(
@@ -184,6 +186,11 @@ export class UploadJournal {
   /** Piece `idx` of upload `id` is to be stored again (the store the upload now has lacks it). */
   forgetPiece(id: string, idx: number): void {
     this.deletePiece.run(id, idx);
+  }
+
+  /** Upload `id`'s journaled pieces count as stored at `at` when journaled later (a store may hold them since then). */
+  backdatePieces(id: string, at: number): void {
+    this.backdate.run(at, id);
   }
 
   /** The upload is done or cancelled: nothing will be sealed from its source again. */

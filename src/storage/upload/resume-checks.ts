@@ -79,6 +79,12 @@ async function checkStore(ctx: ClientContext, row: UploadJobRow, signal: AbortSi
     ctx.log.info({ job: row.id, pieces: lacking.length }, "upload resumed on another store: the pieces it lacks are sent again");
     ctx.db.transaction(() => {
       for (const idx of lacking) ctx.uploads.forgetPiece(row.id, idx);
+      // The journal has when the previous store took each piece kept; the store now at hand may
+      // hold it from an earlier run of this upload (the application went from one node to another
+      // and back) and drops it a TTL after that. Any run of it began after the job was made: from
+      // then on the TTL is counted (renewal early rather than after the piece is gone; a piece
+      // due by then is stored again by this run: storeAgainOnResume).
+      ctx.uploads.backdatePieces(row.id, row.created_at);
     })();
   }
   ctx.uploads.recordStore(row.id, ctx.storeIdentity);
