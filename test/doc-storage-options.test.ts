@@ -1,6 +1,7 @@
 /**
- * docs/storage.md is where an application developer looks up a StorageClient option, its default
- * and its range. This file keeps the page to the code, both read as they are:
+ * docs/storage.md is where an application developer looks up a StorageClient method, an option, its
+ * default and its range. This file keeps the page to the code, both read as they are:
+ * - every public method of StorageClient (storage-client.ts) has its row in the method table;
  * - every option of `StorageClientOptions` (client-options.ts) is named on the page, and every
  *   retry policy field;
  * - the Defaults table's values are `STORAGE_DEFAULTS` (full mode, and light mode's where they
@@ -117,5 +118,18 @@ describe(`${PAGE}: the StorageClient options`, () => {
     }
     expect(fields.length).toBeGreaterThanOrEqual(6);
     expect(wrong).toEqual([]);
+  });
+});
+
+describe(`${PAGE}: the StorageClient methods`, () => {
+  test("every public method of StorageClient is in the method table, and every method the table names is one", () => {
+    const source = readPage("src/storage/storage-client.ts");
+    const body = source.slice(source.indexOf("export class StorageClient {"));
+    const methods = [...body.matchAll(/^ {2}(?:static )?(?:async )?([a-z]\w*)\(/gm)].map((m) => m[1] as string).filter((name) => name !== "constructor");
+    expect(methods).toContain("share");
+    const rows = tableRows(readPage(PAGE), "| method | what |", `${PAGE}, method table`);
+    const named = new Set(rows.flatMap(([cell = ""]) => [...cell.matchAll(/`(?:StorageClient\.)?([a-z]\w*)\(/g)].map((m) => m[1] as string)));
+    expect(methods.filter((name) => !named.has(name)), `methods without a row in ${PAGE}'s method table`).toEqual([]);
+    expect([...named].filter((name) => !methods.includes(name)), `rows of ${PAGE}'s method table naming no method`).toEqual([]);
   });
 });
