@@ -1,0 +1,41 @@
+/**
+ * docs/state.md, Levels and the compat level: the table a release engineer reads to know which
+ * older release still opens a file after an upgrade, and the release → level line above it. Both
+ * must be what the shipped migrations and the release table say; and every migration name a page
+ * gives (`migrate down --to 0002_level2_dual_path`) must be one the build ships, or the command
+ * copied from it fails E_STATE_LEVEL_UNKNOWN. docs/state-schema.md's own levels are held by
+ * test/state/schema-doc.test.ts.
+ */
+import { describe, expect, test } from "vitest";
+import { shippedCatalog } from "../src/state/migration-catalog.js";
+import { releaseTable } from "../src/versions/release-table.js";
+import { docPages, readPage, section, tableRows } from "./support/doc-pages.js";
+
+const PAGE = "docs/state.md";
+const HEADING = "Levels and the compat level";
+
+describe(`${PAGE}, ${HEADING}`, () => {
+  const catalog = shippedCatalog();
+  const text = section(PAGE, HEADING);
+
+  test("the table has a row per level the build ships, each with that level's compat level", () => {
+    const rows = tableRows(text, "| file level | compat level | why |", `${PAGE}, ${HEADING}`).map(([level = "", compat = ""]) => [Number(level), Number(compat)]);
+    const levels = Array.from({ length: catalog.maxLevel }, (_, i) => i + 1);
+    expect(rows).toEqual(levels.map((level) => [level, catalog.compatLevelAt(level)]));
+  });
+
+  test("the release → level line is the release table's", () => {
+    const line = /has a \*\*state level\*\*: ((?:\d+\.\d+\.\d+ → \d+(?:, )?)+)/.exec(text.replace(/\s+/g, " "))?.[1] ?? "";
+    const pairs = [...line.matchAll(/(\d+\.\d+\.\d+) → (\d+)/g)].map((m) => [m[1] as string, Number(m[2])]);
+    expect(pairs).toEqual(releaseTable.rows.map((r) => [r.release, r.stateLevel]));
+  });
+});
+
+test("every migration name the README and docs give is a migration the build ships", () => {
+  const shipped = new Set(shippedCatalog().entries.map((e) => e.definition.name));
+  const wrong = docPages().flatMap((page) =>
+    [...readPage(page).matchAll(/\b\d{4}_[a-z0-9_]*[a-z0-9]\b/g)].map((m) => m[0]).filter((name) => !shipped.has(name)).map((name) => `${page} names ${name}, which the build does not ship`),
+  );
+  expect(shipped.size).toBeGreaterThanOrEqual(3);
+  expect(wrong).toEqual([]);
+});
