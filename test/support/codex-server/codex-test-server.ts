@@ -364,8 +364,12 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
       if (!isDownload) return hangAfterHeaders(res, 64);
     }
     if (fault?.kind === "status") {
-      // Normally read the request first so the client sees the answer, not a reset mid-upload.
-      if (fault.early !== true) {
+      if (fault.afterBytes !== undefined && fault.early !== true) {
+        await readAtLeast(req, fault.afterBytes);
+        // The unread rest must not be taken for a next request (keepAlive too): the connection ends with the answer.
+        res.setHeader("connection", "close");
+      } else if (fault.early !== true) {
+        // Normally read the request first so the client sees the answer, not a reset mid-upload.
         req.resume();
         if (!req.complete) await new Promise((resolve) => req.once("end", resolve).once("close", resolve));
       }
@@ -412,6 +416,24 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
         if (route === "manifest" || route === "fetch") return sendJson(res, dataItem(stored, prefix));
         return download(res, stored, fault, route === "download");
     }
+  }
+
+  /** Reads `bytes` of the request body (or all of a shorter one) and leaves the rest unread. */
+  async function readAtLeast(req: IncomingMessage, bytes: number): Promise<void> {
+    let read = 0;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        req.off("data", onData);
+        req.pause();
+        resolve();
+      };
+      const onData = (chunk: Buffer): void => {
+        read += chunk.byteLength;
+        if (read >= bytes) done();
+      };
+      req.on("data", onData);
+      req.once("end", done).once("close", done);
+    });
   }
 
   const keepAlive = options.keepAlive ?? false;

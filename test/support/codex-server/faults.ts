@@ -33,6 +33,12 @@ export type ServerFault =
       readonly status: number;
       readonly body?: string;
       readonly early?: boolean;
+      /**
+       * Reads this many bytes of the upload first, then answers with the rest unread and closes the
+       * connection, as a node's store() that fails mid-body (a disk error's 500) answers: a client
+       * still writing then meets a reset. Without it (and without `early`) the whole body is read first.
+       */
+      readonly afterBytes?: number;
       /** Extra answer headers (`Retry-After`, as a gateway in front of the node would add). */
       readonly headers?: Readonly<Record<string, string>>;
       /**

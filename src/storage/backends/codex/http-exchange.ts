@@ -1,8 +1,10 @@
 import type { Agent, ClientRequest, IncomingMessage, OutgoingHttpHeaders } from "node:http";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import type { Socket } from "node:net";
 import { StorageError } from "../../storage-error.js";
 import { Deadline } from "./deadline.js";
+import { holdWriteErrors, letGo, type WriteErrorHolder } from "./held-write-errors.js";
 import { malformedAnswer, type CallContext } from "./http-status-error.js";
 import type { ResolvedCodexOptions } from "./options.js";
 import { notBytes } from "./put-body-check.js";
@@ -43,6 +45,13 @@ export class StaleSocketError extends Error {
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 /** A body given as one buffer goes out in slices of this size, so the stall deadline sees steady progress. */
 const UPLOAD_SLICE_BYTES = 64 * 1024;
+/**
+ * How long an upload whose write met a closed connection waits for the node's answer (capped by
+ * requestTimeoutMs). A node that answered did so before it closed, so the answer is in the socket's
+ * receive buffer already, and one that sent none resets: the socket's read side ends at once
+ * either way. This only bounds a peer that does neither.
+ */
+export const EARLY_ANSWER_GRACE_MS = 1_000;
 
 /**
  * One HTTP request/response with every way it can end mapped to a StorageError: the caller's
@@ -51,7 +60,7 @@ const UPLOAD_SLICE_BYTES = 64 * 1024;
  * (by the transport or the body reader); it clears every timer and either hands the socket back
  * to the keep-alive pool (response fully read) or destroys it.
  */
-export class HttpExchange {
+export class HttpExchange implements WriteErrorHolder {
   private readonly req: ClientRequest;
   private res: IncomingMessage | undefined;
   private failure: Failure | undefined;
@@ -65,6 +74,11 @@ export class HttpExchange {
   private readonly headersDeadline: Deadline;
   private readonly uploadDeadline: Deadline;
   private readonly bodyDeadline: Deadline;
+  /** Bounds the wait for an answer once an upload write met a closed connection (see holdWriteError). */
+  private readonly answerGrace: Deadline;
+  /** The write error an upload met, held so the node's answer can still be read (held-write-errors.ts). */
+  private brokenWrite: Error | undefined;
+  private socket: Socket | undefined;
   /** The gap the body deadline allows (idle for downloads), or the whole short answer's time, for the message. */
   private bodyGapMs = 0;
   private bodyWhole = false;
@@ -88,6 +102,8 @@ export class HttpExchange {
     this.headersDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "headers", ms: o.requestTimeoutMs }));
     this.uploadDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "upload", ms: o.idleTimeoutMs }));
     this.bodyDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "body", ms: this.bodyGapMs, ...(this.bodyWhole ? { whole: true } : {}) }));
+    // No answer came after all: the request ends as the write error it met (requestError reports that).
+    this.answerGrace = new Deadline(() => this.req.destroy());
     this.uploadDone = spec.body === undefined;
     this.tornDown = new Promise<void>((resolve) => (this.tearDown = resolve));
 
@@ -108,6 +124,7 @@ export class HttpExchange {
       this.req.on("response", (res) => {
         this.res = res;
         this.headersDeadline.stop();
+        this.answerGrace.stop();
         // Errors after the headers surface through the body reader; this keeps them from crashing the process meanwhile.
         res.on("error", () => undefined);
         resolve(res);
@@ -120,6 +137,13 @@ export class HttpExchange {
     this.answer.catch(() => undefined);
 
     spec.signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (spec.body !== undefined) {
+      // A node that answers before it read the whole upload closes the connection under our writes.
+      this.req.on("socket", (socket: Socket) => {
+        this.socket = socket;
+        if (!this.released) holdWriteErrors(socket, this);
+      });
+    }
     if (spec.body === undefined) {
       this.req.end();
       this.headersDeadline.arm(o.requestTimeoutMs);
@@ -220,7 +244,10 @@ export class HttpExchange {
     this.headersDeadline.stop();
     this.uploadDeadline.stop();
     this.bodyDeadline.stop();
-    const clean = this.failure === undefined && this.uploadDone && this.res !== undefined && this.res.readableEnded;
+    this.answerGrace.stop();
+    if (this.socket !== undefined) letGo(this.socket, this);
+    // A socket whose write was held has lost bytes of this request: never pooled (uploadDone stays false).
+    const clean = this.failure === undefined && this.uploadDone && this.brokenWrite === undefined && this.res !== undefined && this.res.readableEnded;
     if (!clean) this.req.destroy();
     this.giveUpBody?.();
     this.host.forget(this);
@@ -234,13 +261,37 @@ export class HttpExchange {
     this.headersDeadline.stop();
     this.uploadDeadline.stop();
     this.bodyDeadline.stop();
+    this.answerGrace.stop();
     this.req.destroy();
     this.res?.destroy();
     this.giveUpBody?.();
   }
 
+  /**
+   * An upload write met a closed connection (EPIPE, ECONNRESET). Held, so the socket goes on
+   * reading: a node that answers an upload early (full, a 422, a proxy's 413) has its answer in
+   * the receive buffer by then, and it is what the call reports, as for a buffer body whose writes
+   * happened to wait for the socket. The body is given up at once (nothing more of it can arrive);
+   * without an answer, the call ends with this error once the socket's read side ends, or after
+   * EARLY_ANSWER_GRACE_MS.
+   */
+  holdWriteError(error: Error): boolean {
+    if (this.failure !== undefined || this.released) return false;
+    this.brokenWrite = error;
+    this.uploadDeadline.stop();
+    this.giveUpBody?.();
+    this.wake("end");
+    if (this.res === undefined) {
+      this.headersDeadline.stop();
+      this.answerGrace.arm(Math.min(EARLY_ANSWER_GRACE_MS, this.host.options.requestTimeoutMs));
+    }
+    return true;
+  }
+
   private requestError(error: unknown): unknown {
     if (this.failure !== undefined) return failureError(this.failure, this.spec.context);
+    // No answer came after a held write error: that error is why (the read side's end says less).
+    if (this.brokenWrite !== undefined && this.res === undefined) error = this.brokenWrite;
     const mapped = socketError(error, "request", this.spec.context);
     const code = (error as { code?: unknown } | null)?.code;
     if (this.req.reusedSocket && this.res === undefined && typeof code === "string" && RESET_CODES.has(code)) {
@@ -323,7 +374,8 @@ export class HttpExchange {
           this.giveUpBody = undefined;
         }
       }
-      if (this.failure !== undefined) return;
+      // Held write error: a body given up meanwhile ends here, short of its size, and the node's answer (or none) decides.
+      if (this.failure !== undefined || this.brokenWrite !== undefined) return;
       // The node stops reading at Content-Length, so it may answer while the source's last next() is
       // still pending: that answer is to the whole upload, and the request is ended as usual.
       if (this.res !== undefined && (declared === undefined || this.sent !== declared)) return;
@@ -336,7 +388,8 @@ export class HttpExchange {
       // with every answer (Connection: close): answered while the body's last next() was pending, the
       // end above meets a closed socket, yet the socket took every declared byte and the answer is to them.
       const answeredWhole = this.res !== undefined && declared !== undefined && this.accepted === declared;
-      this.uploadDone = (await this.writable("finish")) || answeredWhole;
+      // A held write error: the socket reports the writes done, but the node got no more of them.
+      this.uploadDone = ((await this.writable("finish")) && this.brokenWrite === undefined) || answeredWhole;
       if (this.uploadDone && this.res === undefined && this.failure === undefined) {
         this.headersDeadline.arm(this.host.options.requestTimeoutMs);
       }
@@ -348,7 +401,7 @@ export class HttpExchange {
 
   /** Hands one chunk to the socket: go on, wait for it to drain, or stop (an answer, a failure, too many bytes). */
   private send(chunk: Uint8Array, declared: number | undefined): "more" | "wait" | "stop" {
-    if (this.failure !== undefined || this.res !== undefined) return "stop";
+    if (this.failure !== undefined || this.res !== undefined || this.brokenWrite !== undefined) return "stop";
     this.sent += chunk.byteLength;
     if (declared !== undefined && this.sent > declared) {
       this.fail({ kind: "size", declared, actual: this.sent });
@@ -361,7 +414,8 @@ export class HttpExchange {
   private written(bytes: number): (error?: Error | null) => void {
     return (error) => {
       // Released: the call settled (an early error answer rejects while a write is still under way), and reports nothing more.
-      if (error != null || this.failure !== undefined || this.released) return;
+      // A held write error: the socket reports this slice done, but it went nowhere.
+      if (error != null || this.failure !== undefined || this.released || this.brokenWrite !== undefined) return;
       this.accepted += bytes;
       try {
         this.spec.onUploadProgress?.(this.accepted, this.spec.declaredSize);
@@ -378,7 +432,7 @@ export class HttpExchange {
    */
   private writable(event: "drain" | "finish"): Promise<boolean> {
     const req = this.req;
-    if (req.destroyed || this.failure !== undefined) return Promise.resolve(false);
+    if (req.destroyed || this.failure !== undefined || this.brokenWrite !== undefined) return Promise.resolve(false);
     if (event === "finish" && req.writableFinished) return Promise.resolve(true);
     this.uploadDeadline.arm(this.host.options.idleTimeoutMs);
     return new Promise<boolean>((resolve) => {
