@@ -21,6 +21,7 @@ import { linkedSignal, type LinkedSignal } from "./retry/index.js";
 import type { Slots } from "./slots.js";
 import { downloadMemoryBytes, uploadMemoryBytes } from "./transfer-memory.js";
 import type { TransferJob } from "./transfer-job.js";
+import { readCachedCopyOfLostSpool } from "./upload/lost-spool-source.js";
 import { runUpload, type ShareResult } from "./upload/run-upload.js";
 
 /** What a kind's work gets from the run around it. */
@@ -58,7 +59,8 @@ export function runUploadJob(session: ClientSession, id: string, signal: AbortSi
     handle: (row) => handleFromUploadRow(session, row) as TransferJob<ShareResult>,
     async work({ ctx, row, job, machine, signal: deadline, memory }) {
       await memory(uploadMemoryBytes(row, ctx.piecesInFlight));
-      return runUpload(ctx, row, machine, job, deadline);
+      // Its spool write lost (retry() of one failed so): the received file of those bytes, when the cache has one.
+      return runUpload(ctx, await readCachedCopyOfLostSpool(ctx, row), machine, job, deadline);
     },
   });
 }

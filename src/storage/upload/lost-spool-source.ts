@@ -6,6 +6,7 @@ import { rawSha256Digest } from "../content-id.js";
 import { fileDigest } from "../file-digest.js";
 import { readFromCachedCopy } from "../shared-bytes-source.js";
 import { asStorageError } from "../job-errors.js";
+import type { UploadJobRow } from "../journal/upload-journal.js";
 import { sourceIdentity, type SourceIdentity } from "./source-identity.js";
 
 /**
@@ -19,9 +20,9 @@ import { sourceIdentity, type SourceIdentity } from "./source-identity.js";
  * such a file is left to fail E_SOURCE_MISSING as before. Best effort: a file that cannot be read
  * is left so too. A starting client calls it before it resumes any job.
  */
-export async function readCachedCopiesOfLostSpools(ctx: ClientContext): Promise<void> {
+export async function readCachedCopiesOfLostSpools(ctx: ClientContext, rows: readonly UploadJobRow[] = ctx.uploads.inStates(["queued"])): Promise<void> {
   const lost = new Map<string, string[]>();
-  for (const row of ctx.uploads.inStates(["queued"])) {
+  for (const row of rows) {
     const cid = contentCidIn(ctx.dirs.spool, row.source_path);
     if (cid === undefined || ctx.uploads.sourceIdentity(row.id) !== undefined) continue;
     if (await stat(row.source_path).then(() => true, () => false)) continue;
@@ -42,6 +43,19 @@ export async function readCachedCopiesOfLostSpools(ctx: ClientContext): Promise<
       unhold();
     }
   }
+}
+
+/**
+ * The same for one upload about to run (queued): a share whose spool write was lost that failed
+ * E_SOURCE_MISSING (an earlier build failed it so at its start; this one does when the cache lacked
+ * the bytes then), run again by the application's retry(), reads the received file of those bytes
+ * the cache holds now. A failed job is not revisited on its own: the application was told it
+ * failed, and may have shared the bytes again since. Gives the row as the run is to read it.
+ */
+export async function readCachedCopyOfLostSpool(ctx: ClientContext, row: UploadJobRow): Promise<UploadJobRow> {
+  if (row.state !== "queued" || contentCidIn(ctx.dirs.spool, row.source_path) === undefined) return row;
+  await readCachedCopiesOfLostSpools(ctx, [row]);
+  return ctx.uploads.get(row.id) ?? row;
 }
 
 /** The identity of the file at `path` when it holds exactly the content `cid` names in `size` bytes, unchanged while it was hashed. */
