@@ -6,6 +6,7 @@ import { parseCommandArgs } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { checkDownloadPath, checkNotSameFile, checkSideOutputPath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
+import { decodePastedReference } from "../pasted-reference.js";
 import { commandLogger } from "../command-logger.js";
 import { homeTilde, pathOption, userHome } from "../path-option.js";
 import { StateError } from "../../state/index.js";
@@ -300,22 +301,6 @@ function progressBar<R>(io: CliIo, label: string, job: TransferJob<R>): () => vo
   };
 }
 
-function decodeBase64(text: string): Uint8Array {
-  // Whitespace anywhere: a reference copied from a terminal or an email is often wrapped over lines.
-  const clean = text.replace(/\s+/g, "");
-  // A chat bubble or a preview that shortened the reference shows the rest as an ellipsis: what was
-  // copied is cut, which "not base64" sent the user looking for the wrong field.
-  if (/^[A-Za-z0-9+/_-]+(?:…|\.\.\.)$/.test(clean)) {
-    throw new StorageError("E_BAD_REFERENCE", "the file reference looks cut: it ends with an ellipsis (…), as a shortened message shows it; copy the whole reference again", {
-      details: { cut: true },
-    });
-  }
-  if (clean === "" || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(clean)) {
-    throw new StorageError("E_BAD_REFERENCE", "the reference is not base64 (pass the `base64` field that `file put` printed)");
-  }
-  return Buffer.from(clean.replace(/-/g, "+").replace(/_/g, "/"), "base64");
-}
-
 /** Cancels a job the journal listed as unfinished, unless it has settled since (a finished job cannot be cancelled). */
 function cancelIfUnfinished(client: StorageClient, id: string): TransferJob<unknown> {
   const job = client.job(id) as TransferJob<unknown>;
@@ -565,7 +550,8 @@ export const fileGetCommand: Command = {
   summary: "fetch a shared file from its FileReference (base64) and write it, verified",
   usage: `status-compat file get BASE64 --out PATH [options]
 
-Fetches every piece of the FileReference BASE64 (the "base64" field printed by \`file put\`), checks
+Fetches every piece of the FileReference BASE64 (the "base64" field printed by \`file put\`, as pasted:
+quotes, line breaks and invisible characters are read past; or put's whole JSON output), checks
 each piece's sha256, decrypts, checks the whole file's sha256, and only then moves it to PATH
 (atomically). Prints {"path", "size", "sha256"} as JSON. Nothing is written when a check fails.
 An interrupted get resumes when run again with the same reference, --out and home; a get of another
@@ -588,7 +574,7 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
     if (values.metrics !== undefined && values.metrics !== "") {
       checkNotSameFile("file get", "metrics", pathOption("file get", "metrics", values.metrics, io), values.metrics, out, "--out", "Nothing was downloaded.");
     }
-    const reference = decodeBase64(positionals[0] as string);
+    const reference = decodePastedReference(positionals[0] as string);
     return interruptible("file get", "the download started", io, async (interrupts) => {
       const session = await openSession("file get", values, io, interrupts, (journal) => pendingDownloadsTo(journal, out), { path: out, given: values.out as string });
       try {
