@@ -12,7 +12,7 @@
  */
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeEach, describe, expect, test, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -30,6 +30,16 @@ vi.mock("node:os", async (importReal) => {
 });
 
 let decoy: string;
+
+// The fork runs other files after this one: they get the process's home variables back as they were.
+const saved = { HOME: process.env["HOME"], STATUS_COMPAT_HOME: process.env["STATUS_COMPAT_HOME"], XDG_DATA_HOME: process.env["XDG_DATA_HOME"] };
+
+afterEach(() => {
+  for (const [name, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
 
 beforeEach(() => {
   listed.home = undefined;
