@@ -61,7 +61,13 @@ export interface StorageBackend {
    * the client does not hash a fetched piece whose CID's digest is the reference's sha256 again.
    */
   readonly hashesInProcess?: "sha2-256";
-  /** Stores the bytes; returns their CID. Identical bytes give the identical CID. */
+  /**
+   * Stores the bytes; returns their CID. Identical bytes give the identical CID. A one-shot body (a
+   * Node stream, an async generator or iterator) is taken by the put, whatever its outcome: handed
+   * to a second put (a caller's retry) it is refused with E_BACKEND_REJECTED, as is a Node stream
+   * already destroyed or read to its end, rather than stored as the empty content or what was left
+   * of it. Retry with the bytes, a fresh stream, or an iterable that makes a fresh iterator each time.
+   */
   put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string>;
   /** Streams stored content; StorageError E_NOT_FOUND when absent. */
   get(cid: string, options?: GetOptions): Promise<GetResult>;

@@ -37,6 +37,38 @@ export function notBytes(chunk: unknown, where: string, details: Record<string, 
   });
 }
 
+/** One-shot bodies (a Node stream, an async generator or iterator) some put has taken, read or given up. */
+const taken = new WeakSet<object>();
+
+/**
+ * Takes a put's iterable body, or refuses it (returned, to throw) when it can no longer give the
+ * content: a one-shot body (a Node stream, an async generator or iterator: its own iterator) an
+ * earlier put took, or a Node stream already destroyed or at its end. Such a body yields nothing or
+ * only what is left, and was stored as that: a caller putting the same stream again after a failed
+ * put (its own retry) got the empty content's CID back as a success, or a CID of a tail of the file;
+ * a destroyed stream failed with a raw AbortError. A re-iterable body (an object whose
+ * Symbol.asyncIterator makes a fresh iterator each time) may be put again.
+ */
+export function takeBody(body: AsyncIterable<Uint8Array>, where: string, details: Record<string, unknown> = {}): StorageError | undefined {
+  const kind = kindOf(body);
+  if (taken.has(body)) {
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `${where}: this ${kind} was handed to an earlier put, which read it or gave it up, and can be read only once; pass the bytes, or a fresh stream, to each put; nothing was stored.`,
+      { details: { body: kind, reused: true, ...details } },
+    );
+  }
+  if (body instanceof Readable && (body.destroyed || body.readableEnded)) {
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `${where}: the ${kind} is already ${body.destroyed ? "destroyed" : "read to its end"} and has nothing to give; pass the bytes, or a fresh stream; nothing was stored.`,
+      { details: { body: kind, state: body.destroyed ? "destroyed" : "ended", ...details } },
+    );
+  }
+  if (body instanceof Readable || typeof (body as { next?: unknown }).next === "function") taken.add(body);
+  return undefined;
+}
+
 /**
  * Hands a source back after a refused or failed put (`iterator`: the one the put took from it, if
  * any). Not awaited (the source may stall), and a return() that throws must not hide the failure.

@@ -10,6 +10,7 @@
  * `setup()` runs before and `teardown()` after every test, so each test gets a fresh backend.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import fc from "fast-check";
 import type { StorageBackend } from "../../src/storage/backend.js";
@@ -201,6 +202,31 @@ export function backendCompliance(name: string, harness: ComplianceHarness): voi
           await expectCode(backend.delete(cid), codes);
         },
       );
+
+      test("a generator or stream an earlier put took is refused (E_BACKEND_REJECTED), never stored as the empty content or a tail", async () => {
+        const bytes = randomBytes(300_000);
+        // Given up by a put refused at once (its signal already aborted): a generator's return() ends it unread.
+        const refused = chunked(bytes);
+        await expectCode(backend.put(refused, { signal: AbortSignal.abort() }), ["E_ABORTED"]);
+        const again = await expectCode(backend.put(refused), ["E_BACKEND_REJECTED"]);
+        expect(again.message).toMatch(/earlier put/);
+        // Read to its end by a put that stored it.
+        const stored = chunked(bytes);
+        const cid = await backend.put(stored, { size: bytes.byteLength });
+        await expectCode(backend.put(stored), ["E_BACKEND_REJECTED"]);
+        await expectCode(backend.put(stored, { size: bytes.byteLength }), ["E_BACKEND_REJECTED"]);
+        // A Node stream the caller read to its end, or destroyed, has nothing to give either.
+        const spent = Readable.from([bytes]);
+        for await (const chunk of spent) expect(chunk).toBeDefined();
+        await expectCode(backend.put(spent), ["E_BACKEND_REJECTED"]);
+        const destroyed = Readable.from([bytes]);
+        destroyed.destroy();
+        await expectCode(backend.put(destroyed), ["E_BACKEND_REJECTED"]);
+        // An iterable that makes a fresh iterator each time gives the content again.
+        const reusable: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => chunked(bytes) };
+        expect(await backend.put(reusable)).toBe(cid);
+        expect(await backend.put(reusable)).toBe(cid);
+      });
 
       test("a well-formed CID that was never stored: get fails with E_NOT_FOUND and has is false", async () => {
         const cid = await backend.put(randomBytes(2000));

@@ -17,7 +17,7 @@ import { CodexHttpTransport } from "./http-transport.js";
 import { refusingPages } from "./page-sniff.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
 import { handBackSource, isPutBody } from "../../put-body.js";
-import { notABody, notBytes } from "./put-body-check.js";
+import { notABody, notBytes, usedUpBody } from "./put-body-check.js";
 import { abortError, failureError } from "./transport-error.js";
 
 /** The Codex REST API as a StorageBackend, plus the manifest and the node's full space figures. */
@@ -126,6 +126,9 @@ class CodexRestBackend implements CodexBackend {
     const declared = options.size ?? (body instanceof Uint8Array ? body.byteLength : undefined);
     const ctx: CallContext = { ...this.context("put", "POST", "/data"), ...(declared === undefined ? {} : { bytes: declared }) };
     if (!isPutBody(body)) throw notABody(body, ctx);
+    // Before anything can give the body up: a later put of the same stream must not read it as empty.
+    const usedUp = body instanceof Uint8Array ? undefined : usedUpBody(body, ctx);
+    if (usedUp !== undefined) throw usedUp;
     try {
       this.guard(ctx, options.signal);
     } catch (error) {

@@ -11,3 +11,8 @@ export function notBytes(chunk: unknown, ctx: CallContext): StorageError {
 export function notABody(body: unknown, ctx: CallContext): StorageError {
   return putBody.notABody(body, `put to Codex node ${ctx.location}`, { method: ctx.method, path: ctx.path });
 }
+
+/** The shared refusal of a one-shot body an earlier put took, or a spent stream (put-body.ts), named as a Codex put; undefined: taken. */
+export function usedUpBody(body: AsyncIterable<Uint8Array>, ctx: CallContext): StorageError | undefined {
+  return putBody.takeBody(body, `put to Codex node ${ctx.location}`, { method: ctx.method, path: ctx.path });
+}

@@ -10,7 +10,7 @@ import { StorageError } from "../../storage-error.js";
 import { osErrorAsLocalIo } from "../../job-errors.js";
 import { removeStaleTemps, STALE_TEMP_AGE_MS } from "../../file-io.js";
 import { linkedSignal } from "../../retry/index.js";
-import { handBackSource } from "../../put-body.js";
+import { handBackSource, isPutBody, takeBody } from "../../put-body.js";
 import { writeBlockAtomically } from "./atomic-block-write.js";
 import { BlockPaths } from "./block-paths.js";
 import { bytesForWorker } from "./worker-bytes.js";
@@ -69,6 +69,9 @@ class LocalBackend implements StorageBackend {
   async put(body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions = {}): Promise<string> {
     // null is a JavaScript caller's 'no options', as undefined is.
     options ??= {};
+    // Before anything can give the body up: a later put of the same stream must not read it as empty.
+    const usedUp = isPutBody(body) && !(body instanceof Uint8Array) ? takeBody(body, "put to the local store") : undefined;
+    if (usedUp !== undefined) throw usedUp;
     try {
       this.guard(options.signal, "put to the local store");
     } catch (error) {
