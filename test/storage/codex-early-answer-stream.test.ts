@@ -9,10 +9,12 @@
  * buffer, its source is given up (a file stream closed), and no connection is left open.
  */
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import type { StorageError } from "../../src/storage/storage-error.js";
 import type { ServerFault } from "../support/codex-server/faults.js";
 import { codexSetup, eventually, pattern, storageError } from "./codex-fixtures.js";
@@ -136,4 +138,66 @@ describe("a file stream put to a full node", () => {
     }
     expect(await eventually(() => sockets() <= before), "TCP sockets left open").toBe(true);
   });
+});
+
+/**
+ * A hand-made node on 127.0.0.1 that reads 128 KiB of an upload (headers included) and then does
+ * `then` with the connection, the rest of the body unread.
+ */
+async function rawNode(then: (socket: Socket) => void): Promise<string> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+    let read = 0;
+    const onData = (chunk: Buffer): void => {
+      read += chunk.byteLength;
+      if (read < 131_072) return;
+      socket.off("data", onData);
+      socket.pause();
+      then(socket);
+    };
+    socket.on("data", onData);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onTestFinished(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** Writes `text`, then resets the connection (RST) once it has left. */
+function answerThenReset(text: string): (socket: Socket) => void {
+  return (socket) => socket.write(text, () => socket.resetAndDestroy());
+}
+
+describe("a node that breaks the connection under an upload without a whole answer: a streamed body ends as a buffer does", () => {
+  const cases: ReadonlyArray<{ name: string; then: (socket: Socket) => void; code: StorageError["code"]; body?: string }> = [
+    { name: "a reset without a word", then: (socket) => socket.resetAndDestroy(), code: "E_BACKEND_UNREACHABLE" },
+    { name: "half a status line, then a reset", then: answerThenReset("HTTP/1.1 50"), code: "E_BACKEND_UNREACHABLE" },
+    {
+      name: "a 500's headers and part of its body, then a reset",
+      then: answerThenReset("HTTP/1.1 500 Internal Server Error\r\ncontent-type: text/html\r\ncontent-length: 40\r\nconnection: close\r\n\r\nUnable to store"),
+      code: "E_BACKEND_HTTP",
+      body: "Unable to store",
+    },
+  ];
+  for (const { name, then, code, body } of cases) {
+    test(`${name}: ${code}${body === undefined ? "" : " with what arrived of the body"}`, async () => {
+      const url = await rawNode(then);
+      const backend = createCodexBackend({ url, requestTimeoutMs: 60_000, idleTimeoutMs: 60_000 });
+      onTestFinished(() => backend.close());
+      for (const kind of ["buffer", ...STREAMED] as const) {
+        const { body: put, size } = bodyOf(kind, LARGE);
+        const error = await storageError(backend.put(put, size === undefined ? {} : { size }), code);
+        if (body !== undefined) expect(error.details, kind).toMatchObject({ status: 500, body });
+        if (code === "E_BACKEND_UNREACHABLE") expect(["EPIPE", "ECONNRESET"], kind).toContain(error.details?.["errno"]);
+      }
+    });
+  }
 });
