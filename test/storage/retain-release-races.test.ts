@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { StorageBackend } from "../../src/storage/backend.js";
-import type { ShareResult, StorageClient, StorageClientOptions } from "../../src/storage/index.js";
+import type { ShareResult, StorageClient } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
 
@@ -44,7 +44,7 @@ describe("retain() and release() racing renewal runs, stop() and a restart", () 
         const start = clock.t;
         // The renewal timer on (6 h): a start runs renewal, and retain() inside the margin begins a run.
         // Ended jobs kept: the final start, two TTLs on, would forget the released uploads (journal-retention.ts), which is not what is checked here.
-        const options: Partial<StorageClientOptions> = { dir, backend: store as StorageBackend, clock: { now: () => clock.t }, renewEveryMs: 6 * HOUR, keepEndedJobsMs: Infinity };
+        const options: NonNullable<Parameters<typeof startClient>[0]> = { dir, backend: store as StorageBackend, clock: { now: () => clock.t }, renewEveryMs: 6 * HOUR, keepEndedJobsMs: Infinity };
         let client: StorageClient = (await startClient(options)).client;
         const files: ShareResult[] = [];
         for (let i = 0; i < FILES; i++) files.push(await client.share({ path: writeRandomFile(dir, `f${i}.bin`, 100 * KiB).path }).done);
