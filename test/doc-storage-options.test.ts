@@ -7,11 +7,13 @@
  * - the Defaults table's values are `STORAGE_DEFAULTS` (full mode, and light mode's where they
  *   differ), and each of its rows names an option;
  * - the Retries table's full and light rows are `DEFAULT_RETRY_POLICY` and `LIGHT_RETRY_POLICY`.
- * The ranges are held by the tests that start clients out of range (docs-option-refusal and the
- * client-settings tests); a default is a number on a page, which nothing else compares.
+ * - each range the Defaults section states holds at its edges: the value at the edge is taken, the
+ *   one past it is a RangeError naming the option (resolveSettings, what start() runs first; the
+ *   storage tests start clients with such values one option at a time).
  */
 import { describe, expect, test } from "vitest";
-import { STORAGE_DEFAULTS } from "../src/storage/client-options.js";
+import { STORAGE_DEFAULTS, type StorageClientOptions } from "../src/storage/client-options.js";
+import { resolveSettings } from "../src/storage/client-settings.js";
 import { DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, type RetryPolicy } from "../src/storage/retry/index.js";
 import { readPage, section, tableRows } from "./support/doc-pages.js";
 
@@ -131,5 +133,43 @@ describe(`${PAGE}: the StorageClient methods`, () => {
     const named = new Set(rows.flatMap(([cell = ""]) => [...cell.matchAll(/`(?:StorageClient\.)?([a-z]\w*)\(/g)].map((m) => m[1] as string)));
     expect(methods.filter((name) => !named.has(name)), `methods without a row in ${PAGE}'s method table`).toEqual([]);
     expect([...named].filter((name) => !methods.includes(name)), `rows of ${PAGE}'s method table naming no method`).toEqual([]);
+  });
+});
+
+describe(`${PAGE}, Defaults: the ranges it states, at their edges`, () => {
+  const MiB = 1024 * 1024;
+  const DAY = 86_400_000;
+  // [option, taken at the edge, refused past it], in the order the section states them.
+  const edges: Array<[string, Partial<StorageClientOptions>, Partial<StorageClientOptions>]> = [
+    ["piecesInFlight", { piecesInFlight: 1 }, { piecesInFlight: 0 }],
+    ["jobsInFlight", { jobsInFlight: 1 }, { jobsInFlight: 1.5 }],
+    ["streamsInFlight", { streamsInFlight: 1 }, { streamsInFlight: 0 }],
+    ["chunkSize", { chunkSize: 1024 }, { chunkSize: 1023 }],
+    ["chunkSize", { chunkSize: 4 * MiB }, { chunkSize: 4 * MiB + 1 }],
+    ["pieceSize", { pieceSize: 1 }, { pieceSize: 0 }],
+    ["pieceSize", { maxFileBytes: 64 * MiB, pieceSize: 1023 * 64 * 1024 }, { maxFileBytes: 64 * MiB, pieceSize: 1024 * 64 * 1024 }],
+    ["maxFileBytes", { maxFileBytes: 1 }, { maxFileBytes: Infinity }],
+    ["maxPieceBytes", { maxPieceBytes: 100 * MiB }, { maxPieceBytes: 0 }],
+    ["ttlMs", { ttlMs: 4 * DAY }, { ttlMs: 4 * DAY + 0.5 }],
+    ["quotaBytes", { quotaBytes: Infinity }, { quotaBytes: 0 }],
+    ["renewBeforeMs", { renewBeforeMs: 0 }, { renewBeforeMs: STORAGE_DEFAULTS.ttlMs }],
+    ["renewEveryMs", { renewEveryMs: 0 }, { renewEveryMs: -1 }],
+    ["renewEveryMs", { renewBeforeMs: 0, renewEveryMs: 2 ** 31 - 1 }, { renewBeforeMs: 0, renewEveryMs: 2 ** 31 }],
+    ["renewEveryMs", { renewEveryMs: 3 * DAY - 1 }, { renewEveryMs: 3 * DAY }],
+    ["keepEndedJobsMs", { keepEndedJobsMs: 0 }, { keepEndedJobsMs: -1 }],
+    ["keepEndedJobsMs", { keepEndedJobsMs: Infinity }, { keepEndedJobsMs: Number.NaN }],
+    ["transferMemoryBytes", { transferMemoryBytes: 1 }, { transferMemoryBytes: Infinity }],
+  ];
+  const base = { protocol: 3, dataDir: "unused" } as StorageClientOptions;
+
+  test("the section states each of these options' range", () => {
+    const text = section(PAGE, "Defaults");
+    expect([...new Set(edges.map(([name]) => name))].filter((name) => !text.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  test.each(edges)("%s: %o is taken, %o is a RangeError naming it", (name, taken, refused) => {
+    expect(() => resolveSettings({ ...base, ...taken }, "full")).not.toThrow();
+    expect(() => resolveSettings({ ...base, ...refused }, "full")).toThrow(RangeError);
+    expect(() => resolveSettings({ ...base, ...refused }, "full")).toThrow(new RegExp(`\\b${name}\\b`));
   });
 });
