@@ -341,10 +341,7 @@ export class HttpExchange implements WriteErrorHolder {
     req.once("response", () => this.wake("end"));
     try {
       if (source instanceof Uint8Array) {
-        for (let at = 0; at < source.byteLength; at += UPLOAD_SLICE_BYTES) {
-          const next = this.send(source.subarray(at, at + UPLOAD_SLICE_BYTES), declared);
-          if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) return;
-        }
+        if (!(await this.sendSliced(source, declared))) return;
       } else {
         // Read by hand, not with for-await: that calls return() only once a pending next() gives
         // something, and a body stalled mid-body (a pipe from a stopped recorder) would then stay
@@ -363,8 +360,7 @@ export class HttpExchange implements WriteErrorHolder {
               this.fail({ kind: "source", error: notBytes(chunk, this.spec.context) });
               return;
             }
-            const next = this.send(chunk, declared);
-            if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) {
+            if (!(await this.sendSliced(chunk, declared))) {
               this.giveUpBody?.();
               return;
             }
@@ -399,7 +395,28 @@ export class HttpExchange implements WriteErrorHolder {
     }
   }
 
-  /** Hands one chunk to the socket: go on, wait for it to drain, or stop (an answer, a failure, too many bytes). */
+  /**
+   * Hands `bytes` to the socket in slices of UPLOAD_SLICE_BYTES, waiting for each to drain; false
+   * when the upload is to stop (an answer, a failure, a stall). A buffer and an iterable's chunk go
+   * out alike: a chunk written whole (a stream that yields a 4 MiB piece at once) was one progress
+   * report and one idle deadline for the lot, and a slow but steady uplink timed out on it. A chunk
+   * past the declared size is refused before any of it is written, so the node never gets
+   * Content-Length bytes of a body that is longer than the caller said.
+   */
+  private async sendSliced(bytes: Uint8Array, declared: number | undefined): Promise<boolean> {
+    if (declared !== undefined && this.failure === undefined && this.res === undefined && this.sent + bytes.byteLength > declared) {
+      this.sent += bytes.byteLength;
+      this.fail({ kind: "size", declared, actual: this.sent });
+      return false;
+    }
+    for (let at = 0; at < bytes.byteLength; at += UPLOAD_SLICE_BYTES) {
+      const next = this.send(bytes.subarray(at, at + UPLOAD_SLICE_BYTES), declared);
+      if (next === "stop" || (next === "wait" && !(await this.writable("drain")))) return false;
+    }
+    return true;
+  }
+
+  /** Hands one slice to the socket: go on, wait for it to drain, or stop (an answer, a failure, too many bytes). */
   private send(chunk: Uint8Array, declared: number | undefined): "more" | "wait" | "stop" {
     if (this.failure !== undefined || this.res !== undefined || this.brokenWrite !== undefined) return "stop";
     this.sent += chunk.byteLength;

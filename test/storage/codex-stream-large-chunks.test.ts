@@ -1,0 +1,42 @@
+/**
+ * A put's body given as one buffer goes out in 64 KiB slices: each slice the socket takes is
+ * progress (the storage client's attempt timeout counts from the last report) and re-arms the
+ * stall deadline (idleTimeoutMs: upload bytes the node does not accept). An iterable's chunk went
+ * out whole: a stream that yields a piece as one chunk (Readable.from([piece]), a generator of
+ * pieces, a file stream with a large highWaterMark) reported progress once per chunk, and a chunk
+ * larger than the socket buffers waited for its whole drain under one idle deadline, so a slow but
+ * steady uplink ended E_TIMEOUT "the node stopped accepting upload bytes" where the same bytes as a
+ * buffer went through.
+ */
+import { Readable } from "node:stream";
+import { describe, expect, test } from "vitest";
+import { codexSetup, pattern } from "./codex-fixtures.js";
+
+describe("a put of a stream whose chunks are large goes out in slices, as a buffer does", () => {
+  test("progress at least once per 64 KiB, never above 64 KiB at a time, for a stream that yields 1 MiB at once", async () => {
+    const { backend } = await codexSetup();
+    const bytes = pattern(1024 * 1024, 7);
+    const reports: number[] = [];
+    const cid = await backend.put(Readable.from([bytes]), { size: bytes.byteLength, progress: (sent) => reports.push(sent ?? -1) });
+    expect(cid).toBe(await backend.put(bytes));
+    expect(reports.length).toBeGreaterThanOrEqual(16);
+    expect(reports.at(-1)).toBe(bytes.byteLength);
+    expect(Math.max(...reports.map((sent, i) => sent - (reports[i - 1] ?? 0)))).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  test("a slow but steady node takes a 10 MiB chunk without an idle timeout (the deadline is per slice, not per chunk)", async () => {
+    // 10 MiB at about 4 MiB/s: some 6 MiB past what the loopback socket buffers hold (about 4 MiB), so
+    // the chunk's last byte leaves well after idleTimeoutMs, while a 64 KiB slice leaves every 16 ms.
+    const { server, backend } = await codexSetup({ idleTimeoutMs: 700, requestTimeoutMs: 10_000 });
+    const bytes = pattern(10 * 1024 * 1024, 8);
+    const expected = await backend.put(bytes);
+    server.inject("upload", { kind: "slow", chunkBytes: 64 * 1024, everyMs: 16 });
+    const cid = await backend.put(
+      (async function* () {
+        yield bytes;
+      })(),
+      { size: bytes.byteLength },
+    );
+    expect(cid).toBe(expected);
+  }, 30_000);
+});
