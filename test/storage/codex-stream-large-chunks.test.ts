@@ -10,7 +10,7 @@
  */
 import { Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
-import { codexSetup, pattern } from "./codex-fixtures.js";
+import { codexSetup, eventually, pattern, storageError } from "./codex-fixtures.js";
 
 describe("a put of a stream whose chunks are large goes out in slices, as a buffer does", () => {
   test("progress at least once per 64 KiB, never above 64 KiB at a time, for a stream that yields 1 MiB at once", async () => {
@@ -39,4 +39,17 @@ describe("a put of a stream whose chunks are large goes out in slices, as a buff
     );
     expect(cid).toBe(expected);
   }, 30_000);
+});
+
+describe("a body longer than its declared size", () => {
+  test("a buffer past size: E_TRUNCATED and the node stores nothing (it never gets Content-Length bytes of it)", async () => {
+    const { server, backend } = await codexSetup();
+    const errors = [];
+    for (let round = 0; round < 5; round++) errors.push(await storageError(backend.put(pattern(1024 * 1024, round), { size: 128 * 1024 }), "E_TRUNCATED"));
+    // Once the server let go of every connection, any upload it finished is counted.
+    expect(await eventually(() => server.openConnections() === 0)).toBe(true);
+    expect(server.stats.uploads).toBe(0);
+    expect(server.cids()).toEqual([]);
+    for (const error of errors) expect(error.details).toMatchObject({ declared: 128 * 1024, actual: 1024 * 1024 });
+  });
 });
