@@ -30,6 +30,7 @@ import {
 } from "../../storage/index.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
 import { checkOutsideHome, homeLayout } from "./file-home-files.js";
+import { notFoundInCommandWords } from "./file-not-found.js";
 import { CommandInterrupted, doneOrInterrupted, hangupAdvice, interruptedStatus, signalText, watchInterrupts, type Interrupts } from "../interrupts.js";
 import { pendingDownloadsTo, uploadsToGoOnWith, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
 
@@ -92,6 +93,8 @@ const CLI_ATTEMPTS = 5;
 interface Session<P> {
   client: StorageClient;
   backend: StorageBackend;
+  /** The home folder, absolute. */
+  home: string;
   /** What `beforeStart` read from the journal before the client resumed anything. */
   pending: P;
   close(): Promise<void>;
@@ -220,6 +223,7 @@ async function openSession<P>(
     return {
       client,
       backend,
+      home,
       pending,
       async close() {
         try {
@@ -586,7 +590,7 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
             outcome = await doneOrInterrupted(job.done, () => session.client.stop(), interrupts);
             break;
           } catch (error) {
-            if (retried || !crashLooped(error)) throw inCommandWords(error);
+            if (retried || !crashLooped(error)) throw notFoundInCommandWords(inCommandWords(error), session.backend.kind, session.home);
             io.stderr.write(`status-compat file get: ${RERUN_AFTER_CRASH_LOOP}\n`);
             job = session.client.retry(job.id) as TransferJob<FetchResult>;
           } finally {
