@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync, type Stats } from "node:fs";
+import { accessSync, constants, existsSync, statSync, type Stats } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { CliIo, Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
@@ -459,6 +459,19 @@ function checkReadable(path: string): void {
   }
 }
 
+/**
+ * The file of an interrupted or failed put removed before the command ran again: the resumed
+ * upload failed as "upload <id>: the file being shared can no longer be read; share it again
+ * (ENOENT)", naming a job the user never saw and asking for what cannot be done, where a put of a
+ * missing file says there is none. The upload has ended (failed in the journal), so it is said too.
+ */
+function goneSinceItsPut(path: string, cause: StorageError): StorageError {
+  return new StorageError("E_SOURCE_MISSING", `there is no file to share at ${path}: it was removed since its earlier put, whose upload has now ended; give the file's new path, or restore it`, {
+    cause,
+    details: { ...cause.details, path },
+  });
+}
+
 function cannotRead(path: string, code: string, cause: unknown): StorageError {
   const why = code === "EACCES" || code === "EPERM" ? `${code}: permission denied; give a file you can read, or change its permissions` : code;
   return new StorageError("E_LOCAL_IO", `file put: cannot read ${path} (${why}). Nothing was started.`, { cause, details: { code, path } });
@@ -511,6 +524,7 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
             }
             // The interrupted put refuses a file edited since (it must not seal other bytes under its
             // key); the user asked to share the file as it is now, so that is a new share.
+            if (resumed && error instanceof StorageError && error.code === "E_SOURCE_MISSING" && !existsSync(path)) throw goneSinceItsPut(path, error);
             if (!resumed || !(error instanceof StorageError) || error.code !== "E_SOURCE_CHANGED") throw error;
             io.stderr.write(`status-compat file put: ${path} changed since its interrupted put; sharing it as it is now\n`);
             ({ job, resumed } = { job: session.client.share({ path }), resumed: false });
