@@ -4,7 +4,8 @@
  * must be what the shipped migrations and the release table say; and every migration name a page
  * gives (`migrate down --to 0002_level2_dual_path`) must be one the build ships, or the command
  * copied from it fails E_STATE_LEVEL_UNKNOWN. docs/state-schema.md's own levels are held by
- * test/state/schema-doc.test.ts.
+ * test/state/schema-doc.test.ts. And every option of openState and migrateState is named on the
+ * page (an option without a word there is one an embedder finds only in the source).
  */
 import { describe, expect, test } from "vitest";
 import { shippedCatalog } from "../src/state/migration-catalog.js";
@@ -38,4 +39,19 @@ test("every migration name the README and docs give is a migration the build shi
   );
   expect(shipped.size).toBeGreaterThanOrEqual(3);
   expect(wrong).toEqual([]);
+});
+
+test("every option of openState and migrateState is named in docs/state.md", () => {
+  const page = readPage(PAGE);
+  const keys = (file: string, name: string): string[] => {
+    const source = readPage(file);
+    const start = source.indexOf(`export interface ${name} {`);
+    expect(start, `${name} in ${file}`).toBeGreaterThanOrEqual(0);
+    const body = source.slice(start, source.indexOf("\n}\n", start)).replace(/\/\*[\s\S]*?\*\//g, "");
+    return [...body.matchAll(/^ {2}(?:readonly )?(\w+)\??:/gm)].map((m) => m[1] as string);
+  };
+  const options = [...new Set([...keys("src/state/open-state.ts", "OpenStateOptions"), ...keys("src/state/migrate-state.ts", "MigrateStateOptions")])];
+  expect(options).toEqual(expect.arrayContaining(["path", "lockTimeoutMs", "dryRun"]));
+  const unnamed = options.filter((name) => !page.includes(`\`${name}\``) && !new RegExp(`(?:^\\s+|\`)${name}[:,]`, "m").test(page));
+  expect(unnamed, `name each in ${PAGE} with what it does`).toEqual([]);
 });

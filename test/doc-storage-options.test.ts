@@ -67,7 +67,7 @@ describe(`${PAGE}: the StorageClient options`, () => {
     const retry = interfaceKeys("src/storage/retry/retry-policy.ts", "RetryPolicy");
     expect(options).toContain("dataDir");
     expect(retry).toContain("maxAttempts");
-    const unnamed = [...options, ...retry].filter((name) => !page.includes(`\`${name}\``) && !page.includes(`\`retry.${name}\``) && !new RegExp(`\\b${name}: `).test(page));
+    const unnamed = [...options, ...retry].filter((name) => !page.includes(`\`${name}\``) && !page.includes(`\`retry.${name}\``) && !new RegExp(`(?:^\\s+|\`)${name}[:,]`, "m").test(page));
     expect(unnamed, `name each in ${PAGE} with its default and what it does`).toEqual([]);
   });
 
