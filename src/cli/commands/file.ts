@@ -472,6 +472,20 @@ function goneSinceItsPut(path: string, cause: StorageError): StorageError {
   });
 }
 
+/**
+ * The file changed while this put read it (a recording, a download or a log still being written):
+ * the library's "upload <id>: … changed since the upload began (…); share it again" named a job the
+ * user never saw, and run again at once it fails the same way while the writer goes on.
+ */
+function changedWhileShared(path: string, cause: StorageError): StorageError {
+  const why = /\(([^()]*)\); share it again$/.exec(cause.message)?.[1];
+  return new StorageError(
+    "E_SOURCE_CHANGED",
+    `${path} changed while it was being shared${why === undefined ? "" : ` (${why})`}; no reference was made. A file still being written (a recording, a download, a log) cannot be shared as it is: run the same command again once nothing writes to it, or share a copy`,
+    { cause, details: { ...cause.details, path } },
+  );
+}
+
 function cannotRead(path: string, code: string, cause: unknown): StorageError {
   const why = code === "EACCES" || code === "EPERM" ? `${code}: permission denied; give a file you can read, or change its permissions` : code;
   return new StorageError("E_LOCAL_IO", `file put: cannot read ${path} (${why}). Nothing was started.`, { cause, details: { code, path } });
@@ -522,10 +536,11 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
               retried = true;
               continue;
             }
+            if (resumed && error instanceof StorageError && error.code === "E_SOURCE_MISSING" && !existsSync(path)) throw goneSinceItsPut(path, error);
+            if (!(error instanceof StorageError) || error.code !== "E_SOURCE_CHANGED") throw error;
+            if (!resumed) throw changedWhileShared(path, error);
             // The interrupted put refuses a file edited since (it must not seal other bytes under its
             // key); the user asked to share the file as it is now, so that is a new share.
-            if (resumed && error instanceof StorageError && error.code === "E_SOURCE_MISSING" && !existsSync(path)) throw goneSinceItsPut(path, error);
-            if (!resumed || !(error instanceof StorageError) || error.code !== "E_SOURCE_CHANGED") throw error;
             io.stderr.write(`status-compat file put: ${path} changed since its interrupted put; sharing it as it is now\n`);
             ({ job, resumed } = { job: session.client.share({ path }), resumed: false });
           } finally {
