@@ -3,12 +3,15 @@
  * the storage client registers must be a row with its exact name (under the `status_compat_`
  * prefix the section states) and label names, and each row a metric the client registers: a
  * renamed metric or label leaves a dashboard silently empty. Read from the registry a client's
- * metrics are made in (storage-metrics.ts), not from a list kept here.
+ * metrics are made in (storage-metrics.ts), not from a list kept here. Likewise the Logging
+ * section's component names, which log queries filter on: every componentLogger(…, "name") of src/.
  */
 import { describe, expect, test } from "vitest";
 import { createMetrics } from "../src/obs/index.js";
 import { storageMetrics } from "../src/storage/storage-metrics.js";
-import { section, tableRows } from "./support/doc-pages.js";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { readPage, section, tableRows } from "./support/doc-pages.js";
 
 const PAGE = "docs/storage.md";
 
@@ -51,5 +54,19 @@ describe(`${PAGE}, Metrics`, () => {
   test("every row is a metric the storage client registers", () => {
     const names = new Set(registered.map((m) => m.name));
     expect(documented.map((d) => `${prefix ?? ""}${d.name}`).filter((name) => !names.has(name))).toEqual([]);
+  });
+});
+
+describe(`${PAGE}, Logging`, () => {
+  test("names every component a logger of the package is made for", () => {
+    const src = fileURLToPath(new URL("../src/", import.meta.url));
+    const code = readdirSync(src, { recursive: true, encoding: "utf8" })
+      .filter((name) => name.endsWith(".ts"))
+      .map((name) => readPage(`src/${name.split("\\").join("/")}`))
+      .join("\n");
+    const components = [...new Set([...code.matchAll(/componentLogger\([^;]*?, "([a-z.-]+)"\)/g)].map((m) => m[1] as string))];
+    expect(components).toContain("storage.client");
+    const text = section(PAGE, "Logging");
+    expect(components.filter((name) => !text.includes(`\`${name}\``))).toEqual([]);
   });
 });
