@@ -52,4 +52,36 @@ describe("a body longer than its declared size", () => {
     expect(server.cids()).toEqual([]);
     for (const error of errors) expect(error.details).toMatchObject({ declared: 128 * 1024, actual: 1024 * 1024 });
   });
+
+  test("a stream that yields exactly size bytes and then more: E_TRUNCATED, and the node stores nothing", async () => {
+    const { server, backend } = await codexSetup();
+    const errors = [];
+    for (let round = 0; round < 5; round++) {
+      // The extra bytes come a moment later, as from a file that grew while it was read: by then a node
+      // that had the declared bytes would have answered and stored them.
+      const body = (async function* () {
+        yield pattern(128 * 1024, round);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        yield pattern(10, 9);
+      })();
+      errors.push(await storageError(backend.put(body, { size: 128 * 1024 }), "E_TRUNCATED", "E_BACKEND_HTTP"));
+    }
+    expect(await eventually(() => server.openConnections() === 0)).toBe(true);
+    expect(server.stats.uploads).toBe(0);
+    expect(server.cids()).toEqual([]);
+    for (const error of errors) expect({ code: error.code, details: error.details }).toMatchObject({ code: "E_TRUNCATED", details: { declared: 128 * 1024, actual: 128 * 1024 + 10 } });
+  });
+
+  test("a stream of exactly size bytes whose end comes late is stored (its last byte waits for that end)", async () => {
+    const { backend } = await codexSetup();
+    const bytes = pattern(300_000, 4);
+    let reports = 0;
+    const body = (async function* () {
+      yield bytes.subarray(0, 100_000);
+      yield bytes.subarray(100_000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    })();
+    expect(await backend.put(body, { size: bytes.byteLength, progress: () => reports++ })).toBe(await backend.put(bytes));
+    expect(reports).toBeGreaterThan(0);
+  });
 });

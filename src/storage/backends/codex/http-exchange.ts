@@ -339,6 +339,11 @@ export class HttpExchange implements WriteErrorHolder {
     req.on("finish", () => this.wake("finish"));
     req.once("close", () => this.wake("end"));
     req.once("response", () => this.wake("end"));
+    // An iterable's last declared byte, held back until the source has ended: a node answers (and
+    // stores) once it has read Content-Length bytes, so a body longer than its size, written up to
+    // it, was stored while the put failed (E_BACKEND_HTTP "answered before the upload was complete",
+    // retried). Held back, the node never completes it and the put is E_TRUNCATED, as for a buffer.
+    let last: Uint8Array | undefined;
     try {
       if (source instanceof Uint8Array) {
         if (!(await this.sendSliced(source, declared))) return;
@@ -355,12 +360,21 @@ export class HttpExchange implements WriteErrorHolder {
           for (;;) {
             const step = await iterator.next();
             if (step.done === true) break;
-            const chunk: unknown = step.value;
+            let chunk: unknown = step.value;
             if (!(chunk instanceof Uint8Array)) {
               this.fail({ kind: "source", error: notBytes(chunk, this.spec.context) });
               return;
             }
-            if (!(await this.sendSliced(chunk, declared))) {
+            if (chunk.byteLength === 0) continue;
+            if (last !== undefined) {
+              // More after the declared size: counted with the held byte, refused unwritten (sendSliced).
+              this.sent += last.byteLength;
+              last = undefined;
+            } else if (declared !== undefined && this.sent + chunk.byteLength === declared) {
+              last = chunk.subarray(chunk.byteLength - 1);
+              chunk = chunk.subarray(0, chunk.byteLength - 1);
+            }
+            if (!(await this.sendSliced(chunk as Uint8Array, declared))) {
               this.giveUpBody?.();
               return;
             }
@@ -372,6 +386,7 @@ export class HttpExchange implements WriteErrorHolder {
       }
       // Held write error: a body given up meanwhile ends here, short of its size, and the node's answer (or none) decides.
       if (this.failure !== undefined || this.brokenWrite !== undefined) return;
+      if (last !== undefined && !(await this.sendSliced(last, declared))) return;
       // The node stops reading at Content-Length, so it may answer while the source's last next() is
       // still pending: that answer is to the whole upload, and the request is ended as usual.
       if (this.res !== undefined && (declared === undefined || this.sent !== declared)) return;
