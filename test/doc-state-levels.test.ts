@@ -55,3 +55,8 @@ test("every option of openState and migrateState is named in docs/state.md", () 
   const unnamed = options.filter((name) => !page.includes(`\`${name}\``) && !new RegExp(`(?:^\\s+|\`)${name}[:,]`, "m").test(page));
   expect(unnamed, `name each in ${PAGE} with what it does`).toEqual([]);
 });
+
+test("README.md's release table (The version story) is the release table's rows, with their protocols", () => {
+  const rows = tableRows(section("README.md", "The version story"), "| release | protocol | what it speaks |", "README.md, The version story");
+  expect(rows.map(([release = "", protocol = ""]) => [release, Number(protocol)])).toEqual(releaseTable.rows.map((r) => [r.release, r.protocol]));
+});
