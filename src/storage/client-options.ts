@@ -116,7 +116,8 @@ export interface StorageClientOptions {
   /**
    * How long a job that ended (done, failed, cancelled) stays in the journal, for `job(id)`,
    * `jobs()` and `retry(id)`; then it is forgotten, at start and at each renewal check. A done
-   * upload a message still refers to is kept regardless (see `release()`). `Infinity` keeps all.
+   * upload a message still refers to is kept regardless (see `release()`); once released, it is
+   * counted from its pieces' last store (upload or renewal) too, when later. `Infinity` keeps all.
    */
   keepEndedJobsMs?: number;
   clock?: Clock;

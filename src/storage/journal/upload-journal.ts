@@ -96,10 +96,14 @@ export class UploadJournal {
     this.deletePiece = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ? AND idx = ?`);
     this.backdate = db.prepare(`UPDATE upload_pieces SET uploaded_at = min(uploaded_at, ?) WHERE job_id = ?`);
     this.selectOthersOf = db.prepare(`SELECT 1 FROM upload_jobs WHERE source_path = ? AND id <> ? AND state IN ('queued', 'uploading', 'failed') LIMIT 1`).pluck();
-    // A done upload stays while a message still refers to one of its pieces: renewal seals from its row.
+    // A done upload stays while a message still refers to one of its pieces: renewal seals from its
+    // row. Released, it is ended from its pieces' last store on too (renewal kept it living till
+    // then): counted from the job's end alone, one shared long ago was forgotten at the first check
+    // after its release, and retain() refused it while its pieces were stored for weeks more.
     this.selectEndedBefore = db.prepare(
-      `SELECT * FROM upload_jobs j WHERE j.updated_at < ? AND (j.state IN ('failed', 'cancelled') OR (j.state = 'done' AND NOT EXISTS (
-         SELECT 1 FROM upload_pieces p JOIN availability a ON a.cid = p.cid WHERE p.job_id = j.id AND a.referenced = 1)))
+      `SELECT * FROM upload_jobs j WHERE j.updated_at < @cutoff AND (j.state IN ('failed', 'cancelled') OR (j.state = 'done' AND NOT EXISTS (
+         SELECT 1 FROM upload_pieces p JOIN availability a ON a.cid = p.cid
+         WHERE p.job_id = j.id AND (a.referenced = 1 OR max(a.uploaded_at, coalesce(a.renewed_at, a.uploaded_at)) >= @cutoff))))
        ORDER BY j.updated_at, j.id`,
     );
     this.deleteJob = db.prepare(`DELETE FROM upload_jobs WHERE id = ?`);
@@ -203,9 +207,12 @@ export class UploadJournal {
     this.deleteOrphanChangeTimes.run();
   }
 
-  /** Jobs that ended before `cutoff` and that nothing needs any more: failed, cancelled, or done with no piece still referenced. */
+  /**
+   * Jobs that ended before `cutoff` and that nothing needs any more: failed, cancelled, or done with
+   * no piece still referenced nor stored (uploaded or renewed) since `cutoff`.
+   */
   endedBefore(cutoff: number): UploadJobRow[] {
-    return this.selectEndedBefore.all(cutoff) as UploadJobRow[];
+    return this.selectEndedBefore.all({ cutoff }) as UploadJobRow[];
   }
 
   /** Forgets a job: its row (with its key), its pieces and its run settings. */
