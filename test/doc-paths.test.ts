@@ -10,7 +10,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, test } from "vitest";
-import { docPages, readPage } from "./support/doc-pages.js";
+import { docPages, readPage, section, tableRows } from "./support/doc-pages.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const FOLDERS = ["src", "test", "docs", "bench", "scripts", "migrations", "fixtures", "proto", ".ci"];
@@ -39,4 +39,11 @@ test("every repository path and file name the README and docs give exists", () =
       });
   }
   expect(missing, "a page names a file that does not exist: point it at the file's new name, or drop the pointer").toEqual([]);
+});
+
+test("README.md's Documentation table links every page of docs/, and links nothing else that is missing", () => {
+  const rows = tableRows(section("README.md", "Documentation"), "| topic | where |", "README.md, Documentation");
+  const linked = new Set(rows.flatMap(([, where = ""]) => [...where.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1] as string)));
+  expect(docPages().filter((page) => page.startsWith("docs/") && !linked.has(page)), "pages a reader of the README cannot find").toEqual([]);
+  expect([...linked].filter((target) => !existsSync(join(ROOT, target)))).toEqual([]);
 });
