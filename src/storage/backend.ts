@@ -63,7 +63,7 @@ export interface StorageBackend {
   readonly hashesInProcess?: "sha2-256";
   /**
    * Stores the bytes; returns their CID. Identical bytes give the identical CID. A one-shot body (a
-   * Node stream, an async generator or iterator) is taken by the put, whatever its outcome: handed
+   * Node stream, a web ReadableStream, an async generator or iterator) is taken by the put, whatever its outcome: handed
    * to a second put (a caller's retry) it is refused with E_BACKEND_REJECTED, as is a Node stream
    * already destroyed or read to its end, rather than stored as the empty content or what was left
    * of it. Retry with the bytes, a fresh stream, or an iterable that makes a fresh iterator each time.

@@ -42,7 +42,7 @@ const taken = new WeakSet<object>();
 
 /**
  * Takes a put's iterable body, or refuses it (returned, to throw) when it can no longer give the
- * content: a one-shot body (a Node stream, an async generator or iterator: its own iterator) an
+ * content: a one-shot body (a Node stream, a web ReadableStream, an async generator or iterator) an
  * earlier put took, or a Node stream already destroyed or at its end. Such a body yields nothing or
  * only what is left, and was stored as that: a caller putting the same stream again after a failed
  * put (its own retry) got the empty content's CID back as a success, or a CID of a tail of the file;
@@ -65,7 +65,8 @@ export function takeBody(body: AsyncIterable<Uint8Array>, where: string, details
       { details: { body: kind, state: body.destroyed ? "destroyed" : "ended", ...details } },
     );
   }
-  if (body instanceof Readable || typeof (body as { next?: unknown }).next === "function") taken.add(body);
+  // A web ReadableStream is read once too: its iterator cancels it when done (or when given up).
+  if (body instanceof Readable || body instanceof ReadableStream || typeof (body as { next?: unknown }).next === "function") taken.add(body);
   return undefined;
 }
 

@@ -222,6 +222,15 @@ export function backendCompliance(name: string, harness: ComplianceHarness): voi
         const destroyed = Readable.from([bytes]);
         destroyed.destroy();
         await expectCode(backend.put(destroyed), ["E_BACKEND_REJECTED"]);
+        // A web ReadableStream is read once as well.
+        const web = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(bytes);
+            controller.close();
+          },
+        });
+        expect(await backend.put(web as unknown as AsyncIterable<Uint8Array>)).toBe(cid);
+        await expectCode(backend.put(web as unknown as AsyncIterable<Uint8Array>), ["E_BACKEND_REJECTED"]);
         // An iterable that makes a fresh iterator each time gives the content again.
         const reusable: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => chunked(bytes) };
         expect(await backend.put(reusable)).toBe(cid);
