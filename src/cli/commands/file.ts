@@ -513,6 +513,10 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
   async run(args, io) {
     const { values, positionals } = parseCommandArgs("file put", args, COMMON_OPTIONS, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file put: give exactly one PATH (see --help)");
+    // "-" is stdin to most tools; taken as a path it was "there is no file to share at <cwd>/-".
+    if (positionals[0] === "-") {
+      throw new CliError("E_USAGE", 'file put: "-" (standard input) cannot be shared: a put reads its file again to resume and to check it did not change; save it to a file first (./- for a file named "-")');
+    }
     const path = resolve(io.cwd, positionals[0] as string);
     checkSharable(path);
     if (values.metrics !== undefined && values.metrics !== "") {
@@ -602,6 +606,10 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
     const { values, positionals } = parseCommandArgs("file get", args, { ...COMMON_OPTIONS, out: { type: "string" } }, true);
     if (positionals.length !== 1) throw new CliError("E_USAGE", "file get: give exactly one BASE64 reference (see --help)");
     if (values.out === undefined || values.out === "") throw new CliError("E_USAGE", "file get: --out is required (see --help)");
+    // "-" is stdout to most tools; taken as a path it made a file named "-" in the working folder.
+    if (values.out === "-") {
+      throw new CliError("E_USAGE", 'file get: --out - (standard output) is not written to: the file is checked whole before it is moved into place, and stdout carries the result; give a file\'s path (./- for a file named "-")');
+    }
     const out = pathOption("file get", "out", values.out, io);
     checkDownloadPath("file get", "out", out, "Nothing was downloaded.", values.out);
     if (values.metrics !== undefined && values.metrics !== "") {
