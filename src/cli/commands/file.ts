@@ -437,6 +437,15 @@ function checkSharable(path: string): void {
   if (info === undefined) return;
   if (info.isFile()) {
     checkReadable(path);
+    // The library's "the file is empty" named no file, and of a file the kernel makes up as it is
+    // read (/proc, /sys: size 0, yet text when read) it was plainly wrong.
+    if (info.size === 0) {
+      throw new StorageError(
+        "E_FILE_EMPTY",
+        `file put: ${path} is empty (0 bytes); a file reference cannot describe zero bytes (send nothing, or a text message). A file of the system that reads as text but has no size (under /proc or /sys) cannot be shared as it is: copy it to a file first`,
+        { details: { path } },
+      );
+    }
     return;
   }
   const what = info.isDirectory() ? "is a folder; give one file (a folder is shared file by file)" : "is not a regular file (a device, pipe or socket); give a file";
