@@ -120,3 +120,22 @@ describe("a relative home variable", () => {
     expect(readdirSync(s.home)).toEqual([]);
   });
 });
+
+describe("$STATUS_COMPAT_HOME holding a control character", () => {
+  test("a trailing carriage return (an env file with Windows line ends): exit 2 saying so, no folder made", async () => {
+    const s = setup();
+    const home = join(s.cwd, "data");
+    const r = await run(["file", "put", s.source], s, { STATUS_COMPAT_HOME: `${home}\r` });
+    expect(r.code, r.stderr).toBe(EXIT.USAGE);
+    expect(r.stderr).toContain("holds a control character, U+000D (a carriage return: a file of variables saved with Windows line ends?)");
+    expect(readdirSync(s.cwd)).toEqual(["photo.jpg"]);
+  });
+
+  test("a tab inside: exit 2 naming U+0009", async () => {
+    const s = setup();
+    const r = await run(["file", "get", "CgA=", "--out", join(s.cwd, "copy.jpg")], s, { STATUS_COMPAT_HOME: "da\tta" });
+    expect(r.code, r.stderr).toBe(EXIT.USAGE);
+    expect(r.stderr).toMatch(/\$STATUS_COMPAT_HOME "da\\tta" holds a control character, U\+0009; set it to the folder alone, or give --home DIR/);
+    expect(readdirSync(s.cwd)).toEqual(["photo.jpg"]);
+  });
+});

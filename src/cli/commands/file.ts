@@ -49,6 +49,14 @@ export const HOME_ENV = "STATUS_COMPAT_HOME";
 export function defaultHome(command: string, env: NodeJS.ProcessEnv): string {
   const explicit = env[HOME_ENV];
   if (explicit !== undefined && explicit !== "") {
+    // A control character is no folder anyone means: an env file saved with Windows line ends
+    // (docker --env-file, systemd EnvironmentFile=) gives "/data\r", and a home "data\r" was made.
+    const control = /[\u0000-\u001f\u007f]/.exec(explicit);
+    if (control !== null) {
+      const code = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+      const hint = control[0] === "\r" ? " (a carriage return: a file of variables saved with Windows line ends?)" : "";
+      throw new CliError("E_USAGE", `${command}: $${HOME_ENV} ${JSON.stringify(explicit)} holds a control character, ${code}${hint}; set it to the folder alone, or give --home DIR`);
+    }
     return homeTilde(command, `$${HOME_ENV}`, `set $${HOME_ENV} without "~" (the home folder in full), or give --home DIR`, explicit, env);
   }
   const xdg = env["XDG_DATA_HOME"];
