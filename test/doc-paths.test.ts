@@ -47,3 +47,17 @@ test("README.md's Documentation table links every page of docs/, and links nothi
   expect(docPages().filter((page) => page.startsWith("docs/") && !linked.has(page)), "pages a reader of the README cannot find").toEqual([]);
   expect([...linked].filter((target) => !existsSync(join(ROOT, target)))).toEqual([]);
 });
+
+test("no page sends the reader to a file outside the repository (the team's shared facts/ notes, a sibling checkout)", () => {
+  const outside: string[] = [];
+  for (const page of docPages()) {
+    // CONTRIBUTING.md speaks to the team, whose steering checkout has ../shared beside it; the other pages are the package's.
+    if (page === "docs/CONTRIBUTING.md") continue;
+    readPage(page)
+      .split("\n")
+      .forEach((line, i) => {
+        for (const m of line.matchAll(/(?<![\w/-])((?:\.\.\/)*(?:shared\/)?facts\/[\w./-]*\w|\.\.\/shared\/[\w./-]*\w)/g)) outside.push(`${page}:${i + 1}: ${m[1] as string}`);
+      });
+  }
+  expect(outside, "a reader of the package has no such file: say what it holds in the page itself").toEqual([]);
+});
