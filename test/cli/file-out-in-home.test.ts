@@ -4,7 +4,8 @@
  * command on that home then failed with E_STATE_NOT_A_DATABASE, the journal lost. The store's
  * blocks, the cache and the lock could be replaced alike. Such a path is now a usage error (exit 2)
  * before anything is fetched, by its real path (a link to the home folder is seen through). A file
- * of another name in the home's folder, and a link at --out (which the rename replaces), are fine.
+ * of another name in the home's folder is fine; a link at --out is written through (to the file it
+ * names), so one to the database is refused as the database is.
  * In process, with the home given by --home and by $STATUS_COMPAT_HOME.
  */
 import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
@@ -94,6 +95,15 @@ describe("an output among the home's own files is a usage error before anything 
     await homeIntact();
   });
 
+  test("get --out a link to the state database (a link at --out is written through, file-get-out-link.test.ts)", async () => {
+    const link = join(tempDir("scc-out-in-home-olink-"), "copy.jpg");
+    symlinkSync(join(s.home, "state.sqlite"), link);
+    const r = await get(link);
+    expect(r.code, r.stderr).toBe(EXIT.USAGE);
+    expect(r.stderr).toMatch(/is in the state database \(state\.sqlite\) of the home/);
+    await homeIntact();
+  });
+
   test("the default home from $STATUS_COMPAT_HOME is guarded alike", async () => {
     const r = await runCliInProcess(["file", "get", s.ref, "--out", join(s.home, "state.sqlite")], { ...process.env, STATUS_COMPAT_HOME: s.home });
     expect(r.code, r.stderr).toBe(EXIT.USAGE);
@@ -110,12 +120,4 @@ describe("what stays allowed", () => {
     await homeIntact();
   });
 
-  test("--out a link to the state database replaces the link, not the database", async () => {
-    const link = join(tempDir("scc-out-in-home-olink-"), "copy.jpg");
-    symlinkSync(join(s.home, "state.sqlite"), link);
-    const r = await get(link);
-    expect(r.code, r.stderr).toBe(EXIT.OK);
-    expect(readFileSync(link)).toEqual(readFileSync(s.source));
-    await homeIntact();
-  });
 });

@@ -7,6 +7,7 @@ import { CliError } from "../usage-error.js";
 import { checkDownloadPath, checkNotSameFile, checkSideOutputPath } from "../writable-path.js";
 import { writeWholeFile } from "../whole-file-write.js";
 import { decodePastedReference } from "../pasted-reference.js";
+import { writeTarget } from "../link-target.js";
 import { commandLogger } from "../command-logger.js";
 import { homeTilde, pathOption, userHome } from "../path-option.js";
 import { StateError } from "../../state/index.js";
@@ -379,12 +380,19 @@ function uploadJob(
  * check (renaming, say) still finishes, so the new download starts only once the cancelled ones
  * have settled: nothing of theirs can land on `out` after it.
  */
-async function downloadJob(client: StorageClient, pending: readonly PendingDownload[], reference: Uint8Array, out: string): Promise<TransferJob<FetchResult>> {
+async function downloadJob(
+  client: StorageClient,
+  pending: { readonly toTarget: readonly PendingDownload[]; readonly toLink: readonly PendingDownload[] },
+  reference: Uint8Array,
+  out: string,
+): Promise<TransferJob<FetchResult>> {
   // fetch's checks of the reference (E_BAD_REFERENCE, E_FILE_TOO_LARGE) before any pending job is
   // cancelled: a mangled paste must not cost the interrupted download its progress. The stream
   // makes them at once and starts nothing until it is read.
   void client.fetchStream(reference).return(undefined);
-  const { resumed, cancelled } = resumeOne(client, pending, (job) => Buffer.from(job.reference).equals(reference));
+  const { resumed, cancelled } = resumeOne(client, pending.toTarget, (job) => Buffer.from(job.reference).equals(reference));
+  // A get to the link's own path (interrupted by a release that replaced links) would rename onto the link when it ends.
+  for (const job of pending.toLink) cancelled.push(cancelIfUnfinished(client, job.id).done);
   if (resumed !== undefined) return client.job(resumed) as TransferJob<FetchResult>;
   await Promise.allSettled(cancelled);
   return client.fetch(reference, { out });
@@ -613,7 +621,8 @@ reference to that --out cancels the interrupted one (its partial file is removed
 A get that failed keeping its verified pieces (an outage) goes on from them when run again too.
 
 Options:
-  --out PATH              the file to write (required; in an existing folder you can write; not a folder, pipe or device)
+  --out PATH              the file to write (required; in an existing folder you can write; not a folder, pipe or device;
+                          a symbolic link is written through: the file it names gets the download, the link stays)
 ${COMMON_USAGE}
 
 Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state refused, 5 storage failure,
@@ -628,15 +637,30 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
       throw new CliError("E_USAGE", 'file get: --out - (standard output) is not written to: the file is checked whole before it is moved into place, and stdout carries the result; give a file\'s path (./- for a file named "-")');
     }
     const out = pathOption("file get", "out", values.out, io);
-    checkDownloadPath("file get", "out", out, "Nothing was downloaded.", values.out);
+    // A link at --out is written through, as cp and curl -o do: the download lands on the file it names.
+    const target = writeTarget("file get", "out", out, values.out, "Nothing was downloaded.");
+    const given = target === out ? values.out : `${values.out} (a symbolic link to ${target})`;
+    try {
+      checkDownloadPath("file get", "out", target, "Nothing was downloaded.", values.out);
+    } catch (error) {
+      if (target === out || !(error instanceof CliError)) throw error;
+      throw new CliError(error.code, error.message.replace(/^file get: /, `file get: --out ${values.out} is a symbolic link to ${target}: `), { cause: error });
+    }
     if (values.metrics !== undefined && values.metrics !== "") {
       checkNotSameFile("file get", "metrics", pathOption("file get", "metrics", values.metrics, io), values.metrics, out, "--out", "Nothing was downloaded.");
     }
     const reference = decodePastedReference(positionals[0] as string);
     return interruptible("file get", "the download started", io, async (interrupts) => {
-      const session = await openSession("file get", values, io, interrupts, (journal) => pendingDownloadsTo(journal, out), { path: out, given: values.out as string });
+      const session = await openSession(
+        "file get",
+        values,
+        io,
+        interrupts,
+        async (journal) => ({ toTarget: await pendingDownloadsTo(journal, target), toLink: target === out ? [] : await pendingDownloadsTo(journal, out) }),
+        { path: target, given },
+      );
       try {
-        let job = await downloadJob(session.client, session.pending, reference, out);
+        let job = await downloadJob(session.client, session.pending, reference, target);
         let outcome;
         for (let retried = false; ; retried = true) {
           const done = progressBar(io, "get", job);
@@ -659,7 +683,8 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
           return interruptedStatus(outcome.signal);
         }
         const result = outcome.value;
-        io.stdout.write(JSON.stringify({ path: result.path, size: result.size, sha256: Buffer.from(result.sha256).toString("hex") }) + "\n");
+        // --out as given (made absolute), a link's too: the path the user reads the file by.
+        io.stdout.write(JSON.stringify({ path: out, size: result.size, sha256: Buffer.from(result.sha256).toString("hex") }) + "\n");
         return EXIT.OK;
       } finally {
         await session.close();

@@ -1,0 +1,63 @@
+import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { CliError } from "./usage-error.js";
+
+/** Linux's limit on links followed in one lookup (MAXSYMLINKS); past it open() says ELOOP. */
+const MAX_LINKS = 40;
+
+/**
+ * The file a write to `path` lands on, the way `cp`, `curl -o`, a shell's `>` and editors write: a
+ * symbolic link at `path` (and one it names, and so on) is followed to the file it names, so the
+ * caller writes its temp file in that file's folder and renames it onto that file, which keeps both
+ * the link and the atomic replace. `file get --out` renamed the download onto the link itself: the
+ * link was gone and the file it named kept its old bytes. A link whose file is missing (dangling)
+ * gives that missing path, which the write creates, as `curl -o` and `>` do; whether its folder
+ * exists and may be written is the caller's check, on the path returned. A path that is no link is
+ * returned as it is.
+ *
+ * Refused, as a usage error: a loop of links (more than MAX_LINKS), and a link in a sticky folder
+ * anyone may write (/tmp) owned by neither the user nor the folder's owner: another user may have
+ * put it there to have the download replace a file of theirs choosing. The kernel refuses to follow
+ * such a link in open() (fs.protected_symlinks), which a rename onto the resolved path would bypass.
+ */
+export function writeTarget(command: string, flag: string, path: string, given: string, nothingDone: string): string {
+  let at = path;
+  for (let hops = 0; ; hops++) {
+    const here = linkStat(command, flag, at, given);
+    if (here === undefined || !here.isSymbolicLink()) return at;
+    if (hops === MAX_LINKS) {
+      throw new CliError(
+        "E_USAGE",
+        `${command}: --${flag} ${given} is a symbolic link that never reaches a file (a loop of links, or more than ${MAX_LINKS} in a row); remove it or give another path. ${nothingDone}`,
+      );
+    }
+    // The link's own folder, links resolved: the kernel reads a relative target (with its `..`) from there.
+    const folder = realpathSync(dirname(at));
+    refusePlantedLink(command, flag, given, at, folder, here, nothingDone);
+    at = resolve(folder, readlinkSync(at));
+  }
+}
+
+/** lstat, or undefined when nothing is there (the write creates it) or a component is no folder (the caller's check names it). */
+function linkStat(command: string, flag: string, path: string, given: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw new CliError("E_USAGE", `${command}: cannot check --${flag} ${given} (${code ?? "unknown error"}); give a path you can write`, { cause: error });
+  }
+}
+
+/** fs.protected_symlinks' rule: in a sticky, world-writable folder, follow only a link of the user's or of the folder's owner. */
+function refusePlantedLink(command: string, flag: string, given: string, link: string, folder: string, linkInfo: Stats, nothingDone: string): void {
+  const uid = process.getuid?.();
+  if (uid === undefined) return; // Windows: no such folders, no uids
+  const folderInfo = statSync(folder);
+  const sharedSticky = (folderInfo.mode & 0o1000) !== 0 && (folderInfo.mode & 0o002) !== 0;
+  if (!sharedSticky || linkInfo.uid === uid || linkInfo.uid === folderInfo.uid) return;
+  throw new CliError(
+    "E_USAGE",
+    `${command}: --${flag} ${given}: ${link} is a symbolic link of another user (uid ${linkInfo.uid}) in ${folder}, a folder everyone may write; writing through it would replace a file that user chose, so it is not followed (as the kernel does not, fs.protected_symlinks). Give a path in a folder of your own. ${nothingDone}`,
+  );
+}
