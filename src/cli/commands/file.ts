@@ -30,7 +30,7 @@ import {
   type TransferProgress,
 } from "../../storage/index.js";
 import { lockHome, type HomeLock } from "./file-home-lock.js";
-import { checkOutsideHome, homeLayout } from "./file-home-files.js";
+import { checkOutsideHome, checkShareOutsideHome, homeLayout } from "./file-home-files.js";
 import { notFoundInCommandWords } from "./file-not-found.js";
 import { CommandInterrupted, doneOrInterrupted, hangupAdvice, interruptedStatus, signalText, watchInterrupts, type Interrupts } from "../interrupts.js";
 import { pendingDownloadsTo, uploadsToGoOnWith, type JournalLocation, type PendingDownload, type PendingUpload } from "./file-pending-jobs.js";
@@ -143,6 +143,13 @@ function protocolOption(command: string, value: string | undefined): number {
   return protocol;
 }
 
+/** The home folder, absolute: --home, else defaultHome. */
+function commandHome(command: string, values: CommonValues, io: CliIo): string {
+  // An empty --home (an unset shell variable) resolved to the current directory and filled it.
+  if (values.home === "") throw new CliError("E_USAGE", `${command}: --home needs a folder (it was empty); leave it out for the default home`);
+  return values.home === undefined ? resolve(io.cwd, defaultHome(command, io.env)) : pathOption(command, "home", values.home, io);
+}
+
 /**
  * A started client on the home directory. `beforeStart` reads the journal after the options are
  * checked and before the client starts, since a starting client resumes every unfinished job at once.
@@ -172,9 +179,7 @@ async function openSession<P>(
     throw new CliError("E_USAGE", `${command}: --codex-url and --api-prefix are for --backend codex; the local store takes neither`);
   }
   if (kind === "codex" && codexUrl === undefined) throw new CliError("E_USAGE", `${command}: --backend codex needs --codex-url (see --help)`);
-  // An empty --home (an unset shell variable) resolved to the current directory and filled it.
-  if (values.home === "") throw new CliError("E_USAGE", `${command}: --home needs a folder (it was empty); leave it out for the default home`);
-  const home = values.home === undefined ? resolve(io.cwd, defaultHome(command, io.env)) : pathOption(command, "home", values.home, io);
+  const home = commandHome(command, values, io);
   const nothingDone = command === "file get" ? "Nothing was downloaded." : "Nothing was started.";
   if (out !== undefined) checkOutsideHome(command, "out", out.path, out.given, home, false, nothingDone);
   // --metrics is written through a link at its path (writeWholeFile), --out replaces one.
@@ -543,6 +548,8 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
       throw new CliError("E_USAGE", 'file put: "-" (standard input) cannot be shared: a put reads its file again to resume and to check it did not change; save it to a file first (./- for a file named "-")');
     }
     const path = resolve(io.cwd, positionals[0] as string);
+    // Before checkSharable: the -wal or a lock is empty or not as the command rewrites it, which made the answer depend on timing.
+    checkShareOutsideHome("file put", path, commandHome("file put", values, io));
     checkSharable(path);
     if (values.metrics !== undefined && values.metrics !== "") {
       checkNotSameFile("file put", "metrics", pathOption("file put", "metrics", values.metrics, io), values.metrics, path, "the file to share", "Nothing was started.");
