@@ -45,7 +45,8 @@ export const HOME_ENV = "STATUS_COMPAT_HOME";
  * `export`, docker `-e`): a leading `~` or `~/` is the home, as in --home (it made a folder named
  * `~` in the working folder), `~user/` a usage error naming the variable. A relative one stays
  * relative, to the command's working folder as --home's is. A relative $XDG_DATA_HOME, `~/x`
- * included, is invalid by the XDG Base Directory spec and ignored, as other programs ignore it.
+ * included, is invalid by the XDG Base Directory spec and ignored, as other programs ignore it;
+ * openSession says so (ignoredXdgDataHome).
  */
 export function defaultHome(command: string, env: NodeJS.ProcessEnv): string {
   const explicit = env[HOME_ENV];
@@ -62,6 +63,17 @@ export function defaultHome(command: string, env: NodeJS.ProcessEnv): string {
   }
   const xdg = env["XDG_DATA_HOME"];
   return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(userHome(env, `give --home DIR or set $${HOME_ENV}`), ".local", "share"), "status-compat");
+}
+
+/**
+ * $XDG_DATA_HOME when defaultHome ignored it for being relative (`data`, `~/x`), undefined when it
+ * was not consulted (--home or $STATUS_COMPAT_HOME given), unset, empty or absolute. Ignored without
+ * a word, the user who set it found the home under ~/.local/share and their files "missing".
+ */
+function ignoredXdgDataHome(values: CommonValues, env: NodeJS.ProcessEnv): string | undefined {
+  if (values.home !== undefined || (env[HOME_ENV] ?? "") !== "") return undefined;
+  const xdg = env["XDG_DATA_HOME"];
+  return xdg === undefined || xdg === "" || isAbsolute(xdg) ? undefined : xdg;
 }
 
 const COMMON_OPTIONS = {
@@ -186,6 +198,13 @@ async function openSession<P>(
   if (metricsPath !== undefined) checkOutsideHome(command, "metrics", metricsPath, values.metrics as string, home, true, nothingDone);
   const layout = homeLayout(home);
   const log = commandLogger(io, "status-compat file");
+  // Here, once a run: put also reads the home earlier, for its own check.
+  const ignoredXdg = ignoredXdgDataHome(values, io.env);
+  if (ignoredXdg !== undefined) {
+    log.warn(
+      `${command}: $XDG_DATA_HOME ${JSON.stringify(ignoredXdg)} is not an absolute path, which the XDG Base Directory spec says to ignore; the home is ${home} (give --home DIR or $${HOME_ENV} for another, or set $XDG_DATA_HOME to an absolute path)`,
+    );
+  }
   let backend: StorageBackend;
   if (kind === "local") {
     backend = createLocalBackend({ dir: layout.store, logger: log });
