@@ -65,8 +65,9 @@ export interface StorageBackend {
    * Stores the bytes; returns their CID. Identical bytes give the identical CID. A one-shot body (a
    * Node stream, a web ReadableStream, an async generator or iterator) is taken by the put, whatever its outcome: handed
    * to a second put (a caller's retry) it is refused with E_BACKEND_REJECTED, as is a Node stream
-   * already destroyed or read to its end, rather than stored as the empty content or what was left
-   * of it. Retry with the bytes, a fresh stream, or an iterable that makes a fresh iterator each time.
+   * already destroyed or read to its end, or a web ReadableStream closed, errored or locked (a
+   * locked one is not taken: it may be put once its reader lets go), rather than stored as the
+   * empty content or what was left of it. Retry with the bytes, a fresh stream, or an iterable that makes a fresh iterator each time.
    */
   put(body: Uint8Array | AsyncIterable<Uint8Array>, options?: PutOptions): Promise<string>;
   /** Streams stored content; StorageError E_NOT_FOUND when absent. */

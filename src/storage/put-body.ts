@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { isErrored, isReadable, Readable } from "node:stream";
 import { StorageError } from "./storage-error.js";
 
 /**
@@ -65,9 +65,38 @@ export function takeBody(body: AsyncIterable<Uint8Array>, where: string, details
       { details: { body: kind, state: body.destroyed ? "destroyed" : "ended", ...details } },
     );
   }
+  if (body instanceof ReadableStream) {
+    const refused = spentWebStream(body, where, kind, details);
+    if (refused !== undefined) return refused;
+  }
   // A web ReadableStream is read once too: its iterator cancels it when done (or when given up).
   if (body instanceof Readable || body instanceof ReadableStream || typeof (body as { next?: unknown }).next === "function") taken.add(body);
   return undefined;
+}
+
+/**
+ * A web ReadableStream that cannot give the content: locked (a reader or a pipe holds it: making
+ * its iterator threw a raw TypeError, ERR_INVALID_STATE, out of put), or closed (read to its end,
+ * cancelled) or errored, whose iterator gives nothing: stored as the empty content, its CID returned
+ * as a success. Node's stream.isReadable / isErrored tell a web stream's state (ReadableStream has
+ * no public property for it). Not taken: a locked stream was not read, and may be put once its
+ * reader lets go.
+ */
+function spentWebStream(body: ReadableStream, where: string, kind: string, details: Record<string, unknown>): StorageError | undefined {
+  if (body.locked) {
+    return new StorageError(
+      "E_BACKEND_REJECTED",
+      `${where}: the ${kind} is locked (a reader or a pipe holds it), so the put cannot read it; release its reader, or pass the bytes or a fresh stream; nothing was stored.`,
+      { details: { body: kind, state: "locked", ...details } },
+    );
+  }
+  if (isReadable(body as unknown as NodeJS.ReadableStream) !== false) return undefined;
+  const state = isErrored(body as unknown as NodeJS.ReadableStream) ? "errored" : "closed";
+  return new StorageError(
+    "E_BACKEND_REJECTED",
+    `${where}: the ${kind} is already ${state === "errored" ? "errored" : "closed (read to its end, or cancelled)"} and has nothing to give; pass the bytes, or a fresh stream; nothing was stored.`,
+    { details: { body: kind, state, ...details } },
+  );
 }
 
 /**

@@ -237,6 +237,41 @@ export function backendCompliance(name: string, harness: ComplianceHarness): voi
         expect(await backend.put(reusable)).toBe(cid);
       });
 
+      test("a web ReadableStream read to its end, cancelled, errored or locked is refused (E_BACKEND_REJECTED), never stored as the empty content or thrown as a raw TypeError", async () => {
+        const bytes = randomBytes(300_000);
+        const cid = await backend.put(bytes);
+        const web = (): ReadableStream<Uint8Array> =>
+          new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.enqueue(bytes);
+              controller.close();
+            },
+          });
+        const asBody = (stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> => stream as unknown as AsyncIterable<Uint8Array>;
+        // Read to its end by the caller (its iterator then gives nothing): was the empty content's CID, as a success.
+        const spent = web();
+        for await (const chunk of asBody(spent)) expect(chunk).toBeDefined();
+        expect((await expectCode(backend.put(asBody(spent)), ["E_BACKEND_REJECTED"])).details).toMatchObject({ body: "ReadableStream", state: "closed" });
+        const cancelled = web();
+        await cancelled.cancel();
+        expect((await expectCode(backend.put(asBody(cancelled)), ["E_BACKEND_REJECTED"])).details).toMatchObject({ state: "closed" });
+        const errored = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.error(new Error("the recorder failed"));
+          },
+        });
+        expect((await expectCode(backend.put(asBody(errored)), ["E_BACKEND_REJECTED"])).details).toMatchObject({ state: "errored" });
+        // Held by a reader (or a pipe): its iterator cannot be made (a raw TypeError, ERR_INVALID_STATE, escaped the put).
+        const locked = web();
+        const reader = locked.getReader();
+        const refused = await expectCode(backend.put(asBody(locked), { size: bytes.byteLength }), ["E_BACKEND_REJECTED"]);
+        expect(refused.details).toMatchObject({ state: "locked" });
+        expect(refused.message).toMatch(/locked/);
+        // Nothing read it: once its reader lets go, it is put as any fresh stream.
+        reader.releaseLock();
+        expect(await backend.put(asBody(locked), { size: bytes.byteLength })).toBe(cid);
+      });
+
       test("a well-formed CID that was never stored: get fails with E_NOT_FOUND and has is false", async () => {
         const cid = await backend.put(randomBytes(2000));
         await backend.delete(cid);
