@@ -1,6 +1,7 @@
 import { accessSync, constants, realpathSync, statSync, type Stats } from "node:fs";
 import { dirname, join, sep } from "node:path";
 import { CliError } from "./usage-error.js";
+import { writeTarget } from "./link-target.js";
 
 /** What `stat` says of a path, or undefined when there is nothing there (or a path component is not a folder). */
 function statOf(command: string, flag: string, path: string): Stats | undefined {
@@ -69,9 +70,13 @@ export function checkDownloadPath(command: string, flag: string, path: string, n
 /**
  * A side output written whole when the command ends (`--metrics`, `matrix --out`: writeWholeFile
  * writes a file beside it and renames it) also needs a folder the user may write; found out only
- * then, a transfer's metrics were lost and a matrix's report went to stdout instead.
+ * then, a transfer's metrics were lost and a matrix's report went to stdout instead. A link at it
+ * must be one writeTarget follows (not a loop, not another user's in a shared sticky folder).
  */
 export function checkSideOutputPath(command: string, flag: string, path: string, nothingDone: string, given: string = path): void {
+  // writeWholeFile renames onto the file a link names, which the kernel's refusal of another user's
+  // link in /tmp (fs.protected_symlinks) does not see: a planted --metrics /tmp/m.prom replaced its target.
+  writeTarget(command, flag, path, given, nothingDone);
   checkWritablePath(command, flag, path, nothingDone, given);
   const there = statOf(command, flag, path);
   // What is not a regular file (a pipe, /dev/stdout) is written in place, not beside.
