@@ -17,7 +17,8 @@ export interface ForgottenJobs {
  * cancelled download loses its temp file first. Downloaded files and stored pieces stay.
  */
 export async function forgetEndedJobs(ctx: ClientContext, keptMs: number, isLive: (id: string) => boolean): Promise<ForgottenJobs> {
-  const cutoff = ctx.clock.now() - keptMs;
+  const at = ctx.clock.now();
+  const cutoff = at - keptMs;
   // The application may retry a failed download while the temp files below are removed: such a
   // job is live again (a handle, a new state) and keeps its temp file and its row.
   const stillEnded = (row: DownloadJobRow): boolean => {
@@ -35,7 +36,8 @@ export async function forgetEndedJobs(ctx: ClientContext, keptMs: number, isLive
       forgettable.push(row);
     }
   }
-  const uploads = ctx.uploads.endedBefore(cutoff).filter((row) => !isLive(row.id));
+  // A piece's store counts only with an expiry renewal trusts (renewDue's bound, availability-journal.ts dueBefore).
+  const uploads = ctx.uploads.endedBefore(cutoff, at + ctx.ttlMs + ctx.renewBeforeMs).filter((row) => !isLive(row.id));
   ctx.db.transaction(() => {
     for (const row of forgettable) if (stillEnded(row)) ctx.downloads.remove(row.id);
     for (const row of uploads) {

@@ -49,3 +49,34 @@ describe("a released upload older than keepEndedJobsMs whose pieces were renewed
     expect(client.jobs()).toEqual([]);
   });
 });
+
+/**
+ * d942b11 keeps a released upload while one of its pieces was stored since the cutoff. A store
+ * journaled while the device clock ran ahead (renewed_at a year on; the clock's floor is dropped
+ * once it is put right, as it leads by more than ttlMs + renewBeforeMs) then kept the upload, its key
+ * with it, until the real time caught up: a year with no message referring to it. Renewal distrusts
+ * such an expiry (renewDue's bound); the retention does too, and counts from the job's end.
+ */
+describe("a released upload whose pieces were last stored while the clock ran ahead", () => {
+  test("is forgotten keepEndedJobsMs after the job ended, not kept until the clock catches up", async () => {
+    const dir = tempDir();
+    const clock = { t: Date.UTC(2026, 0, 1) };
+    const start = clock.t;
+    const options = { dir, backend: localStore(join(dir, "store")), clock: { now: () => clock.t } };
+    let { client } = await startClient(options);
+    const shared = await client.share({ path: writeRandomFile(dir, "doc.pdf", 100 * KiB).path }).done;
+    // The device clock a year ahead: renewal stores every piece then (renewed_at, expiry a year on).
+    clock.t = start + 393 * DAY;
+    expect((await client.renewDue()).renewed).toHaveLength(shared.view.pieces.length);
+    await client.stop();
+    // Put right.
+    clock.t = start + 29 * DAY;
+    ({ client } = await startClient(options));
+    client.release(shared.reference);
+    // Past keepEndedJobsMs (30 days) after the job ended; every renewal check forgets what ended long enough ago.
+    clock.t = start + 100 * DAY;
+    await client.renewDue();
+    expect(client.jobs()).toEqual([]);
+    expect(() => client.retain(shared.reference)).toThrow(expect.objectContaining({ code: "E_NOT_FOUND" }));
+  });
+});

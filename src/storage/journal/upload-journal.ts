@@ -99,11 +99,14 @@ export class UploadJournal {
     // A done upload stays while a message still refers to one of its pieces: renewal seals from its
     // row. Released, it is ended from its pieces' last store on too (renewal kept it living till
     // then): counted from the job's end alone, one shared long ago was forgotten at the first check
-    // after its release, and retain() refused it while its pieces were stored for weeks more.
+    // after its release, and retain() refused it while its pieces were stored for weeks more. A store
+    // whose expiry is past what one made now could have (@latest, renewDue's bound) was journaled
+    // while the clock ran ahead: its time is unknown, and counted it kept the upload and its key until
+    // the real time caught up (a year for a clock a year ahead). Such a store does not count.
     this.selectEndedBefore = db.prepare(
       `SELECT * FROM upload_jobs j WHERE j.updated_at < @cutoff AND (j.state IN ('failed', 'cancelled') OR (j.state = 'done' AND NOT EXISTS (
          SELECT 1 FROM upload_pieces p JOIN availability a ON a.cid = p.cid
-         WHERE p.job_id = j.id AND (a.referenced = 1 OR max(a.uploaded_at, coalesce(a.renewed_at, a.uploaded_at)) >= @cutoff))))
+         WHERE p.job_id = j.id AND (a.referenced = 1 OR (max(a.uploaded_at, coalesce(a.renewed_at, a.uploaded_at)) >= @cutoff AND a.expires_at <= @latest)))))
        ORDER BY j.updated_at, j.id`,
     );
     this.deleteJob = db.prepare(`DELETE FROM upload_jobs WHERE id = ?`);
@@ -209,10 +212,12 @@ export class UploadJournal {
 
   /**
    * Jobs that ended before `cutoff` and that nothing needs any more: failed, cancelled, or done with
-   * no piece still referenced nor stored (uploaded or renewed) since `cutoff`.
+   * no piece still referenced nor stored (uploaded or renewed) since `cutoff`, a store counting only
+   * when its journaled expiry is not after `latest` (the latest a piece stored now could have: a
+   * later one was journaled while the clock ran ahead).
    */
-  endedBefore(cutoff: number): UploadJobRow[] {
-    return this.selectEndedBefore.all({ cutoff }) as UploadJobRow[];
+  endedBefore(cutoff: number, latest: number): UploadJobRow[] {
+    return this.selectEndedBefore.all({ cutoff, latest }) as UploadJobRow[];
   }
 
   /** Forgets a job: its row (with its key), its pieces and its run settings. */
