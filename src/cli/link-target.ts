@@ -61,3 +61,23 @@ function refusePlantedLink(command: string, flag: string, given: string, link: s
     `${command}: --${flag} ${given}: ${link} is a symbolic link of another user (uid ${linkInfo.uid}) in ${folder}, a folder everyone may write; writing through it would replace a file that user chose, so it is not followed (as the kernel does not, fs.protected_symlinks). Give a path in a folder of your own. ${nothingDone}`,
   );
 }
+
+/**
+ * The path a write through `path` lands on: its links followed to the last, that one's target kept
+ * when nothing is there (a dangling link: the write makes its file). No checks: writeTarget made them
+ * before the command ran; a loop found now (made meanwhile) gives `path`, whose write then fails.
+ */
+export function linkEnd(path: string): string {
+  let at = path;
+  for (let hops = 0; hops <= MAX_LINKS; hops++) {
+    let info: Stats;
+    try {
+      info = lstatSync(at);
+    } catch {
+      return at;
+    }
+    if (!info.isSymbolicLink()) return hops === 0 ? at : realpathSync(at);
+    at = resolve(realpathSync(dirname(at)), readlinkSync(at));
+  }
+  return path;
+}

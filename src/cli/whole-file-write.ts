@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { syncDirectorySync } from "../fs/index.js";
+import { linkEnd } from "./link-target.js";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 
@@ -10,7 +11,7 @@ import { basename, dirname, join } from "node:path";
  * replaced it, and the error is thrown. What is not a regular file is written in place: a pipe, a
  * terminal or /dev/stdout has no part to leave, and a rename would replace it with a file (its
  * reader waited for ever; as root, /dev/stdout itself). A link keeps pointing at the file it names,
- * which is the one replaced. The file is synced before the rename and its folder after it: without
+ * which is the one replaced, or made when the link dangles. The file is synced before the rename and its folder after it: without
  * that, a power cut soon after could leave the name pointing at an empty or partial file (ext4, xfs).
  */
 export function writeWholeFile(path: string, text: string): void {
@@ -19,7 +20,8 @@ export function writeWholeFile(path: string, text: string): void {
     writeFileSync(path, text);
     return;
   }
-  const target = there === undefined ? path : realpathSync(path);
+  // A dangling link too: its file is made (a node_exporter textfile link before the first run); the link was replaced.
+  const target = there === undefined ? linkEnd(path) : realpathSync(path);
   const partial = partialPathFor(target);
   try {
     writeSynced(partial, text);

@@ -76,12 +76,13 @@ export function checkDownloadPath(command: string, flag: string, path: string, n
 export function checkSideOutputPath(command: string, flag: string, path: string, nothingDone: string, given: string = path): void {
   // writeWholeFile renames onto the file a link names, which the kernel's refusal of another user's
   // link in /tmp (fs.protected_symlinks) does not see: a planted --metrics /tmp/m.prom replaced its target.
-  writeTarget(command, flag, path, given, nothingDone);
-  checkWritablePath(command, flag, path, nothingDone, given);
-  const there = statOf(command, flag, path);
+  // The file a link names (made when it dangles) is the one written: its folder is the one to check.
+  const target = writeTarget(command, flag, path, given, nothingDone);
+  checkWritablePath(command, flag, target, nothingDone, given);
+  const there = statOf(command, flag, target);
   // What is not a regular file (a pipe, /dev/stdout) is written in place, not beside.
   if (there !== undefined && !there.isFile()) return;
-  const folder = dirname(there === undefined ? path : realpathSync(path));
+  const folder = realpathSync(dirname(target));
   try {
     accessSync(folder, constants.W_OK);
   } catch (error) {
