@@ -54,12 +54,18 @@ async function useCachedCopy(ctx: ClientContext, id: string, cid: string, bytes:
  * In one transaction: uploads `ids` read the cached file at `path`, found to hold content `cid` as
  * `identity` (recorded as each upload's, as a first run would), and that file is pinned. False, with
  * nothing changed, when `path` is no longer the content's cached file (replaced or dropped while it
- * was compared).
+ * was compared) or none of `ids` is still queued (cancelled meanwhile).
  */
 export function readFromCachedCopy(ctx: ClientContext, ids: readonly string[], cid: string, path: string, identity: SourceIdentity): boolean {
   return ctx.db.transaction(() => {
     if (ctx.cache.pathOf(cid) !== path) return false;
-    for (const id of ids) {
+    // Only uploads still queued move (as moveSource does): one cancelled while the file was compared
+    // (retry()'s run of a lost spool write, 12f538f) has had its clean-up, which gives back the pin
+    // of the path it read then, not this one: pinned, the file stayed out of eviction's reach with no
+    // upload to give it back until the next start, and the cancelled job kept a source identity.
+    const queued = ids.filter((id) => ctx.uploads.get(id)?.state === "queued");
+    if (queued.length === 0) return false;
+    for (const id of queued) {
       ctx.uploads.moveSource(id, path);
       ctx.uploads.recordSourceIdentity(id, identity);
     }
