@@ -371,7 +371,8 @@ export class HttpExchange implements WriteErrorHolder {
               this.sent += last.byteLength;
               last = undefined;
             } else if (declared !== undefined && this.sent + chunk.byteLength === declared) {
-              last = chunk.subarray(chunk.byteLength - 1);
+              // A copy: the source may reuse its buffer once asked for more, which is what ends it.
+              last = Uint8Array.of(chunk[chunk.byteLength - 1]!);
               chunk = chunk.subarray(0, chunk.byteLength - 1);
             }
             if (!(await this.sendSliced(chunk as Uint8Array, declared))) {
