@@ -60,7 +60,7 @@ export function runUploadJob(session: ClientSession, id: string, signal: AbortSi
     async work({ ctx, row, job, machine, signal: deadline, memory }) {
       await memory(uploadMemoryBytes(row, ctx.piecesInFlight));
       // Its spool write lost (retry() of one failed so): the received file of those bytes, when the cache has one.
-      return runUpload(ctx, await readCachedCopyOfLostSpool(ctx, row), machine, job, deadline);
+      return runUpload(ctx, await readCachedCopyOfLostSpool(ctx, row, deadline), machine, job, deadline);
     },
   });
 }

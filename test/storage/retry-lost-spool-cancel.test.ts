@@ -8,7 +8,7 @@ import { KiB, localStore, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 
 /** The next hash of a file waits here (set by the test): where a run looks at the cached copy of a lost spool write. */
-const gate: { next?: { entered: () => void; open: Promise<void> } } = {};
+const gate: { next?: { entered: () => void; open: Promise<void> }; signal?: AbortSignal | undefined } = {};
 
 vi.mock("../../src/storage/file-digest.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../../src/storage/file-digest.js")>();
@@ -18,8 +18,11 @@ vi.mock("../../src/storage/file-digest.js", async (importOriginal) => {
       const waiting = gate.next;
       gate.next = undefined;
       if (waiting !== undefined) {
+        const signal = args[3];
+        gate.signal = signal;
         waiting.entered();
-        await waiting.open;
+        // The gate stands for a large file's hash: a signal the hash is given ends it, as fileDigest's own loop does.
+        await Promise.race([waiting.open, new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }))]);
       }
       return original.fileDigest(...args);
     },
@@ -90,5 +93,40 @@ describe("cancel() while retry()'s run looks at the cached copy of a lost spool 
     } finally {
       db.close();
     }
+  });
+});
+
+/**
+ * The same look, given no signal, hashed the whole cached file before cancel() or stop() could end
+ * the run: a 50 MB file on a phone's storage is seconds. The run's signal reaches the hash now.
+ */
+describe("cancel() during that look ends the hash at once", () => {
+  test("the hash is given the run's signal, aborted by cancel(), and the run ends E_ABORTED with the hash never let through", async () => {
+    const dir = tempDir();
+    const bytes = randomBytes(100 * KiB);
+    const id = await failedLostSpool(dir, bytes);
+    const { client } = await startClient({ dir });
+    const original = join(dir, "received.jpg");
+    writeFileSync(original, bytes);
+    const shared = await client.share({ path: original }).done;
+    await client.fetch(shared.reference).done;
+    let entered!: () => void;
+    const inHash = new Promise<void>((resolve) => (entered = resolve));
+    let open!: () => void;
+    gate.next = { entered, open: new Promise<void>((resolve) => (open = resolve)) };
+    try {
+      const retried = client.retry(id);
+      await inHash;
+      expect(gate.signal?.aborted).toBe(false);
+      client.cancel(id);
+      expect(gate.signal?.aborted).toBe(true);
+      await expect(retried.done).rejects.toMatchObject({ code: "E_ABORTED" });
+    } finally {
+      gate.next = undefined;
+      gate.signal = undefined;
+      open?.();
+    }
+    expect(client.jobs().find((j) => j.id === id)).toMatchObject({ state: "cancelled" });
+    await client.stop();
   });
 });

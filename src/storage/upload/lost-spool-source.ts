@@ -20,7 +20,11 @@ import { sourceIdentity, type SourceIdentity } from "./source-identity.js";
  * such a file is left to fail E_SOURCE_MISSING as before. Best effort: a file that cannot be read
  * is left so too. A starting client calls it before it resumes any job.
  */
-export async function readCachedCopiesOfLostSpools(ctx: ClientContext, rows: readonly UploadJobRow[] = ctx.uploads.inStates(["queued"])): Promise<void> {
+export async function readCachedCopiesOfLostSpools(
+  ctx: ClientContext,
+  rows: readonly UploadJobRow[] = ctx.uploads.inStates(["queued"]),
+  signal?: AbortSignal,
+): Promise<void> {
   const lost = new Map<string, string[]>();
   for (const row of rows) {
     const cid = contentCidIn(ctx.dirs.spool, row.source_path);
@@ -34,10 +38,12 @@ export async function readCachedCopiesOfLostSpools(ctx: ClientContext, rows: rea
     if (kept === undefined || size === undefined || contentCidIn(ctx.dirs.cache, kept) !== cid) continue;
     const unhold = ctx.cache.hold(cid);
     try {
-      const identity = await identityIfHolding(ctx, kept, cid, size);
+      const identity = await identityIfHolding(ctx, kept, cid, size, signal);
       if (identity === undefined) continue;
       readFromCachedCopy(ctx, ids, cid, kept, identity);
     } catch (error) {
+      // The run was cancelled or the client stopped: that is the run's end, not a file it could not read.
+      if (signal?.aborted === true) throw error;
       ctx.log.warn({ code: asStorageError(error).code }, "could not look at a cached file for a share whose spool write a crash cut");
     } finally {
       unhold();
@@ -51,22 +57,23 @@ export async function readCachedCopiesOfLostSpools(ctx: ClientContext, rows: rea
  * the bytes then), run again by the application's retry(), reads the received file of those bytes
  * the cache holds now. A failed job is not revisited on its own: the application was told it
  * failed, and may have shared the bytes again since. Gives the row as the run is to read it.
+ * `signal` is the run's: cancel() or stop() ends the hash of a large file at once, not at its end.
  */
-export async function readCachedCopyOfLostSpool(ctx: ClientContext, row: UploadJobRow): Promise<UploadJobRow> {
+export async function readCachedCopyOfLostSpool(ctx: ClientContext, row: UploadJobRow, signal?: AbortSignal): Promise<UploadJobRow> {
   if (row.state !== "queued" || contentCidIn(ctx.dirs.spool, row.source_path) === undefined) return row;
-  await readCachedCopiesOfLostSpools(ctx, [row]);
+  await readCachedCopiesOfLostSpools(ctx, [row], signal);
   return ctx.uploads.get(row.id) ?? row;
 }
 
 /** The identity of the file at `path` when it holds exactly the content `cid` names in `size` bytes, unchanged while it was hashed. */
-async function identityIfHolding(ctx: ClientContext, path: string, cid: string, size: number): Promise<SourceIdentity | undefined> {
+async function identityIfHolding(ctx: ClientContext, path: string, cid: string, size: number, signal: AbortSignal | undefined): Promise<SourceIdentity | undefined> {
   const expected = rawSha256Digest(cid);
   if (expected === undefined) return undefined;
   const handle = await open(path, "r").catch(() => undefined);
   if (handle === undefined) return undefined;
   try {
     const before = await sourceIdentity(handle);
-    const digest = await fileDigest(ctx.hasher, path, size);
+    const digest = await fileDigest(ctx.hasher, path, size, signal);
     // The path may name another file by the time the hash opens it.
     if (!before.stable.startsWith(`${digest.dev}:${digest.ino}:`)) return undefined;
     if (digest.bytes !== size || !sameDigest(digest.sha256, expected)) return undefined;
