@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test, vi } from "vitest";
+import type { StorageClient } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { KiB, localStore, startClient } from "./support/client-fixture.js";
-import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
+import { KiB, startClient } from "./support/client-fixture.js";
+import { failedLostSpool, receiveIntoCache } from "./support/failed-lost-spool.js";
 
 /** The next hash of a file waits here (set by the test): where a run looks at the cached copy of a lost spool write. */
 const gate: { next?: { entered: () => void; open: Promise<void> }; signal?: AbortSignal | undefined } = {};
@@ -29,26 +28,23 @@ vi.mock("../../src/storage/file-digest.js", async (importOriginal) => {
   };
 });
 
-/** A share of bytes failed E_SOURCE_MISSING with its spool write lost (as retry-lost-spool-cached.test.ts makes it). */
-async function failedLostSpool(dir: string, bytes: Buffer): Promise<string> {
-  const down = new InstrumentedBackend(localStore(join(dir, "store")));
-  down.beforePut = () => {
-    throw unreachable("the node");
-  };
-  const { client, statePath } = await startClient({ dir, backend: down, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
-  const job = client.share({ bytes, fileName: "photo.jpg" });
-  await job.done.catch(() => undefined);
-  await client.stop();
-  const db = new Database(statePath);
-  try {
-    const { source_path: spool } = db.prepare(`SELECT source_path FROM upload_jobs WHERE id = ?`).get(job.id) as { source_path: string };
-    db.prepare(`DELETE FROM cache_entries WHERE path = ?`).run(spool);
-    db.prepare(`DELETE FROM settings WHERE key IN (?, ?)`).run(`upload-source:${job.id}`, `upload-source-ctime:${job.id}`);
-    rmSync(spool);
-  } finally {
-    db.close();
-  }
-  return job.id;
+/**
+ * A share failed E_SOURCE_MISSING with its spool write lost, a client started on it whose cache
+ * holds those bytes, and the next hash of a file (the run's look at the cached copy) gated.
+ */
+async function retryingAtTheGate(): Promise<{ client: StorageClient; statePath: string; id: string; retried: ReturnType<StorageClient["retry"]>; open: () => void }> {
+  const dir = tempDir();
+  const bytes = randomBytes(100 * KiB);
+  const id = await failedLostSpool(dir, bytes);
+  const { client, statePath } = await startClient({ dir });
+  await receiveIntoCache(client, dir, bytes);
+  let entered!: () => void;
+  const inHash = new Promise<void>((resolve) => (entered = resolve));
+  let open!: () => void;
+  gate.next = { entered, open: new Promise<void>((resolve) => (open = resolve)) };
+  const retried = client.retry(id);
+  await inHash;
+  return { client, statePath, id, retried, open };
 }
 
 /**
@@ -62,27 +58,14 @@ async function failedLostSpool(dir: string, bytes: Buffer): Promise<string> {
  */
 describe("cancel() while retry()'s run looks at the cached copy of a lost spool write", () => {
   test("leaves the received file unpinned and records no source identity for the cancelled share", async () => {
-    const dir = tempDir();
-    const bytes = randomBytes(100 * KiB);
-    const id = await failedLostSpool(dir, bytes);
-    const { client, statePath } = await startClient({ dir });
-    const original = join(dir, "received.jpg");
-    writeFileSync(original, bytes);
-    const shared = await client.share({ path: original }).done;
-    await client.fetch(shared.reference).done;
-    let entered!: () => void;
-    const inHash = new Promise<void>((resolve) => (entered = resolve));
-    let open!: () => void;
-    gate.next = { entered, open: new Promise<void>((resolve) => (open = resolve)) };
+    const { client, statePath, id, retried, open } = await retryingAtTheGate();
     try {
-      const retried = client.retry(id);
-      await inHash;
       client.cancel(id);
       open();
       await expect(retried.done).rejects.toMatchObject({ code: "E_ABORTED" });
     } finally {
       gate.next = undefined;
-      open?.();
+      open();
     }
     expect(client.jobs().find((j) => j.id === id)).toMatchObject({ state: "cancelled" });
     await client.stop();
@@ -102,21 +85,8 @@ describe("cancel() while retry()'s run looks at the cached copy of a lost spool 
  */
 describe("cancel() during that look ends the hash at once", () => {
   test("the hash is given the run's signal, aborted by cancel(), and the run ends E_ABORTED with the hash never let through", async () => {
-    const dir = tempDir();
-    const bytes = randomBytes(100 * KiB);
-    const id = await failedLostSpool(dir, bytes);
-    const { client } = await startClient({ dir });
-    const original = join(dir, "received.jpg");
-    writeFileSync(original, bytes);
-    const shared = await client.share({ path: original }).done;
-    await client.fetch(shared.reference).done;
-    let entered!: () => void;
-    const inHash = new Promise<void>((resolve) => (entered = resolve));
-    let open!: () => void;
-    gate.next = { entered, open: new Promise<void>((resolve) => (open = resolve)) };
+    const { client, id, retried, open } = await retryingAtTheGate();
     try {
-      const retried = client.retry(id);
-      await inHash;
       expect(gate.signal?.aborted).toBe(false);
       client.cancel(id);
       expect(gate.signal?.aborted).toBe(true);
@@ -124,7 +94,7 @@ describe("cancel() during that look ends the hash at once", () => {
     } finally {
       gate.next = undefined;
       gate.signal = undefined;
-      open?.();
+      open();
     }
     expect(client.jobs().find((j) => j.id === id)).toMatchObject({ state: "cancelled" });
     await client.stop();
