@@ -5,36 +5,15 @@
  * named file, never beside the link, and the link stays. In process, a Codex test node on 127.0.0.1
  * behind a proxy answering 503 for one piece.
  */
-import { randomBytes } from "node:crypto";
-import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { startCodexTestServer } from "../support/codex-server/index.js";
-import { startFaultProxy } from "../support/fault-proxy/index.js";
 import { runCliInProcess } from "../support/cli.js";
-import { tempDir } from "../support/temp-dir.js";
+import { secondPieceOutage } from "./support/second-piece-outage.js";
 
 test("a get to a link that failed keeping its pieces goes on from them when run again, and the link stays", async () => {
-  const server = await startCodexTestServer();
-  const down = { piece: "" };
-  const proxy = await startFaultProxy({
-    target: server.url,
-    faultRate: 1,
-    // Retry-After: the failing piece ends its attempts 3 s later, once the other is verified and journaled.
-    randomFaults: [{ kind: "status", status: 503, body: "busy", headers: { "Retry-After": "3" } }],
-    eligible: (request) => down.piece !== "" && request.path.includes(down.piece),
-  });
+  const { proxy, dir, home, bytes, printed, restore, close } = await secondPieceOutage("scc-cli-out-link-resume-");
   try {
-    const dir = tempDir("scc-cli-out-link-resume-");
-    const path = join(dir, "video.mp4");
-    const bytes = randomBytes(4 * 1024 * 1024 + 10_000);
-    writeFileSync(path, bytes);
-    const home = join(dir, "home");
-    const put = await runCliInProcess(["file", "put", path, "--home", home, "--backend", "codex", "--codex-url", server.url]);
-    expect(put.code, put.stderr).toBe(0);
-    const printed = JSON.parse(put.stdout) as { base64: string; pieces: { cid: string }[] };
-    expect(printed.pieces).toHaveLength(2);
-    down.piece = (printed.pieces[1] as { cid: string }).cid;
     mkdirSync(join(dir, "library"));
     const real = join(dir, "library", "video.mp4");
     const link = join(dir, "latest.mp4");
@@ -47,7 +26,7 @@ test("a get to a link that failed keeping its pieces goes on from them when run 
     expect(readdirSync(join(dir, "library")).filter((name) => name.endsWith(".part")), "the temp file is beside the named file").toHaveLength(1);
     expect(readdirSync(dir).filter((name) => name.endsWith(".part"))).toEqual([]);
 
-    down.piece = "";
+    restore();
     const first = (printed.pieces[0] as { cid: string }).cid;
     const before = proxy.stats.history.length;
     const again = await runCliInProcess(get);
@@ -57,7 +36,6 @@ test("a get to a link that failed keeping its pieces goes on from them when run 
     expect(proxy.stats.history.slice(before).filter((r) => r.path.includes(first)), "the verified piece is not fetched again").toEqual([]);
     expect(readdirSync(join(dir, "library"))).toEqual(["video.mp4"]);
   } finally {
-    await proxy.close();
-    await server.close();
+    await close();
   }
 });
