@@ -53,7 +53,7 @@ function levelFromEnv(): LevelWithSilent | undefined {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino(
+  return scrubChildBindings(pino(
     {
       name: options.name ?? "status-compat",
       level: options.level ?? levelFromEnv() ?? "info",
@@ -64,13 +64,42 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       serializers: { err: (value: unknown) => value },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((arg: unknown) => (typeof arg === "string" ? scrubLogText(arg) : arg)) as typeof args);
+          const scrubbed: unknown[] = args.map((arg: unknown) => (typeof arg === "string" ? scrubLogText(arg) : arg));
+          // Given no message, pino writes the error's own as the line's (log.error(err), log.error({ err })),
+          // past every formatter: given here, scrubbed, it is the same text without the credentials.
+          const fromError = args.length === 1 ? messageOfError(args[0]) : undefined;
+          if (fromError !== undefined) scrubbed.push(scrubLogText(fromError));
+          method.apply(this, scrubbed as typeof args);
         },
       },
       base: { pid: process.pid },
     },
     options.destination ?? pino.destination({ fd: 2, sync: true }),
-  );
+  ));
+}
+
+/**
+ * A child's bindings (`logger.child({ endpoint })`) are serialized once, when it is made, and pino
+ * gives every child a bindings formatter that passes them through: neither the log formatter nor
+ * one of ours sees them. So they are scrubbed on their way in; children inherit `child` from the
+ * root, so a child's children are too.
+ */
+function scrubChildBindings(root: Logger): Logger {
+  const child = root.child;
+  root.child = function (this: Logger, bindings: Record<string, unknown>, childOptions?: object) {
+    return child.call(this, scrubLogFields(bindings), childOptions);
+  } as typeof child;
+  return root;
+}
+
+/** The message pino would take from a line's only argument: an error's, or its `err` field's when it has no `msg`. */
+function messageOfError(arg: unknown): string | undefined {
+  if (arg instanceof Error) return arg.message;
+  if (typeof arg !== "object" || arg === null) return undefined;
+  const fields = arg as { msg?: unknown; err?: unknown };
+  if (fields.msg !== undefined || typeof fields.err !== "object" || fields.err === null) return undefined;
+  const message = (fields.err as { message?: unknown }).message;
+  return typeof message === "string" ? message : undefined;
 }
 
 /** A logger that writes nothing and costs nothing on the hot path; the library default. */

@@ -7,22 +7,30 @@ import { pino } from "pino";
  * whole. Fields are walked once per line written (never for levels that are off).
  */
 
-/** Names whose values are key material, or hold it (a FileReference carries its content key). */
+/**
+ * Names whose values are key material, or hold it (a FileReference carries its content key), in
+ * lower case: a name is matched in any case, as code writes headers (`Authorization`) and fields.
+ * `base64` is `file put`'s output field holding the reference.
+ */
 const SECRET_NAMES: ReadonlySet<string> = new Set([
   "key",
   "keys",
   "secret",
-  "privateKey",
-  "noncePrefix",
+  "privatekey",
+  "nonceprefix",
   "plaintext",
   "password",
   "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
   "enc_key",
-  "encKey",
+  "enckey",
   "nonce_prefix",
   "reference",
   "file_reference",
-  "fileReference",
+  "filereference",
+  "base64",
 ]);
 
 const CENSOR = "[redacted]";
@@ -51,8 +59,22 @@ function scrub(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   // message or cause may name a URL with its credentials, and details may hold bytes.
   if (value instanceof Error) return scrubObject(pino.stdSerializers.err(value), depth + 1, seen);
   if (value instanceof URL) return scrubLogText(value.href);
-  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return value;
+  // JSON.stringify writes what toJSON gives (a view a class chose to show), so that is what is scrubbed.
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return scrubShown(value as { toJSON: () => unknown }, depth, seen);
   return scrubObject(value, depth + 1, seen);
+}
+
+function scrubShown(value: { toJSON: () => unknown }, depth: number, seen: WeakSet<object>): unknown {
+  // A toJSON giving a new such object each time would otherwise never end.
+  if (depth > MAX_DEPTH) return "[too deep]";
+  let shown: unknown;
+  try {
+    shown = value.toJSON();
+  } catch {
+    // A log call must not throw for what it was given.
+    return "[unserializable]";
+  }
+  return shown === value ? scrubObject(value, depth + 1, seen) : scrub(shown, depth + 1, seen);
 }
 
 function scrubObject(value: object, depth: number, seen: WeakSet<object>): unknown {
@@ -62,7 +84,7 @@ function scrubObject(value: object, depth: number, seen: WeakSet<object>): unkno
   try {
     if (Array.isArray(value)) return value.map((item) => scrub(item, depth, seen));
     const copy: Record<string, unknown> = {};
-    for (const [name, item] of Object.entries(value)) copy[name] = SECRET_NAMES.has(name) ? CENSOR : scrub(item, depth, seen);
+    for (const [name, item] of Object.entries(value)) copy[name] = SECRET_NAMES.has(name.toLowerCase()) ? CENSOR : scrub(item, depth, seen);
     return copy;
   } finally {
     seen.delete(value);

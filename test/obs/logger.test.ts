@@ -63,6 +63,32 @@ describe("logger", () => {
     for (const line of out.lines()) expect(line).toMatchObject({ [line["msg"] === "second" ? "error" : "err"]: { type: "Error", code: "E_X", details: { body: "[20 bytes]" } } });
   });
 
+  it("scrubs what reaches a line besides its fields: the message pino takes from an error, a child's bindings, an object's toJSON, names in any case", () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: "info", destination: out });
+    const key = Buffer.from("c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc", "hex");
+    // No message given: pino writes the error's own message as the line's.
+    log.error(new Error("put to http://alice:hunter2@127.0.0.1:8080 failed"));
+    log.error({ err: new Error("get from http://alice:hunter2@127.0.0.1:8080 failed") });
+    // A component's logger made for one endpoint, as a caller may bind it.
+    log.child({ endpoint: "http://alice:hunter2@127.0.0.1:8080/api/codex/v1", params: { key } }).info("child");
+    // JSON.stringify writes what toJSON gives, so that is what must be scrubbed.
+    log.info({ share: { toJSON: () => ({ encryption: { key: key.toString("hex") }, url: "http://alice:hunter2@127.0.0.1:8080" }) } }, "toJSON");
+    // Headers as code writes them, and put's JSON output (its base64 field is the reference, key inside).
+    log.info({ headers: { Authorization: "Basic aHVudGVyMg==", "Proxy-Authorization": "Basic aHVudGVyMg==" }, put: { base64: key.toString("base64"), protocol: 3 } }, "names");
+    const text = out.text;
+    expect(out.lines()).toHaveLength(5);
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("aHVudGVyMg");
+    for (const form of [key.toString("hex"), key.toString("base64"), key.toString("base64url")]) expect(text).not.toContain(form);
+    // What is not secret still reads.
+    expect(out.lines()[0]).toMatchObject({ msg: "put to http://[redacted]@127.0.0.1:8080 failed" });
+    expect(out.lines()[1]).toMatchObject({ msg: "get from http://[redacted]@127.0.0.1:8080 failed" });
+    expect(out.lines()[2]).toMatchObject({ msg: "child", endpoint: "http://[redacted]@127.0.0.1:8080/api/codex/v1", params: { key: "[redacted]" } });
+    expect(out.lines()[3]).toMatchObject({ share: { url: "http://[redacted]@127.0.0.1:8080" } });
+    expect(out.lines()[4]).toMatchObject({ put: { protocol: 3 } });
+  });
+
   it("does not write below its level", () => {
     const out = new LogCapture();
     createLogger({ level: "warn", destination: out }).info("quiet");
