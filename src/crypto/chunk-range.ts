@@ -1,7 +1,7 @@
 import { ChunkOpener, ChunkSealer, authFailed } from "./chunk-cipher.js";
 import { sealedChunkSize } from "./chunk-layout.js";
 import { CryptoError } from "./crypto-error.js";
-import { TAG_BYTES, type PreparedParams } from "./stream-params.js";
+import { MAX_CHUNKS, TAG_BYTES, type PreparedParams } from "./stream-params.js";
 
 /**
  * Consecutive chunks of one file, starting at chunk `firstChunk`, sealed or opened in one call.
@@ -17,6 +17,7 @@ export interface RangeLayout {
 
 /** Seals `plaintext` (whole chunks; a short tail only when it ends the file) into `out`; returns bytes written. */
 export function sealRange(params: PreparedParams, layout: RangeLayout, plaintext: Uint8Array, out: Uint8Array, sealer = new ChunkSealer(params)): number {
+  checkLayout(layout);
   const size = params.chunkSize;
   const count = plaintext.byteLength === 0 ? 1 : Math.ceil(plaintext.byteLength / size);
   const lastIndex = layout.firstChunk + count - 1;
@@ -45,6 +46,7 @@ export function sealRange(params: PreparedParams, layout: RangeLayout, plaintext
  * than the chunks before it, which the caller discards.
  */
 export function openRange(params: PreparedParams, layout: RangeLayout, sealed: Uint8Array, out: Uint8Array, opener = new ChunkOpener(params)): number {
+  checkLayout(layout);
   const step = sealedChunkSize(params.chunkSize);
   const count = Math.max(1, Math.ceil(sealed.byteLength / step));
   const lastIndex = layout.firstChunk + count - 1;
@@ -53,6 +55,12 @@ export function openRange(params: PreparedParams, layout: RangeLayout, sealed: U
     throw new CryptoError("E_CRYPTO_TRUNCATED", `${sealed.byteLength} sealed bytes from chunk ${layout.firstChunk} do not end on a chunk of a ${layout.totalChunks}-chunk stream`, {
       details: { firstChunk: layout.firstChunk, totalChunks: layout.totalChunks, bytes: sealed.byteLength },
     });
+  }
+  // Checked before any chunk is opened: a buffer found short part way was a RangeError, with the
+  // chunks before it already written.
+  const needed = sealed.byteLength - count * TAG_BYTES;
+  if (out.byteLength < needed) {
+    throw new CryptoError("E_CRYPTO_BAD_PARAMS", `output buffer of ${out.byteLength} bytes is smaller than the ${needed} bytes the sealed chunks hold`, { details: { needed } });
   }
   let written = 0;
   for (let i = 0; i < count; i++) {
@@ -67,4 +75,18 @@ export function openRange(params: PreparedParams, layout: RangeLayout, sealed: U
     written += body.byteLength;
   }
   return written;
+}
+
+/**
+ * A layout naming chunks the 4-byte counter has, in whole numbers: a NaN or fractional total made no
+ * chunk the final one (a final chunk then failed as "altered"), and a total past the counter let a
+ * range run on to an index it cannot number.
+ */
+function checkLayout(layout: RangeLayout): void {
+  const { firstChunk, totalChunks } = layout;
+  if (!Number.isSafeInteger(totalChunks) || totalChunks < 1 || totalChunks > MAX_CHUNKS || !Number.isSafeInteger(firstChunk) || firstChunk < 0 || firstChunk >= totalChunks) {
+    throw new CryptoError("E_CRYPTO_BAD_PARAMS", `chunk ${String(firstChunk)} of a ${String(totalChunks)}-chunk stream is not a range the 4-byte counter can number`, {
+      details: { firstChunk, totalChunks },
+    });
+  }
 }

@@ -101,4 +101,51 @@ describe("piece-wise sealing and opening", () => {
     expect(() => sealRange(prepared, { firstChunk: 0, totalChunks: 5 }, new Uint8Array(0), Buffer.alloc(1000))).toThrow(expect.objectContaining({ code: "E_CRYPTO_BAD_PARAMS" }));
     expect(() => sealRange(prepared, { firstChunk: 0, totalChunks: 5 }, randomBytes(128), Buffer.alloc(100))).toThrow(expect.objectContaining({ code: "E_CRYPTO_BAD_PARAMS" }));
   });
+
+  test("openRange refuses a too small output buffer before it writes any plaintext to it", () => {
+    const params = newStreamParams(64);
+    const prepared = prepareParams(params);
+    const [piece] = sealInPieces(randomBytes(64 * 3), params, 3);
+    // Room for the first chunk's plaintext, not for the three.
+    const out = Buffer.alloc(100);
+    expect(() => openRange(prepared, { firstChunk: 0, totalChunks: 3 }, piece as Buffer, out)).toThrow(expect.objectContaining({ code: "E_CRYPTO_BAD_PARAMS" }));
+    expect(out.equals(Buffer.alloc(100))).toBe(true);
+  });
+
+  test("a layout outside the 4-byte counter, or not in whole numbers, is E_CRYPTO_BAD_PARAMS for sealing and opening", () => {
+    const params = newStreamParams(64);
+    const prepared = prepareParams(params);
+    const [piece] = sealInPieces(randomBytes(64 * 3), params, 3);
+    for (const layout of [
+      { firstChunk: 0, totalChunks: Number.NaN },
+      { firstChunk: 0, totalChunks: 3.5 },
+      { firstChunk: 0, totalChunks: 0 },
+      { firstChunk: 2 ** 32 - 1, totalChunks: 2 ** 33 },
+      { firstChunk: -1, totalChunks: 3 },
+    ]) {
+      const what = JSON.stringify(layout);
+      expect(() => openRange(prepared, layout, piece as Buffer, Buffer.alloc(1024)), what).toThrow(expect.objectContaining({ code: "E_CRYPTO_BAD_PARAMS" }));
+      expect(() => sealRange(prepared, layout, randomBytes(64), Buffer.alloc(1024)), what).toThrow(expect.objectContaining({ code: "E_CRYPTO_BAD_PARAMS" }));
+    }
+  });
+
+  test("chunkCount and ciphertextSize refuse sizes that are not whole, non-negative numbers, and chunk sizes out of range", () => {
+    for (const [plaintextSize, chunkSize] of [
+      [-5, 64],
+      [Number.NaN, 64],
+      [1.5, 64],
+      [Number.POSITIVE_INFINITY, 64],
+      [100, -1],
+      [100, 0],
+      [100, 2.5],
+      [100, 4 * 1024 * 1024 + 1],
+    ] as const) {
+      const what = `${plaintextSize} in ${chunkSize}`;
+      expect(() => chunkCount(plaintextSize, chunkSize), what).toThrow(expect.objectContaining({ code: "E_CRYPTO_BAD_PARAMS" }));
+      expect(() => ciphertextSize(plaintextSize, chunkSize), what).toThrow(expect.objectContaining({ code: "E_CRYPTO_BAD_PARAMS" }));
+    }
+    // A file of exactly 2^32 chunks numbers them all; one byte more would wrap the counter.
+    expect(chunkCount(2 ** 32 * 16, 16)).toBe(2 ** 32);
+    expect(() => chunkCount(2 ** 32 * 16 + 1, 16)).toThrow(expect.objectContaining({ code: "E_CRYPTO_BAD_PARAMS" }));
+  });
 });
