@@ -7,6 +7,7 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
+import { stateFileTarget } from "../state-file-link.js";
 import { describeJournalLoss, inspectState, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { tempFolderOf } from "../temp-folder.js";
@@ -138,7 +139,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       throw new CliError("E_USAGE", `${NAME}: expected one of status, up, down (see --help)`);
     }
     const givenDb = requireOption(NAME, "db", values.db);
-    const db = pathOption(NAME, "db", givenDb, io);
+    // A link is read through (a dangling one: the file it names), one to a folder or a loop is the user's path.
+    const db = stateFileTarget(NAME, "db", pathOption(NAME, "db", givenDb, io), givenDb, "Nothing was written.");
     const lockTimeout = values["lock-timeout"];
     if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
     const discard = values["discard-unfinished-jobs"] === true;

@@ -6,6 +6,7 @@ import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
 import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
+import { stateFileTarget } from "../state-file-link.js";
 import { releaseTable } from "../../versions/index.js";
 import { DEFAULT_FIXTURE_SEED, StateError, writeFixture, type FixtureSummary } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
@@ -52,7 +53,9 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
     const rows = count("rows", requireOption(NAME, "rows", values.rows));
     const seed = values.seed === undefined ? DEFAULT_FIXTURE_SEED : count("seed", values.seed);
     const given = requireOption(NAME, "out", values.out);
-    const out = pathOption(NAME, "out", given, io);
+    // A dangling link gets the fixture at the file it names (its name, the link, was taken: the whole
+    // fixture was written, then refused); one to a folder or a loop is the user's path.
+    const out = stateFileTarget(NAME, "out", pathOption(NAME, "out", given, io), given, "Nothing was written.");
     // A missing folder is the user's path, as for every command's --out; an existing FILE stays the state layer's refusal (exit 4).
     // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was written as a file of that name).
     // An existing folder is the user's path as well (matrix and file get --out say so): the state layer's

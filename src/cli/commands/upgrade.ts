@@ -4,6 +4,7 @@ import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { checkFolder } from "../writable-path.js";
+import { stateFileTarget } from "../state-file-link.js";
 import { CliError } from "../usage-error.js";
 import { pathOption } from "../path-option.js";
 import { releaseTable } from "../../versions/index.js";
@@ -65,7 +66,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     if (releaseTable.indexOf(toRelease) < releaseTable.indexOf(fromRelease)) {
       throw new CliError("E_USAGE", `${NAME}: --to ${toRelease.release} is older than --from ${fromRelease.release}; a rollback is \`status-compat migrate down\``);
     }
-    const db = pathOption(NAME, "db", requireOption(NAME, "db", values.db), io);
+    const givenDb = requireOption(NAME, "db", values.db);
+    // A link is read through (a dangling one: the file it names), one to a folder or a loop is the user's path.
+    const db = stateFileTarget(NAME, "db", pathOption(NAME, "db", givenDb, io), givenDb, "Nothing was rehearsed.");
     // An empty --work-dir (an unset shell variable) resolved to the current folder, which got the copies.
     if (values["work-dir"] === "") throw new CliError("E_USAGE", `${NAME}: --work-dir needs a folder (it was empty); leave it out for the OS temp folder. Nothing was rehearsed.`);
     const workDir = values["work-dir"] === undefined ? undefined : pathOption(NAME, "work-dir", values["work-dir"], io);

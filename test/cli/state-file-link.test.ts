@@ -1,0 +1,156 @@
+/**
+ * `migrate --db`, `upgrade --db` and `state fixture --out` given a symbolic link: the app's data
+ * folder or its `state.sqlite` linked to another disk. SQLite opens through a link and keeps its
+ * -wal and -shm beside the file it names, and the state layer names its locks from the real path,
+ * so a link to a database is migrated where it leads (pinned here). What went wrong was the rest:
+ * a dangling link given to `state fixture --out` had the whole fixture written and then refused as
+ * "already exists (written while this fixture was being made)", exit 4; a dangling link into a
+ * missing folder was exit 4 from SQLite ("unable to open database file") for `migrate up` and, for
+ * the fixture, after the whole write; a link to a folder was E_STATE_NOT_A_DATABASE (exit 4), a loop
+ * of links E_STATE_IO (exit 4) or "cannot check (ELOOP)". In process.
+ */
+import Database from "better-sqlite3";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { EXIT } from "../../src/cli/exit-codes.js";
+import { runCliInProcess } from "../support/cli.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture, siblings } from "../state/support/files.js";
+
+/** The state level a database records (read-write: a read-only connection to a WAL file leaves its -wal and -shm behind). */
+function levelOf(path: string): number {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    return Number(db.prepare("SELECT level FROM _state_version").pluck().get());
+  } finally {
+    db.close();
+  }
+}
+
+/** A data folder `app` holding links, and a folder `disk` (another disk) the links lead into. */
+function layout(): { app: string; disk: string } {
+  const dir = tempDir("scc-state-link-");
+  const app = join(dir, "app");
+  const disk = join(dir, "disk");
+  mkdirSync(app);
+  mkdirSync(disk);
+  return { app, disk };
+}
+
+describe("a link to an existing database is migrated where it leads", () => {
+  test("migrate up, migrate down and upgrade through a link: the file it names changes, the link stays, one lock beside that file", async () => {
+    const { app, disk } = layout();
+    const real = copyFixture(1, disk, "state.sqlite");
+    const link = join(app, "state.sqlite");
+    symlinkSync(real, link);
+    const up = await runCliInProcess(["migrate", "up", "--db", link, "--to", "0002_level2_dual_path"]);
+    expect(up.code, up.stderr).toBe(EXIT.OK);
+    expect(levelOf(real)).toBe(2);
+    const upgrade = await runCliInProcess(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", link, "--work-dir", tempDir()]);
+    expect(upgrade.code, upgrade.stderr + upgrade.stdout).toBe(EXIT.OK);
+    expect(levelOf(real)).toBe(3);
+    const down = await runCliInProcess(["migrate", "down", "--db", link]);
+    expect(down.code, down.stderr).toBe(EXIT.OK);
+    expect(levelOf(real)).toBe(2);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readdirSync(app)).toEqual(["state.sqlite"]);
+    expect(siblings(real)).toEqual(["state.sqlite", "state.sqlite.migrate-lock"]);
+  });
+});
+
+describe("a dangling link: its file is made where it leads", () => {
+  test("migrate up creates the file the link names through its hidden draft there, once; the link stays, nothing is left beside either", async () => {
+    const { app, disk } = layout();
+    const real = join(disk, "state.sqlite");
+    const link = join(app, "state.sqlite");
+    symlinkSync("../disk/state.sqlite", link);
+    const r = await runCliInProcess(["migrate", "up", "--db", link]);
+    expect(r.code, r.stderr).toBe(EXIT.OK);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe("../disk/state.sqlite");
+    expect(levelOf(real)).toBe(3);
+    expect(readdirSync(app)).toEqual(["state.sqlite"]);
+    // As for a missing file given by its own name: the draft's lock went with it. A migrate-lock here
+    // meant the run was made a second time in place (the draft, built beside the link, got no name).
+    expect(siblings(real)).toEqual(["state.sqlite"]);
+  });
+
+  test("state fixture --out writes the fixture to the file the link names (it was refused as 'already exists' after the whole write, exit 4)", async () => {
+    const { app, disk } = layout();
+    const real = join(disk, "fixture.sqlite");
+    const link = join(app, "fixture.sqlite");
+    symlinkSync(real, link);
+    const r = await runCliInProcess(["state", "fixture", "--release", "0.2.0", "--rows", "40", "--out", link]);
+    expect(r.code, r.stderr).toBe(EXIT.OK);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(levelOf(real)).toBe(2);
+    expect(readdirSync(app)).toEqual(["fixture.sqlite"]);
+    expect(readdirSync(disk)).toEqual(["fixture.sqlite"]);
+  });
+
+  test("into a missing folder: migrate up and state fixture are usage errors (exit 2) naming that folder, nothing written", async () => {
+    const { app, disk } = layout();
+    const db = join(app, "state.sqlite");
+    symlinkSync(join(disk, "gone", "state.sqlite"), db);
+    const up = await runCliInProcess(["migrate", "up", "--db", db]);
+    expect(up.code, up.stderr).toBe(EXIT.USAGE);
+    expect(up.stderr).toMatch(/the folder of --db .*gone\/state\.sqlite does not exist .*create it first\. Nothing was written\./);
+    const out = join(app, "fixture.sqlite");
+    symlinkSync(join(disk, "gone", "fixture.sqlite"), out);
+    const fixture = await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "40", "--out", out]);
+    expect(fixture.code, fixture.stderr).toBe(EXIT.USAGE);
+    expect(fixture.stderr).toMatch(/the folder of --out .*gone\/fixture\.sqlite does not exist .*create it first\. Nothing was written\./);
+    expect(readdirSync(app).sort()).toEqual(["fixture.sqlite", "state.sqlite"]);
+    expect(readdirSync(disk)).toEqual([]);
+  });
+
+  test("migrate down and upgrade: the missing database is named, the file the link leads to (exit 4, E_STATE_NOT_FOUND, as for a missing file)", async () => {
+    const { app, disk } = layout();
+    const db = join(app, "state.sqlite");
+    symlinkSync(join(disk, "state.sqlite"), db);
+    for (const args of [["migrate", "down", "--db", db], ["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", db, "--dry-run", "--work-dir", tempDir()]]) {
+      const r = await runCliInProcess(args);
+      expect(r.code, r.stderr).toBe(EXIT.STATE);
+      expect(r.stderr).toContain(`error[E_STATE_NOT_FOUND]: ${join(disk, "state.sqlite")} does not exist`);
+    }
+    expect(readdirSync(disk)).toEqual([]);
+  });
+});
+
+describe("a link that leads to no file is a usage error (exit 2) saying what to do", () => {
+  const commands = (db: string, work: () => string): string[][] => [
+    ["migrate", "status", "--db", db],
+    ["migrate", "up", "--db", db],
+    ["migrate", "down", "--db", db],
+    ["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", db, "--dry-run", "--work-dir", work()],
+    ["state", "fixture", "--release", "0.1.0", "--rows", "40", "--out", db],
+  ];
+
+  test("a link to a folder: names the folder and the file to give instead; nothing is written in it", async () => {
+    const { app, disk } = layout();
+    const link = join(app, "data");
+    symlinkSync(disk, link);
+    for (const args of commands(link, () => tempDir())) {
+      const r = await runCliInProcess(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(EXIT.USAGE);
+      const flag = args.includes("--out") ? "--out" : "--db";
+      expect(r.stderr).toContain(`${flag} ${link} is a symbolic link to the folder ${disk}; give the path of the database file, e.g. ${flag} ${join(disk, "state.sqlite")}.`);
+    }
+    expect(readdirSync(disk)).toEqual([]);
+  });
+
+  test("a loop of links: says so, and to remove it or give another path", async () => {
+    const { app } = layout();
+    const one = join(app, "one.sqlite");
+    symlinkSync("two.sqlite", one);
+    symlinkSync("one.sqlite", join(app, "two.sqlite"));
+    for (const args of commands(one, () => tempDir())) {
+      const r = await runCliInProcess(args);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(EXIT.USAGE);
+      expect(r.stderr).toMatch(/is a symbolic link that never reaches a file \(a loop of links.*remove it or give another path/);
+    }
+    expect(readdirSync(app).sort()).toEqual(["one.sqlite", "two.sqlite"]);
+    expect(existsSync(join(app, "one.sqlite.migrate-lock"))).toBe(false);
+  });
+});
