@@ -13,6 +13,7 @@ import {
 } from "./codex-answers.js";
 import type { HttpExchange } from "./http-exchange.js";
 import { encodedAnswer, httpStatusError, malformedAnswer, SIGN_IN_HINT, type CallContext } from "./http-status-error.js";
+import { withoutEchoedCredentials } from "./echoed-credentials.js";
 import { CodexHttpTransport } from "./http-transport.js";
 import { refusingPages } from "./page-sniff.js";
 import { resolveCodexOptions, type CodexBackendOptions, type ResolvedCodexOptions } from "./options.js";
@@ -305,7 +306,8 @@ class CodexRestBackend implements CodexBackend {
   private async expectSuccess(exchange: HttpExchange, response: IncomingMessage, ctx: CallContext): Promise<void> {
     const status = response.statusCode;
     if (isSuccess(status)) return;
-    const text = await exchange.readErrorText(ERROR_BODY_LIMIT);
+    // Before anything reads it: the answer may quote the credentials the request carried.
+    const text = withoutEchoedCredentials(await exchange.readErrorText(ERROR_BODY_LIMIT), this.options.authorization);
     throw httpStatusError(status ?? 0, text, ctx, response.headers["retry-after"], response.headers.date, response.headers.location);
   }
 
