@@ -1,5 +1,5 @@
 import { ChunkOpener, ChunkSealer, authFailed } from "./chunk-cipher.js";
-import { sealedChunkSize } from "./chunk-layout.js";
+import { ciphertextSize, sealedChunkSize } from "./chunk-layout.js";
 import { CryptoError } from "./crypto-error.js";
 import { prepareParams, TAG_BYTES, type StreamParams } from "./stream-params.js";
 
@@ -60,7 +60,18 @@ export async function* decryptStream(
   let index = 0;
   let produced = 0;
   const expected = options.expectedPlaintextSize;
+  // What the expected plaintext seals to (an expected size that is no size is refused here, before
+  // any byte is read): bytes past it were taken for a final chunk that failed authentication, when
+  // a few followed a short final chunk.
+  const expectedSealed = expected === undefined ? undefined : ciphertextSize(expected, prepared.chunkSize);
+  let received = 0;
   for await (const input of source) {
+    received += input.byteLength;
+    if (expectedSealed !== undefined && received > expectedSealed) {
+      throw new CryptoError("E_CRYPTO_TRAILING_DATA", `the stream runs past the ${expectedSealed} sealed bytes of the expected ${expected}-byte plaintext`, {
+        details: { expected, expectedSealed },
+      });
+    }
     let at = 0;
     while (at < input.byteLength) {
       if (filled === step) {

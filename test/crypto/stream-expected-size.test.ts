@@ -49,4 +49,31 @@ describe("decryptStream with an expected size", () => {
       expect({ size, yielded, outcome }).toEqual({ size, yielded: size, outcome: "ok" });
     }
   });
+
+  test.each([
+    ["a few bytes after a short final chunk", 1500, 5],
+    ["a few bytes after a full final chunk", 2048, 7],
+    ["part of a chunk after the final one", 1500, 600],
+    ["bytes after an empty file's one chunk", 0, 3],
+  ])("%s: E_CRYPTO_TRAILING_DATA (not an authentication failure), with no more than the expected bytes yielded", async (_what, size, extra) => {
+    const params = newStreamParams(1024);
+    const sealed = Buffer.concat([await seal(randomBytes(size), params), randomBytes(extra)]);
+    const { yielded, outcome } = await drain(decryptStream(feed(sealed, 999), params, { expectedPlaintextSize: size }));
+    expect(outcome).toBe("E_CRYPTO_TRAILING_DATA");
+    expect(yielded).toBeLessThanOrEqual(size);
+  });
+
+  test("an expected size that is no size (negative, fractional, NaN) is E_CRYPTO_BAD_PARAMS before any byte is read", async () => {
+    const params = newStreamParams(1024);
+    const sealed = await seal(randomBytes(100), params);
+    for (const expected of [-1, 99.5, Number.NaN]) {
+      let read = 0;
+      async function* counted(): AsyncGenerator<Uint8Array> {
+        read++;
+        yield sealed;
+      }
+      const { yielded, outcome } = await drain(decryptStream(counted(), params, { expectedPlaintextSize: expected }));
+      expect({ expected, yielded, outcome, read }).toEqual({ expected, yielded: 0, outcome: "E_CRYPTO_BAD_PARAMS", read: 0 });
+    }
+  });
 });
