@@ -1,5 +1,5 @@
 import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { syncDirectorySync } from "../fs/index.js";
+import { creationModeFor, keepReplacedAttributesSync, syncDirectorySync } from "../fs/index.js";
 import { linkEnd } from "./link-target.js";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -24,7 +24,9 @@ export function writeWholeFile(path: string, text: string): void {
   const target = there === undefined ? linkEnd(path) : realpathSync(path);
   const partial = partialPathFor(target);
   try {
-    writeSynced(partial, text);
+    writeSynced(partial, text, creationModeFor(target));
+    // The file replaced keeps its mode, owner and group, as cp onto it keeps them (a 0600 one was made 0644).
+    keepReplacedAttributesSync(partial, target);
     renameSync(partial, target);
     // What a platform that cannot sync a folder answers (Windows, some network file systems) is the one list in src/fs.
     syncDirectorySync(dirname(target));
@@ -55,9 +57,9 @@ function partialPathFor(target: string): string {
   return join(dirname(target), `${createHash("sha256").update(name).digest("hex").slice(0, 32)}${suffix}`);
 }
 
-/** Writes `text` to a new file at `path` and syncs it to the disk before closing it. */
-function writeSynced(path: string, text: string): void {
-  const fd = openSync(path, "w");
+/** Writes `text` to a new file at `path` (made with `mode`, less the umask) and syncs it to the disk before closing it. */
+function writeSynced(path: string, text: string, mode: number): void {
+  const fd = openSync(path, "w", mode);
   try {
     writeFileSync(fd, text);
     fsyncSync(fd);

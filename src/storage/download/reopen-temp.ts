@@ -1,4 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
+import { creationModeOf } from "../../fs/index.js";
 import { dirname } from "node:path";
 import { syncDirectory } from "../file-io.js";
 import { localIoError } from "../job-errors.js";
@@ -61,7 +62,8 @@ export function passingCause(code: string | undefined): string | undefined {
 export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
   let handle: FileHandle;
   try {
-    handle = await open(row.temp_path, "w");
+    // Never more open than the file it is to replace while it fills (a private 0600 file's download was 0644).
+    handle = await open(row.temp_path, "w", await creationModeOf(row.dest_path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EISDIR") throw tempIsAFolder(row, error);
     throw error;

@@ -3,6 +3,7 @@ import { lstat, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, sealedChunkSize, type PreparedParams } from "../../crypto/index.js";
 import type { FileReference } from "../../wire/index.js";
+import { keepReplacedAttributes } from "../../fs/index.js";
 import { isTimeoutReason, throwIfAborted } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
 import { MIN_CHUNK_SIZE } from "../client-options.js";
@@ -302,6 +303,8 @@ async function syncPlacedFolder(row: DownloadJobRow, pieces: number): Promise<vo
  */
 async function placeVerifiedFile(row: DownloadJobRow, pieces: number): Promise<void> {
   try {
+    // A file replaced keeps its mode, owner and group, as cp and curl -o onto it keep them.
+    await keepReplacedAttributes(row.temp_path, row.dest_path);
     await rename(row.temp_path, row.dest_path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw removedUnderRun(row, error);
