@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from "pino";
-import { scrubLogFields, scrubLogText } from "./scrub-log-fields.js";
+import { scrubLogFields, scrubLogText, scrubLogValue } from "./scrub-log-fields.js";
 
 export type { Logger };
 
@@ -64,7 +64,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       serializers: { err: (value: unknown) => value },
       hooks: {
         logMethod(args, method) {
-          const scrubbed: unknown[] = args.map((arg: unknown) => (typeof arg === "string" ? scrubLogText(arg) : arg));
+          // A first object is the line's fields (formatters.log scrubs them); anything else is the message or a
+          // value it interpolates (%s, %j, %o), which pino writes into the message past every formatter.
+          const scrubbed: unknown[] = args.map((arg: unknown, at: number) => (at === 0 && isFields(arg) ? arg : scrubMessagePart(arg)));
           // Given no message, pino writes the error's own as the line's (log.error(err), log.error({ err })),
           // past every formatter: given here, scrubbed, it is the same text without the credentials.
           const fromError = args.length === 1 ? messageOfError(args[0]) : undefined;
@@ -90,6 +92,18 @@ function scrubChildBindings(root: Logger): Logger {
     return child.call(this, scrubLogFields(bindings), childOptions);
   } as typeof child;
   return root;
+}
+
+/** An object pino takes as the line's fields; bytes there were written byte by byte ("0":84,"1":79,…), so they become the message. */
+function isFields(arg: unknown): boolean {
+  return typeof arg === "object" && arg !== null && !ArrayBuffer.isView(arg) && !(arg instanceof ArrayBuffer) && !(arg instanceof SharedArrayBuffer);
+}
+
+/** A message or an interpolated value, as it would be written but without secrets: an error as its text (%s of it), bytes as their size. */
+function scrubMessagePart(part: unknown): unknown {
+  if (typeof part === "string") return scrubLogText(part);
+  if (part instanceof Error) return scrubLogText(String(part));
+  return typeof part === "object" && part !== null ? scrubLogValue(part) : part;
 }
 
 /** The message pino would take from a line's only argument: an error's, or its `err` field's when it has no `msg`. */

@@ -44,6 +44,11 @@ export function scrubLogFields(fields: Record<string, unknown>): Record<string, 
   return scrubObject(fields, 0, new WeakSet()) as Record<string, unknown>;
 }
 
+/** Any value as scrubLogFields writes a field's (bytes as their size, an error serialized, secrets censored at any depth). */
+export function scrubLogValue(value: unknown): unknown {
+  return scrub(value, 0, new WeakSet());
+}
+
 /** A message text with URL credentials removed. */
 export function scrubLogText(text: string): string {
   return text.replace(URL_CREDENTIALS, `$1${CENSOR}@`);

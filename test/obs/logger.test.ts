@@ -89,6 +89,27 @@ describe("logger", () => {
     expect(out.lines()[4]).toMatchObject({ put: { protocol: 3 } });
   });
 
+  it("scrubs the values a message interpolates (%s, %j, %o): bytes, nested credentials, errors", () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: "info", destination: out });
+    const plaintext = Buffer.from("TOP-SECRET-PLAINTEXT-of-a-shared-file");
+    log.info("read %s", plaintext);
+    log.info("answer %j", { endpoint: { url: "http://alice:hunter2@127.0.0.1:8080" }, body: plaintext });
+    log.info({ job: "j1" }, "piece %o", { sealed: [plaintext], encryption: { key: plaintext.toString("hex") } });
+    log.warn("put failed: %s", new Error("connect to http://alice:hunter2@127.0.0.1:9 refused"));
+    // Bytes given where the line's fields go.
+    log.info(plaintext);
+    const text = out.text;
+    expect(out.lines()).toHaveLength(5);
+    expect(text).not.toContain("hunter2");
+    for (const form of [plaintext.toString("utf8"), plaintext.toString("hex"), plaintext.toString("base64")]) expect(text).not.toContain(form);
+    expect(out.lines()[0]).toMatchObject({ msg: `read [${plaintext.byteLength} bytes]` });
+    expect(out.lines()[3]).toMatchObject({ msg: "put failed: Error: connect to http://[redacted]@127.0.0.1:9 refused" });
+    // Not byte by byte as fields ("0":84,"1":79,…).
+    expect(out.lines()[4]).not.toHaveProperty("0");
+    expect(out.lines()[4]).toMatchObject({ msg: `[${plaintext.byteLength} bytes]` });
+  });
+
   it("does not write below its level", () => {
     const out = new LogCapture();
     createLogger({ level: "warn", destination: out }).info("quiet");
