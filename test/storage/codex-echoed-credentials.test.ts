@@ -10,7 +10,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
+import { createLogger } from "../../src/obs/index.js";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
+import { LogCapture } from "../support/log-capture.js";
 import { runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { storageError } from "./codex-fixtures.js";
@@ -54,6 +56,20 @@ describe("Codex backend: an error answer that quotes the request's credentials",
     expect(error.message).toContain(`HTTP ${status}`);
     if (status === 400) expect(error.message).toContain("accept=*/*");
   });
+});
+
+test("a 200 answer that is not JSON and quotes them: neither the error nor a log of it (its cause included) holds them", async () => {
+  // JSON.parse's message quotes about ten characters around where it stopped: all of a short password.
+  const port = await echoingNode(200, () => `{"quotaMaxBytes": ${PASSWORD}}`);
+  const backend = createCodexBackend({ url: `http://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`, requestTimeoutMs: 2000 });
+  onTestFinished(() => backend.close());
+  const error = await storageError(backend.space(), "E_BACKEND_HTTP");
+  expect(error.message).toMatch(/not JSON/);
+  const out = new LogCapture();
+  createLogger({ level: "info", destination: out }).error({ err: error }, "space failed");
+  const written = out.text + error.message + String((error.cause as Error | undefined)?.message);
+  expectNoCredentials(written);
+  expect(written).not.toContain(PASSWORD.slice(0, 7));
 });
 
 test("file put to such a node: stdout, stderr at trace level and the --metrics file hold no form of them", async () => {

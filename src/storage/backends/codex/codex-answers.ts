@@ -29,8 +29,10 @@ export interface CodexDataItem {
 function parseJson(text: string, ctx: CallContext): unknown {
   try {
     return JSON.parse(text) as unknown;
-  } catch (cause) {
-    throw malformedAnswer(ctx, "the body is not JSON", cause);
+  } catch {
+    // Not JSON.parse's error as the cause: its message quotes the body where it stopped (all of a short
+    // password a proxy echoed), and the cause goes wherever the error is logged.
+    throw malformedAnswer(ctx, `the body is not JSON (${text.length} characters)`);
   }
 }
 
