@@ -80,6 +80,10 @@ export class Sha256Offload {
 
   constructor(private readonly minBytes: number = DEFAULT_MIN_OFFLOAD_BYTES) {}
 
+  /**
+   * The sha256 of `bytes`, which must stay as they are until it settles, as update()'s: bytes in
+   * shared memory are read by the worker in place, and those of a worker that dies are hashed here.
+   */
   digest(bytes: Uint8Array): Promise<Buffer> {
     if (this.closed || bytes.byteLength < this.minBytes) return Promise.resolve(sha256(bytes));
     return this.post({ op: "digest", bytes }, bytes) as Promise<Buffer>;
