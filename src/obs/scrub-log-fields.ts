@@ -36,8 +36,12 @@ const SECRET_NAMES: ReadonlySet<string> = new Set([
 const CENSOR = "[redacted]";
 /** Deeper than any line of ours; what lies below is cut rather than walked. */
 const MAX_DEPTH = 10;
-/** `scheme://user:password@` in a URL: the credentials go, the rest stays readable. */
-const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]*@/gi;
+/**
+ * `scheme://user:password@` in a URL: the credentials go, the rest stays readable. Up to the last `@`
+ * before the path, query or fragment, as URL parsers read it: a password with an unescaped `@` left its
+ * tail behind when the first one ended the match.
+ */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)[^/\s?#]*@/gi;
 
 /** A copy of a line's fields with secrets censored at any depth, binary values replaced by their size, and URL credentials removed. */
 export function scrubLogFields(fields: Record<string, unknown>): Record<string, unknown> {

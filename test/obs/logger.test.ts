@@ -110,6 +110,17 @@ describe("logger", () => {
     expect(out.lines()[4]).toMatchObject({ msg: `[${plaintext.byteLength} bytes]` });
   });
 
+  it("removes the whole user:password@ of a URL whose password holds an unescaped @, as URL parsers read it (up to the last @)", () => {
+    const out = new LogCapture();
+    const log = createLogger({ level: "info", destination: out });
+    log.warn({ endpoint: "http://alice:hun@ter2@127.0.0.1:8080/api" }, "put to http://alice:hun@ter2@127.0.0.1:8080 failed; see http://127.0.0.1/x or mail ops@example.org");
+    expect(out.text).not.toContain("ter2");
+    expect(out.lines()[0]).toMatchObject({
+      endpoint: "http://[redacted]@127.0.0.1:8080/api",
+      msg: "put to http://[redacted]@127.0.0.1:8080 failed; see http://127.0.0.1/x or mail ops@example.org",
+    });
+  });
+
   it("does not write below its level", () => {
     const out = new LogCapture();
     createLogger({ level: "warn", destination: out }).info("quiet");
