@@ -55,16 +55,7 @@ export function checkDownloadPath(command: string, flag: string, path: string, n
       `${command}: --${flag} ${path} is ${what}; the verified file is written beside it and renamed onto it, which would replace it: give the path of a file. ${nothingDone}`,
     );
   }
-  const folder = realpathSync(dirname(path));
-  try {
-    accessSync(folder, constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    const why = code === "EROFS" ? "it is on a read-only file system" : "you may not write in it";
-    throw new CliError("E_USAGE", `${command}: --${flag} ${path} cannot be written: ${why}, ${folder} (${code}); give a path in a folder you can write. ${nothingDone}`, {
-      cause: error,
-    });
-  }
+  checkFolderWritable(command, flag, path, path, nothingDone);
 }
 
 /**
@@ -82,12 +73,25 @@ export function checkSideOutputPath(command: string, flag: string, path: string,
   const there = statOf(command, flag, target);
   // What is not a regular file (a pipe, /dev/stdout) is written in place, not beside.
   if (there !== undefined && !there.isFile()) return;
-  const folder = realpathSync(dirname(target));
+  checkFolderWritable(command, flag, path, target, nothingDone);
+}
+
+/**
+ * The folder of `written` (the file a command writes beside and renames onto: `path` itself, or the
+ * file a link there names) must take new files. Said by the kind of refusal: EROFS (a mounted backup,
+ * a read-only container layer) is no permission the user can change, so it is named as such.
+ * Existing, and a folder: checkWritablePath's checks come first.
+ */
+function checkFolderWritable(command: string, flag: string, path: string, written: string, nothingDone: string): void {
+  const folder = realpathSync(dirname(written));
   try {
     accessSync(folder, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "unknown error";
-    throw new CliError("E_USAGE", `${command}: --${flag} ${path} cannot be written: you may not write in its folder ${folder} (${code}); give a path in a folder you can write. ${nothingDone}`, { cause: error });
+    const why = code === "EROFS" ? "it is on a read-only file system" : "you may not write in it";
+    throw new CliError("E_USAGE", `${command}: --${flag} ${path} cannot be written: ${why}, ${folder} (${code}); give a path in a folder you can write. ${nothingDone}`, {
+      cause: error,
+    });
   }
 }
 
