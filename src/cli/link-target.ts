@@ -50,12 +50,16 @@ function linkStat(command: string, flag: string, path: string, given: string): S
 }
 
 /** fs.protected_symlinks' rule: in a sticky, world-writable folder, follow only a link of the user's or of the folder's owner. */
-function refusePlantedLink(command: string, flag: string, given: string, link: string, folder: string, linkInfo: Stats, nothingDone: string): void {
+function isPlantedLink(folder: string, linkInfo: Stats): boolean {
   const uid = process.getuid?.();
-  if (uid === undefined) return; // Windows: no such folders, no uids
+  if (uid === undefined) return false; // Windows: no such folders, no uids
   const folderInfo = statSync(folder);
   const sharedSticky = (folderInfo.mode & 0o1000) !== 0 && (folderInfo.mode & 0o002) !== 0;
-  if (!sharedSticky || linkInfo.uid === uid || linkInfo.uid === folderInfo.uid) return;
+  return sharedSticky && linkInfo.uid !== uid && linkInfo.uid !== folderInfo.uid;
+}
+
+function refusePlantedLink(command: string, flag: string, given: string, link: string, folder: string, linkInfo: Stats, nothingDone: string): void {
+  if (!isPlantedLink(folder, linkInfo)) return;
   throw new CliError(
     "E_USAGE",
     `${command}: --${flag} ${given}: ${link} is a symbolic link of another user (uid ${linkInfo.uid}) in ${folder}, a folder everyone may write; writing through it would replace a file that user chose, so it is not followed (as the kernel does not, fs.protected_symlinks). Give a path in a folder of your own. ${nothingDone}`,
@@ -63,9 +67,13 @@ function refusePlantedLink(command: string, flag: string, given: string, link: s
 }
 
 /**
- * The path a write through `path` lands on: its links followed to the last, that one's target kept
- * when nothing is there (a dangling link: the write makes its file). No checks: writeTarget made them
- * before the command ran; a loop found now (made meanwhile) gives `path`, whose write then fails.
+ * The path a write through `path` lands on when the command ends: its links followed to the last,
+ * that one's target kept when nothing is there (a dangling link: the write makes its file).
+ * writeTarget checked `path` when the command started; a link put there since (a matrix runs for
+ * minutes) was followed without its rule, so another user's link planted in a sticky shared folder
+ * after the check had the output renamed onto the file they chose. Such a link is not followed now
+ * either: EACCES, what the kernel answers an open() through it (fs.protected_symlinks). A loop
+ * found now (made meanwhile) gives `path`, whose write then fails.
  */
 export function linkEnd(path: string): string {
   let at = path;
@@ -77,7 +85,14 @@ export function linkEnd(path: string): string {
       return at;
     }
     if (!info.isSymbolicLink()) return hops === 0 ? at : realpathSync(at);
-    at = resolve(realpathSync(dirname(at)), readlinkSync(at));
+    const folder = realpathSync(dirname(at));
+    if (isPlantedLink(folder, info)) {
+      throw Object.assign(
+        new Error(`${at} is a symbolic link of another user (uid ${info.uid}) in ${folder}, a folder everyone may write, put there after the command started; it is not followed (fs.protected_symlinks)`),
+        { code: "EACCES", path: at },
+      );
+    }
+    at = resolve(folder, readlinkSync(at));
   }
   return path;
 }

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { creationModeFor, keepReplacedAttributesSync, syncDirectorySync } from "../fs/index.js";
 import { linkEnd } from "./link-target.js";
 import { createHash } from "node:crypto";
@@ -21,7 +21,8 @@ export function writeWholeFile(path: string, text: string): void {
     return;
   }
   // A dangling link too: its file is made (a node_exporter textfile link before the first run); the link was replaced.
-  const target = there === undefined ? linkEnd(path) : realpathSync(path);
+  // Links followed under the rule the start's check applied (a link planted since is not followed).
+  const target = linkEnd(path);
   const partial = partialPathFor(target);
   try {
     writeSynced(partial, text, creationModeFor(target));

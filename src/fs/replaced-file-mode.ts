@@ -1,5 +1,5 @@
-import { chmodSync, chownSync, statSync, type Stats } from "node:fs";
-import { chmod, chown, stat } from "node:fs/promises";
+import { chmodSync, chownSync, lstatSync, statSync, type Stats } from "node:fs";
+import { chmod, chown, lstat, stat } from "node:fs/promises";
 
 /**
  * A file written beside `target` and renamed onto it (an atomic replace) is a new file: it had the
@@ -22,7 +22,7 @@ export function creationModeFor(target: string): number {
 
 /** The async form of creationModeFor. */
 export async function creationModeOf(target: string): Promise<number> {
-  const replaced = await stat(target).catch(() => undefined);
+  const replaced = await lstat(target).catch(() => undefined);
   return replaced?.isFile() === true ? replaced.mode & 0o777 : 0o666;
 }
 
@@ -44,7 +44,7 @@ export function keepReplacedAttributesSync(replacement: string, target: string):
 
 /** The async form of keepReplacedAttributesSync. */
 export async function keepReplacedAttributes(replacement: string, target: string): Promise<void> {
-  const replaced = await stat(target).catch(() => undefined);
+  const replaced = await lstat(target).catch(() => undefined);
   if (replaced?.isFile() !== true) return;
   const mine = await stat(replacement);
   if (mine.uid !== replaced.uid || mine.gid !== replaced.gid) {
@@ -57,9 +57,14 @@ export async function keepReplacedAttributes(replacement: string, target: string
   await chmod(replacement, replaced.mode & 0o777);
 }
 
+/**
+ * The regular file at `path` itself, not through a link: callers give the file a rename replaces,
+ * links already followed, and a link put there since (another user's, in /tmp) is replaced by the
+ * rename, so its target's mode and owner (a file that user chose) must not be taken.
+ */
 function regularFileSync(path: string): Stats | undefined {
   try {
-    const info = statSync(path);
+    const info = lstatSync(path);
     return info.isFile() ? info : undefined;
   } catch {
     return undefined;
