@@ -8,6 +8,7 @@ import { lockTimeoutOf } from "./migration-lock.js";
 import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
 import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
+import { keepDryRunInMemory } from "./dry-run-pages.js";
 import { busyTimeoutOf } from "./open-state.js";
 import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
@@ -205,6 +206,7 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
     assertUsableBy(first, catalog.maxLevel, path);
     const before = { level: first.level, compatLevel: first.compatLevel };
     const dryRun = options.dryRun === true;
+    if (dryRun) keepDryRunInMemory(db, path);
     const implicit = options.direction === "down" && options.to === undefined;
     const downTo = implicit ? implicitDownTarget(first, catalog) : options.to;
     let discarded: JournalLoss | undefined;
