@@ -18,8 +18,16 @@ function isBidiControl(c: number): boolean {
 }
 
 /**
+ * Line and paragraph separators (U+2028, U+2029): where a name is shown they start a new line, so a
+ * one-line label of "invoice.pdf\u2028.exe" shows "invoice.pdf" for a program, as a bidi override would.
+ */
+function isLineSeparator(c: number): boolean {
+  return c === 0x2028 || c === 0x2029;
+}
+
+/**
  * A file name safe to show and to save under on any platform: the part after the last "/" or "\",
- * without control or bidirectional-control characters or broken surrogates, with "_" for each of
+ * without control, bidirectional-control or line-separator characters or broken surrogates, with "_" for each of
  * `< > : " | ? *`, without trailing dots or spaces, "_" before a Windows device name ("CON.txt"
  * becomes "_CON.txt"), at most 255 UTF-8 bytes (cut at a character boundary, keeping a short
  * extension), never empty, never "." or "..".
@@ -35,13 +43,13 @@ export function sanitizeFileName(name: string): string {
   return out;
 }
 
-/** The part after the last separator, without control, bidi-control or broken-surrogate characters. */
+/** The part after the last separator, without control, bidi-control, line-separator or broken-surrogate characters. */
 function withoutUnsafeCharacters(text: string): string {
   const base = text.slice(Math.max(text.lastIndexOf("/"), text.lastIndexOf("\\")) + 1);
   let out = "";
   for (let i = 0; i < base.length; i++) {
     const c = base.charCodeAt(i);
-    if (isControl(c) || isBidiControl(c) || isLowSurrogate(c)) continue;
+    if (isControl(c) || isBidiControl(c) || isLineSeparator(c) || isLowSurrogate(c)) continue;
     if (isHighSurrogate(c)) {
       if (i + 1 < base.length && isLowSurrogate(base.charCodeAt(i + 1))) {
         out += base.slice(i, i + 2);
@@ -86,9 +94,10 @@ function prefixWithin(text: string, budget: number): string {
 
 /**
  * Why a non-empty received name breaks the wire rule, or undefined when it keeps it. A name that is
- * safe on Windows is sane exactly when sanitizeFileName leaves it unchanged; names it changes only for
- * Windows (trailing dots or spaces, device names, `< > : " | ? *`) stay accepted, because writers before those rules
- * sent them and refusing them would drop the whole message between consecutive releases.
+ * safe on Windows and without line separators is sane exactly when sanitizeFileName leaves it unchanged;
+ * names it changes only for Windows (trailing dots or spaces, device names, `< > : " | ? *`) or for line
+ * separators stay accepted, because writers before those rules sent them and refusing them would drop
+ * the whole message between consecutive releases.
  */
 export function saneFileNameProblem(name: string): string | undefined {
   if (name === "." || name === "..") return 'must not be "." or ".."';

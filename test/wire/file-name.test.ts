@@ -11,6 +11,8 @@ const anyString = fc.string({ unit: "binary", maxLength: 400 });
 /** The Windows rules, spelled out independently of the implementation. */
 const DEVICE_NAME = /^(CON|PRN|AUX|NUL|CONIN\$|CONOUT\$|COM[1-9\u00b9\u00b2\u00b3]|LPT[1-9\u00b9\u00b2\u00b3]) *(\.|$)/i;
 const isWindowsSafe = (name: string) => !DEVICE_NAME.test(name) && !/[. ]$/.test(name) && !/[<>:"|?*]/.test(name);
+/** What current writers leave out but readers still accept from older ones: the Windows rules and line separators. */
+const isCurrentWriterSafe = (name: string) => isWindowsSafe(name) && !/[\u2028\u2029]/.test(name);
 
 /** Names built from the pieces the Windows rules turn on, long runs included to reach the 255-byte cap. */
 const windowsTricky = fc
@@ -18,7 +20,7 @@ const windowsTricky = fc
     fc.constantFrom(
       "con", "CON", "Nul", "aux", "prn", "com1", "COM9", "lpt5", "COM\u00b9", "lpt\u00b3", "conin$", "CONOUT$",
       "com0", "com10", "lpt", "cons", "_", ".", "..", " ", "txt", "tar", "gz", "a", "é", "📄", "/", "\\",
-      "\u0000", "\u202E", "\uD800", ":", "<", ">", '"', "|", "?", "*", " ".repeat(120), ".".repeat(120), "a".repeat(120), "é".repeat(60),
+      "\u0000", "\u202E", "\uD800", "\u2028", "\u2029", ":", "<", ">", '"', "|", "?", "*", " ".repeat(120), ".".repeat(120), "a".repeat(120), "é".repeat(60),
     ),
     { maxLength: 8 },
   )
@@ -44,6 +46,11 @@ describe("sanitizeFileName", () => {
     ["\u2066x\u2069\u200E\u200F\u061C", "x"],
     [".\u202E.", FALLBACK_FILE_NAME],
     ["photo\uD800.jpg", "photo.jpg"],
+    // Line and paragraph separators break the name across lines where it is shown: a one-line label
+    // of "invoice.pdf\u2028.exe" shows "invoice.pdf" for a program.
+    ["invoice.pdf\u2028.exe", "invoice.pdf.exe"],
+    ["a\u2029b.txt", "ab.txt"],
+    ["\u2028", FALLBACK_FILE_NAME],
     ["résumé 📄.txt", "résumé 📄.txt"],
     [".bashrc", ".bashrc"],
     // Windows device names, in any case, with any extension, with spaces before the extension.
@@ -97,10 +104,11 @@ describe("sanitizeFileName", () => {
   });
 
   test.prop([names], { numRuns: 1000 })(
-    "its result is never a Windows device name, never ends in a dot or space, and has no separator nor any of < > : \" | ? *",
+    "its result is never a Windows device name, never ends in a dot or space, and has no separator, line separator nor any of < > : \" | ? *",
     (name) => {
       const out = sanitizeFileName(name);
       expect(DEVICE_NAME.test(out)).toBe(false);
+      expect(out).not.toMatch(/[\u2028\u2029]/);
       expect(out).not.toMatch(/[. ]$/);
       expect(out).not.toMatch(/[/\\]/);
       expect(out).not.toMatch(/[<>:"|?*]/);
@@ -120,15 +128,16 @@ describe("sanitizeFileName", () => {
   });
 
   test.prop([names.filter((s) => s.length > 0)], { numRuns: 500 })(
-    "a Windows-safe received name is accepted exactly when sanitizeFileName would have sent it unchanged",
+    "a received name safe by the current writers' rules is accepted exactly when sanitizeFileName would have sent it unchanged",
     (name) => {
-      expect(saneFileNameProblem(name) === undefined && isWindowsSafe(name)).toBe(sanitizeFileName(name) === name);
+      expect(saneFileNameProblem(name) === undefined && isCurrentWriterSafe(name)).toBe(sanitizeFileName(name) === name);
     },
   );
 
-  // Writers before the Windows rules sent "con.txt" and "notes."; refusing them would drop the whole
-  // message between consecutive releases, so readers accept them and the saver renames.
-  it.each(["con.txt", "NUL", "notes.", "report.pdf ", "COM\u00b9.log", "report.pdf:hidden", 'a<b>c"d|e?f*'])("a reader accepts %j from an older writer", (name) => {
+  // Writers before the Windows rules sent "con.txt" and "notes." (and, before the line-separator rule,
+  // "a\u2028b"); refusing them would drop the whole message between consecutive releases, so readers
+  // accept them and the saver renames.
+  it.each(["con.txt", "NUL", "notes.", "report.pdf ", "COM\u00b9.log", "report.pdf:hidden", 'a<b>c"d|e?f*', "a\u2028b.txt", "a\u2029b"])("a reader accepts %j from an older writer", (name) => {
     expect(saneFileNameProblem(name)).toBeUndefined();
     expect(sanitizeFileName(name)).not.toBe(name);
   });
