@@ -10,7 +10,7 @@
  * of links E_STATE_IO (exit 4) or "cannot check (ELOOP)". In process.
  */
 import Database from "better-sqlite3";
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
@@ -115,6 +115,24 @@ describe("a dangling link: its file is made where it leads", () => {
       expect(r.stderr).toContain(`error[E_STATE_NOT_FOUND]: ${join(disk, "state.sqlite")} does not exist`);
     }
     expect(readdirSync(disk)).toEqual([]);
+  });
+});
+
+describe("a file command's home whose state.sqlite is a dangling link", () => {
+  test("file put makes the database where the link leads, and the storage client's lock beside it: one lock for one database", async () => {
+    const { app: home, disk } = layout();
+    symlinkSync("../disk/state.sqlite", join(home, "state.sqlite"));
+    const source = join(disk, "..", "photo.jpg");
+    writeFileSync(source, Buffer.alloc(2000, 3));
+    for (let run = 0; run < 2; run++) {
+      const r = await runCliInProcess(["file", "put", source, "--home", home, "--backend", "local"]);
+      expect(r.code, r.stderr).toBe(EXIT.OK);
+    }
+    expect(lstatSync(join(home, "state.sqlite")).isSymbolicLink()).toBe(true);
+    // The first run's lock was named beside the link (the file was not there yet), the second's beside
+    // the file: a migrate or a second client started during the first run looked at the other one.
+    expect(readdirSync(home).filter((name) => name.startsWith("state.sqlite"))).toEqual(["state.sqlite"]);
+    expect(siblings(join(disk, "state.sqlite"))).toContain("state.sqlite.client-lock");
   });
 });
 
