@@ -9,6 +9,7 @@ import {
   invalidField,
   isFeature,
   isFeatureBytes,
+  isUnknownEnumValue,
   missingField,
 } from "./field-checks.js";
 import { MAX_FEATURE_BYTES, MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES } from "./limits.js";
@@ -192,15 +193,19 @@ function unsupported(
   reader: ReaderWindow,
   fallbackText: string,
   sender: Capabilities | undefined,
+  /** A field whose value this reader's version does not know (a newer enum value), when that is the reason. */
+  field?: string,
 ): WireError {
   const message =
-    reason === "reader-too-old"
-      ? `envelope version ${version} needs protocol ${minReader} or newer; this client reads ${reader.min}..${reader.max}: ` +
+    field !== undefined
+      ? `envelope version ${version} holds a ${field} that protocol ${reader.max} does not know; this client reads ${reader.min}..${reader.max}: ` +
         "show its fallback text, and update Status to read it"
-      : `envelope version ${version} is older than this client reads (${reader.min}..${reader.max}): the sender must update Status`;
-  return new WireError("E_VERSION_UNSUPPORTED", message, {
-    details: { reason, version, minReader, reader: { min: reader.min, max: reader.max }, fallbackText: textToShow(fallbackText), sender },
-  });
+      : reason === "reader-too-old"
+        ? `envelope version ${version} needs protocol ${minReader} or newer; this client reads ${reader.min}..${reader.max}: ` +
+          "show its fallback text, and update Status to read it"
+        : `envelope version ${version} is older than this client reads (${reader.min}..${reader.max}): the sender must update Status`;
+  const details = { reason, version, minReader, reader: { min: reader.min, max: reader.max }, fallbackText: textToShow(fallbackText), sender };
+  return new WireError("E_VERSION_UNSUPPORTED", message, { details: field === undefined ? details : { ...details, field } });
 }
 
 /**
@@ -286,7 +291,18 @@ function openDecoded(pb: PbObject, reader: ReaderWindow, schema: VersionSchema):
 
   const envelope: Envelope = { version, minReader, type: kind, payload: payloadBytes, fallbackText };
   if (sender !== undefined) envelope.sender = sender;
-  return { envelope, payload: decodeEnvelopePayload(kind, payloadBytes, schema, version) };
+  try {
+    return { envelope, payload: decodeEnvelopePayload(kind, payloadBytes, schema, version) };
+  } catch (err) {
+    // A value a later version added to an enum (an encryption scheme): the message is for newer
+    // readers whatever min_reader let this one open it, so it gets the fallback text like any
+    // envelope this reader is too old for, not "invalid" with nothing to show. From a writer of
+    // this reader's version or older, the value is garbage and stays invalid.
+    if (version > reader.max && isUnknownEnumValue(err)) {
+      throw unsupported("reader-too-old", version, minReader, reader, fallbackText, sender, `${String(err.details.message)}.${String(err.details.field)}`);
+    }
+    throw err;
+  }
 }
 
 function decodeEnvelopePayload(

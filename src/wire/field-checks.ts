@@ -21,6 +21,19 @@ export function invalidField(message: string, field: string, problem: string, de
   });
 }
 
+/**
+ * A value this version's enum does not name (an encryption scheme a later version added). proto3
+ * enums are open: from a newer writer it means "too new for this reader", which openEnvelope reports
+ * as such (isUnknownEnumValue), not as a broken message.
+ */
+export function unknownEnumValue(message: string, field: string, problem: string, details: Record<string, unknown> = {}): WireError {
+  return invalidField(message, field, problem, { ...details, unknownEnumValue: true });
+}
+
+export function isUnknownEnumValue(err: unknown): err is WireError {
+  return err instanceof WireError && err.code === "E_WIRE_INVALID_FIELD" && err.details.unknownEnumValue === true;
+}
+
 export function missingField(message: string, field: string): WireError {
   return invalidField(message, field, "is required but missing (readers reject the message without it)", { missing: true });
 }

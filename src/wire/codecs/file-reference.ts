@@ -13,6 +13,7 @@ import {
   isBytesOf,
   isUintIn,
   missingField,
+  unknownEnumValue,
 } from "../field-checks.js";
 import { CONTENT_KEY_BYTES, MAX_CHUNK_SIZE, MAX_PIECES, NONCE_PREFIX_BYTES, SHA256_BYTES } from "../limits.js";
 import type { Encryption, FileReference, Piece } from "../messages.js";
@@ -151,7 +152,7 @@ export const fileReferenceCodec: MessageCodec<FileReference> = {
     const scheme = enc.scheme as number;
     if (scheme === 0) throw missingField(M, "encryption.scheme");
     if (scheme !== SCHEME_AES_256_GCM_STREAM) {
-      throw invalidField(M, "encryption.scheme", `is ${scheme}, a scheme this version does not know`, { scheme });
+      throw unknownEnumValue(M, "encryption.scheme", `is ${scheme}, a scheme this version does not know`, { scheme });
     }
     const view: FileReference = {
       pieces,

@@ -1,0 +1,91 @@
+/**
+ * A newer writer's enum value inside a payload an older reader may open: an encryption scheme added
+ * after this reader, in a version N+1 envelope whose min_reader (N, by the protocol rule) lets a
+ * version N reader open it. That reader cannot read the file, but the message is not broken: it is
+ * for newer readers, so the reader shows the writer's fallback text ("Update Status to open this
+ * file."), as for any envelope it is too old for, rather than drop it as invalid without a word.
+ */
+import { describe, expect, it } from "vitest";
+import { WireError, encodeFileReference, openEnvelope, type FileReference } from "../../src/wire/index.js";
+import { openEnvelopeReflected } from "../../src/wire/envelope.js";
+
+const CID = "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7";
+const FALLBACK = "Update Status to open this file.";
+
+const reference: FileReference = {
+  pieces: [{ cid: CID, size: 1_048_592, sha256: new Uint8Array(32).fill(1) }],
+  encryption: { scheme: "aes-256-gcm-stream", key: new Uint8Array(32).fill(3), noncePrefix: new Uint8Array(7).fill(4), chunkSize: 65_536 },
+  plaintextSize: 1_048_576,
+  mime: "video/mp4",
+  fileName: "clip.mp4",
+  plaintextSha256: new Uint8Array(32).fill(5),
+  uploadedAt: 1_790_000_000,
+  expiresAt: 1_792_592_000,
+};
+
+/** The reference as version 3 writes it, with encryption.scheme set to `scheme` (AES-256-GCM-STREAM is 1). */
+function referenceWithScheme(scheme: number): Uint8Array {
+  const bytes = encodeFileReference(reference, 3);
+  // Encryption starts with its scheme (field 1, varint 1), then its 32-byte key (field 2).
+  const at = Buffer.from(bytes).indexOf(Buffer.from([0x08, 0x01, 0x12, 0x20]));
+  expect(at).toBeGreaterThan(0);
+  bytes[at + 1] = scheme;
+  return bytes;
+}
+
+/** An envelope as a writer of `version` sends it (no encoder here writes a version this build lacks). */
+function envelope(version: number, minReader: number, payload: Uint8Array): Uint8Array {
+  const text = Buffer.from(FALLBACK);
+  return Uint8Array.from([0x08, version, 0x10, minReader, 0x18, 4, 0x22, ...varint(payload.length), ...payload, 0x32, text.length, ...text]);
+}
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return out;
+}
+
+function refusal(open: () => unknown): WireError {
+  try {
+    open();
+  } catch (err) {
+    if (err instanceof WireError) return err;
+    throw err;
+  }
+  throw new Error("opened");
+}
+
+const READER = { min: 2, max: 3 };
+
+describe("an encryption scheme this reader's version does not know", () => {
+  it("from a newer writer (version 4, min_reader 3): reader too old, with the writer's fallback text", () => {
+    const bytes = envelope(4, 3, referenceWithScheme(2));
+    for (const open of [() => openEnvelope(bytes, READER), () => openEnvelopeReflected(bytes, READER)]) {
+      const err = refusal(open);
+      expect(err.code).toBe("E_VERSION_UNSUPPORTED");
+      expect(err.details).toMatchObject({ reason: "reader-too-old", version: 4, minReader: 3, fallbackText: FALLBACK, field: "FileReference.encryption.scheme" });
+      expect(err.message).toContain("FileReference.encryption.scheme");
+    }
+  });
+
+  it("from a writer of the reader's own version: invalid, as that version has no such scheme", () => {
+    const bytes = envelope(3, 2, referenceWithScheme(2));
+    const err = refusal(() => openEnvelope(bytes, READER));
+    expect(err.code).toBe("E_WIRE_INVALID_FIELD");
+    expect(err.details).toMatchObject({ field: "encryption.scheme", scheme: 2 });
+  });
+
+  it("an unset scheme from a newer writer is still a missing field, not a newer value", () => {
+    const bytes = envelope(4, 3, referenceWithScheme(0));
+    const err = refusal(() => openEnvelope(bytes, READER));
+    expect(err.code).toBe("E_WIRE_INVALID_FIELD");
+    expect(err.details).toMatchObject({ field: "encryption.scheme", missing: true });
+  });
+
+  it("a newer writer's reference with the scheme this reader knows opens (its version 4 fields unknown)", () => {
+    const opened = openEnvelope(envelope(4, 3, referenceWithScheme(1)), READER);
+    expect(opened.envelope.version).toBe(4);
+    expect(opened.payload.message).toMatchObject({ fileName: "clip.mp4", encryption: { scheme: "aes-256-gcm-stream" } });
+  });
+});
