@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { readdirSync, rmSync } from "node:fs";
+import { lstatSync, readdirSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { linkUnlessTakenSync, syncDirectorySync } from "../fs/index.js";
 import { LockFile } from "./lock-file.js";
 import { takeAbandonedOwnerLock } from "./owned-folders.js";
 import { lockPathFor } from "./migration-lock.js";
+import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
 
 /** What a build on a draft gives back: its result, and the level it committed (undefined: it committed nothing). */
@@ -23,13 +24,14 @@ export interface DraftBuild<T> {
  * removed either way; errors name FILE, not the draft.
  */
 export async function createByDraft<T>(path: string, build: (draft: string) => Promise<DraftBuild<T>>): Promise<{ result: T; published: boolean }> {
-  const { draft, owner } = ownedDraftName(path);
+  const made = fileToCreate(path);
+  const { draft, owner } = ownedDraftName(made);
   // Named now: once the draft is gone its lock's name can no longer be derived from it.
   const draftLock = lockPathFor(draft);
   try {
     // The draft's connection is closed by build: its WAL is checkpointed into it and removed.
     const { result, committedLevel } = await build(draft);
-    return { result, published: committedLevel !== undefined && publish(draft, path, committedLevel) };
+    return { result, published: committedLevel !== undefined && publish(draft, made, committedLevel) };
   } catch (error) {
     throw error instanceof StateError ? renamed(error, draft, path) : error;
   } finally {
@@ -39,6 +41,21 @@ export async function createByDraft<T>(path: string, build: (draft: string) => P
       owner.release();
       removeQuietly(`${draft}${OWNER_SUFFIX}`);
     }
+  }
+}
+
+/**
+ * The file a creating run makes: `path`, or the file a dangling link there names (state.sqlite linked
+ * to another disk before the first start), which SQLite creates through the link. Built beside the
+ * link, the draft could not take the link's name (a link never replaces a file, and the link is
+ * one), so the run was made a second time in place, without the draft's guarantee that a stopped
+ * run leaves no file; on another disk than the link, it could not have been linked there at all.
+ */
+function fileToCreate(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? realPathOf(path) : path;
+  } catch {
+    return path;
   }
 }
 
@@ -82,8 +99,9 @@ function ownedDraftName(path: string): { draft: string; owner: LockFile | undefi
  * folder or file that cannot be read or removed is left as it is.
  */
 export function removeAbandonedDrafts(path: string): void {
-  const dir = dirname(path);
-  const prefix = `.${basename(path)}.new-`;
+  const made = fileToCreate(path);
+  const dir = dirname(made);
+  const prefix = `.${basename(made)}.new-`;
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => name.startsWith(prefix));
