@@ -136,8 +136,16 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
   }
 
   const last = applied[applied.length - 1] as AppliedMigration;
-  if (version.level !== last.level || version.compatLevel !== last.compatLevel || version.schemaFingerprint !== last.schemaFingerprint) {
-    throw dirty(path, `its version row (level ${version.level}) disagrees with its last logged migration ${last.name} (level ${last.level})`, []);
+  const versionDisagrees = versionRowDifferences(version, last);
+  if (versionDisagrees.length > 0) {
+    // Each field named: a compat level or fingerprint edited alone read "(level 2) disagrees with … (level 2)".
+    const otherSchema = version.schemaFingerprint === last.schemaFingerprint ? "" : ", another schema";
+    throw dirty(
+      path,
+      `its version row (level ${version.level}, compat level ${version.compatLevel}${otherSchema}) disagrees with its last logged migration ` +
+        `${last.name} (level ${last.level}, compat level ${last.compatLevel})`,
+      versionDisagrees,
+    );
   }
   if (userVersion !== version.level) {
     throw dirty(path, `its header says level ${userVersion} but its version row says ${version.level}`, []);
@@ -162,6 +170,20 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
     pending: future.length > 0 ? [] : catalog.entries.slice(nextIndex),
     schemaFingerprint: actualFingerprint,
   };
+}
+
+/** What the version row says that the last log row does not, field by field. */
+function versionRowDifferences(
+  version: { level: number; compatLevel: number; schemaFingerprint: string },
+  last: AppliedMigration,
+): string[] {
+  const out: string[] = [];
+  if (version.level !== last.level) out.push(`level: ${version.level} in the version row, ${last.level} in the log`);
+  if (version.compatLevel !== last.compatLevel) out.push(`compat level: ${version.compatLevel} in the version row, ${last.compatLevel} in the log`);
+  if (version.schemaFingerprint !== last.schemaFingerprint) {
+    out.push(`schema fingerprint: ${version.schemaFingerprint.slice(0, 12)}${version.schemaFingerprint.length > 12 ? "…" : ""} in the version row, ${last.schemaFingerprint.slice(0, 12)}… in the log`);
+  }
+  return out;
 }
 
 function parseRecordedSchema(json: string): SchemaDescription | undefined {

@@ -100,13 +100,33 @@ describe("a dirty file is reported, never silently continued", () => {
     const dir = tempDir();
     const a = copyFixture(2, dir, "a.db");
     tamper(a, "UPDATE _state_version SET level = 3");
-    expect((await codeOf(openState({ path: a }))).message).toMatch(/version row \(level 3\) disagrees with its last logged migration 0002_level2_dual_path/);
+    expect((await codeOf(openState({ path: a }))).message).toMatch(/version row \(level 3, compat level 1\) disagrees with its last logged migration 0002_level2_dual_path \(level 2, compat level 1\)/);
     const b = copyFixture(2, dir, "b.db");
     tamper(b, "PRAGMA user_version = 7");
     expect((await codeOf(openState({ path: b }))).message).toMatch(/header says level 7/);
     const c = copyFixture(2, dir, "c.db");
     tamper(c, "DELETE FROM _state_migrations");
     expect((await codeOf(openState({ path: c }))).code).toBe("E_STATE_DIRTY");
+  });
+
+  test("a version row whose compat level or schema fingerprint alone disagrees with the log: dirty, and the message and details say which, not two equal levels", async () => {
+    // The message named the levels only: "(level 2) disagrees with … (level 2)", details.differences empty.
+    const dir = tempDir();
+    const a = copyFixture(2, dir, "a.db");
+    tamper(a, "UPDATE _state_version SET compat_level = 99");
+    const hash = sha256File(a);
+    for (const attempt of [() => openState({ path: a }), () => migrateState({ path: a, direction: "up", dryRun: true })]) {
+      const e = await codeOf(attempt());
+      expect(e.code).toBe("E_STATE_DIRTY");
+      expect(e.message).toMatch(/version row \(level 2, compat level 99\) disagrees with its last logged migration 0002_level2_dual_path \(level 2, compat level 1\)/);
+      expect(e.details).toMatchObject({ differences: ["compat level: 99 in the version row, 1 in the log"] });
+    }
+    expect(sha256File(a)).toBe(hash);
+    const b = copyFixture(2, dir, "b.db");
+    tamper(b, "UPDATE _state_version SET schema_fingerprint = 'edited'");
+    const e = await codeOf(openState({ path: b }));
+    expect(e.message).toMatch(/version row \(level 2, compat level 1, another schema\) disagrees with its last logged migration 0002_level2_dual_path \(level 2, compat level 1\)/);
+    expect(e.details).toMatchObject({ differences: [expect.stringMatching(/^schema fingerprint: edited in the version row, [0-9a-f]{12}… in the log$/)] });
   });
 
   test("someone else's SQLite database is refused as E_STATE_UNRECOGNIZED", async () => {
