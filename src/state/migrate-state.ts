@@ -9,6 +9,7 @@ import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
 import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
 import { keepDryRunInMemory } from "./dry-run-pages.js";
+import { sidecarsRefused } from "./folder-sidecars.js";
 import { busyTimeoutOf } from "./open-state.js";
 import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
@@ -251,6 +252,10 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
       return through === undefined ? undefined : { direction: "up", through };
     };
     if (planFor(first) === undefined) return { path, before, after: before, runs: [], preflight: undefined, commitMs: 0, dryRun };
+    // Only once there is something to run: a file with nothing to apply is reported as it is.
+    // A dry run refuses too: it needs what the real run needs.
+    const folderRefusal = inMemory ? undefined : sidecarsRefused(path, probe, "migrating");
+    if (folderRefusal !== undefined) throw folderRefusal;
     // Not under a running storage client (runExclusiveMigration refuses, and holds its lock meanwhile).
     const result = await runExclusiveMigration(db, {
       path,

@@ -24,6 +24,7 @@ import { needsStagedCopy, stageCopy, type StagedCopy } from "../staged-copy.js";
 import { readOnlyFor } from "../read-mode.js";
 import { describeLoss, rollbackPlan, type RollbackPlan } from "../rollback-loss.js";
 import { describeDataLoss, needsConsent, type DataLoss } from "../data-loss.js";
+import { sidecarsRefused } from "../folder-sidecars.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
@@ -273,7 +274,9 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
 
   const probe = probeStateFile(path);
   if (!probe.exists) throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist`, { details: { path } });
-  const readOnly = probe.writable ? undefined : new StateError("E_STATE_READ_ONLY", `${path} is read-only; upgrading needs to write it (a dry run only reads it)`, { details: { path } });
+  const readOnly = probe.writable
+    ? sidecarsRefused(path, probe, "upgrading")
+    : new StateError("E_STATE_READ_ONLY", `${path} is read-only; upgrading needs to write it (a dry run only reads it)`, { details: { path } });
   if (!dryRun && readOnly !== undefined) throw readOnly;
 
   const checks: RehearsalCheck[] = [];
