@@ -95,6 +95,17 @@ describe("status-compat migrate", () => {
     expect((await runCliInProcess(["migrate", "status", "--db", "x", "--to", "0002_level2_dual_path"])).code).toBe(2);
   });
 
+  test("--to '' (a script's unset $TARGET) is a usage error (exit 2) saying it was empty, before the file is opened; it was E_STATE_LEVEL_UNKNOWN 'no migration named  in this build', exit 4 (state refused)", async () => {
+    const path = copyFixture(3, tempDir());
+    const hash = sha256File(path);
+    for (const action of ["up", "down"]) {
+      const r = await runCliInProcess(["migrate", action, "--db", path, "--to", "", "--dry-run"]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`error[E_USAGE]: migrate ${action}: --to needs a migration name (it was empty)`);
+    }
+    expect(sha256File(path)).toBe(hash);
+  });
+
   test("as a real process: exit statuses reach the shell", async () => {
     const path = copyFixture(3, tempDir());
     const ok = await runCli(["migrate", "status", "--db", path]);

@@ -191,6 +191,8 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       return s.problem === undefined ? EXIT.OK : EXIT.STATE;
     }
     if (values.to === "0" && action === "up") throw new CliError("E_USAGE", `${NAME} up: --to 0 only makes sense for down`);
+    // A script's unset variable: refused as a usage error, not as a migration this build lacks (exit 4, "state refused").
+    if (values.to === "") throw new CliError("E_USAGE", `${NAME} ${action}: --to needs a migration name (it was empty); leave it out to apply every pending migration (up) or to revert the last one applied (down)`);
     // up creates a missing FILE; a missing folder is the user's path (the state layer calls it read-only).
     // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was created as a file of that name).
     if (action === "up" && !existsSync(db)) checkWritablePath(NAME, "db", db, "Nothing was written.", givenDb);
