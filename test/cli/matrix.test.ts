@@ -19,6 +19,13 @@ describe("status-compat matrix --out", () => {
       expect(r.stdout).toBe("");
     }
   });
+
+  test("--out '' (a CI script's unset variable) is a usage error saying it was empty; it said '--out <the working folder> is a folder', a folder the user never named", async () => {
+    const r = await runCliInProcess(["matrix", "--only", "wire", "--out", ""]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("error[E_USAGE]: matrix: --out needs a file (it was empty); leave it out for the report on stdout. Nothing was run.");
+    expect(r.stdout).toBe("");
+  });
 });
 
 describe("status-compat matrix / schema check: STATUS_COMPAT_LOG_LEVEL", () => {

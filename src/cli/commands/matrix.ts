@@ -101,6 +101,8 @@ limit: nothing is known, nothing is reported) or the work folder cannot be made 
         throw new CliError("E_USAGE", `matrix: --cell-timeout must be a positive number of seconds (e.g. 600); it was "${values["cell-timeout"]}"`);
       }
     }
+    // Resolved, an empty value named the working folder: "--out <cwd> is a folder", a folder the user never gave.
+    if (values.out === "") throw new CliError("E_USAGE", "matrix: --out needs a file (it was empty); leave it out for the report on stdout. Nothing was run.");
     const out = values.out === undefined ? undefined : pathOption("matrix", "out", values.out, io);
     // The path as typed too: a trailing slash names a folder, which resolving drops (the report was written as a file of that name).
     if (out !== undefined) checkSideOutputPath("matrix", "out", out, "Nothing was run.", values.out);
