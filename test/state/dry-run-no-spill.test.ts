@@ -6,14 +6,14 @@
  * rollback-journal file (its pages overwritten, then put back from a -journal: a kill in between
  * left a hot journal and a rewritten file). dry-run-wal.test.ts's small fixture never spills.
  */
-import { copyFileSync, existsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { migrations } from "../../migrations/index.js";
 import { inspectState, MigrationCatalog, migrateState, type MigrationDefinition } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, sha256File, siblings } from "./support/files.js";
+import { copyFixture, fixtureWithCommitsInWal, sha256File, siblings } from "./support/files.js";
 
 const [m1, m2, m3] = migrations as [MigrationDefinition, MigrationDefinition, MigrationDefinition];
 
@@ -46,27 +46,6 @@ function look(path: string): Look {
   return out as Look;
 }
 
-/** A level-1 file in WAL mode with one more peer committed only in its -wal (what a killed app leaves). */
-function withCommitsInWal(): string {
-  const live = copyFixture(1, tempDir());
-  const path = join(tempDir(), "state.sqlite");
-  // A reader keeps the WAL from being checkpointed while the writer closes.
-  const reader = new Database(live, { readonly: true });
-  try {
-    reader.prepare("SELECT count(*) FROM peers").get();
-    const writer = new Database(live);
-    writer.pragma("journal_mode = WAL");
-    writer.prepare("INSERT INTO peers (public_key, protocol_min, protocol_max, seen_at) VALUES ('0x04' || hex(randomblob(64)), 1, 1, 1)").run();
-    writer.close();
-    // The main file and its -wal as the killed app left them.
-    copyFileSync(live, path);
-    copyFileSync(`${live}-wal`, `${path}-wal`);
-  } finally {
-    reader.close();
-  }
-  return path;
-}
-
 function rollbackJournalFile(): string {
   const path = copyFixture(1, tempDir());
   const db = new Database(path);
@@ -80,7 +59,7 @@ function rollbackJournalFile(): string {
 
 describe("migrate up --dry-run whose changed pages outgrow the page cache writes nothing", () => {
   test("a WAL file with commits in its -wal: the file, the -wal (bytes, mtime) and the folder are as they were; the report sees the -wal's peer", async () => {
-    const path = withCommitsInWal();
+    const path = fixtureWithCommitsInWal(1, tempDir());
     const peers = inspectPeers(path);
     const before = look(path);
     expect(before.files).toContain("state.sqlite-wal");

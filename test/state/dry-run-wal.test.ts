@@ -4,33 +4,11 @@
  * the dry run's read-write connection, the last to close, checkpointed the -wal into the file and
  * deleted it.
  */
-import { copyFileSync, existsSync, statSync } from "node:fs";
-import { join } from "node:path";
-import Database from "better-sqlite3";
+import { existsSync, statSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { inspectState, migrateState } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, sha256File } from "./support/files.js";
-
-/** A copy of a level-`level` fixture with one more peer committed only in its -wal (what a killed app leaves). */
-function withCommitsInWal(level: number): string {
-  const live = copyFixture(level, tempDir());
-  // A reader keeps the WAL from being checkpointed while the writer closes.
-  const reader = new Database(live, { readonly: true });
-  const path = join(tempDir(), "state.sqlite");
-  try {
-    reader.prepare("SELECT count(*) FROM peers").get();
-    const writer = new Database(live);
-    writer.pragma("journal_mode = WAL");
-    writer.prepare("INSERT INTO peers (public_key, protocol_min, protocol_max, seen_at) VALUES ('0x04' || hex(randomblob(64)), 1, 1, 1)").run();
-    writer.close();
-    copyFileSync(live, path);
-    copyFileSync(`${live}-wal`, `${path}-wal`);
-  } finally {
-    reader.close();
-  }
-  return path;
-}
+import { fixtureWithCommitsInWal, sha256File } from "./support/files.js";
 
 function looks(path: string): { file: string; mtime: number; wal: string | undefined; walMtime: number | undefined } {
   const wal = `${path}-wal`;
@@ -44,7 +22,7 @@ function looks(path: string): { file: string; mtime: number; wal: string | undef
 
 describe("migrate --dry-run on a file whose last commits are in its -wal", () => {
   test("up --dry-run reports the run and leaves the file and its -wal as they were (bytes and mtime)", async () => {
-    const path = withCommitsInWal(1);
+    const path = fixtureWithCommitsInWal(1, tempDir());
     const before = looks(path);
     expect(before.wal).toBeDefined();
     const result = await migrateState({ path, direction: "up", dryRun: true });
@@ -54,7 +32,7 @@ describe("migrate --dry-run on a file whose last commits are in its -wal", () =>
   });
 
   test("down --dry-run leaves the file and its -wal as they were (bytes and mtime)", async () => {
-    const path = withCommitsInWal(3);
+    const path = fixtureWithCommitsInWal(3, tempDir());
     const before = looks(path);
     const result = await migrateState({ path, direction: "down", dryRun: true, discardData: true });
     expect(result).toMatchObject({ dryRun: true, before: { level: 3 }, after: { level: 2 } });
@@ -64,7 +42,7 @@ describe("migrate --dry-run on a file whose last commits are in its -wal", () =>
 
 describe("migrate up/down refusing a file whose last commits are in its -wal", () => {
   test("down to a level without the journal while jobs are unfinished: E_STATE_UNFINISHED_JOBS ('nothing was changed'), the file and its -wal as they were", async () => {
-    const path = withCommitsInWal(2);
+    const path = fixtureWithCommitsInWal(2, tempDir());
     const before = looks(path);
     const outcome = await migrateState({ path, direction: "down" }).catch((e: unknown) => e);
     expect(outcome).toMatchObject({ code: "E_STATE_UNFINISHED_JOBS" });
@@ -72,7 +50,7 @@ describe("migrate up/down refusing a file whose last commits are in its -wal", (
   });
 
   test("a real run that commits still checkpoints as before: no -wal is left beside the file", async () => {
-    const path = withCommitsInWal(1);
+    const path = fixtureWithCommitsInWal(1, tempDir());
     const result = await migrateState({ path, direction: "up" });
     expect(result.after.level).toBe(3);
     expect(existsSync(`${path}-wal`)).toBe(false);

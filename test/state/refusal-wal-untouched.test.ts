@@ -5,32 +5,12 @@
  * refused connection, the last to close, checkpointed that -wal into the file (new bytes, new
  * mtime) and deleted it.
  */
-import { copyFileSync, existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { openState, StateError } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, sha256File } from "./support/files.js";
-
-/** A copy of a level-`level` fixture with one more peer committed only in its -wal (what a killed app leaves). */
-function withCommitsInWal(level: number): string {
-  const live = copyFixture(level, tempDir());
-  const reader = new Database(live, { readonly: true });
-  const path = join(tempDir(), "state.sqlite");
-  try {
-    reader.prepare("SELECT count(*) FROM peers").get();
-    const writer = new Database(live);
-    writer.pragma("journal_mode = WAL");
-    writer.prepare("INSERT INTO peers (public_key, protocol_min, protocol_max, seen_at) VALUES ('0x04' || hex(randomblob(64)), 1, 1, 1)").run();
-    writer.close();
-    copyFileSync(live, path);
-    copyFileSync(`${live}-wal`, `${path}-wal`);
-  } finally {
-    reader.close();
-  }
-  return path;
-}
+import { copyFixture, fixtureWithCommitsInWal, sha256File } from "./support/files.js";
 
 function looks(path: string): Record<string, unknown> {
   const wal = `${path}-wal`;
@@ -39,7 +19,7 @@ function looks(path: string): Record<string, unknown> {
 
 describe("a refused open of a file whose last commits are in its -wal", () => {
   test("from the future (release 0.1.0 on a level-3 file): E_STATE_FROM_FUTURE, the file and its -wal as they were", async () => {
-    const path = withCommitsInWal(3);
+    const path = fixtureWithCommitsInWal(3, tempDir());
     const before = looks(path);
     const outcome = await openState({ path, release: "0.1.0" }).catch((e: unknown) => e);
     expect(outcome).toBeInstanceOf(StateError);
@@ -48,7 +28,7 @@ describe("a refused open of a file whose last commits are in its -wal", () => {
   });
 
   test("behind, with migrating not allowed: E_STATE_NEEDS_MIGRATION, the file and its -wal as they were", async () => {
-    const path = withCommitsInWal(1);
+    const path = fixtureWithCommitsInWal(1, tempDir());
     const before = looks(path);
     const outcome = await openState({ path, migrate: false }).catch((e: unknown) => e);
     expect(outcome).toMatchObject({ code: "E_STATE_NEEDS_MIGRATION" });
@@ -59,7 +39,7 @@ describe("a refused open of a file whose last commits are in its -wal", () => {
     const fixture = new Database(copyFixture(3, tempDir()), { readonly: true });
     const fixturePeers = fixture.prepare("SELECT count(*) FROM peers").pluck().get() as number;
     fixture.close();
-    const path = withCommitsInWal(3);
+    const path = fixtureWithCommitsInWal(3, tempDir());
     const state = await openState({ path });
     expect(state.db.prepare("SELECT count(*) FROM peers").pluck().get()).toBe(fixturePeers + 1);
     state.close();

@@ -1,4 +1,4 @@
-import { copyFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
@@ -8,7 +8,7 @@ import { formatUpgradeReport, inspectState, MigrationCatalog, rehearseUpgrade, S
 import { SourceSnapshot } from "../../src/state/rehearsal/source-snapshot.js";
 import { tempDir } from "../support/temp-dir.js";
 import { corruptPageOf } from "./support/corrupt.js";
-import { copyFixture, sha256File, siblings } from "./support/files.js";
+import { copyFixture, fixtureWithCommitsInWal, sha256File, siblings } from "./support/files.js";
 
 const [m1, m2, m3] = migrations as [MigrationDefinition, MigrationDefinition, MigrationDefinition];
 
@@ -233,23 +233,8 @@ describe("upgrade rehearsal (dry run)", () => {
   );
 
   test("an original whose last commits are still in its -wal (the app was killed): the rehearsal and migrate status see them, and neither the file nor its -wal is written (bytes and mtime); closing the snapshot checkpointed the -wal into the original and deleted it", async () => {
-    const dir = tempDir();
-    const live = copyFixture(1, dir);
-    // A reader keeps the WAL from being checkpointed; the two files copied meanwhile are what a
-    // killed app leaves: one more peer only in the -wal.
-    const reader = new Database(live, { readonly: true });
-    const image = tempDir();
-    const path = join(image, "state.sqlite");
-    try {
-      reader.prepare("SELECT count(*) FROM peers").get();
-      const writer = new Database(live);
-      writer.prepare("INSERT INTO peers (public_key, protocol_min, protocol_max, seen_at) VALUES ('0x04' || hex(randomblob(64)), 1, 1, 1)").run();
-      writer.close();
-      copyFileSync(live, path);
-      copyFileSync(`${live}-wal`, `${path}-wal`);
-    } finally {
-      reader.close();
-    }
+    // One more peer only in the -wal: what an app killed before its checkpoint leaves.
+    const path = fixtureWithCommitsInWal(1, tempDir());
     const before = { file: sha256File(path), wal: sha256File(`${path}-wal`), mtime: statSync(path).mtimeMs, walMtime: statSync(`${path}-wal`).mtimeMs };
     const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", workDir: tempDir() });
     expect(report.verdict).toBe("ok");

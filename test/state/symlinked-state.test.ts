@@ -4,13 +4,12 @@
  * target. Every sibling the state layer derives (the migration lock, the -wal it looks at) must be
  * the target's too, or two spellings of one database each see nothing of the other.
  */
-import { copyFileSync, mkdirSync, statSync, symlinkSync } from "node:fs";
+import { mkdirSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { acquireMigrationLock, inspectState, openState, rehearseUpgrade, StateError } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, sha256File, siblings } from "./support/files.js";
+import { copyFixture, fixtureWithCommitsInWal, sha256File, siblings } from "./support/files.js";
 
 /** A link `link.sqlite` in its own folder to `path`. */
 function linkTo(path: string): string {
@@ -44,22 +43,8 @@ describe("a state database reached through a link to the file", () => {
   });
 
   test("an original whose last commits are still in its -wal, opened through a link: the rehearsal and migrate status write neither the file nor its -wal (they checkpointed the -wal into the file and deleted it)", async () => {
-    const dir = tempDir();
-    const live = copyFixture(1, dir);
-    const image = tempDir();
-    const path = join(image, "state.sqlite");
-    // A reader keeps the WAL from being checkpointed; the two files copied meanwhile are what a killed app leaves.
-    const reader = new Database(live, { readonly: true });
-    try {
-      reader.prepare("SELECT count(*) FROM peers").get();
-      const writer = new Database(live);
-      writer.prepare("INSERT INTO peers (public_key, protocol_min, protocol_max, seen_at) VALUES ('0x04' || hex(randomblob(64)), 1, 1, 1)").run();
-      writer.close();
-      copyFileSync(live, path);
-      copyFileSync(`${live}-wal`, `${path}-wal`);
-    } finally {
-      reader.close();
-    }
+    // One more peer only in the -wal: what an app killed before its checkpoint leaves.
+    const path = fixtureWithCommitsInWal(1, tempDir());
     const link = linkTo(path);
     const now = () => ({ file: sha256File(path), wal: sha256File(`${path}-wal`), mtime: statSync(path).mtimeMs, walMtime: statSync(`${path}-wal`).mtimeMs });
     const before = now();
