@@ -6,7 +6,7 @@
  * node:fs/promises' open records the order of the calls that matter (the temp file created, its
  * folder synced, its data synced) beside the journal's writes of verified pieces.
  */
-import { mkdirSync, readFileSync } from "node:fs";
+import { constants, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test, vi } from "vitest";
 import { DownloadJournal } from "../../src/storage/journal/download-journal.js";
@@ -24,7 +24,10 @@ vi.mock("node:fs/promises", async (importOriginal) => {
     const path = String(args[0]);
     if (trace.folder === "" || !(path === trace.folder || path.startsWith(trace.folder + "/"))) return handle;
     const what = path === trace.folder ? "folder" : path.endsWith(".part") ? "temp" : "other";
-    trace.events.push(`open ${what} ${String(args[1] ?? "r")}`);
+    // The temp file is opened with numeric flags (O_NOFOLLOW): one with O_CREAT, or a "w…"/"a…" string, creates.
+    const flags = args[1] ?? "r";
+    const creates = typeof flags === "number" ? (flags & constants.O_CREAT) !== 0 : /^[wa]/.test(flags);
+    trace.events.push(`open ${what} ${creates ? "create" : "existing"}`);
     const sync = handle.sync.bind(handle);
     const datasync = handle.datasync.bind(handle);
     handle.sync = async () => {
@@ -65,7 +68,7 @@ describe("a download's temp file and its folder", () => {
     }
     expect(readFileSync(out).equals(bytes)).toBe(true);
     const events = trace.events;
-    const created = events.indexOf("open temp w");
+    const created = events.indexOf("open temp create");
     const firstJournaled = events.indexOf("journal pieces");
     expect(created, events.join(", ")).toBeGreaterThanOrEqual(0);
     expect(firstJournaled, events.join(", ")).toBeGreaterThan(created);

@@ -1,4 +1,5 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, type FileHandle } from "node:fs/promises";
 import { creationModeOf } from "../../fs/index.js";
 import { dirname } from "node:path";
 import { syncDirectory } from "../file-io.js";
@@ -20,6 +21,16 @@ const PASSING: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Opens of the temp file never follow a symbolic link at its name (ELOOP instead). The client never
+ * makes one there, and the name is known (journaled, listed in a folder like /tmp that other users
+ * write in): a link put there while the temp file was gone had the resume truncate, overwrite and
+ * then rename onto the destination whatever file it named, as root in a CI job any file at all.
+ * fs.protected_symlinks stops that only for a link of another user in a sticky folder. Windows has
+ * no O_NOFOLLOW (its links need privileges to make): 0 there.
+ */
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
  * The temp file an earlier run verified `pieces` pieces into, open for the resume; undefined when it
  * is gone (ENOENT: the download starts over). Any other failure throws E_LOCAL_IO naming the temp
  * file: for a passing cause (PASSING) ending with KEPT_PIECES_MARK, which keeps the file and its
@@ -29,10 +40,11 @@ const PASSING: Readonly<Record<string, string>> = {
  */
 export async function reopenTemp(row: DownloadJobRow, pieces: number): Promise<FileHandle | undefined> {
   try {
-    return await open(row.temp_path, "r+");
+    return await open(row.temp_path, constants.O_RDWR | NO_FOLLOW);
   } catch (error) {
     const { code, syscall } = error as NodeJS.ErrnoException;
     if (code === "ENOENT") return undefined;
+    if (await isLinkRefused(row, error)) throw tempIsALink(row, error);
     const details = { job: row.id, code, syscall, path: row.temp_path };
     const passing = passingCause(code);
     if (passing !== undefined) {
@@ -63,9 +75,10 @@ export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
   let handle: FileHandle;
   try {
     // Never more open than the file it is to replace while it fills (a private 0600 file's download was 0644).
-    handle = await open(row.temp_path, "w", await creationModeOf(row.dest_path));
+    handle = await open(row.temp_path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NO_FOLLOW, await creationModeOf(row.dest_path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "EISDIR") throw tempIsAFolder(row, error);
+    if (await isLinkRefused(row, error)) throw tempIsALink(row, error);
     throw error;
   }
   try {
@@ -83,6 +96,25 @@ function tempIsAFolder(row: DownloadJobRow, error: unknown): StorageError {
     "E_LOCAL_IO",
     `download ${row.id} to ${row.dest_path} cannot write its temp file ${row.temp_path}: that is a folder, which this client never makes there; move that folder away, then ${RETRY_STARTS_OVER}`,
     { cause: error, details: { job: row.id, code: "EISDIR", syscall: (error as NodeJS.ErrnoException).syscall, path: row.temp_path } },
+  );
+}
+
+/** An open refused by NO_FOLLOW: ELOOP (EMLINK on the BSDs) with a symbolic link at the temp file's name, not a loop on its way. */
+async function isLinkRefused(row: DownloadJobRow, error: unknown): Promise<boolean> {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== "ELOOP" && code !== "EMLINK") return false;
+  return (await lstat(row.temp_path).catch(() => undefined))?.isSymbolicLink() === true;
+}
+
+/**
+ * Nothing was written through the link. The failure's clean-up removes what is at the temp file's
+ * name (the link itself, never the file it names), so a retry makes a temp file of its own there.
+ */
+function tempIsALink(row: DownloadJobRow, error: unknown): StorageError {
+  return new StorageError(
+    "E_LOCAL_IO",
+    `download ${row.id} to ${row.dest_path} cannot use its temp file ${row.temp_path}: that is a symbolic link, which this client never makes there (another user may have put it there to have the download written into the file it names); nothing was written through it. Remove it if it is still there, then ${RETRY_STARTS_OVER}`,
+    { cause: error, details: { job: row.id, code: (error as NodeJS.ErrnoException).code, syscall: "open", path: row.temp_path, symbolicLink: true } },
   );
 }
 
