@@ -65,3 +65,13 @@ export const COMMUNITY_ID_BYTES = 33;
  * writer adds a handful per message or per piece (1,024 pieces), far below this.
  */
 export const MAX_UNKNOWN_FIELDS = 16_384;
+
+/**
+ * Occurrences of a known singular field after its first in the same message, over every depth.
+ * protobuf lets a field come again (the last value wins, a message merges into the first), and
+ * protobufjs decodes every occurrence (an object per bytes field, a merge per message field, a
+ * Long per uint64): 75,000 in 150 KiB, 8 million in a 16 MiB description, from any peer. No writer
+ * of this protocol sends a field twice. Forwarding counts them together with its unknown fields
+ * against MAX_UNKNOWN_FIELDS, the same number: whatever a read refuses for this, a forward refuses.
+ */
+export const MAX_REPEATED_FIELDS = 16_384;

@@ -1,6 +1,6 @@
 import protobuf from "protobufjs/light.js";
 import { checkCount } from "./field-checks.js";
-import { MAX_FEATURES, MAX_PIECES } from "./limits.js";
+import { MAX_FEATURES, MAX_PIECES, MAX_REPEATED_FIELDS } from "./limits.js";
 import { WireError } from "./wire-error.js";
 import { skipGroup, skipVarint, varint } from "./wire-scan.js";
 
@@ -10,8 +10,11 @@ import { skipGroup, skipVarint, varint } from "./wire-scan.js";
  * wire type, summed over the occurrences of the message holding them, as protobufjs merges a
  * repeated message field) and, for forwarding, the fields it would keep as unknown (over every
  * depth; a field is unknown when the type lacks its number or expects another wire type, a group
- * is one field). Both counts used to be two walks of their own; they are one here, each keeping
- * its own rule for where malformed bytes end it (the decode names that error either way).
+ * is one field), and the occurrences of a known singular field after its first in the same
+ * message, which protobufjs decodes one by one (last value wins, a message merges) and no writer
+ * of this protocol sends. The first two counts used to be two walks of their own; they are one
+ * here, each keeping its own rule for where malformed bytes end it (the decode names that error
+ * either way).
  */
 
 /** A repeated field with a cap, with its fewest entries (for the error). */
@@ -36,6 +39,8 @@ export interface ListOverCap {
 export interface ScanResult {
   /** Unknown fields protobufjs would keep, up to `unknownCap + 1` (0 when not asked for). */
   readonly unknownFields: number;
+  /** Known singular fields sent again after their first in the same message, up to `repeatedCap + 1` (0 when not asked for). */
+  readonly repeatedFields: number;
   /** The first capped list seen whose entries exceed its cap. */
   readonly overCap: ListOverCap | undefined;
 }
@@ -47,6 +52,8 @@ interface FieldPlan {
   nested: TypePlan | undefined;
   /** Index into CAPS for a capped list of this message, else -1. */
   readonly capIndex: number;
+  /** Not repeated: a second occurrence overrides (or merges into) the first. */
+  readonly singular: boolean;
 }
 
 interface TypePlan {
@@ -80,7 +87,7 @@ function makePlan(type: protobuf.Type, made: TypePlan[]): TypePlan {
   for (const field of type.fieldsArray) {
     const resolved = field.resolve().resolvedType;
     const capIndex = CAPS.findIndex((c) => c.message === type.name && c.field === field.name && field.repeated);
-    const fieldPlan: FieldPlan = { wireTypes: wireTypesOf(field), nested: undefined, capIndex };
+    const fieldPlan: FieldPlan = { wireTypes: wireTypesOf(field), nested: undefined, capIndex, singular: !field.repeated && field.map !== true };
     fields[field.id] = fieldPlan;
     if (resolved instanceof protobuf.Type) fieldPlan.nested = makePlan(resolved, made);
   }
@@ -111,6 +118,10 @@ interface ScanState {
   /** Unknown fields are counted only when asked; the walk ends once they pass this. */
   readonly unknownCap: number;
   readonly countUnknown: boolean;
+  repeated: number;
+  /** Repeated singular fields likewise. */
+  readonly repeatedCap: number;
+  readonly countRepeated: boolean;
   /** False once malformed bytes inside a message holding a capped list ended the list count. */
   capsLive: boolean;
   readonly counts: number[];
@@ -120,18 +131,24 @@ interface ScanState {
 
 /**
  * Scans `bytes` as `type`. With `unknownCap` (forwarding) unknown fields are counted too, and the
- * walk ends once there are more than `unknownCap` of them (that refusal comes first). Without it
- * only messages that can hold a capped list are entered, and a type that holds none is not walked.
+ * walk ends once there are more than `unknownCap` of them (that refusal comes first); with
+ * `repeatedCap` likewise the occurrences of known singular fields after their first. Without
+ * either only messages that can hold a capped list are entered, and a type that holds none is not
+ * walked.
  */
-export function scanBeforeDecode(type: protobuf.Type, bytes: Uint8Array, unknownCap?: number): ScanResult {
+export function scanBeforeDecode(type: protobuf.Type, bytes: Uint8Array, unknownCap?: number, repeatedCap?: number): ScanResult {
   const plan = planFor(type);
   const countUnknown = unknownCap !== undefined;
-  if (!countUnknown && !plan.holdsCaps) return { unknownFields: 0, overCap: undefined };
+  const countRepeated = repeatedCap !== undefined;
+  if (!countUnknown && !countRepeated && !plan.holdsCaps) return { unknownFields: 0, repeatedFields: 0, overCap: undefined };
   const state: ScanState = {
     pos: 0,
     unknown: 0,
     unknownCap: countUnknown ? unknownCap : Number.POSITIVE_INFINITY,
     countUnknown,
+    repeated: 0,
+    repeatedCap: countRepeated ? repeatedCap : Number.POSITIVE_INFINITY,
+    countRepeated,
     capsLive: true,
     counts: CAPS.map(() => 0),
     seen: [],
@@ -146,26 +163,44 @@ export function scanBeforeDecode(type: protobuf.Type, bytes: Uint8Array, unknown
       break;
     }
   }
-  return { unknownFields: state.unknown, overCap };
+  return { unknownFields: state.unknown, repeatedFields: state.repeated, overCap };
 }
 
 /**
  * Walks `bytes[state.pos, end)` read as `plan`'s type; false when the bytes are malformed at this
  * level. Where malformed bytes stop each count is each count's own rule, kept from when they were
  * two walks: the unknown-field count ends only the message they are in and reads on in its parent
- * (the decode refuses the whole anyway); the list count ends altogether when they are inside a
- * message that can hold a capped list.
+ * (the decode refuses the whole anyway), as the repeated-field count does; the list count ends
+ * altogether when they are inside a message that can hold a capped list.
  */
 function walk(plan: TypePlan, bytes: Uint8Array, end: number, state: ScanState): boolean {
   const fields = plan.fields;
+  // The singular fields this occurrence of the message has had: numbers below 31 as bits (every
+  // field of this protocol so far), higher ones in a set made only when one comes.
+  let seen = 0;
+  let seenHigh: Set<number> | undefined;
   while (state.pos < end) {
-    if (state.unknown > state.unknownCap) return true;
+    if (state.unknown > state.unknownCap || state.repeated > state.repeatedCap) return true;
     const tag = varint(bytes, end, state);
     if (tag < 0) return false;
     const wireType = tag % 8;
     const number = Math.floor(tag / 8);
     const field = number < fields.length ? fields[number] : undefined;
-    if (state.countUnknown && (field === undefined || ((field.wireTypes >> wireType) & 1) === 0)) state.unknown++;
+    // A known number with another wire type is an unknown field to protobufjs, never an occurrence.
+    const known = field !== undefined && ((field.wireTypes >> wireType) & 1) === 1;
+    if (!known) {
+      if (state.countUnknown) state.unknown++;
+    } else if (state.countRepeated && field.singular) {
+      if (number < 31) {
+        const bit = 1 << number;
+        if ((seen & bit) !== 0) state.repeated++;
+        seen |= bit;
+      } else {
+        seenHigh ??= new Set();
+        if (seenHigh.has(number)) state.repeated++;
+        seenHigh.add(number);
+      }
+    }
     switch (wireType) {
       case 0:
         if (!skipVarint(bytes, end, state)) return false;
@@ -183,10 +218,10 @@ function walk(plan: TypePlan, bytes: Uint8Array, end: number, state: ScanState):
             (state.counts[field.capIndex] as number)++;
           }
           const nested = field.nested;
-          if (nested !== undefined && (state.countUnknown || nested.holdsCaps)) {
+          if (nested !== undefined && (state.countUnknown || state.countRepeated || nested.holdsCaps)) {
             if (!walk(nested, bytes, fieldEnd, state) && nested.holdsCaps) {
               state.capsLive = false;
-              if (!state.countUnknown) return false;
+              if (!state.countUnknown && !state.countRepeated) return false;
             }
           }
         }
@@ -210,18 +245,33 @@ function walk(plan: TypePlan, bytes: Uint8Array, end: number, state: ScanState):
 }
 
 /**
- * Refuses, before protobufjs builds anything, what it would build too much of: with `maxUnknown`
- * (forwarding, which keeps unknown fields) more unknown fields than that (E_WIRE_TOO_LARGE, which
- * comes first), then a capped list over its cap (E_WIRE_INVALID_FIELD, as the codecs' own count
- * says it: 75,000 pieces or features fit in 150 KiB, and protobufjs builds every one before a
- * codec can count them). One walk of the bytes for both.
+ * Refuses, before protobufjs builds anything, what it would build too much of: a known singular
+ * field sent again more than MAX_REPEATED_FIELDS times (E_WIRE_TOO_LARGE; protobufjs decodes every
+ * occurrence, and no writer of this protocol sends one twice); with `maxUnknown` (forwarding, which
+ * keeps unknown fields) more unknown and repeated fields together than that (E_WIRE_TOO_LARGE: a
+ * field a newer version added is unknown to this one, so a repeated one counts here as unknown,
+ * and together the count of a version is never below the next version's); then a capped list
+ * over its cap (E_WIRE_INVALID_FIELD, as the codecs' own count says it: 75,000 pieces or features
+ * fit in 150 KiB, and protobufjs builds every one before a codec can count them). One walk of the
+ * bytes for all three, which ends once a count passes its cap.
  */
 export function checkBeforeDecode(type: protobuf.Type, bytes: Uint8Array, what: string, maxUnknown?: number): void {
-  const scan = scanBeforeDecode(type, bytes, maxUnknown);
-  if (maxUnknown !== undefined && scan.unknownFields > maxUnknown) {
+  const repeatedCap = maxUnknown === undefined ? MAX_REPEATED_FIELDS : Math.min(maxUnknown, MAX_REPEATED_FIELDS);
+  const scan = scanBeforeDecode(type, bytes, maxUnknown, repeatedCap);
+  const { unknownFields, repeatedFields } = scan;
+  if (maxUnknown !== undefined && unknownFields > maxUnknown) {
     throw new WireError("E_WIRE_TOO_LARGE", `${what} holds more than ${maxUnknown} fields this version does not know; it is not kept to forward`, {
-      details: { message: what, unknownFields: scan.unknownFields, cap: maxUnknown },
+      details: { message: what, unknownFields, repeatedFields, cap: maxUnknown },
     });
+  }
+  if (repeatedFields > repeatedCap || (maxUnknown !== undefined && unknownFields + repeatedFields > maxUnknown)) {
+    const cap = maxUnknown ?? repeatedCap;
+    const counted = maxUnknown === undefined ? `more than ${cap} times` : `${repeatedFields} times, with ${unknownFields} fields this version does not know, more than the ${cap} kept to forward`;
+    throw new WireError(
+      "E_WIRE_TOO_LARGE",
+      `${what} sends fields it already had again ${counted} (no writer of this protocol sends a field twice); refused before decoding`,
+      { details: maxUnknown === undefined ? { message: what, repeatedFields, cap } : { message: what, unknownFields, repeatedFields, cap } },
+    );
   }
   const over = scan.overCap;
   if (over !== undefined) checkCount(over.count, over.cap.min, over.cap.max, over.cap.message, over.cap.field);

@@ -22,39 +22,51 @@ export function readCdPointer(r: WireReader, end: number, plan: ReadPlan): Commu
   let supersedesClock = 0;
   let oldCidStart = 0;
   let oldCidEnd = 0;
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
       case 0x0a:
+        seen = r.once(seen, tag);
         communityId = r.bytes(end);
         break;
       case 0x10:
+        seen = r.once(seen, tag);
         clock = r.uint64(end);
         break;
       case 0x1a:
+        seen = r.once(seen, tag);
         cidEnd = r.delimitedEnd(end);
         cidStart = r.pos;
         r.pos = cidEnd;
         break;
       case 0x22:
+        seen = r.once(seen, tag);
         contentHash = r.bytes(end);
         break;
       case 0x28:
+        seen = r.once(seen, tag);
         size = r.uint64(end);
         break;
       case 0x30:
+        seen = r.once(seen, tag);
         expiresAt = r.uint64(end);
         break;
       case 0x3a:
+        seen = r.once(seen, tag);
         signature = r.bytes(end);
         break;
       case 0x40:
         if (plan.supersedesClock === SKIP) r.skip(tag, end);
-        else supersedesClock = r.uint64(end);
+        else {
+          seen = r.once(seen, tag);
+          supersedesClock = r.uint64(end);
+        }
         break;
       case 0x4a:
         if (plan.supersedesCid === SKIP) r.skip(tag, end);
         else {
+          seen = r.once(seen, tag);
           oldCidEnd = r.delimitedEnd(end);
           oldCidStart = r.pos;
           r.pos = oldCidEnd;

@@ -9,19 +9,24 @@ export function readCommunityDescription(r: WireReader, end: number): SignedComm
   let clock = 0;
   let description: Uint8Array | undefined;
   let signature: Uint8Array | undefined;
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
       case 0x0a:
+        seen = r.once(seen, tag);
         communityId = r.bytes(end);
         break;
       case 0x10:
+        seen = r.once(seen, tag);
         clock = r.uint64(end);
         break;
       case 0x1a:
+        seen = r.once(seen, tag);
         description = r.bytes(end);
         break;
       case 0x22:
+        seen = r.once(seen, tag);
         signature = r.bytes(end);
         break;
       default:

@@ -15,13 +15,16 @@ function readCapabilities(r: WireReader, end: number): Capabilities | undefined 
   let minVersion = 0;
   let maxVersion = 0;
   const features: string[] = [];
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
       case 0x08:
+        seen = r.once(seen, tag);
         minVersion = r.uint32(end);
         break;
       case 0x10:
+        seen = r.once(seen, tag);
         maxVersion = r.uint32(end);
         break;
       case 0x1a: {
@@ -58,19 +61,24 @@ export function readEnvelope(input: Uint8Array, reader: ReaderWindow, schema: Ve
   let payloadEnd = 0;
   let fallbackText = "";
   let sender: Capabilities | undefined;
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
       case 0x08:
+        seen = r.once(seen, tag);
         version = r.uint32(end);
         break;
       case 0x10:
+        seen = r.once(seen, tag);
         rawMinReader = r.uint32(end);
         break;
       case 0x18:
+        seen = r.once(seen, tag);
         typeNumber = r.uint32(end) | 0; // an enum is an int32
         break;
       case 0x22:
+        seen = r.once(seen, tag);
         // Read in place below, as the reflection path reads the payload's bytes on their own.
         payloadEnd = r.delimitedEnd(end);
         payloadStart = r.pos;
@@ -83,6 +91,7 @@ export function readEnvelope(input: Uint8Array, reader: ReaderWindow, schema: Ve
         if (sender === undefined) return undefined;
         break;
       case 0x32:
+        seen = r.once(seen, tag);
         fallbackText = r.string(end);
         break;
       default:
@@ -99,6 +108,8 @@ export function readEnvelope(input: Uint8Array, reader: ReaderWindow, schema: Ve
   if (minReader < lowest || minReader > version || minReader > reader.max || version < reader.min) return undefined;
 
   r.pos = payloadStart;
+  // The reflection path scans the payload on its own bytes, so its fields are counted on their own.
+  r.repeated = 0;
   const message = readPayloadAt(kind, r, payloadEnd, codecContext(schema, version));
   if (message === undefined) return undefined;
   const envelope: Envelope = { version, minReader, type: kind, payload: input.subarray(payloadStart, payloadEnd), fallbackText };

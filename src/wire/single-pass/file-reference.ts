@@ -20,27 +20,37 @@ function readPiece(r: WireReader, end: number, plan: ReadPlan, position: number,
   let sha256: Uint8Array | undefined;
   let index = 0;
   let pieceOffset = 0;
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
       case 0x0a: // cid, bytes: checked where it lies, made a string only when valid
+        seen = r.once(seen, tag);
         cidEnd = r.delimitedEnd(end);
         cidStart = r.pos;
         r.pos = cidEnd;
         break;
       case 0x10:
+        seen = r.once(seen, tag);
         size = r.uint64(end);
         break;
       case 0x1a:
+        seen = r.once(seen, tag);
         sha256 = r.bytes(end);
         break;
       case 0x20:
         if (plan.pieceIndex === SKIP) r.skip(tag, end);
-        else index = r.uint32(end);
+        else {
+          seen = r.once(seen, tag);
+          index = r.uint32(end);
+        }
         break;
       case 0x28:
         if (plan.pieceOffset === SKIP) r.skip(tag, end);
-        else pieceOffset = r.uint64(end);
+        else {
+          seen = r.once(seen, tag);
+          pieceOffset = r.uint64(end);
+        }
         break;
       default:
         r.skip(tag, end);
@@ -68,19 +78,24 @@ function readEncryption(r: WireReader, end: number): Encryption | undefined {
   let key: Uint8Array | undefined;
   let noncePrefix: Uint8Array | undefined;
   let chunkSize = 0;
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
       case 0x08:
+        seen = r.once(seen, tag);
         scheme = r.uint32(end) | 0; // an enum is an int32
         break;
       case 0x12:
+        seen = r.once(seen, tag);
         key = r.bytes(end);
         break;
       case 0x1a:
+        seen = r.once(seen, tag);
         noncePrefix = r.bytes(end);
         break;
       case 0x20:
+        seen = r.once(seen, tag);
         chunkSize = r.uint32(end);
         break;
       default:
@@ -116,6 +131,7 @@ export function readFileReference(r: WireReader, end: number, plan: ReadPlan): F
   let plaintextSha256: Uint8Array | undefined;
   let uploadedAt = 0;
   let expiresAt = 0;
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
@@ -138,24 +154,34 @@ export function readFileReference(r: WireReader, end: number, plan: ReadPlan): F
         break;
       }
       case 0x18:
+        seen = r.once(seen, tag);
         plaintextSize = r.uint64(end);
         break;
       case 0x22:
+        seen = r.once(seen, tag);
         mime = r.string(end);
         break;
       case 0x2a:
+        seen = r.once(seen, tag);
         fileName = r.string(end);
         break;
       case 0x32:
+        seen = r.once(seen, tag);
         plaintextSha256 = r.bytes(end);
         break;
       case 0x38:
         if (plan.uploadedAt === SKIP) r.skip(tag, end);
-        else uploadedAt = r.uint64(end);
+        else {
+          seen = r.once(seen, tag);
+          uploadedAt = r.uint64(end);
+        }
         break;
       case 0x40:
         if (plan.expiresAt === SKIP) r.skip(tag, end);
-        else expiresAt = r.uint64(end);
+        else {
+          seen = r.once(seen, tag);
+          expiresAt = r.uint64(end);
+        }
         break;
       default:
         r.skip(tag, end);

@@ -9,21 +9,28 @@ export function readInlineAttachment(r: WireReader, end: number, plan: ReadPlan)
   let fileName = "";
   let data: Uint8Array | undefined;
   let thumbnail: Uint8Array | undefined;
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
       case 0x0a:
+        seen = r.once(seen, tag);
         mime = r.string(end);
         break;
       case 0x12:
+        seen = r.once(seen, tag);
         fileName = r.string(end);
         break;
       case 0x1a:
+        seen = r.once(seen, tag);
         data = r.bytes(end);
         break;
       case 0x22:
         if (plan.thumbnail === SKIP) r.skip(tag, end);
-        else thumbnail = r.bytes(end);
+        else {
+          seen = r.once(seen, tag);
+          thumbnail = r.bytes(end);
+        }
         break;
       default:
         r.skip(tag, end);

@@ -8,19 +8,24 @@ export function readSegment(r: WireReader, end: number): Segment | undefined {
   let index = 0;
   let segmentsCount = 0;
   let payload: Uint8Array | undefined;
+  let seen = 0; // the singular fields that came already (WireReader.once)
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag) {
       case 0x0a:
+        seen = r.once(seen, tag);
         entireMessageHash = r.bytes(end);
         break;
       case 0x10:
+        seen = r.once(seen, tag);
         index = r.uint32(end);
         break;
       case 0x18:
+        seen = r.once(seen, tag);
         segmentsCount = r.uint32(end);
         break;
       case 0x22:
+        seen = r.once(seen, tag);
         payload = r.bytes(end);
         break;
       default:

@@ -10,6 +10,7 @@
  * the input to the reflection path, which decides (and names the error). So failing here is
  * always safe; accepting is what must match, and the equivalence tests hold it to that.
  */
+import { MAX_REPEATED_FIELDS } from "../limits.js";
 
 /** Wire types (the low 3 bits of a tag). */
 export const VARINT = 0;
@@ -24,6 +25,8 @@ export class WireReader {
   /** Set once anything is off; every read then returns a harmless value and the result is discarded. */
   failed = false;
   pos = 0;
+  /** Occurrences of known singular fields after their first, over the message read so far (see once()). */
+  repeated = 0;
   /** The input as a Buffer (same memory), made on the first string: Buffer's latin1 decoding of a range needs no subarray. */
   private text: Buffer | undefined;
 
@@ -74,6 +77,18 @@ export class WireReader {
     if (b >= 0x10) return this.fail();
     this.pos = pos;
     return (value | (b << 28)) >>> 0;
+  }
+
+  /**
+   * Notes the known singular field of `tag` in `seen` (the fields of one occurrence of a message so
+   * far, a bit per field number; every number here is below 31) and returns the new set. A field
+   * that comes again counts, and past MAX_REPEATED_FIELDS the reader fails: the pre-decode scan
+   * refuses such input on the reflection path, which must decide it.
+   */
+  once(seen: number, tag: number): number {
+    const bit = 1 << (tag >>> 3);
+    if ((seen & bit) !== 0 && ++this.repeated > MAX_REPEATED_FIELDS) this.fail();
+    return seen | bit;
   }
 
   /** A varint as uint32 (its low 32 bits), at most 10 bytes long, as protobufjs's `uint32()`. */
