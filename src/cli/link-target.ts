@@ -1,5 +1,6 @@
-import { lstatSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
+import { lstatSync, readlinkSync, realpathSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { isPlantedLink } from "../fs/index.js";
 import { CliError } from "./usage-error.js";
 
 /** Linux's limit on links followed in one lookup (MAXSYMLINKS); past it open() says ELOOP. */
@@ -47,15 +48,6 @@ function linkStat(command: string, flag: string, path: string, given: string): S
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
     throw new CliError("E_USAGE", `${command}: cannot check --${flag} ${given} (${code ?? "unknown error"}); give a path you can write`, { cause: error });
   }
-}
-
-/** fs.protected_symlinks' rule: in a sticky, world-writable folder, follow only a link of the user's or of the folder's owner. */
-function isPlantedLink(folder: string, linkInfo: Stats): boolean {
-  const uid = process.getuid?.();
-  if (uid === undefined) return false; // Windows: no such folders, no uids
-  const folderInfo = statSync(folder);
-  const sharedSticky = (folderInfo.mode & 0o1000) !== 0 && (folderInfo.mode & 0o002) !== 0;
-  return sharedSticky && linkInfo.uid !== uid && linkInfo.uid !== folderInfo.uid;
 }
 
 function refusePlantedLink(command: string, flag: string, given: string, link: string, folder: string, linkInfo: Stats, nothingDone: string): void {
