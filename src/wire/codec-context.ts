@@ -16,11 +16,21 @@ export interface CodecContext {
   has(message: MessageName, field: string): boolean;
 }
 
+/** How a view is built. */
+export interface ViewOptions {
+  /**
+   * For decodeForForwarding: what a writer newer than this node added to a closed set of this
+   * version (an encryption scheme) is carried, not refused, when `ctx.written` is above the schema's
+   * version. A read refuses it as ever.
+   */
+  readonly forwarding?: boolean;
+}
+
 /** Converts one message between its version-independent view and protobufjs's object. */
 export interface MessageCodec<V> {
   readonly message: MessageName;
   /** Builds the view and validates it; throws WireError E_WIRE_INVALID_FIELD. */
-  toView(pb: PbObject, ctx: CodecContext): V;
+  toView(pb: PbObject, ctx: CodecContext, options?: ViewOptions): V;
   /** Validates the view and builds the object to encode; throws WireError E_WIRE_INVALID_FIELD. */
   toPb(view: V, ctx: CodecContext): PbObject;
 }

@@ -35,7 +35,10 @@ export interface Forwardable<K extends PayloadKind> {
 
 /**
  * Decodes `bytes` for forwarding (see Forwardable). Throws only WireError; E_WIRE_TOO_LARGE when
- * the message holds more than MAX_UNKNOWN_FIELDS unknown fields (counted before any is kept).
+ * the message holds more than MAX_UNKNOWN_FIELDS unknown (and repeated) fields, counted before any
+ * is kept. Bytes written by a version above the node's own may hold an encryption scheme this
+ * version does not know: it is carried (`message.encryption.newerScheme`) and written back as it
+ * came, since a node never blocks what a newer peer added; reads refuse it as before.
  */
 export function decodeForForwarding<K extends PayloadKind>(
   kind: K,

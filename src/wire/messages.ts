@@ -53,12 +53,21 @@ export interface InlineAttachment {
 }
 
 export interface Encryption {
+  /** The one scheme this protocol reads; see `newerScheme` for a forwarded newer message. */
   scheme: "aes-256-gcm-stream";
   /** 32 bytes. Never logged. */
   key: Uint8Array;
   /** 7 bytes. */
   noncePrefix: Uint8Array;
   chunkSize: number;
+  /**
+   * Only in a message `decodeForForwarding` took from a writer newer than this node: the number of
+   * a scheme that writer's version added and this one does not know. `scheme` then does not
+   * describe it, and `key`, `noncePrefix` and `chunkSize` are what the bytes hold under this
+   * version's field numbers, unchecked (this version cannot know that scheme's rules); `encode()`
+   * writes them back as they are. Never set by a read, refused from a writer.
+   */
+  newerScheme?: number;
 }
 
 export interface Piece {

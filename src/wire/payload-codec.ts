@@ -142,9 +142,10 @@ function payloadRead<K extends PayloadKind>(
  */
 function decodeReflected<V>({ codec, ctx, input }: PayloadRead<V>, maxUnknown?: number): DecodedMessage<V> {
   const type = ctx.schema.type(codec.message) as protobuf.Type;
-  const pb = decodeRaw(type, input, codec.message, maxUnknown !== undefined, maxUnknown);
+  const forwarding = maxUnknown !== undefined;
+  const pb = decodeRaw(type, input, codec.message, forwarding, maxUnknown);
   try {
-    return { view: codec.toView(pb, ctx), pb, type, ctx };
+    return { view: codec.toView(pb, ctx, { forwarding }), pb, type, ctx };
   } catch (err) {
     throw internalFault(err, codec.message);
   }

@@ -3,6 +3,7 @@ import { isCidBytes, isCidSyntax } from "../cid-syntax.js";
 import type { CodecContext, MessageCodec } from "../codec-context.js";
 import {
   checkBytesExact,
+  checkBytesOptional,
   checkCid,
   checkCidBytes,
   checkCount,
@@ -25,9 +26,38 @@ const SAFE = Number.MAX_SAFE_INTEGER;
 
 /** EncryptionScheme numbers; the view names schemes, the wire numbers them. */
 const SCHEME_AES_256_GCM_STREAM = 1;
+const UINT32 = 0xffff_ffff;
 
-function checkEncryption(e: Encryption | undefined): void {
+/** Whether `ctx` is a node's own schema handling bytes a newer version wrote (forwarding them). */
+function newerWriter(ctx: CodecContext): boolean {
+  return ctx.written > ctx.schema.version;
+}
+
+/**
+ * An encryption a newer writer made with a scheme this version does not know, carried by a node
+ * that forwards it: only what protobufjs needs to write it back is checked, since this version
+ * cannot know that scheme's key or nonce lengths. Anything else (a writer of this version, or a
+ * relay of its own or an older version's message) is refused: no node invents such a scheme.
+ */
+function checkNewerScheme(e: Encryption, ctx: CodecContext): void {
+  const n = e.newerScheme;
+  if (!newerWriter(ctx)) {
+    throw invalidField(M, "encryption.newerScheme", `is set, but protocol ${ctx.written} has no scheme but "aes-256-gcm-stream" (only a forwarded newer message carries another)`);
+  }
+  if (typeof n !== "number" || !Number.isInteger(n) || n === 0 || n === SCHEME_AES_256_GCM_STREAM || n < -0x8000_0000 || n > 0x7fff_ffff) {
+    throw invalidField(M, "encryption.newerScheme", "must be the number of a scheme this version does not know (an int32, not 0 or 1)");
+  }
+  checkBytesOptional(e.key, M, "encryption.key");
+  checkBytesOptional(e.noncePrefix, M, "encryption.noncePrefix");
+  checkUint(e.chunkSize, 0, UINT32, M, "encryption.chunkSize");
+}
+
+function checkEncryption(e: Encryption | undefined, ctx: CodecContext): void {
   if (e === undefined || e === null || typeof e !== "object") throw missingField(M, "encryption");
+  if (e.newerScheme !== undefined) {
+    checkNewerScheme(e, ctx);
+    return;
+  }
   if (e.scheme !== "aes-256-gcm-stream") {
     throw invalidField(M, "encryption.scheme", 'must be "aes-256-gcm-stream" (the only scheme of this protocol)');
   }
@@ -111,9 +141,9 @@ function checkPieces(pieces: Piece[], rules: PieceRules): void {
   }
 }
 
-function checkFileReference(v: FileReference, layout: Layout, fill: boolean, cidsChecked: boolean): void {
+function checkFileReference(v: FileReference, ctx: CodecContext, layout: Layout, fill: boolean, cidsChecked: boolean): void {
   checkPieces(v.pieces, { withIndex: layout.withIndex, withOffset: layout.withOffset, fill, cidsChecked });
-  checkEncryption(v.encryption);
+  checkEncryption(v.encryption, ctx);
   checkUint(v.plaintextSize, 1, SAFE, M, "plaintextSize");
   checkMime(v.mime, M, "mime");
   checkFileName(v.fileName, M, "fileName");
@@ -139,7 +169,7 @@ function pieceView(pb: PbObject, i: number, withIndex: boolean, withOffset: bool
 
 export const fileReferenceCodec: MessageCodec<FileReference> = {
   message: M,
-  toView(pb, ctx) {
+  toView(pb, ctx, options) {
     const pbPieces = pb.pieces as PbObject[];
     // Counted before any piece is converted: the decoded list is bounded by the byte cap, the views here.
     checkCount(pbPieces.length, 1, MAX_PIECES, M, "pieces");
@@ -151,17 +181,22 @@ export const fileReferenceCodec: MessageCodec<FileReference> = {
     if (enc === null || enc === undefined) throw missingField(M, "encryption");
     const scheme = enc.scheme as number;
     if (scheme === 0) throw missingField(M, "encryption.scheme");
-    if (scheme !== SCHEME_AES_256_GCM_STREAM) {
+    // A newer writer's scheme is passed on by a node that forwards its message (a peer never blocks
+    // what a newer peer added); a read, or a writer of this version or older, refuses it.
+    const carried = scheme !== SCHEME_AES_256_GCM_STREAM && options?.forwarding === true && newerWriter(ctx);
+    if (scheme !== SCHEME_AES_256_GCM_STREAM && !carried) {
       throw unknownEnumValue(M, "encryption.scheme", `is ${scheme}, a scheme this version does not know`, { scheme });
     }
+    const encryption: Encryption = {
+      scheme: "aes-256-gcm-stream",
+      key: bytesField(enc.key),
+      noncePrefix: bytesField(enc.noncePrefix),
+      chunkSize: enc.chunkSize as number,
+    };
+    if (carried) encryption.newerScheme = scheme;
     const view: FileReference = {
       pieces,
-      encryption: {
-        scheme: "aes-256-gcm-stream",
-        key: bytesField(enc.key),
-        noncePrefix: bytesField(enc.noncePrefix),
-        chunkSize: enc.chunkSize as number,
-      },
+      encryption,
       plaintextSize: uint64ToNumber(pb.plaintextSize, M, "plaintextSize"),
       mime: pb.mime as string,
       fileName: pb.fileName as string,
@@ -169,12 +204,12 @@ export const fileReferenceCodec: MessageCodec<FileReference> = {
     };
     if (layout.withUploadedAt) view.uploadedAt = uint64ToNumber(pb.uploadedAt, M, "uploadedAt");
     if (layout.withExpiresAt) view.expiresAt = uint64ToNumber(pb.expiresAt, M, "expiresAt");
-    checkFileReference(view, layout, false, true);
+    checkFileReference(view, ctx, layout, false, true);
     return view;
   },
   toPb(view, ctx) {
     const layout = layoutOf(ctx);
-    checkFileReference(view, layout, true, false);
+    checkFileReference(view, ctx, layout, true, false);
     const { withIndex, withOffset } = layout;
     let offset = 0;
     const pieces = view.pieces.map((p, i) => {
@@ -187,7 +222,7 @@ export const fileReferenceCodec: MessageCodec<FileReference> = {
     const e = view.encryption;
     const pb: PbObject = {
       pieces,
-      encryption: { scheme: SCHEME_AES_256_GCM_STREAM, key: e.key, noncePrefix: e.noncePrefix, chunkSize: e.chunkSize },
+      encryption: { scheme: e.newerScheme ?? SCHEME_AES_256_GCM_STREAM, key: e.key, noncePrefix: e.noncePrefix, chunkSize: e.chunkSize },
       plaintextSize: view.plaintextSize,
       mime: view.mime,
       fileName: view.fileName,
