@@ -19,10 +19,13 @@ import { writeTarget } from "./link-target.js";
  * check, on the path returned.
  *
  * Usage errors, before anything is opened: a loop of links and another user's link in a sticky
- * shared folder (writeTarget's refusals), and a link to a folder, which the state layer called
- * "not a regular file (a folder?)" with exit 4 and without saying which folder.
+ * shared folder (writeTarget's refusals). A link to a folder is answered as the folder it leads to
+ * is (`aFolder`): `--db` passes it on, and the state layer refuses it as it refuses a folder given
+ * itself (E_STATE_NOT_A_DATABASE, exit 4, with --json one object carrying the code, which release
+ * scripts read; a usage error here gave them exit 2 and nothing on stdout for the link alone);
+ * `state fixture --out`, where a folder is a usage error, refuses it so here, naming the folder.
  */
-export function stateFileTarget(command: string, flag: string, path: string, given: string, nothingDone: string): string {
+export function stateFileTarget(command: string, flag: string, path: string, given: string, nothingDone: string, aFolder: "state-layer" | "usage-error"): string {
   try {
     if (!lstatSync(path).isSymbolicLink()) return path;
   } catch {
@@ -37,7 +40,7 @@ export function stateFileTarget(command: string, flag: string, path: string, giv
     // Dangling: the file it names is the one to make or to report missing.
     return target;
   }
-  if (isFolder) {
+  if (isFolder && aFolder === "usage-error") {
     throw new CliError(
       "E_USAGE",
       `${command}: --${flag} ${given} is a symbolic link to the folder ${target}; give the path of the database file, e.g. --${flag} ${join(target, "state.sqlite")}. ${nothingDone}`,

@@ -1,5 +1,5 @@
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, closeSync, constants, lstatSync, openSync, readSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
@@ -29,6 +29,25 @@ export function canWrite(path: string): boolean {
 }
 
 /**
+ * The data folder given for its database (or a symbolic link to it: the same mistake, answered the
+ * same way). Said as such, naming the folder and the file to give: "not a regular file (a folder?)"
+ * left the user to guess, and for a link did not say which folder it leads to.
+ */
+function folderGiven(path: string): StateError {
+  const folder = realPathOf(path);
+  let linked = false;
+  try {
+    linked = lstatSync(path).isSymbolicLink();
+  } catch {
+    // Gone meanwhile: said as the folder it was.
+  }
+  const what = linked ? `${path} is a symbolic link to the folder ${folder}` : `${path} is a folder`;
+  return new StateError("E_STATE_NOT_A_DATABASE", `${what}, not a database file; give the path of the state database file itself, e.g. ${join(folder, "state.sqlite")}`, {
+    details: { path, folder },
+  });
+}
+
+/**
  * Looks at a path before SQLite touches it: a non-empty file that does not start with SQLite's
  * header is refused here, so nothing (not even a WAL file) is ever created beside it.
  *
@@ -45,6 +64,7 @@ export function probeStateFile(path: string): FileProbe {
     }
     throw new StateError("E_STATE_IO", `cannot read ${path}: ${(error as Error).message}`, { cause: error, details: { path } });
   }
+  if (stat.isDirectory()) throw folderGiven(path);
   if (!stat.isFile()) {
     throw new StateError("E_STATE_NOT_A_DATABASE", `${path} is not a regular file (a folder?); give the path of the state database file itself`, { details: { path } });
   }

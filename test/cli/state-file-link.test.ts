@@ -6,8 +6,8 @@
  * a dangling link given to `state fixture --out` had the whole fixture written and then refused as
  * "already exists (written while this fixture was being made)", exit 4; a dangling link into a
  * missing folder was exit 4 from SQLite ("unable to open database file") for `migrate up` and, for
- * the fixture, after the whole write; a link to a folder was E_STATE_NOT_A_DATABASE (exit 4), a loop
- * of links E_STATE_IO (exit 4) or "cannot check (ELOOP)". In process.
+ * the fixture, after the whole write; a loop of links E_STATE_IO (exit 4) or "cannot check (ELOOP)".
+ * A link to a folder is answered as the folder is (the last describe). In process.
  */
 import Database from "better-sqlite3";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from "node:fs";
@@ -147,16 +147,15 @@ describe("a link that leads to no file is a usage error (exit 2) saying what to 
     ["state", "fixture", "--release", "0.1.0", "--rows", "40", "--out", db],
   ];
 
-  test("a link to a folder: names the folder and the file to give instead; nothing is written in it", async () => {
+  test("state fixture --out, a link to a folder: a usage error as a folder there is, naming the folder and the file to give instead; nothing is written in it", async () => {
     const { app, disk } = layout();
     const link = join(app, "data");
     symlinkSync(disk, link);
-    for (const args of commands(link, () => tempDir())) {
-      const r = await runCliInProcess(args);
-      expect(r.code, `${args.join(" ")}: ${r.stderr}`).toBe(EXIT.USAGE);
-      const flag = args.includes("--out") ? "--out" : "--db";
-      expect(r.stderr).toContain(`${flag} ${link} is a symbolic link to the folder ${disk}; give the path of the database file, e.g. ${flag} ${join(disk, "state.sqlite")}.`);
-    }
+    const r = await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "40", "--out", link]);
+    expect(r.code, r.stderr).toBe(EXIT.USAGE);
+    expect(r.stderr).toContain(`--out ${link} is a symbolic link to the folder ${disk}; give the path of the database file, e.g. --out ${join(disk, "state.sqlite")}.`);
+    const folder = await runCliInProcess(["state", "fixture", "--release", "0.1.0", "--rows", "40", "--out", disk]);
+    expect(folder.code, folder.stderr).toBe(EXIT.USAGE);
     expect(readdirSync(disk)).toEqual([]);
   });
 
@@ -172,5 +171,45 @@ describe("a link that leads to no file is a usage error (exit 2) saying what to 
     }
     expect(readdirSync(app).sort()).toEqual(["one.sqlite", "two.sqlite"]);
     expect(existsSync(join(app, "one.sqlite.migrate-lock"))).toBe(false);
+  });
+});
+
+/**
+ * --db given a folder is E_STATE_NOT_A_DATABASE (exit 4), and with --json one object on stdout
+ * carrying that code, which release scripts read (status-json-unreadable pins it). A link to a
+ * folder is the same mistake (the data folder given for its database) and now gets the same answer:
+ * since e0ed063 it was a usage error (exit 2) with nothing on stdout, so a script's JSON.parse of
+ * `migrate status --json` failed for the link and not for the folder. Both messages name the folder
+ * and the file to give instead.
+ */
+describe("--db, a link to a folder: answered as the folder it leads to is", () => {
+  const commands = (db: string): string[][] => [
+    ["migrate", "status", "--db", db, "--json"],
+    ["migrate", "up", "--db", db, "--json"],
+    ["migrate", "down", "--db", db, "--json"],
+    ["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", db, "--dry-run", "--json", "--work-dir", tempDir()],
+    ["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", db, "--json", "--work-dir", tempDir()],
+  ];
+
+  test("E_STATE_NOT_A_DATABASE, exit 4, one JSON object with the code on stdout, naming the folder; nothing is written in it", async () => {
+    const { app, disk } = layout();
+    const link = join(app, "data");
+    symlinkSync(disk, link);
+    for (const [given, what] of [[disk, "the folder"], [link, "the link"]] as const) {
+      for (const args of commands(given)) {
+        const r = await runCliInProcess(args);
+        const run = `${args.slice(0, 2).join(" ")} ${what}: ${r.stderr}`;
+        expect(r.code, run).toBe(EXIT.STATE);
+        const out = JSON.parse(r.stdout) as { path: string; problem?: { code: string }; error?: { code: string; details: unknown } };
+        expect(out.path, run).toBe(given);
+        expect((out.problem ?? out.error)?.code, run).toBe("E_STATE_NOT_A_DATABASE");
+        expect(r.stderr, run).toMatch(/error\[E_STATE_NOT_A_DATABASE\]/);
+        expect(r.stderr, run).toContain(`e.g. ${join(disk, "state.sqlite")}`);
+        if (given === link) expect(r.stderr, run).toContain(`${link} is a symbolic link to the folder ${disk}`);
+        else expect(r.stderr, run).toContain(`${disk} is a folder, not a database file`);
+      }
+    }
+    expect(readdirSync(disk)).toEqual([]);
+    expect(readdirSync(app)).toEqual(["data"]);
   });
 });

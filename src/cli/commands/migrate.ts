@@ -139,8 +139,9 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       throw new CliError("E_USAGE", `${NAME}: expected one of status, up, down (see --help)`);
     }
     const givenDb = requireOption(NAME, "db", values.db);
-    // A link is read through (a dangling one: the file it names), one to a folder or a loop is the user's path.
-    const db = stateFileTarget(NAME, "db", pathOption(NAME, "db", givenDb, io), givenDb, "Nothing was written.");
+    // A link is read through (a dangling one: the file it names); a loop is the user's path, one to a
+    // folder the state layer's E_STATE_NOT_A_DATABASE, as a folder given itself.
+    const db = stateFileTarget(NAME, "db", pathOption(NAME, "db", givenDb, io), givenDb, "Nothing was written.", "state-layer");
     const lockTimeout = values["lock-timeout"];
     if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
     const discard = values["discard-unfinished-jobs"] === true;

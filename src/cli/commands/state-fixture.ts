@@ -55,7 +55,7 @@ Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
     const given = requireOption(NAME, "out", values.out);
     // A dangling link gets the fixture at the file it names (its name, the link, was taken: the whole
     // fixture was written, then refused); one to a folder or a loop is the user's path.
-    const out = stateFileTarget(NAME, "out", pathOption(NAME, "out", given, io), given, "Nothing was written.");
+    const out = stateFileTarget(NAME, "out", pathOption(NAME, "out", given, io), given, "Nothing was written.", "usage-error");
     // A missing folder is the user's path, as for every command's --out; an existing FILE stays the state layer's refusal (exit 4).
     // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was written as a file of that name).
     // An existing folder is the user's path as well (matrix and file get --out say so): the state layer's

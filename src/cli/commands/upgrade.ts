@@ -67,8 +67,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       throw new CliError("E_USAGE", `${NAME}: --to ${toRelease.release} is older than --from ${fromRelease.release}; a rollback is \`status-compat migrate down\``);
     }
     const givenDb = requireOption(NAME, "db", values.db);
-    // A link is read through (a dangling one: the file it names), one to a folder or a loop is the user's path.
-    const db = stateFileTarget(NAME, "db", pathOption(NAME, "db", givenDb, io), givenDb, "Nothing was rehearsed.");
+    // A link is read through (a dangling one: the file it names); a loop is the user's path, one to a
+    // folder the state layer's E_STATE_NOT_A_DATABASE, as a folder given itself.
+    const db = stateFileTarget(NAME, "db", pathOption(NAME, "db", givenDb, io), givenDb, "Nothing was rehearsed.", "state-layer");
     // An empty --work-dir (an unset shell variable) resolved to the current folder, which got the copies.
     if (values["work-dir"] === "") throw new CliError("E_USAGE", `${NAME}: --work-dir needs a folder (it was empty); leave it out for the OS temp folder. Nothing was rehearsed.`);
     const workDir = values["work-dir"] === undefined ? undefined : pathOption(NAME, "work-dir", values["work-dir"], io);
