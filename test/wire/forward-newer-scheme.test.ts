@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { WireError, decodeForForwarding, decodePayload, encodeFileReference, encodePayload, type FileReference } from "../../src/wire/index.js";
+import { varint } from "../support/varint.js";
 
 const CID = "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7";
 
@@ -21,13 +22,6 @@ const reference: FileReference = {
   uploadedAt: 1_790_000_000,
   expiresAt: 1_792_592_000,
 };
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
-  out.push(n);
-  return out;
-}
 
 /**
  * The reference as version 3 writes it with its encryption replaced by `encryption` (the fields of

@@ -16,19 +16,9 @@ import { countUnknownFields } from "../../src/wire/unknown-field-count.js";
 import { adjacentProtocolPairs, tableProtocols } from "../support/release-pairs.js";
 import { anyPayload } from "./support/arbitraries.js";
 import { randomFrom, splitFields, variantSeed, type Rand } from "./support/wire-variants.js";
+import { varint } from "../support/varint.js";
 
 const RUNS = { numRuns: 120 };
-
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
 
 const tag = (number: number, wireType: number): number[] => varint(number * 8 + wireType);
 

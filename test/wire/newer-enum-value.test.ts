@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { WireError, encodeFileReference, openEnvelope, type FileReference } from "../../src/wire/index.js";
 import { openEnvelopeReflected } from "../../src/wire/envelope.js";
+import { varint } from "../support/varint.js";
 
 const CID = "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7";
 const FALLBACK = "Update Status to open this file.";
@@ -37,13 +38,6 @@ function referenceWithScheme(scheme: number): Uint8Array {
 function envelope(version: number, minReader: number, payload: Uint8Array): Uint8Array {
   const text = Buffer.from(FALLBACK);
   return Uint8Array.from([0x08, version, 0x10, minReader, 0x18, 4, 0x22, ...varint(payload.length), ...payload, 0x32, text.length, ...text]);
-}
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80);
-  out.push(n);
-  return out;
 }
 
 function refusal(open: () => unknown): WireError {

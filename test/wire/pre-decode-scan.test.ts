@@ -13,16 +13,7 @@ import { scanBeforeDecode } from "../../src/wire/pre-decode-scan.js";
 import { schemaFor } from "../../src/wire/schema-registry.js";
 import { anyPayload, fileReference } from "./support/arbitraries.js";
 import { fieldMutation, randomFrom, splitFields, variant, variantSeed } from "./support/wire-variants.js";
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
+import { varint } from "../support/varint.js";
 
 /** Field `number` (wire type 2) holding `content`, as bytes. */
 function delimited(number: number, content: Uint8Array): number[] {

@@ -8,16 +8,7 @@ import protobuf from "protobufjs/light.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MAX_FEATURES, MAX_PIECES, WireError, decodeForForwarding, decodePayload, openEnvelope } from "../../src/wire/index.js";
 import { schemaFor } from "../../src/wire/schema-registry.js";
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
+import { varint } from "../support/varint.js";
 
 /** `count` repetitions of `entry`, concatenated after `head`. */
 function repeated(head: number[], entry: number[], count: number): Uint8Array {

@@ -27,6 +27,7 @@ import { decodePayloadReflected } from "../../src/wire/payload-codec.js";
 import { scanBeforeDecode } from "../../src/wire/pre-decode-scan.js";
 import { schemaFor } from "../../src/wire/schema-registry.js";
 import { readEnvelope } from "../../src/wire/single-pass/index.js";
+import { varint } from "../support/varint.js";
 
 const CID = "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7";
 
@@ -47,13 +48,6 @@ const description = encodeSignedCommunityDescription(
   { communityId, clock: 1, description: new Uint8Array(100).fill(1), signature: new Uint8Array(65).fill(9) },
   3,
 );
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80);
-  out.push(n);
-  return out;
-}
 
 /** `head`, then `count` copies of `entry`, then `tail`. */
 function flood(head: Uint8Array, entry: readonly number[], count: number, tail: Uint8Array = new Uint8Array(0)): Uint8Array {

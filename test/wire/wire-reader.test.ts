@@ -9,6 +9,7 @@ import protobuf from "protobufjs/light.js";
 import { describe, expect, it } from "vitest";
 import { WireReader } from "../../src/wire/single-pass/wire-reader.js";
 import { safeUint64 } from "../../src/wire/uint64.js";
+import { varint } from "../support/varint.js";
 
 const RUNS = { numRuns: 3000 };
 
@@ -134,14 +135,3 @@ describe("WireReader primitives agree with protobufjs 8's Reader", () => {
     expect(end).toBe(3);
   });
 });
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v >>>= 7;
-  }
-  out.push(v);
-  return out;
-}

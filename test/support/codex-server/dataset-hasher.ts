@@ -13,6 +13,7 @@ import { createHash, type Hash } from "node:crypto";
 import { CID } from "multiformats/cid";
 import { base58btc } from "multiformats/bases/base58";
 import { create as createDigest } from "multiformats/hashes/digest";
+import { varint } from "../varint.js";
 
 export const CODEX_MANIFEST_CODEC = 0xcd01;
 export const CODEX_BLOCK_CODEC = 0xcd02;
@@ -47,17 +48,6 @@ export function merkleRoot(leaves: readonly Buffer[]): Buffer {
     bottom = false;
   }
   return layer[0] as Buffer;
-}
-
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
 }
 
 function field(tag: number, wire: 0 | 2, payload: number | Uint8Array): number[] {

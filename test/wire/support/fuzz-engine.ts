@@ -24,6 +24,7 @@ import { messageOf } from "../../../src/wire/payload-kinds.js";
 import { agreeOnEnvelope, agreeOnPayload } from "./decoder-equivalence.js";
 import { prng } from "./prng.js";
 import { fieldMutation, variant } from "./wire-variants.js";
+import { varint as varintBytes } from "../../support/varint.js";
 
 export { prng };
 
@@ -152,17 +153,6 @@ const int = (r: Rand, n: number): number => Math.floor(r() * n);
 function randomBytes(r: Rand, length: number): Uint8Array {
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = int(r, 256);
-  return out;
-}
-
-function varintBytes(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
   return out;
 }
 
