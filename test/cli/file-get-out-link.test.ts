@@ -12,7 +12,7 @@ import { chmodSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, r
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
-import { journalRows, runCliInProcess, type CliResult } from "../support/cli.js";
+import { journalRows, putSample, runCliInProcess, type CliResult } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 let dir: string;
@@ -21,13 +21,7 @@ let source: string;
 let ref: string;
 
 beforeEach(async () => {
-  dir = tempDir("scc-out-link-");
-  home = join(dir, "home");
-  source = join(dir, "photo.jpg");
-  writeFileSync(source, Buffer.alloc(3000, 7));
-  const put = await runCliInProcess(["file", "put", source, "--home", home]);
-  expect(put.code, put.stderr).toBe(EXIT.OK);
-  ref = (JSON.parse(put.stdout) as { base64: string }).base64;
+  ({ dir, home, source, ref } = await putSample(tempDir("scc-out-link-")));
 });
 
 function get(out: string): Promise<CliResult> {

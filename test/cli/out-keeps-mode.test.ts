@@ -9,7 +9,7 @@ import { chmodSync, chownSync, readFileSync, statSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
-import { runCliInProcess } from "../support/cli.js";
+import { putSample, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 
 let dir: string;
@@ -18,13 +18,7 @@ let source: string;
 let ref: string;
 
 beforeEach(async () => {
-  dir = tempDir("scc-out-mode-");
-  home = join(dir, "home");
-  source = join(dir, "photo.jpg");
-  writeFileSync(source, Buffer.alloc(3000, 7));
-  const put = await runCliInProcess(["file", "put", source, "--home", home]);
-  expect(put.code, put.stderr).toBe(EXIT.OK);
-  ref = (JSON.parse(put.stdout) as { base64: string }).base64;
+  ({ dir, home, source, ref } = await putSample(tempDir("scc-out-mode-")));
 });
 
 /** An existing file at `path` with `mode`, its old bytes different from anything written now. */

@@ -1,9 +1,11 @@
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { onTestFinished } from "vitest";
+import { expect, onTestFinished } from "vitest";
+import { EXIT } from "../../src/cli/exit-codes.js";
 import { nodeArgs } from "./node-args.js";
 
 export interface CliResult {
@@ -110,4 +112,22 @@ export function journalRows(home: string, sql: string, ...params: unknown[]): Re
   } finally {
     db.close();
   }
+}
+
+/** A 3000-byte `<dir>/photo.jpg` put by `file put` into `<dir>/home`, and its reference: what a `file get` test fetches. */
+export interface PutSample {
+  dir: string;
+  home: string;
+  source: string;
+  ref: string;
+}
+
+/** Puts the sample file through the CLI in process, into `dir`; fails the test if the put does. */
+export async function putSample(dir: string): Promise<PutSample> {
+  const home = join(dir, "home");
+  const source = join(dir, "photo.jpg");
+  writeFileSync(source, Buffer.alloc(3000, 7));
+  const put = await runCliInProcess(["file", "put", source, "--home", home]);
+  expect(put.code, put.stderr).toBe(EXIT.OK);
+  return { dir, home, source, ref: (JSON.parse(put.stdout) as { base64: string }).base64 };
 }
