@@ -119,7 +119,8 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     // A crash between a spool file's rename and its journal entry left it on disk, uncounted.
     await adoptStraySpoolFiles(ctx);
     // A crash before a share's spool write left it reading no file: the received file of the same bytes serves, when the cache has one.
-    await readCachedCopiesOfLostSpools(ctx);
+    // Its hash (seconds for a large file on a phone) ends on a stop() meanwhile, which then ends the start E_CLIENT_CLOSED.
+    await readCachedCopiesOfLostSpools(ctx, undefined, session.stopController.signal);
     // And one between a download's rename into the cache and its entry.
     await ctx.cache.adoptStrays(dirs.cache);
     // Pins no upload will give back (a crash between a cancel and its clean-up): evictable again, before the quota is fitted.

@@ -18,7 +18,7 @@ import { jobHandle, jobSummaries, pendingDownloadTo, pendingUploadOf, type JobSu
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { retainPieces } from "./availability/retain-pieces.js";
 import { renewInTurn, renewRetained } from "./renewal-schedule.js";
-import { EndpointPool } from "./retry/index.js";
+import { clientClosedReason, EndpointPool } from "./retry/index.js";
 import { shareFile, type ShareInput } from "./share-intake.js";
 import { checkStatus } from "./status-check.js";
 import { StorageError } from "./storage-error.js";
@@ -236,6 +236,9 @@ export class StorageClient {
    * timer, socket or file handle behind. Backends passed in are the caller's to close.
    */
   async stop(): Promise<void> {
+    // A start's long steps (the hash of a lost spool write's cached copy) end on this signal: an app
+    // closed during its start-up waited for the whole hash. Its other steps are short.
+    if (this.session.phase === "starting") this.session.stopController.abort(clientClosedReason());
     // Stopped half-way through its start, a client would run on with a closed journal: let the start end first.
     await this.starting;
     // A second call while the first is stopping waits for it too: its caller may start another client on these folders next.
