@@ -5,20 +5,21 @@
  * more per killed run. The next run that makes such a copy in that folder now removes it.
  */
 import { spawn } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { copyFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { writeFixture } from "../../src/state/index.js";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
+import { sharedFixture } from "../state/support/shared-fixture.js";
 import { nodeArgs } from "../support/node-args.js";
 
 describe("migrate status killed while it reads a copy", () => {
   test("SIGKILL once the copy is in TMPDIR leaves it; the next status on such a file removes it", async () => {
     const big = join(tempDir(), "big.sqlite");
-    await writeFixture({ out: big, level: 1, rows: 200_000 });
+    // The 200,000 rows other files copy too, written once per run (not again for this file).
+    copyFileSync(await sharedFixture({ level: 1, rows: 200_000 }), big);
     const folder = readOnlyFolderWith([big]);
     const path = join(folder.dir, "big.sqlite");
     const ours = (): string[] => readdirSync(folder.workDir).filter((f) => !f.startsWith("tsx-"));

@@ -4,11 +4,12 @@ import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, onTestFinished, test } from "vitest";
 import Database from "better-sqlite3";
-import { acquireMigrationLock, migrateState, writeFixture } from "../../src/state/index.js";
+import { acquireMigrationLock, migrateState } from "../../src/state/index.js";
 import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File, STATE_FIXTURES } from "../state/support/files.js";
 import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
+import { sharedFixture } from "../state/support/shared-fixture.js";
 import { nodeArgs } from "../support/node-args.js";
 
 describe("status-compat migrate", () => {
@@ -152,7 +153,8 @@ describe("status-compat migrate", () => {
 
   test("Ctrl-C while status copies a WAL database it cannot read where it is (a read-only file system): the copy is removed and the command ends by SIGINT; the process died at once and left the copy (the database's size) in TMPDIR", async () => {
     const big = join(tempDir(), "big.sqlite");
-    await writeFixture({ out: big, level: 1, rows: 200_000 });
+    // The 200,000 rows other files copy too, written once per run (not again for this file).
+    copyFileSync(await sharedFixture({ level: 1, rows: 200_000 }), big);
     const folder = readOnlyFolderWith([big]);
     const path = join(folder.dir, "big.sqlite");
     const child = spawn(process.execPath, [...nodeArgs("src/cli/run.ts"), "migrate", "status", "--db", path], {
