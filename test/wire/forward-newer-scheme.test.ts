@@ -7,21 +7,12 @@
  * a message of its own version or older with such a scheme is still refused.
  */
 import { describe, expect, it } from "vitest";
-import { WireError, decodeForForwarding, decodePayload, encodeFileReference, encodePayload, type FileReference } from "../../src/wire/index.js";
+import { WireError, decodeForForwarding, decodePayload, encodeFileReference, encodePayload } from "../../src/wire/index.js";
 import { varint } from "../support/varint.js";
+import { sampleReference } from "./support/sample-reference.js";
 
-const CID = "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7";
 
-const reference: FileReference = {
-  pieces: [{ cid: CID, size: 1_048_592, sha256: new Uint8Array(32).fill(1) }],
-  encryption: { scheme: "aes-256-gcm-stream", key: new Uint8Array(32).fill(3), noncePrefix: new Uint8Array(7).fill(4), chunkSize: 65_536 },
-  plaintextSize: 1_048_576,
-  mime: "video/mp4",
-  fileName: "clip.mp4",
-  plaintextSha256: new Uint8Array(32).fill(5),
-  uploadedAt: 1_790_000_000,
-  expiresAt: 1_792_592_000,
-};
+const reference = sampleReference;
 
 /**
  * The reference as version 3 writes it with its encryption replaced by `encryption` (the fields of

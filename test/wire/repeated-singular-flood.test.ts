@@ -28,19 +28,11 @@ import { scanBeforeDecode } from "../../src/wire/pre-decode-scan.js";
 import { schemaFor } from "../../src/wire/schema-registry.js";
 import { readEnvelope } from "../../src/wire/single-pass/index.js";
 import { varint } from "../support/varint.js";
+import { SAMPLE_CID, sampleReference } from "./support/sample-reference.js";
 
-const CID = "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7";
+const CID = SAMPLE_CID;
 
-const reference: FileReference = {
-  pieces: [{ cid: CID, size: 1_048_592, sha256: new Uint8Array(32).fill(1) }],
-  encryption: { scheme: "aes-256-gcm-stream", key: new Uint8Array(32).fill(3), noncePrefix: new Uint8Array(7).fill(4), chunkSize: 65_536 },
-  plaintextSize: 1_048_576,
-  mime: "video/mp4",
-  fileName: "clip.mp4",
-  plaintextSha256: new Uint8Array(32).fill(5),
-  uploadedAt: 1_790_000_000,
-  expiresAt: 1_792_592_000,
-};
+const reference = sampleReference;
 
 const communityId = new Uint8Array(33).fill(7);
 communityId[0] = 0x02;
