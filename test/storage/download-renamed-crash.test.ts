@@ -5,49 +5,26 @@
  * all again (and fail the job for a file that is there when the pieces are gone by then: the
  * sender's node offline, the TTL passed).
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { StorageClient, type FetchResult } from "../../src/storage/index.js";
+import type { FetchResult } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { SMALL_PIECES, localStore, sha256Hex, startClient } from "./support/client-fixture.js";
+import { journalRunningDownload, shareRandomFile, type SharedRandomFile } from "./support/journaled-download.js";
 
 const SIZE = 256 * 1024; // 8 pieces of 32 KiB
 
-async function shared(work: string): Promise<{ bytes: Buffer; reference: Uint8Array }> {
-  const backend = localStore(join(work, "store"));
-  const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0, ...SMALL_PIECES });
-  try {
-    const bytes = randomBytes(SIZE);
-    writeFileSync(join(work, "source.bin"), bytes);
-    const { reference } = await client.share({ path: join(work, "source.bin") }).done;
-    return { bytes, reference };
-  } finally {
-    await client.stop();
-    await backend.close();
-  }
+function shared(work: string): Promise<SharedRandomFile> {
+  return shareRandomFile(work, SIZE);
 }
 
 /** The journal as a crash right after the rename leaves it: running, every piece journaled, no temp file; `dest` holds `atDest`. */
 function renamedThenCrashed(work: string, reference: Uint8Array, atDest: Buffer): { id: string; dest: string; tempPath: string } {
-  const id = randomUUID();
-  const dest = join(work, "out.bin");
-  const tempPath = `${dest}.${id.slice(0, 8)}.part`;
-  const db = new Database(join(work, "state.sqlite"));
-  try {
-    const at = Date.now();
-    db.prepare(
-      `INSERT INTO download_jobs (id, state, file_reference, dest_path, temp_path, attempts, created_at, updated_at) VALUES (?, 'downloading', ?, ?, ?, 1, ?, ?)`,
-    ).run(id, Buffer.from(reference), dest, tempPath, at, at);
-    const piece = db.prepare(`INSERT INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
-    for (let i = 0; i < SIZE / SMALL_PIECES.pieceSize; i++) piece.run(id, i, at);
-  } finally {
-    db.close();
-  }
-  writeFileSync(dest, atDest);
-  return { id, dest, tempPath };
+  const job = journalRunningDownload(work, reference, SIZE / SMALL_PIECES.pieceSize);
+  writeFileSync(job.dest, atDest);
+  return job;
 }
 
 describe("a crash between a download's rename and its done row", () => {

@@ -4,7 +4,6 @@
  * with the job: a stop() during it returns without finishing the job (the next start does), and a
  * cancel during it ends the job cancelled, not done.
  */
-import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -13,42 +12,21 @@ import { StorageClient, StorageError, type FetchResult } from "../../src/storage
 import { CANCELLED } from "../../src/storage/job-errors.js";
 import { tempDir } from "../support/temp-dir.js";
 import { KiB, MiB, localStore, sha256Hex, startClient } from "./support/client-fixture.js";
+import { journalRunningDownload, shareRandomFile, type SharedRandomFile } from "./support/journaled-download.js";
 
 // Large enough that hashing it takes many reads (one per MiB), so a stop or cancel lands mid-hash.
 const SIZE = 48 * MiB;
 const PIECES = { chunkSize: 64 * KiB, pieceSize: 4 * MiB } as const;
 
-async function shared(work: string): Promise<{ bytes: Buffer; reference: Uint8Array }> {
-  const backend = localStore(join(work, "store"));
-  const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0, ...PIECES });
-  try {
-    const bytes = randomBytes(SIZE);
-    writeFileSync(join(work, "source.bin"), bytes);
-    const { reference } = await client.share({ path: join(work, "source.bin") }).done;
-    return { bytes, reference };
-  } finally {
-    await client.stop();
-    await backend.close();
-  }
+function shared(work: string): Promise<SharedRandomFile> {
+  return shareRandomFile(work, SIZE, { pieces: PIECES });
 }
 
 /** The journal as a crash right after the rename leaves it: running, every piece journaled, no temp file, the file at `dest`. */
 function renamedThenCrashed(work: string, reference: Uint8Array, bytes: Buffer): { id: string; dest: string } {
-  const id = randomUUID();
-  const dest = join(work, "out.bin");
-  const db = new Database(join(work, "state.sqlite"));
-  try {
-    const at = Date.now();
-    db.prepare(
-      `INSERT INTO download_jobs (id, state, file_reference, dest_path, temp_path, attempts, created_at, updated_at) VALUES (?, 'downloading', ?, ?, ?, 1, ?, ?)`,
-    ).run(id, Buffer.from(reference), dest, `${dest}.${id.slice(0, 8)}.part`, at, at);
-    const piece = db.prepare(`INSERT INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
-    for (let i = 0; i < SIZE / PIECES.pieceSize; i++) piece.run(id, i, at);
-  } finally {
-    db.close();
-  }
-  writeFileSync(dest, bytes);
-  return { id, dest };
+  const job = journalRunningDownload(work, reference, SIZE / PIECES.pieceSize);
+  writeFileSync(job.dest, bytes);
+  return job;
 }
 
 function stateOf(work: string, id: string): string {

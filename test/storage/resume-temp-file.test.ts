@@ -4,50 +4,26 @@
  * longer one): what the journal says must be checked against the file, never taken blindly, and the
  * destination must hold exactly the shared bytes.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { StorageClient } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { SMALL_PIECES, localStore, startClient } from "./support/client-fixture.js";
+import { startClient } from "./support/client-fixture.js";
+import { journalRunningDownload, shareRandomFile, type SharedRandomFile } from "./support/journaled-download.js";
 
 const SIZE = 256 * 1024; // 8 pieces of 32 KiB
 
 /** Shares SIZE random bytes into <work>/store; returns them and the reference. */
-async function shared(work: string): Promise<{ bytes: Buffer; reference: Uint8Array }> {
-  const backend = localStore(join(work, "store"));
-  const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0, ...SMALL_PIECES });
-  try {
-    const bytes = randomBytes(SIZE);
-    writeFileSync(join(work, "source.bin"), bytes);
-    const { reference } = await client.share({ path: join(work, "source.bin") }).done;
-    return { bytes, reference };
-  } finally {
-    await client.stop();
-    await backend.close();
-  }
+function shared(work: string): Promise<SharedRandomFile> {
+  return shareRandomFile(work, SIZE);
 }
 
 /** A download job as a crashed run leaves it: running, pieces 0..verified-1 journaled, and `temp` as its temp file. */
 function crashedDownload(work: string, reference: Uint8Array, verified: number, temp: Buffer): { id: string; dest: string } {
-  const id = randomUUID();
-  const dest = join(work, "out.bin");
-  const tempPath = `${dest}.${id.slice(0, 8)}.part`;
-  const db = new Database(join(work, "state.sqlite"));
-  try {
-    const at = Date.now();
-    db.prepare(
-      `INSERT INTO download_jobs (id, state, file_reference, dest_path, temp_path, attempts, created_at, updated_at) VALUES (?, 'downloading', ?, ?, ?, 1, ?, ?)`,
-    ).run(id, Buffer.from(reference), dest, tempPath, at, at);
-    const piece = db.prepare(`INSERT INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
-    for (let i = 0; i < verified; i++) piece.run(id, i, at);
-  } finally {
-    db.close();
-  }
-  writeFileSync(tempPath, temp);
-  return { id, dest };
+  const job = journalRunningDownload(work, reference, verified);
+  writeFileSync(job.tempPath, temp);
+  return job;
 }
 
 describe("a resumed download whose temp file changed behind the client's back", () => {

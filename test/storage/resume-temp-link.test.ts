@@ -7,29 +7,20 @@
  * own) stays byte for byte as it was, the run fails E_LOCAL_IO naming the temp file, and once the
  * link is gone a retry downloads the file. Real files; the client is this process's.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, lstatSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import { StorageClient, StorageError } from "../../src/storage/index.js";
+import { StorageError } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { SMALL_PIECES, localStore, startClient } from "./support/client-fixture.js";
+import { localStore, startClient } from "./support/client-fixture.js";
+import { journalRunningDownload, shareRandomFile, type SharedRandomFile } from "./support/journaled-download.js";
 
 const SIZE = 256 * 1024; // 8 pieces of 32 KiB
 
 /** Shares SIZE random bytes into <work>/store; returns them and the reference. */
-async function shared(work: string): Promise<{ bytes: Buffer; reference: Uint8Array }> {
-  const backend = localStore(join(work, "store"));
-  const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "sharer.sqlite"), dataDir: join(work, "sharer-data"), renewEveryMs: 0, ...SMALL_PIECES });
-  try {
-    const bytes = randomBytes(SIZE);
-    writeFileSync(join(work, "source.bin"), bytes);
-    const { reference } = await client.share({ path: join(work, "source.bin") }).done;
-    return { bytes, reference };
-  } finally {
-    await client.stop();
-  }
+function shared(work: string): Promise<SharedRandomFile> {
+  return shareRandomFile(work, SIZE, { statePath: join(work, "sharer.sqlite"), dataDir: join(work, "sharer-data") });
 }
 
 /** A client whose state file has just been made (and so has the journal tables) and is stopped again. */
@@ -40,21 +31,7 @@ async function madeState(work: string): Promise<void> {
 
 /** A download as a stopped run leaves it: running, with `verified` pieces journaled; its temp path returned (nothing there yet). */
 function interruptedDownload(work: string, reference: Uint8Array, verified: number): { id: string; dest: string; tempPath: string } {
-  const id = randomUUID();
-  const dest = join(work, "out.bin");
-  const tempPath = `${dest}.${id.slice(0, 8)}.part`;
-  const db = new Database(join(work, "state.sqlite"));
-  try {
-    const at = Date.now();
-    db.prepare(
-      `INSERT INTO download_jobs (id, state, file_reference, dest_path, temp_path, attempts, created_at, updated_at) VALUES (?, 'downloading', ?, ?, ?, 1, ?, ?)`,
-    ).run(id, Buffer.from(reference), dest, tempPath, at, at);
-    const piece = db.prepare(`INSERT INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
-    for (let i = 0; i < verified; i++) piece.run(id, i, at);
-  } finally {
-    db.close();
-  }
-  return { id, dest, tempPath };
+  return journalRunningDownload(work, reference, verified);
 }
 
 describe("a symbolic link in a download's temp file's place", () => {

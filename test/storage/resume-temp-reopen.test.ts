@@ -6,15 +6,14 @@
  * given by a pass-through wrapper of node:fs/promises' open (every other call goes to the real one)
  * failing the temp file's opens with the OS's EMFILE; the folder is a real one.
  */
-import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test, vi } from "vitest";
 import { StorageClient, StorageError } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { SMALL_PIECES, localStore, startClient } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { journalRunningDownload, shareRandomFile, type SharedRandomFile } from "./support/journaled-download.js";
 
 /** Opens of this path fail with EMFILE while it is set. */
 const fault = vi.hoisted(() => ({ path: "", refused: 0 }));
@@ -25,37 +24,15 @@ const SIZE = 256 * 1024; // 8 pieces of 32 KiB
 const VERIFIED = 6;
 
 /** Shares SIZE random bytes into <work>/store; returns them and the reference. */
-async function shared(work: string): Promise<{ bytes: Buffer; reference: Uint8Array }> {
-  const backend = localStore(join(work, "store"));
-  const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "sharer.sqlite"), dataDir: join(work, "sharer-data"), renewEveryMs: 0, ...SMALL_PIECES });
-  try {
-    const bytes = randomBytes(SIZE);
-    writeFileSync(join(work, "source.bin"), bytes);
-    const { reference } = await client.share({ path: join(work, "source.bin") }).done;
-    return { bytes, reference };
-  } finally {
-    await client.stop();
-  }
+function shared(work: string): Promise<SharedRandomFile> {
+  return shareRandomFile(work, SIZE, { statePath: join(work, "sharer.sqlite"), dataDir: join(work, "sharer-data") });
 }
 
 /** A download as a stopped or crashed run leaves it: running, pieces 0..VERIFIED-1 journaled and written into its temp file. */
 function interruptedDownload(work: string, reference: Uint8Array, bytes: Buffer): { id: string; dest: string; tempPath: string } {
-  const id = randomUUID();
-  const dest = join(work, "out.bin");
-  const tempPath = `${dest}.${id.slice(0, 8)}.part`;
-  const db = new Database(join(work, "state.sqlite"));
-  try {
-    const at = Date.now();
-    db.prepare(
-      `INSERT INTO download_jobs (id, state, file_reference, dest_path, temp_path, attempts, created_at, updated_at) VALUES (?, 'downloading', ?, ?, ?, 1, ?, ?)`,
-    ).run(id, Buffer.from(reference), dest, tempPath, at, at);
-    const piece = db.prepare(`INSERT INTO download_pieces (job_id, idx, verified_at) VALUES (?, ?, ?)`);
-    for (let i = 0; i < VERIFIED; i++) piece.run(id, i, at);
-  } finally {
-    db.close();
-  }
-  writeFileSync(tempPath, bytes.subarray(0, VERIFIED * SMALL_PIECES.pieceSize));
-  return { id, dest, tempPath };
+  const job = journalRunningDownload(work, reference, VERIFIED);
+  writeFileSync(job.tempPath, bytes.subarray(0, VERIFIED * SMALL_PIECES.pieceSize));
+  return job;
 }
 
 /** A client whose state file has just been made (and so has the journal tables) and is stopped again. */
