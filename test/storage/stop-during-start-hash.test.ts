@@ -15,28 +15,12 @@ import { StorageClient, StorageError } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { FAST_RETRY, KiB, SMALL_PIECES, localStore, startClient } from "./support/client-fixture.js";
 import { failedLostSpool, receiveIntoCache } from "./support/failed-lost-spool.js";
+import type { HashGate } from "./support/gated-file-digest.js";
 
 /** The next hash of a file waits here (set by the test): where a start looks at the cached copy of a lost spool write. */
-const gate: { next?: { entered: () => void; open: Promise<void> }; signal?: AbortSignal | undefined } = {};
+const gate = vi.hoisted((): HashGate => ({}));
 
-vi.mock("../../src/storage/file-digest.js", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../../src/storage/file-digest.js")>();
-  return {
-    ...original,
-    fileDigest: async (...args: Parameters<typeof original.fileDigest>) => {
-      const waiting = gate.next;
-      gate.next = undefined;
-      if (waiting !== undefined) {
-        const signal = args[3];
-        gate.signal = signal;
-        waiting.entered();
-        // The gate stands for a large file's hash: a signal the hash is given ends it, as fileDigest's own loop does.
-        await Promise.race([waiting.open, new Promise<void>((resolve) => signal?.addEventListener("abort", () => resolve(), { once: true }))]);
-      }
-      return original.fileDigest(...args);
-    },
-  };
-});
+vi.mock("../../src/storage/file-digest.js", async (importOriginal) => (await import("./support/gated-file-digest.js")).gatedFileDigest(await importOriginal(), gate));
 
 /** A queued share whose spool write a crash cut, in a state whose cache holds its bytes as a received file; its job id. */
 async function queuedLostSpoolWithCachedCopy(dir: string): Promise<string> {
