@@ -7,10 +7,10 @@
  * a message of its own version or older with such a scheme is still refused.
  */
 import { describe, expect, it } from "vitest";
-import { WireError, decodeForForwarding, decodePayload, encodeFileReference, encodePayload } from "../../src/wire/index.js";
+import { decodeForForwarding, decodePayload, encodeFileReference, encodePayload } from "../../src/wire/index.js";
 import { varint } from "../support/varint.js";
 import { sampleReference } from "./support/sample-reference.js";
-
+import { refusal } from "./support/refusal.js";
 
 const reference = sampleReference;
 
@@ -33,16 +33,6 @@ const nonce = [0x1a, 0x07, ...new Array<number>(7).fill(4)];
 const chunk = [0x20, ...varint(65_536)];
 /** Scheme 2, a scheme of version 4, with this version's key, nonce prefix and chunk size. */
 const scheme2 = [0x08, 0x02, ...key(32), ...nonce, ...chunk];
-
-function refusal(fn: () => unknown): WireError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof WireError) return err;
-    throw err;
-  }
-  throw new Error("not refused");
-}
 
 describe("a newer writer's encryption scheme, through an older relay", () => {
   for (const reader of [2, 3]) {

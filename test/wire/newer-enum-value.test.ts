@@ -6,10 +6,11 @@
  * file."), as for any envelope it is too old for, rather than drop it as invalid without a word.
  */
 import { describe, expect, it } from "vitest";
-import { WireError, encodeFileReference, openEnvelope } from "../../src/wire/index.js";
+import { encodeFileReference, openEnvelope } from "../../src/wire/index.js";
 import { openEnvelopeReflected } from "../../src/wire/envelope.js";
 import { varint } from "../support/varint.js";
 import { sampleReference } from "./support/sample-reference.js";
+import { refusal } from "./support/refusal.js";
 
 const FALLBACK = "Update Status to open this file.";
 
@@ -29,16 +30,6 @@ function referenceWithScheme(scheme: number): Uint8Array {
 function envelope(version: number, minReader: number, payload: Uint8Array): Uint8Array {
   const text = Buffer.from(FALLBACK);
   return Uint8Array.from([0x08, version, 0x10, minReader, 0x18, 4, 0x22, ...varint(payload.length), ...payload, 0x32, text.length, ...text]);
-}
-
-function refusal(open: () => unknown): WireError {
-  try {
-    open();
-  } catch (err) {
-    if (err instanceof WireError) return err;
-    throw err;
-  }
-  throw new Error("opened");
 }
 
 const READER = { min: 2, max: 3 };

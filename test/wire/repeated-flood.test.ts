@@ -6,9 +6,10 @@
  */
 import protobuf from "protobufjs/light.js";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MAX_FEATURES, MAX_PIECES, WireError, decodeForForwarding, decodePayload, openEnvelope } from "../../src/wire/index.js";
+import { MAX_FEATURES, MAX_PIECES, decodeForForwarding, decodePayload, openEnvelope } from "../../src/wire/index.js";
 import { schemaFor } from "../../src/wire/schema-registry.js";
 import { varint } from "../support/varint.js";
+import { refusal } from "./support/refusal.js";
 
 /** `count` repetitions of `entry`, concatenated after `head`. */
 function repeated(head: number[], entry: number[], count: number): Uint8Array {
@@ -16,16 +17,6 @@ function repeated(head: number[], entry: number[], count: number): Uint8Array {
   bytes.set(head);
   for (let at = head.length; at < bytes.length; at += entry.length) bytes.set(entry, at);
   return bytes;
-}
-
-function refusal(fn: () => unknown): WireError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof WireError) return err;
-    throw err;
-  }
-  throw new Error("not refused");
 }
 
 afterEach(() => {

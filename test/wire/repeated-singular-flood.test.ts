@@ -29,6 +29,7 @@ import { schemaFor } from "../../src/wire/schema-registry.js";
 import { readEnvelope } from "../../src/wire/single-pass/index.js";
 import { varint } from "../support/varint.js";
 import { SAMPLE_CID, sampleReference } from "./support/sample-reference.js";
+import { refusal } from "./support/refusal.js";
 
 const CID = SAMPLE_CID;
 
@@ -49,16 +50,6 @@ function flood(head: Uint8Array, entry: readonly number[], count: number, tail: 
   for (let i = 0; i < count; i++, at += entry.length) bytes.set(entry, at);
   bytes.set(tail, at);
   return bytes;
-}
-
-function refusal(fn: () => unknown): WireError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof WireError) return err;
-    throw err;
-  }
-  throw new Error("not refused");
 }
 
 /** Calls of protobufjs's Reader method `name` while `fn` runs (counted, not recorded: millions would not fit). */
