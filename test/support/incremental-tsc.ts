@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PROJECT_ROOT } from "./cli.js";
+import { processAlive } from "./process-alive.js";
 
 export interface TscRun {
   /** tsc's exit status; null when it was killed (the timeout). */
@@ -27,16 +28,6 @@ export function cachePath(name: string): string {
 /** Longer than any run holds the lock: tsc is killed after its timeout (3 minutes by default). */
 const STALE_LOCK_MS = 10 * 60 * 1000;
 
-/** Whether a process with this id runs (EPERM: it does, as another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Takes `lock` (a file holding the owner's pid); false when another live process holds it. */
 function tryLock(lock: string): boolean {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -57,7 +48,7 @@ function tryLock(lock: string): boolean {
     // Empty: its owner is between its create and its write. Otherwise only a run killed while it
     // held the lock leaves one behind: its process is gone, or its id was reused long after (no
     // run holds it past tsc's timeout).
-    if (!(owner > 0) || (alive(owner) && ageMs < STALE_LOCK_MS)) return false;
+    if (!(owner > 0) || (processAlive(owner) && ageMs < STALE_LOCK_MS)) return false;
     rmSync(lock, { force: true });
   }
   return false;

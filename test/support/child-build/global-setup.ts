@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { compileForChildren } from "./compile.js";
+import { processAlive } from "../process-alive.js";
 
 /** Where each `vitest` process compiles the sources for its child processes (git-ignored). */
 export const BUILDS_FOLDER = ".test-build";
@@ -18,21 +19,11 @@ declare module "vitest" {
   }
 }
 
-/** Whether a process with this id runs (EPERM: it does, as another user). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Folders left by runs that were killed before their teardown (their vitest process is gone). */
 function removeOrphans(builds: string): void {
   for (const name of readdirSync(builds)) {
     const pid = /^run-([0-9]+)-/.exec(name)?.[1];
-    if (pid !== undefined && Number(pid) !== process.pid && !alive(Number(pid))) rmSync(join(builds, name), { recursive: true, force: true });
+    if (pid !== undefined && Number(pid) !== process.pid && !processAlive(Number(pid))) rmSync(join(builds, name), { recursive: true, force: true });
   }
 }
 
