@@ -1,8 +1,9 @@
+import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { CatalogEntry, MigrationCatalog } from "./migration-catalog.js";
 import { describeSchema, diffSchemas, schemaFingerprint, type SchemaDescription } from "./schema-description.js";
 import { StateError } from "./state-error.js";
-import { LEDGER_FORMAT, readLedger, type AppliedMigration } from "./state-ledger.js";
+import { LEDGER_FORMAT, MAX_RECORDED_SCHEMA_CHARS, readLedger, type AppliedMigration, type VersionRow } from "./state-ledger.js";
 
 /** Where a file stands, once its history and schema have been checked against this build. */
 export interface StateAssessment {
@@ -147,6 +148,13 @@ export function assessState(db: Database.Database, catalog: MigrationCatalog, pa
       versionDisagrees,
     );
   }
+  const recordedSchemaProblem = recordedSchemaDifference(version);
+  if (recordedSchemaProblem !== undefined) {
+    // The fingerprint alone was checked: a schema text no build wrote passed, for this build and
+    // for an older one, which judges the file by that text and reads it only when the fingerprint
+    // differs, so the damage showed (as 'recorded schema unreadable') only once the schema moved.
+    throw dirty(path, "its version row's recorded schema description is not what any build writes", [`recorded schema: ${recordedSchemaProblem}`]);
+  }
   if (userVersion !== version.level) {
     throw dirty(path, `its header says level ${userVersion} but its version row says ${version.level}`, []);
   }
@@ -181,9 +189,26 @@ function versionRowDifferences(
   if (version.level !== last.level) out.push(`level: ${version.level} in the version row, ${last.level} in the log`);
   if (version.compatLevel !== last.compatLevel) out.push(`compat level: ${version.compatLevel} in the version row, ${last.compatLevel} in the log`);
   if (version.schemaFingerprint !== last.schemaFingerprint) {
-    out.push(`schema fingerprint: ${version.schemaFingerprint.slice(0, 12)}${version.schemaFingerprint.length > 12 ? "…" : ""} in the version row, ${last.schemaFingerprint.slice(0, 12)}… in the log`);
+    // String(): a version table rebuilt by hand without STRICT can hold NULL or a number there.
+    const recorded = String(version.schemaFingerprint);
+    out.push(`schema fingerprint: ${recorded.slice(0, 12)}${recorded.length > 12 ? "…" : ""} in the version row, ${last.schemaFingerprint.slice(0, 12)}… in the log`);
   }
   return out;
+}
+
+/**
+ * What is wrong with `_state_version.schema`, or undefined when it is what every build writes: the
+ * JSON text whose sha256 is the row's fingerprint (the one the log's last row carries, checked
+ * before this). Judged from SQLite's typeof and length first, so a row of megabytes is not loaded.
+ */
+function recordedSchemaDifference(version: VersionRow): string | undefined {
+  if (version.schemaType !== "text") return `is ${version.schemaType === "null" ? "NULL" : `of SQLite type ${version.schemaType}`}, not the JSON text every build writes`;
+  if (version.schemaLength > MAX_RECORDED_SCHEMA_CHARS) {
+    return `holds ${version.schemaLength.toLocaleString("en-US")} characters, more than any build writes (at most ${MAX_RECORDED_SCHEMA_CHARS.toLocaleString("en-US")} are read)`;
+  }
+  const digest = createHash("sha256").update(version.schema, "utf8").digest("hex");
+  if (digest !== version.schemaFingerprint) return `(${version.schemaLength.toLocaleString("en-US")} characters) is not the one its schema fingerprint names, so no build wrote it`;
+  return undefined;
 }
 
 function parseRecordedSchema(json: string): SchemaDescription | undefined {

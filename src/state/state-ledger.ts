@@ -53,9 +53,24 @@ export interface VersionRow {
   readonly level: number;
   readonly compatLevel: number;
   readonly schemaFingerprint: string;
+  /**
+   * The recorded schema description's text; "" when the column holds no text (NULL, a number, a
+   * blob: possible only in a version table rebuilt by hand without STRICT) or more than
+   * MAX_RECORDED_SCHEMA_CHARS characters, which are not read into memory. `schemaType` and
+   * `schemaLength` say what it held (SQLite's typeof and length).
+   */
   readonly schema: string;
+  readonly schemaType: string;
+  readonly schemaLength: number;
   readonly updatedAt: number;
 }
+
+/**
+ * The longest recorded schema description read. The releases so far write 2.5 to 9.4 KiB (levels 1
+ * to 3); a hundred times that leaves room for any schema a release will ship, and a row holding
+ * megabytes (a hand edit, a damaged file) is judged by its length without loading it.
+ */
+export const MAX_RECORDED_SCHEMA_CHARS = 1024 * 1024;
 
 export type LedgerRead =
   /** No tables at all: a new file. */
@@ -116,10 +131,12 @@ export function readLedger(db: Database.Database): LedgerRead {
   const version = hasVersion
     ? (db
         .prepare(
-          `SELECT format, level, compat_level AS compatLevel, schema_fingerprint AS schemaFingerprint, schema, updated_at AS updatedAt
+          `SELECT format, level, compat_level AS compatLevel, schema_fingerprint AS schemaFingerprint,
+                  CASE WHEN typeof(schema) = 'text' AND length(schema) <= ? THEN schema ELSE '' END AS schema,
+                  typeof(schema) AS schemaType, coalesce(length(schema), 0) AS schemaLength, updated_at AS updatedAt
              FROM _state_version WHERE id = 1`,
         )
-        .get() as VersionRow | undefined)
+        .get(MAX_RECORDED_SCHEMA_CHARS) as VersionRow | undefined)
     : undefined;
   return { kind: "ledger", version, applied, userVersion };
 }
