@@ -19,6 +19,9 @@ export interface JobJournal {
  * same news for metrics, the log and the job's listeners.
  */
 export class JobMachine {
+  /** When this process started the job's run (clock ms); its end observes the duration once. */
+  private startedAt: number | undefined;
+
   constructor(
     readonly kind: JobKind,
     readonly id: string,
@@ -31,6 +34,7 @@ export class JobMachine {
     const write = (): void => this.journal.start(this.id, this.hooks.clock.now());
     const runs = this.hooks.runs;
     journaled(() => (runs === undefined ? write() : runs.begin(this.kind, this.id, write)));
+    this.startedAt = this.hooks.clock.now();
     this.entered(this.kind === "upload" ? "uploading" : "downloading");
   }
 
@@ -38,21 +42,32 @@ export class JobMachine {
   finish(write: (now: number) => void): void {
     journaled(() => write(this.hooks.clock.now()));
     this.entered("done");
+    this.ended("done");
   }
 
   fail(code: string, message: string): void {
     journaled(() => this.journal.fail(this.id, `${code}: ${message}`, this.hooks.clock.now()));
     this.entered("failed", code);
+    this.hooks.metrics.failures.inc({ kind: this.kind, code });
+    this.ended("failed");
   }
 
   cancel(): void {
     journaled(() => this.journal.cancel(this.id, this.hooks.clock.now()));
     this.entered("cancelled");
+    this.ended("cancelled");
   }
 
   requeue(): void {
     journaled(() => this.journal.requeue(this.id, this.hooks.clock.now()));
     this.entered("queued");
+  }
+
+  private ended(outcome: "done" | "failed" | "cancelled"): void {
+    if (this.startedAt === undefined) return;
+    const seconds = Math.max(0, this.hooks.clock.now() - this.startedAt) / 1000;
+    this.startedAt = undefined;
+    this.hooks.metrics.jobSeconds.observe({ kind: this.kind, outcome }, seconds);
   }
 
   private entered(state: JobState, code?: string): void {
