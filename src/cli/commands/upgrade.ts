@@ -33,6 +33,9 @@ per check, then a verdict:
   - what rolling back to --from later needs (no down, or \`migrate down --to NAME\`) and what a
     down to its own level would drop from the storage journal (unfinished uploads and downloads)
   - down back to the original level brings every row back equal
+A --to that is not the release after --from (0.1.0 -> 0.3.0 skips 0.2.0) is rehearsed as a client
+that skipped the releases in between upgrades: the report names them (a note, \`skipped\` in --json)
+and a warning goes to stderr; the exit status is the verdict's, as for adjacent releases.
 With --dry-run the original is only read, never written. Without it, FILE is upgraded for real
 once every check has passed on the copy. The copies need twice FILE's size in --work-dir.
 
@@ -137,6 +140,15 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       return interruptedStatus(signal);
     }
     io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + "\n" : formatUpgradeReport(report));
+    // A skip is a path users really take, rehearsed like any other: the exit status stays the
+    // verdict's. What it may break lies outside this rehearsal (peers two releases apart), so it is
+    // said where a script's log keeps it, also with --json (the report's `skipped`).
+    if (report.skipped !== undefined && report.skipped.length > 0) {
+      io.stderr.write(
+        `status-compat upgrade: warning: --from ${report.from.release} --to ${report.to.release} skips ${report.skipped.join(", ")}; ` +
+          `the file's upgrade through ${report.skipped.length === 1 ? "it" : "them"} was rehearsed, but releases that are not adjacent are not promised to interoperate\n`,
+      );
+    }
     if (report.verdict === "ok") return EXIT.OK;
     // Every check passed on the copy and only the real file's upgrade failed: the database refused
     // it (locked by a running app, read-only), a StateError, as `migrate up` reports with 4. Exit 1

@@ -268,6 +268,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       details: { from: from.release, to: to.release },
     });
   }
+  // Releases the upgrade skips: a user may really skip one, so the rehearsal goes on and says so.
+  const skipped = releaseTable.rows.slice(releaseTable.indexOf(fromRelease) + 1, releaseTable.indexOf(toRelease)).map((r) => r.release);
   if (to.level > catalog.maxLevel) {
     throw new StateError("E_STATE_LEVEL_UNKNOWN", `release ${to.release} needs state level ${to.level}; this build has migrations up to ${catalog.maxLevel}`);
   }
@@ -542,6 +544,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       tables: [...tables].map(([table, v]) => ({ table, ...v })).sort((a, b) => (a.table < b.table ? -1 : 1)),
       applied,
       ...(rollback === undefined ? {} : { rollback }),
+      ...(skipped.length === 0 ? {} : { skipped }),
       verdict,
       summary,
     };

@@ -44,8 +44,33 @@ export interface UpgradeReport {
   readonly applied: readonly MigrationRun[];
   /** Going back to the --from release once upgraded (the `rollback` line); absent when the rehearsal stopped before it. */
   readonly rollback?: RollbackPlan;
+  /**
+   * Releases between `from` and `to` that the upgrade skips (0.1.0 -> 0.3.0 skips 0.2.0), in
+   * order; absent for adjacent releases (and from = to). The file is migrated through their levels
+   * in the same one run a client that skipped them makes, which the checks above rehearse; only
+   * adjacent releases are promised to interoperate with each other's peers.
+   */
+  readonly skipped?: readonly string[];
   readonly verdict: "ok" | "failed";
   readonly summary: string;
+}
+
+/**
+ * What a skip means, for the report's note and the CLI's warning: the rehearsal covers the file's
+ * path through the skipped levels, not the wire between releases two apart.
+ */
+export function skipNote(report: Pick<UpgradeReport, "from" | "to" | "skipped">): string | undefined {
+  const skipped = report.skipped ?? [];
+  if (skipped.length === 0) return undefined;
+  const { from, to } = report;
+  const path = [from.release, ...skipped, to.release];
+  const pairs = path.slice(1).map((r, i) => `${path[i] ?? ""} -> ${r}`);
+  return (
+    `${from.release} -> ${to.release} skips ${skipped.join(", ")}: the file is upgraded as a client that skipped ` +
+    `${skipped.length === 1 ? "it" : "them"} upgrades it, every migration in between in one run, and that is what is rehearsed here; ` +
+    `${to.release} and ${from.release} are not adjacent releases, so their peers are not promised to interoperate ` +
+    `(the compatibility matrix checks adjacent pairs); the adjacent pairs are ${pairs.join(", ")}`
+  );
 }
 
 function seconds(ms: number | undefined): string {
@@ -61,6 +86,8 @@ export function formatUpgradeReport(report: UpgradeReport): string {
       `${report.to.release} (level ${report.to.level})${report.dryRun ? " on a copy; the original is not written" : ", checks first on a copy"}`,
     "",
   );
+  const note = skipNote(report);
+  if (note !== undefined) lines.push(`Note: ${note}`, "");
   for (const c of report.checks) {
     const status = c.status === "ok" ? "ok" : c.status === "failed" ? "FAILED" : "skipped";
     const time = seconds(c.ms);
