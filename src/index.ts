@@ -22,6 +22,7 @@ export {
   acquireMigrationLock,
   lockPathFor,
   DEFAULT_LOCK_TIMEOUT_MS,
+  MAX_LOCK_TIMEOUT_MS,
   describeSchema,
   schemaFingerprint,
   diffSchemas,

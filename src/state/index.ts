@@ -15,7 +15,7 @@ export { migrationChecksum } from "./migration-definition.js";
 export { MigrationCatalog, shippedCatalog } from "./migration-catalog.js";
 export type { CatalogEntry } from "./migration-catalog.js";
 export type { MigrationRun, Direction } from "./migration-step.js";
-export { acquireMigrationLock, lockPathFor, DEFAULT_LOCK_TIMEOUT_MS } from "./migration-lock.js";
+export { acquireMigrationLock, lockPathFor, DEFAULT_LOCK_TIMEOUT_MS, MAX_LOCK_TIMEOUT_MS } from "./migration-lock.js";
 export type { MigrationLock, LockOptions } from "./migration-lock.js";
 export { LockFile } from "./lock-file.js";
 export { OWNER_LOCK, removeAbandonedFolders } from "./owned-folders.js";

@@ -20,14 +20,25 @@ export interface LockOptions {
 export const DEFAULT_LOCK_TIMEOUT_MS = 15_000;
 
 /**
+ * The longest finite wait taken, 2^31 - 1 ms (about 24.8 days): the longest SQLite's busy timeout
+ * and Node's timers take. A longer one is no wait anybody means (a unit mixed up, a setting with a
+ * digit too many): 1e20 waited without end for a lock another process held, as Infinity does on
+ * purpose, and a refusal would have named more milliseconds than the universe is old.
+ */
+export const MAX_LOCK_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
  * A caller's wait for the lock, in milliseconds (default 15 s; 0 or less: one attempt; Infinity:
- * until it is free, the signal still stops it). NaN (an app's parseInt of an empty setting) made
- * a deadline no clock passes: the wait lasted as long as the other process held the lock.
+ * until it is free, the signal still stops it; up to MAX_LOCK_TIMEOUT_MS otherwise). NaN (an app's
+ * parseInt of an empty setting) made a deadline no clock passes: the wait lasted as long as the
+ * other process held the lock.
  */
 export function lockTimeoutOf(value: number | undefined, name = "lockTimeoutMs"): number {
   if (value === undefined) return DEFAULT_LOCK_TIMEOUT_MS;
-  if (typeof value !== "number" || Number.isNaN(value)) {
-    throw new RangeError(`state option ${name} must be a number of milliseconds (0: no waiting, Infinity: until the lock is free), not ${String(value)}`);
+  if (typeof value !== "number" || Number.isNaN(value) || (Number.isFinite(value) && value > MAX_LOCK_TIMEOUT_MS)) {
+    throw new RangeError(
+      `state option ${name} must be a number of milliseconds up to ${MAX_LOCK_TIMEOUT_MS} (about 24.8 days; 0: no waiting, Infinity: until the lock is free), not ${String(value)}`,
+    );
   }
   return value;
 }

@@ -2,7 +2,8 @@
  * lockTimeoutMs is how long a caller waits for another process's migration. A value that is no
  * number of milliseconds (NaN: an app's parseInt of an empty setting) made the wait's deadline
  * NaN, which no clock passes: the call waited for as long as the other process held the lock, for
- * ever if it never let go.
+ * ever if it never let go. A finite one past 2^31 - 1 ms (about 24.8 days; 1e20: a unit mixed up, a
+ * digit too many) did the same; Infinity is the way to ask for that and stays.
  */
 import { describe, expect, test } from "vitest";
 import { acquireMigrationLock, migrateState, openState, rehearseUpgrade } from "../../src/state/index.js";
@@ -21,7 +22,7 @@ async function within3s(call: () => Promise<unknown>): Promise<unknown> {
 }
 
 describe("lockTimeoutMs that is not a number of milliseconds", () => {
-  test.each([NaN])("%s, with the migration lock held elsewhere: openState, migrateState, rehearseUpgrade and acquireMigrationLock refuse it at once with a RangeError naming it, the file untouched; NaN waited for ever", async (bad) => {
+  test.each([NaN, 2 ** 31, 1e20, Number.MAX_VALUE])("%s, with the migration lock held elsewhere: openState, migrateState, rehearseUpgrade and acquireMigrationLock refuse it at once with a RangeError naming it and the range, the file untouched; each waited for ever", async (bad) => {
     const path = copyFixture(1, tempDir());
     const hash = sha256File(path);
     const held = await acquireMigrationLock(path);
@@ -36,11 +37,18 @@ describe("lockTimeoutMs that is not a number of milliseconds", () => {
         const outcome = await within3s(call);
         expect(outcome).toBeInstanceOf(RangeError);
         expect((outcome as RangeError).message).toContain(name);
+        expect((outcome as RangeError).message).toContain("up to 2147483647 (about 24.8 days");
       }
       expect(sha256File(path)).toBe(hash);
     } finally {
       held.release();
     }
+  });
+
+  test("2^31 - 1, the longest finite wait, is taken", async () => {
+    const state = await openState({ path: copyFixture(1, tempDir()), level: 2, lockTimeoutMs: 2 ** 31 - 1 });
+    expect(state.level).toBe(2);
+    state.close();
   });
 
   test("Infinity waits until the lock is free (the caller's signal still stops it)", async () => {

@@ -8,7 +8,7 @@ import { CliError } from "../usage-error.js";
 import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
 import { stateFileTarget } from "../state-file-link.js";
-import { describeJournalLoss, inspectState, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { describeJournalLoss, inspectState, MAX_LOCK_TIMEOUT_MS, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { tempFolderOf } from "../temp-folder.js";
 import { writeJsonRefusal } from "../json-refusal.js";
@@ -114,7 +114,8 @@ Options:
   --dry-run          run the migrations and checks in the transaction, then roll it back:
                      prints what would be applied, reverted or discarded; writes nothing
   --json             one JSON document on stdout
-  --lock-timeout MS  how long to wait for another process's migration (default 15000)
+  --lock-timeout MS  how long to wait for another process's migration (default 15000;
+                     0 to 2147483647, about 24.8 days)
 
 Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirty, corrupt, read-only, ...),
 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP): up and down roll back, FILE keeps its level
@@ -143,7 +144,12 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
     // folder the state layer's E_STATE_NOT_A_DATABASE, as a folder given itself.
     const db = stateFileTarget(NAME, "db", pathOption(NAME, "db", givenDb, io), givenDb, "Nothing was written.", "state-layer");
     const lockTimeout = values["lock-timeout"];
-    if (lockTimeout !== undefined && !/^\d+$/.test(lockTimeout)) throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be milliseconds`);
+    // Digits alone passed, so 99999999999999999999 (1e20 ms) waited as long as another process held
+    // the lock: the range is the library's (a finite wait up to 2^31 - 1 ms, about 24.8 days).
+    if (lockTimeout !== undefined && (!/^\d+$/.test(lockTimeout) || Number(lockTimeout) > MAX_LOCK_TIMEOUT_MS)) {
+      const shown = lockTimeout.length > 40 ? `${lockTimeout.slice(0, 40)}…` : lockTimeout;
+      throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be a whole number of milliseconds from 0 to ${MAX_LOCK_TIMEOUT_MS} (about 24.8 days), not ${JSON.stringify(shown)}. Nothing was run.`);
+    }
     const discard = values["discard-unfinished-jobs"] === true;
     if (discard && action !== "down") throw new CliError("E_USAGE", `${NAME} ${action}: --discard-unfinished-jobs goes with down`);
     const discardData = values["discard-data"] === true;
