@@ -20,7 +20,9 @@ export interface Release {
  * The release table, validated once: its shape against release-table.schema.json (precompiled by
  * `npm run gen`, so no process compiles the schema at start), then rows in strictly increasing semver
  * order, protocol and state level never decreasing, protocol stepping by at most one (so "adjacent rows"
- * really is "N and N+1"), and every written feature also read.
+ * really is "N and N+1"), every written feature also read, and every feature a row writes read by the
+ * next row (N+1 reads what N sends; two rows apart may break). The rows are copied and frozen, feature
+ * lists included: what was validated cannot change afterwards, through the JSON or through the rows.
  */
 export class ReleaseTable {
   readonly rows: readonly Release[];
@@ -30,7 +32,9 @@ export class ReleaseTable {
       const why = (validateShape.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ");
       throw new VersionError("E_RELEASE_TABLE_INVALID", `release table does not match its schema: ${why}`);
     }
-    const rows = (json as { releases: Release[] }).releases.map((r) => Object.freeze({ ...r }));
+    const rows = (json as { releases: Release[] }).releases.map((r) =>
+      Object.freeze({ ...r, writes: Object.freeze([...r.writes]), reads: Object.freeze([...r.reads]) }),
+    );
     rows.forEach((row, i) => {
       const problem = ReleaseTable.rowProblem(row, rows[i - 1]);
       if (problem !== undefined) {
@@ -55,6 +59,9 @@ export class ReleaseTable {
       return `protocol ${row.protocol} must equal ${previous.protocol} or ${previous.protocol + 1}`;
     }
     if (row.stateLevel < previous.stateLevel) return `state level ${row.stateLevel} is below ${previous.stateLevel}`;
+    // Consecutive releases must interoperate: a feature N writes that N+1 cannot read loses N's messages at N+1.
+    const lost = previous.writes.filter((f) => !row.reads.includes(f));
+    if (lost.length > 0) return `does not read ${lost.join(", ")}, which ${previous.release} writes (consecutive releases read each other's messages)`;
     return undefined;
   }
 
@@ -104,9 +111,15 @@ export class ReleaseTable {
     return row;
   }
 
+  /**
+   * The row `release` resolves to (a Release is placed by its release string, as a string is);
+   * E_RELEASE_UNKNOWN for one the table does not hold, which was -1 (and distance() then counted it
+   * as one row from the oldest: "consecutive").
+   */
   indexOf(release: Release | string): number {
-    const row = typeof release === "string" ? this.resolve(release) : release;
-    return this.rows.findIndex((r) => r.release === row.release);
+    const name = release !== null && typeof release === "object" ? release.release : release;
+    const row = this.resolve(name);
+    return this.rows.indexOf(row);
   }
 
   /** Rows apart in the table: 0 same release, 1 consecutive (must interoperate), 2+ may break. */

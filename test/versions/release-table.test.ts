@@ -60,6 +60,54 @@ describe("release table", () => {
     expect(codeOf(() => new ReleaseTable("nope"))).toBe("E_RELEASE_TABLE_INVALID");
   });
 
+  it("refuses a row that does not read what the row before it writes: consecutive releases must read each other's messages", () => {
+    const without = (rows: Array<Record<string, unknown>>, i: number, feature: string) => {
+      const row = rows[i] as { reads: string[]; writes: string[] };
+      row.reads = row.reads.filter((f) => f !== feature);
+      row.writes = row.writes.filter((f) => f !== feature);
+    };
+    // 0.3.0 no longer reading the FileReferences 0.2.0 sends; 0.2.0 no longer reading 0.1.0's whole descriptions.
+    for (const [i, feature] of [[2, "file-reference"], [1, "cd-whole-waku"]] as const) {
+      let caught: unknown;
+      try {
+        new ReleaseTable(tableWith((r) => without(r, i, feature)));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, `row ${i} without ${feature}`).toBeInstanceOf(VersionError);
+      expect((caught as VersionError).code).toBe("E_RELEASE_TABLE_INVALID");
+      expect((caught as VersionError).message).toContain(feature);
+      expect((caught as VersionError).details).toMatchObject({ row: i });
+    }
+    // Two rows apart may break: a 0.4.0 may stop reading what only 0.2.0 wrote.
+    const extended = tableWith((r) => r.push({ ...(r[2] as Record<string, unknown>), release: "0.4.0", protocol: 4, stateLevel: 4 }));
+    without((extended as { releases: Array<Record<string, unknown>> }).releases, 3, "cd-whole-waku");
+    expect(new ReleaseTable(extended).newest.reads).not.toContain("cd-whole-waku");
+  });
+
+  it("keeps what it validated: the JSON it was built from, changed afterwards, and its own rows cannot change it", () => {
+    const json = tableWith(() => undefined) as { releases: Array<{ reads: string[]; writes: string[] }> };
+    const table = new ReleaseTable(json);
+    json.releases[0]!.writes.push("piece-index");
+    json.releases[0]!.reads.push("piece-index");
+    expect(table.oldest.writes).not.toContain("piece-index");
+    expect(table.oldest.reads).not.toContain("piece-index");
+    expect(() => (table.oldest.reads as string[]).push("piece-index")).toThrow(TypeError);
+    expect(() => (releaseTable.oldest.writes as string[]).push("file-reference")).toThrow(TypeError);
+    expect(releaseTable.oldest.writes).not.toContain("file-reference");
+  });
+
+  it("refuses to place a release it does not hold (indexOf, distance) instead of counting it as row -1", () => {
+    const foreign = { ...releaseTable.newest, release: "0.9.0" };
+    expect(codeOf(() => releaseTable.indexOf(foreign))).toBe("E_RELEASE_UNKNOWN");
+    // Row -1 was one row from 0.1.0: "consecutive, must interoperate".
+    expect(codeOf(() => releaseTable.distance(foreign, "0.1.0"))).toBe("E_RELEASE_UNKNOWN");
+    expect(codeOf(() => releaseTable.indexOf(null as never))).toBe("E_RELEASE_INVALID");
+    // A row of another table with the same major.minor is placed as its string is.
+    expect(releaseTable.indexOf({ ...releaseTable.newest, release: "0.3.4" })).toBe(releaseTable.indexOf("0.3.4"));
+    expect(releaseTable.indexOf(releaseTable.oldest)).toBe(0);
+  });
+
   it("accepts a new row, and the new pair appears", () => {
     const extended = new ReleaseTable(
       tableWith((r) =>
