@@ -47,6 +47,9 @@ export class ReleaseTable {
   }
 
   private static rowProblem(row: Release, previous: Release | undefined): string | undefined {
+    // The schema's pattern takes any digits; semver refuses a part past 2^53 - 1 or a string over 256
+    // characters, and every later semver call on such a row threw a TypeError instead of this error.
+    if (semver.valid(row.release) === null) return "is not a release version semver reads (each part at most 2^53 - 1, at most 256 characters)";
     const unread = row.writes.filter((f) => !row.reads.includes(f));
     if (unread.length > 0) return `writes features it cannot read: ${unread.join(", ")}`;
     if (previous === undefined) return undefined;

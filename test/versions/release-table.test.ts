@@ -108,6 +108,18 @@ describe("release table", () => {
     expect(releaseTable.indexOf(releaseTable.oldest)).toBe(0);
   });
 
+  it("refuses a release string its schema's pattern lets through but semver cannot read (a part past 2^53 - 1, over 256 characters), with its typed error", () => {
+    const huge = "99999999999999999999.0.0";
+    const long = `0.${"1".repeat(300)}.0`;
+    for (const [i, release] of [[2, huge], [0, huge], [1, long]] as const) {
+      // A first row was accepted and resolve() then threw a TypeError; a later one threw a TypeError at once.
+      expect(codeOf(() => new ReleaseTable(tableWith((r) => ((r[i] as Record<string, unknown>).release = release)))), `row ${i}: ${release.slice(0, 30)}`).toBe(
+        "E_RELEASE_TABLE_INVALID",
+      );
+    }
+    expect(codeOf(() => new ReleaseTable({ releases: [{ ...defaultJson.releases[0], release: huge }] }))).toBe("E_RELEASE_TABLE_INVALID");
+  });
+
   it("accepts a new row, and the new pair appears", () => {
     const extended = new ReleaseTable(
       tableWith((r) =>
