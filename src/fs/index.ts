@@ -2,4 +2,5 @@
 export { syncDirectory, syncDirectorySync } from "./folder-sync.js";
 export { linkUnlessTakenSync } from "./hard-link.js";
 export { isPlantedLink } from "./planted-link.js";
-export { creationModeFor, creationModeOf, keepReplacedAttributes, keepReplacedAttributesSync } from "./replaced-file-mode.js";
+export { creationModeFor, creationModeFrom, creationModeOf, keepReplacedAttributes, keepReplacedAttributesSync, replacedAttributes } from "./replaced-file-mode.js";
+export type { FileFacts, KeptAttributes } from "./replaced-file-mode.js";
