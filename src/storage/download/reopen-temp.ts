@@ -1,7 +1,9 @@
 import { constants } from "node:fs";
-import { lstat, open, type FileHandle } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { lstat, open, unlink, type FileHandle } from "node:fs/promises";
 import { creationModeOf } from "../../fs/index.js";
 import { dirname } from "node:path";
+import type { Logger } from "../../obs/index.js";
 import { syncDirectory } from "../file-io.js";
 import { localIoError } from "../job-errors.js";
 import type { DownloadJobRow } from "../journal/download-journal.js";
@@ -32,15 +34,18 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 /**
  * The temp file an earlier run verified `pieces` pieces into, open for the resume; undefined when it
- * is gone (ENOENT: the download starts over). Any other failure throws E_LOCAL_IO naming the temp
+ * is gone (ENOENT: the download starts over) or what is at its name is not a file this client made
+ * there (foreignTemp: the download starts over, its pieces untrusted, and createTemp replaces the
+ * name without writing into what it names). Any other failure throws E_LOCAL_IO naming the temp
  * file: for a passing cause (PASSING) ending with KEPT_PIECES_MARK, which keeps the file and its
  * journaled pieces through the failure (job-cleanup) and has the client's next start resume the job
  * (pending-jobs); for a lasting one (a folder in its place, permissions) saying what is wrong with
  * the path, the failure then removing what it can as any failure does.
  */
-export async function reopenTemp(row: DownloadJobRow, pieces: number): Promise<FileHandle | undefined> {
+export async function reopenTemp(row: DownloadJobRow, pieces: number, log: Logger): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
   try {
-    return await open(row.temp_path, constants.O_RDWR | NO_FOLLOW);
+    handle = await open(row.temp_path, constants.O_RDWR | NO_FOLLOW);
   } catch (error) {
     const { code, syscall } = error as NodeJS.ErrnoException;
     if (code === "ENOENT") return undefined;
@@ -58,6 +63,36 @@ export async function reopenTemp(row: DownloadJobRow, pieces: number): Promise<F
     const typed = localIoError(error, `reopening the temp file ${row.temp_path} of download ${row.id} to ${row.dest_path}`);
     throw new StorageError("E_LOCAL_IO", typed.message, { cause: error, details });
   }
+  // Judged on the open descriptor, not the name: what is read and written below is this very file.
+  let foreign: string | undefined;
+  try {
+    foreign = foreignTemp(await handle.stat());
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    const typed = localIoError(error, `looking at the temp file ${row.temp_path} of download ${row.id} to ${row.dest_path}`);
+    throw new StorageError("E_LOCAL_IO", typed.message, { cause: error, details: { job: row.id, code: (error as NodeJS.ErrnoException).code, path: row.temp_path } });
+  }
+  if (foreign === undefined) return handle;
+  await handle.close().catch(() => undefined);
+  log.warn({ job: row.id, why: foreign }, "a resumed download's temp file is not the one this client made: its pieces are not trusted, the download starts over");
+  return undefined;
+}
+
+/**
+ * Why the file open at a temp file's name cannot be the one this client made there, or undefined.
+ * O_NOFOLLOW stops a symbolic link, not a hard link: another user who may write in the folder (/tmp,
+ * a shared downloads folder) could put at the name, while the temp file was gone, another name of a
+ * file of the user's (where fs.protected_hardlinks is 0, and on macOS, any file on that disk), or a
+ * file of their own they keep open. Resumed into, its bytes were trusted as verified pieces, it was
+ * cut to the download's size, written over and renamed onto the destination. The client makes its
+ * temp file with O_EXCL (one name, this user's, a regular file), so anything else is not it.
+ */
+export function foreignTemp(info: Stats): string | undefined {
+  if (!info.isFile()) return "not a regular file";
+  if (info.nlink !== 1) return `a file with ${info.nlink} names (a hard link), not one of its own`;
+  const euid = process.geteuid?.(); // undefined on Windows, which has no such owners
+  if (euid !== undefined && info.uid !== euid) return `owned by user ${info.uid}, not by this process's user ${euid}`;
+  return undefined;
 }
 
 /** What a passing OS failure means (kept pieces are worth a resume); undefined for a lasting one. */
@@ -66,20 +101,32 @@ export function passingCause(code: string | undefined): string | undefined {
 }
 
 /**
- * A new temp file for the download (an earlier one truncated); a folder in its place is said as such.
- * Its folder is synced before it is handed out: pieces are journaled as verified once their data is
- * synced, and without the file's own entry on disk a power cut left a journal of verified pieces
- * whose file was gone, fetched again (one folder sync per download, before anything is fetched).
+ * A new temp file for the download, always made anew (O_EXCL): whatever is at its name (an earlier
+ * run's file, a hard link or a pipe another user put there) has its name removed first, never
+ * opened, so nothing is written through it; before, O_TRUNC cut the file a planted hard link named
+ * and the run wrote into it, and a pipe there held the run for ever. A symbolic link or a folder at
+ * the name is refused as before. Its folder is synced before it is handed out: pieces are journaled
+ * as verified once their data is synced, and without the file's own entry on disk a power cut left
+ * a journal of verified pieces whose file was gone, fetched again (one folder sync per download,
+ * before anything is fetched).
  */
 export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
-  let handle: FileHandle;
-  try {
-    // Never more open than the file it is to replace while it fills (a private 0600 file's download was 0644).
-    handle = await open(row.temp_path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NO_FOLLOW, await creationModeOf(row.dest_path));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EISDIR") throw tempIsAFolder(row, error);
-    if (await isLinkRefused(row, error)) throw tempIsALink(row, error);
-    throw error;
+  // Never more open than the file it is to replace while it fills (a private 0600 file's download was 0644).
+  const mode = await creationModeOf(row.dest_path);
+  let handle: FileHandle | undefined;
+  for (let attempt = 1; handle === undefined; attempt++) {
+    try {
+      handle = await open(row.temp_path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+        if ((error as NodeJS.ErrnoException).code === "EISDIR") throw tempIsAFolder(row, error);
+        if (await isLinkRefused(row, error)) throw tempIsALink(row, error);
+        throw error;
+      }
+      // Taken again right after its name was removed: someone is putting files there as it runs.
+      if (attempt > 1) throw tempNameTaken(row, error, "something was put at that name again as soon as this client removed it");
+      await clearTempName(row, error);
+    }
   }
   try {
     await syncDirectory(dirname(row.temp_path));
@@ -88,6 +135,28 @@ export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
     throw error;
   }
   return handle;
+}
+
+/** Removes the name of what is at the temp file's path (never a folder's contents, never what a link names). */
+async function clearTempName(row: DownloadJobRow, exists: unknown): Promise<void> {
+  const there = await lstat(row.temp_path).catch(() => undefined);
+  if (there?.isSymbolicLink() === true) throw tempIsALink(row, exists);
+  if (there?.isDirectory() === true) throw tempIsAFolder(row, exists);
+  try {
+    await unlink(row.temp_path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    // Another user's file in a sticky folder (/tmp) may not be removed (EPERM/EACCES).
+    throw tempNameTaken(row, error, `a file this client did not make is there and cannot be removed (${String((error as NodeJS.ErrnoException).code)})`);
+  }
+}
+
+function tempNameTaken(row: DownloadJobRow, error: unknown, why: string): StorageError {
+  return new StorageError(
+    "E_LOCAL_IO",
+    `download ${row.id} to ${row.dest_path} cannot make its temp file ${row.temp_path}: ${why}; nothing was written into it. Remove it (or fetch to a folder other users cannot write in), then ${RETRY_STARTS_OVER}`,
+    { cause: error, details: { job: row.id, code: (error as NodeJS.ErrnoException).code, syscall: (error as NodeJS.ErrnoException).syscall, path: row.temp_path, taken: true } },
+  );
 }
 
 /** Not the destination's fault (a file's path): the OS's EISDIR alone read as "give a file's path". */

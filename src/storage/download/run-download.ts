@@ -167,14 +167,15 @@ async function downloadIntoPlace(
   let verified = ctx.downloads.verifiedPieces(row.id);
   // A temp file that is there but cannot be opened (too many files open, a folder in its place)
   // throws here with its verified pieces still journaled: only a missing one is started over.
-  let temp = verified.size > 0 ? await reopenTemp(row, verified.size) : undefined;
+  let temp = verified.size > 0 ? await reopenTemp(row, verified.size, ctx.log) : undefined;
   if (temp === undefined && verified.size > 0) {
     // Every piece journaled and no temp file: a crash came between the rename below and the done row.
     if (plan.pieces.every((p) => verified.has(p.index))) {
       const placed = await renamedEarlier(ctx, row, view, signal);
       if (placed !== undefined) return placed;
     }
-    // The temp file is gone (cleaned up, disk wiped): start the file over.
+    // The temp file is gone (cleaned up, disk wiped), or what is at its name is not the file this
+    // client made (a hard link or another user's file put there): start the file over.
     ctx.downloads.forgetPieces(row.id);
     verified = new Set();
   }
