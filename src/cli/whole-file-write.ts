@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { creationModeFor, keepReplacedAttributesSync, syncDirectorySync } from "../fs/index.js";
 import { linkEnd } from "./link-target.js";
 import { createHash } from "node:crypto";
@@ -25,9 +25,7 @@ export function writeWholeFile(path: string, text: string): void {
   const target = linkEnd(path);
   const partial = partialPathFor(target);
   try {
-    writeSynced(partial, text, creationModeFor(target));
-    // The file replaced keeps its mode, owner and group, as cp onto it keeps them (a 0600 one was made 0644).
-    keepReplacedAttributesSync(partial, target);
+    writeSynced(partial, text, target);
     renameSync(partial, target);
     // What a platform that cannot sync a folder answers (Windows, some network file systems) is the one list in src/fs.
     syncDirectorySync(dirname(target));
@@ -58,15 +56,43 @@ function partialPathFor(target: string): string {
   return join(dirname(target), `${createHash("sha256").update(name).digest("hex").slice(0, 32)}${suffix}`);
 }
 
-/** Writes `text` to a new file at `path` (made with `mode`, less the umask) and syncs it to the disk before closing it. */
-function writeSynced(path: string, text: string, mode: number): void {
-  const fd = openSync(path, "w", mode);
+/**
+ * Writes `text` to a new file at `path`, given the mode, owner and group of the file at `target` it
+ * is to replace, and syncs it to the disk before closing it.
+ */
+function writeSynced(path: string, text: string, target: string): void {
+  const fd = createAnew(path, creationModeFor(target));
   try {
     writeFileSync(fd, text);
+    // The file replaced keeps its mode, owner and group, as cp onto it keeps them (a 0600 one was made 0644);
+    // on the descriptor, so a name swapped meanwhile is never what is changed.
+    keepReplacedAttributesSync(fd, target);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0; // undefined on Windows, which has no such links to plant
+
+/**
+ * A new file at `path` (made with `mode`, less the umask), open for writing. The name is predictable
+ * (the process id), so something may be there already: a crashed run's file, or a link another user
+ * put there in a folder they may write in. It was opened "w" (links followed, O_TRUNC): a symbolic
+ * link had the file it named truncated, written, and then the link renamed onto the output, a hard
+ * link the file it names written. What is there has its name removed (never a folder), and the file
+ * is made with O_EXCL, so nothing already there is ever written.
+ */
+function createAnew(path: string, mode: number): number {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW;
+  try {
+    return openSync(path, flags, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST" || lstatSync(path, { throwIfNoEntry: false })?.isDirectory() !== false) throw error;
+  }
+  unlinkSync(path);
+  // Taken again at once: someone is putting files at this name as it runs; EEXIST says so.
+  return openSync(path, flags, mode);
 }
 
 /** What the path leads to (links followed); undefined when nothing is there yet. */
