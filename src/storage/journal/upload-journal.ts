@@ -59,6 +59,7 @@ export class UploadJournal {
   private readonly selectEndedBefore: Database.Statement;
   private readonly deleteJob: Database.Statement;
   private readonly updateSource: Database.Statement;
+  private readonly updateKey: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -111,6 +112,7 @@ export class UploadJournal {
     );
     this.deleteJob = db.prepare(`DELETE FROM upload_jobs WHERE id = ?`);
     this.updateSource = db.prepare(`UPDATE upload_jobs SET source_path = ? WHERE id = ? AND state = 'queued'`);
+    this.updateKey = db.prepare(`UPDATE upload_jobs SET enc_key = ?, nonce_prefix = ? WHERE id = ? AND state IN ('queued', 'uploading')`);
     this.selectPieceByCid = db.prepare(
       `SELECT p.job_id, p.idx, p.size, p.sha256 FROM upload_pieces p JOIN upload_jobs j ON j.id = p.job_id WHERE p.cid = ? ORDER BY j.updated_at DESC LIMIT 1`,
     );
@@ -168,6 +170,18 @@ export class UploadJournal {
     this.db.transaction(() => {
       this.putSetting.run({ key: sourceKey(id), value: identity.stable });
       this.putSetting.run({ key: ctimeKey(id), value: identity.ctimeNs });
+    })();
+  }
+
+  /**
+   * A run that records the source's identity itself seals under a key and nonce prefix of its own,
+   * in the same transaction with the identity and with no piece journaled: see checkResumable.
+   */
+  recordFirstRun(id: string, identity: SourceIdentity, params: { readonly key: Uint8Array; readonly noncePrefix: Uint8Array }): void {
+    this.db.transaction(() => {
+      this.deletePieces.run(id);
+      this.updateKey.run(Buffer.from(params.key), Buffer.from(params.noncePrefix), id);
+      this.recordSourceIdentity(id, identity);
     })();
   }
 

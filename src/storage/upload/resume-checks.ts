@@ -1,4 +1,5 @@
 import type { FileHandle } from "node:fs/promises";
+import { newStreamParams } from "../../crypto/index.js";
 import type { StorageBackend } from "../backend.js";
 import type { ClientContext } from "../client-context.js";
 import type { UploadJobRow } from "../journal/upload-journal.js";
@@ -22,7 +23,12 @@ import { sameSource, sourceIdentity, type SourceIdentity } from "./source-identi
 export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle, signal?: AbortSignal): Promise<ResumeGuard | undefined> {
   const identity = await sourceIdentity(source);
   const recorded = ctx.uploads.sourceIdentity(row.id);
-  if (recorded === undefined) ctx.uploads.recordSourceIdentity(row.id, identity);
+  // No identity: nothing this upload sealed can be told apart from the file as it is now. The commits
+  // of an earlier run may have been lost (WAL with synchronous = NORMAL: a power cut drops the last
+  // ones) while a piece it put stays on a node, sealed from bytes the file may no longer hold; sealed
+  // again under the same key and nonces, the node would hold two plaintexts' XOR and the GCM subkey.
+  // So this run takes a fresh key and prefix, committed with the identity: lost with it, never reused.
+  if (recorded === undefined) ctx.uploads.recordFirstRun(row.id, identity, newStreamParams(row.chunk_size));
   else if (!sameSource(recorded, identity)) throw sourceChanged(row.id, "it was modified, replaced, renamed or had its permissions changed since the upload began, and a resumed upload seals only an untouched file again");
   else if (recorded.ctimeNs === undefined) ctx.uploads.recordSourceChangeTime(row.id, identity.ctimeNs);
   await checkStore(ctx, row, signal);

@@ -35,18 +35,22 @@ export interface ShareResult {
  */
 export async function runUpload(
   ctx: ClientContext,
-  row: UploadJobRow,
+  queued: UploadJobRow,
   machine: JobMachine,
   job: TransferJob<ShareResult> | undefined,
   signal: AbortSignal,
 ): Promise<ShareResult> {
-  const plan = planPieces(row.plaintext_size, row.chunk_size, row.piece_size);
-  const params = prepareParams({ key: row.enc_key, noncePrefix: row.nonce_prefix, chunkSize: row.chunk_size });
-  const sealer = new ChunkSealer(params);
+  const plan = planPieces(queued.plaintext_size, queued.chunk_size, queued.piece_size);
+  // Parameters of a shape this release cannot use fail the job before it starts (E_UNSUPPORTED).
+  prepareParams({ key: queued.enc_key, noncePrefix: queued.nonce_prefix, chunkSize: queued.chunk_size });
   machine.start();
-  const source = await openSource(row.source_path, row.plaintext_size, row.id);
+  const source = await openSource(queued.source_path, queued.plaintext_size, queued.id);
   try {
-    const guard = await checkResumable(ctx, row, source, signal);
+    const guard = await checkResumable(ctx, queued, source, signal);
+    // A run that recorded the source's identity took a fresh key and prefix with it (checkResumable).
+    const row = ctx.uploads.get(queued.id) ?? queued;
+    const params = prepareParams({ key: row.enc_key, noncePrefix: row.nonce_prefix, chunkSize: row.chunk_size });
+    const sealer = new ChunkSealer(params);
     const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
     const width = ctx.piecesInFlight;
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
