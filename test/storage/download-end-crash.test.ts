@@ -10,10 +10,10 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import type { StorageBackend } from "../../src/storage/backend.js";
-import { StorageClient } from "../../src/storage/index.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { localStore, startClient } from "./support/client-fixture.js";
+import { shareRandomFile } from "./support/journaled-download.js";
 
 const CHILD = fileURLToPath(new URL("./support/download-end-crash-child.ts", import.meta.url));
 const PIECES = { chunkSize: 4096, pieceSize: 32 * 1024 } as const;
@@ -27,18 +27,9 @@ interface DownloadRow {
 
 /** Shares 256 KiB (8 pieces) into <work>/store and leaves its reference in <work>/ref.bin. */
 async function prepare(work: string): Promise<{ pieceDigests: string[] }> {
-  const backend = localStore(join(work, "store"));
-  const client = await StorageClient.open({ protocol: 3, backend, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), renewEveryMs: 0, ...PIECES });
-  try {
-    const source = join(work, "source.bin");
-    writeFileSync(source, randomBytes(256 * 1024));
-    const shared = await client.share({ path: source }).done;
-    writeFileSync(join(work, "ref.bin"), shared.reference);
-    return { pieceDigests: shared.view.pieces.map((p) => Buffer.from(p.sha256).toString("hex")) };
-  } finally {
-    await client.stop();
-    await backend.close();
-  }
+  const { reference, view } = await shareRandomFile(work, 256 * 1024, { pieces: PIECES });
+  writeFileSync(join(work, "ref.bin"), reference);
+  return { pieceDigests: view.pieces.map((p) => Buffer.from(p.sha256).toString("hex")) };
 }
 
 async function killedChild(work: string, mode: "fail" | "cancel" | "midway"): Promise<NodeJS.Signals | null> {

@@ -5,10 +5,8 @@
  * and a step's buffer. The bytes the client's buffer pool lends are counted exactly by wrapping
  * that pool's take and give (every call goes to the real one).
  */
-import { randomUUID } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
 import { OPEN_STEP_BYTES } from "../../src/storage/download/open-steps.js";
 import type { BufferPool } from "../../src/storage/file-io.js";
@@ -17,6 +15,7 @@ import { downloadMemoryBytes } from "../../src/storage/transfer-memory.js";
 import { decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
 import { KiB, MiB, sha256Hex, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
+import { journalRunningDownload } from "./support/journaled-download.js";
 
 const CHUNK = 64 * KiB;
 const SEALED_CHUNK = CHUNK + 16;
@@ -111,23 +110,10 @@ describe("one-piece downloads: a step's plaintext at a time", () => {
       const { dir, statePath, client } = await startClient({ backend: store });
       // Piece 0 journaled as verified into the temp file, as a run that crashed after it leaves it.
       await client.stop();
-      const id = randomUUID();
-      const dest = join(dir, "out.bin");
+      const { id, dest, tempPath } = journalRunningDownload(dir, shared.reference, 1);
       const temp = Buffer.from(bytes.subarray(0, pieceSize));
       if (damaged) temp[5 * MiB] = (temp[5 * MiB] as number) ^ 1;
-      writeFileSync(`${dest}.part`, temp);
-      const db = new Database(statePath);
-      const at = Date.now();
-      db.prepare(`INSERT INTO download_jobs (id, state, file_reference, dest_path, temp_path, attempts, created_at, updated_at) VALUES (?, 'downloading', ?, ?, ?, 1, ?, ?)`).run(
-        id,
-        Buffer.from(shared.reference),
-        dest,
-        `${dest}.part`,
-        at,
-        at,
-      );
-      db.prepare(`INSERT INTO download_pieces (job_id, idx, verified_at) VALUES (?, 0, ?)`).run(id, at);
-      db.close();
+      writeFileSync(tempPath, temp);
       const resumed = await startClient({ dir, backend: store, statePath, dataDir: join(dir, "data") });
       await resumed.client.job(id).done;
       expect(sha256Hex(readFileSync(dest)), damaged ? "damaged" : "intact").toBe(sha256Hex(bytes));

@@ -7,12 +7,14 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { StorageClient } from "../../../src/storage/index.js";
+import { StorageClient, type ShareResult } from "../../../src/storage/index.js";
 import { SMALL_PIECES, localStore } from "./client-fixture.js";
 
 export interface SharedRandomFile {
   bytes: Buffer;
   reference: Uint8Array;
+  /** The reference decoded (its pieces' CIDs and sha256s). */
+  view: ShareResult["view"];
 }
 
 export interface ShareOptions {
@@ -22,7 +24,7 @@ export interface ShareOptions {
   dataDir?: string;
 }
 
-/** Shares `size` random bytes (written to `<work>/source.bin`) into `<work>/store`; returns them and the reference. */
+/** Shares `size` random bytes (written to `<work>/source.bin`) into `<work>/store`; returns them and the reference (bytes and view). */
 export async function shareRandomFile(work: string, size: number, options: ShareOptions = {}): Promise<SharedRandomFile> {
   const backend = localStore(join(work, "store"));
   const client = await StorageClient.open({
@@ -36,8 +38,8 @@ export async function shareRandomFile(work: string, size: number, options: Share
   try {
     const bytes = randomBytes(size);
     writeFileSync(join(work, "source.bin"), bytes);
-    const { reference } = await client.share({ path: join(work, "source.bin") }).done;
-    return { bytes, reference };
+    const { reference, view } = await client.share({ path: join(work, "source.bin") }).done;
+    return { bytes, reference, view };
   } finally {
     await client.stop();
     await backend.close();
