@@ -1,5 +1,8 @@
+import { statSync } from "node:fs";
+import { totalmem } from "node:os";
 import type Database from "better-sqlite3";
 import { toStateError } from "./sqlite-errors.js";
+import { StateError } from "./state-error.js";
 
 /**
  * A dry run runs the migrations on the real file, in a transaction it rolls back. SQLite writes a
@@ -20,4 +23,42 @@ export function keepDryRunInMemory(db: Database.Database, path: string): void {
   } catch (error) {
     throw toStateError(error, path, "prepare the dry run");
   }
+}
+
+/**
+ * What a dry run may keep in memory by default: half of what this process may use (the machine's
+ * memory, or a container's limit when one is set, as `process.constrainedMemory()` reads it).
+ */
+export function defaultDryRunMemoryBytes(): number {
+  const constrained = process.constrainedMemory?.() ?? 0;
+  const limit = constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+  return Math.floor(limit / 2);
+}
+
+const MiB = 2 ** 20;
+const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
+
+/**
+ * Refuses, before anything is run, a dry run whose pages may not fit in memory. What it keeps
+ * grows with what the run rewrites, which nothing bounds but the file (measured: a 1,000,000-row
+ * file of 506 MiB, 0001 -> 0003, 363 MiB peak RSS against 125 MiB for the real run). A dry run
+ * past the machine's memory was killed by the OOM killer part way (nothing written, as nothing
+ * spills, but no answer and no reason); the file's size (with its -wal) is the bound taken.
+ */
+export function refuseDryRunPastMemory(path: string, fileBytes: number, budgetBytes: number): void {
+  let walBytes = 0;
+  try {
+    walBytes = statSync(`${path}-wal`).size;
+  } catch {
+    walBytes = 0;
+  }
+  const need = fileBytes + walBytes;
+  if (need <= budgetBytes) return;
+  throw new StateError(
+    "E_STATE_TOO_LARGE",
+    `a dry run of ${path} keeps every page its migrations change in memory, up to about the file's size (${mib(need)}${walBytes > 0 ? " with its -wal" : ""}), ` +
+      `more than the ${mib(budgetBytes)} it may use (half of this process's memory); it was not started, nothing was written. ` +
+      "Rehearse it on a copy with `status-compat upgrade --dry-run` (its memory does not grow with the file; the copy goes to --work-dir), or run the dry run where more memory is available",
+    { details: { path, bytes: need, budgetBytes } },
+  );
 }

@@ -8,7 +8,7 @@ import { lockTimeoutOf } from "./migration-lock.js";
 import type { Plan } from "./migration-runner.js";
 import type { Direction, MigrationRun } from "./migration-step.js";
 import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
-import { keepDryRunInMemory } from "./dry-run-pages.js";
+import { defaultDryRunMemoryBytes, keepDryRunInMemory, refuseDryRunPastMemory } from "./dry-run-pages.js";
 import { sidecarsRefused } from "./folder-sidecars.js";
 import { busyTimeoutOf } from "./open-state.js";
 import type { Preflight, PreflightTiming } from "./preflight-check.js";
@@ -49,6 +49,12 @@ export interface MigrateStateOptions {
   discardData?: boolean;
   /** Run everything (checks, statements, schema checks) in the transaction, then roll it back: nothing is written. */
   dryRun?: boolean;
+  /**
+   * The memory a dry run may keep its changed pages in (they never spill to disk; up to about the
+   * file's size). A file larger than this (with its -wal) is refused before the run with
+   * E_STATE_TOO_LARGE. Default: half the memory of the machine or of the process's container.
+   */
+  dryRunMemoryBytes?: number;
 }
 
 export interface MigrateStateResult {
@@ -169,6 +175,10 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
   const logger = options.logger ?? silentLogger();
   const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
   const busyTimeoutMs = busyTimeoutOf(options.busyTimeoutMs);
+  const memory = options.dryRunMemoryBytes;
+  if (memory !== undefined && (typeof memory !== "number" || Number.isNaN(memory) || memory < 0)) {
+    throw new RangeError(`state option dryRunMemoryBytes must be a number of bytes, 0 or more, not ${String(memory)}`);
+  }
   // Before anything is opened: opening `up` on a missing file creates it, and a typo in `to` left that empty file behind.
   if (typeof options.to === "string" && catalog.byName(options.to) === undefined) throw unknownTarget(options.to, catalog);
   const probe = probeStateFile(path);
@@ -256,6 +266,8 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
     // A dry run refuses too: it needs what the real run needs.
     const folderRefusal = inMemory ? undefined : sidecarsRefused(path, probe, "migrating");
     if (folderRefusal !== undefined) throw folderRefusal;
+    // Before the run: one that outgrows memory was killed part way, without a reason given.
+    if (dryRun && !inMemory) refuseDryRunPastMemory(path, probe.size, options.dryRunMemoryBytes ?? defaultDryRunMemoryBytes());
     // Not under a running storage client (runExclusiveMigration refuses, and holds its lock meanwhile).
     const result = await runExclusiveMigration(db, {
       path,

@@ -58,7 +58,12 @@ export type StateErrorCode =
    * Another process applied migrations to the file while a `down` waited for the lock: the down
    * was judged (its target, its refusals) on the file as it was; nothing written.
    */
-  | "E_STATE_CHANGED";
+  | "E_STATE_CHANGED"
+  /**
+   * A dry run (`migrateState` with `dryRun`) that keeps its pages in memory, up to about the
+   * file's size, was not started: the file is larger than the memory it may use. Nothing written.
+   */
+  | "E_STATE_TOO_LARGE";
 
 export class StateError extends CompatError<StateErrorCode> {
   readonly layer = "state" as const;

@@ -112,7 +112,9 @@ Options:
                      down: drop those jobs with the journal (they are lost for good)
   --discard-data     down: drop the other data the older level has no place for (lost for good)
   --dry-run          run the migrations and checks in the transaction, then roll it back:
-                     prints what would be applied, reverted or discarded; writes nothing
+                     prints what would be applied, reverted or discarded; writes nothing. Keeps
+                     the pages it changes in memory: a file larger than half the memory
+                     is refused before it starts (exit 4, E_STATE_TOO_LARGE; see upgrade --dry-run)
   --json             one JSON document on stdout
   --lock-timeout MS  how long to wait for another process's migration (default 15000;
                      0 to 2147483647, about 24.8 days)
