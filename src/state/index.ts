@@ -21,7 +21,7 @@ export { LockFile } from "./lock-file.js";
 export { OWNER_LOCK, removeAbandonedFolders } from "./owned-folders.js";
 export { clientLockPathOf } from "./client-hold.js";
 export { describeSchema, schemaFingerprint, diffSchemas } from "./schema-description.js";
-export type { SchemaDescription, TableDescription, ColumnDescription } from "./schema-description.js";
+export type { SchemaDescription, TableDescription, ColumnDescription, IndexDescription, ForeignKeyDescription } from "./schema-description.js";
 export { migrateState } from "./migrate-state.js";
 export type { MigrateStateOptions, MigrateStateResult } from "./migrate-state.js";
 export type { JournalLoss, RollbackPlan } from "./rollback-loss.js";

@@ -5,6 +5,8 @@
  */
 export { StorageClient } from "./storage-client.js";
 export type { ShareInput, FetchOptions, JobSummary } from "./storage-client.js";
+// What job(id) and retry(id) give: an upload's or a download's handle.
+export type { AnyJob } from "./client-session.js";
 export { STORAGE_DEFAULTS, systemClock } from "./client-options.js";
 export type { StorageClientOptions, Clock } from "./client-options.js";
 export { TransferJob } from "./transfer-job.js";
@@ -28,6 +30,6 @@ export type { StorageBackend, GetResult, GetOptions, PutOptions, BackendCallOpti
 export { createLocalBackend } from "./backends/local/index.js";
 export type { LocalBackendOptions } from "./backends/local/index.js";
 export { createCodexBackend, CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "./backends/codex/index.js";
-export type { CodexBackend, CodexBackendOptions } from "./backends/codex/index.js";
+export type { CodexBackend, CodexBackendOptions, CodexSpaceInfo, CodexDataItem, CodexManifest } from "./backends/codex/index.js";
 export { DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, backoffDelay, classifyFailure } from "./retry/index.js";
-export type { RetryPolicy, FailureKind } from "./retry/index.js";
+export type { RetryPolicy, FailureKind, EndpointOrder } from "./retry/index.js";
