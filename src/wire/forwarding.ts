@@ -6,6 +6,7 @@ import { decodeMessage, encodeChecked, type DecodeOptions, type ReadAt } from ".
 import { MAX_UNKNOWN_FIELDS } from "./limits.js";
 import type { PbObject } from "./raw-codec.js";
 import type { MessageName } from "./schema-registry.js";
+import { snapshotView, viewUnchanged } from "./view-snapshot.js";
 
 /**
  * A payload decoded by a node that may be older than its writer, ready to be changed and sent on.
@@ -24,11 +25,15 @@ export interface Forwardable<K extends PayloadKind> {
   /** How many unknown fields are kept, over the message and every nested one. */
   readonly unknownFields: number;
   /**
-   * The message as it is now, plus every unknown field. Unknown fields of a nested message stay with
-   * that message: a piece's go wherever the piece object now is in the list, and away with it when
-   * it was dropped; a piece the node did not decode (one it built, or a copy such as `{ ...piece }`)
-   * has none. Change elements in place to keep theirs. Throws WireError E_WIRE_INVALID_FIELD when a
-   * change broke a rule.
+   * The message as it is now, plus every unknown field. Unchanged since the decode (compared with a
+   * snapshot taken then, whatever the caller did in between), it is the bytes as received, byte for
+   * byte (a fresh copy each call): a relay passes on what a newer peer wrote, however it was
+   * encoded, and a signature over those bytes still holds. Changed, it is re-encoded: the known
+   * fields in field-number order, then the unknown fields of each message. Unknown fields of a
+   * nested message stay with that message: a piece's go wherever the piece object now is in the
+   * list, and away with it when it was dropped; a piece the node did not decode (one it built, or a
+   * copy such as `{ ...piece }`) has none. Change elements in place to keep theirs. Throws WireError
+   * E_WIRE_INVALID_FIELD when a change broke a rule.
    */
   encode(): Uint8Array;
 }
@@ -53,6 +58,11 @@ export function decodeForForwarding<K extends PayloadKind>(
   // move elements, and an element's unknown fields must go where it goes.
   const origins = new WeakMap<object, PbObject>();
   pairElements(type, original, view as unknown as Record<string, unknown>, origins);
+  // The bytes as received (a private copy: the caller may reuse its buffer) and what the view held,
+  // so that encode() can tell by itself whether the node changed anything. Re-encoding an unchanged
+  // message would put repeated, reordered or padded fields and interleaved unknown ones into
+  // canonical order: valid, but not the bytes a signature was made over.
+  const snapshot = snapshotView(view, bytes);
   return Object.freeze({
     kind,
     written: ctx.written,
@@ -60,6 +70,7 @@ export function decodeForForwarding<K extends PayloadKind>(
     message: view,
     unknownFields: countUnknown(type, original),
     encode(): Uint8Array {
+      if (viewUnchanged(view, snapshot)) return snapshot.pristine.slice();
       // The same field mask as the decode: a field this writer's version lacks is not invented on the way.
       const fresh = codec.toPb(view, ctx);
       graftUnknown(type, original, fresh, ctx, view as unknown as Record<string, unknown>, origins);
