@@ -1,5 +1,5 @@
 import type { PbObject } from "./raw-codec.js";
-import { schemaFor, type MessageName, type VersionSchema } from "./schema-registry.js";
+import { NEWEST_SCHEMA_VERSION, schemaFor, type MessageName, type VersionSchema } from "./schema-registry.js";
 
 /**
  * Which fields a conversion between a view and protobuf uses: those of the schema the bytes are
@@ -37,10 +37,19 @@ export interface MessageCodec<V> {
 
 const contexts = new Map<number, CodecContext>();
 
+/**
+ * Contexts for writers newer than every schema of this build: their version comes from the peer (a
+ * relay forwards with the envelope's, any uint32), so only the most recent few are kept. Kept all,
+ * a peer sending one envelope per version grew the heap by about 1.2 KB a version, for good.
+ */
+const newerWriters = new Map<number, CodecContext>();
+const MAX_NEWER_WRITER_CONTEXTS = 32;
+
 /** The context for bytes written at `written` and handled with `schema` (memoized: the hot path allocates nothing). */
 export function codecContext(schema: VersionSchema, written: number): CodecContext {
   const key = schema.version * 0x1_0000_0000 + written; // both uint32: one number, no string per call
-  let ctx = contexts.get(key);
+  const memo = written > NEWEST_SCHEMA_VERSION ? newerWriters : contexts;
+  let ctx = memo.get(key);
   if (ctx === undefined) {
     // A writer newer than every schema here has at least the reader's fields (fields are never reused).
     const writer = written === schema.version ? undefined : schemaFor(written);
@@ -59,7 +68,9 @@ export function codecContext(schema: VersionSchema, written: number): CodecConte
         return answer;
       },
     });
-    contexts.set(key, ctx);
+    memo.set(key, ctx);
+    // The oldest first: a Map iterates in insertion order.
+    if (memo === newerWriters && memo.size > MAX_NEWER_WRITER_CONTEXTS) memo.delete(memo.keys().next().value as number);
   }
   return ctx;
 }
