@@ -15,7 +15,9 @@ export function encodeReference(view: FileReference, protocol: number): Uint8Arr
   try {
     return encodeFileReference(view, protocol);
   } catch (cause) {
-    throw new StorageError("E_BAD_REFERENCE", `could not encode the file reference for protocol ${protocol}`, { cause });
+    // The wire's reason (which field) in the message: the cause is not what an application shows.
+    const reason = cause instanceof Error ? `: ${cause.message}` : "";
+    throw new StorageError("E_BAD_REFERENCE", `could not encode the file reference for protocol ${protocol}${reason}`, { cause });
   }
 }
 
@@ -34,11 +36,53 @@ export function decodeReference(input: ReferenceInput, protocol: number): Resolv
     return { view: decodeBytes(bytes, [protocol, protocol - 1].filter((v) => v >= 2), protocol), bytes };
   }
   if (isBytesWithVersion(input)) {
+    refuseUnknownWriter(input.writtenWith);
     const bytes = ownCopy(input.bytes);
     return { view: decodeBytes(bytes, [input.writtenWith], protocol), bytes };
   }
+  refuseOtherForms(input);
   const bytes = encodeReference(input as FileReference, protocol);
   return { view: decodeBytes(bytes, [protocol], protocol), bytes };
+}
+
+const FORMS = "a file reference is given as its bytes (a Uint8Array), as { bytes, writtenWith } or as a decoded FileReference view";
+
+/**
+ * Input in none of the three forms (an application's JavaScript, or a cast): refused naming what it
+ * was and what to pass. Encoded as a view, it failed with "could not encode", the reason only in
+ * the cause ("expected an object, got …"; an ArrayBuffer "pieces is required but missing").
+ */
+function refuseOtherForms(input: unknown): void {
+  const inner = typeof input === "object" && input !== null && !Array.isArray(input) && "bytes" in input ? (input as { bytes: unknown }).bytes : undefined;
+  const given = inner === undefined ? input : inner;
+  const where = inner === undefined ? "" : "{ bytes } with bytes of ";
+  let what: string | undefined;
+  let advice = "";
+  if (typeof given === "string") {
+    what = `a string of ${given.length} characters`;
+    advice = `; a reference travels as bytes: decode text first (Buffer.from(text, "base64") for the base64 that status-compat file put prints)`;
+  } else if (given instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && given instanceof SharedArrayBuffer)) {
+    what = "an ArrayBuffer";
+    advice = "; wrap it: new Uint8Array(buffer)";
+  } else if (Array.isArray(given)) {
+    what = `an array of ${given.length} items`;
+    advice = "; bytes as numbers become a Uint8Array with Uint8Array.from(array)";
+  } else if (given === null || (typeof given !== "object" && typeof given !== "function") || inner !== undefined) {
+    what = typeof given === "object" || typeof given === "function" ? (given === null ? "null" : typeof given) : String(given);
+  }
+  if (what === undefined) return;
+  throw new StorageError("E_BAD_REFERENCE", `${FORMS}; it was given ${where}${what}${advice}`, { details: { given: given === null ? "null" : Array.isArray(given) ? "array" : typeof given } });
+}
+
+/** { bytes, writtenWith } without a version to read the bytes as: it became NaN ("writer protocol NaN"). */
+function refuseUnknownWriter(writtenWith: unknown): void {
+  const version = typeof writtenWith === "number" ? writtenWith : typeof writtenWith === "string" && writtenWith.trim() !== "" ? Number(writtenWith) : Number.NaN;
+  if (Number.isFinite(version)) return;
+  throw new StorageError(
+    "E_BAD_REFERENCE",
+    `{ bytes, writtenWith }: writtenWith is the protocol version that wrote the bytes, the envelope's version ({ bytes: envelope.payload, writtenWith: envelope.version }); it was ${typeof writtenWith === "string" ? JSON.stringify(writtenWith) : String(writtenWith)}. Pass the bytes alone when nothing says which version wrote them`,
+    { details: { given: typeof writtenWith } },
+  );
 }
 
 /** A copy of what a reference may be; anything larger is refused by the decoder as it is, never copied first (a hostile 1 GB buffer). */
