@@ -8,7 +8,7 @@
  * which the CLI swaps for its own words, are public on purpose: docs/storage.md offers them to
  * other front ends.)
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, expectTypeOf, test } from "vitest";
 import type {
@@ -108,6 +108,36 @@ describe("the package's public entry", () => {
     const names = [...offered.matchAll(/`(\w+)`/g)].map((m) => m[1] as string);
     expect(names.length).toBeGreaterThan(0);
     expect(names.filter((name) => !entry.includes(name))).toEqual([]);
+  });
+
+  test("every package the sources import is a dependency, and so are the type declarations of one whose types they import and that has none of its own", () => {
+    // The built .d.ts files import the types the sources import (state.db is a better-sqlite3
+    // Database): with @types/better-sqlite3 a devDependency, an app installing the package got TS7016
+    // in dist/src/state/open-state.d.ts under skipLibCheck: false, and an untyped (any) state.db with it.
+    const pkg = JSON.parse(read("package.json")) as { dependencies: Record<string, string>; optionalDependencies?: Record<string, string> };
+    const installed = { ...pkg.dependencies, ...pkg.optionalDependencies };
+    const packageOf = (specifier: string): string => (specifier.startsWith("@") ? specifier.split("/").slice(0, 2).join("/") : (specifier.split("/")[0] as string));
+    const imported = new Set<string>();
+    const typesImported = new Set<string>();
+    for (const file of readdirSync(join(PROJECT_ROOT, "src"), { recursive: true, encoding: "utf8" }).filter((name) => name.endsWith(".ts"))) {
+      const source = read(join("src", file));
+      for (const [statement, specifier] of [...source.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"/gms), ...source.matchAll(/\bimport\("([^"]+)"\)/g)]) {
+        if ((specifier as string).startsWith(".") || (specifier as string).startsWith("node:")) continue;
+        imported.add(packageOf(specifier as string));
+        if (/^(?:import|export) type\b|[{,]\s*type\s/.test(statement)) typesImported.add(packageOf(specifier as string));
+      }
+    }
+    expect(imported.has("better-sqlite3") && typesImported.has("better-sqlite3")).toBe(true);
+    expect([...imported].filter((name) => !(name in installed))).toEqual([]);
+    /** Its own declarations: a types/typings/typesVersions field, or a .d.ts beside its main file, as TypeScript finds them. */
+    const ownTypes = (name: string): boolean => {
+      const manifest = JSON.parse(read(join("node_modules", name, "package.json"))) as Record<string, unknown>;
+      if (/"(types|typings|typesVersions)"\s*:/.test(JSON.stringify(manifest))) return true;
+      const main = typeof manifest["main"] === "string" ? manifest["main"] : "index.js";
+      return existsSync(join(PROJECT_ROOT, "node_modules", name, main.replace(/\.[cm]?js$/, "") + ".d.ts"));
+    };
+    const typesPackage = (name: string): string => `@types/${name.startsWith("@") ? name.slice(1).replace("/", "__") : name}`;
+    expect([...typesImported].filter((name) => !ownTypes(name) && !(typesPackage(name) in installed)).map(typesPackage)).toEqual([]);
   });
 
   test("what package.json exports is the build of src/index.ts, and nothing else", () => {
