@@ -14,7 +14,10 @@ export function resolveCodeLevel(catalog: MigrationCatalog, level?: number, rele
   if (!Number.isInteger(resolved) || resolved < 1 || resolved > catalog.maxLevel) {
     throw new StateError(
       "E_STATE_LEVEL_UNKNOWN",
-      `state level ${String(resolved)} is not one this build knows (1..${catalog.maxLevel})`,
+      // A level given as text ("2") is not "a level this build lacks".
+      typeof resolved === "number"
+        ? `state level ${resolved} is not one this build knows (1..${catalog.maxLevel})`
+        : `state level ${JSON.stringify(resolved)} is a ${typeof resolved}, not a number: give a whole level (1..${catalog.maxLevel})`,
       { details: { level: resolved } },
     );
   }
