@@ -137,6 +137,15 @@ export function asStorageError(error: unknown): StorageError {
   if (isWireError(error)) return new StorageError("E_BAD_REFERENCE", `the file reference cannot be read: ${error.message}`, { cause: error });
   const sqlite = sqliteCode(error);
   if (sqlite !== undefined) return stateDatabaseError(error, sqlite);
+  // better-sqlite3's answer on a closed connection: the application closed the state it passed in
+  // (options.state) before stop(), as the start refuses a closed one; not a bug of ours to report.
+  if (error instanceof TypeError && error.message === "The database connection is not open") {
+    return new StorageError(
+      "E_UNSUPPORTED",
+      "the state database was closed while the client ran (a state handle given as options.state must stay open until stop() has returned): close it after stop(); the job's journal row stays as it was and the next start resumes it",
+      { cause: error },
+    );
+  }
   const { syscall, path } = (error ?? {}) as { syscall?: unknown; path?: unknown };
   if (typeof syscall === "string") return localIoError(error, typeof path === "string" ? `${syscall} ${path}` : syscall);
   // Not the disk: advice about space and permissions would send the operator the wrong way.
