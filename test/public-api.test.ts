@@ -40,6 +40,7 @@ const INSIDE_ONLY: Readonly<Record<string, string>> = {
   OWNER_LOCK: "the name of the lock inside a rehearsal's or a copy's work folder",
   removeAbandonedFolders: "the clean-up of work folders whose owner died, for upgrade",
   clientLockPathOf: "where a storage client's hold on a state file is",
+  truncateWal: "the storage client empties the state's -wal after it forgets ended jobs (their keys); an app's own connections are its own",
   PendingDownload: "the row pendingDownloadsTo gives the CLI",
   PendingUpload: "the row pendingUploadsOf gives the CLI",
 };

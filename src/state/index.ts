@@ -9,6 +9,7 @@ import type { UpgradeReport } from "./rehearsal/upgrade-report.js";
 export { openState, DEFAULT_BUSY_TIMEOUT_MS } from "./open-state.js";
 export type { OpenStateOptions, StateHandle } from "./open-state.js";
 export { StateError } from "./state-error.js";
+export { truncateWal } from "./state-file.js";
 export type { StateErrorCode } from "./state-error.js";
 export type { MigrationDefinition } from "./migration-definition.js";
 export { migrationChecksum } from "./migration-definition.js";

@@ -102,8 +102,9 @@ export interface ConnectionOptions {
 }
 
 /**
- * A better-sqlite3 connection with foreign keys on and a busy timeout. Opening writes nothing:
- * journal mode is switched to WAL only by `enableWal`, once the file has been judged usable.
+ * A better-sqlite3 connection with foreign keys on, secure delete on and a busy timeout. Opening
+ * writes nothing: journal mode is switched to WAL only by `enableWal`, once the file has been judged
+ * usable.
  */
 export function openConnection(path: string, options: ConnectionOptions): Database.Database {
   let db: Database.Database;
@@ -114,6 +115,12 @@ export function openConnection(path: string, options: ConnectionOptions): Databa
   }
   try {
     db.pragma("foreign_keys = ON");
+    // The journal holds content keys (enc_key, file_reference). SQLite's default leaves a deleted
+    // row's bytes in the page's free space and a freed page (a large reference's overflow) as it
+    // was, so a copy of the file (a backup, a bug report's attachment) gave away the keys of jobs
+    // forgotten long ago. ON, not FAST: FAST leaves freed overflow pages unwritten. A setting of
+    // this connection, nothing in the file: older releases open the file as before.
+    db.pragma("secure_delete = ON");
     // Refuses a non-database that slipped past the header probe (e.g. replaced after it).
     db.prepare("SELECT count(*) FROM sqlite_schema").get();
   } catch (error) {
@@ -131,5 +138,26 @@ export function enableWal(db: Database.Database, path: string): void {
     db.pragma("synchronous = NORMAL");
   } catch (error) {
     throw toStateError(error, path, "switch to WAL");
+  }
+}
+
+/**
+ * Checkpoints the whole -wal into the database and truncates it to nothing, so frames holding rows
+ * deleted since (a forgotten job's key, written there when the job was journaled) leave the disk's
+ * copy of the -wal: SQLite reuses the -wal from its start and never shortens it on its own, so such
+ * a frame could stay in it indefinitely. Best effort and without waiting: another connection
+ * reading or writing the file (busy) leaves it for the next call; the busy timeout is set to 0
+ * meanwhile, as a checkpoint waits for readers with the event loop held. Returns whether the -wal
+ * is empty now (also true for a database not in WAL mode).
+ */
+export function truncateWal(db: Database.Database): boolean {
+  if (db.inTransaction) return false;
+  const busyTimeout = db.pragma("busy_timeout", { simple: true }) as number;
+  db.pragma("busy_timeout = 0");
+  try {
+    const [row] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+    return row?.busy === 0;
+  } finally {
+    db.pragma(`busy_timeout = ${Number(busyTimeout)}`);
   }
 }

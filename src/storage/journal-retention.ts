@@ -1,4 +1,5 @@
 import { unlink } from "node:fs/promises";
+import { truncateWal } from "../state/index.js";
 import type { ClientContext } from "./client-context.js";
 import type { DownloadJobRow } from "./journal/download-journal.js";
 import { releaseSpool } from "./upload/spool-pin.js";
@@ -11,8 +12,9 @@ export interface ForgottenJobs {
 /**
  * Forgets jobs that ended more than `keptMs` ago, so the journal does not grow with every file a
  * user ever sent or received, and the keys of uploads nobody will retry or renew leave the
- * database. Kept regardless of age: unfinished jobs, done uploads a message still refers to (their
- * pieces are renewed from the row), and jobs `isLive` names (a handle this client still settles).
+ * database, its free space and its -wal included. Kept regardless of age: unfinished jobs, done
+ * uploads a message still refers to (their pieces are renewed from the row), and jobs `isLive`
+ * names (a handle this client still settles).
  * A forgotten failed upload gives its spooled source back to the quota; a forgotten failed or
  * cancelled download loses its temp file first. Downloaded files and stored pieces stay.
  */
@@ -49,5 +51,16 @@ export async function forgetEndedJobs(ctx: ClientContext, keptMs: number, isLive
     ctx.uploads.dropOrphanChangeTimes();
   })();
   if (forgettable.length + uploads.length > 0) ctx.log.info({ uploads: uploads.length, downloads: forgettable.length, keptMs }, "forgot ended jobs");
+  // The deleted rows' bytes are zeroed in the database (secure_delete, set by openState), but the
+  // -wal still holds the frames that wrote them when the jobs were journaled, as it holds a key a
+  // job's first run replaced (UploadJournal.recordFirstRun): emptied at each check, not only when
+  // something was forgotten. Not a failure of the check when it cannot be done now (another
+  // connection reading, a disk error): the next check tries again, and the last connection to
+  // close deletes the -wal.
+  try {
+    if (!truncateWal(ctx.db)) ctx.log.debug("the state's -wal is in use by another connection: not emptied by this check");
+  } catch (error) {
+    ctx.log.warn({ code: (error as { code?: unknown } | null)?.code }, "could not empty the state's -wal");
+  }
   return { uploads: uploads.length, downloads: forgettable.length };
 }
