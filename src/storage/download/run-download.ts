@@ -198,6 +198,7 @@ async function downloadIntoPlace(
         details: { job: row.id },
       });
     }
+    await keepReplacedFileAttributes(row, temp, plan.pieces.length);
     await temp.sync();
     await temp.close();
     // A cancel during the steps above returned to the application as done: the file must not appear.
@@ -298,14 +299,28 @@ async function syncPlacedFolder(row: DownloadJobRow, pieces: number): Promise<vo
 }
 
 /**
- * Renames the verified temp file onto the destination. Refused for a passing cause (the
- * destination busy: open in another app, or being scanned, on Windows), the temp file and its
- * pieces are kept (KEPT_PIECES_MARK): retry() and the next start rename it without a fetch.
+ * A file replaced keeps its mode, owner and group, as cp and curl -o onto it keep them: given to the
+ * verified temp file through its open handle, before it is closed. By name (as before), chmod and
+ * chown followed a symbolic link another user put at the temp file's name in a folder they write
+ * in, and a download run as root gave the file that link names (any file) the replaced file's mode
+ * and owner. A passing cause keeps the pieces, as for the rename.
+ */
+async function keepReplacedFileAttributes(row: DownloadJobRow, temp: FileHandle, pieces: number): Promise<void> {
+  try {
+    await keepReplacedAttributes(temp, row.dest_path);
+  } catch (error) {
+    throw keptOnPassingCause(error, row, pieces, row.temp_path, (why) => `its verified file could not be given the mode and owner of ${row.dest_path}: ${why}; ${RESUME_KEPT_PIECES} puts it there without fetching again, from the`);
+  }
+}
+
+/**
+ * Renames the verified temp file onto the destination (its mode and owner already given, on its
+ * handle). Refused for a passing cause (the destination busy: open in another app, or being
+ * scanned, on Windows), the temp file and its pieces are kept (KEPT_PIECES_MARK): retry() and the
+ * next start rename it without a fetch.
  */
 async function placeVerifiedFile(row: DownloadJobRow, pieces: number): Promise<void> {
   try {
-    // A file replaced keeps its mode, owner and group, as cp and curl -o onto it keep them.
-    await keepReplacedAttributes(row.temp_path, row.dest_path);
     await rename(row.temp_path, row.dest_path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw removedUnderRun(row, error);
