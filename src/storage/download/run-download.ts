@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, type Stats } from "node:fs";
 import { lstat, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ChunkOpener, CryptoError, openRange, prepareParams, sameDigest, sealedChunkSize, type PreparedParams } from "../../crypto/index.js";
@@ -199,6 +199,8 @@ async function downloadIntoPlace(
       });
     }
     await keepReplacedFileAttributes(row, temp, plan.pieces.length);
+    // The file written and verified, to be found again at the temp file's name before the rename.
+    const written = await temp.stat();
     await temp.sync();
     await temp.close();
     // A cancel during the steps above returned to the application as done: the file must not appear.
@@ -210,7 +212,7 @@ async function downloadIntoPlace(
       await unlink(row.temp_path);
       return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
     }
-    await placeVerifiedFile(row, plan.pieces.length);
+    await placeVerifiedFile(row, plan.pieces.length, written);
     renamed = true;
     await syncPlacedFolder(row, plan.pieces.length);
     return { jobId: row.id, path: row.dest_path, size: view.plaintextSize, sha256: digest, fromCache: false };
@@ -318,14 +320,34 @@ async function keepReplacedFileAttributes(row: DownloadJobRow, temp: FileHandle,
  * handle). Refused for a passing cause (the destination busy: open in another app, or being
  * scanned, on Windows), the temp file and its pieces are kept (KEPT_PIECES_MARK): retry() and the
  * next start rename it without a fetch.
+ *
+ * The rename takes names, so whatever is at the temp file's name is what it puts at the
+ * destination: a symbolic link another user put there in a folder they write in (the temp file
+ * moved away) became the destination, and the fetch resolved as done with the destination leading
+ * to that user's choice of file. So the name must still hold the file written (`written`: the
+ * handle's stat), looked at itself, just before. A swap in the microseconds between that look and
+ * the rename stays possible: no portable call renames an open file.
  */
-async function placeVerifiedFile(row: DownloadJobRow, pieces: number): Promise<void> {
+async function placeVerifiedFile(row: DownloadJobRow, pieces: number, written: Stats): Promise<void> {
   try {
+    const there = await lstat(row.temp_path);
+    if (!there.isFile() || there.ino !== written.ino || there.dev !== written.dev) throw tempReplaced(row, there);
     await rename(row.temp_path, row.dest_path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") throw removedUnderRun(row, error);
     throw keptOnPassingCause(error, row, pieces, row.dest_path, (why) => `its verified file could not replace ${row.dest_path}: ${why}; ${RESUME_KEPT_PIECES} puts it there without fetching again, from the`);
   }
+}
+
+/** Another file, or a link, at the temp file's name when the verified file was to be renamed. */
+function tempReplaced(row: DownloadJobRow, there: Stats): StorageError {
+  const link = there.isSymbolicLink();
+  const what = link ? "a symbolic link" : there.isFile() ? "another file" : "something else";
+  return new StorageError(
+    "E_LOCAL_IO",
+    `download ${row.id} to ${row.dest_path}: its temp file ${row.temp_path} was replaced while it downloaded (${what} is at that name now; someone else writes in that folder); nothing was put at ${row.dest_path}. Fetch into a folder only you write in, or ${RETRY_FETCHES_AGAIN}`,
+    { details: { job: row.id, path: row.temp_path, symbolicLink: link } },
+  );
 }
 
 /**
