@@ -1,5 +1,6 @@
 import type { ReleaseTable } from "../versions/index.js";
 import type { Audience } from "./audience.js";
+import { checkedOptions } from "./checked-options.js";
 import { chooseWriteVersion, type WriteChoice } from "./choose-write-version.js";
 import { NegotiationError } from "./negotiation-error.js";
 import type { VersionRange } from "./version-range.js";
@@ -17,12 +18,16 @@ export interface AttachmentChoice {
   readonly write: WriteChoice;
 }
 
+/** As chooseWriteVersion's (`outsiders`, `table` checked alike); another key is a TypeError. */
 export interface ChooseAttachmentOptions {
   /** A lower inline limit than INLINE_ATTACHMENT_MAX_BYTES; a higher one is not honoured (the envelope could not carry it). */
   readonly inlineMaxBytes?: number;
   readonly outsiders?: "reject" | "fallback";
   readonly table?: ReleaseTable;
 }
+
+/** The keys ChooseAttachmentOptions has; any other is refused (checkedOptions). */
+const ATTACHMENT_OPTIONS: readonly string[] = Object.freeze(["inlineMaxBytes", "outsiders", "table"]);
 
 function attempt(fn: () => WriteChoice): WriteChoice | NegotiationError {
   try {
@@ -46,8 +51,8 @@ export function chooseAttachment(
   sizeBytes: number,
   options: ChooseAttachmentOptions = {},
 ): AttachmentChoice {
-  // A JavaScript caller's null means no options, as undefined does.
-  options ??= {};
+  // `payload` is not one: this function chooses it (a caller's was ignored).
+  options = checkedOptions("chooseAttachment", options, ATTACHMENT_OPTIONS);
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
     throw new NegotiationError("E_RANGE_INVALID", `file size ${String(sizeBytes)} is not a byte count`, { details: { sizeBytes } });
   }

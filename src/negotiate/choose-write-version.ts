@@ -1,5 +1,6 @@
 import { releaseTable as defaultReleaseTable, type ReleaseTable } from "../versions/index.js";
 import { AUDIENCE_LIMITS, type Audience } from "./audience.js";
+import { checkedOptions } from "./checked-options.js";
 import { describeOutsiders } from "./describe-outsiders.js";
 import { NegotiationError } from "./negotiation-error.js";
 import {
@@ -23,9 +24,10 @@ export interface ChooseWriteVersionOptions {
    * version, throws. `fallback`: write the version that reaches the most known members (then the
    * most unknown ones, then the highest), reach being the readers' rule (`unreached` below), unknown
    * members as readers of the assumed window; the others show `fallbackText`. Large communities use
-   * it so that one stale member cannot stop everyone else's messages.
+   * it so that one stale member cannot stop everyone else's messages. Any other value is a RangeError.
    */
   outsiders?: "reject" | "fallback";
+  /** The release table that says which protocol first reads each payload kind (default: the built-in one); not a ReleaseTable: TypeError. */
   table?: ReleaseTable;
 }
 
@@ -56,6 +58,9 @@ export interface WriteChoice {
   readonly raisedForPayload: boolean;
 }
 
+/** The keys ChooseWriteVersionOptions has; any other is refused (checkedOptions). */
+const WRITE_OPTIONS: readonly string[] = Object.freeze(["payload", "outsiders", "table"]);
+
 /** Windows wider than this are refused in `fallback` mode, which counts reach per version. */
 const MAX_FALLBACK_WINDOW = 4096;
 
@@ -73,8 +78,7 @@ export function chooseWriteVersion(
   audience: Audience,
   options: ChooseWriteVersionOptions = {},
 ): WriteChoice {
-  // A JavaScript caller's null means no options, as undefined does.
-  options ??= {};
+  options = checkedOptions("chooseWriteVersion", options, WRITE_OPTIONS);
   assertVersionRange(self, "the writer");
   const members = checkedMembers(audience);
   const payload = options.payload;

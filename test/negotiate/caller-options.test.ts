@@ -1,9 +1,11 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { chooseAttachment, chooseWriteVersion, groupAudience, isVersionRange, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
-import { profileFor } from "../../src/versions/index.js";
+import { chooseAttachment, chooseWriteVersion, communityAudience, groupAudience, isVersionRange, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
+import { profileFor, ReleaseTable } from "../../src/versions/index.js";
 
 const v1 = profileFor(1).window;
 const v2 = profileFor(2).window;
+const v3 = profileFor(3).window;
 
 /** What a call threw, or undefined. */
 function thrown(fn: () => unknown): unknown {
@@ -41,5 +43,62 @@ describe("isVersionRange", () => {
     for (const value of [null, undefined, 3, "1-3"]) expect(isVersionRange(value as never), String(value)).toBe(false);
     expect(isVersionRange({ min: 1, max: 3 })).toBe(true);
     expect(isVersionRange({ min: 3, max: 1 })).toBe(false);
+  });
+});
+
+describe("options outside their set (an app's settings file, where TypeScript checks nothing)", () => {
+  /** What a call threw, checked to be `type` with a message naming every word of `named`. */
+  function refusal(fn: () => unknown, type: typeof TypeError | typeof RangeError, named: string[]): void {
+    const err = thrown(fn);
+    expect(err, String(err)).toBeInstanceOf(type);
+    expect(err).not.toBeInstanceOf(NegotiationError);
+    for (const word of named) expect((err as Error).message).toContain(word);
+  }
+
+  it("refuses an outsiders value that is not reject or fallback (RangeError naming it, its value and both), instead of rejecting", () => {
+    // A 0.2.0 writer, a community with one 0.3.0-only member: "fallbak" used to throw E_PEER_TOO_NEW as "reject" does.
+    const stale = communityAudience([v2, v2, { min: 3, max: 3 }]);
+    for (const outsiders of ["fallbak", "Fallback", "", null, true, 1]) {
+      refusal(() => chooseWriteVersion(v2, stale, { outsiders } as never), RangeError, ["chooseWriteVersion", "outsiders", '"reject"', '"fallback"']);
+      refusal(() => chooseAttachment(v2, stale, 10, { outsiders } as never), RangeError, ["chooseAttachment", "outsiders"]);
+    }
+    refusal(() => chooseWriteVersion(v2, stale, { outsiders: "fallbak" } as never), RangeError, ['"fallbak"']);
+    // Refused even where it would have changed nothing (everyone in the window): the mistake is in the settings, not the audience.
+    refusal(() => chooseWriteVersion(v3, groupAudience([v3]), { outsiders: "fallbak" } as never), RangeError, ["outsiders"]);
+    // The two accepted values still behave as before.
+    expect(chooseWriteVersion(v2, stale, { outsiders: "fallback" })).toMatchObject({ version: 2, unreached: 1 });
+    expect((thrown(() => chooseWriteVersion(v2, stale, { outsiders: "reject" })) as NegotiationError).code).toBe("E_PEER_TOO_NEW");
+  });
+
+  it("refuses a table that is not a ReleaseTable (TypeError naming the option and what to pass), with or without a payload", () => {
+    const json: unknown = JSON.parse(readFileSync(new URL("../../src/versions/releases.json", import.meta.url), "utf8"));
+    for (const table of [{}, json, [], "releases.json", null]) {
+      // With a payload this was a TypeError from inside firstReaderOf; without one the table was ignored.
+      refusal(() => chooseWriteVersion(v3, peerAudience(v2), { payload: "file-reference", table } as never), TypeError, ["chooseWriteVersion", "table", "ReleaseTable"]);
+      refusal(() => chooseWriteVersion(v3, peerAudience(v2), { table } as never), TypeError, ["table", "ReleaseTable"]);
+      refusal(() => chooseAttachment(v3, peerAudience(v2), 10, { table } as never), TypeError, ["chooseAttachment", "table", "ReleaseTable"]);
+    }
+    refusal(() => chooseWriteVersion(v3, peerAudience(v2), { table: json } as never), TypeError, ["an object with keys"]);
+    // A table made from that JSON is what to pass.
+    const table = new ReleaseTable(json);
+    expect(chooseWriteVersion(v3, peerAudience(v2), { payload: "file-reference", table })).toEqual(chooseWriteVersion(v3, peerAudience(v2), { payload: "file-reference" }));
+    expect(chooseAttachment(v3, peerAudience(v2), 10, { table }).kind).toBe("file-reference");
+  });
+
+  it("refuses a key neither entry point has (TypeError naming it and the options there are), instead of ignoring it", () => {
+    // "outsider" used to leave the policy at reject; chooseAttachment ignored a caller's payload (it chooses one itself).
+    refusal(() => chooseWriteVersion(v2, groupAudience([v2, v3]), { outsider: "fallback" } as never), TypeError, ['"outsider"', "payload, outsiders, table"]);
+    refusal(() => chooseWriteVersion(v2, groupAudience([v2]), { inlineMaxBytes: 10 } as never), TypeError, ['"inlineMaxBytes"']);
+    refusal(() => chooseAttachment(v2, peerAudience(v1), 10, { payload: "inline-attachment" } as never), TypeError, ['"payload"', "inlineMaxBytes, outsiders, table"]);
+    refusal(() => chooseAttachment(v2, peerAudience(v1), 10, JSON.parse('{"__proto__": {}}') as never), TypeError, ['"__proto__"']);
+    // A key misspelt is a mistake whatever its value.
+    refusal(() => chooseWriteVersion(v2, groupAudience([v2]), { Outsiders: undefined } as never), TypeError, ['"Outsiders"']);
+  });
+
+  it("refuses options that are not an object (a bare policy string, an array) instead of reading no options", () => {
+    for (const options of ["fallback", 1, true, ["fallback"], () => ({})]) {
+      refusal(() => chooseWriteVersion(v2, groupAudience([v2]), options as never), TypeError, ["chooseWriteVersion options must be an object"]);
+      refusal(() => chooseAttachment(v2, peerAudience(v1), 10, options as never), TypeError, ["chooseAttachment options must be an object"]);
+    }
   });
 });

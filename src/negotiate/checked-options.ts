@@ -1,0 +1,53 @@
+import { ReleaseTable } from "../versions/index.js";
+
+/** What `outsiders` may be; anything else is refused, never read as the default. */
+const OUTSIDER_POLICIES: readonly string[] = Object.freeze(["reject", "fallback"]);
+
+/** At most this many keys of a wrong object are named in an error. */
+const KEYS_NAMED = 5;
+
+/**
+ * The options object of a negotiate entry point (`entry` names it in errors), `{}` for none, its
+ * shared options (`outsiders`, `table`) checked. Options come from an app's settings file as often
+ * as from code, where TypeScript checks nothing: a misspelt value (`outsiders: "fallbak"`) or key
+ * (`outsider: "fallback"`) was read as the default ("reject": one stale member stopped a whole
+ * community's messages), and a table that is not a ReleaseTable failed deep inside with a plain
+ * TypeError, or not at all when no payload was named. Refused here, where the mistake is made.
+ */
+export function checkedOptions<T extends object>(entry: string, options: T | null | undefined, known: readonly string[]): T {
+  // A JavaScript caller's null means no options, as undefined does.
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`${entry} options must be an object (with ${known.join(", ")}) or left out, not ${shown(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`${entry} has no option ${JSON.stringify(key)}; its options are ${known.join(", ")}`);
+    }
+  }
+  const { outsiders, table } = options as { outsiders?: unknown; table?: unknown };
+  if (outsiders !== undefined && !(typeof outsiders === "string" && OUTSIDER_POLICIES.includes(outsiders))) {
+    throw new RangeError(
+      `${entry} option outsiders must be ${OUTSIDER_POLICIES.map((p) => JSON.stringify(p)).join(" or ")} (left out: "reject"), not ${shown(outsiders)}`,
+    );
+  }
+  if (table !== undefined && !(table instanceof ReleaseTable)) {
+    throw new TypeError(
+      `${entry} option table must be a ReleaseTable (new ReleaseTable(json), which validates the table's JSON), ` +
+        `or left out for the built-in table; not ${shown(table)}`,
+    );
+  }
+  return options;
+}
+
+/** A caller's value for an error message: strings quoted, objects by their keys (never their contents). */
+function shown(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return String(value);
+  if (typeof value === "function") return "a function";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  const keys = Object.keys(value);
+  if (keys.length === 0) return "an object with no keys";
+  const named = keys.slice(0, KEYS_NAMED).join(", ");
+  return `an object with keys ${named}${keys.length > KEYS_NAMED ? ", ..." : ""}`;
+}
