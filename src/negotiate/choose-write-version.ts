@@ -101,7 +101,9 @@ export function chooseWriteVersion(
       unknown++;
       continue;
     }
-    if (!isVersionRange(m)) assertVersionRange(m, `${audience.kind} member #${i}`);
+    // Refused under `fallback` too: that policy is for members outside the window, and a malformed
+    // range is the app's bug, not a member's state (the reasoning is in docs/wire.md).
+    if (!isVersionRange(m)) assertVersionRange(m, `${audience.kind} member #${i}`, i);
     if (m.max < self.min || m.min > self.max) {
       outsiders++;
       continue;

@@ -16,14 +16,20 @@ export function isVersionRange(value: VersionRange): boolean {
   return Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max <= HIGHEST_VERSION && min <= max;
 }
 
-/** Throws E_RANGE_INVALID naming `what` (the writer, member #i) when `range` is not a usable range. */
-export function assertVersionRange(range: VersionRange | null | undefined, what: string): asserts range is VersionRange {
+/**
+ * Throws E_RANGE_INVALID naming `what` (the writer, member #i) when `range` is not a usable range;
+ * `member`, an audience member's index, goes into the details so the app can find its record.
+ */
+export function assertVersionRange(range: VersionRange | null | undefined, what: string, member?: number): asserts range is VersionRange {
   if (range === null || typeof range !== "object" || !isVersionRange(range)) {
     const shown = range === null || typeof range !== "object" ? String(range) : `[${String(range.min)}, ${String(range.max)}]`;
+    // The wire never yields such a member range (openEnvelope refuses the sender's), so it is the
+    // app's own record: say how to send without it rather than let fallback guess (docs/wire.md).
+    const hint = member === undefined ? "" : "; fix the stored range, or pass null for a member whose range is not known (counted as unknown, under either outsiders policy)";
     throw new NegotiationError(
       "E_RANGE_INVALID",
-      `${what} has version range ${shown}; expected integers 1 <= min <= max <= ${HIGHEST_VERSION}`,
-      { details: { what } },
+      `${what} has version range ${shown}; expected integers 1 <= min <= max <= ${HIGHEST_VERSION}${hint}`,
+      { details: member === undefined ? { what } : { what, member } },
     );
   }
 }

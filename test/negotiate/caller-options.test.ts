@@ -102,3 +102,22 @@ describe("options outside their set (an app's settings file, where TypeScript ch
     }
   });
 });
+
+describe("a malformed member range (the app's own record: the wire never yields one)", () => {
+  it("is E_RANGE_INVALID under either policy, naming the member by index and saying to pass null, which then counts as unknown", () => {
+    const members = [v2, v2, { min: 0 } as never, v2];
+    for (const outsiders of ["reject", "fallback"] as const) {
+      const err = thrown(() => chooseWriteVersion(v2, communityAudience(members), { outsiders, payload: "file-reference" }));
+      expect(err, `${outsiders}: ${String(err)}`).toBeInstanceOf(NegotiationError);
+      expect((err as NegotiationError).code).toBe("E_RANGE_INVALID");
+      expect((err as NegotiationError).details).toMatchObject({ what: "community member #2", member: 2 });
+      expect((err as NegotiationError).message).toContain("pass null");
+    }
+    // The app's way to send without that member's record: null, an unknown member (assumed to run
+    // protocol 1 under a 0.2.0 writer, so it does not read a FileReference: unreached).
+    const sent = chooseWriteVersion(v2, communityAudience(members.map((m) => (isVersionRange(m) ? m : null))), { outsiders: "fallback", payload: "file-reference" });
+    expect(sent).toMatchObject({ version: 2, members: 4, unknown: 1, unreached: 1 });
+    // The writer's own range is not a member: no index.
+    expect((thrown(() => chooseWriteVersion({ min: 0, max: 2 }, groupAudience([v2]))) as NegotiationError).details).toEqual({ what: "the writer" });
+  });
+});
