@@ -31,13 +31,18 @@ export function checkedOptions<T extends object>(entry: string, options: T | nul
       `${entry} option outsiders must be ${OUTSIDER_POLICIES.map((p) => JSON.stringify(p)).join(" or ")} (left out: "reject"), not ${shown(outsiders)}`,
     );
   }
-  if (table !== undefined && !(table instanceof ReleaseTable)) {
+  if (table !== undefined) checkTable(entry, table, "option table");
+  return options;
+}
+
+/** A TypeError naming `entry` and what to pass when `table` is not a ReleaseTable. */
+export function checkTable(entry: string, table: unknown, what: string): asserts table is ReleaseTable {
+  if (!(table instanceof ReleaseTable)) {
     throw new TypeError(
-      `${entry} option table must be a ReleaseTable (new ReleaseTable(json), which validates the table's JSON), ` +
+      `${entry} ${what} must be a ReleaseTable (new ReleaseTable(json), which validates the table's JSON), ` +
         `or left out for the built-in table; not ${shown(table)}`,
     );
   }
-  return options;
 }
 
 /** A caller's value for an error message: strings quoted, objects by their keys (never their contents). */

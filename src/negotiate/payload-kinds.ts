@@ -1,4 +1,6 @@
 import type { Feature, ReleaseTable } from "../versions/index.js";
+import { checkTable } from "./checked-options.js";
+import { NegotiationError } from "./negotiation-error.js";
 
 /**
  * What an envelope carries, named as src/wire names it (`PayloadKind` in src/wire/messages.ts;
@@ -42,6 +44,12 @@ const firstReaderCache = new WeakMap<ReleaseTable, Map<NegotiatedPayloadKind, nu
  * table so the hot path does no table walk. A kind no row reads needs a protocol newer than all.
  */
 export function firstReaderOf(kind: NegotiatedPayloadKind, table: ReleaseTable): number {
+  // Public: an unknown kind ("video", "toString") was answered "newer than every row" and cached
+  // under that table, one entry per distinct string; a table's JSON failed inside with a TypeError.
+  if (!Object.hasOwn(PAYLOAD_FEATURE, kind)) {
+    throw new NegotiationError("E_PAYLOAD_KIND_UNKNOWN", `payload kind "${String(kind)}" is unknown`, { details: { payload: kind } });
+  }
+  checkTable("firstReaderOf", table, "table");
   let perKind = firstReaderCache.get(table);
   if (perKind === undefined) {
     perKind = new Map();

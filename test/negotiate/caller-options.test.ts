@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { chooseAttachment, chooseWriteVersion, communityAudience, groupAudience, isVersionRange, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
-import { profileFor, ReleaseTable } from "../../src/versions/index.js";
+import { chooseAttachment, chooseWriteVersion, communityAudience, firstReaderOf, groupAudience, isVersionRange, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
+import { profileFor, ReleaseTable, releaseTable } from "../../src/versions/index.js";
 
 const v1 = profileFor(1).window;
 const v2 = profileFor(2).window;
@@ -119,5 +119,24 @@ describe("a malformed member range (the app's own record: the wire never yields 
     expect(sent).toMatchObject({ version: 2, members: 4, unknown: 1, unreached: 1 });
     // The writer's own range is not a member: no index.
     expect((thrown(() => chooseWriteVersion({ min: 0, max: 2 }, groupAudience([v2]))) as NegotiationError).details).toEqual({ what: "the writer" });
+  });
+});
+
+describe("firstReaderOf's arguments (exported, so an app's as well as chooseWriteVersion's)", () => {
+  it("refuses a kind negotiation does not know (E_PAYLOAD_KIND_UNKNOWN) and a table that is not a ReleaseTable (TypeError naming it)", () => {
+    // "video" used to be answered newest + 1 (a kind nobody reads) and cached under the table; "toString" too.
+    for (const kind of ["video", "toString", "__proto__", ""]) {
+      const err = thrown(() => firstReaderOf(kind as never, releaseTable));
+      expect(err, `${kind}: ${String(err)}`).toBeInstanceOf(NegotiationError);
+      expect((err as NegotiationError).code).toBe("E_PAYLOAD_KIND_UNKNOWN");
+    }
+    const json: unknown = JSON.parse(readFileSync(new URL("../../src/versions/releases.json", import.meta.url), "utf8"));
+    for (const table of [{}, json, undefined]) {
+      const err = thrown(() => firstReaderOf("file-reference", table as never));
+      expect(err, String(err)).toBeInstanceOf(TypeError);
+      expect((err as Error).message).toContain("firstReaderOf table must be a ReleaseTable");
+    }
+    expect(firstReaderOf("file-reference", releaseTable)).toBe(2);
+    expect(firstReaderOf("inline-attachment", new ReleaseTable(json))).toBe(1);
   });
 });
