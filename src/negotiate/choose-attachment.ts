@@ -59,7 +59,11 @@ export function chooseAttachment(
   const asked = options.inlineMaxBytes;
   // NaN or a negative limit would silently never send inline (a protocol 1 writer then sends nothing).
   if (asked !== undefined && (typeof asked !== "number" || !(asked >= 0) || (Number.isFinite(asked) && !Number.isInteger(asked)))) {
-    throw new NegotiationError("E_RANGE_INVALID", `inline limit ${String(asked)} is not a byte count`, { details: { inlineMaxBytes: asked } });
+    throw new NegotiationError(
+      "E_RANGE_INVALID",
+      `chooseAttachment option inlineMaxBytes must be a whole number of bytes, 0 or more (above ${INLINE_ATTACHMENT_MAX_BYTES}, Infinity included: ${INLINE_ATTACHMENT_MAX_BYTES}), not ${typeof asked === "string" ? JSON.stringify(asked) : String(asked)}`,
+      { details: { inlineMaxBytes: asked } },
+    );
   }
   // Neither payload carries zero bytes (an inline attachment's data and a FileReference's
   // plaintext_size are required non-empty): say so, rather than choose one the writer then refuses.

@@ -24,7 +24,11 @@ describe("chooseAttachment's inline limit", () => {
       const err = thrown(() => chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes }));
       expect(err, `inlineMaxBytes ${inlineMaxBytes}: ${String(err)}`).toBeInstanceOf(NegotiationError);
       expect((err as NegotiationError).code).toBe("E_RANGE_INVALID");
+      // Named as the option it is (the message said "inline limit NaN is not a byte count").
+      expect((err as NegotiationError).message).toContain("inlineMaxBytes must be a whole number of bytes, 0 or more");
+      expect((err as NegotiationError).message).toContain(`not ${String(inlineMaxBytes)}`);
     }
+    expect((thrown(() => chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes: "1000" } as never)) as Error).message).toContain('inlineMaxBytes must be a whole number of bytes, 0 or more (above 102400, Infinity included: 102400), not "1000"');
     // A limit of 0 is a byte count: nothing goes inline.
     expect(chooseAttachment(v2, peerAudience(v1), 10, { inlineMaxBytes: 0 }).kind).toBe("file-reference");
     expect(chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes: 10 }).kind).toBe("inline-attachment");
