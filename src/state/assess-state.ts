@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { CatalogEntry, MigrationCatalog } from "./migration-catalog.js";
-import { describeSchema, diffSchemas, schemaFingerprint, type SchemaDescription } from "./schema-description.js";
+import { describeSchema, diffSchemas, fingerprintOfText, schemaFingerprint, type SchemaDescription } from "./schema-description.js";
 import { StateError } from "./state-error.js";
 import { LEDGER_FORMAT, MAX_RECORDED_SCHEMA_CHARS, readLedger, type AppliedMigration, type VersionRow } from "./state-ledger.js";
 
@@ -206,8 +205,7 @@ function recordedSchemaDifference(version: VersionRow): string | undefined {
   if (version.schemaLength > MAX_RECORDED_SCHEMA_CHARS) {
     return `holds ${version.schemaLength.toLocaleString("en-US")} characters, more than any build writes (at most ${MAX_RECORDED_SCHEMA_CHARS.toLocaleString("en-US")} are read)`;
   }
-  const digest = createHash("sha256").update(version.schema, "utf8").digest("hex");
-  if (digest !== version.schemaFingerprint) return `(${version.schemaLength.toLocaleString("en-US")} characters) is not the one its schema fingerprint names, so no build wrote it`;
+  if (fingerprintOfText(version.schema) !== version.schemaFingerprint) return `(${version.schemaLength.toLocaleString("en-US")} characters) is not the one its schema fingerprint names, so no build wrote it`;
   return undefined;
 }
 

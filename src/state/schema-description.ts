@@ -135,7 +135,12 @@ function describeTable(db: Database.Database, schema: string, t: TableListRow): 
 
 /** sha256 of the canonical description: equal schemas, equal fingerprints. */
 export function schemaFingerprint(description: SchemaDescription): string {
-  return createHash("sha256").update(JSON.stringify(description), "utf8").digest("hex");
+  return fingerprintOfText(JSON.stringify(description));
+}
+
+/** The fingerprint of a description's JSON text as recorded (`_state_version.schema`): its sha256, hex. */
+export function fingerprintOfText(json: string): string {
+  return createHash("sha256").update(json, "utf8").digest("hex");
 }
 
 /** What differs, in words a person can act on (`table peers: column seen_at missing`). */
