@@ -26,8 +26,10 @@ export interface ChooseAttachmentOptions {
   readonly table?: ReleaseTable;
 }
 
-/** The keys ChooseAttachmentOptions has; any other is refused (checkedOptions). */
-const ATTACHMENT_OPTIONS: readonly string[] = Object.freeze(["inlineMaxBytes", "outsiders", "table"]);
+/** The keys ChooseAttachmentOptions has (the compiler holds the two together); any other is refused (checkedOptions). */
+const ATTACHMENT_OPTIONS: readonly string[] = Object.freeze(
+  Object.keys({ inlineMaxBytes: true, outsiders: true, table: true } satisfies Record<keyof ChooseAttachmentOptions, true>),
+);
 
 function attempt(fn: () => WriteChoice): WriteChoice | NegotiationError {
   try {

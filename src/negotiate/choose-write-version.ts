@@ -58,8 +58,10 @@ export interface WriteChoice {
   readonly raisedForPayload: boolean;
 }
 
-/** The keys ChooseWriteVersionOptions has; any other is refused (checkedOptions). */
-const WRITE_OPTIONS: readonly string[] = Object.freeze(["payload", "outsiders", "table"]);
+/** The keys ChooseWriteVersionOptions has (the compiler holds the two together); any other is refused (checkedOptions). */
+const WRITE_OPTIONS: readonly string[] = Object.freeze(
+  Object.keys({ payload: true, outsiders: true, table: true } satisfies Record<keyof ChooseWriteVersionOptions, true>),
+);
 
 /** Windows wider than this are refused in `fallback` mode, which counts reach per version. */
 const MAX_FALLBACK_WINDOW = 4096;
