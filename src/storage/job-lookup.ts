@@ -5,6 +5,8 @@ import type { DownloadJobRow } from "./journal/download-journal.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import { pendingDownloadsTo, pendingUploadsOf } from "./journal/pending-jobs.js";
 import type { UploadJobRow } from "./journal/upload-journal.js";
+import { contentCidIn } from "./cache-store.js";
+import { decodeReference } from "./reference-codec.js";
 import { StorageError } from "./storage-error.js";
 import type { TransferJob } from "./transfer-job.js";
 import type { ShareResult } from "./upload/run-upload.js";
@@ -18,6 +20,16 @@ export interface JobSummary {
   readonly lastError: string | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /**
+   * The application's file: an upload's source as `share({ path })` was given it, a download's
+   * `out`. null when the file is one the client keeps itself in its data directory: a share of
+   * bytes (read from its spooled copy, or a cached file of the same bytes) and a download into the
+   * cache (its `FetchResult.path` says where, once done). Lets an app that was killed say which
+   * file each job is without a table of its own.
+   */
+  readonly path: string | null;
+  /** The file name the reference carries (sanitized; "" when it has none, or when the row cannot be read by this release). */
+  readonly fileName: string;
 }
 
 /** The job's handle: live when it runs in this client, else built from the journal. E_JOB_UNKNOWN otherwise. */
@@ -58,7 +70,9 @@ export function pendingDownloadTo(session: ClientSession, path: string): Transfe
 /** Every job in the journal, oldest first, as this session knows it. */
 export function jobSummaries(session: ClientSession): JobSummary[] {
   const ctx = startedContext(session);
-  const summary = (kind: JobKind, r: UploadJobRow | DownloadJobRow): JobSummary => ({
+  // The client's own files (spooled bytes, cached downloads) are no file of the application's.
+  const appPath = (path: string): string | null => (contentCidIn(ctx.dirs.spool, path) ?? contentCidIn(ctx.dirs.cache, path)) === undefined ? path : null;
+  const summary = (kind: JobKind, r: UploadJobRow | DownloadJobRow, path: string | null, fileName: string): JobSummary => ({
     id: r.id,
     kind,
     state: r.state,
@@ -66,10 +80,23 @@ export function jobSummaries(session: ClientSession): JobSummary[] {
     lastError: r.last_error,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    path,
+    fileName,
   });
+  const upload = (r: UploadJobRow): JobSummary => summary("upload", r, appPath(r.source_path), r.file_name);
+  const download = (r: DownloadJobRow): JobSummary => summary("download", r, appPath(r.dest_path), referencedFileName(session, r));
   // Each table comes in the order its jobs were made (created_at, then rowid); a stable sort by time keeps that
   // order for jobs made within one millisecond, which their random ids shuffled (a file forwarded to several chats).
-  return [...ctx.uploads.all().map((r) => summary("upload", asKnown(session, r))), ...ctx.downloads.all().map((r) => summary("download", asKnown(session, r)))].sort(
+  return [...ctx.uploads.all().map((r) => upload(asKnown(session, r))), ...ctx.downloads.all().map((r) => download(asKnown(session, r)))].sort(
     (a, b) => a.createdAt - b.createdAt,
   );
+}
+
+/** The name a download's reference carries; "" for one this release cannot read (its run fails with the typed error, the list still shows it). */
+function referencedFileName(session: ClientSession, row: DownloadJobRow): string {
+  try {
+    return decodeReference(row.file_reference, session.protocol).view.fileName;
+  } catch {
+    return "";
+  }
 }
