@@ -4,16 +4,17 @@
  * but the command passed on "upload <id>: the file being shared changed since the upload began (…);
  * share it again", naming a job the user never saw, and run again at once it fails the same way
  * while the writer goes on. It now names the file, says no reference was made and what to do. The
- * file is changed while a Codex test node (127.0.0.1) holds the upload's answer back.
+ * file is changed while a Codex test node (127.0.0.1) holds the upload's answer back, and the node
+ * answers once it has.
  */
 import { randomBytes } from "node:crypto";
 import { appendFileSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, test } from "vitest";
 import { EXIT } from "../../src/cli/exit-codes.js";
 import { startCodexTestServer } from "../support/codex-server/index.js";
 import { journalRows, runCliInProcess } from "../support/cli.js";
+import { gate } from "../support/gate.js";
 import { tempDir } from "../support/temp-dir.js";
 
 describe("file put of a file that changes while it is read", () => {
@@ -27,12 +28,16 @@ describe("file put of a file that changes while it is read", () => {
       const home = join(dir, "home");
       const path = join(dir, "recording.wav");
       writeFileSync(path, randomBytes(100_000));
-      // The node answers the upload 5 s late: the file changes meanwhile, after it was read.
-      server.inject("upload", { kind: "delay", ms: 5_000 }, { times: 1 });
+      // The node holds the upload's answer until the file has changed, after it was read.
+      const reached = gate();
+      const changed = gate();
+      server.inject("upload", { kind: "hold", until: changed.wait, reached: reached.open }, { times: 1 });
       const running = runCliInProcess(["file", "put", path, "--home", home, "--codex-url", server.url]);
-      const deadline = Date.now() + 30_000;
-      while ((server.stats.byRoute["upload"] ?? 0) === 0 && Date.now() < deadline) await sleep(10);
+      // (A put that ended without uploading ends the wait too; the checks below then say how.)
+      await Promise.race([reached.wait, running]);
+      expect(server.stats.byRoute["upload"] ?? 0, "the upload never reached the node").toBeGreaterThan(0);
       change(path);
+      changed.open();
       const put = await running;
       expect(put.code, put.stderr).toBe(EXIT.BAD_INPUT);
       expect(put.stderr).toContain(`error[E_SOURCE_CHANGED]: ${path} changed while it was being shared (${why}); no reference was made.`);

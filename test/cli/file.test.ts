@@ -8,6 +8,7 @@ import { describe, expect, onTestFinished, test } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { startCodexTestServer, type CodexTestServer } from "../support/codex-server/index.js";
 import { journalRows, PROJECT_ROOT, runCli, runCliInProcess, spawnCollecting, startCli, type StartedCli } from "../support/cli.js";
+import { gate } from "../support/gate.js";
 import { tempDir } from "../support/temp-dir.js";
 import { nodeArgs } from "../support/node-args.js";
 
@@ -360,12 +361,15 @@ describe("status-compat file: --metrics that cannot be written at the end", () =
       const { dir, bytes, path, home } = setup(50_000);
       const folder = join(dir, "metrics");
       mkdirSync(folder);
-      const uploadsSeen = (): number => server.stats.byRoute["upload"] ?? 0;
-      server.inject("upload", { kind: "delay", ms: 1500 }, { times: 1 });
+      // The node holds the upload's answer until the folder is gone: the transfer is under way, not over.
+      const reached = gate();
+      const removed = gate();
+      server.inject("upload", { kind: "hold", until: removed.wait, reached: reached.open }, { times: 1 });
       const running = runCliInProcess(["file", "put", path, "--home", home, "--codex-url", server.url, "--metrics", join(folder, "put.prom")]);
-      const deadline = Date.now() + 20_000;
-      while (uploadsSeen() === 0 && Date.now() < deadline) await sleep(10);
+      await Promise.race([reached.wait, running]);
+      expect(server.stats.byRoute["upload"] ?? 0, "the upload never reached the node").toBeGreaterThan(0);
       rmSync(folder, { recursive: true });
+      removed.open();
       const put = await running;
       expect(put.stderr).not.toContain("internal error");
       expect(put.stderr).toMatch(/file put: could not write --metrics .*put\.prom \(ENOENT/);

@@ -225,6 +225,19 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
     }
   };
 
+  /** True once `until` settles, false if the server closes first (a hold the test never let go). */
+  const hold = (until: Promise<unknown>): Promise<boolean> =>
+    new Promise((resolve) => {
+      const onClose = (): void => resolve(false);
+      if (lifetime.signal.aborted) return onClose();
+      lifetime.signal.addEventListener("abort", onClose, { once: true });
+      const settled = (): void => {
+        lifetime.signal.removeEventListener("abort", onClose);
+        resolve(!lifetime.signal.aborted);
+      };
+      until.then(settled, settled);
+    });
+
   const dataItem = (m: StoredManifest, prefix: string): unknown => ({
     cid: m.cid,
     manifest: {
@@ -355,6 +368,10 @@ export async function startCodexTestServer(options: CodexTestServerOptions = {})
 
     const fault = faults.take(route);
     if (fault?.kind === "delay" && !(await pause(fault.ms))) return;
+    if (fault?.kind === "hold") {
+      fault.reached?.();
+      if (!(await hold(fault.until))) return;
+    }
     if (fault?.kind === "hang") {
       if (fault.phase === "no-read") return;
       req.resume();

@@ -61,6 +61,14 @@ export type ServerFault =
   /** Waits, then answers normally. */
   | { readonly kind: "delay"; readonly ms: number }
   /**
+   * Holds the request (its body unread) until `until` settles, then answers normally: for a test
+   * that changes something while the client waits for this answer, and lets it go once it has
+   * (test/support/gate.ts), instead of a delay long enough for the change on a loaded machine.
+   * `reached` is called when the request arrives, before the hold. A server closed meanwhile
+   * answers nothing.
+   */
+  | { readonly kind: "hold"; readonly until: Promise<unknown>; readonly reached?: () => void }
+  /**
    * Downloads: sends `chunkBytes` every `everyMs` (a slow but live node). Uploads: reads the body
    * `chunkBytes` every `everyMs` (a slow uplink; the client's socket takes bytes only as fast).
    */
