@@ -1,5 +1,5 @@
-import { closeSync, constants, fsyncSync, lstatSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { creationModeFor, keepReplacedAttributesSync, syncDirectorySync } from "../fs/index.js";
+import { closeSync, fsyncSync, lstatSync, openSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { CREATE_ANEW_FLAGS, creationModeFor, keepReplacedAttributesSync, syncDirectorySync, takenNameStep } from "../fs/index.js";
 import { linkEnd } from "./link-target.js";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
@@ -73,26 +73,35 @@ function writeSynced(path: string, text: string, target: string): void {
   }
 }
 
-const NO_FOLLOW = constants.O_NOFOLLOW ?? 0; // undefined on Windows, which has no such links to plant
-
 /**
  * A new file at `path` (made with `mode`, less the umask), open for writing. The name is predictable
  * (the process id), so something may be there already: a crashed run's file, or a link another user
  * put there in a folder they may write in. It was opened "w" (links followed, O_TRUNC): a symbolic
  * link had the file it named truncated, written, and then the link renamed onto the output, a hard
- * link the file it names written. What is there has its name removed (never a folder), and the file
- * is made with O_EXCL, so nothing already there is ever written.
+ * link the file it names written. Made with O_EXCL, nothing already there is ever written; what to do
+ * with what is there is src/fs's takenNameStep, the download's temp file's rule too.
  */
 function createAnew(path: string, mode: number): number {
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW;
-  try {
-    return openSync(path, flags, mode);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST" || lstatSync(path, { throwIfNoEntry: false })?.isDirectory() !== false) throw error;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return openSync(path, CREATE_ANEW_FLAGS, mode);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const next = takenNameStep(lstatSync(path, { throwIfNoEntry: false }), attempt);
+      // A folder, or a name taken again at once (someone is putting files there as it runs): EEXIST says so.
+      if (next.step === "refuse") throw error;
+      if (next.step === "remove") unlinkGone(path);
+    }
   }
-  unlinkSync(path);
-  // Taken again at once: someone is putting files at this name as it runs; EEXIST says so.
-  return openSync(path, flags, mode);
+}
+
+/** Removes the name; one removed meanwhile is as good. Another user's in a sticky folder (EPERM) is thrown: the output is lost, its message names the code. */
+function unlinkGone(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
 }
 
 /** What the path leads to (links followed); undefined when nothing is there yet. */

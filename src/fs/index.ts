@@ -4,3 +4,5 @@ export { linkUnlessTakenSync } from "./hard-link.js";
 export { isPlantedLink } from "./planted-link.js";
 export { creationModeFor, creationModeFrom, creationModeOf, keepReplacedAttributes, keepReplacedAttributesSync, replacedAttributes } from "./replaced-file-mode.js";
 export type { FileFacts, KeptAttributes } from "./replaced-file-mode.js";
+export { CREATE_ANEW_FLAGS, takenNameStep } from "./made-anew.js";
+export type { TakenNameFacts, TakenNameKind, TakenNameStep } from "./made-anew.js";

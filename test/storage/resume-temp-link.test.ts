@@ -4,14 +4,17 @@
  * listing once a run has made it. A symbolic link put at that name (the temp file removed by a
  * cleaner meanwhile, or a job stopped before its first piece) must never be written through when the
  * download is resumed or started again: the file the link names (the victim here, one of the user's
- * own) stays byte for byte as it was, the run fails E_LOCAL_IO naming the temp file, and once the
- * link is gone a retry downloads the file. Real files; the client is this process's.
+ * own) stays byte for byte as it was. The link is no temp file of the client's, so, like a hard link
+ * there (resume-temp-hard-link), its name is removed and the download starts over and completes
+ * (src/fs takenNameStep, which the CLI's side outputs read alike); it failed the run E_LOCAL_IO
+ * before, only for the failure's clean-up to remove the link and a retry to start over anyway.
+ * Real files; the client is this process's.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { StorageError } from "../../src/storage/index.js";
+import { createLogger, type Logger } from "../../src/obs/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { localStore, startClient } from "./support/client-fixture.js";
 import { journalRunningDownload, shareRandomFile, type SharedRandomFile } from "./support/journaled-download.js";
@@ -39,7 +42,7 @@ describe("a symbolic link in a download's temp file's place", () => {
   test.each([
     ["resumed from 6 verified pieces (the temp file reopened)", 6],
     ["run again with no piece verified (the temp file made afresh)", 0],
-  ])("%s: nothing is written through it, the run fails naming the temp file, and a retry once it is gone downloads the file", async (_, verified) => {
+  ])("%s: nothing is written through it, its name is removed and the download starts over and completes", async (_, verified) => {
     const work = tempDir("scc-temp-link-");
     const { bytes, reference } = await shared(work);
     await madeState(work);
@@ -47,25 +50,22 @@ describe("a symbolic link in a download's temp file's place", () => {
     // Larger than the download: a resume cuts its temp file to the file's size.
     const victim = join(work, "victim.txt");
     const victimBytes = randomBytes(SIZE + 1000);
-    writeFileSync(victim, victimBytes);
+    writeFileSync(victim, victimBytes, { mode: 0o600 });
     symlinkSync(victim, tempPath);
+    const logs: string[] = [];
 
-    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data") });
-    const error = (await client.job(id).done.then(() => undefined, (e: unknown) => e)) as StorageError;
-    expect(error).toBeInstanceOf(StorageError);
-    expect(error.code).toBe("E_LOCAL_IO");
-    expect(error.message).toContain(tempPath);
-    expect(error.message).toContain("is a symbolic link");
-    expect(error.details).toMatchObject({ job: id, path: tempPath, symbolicLink: true });
+    const { client } = await startClient({ dir: work, statePath: join(work, "state.sqlite"), dataDir: join(work, "data"), logger: lineLogger(logs) });
+    await expect(client.job(id).done).resolves.toMatchObject({ path: dest, size: SIZE });
+    expect(readFileSync(dest).equals(bytes), "the destination is the verified file").toBe(true);
+    expect(lstatSync(dest).isFile(), "a file, not the link renamed onto it").toBe(true);
     expect(readFileSync(victim).equals(victimBytes), "the file the link names is unchanged").toBe(true);
-    expect(existsSync(dest), "nothing was put at the destination").toBe(false);
-
-    // The link gone (the failure's clean-up removes it, never the file it names), a retry downloads.
-    rmSync(tempPath, { force: true });
-    const result = await client.retry(id).done;
-    expect(result).toMatchObject({ path: dest, size: SIZE });
-    expect(lstatSync(dest).isFile()).toBe(true);
-    expect(readFileSync(dest).equals(bytes)).toBe(true);
-    expect(readFileSync(victim).equals(victimBytes)).toBe(true);
+    expect((statSync(victim).mode & 0o777).toString(8), "nor given another mode").toBe("600");
+    expect(existsSync(tempPath)).toBe(false);
+    expect(logs.some((l) => l.includes(`"what":"a symbolic link"`) && l.includes(id)), "the removal is warned of").toBe(true);
   });
 });
+
+/** A pino logger writing each line into `lines` (warnings and above). */
+function lineLogger(lines: string[]): Logger {
+  return createLogger({ level: "warn", destination: { write: (line: string) => void lines.push(line) } });
+}

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import type { Stats } from "node:fs";
 import { lstat, open, unlink, type FileHandle } from "node:fs/promises";
-import { creationModeOf } from "../../fs/index.js";
+import { CREATE_ANEW_FLAGS, creationModeOf, takenNameStep, type TakenNameKind } from "../../fs/index.js";
 import { dirname } from "node:path";
 import type { Logger } from "../../obs/index.js";
 import { syncDirectory } from "../file-io.js";
@@ -23,12 +23,12 @@ const PASSING: Readonly<Record<string, string>> = {
 };
 
 /**
- * Opens of the temp file never follow a symbolic link at its name (ELOOP instead). The client never
- * makes one there, and the name is known (journaled, listed in a folder like /tmp that other users
- * write in): a link put there while the temp file was gone had the resume truncate, overwrite and
- * then rename onto the destination whatever file it named, as root in a CI job any file at all.
- * fs.protected_symlinks stops that only for a link of another user in a sticky folder. Windows has
- * no O_NOFOLLOW (its links need privileges to make): 0 there.
+ * A resume's open of the temp file never follows a symbolic link at its name (ELOOP instead). The
+ * client never makes one there, and the name is known (journaled, listed in a folder like /tmp that
+ * other users write in): a link put there while the temp file was gone had the resume truncate,
+ * overwrite and then rename onto the destination whatever file it named, as root in a CI job any
+ * file at all. fs.protected_symlinks stops that only for a link of another user in a sticky folder.
+ * Windows has no O_NOFOLLOW (its links need privileges to make): 0 there.
  */
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
@@ -49,7 +49,10 @@ export async function reopenTemp(row: DownloadJobRow, pieces: number, log: Logge
   } catch (error) {
     const { code, syscall } = error as NodeJS.ErrnoException;
     if (code === "ENOENT") return undefined;
-    if (await isLinkRefused(row, error)) throw tempIsALink(row, error);
+    // Not the file this client made, as foreignTemp's cases below: its pieces are not trusted, and
+    // createTemp removes the link (never the file it names). Refused, the run failed only for its
+    // clean-up to remove the link and the retry to start over anyway.
+    if (await isLinkRefused(row, error)) return notOurs(row, "a symbolic link", log);
     const details = { job: row.id, code, syscall, path: row.temp_path };
     const passing = passingCause(code);
     if (passing !== undefined) {
@@ -74,7 +77,11 @@ export async function reopenTemp(row: DownloadJobRow, pieces: number, log: Logge
   }
   if (foreign === undefined) return handle;
   await handle.close().catch(() => undefined);
-  log.warn({ job: row.id, why: foreign }, "a resumed download's temp file is not the one this client made: its pieces are not trusted, the download starts over");
+  return notOurs(row, foreign, log);
+}
+
+function notOurs(row: DownloadJobRow, why: string, log: Logger): undefined {
+  log.warn({ job: row.id, why }, "a resumed download's temp file is not the one this client made: its pieces are not trusted, the download starts over");
   return undefined;
 }
 
@@ -101,31 +108,35 @@ export function passingCause(code: string | undefined): string | undefined {
 }
 
 /**
- * A new temp file for the download, always made anew (O_EXCL): whatever is at its name (an earlier
- * run's file, a hard link or a pipe another user put there) has its name removed first, never
- * opened, so nothing is written through it; before, O_TRUNC cut the file a planted hard link named
- * and the run wrote into it, and a pipe there held the run for ever. A symbolic link or a folder at
- * the name is refused as before. Its folder is synced before it is handed out: pieces are journaled
- * as verified once their data is synced, and without the file's own entry on disk a power cut left
- * a journal of verified pieces whose file was gone, fetched again (one folder sync per download,
- * before anything is fetched).
+ * A new temp file for the download, always made anew (CREATE_ANEW_FLAGS: O_EXCL, O_NOFOLLOW):
+ * whatever is at its name (an earlier run's file; a symbolic link, a hard link or a pipe another
+ * user put there) has its name removed first, never opened, so nothing is written into or through
+ * it; before, O_TRUNC cut the file a planted hard link named and the run wrote into it, a pipe there
+ * held the run for ever, and a symbolic link failed the run. What is done with what is there is
+ * src/fs's takenNameStep (the CLI's side outputs read it alike): a folder is refused, a name taken
+ * again at once too. Its folder is synced before it is handed out: pieces are journaled as verified
+ * once their data is synced, and without the file's own entry on disk a power cut left a journal of
+ * verified pieces whose file was gone, fetched again (one folder sync per download, before anything
+ * is fetched).
  */
-export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
+export async function createTemp(row: DownloadJobRow, log?: Logger): Promise<FileHandle> {
   // Never more open than the file it is to replace while it fills (a private 0600 file's download was 0644).
   const mode = await creationModeOf(row.dest_path);
   let handle: FileHandle | undefined;
   for (let attempt = 1; handle === undefined; attempt++) {
     try {
-      handle = await open(row.temp_path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, mode);
+      handle = await open(row.temp_path, CREATE_ANEW_FLAGS, mode);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
-        if ((error as NodeJS.ErrnoException).code === "EISDIR") throw tempIsAFolder(row, error);
-        if (await isLinkRefused(row, error)) throw tempIsALink(row, error);
-        throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EISDIR") throw tempIsAFolder(row, error);
+      // Linux and macOS answer EEXIST for a link at the name with O_EXCL; ELOOP/EMLINK is read alike.
+      if (code !== "EEXIST" && !(await isLinkRefused(row, error))) throw error;
+      const next = takenNameStep(await lstat(row.temp_path).catch(() => undefined), attempt);
+      if (next.step === "refuse") {
+        if (next.why === "folder") throw tempIsAFolder(row, error);
+        throw tempNameTaken(row, error, "something was put at that name again as soon as this client removed it");
       }
-      // Taken again right after its name was removed: someone is putting files there as it runs.
-      if (attempt > 1) throw tempNameTaken(row, error, "something was put at that name again as soon as this client removed it");
-      await clearTempName(row, error);
+      if (next.step === "remove") await clearTempName(row, next.what, log);
     }
   }
   try {
@@ -137,25 +148,23 @@ export async function createTemp(row: DownloadJobRow): Promise<FileHandle> {
   return handle;
 }
 
-/** Removes the name of what is at the temp file's path (never a folder's contents, never what a link names). */
-async function clearTempName(row: DownloadJobRow, exists: unknown): Promise<void> {
-  const there = await lstat(row.temp_path).catch(() => undefined);
-  if (there?.isSymbolicLink() === true) throw tempIsALink(row, exists);
-  if (there?.isDirectory() === true) throw tempIsAFolder(row, exists);
+/** Removes the name of what is at the temp file's path (never what a link names); an earlier run's file goes unremarked, anything else is warned of. */
+async function clearTempName(row: DownloadJobRow, what: TakenNameKind, log: Logger | undefined): Promise<void> {
   try {
     await unlink(row.temp_path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    // Another user's file in a sticky folder (/tmp) may not be removed (EPERM/EACCES).
-    throw tempNameTaken(row, error, `a file this client did not make is there and cannot be removed (${String((error as NodeJS.ErrnoException).code)})`);
+    // Another user's file or link in a sticky folder (/tmp) may not be removed (EPERM/EACCES).
+    throw tempNameTaken(row, error, `${what} this client did not make is there and cannot be removed (${String((error as NodeJS.ErrnoException).code)})`, what === "a symbolic link");
   }
+  if (what !== "a file") log?.warn({ job: row.id, what }, "something this client never makes was at a download's temp file's name: its name was removed, nothing was written into or through it");
 }
 
-function tempNameTaken(row: DownloadJobRow, error: unknown, why: string): StorageError {
+function tempNameTaken(row: DownloadJobRow, error: unknown, why: string, symbolicLink = false): StorageError {
   return new StorageError(
     "E_LOCAL_IO",
     `download ${row.id} to ${row.dest_path} cannot make its temp file ${row.temp_path}: ${why}; nothing was written into it. Remove it (or fetch to a folder other users cannot write in), then ${RETRY_STARTS_OVER}`,
-    { cause: error, details: { job: row.id, code: (error as NodeJS.ErrnoException).code, syscall: (error as NodeJS.ErrnoException).syscall, path: row.temp_path, taken: true } },
+    { cause: error, details: { job: row.id, code: (error as NodeJS.ErrnoException).code, syscall: (error as NodeJS.ErrnoException).syscall, path: row.temp_path, taken: true, ...(symbolicLink ? { symbolicLink } : {}) } },
   );
 }
 
@@ -173,18 +182,6 @@ async function isLinkRefused(row: DownloadJobRow, error: unknown): Promise<boole
   const code = (error as NodeJS.ErrnoException).code;
   if (code !== "ELOOP" && code !== "EMLINK") return false;
   return (await lstat(row.temp_path).catch(() => undefined))?.isSymbolicLink() === true;
-}
-
-/**
- * Nothing was written through the link. The failure's clean-up removes what is at the temp file's
- * name (the link itself, never the file it names), so a retry makes a temp file of its own there.
- */
-function tempIsALink(row: DownloadJobRow, error: unknown): StorageError {
-  return new StorageError(
-    "E_LOCAL_IO",
-    `download ${row.id} to ${row.dest_path} cannot use its temp file ${row.temp_path}: that is a symbolic link, which this client never makes there (another user may have put it there to have the download written into the file it names); nothing was written through it. Remove it if it is still there, then ${RETRY_STARTS_OVER}`,
-    { cause: error, details: { job: row.id, code: (error as NodeJS.ErrnoException).code, syscall: "open", path: row.temp_path, symbolicLink: true } },
-  );
 }
 
 /**

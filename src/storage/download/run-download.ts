@@ -179,7 +179,7 @@ async function downloadIntoPlace(
     ctx.downloads.forgetPieces(row.id);
     verified = new Set();
   }
-  temp ??= await createTemp(row);
+  temp ??= await createTemp(row, ctx.log);
   let renamed = false;
   try {
     if (verified.size > 0) verified = await checkTempFile(ctx, row, plan, verified, temp);
