@@ -30,7 +30,7 @@ import { applyEndpointOrder, DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, resolveRe
 import { Slots } from "./slots.js";
 import { LanedSlots, smallDownload, smallUpload } from "./small-jobs.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
-import { storageMetrics } from "./storage-metrics.js";
+import { storageMetrics, type StorageMetrics } from "./storage-metrics.js";
 import { storeIdentityOf } from "./upload/resume-checks.js";
 import { readCachedCopiesOfLostSpools } from "./upload/lost-spool-source.js";
 import { adoptStraySpoolFiles } from "./upload/spool-pin.js";
@@ -59,6 +59,8 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
   }
   session.settings = settings;
   for (const w of interopWarnings(settings)) log.warn({ option: w.option }, w.message);
+  // This client's share of the registry's gauges, taken out again by a start that fails (as stop() does).
+  let sharedGauges: StorageMetrics | undefined;
   try {
     const dataDir = resolve(o.dataDir);
     await makeClientDirectory(dataDir);
@@ -76,6 +78,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     // Never earlier than a time this state has seen: a clock set back must not make renewal late (floored-clock.ts).
     const clock = new FlooredClock(o.clock ?? systemClock, db, { maxLeadMs: settings.ttlMs + settings.renewBeforeMs, log });
     const metrics = storageMetrics(registry);
+    sharedGauges = metrics;
     const quotaSetting = db.prepare(LEVEL1_SQL.getSetting).pluck().get("quota_bytes") as string | undefined;
     const quotaBytes = settings.quotaBytes ?? quotaFromSetting(quotaSetting, log);
     const writesExpiry = profile.writes("expiry-renewal");
@@ -150,6 +153,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     log.info({ protocol: session.protocol, mode: session.mode, endpoints: pool.endpoints.map((b) => b.location) }, "storage client started");
   } catch (error) {
     session.phase = "stopped";
+    sharedGauges?.forget();
     // The hashing worker is the process's, stopped with its last user: a hold kept here would keep it for good.
     if (session.ctx !== undefined) await Sha256Offload.release(session.ctx.hasher);
     if (o.state === undefined) session.state?.close();

@@ -22,6 +22,8 @@ export async function stopSession(session: ClientSession, ownsState: boolean): P
   for (const job of session.handles.values()) job.reject(reason);
   session.handles.clear();
   for (const reservation of session.reservations.values()) reservation.release();
+  // Its numbers leave the gauges (a registry the app shares with its other clients shows theirs alone); reports after this change nothing.
+  session.ctx?.metrics.forget();
   // The next run starts from the latest time this one saw.
   if (session.ctx?.clock instanceof FlooredClock) session.ctx.clock.flush();
   if (ownsState) session.state?.close();
