@@ -45,7 +45,7 @@ const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
  * past the machine's memory was killed by the OOM killer part way (nothing written, as nothing
  * spills, but no answer and no reason); the file's size (with its -wal) is the bound taken.
  */
-export function refuseDryRunPastMemory(path: string, fileBytes: number, budgetBytes: number): void {
+export function refuseDryRunPastMemory(path: string, fileBytes: number, budgetBytes: number, given: boolean): void {
   let walBytes = 0;
   try {
     walBytes = statSync(`${path}-wal`).size;
@@ -57,8 +57,9 @@ export function refuseDryRunPastMemory(path: string, fileBytes: number, budgetBy
   throw new StateError(
     "E_STATE_TOO_LARGE",
     `a dry run of ${path} keeps every page its migrations change in memory, up to about the file's size (${mib(need)}${walBytes > 0 ? " with its -wal" : ""}), ` +
-      `more than the ${mib(budgetBytes)} it may use (half of this process's memory); it was not started, nothing was written. ` +
-      "Rehearse it on a copy with `status-compat upgrade --dry-run` (its memory does not grow with the file; the copy goes to --work-dir), or run the dry run where more memory is available",
+      `more than the ${mib(budgetBytes)} it may use (${given ? "the budget it was given" : "half of this process's memory"}); it was not started, nothing was written. ` +
+      "Rehearse it on a copy with `status-compat upgrade --dry-run` (its memory does not grow with the file; the copy goes to --work-dir), run the dry run where more memory is available, " +
+      "or, knowing this machine has the memory, give it a larger budget (`migrate --dry-run-memory SIZE`, the API's dryRunMemoryBytes)",
     { details: { path, bytes: need, budgetBytes } },
   );
 }

@@ -267,7 +267,7 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
     const folderRefusal = inMemory ? undefined : sidecarsRefused(path, probe, "migrating");
     if (folderRefusal !== undefined) throw folderRefusal;
     // Before the run: one that outgrows memory was killed part way, without a reason given.
-    if (dryRun && !inMemory) refuseDryRunPastMemory(path, probe.size, options.dryRunMemoryBytes ?? defaultDryRunMemoryBytes());
+    if (dryRun && !inMemory) refuseDryRunPastMemory(path, probe.size, options.dryRunMemoryBytes ?? defaultDryRunMemoryBytes(), options.dryRunMemoryBytes !== undefined);
     // Not under a running storage client (runExclusiveMigration refuses, and holds its lock meanwhile).
     const result = await runExclusiveMigration(db, {
       path,

@@ -5,6 +5,7 @@ import type { Command } from "../command.js";
 import { EXIT, exitCodeFor } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { CliError } from "../usage-error.js";
+import { byteSizeOf, SIZE_FORM } from "../byte-size.js";
 import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
 import { stateFileTarget } from "../state-file-link.js";
@@ -78,13 +79,32 @@ function resultText(direction: string, r: MigrateStateResult): string {
   return lines.join("\n") + "\n";
 }
 
+/**
+ * `--dry-run-memory SIZE`: the budget of a dry run (the API's dryRunMemoryBytes), for a CI box whose
+ * half of its memory refuses a file the engineer knows fits (E_STATE_TOO_LARGE had no way round but
+ * another machine). Checked before the file is opened, as --lock-timeout: a usage error naming the
+ * form and range; and only with --dry-run, since nothing else reads it (taken without a word, a
+ * budget given to a real run would look like one that was applied).
+ */
+function dryRunMemoryOf(text: string | undefined, dryRun: boolean, action: string): number | undefined {
+  if (text === undefined) return undefined;
+  const bytes = byteSizeOf(text);
+  if (bytes === undefined) {
+    const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+    throw new CliError("E_USAGE", `${NAME}: --dry-run-memory must be ${SIZE_FORM}, not ${JSON.stringify(shown)}. Nothing was run.`);
+  }
+  if (action === "status") throw new CliError("E_USAGE", `${NAME} status: --dry-run-memory goes with up or down --dry-run (status only reads)`);
+  if (!dryRun) throw new CliError("E_USAGE", `${NAME} ${action}: --dry-run-memory goes with --dry-run (only a dry run keeps the pages it changes in memory). Nothing was run.`);
+  return bytes;
+}
+
 /** `status-compat migrate status|up|down --db FILE [--to NAME]`: the local state database's migrations. */
 export const migrateCommand: Command = {
   path: ["migrate"],
   summary: "local state database: show its level, apply or revert migrations",
   usage: `status-compat migrate status --db FILE [--json]
-status-compat migrate up     --db FILE [--to NAME] [--dry-run] [--json] [--lock-timeout MS]
-status-compat migrate down   --db FILE [--to NAME|0] [--discard-unfinished-jobs] [--discard-data] [--dry-run] [--json] [--lock-timeout MS]
+status-compat migrate up     --db FILE [--to NAME] [--dry-run [--dry-run-memory SIZE]] [--json] [--lock-timeout MS]
+status-compat migrate down   --db FILE [--to NAME|0] [--discard-unfinished-jobs] [--discard-data] [--dry-run [--dry-run-memory SIZE]] [--json] [--lock-timeout MS]
 
 status   the file's state level and compat level, applied migrations (with checksums), pending
          ones, and whether the runner would refuse it (dirty, edited, missing, out of order,
@@ -115,6 +135,9 @@ Options:
                      prints what would be applied, reverted or discarded; writes nothing. Keeps
                      the pages it changes in memory: a file larger than half the memory
                      is refused before it starts (exit 4, E_STATE_TOO_LARGE; see upgrade --dry-run)
+  --dry-run-memory SIZE
+                     with --dry-run: the memory it may use in place of half the machine's (or
+                     the container's), e.g. 3GiB (bytes, or KiB, MiB, GiB; 0 to 2^53 - 1 bytes)
   --json             one JSON document on stdout
   --lock-timeout MS  how long to wait for another process's migration (default 15000;
                      0 to 2147483647, about 24.8 days)
@@ -134,6 +157,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
         "discard-unfinished-jobs": { type: "boolean" },
         "discard-data": { type: "boolean" },
         "dry-run": { type: "boolean" },
+        "dry-run-memory": { type: "string" },
       },
       true,
     );
@@ -152,6 +176,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
       const shown = lockTimeout.length > 40 ? `${lockTimeout.slice(0, 40)}…` : lockTimeout;
       throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be a whole number of milliseconds from 0 to ${MAX_LOCK_TIMEOUT_MS} (about 24.8 days), not ${JSON.stringify(shown)}. Nothing was run.`);
     }
+    const dryRunMemory = dryRunMemoryOf(values["dry-run-memory"], values["dry-run"] === true, action);
     const discard = values["discard-unfinished-jobs"] === true;
     if (discard && action !== "down") throw new CliError("E_USAGE", `${NAME} ${action}: --discard-unfinished-jobs goes with down`);
     const discardData = values["discard-data"] === true;
@@ -221,6 +246,7 @@ Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirt
         discardUnfinishedJobs: discard,
         discardData,
         dryRun: values["dry-run"] === true,
+        ...(dryRunMemory === undefined ? {} : { dryRunMemoryBytes: dryRunMemory }),
         logger: commandLogger(io, "status-compat migrate"),
         signal: interrupts.signal,
       });
