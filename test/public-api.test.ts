@@ -18,13 +18,17 @@ import type {
   CodexManifest,
   CodexSpaceInfo,
   EndpointOrder,
+  FetchResult,
   ForeignKeyDescription,
   IndexDescription,
   inspectState,
   InspectStateOptions,
+  JobKind,
+  ShareResult,
   StorageClient,
   StorageClientOptions,
   TableDescription,
+  TransferJob,
 } from "../src/index.js";
 import { PROJECT_ROOT } from "./support/cli.js";
 
@@ -101,6 +105,21 @@ describe("the package's public entry", () => {
     expectTypeOf<ReturnType<CodexBackend["space"]>>().toEqualTypeOf<Promise<CodexSpaceInfo>>();
     expectTypeOf<TableDescription["indexes"]>().toEqualTypeOf<readonly IndexDescription[]>();
     expectTypeOf<TableDescription["foreignKeys"]>().toEqualTypeOf<readonly ForeignKeyDescription[]>();
+  });
+
+  test("a job of a mixed list narrows by its kind: an upload's done is a ShareResult, a download's a FetchResult, with no cast (a type-check)", () => {
+    // job(id) and retry(id) give either kind; docs/storage.md's restart example had to test "reference" in the result.
+    const narrowed = (job: AnyJob): void => {
+      if (job.kind === "upload") expectTypeOf(job.done).toEqualTypeOf<Promise<ShareResult>>();
+      else expectTypeOf(job.done).toEqualTypeOf<Promise<FetchResult>>();
+    };
+    expectTypeOf(narrowed).toBeFunction();
+    // What apps wrote before still holds: share()'s and fetch()'s handles are TransferJob<ShareResult> / <FetchResult>, and AnyJob's members.
+    expectTypeOf<ReturnType<StorageClient["share"]>>().toMatchTypeOf<TransferJob<ShareResult>>();
+    expectTypeOf<ReturnType<StorageClient["fetch"]>>().toMatchTypeOf<TransferJob<FetchResult>>();
+    expectTypeOf<ReturnType<StorageClient["share"]>>().toMatchTypeOf<AnyJob>();
+    expectTypeOf<NonNullable<ReturnType<StorageClient["pendingDownloadTo"]>>>().toMatchTypeOf<AnyJob>();
+    expectTypeOf<AnyJob["kind"]>().toEqualTypeOf<JobKind>();
   });
 
   test("the retry() phrases docs/storage.md offers to front ends of their own are in it", async () => {

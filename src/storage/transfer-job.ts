@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events";
+import type { FetchResult } from "./download/run-download.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
+import type { ShareResult } from "./upload/run-upload.js";
 
 export interface TransferProgress {
   readonly piecesDone: number;
@@ -14,13 +16,18 @@ export interface TransferJobEvents {
   state: [JobState];
 }
 
+/** The kind of job whose run gives `R`: an upload gives a ShareResult, a download a FetchResult; anything else (`unknown`) either. */
+export type KindOf<R> = R extends ShareResult ? "upload" : R extends FetchResult ? "download" : JobKind;
+
 /**
  * What share() and fetch() hand back at once: the job's id (its journal key), its state and
  * progress as events, and `done`, which settles when this run of the job ends. A job interrupted by
  * stop() or a crash keeps its journal row and resumes on the next start; `client.job(id)` then
- * gives its new handle.
+ * gives its new handle. `K`, the kind as a literal type, is what lets a handle of either kind
+ * (`AnyJob`, from job(id) or retry(id)) narrow by `job.kind` to its result's type with no cast; it
+ * follows from `R`, so `TransferJob<ShareResult>` is an upload's handle as it was written before.
  */
-export class TransferJob<R> extends EventEmitter<TransferJobEvents> {
+export class TransferJob<R, K extends JobKind = KindOf<R>> extends EventEmitter<TransferJobEvents> {
   readonly done: Promise<R>;
   private settle!: { resolve: (value: R) => void; reject: (error: unknown) => void };
   private currentState: JobState;
@@ -28,7 +35,7 @@ export class TransferJob<R> extends EventEmitter<TransferJobEvents> {
 
   constructor(
     readonly id: string,
-    readonly kind: JobKind,
+    readonly kind: K,
     state: JobState,
     progress: TransferProgress,
     private readonly onCancel: (id: string) => void,
