@@ -3,6 +3,7 @@ import { LEVEL1_SQL } from "../../state/index.js";
 import type { RecordedIdentity, SourceIdentity } from "../upload/source-identity.js";
 import type { UploadState } from "./job-states.js";
 import { moveJob } from "./move-job.js";
+import { WalDurability } from "./wal-durability.js";
 
 export interface UploadJobRow {
   id: string;
@@ -52,6 +53,9 @@ export class UploadJournal {
   private readonly putSetting: Database.Statement;
   private readonly deleteRunSettings: Database.Statement;
   private readonly deleteOrphanChangeTimes: Database.Statement;
+  private readonly selectSealed: Database.Statement;
+  private readonly deleteSealed: Database.Statement;
+  private readonly deleteOrphanSealed: Database.Statement;
   private readonly deletePieces: Database.Statement;
   private readonly deletePiece: Database.Statement;
   private readonly backdate: Database.Statement;
@@ -60,6 +64,7 @@ export class UploadJournal {
   private readonly deleteJob: Database.Statement;
   private readonly updateSource: Database.Statement;
   private readonly updateKey: Database.Statement;
+  private readonly durability: WalDurability;
 
   constructor(
     private readonly db: Database.Database,
@@ -71,6 +76,7 @@ export class UploadJournal {
        VALUES (@id, 'queued', @source_path, @plaintext_size, @piece_size, @chunk_size, @enc_key, @nonce_prefix, @mime, @file_name, @protocol, 0, @created_at, @created_at)`,
     );
     this.selectJob = db.prepare(`SELECT * FROM upload_jobs WHERE id = ?`);
+    this.durability = new WalDurability(db);
     // Jobs made within one millisecond (a file forwarded to several chats) come back in the order
     // they were made: rowid is insertion order (a rowid table; rows are only updated, never
     // re-inserted, by every release), where the random ids would shuffle them.
@@ -92,6 +98,16 @@ export class UploadJournal {
     this.deleteOrphanChangeTimes = db.prepare(
       `DELETE FROM settings WHERE key LIKE '${CTIME_PREFIX}%' AND NOT EXISTS (
          SELECT 1 FROM settings s WHERE s.key = '${SOURCE_PREFIX}' || substr(settings.key, ${CTIME_PREFIX.length + 1}))`,
+    );
+    // A job's records of what it sealed are the keys between `upload-sealed:<id>:` and
+    // `upload-sealed:<id>;` (';' follows ':'): one range of the settings key's index.
+    this.selectSealed = db.prepare(`SELECT key, value FROM settings WHERE key > ? AND key < ?`);
+    this.deleteSealed = db.prepare(`DELETE FROM settings WHERE key > ? AND key < ?`);
+    // Those whose upload an earlier release ended (it forgets only the keys it knows). rtrim drops the
+    // piece number, leaving `upload-sealed:<id>:`; the id may hold digits and colons, the number none.
+    this.deleteOrphanSealed = db.prepare(
+      `DELETE FROM settings WHERE key LIKE '${SEALED_PREFIX}%' AND NOT EXISTS (
+         SELECT 1 FROM settings s WHERE s.key = '${SOURCE_PREFIX}' || substr(rtrim(settings.key, '0123456789'), ${SEALED_PREFIX.length + 1}, length(rtrim(settings.key, '0123456789')) - ${SEALED_PREFIX.length + 1}))`,
     );
     this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
     this.deletePiece = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ? AND idx = ?`);
@@ -180,6 +196,8 @@ export class UploadJournal {
   recordFirstRun(id: string, identity: SourceIdentity, params: { readonly key: Uint8Array; readonly noncePrefix: Uint8Array }): void {
     this.db.transaction(() => {
       this.deletePieces.run(id);
+      // Records of what was sealed under the key replaced here: nothing will be sealed under it again.
+      this.deleteSealed.run(...sealedRange(id));
       this.updateKey.run(Buffer.from(params.key), Buffer.from(params.noncePrefix), id);
       this.recordSourceIdentity(id, identity);
     })();
@@ -214,14 +232,49 @@ export class UploadJournal {
     this.backdate.run(at, id);
   }
 
-  /** The upload is done or cancelled: nothing will be sealed from its source again. */
-  forgetRunIdentity(id: string): void {
-    this.deleteRunSettings.run(sourceKey(id), storeKey(id), ctimeKey(id));
+  /**
+   * What the upload's runs sealed and may have sent, by piece: the digest of each piece's AES-GCM
+   * tags (sealedDigest), recorded before its put. A piece sealed again under the same key must give
+   * the same digest, or the store may get two ciphertexts under one nonce (see checkResumable).
+   * Empty for an upload an earlier release ran.
+   */
+  sealedDigests(id: string): Map<number, Buffer> {
+    const records = new Map<number, Buffer>();
+    const prefix = sealedKey(id, "");
+    for (const { key, value } of this.selectSealed.all(...sealedRange(id)) as { key: string; value: string }[]) {
+      const idx = Number(key.slice(prefix.length));
+      // Anything else under the prefix is no record of this release's: not one to compare.
+      if (Number.isSafeInteger(idx) && /^[0-9a-f]{64}$/.test(value)) records.set(idx, Buffer.from(value, "hex"));
+    }
+    return records;
   }
 
-  /** Forgets the change times whose upload an earlier release ended (it leaves them, knowing only the other keys). */
+  /**
+   * Records what piece `idx` was sealed to; resolves once the record is on the disk, and the piece
+   * may be put. The state commits with synchronous = NORMAL (WAL), where a power cut may drop the
+   * last commits while a put already reached a node; a record lost that way would let the next run
+   * seal other bytes under the nonces that went out. Made durable with it: every commit before it
+   * (the source's identity, a new key). See WalDurability.
+   */
+  recordSealed(id: string, idx: number, digest: Uint8Array): Promise<void> {
+    return this.durability.commitDurably(() => this.putSetting.run({ key: sealedKey(id, String(idx)), value: Buffer.from(digest).toString("hex") }));
+  }
+
+  /** The upload is done or cancelled: nothing will be sealed from its source again. */
+  forgetRunIdentity(id: string): void {
+    this.db.transaction(() => {
+      this.deleteRunSettings.run(sourceKey(id), storeKey(id), ctimeKey(id));
+      this.deleteSealed.run(...sealedRange(id));
+    })();
+  }
+
+  /**
+   * Forgets the change times and sealed-piece records whose upload an earlier release ended (it
+   * leaves them, knowing only the other keys).
+   */
   dropOrphanChangeTimes(): void {
     this.deleteOrphanChangeTimes.run();
+    this.deleteOrphanSealed.run();
   }
 
   /**
@@ -284,3 +337,8 @@ const CTIME_PREFIX = "upload-source-ctime:";
 const sourceKey = (id: string): string => SOURCE_PREFIX + id;
 const ctimeKey = (id: string): string => CTIME_PREFIX + id;
 const storeKey = (id: string): string => `upload-store:${id}`;
+const SEALED_PREFIX = "upload-sealed:";
+const sealedKey = (id: string, idx: string): string => `${SEALED_PREFIX}${id}:${idx}`;
+/** Bounds (exclusive) of upload `id`'s sealed-piece keys: ';' is the character after ':'. */
+const sealedRange = (id: string): [string, string] => [sealedKey(id, ""), `${SEALED_PREFIX}${id};`];
+

@@ -12,10 +12,13 @@ import { sameSource, sourceIdentity, type SourceIdentity } from "./source-identi
  *   later run refuses a file edited or replaced since (E_SOURCE_CHANGED): a piece in flight at the
  *   crash may already be on a backend, and sealing other bytes under the same key and nonces is
  *   what AES-GCM must never see. An upload an earlier release began has no change time recorded:
- *   it is compared without one, and this run records it for the runs after;
+ *   it is compared without one, and this run records it for the runs after. Stat fields miss some
+ *   edits (FAT's 2 s mtime and no change time, an edit within one timestamp tick): what decides for
+ *   a piece that may be out is the record of what it was sealed to (runUpload, sealedDigests);
  * - full mode: the journaled pieces live on the store that took them; a run on another store (the
  *   application moved to another node) forgets those the store it has now lacks and sends them
- *   again, the same bytes under the same nonces, so the reference never points at two stores.
+ *   again, the same bytes under the same nonces (runUpload compares them with the record of what
+ *   was sealed before), so the reference never points at two stores.
  *   Light mode: they live on some of the endpoints; a run without one of the endpoints the earlier
  *   runs had does the same (the dropped one may hold pieces no other has), a run with more
  *   endpoints keeps them.

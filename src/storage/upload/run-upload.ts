@@ -16,6 +16,7 @@ import type { TransferJob } from "../transfer-job.js";
 import { openSource, sourceChanged } from "./open-source.js";
 import { sameSource, sourceIdentity } from "./source-identity.js";
 import { checkResumable, storeAgainOnResume } from "./resume-checks.js";
+import { sealedDigest } from "./sealed-digest.js";
 import { releaseSpool } from "./spool-pin.js";
 
 export interface ShareResult {
@@ -52,6 +53,8 @@ export async function runUpload(
     const params = prepareParams({ key: row.enc_key, noncePrefix: row.nonce_prefix, chunkSize: row.chunk_size });
     const sealer = new ChunkSealer(params);
     const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
+    // What earlier runs sealed of the pieces not journaled: put, or about to be, when they stopped.
+    const sealedBefore = ctx.uploads.sealedDigests(row.id);
     const width = ctx.piecesInFlight;
     const plainSlots = new SlotBuffers(width, plan.maxPlainSize, ctx.buffers);
     // A sealed piece waits for the store in a buffer of its own, so the window moves on once the
@@ -95,9 +98,21 @@ export async function runUpload(
           const sealed = lease.buffer.subarray(0, sealRange(params, { firstChunk: span.firstChunk, totalChunks: plan.totalChunks }, plain, lease.buffer, sealer));
           const prior = stored.get(i);
           if (prior === undefined) {
+            // A piece an earlier run sealed may be on a store without a journal row (put, then the
+            // crash): sealed again it must be the same bytes, which the source's stat fields cannot
+            // always show (FAT's 2 s mtime and no change time, some network and FUSE file systems,
+            // an edit within one timestamp tick). A piece sealed for the first time is recorded
+            // (durably) before it can reach a store.
+            const digest = sealedDigest(sealed, row.chunk_size);
+            const before = sealedBefore.get(i);
+            if (before !== undefined && !sameDigest(before, digest)) {
+              throw sourceChanged(row.id, `piece ${i} is not what an earlier run sealed of it, and that may be on a store already, though the file's size and times are as recorded: its file system did not show the edit`);
+            }
+            // The put waits for the record to be on the disk; the window does not.
+            const recorded = before === undefined ? ctx.uploads.recordSealed(row.id, i, digest) : Promise.resolve();
             // The store keeps the sealed bytes until it is done with them; the window does not wait.
             storing.add(
-              storePiece(ctx, row, span, sealed, storing.signal, remainder).then(() => {
+              recorded.then(() => storePiece(ctx, row, span, sealed, storing.signal, remainder)).then(() => {
                 through(i);
                 pieceStored(span.plainSize);
               }),
