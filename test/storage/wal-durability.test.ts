@@ -72,3 +72,27 @@ for (const [setting, value] of [
     }
   });
 }
+
+test("a state opened by a relative name is synced through its own -wal after the working folder changed (not taken for one without a -wal)", async () => {
+  const dir = tempDir("scc-wal-durable-");
+  const elsewhere = tempDir("scc-wal-durable-cwd-");
+  const cwd = process.cwd();
+  process.chdir(dir);
+  let db: Database.Database | undefined;
+  try {
+    db = openDb("s.sqlite", "WAL", "NORMAL");
+    const durable = new WalDurability(db);
+    // The application changes its working folder after opening the state.
+    process.chdir(elsewhere);
+    let seen: unknown;
+    await durable.commitDurably(() => {
+      db?.prepare(`INSERT INTO t (k) VALUES (1)`).run();
+      seen = db?.pragma("synchronous", { simple: true });
+    });
+    // Committed at NORMAL, synced through the -wal in `dir`.
+    expect(seen).toBe(1);
+  } finally {
+    process.chdir(cwd);
+    db?.close();
+  }
+});

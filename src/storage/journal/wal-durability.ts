@@ -17,17 +17,21 @@ import { syncDirectory } from "../../fs/index.js";
  * entry could be lost with it while SQLite has not synced it yet), as SQLite does when it syncs a new one.
  *
  * Where that cannot be done (a connection not in WAL mode, an in-memory one, a `-wal` not where the
- * connection's name says, e.g. a relative name after a change of working folder), `commitDurably`
- * runs the commit with synchronous = FULL instead, and its sync is the commit's own.
+ * connection's name says), `commitDurably` runs the commit with synchronous = FULL instead, and its
+ * sync is the commit's own.
  */
 export class WalDurability {
   private mode: "wal-file" | "full-commit" | undefined;
-  private walPath = "";
+  private readonly walPath: string;
   private folderSynced = false;
   private running: Promise<void> | undefined;
   private next: Promise<void> | undefined;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    // Resolved now, as SQLite resolved the name when the state was opened: an application that
+    // opened it by a relative name may change its working folder later.
+    this.walPath = resolve(`${db.name}-wal`);
+  }
 
   /** Runs `commit` (one statement or transaction) and resolves once it, and every commit before it, is on the disk. */
   commitDurably(commit: () => void): Promise<void> {
@@ -50,7 +54,6 @@ export class WalDurability {
   private chosenMode(): "wal-file" | "full-commit" {
     if (this.mode !== undefined) return this.mode;
     const wal = !this.db.memory && String(this.db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
-    this.walPath = resolve(`${this.db.name}-wal`);
     let found = false;
     try {
       found = wal && statSync(this.walPath).isFile();
