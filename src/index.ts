@@ -74,6 +74,7 @@ export type {
   FixtureSummary,
   LevelQueries,
   QueryCheck,
+  QueryRandom,
   QueryRunResult,
   Preflight,
   PreflightTiming,

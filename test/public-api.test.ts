@@ -24,6 +24,8 @@ import type {
   inspectState,
   InspectStateOptions,
   JobKind,
+  QueryCheck,
+  QueryRandom,
   ShareResult,
   StorageClient,
   StorageClientOptions,
@@ -105,6 +107,8 @@ describe("the package's public entry", () => {
     expectTypeOf<ReturnType<CodexBackend["space"]>>().toEqualTypeOf<Promise<CodexSpaceInfo>>();
     expectTypeOf<TableDescription["indexes"]>().toEqualTypeOf<readonly IndexDescription[]>();
     expectTypeOf<TableDescription["foreignKeys"]>().toEqualTypeOf<readonly ForeignKeyDescription[]>();
+    // An app or CI writing a release query of its own names its check's random source (it was the unexported SeededRandom class).
+    expectTypeOf<Parameters<QueryCheck["run"]>[1]>().toEqualTypeOf<QueryRandom>();
   });
 
   test("a job of a mixed list narrows by its kind: an upload's done is a ShareResult, a download's a FetchResult, with no cast (a type-check)", () => {

@@ -54,5 +54,5 @@ export async function writeFixture(options: WriteFixtureOptions): Promise<Fixtur
   return write(options);
 }
 export { queriesForLevel, runReleaseQueries, LEVEL1_SQL, LEVEL2_SQL, LEVEL3_SQL } from "./release-queries/index.js";
-export type { LevelQueries, QueryCheck, QueryRunResult } from "./release-queries/index.js";
+export type { LevelQueries, QueryCheck, QueryRandom, QueryRunResult } from "./release-queries/index.js";
 export type { Preflight, PreflightTiming } from "./preflight-check.js";

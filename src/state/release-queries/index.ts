@@ -6,7 +6,7 @@ import { level2Queries, LEVEL2_SQL } from "./level-2.js";
 import { level3Queries, LEVEL3_SQL } from "./level-3.js";
 import type { LevelQueries } from "./query-check.js";
 
-export type { LevelQueries, QueryCheck } from "./query-check.js";
+export type { LevelQueries, QueryCheck, QueryRandom } from "./query-check.js";
 export { LEVEL1_SQL, LEVEL2_SQL, LEVEL3_SQL };
 
 const BY_LEVEL: ReadonlyMap<number, LevelQueries> = new Map([level1Queries, level2Queries, level3Queries].map((q) => [q.level, q]));
