@@ -14,7 +14,9 @@ type MetricKind = "counter" | "gauge" | "histogram";
 
 /**
  * A registry per client, not prom-client's global one: several clients (e.g. two protocol profiles
- * in one matrix run) live in one process and must not share counters.
+ * in one matrix run) live in one process and must not share counters unasked. An application may
+ * still pass one registry to several clients (two accounts): their counters add up, and the
+ * storage gauges are the sum of the started clients' values (src/storage/storage-metrics.ts).
  * Getters are idempotent so components can ask for the same metric without coordinating; asking
  * again with another kind, other label names or other buckets is a TypeError at that call, not a
  * metric of the wrong shape that fails later where it is recorded (or records under the wrong labels).

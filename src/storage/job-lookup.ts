@@ -21,8 +21,8 @@ export interface JobSummary {
   readonly createdAt: number;
   readonly updatedAt: number;
   /**
-   * The application's file: an upload's source as `share({ path })` was given it, a download's
-   * `out`. null when the file is one the client keeps itself in its data directory: a share of
+   * The application's file as a whole path: an upload's source, a download's `out` (each resolved
+   * against the working folder as share() and fetch() did). null when the file is one the client keeps itself in its data directory: a share of
    * bytes (read from its spooled copy, or a cached file of the same bytes) and a download into the
    * cache (its `FetchResult.path` says where, once done). Lets an app that was killed say which
    * file each job is without a table of its own.
