@@ -13,6 +13,7 @@ export {
   DEFAULT_CHUNK_SIZE,
   MAX_CHUNK_SIZE,
   MAX_CHUNKS,
+  checkParams,
   prepareParams,
 } from "./stream-params.js";
 export type { StreamParams, PreparedParams } from "./stream-params.js";

@@ -30,6 +30,16 @@ export interface PreparedParams {
 }
 
 export function prepareParams(params: StreamParams): PreparedParams {
+  checkParams(params);
+  return { key: createSecretKey(params.key), noncePrefix: Uint8Array.from(params.noncePrefix), chunkSize: params.chunkSize };
+}
+
+/**
+ * Throws prepareParams' E_CRYPTO_BAD_PARAMS for params of a shape no stream can have (the key's and
+ * nonce prefix's lengths, the chunk size), without importing the key: a caller that prepares them
+ * later (an upload, after its run may have replaced the key) checks a stored row's shape up front.
+ */
+export function checkParams(params: StreamParams): void {
   if (!(params.key instanceof Uint8Array) || params.key.byteLength !== KEY_BYTES) {
     throw new CryptoError("E_CRYPTO_BAD_PARAMS", `the content key must be ${KEY_BYTES} bytes`, {
       details: { field: "key", bytes: params.key instanceof Uint8Array ? params.key.byteLength : null },
@@ -45,5 +55,4 @@ export function prepareParams(params: StreamParams): PreparedParams {
       details: { field: "chunkSize", chunkSize: params.chunkSize },
     });
   }
-  return { key: createSecretKey(params.key), noncePrefix: Uint8Array.from(params.noncePrefix), chunkSize: params.chunkSize };
 }

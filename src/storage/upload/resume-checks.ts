@@ -23,7 +23,7 @@ import { sameSource, sourceIdentity, type SourceIdentity } from "./source-identi
  *   runs had does the same (the dropped one may hold pieces no other has), a run with more
  *   endpoints keeps them.
  */
-export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle, signal?: AbortSignal): Promise<ResumeGuard | undefined> {
+export async function checkResumable(ctx: ClientContext, row: UploadJobRow, source: FileHandle, signal?: AbortSignal): Promise<ResumeCheck> {
   const identity = await sourceIdentity(source);
   const recorded = ctx.uploads.sourceIdentity(row.id);
   // No identity: nothing this upload sealed can be told apart from the file as it is now. The commits
@@ -31,11 +31,25 @@ export async function checkResumable(ctx: ClientContext, row: UploadJobRow, sour
   // ones) while a piece it put stays on a node, sealed from bytes the file may no longer hold; sealed
   // again under the same key and nonces, the node would hold two plaintexts' XOR and the GCM subkey.
   // So this run takes a fresh key and prefix, committed with the identity: lost with it, never reused.
-  if (recorded === undefined) ctx.uploads.recordFirstRun(row.id, identity, newStreamParams(row.chunk_size));
-  else if (!sameSource(recorded, identity)) throw sourceChanged(row.id, "it was modified, replaced, renamed or had its permissions changed since the upload began, and a resumed upload seals only an untouched file again");
+  let run = row;
+  if (recorded === undefined) {
+    ctx.uploads.recordFirstRun(row.id, identity, newStreamParams(row.chunk_size));
+    // The row as the journal now holds it (its key is replaced only while the job is queued or
+    // uploading): read back here, once per first run, not by every run.
+    run = ctx.uploads.get(row.id) ?? row;
+  } else if (!sameSource(recorded, identity)) throw sourceChanged(row.id, "it was modified, replaced, renamed or had its permissions changed since the upload began, and a resumed upload seals only an untouched file again");
   else if (recorded.ctimeNs === undefined) ctx.uploads.recordSourceChangeTime(row.id, identity.ctimeNs);
   await checkStore(ctx, row, signal);
-  return recorded === undefined ? undefined : { pieceRead: () => stillUnchanged(row.id, source, identity) };
+  return { row: run, guard: recorded === undefined ? undefined : { pieceRead: () => stillUnchanged(row.id, source, identity) } };
+}
+
+/**
+ * What checkResumable settled: the row to seal with (the one given, or for a first run the row as
+ * recorded with its fresh key and nonce prefix), and the resume's guard (none for a first run).
+ */
+export interface ResumeCheck {
+  readonly row: UploadJobRow;
+  readonly guard: ResumeGuard | undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ChunkSealer, prepareParams, sameDigest, sealRange } from "../../crypto/index.js";
+import { checkParams, ChunkSealer, prepareParams, sameDigest, sealRange } from "../../crypto/index.js";
 import type { FileReference, Piece } from "../../wire/index.js";
 import { throwIfAborted } from "../abort-error.js";
 import { retryReporter, type ClientContext } from "../client-context.js";
@@ -42,14 +42,16 @@ export async function runUpload(
   signal: AbortSignal,
 ): Promise<ShareResult> {
   const plan = planPieces(queued.plaintext_size, queued.chunk_size, queued.piece_size);
-  // Parameters of a shape this release cannot use fail the job before it starts (E_UNSUPPORTED).
-  prepareParams({ key: queued.enc_key, noncePrefix: queued.nonce_prefix, chunkSize: queued.chunk_size });
+  // A row of a shape this release cannot use (a key or nonce prefix of another length, a chunk size
+  // past the cap: corrupt, or another release's) fails the job before it starts, with prepareParams'
+  // error (E_UNSUPPORTED once typed); a first run would otherwise replace the damaged key below and
+  // go on as if nothing were wrong. Only the shape: the key is imported once, after checkResumable.
+  checkParams({ key: queued.enc_key, noncePrefix: queued.nonce_prefix, chunkSize: queued.chunk_size });
   machine.start();
   const source = await openSource(queued.source_path, queued.plaintext_size, queued.id);
   try {
-    const guard = await checkResumable(ctx, queued, source, signal);
-    // A run that recorded the source's identity took a fresh key and prefix with it (checkResumable).
-    const row = ctx.uploads.get(queued.id) ?? queued;
+    // A run that records the source's identity takes a fresh key and prefix with it: the row handed back has them.
+    const { row, guard } = await checkResumable(ctx, queued, source, signal);
     const params = prepareParams({ key: row.enc_key, noncePrefix: row.nonce_prefix, chunkSize: row.chunk_size });
     const sealer = new ChunkSealer(params);
     const stored = new Map(ctx.uploads.pieces(row.id).map((p) => [p.idx, p]));
