@@ -15,7 +15,8 @@
  * - memory: peak RSS of a fresh process sharing then fetching 50 MiB (goal ≤ 200 MB), and of a
  *   started, idle client (goal ≤ 100 MB; on an existing state, the usual start, and on the first
  *   start, which also migrates the new state) with its CPU time over the idle window (goal ≈ 0);
- *   all measured in child processes (this file with `--child`), so this harness does not pollute them;
+ *   all measured in child processes (bench/support/client-child.ts with `--child`), which load the
+ *   package and nothing of this harness, so the figures are an application's;
  * - light mode: a streamed fetch of 50 MiB through the Codex test server (a separate process)
  *   with the Codex backend, in a fresh child, for "50 MB in under 30 s on mobile";
  * - the Codex backend against `@codex-storage/sdk-js` (bench/support/codex-vs-sdk.ts).
@@ -30,6 +31,7 @@ import { open, rename, stat } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { CLIENT_CHILD_KINDS } from "./support/client-child.js";
 import { codexVsSdkRows } from "./support/codex-vs-sdk.js";
 import { codexServerProcess, PROJECT_ROOT as ROOT } from "./support/codex-server-process.js";
 import { loadRows, measureConcurrentLoad } from "./support/concurrent-load.js";
@@ -529,7 +531,7 @@ interface ChildReport {
  * children run on plain node as an application would, without the tsx loader (about 35 MB of RSS).
  * Packages still resolve: the output sits below the project's node_modules.
  */
-function compiledSelf(): string | undefined {
+function compiledSelf(): { self: string; clientChild: string } | undefined {
   const cache = join(ROOT, "node_modules", ".cache", "status-compat-bench");
   mkdirSync(cache, { recursive: true });
   writeFileSync(
@@ -538,12 +540,13 @@ function compiledSelf(): string | undefined {
       extends: "../../../tsconfig.json",
       compilerOptions: { outDir: "./out", rootDir: "../../..", noEmit: false, declaration: false, sourceMap: false, incremental: true, tsBuildInfoFile: "./out/.tsbuildinfo" },
       include: [],
-      files: ["../../../bench/storage.bench.ts"],
+      files: ["../../../bench/storage.bench.ts", "../../../bench/support/client-child.ts"],
     }),
   );
   const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(cache, "tsconfig.json")], { cwd: ROOT, encoding: "utf8" });
-  const out = join(cache, "out", "bench", "storage.bench.js");
-  return tsc.status === 0 && existsSync(out) ? out : undefined;
+  const self = join(cache, "out", "bench", "storage.bench.js");
+  const clientChild = join(cache, "out", "bench", "support", "client-child.js");
+  return tsc.status === 0 && existsSync(self) && existsSync(clientChild) ? { self, clientChild } : undefined;
 }
 
 /**
@@ -556,17 +559,23 @@ function compiledSelf(): string | undefined {
  */
 const KEEP_FREED_MEMORY = "glibc.malloc.trim_threshold=4000000000:glibc.malloc.mmap_threshold=4000000000:glibc.malloc.top_pad=268435456";
 
-let childEntry: string[] | undefined;
+let childEntries: { self: string[]; clientChild: string[] } | undefined;
 
+/** A child process: the memory children (idle, transfer, light) run client-child.ts, which loads only the package; the rest this file. */
 function runChild(args: string[]): Promise<ChildReport> {
-  if (childEntry === undefined) {
+  if (childEntries === undefined) {
     const compiled = compiledSelf();
-    childEntry = compiled === undefined ? ["--import", "tsx", fileURLToPath(import.meta.url)] : [compiled];
+    const clientChildSource = fileURLToPath(new URL("./support/client-child.ts", import.meta.url));
+    childEntries =
+      compiled === undefined
+        ? { self: ["--import", "tsx", fileURLToPath(import.meta.url)], clientChild: ["--import", "tsx", clientChildSource] }
+        : { self: [compiled.self], clientChild: [compiled.clientChild] };
   }
+  const entry = CLIENT_CHILD_KINDS.includes(args[0] as string) ? childEntries.clientChild : childEntries.self;
   return new Promise((resolve, reject) => {
     const timing = args[0] === "speed" || args[0] === "steps";
     const env = timing && process.env["GLIBC_TUNABLES"] === undefined ? { ...process.env, GLIBC_TUNABLES: KEEP_FREED_MEMORY } : process.env;
-    const child = spawn(process.execPath, [...(childEntry as string[]), "--child", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...entry, "--child", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -632,7 +641,7 @@ async function concurrencySection(): Promise<string> {
   const figures = await measureConcurrentLoad({
     counts,
     sizeMiB: SIZE / MiB,
-    ...(compiled === undefined ? {} : { compiled: join(compiled, "..", "support", "concurrent-load.js") }),
+    ...(compiled === undefined ? {} : { compiled: join(compiled.self, "..", "support", "concurrent-load.js") }),
   });
   return `\nMany transfers at once (bench/support/concurrent-load.ts; ${SIZE / MiB} MiB files, each row a fresh child; peak RSS, descriptors and the client's piece buffers sampled every 10 ms; the ratio is the increase over idle against one job's):\n\n${markdownTable(loadRows(figures))}\n`;
 }
@@ -650,7 +659,7 @@ export async function run(): Promise<string> {
   }
   const speed = PARTS.has("speed") ? await speedRows() : { rows: [], where: [], loadBefore: load(), loadAfter: load() };
   const rows = [...speed.rows, ...(PARTS.has("memory") ? await memoryRows() : [])];
-  const how = childEntry?.[0] === "--import" ? "under tsx (compiling for plain node failed)" : "on plain node (this file compiled by tsc)";
+  const how = childEntries?.self[0] === "--import" ? "under tsx (compiling for plain node failed)" : "on plain node (compiled by tsc)";
   const machine = `${availableParallelism()} cores, shared; load average (1/5/15 min) ${speed.loadBefore} before the speed rounds, ${speed.loadAfter} after.`;
   const where = speed.where.length === 0 ? "" : `\nWhere the round trip's time goes (medians; each step measured alone on the same data, in a process of its own):\n\n${markdownTable(speed.where)}\n`;
   const concurrency = PARTS.has("concurrency") ? await concurrencySection() : "";
@@ -658,17 +667,6 @@ export async function run(): Promise<string> {
 }
 
 // ---- child processes -------------------------------------------------------------------------
-
-function sampler(): { peak: () => number; stop: () => void } {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 10);
-  return {
-    peak: () => Math.max(peak, process.memoryUsage.rss()) / MiB,
-    stop: () => clearInterval(timer),
-  };
-}
 
 /** A file written 1 MiB at a time, so the child never holds the whole file in memory. */
 function writeSource(path: string): void {
@@ -685,49 +683,7 @@ async function child(kind: string, rest: string[]): Promise<ChildReport> {
   try {
     if (kind === "speed") return { peakRssMiB: 0, rssMiB: 0, cpuMs: 0, wallMs: 0, speed: await speedRounds(rest[0] as string, dir) };
     if (kind === "steps") return { peakRssMiB: 0, rssMiB: 0, cpuMs: 0, wallMs: 0, steps: await stepCosts(readFileSync(rest[0] as string), dir, Math.max(3, Math.min(ROUNDS, 7))) };
-    if (kind === "idle") {
-      // In the parent's directory, so the second start finds the state the first one created.
-      const home = rest[0] ?? dir;
-      const store = createLocalBackend({ dir: join(home, "store") });
-      const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(home, "state.sqlite"), dataDir: join(home, "data") });
-      await new Promise((r) => setTimeout(r, 1000));
-      const cpu = process.cpuUsage();
-      const start = performance.now();
-      await new Promise((r) => setTimeout(r, 5000));
-      const used = process.cpuUsage(cpu);
-      const report = { peakRssMiB: 0, rssMiB: process.memoryUsage.rss() / MiB, cpuMs: (used.user + used.system) / 1000, wallMs: performance.now() - start };
-      await client.stop();
-      await store.close();
-      return report;
-    }
-    if (kind === "transfer") {
-      // The source was written by the parent: writing it here would leave its garbage in this RSS.
-      const source = rest[0] as string;
-      const store = createLocalBackend({ dir: join(dir, "store") });
-      const client = await StorageClient.open({ protocol: 3, backend: store, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0 });
-      const rss = sampler();
-      const start = performance.now();
-      const { reference } = await client.share({ path: source }).done;
-      await client.fetch(reference, { out: join(dir, "out.bin") }).done;
-      const wallMs = performance.now() - start;
-      rss.stop();
-      await client.stop();
-      await store.close();
-      return { peakRssMiB: rss.peak(), rssMiB: process.memoryUsage.rss() / MiB, cpuMs: 0, wallMs };
-    }
-    // light: a light client streams back a file already on the Codex test server (the reference is in a file).
-    const [url, referencePath] = rest as [string, string];
-    const endpoint: StorageBackend = createCodexBackend({ url, requestTimeoutMs: 60_000 });
-    const client = await StorageClient.open({ protocol: 3, mode: "light", endpoints: [endpoint], statePath: join(dir, "light.sqlite"), dataDir: join(dir, "light"), renewEveryMs: 0 });
-    const rss = sampler();
-    const start = performance.now();
-    const hash = createHash("sha256");
-    for await (const part of client.fetchStream(readFileSync(referencePath))) hash.update(part);
-    const wallMs = performance.now() - start;
-    rss.stop();
-    await client.stop();
-    await endpoint.close();
-    return { peakRssMiB: rss.peak(), rssMiB: process.memoryUsage.rss() / MiB, cpuMs: 0, wallMs };
+    throw new Error(`no bench child of kind ${kind}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
