@@ -48,7 +48,7 @@ export async function forgetEndedJobs(ctx: ClientContext, keptMs: number, isLive
       releaseSpool(ctx, row.id, row.source_path);
     }
     ctx.availability.dropOrphans();
-    ctx.uploads.dropOrphanChangeTimes();
+    ctx.uploads.dropOrphanRunSettings();
   })();
   if (forgettable.length + uploads.length > 0) ctx.log.info({ uploads: uploads.length, downloads: forgettable.length, keptMs }, "forgot ended jobs");
   // The deleted rows' bytes are zeroed in the database (secure_delete, set by openState), but the

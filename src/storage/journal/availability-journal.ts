@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { LEVEL1_SQL } from "../../state/index.js";
+import { keyStartsWith } from "./settings-key-range.js";
 
 export interface AvailabilityRow {
   cid: string;
@@ -52,7 +53,7 @@ export class AvailabilityJournal {
     this.putSetting = db.prepare(LEVEL1_SQL.upsertSetting);
     this.deleteSetting = db.prepare(`DELETE FROM settings WHERE key = ?`);
     this.deleteStaleReads = db.prepare(
-      `DELETE FROM settings WHERE key LIKE '${NETWORK_READ_PREFIX}%' AND substr(key, ${NETWORK_READ_PREFIX.length + 1}) NOT IN (
+      `DELETE FROM settings WHERE ${keyStartsWith(NETWORK_READ_PREFIX)} AND substr(key, ${NETWORK_READ_PREFIX.length + 1}) NOT IN (
          SELECT cid FROM availability WHERE referenced = 1)`,
     );
   }

@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import { LEVEL1_SQL } from "../../state/index.js";
 import { StorageError } from "../storage-error.js";
 import type { JobKind } from "./job-states.js";
+import { keyStartsWith } from "./settings-key-range.js";
 
 /**
  * How many runs of one job in a row may start, each ending with the process's death (no stop(),
@@ -68,7 +69,7 @@ export class UnendedRuns {
   dropEnded(): void {
     this.db
       .prepare(
-        `DELETE FROM settings WHERE key LIKE '${PREFIX}%' AND substr(key, ${PREFIX.length + 1}) NOT IN (
+        `DELETE FROM settings WHERE ${keyStartsWith(PREFIX)} AND substr(key, ${PREFIX.length + 1}) NOT IN (
            SELECT id FROM upload_jobs WHERE state IN ('queued', 'uploading') UNION ALL SELECT id FROM download_jobs WHERE state IN ('queued', 'downloading'))`,
       )
       .run();

@@ -3,6 +3,7 @@ import { LEVEL1_SQL } from "../../state/index.js";
 import type { RecordedIdentity, SourceIdentity } from "../upload/source-identity.js";
 import type { UploadState } from "./job-states.js";
 import { moveJob } from "./move-job.js";
+import { keyStartsWith, prefixEnd } from "./settings-key-range.js";
 import { WalDurability } from "./wal-durability.js";
 
 export interface UploadJobRow {
@@ -96,7 +97,7 @@ export class UploadJournal {
     this.deleteRunSettings = db.prepare(`DELETE FROM settings WHERE key IN (?, ?, ?)`);
     // An earlier release forgets the two keys it knows when it ends an upload this one began; the change time is left behind.
     this.deleteOrphanChangeTimes = db.prepare(
-      `DELETE FROM settings WHERE key LIKE '${CTIME_PREFIX}%' AND NOT EXISTS (
+      `DELETE FROM settings WHERE ${keyStartsWith(CTIME_PREFIX)} AND NOT EXISTS (
          SELECT 1 FROM settings s WHERE s.key = '${SOURCE_PREFIX}' || substr(settings.key, ${CTIME_PREFIX.length + 1}))`,
     );
     // A job's records of what it sealed are the keys between `upload-sealed:<id>:` and
@@ -106,7 +107,7 @@ export class UploadJournal {
     // Those whose upload an earlier release ended (it forgets only the keys it knows). rtrim drops the
     // piece number, leaving `upload-sealed:<id>:`; the id may hold digits and colons, the number none.
     this.deleteOrphanSealed = db.prepare(
-      `DELETE FROM settings WHERE key LIKE '${SEALED_PREFIX}%' AND NOT EXISTS (
+      `DELETE FROM settings WHERE ${keyStartsWith(SEALED_PREFIX)} AND NOT EXISTS (
          SELECT 1 FROM settings s WHERE s.key = '${SOURCE_PREFIX}' || substr(rtrim(settings.key, '0123456789'), ${SEALED_PREFIX.length + 1}, length(rtrim(settings.key, '0123456789')) - ${SEALED_PREFIX.length + 1}))`,
     );
     this.deletePieces = db.prepare(`DELETE FROM upload_pieces WHERE job_id = ?`);
@@ -269,10 +270,10 @@ export class UploadJournal {
   }
 
   /**
-   * Forgets the change times and sealed-piece records whose upload an earlier release ended (it
-   * leaves them, knowing only the other keys).
+   * Forgets the run settings an earlier release leaves when it ends an upload, knowing only the
+   * other keys: change times and sealed-piece records whose upload has no identity any more.
    */
-  dropOrphanChangeTimes(): void {
+  dropOrphanRunSettings(): void {
     this.deleteOrphanChangeTimes.run();
     this.deleteOrphanSealed.run();
   }
@@ -339,6 +340,6 @@ const ctimeKey = (id: string): string => CTIME_PREFIX + id;
 const storeKey = (id: string): string => `upload-store:${id}`;
 const SEALED_PREFIX = "upload-sealed:";
 const sealedKey = (id: string, idx: string): string => `${SEALED_PREFIX}${id}:${idx}`;
-/** Bounds (exclusive) of upload `id`'s sealed-piece keys: ';' is the character after ':'. */
-const sealedRange = (id: string): [string, string] => [sealedKey(id, ""), `${SEALED_PREFIX}${id};`];
+/** Bounds (exclusive) of upload `id`'s sealed-piece keys. */
+const sealedRange = (id: string): [string, string] => [sealedKey(id, ""), prefixEnd(sealedKey(id, ""))];
 
