@@ -29,13 +29,20 @@ interface Returning {
 export type Park = <T>(wait: () => Promise<T>) => Promise<T>;
 
 /**
+ * What a run gives back for the queue to call once it no longer counts the run (its slot free, its
+ * gauges updated, the next job started): settling the job's handle there, not before, means code
+ * awaiting the job sees the queue as the job left it.
+ */
+export type Settle = () => void;
+
+/**
  * Runs jobs of one direction in the background, at most `concurrency` at once, in the order they
  * were queued, plus a lane of one for small jobs (`isSmall`, asked once when a job is queued): when
  * every slot is taken, the first small job waiting runs beside them. A photo or a voice note sent
  * after a video forwarded to twenty chats waits for at most one other small job, not for the video.
  * The slots themselves stay first come, first served, so a steady stream of small jobs never
- * starves a large one: it can only fill the lane. `run` settles on its own (it records failures in
- * the journal) and never rejects.
+ * starves a large one: it can only fill the lane. `run` records the outcome in the journal on its
+ * own and never rejects; it gives back how to settle the job's handle (Settle).
  */
 export class JobQueue {
   private readonly waiting: Waiting[] = [];
@@ -53,7 +60,7 @@ export class JobQueue {
     private readonly concurrency: number,
     private readonly metrics: StorageMetrics,
     /** `lane`: the run is the lane's (a small job beside full slots); `park`: a wait on another run that holds no slot (Park). */
-    private readonly run: (id: string, signal: AbortSignal, lane: boolean, park: Park) => Promise<void>,
+    private readonly run: (id: string, signal: AbortSignal, lane: boolean, park: Park) => Promise<Settle | undefined | void>,
     private readonly isSmall: (id: string) => boolean = () => false,
   ) {}
 
@@ -143,13 +150,16 @@ export class JobQueue {
     const running: Running = { controller: new AbortController(), done: Promise.resolve(), holds: "none" };
     this.hold(running, lane);
     const park: Park = (wait) => this.park(running, lane, `${this.kind} ${id} (waiting for its turn to run again)`, wait);
-    running.done = this.run(id, running.controller.signal, lane, park).finally(() => {
+    const ended = (settle?: Settle | void): void => {
       this.active.delete(id);
       this.letGo(running);
       if (this.again.delete(id) && !this.closed) this.waiting.push({ id, small });
       this.report();
       this.pump();
-    });
+      settle?.();
+    };
+    // `run` never rejects; were it to, the queue still lets the job go.
+    running.done = this.run(id, running.controller.signal, lane, park).then(ended, () => ended());
     this.active.set(id, running);
   }
 

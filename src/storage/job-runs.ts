@@ -10,7 +10,7 @@ import { asStorageError, CANCELLED, closedUnderRun } from "./job-errors.js";
 import { cleanUpEndedJob } from "./job-cleanup.js";
 import { keepPartLeft } from "./kept-parts.js";
 import type { JobMachine } from "./job-machine.js";
-import type { Park } from "./job-queue.js";
+import type { Park, Settle } from "./job-queue.js";
 import type { DownloadJobRow } from "./journal/download-journal.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import type { UploadJobRow } from "./journal/upload-journal.js";
@@ -52,7 +52,7 @@ interface KindRun<Row extends { readonly state: JobState }, Result> {
 }
 
 /** The upload queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
-export function runUploadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park): Promise<void> {
+export function runUploadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park): Promise<Settle | undefined> {
   return runJob<UploadJobRow, ShareResult>(session, id, signal, lane, park, {
     kind: "upload",
     row: (ctx) => ctx.uploads.get(id),
@@ -66,7 +66,7 @@ export function runUploadJob(session: ClientSession, id: string, signal: AbortSi
 }
 
 /** The download queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
-export function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park): Promise<void> {
+export function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park): Promise<Settle | undefined> {
   let turn: DestinationTurn | undefined;
   return runJob<DownloadJobRow, FetchResult>(session, id, signal, lane, park, {
     kind: "download",
@@ -128,10 +128,12 @@ async function endedWithoutFetch(ctx: ClientContext, row: DownloadJobRow, view: 
 }
 
 /**
- * A queue's run of one job of either kind: its journal row run to the end, its handle settled, its
- * failure recorded, and whatever the run held (transfer memory, its deadline) given back.
+ * A queue's run of one job of either kind: its journal row run to the end, its failure recorded, and
+ * whatever the run held (transfer memory, its deadline) given back. It gives back how to settle its
+ * handle, which the queue does once it counts the run as ended (JobQueue's Settle): an application
+ * awaiting `done` then reads the queue's gauges without this run, and finds its slot free.
  */
-async function runJob<Row extends { readonly state: JobState }, Result>(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park, kind: KindRun<Row, Result>): Promise<void> {
+async function runJob<Row extends { readonly state: JobState }, Result>(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park, kind: KindRun<Row, Result>): Promise<Settle | undefined> {
   // Its turn came as the client began to stop: the job stays in the journal for the next start.
   if (session.phase !== "started") return;
   const ctx = session.ctx as ClientContext;
@@ -144,6 +146,7 @@ async function runJob<Row extends { readonly state: JobState }, Result>(session:
   const machine = jobMachine(session, kind.kind, id);
   const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `${kind.kind} ${id}`);
   let memory: (() => void) | undefined;
+  let settle: Settle;
   try {
     const result = await kind.work({
       ctx,
@@ -163,17 +166,19 @@ async function runJob<Row extends { readonly state: JobState }, Result>(session:
       park,
     });
     forgetHandle(session, id, handle);
-    job.resolve(result);
+    settle = () => job.resolve(result);
   } catch (error) {
     // Before the journal says failed: a retry asked for from then on gets a handle of its own.
     forgetHandle(session, id, handle);
-    await settleFailure(session, kind.kind, id, machine, handle, error, signal);
+    const reason = await settleFailure(session, kind.kind, id, machine, error, signal);
+    settle = () => handle.reject(reason);
   } finally {
     memory?.();
     kind.ended?.();
     deadline.dispose();
     runEnded(session, id);
   }
+  return settle;
 }
 
 /**
@@ -205,21 +210,18 @@ export function runNotStarted(session: ClientSession, id: string, error: unknown
   session.handles.delete(id);
 }
 
-/** Where a failed run goes: stopping keeps the journal row for the next start; a cancel or a real failure is written. */
-async function settleFailure(session: ClientSession, kind: JobKind, id: string, machine: JobMachine, job: AnyJob, error: unknown, signal: AbortSignal): Promise<void> {
-  if (signal.aborted && signal.reason !== CANCELLED) {
-    job.reject(signal.reason);
-    return;
-  }
+/**
+ * Where a failed run goes: stopping keeps the journal row for the next start; a cancel or a real
+ * failure is written. Gives the error its handle is to be rejected with.
+ */
+async function settleFailure(session: ClientSession, kind: JobKind, id: string, machine: JobMachine, error: unknown, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted && signal.reason !== CANCELLED) return signal.reason;
   // On a full disk the journal may refuse these writes too: the row then stays as it was (the job
   // resumes on the next start), the temp file still goes, and the caller still hears of the outcome.
   const cancelled = signal.aborted;
   const typed = cancelled ? undefined : asStorageError(error);
   // Its backend was closed under it as the client stops (an app closing its store first): kept, as a stop keeps it, to resume on the next start.
-  if (typed?.code === "E_CLIENT_CLOSED" && session.phase !== "started") {
-    job.reject(typed);
-    return;
-  }
+  if (typed?.code === "E_CLIENT_CLOSED" && session.phase !== "started") return typed;
   // Closed under the running client: failed, so the handle ends and retry() runs it; the next start resumes it (closedOutJobs), a download from its temp file.
   const closedOut = typed?.code === "E_CLIENT_CLOSED";
   const failure = closedOut ? closedUnderRun(kind, id, typed) : typed;
@@ -237,5 +239,5 @@ async function settleFailure(session: ClientSession, kind: JobKind, id: string, 
   // which the clean-up would take for a failure to discard: the retry fetched the whole file again.
   const keepsPieces = failure !== undefined && kind === "download" && keepsPiecesForResume({ state: "failed", last_error: `${failure.code}: ${failure.message}` });
   if (!closedOut && !keepsPieces) await cleanUpEndedJob(session, kind, id);
-  job.reject(failure ?? CANCELLED);
+  return failure ?? CANCELLED;
 }

@@ -23,8 +23,8 @@ export class InstrumentedBackend extends ForwardingBackend {
   puts = 0;
   gets = 0;
   readonly putDigests: string[] = [];
-  /** When set, called before each put/get; a throw is the call's failure. */
-  beforePut: ((bytes: Buffer) => void | Promise<void>) | undefined;
+  /** When set, called before each put/get (with the call's signal, for a wait that honours it as a real store does); a throw is the call's failure. */
+  beforePut: ((bytes: Buffer, signal: AbortSignal | undefined) => void | Promise<void>) | undefined;
   beforeGet: ((cid: string) => void | Promise<void>) | undefined;
   /** When set, called once the inner store took a put's bytes; a throw is the call's failure, the bytes staying stored (a crash between the store and the journal). */
   afterPut: ((bytes: Buffer) => void | Promise<void>) | undefined;
@@ -39,7 +39,7 @@ export class InstrumentedBackend extends ForwardingBackend {
     this.puts++;
     const bytes = await collect(body);
     this.putDigests.push(createHash("sha256").update(bytes).digest("hex"));
-    await this.beforePut?.(bytes);
+    await this.beforePut?.(bytes, options?.signal);
     const cid = await this.inner.put(bytes, options);
     await this.afterPut?.(bytes);
     return cid;
