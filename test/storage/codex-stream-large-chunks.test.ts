@@ -6,7 +6,8 @@
  * pieces, a file stream with a large highWaterMark) reported progress once per chunk, and a chunk
  * larger than the socket buffers waited for its whole drain under one idle deadline, so a slow but
  * steady uplink ended E_TIMEOUT "the node stopped accepting upload bytes" where the same bytes as a
- * buffer went through.
+ * buffer went through. The slices of a chunk may run up to 1 MiB ahead of the socket before the
+ * upload waits (waiting after each cost CPU); the deadline then counts from the last slice taken.
  */
 import { Readable } from "node:stream";
 import { describe, expect, test } from "vitest";
