@@ -9,6 +9,7 @@ import { malformedAnswer, type CallContext } from "./http-status-error.js";
 import type { ResolvedCodexOptions } from "./options.js";
 import { notBytes } from "./put-body-check.js";
 import { failureError, socketError, type Failure } from "./transport-error.js";
+import { UploadAhead } from "./upload-ahead.js";
 
 export interface ExchangeSpec {
   readonly context: CallContext;
@@ -45,13 +46,6 @@ export class StaleSocketError extends Error {
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 /** A body given as one buffer goes out in slices of this size, so the stall deadline sees steady progress. */
 const UPLOAD_SLICE_BYTES = 64 * 1024;
-/**
- * How far the slices of one chunk may run ahead of the socket before the upload waits for it to
- * drain. Waiting after every slice (Node's buffer takes 16 KiB before it asks for a wait) cost about
- * 800 waits per 50 MiB and a third more CPU than @codex-storage/sdk-js's upload (bench: storage,
- * codex). The slices are views of the caller's bytes, so running ahead copies nothing.
- */
-const UPLOAD_AHEAD_BYTES = 1024 * 1024;
 /**
  * How long an upload whose write met a closed connection waits for the node's answer (capped by
  * requestTimeoutMs). A node that answered did so before it closed, so the answer is in the socket's
@@ -93,6 +87,7 @@ export class HttpExchange implements WriteErrorHolder {
   /** Upload bytes handed to Node's request (sent) and, of those, taken by the socket (accepted). */
   private sent = 0;
   private accepted = 0;
+  private readonly ahead = new UploadAhead(UPLOAD_SLICE_BYTES);
   /** The upload's wait for the socket, if one is in progress. */
   private waiting: { readonly event: "drain" | "finish"; resolve(ok: boolean): void } | undefined;
   /** Gives the caller's iterable body up (its return()), while the upload still reads it. */
@@ -419,8 +414,8 @@ export class HttpExchange implements WriteErrorHolder {
   }
 
   /**
-   * Hands `bytes` to the socket in slices of UPLOAD_SLICE_BYTES, up to UPLOAD_AHEAD_BYTES ahead of
-   * it, and waits for it to drain after a chunk's last slice if it asked to; false when the upload
+   * Hands `bytes` to the socket in slices of UPLOAD_SLICE_BYTES, as far ahead of it as UploadAhead
+   * allows, and waits for it to drain after a chunk's last slice if it asked to; false when the upload
    * is to stop (an answer, a failure, a stall). Every slice the socket takes is a progress report
    * and pushes the idle deadline back. A buffer and an iterable's chunk go out alike: a chunk
    * written whole (a stream that yields a 4 MiB piece at once) was one progress report and one idle
@@ -438,8 +433,10 @@ export class HttpExchange implements WriteErrorHolder {
     for (let at = 0; at < bytes.byteLength; at += UPLOAD_SLICE_BYTES) {
       const next = this.send(bytes.subarray(at, at + UPLOAD_SLICE_BYTES), declared);
       if (next === "stop") return false;
-      const wait = next === "wait" && (at + UPLOAD_SLICE_BYTES >= bytes.byteLength || this.req.writableLength >= UPLOAD_AHEAD_BYTES);
-      if (wait && !(await this.writable("drain"))) return false;
+      if (next === "more" || (at + UPLOAD_SLICE_BYTES < bytes.byteLength && this.req.writableLength < this.ahead.bytes)) continue;
+      const waitedFrom = performance.now();
+      if (!(await this.writable("drain"))) return false;
+      this.ahead.drained(performance.now() - waitedFrom);
     }
     return true;
   }
