@@ -7,7 +7,8 @@ import { pendingDownloadsTo, pendingUploadsOf } from "./journal/pending-jobs.js"
 import type { UploadJobRow } from "./journal/upload-journal.js";
 import { contentCidIn } from "./cache-store.js";
 import { decodeReference } from "./reference-codec.js";
-import { StorageError } from "./storage-error.js";
+import { errorFromJournal } from "./job-errors.js";
+import { StorageError, type StorageErrorCode } from "./storage-error.js";
 import type { TransferJob } from "./transfer-job.js";
 import type { ShareResult } from "./upload/run-upload.js";
 
@@ -18,6 +19,12 @@ export interface JobSummary {
   readonly attempts: number;
   /** `E_CODE: message` of the last failure. */
   readonly lastError: string | null;
+  /**
+   * The code of that failure, as `job(id).done` rejects with it (a code a newer release wrote, which
+   * this one does not know, is `E_UNSUPPORTED`, as there): what an app decides on (`retry(id)`, share
+   * again, tell the user) without parsing `lastError`. null when `lastError` is.
+   */
+  readonly lastErrorCode: StorageErrorCode | null;
   readonly createdAt: number;
   readonly updatedAt: number;
   /**
@@ -78,6 +85,7 @@ export function jobSummaries(session: ClientSession): JobSummary[] {
     state: r.state,
     attempts: r.attempts,
     lastError: r.last_error,
+    lastErrorCode: r.last_error === null ? null : errorFromJournal("failed", r.last_error).code,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     path,

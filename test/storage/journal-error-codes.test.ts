@@ -50,6 +50,24 @@ describe("a failed job's error as the journal keeps it", () => {
     }
   });
 
+  test("jobs() gives the failure's code by itself (lastErrorCode), the code done rejects with, so an app need not parse lastError", async () => {
+    const { id, options } = await failedUpload(3);
+    const client = await StorageClient.open(options);
+    try {
+      const error = (await client.job(id).done.catch((e: unknown) => e)) as StorageError;
+      const summary = client.jobs().find((j) => j.id === id);
+      expect(summary).toMatchObject({ state: "failed", lastError: "E_BACKEND_REJECTED: refused (test)", lastErrorCode: "E_BACKEND_REJECTED" });
+      expect(summary?.lastErrorCode).toBe(error.code);
+      // A job that never failed has neither.
+      const done = client.share({ bytes: new Uint8Array(KiB).fill(1), fileName: "ok.bin" });
+      (options.backend as InstrumentedBackend).beforePut = undefined;
+      await done.done;
+      expect(client.jobs().find((j) => j.id === done.id)).toMatchObject({ lastError: null, lastErrorCode: null });
+    } finally {
+      await client.stop();
+    }
+  });
+
   test("a code written by a newer release that this one does not know keeps its code and text, and is not reported as a retryable network failure", async () => {
     const { id, options } = await failedUpload(2);
     setLastError(options.statePath as string, id, "E_PIECE_RETIRED: piece 3 was retired by the node operator; share the file again");
@@ -62,8 +80,9 @@ describe("a failed job's error as the journal keeps it", () => {
       expect(error.details).toMatchObject({ fromJournal: true, journalCode: "E_PIECE_RETIRED" });
       expect(error.code).not.toBe("E_BACKEND_UNREACHABLE");
       expect(error.retryable).toBe(false);
-      // What jobs() lists is the row as written.
+      // What jobs() lists is the row as written; its code is the one done rejects with.
       expect(client.jobs().find((j) => j.id === id)?.lastError).toMatch(/^E_PIECE_RETIRED: /);
+      expect(client.jobs().find((j) => j.id === id)?.lastErrorCode).toBe("E_UNSUPPORTED");
     } finally {
       await client.stop();
     }
