@@ -73,7 +73,12 @@ export class JobMachine {
   private entered(state: JobState, code?: string): void {
     this.hooks.metrics.transitions.inc({ kind: this.kind, state });
     // Ids, states and codes only: never keys, names or contents.
-    this.hooks.log.info(code === undefined ? { job: this.id, kind: this.kind, state } : { job: this.id, kind: this.kind, state, code }, "job state");
+    const fields = code === undefined ? { job: this.id, kind: this.kind, state } : { job: this.id, kind: this.kind, state, code };
+    // A transfer that failed is news at the level an app's log runs at in use (warn, the CLI's
+    // default): at info, nothing in such a log said so, only the failures metric. A stop's or a
+    // closed backend's E_CLIENT_CLOSED is the app's own doing and resumes: info, as the other moves.
+    if (state === "failed" && code !== "E_CLIENT_CLOSED") this.hooks.log.warn(fields, "job state");
+    else this.hooks.log.info(fields, "job state");
     this.hooks.job?.setState(state);
   }
 }
