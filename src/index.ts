@@ -103,6 +103,9 @@ export {
 export type {
   ShareInput,
   FetchOptions,
+  FetchStreamOptions,
+  StatusOptions,
+  RenewDueOptions,
   JobSummary,
   AnyJob,
   StorageClientOptions,

@@ -19,6 +19,7 @@ import type {
   CodexSpaceInfo,
   EndpointOrder,
   FetchResult,
+  FetchStreamOptions,
   ForeignKeyDescription,
   IndexDescription,
   inspectState,
@@ -26,7 +27,9 @@ import type {
   JobKind,
   QueryCheck,
   QueryRandom,
+  RenewDueOptions,
   ShareResult,
+  StatusOptions,
   StorageClient,
   StorageClientOptions,
   TableDescription,
@@ -107,6 +110,11 @@ describe("the package's public entry", () => {
     expectTypeOf<ReturnType<CodexBackend["space"]>>().toEqualTypeOf<Promise<CodexSpaceInfo>>();
     expectTypeOf<TableDescription["indexes"]>().toEqualTypeOf<readonly IndexDescription[]>();
     expectTypeOf<TableDescription["foreignKeys"]>().toEqualTypeOf<readonly ForeignKeyDescription[]>();
+    // An app wrapping the client (a service of its own with the same calls) names their options: status's,
+    // fetchStream's and renewDue's were written out in the signatures, with no name to import.
+    expectTypeOf<Parameters<StorageClient["status"]>[1]>().toEqualTypeOf<StatusOptions | undefined>();
+    expectTypeOf<Parameters<StorageClient["fetchStream"]>[1]>().toEqualTypeOf<FetchStreamOptions | undefined>();
+    expectTypeOf<Parameters<StorageClient["renewDue"]>[0]>().toEqualTypeOf<RenewDueOptions | undefined>();
     // An app or CI writing a release query of its own names its check's random source (it was the unexported SeededRandom class).
     expectTypeOf<Parameters<QueryCheck["run"]>[1]>().toEqualTypeOf<QueryRandom>();
   });

@@ -4,7 +4,7 @@
  * resumes after a crash. See docs/storage.md.
  */
 export { StorageClient } from "./storage-client.js";
-export type { ShareInput, FetchOptions, JobSummary } from "./storage-client.js";
+export type { ShareInput, FetchOptions, FetchStreamOptions, StatusOptions, RenewDueOptions, JobSummary } from "./storage-client.js";
 // What job(id) and retry(id) give: an upload's or a download's handle.
 export type { AnyJob } from "./client-session.js";
 export { STORAGE_DEFAULTS, systemClock } from "./client-options.js";

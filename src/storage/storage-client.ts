@@ -30,6 +30,22 @@ export type { ShareInput } from "./share-intake.js";
 export type { FetchOptions } from "./fetch-intake.js";
 export type { JobSummary } from "./job-lookup.js";
 
+/** status()'s options: `probe` asks the endpoints whether every piece is still there; `signal` gives up that probe (E_ABORTED). */
+export interface StatusOptions {
+  readonly probe?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** fetchStream()'s options: `signal` ends the stream (the next read fails). */
+export interface FetchStreamOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** renewDue()'s options: `signal` gives up the run, or its wait for the run under way (E_ABORTED); what it did not renew stays due. */
+export interface RenewDueOptions {
+  readonly signal?: AbortSignal;
+}
+
 /**
  * The storage client: shares files as encrypted, pieced FileReferences and fetches them back,
  * verified, through a persistent background queue journaled in the state database. Construct it
@@ -134,7 +150,7 @@ export class StorageClient {
    * The verified plaintext as a stream (memory: pieces in flight, not the file). Not journaled.
    * Every yielded byte is authenticated; the stream ends normally only after the whole-file sha256 matched.
    */
-  fetchStream(reference: ReferenceInput, options: { signal?: AbortSignal } = {}): AsyncGenerator<Buffer, void, undefined> {
+  fetchStream(reference: ReferenceInput, options: FetchStreamOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     return fetchAsStream(this.session, reference, options);
   }
 
@@ -143,7 +159,7 @@ export class StorageClient {
    * expiry (v3), or probing the endpoints (a piece is missing only when every endpoint answered
    * that it lacks it; one that could not be asked makes the probe fail with its typed error).
    */
-  async status(reference: ReferenceInput, options: { probe?: boolean; signal?: AbortSignal } = {}): Promise<FileStatus> {
+  async status(reference: ReferenceInput, options: StatusOptions = {}): Promise<FileStatus> {
     return checkStatus(this.session, reference, options);
   }
 
@@ -182,7 +198,7 @@ export class StorageClient {
   }
 
   /** Renews referenced uploads whose TTL ends within the margin (the background timer does this too). */
-  async renewDue(options: { signal?: AbortSignal } = {}): Promise<RenewReport> {
+  async renewDue(options: RenewDueOptions = {}): Promise<RenewReport> {
     return renewInTurn(this.session, options);
   }
 
