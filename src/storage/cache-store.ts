@@ -77,11 +77,15 @@ export class CacheStore {
   private readonly parts = new Map<string, number>();
   private partBytes = 0;
 
+  /** The quota: the option (or setting) at start, then what setQuota() gave. */
+  private quota: number;
+
   constructor(
     private readonly journal: CacheJournal,
-    readonly quotaBytes: number,
+    quotaBytes: number,
     private readonly hooks: { clock: Clock; metrics: StorageMetrics; log: Logger },
   ) {
+    this.quota = quotaBytes;
     try {
       this.forgetVanished();
     } catch (error) {
@@ -685,6 +689,23 @@ export class CacheStore {
       this.hooks.log.warn({ code: asStorageError(error).code }, "could not evict cached files down to the quota");
     }
     this.report();
+  }
+
+  get quotaBytes(): number {
+    return this.quota;
+  }
+
+  /**
+   * The quota changed while the client runs (the user gave the app less room, or more): lowered,
+   * least recently used files go until what is kept fits, as at a start (fitQuota: pinned files and
+   * those being served stay, even over it); either way the transfers waiting for room are looked at
+   * again in their order (raised, they may take it now; one a lowered quota leaves no room for
+   * hears E_QUOTA_EXCEEDED, as a new request would).
+   */
+  setQuota(bytes: number): void {
+    this.quota = bytes;
+    this.fitQuota();
+    this.roomFreed();
   }
 
   /** Whether `bytes` more fit under the quota beside what is kept and reserved. */

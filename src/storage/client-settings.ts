@@ -34,7 +34,7 @@ export function resolveSettings(o: StorageClientOptions, mode: "full" | "light")
   // Past a timer's range setInterval fires every millisecond: a busy loop, not a rare check.
   const renewEveryMs = check(o.renewEveryMs ?? d.renewEveryMs, "renewEveryMs", (v) => v >= 0 && v <= MAX_TIMER_MS, `0 (off) to ${MAX_TIMER_MS} ms`);
   // NaN or a negative quota refused every spooled share and cached download later, as E_QUOTA_EXCEEDED; Infinity is no limit.
-  const quotaBytes = o.quotaBytes === undefined ? undefined : check(o.quotaBytes, "quotaBytes", (v) => v > 0, "a positive number of bytes (Infinity: no limit)");
+  const quotaBytes = o.quotaBytes === undefined ? undefined : checkQuota(o.quotaBytes);
   // Added to the journal's times (STRICT integer columns): 1.5 ms failed every share at its end, E_LOCAL_IO.
   const ttlMs = check(o.ttlMs ?? d.ttlMs, "ttlMs", (v) => Number.isSafeInteger(v) && v > 0, "a whole positive number of milliseconds");
   // 0 up to the TTL: NaN turned renewal off without a word, a margin of a whole TTL renewed every piece on every run.
@@ -111,6 +111,11 @@ export function interopWarnings(s: ClientSettings): Array<{ option: string; mess
     });
   }
   return warnings;
+}
+
+/** A quota as the option and setQuota() take it: a positive number of bytes, Infinity for no limit. */
+export function checkQuota(value: number): number {
+  return check(value, "quotaBytes", (v) => v > 0, "a positive number of bytes (Infinity: no limit)");
 }
 
 function check(value: number, name: string, ok: (v: number) => boolean, expected: string): number {

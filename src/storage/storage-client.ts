@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { componentLogger, Metrics, silentLogger, type Logger } from "../obs/index.js";
 import { clientProfile } from "./client-profile.js";
+import { checkQuota } from "./client-settings.js";
 import type { FileStatus } from "./availability/file-status.js";
 import type { RenewReport } from "./availability/renew-pieces.js";
 import type { StorageBackend } from "./backend.js";
@@ -244,6 +245,19 @@ export class StorageClient {
   /** Bytes of cached and spooled files against the quota, room reserved, and how many transfers wait for room. */
   usage(): QuotaUsage {
     return startedContext(this.session).cache.usage();
+  }
+
+  /**
+   * Sets the quota of the client's own files (cached downloads, spooled shares) while it runs, as
+   * `quotaBytes` does at start: a settings screen's change applies at once, without a stop and a
+   * start (which interrupt the transfers under way). Lowered, least recently used cached files are
+   * evicted until what the client keeps fits (pinned ones stay, even over it); raised, transfers
+   * waiting for room may take it. For this session only: the next start takes `quotaBytes` (or the
+   * `quota_bytes` setting) again. A RangeError, nothing changed, for anything but a positive number.
+   */
+  setQuota(quotaBytes: number): void {
+    const bytes = checkQuota(quotaBytes);
+    startedContext(this.session).cache.setQuota(bytes);
   }
 
   /**
