@@ -29,7 +29,11 @@ import { createTemp, passingCause, reopenTemp } from "./reopen-temp.js";
 
 export interface FetchResult {
   readonly jobId: string;
-  /** The verified file. */
+  /**
+   * The verified file: `out`, or, fetched into the cache, the cache's own file, which may be evicted
+   * (least recently used first) once served, when room is needed under the quota: fetch again
+   * rather than keep this path (a cache hit while the file is there).
+   */
   readonly path: string;
   readonly size: number;
   readonly sha256: Uint8Array;
