@@ -47,5 +47,25 @@ export const RESUMABLE: Readonly<Record<JobKind, readonly JobState[]>> = {
 
 export function illegalMove(kind: JobKind, id: string, to: JobState, actual: string | undefined): StorageError {
   if (actual === undefined) return new StorageError("E_JOB_UNKNOWN", `the journal has no ${kind} job ${id}`, { details: { id, kind } });
-  return new StorageError("E_UNSUPPORTED", `${kind} job ${id} is ${actual}; it cannot become ${to}`, { details: { id, kind, from: actual, to } });
+  const advice = adviceFor(kind, to, actual);
+  return new StorageError("E_UNSUPPORTED", `${kind} job ${id} is ${actual}; it cannot become ${to}${advice === undefined ? "" : `: ${advice}`}`, { details: { id, kind, from: actual, to } });
+}
+
+/**
+ * What the application's retry() (to queued) or cancel() (to cancelled) of a job in the wrong
+ * state should do instead: "it cannot become queued" named the journal's move, not the call, and
+ * left the developer to read the state machine. Other moves are the client's own: no advice.
+ */
+function adviceFor(kind: JobKind, to: JobState, actual: string): string | undefined {
+  const again = kind === "upload" ? "share the file again" : "fetch the reference again";
+  if (to === "queued") {
+    if (actual === "done") return "only a failed job can be retried, and this one ended well: its result is job(id).done";
+    if (actual === "cancelled") return `only a failed job can be retried, and a cancelled one ended for good: ${again}`;
+    return "only a failed job can be retried, and this one has not ended: wait for job(id).done";
+  }
+  if (to === "cancelled") {
+    if (actual === "done") return kind === "upload" ? "it has ended; to stop renewing the shared file, release(reference)" : "it has ended; the file it fetched is the application's";
+    if (actual === "cancelled") return "it was cancelled already";
+  }
+  return undefined;
 }
