@@ -190,6 +190,44 @@ describe("Codex backend: API prefixes", () => {
   });
 });
 
+describe("Codex backend: a URL that ends in the API prefix (the server URL of a node's openapi.yaml)", () => {
+  test("is the node's URL plus that prefix: calls reach the API, with no prefix appended again", async () => {
+    for (const apiPrefix of [CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX]) {
+      const { server, backendWith } = await codexSetup({}, { prefixes: [apiPrefix] });
+      for (const url of [`${server.url}${apiPrefix}`, `${server.url}${apiPrefix}/`]) {
+        // Before, this was …/api/storage/v1/api/codex/v1/data: 404, E_BACKEND_REJECTED pointing at apiPrefix.
+        const backend = backendWith({ url });
+        expect(backend.basePath).toBe(apiPrefix);
+        expect(backend.location).toBe(server.url);
+        const cid = await backend.put(pattern(1000));
+        expect((await collect((await backend.get(cid)).body)).equals(pattern(1000))).toBe(true);
+      }
+    }
+  });
+
+  test("an apiPrefix other than the URL's ending keeps the URL's path whole (a proxy mounting a node's API below such a path)", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"totalBlocks":0,"quotaMaxBytes":1,"quotaUsedBytes":0,"quotaReservedBytes":0}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const port = (server.address() as { port: number }).port;
+    for (const [url, apiPrefix] of [
+      [`http://127.0.0.1:${port}/api/codex/v1`, LOGOS_STORAGE_API_PREFIX],
+      [`http://127.0.0.1:${port}/api/codex/v1`, ""],
+      [`http://127.0.0.1:${port}/api/storage/v1`, `${LOGOS_STORAGE_API_PREFIX}/`],
+    ] as const) {
+      const backend = createCodexBackend({ url, apiPrefix });
+      onTestFinished(() => backend.close());
+      await backend.space();
+    }
+    expect(seen).toEqual(["/api/codex/v1/api/storage/v1/space", "/api/codex/v1/space", "/api/storage/v1/space"]);
+  });
+});
+
 describe("Codex backend: connection and configuration", () => {
   test("a refused connection is E_BACKEND_UNREACHABLE for every call (retryable)", async () => {
     const { server, backend: live } = await codexSetup();

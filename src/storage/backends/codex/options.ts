@@ -14,7 +14,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface CodexBackendOptions {
   /**
    * Base URL of the node's REST API, e.g. `http://127.0.0.1:8080`. A path is kept (a reverse proxy
-   * may mount the API below one). Credentials in the URL are sent as HTTP Basic auth (the SDK's
+   * may mount the API below one); one that ends in `/api/codex/v1` or `/api/storage/v1` (the server
+   * URL of the node's openapi.yaml) is that prefix, and the node's URL before it, unless `apiPrefix`
+   * names another. Credentials in the URL are sent as HTTP Basic auth (the SDK's
    * reverse-proxy auth) and never appear in `location` or in logs.
    */
   url: string;
@@ -78,6 +80,21 @@ function credential(text: string): string {
   }
 }
 
+/**
+ * A URL that ends in a known API path (the server URL of a node's openapi.yaml,
+ * `http://127.0.0.1:8080/api/storage/v1`, which an app's configuration copies) is the node's URL
+ * plus that prefix. Taken as a reverse proxy's path, it got the default prefix appended again
+ * (`…/api/storage/v1/api/codex/v1/data`), and every call failed E_BACKEND_REJECTED (404), the
+ * message pointing at apiPrefix though the URL was the cause. An apiPrefix given that is not the
+ * URL's ending keeps the URL's path whole (a proxy that mounts a node's API below such a path).
+ * The CLI's --codex-url did this already (src/cli/commands/file.ts).
+ */
+function splitApiPath(path: string, apiPrefix: string | undefined): { urlPath: string; prefix: string } {
+  const known = [CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX].find((candidate) => path.endsWith(candidate));
+  if (known === undefined || (apiPrefix !== undefined && apiPrefix !== known)) return { urlPath: path, prefix: apiPrefix ?? CODEX_API_PREFIX };
+  return { urlPath: path.slice(0, path.length - known.length), prefix: known };
+}
+
 export function resolveCodexOptions(options: CodexBackendOptions): ResolvedCodexOptions {
   let url: URL;
   try {
@@ -96,8 +113,7 @@ export function resolveCodexOptions(options: CodexBackendOptions): ResolvedCodex
   }
   const authorization =
     url.username !== "" || url.password !== "" ? `Basic ${Buffer.from(`${credential(url.username)}:${credential(url.password)}`).toString("base64")}` : undefined;
-  const urlPath = url.pathname.replace(/\/+$/, "");
-  const prefix = normalisePrefix(options.apiPrefix ?? CODEX_API_PREFIX);
+  const { urlPath, prefix } = splitApiPath(url.pathname.replace(/\/+$/, ""), options.apiPrefix === undefined ? undefined : normalisePrefix(options.apiPrefix));
   const requestTimeoutMs = timeoutOption("requestTimeoutMs", options.requestTimeoutMs, DEFAULT_REQUEST_TIMEOUT_MS);
   const idleTimeoutMs = timeoutOption("idleTimeoutMs", options.idleTimeoutMs, requestTimeoutMs);
   const port = url.port === "" ? (url.protocol === "https:" ? 443 : 80) : Number(url.port);
