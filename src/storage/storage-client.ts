@@ -92,6 +92,7 @@ export class StorageClient {
       );
     }
     if (options.state === undefined && options.statePath === undefined) throw new StorageError("E_UNSUPPORTED", "the storage client needs its state database (options.state or options.statePath)");
+    refuseUnusablePaths(options);
     this.pool = new EndpointPool(endpoints);
     this.options = options;
     this.metrics = options.metrics ?? new Metrics();
@@ -280,6 +281,30 @@ export class StorageClient {
     this.session.phase = "stopped";
     this.stopping = stopSession(this.session, this.options.state === undefined);
     return this.stopping;
+  }
+}
+
+/**
+ * dataDir and statePath as folders' and files' paths: missing or not a string (a setting read from
+ * the environment or a file that is unset), start() failed with Node's raw TypeError ("The
+ * "paths[0]" argument must be of type string"), naming neither option; empty, dataDir was the
+ * working folder, which the client filled with its cache and spool folders and lock.
+ */
+function refuseUnusablePaths(options: StorageClientOptions): void {
+  const given = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : value === null ? "null" : typeof value);
+  const dataDir: unknown = options.dataDir;
+  if (typeof dataDir !== "string" || dataDir.trim() === "") {
+    throw new StorageError(
+      "E_UNSUPPORTED",
+      `the storage client needs its data directory (options.dataDir, a folder's path: where it keeps cached downloads, spooled shares and temp files); it was given ${given(dataDir)}`,
+      { details: { option: "dataDir" } },
+    );
+  }
+  const statePath: unknown = options.statePath;
+  if (options.state === undefined && (typeof statePath !== "string" || statePath.trim() === "")) {
+    throw new StorageError("E_UNSUPPORTED", `the storage client needs its state database (options.statePath, a file's path, or options.state); it was given statePath ${given(statePath)}`, {
+      details: { option: "statePath" },
+    });
   }
 }
 

@@ -33,3 +33,29 @@ describe("an option out of range is refused before anything is touched", () => {
     expect(existsSync(dataDir), "data directory").toBe(false);
   });
 });
+
+describe("a data directory or state path that is no path is refused, naming the option, before anything is touched", () => {
+  // A setting read from the environment or a file: unset (undefined), empty, or of another type.
+  const refused: Array<[string, Record<string, unknown>, string]> = [
+    ["dataDir undefined", { dataDir: undefined }, "dataDir"],
+    ["dataDir empty (was the working folder, filled with the cache, spool and lock)", { dataDir: "" }, "dataDir"],
+    ["dataDir a number", { dataDir: 42 }, "dataDir"],
+    ["statePath empty, no state", { statePath: "  " }, "statePath"],
+    ["statePath a number, no state", { statePath: 7 }, "statePath"],
+  ];
+  test.each(refused)("%s: E_UNSUPPORTED naming it and what it is for", async (_name, option, named) => {
+    const dir = tempDir("scc-refused-");
+    const statePath = join(dir, "state.sqlite");
+    const dataDir = join(dir, "data");
+    const options = { protocol: 3, backend: localStore(join(dir, "store")), statePath, dataDir, renewEveryMs: 0, ...option } as unknown as StorageClientOptions;
+    // Before, Node's TypeError ('The "paths[0]" argument must be of type string') from start(), naming neither option.
+    const error = await StorageClient.open(options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "E_UNSUPPORTED", details: { option: named } });
+    expect((error as Error).message).toContain(`options.${named}`);
+    expect(existsSync(statePath), "state database").toBe(false);
+    expect(existsSync(dataDir), "data directory").toBe(false);
+  });
+});
