@@ -69,6 +69,12 @@ function refuseOtherForms(input: unknown): void {
     advice = "; bytes as numbers become a Uint8Array with Uint8Array.from(array)";
   } else if (given === null || (typeof given !== "object" && typeof given !== "function") || inner !== undefined) {
     what = typeof given === "object" || typeof given === "function" ? (given === null ? "null" : typeof given) : String(given);
+  } else if (!("pieces" in given)) {
+    // Not a view either: a ShareResult (what share()'s done gives) passed whole, a FetchResult, an
+    // object of the application's own. Encoded as a view, it failed "pieces is required but missing".
+    const keys = Object.keys(given);
+    what = `an object that is no FileReference view (no pieces; its keys: ${keys.length === 0 ? "none" : keys.slice(0, 8).join(", ")})`;
+    if ((given as { reference?: unknown }).reference instanceof Uint8Array) advice = "; a ShareResult carries the reference as result.reference (its bytes) and result.view: pass one of those";
   }
   if (what === undefined) return;
   throw new StorageError("E_BAD_REFERENCE", `${FORMS}; it was given ${where}${what}${advice}`, { details: { given: given === null ? "null" : Array.isArray(given) ? "array" : typeof given } });

@@ -78,7 +78,16 @@ export function checkShareInput(input: unknown): void {
   const given = input as { path?: unknown; bytes?: unknown } | null | undefined;
   const ok = typeof given === "object" && given !== null && ("path" in given ? typeof given.path === "string" : given.bytes instanceof Uint8Array);
   if (ok) return;
-  const what = typeof given !== "object" || given === null ? String(given) : "path" in given ? `a path of type ${typeof given.path}` : `bytes of type ${describe(given.bytes)}`;
+  const what =
+    typeof given !== "object" || given === null
+      ? String(given)
+      : given instanceof Uint8Array
+        ? `the bytes themselves (a ${describe(given)}), not an object holding them`
+        : "path" in given
+          ? `a path of type ${typeof given.path}`
+          : "bytes" in given
+            ? `bytes of type ${describe(given.bytes)}`
+            : `an object with neither path nor bytes (its keys: ${Object.keys(given).slice(0, 8).join(", ") || "none"})`;
   throw new StorageError("E_SOURCE_MISSING", `share() takes { path } (a string) or { bytes, fileName } (bytes a Uint8Array or Buffer; wrap an ArrayBuffer: new Uint8Array(buffer)); it was given ${what}`);
 }
 

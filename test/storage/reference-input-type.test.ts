@@ -74,6 +74,21 @@ describe("a reference given in a form fetch, fetchStream and status do not take 
     }
   });
 
+  test("a ShareResult passed whole (what share()'s done gives), or another object without pieces: named by its keys, and a ShareResult's reference pointed at", async () => {
+    const { client, dir } = await startClient();
+    const shared = await client.share({ path: writeRandomFile(dir, "a.bin", 100 * KiB).path }).done;
+    // Before: "could not encode the file reference for protocol 3: FileReference.pieces is required but missing".
+    for (const refusal of await refusals(client, dir, shared)) {
+      expect(refusal.code).toBe("E_BAD_REFERENCE");
+      expect(refusal.message).toMatch(/no pieces; its keys: jobId, reference, view, protocol\)/);
+      expect(refusal.message).toMatch(/result\.reference \(its bytes\) and result\.view/);
+    }
+    for (const refusal of await refusals(client, dir, { cid: "zb2…", size: 3 })) {
+      expect(refusal.code).toBe("E_BAD_REFERENCE");
+      expect(refusal.message).toMatch(/no pieces; its keys: cid, size\)$/);
+    }
+  });
+
   test("{ bytes } without writtenWith names writtenWith, not NaN", async () => {
     const { client, dir, reference } = await sharedFile();
     for (const refusal of await refusals(client, dir, { bytes: reference })) {

@@ -36,6 +36,28 @@ describe("share() given what its types forbid", () => {
   });
 });
 
+describe("share() given the bytes alone, or an object with other names, says what it was given", () => {
+  test("a Buffer itself, { file } and { data }: E_SOURCE_MISSING naming the bytes, or the object's keys, not 'bytes of type undefined'", async () => {
+    const { client } = await startClient();
+    const cases: Array<[unknown, RegExp]> = [
+      [Buffer.from("hello"), /it was given the bytes themselves \(a Uint8Array\), not an object holding them$/],
+      [new Uint8Array(4), /it was given the bytes themselves \(a Uint8Array\)/],
+      [{ file: "photo.jpg" }, /it was given an object with neither path nor bytes \(its keys: file\)$/],
+      [{ data: Buffer.from("x"), name: "a.txt" }, /\(its keys: data, name\)$/],
+    ];
+    for (const [input, message] of cases) {
+      let thrown: unknown;
+      try {
+        client.share(input as ShareInput);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toMatchObject({ code: "E_SOURCE_MISSING", message: expect.stringMatching(message) });
+    }
+    expect(client.jobs()).toEqual([]);
+  });
+});
+
 describe("share() of a path no file can have", () => {
   test("a path holding a NUL byte, or longer than the file system allows: E_SOURCE_MISSING 'there is no file to share', not E_LOCAL_IO (the disk refused nothing)", async () => {
     const { client } = await startClient();
