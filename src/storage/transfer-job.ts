@@ -9,6 +9,15 @@ export interface TransferProgress {
   /** Plaintext bytes whose pieces are done. */
   readonly bytesDone: number;
   readonly bytesTotal: number;
+  /**
+   * Plaintext bytes of the pieces on their way (not counted in bytesDone) that the network has
+   * taken so far: an upload's, as its backend reports them (the Codex backend per 64 KiB slice; the
+   * local store, a disk, not at all: 0). `(bytesDone + bytesInFlight) / bytesTotal` moves while a
+   * piece is sent, where bytesDone moves a piece at a time. A retried piece counts from its new
+   * attempt's bytes. Absent when none is (a report of pieces done, a download's, a handle built
+   * from the journal): read it as `?? 0`.
+   */
+  readonly bytesInFlight?: number;
 }
 
 export interface TransferJobEvents {
@@ -74,7 +83,15 @@ export class TransferJob<R, K extends JobKind = KindOf<R>> extends EventEmitter<
   /** Tells listeners only of a change (a resumed run sets what its handle already showed). */
   setProgress(progress: TransferProgress): void {
     const now = this.currentProgress;
-    if (now.piecesDone === progress.piecesDone && now.piecesTotal === progress.piecesTotal && now.bytesDone === progress.bytesDone && now.bytesTotal === progress.bytesTotal) return;
+    if (
+      now.piecesDone === progress.piecesDone &&
+      now.piecesTotal === progress.piecesTotal &&
+      now.bytesDone === progress.bytesDone &&
+      now.bytesTotal === progress.bytesTotal &&
+      // 0 and absent alike: a resumed run's first report (none in flight) is what its handle from the journal showed.
+      (now.bytesInFlight ?? 0) === (progress.bytesInFlight ?? 0)
+    )
+      return;
     this.currentProgress = progress;
     this.tell(() => this.emit("progress", progress));
   }

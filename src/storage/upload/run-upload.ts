@@ -81,10 +81,26 @@ export async function runUpload(
     const through = (i: number): void => {
       if (toStore.delete(i)) remainder.pieceDone((plan.pieces[i] as PieceSpan).sealedSize);
     };
-    const pieceStored = (bytes: number): void => {
+    // Plaintext bytes of each piece on its way that the transport has taken (a Codex put reports per
+    // 64 KiB slice): a piece is one step of piecesDone, and a one-piece photo's bar sat at 0 until it
+    // jumped to the end, minutes on a phone's uplink.
+    const inFlight = new Map<number, number>();
+    const report = (): void => {
+      let bytesInFlight = 0;
+      for (const bytes of inFlight.values()) bytesInFlight += bytes;
+      const progress = { piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size };
+      // Absent when nothing is on its way: the reports of pieces done are what they were.
+      job?.setProgress(bytesInFlight === 0 ? progress : { ...progress, bytesInFlight });
+    };
+    const sentOf = (span: PieceSpan) => (sent: number): void => {
+      inFlight.set(span.index, Math.min(span.plainSize, Math.floor((sent * span.plainSize) / span.sealedSize)));
+      report();
+    };
+    const pieceStored = (i: number, bytes: number): void => {
       piecesDone++;
       bytesDone += bytes;
-      job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
+      inFlight.delete(i);
+      report();
     };
     const pieces = orderedWindow(plan.pieces.length, width, storing.signal, async (i, slot, pieceSignal) => {
       const span = plan.pieces[i] as PieceSpan;
@@ -114,9 +130,9 @@ export async function runUpload(
             const recorded = before === undefined ? ctx.uploads.recordSealed(row.id, i, digest) : Promise.resolve();
             // The store keeps the sealed bytes until it is done with them; the window does not wait.
             storing.add(
-              recorded.then(() => storePiece(ctx, row, span, sealed, storing.signal, remainder)).then(() => {
+              recorded.then(() => storePiece(ctx, row, span, sealed, storing.signal, remainder, sentOf(span))).then(() => {
                 through(i);
-                pieceStored(span.plainSize);
+                pieceStored(i, span.plainSize);
               }),
               lease.release,
             );
@@ -193,7 +209,15 @@ export function sealedBufferCount(piecesInFlight: number): number {
 }
 
 /** Stores one sealed piece (retries, failover; judged slow by the job's `remainder`) and journals it with its CID and sha256. */
-async function storePiece(ctx: ClientContext, row: UploadJobRow, span: PieceSpan, sealed: Uint8Array, signal: AbortSignal, remainder: JobRemainder): Promise<void> {
+async function storePiece(
+  ctx: ClientContext,
+  row: UploadJobRow,
+  span: PieceSpan,
+  sealed: Uint8Array,
+  signal: AbortSignal,
+  remainder: JobRemainder,
+  onSent?: (sent: number) => void,
+): Promise<void> {
   const what = `put of piece ${span.index} of upload ${row.id}`;
   // Our own sha256 of the piece, on the worker while it is stored; not needed when the store hashed these very bytes in this process.
   let hashing: Promise<Buffer> | undefined;
@@ -206,7 +230,14 @@ async function storePiece(ctx: ClientContext, row: UploadJobRow, span: PieceSpan
         hashing.catch(() => undefined);
       }
       // progress: the attempt timeout counts from the last bytes the socket took (a slow uplink is not a stall).
-      const cid = await backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength, progress });
+      const reported =
+        onSent === undefined
+          ? progress
+          : (sent?: number, total?: number): void => {
+              progress(sent, total);
+              if (sent !== undefined) onSent(sent);
+            };
+      const cid = await backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength, progress: reported });
       return { cid, hashedByStore: inProcess ? rawSha256Digest(cid) : undefined };
     },
   );
