@@ -43,7 +43,7 @@ function commandTexts(): CommandText[] {
   for (const name of readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()) {
     const file = `src/cli/commands/${name}`;
     const source = readPage(file);
-    for (const m of source.matchAll(/\n {2}path: \[([^\]]*)\],\n[\s\S]*?\n {2}usage: `/g)) {
+    for (const m of source.matchAll(/\n {2}path: \[([^\]]*)\],(?:\n[\s\S]*?)??\n {2}usage: `/g)) {
       const start = (m.index as number) + m[0].length;
       const end = source.indexOf("`,\n", start);
       const usage = source.slice(start, end).replace(/\$\{([A-Z_]+)\}/g, (whole, constant: string) => {

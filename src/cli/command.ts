@@ -18,14 +18,25 @@ export interface CliIo {
 }
 
 /**
- * One CLI command. `path` is the words that select it (`["schema", "check"]`); `run` gets the
- * remaining arguments and returns the exit status (see exit-codes.ts). Results go to stdout,
- * progress and logs to stderr.
+ * One CLI command, as its module defines it. `path` is the words that select it
+ * (`["schema", "check"]`); `run` gets the remaining arguments and returns the exit status (see
+ * exit-codes.ts). Results go to stdout, progress and logs to stderr.
  */
 export interface Command {
   readonly path: readonly string[];
-  readonly summary: string;
   /** Full usage text printed by `--help`: synopsis, options, exit statuses. */
   readonly usage: string;
   run(args: string[], io: CliIo): Promise<number>;
+}
+
+/**
+ * A command as the CLI lists it (commands/index.ts): its words and one line on what it does, and
+ * how to load its module. A module brings its layer with it (the storage client, SQLite and umzug,
+ * the compatibility matrix): loaded only for the command that runs or shows its --help, so
+ * `--help`, a usage error and each command start without the others' layers.
+ */
+export interface CommandEntry {
+  readonly path: readonly string[];
+  readonly summary: string;
+  load(): Promise<Command>;
 }

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
-import type { CliIo, Command } from "./command.js";
+import type { CliIo, Command, CommandEntry } from "./command.js";
 import { commands } from "./commands/index.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { isCompatError } from "../errors/index.js";
-import { warnOfUnknownLogLevel } from "./command-logger.js";
 
 function packageVersion(): string {
   // Two levels up from src/cli (sources) or dist/src/cli (built): the package root is found by walking.
@@ -35,8 +34,8 @@ Exit: 0 ok, 1 a check failed, 2 usage, 3 bad input, 4 state refused, 5 storage f
 }
 
 /** The command whose path is the longest prefix of argv. */
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
-  let best: { command: Command; rest: string[] } | undefined;
+function findCommand(argv: string[]): { command: CommandEntry; rest: string[] } | undefined {
+  let best: { command: CommandEntry; rest: string[] } | undefined;
   for (const command of commands) {
     const n = command.path.length;
     if (argv.length >= n && command.path.every((word, i) => argv[i] === word)) {
@@ -47,13 +46,15 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
 }
 
 /** The commands under a first word that is not a command itself (`file` → `file put`, `file get`). */
-function groupOf(word: string | undefined): Command[] {
+function groupOf(word: string | undefined): CommandEntry[] {
   return commands.filter((c) => c.path.length > 1 && c.path[0] === word);
 }
 
-function groupUsage(group: readonly Command[]): string {
-  const lines = group.map((c) => `  ${(c.usage.split("\n")[0] ?? "").trim()}\n      ${c.summary}`);
-  const first = group[0] as Command;
+/** Each command of a group by its synopsis (the first line of its usage: its module is loaded) and summary. */
+async function groupUsage(group: readonly CommandEntry[]): Promise<string> {
+  const loaded = await Promise.all(group.map((c) => c.load()));
+  const lines = group.map((c, i) => `  ${((loaded[i] as Command).usage.split("\n")[0] ?? "").trim()}\n      ${c.summary}`);
+  const first = group[0] as CommandEntry;
   return `Commands:\n${lines.join("\n")}\n\nstatus-compat ${first.path.join(" ")} --help (and so on) shows a command's options.\n`;
 }
 
@@ -64,7 +65,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const asked = argv.slice(1);
     const group = groupOf(asked[0]);
     if (findCommand(asked) !== undefined || (group.length > 0 && asked.length === 1)) return main([...asked, "--help"], io);
-    io.stderr.write(`status-compat: unknown command "${asked.join(" ")}"\n\n${group.length > 0 ? groupUsage(group) : overview()}`);
+    io.stderr.write(`status-compat: unknown command "${asked.join(" ")}"\n\n${group.length > 0 ? await groupUsage(group) : overview()}`);
     return EXIT.USAGE;
   }
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") {
@@ -80,25 +81,28 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (found === undefined && group.length > 0) {
     // `file --help` asks for the group; `file` alone or `file nope` is a usage error that shows it.
     if (argv.length === 2 && (argv[1] === "--help" || argv[1] === "-h")) {
-      io.stdout.write(groupUsage(group));
+      io.stdout.write(await groupUsage(group));
       return EXIT.OK;
     }
     const what = argv.length === 1 ? `"${argv[0]}" needs a subcommand` : `unknown command "${argv.join(" ")}"`;
-    io.stderr.write(`status-compat: ${what}\n\n${groupUsage(group)}`);
+    io.stderr.write(`status-compat: ${what}\n\n${await groupUsage(group)}`);
     return EXIT.USAGE;
   }
   if (found === undefined) {
     io.stderr.write(`status-compat: unknown command "${argv.join(" ")}"\n\n${overview()}`);
     return EXIT.USAGE;
   }
-  if (found.rest.includes("--help") || found.rest.includes("-h")) {
-    io.stdout.write(found.command.usage.trimEnd() + "\n");
-    return EXIT.OK;
-  }
-  // Here, for every command alike: said by each command's logger, the ones that log none said nothing.
-  warnOfUnknownLogLevel(io, found.command.path.join(" "));
   try {
-    return await found.command.run(found.rest, io);
+    const command = await found.command.load();
+    if (found.rest.includes("--help") || found.rest.includes("-h")) {
+      io.stdout.write(command.usage.trimEnd() + "\n");
+      return EXIT.OK;
+    }
+    // Here, for every command alike: said by each command's logger, the ones that log none said nothing.
+    // Imported here: the logger brings pino and prom-client, which --help and a usage error do without.
+    const { warnOfUnknownLogLevel } = await import("./command-logger.js");
+    warnOfUnknownLogLevel(io, found.command.path.join(" "));
+    return await command.run(found.rest, io);
   } catch (error) {
     const code = exitCodeFor(error);
     if (isCompatError(error)) {

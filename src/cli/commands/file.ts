@@ -542,7 +542,6 @@ function cannotRead(path: string, code: string, cause: unknown): StorageError {
 
 export const filePutCommand: Command = {
   path: ["file", "put"],
-  summary: "share a file: encrypt, upload in pieces, print its FileReference as JSON",
   usage: `status-compat file put PATH [options]
 
 Encrypts PATH (AES-256-GCM in chunks), uploads it in pieces, and prints the FileReference as one JSON
@@ -635,7 +634,6 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
 
 export const fileGetCommand: Command = {
   path: ["file", "get"],
-  summary: "fetch a shared file from its FileReference (base64) and write it, verified",
   usage: `status-compat file get BASE64 --out PATH [options]
 
 Fetches every piece of the FileReference BASE64 (the "base64" field printed by \`file put\`, as pasted:
@@ -718,6 +716,3 @@ nohup does not keep it running past a hangup, setsid does: setsid -f status-comp
     });
   },
 };
-
-/** Both file commands, registered together. */
-export const fileCommands: readonly Command[] = [filePutCommand, fileGetCommand];

@@ -1,19 +1,16 @@
-import type { Command } from "../command.js";
-import { matrixCommand } from "./matrix.js";
-import { releasesCommand } from "./releases.js";
-import { schemaCheckCommand } from "./schema-check.js";
-import { migrateCommand } from "./migrate.js";
-import { upgradeCommand } from "./upgrade.js";
-import { stateFixtureCommand } from "./state-fixture.js";
-import { fileCommands } from "./file.js";
+import type { CommandEntry } from "../command.js";
 
-/** Every command of `status-compat`; add one line per new command. */
-export const commands: readonly Command[] = [
-  matrixCommand,
-  releasesCommand,
-  schemaCheckCommand,
-  migrateCommand,
-  upgradeCommand,
-  stateFixtureCommand,
-  ...fileCommands,
+/**
+ * Every command of `status-compat`: its words, its line in the overview, and its module, imported
+ * only when the command is asked for (see CommandEntry). Add one entry per new command.
+ */
+export const commands: readonly CommandEntry[] = [
+  { path: ["matrix"], summary: "check every adjacent release pair, both directions (the main job of `npm start`)", load: async () => (await import("./matrix.js")).matrixCommand },
+  { path: ["releases"], summary: "print the release table (release, protocol, state level, what it speaks)", load: async () => (await import("./releases.js")).releasesCommand },
+  { path: ["schema", "check"], summary: "static compatibility checks between protocol schema versions (buf breaking + project rules)", load: async () => (await import("./schema-check.js")).schemaCheckCommand },
+  { path: ["migrate"], summary: "local state database: show its level, apply or revert migrations", load: async () => (await import("./migrate.js")).migrateCommand },
+  { path: ["upgrade"], summary: "rehearse (or run) a state database upgrade between two releases, with checks on a copy", load: async () => (await import("./upgrade.js")).upgradeCommand },
+  { path: ["state", "fixture"], summary: "write a realistic state database at a release's level (tests, benchmarks, rehearsals)", load: async () => (await import("./state-fixture.js")).stateFixtureCommand },
+  { path: ["file", "put"], summary: "share a file: encrypt, upload in pieces, print its FileReference as JSON", load: async () => (await import("./file.js")).filePutCommand },
+  { path: ["file", "get"], summary: "fetch a shared file from its FileReference (base64) and write it, verified", load: async () => (await import("./file.js")).fileGetCommand },
 ];

@@ -42,7 +42,6 @@ function render(report: MatrixReport, format: Format, verbose: boolean): string 
 
 export const matrixCommand: Command = {
   path: ["matrix"],
-  summary: "check every adjacent release pair, both directions (the main job of `npm start`)",
   usage: `status-compat matrix [--format table|json|markdown|html] [--json] [--out FILE] [--only COLUMNS] [--verbose] [--cell-timeout SECONDS]
 
 Runs every check over every adjacent pair of the release table (src/versions/releases.json), in

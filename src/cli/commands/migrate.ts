@@ -101,7 +101,6 @@ function dryRunMemoryOf(text: string | undefined, dryRun: boolean, action: strin
 /** `status-compat migrate status|up|down --db FILE [--to NAME]`: the local state database's migrations. */
 export const migrateCommand: Command = {
   path: ["migrate"],
-  summary: "local state database: show its level, apply or revert migrations",
   usage: `status-compat migrate status --db FILE [--json]
 status-compat migrate up     --db FILE [--to NAME] [--dry-run [--dry-run-memory SIZE]] [--json] [--lock-timeout MS]
 status-compat migrate down   --db FILE [--to NAME|0] [--discard-unfinished-jobs] [--discard-data] [--dry-run [--dry-run-memory SIZE]] [--json] [--lock-timeout MS]

@@ -6,7 +6,6 @@ import { releaseTable } from "../../versions/index.js";
 /** `status-compat releases`: the release table, what every other command reasons about. */
 export const releasesCommand: Command = {
   path: ["releases"],
-  summary: "print the release table (release, protocol, state level, what it speaks)",
   usage: `status-compat releases [--json]
 
 Prints every release row: its protocol version, state level and what it speaks (--json adds the

@@ -25,7 +25,6 @@ const NAME = "schema check";
 /** `status-compat schema check`: buf breaking (WIRE, WIRE_JSON) plus the project's own rules. */
 export const schemaCheckCommand: Command = {
   path: ["schema", "check"],
-  summary: "static compatibility checks between protocol schema versions (buf breaking + project rules)",
   usage: `status-compat schema check --old DIR --new DIR [options]
 status-compat schema check --from N --to M [--root DIR] [options]
 status-compat schema check --all [--root DIR] [options]

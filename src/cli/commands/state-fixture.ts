@@ -23,7 +23,6 @@ function count(name: string, raw: string): number {
 /** `status-compat state fixture`: a realistic state database at a release's level. */
 export const stateFixtureCommand: Command = {
   path: ["state", "fixture"],
-  summary: "write a realistic state database at a release's level (tests, benchmarks, rehearsals)",
   usage: `status-compat state fixture --release RELEASE --rows N --out FILE [--seed S] [--json]
 
 Creates FILE through the real migrations at RELEASE's state level and fills it with N rows spread

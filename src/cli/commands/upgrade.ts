@@ -19,7 +19,6 @@ const NAME = "upgrade";
 /** `status-compat upgrade --from R --to R --db FILE [--dry-run]`: the release engineer's rehearsal. */
 export const upgradeCommand: Command = {
   path: ["upgrade"],
-  summary: "rehearse (or run) a state database upgrade between two releases, with checks on a copy",
   usage: `status-compat upgrade --from RELEASE --to RELEASE --db FILE [--dry-run] [--json] [--work-dir DIR]
 
 Rehearses the upgrade on a copy of FILE made with SQLite's backup API and prints one status line
