@@ -10,12 +10,12 @@ export interface TransferProgress {
   readonly bytesDone: number;
   readonly bytesTotal: number;
   /**
-   * Plaintext bytes of the pieces on their way (not counted in bytesDone) that the network has
-   * taken so far: an upload's, as its backend reports them (the Codex backend per 64 KiB slice; the
-   * local store, a disk, not at all: 0). `(bytesDone + bytesInFlight) / bytesTotal` moves while a
-   * piece is sent, where bytesDone moves a piece at a time. A retried piece counts from its new
-   * attempt's bytes. Absent when none is (a report of pieces done, a download's, a handle built
-   * from the journal): read it as `?? 0`.
+   * Plaintext bytes of the pieces on their way (not counted in bytesDone) that have moved so far:
+   * an upload's that the transport took, as its backend reports them (the Codex backend per 64 KiB
+   * slice; the local store, a disk, not at all), a download's that have arrived (per chunk read).
+   * `(bytesDone + bytesInFlight) / bytesTotal` moves while a piece is on its way, where bytesDone
+   * moves a piece at a time. A retried piece counts from its new attempt's bytes. Absent when none
+   * is (a report of pieces done, a handle built from the journal): read it as `?? 0`.
    */
   readonly bytesInFlight?: number;
 }

@@ -429,6 +429,16 @@ async function writePieces(
   let piecesDone = verified.size;
   let bytesDone = plainBytesOf(plan, verified);
   job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
+  // Plaintext bytes of each piece on its way that have arrived (fetchPiece reports each chunk), as an
+  // upload's: bytesDone moves a piece (4 MiB) at a time, and a one-piece photo's bar did not move until the end.
+  const inFlight = new Map<number, number>();
+  const report = (): void => {
+    let bytesInFlight = 0;
+    for (const bytes of inFlight.values()) bytesInFlight += bytes;
+    const progress = { piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize };
+    // Absent when nothing is on its way: the reports of pieces done are what they were.
+    job?.setProgress(bytesInFlight === 0 ? progress : { ...progress, bytesInFlight });
+  };
   // A piece holds one of these from its start until it is journaled (or has failed): a crash
   // fetches again at most twice the window, while the window itself never waits for the disk.
   const unjournaled = new Slots(2 * width);
@@ -458,7 +468,12 @@ async function writePieces(
       const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
       const sealed = await withRetries(
         { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder, direction: "down" },
-        (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
+        (backend, attemptSignal, progress) =>
+          fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, (done, total) => {
+            progress(done, total);
+            inFlight.set(i, Math.min(span.plainSize, Math.floor((done * span.plainSize) / piece.size)));
+            report();
+          }),
       );
       remainder.pieceDone(piece.size);
       ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
@@ -496,7 +511,8 @@ async function writePieces(
       if (verified.has(index)) continue;
       piecesDone++;
       bytesDone += bytes;
-      job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
+      inFlight.delete(index);
+      report();
     }
     // Every piece on disk and journaled before the file hash is trusted and the file renamed.
     await synced.settle();
