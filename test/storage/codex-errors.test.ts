@@ -155,6 +155,19 @@ describe("Codex backend: /exists in both shapes", () => {
   });
 });
 
+/** A server on 127.0.0.1 that answers every request as /space does and records the paths asked for (closed after the test). */
+async function spaceRecorder(): Promise<{ seen: string[]; port: number }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.url ?? "");
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end('{"totalBlocks":0,"quotaMaxBytes":1,"quotaUsedBytes":0,"quotaReservedBytes":0}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { seen, port: (server.address() as { port: number }).port };
+}
+
 describe("Codex backend: API prefixes", () => {
   test("both prefixes work against a node serving them", async () => {
     for (const apiPrefix of [CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX]) {
@@ -174,15 +187,7 @@ describe("Codex backend: API prefixes", () => {
   });
 
   test("a URL path is kept below the prefix (reverse proxies)", async () => {
-    const seen: string[] = [];
-    const server = createServer((req, res) => {
-      seen.push(req.url ?? "");
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end('{"totalBlocks":0,"quotaMaxBytes":1,"quotaUsedBytes":0,"quotaReservedBytes":0}');
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as { port: number }).port;
+    const { seen, port } = await spaceRecorder();
     const backend = createCodexBackend({ url: `http://127.0.0.1:${port}/codex/`, apiPrefix: "/api/storage/v1/" });
     onTestFinished(() => backend.close());
     await backend.space();
@@ -206,15 +211,7 @@ describe("Codex backend: a URL that ends in the API prefix (the server URL of a 
   });
 
   test("an apiPrefix other than the URL's ending keeps the URL's path whole (a proxy mounting a node's API below such a path)", async () => {
-    const seen: string[] = [];
-    const server = createServer((req, res) => {
-      seen.push(req.url ?? "");
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end('{"totalBlocks":0,"quotaMaxBytes":1,"quotaUsedBytes":0,"quotaReservedBytes":0}');
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const port = (server.address() as { port: number }).port;
+    const { seen, port } = await spaceRecorder();
     for (const [url, apiPrefix] of [
       [`http://127.0.0.1:${port}/api/codex/v1`, LOGOS_STORAGE_API_PREFIX],
       [`http://127.0.0.1:${port}/api/codex/v1`, ""],

@@ -25,6 +25,7 @@ import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
 import { OpenSteps, openStepPlainBytes } from "./open-steps.js";
 import { KEPT_PIECES_MARK, RESUME_KEPT_PIECES } from "../journal/pending-jobs.js";
+import { RunProgress } from "../run-progress.js";
 import { createTemp, passingCause, reopenTemp } from "./reopen-temp.js";
 
 export interface FetchResult {
@@ -424,21 +425,8 @@ async function writePieces(
   const ordered = new OrderedHash(fileHash);
   // On disk before the journal says so: a crash never leaves a journaled piece that is not there.
   const synced = new GroupSync(temp, (indexes) => ctx.downloads.recordPieces(row.id, indexes, ctx.clock.now()));
-  // A resume counts on from the pieces the journal verified (the handle showed them), never back
-  // from zero; pieces read back below are not counted again.
-  let piecesDone = verified.size;
-  let bytesDone = plainBytesOf(plan, verified);
-  job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize });
-  // Plaintext bytes of each piece on its way that have arrived (fetchPiece reports each chunk), as an
-  // upload's: bytesDone moves a piece (4 MiB) at a time, and a one-piece photo's bar did not move until the end.
-  const inFlight = new Map<number, number>();
-  const report = (): void => {
-    let bytesInFlight = 0;
-    for (const bytes of inFlight.values()) bytesInFlight += bytes;
-    const progress = { piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: view.plaintextSize };
-    // Absent when nothing is on its way: the reports of pieces done are what they were.
-    job?.setProgress(bytesInFlight === 0 ? progress : { ...progress, bytesInFlight });
-  };
+  // Pieces read back below (verified in an earlier run) are not counted again.
+  const progress = new RunProgress(job, plan.pieces.length, view.plaintextSize, verified.size, plainBytesOf(plan, verified));
   // A piece holds one of these from its start until it is journaled (or has failed): a crash
   // fetches again at most twice the window, while the window itself never waits for the disk.
   const unjournaled = new Slots(2 * width);
@@ -468,11 +456,10 @@ async function writePieces(
       const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
       const sealed = await withRetries(
         { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder, direction: "down" },
-        (backend, attemptSignal, progress) =>
+        (backend, attemptSignal, attemptProgress) =>
           fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, (done, total) => {
-            progress(done, total);
-            inFlight.set(i, Math.min(span.plainSize, Math.floor((done * span.plainSize) / piece.size)));
-            report();
+            attemptProgress(done, total);
+            progress.moved(i, done, piece.size, span.plainSize);
           }),
       );
       remainder.pieceDone(piece.size);
@@ -509,10 +496,7 @@ async function writePieces(
   try {
     for await (const { index, value: bytes } of pieces) {
       if (verified.has(index)) continue;
-      piecesDone++;
-      bytesDone += bytes;
-      inFlight.delete(index);
-      report();
+      progress.pieceDone(index, bytes);
     }
     // Every piece on disk and journaled before the file hash is trusted and the file renamed.
     await synced.settle();

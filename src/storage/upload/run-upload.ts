@@ -13,6 +13,7 @@ import { encodeReference } from "../reference-codec.js";
 import { rawSha256Digest } from "../content-id.js";
 import { JobRemainder, withRetries } from "../retry/index.js";
 import type { TransferJob } from "../transfer-job.js";
+import { RunProgress } from "../run-progress.js";
 import { openSource, sourceChanged } from "./open-source.js";
 import { sameSource, sourceIdentity } from "./source-identity.js";
 import { checkResumable, storeAgainOnResume } from "./resume-checks.js";
@@ -66,10 +67,7 @@ export async function runUpload(
     const sealedBuffers = new LeasedBuffers(sealedBufferCount(width), plan.maxSealedSize, ctx.buffers);
     const fileHash = ctx.hasher.running(row.plaintext_size);
     const ordered = new OrderedHash(fileHash);
-    // A resume counts on from what the journal has (the handle showed it), never back from zero.
-    let piecesDone = stored.size;
-    let bytesDone = plainBytesOf(plan, stored.keys());
-    job?.setProgress({ piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size });
+    const progress = new RunProgress(job, plan.pieces.length, row.plaintext_size, stored.size, plainBytesOf(plan, stored.keys()));
     const storing = new BackgroundStores(signal);
     // A slow endpoint is judged by the pieces this run still has to store, not by one (withRetries),
     // as a download's is: the pieces not stored yet and those a resume stores again, as many at once
@@ -80,27 +78,6 @@ export async function runUpload(
     // Once per piece counted above, however its store ended or was found not needed (the clock moved on meanwhile).
     const through = (i: number): void => {
       if (toStore.delete(i)) remainder.pieceDone((plan.pieces[i] as PieceSpan).sealedSize);
-    };
-    // Plaintext bytes of each piece on its way that the transport has taken (a Codex put reports per
-    // 64 KiB slice): a piece is one step of piecesDone, and a one-piece photo's bar sat at 0 until it
-    // jumped to the end, minutes on a phone's uplink.
-    const inFlight = new Map<number, number>();
-    const report = (): void => {
-      let bytesInFlight = 0;
-      for (const bytes of inFlight.values()) bytesInFlight += bytes;
-      const progress = { piecesDone, piecesTotal: plan.pieces.length, bytesDone, bytesTotal: row.plaintext_size };
-      // Absent when nothing is on its way: the reports of pieces done are what they were.
-      job?.setProgress(bytesInFlight === 0 ? progress : { ...progress, bytesInFlight });
-    };
-    const sentOf = (span: PieceSpan) => (sent: number): void => {
-      inFlight.set(span.index, Math.min(span.plainSize, Math.floor((sent * span.plainSize) / span.sealedSize)));
-      report();
-    };
-    const pieceStored = (i: number, bytes: number): void => {
-      piecesDone++;
-      bytesDone += bytes;
-      inFlight.delete(i);
-      report();
     };
     const pieces = orderedWindow(plan.pieces.length, width, storing.signal, async (i, slot, pieceSignal) => {
       const span = plan.pieces[i] as PieceSpan;
@@ -130,9 +107,9 @@ export async function runUpload(
             const recorded = before === undefined ? ctx.uploads.recordSealed(row.id, i, digest) : Promise.resolve();
             // The store keeps the sealed bytes until it is done with them; the window does not wait.
             storing.add(
-              recorded.then(() => storePiece(ctx, row, span, sealed, storing.signal, remainder, sentOf(span))).then(() => {
+              recorded.then(() => storePiece(ctx, row, span, sealed, storing.signal, remainder, (sent) => progress.moved(i, sent, span.sealedSize, span.plainSize))).then(() => {
                 through(i);
-                pieceStored(i, span.plainSize);
+                progress.pieceDone(i, span.plainSize);
               }),
               lease.release,
             );
