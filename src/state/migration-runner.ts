@@ -94,7 +94,8 @@ export async function runMigrations(
     const run = runMigrationStep(db, options.path, entry, direction, previous);
     runs.push({ entry, run });
     options.logger.info(
-      { migration: run.name, direction, level: run.level, compatLevel: run.compatLevel, ms: Math.round(run.durationMs) },
+      // stateLevel, not level: pino writes its own `level` (the severity) first, and a JSON reader keeps the last key.
+      { migration: run.name, direction, stateLevel: run.level, compatLevel: run.compatLevel, ms: Math.round(run.durationMs) },
       direction === "up" ? "migration applied (commits with the run)" : "migration reverted (commits with the run)",
     );
   };
