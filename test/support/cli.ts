@@ -18,8 +18,8 @@ export const PROJECT_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Runs the CLI in this process (fast; for argument handling and output shape); `cwd` is the working folder main() is given. */
 export async function runCliInProcess(args: string[], env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Promise<CliResult> {
-  // Loaded on first use: the CLI imports every layer, and most files that import this one only
-  // spawn the CLI or read PROJECT_ROOT; vitest evaluated all of src/ again for each of them.
+  // Loaded on first use: most files that import this one only spawn the CLI or read PROJECT_ROOT.
+  // (main.js itself is light since commands load their modules when run: src/cli/commands/index.ts.)
   const { main } = await import("../../src/cli/main.js");
   const stdout = new PassThrough();
   const stderr = new PassThrough();
