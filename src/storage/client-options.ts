@@ -2,6 +2,7 @@ import type { Logger, Metrics } from "../obs/index.js";
 import type { StateHandle } from "../state/index.js";
 import type { ProtocolProfile } from "../versions/index.js";
 import type { StorageBackend } from "./backend.js";
+import { keysOf } from "./option-keys.js";
 import type { EndpointOrder, RetryPolicy } from "./retry/index.js";
 
 /** Milliseconds since the epoch; injectable so tests can move time (availability, renewal). */
@@ -125,3 +126,34 @@ export interface StorageClientOptions {
   logger?: Logger;
   metrics?: Metrics;
 }
+
+/** The keys StorageClientOptions has (the compiler holds the two together); the constructor refuses any other. */
+export const CLIENT_OPTIONS = keysOf<StorageClientOptions>()({
+  protocol: true,
+  profile: true,
+  mode: true,
+  backend: true,
+  endpoints: true,
+  endpointOrder: true,
+  state: true,
+  statePath: true,
+  dataDir: true,
+  maxFileBytes: true,
+  quotaBytes: true,
+  chunkSize: true,
+  pieceSize: true,
+  maxPieceBytes: true,
+  piecesInFlight: true,
+  jobsInFlight: true,
+  streamsInFlight: true,
+  transferMemoryBytes: true,
+  retry: true,
+  ttlMs: true,
+  renewBeforeMs: true,
+  renewEveryMs: true,
+  keepEndedJobsMs: true,
+  clock: true,
+  random: true,
+  logger: true,
+  metrics: true,
+});

@@ -15,6 +15,7 @@ import { progressOf } from "./job-handles.js";
 import { pendingDownloadsTo } from "./journal/pending-jobs.js";
 import { planOfReference, type PiecePlan } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
+import { keysOf, optionsObject } from "./option-keys.js";
 import { linkedSignal } from "./retry/index.js";
 import type { LanedSlots } from "./small-jobs.js";
 import { StorageError } from "./storage-error.js";
@@ -25,11 +26,13 @@ export interface FetchOptions {
   readonly out?: string;
 }
 
+const FETCH_OPTIONS = keysOf<FetchOptions>()({ out: true });
+
 /** Checks a reference, then serves it from the cache or journals and queues its download; see StorageClient.fetch. */
 export function fetchFile(session: ClientSession, reference: ReferenceInput, options: FetchOptions | null): TransferJob<FetchResult> {
   const ctx = startedContext(session);
   // A JavaScript caller's null (a value read from its database or a message) is no options, and no out, as undefined is.
-  const out: unknown = options?.out ?? undefined;
+  const out: unknown = optionsObject("fetch", options, FETCH_OPTIONS).out ?? undefined;
   if (out !== undefined && typeof out !== "string") {
     throw new StorageError("E_UNSUPPORTED", `options.out must be a file's path (a string), not ${Array.isArray(out) ? "an array" : typeof out}; leave it out to fetch into the cache`);
   }

@@ -1,7 +1,9 @@
 import { accessSync, constants } from "node:fs";
 import { MAX_PIECES, isWireError, type FileReference } from "../wire/index.js";
 import { planPieces } from "./piece-plan.js";
+import { keysOf, refuseUnknownKeys } from "./option-keys.js";
 import { encodeReference } from "./reference-codec.js";
+import type { ShareInput } from "./share-intake.js";
 import { StorageError } from "./storage-error.js";
 import { sourceOpenError } from "./upload/open-source.js";
 
@@ -68,27 +70,49 @@ export function sourceLookupError(error: unknown, path: string): StorageError {
   return sourceOpenError(error, path, "share", `there is no file to share at ${path}`);
 }
 
+/** The keys of each form of share()'s input (the compiler holds them to ShareInput). */
+const PATH_SHARE = keysOf<Extract<ShareInput, { path: string }>>()({ path: true, fileName: true, mime: true });
+const BYTES_SHARE = keysOf<Extract<ShareInput, { bytes: Uint8Array }>>()({ bytes: true, fileName: true, mime: true });
+
 /**
  * Refuses what share()'s types forbid, for JavaScript callers: an ArrayBuffer for `bytes` (what
  * `file.arrayBuffer()` gives), a string, a path that is not a string. They threw raw TypeErrors from
  * deep inside (the spool write, path.resolve), or a string was refused by the journal as a failed
- * state database (E_LOCAL_IO), sending the user to the disk.
+ * state database (E_LOCAL_IO), sending the user to the disk. Then what the types forbid of the
+ * rest (E_UNSUPPORTED, `details.option`): both a path and bytes (the bytes were ignored), a key
+ * share() does not take (`name` for `fileName`: ignored), bytes without their `fileName` (sent as
+ * "file", though the types ask for it), a name or MIME type that is not a string.
  */
 export function checkShareInput(input: unknown): void {
-  const given = input as { path?: unknown; bytes?: unknown } | null | undefined;
-  const ok = typeof given === "object" && given !== null && ("path" in given ? typeof given.path === "string" : given.bytes instanceof Uint8Array);
-  if (ok) return;
-  const what =
-    typeof given !== "object" || given === null
-      ? String(given)
-      : given instanceof Uint8Array
-        ? `the bytes themselves (a ${describe(given)}), not an object holding them`
-        : "path" in given
-          ? `a path of type ${typeof given.path}`
-          : "bytes" in given
-            ? `bytes of type ${describe(given.bytes)}`
-            : `an object with neither path nor bytes (its keys: ${Object.keys(given).slice(0, 8).join(", ") || "none"})`;
-  throw new StorageError("E_SOURCE_MISSING", `share() takes { path } (a string) or { bytes, fileName } (bytes a Uint8Array or Buffer; wrap an ArrayBuffer: new Uint8Array(buffer)); it was given ${what}`);
+  const given = input as { path?: unknown; bytes?: unknown; fileName?: unknown; mime?: unknown } | null | undefined;
+  const ok = typeof given === "object" && given !== null && (given.path !== undefined ? typeof given.path === "string" : given.bytes instanceof Uint8Array);
+  if (!ok) {
+    const what =
+      typeof given !== "object" || given === null
+        ? String(given)
+        : given instanceof Uint8Array
+          ? `the bytes themselves (a ${describe(given)}), not an object holding them`
+          : given.path !== undefined
+            ? `a path of type ${typeof given.path}`
+            : given.bytes !== undefined
+              ? `bytes of type ${describe(given.bytes)}`
+              : `an object with neither path nor bytes (its keys: ${Object.keys(given).slice(0, 8).join(", ") || "none"})`;
+    throw new StorageError("E_SOURCE_MISSING", `share() takes { path } (a string) or { bytes, fileName } (bytes a Uint8Array or Buffer; wrap an ArrayBuffer: new Uint8Array(buffer)); it was given ${what}`);
+  }
+  const fromPath = given.path !== undefined;
+  if (fromPath && given.bytes !== undefined) {
+    throw new StorageError("E_UNSUPPORTED", "share() takes a path or bytes, not both: { path } shares the file, { bytes, fileName } the bytes", { details: { option: "bytes" } });
+  }
+  refuseUnknownKeys("share", given, fromPath ? PATH_SHARE : BYTES_SHARE);
+  if (!fromPath && given.fileName === undefined) {
+    throw new StorageError("E_UNSUPPORTED", 'share({ bytes }) needs fileName, the name the receiver is shown (an empty one is sent as "file")', { details: { option: "fileName" } });
+  }
+  for (const option of ["fileName", "mime"] as const) {
+    const value = given[option];
+    if (value !== undefined && typeof value !== "string") {
+      throw new StorageError("E_UNSUPPORTED", `share() option ${option} must be a string, not ${describe(value)}`, { details: { option } });
+    }
+  }
 }
 
 function describe(value: unknown): string {

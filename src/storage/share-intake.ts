@@ -35,15 +35,16 @@ export type ShareInput =
 export function shareFile(session: ClientSession, input: ShareInput): TransferJob<ShareResult> {
   const ctx = startedContext(session);
   checkShareInput(input);
-  const fromPath = "path" in input;
+  // A path given as undefined (an optional setting spread in) is not given: checkShareInput took the bytes.
+  const fromPath = typeof (input as { path?: unknown }).path === "string";
   let size: number;
   let sourcePath: string | undefined;
   if (fromPath) {
-    sourcePath = resolve(input.path);
+    sourcePath = resolve((input as { path: string }).path);
     const info = sourceInfo(sourcePath);
     size = info.size;
   } else {
-    size = input.bytes.byteLength;
+    size = (input as { bytes: Uint8Array }).bytes.byteLength;
   }
   const { chunkSize, pieceSize } = session.settings as ClientSettings;
   checkShareable(size, ctx.maxFileBytes, chunkSize, pieceSize);

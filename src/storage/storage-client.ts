@@ -7,7 +7,7 @@ import type { RenewReport } from "./availability/renew-pieces.js";
 import type { StorageBackend } from "./backend.js";
 import type { ClientContext } from "./client-context.js";
 import type { QuotaUsage } from "./cache-store.js";
-import type { StorageClientOptions } from "./client-options.js";
+import { CLIENT_OPTIONS, type StorageClientOptions } from "./client-options.js";
 import { newClientSession, startedContext, type AnyJob, type ClientSession } from "./client-session.js";
 import { startSession } from "./client-start.js";
 import { stopSession } from "./client-stop.js";
@@ -16,10 +16,11 @@ import { fetchFile, type FetchOptions } from "./fetch-intake.js";
 import { asStorageError } from "./job-errors.js";
 import { cancelJob, retryJob } from "./job-control.js";
 import { jobHandle, jobSummaries, pendingDownloadTo, pendingUploadOf, type JobSummary } from "./job-lookup.js";
+import { keysOf, optionsObject } from "./option-keys.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { retainPieces } from "./availability/retain-pieces.js";
 import { renewInTurn, renewRetained } from "./renewal-schedule.js";
-import { clientClosedReason, EndpointPool } from "./retry/index.js";
+import { clientClosedReason, DEFAULT_RETRY_POLICY, EndpointPool } from "./retry/index.js";
 import { shareFile, type ShareInput } from "./share-intake.js";
 import { checkStatus } from "./status-check.js";
 import { StorageError } from "./storage-error.js";
@@ -46,6 +47,12 @@ export interface FetchStreamOptions {
 export interface RenewDueOptions {
   readonly signal?: AbortSignal;
 }
+
+const STATUS_OPTIONS = keysOf<StatusOptions>()({ probe: true, signal: true });
+const FETCH_STREAM_OPTIONS = keysOf<FetchStreamOptions>()({ signal: true });
+const RENEW_DUE_OPTIONS = keysOf<RenewDueOptions>()({ signal: true });
+/** Every field of the policy can be given (light mode's defaults have the same fields). */
+const RETRY_OPTIONS: readonly string[] = Object.freeze(Object.keys(DEFAULT_RETRY_POLICY));
 
 /**
  * The storage client: shares files as encrypted, pieced FileReferences and fetches them back,
@@ -74,6 +81,9 @@ export class StorageClient {
   private stopping: Promise<void> | undefined;
 
   constructor(options: StorageClientOptions) {
+    // Before anything reads them: a misspelt key (quota, retries) ran the client on the default.
+    options = optionsObject("the storage client", options, CLIENT_OPTIONS);
+    if (options.retry !== undefined && options.retry !== null) optionsObject("the storage client's retry policy", options.retry, RETRY_OPTIONS);
     const profile = clientProfile(options);
     if (!profile.writes("file-reference")) {
       throw new StorageError("E_UNSUPPORTED", `protocol ${options.protocol} (release ${profile.release.release}) has no file references; use protocol 2 or later`, {
@@ -153,7 +163,7 @@ export class StorageClient {
    * Every yielded byte is authenticated; the stream ends normally only after the whole-file sha256 matched.
    */
   fetchStream(reference: ReferenceInput, options: FetchStreamOptions = {}): AsyncGenerator<Buffer, void, undefined> {
-    return fetchAsStream(this.session, reference, options);
+    return fetchAsStream(this.session, reference, optionsObject("fetchStream", options, FETCH_STREAM_OPTIONS));
   }
 
   /**
@@ -162,7 +172,7 @@ export class StorageClient {
    * that it lacks it; one that could not be asked makes the probe fail with its typed error).
    */
   async status(reference: ReferenceInput, options: StatusOptions = {}): Promise<FileStatus> {
-    return checkStatus(this.session, reference, options);
+    return checkStatus(this.session, reference, optionsObject("status", options, STATUS_OPTIONS));
   }
 
   /** No message refers to this file any more: its pieces are no longer renewed (they expire with Codex's TTL). */
@@ -201,7 +211,7 @@ export class StorageClient {
 
   /** Renews referenced uploads whose TTL ends within the margin (the background timer does this too). */
   async renewDue(options: RenewDueOptions = {}): Promise<RenewReport> {
-    return renewInTurn(this.session, options);
+    return renewInTurn(this.session, optionsObject("renewDue", options, RENEW_DUE_OPTIONS));
   }
 
   /** The job's handle: live when it runs in this client, else built from the journal. E_JOB_UNKNOWN otherwise. */

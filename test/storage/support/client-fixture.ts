@@ -37,8 +37,9 @@ export interface ClientSetup {
  * (see tempDir).
  */
 export async function startClient(overrides: Partial<StorageClientOptions> & { dir?: string; finished?: FinishedHook } = {}): Promise<ClientSetup> {
-  const { finished = onTestFinished, ...options } = overrides;
-  const dir = options.dir ?? tempDir("scc-client-", finished);
+  // `dir` is the fixture's, not a client option (the client refuses keys it does not take).
+  const { finished = onTestFinished, dir: givenDir, ...options } = overrides;
+  const dir = givenDir ?? tempDir("scc-client-", finished);
   // Closed after the test even when the client refuses to start.
   const backend = options.backend ?? localStore(join(dir, "store"), {}, finished);
   const statePath = options.statePath ?? join(dir, "state.sqlite");

@@ -1,6 +1,7 @@
 import type { Logger } from "../../../obs/index.js";
 import { silentLogger, componentLogger } from "../../../obs/index.js";
 import { StorageError } from "../../storage-error.js";
+import { keysOf, optionsObject } from "../../option-keys.js";
 
 /** REST prefix of Codex builds up to Dec 2025 (and of `@codex-storage/sdk-js`). */
 export const CODEX_API_PREFIX = "/api/codex/v1";
@@ -95,7 +96,11 @@ function splitApiPath(path: string, apiPrefix: string | undefined): { urlPath: s
   return { urlPath: path.slice(0, path.length - known.length), prefix: known };
 }
 
+const CODEX_OPTIONS = keysOf<CodexBackendOptions>()({ url: true, apiPrefix: true, requestTimeoutMs: true, idleTimeoutMs: true, logger: true });
+
 export function resolveCodexOptions(options: CodexBackendOptions): ResolvedCodexOptions {
+  // A misspelt timeout (timeoutMs) left the 30 s default on a link that needs more.
+  options = optionsObject("createCodexBackend", options, CODEX_OPTIONS, "E_BACKEND_REJECTED");
   let url: URL;
   try {
     url = new URL(options.url);

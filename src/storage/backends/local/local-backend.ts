@@ -7,6 +7,7 @@ import { componentLogger, silentLogger, type Logger } from "../../../obs/index.j
 import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
 import { StorageError } from "../../storage-error.js";
+import { keysOf, refuseUnknownKeys } from "../../option-keys.js";
 import { osErrorAsLocalIo } from "../../job-errors.js";
 import { removeStaleTemps, STALE_TEMP_AGE_MS } from "../../file-io.js";
 import { linkedSignal } from "../../retry/index.js";
@@ -21,6 +22,8 @@ export interface LocalBackendOptions {
   dir: string;
   logger?: Logger;
 }
+
+const LOCAL_OPTIONS = keysOf<LocalBackendOptions>()({ dir: true, logger: true });
 
 /** Bytes per chunk of a get body: streams, never whole blocks, in memory. */
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -322,5 +325,6 @@ export function createLocalBackend(options: LocalBackendOptions): StorageBackend
   if (typeof options?.dir !== "string" || options.dir === "") {
     throw new StorageError("E_BACKEND_REJECTED", "createLocalBackend needs a directory ({ dir })", { details: { option: "dir" } });
   }
+  refuseUnknownKeys("createLocalBackend", options, LOCAL_OPTIONS, "E_BACKEND_REJECTED");
   return new LocalBackend(options);
 }
