@@ -3,10 +3,12 @@
  * layer's index is that layer's face to the other layers, the CLI among them; storage and state
  * give those some helpers of their own (durable folder making, lock files, the journal peeks the
  * CLI needs), which are not part of the package's API: re-exported here, every
- * release would have to keep them. So those two are listed name by name; test/public-api.test.ts
+ * release would have to keep them. So those two are listed name by name, and errors' (its
+ * option-key helpers are for the layers); test/public-api.test.ts
  * says which of their exports stay inside and fails on one nobody has placed.
  */
-export * from "./errors/index.js";
+export { CompatError, isCompatError, hasErrorCode } from "./errors/index.js";
+export type { ErrorLayer, CompatErrorOptions } from "./errors/index.js";
 export * from "./obs/index.js";
 export * from "./versions/index.js";
 export * from "./negotiate/index.js";

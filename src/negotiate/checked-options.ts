@@ -1,3 +1,4 @@
+import { unknownOptionKey, unknownOptionMessage } from "../errors/index.js";
 import { ReleaseTable } from "../versions/index.js";
 
 /** What `outsiders` may be; anything else is refused, never read as the default. */
@@ -20,11 +21,8 @@ export function checkedOptions<T extends object>(entry: string, options: T | nul
   if (typeof options !== "object" || Array.isArray(options)) {
     throw new TypeError(`${entry} options must be an object (with ${known.join(", ")}) or left out, not ${shown(options)}`);
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`${entry} has no option ${JSON.stringify(key)}; its options are ${known.join(", ")}`);
-    }
-  }
+  const unknown = unknownOptionKey(options, known);
+  if (unknown !== undefined) throw new TypeError(unknownOptionMessage(entry, unknown, known));
   const { outsiders, table } = options as { outsiders?: unknown; table?: unknown };
   if (outsiders !== undefined && !(typeof outsiders === "string" && OUTSIDER_POLICIES.includes(outsiders))) {
     throw new RangeError(

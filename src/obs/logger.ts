@@ -1,5 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from "pino";
 import { scrubLogFields, scrubLogText, scrubLogValue } from "./scrub-log-fields.js";
+import { assertKnownOptions, keysOf } from "../errors/index.js";
 
 export type { Logger };
 
@@ -40,6 +41,9 @@ export interface LoggerOptions {
   name?: string;
 }
 
+/** The keys LoggerOptions has (the compiler holds the two together); createLogger refuses any other. */
+const LOGGER_OPTIONS = keysOf<LoggerOptions>()({ level: true, destination: true, name: true });
+
 export const LOG_LEVELS: readonly LevelWithSilent[] = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 
 /** A level as people write it in env files ("DEBUG", " info "); undefined when it names none. */
@@ -53,6 +57,7 @@ function levelFromEnv(): LevelWithSilent | undefined {
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
+  assertKnownOptions("createLogger", options, LOGGER_OPTIONS);
   return scrubChildBindings(pino(
     {
       name: options.name ?? "status-compat",

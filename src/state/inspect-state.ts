@@ -9,6 +9,7 @@ import { toStateError } from "./sqlite-errors.js";
 import { needsStagedCopy, stageCopy } from "./staged-copy.js";
 import { readOnlyFor } from "./read-mode.js";
 import { rollbackLoss, type JournalLoss } from "./rollback-loss.js";
+import { assertKnownOptions, keysOf } from "../errors/index.js";
 
 export interface StateInspection {
   readonly path: string;
@@ -40,6 +41,9 @@ export interface InspectStateOptions {
   readonly workDir?: string;
 }
 
+/** The keys InspectStateOptions has (the compiler holds the two together); inspectState refuses any other. */
+const INSPECT_STATE_OPTIONS = keysOf<InspectStateOptions>()({ workDir: true });
+
 /**
  * Reports where a file stands without changing it (`migrate status`). Refusals that are about
  * the history or schema are reported as `problem` with what could still be read; a file that is
@@ -48,6 +52,7 @@ export interface InspectStateOptions {
  * folder, os.tmpdir()), removed afterwards, also when the read fails.
  */
 export function inspectState(path: string, catalog: MigrationCatalog = shippedCatalog(), options: InspectStateOptions = {}): StateInspection {
+  assertKnownOptions("inspectState", options, INSPECT_STATE_OPTIONS);
   const probe = probeStateFile(path);
   if (!probe.exists) {
     return {

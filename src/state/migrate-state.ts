@@ -19,6 +19,7 @@ import { readOnlyFor } from "./read-mode.js";
 import { toStateError } from "./sqlite-errors.js";
 import { rollbackLoss, unfinishedJobsError, type JournalLoss } from "./rollback-loss.js";
 import { dataLoss, dataLossError, needsConsent, nonEmpty, type DataLoss } from "./data-loss.js";
+import { assertKnownOptions, keysOf } from "../errors/index.js";
 
 export interface MigrateStateOptions {
   path: string;
@@ -56,6 +57,23 @@ export interface MigrateStateOptions {
    */
   dryRunMemoryBytes?: number;
 }
+
+/** The keys MigrateStateOptions has (the compiler holds the two together); migrateState refuses any other. */
+const MIGRATE_STATE_OPTIONS = keysOf<MigrateStateOptions>()({
+  path: true,
+  direction: true,
+  to: true,
+  lockTimeoutMs: true,
+  busyTimeoutMs: true,
+  logger: true,
+  signal: true,
+  preflight: true,
+  catalog: true,
+  discardUnfinishedJobs: true,
+  discardData: true,
+  dryRun: true,
+  dryRunMemoryBytes: true,
+});
 
 export interface MigrateStateResult {
   readonly path: string;
@@ -157,6 +175,7 @@ function upThrough(assessment: StateAssessment, to: string | 0 | undefined, cata
  * file's name only once it has committed: nothing is left when it is stopped or refused.
  */
 export async function migrateState(options: MigrateStateOptions): Promise<MigrateStateResult> {
+  assertKnownOptions("migrateState", options, MIGRATE_STATE_OPTIONS);
   // A creator killed outright left its draft; a dry run writes nothing, not even that removal.
   if (options.direction === "up" && options.dryRun !== true) removeAbandonedDrafts(options.path);
   if (options.direction !== "up" || options.dryRun === true || existsSync(options.path)) return migrateInPlace(options);

@@ -3,6 +3,7 @@ import { retryWhileBusy } from "./busy-retry.js";
 import { LockFile } from "./lock-file.js";
 import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
+import { assertKnownOptions, keysOf } from "../errors/index.js";
 
 /** Held for the whole migration run; `release` is idempotent. */
 export interface MigrationLock {
@@ -16,6 +17,9 @@ export interface LockOptions {
   signal?: AbortSignal;
   logger?: Logger;
 }
+
+/** The keys LockOptions has (the compiler holds the two together); acquireMigrationLock refuses any other. */
+const LOCK_OPTIONS = keysOf<LockOptions>()({ timeoutMs: true, signal: true, logger: true });
 
 export const DEFAULT_LOCK_TIMEOUT_MS = 15_000;
 
@@ -57,6 +61,7 @@ export function lockPathFor(dbPath: string): string {
  * blocking the event loop, then fail with E_STATE_LOCKED. Creates the sidecar when missing.
  */
 export async function acquireMigrationLock(dbPath: string, options: LockOptions = {}): Promise<MigrationLock> {
+  assertKnownOptions("acquireMigrationLock", options, LOCK_OPTIONS);
   const timeoutMs = lockTimeoutOf(options.timeoutMs, "timeoutMs");
   const path = lockPathFor(dbPath);
   let lock: LockFile;

@@ -14,6 +14,7 @@ import { readOnlyFor } from "./read-mode.js";
 import { StateError } from "./state-error.js";
 import { enableWal, openConnection, probeStateFile } from "./state-file.js";
 import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
+import { assertKnownOptions, keysOf } from "../errors/index.js";
 
 export interface OpenStateOptions {
   /** The state database file; created (at the requested level) when missing unless `readOnly`. */
@@ -46,6 +47,22 @@ export interface OpenStateOptions {
    */
   holdsClientLock?: boolean;
 }
+
+/** The keys OpenStateOptions has (the compiler holds the two together); openState refuses any other. */
+const OPEN_STATE_OPTIONS = keysOf<OpenStateOptions>()({
+  path: true,
+  level: true,
+  release: true,
+  migrate: true,
+  readOnly: true,
+  lockTimeoutMs: true,
+  busyTimeoutMs: true,
+  logger: true,
+  signal: true,
+  preflight: true,
+  catalog: true,
+  holdsClientLock: true,
+});
 
 /** An open state database: the better-sqlite3 handle plus where the file stands. */
 export interface StateHandle {
@@ -91,6 +108,7 @@ export function busyTimeoutOf(value: number | undefined): number {
  * as is (release N on a file N+1 upgraded).
  */
 export async function openState(options: OpenStateOptions): Promise<StateHandle> {
+  assertKnownOptions("openState", options, OPEN_STATE_OPTIONS);
   const { path } = options;
   // A missing file is built as a draft and named once committed (draft-file.ts): a refusal or a
   // failure on a first start (a migration failing, a signal, a full disk) leaves no empty file

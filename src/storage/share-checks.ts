@@ -70,9 +70,16 @@ export function sourceLookupError(error: unknown, path: string): StorageError {
   return sourceOpenError(error, path, "share", `there is no file to share at ${path}`);
 }
 
-/** The keys of each form of share()'s input (the compiler holds them to ShareInput). */
-const PATH_SHARE = keysOf<Extract<ShareInput, { path: string }>>()({ path: true, fileName: true, mime: true });
-const BYTES_SHARE = keysOf<Extract<ShareInput, { bytes: Uint8Array }>>()({ bytes: true, fileName: true, mime: true });
+/**
+ * The keys of both forms of share()'s input (the compiler holds them to ShareInput); one form's key
+ * in the other is taken when undefined (an app's optional setting spread in), refused as "both" else.
+ */
+const SHARE_KEYS = [
+  ...new Set([
+    ...keysOf<Extract<ShareInput, { path: string }>>()({ path: true, fileName: true, mime: true }),
+    ...keysOf<Extract<ShareInput, { bytes: Uint8Array }>>()({ bytes: true, fileName: true, mime: true }),
+  ]),
+];
 
 /**
  * Refuses what share()'s types forbid, for JavaScript callers: an ArrayBuffer for `bytes` (what
@@ -103,7 +110,7 @@ export function checkShareInput(input: unknown): void {
   if (fromPath && given.bytes !== undefined) {
     throw new StorageError("E_UNSUPPORTED", "share() takes a path or bytes, not both: { path } shares the file, { bytes, fileName } the bytes", { details: { option: "bytes" } });
   }
-  refuseUnknownKeys("share", given, fromPath ? PATH_SHARE : BYTES_SHARE);
+  refuseUnknownKeys("share", given, SHARE_KEYS);
   if (!fromPath && given.fileName === undefined) {
     throw new StorageError("E_UNSUPPORTED", 'share({ bytes }) needs fileName, the name the receiver is shown (an empty one is sent as "file")', { details: { option: "fileName" } });
   }

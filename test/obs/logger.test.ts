@@ -128,6 +128,12 @@ describe("logger", () => {
   });
 });
 
+describe("createLogger's options", () => {
+  it("refuses a key it does not take (a misspelt level left the default, info), naming the nearest", () => {
+    expect(() => createLogger({ levle: "debug" } as never)).toThrow(new TypeError('createLogger has no option "levle" (did you mean "level"?); its options are level, destination, name'));
+  });
+});
+
 describe("metrics", () => {
   it("keeps one registry per client and exposes Prometheus text", async () => {
     const a = createMetrics();

@@ -1,6 +1,6 @@
 /**
  * refuseUnknownKeys / optionsObject: a key an entry does not take is refused, naming it, the keys
- * it does take and the nearest of them; undefined values are not given; null is no options.
+ * it does take and the nearest of them, whatever its value; null is no options.
  */
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
@@ -38,12 +38,12 @@ describe("refuseUnknownKeys", () => {
     expect(refusal(() => refuseUnknownKeys("createLocalBackend", { directory: "d" }, ["dir"], "E_BACKEND_REJECTED")).code).toBe("E_BACKEND_REJECTED");
   });
 
-  test.prop([fc.dictionary(fc.constantFrom(...KNOWN), fc.anything())])("known keys, and unknown ones given as undefined, pass", (given) => {
-    expect(() => refuseUnknownKeys("x", { ...given, notAnOption: undefined }, KNOWN)).not.toThrow();
+  test.prop([fc.dictionary(fc.constantFrom(...KNOWN), fc.anything())])("known keys pass, whatever their values", (given) => {
+    expect(() => refuseUnknownKeys("x", given, KNOWN)).not.toThrow();
   });
 
-  test.prop([fc.string({ minLength: 1 }).filter((key) => !(KNOWN as readonly string[]).includes(key) && key !== "__proto__"), fc.anything().filter((v) => v !== undefined)])(
-    "any other key with a value is refused, named in details",
+  test.prop([fc.string({ minLength: 1 }).filter((key) => !(KNOWN as readonly string[]).includes(key) && key !== "__proto__"), fc.anything()])(
+    "any other key is refused whatever its value (undefined too), named in details",
     (key, value) => {
       const error = refusal(() => refuseUnknownKeys("x", { [key]: value }, KNOWN));
       expect(error.details).toEqual({ option: key });

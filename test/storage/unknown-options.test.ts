@@ -38,8 +38,10 @@ describe("the storage client's options", () => {
     expect(retry.message).toMatch(/^the storage client's retry policy has no option "timeoutMs"/);
     expect(existsSync(base.dataDir)).toBe(false);
     expect(existsSync(base.statePath)).toBe(false);
-    // Given as undefined (an optional setting spread in), a key is not given.
-    const client = await StorageClient.open({ ...base, quota: undefined, retry: { maxAttempts: 3, other: undefined } } as StorageClientOptions);
+    // Misspelt whatever its value: undefined today, the same mistake once it has one.
+    await refused(() => new StorageClient({ ...base, quota: undefined } as StorageClientOptions), "E_UNSUPPORTED", "quota");
+    // Known keys given as undefined are not given.
+    const client = await StorageClient.open({ ...base, quotaBytes: undefined, retry: { maxAttempts: 3, deadlineMs: undefined } } as StorageClientOptions);
     await client.stop();
   });
 });

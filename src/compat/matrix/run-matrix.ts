@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger, type Logger } from "../../obs/index.js";
-import { isCompatError } from "../../errors/index.js";
+import { isCompatError, assertKnownOptions, keysOf } from "../../errors/index.js";
 import { releaseProfile, releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
 import { MATRIX_CHECKS } from "./checks/index.js";
 import { diskRefusalOf } from "./disk-refusal.js";
@@ -45,6 +45,17 @@ export interface RunMatrixOptions {
   /** Called after each cell, for progress output. */
   onCell?: (progress: MatrixProgress) => void;
 }
+
+/** The keys RunMatrixOptions has (the compiler holds the two together); runMatrix refuses any other. */
+const RUN_MATRIX_OPTIONS = keysOf<RunMatrixOptions>()({
+  table: true,
+  checks: true,
+  logger: true,
+  signal: true,
+  workDir: true,
+  cellTimeoutMs: true,
+  onCell: true,
+});
 
 function pairScope(older: Release, newer: Release, table: ReleaseTable, signal: AbortSignal): PairScope {
   const memo = new Map<string, Promise<unknown>>();
@@ -214,6 +225,7 @@ function makeOwnWorkDir(): string {
  * (a run that rejects anyway, stopped or refused, keeps its own reason and only logs it).
  */
 export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixRunReport> {
+  assertKnownOptions("runMatrix", options, RUN_MATRIX_OPTIONS);
   const table = options.table ?? defaultTable;
   const checks = options.checks ?? MATRIX_CHECKS;
   const logger = options.logger ?? silentLogger();

@@ -14,6 +14,7 @@ import { checkRootMessages } from "./rules/root-messages.js";
 import { runBufBreaking, type BufViolation } from "./run-buf-breaking.js";
 import { SchemaCheckError } from "./schema-check-error.js";
 import type { SchemaModel } from "./schema-model.js";
+import { assertKnownOptions, keysOf } from "../../errors/index.js";
 
 export interface SchemaVersionInput {
   readonly dir: string;
@@ -27,6 +28,9 @@ export interface SchemaCheckOptions {
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
 }
+
+/** The keys SchemaCheckOptions has (the compiler holds the two together); checkSchemaChain refuses any other. */
+const SCHEMA_CHECK_OPTIONS = keysOf<SchemaCheckOptions>()({ buf: true, signal: true, logger: true });
 
 /** Static checks of `newer` against `older`: buf breaking (WIRE, WIRE_JSON) plus the project's rules. */
 export async function checkSchemaPair(
@@ -46,6 +50,7 @@ export async function checkSchemaPair(
  * after its message was dropped and restored.
  */
 export async function checkSchemaChain(versions: readonly SchemaVersionInput[], options: SchemaCheckOptions = {}): Promise<SchemaCheckReport> {
+  assertKnownOptions("checkSchemaChain", options, SCHEMA_CHECK_OPTIONS);
   if (versions.length < 2) {
     throw new SchemaCheckError("E_SCHEMA_DIR_INVALID", `a chain needs at least two versions, got ${versions.length}`, {
       details: { versions: versions.map((v) => v.dir) },

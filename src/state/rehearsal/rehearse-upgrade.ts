@@ -28,6 +28,7 @@ import { sidecarsRefused } from "../folder-sidecars.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
+import { assertKnownOptions, keysOf } from "../../errors/index.js";
 
 export interface RehearseUpgradeOptions {
   path: string;
@@ -55,6 +56,20 @@ export interface RehearseUpgradeOptions {
   signal?: AbortSignal;
   catalog?: MigrationCatalog;
 }
+
+/** The keys RehearseUpgradeOptions has (the compiler holds the two together); rehearseUpgrade refuses any other. */
+const REHEARSE_UPGRADE_OPTIONS = keysOf<RehearseUpgradeOptions>()({
+  path: true,
+  from: true,
+  to: true,
+  table: true,
+  dryRun: true,
+  workDir: true,
+  logger: true,
+  lockTimeoutMs: true,
+  signal: true,
+  catalog: true,
+});
 
 function elapsed<T>(fn: () => T): { value: T; ms: number } {
   const start = performance.now();
@@ -252,6 +267,7 @@ async function integrityLines(run: CheckRun): Promise<[RehearsalCheck, Rehearsal
  * every check passed.
  */
 export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<UpgradeReport> {
+  assertKnownOptions("rehearseUpgrade", options, REHEARSE_UPGRADE_OPTIONS);
   const { path } = options;
   const catalog = options.catalog ?? shippedCatalog();
   const logger = options.logger ?? silentLogger();
