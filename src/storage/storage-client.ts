@@ -91,7 +91,8 @@ export class StorageClient {
       });
     }
     this.protocol = options.protocol;
-    this.mode = options.mode ?? "full";
+    this.mode = modeOf(options.mode);
+    refuseNonBackends(options);
     if (this.mode === "light") refuseLocalStorage(options);
     const endpoints: StorageBackend[] =
       this.mode === "light" ? [...(options.endpoints ?? [])] : [...(options.backend === undefined ? [] : [options.backend]), ...(options.endpoints ?? [])];
@@ -316,6 +317,52 @@ function refuseUnusablePaths(options: StorageClientOptions): void {
       details: { option: "statePath" },
     });
   }
+}
+
+/** What every StorageBackend has; a value without them is not one. */
+const BACKEND_METHODS = ["put", "get", "has", "delete", "space", "close"] as const;
+
+/**
+ * `backend` and each of `endpoints` must be backends, `endpoints` an array: a node's URL given for
+ * one (`backend: "http://127.0.0.1:8080"`, from a settings file) or a single backend for the list
+ * failed at start() or at the first transfer with a raw TypeError ("is not iterable",
+ * "put is not a function").
+ */
+function refuseNonBackends(options: StorageClientOptions): void {
+  const { backend, endpoints } = options as { backend?: unknown; endpoints?: unknown };
+  const given = (value: unknown): string =>
+    typeof value === "string" ? `the string ${JSON.stringify(value)} (make a backend of a node's URL with createCodexBackend({ url }))` : value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value} without ${BACKEND_METHODS.join("/")}`;
+  const isBackend = (value: unknown): boolean =>
+    typeof value === "object" && value !== null && !Array.isArray(value) && BACKEND_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function");
+  if (backend !== undefined && !isBackend(backend)) {
+    throw new StorageError("E_UNSUPPORTED", `storage client option backend must be a storage backend (createLocalBackend, createCodexBackend), not ${given(backend)}`, {
+      details: { option: "backend" },
+    });
+  }
+  if (endpoints === undefined) return;
+  if (!Array.isArray(endpoints)) {
+    throw new StorageError("E_UNSUPPORTED", `storage client option endpoints must be an array of storage backends, not ${isBackend(endpoints) ? "one backend (put it in [ ])" : given(endpoints)}`, {
+      details: { option: "endpoints" },
+    });
+  }
+  endpoints.forEach((endpoint: unknown, i) => {
+    if (!isBackend(endpoint)) {
+      throw new StorageError("E_UNSUPPORTED", `storage client option endpoints[${i}] must be a storage backend (createCodexBackend), not ${given(endpoint)}`, {
+        details: { option: "endpoints" },
+      });
+    }
+  });
+}
+
+/**
+ * `full` (left out) or `light`, nothing else: any other value ("lite", "Light", "mobile" from an
+ * app's settings) ran the client in full mode, a phone keeping a cache and retrying as a desktop.
+ */
+function modeOf(mode: unknown): "full" | "light" {
+  if (mode === undefined || mode === "full" || mode === "light") return mode ?? "full";
+  throw new StorageError("E_UNSUPPORTED", `storage client option mode must be "full" (the default) or "light", not ${typeof mode === "string" ? JSON.stringify(mode) : String(mode)}`, {
+    details: { option: "mode" },
+  });
 }
 
 /** Light mode runs no local node: a backend, or an endpoint that stores in this process, is refused. */

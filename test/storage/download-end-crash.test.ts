@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { describe, expect, test } from "vitest";
-import type { StorageBackend } from "../../src/storage/backend.js";
+import type { GetOptions, GetResult, StorageBackend } from "../../src/storage/backend.js";
+import { ForwardingBackend } from "./support/forwarding-backend.js";
 import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { localStore, startClient } from "./support/client-fixture.js";
@@ -58,17 +59,14 @@ function piecesOf(work: string, id: string): number {
 
 /** A local store whose reads never answer (until the call is aborted): a job that runs writes nothing. */
 function hangingStore(dir: string): StorageBackend {
-  const inner = localStore(dir);
-  return {
-    ...inner,
-    kind: inner.kind,
-    location: inner.location,
-    get: (_cid, options) =>
-      new Promise((_resolve, reject) => {
+  // A wrapper, not a spread of the store: a spread copies no method of its class (the client refuses such a backend).
+  return new (class extends ForwardingBackend {
+    override get(_cid: string, options?: GetOptions): Promise<GetResult> {
+      return new Promise((_resolve, reject) => {
         options?.signal?.addEventListener("abort", () => reject(options.signal?.reason), { once: true });
-      }),
-    close: () => inner.close(),
-  };
+      });
+    }
+  })(localStore(dir));
 }
 
 describe("a crash between a download's end in the journal and the removal of its temp file", () => {

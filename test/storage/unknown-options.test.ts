@@ -46,6 +46,33 @@ describe("the storage client's options", () => {
   });
 });
 
+describe("the storage client's mode", () => {
+  test('anything but "full" or "light" is refused: "lite" ran the client in full mode', async () => {
+    const dir = tempDir("scc-unknown-mode-");
+    const base = { protocol: 3, endpoints: [localStore(join(dir, "store"))], statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data") };
+    for (const mode of ["lite", "Light", "mobile", null, 1]) {
+      const error = await refused(() => new StorageClient({ ...base, mode } as unknown as StorageClientOptions), "E_UNSUPPORTED", "mode");
+      expect(error.message).toContain('must be "full" (the default) or "light"');
+    }
+    expect(new StorageClient({ ...base, mode: undefined }).mode).toBe("full");
+  });
+});
+
+describe("the storage client's backends", () => {
+  test("a URL for a backend, one backend for the endpoints' list, a list holding something else: refused naming the option", async () => {
+    const dir = tempDir("scc-not-backends-");
+    const store = localStore(join(dir, "store"));
+    const base = { protocol: 3, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data") };
+    const url = await refused(() => new StorageClient({ ...base, backend: "http://127.0.0.1:8080" } as never), "E_UNSUPPORTED", "backend");
+    expect(url.message).toContain("createCodexBackend({ url })");
+    const one = await refused(() => new StorageClient({ ...base, mode: "light", endpoints: store } as never), "E_UNSUPPORTED", "endpoints");
+    expect(one.message).toContain("one backend (put it in [ ])");
+    const inList = await refused(() => new StorageClient({ ...base, mode: "light", endpoints: [{ url: "http://127.0.0.1:8080" }] } as never), "E_UNSUPPORTED", "endpoints");
+    expect(inList.message).toContain("endpoints[0] must be a storage backend");
+    expect(new StorageClient({ ...base, backend: store }).mode).toBe("full");
+  });
+});
+
 describe("share()'s input", () => {
   test("path and bytes together, an unknown key, bytes without fileName, a name that is no string: refused, nothing journaled", async () => {
     const { client, dir } = await startClient();
