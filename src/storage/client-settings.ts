@@ -1,5 +1,6 @@
 import { MAX_CHUNK_SIZE, TAG_BYTES } from "../crypto/index.js";
 import { MIN_CHUNK_SIZE, STORAGE_DEFAULTS, type StorageClientOptions } from "./client-options.js";
+import { describedValue } from "./described-value.js";
 import { MAX_TIMER_MS } from "./retry/index.js";
 import type { Logger } from "../obs/index.js";
 
@@ -118,8 +119,16 @@ export function checkQuota(value: number): number {
   return check(value, "quotaBytes", (v) => v > 0, "a positive number of bytes (Infinity: no limit)");
 }
 
+/**
+ * A number (a string such as "1024" from a settings file passed the comparisons, and then added as
+ * text) that `ok` accepts; else a RangeError naming the option and what was given (by its type when
+ * it is no number: String() of a symbol threw).
+ */
 function check(value: number, name: string, ok: (v: number) => boolean, expected: string): number {
-  if (!ok(value)) throw new RangeError(`storage client option ${name} must be ${expected}, not ${String(value)}`);
+  if (typeof value !== "number" || !ok(value)) {
+    const given = typeof value === "number" ? String(value) : typeof value === "string" ? `the string ${JSON.stringify(value)}` : describedValue(value);
+    throw new RangeError(`storage client option ${name} must be ${expected}, not ${given}`);
+  }
   return value;
 }
 

@@ -16,6 +16,7 @@ import { fetchFile, type FetchOptions } from "./fetch-intake.js";
 import { asStorageError } from "./job-errors.js";
 import { cancelJob, retryJob } from "./job-control.js";
 import { jobHandle, jobSummaries, pendingDownloadTo, pendingUploadOf, type JobSummary } from "./job-lookup.js";
+import { checkJobId } from "./job-id.js";
 import { keysOf, optionsObject } from "./option-keys.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { retainPieces } from "./availability/retain-pieces.js";
@@ -217,6 +218,7 @@ export class StorageClient {
 
   /** The job's handle: live when it runs in this client, else built from the journal. E_JOB_UNKNOWN otherwise. */
   job(id: string): AnyJob {
+    checkJobId("job", id);
     return jobHandle(this.session, id);
   }
 
@@ -240,6 +242,7 @@ export class StorageClient {
 
   /** Cancels a job for good (journal state `cancelled`); its `done` rejects with E_ABORTED. */
   cancel(id: string): void {
+    checkJobId("cancel", id);
     cancelJob(this.session, id);
   }
 
@@ -251,6 +254,7 @@ export class StorageClient {
    * E_CRASH_LOOP starts with its count of runs that ended with the process at zero.
    */
   retry(id: string): AnyJob {
+    checkJobId("retry", id);
     return retryJob(this.session, id);
   }
 
