@@ -68,7 +68,7 @@ describe("the storage client's backends", () => {
     const one = await refused(() => new StorageClient({ ...base, mode: "light", endpoints: store } as never), "E_UNSUPPORTED", "endpoints");
     expect(one.message).toContain("one backend (put it in [ ])");
     const inList = await refused(() => new StorageClient({ ...base, mode: "light", endpoints: [{ url: "http://127.0.0.1:8080" }] } as never), "E_UNSUPPORTED", "endpoints");
-    expect(inList.message).toContain("endpoints[0] must be a storage backend");
+    expect(inList.message).toContain("endpoints[0] must be a storage backend (createCodexBackend), not an object without put, get, has, delete, space, close");
     expect(new StorageClient({ ...base, backend: store }).mode).toBe("full");
   });
 });

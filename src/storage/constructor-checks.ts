@@ -1,0 +1,95 @@
+import { describedValue } from "./described-value.js";
+import type { StorageClientOptions } from "./client-options.js";
+import { StorageError } from "./storage-error.js";
+
+// What the StorageClient constructor checks of its options besides their keys (option-keys.ts): each
+// refusal is E_UNSUPPORTED naming the option, where the value failed later with a raw TypeError or
+// was read as something else.
+
+/**
+ * dataDir and statePath as folders' and files' paths: missing or not a string (a setting read from
+ * the environment or a file that is unset), start() failed with Node's raw TypeError ("The
+ * "paths[0]" argument must be of type string"), naming neither option; empty, dataDir was the
+ * working folder, which the client filled with its cache and spool folders and lock.
+ */
+export function refuseUnusablePaths(options: StorageClientOptions): void {
+  const given = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : value === null ? "null" : typeof value);
+  const dataDir: unknown = options.dataDir;
+  if (typeof dataDir !== "string" || dataDir.trim() === "") {
+    throw new StorageError(
+      "E_UNSUPPORTED",
+      `the storage client needs its data directory (options.dataDir, a folder's path: where it keeps cached downloads, spooled shares and temp files); it was given ${given(dataDir)}`,
+      { details: { option: "dataDir" } },
+    );
+  }
+  const statePath: unknown = options.statePath;
+  if (options.state === undefined && (typeof statePath !== "string" || statePath.trim() === "")) {
+    throw new StorageError("E_UNSUPPORTED", `the storage client needs its state database (options.statePath, a file's path, or options.state); it was given statePath ${given(statePath)}`, {
+      details: { option: "statePath" },
+    });
+  }
+}
+
+/** What every StorageBackend has; a value without them is not one. */
+const BACKEND_METHODS = ["put", "get", "has", "delete", "space", "close"] as const;
+
+/**
+ * `backend` and each of `endpoints` must be backends, `endpoints` an array: a node's URL given for
+ * one (`backend: "http://127.0.0.1:8080"`, from a settings file) or a single backend for the list
+ * failed at start() or at the first transfer with a raw TypeError ("is not iterable",
+ * "put is not a function").
+ */
+export function refuseNonBackends(options: StorageClientOptions): void {
+  const { backend, endpoints } = options as { backend?: unknown; endpoints?: unknown };
+  const given = (value: unknown): string =>
+    typeof value === "string"
+      ? `the string ${JSON.stringify(value)} (make a backend of a node's URL with createCodexBackend({ url }))`
+      : typeof value === "object" && value !== null && !Array.isArray(value)
+        ? `an object without ${BACKEND_METHODS.filter((m) => typeof (value as Record<string, unknown>)[m] !== "function").join(", ")}`
+        : describedValue(value);
+  const isBackend = (value: unknown): boolean =>
+    typeof value === "object" && value !== null && !Array.isArray(value) && BACKEND_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function");
+  if (backend !== undefined && !isBackend(backend)) {
+    throw new StorageError("E_UNSUPPORTED", `storage client option backend must be a storage backend (createLocalBackend, createCodexBackend), not ${given(backend)}`, {
+      details: { option: "backend" },
+    });
+  }
+  if (endpoints === undefined) return;
+  if (!Array.isArray(endpoints)) {
+    throw new StorageError("E_UNSUPPORTED", `storage client option endpoints must be an array of storage backends, not ${isBackend(endpoints) ? "one backend (put it in [ ])" : given(endpoints)}`, {
+      details: { option: "endpoints" },
+    });
+  }
+  endpoints.forEach((endpoint: unknown, i) => {
+    if (!isBackend(endpoint)) {
+      throw new StorageError("E_UNSUPPORTED", `storage client option endpoints[${i}] must be a storage backend (createCodexBackend), not ${given(endpoint)}`, {
+        details: { option: "endpoints" },
+      });
+    }
+  });
+}
+
+/**
+ * `full` (left out) or `light`, nothing else: any other value ("lite", "Light", "mobile" from an
+ * app's settings) ran the client in full mode, a phone keeping a cache and retrying as a desktop.
+ */
+export function modeOf(mode: unknown): "full" | "light" {
+  if (mode === undefined || mode === "full" || mode === "light") return mode ?? "full";
+  throw new StorageError("E_UNSUPPORTED", `storage client option mode must be "full" (the default) or "light", not ${typeof mode === "string" ? JSON.stringify(mode) : String(mode)}`, {
+    details: { option: "mode" },
+  });
+}
+
+/** Light mode runs no local node: a backend, or an endpoint that stores in this process, is refused. */
+export function refuseLocalStorage(options: StorageClientOptions): void {
+  if (options.backend !== undefined) {
+    throw new StorageError("E_UNSUPPORTED", "light mode runs no local node: pass remote endpoints in options.endpoints, not options.backend");
+  }
+  for (const endpoint of options.endpoints ?? []) {
+    if (endpoint.hashesInProcess !== undefined) {
+      throw new StorageError("E_UNSUPPORTED", `light mode takes remote endpoints only; the ${endpoint.kind} store at ${endpoint.location} runs in this process`, {
+        details: { kind: endpoint.kind },
+      });
+    }
+  }
+}
