@@ -22,6 +22,7 @@ import type { VersionSchema } from "./schema-registry.js";
 import type protobuf from "protobufjs/light.js";
 import { readEnvelope } from "./single-pass/index.js";
 import { WireError } from "./wire-error.js";
+import { byteCap } from "./byte-cap.js";
 
 const M = "Envelope";
 const UINT32 = 0xffff_ffff;
@@ -214,7 +215,7 @@ function unsupported(
  * `minReader <= reader.max` and `version >= reader.min`; a newer version inside the window is read
  * with the reader's own schema. Otherwise E_VERSION_UNSUPPORTED, whose details carry `fallbackText`,
  * `version`, `minReader` and the reader's window. A payload type the reader's version does not know
- * is E_WIRE_UNKNOWN_TYPE. Throws only WireError.
+ * is E_WIRE_UNKNOWN_TYPE. Throws only WireError for the bytes (wrong options are the caller's TypeError or RangeError: byte-cap.ts).
  */
 export function openEnvelope(bytes: Uint8Array, reader: ReaderWindow, options?: OpenEnvelopeOptions): OpenedEnvelope {
   const input = checkedEnvelope(bytes, reader, options);
@@ -242,9 +243,7 @@ export function openEnvelopeReflected(bytes: Uint8Array, reader: ReaderWindow, o
 /** The reader window, then the size cap, before anything is decoded. */
 function checkedEnvelope(bytes: Uint8Array, reader: ReaderWindow, options: OpenEnvelopeOptions | undefined): Uint8Array {
   checkReader(reader);
-  const asked = options?.maxBytes;
-  const cap = typeof asked === "number" && asked >= 0 && asked < MAX_WAKU_ENVELOPE_BYTES ? asked : MAX_WAKU_ENVELOPE_BYTES;
-  return checkedInput(bytes, cap, M);
+  return checkedInput(bytes, byteCap("openEnvelope", options, MAX_WAKU_ENVELOPE_BYTES), M);
 }
 
 function openReflected(input: Uint8Array, reader: ReaderWindow, schema: VersionSchema): OpenedEnvelope {

@@ -8,6 +8,7 @@ import { NEWEST_SCHEMA_VERSION, OLDEST_SCHEMA_VERSION, schemaFor, type VersionSc
 import { readPayload } from "./single-pass/index.js";
 import { WireError } from "./wire-error.js";
 import type protobuf from "protobufjs/light.js";
+import { byteCap } from "./byte-cap.js";
 
 const UINT32 = 0xffff_ffff;
 
@@ -81,9 +82,7 @@ export function checkedInput(bytes: unknown, cap: number, what: string): Uint8Ar
 }
 
 function capFor(kind: PayloadKind, options: DecodeOptions | undefined): number {
-  const cap = defaultMaxBytes(kind);
-  const asked = options?.maxBytes;
-  return typeof asked === "number" && asked >= 0 && asked < cap ? asked : cap;
+  return byteCap(`decoding a ${kind}`, options, defaultMaxBytes(kind));
 }
 
 /** Anything but a WireError escaping a conversion is a bug here; the caller still gets the wire's error. */
@@ -168,7 +167,7 @@ export function decodeMessage<K extends PayloadKind>(
 /**
  * Decodes a payload of `kind` from untrusted bytes and validates it. `at` is the version it was
  * written with, or `{ written, reader }` to read with the reader's own schema (fields the reader
- * does not know are kept only by decodeForForwarding). Throws only WireError.
+ * does not know are kept only by decodeForForwarding). Throws only WireError for the bytes (wrong options: byte-cap.ts).
  */
 export function decodePayload<K extends PayloadKind>(
   kind: K,
