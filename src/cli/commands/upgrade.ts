@@ -160,6 +160,12 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       io.stderr.write(`status-compat upgrade: the rehearsal could not finish (an I/O error in the work folder: is it full?); nothing is known about the upgrade: ${failed.map((c) => `${c.id}: ${c.detail ?? ""}`).join("; ")}\n`);
       return EXIT.STATE;
     }
+    // A file from a newer release than this build knows: the database refused, as `migrate up` says
+    // of it (exit 4); nothing about the upgrade was checked.
+    if (failed.length > 0 && failed.every((c) => c.code === "E_STATE_FROM_FUTURE")) {
+      io.stderr.write(`status-compat upgrade: error[E_STATE_FROM_FUTURE]: ${db}: ${failed.map((c) => c.detail ?? "").join("; ")}. Nothing was rehearsed or written.\n`);
+      return EXIT.STATE;
+    }
     if (failed.length > 0 && failed.every((c) => c.id === "apply")) {
       // A dry run's apply line is the real run's refusal, predicted: the same status it will give.
       const what = report.dryRun ? "the real upgrade would be refused by the database" : "the database refused the upgrade itself";

@@ -344,8 +344,16 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     source = SourceSnapshot.open(staged?.path ?? path, work, staged !== undefined || !readOnlyFor(path, probe), path);
     sourceAssessment = source.assess(catalog);
     const { level, compatLevel } = sourceAssessment;
-    const sourceProblem =
-      compatLevel > from.level
+    // A file no release this build knows may open: the tool is what is behind, not the upgrade.
+    // Said as migrate up says it (E_STATE_FROM_FUTURE, exit 4); "release 0.2.0 cannot be using it"
+    // with exit 1 sent the engineer after the wrong --from and told a script the upgrade was unsafe.
+    const fromFuture = compatLevel > catalog.maxLevel;
+    const newest = [...releaseTable.rows].reverse().find((r) => r.stateLevel <= catalog.maxLevel);
+    const sourceProblem = fromFuture
+      ? `the file is at level ${level} with compat level ${compatLevel}: a release newer than this build wrote it (this build knows state levels up to ${catalog.maxLevel}` +
+        `${newest === undefined ? "" : `, that of release ${newest.release}`}), and no release it knows may open the file; rehearse with the status-compat of the release that wrote it, ` +
+        "or roll the file back with that release (`status-compat migrate down`)"
+      : compatLevel > from.level
         ? `the file is at level ${level} with compat level ${compatLevel}: release ${from.release} cannot be using it`
         : level > to.level
           ? `the file is already at level ${level}, above ${to.release}'s level ${to.level}`
@@ -357,6 +365,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       title: `source file at level ${level}, compat level ${compatLevel}`,
       status: sourceProblem === undefined ? "ok" : "failed",
       detail: sourceProblem ?? `${(probe.size / 2 ** 20).toFixed(1)} MiB, usable by ${from.release}`,
+      ...(fromFuture ? { code: "E_STATE_FROM_FUTURE" } : {}),
     });
     if (failed()) return finish();
 
@@ -539,6 +548,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       verdict === "failed" && io.length === bad.length
         ? `the rehearsal could not finish: ${io.map((c) => c.id).join(", ")} failed with an I/O error in the work folder (${[...new Set(io.map((c) => c.ioError))].join(", ")}; is it full?); ` +
           `this says nothing about the upgrade; ${applied.length > 0 ? "" : "the original file was not changed"}`
+        : verdict === "failed" && bad.every((c) => c.code === "E_STATE_FROM_FUTURE")
+        ? "the file is from a release newer than this build knows (E_STATE_FROM_FUTURE: see the source line); nothing was rehearsed; the original file was not changed"
         : verdict === "failed" && dryRun && bad.every((c) => c.id === "apply")
         ? `every check passed on the copy: the upgrade ${from.release} -> ${to.release} itself is safe, but the real upgrade of this file would be refused (${bad.map((c) => c.code ?? "?").join(", ")}: see the apply line); the original file was not written`
         : verdict === "failed"
