@@ -27,6 +27,7 @@ import { describeDataLoss, needsConsent, type DataLoss } from "../data-loss.js";
 import { sidecarsRefused } from "../folder-sidecars.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
+import { workFolderShortOfRoom } from "./work-folder-room.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
 import { assertKnownOptions, keysOf } from "../../errors/index.js";
 
@@ -88,7 +89,7 @@ const IO_FAILURE = /^(SQLITE_(FULL|IOERR)|ENOSPC$|EDQUOT$|EFBIG$|EIO$)/;
 
 /** The code of a disk's refusal behind `error` (as StateError details or its cause), if that is what it was. */
 function ioErrorOf(error: StateError): string | undefined {
-  const codes = [error.details["sqliteCode"], (error.cause as { code?: unknown } | undefined)?.code];
+  const codes = [error.details["sqliteCode"], error.details["osCode"], (error.cause as { code?: unknown } | undefined)?.code];
   return codes.find((c): c is string => typeof c === "string" && IO_FAILURE.test(c));
 }
 
@@ -370,6 +371,13 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     if (failed()) return finish();
 
     await step();
+    // A folder without room for the copy itself is said before copying, with both sizes: the
+    // copy failed part way, as "cannot copy it to <copy> <file>: database or disk is full".
+    const short = workFolderShortOfRoom(workDir, source.bytes(), path);
+    if (short !== undefined) {
+      add(failure("copy", "copies made with the SQLite backup API: 1", short));
+      return finish();
+    }
     const copy = await elapsedAsync(() => (source as SourceSnapshot).copyToWork(signal));
     add({
       id: "copy",

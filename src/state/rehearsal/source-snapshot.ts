@@ -75,6 +75,11 @@ export class SourceSnapshot {
   }
 
   /** Writes the snapshot into the work file with SQLite's backup API; `signal` stops it between steps. */
+  /** The size of the database the snapshot reads (its pages, the -wal's included): what the work copy takes. */
+  bytes(): number {
+    return (this.db.pragma("page_count", { simple: true }) as number) * (this.db.pragma("page_size", { simple: true }) as number);
+  }
+
   copyToWork(signal?: AbortSignal): Promise<{ pages: number }> {
     return backupCopy(this.db, this.path, this.workPath, signal);
   }
