@@ -12,6 +12,7 @@ import type { JobKind, JobState } from "./journal/job-states.js";
 import type { UnendedRuns } from "./journal/unended-runs.js";
 import type { Slots } from "./slots.js";
 import type { LanedSlots } from "./small-jobs.js";
+import type { EndpointFailureMemory } from "./retry/index.js";
 import { StorageError } from "./storage-error.js";
 import type { TransferJob } from "./transfer-job.js";
 import type { ShareResult } from "./upload/run-upload.js";
@@ -69,6 +70,8 @@ export interface ClientSession {
   /** Bytes of piece buffers every transfer together may hold (transferMemoryBytes), taken by each run and stream before it starts. */
   memory: Slots | undefined;
   renewTimer: NodeJS.Timeout | undefined;
+  /** A light client's endpoint failures kept in its state database (retry/endpoint-failure-memory.ts); stopped before the state closes. */
+  failureMemory: EndpointFailureMemory | undefined;
   /** The latest background run (the start's, the timer's, a retain's): waiting for its turn, or under way. */
   renewing: Promise<unknown> | undefined;
   /** Whether that run has listed the pieces due (renewDue lists them as it begins). */
@@ -85,6 +88,7 @@ export function newClientSession(protocol: number, mode: "full" | "light", log: 
     cancel,
     phase: "new",
     ctx: undefined,
+    failureMemory: undefined,
     state: undefined,
     lock: undefined,
     settings: undefined,

@@ -26,7 +26,7 @@ import { UnendedRuns } from "./journal/unended-runs.js";
 import { UploadJournal } from "./journal/upload-journal.js";
 import { dataDirAsRecorded } from "./recorded-data-dir.js";
 import { forgetEndedJobsNow, renewInBackground, startRenewalTimer } from "./renewal-schedule.js";
-import { applyEndpointOrder, DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool, type RetryPolicy } from "./retry/index.js";
+import { applyEndpointOrder, DEFAULT_RETRY_POLICY, EndpointFailureMemory, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool, type RetryPolicy } from "./retry/index.js";
 import { Slots } from "./slots.js";
 import { LanedSlots, smallDownload, smallUpload } from "./small-jobs.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
@@ -84,6 +84,11 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     const writesExpiry = profile.writes("expiry-renewal");
     // This installation's own endpoint order (full mode's own node stays first); docs/storage.md, Failover.
     applyEndpointOrder(pool, o.endpointOrder, db, o.random ?? Math.random, light || o.backend === undefined ? 0 : 1);
+    // A light client's failing endpoints, as the last session left them: its first transfer does not wait out their timeouts again.
+    if (light && pool.size > 1) {
+      session.failureMemory = new EndpointFailureMemory(pool, db, () => clock.now(), log);
+      session.failureMemory.start();
+    }
     const ctx: ClientContext = {
       protocol: session.protocol,
       writesExpiry,
@@ -154,6 +159,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
   } catch (error) {
     session.phase = "stopped";
     sharedGauges?.forget();
+    session.failureMemory?.stop();
     // The hashing worker is the process's, stopped with its last user: a hold kept here would keep it for good.
     if (session.ctx !== undefined) await Sha256Offload.release(session.ctx.hasher);
     if (o.state === undefined) session.state?.close();

@@ -26,6 +26,7 @@ export async function stopSession(session: ClientSession, ownsState: boolean): P
   session.ctx?.metrics.forget();
   // The next run starts from the latest time this one saw.
   if (session.ctx?.clock instanceof FlooredClock) session.ctx.clock.flush();
+  session.failureMemory?.stop();
   if (ownsState) session.state?.close();
   session.lock?.release();
   session.log.info({}, "storage client stopped");

@@ -49,6 +49,11 @@ export class EndpointPool {
    */
   private readonly rates: Map<TransferDirection, number>[];
   private successes = 0;
+  /**
+   * Called after an endpoint's remembered failures changed (a failure, or the end of a run of them),
+   * so the client can keep them across restarts (endpoint-failure-memory.ts). Never throws into a pick.
+   */
+  onFailuresChanged: (() => void) | undefined;
 
   constructor(readonly endpoints: readonly StorageBackend[]) {
     if (endpoints.length === 0) throw new RangeError("at least one storage endpoint is needed");
@@ -131,9 +136,11 @@ export class EndpointPool {
   }
 
   worked(index: number): void {
+    const had = (this.failures[index] as number) > 0;
     this.preferred = index;
     this.failures[index] = 0;
     this.workedAt[index] = ++this.successes;
+    if (had) this.changed();
   }
 
   /**
@@ -143,8 +150,10 @@ export class EndpointPool {
    * tried first again for every later piece.
    */
   answered(index: number): void {
+    const had = (this.failures[index] as number) > 0;
     this.failures[index] = 0;
     this.forgetAt[index] = 0;
+    if (had) this.changed();
   }
 
   /**
@@ -156,6 +165,43 @@ export class EndpointPool {
     this.failures[index] = streak;
     this.forgetAt[index] = performance.now() + Math.min(memoryMs * 2 ** Math.min(streak - 1, 30), Math.max(memoryMs, FAILURE_MEMORY_CAP_MS));
     if (this.preferred === index) this.preferred = this.order[((this.place[index] as number) + 1) % this.endpoints.length] as number;
+    this.changed();
+  }
+
+  /**
+   * Takes back failures an earlier session remembered (endpoint-failure-memory.ts): `failures` in a
+   * run, remembered for `remainingMs` more. As failed() does, the next attempts try another endpoint
+   * first while it lasts; it never excludes the endpoint (pick takes the one with fewest failures
+   * when all have some). A count below 1 or a time not ahead is ignored.
+   */
+  restoreFailures(index: number, failures: number, remainingMs: number): void {
+    if (!(failures >= 1) || !(remainingMs > 0) || index < 0 || index >= this.endpoints.length) return;
+    this.failures[index] = Math.min(Math.floor(failures), 64);
+    this.forgetAt[index] = performance.now() + Math.min(remainingMs, FAILURE_MEMORY_CAP_MS);
+    if (this.preferred === index && this.successes === 0) {
+      const healthy = this.inOrder()[0];
+      if (healthy !== undefined) this.preferred = healthy;
+    }
+  }
+
+  /** The failures each endpoint has remembered now, and for how much longer (ms); endpoints without any are left out. */
+  rememberedFailures(): Array<{ index: number; failures: number; remainingMs: number }> {
+    const out: Array<{ index: number; failures: number; remainingMs: number }> = [];
+    const now = performance.now();
+    this.endpoints.forEach((_, index) => {
+      const remainingMs = (this.forgetAt[index] as number) - now;
+      const failures = this.failures[index] as number;
+      if (failures > 0 && remainingMs > 0) out.push({ index, failures, remainingMs });
+    });
+    return out;
+  }
+
+  private changed(): void {
+    try {
+      this.onFailuresChanged?.();
+    } catch {
+      // Keeping the memory is best effort (its writer logs); an attempt never fails for it.
+    }
   }
 
   /** Failures since the endpoint last worked, while they are remembered (0 once forgotten). */

@@ -11,3 +11,4 @@ export type { Progress, RetryContext, RetryEvent } from "./with-retries.js";
 export { applyEndpointOrder, ENDPOINT_ORDER_SEED_KEY } from "./endpoint-order.js";
 export type { EndpointOrder } from "./endpoint-order.js";
 export { coolingDownError, noteEndpointFailure } from "./endpoint-checks.js";
+export { EndpointFailureMemory, ENDPOINT_FAILURES_KEY, endpointDigest } from "./endpoint-failure-memory.js";

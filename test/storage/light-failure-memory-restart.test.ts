@@ -1,0 +1,138 @@
+/**
+ * A light client remembered which endpoint failed only in memory: a phone app restarts often, and the
+ * first share of every session waited out the hanging endpoint's timeout again before failing over.
+ * The memory is now kept in the state database (settings key `endpoint-failures`), taken back at
+ * start until it expires, with the endpoints named by a digest that no URL credential reaches.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createLogger } from "../../src/obs/index.js";
+import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
+import { ENDPOINT_FAILURES_KEY, endpointDigest } from "../../src/storage/retry/index.js";
+import type { Clock } from "../../src/storage/client-options.js";
+import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
+import { LogCapture } from "../support/log-capture.js";
+import { tempDir } from "../support/temp-dir.js";
+import { codexSetup } from "./codex-fixtures.js";
+import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+
+const HANG_MS = 300;
+const retry = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 5_000, deadlineMs: 30_000, maxAttempts: 8, failureMemoryMs: 60_000 };
+
+async function proxy(target: string, fault: ProxyFault): Promise<FaultProxy> {
+  const p = await startFaultProxy({ target, faultRate: 1, randomFaults: [fault] });
+  onTestFinished(() => p.close());
+  return p;
+}
+
+function endpoint(url: string, requestTimeoutMs: number): CodexBackend {
+  const backend = createCodexBackend({ url, requestTimeoutMs });
+  onTestFinished(() => backend.close());
+  return backend;
+}
+
+/** A clock the test sets: the client's wall time (the failure memory's expiry is on it). */
+function settableClock(start: number): Clock & { set(ms: number): void } {
+  let now = start;
+  return { now: () => now, monotonic: () => performance.now(), set: (ms) => void (now = ms) };
+}
+
+/** Which of the two endpoints each request of a session went to, in arrival order. */
+function order(hang: FaultProxy, good: FaultProxy, since: { hang: number; good: number }): string[] {
+  const seen = [
+    ...hang.stats.history.slice(since.hang).map((r) => ({ who: "hang", at: r.at })),
+    ...good.stats.history.slice(since.good).map((r) => ({ who: "good", at: r.at })),
+  ];
+  return seen.sort((a, b) => a.at - b.at).map((r) => r.who);
+}
+
+async function twoEndpoints(hangUrl = (url: string) => url) {
+  const { server } = await codexSetup();
+  const hang = await proxy(server.url, { kind: "hang", phase: "before-headers" });
+  const good = await proxy(server.url, { kind: "pass" });
+  const endpoints = () => [endpoint(hangUrl(hang.url), HANG_MS), endpoint(good.url, 20_000)];
+  return { hang, good, endpoints };
+}
+
+function settingsRows(statePath: string): Array<{ key: string; value: string }> {
+  const db = new Database(statePath, { readonly: true });
+  try {
+    return db.prepare("SELECT key, value FROM settings").all() as Array<{ key: string; value: string }>;
+  } finally {
+    db.close();
+  }
+}
+
+describe("a light client's endpoint failures across restarts", () => {
+  test("the next session tries the healthy endpoint first; once the memory expired, the failed one is tried first again", async () => {
+    const { hang, good, endpoints } = await twoEndpoints();
+    const dir = tempDir();
+    const statePath = join(dir, "state.sqlite");
+    const clock = settableClock(Date.UTC(2026, 5, 1));
+    const session = async (name: string) => {
+      const since = { hang: hang.stats.history.length, good: good.stats.history.length };
+      const { client } = await startClient({ dir, statePath, mode: "light", endpointOrder: "listed", endpoints: endpoints(), backend: undefined, retry, clock });
+      const { path } = writeRandomFile(dir, `${name}.bin`, 20 * KiB);
+      await client.share({ path }).done;
+      await client.stop();
+      return order(hang, good, since);
+    };
+
+    // First session: the listed first endpoint hangs; the share fails over after its timeout.
+    const first = await session("a");
+    expect(first[0]).toBe("hang");
+    expect(first).toContain("good");
+    expect(settingsRows(statePath).some((r) => r.key === ENDPOINT_FAILURES_KEY)).toBe(true);
+
+    // A restart a minute less a second later: the hanging endpoint is not asked at all.
+    clock.set(clock.now() + 59_000);
+    const second = await session("b");
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.every((who) => who === "good"), `requests of the second session: ${second.join(", ")}`).toBe(true);
+
+    // Past the memory's end (the hanging endpoint failed once more in no session since): it is tried first again.
+    clock.set(clock.now() + 2 * 60_000);
+    const third = await session("c");
+    expect(third[0]).toBe("hang");
+  });
+
+  test("URL credentials never reach the database: the endpoint is named by a digest of its URL without them", async () => {
+    const { hang, endpoints } = await twoEndpoints((url) => url.replace("http://", "http://alice:s3cret-pass@"));
+    const { client, statePath, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: endpoints(), backend: undefined, retry });
+    const { path } = writeRandomFile(dir, "a.bin", 20 * KiB);
+    await client.share({ path }).done;
+    await client.stop();
+    const row = settingsRows(statePath).find((r) => r.key === ENDPOINT_FAILURES_KEY);
+    expect(row?.value.split(" ")[0]).toBe(endpointDigest(hang.url));
+    for (const file of readdirSync(dir).filter((f) => f.startsWith("state.sqlite"))) {
+      const bytes = readFileSync(join(dir, file));
+      expect(bytes.includes("s3cret-pass"), file).toBe(false);
+      expect(bytes.includes("alice"), file).toBe(false);
+    }
+    // A location of another backend that carries a token is named without it too.
+    expect(endpointDigest("https://node.example/api?token=abc#x")).toBe(endpointDigest("https://u:p@node.example/api"));
+  });
+
+  test("a state database that refuses the memory's writes does not break sharing: a warning, and the share completes", async () => {
+    const { hang, good, endpoints } = await twoEndpoints();
+    const capture = new LogCapture();
+    const logger = createLogger({ level: "debug", destination: capture });
+    const { client, statePath, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: endpoints(), backend: undefined, retry, logger });
+    // Another process's trigger refusing the key, as a read-only or locked-out row would.
+    const other = new Database(statePath);
+    other.exec(`CREATE TRIGGER refuse_failures BEFORE INSERT ON settings WHEN NEW.key = '${ENDPOINT_FAILURES_KEY}' BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END`);
+    other.close();
+    const { path } = writeRandomFile(dir, "a.bin", 20 * KiB);
+    const { view } = await client.share({ path }).done;
+    expect(view.pieces.length).toBeGreaterThan(0);
+    expect(hang.stats.requests).toBeGreaterThan(0);
+    expect(good.stats.requests).toBeGreaterThan(0);
+    await client.stop();
+    expect(settingsRows(statePath).some((r) => r.key === ENDPOINT_FAILURES_KEY)).toBe(false);
+    const warnings = capture.lines().filter((l) => typeof l.msg === "string" && l.msg.includes("endpoint failure memory"));
+    expect(warnings.length).toBeGreaterThanOrEqual(1);
+    expect(warnings[0]?.level).toBe(40);
+  });
+});
