@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { StateError } from "../state-error.js";
 import { toStateError } from "../sqlite-errors.js";
 import { stopped } from "../stop-point.js";
 
@@ -23,6 +24,17 @@ export async function backupCopy(source: Database.Database, sourcePath: string, 
     return { pages: result.totalPages };
   } catch (error) {
     if (signal?.aborted === true) throw stopped(signal, `the copy to ${destination}`, sourcePath);
+    const code = (error as { code?: unknown }).code;
+    // The shared wording ("cannot <action> <path>") read "cannot copy it to <copy> <file>" here, and
+    // its advice did not say which disk: the work folder's is the one that refused.
+    if (typeof code === "string" && (code === "SQLITE_FULL" || code.startsWith("SQLITE_IOERR"))) {
+      throw new StateError(
+        "E_STATE_IO",
+        `cannot copy ${sourcePath} to its rehearsal copy in the work folder (${destination}): ${(error as Error).message}; nothing was written to ${sourcePath}. ` +
+          "The work folder's disk may be full, or the copy over a file-size limit: free some space there (the copy needs the file's size) or give another --work-dir, then run it again",
+        { cause: error, details: { path: sourcePath, copy: destination, sqliteCode: code } },
+      );
+    }
     throw toStateError(error, sourcePath, `copy it to ${destination}`);
   }
 }
