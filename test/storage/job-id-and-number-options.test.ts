@@ -11,15 +11,7 @@ import { describe, expect, test } from "vitest";
 import { StorageClient, StorageError, type StorageClientOptions } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
+import { thrown } from "../support/thrown.js";
 
 describe("a job's id", () => {
   test("a handle, a summary or another value for it is E_JOB_UNKNOWN naming the call and the mistake, and the job is untouched", async () => {

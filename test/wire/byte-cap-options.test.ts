@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { decodeFileReference, encodeEnvelope, encodeFileReference, encodeSegment, openEnvelope, WireError, type FileReference } from "../../src/wire/index.js";
+import { thrown } from "../support/thrown.js";
 
 const reference: FileReference = {
   pieces: [{ cid: "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA", size: 1000, sha256: new Uint8Array(32).fill(1) }],
@@ -16,15 +17,6 @@ const reference: FileReference = {
   fileName: "photo.jpg",
   plaintextSha256: new Uint8Array(32).fill(4),
 };
-
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe("a decode's maxBytes option", () => {
   const bytes = encodeFileReference(reference, 3);
