@@ -84,8 +84,9 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     const writesExpiry = profile.writes("expiry-renewal");
     // This installation's own endpoint order (full mode's own node stays first); docs/storage.md, Failover.
     applyEndpointOrder(pool, o.endpointOrder, db, o.random ?? Math.random, light || o.backend === undefined ? 0 : 1);
-    // A light client's failing endpoints, as the last session left them: its first transfer does not wait out their timeouts again.
-    if (light && pool.size > 1) {
+    // The failing endpoints as the last session left them: its first transfer does not wait out their
+    // timeouts again. Light mode (a phone restarts often), and full mode with fallbacks (its own node down).
+    if (pool.size > 1) {
       session.failureMemory = new EndpointFailureMemory(pool, db, () => clock.now(), log);
       session.failureMemory.start();
     }

@@ -1,6 +1,7 @@
 /**
  * A light client remembered which endpoint failed only in memory: a phone app restarts often, and the
- * first share of every session waited out the hanging endpoint's timeout again before failing over.
+ * first share of every session waited out the hanging endpoint's timeout again before failing over
+ * (so did a full-mode client with fallbacks whose own node was down).
  * The memory is now kept in the state database (settings key `endpoint-failures`), taken back at
  * start until it expires, with the endpoints named by a digest that no URL credential reaches.
  */
@@ -96,6 +97,31 @@ describe("a light client's endpoint failures across restarts", () => {
     clock.set(clock.now() + 2 * 60 * 60_000);
     const third = await session("c");
     expect(third[0]).toBe("hang");
+  });
+
+  test("a full-mode client with a fallback keeps them too: its own node down, the next session asks the fallback first", async () => {
+    const { hang, good, endpoints } = await twoEndpoints();
+    const dir = tempDir();
+    const statePath = join(dir, "state.sqlite");
+    const clock = settableClock(Date.UTC(2026, 5, 1));
+    const session = async (name: string) => {
+      const since = { hang: hang.stats.history.length, good: good.stats.history.length };
+      const [own, fallback] = endpoints();
+      const { client } = await startClient({ dir, statePath, mode: "full", backend: own, endpoints: [fallback as CodexBackend], retry, clock });
+      const { path } = writeRandomFile(dir, `${name}.bin`, 20 * KiB);
+      await client.share({ path }).done;
+      await client.stop();
+      return order(hang, good, since);
+    };
+    const first = await session("a");
+    expect(first[0]).toBe("hang");
+    expect(first).toContain("good");
+    clock.set(clock.now() + 59_000);
+    const second = await session("b");
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.every((who) => who === "good"), `requests of the second session: ${second.join(", ")}`).toBe(true);
+    clock.set(clock.now() + 2 * 60 * 60_000);
+    expect((await session("c"))[0]).toBe("hang");
   });
 
   test("URL credentials never reach the database: the endpoint is named by a digest of its URL without them", async () => {
