@@ -12,7 +12,7 @@ import { describe, expect, onTestFinished, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
 import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
 import { ENDPOINT_FAILURES_KEY, endpointDigest } from "../../src/storage/retry/index.js";
-import type { Clock } from "../../src/storage/client-options.js";
+import type { Clock, StorageClientOptions } from "../../src/storage/client-options.js";
 import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
 import { LogCapture } from "../support/log-capture.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -57,6 +57,26 @@ async function twoEndpoints(hangUrl = (url: string) => url) {
   return { hang, good, endpoints };
 }
 
+/**
+ * Sessions of a client on one state file, each sharing a file and stopping; each returns which
+ * endpoint its requests went to, in order. `client` gives the session's options for the two endpoints.
+ */
+function sessionsOn(hang: FaultProxy, good: FaultProxy, client: (pair: CodexBackend[]) => Partial<StorageClientOptions>) {
+  const dir = tempDir();
+  const statePath = join(dir, "state.sqlite");
+  const clock = settableClock(Date.UTC(2026, 5, 1));
+  const endpoints = [() => endpoint(hang.url, HANG_MS), () => endpoint(good.url, 20_000)];
+  const session = async (name: string): Promise<string[]> => {
+    const since = { hang: hang.stats.history.length, good: good.stats.history.length };
+    const { client: started } = await startClient({ dir, statePath, retry, clock, ...client(endpoints.map((make) => make())) });
+    const { path } = writeRandomFile(dir, `${name}.bin`, 20 * KiB);
+    await started.share({ path }).done;
+    await started.stop();
+    return order(hang, good, since);
+  };
+  return { session, clock, statePath };
+}
+
 function settingsRows(statePath: string): Array<{ key: string; value: string }> {
   const db = new Database(statePath, { readonly: true });
   try {
@@ -68,18 +88,8 @@ function settingsRows(statePath: string): Array<{ key: string; value: string }> 
 
 describe("a light client's endpoint failures across restarts", () => {
   test("the next session tries the healthy endpoint first; once the memory expired, the failed one is tried first again", async () => {
-    const { hang, good, endpoints } = await twoEndpoints();
-    const dir = tempDir();
-    const statePath = join(dir, "state.sqlite");
-    const clock = settableClock(Date.UTC(2026, 5, 1));
-    const session = async (name: string) => {
-      const since = { hang: hang.stats.history.length, good: good.stats.history.length };
-      const { client } = await startClient({ dir, statePath, mode: "light", endpointOrder: "listed", endpoints: endpoints(), backend: undefined, retry, clock });
-      const { path } = writeRandomFile(dir, `${name}.bin`, 20 * KiB);
-      await client.share({ path }).done;
-      await client.stop();
-      return order(hang, good, since);
-    };
+    const { hang, good } = await twoEndpoints();
+    const { session, clock, statePath } = sessionsOn(hang, good, (endpoints) => ({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined }));
 
     // First session: the listed first endpoint hangs; the share fails over after its timeout.
     const first = await session("a");
@@ -100,19 +110,8 @@ describe("a light client's endpoint failures across restarts", () => {
   });
 
   test("a full-mode client with a fallback keeps them too: its own node down, the next session asks the fallback first", async () => {
-    const { hang, good, endpoints } = await twoEndpoints();
-    const dir = tempDir();
-    const statePath = join(dir, "state.sqlite");
-    const clock = settableClock(Date.UTC(2026, 5, 1));
-    const session = async (name: string) => {
-      const since = { hang: hang.stats.history.length, good: good.stats.history.length };
-      const [own, fallback] = endpoints();
-      const { client } = await startClient({ dir, statePath, mode: "full", backend: own, endpoints: [fallback as CodexBackend], retry, clock });
-      const { path } = writeRandomFile(dir, `${name}.bin`, 20 * KiB);
-      await client.share({ path }).done;
-      await client.stop();
-      return order(hang, good, since);
-    };
+    const { hang, good } = await twoEndpoints();
+    const { session, clock } = sessionsOn(hang, good, ([own, fallback]) => ({ mode: "full", backend: own, endpoints: [fallback as CodexBackend] }));
     const first = await session("a");
     expect(first[0]).toBe("hang");
     expect(first).toContain("good");
