@@ -126,8 +126,7 @@ export function checkQuota(value: number): number {
  */
 function check(value: number, name: string, ok: (v: number) => boolean, expected: string): number {
   if (typeof value !== "number" || !ok(value)) {
-    const given = typeof value === "number" ? String(value) : typeof value === "string" ? `the string ${JSON.stringify(value)}` : describedValue(value);
-    throw new RangeError(`storage client option ${name} must be ${expected}, not ${given}`);
+    throw new RangeError(`storage client option ${name} must be ${expected}, not ${describedValue(value)}`);
   }
   return value;
 }

@@ -88,9 +88,10 @@ const SHARE_KEYS = [
  * state database (E_LOCAL_IO), sending the user to the disk. Then what the types forbid of the
  * rest (E_UNSUPPORTED, `details.option`): both a path and bytes (the bytes were ignored), a key
  * share() does not take (`name` for `fileName`: ignored), bytes without their `fileName` (sent as
- * "file", though the types ask for it), a name or MIME type that is not a string.
+ * "file", though the types ask for it), a name or MIME type that is not a string. Gives the form
+ * taken: a path given as undefined (an optional setting spread in) is not given, so that is bytes.
  */
-export function checkShareInput(input: unknown): void {
+export function checkShareInput(input: unknown): "path" | "bytes" {
   const given = input as { path?: unknown; bytes?: unknown; fileName?: unknown; mime?: unknown } | null | undefined;
   const ok = typeof given === "object" && given !== null && (given.path !== undefined ? typeof given.path === "string" : given.bytes instanceof Uint8Array);
   if (!ok) {
@@ -120,6 +121,7 @@ export function checkShareInput(input: unknown): void {
       throw new StorageError("E_UNSUPPORTED", `share() option ${option} must be a string, not ${describe(value)}`, { details: { option } });
     }
   }
+  return fromPath ? "path" : "bytes";
 }
 
 function describe(value: unknown): string {

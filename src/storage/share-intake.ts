@@ -34,9 +34,7 @@ export type ShareInput =
 /** Checks a file to share, journals its upload job and queues it (bytes once spooled); see StorageClient.share. */
 export function shareFile(session: ClientSession, input: ShareInput): TransferJob<ShareResult> {
   const ctx = startedContext(session);
-  checkShareInput(input);
-  // A path given as undefined (an optional setting spread in) is not given: checkShareInput took the bytes.
-  const fromPath = typeof (input as { path?: unknown }).path === "string";
+  const fromPath = checkShareInput(input) === "path";
   let size: number;
   let sourcePath: string | undefined;
   if (fromPath) {

@@ -6,17 +6,14 @@ import { fc, test } from "@fast-check/vitest";
 import { describe, expect } from "vitest";
 import { keysOf, optionsObject, refuseUnknownKeys } from "../../src/storage/option-keys.js";
 import { StorageError } from "../../src/storage/index.js";
+import { thrown } from "../support/thrown.js";
 
 const KNOWN = ["quotaBytes", "retry", "out", "dataDir"] as const;
 
 function refusal(run: () => unknown): StorageError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(StorageError);
-    return error as StorageError;
-  }
-  throw new Error("expected a refusal");
+  const error = thrown(run);
+  expect(error).toBeInstanceOf(StorageError);
+  return error as StorageError;
 }
 
 describe("refuseUnknownKeys", () => {
