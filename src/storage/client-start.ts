@@ -38,7 +38,8 @@ import { adoptStraySpoolFiles } from "./upload/spool-pin.js";
 /**
  * Starts a session (see StorageClient.start): settings, the lock, the state and its journals, the
  * files a crash left, the slots and queues, the jobs to resume and the renewal timer. A start that
- * fails gives back what it took (worker hold, state, lock) and leaves the session stopped.
+ * fails gives back what it took (worker hold, state, lock) and leaves the session as it was before
+ * (see afterFailedStart), so start() may be called again.
  */
 export async function startSession(session: ClientSession, o: StorageClientOptions, pool: EndpointPool, registry: Metrics): Promise<void> {
   session.phase = "starting";
@@ -54,7 +55,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     policy = resolveRetryPolicy(light ? LIGHT_RETRY_POLICY : DEFAULT_RETRY_POLICY, o.retry);
     if (o.state !== undefined) refuseUnusableState(o.state, profile.stateLevel);
   } catch (error) {
-    session.phase = "stopped";
+    afterFailedStart(session);
     throw error;
   }
   session.settings = settings;
@@ -158,15 +159,31 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     }
     log.info({ protocol: session.protocol, mode: session.mode, endpoints: pool.endpoints.map((b) => b.location) }, "storage client started");
   } catch (error) {
-    session.phase = "stopped";
     sharedGauges?.forget();
     session.failureMemory?.stop();
     // The hashing worker is the process's, stopped with its last user: a hold kept here would keep it for good.
     if (session.ctx !== undefined) await Sha256Offload.release(session.ctx.hasher);
     if (o.state === undefined) session.state?.close();
     session.lock?.release();
+    afterFailedStart(session);
     throw error;
   }
+}
+
+/**
+ * A start that failed before the client ran (E_BUSY while another client holds its folders, a state
+ * it could not open, an option it refused) leaves the session new, holding nothing, so the same
+ * client's start() may be called again: E_BUSY tells the application to stop the other client, and
+ * its retry was refused ("cannot start: it is stopped"). One that stop() ended meanwhile stays stopped.
+ */
+function afterFailedStart(session: ClientSession): void {
+  session.failureMemory = undefined;
+  session.ctx = undefined;
+  session.state = undefined;
+  session.lock = undefined;
+  session.settings = undefined;
+  session.runs = undefined;
+  session.phase = session.phase === "starting" && !session.stopController.signal.aborted ? "new" : "stopped";
 }
 
 /** A folder the client keeps its files in, made durably; the OS's refusal is E_LOCAL_IO naming the folder. */

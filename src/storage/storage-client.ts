@@ -8,7 +8,7 @@ import type { StorageBackend } from "./backend.js";
 import type { ClientContext } from "./client-context.js";
 import type { QuotaUsage } from "./cache-store.js";
 import { CLIENT_OPTIONS, type StorageClientOptions } from "./client-options.js";
-import { newClientSession, startedContext, type AnyJob, type ClientSession } from "./client-session.js";
+import { newClientSession, startedContext, type AnyJob, type ClientPhase, type ClientSession } from "./client-session.js";
 import { startSession } from "./client-start.js";
 import { stopSession } from "./client-stop.js";
 import type { FetchResult } from "./download/run-download.js";
@@ -54,6 +54,12 @@ const STATUS_OPTIONS = keysOf<StatusOptions>()({ probe: true, signal: true });
 const FETCH_STREAM_OPTIONS = keysOf<FetchStreamOptions>()({ signal: true });
 const RENEW_DUE_OPTIONS = keysOf<RenewDueOptions>()({ signal: true });
 /** Every field of the policy can be given (light mode's defaults have the same fields). */
+/** Why start() refuses, and what to do instead: a client starts once (a start that failed leaves it new). */
+const NOT_NEW: Record<Exclude<ClientPhase, "new">, string> = {
+  starting: "its start() is under way: await that one",
+  started: "it is already started",
+  stopped: "it was stopped, and a client starts once: make a new one (StorageClient.open(options)) on the same options",
+};
 const RETRY_OPTIONS: readonly string[] = Object.freeze(Object.keys(DEFAULT_RETRY_POLICY));
 
 /**
@@ -138,7 +144,7 @@ export class StorageClient {
    * resumes every unfinished job (at the first piece not yet journaled).
    */
   start(): Promise<void> {
-    if (this.session.phase !== "new") return Promise.reject(new StorageError("E_UNSUPPORTED", `the storage client cannot start: it is ${this.session.phase}`));
+    if (this.session.phase !== "new") return Promise.reject(new StorageError("E_UNSUPPORTED", `the storage client cannot start: ${NOT_NEW[this.session.phase]}`));
     const run = startSession(this.session, this.options, this.pool, this.metrics);
     // stop() called meanwhile waits for this, then stops what it started.
     this.starting = run.catch(() => undefined);

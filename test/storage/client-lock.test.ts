@@ -7,7 +7,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { exitCodeFor } from "../../src/cli/exit-codes.js";
 import { openState } from "../../src/state/index.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
@@ -120,6 +120,30 @@ describe("one started client per data directory and state database", () => {
     await second.stop();
     const third = await StorageClient.open(options);
     await third.stop();
+  });
+
+  test("a client refused with E_BUSY starts on a later start() of its own once the holder stopped (the message's advice); a stopped one's start() says to make a new client", async () => {
+    const dir = tempDir();
+    const first = await startClient({ dir });
+    const waiting = new StorageClient({ protocol: 3, backend: first.backend, statePath: first.statePath, dataDir: first.dataDir, renewEveryMs: 0, retry: FAST_RETRY, ...SMALL_PIECES });
+    onTestFinished(() => waiting.stop());
+    const busy = await waiting.start().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(busy).toMatchObject({ code: "E_BUSY", message: expect.stringMatching(/Stop that client first/) });
+    await first.client.stop();
+    // Before, the refused start had left this client stopped for good: "cannot start: it is stopped".
+    await waiting.start();
+    const file = writeRandomFile(dir, "a.bin", 10 * KiB);
+    await expect(waiting.share({ path: file.path }).done).resolves.toMatchObject({ protocol: 3 });
+    await expect(waiting.start()).rejects.toMatchObject({ code: "E_UNSUPPORTED", message: expect.stringMatching(/already started/) });
+    await waiting.stop();
+    // A stopped client starts no more; the message says what to do instead.
+    await expect(waiting.start()).rejects.toMatchObject({ code: "E_UNSUPPORTED", message: expect.stringMatching(/make a new one.*StorageClient\.open/) });
+    // And the next client starts at once: the refused start, then the stop, held nothing.
+    const next = await StorageClient.open({ protocol: 3, backend: first.backend, statePath: first.statePath, dataDir: first.dataDir, renewEveryMs: 0 });
+    await next.stop();
   });
 
   test("a client in another process holds the lock while it lives; SIGKILLed, it blocks nothing: a new client starts at once", async () => {
