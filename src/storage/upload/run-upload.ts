@@ -16,6 +16,7 @@ import type { TransferJob } from "../transfer-job.js";
 import { RunProgress } from "../run-progress.js";
 import { openSource, sourceChanged } from "./open-source.js";
 import { sameSource, sourceIdentity } from "./source-identity.js";
+import { checkPutAnswer } from "./put-answer.js";
 import { checkResumable, storeAgainOnResume } from "./resume-checks.js";
 import { sealedDigest } from "./sealed-digest.js";
 import { releaseSpool } from "./spool-pin.js";
@@ -214,7 +215,7 @@ async function storePiece(
               progress(sent, total);
               if (sent !== undefined) onSent(sent);
             };
-      const cid = await backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength, progress: reported });
+      const cid = checkPutAnswer(backend, await backend.put(sealed, { signal: attemptSignal, size: sealed.byteLength, progress: reported }), what);
       return { cid, hashedByStore: inProcess ? rawSha256Digest(cid) : undefined };
     },
   );
