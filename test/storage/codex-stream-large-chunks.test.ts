@@ -42,6 +42,20 @@ describe("a put of a stream whose chunks are large goes out in slices, as a buff
   }, 30_000);
 });
 
+describe("slices queued at a fast start, drained at a slow node's pace", () => {
+  test("a put whose run-ahead grew while the socket buffers took its bytes at once does not time out when the node then reads a steady 1.6 MB/s", async () => {
+    // The loopback socket buffers take the first MiBs at once, so the run-ahead grows to 1 MiB; then
+    // 1 MiB of slices leave in one writev at 64 KiB per 40 ms (about 640 ms, past idleTimeoutMs)
+    // with no callback until its end, though the node took a slice every 40 ms. Before, the stall
+    // deadline ended it E_TIMEOUT "the node stopped accepting upload bytes for 400 ms".
+    const { server, backend } = await codexSetup({ idleTimeoutMs: 400, requestTimeoutMs: 30_000 });
+    const bytes = pattern(8 * 1024 * 1024, 3);
+    const expected = await backend.put(bytes);
+    server.inject("upload", { kind: "slow", chunkBytes: 64 * 1024, everyMs: 40 });
+    expect(await backend.put(bytes)).toBe(expected);
+  }, 30_000);
+});
+
 describe("a body longer than its declared size", () => {
   test("a buffer past size: E_TRUNCATED and the node stores nothing (it never gets Content-Length bytes of it)", async () => {
     const { server, backend } = await codexSetup();

@@ -46,6 +46,8 @@ export class StaleSocketError extends Error {
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 /** A body given as one buffer goes out in slices of this size, so the stall deadline sees steady progress. */
 const UPLOAD_SLICE_BYTES = 64 * 1024;
+/** How many more idleTimeoutMs a batch of queued slices gets before its callbacks come (uploadStalled). */
+const MAX_STALL_GRACES = 3;
 /**
  * How long an upload whose write met a closed connection waits for the node's answer (capped by
  * requestTimeoutMs). A node that answered did so before it closed, so the answer is in the socket's
@@ -87,6 +89,8 @@ export class HttpExchange implements WriteErrorHolder {
   /** Upload bytes handed to Node's request (sent) and, of those, taken by the socket (accepted). */
   private sent = 0;
   private accepted = 0;
+  /** Stall deadlines passed since the last write callback while slices queued behind it had no callback yet (uploadStalled). */
+  private stallGraces = 0;
   private readonly ahead = new UploadAhead(UPLOAD_SLICE_BYTES);
   /** The upload's wait for the socket, if one is in progress. */
   private waiting: { readonly event: "drain" | "finish"; resolve(ok: boolean): void } | undefined;
@@ -102,7 +106,7 @@ export class HttpExchange implements WriteErrorHolder {
   ) {
     const o = host.options;
     this.headersDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "headers", ms: o.requestTimeoutMs }));
-    this.uploadDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "upload", ms: o.idleTimeoutMs }));
+    this.uploadDeadline = new Deadline(() => this.uploadStalled());
     this.bodyDeadline = new Deadline(() => this.fail({ kind: "timeout", phase: "body", ms: this.bodyGapMs, ...(this.bodyWhole ? { whole: true } : {}) }));
     // No answer came after all: the request ends as the write error it met (requestError reports that).
     this.answerGrace = new Deadline(() => this.req.destroy());
@@ -459,6 +463,7 @@ export class HttpExchange implements WriteErrorHolder {
       // A held write error: the socket reports this slice done, but it went nowhere.
       if (error != null || this.failure !== undefined || this.released || this.brokenWrite !== undefined) return;
       this.accepted += bytes;
+      this.stallGraces = 0;
       // The socket took bytes: no stall, however much is still buffered ahead of it.
       if (this.waiting !== undefined) this.uploadDeadline.arm(this.host.options.idleTimeoutMs);
       try {
@@ -468,6 +473,26 @@ export class HttpExchange implements WriteErrorHolder {
         this.fail({ kind: "source", error: thrown });
       }
     };
+  }
+
+  /**
+   * The stall deadline passed with no write callback. Slices queued while a write is in flight leave
+   * in one writev whose callbacks all come at its end (upload-ahead.ts), and nothing in Node shows
+   * the kernel taking them meanwhile: a node reading a steady 30 KB/s takes 35 s over 1 MiB of
+   * them, which the deadline took for a node that stopped reading. So while slices queued behind
+   * one another have no callback, the deadline passes again, once per slice beyond the first and
+   * at most MAX_STALL_GRACES times: a steady node gets that long for the lot, and a node that
+   * stopped reading right after a fast start (only a fast link runs ahead) is still found within
+   * (MAX_STALL_GRACES + 1) × idleTimeoutMs.
+   */
+  private uploadStalled(): void {
+    const slicesWaiting = Math.ceil((this.sent - this.accepted) / UPLOAD_SLICE_BYTES);
+    if (this.stallGraces < MAX_STALL_GRACES && this.stallGraces + 1 < slicesWaiting) {
+      this.stallGraces += 1;
+      this.uploadDeadline.arm(this.host.options.idleTimeoutMs);
+      return;
+    }
+    this.fail({ kind: "timeout", phase: "upload", ms: this.host.options.idleTimeoutMs });
   }
 
   /**

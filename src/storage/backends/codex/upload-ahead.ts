@@ -9,7 +9,9 @@
  * has gone (1 MiB at 30 KB/s: past the default 30 s idle deadline). So the budget doubles after a
  * drain that came within FAST_DRAIN_MS and falls back to one slice after one that took longer than
  * SLOW_DRAIN_MS: on a link that drains 1 MiB within FAST_DRAIN_MS (some 25 MB/s and faster) it
- * reaches the maximum; on a slow one it stays at one slice, as before.
+ * reaches the maximum; on a slow one it stays at one slice, as before. Quick drains can also be
+ * socket buffers filling before a slow link shows: the exchange's stall deadline gives such a batch
+ * more time (HttpExchange.uploadStalled).
  */
 export class UploadAhead {
   static readonly FAST_DRAIN_MS = 20;
