@@ -1,5 +1,6 @@
 import type { Logger } from "../../../obs/index.js";
 import { silentLogger, componentLogger } from "../../../obs/index.js";
+import { describedValue } from "../../../errors/index.js";
 import { StorageError } from "../../storage-error.js";
 import { keysOf, optionsObject } from "../../option-keys.js";
 
@@ -58,12 +59,17 @@ function configError(option: string, message: string): StorageError {
 function timeoutOption(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw configError(name, `Codex backend option ${name} must be a whole number of milliseconds between 1 and ${MAX_TIMER_MS}; got ${String(value)}.`);
+    // From a settings file a timeout is often text: "got 30000." read as a value in range.
+    throw configError(name, `Codex backend option ${name} must be a whole number of milliseconds between 1 and ${MAX_TIMER_MS}; got ${describedValue(value)}.`);
   }
   return value;
 }
 
-function normalisePrefix(prefix: string): string {
+function normalisePrefix(prefix: unknown): string {
+  // Not text (a number, null from a settings file): Node's "prefix.trim is not a function" said nothing of the option.
+  if (typeof prefix !== "string") {
+    throw configError("apiPrefix", `Codex backend option apiPrefix must be a URL path (${CODEX_API_PREFIX} or ${LOGOS_STORAGE_API_PREFIX}), not ${describedValue(prefix)}.`);
+  }
   const trimmed = prefix.trim().replace(/\/+$/, "");
   if (trimmed === "") return "";
   if (!/^\/[A-Za-z0-9._~\-/]*$/.test(trimmed)) {
