@@ -276,12 +276,21 @@ interface SpeedReport {
 const CEILING_SYNCS: readonly CeilingSync[] = ["each", "grouped", "log", "none"];
 
 /**
- * Floor, round trip and the ceiling in each of its arrangements in turn, after one warm-up of
- * each, in the speed child. Which goes first rotates, so none always meets a warmer or a cooler
- * machine, nor always the others' garbage (each makes about 100 MiB of short-lived chunk buffers).
- * Forcing a full collection before each was tried: it made all slower, the floor most.
+ * What one speed child measures beside the floor: the client's round trip, or the ceiling in each
+ * of its arrangements. Apart, because in the same rounds the ceilings' 400 MiB of file writes and
+ * deletes slowed the client's share that followed them: share 256–276 ms against 117–206 alone,
+ * the round trip 4.6–4.8× against 3.1–4.2× the floor (three alternating pairs, 2026-11-29).
  */
-async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
+type SpeedPart = "client" | "ceilings";
+
+/**
+ * The floor and either the client's round trip or the ceiling in each of its arrangements, in
+ * turn, after one warm-up of each, in a speed child. Which goes first rotates, so none always meets
+ * a warmer or a cooler machine, nor always the others' garbage (each makes about 100 MiB of
+ * short-lived chunk buffers). Forcing a full collection before each was tried: it made all slower,
+ * the floor most.
+ */
+async function speedRounds(source: string, dir: string, part: SpeedPart): Promise<SpeedReport> {
   // Started first, so the thread census below counts its idle workers as "other", not as the client's.
   const ceiling = await PipelineCeiling.start(newStreamParams(CHUNK), { size: statSync(source).size, chunkSize: CHUNK, pieceSize: STORAGE_DEFAULTS.pieceSize });
   const probe = await ContentionProbe.start();
@@ -310,7 +319,7 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
       async () => {
         floor = await timed(() => floorOnce(data));
       },
-      async () => {
+      ...(part !== "client" ? [] : [async () => {
         const before = threadCpu();
         let reference: Uint8Array = new Uint8Array();
         share = await timed(async () => {
@@ -318,25 +327,27 @@ async function speedRounds(source: string, dir: string): Promise<SpeedReport> {
         });
         fetch = await timed(() => client.fetch(reference, { out }).done);
         cpu = threads.between(before, threadCpu());
-      },
-      ...CEILING_SYNCS.map((sync) => async () => {
+      }]),
+      ...(part !== "ceilings" ? [] : CEILING_SYNCS.map((sync) => async () => {
         const before = threadCpu();
         ceilingTimes.set(sync, await ceiling.roundTrip(source, scratch, sync));
         ceilingCpu.set(sync, allThreads(threads.between(before, threadCpu())));
-      }),
+      })),
     ];
     const first = (round + 1) % steps.length;
     for (let k = 0; k < steps.length; k++) await (steps[(first + k) % steps.length] as () => Promise<void>)();
-    rmSync(out);
+    rmSync(out, { force: true });
     rmSync(join(dir, "store"), { recursive: true, force: true });
     rmSync(scratch, { recursive: true, force: true });
     syncDir(dir);
     if (round < 0) continue;
     report.floor.push(floor);
     report.probe.push(reading);
-    report.share.push(share);
-    report.fetch.push(fetch);
-    for (const sync of CEILING_SYNCS) {
+    if (part === "client") {
+      report.share.push(share);
+      report.fetch.push(fetch);
+    }
+    for (const sync of part === "ceilings" ? CEILING_SYNCS : []) {
       report.ceilings[sync].push(ceilingTimes.get(sync) as CeilingTimes);
       report.ceilingCpu[sync].push(ceilingCpu.get(sync) as number);
     }
@@ -398,10 +409,12 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
   const dir = mkdtempSync(join(tmpdir(), "scc-bench-storage-"));
   const loadBefore = load();
   let report: SpeedReport;
+  let bounds: SpeedReport;
   let steps: StepCosts;
   try {
     writeSource(join(dir, "source.bin"));
-    report = (await runChild(["speed", join(dir, "source.bin")])).speed as SpeedReport;
+    report = (await runChild(["speed", join(dir, "source.bin"), "client"])).speed as SpeedReport;
+    bounds = (await runChild(["speed", join(dir, "source.bin"), "ceilings"])).speed as SpeedReport;
     // In a process of their own: the round trips' garbage would slow them (and theirs the rounds).
     steps = (await runChild(["steps", join(dir, "source.bin")])).steps as StepCosts;
   } finally {
@@ -413,12 +426,13 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
   const trip = median(trips);
   const { ratio, paired, best, ratios } = againstFloor(trips, report.floor);
   const cores = coresDelivered(report.probe);
-  const ceiling = ceilingRows(report.ceilings.each, report.floor);
-  const grouped = ceilingRows(report.ceilings.grouped, report.floor);
-  const logged = ceilingRows(report.ceilings.log, report.floor);
-  const unsynced = ceilingRows(report.ceilings.none, report.floor);
-  const clientOverCeiling = median(trips.map((t, i) => t / (ceiling.trips[i] as number)));
-  const clientOverLog = median(trips.map((t, i) => t / (logged.trips[i] as number)));
+  // The ceilings against the floor of their own child (speedRounds); the client against a ceiling as their ratios to their floors.
+  const ceiling = ceilingRows(bounds.ceilings.each, bounds.floor);
+  const grouped = ceilingRows(bounds.ceilings.grouped, bounds.floor);
+  const logged = ceilingRows(bounds.ceilings.log, bounds.floor);
+  const unsynced = ceilingRows(bounds.ceilings.none, bounds.floor);
+  const clientOverCeiling = paired / ceiling.paired;
+  const clientOverLog = paired / logged.paired;
   // The ceiling has no journal, window, retries or port: under the goal it shows the machine allows it, not that a client can.
   const bestPerFile = Math.min(ceiling.ratio, grouped.ratio);
   const verdict =
@@ -449,14 +463,15 @@ async function speedRows(): Promise<{ rows: Row[]; where: Row[]; loadBefore: str
     logged.row("  the same, the blocks appended to one log file, one datasync at a time (a log-structured store)"),
     logged.split("    of which share / fetch"),
     unsynced.row("  the same with no fsync at all (not crash-safe): the bound for the required crypto here"),
-    { metric: "the client's round trip against the durable ceiling, one file per block as the client (rounds' own, median)", value: "", ratio: `${clientOverCeiling.toFixed(2)}×` },
-    { metric: "the client's round trip against the log-structured ceiling (rounds' own, median)", value: "", ratio: `${clientOverLog.toFixed(2)}×` },
+    { metric: "  ceilings' floor rounds (ms; the ceilings run in a child of their own, after the client's)", value: `${bounds.floor.map((f) => f.toFixed(0)).join(" / ")} (range ${range(bounds.floor)})` },
+    { metric: "the client's round trip against the durable ceiling, one file per block as the client (the medians of each one's ratios to its floor)", value: "", ratio: `${clientOverCeiling.toFixed(2)}×` },
+    { metric: "the client's round trip against the log-structured ceiling (the same)", value: "", ratio: `${clientOverLog.toFixed(2)}×` },
   ];
-  return { rows, where: whereRows(report, steps, floor, trip, median(logged.trips), median(cores)), loadBefore, loadAfter };
+  return { rows, where: whereRows(report, bounds, steps, floor, trip, median(logged.trips), median(cores)), loadBefore, loadAfter };
 }
 
 /** The "where the time goes" table: the round trip's CPU by thread, and what its steps cost alone. */
-function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: number, logTrip: number, cores: number): Row[] {
+function whereRows(report: SpeedReport, bounds: SpeedReport, s: StepCosts, floor: number, trip: number, logTrip: number, cores: number): Row[] {
   const cpu = (kind: ThreadClass): number => median(report.cpu.map((c) => c[kind]));
   const total = median(report.cpu.map(allThreads));
   // The crypto steps are one thread's work: their wall time (their CPU time also counts GC helpers).
@@ -504,8 +519,8 @@ function whereRows(report: SpeedReport, s: StepCosts, floor: number, trip: numbe
       { metric: "round trip: CPU in all threads against the goal's CPU time", value: `${ms(total)} / ${ms(budget)}`, ratio: `${pct(total / budget)}` },
       {
         metric: "the leanest pipeline on a log file (the ceiling): CPU in all threads / wall",
-        value: `${ms(median(report.ceilingCpu.log))} / ${ms(logTrip)}`,
-        ratio: `${(median(report.ceilingCpu.log) / logTrip).toFixed(2)} cores busy; ${pct(median(report.ceilingCpu.log) / budget)} of the goal's CPU time`,
+        value: `${ms(median(bounds.ceilingCpu.log))} / ${ms(logTrip)}`,
+        ratio: `${(median(bounds.ceilingCpu.log) / logTrip).toFixed(2)} cores busy; ${pct(median(bounds.ceilingCpu.log) / budget)} of the goal's CPU time`,
       },
       {
         metric: "the pipeline's own CPU: all threads − required crypto − required I/O",
@@ -681,7 +696,7 @@ function writeSource(path: string): void {
 async function child(kind: string, rest: string[]): Promise<ChildReport> {
   const dir = mkdtempSync(join(tmpdir(), `scc-bench-${kind}-`));
   try {
-    if (kind === "speed") return { peakRssMiB: 0, rssMiB: 0, cpuMs: 0, wallMs: 0, speed: await speedRounds(rest[0] as string, dir) };
+    if (kind === "speed") return { peakRssMiB: 0, rssMiB: 0, cpuMs: 0, wallMs: 0, speed: await speedRounds(rest[0] as string, dir, rest[1] === "ceilings" ? "ceilings" : "client") };
     if (kind === "steps") return { peakRssMiB: 0, rssMiB: 0, cpuMs: 0, wallMs: 0, steps: await stepCosts(readFileSync(rest[0] as string), dir, Math.max(3, Math.min(ROUNDS, 7))) };
     throw new Error(`no bench child of kind ${kind}`);
   } finally {
