@@ -1,3 +1,5 @@
+import { optionsShapeMessage } from "./options-shape.js";
+
 /**
  * Option keys a call does not take. Options come from an app's settings file or a release script as
  * often as from code, where TypeScript checks nothing: a misspelt key was ignored and the call ran on
@@ -27,9 +29,16 @@ export function unknownOptionMessage(entry: string, key: string, known: readonly
   return `${entry} has no option ${JSON.stringify(key)}${near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`}; its options are ${known.join(", ")}`;
 }
 
-/** Throws a TypeError with unknownOptionMessage for a key `entry` does not take. */
-export function assertKnownOptions(entry: string, options: object | null | undefined, known: readonly string[]): void {
-  if (options === undefined || options === null || typeof options !== "object") return;
+/**
+ * Throws a TypeError for options that are not an object (optionsShapeMessage) or hold a key `entry`
+ * does not take (unknownOptionMessage). Null and undefined pass: where the options may be left out
+ * they are none, and where they may not (`leftOut` false) the entry point's own checks say what is
+ * missing, as before.
+ */
+export function assertKnownOptions(entry: string, options: object | null | undefined, known: readonly string[], leftOut = true): void {
+  if (options === undefined || options === null) return;
+  const shape = optionsShapeMessage(entry, options, known, leftOut);
+  if (shape !== undefined) throw new TypeError(shape);
   const key = unknownOptionKey(options, known);
   if (key !== undefined) throw new TypeError(unknownOptionMessage(entry, key, known));
 }

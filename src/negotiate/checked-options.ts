@@ -1,4 +1,4 @@
-import { unknownOptionKey, unknownOptionMessage } from "../errors/index.js";
+import { assertKnownOptions, describedValue } from "../errors/index.js";
 import { ReleaseTable } from "../versions/index.js";
 
 /** What `outsiders` may be; anything else is refused, never read as the default. */
@@ -18,11 +18,7 @@ const KEYS_NAMED = 5;
 export function checkedOptions<T extends object>(entry: string, options: T | null | undefined, known: readonly string[]): T {
   // A JavaScript caller's null means no options, as undefined does.
   if (options === undefined || options === null) return {} as T;
-  if (typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(`${entry} options must be an object (with ${known.join(", ")}) or left out, not ${shown(options)}`);
-  }
-  const unknown = unknownOptionKey(options, known);
-  if (unknown !== undefined) throw new TypeError(unknownOptionMessage(entry, unknown, known));
+  assertKnownOptions(entry, options, known);
   const { outsiders, table } = options as { outsiders?: unknown; table?: unknown };
   if (outsiders !== undefined && !(typeof outsiders === "string" && OUTSIDER_POLICIES.includes(outsiders))) {
     throw new RangeError(
@@ -43,12 +39,9 @@ export function checkTable(entry: string, table: unknown, what: string): asserts
   }
 }
 
-/** A caller's value for an error message: strings quoted, objects by their keys (never their contents). */
+/** A caller's value for an error message: an object by its keys (never their contents, which a table's JSON would spill), anything else as describedValue says it. */
 function shown(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === null || (typeof value !== "object" && typeof value !== "function")) return String(value);
-  if (typeof value === "function") return "a function";
-  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Uint8Array) return describedValue(value);
   const keys = Object.keys(value);
   if (keys.length === 0) return "an object with no keys";
   const named = keys.slice(0, KEYS_NAMED).join(", ");

@@ -175,7 +175,7 @@ function upThrough(assessment: StateAssessment, to: string | 0 | undefined, cata
  * file's name only once it has committed: nothing is left when it is stopped or refused.
  */
 export async function migrateState(options: MigrateStateOptions): Promise<MigrateStateResult> {
-  assertKnownOptions("migrateState", options, MIGRATE_STATE_OPTIONS);
+  assertKnownOptions("migrateState", options, MIGRATE_STATE_OPTIONS, false);
   // A creator killed outright left its draft; a dry run writes nothing, not even that removal.
   if (options.direction === "up" && options.dryRun !== true) removeAbandonedDrafts(options.path);
   if (options.direction !== "up" || options.dryRun === true || existsSync(options.path)) return migrateInPlace(options);

@@ -108,7 +108,7 @@ export function busyTimeoutOf(value: number | undefined): number {
  * as is (release N on a file N+1 upgraded).
  */
 export async function openState(options: OpenStateOptions): Promise<StateHandle> {
-  assertKnownOptions("openState", options, OPEN_STATE_OPTIONS);
+  assertKnownOptions("openState", options, OPEN_STATE_OPTIONS, false);
   const { path } = options;
   // A missing file is built as a draft and named once committed (draft-file.ts): a refusal or a
   // failure on a first start (a migration failing, a signal, a full disk) leaves no empty file

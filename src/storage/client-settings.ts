@@ -1,6 +1,6 @@
 import { MAX_CHUNK_SIZE, TAG_BYTES } from "../crypto/index.js";
 import { MIN_CHUNK_SIZE, STORAGE_DEFAULTS, type StorageClientOptions } from "./client-options.js";
-import { describedValue } from "./described-value.js";
+import { describedValue } from "../errors/index.js";
 import { MAX_TIMER_MS } from "./retry/index.js";
 import type { Logger } from "../obs/index.js";
 

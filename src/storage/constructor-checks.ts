@@ -1,4 +1,4 @@
-import { describedValue } from "./described-value.js";
+import { describedValue } from "../errors/index.js";
 import type { StorageClientOptions } from "./client-options.js";
 import { StorageError } from "./storage-error.js";
 

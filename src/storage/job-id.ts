@@ -1,4 +1,4 @@
-import { describedValue } from "./described-value.js";
+import { describedValue } from "../errors/index.js";
 import { StorageError } from "./storage-error.js";
 
 /**

@@ -1,4 +1,4 @@
-import { unknownOptionKey, unknownOptionMessage } from "../errors/index.js";
+import { optionsShapeMessage, unknownOptionKey, unknownOptionMessage } from "../errors/index.js";
 import { StorageError, type StorageErrorCode } from "./storage-error.js";
 
 export { keysOf } from "../errors/index.js";
@@ -10,10 +10,8 @@ export { keysOf } from "../errors/index.js";
  */
 export function optionsObject<T extends object>(entry: string, options: T | null | undefined, known: readonly string[], code: StorageErrorCode = "E_UNSUPPORTED"): T {
   if (options === undefined || options === null) return {} as T;
-  if (typeof options !== "object" || Array.isArray(options)) {
-    const given = typeof options === "string" ? `the string ${JSON.stringify(options)}` : Array.isArray(options) ? "an array" : `a ${typeof options}`;
-    throw new StorageError(code, `${entry} options must be an object (with ${known.join(", ")}) or left out, not ${given}`, { details: { option: "options" } });
-  }
+  const shape = optionsShapeMessage(entry, options, known);
+  if (shape !== undefined) throw new StorageError(code, shape, { details: { option: "options" } });
   refuseUnknownKeys(entry, options, known, code);
   return options;
 }

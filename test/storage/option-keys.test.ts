@@ -59,7 +59,7 @@ describe("optionsObject", () => {
     const path = refusal(() => optionsObject("fetch", "copy.jpg" as unknown as object, ["out"]));
     expect(path.code).toBe("E_UNSUPPORTED");
     expect(path.message).toBe('fetch options must be an object (with out) or left out, not the string "copy.jpg"');
-    expect(refusal(() => optionsObject("fetch", 5 as unknown as object, ["out"])).message).toContain("not a number");
+    expect(refusal(() => optionsObject("fetch", 5 as unknown as object, ["out"])).message).toContain("not 5");
     expect(refusal(() => optionsObject("fetch", [] as unknown as object, ["out"])).message).toContain("not an array");
   });
 

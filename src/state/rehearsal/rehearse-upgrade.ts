@@ -268,7 +268,7 @@ async function integrityLines(run: CheckRun): Promise<[RehearsalCheck, Rehearsal
  * every check passed.
  */
 export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<UpgradeReport> {
-  assertKnownOptions("rehearseUpgrade", options, REHEARSE_UPGRADE_OPTIONS);
+  assertKnownOptions("rehearseUpgrade", options, REHEARSE_UPGRADE_OPTIONS, false);
   const { path } = options;
   const catalog = options.catalog ?? shippedCatalog();
   const logger = options.logger ?? silentLogger();
