@@ -26,4 +26,14 @@ describe("retry overrides given as undefined", () => {
     expect(() => resolveRetryPolicy(DEFAULT_RETRY_POLICY, { maxAttempts: 0 })).toThrow(/maxAttempts/);
     expect(() => resolveRetryPolicy(DEFAULT_RETRY_POLICY, { attemptTimeoutMs: Number.NaN })).toThrow(RangeError);
   });
+
+  test("a value written as text (a settings file's) is refused saying it was text, not as the number it reads as", async () => {
+    // Before: "retry policy attemptTimeoutMs must be a non-negative number …, not 60000", a value in range to the reader.
+    expect(() => resolveRetryPolicy(DEFAULT_RETRY_POLICY, { attemptTimeoutMs: "60000" as unknown as number })).toThrow(
+      new RangeError('retry policy attemptTimeoutMs must be a non-negative number (maxAttempts a whole number ≥ 1), not the string "60000"'),
+    );
+    await expect(startClient({ retry: { maxAttempts: "3" as unknown as number } })).rejects.toThrow(/retry policy maxAttempts .*, not the string "3"$/);
+    // A number reads as the number.
+    expect(() => resolveRetryPolicy(DEFAULT_RETRY_POLICY, { deadlineMs: 2 ** 31 })).toThrow(/deadlineMs must be 1 to 2147483647 ms \(about 24\.8 days\), not 2147483648$/);
+  });
 });

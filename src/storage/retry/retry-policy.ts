@@ -1,3 +1,5 @@
+import { describedValue } from "../../errors/index.js";
+
 /**
  * How hard the client tries before a piece, and then its job, gives up. Delays are exponential with
  * full jitter (a uniformly random wait in [0, min(max, base·2^attempt)]), so many clients that
@@ -77,11 +79,12 @@ export function resolveRetryPolicy(base: RetryPolicy, overrides: Partial<RetryPo
   const policy = { ...base, ...Object.fromEntries(given) };
   for (const [name, value] of Object.entries(policy)) {
     if (!Number.isFinite(value) || value < 0 || (name === "maxAttempts" && (value < 1 || !Number.isInteger(value)))) {
-      throw new RangeError(`retry policy ${name} must be a non-negative number (maxAttempts a whole number ≥ 1), not ${String(value)}`);
+      // Text from a settings file ("60000") was said as 60000, a value in range to the reader.
+      throw new RangeError(`retry policy ${name} must be a non-negative number (maxAttempts a whole number ≥ 1), not ${describedValue(value)}`);
     }
     // A time limit of 0, or past a timer's range, would fire at once and time every attempt or job out.
     if (name !== "maxAttempts" && (value > MAX_TIMER_MS || ((name === "attemptTimeoutMs" || name === "deadlineMs") && value < 1))) {
-      throw new RangeError(`retry policy ${name} must be ${name === "attemptTimeoutMs" || name === "deadlineMs" ? "1" : "0"} to ${MAX_TIMER_MS} ms (about 24.8 days), not ${String(value)}`);
+      throw new RangeError(`retry policy ${name} must be ${name === "attemptTimeoutMs" || name === "deadlineMs" ? "1" : "0"} to ${MAX_TIMER_MS} ms (about 24.8 days), not ${describedValue(value)}`);
     }
   }
   return Object.freeze(policy);
