@@ -8,6 +8,7 @@ import type { StorageBackend } from "./backend.js";
 import type { ClientContext } from "./client-context.js";
 import type { QuotaUsage } from "./cache-store.js";
 import { CLIENT_OPTIONS, type StorageClientOptions } from "./client-options.js";
+import { refuseNonObjectOptions } from "./object-options.js";
 import { newClientSession, startedContext, type AnyJob, type ClientPhase, type ClientSession } from "./client-session.js";
 import { startSession } from "./client-start.js";
 import { stopSession } from "./client-stop.js";
@@ -112,6 +113,7 @@ export class StorageClient {
     }
     if (options.state === undefined && options.statePath === undefined) throw new StorageError("E_UNSUPPORTED", "the storage client needs its state database (options.state or options.statePath)");
     refuseUnusablePaths(options);
+    refuseNonObjectOptions(options);
     this.pool = new EndpointPool(endpoints);
     this.options = options;
     this.metrics = options.metrics ?? new Metrics();

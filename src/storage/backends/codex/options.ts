@@ -1,6 +1,7 @@
 import type { Logger } from "../../../obs/index.js";
 import { silentLogger, componentLogger } from "../../../obs/index.js";
 import { describedValue } from "../../../errors/index.js";
+import { refuseNonLogger } from "../../object-options.js";
 import { StorageError } from "../../storage-error.js";
 import { keysOf, optionsObject } from "../../option-keys.js";
 
@@ -107,6 +108,7 @@ const CODEX_OPTIONS = keysOf<CodexBackendOptions>()({ url: true, apiPrefix: true
 export function resolveCodexOptions(options: CodexBackendOptions): ResolvedCodexOptions {
   // A misspelt timeout (timeoutMs) left the 30 s default on a link that needs more.
   options = optionsObject("createCodexBackend", options, CODEX_OPTIONS, "E_BACKEND_REJECTED");
+  refuseNonLogger("createCodexBackend", options.logger);
   let url: URL;
   try {
     url = new URL(options.url);

@@ -6,6 +6,7 @@ import { Sha256Offload } from "../../../crypto/index.js";
 import { componentLogger, silentLogger, type Logger } from "../../../obs/index.js";
 import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
+import { refuseNonLogger } from "../../object-options.js";
 import { StorageError } from "../../storage-error.js";
 import { keysOf, refuseUnknownKeys } from "../../option-keys.js";
 import { osErrorAsLocalIo } from "../../job-errors.js";
@@ -326,5 +327,7 @@ export function createLocalBackend(options: LocalBackendOptions): StorageBackend
     throw new StorageError("E_BACKEND_REJECTED", "createLocalBackend needs a directory ({ dir })", { details: { option: "dir" } });
   }
   refuseUnknownKeys("createLocalBackend", options, LOCAL_OPTIONS, "E_BACKEND_REJECTED");
+  // Before the store is made: it takes a hold on the hashing worker.
+  refuseNonLogger("createLocalBackend", options.logger);
   return new LocalBackend(options);
 }
