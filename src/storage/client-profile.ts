@@ -1,3 +1,4 @@
+import { describedValue } from "../errors/index.js";
 import { profileFor, type ProtocolProfile } from "../versions/index.js";
 import type { StorageClientOptions } from "./client-options.js";
 
@@ -10,9 +11,12 @@ import type { StorageClientOptions } from "./client-options.js";
 export function clientProfile(options: Pick<StorageClientOptions, "protocol" | "profile">): ProtocolProfile {
   const { profile } = options;
   if (profile === undefined) return profileFor(options.protocol);
-  if (profile === null || typeof profile !== "object" || profile.protocol !== options.protocol) {
-    const theirs = profile === null || typeof profile !== "object" ? String(profile) : `protocol ${String(profile.protocol)}`;
-    throw new RangeError(`options.profile (${theirs}) must be a profile of options.protocol (${String(options.protocol)})`);
+  if (profile === null || typeof profile !== "object") {
+    // A release's name ("0.3.0") was said to be "a profile of" another protocol.
+    throw new RangeError(`options.profile must be a release's profile (profileForRelease("0.3.0"), or releaseProfile(row, table)), not ${describedValue(profile)}`);
+  }
+  if (profile.protocol !== options.protocol) {
+    throw new RangeError(`options.profile (protocol ${String(profile.protocol)}) must be a profile of options.protocol (${String(options.protocol)})`);
   }
   return profile;
 }

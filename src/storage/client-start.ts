@@ -1,4 +1,5 @@
 import { join, resolve } from "node:path";
+import { describedValue } from "../errors/index.js";
 import { Sha256Offload } from "../crypto/index.js";
 import type { Metrics } from "../obs/index.js";
 import { LEVEL1_SQL, openState, type StateHandle } from "../state/index.js";
@@ -199,6 +200,13 @@ async function makeClientDirectory(dir: string): Promise<void> {
  * (start failed on a raw SqliteError, "no such table: download_jobs"), or above its compat window.
  */
 function refuseUnusableState(state: StateHandle, requiredLevel: number): void {
+  const db = (state as { db?: unknown } | null)?.db;
+  if (typeof state !== "object" || state === null || typeof db !== "object" || db === null) {
+    // A path given here for statePath failed on Node's raw TypeError ("reading 'open'").
+    throw new StorageError("E_UNSUPPORTED", `storage client option state must be a state handle (openState({ path, level })), not ${describedValue(state)}; for the database's path, pass options.statePath`, {
+      details: { option: "state" },
+    });
+  }
   const what = !state.db.open
     ? "closed"
     : state.readOnly

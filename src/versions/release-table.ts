@@ -2,6 +2,7 @@ import semver from "semver";
 import defaultTableJson from "./releases.json" with { type: "json" };
 import type { Feature } from "./features.js";
 import { validateReleaseTable as validateShape } from "./gen/release-table-validator.js";
+import { describedValue } from "../errors/index.js";
 import { VersionError } from "./version-error.js";
 
 export interface Release {
@@ -109,7 +110,11 @@ export class ReleaseTable {
     const matches = this.rows.filter((r) => r.protocol === protocol);
     const row = matches[matches.length - 1];
     if (row === undefined) {
-      throw new VersionError("E_PROTOCOL_UNKNOWN", `no release speaks protocol ${protocol}`, { details: { protocol } });
+      const known = [...new Set(this.rows.map((r) => r.protocol))].join(", ");
+      // Text from a settings file ("3") read as "no release speaks protocol 3", of the build's own protocol.
+      const message =
+        typeof protocol === "number" ? `no release speaks protocol ${protocol} (the release table's protocols: ${known})` : `a protocol is a number (the release table's: ${known}), not ${describedValue(protocol)}`;
+      throw new VersionError("E_PROTOCOL_UNKNOWN", message, { details: { protocol } });
     }
     return row;
   }
