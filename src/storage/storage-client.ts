@@ -8,6 +8,7 @@ import type { StorageBackend } from "./backend.js";
 import type { ClientContext } from "./client-context.js";
 import type { QuotaUsage } from "./cache-store.js";
 import { CLIENT_OPTIONS, type StorageClientOptions } from "./client-options.js";
+import { checkCallOptions } from "./call-options.js";
 import { refuseNonObjectOptions } from "./object-options.js";
 import { newClientSession, startedContext, type AnyJob, type ClientPhase, type ClientSession } from "./client-session.js";
 import { startSession } from "./client-start.js";
@@ -174,7 +175,7 @@ export class StorageClient {
    * Every yielded byte is authenticated; the stream ends normally only after the whole-file sha256 matched.
    */
   fetchStream(reference: ReferenceInput, options: FetchStreamOptions = {}): AsyncGenerator<Buffer, void, undefined> {
-    return fetchAsStream(this.session, reference, optionsObject("fetchStream", options, FETCH_STREAM_OPTIONS));
+    return fetchAsStream(this.session, reference, checkCallOptions("fetchStream", optionsObject("fetchStream", options, FETCH_STREAM_OPTIONS)));
   }
 
   /**
@@ -183,7 +184,7 @@ export class StorageClient {
    * that it lacks it; one that could not be asked makes the probe fail with its typed error).
    */
   async status(reference: ReferenceInput, options: StatusOptions = {}): Promise<FileStatus> {
-    return checkStatus(this.session, reference, optionsObject("status", options, STATUS_OPTIONS));
+    return checkStatus(this.session, reference, checkCallOptions("status", optionsObject("status", options, STATUS_OPTIONS)));
   }
 
   /** No message refers to this file any more: its pieces are no longer renewed (they expire with Codex's TTL). */
@@ -222,7 +223,7 @@ export class StorageClient {
 
   /** Renews referenced uploads whose TTL ends within the margin (the background timer does this too). */
   async renewDue(options: RenewDueOptions = {}): Promise<RenewReport> {
-    return renewInTurn(this.session, optionsObject("renewDue", options, RENEW_DUE_OPTIONS));
+    return renewInTurn(this.session, checkCallOptions("renewDue", optionsObject("renewDue", options, RENEW_DUE_OPTIONS)));
   }
 
   /** The job's handle: live when it runs in this client, else built from the journal. E_JOB_UNKNOWN otherwise. */
