@@ -72,6 +72,7 @@ export type {
   RehearsalCheck,
   CheckStatus,
   TableRows,
+  WorkFolderRoom,
   WriteFixtureOptions,
   FixtureSummary,
   LevelQueries,

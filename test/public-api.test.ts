@@ -50,6 +50,7 @@ const INSIDE_ONLY: Readonly<Record<string, string>> = {
   removeAbandonedFolders: "the clean-up of work folders whose owner died, for upgrade",
   clientLockPathOf: "where a storage client's hold on a state file is",
   truncateWal: "the storage client empties the state's -wal after it forgets ended jobs (their keys); an app's own connections are its own",
+  workFolderRoomText: "the words of upgrade's refusal of a work folder too small, which the CLI says of the folder the user gave",
   PendingDownload: "the row pendingDownloadsTo gives the CLI",
   PendingUpload: "the row pendingUploadsOf gives the CLI",
 };

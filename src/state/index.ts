@@ -34,6 +34,7 @@ export type { StateInspection } from "./inspect-state.js";
 export type { AppliedMigration } from "./state-ledger.js";
 export type { RehearseUpgradeOptions } from "./rehearsal/rehearse-upgrade.js";
 export { formatUpgradeReport } from "./rehearsal/upgrade-report.js";
+export { workFolderRoomText, type WorkFolderRoom } from "./rehearsal/work-folder-room.js";
 export type { UpgradeReport, RehearsalCheck, CheckStatus, TableRows } from "./rehearsal/upgrade-report.js";
 export { DEFAULT_FIXTURE_SEED } from "./fixture/fixture-seed.js";
 export type { WriteFixtureOptions, FixtureSummary } from "./fixture/write-fixture.js";

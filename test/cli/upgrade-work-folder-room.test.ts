@@ -4,6 +4,7 @@ import { describe, expect, test } from "vitest";
 import { runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, siblings } from "../state/support/files.js";
+import { rehearseUpgrade } from "../../src/state/index.js";
 
 /** The first MiB (header, schema, bookkeeping, the fixture's rows) and the size: what a rehearsal could write. */
 function fingerprint(path: string): string {
@@ -57,5 +58,43 @@ describe("status-compat upgrade --dry-run with a work folder whose disk cannot h
     expect(readdirSync(work)).toEqual([]);
     expect(fingerprint(path)).toBe(before);
     expect(siblings(path)).toEqual(files);
+  });
+
+  // The copies go to a folder of the run's own inside the folder the user gave, removed when the
+  // run ends: a message naming it sent the user to a folder that was gone.
+  test("--work-dir given: the copy line and the stderr line name that folder, not the run's own inside it, and say to free space there or pass another --work-dir", async () => {
+    const work = tempDir();
+    const path = fileLargerThanFreeSpaceOf(work);
+    const r = await runCliUnderFileSizeLimit(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], 64 * 2 ** 20);
+    expect(r.code).toBe(4);
+    const line = r.stdout.split("\n").find((l) => l.startsWith("copies made")) ?? "";
+    expect(line).toContain(`the --work-dir ${work} has `);
+    expect(line).toMatch(/Free space there, or pass another --work-dir on a disk with room/);
+    expect(r.stdout + r.stderr).not.toContain("status-compat-upgrade-");
+    expect(r.stderr).toContain(`the --work-dir ${work} has `);
+  });
+
+  test("no --work-dir: the message names the temp folder used and says to free space there or pass a --work-dir; --json too", async () => {
+    const tmp = tempDir();
+    const path = fileLargerThanFreeSpaceOf(tmp);
+    const r = await runCliUnderFileSizeLimit(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--json"], 64 * 2 ** 20, { env: { TMPDIR: tmp } });
+    expect(r.code).toBe(4);
+    const report = JSON.parse(r.stdout) as { checks: { id: string; detail?: string }[] };
+    const copy = report.checks.find((c) => c.id === "copy");
+    expect(copy?.detail).toContain(`the temp folder ${tmp} has `);
+    expect(copy?.detail).toMatch(/Free space there, or pass a --work-dir on a disk with room/);
+    expect(r.stdout + r.stderr).not.toContain("status-compat-upgrade-");
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  test("the library's own message names the workDir it was given, and its option", async () => {
+    const work = tempDir();
+    const path = fileLargerThanFreeSpaceOf(work);
+    const report = await rehearseUpgrade({ path, from: "0.2.0", to: "0.3.0", workDir: work });
+    const copy = report.checks.find((c) => c.id === "copy");
+    expect(copy?.status).toBe("failed");
+    expect(copy?.detail).toContain(`the work folder ${work} has `);
+    expect(copy?.detail).toMatch(/Free space there, or pass another workDir on a disk with room/);
+    expect(readdirSync(work)).toEqual([]);
   });
 });

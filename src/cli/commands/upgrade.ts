@@ -8,7 +8,7 @@ import { stateFileTarget } from "../state-file-link.js";
 import { CliError } from "../usage-error.js";
 import { pathOption } from "../path-option.js";
 import { releaseTable } from "../../versions/index.js";
-import { formatUpgradeReport, LockFile, OWNER_LOCK, rehearseUpgrade, removeAbandonedFolders, StateError, type UpgradeReport } from "../../state/index.js";
+import { formatUpgradeReport, LockFile, OWNER_LOCK, rehearseUpgrade, removeAbandonedFolders, StateError, workFolderRoomText, type UpgradeReport } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { writeJsonRefusal } from "../json-refusal.js";
 import { tempFolderOf } from "../temp-folder.js";
@@ -104,9 +104,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       },
     });
     let report: UpgradeReport | undefined;
+    const parent = workDir ?? tempFolderOf(io.env);
     try {
       // Rehearsals killed outright left their folders (copies the size of FILE): their owner locks are free.
-      const parent = workDir ?? tempFolderOf(io.env);
       removeAbandonedFolders(parent, (name) => name.startsWith(SCRATCH_PREFIX));
       scratch = makeScratch(parent);
       owner = takeOwnership(scratch);
@@ -138,6 +138,7 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       io.stderr.write(`status-compat upgrade: interrupted (${signal}); the rehearsal copies are removed and ${db} was not changed\n`);
       return interruptedStatus(signal);
     }
+    report = withUserFolder(report, workDir === undefined ? `the temp folder ${parent}` : `the --work-dir ${parent}`, parent, workDir === undefined ? "pass a --work-dir" : "pass another --work-dir");
     io.stdout.write(values.json === true ? JSON.stringify(report, null, 2) + "\n" : formatUpgradeReport(report));
     // A skip is a path users really take, rehearsed like any other: the exit status stays the
     // verdict's. What it may break lies outside this rehearsal (peers two releases apart), so it is
@@ -177,6 +178,22 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
 };
 
 const SCRATCH_PREFIX = "status-compat-upgrade-";
+
+/**
+ * The report as the user reads it: the rehearsal's work folder is this run's own inside `folder`
+ * (the --work-dir, or the temp folder), removed when the run ends, so a copy line refused for room
+ * names `folder` (`where`) and the flag that gives another (`advice`); it named the run's folder,
+ * gone by then, and the API's option.
+ */
+function withUserFolder(report: UpgradeReport, where: string, folder: string, advice: string): UpgradeReport {
+  if (!report.checks.some((c) => c.room !== undefined)) return report;
+  const checks = report.checks.map((c) => {
+    if (c.room === undefined) return c;
+    const room = { ...c.room, workDir: folder };
+    return { ...c, room, detail: `${c.code ?? "E_STATE_IO"}: ${workFolderRoomText(where, room, report.path, advice)}` };
+  });
+  return { ...report, checks };
+}
 
 /**
  * Marks `scratch` as this run's for as long as it runs. The lock is taken under another name and

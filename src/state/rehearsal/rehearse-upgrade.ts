@@ -375,7 +375,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     // copy failed part way, as "cannot copy it to <copy> <file>: database or disk is full".
     const short = workFolderShortOfRoom(workDir, source.bytes(), path);
     if (short !== undefined) {
-      add(failure("copy", "copies made with the SQLite backup API: 1", short));
+      add({ ...failure("copy", "copies made with the SQLite backup API: 1", short), room: { workDir, freeBytes: Number(short.details["freeBytes"]), neededBytes: Number(short.details["neededBytes"]) } });
       return finish();
     }
     const copy = await elapsedAsync(() => (source as SourceSnapshot).copyToWork(signal));

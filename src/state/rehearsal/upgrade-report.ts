@@ -1,5 +1,6 @@
 import type { MigrationRun } from "../migration-step.js";
 import type { RollbackPlan } from "../rollback-loss.js";
+import type { WorkFolderRoom } from "./work-folder-room.js";
 
 export type CheckStatus = "ok" | "failed" | "skipped";
 
@@ -18,6 +19,8 @@ export interface RehearsalCheck {
   readonly ioError?: string;
   /** The state error's code when the check failed with one (`E_STATE_LOCKED`, `E_STATE_READ_ONLY`, …): what scripts branch on. */
   readonly code?: string;
+  /** The `copy` line refused before copying, the work folder's disk being too small: the folder, its free bytes, the copy's size. */
+  readonly room?: WorkFolderRoom;
 }
 
 export interface TableRows {

@@ -20,10 +20,26 @@ export function workFolderShortOfRoom(workDir: string, bytes: number, original: 
     return undefined;
   }
   if (!Number.isFinite(free) || free >= bytes) return undefined;
-  return new StateError(
-    "E_STATE_IO",
-    `the work folder ${workDir} has ${(free / MIB).toFixed(1)} MiB free, and the rehearsal's copy of ${original} needs ${(bytes / MIB).toFixed(1)} MiB there ` +
-      "(its migrations about as much again for their WAL); nothing was copied. Free space there, or give a --work-dir (the API's workDir) on a disk with room",
-    { details: { path: original, workDir, freeBytes: free, neededBytes: bytes, osCode: "ENOSPC" } },
+  return new StateError("E_STATE_IO", workFolderRoomText(`the work folder ${workDir}`, { workDir, freeBytes: free, neededBytes: bytes }, original, "pass another workDir"), {
+    details: { path: original, workDir, freeBytes: free, neededBytes: bytes, osCode: "ENOSPC" },
+  });
+}
+
+/** The room a work folder lacked for the copy (the `copy` line's `room`): the folder, its free bytes, the copy's size. */
+export interface WorkFolderRoom {
+  readonly workDir: string;
+  readonly freeBytes: number;
+  readonly neededBytes: number;
+}
+
+/**
+ * The refusal's words, with the folder named as `where` and the way on as `advice`: the library names
+ * the workDir it was given and its option; the CLI, whose workDir is a folder of its run's own (gone
+ * when the message is read), names the --work-dir or temp folder the user can free, and its flag.
+ */
+export function workFolderRoomText(where: string, room: WorkFolderRoom, original: string, advice: string): string {
+  return (
+    `${where} has ${(room.freeBytes / MIB).toFixed(1)} MiB free, and the rehearsal's copy of ${original} needs ${(room.neededBytes / MIB).toFixed(1)} MiB there ` +
+    `(its migrations about as much again for their WAL); nothing was copied. Free space there, or ${advice} on a disk with room`
   );
 }
