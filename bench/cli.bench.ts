@@ -17,6 +17,7 @@ const CALLS: ReadonlyArray<{ readonly what: string; readonly args: readonly stri
   { what: "`status-compat --help`", args: [BIN, "--help"] },
   { what: "`status-compat nope` (a usage error)", args: [BIN, "nope"] },
   { what: "`status-compat releases`", args: [BIN, "releases"] },
+  { what: "`status-compat file --help`", args: [BIN, "file", "--help"] },
   { what: "`status-compat file get --help`", args: [BIN, "file", "get", "--help"] },
   { what: "`status-compat matrix --help`", args: [BIN, "matrix", "--help"] },
 ];

@@ -36,22 +36,35 @@ interface CommandText {
 const FLAG = /(?<![\w-])--([a-z][a-z-]*[a-z])/g;
 const flagsIn = (text: string): string[] => [...new Set([...text.matchAll(FLAG)].map((m) => m[1] as string))].sort();
 
-/** Each command's path and --help text, as its source declares them. */
+/** A template text of `source` declared as `const NAME = \`…\`` (exported or not), its `${CONSTANT}`s of the same file resolved. */
+function templateConstant(source: string, name: string): string | undefined {
+  // Up to the first backtick not escaped (file get's text quotes \`file put\`).
+  const text = new RegExp(`\\n(?:export )?const ${name} = \`((?:[^\`\\\\]|\\\\.)*)\``).exec(source)?.[1];
+  return text?.replace(/\$\{([A-Z_]+)\}/g, (whole, constant: string) => templateConstant(source, constant) ?? whole);
+}
+
+/**
+ * Each command's path and --help text, as its source declares them: in its `usage: \`…\``, or in the
+ * constant its `usage:` names, declared in a usage module beside it (`file-usage.ts`).
+ */
 function commandTexts(): CommandText[] {
   const dir = fileURLToPath(new URL("../src/cli/commands/", import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith(".ts")).sort();
+  const sources = new Map(files.map((name) => [name, readPage(`src/cli/commands/${name}`)] as const));
   const found: CommandText[] = [];
-  for (const name of readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()) {
+  for (const [name, source] of sources) {
     const file = `src/cli/commands/${name}`;
-    const source = readPage(file);
-    for (const m of source.matchAll(/\n {2}path: \[([^\]]*)\],(?:\n[\s\S]*?)??\n {2}usage: `/g)) {
-      const start = (m.index as number) + m[0].length;
-      const end = source.indexOf("`,\n", start);
-      const usage = source.slice(start, end).replace(/\$\{([A-Z_]+)\}/g, (whole, constant: string) => {
-        const value = new RegExp(`\\nconst ${constant} = \`([^\`]*)\``).exec(source)?.[1];
-        return value ?? whole;
-      });
+    for (const m of source.matchAll(/\n {2}path: \[([^\]]*)\],(?:\n[\s\S]*?)??\n {2}usage: (?:`|([A-Z_]+),\n)/g)) {
+      const named = m[2];
+      let usage: string | undefined;
+      if (named === undefined) {
+        const start = (m.index as number) + m[0].length;
+        usage = templateConstant(`\nconst USAGE = \`${source.slice(start, source.indexOf("`,\n", start))}\`\n${source}`, "USAGE");
+      } else {
+        usage = [...sources.values()].map((other) => (new RegExp(`\\nexport const ${named} = \``).test(other) ? templateConstant(other, named) : undefined)).find((text) => text !== undefined);
+      }
       const path = [...(m[1] as string).matchAll(/"([a-z-]+)"/g)].map((p) => p[1] as string);
-      found.push({ name: path.join(" "), file, usage });
+      found.push({ name: path.join(" "), file, usage: usage ?? `no usage text found for ${named ?? "?"}` });
     }
   }
   return found;

@@ -39,4 +39,10 @@ export interface CommandEntry {
   readonly path: readonly string[];
   readonly summary: string;
   load(): Promise<Command>;
+  /**
+   * The command's usage text (its `usage`), for `--help` and a group's list (`file --help`). A
+   * command whose module brings heavy layers keeps its text in a module of its own
+   * (`<name>-usage.ts`, importing only the constants it shows), so its help does not load them.
+   */
+  usage(): Promise<string>;
 }

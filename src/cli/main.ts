@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { CliIo, Command, CommandEntry } from "./command.js";
+import type { CliIo, CommandEntry } from "./command.js";
 import { commands } from "./commands/index.js";
 import { EXIT, exitCodeFor } from "./exit-codes.js";
 import { isCompatError } from "../errors/index.js";
@@ -50,10 +50,10 @@ function groupOf(word: string | undefined): CommandEntry[] {
   return commands.filter((c) => c.path.length > 1 && c.path[0] === word);
 }
 
-/** Each command of a group by its synopsis (the first line of its usage: its module is loaded) and summary. */
+/** Each command of a group by its synopsis (the first line of its usage) and summary. */
 async function groupUsage(group: readonly CommandEntry[]): Promise<string> {
-  const loaded = await Promise.all(group.map((c) => c.load()));
-  const lines = group.map((c, i) => `  ${((loaded[i] as Command).usage.split("\n")[0] ?? "").trim()}\n      ${c.summary}`);
+  const usages = await Promise.all(group.map((c) => c.usage()));
+  const lines = group.map((c, i) => `  ${((usages[i] as string).split("\n")[0] ?? "").trim()}\n      ${c.summary}`);
   const first = group[0] as CommandEntry;
   return `Commands:\n${lines.join("\n")}\n\nstatus-compat ${first.path.join(" ")} --help (and so on) shows a command's options.\n`;
 }
@@ -93,11 +93,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.USAGE;
   }
   try {
-    const command = await found.command.load();
     if (found.rest.includes("--help") || found.rest.includes("-h")) {
-      io.stdout.write(command.usage.trimEnd() + "\n");
+      io.stdout.write((await found.command.usage()).trimEnd() + "\n");
       return EXIT.OK;
     }
+    const command = await found.command.load();
     // Here, for every command alike: said by each command's logger, the ones that log none said nothing.
     // Imported here: the logger brings pino and prom-client, which --help and a usage error do without.
     const { warnOfUnknownLogLevel } = await import("./command-logger.js");

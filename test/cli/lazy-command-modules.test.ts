@@ -14,7 +14,7 @@ import { tempDir } from "../support/temp-dir.js";
 const RECORD = join(import.meta.dirname, "support", "record-imports.ts");
 
 /** Layers of the package (src/<layer>/) and packages a child loaded for `args`. */
-async function loaded(args: string[]): Promise<{ code: number; layers: string[]; packages: string[] }> {
+async function loaded(args: string[]): Promise<{ code: number; layers: string[]; packages: string[]; files: string[] }> {
   const log = join(tempDir("scc-cli-imports-"), "imports.log");
   const r = await spawnCollecting(process.execPath, [...nodeArgs("src/cli/run.ts", { preload: [RECORD] }), ...args], { env: { SCC_IMPORTS_LOG: log } });
   const urls = readFileSync(log, "utf8").split("\n").filter((u) => u !== "");
@@ -26,7 +26,7 @@ async function loaded(args: string[]): Promise<{ code: number; layers: string[];
     const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
     if (pkg !== undefined) packages.add(pkg);
   }
-  return { code: r.code ?? -1, layers: [...layers].sort(), packages: [...packages].sort() };
+  return { code: r.code ?? -1, layers: [...layers].sort(), packages: [...packages].sort(), files: [...new Set(urls.filter((u) => !u.includes("/node_modules/")))] };
 }
 
 describe("the CLI loads only what the command asked for needs", () => {
@@ -44,11 +44,26 @@ describe("the CLI loads only what the command asked for needs", () => {
     expect(got.packages).not.toContain("better-sqlite3");
   });
 
-  test("file get --help: the file commands' module, without the compatibility matrix", async () => {
-    const got = await loaded(["file", "get", "--help"]);
-    expect(got.code).toBe(0);
-    expect(got.layers).toContain("storage");
-    expect(got.layers).not.toContain("compat");
+  test("file --help, file put/get --help and matrix --help: their usage text and the constants it shows, without the storage, state or compat layers or any package but the release table's", async () => {
+    for (const args of [["file", "--help"], ["file", "put", "--help"], ["file", "get", "--help"], ["matrix", "--help"]]) {
+      const got = await loaded(args);
+      expect({ args, code: got.code, layers: got.layers.filter((l) => !["cli", "errors", "versions"].includes(l)), sqlite: got.packages.includes("better-sqlite3") }).toEqual({
+        args,
+        code: 0,
+        // The leaf modules that hold the constants a usage shows (and the layer imports), nothing else of theirs.
+        layers: args[0] === "matrix" ? ["compat"] : ["storage"],
+        sqlite: false,
+      });
+      expect(got.packages.filter((p) => p !== "semver")).toEqual([]);
+      expect(got.files.filter((f) => /\/src\/(storage|compat)\//.test(f)).map((f) => f.replace(/^.*\/src\//, "")).sort()).toEqual(
+        args[0] === "matrix" ? ["compat/matrix/matrix-constants.js", "compat/matrix/matrix-types.js"] : ["storage/backends/codex/api-prefixes.js"],
+      );
+    }
+  });
+
+  test("each entry's usage is its command's own text", async () => {
+    const { commands } = await import("../../src/cli/commands/index.js");
+    for (const entry of commands) expect(await entry.usage(), entry.path.join(" ")).toBe((await entry.load()).usage);
   });
 
   test("each entry of the command list loads the command of its own words", async () => {

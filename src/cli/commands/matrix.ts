@@ -23,6 +23,7 @@ import { commandLogger } from "../command-logger.js";
 import { isCompatError } from "../../errors/index.js";
 import { tempFolderOf } from "../temp-folder.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
+import { MATRIX_USAGE } from "./matrix-usage.js";
 
 const FORMATS = ["table", "json", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];
@@ -42,33 +43,7 @@ function render(report: MatrixReport, format: Format, verbose: boolean): string 
 
 export const matrixCommand: Command = {
   path: ["matrix"],
-  usage: `status-compat matrix [--format table|json|markdown|html] [--json] [--out FILE] [--only COLUMNS] [--verbose] [--cell-timeout SECONDS]
-
-Runs every check over every adjacent pair of the release table (src/versions/releases.json), in
-both directions (older writes / newer reads, and newer writes / older reads), on the embedded
-defaults: no network, no Codex node needed. Columns:
-${MATRIX_CHECKS.map((c) => `  ${c.column.padEnd(10)} ${c.proves}`).join("\n")}
-
-The report goes to stdout, progress to stderr: on a terminal, one line redrawn in place; otherwise
-(a CI log), one line per finished cell ("status-compat matrix: cell W → R COLUMN: pass (N ms)").
-
-Options:
-  --format F     table (default), json, markdown or html
-  --json         same as --format json
-  --out FILE     write the report to FILE instead of stdout, which gets the verdict line (with
-                 --json, one JSON object: ok, verdict, counts, out); when FILE
-                 cannot be written at the end, the report goes to stdout with a line saying why
-                 and nothing is left at FILE (no part of a report, no earlier one)
-  --only LIST    comma-separated columns to run (e.g. wire,forward)
-  --verbose      the table lists every cell's detail, not only failures
-  --cell-timeout SECONDS
-                 how long one cell may take (default ${DEFAULT_CELL_TIMEOUT_MS / 1000}); past it the cell fails, saying
-                 so, and the matrix goes on: a cell that hangs does not hold the CI job (the
-                 process ends once the report is written, even if its check never lets go)
-
-Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
-for the schema column; nothing is reported), 4 the disk refused a write in the work folder (full, over a
-limit: nothing is known, nothing is reported) or the work folder cannot be made in TMPDIR, 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the work folder is removed first).`,
+  usage: MATRIX_USAGE,
   async run(args, io) {
     const { values } = parseCommandArgs("matrix", args, {
       format: { type: "string" },

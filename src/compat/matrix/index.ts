@@ -1,4 +1,5 @@
-export { runMatrix, DEFAULT_CELL_TIMEOUT_MS } from "./run-matrix.js";
+export { runMatrix } from "./run-matrix.js";
+export { DEFAULT_CELL_TIMEOUT_MS, MATRIX_COLUMN_PROVES } from "./matrix-constants.js";
 export { diskRefusalOf } from "./disk-refusal.js";
 export type { RunMatrixOptions, MatrixProgress, MatrixRunReport } from "./run-matrix.js";
 export { MATRIX_CHECKS } from "./checks/index.js";

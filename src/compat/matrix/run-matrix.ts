@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from "../../obs/index.js";
 import { isCompatError, assertKnownOptions, keysOf } from "../../errors/index.js";
 import { releaseProfile, releaseTable as defaultTable, type Release, type ReleaseTable } from "../../versions/index.js";
 import { MATRIX_CHECKS } from "./checks/index.js";
+import { DEFAULT_CELL_TIMEOUT_MS } from "./matrix-constants.js";
 import { diskRefusalOf } from "./disk-refusal.js";
 import { SchemaCheckError } from "../schema-check/index.js";
 import type { CellResult, DirectionContext, MatrixCheck, MatrixColumn, MatrixReport, MatrixRow, PairScope } from "./matrix-types.js";
@@ -81,13 +82,6 @@ function pairScope(older: Release, newer: Release, table: ReleaseTable, signal: 
  * interoperate.
  */
 const TOOL_ERRORS: ReadonlySet<string> = new Set(["E_TOOL_MISSING", "E_TOOL_FAILED"]);
-
-/**
- * Every cell takes about a second on a laptop (the storage ones most); five minutes leaves a CI
- * machine a hundred times slower room, and still ends a cell that hangs well before a CI job's own
- * timeout (hours), with a report.
- */
-export const DEFAULT_CELL_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * The longest delay a Node timer holds (about 24.8 days); a longer one fires after 1 ms, which

@@ -5,6 +5,7 @@ import { chooseAttachment, chooseWriteVersion, INLINE_ATTACHMENT_MAX_BYTES, Nego
 import { createLocalBackend, type StorageBackend, type StorageClient } from "../../../storage/index.js";
 import { encodePayloadEnvelope, isWireError, openEnvelope, type FileReference, type Payload } from "../../../wire/index.js";
 import type { ProtocolProfile } from "../../../versions/index.js";
+import { MATRIX_COLUMN_PROVES } from "../matrix-constants.js";
 import type { DirectionContext, MatrixCheck } from "../matrix-types.js";
 import { promisedToOpen } from "../payload-kinds-of.js";
 import { CheckClients } from "./check-clients.js";
@@ -43,8 +44,7 @@ function fileBytes(size: number, seed: string): Buffer {
  */
 export const fileTransferCheck: MatrixCheck = {
   column: "storage",
-  proves:
-    "files sent by the writer (inline or encrypted pieces through a StorageClient, at the negotiated version and at the writer's own) come back byte for byte at the reader's StorageClient (each side its own chunk and piece sizes), or as the fallback text when the reader lacks the kind; a switch from the writer's release to the reader's with an upload and a download half-way finishes both without sending or fetching a piece twice",
+  proves: MATRIX_COLUMN_PROVES.storage,
   async run(ctx) {
     const { writer, reader, workDir } = ctx;
     const dir = join(workDir, `storage-${writer.protocol}-to-${reader.protocol}-${ctx.direction}`);

@@ -1,11 +1,12 @@
 import { chooseWriteVersion, groupAudience, peerAudience } from "../../../negotiate/index.js";
+import { MATRIX_COLUMN_PROVES } from "../matrix-constants.js";
 import type { MatrixCheck } from "../matrix-types.js";
 import { kindsWritten, readsKind } from "../payload-kinds-of.js";
 
 /** The writer, told the reader's range, picks a version the reader opens (or, for a kind the reader lacks, knows it will show the fallback). */
 export const negotiationCheck: MatrixCheck = {
   column: "negotiate",
-  proves: "the writer picks a version the reader opens, alone and in a group with unknown members; a kind the reader lacks is flagged for the fallback text",
+  proves: MATRIX_COLUMN_PROVES.negotiate,
   async run({ writer, reader }) {
     const problems: string[] = [];
     const notes: string[] = [];

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { rehearseUpgrade, writeFixture, type UpgradeReport } from "../../../state/index.js";
+import { MATRIX_COLUMN_PROVES } from "../matrix-constants.js";
 import type { MatrixCheck, PairScope } from "../matrix-types.js";
 
 /** Rows in the rehearsed state file: every table populated, small enough for a CI matrix. */
@@ -23,7 +24,7 @@ function rehearsal(pair: PairScope, workDir: string): Promise<UpgradeReport> {
  */
 export const stateUpgradeCheck: MatrixCheck = {
   column: "state",
-  proves: "the newer release upgrades the older one's state file and down restores it; the older release runs its own queries on the upgraded file",
+  proves: MATRIX_COLUMN_PROVES.state,
   async run({ direction, pair, workDir }) {
     const report = await rehearsal(pair, workDir);
     if (direction === "newer-to-older") {

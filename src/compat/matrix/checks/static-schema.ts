@@ -1,4 +1,5 @@
 import { checkSchemaPair, projectProtoRoot, versionDir } from "../../schema-check/index.js";
+import { MATRIX_COLUMN_PROVES } from "../matrix-constants.js";
 import type { MatrixCheck } from "../matrix-types.js";
 
 /**
@@ -7,7 +8,7 @@ import type { MatrixCheck } from "../matrix-types.js";
  */
 export const staticSchemaCheck: MatrixCheck = {
   column: "schema",
-  proves: "buf breaking (WIRE, WIRE_JSON) and the project's rules pass between the two protocol schemas",
+  proves: MATRIX_COLUMN_PROVES.schema,
   async run({ pair, logger }) {
     const older = pair.older.protocol;
     const newer = pair.newer.protocol;

@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { decodeForForwarding, decodePayload, encodePayload } from "../../../wire/index.js";
+import { MATRIX_COLUMN_PROVES } from "../matrix-constants.js";
 import type { MatrixCheck } from "../matrix-types.js";
 import { kindsWritten, readsKind } from "../payload-kinds-of.js";
 import { samplePayload, touchKnownField } from "../sample-payloads.js";
@@ -13,7 +14,7 @@ const SAMPLES_PER_KIND = 8;
  */
 export const wireForwardCheck: MatrixCheck = {
   column: "forward",
-  proves: "a message relayed by the reader (one known field changed) reaches a writer-version reader with every field intact; relayed unchanged, it is the very bytes received",
+  proves: MATRIX_COLUMN_PROVES.forward,
   async run({ writer, reader }) {
     const problems: string[] = [];
     let relayed = 0;

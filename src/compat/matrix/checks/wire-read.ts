@@ -2,6 +2,7 @@ import { Buffer } from "node:buffer";
 import { chooseWriteVersion, peerAudience, type WriteChoice } from "../../../negotiate/index.js";
 import { encodePayload, encodePayloadEnvelope, isWireError, openEnvelope, type Payload } from "../../../wire/index.js";
 import type { ProtocolProfile } from "../../../versions/index.js";
+import { MATRIX_COLUMN_PROVES } from "../matrix-constants.js";
 import type { MatrixCheck } from "../matrix-types.js";
 import { kindsWritten, promisedToOpen } from "../payload-kinds-of.js";
 import { samplePayload } from "../sample-payloads.js";
@@ -20,8 +21,7 @@ const SAMPLES_PER_KIND = 8;
  */
 export const wireReadCheck: MatrixCheck = {
   column: "wire",
-  proves:
-    "envelopes the writer sends, at the negotiated version and at its own, open at the reader with every known field intact when it reads the kind (an N reader opens N+1's, docs/wire.md); the others show the fallback text",
+  proves: MATRIX_COLUMN_PROVES.wire,
   async run({ writer, reader }) {
     const problems: string[] = [];
     let opened = 0;

@@ -3,12 +3,10 @@ import { silentLogger, componentLogger } from "../../../obs/index.js";
 import { describedValue } from "../../../errors/index.js";
 import { refuseNonLogger } from "../../object-options.js";
 import { StorageError } from "../../storage-error.js";
+import { CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "./api-prefixes.js";
 import { keysOf, optionsObject } from "../../option-keys.js";
 
-/** REST prefix of Codex builds up to Dec 2025 (and of `@codex-storage/sdk-js`). */
-export const CODEX_API_PREFIX = "/api/codex/v1";
-/** REST prefix of current Logos Storage nodes (the renamed project). */
-export const LOGOS_STORAGE_API_PREFIX = "/api/storage/v1";
+export { CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX };
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** setTimeout's ceiling; a larger delay would fire at once. */
