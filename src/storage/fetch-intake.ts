@@ -18,6 +18,7 @@ import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { keysOf, optionsObject } from "./option-keys.js";
 import { linkedSignal } from "./retry/index.js";
 import type { LanedSlots } from "./small-jobs.js";
+import { refuseOwnFileAsOut } from "./client-own-files.js";
 import { StorageError } from "./storage-error.js";
 import { TransferJob } from "./transfer-job.js";
 
@@ -57,6 +58,7 @@ export function fetchFile(session: ClientSession, reference: ReferenceInput, opt
       });
     }
     dest = resolve(out);
+    refuseOwnFileAsOut(session, ctx, out, dest);
     supersedeDownloadsTo(session, ctx, dest, view);
   }
   const job = new TransferJob<FetchResult>(id, "download", "queued", progressOf(0, plan.pieces.length, 0, view.plaintextSize), (jobId) => session.cancel(jobId));
