@@ -55,10 +55,15 @@ export function errorFromJournal(state: "failed" | "cancelled", lastError: strin
  * (pending-jobs' closedOutJobs). E_CLIENT_CLOSED, which every release reads.
  */
 export function closedUnderRun(kind: "upload" | "download", id: string, error: StorageError): StorageError {
-  return new StorageError("E_CLIENT_CLOSED", `${kind} ${id} stopped: its backend was closed while the client ran (${error.message}); retry() runs it again once the backend is open, and the client's next start resumes it`, {
-    cause: error,
-    details: { id, kind },
-  });
+  // "retry() once the backend is open" alone sent an application round in circles: the shipped backends never open again.
+  return new StorageError(
+    "E_CLIENT_CLOSED",
+    `${kind} ${id} stopped: its backend was closed while the client ran (${error.message}); a closed local store or Codex backend does not open again: stop this client and start one with a new backend, whose start resumes it (retry() runs it again only on a backend of the application's own that reconnects)`,
+    {
+      cause: error,
+      details: { id, kind },
+    },
+  );
 }
 
 /** What an operating-system error code means to the person at the keyboard, and what to do about it. */
