@@ -47,7 +47,8 @@ Options:
   --work-dir DIR   where the copies go (default: the OS temp folder)
 
 Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused (also when every check
-passed and the database then refused the real upgrade: locked by a running app, read-only, which
+passed and the database then refused the real upgrade: locked by a running app or by another
+process's write transaction that outlasts the 15 s the upgrade waits for it, read-only, which
 --dry-run predicts on its apply line with the same code; and when
 the rehearsal could not finish because the disk refused: a --work-dir too small),
 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP; the copies are removed, FILE is not changed)`,

@@ -28,6 +28,7 @@ import { sidecarsRefused } from "../folder-sidecars.js";
 import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import { workFolderShortOfRoom } from "./work-folder-room.js";
+import { writeLockRefusal } from "./write-lock-probe.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
 import { assertKnownOptions, keysOf } from "../../errors/index.js";
 
@@ -304,6 +305,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   let reverts: MigrationRun[] = [];
   let applied: MigrationRun[] = [];
   let rollback: RollbackPlan | undefined;
+  let realRunRefusal: StateError | undefined;
   const add = (c: RehearsalCheck, at = checks.length): void => {
     checks.splice(at, 0, c);
     logger.info({ check: c.id, status: c.status, ms: c.ms === undefined ? undefined : Math.round(c.ms) }, c.title);
@@ -508,6 +510,12 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     add(lines[0], integritySlot);
     add(lines[1], integritySlot + 1);
     await step();
+    // What the real run of a clean rehearsal meets on the original, found out while the snapshot
+    // still reads it (see writeLockRefusal): an app holding it refuses at once; another process's
+    // write transaction makes it wait, and fail if it outlasts the wait.
+    if (dryRun && readOnly === undefined && !failed() && sourceAssessment.level < to.level) {
+      realRunRefusal = clientRefusal(path) ?? (await writeLockRefusal(path, { timeoutMs: lockTimeoutOf(options.lockTimeoutMs), signal, logger }));
+    }
   } finally {
     // The original first: the wait below cannot be cut, and a second Ctrl-C during it ends the
     // process at once, which would leave the original's connection's -wal and -shm beside it.
@@ -539,11 +547,12 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   /**
    * A dry run says what the real run will meet on the original, with its code: it refuses a
    * read-only file before rehearsing anything, and once every check passed its migration refuses
-   * a file a storage client (the app) holds. Said OK, the release engineer's real run then failed.
+   * a file a storage client (the app) holds, or fails after waiting for another process's write
+   * transaction. Said OK, the release engineer's real run then failed.
    */
   function predictRealRun(): void {
-    const refusal = readOnly ?? (failed() || sourceAssessment === undefined || sourceAssessment.level >= to.level ? undefined : clientRefusal(path));
-    if (refusal !== undefined) add(failure("apply", `the real upgrade of ${basename(path)} can run (write access, no app using it)`, refusal));
+    const refusal = readOnly ?? realRunRefusal;
+    if (refusal !== undefined) add(failure("apply", `the real upgrade of ${basename(path)} can run (write access, no app using it, no other writer)`, refusal));
   }
 
   function finish(): UpgradeReport {
