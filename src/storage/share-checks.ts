@@ -34,8 +34,15 @@ export function checkEncodable(mime: string, fileName: string, params: { key: Ui
   try {
     encodeReference(probe, protocol);
   } catch (error) {
-    const field = isWireError((error as StorageError).cause) ? String(((error as StorageError).cause as { details: Record<string, unknown> }).details["field"] ?? "") : "";
-    throw new StorageError("E_BAD_REFERENCE", `the file cannot be shared as given: its ${field === "" ? "name or MIME type" : field} is not allowed in a file reference`, {
+    const cause = (error as StorageError).cause;
+    const wire = isWireError(cause) ? cause : undefined;
+    const field = String(wire?.details["field"] ?? "");
+    // The wire's reason ("must be a MIME type …") was in the cause only: "its mime is not allowed" said neither what nor what to do.
+    const reason = wire === undefined || field === "" ? "is not allowed in a file reference" : wire.message.replace(/^FileReference\.\S+ /, "");
+    const length = wire?.details["length"];
+    const given = typeof length === "number" ? ` (the one given has ${length} characters)` : "";
+    const todo = field === "mime" ? `; pass one such as "image/png", or leave mime out to have it taken from the file's name` : "";
+    throw new StorageError("E_BAD_REFERENCE", `the file cannot be shared as given: its ${field === "" ? "name or MIME type" : field} ${reason}${given}${todo}`, {
       cause: (error as StorageError).cause,
       details: { field },
     });
