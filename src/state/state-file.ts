@@ -152,11 +152,22 @@ export function enableWal(db: Database.Database, path: string): void {
  */
 export function truncateWal(db: Database.Database): boolean {
   if (db.inTransaction) return false;
+  return withoutBusyWait(db, () => {
+    const [row] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+    return row?.busy === 0;
+  });
+}
+
+/**
+ * Runs `step` on `db` with its busy timeout at 0, then puts the timeout back: a lock another
+ * connection holds fails the step at once (SQLITE_BUSY) instead of waiting out the timeout inside
+ * the call, with the event loop held. For steps that are best effort and can be done later.
+ */
+export function withoutBusyWait<T>(db: Database.Database, step: () => T): T {
   const busyTimeout = db.pragma("busy_timeout", { simple: true }) as number;
   db.pragma("busy_timeout = 0");
   try {
-    const [row] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
-    return row?.busy === 0;
+    return step();
   } finally {
     db.pragma(`busy_timeout = ${Number(busyTimeout)}`);
   }

@@ -5,16 +5,21 @@
  * The memory is now kept in the state database (settings key `endpoint-failures`), taken back at
  * start until it expires, with the endpoints named by a digest that no URL credential reaches.
  */
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
 import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
-import { ENDPOINT_FAILURES_KEY, endpointDigest } from "../../src/storage/retry/index.js";
+import { EndpointFailureMemory, EndpointPool, ENDPOINT_FAILURES_KEY, endpointDigest } from "../../src/storage/retry/index.js";
+import { openState } from "../../src/state/index.js";
+import { profileFor } from "../../src/versions/index.js";
 import type { Clock, StorageClientOptions } from "../../src/storage/client-options.js";
 import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
 import { LogCapture } from "../support/log-capture.js";
+import { nodeArgs } from "../support/node-args.js";
+import { until } from "../support/until.js";
 import { tempDir } from "../support/temp-dir.js";
 import { codexSetup } from "./codex-fixtures.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
@@ -159,5 +164,76 @@ describe("a light client's endpoint failures across restarts", () => {
     const warnings = capture.lines().filter((l) => typeof l.msg === "string" && l.msg.includes("endpoint failure memory"));
     expect(warnings.length).toBeGreaterThanOrEqual(1);
     expect(warnings[0]?.level).toBe(40);
+  });
+
+  test("another process holding the state's write lock does not hold the client: the memory is saved once the lock is free, without waiting on the main thread", async () => {
+    // Its request hangs until this per-attempt timeout: long enough for the other process to take the lock meanwhile.
+    const { server } = await codexSetup();
+    const hang = await proxy(server.url, { kind: "hang", phase: "before-headers" });
+    // Each answer half a second late: the test sees the request and tells the holder to let go before
+    // the client journals the piece stored (a write that waits for the lock, as it should).
+    const good = await proxy(server.url, { kind: "delay", ms: 500 });
+    const capture = new LogCapture();
+    const logger = createLogger({ level: "debug", destination: capture });
+    const { client, statePath, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints: [endpoint(hang.url, 1_000), endpoint(good.url, 20_000)], backend: undefined, retry, logger });
+    // Holds the lock for 4 s at most: less than the state's busy timeout (5 s), which a save that waits would wait through.
+    const holder = spawn(process.execPath, [...nodeArgs("test/storage/support/write-lock-holder-child.ts"), statePath, "4000"], { stdio: ["pipe", "pipe", "inherit"] });
+    onTestFinished(() => void holder.kill());
+    holder.stdin.on("error", () => {}); // gone already: it says so on stdout
+    let said = "";
+    holder.stdout.on("data", (d: Buffer) => (said += d.toString()));
+    const exited = new Promise((resolve) => holder.on("close", resolve));
+    await until(() => said.includes("ready"), "the lock holder to start", { tries: 3_000 });
+
+    const { path } = writeRandomFile(dir, "a.bin", 20 * KiB);
+    const done = client.share({ path }).done;
+    // The share asks the hanging endpoint first; while it hangs, the other process takes the write lock.
+    await until(() => hang.stats.history.length > 0, "the hanging endpoint to be asked");
+    holder.stdin.write("lock\n");
+    await until(() => said.includes("locked"), "the lock to be taken");
+    // The attempt times out, the failure is remembered, and the share fails over: this process runs on
+    // while the lock is held, sees the healthy endpoint asked, and tells the holder to let go.
+    await until(() => good.stats.history.length > 0 || said.includes("released"), "the healthy endpoint to be asked", { tries: 1_000 });
+    if (!said.includes("released")) holder.stdin.write("release\n");
+    await exited;
+    expect(said).toContain("released: told");
+    await done;
+    await client.stop();
+    // Saved after all: the latest value, once the lock was free.
+    const row = settingsRows(statePath).find((r) => r.key === ENDPOINT_FAILURES_KEY);
+    expect(row?.value.split(" ")[0]).toBe(endpointDigest(hang.url));
+    const warnings = capture.lines().filter((l) => l.level === 40 && typeof l.msg === "string" && l.msg.includes("endpoint failure memory"));
+    expect(warnings).toHaveLength(1);
+  });
+
+  test("changes while the state is busy are saved once it is free, as one write of the latest value, with one warning", async () => {
+    const statePath = join(tempDir(), "state.sqlite");
+    const state = await openState({ path: statePath, level: profileFor(3).stateLevel });
+    onTestFinished(() => state.close());
+    const [a, b] = await Promise.all([codexSetup(), codexSetup()]);
+    const pool = new EndpointPool([endpoint(a.server.url, 1_000), endpoint(b.server.url, 1_000)]);
+    const capture = new LogCapture();
+    const memory = new EndpointFailureMemory(pool, state.db, () => Date.UTC(2026, 5, 1), createLogger({ level: "debug", destination: capture }));
+    memory.start();
+    onTestFinished(() => memory.stop());
+    const other = new Database(statePath);
+    other.exec("BEGIN IMMEDIATE");
+    let writes = 0;
+    const upsert = state.db.prepare.bind(state.db);
+    state.db.prepare = ((sql: string) => ((writes += /INSERT|DELETE/i.test(sql) ? 1 : 0), upsert(sql))) as typeof state.db.prepare;
+    onTestFinished(() => void (state.db.prepare = upsert));
+    pool.failed(0, 60_000);
+    pool.failed(0, 60_000);
+    pool.failed(1, 60_000);
+    // Tried once, busy; the two changes after it are left to the pending retry.
+    expect(writes).toBe(1);
+    expect(settingsRows(statePath).some((r) => r.key === ENDPOINT_FAILURES_KEY)).toBe(false);
+    other.exec("ROLLBACK");
+    other.close();
+    await until(() => settingsRows(statePath).some((r) => r.key === ENDPOINT_FAILURES_KEY), "the memory to be saved", { tries: 1_000 });
+    expect(writes).toBe(2);
+    const lines = settingsRows(statePath).find((r) => r.key === ENDPOINT_FAILURES_KEY)?.value.split("\n").map((l) => l.split(" ").slice(0, 2).join(" "));
+    expect(lines).toEqual([`${endpointDigest(a.server.url)} 2`, `${endpointDigest(b.server.url)} 1`]);
+    expect(capture.lines().filter((l) => l.level === 40)).toHaveLength(1);
   });
 });
