@@ -5,8 +5,10 @@
  * command does not take, and every exit status the CLI ends with.
  *
  * The commands and their --help texts are read from src/cli/commands/*.ts, not by loading the CLI
- * (that imports the whole package: seconds for a check of text). A usage text's `${NAME}` is
- * resolved when NAME is a template constant of the same file (file put/get's shared options).
+ * (that imports the whole package: seconds for a check of text). A usage text is the command's
+ * `usage: \`…\`` or the constant its `usage:` names in a usage module beside it (`file-usage.ts`);
+ * its `${NAME}` is resolved when NAME is a template constant of the same file (file put/get's
+ * shared options).
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
