@@ -1,3 +1,4 @@
+import { realpathSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
 import type { ClientContext } from "./client-context.js";
 import type { ClientSession } from "./client-session.js";
@@ -20,15 +21,41 @@ export function refuseOwnFileAsOut(session: ClientSession, ctx: ClientContext, o
   const home = dirname(inRealFolders(join(dirname(ctx.dirs.cache), "-")));
   const rel = relative(home, lands);
   let what: string | undefined = rel === "" || (!rel.startsWith("..") && !isAbsolute(rel)) ? `data directory (${home}${rel === "" ? "" : `${sep}${rel}`})` : undefined;
-  const statePath = session.state?.path;
-  if (what === undefined && statePath !== undefined && statePath !== "" && statePath !== ":memory:") {
-    const state = inRealFolders(statePath);
-    if (dirname(lands) === dirname(state) && BESIDE_STATE.some((suffix) => basename(lands) === `${basename(state)}${suffix}`)) what = `state database (${lands})`;
-  }
+  if (what === undefined && isStateFile(session, lands)) what = `state database (${lands})`;
   if (what === undefined) return;
   throw new StorageError(
     "E_UNSUPPORTED",
     `options.out ${out} is the storage client's own ${what}: the download would replace what the client keeps there (a state database replaced so failed every later start as not a database); fetch to a file of the application's, outside the data directory and the state database's files`,
     { details: { option: "out", path: out } },
+  );
+}
+
+/** Whether `real` (a path in real folders) is the client's state database or a file kept beside it. */
+function isStateFile(session: ClientSession, real: string): boolean {
+  const statePath = session.state?.path;
+  if (statePath === undefined || statePath === "" || statePath === ":memory:") return false;
+  const state = inRealFolders(statePath);
+  return dirname(real) === dirname(state) && BESIDE_STATE.some((suffix) => basename(real) === `${basename(state)}${suffix}`);
+}
+
+/**
+ * share({ path }) of the client's state database (or what is kept beside it), read through links as
+ * the upload reads it: the client writes it while the upload reads it, and the file alone is not the
+ * database (its latest changes sit in the -wal, the upload's own journal rows among them), so it was
+ * shared as a stale copy without a word. A cached or spooled file of the data directory is a forward,
+ * shared as before. The CLI refused its home's database for this already.
+ */
+export function refuseOwnStateAsSource(session: ClientSession, path: string, given: string): void {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    return;
+  }
+  if (!isStateFile(session, real)) return;
+  throw new StorageError(
+    "E_UNSUPPORTED",
+    `${given} is the storage client's own state database (${real}), which it writes while the upload would read it: the file alone is not the database, its latest changes sit in ${basename(session.state?.path ?? "")}-wal beside it; share a copy: db.backup(copy) (better-sqlite3) or sqlite3 ${session.state?.path ?? ""} ".backup copy.sqlite"`,
+    { details: { option: "path", path: given } },
   );
 }

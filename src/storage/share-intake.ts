@@ -17,6 +17,7 @@ import { clientClosedReason } from "./retry/index.js";
 import { checkEncodable, checkReadable, checkShareable, checkShareInput, sourceLookupError } from "./share-checks.js";
 import { sourceOfSharedBytes } from "./shared-bytes-source.js";
 import type { LanedSlots } from "./small-jobs.js";
+import { refuseOwnStateAsSource } from "./client-own-files.js";
 import { StorageError } from "./storage-error.js";
 import { TransferJob } from "./transfer-job.js";
 import type { ShareResult } from "./upload/run-upload.js";
@@ -40,6 +41,7 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
   if (fromPath) {
     sourcePath = resolve((input as { path: string }).path);
     const info = sourceInfo(sourcePath);
+    refuseOwnStateAsSource(session, sourcePath, (input as { path: string }).path);
     size = info.size;
   } else {
     size = (input as { bytes: Uint8Array }).bytes.byteLength;
