@@ -115,7 +115,7 @@ describe("upgrade dry run while another process holds a write transaction on the
     const before = bytesOf(path);
     const r = await runCli(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", tempDir()], { env: { STATUS_COMPAT_LOG_LEVEL: "warn" } });
     expect(r.code, r.stderr).toBe(4);
-    expect(r.stdout).toMatch(/the real upgrade of .* can run \(write access, no app using it, no other writer\)\.* FAILED +E_STATE_LOCKED: another process holds a write transaction/);
+    expect(r.stdout).toMatch(/the real upgrade of .* can run \(write access, no app using it, no other writer, room for its -wal\)\.* FAILED +E_STATE_LOCKED: another process holds a write transaction/);
     expect(r.stderr).toMatch(/every check passed on the copy; the real upgrade would be refused by the database: E_STATE_LOCKED: another process holds a write transaction/);
     expect(r.stderr).toContain("waiting for it as long as the real upgrade would");
     expect(bytesOf(path)).toEqual(before);

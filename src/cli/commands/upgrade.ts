@@ -48,7 +48,8 @@ Options:
 
 Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused (also when every check
 passed and the database then refused the real upgrade: locked by a running app or by another
-process's write transaction that outlasts the 15 s the upgrade waits for it, read-only, which
+process's write transaction that outlasts the 15 s the upgrade waits for it, read-only, a disk
+without room for what the migrations write beside FILE (measured on the copy), which
 --dry-run predicts on its apply line with the same code; and when
 the rehearsal could not finish because the disk refused: a --work-dir too small),
 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP; the copies are removed, FILE is not changed)`,

@@ -29,6 +29,7 @@ import { SourceSnapshot } from "./source-snapshot.js";
 import { rowCounts } from "./table-data.js";
 import { workFolderShortOfRoom } from "./work-folder-room.js";
 import { writeLockRefusal } from "./write-lock-probe.js";
+import { growthOf, keepWorkWal, upgradeShortOfRoom, type UpgradeGrowth } from "./upgrade-growth.js";
 import type { RehearsalCheck, UpgradeReport } from "./upgrade-report.js";
 import { assertKnownOptions, keysOf } from "../../errors/index.js";
 
@@ -306,6 +307,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
   let applied: MigrationRun[] = [];
   let rollback: RollbackPlan | undefined;
   let realRunRefusal: StateError | undefined;
+  let growth: UpgradeGrowth | undefined;
   const add = (c: RehearsalCheck, at = checks.length): void => {
     checks.splice(at, 0, c);
     logger.info({ check: c.id, status: c.status, ms: c.ms === undefined ? undefined : Math.round(c.ms) }, c.title);
@@ -395,8 +397,12 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     //    (shown as its own line), then the migrations and the commit.
     const target = catalog.lastOfLevel(to.level);
     if (target !== undefined && sourceAssessment.level < to.level) {
+      // What the migrations write beside the file, which the real run needs free beside the original.
+      const walKeeper = dryRun ? keepWorkWal(work) : undefined;
       try {
+        const bytesBefore = source.bytes();
         const result = await migrateState({ path: work, direction: "up", to: target.definition.name, catalog, logger, signal, preflight: "quick_check" });
+        if (walKeeper !== undefined) growth = growthOf(walKeeper, work, bytesBefore);
         migrations = [...result.runs];
         add({ id: "preflight", title: PREFLIGHT_TITLE, status: "ok", ...preflightLine(result.preflight) });
         for (const run of migrations) {
@@ -408,6 +414,8 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
         if (error.details["stage"] === "preflight") add(failure("preflight", PREFLIGHT_TITLE, error));
         else add(failure("up", "migrations", error));
         return finish();
+      } finally {
+        walKeeper?.close();
       }
     } else {
       add({ id: "up", title: "migrations to run", status: "ok", detail: "none: the file is already at the target level" });
@@ -514,7 +522,10 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     // still reads it (see writeLockRefusal): an app holding it refuses at once; another process's
     // write transaction makes it wait, and fail if it outlasts the wait.
     if (dryRun && readOnly === undefined && !failed() && sourceAssessment.level < to.level) {
-      realRunRefusal = clientRefusal(path) ?? (await writeLockRefusal(path, { timeoutMs: lockTimeoutOf(options.lockTimeoutMs), signal, logger }));
+      realRunRefusal =
+        clientRefusal(path) ??
+        (await writeLockRefusal(path, { timeoutMs: lockTimeoutOf(options.lockTimeoutMs), signal, logger })) ??
+        (growth === undefined ? undefined : upgradeShortOfRoom(path, growth));
     }
   } finally {
     // The original first: the wait below cannot be cut, and a second Ctrl-C during it ends the
@@ -552,7 +563,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
    */
   function predictRealRun(): void {
     const refusal = readOnly ?? realRunRefusal;
-    if (refusal !== undefined) add(failure("apply", `the real upgrade of ${basename(path)} can run (write access, no app using it, no other writer)`, refusal));
+    if (refusal !== undefined) add(failure("apply", `the real upgrade of ${basename(path)} can run (write access, no app using it, no other writer, room for its -wal)`, refusal));
   }
 
   function finish(): UpgradeReport {
