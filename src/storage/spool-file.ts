@@ -1,9 +1,11 @@
-import { randomUUID } from "node:crypto";
-import { open, rename, stat, unlink } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
+import { open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
+import { rawSha256Digest } from "./content-id.js";
 import { whenFileHolds } from "./file-holds.js";
 import { makeDirectoryDurably, removeStaleTemps, syncDirectory, writeAt } from "./file-io.js";
 import { osErrorAsLocalIo } from "./job-errors.js";
+import { StorageError } from "./storage-error.js";
 import { sourceIdentity, type SourceIdentity } from "./upload/source-identity.js";
 
 /**
@@ -53,7 +55,7 @@ async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise
   const handle = await open(temp, "w");
   try {
     try {
-      await writeAt(handle, bytes, 0);
+      await writeNamedContent(handle, bytes, name);
       await handle.sync();
       // A failed rename (a full directory, something in the way) must not leave the temp file
       // behind: a start removes those only once they are an hour old.
@@ -68,6 +70,33 @@ async function writeSpool(dir: string, name: string, bytes: Uint8Array): Promise
   } finally {
     await handle.close();
   }
+}
+
+/** Slices of the spool write, each hashed once written: the hash of 1 MiB holds the event loop about a millisecond. */
+const SPOOL_SLICE_BYTES = 1024 * 1024;
+
+/**
+ * Writes `bytes` and checks that what was written is the content `name` (their CID, taken when
+ * share() was called) names. share() returns at once and the bytes are read when their spool turn
+ * comes: an application that reused its buffer meanwhile (a recording's ring buffer, a pooled read)
+ * had other bytes shared without a word, spooled under the name of the bytes it had given (a cached
+ * file named for one content holding another). Hashed here, on the slices as they are written, where
+ * a second pass over a large share's bytes would hold the event loop for its whole length.
+ */
+async function writeNamedContent(handle: FileHandle, bytes: Uint8Array, name: string): Promise<void> {
+  const expected = rawSha256Digest(name);
+  const hash = createHash("sha256");
+  for (let at = 0; at < bytes.byteLength; at += SPOOL_SLICE_BYTES) {
+    const slice = bytes.subarray(at, Math.min(at + SPOOL_SLICE_BYTES, bytes.byteLength));
+    await writeAt(handle, slice, at);
+    hash.update(slice);
+  }
+  if (expected === undefined || hash.digest().equals(expected)) return;
+  throw new StorageError(
+    "E_SOURCE_CHANGED",
+    "the bytes given to share() changed after it returned, before they were spooled (share() reads them when their spool turn comes, after it returns): nothing was sent; keep them unchanged until the share's done settles, or pass a copy (Buffer.from(bytes)), and share them again",
+    { details: { spool: true } },
+  );
 }
 
 /**
