@@ -96,11 +96,35 @@ export function formatUpgradeReport(report: UpgradeReport): string {
     const time = seconds(c.ms);
     lines.push(`${c.title.padEnd(width, ".")} ${status.padEnd(7)}${time.padStart(9)}${c.detail === undefined ? "" : `  ${c.detail}`}`);
   }
-  if (report.tables.length > 0) {
-    lines.push("", "Rows per table:".padEnd(44) + "before".padStart(12) + "after".padStart(12) + "after down".padStart(12));
-    const n = (v: number | null): string => (v === null ? "-" : v.toLocaleString("en-US"));
-    for (const t of report.tables) lines.push(`  ${t.table.padEnd(42)}${n(t.before).padStart(12)}${n(t.after).padStart(12)}${n(t.afterDown).padStart(12)}`);
-  }
+  lines.push(...rowLines(report));
   lines.push("", `Verdict: ${report.verdict === "ok" ? "OK" : "FAILED"}: ${report.summary}`);
   return lines.join("\n") + "\n";
+}
+
+const COLUMNS = [
+  { key: "before", title: "before" },
+  { key: "after", title: "after" },
+  { key: "afterDown", title: "after down" },
+] as const;
+
+/**
+ * "Rows per table": "-" says a table does not exist at that point, so a column the rehearsal never
+ * got to (every table null: it stopped at its migrations, or ran no down) is left out and named
+ * under the table; it read as if the upgrade dropped every table. Nothing at all when no table was
+ * counted (a rehearsal stopped before its copy): the failed line says why.
+ */
+function rowLines(report: UpgradeReport): string[] {
+  if (report.tables.length === 0) return [];
+  const counted = COLUMNS.filter((c) => report.tables.some((t) => t[c.key] !== null));
+  const missing = COLUMNS.filter((c) => !counted.includes(c));
+  const n = (v: number | null): string => (v === null ? "-" : v.toLocaleString("en-US"));
+  const lines = ["", "Rows per table:".padEnd(44) + counted.map((c) => c.title.padStart(12)).join("")];
+  for (const t of report.tables) lines.push(`  ${t.table.padEnd(42)}${counted.map((c) => n(t[c.key]).padStart(12)).join("")}`);
+  if (missing.length > 0) {
+    // An ok `up` line is the one saying there was nothing to run (each migration has its own line).
+    const nothingToRun = report.checks.some((c) => c.id === "up" && c.status === "ok");
+    const why = nothingToRun && missing.every((c) => c.key === "afterDown") ? "no migration ran, so none was rolled back" : "the rehearsal stopped before it got there";
+    lines.push(`  (${missing.map((c) => c.title).join(", ")}: not counted: ${why})`);
+  }
+  return lines;
 }
