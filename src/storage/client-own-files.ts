@@ -5,13 +5,20 @@ import type { ClientSession } from "./client-session.js";
 import { inRealFolders } from "./real-folders.js";
 import { StorageError } from "./storage-error.js";
 
+/** The client's own entries in its data directory, with what they hold (for the message). */
+const DATA_DIR_ENTRIES: ReadonlyMap<string, string> = new Map([
+  ["client.lock", "lock in its data directory"],
+  ["cache", "cache"],
+  ["spool", "spool of shared bytes"],
+]);
+
 /** What SQLite and the state layer keep beside a state database, by the suffix of its name. */
 const BESIDE_STATE = ["", "-wal", "-shm", "-journal", ".client-lock", ".migrate-lock"];
 
 /**
  * A fetch's `out` that lands (by real folders, as a download lands) on one of the client's own
- * files: its state database and what is kept beside it, or anything in its data directory (lock,
- * cache, spool). The download was renamed onto the live state database (the running client went on
+ * files: its state database and what is kept beside it, or its lock, cache or spool in its data
+ * directory (not other folders there: an app may keep its downloads in its data folder). The download was renamed onto the live state database (the running client went on
  * through its open descriptor) and the next start failed E_STATE_NOT_A_DATABASE, every journaled
  * job and upload key lost; an app saving received files into its data folder under the name a
  * reference carries (the sender's choice) did so. The CLI refused this for its home already.
@@ -20,12 +27,15 @@ export function refuseOwnFileAsOut(session: ClientSession, ctx: ClientContext, o
   const lands = inRealFolders(dest);
   const home = dirname(inRealFolders(join(dirname(ctx.dirs.cache), "-")));
   const rel = relative(home, lands);
-  let what: string | undefined = rel === "" || (!rel.startsWith("..") && !isAbsolute(rel)) ? `data directory (${home}${rel === "" ? "" : `${sep}${rel}`})` : undefined;
+  // Its own entries only: an app whose dataDir is its whole data folder may keep its downloads in a folder there.
+  const first = rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : rel.split(sep)[0];
+  let what = first === undefined ? undefined : DATA_DIR_ENTRIES.get(first);
+  if (what !== undefined) what = `${what} (${lands})`;
   if (what === undefined && isStateFile(session, lands)) what = `state database (${lands})`;
   if (what === undefined) return;
   throw new StorageError(
     "E_UNSUPPORTED",
-    `options.out ${out} is the storage client's own ${what}: the download would replace what the client keeps there (a state database replaced so failed every later start as not a database); fetch to a file of the application's, outside the data directory and the state database's files`,
+    `options.out ${out} is the storage client's own ${what}: the download would replace what the client keeps there (a state database replaced so failed every later start as not a database); fetch to a file of the application's, outside the client's cache, spool and state database files`,
     { details: { option: "out", path: out } },
   );
 }
