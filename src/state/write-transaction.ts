@@ -11,7 +11,7 @@ import { toStateError } from "./sqlite-errors.js";
 export async function beginImmediate(
   db: Database.Database,
   path: string,
-  options: { timeoutMs: number; signal?: AbortSignal | undefined },
+  options: { timeoutMs: number; signal?: AbortSignal | undefined; onWait?: () => void },
 ): Promise<void> {
   const busyTimeout = db.pragma("busy_timeout", { simple: true }) as number;
   db.pragma("busy_timeout = 0");
@@ -29,7 +29,7 @@ export async function beginImmediate(
           return undefined;
         }
       },
-      { timeoutMs: options.timeoutMs, signal: options.signal },
+      { timeoutMs: options.timeoutMs, signal: options.signal, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) },
     );
   } finally {
     db.pragma(`busy_timeout = ${Number(busyTimeout)}`);

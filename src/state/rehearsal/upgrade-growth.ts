@@ -1,9 +1,10 @@
-import { existsSync, statfsSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { realPathOf } from "../real-path.js";
 import { StateError } from "../state-error.js";
 import { openConnection } from "../state-file.js";
+import { freeBytesOf } from "./work-folder-room.js";
 
 const MIB = 2 ** 20;
 /** SQLite's -shm of a WAL file: 32 KiB, the first thing the real run creates beside a file that has none. */
@@ -66,16 +67,11 @@ function size(n: number): string {
 export function upgradeShortOfRoom(path: string, growth: UpgradeGrowth): StateError | undefined {
   const real = realPathOf(path);
   const folder = dirname(real);
-  let free: number;
-  try {
-    const fs = statfsSync(folder);
-    free = Number(fs.bavail) * Number(fs.bsize);
-  } catch {
-    return undefined;
-  }
+  const free = freeBytesOf(folder);
+  if (free === undefined) return undefined;
   const beforeCommit = growth.walBytes + (existsSync(`${real}-shm`) ? 0 : SHM_BYTES);
   const needed = beforeCommit + growth.fileBytes;
-  if (!Number.isFinite(free) || free >= needed) return undefined;
+  if (free >= needed) return undefined;
   const measured = `on the copy the migrations wrote ${size(growth.walBytes)} of -wal before their commit and grew the file by ${size(growth.fileBytes)}`;
   const outcome =
     free < beforeCommit

@@ -12,17 +12,22 @@ const MIB = 2 ** 20;
  * the OS does not say (the copy then finds out).
  */
 export function workFolderShortOfRoom(workDir: string, bytes: number, original: string): StateError | undefined {
-  let free: number;
-  try {
-    const fs = statfsSync(workDir);
-    free = Number(fs.bavail) * Number(fs.bsize);
-  } catch {
-    return undefined;
-  }
-  if (!Number.isFinite(free) || free >= bytes) return undefined;
+  const free = freeBytesOf(workDir);
+  if (free === undefined || free >= bytes) return undefined;
   return new StateError("E_STATE_IO", workFolderRoomText(`the work folder ${workDir}`, { workDir, freeBytes: free, neededBytes: bytes }, original, "pass another workDir"), {
     details: { path: original, workDir, freeBytes: free, neededBytes: bytes, osCode: "ENOSPC" },
   });
+}
+
+/** The bytes an unprivileged process may still write on `folder`'s file system; undefined when the OS does not say. */
+export function freeBytesOf(folder: string): number | undefined {
+  try {
+    const fs = statfsSync(folder);
+    const free = Number(fs.bavail) * Number(fs.bsize);
+    return Number.isFinite(free) ? free : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The room a work folder lacked for the copy (the `copy` line's `room`): the folder, its free bytes, the copy's size. */

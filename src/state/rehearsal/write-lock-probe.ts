@@ -1,9 +1,7 @@
 import type { Logger } from "../../obs/index.js";
-import { isBusy, retryWhileBusy } from "../busy-retry.js";
 import { StateError } from "../state-error.js";
-import { toStateError } from "../sqlite-errors.js";
 import { openConnection } from "../state-file.js";
-import { rollbackQuietly } from "../write-transaction.js";
+import { beginImmediate, rollbackQuietly } from "../write-transaction.js";
 
 /**
  * The refusal the real upgrade meets when another process holds a write transaction on `path` (a
@@ -24,39 +22,22 @@ export async function writeLockRefusal(
 ): Promise<StateError | undefined> {
   const db = openConnection(path, { readOnly: false, create: false, busyTimeoutMs: 5_000 });
   try {
-    // The waiting happens between tries, as the real run's: SQLite's own would freeze the process.
-    db.pragma("busy_timeout = 0");
-    let lastBusy: unknown;
-    const outcome = await retryWhileBusy(
-      () => {
-        try {
-          db.exec("BEGIN IMMEDIATE");
-          return true;
-        } catch (error) {
-          if (!isBusy(error)) throw toStateError(error, path, "see whether the real upgrade would get its write lock");
-          lastBusy = error;
-          return undefined;
-        }
-      },
-      {
-        timeoutMs: options.timeoutMs,
-        signal: options.signal,
-        onWait: () =>
-          options.logger.warn({ path, timeoutMs: options.timeoutMs }, "another process holds a write transaction on the database; waiting for it as long as the real upgrade would"),
-      },
-    );
-    if (outcome.kind === "aborted") {
-      throw new StateError("E_STATE_ABORTED", `stopped waiting for another process's write transaction on ${path}; nothing was written`, { cause: outcome.reason, details: { path } });
-    }
-    if (outcome.kind === "timeout") {
-      return new StateError(
-        "E_STATE_LOCKED",
-        `another process holds a write transaction on ${path} and kept it for the ${options.timeoutMs} ms the real upgrade waits for the write lock: ` +
-          "the real upgrade would wait that long and then fail, nothing written; let that process commit or roll back, or stop it (a sqlite3 shell inside BEGIN, a tool, the app), then upgrade",
-        { cause: lastBusy, details: { path, timeoutMs: options.timeoutMs } },
-      );
-    }
+    // The real run's own wait: tries between which the event loop runs, up to the same timeout.
+    await beginImmediate(db, path, {
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      onWait: () =>
+        options.logger.warn({ path, timeoutMs: options.timeoutMs }, "another process holds a write transaction on the database; waiting for it as long as the real upgrade would"),
+    });
     return undefined;
+  } catch (error) {
+    if (!(error instanceof StateError) || error.code !== "E_STATE_LOCKED") throw error;
+    return new StateError(
+      "E_STATE_LOCKED",
+      `another process holds a write transaction on ${path} and kept it for the ${options.timeoutMs} ms the real upgrade waits for the write lock: ` +
+        "the real upgrade would wait that long and then fail, nothing written; let that process commit or roll back, or stop it (a sqlite3 shell inside BEGIN, a tool, the app), then upgrade",
+      { cause: error, details: { path, timeoutMs: options.timeoutMs } },
+    );
   } finally {
     rollbackQuietly(db);
     db.close();
