@@ -61,6 +61,21 @@ describe("the CLI loads only what the command asked for needs", () => {
     }
   });
 
+  test("migrate --help, state fixture --help, state --help and schema check --help: their usage text, without the state or compat layers, SQLite, umzug or buf", async () => {
+    for (const args of [["migrate", "--help"], ["state", "fixture", "--help"], ["state", "--help"], ["schema", "check", "--help"]]) {
+      const got = await loaded(args);
+      const state = args[0] === "state";
+      expect({ args, code: got.code, layers: got.layers.filter((l) => !["cli", "errors"].includes(l)), packages: got.packages }).toEqual({
+        args,
+        code: 0,
+        // state fixture's text shows the default seed, from the leaf module the fixture writer reads too.
+        layers: state ? ["state"] : [],
+        packages: [],
+      });
+      expect(got.files.filter((f) => /\/src\/state\//.test(f)).map((f) => f.replace(/^.*\/src\//, ""))).toEqual(state ? ["state/fixture/fixture-seed.js"] : []);
+    }
+  });
+
   test("each entry's usage is its command's own text", async () => {
     const { commands } = await import("../../src/cli/commands/index.js");
     for (const entry of commands) expect(await entry.usage(), entry.path.join(" ")).toBe((await entry.load()).usage);

@@ -11,6 +11,7 @@ import { releaseTable } from "../../versions/index.js";
 import { DEFAULT_FIXTURE_SEED, StateError, writeFixture, type FixtureSummary } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
+import { STATE_FIXTURE_USAGE } from "./state-fixture-usage.js";
 
 const NAME = "state fixture";
 
@@ -23,23 +24,7 @@ function count(name: string, raw: string): number {
 /** `status-compat state fixture`: a realistic state database at a release's level. */
 export const stateFixtureCommand: Command = {
   path: ["state", "fixture"],
-  usage: `status-compat state fixture --release RELEASE --rows N --out FILE [--seed S] [--json]
-
-Creates FILE through the real migrations at RELEASE's state level and fills it with N rows spread
-over that level's tables, Status-sized: 132-character 0x04 public keys, Codex CIDs (z...),
-32-byte hashes, upload/download journals with pieces. The same seed gives the same data.
-FILE must not exist (a folder there, or a missing folder on its path, is a usage error, exit 2);
-it appears only once complete.
-
-Options:
-  --release RELEASE   e.g. 0.1.0 (resolved through the release table)
-  --rows N            total rows (underscores allowed: 1_000_000)
-  --out FILE          where to write
-  --seed S            default ${DEFAULT_FIXTURE_SEED}
-  --json              summary as JSON
-
-Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),
-130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP; nothing is left of FILE)`,
+  usage: STATE_FIXTURE_USAGE,
   async run(args, io) {
     const { values } = parseCommandArgs(NAME, args, {
       release: { type: "string" },
