@@ -34,6 +34,7 @@ export {
   inspectState,
   formatUpgradeReport,
   DEFAULT_FIXTURE_SEED,
+  MAX_FIXTURE_SEED,
   rehearseUpgrade,
   writeFixture,
   queriesForLevel,

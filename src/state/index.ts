@@ -37,7 +37,7 @@ export type { RehearseUpgradeOptions } from "./rehearsal/rehearse-upgrade.js";
 export { formatUpgradeReport } from "./rehearsal/upgrade-report.js";
 export { workFolderRoomText, type WorkFolderRoom } from "./rehearsal/work-folder-room.js";
 export type { UpgradeReport, RehearsalCheck, CheckStatus, TableRows } from "./rehearsal/upgrade-report.js";
-export { DEFAULT_FIXTURE_SEED } from "./fixture/fixture-seed.js";
+export { DEFAULT_FIXTURE_SEED, MAX_FIXTURE_SEED } from "./fixture/fixture-seed.js";
 export type { WriteFixtureOptions, FixtureSummary } from "./fixture/write-fixture.js";
 
 // The rehearsal and the fixture writer are tools: loaded on first call, so an application that

@@ -1,4 +1,4 @@
-import { DEFAULT_FIXTURE_SEED } from "../../state/fixture/fixture-seed.js";
+import { DEFAULT_FIXTURE_SEED, MAX_FIXTURE_SEED } from "../../state/fixture/fixture-seed.js";
 
 // The usage text of `state fixture`, apart from the command (state-fixture.ts), so that its --help loads this
 // and not the state layer (SQLite, umzug) and the fixture writer, for the one constant it shows (the default seed) (bench/RESULTS.md, cli).
@@ -15,7 +15,7 @@ Options:
   --release RELEASE   e.g. 0.1.0 (resolved through the release table)
   --rows N            total rows (underscores allowed: 1_000_000)
   --out FILE          where to write
-  --seed S            default ${DEFAULT_FIXTURE_SEED}
+  --seed S            0 to ${MAX_FIXTURE_SEED} (default ${DEFAULT_FIXTURE_SEED})
   --json              summary as JSON
 
 Exit: 0 ok, 2 usage, 3 bad release string, 4 state error (e.g. FILE exists),

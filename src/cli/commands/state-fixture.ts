@@ -8,7 +8,7 @@ import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
 import { stateFileTarget } from "../state-file-link.js";
 import { releaseTable } from "../../versions/index.js";
-import { DEFAULT_FIXTURE_SEED, StateError, writeFixture, type FixtureSummary } from "../../state/index.js";
+import { DEFAULT_FIXTURE_SEED, MAX_FIXTURE_SEED, StateError, writeFixture, type FixtureSummary } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 import { STATE_FIXTURE_USAGE } from "./state-fixture-usage.js";
@@ -36,6 +36,7 @@ export const stateFixtureCommand: Command = {
     const release = releaseTable.resolve(requireOption(NAME, "release", values.release));
     const rows = count("rows", requireOption(NAME, "rows", values.rows));
     const seed = values.seed === undefined ? DEFAULT_FIXTURE_SEED : count("seed", values.seed);
+    if (seed > MAX_FIXTURE_SEED) throw new CliError("E_USAGE", `${NAME}: --seed must be 0 to ${MAX_FIXTURE_SEED} (the generator keeps 32 bits: a larger one wrote another seed's data), got "${values.seed}"`);
     const given = requireOption(NAME, "out", values.out);
     // A dangling link gets the fixture at the file it names (its name, the link, was taken: the whole
     // fixture was written, then refused); one to a folder or a loop is the user's path.
