@@ -24,7 +24,7 @@ describe("migrate --dry-run-memory", () => {
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("error[E_STATE_TOO_LARGE]");
-    expect(r.stderr).toContain("more than the 0.0 MiB it may use (the budget it was given)");
+    expect(r.stderr).toContain("more than the 1.0 KiB it may use (the budget it was given)");
     expect(r.stderr).toContain("--dry-run-memory SIZE");
     expect(sha256File(path)).toBe(hash);
     expect(siblings(path)).toEqual(files);
