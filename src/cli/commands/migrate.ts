@@ -8,8 +8,9 @@ import { CliError } from "../usage-error.js";
 import { byteSizeOf, SIZE_FORM } from "../byte-size.js";
 import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
+import { lockTimeoutOption } from "../lock-timeout-option.js";
 import { stateFileTarget } from "../state-file-link.js";
-import { describeJournalLoss, inspectState, MAX_LOCK_TIMEOUT_MS, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { describeJournalLoss, inspectState, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { tempFolderOf } from "../temp-folder.js";
 import { writeJsonRefusal } from "../json-refusal.js";
@@ -120,20 +121,23 @@ export const migrateCommand: Command = {
       true,
     );
     const action = positionals[0];
-    if (positionals.length !== 1 || (action !== "status" && action !== "up" && action !== "down")) {
-      throw new CliError("E_USAGE", `${NAME}: expected one of status, up, down (see --help)`);
+    if (action === undefined) throw new CliError("E_USAGE", `${NAME}: give one of status, up, down (see --help)`);
+    if (action !== "status" && action !== "up" && action !== "down") {
+      throw new CliError("E_USAGE", `${NAME}: expected one of status, up, down, not ${JSON.stringify(action)} (see --help)`);
+    }
+    // A second word is most often the rest of an unquoted path with a space (--db /data/My Folder/state.sqlite):
+    // "expected one of status, up, down" answered a user who had given one.
+    if (positionals.length > 1) {
+      throw new CliError(
+        "E_USAGE",
+        `${NAME} ${action}: unexpected ${JSON.stringify(positionals[1])} after ${action}; a path with spaces goes in quotes (--db "/data/My Folder/state.sqlite"). Nothing was run.`,
+      );
     }
     const givenDb = requireOption(NAME, "db", values.db);
     // A link is read through (a dangling one: the file it names); a loop is the user's path, one to a
     // folder the state layer's E_STATE_NOT_A_DATABASE, as a folder given itself.
     const db = stateFileTarget(NAME, "db", pathOption(NAME, "db", givenDb, io), givenDb, "Nothing was written.", "state-layer");
-    const lockTimeout = values["lock-timeout"];
-    // Digits alone passed, so 99999999999999999999 (1e20 ms) waited as long as another process held
-    // the lock: the range is the library's (a finite wait up to 2^31 - 1 ms, about 24.8 days).
-    if (lockTimeout !== undefined && (!/^\d+$/.test(lockTimeout) || Number(lockTimeout) > MAX_LOCK_TIMEOUT_MS)) {
-      const shown = lockTimeout.length > 40 ? `${lockTimeout.slice(0, 40)}…` : lockTimeout;
-      throw new CliError("E_USAGE", `${NAME}: --lock-timeout must be a whole number of milliseconds from 0 to ${MAX_LOCK_TIMEOUT_MS} (about 24.8 days), not ${JSON.stringify(shown)}. Nothing was run.`);
-    }
+    const lockTimeout = lockTimeoutOption(NAME, values["lock-timeout"], "Nothing was run.");
     const dryRunMemory = dryRunMemoryOf(values["dry-run-memory"], values["dry-run"] === true, action);
     const discard = values["discard-unfinished-jobs"] === true;
     if (discard && action !== "down") throw new CliError("E_USAGE", `${NAME} ${action}: --discard-unfinished-jobs goes with down`);
@@ -200,7 +204,7 @@ export const migrateCommand: Command = {
         path: db,
         direction: action,
         ...(values.to === undefined ? {} : { to: values.to === "0" ? 0 : values.to }),
-        ...(lockTimeout === undefined ? {} : { lockTimeoutMs: Number(lockTimeout) }),
+        ...(lockTimeout === undefined ? {} : { lockTimeoutMs: lockTimeout }),
         discardUnfinishedJobs: discard,
         discardData,
         dryRun: values["dry-run"] === true,
