@@ -109,15 +109,27 @@ describe("upgrade dry run while another process holds a write transaction on the
     expect(bytesOf(path)).toEqual(before);
   }, 60_000);
 
-  test("status-compat upgrade --dry-run exits 4 (the real run's status) with the apply line and the stderr line saying why", async () => {
+  // --lock-timeout 300: the default 15 s wait made this test take 16 s.
+  test("status-compat upgrade --dry-run --lock-timeout 300 exits 4 (the real run's status) after that wait, with the apply line and the stderr line saying why", async () => {
     const path = copyFixture(2, tempDir());
     await writerHolding(path);
     const before = bytesOf(path);
-    const r = await runCli(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", tempDir()], { env: { STATUS_COMPAT_LOG_LEVEL: "warn" } });
+    const r = await runCli(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", tempDir(), "--lock-timeout", "300"], { env: { STATUS_COMPAT_LOG_LEVEL: "warn" } });
     expect(r.code, r.stderr).toBe(4);
     expect(r.stdout).toMatch(/the real upgrade of .* can run \(write access, no app using it, no other writer, room for its -wal\)\.* FAILED +E_STATE_LOCKED: another process holds a write transaction/);
+    expect(r.stdout).toContain("kept it for the 300 ms the real upgrade waits");
     expect(r.stderr).toMatch(/every check passed on the copy; the real upgrade would be refused by the database: E_STATE_LOCKED: another process holds a write transaction/);
     expect(r.stderr).toContain("waiting for it as long as the real upgrade would");
+    expect(bytesOf(path)).toEqual(before);
+  }, 90_000);
+
+  test("status-compat upgrade --lock-timeout 300 (the real run) waits that long for the write lock, then exits 4 with the file unchanged", async () => {
+    const path = copyFixture(2, tempDir());
+    await writerHolding(path);
+    const before = bytesOf(path);
+    const r = await runCli(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--work-dir", tempDir(), "--lock-timeout", "300"], { env: { STATUS_COMPAT_LOG_LEVEL: "warn" } });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toContain("stayed locked by another connection for more than 300 ms");
     expect(bytesOf(path)).toEqual(before);
   }, 90_000);
 });

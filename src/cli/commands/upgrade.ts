@@ -4,6 +4,7 @@ import type { Command } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { parseCommandArgs, requireOption } from "../args.js";
 import { checkFolder } from "../writable-path.js";
+import { lockTimeoutOption } from "../lock-timeout-option.js";
 import { stateFileTarget } from "../state-file-link.js";
 import { CliError } from "../usage-error.js";
 import { pathOption } from "../path-option.js";
@@ -19,7 +20,7 @@ const NAME = "upgrade";
 /** `status-compat upgrade --from R --to R --db FILE [--dry-run]`: the release engineer's rehearsal. */
 export const upgradeCommand: Command = {
   path: ["upgrade"],
-  usage: `status-compat upgrade --from RELEASE --to RELEASE --db FILE [--dry-run] [--json] [--work-dir DIR]
+  usage: `status-compat upgrade --from RELEASE --to RELEASE --db FILE [--dry-run] [--json] [--work-dir DIR] [--lock-timeout MS]
 
 Rehearses the upgrade on a copy of FILE made with SQLite's backup API and prints one status line
 per check, then a verdict:
@@ -45,10 +46,15 @@ Options:
   --dry-run        rehearse only
   --json           the full report as one JSON document on stdout
   --work-dir DIR   where the copies go (default: the OS temp folder)
+  --lock-timeout MS
+                   how long the upgrade waits for another process's write transaction on FILE
+                   before it is refused (E_STATE_LOCKED), and so how long --dry-run waits for one
+                   before its apply line predicts that refusal (default 15000; 0 to 2147483647,
+                   about 24.8 days)
 
 Exit: 0 verdict ok, 1 a check failed, 2 usage, 3 bad release string, 4 state refused (also when every check
 passed and the database then refused the real upgrade: locked by a running app or by another
-process's write transaction that outlasts the 15 s the upgrade waits for it, read-only, a disk
+process's write transaction that outlasts the --lock-timeout the upgrade waits for it, read-only, a disk
 without room for what the migrations write beside FILE (measured on the copy), which
 --dry-run predicts on its apply line with the same code; and when
 the rehearsal could not finish because the disk refused: a --work-dir too small),
@@ -61,7 +67,9 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
       "dry-run": { type: "boolean" },
       json: { type: "boolean" },
       "work-dir": { type: "string" },
+      "lock-timeout": { type: "string" },
     });
+    const lockTimeoutMs = lockTimeoutOption(NAME, values["lock-timeout"], "Nothing was rehearsed.");
     const from = requireOption(NAME, "from", values.from);
     const to = requireOption(NAME, "to", values.to);
     // Bad release strings are bad input (exit 3, the table's own errors); an order the releases
@@ -120,6 +128,7 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
         workDir: scratch,
         logger: commandLogger(io, "status-compat upgrade"),
         signal: interrupts.signal,
+        ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
       });
     } catch (error) {
       const signal = interrupts.received();
