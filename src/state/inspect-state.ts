@@ -1,6 +1,6 @@
 import { tmpdir } from "node:os";
 import type Database from "better-sqlite3";
-import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
+import { MigrationCatalog, shippedCatalog } from "./migration-catalog.js";
 import { readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { openConnection, probeStateFile } from "./state-file.js";
@@ -52,6 +52,14 @@ const INSPECT_STATE_OPTIONS = keysOf<InspectStateOptions>()({ workDir: true });
  * folder, os.tmpdir()), removed afterwards, also when the read fails.
  */
 export function inspectState(path: string, catalog: MigrationCatalog = shippedCatalog(), options: InspectStateOptions = {}): StateInspection {
+  // Every other entry point takes its options second: inspectState(path, { workDir }) failed inside
+  // the call ("Cannot read properties of undefined (reading 'map')"), naming nothing the caller wrote.
+  if (!(catalog instanceof MigrationCatalog)) {
+    const given = typeof catalog === "object" && catalog !== null ? "an object that is not one" : `${typeof catalog} ${JSON.stringify(catalog)}`;
+    throw new TypeError(
+      `inspectState's second argument is the migration catalog (a MigrationCatalog, or undefined for the one this build ships), not ${given}; its options go third: inspectState(path, undefined, { workDir })`,
+    );
+  }
   assertKnownOptions("inspectState", options, INSPECT_STATE_OPTIONS);
   const probe = probeStateFile(path);
   if (!probe.exists) {
