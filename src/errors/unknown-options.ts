@@ -43,8 +43,8 @@ export function assertKnownOptions(entry: string, options: object | null | undef
   if (key !== undefined) throw new TypeError(unknownOptionMessage(entry, key, known));
 }
 
-/** A known key the given one is a case or a few letters away from, or one that contains it or is contained in it. */
-function nearestKey(key: string, known: readonly string[]): string | undefined {
+/** A known key (or a known value: a log level) the given one is a case or a few letters away from, or one that contains it or is contained in it. */
+export function nearestKey(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;

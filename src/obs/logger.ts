@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from "pino";
 import { scrubLogFields, scrubLogText, scrubLogValue } from "./scrub-log-fields.js";
-import { assertKnownOptions, keysOf } from "../errors/index.js";
+import { assertKnownOptions, describedValue, keysOf, nearestKey } from "../errors/index.js";
 
 export type { Logger };
 
@@ -34,6 +34,7 @@ export interface LoggerOptions {
   /**
    * Defaults to `STATUS_COMPAT_LOG_LEVEL` (any case, spaces around), else `info` — libraries pass `silent` when embedding.
    * A value naming no level is `info` without a word: a library writes nothing on its own, and the CLI, which passes its level, warns.
+   * Given here, a level is taken in any case with spaces around, as the variable is ("INFO"); one naming no level is a RangeError.
    */
   level?: LevelWithSilent;
   /** Where JSON lines go; defaults to stderr so stdout stays for results. */
@@ -56,12 +57,28 @@ function levelFromEnv(): LevelWithSilent | undefined {
   return parseLogLevel(process.env["STATUS_COMPAT_LOG_LEVEL"]);
 }
 
+/**
+ * The level option, checked: pino threw its own Error ("unknown level verbose"), naming neither the
+ * option nor the levels. Another case or spaces around ("INFO", " warn ") name one level without
+ * doubt and are taken, as STATUS_COMPAT_LOG_LEVEL takes them: apps fill both from one settings file.
+ * Null is left out, as `??` always read it.
+ */
+function levelOption(level: unknown): LevelWithSilent | undefined {
+  if (level === undefined || level === null) return undefined;
+  const parsed = typeof level === "string" ? parseLogLevel(level) : undefined;
+  if (parsed !== undefined) return parsed;
+  const near = typeof level === "string" ? nearestKey(level.trim(), LOG_LEVELS) : undefined;
+  throw new RangeError(
+    `createLogger option level must be one of ${LOG_LEVELS.join(", ")} (in any case), not ${describedValue(level)}${near === undefined ? "" : ` (did you mean ${JSON.stringify(near)}?)`}`,
+  );
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   assertKnownOptions("createLogger", options, LOGGER_OPTIONS);
   return scrubChildBindings(pino(
     {
       name: options.name ?? "status-compat",
-      level: options.level ?? levelFromEnv() ?? "info",
+      level: levelOption(options.level) ?? levelFromEnv() ?? "info",
       redact: { paths: [...REDACTED_PATHS], censor: "[redacted]" },
       // At any depth, which redact paths cannot say: a whole result, row or input logged by mistake.
       formatters: { log: scrubLogFields },
