@@ -80,7 +80,7 @@ export async function acquireMigrationLock(dbPath: string, options: LockOptions 
         try {
           return lock.tryTake() ? true : undefined;
         } catch (error) {
-          throw new StateError("E_STATE_IO", `cannot take the migration lock ${path}: ${(error as Error).message}`, { cause: error, details: { path: dbPath } });
+          throw cannotTake(error, path, dbPath);
         }
       },
       { timeoutMs, signal: options.signal, onWait: () => options.logger?.info({ lock: path }, "waiting for another process to finish migrating") },
@@ -103,6 +103,23 @@ export async function acquireMigrationLock(dbPath: string, options: LockOptions 
     throw new StateError("E_STATE_ABORTED", `stopped waiting for the migration lock of ${dbPath}`, { cause: outcome.reason, details: { path: dbPath } });
   }
   return { path, release: () => lock.release() };
+}
+
+/**
+ * The lock file could not be taken. One something else wrote (a sync tool's conflict copy, a user
+ * who filled the "empty and harmless" file) failed every migration with SQLite's "file is not a
+ * database" alone; it is named for what it is, with the way on, since the package never removes it.
+ */
+function cannotTake(error: unknown, path: string, dbPath: string): StateError {
+  if ((error as { code?: unknown }).code === "SQLITE_NOTADB") {
+    return new StateError(
+      "E_STATE_IO",
+      `cannot take the migration lock: ${path} is not the lock file this package keeps there (an empty SQLite file; something else wrote it), ` +
+        `so no migration of ${dbPath} can run. With no migration running (the app stopped, no migrate command), remove it; the next run creates it again`,
+      { cause: error, details: { path: dbPath, lock: path } },
+    );
+  }
+  return new StateError("E_STATE_IO", `cannot take the migration lock ${path}: ${(error as Error).message}`, { cause: error, details: { path: dbPath, lock: path } });
 }
 
 /** One attempt at the lock, no waiting: the lock, or undefined when another process holds it. */
