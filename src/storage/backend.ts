@@ -62,6 +62,14 @@ export interface StorageBackend {
    */
   readonly hashesInProcess?: "sha2-256";
   /**
+   * Folders on this machine that this backend alone writes (the local store: `blocks/` and
+   * `incoming/` under its `dir`, not `dir` itself, which may hold the application's folders too).
+   * The client refuses a fetch whose `out` lands inside one (E_UNSUPPORTED, as for its own cache and
+   * state): the download planted a file among the content-addressed blocks, or replaced a block with
+   * other bytes. Left out by a backend that keeps nothing on this machine's disk (a Codex node).
+   */
+  readonly ownFolders?: readonly string[];
+  /**
    * Stores the bytes; returns their CID. Identical bytes give the identical CID. A one-shot body (a
    * Node stream, a web ReadableStream, an async generator or iterator) is taken by the put, whatever its outcome: handed
    * to a second put (a caller's retry) it is refused with E_BACKEND_REJECTED, as is a Node stream

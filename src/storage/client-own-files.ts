@@ -32,12 +32,34 @@ export function refuseOwnFileAsOut(session: ClientSession, ctx: ClientContext, o
   let what = first === undefined ? undefined : DATA_DIR_ENTRIES.get(first);
   if (what !== undefined) what = `${what} (${lands})`;
   if (what === undefined && isStateFile(session, lands)) what = `state database (${lands})`;
-  if (what === undefined) return;
+  if (what === undefined) {
+    refuseBackendFolderAsOut(ctx, out, lands);
+    return;
+  }
   throw new StorageError(
     "E_UNSUPPORTED",
     `options.out ${out} is the storage client's own ${what}: the download would replace what the client keeps there (a state database replaced so failed every later start as not a database); fetch to a file of the application's, outside the client's cache, spool and state database files`,
     { details: { option: "out", path: out } },
   );
+}
+
+/**
+ * An out inside a folder a backend of the client says it alone writes (StorageBackend.ownFolders:
+ * the local store's blocks/ and incoming/): the download planted a file among the content-addressed
+ * blocks, or replaced a block with other bytes that the store then served for its CID.
+ */
+function refuseBackendFolderAsOut(ctx: ClientContext, out: string, lands: string): void {
+  for (const backend of ctx.pool.endpoints) {
+    for (const folder of backend.ownFolders ?? []) {
+      const rel = relative(inRealFolders(folder), lands);
+      if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
+      throw new StorageError(
+        "E_UNSUPPORTED",
+        `options.out ${out} is in the ${backend.kind} backend's own folder ${folder} (${lands}), which it alone writes: the download would plant a file among its stored blocks or replace one; fetch to a file of the application's, outside the backend's folders`,
+        { details: { option: "out", path: out } },
+      );
+    }
+  }
 }
 
 /** Whether `real` (a path in real folders) is the client's state database or a file kept beside it. */

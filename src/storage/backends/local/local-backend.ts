@@ -44,6 +44,8 @@ class LocalBackend implements StorageBackend {
   readonly location: string;
   /** Every put hashes the bytes it writes, here, and names them by that digest. */
   readonly hashesInProcess = "sha2-256" as const;
+  /** Its blocks and its puts' temp files: a fetch's out there is refused by the client. */
+  readonly ownFolders: readonly string[];
   private readonly paths: BlockPaths;
   private readonly log: Logger;
   private closed = false;
@@ -63,6 +65,7 @@ class LocalBackend implements StorageBackend {
   constructor(options: LocalBackendOptions) {
     this.location = options.dir;
     this.paths = new BlockPaths(options.dir);
+    this.ownFolders = Object.freeze([this.paths.blocks, this.paths.incoming]);
     this.log = componentLogger(options.logger ?? silentLogger(), "storage.local");
     // One listener per put and read in flight, as many as the client runs: by design, not a leak.
     setMaxListeners(0, this.closing.signal);
