@@ -7,6 +7,7 @@ import type { EndpointOrder, RetryPolicy } from "./retry/index.js";
 
 /** Milliseconds since the epoch; injectable so tests can move time (availability, renewal). */
 export interface Clock {
+  /** Epoch milliseconds (Date.now()); a first reading below 1e11 (seconds, 1973) or from 1e14 is refused (object-options.ts). */
   now(): number;
   /**
    * Milliseconds from any origin that never go back (performance.now()): how the client measures

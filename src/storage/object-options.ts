@@ -32,7 +32,39 @@ function problemOf(option: ObjectOption, value: unknown): string | undefined {
   }
   const monotonic = (value as { monotonic?: unknown }).monotonic;
   if (option === "clock" && monotonic !== undefined && typeof monotonic !== "function") return `${prefix} an object whose monotonic is no function`;
-  return undefined;
+  return option === "clock" ? clockReadingProblem(value as { now(): unknown }) : undefined;
+}
+
+/**
+ * The bounds of a plausible first reading of a clock in epoch milliseconds. 1e11 ms is 1973-03-03:
+ * a clock in seconds (Date.now() / 1000, a common slip) reads below 1e10 until the year 2286, and
+ * one in milliseconds since some start (performance.now(), a device's uptime) below 1e11 for three
+ * years; with either, every timestamp was January 1970 and every 30-day availability and renewal
+ * computation wrong. The bound is not the year 2000 or later: a device clock reset by a dead
+ * battery reads 1980 (the GPS epoch) or 2000 on some phones, which the floored clock handles
+ * (floored-clock.ts); one reset to 1970 reads below it for its first three years and is refused,
+ * as a seconds clock cannot be told from it. 1e14 ms is the year 5138: microseconds read 1.7e15.
+ */
+const PLAUSIBLE_CLOCK_MS = { min: 1e11, max: 1e14 } as const;
+
+/** Why the clock's first reading is no epoch-milliseconds time, or undefined; a now() that throws is left to the start, as before. */
+function clockReadingProblem(clock: { now(): unknown }): string | undefined {
+  let reading: unknown;
+  try {
+    reading = clock.now();
+  } catch {
+    return undefined;
+  }
+  const wanted = "storage client option clock must read milliseconds since 1970-01-01 UTC (Date.now())";
+  if (typeof reading !== "number") return `${wanted}; its now() gives ${typeof reading === "object" && reading !== null ? "an object" : describedValue(reading)}, not a number (a Date? give its getTime())`;
+  if (reading >= PLAUSIBLE_CLOCK_MS.min && reading < PLAUSIBLE_CLOCK_MS.max) return undefined;
+  const hint =
+    reading >= 1e8 && reading < PLAUSIBLE_CLOCK_MS.min
+      ? "seconds? Date.now() / 1000 reads so"
+      : reading >= PLAUSIBLE_CLOCK_MS.max
+        ? "microseconds?"
+        : "milliseconds since some start, as performance.now() reads, or a clock reset to 1970";
+  return `${wanted}; its now() reads ${String(reading)} (${hint}), no time after 1973-03-03 and before the year 5138: the client's timestamps would be wrong, and with them every expiry and renewal`;
 }
 
 /** The StorageClient constructor's check of logger, clock, random and metrics: E_UNSUPPORTED naming the option. */

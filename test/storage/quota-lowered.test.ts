@@ -10,7 +10,7 @@ describe("a quota lowered between two sessions", () => {
     const dir = tempDir();
     const store = localStore(join(dir, "store"));
     const sender = await startClient({ backend: store, dir: join(dir, "sender") });
-    const clock = { t: 1_000_000 };
+    const clock = { t: Date.UTC(2026, 0, 1) };
     const receiverDir = join(dir, "receiver");
     const first = await startClient({ backend: store, dir: receiverDir, quotaBytes: 1024 * KiB, clock: { now: () => clock.t } });
     const paths: string[] = [];
@@ -55,7 +55,7 @@ describe("a quota changed while the client runs (setQuota)", () => {
     const dir = tempDir();
     const store = localStore(join(dir, "store"));
     const sender = await startClient({ backend: store, dir: join(dir, "sender") });
-    const clock = { t: 1_000_000 };
+    const clock = { t: Date.UTC(2026, 0, 1) };
     const receiver = await startClient({ backend: store, dir: join(dir, "receiver"), quotaBytes, clock: { now: () => clock.t } });
     const paths: string[] = [];
     for (let i = 0; i < 4; i++) {

@@ -12,7 +12,7 @@ import { InstrumentedBackend } from "./support/instrumented-backend.js";
 /** A sender that shares `count` distinct files of `size` bytes and a receiver with `quotaBytes`. */
 async function world(quotaBytes: number) {
   const sender = await startClient();
-  const clock = { t: 1_000_000 };
+  const clock = { t: Date.UTC(2026, 0, 1) };
   const receiver = await startClient({ backend: sender.backend, quotaBytes, clock: { now: () => clock.t } });
   const share = async (size: number) => (await sender.client.share({ bytes: randomBytes(size), fileName: "f.bin" }).done).reference;
   return { sender, receiver, clock, share };
