@@ -14,7 +14,7 @@ import { busyTimeoutOf } from "./open-state.js";
 import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
-import { openConnection, probeStateFile } from "./state-file.js";
+import { openConnection, probeStateFile, refuseMissingFolder } from "./state-file.js";
 import { readOnlyFor } from "./read-mode.js";
 import { toStateError } from "./sqlite-errors.js";
 import { rollbackLoss, unfinishedJobsError, type JournalLoss } from "./rollback-loss.js";
@@ -204,6 +204,7 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
   if (!probe.exists && options.direction === "down") {
     throw new StateError("E_STATE_NOT_FOUND", `${path} does not exist; nothing to revert`, { details: { path } });
   }
+  if (!probe.exists) refuseMissingFolder(path);
   if (probe.exists ? !probe.writable : !probe.folderWritable) {
     throw new StateError("E_STATE_READ_ONLY", `${path} is read-only (or its folder is); migrating needs to write it. Nothing was written.`, {
       details: { path },

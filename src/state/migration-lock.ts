@@ -2,6 +2,7 @@ import type { Logger } from "../obs/index.js";
 import { retryWhileBusy } from "./busy-retry.js";
 import { LockFile } from "./lock-file.js";
 import { realPathOf } from "./real-path.js";
+import { refuseMissingFolder } from "./state-file.js";
 import { StateError } from "./state-error.js";
 import { assertKnownOptions, keysOf } from "../errors/index.js";
 
@@ -68,6 +69,7 @@ export async function acquireMigrationLock(dbPath: string, options: LockOptions 
   try {
     lock = LockFile.open(path);
   } catch (error) {
+    refuseMissingFolder(path, `the migration lock ${path}`);
     throw new StateError("E_STATE_READ_ONLY", `cannot create the migration lock ${path}: ${(error as Error).message}; the folder must be writable to migrate`, {
       cause: error,
       details: { path: dbPath, lock: path },

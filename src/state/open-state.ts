@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../obs/index.js";
 import { resolveCodeLevel } from "./code-level.js";
@@ -12,7 +11,7 @@ import type { Preflight } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { readOnlyFor } from "./read-mode.js";
 import { StateError } from "./state-error.js";
-import { enableWal, openConnection, probeStateFile } from "./state-file.js";
+import { enableWal, openConnection, probeStateFile, refuseMissingFolder } from "./state-file.js";
 import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
 import { assertKnownOptions, keysOf } from "../errors/index.js";
 
@@ -151,9 +150,7 @@ async function openInPlace(options: OpenStateOptions): Promise<StateHandle> {
       { details: { path } },
     );
   }
-  if (!probe.exists && !existsSync(dirname(path))) {
-    throw new StateError("E_STATE_IO", `cannot create ${path}: folder ${dirname(path)} does not exist`, { details: { path } });
-  }
+  if (!probe.exists) refuseMissingFolder(path);
   if (!probe.exists && !probe.folderWritable) {
     throw new StateError("E_STATE_READ_ONLY", `cannot create ${path}: its folder is not writable`, { details: { path } });
   }

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, lstatSync, openSync, readSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, lstatSync, openSync, readSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { realPathOf } from "./real-path.js";
@@ -171,4 +171,14 @@ export function withoutBusyWait<T>(db: Database.Database, step: () => T): T {
   } finally {
     db.pragma(`busy_timeout = ${Number(busyTimeout)}`);
   }
+}
+
+/**
+ * Refuses a file to create in a folder that does not exist, E_STATE_IO naming the folder (the error
+ * table's "missing folder"): migrateState and acquireMigrationLock said E_STATE_READ_ONLY, sending
+ * the caller to permissions for a typo or a folder not made yet.
+ */
+export function refuseMissingFolder(path: string, what = path): void {
+  const folder = dirname(path);
+  if (!existsSync(folder)) throw new StateError("E_STATE_IO", `cannot create ${what}: folder ${folder} does not exist`, { details: { path } });
 }

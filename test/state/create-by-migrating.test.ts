@@ -40,14 +40,15 @@ describe("migrateState up creating a missing file", () => {
     expect(readdirSync(dir).filter((f) => f.startsWith("."))).toEqual([]);
   });
 
-  test("an unknown --to creates nothing; a read-only folder is E_STATE_READ_ONLY naming the file, not the draft", async () => {
+  test("an unknown --to creates nothing; a missing folder is E_STATE_IO naming the file and the folder (as openState says; it was E_STATE_READ_ONLY), not the draft", async () => {
     const dir = tempDir();
     const path = join(dir, "state.sqlite");
     await expect(migrateState({ path, direction: "up", to: "0009_nope" })).rejects.toMatchObject({ code: "E_STATE_LEVEL_UNKNOWN" });
     expect(readdirSync(dir)).toEqual([]);
     const missing = join(dir, "no-such-folder", "state.sqlite");
     const error = await migrateState({ path: missing, direction: "up" }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "E_STATE_READ_ONLY", details: { path: missing } });
+    expect(error).toMatchObject({ code: "E_STATE_IO", details: { path: missing } });
+    expect((error as Error).message).toContain(`folder ${join(dir, "no-such-folder")} does not exist`);
     expect((error as Error).message).toContain(missing);
     expect((error as Error).message).not.toMatch(/\.new-\d+-/);
   });
