@@ -15,6 +15,7 @@ import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { openConnection, probeStateFile, refuseMissingFolder } from "./state-file.js";
+import { openWaiting } from "./open-waiting.js";
 import { readOnlyFor } from "./read-mode.js";
 import { toStateError } from "./sqlite-errors.js";
 import { rollbackLoss, unfinishedJobsError, type JournalLoss } from "./rollback-loss.js";
@@ -227,7 +228,8 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
   }
   let db;
   try {
-    db = openConnection(inMemory ? ":memory:" : path, { readOnly: false, create: options.direction === "up", busyTimeoutMs });
+    const connection = { readOnly: false, create: options.direction === "up", busyTimeoutMs };
+    db = inMemory ? openConnection(":memory:", connection) : await openWaiting(path, connection, { timeoutMs: lockTimeoutMs, signal: options.signal });
   } catch (error) {
     keeper?.close();
     throw error;

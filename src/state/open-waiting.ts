@@ -1,0 +1,34 @@
+import type Database from "better-sqlite3";
+import { retryWhileBusy } from "./busy-retry.js";
+import { StateError } from "./state-error.js";
+import { openConnection, type ConnectionOptions } from "./state-file.js";
+
+/**
+ * Opens the state file for a migration run, waiting for another process's lock up to the run's
+ * lockTimeoutMs by polling, as the run waits for the migration and write locks. Opening reads the
+ * file, and SQLite's own busy wait (the connection's busy timeout, 5 s by default) held the event
+ * loop and ignored lockTimeoutMs: on a rollback-journal file another process held exclusively,
+ * `migrate up --lock-timeout 60000` gave up after 5 s, and `--lock-timeout 0` still waited 5 s with
+ * Ctrl-C unheard. The connection gets its busy timeout once open.
+ */
+export async function openWaiting(path: string, options: ConnectionOptions, wait: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<Database.Database> {
+  let locked: unknown;
+  const outcome = await retryWhileBusy(
+    () => {
+      try {
+        return openConnection(path, { ...options, busyTimeoutMs: 0 });
+      } catch (error) {
+        if (!(error instanceof StateError && error.code === "E_STATE_LOCKED")) throw error;
+        locked = error;
+        return undefined;
+      }
+    },
+    wait,
+  );
+  if (outcome.kind === "done") {
+    outcome.value.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
+    return outcome.value;
+  }
+  if (outcome.kind === "aborted") throw new StateError("E_STATE_ABORTED", `stopped waiting to open ${path}; nothing was written`, { cause: outcome.reason, details: { path } });
+  throw locked;
+}
