@@ -16,7 +16,7 @@ import { tempDir } from "../support/temp-dir.js";
 import { copyFixture } from "../state/support/files.js";
 
 function holdExclusive(path: string): { held: Promise<void>; release: () => void } {
-  const child = spawn(process.execPath, [...nodeArgs("test/cli/support/hold-exclusive-lock.ts"), path], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...nodeArgs("test/state/support/hold-write-transaction.ts"), path, "exclusive"], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
   onTestFinished(() => void child.kill("SIGKILL"));
   const held = new Promise<void>((resolve) => child.stdout?.on("data", (b: Buffer) => b.toString("utf8").includes("held") && resolve()));
   return { held, release: () => child.stdin?.write("release\n") };

@@ -2,6 +2,8 @@
  * Child process that holds a write transaction on the SQLite database <path>, as a sqlite3 shell
  * left inside `BEGIN IMMEDIATE` does: takes it, writes a row it never commits, prints `held`, and on
  * the line `release` on stdin rolls back and prints `released`; then waits to be killed.
+ * `<path> exclusive`: `BEGIN EXCLUSIVE` instead, which on a rollback-journal file keeps readers
+ * from even opening it, as a tool in a large write does.
  */
 import Database from "better-sqlite3";
 import { createInterface } from "node:readline";
@@ -9,7 +11,7 @@ import { createInterface } from "node:readline";
 const path = process.argv[2];
 if (path === undefined) process.exit(2);
 const db = new Database(path);
-db.exec("BEGIN IMMEDIATE");
+db.exec(process.argv[3] === "exclusive" ? "BEGIN EXCLUSIVE" : "BEGIN IMMEDIATE");
 db.prepare("INSERT INTO settings (key, value) VALUES ('held-by-another-process', 'x')").run();
 process.stdout.write("held\n");
 createInterface({ input: process.stdin }).on("line", (line) => {
