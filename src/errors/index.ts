@@ -3,3 +3,4 @@ export type { ErrorLayer, CompatErrorOptions } from "./compat-error.js";
 export { assertKnownOptions, keysOf, nearestKey, unknownOptionKey, unknownOptionMessage } from "./unknown-options.js";
 export { describedValue } from "./described-value.js";
 export { optionsShapeMessage } from "./options-shape.js";
+export { signalOptionProblem } from "./signal-option.js";

@@ -1,4 +1,5 @@
 import { optionsShapeMessage } from "./options-shape.js";
+import { signalOptionProblem } from "./signal-option.js";
 
 /**
  * Option keys a call does not take. Options come from an app's settings file or a release script as
@@ -30,8 +31,8 @@ export function unknownOptionMessage(entry: string, key: string, known: readonly
 }
 
 /**
- * Throws a TypeError for options that are not an object (optionsShapeMessage) or hold a key `entry`
- * does not take (unknownOptionMessage). Null and undefined pass: where the options may be left out
+ * Throws a TypeError for options that are not an object (optionsShapeMessage), hold a key `entry`
+ * does not take (unknownOptionMessage), or a `signal` that is no AbortSignal (signalOptionProblem). Null and undefined pass: where the options may be left out
  * they are none, and where they may not (`leftOut` false) the entry point's own checks say what is
  * missing, as before.
  */
@@ -41,6 +42,9 @@ export function assertKnownOptions(entry: string, options: object | null | undef
   if (shape !== undefined) throw new TypeError(shape);
   const key = unknownOptionKey(options, known);
   if (key !== undefined) throw new TypeError(unknownOptionMessage(entry, key, known));
+  // Every entry point that takes a signal checks its keys here: its value is checked with them.
+  const signal = known.includes("signal") ? signalOptionProblem(entry, (options as { signal?: unknown }).signal) : undefined;
+  if (signal !== undefined) throw new TypeError(signal);
 }
 
 /** A known key (or a known value: a log level) the given one is a case or a few letters away from, or one that contains it or is contained in it. */

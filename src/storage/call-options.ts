@@ -1,4 +1,4 @@
-import { describedValue } from "../errors/index.js";
+import { describedValue, signalOptionProblem } from "../errors/index.js";
 import { StorageError } from "./storage-error.js";
 
 /**
@@ -9,25 +9,11 @@ import { StorageError } from "./storage-error.js";
  * status({ probe: "true" }) did not probe, without a word. Refused at the call, naming the option.
  */
 export function checkCallOptions<T extends { signal?: unknown; probe?: unknown } | null>(method: string, options: T): T {
-  const signal = options?.signal;
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    const given = isAbortController(signal) ? "an AbortSignal, not an AbortController: pass its signal (controller.signal)" : `an AbortSignal (controller.signal), not ${describedValue(signal)}`;
-    throw new StorageError("E_UNSUPPORTED", `${method}() option signal must be ${given}`, { details: { option: "signal" } });
-  }
+  const signal = signalOptionProblem(`${method}()`, options?.signal);
+  if (signal !== undefined) throw new StorageError("E_UNSUPPORTED", signal, { details: { option: "signal" } });
   const probe = options?.probe;
   if (probe !== undefined && typeof probe !== "boolean") {
     throw new StorageError("E_UNSUPPORTED", `${method}() option probe must be true or false, not ${describedValue(probe)}`, { details: { option: "probe" } });
   }
   return options;
-}
-
-/** By shape, not instanceof: a polyfilled AbortController (React Native's) makes signals of its own class. */
-function isAbortSignal(value: unknown): boolean {
-  const v = value as { aborted?: unknown; addEventListener?: unknown; removeEventListener?: unknown } | null;
-  return typeof value === "object" && v !== null && typeof v.aborted === "boolean" && typeof v.addEventListener === "function" && typeof v.removeEventListener === "function";
-}
-
-function isAbortController(value: unknown): boolean {
-  const v = value as { abort?: unknown; signal?: unknown } | null;
-  return typeof value === "object" && v !== null && typeof v.abort === "function" && isAbortSignal(v.signal);
 }
