@@ -16,7 +16,7 @@ import { optionsObject } from "../../src/storage/option-keys.js";
 import { StorageError } from "../../src/storage/storage-error.js";
 import { decodeFileReference, openEnvelope } from "../../src/wire/index.js";
 import { tempDir } from "../support/temp-dir.js";
-import { thrown } from "../support/thrown.js";
+import { failure, thrown } from "../support/thrown.js";
 import { join } from "node:path";
 import { readdirSync } from "node:fs";
 
@@ -26,16 +26,6 @@ const NOT_OBJECTS: readonly [unknown, string][] = [
   [[], "an array"],
   [true, "true"],
 ];
-
-/** What `run` threw or rejected with (undefined when it returned). */
-async function failure(run: () => unknown): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
 
 describe("options that are not an object", () => {
   it("are refused by every entry point that checks its keys, with a TypeError naming the entry, its keys and the value", async () => {

@@ -12,16 +12,7 @@ import { describe, expect, it } from "vitest";
 import { checkSchemaChain, runMatrix } from "../../src/compat/index.js";
 import { acquireMigrationLock, migrateState, openState, rehearseUpgrade, writeFixture } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
-
-/** What `run` threw or rejected with (undefined when it returned). */
-async function failure(run: () => unknown): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  return undefined;
-}
+import { failure } from "../support/thrown.js";
 
 describe("a signal option that is no AbortSignal", () => {
   const controller = new AbortController();

@@ -7,3 +7,13 @@ export function thrown(run: () => unknown): unknown {
   }
   return undefined;
 }
+
+/** What `run` threw or rejected with, or undefined when it returned or resolved: the same for a call that may fail either way. */
+export async function failure(run: () => unknown): Promise<unknown> {
+  try {
+    await run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
