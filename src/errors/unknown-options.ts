@@ -32,9 +32,9 @@ export function unknownOptionMessage(entry: string, key: string, known: readonly
 
 /**
  * Throws a TypeError for options that are not an object (optionsShapeMessage), hold a key `entry`
- * does not take (unknownOptionMessage), or a `signal` that is no AbortSignal (signalOptionProblem). Null and undefined pass: where the options may be left out
- * they are none, and where they may not (`leftOut` false) the entry point's own checks say what is
- * missing, as before.
+ * does not take (unknownOptionMessage), or a `signal` that is no AbortSignal (signalOptionProblem).
+ * Null and undefined pass: where the options may be left out they are none, and where they may not
+ * (`leftOut` false) the entry point's own checks say what is missing, as before.
  */
 export function assertKnownOptions(entry: string, options: object | null | undefined, known: readonly string[], leftOut = true): void {
   if (options === undefined || options === null) return;

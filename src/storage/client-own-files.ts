@@ -18,17 +18,17 @@ const BESIDE_STATE = ["", "-wal", "-shm", "-journal", ".client-lock", ".migrate-
 /**
  * A fetch's `out` that lands (by real folders, as a download lands) on one of the client's own
  * files: its state database and what is kept beside it, or its lock, cache or spool in its data
- * directory (not other folders there: an app may keep its downloads in its data folder). The download was renamed onto the live state database (the running client went on
- * through its open descriptor) and the next start failed E_STATE_NOT_A_DATABASE, every journaled
+ * directory (not other folders there: an app may keep its downloads in its data folder). The
+ * download was renamed onto the live state database (the running client went on through its open
+ * descriptor) and the next start failed E_STATE_NOT_A_DATABASE, every journaled
  * job and upload key lost; an app saving received files into its data folder under the name a
  * reference carries (the sender's choice) did so. The CLI refused this for its home already.
  */
 export function refuseOwnFileAsOut(session: ClientSession, ctx: ClientContext, out: string, dest: string): void {
   const lands = inRealFolders(dest);
   const home = dirname(inRealFolders(join(dirname(ctx.dirs.cache), "-")));
-  const rel = relative(home, lands);
   // Its own entries only: an app whose dataDir is its whole data folder may keep its downloads in a folder there.
-  const first = rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : rel.split(sep)[0];
+  const first = below(home, lands)?.split(sep)[0];
   let what = first === undefined ? undefined : DATA_DIR_ENTRIES.get(first);
   if (what !== undefined) what = `${what} (${lands})`;
   if (what === undefined && isStateFile(session, lands)) what = `state database (${lands})`;
@@ -51,8 +51,7 @@ export function refuseOwnFileAsOut(session: ClientSession, ctx: ClientContext, o
 function refuseBackendFolderAsOut(ctx: ClientContext, out: string, lands: string): void {
   for (const backend of ctx.pool.endpoints) {
     for (const folder of backend.ownFolders ?? []) {
-      const rel = relative(inRealFolders(folder), lands);
-      if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) continue;
+      if (below(inRealFolders(folder), lands) === undefined) continue;
       throw new StorageError(
         "E_UNSUPPORTED",
         `options.out ${out} is in the ${backend.kind} backend's own folder ${folder} (${lands}), which it alone writes: the download would plant a file among its stored blocks or replace one; fetch to a file of the application's, outside the backend's folders`,
@@ -60,6 +59,12 @@ function refuseBackendFolderAsOut(ctx: ClientContext, out: string, lands: string
       );
     }
   }
+}
+
+/** `path` relative to `folder` when it lies inside it (not the folder itself), else undefined. */
+function below(folder: string, path: string): string | undefined {
+  const rel = relative(folder, path);
+  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : rel;
 }
 
 /** Whether `real` (a path in real folders) is the client's state database or a file kept beside it. */

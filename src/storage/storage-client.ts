@@ -55,13 +55,13 @@ export interface RenewDueOptions {
 const STATUS_OPTIONS = keysOf<StatusOptions>()({ probe: true, signal: true });
 const FETCH_STREAM_OPTIONS = keysOf<FetchStreamOptions>()({ signal: true });
 const RENEW_DUE_OPTIONS = keysOf<RenewDueOptions>()({ signal: true });
-/** Every field of the policy can be given (light mode's defaults have the same fields). */
 /** Why start() refuses, and what to do instead: a client starts once (a start that failed leaves it new). */
 const NOT_NEW: Record<Exclude<ClientPhase, "new">, string> = {
   starting: "its start() is under way: await that one",
   started: "it is already started",
   stopped: "it was stopped, and a client starts once: make a new one (StorageClient.open(options)) on the same options",
 };
+/** Every field of the policy can be given (light mode's defaults have the same fields). */
 const RETRY_OPTIONS: readonly string[] = Object.freeze(Object.keys(DEFAULT_RETRY_POLICY));
 
 /**
