@@ -1,5 +1,6 @@
 import { realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
+import { pathBelow } from "../fs/index.js";
 import type { ClientContext } from "./client-context.js";
 import type { ClientSession } from "./client-session.js";
 import { inRealFolders } from "./real-folders.js";
@@ -28,7 +29,7 @@ export function refuseOwnFileAsOut(session: ClientSession, ctx: ClientContext, o
   const lands = inRealFolders(dest);
   const home = dirname(inRealFolders(join(dirname(ctx.dirs.cache), "-")));
   // Its own entries only: an app whose dataDir is its whole data folder may keep its downloads in a folder there.
-  const first = below(home, lands)?.split(sep)[0];
+  const first = pathBelow(home, lands)?.split(sep)[0];
   let what = first === undefined ? undefined : DATA_DIR_ENTRIES.get(first);
   if (what !== undefined) what = `${what} (${lands})`;
   if (what === undefined && isStateFile(session, lands)) what = `state database (${lands})`;
@@ -51,7 +52,7 @@ export function refuseOwnFileAsOut(session: ClientSession, ctx: ClientContext, o
 function refuseBackendFolderAsOut(ctx: ClientContext, out: string, lands: string): void {
   for (const backend of ctx.pool.endpoints) {
     for (const folder of backend.ownFolders ?? []) {
-      if (below(inRealFolders(folder), lands) === undefined) continue;
+      if (pathBelow(inRealFolders(folder), lands) === undefined) continue;
       throw new StorageError(
         "E_UNSUPPORTED",
         `options.out ${out} is in the ${backend.kind} backend's own folder ${folder} (${lands}), which it alone writes: the download would plant a file among its stored blocks or replace one; fetch to a file of the application's, outside the backend's folders`,
@@ -59,12 +60,6 @@ function refuseBackendFolderAsOut(ctx: ClientContext, out: string, lands: string
       );
     }
   }
-}
-
-/** `path` relative to `folder` when it lies inside it (not the folder itself), else undefined. */
-function below(folder: string, path: string): string | undefined {
-  const rel = relative(folder, path);
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? undefined : rel;
 }
 
 /** Whether `real` (a path in real folders) is the client's state database or a file kept beside it. */

@@ -1,3 +1,4 @@
+import { cpSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { SchemaCheckReport } from "../../src/compat/index.js";
@@ -66,6 +67,20 @@ describe("status-compat schema check", () => {
     const report = JSON.parse(r.stdout) as SchemaCheckReport;
     expect(report.chain).toEqual(["v1", "v2", "v3", "v4"]);
     expect(new Set(report.findings.map((f) => f.scope))).toEqual(new Set(["chain"]));
+  });
+
+  it("names a file in a folder of the working folder whose name starts with two dots (..schemas/) relatively, as typed", async () => {
+    // path.relative()'s "..schemas/new" read as a step up printed the absolute path, unlike its neighbours'.
+    const cwd = tempDir();
+    for (const side of ["old", "new"]) cpSync(broken("signedness-change", side), join(cwd, "..schemas", side), { recursive: true });
+    const args = ["schema", "check", "--old", join("..schemas", "old"), "--new", join("..schemas", "new")];
+    const text = await runCliInProcess(args, process.env, cwd);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain(`old -> new [${join("..schemas", "old")} -> ${join("..schemas", "new")}]: 1 error, 0 warnings`);
+    expect(text.stdout).toContain(`  error   ${join("..schemas", "new", "envelope.proto")}:27  FIELD_SIGNEDNESS_CHANGED (project)`);
+    const report = JSON.parse((await runCliInProcess([...args, "--json"], process.env, cwd)).stdout) as SchemaCheckReport;
+    expect(report.pairs[0]?.new.dir).toBe(join("..schemas", "new"));
+    expect(report.findings.map((f) => f.file)).toEqual([join("..schemas", "new", "envelope.proto")]);
   });
 
   it.each([

@@ -39,4 +39,24 @@ describe("fetch with out in the local store's own folders", () => {
     const beside = await client.fetch(reference, { out: join(store, "exports", "photo.jpg") }).done;
     expect(readFileSync(beside.path).equals(file.bytes)).toBe(true);
   });
+
+  test("a name there starting with two dots (blocks/..part, incoming/..x/photo.jpg) is inside the folder and refused; store/..blocks beside it is fetched", async () => {
+    // The "outside" test read path.relative()'s "..part" as a step up and let the download plant it among the blocks.
+    const { client, dir } = await startClient();
+    const store = join(dir, "store");
+    const file = writeRandomFile(dir, "photo.jpg", 40 * KiB);
+    const { reference } = await client.share({ path: file.path }).done;
+    mkdirSync(join(store, "incoming", "..x"), { recursive: true });
+    for (const out of [join(store, "blocks", "..part"), join(store, "incoming", "..x", "photo.jpg")]) {
+      const error = thrown(() => client.fetch(reference, { out }));
+      expect(error, out).toBeInstanceOf(StorageError);
+      expect(error, out).toMatchObject({ code: "E_UNSUPPORTED", details: { option: "out", path: out } });
+      expect((error as Error).message, out).toMatch(/^options\.out .* is in the local backend's own folder .*store.(blocks|incoming)/);
+    }
+    expect(client.jobs().map((j) => j.kind)).toEqual(["upload"]);
+    expect(readdirSync(join(store, "blocks"))).not.toContain("..part");
+    mkdirSync(join(store, "..blocks"));
+    const beside = await client.fetch(reference, { out: join(store, "..blocks", "photo.jpg") }).done;
+    expect(readFileSync(beside.path).equals(file.bytes)).toBe(true);
+  });
 });

@@ -1,5 +1,6 @@
 import { existsSync, realpathSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, sep } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
+import { pathBelow } from "../../fs/index.js";
 import { CliError } from "../usage-error.js";
 
 /** What a `file` command keeps in its home: the local store, the state database, the client's data (cache, spool). */
@@ -60,8 +61,8 @@ function homeEntryOf(path: string, home: string, followLink: boolean): { what: s
   }
   const lands = realPath(path, followLink);
   if (lands === undefined) return undefined;
-  const rel = relative(realHome, lands);
-  if (rel === "" || rel.startsWith("..") || isAbsolute(rel)) return undefined;
+  const rel = pathBelow(realHome, lands);
+  if (rel === undefined) return undefined;
   const first = rel.split(sep)[0] as string;
   const what = ownEntry(first);
   return what === undefined ? undefined : { what, first };

@@ -1,10 +1,9 @@
-import { isAbsolute, relative } from "node:path";
+import { pathBelow } from "../../fs/index.js";
 import type { Finding, SchemaCheckReport } from "./finding.js";
 
 /** Paths as a person in `cwd` would type them. */
 export function displayPath(file: string, cwd: string): string {
-  const rel = relative(cwd, file);
-  return rel === "" || rel.startsWith("..") || isAbsolute(rel) ? file : rel;
+  return pathBelow(cwd, file) ?? file;
 }
 
 function plural(n: number, word: string): string {
