@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import { totalmem } from "node:os";
 import type Database from "better-sqlite3";
+import { comparedSizes } from "./size-text.js";
 import { toStateError } from "./sqlite-errors.js";
 import { StateError } from "./state-error.js";
 
@@ -35,29 +36,6 @@ export function defaultDryRunMemoryBytes(): number {
   return Math.floor(limit / 2);
 }
 
-/**
- * A size in the unit that fits it: MiB alone named a budget of 1KiB "0.0 MiB", and a budget a byte
- * short of the file the same "0.2 MiB" as the file (the refusal contradicted itself).
- */
-function sizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ["KiB", "MiB", "GiB"] as const;
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit] as string}`;
-}
-
-/** The two sizes the refusal compares, in bytes as well when their units would read alike. */
-function comparedSizes(need: number, budget: number): { need: string; budget: string } {
-  const needText = sizeText(need);
-  const budgetText = sizeText(budget);
-  if (needText !== budgetText || need < 1024) return { need: needText, budget: budgetText };
-  return { need: `${needText}, ${need.toLocaleString("en-US")} bytes`, budget: `${budgetText} (${budget.toLocaleString("en-US")} bytes)` };
-}
 
 /**
  * Refuses, before anything is run, a dry run whose pages may not fit in memory. What it keeps
@@ -75,11 +53,11 @@ export function refuseDryRunPastMemory(path: string, fileBytes: number, budgetBy
   }
   const need = fileBytes + walBytes;
   if (need <= budgetBytes) return;
-  const sizes = comparedSizes(need, budgetBytes);
+  const [needText, budgetText] = comparedSizes(need, budgetBytes);
   throw new StateError(
     "E_STATE_TOO_LARGE",
-    `a dry run of ${path} keeps every page its migrations change in memory, up to about the file's size (${sizes.need}${walBytes > 0 ? " with its -wal" : ""}), ` +
-      `more than the ${sizes.budget} it may use (${given ? "the budget it was given" : "half of this process's memory"}); it was not started, nothing was written. ` +
+    `a dry run of ${path} keeps every page its migrations change in memory, up to about the file's size${walBytes > 0 ? " with its -wal" : ""}, ${needText}, ` +
+      `more than the ${budgetText} it may use (${given ? "the budget it was given" : "half of this process's memory"}); it was not started, nothing was written. ` +
       "Rehearse it on a copy with `status-compat upgrade --dry-run` (its memory does not grow with the file; the copy goes to --work-dir), run the dry run where more memory is available, " +
       "or, knowing this machine has the memory, give it a larger budget (`migrate --dry-run-memory SIZE`, the API's dryRunMemoryBytes)",
     { details: { path, bytes: need, budgetBytes } },

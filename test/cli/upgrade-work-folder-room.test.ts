@@ -53,7 +53,7 @@ describe("status-compat upgrade --dry-run with a work folder whose disk cannot h
     const r = await runCliUnderFileSizeLimit(["upgrade", "--from", "0.2.0", "--to", "0.3.0", "--db", path, "--dry-run", "--work-dir", work], 64 * 2 ** 20);
     expect(r.code).toBe(4);
     expect(r.stdout).toMatch(/copies made with the SQLite backup API: 1\.* FAILED/);
-    expect(r.stdout).toMatch(/has [\d.]+ MiB free, and the rehearsal's copy of .*state with a large journal\.sqlite needs [\d.]+ MiB there/);
+    expect(r.stdout).toMatch(/has [\d.]+ [KMG]iB free, and the rehearsal's copy of .*state with a large journal\.sqlite needs [\d.]+ [KMG]iB there/);
     expect(r.stdout).toMatch(/could not finish/);
     expect(readdirSync(work)).toEqual([]);
     expect(fingerprint(path)).toBe(before);

@@ -27,7 +27,7 @@ describe("a dry run that may not fit in memory", () => {
       const error = outcome as StateError;
       expect(error.code).toBe("E_STATE_TOO_LARGE");
       // A budget a byte short reads as the file in KiB: both are named in bytes too (dry-run-memory-sizes.test.ts).
-      expect(error.message).toContain(`(${(size / 1024).toFixed(1)} KiB, ${size.toLocaleString("en-US")} bytes)`);
+      expect(error.message).toContain(`, ${(size / 1024).toFixed(1)} KiB (${size.toLocaleString("en-US")} bytes), more than`);
       expect(error.message).toContain("status-compat upgrade --dry-run");
       expect(error.details).toMatchObject({ path, bytes: size, budgetBytes: size - 1 });
     }

@@ -52,7 +52,7 @@ describe("upgrade dry run and the room the real upgrade needs beside the origina
 
     expect(said.dry.notOk).toEqual([["apply", "E_STATE_IO", "ENOSPC"]]);
     expect(said.dry.apply).toMatch(
-      /^E_STATE_IO: the real upgrade needs about \d+ KiB free beside .*state\.sqlite, and .* has \d+ KiB: on the copy the migrations wrote \d+ KiB of -wal before their commit and grew the file by \d+ KiB, so the real upgrade would stop part way with the disk full and roll back/,
+      /^E_STATE_IO: the real upgrade needs about \d+\.\d KiB free beside .*state\.sqlite, and .* has \d+\.\d KiB: on the copy the migrations wrote \d+\.\d KiB of -wal before their commit and grew the file by \d+\.\d KiB, so the real upgrade would stop part way with the disk full and roll back/,
     );
     expect(said.unchangedByDry).toBe(true);
 

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from "../../obs/index.js";
 import { releaseTable as embeddedTable, type Release, type ReleaseTable } from "../../versions/index.js";
 import type { StateAssessment } from "../assess-state.js";
 import { shippedCatalog, type MigrationCatalog } from "../migration-catalog.js";
+import { sizeText } from "../size-text.js";
 import { holdAgainstClients } from "../client-hold.js";
 import { lockPathFor, lockTimeoutOf } from "../migration-lock.js";
 import type { MigrationRun } from "../migration-step.js";
@@ -369,7 +370,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       id: "source",
       title: `source file at level ${level}, compat level ${compatLevel}`,
       status: sourceProblem === undefined ? "ok" : "failed",
-      detail: sourceProblem ?? `${(probe.size / 2 ** 20).toFixed(1)} MiB, usable by ${from.release}`,
+      detail: sourceProblem ?? `${sizeText(probe.size)}, usable by ${from.release}`,
       ...(fromFuture ? { code: "E_STATE_FROM_FUTURE" } : {}),
     });
     if (failed()) return finish();

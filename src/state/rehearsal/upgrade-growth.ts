@@ -2,11 +2,11 @@ import { existsSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { realPathOf } from "../real-path.js";
+import { comparedSizes, sizeText } from "../size-text.js";
 import { StateError } from "../state-error.js";
 import { openConnection } from "../state-file.js";
 import { freeBytesOf } from "./work-folder-room.js";
 
-const MIB = 2 ** 20;
 /** SQLite's -shm of a WAL file: 32 KiB, the first thing the real run creates beside a file that has none. */
 const SHM_BYTES = 32 * 1024;
 
@@ -49,11 +49,6 @@ export function growthOf(keeper: Database.Database, work: string, bytesBefore: n
   }
 }
 
-/** Bytes as a person reads them: KiB below a MiB (a small file's upgrade read "0.0 MiB"). */
-function size(n: number): string {
-  return n < MIB ? `${(n / 1024).toFixed(0)} KiB` : `${(n / MIB).toFixed(1)} MiB`;
-}
-
 /**
  * The real upgrade writes as much beside the original as the migrations wrote on the copy: its
  * -wal until the commit (and a -shm if there is none yet), then the checkpoint grows the file while
@@ -72,14 +67,15 @@ export function upgradeShortOfRoom(path: string, growth: UpgradeGrowth): StateEr
   const beforeCommit = growth.walBytes + (existsSync(`${real}-shm`) ? 0 : SHM_BYTES);
   const needed = beforeCommit + growth.fileBytes;
   if (free >= needed) return undefined;
-  const measured = `on the copy the migrations wrote ${size(growth.walBytes)} of -wal before their commit and grew the file by ${size(growth.fileBytes)}`;
+  const measured = `on the copy the migrations wrote ${sizeText(growth.walBytes)} of -wal before their commit and grew the file by ${sizeText(growth.fileBytes)}`;
   const outcome =
     free < beforeCommit
       ? "so the real upgrade would stop part way with the disk full and roll back (the file keeps its level, nothing is lost)"
       : "so the real upgrade would commit, but the checkpoint that moves it from the -wal into the file would find the disk full: the disk is left full, the upgrade held in the -wal, and the app's next write refused";
+  const [neededText, freeText] = comparedSizes(needed, free);
   return new StateError(
     "E_STATE_IO",
-    `the real upgrade needs about ${size(needed)} free beside ${path}, and ${folder} has ${size(free)}: ${measured}, ${outcome}; free space on that disk first`,
+    `the real upgrade needs about ${neededText} free beside ${path}, and ${folder} has ${freeText}: ${measured}, ${outcome}; free space on that disk first`,
     { details: { path, folder, freeBytes: free, neededBytes: needed, walBytes: growth.walBytes, fileBytes: growth.fileBytes, osCode: "ENOSPC" } },
   );
 }

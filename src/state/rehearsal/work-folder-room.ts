@@ -1,7 +1,6 @@
 import { statfsSync } from "node:fs";
+import { comparedSizes } from "../size-text.js";
 import { StateError } from "../state-error.js";
-
-const MIB = 2 ** 20;
 
 /**
  * Refuses, before anything is copied, a work folder whose file system has less room than the copy
@@ -43,8 +42,9 @@ export interface WorkFolderRoom {
  * when the message is read), names the --work-dir or temp folder the user can free, and its flag.
  */
 export function workFolderRoomText(where: string, room: WorkFolderRoom, original: string, advice: string): string {
+  const [free, needed] = comparedSizes(room.freeBytes, room.neededBytes);
   return (
-    `${where} has ${(room.freeBytes / MIB).toFixed(1)} MiB free, and the rehearsal's copy of ${original} needs ${(room.neededBytes / MIB).toFixed(1)} MiB there ` +
+    `${where} has ${free} free, and the rehearsal's copy of ${original} needs ${needed} there ` +
     `(its migrations about as much again for their WAL); nothing was copied. Free space there, or ${advice} on a disk with room`
   );
 }
