@@ -1,3 +1,4 @@
+import { describedValue } from "../errors/index.js";
 import type { ReleaseTable } from "../versions/index.js";
 import type { Audience } from "./audience.js";
 import { checkedOptions } from "./checked-options.js";
@@ -63,7 +64,7 @@ export function chooseAttachment(
   if (asked !== undefined && (typeof asked !== "number" || !(asked >= 0) || (Number.isFinite(asked) && !Number.isInteger(asked)))) {
     throw new NegotiationError(
       "E_RANGE_INVALID",
-      `chooseAttachment option inlineMaxBytes must be a whole number of bytes, 0 or more (above ${INLINE_ATTACHMENT_MAX_BYTES}, Infinity included: ${INLINE_ATTACHMENT_MAX_BYTES}), not ${typeof asked === "string" ? JSON.stringify(asked) : String(asked)}`,
+      `chooseAttachment option inlineMaxBytes must be a whole number of bytes, 0 or more (above ${INLINE_ATTACHMENT_MAX_BYTES}, Infinity included: ${INLINE_ATTACHMENT_MAX_BYTES}), not ${describedValue(asked)}`,
       { details: { inlineMaxBytes: asked } },
     );
   }

@@ -4,7 +4,7 @@ import { LockFile } from "./lock-file.js";
 import { realPathOf } from "./real-path.js";
 import { refuseMissingFolder } from "./state-file.js";
 import { StateError } from "./state-error.js";
-import { assertKnownOptions, keysOf } from "../errors/index.js";
+import { assertKnownOptions, describedValue, keysOf } from "../errors/index.js";
 
 /** Held for the whole migration run; `release` is idempotent. */
 export interface MigrationLock {
@@ -42,7 +42,7 @@ export function lockTimeoutOf(value: number | undefined, name = "lockTimeoutMs")
   if (value === undefined) return DEFAULT_LOCK_TIMEOUT_MS;
   if (typeof value !== "number" || Number.isNaN(value) || (Number.isFinite(value) && value > MAX_LOCK_TIMEOUT_MS)) {
     throw new RangeError(
-      `state option ${name} must be a number of milliseconds up to ${MAX_LOCK_TIMEOUT_MS} (about 24.8 days; 0: no waiting, Infinity: until the lock is free), not ${String(value)}`,
+      `state option ${name} must be a number of milliseconds up to ${MAX_LOCK_TIMEOUT_MS} (about 24.8 days; 0: no waiting, Infinity: until the lock is free), not ${describedValue(value)}`,
     );
   }
   return value;

@@ -13,7 +13,7 @@ import { readOnlyFor } from "./read-mode.js";
 import { StateError } from "./state-error.js";
 import { enableWal, openConnection, probeStateFile, refuseMissingFolder } from "./state-file.js";
 import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
-import { assertKnownOptions, keysOf } from "../errors/index.js";
+import { assertKnownOptions, describedValue, keysOf } from "../errors/index.js";
 
 export interface OpenStateOptions {
   /** The state database file; created (at the requested level) when missing unless `readOnly`. */
@@ -93,7 +93,7 @@ const MAX_BUSY_TIMEOUT_MS = 2 ** 31 - 1;
 export function busyTimeoutOf(value: number | undefined): number {
   if (value === undefined) return DEFAULT_BUSY_TIMEOUT_MS;
   if (typeof value !== "number" || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`state option busyTimeoutMs must be a number of milliseconds, 0 or more (Infinity: as long as SQLite can wait), not ${String(value)}`);
+    throw new RangeError(`state option busyTimeoutMs must be a number of milliseconds, 0 or more (Infinity: as long as SQLite can wait), not ${describedValue(value)}`);
   }
   return Math.min(Math.ceil(value), MAX_BUSY_TIMEOUT_MS);
 }

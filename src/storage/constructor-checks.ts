@@ -13,18 +13,17 @@ import { StorageError } from "./storage-error.js";
  * working folder, which the client filled with its cache and spool folders and lock.
  */
 export function refuseUnusablePaths(options: StorageClientOptions): void {
-  const given = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : value === null ? "null" : typeof value);
   const dataDir: unknown = options.dataDir;
   if (typeof dataDir !== "string" || dataDir.trim() === "") {
     throw new StorageError(
       "E_UNSUPPORTED",
-      `the storage client needs its data directory (options.dataDir, a folder's path: where it keeps cached downloads, spooled shares and temp files); it was given ${given(dataDir)}`,
+      `the storage client needs its data directory (options.dataDir, a folder's path: where it keeps cached downloads, spooled shares and temp files); it was given ${describedValue(dataDir)}`,
       { details: { option: "dataDir" } },
     );
   }
   const statePath: unknown = options.statePath;
   if (options.state === undefined && (typeof statePath !== "string" || statePath.trim() === "")) {
-    throw new StorageError("E_UNSUPPORTED", `the storage client needs its state database (options.statePath, a file's path, or options.state); it was given statePath ${given(statePath)}`, {
+    throw new StorageError("E_UNSUPPORTED", `the storage client needs its state database (options.statePath, a file's path, or options.state); it was given statePath ${describedValue(statePath)}`, {
       details: { option: "statePath" },
     });
   }
@@ -75,7 +74,7 @@ export function refuseNonBackends(options: StorageClientOptions): void {
  */
 export function modeOf(mode: unknown): "full" | "light" {
   if (mode === undefined || mode === "full" || mode === "light") return mode ?? "full";
-  throw new StorageError("E_UNSUPPORTED", `storage client option mode must be "full" (the default) or "light", not ${typeof mode === "string" ? JSON.stringify(mode) : String(mode)}`, {
+  throw new StorageError("E_UNSUPPORTED", `storage client option mode must be "full" (the default) or "light", not ${describedValue(mode)}`, {
     details: { option: "mode" },
   });
 }

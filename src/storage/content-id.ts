@@ -3,6 +3,7 @@ import { base32 } from "multiformats/bases/base32";
 import { base36 } from "multiformats/bases/base36";
 import { base58btc } from "multiformats/bases/base58";
 import * as Digest from "multiformats/hashes/digest";
+import { describedValue } from "../errors/index.js";
 import { StorageError } from "./storage-error.js";
 
 /** multicodec `raw`: the bytes are the content, no framing. */
@@ -28,8 +29,7 @@ export function digestOfCid(text: unknown, operation: string): string | undefine
   // Any CID text a Codex node reads (a CIDv0, base32, base36): it 404s what it does not hold, and a base32 spelling is the same CID.
   const cid = parse(text) ?? parseOtherText(text);
   if (cid === undefined) {
-    const shown = typeof text === "string" ? JSON.stringify(text.slice(0, 80)) : typeof text;
-    throw new StorageError("E_BAD_CID", `Cannot ${operation}: ${shown} is not a CID (expected CID text such as zb2r…).`, {
+    throw new StorageError("E_BAD_CID", `Cannot ${operation}: ${describedValue(text)} is not a CID (expected CID text such as zb2r…).`, {
       details: { operation },
     });
   }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { sameDigest } from "../crypto/index.js";
+import { describedValue } from "../errors/index.js";
 import type { FileReference } from "../wire/index.js";
 import type { ClientContext } from "./client-context.js";
 import type { ClientSettings } from "./client-settings.js";
@@ -35,7 +36,7 @@ export function fetchFile(session: ClientSession, reference: ReferenceInput, opt
   // A JavaScript caller's null (a value read from its database or a message) is no options, and no out, as undefined is.
   const out: unknown = optionsObject("fetch", options, FETCH_OPTIONS).out ?? undefined;
   if (out !== undefined && typeof out !== "string") {
-    throw new StorageError("E_UNSUPPORTED", `options.out must be a file's path (a string), not ${Array.isArray(out) ? "an array" : typeof out}; leave it out to fetch into the cache`);
+    throw new StorageError("E_UNSUPPORTED", `options.out must be a file's path (a string), not ${describedValue(out)}; leave it out to fetch into the cache`);
   }
   const { view, bytes } = decodeReference(reference, session.protocol);
   checkReceivable(ctx, view);

@@ -1,4 +1,5 @@
 import { ciphertextSize, sealedChunkSize } from "../crypto/index.js";
+import { describedValue } from "../errors/index.js";
 import { decodeFileReference, encodeFileReference, isWireError, MAX_PAYLOAD_BYTES, type FileReference } from "../wire/index.js";
 import { StorageError } from "./storage-error.js";
 
@@ -86,7 +87,7 @@ function refuseUnknownWriter(writtenWith: unknown): void {
   if (Number.isFinite(version)) return;
   throw new StorageError(
     "E_BAD_REFERENCE",
-    `{ bytes, writtenWith }: writtenWith is the protocol version that wrote the bytes, the envelope's version ({ bytes: envelope.payload, writtenWith: envelope.version }); it was ${typeof writtenWith === "string" ? JSON.stringify(writtenWith) : String(writtenWith)}. Pass the bytes alone when nothing says which version wrote them`,
+    `{ bytes, writtenWith }: writtenWith is the protocol version that wrote the bytes, the envelope's version ({ bytes: envelope.payload, writtenWith: envelope.version }); it was ${describedValue(writtenWith)}. Pass the bytes alone when nothing says which version wrote them`,
     { details: { given: typeof writtenWith } },
   );
 }

@@ -1,4 +1,5 @@
 import { accessSync, constants } from "node:fs";
+import { describedValue } from "../errors/index.js";
 import { MAX_PIECES, isWireError, type FileReference } from "../wire/index.js";
 import { planPieces } from "./piece-plan.js";
 import { keysOf, refuseUnknownKeys } from "./option-keys.js";
@@ -106,11 +107,11 @@ export function checkShareInput(input: unknown): "path" | "bytes" {
       typeof given !== "object" || given === null
         ? String(given)
         : given instanceof Uint8Array
-          ? `the bytes themselves (a ${describe(given)}), not an object holding them`
+          ? `the bytes themselves (${describedValue(given)}), not an object holding them`
           : given.path !== undefined
-            ? `a path of type ${typeof given.path}`
+            ? `a path as ${describedValue(given.path)}`
             : given.bytes !== undefined
-              ? `bytes of type ${describe(given.bytes)}`
+              ? `bytes as ${describedValue(given.bytes)}`
               : `an object with neither path nor bytes (its keys: ${Object.keys(given).slice(0, 8).join(", ") || "none"})`;
     throw new StorageError("E_SOURCE_MISSING", `share() takes { path } (a string) or { bytes, fileName } (bytes a Uint8Array or Buffer; wrap an ArrayBuffer: new Uint8Array(buffer)); it was given ${what}`);
   }
@@ -125,13 +126,8 @@ export function checkShareInput(input: unknown): "path" | "bytes" {
   for (const option of ["fileName", "mime"] as const) {
     const value = given[option];
     if (value !== undefined && typeof value !== "string") {
-      throw new StorageError("E_UNSUPPORTED", `share() option ${option} must be a string, not ${describe(value)}`, { details: { option } });
+      throw new StorageError("E_UNSUPPORTED", `share() option ${option} must be a string, not ${describedValue(value)}`, { details: { option } });
     }
   }
   return fromPath ? "path" : "bytes";
-}
-
-function describe(value: unknown): string {
-  if (value === null || typeof value !== "object") return typeof value;
-  return Object.prototype.toString.call(value).slice(8, -1);
 }

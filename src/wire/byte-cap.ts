@@ -1,4 +1,4 @@
-import { assertKnownOptions } from "../errors/index.js";
+import { assertKnownOptions, describedValue } from "../errors/index.js";
 
 /** The one option a decode takes. */
 const DECODE_OPTIONS: readonly string[] = Object.freeze(["maxBytes"]);
@@ -17,7 +17,7 @@ export function byteCap(entry: string, options: { readonly maxBytes?: number } |
   const asked: unknown = options.maxBytes;
   if (asked === undefined) return cap;
   if (typeof asked !== "number" || !(asked >= 0)) {
-    throw new RangeError(`${entry} option maxBytes must be a number of bytes, 0 or more (a cap below the default), not ${typeof asked === "string" ? JSON.stringify(asked) : String(asked)}`);
+    throw new RangeError(`${entry} option maxBytes must be a number of bytes, 0 or more (a cap below the default), not ${describedValue(asked)}`);
   }
   return Math.min(asked, cap);
 }

@@ -28,7 +28,7 @@ describe("chooseAttachment's inline limit", () => {
       expect((err as NegotiationError).message).toContain("inlineMaxBytes must be a whole number of bytes, 0 or more");
       expect((err as NegotiationError).message).toContain(`not ${String(inlineMaxBytes)}`);
     }
-    expect((thrown(() => chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes: "1000" } as never)) as Error).message).toContain('inlineMaxBytes must be a whole number of bytes, 0 or more (above 102400, Infinity included: 102400), not "1000"');
+    expect((thrown(() => chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes: "1000" } as never)) as Error).message).toContain('inlineMaxBytes must be a whole number of bytes, 0 or more (above 102400, Infinity included: 102400), not the string "1000"');
     // A limit of 0 is a byte count: nothing goes inline.
     expect(chooseAttachment(v2, peerAudience(v1), 10, { inlineMaxBytes: 0 }).kind).toBe("file-reference");
     expect(chooseAttachment(v1, peerAudience(v1), 10, { inlineMaxBytes: 10 }).kind).toBe("inline-attachment");

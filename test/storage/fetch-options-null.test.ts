@@ -25,9 +25,10 @@ describe("fetch options from JavaScript", () => {
   });
 
   test.each([
-    ["a number", 5],
-    ["an object", { path: "x.jpg" }],
-  ])("an out that is %s is refused with E_UNSUPPORTED naming options.out, and no job is made", async (_, out) => {
+    ["a number", 5, "not 5;"],
+    ["an object", { path: "x.jpg" }, "not an object;"],
+    ["a Buffer", Buffer.from("x.jpg"), "not a Buffer of 5 bytes;"],
+  ])("an out that is %s is refused with E_UNSUPPORTED naming options.out and the value, and no job is made", async (_, out, says) => {
     const { client } = await startClient();
     const { reference } = await client.share({ bytes: randomBytes(10 * KiB), fileName: "a.bin" }).done;
     const before = client.jobs().length;
@@ -38,6 +39,7 @@ describe("fetch options from JavaScript", () => {
       thrown = error;
     }
     expect(thrown).toMatchObject({ code: "E_UNSUPPORTED", message: expect.stringMatching(/options\.out/) });
+    expect((thrown as Error).message).toContain(says);
     expect(client.jobs()).toHaveLength(before);
   });
 });

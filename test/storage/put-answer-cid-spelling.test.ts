@@ -43,7 +43,7 @@ describe("a put answered with CID text a FileReference cannot carry", () => {
     // piece 0 is still under way (two sealed pieces may be stored at once with piecesInFlight 1).
     expect(error).toMatchObject({
       code: "E_BAD_CID",
-      message: expect.stringMatching(/app-store backend app-store:1 answered the put of piece [01] of upload .* with "bafk[a-z2-7]+", which a FileReference cannot carry.*base58btc/),
+      message: expect.stringMatching(/app-store backend app-store:1 answered the put of piece [01] of upload .* with the string "bafk[a-z2-7]+", which a FileReference cannot carry.*base58btc/),
       details: { cid: expect.stringMatching(/^bafk/), location: "app-store:1" },
     });
     // Refused at the first answer, not after every piece was sent (4 pieces of 32 KiB; a store waits beside the window).

@@ -40,8 +40,8 @@ describe("share() given the bytes alone, or an object with other names, says wha
   test("a Buffer itself, { file } and { data }: E_SOURCE_MISSING naming the bytes, or the object's keys, not 'bytes of type undefined'", async () => {
     const { client } = await startClient();
     const cases: Array<[unknown, RegExp]> = [
-      [Buffer.from("hello"), /it was given the bytes themselves \(a Uint8Array\), not an object holding them$/],
-      [new Uint8Array(4), /it was given the bytes themselves \(a Uint8Array\)/],
+      [Buffer.from("hello"), /it was given the bytes themselves \(a Buffer of 5 bytes\), not an object holding them$/],
+      [new Uint8Array(4), /it was given the bytes themselves \(a Uint8Array of 4 bytes\)/],
       [{ file: "photo.jpg" }, /it was given an object with neither path nor bytes \(its keys: file\)$/],
       [{ data: Buffer.from("x"), name: "a.txt" }, /\(its keys: data, name\)$/],
     ];

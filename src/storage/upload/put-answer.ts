@@ -1,3 +1,4 @@
+import { describedValue } from "../../errors/index.js";
 import { isCidSyntax } from "../../wire/index.js";
 import type { StorageBackend } from "../backend.js";
 import { isCidText } from "../content-id.js";
@@ -13,10 +14,9 @@ import { StorageError } from "../storage-error.js";
  */
 export function checkPutAnswer(backend: StorageBackend, cid: unknown, what: string): string {
   if (typeof cid === "string" && isCidSyntax(cid) && isCidText(cid)) return cid;
-  const shown = typeof cid === "string" ? JSON.stringify(cid.length > 80 ? `${cid.slice(0, 80)}…` : cid) : `a ${cid === null ? "null" : typeof cid}`;
   throw new StorageError(
     "E_BAD_CID",
-    `the ${backend.kind} backend ${backend.location} answered the ${what} with ${shown}, which a FileReference cannot carry: a piece's CID must be CIDv1 text in base58btc ("z…"), as the Codex backend and the local store return (multiformats: cid.toString(base58btc)); nothing of this piece was journaled: fix the backend's put, then retry(id)`,
+    `the ${backend.kind} backend ${backend.location} answered the ${what} with ${describedValue(cid)}, which a FileReference cannot carry: a piece's CID must be CIDv1 text in base58btc ("z…"), as the Codex backend and the local store return (multiformats: cid.toString(base58btc)); nothing of this piece was journaled: fix the backend's put, then retry(id)`,
     { details: { cid: typeof cid === "string" ? cid.slice(0, 256) : typeof cid, location: backend.location, kind: backend.kind } },
   );
 }

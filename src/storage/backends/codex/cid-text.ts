@@ -4,6 +4,7 @@ import { base32 } from "multiformats/bases/base32";
 import { base36 } from "multiformats/bases/base36";
 import { base58btc } from "multiformats/bases/base58";
 import { identity } from "multiformats/hashes/identity";
+import { describedValue } from "../../../errors/index.js";
 import { StorageError } from "../../storage-error.js";
 
 /** Longer strings are not CIDs a node would hand out; refusing them early keeps URLs sane. */
@@ -45,8 +46,7 @@ export function parseCid(text: string): CID | undefined {
 export function requireCid(text: unknown, operation: string): CID {
   const cid = typeof text === "string" ? parseCid(text) : undefined;
   if (cid === undefined) {
-    const shown = typeof text === "string" ? JSON.stringify(text.slice(0, 80)) : typeof text;
-    throw new StorageError("E_BAD_CID", `Cannot ${operation}: ${shown} is not a CID (expected a multibase CID such as zDvZ…).`, {
+    throw new StorageError("E_BAD_CID", `Cannot ${operation}: ${describedValue(text)} is not a CID (expected a multibase CID such as zDvZ…).`, {
       details: { operation },
     });
   }
