@@ -19,7 +19,8 @@ export interface Audience {
   readonly members: ReadonlyArray<VersionRange | null | undefined>;
 }
 
-export function peerAudience(peer: VersionRange | undefined): Audience {
+/** `null` or `undefined`: a peer that never told its range (an unknown member, as in a group). */
+export function peerAudience(peer: VersionRange | null | undefined): Audience {
   return { kind: "peer", members: [peer] };
 }
 
