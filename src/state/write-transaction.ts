@@ -1,39 +1,34 @@
 import type Database from "better-sqlite3";
 import { isBusy, retryWhileBusy } from "./busy-retry.js";
 import { StateError } from "./state-error.js";
+import { withoutBusyWait } from "./state-file.js";
 import { toStateError } from "./sqlite-errors.js";
 
 /**
  * `BEGIN IMMEDIATE` (the database's write lock) without freezing the event loop: each try runs
- * with a zero busy timeout and the waiting happens between tries. Another process's migration
- * can hold the write lock for the whole of its run, far longer than a connection's busy timeout.
+ * with a zero busy timeout (withoutBusyWait) and the waiting happens between tries, where the
+ * connection has its own timeout back. Another process's migration can hold the write lock for the
+ * whole of its run, far longer than a connection's busy timeout.
  */
 export async function beginImmediate(
   db: Database.Database,
   path: string,
   options: { timeoutMs: number; signal?: AbortSignal | undefined; onWait?: () => void },
 ): Promise<void> {
-  const busyTimeout = db.pragma("busy_timeout", { simple: true }) as number;
-  db.pragma("busy_timeout = 0");
   let lastBusy: unknown;
-  let outcome;
-  try {
-    outcome = await retryWhileBusy(
-      () => {
-        try {
-          db.exec("BEGIN IMMEDIATE");
-          return true;
-        } catch (error) {
-          if (!isBusy(error)) throw toStateError(error, path, "start migrating");
-          lastBusy = error;
-          return undefined;
-        }
-      },
-      { timeoutMs: options.timeoutMs, signal: options.signal, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) },
-    );
-  } finally {
-    db.pragma(`busy_timeout = ${Number(busyTimeout)}`);
-  }
+  const outcome = await retryWhileBusy(
+    () => {
+      try {
+        withoutBusyWait(db, () => db.exec("BEGIN IMMEDIATE"));
+        return true;
+      } catch (error) {
+        if (!isBusy(error)) throw toStateError(error, path, "start migrating");
+        lastBusy = error;
+        return undefined;
+      }
+    },
+    { timeoutMs: options.timeoutMs, signal: options.signal, ...(options.onWait === undefined ? {} : { onWait: options.onWait }) },
+  );
   if (outcome.kind === "timeout") {
     throw new StateError(
       "E_STATE_LOCKED",
