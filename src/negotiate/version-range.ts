@@ -1,3 +1,4 @@
+import { describedValue } from "../errors/index.js";
 import { NegotiationError } from "./negotiation-error.js";
 
 /** Protocol versions a node reads (and can write): both ends included. */
@@ -33,7 +34,7 @@ export function assertVersionRange(range: VersionRange | null | undefined, what:
     const shown =
       given === null || typeof given !== "object"
         ? String(given)
-        : `[${String((given as { min?: unknown }).min)}, ${String((given as { max?: unknown }).max)}]`;
+        : `[${describedValue((given as { min?: unknown }).min)}, ${describedValue((given as { max?: unknown }).max)}]`;
     // The wire never yields such a member range (openEnvelope refuses the sender's), so it is the
     // app's own record: say how to send without it rather than let fallback guess (docs/wire.md).
     const hint = member === undefined ? "" : "; fix the stored range, or pass null for a member whose range is not known (counted as unknown, under either outsiders policy)";

@@ -1,3 +1,4 @@
+import { describedValue } from "../errors/index.js";
 import { PAYLOAD_CODECS } from "./codecs/index.js";
 import { codecContext, type MessageCodec } from "./codec-context.js";
 import {
@@ -121,7 +122,8 @@ function checkReader(reader: ReaderWindow): void {
     reader.min < 1 ||
     reader.min > reader.max
   ) {
-    throw new WireError("E_VERSION_UNSUPPORTED", `reader window [${String(reader?.min)}, ${String(reader?.max)}] is not a version range`, {
+    const shown = reader === null || typeof reader !== "object" ? describedValue(reader) : `[${describedValue(reader.min)}, ${describedValue(reader.max)}]`;
+    throw new WireError("E_VERSION_UNSUPPORTED", `reader window ${shown} is not a version range (whole numbers, 1 <= min <= max: a profile's window)`, {
       details: { reader },
     });
   }

@@ -1,3 +1,4 @@
+import { describedValue } from "../errors/index.js";
 import { codecContext, type CodecContext, type MessageCodec } from "./codec-context.js";
 import { PAYLOAD_CODECS, type PayloadViews } from "./codecs/index.js";
 import { MAX_COMMUNITY_DESCRIPTION_BYTES, MAX_PAYLOAD_BYTES } from "./limits.js";
@@ -35,6 +36,14 @@ export function defaultMaxBytes(kind: PayloadKind): number {
 }
 
 export function schemaOrThrow(version: number, role: string): VersionSchema {
+  // An app's "3" (a setting read as text) would print as the number and read "protocol 3 has no schema (it has 1..3)".
+  if (typeof version !== "number") {
+    throw new WireError(
+      "E_VERSION_UNSUPPORTED",
+      `${role} protocol must be a number (a protocol version; this build has ${OLDEST_SCHEMA_VERSION}..${NEWEST_SCHEMA_VERSION}), not ${describedValue(version)}`,
+      { details: { version, role, oldest: OLDEST_SCHEMA_VERSION, newest: NEWEST_SCHEMA_VERSION } },
+    );
+  }
   const schema = Number.isInteger(version) ? schemaFor(version) : undefined;
   if (schema === undefined) {
     throw new WireError(
@@ -65,7 +74,7 @@ function requireKnownAt(kind: PayloadKind, version: number, role: string): void 
 /** Rejects what is not bytes, or more bytes than the cap, before anything is decoded. */
 export function checkedInput(bytes: unknown, cap: number, what: string): Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
-    throw new WireError("E_WIRE_MALFORMED", `${what}: expected bytes (Uint8Array), got ${typeof bytes}`, {
+    throw new WireError("E_WIRE_MALFORMED", `${what}: expected bytes (Uint8Array), got ${describedValue(bytes)}`, {
       details: { message: what, stage: "input" },
     });
   }
@@ -115,9 +124,17 @@ function payloadRead<K extends PayloadKind>(
   options: DecodeOptions | undefined,
 ): PayloadRead<PayloadViews[K]> {
   kindOrThrow(kind);
-  // A missing `at` (a caller's undefined version) falls to schemaOrThrow's typed error below.
-  const written = typeof at === "number" ? at : at?.written;
-  const reader = typeof at === "number" ? at : at?.reader;
+  // Neither a version nor { written, reader } (undefined, a "3" read from a setting): say what was
+  // given, where reading its `reader` said "reader protocol undefined".
+  if (typeof at !== "number" && (at === null || typeof at !== "object")) {
+    throw new WireError(
+      "E_VERSION_UNSUPPORTED",
+      `decoding a ${kind}: the version to read at must be a protocol number or { written, reader }, not ${describedValue(at)}`,
+      { details: { version: at, role: "reader" } },
+    );
+  }
+  const written = typeof at === "number" ? at : at.written;
+  const reader = typeof at === "number" ? at : at.reader;
   const schema = schemaOrThrow(reader, "reader");
   requireKnownAt(kind, reader, "reader");
   // Versions travel as uint32 and start at 1 (0 is proto3's unset). Anything else is no version at
