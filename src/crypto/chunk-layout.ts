@@ -1,3 +1,4 @@
+import { describedValue } from "../errors/index.js";
 import { CryptoError } from "./crypto-error.js";
 import { MAX_CHUNK_SIZE, MAX_CHUNKS, TAG_BYTES } from "./stream-params.js";
 
@@ -10,10 +11,10 @@ export function chunkCount(plaintextSize: number, chunkSize: number): number {
   // A negative, fractional or NaN size gave a count of 0, -0 or NaN, and so a ciphertext size a
   // caller would allocate or compare against as if it were one.
   if (!Number.isSafeInteger(plaintextSize) || plaintextSize < 0) {
-    throw new CryptoError("E_CRYPTO_BAD_PARAMS", `a plaintext size must be a whole number of bytes, not ${String(plaintextSize)}`, { details: { plaintextSize } });
+    throw new CryptoError("E_CRYPTO_BAD_PARAMS", `a plaintext size must be a whole number of bytes, not ${describedValue(plaintextSize)}`, { details: { plaintextSize } });
   }
   if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
-    throw new CryptoError("E_CRYPTO_BAD_PARAMS", `the chunk size must be between 1 and ${MAX_CHUNK_SIZE} bytes, not ${String(chunkSize)}`, {
+    throw new CryptoError("E_CRYPTO_BAD_PARAMS", `the chunk size must be between 1 and ${MAX_CHUNK_SIZE} bytes, not ${describedValue(chunkSize)}`, {
       details: { field: "chunkSize", chunkSize },
     });
   }

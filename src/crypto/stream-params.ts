@@ -1,4 +1,5 @@
 import { createSecretKey, type KeyObject } from "node:crypto";
+import { describedValue } from "../errors/index.js";
 import { CryptoError } from "./crypto-error.js";
 
 export const KEY_BYTES = 32;
@@ -51,7 +52,7 @@ export function checkParams(params: StreamParams): void {
     });
   }
   if (!Number.isSafeInteger(params.chunkSize) || params.chunkSize < 1 || params.chunkSize > MAX_CHUNK_SIZE) {
-    throw new CryptoError("E_CRYPTO_BAD_PARAMS", `the chunk size must be between 1 and ${MAX_CHUNK_SIZE} bytes, not ${String(params.chunkSize)}`, {
+    throw new CryptoError("E_CRYPTO_BAD_PARAMS", `the chunk size must be between 1 and ${MAX_CHUNK_SIZE} bytes, not ${describedValue(params.chunkSize)}`, {
       details: { field: "chunkSize", chunkSize: params.chunkSize },
     });
   }

@@ -9,7 +9,7 @@ import { toStateError } from "./sqlite-errors.js";
 import { needsStagedCopy, stageCopy } from "./staged-copy.js";
 import { readOnlyFor } from "./read-mode.js";
 import { rollbackLoss, type JournalLoss } from "./rollback-loss.js";
-import { assertKnownOptions, keysOf } from "../errors/index.js";
+import { assertKnownOptions, describedValue, keysOf } from "../errors/index.js";
 
 export interface StateInspection {
   readonly path: string;
@@ -55,7 +55,7 @@ export function inspectState(path: string, catalog: MigrationCatalog = shippedCa
   // Every other entry point takes its options second: inspectState(path, { workDir }) failed inside
   // the call ("Cannot read properties of undefined (reading 'map')"), naming nothing the caller wrote.
   if (!(catalog instanceof MigrationCatalog)) {
-    const given = typeof catalog === "object" && catalog !== null ? "an object that is not one" : `${typeof catalog} ${JSON.stringify(catalog)}`;
+    const given = typeof catalog === "object" && catalog !== null && !Array.isArray(catalog) ? "an object that is not one" : describedValue(catalog);
     throw new TypeError(
       `inspectState's second argument is the migration catalog (a MigrationCatalog, or undefined for the one this build ships), not ${given}; its options go third: inspectState(path, undefined, { workDir })`,
     );

@@ -7,9 +7,10 @@
  * quotes at most 80 characters of a string.
  */
 import { describe, expect, test } from "vitest";
+import { checkParams, chunkCount } from "../../src/crypto/index.js";
 import { describedValue } from "../../src/errors/index.js";
 import { chooseAttachment, peerAudience } from "../../src/negotiate/index.js";
-import { writeFixture } from "../../src/state/index.js";
+import { inspectState, writeFixture } from "../../src/state/index.js";
 import { lockTimeoutOf } from "../../src/state/migration-lock.js";
 import { busyTimeoutOf } from "../../src/state/open-state.js";
 import { StorageClient, type StorageClientOptions } from "../../src/storage/index.js";
@@ -119,6 +120,25 @@ describe("the same wording in the negotiate and state layers and a reference's w
     for (const value of [...cases.filter((v) => typeof v !== "string"), "three"]) {
       expect(message(() => decodeReference({ bytes: new Uint8Array(1), writtenWith: value } as never, 3))).toContain(`it was ${describedValue(value)}. Pass the bytes alone`);
     }
+  });
+});
+
+describe("the crypto layer's sizes and inspectState's catalog", () => {
+  test("a plaintext size or a chunk size that is no number", () => {
+    const params = { key: new Uint8Array(32), noncePrefix: new Uint8Array(7) };
+    for (const value of ["1024", null, {}, [1024], 5n]) {
+      const said = new RegExp(`not ${escape(describedValue(value))}$`);
+      expect(message(() => chunkCount(value as never, 1024))).toMatch(said);
+      expect(message(() => chunkCount(10, value as never))).toMatch(said);
+      expect(message(() => checkParams({ ...params, chunkSize: value } as never))).toMatch(said);
+    }
+  });
+
+  test("inspectState's second argument that is no catalog (an options object is said as such)", () => {
+    for (const value of ["catalog", 3, [1]]) {
+      expect(message(() => inspectState("unused.sqlite", value as never))).toContain(`not ${describedValue(value)}; its options go third`);
+    }
+    expect(message(() => inspectState("unused.sqlite", { workDir: "w" } as never))).toContain("not an object that is not one; its options go third");
   });
 });
 
