@@ -16,7 +16,7 @@ export type {
   CommunityDescriptionPointer,
 } from "./messages.js";
 export { WireError, isWireError } from "./wire-error.js";
-export type { WireErrorCode } from "./wire-error.js";
+export type { WireErrorCode, WireErrorDetails } from "./wire-error.js";
 export * from "./limits.js";
 export { DEFAULT_FALLBACK_TEXT, encodeEnvelope, encodePayloadEnvelope, openEnvelope } from "./envelope.js";
 export type { EnvelopeDraft, OpenedEnvelope, OpenEnvelopeOptions, ReaderWindow } from "./envelope.js";

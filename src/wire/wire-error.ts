@@ -14,9 +14,24 @@ export type WireErrorCode =
   /** A well-formed message whose field breaks a rule (missing, wrong length, out of range); `details.field` names it. */
   | "E_WIRE_INVALID_FIELD";
 
+/**
+ * The details an app reads (docs/wire.md, Errors), typed so that showing the fallback text needs no
+ * cast; every other key stays `unknown`. Each is a string (or the union) wherever it is set.
+ */
+export type WireErrorDetails = Readonly<Record<string, unknown>> & {
+  /** E_VERSION_UNSUPPORTED / E_WIRE_UNKNOWN_TYPE from a reader: the text to show instead of the payload. */
+  readonly fallbackText?: string;
+  /** E_VERSION_UNSUPPORTED from a reader's window. */
+  readonly reason?: "reader-too-old" | "writer-too-old";
+  /** E_WIRE_INVALID_FIELD (`pieces[2].cid`); E_VERSION_UNSUPPORTED for a newer enum value (`FileReference.encryption.scheme`). */
+  readonly field?: string;
+};
+
 /** The wire layer's one error class: anything decoding untrusted bytes throws is one of these. */
 export class WireError extends CompatError<WireErrorCode> {
   readonly layer = "wire" as const;
+  // Only the type is narrowed: CompatError sets and freezes the value (declare emits nothing).
+  declare readonly details: WireErrorDetails;
 }
 
 export function isWireError(value: unknown): value is WireError {
