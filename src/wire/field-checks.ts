@@ -3,6 +3,7 @@
  * bytes, writers to what they are about to send, so nothing written here is refused by a reader.
  * Errors name the message and the field; they report lengths, never the bytes themselves.
  */
+import { describedValue } from "../errors/index.js";
 import { isCidBytes, isCidSyntax } from "./cid-syntax.js";
 import { saneFileNameProblem } from "./file-name.js";
 import {
@@ -34,8 +35,19 @@ export function isUnknownEnumValue(err: unknown): err is WireError {
   return err instanceof WireError && err.code === "E_WIRE_INVALID_FIELD" && err.details.unknownEnumValue === true;
 }
 
-export function missingField(message: string, field: string): WireError {
-  return invalidField(message, field, "is required but missing (readers reject the message without it)", { missing: true });
+/**
+ * A required field that is absent, or, `as` given, 0 or empty: proto3 writes neither, so a reader
+ * sees it missing, and a writer that set `size: 0` or `pieces: []` is told what it did.
+ */
+export function missingField(message: string, field: string, as?: "0" | "empty"): WireError {
+  const what = as === undefined ? "" : as === "0" ? " or 0 (proto3 cannot tell them apart;" : " or empty (";
+  const why = as === undefined ? " (readers reject the message without it)" : `${what} readers reject the message without it)`;
+  return invalidField(message, field, `is required but missing${why}`, { missing: true });
+}
+
+/** A caller's value where bytes belong, by its type alone: a string there may be key material. */
+function notBytes(value: unknown): string {
+  return `must be bytes (a Uint8Array), not ${typeof value === "string" ? "a string" : describedValue(value)}`;
 }
 
 /** Allocation-free predicates for hot loops; the check* functions below name the field when these say no. */
@@ -50,8 +62,8 @@ export function isUintIn(value: unknown, min: number, max: number): boolean {
 /** Bytes with an exact length (keys, hashes, signatures). Empty counts as missing. */
 export function checkBytesExact(value: unknown, length: number, message: string, field: string): void {
   if (value instanceof Uint8Array && value.length === length) return;
-  if (!(value instanceof Uint8Array)) throw invalidField(message, field, "must be bytes");
-  if (value.length === 0) throw missingField(message, field);
+  if (!(value instanceof Uint8Array)) throw invalidField(message, field, notBytes(value));
+  if (value.length === 0) throw missingField(message, field, "empty");
   throw invalidField(message, field, `must be exactly ${length} bytes, got ${value.length}`, {
     expected: length,
     actual: value.length,
@@ -61,36 +73,32 @@ export function checkBytesExact(value: unknown, length: number, message: string,
 /** Non-empty bytes (a required bytes field). */
 export function checkBytesRequired(value: unknown, message: string, field: string): void {
   if (value instanceof Uint8Array && value.length > 0) return;
-  if (!(value instanceof Uint8Array)) throw invalidField(message, field, "must be bytes");
-  throw missingField(message, field);
+  if (!(value instanceof Uint8Array)) throw invalidField(message, field, notBytes(value));
+  throw missingField(message, field, "empty");
 }
 
 /** Optional bytes: empty is fine. */
 export function checkBytesOptional(value: unknown, message: string, field: string): void {
-  if (!(value instanceof Uint8Array)) throw invalidField(message, field, "must be bytes");
+  if (!(value instanceof Uint8Array)) throw invalidField(message, field, notBytes(value));
 }
 
 /** An integer in [min, max]; a required field whose zero means "unset" passes min = 1. */
 export function checkUint(value: unknown, min: number, max: number, message: string, field: string): void {
   if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return;
-  if (value === 0 && min === 1) throw missingField(message, field);
-  throw invalidField(message, field, `must be an integer in [${min}, ${max}], got ${describeNumber(value)}`, {
+  if (value === 0 && min === 1) throw missingField(message, field, "0");
+  throw invalidField(message, field, `must be an integer in [${min}, ${max}], got ${describedValue(value)}`, {
     min,
     max,
   });
-}
-
-function describeNumber(value: unknown): string {
-  return typeof value === "number" ? String(value) : typeof value;
 }
 
 const BASE58_CHARS = `${MIN_CID_CHARS}-${MAX_CID_CHARS}`;
 
 /** A Codex CID as text: base58btc multibase ("z..."), bounded length. Empty counts as missing when required. */
 export function checkCid(value: unknown, required: boolean, message: string, field: string): void {
-  if (typeof value !== "string") throw invalidField(message, field, "must be a string");
+  if (typeof value !== "string") throw invalidField(message, field, `must be a string, not ${describedValue(value)}`);
   if (value.length === 0) {
-    if (required) throw missingField(message, field);
+    if (required) throw missingField(message, field, "empty");
     return;
   }
   if (!isCidSyntax(value)) {
@@ -103,7 +111,7 @@ export function checkCid(value: unknown, required: boolean, message: string, fie
 /** checkCid on a CID's encoded bytes (as the codec reads it); the error reports the length only. */
 export function checkCidBytes(value: Uint8Array, required: boolean, message: string, field: string): void {
   if (value.length === 0) {
-    if (required) throw missingField(message, field);
+    if (required) throw missingField(message, field, "empty");
     return;
   }
   if (!isCidBytes(value)) {
@@ -120,7 +128,7 @@ export function isFileName(value: string): boolean {
 
 /** An optional file name, already sanitized by the writer (see sanitizeFileName). */
 export function checkFileName(value: unknown, message: string, field: string): void {
-  if (typeof value !== "string") throw invalidField(message, field, "must be a string");
+  if (typeof value !== "string") throw invalidField(message, field, `must be a string, not ${describedValue(value)}`);
   if (value.length === 0) return;
   const problem = saneFileNameProblem(value);
   if (problem !== undefined) throw invalidField(message, field, problem);
@@ -142,7 +150,7 @@ export function isMime(value: string): boolean {
 
 /** An optional MIME type ("image/png", "text/plain; charset=utf-8"). */
 export function checkMime(value: unknown, message: string, field: string): void {
-  if (typeof value !== "string") throw invalidField(message, field, "must be a string");
+  if (typeof value !== "string") throw invalidField(message, field, `must be a string, not ${describedValue(value)}`);
   if (isMime(value)) return;
   throw invalidField(message, field, `must be a MIME type "type/subtype" of at most ${MAX_MIME_BYTES} ASCII characters`, {
     length: value.length,
@@ -217,7 +225,7 @@ export function isDisplayText(value: string): boolean {
 
 /** Text shown to people: bounded, no control characters. */
 export function checkDisplayText(value: unknown, message: string, field: string): void {
-  if (typeof value !== "string") throw invalidField(message, field, "must be a string");
+  if (typeof value !== "string") throw invalidField(message, field, `must be a string, not ${describedValue(value)}`);
   if (value.length === 0) return;
   if (hasControlCharacter(value)) throw invalidField(message, field, "must not contain control characters");
   if (hasBrokenSurrogate(value)) throw invalidField(message, field, "must be valid Unicode (half of a surrogate pair cannot be written as UTF-8)");
@@ -230,6 +238,6 @@ export function checkDisplayText(value: unknown, message: string, field: string)
 /** A repeated field's element count. */
 export function checkCount(length: number, min: number, max: number, message: string, field: string): void {
   if (length >= min && length <= max) return;
-  if (length === 0) throw missingField(message, field);
+  if (length === 0) throw missingField(message, field, "empty");
   throw invalidField(message, field, `must have ${min}-${max} entries, got ${length}`, { count: length, min, max });
 }
