@@ -57,7 +57,7 @@ export function chooseAttachment(
   // `payload` is not one: this function chooses it (a caller's was ignored).
   options = checkedOptions("chooseAttachment", options, ATTACHMENT_OPTIONS);
   if (!Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
-    throw new NegotiationError("E_RANGE_INVALID", `file size ${String(sizeBytes)} is not a byte count`, { details: { sizeBytes } });
+    throw new NegotiationError("E_RANGE_INVALID", `file size ${describedValue(sizeBytes)} is not a byte count`, { details: { sizeBytes } });
   }
   const asked = options.inlineMaxBytes;
   // NaN or a negative limit would silently never send inline (a protocol 1 writer then sends nothing).

@@ -12,6 +12,7 @@ import {
   isFeatureBytes,
   isUnknownEnumValue,
   missingField,
+  notAnObject,
 } from "./field-checks.js";
 import { MAX_FEATURE_BYTES, MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES } from "./limits.js";
 import { asciiBytes, asciiText, knownFeature } from "./ascii-fields.js";
@@ -136,7 +137,7 @@ function checkReader(reader: ReaderWindow): void {
  */
 export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
   if (draft === null || typeof draft !== "object") {
-    throw new WireError("E_WIRE_INVALID_FIELD", `Envelope: expected an object, got ${String(draft)}`, { details: { message: M, field: "" } });
+    throw notAnObject(M, draft);
   }
   const { version, type: kind } = draft;
   const schema = schemaOrThrow(version, "writer");
@@ -183,7 +184,7 @@ export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
 export function encodePayloadEnvelope(payload: Payload, envelope: Omit<EnvelopeDraft, "type" | "payload">): Uint8Array {
   if (payload === null || typeof payload !== "object") throw invalidField(M, "payload", "must be a { kind, message } payload");
   if (envelope === null || typeof envelope !== "object") {
-    throw new WireError("E_WIRE_INVALID_FIELD", `Envelope: expected an object, got ${String(envelope)}`, { details: { message: M, field: "" } });
+    throw notAnObject(M, envelope);
   }
   const bytes = encodePayload(payload.kind, payload.message as never, envelope.version);
   return encodeEnvelope({ ...envelope, type: payload.kind, payload: bytes });

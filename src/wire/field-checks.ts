@@ -16,6 +16,16 @@ import {
 import { isHighSurrogate, isLowSurrogate, utf8Length } from "./utf8-length.js";
 import { WireError } from "./wire-error.js";
 
+/**
+ * What a caller gave where a message (a view, an envelope's fields) belongs. A string is named by
+ * its length alone: it is most often the view's JSON text, content key and all, and the message
+ * ends up in the app's logs.
+ */
+export function notAnObject(message: string, value: unknown): WireError {
+  const got = typeof value === "string" ? `a string of ${value.length} characters (JSON text? parse it first)` : describedValue(value);
+  return new WireError("E_WIRE_INVALID_FIELD", `${message}: expected an object, got ${got}`, { details: { message, field: "" } });
+}
+
 export function invalidField(message: string, field: string, problem: string, details: Record<string, unknown> = {}): WireError {
   return new WireError("E_WIRE_INVALID_FIELD", `${message}.${field} ${problem}`, {
     details: { message, field, ...details },

@@ -8,6 +8,7 @@ import { decodeRaw, encodeRaw, plainBytes, type PbObject } from "./raw-codec.js"
 import { NEWEST_SCHEMA_VERSION, OLDEST_SCHEMA_VERSION, schemaFor, type VersionSchema } from "./schema-registry.js";
 import { readPayload } from "./single-pass/index.js";
 import { WireError } from "./wire-error.js";
+import { notAnObject } from "./field-checks.js";
 import type protobuf from "protobufjs/light.js";
 import { byteCap } from "./byte-cap.js";
 
@@ -142,7 +143,7 @@ function payloadRead<K extends PayloadKind>(
   // segment payload" (E_WIRE_UNKNOWN_TYPE, which it was). Outside uint32 it would also alias
   // another reader's codec context (codecContext keys on reader * 2^32 + written).
   if (!Number.isInteger(written) || written < 1 || written > UINT32) {
-    throw new WireError("E_VERSION_UNSUPPORTED", `writer protocol ${String(written)} is not a protocol version (a whole number from 1 to ${UINT32})`, {
+    throw new WireError("E_VERSION_UNSUPPORTED", `writer protocol ${describedValue(written)} is not a protocol version (a whole number from 1 to ${UINT32})`, {
       details: { version: written, role: "writer" },
     });
   }
@@ -221,9 +222,7 @@ export function encodePayload<K extends PayloadKind>(kind: K, message: PayloadVi
   requireKnownAt(kind, version, "writer");
   const codec = PAYLOAD_CODECS[kind] as MessageCodec<PayloadViews[K]>;
   if (message === null || typeof message !== "object") {
-    throw new WireError("E_WIRE_INVALID_FIELD", `${codec.message}: expected an object, got ${String(message)}`, {
-      details: { message: codec.message, field: "" },
-    });
+    throw notAnObject(codec.message, message);
   }
   return encodeChecked(kind, codec.toPb(message, codecContext(schema, version)), schema.type(codec.message) as protobuf.Type);
 }
