@@ -16,7 +16,8 @@ export function describedValue(value: unknown): string {
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "undefined") return String(value);
   // The tag, not value.constructor: no getter of the caller's runs, and a plain object's is "Object".
   const kind = typeof value === "object" ? Object.prototype.toString.call(value).slice(8, -1) : typeof value;
-  return kind === "Object" ? "an object" : `${/^[aeiouAEIOU]/.test(kind) ? "an" : "a"} ${kind}`;
+  // By sound, not letter: "a Uint8ClampedArray" (a "you"), "an Int8Array", "an Error".
+  return kind === "Object" ? "an object" : `${/^[aeiouAEIO]/.test(kind) ? "an" : "a"} ${kind}`;
 }
 
 /** The string cut at MAX_QUOTED_CHARS, not inside a character's surrogate pair, with "…" when cut. */
