@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { StorageBackend } from "../../src/storage/backend.js";
 import { DEFAULT_RETRY_POLICY, EndpointPool, withRetries } from "../../src/storage/retry/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
@@ -47,33 +47,44 @@ describe("a blip of the client's first endpoint", () => {
 });
 
 describe("EndpointPool failure memory", () => {
-  test("a failure steers picks away for failureMemoryMs, then the client's order applies again: the first endpoint is picked over the one that worked meanwhile", async () => {
+  // The pool reads performance.now(). A fake one moves only when the test says, so "still
+  // remembered 130 ms after a failure remembered 200 ms" holds however late a loaded machine's
+  // timers fire (a real sleep(130) that ran 70 ms or more late found the failure forgotten).
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["performance"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("a failure steers picks away for failureMemoryMs, then the client's order applies again: the first endpoint is picked over the one that worked meanwhile", () => {
     const pool = new EndpointPool([fake("a"), fake("b"), fake("c")]);
     const none = new Set<number>();
     pool.worked(0);
     pool.failed(0, 100);
     expect(pool.pick(none)).toBe(1);
     pool.worked(1);
+    vi.advanceTimersByTime(99);
     expect(pool.pick(none)).toBe(1);
-    await sleep(150);
+    vi.advanceTimersByTime(51);
     expect(pool.pick(none)).toBe(0);
   });
 
-  test("each further failure before the endpoint works again doubles how long it is remembered; working forgets them all", async () => {
+  test("each further failure before the endpoint works again doubles how long it is remembered; working forgets them all", () => {
     const pool = new EndpointPool([fake("a"), fake("b")]);
     const none = new Set<number>();
     pool.failed(0, 100);
-    await sleep(130);
+    vi.advanceTimersByTime(130);
     expect(pool.pick(none)).toBe(0);
     // Tried again and failed again: remembered 200 ms this time.
     pool.failed(0, 100);
-    await sleep(130);
+    vi.advanceTimersByTime(130);
     expect(pool.pick(none)).toBe(1);
-    await sleep(120);
+    vi.advanceTimersByTime(120);
     expect(pool.pick(none)).toBe(0);
     pool.worked(0);
     pool.failed(0, 100);
-    await sleep(130);
+    vi.advanceTimersByTime(130);
     expect(pool.pick(none)).toBe(0);
   });
 
