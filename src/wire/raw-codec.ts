@@ -28,17 +28,23 @@ export function decodeRaw(type: protobuf.Type, bytes: Uint8Array, what: string, 
     return type.decode(reader) as unknown as PbObject;
   } catch (err) {
     const fault = structureFault(bytes);
-    if (fault === "truncated") {
+    if (fault.kind === "truncated") {
       throw new WireError("E_WIRE_TRUNCATED", `${what} is truncated: a field runs past the end of its ${bytes.length} bytes`, {
         cause: err,
         details: { message: what, bytes: bytes.length },
       });
     }
-    throw new WireError("E_WIRE_MALFORMED", `${what} is not a valid protobuf message (${bytes.length} bytes)`, {
+    // Node's TextDecoder (fatal) names bad UTF-8 by this code: a complete field whose text is broken.
+    const why = fault.why ?? (errorCode(err) === "ERR_ENCODING_INVALID_ENCODED_DATA" ? "a text field is not valid UTF-8" : undefined);
+    throw new WireError("E_WIRE_MALFORMED", `${what} is not a valid protobuf message (${bytes.length} bytes)${why === undefined ? "" : `: ${why}`}`, {
       cause: err,
       details: { message: what, bytes: bytes.length, stage: "structure" },
     });
   }
+}
+
+function errorCode(err: unknown): unknown {
+  return err !== null && typeof err === "object" ? (err as { code?: unknown }).code : undefined;
 }
 
 export function encodeRaw(type: protobuf.Type, message: PbObject): Uint8Array {

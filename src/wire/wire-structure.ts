@@ -8,6 +8,12 @@
  */
 export type StructureFault = "truncated" | "malformed";
 
+/** The fault, and for a malformed top level what is wrong there, in words for the error message. */
+export interface FaultFound {
+  readonly kind: StructureFault;
+  readonly why?: string;
+}
+
 /**
  * protobufjs's Reader.recursionLimit: it refuses a field read inside more groups than this (so it
  * reads 101 levels at the top of a message, the innermost empty). Bytes cut short above that depth
@@ -16,17 +22,20 @@ export type StructureFault = "truncated" | "malformed";
 const RECURSION_LIMIT = 100;
 
 class Fault {
-  constructor(readonly kind: StructureFault) {}
+  constructor(
+    readonly kind: StructureFault,
+    readonly why?: string,
+  ) {}
 }
 
-export function structureFault(bytes: Uint8Array): StructureFault {
+export function structureFault(bytes: Uint8Array): FaultFound {
   try {
     walk(bytes, 0, 0, -1);
     // The top level is complete, so the fault is inside a field.
-    return "malformed";
+    return { kind: "malformed" };
   } catch (err) {
-    if (err instanceof Fault) return err.kind;
-    return "malformed";
+    if (err instanceof Fault) return err.why === undefined ? { kind: err.kind } : { kind: err.kind, why: err.why };
+    return { kind: "malformed" };
   }
 }
 
@@ -40,7 +49,7 @@ function varint(bytes: Uint8Array, pos: number): [value: number, next: number] {
     mul *= 128;
     if (b < 0x80) return [value, pos];
   }
-  throw new Fault("malformed");
+  throw new Fault("malformed", "a varint longer than 10 bytes");
 }
 
 /** Walks fields from `pos` until the end (group -1) or the end-group of `group`; returns where it stopped. */
@@ -50,9 +59,12 @@ function walk(bytes: Uint8Array, pos: number, depth: number, group: number): num
     pos = afterTag;
     const field = Math.floor(tag / 8);
     const wireType = tag % 8;
-    if (field === 0 || tag > 0xffff_ffff) throw new Fault("malformed");
+    if (field === 0) throw new Fault("malformed", "a field numbered 0");
+    if (tag > 0xffff_ffff) throw new Fault("malformed", "a field number above 2^29 - 1");
     // Any field but the end of the group it is in, as protobufjs's skipType checks its depth.
-    if (depth > RECURSION_LIMIT && !(wireType === 4 && field === group)) throw new Fault("malformed");
+    if (depth > RECURSION_LIMIT && !(wireType === 4 && field === group)) {
+      throw new Fault("malformed", `groups nested more than ${RECURSION_LIMIT} deep`);
+    }
     switch (wireType) {
       case 0:
         pos = varint(bytes, pos)[1];
@@ -71,14 +83,16 @@ function walk(bytes: Uint8Array, pos: number, depth: number, group: number): num
         pos = walk(bytes, pos, depth + 1, field);
         break;
       case 4:
-        if (field !== group) throw new Fault("malformed");
+        if (field !== group) {
+          throw new Fault("malformed", group === -1 ? "an end of group (wire type 4) with no group open" : "an end of group that closes another group");
+        }
         return pos;
       case 5:
         if (pos + 4 > bytes.length) throw new Fault("truncated");
         pos += 4;
         break;
       default:
-        throw new Fault("malformed");
+        throw new Fault("malformed", `wire type ${wireType} does not exist`);
     }
   }
   // Out of bytes inside a group: the end-group tag never came.

@@ -1,0 +1,50 @@
+/**
+ * E_WIRE_MALFORMED said only "FileReference is not a valid protobuf message (204 bytes)", whatever
+ * was wrong: a file name that is not UTF-8 (a well-formed message whose text is broken), a wire type
+ * that does not exist, a field number 0, groups nested past the decoder's depth. The message (and
+ * `file get`'s, which repeats it) now says which; the code and details are unchanged.
+ */
+import { describe, expect, it } from "vitest";
+import { WireError, decodeFileReference, encodeFileReference, type FileReference } from "../../src/wire/index.js";
+import { thrown } from "../support/thrown.js";
+
+const reference: FileReference = {
+  pieces: [{ cid: "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7", size: 10, sha256: new Uint8Array(32).fill(1) }],
+  encryption: { scheme: "aes-256-gcm-stream", key: new Uint8Array(32).fill(2), noncePrefix: new Uint8Array(7).fill(3), chunkSize: 1024 },
+  plaintextSize: 10,
+  mime: "text/plain",
+  fileName: "a.txt",
+  plaintextSha256: new Uint8Array(32).fill(4),
+};
+const valid = encodeFileReference(reference, 3);
+const withTail = (...tail: number[]): Uint8Array => Uint8Array.of(...valid, ...tail);
+
+function malformed(bytes: Uint8Array): WireError {
+  const error = thrown(() => decodeFileReference(bytes, 3));
+  expect(error, String(error)).toBeInstanceOf(WireError);
+  expect((error as WireError).code).toBe("E_WIRE_MALFORMED");
+  expect((error as WireError).details).toEqual({ message: "FileReference", bytes: bytes.length, stage: "structure" });
+  return error as WireError;
+}
+
+describe("E_WIRE_MALFORMED says what is wrong", () => {
+  it("a file name that is not UTF-8", () => {
+    const bytes = withTail(0x2a, 2, 0xff, 0xfe); // field 5 (file_name), 2 bytes
+    expect(malformed(bytes).message).toBe(`FileReference is not a valid protobuf message (${bytes.length} bytes): a text field is not valid UTF-8`);
+  });
+
+  it("a wire type that does not exist, and an end of group that was never started", () => {
+    expect(malformed(withTail(0xd7, 0x03)).message).toMatch(/: wire type 7 does not exist$/);
+    expect(malformed(withTail(0x94, 0x03)).message).toMatch(/: an end of group \(wire type 4\) with no group open$/);
+  });
+
+  it("a field number 0", () => {
+    expect(malformed(withTail(0x00, 0x01)).message).toMatch(/: a field numbered 0$/);
+  });
+
+  it("groups nested past the decoder's depth", () => {
+    const open = Array.from({ length: 200 }, () => [0x93, 0x03]).flat(); // field 50, start group
+    const close = Array.from({ length: 200 }, () => [0x94, 0x03]).flat();
+    expect(malformed(withTail(...open, ...close)).message).toMatch(/: groups nested more than 100 deep$/);
+  });
+});
