@@ -7,8 +7,9 @@
  * groupAudience and communityAudience take as an unknown member.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { chooseWriteVersion, groupAudience, isVersionRange, peerAudience, type VersionRange } from "../../src/negotiate/index.js";
+import { chooseWriteVersion, groupAudience, isVersionRange, NegotiationError, peerAudience, type VersionRange } from "../../src/negotiate/index.js";
 import { profileFor } from "../../src/versions/index.js";
+import { thrown } from "../support/thrown.js";
 
 const writer = profileFor(3).window;
 
@@ -33,5 +34,20 @@ describe("an app's stored member ranges", () => {
     const fromNull = chooseWriteVersion(writer, peerAudience(row.range), { payload: "file-reference" });
     expect(fromNull).toEqual(chooseWriteVersion(writer, peerAudience(undefined), { payload: "file-reference" }));
     expect(fromNull).toMatchObject({ version: 2, unknown: 1, limitedBy: "unknown-members" });
+  });
+});
+
+describe("a sender's capabilities passed as a member's range", () => {
+  it("E_RANGE_INVALID saying how to make the range of them, not only [undefined, undefined]", () => {
+    const sender = { minVersion: 2, maxVersion: 3, features: [] };
+    for (const run of [
+      () => chooseWriteVersion(writer, groupAudience([profileFor(3).window, sender as never])),
+      () => chooseWriteVersion(writer, peerAudience(sender as never)),
+    ]) {
+      const error = thrown(run);
+      expect(error, String(error)).toBeInstanceOf(NegotiationError);
+      expect((error as NegotiationError).code).toBe("E_RANGE_INVALID");
+      expect((error as NegotiationError).message).toContain("a sender's Capabilities: pass { min: sender.minVersion, max: sender.maxVersion }");
+    }
   });
 });
