@@ -7,6 +7,7 @@ import { releaseProfile, releaseTable as defaultTable, type Release, type Releas
 import { MATRIX_CHECKS } from "./checks/index.js";
 import { DEFAULT_CELL_TIMEOUT_MS } from "./matrix-constants.js";
 import { diskRefusalOf } from "./disk-refusal.js";
+import { assertMatrixOptionValues } from "./matrix-option-values.js";
 import { SchemaCheckError } from "../schema-check/index.js";
 import type { CellResult, DirectionContext, MatrixCheck, MatrixColumn, MatrixReport, MatrixRow, PairScope } from "./matrix-types.js";
 
@@ -220,14 +221,12 @@ function makeOwnWorkDir(): string {
  */
 export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixRunReport> {
   assertKnownOptions("runMatrix", options, RUN_MATRIX_OPTIONS);
+  assertMatrixOptionValues(options ?? {});
   const table = options.table ?? defaultTable;
   const checks = options.checks ?? MATRIX_CHECKS;
   const logger = options.logger ?? silentLogger();
   const signal = options.signal ?? new AbortController().signal;
   const cellTimeoutMs = options.cellTimeoutMs ?? DEFAULT_CELL_TIMEOUT_MS;
-  if (!Number.isSafeInteger(cellTimeoutMs) || cellTimeoutMs <= 0) {
-    throw new RangeError(`cellTimeoutMs must be a positive whole number of milliseconds; it was ${cellTimeoutMs}`);
-  }
   // A caller's folder that is not there failed every cell that writes (E_STATE_IO, no such folder):
   // a report of broken pairs for a bad option, which told CI the releases did not interoperate.
   if (options.workDir !== undefined && statSync(options.workDir, { throwIfNoEntry: false })?.isDirectory() !== true) {
