@@ -11,7 +11,8 @@ import type { Preflight } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { readOnlyFor } from "./read-mode.js";
 import { StateError } from "./state-error.js";
-import { enableWal, openConnection, probeStateFile, refuseMissingFolder } from "./state-file.js";
+import { enableWal, probeStateFile, refuseMissingFolder } from "./state-file.js";
+import { openWaiting } from "./open-waiting.js";
 import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
 import { assertKnownOptions, describedValue, keysOf } from "../errors/index.js";
 
@@ -26,7 +27,10 @@ export interface OpenStateOptions {
   migrate?: boolean;
   /** Open without writing anything; a file behind the code's level is refused. */
   readOnly?: boolean;
-  /** How long to wait for another process's migration (default 15 s). */
+  /**
+   * How long to wait for another process's migration, or for a file another process holds
+   * exclusively to open (default 15 s); waited by polling, the event loop free and the signal heard.
+   */
   lockTimeoutMs?: number;
   /** SQLite busy timeout for this connection (default 5 s). */
   busyTimeoutMs?: number;
@@ -175,17 +179,24 @@ async function openInPlace(options: OpenStateOptions): Promise<StateHandle> {
   // it was, yet this connection, the last to close, would checkpoint them into the file and delete
   // the -wal. A read-only connection opened first and closed last keeps both (see read-mode.ts);
   // best effort: the open itself reports whatever stops it.
+  // Opening reads the file: one another process holds exclusively (a rollback-journal file under
+  // BEGIN EXCLUSIVE, a process in locking_mode EXCLUSIVE) is waited for by polling, up to
+  // lockTimeoutMs and the signal, as migrateState waits; SQLite's own wait (busyTimeoutMs) held the
+  // event loop, timers and the signal unheard, then refused whatever lockTimeoutMs said.
+  const started = performance.now();
+  const wait = () => ({ timeoutMs: Math.max(0, lockTimeoutMs - (performance.now() - started)), signal: options.signal, signalStopsOnlyTheWait: true });
   let keeper: Database.Database | undefined;
   if (probe.exists && !readOnly && readOnlyFor(path, probe)) {
     try {
-      keeper = openConnection(path, { readOnly: true, create: false, busyTimeoutMs });
-    } catch {
+      keeper = await openWaiting(path, { readOnly: true, create: false, busyTimeoutMs }, wait());
+    } catch (error) {
+      if (error instanceof StateError && error.code === "E_STATE_ABORTED") throw error;
       keeper = undefined;
     }
   }
   let db: Database.Database;
   try {
-    db = openConnection(path, { readOnly, create: !readOnly, busyTimeoutMs });
+    db = await openWaiting(path, { readOnly, create: !readOnly, busyTimeoutMs }, wait());
   } catch (error) {
     keeper?.close();
     throw error;

@@ -9,10 +9,23 @@ import { openConnection, type ConnectionOptions } from "./state-file.js";
  * file, and SQLite's own busy wait (the connection's busy timeout, 5 s by default) held the event
  * loop and ignored lockTimeoutMs: on a rollback-journal file another process held exclusively,
  * `migrate up --lock-timeout 60000` gave up after 5 s, and `--lock-timeout 0` still waited 5 s with
- * Ctrl-C unheard. The connection gets its busy timeout once open.
+ * Ctrl-C unheard. The connection gets its busy timeout once open. `signalStopsOnlyTheWait`: a free
+ * file is opened even under an aborted signal (openState on a file it need not migrate returned its
+ * handle so before, and still does); the signal ends the wait for a held one.
  */
-export async function openWaiting(path: string, options: ConnectionOptions, wait: { timeoutMs: number; signal?: AbortSignal | undefined }): Promise<Database.Database> {
+export async function openWaiting(
+  path: string,
+  options: ConnectionOptions,
+  wait: { timeoutMs: number; signal?: AbortSignal | undefined; signalStopsOnlyTheWait?: boolean },
+): Promise<Database.Database> {
   let locked: unknown;
+  if (wait.signalStopsOnlyTheWait === true) {
+    try {
+      return withBusyTimeout(openConnection(path, { ...options, busyTimeoutMs: 0 }), options.busyTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof StateError && error.code === "E_STATE_LOCKED")) throw error;
+    }
+  }
   const outcome = await retryWhileBusy(
     () => {
       try {
@@ -25,10 +38,12 @@ export async function openWaiting(path: string, options: ConnectionOptions, wait
     },
     wait,
   );
-  if (outcome.kind === "done") {
-    outcome.value.pragma(`busy_timeout = ${options.busyTimeoutMs}`);
-    return outcome.value;
-  }
+  if (outcome.kind === "done") return withBusyTimeout(outcome.value, options.busyTimeoutMs);
   if (outcome.kind === "aborted") throw new StateError("E_STATE_ABORTED", `stopped waiting to open ${path}; nothing was written`, { cause: outcome.reason, details: { path } });
   throw locked;
+}
+
+function withBusyTimeout(db: Database.Database, busyTimeoutMs: number): Database.Database {
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  return db;
 }

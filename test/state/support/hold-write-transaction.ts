@@ -3,7 +3,10 @@
  * left inside `BEGIN IMMEDIATE` does: takes it, writes a row it never commits, prints `held`, and on
  * the line `release` on stdin rolls back and prints `released`; then waits to be killed.
  * `<path> exclusive`: `BEGIN EXCLUSIVE` instead, which on a rollback-journal file keeps readers
- * from even opening it, as a tool in a large write does.
+ * from even opening it, as a tool in a large write does. `<path> locking-mode-exclusive`:
+ * `PRAGMA locking_mode = EXCLUSIVE` first, as a process that keeps the file to itself does: its
+ * first write keeps the file locked against every other connection, WAL mode or not, until the
+ * process ends (`release` rolls the row back but keeps the lock).
  */
 import Database from "better-sqlite3";
 import { createInterface } from "node:readline";
@@ -11,6 +14,7 @@ import { createInterface } from "node:readline";
 const path = process.argv[2];
 if (path === undefined) process.exit(2);
 const db = new Database(path);
+if (process.argv[3] === "locking-mode-exclusive") db.pragma("locking_mode = EXCLUSIVE");
 db.exec(process.argv[3] === "exclusive" ? "BEGIN EXCLUSIVE" : "BEGIN IMMEDIATE");
 db.prepare("INSERT INTO settings (key, value) VALUES ('held-by-another-process', 'x')").run();
 process.stdout.write("held\n");

@@ -1,0 +1,68 @@
+/**
+ * openState on a file another process holds exclusively (a rollback-journal file under BEGIN
+ * EXCLUSIVE, a tool in a large write; a process with locking_mode = EXCLUSIVE) waited inside
+ * SQLite's open for the connection's busy timeout (5 s), the event loop held: timers did not run,
+ * its signal went unheard, and then it refused E_STATE_LOCKED whatever lockTimeoutMs said. It now
+ * waits for the file as migrateState does (polling up to lockTimeoutMs, the signal heard). Nothing
+ * here is timed: the holder lets go, or the signal fires, only from a timer of this process, which
+ * runs only while openState leaves the event loop free.
+ */
+import { spawn } from "node:child_process";
+import Database from "better-sqlite3";
+import { expect, onTestFinished, test } from "vitest";
+import { openState, StateError } from "../../src/state/index.js";
+import { PROJECT_ROOT } from "../support/cli.js";
+import { nodeArgs } from "../support/node-args.js";
+import { tempDir } from "../support/temp-dir.js";
+import { copyFixture, fixtureWithCommitsInWal } from "./support/files.js";
+
+/** A second process holding `path` (hold-write-transaction.ts in `mode`); resolves once it holds it. */
+async function holder(path: string, mode: "exclusive" | "locking-mode-exclusive"): Promise<{ release: () => void; lines: string[] }> {
+  const child = spawn(process.execPath, [...nodeArgs("test/state/support/hold-write-transaction.ts"), path, mode], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  onTestFinished(() => void child.kill("SIGKILL"));
+  const lines: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (b: Buffer) => {
+      lines.push(...b.toString("utf8").split("\n").filter((l) => l !== ""));
+      if (lines.includes("held")) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`holder exited ${code}`)));
+  });
+  return { release: () => child.stdin?.write("release\n"), lines };
+}
+
+/** Calls `onTick(n)` every 10 ms until the test ends; returns the tick count so far. */
+function ticking(onTick: (n: number) => void): () => number {
+  let n = 0;
+  const timer = setInterval(() => onTick(++n), 10);
+  onTestFinished(() => clearInterval(timer));
+  return () => n;
+}
+
+test("a rollback-journal file under another process's BEGIN EXCLUSIVE: timers run while openState waits, and it opens once the holder lets go", { timeout: 60_000 }, async () => {
+  const path = copyFixture(3, tempDir());
+  const db = new Database(path);
+  db.pragma("journal_mode = DELETE");
+  db.close();
+  const held = await holder(path, "exclusive");
+  // Let go only from a timer: before, openState held the event loop for its 5 s busy timeout, and refused.
+  const ticks = ticking((n) => n === 3 && held.release());
+  const state = await openState({ path, lockTimeoutMs: 60_000 });
+  onTestFinished(() => state.close());
+  expect(ticks()).toBeGreaterThanOrEqual(3);
+  expect(state.level).toBe(3);
+  expect(state.db.prepare("SELECT count(*) AS n FROM settings WHERE key = 'held-by-another-process'").get()).toEqual({ n: 0 });
+});
+
+test("a WAL file with commits in its -wal, held by a process in locking_mode EXCLUSIVE: an abort ends the wait with E_STATE_ABORTED while the lock is still held", { timeout: 60_000 }, async () => {
+  const path = fixtureWithCommitsInWal(3, tempDir());
+  const held = await holder(path, "locking-mode-exclusive");
+  const stop = new AbortController();
+  const ticks = ticking((n) => n === 3 && stop.abort());
+  const outcome = await openState({ path, lockTimeoutMs: 60_000, signal: stop.signal }).catch((e: unknown) => e);
+  expect(outcome).toBeInstanceOf(StateError);
+  expect((outcome as StateError).code).toBe("E_STATE_ABORTED");
+  expect(ticks()).toBeGreaterThanOrEqual(3);
+  // The holder never let go: only the abort ended the wait.
+  expect(held.lines).toEqual(["held"]);
+});
