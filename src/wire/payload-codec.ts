@@ -75,7 +75,9 @@ function requireKnownAt(kind: PayloadKind, version: number, role: string): void 
 /** Rejects what is not bytes, or more bytes than the cap, before anything is decoded. */
 export function checkedInput(bytes: unknown, cap: number, what: string): Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
-    throw new WireError("E_WIRE_MALFORMED", `${what}: expected bytes (Uint8Array), got ${describedValue(bytes)}`, {
+    // Text is named by its length alone: bytes given as their base64 (a reference's holds its content key).
+    const got = typeof bytes === "string" ? `a string of ${bytes.length} characters (base64 text? decode it first)` : describedValue(bytes);
+    throw new WireError("E_WIRE_MALFORMED", `${what}: expected bytes (Uint8Array), got ${got}`, {
       details: { message: what, stage: "input" },
     });
   }

@@ -4,7 +4,9 @@
  * string "3" read as the number ("writer protocol 3 has no schema in this build (it has 1..3)"), a
  * reader window of strings looked valid ("reader window [2, 3] is not a version range"), a version
  * that was neither a number nor { written, reader } was reported as "reader protocol undefined",
- * and an ArrayBuffer, a DataView, an array or null given as the bytes were all "got object".
+ * and an ArrayBuffer, a DataView, an array or null given as the bytes were all "got object"; bytes
+ * given as their base64 text were "got string" (and, once worded by describedValue, would have been
+ * quoted: a reference's text holds its content key).
  */
 import { describe, expect, it } from "vitest";
 import { describedValue } from "../../src/errors/index.js";
@@ -42,7 +44,7 @@ function wireError(run: () => unknown): WireError {
 }
 
 describe("bytes that are not a Uint8Array are named by what they are", () => {
-  for (const value of [new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), new Uint16Array(4), [1, 2], null, "CgQ="]) {
+  for (const value of [new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), new Uint16Array(4), [1, 2], null]) {
     it(`${describedValue(value)}: E_WIRE_MALFORMED saying so`, () => {
       for (const run of [() => openEnvelope(value as never, profileFor(3).window), () => decodeFileReference(value as never, 3)]) {
         const error = wireError(run);
@@ -51,6 +53,21 @@ describe("bytes that are not a Uint8Array are named by what they are", () => {
       }
     });
   }
+});
+
+describe("bytes given as text", () => {
+  it("are named by their length, never quoted: a reference's base64 holds its content key", () => {
+    const text = Buffer.from(payload).toString("base64");
+    for (const [run, what] of [
+      [() => openEnvelope(text as never, profileFor(3).window), "Envelope"],
+      [() => decodeFileReference(text as never, 3), "FileReference"],
+    ] as const) {
+      const error = wireError(run);
+      expect(error.code).toBe("E_WIRE_MALFORMED");
+      expect(error.message).toBe(`${what}: expected bytes (Uint8Array), got a string of ${text.length} characters (base64 text? decode it first)`);
+      expect(error.message).not.toContain(text.slice(0, 8));
+    }
+  });
 });
 
 describe("a version that is not a number is not read as one", () => {
