@@ -41,13 +41,19 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
   const controller = new AbortController();
   const listeners: [AbortSignal, () => void][] = [];
   let timer: NodeJS.Timeout | undefined;
+  /**
+   * Due: fired only after the event loop read the sockets (setImmediate), so bytes that came while
+   * this process did not run (a busy machine, an app the phone froze: its timers are due before it
+   * reads them) still count as progress, the same as codex/deadline.ts does.
+   */
+  let confirming: NodeJS.Immediate | undefined;
   let expiresAt = 0;
   let touched = false;
   let pausedAt: number | undefined;
   /** The timer fired while paused: resume() arms it again. */
   let dormant = false;
   // touch() only moves the expiry; the one timer looks at it when it fires (no timer per chunk).
-  const check = (): void => {
+  const check = (confirmed = false): void => {
     if (pausedAt !== undefined) {
       timer = undefined;
       dormant = true;
@@ -56,6 +62,13 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
     const left = expiresAt - performance.now();
     if (left > 0) {
       timer = setTimeout(check, left);
+      return;
+    }
+    if (!confirmed) {
+      confirming = setImmediate(() => {
+        confirming = undefined;
+        check(true);
+      });
       return;
     }
     timer = undefined;
@@ -102,7 +115,9 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
     },
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
+      if (confirming !== undefined) clearImmediate(confirming);
       timer = undefined;
+      confirming = undefined;
       dormant = false;
       pausedAt = undefined;
       for (const [parent, onAbort] of listeners) parent.removeEventListener("abort", onAbort);

@@ -5,10 +5,15 @@
  * at a time checks it when it fires and sleeps again for whatever is left. Its owner calls stop()
  * when done (the exchange does when it is released), so no timer outlives a call. Time is
  * performance.now(), which only moves forward: a phone whose wall clock is corrected mid-wait
- * must neither wait an extra hour nor give up at once.
+ * must neither wait an extra hour nor give up at once. Once due, it looks again after the event
+ * loop read the sockets (setImmediate): a process that did not run for a while (a busy machine, an
+ * app the phone froze) finds its timers due before it reads the bytes that came meanwhile, which
+ * are progress, not a stall.
  */
 export class Deadline {
   private timer: NodeJS.Timeout | undefined;
+  /** Due: the look again once the sockets were read. */
+  private confirming: NodeJS.Immediate | undefined;
   /** When the pending timer fires. */
   private wakesAt = 0;
   private expiresAt = 0;
@@ -20,6 +25,8 @@ export class Deadline {
   arm(ms: number): void {
     this.expiresAt = performance.now() + ms;
     this.armed = true;
+    // A look again already pending reschedules from the new expiry.
+    if (this.confirming !== undefined) return;
     // The pending timer will do if it fires no later than the new expiry.
     if (this.timer !== undefined && this.wakesAt <= this.expiresAt) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -38,19 +45,31 @@ export class Deadline {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+    if (this.confirming !== undefined) {
+      clearImmediate(this.confirming);
+      this.confirming = undefined;
+    }
   }
 
   private readonly check = (): void => {
     this.timer = undefined;
-    if (!this.armed) return;
-    const left = this.expiresAt - performance.now();
-    if (left > 0) {
-      this.schedule(left);
-      return;
-    }
+    if (!this.armed || this.notYet()) return;
+    this.confirming = setImmediate(this.confirm);
+  };
+
+  private readonly confirm = (): void => {
+    this.confirming = undefined;
+    if (!this.armed || this.notYet()) return;
     this.armed = false;
     this.onExpire();
   };
+
+  /** Armed again meanwhile: sleeps again for whatever is left. */
+  private notYet(): boolean {
+    const left = this.expiresAt - performance.now();
+    if (left > 0) this.schedule(left);
+    return left > 0;
+  }
 
   private schedule(ms: number): void {
     this.wakesAt = performance.now() + ms;
