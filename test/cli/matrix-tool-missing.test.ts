@@ -12,6 +12,10 @@ describe("status-compat matrix without buf (an optional dependency: npm ci --omi
     expect(r.stdout).not.toMatch(/verdict/);
     expect(r.stderr).toMatch(/error\[E_TOOL_MISSING\]: .*buf is not installed/);
     expect(r.stderr).toMatch(/--only/);
+    // The hint was schema check's ("or pass --buf PATH"): matrix has no --buf, and a CI engineer
+    // who followed it got a usage error, "Unknown option '--buf'".
+    expect(r.stderr).not.toMatch(/--buf/);
+    expect(r.stderr).toMatch(/npm i -D @bufbuild\/buf@/);
   }, 60_000);
 
   test("the columns that need no buf still run without it", async () => {

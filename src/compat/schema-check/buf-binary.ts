@@ -21,7 +21,14 @@ export interface ResolveBufOptions {
   readonly from?: string;
 }
 
-const INSTALL_HINT = "install it with `npm i -D @bufbuild/buf@1.75.0` or pass --buf PATH";
+/**
+ * How to choose another binary, ending each E_TOOL_MISSING message: `schema check`'s --buf. The
+ * matrix takes no buf of the user's, and drops it from the message (it sent a CI engineer to an
+ * option matrix does not have).
+ */
+export const BUF_PATH_HINT = " or pass --buf PATH";
+
+const INSTALL_HINT = `install it with \`npm i -D @bufbuild/buf@1.75.0\`${BUF_PATH_HINT}`;
 
 /**
  * The native buf binary bundled by `@bufbuild/buf` (its platform package), run directly: no npx

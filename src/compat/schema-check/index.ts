@@ -3,7 +3,7 @@ export type { SchemaCheckOptions, SchemaVersionInput } from "./check-schemas.js"
 export type { Finding, Severity, SchemaCheckReport, ComparedPair } from "./finding.js";
 export { SCHEMA_RULES } from "./rules/catalog.js";
 export type { ProjectRuleId, RuleDescription } from "./rules/catalog.js";
-export { resolveBufBinary } from "./buf-binary.js";
+export { BUF_PATH_HINT, resolveBufBinary } from "./buf-binary.js";
 export type { ResolveBufOptions } from "./buf-binary.js";
 export { projectProtoRoot, listVersionDirs, requireContiguous, versionDir } from "./version-dirs.js";
 export type { VersionDir } from "./version-dirs.js";

@@ -1,4 +1,4 @@
-import { checkSchemaPair, projectProtoRoot, versionDir } from "../../schema-check/index.js";
+import { BUF_PATH_HINT, checkSchemaPair, projectProtoRoot, SchemaCheckError, versionDir } from "../../schema-check/index.js";
 import { MATRIX_COLUMN_PROVES } from "../matrix-constants.js";
 import type { MatrixCheck } from "../matrix-types.js";
 
@@ -13,9 +13,18 @@ export const staticSchemaCheck: MatrixCheck = {
     const older = pair.older.protocol;
     const newer = pair.newer.protocol;
     if (older === newer) return { status: "pass", detail: `both releases speak protocol ${older}: one schema` };
-    const report = await pair.once("schema", (signal) => {
+    const report = await pair.once("schema", async (signal) => {
       const root = projectProtoRoot();
-      return checkSchemaPair({ dir: versionDir(root, older).dir }, { dir: versionDir(root, newer).dir }, { signal, logger });
+      try {
+        return await checkSchemaPair({ dir: versionDir(root, older).dir }, { dir: versionDir(root, newer).dir }, { signal, logger });
+      } catch (error) {
+        // The matrix runs the bundled buf only: "or pass --buf PATH" is schema check's, and matrix
+        // has no --buf (a CI engineer who followed it got "Unknown option '--buf'").
+        if (error instanceof SchemaCheckError && error.code === "E_TOOL_MISSING" && error.message.includes(BUF_PATH_HINT)) {
+          throw new SchemaCheckError(error.code, error.message.replace(BUF_PATH_HINT, ""), { cause: error, details: error.details });
+        }
+        throw error;
+      }
     });
     if (report.ok) {
       const warnings = report.counts.warnings > 0 ? `, ${report.counts.warnings} warnings` : "";
