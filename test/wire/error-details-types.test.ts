@@ -13,18 +13,11 @@ import {
   encodeEnvelope,
   isWireError,
   openEnvelope,
-  type FileReference,
   type WireError,
 } from "../../src/wire/index.js";
+import { sampleReference } from "./support/sample-reference.js";
 
-const reference: FileReference = {
-  pieces: [{ cid: "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7", size: 10, sha256: new Uint8Array(32).fill(1) }],
-  encryption: { scheme: "aes-256-gcm-stream", key: new Uint8Array(32).fill(2), noncePrefix: new Uint8Array(7).fill(3), chunkSize: 1024 },
-  plaintextSize: 10,
-  mime: "text/plain",
-  fileName: "a.txt",
-  plaintextSha256: new Uint8Array(32).fill(4),
-};
+const reference = sampleReference;
 
 /** What a chat view shows for a received envelope, as an app writes it from the README. */
 function shown(bytes: Uint8Array, window: { min: number; max: number }): string {
@@ -57,6 +50,6 @@ describe("WireError details an app reads", () => {
       fallbackText: "Update Status to open this file.",
     });
     expect(shown(bytes, profileFor(2).window)).toBe("Update Status to open this file.");
-    expect(shown(bytes, profileFor(3).window)).toBe("a.txt");
+    expect(shown(bytes, profileFor(3).window)).toBe(reference.fileName);
   });
 });

@@ -5,17 +5,11 @@
  * `file get`'s, which repeats it) now says which; the code and details are unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { WireError, decodeFileReference, encodeFileReference, type FileReference } from "../../src/wire/index.js";
+import { WireError, decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
 import { thrown } from "../support/thrown.js";
+import { sampleReference } from "./support/sample-reference.js";
 
-const reference: FileReference = {
-  pieces: [{ cid: "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7", size: 10, sha256: new Uint8Array(32).fill(1) }],
-  encryption: { scheme: "aes-256-gcm-stream", key: new Uint8Array(32).fill(2), noncePrefix: new Uint8Array(7).fill(3), chunkSize: 1024 },
-  plaintextSize: 10,
-  mime: "text/plain",
-  fileName: "a.txt",
-  plaintextSha256: new Uint8Array(32).fill(4),
-};
+const reference = sampleReference;
 const valid = encodeFileReference(reference, 3);
 const withTail = (...tail: number[]): Uint8Array => Uint8Array.of(...valid, ...tail);
 

@@ -8,19 +8,12 @@
 import { describe, expect, it } from "vitest";
 import { chooseAttachment, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
 import { profileFor } from "../../src/versions/index.js";
-import { WireError, decodeFileReference, encodeEnvelope, encodeFileReference, encodePayloadEnvelope, type FileReference } from "../../src/wire/index.js";
+import { WireError, decodeFileReference, encodeEnvelope, encodeFileReference, encodePayloadEnvelope } from "../../src/wire/index.js";
 import { thrown } from "../support/thrown.js";
+import { sampleReference } from "./support/sample-reference.js";
 
-const key = new Uint8Array(32).fill(0x5a);
-const reference: FileReference = {
-  pieces: [{ cid: "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7", size: 10, sha256: new Uint8Array(32).fill(1) }],
-  encryption: { scheme: "aes-256-gcm-stream", key, noncePrefix: new Uint8Array(7).fill(3), chunkSize: 1024 },
-  plaintextSize: 10,
-  mime: "text/plain",
-  fileName: "a.txt",
-  plaintextSha256: new Uint8Array(32).fill(4),
-};
-const keyText = Buffer.from(key).toString("base64");
+const reference = sampleReference;
+const keyText = Buffer.from(reference.encryption.key).toString("base64");
 const stored = JSON.stringify({ ...reference, encryption: { ...reference.encryption, key: keyText } });
 
 function wireError(run: () => unknown): WireError {
