@@ -134,6 +134,26 @@ function assertNotMovedOn(first: StateAssessment, now: StateAssessment, path: st
   );
 }
 
+/**
+ * A down to a migration of this build the file has not applied (newer than it: a user who meant
+ * `up`, or named the level to leave). Said with the file's level, what a down takes there and the
+ * up that reaches it; it said only "down can only go back to an applied migration". The code stays
+ * the one callers branch on; `details.downTargets` tells it from a name the build lacks, and the
+ * CLI answers it as a usage error (the file refused nothing).
+ */
+function notApplied(to: string, assessment: StateAssessment, path: string): StateError {
+  const names = assessment.applied.map((a) => a.name);
+  const lastApplied = names[names.length - 1];
+  const downTargets: (string | 0)[] = [...names.slice(0, -1), 0];
+  const takes = downTargets.length > 1 ? `${downTargets.slice(0, -1).join(", ")} or 0` : "0";
+  return new StateError(
+    "E_STATE_LEVEL_UNKNOWN",
+    `${to} is not applied to ${path}, which is at level ${assessment.level} (${lastApplied === undefined ? "nothing applied" : `last applied ${lastApplied}`}): ` +
+      `a down goes back to a migration applied before the last one, so down --to takes ${takes} (0: everything). To bring the file up to ${to}, run \`status-compat migrate up --db ${path} --to ${to}\`. Nothing was written.`,
+    { details: { path, migration: to, level: assessment.level, lastApplied, downTargets } },
+  );
+}
+
 /** How many applied migrations to revert so that `to` is the last one applied. */
 function downSteps(assessment: StateAssessment, to: string | 0 | undefined, catalog: MigrationCatalog, path: string, implicit = false): number {
   if (assessment.future.length > 0) {
@@ -152,11 +172,7 @@ function downSteps(assessment: StateAssessment, to: string | 0 | undefined, cata
   if (target === undefined) throw unknownTarget(to, catalog);
   // An implicit target another run has reached (or passed) meanwhile: its work is done.
   if (target.index >= applied && implicit) return 0;
-  if (target.index >= applied) {
-    throw new StateError("E_STATE_LEVEL_UNKNOWN", `${to} is not applied to ${path}; down can only go back to an applied migration`, {
-      details: { path, migration: to },
-    });
-  }
+  if (target.index >= applied) throw notApplied(to, assessment, path);
   return applied - (target.index + 1);
 }
 

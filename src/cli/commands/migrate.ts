@@ -217,6 +217,10 @@ export const migrateCommand: Command = {
       await nextTurn();
     } catch (error) {
       const signal = interrupts.received();
+      // A down --to a migration the file has not applied: the value, not the file, is wrong (exit 2, not 4).
+      if (error instanceof StateError && error.code === "E_STATE_LEVEL_UNKNOWN" && error.details["downTargets"] !== undefined) {
+        throw new CliError("E_USAGE", `${NAME} down: --to ${error.message}`, { cause: error });
+      }
       if (signal === undefined || !(error instanceof StateError) || error.code !== "E_STATE_ABORTED") {
         if (values.json === true && error instanceof StateError) return writeJsonRefusal(io, NAME, db, error);
         throw error;
