@@ -57,7 +57,8 @@ export const matrixCommand: Command = {
       throw new CliError("E_USAGE", `matrix: --json is --format json; it cannot go with --format ${values.format}`);
     }
     const format = (values.json === true ? "json" : (values.format ?? "table")) as Format;
-    if (!FORMATS.includes(format)) throw new CliError("E_USAGE", `matrix: --format must be one of ${FORMATS.join(", ")}`);
+    // The value given is said: a CI template's (`--format ${{ inputs.format }}`) empty or mistyped one was not in the log.
+    if (!FORMATS.includes(format)) throw new CliError("E_USAGE", `matrix: --format must be one of ${FORMATS.join(", ")}; it was ${JSON.stringify(format)}. Nothing was run.`);
     let checks = MATRIX_CHECKS;
     if (values.only !== undefined) {
       const wanted = values.only.split(",").map((s) => s.trim()).filter((s) => s.length > 0);
@@ -72,7 +73,9 @@ export const matrixCommand: Command = {
       const seconds = Number(values["cell-timeout"]);
       cellTimeoutMs = Math.round(seconds * 1000);
       if (values["cell-timeout"].trim() === "" || !Number.isFinite(seconds) || cellTimeoutMs <= 0 || !Number.isSafeInteger(cellTimeoutMs)) {
-        throw new CliError("E_USAGE", `matrix: --cell-timeout must be a positive number of seconds (e.g. 600); it was "${values["cell-timeout"]}"`);
+        // A positive value under half a millisecond rounds to none: refused as "not a positive number", which it is.
+        const least = Number.isFinite(seconds) && seconds > 0 && cellTimeoutMs <= 0 ? "a number of seconds of at least 0.001" : "a positive number of seconds";
+        throw new CliError("E_USAGE", `matrix: --cell-timeout must be ${least} (e.g. 600); it was "${values["cell-timeout"]}"`);
       }
     }
     // Resolved, an empty value named the working folder: "--out <cwd> is a folder", a folder the user never gave.
