@@ -7,6 +7,7 @@ import {
   checkDisplayText,
   checkFeature,
   checkUint,
+  FEATURE_NAME_RULE,
   invalidField,
   isFeature,
   isFeatureBytes,
@@ -14,7 +15,7 @@ import {
   missingField,
   notAnObject,
 } from "./field-checks.js";
-import { MAX_FEATURE_BYTES, MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES } from "./limits.js";
+import { MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES } from "./limits.js";
 import { asciiBytes, asciiText, knownFeature } from "./ascii-fields.js";
 import type { Capabilities, Envelope, PayloadKind } from "./messages.js";
 import { checkedInput, encodePayload, internalFault, schemaOrThrow, type Payload } from "./payload-codec.js";
@@ -84,7 +85,7 @@ function capabilitiesView(pb: PbObject | null | undefined): Capabilities | undef
       continue;
     }
     if (!isFeatureBytes(name)) {
-      throw invalidField("Capabilities", `features[${i}]`, `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-"`);
+      throw invalidField("Capabilities", `features[${i}]`, FEATURE_NAME_RULE);
     }
     features[i] = asciiText(name);
   }

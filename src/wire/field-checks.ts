@@ -193,9 +193,12 @@ export function isFeatureAt(buf: Uint8Array, start: number, end: number): boolea
 }
 
 /** A feature flag name: lowercase ASCII, digits, ".", "_", "-". */
+/** A feature name's rule in words, `[a-z0-9][a-z0-9._-]*`, for writer and reader alike (".x" broke only the first-character part, which it did not say). */
+export const FEATURE_NAME_RULE = `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-", the first a letter or digit`;
+
 export function checkFeature(value: unknown, message: string, field: string): void {
   if (isFeature(value)) return;
-  throw invalidField(message, field, `must be 1-${MAX_FEATURE_BYTES} characters of a-z, 0-9, ".", "_", "-"`);
+  throw invalidField(message, field, FEATURE_NAME_RULE);
 }
 
 function hasControlCharacter(value: string): boolean {
