@@ -31,7 +31,8 @@ type Format = (typeof FORMATS)[number];
 function render(report: MatrixReport, format: Format, verbose: boolean): string {
   switch (format) {
     case "json":
-      return JSON.stringify(report, null, 2) + "\n";
+      // The table's last line too: for a run of some columns it says what was not checked, which `ok` alone does not.
+      return JSON.stringify({ ...report, verdict: verdictLine(report) }, null, 2) + "\n";
     case "markdown":
       return renderMatrixMarkdown(report);
     case "html":
