@@ -4,7 +4,7 @@
  * slower than the deadline still ends with E_TIMEOUT.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, test } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import { linkedSignal } from "../../src/storage/retry/linked-signal.js";
 import { StorageError } from "../../src/storage/storage-error.js";
@@ -59,36 +59,43 @@ describe.concurrent("fetchStream's deadline and a consumer that pauses", () => {
   }, 20_000);
 });
 
-describe.concurrent("linkedSignal pause and resume", () => {
-  test("paused time does not count: a pause longer than the timeout never fires it, and after resume it fires when the rest of the time has passed", async ({ onTestFinished }) => {
+describe("linkedSignal pause and resume", () => {
+  // Fake timers and a fake performance clock (linkedSignal reads both): the link's timer fires at
+  // exactly the time the test moves to. On real timers the rest after resume() (300 ms) was bounded
+  // by 900 ms measured on the machine's clock, which a process not run for 600 ms or more exceeds.
+  // Not concurrent: the fetchStream cases above run on real timers.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "clearImmediate", "performance"] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test("paused time does not count: a pause longer than the timeout never fires it, and after resume it fires when the rest of the time has passed", ({ onTestFinished }) => {
     const TIMEOUT = 1_000;
-    const created = performance.now();
     const link = linkedSignal(undefined, TIMEOUT, "t");
     onTestFinished(() => link.dispose());
-    await sleep(700);
+    vi.advanceTimersByTime(700);
     link.pause();
-    // At least the time the link counted before its pause (a loaded machine may have slept longer than 700 ms).
-    const counted = performance.now() - created;
-    await sleep(TIMEOUT + 100);
+    vi.advanceTimersByTime(TIMEOUT + 100);
     expect(link.signal.aborted).toBe(false);
     link.resume();
-    const resumed = performance.now();
-    await new Promise((resolve) => link.signal.addEventListener("abort", resolve));
-    const after = performance.now() - resumed;
-    // The rest left at the pause (about 300 ms), not 0 (fired at once) and not the whole timeout again;
-    // the upper bound leaves 600 ms for a loaded machine's late timers.
-    expect(after).toBeGreaterThanOrEqual(TIMEOUT - counted - 5);
-    expect(after).toBeLessThan(TIMEOUT - 100);
+    // The rest left at the pause (300 ms), not 0 (fired at once) and not the whole timeout again.
+    vi.advanceTimersByTime(299);
+    expect(link.signal.aborted).toBe(false);
+    // Due at 300 ms, it fires once the sockets were read (a setImmediate, which the fake clock runs 1 ms on).
+    vi.advanceTimersByTime(2);
+    expect(link.signal.aborted).toBe(true);
     expect((link.signal.reason as DOMException).name).toBe("TimeoutError");
   });
 
-  test("disposed while paused, resume arms nothing and the signal never fires", async () => {
+  test("disposed while paused, resume arms nothing and the signal never fires", () => {
     const link = linkedSignal(undefined, 50, "t");
     link.pause();
-    await sleep(100);
+    vi.advanceTimersByTime(100);
     link.dispose();
     link.resume();
-    await sleep(100);
+    vi.advanceTimersByTime(100);
     expect(link.signal.aborted).toBe(false);
   });
 });
