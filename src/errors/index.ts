@@ -4,3 +4,4 @@ export { assertKnownOptions, keysOf, nearestKey, unknownOptionKey, unknownOption
 export { describedValue } from "./described-value.js";
 export { optionsShapeMessage } from "./options-shape.js";
 export { signalOptionProblem } from "./signal-option.js";
+export { rangeSlip } from "./range-slip.js";

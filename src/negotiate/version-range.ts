@@ -1,4 +1,4 @@
-import { describedValue } from "../errors/index.js";
+import { describedValue, rangeSlip } from "../errors/index.js";
 import { NegotiationError } from "./negotiation-error.js";
 
 /** Protocol versions a node reads (and can write): both ends included. */
@@ -35,18 +35,12 @@ export function assertVersionRange(range: VersionRange | null | undefined, what:
       given === null || typeof given !== "object"
         ? String(given)
         : `[${describedValue((given as { min?: unknown }).min)}, ${describedValue((given as { max?: unknown }).max)}]`;
-    // The docs call a member's range what its envelopes' sender advertised: passing that
-    // Capabilities itself ({ minVersion, maxVersion, features }) is the likely slip.
-    const capabilities =
-      given !== null && typeof given === "object" && "minVersion" in given && "maxVersion" in given
-        ? " (a sender's Capabilities: pass { min: sender.minVersion, max: sender.maxVersion })"
-        : "";
     // The wire never yields such a member range (openEnvelope refuses the sender's), so it is the
     // app's own record: say how to send without it rather than let fallback guess (docs/wire.md).
     const hint = member === undefined ? "" : "; fix the stored range, or pass null for a member whose range is not known (counted as unknown, under either outsiders policy)";
     throw new NegotiationError(
       "E_RANGE_INVALID",
-      `${what} has version range ${shown}${capabilities}; expected integers 1 <= min <= max <= ${HIGHEST_VERSION}${hint}`,
+      `${what} has version range ${shown}${rangeSlip(given)}; expected integers 1 <= min <= max <= ${HIGHEST_VERSION}${hint}`,
       { details: member === undefined ? { what } : { what, member } },
     );
   }

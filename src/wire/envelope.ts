@@ -1,4 +1,4 @@
-import { describedValue } from "../errors/index.js";
+import { describedValue, rangeSlip } from "../errors/index.js";
 import { PAYLOAD_CODECS } from "./codecs/index.js";
 import { codecContext, type MessageCodec } from "./codec-context.js";
 import {
@@ -125,7 +125,7 @@ function checkReader(reader: ReaderWindow): void {
     reader.min > reader.max
   ) {
     const shown = reader === null || typeof reader !== "object" ? describedValue(reader) : `[${describedValue(reader.min)}, ${describedValue(reader.max)}]`;
-    throw new WireError("E_VERSION_UNSUPPORTED", `reader window ${shown} is not a version range (whole numbers, 1 <= min <= max: a profile's window)`, {
+    throw new WireError("E_VERSION_UNSUPPORTED", `reader window ${shown}${rangeSlip(reader)} is not a version range (whole numbers, 1 <= min <= max: a profile's window)`, {
       details: { reader },
     });
   }
