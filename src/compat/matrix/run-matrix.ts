@@ -219,9 +219,11 @@ function makeOwnWorkDir(): string {
  * neither rejects nor hides the report: it is named in `leftoverWorkDir` and logged as a warning
  * (a run that rejects anyway, stopped or refused, keeps its own reason and only logs it).
  */
-export async function runMatrix(options: RunMatrixOptions = {}): Promise<MatrixRunReport> {
-  assertKnownOptions("runMatrix", options, RUN_MATRIX_OPTIONS);
-  assertMatrixOptionValues(options ?? {});
+export async function runMatrix(given: RunMatrixOptions | null = {}): Promise<MatrixRunReport> {
+  assertKnownOptions("runMatrix", given, RUN_MATRIX_OPTIONS);
+  // null is no options, as in every layer: it failed with a raw "Cannot read properties of null".
+  const options = given ?? {};
+  assertMatrixOptionValues(options);
   const table = options.table ?? defaultTable;
   const checks = options.checks ?? MATRIX_CHECKS;
   const logger = options.logger ?? silentLogger();
