@@ -1,4 +1,5 @@
-import { BUF_PATH_HINT, checkSchemaPair, projectProtoRoot, SchemaCheckError, versionDir } from "../../schema-check/index.js";
+import { resolve } from "node:path";
+import { BUF_PATH_HINT, checkSchemaPair, displayPath, projectProtoRoot, SchemaCheckError, versionDir, type Finding } from "../../schema-check/index.js";
 import { MATRIX_COLUMN_PROVES } from "../matrix-constants.js";
 import type { MatrixCheck } from "../matrix-types.js";
 
@@ -30,7 +31,16 @@ export const staticSchemaCheck: MatrixCheck = {
       const warnings = report.counts.warnings > 0 ? `, ${report.counts.warnings} warnings` : "";
       return { status: "pass", detail: `v${older}→v${newer}: no breaking change${warnings}` };
     }
-    const first = report.findings.filter((f) => f.severity === "error").slice(0, 3).map((f) => `${f.rule}: ${f.message}`);
+    const first = report.findings.filter((f) => f.severity === "error").slice(0, 3).map((f) => `${f.rule} at ${placeOf(f)}: ${f.message}`);
     return { status: "fail", detail: `${report.counts.errors} breaking: ${first.join("; ")}` };
   },
 };
+
+/**
+ * Where a finding is, relative to the package (proto/status/storage/v3/envelope.proto:27), as
+ * `schema check` prints it: the cell's line in a CI log named the rule and symbol, not the file.
+ */
+function placeOf(finding: Finding): string {
+  const file = displayPath(finding.file, resolve(projectProtoRoot(), "..", "..", ".."));
+  return finding.line === undefined ? file : `${file}:${finding.line}`;
+}
