@@ -12,15 +12,9 @@ import { describe, expect, it } from "vitest";
 import { describedValue } from "../../src/errors/index.js";
 import { chooseWriteVersion, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
 import { profileFor } from "../../src/versions/index.js";
-import {
-  WireError,
-  decodeFileReference,
-  decodeForForwarding,
-  encodeFileReference,
-  encodePayloadEnvelope,
-  openEnvelope
-} from "../../src/wire/index.js";
+import { decodeFileReference, decodeForForwarding, encodeFileReference, encodePayloadEnvelope, openEnvelope } from "../../src/wire/index.js";
 import { thrown } from "../support/thrown.js";
+import { refusal } from "./support/refusal.js";
 import { sampleReference } from "./support/sample-reference.js";
 
 const reference = sampleReference;
@@ -30,17 +24,11 @@ const envelope = encodePayloadEnvelope(
   { version: 3, sender: { minVersion: 2, maxVersion: 3, features: [] }, fallbackText: "" },
 );
 
-function wireError(run: () => unknown): WireError {
-  const error = thrown(run);
-  expect(error, String(error)).toBeInstanceOf(WireError);
-  return error as WireError;
-}
-
 describe("bytes that are not a Uint8Array are named by what they are", () => {
   for (const value of [new ArrayBuffer(8), new DataView(new ArrayBuffer(8)), new Uint16Array(4), [1, 2], null]) {
     it(`${describedValue(value)}: E_WIRE_MALFORMED saying so`, () => {
       for (const run of [() => openEnvelope(value as never, profileFor(3).window), () => decodeFileReference(value as never, 3)]) {
-        const error = wireError(run);
+        const error = refusal(run);
         expect(error.code).toBe("E_WIRE_MALFORMED");
         expect(error.message).toContain(`got ${describedValue(value)}`);
       }
@@ -55,7 +43,7 @@ describe("bytes given as text", () => {
       [() => openEnvelope(text as never, profileFor(3).window), "Envelope"],
       [() => decodeFileReference(text as never, 3), "FileReference"],
     ] as const) {
-      const error = wireError(run);
+      const error = refusal(run);
       expect(error.code).toBe("E_WIRE_MALFORMED");
       expect(error.message).toBe(`${what}: expected bytes (Uint8Array), got a string of ${text.length} characters (base64 text? decode it first)`);
       expect(error.message).not.toContain(text.slice(0, 8));
@@ -65,7 +53,7 @@ describe("bytes given as text", () => {
 
 describe("a version that is not a number is not read as one", () => {
   it('encoding at the string "3": E_VERSION_UNSUPPORTED naming the string, not "protocol 3 has no schema (it has 1..3)"', () => {
-    const error = wireError(() => encodeFileReference(reference, "3" as never));
+    const error = refusal(() => encodeFileReference(reference, "3" as never));
     expect(error.code).toBe("E_VERSION_UNSUPPORTED");
     expect(error.message).toContain('the string "3"');
     expect(error.message).not.toContain("protocol 3 has no schema");
@@ -77,7 +65,7 @@ describe("a version that is not a number is not read as one", () => {
         () => decodeFileReference(payload, at as never),
         () => decodeForForwarding("file-reference", payload, at as never),
       ]) {
-        const error = wireError(run);
+        const error = refusal(run);
         expect(error.code).toBe("E_VERSION_UNSUPPORTED");
         expect(error.message).toContain(`not ${describedValue(at)}`);
         expect(error.message).toContain("{ written, reader }");
@@ -87,16 +75,16 @@ describe("a version that is not a number is not read as one", () => {
   });
 
   it("decoding at { written } without reader: the message names the missing reader", () => {
-    const error = wireError(() => decodeFileReference(payload, { written: 3 } as never));
+    const error = refusal(() => decodeFileReference(payload, { written: 3 } as never));
     expect(error.code).toBe("E_VERSION_UNSUPPORTED");
     expect(error.message).toMatch(/reader protocol must be a number .*, not undefined/);
   });
 
   it('a reader window of strings, or null: E_VERSION_UNSUPPORTED quoting them, not "[2, 3]"', () => {
-    const strings = wireError(() => openEnvelope(envelope, { min: "2", max: "3" } as never));
+    const strings = refusal(() => openEnvelope(envelope, { min: "2", max: "3" } as never));
     expect(strings.code).toBe("E_VERSION_UNSUPPORTED");
     expect(strings.message).toContain('[the string "2", the string "3"]');
-    const none = wireError(() => openEnvelope(envelope, null as never));
+    const none = refusal(() => openEnvelope(envelope, null as never));
     expect(none.code).toBe("E_VERSION_UNSUPPORTED");
     expect(none.message).toContain("reader window null is not a version range");
   });

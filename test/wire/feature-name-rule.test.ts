@@ -5,17 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { profileFor } from "../../src/versions/index.js";
-import { WireError, encodeEnvelope, encodePayloadEnvelope, encodeFileReference, openEnvelope } from "../../src/wire/index.js";
-import { thrown } from "../support/thrown.js";
+import { type WireError, encodeEnvelope, encodePayloadEnvelope, encodeFileReference, openEnvelope } from "../../src/wire/index.js";
+import { refusal } from "./support/refusal.js";
 import { sampleReference } from "./support/sample-reference.js";
 
 const RULE = 'must be 1-64 characters of a-z, 0-9, ".", "_", "-", the first a letter or digit';
 
 function refused(run: () => unknown): WireError {
-  const error = thrown(run);
-  expect(error, String(error)).toBeInstanceOf(WireError);
-  expect((error as WireError).code).toBe("E_WIRE_INVALID_FIELD");
-  return error as WireError;
+  const error = refusal(run);
+  expect(error.code).toBe("E_WIRE_INVALID_FIELD");
+  return error;
 }
 
 describe("a feature name that starts with '.', '_' or '-'", () => {

@@ -5,8 +5,8 @@
  * `file get`'s, which repeats it) now says which; the code and details are unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { WireError, decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
-import { thrown } from "../support/thrown.js";
+import { type WireError, decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
+import { refusal } from "./support/refusal.js";
 import { sampleReference } from "./support/sample-reference.js";
 
 const reference = sampleReference;
@@ -14,11 +14,10 @@ const valid = encodeFileReference(reference, 3);
 const withTail = (...tail: number[]): Uint8Array => Uint8Array.of(...valid, ...tail);
 
 function malformed(bytes: Uint8Array): WireError {
-  const error = thrown(() => decodeFileReference(bytes, 3));
-  expect(error, String(error)).toBeInstanceOf(WireError);
-  expect((error as WireError).code).toBe("E_WIRE_MALFORMED");
-  expect((error as WireError).details).toEqual({ message: "FileReference", bytes: bytes.length, stage: "structure" });
-  return error as WireError;
+  const error = refusal(() => decodeFileReference(bytes, 3));
+  expect(error.code).toBe("E_WIRE_MALFORMED");
+  expect(error.details).toEqual({ message: "FileReference", bytes: bytes.length, stage: "structure" });
+  return error;
 }
 
 describe("E_WIRE_MALFORMED says what is wrong", () => {

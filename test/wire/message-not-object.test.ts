@@ -8,23 +8,18 @@
 import { describe, expect, it } from "vitest";
 import { chooseAttachment, NegotiationError, peerAudience } from "../../src/negotiate/index.js";
 import { profileFor } from "../../src/versions/index.js";
-import { WireError, decodeFileReference, encodeEnvelope, encodeFileReference, encodePayloadEnvelope } from "../../src/wire/index.js";
+import { decodeFileReference, encodeEnvelope, encodeFileReference, encodePayloadEnvelope } from "../../src/wire/index.js";
 import { thrown } from "../support/thrown.js";
+import { refusal } from "./support/refusal.js";
 import { sampleReference } from "./support/sample-reference.js";
 
 const reference = sampleReference;
 const keyText = Buffer.from(reference.encryption.key).toString("base64");
 const stored = JSON.stringify({ ...reference, encryption: { ...reference.encryption, key: keyText } });
 
-function wireError(run: () => unknown): WireError {
-  const error = thrown(run);
-  expect(error, String(error)).toBeInstanceOf(WireError);
-  return error as WireError;
-}
-
 describe("a view given as its JSON text", () => {
   it("encodeFileReference: E_WIRE_INVALID_FIELD naming a string by its length, never its text (it holds the key)", () => {
-    const error = wireError(() => encodeFileReference(stored as never, 3));
+    const error = refusal(() => encodeFileReference(stored as never, 3));
     expect(error.code).toBe("E_WIRE_INVALID_FIELD");
     expect(error.message).toBe(`FileReference: expected an object, got a string of ${stored.length} characters (JSON text? parse it first)`);
     expect(JSON.stringify(error)).not.toContain(keyText);
@@ -36,17 +31,17 @@ describe("a view given as its JSON text", () => {
       () => encodePayloadEnvelope({ kind: "file-reference", message: reference }, text as never),
       () => encodeEnvelope(text as never),
     ]) {
-      const error = wireError(run);
+      const error = refusal(run);
       expect(error.code).toBe("E_WIRE_INVALID_FIELD");
       expect(error.message).toBe(`Envelope: expected an object, got a string of ${text.length} characters (JSON text? parse it first)`);
     }
-    expect(wireError(() => encodeEnvelope(7 as never)).message).toBe("Envelope: expected an object, got 7");
+    expect(refusal(() => encodeEnvelope(7 as never)).message).toBe("Envelope: expected an object, got 7");
   });
 });
 
 describe("a number given as a string", () => {
   it('a writer version "3" in { written, reader }: E_VERSION_UNSUPPORTED naming the string', () => {
-    const error = wireError(() => decodeFileReference(encodeFileReference(reference, 3), { written: "3" as never, reader: 3 }));
+    const error = refusal(() => decodeFileReference(encodeFileReference(reference, 3), { written: "3" as never, reader: 3 }));
     expect(error.code).toBe("E_VERSION_UNSUPPORTED");
     expect(error.message).toContain('writer protocol the string "3" is not a protocol version');
   });

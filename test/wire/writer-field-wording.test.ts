@@ -6,17 +6,16 @@
  * and a key given as text only "must be bytes". Codes and details are unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { WireError, encodeCommunityDescriptionPointer, encodeFileReference } from "../../src/wire/index.js";
-import { thrown } from "../support/thrown.js";
+import { type WireError, encodeCommunityDescriptionPointer, encodeFileReference } from "../../src/wire/index.js";
+import { refusal } from "./support/refusal.js";
 import { sampleReference } from "./support/sample-reference.js";
 
 const reference = sampleReference;
 
 function refused(run: () => unknown): WireError {
-  const error = thrown(run);
-  expect(error, String(error)).toBeInstanceOf(WireError);
-  expect((error as WireError).code).toBe("E_WIRE_INVALID_FIELD");
-  return error as WireError;
+  const error = refusal(run);
+  expect(error.code).toBe("E_WIRE_INVALID_FIELD");
+  return error;
 }
 
 describe("a writer's zero or empty required field", () => {
