@@ -13,6 +13,8 @@ test.each([
   [["--format", ""], 'matrix: --format must be one of table, json, markdown, html; it was "". Nothing was run.'],
   [["--format", "JSON"], 'matrix: --format must be one of table, json, markdown, html; it was "JSON". Nothing was run.'],
   [["--cell-timeout", "0.0001"], 'matrix: --cell-timeout must be a number of seconds of at least 0.001 (e.g. 600); it was "0.0001"'],
+  // Rounded to 1 ms it ran, below the least the line above says.
+  [["--cell-timeout", "0.0005"], 'matrix: --cell-timeout must be a number of seconds of at least 0.001 (e.g. 600); it was "0.0005"'],
 ])("matrix %j: exit 2 naming the value given", async (args, line) => {
   const r = await runCliInProcess(["matrix", ...args]);
   expect(r.code).toBe(2);

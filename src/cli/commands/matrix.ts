@@ -73,9 +73,10 @@ export const matrixCommand: Command = {
     if (values["cell-timeout"] !== undefined) {
       const seconds = Number(values["cell-timeout"]);
       cellTimeoutMs = Math.round(seconds * 1000);
-      if (values["cell-timeout"].trim() === "" || !Number.isFinite(seconds) || cellTimeoutMs <= 0 || !Number.isSafeInteger(cellTimeoutMs)) {
-        // A positive value under half a millisecond rounds to none: refused as "not a positive number", which it is.
-        const least = Number.isFinite(seconds) && seconds > 0 && cellTimeoutMs <= 0 ? "a number of seconds of at least 0.001" : "a positive number of seconds";
+      // A positive value under a millisecond (which rounded to none) was refused as "not a positive number", which it is.
+      const belowMs = Number.isFinite(seconds) && seconds > 0 && seconds * 1000 < 1;
+      if (values["cell-timeout"].trim() === "" || !Number.isFinite(seconds) || belowMs || cellTimeoutMs <= 0 || !Number.isSafeInteger(cellTimeoutMs)) {
+        const least = belowMs ? "a number of seconds of at least 0.001" : "a positive number of seconds";
         throw new CliError("E_USAGE", `matrix: --cell-timeout must be ${least} (e.g. 600); it was "${values["cell-timeout"]}"`);
       }
     }
