@@ -20,8 +20,8 @@ Options:
   --json         same as --format json
   --out FILE     write the report to FILE instead of stdout, which gets the verdict line (with
                  --json, one JSON object: ok, verdict, counts, out); when FILE
-                 cannot be written at the end, the report goes to stdout with a line saying why
-                 and nothing is left at FILE (no part of a report, no earlier one)
+                 cannot be written at the end, the report goes to stdout with a line saying why,
+                 nothing is left at FILE (no part of a report, no earlier one) and the exit is 5
   --only LIST    comma-separated columns to run (e.g. wire,forward)
   --verbose      the table lists every cell's detail, not only failures
   --cell-timeout SECONDS
@@ -31,4 +31,5 @@ Options:
 
 Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
 for the schema column; nothing is reported), 4 the disk refused a write in the work folder (full, over a
-limit: nothing is known, nothing is reported) or the work folder cannot be made in TMPDIR, 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the work folder is removed first).`;
+limit: nothing is known, nothing is reported) or the work folder cannot be made in TMPDIR, 5 every cell
+passes but --out FILE could not be written (the report is on stdout), 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the work folder is removed first).`;

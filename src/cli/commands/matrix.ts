@@ -182,7 +182,8 @@ export const matrixCommand: Command = {
     }
     if (io.stderrIsTTY) io.stderr.write("\r\x1b[K");
     const text = render(report, format, values.verbose === true);
-    if (out !== undefined && writeReport(out, text, io)) {
+    const written = out === undefined || writeReport(out, text, io);
+    if (out !== undefined && written) {
       io.stderr.write(`matrix: report written to ${values.out}\n`);
       // --json promises one JSON document on stdout: a text line there broke a CI step that parsed it.
       const verdict = verdictLine(report);
@@ -190,13 +191,17 @@ export const matrixCommand: Command = {
     } else {
       io.stdout.write(text);
     }
-    return report.ok ? EXIT.OK : EXIT.CHECK_FAILED;
+    if (!report.ok) return EXIT.CHECK_FAILED;
+    // An --out not written exited 0, and a CI job archiving the file lost the report without failing:
+    // the local disk refused (as for stdout on a full disk). A broken pair's 1 says more and stays.
+    return written ? EXIT.OK : EXIT.STORAGE;
   },
 };
 
 /**
  * Writes the report to --out; false when that fails at the end (the folder removed during the
- * run, a full disk): the report then goes to stdout, as without --out, after a line saying why.
+ * run, a full disk): the report then goes to stdout, as without --out, after a line saying why,
+ * and the run exits 5 (1 when a pair is broken).
  * Thrown, it ended a whole matrix run as an internal error (exit 70) with the report lost.
  * Written whole or not at all (writeWholeFile), so a refused write leaves no part of a report at
  * --out (a CI job archived the truncated file as the report), nor an earlier run's report.
