@@ -10,13 +10,15 @@ import {
   firstReaderOf,
   type NegotiatedPayloadKind,
 } from "./payload-kinds.js";
+import { assertReleaseWrites } from "./release-writes.js";
 import { assertVersionRange, isVersionRange, type VersionRange } from "./version-range.js";
 
 export interface ChooseWriteVersionOptions {
   /**
    * What the envelope carries; sets `minReader` and `fallbackText` for that kind. When the whole
    * audience predates the kind (a FileReference to a protocol-1 peer), the version is raised to
-   * the kind's first version and those members are counted as `unreached`.
+   * the kind's first version and those members are counted as `unreached`. A kind the writer's
+   * release (the newest speaking `self.max`) does not write is E_PAYLOAD_NOT_WRITABLE.
    */
   payload?: NegotiatedPayloadKind;
   /**
@@ -89,6 +91,9 @@ export function chooseWriteVersion(
       details: { payload },
     });
   }
+  const table = options.table ?? defaultReleaseTable;
+  // Before the audience: what the writer's release writes does not depend on who reads it.
+  if (payload !== undefined) assertReleaseWrites(self, payload, table);
 
   const assumedLo = Math.max(self.min, self.max - 2);
   const assumedHi = Math.max(self.min, self.max - 1);
@@ -121,7 +126,7 @@ export function chooseWriteVersion(
   let limitedBy: WriteChoice["limitedBy"];
   const upperKnown = Math.min(self.max, lowestMax);
   const lowerKnown = Math.max(self.min, highestMin);
-  const since = payload === undefined ? 1 : firstReaderOf(payload, options.table ?? defaultReleaseTable);
+  const since = payload === undefined ? 1 : firstReaderOf(payload, table);
   // No version inside every member's window: readers still open an envelope one version past their
   // max (src/wire's rule: unknown fields ignored), so one envelope reaches everyone when the oldest
   // member reads the payload kind at all.

@@ -15,7 +15,7 @@ export type NegotiationErrorCode =
   | "E_RANGE_INVALID"
   /** The payload kind is not one negotiation knows (see NegotiatedPayloadKind). */
   | "E_PAYLOAD_KIND_UNKNOWN"
-  /** The writer's newest version predates the payload kind (a protocol-1 client has no FileReference). */
+  /** The writer's newest version predates the payload kind (a protocol-1 client has no FileReference), or its release does not write the kind (0.3.0: no whole community description). */
   | "E_PAYLOAD_NOT_WRITABLE";
 
 export class NegotiationError extends CompatError<NegotiationErrorCode> {

@@ -1,0 +1,26 @@
+import type { ReleaseTable } from "../versions/index.js";
+import { NegotiationError } from "./negotiation-error.js";
+import { PAYLOAD_FEATURE, firstReaderOf, type NegotiatedPayloadKind } from "./payload-kinds.js";
+import type { VersionRange } from "./version-range.js";
+
+/**
+ * Refuses a payload kind the writer's release does not write (its row's `writes`), which the
+ * version rule alone answered: release 0.3.0 ("description pointers only") was given a version for a
+ * whole community-description, and the next release, which need read only what 0.3.0 writes (the
+ * table's rule), may drop it. The writer is the release `profileFor(self.max)` names (the newest row
+ * of its protocol, as a client built for that protocol behaves); a window whose max no row speaks is
+ * not checked here. A kind newer than the writer's protocol keeps its own refusal (`since`).
+ */
+export function assertReleaseWrites(self: VersionRange, payload: NegotiatedPayloadKind, table: ReleaseTable): void {
+  const rows = table.rows.filter((r) => r.protocol === self.max);
+  const release = rows[rows.length - 1];
+  const feature = PAYLOAD_FEATURE[payload];
+  if (release === undefined || release.writes.includes(feature) || firstReaderOf(payload, table) > self.max) return;
+  const written = (Object.keys(PAYLOAD_FEATURE) as NegotiatedPayloadKind[]).filter((k) => release.writes.includes(PAYLOAD_FEATURE[k]));
+  throw new NegotiationError(
+    "E_PAYLOAD_NOT_WRITABLE",
+    `release ${release.release} (protocol ${release.protocol}) does not write ${payload} payloads (its release-table row writes no ${feature}, ` +
+      `so the next release need not read them); it writes ${written.join(", ")}`,
+    { details: { payload, feature, release: release.release, writer: { min: self.min, max: self.max } } },
+  );
+}
