@@ -34,6 +34,15 @@ describe("runMatrix: a cell that does not finish", () => {
     expect(hung?.ms).toBeGreaterThanOrEqual(290);
   });
 
+  test("the failed cell names the option to raise, the CLI's and runMatrix's: it said 'raise the cell timeout', which neither a CI engineer nor a script author could find under that name", async () => {
+    const report = await runMatrix({ checks: [hangingCheck()], cellTimeoutMs: 100 });
+    const detail = report.rows.at(-1)?.cells.storage?.detail ?? "";
+    expect(detail).toMatch(/did not finish within 0\.1 s/);
+    expect(detail).toContain("--cell-timeout SECONDS");
+    expect(detail).toContain("cellTimeoutMs");
+    expect(detail).not.toContain("raise the cell timeout");
+  });
+
   test("the cell's signal is aborted at its deadline, so a check that listens can let go of what it holds; the run is not taken for interrupted", async () => {
     let seen: AbortSignal | undefined;
     const report = await within(5_000, runMatrix({ checks: [hangingCheck((s) => (seen = s))], cellTimeoutMs: 200 }));

@@ -116,7 +116,8 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
   const cell = new AbortController();
   const timedOut = (): CellResult => ({
     status: "fail",
-    detail: `did not finish within ${timeoutMs / 1000} s (it hangs, or the machine is that slow: raise the cell timeout); the other cells ran`,
+    // Both names: "the cell timeout" was an option neither a CI engineer nor a script's author found by that name.
+    detail: `did not finish within ${timeoutMs / 1000} s (it hangs, or the machine is that slow: raise the cell's deadline, status-compat matrix --cell-timeout SECONDS or runMatrix's cellTimeoutMs); the other cells ran`,
     ms: performance.now() - start,
   });
   let timer: NodeJS.Timeout | undefined;
