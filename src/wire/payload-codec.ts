@@ -8,7 +8,7 @@ import { decodeRaw, encodeRaw, plainBytes, type PbObject } from "./raw-codec.js"
 import { NEWEST_SCHEMA_VERSION, OLDEST_SCHEMA_VERSION, schemaFor, type VersionSchema } from "./schema-registry.js";
 import { readPayload } from "./single-pass/index.js";
 import { WireError } from "./wire-error.js";
-import { notAnObject } from "./field-checks.js";
+import { isUnknownEnumValue, notAnObject } from "./field-checks.js";
 import type protobuf from "protobufjs/light.js";
 import { byteCap } from "./byte-cap.js";
 
@@ -204,7 +204,28 @@ export function decodePayload<K extends PayloadKind>(
   } catch (err) {
     throw internalFault(err, read.codec.message);
   }
-  return view ?? decodeReflected(read).view;
+  return view ?? readReflected(read);
+}
+
+/**
+ * decodeReflected for a read (not a forward): a newer writer's enum value (an encryption scheme a
+ * later version added) keeps its code, E_WIRE_INVALID_FIELD (docs/wire.md's contract for payloads
+ * read alone), and gains details.reason "reader-too-old", written and reader, so an app that reads
+ * payloads alone can tell "for newer readers" from broken, as openEnvelope's E_VERSION_UNSUPPORTED
+ * does; from the reader's own version or older the value is broken and has no reason.
+ */
+function readReflected<V>(read: PayloadRead<V>): V {
+  try {
+    return decodeReflected(read).view;
+  } catch (err) {
+    const { written, schema } = read.ctx;
+    if (!isUnknownEnumValue(err) || written <= schema.version) throw err;
+    throw new WireError(
+      "E_WIRE_INVALID_FIELD",
+      `${err.message}; written by protocol ${written}, newer than this reader (${schema.version}): the message is for newer readers, not broken`,
+      { details: { ...err.details, reason: "reader-too-old", written, reader: schema.version } },
+    );
+  }
 }
 
 /** decodePayload through protobufjs's reflection decoders only: the reference the single pass is held to. */
@@ -214,7 +235,7 @@ export function decodePayloadReflected<K extends PayloadKind>(
   at: number | ReadAt,
   options?: DecodeOptions,
 ): PayloadViews[K] {
-  return decodeReflected(payloadRead(kind, bytes, at, options)).view;
+  return readReflected(payloadRead(kind, bytes, at, options));
 }
 
 /** Encodes a payload with version `version`'s schema: fields that version lacks are not written. */

@@ -21,7 +21,7 @@ export type WireErrorCode =
 export type WireErrorDetails = Readonly<Record<string, unknown>> & {
   /** E_VERSION_UNSUPPORTED / E_WIRE_UNKNOWN_TYPE from a reader: the text to show instead of the payload. */
   readonly fallbackText?: string;
-  /** E_VERSION_UNSUPPORTED from a reader's window. */
+  /** E_VERSION_UNSUPPORTED from a reader's window; E_WIRE_INVALID_FIELD from decodePayload for a newer writer's enum value (`reader-too-old`: not broken). */
   readonly reason?: "reader-too-old" | "writer-too-old";
   /** E_WIRE_INVALID_FIELD (`pieces[2].cid`); E_VERSION_UNSUPPORTED for a newer enum value (`FileReference.encryption.scheme`). */
   readonly field?: string;

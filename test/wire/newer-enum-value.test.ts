@@ -6,7 +6,8 @@
  * file."), as for any envelope it is too old for, rather than drop it as invalid without a word.
  */
 import { describe, expect, it } from "vitest";
-import { encodeFileReference, openEnvelope } from "../../src/wire/index.js";
+import { decodeFileReference, decodePayload, encodeFileReference, openEnvelope } from "../../src/wire/index.js";
+import { decodePayloadReflected } from "../../src/wire/payload-codec.js";
 import { openEnvelopeReflected } from "../../src/wire/envelope.js";
 import { varint } from "../support/varint.js";
 import { sampleReference } from "./support/sample-reference.js";
@@ -63,5 +64,33 @@ describe("an encryption scheme this reader's version does not know", () => {
     const opened = openEnvelope(envelope(4, 3, referenceWithScheme(1)), READER);
     expect(opened.envelope.version).toBe(4);
     expect(opened.payload.message).toMatchObject({ fileName: "clip.mp4", encryption: { scheme: "aes-256-gcm-stream" } });
+  });
+});
+
+describe("the same scheme read as a payload alone (decodePayload): the code stays, details.reason tells too new from broken", () => {
+  it("from a newer writer ({ written: 4, reader: 3 }): E_WIRE_INVALID_FIELD with reason reader-too-old and both versions", () => {
+    const bytes = referenceWithScheme(2);
+    const at = { written: 4, reader: 3 };
+    for (const read of [() => decodePayload("file-reference", bytes, at), () => decodeFileReference(bytes, at), () => decodePayloadReflected("file-reference", bytes, at)]) {
+      const err = refusal(read);
+      expect(err.code).toBe("E_WIRE_INVALID_FIELD");
+      expect(err.details).toMatchObject({ reason: "reader-too-old", field: "encryption.scheme", scheme: 2, written: 4, reader: 3 });
+      expect(err.message).toContain("written by protocol 4, newer than this reader (3)");
+    }
+  });
+
+  it("from a writer of the reader's own version or older: no reason, the message is broken", () => {
+    for (const at of [3, { written: 3, reader: 3 }, { written: 2, reader: 3 }]) {
+      const err = refusal(() => decodePayload("file-reference", referenceWithScheme(2), at));
+      expect(err.code).toBe("E_WIRE_INVALID_FIELD");
+      expect(err.details).toMatchObject({ field: "encryption.scheme", scheme: 2 });
+      expect(err.details.reason).toBeUndefined();
+    }
+  });
+
+  it("a newer writer's unset scheme is still a missing field, with no reason", () => {
+    const err = refusal(() => decodePayload("file-reference", referenceWithScheme(0), { written: 4, reader: 3 }));
+    expect(err.details).toMatchObject({ field: "encryption.scheme", missing: true });
+    expect(err.details.reason).toBeUndefined();
   });
 });
