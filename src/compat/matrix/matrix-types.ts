@@ -11,6 +11,8 @@ export interface CellResult {
   /** What was checked and what happened, one line. */
   readonly detail: string;
   readonly ms: number;
+  /** Only for an unexpected error (a bug) its check threw: the error's stack, which the detail leaves out. */
+  readonly stack?: string;
 }
 
 /**

@@ -108,6 +108,9 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
   }
 }
 
+/** A cell's detail is one line of the table: line breaks in an error's message become spaces. */
+const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, " ");
+
 async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: number): Promise<{ result: CellResult; abandoned: boolean }> {
   const start = performance.now();
   const deadline = new AbortController();
@@ -156,8 +159,12 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
     if (isCompatError(error) && TOOL_ERRORS.has(error.code)) throw error;
     // Nor does a work folder whose disk refused a write (full, over a limit): reported as a broken pair, it told CI the releases did not interoperate.
     if (diskRefusalOf(error) !== undefined) throw error;
-    const detail = isCompatError(error) ? `${error.code}: ${error.message}` : `unexpected ${(error as Error)?.stack ?? String(error)}`;
-    return { result: { status: "fail", detail, ms: performance.now() - start }, abandoned: false };
+    if (isCompatError(error)) return { result: { status: "fail", detail: oneLine(`${error.code}: ${error.message}`), ms: performance.now() - start }, abandoned: false };
+    // A bug's stack as the detail ran over a dozen lines inside the table's failures: the detail is
+    // its message on one line, the stack the cell's own (in --json, and after the text table's failures).
+    const stack = error instanceof Error && typeof error.stack === "string" ? { stack: error.stack } : {};
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { result: { status: "fail", detail: oneLine(`unexpected ${what}`), ms: performance.now() - start, ...stack }, abandoned: false };
   } finally {
     clearTimeout(timer);
     if (onInterrupt !== undefined) ctx.signal.removeEventListener("abort", onInterrupt);

@@ -23,6 +23,14 @@ export function renderMatrixText(report: MatrixReport, options: { verbose?: bool
     }),
   );
   if (details.length > 0) out.push(options.verbose ? "details:" : "failures:", ...details, "");
+  // After the failures, so that each stays one line; the verdict stays the last line.
+  const stacks = report.rows.flatMap((r) =>
+    report.columns.flatMap((c) => {
+      const stack = r.cells[c]?.stack;
+      return stack === undefined ? [] : [`  ${r.writer} → ${r.reader}  ${c}:`, ...stack.split("\n").map((l) => `    ${l}`)];
+    }),
+  );
+  if (stacks.length > 0) out.push("stacks of unexpected errors (a bug: report it with these):", ...stacks, "");
   out.push(verdictLine(report));
   return out.join("\n") + "\n";
 }
