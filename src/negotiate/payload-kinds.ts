@@ -34,7 +34,14 @@ export const FALLBACK_TEXT: Readonly<Record<NegotiatedPayloadKind, string>> = Ob
   "cd-pointer": "Update Status to see this community's latest information.",
 });
 
-/** Shown when the writer did not say what the payload is. */
+/**
+ * Shown when the writer did not say what the payload is.
+ *
+ * @deprecated The same text as `DEFAULT_FALLBACK_TEXT` (the wire's, what a reader shows for an
+ * envelope without a fallback text); use that. Kept exported because an app built against the
+ * previous release imports this name (docs/wire.md). Negotiation cannot import the wire's constant
+ * (sibling layers), so test/negotiate/fallback-text-alias.test.ts holds the two equal.
+ */
 export const GENERIC_FALLBACK_TEXT = "Update Status to open this message.";
 
 const firstReaderCache = new WeakMap<ReleaseTable, Map<NegotiatedPayloadKind, number>>();

@@ -32,7 +32,8 @@ const UINT32 = 0xffff_ffff;
 
 /**
  * What a reader that cannot open an envelope shows when the envelope carries no fallback_text
- * (proto3 cannot require it, and an empty one would leave a blank message).
+ * (proto3 cannot require it, and an empty one would leave a blank message), and the text
+ * chooseWriteVersion gives without a payload kind (`GENERIC_FALLBACK_TEXT`, its deprecated name).
  */
 export const DEFAULT_FALLBACK_TEXT = "Update Status to open this message.";
 
