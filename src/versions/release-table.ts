@@ -27,8 +27,11 @@ export interface Release {
  */
 export class ReleaseTable {
   readonly rows: readonly Release[];
+  /** Built from the package's own releases.json: an unknown release is then one this build does not know. */
+  readonly #embedded: boolean;
 
   constructor(json: unknown) {
+    this.#embedded = json === defaultTableJson;
     if (!validateShape(json)) {
       const why = (validateShape.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? ""}`).join("; ");
       throw new VersionError("E_RELEASE_TABLE_INVALID", `release table does not match its schema: ${why}`);
@@ -95,12 +98,13 @@ export class ReleaseTable {
       return v.major === parsed.major && v.minor === parsed.minor;
     });
     if (row === undefined) {
-      throw new VersionError(
-        "E_RELEASE_UNKNOWN",
-        `release ${parsed.version} is not in the release table (known: ${this.rows.map((r) => r.release).join(", ")}); ` +
-          "add a row to src/versions/releases.json",
-        { details: { release: parsed.version } },
-      );
+      // "add a row to src/versions/releases.json" alone told someone who installed the package to edit it.
+      const known = this.rows.map((r) => r.release).join(", ");
+      const message = this.#embedded
+        ? `release ${parsed.version} is not in the release table (known: ${known}): this build of status-codex-compat does not know it; ` +
+          "for a newer release, upgrade status-codex-compat to a version that does (developers of status-codex-compat: add its row to src/versions/releases.json)"
+        : `release ${parsed.version} is not in the release table given (known: ${known}): add its row to the JSON that table was built from`;
+      throw new VersionError("E_RELEASE_UNKNOWN", message, { details: { release: parsed.version } });
     }
     return row;
   }
