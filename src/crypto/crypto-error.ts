@@ -14,3 +14,10 @@ export type CryptoErrorCode =
 export class CryptoError extends CompatError<CryptoErrorCode> {
   readonly layer = "crypto" as const;
 }
+
+// hasErrorCode narrows a crypto code to CryptoError (src/errors cannot import this layer).
+declare module "../errors/index.js" {
+  interface CompatErrorClasses {
+    crypto: CryptoError;
+  }
+}

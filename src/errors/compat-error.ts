@@ -43,7 +43,26 @@ export function isCompatError(value: unknown): value is CompatError {
   return value instanceof CompatError;
 }
 
-/** True when `value` is a CompatError carrying `code`; lets callers narrow without importing a layer's class. */
-export function hasErrorCode<C extends string>(value: unknown, code: C): value is CompatError<C> {
+/**
+ * Each layer's error class by layer name. This module imports no layer, so each adds its own, by
+ * declaration merging in its `<layer>-error.ts` (`declare module "../errors/index.js" { interface
+ * CompatErrorClasses { wire: WireError } }`), for hasErrorCode to narrow a code to its class.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- filled by the layers
+export interface CompatErrorClasses {}
+
+/** The error class(es) whose codes hold `C`, with `code` narrowed to `C`; `CompatError<C>` for a code no layer has. */
+export type CompatErrorWithCode<C extends string> = [ClassesWithCode<C>] extends [never] ? CompatError<C> : ClassesWithCode<C> & { readonly code: C };
+
+type ClassesWithCode<C extends string> = {
+  [L in keyof CompatErrorClasses]: C extends CompatErrorClasses[L]["code"] ? CompatErrorClasses[L] : never;
+}[keyof CompatErrorClasses];
+
+/**
+ * True when `value` is a CompatError carrying `code`; lets callers narrow without importing a layer's
+ * class: to the class that code belongs to (a wire code to WireError, whose details are typed), so
+ * `error.details.fallbackText` after `hasErrorCode(error, "E_VERSION_UNSUPPORTED")` needs no cast.
+ */
+export function hasErrorCode<C extends string>(value: unknown, code: C): value is CompatErrorWithCode<C> {
   return value instanceof CompatError && value.code === code;
 }

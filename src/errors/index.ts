@@ -1,5 +1,5 @@
 export { CompatError, isCompatError, hasErrorCode } from "./compat-error.js";
-export type { ErrorLayer, CompatErrorOptions } from "./compat-error.js";
+export type { ErrorLayer, CompatErrorOptions, CompatErrorClasses, CompatErrorWithCode } from "./compat-error.js";
 export { assertKnownOptions, keysOf, nearestKey, unknownOptionKey, unknownOptionMessage } from "./unknown-options.js";
 export { describedValue } from "./described-value.js";
 export { optionsShapeMessage } from "./options-shape.js";

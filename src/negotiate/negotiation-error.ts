@@ -21,3 +21,10 @@ export type NegotiationErrorCode =
 export class NegotiationError extends CompatError<NegotiationErrorCode> {
   readonly layer = "negotiate" as const;
 }
+
+// hasErrorCode narrows a negotiate code to NegotiationError (src/errors cannot import this layer).
+declare module "../errors/index.js" {
+  interface CompatErrorClasses {
+    negotiate: NegotiationError;
+  }
+}

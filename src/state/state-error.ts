@@ -68,3 +68,10 @@ export type StateErrorCode =
 export class StateError extends CompatError<StateErrorCode> {
   readonly layer = "state" as const;
 }
+
+// hasErrorCode narrows a state code to StateError (src/errors cannot import this layer).
+declare module "../errors/index.js" {
+  interface CompatErrorClasses {
+    state: StateError;
+  }
+}

@@ -59,3 +59,10 @@ export class StorageError extends CompatError<StorageErrorCode> {
     );
   }
 }
+
+// hasErrorCode narrows a storage code to StorageError (src/errors cannot import this layer).
+declare module "../errors/index.js" {
+  interface CompatErrorClasses {
+    storage: StorageError;
+  }
+}

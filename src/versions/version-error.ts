@@ -13,3 +13,10 @@ export type VersionErrorCode =
 export class VersionError extends CompatError<VersionErrorCode> {
   readonly layer = "versions" as const;
 }
+
+// hasErrorCode narrows a versions code to VersionError (src/errors cannot import this layer).
+declare module "../errors/index.js" {
+  interface CompatErrorClasses {
+    versions: VersionError;
+  }
+}

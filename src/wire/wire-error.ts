@@ -37,3 +37,10 @@ export class WireError extends CompatError<WireErrorCode> {
 export function isWireError(value: unknown): value is WireError {
   return value instanceof WireError;
 }
+
+// hasErrorCode narrows a wire code to WireError (src/errors cannot import this layer).
+declare module "../errors/index.js" {
+  interface CompatErrorClasses {
+    wire: WireError;
+  }
+}

@@ -23,3 +23,10 @@ export type SchemaCheckErrorCode =
 export class SchemaCheckError extends CompatError<SchemaCheckErrorCode> {
   readonly layer = "compat" as const;
 }
+
+// hasErrorCode narrows a compat code to SchemaCheckError (src/errors cannot import this layer).
+declare module "../../errors/index.js" {
+  interface CompatErrorClasses {
+    compat: SchemaCheckError;
+  }
+}
