@@ -17,7 +17,7 @@ import {
 } from "./field-checks.js";
 import { MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES } from "./limits.js";
 import { asciiBytes, asciiText, knownFeature } from "./ascii-fields.js";
-import type { Capabilities, Envelope, PayloadKind } from "./messages.js";
+import type { Capabilities, CapabilitiesDraft, Envelope, PayloadKind } from "./messages.js";
 import { checkedInput, encodePayload, internalFault, schemaOrThrow, type Payload } from "./payload-codec.js";
 import { introducedIn, isPayloadKind, kindOfTypeNumber, minReaderFor, payloadTypeNumber } from "./payload-kinds.js";
 import { bytesField, decodeRaw, encodeRaw, type PbObject } from "./raw-codec.js";
@@ -47,8 +47,11 @@ export interface ReaderWindow {
   readonly max: number;
 }
 
-/** What encodeEnvelope takes: an Envelope whose `minReader` defaults to minReaderFor(type, version). */
-export type EnvelopeDraft = Omit<Envelope, "minReader"> & { readonly minReader?: number };
+/**
+ * What encodeEnvelope takes: an Envelope whose `minReader` defaults to minReaderFor(type, version),
+ * and whose `sender` may hold a readonly feature list (CapabilitiesDraft).
+ */
+export type EnvelopeDraft = Omit<Envelope, "minReader" | "sender"> & { readonly minReader?: number; readonly sender?: CapabilitiesDraft };
 
 export interface OpenEnvelopeOptions {
   /** A lower cap than MAX_WAKU_ENVELOPE_BYTES (the default). */
@@ -62,7 +65,7 @@ export interface OpenedEnvelope {
   readonly payload: Payload;
 }
 
-function checkCapabilities(c: Capabilities): void {
+function checkCapabilities(c: CapabilitiesDraft): void {
   checkUint(c.minVersion, 1, UINT32, "Capabilities", "minVersion");
   checkUint(c.maxVersion, c.minVersion, UINT32, "Capabilities", "maxVersion");
   if (!Array.isArray(c.features)) throw invalidField("Capabilities", "features", "must be a list");
@@ -98,7 +101,7 @@ function capabilitiesView(pb: PbObject | null | undefined): Capabilities | undef
 }
 
 /** The sender writes within its own range. */
-function checkSenderWrote(sender: Capabilities | undefined, version: number): void {
+function checkSenderWrote(sender: CapabilitiesDraft | undefined, version: number): void {
   if (sender !== undefined && (version < sender.minVersion || version > sender.maxVersion)) {
     throw invalidField(M, "sender", `says the sender writes ${sender.minVersion}..${sender.maxVersion}, but the envelope is version ${version}`);
   }

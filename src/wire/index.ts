@@ -6,6 +6,7 @@
 export type {
   PayloadKind,
   Capabilities,
+  CapabilitiesDraft,
   Envelope,
   SignedCommunityDescription,
   Segment,

@@ -21,6 +21,17 @@ export interface Capabilities {
   features: string[];
 }
 
+/**
+ * What the encoders take as an envelope's `sender`: Capabilities whose lists may be readonly, so an
+ * app passes `profile.release.writes` (frozen) as its features without a copy. Decoded envelopes
+ * give Capabilities (a fresh, mutable list), which is one of these.
+ */
+export interface CapabilitiesDraft {
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly features: readonly string[];
+}
+
 export interface Envelope {
   version: number;
   minReader: number;
