@@ -7,8 +7,7 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   DEFAULT_FALLBACK_TEXT,
-  encodeEnvelope,
-  encodeFileReference,
+  encodePayloadEnvelope,
   hasErrorCode,
   openEnvelope,
   profileFor,
@@ -51,17 +50,10 @@ describe("hasErrorCode narrows to the class the code belongs to", () => {
     }
   });
 
-  it("answers as before at run time: a 0.2.0 reader shows the 0.3.0 writer's text, a 0.3.0 reader the file", () => {
-    const bytes = encodeEnvelope({
-      version: 3,
-      minReader: 3,
-      type: "file-reference",
-      payload: encodeFileReference(sampleReference, 3),
-      sender: { minVersion: 2, maxVersion: 3, features: [] },
-      fallbackText: "Update Status to open this file.",
-    });
-    expect(shown(bytes, profileFor(2).window)).toBe("Update Status to open this file.");
-    expect(shown(bytes, profileFor(3).window)).toBe(sampleReference.fileName);
+  it("answers as before at run time: a 0.1.0 reader shows what a 0.2.0 writer's file reference says to show instead", () => {
+    const text = "Update Status to open this file.";
+    const bytes = encodePayloadEnvelope({ kind: "file-reference", message: sampleReference }, { version: 2, fallbackText: text });
+    expect([shown(bytes, profileFor(1).window), shown(bytes, profileFor(2).window)]).toEqual([text, sampleReference.fileName]);
     expect(hasErrorCode(new Error("E_VERSION_UNSUPPORTED"), "E_VERSION_UNSUPPORTED")).toBe(false);
   });
 });
