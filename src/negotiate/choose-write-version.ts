@@ -1,4 +1,4 @@
-import { releaseTable as defaultReleaseTable, type ReleaseTable } from "../versions/index.js";
+import { releaseTable as defaultReleaseTable, type Release, type ReleaseTable } from "../versions/index.js";
 import { AUDIENCE_LIMITS, type Audience } from "./audience.js";
 import { checkedOptions } from "./checked-options.js";
 import { describeOutsiders } from "./describe-outsiders.js";
@@ -18,7 +18,7 @@ export interface ChooseWriteVersionOptions {
    * What the envelope carries; sets `minReader` and `fallbackText` for that kind. When the whole
    * audience predates the kind (a FileReference to a protocol-1 peer), the version is raised to
    * the kind's first version and those members are counted as `unreached`. A kind the writer's
-   * release (the newest speaking `self.max`) does not write is E_PAYLOAD_NOT_WRITABLE.
+   * release (`release`, else the newest speaking `self.max`) does not write is E_PAYLOAD_NOT_WRITABLE.
    */
   payload?: NegotiatedPayloadKind;
   /**
@@ -31,6 +31,12 @@ export interface ChooseWriteVersionOptions {
   outsiders?: "reject" | "fallback";
   /** The release table that says which protocol first reads each payload kind (default: the built-in one); not a ReleaseTable: TypeError. */
   table?: ReleaseTable;
+  /**
+   * The writer's own release row (`profile.release`), whose `writes` say which payload kinds it
+   * writes. Default: the newest row speaking `self.max`, which is another row when a later release
+   * keeps this one's protocol. Not a release row: TypeError; one of another protocol: RangeError.
+   */
+  release?: Release;
 }
 
 export interface WriteChoice {
@@ -62,7 +68,7 @@ export interface WriteChoice {
 
 /** The keys ChooseWriteVersionOptions has (the compiler holds the two together); any other is refused (checkedOptions). */
 const WRITE_OPTIONS: readonly string[] = Object.freeze(
-  Object.keys({ payload: true, outsiders: true, table: true } satisfies Record<keyof ChooseWriteVersionOptions, true>),
+  Object.keys({ payload: true, outsiders: true, table: true, release: true } satisfies Record<keyof ChooseWriteVersionOptions, true>),
 );
 
 /** Windows wider than this are refused in `fallback` mode, which counts reach per version. */
@@ -93,7 +99,7 @@ export function chooseWriteVersion(
   }
   const table = options.table ?? defaultReleaseTable;
   // Before the audience: what the writer's release writes does not depend on who reads it.
-  if (payload !== undefined) assertReleaseWrites(self, payload, table);
+  assertReleaseWrites(self, payload, table, options.release);
 
   const assumedLo = Math.max(self.min, self.max - 2);
   const assumedHi = Math.max(self.min, self.max - 1);

@@ -59,7 +59,7 @@ describe("options that are not an object", () => {
 
   it("are said alike by negotiate (TypeError) and storage (StorageError with its code, details.option options)", () => {
     for (const [value, said] of NOT_OBJECTS) {
-      const expected = `chooseWriteVersion options must be an object (with payload, outsiders, table) or left out, not ${said}`;
+      const expected = `chooseWriteVersion options must be an object (with payload, outsiders, table, release) or left out, not ${said}`;
       expect(thrown(() => chooseWriteVersion({ min: 2, max: 2 }, groupAudience([{ min: 2, max: 2 }]), value as never))).toEqual(new TypeError(expected));
       const storage = thrown(() => optionsObject("fetch", value as never, ["out"], "E_BACKEND_REJECTED"));
       expect(storage).toBeInstanceOf(StorageError);

@@ -102,7 +102,7 @@ export const fileTransferCheck: MatrixCheck = {
         // back a release). The reader must fetch that reference too, or show the fallback text.
         if (shared !== undefined && choice.write.version !== writer.protocol) {
           // As the writer sends it to a peer of its own release: its version, min_reader and fallback text.
-          const ownChoice = chooseWriteVersion(writer.window, peerAudience(writer.window), { payload: "file-reference" });
+          const ownChoice = chooseWriteVersion(writer.window, peerAudience(writer.window), { payload: "file-reference", release: writer.release });
           const own = encodePayloadEnvelope(
             { kind: "file-reference", message: shared },
             {

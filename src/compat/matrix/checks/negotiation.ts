@@ -15,7 +15,7 @@ export const negotiationCheck: MatrixCheck = {
         ["1:1", peerAudience(reader.window)],
         ["group", groupAudience([reader.window, writer.window, undefined])],
       ] as const) {
-        const choice = chooseWriteVersion(writer.window, audience, { payload });
+        const choice = chooseWriteVersion(writer.window, audience, { payload, release: writer.release });
         const opens = choice.minReader <= reader.window.max && choice.version >= reader.window.min;
         if (readsKind(reader, payload)) {
           if (!opens) problems.push(`${payload} (${label}): v${choice.version}/min ${choice.minReader} is not readable by [${reader.window.min},${reader.window.max}]`);

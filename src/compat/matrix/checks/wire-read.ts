@@ -28,11 +28,11 @@ export const wireReadCheck: MatrixCheck = {
     let fallbacks = 0;
     let stale = 0;
     for (const kind of kindsWritten(writer)) {
-      const choice = chooseWriteVersion(writer.window, peerAudience(reader.window), { payload: kind });
+      const choice = chooseWriteVersion(writer.window, peerAudience(reader.window), { payload: kind, release: writer.release });
       const sends: { choice: WriteChoice; label: string }[] = [{ choice, label: "" }];
       if (choice.version !== writer.protocol) {
         // The writer's own choice for a peer of its release: its min_reader too, as the app sends it.
-        const own = chooseWriteVersion(writer.window, peerAudience(writer.window), { payload: kind });
+        const own = chooseWriteVersion(writer.window, peerAudience(writer.window), { payload: kind, release: writer.release });
         sends.push({ choice: own, label: ` at v${own.version}` });
       }
       for (const { choice: send, label } of sends) {
