@@ -19,25 +19,20 @@ export async function openWaiting(
   wait: { timeoutMs: number; signal?: AbortSignal | undefined; signalStopsOnlyTheWait?: boolean },
 ): Promise<Database.Database> {
   let locked: unknown;
-  if (wait.signalStopsOnlyTheWait === true) {
+  const tryOpen = (): Database.Database | undefined => {
     try {
-      return withBusyTimeout(openConnection(path, { ...options, busyTimeoutMs: 0 }), options.busyTimeoutMs);
+      return openConnection(path, { ...options, busyTimeoutMs: 0 });
     } catch (error) {
       if (!(error instanceof StateError && error.code === "E_STATE_LOCKED")) throw error;
+      locked = error;
+      return undefined;
     }
+  };
+  if (wait.signalStopsOnlyTheWait === true) {
+    const db = tryOpen();
+    if (db !== undefined) return withBusyTimeout(db, options.busyTimeoutMs);
   }
-  const outcome = await retryWhileBusy(
-    () => {
-      try {
-        return openConnection(path, { ...options, busyTimeoutMs: 0 });
-      } catch (error) {
-        if (!(error instanceof StateError && error.code === "E_STATE_LOCKED")) throw error;
-        locked = error;
-        return undefined;
-      }
-    },
-    wait,
-  );
+  const outcome = await retryWhileBusy(tryOpen, wait);
   if (outcome.kind === "done") return withBusyTimeout(outcome.value, options.busyTimeoutMs);
   if (outcome.kind === "aborted") throw new StateError("E_STATE_ABORTED", `stopped waiting to open ${path}; nothing was written`, { cause: outcome.reason, details: { path } });
   throw locked;
