@@ -31,6 +31,8 @@ const BY_LAYER: Record<ErrorLayer, number> = {
   state: EXIT.STATE,
   storage: EXIT.STORAGE,
   compat: EXIT.CHECK_FAILED,
+  // Bad bytes from the network (a forged signature, a bad segment): bad input; the transport codes below are failures.
+  bridge: EXIT.BAD_INPUT,
   cli: EXIT.USAGE,
 };
 
@@ -41,6 +43,10 @@ const BY_LAYER: Record<ErrorLayer, number> = {
  */
 const BY_CODE: Readonly<Record<string, number>> = {
   E_BAD_REFERENCE: EXIT.BAD_INPUT,
+  // The network or the store behind a pointer failed, not the input: like a storage failure.
+  E_BRIDGE_CLOSED: EXIT.STORAGE,
+  E_BRIDGE_PUBLISH_FAILED: EXIT.STORAGE,
+  E_BRIDGE_FETCH_FAILED: EXIT.STORAGE,
   // A CID is only ever the caller's (a piece of the reference given): a malformed one is bad input.
   E_BAD_CID: EXIT.BAD_INPUT,
   E_INTEGRITY: EXIT.BAD_INPUT,

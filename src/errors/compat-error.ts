@@ -1,7 +1,7 @@
 /**
  * The base of every error this package throws on purpose.
  *
- * Each layer (wire, versions, negotiate, state, storage, crypto, compat, cli) has one subclass
+ * Each layer (wire, versions, negotiate, state, storage, crypto, compat, bridge, cli) has one subclass
  * with a closed union of stable `code`s. Callers branch on `code`, never on `message`; the
  * message is for people (what happened, on which file/CID/version, what to do next).
  */
@@ -13,6 +13,7 @@ export type ErrorLayer =
   | "state"
   | "storage"
   | "compat"
+  | "bridge"
   | "cli";
 
 export interface CompatErrorOptions {
