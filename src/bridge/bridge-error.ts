@@ -16,7 +16,9 @@ export type BridgeErrorCode =
   /** A description fetched from Codex whose size or hash is not the one its pointer names. */
   | "E_BRIDGE_DESCRIPTION_MISMATCH"
   /** A pointer's description could not be fetched (retries and deadline spent) and no whole copy came over Waku. */
-  | "E_BRIDGE_FETCH_FAILED";
+  | "E_BRIDGE_FETCH_FAILED"
+  /** A publication whose description clock is not above the last one this publisher sent (members holding that one would drop it). */
+  | "E_BRIDGE_CLOCK_NOT_ADVANCED";
 
 /** The bridge layer's one error class (description propagation over Waku and Codex). Messages never carry key material or description contents. */
 export class BridgeError extends CompatError<BridgeErrorCode> {
