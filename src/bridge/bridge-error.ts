@@ -20,7 +20,9 @@ export type BridgeErrorCode =
   /** A publication whose description clock is not above the last one this publisher sent (members holding that one would drop it). */
   | "E_BRIDGE_CLOCK_NOT_ADVANCED"
   /** Bytes from the network that are no envelope the bridge can read (malformed, truncated, too large, outside the reader's window, or a kind it does not carry); the wire's error is the cause. */
-  | "E_BRIDGE_UNREADABLE";
+  | "E_BRIDGE_UNREADABLE"
+  /** A transport that could not start (its listen address taken) or reach a peer (a dial refused, no peer in time). */
+  | "E_BRIDGE_CONNECT_FAILED";
 
 /** The bridge layer's one error class (description propagation over Waku and Codex). Messages never carry key material or description contents. */
 export class BridgeError extends CompatError<BridgeErrorCode> {

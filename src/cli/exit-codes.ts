@@ -46,6 +46,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   // The network or the store behind a pointer failed, not the input: like a storage failure.
   E_BRIDGE_CLOSED: EXIT.STORAGE,
   E_BRIDGE_PUBLISH_FAILED: EXIT.STORAGE,
+  E_BRIDGE_CONNECT_FAILED: EXIT.STORAGE,
   E_BRIDGE_FETCH_FAILED: EXIT.STORAGE,
   // A CID is only ever the caller's (a piece of the reference given): a malformed one is bad input.
   E_BAD_CID: EXIT.BAD_INPUT,
