@@ -4,3 +4,14 @@ export type { PublishOptions, PublishResult, Unsubscribe, WakuMessage, WakuMessa
 export { MAX_CONTENT_TOPIC_CHARS, assertContentTopic, contentTopicProblem, isContentTopic } from "./content-topic.js";
 export { MemoryNetwork, MemoryTransport } from "./transports/memory.js";
 export type { MemoryFaultPlan, MemoryNetworkOptions, MemoryTransportOptions } from "./transports/memory.js";
+export { SIGNATURE_FIELD, signPayloadBytes, verifyPayloadBytes } from "./signed-payload.js";
+export type { SignedKind, SignedPayloadFault } from "./signed-payload.js";
+export { sealCommunityDescription, sealCommunityDescriptionPointer } from "./signed-messages.js";
+export type { DescriptionDraft, PointerDraft, Sealed, SealOptions } from "./signed-messages.js";
+export {
+  openBridgeEnvelope,
+  openReassembledDescription,
+  verifyCommunityDescription,
+  verifyCommunityDescriptionPointer,
+} from "./signed-open.js";
+export type { OpenBridgeOptions, OpenedBridgeEnvelope, ReceivedSegment, VerifiedDescription, VerifiedPointer } from "./signed-open.js";

@@ -27,3 +27,15 @@ export { newStreamParams } from "./content-key.js";
 export { sha256, createSha256, sameDigest, SHA256_BYTES } from "./sha256.js";
 export { Sha256Offload } from "./sha256-offload.js";
 export type { RunningSha256 } from "./sha256-offload.js";
+export {
+  SIGNATURE_BYTES,
+  PUBLIC_KEY_BYTES,
+  SECRET_KEY_BYTES,
+  KECCAK256_BYTES,
+  keccak256,
+  newSecretKey,
+  publicKeyOf,
+  signDigest,
+  recoverSigner,
+} from "./signature.js";
+export type { RecoveredSigner, SignatureFault } from "./signature.js";

@@ -15,7 +15,7 @@ import {
   missingField,
   notAnObject,
 } from "./field-checks.js";
-import { MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES } from "./limits.js";
+import { MAX_FEATURES, MAX_WAKU_ENVELOPE_BYTES, MAX_WHOLE_ENVELOPE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES } from "./limits.js";
 import { asciiBytes, asciiText, knownFeature } from "./ascii-fields.js";
 import type { Capabilities, CapabilitiesDraft, Envelope, PayloadKind } from "./messages.js";
 import { checkedInput, encodePayload, internalFault, schemaOrThrow, type Payload } from "./payload-codec.js";
@@ -141,6 +141,24 @@ function checkReader(reader: ReaderWindow): void {
  * (never lower, never above `version`). The result is at most MAX_WRITTEN_ENVELOPE_BYTES.
  */
 export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
+  return encodeEnvelopeUpTo(draft, MAX_WRITTEN_ENVELOPE_BYTES);
+}
+
+/**
+ * Encodes a community-description envelope too large for one Waku message (up to
+ * MAX_WHOLE_ENVELOPE_BYTES), to be split into Segment envelopes; encodeEnvelope's rules otherwise.
+ * Only a description is ever that large: any other kind is E_WIRE_UNKNOWN_TYPE here.
+ */
+export function encodeWholeEnvelope(draft: EnvelopeDraft): Uint8Array {
+  if (draft !== null && typeof draft === "object" && draft.type !== "community-description") {
+    throw new WireError("E_WIRE_UNKNOWN_TYPE", `a whole envelope (to be segmented) carries a community-description, not a ${String(draft.type)}`, {
+      details: { kind: draft.type },
+    });
+  }
+  return encodeEnvelopeUpTo(draft, MAX_WHOLE_ENVELOPE_BYTES);
+}
+
+function encodeEnvelopeUpTo(draft: EnvelopeDraft, cap: number): Uint8Array {
   if (draft === null || typeof draft !== "object") {
     throw notAnObject(M, draft);
   }
@@ -175,12 +193,11 @@ export function encodeEnvelope(draft: EnvelopeDraft): Uint8Array {
     pb.sender = { minVersion: sender.minVersion, maxVersion: sender.maxVersion, features: sender.features.map(asciiBytes) };
   }
   const bytes = encodeRaw(schema.type(M) as protobuf.Type, pb);
-  if (bytes.length > MAX_WRITTEN_ENVELOPE_BYTES) {
-    throw new WireError(
-      "E_WIRE_TOO_LARGE",
-      `envelope is ${bytes.length} bytes, over the ${MAX_WRITTEN_ENVELOPE_BYTES}-byte cap that leaves room for the Waku message around it; segment the payload or store it on Codex`,
-      { details: { message: M, bytes: bytes.length, cap: MAX_WRITTEN_ENVELOPE_BYTES } },
-    );
+  if (bytes.length > cap) {
+    const why = cap === MAX_WRITTEN_ENVELOPE_BYTES ? "that leaves room for the Waku message around it; segment the payload or store it on Codex" : "of a whole envelope; store the description on Codex";
+    throw new WireError("E_WIRE_TOO_LARGE", `envelope is ${bytes.length} bytes, over the ${cap}-byte cap ${why}`, {
+      details: { message: M, bytes: bytes.length, cap },
+    });
   }
   return bytes;
 }
@@ -226,7 +243,18 @@ function unsupported(
  * is E_WIRE_UNKNOWN_TYPE. Throws only WireError for the bytes (wrong options are the caller's TypeError or RangeError: byte-cap.ts).
  */
 export function openEnvelope(bytes: Uint8Array, reader: ReaderWindow, options?: OpenEnvelopeOptions): OpenedEnvelope {
-  const input = checkedEnvelope(bytes, reader, options);
+  return openChecked(checkedEnvelope(bytes, reader, options), reader);
+}
+
+/**
+ * openEnvelope for a whole put back together from Segment envelopes: the cap is
+ * MAX_WHOLE_ENVELOPE_BYTES (or the caller's lower `maxBytes`) instead of one Waku message's.
+ */
+export function openWholeEnvelope(bytes: Uint8Array, reader: ReaderWindow, options?: OpenEnvelopeOptions): OpenedEnvelope {
+  return openChecked(checkedEnvelope(bytes, reader, options, "openWholeEnvelope", MAX_WHOLE_ENVELOPE_BYTES), reader);
+}
+
+function openChecked(input: Uint8Array, reader: ReaderWindow): OpenedEnvelope {
   const schema = schemaOrThrow(reader.max, "reader");
   let opened: OpenedEnvelope | undefined;
   try {
@@ -249,9 +277,15 @@ export function openEnvelopeReflected(bytes: Uint8Array, reader: ReaderWindow, o
 }
 
 /** The reader window, then the size cap, before anything is decoded. */
-function checkedEnvelope(bytes: Uint8Array, reader: ReaderWindow, options: OpenEnvelopeOptions | undefined): Uint8Array {
+function checkedEnvelope(
+  bytes: Uint8Array,
+  reader: ReaderWindow,
+  options: OpenEnvelopeOptions | undefined,
+  entry = "openEnvelope",
+  cap = MAX_WAKU_ENVELOPE_BYTES,
+): Uint8Array {
   checkReader(reader);
-  return checkedInput(bytes, byteCap("openEnvelope", options, MAX_WAKU_ENVELOPE_BYTES), M);
+  return checkedInput(bytes, byteCap(entry, options, cap), M);
 }
 
 function openReflected(input: Uint8Array, reader: ReaderWindow, schema: VersionSchema): OpenedEnvelope {

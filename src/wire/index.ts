@@ -19,13 +19,15 @@ export type {
 export { WireError, isWireError } from "./wire-error.js";
 export type { WireErrorCode, WireErrorDetails } from "./wire-error.js";
 export * from "./limits.js";
-export { DEFAULT_FALLBACK_TEXT, encodeEnvelope, encodePayloadEnvelope, openEnvelope } from "./envelope.js";
+export { DEFAULT_FALLBACK_TEXT, encodeEnvelope, encodePayloadEnvelope, encodeWholeEnvelope, openEnvelope, openWholeEnvelope } from "./envelope.js";
 export type { EnvelopeDraft, OpenedEnvelope, OpenEnvelopeOptions, ReaderWindow } from "./envelope.js";
 export { decodePayload, encodePayload } from "./payload-codec.js";
 export type { DecodeOptions, Payload, ReadAt } from "./payload-codec.js";
 export type { PayloadViews } from "./codecs/index.js";
 export * from "./payload-functions.js";
 export { decodeForForwarding } from "./forwarding.js";
+export { withoutField } from "./field-split.js";
+export type { FieldSplit, FieldSplitFault } from "./field-split.js";
 export type { Forwardable } from "./forwarding.js";
 export { PAYLOAD_KINDS, introducedIn, isPayloadKind, minReaderFor } from "./payload-kinds.js";
 export { SCHEMA_VERSIONS, OLDEST_SCHEMA_VERSION, NEWEST_SCHEMA_VERSION } from "./schema-registry.js";

@@ -26,6 +26,13 @@ export const MAX_PAYLOAD_BYTES = MAX_WAKU_ENVELOPE_BYTES;
  */
 export const MAX_COMMUNITY_DESCRIPTION_BYTES = 16 * 1024 * 1024;
 
+/**
+ * A whole envelope too large for one Waku message, written to be split into Segment envelopes and
+ * read once they are put back together: a SignedCommunityDescription at its cap, with room for the
+ * envelope's own fields (fallback text, the sender's capabilities).
+ */
+export const MAX_WHOLE_ENVELOPE_BYTES = MAX_COMMUNITY_DESCRIPTION_BYTES + 8 * 1024;
+
 /** Pieces in one FileReference (1,024 pieces of 8 MiB is an 8 GiB file; the list still fits a Waku message). */
 export const MAX_PIECES = 1024;
 
