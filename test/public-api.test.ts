@@ -55,6 +55,10 @@ const INSIDE_ONLY: Readonly<Record<string, string>> = {
   workFolderRoomText: "the words of upgrade's refusal of a work folder too small, which the CLI says of the folder the user gave",
   PendingDownload: "the row pendingDownloadsTo gives the CLI",
   PendingUpload: "the row pendingUploadsOf gives the CLI",
+  communityRows: "the bridge's receiver keeps the clock it holds per community in these rows; an app reads descriptions through the receiver",
+  CommunityRow: "the row communityRows gives the bridge's receiver",
+  CommunityRows: "what communityRows gives the bridge's receiver",
+  PointerRow: "the pointer row communityRows gives the bridge's receiver",
 };
 
 const read = (file: string): string => readFileSync(join(PROJECT_ROOT, file), "utf8");
