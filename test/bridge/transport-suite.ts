@@ -110,7 +110,7 @@ export function transportComplianceSuite(name: string, factory: TransportFactory
       });
     });
 
-    it("delivers the payload's bytes exactly (0 bytes, 1 byte, exactly maxPayloadBytes), unchanged by the sender reusing its buffer", async () => {
+    it("delivers the payload's bytes exactly (1 byte, exactly maxPayloadBytes), unchanged by the sender reusing its buffer (a Buffer too)", async () => {
       await withTransports(2, async (t) => {
         const ct = topic("bytes");
         const boxes = await Promise.all(t.map((x) => inbox(x, ct)));
@@ -118,26 +118,30 @@ export function transportComplianceSuite(name: string, factory: TransportFactory
         expect(t[1]!.maxPayloadBytes).toBe(max);
         const full = new Uint8Array(max);
         for (let i = 0; i < max; i++) full[i] = (i * 31 + 7) & 0xff;
-        const expected = [new Uint8Array(0), Uint8Array.of(0xa5), full.slice()];
-        for (const payload of [new Uint8Array(0), Uint8Array.of(0xa5), full]) await t[0]!.publish(ct, payload);
-        full.fill(0); // the sender reuses its buffer once publish resolved
+        const buffer = Buffer.from("a node Buffer");
+        const expected = [Uint8Array.of(0xa5), full.slice(), Buffer.from(buffer)];
+        for (const payload of [Uint8Array.of(0xa5), full, buffer]) await t[0]!.publish(ct, payload);
+        full.fill(0); // the sender reuses its buffers once publish resolved
+        buffer.fill(0);
         await waitFor(() => boxes.every((b) => b.messages.length >= 3), "three payloads at both");
         for (const b of boxes) {
-          expect(b.messages.map((m) => m.payload.byteLength)).toEqual([0, 1, max]);
+          expect(b.messages.map((m) => m.payload.byteLength)).toEqual([1, max, expected[2]!.byteLength]);
           b.messages.forEach((m, i) => expect(Buffer.from(m.payload).equals(Buffer.from(expected[i]!))).toBe(true));
         }
       });
     });
 
-    it("refuses a payload one byte over maxPayloadBytes with E_BRIDGE_MESSAGE_TOO_LARGE before anything is sent", async () => {
+    it("refuses an empty payload (E_BRIDGE_PUBLISH_FAILED: Waku relays reject one) and one byte over maxPayloadBytes (E_BRIDGE_MESSAGE_TOO_LARGE) before anything is sent", async () => {
       await withTransports(2, async (t) => {
-        const ct = topic("too-large");
+        const ct = topic("refused-sizes");
         const boxes = await Promise.all(t.map((x) => inbox(x, ct)));
+        const empty = await failure(() => t[0]!.publish(ct, new Uint8Array(0)));
+        expectBridgeError(empty, "E_BRIDGE_PUBLISH_FAILED");
+        expect((empty as BridgeError).details).toMatchObject({ bytes: 0, reason: "empty-payload" });
         const error = await failure(() => t[0]!.publish(ct, new Uint8Array(t[0]!.maxPayloadBytes + 1)));
         expectBridgeError(error, "E_BRIDGE_MESSAGE_TOO_LARGE");
         expect((error as BridgeError).details).toMatchObject({ bytes: t[0]!.maxPayloadBytes + 1, maxPayloadBytes: t[0]!.maxPayloadBytes });
         await flush(t[0]!, ct, boxes);
-        for (const b of boxes) expect(b.messages.map((m) => m.payload.byteLength)).not.toContain(t[0]!.maxPayloadBytes + 1);
         for (const b of boxes) expect(b.messages).toHaveLength(1);
       });
     });

@@ -15,7 +15,7 @@ export function closedError(transport: string, call: string): BridgeError {
 
 /**
  * The checks publish makes before anything is sent, in this order: closed, signal already aborted
- * (its reason is thrown, as fetch does), content topic, payload type and size.
+ * (its reason is thrown, as fetch does), content topic, payload type and size (1..maxPayloadBytes).
  */
 export function checkPublish(
   transport: string,
@@ -31,6 +31,13 @@ export function checkPublish(
   if (!(payload instanceof Uint8Array)) {
     throw new TypeError(`publish payload must be a Uint8Array, got ${payload === null ? "null" : typeof payload}`);
   }
+  if (payload.byteLength === 0) {
+    // js-waku's relay validator (and so every js-waku peer) rejects a message with no payload, and
+    // lowers the gossipsub score of the peer that sent it: refused here, on every transport alike.
+    throw new BridgeError("E_BRIDGE_PUBLISH_FAILED", `an empty payload on ${contentTopic}: Waku relays reject a message without payload; send at least one byte`, {
+      details: { contentTopic, bytes: 0, reason: "empty-payload" },
+    });
+  }
   if (payload.byteLength > maxPayloadBytes) {
     throw new BridgeError(
       "E_BRIDGE_MESSAGE_TOO_LARGE",
@@ -38,6 +45,14 @@ export function checkPublish(
       { details: { contentTopic, bytes: payload.byteLength, maxPayloadBytes } },
     );
   }
+}
+
+/**
+ * A copy of `bytes` as a plain Uint8Array. Not `bytes.slice()`: on a Node Buffer (what callers and
+ * js-waku's decoder often hand over) slice is a view of the same memory, not a copy.
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
 }
 
 /** The checks subscribe makes: closed, content topic, a handler. */
@@ -53,7 +68,7 @@ export function checkSubscribe(transport: string, closed: boolean, contentTopic:
  * does not stop delivery to the others.
  */
 export function deliverTo(handler: WakuMessageHandler, message: WakuMessage, log: Logger): void {
-  const own: WakuMessage = { ...message, payload: message.payload.slice() };
+  const own: WakuMessage = { ...message, payload: copyBytes(message.payload) };
   try {
     const result: unknown = handler(own);
     if (result !== null && typeof result === "object" && typeof (result as { then?: unknown }).then === "function") {

@@ -13,7 +13,7 @@
 import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../wire/index.js";
 import { componentLogger, silentLogger, type Logger } from "../../obs/index.js";
 import type { PublishOptions, PublishResult, Unsubscribe, WakuMessage, WakuMessageHandler, WakuTransport } from "../transport.js";
-import { checkPublish, checkSubscribe, closedError, deliverTo } from "./common.js";
+import { checkPublish, checkSubscribe, closedError, copyBytes, deliverTo } from "./common.js";
 
 /**
  * Faults on deliveries between two different transports (a transport's own subscriptions always
@@ -276,7 +276,7 @@ export class MemoryTransport implements WakuTransport {
   async publish(contentTopic: string, payload: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
     checkPublish(`memory ${this.name}`, this.closed, contentTopic, payload, this.maxPayloadBytes, options.signal);
     // Copied now: the caller may reuse its buffer as soon as publish returns.
-    const message: WakuMessage = { contentTopic, payload: payload.slice(), timestamp: new Date() };
+    const message: WakuMessage = { contentTopic, payload: copyBytes(payload), timestamp: new Date() };
     // A network hands the message over after the caller's turn: an abort or a close in that turn wins.
     await Promise.resolve();
     if (this.closed) throw closedError(`memory ${this.name}`, "publish");

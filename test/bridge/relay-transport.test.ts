@@ -1,0 +1,118 @@
+import { createServer, type Server } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { BridgeError } from "../../src/bridge/bridge-error.js";
+import { createRelayTransport } from "../../src/bridge/transports/relay.js";
+import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../src/wire/index.js";
+import { runScript } from "../support/script-child.js";
+import { failure } from "../support/thrown.js";
+import { until } from "../support/until.js";
+import { startRelayNodes } from "../support/waku-nodes.js";
+import { transportComplianceSuite } from "./transport-suite.js";
+
+transportComplianceSuite("js-waku relay", (count) => startRelayNodes(count));
+
+const CT = "/bridge-test/1/relay/proto";
+const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+const waitFor = (check: () => boolean, what: string): Promise<void> => until(check, what, { everyMs: 10, tries: 2_000 });
+
+describe("relay transport", () => {
+  const servers: Server[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it("listens on 127.0.0.1 only, on a port from the OS, and defaults maxPayloadBytes to MAX_WRITTEN_ENVELOPE_BYTES", async () => {
+    const nodes = await startRelayNodes(2);
+    try {
+      const [a, b] = nodes.transports;
+      expect(a!.maxPayloadBytes).toBe(MAX_WRITTEN_ENVELOPE_BYTES);
+      for (const t of [a!, b!]) {
+        expect(t.multiaddrs().length).toBeGreaterThan(0);
+        for (const ma of t.multiaddrs()) expect(ma).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/[1-9][0-9]*/p2p/${t.peerId}$`));
+      }
+      expect(a!.peers()).toContain(b!.peerId);
+      expect(a!.meshPeers()).toContain(b!.peerId);
+    } finally {
+      await nodes.close();
+    }
+  });
+
+  it("relays across a hop: a chain a-b-c delivers a's message at c", async () => {
+    const [a, b, c] = await Promise.all([0, 1, 2].map(() => createRelayTransport({ heartbeatIntervalMs: 100 })));
+    try {
+      const signal = AbortSignal.timeout(25_000);
+      await b!.dial(a!.multiaddrs()[0]!, { signal });
+      await c!.dial(b!.multiaddrs()[0]!, { signal });
+      await Promise.all([a!.waitForPeers({ signal }), c!.waitForPeers({ signal }), b!.waitForPeers({ count: 2, signal })]);
+      expect(c!.peers()).not.toContain(a!.peerId);
+      const got: string[] = [];
+      await c!.subscribe(CT, (m) => void got.push(new TextDecoder().decode(m.payload)));
+      await a!.publish(CT, text("two hops"));
+      await waitFor(() => got.length >= 1, "the message at c");
+      expect(got).toEqual(["two hops"]);
+    } finally {
+      await Promise.all([a!.close(), b!.close(), c!.close()]);
+    }
+  });
+
+  it("publishes with no peer yet (0 recipients), its own subscriptions still getting the message", async () => {
+    const alone = await createRelayTransport();
+    try {
+      const got: Uint8Array[] = [];
+      await alone.subscribe(CT, (m) => void got.push(m.payload));
+      expect(await alone.publish(CT, text("alone"))).toEqual({ recipients: 0 });
+      await waitFor(() => got.length >= 1, "its own message");
+    } finally {
+      await alone.close();
+    }
+  });
+
+  it("a listen address already taken is E_BRIDGE_CONNECT_FAILED with the cause kept; a dial nobody answers too", async () => {
+    const server = createServer();
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const error = await failure(() => createRelayTransport({ listen: [`/ip4/127.0.0.1/tcp/${port}`] }));
+    expect(error).toBeInstanceOf(BridgeError);
+    expect((error as BridgeError).code).toBe("E_BRIDGE_CONNECT_FAILED");
+    expect((error as BridgeError).cause).toBeDefined();
+
+    const t = await createRelayTransport();
+    try {
+      const other = await createRelayTransport();
+      const address = other.multiaddrs()[0]!;
+      await other.close();
+      const dialError = await failure(() => t.dial(address, { signal: AbortSignal.timeout(25_000) }));
+      expect(dialError).toBeInstanceOf(BridgeError);
+      expect((dialError as BridgeError).code).toBe("E_BRIDGE_CONNECT_FAILED");
+      expect((dialError as BridgeError).cause).toBeDefined();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("waitForPeers ends with the signal's reason, and with E_BRIDGE_CLOSED when the transport closes", async () => {
+    const t = await createRelayTransport();
+    const reason = new Error("gave up");
+    const controller = new AbortController();
+    const waiting = t.waitForPeers({ signal: controller.signal });
+    controller.abort(reason);
+    expect(await failure(() => waiting)).toBe(reason);
+    const closing = failure(() => t.waitForPeers());
+    await t.close();
+    const error = await closing;
+    expect((error as BridgeError).code).toBe("E_BRIDGE_CLOSED");
+    expect((await failure(() => t.dial("/ip4/127.0.0.1/tcp/1"))) as BridgeError).toMatchObject({ code: "E_BRIDGE_CLOSED" });
+    expect(t.multiaddrs()).toEqual([]);
+  });
+
+  it("leaves no long timer, socket or server after close: a process holding nodes exits on its own", async () => {
+    const result = await runScript("test/support/waku-close-child.ts", [], 30_000);
+    expect(result.stderr).toBe("");
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { delivered: number; longTimers: string[] };
+    expect(report.delivered).toBe(2);
+    expect(report.longTimers).toEqual([]);
+  });
+});

@@ -1,0 +1,47 @@
+import { spawn } from "node:child_process";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { compiledPath } from "../support/node-args.js";
+
+/**
+ * js-waku's import costs ~0.7 s and ~50 MB: only transports/relay may load it, and only when a relay
+ * transport starts. A child process (this worker may have loaded js-waku already) registers a
+ * module hook that refuses any @waku/ or libp2p module, then imports the module under test.
+ */
+function importWithWakuRefused(file: string, then = ""): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const hook = `export async function resolve(specifier, context, next) {
+    if (/^@waku\\/|^@libp2p\\/|^libp2p$|^@chainsafe\\//.test(specifier)) throw new Error("WAKU LOADED: " + specifier);
+    return next(specifier, context);
+  }`;
+  const script = `
+    import { register } from "node:module";
+    register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));
+    const m = await import(${JSON.stringify(pathToFileURL(compiledPath(file)).href)});
+    ${then}
+    console.log("imported");`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("js-waku is loaded lazily", () => {
+  it("importing the bridge layer's index (relay module included) loads no @waku or libp2p module", async () => {
+    const index = await importWithWakuRefused("src/bridge/index.ts");
+    expect(index.stderr).toBe("");
+    expect(index.stdout.trim()).toBe("imported");
+    const relay = await importWithWakuRefused("src/bridge/transports/relay.ts", "if (typeof m.createRelayTransport !== 'function') throw new Error('no export');");
+    expect(relay.stderr).toBe("");
+    expect(relay.stdout.trim()).toBe("imported");
+  });
+
+  it("the hook does see js-waku when a relay transport starts (the check above can fail)", async () => {
+    const started = await importWithWakuRefused("src/bridge/transports/relay.ts", "await m.createRelayTransport().catch((e) => { console.log(String(e.message)); process.exit(0); });");
+    expect(started.stdout).toContain("WAKU LOADED: @waku/");
+  });
+});
