@@ -15,3 +15,15 @@ export {
   verifyCommunityDescriptionPointer,
 } from "./signed-open.js";
 export type { OpenBridgeOptions, OpenedBridgeEnvelope, ReceivedSegment, VerifiedDescription, VerifiedPointer } from "./signed-open.js";
+export {
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_MAX_PENDING_WHOLES,
+  DEFAULT_SEGMENT_TTL_MS,
+  MAX_DESCRIPTION_BYTES,
+  MAX_SEGMENTS_PER_WHOLE,
+  SEGMENT_PAYLOAD_BYTES,
+} from "./segment-limits.js";
+export { envelopesToPublish, segmentEnvelope } from "./segment-split.js";
+export type { SegmentEnvelopeOptions } from "./segment-split.js";
+export { SegmentReassembler } from "./segment-reassembler.js";
+export type { SegmentOutcome, SegmentReassemblerOptions } from "./segment-reassembler.js";

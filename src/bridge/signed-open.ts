@@ -17,6 +17,7 @@ import {
   type SignedCommunityDescription,
 } from "../wire/index.js";
 import { BridgeError } from "./bridge-error.js";
+import { MAX_DESCRIPTION_BYTES } from "./segment-limits.js";
 import { verifyPayloadBytes } from "./signed-payload.js";
 
 /** A verified description: signed by the key its community id is. */
@@ -47,7 +48,7 @@ export interface ReceivedSegment {
 export type OpenedBridgeEnvelope = (VerifiedDescription | VerifiedPointer | ReceivedSegment) & { readonly envelope: Envelope };
 
 export interface OpenBridgeOptions {
-  /** A lower cap than the default (one Waku message; a reassembled whole: MAX_DESCRIPTION_BYTES). */
+  /** A lower cap than the default (one Waku message; a reassembled whole: MAX_DESCRIPTION_BYTES; a payload alone: the wire's). */
   readonly maxBytes?: number;
 }
 
@@ -103,7 +104,9 @@ export function openReassembledDescription(
   reader: ReaderWindow,
   options?: OpenBridgeOptions,
 ): VerifiedDescription & { readonly envelope: Envelope } {
-  const result = opened(() => openWholeEnvelope(whole, reader, options), "a whole reassembled from segments");
+  const asked = options?.maxBytes;
+  const maxBytes = typeof asked === "number" && asked < MAX_DESCRIPTION_BYTES ? asked : MAX_DESCRIPTION_BYTES;
+  const result = opened(() => openWholeEnvelope(whole, reader, { ...options, maxBytes }), "a whole reassembled from segments");
   if (result.payload.kind !== "community-description") {
     throw new BridgeError("E_BRIDGE_SEGMENT_INVALID", `segments put back together a ${result.payload.kind} envelope; segments carry a community description only`, {
       details: { kind: result.payload.kind },
