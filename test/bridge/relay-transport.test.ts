@@ -67,6 +67,24 @@ describe("relay transport", () => {
     }
   });
 
+  it("the same bytes another node already relayed (same payload and timestamp) resolve 0 recipients, arriving once", async () => {
+    const nodes = await startRelayNodes(2, { now: () => 1_700_000_000_000 });
+    try {
+      const [a, b] = nodes.transports;
+      const got: string[][] = [[], []];
+      await a!.subscribe(CT, (m) => void got[0]!.push(new TextDecoder().decode(m.payload)));
+      await b!.subscribe(CT, (m) => void got[1]!.push(new TextDecoder().decode(m.payload)));
+      await a!.publish(CT, text("same message"));
+      await waitFor(() => got[1]!.length >= 1, "a's message at b");
+      expect(await b!.publish(CT, text("same message"))).toEqual({ recipients: 0 });
+      await b!.publish(CT, text("marker"));
+      await waitFor(() => got.every((g) => g.includes("marker")), "b's marker at both");
+      expect(got).toEqual([["same message", "marker"], ["same message", "marker"]]);
+    } finally {
+      await nodes.close();
+    }
+  });
+
   it("a listen address already taken is E_BRIDGE_CONNECT_FAILED with the cause kept; a dial nobody answers too", async () => {
     const server = createServer();
     servers.push(server);
