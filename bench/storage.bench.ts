@@ -26,12 +26,13 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, pbkdf2, randomBytes, randomUUID } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { open, rename, stat } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CLIENT_CHILD_KINDS } from "./support/client-child.js";
+import { abRows, type AbSide } from "./support/client-ab.js";
 import { codexVsSdkRows } from "./support/codex-vs-sdk.js";
 import { codexServerProcess, PROJECT_ROOT as ROOT } from "./support/codex-server-process.js";
 import { loadRows, measureConcurrentLoad } from "./support/concurrent-load.js";
@@ -546,8 +547,8 @@ interface ChildReport {
  * children run on plain node as an application would, without the tsx loader (about 35 MB of RSS).
  * Packages still resolve: the output sits below the project's node_modules.
  */
-function compiledSelf(): { self: string; clientChild: string } | undefined {
-  const cache = join(ROOT, "node_modules", ".cache", "status-compat-bench");
+function compiledSelf(root: string = ROOT): { self: string; clientChild: string } | undefined {
+  const cache = join(root, "node_modules", ".cache", "status-compat-bench");
   mkdirSync(cache, { recursive: true });
   writeFileSync(
     join(cache, "tsconfig.json"),
@@ -558,7 +559,7 @@ function compiledSelf(): { self: string; clientChild: string } | undefined {
       files: ["../../../bench/storage.bench.ts", "../../../bench/support/client-child.ts"],
     }),
   );
-  const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(cache, "tsconfig.json")], { cwd: ROOT, encoding: "utf8" });
+  const tsc = spawnSync(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", join(cache, "tsconfig.json")], { cwd: root, encoding: "utf8" });
   const self = join(cache, "out", "bench", "storage.bench.js");
   const clientChild = join(cache, "out", "bench", "support", "client-child.js");
   return tsc.status === 0 && existsSync(self) && existsSync(clientChild) ? { self, clientChild } : undefined;
@@ -575,9 +576,14 @@ function compiledSelf(): { self: string; clientChild: string } | undefined {
 const KEEP_FREED_MEMORY = "glibc.malloc.trim_threshold=4000000000:glibc.malloc.mmap_threshold=4000000000:glibc.malloc.top_pad=268435456";
 
 let childEntries: { self: string[]; clientChild: string[] } | undefined;
+/** Another checkout's compiled bench (STORAGE_BENCH_AGAINST), by its root. */
+const otherEntries = new Map<string, string[]>();
 
-/** A child process: the memory children (idle, transfer, light) run client-child.ts, which loads only the package; the rest this file. */
-function runChild(args: string[]): Promise<ChildReport> {
+/**
+ * A child process: the memory children (idle, transfer, light) run client-child.ts, which loads only
+ * the package; the rest this file, or, given `root`, another checkout's copy of it (its own code).
+ */
+function runChild(args: string[], root: string = ROOT): Promise<ChildReport> {
   if (childEntries === undefined) {
     const compiled = compiledSelf();
     const clientChildSource = fileURLToPath(new URL("./support/client-child.ts", import.meta.url));
@@ -586,11 +592,16 @@ function runChild(args: string[]): Promise<ChildReport> {
         ? { self: ["--import", "tsx", fileURLToPath(import.meta.url)], clientChild: ["--import", "tsx", clientChildSource] }
         : { self: [compiled.self], clientChild: [compiled.clientChild] };
   }
-  const entry = CLIENT_CHILD_KINDS.includes(args[0] as string) ? childEntries.clientChild : childEntries.self;
+  if (root !== ROOT && !otherEntries.has(root)) {
+    const compiled = compiledSelf(root);
+    if (compiled === undefined) throw new Error(`bench: the storage bench of ${root} does not compile (tsc -p ${join(root, "node_modules", ".cache", "status-compat-bench")})`);
+    otherEntries.set(root, [compiled.self]);
+  }
+  const entry = root !== ROOT ? (otherEntries.get(root) as string[]) : CLIENT_CHILD_KINDS.includes(args[0] as string) ? childEntries.clientChild : childEntries.self;
   return new Promise((resolve, reject) => {
     const timing = args[0] === "speed" || args[0] === "steps";
     const env = timing && process.env["GLIBC_TUNABLES"] === undefined ? { ...process.env, GLIBC_TUNABLES: KEEP_FREED_MEMORY } : process.env;
-    const child = spawn(process.execPath, [...entry, "--child", ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...entry, "--child", ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -643,7 +654,7 @@ async function memoryRows(): Promise<Row[]> {
   ];
 }
 
-/** STORAGE_BENCH_PARTS=speed,memory,codex,concurrency (default: all four) runs only some of them. */
+/** STORAGE_BENCH_PARTS=speed,memory,codex,concurrency (default: all four) runs only some of them; `ab` (not in the default) is abSection's comparison. */
 const PARTS = new Set((process.env["STORAGE_BENCH_PARTS"] ?? "speed,memory,codex,concurrency").split(",").map((p) => p.trim()));
 
 /**
@@ -659,6 +670,34 @@ async function concurrencySection(): Promise<string> {
     ...(compiled === undefined ? {} : { compiled: join(compiled.self, "..", "support", "concurrent-load.js") }),
   });
   return `\nMany transfers at once (bench/support/concurrent-load.ts; ${SIZE / MiB} MiB files, each row a fresh child; peak RSS, descriptors and the client's piece buffers sampled every 10 ms; the ratio is the increase over idle against one job's):\n\n${markdownTable(loadRows(figures))}\n`;
+}
+
+/**
+ * STORAGE_BENCH_PARTS=ab with STORAGE_BENCH_AGAINST=<another checkout> (a `git worktree` of the old
+ * revision): the client's round trip of this checkout (B) against that one's (A) in
+ * STORAGE_BENCH_AB_PAIRS (default 3) alternating pairs of speed children, the client alone beside
+ * its floor (no ceilings, no steps: about 10 s a child). Each side's child is its own bench file
+ * compiled with its own code, so the old side must have the client-only speed child (cdd2f52).
+ */
+async function abSection(): Promise<string> {
+  const against = process.env["STORAGE_BENCH_AGAINST"];
+  if (against === undefined || against === "") throw new Error("bench: STORAGE_BENCH_PARTS=ab needs STORAGE_BENCH_AGAINST, the path of the checkout to compare with (git worktree add /tmp/bw/<rev> <rev>)");
+  const there = realpathSync(against);
+  // Its compiled bench goes under its node_modules/.cache: a link to this checkout's whole folder would compile both into one place.
+  if (realpathSync(join(there, "node_modules")) === realpathSync(join(ROOT, "node_modules"))) {
+    throw new Error(`bench: ${against}/node_modules is this checkout's; give it a folder of its own whose entries link to this one's (mkdir node_modules; ln -s ${ROOT}/node_modules/* node_modules/)`);
+  }
+  const pairs = Number(process.env["STORAGE_BENCH_AB_PAIRS"] ?? 3);
+  const dir = mkdtempSync(join(tmpdir(), "scc-bench-ab-"));
+  try {
+    const source = join(dir, "source.bin");
+    writeSource(source);
+    const side = (label: string, root: string): AbSide => ({ label, run: async () => (await runChild(["speed", source, "client"], root)).speed as SpeedReport });
+    const rows = await abRows(pairs, side(`this checkout (${ROOT})`, ROOT), side(against, there));
+    return `\nThe client's round trip, this checkout (B) against ${against} (A), ${pairs} alternating pairs of speed children (${ROUNDS} rounds each, ${SIZE / MiB} MiB):\n\n${markdownTable(rows)}\n`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function run(): Promise<string> {
@@ -678,7 +717,9 @@ export async function run(): Promise<string> {
   const machine = `${availableParallelism()} cores, shared; load average (1/5/15 min) ${speed.loadBefore} before the speed rounds, ${speed.loadAfter} after.`;
   const where = speed.where.length === 0 ? "" : `\nWhere the round trip's time goes (medians; each step measured alone on the same data, in a process of its own):\n\n${markdownTable(speed.where)}\n`;
   const concurrency = PARTS.has("concurrency") ? await concurrencySection() : "";
-  return `${markdownTable(rows)}\n\nEvery figure comes from a fresh child process ${how}; floor, round trip and ceiling take turns in one of them. ${machine}\n${where}${codex}${concurrency}`;
+  const ab = PARTS.has("ab") ? await abSection() : "";
+  if (rows.length === 0 && where === "" && codex === "" && concurrency === "") return ab;
+  return `${markdownTable(rows)}\n\nEvery figure comes from a fresh child process ${how}; floor, round trip and ceiling take turns in one of them. ${machine}\n${where}${codex}${concurrency}${ab}`;
 }
 
 // ---- child processes -------------------------------------------------------------------------
