@@ -27,3 +27,6 @@ export { envelopesToPublish, segmentEnvelope } from "./segment-split.js";
 export type { SegmentEnvelopeOptions } from "./segment-split.js";
 export { SegmentReassembler } from "./segment-reassembler.js";
 export type { SegmentOutcome, SegmentReassemblerOptions } from "./segment-reassembler.js";
+// The relay transport's module imports js-waku only when a node starts (test/bridge/transport-lazy-import.test.ts).
+export { RelayTransport, createRelayTransport } from "./transports/relay.js";
+export type { RelayTransportOptions, WaitForPeersOptions } from "./transports/relay.js";
