@@ -1,0 +1,164 @@
+import { publicKeyOf, sha256 } from "../crypto/index.js";
+import { chooseWriteVersion, communityAudience, type Audience, type WriteChoice } from "../negotiate/index.js";
+import { silentLogger, componentLogger, type Logger, type Metrics } from "../obs/index.js";
+import type { ProtocolProfile } from "../versions/index.js";
+import { BridgeError } from "./bridge-error.js";
+import { bridgeMetrics, type BridgeMetrics } from "./bridge-metrics.js";
+import { assertClockAdvances } from "./clock-order.js";
+import { systemBridgeClock, type BridgeClock } from "./clock.js";
+import { communityContentTopic, communityHex } from "./community-topic.js";
+import type { DescriptionStore } from "./description-store.js";
+import { envelopesToPublish } from "./segment-split.js";
+import { sealCommunityDescription, sealCommunityDescriptionPointer, type SealOptions } from "./signed-messages.js";
+import type { WakuTransport } from "./transport.js";
+
+/** How long Codex keeps what it stores (its BlockTtl, 30 days): a pointer's expires_at. */
+export const DESCRIPTION_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+export interface PublisherOptions {
+  /** The release this control node runs (src/versions profileFor / releaseProfile): it decides the paths. */
+  readonly profile: ProtocolProfile;
+  readonly transport: WakuTransport;
+  /** Where descriptions go for pointers to name; required when the profile writes cd-pointer. */
+  readonly store?: DescriptionStore;
+  /** The community's secret key (32 bytes); its compressed public key is the community ID. Never logged. */
+  readonly secretKey: Uint8Array;
+  /** The members' version ranges as known (negotiation's audience); default: unknown, assumed one release behind. */
+  readonly audience?: Audience;
+  /** The last clock published before this publisher was made (a restart): the next must be above it. */
+  readonly lastClock?: number;
+  readonly clock?: BridgeClock;
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+}
+
+/** What one publish sent. */
+export interface PublishReport {
+  readonly clock: number;
+  /** Waku messages sent with the whole description (1, or its segments); 0 when the profile sends none. */
+  readonly wholeMessages: number;
+  /** The pointer, when the profile sends one. */
+  readonly pointer?: { readonly cid: string; readonly size: number; readonly expiresAt: number };
+}
+
+export interface PublishCallOptions {
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A community's control node: publishes each new description by its release's protocol profile
+ * (docs/bridge.md, Publisher). Protocol 1 (cd-whole-waku only) sends the whole signed description
+ * over Waku, segmented above one message; 2 sends that too, for 1's members, and stores the signed
+ * description on the store behind a signed pointer over Waku; 3 (no cd-whole-waku) the pointer only,
+ * naming the clock and CID it supersedes (pointer-supersede). The clock only grows: a publish whose
+ * clock is not above the last one is E_BRIDGE_CLOCK_NOT_ADVANCED before anything is signed or sent,
+ * and a publish that fails half-way still uses its clock up (publish the next one above it).
+ */
+export class DescriptionPublisher {
+  readonly communityId: Uint8Array;
+  readonly contentTopic: string;
+  private readonly hex: string;
+  private readonly metrics: BridgeMetrics | undefined;
+  private readonly logger: Logger;
+  private readonly clock: BridgeClock;
+  private last: number | undefined;
+  private previousPointer: { clock: number; cid: string } | undefined;
+  private closed = false;
+
+  constructor(private readonly options: PublisherOptions) {
+    const { profile } = options;
+    if (!profile.writes("cd-whole-waku") && !profile.writes("cd-pointer")) {
+      throw new TypeError(`release ${profile.release.release} writes neither whole descriptions nor pointers: it cannot publish a community description`);
+    }
+    if (profile.writes("cd-pointer") && options.store === undefined) {
+      throw new TypeError(`release ${profile.release.release} publishes descriptions behind pointers: DescriptionPublisher needs a store option`);
+    }
+    this.communityId = publicKeyOf(options.secretKey);
+    this.hex = communityHex(this.communityId);
+    this.contentTopic = communityContentTopic(this.communityId);
+    this.metrics = options.metrics === undefined ? undefined : bridgeMetrics(options.metrics);
+    this.logger = componentLogger(options.logger ?? silentLogger(), "bridge.publisher");
+    this.clock = options.clock ?? systemBridgeClock;
+    this.last = options.lastClock;
+  }
+
+  /** The last clock published (or given as lastClock). */
+  get lastClock(): number | undefined {
+    return this.last;
+  }
+
+  async publish(description: Uint8Array, clock: number, call: PublishCallOptions = {}): Promise<PublishReport> {
+    if (this.closed) throw new BridgeError("E_BRIDGE_CLOSED", `the description publisher of community ${this.hex} was closed: make a new one`);
+    assertClockAdvances(this.last, clock, this.hex);
+    this.last = clock;
+    const { profile } = this.options;
+    const audience = this.options.audience ?? communityAudience([]);
+    const signal = call.signal;
+    let wholeMessages = 0;
+    if (profile.writes("cd-whole-waku")) {
+      const choice = this.choose("community-description", audience);
+      const sealed = sealCommunityDescription({ description, clock }, this.sealOptions(choice));
+      const envelopes = envelopesToPublish(sealed.envelope, this.sealOptions(this.choose("segment", audience)));
+      const path = envelopes.length > 1 ? "segment" : "whole";
+      for (const envelope of envelopes) await this.send(envelope, path, signal);
+      wholeMessages = envelopes.length;
+    }
+    let pointer: PublishReport["pointer"];
+    if (profile.writes("cd-pointer")) {
+      const choice = this.choose("cd-pointer", audience);
+      // Stored with the pointer's version: a reader decodes it as written by that version.
+      const stored = sealCommunityDescription({ description, clock }, this.sealOptions(choice)).payload;
+      const store = this.options.store as DescriptionStore;
+      let cid: string;
+      try {
+        cid = await store.put(stored, signal === undefined ? {} : { signal });
+      } catch (error) {
+        this.metrics?.published.inc({ path: "store", outcome: "failed" });
+        throw error;
+      }
+      this.metrics?.published.inc({ path: "store", outcome: "ok" });
+      const expiresAt = Math.floor(this.clock.wallNow() / 1000) + DESCRIPTION_TTL_SECONDS;
+      const supersedes = profile.writes("pointer-supersede") && this.previousPointer !== undefined ? { supersedesClock: this.previousPointer.clock, supersedesCid: this.previousPointer.cid } : {};
+      const sealed = sealCommunityDescriptionPointer(
+        { clock, cid, contentHash: sha256(stored), size: stored.byteLength, expiresAt, ...supersedes },
+        this.sealOptions(choice),
+      );
+      await this.send(sealed.envelope, "pointer", signal);
+      this.previousPointer = { clock, cid };
+      pointer = { cid, size: stored.byteLength, expiresAt };
+    }
+    this.logger.debug({ community: this.hex, clock, wholeMessages, pointer: pointer?.cid }, "description published");
+    return { clock, wholeMessages, ...(pointer === undefined ? {} : { pointer }) };
+  }
+
+  /** Later publishes are E_BRIDGE_CLOSED; the transport and the store stay the caller's. */
+  close(): void {
+    this.closed = true;
+  }
+
+  private choose(payload: "community-description" | "segment" | "cd-pointer", audience: Audience): WriteChoice {
+    const { profile } = this.options;
+    return chooseWriteVersion(profile.window, audience, { payload, release: profile.release });
+  }
+
+  private sealOptions(choice: WriteChoice): SealOptions {
+    const { profile } = this.options;
+    return {
+      secretKey: this.options.secretKey,
+      version: choice.version,
+      minReader: choice.minReader,
+      fallbackText: choice.fallbackText,
+      sender: { minVersion: profile.window.min, maxVersion: profile.window.max, features: profile.release.writes },
+    };
+  }
+
+  private async send(envelope: Uint8Array, path: string, signal: AbortSignal | undefined): Promise<void> {
+    try {
+      await this.options.transport.publish(this.contentTopic, envelope, signal === undefined ? {} : { signal });
+      this.metrics?.published.inc({ path, outcome: "ok" });
+    } catch (error) {
+      this.metrics?.published.inc({ path, outcome: "failed" });
+      throw error;
+    }
+  }
+}

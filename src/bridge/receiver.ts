@@ -1,0 +1,324 @@
+import { sameDigest } from "../crypto/index.js";
+import { silentLogger, componentLogger, type Logger, type Metrics } from "../obs/index.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../storage/index.js";
+import type { ProtocolProfile } from "../versions/index.js";
+import { MAX_COMMUNITY_DESCRIPTION_BYTES, type CommunityDescriptionPointer, type Envelope } from "../wire/index.js";
+import { BridgeError } from "./bridge-error.js";
+import { bridgeMetrics, type BridgeMetrics, type DropReason } from "./bridge-metrics.js";
+import { isNewerClock } from "./clock-order.js";
+import { systemBridgeClock, type BridgeClock } from "./clock.js";
+import { communityContentTopic, communityHex } from "./community-topic.js";
+import type { DescriptionStore } from "./description-store.js";
+import { fetchDescription } from "./receiver-fetch.js";
+import { ReceiverSegments } from "./receiver-segments.js";
+import { memoryReceiverStore, type ReceiverStore } from "./receiver-state.js";
+import { openBridgeEnvelope, verifyCommunityDescription, type VerifiedDescription } from "./signed-open.js";
+import type { Unsubscribe, WakuMessage, WakuTransport } from "./transport.js";
+
+/** A description handed on: the newest the receiver has seen for its community, once per clock. */
+export interface ReceivedDescription {
+  readonly communityId: Uint8Array;
+  readonly clock: number;
+  /** The opaque CommunityDescription bytes, exactly as the control node signed them. */
+  readonly description: Uint8Array;
+  /** Which path won: the whole copy over Waku, or the store behind a pointer. */
+  readonly source: "waku" | "codex";
+}
+
+export interface ReceiverOptions {
+  /** The release this member runs: its reader window and whether it reads pointers. */
+  readonly profile: ProtocolProfile;
+  readonly transport: WakuTransport;
+  /** The community's ID (its 33-byte compressed key): only descriptions signed by it are taken. */
+  readonly communityId: Uint8Array;
+  /** Where pointers' descriptions are fetched from; without it pointers are ignored (the whole copy is waited for). */
+  readonly store?: DescriptionStore;
+  /** What is held across restarts: stateReceiverStore(state), or memory (the default). */
+  readonly held?: ReceiverStore;
+  /** The storage layer's retry policy for fetches (DEFAULT_RETRY_POLICY), fields overridden. */
+  readonly retry?: Partial<RetryPolicy>;
+  readonly clock?: BridgeClock;
+  readonly random?: () => number;
+  /** Called once per (community, clock) handed on, newest only; a throw is logged, not propagated. */
+  readonly onDescription?: (description: ReceivedDescription) => void;
+  /** Called with the typed error of each message or fetch dropped (for tests and diagnostics). */
+  readonly onDropped?: (error: BridgeError, reason: DropReason) => void;
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+}
+
+interface PendingFetch {
+  readonly clock: number;
+  readonly controller: AbortController;
+}
+
+/**
+ * A member's (or new joiner's) side of the bridge for one community (docs/bridge.md, Receiver).
+ * Everything from the community's topic is opened with the release's reader window and verified
+ * against the community's key; anything else (malformed, a version outside the window, forged,
+ * another community's, a clock not above the one held) is counted and dropped, never thrown. A
+ * verified pointer starts a background fetch from the store (the storage layer's retry policy), a
+ * verified whole copy (or one reassembled from segments) is taken at once; whichever path gives a
+ * clock first is handed on and the other is ignored for it. A newer clock cancels an older fetch.
+ */
+export class DescriptionReceiver {
+  readonly contentTopic: string;
+  private readonly hex: string;
+  private readonly metrics: BridgeMetrics | undefined;
+  private readonly logger: Logger;
+  private readonly clock: BridgeClock;
+  private readonly policy: RetryPolicy;
+  private readonly held: ReceiverStore;
+  private readonly segments: ReceiverSegments;
+  private readonly running = new Set<Promise<void>>();
+  private pending: PendingFetch | undefined;
+  /** Clocks for which a pointer came: a whole copy taking one of them is a fallback. */
+  private readonly pointerClocks = new Set<number>();
+  private unsubscribe: Unsubscribe | undefined;
+  private closed = false;
+
+  private constructor(private readonly options: ReceiverOptions) {
+    this.hex = communityHex(options.communityId);
+    this.contentTopic = communityContentTopic(options.communityId);
+    this.metrics = options.metrics === undefined ? undefined : bridgeMetrics(options.metrics);
+    this.logger = componentLogger(options.logger ?? silentLogger(), "bridge.receiver");
+    this.clock = options.clock ?? systemBridgeClock;
+    // The storage layer checks a client's policy; the bridge takes the same fields (given ones win).
+    this.policy = Object.freeze({ ...DEFAULT_RETRY_POLICY, ...Object.fromEntries(Object.entries(options.retry ?? {}).filter(([, v]) => v !== undefined)) });
+    this.held = options.held ?? memoryReceiverStore();
+    this.segments = new ReceiverSegments(this.clock);
+  }
+
+  /** Subscribes to the community's topic; resolves once messages are being taken. */
+  static async start(options: ReceiverOptions): Promise<DescriptionReceiver> {
+    const receiver = new DescriptionReceiver(options);
+    receiver.unsubscribe = await options.transport.subscribe(receiver.contentTopic, (message) => receiver.take(message));
+    return receiver;
+  }
+
+  /** The clock held (the newest handed on, or kept from before a restart); undefined for a new joiner. */
+  get heldClock(): number | undefined {
+    return this.held.description(this.hex)?.clock;
+  }
+
+  /** The newest description held, if any. */
+  current(): ReceivedDescription | undefined {
+    const row = this.held.description(this.hex);
+    if (row === undefined) return undefined;
+    return { communityId: this.options.communityId, clock: row.clock, description: row.description, source: row.source };
+  }
+
+  /** Whether a pointer's fetch is running (for tests and status displays). */
+  get fetching(): boolean {
+    return this.pending !== undefined;
+  }
+
+  /** Stops the subscription and every fetch; resolves once nothing of the receiver runs. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) {
+      await Promise.allSettled([...this.running]);
+      return;
+    }
+    this.closed = true;
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = undefined;
+    this.pending?.controller.abort(new BridgeError("E_BRIDGE_CLOSED", `the description receiver of community ${this.hex} was closed`));
+    this.pending = undefined;
+    this.segments.clear();
+    await unsubscribe?.().catch((error: unknown) => this.logger.warn({ err: error }, "unsubscribe failed"));
+    await Promise.allSettled([...this.running]);
+  }
+
+  private take(message: WakuMessage): void {
+    if (this.closed) return;
+    this.metrics?.received.inc({ kind: "message" });
+    try {
+      const opened = openBridgeEnvelope(message.payload, this.options.profile.window);
+      switch (opened.kind) {
+        case "segment": {
+          const whole = this.segments.add(opened.message, this.options.profile.window);
+          if (whole !== undefined) this.takeDescription(whole, "segment");
+          return;
+        }
+        case "community-description":
+          this.takeDescription(opened, "whole");
+          return;
+        case "cd-pointer":
+          this.takePointer(opened.message, opened.envelope);
+          return;
+      }
+    } catch (error) {
+      this.drop(error);
+    }
+  }
+
+  private takeDescription(verified: VerifiedDescription, path: "whole" | "segment"): void {
+    const { message } = verified;
+    if (!this.ours(message.communityId)) return;
+    this.metrics?.verified.inc({ path });
+    const held = this.heldClock;
+    if (!isNewerClock(held, message.clock)) {
+      this.count(message.clock === held ? "duplicate" : "stale");
+      return;
+    }
+    if (this.pending !== undefined && this.pending.clock <= message.clock) {
+      this.pending.controller.abort(new DOMException(`a whole copy of clock ${message.clock} came first`, "AbortError"));
+      this.pending = undefined;
+      this.metrics?.fetches.inc({ outcome: "cancelled" });
+    }
+    if (this.pointerClocks.has(message.clock)) this.metrics?.fallbacks.inc({ reason: "whole-copy" });
+    this.deliver(message.clock, message.description, message.signature, "waku");
+  }
+
+  private takePointer(pointer: CommunityDescriptionPointer, envelope: Envelope): void {
+    if (!this.ours(pointer.communityId)) return;
+    this.metrics?.verified.inc({ path: "pointer" });
+    if (!this.options.profile.reads("cd-pointer") || this.options.store === undefined) {
+      this.count("unreadable-kind");
+      return;
+    }
+    const held = this.heldClock;
+    if (!isNewerClock(held, pointer.clock) || (this.pending !== undefined && this.pending.clock >= pointer.clock)) {
+      this.count(pointer.clock === held || pointer.clock === this.pending?.clock ? "duplicate" : "stale");
+      return;
+    }
+    if (pointer.size > MAX_COMMUNITY_DESCRIPTION_BYTES) {
+      this.drop(
+        new BridgeError("E_BRIDGE_MESSAGE_TOO_LARGE", `pointer of community ${this.hex} clock ${pointer.clock} names ${pointer.size} bytes, above ${MAX_COMMUNITY_DESCRIPTION_BYTES}: not fetched`, {
+          details: { clock: pointer.clock, size: pointer.size },
+        }),
+      );
+      return;
+    }
+    this.held.notePointer({
+      communityId: this.hex,
+      clock: pointer.clock,
+      cid: pointer.cid,
+      contentHash: pointer.contentHash,
+      size: pointer.size,
+      expiresAt: pointer.expiresAt,
+      signature: pointer.signature,
+      receivedAt: this.clock.wallNow(),
+      ...(pointer.supersedesClock === undefined ? {} : { supersedesClock: pointer.supersedesClock }),
+      ...(pointer.supersedesCid === undefined ? {} : { supersedesCid: pointer.supersedesCid }),
+    });
+    this.pointerClocks.add(pointer.clock);
+    if (this.pending !== undefined) {
+      this.pending.controller.abort(new DOMException(`pointer clock ${pointer.clock} supersedes clock ${this.pending.clock}`, "AbortError"));
+      this.metrics?.fetches.inc({ outcome: "cancelled" });
+    }
+    const controller = new AbortController();
+    const fetch: PendingFetch = { clock: pointer.clock, controller };
+    this.pending = fetch;
+    const run = this.fetchPointer(pointer, envelope, fetch).finally(() => {
+      this.running.delete(run);
+      if (this.pending === fetch) this.pending = undefined;
+    });
+    this.running.add(run);
+  }
+
+  private async fetchPointer(pointer: CommunityDescriptionPointer, envelope: Envelope, fetch: PendingFetch): Promise<void> {
+    const what = `community ${this.hex} clock ${pointer.clock}`;
+    let bytes: Uint8Array;
+    try {
+      bytes = await fetchDescription(
+        { cid: pointer.cid, size: pointer.size, contentHash: pointer.contentHash, what },
+        {
+          store: this.options.store as DescriptionStore,
+          policy: this.policy,
+          clock: this.clock,
+          signal: fetch.controller.signal,
+          ...(this.options.random === undefined ? {} : { random: this.options.random }),
+          onAttempt: (attempt) => this.metrics?.fetches.inc({ outcome: attempt.outcome }),
+        },
+      );
+    } catch (error) {
+      if (fetch.controller.signal.aborted) return;
+      this.drop(error);
+      return;
+    }
+    if (fetch.controller.signal.aborted) return;
+    try {
+      const verified = verifyCommunityDescription(bytes, { written: envelope.version, reader: this.options.profile.protocol });
+      if (!sameDigest(verified.message.communityId, this.options.communityId) || verified.message.clock !== pointer.clock) {
+        throw new BridgeError("E_BRIDGE_DESCRIPTION_MISMATCH", `${what}: the stored description is of ${verified.message.clock === pointer.clock ? "another community" : `clock ${verified.message.clock}`}, not the pointer's`, {
+          details: { clock: pointer.clock, storedClock: verified.message.clock },
+        });
+      }
+      this.metrics?.verified.inc({ path: "codex" });
+      if (!isNewerClock(this.heldClock, pointer.clock)) {
+        this.count("duplicate");
+        return;
+      }
+      this.deliver(pointer.clock, verified.message.description, verified.message.signature, "codex");
+      this.held.noteFetched(this.hex, pointer.cid, this.clock.wallNow());
+    } catch (error) {
+      this.drop(error);
+    }
+  }
+
+  private deliver(clock: number, description: Uint8Array, signature: Uint8Array, source: "waku" | "codex"): void {
+    const accepted = this.held.acceptDescription({ id: this.hex, clock, description, signature, receivedAt: this.clock.wallNow(), source });
+    if (!accepted) {
+      this.count("duplicate");
+      return;
+    }
+    for (const seen of this.pointerClocks) if (seen <= clock) this.pointerClocks.delete(seen);
+    this.metrics?.delivered.inc({ path: source });
+    this.logger.debug({ community: this.hex, clock, source, bytes: description.byteLength }, "description taken");
+    try {
+      this.options.onDescription?.({ communityId: this.options.communityId, clock, description, source });
+    } catch (error) {
+      this.logger.warn({ err: error, community: this.hex, clock }, "onDescription threw");
+    }
+  }
+
+  /** A verified message of another community (topics are 4 bytes of a hash: they collide). */
+  private ours(communityId: Uint8Array): boolean {
+    if (sameDigest(communityId, this.options.communityId)) return true;
+    this.count("community");
+    return false;
+  }
+
+  private count(reason: DropReason): void {
+    this.metrics?.dropped.inc({ reason });
+  }
+
+  private drop(error: unknown): void {
+    const typed =
+      error instanceof BridgeError
+        ? error
+        : new BridgeError("E_BRIDGE_UNREADABLE", `a message for community ${this.hex} could not be taken: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const reason = reasonOf(typed);
+    this.count(reason);
+    this.logger.debug({ community: this.hex, code: typed.code, reason }, "dropped");
+    try {
+      this.options.onDropped?.(typed, reason);
+    } catch (thrown) {
+      this.logger.warn({ err: thrown }, "onDropped threw");
+    }
+  }
+}
+
+function reasonOf(error: BridgeError): DropReason {
+  switch (error.code) {
+    case "E_BRIDGE_SIGNATURE_INVALID":
+      return "signature";
+    case "E_BRIDGE_SEGMENT_INVALID":
+      return "segment";
+    case "E_BRIDGE_DESCRIPTION_MISMATCH":
+      return "mismatch";
+    case "E_BRIDGE_MESSAGE_TOO_LARGE":
+      return "oversized";
+    case "E_BRIDGE_FETCH_FAILED":
+      return "fetch-failed";
+    case "E_BRIDGE_UNREADABLE": {
+      const wireCode = error.details.wireCode;
+      if (wireCode === "E_VERSION_UNSUPPORTED") return "version";
+      if (wireCode === "E_WIRE_TOO_LARGE") return "oversized";
+      return "malformed";
+    }
+    default:
+      return "malformed";
+  }
+}
