@@ -30,9 +30,20 @@ export interface PublishResult {
 export interface WakuTransport {
   /** The largest payload `publish` accepts; a larger one is E_BRIDGE_MESSAGE_TOO_LARGE. */
   readonly maxPayloadBytes: number;
-  /** Sends one payload on a content topic. Errors: E_BRIDGE_MESSAGE_TOO_LARGE, E_BRIDGE_BAD_TOPIC, E_BRIDGE_PUBLISH_FAILED, E_BRIDGE_CLOSED. */
+  /**
+   * Sends one payload (1..maxPayloadBytes bytes, copied: the caller may reuse its buffer) on a
+   * content topic; each call sends a message, the same bytes twice too. Errors, checked in this
+   * order before anything is sent: E_BRIDGE_CLOSED, the signal's reason (aborted before or in the
+   * caller's turn), E_BRIDGE_BAD_TOPIC, E_BRIDGE_PUBLISH_FAILED for an empty payload (Waku relays
+   * reject one: details.reason "empty-payload"), E_BRIDGE_MESSAGE_TOO_LARGE; then
+   * E_BRIDGE_PUBLISH_FAILED when the network does not take it.
+   */
   publish(contentTopic: string, payload: Uint8Array, options?: PublishOptions): Promise<PublishResult>;
-  /** Delivers every message later published on the topic by any peer (the transport's own included) to the handler. */
+  /**
+   * Delivers every message later published on the topic by any peer (the transport's own included)
+   * to the handler, never inside publish's call stack, each sender's in order, with a payload of
+   * the handler's own. A handler that throws is logged; the others still get the message.
+   */
   subscribe(contentTopic: string, handler: WakuMessageHandler): Promise<Unsubscribe>;
   /** Ends every subscription and frees what the transport holds (sockets, timers); later calls are E_BRIDGE_CLOSED. Idempotent. */
   close(): Promise<void>;
