@@ -1,0 +1,181 @@
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { BridgeError } from "../../src/bridge/bridge-error.js";
+import { DescriptionReceiver } from "../../src/bridge/receiver.js";
+import { stateReceiverStore } from "../../src/bridge/receiver-state.js";
+import { sealCommunityDescription } from "../../src/bridge/signed-messages.js";
+import { newSecretKey } from "../../src/crypto/index.js";
+import { openState } from "../../src/state/index.js";
+import { profileForRelease } from "../../src/versions/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { until } from "../support/until.js";
+import { bridgePair, counter, descriptionBytes, INSTANT_RETRY } from "./bridge-fixture.js";
+import { faultyStore } from "./description-store-faults.js";
+import { ManualClock } from "./manual-clock.js";
+
+describe("DescriptionReceiver: bad input is typed, counted, dropped; never a crash or a hang", () => {
+  test("malformed bytes, a forged signature, another community's key, an oversized message: each dropped with its code and reason", async () => {
+    const pair = await bridgePair("0.2.0", "0.2.0");
+    try {
+      const forger = pair.network.transport({ name: "forger" });
+      const topic = pair.receiver.contentTopic;
+      const v2 = { version: 2, minReader: 1 };
+      // Malformed: not an envelope at all.
+      await forger.publish(topic, new Uint8Array([0xff, 0x01, 0x02, 0x03]));
+      // Forged: the community's own message with one signed byte changed.
+      const genuine = sealCommunityDescription({ description: descriptionBytes(500, 1), clock: 7 }, { secretKey: pair.secretKey, ...v2 });
+      const forged = Uint8Array.from(genuine.envelope);
+      const at = Buffer.from(forged).indexOf(Buffer.from(genuine.payload)) + 60;
+      forged[at] = (forged[at] ?? 0) ^ 1;
+      await forger.publish(topic, forged);
+      // Another key's description (a community whose topic collides, or a forger signing as itself).
+      await forger.publish(topic, sealCommunityDescription({ description: descriptionBytes(50, 2), clock: 99 }, { secretKey: newSecretKey(), ...v2 }).envelope);
+      // A message above what Waku carries, from a node that does not keep to the limit.
+      const loud = pair.network.transport({ name: "loud", maxPayloadBytes: 1024 * 1024 });
+      await loud.publish(topic, new Uint8Array(200 * 1024).fill(0x0a));
+      await pair.network.settled();
+      await until(() => pair.dropped.length >= 3, "the drops");
+      expect(pair.dropped).toEqual([
+        { code: "E_BRIDGE_UNREADABLE", reason: "malformed" },
+        { code: "E_BRIDGE_SIGNATURE_INVALID", reason: "signature" },
+        { code: "E_BRIDGE_UNREADABLE", reason: "oversized" },
+      ]);
+      expect(await counter(pair.metrics, "bridge_dropped_total", { reason: "community" })).toBe(1);
+      expect(await counter(pair.metrics, "bridge_received_total")).toBe(4);
+      expect(pair.delivered).toEqual([]);
+      expect(pair.receiver.fetching).toBe(false);
+      // Still taking messages after all that.
+      await pair.publisher.publish(descriptionBytes(800, 3), 1);
+      await pair.network.settled();
+      await until(() => pair.receiver.heldClock === 1 && !pair.receiver.fetching, "clock 1");
+    } finally {
+      await pair.close();
+    }
+  });
+
+  test("altered bytes on Codex: E_BRIDGE_DESCRIPTION_MISMATCH, and the member falls back to the whole copy over Waku", async () => {
+    // A 0.3.0 control node sends the pointer alone; the member's fetch gets altered bytes.
+    const pair = await bridgePair("0.3.0", "0.2.0", { receiverStore: (store) => faultyStore(store, { alter: (b) => b.map((x, i) => (i === 10 ? x ^ 1 : x)) }) });
+    try {
+      const bytes = descriptionBytes(3_000, 4);
+      await pair.publisher.publish(bytes, 1);
+      await pair.network.settled();
+      await until(() => pair.dropped.length === 1 && !pair.receiver.fetching, "the mismatch");
+      expect(pair.dropped).toEqual([{ code: "E_BRIDGE_DESCRIPTION_MISMATCH", reason: "mismatch" }]);
+      expect(pair.receiver.heldClock).toBeUndefined();
+      // The same publication's whole copy (as a 0.2.0 control node also sends it) then wins.
+      const whole = sealCommunityDescription({ description: bytes, clock: 1 }, { secretKey: pair.secretKey, version: 2, minReader: 1 });
+      await pair.network.transport({ name: "control-whole" }).publish(pair.receiver.contentTopic, whole.envelope);
+      await pair.network.settled();
+      await until(() => pair.receiver.heldClock === 1, "clock 1 from the whole copy");
+      expect(Buffer.from(pair.receiver.current()?.description ?? []).equals(Buffer.from(bytes))).toBe(true);
+      expect(pair.receiver.current()?.source).toBe("waku");
+      expect(await counter(pair.metrics, "bridge_fallbacks_total")).toBe(1);
+    } finally {
+      await pair.close();
+    }
+  });
+
+  test("a 0.3.0 pointer whose Codex bytes were altered is dropped as a mismatch; nothing wrong is handed on", async () => {
+    const pair = await bridgePair("0.3.0", "0.3.0", { receiverStore: (store) => faultyStore(store, { alter: (b) => b.map((x, i) => (i === 10 ? x ^ 1 : x)) }) });
+    try {
+      await pair.publisher.publish(descriptionBytes(3_000, 5), 1);
+      await pair.network.settled();
+      await until(() => pair.dropped.length === 1 && !pair.receiver.fetching, "the mismatch");
+      expect(pair.dropped).toEqual([{ code: "E_BRIDGE_DESCRIPTION_MISMATCH", reason: "mismatch" }]);
+      expect(pair.delivered).toEqual([]);
+      expect(await counter(pair.metrics, "bridge_fetches_total", { outcome: "mismatch" })).toBe(1);
+    } finally {
+      await pair.close();
+    }
+  });
+});
+
+describe("DescriptionReceiver: clocks, fetches and close", () => {
+  test("a newer pointer cancels the older fetch; only the newer is handed on; close leaves no timer", async () => {
+    const clock = new ManualClock();
+    let hang = true;
+    const pair = await bridgePair("0.3.0", "0.3.0", {
+      receiverStore: (store) => faultyStore(store, { hangGet: () => hang }),
+      receiver: { clock, retry: { ...INSTANT_RETRY, attemptTimeoutMs: 1_000 } },
+    });
+    try {
+      await pair.publisher.publish(descriptionBytes(1_000, 6), 1);
+      await pair.network.settled();
+      await until(() => pair.receiver.fetching, "the fetch of clock 1");
+      hang = false;
+      const newer = descriptionBytes(2_000, 7);
+      await pair.publisher.publish(newer, 2);
+      await pair.network.settled();
+      await until(() => pair.receiver.heldClock === 2 && !pair.receiver.fetching, "clock 2");
+      expect(pair.delivered.map((d) => d.clock)).toEqual([2]);
+      expect(Buffer.from(pair.receiver.current()?.description ?? []).equals(Buffer.from(newer))).toBe(true);
+      expect(await counter(pair.metrics, "bridge_fetches_total", { outcome: "cancelled" })).toBe(1);
+      // An older pointer after that: stale.
+      expect(clock.pending).toBe(0);
+      hang = true;
+      await pair.publisher.publish(descriptionBytes(500, 8), 3);
+      await pair.network.settled();
+      await until(() => pair.receiver.fetching, "the fetch of clock 3");
+      await pair.receiver.close();
+      expect(pair.receiver.fetching).toBe(false);
+      expect(clock.pending).toBe(0);
+      await pair.receiver.close();
+    } finally {
+      await pair.close();
+    }
+  });
+
+  test("the clock held survives a restart through the state file: an older description after it is dropped as stale", async () => {
+    const dir = tempDir("scc-bridge-");
+    const first = await bridgePair("0.2.0", "0.2.0", { dir });
+    const secretKey = first.secretKey;
+    try {
+      await first.publisher.publish(descriptionBytes(700, 9), 5);
+      await first.network.settled();
+      await until(() => first.receiver.heldClock === 5 && !first.receiver.fetching, "clock 5");
+    } finally {
+      await first.close();
+    }
+    const state = await openState({ path: join(dir, "member.sqlite"), level: 2 });
+    const dropped: string[] = [];
+    const pair = await bridgePair("0.2.0", "0.2.0", { dir: tempDir("scc-bridge-") });
+    const receiver = await DescriptionReceiver.start({
+      profile: profileForRelease("0.2.0"),
+      transport: pair.network.transport({ name: "restarted" }),
+      communityId: first.publisher.communityId,
+      held: stateReceiverStore(state),
+      onDropped: (_e: BridgeError, reason) => dropped.push(reason),
+      metrics: pair.metrics,
+    });
+    try {
+      expect(receiver.heldClock).toBe(5);
+      const old = sealCommunityDescription({ description: descriptionBytes(100, 10), clock: 4 }, { secretKey, version: 2, minReader: 1 });
+      await pair.network.transport({ name: "old" }).publish(receiver.contentTopic, old.envelope);
+      await pair.network.settled();
+      // settled(): delivered, and the receiver takes a message synchronously as it is delivered.
+      expect(dropped).toEqual([]);
+      expect(await counter(pair.metrics, "bridge_dropped_total", { reason: "stale" })).toBe(1);
+      expect(receiver.heldClock).toBe(5);
+    } finally {
+      await receiver.close();
+      state.close();
+      await pair.close();
+    }
+  });
+
+  test("a publish whose clock does not grow is E_BRIDGE_CLOCK_NOT_ADVANCED before anything is sent", async () => {
+    const pair = await bridgePair("0.2.0", "0.2.0");
+    try {
+      await pair.publisher.publish(descriptionBytes(100, 11), 3);
+      for (const clock of [3, 2]) {
+        const error = await pair.publisher.publish(descriptionBytes(100, 12), clock).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(BridgeError);
+        expect((error as BridgeError).code).toBe("E_BRIDGE_CLOCK_NOT_ADVANCED");
+      }
+      expect(await counter(pair.metrics, "bridge_published_total", { path: "pointer" })).toBe(1);
+    } finally {
+      await pair.close();
+    }
+  });
+});
