@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { BridgeError } from "../../src/bridge/bridge-error.js";
 import { createRelayTransport } from "../../src/bridge/transports/relay.js";
+import { decodeWakuMessage, encodeWakuMessage } from "../../src/bridge/transports/waku-message.js";
 import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../src/wire/index.js";
 import { runScript } from "../support/script-child.js";
 import { failure } from "../support/thrown.js";
@@ -83,6 +84,23 @@ describe("relay transport", () => {
     } finally {
       await nodes.close();
     }
+  });
+
+  it("the memory transport's Waku message encoding is js-waku's: each reads the other's bytes", async () => {
+    await createRelayTransport().then((t) => t.close()); // js-waku loaded as the transport loads it
+    const sdk = await import("@waku/sdk");
+    const shard = { clusterId: 1, shard: 0 };
+    const payload = Uint8Array.of(0, 1, 2, 0xff);
+    const timestamp = new Date(1_700_000_000_123);
+    const theirs = await sdk.createEncoder({ contentTopic: CT, pubsubTopicShardInfo: shard }).toWire({ payload, timestamp });
+    expect(decodeWakuMessage(theirs!)).toEqual({ payload, contentTopic: CT, timestampMs: timestamp.getTime() });
+    const ours = encodeWakuMessage({ payload, contentTopic: CT, timestampMs: timestamp.getTime() });
+    const decoder = sdk.createDecoder(CT, shard);
+    const read = await decoder.fromProtoObj("/waku/2/rs/1/0", (await decoder.fromWireToProtoObj(ours))!);
+    expect(read).toBeDefined();
+    expect(Buffer.from(read!.payload).equals(Buffer.from(payload))).toBe(true);
+    expect(read!.contentTopic).toBe(CT);
+    expect(read!.timestamp?.getTime()).toBe(timestamp.getTime());
   });
 
   it("a listen address already taken is E_BRIDGE_CONNECT_FAILED with the cause kept; a dial nobody answers too", async () => {

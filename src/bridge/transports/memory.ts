@@ -1,6 +1,7 @@
 /**
  * An in-process Waku network for tests: `new MemoryNetwork()` hands out transports joined to it.
  *
+ * Every message goes through the Waku message's protobuf encoding (waku-message.ts), as over a relay.
  * It behaves as a network does: delivery is asynchronous (never inside publish's call stack: a
  * round of deliveries runs on the network's scheduler, setImmediate by default), each subscriber
  * gets its own copy of the bytes (a sender reusing its buffer changes nothing delivered), each
@@ -13,7 +14,8 @@
 import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../wire/index.js";
 import { componentLogger, silentLogger, type Logger } from "../../obs/index.js";
 import type { PublishOptions, PublishResult, Unsubscribe, WakuMessage, WakuMessageHandler, WakuTransport } from "../transport.js";
-import { checkPublish, checkSubscribe, closedError, copyBytes, deliverTo } from "./common.js";
+import { checkPublish, checkSubscribe, closedError, deliverTo } from "./common.js";
+import { decodeWakuMessage, encodeWakuMessage } from "./waku-message.js";
 
 /**
  * Faults on deliveries between two different transports (a transport's own subscriptions always
@@ -58,7 +60,8 @@ interface Delivery {
   readonly seq: number;
   readonly from: string;
   readonly to: MemoryTransport;
-  readonly message: WakuMessage;
+  /** The Waku message's protobuf bytes (waku-message.ts), as a relay carries them. */
+  readonly wire: Uint8Array;
 }
 
 /** mulberry32: small, fast, and the same sequence for a seed on every platform. */
@@ -157,7 +160,7 @@ export class MemoryNetwork {
   }
 
   /** @internal Called by MemoryTransport.publish after its checks. */
-  send(from: MemoryTransport, message: WakuMessage): number {
+  send(from: MemoryTransport, message: Uint8Array, contentTopic: string): number {
     let recipients = 0;
     for (const to of this.transports.values()) {
       if (to.isClosed) continue;
@@ -172,7 +175,7 @@ export class MemoryNetwork {
         // Four draws per delivery whatever the outcome, so one decision does not shift the next.
         const [drop, dup, delay, rounds] = [this.random(), this.random(), this.random(), this.random()];
         if (drop < f.drop) {
-          this.log.debug({ from: from.name, to: to.name, contentTopic: message.contentTopic }, "fault plan: delivery dropped");
+          this.log.debug({ from: from.name, to: to.name, contentTopic }, "fault plan: delivery dropped");
           continue;
         }
         const held = delay < f.delay ? 1 + Math.floor(rounds * f.maxDelayRounds) : 0;
@@ -202,10 +205,10 @@ export class MemoryNetwork {
     return f.links === undefined || f.links.has(linkKey(from, to));
   }
 
-  private enqueue(from: string, to: MemoryTransport, message: WakuMessage, after: number): void {
+  private enqueue(from: string, to: MemoryTransport, wire: Uint8Array, after: number): void {
     const round = this.round + after;
     const list = this.due.get(round);
-    const delivery: Delivery = { seq: this.nextSeq++, from, to, message };
+    const delivery: Delivery = { seq: this.nextSeq++, from, to, wire };
     if (list === undefined) this.due.set(round, [delivery]);
     else list.push(delivery);
     this.pending++;
@@ -226,7 +229,7 @@ export class MemoryNetwork {
       this.due.delete(this.round);
       for (const delivery of list) {
         this.pending--;
-        delivery.to.receive(delivery.message);
+        delivery.to.receive(delivery.wire);
       }
     }
     this.resolveWaiters();
@@ -275,13 +278,13 @@ export class MemoryTransport implements WakuTransport {
 
   async publish(contentTopic: string, payload: Uint8Array, options: PublishOptions = {}): Promise<PublishResult> {
     checkPublish(`memory ${this.name}`, this.closed, contentTopic, payload, this.maxPayloadBytes, options.signal);
-    // Copied now: the caller may reuse its buffer as soon as publish returns.
-    const message: WakuMessage = { contentTopic, payload: copyBytes(payload), timestamp: new Date() };
+    // Encoded now, as a relay does (the caller may reuse its buffer as soon as publish returns).
+    const wire = encodeWakuMessage({ payload, contentTopic, timestampMs: Date.now() });
     // A network hands the message over after the caller's turn: an abort or a close in that turn wins.
     await Promise.resolve();
     if (this.closed) throw closedError(`memory ${this.name}`, "publish");
     options.signal?.throwIfAborted();
-    return { recipients: this.network.send(this, message) };
+    return { recipients: this.network.send(this, wire, contentTopic) };
   }
 
   async subscribe(contentTopic: string, handler: WakuMessageHandler): Promise<Unsubscribe> {
@@ -306,10 +309,16 @@ export class MemoryTransport implements WakuTransport {
   }
 
   /** @internal A delivery arriving from the network. */
-  receive(message: WakuMessage): void {
+  receive(wire: Uint8Array): void {
     if (this.closed) return;
-    const handlers = this.subscriptions.get(message.contentTopic);
+    const decoded = decodeWakuMessage(wire);
+    const handlers = this.subscriptions.get(decoded.contentTopic);
     if (handlers === undefined) return;
+    const message: WakuMessage = {
+      contentTopic: decoded.contentTopic,
+      payload: decoded.payload,
+      ...(decoded.timestampMs === undefined ? {} : { timestamp: new Date(decoded.timestampMs) }),
+    };
     for (const handler of [...handlers]) {
       if (!handlers.has(handler)) continue; // unsubscribed by an earlier handler of this delivery
       deliverTo(handler, message, this.log);
