@@ -30,3 +30,19 @@ export type { SegmentOutcome, SegmentReassemblerOptions } from "./segment-reasse
 // The relay transport's module imports js-waku only when a node starts (test/bridge/transport-lazy-import.test.ts).
 export { RelayTransport, createRelayTransport } from "./transports/relay.js";
 export type { RelayTransportOptions, WaitForPeersOptions } from "./transports/relay.js";
+export { DescriptionPublisher, DESCRIPTION_TTL_SECONDS } from "./publisher.js";
+export type { PublishCallOptions, PublisherOptions, PublishReport } from "./publisher.js";
+export { DescriptionReceiver } from "./receiver.js";
+export type { ReceivedDescription, ReceiverOptions } from "./receiver.js";
+export { memoryReceiverStore, stateReceiverStore } from "./receiver-state.js";
+export type { ReceiverStore } from "./receiver-state.js";
+export { fetchDescription } from "./receiver-fetch.js";
+export type { FetchOptions, FetchOutcome, FetchTarget } from "./receiver-fetch.js";
+export type { DescriptionGetOptions, DescriptionStore, DescriptionStoreCallOptions } from "./description-store.js";
+export { descriptionStoreOn } from "./description-store-backend.js";
+export { communityContentTopic, communityHex } from "./community-topic.js";
+export { systemBridgeClock } from "./clock.js";
+export type { BridgeClock } from "./clock.js";
+export { isNewerClock } from "./clock-order.js";
+export { bridgeMetrics } from "./bridge-metrics.js";
+export type { BridgeMetrics, DropReason } from "./bridge-metrics.js";
