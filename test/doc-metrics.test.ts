@@ -67,6 +67,8 @@ describe(`${PAGE}, Logging`, () => {
     const components = [...new Set([...code.matchAll(/componentLogger\([^;]*?, "([a-z.-]+)"\)/g)].map((m) => m[1] as string))];
     expect(components).toContain("storage.client");
     const text = section(PAGE, "Logging");
-    expect(components.filter((name) => !text.includes(`\`${name}\``))).toEqual([]);
+    // The description bridge's components are on its own page (docs/bridge.md), not the storage client's.
+    const bridgePage = readPage("docs/bridge.md");
+    expect(components.filter((name) => !(name.startsWith("bridge.") ? bridgePage : text).includes(`\`${name}\``))).toEqual([]);
   });
 });
