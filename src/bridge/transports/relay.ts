@@ -136,6 +136,11 @@ export async function createRelayTransport(options: RelayTransportOptions = {}):
       emitSelf: true,
       allowPublishToZeroTopicPeers: true,
       ignoreDuplicatePublishError: true,
+      // Gossipsub handles a peer's RPCs, and the messages in each, without waiting for the previous
+      // one by default, so two messages of one sender could overtake each other in validation: one
+      // at a time keeps each sender's order (the port's promise) by construction, not by timing.
+      awaitRpcHandler: true,
+      awaitRpcMessageHandler: true,
       ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatInterval: options.heartbeatIntervalMs }),
     });
   } catch (error) {
