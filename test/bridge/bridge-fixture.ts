@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from "../../src/obs/index.js";
 import { openState, type StateHandle } from "../../src/state/index.js";
 import { createLocalBackend, DEFAULT_RETRY_POLICY, type RetryPolicy, type StorageBackend } from "../../src/storage/index.js";
 import { profileForRelease } from "../../src/versions/index.js";
+import { seededBytes } from "../support/seeded-bytes.js";
 import { tempDir } from "../support/temp-dir.js";
 
 /** No waits between fetch attempts and limits far away: nothing depends on how fast the machine runs. */
@@ -96,15 +97,7 @@ export async function counter(metrics: Metrics, name: string, labels: Record<str
   return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((sum, v) => sum + v.value, 0);
 }
 
-/** Realistic-looking description bytes of `size` (opaque to the bridge), different per seed. */
+/** Description bytes of `size` (opaque to the bridge), different per seed, replayable from it. */
 export function descriptionBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return seededBytes(Math.imul(seed, 2654435761), size);
 }
