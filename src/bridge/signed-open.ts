@@ -3,14 +3,14 @@
  * reader window and verify the control node's signature on the payload as received.
  */
 import {
-  decodeCommunityDescriptionPointer,
-  decodeSignedCommunityDescription,
+  decodePayload,
   isWireError,
   openEnvelope,
   openWholeEnvelope,
   type CommunityDescriptionPointer,
   type Envelope,
   type OpenedEnvelope,
+  type PayloadViews,
   type ReadAt,
   type ReaderWindow,
   type Segment,
@@ -115,27 +115,32 @@ export function openReassembledDescription(
   return verifiedOf(result) as VerifiedDescription & { readonly envelope: Envelope };
 }
 
+/** A signed payload read alone and verified. */
+function verifyAlone<K extends "community-description" | "cd-pointer">(
+  kind: K,
+  payload: Uint8Array,
+  at: number | ReadAt,
+  options: OpenBridgeOptions | undefined,
+  what: string,
+): { kind: K; message: PayloadViews[K]; digest: Uint8Array; payload: Uint8Array } {
+  let message: PayloadViews[K];
+  try {
+    message = decodePayload(kind, payload, at, options);
+  } catch (err) {
+    throw unreadable(err, what);
+  }
+  return { kind, message, digest: verifyPayloadBytes(kind, payload, message.communityId), payload };
+}
+
 /**
  * Verifies a SignedCommunityDescription read alone (the bytes a pointer names on Codex), written
  * with `at.written` and read with the reader's own schema.
  */
 export function verifyCommunityDescription(payload: Uint8Array, at: number | ReadAt, options?: OpenBridgeOptions): VerifiedDescription {
-  let message: SignedCommunityDescription;
-  try {
-    message = decodeSignedCommunityDescription(payload, at, options);
-  } catch (err) {
-    throw unreadable(err, "a stored community description");
-  }
-  return { kind: "community-description", message, digest: verifyPayloadBytes("community-description", payload, message.communityId), payload };
+  return verifyAlone("community-description", payload, at, options, "a stored community description");
 }
 
 /** Verifies a CommunityDescriptionPointer read alone. */
 export function verifyCommunityDescriptionPointer(payload: Uint8Array, at: number | ReadAt, options?: OpenBridgeOptions): VerifiedPointer {
-  let message: CommunityDescriptionPointer;
-  try {
-    message = decodeCommunityDescriptionPointer(payload, at, options);
-  } catch (err) {
-    throw unreadable(err, "a description pointer");
-  }
-  return { kind: "cd-pointer", message, digest: verifyPayloadBytes("cd-pointer", payload, message.communityId), payload };
+  return verifyAlone("cd-pointer", payload, at, options, "a description pointer");
 }

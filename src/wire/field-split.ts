@@ -4,7 +4,7 @@
  * bytes as they are (not on a decoded and re-encoded view) keeps every other byte: fields a newer
  * writer added, their order, their encoding.
  */
-import { skipGroup, skipVarint, varint } from "./wire-scan.js";
+import { skipGroup, skipValue, varint } from "./wire-scan.js";
 
 export type FieldSplit =
   | {
@@ -43,34 +43,16 @@ export function withoutField(bytes: Uint8Array, field: number): FieldSplit {
     const number = Math.floor(tag / 8);
     if (tag < 0 || number === 0) return { ok: false, fault: "malformed" };
     const wireType = tag % 8;
-    if (number === field && wireType !== 2) return { ok: false, fault: "wrong-wire-type" };
-    switch (wireType) {
-      case 0:
-        if (!skipVarint(bytes, end, state)) return { ok: false, fault: "malformed" };
-        break;
-      case 1:
-        state.pos += 8;
-        break;
-      case 2: {
-        const length = varint(bytes, end, state);
-        if (length < 0 || length > end - state.pos) return { ok: false, fault: "malformed" };
-        if (number === field) {
-          if (found !== undefined) repeated = true;
-          found = { start, valueStart: state.pos, valueEnd: state.pos + length };
-        }
-        state.pos += length;
-        break;
-      }
-      case 3:
-        if (!skipGroup(bytes, end, state, number)) return { ok: false, fault: "malformed" };
-        break;
-      case 5:
-        state.pos += 4;
-        break;
-      default:
-        return { ok: false, fault: "malformed" };
+    if (number === field) {
+      if (wireType !== 2) return { ok: false, fault: "wrong-wire-type" };
+      const length = varint(bytes, end, state);
+      if (length < 0 || length > end - state.pos) return { ok: false, fault: "malformed" };
+      if (found !== undefined) repeated = true;
+      found = { start, valueStart: state.pos, valueEnd: state.pos + length };
+      state.pos += length;
+    } else if (wireType === 3 ? !skipGroup(bytes, end, state, number) : !skipValue(bytes, end, state, wireType)) {
+      return { ok: false, fault: "malformed" };
     }
-    if (state.pos > end) return { ok: false, fault: "malformed" };
   }
   if (repeated) return { ok: false, fault: "repeated" };
   if (found === undefined) return { ok: false, fault: "absent" };

@@ -31,6 +31,32 @@ export function skipVarint(bytes: Uint8Array, end: number, state: { pos: number 
 const MAX_GROUP_DEPTH = 128;
 
 /**
+ * Moves state.pos past one value of wire type 0, 1, 2 or 5 (a varint, 8 bytes, a length and its
+ * bytes, 4 bytes); false when it runs past `end` or for any other wire type (groups: skipGroup).
+ */
+export function skipValue(bytes: Uint8Array, end: number, state: { pos: number }, wireType: number): boolean {
+  switch (wireType) {
+    case 0:
+      return skipVarint(bytes, end, state);
+    case 1:
+      state.pos += 8;
+      break;
+    case 2: {
+      const length = varint(bytes, end, state);
+      if (length < 0 || length > end - state.pos) return false;
+      state.pos += length;
+      break;
+    }
+    case 5:
+      state.pos += 4;
+      break;
+    default:
+      return false;
+  }
+  return state.pos <= end;
+}
+
+/**
  * Moves state.pos past the group whose start tag (field `field`) was just read, as protobufjs's
  * skipType does; false when the group is malformed, truncated or too deep (the decode refuses it).
  */
@@ -40,33 +66,15 @@ export function skipGroup(bytes: Uint8Array, end: number, state: { pos: number }
     const tag = varint(bytes, end, state);
     if (tag < 0) return false;
     const number = Math.floor(tag / 8);
-    switch (tag % 8) {
-      case 0:
-        if (!skipVarint(bytes, end, state)) return false;
-        break;
-      case 1:
-        state.pos += 8;
-        break;
-      case 2: {
-        const length = varint(bytes, end, state);
-        if (length < 0 || length > end - state.pos) return false;
-        state.pos += length;
-        break;
-      }
-      case 3:
-        if (open.length >= MAX_GROUP_DEPTH) return false;
-        open.push(number);
-        break;
-      case 4:
-        if (open.pop() !== number) return false;
-        break;
-      case 5:
-        state.pos += 4;
-        break;
-      default:
-        return false;
+    const wireType = tag % 8;
+    if (wireType === 3) {
+      if (open.length >= MAX_GROUP_DEPTH) return false;
+      open.push(number);
+    } else if (wireType === 4) {
+      if (open.pop() !== number) return false;
+    } else if (!skipValue(bytes, end, state, wireType)) {
+      return false;
     }
-    if (state.pos > end) return false;
   }
   return true;
 }
