@@ -57,6 +57,10 @@ describe("MemoryNetwork", () => {
     expect(new MemoryNetwork({ maxPayloadBytes: 20 }).transport().maxPayloadBytes).toBe(20);
     expect(() => new MemoryNetwork({ maxPayloadBytes: -1 })).toThrow(RangeError);
     expect(() => network.transport({ name: "t1" })).toThrow(/already on this network/);
+    const other = new MemoryNetwork();
+    const [first] = [other.transport(), other.transport()];
+    await first!.close();
+    expect(other.transport().name).toBe("t3"); // default names never repeat one that left
     expect(() => new MemoryNetwork({ faults: { seed: 1, drop: 2 } })).toThrow(RangeError);
     await network.close();
   });

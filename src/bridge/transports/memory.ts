@@ -84,6 +84,8 @@ function checkProbability(name: string, value: number | undefined): number {
 
 export class MemoryNetwork {
   private readonly transports = new Map<string, MemoryTransport>();
+  /** Transports made so far: default names count up and never repeat one that left. */
+  private made = 0;
   /** Deliveries by the round they are due in. */
   private readonly due = new Map<number, Delivery[]>();
   private round = 0;
@@ -119,7 +121,7 @@ export class MemoryNetwork {
 
   /** A new transport joined to this network. */
   transport(options: MemoryTransportOptions = {}): MemoryTransport {
-    const name = options.name ?? `t${this.transports.size + 1}`;
+    const name = options.name ?? `t${++this.made}`;
     if (this.transports.has(name)) throw new RangeError(`a transport named ${JSON.stringify(name)} is already on this network`);
     const transport = new MemoryTransport(this, name, checkMaxPayload(options.maxPayloadBytes ?? this.maxPayloadBytes), this.log);
     this.transports.set(name, transport);

@@ -122,7 +122,12 @@ export async function createRelayTransport(options: RelayTransportOptions = {}):
   const maxPayloadBytes = options.maxPayloadBytes ?? MAX_WRITTEN_ENVELOPE_BYTES;
   if (!Number.isSafeInteger(maxPayloadBytes) || maxPayloadBytes < 0) throw new RangeError(`maxPayloadBytes must be a non-negative integer, got ${String(maxPayloadBytes)}`);
   options.signal?.throwIfAborted();
-  const waku = await loadWaku();
+  let waku: WakuModules;
+  try {
+    waku = await loadWaku();
+  } catch (error) {
+    throw connectFailed(`js-waku (@waku/sdk 0.0.27, @libp2p/tcp 9.1.6) could not be loaded: ${String(error)}`, error, { listen });
+  }
   options.signal?.throwIfAborted();
   let node: RelayNodeLike;
   try {
@@ -276,6 +281,7 @@ export class RelayTransport implements WakuTransport {
     try {
       result = await this.node.relay.send(this.encoderFor(contentTopic), message);
     } catch (error) {
+      if (this.closed) throw closedError("relay", "publish");
       throw this.publishFailed(contentTopic, String(error), error);
     }
     if (result.failures.length > 0) {
