@@ -1,7 +1,9 @@
 import { fc, test } from "@fast-check/vitest";
 import { describe, expect, it } from "vitest";
 import { MemoryNetwork, type MemoryFaultPlan } from "../../src/bridge/transports/memory.js";
+import { createLogger } from "../../src/obs/index.js";
 import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../src/wire/index.js";
+import { LogCapture } from "../support/log-capture.js";
 import { transportComplianceSuite } from "./transport-suite.js";
 
 transportComplianceSuite("memory", async (count) => {
@@ -150,6 +152,22 @@ describe("MemoryNetwork", () => {
       for (const x of kept) expect(sent).toContain(x);
     },
   );
+
+  it("logs a throwing handler through its logger (component bridge.memory) with the topic, never the payload", async () => {
+    const out = new LogCapture();
+    const network = new MemoryNetwork({ logger: createLogger({ level: "debug", destination: out }) });
+    const t = network.transport();
+    await t.subscribe(CT, () => {
+      throw new Error("handler bug");
+    });
+    await t.publish(CT, Uint8Array.from(Buffer.from("secret payload")));
+    await network.settled();
+    const line = out.lines().find((l) => l.component === "bridge.memory" && l.level === 40);
+    expect(line).toMatchObject({ contentTopic: CT });
+    expect(out.text).not.toContain("secret payload");
+    expect(out.text).not.toContain(Buffer.from("secret payload").toString("base64"));
+    await network.close();
+  });
 
   it("a closed transport gets nothing more, and messages on their way to it are dropped without holding settled()", async () => {
     const network = new MemoryNetwork();
