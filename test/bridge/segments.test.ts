@@ -21,6 +21,7 @@ import {
 } from "../../src/bridge/index.js";
 import { splitWhole } from "../../src/bridge/segment-split.js";
 import { keccak256, newSecretKey } from "../../src/crypto/index.js";
+import { profileFor } from "../../src/versions/index.js";
 import { MAX_FALLBACK_TEXT_BYTES, MAX_FEATURES, MAX_FEATURE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES, type Segment } from "../../src/wire/index.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
@@ -87,6 +88,32 @@ describe("segmenting a whole envelope", () => {
     expect(openReassembledDescription(done[0] as Uint8Array, { min: 2, max: 3 }).message.description.length).toBe(1_500_000);
     expect(reassembler.pendingBytes).toBe(0);
   });
+});
+
+describe("adjacent releases: a segmented description reaches every release whose window reads its version", () => {
+  const key = newSecretKey();
+  // version written -> the releases (by protocol) that read it: N-1, N and N+1 where they exist.
+  const readers: Record<number, number[]> = { 1: [1, 2], 2: [1, 2, 3], 3: [2, 3] };
+  for (const [version, protocols] of Object.entries(readers).map(([v, ps]) => [Number(v), ps] as const)) {
+    it(`version ${version}, 300 kB, to ${protocols.map((p) => profileFor(p).release.release).join(", ")}`, () => {
+      const sealed = sealCommunityDescription({ description: bytes(300_000, version), clock: 9 }, { secretKey: key, version });
+      const envelopes = envelopesToPublish(sealed.envelope, { version });
+      expect(envelopes.length).toBeGreaterThan(1);
+      for (const protocol of protocols) {
+        const { window } = profileFor(protocol);
+        const reassembler = new SegmentReassembler({ clock: manualClock() });
+        let whole: Uint8Array | undefined;
+        for (const envelope of [...envelopes].reverse()) {
+          const opened = openBridgeEnvelope(envelope, window);
+          if (opened.kind !== "segment") throw new Error("not a segment");
+          const outcome = reassembler.add(opened.message);
+          if (outcome.status === "complete") whole = outcome.whole;
+        }
+        const verified = openReassembledDescription(whole as Uint8Array, window);
+        expect({ protocol, description: hex(keccak256(verified.message.description)) }).toEqual({ protocol, description: hex(keccak256(bytes(300_000, version))) });
+      }
+    });
+  }
 });
 
 /** Two to four small wholes, each cut into segments of a small chunk, delivered in a random order with duplicates. */
