@@ -204,6 +204,14 @@ describe("what does not verify", () => {
       expect(codeOf(open(moved))).toEqual({ code: "E_BRIDGE_SIGNATURE_INVALID", fault: "other-signer" });
     });
 
+    it(`${kind}: the signature field's own place is not signed: moved to the front, the same publication (same digest)`, () => {
+      const split = withoutField(payload, SIGNATURE_FIELD[kind]);
+      if (!split.ok) throw new Error("no signature");
+      const front = Uint8Array.from([...field(SIGNATURE_FIELD[kind], split.value), ...split.without]);
+      const at = (bytes: Uint8Array) => openBridgeEnvelope(envelopeOf(kind, bytes, 3), V3) as { digest: Uint8Array };
+      expect(hex(at(front).digest)).toBe(hex(at(payload).digest));
+    });
+
     it(`${kind}: a second signature field is E_BRIDGE_SIGNATURE_INVALID (repeated), whichever value it holds`, () => {
       const split = withoutField(payload, SIGNATURE_FIELD[kind]);
       if (!split.ok) throw new Error("no signature");
