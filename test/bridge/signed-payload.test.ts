@@ -246,10 +246,43 @@ describe("what does not verify", () => {
     });
   }
 
-  test.prop([fc.uint8Array({ minLength: 0, maxLength: 400 })], { numRuns: 300 })("any bytes from the network are a BridgeError or a verified message, never another throw", (bytes) => {
-    const { code } = codeOf(() => openBridgeEnvelope(bytes, V3));
-    expect(code === undefined || code.startsWith("E_BRIDGE_")).toBe(true);
-  });
+  test.prop([fc.uint8Array({ minLength: 0, maxLength: 400 })], { numRuns: 300 })(
+    "any bytes from the network or Codex are a BridgeError or a verified message, never another throw",
+    (bytes) => {
+      for (const open of [
+        () => openBridgeEnvelope(bytes, V3),
+        () => openReassembledDescription(bytes, V2),
+        () => verifyCommunityDescription(bytes, { written: 3, reader: 2 }),
+        () => verifyCommunityDescriptionPointer(bytes, 3),
+      ]) {
+        const { code } = codeOf(open);
+        expect(code === undefined || code.startsWith("E_BRIDGE_")).toBe(true);
+      }
+    },
+  );
+
+  const sealedDescription = sealCommunityDescription({ description: description(600), clock: 5 }, { secretKey: KEY, version: 3 }).envelope;
+  const sealedPointer = sealCommunityDescriptionPointer(pointerDraft, { secretKey: KEY, version: 3 }).envelope;
+  const edit = fc.oneof(
+    fc.record({ op: fc.constant("flip" as const), at: fc.nat(), xor: fc.integer({ min: 1, max: 255 }) }),
+    fc.record({ op: fc.constant("cut" as const), at: fc.nat(), xor: fc.constant(0) }),
+    fc.record({ op: fc.constant("insert" as const), at: fc.nat(), xor: fc.integer({ min: 0, max: 255 }) }),
+  );
+
+  test.prop([fc.boolean(), fc.array(edit, { minLength: 1, maxLength: 3 })], { numRuns: 300 })(
+    "a sealed envelope edited anywhere (bytes flipped, cut short, bytes inserted) is a BridgeError or opens verified, never another throw",
+    (pointer, edits) => {
+      let bytes = [...(pointer ? sealedPointer : sealedDescription)];
+      for (const { op, at, xor } of edits) {
+        const i = at % bytes.length;
+        if (op === "flip") bytes[i] = (bytes[i] as number) ^ xor;
+        else if (op === "cut") bytes = bytes.slice(0, Math.max(1, i));
+        else bytes.splice(i, 0, xor);
+      }
+      const { code } = codeOf(() => openBridgeEnvelope(Uint8Array.from(bytes), V3));
+      expect(code === undefined || code.startsWith("E_BRIDGE_")).toBe(true);
+    },
+  );
 
   it("an envelope of a kind the bridge does not carry is E_BRIDGE_UNREADABLE; a wire refusal keeps the wire's code", () => {
     const attachment = encodeEnvelope({
