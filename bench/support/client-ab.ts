@@ -14,10 +14,27 @@ export interface AbSide {
   run(): Promise<ClientRounds>;
 }
 
-/** A child's round trip as the median of its rounds' own ratios to their floors, and its medians. */
-function summary(r: ClientRounds): { ratio: number; floor: number; share: number; fetch: number } {
-  const ratios = r.share.map((s, i) => (s + (r.fetch[i] as number)) / (r.floor[i] as number));
-  return { ratio: median(ratios), floor: median(r.floor), share: median(r.share), fetch: median(r.fetch) };
+interface Summary {
+  /** The round trip, the share alone and the fetch alone: each the median of the rounds' own ratios to their floors. */
+  ratio: number;
+  shareRatio: number;
+  fetchRatio: number;
+  floor: number;
+  share: number;
+  fetch: number;
+}
+
+/** A child's rounds against their floors, and its medians. */
+function summary(r: ClientRounds): Summary {
+  const against = (times: (i: number) => number): number => median(r.floor.map((f, i) => times(i) / f));
+  return {
+    ratio: against((i) => (r.share[i] as number) + (r.fetch[i] as number)),
+    shareRatio: against((i) => r.share[i] as number),
+    fetchRatio: against((i) => r.fetch[i] as number),
+    floor: median(r.floor),
+    share: median(r.share),
+    fetch: median(r.fetch),
+  };
 }
 
 const load = (): string => loadavg()[0]?.toFixed(1) ?? "?";
@@ -31,15 +48,15 @@ const spread = (values: readonly number[], digits: number): string => `${fmt(med
  * cancels what the load did to both. Returns the table's rows.
  */
 export async function abRows(pairs: number, b: AbSide, a: AbSide): Promise<Row[]> {
-  const runs: { a: ReturnType<typeof summary>; b: ReturnType<typeof summary>; load: string }[] = [];
+  const runs: { a: Summary; b: Summary; load: string }[] = [];
   for (let p = 0; p < pairs; p++) {
     const before = load();
     const order = p % 2 === 0 ? [a, b] : [b, a];
-    const got = new Map<AbSide, ReturnType<typeof summary>>();
+    const got = new Map<AbSide, Summary>();
     for (const side of order) got.set(side, summary(await side.run()));
-    runs.push({ a: got.get(a) as ReturnType<typeof summary>, b: got.get(b) as ReturnType<typeof summary>, load: `${before}–${load()}` });
+    runs.push({ a: got.get(a) as Summary, b: got.get(b) as Summary, load: `${before}–${load()}` });
   }
-  const side = (label: string, pick: (r: (typeof runs)[number]) => ReturnType<typeof summary>): Row => {
+  const side = (label: string, pick: (r: (typeof runs)[number]) => Summary): Row => {
     const s = runs.map(pick);
     return {
       metric: `${label}: round trip against its floor, median of each child's rounds (median of the ${pairs} children, range)`,
@@ -48,15 +65,17 @@ export async function abRows(pairs: number, b: AbSide, a: AbSide): Promise<Row[]
       ratio: `${spread(s.map((x) => x.ratio), 2)}×`,
     };
   };
-  const quotients = runs.map((r) => r.b.ratio / r.a.ratio);
+  // A change to one direction shows in its own half first: the round trip dilutes it.
+  const against = (what: string, pick: (s: Summary) => number): Row => {
+    const quotients = runs.map((r) => pick(r.b) / pick(r.a));
+    return { metric: `B against A, ${what}, pair by pair (B's ratio to its floor / A's; under 1: B faster)`, value: quotients.map((q) => q.toFixed(2)).join(" / "), ratio: `median ${median(quotients).toFixed(2)}×` };
+  };
   return [
     side(`A ${a.label}`, (r) => r.a),
     side(`B ${b.label}`, (r) => r.b),
-    {
-      metric: `B against A, pair by pair (B's ratio / A's ratio; under 1: B faster)`,
-      value: quotients.map((q) => q.toFixed(2)).join(" / "),
-      ratio: `median ${median(quotients).toFixed(2)}×`,
-    },
+    against("round trip", (s) => s.ratio),
+    against("share alone", (s) => s.shareRatio),
+    against("fetch alone", (s) => s.fetchRatio),
     { metric: "load average (1 min) over each pair", value: runs.map((r) => r.load).join(", ") },
   ];
 }
