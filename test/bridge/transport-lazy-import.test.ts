@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runInlineModule } from "../support/inline-module.js";
 import { compiledPath } from "../support/node-args.js";
 
 /**
@@ -19,15 +19,7 @@ function importWithWakuRefused(file: string, then = ""): Promise<{ code: number 
     const m = await import(${JSON.stringify(pathToFileURL(compiledPath(file)).href)});
     ${then}
     console.log("imported");`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runInlineModule(script);
 }
 
 describe("js-waku is loaded lazily", () => {
