@@ -47,6 +47,13 @@ describe("publisher -> receiver across adjacent releases: the member ends with t
         // A member of a release that reads pointers takes the Codex path when only a pointer is sent.
         if (from === "0.3.0") expect(pair.delivered.every((d) => d.source === "codex")).toBe(true);
         if (to === "0.1.0" || from === "0.1.0") expect(pair.delivered.every((d) => d.source === "waku")).toBe(true);
+        // A 0.2.0 control node sends the whole copy before the pointer (each sender's messages arrive in order):
+        // the whole wins each clock, and the pointer that follows is a duplicate, never fetched.
+        if (from === "0.2.0") {
+          expect(pair.delivered.every((d) => d.source === "waku")).toBe(true);
+          expect(await counter(pair.metrics, "bridge_fetches_total")).toBe(0);
+          if (to !== "0.1.0") expect(await counter(pair.metrics, "bridge_dropped_total", { reason: "duplicate" })).toBe(4);
+        }
       } finally {
         await pair.close();
       }
