@@ -127,6 +127,23 @@ describe("relay transport", () => {
     }
   });
 
+  it("an aborted signal stops a start and a dial with its reason, leaving no node running", async () => {
+    const reason = new Error("not now");
+    const aborted = new AbortController();
+    aborted.abort(reason);
+    expect(await failure(() => createRelayTransport({ signal: aborted.signal }))).toBe(reason);
+    const during = new AbortController();
+    const starting = failure(() => createRelayTransport({ signal: during.signal }));
+    during.abort(reason);
+    expect(await starting).toBe(reason);
+    const t = await createRelayTransport();
+    try {
+      expect(await failure(() => t.dial("/ip4/127.0.0.1/tcp/1", { signal: aborted.signal }))).toBe(reason);
+    } finally {
+      await t.close();
+    }
+  });
+
   it("waitForPeers ends with the signal's reason, and with E_BRIDGE_CLOSED when the transport closes", async () => {
     const t = await createRelayTransport();
     const reason = new Error("gave up");
