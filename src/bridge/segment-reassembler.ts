@@ -5,6 +5,7 @@
  * returned only when its keccak256 is the hash its segments named.
  */
 import { keccak256, sameDigest } from "../crypto/index.js";
+import { assertKnownOptions } from "../errors/index.js";
 import type { Segment } from "../wire/index.js";
 import { BridgeError } from "./bridge-error.js";
 import {
@@ -43,6 +44,8 @@ interface Group {
   readonly expiresAt: number;
 }
 
+const OPTION_KEYS: readonly string[] = Object.freeze(["clock", "ttlMs", "maxPendingWholes", "maxPendingBytes", "maxWholeBytes"]);
+
 const hexOf = (hash: Uint8Array): string => Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString("hex");
 
 function positiveOption(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -68,6 +71,8 @@ export class SegmentReassembler {
   evicted = 0;
 
   constructor(options: SegmentReassemblerOptions) {
+    // A misspelt bound (maxPendingByte) would leave the default in force without a word.
+    assertKnownOptions("SegmentReassembler", options, OPTION_KEYS, false);
     if (options === null || typeof options !== "object" || typeof options.clock?.now !== "function") {
       throw new TypeError("SegmentReassembler needs options with a clock ({ now(): number })");
     }

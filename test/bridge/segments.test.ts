@@ -273,5 +273,6 @@ describe("SegmentReassembler", () => {
     expect(() => new SegmentReassembler({ clock, maxWholeBytes: MAX_DESCRIPTION_BYTES + 1 })).toThrow(RangeError);
     expect(() => new SegmentReassembler({ clock, ttlMs: 0 })).toThrow(RangeError);
     expect(() => new SegmentReassembler({} as never)).toThrow(TypeError);
+    expect(() => new SegmentReassembler({ clock, maxPendingByte: 10 } as never)).toThrow(/did you mean "maxPendingBytes"/);
   });
 });
