@@ -73,6 +73,16 @@ describe("signDigest / recoverSigner", () => {
     expect(signer.ok && hex(signer.publicKey) === hex(publicKeyOf(key))).toBe(false);
   });
 
+  it("reads a signature made by go-ethereum's crypto.Sign (which status-go signs with): its published test vector", () => {
+    // go-ethereum crypto/signature_test.go: testmsg, testsig (r ‖ s ‖ v, v = 1) and testpubkeyc.
+    const digest = Uint8Array.from(Buffer.from("ce0677bb30baa8cf067c88db9811f4333d131bf8bcf12fe7065d211dce971008", "hex"));
+    const signature = Uint8Array.from(
+      Buffer.from("90f27b8b488db00b00606796d2987f6a5f59ae62ea05effe84fef5b8b0e549984a691139ad57a3f0b906637673aa2f63d1f55cb1a69199d4009eea23ceaddc9301", "hex"),
+    );
+    const signer = recoverSigner(digest, signature);
+    expect(signer.ok && hex(signer.publicKey)).toBe("02e32df42865e97135acfb65f3bae71bdc86f4d49150ad6a440b6f15878109880a");
+  });
+
   it("names each malformed shape", () => {
     const key = newSecretKey();
     const digest = keccak256(new TextEncoder().encode("description"));
