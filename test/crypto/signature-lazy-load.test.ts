@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { runInlineModule } from "../support/inline-module.js";
 import { compiledPath } from "../support/node-args.js";
 
 /**
@@ -18,15 +18,7 @@ function childReport(): Promise<{ stdout: string; stderr: string }> {
     const before = noble();
     m.signDigest(new Uint8Array(32), m.newSecretKey());
     console.log(JSON.stringify({ before, after: noble() }));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", () => resolve({ stdout, stderr }));
-  });
+  return runInlineModule(script);
 }
 
 describe("noble is loaded on first use", () => {
