@@ -11,6 +11,8 @@ export interface ReceiverStore {
   description(communityHex: string): CommunityRow | undefined;
   /** Keeps a description whose clock is above the held one; whether it did (false: an older or equal clock, nothing changed). */
   acceptDescription(row: CommunityRow): boolean;
+  /** The newest pointer seen for the community, with when its description was fetched (undefined: not yet). */
+  pointer(communityHex: string): (PointerRow & { readonly fetchedAt?: number }) | undefined;
   /** Keeps a pointer whose clock is above the held pointer's (a store without pointer rows ignores it). */
   notePointer(row: PointerRow): void;
   /** The pointer's description was fetched and verified. */
@@ -28,6 +30,7 @@ export function memoryReceiverStore(): ReceiverStore {
       descriptions.set(row.id, row);
       return true;
     },
+    pointer: (id) => pointers.get(id),
     notePointer(row) {
       const held = pointers.get(row.communityId);
       if (held === undefined || row.clock > held.clock) pointers.set(row.communityId, row);
@@ -45,6 +48,7 @@ export function stateReceiverStore(state: StateHandle): ReceiverStore {
   return {
     description: (id) => rows.community(id),
     acceptDescription: (row) => rows.putCommunity(row),
+    pointer: (id) => rows.pointer(id),
     notePointer: (row) => void rows.putPointer(row),
     noteFetched: (id, cid, at) => rows.markPointerFetched(id, cid, at),
   };

@@ -93,6 +93,7 @@ export class DescriptionReceiver {
   static async start(options: ReceiverOptions): Promise<DescriptionReceiver> {
     const receiver = new DescriptionReceiver(options);
     receiver.unsubscribe = await options.transport.subscribe(receiver.contentTopic, (message) => receiver.take(message));
+    receiver.resumeFetch();
     return receiver;
   }
 
@@ -127,6 +128,32 @@ export class DescriptionReceiver {
     this.segments.clear();
     await unsubscribe?.().catch((error: unknown) => this.logger.warn({ err: error }, "unsubscribe failed"));
     await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * A pointer kept from before a restart whose description was never fetched (the app stopped
+   * mid-fetch, or every attempt failed) is fetched again. Its envelope's version is not kept: the
+   * stored description is read as written by this release's protocol, which only names the writer
+   * in messages (a SignedCommunityDescription has no enum a newer writer could extend) and the
+   * signature is checked on the bytes as stored either way.
+   */
+  private resumeFetch(): void {
+    if (!this.options.profile.reads("cd-pointer") || this.options.store === undefined) return;
+    const row = this.held.pointer(this.hex);
+    if (row === undefined || row.fetchedAt !== undefined || !isNewerClock(this.heldClock, row.clock)) return;
+    this.pointerClocks.add(row.clock);
+    this.startFetch(
+      {
+        communityId: this.options.communityId,
+        clock: row.clock,
+        cid: row.cid,
+        contentHash: row.contentHash,
+        size: row.size,
+        expiresAt: row.expiresAt,
+        signature: row.signature,
+      },
+      this.options.profile.protocol,
+    );
   }
 
   private take(message: WakuMessage): void {
@@ -203,6 +230,11 @@ export class DescriptionReceiver {
       ...(pointer.supersedesCid === undefined ? {} : { supersedesCid: pointer.supersedesCid }),
     });
     this.pointerClocks.add(pointer.clock);
+    this.startFetch(pointer, envelope.version);
+  }
+
+  /** Fetches a pointer's description in the background, cancelling an older fetch. */
+  private startFetch(pointer: CommunityDescriptionPointer, written: number): void {
     if (this.pending !== undefined) {
       this.pending.controller.abort(new DOMException(`pointer clock ${pointer.clock} supersedes clock ${this.pending.clock}`, "AbortError"));
       this.metrics?.fetches.inc({ outcome: "cancelled" });
@@ -210,14 +242,14 @@ export class DescriptionReceiver {
     const controller = new AbortController();
     const fetch: PendingFetch = { clock: pointer.clock, controller };
     this.pending = fetch;
-    const run = this.fetchPointer(pointer, envelope, fetch).finally(() => {
+    const run = this.fetchPointer(pointer, written, fetch).finally(() => {
       this.running.delete(run);
       if (this.pending === fetch) this.pending = undefined;
     });
     this.running.add(run);
   }
 
-  private async fetchPointer(pointer: CommunityDescriptionPointer, envelope: Envelope, fetch: PendingFetch): Promise<void> {
+  private async fetchPointer(pointer: CommunityDescriptionPointer, written: number, fetch: PendingFetch): Promise<void> {
     const what = `community ${this.hex} clock ${pointer.clock}`;
     let bytes: Uint8Array;
     try {
@@ -239,7 +271,7 @@ export class DescriptionReceiver {
     }
     if (fetch.controller.signal.aborted) return;
     try {
-      const verified = verifyCommunityDescription(bytes, { written: envelope.version, reader: this.options.profile.protocol });
+      const verified = verifyCommunityDescription(bytes, { written, reader: this.options.profile.protocol });
       if (!sameDigest(verified.message.communityId, this.options.communityId) || verified.message.clock !== pointer.clock) {
         throw new BridgeError("E_BRIDGE_DESCRIPTION_MISMATCH", `${what}: the stored description is of ${verified.message.clock === pointer.clock ? "another community" : `clock ${verified.message.clock}`}, not the pointer's`, {
           details: { clock: pointer.clock, storedClock: verified.message.clock },

@@ -37,6 +37,8 @@ export interface PairOptions {
   readonly receiverStore?: (store: DescriptionStore) => DescriptionStore;
   readonly receiver?: Partial<ReceiverOptions>;
   readonly dir?: string;
+  /** The community's key (a restart of the same community); a new one otherwise. */
+  readonly secretKey?: Uint8Array;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function bridgePair(from: string, to: string, options: PairOptions 
   const receiverProfile = profileForRelease(to);
   const state = await openState({ path: join(dir, "member.sqlite"), level: receiverProfile.stateLevel });
   const metrics = createMetrics();
-  const secretKey = newSecretKey();
+  const secretKey = options.secretKey ?? newSecretKey();
   const publisher = new DescriptionPublisher({ profile: profileForRelease(from), transport: network.transport({ name: "control" }), store, secretKey, metrics });
   const delivered: ReceivedDescription[] = [];
   const dropped: { code: string; reason: string }[] = [];

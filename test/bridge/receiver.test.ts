@@ -164,6 +164,30 @@ describe("DescriptionReceiver: clocks, fetches and close", () => {
     }
   });
 
+  test("a pointer kept in the state but never fetched (every attempt failed) is fetched again when the member restarts", async () => {
+    const dir = tempDir("scc-bridge-");
+    const first = await bridgePair("0.3.0", "0.3.0", { dir, receiverStore: (store) => faultyStore(store, { failGet: () => true }) });
+    const bytes = descriptionBytes(5_000, 13);
+    try {
+      await first.publisher.publish(bytes, 4);
+      await first.network.settled();
+      await until(() => first.dropped.length === 1 && !first.receiver.fetching, "the failed fetch");
+      expect(first.dropped).toEqual([{ code: "E_BRIDGE_FETCH_FAILED", reason: "fetch-failed" }]);
+      expect(first.receiver.heldClock).toBeUndefined();
+    } finally {
+      await first.close();
+    }
+    // The same state file and the same store (its files stay in dir), the store reachable now.
+    const again = await bridgePair("0.3.0", "0.3.0", { dir, secretKey: first.secretKey });
+    try {
+      await until(() => again.receiver.heldClock === 4 && !again.receiver.fetching, "clock 4 after the restart");
+      expect(again.delivered.map((d) => [d.clock, d.source])).toEqual([[4, "codex"]]);
+      expect(Buffer.from(again.receiver.current()?.description ?? []).equals(Buffer.from(bytes))).toBe(true);
+    } finally {
+      await again.close();
+    }
+  });
+
   test("a publish whose clock does not grow is E_BRIDGE_CLOCK_NOT_ADVANCED before anything is sent", async () => {
     const pair = await bridgePair("0.2.0", "0.2.0");
     try {
