@@ -99,12 +99,12 @@ export class DescriptionReceiver {
 
   /** The clock held (the newest handed on, or kept from before a restart); undefined for a new joiner. */
   get heldClock(): number | undefined {
-    return this.held.description(this.hex)?.clock;
+    return this.held.community(this.hex)?.clock;
   }
 
   /** The newest description held, if any. */
   current(): ReceivedDescription | undefined {
-    const row = this.held.description(this.hex);
+    const row = this.held.community(this.hex);
     if (row === undefined) return undefined;
     return { communityId: this.options.communityId, clock: row.clock, description: row.description, source: row.source };
   }
@@ -217,7 +217,7 @@ export class DescriptionReceiver {
       );
       return;
     }
-    this.held.notePointer({
+    this.held.putPointer({
       communityId: this.hex,
       clock: pointer.clock,
       cid: pointer.cid,
@@ -283,14 +283,14 @@ export class DescriptionReceiver {
         return;
       }
       this.deliver(pointer.clock, verified.message.description, verified.message.signature, "codex");
-      this.held.noteFetched(this.hex, pointer.cid, this.clock.wallNow());
+      this.held.markPointerFetched(this.hex, pointer.cid, this.clock.wallNow());
     } catch (error) {
       this.drop(error);
     }
   }
 
   private deliver(clock: number, description: Uint8Array, signature: Uint8Array, source: "waku" | "codex"): void {
-    const accepted = this.held.acceptDescription({ id: this.hex, clock, description, signature, receivedAt: this.clock.wallNow(), source });
+    const accepted = this.held.putCommunity({ id: this.hex, clock, description, signature, receivedAt: this.clock.wallNow(), source });
     if (!accepted) {
       this.count("duplicate");
       return;
