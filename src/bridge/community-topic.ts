@@ -1,6 +1,8 @@
-import { keccak_256 } from "@noble/hashes/sha3";
-import { bytesToHex } from "@noble/hashes/utils";
+// The crypto layer's keccak256 loads noble on first use: importing the bridge (the package's entry) loads none of it.
+import { keccak256 } from "../crypto/index.js";
 import { COMMUNITY_ID_BYTES } from "../wire/index.js";
+
+const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 
 /**
  * A community's ID as Status writes it: `0x` and the hex of its 33-byte compressed public key
@@ -10,7 +12,7 @@ export function communityHex(communityId: Uint8Array): string {
   if (!(communityId instanceof Uint8Array) || communityId.byteLength !== COMMUNITY_ID_BYTES) {
     throw new RangeError(`a community ID is the ${COMMUNITY_ID_BYTES}-byte compressed public key of the community, not ${communityId instanceof Uint8Array ? `${communityId.byteLength} bytes` : typeof communityId}`);
   }
-  return `0x${bytesToHex(communityId)}`;
+  return `0x${hexOf(communityId)}`;
 }
 
 /**
@@ -21,6 +23,6 @@ export function communityHex(communityId: Uint8Array): string {
  * topic alone.
  */
 export function communityContentTopic(communityId: Uint8Array): string {
-  const digest = keccak_256(new TextEncoder().encode(communityHex(communityId)));
-  return `/waku/1/0x${bytesToHex(digest.subarray(0, 4))}/rfc26`;
+  const digest = keccak256(new TextEncoder().encode(communityHex(communityId)));
+  return `/waku/1/0x${hexOf(digest.subarray(0, 4))}/rfc26`;
 }
