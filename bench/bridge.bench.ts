@@ -7,9 +7,9 @@
  *   in its whole envelope;
  * - open + verify: open the whole envelope (single pass, every field checked), take the signature
  *   field out of the payload's bytes, keccak256, recover the signer, compare;
- * - segment: keccak256 of the whole and its Segment envelopes;
+ * - segment: sha256 of the whole and its Segment envelopes;
  * - reassemble: open each segment envelope and add it to a fresh SegmentReassembler (copies,
- *   concatenation, keccak256 of the whole).
+ *   concatenation, sha256 of the whole).
  * Ratios are measured time over floor time: "costs N keccak256s of the whole".
  */
 import {

@@ -2,9 +2,9 @@
  * Puts wholes back together from their segments, as they come: in any order, duplicated,
  * interleaved with other wholes' segments. Memory is bounded (wholes pending, bytes pending,
  * segments per whole); incomplete wholes expire on the clock given (no timers inside); a whole is
- * returned only when its keccak256 is the hash its segments named.
+ * returned only when its sha256 is the hash its segments named.
  */
-import { keccak256, sameDigest } from "../crypto/index.js";
+import { sameDigest, sha256 } from "../crypto/index.js";
 import { assertKnownOptions } from "../errors/index.js";
 import type { Segment } from "../wire/index.js";
 import { BridgeError } from "./bridge-error.js";
@@ -99,7 +99,7 @@ export class SegmentReassembler {
   /**
    * Takes one segment. A segment that cannot belong to a whole (a segments_count of 0 or past
    * MAX_SEGMENTS_PER_WHOLE, an index past its count, a count other than its whole's earlier
-   * segments', a whole past maxWholeBytes), and a completed whole whose keccak256 is not its
+   * segments', a whole past maxWholeBytes), and a completed whole whose sha256 is not its
    * entire_message_hash, are E_BRIDGE_SEGMENT_INVALID, the whole's segments dropped.
    */
   add(segment: Segment): SegmentOutcome {
@@ -172,8 +172,8 @@ export class SegmentReassembler {
       whole.set(part, at);
       at += part.length;
     }
-    if (!sameDigest(keccak256(whole), group.hash)) {
-      throw invalid("the reassembled whole's keccak256 is not the entire_message_hash its segments named", { hash: key, bytes: whole.length });
+    if (!sameDigest(sha256(whole), group.hash)) {
+      throw invalid("the reassembled whole's sha256 is not the entire_message_hash its segments named", { hash: key, bytes: whole.length });
     }
     this.completed.set(key, this.clock.now() + this.ttlMs);
     // Bounded like the pending wholes: the oldest completed is forgotten first.

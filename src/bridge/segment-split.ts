@@ -1,8 +1,11 @@
 /**
  * A whole envelope too large for one Waku message, split into Segment envelopes (status-go's
- * SegmentMessage: entire_message_hash = keccak256 of the whole, index, segments_count, payload).
+ * SegmentMessage shape: entire_message_hash, index, segments_count, payload). The hash is sha256 of the
+ * whole, as the schema says: status-go takes keccak256, but these segments are this protocol's own
+ * message, and keccak256 here is pure JavaScript, ~200x slower than Node's sha256 (bench/RESULTS.md,
+ * bridge): two passes over a 1.5 MB description held a member's event loop for 0.15-0.45 s each.
  */
-import { keccak256 } from "../crypto/index.js";
+import { sha256 } from "../crypto/index.js";
 import { encodePayloadEnvelope, MAX_WRITTEN_ENVELOPE_BYTES, type CapabilitiesDraft, type Segment } from "../wire/index.js";
 import { BridgeError } from "./bridge-error.js";
 import { MAX_DESCRIPTION_BYTES, SEGMENT_PAYLOAD_BYTES } from "./segment-limits.js";
@@ -40,7 +43,7 @@ export function segmentEnvelope(whole: Uint8Array, options: SegmentEnvelopeOptio
 
 /** The segments of `whole`, `chunkBytes` of it each (the last one the rest), in index order; payloads are views into `whole`. */
 export function splitWhole(whole: Uint8Array, chunkBytes: number): Segment[] {
-  const entireMessageHash = keccak256(whole);
+  const entireMessageHash = sha256(whole);
   const segmentsCount = Math.ceil(whole.length / chunkBytes);
   return Array.from({ length: segmentsCount }, (_, index) => ({
     entireMessageHash,

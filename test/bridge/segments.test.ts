@@ -20,7 +20,7 @@ import {
   type SegmentOutcome,
 } from "../../src/bridge/index.js";
 import { splitWhole } from "../../src/bridge/segment-split.js";
-import { keccak256, newSecretKey } from "../../src/crypto/index.js";
+import { keccak256, newSecretKey, sha256 } from "../../src/crypto/index.js";
 import { profileFor } from "../../src/versions/index.js";
 import { MAX_FALLBACK_TEXT_BYTES, MAX_FEATURES, MAX_FEATURE_BYTES, MAX_WRITTEN_ENVELOPE_BYTES, type Segment } from "../../src/wire/index.js";
 
@@ -53,7 +53,7 @@ describe("segmenting a whole envelope", () => {
     for (const envelope of envelopes) expect(envelope.length).toBeLessThanOrEqual(MAX_WRITTEN_ENVELOPE_BYTES);
     for (const reader of [{ min: 1, max: 1 }, { min: 1, max: 2 }, { min: 2, max: 3 }]) {
       const opened = openBridgeEnvelope(envelopes[0] as Uint8Array, reader);
-      expect(opened.kind === "segment" && hex(opened.message.entireMessageHash)).toBe(hex(keccak256(sealed.envelope)));
+      expect(opened.kind === "segment" && hex(opened.message.entireMessageHash)).toBe(hex(sha256(sealed.envelope)));
     }
   });
 
@@ -84,7 +84,7 @@ describe("segmenting a whole envelope", () => {
       if (outcome.status === "complete") done.push(outcome.whole);
     }
     expect(done.length).toBe(1);
-    expect(hex(keccak256(done[0] as Uint8Array))).toBe(hex(keccak256(sealed.envelope)));
+    expect(hex(sha256(done[0] as Uint8Array))).toBe(hex(sha256(sealed.envelope)));
     expect(openReassembledDescription(done[0] as Uint8Array, { min: 2, max: 3 }).message.description.length).toBe(1_500_000);
     expect(reassembler.pendingBytes).toBe(0);
   });
@@ -221,7 +221,7 @@ describe("SegmentReassembler", () => {
     expect(reassembler.pendingWholes).toBe(0);
   });
 
-  it("refuses a whole whose keccak256 is not the hash its segments named, and a whole past maxWholeBytes", () => {
+  it("refuses a whole whose sha256 is not the hash its segments named, and a whole past maxWholeBytes", () => {
     const reassembler = new SegmentReassembler({ clock: manualClock(), maxWholeBytes: 50, maxPendingBytes: 100 });
     const wrongHash = splitWhole(bytes(30), 10).map((s) => ({ ...s, entireMessageHash: new Uint8Array(32).fill(7) }));
     expect(reassembler.add(wrongHash[0] as Segment).status).toBe("pending");
