@@ -9,6 +9,7 @@ describe("status-compat matrix when the disk refuses its work files (full, over 
   test.each([
     ["state", "the state fixture", "E_STATE_IO"],
     ["storage", "the storage clients' files", "E_LOCAL_IO"],
+    ["bridge", "a member's state file (the 1.5 MB description)", "E_STATE_IO"],
   ] as const)(
     "--only %s, %s refused: exit 4, one line saying the matrix could not finish and that nothing is known about the pairs, no verdict, no work folder left; it reported the pairs BROKEN (exit 1), as if the releases did not interoperate",
     async (column, _, code) => {

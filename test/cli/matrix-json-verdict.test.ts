@@ -14,5 +14,5 @@ test("matrix --json carries the table's verdict line, saying which columns were 
   const report = JSON.parse(r.stdout) as { ok: boolean; verdict?: string; columns: string[] };
   expect(report.ok).toBe(true);
   expect(report.columns).toEqual(["negotiate"]);
-  expect(report.verdict).toMatch(/^verdict: ok for the columns run \(negotiate\): \d+ pairs, (\d+)\/\1 cells pass; not run: schema, wire, forward, state, storage$/);
+  expect(report.verdict).toMatch(/^verdict: ok for the columns run \(negotiate\): \d+ pairs, (\d+)\/\1 cells pass; not run: schema, wire, forward, state, storage, bridge$/);
 });

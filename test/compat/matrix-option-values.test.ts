@@ -21,7 +21,7 @@ test.each([
   [{ checks: ["wire"] }, new TypeError('runMatrix option checks must hold checks (MATRIX_CHECKS or some of them, e.g. MATRIX_CHECKS.filter((c) => c.column === "wire")), not the string "wire" at 0')],
   [{ checks: "wire" }, new TypeError('runMatrix option checks must be an array of checks (MATRIX_CHECKS or some of them), not the string "wire"')],
   [{ checks: [] }, new RangeError("runMatrix option checks must hold at least one check (leave it out for every one); an empty list checks nothing")],
-  [{ checks: [{ column: "wires", proves: "", run: async () => ({ status: "pass", detail: "" }) }] }, new TypeError('runMatrix option checks: the check at 0 has column "wires", which is not one of schema, negotiate, wire, forward, state, storage')],
+  [{ checks: [{ column: "wires", proves: "", run: async () => ({ status: "pass", detail: "" }) }] }, new TypeError('runMatrix option checks: the check at 0 has column "wires", which is not one of schema, negotiate, wire, forward, state, storage, bridge')],
   [{ cellTimeoutMs: "5000" }, new RangeError('cellTimeoutMs must be a positive whole number of milliseconds; it was the string "5000"')],
   [{ onCell: 5 }, new TypeError("runMatrix option onCell must be a function, not 5")],
   [{ workDir: 5 }, new TypeError("runMatrix option workDir must be a folder's path (a string), not 5")],

@@ -11,7 +11,7 @@ describe("the verdict of a matrix run on some columns only (--only)", () => {
     expect(line).toMatch(/^verdict: ok/);
     expect(line).not.toMatch(/every adjacent pair interoperates both ways/);
     expect(line).toContain("wire, forward");
-    expect(line).toMatch(/not run: schema, negotiate, state, storage/);
+    expect(line).toMatch(/not run: schema, negotiate, state, storage, bridge/);
   });
 
   test("a run of every column still says every adjacent pair interoperates both ways", async () => {
@@ -22,7 +22,7 @@ describe("the verdict of a matrix run on some columns only (--only)", () => {
   test("status-compat matrix --only wire prints that verdict", async () => {
     const r = await runCliInProcess(["matrix", "--only", "wire"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^verdict: ok.*not run: schema, negotiate, forward, state, storage/m);
+    expect(r.stdout).toMatch(/^verdict: ok.*not run: schema, negotiate, forward, state, storage, bridge/m);
     expect(MATRIX_CHECKS.length).toBe(MATRIX_COLUMNS.length);
   });
 });

@@ -3,6 +3,11 @@ import { isCompatError } from "../../errors/index.js";
 /** SQLite's and the OS's codes for a disk that refused a write: full, over a quota or size limit, failing. */
 const REFUSED = /^(SQLITE_(FULL|IOERR)|ENOSPC$|EDQUOT$|EFBIG$|EIO$)/;
 
+/** Whether an OS or SQLite error code is a disk's refusal of a write. */
+export function isDiskRefusalCode(code: unknown): code is string {
+  return typeof code === "string" && REFUSED.test(code);
+}
+
 /**
  * The code of the disk's refusal behind a cell's error (the state layer's E_STATE_IO, the storage
  * layer's E_LOCAL_IO, with the OS or SQLite code in their details or cause), if that is what it was:
@@ -11,5 +16,5 @@ const REFUSED = /^(SQLITE_(FULL|IOERR)|ENOSPC$|EDQUOT$|EFBIG$|EIO$)/;
 export function diskRefusalOf(error: unknown): string | undefined {
   if (!isCompatError(error) || (error.code !== "E_STATE_IO" && error.code !== "E_LOCAL_IO")) return undefined;
   const codes = [error.details["code"], error.details["sqliteCode"], (error.cause as { code?: unknown } | undefined)?.code];
-  return codes.find((c): c is string => typeof c === "string" && REFUSED.test(c));
+  return codes.find(isDiskRefusalCode);
 }

@@ -2,7 +2,7 @@ import type { Logger } from "../../obs/index.js";
 import type { ProtocolProfile, Release, ReleaseTable } from "../../versions/index.js";
 
 /** The columns of the matrix, in display order. */
-export const MATRIX_COLUMNS = ["schema", "negotiate", "wire", "forward", "state", "storage"] as const;
+export const MATRIX_COLUMNS = ["schema", "negotiate", "wire", "forward", "state", "storage", "bridge"] as const;
 export type MatrixColumn = (typeof MATRIX_COLUMNS)[number];
 
 /** One cell: the contract between the writer and the reader of its row held, or did not. */

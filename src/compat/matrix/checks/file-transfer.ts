@@ -27,7 +27,8 @@ const SIZES = {
   reader: { chunkSize: 64 * 1024, pieceSize: 512 * 1024 },
 } as const;
 
-function fileBytes(size: number, seed: string): Buffer {
+/** `size` bytes, the same for the same seed (sha512 blocks of seed and counter): content a check can compare byte for byte. */
+export function fileBytes(size: number, seed: string): Buffer {
   const out = Buffer.allocUnsafe(size);
   for (let offset = 0, round = 0; offset < size; round++) {
     const block = createHash("sha512").update(`${seed}/${round}`).digest();

@@ -1,4 +1,5 @@
 import type { MatrixCheck } from "../matrix-types.js";
+import { descriptionBridgeCheck } from "./description-bridge.js";
 import { fileTransferCheck } from "./file-transfer.js";
 import { negotiationCheck } from "./negotiation.js";
 import { stateUpgradeCheck } from "./state-upgrade.js";
@@ -14,4 +15,5 @@ export const MATRIX_CHECKS: readonly MatrixCheck[] = [
   wireForwardCheck,
   stateUpgradeCheck,
   fileTransferCheck,
+  descriptionBridgeCheck,
 ];
