@@ -27,6 +27,10 @@ describe("js-waku is loaded lazily", () => {
     const index = await importWithWakuRefused("src/bridge/index.ts");
     expect(index.stderr).toBe("");
     expect(index.stdout.trim()).toBe("imported");
+    // The package's entry carries the bridge: an app importing it pays for js-waku only when it starts a relay node.
+    const entry = await importWithWakuRefused("src/index.ts");
+    expect(entry.stderr).toBe("");
+    expect(entry.stdout.trim()).toBe("imported");
     const relay = await importWithWakuRefused("src/bridge/transports/relay.ts", "if (typeof m.createRelayTransport !== 'function') throw new Error('no export');");
     expect(relay.stderr).toBe("");
     expect(relay.stdout.trim()).toBe("imported");
