@@ -27,6 +27,12 @@ export interface PublisherOptions {
   readonly audience?: Audience;
   /** The last clock published before this publisher was made (a restart): the next must be above it. */
   readonly lastClock?: number;
+  /**
+   * Sends the last publication again this often (ms) while nothing newer is published, for members
+   * who joined or came online after it: without a store node to ask, the topic is all a new joiner
+   * has. Off by default (status-go re-advertises a community hourly). Runs on `clock`'s timers.
+   */
+  readonly republishIntervalMs?: number;
   readonly clock?: BridgeClock;
   readonly metrics?: Metrics;
   readonly logger?: Logger;
@@ -63,6 +69,9 @@ export class DescriptionPublisher {
   private readonly clock: BridgeClock;
   private last: number | undefined;
   private previousPointer: { clock: number; cid: string } | undefined;
+  /** The last publication's messages as sent, for republish(). */
+  private lastSent: { report: PublishReport; messages: { envelope: Uint8Array; path: string }[] } | undefined;
+  private cancelRepublish: (() => void) | undefined;
   private closed = false;
 
   constructor(private readonly options: PublisherOptions) {
@@ -80,6 +89,10 @@ export class DescriptionPublisher {
     this.logger = componentLogger(options.logger ?? silentLogger(), "bridge.publisher");
     this.clock = options.clock ?? systemBridgeClock;
     this.last = options.lastClock;
+    const every = options.republishIntervalMs;
+    if (every !== undefined && !(Number.isFinite(every) && every > 0)) {
+      throw new RangeError(`republishIntervalMs must be a positive number of milliseconds, not ${String(every)}`);
+    }
   }
 
   /** The last clock published (or given as lastClock). */
@@ -95,12 +108,18 @@ export class DescriptionPublisher {
     const audience = this.options.audience ?? communityAudience([]);
     const signal = call.signal;
     let wholeMessages = 0;
+    const messages: { envelope: Uint8Array; path: string }[] = [];
+    this.lastSent = undefined;
+    this.cancelRepublish?.();
     if (profile.writes("cd-whole-waku")) {
       const choice = this.choose("community-description", audience);
       const sealed = sealCommunityDescription({ description, clock }, this.sealOptions(choice));
       const envelopes = envelopesToPublish(sealed.envelope, this.sealOptions(this.choose("segment", audience)));
       const path = envelopes.length > 1 ? "segment" : "whole";
-      for (const envelope of envelopes) await this.send(envelope, path, signal);
+      for (const envelope of envelopes) {
+        await this.send(envelope, path, signal);
+        messages.push({ envelope, path });
+      }
       wholeMessages = envelopes.length;
     }
     let pointer: PublishReport["pointer"];
@@ -124,16 +143,53 @@ export class DescriptionPublisher {
         this.sealOptions(choice),
       );
       await this.send(sealed.envelope, "pointer", signal);
+      messages.push({ envelope: sealed.envelope, path: "pointer" });
       this.previousPointer = { clock, cid };
       pointer = { cid, size: stored.byteLength, expiresAt };
     }
     this.logger.debug({ community: this.hex, clock, wholeMessages, pointer: pointer?.cid }, "description published");
-    return { clock, wholeMessages, ...(pointer === undefined ? {} : { pointer }) };
+    const report: PublishReport = { clock, wholeMessages, ...(pointer === undefined ? {} : { pointer }) };
+    this.lastSent = { report, messages };
+    this.armRepublish();
+    return report;
   }
 
-  /** Later publishes are E_BRIDGE_CLOSED; the transport and the store stay the caller's. */
+  /**
+   * Sends the last publication's messages again, byte for byte (the same clock, the same stored
+   * copy: nothing is signed or stored anew), for members who were not listening when it went out.
+   * Members holding it drop it as a duplicate. Resolves undefined when this publisher has published
+   * nothing whole yet (a restart's lastClock names a clock, not its bytes: publish the next one).
+   */
+  async republish(call: PublishCallOptions = {}): Promise<PublishReport | undefined> {
+    if (this.closed) throw new BridgeError("E_BRIDGE_CLOSED", `the description publisher of community ${this.hex} was closed: make a new one`);
+    const sent = this.lastSent;
+    if (sent === undefined) return undefined;
+    this.cancelRepublish?.();
+    try {
+      for (const { envelope, path } of sent.messages) await this.send(envelope, path, call.signal);
+    } finally {
+      if (this.lastSent === sent) this.armRepublish();
+    }
+    this.logger.debug({ community: this.hex, clock: sent.report.clock, messages: sent.messages.length }, "description republished");
+    return sent.report;
+  }
+
+  /** Later publishes are E_BRIDGE_CLOSED, the periodic republish stops; the transport and the store stay the caller's. */
   close(): void {
     this.closed = true;
+    this.cancelRepublish?.();
+    this.cancelRepublish = undefined;
+  }
+
+  private armRepublish(): void {
+    this.cancelRepublish?.();
+    this.cancelRepublish = undefined;
+    const every = this.options.republishIntervalMs;
+    if (every === undefined || this.closed) return;
+    this.cancelRepublish = this.clock.setTimer(every, () => {
+      this.cancelRepublish = undefined;
+      this.republish().catch((error: unknown) => this.logger.warn({ err: error, community: this.hex, clock: this.lastSent?.report.clock }, "republish failed; tried again after the interval"));
+    });
   }
 
   private choose(payload: "community-description" | "segment" | "cd-pointer", audience: Audience): WriteChoice {

@@ -1,0 +1,125 @@
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { descriptionStoreOn } from "../../src/bridge/description-store-backend.js";
+import { DescriptionPublisher } from "../../src/bridge/publisher.js";
+import { DescriptionReceiver, type ReceivedDescription } from "../../src/bridge/receiver.js";
+import { MemoryNetwork } from "../../src/bridge/transports/memory.js";
+import { newSecretKey } from "../../src/crypto/index.js";
+import { createMetrics } from "../../src/obs/index.js";
+import { createLocalBackend } from "../../src/storage/index.js";
+import { profileForRelease } from "../../src/versions/index.js";
+import { tempDir } from "../support/temp-dir.js";
+import { until } from "../support/until.js";
+import { counter, descriptionBytes, INSTANT_RETRY } from "./bridge-fixture.js";
+import { ManualClock } from "./manual-clock.js";
+
+/**
+ * A new joiner (or a member offline at the time) arriving after a publication: Status's asks a
+ * store node, the bridge has none, so the topic is all it has. Without republish it got nothing
+ * until the next change of the description.
+ */
+async function setup(release: string, republishIntervalMs?: number) {
+  const dir = tempDir("scc-republish-");
+  const network = new MemoryNetwork();
+  const backend = createLocalBackend({ dir: join(dir, "store") });
+  const store = descriptionStoreOn(backend);
+  const clock = new ManualClock();
+  const metrics = createMetrics();
+  const publisher = new DescriptionPublisher({
+    profile: profileForRelease(release),
+    transport: network.transport({ name: "control" }),
+    store,
+    secretKey: newSecretKey(),
+    clock,
+    metrics,
+    ...(republishIntervalMs === undefined ? {} : { republishIntervalMs }),
+  });
+  const receivers: DescriptionReceiver[] = [];
+  const join_ = async (member: string) => {
+    const delivered: ReceivedDescription[] = [];
+    const receiver = await DescriptionReceiver.start({
+      profile: profileForRelease(member),
+      transport: network.transport(),
+      communityId: publisher.communityId,
+      store,
+      retry: INSTANT_RETRY,
+      metrics,
+      onDescription: (d) => delivered.push(d),
+    });
+    receivers.push(receiver);
+    return { receiver, delivered };
+  };
+  return {
+    network,
+    publisher,
+    clock,
+    metrics,
+    join: join_,
+    async close() {
+      for (const r of receivers) await r.close();
+      publisher.close();
+      await network.close();
+      await backend.close();
+    },
+  };
+}
+
+describe("DescriptionPublisher.republish: a member who joins after a publication gets it", () => {
+  test.each([
+    ["0.3.0", "0.3.0", "codex"],
+    ["0.2.0", "0.1.0", "waku"],
+    ["0.2.0", "0.3.0", "waku"],
+  ] as const)("a %s control node, a %s joiner: nothing until the republish, then the newest clock byte-exact (via %s); a member holding it is not handed it again", async (from, to, source) => {
+    const bridge = await setup(from);
+    try {
+      const early = await bridge.join(to);
+      const bytes = descriptionBytes(200_000, 5); // segmented on the whole path
+      await bridge.publisher.publish(descriptionBytes(100, 4), 1);
+      const first = await bridge.publisher.publish(bytes, 2);
+      await bridge.network.settled();
+      await until(() => early.receiver.heldClock === 2 && !early.receiver.fetching, "the early member's clock 2");
+      const joiner = await bridge.join(to);
+      await bridge.network.settled();
+      expect(joiner.delivered).toEqual([]);
+      expect(await bridge.publisher.republish()).toEqual(first);
+      await bridge.network.settled();
+      await until(() => joiner.receiver.heldClock === 2 && !joiner.receiver.fetching, "the joiner's clock 2");
+      expect(joiner.delivered.map((d) => ({ clock: d.clock, source: d.source, same: Buffer.compare(Buffer.from(d.description), Buffer.from(bytes)) === 0 }))).toEqual([{ clock: 2, source, same: true }]);
+      expect(early.delivered.map((d) => d.clock)).toEqual([1, 2]);
+      // Nothing stored anew: the republish sent the kept messages.
+      expect(await counter(bridge.metrics, "bridge_published_total", { path: "store" })).toBe(2);
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  test("republishIntervalMs sends it again on the clock's timer while nothing newer comes, and close() leaves no timer", async () => {
+    const bridge = await setup("0.3.0", 60_000);
+    try {
+      expect(bridge.clock.pending).toBe(0);
+      await bridge.publisher.publish(descriptionBytes(300, 6), 1);
+      expect(bridge.clock.pending).toBe(1);
+      const joiner = await bridge.join("0.3.0");
+      await bridge.network.settled();
+      expect(joiner.delivered).toEqual([]);
+      bridge.clock.advance(60_000);
+      await until(() => joiner.receiver.heldClock === 1 && !joiner.receiver.fetching, "the joiner's clock 1");
+      await until(() => bridge.clock.pending === 1, "the next republish armed");
+      bridge.publisher.close();
+      expect(bridge.clock.pending).toBe(0);
+      await expect(bridge.publisher.republish()).rejects.toMatchObject({ code: "E_BRIDGE_CLOSED" });
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  test("before any publication republish resolves undefined; a bad interval is a RangeError naming it", async () => {
+    const bridge = await setup("0.2.0");
+    try {
+      expect(await bridge.publisher.republish()).toBeUndefined();
+      expect(() => new DescriptionPublisher({ profile: profileForRelease("0.1.0"), transport: bridge.network.transport(), secretKey: newSecretKey(), republishIntervalMs: 0 })).toThrow(/republishIntervalMs/);
+    } finally {
+      await bridge.close();
+    }
+  });
+});
