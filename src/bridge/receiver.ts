@@ -142,6 +142,7 @@ export class DescriptionReceiver {
     const row = this.held.pointer(this.hex);
     if (row === undefined || row.fetchedAt !== undefined || !isNewerClock(this.heldClock, row.clock)) return;
     this.pointerClocks.add(row.clock);
+    this.logger.debug({ community: this.hex, clock: row.clock, cid: row.cid, size: row.size }, "pointer kept from before the restart; fetching its description");
     this.startFetch(
       {
         communityId: this.options.communityId,
@@ -230,6 +231,7 @@ export class DescriptionReceiver {
       ...(pointer.supersedesCid === undefined ? {} : { supersedesCid: pointer.supersedesCid }),
     });
     this.pointerClocks.add(pointer.clock);
+    this.logger.debug({ community: this.hex, clock: pointer.clock, cid: pointer.cid, size: pointer.size }, "pointer taken; fetching its description");
     this.startFetch(pointer, envelope.version);
   }
 
@@ -261,7 +263,10 @@ export class DescriptionReceiver {
           clock: this.clock,
           signal: fetch.controller.signal,
           ...(this.options.random === undefined ? {} : { random: this.options.random }),
-          onAttempt: (attempt) => this.metrics?.fetches.inc({ outcome: attempt.outcome }),
+          onAttempt: (attempt) => {
+            this.metrics?.fetches.inc({ outcome: attempt.outcome });
+            if (attempt.outcome === "retry") this.logger.debug({ community: this.hex, clock: pointer.clock, cid: pointer.cid, attempt: attempt.attempt, code: attempt.code }, "fetch attempt failed; retrying");
+          },
         },
       );
     } catch (error) {
@@ -323,7 +328,11 @@ export class DescriptionReceiver {
         : new BridgeError("E_BRIDGE_UNREADABLE", `a message for community ${this.hex} could not be taken: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     const reason = reasonOf(typed);
     this.count(reason);
-    this.logger.debug({ community: this.hex, code: typed.code, reason }, "dropped");
+    // What the community's own signed pointer named could not be had (the store unreachable, or
+    // holding other bytes): the operator's to look at. Anything else is junk or a race on the
+    // topic, which any peer can send by the thousand: debug, and counted.
+    const level = reason === "fetch-failed" || reason === "mismatch" ? "warn" : "debug";
+    this.logger[level]({ community: this.hex, code: typed.code, reason, ...(level === "warn" ? { err: typed } : {}) }, "dropped");
     try {
       this.options.onDropped?.(typed, reason);
     } catch (thrown) {
