@@ -48,16 +48,16 @@ describe("matrix: the bridge column", () => {
     ]) {
       const detail = cell(report, writer as string, reader as string);
       expect(detail).toMatch(/^whole over Waku \(1500000 B in \d+ segments\): /);
-      expect(detail).toMatch(new RegExp(`${reader} member 1,2,3 via waku; ${reader} new joiner \\(no clock held\\) 3 via waku;`));
+      expect(detail).toMatch(new RegExp(`${reader} member 1,2,3 via waku; ${reader} new joiner \\(no clock held, after clock 3\\) 3 via waku;`));
       expect(detail).not.toMatch(/codex/);
     }
     // 0.3.0 sends pointers only: 0.2.0 fetches every clock from the store.
     const pointerOnly = cell(report, "0.3.0", "0.2.0");
-    expect(pointerOnly).toMatch(/^pointer \+ Codex fetch: 0\.2\.0 member 1,2,3 via codex; 0\.2\.0 new joiner \(no clock held\) 3 via codex;/);
+    expect(pointerOnly).toMatch(/^pointer \+ Codex fetch: 0\.2\.0 member 1,2,3 via codex; 0\.2\.0 new joiner \(no clock held, after clock 3\) 3 via codex;/);
     // 0.2.0 sends both to 0.3.0: the whole copy wins where every message came; a member that lost a segment takes the pointer.
     const both = cell(report, "0.2.0", "0.3.0");
     expect(both).toMatch(/^whole over Waku \(1500000 B in \d+ segments\) and pointer \+ Codex fetch: /);
-    expect(both).toMatch(/0\.3\.0 member 1,2,3 via waku; 0\.3\.0 member that lost a segment 1,2 via waku, 3 via codex; 0\.3\.0 new joiner \(no clock held\) 3 via waku;/);
+    expect(both).toMatch(/0\.3\.0 member 1,2,3 via waku; 0\.3\.0 member that lost a segment 1,2 via waku, 3 via codex; 0\.3\.0 new joiner \(no clock held, after clock 3\) 3 via waku;/);
     for (const row of report.rows) expect(row.cells.bridge?.detail).toMatch(/the newest \(1500000 B\) byte-exact at each, clock 1 replayed after it ignored$/);
   });
 

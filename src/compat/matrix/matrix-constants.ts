@@ -12,7 +12,7 @@ export const MATRIX_COLUMN_PROVES: Readonly<Record<MatrixColumn, string>> = Obje
   forward: "a message relayed by the reader (one known field changed) reaches a writer-version reader with every field intact; relayed unchanged, it is the very bytes received",
   state: "the newer release upgrades the older one's state file and down restores it; the older release runs its own queries on the upgraded file",
   storage: "files sent by the writer (inline or encrypted pieces through a StorageClient, at the negotiated version and at the writer's own) come back byte for byte at the reader's StorageClient (each side its own chunk and piece sizes), or as the fallback text when the reader lacks the kind; a switch from the writer's release to the reader's with an upload and a download half-way finishes both without sending or fetching a piece twice",
-  bridge: "community descriptions a control node of the writer's release publishes (small, larger, ~1.5 MB in segments; clocks rising) reach a member and a new joiner of the reader's release byte for byte, the newest held last, by each path the two share (whole over Waku, pointer + Codex fetch from the local store); a superseded one replayed changes nothing",
+  bridge: "community descriptions a control node of the writer's release publishes (small, larger, ~1.5 MB in segments; clocks rising) reach a member of the reader's release, and a new joiner holding no clock that comes after them (the control node sends the newest again), byte for byte, the newest held last, by each path the two share (whole over Waku, pointer + Codex fetch from the local store); a superseded one replayed changes nothing",
 });
 
 /**
