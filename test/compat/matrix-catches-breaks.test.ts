@@ -91,6 +91,14 @@ describe("the matrix fails a broken pair", () => {
     expect(failed.sort()).toEqual(["0.3.0>0.2.0 storage", "0.3.0>0.2.0 wire"]);
   }, 60_000);
 
+  test("0.3.0 pointers that 0.2.0 (promised to read N+1) refuses fail the 0.3.0 → 0.2.0 bridge cell only, which names the refusal", async () => {
+    breaks.ownMinReader = true;
+    const report = await runMatrix({ checks: MATRIX_CHECKS.filter((c) => c.column === "bridge") });
+    const failed = report.rows.filter((r) => r.cells.bridge?.status === "fail");
+    expect(failed.map((r) => `${r.writer}>${r.reader}`)).toEqual(["0.3.0>0.2.0"]);
+    expect(failed[0]?.cells.bridge?.detail).toMatch(/^0\.3\.0 → 0\.2\.0: the 0\.2\.0 member holds no description, not clock 1: nothing more came \(dropped: E_BRIDGE_UNREADABLE \(.*version 3.*\)\)$/);
+  }, 60_000);
+
   test("a receiver that ignores the reference's chunk size fails the storage cells of both directions of the pair that shares files", async () => {
     breaks.plansByOwnChunk = true;
     const failed = await failedCells(["storage"]);
