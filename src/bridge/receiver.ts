@@ -1,6 +1,6 @@
 import { sameDigest } from "../crypto/index.js";
 import { silentLogger, componentLogger, type Logger, type Metrics } from "../obs/index.js";
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../storage/index.js";
+import { DEFAULT_RETRY_POLICY, resolveRetryPolicy, type RetryPolicy } from "../storage/index.js";
 import type { ProtocolProfile } from "../versions/index.js";
 import { MAX_COMMUNITY_DESCRIPTION_BYTES, type CommunityDescriptionPointer, type Envelope } from "../wire/index.js";
 import { BridgeError } from "./bridge-error.js";
@@ -83,8 +83,8 @@ export class DescriptionReceiver {
     this.metrics = options.metrics === undefined ? undefined : bridgeMetrics(options.metrics);
     this.logger = componentLogger(options.logger ?? silentLogger(), "bridge.receiver");
     this.clock = options.clock ?? systemBridgeClock;
-    // The storage layer checks a client's policy; the bridge takes the same fields (given ones win).
-    this.policy = Object.freeze({ ...DEFAULT_RETRY_POLICY, ...Object.fromEntries(Object.entries(options.retry ?? {}).filter(([, v]) => v !== undefined)) });
+    // The same fields as a storage client's, checked as the client checks them (a RangeError naming the field).
+    this.policy = resolveRetryPolicy(DEFAULT_RETRY_POLICY, options.retry);
     this.held = options.held ?? memoryReceiverStore();
     this.segments = new ReceiverSegments(this.clock);
   }

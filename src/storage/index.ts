@@ -32,4 +32,6 @@ export type { LocalBackendOptions } from "./backends/local/index.js";
 export { createCodexBackend, CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "./backends/codex/index.js";
 export type { CodexBackend, CodexBackendOptions, CodexSpaceInfo, CodexDataItem, CodexManifest } from "./backends/codex/index.js";
 export { DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, backoffDelay, classifyFailure } from "./retry/index.js";
+// For the bridge's receiver, whose fetches take the same policy fields (test/public-api.test.ts: inside only).
+export { resolveRetryPolicy } from "./retry/index.js";
 export type { RetryPolicy, FailureKind, EndpointOrder } from "./retry/index.js";

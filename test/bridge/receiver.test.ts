@@ -203,3 +203,23 @@ describe("DescriptionReceiver: clocks, fetches and close", () => {
     }
   });
 });
+
+describe("DescriptionReceiver's retry option", () => {
+  test.each([
+    [{ maxAttempts: 0 }, /maxAttempts/],
+    [{ attemptTimeoutMs: Number.NaN }, /attemptTimeoutMs/],
+    [{ deadlineMs: "60000" as unknown as number }, /deadlineMs/],
+    [{ baseDelayMs: -1 }, /baseDelayMs/],
+  ])("a field the storage client would refuse (%o) is a RangeError naming it, at start, before anything is subscribed", async (retry, field) => {
+    // They were merged unchecked: maxAttempts 0 made every fetch fail at once without a request,
+    // a NaN timeout fired at once and timed every attempt out.
+    const bridge = await bridgePair("0.3.0", "0.3.0");
+    try {
+      const transport = bridge.network.transport({ name: "checked" });
+      await expect(DescriptionReceiver.start({ profile: profileForRelease("0.3.0"), transport, communityId: bridge.publisher.communityId, store: bridge.store, retry })).rejects.toThrow(RangeError);
+      await expect(DescriptionReceiver.start({ profile: profileForRelease("0.3.0"), transport, communityId: bridge.publisher.communityId, store: bridge.store, retry })).rejects.toThrow(field);
+    } finally {
+      await bridge.close();
+    }
+  });
+});
