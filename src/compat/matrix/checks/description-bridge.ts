@@ -43,6 +43,9 @@ const FETCH_RETRY = { baseDelayMs: 0, maxDelayMs: 0, maxAttempts: 3 } as const;
 
 type Path = ReceivedDescription["source"];
 
+/** How often a member waiting on a fetch is looked at besides its events (a poll of a condition: no outcome depends on it). */
+const LOOK_AGAIN_MS = 50;
+
 /** The paths a description can take from the writer to the reader: those the writer sends and the reader takes. */
 function sharedPaths(writer: ProtocolProfile, reader: ProtocolProfile): Path[] {
   const paths: Path[] = [];
@@ -79,7 +82,8 @@ class Member {
    * Called once the network has delivered everything published: undefined once the member holds
    * `clock`, else why it never will (a fetch failed, or none runs). A pointer's fetch ends in a
    * delivery or a drop, each an event here; a turn of the event loop after each lets the
-   * receiver's own bookkeeping (its fetch's end) run before `fetching` is read.
+   * receiver's own bookkeeping (its fetch's end) run before `fetching` is read. The look every
+   * LOOK_AGAIN_MS changes when a silent end is seen, never the outcome.
    */
   async reaches(clock: number, signal: AbortSignal): Promise<string | undefined> {
     const receiver = this.receiver as DescriptionReceiver;
@@ -94,14 +98,24 @@ class Member {
         return `the ${this.label} ${held}, not clock ${clock}: ${why}`;
       }
       await new Promise<void>((resolve, reject) => {
-        const aborted = (): void => reject(signal.reason);
-        this.wake = () => {
+        const settle = (): void => {
+          clearTimeout(timer);
           signal.removeEventListener("abort", aborted);
+          this.wake = undefined;
+        };
+        const aborted = (): void => {
+          settle();
+          reject(signal.reason);
+        };
+        // Also looked at again now and then: a fetch that ended without a word (a broken
+        // receiver) then fails the cell at once, not at its deadline minutes later.
+        const timer = setTimeout(() => this.wake?.(), LOOK_AGAIN_MS);
+        this.wake = () => {
+          settle();
           resolve();
         };
         signal.addEventListener("abort", aborted, { once: true });
       });
-      this.wake = undefined;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
