@@ -4,6 +4,8 @@ import { BridgeError } from "../../src/bridge/bridge-error.js";
 import { DescriptionReceiver } from "../../src/bridge/receiver.js";
 import { stateReceiverStore } from "../../src/bridge/receiver-state.js";
 import { sealCommunityDescription } from "../../src/bridge/signed-messages.js";
+import { signPayloadBytes } from "../../src/bridge/signed-payload.js";
+import { encodeSignedCommunityDescription, encodeWholeEnvelope } from "../../src/wire/index.js";
 import { newSecretKey } from "../../src/crypto/index.js";
 import { openState } from "../../src/state/index.js";
 import { profileForRelease } from "../../src/versions/index.js";
@@ -220,6 +222,35 @@ describe("DescriptionReceiver's retry option", () => {
       await expect(DescriptionReceiver.start({ profile: profileForRelease("0.3.0"), transport, communityId: bridge.publisher.communityId, store: bridge.store, retry })).rejects.toThrow(field);
     } finally {
       await bridge.close();
+    }
+  });
+});
+
+describe("DescriptionReceiver: clocks at the edge of what a JS number holds", () => {
+  test("2^53 - 1 is handed on; a clock above it, validly signed by the community, is E_BRIDGE_UNREADABLE and never handed on rounded", async () => {
+    const pair = await bridgePair("0.1.0", "0.2.0");
+    try {
+      const v2 = { version: 2, minReader: 1 };
+      const topic = pair.receiver.contentTopic;
+      const forwarder = pair.network.transport({ name: "forwarder" });
+      // 2^53 - 1 is the varint ff ff ff ff ff ff ff 0f; its last byte 7f makes 2^56 - 1, the same length.
+      const unsigned = encodeSignedCommunityDescription({ communityId: pair.publisher.communityId, clock: Number.MAX_SAFE_INTEGER, description: descriptionBytes(40, 9), signature: new Uint8Array(65) }, 2);
+      const at = Buffer.from(unsigned).indexOf(Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f]));
+      expect(at).toBeGreaterThan(0);
+      const above = Uint8Array.from(unsigned);
+      above[at + 7] = 0x7f;
+      const payload = signPayloadBytes("community-description", above, pair.secretKey);
+      await forwarder.publish(topic, encodeWholeEnvelope({ ...v2, fallbackText: "", type: "community-description", payload }));
+      await pair.network.settled();
+      await until(() => pair.dropped.length === 1, "the drop");
+      expect(pair.dropped).toEqual([{ code: "E_BRIDGE_UNREADABLE", reason: "malformed" }]);
+      expect(pair.delivered).toEqual([]);
+      await pair.publisher.publish(descriptionBytes(40, 10), Number.MAX_SAFE_INTEGER);
+      await pair.network.settled();
+      await until(() => pair.receiver.heldClock === Number.MAX_SAFE_INTEGER, "clock 2^53 - 1");
+      await expect(pair.publisher.publish(descriptionBytes(40, 11), 2 ** 53)).rejects.toThrow(RangeError);
+    } finally {
+      await pair.close();
     }
   });
 });
