@@ -16,14 +16,14 @@ import { tempDir } from "../support/temp-dir.js";
 
 const bridge = MATRIX_CHECKS.find((c) => c.column === "bridge")!;
 
-/** The bridge check of `writer` → `reader`, its signal aborted once the control node has published `clock`. */
-function checkAbortedAfter(writer: string, reader: string, clock: number) {
+/** The bridge check of `writer` → `reader`, its signal aborted at the first log line `when` picks. */
+function checkAbortedAt(writer: string, reader: string, when: (line: Record<string, unknown>) => boolean) {
   const workDir = tempDir("scc-matrix-bridge-abort-");
   const controller = new AbortController();
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
       const line = JSON.parse(chunk.toString("utf8")) as Record<string, unknown>;
-      if (!controller.signal.aborted && line["msg"] === "description published" && line["clock"] === clock) controller.abort(new Error("the embedding app stopped the matrix"));
+      if (!controller.signal.aborted && when(line)) controller.abort(new Error("the embedding app stopped the matrix"));
       done();
     },
   });
@@ -47,11 +47,24 @@ describe("matrix bridge check: its signal aborted mid-check", () => {
     ["0.2.0", "0.3.0", 2],
     ["0.3.0", "0.2.0", 3],
   ] as const)("%s → %s, after clock %i went out: the check ends with the signal's reason, every state file it opened closed (no -wal left)", async (writer, reader, clock) => {
-    const { run, dir } = checkAbortedAfter(writer, reader, clock);
+    const { run, dir } = checkAbortedAt(writer, reader, (line) => line["msg"] === "description published" && line["clock"] === clock);
     await expect(run).rejects.toThrow("the embedding app stopped the matrix");
     const files = readdirSync(dir);
     expect(files).toContain("member.sqlite");
     expect(files.filter((f) => f.endsWith("-wal"))).toEqual([]);
     expect(existsSync(join(dir, "store"))).toBe(true);
+  });
+
+  test("0.2.0 → 0.3.0, while the new joiner's state file is being made (its first migration): the check ends with the signal's reason, the other state files closed, the joiner's never made (no draft left as a file)", async () => {
+    // The joiner's state file is made after the last publication; its migrations are the only ones after it.
+    let published = false;
+    const { run, dir } = checkAbortedAt("0.2.0", "0.3.0", (line) => {
+      if (line["msg"] === "description published" && line["clock"] === 3) published = true;
+      return published && String(line["msg"]).startsWith("migration applied");
+    });
+    await expect(run).rejects.toThrow("the embedding app stopped the matrix");
+    const files = readdirSync(dir);
+    expect(files).toEqual(expect.arrayContaining(["member.sqlite", "lossy.sqlite"]));
+    expect(files.filter((f) => f.startsWith("joiner") || f.endsWith("-wal"))).toEqual([]);
   });
 });

@@ -206,7 +206,9 @@ class Opened {
   }
 
   add(close: () => Promise<void> | void): void {
-    this.closers.push(close);
+    if (this.closing === undefined) this.closers.push(close);
+    // Opened while the close ran (the signal aborted while it was being opened): closed after the rest.
+    else this.closing = this.closing.finally(close);
   }
 
   /** Rejects with the first failure to close, after trying every closer. */
@@ -214,7 +216,7 @@ class Opened {
     this.signal.removeEventListener("abort", this.onAbort);
     this.closing ??= (async () => {
       const failures: unknown[] = [];
-      for (const close of this.closers.reverse()) {
+      for (const close of [...this.closers].reverse()) {
         try {
           await close();
         } catch (error) {
