@@ -66,6 +66,7 @@ const INSIDE_ONLY: Readonly<Record<string, string>> = {
   bridgeMetrics: "the publisher's and receiver's counters on the Metrics an app passes them; the app reads that registry (docs/bridge.md, Metrics)",
   BridgeMetrics: "what bridgeMetrics gives the publisher and the receiver",
   isNewerClock: "the receiver's and publisher's clock order; an app compares the clocks it is handed as numbers",
+  raceAbort: "a promise or a signal's reason, for the bridge's transports; an app races its own promises",
   resolveRetryPolicy: "checks the retry fields the bridge's receiver is given as the storage client checks its own; an app passes those fields to either",
 };
 

@@ -21,11 +21,20 @@ export function throwIfAborted(signal: AbortSignal | undefined, what: string): v
 
 /** Waits for `pending` unless `signal` fires first; the loser is left to settle on its own. */
 export function raceSignal<T>(pending: Promise<T>, signal: AbortSignal | undefined, what: string, onAbort?: () => void): Promise<T> {
+  return raceAbort(pending, signal, (reason) => abortedError(reason, what), onAbort);
+}
+
+/**
+ * `pending`, or the rejection `errorOf(signal.reason)` as soon as `signal` fires (after `onAbort`);
+ * the loser is left to settle on its own and the listener is gone either way. The bridge's
+ * transports reject with the signal's reason itself (`errorOf` the identity), as fetch does.
+ */
+export function raceAbort<T>(pending: Promise<T>, signal: AbortSignal | undefined, errorOf: (reason: unknown) => unknown = (reason) => reason, onAbort?: () => void): Promise<T> {
   if (signal === undefined) return pending;
   return new Promise<T>((resolve, reject) => {
     const abort = (): void => {
       onAbort?.();
-      reject(abortedError(signal.reason, what));
+      reject(errorOf(signal.reason));
     };
     if (signal.aborted) return abort();
     signal.addEventListener("abort", abort, { once: true });

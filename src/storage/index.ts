@@ -34,4 +34,6 @@ export type { CodexBackend, CodexBackendOptions, CodexSpaceInfo, CodexDataItem, 
 export { DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, backoffDelay, classifyFailure } from "./retry/index.js";
 // For the bridge's receiver, whose fetches take the same policy fields (test/public-api.test.ts: inside only).
 export { resolveRetryPolicy } from "./retry/index.js";
+// For the bridge's transports, which reject with a signal's own reason (test/public-api.test.ts: inside only).
+export { raceAbort } from "./abort-error.js";
 export type { RetryPolicy, FailureKind, EndpointOrder } from "./retry/index.js";

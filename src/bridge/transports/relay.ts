@@ -14,6 +14,7 @@
  */
 import { componentLogger, silentLogger, type Logger } from "../../obs/index.js";
 import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../wire/index.js";
+import { raceAbort } from "../../storage/index.js";
 import { BridgeError } from "../bridge-error.js";
 import type { PublishOptions, PublishResult, Unsubscribe, WakuMessageHandler, WakuTransport } from "../transport.js";
 import { checkPublish, checkSubscribe, closedError, copyBytes, deliverTo } from "./common.js";
@@ -235,7 +236,7 @@ export class RelayTransport implements WakuTransport {
           : connectFailed(`dial to ${multiaddr} failed: ${String(error)}: check the address and that the peer runs`, error, { multiaddr });
       },
     );
-    await abortable(dialing, options.signal);
+    await raceAbort(dialing, options.signal);
     this.log.debug({ multiaddr }, "dialled");
   }
 
@@ -262,7 +263,7 @@ export class RelayTransport implements WakuTransport {
     events.addEventListener("subscription-change", check);
     this.waiters.add(fail);
     try {
-      await abortable(waiting, options.signal);
+      await raceAbort(waiting, options.signal);
     } finally {
       events.removeEventListener("gossipsub:heartbeat", check);
       events.removeEventListener("subscription-change", check);
@@ -365,24 +366,4 @@ export class RelayTransport implements WakuTransport {
       details: { contentTopic, reason },
     });
   }
-}
-
-/** `work`, or the signal's reason as soon as it aborts (the work goes on in the background; its result is dropped). */
-function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return work;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
