@@ -108,9 +108,9 @@ export class DescriptionPublisher {
     const audience = this.options.audience ?? communityAudience([]);
     const signal = call.signal;
     let wholeMessages = 0;
+    // Until this one has gone out whole, the last one that did stays the one republished (a joiner
+    // is better off with it than with nothing; members holding a newer clock drop it as stale).
     const messages: { envelope: Uint8Array; path: string }[] = [];
-    this.lastSent = undefined;
-    this.cancelRepublish?.();
     if (profile.writes("cd-whole-waku")) {
       const choice = this.choose("community-description", audience);
       const sealed = sealCommunityDescription({ description, clock }, this.sealOptions(choice));

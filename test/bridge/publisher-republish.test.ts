@@ -149,4 +149,21 @@ describe("DescriptionPublisher.republish: a member who joins after a publication
       await bridge.close();
     }
   });
+
+  test("a publish that fails half-way leaves the last publication that went out to be republished, and the periodic republish armed", async () => {
+    const bridge = await setup("0.3.0", 60_000);
+    try {
+      const first = await bridge.publisher.publish(descriptionBytes(300, 12), 1);
+      const aborted = new AbortController();
+      aborted.abort(new Error("the app gave up"));
+      await expect(bridge.publisher.publish(descriptionBytes(300, 13), 2, { signal: aborted.signal })).rejects.toThrow();
+      expect(bridge.clock.pending).toBe(1);
+      const joiner = await bridge.join("0.3.0");
+      expect(await bridge.publisher.republish()).toEqual(first);
+      await bridge.network.settled();
+      await until(() => joiner.receiver.heldClock === 1 && !joiner.receiver.fetching, "the joiner's clock 1");
+    } finally {
+      await bridge.close();
+    }
+  });
 });
