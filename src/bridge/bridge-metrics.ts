@@ -1,4 +1,4 @@
-import type { Counter } from "prom-client";
+import type { Counter, Gauge } from "prom-client";
 import type { Metrics } from "../obs/index.js";
 
 /** Why the receiver dropped a message or a fetched description (the `reason` label's values). */
@@ -34,6 +34,8 @@ export interface BridgeMetrics {
   readonly fallbacks: Counter<"reason">;
   /** What the publisher sent, by path (whole, segment, pointer) and outcome. */
   readonly published: Counter<"path" | "outcome">;
+  /** Bytes of incomplete wholes the receivers hold (each receiver adds its own; bounded per receiver by maxPendingBytes). */
+  readonly segmentsPending: Gauge;
 }
 
 export function bridgeMetrics(metrics: Metrics): BridgeMetrics {
@@ -45,5 +47,6 @@ export function bridgeMetrics(metrics: Metrics): BridgeMetrics {
     fetches: metrics.counter("bridge_fetches_total", "attempts to fetch a pointer's description from the store", ["outcome"]),
     fallbacks: metrics.counter("bridge_fallbacks_total", "pointers whose description came from the whole copy over Waku instead", ["reason"]),
     published: metrics.counter("bridge_published_total", "messages the description publisher sent", ["path", "outcome"]),
+    segmentsPending: metrics.gauge("bridge_segments_pending_bytes", "bytes of incomplete segmented descriptions the receivers hold"),
   };
 }

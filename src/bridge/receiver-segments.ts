@@ -37,6 +37,11 @@ export class ReceiverSegments {
     return verified;
   }
 
+  /** Bytes of the incomplete wholes held. */
+  get pendingBytes(): number {
+    return this.reassembler.pendingBytes;
+  }
+
   /** Frees every incomplete whole (the receiver's close). */
   clear(): void {
     this.reassembler.clear();

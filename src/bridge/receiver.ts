@@ -75,6 +75,8 @@ export class DescriptionReceiver {
   /** Clocks for which a pointer came: a whole copy taking one of them is a fallback. */
   private readonly pointerClocks = new Set<number>();
   private unsubscribe: Unsubscribe | undefined;
+  /** What this receiver last added to the segmentsPending gauge. */
+  private pendingBytesNoted = 0;
   private closed = false;
 
   private constructor(private readonly options: ReceiverOptions) {
@@ -126,6 +128,7 @@ export class DescriptionReceiver {
     this.pending?.controller.abort(new BridgeError("E_BRIDGE_CLOSED", `the description receiver of community ${this.hex} was closed`));
     this.pending = undefined;
     this.segments.clear();
+    this.notePendingBytes();
     await unsubscribe?.().catch((error: unknown) => this.logger.warn({ err: error }, "unsubscribe failed"));
     await Promise.allSettled([...this.running]);
   }
@@ -164,7 +167,12 @@ export class DescriptionReceiver {
       const opened = openBridgeEnvelope(message.payload, this.options.profile.window);
       switch (opened.kind) {
         case "segment": {
-          const whole = this.segments.add(opened.message, this.options.profile.window);
+          let whole: VerifiedDescription | undefined;
+          try {
+            whole = this.segments.add(opened.message, this.options.profile.window);
+          } finally {
+            this.notePendingBytes();
+          }
           if (whole !== undefined) this.takeDescription(whole, "segment");
           return;
         }
@@ -315,6 +323,14 @@ export class DescriptionReceiver {
     if (sameDigest(communityId, this.options.communityId)) return true;
     this.count("community");
     return false;
+  }
+
+  /** The gauge is the sum over the receivers sharing a registry: each adds what its own hold changed by. */
+  private notePendingBytes(): void {
+    const now = this.segments.pendingBytes;
+    if (now > this.pendingBytesNoted) this.metrics?.segmentsPending.inc(now - this.pendingBytesNoted);
+    else if (now < this.pendingBytesNoted) this.metrics?.segmentsPending.dec(this.pendingBytesNoted - now);
+    this.pendingBytesNoted = now;
   }
 
   private count(reason: DropReason): void {

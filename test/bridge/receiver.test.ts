@@ -5,6 +5,9 @@ import { DescriptionReceiver } from "../../src/bridge/receiver.js";
 import { stateReceiverStore } from "../../src/bridge/receiver-state.js";
 import { sealCommunityDescription } from "../../src/bridge/signed-messages.js";
 import { signPayloadBytes } from "../../src/bridge/signed-payload.js";
+import { DEFAULT_MAX_PENDING_BYTES, MAX_DESCRIPTION_BYTES } from "../../src/bridge/segment-limits.js";
+import { segmentEnvelope } from "../../src/bridge/segment-split.js";
+import type { Metrics } from "../../src/obs/index.js";
 import { encodeSignedCommunityDescription, encodeWholeEnvelope } from "../../src/wire/index.js";
 import { newSecretKey } from "../../src/crypto/index.js";
 import { openState } from "../../src/state/index.js";
@@ -254,3 +257,36 @@ describe("DescriptionReceiver: clocks at the edge of what a JS number holds", ()
     }
   });
 });
+
+describe("DescriptionReceiver: what a flood of segments holds is on a gauge", () => {
+  test("forged segments that never complete raise bridge_segments_pending_bytes up to the reassembler's bound, summed over the receivers of a registry; close() takes each one's share off", async () => {
+    const pair = await bridgePair("0.1.0", "0.2.0");
+    const second = await DescriptionReceiver.start({ profile: profileForRelease("0.2.0"), transport: pair.network.transport({ name: "second" }), communityId: pair.publisher.communityId, metrics: pair.metrics });
+    try {
+      const flooder = pair.network.transport({ name: "flooder" });
+      // Three 8 MiB wholes, all but their last segment each: 24 MiB sent, at most 16 MiB held per receiver.
+      for (let w = 0; w < 3; w++) {
+        const segments = segmentEnvelope(new Uint8Array(MAX_DESCRIPTION_BYTES - 1_000).fill(w + 1), { version: 2, minReader: 1 });
+        for (const segment of segments.slice(0, -1)) await flooder.publish(pair.receiver.contentTopic, segment);
+        await pair.network.settled();
+      }
+      const held = await gauge(pair.metrics, "bridge_segments_pending_bytes");
+      expect(held).toBeGreaterThan(DEFAULT_MAX_PENDING_BYTES);
+      expect(held).toBeLessThanOrEqual(2 * DEFAULT_MAX_PENDING_BYTES);
+      await second.close();
+      const one = await gauge(pair.metrics, "bridge_segments_pending_bytes");
+      expect(one).toBeGreaterThan(0);
+      expect(one).toBeLessThanOrEqual(DEFAULT_MAX_PENDING_BYTES);
+      await pair.receiver.close();
+      expect(await gauge(pair.metrics, "bridge_segments_pending_bytes")).toBe(0);
+    } finally {
+      await second.close();
+      await pair.close();
+    }
+  });
+});
+
+async function gauge(metrics: Metrics, name: string): Promise<number> {
+  const metric = metrics.registry.getSingleMetric(metrics.prefix + name);
+  return metric === undefined ? 0 : ((await metric.get()).values[0]?.value ?? 0);
+}
