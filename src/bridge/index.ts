@@ -1,3 +1,8 @@
+/**
+ * The bridge's public face, re-exported whole by the package's entry (src/index.ts): everything here
+ * is a promise to apps. The layer's own helpers (the receiver's fetchDescription, the metric handles
+ * bridgeMetrics, the clock order isNewerClock) are imported by path inside the layer, not from here.
+ */
 export { BridgeError } from "./bridge-error.js";
 export type { BridgeErrorCode } from "./bridge-error.js";
 export type { PublishOptions, PublishResult, Unsubscribe, WakuMessage, WakuMessageHandler, WakuTransport } from "./transport.js";
@@ -36,13 +41,9 @@ export { DescriptionReceiver } from "./receiver.js";
 export type { ReceivedDescription, ReceiverOptions } from "./receiver.js";
 export { memoryReceiverStore, stateReceiverStore } from "./receiver-state.js";
 export type { ReceiverStore } from "./receiver-state.js";
-export { fetchDescription } from "./receiver-fetch.js";
-export type { FetchOptions, FetchOutcome, FetchTarget } from "./receiver-fetch.js";
 export type { DescriptionGetOptions, DescriptionStore, DescriptionStoreCallOptions } from "./description-store.js";
 export { descriptionStoreOn } from "./description-store-backend.js";
 export { communityContentTopic, communityHex } from "./community-topic.js";
 export { systemBridgeClock } from "./clock.js";
 export type { BridgeClock } from "./clock.js";
-export { isNewerClock } from "./clock-order.js";
-export { bridgeMetrics } from "./bridge-metrics.js";
-export type { BridgeMetrics, DropReason } from "./bridge-metrics.js";
+export type { DropReason } from "./bridge-metrics.js";
