@@ -31,11 +31,11 @@ export {
   SIGNATURE_BYTES,
   PUBLIC_KEY_BYTES,
   SECRET_KEY_BYTES,
-  KECCAK256_BYTES,
-  keccak256,
   newSecretKey,
   publicKeyOf,
   signDigest,
   recoverSigner,
 } from "./signature.js";
 export type { RecoveredSigner, SignatureFault } from "./signature.js";
+export { KECCAK256_BYTES, keccak256, loadKeccak256, keccak256Implementation } from "./keccak256.js";
+export type { Keccak256Implementation } from "./keccak256.js";

@@ -6,15 +6,14 @@
  */
 import { createRequire } from "node:module";
 import type * as Curves from "@noble/curves/secp256k1.js";
-import type * as Sha3 from "@noble/hashes/sha3.js";
 import { CryptoError } from "./crypto-error.js";
+import { KECCAK256_BYTES } from "./keccak256.js";
 
 /** r ‖ s ‖ v. */
 export const SIGNATURE_BYTES = 65;
 /** A compressed secp256k1 public key: 0x02 or 0x03, then x. */
 export const PUBLIC_KEY_BYTES = 33;
 export const SECRET_KEY_BYTES = 32;
-export const KECCAK256_BYTES = 32;
 
 /**
  * noble is loaded on first use (its CommonJS build, synchronously): importing it took 80-150 ms on
@@ -23,17 +22,11 @@ export const KECCAK256_BYTES = 32;
  */
 const load = createRequire(import.meta.url);
 let curve: typeof Curves.secp256k1 | undefined;
-let keccak: typeof Sha3.keccak_256 | undefined;
 const secp = (): typeof Curves.secp256k1 => (curve ??= (load("@noble/curves/secp256k1") as typeof Curves).secp256k1);
 
 /** The order of secp256k1's group. */
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 const HALF_N = N >> 1n;
-
-/** keccak256 (the Ethereum hash, not NIST SHA3-256), which Status signs and names messages by. */
-export function keccak256(bytes: Uint8Array): Uint8Array {
-  return (keccak ??= (load("@noble/hashes/sha3") as typeof Sha3).keccak_256)(bytes);
-}
 
 /** A fresh random secret key (a community's control node key, in tests and tools). */
 export function newSecretKey(): Uint8Array {
