@@ -164,6 +164,11 @@ export class DescriptionPublisher {
     if (this.closed) throw new BridgeError("E_BRIDGE_CLOSED", `the description publisher of community ${this.hex} was closed: make a new one`);
     const sent = this.lastSent;
     if (sent === undefined) return undefined;
+    const expiresAt = sent.report.pointer?.expiresAt;
+    if (expiresAt !== undefined && expiresAt * 1000 <= this.clock.wallNow()) {
+      // Codex may have dropped the stored copy (its TTL); only the app can choose the next clock.
+      this.logger.warn({ community: this.hex, clock: sent.report.clock, cid: sent.report.pointer?.cid, expiresAt }, "republishing a pointer past its expires_at: publish the description again with the next clock");
+    }
     this.cancelRepublish?.();
     try {
       for (const { envelope, path } of sent.messages) await this.send(envelope, path, call.signal);

@@ -1,13 +1,14 @@
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { descriptionStoreOn } from "../../src/bridge/description-store-backend.js";
-import { DescriptionPublisher } from "../../src/bridge/publisher.js";
+import { DESCRIPTION_TTL_SECONDS, DescriptionPublisher } from "../../src/bridge/publisher.js";
 import { DescriptionReceiver, type ReceivedDescription } from "../../src/bridge/receiver.js";
 import { MemoryNetwork } from "../../src/bridge/transports/memory.js";
 import { newSecretKey } from "../../src/crypto/index.js";
-import { createMetrics } from "../../src/obs/index.js";
+import { createLogger, createMetrics, type Logger } from "../../src/obs/index.js";
 import { createLocalBackend } from "../../src/storage/index.js";
 import { profileForRelease } from "../../src/versions/index.js";
+import { LogCapture } from "../support/log-capture.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
 import { counter, descriptionBytes, INSTANT_RETRY } from "./bridge-fixture.js";
@@ -18,7 +19,7 @@ import { ManualClock } from "./manual-clock.js";
  * store node, the bridge has none, so the topic is all it has. Without republish it got nothing
  * until the next change of the description.
  */
-async function setup(release: string, republishIntervalMs?: number) {
+async function setup(release: string, republishIntervalMs?: number, logger?: Logger) {
   const dir = tempDir("scc-republish-");
   const network = new MemoryNetwork();
   const backend = createLocalBackend({ dir: join(dir, "store") });
@@ -32,6 +33,7 @@ async function setup(release: string, republishIntervalMs?: number) {
     secretKey: newSecretKey(),
     clock,
     metrics,
+    ...(logger === undefined ? {} : { logger }),
     ...(republishIntervalMs === undefined ? {} : { republishIntervalMs }),
   });
   const receivers: DescriptionReceiver[] = [];
@@ -162,6 +164,21 @@ describe("DescriptionPublisher.republish: a member who joins after a publication
       expect(await bridge.publisher.republish()).toEqual(first);
       await bridge.network.settled();
       await until(() => joiner.receiver.heldClock === 1 && !joiner.receiver.fetching, "the joiner's clock 1");
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  test("a republish past the pointer's expires_at (Codex's 30-day TTL) warns the operator to publish anew; before it, no warning", async () => {
+    const out = new LogCapture();
+    const bridge = await setup("0.3.0", undefined, createLogger({ level: "debug", destination: out }));
+    try {
+      await bridge.publisher.publish(descriptionBytes(300, 14), 1);
+      await bridge.publisher.republish();
+      expect(out.lines().filter((l) => l.level === 40)).toEqual([]);
+      bridge.clock.advance(DESCRIPTION_TTL_SECONDS * 1000);
+      await bridge.publisher.republish();
+      expect(out.lines().filter((l) => l.level === 40).map((l) => [l.clock, l.msg])).toEqual([[1, "republishing a pointer past its expires_at: publish the description again with the next clock"]]);
     } finally {
       await bridge.close();
     }
