@@ -1,4 +1,4 @@
-import { publicKeyOf, sha256 } from "../crypto/index.js";
+import { loadKeccak256, publicKeyOf, sha256 } from "../crypto/index.js";
 import { chooseWriteVersion, communityAudience, type Audience, type WriteChoice } from "../negotiate/index.js";
 import { silentLogger, componentLogger, type Logger, type Metrics } from "../obs/index.js";
 import type { ProtocolProfile } from "../versions/index.js";
@@ -104,6 +104,8 @@ export class DescriptionPublisher {
     if (this.closed) throw new BridgeError("E_BRIDGE_CLOSED", `the description publisher of community ${this.hex} was closed: make a new one`);
     assertClockAdvances(this.last, clock, this.hex);
     this.last = clock;
+    // Sealing hashes the description: by keccak256's WebAssembly once loaded (noble's until then, ~24x slower). Never rejects.
+    await loadKeccak256();
     const { profile } = this.options;
     const audience = this.options.audience ?? communityAudience([]);
     const signal = call.signal;
