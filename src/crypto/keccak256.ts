@@ -14,6 +14,7 @@
 import { createRequire } from "node:module";
 import type * as Sha3 from "@noble/hashes/sha3.js";
 import type { IHasher } from "hash-wasm";
+import { CryptoError } from "./crypto-error.js";
 
 export const KECCAK256_BYTES = 32;
 
@@ -27,6 +28,10 @@ let js: typeof Sha3.keccak_256 | undefined;
 
 /** keccak256 of `bytes`: 32 bytes. */
 export function keccak256(bytes: Uint8Array): Uint8Array {
+  // Both would take more than bytes (a string as UTF-8; hash-wasm any typed array): one answer for either.
+  if (!(bytes instanceof Uint8Array)) {
+    throw new CryptoError("E_CRYPTO_BAD_PARAMS", "keccak256 hashes a Uint8Array", { details: { param: "bytes" } });
+  }
   // One shared hasher: init, update and digest run without yielding, so no call sees another's state.
   if (wasm !== undefined) return wasm.init().update(bytes).digest("binary");
   void loadKeccak256();

@@ -6,7 +6,7 @@
 import { fc, test } from "@fast-check/vitest";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { beforeAll, describe, expect, it } from "vitest";
-import { keccak256, keccak256Implementation, loadKeccak256, publicKeyOf, recoverSigner, signDigest } from "../../src/crypto/index.js";
+import { CryptoError, keccak256, keccak256Implementation, loadKeccak256, publicKeyOf, recoverSigner, signDigest } from "../../src/crypto/index.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
@@ -72,6 +72,21 @@ describe("keccak256", () => {
     keccak256(new Uint8Array(300).fill(1));
     expect(hex(first)).toBe(copy);
     expect(first.buffer.byteLength).toBe(32);
+  });
+
+  it("refuses anything but a Uint8Array as E_CRYPTO_BAD_PARAMS (hash-wasm would hash a string or any typed array)", () => {
+    for (const bad of ["abc", new Uint16Array(4), new ArrayBuffer(4), null, [1, 2]]) {
+      let caught: unknown;
+      try {
+        keccak256(bad as unknown as Uint8Array);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(CryptoError);
+      expect((caught as CryptoError).code).toBe("E_CRYPTO_BAD_PARAMS");
+    }
+    // A Buffer is a Uint8Array.
+    expect(hex(keccak256(Buffer.from("abc")))).toBe("4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
   });
 
   it("loads once: every later loadKeccak256 gives the same answer", async () => {
