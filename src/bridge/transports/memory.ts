@@ -16,6 +16,7 @@ import { componentLogger, silentLogger, type Logger } from "../../obs/index.js";
 import type { PublishOptions, PublishResult, Unsubscribe, WakuMessage, WakuMessageHandler, WakuTransport } from "../transport.js";
 import { checkPublish, checkSubscribe, closedError, deliverTo } from "./common.js";
 import { decodeWakuMessage, encodeWakuMessage } from "./waku-message.js";
+import { seededRandom } from "./seeded-random.js";
 
 /**
  * Faults on deliveries between two different transports (a transport's own subscriptions always
@@ -62,18 +63,6 @@ interface Delivery {
   readonly to: MemoryTransport;
   /** The Waku message's protobuf bytes (waku-message.ts), as a relay carries them. */
   readonly wire: Uint8Array;
-}
-
-/** mulberry32: small, fast, and the same sequence for a seed on every platform. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function checkProbability(name: string, value: number | undefined): number {

@@ -1,11 +1,2 @@
-/** mulberry32: a tiny seeded PRNG, so a fault sequence can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The fault proxy replays a fault sequence from its seed with the memory transport's generator (one mulberry32 in the project).
+export { seededRandom } from "../../../src/bridge/transports/seeded-random.js";
