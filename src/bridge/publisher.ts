@@ -8,6 +8,8 @@ import { assertClockAdvances } from "./clock-order.js";
 import { systemBridgeClock, type BridgeClock } from "./clock.js";
 import { communityContentTopic, communityHex } from "./community-topic.js";
 import type { DescriptionStore } from "./description-store.js";
+import { heldClock, heldPointerMessage, heldWholeMessages, signatureOf, type HeldMessage } from "./publisher-held.js";
+import { memoryReceiverStore, type ReceiverStore } from "./receiver-state.js";
 import { envelopesToPublish } from "./segment-split.js";
 import { sealCommunityDescription, sealCommunityDescriptionPointer, type SealOptions } from "./signed-messages.js";
 import type { WakuTransport } from "./transport.js";
@@ -27,6 +29,13 @@ export interface PublisherOptions {
   readonly audience?: Audience;
   /** The last clock published before this publisher was made (a restart): the next must be above it. */
   readonly lastClock?: number;
+  /**
+   * Where the last publication is kept (the `communities` and `cd_pointers` rows, keyed by community):
+   * `stateReceiverStore(state)` keeps it in the local state, so that a publisher started again on
+   * that state knows its last clock and can republish it at once; default `memoryReceiverStore()`.
+   * With `lastClock` too, the higher of the two is the last clock.
+   */
+  readonly held?: ReceiverStore;
   /**
    * Sends the last publication again this often (ms) while nothing newer is published, for members
    * who joined or came online after it: without a store node to ask, the topic is all a new joiner
@@ -69,8 +78,11 @@ export class DescriptionPublisher {
   private readonly clock: BridgeClock;
   private last: number | undefined;
   private previousPointer: { clock: number; cid: string } | undefined;
-  /** The last publication's messages as sent, for republish(). */
-  private lastSent: { report: PublishReport; messages: { envelope: Uint8Array; path: string }[] } | undefined;
+  /** The last publication's messages as sent, for republish(); rebuilt from `held` after a restart (restored). */
+  private lastSent: { report: PublishReport; messages: HeldMessage[] } | undefined;
+  private readonly held: ReceiverStore;
+  /** Whether lastSent was rebuilt from `held` (once, at the first republish, after keccak256 loaded; again after a row failed to verify). */
+  private restored = false;
   private cancelRepublish: (() => void) | undefined;
   private closed = false;
 
@@ -88,7 +100,15 @@ export class DescriptionPublisher {
     this.metrics = options.metrics === undefined ? undefined : bridgeMetrics(options.metrics);
     this.logger = componentLogger(options.logger ?? silentLogger(), "bridge.publisher");
     this.clock = options.clock ?? systemBridgeClock;
-    this.last = options.lastClock;
+    this.held = options.held ?? memoryReceiverStore();
+    const kept = heldClock(this.held, this.hex);
+    // The higher wins: either may have seen a clock go out that the other missed, and reusing one is never safe.
+    this.last = kept === undefined ? options.lastClock : options.lastClock === undefined ? kept : Math.max(kept, options.lastClock);
+    const pointerRow = this.held.pointer(this.hex);
+    if (pointerRow !== undefined) this.previousPointer = { clock: pointerRow.clock, cid: pointerRow.cid };
+    if (kept !== undefined && options.lastClock !== undefined && kept !== options.lastClock) {
+      this.logger.debug({ community: this.hex, kept, lastClock: options.lastClock }, "lastClock and the held publication differ; the higher is the last clock");
+    }
     const every = options.republishIntervalMs;
     if (every !== undefined && !(Number.isFinite(every) && every > 0)) {
       throw new RangeError(`republishIntervalMs must be a positive number of milliseconds, not ${String(every)}`);
@@ -123,6 +143,8 @@ export class DescriptionPublisher {
         messages.push({ envelope, path });
       }
       wholeMessages = envelopes.length;
+      // Kept once it went out: a restart must not reuse a clock members may hold.
+      this.keepDescription(clock, description, sealed.payload, "waku");
     }
     let pointer: PublishReport["pointer"];
     if (profile.writes("cd-pointer")) {
@@ -147,6 +169,18 @@ export class DescriptionPublisher {
       await this.send(sealed.envelope, "pointer", signal);
       messages.push({ envelope: sealed.envelope, path: "pointer" });
       this.previousPointer = { clock, cid };
+      if (!profile.writes("cd-whole-waku")) this.keepDescription(clock, description, stored, "codex");
+      this.held.putPointer({
+        communityId: this.hex,
+        clock,
+        cid,
+        contentHash: sha256(stored),
+        size: stored.byteLength,
+        expiresAt,
+        signature: signatureOf("cd-pointer", sealed.payload),
+        receivedAt: this.clock.wallNow(),
+        ...supersedes,
+      });
       pointer = { cid, size: stored.byteLength, expiresAt };
     }
     this.logger.debug({ community: this.hex, clock, wholeMessages, pointer: pointer?.cid }, "description published");
@@ -159,11 +193,13 @@ export class DescriptionPublisher {
   /**
    * Sends the last publication's messages again, byte for byte (the same clock, the same stored
    * copy: nothing is signed or stored anew), for members who were not listening when it went out.
-   * Members holding it drop it as a duplicate. Resolves undefined when this publisher has published
-   * nothing whole yet (a restart's lastClock names a clock, not its bytes: publish the next one).
+   * Members holding it drop it as a duplicate. After a restart on the same `held` rows, the
+   * publication they keep. Resolves undefined when there is none (a `lastClock` alone names a clock,
+   * not its bytes: publish the next one).
    */
   async republish(call: PublishCallOptions = {}): Promise<PublishReport | undefined> {
     if (this.closed) throw new BridgeError("E_BRIDGE_CLOSED", `the description publisher of community ${this.hex} was closed: make a new one`);
+    if (!this.restored) await this.restore();
     const sent = this.lastSent;
     if (sent === undefined) return undefined;
     const expiresAt = sent.report.pointer?.expiresAt;
@@ -179,6 +215,44 @@ export class DescriptionPublisher {
     }
     this.logger.debug({ community: this.hex, clock: sent.report.clock, messages: sent.messages.length }, "description republished");
     return sent.report;
+  }
+
+  /**
+   * After a restart: the held rows' messages, rebuilt once (the same signed bytes: nothing is signed
+   * or stored anew). The whole copy is the `communities` row's, the pointer the `cd_pointers` row's,
+   * each the newest its path holds; a row that does not verify under the community's key is
+   * E_BRIDGE_SIGNATURE_INVALID and nothing is sent. A publish in this process comes first.
+   */
+  private async restore(): Promise<void> {
+    await loadKeccak256();
+    if (this.restored || this.lastSent !== undefined) return;
+    const { profile } = this.options;
+    const audience = this.options.audience ?? communityAudience([]);
+    const messages: HeldMessage[] = [];
+    let clock: number | undefined;
+    let wholeMessages = 0;
+    let pointer: PublishReport["pointer"];
+    const description = profile.writes("cd-whole-waku") ? this.held.community(this.hex) : undefined;
+    if (description !== undefined) {
+      const whole = heldWholeMessages(description, this.communityId, this.sealOptions(this.choose("community-description", audience)), this.sealOptions(this.choose("segment", audience)));
+      messages.push(...whole);
+      wholeMessages = whole.length;
+      clock = description.clock;
+    }
+    const pointerRow = profile.writes("cd-pointer") ? this.held.pointer(this.hex) : undefined;
+    if (pointerRow !== undefined) {
+      messages.push(heldPointerMessage(pointerRow, this.communityId, this.sealOptions(this.choose("cd-pointer", audience))));
+      pointer = { cid: pointerRow.cid, size: pointerRow.size, expiresAt: pointerRow.expiresAt };
+      clock = clock === undefined ? pointerRow.clock : Math.max(clock, pointerRow.clock);
+    }
+    this.restored = true;
+    if (clock === undefined || this.lastSent !== undefined) return;
+    this.lastSent = { report: { clock, wholeMessages, ...(pointer === undefined ? {} : { pointer }) }, messages };
+    this.logger.debug({ community: this.hex, clock, messages: messages.length }, "last publication taken from the held rows");
+  }
+
+  private keepDescription(clock: number, description: Uint8Array, payload: Uint8Array, source: "waku" | "codex"): void {
+    this.held.putCommunity({ id: this.hex, clock, description, signature: signatureOf("community-description", payload), receivedAt: this.clock.wallNow(), source });
   }
 
   /** Later publishes are E_BRIDGE_CLOSED, the periodic republish stops; the transport and the store stay the caller's. */
