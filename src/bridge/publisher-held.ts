@@ -5,6 +5,7 @@ import {
   encodeWholeEnvelope,
   withoutField,
 } from "../wire/index.js";
+import type { CommunityRow, PointerRow } from "../state/index.js";
 import type { ReceiverStore } from "./receiver-state.js";
 import { envelopesToPublish } from "./segment-split.js";
 import type { SealOptions } from "./signed-messages.js";
@@ -56,7 +57,7 @@ function envelopeFields(options: SealOptions) {
  * E_BRIDGE_SIGNATURE_INVALID: nothing is sent), wrapped and segmented as publish does.
  */
 export function heldWholeMessages(
-  row: { readonly clock: number; readonly description: Uint8Array; readonly signature: Uint8Array },
+  row: Pick<CommunityRow, "clock" | "description" | "signature">,
   communityId: Uint8Array,
   whole: SealOptions,
   segment: SealOptions,
@@ -70,16 +71,7 @@ export function heldWholeMessages(
 
 /** The pointer's message rebuilt from the `cd_pointers` row, checked as heldWholeMessages checks. */
 export function heldPointerMessage(
-  row: {
-    readonly clock: number;
-    readonly cid: string;
-    readonly contentHash: Uint8Array;
-    readonly size: number;
-    readonly expiresAt: number;
-    readonly signature: Uint8Array;
-    readonly supersedesClock?: number;
-    readonly supersedesCid?: string;
-  },
+  row: Omit<PointerRow, "communityId" | "receivedAt">,
   communityId: Uint8Array,
   options: SealOptions,
 ): HeldMessage {
