@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { communityHex } from "../../src/bridge/community-topic.js";
+import type { DescriptionStore } from "../../src/bridge/description-store.js";
 import { descriptionStoreOn } from "../../src/bridge/description-store-backend.js";
 import { DESCRIPTION_TTL_SECONDS, DescriptionPublisher } from "../../src/bridge/publisher.js";
 import { DescriptionReceiver, type ReceivedDescription } from "../../src/bridge/receiver.js";
@@ -27,7 +28,14 @@ async function world(release: string) {
   const dir = tempDir("scc-restart-");
   const network = new MemoryNetwork();
   const backend = createLocalBackend({ dir: join(dir, "store") });
-  const store = descriptionStoreOn(backend);
+  const backendStore = descriptionStoreOn(backend);
+  /** Set to make the store refuse what it is given (a Codex node down). */
+  const faults = { failPuts: false };
+  const store: DescriptionStore = {
+    kind: backendStore.kind,
+    put: (bytes, options) => (faults.failPuts ? Promise.reject(new Error("store down")) : backendStore.put(bytes, options)),
+    get: (cid, options) => backendStore.get(cid, options),
+  };
   const clock = new ManualClock();
   const statePath = join(dir, "control.sqlite");
   const secretKey = newSecretKey();
@@ -75,6 +83,7 @@ async function world(release: string) {
     network,
     clock,
     seen,
+    faults,
     control,
     join: join_,
     async close() {
@@ -129,6 +138,26 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
         // The next pointer supersedes the one kept from before the restart.
         expect(communityRows(second.state).pointer(communityHex(second.publisher.communityId))).toMatchObject({ clock: 3, supersedesClock: 2, supersedesCid: report.pointer?.cid });
       }
+    } finally {
+      await w.close();
+    }
+  });
+
+  test.each([
+    ["0.2.0", 3, 3],
+    ["0.3.0", 2, 2],
+  ] as const)("%s: a publish whose store fails is kept across a restart only if something of it went out (the whole copy): last clock %i, republished clock %i", async (release, last, republished) => {
+    const w = await world(release);
+    try {
+      const first = await w.control();
+      await first.publisher.publish(descriptionBytes(100, 70), 2);
+      w.faults.failPuts = true;
+      await expect(first.publisher.publish(descriptionBytes(100, 71), 3)).rejects.toThrow(/store down/);
+      w.faults.failPuts = false;
+      first.restart();
+      const second = await w.control();
+      expect(second.publisher.lastClock).toBe(last);
+      expect((await second.publisher.republish())?.clock).toBe(republished);
     } finally {
       await w.close();
     }
