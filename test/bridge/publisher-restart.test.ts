@@ -97,6 +97,16 @@ async function world(release: string) {
 }
 
 /** A message named by its sha256: equal names, equal bytes (and a short failure message). */
+/** Runs `body` in a world of `release`, closing everything it opened whatever happens. */
+async function inWorld(release: string, body: (w: Awaited<ReturnType<typeof world>>) => Promise<void>): Promise<void> {
+  const w = await world(release);
+  try {
+    await body(w);
+  } finally {
+    await w.close();
+  }
+}
+
 const hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 describe("DescriptionPublisher on the state: a restarted control node knows its clock and republishes its last publication", () => {
@@ -105,136 +115,118 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
     ["0.2.0", "waku", 3],
     ["0.3.0", "codex", 1],
   ] as const)("%s: restarted on the same state file, the last clock is refused and the republish reaches a new joiner byte-exact (via %s) with the messages first sent", async (release, source, messagesPerPublication) => {
-    const w = await world(release);
-    try {
-      const first = await w.control();
-      const bytes = descriptionBytes(200_000, 21); // two segments on the whole path
-      await first.publisher.publish(descriptionBytes(100, 20), 1);
-      await w.network.settled();
-      const before = w.seen.length;
-      const report = await first.publisher.publish(bytes, 2);
-      await w.network.settled();
-      const sent = w.seen.slice(before).map(hex);
-      expect(sent).toHaveLength(messagesPerPublication);
-      first.restart();
+    await inWorld(release, async (w) => {
+    const first = await w.control();
+    const bytes = descriptionBytes(200_000, 21); // two segments on the whole path
+    await first.publisher.publish(descriptionBytes(100, 20), 1);
+    await w.network.settled();
+    const before = w.seen.length;
+    const report = await first.publisher.publish(bytes, 2);
+    await w.network.settled();
+    const sent = w.seen.slice(before).map(hex);
+    expect(sent).toHaveLength(messagesPerPublication);
+    first.restart();
 
-      const second = await w.control();
-      expect(second.publisher.lastClock).toBe(2);
-      await expect(second.publisher.publish(descriptionBytes(100, 22), 2)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
-      const joiner = await w.join(second.publisher.communityId);
-      await w.network.settled();
-      expect(joiner.delivered).toEqual([]);
-      const again = w.seen.length;
-      expect(await second.publisher.republish()).toEqual(report);
-      await w.network.settled();
-      await until(() => joiner.receiver.heldClock === 2 && !joiner.receiver.fetching, "the joiner's clock 2");
-      expect(joiner.delivered.map((d) => ({ clock: d.clock, source: d.source, same: Buffer.compare(Buffer.from(d.description), Buffer.from(bytes)) === 0 }))).toEqual([{ clock: 2, source, same: true }]);
-      // The same signed bytes: nothing signed or stored anew.
-      expect(w.seen.slice(again).map(hex)).toEqual(sent);
-      expect(await counter(second.metrics, "bridge_published_total", { path: "store" })).toBe(0);
+    const second = await w.control();
+    expect(second.publisher.lastClock).toBe(2);
+    await expect(second.publisher.publish(descriptionBytes(100, 22), 2)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
+    const joiner = await w.join(second.publisher.communityId);
+    await w.network.settled();
+    expect(joiner.delivered).toEqual([]);
+    const again = w.seen.length;
+    expect(await second.publisher.republish()).toEqual(report);
+    await w.network.settled();
+    await until(() => joiner.receiver.heldClock === 2 && !joiner.receiver.fetching, "the joiner's clock 2");
+    expect(joiner.delivered.map((d) => ({ clock: d.clock, source: d.source, same: Buffer.compare(Buffer.from(d.description), Buffer.from(bytes)) === 0 }))).toEqual([{ clock: 2, source, same: true }]);
+    // The same signed bytes: nothing signed or stored anew.
+    expect(w.seen.slice(again).map(hex)).toEqual(sent);
+    expect(await counter(second.metrics, "bridge_published_total", { path: "store" })).toBe(0);
 
-      await second.publisher.publish(descriptionBytes(100, 23), 3);
-      if (release === "0.3.0") {
-        // The next pointer supersedes the one kept from before the restart.
-        expect(communityRows(second.state).pointer(communityHex(second.publisher.communityId))).toMatchObject({ clock: 3, supersedesClock: 2, supersedesCid: report.pointer?.cid });
-      }
-    } finally {
-      await w.close();
+    await second.publisher.publish(descriptionBytes(100, 23), 3);
+    if (release === "0.3.0") {
+      // The next pointer supersedes the one kept from before the restart.
+      expect(communityRows(second.state).pointer(communityHex(second.publisher.communityId))).toMatchObject({ clock: 3, supersedesClock: 2, supersedesCid: report.pointer?.cid });
     }
+    });
   });
 
   test.each([
     ["0.2.0", 3, 3],
     ["0.3.0", 2, 2],
   ] as const)("%s: a publish whose store fails is kept across a restart only if something of it went out (the whole copy): last clock %i, republished clock %i", async (release, last, republished) => {
-    const w = await world(release);
-    try {
-      const first = await w.control();
-      await first.publisher.publish(descriptionBytes(100, 70), 2);
-      w.faults.failPuts = true;
-      await expect(first.publisher.publish(descriptionBytes(100, 71), 3)).rejects.toThrow(/store down/);
-      w.faults.failPuts = false;
-      first.restart();
-      const second = await w.control();
-      expect(second.publisher.lastClock).toBe(last);
-      expect((await second.publisher.republish())?.clock).toBe(republished);
-    } finally {
-      await w.close();
-    }
+    await inWorld(release, async (w) => {
+    const first = await w.control();
+    await first.publisher.publish(descriptionBytes(100, 70), 2);
+    w.faults.failPuts = true;
+    await expect(first.publisher.publish(descriptionBytes(100, 71), 3)).rejects.toThrow(/store down/);
+    w.faults.failPuts = false;
+    first.restart();
+    const second = await w.control();
+    expect(second.publisher.lastClock).toBe(last);
+    expect((await second.publisher.republish())?.clock).toBe(republished);
+    });
   });
 
   test("a state file of another community's control node is not taken for this one", async () => {
-    const w = await world("0.2.0");
-    try {
-      const other = await w.control();
-      await other.publisher.publish(descriptionBytes(100, 30), 7);
-      other.restart();
-      const ours = await w.control({ key: newSecretKey() });
-      expect(ours.publisher.lastClock).toBeUndefined();
-      expect(await ours.publisher.republish()).toBeUndefined();
-      expect((await ours.publisher.publish(descriptionBytes(100, 31), 1)).clock).toBe(1);
-      // The other community's rows are untouched.
-      const rows = communityRows(ours.state);
-      expect(rows.community(communityHex(other.publisher.communityId))?.clock).toBe(7);
-      expect(rows.community(communityHex(ours.publisher.communityId))?.clock).toBe(1);
-    } finally {
-      await w.close();
-    }
+    await inWorld("0.2.0", async (w) => {
+    const other = await w.control();
+    await other.publisher.publish(descriptionBytes(100, 30), 7);
+    other.restart();
+    const ours = await w.control({ key: newSecretKey() });
+    expect(ours.publisher.lastClock).toBeUndefined();
+    expect(await ours.publisher.republish()).toBeUndefined();
+    expect((await ours.publisher.publish(descriptionBytes(100, 31), 1)).clock).toBe(1);
+    // The other community's rows are untouched.
+    const rows = communityRows(ours.state);
+    expect(rows.community(communityHex(other.publisher.communityId))?.clock).toBe(7);
+    expect(rows.community(communityHex(ours.publisher.communityId))?.clock).toBe(1);
+    });
   });
 
   test("rows under this community's ID that its key did not sign are refused as E_BRIDGE_SIGNATURE_INVALID, nothing sent", async () => {
-    const w = await world("0.1.0");
-    try {
-      const first = await w.control();
-      await first.publisher.publish(descriptionBytes(100, 40), 1);
-      const id = communityHex(first.publisher.communityId);
-      const row = communityRows(first.state).community(id);
-      if (row === undefined) throw new Error("no row kept");
-      communityRows(first.state).putCommunity({ ...row, clock: 2, description: descriptionBytes(100, 41) });
-      first.restart();
-      const second = await w.control();
-      await w.network.settled();
-      const before = w.seen.length;
-      await expect(second.publisher.republish()).rejects.toMatchObject({ code: "E_BRIDGE_SIGNATURE_INVALID" });
-      await w.network.settled();
-      expect(w.seen.length).toBe(before);
-    } finally {
-      await w.close();
-    }
+    await inWorld("0.1.0", async (w) => {
+    const first = await w.control();
+    await first.publisher.publish(descriptionBytes(100, 40), 1);
+    const id = communityHex(first.publisher.communityId);
+    const row = communityRows(first.state).community(id);
+    if (row === undefined) throw new Error("no row kept");
+    communityRows(first.state).putCommunity({ ...row, clock: 2, description: descriptionBytes(100, 41) });
+    first.restart();
+    const second = await w.control();
+    await w.network.settled();
+    const before = w.seen.length;
+    await expect(second.publisher.republish()).rejects.toMatchObject({ code: "E_BRIDGE_SIGNATURE_INVALID" });
+    await w.network.settled();
+    expect(w.seen.length).toBe(before);
+    });
   });
 
   test("lastClock and a state both given: the higher is the last clock; the republish is the state's publication", async () => {
-    const w = await world("0.3.0");
-    try {
-      const first = await w.control();
-      const report = await first.publisher.publish(descriptionBytes(100, 50), 4);
-      first.restart();
-      const above = await w.control({ lastClock: 9 });
-      expect(above.publisher.lastClock).toBe(9);
-      await expect(above.publisher.publish(descriptionBytes(100, 51), 9)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
-      expect(await above.publisher.republish()).toEqual(report);
-      above.restart();
-      const below = await w.control({ lastClock: 2 });
-      expect(below.publisher.lastClock).toBe(4);
-      await expect(below.publisher.publish(descriptionBytes(100, 52), 3)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
-    } finally {
-      await w.close();
-    }
+    await inWorld("0.3.0", async (w) => {
+    const first = await w.control();
+    const report = await first.publisher.publish(descriptionBytes(100, 50), 4);
+    first.restart();
+    const above = await w.control({ lastClock: 9 });
+    expect(above.publisher.lastClock).toBe(9);
+    await expect(above.publisher.publish(descriptionBytes(100, 51), 9)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
+    expect(await above.publisher.republish()).toEqual(report);
+    above.restart();
+    const below = await w.control({ lastClock: 2 });
+    expect(below.publisher.lastClock).toBe(4);
+    await expect(below.publisher.publish(descriptionBytes(100, 52), 3)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
+    });
   });
 
   test("restarted past the pointer's expires_at, the republish still sends the kept pointer and warns to publish anew", async () => {
-    const w = await world("0.3.0");
     const out = new LogCapture();
-    try {
-      const first = await w.control();
-      await first.publisher.publish(descriptionBytes(100, 60), 1);
-      first.restart();
-      w.clock.advance(DESCRIPTION_TTL_SECONDS * 1000);
-      const second = await w.control({ logger: createLogger({ level: "debug", destination: out }) });
-      expect((await second.publisher.republish())?.clock).toBe(1);
-      expect(out.lines().filter((l) => l.level === 40).map((l) => [l.clock, l.msg])).toEqual([[1, "republishing a pointer past its expires_at: publish the description again with the next clock"]]);
-    } finally {
-      await w.close();
-    }
+    await inWorld("0.3.0", async (w) => {
+    const first = await w.control();
+    await first.publisher.publish(descriptionBytes(100, 60), 1);
+    first.restart();
+    w.clock.advance(DESCRIPTION_TTL_SECONDS * 1000);
+    const second = await w.control({ logger: createLogger({ level: "debug", destination: out }) });
+    expect((await second.publisher.republish())?.clock).toBe(1);
+    expect(out.lines().filter((l) => l.level === 40).map((l) => [l.clock, l.msg])).toEqual([[1, "republishing a pointer past its expires_at: publish the description again with the next clock"]]);
+    });
   });
 });
