@@ -18,29 +18,32 @@ import { descriptionBytes, INSTANT_RETRY } from "./bridge-fixture.js";
 describe("the bridge with its descriptions on a Codex node", () => {
   test("a 0.2.0 control node on real relay nodes: members on 0.1.0, 0.2.0 and 0.3.0 end with the newest description byte-exact, and a joiner after it gets it from the republish", async () => {
     const server = await startCodexTestServer();
-    const nodes = await startRelayNodes(5);
+    // Two nodes: the control node on one, every member on the other, so each message crosses a real
+    // relay hop. Five (one a member) took 2.7-18.8 s to set up on a loaded machine and once ran past
+    // the test's time under forced pauses; what this test checks needs one hop, not five meshes.
+    const nodes = await startRelayNodes(2);
     const store = () => descriptionStoreOn(createCodexBackend({ url: server.url }));
-    const [control, ...others] = nodes.transports;
+    const [control, members] = nodes.transports;
     const publisher = new DescriptionPublisher({ profile: profileForRelease("0.2.0"), transport: control!, store: store(), secretKey: newSecretKey() });
     const receivers: DescriptionReceiver[] = [];
-    const start = async (release: string, at: number): Promise<ReceivedDescription[]> => {
+    const start = async (release: string): Promise<ReceivedDescription[]> => {
       const delivered: ReceivedDescription[] = [];
-      const receiver = await DescriptionReceiver.start({ profile: profileForRelease(release), transport: others[at]!, communityId: publisher.communityId, store: store(), retry: INSTANT_RETRY, onDescription: (d) => delivered.push(d) });
+      const receiver = await DescriptionReceiver.start({ profile: profileForRelease(release), transport: members!, communityId: publisher.communityId, store: store(), retry: INSTANT_RETRY, onDescription: (d) => delivered.push(d) });
       receivers.push(receiver);
       return delivered;
     };
     try {
-      const members = [await start("0.1.0", 0), await start("0.2.0", 1), await start("0.3.0", 2)];
+      const held = [await start("0.1.0"), await start("0.2.0"), await start("0.3.0")];
       const newest = descriptionBytes(1_500_000, 41);
       await publisher.publish(descriptionBytes(300, 40), 1);
       const report = await publisher.publish(newest, 2);
       expect(server.cids()).toContain(report.pointer?.cid);
       await until(() => receivers.every((r) => r.heldClock === 2 && !r.fetching), "clock 2 at every member", { tries: 2_500 });
-      for (const delivered of members) {
+      for (const delivered of held) {
         expect(delivered.at(-1)?.clock).toBe(2);
         expect(Buffer.from(delivered.at(-1)?.description ?? []).equals(Buffer.from(newest))).toBe(true);
       }
-      const joiner = await start("0.3.0", 3);
+      const joiner = await start("0.3.0");
       await publisher.republish();
       await until(() => receivers[3]?.heldClock === 2 && !receivers[3].fetching, "clock 2 at the joiner", { tries: 2_500 });
       expect(joiner.map((d) => d.clock)).toEqual([2]);
@@ -51,7 +54,7 @@ describe("the bridge with its descriptions on a Codex node", () => {
       await nodes.close();
       await server.close();
     }
-  }, 60_000);
+  }, 120_000);
 
   test("close() while a fetch hangs on a Codex node that never answers resolves, and leaves no request open", async () => {
     const server = await startCodexTestServer();
