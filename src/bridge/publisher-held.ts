@@ -1,14 +1,8 @@
-import {
-  encodeCommunityDescriptionPointer,
-  encodeEnvelope,
-  encodeSignedCommunityDescription,
-  encodeWholeEnvelope,
-  withoutField,
-} from "../wire/index.js";
+import { encodeCommunityDescriptionPointer, encodeSignedCommunityDescription, withoutField } from "../wire/index.js";
 import type { CommunityRow, PointerRow } from "../state/index.js";
 import type { ReceiverStore } from "./receiver-state.js";
 import { envelopesToPublish } from "./segment-split.js";
-import type { SealOptions } from "./signed-messages.js";
+import { descriptionEnvelope, pointerEnvelope, type SealOptions } from "./signed-messages.js";
 import { SIGNATURE_FIELD, verifyPayloadBytes } from "./signed-payload.js";
 
 /**
@@ -41,16 +35,6 @@ export function signatureOf(kind: "community-description" | "cd-pointer", payloa
   return split.value.slice();
 }
 
-/** The envelope fields a seal writes (signed-messages.ts), so a rebuilt envelope is the one sealed. */
-function envelopeFields(options: SealOptions) {
-  return {
-    version: options.version,
-    fallbackText: options.fallbackText ?? "",
-    ...(options.minReader === undefined ? {} : { minReader: options.minReader }),
-    ...(options.sender === undefined ? {} : { sender: options.sender }),
-  };
-}
-
 /**
  * The whole description's messages rebuilt from the `communities` row: the payload re-encoded with
  * its kept signature, checked against the community's key (a row that does not verify is
@@ -64,7 +48,7 @@ export function heldWholeMessages(
 ): HeldMessage[] {
   const payload = encodeSignedCommunityDescription({ communityId, clock: row.clock, description: row.description, signature: row.signature }, whole.version);
   verifyPayloadBytes("community-description", payload, communityId);
-  const envelopes = envelopesToPublish(encodeWholeEnvelope({ ...envelopeFields(whole), type: "community-description", payload }), segment);
+  const envelopes = envelopesToPublish(descriptionEnvelope(payload, whole), segment);
   const path = envelopes.length > 1 ? "segment" : "whole";
   return envelopes.map((envelope) => ({ envelope, path }));
 }
@@ -81,5 +65,5 @@ export function heldPointerMessage(
     options.version,
   );
   verifyPayloadBytes("cd-pointer", payload, communityId);
-  return { envelope: encodeEnvelope({ ...envelopeFields(options), type: "cd-pointer", payload }), path: "pointer" };
+  return { envelope: pointerEnvelope(payload, options), path: "pointer" };
 }

@@ -50,7 +50,7 @@ export type PointerDraft = Omit<CommunityDescriptionPointer, "communityId" | "si
 /** The encoders check a signature's shape: this stands in for it until the signature is written over it. */
 const PLACEHOLDER = new Uint8Array(SIGNATURE_BYTES);
 
-function envelopeFields(options: SealOptions): { version: number; minReader?: number; fallbackText: string; sender?: CapabilitiesDraft } {
+function envelopeFields(options: Omit<SealOptions, "secretKey">): { version: number; minReader?: number; fallbackText: string; sender?: CapabilitiesDraft } {
   const fields: { version: number; minReader?: number; fallbackText: string; sender?: CapabilitiesDraft } = {
     version: options.version,
     fallbackText: options.fallbackText ?? "",
@@ -58,6 +58,16 @@ function envelopeFields(options: SealOptions): { version: number; minReader?: nu
   if (options.minReader !== undefined) fields.minReader = options.minReader;
   if (options.sender !== undefined) fields.sender = options.sender;
   return fields;
+}
+
+/** A signed description payload in the (whole) envelope a seal writes; a control node's kept publication is rebuilt with it (publisher-held.ts). */
+export function descriptionEnvelope(payload: Uint8Array, options: Omit<SealOptions, "secretKey">): Uint8Array {
+  return encodeWholeEnvelope({ ...envelopeFields(options), type: "community-description", payload });
+}
+
+/** A signed pointer payload in the envelope a seal writes (always one Waku message). */
+export function pointerEnvelope(payload: Uint8Array, options: Omit<SealOptions, "secretKey">): Uint8Array {
+  return encodeEnvelope({ ...envelopeFields(options), type: "cd-pointer", payload });
 }
 
 /**
@@ -72,8 +82,7 @@ export function sealCommunityDescription(draft: DescriptionDraft, options: SealO
     options.version,
   );
   const payload = signPayloadBytes("community-description", unsigned, options.secretKey);
-  const envelope = encodeWholeEnvelope({ ...envelopeFields(options), type: "community-description", payload });
-  return { payload, envelope };
+  return { payload, envelope: descriptionEnvelope(payload, options) };
 }
 
 /** Signs a description pointer for `options.version` and wraps it in its envelope (always one Waku message). */
@@ -81,6 +90,5 @@ export function sealCommunityDescriptionPointer(draft: PointerDraft, options: Se
   const communityId = publicKeyOf(options.secretKey);
   const unsigned = encodeCommunityDescriptionPointer({ ...draft, communityId, signature: PLACEHOLDER }, options.version);
   const payload = signPayloadBytes("cd-pointer", unsigned, options.secretKey);
-  const envelope = encodeEnvelope({ ...envelopeFields(options), type: "cd-pointer", payload });
-  return { payload, envelope };
+  return { payload, envelope: pointerEnvelope(payload, options) };
 }
