@@ -133,9 +133,14 @@ export class DescriptionPublisher {
     // Until this one has gone out whole, the last one that did stays the one republished (a joiner
     // is better off with it than with nothing; members holding a newer clock drop it as stale).
     const messages: { envelope: Uint8Array; path: string }[] = [];
+    // The signed payload depends only on the version (the envelope's other fields are outside it,
+    // and the signature is deterministic, RFC 6979): the stored copy reuses the whole copy's when
+    // both paths write the same version, instead of hashing and signing the description again.
+    let signedWhole: { version: number; payload: Uint8Array } | undefined;
     if (profile.writes("cd-whole-waku")) {
       const choice = this.choose("community-description", audience);
       const sealed = sealCommunityDescription({ description, clock }, this.sealOptions(choice));
+      signedWhole = { version: choice.version, payload: sealed.payload };
       const envelopes = envelopesToPublish(sealed.envelope, this.sealOptions(this.choose("segment", audience)));
       const path = envelopes.length > 1 ? "segment" : "whole";
       for (const envelope of envelopes) {
@@ -150,7 +155,8 @@ export class DescriptionPublisher {
     if (profile.writes("cd-pointer")) {
       const choice = this.choose("cd-pointer", audience);
       // Stored with the pointer's version: a reader decodes it as written by that version.
-      const stored = sealCommunityDescription({ description, clock }, this.sealOptions(choice)).payload;
+      const stored = signedWhole?.version === choice.version ? signedWhole.payload : sealCommunityDescription({ description, clock }, this.sealOptions(choice)).payload;
+      const contentHash = sha256(stored);
       const store = this.options.store as DescriptionStore;
       let cid: string;
       try {
@@ -163,7 +169,7 @@ export class DescriptionPublisher {
       const expiresAt = Math.floor(this.clock.wallNow() / 1000) + DESCRIPTION_TTL_SECONDS;
       const supersedes = profile.writes("pointer-supersede") && this.previousPointer !== undefined ? { supersedesClock: this.previousPointer.clock, supersedesCid: this.previousPointer.cid } : {};
       const sealed = sealCommunityDescriptionPointer(
-        { clock, cid, contentHash: sha256(stored), size: stored.byteLength, expiresAt, ...supersedes },
+        { clock, cid, contentHash, size: stored.byteLength, expiresAt, ...supersedes },
         this.sealOptions(choice),
       );
       await this.send(sealed.envelope, "pointer", signal);
@@ -174,7 +180,7 @@ export class DescriptionPublisher {
         communityId: this.hex,
         clock,
         cid,
-        contentHash: sha256(stored),
+        contentHash,
         size: stored.byteLength,
         expiresAt,
         signature: signatureOf("cd-pointer", sealed.payload),
