@@ -1,3 +1,4 @@
+import { getEventListeners } from "node:events";
 import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { BridgeError } from "../../src/bridge/bridge-error.js";
@@ -157,6 +158,48 @@ describe("relay transport", () => {
     expect((error as BridgeError).code).toBe("E_BRIDGE_CLOSED");
     expect((await failure(() => t.dial("/ip4/127.0.0.1/tcp/1"))) as BridgeError).toMatchObject({ code: "E_BRIDGE_CLOSED" });
     expect(t.multiaddrs()).toEqual([]);
+  });
+
+  it("a send js-waku never settles ends promptly with the signal's reason, or E_BRIDGE_CLOSED on close, leaving no listener on the signal", async () => {
+    // js-waku 0.0.27's send never waits on the network (gossipsub and mplex queue the bytes: a
+    // peer process SIGSTOPped took 200 sends of 140 KiB, each resolved at once), so a send that
+    // never settles cannot be made with real peers: the node's own send is made to hang.
+    const nodes = await startRelayNodes(2);
+    try {
+      const a = nodes.transports[0]!;
+      const relay = (a as unknown as { node: { relay: { send: (...args: unknown[]) => Promise<unknown> } } }).node.relay;
+      const handedOver: unknown[] = [];
+      relay.send = (...args: unknown[]) => {
+        handedOver.push(args);
+        return new Promise(() => undefined);
+      };
+      const reason = new Error("the caller gave up");
+      const controller = new AbortController();
+      let settled = false;
+      const publishing = a.publish(CT, text("stuck"), { signal: controller.signal }).finally(() => (settled = true));
+      publishing.catch(() => undefined);
+      await waitFor(() => handedOver.length === 1, "the message handed to js-waku");
+      controller.abort(reason);
+      await new Promise((r) => setImmediate(r));
+      expect(settled).toBe(true);
+      expect(await failure(() => publishing)).toBe(reason);
+      expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+
+      const open = new AbortController();
+      let closedSettled = false;
+      const closing = a.publish(CT, text("stuck too"), { signal: open.signal }).finally(() => (closedSettled = true));
+      closing.catch(() => undefined);
+      const withoutSignal = a.publish(CT, text("stuck, no signal"));
+      withoutSignal.catch(() => undefined);
+      await waitFor(() => handedOver.length === 3, "both messages handed to js-waku");
+      await a.close();
+      expect(closedSettled).toBe(true);
+      expect(((await failure(() => closing)) as BridgeError).code).toBe("E_BRIDGE_CLOSED");
+      expect(((await failure(() => withoutSignal)) as BridgeError).code).toBe("E_BRIDGE_CLOSED");
+      expect(getEventListeners(open.signal, "abort")).toHaveLength(0);
+    } finally {
+      await nodes.close();
+    }
   });
 
   it("leaves no long timer, socket or server after close: a process holding nodes exits on its own", async () => {

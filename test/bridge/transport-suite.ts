@@ -7,6 +7,7 @@
  * arrive" is shown by a marker the same sender publishes after it (each sender's messages arrive in
  * order, so the marker's arrival means the earlier one would have arrived before).
  */
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { BridgeError } from "../../src/bridge/bridge-error.js";
 import type { WakuMessage, WakuTransport } from "../../src/bridge/transport.js";
@@ -226,6 +227,24 @@ export function transportComplianceSuite(name: string, factory: TransportFactory
         expect(await failure(() => t[0]!.publish(ct, text("default reason"), { signal: plain.signal }))).toMatchObject({ name: "AbortError" });
         await flush(t[0]!, ct, boxes);
         for (const b of boxes) expect(b.messages).toHaveLength(1);
+      });
+    });
+
+    it("leaves no listener on the caller's signal once publish settled: sent, refused, or aborted during it", async () => {
+      await withTransports(2, async (t) => {
+        const ct = topic("signal-listeners");
+        const box = await inbox(t[1]!, ct);
+        const signal = new AbortController().signal;
+        await t[0]!.publish(ct, text("sent"), { signal });
+        expectBridgeError(await failure(() => t[0]!.publish(ct, new Uint8Array(0), { signal })), "E_BRIDGE_PUBLISH_FAILED");
+        expect(getEventListeners(signal, "abort")).toHaveLength(0);
+        const during = new AbortController();
+        const publishing = t[0]!.publish(ct, text("aborted"), { signal: during.signal });
+        during.abort();
+        await failure(() => publishing);
+        expect(getEventListeners(during.signal, "abort")).toHaveLength(0);
+        await flush(t[0]!, ct, [box]);
+        expect(box.texts()[0]).toBe("sent");
       });
     });
 

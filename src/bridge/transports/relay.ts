@@ -189,7 +189,8 @@ export class RelayTransport implements WakuTransport {
   private lastTimestamp = 0;
   private readonly encoders = new Map<string, unknown>();
   private readonly subscriptions = new Set<() => void>();
-  private readonly waiters = new Set<(error: BridgeError) => void>();
+  /** Calls waiting on js-waku (waitForPeers, a publish handed to send): close() ends each at once. */
+  private readonly waiters = new Set<() => void>();
   private readonly pubsubTopic: string;
   readonly peerId: string;
 
@@ -236,7 +237,7 @@ export class RelayTransport implements WakuTransport {
           : connectFailed(`dial to ${multiaddr} failed: ${String(error)}: check the address and that the peer runs`, error, { multiaddr });
       },
     );
-    await raceAbort(dialing, options.signal);
+    await this.untilClosed(dialing, "dial", options.signal);
     this.log.debug({ multiaddr }, "dialled");
   }
 
@@ -252,21 +253,35 @@ export class RelayTransport implements WakuTransport {
     if (this.meshPeers().length >= count) return;
     const events = this.node.relay.gossipSub;
     let check!: () => void;
-    let fail!: (error: BridgeError) => void;
-    const waiting = new Promise<void>((resolve, reject) => {
+    const waiting = new Promise<void>((resolve) => {
       check = () => {
         if (this.meshPeers().length >= count) resolve();
       };
-      fail = reject;
     });
     events.addEventListener("gossipsub:heartbeat", check);
     events.addEventListener("subscription-change", check);
-    this.waiters.add(fail);
     try {
-      await raceAbort(waiting, options.signal);
+      await this.untilClosed(waiting, "waitForPeers", options.signal);
     } finally {
       events.removeEventListener("gossipsub:heartbeat", check);
       events.removeEventListener("subscription-change", check);
+    }
+  }
+
+  /**
+   * `pending` (a call into js-waku), or the signal's reason as soon as it fires, or E_BRIDGE_CLOSED
+   * as soon as close() begins, whatever js-waku does: a send or a wait it never settles does not
+   * hold the caller. js-waku's promise is left to settle on its own; no listener stays behind.
+   */
+  private async untilClosed<T>(pending: Promise<T>, call: string, signal: AbortSignal | undefined): Promise<T> {
+    let fail!: () => void;
+    const closed = new Promise<never>((_, reject) => {
+      fail = () => reject(closedError("relay", call));
+    });
+    this.waiters.add(fail);
+    try {
+      return await raceAbort(Promise.race([pending, closed]), signal);
+    } finally {
       this.waiters.delete(fail);
     }
   }
@@ -278,13 +293,14 @@ export class RelayTransport implements WakuTransport {
     await Promise.resolve();
     if (this.closed) throw closedError("relay", "publish");
     options.signal?.throwIfAborted();
-    let result: Awaited<ReturnType<RelayNodeLike["relay"]["send"]>>;
-    try {
-      result = await this.node.relay.send(this.encoderFor(contentTopic), message);
-    } catch (error) {
+    // js-waku 0.0.27's send never waits on the network (gossipsub and mplex queue the bytes for a
+    // peer that stops reading), but an abort or a close ends the call whatever a js-waku send does:
+    // the message may still go out after it.
+    const sending = this.node.relay.send(this.encoderFor(contentTopic), message).catch((error: unknown) => {
       if (this.closed) throw closedError("relay", "publish");
       throw this.publishFailed(contentTopic, String(error), error);
-    }
+    });
+    const result = await this.untilClosed(sending, "publish", options.signal);
     if (result.failures.length > 0) {
       const reasons = result.failures.map((f) => f.error);
       throw this.publishFailed(contentTopic, reasons.join(", "), result.failures);
@@ -320,7 +336,7 @@ export class RelayTransport implements WakuTransport {
   private async shutDown(): Promise<void> {
     this.closed = true;
     for (const end of [...this.subscriptions]) end();
-    for (const fail of [...this.waiters]) fail(closedError("relay", "waitForPeers"));
+    for (const fail of [...this.waiters]) fail();
     const node = this.node;
     // js-waku 0.0.27: KeepAliveManager.stopAll() iterates Object.values of a Map (always []), so the
     // 300 s ping intervals of each connected peer stay armed after stop(): stop them peer by peer.
