@@ -12,7 +12,7 @@ import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { readOnlyFor } from "./read-mode.js";
 import { StateError } from "./state-error.js";
 import { enableWal, probeStateFile, refuseMissingFolder } from "./state-file.js";
-import { openWaiting } from "./open-waiting.js";
+import { openWaiting, stepWaiting } from "./open-waiting.js";
 import { createByDraft, removeAbandonedDrafts } from "./draft-file.js";
 import { assertKnownOptions, describedValue, keysOf } from "../errors/index.js";
 
@@ -202,7 +202,9 @@ async function openInPlace(options: OpenStateOptions): Promise<StateHandle> {
     throw error;
   }
   try {
-    let assessment = readAssessment(db, catalog, path);
+    // The reads and the WAL switch after the open wait for a held file the same way: on a
+    // rollback-journal file another process reads or writes, the switch waited the busy timeout frozen.
+    let assessment = await stepWaiting(db, path, `read the state of ${path}`, () => readAssessment(db, catalog, path), wait());
     assertUsableBy(assessment, codeLevel, path);
     let applied: MigrationRun[] = [];
     if (assessment.level < codeLevel) {
@@ -232,7 +234,8 @@ async function openInPlace(options: OpenStateOptions): Promise<StateHandle> {
       applied = [...result.runs];
       assessment = result.assessment;
     }
-    if (!readOnly) enableWal(db, path);
+    // After a commit the signal is too late: the file is migrated, so the switch is waited for in full.
+    if (!readOnly) await stepWaiting(db, path, `switch ${path} to WAL`, () => enableWal(db, path), applied.length > 0 ? { ...wait(), signal: undefined } : wait());
     // Open and judged: from here this connection checkpoints as any client's does.
     keeper?.close();
     return {

@@ -17,7 +17,7 @@ import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, fixtureWithCommitsInWal } from "./support/files.js";
 
 /** A second process holding `path` (hold-write-transaction.ts in `mode`); resolves once it holds it. */
-async function holder(path: string, mode: "exclusive" | "locking-mode-exclusive"): Promise<{ release: () => void; lines: string[] }> {
+async function holder(path: string, mode: "exclusive" | "locking-mode-exclusive" | "read" | "immediate"): Promise<{ release: () => void; lines: string[] }> {
   const child = spawn(process.execPath, [...nodeArgs("test/state/support/hold-write-transaction.ts"), path, mode], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
   onTestFinished(() => void child.kill("SIGKILL"));
   const lines: string[] = [];
@@ -65,4 +65,49 @@ test("a WAL file with commits in its -wal, held by a process in locking_mode EXC
   expect(ticks()).toBeGreaterThanOrEqual(3);
   // The holder never let go: only the abort ended the wait.
   expect(held.lines).toEqual(["held"]);
+});
+
+// Opening is not the only read: openState then reads the file's state and switches it to WAL. A
+// rollback-journal file that another process reads (an app's read transaction) or writes (a tool
+// inside BEGIN IMMEDIATE) opens and reads at once, but the switch needs the file to itself: it
+// waited the connection's busy timeout (5 s) there, the event loop held, then refused
+// E_STATE_LOCKED whatever lockTimeoutMs said.
+test.each([
+  { mode: "read", what: "a read transaction (an app reading it)" },
+  { mode: "immediate", what: "a write transaction (BEGIN IMMEDIATE)" },
+] as const)(
+  "a rollback-journal file another process holds in $what: timers run while openState waits to switch it to WAL, and it opens in WAL once the holder lets go",
+  { timeout: 60_000 },
+  async ({ mode }) => {
+    const path = copyFixture(3, tempDir());
+    const db = new Database(path);
+    db.pragma("journal_mode = DELETE");
+    db.close();
+    const held = await holder(path, mode);
+    const ticks = ticking((n) => n === 3 && held.release());
+    const state = await openState({ path, lockTimeoutMs: 60_000 });
+    onTestFinished(() => state.close());
+    expect(ticks()).toBeGreaterThanOrEqual(3);
+    expect(state.db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(state.db.pragma("busy_timeout", { simple: true })).toBe(5_000);
+  },
+);
+
+test("the same wait ends with E_STATE_ABORTED at the signal, the holder still reading, and the file stays in its journal mode", { timeout: 60_000 }, async () => {
+  const path = copyFixture(3, tempDir());
+  const db = new Database(path);
+  db.pragma("journal_mode = DELETE");
+  db.close();
+  const held = await holder(path, "read");
+  const stop = new AbortController();
+  const ticks = ticking((n) => n === 3 && stop.abort());
+  const outcome = await openState({ path, lockTimeoutMs: 60_000, signal: stop.signal }).catch((e: unknown) => e);
+  expect((outcome as StateError).code).toBe("E_STATE_ABORTED");
+  expect(ticks()).toBeGreaterThanOrEqual(3);
+  expect(held.lines).toEqual(["held"]);
+  const after = new Database(path, { readonly: true });
+  onTestFinished(() => {
+    after.close();
+  });
+  expect(after.pragma("journal_mode", { simple: true })).toBe("delete");
 });

@@ -6,7 +6,9 @@
  * from even opening it, as a tool in a large write does. `<path> locking-mode-exclusive`:
  * `PRAGMA locking_mode = EXCLUSIVE` first, as a process that keeps the file to itself does: its
  * first write keeps the file locked against every other connection, WAL mode or not, until the
- * process ends (`release` rolls the row back but keeps the lock).
+ * process ends (`release` rolls the row back but keeps the lock). `<path> read`: a read transaction
+ * (`BEGIN` and a `SELECT`), as an app reading the file does: on a rollback-journal file its shared
+ * lock lets others read but keeps anyone from committing or switching the file to WAL.
  */
 import Database from "better-sqlite3";
 import { createInterface } from "node:readline";
@@ -15,8 +17,10 @@ const path = process.argv[2];
 if (path === undefined) process.exit(2);
 const db = new Database(path);
 if (process.argv[3] === "locking-mode-exclusive") db.pragma("locking_mode = EXCLUSIVE");
-db.exec(process.argv[3] === "exclusive" ? "BEGIN EXCLUSIVE" : "BEGIN IMMEDIATE");
-db.prepare("INSERT INTO settings (key, value) VALUES ('held-by-another-process', 'x')").run();
+const mode = process.argv[3];
+db.exec(mode === "exclusive" ? "BEGIN EXCLUSIVE" : mode === "read" ? "BEGIN" : "BEGIN IMMEDIATE");
+if (mode === "read") db.prepare("SELECT count(*) FROM settings").get();
+else db.prepare("INSERT INTO settings (key, value) VALUES ('held-by-another-process', 'x')").run();
 process.stdout.write("held\n");
 createInterface({ input: process.stdin }).on("line", (line) => {
   if (line !== "release") return;
