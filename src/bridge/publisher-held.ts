@@ -1,8 +1,8 @@
 import { encodeCommunityDescriptionPointer, encodeSignedCommunityDescription, withoutField } from "../wire/index.js";
 import type { CommunityRow, PointerRow } from "../state/index.js";
-import type { ReceiverStore } from "./receiver-state.js";
 import { envelopesToPublish } from "./segment-split.js";
 import { descriptionEnvelope, pointerEnvelope, type SealOptions } from "./signed-messages.js";
+import { unreadable } from "./signed-open.js";
 import { SIGNATURE_FIELD, verifyPayloadBytes } from "./signed-payload.js";
 
 /**
@@ -20,14 +20,6 @@ export interface HeldMessage {
   readonly path: string;
 }
 
-/** The clocks the rows hold for a community: the newest that went out on any path. */
-export function heldClock(held: ReceiverStore, communityHex: string): number | undefined {
-  const description = held.community(communityHex)?.clock;
-  const pointer = held.pointer(communityHex)?.clock;
-  if (description === undefined) return pointer;
-  return pointer === undefined ? description : Math.max(description, pointer);
-}
-
 /** The signature a sealed payload carries (the bytes its signature field holds). */
 export function signatureOf(kind: "community-description" | "cd-pointer", payload: Uint8Array): Uint8Array {
   const split = withoutField(payload, SIGNATURE_FIELD[kind]);
@@ -36,9 +28,22 @@ export function signatureOf(kind: "community-description" | "cd-pointer", payloa
 }
 
 /**
- * The whole description's messages rebuilt from the `communities` row: the payload re-encoded with
- * its kept signature, checked against the community's key (a row that does not verify is
- * E_BRIDGE_SIGNATURE_INVALID: nothing is sent), wrapped and segmented as publish does.
+ * The `communities` row's SignedCommunityDescription: the payload re-encoded with its kept
+ * signature (the same message at every version) and checked against the community's key. A row
+ * that does not verify is E_BRIDGE_SIGNATURE_INVALID, one the wire cannot encode (a clock out of
+ * range, a signature of another length) E_BRIDGE_UNREADABLE.
+ */
+export function heldDescriptionPayload(row: Pick<CommunityRow, "clock" | "description" | "signature">, communityId: Uint8Array, version: number): Uint8Array {
+  return verifiedRow("communities", () => {
+    const payload = encodeSignedCommunityDescription({ communityId, clock: row.clock, description: row.description, signature: row.signature }, version);
+    verifyPayloadBytes("community-description", payload, communityId);
+    return payload;
+  });
+}
+
+/**
+ * The whole description's messages rebuilt from the `communities` row (heldDescriptionPayload:
+ * nothing is sent of a row that does not verify), wrapped and segmented as publish does.
  */
 export function heldWholeMessages(
   row: Pick<CommunityRow, "clock" | "description" | "signature">,
@@ -46,8 +51,7 @@ export function heldWholeMessages(
   whole: SealOptions,
   segment: SealOptions,
 ): HeldMessage[] {
-  const payload = encodeSignedCommunityDescription({ communityId, clock: row.clock, description: row.description, signature: row.signature }, whole.version);
-  verifyPayloadBytes("community-description", payload, communityId);
+  const payload = heldDescriptionPayload(row, communityId, whole.version);
   const envelopes = envelopesToPublish(descriptionEnvelope(payload, whole), segment);
   const path = envelopes.length > 1 ? "segment" : "whole";
   return envelopes.map((envelope) => ({ envelope, path }));
@@ -60,10 +64,22 @@ export function heldPointerMessage(
   options: SealOptions,
 ): HeldMessage {
   const supersedes = options.version >= 3 && row.supersedesClock !== undefined && row.supersedesCid !== undefined ? { supersedesClock: row.supersedesClock, supersedesCid: row.supersedesCid } : {};
-  const payload = encodeCommunityDescriptionPointer(
-    { communityId, clock: row.clock, cid: row.cid, contentHash: row.contentHash, size: row.size, expiresAt: row.expiresAt, signature: row.signature, ...supersedes },
-    options.version,
-  );
-  verifyPayloadBytes("cd-pointer", payload, communityId);
+  const payload = verifiedRow("cd_pointers", () => {
+    const encoded = encodeCommunityDescriptionPointer(
+      { communityId, clock: row.clock, cid: row.cid, contentHash: row.contentHash, size: row.size, expiresAt: row.expiresAt, signature: row.signature, ...supersedes },
+      options.version,
+    );
+    verifyPayloadBytes("cd-pointer", encoded, communityId);
+    return encoded;
+  });
   return { envelope: pointerEnvelope(payload, options), path: "pointer" };
+}
+
+/** A row's payload built and verified; what the wire refuses to encode is E_BRIDGE_UNREADABLE, as bytes from the network are. */
+function verifiedRow(table: "communities" | "cd_pointers", build: () => Uint8Array): Uint8Array {
+  try {
+    return build();
+  } catch (error) {
+    throw unreadable(error, `the kept ${table} row`);
+  }
 }

@@ -8,7 +8,7 @@ import { assertClockAdvances } from "./clock-order.js";
 import { systemBridgeClock, type BridgeClock } from "./clock.js";
 import { communityContentTopic, communityHex } from "./community-topic.js";
 import type { DescriptionStore } from "./description-store.js";
-import { heldClock, heldPointerMessage, heldWholeMessages, signatureOf, type HeldMessage } from "./publisher-held.js";
+import { heldDescriptionPayload, heldPointerMessage, heldWholeMessages, signatureOf, type HeldMessage } from "./publisher-held.js";
 import { memoryReceiverStore, type ReceiverStore } from "./receiver-state.js";
 import { envelopesToPublish } from "./segment-split.js";
 import { sealCommunityDescription, sealCommunityDescriptionPointer, type SealOptions } from "./signed-messages.js";
@@ -78,11 +78,10 @@ export class DescriptionPublisher {
   private readonly clock: BridgeClock;
   private last: number | undefined;
   private previousPointer: { clock: number; cid: string } | undefined;
-  /** The last publication's messages as sent, for republish(); rebuilt from `held` after a restart (restored). */
+  /** The last publication's messages as sent, for republish(); rebuilt from the verified `held` rows at start after a restart. */
   private lastSent: { report: PublishReport; messages: HeldMessage[] } | undefined;
   private readonly held: ReceiverStore;
-  /** Whether lastSent was rebuilt from `held` (once, at the first republish, after keccak256 loaded; again after a row failed to verify). */
-  private restored = false;
+  private readonly refused: BridgeError[] = [];
   private cancelRepublish: (() => void) | undefined;
   private closed = false;
 
@@ -101,11 +100,9 @@ export class DescriptionPublisher {
     this.logger = componentLogger(options.logger ?? silentLogger(), "bridge.publisher");
     this.clock = options.clock ?? systemBridgeClock;
     this.held = options.held ?? memoryReceiverStore();
-    const kept = heldClock(this.held, this.hex);
+    const kept = this.takeHeld();
     // The higher wins: either may have seen a clock go out that the other missed, and reusing one is never safe.
     this.last = kept === undefined ? options.lastClock : options.lastClock === undefined ? kept : Math.max(kept, options.lastClock);
-    const pointerRow = this.held.pointer(this.hex);
-    if (pointerRow !== undefined) this.previousPointer = { clock: pointerRow.clock, cid: pointerRow.cid };
     if (kept !== undefined && options.lastClock !== undefined && kept !== options.lastClock) {
       this.logger.debug({ community: this.hex, kept, lastClock: options.lastClock }, "lastClock and the held publication differ; the higher is the last clock");
     }
@@ -118,6 +115,15 @@ export class DescriptionPublisher {
   /** The last clock published (or given as lastClock). */
   get lastClock(): number | undefined {
     return this.last;
+  }
+
+  /**
+   * The kept rows (of this community, in `held`) not taken at start, each as its typed error:
+   * E_BRIDGE_SIGNATURE_INVALID for a row the community's key did not sign, E_BRIDGE_UNREADABLE for
+   * one the wire cannot encode. Neither their clocks nor their bytes are used; the rows stay as they are.
+   */
+  get refusedRows(): readonly BridgeError[] {
+    return this.refused;
   }
 
   async publish(description: Uint8Array, clock: number, call: PublishCallOptions = {}): Promise<PublishReport> {
@@ -205,7 +211,6 @@ export class DescriptionPublisher {
    */
   async republish(call: PublishCallOptions = {}): Promise<PublishReport | undefined> {
     if (this.closed) throw new BridgeError("E_BRIDGE_CLOSED", `the description publisher of community ${this.hex} was closed: make a new one`);
-    if (!this.restored) await this.restore();
     const sent = this.lastSent;
     if (sent === undefined) return undefined;
     const expiresAt = sent.report.pointer?.expiresAt;
@@ -224,37 +229,60 @@ export class DescriptionPublisher {
   }
 
   /**
-   * After a restart: the held rows' messages, rebuilt once (the same signed bytes: nothing is signed
-   * or stored anew). The whole copy is the `communities` row's, the pointer the `cd_pointers` row's,
-   * each the newest its path holds; a row that does not verify under the community's key is
-   * E_BRIDGE_SIGNATURE_INVALID and nothing is sent. A publish in this process comes first.
+   * At start, after a restart: the kept rows of this community, each verified under the
+   * community's key before anything of it is trusted (a tampered or foreign file must not raise the
+   * clock, nor have its bytes sent or its pointer superseded). The whole copy is rebuilt from the
+   * `communities` row, the pointer from the `cd_pointers` row (the same signed bytes: nothing is
+   * signed or stored anew); a row that does not verify is refused (refusedRows, a warn log) and
+   * the other path's row is still taken. Returns the newest verified clock.
    */
-  private async restore(): Promise<void> {
-    await loadKeccak256();
-    if (this.restored || this.lastSent !== undefined) return;
+  private takeHeld(): number | undefined {
     const { profile } = this.options;
     const audience = this.options.audience ?? communityAudience([]);
     const messages: HeldMessage[] = [];
     let clock: number | undefined;
     let wholeMessages = 0;
     let pointer: PublishReport["pointer"];
-    const description = profile.writes("cd-whole-waku") ? this.held.community(this.hex) : undefined;
+    const description = this.held.community(this.hex);
     if (description !== undefined) {
-      const whole = heldWholeMessages(description, this.communityId, this.sealOptions(this.choose("community-description", audience)), this.sealOptions(this.choose("segment", audience)));
-      messages.push(...whole);
-      wholeMessages = whole.length;
-      clock = description.clock;
+      const whole = this.verifiedRow("communities", description.clock, () =>
+        profile.writes("cd-whole-waku")
+          ? heldWholeMessages(description, this.communityId, this.sealOptions(this.choose("community-description", audience)), this.sealOptions(this.choose("segment", audience)))
+          : (heldDescriptionPayload(description, this.communityId, this.choose("cd-pointer", audience).version), []),
+      );
+      if (whole !== undefined) {
+        messages.push(...whole);
+        wholeMessages = whole.length;
+        clock = description.clock;
+      }
     }
     const pointerRow = profile.writes("cd-pointer") ? this.held.pointer(this.hex) : undefined;
     if (pointerRow !== undefined) {
-      messages.push(heldPointerMessage(pointerRow, this.communityId, this.sealOptions(this.choose("cd-pointer", audience))));
-      pointer = { cid: pointerRow.cid, size: pointerRow.size, expiresAt: pointerRow.expiresAt };
-      clock = clock === undefined ? pointerRow.clock : Math.max(clock, pointerRow.clock);
+      const message = this.verifiedRow("cd_pointers", pointerRow.clock, () => [heldPointerMessage(pointerRow, this.communityId, this.sealOptions(this.choose("cd-pointer", audience)))]);
+      if (message !== undefined) {
+        messages.push(...message);
+        pointer = { cid: pointerRow.cid, size: pointerRow.size, expiresAt: pointerRow.expiresAt };
+        this.previousPointer = { clock: pointerRow.clock, cid: pointerRow.cid };
+        clock = clock === undefined ? pointerRow.clock : Math.max(clock, pointerRow.clock);
+      }
     }
-    this.restored = true;
-    if (clock === undefined || this.lastSent !== undefined) return;
-    this.lastSent = { report: { clock, wholeMessages, ...(pointer === undefined ? {} : { pointer }) }, messages };
-    this.logger.debug({ community: this.hex, clock, messages: messages.length }, "last publication taken from the held rows");
+    if (clock !== undefined && messages.length > 0) {
+      this.lastSent = { report: { clock, wholeMessages, ...(pointer === undefined ? {} : { pointer }) }, messages };
+      this.logger.debug({ community: this.hex, clock, messages: messages.length }, "last publication taken from the held rows");
+    }
+    return clock;
+  }
+
+  /** What `build` makes of a kept row, or undefined when the row is refused (kept in refusedRows, logged at warn). */
+  private verifiedRow(table: "communities" | "cd_pointers", clock: number, build: () => HeldMessage[]): HeldMessage[] | undefined {
+    try {
+      return build();
+    } catch (error) {
+      if (!(error instanceof BridgeError)) throw error;
+      this.refused.push(error);
+      this.logger.warn({ community: this.hex, row: table, clock, code: error.code, fault: error.details.fault }, "a kept row that does not verify under the community's key was not taken: neither its clock nor its bytes");
+      return undefined;
+    }
   }
 
   private keepDescription(clock: number, description: Uint8Array, payload: Uint8Array, source: "waku" | "codex"): void {

@@ -53,7 +53,7 @@ export interface OpenBridgeOptions {
 }
 
 /** Untrusted bytes leave this layer only as BridgeError: the wire's error becomes E_BRIDGE_UNREADABLE. */
-function unreadable(err: unknown, what: string): unknown {
+export function unreadable(err: unknown, what: string): unknown {
   if (!isWireError(err)) return err;
   return new BridgeError("E_BRIDGE_UNREADABLE", `${what} cannot be read: ${err.message}`, {
     cause: err,

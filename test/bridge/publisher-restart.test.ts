@@ -183,21 +183,57 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
     });
   });
 
-  test("rows under this community's ID that its key did not sign are refused as E_BRIDGE_SIGNATURE_INVALID, nothing sent", async () => {
-    await inWorld("0.1.0", async (w) => {
-    const first = await w.control();
-    await first.publisher.publish(descriptionBytes(100, 40), 1);
-    const id = communityHex(first.publisher.communityId);
-    const row = communityRows(first.state).community(id);
-    if (row === undefined) throw new Error("no row kept");
-    communityRows(first.state).putCommunity({ ...row, clock: 2, description: descriptionBytes(100, 41) });
-    first.restart();
-    const second = await w.control();
-    await w.network.settled();
-    const before = w.seen.length;
-    await expect(second.publisher.republish()).rejects.toMatchObject({ code: "E_BRIDGE_SIGNATURE_INVALID" });
-    await w.network.settled();
-    expect(w.seen.length).toBe(before);
+  test.each([
+    ["0.1.0", "communities"],
+    ["0.2.0", "communities"],
+    ["0.2.0", "cd_pointers"],
+    ["0.3.0", "cd_pointers"],
+    ["0.3.0", "communities"],
+  ] as const)("%s: a kept %s row its key did not sign is refused at start (a typed error, a warn log): its clock is not taken, nothing of it is sent, the verified row still is", async (release, forged) => {
+    const out = new LogCapture();
+    await inWorld(release, async (w) => {
+      const first = await w.control();
+      const report = await first.publisher.publish(descriptionBytes(100, 80), 3);
+      const id = communityHex(first.publisher.communityId);
+      const rows = communityRows(first.state);
+      // A row raised to a clock the control node never signed (a tampered or foreign file).
+      const forgedClock = 2 ** 40;
+      if (forged === "communities") {
+        const row = rows.community(id);
+        if (row === undefined) throw new Error("no communities row kept");
+        rows.putCommunity({ ...row, clock: forgedClock });
+      } else {
+        const row = rows.pointer(id);
+        if (row === undefined) throw new Error("no cd_pointers row kept");
+        rows.putPointer({ ...row, clock: forgedClock, cid: "zDvForgedCid" });
+      }
+      first.restart();
+      await w.network.settled();
+      const second = await w.control({ logger: createLogger({ level: "debug", destination: out }) });
+      // The other path's row verified: it gives the last clock (3); without one, nothing does.
+      const otherRowKept = release !== "0.1.0";
+      expect(second.publisher.lastClock).toBe(otherRowKept ? 3 : undefined);
+      const refusal = { code: "E_BRIDGE_SIGNATURE_INVALID", details: expect.objectContaining({ fault: "other-signer" }) };
+      expect(second.publisher.refusedRows).toEqual([expect.objectContaining(refusal)]);
+      expect(out.lines().filter((l) => l.level === 40).map((l) => [l.row, l.clock, l.code, l.msg])).toEqual([
+        [forged, forgedClock, "E_BRIDGE_SIGNATURE_INVALID", "a kept row that does not verify under the community's key was not taken: neither its clock nor its bytes"],
+      ]);
+      const before = w.seen.length;
+      const again = await second.publisher.republish();
+      await w.network.settled();
+      const republishesPointer = release !== "0.1.0" && forged !== "cd_pointers";
+      const republishesWhole = release !== "0.3.0" && forged !== "communities";
+      expect(again === undefined ? undefined : { clock: again.clock, whole: again.wholeMessages, pointer: again.pointer?.cid }).toEqual(
+        republishesPointer || republishesWhole ? { clock: 3, whole: republishesWhole ? report.wholeMessages : 0, pointer: republishesPointer ? report.pointer?.cid : undefined } : undefined,
+      );
+      expect(w.seen.length - before).toBe((republishesWhole ? report.wholeMessages : 0) + (republishesPointer ? 1 : 0));
+      // The next publication goes out at a clock of the app's choosing above the verified one; a
+      // 0.3.0 pointer supersedes the verified pointer, never the forged one.
+      const next = await second.publisher.publish(descriptionBytes(100, 81), 4);
+      expect(next.clock).toBe(4);
+      if (release === "0.3.0" && forged === "communities") {
+        expect(communityRows(second.state).pointer(id)).toMatchObject({ clock: 4, supersedesClock: 3, supersedesCid: report.pointer?.cid });
+      }
     });
   });
 
