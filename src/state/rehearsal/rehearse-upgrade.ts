@@ -399,7 +399,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     const target = catalog.lastOfLevel(to.level);
     if (target !== undefined && sourceAssessment.level < to.level) {
       // What the migrations write beside the file, which the real run needs free beside the original.
-      const walKeeper = dryRun ? keepWorkWal(work) : undefined;
+      const walKeeper = keepWorkWal(work);
       try {
         const bytesBefore = source.bytes();
         const result = await migrateState({ path: work, direction: "up", to: target.definition.name, catalog, logger, signal, preflight: "quick_check" });
@@ -525,8 +525,7 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
     if (dryRun && readOnly === undefined && !failed() && sourceAssessment.level < to.level) {
       realRunRefusal =
         clientRefusal(path) ??
-        (await writeLockRefusal(path, { timeoutMs: lockTimeoutOf(options.lockTimeoutMs), signal, logger })) ??
-        (growth === undefined ? undefined : upgradeShortOfRoom(path, growth));
+        (await writeLockRefusal(path, { timeoutMs: lockTimeoutOf(options.lockTimeoutMs), signal, logger }));
     }
   } finally {
     // The original first: the wait below cannot be cut, and a second Ctrl-C during it ends the
@@ -539,6 +538,15 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       removeDatabase(work);
       staged?.remove();
     }
+  }
+
+  // Room beside the original for what the real run writes, read now that the copies are gone (a
+  // work folder on the same disk held room the real run will have). The real run checks it too: it
+  // committed, and the checkpoint after it left the disk full with the upgrade in the -wal.
+  if (growth !== undefined && readOnly === undefined && realRunRefusal === undefined && !failed()) {
+    const short = upgradeShortOfRoom(path, growth);
+    if (dryRun) realRunRefusal = short;
+    else if (short !== undefined) add(failure("apply", "room beside the original for the real upgrade", short));
   }
 
   // 7. The real thing, only when the rehearsal is clean.

@@ -16,6 +16,8 @@ export interface UpgradeGrowth {
   readonly walBytes: number;
   /** How much larger the database is after the commit (its pages), in bytes; 0 when it did not grow. */
   readonly fileBytes: number;
+  /** The database's pages before the migrations, in bytes: the original's, its -wal's commits included. */
+  readonly bytesBefore: number;
 }
 
 /**
@@ -43,7 +45,7 @@ export function growthOf(keeper: Database.Database, work: string, bytesBefore: n
     const pages = keeper.pragma("page_count", { simple: true }) as number;
     const pageSize = keeper.pragma("page_size", { simple: true }) as number;
     const walBytes = existsSync(`${work}-wal`) ? statSync(`${work}-wal`).size : 0;
-    return { walBytes, fileBytes: Math.max(0, pages * pageSize - bytesBefore) };
+    return { walBytes, fileBytes: Math.max(0, pages * pageSize - bytesBefore), bytesBefore };
   } catch {
     return undefined;
   }
@@ -58,16 +60,30 @@ export function growthOf(keeper: Database.Database, work: string, bytesBefore: n
  * is left full, the upgrade only in the -wal, and the app's next write is refused. Either is
  * E_STATE_IO, the code the real run's failure has, with the sizes; undefined when there is room,
  * or when the OS does not say.
+ *
+ * The file grows to the copy's size after the upgrade, from its size on disk: an app's commits still
+ * in its -wal (killed before its checkpoint) are in the copy's size before, not in the file, and the
+ * checkpoint moves them too (the run's -wal frames go after theirs). Read once the rehearsal's own
+ * copies are gone: a work folder on this disk held room the real run will have.
  */
 export function upgradeShortOfRoom(path: string, growth: UpgradeGrowth): StateError | undefined {
   const real = realPathOf(path);
   const folder = dirname(real);
   const free = freeBytesOf(folder);
+  let onDisk: number;
+  try {
+    onDisk = statSync(real).size;
+  } catch {
+    return undefined;
+  }
   if (free === undefined) return undefined;
+  const pending = Math.max(0, growth.bytesBefore - onDisk);
   const beforeCommit = growth.walBytes + (existsSync(`${real}-shm`) ? 0 : SHM_BYTES);
-  const needed = beforeCommit + growth.fileBytes;
+  const needed = beforeCommit + Math.max(0, growth.bytesBefore + growth.fileBytes - onDisk);
   if (free >= needed) return undefined;
-  const measured = `on the copy the migrations wrote ${sizeText(growth.walBytes)} of -wal before their commit and grew the file by ${sizeText(growth.fileBytes)}`;
+  const measured =
+    `on the copy the migrations wrote ${sizeText(growth.walBytes)} of -wal before their commit and grew the file by ${sizeText(growth.fileBytes)}` +
+    (pending > 0 ? `, and the checkpoint also moves the ${sizeText(pending)} of commits already in ${path}-wal into the file` : "");
   const outcome =
     free < beforeCommit
       ? "so the real upgrade would stop part way with the disk full and roll back (the file keeps its level, nothing is lost)"
@@ -76,6 +92,6 @@ export function upgradeShortOfRoom(path: string, growth: UpgradeGrowth): StateEr
   return new StateError(
     "E_STATE_IO",
     `the real upgrade needs about ${neededText} free beside ${path}, and ${folder} has ${freeText}: ${measured}, ${outcome}; free space on that disk first`,
-    { details: { path, folder, freeBytes: free, neededBytes: needed, walBytes: growth.walBytes, fileBytes: growth.fileBytes, osCode: "ENOSPC" } },
+    { details: { path, folder, freeBytes: free, neededBytes: needed, walBytes: growth.walBytes, fileBytes: growth.fileBytes, pendingWalBytes: pending, osCode: "ENOSPC" } },
   );
 }
