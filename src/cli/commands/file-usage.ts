@@ -32,7 +32,8 @@ and starts over.
 Options:
 ${COMMON_USAGE}
 
-Exit: 0 ok, 2 usage, 3 bad input (empty, too large, missing file), 4 state refused, 5 storage failure,
+Exit: 0 ok, 2 usage or better-sqlite3's native part not built (npm rebuild better-sqlite3), 3 bad input (empty,
+too large, missing, changed while read), 4 state refused, 5 storage failure,
 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the upload resumes when run again;
 nohup does not keep it running past a hangup, setsid does: setsid -f status-compat file put PATH > ref.json 2> put.log)`;
 
@@ -51,6 +52,7 @@ Options:
                           a symbolic link is written through: the file it names gets the download, the link stays)
 ${COMMON_USAGE}
 
-Exit: 0 ok, 2 usage, 3 bad input (not a reference, integrity failure), 4 state refused, 5 storage failure,
+Exit: 0 ok, 2 usage or better-sqlite3's native part not built (npm rebuild better-sqlite3), 3 bad input (not a
+reference, integrity failure), 4 state refused, 5 storage failure,
 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the download resumes when run again;
 nohup does not keep it running past a hangup, setsid does: setsid -f status-compat file get BASE64 --out PATH > result.json 2> get.log)`;

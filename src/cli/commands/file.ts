@@ -9,6 +9,7 @@ import { writeWholeFile } from "../whole-file-write.js";
 import { decodePastedReference } from "../pasted-reference.js";
 import { writeTarget } from "../link-target.js";
 import { commandLogger } from "../command-logger.js";
+import { requireSqliteModule } from "../sqlite-module.js";
 import { homeTilde, pathOption, userHome } from "../path-option.js";
 import { StateError } from "../../state/index.js";
 import { CURRENT_PROTOCOL, profileFor, releaseTable } from "../../versions/index.js";
@@ -184,6 +185,8 @@ async function openSession<P>(
   if (out !== undefined) checkOutsideHome(command, "out", out.path, out.given, home, false, nothingDone);
   // --metrics is written through a link at its path (writeWholeFile), --out replaces one.
   if (metricsPath !== undefined) checkOutsideHome(command, "metrics", metricsPath, values.metrics as string, home, true, nothingDone);
+  // Before the home is touched: the lock, the state and the journal are SQLite files.
+  await requireSqliteModule(command);
   const layout = homeLayout(home);
   const log = commandLogger(io, "status-compat file");
   // Here, once a run: put also reads the home earlier, for its own check.

@@ -29,7 +29,8 @@ Options:
                  so, and the matrix goes on: a cell that hangs does not hold the CI job (the
                  process ends once the report is written, even if its check never lets go)
 
-Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (buf, an optional dependency,
+Exit: 0 every cell passes, 1 a pair is broken, 2 usage or a tool missing (better-sqlite3's native part not
+built, for the state, storage and bridge columns: npm rebuild better-sqlite3; buf, an optional dependency,
 for the schema column; nothing is reported), 4 the disk refused a write in the work folder (full, over a
 limit: nothing is known, nothing is reported) or the work folder cannot be made in TMPDIR, 5 every cell
 passes but --out FILE could not be written (the report is on stdout), 130 interrupted by Ctrl-C (143 SIGTERM, 129 SIGHUP: the terminal went away; the work folder is removed first).`;

@@ -24,9 +24,13 @@ import { isCompatError } from "../../errors/index.js";
 import { tempFolderOf } from "../temp-folder.js";
 import { interruptedStatus, watchInterrupts } from "../interrupts.js";
 import { MATRIX_USAGE } from "./matrix-usage.js";
+import { requireSqliteModule } from "../sqlite-module.js";
 
 const FORMATS = ["table", "json", "markdown", "html"] as const;
 type Format = (typeof FORMATS)[number];
+
+/** The columns whose checks open no state file or storage client (src/compat/matrix/checks). */
+const WITHOUT_SQLITE: ReadonlySet<string> = new Set(["schema", "negotiate", "wire", "forward"]);
 
 function render(report: MatrixReport, format: Format, verbose: boolean): string {
   switch (format) {
@@ -85,6 +89,10 @@ export const matrixCommand: Command = {
     const out = values.out === undefined ? undefined : pathOption("matrix", "out", values.out, io);
     // The path as typed too: a trailing slash names a folder, which resolving drops (the report was written as a file of that name).
     if (out !== undefined) checkSideOutputPath("matrix", "out", out, "Nothing was run.", values.out);
+    // The columns that open no state file or storage client run without SQLite; a column added later is taken to need it.
+    if (checks.some((c) => !WITHOUT_SQLITE.has(c.column))) {
+      await requireSqliteModule("matrix", ` Or run only the columns that need no SQLite: --only ${[...WITHOUT_SQLITE].join(",")}.`);
+    }
     const logger = commandLogger(io, "status-compat matrix");
     // The work folder (state databases, stores) is the command's, so that a second signal can
     // remove it before the process ends at once: the first stops the matrix after its current
