@@ -7,16 +7,24 @@
 export interface BridgeClock {
   /** Milliseconds on a monotonic scale (only differences are used). */
   now(): number;
-  /** Calls `fire` once after `ms`; the returned function cancels it (idempotent). */
-  setTimer(ms: number, fire: () => void): () => void;
+  /**
+   * Calls `fire` once after `ms`; the returned function cancels it (idempotent). A `background`
+   * timer (a periodic republish) does not keep the process alive on its own.
+   */
+  setTimer(ms: number, fire: () => void, options?: TimerOptions): () => void;
   /** Wall-clock milliseconds since the epoch, for `expires_at` and `received_at`. */
   wallNow(): number;
 }
 
+export interface TimerOptions {
+  readonly background?: boolean;
+}
+
 export const systemBridgeClock: BridgeClock = Object.freeze({
   now: () => performance.now(),
-  setTimer(ms: number, fire: () => void): () => void {
+  setTimer(ms: number, fire: () => void, options?: TimerOptions): () => void {
     const timer = setTimeout(fire, Math.max(0, ms));
+    if (options?.background === true) timer.unref();
     return () => clearTimeout(timer);
   },
   wallNow: () => Date.now(),

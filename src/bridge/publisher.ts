@@ -17,6 +17,13 @@ import type { WakuTransport } from "./transport.js";
 /** How long Codex keeps what it stores (its BlockTtl, 30 days): a pointer's expires_at. */
 export const DESCRIPTION_TTL_SECONDS = 30 * 24 * 60 * 60;
 
+/**
+ * How often a control node sends its last publication again by default: hourly, status-go's
+ * re-advertise interval until Aug 2024 (a00bf69 made it daily, as its store nodes serve new joiners
+ * in between; the bridge has none, so a joiner waits for the next republish).
+ */
+export const DEFAULT_REPUBLISH_INTERVAL_MS = 60 * 60 * 1000;
+
 export interface PublisherOptions {
   /** The release this control node runs (src/versions profileFor / releaseProfile): it decides the paths. */
   readonly profile: ProtocolProfile;
@@ -39,9 +46,11 @@ export interface PublisherOptions {
   /**
    * Sends the last publication again this often (ms) while nothing newer is published, for members
    * who joined or came online after it: without a store node to ask, the topic is all a new joiner
-   * has. Off by default (status-go re-advertises a community hourly). Runs on `clock`'s timers.
+   * has. Default DEFAULT_REPUBLISH_INTERVAL_MS (hourly); `false` turns it off. One `clock` timer,
+   * in the background (it does not keep a process alive), armed by a publish, a republish, or at
+   * start by a kept publication; close() cancels it.
    */
-  readonly republishIntervalMs?: number;
+  readonly republishIntervalMs?: number | false;
   readonly clock?: BridgeClock;
   readonly metrics?: Metrics;
   readonly logger?: Logger;
@@ -83,6 +92,7 @@ export class DescriptionPublisher {
   private readonly held: ReceiverStore;
   private readonly refused: BridgeError[] = [];
   private cancelRepublish: (() => void) | undefined;
+  private readonly republishEvery: number | undefined;
   private closed = false;
 
   constructor(private readonly options: PublisherOptions) {
@@ -106,10 +116,13 @@ export class DescriptionPublisher {
     if (kept !== undefined && options.lastClock !== undefined && kept !== options.lastClock) {
       this.logger.debug({ community: this.hex, kept, lastClock: options.lastClock }, "lastClock and the held publication differ; the higher is the last clock");
     }
-    const every = options.republishIntervalMs;
-    if (every !== undefined && !(Number.isFinite(every) && every > 0)) {
-      throw new RangeError(`republishIntervalMs must be a positive number of milliseconds, not ${String(every)}`);
+    const every = options.republishIntervalMs ?? DEFAULT_REPUBLISH_INTERVAL_MS;
+    if (every !== false && !(typeof every === "number" && Number.isFinite(every) && every > 0)) {
+      throw new RangeError(`republishIntervalMs must be a positive number of milliseconds or false, not ${String(every)}`);
     }
+    this.republishEvery = every === false ? undefined : every;
+    // A restarted control node goes on re-advertising what it kept, as status-go does from its start.
+    if (this.lastSent !== undefined) this.armRepublish();
   }
 
   /** The last clock published (or given as lastClock). */
@@ -299,12 +312,16 @@ export class DescriptionPublisher {
   private armRepublish(): void {
     this.cancelRepublish?.();
     this.cancelRepublish = undefined;
-    const every = this.options.republishIntervalMs;
+    const every = this.republishEvery;
     if (every === undefined || this.closed) return;
-    this.cancelRepublish = this.clock.setTimer(every, () => {
-      this.cancelRepublish = undefined;
-      this.republish().catch((error: unknown) => this.logger.warn({ err: error, community: this.hex, clock: this.lastSent?.report.clock }, "republish failed; tried again after the interval"));
-    });
+    this.cancelRepublish = this.clock.setTimer(
+      every,
+      () => {
+        this.cancelRepublish = undefined;
+        this.republish().catch((error: unknown) => this.logger.warn({ err: error, community: this.hex, clock: this.lastSent?.report.clock }, "republish failed; tried again after the interval"));
+      },
+      { background: true },
+    );
   }
 
   private choose(payload: "community-description" | "segment" | "cd-pointer", audience: Audience): WriteChoice {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { descriptionStoreOn } from "../../src/bridge/description-store-backend.js";
-import { DESCRIPTION_TTL_SECONDS, DescriptionPublisher } from "../../src/bridge/publisher.js";
+import { DEFAULT_REPUBLISH_INTERVAL_MS, DESCRIPTION_TTL_SECONDS, DescriptionPublisher } from "../../src/bridge/publisher.js";
 import { DescriptionReceiver, type ReceivedDescription } from "../../src/bridge/receiver.js";
 import { MemoryNetwork } from "../../src/bridge/transports/memory.js";
 import { newSecretKey } from "../../src/crypto/index.js";
@@ -9,6 +9,7 @@ import { createLogger, createMetrics, type Logger } from "../../src/obs/index.js
 import { createLocalBackend } from "../../src/storage/index.js";
 import { profileForRelease } from "../../src/versions/index.js";
 import { LogCapture } from "../support/log-capture.js";
+import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
 import { counter, descriptionBytes, INSTANT_RETRY } from "./bridge-fixture.js";
@@ -19,7 +20,7 @@ import { ManualClock } from "./manual-clock.js";
  * store node, the bridge has none, so the topic is all it has. Without republish it got nothing
  * until the next change of the description.
  */
-async function setup(release: string, republishIntervalMs?: number, logger?: Logger) {
+async function setup(release: string, republishIntervalMs?: number | false, logger?: Logger) {
   const dir = tempDir("scc-republish-");
   const network = new MemoryNetwork();
   const backend = createLocalBackend({ dir: join(dir, "store") });
@@ -114,6 +115,44 @@ describe("DescriptionPublisher.republish: a member who joins after a publication
     } finally {
       await bridge.close();
     }
+  });
+
+  test("by default it republishes hourly (status-go's order) on one timer of the clock, armed by the first publish; republishIntervalMs: false arms none", async () => {
+    expect(DEFAULT_REPUBLISH_INTERVAL_MS).toBe(3_600_000);
+    const bridge = await setup("0.3.0");
+    try {
+      expect(bridge.clock.pending).toBe(0);
+      await bridge.publisher.publish(descriptionBytes(300, 15), 1);
+      await bridge.publisher.publish(descriptionBytes(300, 16), 2);
+      expect(bridge.clock.pending).toBe(1);
+      const joiner = await bridge.join("0.3.0");
+      await bridge.network.settled();
+      bridge.clock.advance(DEFAULT_REPUBLISH_INTERVAL_MS - 1);
+      await bridge.network.settled();
+      expect(joiner.delivered).toEqual([]);
+      bridge.clock.advance(1);
+      await until(() => joiner.receiver.heldClock === 2 && !joiner.receiver.fetching, "the joiner's clock 2 an hour after the publication");
+      await until(() => bridge.clock.pending === 1, "the next republish armed");
+      bridge.publisher.close();
+      expect(bridge.clock.pending).toBe(0);
+    } finally {
+      await bridge.close();
+    }
+    const off = await setup("0.3.0", false);
+    try {
+      await off.publisher.publish(descriptionBytes(300, 17), 1);
+      expect(off.clock.pending).toBe(0);
+    } finally {
+      await off.close();
+    }
+  });
+
+  test("on the system clock the default republish timer does not hold a process: a control node never closed ends by itself", async () => {
+    const result = await runScript("test/bridge/republish-default-child.ts", [], 30_000);
+    expect(result.stderr).toBe("");
+    expect(result.signal).toBeNull();
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout.trim())).toEqual({ clock: 1, wholeMessages: 1 });
   });
 
   test("before any publication republish resolves undefined; a bad interval is a RangeError naming it", async () => {

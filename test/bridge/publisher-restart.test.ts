@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { communityHex } from "../../src/bridge/community-topic.js";
 import type { DescriptionStore } from "../../src/bridge/description-store.js";
 import { descriptionStoreOn } from "../../src/bridge/description-store-backend.js";
-import { DESCRIPTION_TTL_SECONDS, DescriptionPublisher } from "../../src/bridge/publisher.js";
+import { DEFAULT_REPUBLISH_INTERVAL_MS, DESCRIPTION_TTL_SECONDS, DescriptionPublisher } from "../../src/bridge/publisher.js";
 import { DescriptionReceiver, type ReceivedDescription } from "../../src/bridge/receiver.js";
 import { stateReceiverStore } from "../../src/bridge/receiver-state.js";
 import { MemoryNetwork } from "../../src/bridge/transports/memory.js";
@@ -250,6 +250,27 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
     const below = await w.control({ lastClock: 2 });
     expect(below.publisher.lastClock).toBe(4);
     await expect(below.publisher.publish(descriptionBytes(100, 52), 3)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
+    });
+  });
+
+  test("restarted with the default interval, it goes on re-advertising its kept publication: one timer armed at start, the same messages an hour later, none after close()", async () => {
+    await inWorld("0.2.0", async (w) => {
+      const first = await w.control();
+      await first.publisher.publish(descriptionBytes(100, 90), 1);
+      await w.network.settled();
+      const sent = w.seen.map(hex);
+      first.restart();
+      expect(w.clock.pending).toBe(0);
+      const second = await w.control();
+      expect(w.clock.pending).toBe(1);
+      const joiner = await w.join(second.publisher.communityId);
+      w.clock.advance(DEFAULT_REPUBLISH_INTERVAL_MS);
+      await until(() => joiner.receiver.heldClock === 1 && !joiner.receiver.fetching, "the joiner's clock 1 an hour after the restart");
+      await w.network.settled();
+      expect(w.seen.slice(sent.length).map(hex)).toEqual(sent);
+      await until(() => w.clock.pending === 1, "the next republish armed");
+      second.restart();
+      expect(w.clock.pending).toBe(0);
     });
   });
 
