@@ -11,18 +11,18 @@ export interface BridgeClock {
    * Calls `fire` once after `ms`; the returned function cancels it (idempotent). A `background`
    * timer (a periodic republish) does not keep the process alive on its own.
    */
-  setTimer(ms: number, fire: () => void, options?: TimerOptions): () => void;
+  setTimer(ms: number, fire: () => void, options?: BridgeTimerOptions): () => void;
   /** Wall-clock milliseconds since the epoch, for `expires_at` and `received_at`. */
   wallNow(): number;
 }
 
-export interface TimerOptions {
+export interface BridgeTimerOptions {
   readonly background?: boolean;
 }
 
 export const systemBridgeClock: BridgeClock = Object.freeze({
   now: () => performance.now(),
-  setTimer(ms: number, fire: () => void, options?: TimerOptions): () => void {
+  setTimer(ms: number, fire: () => void, options?: BridgeTimerOptions): () => void {
     const timer = setTimeout(fire, Math.max(0, ms));
     if (options?.background === true) timer.unref();
     return () => clearTimeout(timer);
