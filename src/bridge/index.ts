@@ -35,7 +35,7 @@ export type { SegmentOutcome, SegmentReassemblerOptions } from "./segment-reasse
 // The relay transport's module imports js-waku only when a node starts (test/bridge/transport-lazy-import.test.ts).
 export { RelayTransport, createRelayTransport } from "./transports/relay.js";
 export type { RelayTransportOptions, WaitForPeersOptions } from "./transports/relay.js";
-export { DescriptionPublisher, DESCRIPTION_TTL_SECONDS } from "./publisher.js";
+export { DescriptionPublisher, DEFAULT_REPUBLISH_INTERVAL_MS, DESCRIPTION_TTL_SECONDS } from "./publisher.js";
 export type { PublishCallOptions, PublisherOptions, PublishReport } from "./publisher.js";
 export { DescriptionReceiver } from "./receiver.js";
 export type { ReceivedDescription, ReceiverOptions } from "./receiver.js";
@@ -45,5 +45,5 @@ export type { DescriptionGetOptions, DescriptionStore, DescriptionStoreCallOptio
 export { descriptionStoreOn } from "./description-store-backend.js";
 export { communityContentTopic, communityHex } from "./community-topic.js";
 export { systemBridgeClock } from "./clock.js";
-export type { BridgeClock } from "./clock.js";
+export type { BridgeClock, BridgeTimerOptions } from "./clock.js";
 export type { DropReason } from "./bridge-metrics.js";
