@@ -8,6 +8,7 @@ import { main } from "../../src/cli/main.js";
 import { PROJECT_ROOT, runCli, runCliInProcess } from "../support/cli.js";
 import { runCliUnderFileSizeLimit } from "../support/file-size-limit.js";
 import { tempDir } from "../support/temp-dir.js";
+import { overwrite } from "../state/support/corrupt.js";
 import { copyFixture, sha256File, siblings, STATE_FIXTURES } from "../state/support/files.js";
 import { readOnlyFolderWith, runCliFor } from "../state/support/read-only-folder.js";
 import { nodeArgs } from "../support/node-args.js";
@@ -98,6 +99,21 @@ describe("status-compat upgrade", () => {
     expect(r.stderr).toMatch(/^status-compat upgrade: every check passed on the copy; the database refused the upgrade itself: E_STATE_LOCKED/m);
     const status = await runCliInProcess(["migrate", "status", "--db", path, "--json"]);
     expect(JSON.parse(status.stdout)).toMatchObject({ level: 1 });
+  });
+
+  test("--dry-run, and the real upgrade, of an original damaged where the rehearsal's own reads meet it: exit 4 with E_STATE_CORRUPT naming it, the original untouched; it was an internal error (exit 70), SQLite's 'malformed' and a stack", async () => {
+    const path = copyFixture(1, tempDir());
+    overwrite(path, 4096, Buffer.from("garbage".repeat(9)));
+    const hash = sha256File(path);
+    const files = siblings(path);
+    for (const dry of [["--dry-run"], []]) {
+      const r = await runCliInProcess(["upgrade", "--from", "0.1.0", "--to", "0.2.0", "--db", path, ...dry, "--work-dir", tempDir()]);
+      expect(r.code, r.stderr).toBe(4);
+      expect(r.stderr).toContain(`error[E_STATE_CORRUPT]: ${path} is corrupt`);
+      expect(r.stderr).not.toMatch(/internal error|    at /);
+    }
+    expect(sha256File(path)).toBe(hash);
+    expect(siblings(path)).toEqual(files);
   });
 
   test("--to older than --from is a usage error (exit 2) pointing at migrate down, the file untouched; it exited 4, 'the state database refused', with E_STATE_LEVEL_UNKNOWN, though the database refused nothing", async () => {

@@ -7,7 +7,7 @@ import { createLogger } from "../../src/obs/index.js";
 import { formatUpgradeReport, inspectState, MigrationCatalog, rehearseUpgrade, StateError, type MigrationDefinition, type UpgradeReport } from "../../src/state/index.js";
 import { SourceSnapshot } from "../../src/state/rehearsal/source-snapshot.js";
 import { tempDir } from "../support/temp-dir.js";
-import { corruptPageOf } from "./support/corrupt.js";
+import { corruptPageOf, overwrite } from "./support/corrupt.js";
 import { copyFixture, fixtureWithCommitsInWal, sha256File, siblings } from "./support/files.js";
 
 const [m1, m2, m3] = migrations as [MigrationDefinition, MigrationDefinition, MigrationDefinition];
@@ -150,6 +150,24 @@ describe("upgrade rehearsal (dry run)", () => {
     ]);
     expect(report.checks[2]?.detail).toMatch(/^E_STATE_CORRUPT: /);
     expect(report.applied).toEqual([]);
+    expect(sha256File(path)).toBe(hash);
+    expect(siblings(path)).toEqual(files);
+    expect(readdirSync(work)).toEqual([]);
+  });
+
+  // Damage the snapshot itself meets (page 2's header, a table the first reads walk), not only the
+  // preflight on the copy: closing the snapshot met it again and threw SQLite's own error over the
+  // StateError, so `upgrade` said "internal error: SqliteError: database disk image is malformed" (exit 70).
+  test.each([true, false])("an original whose second page is damaged (dryRun %s): E_STATE_CORRUPT naming it, the original and its siblings not written, no work file left", async (dryRun) => {
+    const work = tempDir();
+    const path = copyFixture(1, tempDir());
+    overwrite(path, 4096, Buffer.from("garbage".repeat(9)));
+    const hash = sha256File(path);
+    const files = siblings(path);
+    const outcome = await rehearseUpgrade({ path, from: "0.1.0", to: "0.2.0", dryRun, workDir: work }).catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(StateError);
+    expect((outcome as StateError).code).toBe("E_STATE_CORRUPT");
+    expect((outcome as StateError).message).toContain(path);
     expect(sha256File(path)).toBe(hash);
     expect(siblings(path)).toEqual(files);
     expect(readdirSync(work)).toEqual([]);

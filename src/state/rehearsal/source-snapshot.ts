@@ -100,10 +100,18 @@ export class SourceSnapshot {
     return out;
   }
 
+  /**
+   * Ends the snapshot and closes the connection. It only read, so there is nothing to keep: closing
+   * releases the snapshot and the attached copy as well. Called in a `finally`, it must not throw
+   * over the error in flight: on a damaged original, ending the read (or DETACH, which reads the
+   * schema) met the damage again, and SQLite's own error replaced the StateError that named it.
+   */
   close(): void {
     try {
       if (this.db.inTransaction) this.db.exec("COMMIT");
       this.db.exec(`DETACH DATABASE ${WORK}`);
+    } catch {
+      // Released by the close below.
     } finally {
       this.db.close();
     }
