@@ -4,13 +4,14 @@
  * the CLI's and library's own messages send the user to docs/*.md ("docs/storage.md, Failover",
  * "See docs/codex-backend.md for the error mapping", the matrix's wire column), and package.json's
  * `files` shipped no docs/: every such pointer led nowhere in node_modules (nor on the registry's
- * page, the package naming no repository).
+ * page, the package naming no repository). And `matrix --help` named the release table by its path in
+ * the repository, src/versions/releases.json, which the package has only compiled (dist/…).
  */
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, test } from "vitest";
-import { PROJECT_ROOT } from "../support/cli.js";
+import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
 
 /** The files `npm pack` would put in the tarball (its scripts not run: prepare would build dist anew). */
 function packedFiles(): string[] {
@@ -38,5 +39,21 @@ describe("the packed package", () => {
     expect(files).toEqual(expect.arrayContaining(["package.json", "README.md", "bin/status-compat.js", "dist/src/index.js", "dist/src/index.d.ts"]));
     // No tests, sources, benches, scripts, scratch or CI files; the TypeScript is shipped compiled.
     expect(files.filter((f) => /^(?:test|src|bench|scripts|\.scratch|\.ci|\.test-build|node_modules)\//.test(f) || /(?<!\.d)\.ts$/.test(f))).toEqual([]);
+  }, 90_000);
+
+  test("every path a command's --help names is in the package (a folder: something under it)", async () => {
+    const files = packedFiles();
+    const { commands } = await import("../../src/cli/commands/index.js");
+    const missing: string[] = [];
+    for (const path of [[], ...commands.map((c) => [...c.path])]) {
+      const help = await runCliInProcess([...path, "--help"]);
+      expect(help.code, path.join(" ")).toBe(0);
+      for (const m of help.stdout.matchAll(/\b(?:src|docs|bench|test|scripts|fixtures|proto|migrations)\/[\w./-]*\w/g)) {
+        // proto/status/storage/vN stands for each version's folder.
+        const named = m[0].replace(/\/vN$/, "/v1");
+        if (!files.some((f) => f === named || f.startsWith(`${named}/`))) missing.push(`${path.join(" ") || "status-compat"} --help: ${m[0]}`);
+      }
+    }
+    expect(missing).toEqual([]);
   }, 90_000);
 });

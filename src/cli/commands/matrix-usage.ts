@@ -7,7 +7,7 @@ import { MATRIX_COLUMNS } from "../../compat/matrix/matrix-types.js";
 
 export const MATRIX_USAGE = `status-compat matrix [--format table|json|markdown|html] [--json] [--out FILE] [--only COLUMNS] [--verbose] [--cell-timeout SECONDS]
 
-Runs every check over every adjacent pair of the release table (src/versions/releases.json), in
+Runs every check over every adjacent pair of the release table (status-compat releases prints it), in
 both directions (older writes / newer reads, and newer writes / older reads), on the embedded
 defaults: no network, no Codex node needed. Columns:
 ${MATRIX_COLUMNS.map((column) => `  ${column.padEnd(10)} ${MATRIX_COLUMN_PROVES[column]}`).join("\n")}
