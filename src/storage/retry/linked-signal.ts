@@ -1,3 +1,4 @@
+import { DueConfirmation } from "../due-confirmation.js";
 import { StorageError } from "../storage-error.js";
 
 /**
@@ -41,12 +42,8 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
   const controller = new AbortController();
   const listeners: [AbortSignal, () => void][] = [];
   let timer: NodeJS.Timeout | undefined;
-  /**
-   * Due: fired only after the event loop read the sockets (setImmediate), so bytes that came while
-   * this process did not run (a busy machine, an app the phone froze: its timers are due before it
-   * reads them) still count as progress, the same as codex/deadline.ts does.
-   */
-  let confirming: NodeJS.Immediate | undefined;
+  /** Due: fired only after the event loop read the sockets, so bytes that came meanwhile count as progress. */
+  const confirmation = new DueConfirmation(() => check(true));
   let expiresAt = 0;
   let touched = false;
   let pausedAt: number | undefined;
@@ -65,10 +62,7 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
       return;
     }
     if (!confirmed) {
-      confirming = setImmediate(() => {
-        confirming = undefined;
-        check(true);
-      });
+      confirmation.request();
       return;
     }
     timer = undefined;
@@ -115,9 +109,8 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
     },
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
-      if (confirming !== undefined) clearImmediate(confirming);
+      confirmation.cancel();
       timer = undefined;
-      confirming = undefined;
       dormant = false;
       pausedAt = undefined;
       for (const [parent, onAbort] of listeners) parent.removeEventListener("abort", onAbort);

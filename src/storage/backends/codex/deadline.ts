@@ -1,3 +1,5 @@
+import { DueConfirmation } from "../../due-confirmation.js";
+
 /**
  * A re-armable deadline for "no progress for N ms". AbortSignal.timeout cannot be pushed back when
  * bytes arrive, so stall detection needs its own timer. Arming is cheap enough to do for every
@@ -6,14 +8,13 @@
  * when done (the exchange does when it is released), so no timer outlives a call. Time is
  * performance.now(), which only moves forward: a phone whose wall clock is corrected mid-wait
  * must neither wait an extra hour nor give up at once. Once due, it looks again after the event
- * loop read the sockets (setImmediate): a process that did not run for a while (a busy machine, an
- * app the phone froze) finds its timers due before it reads the bytes that came meanwhile, which
- * are progress, not a stall.
+ * loop read the sockets (DueConfirmation): bytes that came while the process did not run are
+ * progress, not a stall.
  */
 export class Deadline {
   private timer: NodeJS.Timeout | undefined;
   /** Due: the look again once the sockets were read. */
-  private confirming: NodeJS.Immediate | undefined;
+  private readonly confirmation = new DueConfirmation(() => this.confirm());
   /** When the pending timer fires. */
   private wakesAt = 0;
   private expiresAt = 0;
@@ -26,7 +27,7 @@ export class Deadline {
     this.expiresAt = performance.now() + ms;
     this.armed = true;
     // A look again already pending reschedules from the new expiry.
-    if (this.confirming !== undefined) return;
+    if (this.confirmation.waiting) return;
     // The pending timer will do if it fires no later than the new expiry.
     if (this.timer !== undefined && this.wakesAt <= this.expiresAt) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -45,24 +46,20 @@ export class Deadline {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    if (this.confirming !== undefined) {
-      clearImmediate(this.confirming);
-      this.confirming = undefined;
-    }
+    this.confirmation.cancel();
   }
 
   private readonly check = (): void => {
     this.timer = undefined;
     if (!this.armed || this.notYet()) return;
-    this.confirming = setImmediate(this.confirm);
+    this.confirmation.request();
   };
 
-  private readonly confirm = (): void => {
-    this.confirming = undefined;
+  private confirm(): void {
     if (!this.armed || this.notYet()) return;
     this.armed = false;
     this.onExpire();
-  };
+  }
 
   /** Armed again meanwhile: sleeps again for whatever is left. */
   private notYet(): boolean {
