@@ -1,4 +1,5 @@
 import { describedValue } from "../errors/index.js";
+import { lackingMethods, loggerProblem } from "../obs/index.js";
 import type { StorageClientOptions } from "./client-options.js";
 import { StorageError } from "./storage-error.js";
 
@@ -8,9 +9,9 @@ import { StorageError } from "./storage-error.js";
 // TypeError ("parent.child is not a function") naming no option, or, for `random`, took it and
 // failed the first retry's backoff as an E_INTERNAL "bug". Each is now refused at once, naming it.
 
-/** What each option must have, and how the message says what it must be. */
+/** What each option must have (a logger: what src/obs checks a logger for), and how the message says what it must be. */
 const SHAPES = {
-  logger: { methods: ["child", "debug", "info", "warn"], wanted: "a pino logger (createLogger() of this package, or pino())" },
+  logger: { methods: undefined, wanted: "a pino logger (createLogger() of this package, or pino())" },
   clock: { methods: ["now"], wanted: "an object with now() (and monotonic()), such as { now: Date.now }" },
   metrics: { methods: ["counter", "gauge", "histogram"], wanted: "a Metrics registry (createMetrics() of this package)" },
 } as const;
@@ -25,11 +26,8 @@ function problemOf(option: ObjectOption, value: unknown): string | undefined {
   }
   const { methods, wanted } = SHAPES[option];
   const prefix = `${option === "logger" ? "" : "storage client "}option ${option} must be ${wanted}, not`;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return `${prefix} ${typeof value === "function" ? "a function" : describedValue(value)}`;
-  const lacking = methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== "function");
-  if (lacking.length > 0) {
-    return `${prefix} ${value === globalThis.console ? "console" : "an object"} ${value === globalThis.console ? `(it has no ${lacking.map((m) => `${m}()`).join(", ")})` : `without ${lacking.map((m) => `${m}()`).join(", ")}`}`;
-  }
+  const instead = methods === undefined ? loggerProblem(value) : lackingMethods(value, methods);
+  if (instead !== undefined) return `${prefix} ${instead}`;
   const monotonic = (value as { monotonic?: unknown }).monotonic;
   if (option === "clock" && monotonic !== undefined && typeof monotonic !== "function") return `${prefix} an object whose monotonic is no function`;
   return option === "clock" ? clockReadingProblem(value as { now(): unknown }) : undefined;

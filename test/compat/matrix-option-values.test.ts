@@ -26,6 +26,9 @@ test.each([
   [{ onCell: 5 }, new TypeError("runMatrix option onCell must be a function, not 5")],
   [{ workDir: 5 }, new TypeError("runMatrix option workDir must be a folder's path (a string), not 5")],
   [{ logger: "debug" }, new TypeError('runMatrix option logger must be a logger (createLogger(), silentLogger()), not the string "debug"')],
+  // The one logger check of src/obs: an object with child() alone was taken before, and one that is its own child failed at the first line logged.
+  [{ logger: console }, new TypeError("runMatrix option logger must be a logger (createLogger(), silentLogger()), not console (it has no child())")],
+  [{ logger: { child() { return this; } } }, new TypeError("runMatrix option logger must be a logger (createLogger(), silentLogger()), not an object without debug(), info(), warn()")],
   [{ table: { rows: [] } }, new TypeError("runMatrix option table must be a ReleaseTable (releaseTable, or new ReleaseTable(json)), not an object")],
 ])("%o is refused naming the option and the value, before any cell runs", async (options, refusal) => {
   const { check, runs } = countingCheck();

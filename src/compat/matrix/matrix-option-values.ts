@@ -1,4 +1,5 @@
 import { describedValue } from "../../errors/index.js";
+import { loggerProblem } from "../../obs/index.js";
 import { MATRIX_COLUMNS, type MatrixCheck } from "./matrix-types.js";
 
 /**
@@ -24,9 +25,8 @@ export function assertMatrixOptionValues(options: {
   }
   if (onCell !== undefined && typeof onCell !== "function") throw new TypeError(`runMatrix option onCell must be a function, not ${describedValue(onCell)}`);
   if (workDir !== undefined && typeof workDir !== "string") throw new TypeError(`runMatrix option workDir must be a folder's path (a string), not ${describedValue(workDir)}`);
-  if (logger !== undefined && typeof (logger as { child?: unknown } | null)?.child !== "function") {
-    throw new TypeError(`runMatrix option logger must be a logger (createLogger(), silentLogger()), not ${describedValue(logger)}`);
-  }
+  const notLogger = logger === undefined ? undefined : loggerProblem(logger);
+  if (notLogger !== undefined) throw new TypeError(`runMatrix option logger must be a logger (createLogger(), silentLogger()), not ${notLogger}`);
   if (table !== undefined && typeof (table as { adjacentPairs?: unknown } | null)?.adjacentPairs !== "function") {
     throw new TypeError(`runMatrix option table must be a ReleaseTable (releaseTable, or new ReleaseTable(json)), not ${describedValue(table)}`);
   }
