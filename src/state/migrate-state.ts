@@ -234,18 +234,23 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
   // dry run or a refusal that say nothing was written. A read-only connection opened first and
   // closed last keeps both as they were; a run that commits lets it go first, and checkpoints.
   // Best effort: the run itself reports whatever stops it.
+  // Waited for as the connection is: opened on the busy timeout, it waited that long frozen under
+  // a process holding the file exclusively, failed, and the run went on without it.
+  const started = performance.now();
+  const wait = () => ({ timeoutMs: Math.max(0, lockTimeoutMs - (performance.now() - started)), signal: options.signal });
   let keeper: Database.Database | undefined;
   if (probe.exists && readOnlyFor(path, probe)) {
     try {
-      keeper = openConnection(path, { readOnly: true, create: false, busyTimeoutMs });
-    } catch {
+      keeper = await openWaiting(path, { readOnly: true, create: false, busyTimeoutMs }, wait());
+    } catch (error) {
+      if (error instanceof StateError && error.code === "E_STATE_ABORTED") throw error;
       keeper = undefined;
     }
   }
   let db;
   try {
     const connection = { readOnly: false, create: options.direction === "up", busyTimeoutMs };
-    db = inMemory ? openConnection(":memory:", connection) : await openWaiting(path, connection, { timeoutMs: lockTimeoutMs, signal: options.signal });
+    db = inMemory ? openConnection(":memory:", connection) : await openWaiting(path, connection, wait());
   } catch (error) {
     keeper?.close();
     throw error;

@@ -10,14 +10,14 @@
 import { spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import { expect, onTestFinished, test } from "vitest";
-import { openState, StateError } from "../../src/state/index.js";
+import { migrateState, openState, StateError } from "../../src/state/index.js";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { nodeArgs } from "../support/node-args.js";
 import { tempDir } from "../support/temp-dir.js";
-import { copyFixture, fixtureWithCommitsInWal } from "./support/files.js";
+import { copyFixture, fixtureWithCommitsInWal, sha256File } from "./support/files.js";
 
 /** A second process holding `path` (hold-write-transaction.ts in `mode`); resolves once it holds it. */
-async function holder(path: string, mode: "exclusive" | "locking-mode-exclusive" | "read" | "immediate"): Promise<{ release: () => void; lines: string[] }> {
+async function holder(path: string, mode: "exclusive" | "locking-mode-exclusive" | "read" | "immediate"): Promise<{ release: () => void; kill: () => void; lines: string[] }> {
   const child = spawn(process.execPath, [...nodeArgs("test/state/support/hold-write-transaction.ts"), path, mode], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
   onTestFinished(() => void child.kill("SIGKILL"));
   const lines: string[] = [];
@@ -28,7 +28,7 @@ async function holder(path: string, mode: "exclusive" | "locking-mode-exclusive"
     });
     child.on("exit", (code) => reject(new Error(`holder exited ${code}`)));
   });
-  return { release: () => child.stdin?.write("release\n"), lines };
+  return { release: () => child.stdin?.write("release\n"), kill: () => void child.kill("SIGKILL"), lines };
 }
 
 /** Calls `onTick(n)` every 10 ms until the test ends; returns the tick count so far. */
@@ -110,4 +110,21 @@ test("the same wait ends with E_STATE_ABORTED at the signal, the holder still re
     after.close();
   });
   expect(after.pragma("journal_mode", { simple: true })).toBe("delete");
+});
+
+// migrateState opens a read-only keeper first on a file whose -wal holds commits, so that a dry run
+// or a refusal, closing last, does not checkpoint them into the file. That keeper was opened on the
+// busy timeout: under a holder in locking_mode EXCLUSIVE it waited 5 s frozen, failed, and the run
+// went on without it once the holder was gone, so the dry run's close moved the app's commits into
+// the file and deleted its -wal. The holder goes only when a timer of this process kills it.
+test("a dry run of migrateState on a WAL file with commits in its -wal, held by a process in locking_mode EXCLUSIVE until it dies: timers run while it waits, and the file and its -wal are as they were", { timeout: 60_000 }, async () => {
+  const path = fixtureWithCommitsInWal(2, tempDir());
+  const before = [sha256File(path), sha256File(`${path}-wal`)];
+  const held = await holder(path, "locking-mode-exclusive");
+  const ticks = ticking((n) => n === 3 && held.kill());
+  const result = await migrateState({ path, direction: "up", dryRun: true, lockTimeoutMs: 60_000 });
+  expect(ticks()).toBeGreaterThanOrEqual(3);
+  expect(result.dryRun).toBe(true);
+  expect(result.runs.map((r) => r.name)).toEqual(["0003_level3_codex_first"]);
+  expect([sha256File(path), sha256File(`${path}-wal`)]).toEqual(before);
 });
