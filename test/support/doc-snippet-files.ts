@@ -27,6 +27,9 @@ export declare const logger: import("${srcIndex()}").Logger;
 export declare const signal: AbortSignal;
 export declare const viewer: { push(chunk: Uint8Array): void };
 export declare function render(progress: unknown): void;
+export declare const secretKey: Uint8Array;
+export declare const descriptionBytes: Uint8Array;
+export declare const nextClock: number;
 `;
 
 const APPLICATION_MODULE = "application";
