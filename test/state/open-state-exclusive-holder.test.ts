@@ -31,6 +31,15 @@ async function holder(path: string, mode: "exclusive" | "locking-mode-exclusive"
   return { release: () => child.stdin?.write("release\n"), kill: () => void child.kill("SIGKILL"), lines };
 }
 
+/** The level-3 fixture switched to a rollback journal (as a file an older tool or a copy leaves). */
+function rollbackJournalFixture(): string {
+  const path = copyFixture(3, tempDir());
+  const db = new Database(path);
+  db.pragma("journal_mode = DELETE");
+  db.close();
+  return path;
+}
+
 /** Calls `onTick(n)` every 10 ms until the test ends; returns the tick count so far. */
 function ticking(onTick: (n: number) => void): () => number {
   let n = 0;
@@ -40,10 +49,7 @@ function ticking(onTick: (n: number) => void): () => number {
 }
 
 test("a rollback-journal file under another process's BEGIN EXCLUSIVE: timers run while openState waits, and it opens once the holder lets go", { timeout: 60_000 }, async () => {
-  const path = copyFixture(3, tempDir());
-  const db = new Database(path);
-  db.pragma("journal_mode = DELETE");
-  db.close();
+  const path = rollbackJournalFixture();
   const held = await holder(path, "exclusive");
   // Let go only from a timer: before, openState held the event loop for its 5 s busy timeout, and refused.
   const ticks = ticking((n) => n === 3 && held.release());
@@ -79,10 +85,7 @@ test.each([
   "a rollback-journal file another process holds in $what: timers run while openState waits to switch it to WAL, and it opens in WAL once the holder lets go",
   { timeout: 60_000 },
   async ({ mode }) => {
-    const path = copyFixture(3, tempDir());
-    const db = new Database(path);
-    db.pragma("journal_mode = DELETE");
-    db.close();
+    const path = rollbackJournalFixture();
     const held = await holder(path, mode);
     const ticks = ticking((n) => n === 3 && held.release());
     const state = await openState({ path, lockTimeoutMs: 60_000 });
@@ -94,10 +97,7 @@ test.each([
 );
 
 test("the same wait ends with E_STATE_ABORTED at the signal, the holder still reading, and the file stays in its journal mode", { timeout: 60_000 }, async () => {
-  const path = copyFixture(3, tempDir());
-  const db = new Database(path);
-  db.pragma("journal_mode = DELETE");
-  db.close();
+  const path = rollbackJournalFixture();
   const held = await holder(path, "read");
   const stop = new AbortController();
   const ticks = ticking((n) => n === 3 && stop.abort());

@@ -10,11 +10,9 @@
  *   committed and left the disk full, exit 0.
  * On a real small file system: a tmpfs in a mount namespace of the child's own, gone with it.
  */
-import { spawn } from "node:child_process";
 import { expect, test } from "vitest";
-import { PROJECT_ROOT } from "../support/cli.js";
-import { nodeArgs } from "../support/node-args.js";
 import { tempDir } from "../support/temp-dir.js";
+import { inSmallDisk } from "./support/small-disk.js";
 
 interface Said {
   notOk: [string, string | null, string | null][];
@@ -34,20 +32,8 @@ interface ChildReport {
 
 /** room-beside-child.ts on a 4 MiB tmpfs: the work folder `same` (on it) or elsewhere, `leaveKiB` left free, `walKiB` of an app's commits in the -wal. */
 async function onSmallDisk(work: "same" | "elsewhere", leaveKiB: number, walKiB: number): Promise<ChildReport> {
-  const dir = tempDir();
-  const asRoot = process.getuid?.() === 0;
-  const unshare = asRoot ? ["--mount"] : ["--user", "--map-root-user", "--mount"];
-  const args = [dir, work === "same" ? "same" : tempDir(), String(leaveKiB * 1024), String(walKiB * 1024)];
-  const command = ["unshare", ...unshare, "sh", "-c", 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"', "sh", "4m", dir, process.execPath, ...nodeArgs("test/state/support/room-beside-child.ts"), ...args];
-  const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command[0] as string, command.slice(1), { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  const args = [work === "same" ? "same" : tempDir(), String(leaveKiB * 1024), String(walKiB * 1024)];
+  const r = await inSmallDisk(tempDir(), "4m", "test/state/support/room-beside-child.ts", args);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as ChildReport;
 }

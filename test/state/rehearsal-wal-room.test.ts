@@ -6,11 +6,9 @@
  * real run's code). Tested on a real small file system: a tmpfs of 2 MiB in a mount namespace of
  * the child's own (as root, or as a user mapped to root in a user namespace), gone with the child.
  */
-import { spawn } from "node:child_process";
 import { describe, expect, test } from "vitest";
-import { PROJECT_ROOT } from "../support/cli.js";
-import { nodeArgs } from "../support/node-args.js";
 import { tempDir } from "../support/temp-dir.js";
+import { inSmallDisk } from "./support/small-disk.js";
 
 interface Said {
   notOk: [string, string | null, string | null][];
@@ -25,22 +23,6 @@ interface ChildReport {
   levelAfterReal: number;
   walAfterReal: number;
   dryWithRoom: Said;
-}
-
-/** The child script in a mount namespace of its own with a `size` tmpfs at `dir`. */
-function inSmallDisk(dir: string, size: string, script: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const asRoot = process.getuid?.() === 0;
-  const unshare = asRoot ? ["--mount"] : ["--user", "--map-root-user", "--mount"];
-  const command = ["unshare", ...unshare, "sh", "-c", 'mount -t tmpfs -o size="$1" tmpfs "$2" && shift 2 && exec "$@"', "sh", size, dir, process.execPath, ...nodeArgs(script), dir, ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0] as string, command.slice(1), { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe("upgrade dry run and the room the real upgrade needs beside the original", () => {
