@@ -2,6 +2,7 @@ import { loadKeccak256, publicKeyOf, sha256 } from "../crypto/index.js";
 import { chooseWriteVersion, communityAudience, type Audience, type WriteChoice } from "../negotiate/index.js";
 import { silentLogger, componentLogger, type Logger, type Metrics } from "../obs/index.js";
 import type { ProtocolProfile } from "../versions/index.js";
+import { untilAborted } from "./abort-race.js";
 import { BridgeError } from "./bridge-error.js";
 import { bridgeMetrics, type BridgeMetrics } from "./bridge-metrics.js";
 import { assertClockAdvances } from "./clock-order.js";
@@ -179,7 +180,8 @@ export class DescriptionPublisher {
       const store = this.options.store as DescriptionStore;
       let cid: string;
       try {
-        cid = await store.put(stored, signal === undefined ? {} : { signal });
+        // Raced with the signal: a store stuck inside a put (its signal ignored) does not hold the caller.
+        cid = await untilAborted(store.put(stored, signal === undefined ? {} : { signal }), signal);
       } catch (error) {
         this.metrics?.published.inc({ path: "store", outcome: "failed" });
         throw error;

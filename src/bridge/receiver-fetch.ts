@@ -1,5 +1,6 @@
 import { sameDigest, sha256 } from "../crypto/index.js";
 import { backoffDelay, classifyFailure, type RetryPolicy } from "../storage/index.js";
+import { untilAborted } from "./abort-race.js";
 import { BridgeError } from "./bridge-error.js";
 import { clockSleep, clockTimeout, type BridgeClock } from "./clock.js";
 import type { DescriptionStore } from "./description-store.js";
@@ -58,7 +59,9 @@ export async function fetchDescription(target: FetchTarget, options: FetchOption
       if (deadline.signal.aborted) break;
       const step = clockTimeout(clock, deadline.signal, policy.attemptTimeoutMs, `fetch attempt ${attempt + 1} of ${target.what}`);
       try {
-        const bytes = await store.get(target.cid, { signal: step.signal, maxBytes: target.size });
+        // Raced with its signal: a store stuck inside a get (its signal ignored) must not outlast the
+        // attempt's timeout, nor hold a receiver's close() or a newer clock's cancellation.
+        const bytes = await untilAborted(store.get(target.cid, { signal: step.signal, maxBytes: target.size }), step.signal);
         checkContent(target, bytes);
         options.onAttempt?.({ outcome: "ok", attempt: attempt + 1 });
         return bytes;

@@ -6,21 +6,33 @@ export interface StoreFaults {
   failGet?: (n: number, cid: string) => boolean;
   /** Whether get number `n` never answers (until its signal fires). */
   hangGet?: (n: number, cid: string) => boolean;
+  /** Whether get number `n` never answers, its signal ignored (a store stuck inside a call). */
+  deafGet?: (n: number, cid: string) => boolean;
+  /** Whether puts never answer, their signal ignored. */
+  deafPut?: boolean;
   /** Rewrites what a get returns (an altered copy). */
   alter?: (bytes: Uint8Array, cid: string) => Uint8Array;
 }
 
-/** A store around `inner` that fails, hangs or alters gets as `faults` says; counts gets. */
-export function faultyStore(inner: DescriptionStore, faults: StoreFaults): DescriptionStore & { readonly gets: number } {
+/** A store around `inner` that fails, hangs or alters gets (and puts) as `faults` says; counts gets and puts. */
+export function faultyStore(inner: DescriptionStore, faults: StoreFaults): DescriptionStore & { readonly gets: number; readonly puts: number } {
   let gets = 0;
+  let puts = 0;
   return {
     kind: inner.kind,
     get gets() {
       return gets;
     },
-    put: (bytes, options) => inner.put(bytes, options),
+    get puts() {
+      return puts;
+    },
+    put(bytes, options) {
+      puts++;
+      return faults.deafPut === true ? new Promise<string>(() => undefined) : inner.put(bytes, options);
+    },
     async get(cid: string, options: DescriptionGetOptions = {}) {
       const n = gets++;
+      if (faults.deafGet?.(n, cid) === true) return new Promise<Uint8Array>(() => undefined);
       if (faults.hangGet?.(n, cid) === true) {
         return new Promise<Uint8Array>((_, reject) => {
           const signal = options.signal;

@@ -13,6 +13,7 @@ import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
 import { counter, descriptionBytes, INSTANT_RETRY } from "./bridge-fixture.js";
+import { faultyStore } from "./description-store-faults.js";
 import { ManualClock } from "./manual-clock.js";
 
 /**
@@ -205,6 +206,35 @@ describe("DescriptionPublisher.republish: a member who joins after a publication
       await until(() => joiner.receiver.heldClock === 1 && !joiner.receiver.fetching, "the joiner's clock 1");
     } finally {
       await bridge.close();
+    }
+  });
+
+  test("a publish whose store never answers, its signal ignored, ends with the signal's reason when it fires; its pointer does not go out", async () => {
+    const bridge = await setup("0.3.0", false);
+    const network = bridge.network;
+    const backend = createLocalBackend({ dir: tempDir("scc-stuck-") });
+    const store = faultyStore(descriptionStoreOn(backend), { deafPut: true });
+    const stuck = new DescriptionPublisher({ profile: profileForRelease("0.3.0"), transport: network.transport({ name: "stuck-control" }), store, secretKey: newSecretKey(), republishIntervalMs: false });
+    try {
+      const seen: Uint8Array[] = [];
+      await bridge.network.transport({ name: "watcher" }).subscribe(stuck.contentTopic, (m) => void seen.push(m.payload));
+      const controller = new AbortController();
+      let settled = false;
+      const publishing = stuck.publish(descriptionBytes(300, 18), 1, { signal: controller.signal }).finally(() => (settled = true));
+      publishing.catch(() => undefined);
+      await until(() => store.puts === 1, "the put");
+      const reason = new Error("the app gave up");
+      controller.abort(reason);
+      await new Promise((r) => setImmediate(r));
+      expect(settled).toBe(true);
+      await expect(publishing).rejects.toBe(reason);
+      await network.settled();
+      expect(seen).toEqual([]);
+      await expect(stuck.publish(descriptionBytes(300, 19), 1)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
+    } finally {
+      stuck.close();
+      await bridge.close();
+      await backend.close();
     }
   });
 

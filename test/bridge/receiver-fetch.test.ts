@@ -106,4 +106,32 @@ describe("fetchDescription: a pointer's description from the store, checked, wit
     expect(await pending).toBe(reason);
     expect(clock.pending).toBe(0);
   });
+
+  test("a store stuck inside a get, its signal ignored, is cut the same: by the attempt timeout (then retried), and by an abort at once", async () => {
+    const { store, target } = await stored(bytes);
+    const clock = new ManualClock();
+    const policy: RetryPolicy = { ...INSTANT, baseDelayMs: 100, maxDelayMs: 100, attemptTimeoutMs: 1_000, deadlineMs: 10_000, maxAttempts: 100 };
+    const stuckOnce = faultyStore(store, { deafGet: (n) => n === 0 });
+    const first = fetchDescription(target, { store: stuckOnce, policy, clock, signal: new AbortController().signal, random: () => 0.5 });
+    await until(() => stuckOnce.gets === 1, "the first get");
+    clock.advance(1_000);
+    await until(() => clock.pending >= 2, "the backoff timer");
+    clock.advance(50);
+    expect((await first).byteLength).toBe(bytes.byteLength);
+    expect(clock.pending).toBe(0);
+
+    const controller = new AbortController();
+    const stuck = faultyStore(store, { deafGet: () => true });
+    let settled = false;
+    const pending = fetchDescription(target, { store: stuck, policy: INSTANT, clock, signal: controller.signal })
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    await until(() => stuck.gets === 1, "the get");
+    const reason = new Error("the receiver closed");
+    controller.abort(reason);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(true);
+    expect(await pending).toBe(reason);
+    expect(clock.pending).toBe(0);
+  });
 });

@@ -14,7 +14,7 @@
  */
 import { componentLogger, silentLogger, type Logger } from "../../obs/index.js";
 import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../wire/index.js";
-import { raceAbort } from "../../storage/index.js";
+import { untilAborted } from "../abort-race.js";
 import { BridgeError } from "../bridge-error.js";
 import type { PublishOptions, PublishResult, Unsubscribe, WakuMessageHandler, WakuTransport } from "../transport.js";
 import { checkPublish, checkSubscribe, closedError, copyBytes, deliverTo } from "./common.js";
@@ -280,7 +280,7 @@ export class RelayTransport implements WakuTransport {
     });
     this.waiters.add(fail);
     try {
-      return await raceAbort(Promise.race([pending, closed]), signal);
+      return await untilAborted(Promise.race([pending, closed]), signal);
     } finally {
       this.waiters.delete(fail);
     }
