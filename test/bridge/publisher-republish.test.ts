@@ -98,17 +98,24 @@ describe("DescriptionPublisher.republish: a member who joins after a publication
     }
   });
 
-  test("republishIntervalMs sends it again on the clock's timer while nothing newer comes, and close() leaves no timer", async () => {
-    const bridge = await setup("0.3.0", 60_000);
+  test.each([
+    ["given (60 s)", 60_000],
+    ["by default: hourly (DEFAULT_REPUBLISH_INTERVAL_MS, status-go's order)", undefined],
+  ] as const)("republishIntervalMs %s sends the newest publication again on one clock timer, armed by the publish, not a millisecond early; close() leaves no timer", async (_, interval) => {
+    const every = interval ?? DEFAULT_REPUBLISH_INTERVAL_MS;
+    const bridge = await setup("0.3.0", interval);
     try {
       expect(bridge.clock.pending).toBe(0);
       await bridge.publisher.publish(descriptionBytes(300, 6), 1);
+      await bridge.publisher.publish(descriptionBytes(300, 16), 2);
       expect(bridge.clock.pending).toBe(1);
       const joiner = await bridge.join("0.3.0");
       await bridge.network.settled();
+      bridge.clock.advance(every - 1);
+      await bridge.network.settled();
       expect(joiner.delivered).toEqual([]);
-      bridge.clock.advance(60_000);
-      await until(() => joiner.receiver.heldClock === 1 && !joiner.receiver.fetching, "the joiner's clock 1");
+      bridge.clock.advance(1);
+      await until(() => joiner.receiver.heldClock === 2 && !joiner.receiver.fetching, "the joiner's clock 2");
       await until(() => bridge.clock.pending === 1, "the next republish armed");
       bridge.publisher.close();
       expect(bridge.clock.pending).toBe(0);
@@ -118,27 +125,8 @@ describe("DescriptionPublisher.republish: a member who joins after a publication
     }
   });
 
-  test("by default it republishes hourly (status-go's order) on one timer of the clock, armed by the first publish; republishIntervalMs: false arms none", async () => {
+  test("the default interval is an hour; republishIntervalMs: false arms no timer", async () => {
     expect(DEFAULT_REPUBLISH_INTERVAL_MS).toBe(3_600_000);
-    const bridge = await setup("0.3.0");
-    try {
-      expect(bridge.clock.pending).toBe(0);
-      await bridge.publisher.publish(descriptionBytes(300, 15), 1);
-      await bridge.publisher.publish(descriptionBytes(300, 16), 2);
-      expect(bridge.clock.pending).toBe(1);
-      const joiner = await bridge.join("0.3.0");
-      await bridge.network.settled();
-      bridge.clock.advance(DEFAULT_REPUBLISH_INTERVAL_MS - 1);
-      await bridge.network.settled();
-      expect(joiner.delivered).toEqual([]);
-      bridge.clock.advance(1);
-      await until(() => joiner.receiver.heldClock === 2 && !joiner.receiver.fetching, "the joiner's clock 2 an hour after the publication");
-      await until(() => bridge.clock.pending === 1, "the next republish armed");
-      bridge.publisher.close();
-      expect(bridge.clock.pending).toBe(0);
-    } finally {
-      await bridge.close();
-    }
     const off = await setup("0.3.0", false);
     try {
       await off.publisher.publish(descriptionBytes(300, 17), 1);

@@ -66,11 +66,17 @@ describe("fetchDescription: a pointer's description from the store, checked, wit
     expect(down.gets).toBe(INSTANT.maxAttempts);
   });
 
-  test("a hanging get is cut by the per-attempt timeout and tried again; the deadline ends it; no timer is left", async () => {
+  /** A get that never answers: until its signal fires (hangGet), or at all, its signal ignored (deafGet: a store stuck inside a call). */
+  const stuckGets = [
+    ["until its signal fires", (when: (n: number) => boolean) => ({ hangGet: when })],
+    ["ever, its signal ignored", (when: (n: number) => boolean) => ({ deafGet: when })],
+  ] as const;
+
+  test.each(stuckGets)("a get that never answers (%s) is cut by the per-attempt timeout and tried again; the deadline ends it; no timer is left", async (_, stuckWhen) => {
     const { store, target } = await stored(bytes);
     const clock = new ManualClock();
     const policy: RetryPolicy = { ...INSTANT, baseDelayMs: 100, maxDelayMs: 100, attemptTimeoutMs: 1_000, deadlineMs: 10_000, maxAttempts: 100 };
-    const hanging = faultyStore(store, { hangGet: (n) => n === 0 });
+    const hanging = faultyStore(store, stuckWhen((n) => n === 0));
     const first = fetchDescription(target, { store: hanging, policy, clock, signal: new AbortController().signal, random: () => 0.5 });
     await until(() => hanging.gets === 1, "the first get");
     clock.advance(1_000); // the attempt timeout; the backoff is 50 ms (half of 100)
@@ -79,7 +85,7 @@ describe("fetchDescription: a pointer's description from the store, checked, wit
     expect((await first).byteLength).toBe(bytes.byteLength);
     expect(clock.pending).toBe(0);
 
-    const always = faultyStore(store, { hangGet: () => true });
+    const always = faultyStore(store, stuckWhen(() => true));
     let settled = false;
     const second = fetchDescription(target, { store: always, policy, clock, signal: new AbortController().signal, random: () => 0.5 })
       .catch((e: unknown) => e)
@@ -94,40 +100,17 @@ describe("fetchDescription: a pointer's description from the store, checked, wit
     expect(clock.pending).toBe(0);
   });
 
-  test("an abort ends it with its reason at once, leaving no timer", async () => {
+  test.each(stuckGets)("an abort ends it with its reason before the next turn of the event loop, a get never answering (%s), leaving no timer", async (_, stuckWhen) => {
     const { store, target } = await stored(bytes);
     const clock = new ManualClock();
     const controller = new AbortController();
-    const hanging = faultyStore(store, { hangGet: () => true });
-    const pending = fetchDescription(target, { store: hanging, policy: INSTANT, clock, signal: controller.signal }).catch((e: unknown) => e);
-    await until(() => hanging.gets === 1, "the get");
-    const reason = new Error("newer clock");
-    controller.abort(reason);
-    expect(await pending).toBe(reason);
-    expect(clock.pending).toBe(0);
-  });
-
-  test("a store stuck inside a get, its signal ignored, is cut the same: by the attempt timeout (then retried), and by an abort at once", async () => {
-    const { store, target } = await stored(bytes);
-    const clock = new ManualClock();
-    const policy: RetryPolicy = { ...INSTANT, baseDelayMs: 100, maxDelayMs: 100, attemptTimeoutMs: 1_000, deadlineMs: 10_000, maxAttempts: 100 };
-    const stuckOnce = faultyStore(store, { deafGet: (n) => n === 0 });
-    const first = fetchDescription(target, { store: stuckOnce, policy, clock, signal: new AbortController().signal, random: () => 0.5 });
-    await until(() => stuckOnce.gets === 1, "the first get");
-    clock.advance(1_000);
-    await until(() => clock.pending >= 2, "the backoff timer");
-    clock.advance(50);
-    expect((await first).byteLength).toBe(bytes.byteLength);
-    expect(clock.pending).toBe(0);
-
-    const controller = new AbortController();
-    const stuck = faultyStore(store, { deafGet: () => true });
+    const hanging = faultyStore(store, stuckWhen(() => true));
     let settled = false;
-    const pending = fetchDescription(target, { store: stuck, policy: INSTANT, clock, signal: controller.signal })
+    const pending = fetchDescription(target, { store: hanging, policy: INSTANT, clock, signal: controller.signal })
       .catch((e: unknown) => e)
       .finally(() => (settled = true));
-    await until(() => stuck.gets === 1, "the get");
-    const reason = new Error("the receiver closed");
+    await until(() => hanging.gets === 1, "the get");
+    const reason = new Error("newer clock");
     controller.abort(reason);
     await new Promise((r) => setImmediate(r));
     expect(settled).toBe(true);
