@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CliError } from "./usage-error.js";
+import { unknownOptionMessage } from "./unknown-option.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -17,6 +18,8 @@ export function parseCommandArgs<O extends Options>(
   try {
     parsed = parseArgs({ args, options, strict: true, allowPositionals, tokens: true });
   } catch (error) {
+    const unknown = (error as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1] : undefined;
+    if (unknown !== undefined) throw new CliError("E_USAGE", unknownOptionMessage(command, unknown, args, Object.keys(options), allowPositionals), { cause: error });
     throw new CliError("E_USAGE", `${command}: ${(error as Error).message} (see --help)`, { cause: error });
   }
   // parseArgs keeps the last of two values; the other, typed too, would be dropped without a word
