@@ -12,6 +12,8 @@ export interface HeldWait {
    * returned its handle so before, and still does); the signal ends the wait for a held one.
    */
   signalStopsOnlyTheWait?: boolean;
+  /** Called once, when the first try finds the file held (to say that it waits). */
+  onWait?: () => void;
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync } from "node:fs";
+import Database from "better-sqlite3";
 import pino from "pino";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { rehearseUpgrade, type UpgradeReport } from "../../src/state/index.js";
@@ -23,9 +24,12 @@ function bytesOf(path: string): Record<string, string> {
   return out;
 }
 
-/** A second process holding `BEGIN IMMEDIATE` (and an uncommitted row) on `path` until told to let go or the test ends. */
-async function writerHolding(path: string): Promise<{ child: ChildProcess; next: () => Promise<string> }> {
-  const child = spawn(process.execPath, [...nodeArgs("test/state/support/hold-write-transaction.ts"), path], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
+/**
+ * A second process holding `BEGIN IMMEDIATE` (and an uncommitted row) on `path` until told to let go
+ * or the test ends; `exclusive`: `BEGIN EXCLUSIVE`, which on a rollback-journal file keeps readers out too.
+ */
+async function writerHolding(path: string, mode?: "exclusive"): Promise<{ child: ChildProcess; next: () => Promise<string> }> {
+  const child = spawn(process.execPath, [...nodeArgs("test/state/support/hold-write-transaction.ts"), path, ...(mode === undefined ? [] : [mode])], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
   onTestFinished(() => void child.kill("SIGKILL"));
   const lines: string[] = [];
   const waiters: ((line: string) => void)[] = [];
@@ -83,6 +87,32 @@ describe("upgrade dry run while another process holds a write transaction on the
     });
     const dry = await rehearseUpgrade({ path, from: "0.2.0", to: "0.3.0", workDir: tempDir(), lockTimeoutMs: 60_000, logger: pino({ level: "warn" }, log) });
     expect(log.text).toContain("waiting for it as long as the real upgrade would");
+    expect(await released).toBe("released");
+    expect(notOk(dry)).toEqual([]);
+    expect(dry.verdict).toBe("ok");
+  }, 90_000);
+
+  // The rehearsal's first read of the original waited SQLite's busy timeout (5 s) with the event
+  // loop held, then refused E_STATE_LOCKED whatever lockTimeoutMs said: `upgrade --dry-run
+  // --lock-timeout 60000` exited 4 after about 5 s. The holder here lets go only once the rehearsal
+  // says it waits, so before the fix it never did.
+  test("a tool's BEGIN EXCLUSIVE on a rollback-journal file, which keeps even readers out: the dry run waits to read the original as long as the real run would wait, saying so, and rehearses once it ends", async () => {
+    const path = copyFixture(2, tempDir());
+    const db = new Database(path);
+    db.pragma("journal_mode = DELETE");
+    db.close();
+    const writer = await writerHolding(path, "exclusive");
+    const log = new LogCapture();
+    const released = new Promise<string>((resolve) => {
+      const watch = setInterval(() => {
+        if (!log.text.includes("waiting to read it")) return;
+        clearInterval(watch);
+        writer.child.stdin?.write("release\n");
+        void writer.next().then(resolve);
+      }, 5);
+      onTestFinished(() => clearInterval(watch));
+    });
+    const dry = await rehearseUpgrade({ path, from: "0.2.0", to: "0.3.0", workDir: tempDir(), lockTimeoutMs: 60_000, logger: pino({ level: "warn" }, log) });
     expect(await released).toBe("released");
     expect(notOk(dry)).toEqual([]);
     expect(dry.verdict).toBe("ok");

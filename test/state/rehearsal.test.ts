@@ -177,7 +177,7 @@ describe("upgrade rehearsal (dry run)", () => {
     const dir = tempDir();
     const path = copyFixture(1, dir);
     const work = join(dir, "work.sqlite");
-    const snapshot = SourceSnapshot.open(path, work, true);
+    const snapshot = await SourceSnapshot.open(path, work, true);
     try {
       const before = snapshot.rowCounts();
       const client = new Database(path);

@@ -347,7 +347,12 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
         detail: "in WAL mode where SQLite cannot create its -shm file (a read-only file system?); this copy is the before-state",
       });
     }
-    source = SourceSnapshot.open(staged?.path ?? path, work, staged !== undefined || !readOnlyFor(path, probe), path);
+    const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
+    source = await SourceSnapshot.open(staged?.path ?? path, work, staged !== undefined || !readOnlyFor(path, probe), path, {
+      timeoutMs: lockTimeoutMs,
+      signal,
+      onWait: () => logger.warn({ path, timeoutMs: lockTimeoutMs }, "another process holds the database so that it cannot be read (a write in progress); waiting to read it as long as the real upgrade would wait for it"),
+    });
     sourceAssessment = source.assess(catalog);
     const { level, compatLevel } = sourceAssessment;
     // A file no release this build knows may open: the tool is what is behind, not the upgrade.

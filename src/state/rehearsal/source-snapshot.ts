@@ -5,7 +5,7 @@ import { assessState, type StateAssessment } from "../assess-state.js";
 import type { MigrationCatalog } from "../migration-catalog.js";
 import { StateError } from "../state-error.js";
 import { toStateError } from "../sqlite-errors.js";
-import { openConnection } from "../state-file.js";
+import { openWaiting, type HeldWait } from "../open-waiting.js";
 import { backupCopy } from "./backup-copy.js";
 import { stopPoint } from "../stop-point.js";
 import { compareTable, rowCounts, stateTables, type TableComparison } from "./table-data.js";
@@ -33,10 +33,14 @@ export class SourceSnapshot {
 
   /**
    * Opens `path`, creates the empty `workPath` and attaches it, and starts the snapshot. `name`
-   * is the file the messages speak of (the original, when `path` is a copy of it).
+   * is the file the messages speak of (the original, when `path` is a copy of it); `wait`, how long
+   * to wait for a file another process holds (none by default).
    */
-  static open(path: string, workPath: string, writable: boolean, name = path): SourceSnapshot {
-    const db = openConnection(path, { readOnly: !writable, create: false, busyTimeoutMs: 5_000 });
+  static async open(path: string, workPath: string, writable: boolean, name = path, wait: HeldWait = { timeoutMs: 0 }): Promise<SourceSnapshot> {
+    // A file another process holds exclusively (a tool's BEGIN EXCLUSIVE on a rollback-journal
+    // file) is waited for by polling, as the real run waits for it: SQLite's busy wait held the
+    // event loop 5 s, then refused E_STATE_LOCKED whatever the rehearsal's lockTimeoutMs said.
+    const db = await openWaiting(path, { readOnly: !writable, create: false, busyTimeoutMs: 5_000 }, wait);
     try {
       // Created here, not by ATTACH: a read-only connection cannot create files.
       try {
