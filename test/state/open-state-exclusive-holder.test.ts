@@ -128,4 +128,3 @@ test("a dry run of migrateState on a WAL file with commits in its -wal, held by 
   expect(result.runs.map((r) => r.name)).toEqual(["0003_level3_codex_first"]);
   expect([sha256File(path), sha256File(`${path}-wal`)]).toEqual(before);
 });
-
