@@ -125,11 +125,11 @@ export async function createRelayTransport(options: RelayTransportOptions = {}):
   options.signal?.throwIfAborted();
   let waku: WakuModules;
   try {
-    waku = await loadWaku();
+    waku = await untilAborted(loadWaku(), options.signal);
   } catch (error) {
+    if (options.signal?.aborted === true && error === options.signal.reason) throw error;
     throw connectFailed(`js-waku (@waku/sdk 0.0.27, @libp2p/tcp 9.1.6) could not be loaded: ${String(error)}`, error, { listen });
   }
-  options.signal?.throwIfAborted();
   let node: RelayNodeLike;
   try {
     node = await waku.createRelayNode({
@@ -154,9 +154,19 @@ export async function createRelayTransport(options: RelayTransportOptions = {}):
   }
   detachStreamPools(node);
   const transport = new RelayTransport(node, waku, shard, maxPayloadBytes, log, options.now ?? Date.now);
+  const starting = node.start();
   try {
-    await node.start();
+    // Raced with the signal: an abort ends the call whatever js-waku's start does; the node is
+    // stopped once that start settles, so nothing is left listening.
+    await untilAborted(starting, options.signal);
   } catch (error) {
+    if (options.signal?.aborted === true && error === options.signal.reason) {
+      void starting.then(
+        () => transport.close(),
+        () => transport.close(),
+      );
+      throw error;
+    }
     await transport.close();
     throw connectFailed(`the relay node could not start listening on ${listen.join(", ")}: ${String(error)}`, error, { listen });
   }
