@@ -4,7 +4,7 @@
  * bytes as they are (not on a decoded and re-encoded view) keeps every other byte: fields a newer
  * writer added, their order, their encoding.
  */
-import { skipGroup, skipValue, varint } from "./wire-scan.js";
+import { skipGroup, skipValue, stepOver, varint } from "./wire-scan.js";
 
 export type FieldSplit =
   | {
@@ -45,11 +45,10 @@ export function withoutField(bytes: Uint8Array, field: number): FieldSplit {
     const wireType = tag % 8;
     if (number === field) {
       if (wireType !== 2) return { ok: false, fault: "wrong-wire-type" };
-      const length = varint(bytes, end, state);
-      if (length < 0 || length > end - state.pos) return { ok: false, fault: "malformed" };
+      const valueStart = stepOver(bytes, end, state, 2);
+      if (valueStart < 0) return { ok: false, fault: "malformed" };
       if (found !== undefined) repeated = true;
-      found = { start, valueStart: state.pos, valueEnd: state.pos + length };
-      state.pos += length;
+      found = { start, valueStart, valueEnd: state.pos };
     } else if (wireType === 3 ? !skipGroup(bytes, end, state, number) : !skipValue(bytes, end, state, wireType)) {
       return { ok: false, fault: "malformed" };
     }

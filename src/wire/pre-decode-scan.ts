@@ -2,7 +2,7 @@ import protobuf from "protobufjs/light.js";
 import { checkCount } from "./field-checks.js";
 import { MAX_FEATURES, MAX_PIECES, MAX_REPEATED_FIELDS } from "./limits.js";
 import { WireError } from "./wire-error.js";
-import { skipGroup, skipVarint, varint } from "./wire-scan.js";
+import { skipGroup, stepOver, varint } from "./wire-scan.js";
 
 /**
  * The one walk over untrusted bytes before protobufjs decodes them. It counts, without allocating,
@@ -201,44 +201,30 @@ function walk(plan: TypePlan, bytes: Uint8Array, end: number, state: ScanState):
         seenHigh.add(number);
       }
     }
-    switch (wireType) {
-      case 0:
-        if (!skipVarint(bytes, end, state)) return false;
-        break;
-      case 1:
-        state.pos += 8;
-        break;
-      case 2: {
-        const length = varint(bytes, end, state);
-        if (length < 0 || length > end - state.pos) return false;
-        const fieldEnd = state.pos + length;
-        if (field !== undefined) {
-          if (field.capIndex >= 0 && state.capsLive) {
-            if (state.counts[field.capIndex] === 0) state.seen.push(field.capIndex);
-            (state.counts[field.capIndex] as number)++;
-          }
-          const nested = field.nested;
-          if (nested !== undefined && (state.countUnknown || state.countRepeated || nested.holdsCaps)) {
-            if (!walk(nested, bytes, fieldEnd, state) && nested.holdsCaps) {
-              state.capsLive = false;
-              if (!state.countUnknown && !state.countRepeated) return false;
-            }
-          }
+    if (wireType === 3) {
+      // protobufjs keeps a whole group as one unknown field and reads on after it, so both counts
+      // must too: stopping here would let every field after a group past either cap.
+      if (!skipGroup(bytes, end, state, number)) return false;
+      continue;
+    }
+    // Invalid wire types (and a stray end-group) are -1: the decode refuses the message.
+    const valueStart = stepOver(bytes, end, state, wireType);
+    if (valueStart < 0) return false;
+    if (wireType === 2 && field !== undefined) {
+      if (field.capIndex >= 0 && state.capsLive) {
+        if (state.counts[field.capIndex] === 0) state.seen.push(field.capIndex);
+        (state.counts[field.capIndex] as number)++;
+      }
+      const nested = field.nested;
+      if (nested !== undefined && (state.countUnknown || state.countRepeated || nested.holdsCaps)) {
+        const fieldEnd = state.pos;
+        state.pos = valueStart;
+        if (!walk(nested, bytes, fieldEnd, state) && nested.holdsCaps) {
+          state.capsLive = false;
+          if (!state.countUnknown && !state.countRepeated) return false;
         }
         state.pos = fieldEnd;
-        break;
       }
-      case 3:
-        // protobufjs keeps a whole group as one unknown field and reads on after it, so both counts
-        // must too: stopping here would let every field after a group past either cap.
-        if (!skipGroup(bytes, end, state, number)) return false;
-        break;
-      case 5:
-        state.pos += 4;
-        break;
-      default:
-        // Invalid wire types (and a stray end-group): the decode refuses the message.
-        return false;
     }
   }
   return true;

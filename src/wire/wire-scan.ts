@@ -32,28 +32,42 @@ const MAX_GROUP_DEPTH = 128;
 
 /**
  * Moves state.pos past one value of wire type 0, 1, 2 or 5 (a varint, 8 bytes, a length and its
- * bytes, 4 bytes); false when it runs past `end` or for any other wire type (groups: skipGroup).
+ * bytes, 4 bytes) and returns where the value's bytes begin (after the length, for wire type 2);
+ * -1 when a varint or the length runs past `end`, and for any other wire type (groups: skipGroup).
+ * A fixed-width value is not held to `end` (state.pos may pass it): the pre-decode scan leaves
+ * that to its loop's bound, which ends the message without calling it malformed, so that its list
+ * count goes on in the parent (test/wire/pre-decode-scan-model.property.test.ts); skipValue
+ * refuses it. The one switch over wire types for every walk over bytes here.
  */
-export function skipValue(bytes: Uint8Array, end: number, state: { pos: number }, wireType: number): boolean {
+export function stepOver(bytes: Uint8Array, end: number, state: { pos: number }, wireType: number): number {
   switch (wireType) {
-    case 0:
-      return skipVarint(bytes, end, state);
+    case 0: {
+      const at = state.pos;
+      return skipVarint(bytes, end, state) ? at : -1;
+    }
     case 1:
       state.pos += 8;
-      break;
+      return state.pos - 8;
     case 2: {
       const length = varint(bytes, end, state);
-      if (length < 0 || length > end - state.pos) return false;
+      if (length < 0 || length > end - state.pos) return -1;
       state.pos += length;
-      break;
+      return state.pos - length;
     }
     case 5:
       state.pos += 4;
-      break;
+      return state.pos - 4;
     default:
-      return false;
+      return -1;
   }
-  return state.pos <= end;
+}
+
+/**
+ * Moves state.pos past one value of wire type 0, 1, 2 or 5; false when it runs past `end` (a
+ * fixed-width one included) or for any other wire type (groups: skipGroup).
+ */
+export function skipValue(bytes: Uint8Array, end: number, state: { pos: number }, wireType: number): boolean {
+  return stepOver(bytes, end, state, wireType) >= 0 && state.pos <= end;
 }
 
 /**
