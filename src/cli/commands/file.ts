@@ -204,8 +204,13 @@ async function openSession<P>(
       const { url, apiPrefix } = splitApiPath(codexUrl as string, values["api-prefix"]);
       backend = createCodexBackend({ url, logger: log, ...(apiPrefix === undefined ? {} : { apiPrefix }) });
     } catch (error) {
-      // A URL or prefix that cannot be used is the user's flag, not a failing node.
-      if (error instanceof StorageError && error.code === "E_BACKEND_REJECTED") throw new CliError("E_USAGE", `${command}: ${error.message}`, { cause: error });
+      // A URL or prefix that cannot be used is the user's flag, not a failing node; named as typed
+      // (a CI job's comes from a variable), but for a URL holding a user name or password.
+      if (error instanceof StorageError && error.code === "E_BACKEND_REJECTED") {
+        const [flag, value] = error.details["option"] === "apiPrefix" ? ["--api-prefix", values["api-prefix"]] : ["--codex-url", codexUrl];
+        const shown = value === undefined ? "" : value.includes("@") ? " (holding a user name or password, not shown)" : ` ${JSON.stringify(value)}`;
+        throw new CliError("E_USAGE", `${command}: ${flag}${shown}: ${error.message}`, { cause: error });
+      }
       throw error;
     }
   }
