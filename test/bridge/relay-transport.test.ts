@@ -160,6 +160,20 @@ describe("relay transport", () => {
     expect(t.multiaddrs()).toEqual([]);
   });
 
+  it("waitForPeers refuses a count that is no whole number of at least 0 with a RangeError naming it, before anything (NaN would wait forever)", async () => {
+    const t = await createRelayTransport();
+    try {
+      for (const count of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY]) {
+        const error = await failure(() => t.waitForPeers({ count, signal: AbortSignal.abort() }));
+        expect(error).toBeInstanceOf(RangeError);
+        expect((error as Error).message).toMatch(/count/);
+      }
+      await t.waitForPeers({ count: 0 });
+    } finally {
+      await t.close();
+    }
+  });
+
   it("a send js-waku never settles ends promptly with the signal's reason, or E_BRIDGE_CLOSED on close, leaving no listener on the signal", async () => {
     // js-waku 0.0.27's send never waits on the network (gossipsub and mplex queue the bytes: a
     // peer process SIGSTOPped took 200 sends of 140 KiB, each resolved at once), so a send that

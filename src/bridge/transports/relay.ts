@@ -254,10 +254,13 @@ export class RelayTransport implements WakuTransport {
   /**
    * Resolves once `count` peers are in this node's mesh on its pubsub topic (so a message published
    * here reaches them, and they forward it). Waits on gossipsub's heartbeats and subscription
-   * changes, never on a timer. Errors: E_BRIDGE_CLOSED (closed before), the signal's reason.
+   * changes, never on a timer. Errors: a RangeError for a count that is no whole number of at least
+   * 0, E_BRIDGE_CLOSED (closed before or during), the signal's reason.
    */
   async waitForPeers(options: WaitForPeersOptions = {}): Promise<void> {
     const count = options.count ?? 1;
+    // NaN, a fraction or Infinity is no mesh size it could ever reach: it would wait forever.
+    if (!Number.isSafeInteger(count) || count < 0) throw new RangeError(`waitForPeers count must be a whole number of at least 0, got ${String(count)}`);
     if (this.closed) throw closedError("relay", "waitForPeers");
     options.signal?.throwIfAborted();
     if (this.meshPeers().length >= count) return;
