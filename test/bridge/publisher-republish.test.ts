@@ -9,10 +9,10 @@ import { createLogger, createMetrics, type Logger } from "../../src/obs/index.js
 import { createLocalBackend } from "../../src/storage/index.js";
 import { profileForRelease } from "../../src/versions/index.js";
 import { LogCapture } from "../support/log-capture.js";
-import { runScript } from "../support/script-child.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
 import { counter, descriptionBytes, INSTANT_RETRY } from "./bridge-fixture.js";
+import { reportOfChildEndingByItself } from "./child-ends.js";
 import { faultyStore } from "./description-store-faults.js";
 import { ManualClock } from "./manual-clock.js";
 
@@ -137,11 +137,7 @@ describe("DescriptionPublisher.republish: a member who joins after a publication
   });
 
   test("on the system clock the default republish timer does not hold a process: a control node never closed ends by itself", async () => {
-    const result = await runScript("test/bridge/republish-default-child.ts", [], 30_000);
-    expect(result.stderr).toBe("");
-    expect(result.signal).toBeNull();
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout.trim())).toEqual({ clock: 1, wholeMessages: 1 });
+    expect(await reportOfChildEndingByItself("test/bridge/republish-default-child.ts")).toEqual({ clock: 1, wholeMessages: 1 });
   });
 
   test("before any publication republish resolves undefined; a bad interval is a RangeError naming it", async () => {

@@ -5,10 +5,10 @@ import { BridgeError } from "../../src/bridge/bridge-error.js";
 import { createRelayTransport } from "../../src/bridge/transports/relay.js";
 import { decodeWakuMessage, encodeWakuMessage } from "../../src/bridge/transports/waku-message.js";
 import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../src/wire/index.js";
-import { runScript } from "../support/script-child.js";
 import { failure } from "../support/thrown.js";
 import { until } from "../support/until.js";
 import { startRelayNodes } from "../support/waku-nodes.js";
+import { reportOfChildEndingByItself } from "./child-ends.js";
 import { transportComplianceSuite } from "./transport-suite.js";
 
 transportComplianceSuite("js-waku relay", (count) => startRelayNodes(count));
@@ -217,11 +217,7 @@ describe("relay transport", () => {
   });
 
   it("leaves no long timer, socket or server after close: a process holding nodes exits on its own", async () => {
-    const result = await runScript("test/support/waku-close-child.ts", [], 30_000);
-    expect(result.stderr).toBe("");
-    expect(result.signal).toBeNull();
-    expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout.trim().split("\n").at(-1)!) as { delivered: number; longTimers: string[] };
+    const report = (await reportOfChildEndingByItself("test/support/waku-close-child.ts")) as { delivered: number; longTimers: string[] };
     expect(report.delivered).toBe(2);
     expect(report.longTimers).toEqual([]);
   });
