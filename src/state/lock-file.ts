@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { isBusy } from "./busy-retry.js";
+import { requireSqliteModule } from "./sqlite-module.js";
 
 /**
  * An exclusive lock held as an OS file lock: an exclusive transaction on a small sidecar SQLite
@@ -18,8 +19,12 @@ export class LockFile {
     readonly path: string,
   ) {}
 
-  /** Opens the file, creating it when missing; the OS or SQLite error is thrown as it is when that fails. */
+  /**
+   * Opens the file, creating it when missing; the OS or SQLite error is thrown as it is when that
+   * fails, a native module that cannot load as E_STATE_SQLITE_UNAVAILABLE.
+   */
   static open(path: string): LockFile {
+    requireSqliteModule();
     return new LockFile(new Database(path, { timeout: 0 }), path);
   }
 

@@ -4,6 +4,7 @@ import { nonAdditiveChanges } from "./compat-window.js";
 import { migrationChecksum, type MigrationDefinition } from "./migration-definition.js";
 import { describeSchema, diffSchemas, schemaFingerprint, type SchemaDescription } from "./schema-description.js";
 import { StateError } from "./state-error.js";
+import { requireSqliteModule } from "./sqlite-module.js";
 
 export interface CatalogEntry {
   readonly definition: MigrationDefinition;
@@ -110,6 +111,7 @@ export class MigrationCatalog {
   }
 
   private static replay(defs: readonly MigrationDefinition[]): CatalogEntry[] {
+    requireSqliteModule();
     const db = new Database(":memory:");
     try {
       db.pragma("foreign_keys = ON");

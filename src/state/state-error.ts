@@ -63,7 +63,12 @@ export type StateErrorCode =
    * A dry run (`migrateState` with `dryRun`) that keeps its pages in memory, up to about the
    * file's size, was not started: the file is larger than the memory it may use. Nothing written.
    */
-  | "E_STATE_TOO_LARGE";
+  | "E_STATE_TOO_LARGE"
+  /**
+   * better-sqlite3's native part cannot load (its install script did not run, or it was built for
+   * another Node): nothing was opened. Run `npm rebuild better-sqlite3` where the package is installed.
+   */
+  | "E_STATE_SQLITE_UNAVAILABLE";
 
 export class StateError extends CompatError<StateErrorCode> {
   readonly layer = "state" as const;

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { realPathOf } from "./real-path.js";
 import { StateError } from "./state-error.js";
 import { toStateError } from "./sqlite-errors.js";
+import { requireSqliteModule } from "./sqlite-module.js";
 
 const SQLITE_MAGIC = Buffer.from("SQLite format 3\0", "latin1");
 /** The smallest SQLite database is one 512-byte page; anything shorter but not empty is not one. */
@@ -107,6 +108,7 @@ export interface ConnectionOptions {
  * usable.
  */
 export function openConnection(path: string, options: ConnectionOptions): Database.Database {
+  requireSqliteModule();
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: options.readOnly, fileMustExist: !options.create, timeout: options.busyTimeoutMs });

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { clientLockPathOf, LockFile } from "../state/index.js";
+import { clientLockPathOf, LockFile, StateError } from "../state/index.js";
 import { StorageError } from "./storage-error.js";
 
 /** Held by a started storage client until it stops; `release` is idempotent. */
@@ -52,6 +52,8 @@ function takeLock(lockPath: string, what: string, path: string): ClientLock {
   try {
     lock = LockFile.open(lockPath);
   } catch (error) {
+    // Not the folder: SQLite itself cannot load, and the state layer says what to run.
+    if (error instanceof StateError && error.code === "E_STATE_SQLITE_UNAVAILABLE") throw error;
     throw new StorageError("E_LOCAL_IO", `cannot create the storage client's lock ${lockPath} (${(error as Error).message}); the folder of its ${what} must be writable`, {
       cause: error,
       details: { code: (error as { code?: unknown }).code, path, lock: lockPath },
