@@ -51,6 +51,7 @@ const INSIDE_ONLY: Readonly<Record<string, string>> = {
   clientLockPathOf: "where a storage client's hold on a state file is",
   truncateWal: "the storage client empties the state's -wal after it forgets ended jobs (their keys); an app's own connections are its own",
   withoutBusyWait: "the storage client's best-effort writes (the endpoint failure memory) fail at once on a busy state instead of waiting on the main thread",
+  requireSqliteModule: "the CLI's check, before a command touches anything, that better-sqlite3's native part loads (an app meets E_STATE_SQLITE_UNAVAILABLE from openState or the client's start)",
   isBusy: "tells the storage client's best-effort writes that the state was busy (try later), not refused",
   workFolderRoomText: "the words of upgrade's refusal of a work folder too small, which the CLI says of the folder the user gave",
   PendingDownload: "the row pendingDownloadsTo gives the CLI",

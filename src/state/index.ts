@@ -9,6 +9,7 @@ import type { UpgradeReport } from "./rehearsal/upgrade-report.js";
 export { openState, DEFAULT_BUSY_TIMEOUT_MS } from "./open-state.js";
 export type { OpenStateOptions, StateHandle } from "./open-state.js";
 export { StateError } from "./state-error.js";
+export { requireSqliteModule } from "./sqlite-module.js";
 export { truncateWal, withoutBusyWait } from "./state-file.js";
 export { isBusy } from "./busy-retry.js";
 export type { StateErrorCode } from "./state-error.js";
