@@ -65,6 +65,8 @@ const BY_CODE: Readonly<Record<string, number>> = {
   E_SCHEMA_DIR_INVALID: EXIT.USAGE,
   E_SCHEMA_INVALID: EXIT.USAGE,
   E_TOOL_MISSING: EXIT.USAGE,
+  // better-sqlite3's native part cannot load: a missing tool, as the CLI's own check says (E_TOOL_MISSING), not a state that refused.
+  E_STATE_SQLITE_UNAVAILABLE: EXIT.USAGE,
   E_TOOL_FAILED: EXIT.USAGE,
   // The matrix could not make its work folder (TMPDIR missing, a file, full): the disk refused, as for a full work folder.
   E_WORK_DIR: EXIT.STATE,

@@ -54,6 +54,16 @@ describe("better-sqlite3 whose native part cannot load", () => {
     expect(r.stderr).not.toMatch(/BROKEN/);
   }, 60_000);
 
+  test("migrate status, which meets it through the state layer: E_STATE_SQLITE_UNAVAILABLE, exit 2, naming the rebuild; it was an internal error with a stack (exit 70)", async () => {
+    const dir = tempDir("scc-cli-sqlite-migrate-");
+    const r = await cliWithoutSqlite(["migrate", "status", "--db", join(dir, "state.db")], "missing");
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("error[E_STATE_SQLITE_UNAVAILABLE]:");
+    expect(r.stderr).toContain("Could not locate the bindings file");
+    expect(r.stderr).toContain("npm rebuild better-sqlite3");
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+  }, 60_000);
+
   test("matrix of columns that need no SQLite runs as before", async () => {
     const r = await cliWithoutSqlite(["matrix", "--only", "wire,forward", "--json"], "missing", { TMPDIR: tempDir("scc-cli-sqlite-matrix-") });
     expect(r.code, r.stderr).toBe(0);
