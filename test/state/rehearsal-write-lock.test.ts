@@ -50,6 +50,19 @@ async function writerHolding(path: string, mode?: "exclusive"): Promise<{ child:
   return { child, next };
 }
 
+/** Tells the writer to let go once `log` holds `text` (the rehearsal saying it waits); resolves with its next line. */
+function releasedOnceLogged(writer: { child: ChildProcess; next: () => Promise<string> }, log: LogCapture, text: string): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const watch = setInterval(() => {
+      if (!log.text.includes(text)) return;
+      clearInterval(watch);
+      writer.child.stdin?.write("release\n");
+      void writer.next().then(resolve);
+    }, 5);
+    onTestFinished(() => clearInterval(watch));
+  });
+}
+
 const notOk = (r: UpgradeReport): unknown[] => r.checks.filter((c) => c.status !== "ok").map((c) => [c.id, c.status, c.code]);
 
 describe("upgrade dry run while another process holds a write transaction on the database", () => {
@@ -76,15 +89,7 @@ describe("upgrade dry run while another process holds a write transaction on the
     const writer = await writerHolding(path);
     const log = new LogCapture();
     // Told to let go when the rehearsal says it waits: no timing in the test.
-    const released = new Promise<string>((resolve) => {
-      const watch = setInterval(() => {
-        if (!log.text.includes("holds a write transaction")) return;
-        clearInterval(watch);
-        writer.child.stdin?.write("release\n");
-        void writer.next().then(resolve);
-      }, 5);
-      onTestFinished(() => clearInterval(watch));
-    });
+    const released = releasedOnceLogged(writer, log, "holds a write transaction");
     const dry = await rehearseUpgrade({ path, from: "0.2.0", to: "0.3.0", workDir: tempDir(), lockTimeoutMs: 60_000, logger: pino({ level: "warn" }, log) });
     expect(log.text).toContain("waiting for it as long as the real upgrade would");
     expect(await released).toBe("released");
@@ -103,15 +108,7 @@ describe("upgrade dry run while another process holds a write transaction on the
     db.close();
     const writer = await writerHolding(path, "exclusive");
     const log = new LogCapture();
-    const released = new Promise<string>((resolve) => {
-      const watch = setInterval(() => {
-        if (!log.text.includes("waiting to read it")) return;
-        clearInterval(watch);
-        writer.child.stdin?.write("release\n");
-        void writer.next().then(resolve);
-      }, 5);
-      onTestFinished(() => clearInterval(watch));
-    });
+    const released = releasedOnceLogged(writer, log, "waiting to read it");
     const dry = await rehearseUpgrade({ path, from: "0.2.0", to: "0.3.0", workDir: tempDir(), lockTimeoutMs: 60_000, logger: pino({ level: "warn" }, log) });
     expect(await released).toBe("released");
     expect(notOk(dry)).toEqual([]);
