@@ -75,6 +75,31 @@ export function heldPointerMessage(
   return { envelope: pointerEnvelope(payload, options), path: "pointer" };
 }
 
+/**
+ * The pointer's message rebuilt at the version it was signed at. The row keeps no version, and the
+ * audience (so the version chosen now) may have changed since it went out: a pointer written at
+ * version 2 for a 0.2.0 member holds supersedes_* in the row (level 3) but not in its signed bytes.
+ * Tried at `options.version` first, then at each other version of the writer's window (one that
+ * carries no pointer fails to encode); the first error when none verifies.
+ */
+export function heldPointerMessageAtItsVersion(
+  row: Omit<PointerRow, "communityId" | "receivedAt">,
+  communityId: Uint8Array,
+  options: SealOptions,
+  window: { readonly min: number; readonly max: number },
+): HeldMessage {
+  const others = Array.from({ length: window.max - window.min + 1 }, (_, i) => window.max - i).filter((v) => v !== options.version);
+  let first: unknown;
+  for (const version of [options.version, ...others]) {
+    try {
+      return heldPointerMessage(row, communityId, { ...options, version });
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  throw first;
+}
+
 /** A row's payload built and verified; what the wire refuses to encode is E_BRIDGE_UNREADABLE, as bytes from the network are. */
 function verifiedRow(table: "communities" | "cd_pointers", build: () => Uint8Array): Uint8Array {
   try {

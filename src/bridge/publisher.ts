@@ -9,7 +9,7 @@ import { assertClockAdvances } from "./clock-order.js";
 import { systemBridgeClock, type BridgeClock } from "./clock.js";
 import { communityContentTopic, communityHex } from "./community-topic.js";
 import type { DescriptionStore } from "./description-store.js";
-import { heldDescriptionPayload, heldPointerMessage, heldWholeMessages, signatureOf, type HeldMessage } from "./publisher-held.js";
+import { heldDescriptionPayload, heldPointerMessageAtItsVersion, heldWholeMessages, signatureOf, type HeldMessage } from "./publisher-held.js";
 import { memoryReceiverStore, type ReceiverStore } from "./receiver-state.js";
 import { envelopesToPublish } from "./segment-split.js";
 import { sealCommunityDescription, sealCommunityDescriptionPointer, type SealOptions } from "./signed-messages.js";
@@ -273,7 +273,9 @@ export class DescriptionPublisher {
     }
     const pointerRow = profile.writes("cd-pointer") ? this.held.pointer(this.hex) : undefined;
     if (pointerRow !== undefined) {
-      const message = this.verifiedRow("cd_pointers", pointerRow.clock, () => [heldPointerMessage(pointerRow, this.communityId, this.sealOptions(this.choose("cd-pointer", audience)))]);
+      const message = this.verifiedRow("cd_pointers", pointerRow.clock, () => [
+        heldPointerMessageAtItsVersion(pointerRow, this.communityId, this.sealOptions(this.choose("cd-pointer", audience)), profile.window),
+      ]);
       if (message !== undefined) {
         messages.push(...message);
         pointer = { cid: pointerRow.cid, size: pointerRow.size, expiresAt: pointerRow.expiresAt };

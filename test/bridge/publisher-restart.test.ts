@@ -9,6 +9,7 @@ import { DescriptionReceiver, type ReceivedDescription } from "../../src/bridge/
 import { stateReceiverStore } from "../../src/bridge/receiver-state.js";
 import { MemoryNetwork } from "../../src/bridge/transports/memory.js";
 import { newSecretKey } from "../../src/crypto/index.js";
+import { communityAudience, type Audience } from "../../src/negotiate/index.js";
 import { createLogger, createMetrics, type Logger } from "../../src/obs/index.js";
 import { communityRows, openState, type StateHandle } from "../../src/state/index.js";
 import { createLocalBackend } from "../../src/storage/index.js";
@@ -46,7 +47,7 @@ async function world(release: string) {
   const seen: Uint8Array[] = [];
   const listener = network.transport({ name: "listener" });
   const listening = new Set<string>();
-  const control = async (options: { key?: Uint8Array; lastClock?: number; logger?: Logger } = {}) => {
+  const control = async (options: { key?: Uint8Array; lastClock?: number; logger?: Logger; audience?: Audience } = {}) => {
     const state = await openState({ path: statePath, release });
     opened.push(state);
     const metrics = createMetrics();
@@ -60,6 +61,7 @@ async function world(release: string) {
       metrics,
       ...(options.lastClock === undefined ? {} : { lastClock: options.lastClock }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(options.audience === undefined ? {} : { audience: options.audience }),
     });
     publishers.push(publisher);
     if (!listening.has(publisher.contentTopic)) {
@@ -250,6 +252,28 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
     const below = await w.control({ lastClock: 2 });
     expect(below.publisher.lastClock).toBe(4);
     await expect(below.publisher.publish(descriptionBytes(100, 52), 3)).rejects.toMatchObject({ code: "E_BRIDGE_CLOCK_NOT_ADVANCED" });
+    });
+  });
+
+  test("0.3.0: a pointer signed at version 2 (a 0.2.0 member in the audience: its supersedes_* not in the signed bytes, though kept in the row) is taken after a restart whose audience chooses version 3, and republished as it was sent", async () => {
+    await inWorld("0.3.0", async (w) => {
+      const first = await w.control({ audience: communityAudience([{ min: 2, max: 2 }]) });
+      await first.publisher.publish(descriptionBytes(100, 94), 1);
+      await w.network.settled();
+      const before = w.seen.length;
+      const report = await first.publisher.publish(descriptionBytes(100, 95), 2);
+      await w.network.settled();
+      const sent = w.seen.slice(before).map(hex);
+      first.restart();
+      const second = await w.control();
+      expect(second.publisher.refusedRows).toEqual([]);
+      expect(second.publisher.lastClock).toBe(2);
+      const again = w.seen.length;
+      expect(await second.publisher.republish()).toEqual(report);
+      await w.network.settled();
+      expect(w.seen.slice(again).map(hex)).toEqual(sent);
+      await second.publisher.publish(descriptionBytes(100, 96), 3);
+      expect(communityRows(second.state).pointer(communityHex(second.publisher.communityId))).toMatchObject({ clock: 3, supersedesClock: 2, supersedesCid: report.pointer?.cid });
     });
   });
 
