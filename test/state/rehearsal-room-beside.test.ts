@@ -28,6 +28,7 @@ interface ChildReport {
   levelAfterReal: number;
   walAfterReal: number;
   freeAfter: number;
+  cli: { code: number; stderr: string };
 }
 
 /** room-beside-child.ts on a 4 MiB tmpfs: the work folder `same` (on it) or elsewhere, `leaveKiB` left free, `walKiB` of an app's commits in the -wal. */
@@ -62,6 +63,9 @@ test("an app's commits left in the -wal: their move into the file counts; short 
   expect(said.unchangedByReal).toBe(true);
   expect(said.levelAfterReal).toBe(1);
   expect(said.freeAfter).toBeGreaterThan(0);
+  // The CLI said "the database refused the upgrade itself": the database refused nothing, it was not run.
+  expect(said.cli.code).toBe(4);
+  expect(said.cli.stderr).toMatch(/^status-compat upgrade: every check passed on the copy; the upgrade itself was not run, its disk lacks the room: E_STATE_IO: the real upgrade needs about /m);
 }, 60_000);
 
 test("an app's commits left in the -wal, and room for them and the upgrade: no finding, and the real upgrade checkpoints it all", async () => {

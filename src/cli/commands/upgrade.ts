@@ -180,7 +180,10 @@ the rehearsal could not finish because the disk refused: a --work-dir too small)
     }
     if (failed.length > 0 && failed.every((c) => c.id === "apply")) {
       // A dry run's apply line is the real run's refusal, predicted: the same status it will give.
-      const what = report.dryRun ? "the real upgrade would be refused by the database" : "the database refused the upgrade itself";
+      // The room check beside the original (ENOSPC, measured; the run's own disk failure is SQLITE_FULL)
+      // refuses before the real run: no database refused anything then.
+      const short = !report.dryRun && failed.every((c) => c.ioError === "ENOSPC");
+      const what = report.dryRun ? "the real upgrade would be refused by the database" : short ? "the upgrade itself was not run, its disk lacks the room" : "the database refused the upgrade itself";
       io.stderr.write(`status-compat upgrade: every check passed on the copy; ${what}: ${failed.map((c) => c.detail ?? "").join("; ")}\n`);
       return EXIT.STATE;
     }

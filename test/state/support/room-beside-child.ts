@@ -4,13 +4,15 @@
  * -wal, as an app killed before its checkpoint leaves them, when not 0), fills the disk but for
  * <leaveBytes>, then runs the upgrade 0.1.0 -> 0.3.0 as a dry run and for real, the copies in
  * <workDir> (`same`: a folder on that tmpfs, beside the original). Prints one JSON object of what
- * each said, the original's bytes after each, and its level at the end.
+ * each said, the original's bytes after each, its level, and what the CLI's real upgrade then says.
  */
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statfsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PassThrough } from "node:stream";
 import Database from "better-sqlite3";
+import { main } from "../../../src/cli/main.js";
 import { inspectState, rehearseUpgrade, type UpgradeReport } from "../../../src/state/index.js";
 
 // Not from ./files.js: that one brings vitest, which a child process cannot load.
@@ -54,4 +56,10 @@ const unchangedByReal = bytes() === before;
 const levelAfterReal = inspectState(path).level;
 const walAfterReal = existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0;
 const now = statfsSync(dir);
-process.stdout.write(JSON.stringify({ walBefore, dry, unchangedByDry, real, unchangedByReal, levelAfterReal, walAfterReal, freeAfter: Number(now.bavail) * Number(now.bsize) }) + "\n");
+// The same real upgrade through the CLI: its exit status and what it says on stderr.
+const stderr = new PassThrough();
+const said: Buffer[] = [];
+stderr.on("data", (b: Buffer) => said.push(b));
+const code = await main(["upgrade", "--from", "0.1.0", "--to", "0.3.0", "--db", path, "--work-dir", workDir], { stdout: new PassThrough(), stderr, stderrIsTTY: false, env: process.env, cwd: process.cwd() });
+const cli = { code, stderr: Buffer.concat(said).toString("utf8") };
+process.stdout.write(JSON.stringify({ walBefore, dry, unchangedByDry, real, unchangedByReal, levelAfterReal, walAfterReal, freeAfter: Number(now.bavail) * Number(now.bsize), cli }) + "\n");
