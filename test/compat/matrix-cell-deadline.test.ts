@@ -34,13 +34,23 @@ describe("runMatrix: a cell that does not finish", () => {
     expect(hung?.ms).toBeGreaterThanOrEqual(290);
   });
 
-  test("the failed cell names the option to raise, the CLI's and runMatrix's: it said 'raise the cell timeout', which neither a CI engineer nor a script author could find under that name", async () => {
+  test("the failed cell names the option to raise, runMatrix's: it said 'raise the cell timeout', which neither a CI engineer nor a script author could find under that name, then named the CLI's flag too, which a script does not have", async () => {
     const report = await runMatrix({ checks: [hangingCheck()], cellTimeoutMs: 100 });
     const detail = report.rows.at(-1)?.cells.storage?.detail ?? "";
     expect(detail).toMatch(/did not finish within 0\.1 s/);
-    expect(detail).toContain("--cell-timeout SECONDS");
-    expect(detail).toContain("cellTimeoutMs");
+    expect(detail).toContain("runMatrix's cellTimeoutMs");
+    expect(detail).not.toContain("--cell-timeout");
     expect(detail).not.toContain("raise the cell timeout");
+  });
+
+  test("a caller names the deadline in its own words (cellTimeoutName; the CLI's --cell-timeout), and only those; a name that is no words is a TypeError before anything runs", async () => {
+    const report = await runMatrix({ checks: [hangingCheck()], cellTimeoutMs: 100, cellTimeoutName: "the job's MATRIX_CELL_SECONDS" });
+    const detail = report.rows.at(-1)?.cells.storage?.detail ?? "";
+    expect(detail).toContain("raise the cell's deadline, the job's MATRIX_CELL_SECONDS)");
+    expect(detail).not.toMatch(/cellTimeoutMs|--cell-timeout/);
+    for (const bad of ["", "  ", 5, null]) {
+      await expect(runMatrix({ checks: [hangingCheck()], cellTimeoutName: bad as string })).rejects.toThrow(/cellTimeoutName/);
+    }
   });
 
   test("the cell's signal is aborted at its deadline, so a check that listens can let go of what it holds; the run is not taken for interrupted", async () => {

@@ -10,7 +10,7 @@ test("runMatrix refuses a key it does not take before running a cell", async () 
   let ran = 0;
   const check: MatrixCheck = { column: "wire", proves: "counts its runs", run: async () => ((ran += 1), { status: "pass", detail: "ok" }) };
   await expect(runMatrix({ checks: [check], cellTimeout: 1_000 } as never)).rejects.toThrow(
-    new TypeError('runMatrix has no option "cellTimeout" (did you mean "cellTimeoutMs"?); its options are table, checks, logger, signal, workDir, cellTimeoutMs, onCell'),
+    new TypeError('runMatrix has no option "cellTimeout" (did you mean "cellTimeoutMs"?); its options are table, checks, logger, signal, workDir, cellTimeoutMs, cellTimeoutName, onCell'),
   );
   expect(ran).toBe(0);
   await runMatrix({ checks: [check] });

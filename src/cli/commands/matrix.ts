@@ -137,6 +137,7 @@ export const matrixCommand: Command = {
         logger,
         workDir: scratch,
         cellTimeoutMs,
+        cellTimeoutName: "status-compat matrix --cell-timeout SECONDS",
         signal: interrupts.signal,
         onCell: ({ writer, reader, column, result, abandoned }) => {
           if (abandoned) io.abandonedWork?.();

@@ -16,12 +16,16 @@ export function assertMatrixOptionValues(options: {
   readonly logger?: unknown;
   readonly workDir?: unknown;
   readonly cellTimeoutMs?: unknown;
+  readonly cellTimeoutName?: unknown;
   readonly onCell?: unknown;
 }): void {
-  const { table, checks, logger, workDir, cellTimeoutMs, onCell } = options;
+  const { table, checks, logger, workDir, cellTimeoutMs, cellTimeoutName, onCell } = options;
   if (checks !== undefined) assertChecks(checks);
   if (cellTimeoutMs !== undefined && (typeof cellTimeoutMs !== "number" || !Number.isSafeInteger(cellTimeoutMs) || cellTimeoutMs <= 0)) {
     throw new RangeError(`cellTimeoutMs must be a positive whole number of milliseconds; it was ${describedValue(cellTimeoutMs)}`);
+  }
+  if (cellTimeoutName !== undefined && (typeof cellTimeoutName !== "string" || cellTimeoutName.trim() === "")) {
+    throw new TypeError(`runMatrix option cellTimeoutName must be the words naming the cell's deadline (a string that is not empty), not ${describedValue(cellTimeoutName)}`);
   }
   if (onCell !== undefined && typeof onCell !== "function") throw new TypeError(`runMatrix option onCell must be a function, not ${describedValue(onCell)}`);
   if (workDir !== undefined && typeof workDir !== "string") throw new TypeError(`runMatrix option workDir must be a folder's path (a string), not ${describedValue(workDir)}`);

@@ -44,6 +44,12 @@ export interface RunMatrixOptions {
    * regression leaving a job unsettled) held the run, and the CI job, with no report.
    */
   cellTimeoutMs?: number;
+  /**
+   * How a cell past its deadline names the setting to raise, in the caller's words: the CLI passes
+   * `status-compat matrix --cell-timeout SECONDS`; by default `runMatrix's cellTimeoutMs`. One name
+   * for both told a CLI user of an option the package does not export, and a script's author of a flag.
+   */
+  cellTimeoutName?: string;
   /** Called after each cell, for progress output. */
   onCell?: (progress: MatrixProgress) => void;
 }
@@ -56,6 +62,7 @@ const RUN_MATRIX_OPTIONS = keysOf<RunMatrixOptions>()({
   signal: true,
   workDir: true,
   cellTimeoutMs: true,
+  cellTimeoutName: true,
   onCell: true,
 });
 
@@ -111,7 +118,7 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
 /** A cell's detail is one line of the table: line breaks in an error's message become spaces. */
 const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, " ");
 
-async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: number): Promise<{ result: CellResult; abandoned: boolean }> {
+async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: number, timeoutName: string): Promise<{ result: CellResult; abandoned: boolean }> {
   const start = performance.now();
   const deadline = new AbortController();
   // The check's signal: the run's or the deadline's. Not AbortSignal.any: on Node 20 it leaves an
@@ -119,8 +126,8 @@ async function runCell(check: MatrixCheck, ctx: DirectionContext, timeoutMs: num
   const cell = new AbortController();
   const timedOut = (): CellResult => ({
     status: "fail",
-    // Both names: "the cell timeout" was an option neither a CI engineer nor a script's author found by that name.
-    detail: `did not finish within ${timeoutMs / 1000} s (it hangs, or the machine is that slow: raise the cell's deadline, status-compat matrix --cell-timeout SECONDS or runMatrix's cellTimeoutMs); the other cells ran`,
+    // The caller's name for it: "the cell timeout" was an option neither a CI engineer nor a script's author found by that name.
+    detail: `did not finish within ${timeoutMs / 1000} s (it hangs, or the machine is that slow: raise the cell's deadline, ${timeoutName}); the other cells ran`,
     ms: performance.now() - start,
   });
   let timer: NodeJS.Timeout | undefined;
@@ -237,6 +244,7 @@ export async function runMatrix(given: RunMatrixOptions | null = {}): Promise<Ma
   const logger = options.logger ?? silentLogger();
   const signal = options.signal ?? new AbortController().signal;
   const cellTimeoutMs = options.cellTimeoutMs ?? DEFAULT_CELL_TIMEOUT_MS;
+  const cellTimeoutName = options.cellTimeoutName ?? "runMatrix's cellTimeoutMs";
   // A caller's folder that is not there failed every cell that writes (E_STATE_IO, no such folder):
   // a report of broken pairs for a bad option, which told CI the releases did not interoperate.
   if (options.workDir !== undefined && statSync(options.workDir, { throwIfNoEntry: false })?.isDirectory() !== true) {
@@ -266,7 +274,7 @@ export async function runMatrix(given: RunMatrixOptions | null = {}): Promise<Ma
         const cells: Partial<Record<MatrixColumn, CellResult>> = {};
         for (const check of checks) {
           signal.throwIfAborted();
-          const { result, abandoned } = await runCell(check, ctx, cellTimeoutMs);
+          const { result, abandoned } = await runCell(check, ctx, cellTimeoutMs, cellTimeoutName);
           cells[check.column] = result;
           ctx.logger.debug({ column: check.column, status: result.status, ms: Math.round(result.ms) }, "matrix cell");
           options.onCell?.({ writer: writerRow.release, reader: readerRow.release, column: check.column, result, abandoned });
