@@ -1,4 +1,4 @@
-import { loadKeccak256, publicKeyOf, sha256 } from "../crypto/index.js";
+import { loadKeccak256, sha256 } from "../crypto/index.js";
 import { chooseWriteVersion, communityAudience, type Audience, type WriteChoice } from "../negotiate/index.js";
 import { silentLogger, componentLogger, type Logger, type Metrics } from "../obs/index.js";
 import type { ProtocolProfile } from "../versions/index.js";
@@ -9,6 +9,7 @@ import { assertClockAdvances } from "./clock-order.js";
 import { systemBridgeClock, type BridgeClock } from "./clock.js";
 import { communityContentTopic, communityHex } from "./community-topic.js";
 import type { DescriptionStore } from "./description-store.js";
+import { communityIdOf } from "./publisher-key.js";
 import { heldDescriptionPayload, heldPointerMessageAtItsVersion, heldWholeMessages, signatureOf, type HeldMessage } from "./publisher-held.js";
 import { memoryReceiverStore, type ReceiverStore } from "./receiver-state.js";
 import { envelopesToPublish } from "./segment-split.js";
@@ -104,7 +105,7 @@ export class DescriptionPublisher {
     if (profile.writes("cd-pointer") && options.store === undefined) {
       throw new TypeError(`release ${profile.release.release} publishes descriptions behind pointers: DescriptionPublisher needs a store option`);
     }
-    this.communityId = publicKeyOf(options.secretKey);
+    this.communityId = communityIdOf(options.secretKey);
     this.hex = communityHex(this.communityId);
     this.contentTopic = communityContentTopic(this.communityId);
     this.metrics = options.metrics === undefined ? undefined : bridgeMetrics(options.metrics);
