@@ -14,7 +14,7 @@ export { truncateWal, withoutBusyWait } from "./state-file.js";
 export { isBusy } from "./busy-retry.js";
 export type { StateErrorCode } from "./state-error.js";
 export { communityRows } from "./community-rows.js";
-export type { CommunityRow, CommunityRows, PointerRow } from "./community-rows.js";
+export type { CommunityRow, CommunityRows, PointerRow, RefusedRow } from "./community-rows.js";
 export type { MigrationDefinition } from "./migration-definition.js";
 export { migrationChecksum } from "./migration-definition.js";
 export { MigrationCatalog, shippedCatalog } from "./migration-catalog.js";
