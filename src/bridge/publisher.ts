@@ -1,6 +1,7 @@
 import { loadKeccak256, sha256 } from "../crypto/index.js";
 import { chooseWriteVersion, communityAudience, type Audience, type WriteChoice } from "../negotiate/index.js";
 import { silentLogger, componentLogger, type Logger, type Metrics } from "../obs/index.js";
+import type { CommunityRow, PointerRow, RefusedRow } from "../state/index.js";
 import type { ProtocolProfile } from "../versions/index.js";
 import { untilAborted } from "./abort-race.js";
 import { BridgeError } from "./bridge-error.js";
@@ -93,6 +94,8 @@ export class DescriptionPublisher {
   private lastSent: { report: PublishReport; messages: HeldMessage[] } | undefined;
   private readonly held: ReceiverStore;
   private readonly refused: BridgeError[] = [];
+  /** The refused rows as held, until this control node's own publication replaces them (a forged clock must not hold its rows back). */
+  private readonly refusedHeld: { communities?: RefusedRow; cd_pointers?: RefusedRow } = {};
   private cancelRepublish: (() => void) | undefined;
   private readonly republishEvery: number | undefined;
   private closed = false;
@@ -198,7 +201,7 @@ export class DescriptionPublisher {
       messages.push({ envelope: sealed.envelope, path: "pointer" });
       this.previousPointer = { clock, cid };
       if (!profile.writes("cd-whole-waku")) this.keepDescription(clock, description, stored, "codex");
-      this.held.putPointer({
+      this.keepPointer({
         communityId: this.hex,
         clock,
         cid,
@@ -261,7 +264,7 @@ export class DescriptionPublisher {
     let pointer: PublishReport["pointer"];
     const description = this.held.community(this.hex);
     if (description !== undefined) {
-      const whole = this.verifiedRow("communities", description.clock, () =>
+      const whole = this.verifiedRow("communities", description, () =>
         profile.writes("cd-whole-waku")
           ? heldWholeMessages(description, this.communityId, this.sealOptions(this.choose("community-description", audience)), this.sealOptions(this.choose("segment", audience)))
           : (heldDescriptionPayload(description, this.communityId, this.choose("cd-pointer", audience).version), []),
@@ -274,7 +277,7 @@ export class DescriptionPublisher {
     }
     const pointerRow = profile.writes("cd-pointer") ? this.held.pointer(this.hex) : undefined;
     if (pointerRow !== undefined) {
-      const message = this.verifiedRow("cd_pointers", pointerRow.clock, () => [
+      const message = this.verifiedRow("cd_pointers", pointerRow, () => [
         heldPointerMessageAtItsVersion(pointerRow, this.communityId, this.sealOptions(this.choose("cd-pointer", audience)), profile.window),
       ]);
       if (message !== undefined) {
@@ -292,19 +295,39 @@ export class DescriptionPublisher {
   }
 
   /** What `build` makes of a kept row, or undefined when the row is refused (kept in refusedRows, logged at warn). */
-  private verifiedRow(table: "communities" | "cd_pointers", clock: number, build: () => HeldMessage[]): HeldMessage[] | undefined {
+  private verifiedRow(table: "communities" | "cd_pointers", row: RefusedRow, build: () => HeldMessage[]): HeldMessage[] | undefined {
+    const { clock } = row;
     try {
       return build();
     } catch (error) {
       if (!(error instanceof BridgeError)) throw error;
       this.refused.push(error);
+      this.refusedHeld[table] = { clock: row.clock, signature: row.signature };
       this.logger.warn({ community: this.hex, row: table, clock, code: error.code, fault: error.details.fault }, "a kept row that does not verify under the community's key was not taken: neither its clock nor its bytes");
       return undefined;
     }
   }
 
   private keepDescription(clock: number, description: Uint8Array, payload: Uint8Array, source: "waku" | "codex"): void {
-    this.held.putCommunity({ id: this.hex, clock, description, signature: signatureOf("community-description", payload), receivedAt: this.clock.wallNow(), source });
+    const row: CommunityRow = { id: this.hex, clock, description, signature: signatureOf("community-description", payload), receivedAt: this.clock.wallNow(), source };
+    const refused = this.refusedHeld.communities;
+    if (refused === undefined || this.held.replaceCommunity === undefined) {
+      this.held.putCommunity(row);
+      return;
+    }
+    // The row refused at start is no publication of this key: its own replaces it whatever the clocks, once.
+    this.held.replaceCommunity(row, refused);
+    delete this.refusedHeld.communities;
+  }
+
+  private keepPointer(row: PointerRow): void {
+    const refused = this.refusedHeld.cd_pointers;
+    if (refused === undefined || this.held.replacePointer === undefined) {
+      this.held.putPointer(row);
+      return;
+    }
+    this.held.replacePointer(row, refused);
+    delete this.refusedHeld.cd_pointers;
   }
 
   /** Later publishes are E_BRIDGE_CLOSED, the periodic republish stops; the transport and the store stay the caller's. */

@@ -1,4 +1,4 @@
-import { communityRows, type CommunityRow, type CommunityRows, type PointerRow, type StateHandle } from "../state/index.js";
+import { communityRows, type CommunityRow, type CommunityRows, type PointerRow, type RefusedRow, type StateHandle } from "../state/index.js";
 
 /**
  * What the receiver keeps per community between messages and across restarts: the newest
@@ -6,7 +6,7 @@ import { communityRows, type CommunityRow, type CommunityRows, type PointerRow, 
  * seen, with whether its description was fetched. The state's rows (src/state CommunityRows) are the
  * shape: `stateReceiverStore` keeps them in the local state's `communities` and `cd_pointers`,
  * `memoryReceiverStore` in memory, for tests and apps without a state file. Both only ever raise a
- * clock.
+ * clock, but for a control node's own publication over a row it refused (replaceCommunity, replacePointer).
  */
 export type ReceiverStore = CommunityRows;
 
@@ -32,10 +32,23 @@ export function memoryReceiverStore(): ReceiverStore {
       const held = pointers.get(id);
       if (held !== undefined && held.cid === cid) held.fetchedAt = at;
     },
+    replaceCommunity(row, refused) {
+      if (isRow(descriptions.get(row.id), refused)) descriptions.delete(row.id);
+      return this.putCommunity(row);
+    },
+    replacePointer(row, refused) {
+      if (isRow(pointers.get(row.communityId), refused)) pointers.delete(row.communityId);
+      return this.putPointer(row);
+    },
   };
 }
 
 /** The receiver's rows in the local state, at the level the state was opened for. */
 export function stateReceiverStore(state: StateHandle): ReceiverStore {
   return communityRows(state);
+}
+
+/** Whether the held row is the one refused (the same clock and signature). */
+function isRow(held: { readonly clock: number; readonly signature: Uint8Array } | undefined, refused: RefusedRow): boolean {
+  return held !== undefined && held.clock === refused.clock && Buffer.from(held.signature).equals(refused.signature);
 }

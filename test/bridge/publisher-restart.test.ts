@@ -239,6 +239,47 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
     });
   });
 
+  test.each([
+    ["0.1.0", "communities"],
+    ["0.2.0", "communities"],
+    ["0.2.0", "cd_pointers"],
+    ["0.3.0", "cd_pointers"],
+    ["0.3.0", "communities"],
+  ] as const)("%s: the control node's next publication replaces a refused %s row kept above its clock, so the restart after it takes that publication", async (release, forged) => {
+    await inWorld(release, async (w) => {
+      const first = await w.control();
+      await first.publisher.publish(descriptionBytes(100, 70), 3);
+      const id = communityHex(first.publisher.communityId);
+      const rows = communityRows(first.state);
+      // A row at a clock above every clock the app will use (a tampered or foreign file).
+      const forgedClock = 2 ** 40;
+      if (forged === "communities") {
+        const row = rows.community(id);
+        if (row === undefined) throw new Error("no communities row kept");
+        rows.putCommunity({ ...row, clock: forgedClock });
+      } else {
+        const row = rows.pointer(id);
+        if (row === undefined) throw new Error("no cd_pointers row kept");
+        rows.putPointer({ ...row, clock: forgedClock, cid: "zDvForgedCid" });
+      }
+      first.restart();
+      const second = await w.control();
+      expect(second.publisher.refusedRows.map((e) => e.code)).toEqual(["E_BRIDGE_SIGNATURE_INVALID"]);
+      const next = await second.publisher.publish(descriptionBytes(100, 71), 4);
+      await w.network.settled();
+      const kept = communityRows(second.state);
+      expect(kept.community(id)?.clock).toBe(4);
+      if (release !== "0.1.0") expect(kept.pointer(id)).toMatchObject({ clock: 4, cid: next.pointer?.cid });
+      // Replaced once: the publication after it is kept by the ordinary rising write.
+      await second.publisher.publish(descriptionBytes(100, 72), 5);
+      second.restart();
+      const third = await w.control();
+      expect(third.publisher.refusedRows).toEqual([]);
+      expect(third.publisher.lastClock).toBe(5);
+      expect((await third.publisher.republish())?.clock).toBe(5);
+    });
+  });
+
   test("lastClock and a state both given: the higher is the last clock; the republish is the state's publication", async () => {
     await inWorld("0.3.0", async (w) => {
     const first = await w.control();

@@ -73,5 +73,33 @@ describe("communityRows: the bridge's rows in a real state file, at each level",
         state.close();
       }
     });
+
+    test(`level ${level}: replaceCommunity and replacePointer write a lower clock over the refused row only (its clock and signature), then rows rise again`, async () => {
+      const path = join(tempDir(), "state.sqlite");
+      const state = await openState({ path, level });
+      try {
+        const rows = communityRows(state);
+        rows.putCommunity(row(900, "forged"));
+        rows.putPointer(pointer(900));
+        // Another row than the one refused (its signature differs): raised as putCommunity does, so not replaced.
+        expect(rows.replaceCommunity?.(row(6, "six"), { clock: 900, signature: new Uint8Array(65).fill(1) })).toBe(false);
+        expect(rows.replacePointer?.(pointer(6), { clock: 900, signature: new Uint8Array(65).fill(1) })).toBe(false);
+        expect(rows.community(ID)?.clock).toBe(900);
+        expect(rows.replaceCommunity?.(row(6, "six"), { clock: 900, signature: row(900, "").signature })).toBe(true);
+        expect(rows.replacePointer?.(pointer(6), { clock: 900, signature: pointer(900).signature })).toBe(level >= 2);
+        expect(rows.putCommunity(row(5, "five"))).toBe(false);
+        expect(rows.putPointer(pointer(5))).toBe(false);
+      } finally {
+        state.close();
+      }
+      const again = await openState({ path, level });
+      try {
+        const rows = communityRows(again);
+        expect(new TextDecoder().decode(rows.community(ID)?.description)).toBe("six");
+        expect(rows.pointer(ID)?.clock).toBe(level >= 2 ? 6 : undefined);
+      } finally {
+        again.close();
+      }
+    });
   }
 });

@@ -13,6 +13,8 @@ export const LEVEL1_SQL = {
                       received_at = excluded.received_at
                     WHERE excluded.clock > communities.clock`,
   getCommunity: `SELECT id, clock, description, signature, received_at AS receivedAt FROM communities WHERE id = ?`,
+  /** A control node's refused row (not its key's), dropped before its own publication is stored whatever the clocks (CommunityRows.replaceCommunity). */
+  dropCommunityRow: `DELETE FROM communities WHERE id = @id AND clock = @clock AND signature = @signature`,
   putSegment: `INSERT OR IGNORE INTO segments (message_hash, idx, count, payload, received_at) VALUES (@messageHash, @idx, @count, @payload, @receivedAt)`,
   segmentsOf: `SELECT message_hash AS messageHash, idx, count, payload, received_at AS receivedAt FROM segments WHERE message_hash = ? ORDER BY idx`,
   dropSegments: `DELETE FROM segments WHERE message_hash = ?`,
@@ -53,6 +55,10 @@ export const level1Queries: LevelQueries = {
         db.prepare(LEVEL1_SQL.upsertCommunity).run(newer);
         db.prepare(LEVEL1_SQL.upsertCommunity).run({ ...newer, clock: 8, description: Buffer.from("stale") });
         expectEqual("communities", db.prepare(LEVEL1_SQL.getCommunity).get(id), newer);
+        // A refused row dropped by its clock and signature lets a lower clock in.
+        db.prepare(LEVEL1_SQL.dropCommunityRow).run({ id, clock: 10, signature: newer.signature });
+        db.prepare(LEVEL1_SQL.upsertCommunity).run({ ...newer, clock: 8 });
+        expectEqual("communities after a drop", db.prepare(LEVEL1_SQL.getCommunity).get(id), { ...newer, clock: 8 });
       },
     },
     {

@@ -22,6 +22,8 @@ export const LEVEL2_SQL = {
                     fetched_at = NULL
                   WHERE excluded.clock > cd_pointers.clock`,
   markPointerFetched: `UPDATE cd_pointers SET fetched_at = ? WHERE community_id = ? AND cid = ?`,
+  /** A control node's refused pointer (not its key's), dropped before its own is stored whatever the clocks (CommunityRows.replacePointer). */
+  dropPointerRow: `DELETE FROM cd_pointers WHERE community_id = @communityId AND clock = @clock AND signature = @signature`,
   getPointer: `SELECT community_id AS communityId, clock, cid, content_hash AS contentHash, size, expires_at AS expiresAt, signature,
                       received_at AS receivedAt, fetched_at AS fetchedAt FROM cd_pointers WHERE community_id = ?`,
   putFileReference: `INSERT INTO file_references (message_id, ref, plaintext_sha256, plaintext_size, mime, file_name, created_at)
@@ -70,6 +72,9 @@ export const level2Checks: readonly QueryCheck[] = [
       db.prepare(LEVEL2_SQL.upsertCommunity).run(row);
       db.prepare(LEVEL2_SQL.upsertCommunity).run({ ...row, clock: 4, source: "waku" });
       expectEqual("communities", db.prepare(LEVEL2_SQL.getCommunity).get(id), row);
+      db.prepare(LEVEL2_SQL.dropCommunityRow).run({ id, clock: 5, signature: row.signature });
+      db.prepare(LEVEL2_SQL.upsertCommunity).run({ ...row, clock: 4, source: "waku" });
+      expectEqual("communities after a drop", db.prepare(LEVEL2_SQL.getCommunity).get(id), { ...row, clock: 4, source: "waku" });
     },
   },
   {
@@ -93,6 +98,10 @@ export const level2Checks: readonly QueryCheck[] = [
       db.prepare(LEVEL2_SQL.upsertPointer).run({ ...row, clock: 6, cid: codexCid(UNIQUE + 1, rnd) });
       db.prepare(LEVEL2_SQL.markPointerFetched).run(received + 900, row.communityId, row.cid);
       expectEqual("cd_pointers", db.prepare(LEVEL2_SQL.getPointer).get(row.communityId), { ...row, fetchedAt: received + 900 });
+      // A refused pointer dropped by its clock and signature lets a lower clock in.
+      db.prepare(LEVEL2_SQL.dropPointerRow).run({ communityId: row.communityId, clock: 7, signature: row.signature });
+      db.prepare(LEVEL2_SQL.upsertPointer).run({ ...row, clock: 6 });
+      expectEqual("cd_pointers after a drop", db.prepare(LEVEL2_SQL.getPointer).get(row.communityId), { ...row, clock: 6, fetchedAt: null });
     },
   },
   {
