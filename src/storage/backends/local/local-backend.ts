@@ -7,6 +7,7 @@ import { componentLogger, silentLogger, type Logger } from "../../../obs/index.j
 import { abortedError, throwIfAborted } from "../../abort-error.js";
 import type { BackendCallOptions, GetOptions, GetResult, PutOptions, SpaceInfo, StorageBackend } from "../../backend.js";
 import { refuseNonLogger } from "../../object-options.js";
+import { describedValue, optionsShapeMessage } from "../../../errors/index.js";
 import { StorageError } from "../../storage-error.js";
 import { keysOf, refuseUnknownKeys } from "../../option-keys.js";
 import { osErrorAsLocalIo } from "../../job-errors.js";
@@ -326,10 +327,17 @@ async function directorySize(dir: string, signal: AbortSignal | undefined): Prom
 }
 
 export function createLocalBackend(options: LocalBackendOptions): StorageBackend {
-  if (typeof options?.dir !== "string" || options.dir === "") {
-    throw new StorageError("E_BACKEND_REJECTED", "createLocalBackend needs a directory ({ dir })", { details: { option: "dir" } });
-  }
+  // The shape and the keys before dir, as every other entry point checks them: the store's path
+  // passed as the options, or { directory }, was "needs a directory ({ dir })", naming neither.
+  // The options cannot be left out (a store needs its folder), so undefined and null are refused too.
+  const shape = optionsShapeMessage("createLocalBackend", options, LOCAL_OPTIONS, false);
+  if (shape !== undefined) throw new StorageError("E_BACKEND_REJECTED", shape, { details: { option: "options" } });
   refuseUnknownKeys("createLocalBackend", options, LOCAL_OPTIONS, "E_BACKEND_REJECTED");
+  if (typeof options.dir !== "string" || options.dir === "") {
+    throw new StorageError("E_BACKEND_REJECTED", `createLocalBackend option dir must be the store's folder (a path), not ${describedValue(options.dir)}`, {
+      details: { option: "dir" },
+    });
+  }
   // Before the store is made: it takes a hold on the hashing worker.
   refuseNonLogger("createLocalBackend", options.logger);
   return new LocalBackend(options);
