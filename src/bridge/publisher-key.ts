@@ -4,8 +4,10 @@ import { hasErrorCode } from "../errors/index.js";
 /**
  * The community ID (compressed public key) of the publisher's `secretKey`, or a RangeError naming
  * the option, as the receiver refuses a `communityId` that is no community's key (communityHex) and
- * the bridge refuses its other options. It was the crypto layer's CryptoError E_CRYPTO_BAD_PARAMS,
- * a class the package entry does not export, naming no option. The key's bytes are never in the message.
+ * the bridge refuses its other options. The one check of a secret key given to the bridge: `new
+ * DescriptionPublisher`, sealCommunityDescription and sealCommunityDescriptionPointer (all public)
+ * refuse a key alike. It was the crypto layer's CryptoError E_CRYPTO_BAD_PARAMS, a class the package
+ * entry does not export, naming no option. The key's bytes are never in the message.
  */
 export function communityIdOf(secretKey: unknown): Uint8Array {
   const shape = `secretKey must be the community's ${SECRET_KEY_BYTES}-byte secp256k1 secret key (a Uint8Array holding a number from 1 to the curve's order less 1)`;

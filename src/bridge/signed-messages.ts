@@ -2,7 +2,6 @@
  * What a control node publishes: a SignedCommunityDescription or a CommunityDescriptionPointer,
  * signed with the community's key, and the envelope that carries it over Waku.
  */
-import { publicKeyOf } from "../crypto/index.js";
 import {
   encodeCommunityDescriptionPointer,
   encodeEnvelope,
@@ -12,6 +11,7 @@ import {
   type CapabilitiesDraft,
   type CommunityDescriptionPointer,
 } from "../wire/index.js";
+import { communityIdOf } from "./publisher-key.js";
 import { signPayloadBytes } from "./signed-payload.js";
 
 /** How a publication is written: the key, and the envelope's fields (negotiation's choice for the audience). */
@@ -73,10 +73,11 @@ export function pointerEnvelope(payload: Uint8Array, options: Omit<SealOptions, 
 /**
  * Signs a community description for `options.version` and wraps it in its (whole) envelope.
  * Wire errors of the draft (a clock of 0, an empty description, a version without the message)
- * are the wire's WireError; a malformed key is CryptoError E_CRYPTO_BAD_PARAMS.
+ * are the wire's WireError; a key that is no secp256k1 secret key is the RangeError naming
+ * `secretKey` that `new DescriptionPublisher` throws (communityIdOf: one check for both).
  */
 export function sealCommunityDescription(draft: DescriptionDraft, options: SealOptions): Sealed {
-  const communityId = publicKeyOf(options.secretKey);
+  const communityId = communityIdOf(options.secretKey);
   const unsigned = encodeSignedCommunityDescription(
     { communityId, clock: draft.clock, description: draft.description, signature: PLACEHOLDER },
     options.version,
@@ -85,9 +86,9 @@ export function sealCommunityDescription(draft: DescriptionDraft, options: SealO
   return { payload, envelope: descriptionEnvelope(payload, options) };
 }
 
-/** Signs a description pointer for `options.version` and wraps it in its envelope (always one Waku message). */
+/** Signs a description pointer for `options.version` and wraps it in its envelope (always one Waku message); its key refused as sealCommunityDescription's. */
 export function sealCommunityDescriptionPointer(draft: PointerDraft, options: SealOptions): Sealed {
-  const communityId = publicKeyOf(options.secretKey);
+  const communityId = communityIdOf(options.secretKey);
   const unsigned = encodeCommunityDescriptionPointer({ ...draft, communityId, signature: PLACEHOLDER }, options.version);
   const payload = signPayloadBytes("cd-pointer", unsigned, options.secretKey);
   return { payload, envelope: pointerEnvelope(payload, options) };

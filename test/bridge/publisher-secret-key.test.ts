@@ -4,10 +4,11 @@
  * entry does not export, about "a secp256k1 secret key" and naming no option. The receiver refuses
  * a communityId that is no community's key with a RangeError naming what it must be, as the
  * bridge's other options are refused; the publisher now does the same for its key, never putting
- * the key's bytes in the message.
+ * the key's bytes in the message. sealCommunityDescription / sealCommunityDescriptionPointer (public
+ * too) still threw that CryptoError for the same key: they now refuse it with the same RangeError.
  */
 import { describe, expect, test } from "vitest";
-import { DescriptionPublisher, DescriptionReceiver, MemoryNetwork } from "../../src/bridge/index.js";
+import { DescriptionPublisher, DescriptionReceiver, MemoryNetwork, sealCommunityDescription, sealCommunityDescriptionPointer } from "../../src/bridge/index.js";
 import { newSecretKey } from "../../src/crypto/index.js";
 import { profileForRelease } from "../../src/versions/index.js";
 
@@ -36,6 +37,24 @@ describe("DescriptionPublisher given a secretKey it cannot use", () => {
     expect(message).toMatch(/^secretKey must be the community's 32-byte secp256k1 secret key/);
     if (secretKey instanceof Uint8Array && secretKey.byteLength > 0) expect(message).not.toContain(Buffer.from(secretKey).toString("hex").slice(0, 16));
     expect(message).not.toContain("11".repeat(8));
+  });
+
+  test.each(BAD_KEYS)("%s: sealCommunityDescription and sealCommunityDescriptionPointer refuse it as the publisher does (the same RangeError message)", (_name, secretKey) => {
+    const network = new MemoryNetwork();
+    const refusal = (make: () => unknown) => {
+      try {
+        make();
+      } catch (error) {
+        return { isRange: error instanceof RangeError, message: (error as Error).message };
+      }
+      return undefined;
+    };
+    const options = { secretKey: secretKey as Uint8Array, version: 2 };
+    const publisher = refusal(() => new DescriptionPublisher({ profile: profileForRelease("0.1.0"), transport: network.transport(), secretKey: secretKey as Uint8Array }));
+    expect(publisher?.isRange).toBe(true);
+    expect(refusal(() => sealCommunityDescription({ description: new Uint8Array([1, 2, 3]), clock: 1 }, options))).toEqual(publisher);
+    const pointer = { clock: 1, cid: "zDvZRwzm1abcdefgh", contentHash: new Uint8Array(32), size: 3, expiresAt: 1_800_000_000 };
+    expect(refusal(() => sealCommunityDescriptionPointer(pointer, options))).toEqual(publisher);
   });
 
   test("as the receiver refuses a communityId that is no community's key: a RangeError too", async () => {
