@@ -1,6 +1,15 @@
 import { ciphertextSize, sealedChunkSize } from "../crypto/index.js";
 import { describedValue } from "../errors/index.js";
-import { decodeFileReference, encodeFileReference, isWireError, MAX_PAYLOAD_BYTES, type FileReference } from "../wire/index.js";
+import {
+  decodeFileReference,
+  encodeFileReference,
+  isWireError,
+  MAX_PAYLOAD_BYTES,
+  NEWEST_SCHEMA_VERSION,
+  OLDEST_SCHEMA_VERSION,
+  openEnvelope,
+  type FileReference,
+} from "../wire/index.js";
 import { StorageError } from "./storage-error.js";
 
 /** What fetch accepts: the protobuf bytes a chat message carried (optionally with the version that wrote them), or a decoded view. */
@@ -116,6 +125,19 @@ function decodeBytes(bytes: Uint8Array, writers: number[], reader: number): File
     }
   }
   const code = isWireError(failure) ? failure.code : "unknown";
+  const envelope = envelopeIn(bytes);
+  if (envelope !== undefined) {
+    // Before the cut's reading: an envelope read as a FileReference often "ends inside a field".
+    const what = `these bytes are a whole payload envelope (version ${envelope.version}, payload type ${envelope.type})`;
+    const advice =
+      envelope.type === "file-reference"
+        ? `, not the file reference it carries: pass its payload with its version, { bytes: envelope.payload, writtenWith: envelope.version } (openEnvelope gives both)`
+        : ", not a file reference";
+    throw new StorageError("E_BAD_REFERENCE", `${what}${advice}`, {
+      cause: failure,
+      details: { reader, wireCode: code, envelope: { version: envelope.version, type: envelope.type } },
+    });
+  }
   const cut = cutAt(failure);
   if (cut !== undefined) {
     throw new StorageError("E_BAD_REFERENCE", `the file reference looks cut: it ends ${cut} (${code}). ${COPY_AGAIN}`, {
@@ -127,6 +149,20 @@ function decodeBytes(bytes: Uint8Array, writers: number[], reader: number): File
     cause: failure,
     details: { reader, wireCode: code },
   });
+}
+
+/**
+ * The envelope `bytes` are, when they are one (opened by any version this build knows): what an
+ * app passes when it hands over the chat message's payload whole instead of the envelope's payload.
+ * Only asked once the bytes failed to read as a FileReference, so a reference is never taken for one.
+ */
+function envelopeIn(bytes: Uint8Array): { version: number; type: string } | undefined {
+  try {
+    const { envelope } = openEnvelope(bytes, { min: OLDEST_SCHEMA_VERSION, max: NEWEST_SCHEMA_VERSION });
+    return { version: envelope.version, type: envelope.type };
+  } catch {
+    return undefined;
+  }
 }
 
 const COPY_AGAIN = "A reference copied incomplete (from a message or a terminal that shortened it) cannot give the file back: copy the whole reference again";
