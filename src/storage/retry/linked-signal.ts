@@ -1,5 +1,6 @@
 import { DueConfirmation } from "../due-confirmation.js";
 import { StorageError } from "../storage-error.js";
+import { systemTimers, type TimerPort } from "./timer-port.js";
 
 /**
  * A child signal that fires when any parent does or when `timeoutMs` passes, and a dispose that
@@ -37,11 +38,18 @@ export function inheritTimeLeft(child: AbortSignal, parent: AbortSignal): void {
   remainingOf.set(child, () => timeLeft(parent));
 }
 
-export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortSignal | undefined)[], timeoutMs: number | undefined, what: string): LinkedSignal {
+/** `timers`: what the timeout runs on, the process's own by default (the bridge passes its BridgeClock). */
+export function linkedSignal(
+  parents: AbortSignal | undefined | readonly (AbortSignal | undefined)[],
+  timeoutMs: number | undefined,
+  what: string,
+  timers: TimerPort = systemTimers,
+): LinkedSignal {
   const list = (Array.isArray(parents) ? parents : [parents]).filter((p): p is AbortSignal => p !== undefined);
   const controller = new AbortController();
   const listeners: [AbortSignal, () => void][] = [];
-  let timer: NodeJS.Timeout | undefined;
+  /** Cancels the last timer armed (a no-op once it fired); undefined when none runs (none given, timed out, dormant, disposed). */
+  let timer: (() => void) | undefined;
   /** Due: fired only after the event loop read the sockets, so bytes that came meanwhile count as progress. */
   const confirmation = new DueConfirmation(() => check(true));
   let expiresAt = 0;
@@ -56,9 +64,9 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
       dormant = true;
       return;
     }
-    const left = expiresAt - performance.now();
+    const left = expiresAt - timers.now();
     if (left > 0) {
-      timer = setTimeout(check, left);
+      timer = timers.setTimer(left, check);
       return;
     }
     if (!confirmed) {
@@ -78,13 +86,13 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
       listeners.push([parent, onAbort]);
     }
     if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
-      expiresAt = performance.now() + timeoutMs;
-      timer = setTimeout(check, timeoutMs);
+      expiresAt = timers.now() + timeoutMs;
+      timer = timers.setTimer(timeoutMs, check);
     }
   }
   remainingOf.set(controller.signal, () => {
     let left = Infinity;
-    if (timer !== undefined || dormant) left = expiresAt - (pausedAt ?? performance.now());
+    if (timer !== undefined || dormant) left = expiresAt - (pausedAt ?? timers.now());
     for (const parent of list) left = Math.min(left, timeLeft(parent));
     return Math.max(0, left);
   });
@@ -93,22 +101,22 @@ export function linkedSignal(parents: AbortSignal | undefined | readonly (AbortS
     touch() {
       if (timer === undefined) return;
       touched = true;
-      expiresAt = performance.now() + (timeoutMs as number);
+      expiresAt = timers.now() + (timeoutMs as number);
     },
     pause() {
-      if ((timer !== undefined || dormant) && pausedAt === undefined) pausedAt = performance.now();
+      if ((timer !== undefined || dormant) && pausedAt === undefined) pausedAt = timers.now();
     },
     resume() {
       if (pausedAt === undefined) return;
-      expiresAt += performance.now() - pausedAt;
+      expiresAt += timers.now() - pausedAt;
       pausedAt = undefined;
       if (dormant) {
         dormant = false;
-        timer = setTimeout(check, Math.max(0, expiresAt - performance.now()));
+        timer = timers.setTimer(Math.max(0, expiresAt - timers.now()), check);
       }
     },
     dispose() {
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.();
       confirmation.cancel();
       timer = undefined;
       dormant = false;
