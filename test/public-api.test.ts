@@ -62,6 +62,9 @@ const INSIDE_ONLY: Readonly<Record<string, string>> = {
   PointerRow: "the pointer row communityRows gives the bridge's receiver",
   raceAbort: "a promise or a signal's reason, for the bridge's transports; an app races its own promises",
   resolveRetryPolicy: "checks the retry fields the bridge's receiver is given as the storage client checks its own; an app passes those fields to either",
+  linkedSignal: "the bridge's receiver times its fetch's attempts and deadline with it, on its BridgeClock; an app times its own calls",
+  LinkedSignal: "what linkedSignal gives the bridge's receiver",
+  TimerPort: "the time and timers linkedSignal runs on, which the bridge's BridgeClock (in the entry) has the shape of",
 };
 
 const read = (file: string): string => readFileSync(join(PROJECT_ROOT, file), "utf8");

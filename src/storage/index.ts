@@ -36,4 +36,7 @@ export { DEFAULT_RETRY_POLICY, LIGHT_RETRY_POLICY, backoffDelay, classifyFailure
 export { resolveRetryPolicy } from "./retry/index.js";
 // For the bridge's transports, which reject with a signal's own reason (test/public-api.test.ts: inside only).
 export { raceAbort } from "./abort-error.js";
+// For the bridge's receiver, whose fetch times its attempts and deadline on its BridgeClock, a TimerPort (test/public-api.test.ts: inside only).
+export { linkedSignal } from "./retry/index.js";
+export type { LinkedSignal, TimerPort } from "./retry/index.js";
 export type { RetryPolicy, FailureKind, EndpointOrder } from "./retry/index.js";
