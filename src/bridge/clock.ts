@@ -2,7 +2,8 @@
  * Time as the bridge's background work sees it: the receiver's fetch retries (backoff waits,
  * per-attempt timeouts, an overall deadline) ask this port for time and timers rather than the
  * global ones, so a test drives them with a manual clock and nothing depends on how fast the
- * machine runs. `systemBridgeClock` is the real one.
+ * machine runs. `systemBridgeClock` is the real one. It is a TimerPort of the storage layer as it
+ * stands (`now`, `setTimer`), so the fetch's timeouts are storage's linkedSignal run on it.
  */
 export interface BridgeClock {
   /** Milliseconds on a monotonic scale (only differences are used). */
@@ -48,27 +49,4 @@ export function clockSleep(clock: BridgeClock, ms: number, signal: AbortSignal):
     });
     signal.addEventListener("abort", onAbort, { once: true });
   });
-}
-
-/**
- * A child signal aborted by `parent` or by `clock` after `ms` (a TimeoutError naming `what`), and a
- * dispose that clears both: nothing outlives the step it guards (AbortSignal.any would leave a
- * listener on the long-lived parent per call on Node 20).
- */
-export function clockTimeout(clock: BridgeClock, parent: AbortSignal, ms: number, what: string): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  if (parent.aborted) {
-    controller.abort(parent.reason);
-    return { signal: controller.signal, dispose: () => undefined };
-  }
-  const onAbort = (): void => controller.abort(parent.reason);
-  parent.addEventListener("abort", onAbort, { once: true });
-  const cancel = clock.setTimer(ms, () => controller.abort(new DOMException(`${what} took longer than ${ms} ms`, "TimeoutError")));
-  return {
-    signal: controller.signal,
-    dispose() {
-      cancel();
-      parent.removeEventListener("abort", onAbort);
-    },
-  };
 }

@@ -1,8 +1,8 @@
 import { sameDigest, sha256 } from "../crypto/index.js";
-import { backoffDelay, classifyFailure, type RetryPolicy } from "../storage/index.js";
+import { backoffDelay, classifyFailure, linkedSignal, type RetryPolicy } from "../storage/index.js";
 import { untilAborted } from "./abort-race.js";
 import { BridgeError } from "./bridge-error.js";
-import { clockSleep, clockTimeout, type BridgeClock } from "./clock.js";
+import { clockSleep, type BridgeClock } from "./clock.js";
 import type { DescriptionStore } from "./description-store.js";
 
 /** What a pointer says of the bytes it names. */
@@ -36,8 +36,9 @@ export interface FetchOptions {
  * Fetches a pointer's description from the store and checks it is the pointer's: exactly `size`
  * bytes whose sha256 is `contentHash`. Attempts are retried under the storage layer's policy (the
  * same full-jitter backoff, per-attempt timeout and overall deadline a file's pieces get), on
- * `clock`'s timers. A store answer that will not change (a description of another size or hash:
- * the CID names content, so asking again gives the same bytes) fails at once with
+ * `clock`'s timers (the timeouts are the storage layer's linkedSignal on `clock`, the backoff a
+ * clockSleep). A store answer that will not change (a description of another size or hash: the CID
+ * names content, so asking again gives the same bytes) fails at once with
  * E_BRIDGE_DESCRIPTION_MISMATCH; a missing CID is retried, since a node may not have the content
  * yet that the control node just stored elsewhere. Attempts spent or the deadline passed:
  * E_BRIDGE_FETCH_FAILED, the last failure as cause. The signal firing ends it with its reason.
@@ -45,7 +46,7 @@ export interface FetchOptions {
 export async function fetchDescription(target: FetchTarget, options: FetchOptions): Promise<Uint8Array> {
   const { policy, clock, store } = options;
   const random = options.random ?? Math.random;
-  const deadline = clockTimeout(clock, options.signal, policy.deadlineMs, `fetch of ${target.what}`);
+  const deadline = linkedSignal(options.signal, policy.deadlineMs, `fetch of ${target.what}`, clock);
   let last: unknown;
   try {
     for (let attempt = 0; attempt < policy.maxAttempts; attempt++) {
@@ -57,7 +58,7 @@ export async function fetchDescription(target: FetchTarget, options: FetchOption
         }
       }
       if (deadline.signal.aborted) break;
-      const step = clockTimeout(clock, deadline.signal, policy.attemptTimeoutMs, `fetch attempt ${attempt + 1} of ${target.what}`);
+      const step = linkedSignal(deadline.signal, policy.attemptTimeoutMs, `fetch attempt ${attempt + 1} of ${target.what}`, clock);
       try {
         // Raced with its signal: a store stuck inside a get (its signal ignored) must not outlast the
         // attempt's timeout, nor hold a receiver's close() or a newer clock's cancellation.
