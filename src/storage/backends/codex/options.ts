@@ -107,6 +107,11 @@ export function resolveCodexOptions(options: CodexBackendOptions): ResolvedCodex
   // A misspelt timeout (timeoutMs) left the 30 s default on a link that needs more.
   options = optionsObject("createCodexBackend", options, CODEX_OPTIONS, "E_BACKEND_REJECTED");
   refuseNonLogger("createCodexBackend", options.logger);
+  // Missing or no string (a port number, an empty settings value): "is not a valid URL" spoke of a string that did not parse.
+  const given: unknown = options.url;
+  if (typeof given !== "string" && !(given instanceof URL)) {
+    throw configError("url", `createCodexBackend option url must be the node's URL as a string, such as http://127.0.0.1:8080, not ${describedValue(given)}`);
+  }
   let url: URL;
   try {
     url = new URL(options.url);
