@@ -33,7 +33,7 @@ export type { JournalLoss, RollbackPlan } from "./rollback-loss.js";
 export { describeLoss as describeJournalLoss } from "./rollback-loss.js";
 export type { DataLoss, DroppedTable, DroppedColumn } from "./data-loss.js";
 export { describeDataLoss } from "./data-loss.js";
-export { inspectState, type InspectStateOptions } from "./inspect-state.js";
+export { inspectState, inspectStateWaiting, type InspectStateOptions, type InspectStateWaitingOptions } from "./inspect-state.js";
 export type { StateInspection } from "./inspect-state.js";
 export type { AppliedMigration } from "./state-ledger.js";
 export type { RehearseUpgradeOptions } from "./rehearsal/rehearse-upgrade.js";
