@@ -10,6 +10,8 @@ import { needsStagedCopy, stageCopy } from "./staged-copy.js";
 import { readOnlyFor } from "./read-mode.js";
 import { rollbackLoss, type JournalLoss } from "./rollback-loss.js";
 import { assertKnownOptions, describedValue, keysOf } from "../errors/index.js";
+import { lockTimeoutOf } from "./migration-lock.js";
+import { whileHeld } from "./open-waiting.js";
 
 export interface StateInspection {
   readonly path: string;
@@ -44,6 +46,18 @@ export interface InspectStateOptions {
 /** The keys InspectStateOptions has (the compiler holds the two together); inspectState refuses any other. */
 const INSPECT_STATE_OPTIONS = keysOf<InspectStateOptions>()({ workDir: true });
 
+export interface InspectStateWaitingOptions extends InspectStateOptions {
+  /** How long to wait for a file another process holds (ms; default 15 s, 0: one try), as migrateState's lockTimeoutMs. */
+  readonly lockTimeoutMs?: number;
+  /** Ends the wait for a held file (E_STATE_ABORTED). */
+  readonly signal?: AbortSignal;
+}
+
+const INSPECT_STATE_WAITING_OPTIONS = keysOf<InspectStateWaitingOptions>()({ workDir: true, lockTimeoutMs: true, signal: true });
+
+/** inspectState's wait inside SQLite (the event loop held): kept for the synchronous call's callers. */
+const INSPECT_BUSY_TIMEOUT_MS = 2_000;
+
 /**
  * Reports where a file stands without changing it (`migrate status`). Refusals that are about
  * the history or schema are reported as `problem` with what could still be read; a file that is
@@ -52,15 +66,38 @@ const INSPECT_STATE_OPTIONS = keysOf<InspectStateOptions>()({ workDir: true });
  * folder, os.tmpdir()), removed afterwards, also when the read fails.
  */
 export function inspectState(path: string, catalog: MigrationCatalog = shippedCatalog(), options: InspectStateOptions = {}): StateInspection {
-  // Every other entry point takes its options second: inspectState(path, { workDir }) failed inside
-  // the call ("Cannot read properties of undefined (reading 'map')"), naming nothing the caller wrote.
+  assertCatalog("inspectState", catalog);
+  assertKnownOptions("inspectState", options, INSPECT_STATE_OPTIONS);
+  return inspectOnce(path, catalog, options, INSPECT_BUSY_TIMEOUT_MS);
+}
+
+/**
+ * inspectState without SQLite's busy wait: a file another process holds (a rollback-journal file
+ * under BEGIN EXCLUSIVE, a process in locking_mode EXCLUSIVE) is tried again by polling up to
+ * `lockTimeoutMs`, the event loop free and `signal` heard, as openState and migrateState wait
+ * (src/state/open-waiting.ts); then its E_STATE_LOCKED. inspectState waited its busy timeout frozen
+ * (`migrate status`: timers and Ctrl-C unheard).
+ */
+export async function inspectStateWaiting(path: string, catalog: MigrationCatalog = shippedCatalog(), options: InspectStateWaitingOptions = {}): Promise<StateInspection> {
+  assertCatalog("inspectStateWaiting", catalog);
+  assertKnownOptions("inspectStateWaiting", options, INSPECT_STATE_WAITING_OPTIONS);
+  const timeoutMs = lockTimeoutOf(options.lockTimeoutMs);
+  const once = { ...(options.workDir === undefined ? {} : { workDir: options.workDir }) };
+  return whileHeld(() => inspectOnce(path, catalog, once, 0), path, `read ${path}`, { timeoutMs, signal: options.signal });
+}
+
+// Every other entry point takes its options second: inspectState(path, { workDir }) failed inside
+// the call ("Cannot read properties of undefined (reading 'map')"), naming nothing the caller wrote.
+function assertCatalog(name: string, catalog: unknown): asserts catalog is MigrationCatalog {
   if (!(catalog instanceof MigrationCatalog)) {
     const given = typeof catalog === "object" && catalog !== null && !Array.isArray(catalog) ? "an object that is not one" : describedValue(catalog);
     throw new TypeError(
-      `inspectState's second argument is the migration catalog (a MigrationCatalog, or undefined for the one this build ships), not ${given}; its options go third: inspectState(path, undefined, { workDir })`,
+      `${name}'s second argument is the migration catalog (a MigrationCatalog, or undefined for the one this build ships), not ${given}; its options go third: ${name}(path, undefined, { workDir })`,
     );
   }
-  assertKnownOptions("inspectState", options, INSPECT_STATE_OPTIONS);
+}
+
+function inspectOnce(path: string, catalog: MigrationCatalog, options: InspectStateOptions, busyTimeoutMs: number): StateInspection {
   const probe = probeStateFile(path);
   if (!probe.exists) {
     return {
@@ -79,7 +116,7 @@ export function inspectState(path: string, catalog: MigrationCatalog = shippedCa
   let db;
   try {
     // A writable file is opened read-write but only read: a read-only connection would leave -wal/-shm files behind (see readOnlyFor).
-    db = openConnection(staged?.path ?? path, { readOnly: staged === undefined && readOnlyFor(path, probe), create: false, busyTimeoutMs: 2_000 });
+    db = openConnection(staged?.path ?? path, { readOnly: staged === undefined && readOnlyFor(path, probe), create: false, busyTimeoutMs });
   } catch (error) {
     staged?.remove();
     throw error;

@@ -41,7 +41,8 @@ export function stepWaiting<T>(db: Database.Database, path: string, what: string
   return whileHeld(() => withoutBusyWait(db, step), path, what, wait);
 }
 
-async function whileHeld<T>(step: () => T, path: string, what: string, wait: HeldWait): Promise<T> {
+/** `step` tried again by polling while another process holds the lock it needs (inspectStateWaiting's read too). */
+export async function whileHeld<T>(step: () => T, path: string, what: string, wait: HeldWait): Promise<T> {
   let locked: unknown;
   const attempt = (): { value: T } | undefined => {
     try {

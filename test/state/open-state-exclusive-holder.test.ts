@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import { expect, onTestFinished, test } from "vitest";
-import { migrateState, openState, StateError } from "../../src/state/index.js";
+import { inspectStateWaiting, migrateState, openState, StateError } from "../../src/state/index.js";
 import { PROJECT_ROOT } from "../support/cli.js";
 import { nodeArgs } from "../support/node-args.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -127,4 +127,20 @@ test("a dry run of migrateState on a WAL file with commits in its -wal, held by 
   expect(result.dryRun).toBe(true);
   expect(result.runs.map((r) => r.name)).toEqual(["0003_level3_codex_first"]);
   expect([sha256File(path), sha256File(`${path}-wal`)]).toEqual(before);
+});
+
+// inspectState (migrate status) waited SQLite's busy timeout frozen on such a file; inspectStateWaiting polls.
+test("inspectStateWaiting on a rollback-journal file under another process's BEGIN EXCLUSIVE: timers run while it waits, an abort ends the wait with E_STATE_ABORTED, and it reads the file once the holder lets go", { timeout: 60_000 }, async () => {
+  const path = rollbackJournalFixture();
+  const held = await holder(path, "exclusive");
+  const stop = new AbortController();
+  const aborting = ticking((n) => n === 3 && stop.abort());
+  const outcome = await inspectStateWaiting(path, undefined, { lockTimeoutMs: 60_000, signal: stop.signal }).catch((e: unknown) => e);
+  expect((outcome as StateError).code).toBe("E_STATE_ABORTED");
+  expect(aborting()).toBeGreaterThanOrEqual(3);
+  expect(held.lines).toEqual(["held"]);
+  const releasing = ticking((n) => n === 3 && held.release());
+  const inspection = await inspectStateWaiting(path, undefined, { lockTimeoutMs: 60_000 });
+  expect(releasing()).toBeGreaterThanOrEqual(3);
+  expect(inspection).toMatchObject({ exists: true, level: 3, problem: undefined });
 });

@@ -1,7 +1,7 @@
 // The usage text of `migrate`, apart from the command (migrate.ts), so that its --help loads this
 // and not the state layer (SQLite, umzug) and its migrations, which the help never needs (bench/RESULTS.md, cli).
 
-export const MIGRATE_USAGE = `status-compat migrate status --db FILE [--json]
+export const MIGRATE_USAGE = `status-compat migrate status --db FILE [--json] [--lock-timeout MS]
 status-compat migrate up     --db FILE [--to NAME] [--dry-run [--dry-run-memory SIZE]] [--json] [--lock-timeout MS]
 status-compat migrate down   --db FILE [--to NAME|0] [--discard-unfinished-jobs] [--discard-data] [--dry-run [--dry-run-memory SIZE]] [--json] [--lock-timeout MS]
 
@@ -38,7 +38,8 @@ Options:
                      with --dry-run: the memory it may use in place of half the machine's (or
                      the container's), e.g. 3GiB (bytes, or KiB, MiB, GiB; 0 to 2^53 - 1 bytes)
   --json             one JSON document on stdout
-  --lock-timeout MS  how long to wait for another process's migration (default 15000;
+  --lock-timeout MS  how long to wait for another process's migration, or one holding FILE
+                     (status: a write that keeps readers out) (default 15000;
                      0 to 2147483647, about 24.8 days)
 
 Exit: 0 ok, 2 usage, 3 bad input, 4 state refused (from the future, locked, dirty, corrupt, read-only, ...),

@@ -10,7 +10,7 @@ import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
 import { lockTimeoutOption } from "../lock-timeout-option.js";
 import { stateFileTarget } from "../state-file-link.js";
-import { describeJournalLoss, inspectState, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { describeJournalLoss, inspectStateWaiting, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { tempFolderOf } from "../temp-folder.js";
 import { writeJsonRefusal } from "../json-refusal.js";
@@ -146,23 +146,29 @@ export const migrateCommand: Command = {
     if (action === "status") {
       if (values.to !== undefined) throw new CliError("E_USAGE", `${NAME} status: --to goes with up or down`);
       if (values["dry-run"] === true) throw new CliError("E_USAGE", `${NAME} status: --dry-run goes with up or down (status only reads)`);
-      // status takes no lock, so the wait asked for would have been ignored without a word.
-      if (lockTimeout !== undefined) throw new CliError("E_USAGE", `${NAME} status: --lock-timeout goes with up or down (status reads without taking the migration lock)`);
       // A database it cannot read where it is (WAL on a read-only file system) is read from a copy
       // in the temp folder of the env main() is given (not the process's), as large as the database. A signal is held until inspectState has
       // removed it (the handler sees a signal that came meanwhile once the loop has polled); left
-      // to Node it ended the process with the copy behind.
+      // to Node it ended the process with the copy behind. A file another process holds (a tool in
+      // a large write) is waited for by polling up to --lock-timeout, as up and down wait for it:
+      // inspectState waited SQLite's busy timeout with the loop frozen, Ctrl-C unheard.
       const interrupts = watchInterrupts();
       let s: StateInspection | undefined;
       let unreadable: StateError | undefined;
       try {
         try {
-          s = inspectState(db, shippedCatalog(), { workDir: tempFolderOf(io.env) });
+          s = await inspectStateWaiting(db, shippedCatalog(), {
+            workDir: tempFolderOf(io.env),
+            signal: interrupts.signal,
+            ...(lockTimeout === undefined ? {} : { lockTimeoutMs: lockTimeout }),
+          });
         } catch (error) {
+          // Ctrl-C while it waited for a held file: reported below as the interruption it is.
+          const interrupted = error instanceof StateError && error.code === "E_STATE_ABORTED" && interrupts.received() !== undefined;
           // A file it cannot read at all (not a database, corrupt): a script reading --json gets
           // the refusal as one object too, not an empty stdout its JSON.parse fails on.
-          if (values.json !== true || !(error instanceof StateError)) throw error;
-          unreadable = error;
+          if (!interrupted && (values.json !== true || !(error instanceof StateError))) throw error;
+          if (!interrupted) unreadable = error as StateError;
         }
         // Two turns: the first may run before the loop polls again (see src/state/stop-point.ts).
         await nextTurn();
