@@ -35,8 +35,11 @@ export function fetchFile(session: ClientSession, reference: ReferenceInput, opt
   const ctx = startedContext(session);
   // A JavaScript caller's null (a value read from its database or a message) is no options, and no out, as undefined is.
   const out: unknown = optionsObject("fetch", options, FETCH_OPTIONS).out ?? undefined;
-  if (out !== undefined && typeof out !== "string") {
-    throw new StorageError("E_UNSUPPORTED", `options.out must be a file's path (a string), not ${describedValue(out)}; leave it out to fetch into the cache`);
+  // "" is no path either: resolved, it named the working folder, and a download was journaled to fail EISDIR there.
+  if (out !== undefined && (typeof out !== "string" || out === "")) {
+    throw new StorageError("E_UNSUPPORTED", `options.out must be a file's path (a string), not ${describedValue(out)}; leave it out to fetch into the cache`, {
+      details: { option: "out" },
+    });
   }
   const { view, bytes } = decodeReference(reference, session.protocol);
   checkReceivable(ctx, view);

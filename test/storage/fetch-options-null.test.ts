@@ -4,7 +4,8 @@
  * raw TypeError ("Cannot read properties of null (reading 'out')", "options.out.endsWith is not a
  * function") instead of the layer's typed error; the app's error handling, which branches on
  * `code`, saw no code. null now means none, as undefined does; any other non-string out is
- * refused E_UNSUPPORTED naming it, before anything is journaled.
+ * refused E_UNSUPPORTED naming it (details.option "out"), before anything is journaled, and so is
+ * an empty out, which named the working folder.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -28,6 +29,8 @@ describe("fetch options from JavaScript", () => {
     ["a number", 5, "not 5;"],
     ["an object", { path: "x.jpg" }, "not an object;"],
     ["a Buffer", Buffer.from("x.jpg"), "not a Buffer of 5 bytes;"],
+    // "" resolved to the working folder: a download journaled, then failed EISDIR (dataDir "" is refused alike).
+    ["an empty string", "", 'not the string "";'],
   ])("an out that is %s is refused with E_UNSUPPORTED naming options.out and the value, and no job is made", async (_, out, says) => {
     const { client } = await startClient();
     const { reference } = await client.share({ bytes: randomBytes(10 * KiB), fileName: "a.bin" }).done;
@@ -38,7 +41,7 @@ describe("fetch options from JavaScript", () => {
     } catch (error) {
       thrown = error;
     }
-    expect(thrown).toMatchObject({ code: "E_UNSUPPORTED", message: expect.stringMatching(/options\.out/) });
+    expect(thrown).toMatchObject({ code: "E_UNSUPPORTED", message: expect.stringMatching(/options\.out/), details: { option: "out" } });
     expect((thrown as Error).message).toContain(says);
     expect(client.jobs()).toHaveLength(before);
   });
