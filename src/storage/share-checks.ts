@@ -101,7 +101,9 @@ const SHARE_KEYS = [
  */
 export function checkShareInput(input: unknown): "path" | "bytes" {
   const given = input as { path?: unknown; bytes?: unknown; fileName?: unknown; mime?: unknown } | null | undefined;
-  const ok = typeof given === "object" && given !== null && (given.path !== undefined ? typeof given.path === "string" : given.bytes instanceof Uint8Array);
+  // An empty path is none either: resolved, it named the working folder ("/… is a folder").
+  const ok =
+    typeof given === "object" && given !== null && (given.path !== undefined ? typeof given.path === "string" && given.path !== "" : given.bytes instanceof Uint8Array);
   if (!ok) {
     const what =
       typeof given !== "object" || given === null

@@ -31,6 +31,15 @@ describe("share() given what its types forbid", () => {
       expect(thrown, JSON.stringify(input)).toMatchObject({ code: "E_SOURCE_MISSING", message: expect.stringMatching(/share\(\) takes \{ path \} .*or \{ bytes, fileName \}/) });
     }
     expect(client.jobs()).toEqual([]);
+    // An empty path resolved to the working folder: "/… is a folder; only a regular file can be shared", naming a folder the app never gave.
+    let empty: unknown;
+    try {
+      client.share({ path: "" });
+    } catch (error) {
+      empty = error;
+    }
+    expect(empty).toMatchObject({ code: "E_SOURCE_MISSING", message: expect.stringMatching(/it was given a path as the string ""$/) });
+    expect(client.jobs()).toEqual([]);
     // What the types allow still works.
     await expect(client.share({ bytes: Buffer.from("hello"), fileName: "a.txt" }).done).resolves.toMatchObject({ reference: expect.any(Uint8Array) });
   });
