@@ -17,15 +17,17 @@ function statOf(command: string, flag: string, path: string): Stats | undefined 
 /**
  * A file a command writes when it ends (`--out`, `--metrics`) must be in an existing folder and
  * not be a folder: found out only then, it would waste the whole run (a transfer, the matrix).
- * `given` is the path as the user typed it, before it was resolved.
+ * `given` is the path as the user typed it, before it was resolved; `example` the file name a
+ * folder's refusal suggests in it, one fitting what the command writes (`state.sqlite` for a state
+ * file: file.bin read oddly there).
  */
-export function checkWritablePath(command: string, flag: string, path: string, nothingDone: string, given: string = path): void {
+export function checkWritablePath(command: string, flag: string, path: string, nothingDone: string, given: string = path, example = "file.bin"): void {
   // `given`, as typed: a trailing slash names a folder (as `cp f photos/` reads it), which resolving drops: the file was written as `photos`.
   if (given.endsWith("/") || given.endsWith(sep)) {
-    throw new CliError("E_USAGE", `${command}: --${flag} ${given} names a folder (it ends with ${sep}); give the path of the file to write, e.g. --${flag} ${join(path, "file.bin")}. ${nothingDone}`);
+    throw new CliError("E_USAGE", `${command}: --${flag} ${given} names a folder (it ends with ${sep}); give the path of the file to write, e.g. --${flag} ${join(path, example)}. ${nothingDone}`);
   }
   if (statOf(command, flag, path)?.isDirectory() === true) {
-    throw new CliError("E_USAGE", `${command}: --${flag} ${path} is a folder; give the path of the file to write, e.g. --${flag} ${join(path, "file.bin")}. ${nothingDone}`);
+    throw new CliError("E_USAGE", `${command}: --${flag} ${path} is a folder; give the path of the file to write, e.g. --${flag} ${join(path, example)}. ${nothingDone}`);
   }
   const parent = dirname(path);
   if (statOf(command, flag, parent)?.isDirectory() !== true) {

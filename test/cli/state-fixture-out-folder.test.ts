@@ -20,9 +20,19 @@ describe("state fixture --out naming an existing folder", () => {
 
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`--out ${folder} is a folder`);
+    // The example is a state file's name, not file get's file.bin.
+    expect(r.stderr).toContain(`e.g. --out ${join(folder, "state.sqlite")}`);
     expect(r.stderr).toContain("Nothing was written.");
     expect(r.stdout).toBe("");
     expect(readdirSync(folder)).toEqual([]);
+  });
+
+  test("a path ending with / names a folder: the example is a state file in it too", async () => {
+    const dir = tempDir("scc-cli-fixture-out-folder-");
+    const r = await runCliInProcess(["state", "fixture", "--release", "0.2.0", "--rows", "10", "--out", `${dir}/`]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`e.g. --out ${join(dir, "state.sqlite")}`);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   test("an existing file stays the state layer's refusal (exit 4, E_STATE_IO): fixtures never overwrite a file", async () => {
@@ -34,5 +44,13 @@ describe("state fixture --out naming an existing folder", () => {
 
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toContain("E_STATE_IO");
+  });
+
+  test("migrate up --db DIR/ (a state file it would create) suggests a state file in it as well", async () => {
+    const dir = tempDir("scc-cli-fixture-out-folder-");
+    const r = await runCliInProcess(["migrate", "up", "--db", `${join(dir, "new")}/`]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`e.g. --db ${join(dir, "new", "state.sqlite")}`);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

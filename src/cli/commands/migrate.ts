@@ -197,7 +197,7 @@ export const migrateCommand: Command = {
     if (values.to === "") throw new CliError("E_USAGE", `${NAME} ${action}: --to needs a migration name (it was empty); leave it out to apply every pending migration (up) or to revert the last one applied (down)`);
     // up creates a missing FILE; a missing folder is the user's path (the state layer calls it read-only).
     // The path as typed goes too: a trailing slash names a folder, which resolving drops (the database was created as a file of that name).
-    if (action === "up" && !existsSync(db)) checkWritablePath(NAME, "db", db, "Nothing was written.", givenDb);
+    if (action === "up" && !existsSync(db)) checkWritablePath(NAME, "db", db, "Nothing was written.", givenDb, "state.sqlite");
     // Ctrl-C, SIGTERM or a hangup stops the run at its next stop point (the lock waits, between
     // migrations, before the commit): it rolls back, lets go of its locks and closes the file, so
     // no -wal of an open transaction is left. Left to the signal's default, the process died at

@@ -15,10 +15,37 @@ import { STATE_FIXTURE_USAGE } from "./state-fixture-usage.js";
 
 const NAME = "state fixture";
 
-function count(name: string, raw: string): number {
+/** What each number flag takes: said whenever a value is not one. */
+const TAKES = {
+  rows: "a whole number of at least 0 (underscores allowed: 1_000_000)",
+  // The generator keeps 32 bits of it: a larger one wrote another seed's data.
+  seed: `a whole number from 0 to ${MAX_FIXTURE_SEED} (the generator keeps 32 bits of it)`,
+} as const;
+
+function numberRefusal(name: keyof typeof TAKES, raw: string): CliError {
+  const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
+  return new CliError("E_USAGE", `${NAME}: --${name} takes ${TAKES[name]}, not ${JSON.stringify(shown)}. Nothing was written.`);
+}
+
+function count(name: keyof typeof TAKES, raw: string): number {
   const digits = raw.replace(/[_,]/g, "");
-  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(Number(digits))) throw new CliError("E_USAGE", `${NAME}: --${name} must be a whole number, got "${raw}"`);
-  return Number(digits);
+  const value = Number(digits);
+  if (!/^\d+$/.test(digits) || !Number.isSafeInteger(value) || (name === "seed" && value > MAX_FIXTURE_SEED)) throw numberRefusal(name, raw);
+  return value;
+}
+
+/**
+ * `--rows -1`: parseArgs refuses a value starting with a dash before the command sees it ("argument
+ * is ambiguous … use '--rows=-XYZ'"), which says nothing of what the flag takes. A negative number
+ * after a number flag gets that flag's own refusal instead.
+ */
+function refuseNegativeNumbers(args: readonly string[]): void {
+  for (let i = 0; i + 1 < args.length; i++) {
+    if (args[i] === "--") return;
+    const name = args[i] === "--rows" ? "rows" : args[i] === "--seed" ? "seed" : undefined;
+    const value = args[i + 1] as string;
+    if (name !== undefined && /^-[\d.]/.test(value)) throw numberRefusal(name, value);
+  }
 }
 
 /** `status-compat state fixture`: a realistic state database at a release's level. */
@@ -26,6 +53,7 @@ export const stateFixtureCommand: Command = {
   path: ["state", "fixture"],
   usage: STATE_FIXTURE_USAGE,
   async run(args, io) {
+    refuseNegativeNumbers(args);
     const { values } = parseCommandArgs(NAME, args, {
       release: { type: "string" },
       rows: { type: "string" },
@@ -36,7 +64,6 @@ export const stateFixtureCommand: Command = {
     const release = releaseTable.resolve(requireOption(NAME, "release", values.release));
     const rows = count("rows", requireOption(NAME, "rows", values.rows));
     const seed = values.seed === undefined ? DEFAULT_FIXTURE_SEED : count("seed", values.seed);
-    if (seed > MAX_FIXTURE_SEED) throw new CliError("E_USAGE", `${NAME}: --seed must be 0 to ${MAX_FIXTURE_SEED} (the generator keeps 32 bits: a larger one wrote another seed's data), got "${values.seed}"`);
     const given = requireOption(NAME, "out", values.out);
     // A dangling link gets the fixture at the file it names (its name, the link, was taken: the whole
     // fixture was written, then refused); one to a folder or a loop is the user's path.
@@ -51,7 +78,7 @@ export const stateFixtureCommand: Command = {
     } catch {
       // Nothing there, or a path through a file (ENOTDIR): checkWritablePath says which.
     }
-    if (there === undefined || there.isDirectory() || given.endsWith("/") || given.endsWith(sep)) checkWritablePath(NAME, "out", out, "Nothing was written.", given);
+    if (there === undefined || there.isDirectory() || given.endsWith("/") || given.endsWith(sep)) checkWritablePath(NAME, "out", out, "Nothing was written.", given, "state.sqlite");
     const start = performance.now();
     // Ctrl-C or SIGTERM stops the writer between batches, which removes its FILE.partial-… (up to
     // hundreds of MB) and its lock; dying at once left them until the next run to the same FILE.
