@@ -9,9 +9,10 @@
  */
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import type { ReferenceInput, StorageClient } from "../../src/storage/index.js";
+import type { StorageClient } from "../../src/storage/index.js";
 import { DEFAULT_FALLBACK_TEXT, encodePayloadEnvelope, openEnvelope, type FileReference } from "../../src/wire/index.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { referenceRefusals } from "./support/reference-refusals.js";
 
 async function sharedFile(protocol = 3): Promise<{ client: StorageClient; dir: string; reference: Uint8Array; view: FileReference }> {
   const { client, dir } = await startClient({ protocol });
@@ -23,32 +24,13 @@ function envelopeOf(kind: "file-reference" | "inline-attachment", message: unkno
   return encodePayloadEnvelope({ kind, message } as never, { version, fallbackText: DEFAULT_FALLBACK_TEXT });
 }
 
-/** The refusal of each of the three calls that read a reference, and that nothing was journaled. */
-async function refusals(client: StorageClient, dir: string, input: unknown): Promise<{ code: unknown; message: string; details: unknown }[]> {
-  const jobsBefore = client.jobs().length;
-  const errors: unknown[] = [];
-  try {
-    client.fetch(input as ReferenceInput, { out: join(dir, "out.bin") });
-  } catch (error) {
-    errors.push(error);
-  }
-  try {
-    client.fetchStream(input as ReferenceInput);
-  } catch (error) {
-    errors.push(error);
-  }
-  await client.status(input as ReferenceInput).catch((error: unknown) => errors.push(error));
-  expect(errors).toHaveLength(3);
-  expect(client.jobs().length).toBe(jobsBefore);
-  return errors.map((error) => ({ code: (error as { code?: unknown }).code, message: String((error as Error).message), details: (error as { details?: unknown }).details }));
-}
 
 describe("an envelope's whole bytes given as a reference", () => {
   test.each([3, 2])("a file-reference envelope of version %i: the message says to pass its payload with its version", async (version) => {
     const { client, dir, view } = await sharedFile(3);
     const envelope = envelopeOf("file-reference", view, version);
     for (const input of [envelope, { bytes: envelope, writtenWith: version }]) {
-      for (const refusal of await refusals(client, dir, input)) {
+      for (const refusal of await referenceRefusals(client, dir, input)) {
         expect(refusal.code).toBe("E_BAD_REFERENCE");
         expect(refusal.message).toContain(`these bytes are a whole payload envelope (version ${version}, payload type file-reference)`);
         expect(refusal.message).toContain("{ bytes: envelope.payload, writtenWith: envelope.version }");
@@ -60,7 +42,7 @@ describe("an envelope's whole bytes given as a reference", () => {
   test("an envelope of another kind says it carries no file reference", async () => {
     const { client, dir } = await sharedFile(2);
     const envelope = envelopeOf("inline-attachment", { mime: "text/plain", fileName: "a.txt", data: new Uint8Array([1, 2, 3]) }, 2);
-    for (const refusal of await refusals(client, dir, envelope)) {
+    for (const refusal of await referenceRefusals(client, dir, envelope)) {
       expect(refusal.code).toBe("E_BAD_REFERENCE");
       expect(refusal.message).toContain("these bytes are a whole payload envelope (version 2, payload type inline-attachment), not a file reference");
       expect(refusal.details).toMatchObject({ envelope: { version: 2, type: "inline-attachment" } });

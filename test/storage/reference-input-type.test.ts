@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import type { ReferenceInput, StorageClient } from "../../src/storage/index.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { referenceRefusals } from "./support/reference-refusals.js";
 
 async function sharedFile(): Promise<{ client: StorageClient; dir: string; reference: Uint8Array; view: unknown }> {
   const { client, dir } = await startClient();
@@ -19,30 +20,11 @@ async function sharedFile(): Promise<{ client: StorageClient; dir: string; refer
   return { client, dir, reference, view };
 }
 
-/** The refusal of each of the three calls that read a reference, and that nothing was journaled. */
-async function refusals(client: StorageClient, dir: string, input: unknown): Promise<{ code: unknown; message: string }[]> {
-  const jobsBefore = client.jobs().length;
-  const errors: unknown[] = [];
-  try {
-    client.fetch(input as ReferenceInput, { out: join(dir, "out.bin") });
-  } catch (error) {
-    errors.push(error);
-  }
-  try {
-    client.fetchStream(input as ReferenceInput);
-  } catch (error) {
-    errors.push(error);
-  }
-  await client.status(input as ReferenceInput).catch((error: unknown) => errors.push(error));
-  expect(errors).toHaveLength(3);
-  expect(client.jobs().length).toBe(jobsBefore);
-  return errors.map((error) => ({ code: (error as { code?: unknown }).code, message: String((error as Error).message) }));
-}
 
 describe("a reference given in a form fetch, fetchStream and status do not take is refused saying what was given and what to pass", () => {
   test("base64 text (what file put prints): decode it first", async () => {
     const { client, dir, reference } = await sharedFile();
-    for (const refusal of await refusals(client, dir, Buffer.from(reference).toString("base64"))) {
+    for (const refusal of await referenceRefusals(client, dir, Buffer.from(reference).toString("base64"))) {
       expect(refusal.code).toBe("E_BAD_REFERENCE");
       expect(refusal.message).toMatch(/was given a string of \d+ characters/);
       expect(refusal.message).toMatch(/Buffer\.from\(text, "base64"\)/);
@@ -53,7 +35,7 @@ describe("a reference given in a form fetch, fetchStream and status do not take 
     const { client, dir, reference } = await sharedFile();
     const buffer = Uint8Array.from(reference).buffer;
     for (const input of [buffer, { bytes: buffer, writtenWith: 3 }]) {
-      for (const refusal of await refusals(client, dir, input)) {
+      for (const refusal of await referenceRefusals(client, dir, input)) {
         expect(refusal.code).toBe("E_BAD_REFERENCE");
         expect(refusal.message).toMatch(/an ArrayBuffer/);
         expect(refusal.message).toMatch(/new Uint8Array\(buffer\)/);
@@ -67,7 +49,7 @@ describe("a reference given in a form fetch, fetchStream and status do not take 
     ["a number", 42],
   ])("%s: the three forms are named", async (_name, input) => {
     const { client, dir } = await sharedFile();
-    for (const refusal of await refusals(client, dir, input)) {
+    for (const refusal of await referenceRefusals(client, dir, input)) {
       expect(refusal.code).toBe("E_BAD_REFERENCE");
       expect(refusal.message).toMatch(new RegExp(`was given ${String(input)}`));
       expect(refusal.message).toMatch(/\{ bytes, writtenWith \}/);
@@ -78,12 +60,12 @@ describe("a reference given in a form fetch, fetchStream and status do not take 
     const { client, dir } = await startClient();
     const shared = await client.share({ path: writeRandomFile(dir, "a.bin", 100 * KiB).path }).done;
     // Before: "could not encode the file reference for protocol 3: FileReference.pieces is required but missing".
-    for (const refusal of await refusals(client, dir, shared)) {
+    for (const refusal of await referenceRefusals(client, dir, shared)) {
       expect(refusal.code).toBe("E_BAD_REFERENCE");
       expect(refusal.message).toMatch(/no pieces; its keys: jobId, reference, view, protocol\)/);
       expect(refusal.message).toMatch(/result\.reference \(its bytes\) and result\.view/);
     }
-    for (const refusal of await refusals(client, dir, { cid: "zb2…", size: 3 })) {
+    for (const refusal of await referenceRefusals(client, dir, { cid: "zb2…", size: 3 })) {
       expect(refusal.code).toBe("E_BAD_REFERENCE");
       expect(refusal.message).toMatch(/no pieces; its keys: cid, size\)$/);
     }
@@ -91,7 +73,7 @@ describe("a reference given in a form fetch, fetchStream and status do not take 
 
   test("{ bytes } without writtenWith names writtenWith, not NaN", async () => {
     const { client, dir, reference } = await sharedFile();
-    for (const refusal of await refusals(client, dir, { bytes: reference })) {
+    for (const refusal of await referenceRefusals(client, dir, { bytes: reference })) {
       expect(refusal.code).toBe("E_BAD_REFERENCE");
       expect(refusal.message).toMatch(/writtenWith/);
       expect(refusal.message).toMatch(/envelope's version/);
@@ -101,7 +83,7 @@ describe("a reference given in a form fetch, fetchStream and status do not take 
 
   test("a view that went through JSON names the field the wire refuses", async () => {
     const { client, dir, view } = await sharedFile();
-    for (const refusal of await refusals(client, dir, JSON.parse(JSON.stringify(view)))) {
+    for (const refusal of await referenceRefusals(client, dir, JSON.parse(JSON.stringify(view)))) {
       expect(refusal.code).toBe("E_BAD_REFERENCE");
       expect(refusal.message).toMatch(/pieces\[0\]\.sha256 must be bytes/);
     }
