@@ -51,9 +51,11 @@ export interface InspectStateWaitingOptions extends InspectStateOptions {
   readonly lockTimeoutMs?: number;
   /** Ends the wait for a held file (E_STATE_ABORTED). */
   readonly signal?: AbortSignal;
+  /** Called once, when the first try finds the file held (to say that it waits). */
+  readonly onWait?: () => void;
 }
 
-const INSPECT_STATE_WAITING_OPTIONS = keysOf<InspectStateWaitingOptions>()({ workDir: true, lockTimeoutMs: true, signal: true });
+const INSPECT_STATE_WAITING_OPTIONS = keysOf<InspectStateWaitingOptions>()({ workDir: true, lockTimeoutMs: true, signal: true, onWait: true });
 
 /** inspectState's wait inside SQLite (the event loop held): kept for the synchronous call's callers. */
 const INSPECT_BUSY_TIMEOUT_MS = 2_000;
@@ -83,7 +85,11 @@ export async function inspectStateWaiting(path: string, catalog: MigrationCatalo
   assertKnownOptions("inspectStateWaiting", options, INSPECT_STATE_WAITING_OPTIONS);
   const timeoutMs = lockTimeoutOf(options.lockTimeoutMs);
   const once = { ...(options.workDir === undefined ? {} : { workDir: options.workDir }) };
-  return whileHeld(() => inspectOnce(path, catalog, once, 0), path, `read ${path}`, { timeoutMs, signal: options.signal });
+  return whileHeld(() => inspectOnce(path, catalog, once, 0), path, `read ${path}`, {
+    timeoutMs,
+    signal: options.signal,
+    ...(options.onWait === undefined ? {} : { onWait: options.onWait }),
+  });
 }
 
 // Every other entry point takes its options second: inspectState(path, { workDir }) failed inside

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import Database from "better-sqlite3";
 import { expect, onTestFinished, test } from "vitest";
-import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
+import { PROJECT_ROOT, runCliInProcess, startCli } from "../support/cli.js";
 import { nodeArgs } from "../support/node-args.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture } from "../state/support/files.js";
@@ -72,4 +72,18 @@ test("--lock-timeout is still checked before the file is read: a value out of ra
   const r = await runCliInProcess(["migrate", "status", "--db", "x.sqlite", "--lock-timeout", "1e3"]);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain("--lock-timeout must be a whole number of milliseconds");
+});
+
+test("Ctrl-C while migrate status waits for a held file: it says it waits, then one line saying it was interrupted, and the process ends by SIGINT", { timeout: 60_000 }, async () => {
+  const path = rollbackJournalFixture();
+  const held = await holdExclusive(path);
+  const cli = startCli(["migrate", "status", "--db", path, "--lock-timeout", "60000"]);
+  await cli.stderrHas("is held by another process; waiting");
+  cli.child.kill("SIGINT");
+  const ended = await cli.closed;
+  expect(ended, cli.output.stderr).toEqual({ code: null, signal: "SIGINT" });
+  expect(cli.output.stdout).toBe("");
+  expect(cli.output.stderr.trimEnd().split("\n").at(-1)).toBe("status-compat migrate: interrupted (SIGINT); nothing was left behind");
+  // The holder never let go: only Ctrl-C ended the wait.
+  expect(held.lines).toEqual(["held"]);
 });

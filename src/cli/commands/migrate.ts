@@ -10,7 +10,7 @@ import { pathOption } from "../path-option.js";
 import { checkWritablePath } from "../writable-path.js";
 import { lockTimeoutOption } from "../lock-timeout-option.js";
 import { stateFileTarget } from "../state-file-link.js";
-import { describeJournalLoss, inspectStateWaiting, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
+import { DEFAULT_LOCK_TIMEOUT_MS, describeJournalLoss, inspectStateWaiting, migrateState, shippedCatalog, StateError, type MigrateStateResult, type StateInspection } from "../../state/index.js";
 import { commandLogger } from "../command-logger.js";
 import { tempFolderOf } from "../temp-folder.js";
 import { writeJsonRefusal } from "../json-refusal.js";
@@ -161,6 +161,7 @@ export const migrateCommand: Command = {
             workDir: tempFolderOf(io.env),
             signal: interrupts.signal,
             ...(lockTimeout === undefined ? {} : { lockTimeoutMs: lockTimeout }),
+            onWait: () => io.stderr.write(`status-compat migrate: ${db} is held by another process; waiting up to ${ms(lockTimeout ?? DEFAULT_LOCK_TIMEOUT_MS)} for it (--lock-timeout MS; Ctrl-C stops)\n`),
           });
         } catch (error) {
           // Ctrl-C while it waited for a held file: reported below as the interruption it is.
