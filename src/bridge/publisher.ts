@@ -310,24 +310,20 @@ export class DescriptionPublisher {
 
   private keepDescription(clock: number, description: Uint8Array, payload: Uint8Array, source: "waku" | "codex"): void {
     const row: CommunityRow = { id: this.hex, clock, description, signature: signatureOf("community-description", payload), receivedAt: this.clock.wallNow(), source };
-    const refused = this.refusedHeld.communities;
-    if (refused === undefined || this.held.replaceCommunity === undefined) {
-      this.held.putCommunity(row);
-      return;
-    }
-    // The row refused at start is no publication of this key: its own replaces it whatever the clocks, once.
-    this.held.replaceCommunity(row, refused);
-    delete this.refusedHeld.communities;
+    this.keep("communities", (refused) => (refused !== undefined && this.held.replaceCommunity !== undefined ? this.held.replaceCommunity(row, refused) : this.held.putCommunity(row)));
   }
 
   private keepPointer(row: PointerRow): void {
-    const refused = this.refusedHeld.cd_pointers;
-    if (refused === undefined || this.held.replacePointer === undefined) {
-      this.held.putPointer(row);
-      return;
-    }
-    this.held.replacePointer(row, refused);
-    delete this.refusedHeld.cd_pointers;
+    this.keep("cd_pointers", (refused) => (refused !== undefined && this.held.replacePointer !== undefined ? this.held.replacePointer(row, refused) : this.held.putPointer(row)));
+  }
+
+  /**
+   * Writes this control node's own row of `table`: over the row refused at start, if any, whatever
+   * the clocks (a forged clock must not hold its rows back), once; then as rows rise.
+   */
+  private keep(table: "communities" | "cd_pointers", write: (refused: RefusedRow | undefined) => boolean): void {
+    write(this.refusedHeld[table]);
+    delete this.refusedHeld[table];
   }
 
   /** Later publishes are E_BRIDGE_CLOSED, the periodic republish stops; the transport and the store stay the caller's. */

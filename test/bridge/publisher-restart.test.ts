@@ -111,6 +111,34 @@ async function inWorld(release: string, body: (w: Awaited<ReturnType<typeof worl
 
 const hex = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
+/** Each release's kept tables (0.1.0 keeps no pointer). */
+const FORGED_ROWS = [
+  ["0.1.0", "communities"],
+  ["0.2.0", "communities"],
+  ["0.2.0", "cd_pointers"],
+  ["0.3.0", "cd_pointers"],
+  ["0.3.0", "communities"],
+] as const;
+
+/**
+ * Raises the kept row of `table` to a clock the control node never signed, above every clock the
+ * app will use (a tampered or foreign file); returns that clock.
+ */
+function forgeRow(state: StateHandle, id: string, table: "communities" | "cd_pointers"): number {
+  const rows = communityRows(state);
+  const forgedClock = 2 ** 40;
+  if (table === "communities") {
+    const row = rows.community(id);
+    if (row === undefined) throw new Error("no communities row kept");
+    rows.putCommunity({ ...row, clock: forgedClock });
+  } else {
+    const row = rows.pointer(id);
+    if (row === undefined) throw new Error("no cd_pointers row kept");
+    rows.putPointer({ ...row, clock: forgedClock, cid: "zDvForgedCid" });
+  }
+  return forgedClock;
+}
+
 describe("DescriptionPublisher on the state: a restarted control node knows its clock and republishes its last publication", () => {
   test.each([
     ["0.1.0", "waku", 2],
@@ -185,30 +213,13 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
     });
   });
 
-  test.each([
-    ["0.1.0", "communities"],
-    ["0.2.0", "communities"],
-    ["0.2.0", "cd_pointers"],
-    ["0.3.0", "cd_pointers"],
-    ["0.3.0", "communities"],
-  ] as const)("%s: a kept %s row its key did not sign is refused at start (a typed error, a warn log): its clock is not taken, nothing of it is sent, the verified row still is", async (release, forged) => {
+  test.each(FORGED_ROWS)("%s: a kept %s row its key did not sign is refused at start (a typed error, a warn log): its clock is not taken, nothing of it is sent, the verified row still is", async (release, forged) => {
     const out = new LogCapture();
     await inWorld(release, async (w) => {
       const first = await w.control();
       const report = await first.publisher.publish(descriptionBytes(100, 80), 3);
       const id = communityHex(first.publisher.communityId);
-      const rows = communityRows(first.state);
-      // A row raised to a clock the control node never signed (a tampered or foreign file).
-      const forgedClock = 2 ** 40;
-      if (forged === "communities") {
-        const row = rows.community(id);
-        if (row === undefined) throw new Error("no communities row kept");
-        rows.putCommunity({ ...row, clock: forgedClock });
-      } else {
-        const row = rows.pointer(id);
-        if (row === undefined) throw new Error("no cd_pointers row kept");
-        rows.putPointer({ ...row, clock: forgedClock, cid: "zDvForgedCid" });
-      }
+      const forgedClock = forgeRow(first.state, id, forged);
       first.restart();
       await w.network.settled();
       const second = await w.control({ logger: createLogger({ level: "debug", destination: out }) });
@@ -239,29 +250,12 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
     });
   });
 
-  test.each([
-    ["0.1.0", "communities"],
-    ["0.2.0", "communities"],
-    ["0.2.0", "cd_pointers"],
-    ["0.3.0", "cd_pointers"],
-    ["0.3.0", "communities"],
-  ] as const)("%s: the control node's next publication replaces a refused %s row kept above its clock, so the restart after it takes that publication", async (release, forged) => {
+  test.each(FORGED_ROWS)("%s: the control node's next publication replaces a refused %s row kept above its clock, so the restart after it takes that publication", async (release, forged) => {
     await inWorld(release, async (w) => {
       const first = await w.control();
       await first.publisher.publish(descriptionBytes(100, 70), 3);
       const id = communityHex(first.publisher.communityId);
-      const rows = communityRows(first.state);
-      // A row at a clock above every clock the app will use (a tampered or foreign file).
-      const forgedClock = 2 ** 40;
-      if (forged === "communities") {
-        const row = rows.community(id);
-        if (row === undefined) throw new Error("no communities row kept");
-        rows.putCommunity({ ...row, clock: forgedClock });
-      } else {
-        const row = rows.pointer(id);
-        if (row === undefined) throw new Error("no cd_pointers row kept");
-        rows.putPointer({ ...row, clock: forgedClock, cid: "zDvForgedCid" });
-      }
+      forgeRow(first.state, id, forged);
       first.restart();
       const second = await w.control();
       expect(second.publisher.refusedRows.map((e) => e.code)).toEqual(["E_BRIDGE_SIGNATURE_INVALID"]);

@@ -6,52 +6,16 @@
  * --lock-timeout (default 15 s), the loop free. Nothing here is timed: the holder lets go only from a
  * timer of this process, which runs only while the command leaves the event loop free.
  */
-import { spawn } from "node:child_process";
-import Database from "better-sqlite3";
-import { expect, onTestFinished, test } from "vitest";
-import { PROJECT_ROOT, runCliInProcess, startCli } from "../support/cli.js";
-import { nodeArgs } from "../support/node-args.js";
-import { tempDir } from "../support/temp-dir.js";
-import { copyFixture } from "../state/support/files.js";
-
-/** A second process holding `path` under BEGIN EXCLUSIVE (hold-write-transaction.ts); resolves once it holds it. */
-async function holdExclusive(path: string): Promise<{ release: () => void; lines: string[] }> {
-  const child = spawn(process.execPath, [...nodeArgs("test/state/support/hold-write-transaction.ts"), path, "exclusive"], { cwd: PROJECT_ROOT, stdio: ["pipe", "pipe", "inherit"] });
-  onTestFinished(() => void child.kill("SIGKILL"));
-  const lines: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (b: Buffer) => {
-      lines.push(...b.toString("utf8").split("\n").filter((l) => l !== ""));
-      if (lines.includes("held")) resolve();
-    });
-    child.on("exit", (code) => reject(new Error(`holder exited ${code}`)));
-  });
-  return { release: () => child.stdin?.write("release\n"), lines };
-}
-
-/** The level-3 fixture switched to a rollback journal (as a file an older tool or a copy leaves). */
-function rollbackJournalFixture(): string {
-  const path = copyFixture(3, tempDir());
-  const db = new Database(path);
-  db.pragma("journal_mode = DELETE");
-  db.close();
-  return path;
-}
-
-/** Calls `onTick(n)` every 10 ms until the test ends; returns the tick count so far. */
-function ticking(onTick: (n: number) => void): () => number {
-  let n = 0;
-  const timer = setInterval(() => onTick(++n), 10);
-  onTestFinished(() => clearInterval(timer));
-  return () => n;
-}
+import { expect, test } from "vitest";
+import { runCliInProcess, startCli } from "../support/cli.js";
+import { holder, rollbackJournalFixture, ticking } from "../state/support/held-file.js";
 
 test.each([
   { flags: ["--lock-timeout", "60000"], what: "--lock-timeout 60000" },
   { flags: [], what: "the default wait" },
 ])("a rollback-journal file under another process's BEGIN EXCLUSIVE, $what: timers run while migrate status waits, and it reads the file once the holder lets go", { timeout: 60_000 }, async ({ flags }) => {
   const path = rollbackJournalFixture();
-  const held = await holdExclusive(path);
+  const held = await holder(path, "exclusive");
   const ticks = ticking((n) => n === 3 && held.release());
   const r = await runCliInProcess(["migrate", "status", "--db", path, "--json", ...flags]);
   expect(r.code, r.stderr).toBe(0);
@@ -61,7 +25,7 @@ test.each([
 
 test("--lock-timeout 0 on a file still held: one try, E_STATE_LOCKED (exit 4) while the holder keeps it", { timeout: 60_000 }, async () => {
   const path = rollbackJournalFixture();
-  const held = await holdExclusive(path);
+  const held = await holder(path, "exclusive");
   const r = await runCliInProcess(["migrate", "status", "--db", path, "--lock-timeout", "0"]);
   expect(r.code).toBe(4);
   expect(r.stderr).toContain("error[E_STATE_LOCKED]");
@@ -76,7 +40,7 @@ test("--lock-timeout is still checked before the file is read: a value out of ra
 
 test("Ctrl-C while migrate status waits for a held file: it says it waits, then one line saying it was interrupted, and the process ends by SIGINT", { timeout: 60_000 }, async () => {
   const path = rollbackJournalFixture();
-  const held = await holdExclusive(path);
+  const held = await holder(path, "exclusive");
   const cli = startCli(["migrate", "status", "--db", path, "--lock-timeout", "60000"]);
   await cli.stderrHas("is held by another process; waiting");
   cli.child.kill("SIGINT");
