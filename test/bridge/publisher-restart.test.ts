@@ -6,7 +6,7 @@ import type { DescriptionStore } from "../../src/bridge/description-store.js";
 import { descriptionStoreOn } from "../../src/bridge/description-store-backend.js";
 import { DEFAULT_REPUBLISH_INTERVAL_MS, DESCRIPTION_TTL_SECONDS, DescriptionPublisher } from "../../src/bridge/publisher.js";
 import { DescriptionReceiver, type ReceivedDescription } from "../../src/bridge/receiver.js";
-import { stateReceiverStore } from "../../src/bridge/receiver-state.js";
+import { memoryReceiverStore, stateReceiverStore } from "../../src/bridge/receiver-state.js";
 import { MemoryNetwork } from "../../src/bridge/transports/memory.js";
 import { newSecretKey } from "../../src/crypto/index.js";
 import { communityAudience, type Audience } from "../../src/negotiate/index.js";
@@ -272,6 +272,35 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
       expect(third.publisher.lastClock).toBe(5);
       expect((await third.publisher.republish())?.clock).toBe(5);
     });
+  });
+
+  test("memoryReceiverStore does the same: a refused row there is replaced by the next publication, and only the row refused", async () => {
+    const network = new MemoryNetwork();
+    const held = memoryReceiverStore();
+    const secretKey = newSecretKey();
+    const make = () => new DescriptionPublisher({ profile: profileForRelease("0.1.0"), transport: network.transport(), secretKey, held, republishIntervalMs: false });
+    try {
+      const first = make();
+      await first.publish(descriptionBytes(100, 60), 3);
+      first.close();
+      const id = communityHex(first.communityId);
+      const row = held.community(id);
+      if (row === undefined) throw new Error("no communities row kept");
+      held.putCommunity({ ...row, clock: 2 ** 40 });
+      // Another row than the one refused stays: the replace is for that row only.
+      expect(held.replaceCommunity?.({ ...row, clock: 5 }, { clock: 2 ** 40, signature: new Uint8Array(65) })).toBe(false);
+      const second = make();
+      expect(second.refusedRows.map((e) => e.code)).toEqual(["E_BRIDGE_SIGNATURE_INVALID"]);
+      await second.publish(descriptionBytes(100, 61), 4);
+      second.close();
+      expect(held.community(id)?.clock).toBe(4);
+      const third = make();
+      expect(third.refusedRows).toEqual([]);
+      expect(third.lastClock).toBe(4);
+      third.close();
+    } finally {
+      await network.close();
+    }
   });
 
   test("lastClock and a state both given: the higher is the last clock; the republish is the state's publication", async () => {
