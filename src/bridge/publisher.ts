@@ -138,7 +138,8 @@ export class DescriptionPublisher {
   /**
    * The kept rows (of this community, in `held`) not taken at start, each as its typed error:
    * E_BRIDGE_SIGNATURE_INVALID for a row the community's key did not sign, E_BRIDGE_UNREADABLE for
-   * one the wire cannot encode. Neither their clocks nor their bytes are used; the rows stay as they are.
+   * one the wire cannot encode. Neither their clocks nor their bytes are used; the rows stay as they
+   * are until this control node's next publication replaces them (held's replaceCommunity / replacePointer).
    */
   get refusedRows(): readonly BridgeError[] {
     return this.refused;
