@@ -8,6 +8,7 @@
 import { keccak256, recoverSigner, sameDigest, signDigest, type SignatureFault } from "../crypto/index.js";
 import { withoutField, type FieldSplitFault } from "../wire/index.js";
 import { BridgeError } from "./bridge-error.js";
+import { withSecretKey } from "./publisher-key.js";
 
 /** The payload kinds that carry the control node's signature. */
 export type SignedKind = "community-description" | "cd-pointer";
@@ -31,14 +32,16 @@ function invalid(kind: SignedKind, fault: SignedPayloadFault, why: string): Brid
  * Signs an encoded payload message in place of its signature field, which the encoder wrote as a
  * 65-byte placeholder: keccak256 of the bytes without that field, signed, then written over the
  * placeholder. The result is the same length, every other byte untouched (a copy; `bytes` is not
- * changed).
+ * changed). A `secretKey` that is no secp256k1 secret key is the RangeError naming it that `new
+ * DescriptionPublisher` and the seals throw (withSecretKey: one check for all).
  */
 export function signPayloadBytes(kind: SignedKind, bytes: Uint8Array, secretKey: Uint8Array): Uint8Array {
   const split = withoutField(bytes, SIGNATURE_FIELD[kind]);
   if (!split.ok || split.value.length !== 65) {
     throw new TypeError(`signPayloadBytes: the ${kind} bytes must hold one 65-byte signature field (a placeholder) to sign over; got ${split.ok ? `${split.value.length} bytes` : split.fault}`);
   }
-  const signature = signDigest(keccak256(split.without), secretKey);
+  const digest = keccak256(split.without);
+  const signature = withSecretKey(secretKey, (key) => signDigest(digest, key));
   const out = Uint8Array.from(bytes);
   out.set(signature, split.valueOffset);
   return out;
