@@ -24,11 +24,14 @@ import type {
   IndexDescription,
   inspectState,
   InspectStateOptions,
+  inspectStateWaiting,
+  InspectStateWaitingOptions,
   JobKind,
   QueryCheck,
   QueryRandom,
   RenewDueOptions,
   ShareResult,
+  StateInspection,
   StatusOptions,
   StorageClient,
   StorageClientOptions,
@@ -60,6 +63,7 @@ const INSIDE_ONLY: Readonly<Record<string, string>> = {
   CommunityRow: "the row communityRows gives the bridge's receiver",
   CommunityRows: "what communityRows gives the bridge's receiver",
   PointerRow: "the pointer row communityRows gives the bridge's receiver",
+  RefusedRow: "a held row the bridge's publisher verified as not its community key's, which communityRows' replaceCommunity / replacePointer take",
   raceAbort: "a promise or a signal's reason, for the bridge's transports; an app races its own promises",
   resolveRetryPolicy: "checks the retry fields the bridge's receiver is given as the storage client checks its own; an app passes those fields to either",
   linkedSignal: "the bridge's receiver times its fetch's attempts and deadline with it, on its BridgeClock; an app times its own calls",
@@ -125,6 +129,10 @@ describe("the package's public entry", () => {
     expectTypeOf<ReturnType<StorageClient["retry"]>>().toEqualTypeOf<AnyJob>();
     expectTypeOf<StorageClientOptions["endpointOrder"]>().toEqualTypeOf<EndpointOrder | undefined>();
     expectTypeOf<Parameters<typeof inspectState>[2]>().toEqualTypeOf<InspectStateOptions | undefined>();
+    // An app checking its state at start (the Status app) wants the call that waits for a held file
+    // with the event loop free: inspectStateWaiting was in the state index only, out of an app's reach.
+    expectTypeOf<Parameters<typeof inspectStateWaiting>[2]>().toEqualTypeOf<InspectStateWaitingOptions | undefined>();
+    expectTypeOf<ReturnType<typeof inspectStateWaiting>>().toEqualTypeOf<Promise<StateInspection>>();
     expectTypeOf<ReturnType<CodexBackend["manifest"]>>().toEqualTypeOf<Promise<CodexDataItem>>();
     expectTypeOf<CodexDataItem["manifest"]>().toEqualTypeOf<CodexManifest>();
     expectTypeOf<ReturnType<CodexBackend["space"]>>().toEqualTypeOf<Promise<CodexSpaceInfo>>();
