@@ -1,5 +1,6 @@
 import type { Counter, Gauge, Histogram } from "prom-client";
 import type { Metrics } from "../obs/index.js";
+import type { JobKind } from "./journal/job-states.js";
 
 /**
  * A gauge as one client sets it. Several clients may share a registry (an app with two accounts in
@@ -76,6 +77,9 @@ class SummedGauge<L extends string> implements ClientGauge<L> {
   }
 }
 
+/** Every job kind, a label value of the job gauges (a Record, so a kind added to JobKind must be added here). */
+const JOB_KINDS = Object.keys({ upload: true, download: true } satisfies Record<JobKind, true>) as JobKind[];
+
 /** From a small file on the local store to a 50 MB file on a slow mobile link, and past an hour's retries. */
 const JOB_SECONDS_BUCKETS = [0.05, 0.25, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600];
 
@@ -87,6 +91,14 @@ export function storageMetrics(metrics: Metrics): StorageMetrics {
     gauges.push(mine as unknown as SummedGauge<string>);
     return mine;
   };
+  const activeJobs = shared(metrics.gauge("storage_jobs_active", "Jobs running now", ["kind"]));
+  const queueDepth = shared(metrics.gauge("storage_queue_depth", "Jobs waiting to run", ["kind"]));
+  // Set by the job queues only as jobs come and go: a started client that had run none had no series, which a
+  // dashboard or an alert reads as "no data", not 0. This client's share is 0 until then (the sum is unchanged).
+  for (const kind of JOB_KINDS) {
+    activeJobs.set({ kind }, 0);
+    queueDepth.set({ kind }, 0);
+  }
   return {
     bytes: metrics.counter("storage_transfer_bytes_total", "Ciphertext bytes stored (up) or fetched and verified (down)", ["direction"]),
     pieces: metrics.counter("storage_pieces_total", "Pieces by direction and outcome (stored, fetched, resumed = skipped because the journal has them)", [
@@ -102,8 +114,8 @@ export function storageMetrics(metrics: Metrics): StorageMetrics {
       JOB_SECONDS_BUCKETS,
     ),
     failures: metrics.counter("storage_job_failures_total", "Jobs that failed, by the failure's error code", ["kind", "code"]),
-    activeJobs: shared(metrics.gauge("storage_jobs_active", "Jobs running now", ["kind"])),
-    queueDepth: shared(metrics.gauge("storage_queue_depth", "Jobs waiting to run", ["kind"])),
+    activeJobs,
+    queueDepth,
     cacheBytes: shared(metrics.gauge("storage_cache_bytes", "Bytes of cached and spooled files under the quota")),
     cacheReservedBytes: shared(metrics.gauge("storage_cache_reserved_bytes", "Bytes reserved under the quota for downloads into the cache and shares of bytes under way")),
     cachePartialBytes: shared(metrics.gauge("storage_cache_partial_bytes", "Bytes of temp files of downloads into the cache kept for a resume, counted under the quota")),
