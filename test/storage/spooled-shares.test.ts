@@ -84,6 +84,16 @@ async function sentAndOpened(client: StorageClient): Promise<{ bytes: Buffer; pa
   return { bytes, path };
 }
 
+/** The upload queue's gauges in the client's registry: jobs waiting and running (undefined: no series). */
+async function uploadsQueuedAndRunning(client: StorageClient): Promise<{ queued?: number; running?: number }> {
+  const text = await client.metrics.text();
+  const value = (series: string) => {
+    const line = text.split("\n").find((l) => l.startsWith(`status_compat_${series}{kind="upload"} `));
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(" ") + 1));
+  };
+  return { queued: value("storage_queue_depth"), running: value("storage_jobs_active") };
+}
+
 describe("uploads that share one spool file", () => {
   test("the first upload of the same bytes to finish does not unpin the spool file a second, pending upload still needs", async () => {
     const dir = tempDir();
@@ -154,10 +164,12 @@ describe("uploads that share one spool file", () => {
     const job = client.share({ bytes: randomBytes(100 * KiB), fileName: "photo.jpg" });
     job.cancel();
     await expect(job.done).rejects.toMatchObject({ code: "E_ABORTED" });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(backend.puts).toBe(0);
     expect(client.jobs()).toEqual([expect.objectContaining({ id: job.id, state: "cancelled" })]);
+    // Settled once its spool work ended: had that queued the upload, the upload queue would count it now.
+    expect(await uploadsQueuedAndRunning(client)).toEqual({ queued: 0, running: 0 });
+    // A stop ends every spool work and run there is: no put comes after it.
     await client.stop();
+    expect(backend.puts).toBe(0);
     // Cancelled before its spool write began (right after share() returned): its bytes were never
     // spooled, so nothing is kept or counted (spool-cancel-at-once.test.ts); before, they were
     // written anyway and kept, unpinned, under the quota.
@@ -167,10 +179,13 @@ describe("uploads that share one spool file", () => {
     } finally {
       db.close();
     }
-    await startClient({ dir, backend, statePath, dataDir });
-    await new Promise((r) => setTimeout(r, 100));
-    expect(backend.puts).toBe(0);
+    const again = await startClient({ dir, backend, statePath, dataDir });
+    // The start has queued every job it resumes: this one is not among them, still cancelled, and no upload is queued or running.
+    expect(again.client.jobs()).toEqual([expect.objectContaining({ id: job.id, state: "cancelled" })]);
+    expect(await uploadsQueuedAndRunning(again.client)).toEqual({ queued: 0, running: 0 });
     expect(readdirSync(join(dataDir, "spool")).filter((n) => n.endsWith(".part"))).toEqual([]);
+    await again.client.stop();
+    expect(backend.puts).toBe(0);
   });
 
   test("a share of bytes whose spooling the client's stop cut short stays in the journal and resumes on the next start, like any running job (its spool file counted and kept meanwhile)", async () => {
