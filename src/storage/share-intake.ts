@@ -136,11 +136,7 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
     const spool = Promise.resolve(room)
       .then((held) => {
         reservation = held;
-        // A free slot is taken without a look at the signal: a cancel that came before the turn (right after
-        // share() returned, nothing else spooling) had the bytes written and synced all the same.
-        return (session.spoolSlots as LanedSlots).runLaned(pending.turn.signal, "spooling shared bytes", size <= pieceSize, () =>
-          pending.cancelled ? Promise.reject(CANCELLED) : sourceOfSharedBytes(ctx, id, contentCid, bytes),
-        );
+        return (session.spoolSlots as LanedSlots).runLaned(pending.turn.signal, "spooling shared bytes", size <= pieceSize, () => sourceOfSharedBytes(ctx, id, contentCid, bytes));
       })
       .then((path) => {
         session.spoolingShares.delete(id);

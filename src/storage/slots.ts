@@ -1,4 +1,4 @@
-import { raceSignal } from "./abort-error.js";
+import { abortedError, raceSignal } from "./abort-error.js";
 
 /** A holder's slot, offered to whoever waits once the holder has been idle long enough (see Slots.offer). */
 export interface SlotOffer {
@@ -55,6 +55,9 @@ export class Slots {
    * (one granted only once every unit is free) waiting for as long as both streams lasted.
    */
   async acquire(signal: AbortSignal | undefined, what: string, weight = 1, overtake = false): Promise<() => void> {
+    // Refused as a wait would be: a free slot granted to work already cancelled ran it all the same
+    // (a share of bytes cancelled right after share() returned was spooled, ab2777c).
+    if (signal?.aborted === true) throw abortedError(signal.reason, what);
     if (this.waiting.length === 0 && this.fits(weight)) {
       this.free -= weight;
       return this.releaser(weight);
