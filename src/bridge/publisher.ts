@@ -10,7 +10,7 @@ import { assertClockAdvances } from "./clock-order.js";
 import { systemBridgeClock, type BridgeClock } from "./clock.js";
 import { communityContentTopic, communityHex } from "./community-topic.js";
 import type { DescriptionStore } from "./description-store.js";
-import { communityIdOf } from "./publisher-key.js";
+import { communityIdOf } from "./secret-key.js";
 import { heldDescriptionPayload, heldPointerMessageAtItsVersion, heldWholeMessages, signatureOf, type HeldMessage } from "./publisher-held.js";
 import { memoryReceiverStore, type ReceiverStore } from "./receiver-state.js";
 import { envelopesToPublish } from "./segment-split.js";

@@ -11,7 +11,7 @@ import {
   type CapabilitiesDraft,
   type CommunityDescriptionPointer,
 } from "../wire/index.js";
-import { communityIdOf } from "./publisher-key.js";
+import { communityIdOf } from "./secret-key.js";
 import { signPayloadBytes } from "./signed-payload.js";
 
 /** How a publication is written: the key, and the envelope's fields (negotiation's choice for the audience). */

@@ -8,7 +8,7 @@
 import { keccak256, recoverSigner, sameDigest, signDigest, type SignatureFault } from "../crypto/index.js";
 import { withoutField, type FieldSplitFault } from "../wire/index.js";
 import { BridgeError } from "./bridge-error.js";
-import { withSecretKey } from "./publisher-key.js";
+import { withSecretKey } from "./secret-key.js";
 
 /** The payload kinds that carry the control node's signature. */
 export type SignedKind = "community-description" | "cd-pointer";
