@@ -3,7 +3,7 @@ import { chooseWriteVersion, communityAudience, type Audience, type WriteChoice 
 import { silentLogger, componentLogger, type Logger, type Metrics } from "../obs/index.js";
 import type { CommunityRow, PointerRow, RefusedRow } from "../state/index.js";
 import type { ProtocolProfile } from "../versions/index.js";
-import { untilAborted } from "./abort-race.js";
+import { raceAbort } from "../storage/index.js";
 import { BridgeError } from "./bridge-error.js";
 import { bridgeMetrics, type BridgeMetrics } from "./bridge-metrics.js";
 import { assertClockAdvances } from "./clock-order.js";
@@ -186,7 +186,7 @@ export class DescriptionPublisher {
       let cid: string;
       try {
         // Raced with the signal: a store stuck inside a put (its signal ignored) does not hold the caller.
-        cid = await untilAborted(store.put(stored, signal === undefined ? {} : { signal }), signal);
+        cid = await raceAbort(store.put(stored, signal === undefined ? {} : { signal }), signal);
       } catch (error) {
         this.metrics?.published.inc({ path: "store", outcome: "failed" });
         throw error;

@@ -1,6 +1,5 @@
 import { sameDigest, sha256 } from "../crypto/index.js";
-import { backoffDelay, classifyFailure, linkedSignal, type RetryPolicy } from "../storage/index.js";
-import { untilAborted } from "./abort-race.js";
+import { backoffDelay, classifyFailure, linkedSignal, raceAbort, type RetryPolicy } from "../storage/index.js";
 import { BridgeError } from "./bridge-error.js";
 import { clockSleep, type BridgeClock } from "./clock.js";
 import type { DescriptionStore } from "./description-store.js";
@@ -62,7 +61,7 @@ export async function fetchDescription(target: FetchTarget, options: FetchOption
       try {
         // Raced with its signal: a store stuck inside a get (its signal ignored) must not outlast the
         // attempt's timeout, nor hold a receiver's close() or a newer clock's cancellation.
-        const bytes = await untilAborted(store.get(target.cid, { signal: step.signal, maxBytes: target.size }), step.signal);
+        const bytes = await raceAbort(store.get(target.cid, { signal: step.signal, maxBytes: target.size }), step.signal);
         checkContent(target, bytes);
         options.onAttempt?.({ outcome: "ok", attempt: attempt + 1 });
         return bytes;

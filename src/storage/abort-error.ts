@@ -36,7 +36,11 @@ export function raceAbort<T>(pending: Promise<T>, signal: AbortSignal | undefine
       onAbort?.();
       reject(errorOf(signal.reason));
     };
-    if (signal.aborted) return abort();
+    if (signal.aborted) {
+      // Lost before it began: its own later failure is nobody's, never an unhandled rejection.
+      pending.catch(() => undefined);
+      return abort();
+    }
     signal.addEventListener("abort", abort, { once: true });
     pending.then(
       (value) => {

@@ -14,7 +14,7 @@
  */
 import { componentLogger, silentLogger, type Logger } from "../../obs/index.js";
 import { MAX_WRITTEN_ENVELOPE_BYTES } from "../../wire/index.js";
-import { untilAborted } from "../abort-race.js";
+import { raceAbort } from "../../storage/index.js";
 import { BridgeError } from "../bridge-error.js";
 import type { PublishOptions, PublishResult, Unsubscribe, WakuMessageHandler, WakuTransport } from "../transport.js";
 import { checkPublish, checkSubscribe, closedError, copyBytes, deliverTo } from "./common.js";
@@ -125,7 +125,7 @@ export async function createRelayTransport(options: RelayTransportOptions = {}):
   options.signal?.throwIfAborted();
   let waku: WakuModules;
   try {
-    waku = await untilAborted(loadWaku(), options.signal);
+    waku = await raceAbort(loadWaku(), options.signal);
   } catch (error) {
     if (options.signal?.aborted === true && error === options.signal.reason) throw error;
     throw connectFailed(`js-waku (@waku/sdk 0.0.27, @libp2p/tcp 9.1.6) could not be loaded: ${String(error)}`, error, { listen });
@@ -158,7 +158,7 @@ export async function createRelayTransport(options: RelayTransportOptions = {}):
   try {
     // Raced with the signal: an abort ends the call whatever js-waku's start does; the node is
     // stopped once that start settles, so nothing is left listening.
-    await untilAborted(starting, options.signal);
+    await raceAbort(starting, options.signal);
   } catch (error) {
     if (options.signal?.aborted === true && error === options.signal.reason) {
       void starting.then(
@@ -293,7 +293,7 @@ export class RelayTransport implements WakuTransport {
     });
     this.waiters.add(fail);
     try {
-      return await untilAborted(Promise.race([pending, closed]), signal);
+      return await raceAbort(Promise.race([pending, closed]), signal);
     } finally {
       this.waiters.delete(fail);
     }
