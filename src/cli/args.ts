@@ -16,7 +16,7 @@ export function parseCommandArgs<O extends Options>(
 ): ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options, strict: true, allowPositionals, tokens: true });
+    parsed = parseArgs({ args: negativeValuesJoined(args, options), options, strict: true, allowPositionals, tokens: true });
   } catch (error) {
     const unknown = (error as NodeJS.ErrnoException).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? /^Unknown option '([^']+)'/.exec((error as Error).message)?.[1] : undefined;
     if (unknown !== undefined) throw new CliError("E_USAGE", unknownOptionMessage(command, unknown, args, Object.keys(options), allowPositionals), { cause: error });
@@ -35,6 +35,27 @@ export function parseCommandArgs<O extends Options>(
   }
   const { tokens: _tokens, ...result } = parsed;
   return result as ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: boolean }>>;
+}
+
+/**
+ * `--rows -1` as `--rows=-1`: parseArgs refuses a value that starts with a dash before the command
+ * sees it ("argument is ambiguous … use '--rows=-XYZ'"), which says nothing of what the flag takes.
+ * A number after a flag that takes a value is that flag's value, so the command's own check of it
+ * answers (`--lock-timeout -1`, `--cell-timeout -5`, `--rows -1`). Anything else starting with a
+ * dash stays parseArgs' to judge (a forgotten value before another option).
+ */
+function negativeValuesJoined(args: readonly string[], options: Options): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--") return joined.concat(args.slice(i));
+    const next = args[i + 1];
+    if (arg.startsWith("--") && !arg.includes("=") && options[arg.slice(2)]?.type === "string" && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else joined.push(arg);
+  }
+  return joined;
 }
 
 export function requireOption(command: string, name: string, value: string | undefined): string {

@@ -34,26 +34,11 @@ function count(name: keyof typeof TAKES, raw: string): number {
   return value;
 }
 
-/**
- * `--rows -1`: parseArgs refuses a value starting with a dash before the command sees it ("argument
- * is ambiguous … use '--rows=-XYZ'"), which says nothing of what the flag takes. A negative number
- * after a number flag gets that flag's own refusal instead.
- */
-function refuseNegativeNumbers(args: readonly string[]): void {
-  for (let i = 0; i + 1 < args.length; i++) {
-    if (args[i] === "--") return;
-    const name = args[i] === "--rows" ? "rows" : args[i] === "--seed" ? "seed" : undefined;
-    const value = args[i + 1] as string;
-    if (name !== undefined && /^-[\d.]/.test(value)) throw numberRefusal(name, value);
-  }
-}
-
 /** `status-compat state fixture`: a realistic state database at a release's level. */
 export const stateFixtureCommand: Command = {
   path: ["state", "fixture"],
   usage: STATE_FIXTURE_USAGE,
   async run(args, io) {
-    refuseNegativeNumbers(args);
     const { values } = parseCommandArgs(NAME, args, {
       release: { type: "string" },
       rows: { type: "string" },
