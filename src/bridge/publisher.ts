@@ -157,7 +157,7 @@ export class DescriptionPublisher {
     let wholeMessages = 0;
     // Until this one has gone out whole, the last one that did stays the one republished (a joiner
     // is better off with it than with nothing; members holding a newer clock drop it as stale).
-    const messages: { envelope: Uint8Array; path: string }[] = [];
+    const messages: HeldMessage[] = [];
     // The signed payload depends only on the version (the envelope's other fields are outside it,
     // and the signature is deterministic, RFC 6979): the stored copy reuses the whole copy's when
     // both paths write the same version, instead of hashing and signing the description again.
@@ -297,14 +297,13 @@ export class DescriptionPublisher {
 
   /** What `build` makes of a kept row, or undefined when the row is refused (kept in refusedRows, logged at warn). */
   private verifiedRow(table: "communities" | "cd_pointers", row: RefusedRow, build: () => HeldMessage[]): HeldMessage[] | undefined {
-    const { clock } = row;
     try {
       return build();
     } catch (error) {
       if (!(error instanceof BridgeError)) throw error;
       this.refused.push(error);
       this.refusedHeld[table] = { clock: row.clock, signature: row.signature };
-      this.logger.warn({ community: this.hex, row: table, clock, code: error.code, fault: error.details.fault }, "a kept row that does not verify under the community's key was not taken: neither its clock nor its bytes");
+      this.logger.warn({ community: this.hex, row: table, clock: row.clock, code: error.code, fault: error.details.fault }, "a kept row that does not verify under the community's key was not taken: neither its clock nor its bytes");
       return undefined;
     }
   }
