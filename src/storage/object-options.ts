@@ -18,19 +18,25 @@ const SHAPES = {
 
 type ObjectOption = keyof typeof SHAPES | "random";
 
+/** Why a value is not what its option takes, with what the value threw when reading it did (a clock's). */
+interface Problem {
+  readonly message: string;
+  readonly cause?: unknown;
+}
+
 /** Why `value` is not what `option` takes, or undefined when it is (undefined is not given). */
-function problemOf(option: ObjectOption, value: unknown): string | undefined {
+function problemOf(option: ObjectOption, value: unknown): Problem | undefined {
   if (value === undefined) return undefined;
   if (option === "random") {
-    return typeof value === "function" ? undefined : `storage client option random must be a function giving a number in [0, 1) (such as Math.random), not ${describedValue(value)}`;
+    return typeof value === "function" ? undefined : { message: `storage client option random must be a function giving a number in [0, 1) (such as Math.random), not ${describedValue(value)}` };
   }
   const { methods, wanted } = SHAPES[option];
   const prefix = `${option === "logger" ? "" : "storage client "}option ${option} must be ${wanted}, not`;
   const instead = methods === undefined ? loggerProblem(value) : lackingMethods(value, methods);
-  if (instead !== undefined) return `${prefix} ${instead}`;
+  if (instead !== undefined) return { message: `${prefix} ${instead}` };
   const monotonic = (value as { monotonic?: unknown }).monotonic;
-  if (option === "clock" && monotonic !== undefined && typeof monotonic !== "function") return `${prefix} an object whose monotonic is no function`;
-  return option === "clock" ? clockReadingProblem(value as { now(): unknown }) : undefined;
+  if (option === "clock" && monotonic !== undefined && typeof monotonic !== "function") return { message: `${prefix} an object whose monotonic is no function` };
+  return option === "clock" ? clockReadingProblem(value as { now(): unknown; monotonic?(): unknown }) : undefined;
 }
 
 /**
@@ -45,16 +51,33 @@ function problemOf(option: ObjectOption, value: unknown): string | undefined {
  */
 const PLAUSIBLE_CLOCK_MS = { min: 1e11, max: 1e14 } as const;
 
-/** Why the clock's first reading is no epoch-milliseconds time, or undefined; a now() that throws is left to the start, as before. */
-function clockReadingProblem(clock: { now(): unknown }): string | undefined {
-  let reading: unknown;
-  try {
-    reading = clock.now();
-  } catch {
-    return undefined;
+/**
+ * Why the clock's first readings are no epoch-milliseconds time and no monotonic count, or
+ * undefined. A now() or monotonic() that throws (a clock port whose native part is not ready, a
+ * mock left unconfigured) escaped as that raw error: through the constructor, then from start()'s
+ * first reading, naming no option.
+ */
+function clockReadingProblem(clock: { now(): unknown; monotonic?(): unknown }): Problem | undefined {
+  const prefix = "storage client option clock must be a clock that reads";
+  const read = (method: "now" | "monotonic"): { value: unknown } | Problem => {
+    try {
+      return { value: method === "now" ? clock.now() : clock.monotonic?.() };
+    } catch (cause) {
+      return { message: `${prefix}; its ${method}() threw: ${cause instanceof Error ? cause.message : String(cause)}`, cause };
+    }
+  };
+  const first = read("now");
+  if ("message" in first) return first;
+  const reading = first.value;
+  if (clock.monotonic !== undefined) {
+    const steady = read("monotonic");
+    if ("message" in steady) return steady;
+    if (typeof steady.value !== "number" || !Number.isFinite(steady.value)) {
+      return { message: `${prefix} a number of milliseconds from monotonic() (performance.now()); its monotonic() gives ${describedValue(steady.value)}, not a number` };
+    }
   }
   const wanted = "storage client option clock must read milliseconds since 1970-01-01 UTC (Date.now())";
-  if (typeof reading !== "number") return `${wanted}; its now() gives ${typeof reading === "object" && reading !== null ? "an object" : describedValue(reading)}, not a number (a Date? give its getTime())`;
+  if (typeof reading !== "number") return { message: `${wanted}; its now() gives ${typeof reading === "object" && reading !== null ? "an object" : describedValue(reading)}, not a number (a Date? give its getTime())` };
   if (reading >= PLAUSIBLE_CLOCK_MS.min && reading < PLAUSIBLE_CLOCK_MS.max) return undefined;
   const hint =
     reading >= 1e8 && reading < PLAUSIBLE_CLOCK_MS.min
@@ -62,7 +85,7 @@ function clockReadingProblem(clock: { now(): unknown }): string | undefined {
       : reading >= PLAUSIBLE_CLOCK_MS.max
         ? "microseconds?"
         : "milliseconds since some start, as performance.now() reads, or a clock reset to 1970";
-  return `${wanted}; its now() reads ${String(reading)} (${hint}), no time after 1973-03-03 and before the year 5138: the client's timestamps would be wrong, and with them every expiry and renewal`;
+  return { message: `${wanted}; its now() reads ${String(reading)} (${hint}), no time after 1973-03-03 and before the year 5138: the client's timestamps would be wrong, and with them every expiry and renewal` };
 }
 
 /** The StorageClient constructor's check of logger, clock, random and metrics: E_UNSUPPORTED naming the option. */
@@ -70,12 +93,12 @@ export function refuseNonObjectOptions(options: StorageClientOptions): void {
   for (const option of ["logger", "clock", "random", "metrics"] as const) {
     const problem = problemOf(option, options[option]);
     if (problem === undefined) continue;
-    throw new StorageError("E_UNSUPPORTED", option === "logger" ? `storage client ${problem}` : problem, { details: { option } });
+    throw new StorageError("E_UNSUPPORTED", option === "logger" ? `storage client ${problem.message}` : problem.message, { cause: problem.cause, details: { option } });
   }
 }
 
 /** A backend's `logger` option (createLocalBackend, createCodexBackend): E_BACKEND_REJECTED naming it, as their other bad options are. */
 export function refuseNonLogger(owner: string, logger: unknown): void {
   const problem = problemOf("logger", logger);
-  if (problem !== undefined) throw new StorageError("E_BACKEND_REJECTED", `${owner} ${problem}`, { details: { option: "logger" } });
+  if (problem !== undefined) throw new StorageError("E_BACKEND_REJECTED", `${owner} ${problem.message}`, { details: { option: "logger" } });
 }
