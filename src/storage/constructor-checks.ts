@@ -1,4 +1,6 @@
+import { resolve } from "node:path";
 import { describedValue } from "../errors/index.js";
+import type { StorageBackend } from "./backend.js";
 import type { StorageClientOptions } from "./client-options.js";
 import { StorageError } from "./storage-error.js";
 
@@ -90,5 +92,45 @@ export function refuseLocalStorage(options: StorageClientOptions): void {
         details: { kind: endpoint.kind },
       });
     }
+  }
+}
+
+/**
+ * Where an endpoint stores, spelled one way: an http(s) URL with its host in lower case, its default
+ * port left out and no trailing slash, without user, password, query or fragment (one node reached
+ * with other credentials is still that node, and none of them is shown); a folder as an absolute path.
+ */
+function whereItStores(location: string): string {
+  try {
+    const url = new URL(location);
+    if (url.protocol === "http:" || url.protocol === "https:") return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    // Not a URL: a local store's folder.
+  }
+  return resolve(location);
+}
+
+/**
+ * No endpoint twice (the same backend object, or two whose locations name one node: a trailing
+ * slash, the default port written out, an upper-case host, the node's URL and its API's server URL).
+ * Taken, failover "moved on" from a failing node to itself, retrying there as if elsewhere, the
+ * spread order ranked one node twice, and the failure memory (one line per location) mixed the two.
+ * `named` pairs each backend with the option entry it came from (`backend`, `endpoints[2]`).
+ */
+export function refuseDuplicateEndpoints(named: ReadonlyArray<{ entry: string; backend: StorageBackend }>): void {
+  const seen = new Map<string, string>();
+  const objects = new Map<StorageBackend, string>();
+  for (const { entry, backend } of named) {
+    const where = whereItStores(backend.location);
+    const first = objects.get(backend) ?? seen.get(where);
+    if (first !== undefined) {
+      throw new StorageError(
+        "E_UNSUPPORTED",
+        `storage client option endpoints names one endpoint twice: ${first} and ${entry} are both ${where}; list each node once (a node tried twice is no failover)`,
+        { details: { option: "endpoints", entries: [first, entry], location: where } },
+      );
+    }
+    seen.set(where, entry);
+    objects.set(backend, entry);
   }
 }

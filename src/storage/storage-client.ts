@@ -18,7 +18,7 @@ import { fetchFile, type FetchOptions } from "./fetch-intake.js";
 import { asStorageError } from "./job-errors.js";
 import { cancelJob, retryJob } from "./job-control.js";
 import { jobHandle, jobSummaries, pendingDownloadTo, pendingUploadOf, type JobSummary } from "./job-lookup.js";
-import { modeOf, refuseLocalStorage, refuseNonBackends, refuseUnusablePaths } from "./constructor-checks.js";
+import { modeOf, refuseDuplicateEndpoints, refuseLocalStorage, refuseNonBackends, refuseUnusablePaths } from "./constructor-checks.js";
 import { checkJobId } from "./job-id.js";
 import { keysOf, optionsObject } from "./option-keys.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
@@ -112,6 +112,9 @@ export class StorageClient {
         this.mode === "light" ? "light mode needs at least one remote endpoint (options.endpoints)" : "the storage client needs a backend (options.backend)",
       );
     }
+    refuseDuplicateEndpoints(
+      endpoints.map((backend, i) => ({ entry: this.mode === "full" && options.backend !== undefined ? (i === 0 ? "backend" : `endpoints[${i - 1}]`) : `endpoints[${i}]`, backend })),
+    );
     if (options.state === undefined && options.statePath === undefined) throw new StorageError("E_UNSUPPORTED", "the storage client needs its state database (options.state or options.statePath)");
     refuseUnusablePaths(options);
     refuseNonObjectOptions(options);
