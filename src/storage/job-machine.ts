@@ -45,9 +45,10 @@ export class JobMachine {
     this.ended("done");
   }
 
-  fail(code: string, message: string): void {
+  /** `details`, the error's: its piece CID, piece index and endpoint, when it has them, go on the log line (failedWhere). */
+  fail(code: string, message: string, details?: Readonly<Record<string, unknown>>): void {
     journaled(() => this.journal.fail(this.id, `${code}: ${message}`, this.hooks.clock.now()));
-    this.entered("failed", code);
+    this.entered("failed", code, details);
     this.hooks.metrics.failures.inc({ kind: this.kind, code });
     this.ended("failed");
   }
@@ -70,10 +71,10 @@ export class JobMachine {
     this.hooks.metrics.jobSeconds.observe({ kind: this.kind, outcome }, seconds);
   }
 
-  private entered(state: JobState, code?: string): void {
+  private entered(state: JobState, code?: string, details?: Readonly<Record<string, unknown>>): void {
     this.hooks.metrics.transitions.inc({ kind: this.kind, state });
-    // Ids, states and codes only: never keys, names or contents.
-    const fields = code === undefined ? { job: this.id, kind: this.kind, state } : { job: this.id, kind: this.kind, state, code };
+    // Ids, states, codes and where a failure happened only: never keys, names or contents.
+    const fields = code === undefined ? { job: this.id, kind: this.kind, state } : { job: this.id, kind: this.kind, state, code, ...failedWhere(details) };
     // A transfer that failed is news at the level an app's log runs at in use (warn, the CLI's
     // default): at info, nothing in such a log said so, only the failures metric. A stop's or a
     // closed backend's E_CLIENT_CLOSED is the app's own doing and resumes: info, as the other moves.
@@ -81,6 +82,21 @@ export class JobMachine {
     else this.hooks.log.info(fields, "job state");
     this.hooks.job?.setState(state);
   }
+}
+
+/**
+ * Where a job failed, from its error's details: the piece's CID and index and the endpoint, so the
+ * one warn line of an E_INTEGRITY says which piece and which store (before, its job id and code
+ * alone: the rest was in the journal's message). Only these names, as text or numbers: details
+ * may also hold a file's path, and the message names files, which a log line must not.
+ */
+function failedWhere(details: Readonly<Record<string, unknown>> | undefined): Record<string, string | number> {
+  const where: Record<string, string | number> = {};
+  for (const name of ["cid", "piece", "endpoint"] as const) {
+    const value = details?.[name];
+    if (typeof value === "string" || typeof value === "number") where[name] = value;
+  }
+  return where;
 }
 
 /** A journal write; what it throws (a refused write on a full disk, an illegal move) as the storage layer's typed error. */

@@ -25,7 +25,7 @@ export async function fetchPiece(
   const iterator = got.body[Symbol.asyncIterator]();
   try {
     if (got.size !== piece.size) {
-      throw integrity(piece, index, `${backend.kind} endpoint ${backend.location} says it holds ${got.size} bytes, the reference says ${piece.size}`);
+      throw integrity(piece, index, backend, `${backend.kind} endpoint ${backend.location} says it holds ${got.size} bytes, the reference says ${piece.size}`);
     }
     let filled = 0;
     for (;;) {
@@ -33,7 +33,7 @@ export async function fetchPiece(
       if (step.done === true) break;
       const chunk = step.value;
       if (filled + chunk.byteLength > piece.size) {
-        throw integrity(piece, index, `${backend.kind} endpoint ${backend.location} sent more than the ${piece.size} bytes of the piece`);
+        throw integrity(piece, index, backend, `${backend.kind} endpoint ${backend.location} sent more than the ${piece.size} bytes of the piece`);
       }
       if (!inPlace(chunk, into, filled)) into.set(chunk, filled);
       filled += chunk.byteLength;
@@ -41,14 +41,14 @@ export async function fetchPiece(
     }
     if (filled < piece.size) {
       throw new StorageError("E_TRUNCATED", `piece ${index} (${piece.cid}) ended after ${filled} of ${piece.size} bytes`, {
-        details: { cid: piece.cid, piece: index, received: filled, expected: piece.size },
+        details: { cid: piece.cid, piece: index, endpoint: backend.location, received: filled, expected: piece.size },
       });
     }
     // Whole-piece hash on the worker: the main thread opens the previous piece meanwhile. Not twice: a store
     // that hashes in process checked the bytes against the CID's digest as it read them, and that digest is the reference's.
     const checkedByStore = backend.hashesInProcess === "sha2-256" && sameDigest(rawSha256Digest(piece.cid) ?? new Uint8Array(0), piece.sha256);
     if (!checkedByStore && !sameDigest(await hasher.digest(into.subarray(0, filled)), piece.sha256)) {
-      throw integrity(piece, index, `its bytes from ${backend.kind} endpoint ${backend.location} do not hash to the sha256 in the reference`);
+      throw integrity(piece, index, backend, `its bytes from ${backend.kind} endpoint ${backend.location} do not hash to the sha256 in the reference`);
     }
     return into.subarray(0, filled);
   } catch (error) {
@@ -63,6 +63,6 @@ function inPlace(chunk: Uint8Array, into: Uint8Array, offset: number): boolean {
   return chunk.buffer === into.buffer && chunk.byteOffset === into.byteOffset + offset;
 }
 
-function integrity(piece: Piece, index: number, why: string): StorageError {
-  return new StorageError("E_INTEGRITY", `piece ${index} (${piece.cid}) failed verification: ${why}`, { details: { cid: piece.cid, piece: index } });
+function integrity(piece: Piece, index: number, backend: StorageBackend, why: string): StorageError {
+  return new StorageError("E_INTEGRITY", `piece ${index} (${piece.cid}) failed verification: ${why}`, { details: { cid: piece.cid, piece: index, endpoint: backend.location } });
 }
