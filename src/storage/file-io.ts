@@ -110,13 +110,16 @@ export class BufferPool {
   }
 }
 
-/** One buffer per window slot, taken from the pool on first use at the size the job needs; release() gives them back. */
+/**
+ * One buffer per window slot, taken from the pool on first use at the size the job needs (one size
+ * for every slot, or one per slot: download/slot-sizes.ts); release() gives them back.
+ */
 export class SlotBuffers {
   private readonly buffers: (Buffer | undefined)[];
 
   constructor(
     slots: number,
-    private readonly size: number,
+    private readonly size: number | readonly number[],
     private readonly pool: BufferPool,
   ) {
     this.buffers = new Array<Buffer | undefined>(slots);
@@ -125,7 +128,7 @@ export class SlotBuffers {
   get(slot: number): Buffer {
     let buffer = this.buffers[slot];
     if (buffer === undefined) {
-      buffer = this.pool.take(this.size);
+      buffer = this.pool.take(typeof this.size === "number" ? this.size : (this.size[slot] as number));
       this.buffers[slot] = buffer;
     }
     return buffer;

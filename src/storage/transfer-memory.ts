@@ -2,6 +2,7 @@ import type { FileReference } from "../wire/index.js";
 import type { UploadJobRow } from "./journal/upload-journal.js";
 import { planOfReference, planPieces, type PiecePlan } from "./piece-plan.js";
 import { openStepPlainBytes } from "./download/open-steps.js";
+import { slotSizes, slotsTotal } from "./download/slot-sizes.js";
 import { sealedBufferCount } from "./upload/run-upload.js";
 
 /**
@@ -24,7 +25,11 @@ export function uploadMemoryBytes(row: UploadJobRow, piecesInFlight: number): nu
 export function downloadMemoryBytes(view: FileReference, maxPieceBytes: number, piecesInFlight: number): number {
   const plan = planned(() => planOfReference(view, maxPieceBytes));
   if (plan === undefined) return 0;
-  return Math.min(piecesInFlight, plan.pieces.length) * (plan.maxSealedSize + openStepPlainBytes(plan.chunkSize, plan.maxPlainSize));
+  // Per slot, the largest piece it holds (slot-sizes.ts): never more than the file, however its pieces are cut.
+  return (
+    slotsTotal(slotSizes(plan, piecesInFlight, (span) => span.sealedSize)) +
+    slotsTotal(slotSizes(plan, piecesInFlight, (span) => openStepPlainBytes(plan.chunkSize, span.plainSize)))
+  );
 }
 
 /**
@@ -34,7 +39,7 @@ export function downloadMemoryBytes(view: FileReference, maxPieceBytes: number, 
 export function streamMemoryBytes(view: FileReference, maxPieceBytes: number, piecesInFlight: number): number {
   const plan = planned(() => planOfReference(view, maxPieceBytes));
   if (plan === undefined) return 0;
-  return Math.min(piecesInFlight, plan.pieces.length) * plan.maxSealedSize;
+  return slotsTotal(slotSizes(plan, piecesInFlight, (span) => span.sealedSize));
 }
 
 function planned(plan: () => PiecePlan): PiecePlan | undefined {

@@ -24,6 +24,7 @@ import type { TransferJob } from "../transfer-job.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { GroupSync } from "./group-sync.js";
 import { OpenSteps, openStepPlainBytes } from "./open-steps.js";
+import { slotSizes } from "./slot-sizes.js";
 import { KEPT_PIECES_MARK, RESUME_KEPT_PIECES } from "../journal/pending-jobs.js";
 import { RunProgress } from "../run-progress.js";
 import { createTemp, passingCause, reopenTemp } from "./reopen-temp.js";
@@ -414,11 +415,12 @@ async function writePieces(
   signal: AbortSignal,
 ): Promise<Buffer> {
   const width = ctx.piecesInFlight;
-  const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
+  // Each slot as large as the pieces it holds: a reference of one large piece among small ones made every slot that large.
+  const sealedSlots = new SlotBuffers(width, slotSizes(plan, width, (span) => span.sealedSize), ctx.buffers);
   // A step's plaintext per piece in flight, not a piece's: a one-piece file of 50 MiB is opened,
   // written and hashed 4 MiB at a time (a default 4 MiB piece is one step, as before).
   const steps = new PieceSteps(plan);
-  const plainSlots = new SlotBuffers(width, openStepPlainBytes(plan.chunkSize, plan.maxPlainSize), ctx.buffers);
+  const plainSlots = new SlotBuffers(width, slotSizes(plan, width, (span) => openStepPlainBytes(plan.chunkSize, span.plainSize)), ctx.buffers);
   const opener = new ChunkOpener(params);
   const fileHash = ctx.hasher.running(view.plaintextSize);
   // Fed step by step, in the file's order: step k of piece i is turn steps.first(i) + k.

@@ -11,6 +11,7 @@ import { StorageError } from "../storage-error.js";
 import { checkReceivable } from "./run-download.js";
 import { fetchPiece } from "./fetch-piece.js";
 import { OpenSteps } from "./open-steps.js";
+import { slotSizes } from "./slot-sizes.js";
 
 /**
  * Where a stream is, so one that gave up its slot and buffers (its consumer paused) can go on from
@@ -55,7 +56,8 @@ export async function* streamFile(
   const opener = new ChunkOpener(params);
   const step = sealedChunkSize(plan.chunkSize);
   const width = ctx.piecesInFlight;
-  const sealedSlots = new SlotBuffers(width, plan.maxSealedSize, ctx.buffers);
+  // Each slot as large as the pieces it holds (slot-sizes.ts), not every slot as large as the largest piece.
+  const sealedSlots = new SlotBuffers(width, slotSizes(plan, width, (span) => span.sealedSize), ctx.buffers);
   const fileHash = at.fileHash;
   const last = plan.pieces.length - 1;
   const steps = new OpenSteps(plan.chunkSize);
