@@ -6,7 +6,7 @@ import { openReassembledDescription, type VerifiedDescription } from "./signed-o
 
 /**
  * The receiver's side of segmentation: segments go to a reassembler on the receiver's clock
- * (incomplete wholes expire as segments keep coming; no timer of its own), and a completed whole is
+ * (incomplete wholes expire as segments keep coming, and at the receiver's timer for the oldest: no timer of its own), and a completed whole is
  * opened and verified as a description. Segments of a whole already completed are duplicates.
  * Errors are the reassembler's and the open's BridgeErrors (E_BRIDGE_SEGMENT_INVALID,
  * E_BRIDGE_UNREADABLE, E_BRIDGE_SIGNATURE_INVALID), for the receiver to count and drop.
@@ -40,6 +40,16 @@ export class ReceiverSegments {
   /** Bytes of the incomplete wholes held. */
   get pendingBytes(): number {
     return this.reassembler.pendingBytes;
+  }
+
+  /** When the oldest incomplete whole expires; undefined with none. */
+  get nextExpiryAt(): number | undefined {
+    return this.reassembler.nextExpiryAt;
+  }
+
+  /** Drops the incomplete wholes past their TTL (the receiver's timer, when no segment came to do it). */
+  expire(): void {
+    this.reassembler.expire();
   }
 
   /** Frees every incomplete whole (the receiver's close). */

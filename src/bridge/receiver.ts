@@ -77,6 +77,8 @@ export class DescriptionReceiver {
   private unsubscribe: Unsubscribe | undefined;
   /** What this receiver last added to the segmentsPending gauge. */
   private pendingBytesNoted = 0;
+  /** The timer that expires the oldest incomplete whole, and when it fires (armExpiry). */
+  private expiry: { readonly at: number; readonly cancel: () => void } | undefined;
   private closed = false;
 
   private constructor(private readonly options: ReceiverOptions) {
@@ -334,6 +336,32 @@ export class DescriptionReceiver {
     if (now > this.pendingBytesNoted) this.metrics?.segmentsPending.inc(now - this.pendingBytesNoted);
     else if (now < this.pendingBytesNoted) this.metrics?.segmentsPending.dec(this.pendingBytesNoted - now);
     this.pendingBytesNoted = now;
+    this.armExpiry();
+  }
+
+  /**
+   * Incomplete wholes expire at their TTL whether or not another segment comes: the reassembler
+   * checks only when one does, so a whole that lost a segment, with none after it (descriptions go
+   * out rarely), held its bytes and the gauge up until close(). One timer, for the oldest; none once
+   * closed or with nothing held.
+   */
+  private armExpiry(): void {
+    const at = this.closed ? undefined : this.segments.nextExpiryAt;
+    if (at === this.expiry?.at) return;
+    this.expiry?.cancel();
+    this.expiry = undefined;
+    if (at === undefined) return;
+    const cancel = this.clock.setTimer(
+      Math.max(0, at - this.clock.now()),
+      () => {
+        this.expiry = undefined;
+        if (this.closed) return;
+        this.segments.expire();
+        this.notePendingBytes();
+      },
+      { background: true },
+    );
+    this.expiry = { at, cancel };
   }
 
   private count(reason: DropReason): void {

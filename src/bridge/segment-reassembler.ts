@@ -96,6 +96,12 @@ export class SegmentReassembler {
     return this.bytes;
   }
 
+  /** When the oldest incomplete whole expires (the first held: all have the same TTL), for a caller's timer; undefined with none. */
+  get nextExpiryAt(): number | undefined {
+    for (const group of this.groups.values()) return group.expiresAt;
+    return undefined;
+  }
+
   /**
    * Takes one segment. A segment that cannot belong to a whole (a segments_count of 0 or past
    * MAX_SEGMENTS_PER_WHOLE, an index past its count, a count other than its whole's earlier
