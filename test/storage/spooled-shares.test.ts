@@ -84,6 +84,11 @@ async function sentAndOpened(client: StorageClient): Promise<{ bytes: Buffer; pa
   return { bytes, path };
 }
 
+/** The spooling of shares of bytes under way (each settles once its share is queued or has failed); private: a peek for tests. */
+function spoolingOf(client: StorageClient): Array<Promise<void>> {
+  return [...(client as unknown as { session: { spooling: Set<Promise<void>> } }).session.spooling];
+}
+
 /** The upload queue's gauges in the client's registry: jobs waiting and running (undefined: no series). */
 async function uploadsQueuedAndRunning(client: StorageClient): Promise<{ queued?: number; running?: number }> {
   const text = await client.metrics.text();
@@ -537,11 +542,48 @@ describe("a share of bytes on a journal that refuses writes", () => {
     db.exec(`CREATE TRIGGER refuse_jobs BEFORE INSERT ON upload_jobs BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
     db.exec(`CREATE TRIGGER refuse_unpin BEFORE UPDATE ON cache_entries WHEN NEW.pinned = 0 BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
     try {
-      const done = Promise.resolve().then(() => client.share({ bytes, fileName: "a.bin" }).done);
-      const outcome = await Promise.race([done.catch((e: unknown) => e), new Promise((r) => setTimeout(() => r("never settled"), 3000))]);
+      // What the share came to, recorded as it settles: a refusal from share() itself counts as its job's.
+      let outcome: unknown = "never settled";
+      const record = (value: unknown) => (outcome = value);
+      try {
+        client.share({ bytes, fileName: "a.bin" }).done.then(record, record);
+      } catch (error) {
+        record(error);
+      }
+      // No timer: stop() waits for every share's intake and spooling, and every run, to end; a job still
+      // pending once it has is one nothing will settle.
+      await client.stop();
       expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
     } finally {
       db.exec(`DROP TRIGGER refuse_jobs`);
+      db.exec(`DROP TRIGGER refuse_unpin`);
+      db.close();
+    }
+  });
+});
+
+describe("a share of bytes whose spooling the journal refuses", () => {
+  test("its job settles with E_LOCAL_IO when neither its failure nor the spool file's unpin can be written (no hang, no unhandled rejection)", async () => {
+    const { client, statePath, dataDir } = await startClient();
+    const bytes = randomBytes(10 * KiB);
+    // The bytes' spool file stays, counted: the next share of them pins it and journals its row, then
+    // fails off the caller's turn writing it anew (a folder stands in its way).
+    await client.share({ bytes, fileName: "a.bin" }).done;
+    const spooled = join(dataDir, "spool", cidOfDigest(createHash("sha256").update(bytes).digest()));
+    rmSync(spooled);
+    mkdirSync(join(spooled, "inside"), { recursive: true });
+    const db = new Database(statePath);
+    db.exec(`CREATE TRIGGER refuse_job_updates BEFORE UPDATE ON upload_jobs BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
+    db.exec(`CREATE TRIGGER refuse_unpin BEFORE UPDATE ON cache_entries WHEN NEW.pinned = 0 BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
+    try {
+      let outcome: unknown = "never settled";
+      const record = (value: unknown) => (outcome = value);
+      client.share({ bytes, fileName: "a.bin" }).done.then(record, record);
+      // The share's spooling, started in share(): once it has ended (either way), a job still pending is one nothing will settle.
+      await Promise.allSettled(spoolingOf(client));
+      expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
+    } finally {
+      db.exec(`DROP TRIGGER refuse_job_updates`);
       db.exec(`DROP TRIGGER refuse_unpin`);
       db.close();
     }
