@@ -9,34 +9,16 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { OPEN_STEP_BYTES } from "../../src/storage/download/open-steps.js";
-import type { BufferPool } from "../../src/storage/file-io.js";
-import { StorageError, type StorageClient } from "../../src/storage/index.js";
+import { StorageError } from "../../src/storage/index.js";
 import { downloadMemoryBytes } from "../../src/storage/transfer-memory.js";
 import { decodeFileReference, encodeFileReference } from "../../src/wire/index.js";
 import { KiB, MiB, sha256Hex, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { countLent } from "./support/lent-bytes.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 import { journalRunningDownload } from "./support/journaled-download.js";
 
 const CHUNK = 64 * KiB;
 const SEALED_CHUNK = CHUNK + 16;
-
-/** The largest number of bytes the client's pool had lent at once. */
-function countLent(client: StorageClient): { now: number; peak: number } {
-  const pool = (client as unknown as { ctx: { buffers: BufferPool } }).ctx.buffers;
-  const lent = { now: 0, peak: 0 };
-  const take = pool.take.bind(pool);
-  const give = pool.give.bind(pool);
-  pool.take = (size: number) => {
-    lent.now += size;
-    lent.peak = Math.max(lent.peak, lent.now);
-    return take(size);
-  };
-  pool.give = (buffer: Buffer) => {
-    lent.now -= buffer.byteLength;
-    give(buffer);
-  };
-  return lent;
-}
 
 async function shareOnePiece(size: number) {
   const sender = await startClient({ chunkSize: CHUNK, pieceSize: size });

@@ -10,28 +10,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import type { BufferPool } from "../../src/storage/file-io.js";
-import type { StorageClient } from "../../src/storage/index.js";
 import { FAST_RETRY, MiB, sha256Hex, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { countLent } from "./support/lent-bytes.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
-
-/** Bytes the client's pool has lent: now and at most. */
-function countLent(client: StorageClient): { now: number; peak: number } {
-  const pool = (client as unknown as { ctx: { buffers: BufferPool } }).ctx.buffers;
-  const lent = { now: 0, peak: 0 };
-  const take = pool.take.bind(pool);
-  const give = pool.give.bind(pool);
-  pool.take = (size: number) => {
-    lent.now += size;
-    lent.peak = Math.max(lent.peak, lent.now);
-    return take(size);
-  };
-  pool.give = (buffer: Buffer) => {
-    lent.now -= buffer.byteLength;
-    give(buffer);
-  };
-  return lent;
-}
 
 /** `count` files of 1 MiB shared in one piece each (the sender's pieceSize is the file), over a store whose gets take a while. */
 async function onePieceFiles(count: number) {

@@ -12,31 +12,14 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { sha256 } from "../../src/crypto/index.js";
 import { OPEN_STEP_BYTES } from "../../src/storage/download/open-steps.js";
-import type { BufferPool } from "../../src/storage/file-io.js";
-import type { StorageBackend, StorageClient } from "../../src/storage/index.js";
+import type { StorageBackend } from "../../src/storage/index.js";
 import { downloadMemoryBytes, streamMemoryBytes } from "../../src/storage/transfer-memory.js";
 import { encodeFileReference, type FileReference } from "../../src/wire/index.js";
 import { KiB, MiB, sha256Hex, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { countLent } from "./support/lent-bytes.js";
 
 const CHUNK = 64 * KiB;
 const SEALED_CHUNK = CHUNK + 16;
-
-function countLent(client: StorageClient): { now: number; peak: number } {
-  const pool = (client as unknown as { ctx: { buffers: BufferPool } }).ctx.buffers;
-  const lent = { now: 0, peak: 0 };
-  const take = pool.take.bind(pool);
-  const give = pool.give.bind(pool);
-  pool.take = (size: number) => {
-    lent.now += size;
-    lent.peak = Math.max(lent.peak, lent.now);
-    return take(size);
-  };
-  pool.give = (buffer: Buffer) => {
-    lent.now -= buffer.byteLength;
-    give(buffer);
-  };
-  return lent;
-}
 
 async function readAll(backend: StorageBackend, cid: string): Promise<Buffer> {
   const parts: Buffer[] = [];
