@@ -16,16 +16,19 @@ export function clientLockPathOf(statePath: string): string {
  * Holds a state database's client lock for a migration run, without waiting: a storage client
  * prepared its journal's statements for the file's level, and a run under it breaks its next
  * write (a down from level 3 drops the column a journaled piece writes, after the piece was
- * stored). E_STATE_LOCKED while a client holds it. A file no client ever used has no lock file,
- * and none is made. Returns the release.
+ * stored). E_STATE_LOCKED while a client holds it. Returns the release, or undefined when no
+ * client ever used the file (it has no lock file) and `create` is not set; with it, the lock file
+ * is made (a run's commit takes it so, since a client may make it and start during the run).
  */
-export function holdAgainstClients(statePath: string): () => void {
+export function holdAgainstClients(statePath: string, { create = false }: { create?: boolean } = {}): (() => void) | undefined {
   const path = clientLockPathOf(statePath);
-  if (!existsSync(path)) return () => undefined;
+  if (!create && !existsSync(path)) return undefined;
   let lock: LockFile;
   try {
     lock = LockFile.open(path);
   } catch (cause) {
+    // A folder where the lock cannot be made is one where no client can have started: it makes it too.
+    if (create && !existsSync(path)) return undefined;
     throw new StateError("E_STATE_IO", `cannot open the storage client's lock ${path} (${(cause as Error).message})`, { cause, details: { path: statePath, lock: path } });
   }
   let held = false;

@@ -30,6 +30,11 @@ export interface ExclusiveMigrationOptions {
    */
   holdsClientLock?: boolean | undefined;
   /**
+   * The run creates the file (a draft under a name of its own, or a dry run's database in memory):
+   * no client opens it, so there is no client lock to take.
+   */
+  createsFile?: boolean | undefined;
+  /**
    * What to run, decided from the state as seen inside the write transaction (another process may
    * have migrated while this one waited): a plan, or undefined when nothing is left to do. Throws
    * to refuse the file.
@@ -69,15 +74,26 @@ export interface ExclusiveMigrationResult {
  * most one of them migrates.
  */
 export async function runExclusiveMigration(db: Database.Database, options: ExclusiveMigrationOptions): Promise<ExclusiveMigrationResult> {
-  const releaseClients = options.holdsClientLock === true ? () => undefined : holdAgainstClients(options.path);
+  if (options.holdsClientLock === true || options.createsFile === true) return migrateHoldingClients(db, options, undefined);
+  const releaseClients = holdAgainstClients(options.path);
+  // A file no client used yet has no client lock to hold from the start; a client may make it and
+  // open the file at its old level while this run waits for its locks or migrates (seconds on a
+  // large file), and a commit then broke its next journal write. The commit takes the lock first,
+  // made now if still missing (a client making it the moment after a look would be missed).
+  const atCommit = releaseClients === undefined ? () => holdAgainstClients(options.path, { create: options.dryRun !== true }) : undefined;
   try {
-    return await migrateHoldingClients(db, options);
+    return await migrateHoldingClients(db, options, atCommit);
   } finally {
-    releaseClients();
+    releaseClients?.();
   }
 }
 
-async function migrateHoldingClients(db: Database.Database, options: ExclusiveMigrationOptions): Promise<ExclusiveMigrationResult> {
+async function migrateHoldingClients(
+  db: Database.Database,
+  options: ExclusiveMigrationOptions,
+  /** Takes the client lock just before the commit (E_STATE_LOCKED while a client holds it); its release, if taken. */
+  holdClientsAtCommit: (() => (() => void) | undefined) | undefined,
+): Promise<ExclusiveMigrationResult> {
   const { path, catalog, logger, signal } = options;
   // Loads while the locks are awaited, not inside the write transaction (a failure shows up when the run needs it).
   loadUmzug().catch(() => undefined);
@@ -87,6 +103,7 @@ async function migrateHoldingClients(db: Database.Database, options: ExclusiveMi
     let sidecarFirst = existsSync(lockPathFor(path));
     for (;;) {
       let lock: MigrationLock | undefined = sidecarFirst ? await acquireMigrationLock(path, wait) : undefined;
+      let releaseClients: (() => void) | undefined;
       try {
         // Switching to WAL rewrites the header: a dry run leaves the file's journal mode alone.
         if (options.dryRun !== true) enableWal(db, path);
@@ -102,6 +119,8 @@ async function migrateHoldingClients(db: Database.Database, options: ExclusiveMi
           runs = await runMigrations(db, catalog, plan, before.lastKnown, { path, logger, signal });
           const timing = await preflight.verdict();
           if (options.dryRun === true) {
+            // It looks, making no lock file: the real run would be refused here.
+            holdClientsAtCommit?.()?.();
             const wouldBe = assess(db, catalog, path);
             rollbackQuietly(db);
             return { runs, assessment: wouldBe, preflight: timing, commitMs: 0 };
@@ -115,6 +134,7 @@ async function migrateHoldingClients(db: Database.Database, options: ExclusiveMi
               continue;
             }
           }
+          releaseClients = holdClientsAtCommit?.();
           // A signal during the last migration or the wait for the verdict stops the run too: it
           // was looked at only before each migration, so such a Ctrl-C was followed by the commit.
           if (signal !== undefined) await signalsDelivered();
@@ -135,6 +155,7 @@ async function migrateHoldingClients(db: Database.Database, options: ExclusiveMi
           throw (await preflight.problem()) ?? toStateError(error, path, "migrate");
         }
       } finally {
+        releaseClients?.();
         lock?.release();
       }
     }

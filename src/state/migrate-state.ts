@@ -322,6 +322,8 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
       signal: options.signal,
       plan: planFor,
       dryRun,
+      // A draft (or a dry run in memory): no client opens it.
+      createsFile: !probe.exists,
     });
     if (!dryRun && result.runs.length > 0) {
       keeper?.close();

@@ -225,6 +225,8 @@ async function openInPlace(options: OpenStateOptions): Promise<StateHandle> {
         logger,
         signal: options.signal,
         holdsClientLock: options.holdsClientLock,
+        // A draft: no client opens it.
+        createsFile: !probe.exists,
         // Another process may have migrated while this one waited.
         plan: (current) => {
           assertUsableBy(current, codeLevel, path);

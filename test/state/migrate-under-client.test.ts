@@ -5,8 +5,8 @@
  * writes, after the piece was stored). The release engineer's run is refused, nothing written,
  * until the client stops.
  */
-import { existsSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { inspectState, migrateState, openState } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -34,11 +34,19 @@ describe("migrating a state database a storage client is using", () => {
     await expect(migrateState({ path: s.statePath, direction: "up" })).resolves.toMatchObject({ after: { level: 3 } });
   });
 
-  test("a file no client ever used migrates as before, and no client lock is made beside it", async () => {
+  test("a file no client ever used migrates as before: a dry run makes no client lock, the real run leaves the one its commit took, free; a file the run creates gets none", async () => {
     const path = join(tempDir(), "s.sqlite");
     (await openState({ path, level: 2 })).close();
-    await expect(migrateState({ path, direction: "up" })).resolves.toMatchObject({ after: { level: 3 } });
+    await expect(migrateState({ path, direction: "up", dryRun: true })).resolves.toMatchObject({ after: { level: 3 } });
     expect(existsSync(`${path}.client-lock`)).toBe(false);
+    await expect(migrateState({ path, direction: "up" })).resolves.toMatchObject({ after: { level: 3 } });
+    // Taken at the commit (a client may have made it and started during the run: test/state/migrate-client-started-meanwhile.test.ts).
+    expect(existsSync(`${path}.client-lock`)).toBe(true);
+    const s = await startClient({ statePath: path, protocol: 3 });
+    await s.client.stop();
+    const created = join(tempDir(), "new.sqlite");
+    await expect(migrateState({ path: created, direction: "up" })).resolves.toMatchObject({ after: { level: 3 } });
+    expect(readdirSync(dirname(created)).filter((name) => name.endsWith(".client-lock"))).toEqual([]);
   });
 
   test("a client lock file that is not a lock (garbage in it) is a typed E_STATE_IO naming it, and nothing is migrated", async () => {

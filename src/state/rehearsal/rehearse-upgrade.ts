@@ -8,7 +8,7 @@ import { releaseTable as embeddedTable, type Release, type ReleaseTable } from "
 import type { StateAssessment } from "../assess-state.js";
 import { shippedCatalog, type MigrationCatalog } from "../migration-catalog.js";
 import { sizeText } from "../size-text.js";
-import { holdAgainstClients } from "../client-hold.js";
+import { clientLockPathOf, holdAgainstClients } from "../client-hold.js";
 import { lockPathFor, lockTimeoutOf } from "../migration-lock.js";
 import type { MigrationRun } from "../migration-step.js";
 import { migrateState } from "../migrate-state.js";
@@ -99,7 +99,7 @@ function ioErrorOf(error: StateError): string | undefined {
 /** The refusal the real run's migration meets while a storage client holds the file (its lock is taken and let go at once), if any. */
 function clientRefusal(path: string): StateError | undefined {
   try {
-    holdAgainstClients(path)();
+    holdAgainstClients(path)?.();
     return undefined;
   } catch (error) {
     if (error instanceof StateError) return error;
@@ -108,7 +108,8 @@ function clientRefusal(path: string): StateError | undefined {
 }
 
 function removeDatabase(path: string): void {
-  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`, lockPathFor(path)]) {
+  // The work copy's client lock too: its real run's commit took one (no client ever opens the copy).
+  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`, lockPathFor(path), clientLockPathOf(path)]) {
     try {
       rmSync(p, { force: true });
     } catch (error) {
