@@ -81,6 +81,18 @@ export function modeOf(mode: unknown): "full" | "light" {
   });
 }
 
+/**
+ * `spread` (left out) or `listed`, nothing else, as `mode`: any other value ("Listed", "random" from
+ * an app's settings) was a raw RangeError from start(), after the data folder, the lock and the
+ * state database had been made.
+ */
+export function refuseUnknownEndpointOrder(order: unknown): void {
+  if (order === undefined || order === "spread" || order === "listed") return;
+  throw new StorageError("E_UNSUPPORTED", `storage client option endpointOrder must be "spread" (the default) or "listed", not ${describedValue(order)}`, {
+    details: { option: "endpointOrder" },
+  });
+}
+
 /** Light mode runs no local node: a backend, or an endpoint that stores in this process, is refused. */
 export function refuseLocalStorage(options: StorageClientOptions): void {
   if (options.backend !== undefined) {

@@ -18,7 +18,7 @@ import { fetchFile, type FetchOptions } from "./fetch-intake.js";
 import { asStorageError } from "./job-errors.js";
 import { cancelJob, retryJob } from "./job-control.js";
 import { jobHandle, jobSummaries, pendingDownloadTo, pendingUploadOf, type JobSummary } from "./job-lookup.js";
-import { modeOf, refuseDuplicateEndpoints, refuseLocalStorage, refuseNonBackends, refuseUnusablePaths } from "./constructor-checks.js";
+import { modeOf, refuseDuplicateEndpoints, refuseLocalStorage, refuseNonBackends, refuseUnknownEndpointOrder, refuseUnusablePaths } from "./constructor-checks.js";
 import { checkJobId } from "./job-id.js";
 import { keysOf, optionsObject } from "./option-keys.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
@@ -103,6 +103,7 @@ export class StorageClient {
     this.protocol = options.protocol;
     this.mode = modeOf(options.mode);
     refuseNonBackends(options);
+    refuseUnknownEndpointOrder(options.endpointOrder);
     if (this.mode === "light") refuseLocalStorage(options);
     const endpoints: StorageBackend[] =
       this.mode === "light" ? [...(options.endpoints ?? [])] : [...(options.backend === undefined ? [] : [options.backend]), ...(options.endpoints ?? [])];

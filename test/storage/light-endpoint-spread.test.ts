@@ -114,11 +114,11 @@ describe("light clients sharing one endpoint list", () => {
     }
   });
 
-  test("an endpointOrder that is neither spread nor listed is refused at start with a RangeError naming it", async () => {
+  test("an endpointOrder that is neither spread nor listed is refused with E_UNSUPPORTED naming it", async () => {
     const { endpoints } = await servers(2);
     const dir = tempDir();
     const options = { protocol: 3, mode: "light" as const, endpoints, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data"), renewEveryMs: 0 };
-    await expect(StorageClient.open({ ...options, endpointOrder: "random" as "spread" })).rejects.toThrow(/endpointOrder must be "spread" or "listed", not "random"/);
+    await expect(StorageClient.open({ ...options, endpointOrder: "random" as "spread" })).rejects.toMatchObject({ code: "E_UNSUPPORTED", details: { option: "endpointOrder" }, message: expect.stringMatching(/endpointOrder must be "spread" \(the default\) or "listed", not .*"random"/) });
     // Nothing stays held: the same state and data directory start right after.
     const client = await StorageClient.open({ ...options, endpointOrder: "listed" });
     await client.stop();
