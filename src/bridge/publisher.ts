@@ -188,10 +188,10 @@ export class DescriptionPublisher {
         // Raced with the signal: a store stuck inside a put (its signal ignored) does not hold the caller.
         cid = await raceAbort(store.put(stored, signal === undefined ? {} : { signal }), signal);
       } catch (error) {
-        this.metrics?.published.inc({ path: "store", outcome: "failed" });
+        if (!this.closed) this.metrics?.published.inc({ path: "store", outcome: "failed" });
         throw error;
       }
-      this.metrics?.published.inc({ path: "store", outcome: "ok" });
+      if (!this.closed) this.metrics?.published.inc({ path: "store", outcome: "ok" });
       const expiresAt = Math.floor(this.clock.wallNow() / 1000) + DESCRIPTION_TTL_SECONDS;
       const supersedes = profile.writes("pointer-supersede") && this.previousPointer !== undefined ? { supersedesClock: this.previousPointer.clock, supersedesCid: this.previousPointer.cid } : {};
       const sealed = sealCommunityDescriptionPointer(
@@ -342,7 +342,10 @@ export class DescriptionPublisher {
       every,
       () => {
         this.cancelRepublish = undefined;
-        this.republish().catch((error: unknown) => this.logger.warn({ err: error, community: this.hex, clock: this.lastSent?.report.clock }, "republish failed; tried again after the interval"));
+        this.republish().catch((error: unknown) => {
+          // Closed under it: nothing is tried again, and a closed publisher says nothing more.
+          if (!this.closed) this.logger.warn({ err: error, community: this.hex, clock: this.lastSent?.report.clock }, "republish failed; tried again after the interval");
+        });
       },
       { background: true },
     );
@@ -364,12 +367,19 @@ export class DescriptionPublisher {
     };
   }
 
+  /**
+   * One message out. Once closed, none: a publish or republish under way (a large description's
+   * segments go one by one, seconds over a relay) went on sending and counting after close(), and
+   * logged its failure at warn when the app closed the transport next. It rejects E_BRIDGE_CLOSED
+   * instead, and a send that settles after close() is not counted.
+   */
   private async send(envelope: Uint8Array, path: string, signal: AbortSignal | undefined): Promise<void> {
+    if (this.closed) throw new BridgeError("E_BRIDGE_CLOSED", `the description publisher of community ${this.hex} was closed while it sent: nothing more goes out`);
     try {
       await this.options.transport.publish(this.contentTopic, envelope, signal === undefined ? {} : { signal });
-      this.metrics?.published.inc({ path, outcome: "ok" });
+      if (!this.closed) this.metrics?.published.inc({ path, outcome: "ok" });
     } catch (error) {
-      this.metrics?.published.inc({ path, outcome: "failed" });
+      if (!this.closed) this.metrics?.published.inc({ path, outcome: "failed" });
       throw error;
     }
   }
