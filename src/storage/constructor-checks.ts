@@ -61,13 +61,15 @@ export function refuseNonBackends(options: StorageClientOptions): void {
       details: { option: "endpoints" },
     });
   }
-  endpoints.forEach((endpoint: unknown, i) => {
+  // Every index, holes too (forEach skips them: `list[2] = b` on a list of one passed, and its hole was a raw TypeError later).
+  for (let i = 0; i < endpoints.length; i++) {
+    const endpoint: unknown = endpoints[i];
     if (!isBackend(endpoint)) {
       throw new StorageError("E_UNSUPPORTED", `storage client option endpoints[${i}] must be a storage backend (createCodexBackend), not ${given(endpoint)}`, {
         details: { option: "endpoints" },
       });
     }
-  });
+  }
 }
 
 /**
