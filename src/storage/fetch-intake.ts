@@ -204,7 +204,13 @@ function fetchCached(
       if (cancelled) job.setState("cancelled");
       const typed = asStorageError(error);
       // A failed hit's handle says so, as a failed download's does (a stop's is left as it was: it does not resume).
-      if (!cancelled && typed.code !== "E_CLIENT_CLOSED") job.setState("failed");
+      if (!cancelled && typed.code !== "E_CLIENT_CLOSED") {
+        job.setState("failed");
+        // And the operator, as of a failed download (JobMachine: warn, counted): a hit has no journal row to move,
+        // and a hostile reference naming a file held here (E_INTEGRITY) went to neither.
+        session.log.warn({ job: id, kind: "download", state: "failed", code: typed.code }, "job state");
+        ctx.metrics.failures.inc({ kind: "download", code: typed.code });
+      }
       job.reject(typed.code === "E_CLIENT_CLOSED" && session.phase !== "started" ? stoppedUnjournaled("the check of a cached file (fetch it again)", typed) : typed);
     })
     .finally(() => {
