@@ -2,6 +2,7 @@ import type Database from "better-sqlite3";
 import type { Logger } from "../obs/index.js";
 import { LEVEL1_SQL } from "../state/index.js";
 import type { Clock } from "./client-options.js";
+import { clockThrew } from "./clock-threw.js";
 
 /**
  * The settings key holding the floor: decimal milliseconds since the epoch. A release before it
@@ -92,7 +93,7 @@ export class FlooredClock implements Clock {
     private readonly db: Database.Database,
     private readonly options: FlooredClockOptions,
   ) {
-    this.monotonicMs = device.monotonic === undefined ? () => 0 : () => (device.monotonic as () => number)();
+    this.monotonicMs = device.monotonic === undefined ? () => 0 : () => deviceReading("monotonic", () => (device.monotonic as () => number)());
     this.getFloor = db.prepare(LEVEL1_SQL.getSetting).pluck();
     this.putFloor = db.prepare(LEVEL1_SQL.upsertSetting);
     const stored = parseFloor(this.getFloor.get(CLOCK_FLOOR_KEY));
@@ -101,7 +102,7 @@ export class FlooredClock implements Clock {
     this.written = stored;
     this.writtenDevice = storedDevice;
     this.tried = stored === undefined ? undefined : { time: stored, device: storedDevice ?? Number.NaN };
-    const reading = device.now();
+    const reading = deviceReading("now", () => device.now());
     const now = Math.floor(reading);
     if (stored !== undefined && this.tooFarAhead(stored, now)) {
       this.dropped(stored, now);
@@ -120,11 +121,11 @@ export class FlooredClock implements Clock {
 
   /** The device clock's own reading (what it says, set back or not). */
   deviceNow(): number {
-    return this.device.now();
+    return deviceReading("now", () => this.device.now());
   }
 
   now(): number {
-    const reading = this.device.now();
+    const reading = deviceReading("now", () => this.device.now());
     const device = Math.floor(reading);
     const at = this.monotonicMs();
     if (reading < this.previous.device) {
@@ -209,4 +210,17 @@ function parseFloor(value: unknown): number | undefined {
   if (typeof value !== "string" || !/^\d{1,16}$/.test(value)) return undefined;
   const n = Number(value);
   return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/**
+ * A reading of the application's clock; what it throws (a clock port whose native part went away, a
+ * mock run out of values) is the layer's typed error naming the option, the thrown value as cause:
+ * raw, it failed start() untyped, and a share or fetch journaling a transition as E_INTERNAL, "a bug".
+ */
+function deviceReading(method: "now" | "monotonic", read: () => number): number {
+  try {
+    return read();
+  } catch (cause) {
+    throw clockThrew(method, cause);
+  }
 }

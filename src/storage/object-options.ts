@@ -1,6 +1,7 @@
 import { describedValue } from "../errors/index.js";
 import { lackingMethods, loggerProblem } from "../obs/index.js";
 import type { StorageClientOptions } from "./client-options.js";
+import { clockThrew } from "./clock-threw.js";
 import { StorageError } from "./storage-error.js";
 
 // The options that are objects or functions of the application's own (logger, clock, random,
@@ -63,7 +64,7 @@ function clockReadingProblem(clock: { now(): unknown; monotonic?(): unknown }): 
     try {
       return { value: method === "now" ? clock.now() : clock.monotonic?.() };
     } catch (cause) {
-      return { message: `${prefix}; its ${method}() threw: ${cause instanceof Error ? cause.message : String(cause)}`, cause };
+      return { message: clockThrew(method, cause).message, cause };
     }
   };
   const first = read("now");

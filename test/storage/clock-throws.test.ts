@@ -56,3 +56,50 @@ describe("a clock that throws", () => {
     expect((error as Error).message).toMatch(/its monotonic\(\) gives the string "soon", not a number/);
   });
 });
+
+describe("a clock that throws after the constructor's reading", () => {
+  test("start(): E_UNSUPPORTED naming the option, the clock's error as cause, and nothing held: the same folders start right after", async () => {
+    const options = optionsWith(undefined);
+    let readings = 0;
+    const clock = {
+      now: () => {
+        readings += 1;
+        if (readings > 1) throw broken;
+        return Date.now();
+      },
+    };
+    const error = await failure(() => new StorageClient({ ...options, clock }).start());
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toMatchObject({ code: "E_UNSUPPORTED", details: { option: "clock" } });
+    expect((error as Error).message).toMatch(/^storage client option clock .*its now\(\) threw: clock port not ready/);
+    expect((error as Error).cause).toBe(broken);
+    const again = new StorageClient(options);
+    await again.start();
+    await again.stop();
+  });
+
+  test("while a share is journaled: the share is refused with the typed error, not a raw one", async () => {
+    const options = optionsWith(undefined);
+    let failing = false;
+    const client = new StorageClient({
+      ...options,
+      clock: {
+        now: () => {
+          if (failing) throw broken;
+          return Date.now();
+        },
+      },
+    });
+    await client.start();
+    try {
+      failing = true;
+      const outcome = await failure(() => client.share({ bytes: Buffer.from("hello"), fileName: "a.txt" }).done);
+      expect(outcome).toBeInstanceOf(StorageError);
+      expect(outcome).toMatchObject({ code: "E_UNSUPPORTED", details: { option: "clock" } });
+      expect((outcome as Error).cause).toBe(broken);
+    } finally {
+      failing = false;
+      await client.stop();
+    }
+  });
+});
