@@ -90,7 +90,7 @@ export class JobMachine {
  * alone: the rest was in the journal's message). Only these names, as text or numbers: details
  * may also hold a file's path, and the message names files, which a log line must not.
  */
-function failedWhere(details: Readonly<Record<string, unknown>> | undefined): Record<string, string | number> {
+export function failedWhere(details: Readonly<Record<string, unknown>> | undefined): Record<string, string | number> {
   const where: Record<string, string | number> = {};
   for (const name of ["cid", "piece", "endpoint"] as const) {
     const value = details?.[name];

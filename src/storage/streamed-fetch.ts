@@ -5,6 +5,7 @@ import { closableStream } from "./download/closable-stream.js";
 import { checkReceivable } from "./download/run-download.js";
 import { slottedStream } from "./download/slotted-stream.js";
 import { asStorageError } from "./job-errors.js";
+import { failedWhere } from "./job-machine.js";
 import { planOfReference } from "./piece-plan.js";
 import { decodeReference, type ReferenceInput } from "./reference-codec.js";
 import { linkedSignal } from "./retry/index.js";
@@ -38,6 +39,11 @@ async function* guardedStream(session: ClientSession, ctx: ClientContext, view: 
     }
   } catch (error) {
     const typed = asStorageError(error);
+    // A failed transfer is a warn line, as a failed job's is (JobMachine), though a stream has no journal row:
+    // before, a piece failing verification mid-stream told only the consumer. Its leaving or its signal, and a stop, are no failure.
+    if (!session.stopController.signal.aborted && !signals.some((signal) => signal?.aborted === true)) {
+      session.log.warn({ kind: "stream", state: "failed", code: typed.code, ...failedWhere(typed.details) }, "streamed fetch failed");
+    }
     throw typed.code === "E_CLIENT_CLOSED" && session.stopController.signal.aborted ? stoppedUnjournaled("a streamed fetch", typed) : typed;
   } finally {
     link.dispose();
