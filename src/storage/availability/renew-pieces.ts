@@ -90,6 +90,11 @@ export async function renewDue(ctx: ClientContext, signal: AbortSignal, options:
       return passedOver ?? readFromNetwork(ctx, piece.cid, sourceError, signal, memory, run.silent);
     });
   }
+  // One line a run, not one a piece: offline, every due piece fails, each run (hundreds of lines at warn).
+  if (report.failed.length > 0) {
+    const codes = [...new Set(report.failed.map((f) => f.code))].sort();
+    ctx.log.warn({ failed: report.failed.length, renewed: report.renewed.length, codes }, "renewal run: pieces not renewed; they stay due and are tried again next run");
+  }
   return report;
 }
 
@@ -174,7 +179,8 @@ async function renewOne(ctx: ClientContext, cid: string, report: RenewReport, si
 
 function failed(ctx: ClientContext, report: RenewReport, cid: string, code: string): void {
   ctx.metrics.renewals.inc({ outcome: "failed" });
-  ctx.log.warn({ cid, code }, "renewal failed");
+  // At debug: the run's one warn line sums them (renewDue).
+  ctx.log.debug({ cid, code }, "renewal failed");
   report.failed.push({ cid, code });
 }
 
