@@ -533,32 +533,47 @@ describe("spooling that the disk refuses", () => {
   });
 });
 
+/**
+ * Runs `run` while the state database refuses `jobsWrite` on upload_jobs and every unpin of a kept
+ * file (a full disk), by triggers on the real file, dropped afterwards.
+ */
+async function whileJournalRefuses(statePath: string, jobsWrite: "INSERT" | "UPDATE", run: () => Promise<void>): Promise<void> {
+  const db = new Database(statePath);
+  db.exec(`CREATE TRIGGER refuse_jobs BEFORE ${jobsWrite} ON upload_jobs BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
+  db.exec(`CREATE TRIGGER refuse_unpin BEFORE UPDATE ON cache_entries WHEN NEW.pinned = 0 BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
+  try {
+    await run();
+  } finally {
+    db.exec(`DROP TRIGGER refuse_jobs`);
+    db.exec(`DROP TRIGGER refuse_unpin`);
+    db.close();
+  }
+}
+
+/** Shares `bytes`; the result reads what its job came to, recorded as it settles ("never settled" until then; a refusal from share() itself counts as its job's). */
+function sharedRecording(client: StorageClient, bytes: Uint8Array): () => unknown {
+  let outcome: unknown = "never settled";
+  const record = (value: unknown) => (outcome = value);
+  try {
+    client.share({ bytes, fileName: "a.bin" }).done.then(record, record);
+  } catch (error) {
+    record(error);
+  }
+  return () => outcome;
+}
+
 describe("a share of bytes on a journal that refuses writes", () => {
   test("its job still settles with the journal's E_LOCAL_IO when the spool file cannot be unpinned either (no hang, no unhandled rejection)", async () => {
     const { client, statePath } = await startClient();
     const bytes = randomBytes(10 * KiB);
     await client.share({ bytes, fileName: "a.bin" }).done;
-    const db = new Database(statePath);
-    db.exec(`CREATE TRIGGER refuse_jobs BEFORE INSERT ON upload_jobs BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
-    db.exec(`CREATE TRIGGER refuse_unpin BEFORE UPDATE ON cache_entries WHEN NEW.pinned = 0 BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
-    try {
-      // What the share came to, recorded as it settles: a refusal from share() itself counts as its job's.
-      let outcome: unknown = "never settled";
-      const record = (value: unknown) => (outcome = value);
-      try {
-        client.share({ bytes, fileName: "a.bin" }).done.then(record, record);
-      } catch (error) {
-        record(error);
-      }
+    await whileJournalRefuses(statePath, "INSERT", async () => {
+      const outcome = sharedRecording(client, bytes);
       // No timer: stop() waits for every share's intake and spooling, and every run, to end; a job still
       // pending once it has is one nothing will settle.
       await client.stop();
-      expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
-    } finally {
-      db.exec(`DROP TRIGGER refuse_jobs`);
-      db.exec(`DROP TRIGGER refuse_unpin`);
-      db.close();
-    }
+      expect(outcome()).toMatchObject({ code: "E_LOCAL_IO" });
+    });
   });
 });
 
@@ -572,21 +587,12 @@ describe("a share of bytes whose spooling the journal refuses", () => {
     const spooled = join(dataDir, "spool", cidOfDigest(createHash("sha256").update(bytes).digest()));
     rmSync(spooled);
     mkdirSync(join(spooled, "inside"), { recursive: true });
-    const db = new Database(statePath);
-    db.exec(`CREATE TRIGGER refuse_job_updates BEFORE UPDATE ON upload_jobs BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
-    db.exec(`CREATE TRIGGER refuse_unpin BEFORE UPDATE ON cache_entries WHEN NEW.pinned = 0 BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;`);
-    try {
-      let outcome: unknown = "never settled";
-      const record = (value: unknown) => (outcome = value);
-      client.share({ bytes, fileName: "a.bin" }).done.then(record, record);
+    await whileJournalRefuses(statePath, "UPDATE", async () => {
+      const outcome = sharedRecording(client, bytes);
       // The share's spooling, started in share(): once it has ended (either way), a job still pending is one nothing will settle.
       await Promise.allSettled(spoolingOf(client));
-      expect(outcome).toMatchObject({ code: "E_LOCAL_IO" });
-    } finally {
-      db.exec(`DROP TRIGGER refuse_job_updates`);
-      db.exec(`DROP TRIGGER refuse_unpin`);
-      db.close();
-    }
+      expect(outcome()).toMatchObject({ code: "E_LOCAL_IO" });
+    });
   });
 });
 
