@@ -744,6 +744,7 @@ export class CacheStore {
       }
       this.journal.delete(victim.cid);
       this.hooks.log.debug({ size: victim.size }, "evicted cached file");
+      this.hooks.metrics.evictions.inc();
       if (this.fits(bytes)) break;
     }
   }

@@ -29,6 +29,8 @@ export interface StorageMetrics {
   readonly quotaBytes: ClientGauge;
   readonly quotaWaiting: ClientGauge;
   readonly renewals: Counter<"outcome">;
+  /** Cached files evicted to make room under the quota. */
+  readonly evictions: Counter;
   /** Takes this client's values out of the gauges (its stop, or a start that failed); later sets change nothing. */
   forget(): void;
 }
@@ -122,6 +124,7 @@ export function storageMetrics(metrics: Metrics): StorageMetrics {
     quotaBytes: shared(metrics.gauge("storage_quota_bytes", "The storage quota the cached, spooled, partial and reserved bytes share")),
     quotaWaiting: shared(metrics.gauge("storage_quota_waiting", "Downloads and shares of bytes waiting for room under the quota")),
     renewals: metrics.counter("storage_renewals_total", "Piece renewals before the Codex TTL, by outcome", ["outcome"]),
+    evictions: metrics.counter("storage_cache_evictions_total", "Cached files evicted to make room under the quota"),
     forget() {
       if (client.forgotten) return;
       for (const gauge of gauges) gauge.forget();
