@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { describedValue } from "../errors/index.js";
 import type { StorageBackend } from "./backend.js";
+import { CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX } from "./backends/codex/api-prefixes.js";
 import type { StorageClientOptions } from "./client-options.js";
 import { StorageError } from "./storage-error.js";
 
@@ -112,16 +113,27 @@ export function refuseLocalStorage(options: StorageClientOptions): void {
 /**
  * Where an endpoint stores, spelled one way: an http(s) URL with its host in lower case, its default
  * port left out and no trailing slash, without user, password, query or fragment (one node reached
- * with other credentials is still that node, and none of them is shown); a folder as an absolute path.
+ * with other credentials is still that node, and none of them is shown), followed by what a Codex
+ * backend's API path has before the API's own prefix (a proxy that mounts nodes by `apiPrefix`,
+ * `/n1/api/codex/v1` and `/n2/api/codex/v1`, reaches two; `/api/codex/v1` and `/api/storage/v1`
+ * are one node's two names for its API); a folder as an absolute path.
  */
-function whereItStores(location: string): string {
+function whereItStores(backend: StorageBackend): string {
+  const mount = mountOf((backend as { basePath?: unknown }).basePath);
   try {
-    const url = new URL(location);
-    if (url.protocol === "http:" || url.protocol === "https:") return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+    const url = new URL(backend.location);
+    if (url.protocol === "http:" || url.protocol === "https:") return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}${mount}`;
   } catch {
     // Not a URL: a local store's folder.
   }
-  return resolve(location);
+  return resolve(backend.location);
+}
+
+/** A Codex backend's API path without the API's own prefix at its end: where a proxy mounts the node ("" for none). */
+function mountOf(basePath: unknown): string {
+  if (typeof basePath !== "string") return "";
+  const prefix = [CODEX_API_PREFIX, LOGOS_STORAGE_API_PREFIX].find((known) => basePath.endsWith(known));
+  return (prefix === undefined ? basePath : basePath.slice(0, basePath.length - prefix.length)).replace(/\/+$/, "");
 }
 
 /**
@@ -135,7 +147,7 @@ export function refuseDuplicateEndpoints(named: ReadonlyArray<{ entry: string; b
   const seen = new Map<string, string>();
   const objects = new Map<StorageBackend, string>();
   for (const { entry, backend } of named) {
-    const where = whereItStores(backend.location);
+    const where = whereItStores(backend);
     const first = objects.get(backend) ?? seen.get(where);
     if (first !== undefined) {
       throw new StorageError(

@@ -74,6 +74,13 @@ describe("the same endpoint given twice", () => {
     }
   });
 
+  test("nodes a proxy mounts below one host by apiPrefix are different nodes; one node under both API prefixes is one", () => {
+    const under = (apiPrefix: string) => createCodexBackend({ url: "https://proxy.example", apiPrefix });
+    expect(light([under("/n1/api/codex/v1"), under("/n2/api/codex/v1")])).toBeUndefined();
+    expect(light([under("/n1/api/codex/v1"), under("/n1/api/storage/v1")])).toMatchObject({ code: "E_UNSUPPORTED", details: { option: "endpoints", location: "https://proxy.example/n1" } });
+    expect(light([under("/api/storage/v1"), codex("https://proxy.example")])).toMatchObject({ code: "E_UNSUPPORTED", details: { option: "endpoints", location: "https://proxy.example" } });
+  });
+
   test("full mode with distinct fallbacks starts as before", async () => {
     const dir = tempDir();
     const client = new StorageClient({
