@@ -96,18 +96,20 @@ export function refuseUnknownEndpointOrder(order: unknown): void {
   });
 }
 
-/** Light mode runs no local node: a backend, or an endpoint that stores in this process, is refused. */
+/** Light mode runs no local node: a backend, or an endpoint that stores in this process, is refused, naming the option as the other checks do. */
 export function refuseLocalStorage(options: StorageClientOptions): void {
   if (options.backend !== undefined) {
-    throw new StorageError("E_UNSUPPORTED", "light mode runs no local node: pass remote endpoints in options.endpoints, not options.backend");
+    throw new StorageError("E_UNSUPPORTED", "light mode runs no local node: pass remote endpoints in options.endpoints, not options.backend", {
+      details: { option: "backend" },
+    });
   }
-  for (const endpoint of options.endpoints ?? []) {
+  (options.endpoints ?? []).forEach((endpoint, i) => {
     if (endpoint.hashesInProcess !== undefined) {
-      throw new StorageError("E_UNSUPPORTED", `light mode takes remote endpoints only; the ${endpoint.kind} store at ${endpoint.location} runs in this process`, {
-        details: { kind: endpoint.kind },
+      throw new StorageError("E_UNSUPPORTED", `light mode takes remote endpoints only; endpoints[${i}], the ${endpoint.kind} store at ${endpoint.location}, runs in this process`, {
+        details: { option: "endpoints", entry: `endpoints[${i}]`, kind: endpoint.kind },
       });
     }
-  }
+  });
 }
 
 /**
