@@ -368,7 +368,8 @@ class CodexRestBackend implements CodexBackend {
       return result;
     } catch (error) {
       const code = error instanceof StorageError ? error.code : "E_SOURCE";
-      log.debug({ op: ctx.operation, path: ctx.path, code, ms: Math.round(performance.now() - started) }, "codex call failed");
+      // A call close() cut settles after close() returned: a closed backend writes nothing more.
+      if (!this.transport.closedSignal.aborted) log.debug({ op: ctx.operation, path: ctx.path, code, ms: Math.round(performance.now() - started) }, "codex call failed");
       throw error;
     }
   }
