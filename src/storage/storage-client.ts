@@ -111,12 +111,15 @@ export class StorageClient {
       throw new StorageError(
         "E_UNSUPPORTED",
         this.mode === "light" ? "light mode needs at least one remote endpoint (options.endpoints)" : "the storage client needs a backend (options.backend)",
+        { details: { option: this.mode === "light" ? "endpoints" : "backend" } },
       );
     }
     refuseDuplicateEndpoints(
       endpoints.map((backend, i) => ({ entry: this.mode === "full" && options.backend !== undefined ? (i === 0 ? "backend" : `endpoints[${i - 1}]`) : `endpoints[${i}]`, backend })),
     );
-    if (options.state === undefined && options.statePath === undefined) throw new StorageError("E_UNSUPPORTED", "the storage client needs its state database (options.state or options.statePath)");
+    if (options.state === undefined && options.statePath === undefined) {
+      throw new StorageError("E_UNSUPPORTED", "the storage client needs its state database (options.state or options.statePath)", { details: { option: "statePath" } });
+    }
     refuseUnusablePaths(options);
     refuseNonObjectOptions(options);
     this.pool = new EndpointPool(endpoints);
