@@ -50,6 +50,18 @@ const FASTER_ELSEWHERE = 2;
  * left alone by every caller of the pool for that long, capped by maxRetryAfterMs; with no other
  * endpoint the attempt waits for it, or fails at once when that is past the deadline.
  */
+/**
+ * The endpoint an attempt failed on, by its error: a job's failed line names where (JobMachine),
+ * and a backend's error does not always say (a Codex node's errors name it in their message only).
+ * A side table, not a field: errors are frozen, and the same error may be a caller's own.
+ */
+const failedOn = new WeakMap<object, string>();
+
+/** The location of the endpoint whose attempt threw `error` in withRetries, if one did. */
+export function endpointOfFailure(error: unknown): string | undefined {
+  return typeof error === "object" && error !== null ? failedOn.get(error) : undefined;
+}
+
 export async function withRetries<T>(
   ctx: RetryContext,
   operation: (backend: StorageBackend, signal: AbortSignal, progress: Progress) => Promise<T>,
@@ -90,6 +102,7 @@ export async function withRetries<T>(
       return result;
     } catch (caught) {
       error = caught;
+      if (typeof caught === "object" && caught !== null) failedOn.set(caught, ctx.pool.at(index).location);
       if (tooSlow.signal.aborted) ctx.pool.noteRate(index, direction, check.rate());
     } finally {
       attemptSignal.dispose();
