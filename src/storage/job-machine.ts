@@ -1,5 +1,6 @@
 import type { Logger } from "../obs/index.js";
 import { asStorageError } from "./job-errors.js";
+import { endpointOfFailure } from "./retry/index.js";
 import type { Clock } from "./client-options.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import type { UnendedRuns } from "./journal/unended-runs.js";
@@ -45,10 +46,10 @@ export class JobMachine {
     this.ended("done");
   }
 
-  /** `details`, the error's: its piece CID, piece index and endpoint, when it has them, go on the log line (failedWhere). */
-  fail(code: string, message: string, details?: Readonly<Record<string, unknown>>): void {
+  /** `error`, the failure's: its piece CID, piece index and endpoint, when it knows them, go on the log line (failedWhere). */
+  fail(code: string, message: string, error?: FailureSource): void {
     journaled(() => this.journal.fail(this.id, `${code}: ${message}`, this.hooks.clock.now()));
-    this.entered("failed", code, details);
+    this.entered("failed", code, error);
     this.hooks.metrics.failures.inc({ kind: this.kind, code });
     this.ended("failed");
   }
@@ -71,10 +72,10 @@ export class JobMachine {
     this.hooks.metrics.jobSeconds.observe({ kind: this.kind, outcome }, seconds);
   }
 
-  private entered(state: JobState, code?: string, details?: Readonly<Record<string, unknown>>): void {
+  private entered(state: JobState, code?: string, error?: FailureSource): void {
     this.hooks.metrics.transitions.inc({ kind: this.kind, state });
     // Ids, states, codes and where a failure happened only: never keys, names or contents.
-    const fields = code === undefined ? { job: this.id, kind: this.kind, state } : { job: this.id, kind: this.kind, state, code, ...failedWhere(details) };
+    const fields = code === undefined ? { job: this.id, kind: this.kind, state } : { job: this.id, kind: this.kind, state, code, ...failedWhere(error) };
     // A transfer that failed is news at the level an app's log runs at in use (warn, the CLI's
     // default): at info, nothing in such a log said so, only the failures metric. A stop's or a
     // closed backend's E_CLIENT_CLOSED is the app's own doing and resumes: info, as the other moves.
@@ -84,18 +85,28 @@ export class JobMachine {
   }
 }
 
+/** A failure as failedWhere reads it: a StorageError (its details, and the error it wraps). */
+export interface FailureSource {
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly cause?: unknown;
+}
+
 /**
  * Where a job failed, from its error's details: the piece's CID and index and the endpoint, so the
  * one warn line of an E_INTEGRITY says which piece and which store (before, its job id and code
  * alone: the rest was in the journal's message). Only these names, as text or numbers: details
- * may also hold a file's path, and the message names files, which a log line must not.
+ * may also hold a file's path, and the message names files, which a log line must not. An error
+ * whose details name no endpoint (a Codex node's name it in the message only) gets the one its
+ * attempt failed on in withRetries, or the one of the error it wraps.
  */
-export function failedWhere(details: Readonly<Record<string, unknown>> | undefined): Record<string, string | number> {
+export function failedWhere(error: FailureSource | undefined): Record<string, string | number> {
   const where: Record<string, string | number> = {};
   for (const name of ["cid", "piece", "endpoint"] as const) {
-    const value = details?.[name];
+    const value = error?.details?.[name];
     if (typeof value === "string" || typeof value === "number") where[name] = value;
   }
+  const endpoint = endpointOfFailure(error) ?? endpointOfFailure(error?.cause);
+  if (where["endpoint"] === undefined && endpoint !== undefined) where["endpoint"] = endpoint;
   return where;
 }
 

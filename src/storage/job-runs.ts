@@ -227,7 +227,7 @@ async function settleFailure(session: ClientSession, kind: JobKind, id: string, 
   const failure = closedOut ? closedUnderRun(kind, id, typed) : typed;
   try {
     if (failure === undefined) machine.cancel();
-    else machine.fail(failure.code, failure.message, failure.details);
+    else machine.fail(failure.code, failure.message, failure);
   } catch (journalError) {
     const code = asStorageError(journalError).code;
     session.log.warn({ job: id, kind, code }, "the journal could not record how a job ended");

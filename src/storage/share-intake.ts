@@ -155,7 +155,7 @@ export function shareFile(session: ClientSession, input: ShareInput): TransferJo
           // Cancelled, or the spool write failed: this job never runs (stop() waits for this before it closes the journal).
           try {
             if (pending.cancelled) machine.cancel();
-            else machine.fail(typed.code, typed.message, typed.details);
+            else machine.fail(typed.code, typed.message, typed);
           } catch (journalError) {
             // Refused (a full disk fails the spool write and this row alike): the row stays queued with nothing
             // to run it, so this session goes by how it ended (job(id), jobs(), retry()), as for a run's.

@@ -42,7 +42,7 @@ async function* guardedStream(session: ClientSession, ctx: ClientContext, view: 
     // A failed transfer is a warn line, as a failed job's is (JobMachine), though a stream has no journal row:
     // before, a piece failing verification mid-stream told only the consumer. Its leaving or its signal, and a stop, are no failure.
     if (!session.stopController.signal.aborted && !signals.some((signal) => signal?.aborted === true)) {
-      session.log.warn({ kind: "stream", state: "failed", code: typed.code, ...failedWhere(typed.details) }, "streamed fetch failed");
+      session.log.warn({ kind: "stream", state: "failed", code: typed.code, ...failedWhere(typed) }, "streamed fetch failed");
     }
     throw typed.code === "E_CLIENT_CLOSED" && session.stopController.signal.aborted ? stoppedUnjournaled("a streamed fetch", typed) : typed;
   } finally {

@@ -6,9 +6,11 @@
  * those named fields of the error are taken, never its message or other details (a file's path).
  */
 import { createHash } from "node:crypto";
+import { createServer } from "node:net";
 import { join } from "node:path";
-import { describe, expect, test } from "vitest";
+import { describe, expect, onTestFinished, test } from "vitest";
 import { createLogger } from "../../src/obs/index.js";
+import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import { cidOfDigest } from "../../src/storage/content-id.js";
 import { LogCapture } from "../support/log-capture.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -63,6 +65,26 @@ describe("a failed job's warn line says where it failed", () => {
   test("a piece cut short on every attempt: its CID, its index and the endpoint of the last attempt", async () => {
     const { line, cid, location } = await failedDownloadLine("cut");
     expect(line).toMatchObject({ level: WARN, kind: "download", code: "E_TRUNCATED", cid, piece: 1, endpoint: location });
+  });
+
+  test("a share to a Codex node nobody listens at: the endpoint its last attempt failed on, though the error's details do not name it", async () => {
+    const capture = new LogCapture();
+    const logger = createLogger({ level: "warn", destination: capture });
+    const dir = tempDir("scc-failure-where-");
+    // A port that was free a moment ago: connections to it are refused.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const backend = createCodexBackend({ url: `http://127.0.0.1:${port}` });
+    onTestFinished(() => backend.close());
+    const { client } = await startClient({ dir, backend, logger, retry: { baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 } });
+    const job = client.share({ path: writeRandomFile(dir, "f.bin", 10 * KiB).path });
+    await expect(job.done).rejects.toMatchObject({ code: "E_BACKEND_UNREACHABLE" });
+    const line = capture.lines().find((l) => l["job"] === job.id && l["state"] === "failed");
+    expect(line).toMatchObject({ level: WARN, kind: "upload", code: "E_BACKEND_UNREACHABLE", endpoint: backend.location });
   });
 
   test("nothing but the named fields of the error: a share whose source went missing names no path", async () => {

@@ -102,7 +102,8 @@ export async function withRetries<T>(
       return result;
     } catch (caught) {
       error = caught;
-      if (typeof caught === "object" && caught !== null) failedOn.set(caught, ctx.pool.at(index).location);
+      // The endpoint's failure, not the caller's (an abort) nor the source's (E_SOURCE_CHANGED) nor a bug's.
+      if (typeof caught === "object" && caught !== null && classifyFailure(caught) !== "fatal") failedOn.set(caught, ctx.pool.at(index).location);
       if (tooSlow.signal.aborted) ctx.pool.noteRate(index, direction, check.rate());
     } finally {
       attemptSignal.dispose();
