@@ -12,6 +12,7 @@ import { rollbackLoss, type JournalLoss } from "./rollback-loss.js";
 import { assertKnownOptions, describedValue, keysOf } from "../errors/index.js";
 import { lockTimeoutOf } from "./migration-lock.js";
 import { whileHeld } from "./open-waiting.js";
+import { isBusy } from "./busy-retry.js";
 
 export interface StateInspection {
   readonly path: string;
@@ -57,20 +58,36 @@ export interface InspectStateWaitingOptions extends InspectStateOptions {
 
 const INSPECT_STATE_WAITING_OPTIONS = keysOf<InspectStateWaitingOptions>()({ workDir: true, lockTimeoutMs: true, signal: true, onWait: true });
 
-/** inspectState's wait inside SQLite (the event loop held): kept for the synchronous call's callers. */
-const INSPECT_BUSY_TIMEOUT_MS = 2_000;
-
 /**
  * Reports where a file stands without changing it (`migrate status`). Refusals that are about
  * the history or schema are reported as `problem` with what could still be read; a file that is
  * not a database or is corrupt throws. A WAL file in a folder where SQLite cannot create its
  * `-shm` (a read-only file system) is read from a copy in `options.workDir` (default the OS temp
  * folder, os.tmpdir()), removed afterwards, also when the read fails.
+ *
+ * It never waits: a file another process holds so that it cannot be read now is E_STATE_LOCKED at
+ * once, naming inspectStateWaiting. It waited SQLite's busy timeout (2 s) inside the call, which
+ * froze the calling thread (an app's UI, on its main thread).
  */
 export function inspectState(path: string, catalog: MigrationCatalog = shippedCatalog(), options: InspectStateOptions = {}): StateInspection {
   assertCatalog("inspectState", catalog);
   assertKnownOptions("inspectState", options, INSPECT_STATE_OPTIONS);
-  return inspectOnce(path, catalog, options, INSPECT_BUSY_TIMEOUT_MS);
+  try {
+    return inspectOnce(path, catalog, options, 0);
+  } catch (error) {
+    if (error instanceof StateError && error.code === "E_STATE_LOCKED" && isBusy(error.cause)) throw heldNow(path, error);
+    throw error;
+  }
+}
+
+/** The synchronous call's refusal of a held file: says why it did not wait and which call does. */
+function heldNow(path: string, error: StateError): StateError {
+  return new StateError(
+    "E_STATE_LOCKED",
+    `${path} is held by another process (a write under BEGIN EXCLUSIVE, or locking_mode EXCLUSIVE), so it cannot be read now; ` +
+      "inspectState does not wait (a synchronous wait freezes the calling thread): call inspectStateWaiting to wait for it, or try again later",
+    { cause: error.cause, details: { path, waiting: "inspectStateWaiting" } },
+  );
 }
 
 /**
