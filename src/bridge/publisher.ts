@@ -27,6 +27,14 @@ export const DESCRIPTION_TTL_SECONDS = 30 * 24 * 60 * 60;
  */
 export const DEFAULT_REPUBLISH_INTERVAL_MS = 60 * 60 * 1000;
 
+/**
+ * How long after its start a restarted control node first republishes what it kept (then every
+ * interval): status-go's ticker, whose first tick re-advertises, as nothing was published since
+ * the start. A joiner who came while the control node was offline waited a whole interval after
+ * its return; it also leaves a relay node the time to reach its peers (a message to none is lost).
+ */
+export const RESTART_REPUBLISH_DELAY_MS = 5 * 60 * 1000;
+
 export interface PublisherOptions {
   /** The release this control node runs (src/versions profileFor / releaseProfile): it decides the paths. */
   readonly profile: ProtocolProfile;
@@ -51,7 +59,7 @@ export interface PublisherOptions {
    * who joined or came online after it: without a store node to ask, the topic is all a new joiner
    * has. Default DEFAULT_REPUBLISH_INTERVAL_MS (hourly); `false` turns it off. One `clock` timer,
    * in the background (it does not keep a process alive), armed by a publish, a republish, or at
-   * start by a kept publication; close() cancels it.
+   * start by a kept publication (then for RESTART_REPUBLISH_DELAY_MS, or the interval if shorter); close() cancels it.
    */
   readonly republishIntervalMs?: number | false;
   readonly clock?: BridgeClock;
@@ -126,8 +134,8 @@ export class DescriptionPublisher {
       throw new RangeError(`republishIntervalMs must be a positive number of milliseconds or false, not ${String(every)}`);
     }
     this.republishEvery = every === false ? undefined : every;
-    // A restarted control node goes on re-advertising what it kept, as status-go does from its start.
-    if (this.lastSent !== undefined) this.armRepublish();
+    // A restarted control node re-advertises what it kept at status-go's first tick after its start, then every interval.
+    if (this.lastSent !== undefined && this.republishEvery !== undefined) this.armRepublish(Math.min(this.republishEvery, RESTART_REPUBLISH_DELAY_MS));
   }
 
   /** The last clock published (or given as lastClock). */
@@ -333,13 +341,12 @@ export class DescriptionPublisher {
     this.cancelRepublish = undefined;
   }
 
-  private armRepublish(): void {
+  private armRepublish(after: number | undefined = this.republishEvery): void {
     this.cancelRepublish?.();
     this.cancelRepublish = undefined;
-    const every = this.republishEvery;
-    if (every === undefined || this.closed) return;
+    if (after === undefined || this.closed) return;
     this.cancelRepublish = this.clock.setTimer(
-      every,
+      after,
       () => {
         this.cancelRepublish = undefined;
         this.republish().catch((error: unknown) => {

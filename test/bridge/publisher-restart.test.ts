@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest";
 import { communityHex } from "../../src/bridge/community-topic.js";
 import type { DescriptionStore } from "../../src/bridge/description-store.js";
 import { descriptionStoreOn } from "../../src/bridge/description-store-backend.js";
-import { DEFAULT_REPUBLISH_INTERVAL_MS, DESCRIPTION_TTL_SECONDS, DescriptionPublisher } from "../../src/bridge/publisher.js";
+import { DEFAULT_REPUBLISH_INTERVAL_MS, DESCRIPTION_TTL_SECONDS, DescriptionPublisher, RESTART_REPUBLISH_DELAY_MS } from "../../src/bridge/publisher.js";
 import { DescriptionReceiver, type ReceivedDescription } from "../../src/bridge/receiver.js";
 import { memoryReceiverStore, stateReceiverStore } from "../../src/bridge/receiver-state.js";
 import { MemoryNetwork } from "../../src/bridge/transports/memory.js";
@@ -47,7 +47,7 @@ async function world(release: string) {
   const seen: Uint8Array[] = [];
   const listener = network.transport({ name: "listener" });
   const listening = new Set<string>();
-  const control = async (options: { key?: Uint8Array; lastClock?: number; logger?: Logger; audience?: Audience } = {}) => {
+  const control = async (options: { key?: Uint8Array; lastClock?: number; logger?: Logger; audience?: Audience; republishIntervalMs?: number } = {}) => {
     const state = await openState({ path: statePath, release });
     opened.push(state);
     const metrics = createMetrics();
@@ -62,6 +62,7 @@ async function world(release: string) {
       ...(options.lastClock === undefined ? {} : { lastClock: options.lastClock }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(options.audience === undefined ? {} : { audience: options.audience }),
+      ...(options.republishIntervalMs === undefined ? {} : { republishIntervalMs: options.republishIntervalMs }),
     });
     publishers.push(publisher);
     if (!listening.has(publisher.contentTopic)) {
@@ -341,7 +342,12 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
     });
   });
 
-  test("restarted with the default interval, it goes on re-advertising its kept publication: one timer armed at start, the same messages an hour later, none after close()", async () => {
+  test("restarted, it re-advertises its kept publication 5 minutes after start (status-go's first tick), not an interval later, then every interval; none after close()", async () => {
+    // A joiner who came while the control node was offline got nothing until the restarted control
+    // node's first republish, which came a whole interval (an hour by default) after its start;
+    // status-go's ticker re-advertises at its first tick, 5 minutes after start.
+    const firstAfterRestartMs = 5 * 60_000;
+    expect(RESTART_REPUBLISH_DELAY_MS).toBe(firstAfterRestartMs);
     await inWorld("0.2.0", async (w) => {
       const first = await w.control();
       await first.publisher.publish(descriptionBytes(100, 90), 1);
@@ -352,13 +358,38 @@ describe("DescriptionPublisher on the state: a restarted control node knows its 
       const second = await w.control();
       expect(w.clock.pending).toBe(1);
       const joiner = await w.join(second.publisher.communityId);
-      w.clock.advance(DEFAULT_REPUBLISH_INTERVAL_MS);
-      await until(() => joiner.receiver.heldClock === 1 && !joiner.receiver.fetching, "the joiner's clock 1 an hour after the restart");
+      w.clock.advance(firstAfterRestartMs - 1);
+      expect(w.clock.pending).toBe(1);
+      w.clock.advance(1);
+      expect(w.clock.pending).toBe(0);
+      await until(() => joiner.receiver.heldClock === 1 && !joiner.receiver.fetching, "the joiner's clock 1 five minutes after the restart");
       await w.network.settled();
       expect(w.seen.slice(sent.length).map(hex)).toEqual(sent);
       await until(() => w.clock.pending === 1, "the next republish armed");
+      w.clock.advance(DEFAULT_REPUBLISH_INTERVAL_MS - 1);
+      expect(w.clock.pending).toBe(1);
+      w.clock.advance(1);
+      expect(w.clock.pending).toBe(0);
+      await until(() => w.clock.pending === 1, "the republish after it armed");
+      await w.network.settled();
+      expect(w.seen.slice(2 * sent.length).map(hex)).toEqual(sent);
       second.restart();
       expect(w.clock.pending).toBe(0);
+    });
+  });
+
+  test("restarted with an interval below 5 minutes, the first republish comes at that interval", async () => {
+    await inWorld("0.3.0", async (w) => {
+      const first = await w.control();
+      await first.publisher.publish(descriptionBytes(100, 91), 1);
+      first.restart();
+      const second = await w.control({ republishIntervalMs: 60_000 });
+      w.clock.advance(59_999);
+      expect(w.clock.pending).toBe(1);
+      w.clock.advance(1);
+      expect(w.clock.pending).toBe(0);
+      await until(() => w.clock.pending === 1, "the next republish armed");
+      second.restart();
     });
   });
 
