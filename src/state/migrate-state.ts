@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type Database from "better-sqlite3";
-import { silentLogger, type Logger } from "../obs/index.js";
+import type { Logger } from "../obs/index.js";
+import { migrationLogger } from "./migration-log.js";
 import type { StateAssessment } from "./assess-state.js";
 import { shippedCatalog, type CatalogEntry, type MigrationCatalog } from "./migration-catalog.js";
 import { runExclusiveMigration } from "./exclusive-migration.js";
@@ -208,7 +209,7 @@ export async function migrateState(options: MigrateStateOptions): Promise<Migrat
 async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStateResult> {
   const { path } = options;
   const catalog = options.catalog ?? shippedCatalog();
-  const logger = options.logger ?? silentLogger();
+  const logger = migrationLogger(options.logger);
   const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
   const busyTimeoutMs = busyTimeoutOf(options.busyTimeoutMs);
   const memory = options.dryRunMemoryBytes;

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import type Database from "better-sqlite3";
-import { silentLogger, type Logger } from "../obs/index.js";
+import type { Logger } from "../obs/index.js";
+import { migrationLogger } from "./migration-log.js";
 import { resolveCodeLevel } from "./code-level.js";
 import { needsStagedCopy } from "./staged-copy.js";
 import { shippedCatalog, type MigrationCatalog } from "./migration-catalog.js";
@@ -139,7 +140,7 @@ async function openInPlace(options: OpenStateOptions): Promise<StateHandle> {
   const codeLevel = resolveCodeLevel(catalog, options.level, options.release);
   const readOnly = options.readOnly ?? false;
   const migrate = options.migrate ?? true;
-  const logger = options.logger ?? silentLogger();
+  const logger = migrationLogger(options.logger);
   const lockTimeoutMs = lockTimeoutOf(options.lockTimeoutMs);
   const busyTimeoutMs = busyTimeoutOf(options.busyTimeoutMs);
 
