@@ -1,11 +1,14 @@
+import type { TimerPort } from "../storage/index.js";
+
 /**
  * Time as the bridge's background work sees it: the receiver's fetch retries (backoff waits,
  * per-attempt timeouts, an overall deadline) ask this port for time and timers rather than the
  * global ones, so a test drives them with a manual clock and nothing depends on how fast the
- * machine runs. `systemBridgeClock` is the real one. It is a TimerPort of the storage layer as it
- * stands (`now`, `setTimer`), so the fetch's timeouts are storage's linkedSignal run on it.
+ * machine runs. `systemBridgeClock` is the real one. It is a TimerPort of the storage layer (`now`,
+ * `setTimer`), declared as one so that a change to TimerPort fails to compile here rather than at
+ * the fetch that runs storage's linkedSignal on it; it adds the timer's options and the wall clock.
  */
-export interface BridgeClock {
+export interface BridgeClock extends TimerPort {
   /** Milliseconds on a monotonic scale (only differences are used). */
   now(): number;
   /**
