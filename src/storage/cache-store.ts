@@ -41,6 +41,8 @@ export interface QuotaUsage {
 interface RoomWaiter {
   readonly bytes: number;
   readonly cid: string;
+  /** Room of its own, not shared with other jobs of the content (see reserveWhenFree's `own`). */
+  readonly own: boolean;
   /** The job whose kept temp file this room replaces (see CacheStore.keepPart). */
   readonly part: string | undefined;
   readonly grant: (reservation: Reservation) => void;
@@ -171,15 +173,18 @@ export class CacheStore {
    * pinned files leave too little. Refused for room merely reserved, the third of three images
    * opened at once under a quota holding two failed for good. Waits its turn behind earlier
    * waiters (see reserveOrWait, `overtake`). Ends with the typed abort of `signal` (a cancel, a
-   * stop) while it waits.
+   * stop) while it waits. `own`: room of the job's own, never shared with another job of the
+   * content (a download by another reference of the same bytes, which writes a temp file of its own
+   * beside this one's); content already kept still takes none.
    */
-  async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string, overtake = false, part?: string): Promise<Reservation> {
-    const now = this.reserveOrWait(bytes, cid, overtake, part);
+  async reserveWhenFree(bytes: number, cid: string, signal: AbortSignal, what: string, overtake = false, part?: string, own = false): Promise<Reservation> {
+    const now = this.reserveOrWait(bytes, cid, overtake, part, own);
     if (now !== undefined) return now;
     return new Promise<Reservation>((resolve, reject) => {
       const waiter: RoomWaiter = {
         bytes,
         cid,
+        own,
         part,
         grant: (reservation) => {
           signal.removeEventListener("abort", abort);
@@ -215,15 +220,15 @@ export class CacheStore {
    * look at every cached file (one stat each): 100 downloads waiting beside 2,000 cached files held
    * the main thread 1.5 s per freed reservation when each looked.
    */
-  private stillShort(bytes: number, cid: string, held: HeldRoom): boolean {
+  private stillShort(bytes: number, cid: string, own: boolean, held: HeldRoom): boolean {
     if (this.reserved === 0 && held.served === 0) return false;
-    if (this.takesNoRoom(bytes, cid)) return false;
+    if (this.takesNoRoom(bytes, cid, own)) return false;
     return held.pinned + bytes <= this.quotaBytes && held.pinned + held.served + this.reserved + bytes > this.quotaBytes;
   }
 
-  /** Whether reserve() would take no room for these bytes: the content is kept already, or its room is reserved by another job of it. */
-  private takesNoRoom(bytes: number, cid: string): boolean {
-    return this.journal.get(cid)?.size === bytes || (this.reservedFor.get(cid)?.bytes ?? 0) >= bytes;
+  /** Whether reserve() would take no room for these bytes: the content is kept already, or (unless `own`) its room is reserved by another job of it. */
+  private takesNoRoom(bytes: number, cid: string, own: boolean): boolean {
+    return this.journal.get(cid)?.size === bytes || (!own && (this.reservedFor.get(cid)?.bytes ?? 0) >= bytes);
   }
 
   /**
@@ -235,14 +240,15 @@ export class CacheStore {
    * the waiters, while no other such reservation is held: the head then waits for at most one
    * small transfer more, which ends as an evictable file (a release serves the head first).
    * `part`: the job whose kept temp file (keepPart) the room is for; it stops counting once the
-   * room is reserved (the room covers the file the run goes on writing), not before.
+   * room is reserved (the room covers the file the run goes on writing), not before. `own`: room
+   * of the job's own (see reserveWhenFree).
    */
-  reserveOrWait(bytes: number, cid: string, overtake = false, part?: string): Reservation | undefined {
+  reserveOrWait(bytes: number, cid: string, overtake = false, part?: string, own = false): Reservation | undefined {
     return typed(() =>
       this.inPlaceOfPart(part, () => {
-        if (this.roomQueue.length === 0 || this.takesNoRoom(bytes, cid)) return this.reserveOrShort(bytes, cid);
+        if (this.roomQueue.length === 0 || this.takesNoRoom(bytes, cid, own)) return this.reserveOrShort(bytes, cid, own);
         if (!overtake || this.overtaking > 0) return this.queuedBehind(bytes, cid);
-        const taken = this.reserveOrShort(bytes, cid);
+        const taken = this.reserveOrShort(bytes, cid, own);
         return taken === undefined ? undefined : this.overtaken(taken);
       }),
     );
@@ -296,9 +302,9 @@ export class CacheStore {
   }
 
   /** reserve(), or undefined when the room is short only for the moment (see reserveOrWait). */
-  private reserveOrShort(bytes: number, cid: string): Reservation | undefined {
+  private reserveOrShort(bytes: number, cid: string, own = false): Reservation | undefined {
     try {
-      return this.reserveTyped(bytes, cid);
+      return this.reserveTyped(bytes, cid, own);
     } catch (error) {
       // Reserved room ends as evictable files or is given back; files being served are evictable once handed out.
       const passing = this.reserved > 0 || this.inUseUnpinnedBytes() > 0;
@@ -379,15 +385,15 @@ export class CacheStore {
       const waiter = this.roomQueue[at] as RoomWaiter;
       let taken: Reservation | undefined;
       try {
-        const free = this.takesNoRoom(waiter.bytes, waiter.cid);
+        const free = this.takesNoRoom(waiter.bytes, waiter.cid, waiter.own);
         if (blocked && !free) {
           at++;
           continue;
         }
         // Its own kept temp file is the room it asks for: not counted against it.
         const own = waiter.part === undefined ? 0 : (this.parts.get(waiter.part) ?? 0);
-        const short = !free && held !== undefined && this.stillShort(waiter.bytes, waiter.cid, { pinned: held.pinned - own, served: held.served });
-        taken = short ? undefined : this.inPlaceOfPart(waiter.part, () => this.reserveOrShort(waiter.bytes, waiter.cid));
+        const short = !free && held !== undefined && this.stillShort(waiter.bytes, waiter.cid, waiter.own, { pinned: held.pinned - own, served: held.served });
+        taken = short ? undefined : this.inPlaceOfPart(waiter.part, () => this.reserveOrShort(waiter.bytes, waiter.cid, waiter.own));
       } catch (error) {
         this.roomQueue.splice(at, 1);
         waiter.refuse(asStorageError(error));
@@ -403,9 +409,10 @@ export class CacheStore {
     }
   }
 
-  private reserveTyped(bytes: number, cid: string | undefined): Reservation {
+  /** `ownRoom`: never shared with another job of the content (see reserveWhenFree's `own`). */
+  private reserveTyped(bytes: number, cid: string | undefined, ownRoom = false): Reservation {
     if (cid !== undefined && this.journal.get(cid)?.size === bytes) return { bytes: 0, release: () => undefined };
-    const shared = cid === undefined ? undefined : this.reservedFor.get(cid);
+    const shared = cid === undefined || ownRoom ? undefined : this.reservedFor.get(cid);
     if (shared !== undefined && shared.bytes >= bytes) {
       shared.holders++;
       return this.holderOf(cid as string, shared);
@@ -413,7 +420,7 @@ export class CacheStore {
     this.evictFor(bytes);
     this.reserved += bytes;
     this.reportRoom();
-    if (cid === undefined) {
+    if (cid === undefined || ownRoom) {
       let held = true;
       return {
         bytes,

@@ -2,6 +2,7 @@ import { contentCidIn } from "./cache-store.js";
 import type { ClientContext } from "./client-context.js";
 import { forgetHandle, jobMachine, runnable, tryRelease, type AnyJob, type ClientSession } from "./client-session.js";
 import { keepsPiecesForResume } from "./download/reopen-temp.js";
+import { copyKey } from "./download/copy-key.js";
 import type { DestinationTurn } from "./download/destination-turns.js";
 import { placedBefore } from "./download/placed-before.js";
 import { discardTemp, runDownload, type FetchResult } from "./download/run-download.js";
@@ -75,19 +76,26 @@ export function runDownloadJob(session: ClientSession, id: string, signal: Abort
     async work({ ctx, row, job, machine, signal: deadline, memory, untimed, park: parked }) {
       const { view } = decodeReference(row.file_reference, session.protocol);
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
-      // Another run writing to the same file (the same content into the cache, or the same out) is
+      // Another run writing to the same file (the same reference into the cache, or the same out) is
       // waited for before any room, memory or temp file is taken, without a queue slot (it may be a
       // whole download: unrelated jobs run meanwhile); the content's name stays out of the message.
+      // Another reference of the same content is not waited for: it may never finish (its pieces hang).
       const waiting = `download ${id} (waiting for another download to ${cacheCid === undefined ? row.dest_path : "the same cached file"} to end)`;
-      turn = await untimed((queue) => session.destinations.take(inRealFolders(row.dest_path), queue, waiting, parked));
+      const copy = cacheCid === undefined ? "" : copyKey(view);
+      turn = await untimed((queue) => session.destinations.take(inRealFolders(row.dest_path), copy, queue, waiting, parked));
       const placed = await placedBefore(ctx, row, view, cacheCid, turn.waited, deadline);
       if (placed !== undefined) return endedWithoutFetch(ctx, row, view, machine, job, placed);
       if (cacheCid !== undefined) {
         // Room other downloads hold is waited for, and that wait is not this transfer's time (as memory's below).
         // The lane's small job may take free room past a larger one waiting (CacheStore.reserveOrWait), as it takes memory.
         const what = `download ${id} (waiting for room under the storage quota)`;
+        const keptBefore = ctx.cache.lookup(cacheCid) !== undefined;
         // Its temp file kept from an earlier run (keepPart) counts until this room, which covers it, is reserved.
-        session.reservations.set(id, await untimed((queue) => ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, queue, what, lane, id)));
+        // Room of its own: a download by another reference of the content (or a share spooling it) writes a file of its own beside this one's temp file.
+        session.reservations.set(id, await untimed((queue) => ctx.cache.reserveWhenFree(view.plaintextSize, cacheCid, queue, what, lane, id, true)));
+        // The other reference's download placed the content while this one waited for room: served as a hit.
+        const placedMeanwhile = keptBefore || ctx.cache.lookup(cacheCid) === undefined ? undefined : await placedBefore(ctx, row, view, cacheCid, false, deadline);
+        if (placedMeanwhile !== undefined) return endedWithoutFetch(ctx, row, view, machine, job, placedMeanwhile);
       }
       await memory(downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight));
       const downloaded = await runDownload(ctx, row, view, machine, job, deadline);
@@ -99,6 +107,8 @@ export function runDownloadJob(session: ClientSession, id: string, signal: Abort
           if (cacheCid !== undefined) result = { ...downloaded, path: ctx.cache.add(cacheCid, row.dest_path, downloaded.size, false) };
         })(),
       );
+      // Counted as the file now (a room shared by the content's jobs stops counting in add()).
+      session.reservations.get(id)?.release();
       return result;
     },
     ended() {

@@ -3,9 +3,11 @@
  * same bytes: one photo in two chats) ran at once, each writing a whole temp file of its own beside
  * the other under the one reservation their content shares: 2 × the file on disk, its room reserved
  * once, and the quota no bound on what the client kept. Two fetches of one reference to the same
- * `out` likewise downloaded it twice. A download now waits while another run writes to its
- * destination, and then ends without a fetch when that one left the content there (a cache hit, or
- * the verified file at `out`); when the other failed or was cancelled it takes over.
+ * `out` likewise downloaded it twice. A download now waits while another run of the same reference
+ * writes to its destination, and then ends without a fetch when that one left the content there (a
+ * cache hit, or the verified file at `out`); when the other failed or was cancelled it takes over.
+ * Another reference of the same bytes is not waited for (fetch-same-content-hanging.test.ts): each
+ * reserves room of its own, so under this quota, which holds one copy, it waits for room instead.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -65,7 +67,7 @@ async function setup(references: number, quotaBytes = 300 * KiB) {
 describe("two downloads of one content into the cache", () => {
   test.each([
     ["one reference fetched twice", 1],
-    ["two references of the same bytes", 2],
+    ["two references of the same bytes (the second waits for room: the quota holds one copy)", 2],
   ])("%s: one download, one temp file on disk, the second ends as a cache hit", async (_name, references) => {
     const { file, refs, backend, held, receiver } = await setup(references);
     const cache = join(receiver.dataDir, "cache");
