@@ -80,6 +80,14 @@ export interface PublishCallOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A kept row refused at start (DescriptionPublisher.refusedRows). */
+interface RefusedKeptRow {
+  readonly table: "communities" | "cd_pointers";
+  readonly error: BridgeError;
+  /** The row as held, until this control node's own publication replaces it (a forged clock must not hold its rows back); then undefined. */
+  held: RefusedRow | undefined;
+}
+
 /**
  * A community's control node: publishes each new description by its release's protocol profile
  * (docs/bridge.md, Publisher). Protocol 1 (cd-whole-waku only) sends the whole signed description
@@ -101,9 +109,8 @@ export class DescriptionPublisher {
   /** The last publication's messages as sent, for republish(); rebuilt from the verified `held` rows at start after a restart. */
   private lastSent: { report: PublishReport; messages: HeldMessage[] } | undefined;
   private readonly held: ReceiverStore;
-  private readonly refused: BridgeError[] = [];
-  /** The refused rows as held, until this control node's own publication replaces them (a forged clock must not hold its rows back). */
-  private readonly refusedHeld: { communities?: RefusedRow; cd_pointers?: RefusedRow } = {};
+  /** The kept rows refused at start, in one place: each one's typed error (refusedRows) and the row as held (keep). */
+  private readonly refused: RefusedKeptRow[] = [];
   private cancelRepublish: (() => void) | undefined;
   private readonly republishEvery: number | undefined;
   private closed = false;
@@ -150,7 +157,7 @@ export class DescriptionPublisher {
    * are until this control node's next publication replaces them (held's replaceCommunity / replacePointer).
    */
   get refusedRows(): readonly BridgeError[] {
-    return this.refused;
+    return this.refused.map((refused) => refused.error);
   }
 
   async publish(description: Uint8Array, clock: number, call: PublishCallOptions = {}): Promise<PublishReport> {
@@ -309,8 +316,7 @@ export class DescriptionPublisher {
       return build();
     } catch (error) {
       if (!(error instanceof BridgeError)) throw error;
-      this.refused.push(error);
-      this.refusedHeld[table] = { clock: row.clock, signature: row.signature };
+      this.refused.push({ table, error, held: { clock: row.clock, signature: row.signature } });
       this.logger.warn({ community: this.hex, row: table, clock: row.clock, code: error.code, fault: error.details.fault }, "a kept row that does not verify under the community's key was not taken: neither its clock nor its bytes");
       return undefined;
     }
@@ -330,8 +336,9 @@ export class DescriptionPublisher {
    * the clocks (a forged clock must not hold its rows back), once; then as rows rise.
    */
   private keep(table: "communities" | "cd_pointers", write: (refused: RefusedRow | undefined) => boolean): void {
-    write(this.refusedHeld[table]);
-    delete this.refusedHeld[table];
+    const refused = this.refused.find((r) => r.table === table && r.held !== undefined);
+    write(refused?.held);
+    if (refused !== undefined) refused.held = undefined;
   }
 
   /** Later publishes are E_BRIDGE_CLOSED, the periodic republish stops; the transport and the store stay the caller's. */
