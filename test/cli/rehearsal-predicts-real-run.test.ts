@@ -3,7 +3,9 @@ import { chmodSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { PROJECT_ROOT, runCliInProcess } from "../support/cli.js";
-import { clientLockPathOf, LockFile } from "../../src/state/index.js";
+import { Writable } from "node:stream";
+import { createLogger } from "../../src/obs/index.js";
+import { clientLockPathOf, LockFile, rehearseUpgrade } from "../../src/state/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { copyFixture, sha256File } from "../state/support/files.js";
 import { nodeArgs } from "../support/node-args.js";
@@ -19,6 +21,18 @@ interface Report {
   verdict: string;
   summary: string;
   checks: { id: string; status: string; detail?: string; code?: string }[];
+}
+
+/** A log destination that calls `onLine` with each line as it is written. */
+class LineHook extends Writable {
+  constructor(private readonly onLine: (line: string) => void) {
+    super();
+  }
+
+  override _write(chunk: Buffer, _enc: string, done: () => void): void {
+    for (const line of chunk.toString("utf8").split("\n")) if (line !== "") this.onLine(line);
+    done();
+  }
 }
 
 /** Another process (an app) holding the storage-client lock of `path` until the test ends. */
@@ -68,9 +82,37 @@ describe("upgrade --dry-run predicts what the real upgrade meets", () => {
     expect(dry.stderr).toMatch(/^status-compat upgrade: every check passed on the copy; the real upgrade would be refused by the database: E_STATE_LOCKED: /m);
     expect(sha256File(path)).toBe(hash);
 
+    // The real run refuses before rehearsing: it rehearsed for minutes on a large file first, then failed its apply line.
     const real = await upgrade(path, false);
     expect(real.code, real.stderr).toBe(4);
-    expect((JSON.parse(real.stdout) as Report).checks.find((c) => c.id === "apply")).toMatchObject({ status: "failed", code: "E_STATE_LOCKED" });
+    const refused = JSON.parse(real.stdout) as { path: string; error: { code: string; message: string }; checks?: unknown };
+    expect(refused).toMatchObject({ path, error: { code: "E_STATE_LOCKED" } });
+    expect(refused.error.message).toMatch(/^a storage client is using /);
+    expect(refused.checks).toBeUndefined();
+    expect(real.stderr).not.toMatch(/copies made with the SQLite backup API/);
+    expect(sha256File(path)).toBe(hash);
+    expect(heldByAnother(path)).toBe(true);
+  }, 120_000);
+
+  test("an app that starts during the real upgrade's rehearsal: its apply step still refuses, E_STATE_LOCKED, nothing written", async () => {
+    const path = copyFixture(1, tempDir());
+    const hash = sha256File(path);
+    // The app takes the client lock (from this process) when the rehearsal's copy line is logged: a barrier, not a timing.
+    let app: LockFile | undefined;
+    onTestFinished(() => app?.release());
+    const logger = createLogger({
+      level: "info",
+      destination: new LineHook((line) => {
+        if (app === undefined && line.includes('"check":"copy"')) {
+          app = LockFile.open(clientLockPathOf(path));
+          expect(app.tryTake()).toBe(true);
+        }
+      }),
+    });
+    const report = await rehearseUpgrade({ path, from: "0.1.0", to: "0.3.0", dryRun: false, workDir: tempDir(), logger });
+    expect(app).toBeDefined();
+    expect(report.checks.filter((c) => c.status !== "ok").map((c) => [c.id, c.code])).toEqual([["apply", "E_STATE_LOCKED"]]);
+    expect(report.checks.map((c) => c.id)).toContain("down-data");
     expect(sha256File(path)).toBe(hash);
   }, 120_000);
 

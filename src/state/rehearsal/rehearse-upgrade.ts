@@ -380,6 +380,13 @@ export async function rehearseUpgrade(options: RehearseUpgradeOptions): Promise<
       ...(fromFuture ? { code: "E_STATE_FROM_FUTURE" } : {}),
     });
     if (failed()) return finish();
+    // A real upgrade under an app (a storage client holding the file) is refused now, as a
+    // read-only file is, nothing written: it rehearsed first (minutes on a large file) and only
+    // then failed its apply step. The apply step still refuses an app that starts meanwhile.
+    if (!dryRun && level < to.level) {
+      const held = clientRefusal(path);
+      if (held !== undefined) throw held;
+    }
 
     await step();
     // A folder without room for the copy itself is said before copying, with both sizes: the
