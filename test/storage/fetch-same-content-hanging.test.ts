@@ -8,7 +8,7 @@
  * content run side by side, each with its own room under the quota, and the first whose whole file
  * verifies places the cache file.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import type { GetOptions, GetResult } from "../../src/storage/backend.js";
@@ -19,6 +19,7 @@ import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
 import { FAST_RETRY, KiB, localStore, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
 import { ForwardingBackend } from "./support/forwarding-backend.js";
+import { onDisk } from "./support/folder-files.js";
 
 const SIZE = 7 * SMALL_PIECES.pieceSize;
 const PIECES = 7;
@@ -50,17 +51,6 @@ class HangingPieces extends ForwardingBackend {
   release(): void {
     this.released.open();
   }
-}
-
-/** Temp files in a folder, and the bytes of every file there. */
-function onDisk(folder: string): { parts: number; bytes: number } {
-  let parts = 0;
-  let bytes = 0;
-  for (const name of readdirSync(folder)) {
-    if (name.endsWith(".part")) parts++;
-    bytes += statSync(join(folder, name)).size;
-  }
-  return { parts, bytes };
 }
 
 /** One file shared twice (each share its own key: two references of the same content); the first reference's pieces hang at the receiver's store. */

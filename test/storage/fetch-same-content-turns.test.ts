@@ -9,7 +9,7 @@
  * Another reference of the same bytes is not waited for (fetch-same-content-hanging.test.ts): each
  * reserves room of its own, so under this quota, which holds one copy, it waits for room instead.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { StorageError, type FetchResult, type StorageClient } from "../../src/storage/index.js";
@@ -17,6 +17,7 @@ import { gate } from "../support/gate.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
 import { KiB, localStore, SMALL_PIECES, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { onDisk } from "./support/folder-files.js";
 import { InstrumentedBackend } from "./support/instrumented-backend.js";
 
 const SIZE = 7 * SMALL_PIECES.pieceSize;
@@ -32,17 +33,6 @@ async function activeDownloads(client: StorageClient): Promise<number> {
 const turns = async (n: number): Promise<void> => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
-
-/** Temp files in a folder, and the bytes of every file there. */
-function onDisk(folder: string): { parts: number; bytes: number } {
-  let parts = 0;
-  let bytes = 0;
-  for (const name of readdirSync(folder)) {
-    if (name.endsWith(".part")) parts++;
-    bytes += statSync(join(folder, name)).size;
-  }
-  return { parts, bytes };
-}
 
 /** A sender's file, shared `references` times (each share its own key: other reference bytes, same content), and a receiver whose gets wait at a gate after the first. */
 async function setup(references: number, quotaBytes = 300 * KiB) {
