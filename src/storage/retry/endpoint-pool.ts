@@ -5,6 +5,15 @@ import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 /** Which way a transfer's bytes go, for the rates an endpoint is measured at ("other": a caller that does not say). */
 export type TransferDirection = "up" | "down" | "other";
 
+/** A download moves to an endpoint measured at least this many times as fast (EndpointPool.healthier). */
+const FASTER_BY = 2;
+
+/**
+ * Hedged piece attempts running at once, client-wide: each holds one piece's buffer and a second
+ * transfer on the phone's link, so a link slow everywhere is not doubled for every piece in flight.
+ */
+const MAX_HEDGES = 1;
+
 /** The longest a run of failures is remembered (RetryPolicy.failureMemoryMs doubles up to this). */
 const FAILURE_MEMORY_CAP_MS = 60 * 60_000;
 
@@ -48,6 +57,15 @@ export class EndpointPool {
    * direction (a phone's uplink is far slower than its downlink); absent: none measured, or it was quick since.
    */
   private readonly rates: Map<TransferDirection, number>[];
+  /**
+   * What each endpoint delivered this session, bytes per ms from an attempt's start to its end (or to
+   * the race it lost), by direction; absent: not measured. Downloads rank by it (pick): a steady slow
+   * endpoint neither fails nor stalls, and without it kept every piece while a faster one idled.
+   */
+  private readonly throughput: Map<TransferDirection, number>[];
+  /** Hedged attempts running now (withRetries), client-wide, and the attempts waiting for one to end. */
+  private hedging = 0;
+  private readonly hedgeWaiters = new Set<() => void>();
   private successes = 0;
   /**
    * Called after an endpoint's remembered failures changed (a failure, or the end of a run of them),
@@ -62,6 +80,7 @@ export class EndpointPool {
     this.forgetAt = endpoints.map(() => 0);
     this.workedAt = endpoints.map(() => 0);
     this.rates = endpoints.map(() => new Map());
+    this.throughput = endpoints.map(() => new Map());
     this.order = endpoints.map((_, i) => i);
     this.place = endpoints.map((_, i) => i);
   }
@@ -101,7 +120,7 @@ export class EndpointPool {
    * then the most recent success, then the first in that order; when all are cooling, the one back
    * first. Undefined when all are excluded.
    */
-  pick(excluded: ReadonlySet<number>, after?: number): number | undefined {
+  pick(excluded: ReadonlySet<number>, after?: number, direction?: TransferDirection): number | undefined {
     const n = this.endpoints.length;
     if (after === undefined) {
       const back = this.backFromFailure(excluded);
@@ -114,7 +133,7 @@ export class EndpointPool {
       const i = this.order[(start + k) % n] as number;
       if (excluded.has(i)) continue;
       if (this.coolingFor(i) === 0) {
-        if (best === undefined || this.healthier(i, best)) best = i;
+        if (best === undefined || this.healthier(i, best, direction)) best = i;
       } else if (soonest === undefined || this.coolingFor(i) < this.coolingFor(soonest)) soonest = i;
     }
     return best ?? soonest;
@@ -222,10 +241,65 @@ export class EndpointPool {
     return undefined;
   }
 
-  private healthier(a: number, b: number): boolean {
+  /**
+   * Fewer failures first; for a download, then the endpoint that delivered at least FASTER_BY times
+   * as fast, when both were measured (a smaller gap is noise, and the one that worked last keeps its
+   * pieces); then the most recent success. Uploads keep to where they worked: a light client's
+   * renewals meet its blocks on the node that stored them.
+   */
+  private healthier(a: number, b: number, direction?: TransferDirection): boolean {
     const fa = this.liveFailures(a);
     const fb = this.liveFailures(b);
-    return fa !== fb ? fa < fb : (this.workedAt[a] as number) > (this.workedAt[b] as number);
+    if (fa !== fb) return fa < fb;
+    if (direction === "down") {
+      const ta = this.throughputOf(a, direction);
+      const tb = this.throughputOf(b, direction);
+      if (ta > 0 && tb > 0 && (ta >= FASTER_BY * tb || tb >= FASTER_BY * ta)) return ta > tb;
+    }
+    return (this.workedAt[a] as number) > (this.workedAt[b] as number);
+  }
+
+  /** Failures since the endpoint last worked, while they are remembered (0 once forgotten). */
+  failuresNow(index: number): number {
+    return this.liveFailures(index);
+  }
+
+  /**
+   * An attempt on the endpoint moved `bytes` in `ms` (to its end, or until it lost a hedged race):
+   * what it delivers, kept as a moving average (half the last, half before) so one hiccup does not
+   * reorder a session.
+   */
+  noteThroughput(index: number, direction: TransferDirection, bytes: number, ms: number): void {
+    const sample = bytes / Math.max(ms, 1);
+    if (!Number.isFinite(sample) || sample < 0) return;
+    const map = this.throughput[index] as Map<TransferDirection, number>;
+    const before = map.get(direction);
+    // A lost race that moved nothing still counts as measured (very slow): it is not hedged to again for nothing.
+    map.set(direction, Math.max(before === undefined ? sample : (before + sample) / 2, Number.MIN_VALUE));
+  }
+
+  /** The endpoint's delivered bytes per ms in that direction this session; 0 when not measured. */
+  throughputOf(index: number, direction: TransferDirection): number {
+    return this.throughput[index]?.get(direction) ?? 0;
+  }
+
+  /** Takes the client's hedge slot (at most MAX_HEDGES hedged attempts at once); false when taken. */
+  takeHedge(): boolean {
+    if (this.hedging >= MAX_HEDGES) return false;
+    this.hedging++;
+    return true;
+  }
+
+  /** A hedged attempt ended: its slot is free, and the attempts waiting for one look again. */
+  endHedge(): void {
+    this.hedging = Math.max(0, this.hedging - 1);
+    for (const waiter of [...this.hedgeWaiters]) waiter();
+  }
+
+  /** Calls `look` each time a hedge slot frees, until the returned function is called. */
+  whenHedgeFree(look: () => void): () => void {
+    this.hedgeWaiters.add(look);
+    return () => this.hedgeWaiters.delete(look);
   }
 
   /**

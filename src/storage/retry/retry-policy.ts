@@ -39,6 +39,13 @@ export interface RetryPolicy {
    * one blip must not move a session's uploads and renewals off it for good. 0: forgotten at once.
    */
   readonly failureMemoryMs: number;
+  /**
+   * A download's piece attempt still running after this long, ms, is asked of another endpoint too
+   * when one is not measured as slower (unmeasured, or measured at least twice as fast as this
+   * attempt so far): the first verified answer wins, the other is aborted; at most one such hedge
+   * client-wide at a time. Absent or 0: never (full mode's default: its own node serves it).
+   */
+  readonly hedgeAfterMs?: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
@@ -50,6 +57,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxRetryAfterMs: 5 * 60_000,
   pausedStreamYieldMs: 5_000,
   failureMemoryMs: 60_000,
+  hedgeAfterMs: 0,
 });
 
 /** Light mode (mobile): links are flakier and endpoints several, so fail over sooner. */
@@ -62,6 +70,7 @@ export const LIGHT_RETRY_POLICY: RetryPolicy = Object.freeze({
   maxRetryAfterMs: 5 * 60_000,
   pausedStreamYieldMs: 5_000,
   failureMemoryMs: 60_000,
+  hedgeAfterMs: 1_000,
 });
 
 /** The wait before retry number `attempt` (0-based), given a uniform random number in [0, 1). */

@@ -5,6 +5,7 @@ import { StorageError } from "../storage-error.js";
 import type { EndpointPool, TransferDirection } from "./endpoint-pool.js";
 import { noteEndpointFailure, retryAfterOf } from "./endpoint-checks.js";
 import { classifyFailure } from "./failure-kind.js";
+import { hedgedAttempt, type AttemptOperation } from "./hedged-attempt.js";
 import type { JobRemainder } from "./job-remainder.js";
 import { linkedSignal, timeLeft, type LinkedSignal } from "./linked-signal.js";
 import { backoffDelay, type RetryPolicy } from "./retry-policy.js";
@@ -32,6 +33,11 @@ export interface RetryContext {
   readonly remainder?: JobRemainder;
   /** Which way the bytes go: endpoints' rates are compared only with rates measured the same way. Default "other". */
   readonly direction?: TransferDirection;
+  /**
+   * A download whose operation gives a hedged attempt (its 4th argument true) a buffer of its own:
+   * an attempt running past policy.hedgeAfterMs may then be asked of another endpoint too (hedged-attempt.ts).
+   */
+  readonly hedge?: boolean;
 }
 
 /**
@@ -64,7 +70,7 @@ export function endpointOfFailure(error: unknown): string | undefined {
 
 export async function withRetries<T>(
   ctx: RetryContext,
-  operation: (backend: StorageBackend, signal: AbortSignal, progress: Progress) => Promise<T>,
+  operation: AttemptOperation<T>,
 ): Promise<T> {
   const random = ctx.random ?? Math.random;
   const excluded = new Set<number>();
@@ -76,7 +82,7 @@ export async function withRetries<T>(
   let delayMs = 0;
   for (let attempt = 0; ; attempt++) {
     if (ctx.signal.aborted) throw abortedError(ctx.signal.reason, ctx.what);
-    const index = ctx.pool.pick(excluded, last);
+    const index = ctx.pool.pick(excluded, last, ctx.direction);
     if (index === undefined) throw new StorageError("E_BACKEND_UNREACHABLE", `${ctx.what}: no endpoint left to try`);
     // Every endpoint left asked to be left alone for a while: wait for the first one back, when the job has that long.
     const coolingMs = ctx.pool.coolingFor(index);
@@ -84,7 +90,9 @@ export async function withRetries<T>(
     await pause(ctx, Math.max(delayMs, coolingMs));
     last = index;
     const tooSlow = new AbortController();
-    const attemptSignal = linkedSignal([ctx.signal, tooSlow.signal], ctx.policy.attemptTimeoutMs, ctx.what);
+    // Aborted when a hedge of this attempt answered first.
+    const lost = new AbortController();
+    const attemptSignal = linkedSignal([ctx.signal, tooSlow.signal, lost.signal], ctx.policy.attemptTimeoutMs, ctx.what);
     const direction = ctx.direction ?? "other";
     const check = slowTransferCheck(ctx, ctx.pool.at(index).location, attemptSignal, tooSlow, (rate) => {
       for (let other = 0; other < ctx.pool.size; other++) {
@@ -95,11 +103,29 @@ export async function withRetries<T>(
       return false;
     });
     try {
-      const result = await operation(ctx.pool.at(index), attemptSignal.signal, check.progress);
-      ctx.pool.worked(index);
+      const won =
+        ctx.hedge === true
+          ? await hedgedAttempt(
+              {
+                pool: ctx.pool,
+                policy: ctx.policy,
+                signal: ctx.signal,
+                what: ctx.what,
+                direction,
+                excluded,
+                index,
+                signalOfAttempt: attemptSignal.signal,
+                progress: check.progress,
+                lose: () => lost.abort(new DOMException(`${ctx.what}: another endpoint answered first`, "AbortError")),
+                noteFailure: (other, failure) => noteOwnFailure(ctx, excluded, other, failure),
+              },
+              operation,
+            )
+          : { value: await operation(ctx.pool.at(index), attemptSignal.signal, check.progress, false), index };
+      ctx.pool.worked(won.index);
       // Measured once it ran an attempt timeout; a piece moved quicker leaves the endpoint unmeasured (not known slow).
-      ctx.pool.noteRate(index, direction, check.rate());
-      return result;
+      if (won.index === index) ctx.pool.noteRate(index, direction, check.rate());
+      return won.value;
     } catch (caught) {
       error = caught;
       // The endpoint's failure, not the caller's (an abort) nor the source's (E_SOURCE_CHANGED) nor a bug's.
@@ -124,7 +150,7 @@ export async function withRetries<T>(
     const askedMs = retryAfterOf(error, ctx.policy);
     if (excluded.size === ctx.pool.size || attempt + 1 >= ctx.policy.maxAttempts) throw closed ?? error;
     // Failing over to a fresh endpoint needs no wait (nor does leaving one that asked for a pause); retrying one that just failed does.
-    const next = ctx.pool.pick(excluded, index);
+    const next = ctx.pool.pick(excluded, index, ctx.direction);
     if (next !== undefined && ctx.pool.coolingFor(next) > timeLeft(ctx.signal)) throw pastDeadline(ctx, next, ctx.pool.coolingFor(next), error);
     const fresh = next !== undefined && next !== index && ctx.pool.coolingFor(next) === 0;
     // Likewise leaving one that was too slow: the next endpoint is tried at once.
@@ -132,6 +158,21 @@ export async function withRetries<T>(
     const waitMs = Math.max(delayMs, next === undefined ? 0 : ctx.pool.coolingFor(next));
     ctx.onRetry?.({ attempt: attempt + 1, endpoint: ctx.pool.at(index).location, code: (error as StorageError).code, delayMs: waitMs });
   }
+}
+
+/**
+ * An endpoint's own failure seen beside the attempt (a hedge's, or the attempt's when its hedge won):
+ * noted as withRetries notes an attempt's, except that it neither ends the piece nor waits.
+ */
+function noteOwnFailure(ctx: RetryContext, excluded: Set<number>, index: number, error: unknown): void {
+  const kind = classifyFailure(error);
+  if (kind === "fatal" || ctx.signal.aborted) return;
+  if (typeof error === "object" && error !== null) failedOn.set(error, ctx.pool.at(index).location);
+  if (kind === "next-endpoint") {
+    excluded.add(index);
+    ctx.pool.answered(index);
+  }
+  noteEndpointFailure(ctx.pool, ctx.policy, index, error);
 }
 
 /**
