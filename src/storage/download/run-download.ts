@@ -457,11 +457,12 @@ async function writePieces(
       const piece = view.pieces[i] as FileReference["pieces"][number];
       const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
       const sealed = await withRetries(
-        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder, direction: "down" },
-        (backend, attemptSignal, attemptProgress) =>
-          fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, (done, total) => {
+        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder, direction: "down", hedge: true },
+        // A hedge (a second endpoint asked for a slow piece) reads into a buffer of its own: the slot's is the first attempt's.
+        (backend, attemptSignal, attemptProgress, hedge) =>
+          fetchPiece(backend, piece, i, hedge ? Buffer.allocUnsafe(piece.size) : sealedSlots.get(slot), attemptSignal, ctx.hasher, (done, total) => {
             attemptProgress(done, total);
-            progress.moved(i, done, piece.size, span.plainSize);
+            if (!hedge) progress.moved(i, done, piece.size, span.plainSize);
           }),
       );
       remainder.pieceDone(piece.size);

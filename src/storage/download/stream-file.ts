@@ -81,8 +81,10 @@ export async function* streamFile(
     const piece = view.pieces[i] as FileReference["pieces"][number];
     const what = `fetch of piece ${i} (${piece.cid})`;
     const sealed = await withRetries(
-      { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder, direction: "down" },
-      (backend, attemptSignal, progress) => fetchPiece(backend, piece, i, sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
+      { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder, direction: "down", hedge: true },
+      // A hedge (a second endpoint asked for a slow piece) reads into a buffer of its own: the slot's is the first attempt's.
+      (backend, attemptSignal, progress, hedge) =>
+        fetchPiece(backend, piece, i, hedge ? Buffer.allocUnsafe(piece.size) : sealedSlots.get(slot), attemptSignal, ctx.hasher, progress),
     );
     remainder.pieceDone(piece.size);
     ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);

@@ -1,0 +1,73 @@
+/**
+ * Light mode with a slow endpoint (20 KiB/s, steady: neither a failure nor a stall) first in the
+ * client's order and a good one behind it. Before, every piece ran on the slow one and the good one
+ * stayed idle (a steady slow transfer never fails over). Now a piece running past hedgeAfterMs is
+ * asked of an endpoint not measured slower too (first verified answer wins, the other is aborted),
+ * and later pieces go to the endpoint measured fastest: the slow one keeps only the first window.
+ *
+ * Real Codex test server on 127.0.0.1 behind fault proxies (slow drip, pass).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, onTestFinished, test } from "vitest";
+import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
+import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
+import { codexSetup } from "./codex-fixtures.js";
+import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+
+function endpoint(url: string): CodexBackend {
+  const backend = createCodexBackend({ url, requestTimeoutMs: 20_000 });
+  onTestFinished(() => backend.close());
+  return backend;
+}
+
+async function always(target: string, fault: ProxyFault): Promise<FaultProxy> {
+  const proxy = await startFaultProxy({ target, faultRate: 1, randomFaults: [fault] });
+  onTestFinished(() => proxy.close());
+  return proxy;
+}
+
+async function sharedOnNode(size: number) {
+  const { server, backend: direct } = await codexSetup();
+  const sender = await startClient({ backend: direct });
+  const { path, bytes } = writeRandomFile(sender.dir, "a.bin", size);
+  const { reference, view } = await sender.client.share({ path }).done;
+  return { server, reference, bytes, pieces: view.pieces.length };
+}
+
+/** Long attempt timeout and deadline: the slow endpoint is never cut, only out-raced. */
+const policy = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 20_000, deadlineMs: 60_000, maxAttempts: 12, hedgeAfterMs: 200 };
+
+async function slowThenGood(serverUrl: string) {
+  // 2 KiB every 100 ms: 20 KiB/s, about 1.6 s per 32 KiB piece, never a stall.
+  const slow = await always(serverUrl, { kind: "slow", chunkBytes: 2 * KiB, everyMs: 100 });
+  const good = await always(serverUrl, { kind: "pass" });
+  return { slow, good, endpoints: [endpoint(slow.url), endpoint(good.url)] };
+}
+
+describe("light mode: a slow endpoint first, a good one behind it", () => {
+  test("a fetch to a file takes most pieces from the good endpoint; the slow one is asked only for the first window", async () => {
+    const { server, reference, bytes, pieces } = await sharedOnNode(300 * KiB);
+    const { slow, good, endpoints } = await slowThenGood(server.url);
+    const { client, dir } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry: policy });
+    const out = join(dir, "out.bin");
+    await client.fetch(reference, { out }).done;
+    expect(readFileSync(out).equals(bytes)).toBe(true);
+    expect(pieces).toBe(10);
+    // Light mode moves 3 pieces at once: those started before anything was measured.
+    expect(slow.stats.requests).toBeLessThanOrEqual(3);
+    expect(good.stats.requests).toBeGreaterThanOrEqual(pieces - 3);
+  });
+
+  test("a stream (fetchStream) likewise", async () => {
+    const { server, reference, bytes, pieces } = await sharedOnNode(300 * KiB);
+    const { slow, good, endpoints } = await slowThenGood(server.url);
+    const { client } = await startClient({ mode: "light", endpointOrder: "listed", endpoints, backend: undefined, retry: policy });
+    const parts: Buffer[] = [];
+    for await (const chunk of client.fetchStream(reference)) parts.push(Buffer.from(chunk));
+    expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    // fetchStream reads 2 pieces ahead in light mode (its window), those started before anything was measured.
+    expect(slow.stats.requests).toBeLessThanOrEqual(3);
+    expect(good.stats.requests).toBeGreaterThanOrEqual(pieces - 3);
+  });
+});
