@@ -16,7 +16,7 @@ import type { Preflight, PreflightTiming } from "./preflight-check.js";
 import { assertUsableBy, readAssessment } from "./read-assessment.js";
 import { StateError } from "./state-error.js";
 import { openConnection, probeStateFile, refuseMissingFolder } from "./state-file.js";
-import { openWaiting } from "./open-waiting.js";
+import { openWaiting, stepWaiting } from "./open-waiting.js";
 import { readOnlyFor } from "./read-mode.js";
 import { toStateError } from "./sqlite-errors.js";
 import { rollbackLoss, unfinishedJobsError, type JournalLoss } from "./rollback-loss.js";
@@ -257,7 +257,11 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
     throw error;
   }
   try {
-    const first = readAssessment(db, catalog, path);
+    // Waited for as the open is: a process that took the file between the open and this read (a
+    // tool's BEGIN EXCLUSIVE on a rollback-journal file) made it wait the busy timeout frozen,
+    // whatever lockTimeoutMs said, then refuse E_STATE_LOCKED.
+    const read = (): StateAssessment => readAssessment(db, catalog, path);
+    const first = inMemory ? read() : await stepWaiting(db, path, `read the state of ${path}`, read, wait());
     assertUsableBy(first, catalog.maxLevel, path);
     const before = { level: first.level, compatLevel: first.compatLevel };
     const dryRun = options.dryRun === true;

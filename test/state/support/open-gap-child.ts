@@ -1,0 +1,55 @@
+/**
+ * Child process for the test of migrateState's first read after its open: runs migrateState (up,
+ * lockTimeoutMs 60 s) on <path> and stops right after the open, when the connection to <path> gets
+ * its busy timeout (the last step of the open, before the first read), printing `opened` and
+ * blocking this thread until a line `go` comes on stdin: the parent makes another process take the
+ * file meanwhile. From then on a timer prints `tick` every 10 ms (which runs only while the run
+ * leaves the event loop free); the result is one JSON line.
+ * argv: <path>
+ */
+import { readSync, writeSync } from "node:fs";
+import Database from "better-sqlite3";
+import { migrateState, StateError } from "../../../src/state/index.js";
+
+const path = process.argv[2];
+if (path === undefined) process.exit(2);
+
+/** Blocks the thread until the parent writes `go` on stdin (a pipe, read without the event loop). */
+function waitForGo(): void {
+  const buf = Buffer.alloc(64);
+  let got = "";
+  while (!got.includes("go\n")) {
+    try {
+      const n = readSync(0, buf, 0, buf.length, null);
+      if (n === 0) process.exit(3);
+      got += buf.toString("utf8", 0, n);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    }
+  }
+}
+
+const proto = Database.prototype as unknown as { pragma(source: string, options?: unknown): unknown };
+const pragma = proto.pragma;
+let stopped = false;
+proto.pragma = function (this: Database.Database, source: string, options?: unknown): unknown {
+  const result = pragma.call(this, source, options);
+  if (!stopped && this.name === path && /^busy_timeout = [1-9]/.test(source)) {
+    stopped = true;
+    // Synchronous: the parent must see the line before this thread blocks.
+    writeSync(1, "opened\n");
+    waitForGo();
+    setInterval(() => writeSync(1, "tick\n"), 10);
+  }
+  return result;
+};
+
+try {
+  const result = await migrateState({ path, direction: "up", lockTimeoutMs: 60_000 });
+  writeSync(1, JSON.stringify({ level: result.after.level, runs: result.runs.map((r) => r.name) }) + "\n");
+} catch (error) {
+  if (!(error instanceof StateError)) throw error;
+  writeSync(1, JSON.stringify({ error: error.code, message: error.message }) + "\n");
+}
+process.exit(0);
