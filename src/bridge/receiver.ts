@@ -80,6 +80,8 @@ export class DescriptionReceiver {
   /** The timer that expires the oldest incomplete whole, and when it fires (armExpiry). */
   private expiry: { readonly at: number; readonly cancel: () => void } | undefined;
   private closed = false;
+  /** Whether the one warning of a pointer this receiver, started without a store, could not fetch was given. */
+  private warnedNoStore = false;
 
   private constructor(private readonly options: ReceiverOptions) {
     this.hex = communityHex(options.communityId);
@@ -216,6 +218,15 @@ export class DescriptionReceiver {
     this.metrics?.verified.inc({ path: "pointer" });
     if (!this.options.profile.reads("cd-pointer") || this.options.store === undefined) {
       this.count("unreadable-kind");
+      // Verified, so the control node's (no peer can flood it), and of a description not held: a
+      // 0.3.0 control node sends nothing else, and a joiner would wait for ever, saying nothing.
+      if (this.options.store === undefined && !this.warnedNoStore && isNewerClock(this.heldClock, pointer.clock)) {
+        this.warnedNoStore = true;
+        this.logger.warn(
+          { community: this.hex, clock: pointer.clock },
+          "a pointer of the community came and this receiver has no store to fetch its description from: start it with a store (a 0.3.0 control node sends pointers only)",
+        );
+      }
       return;
     }
     const held = this.heldClock;
