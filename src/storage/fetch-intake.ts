@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { basename, dirname, join, resolve, sep } from "node:path";
-import { sameDigest } from "../crypto/index.js";
 import { describedValue } from "../errors/index.js";
 import type { FileReference } from "../wire/index.js";
 import type { ClientContext } from "./client-context.js";
@@ -9,6 +8,7 @@ import type { ClientSettings } from "./client-settings.js";
 import { forgetHandle, startedContext, stoppedUnjournaled, type ClientSession } from "./client-session.js";
 import { checkCachedFile } from "./cached-file-check.js";
 import { cidOfDigest } from "./content-id.js";
+import { copyKey } from "./download/copy-key.js";
 import { checkReceivable, type FetchResult } from "./download/run-download.js";
 import { asStorageError, CANCELLED } from "./job-errors.js";
 import { retryJob } from "./job-control.js";
@@ -74,12 +74,15 @@ export function fetchFile(session: ClientSession, reference: ReferenceInput, opt
  * Each download renames its verified file onto its destination when it ends, so an earlier one of
  * other content still under way (a banner fetched again to its fixed path when a newer one arrived)
  * would put the older file over this one's. The later fetch is the application's wish for the path:
- * the earlier downloads are cancelled, as the CLI's `file get` does. One of the same content writes
- * the same bytes and is left to run.
+ * the earlier downloads are cancelled, as the CLI's `file get` does. One of the same reference
+ * (copyKey: the same pieces and key) writes the same bytes from the same place and is left to run;
+ * this one waits for it (DestinationTurns). One of another reference of the same content is
+ * cancelled as other content is: its pieces may hang (anyone who knows the file's sha256 and size
+ * can send such a reference), and this fetch waited for its deadline, 30 minutes by default.
  */
 function supersedeDownloadsTo(session: ClientSession, ctx: ClientContext, dest: string, view: FileReference): void {
   for (const pending of pendingDownloadsTo(ctx.db, dest)) {
-    if (sameContent(pending.reference, view, session)) {
+    if (sameCopy(pending.reference, view, session)) {
       resumeFailedKeepingPieces(session, ctx, pending.id);
       continue;
     }
@@ -89,7 +92,7 @@ function supersedeDownloadsTo(session: ClientSession, ctx: ClientContext, dest: 
 }
 
 /**
- * One of the same content that is not running (failed keeping its verified pieces, or with its
+ * One of the same reference that is not running (failed keeping its verified pieces, or with its
  * backend closed under it) is run again from its pieces, first: this fetch waits for it
  * (DestinationTurns) and ends with the file it puts there. Left failed, this fetch downloaded the
  * whole file, its temp file stayed beside the destination, and the next start resumed it and
@@ -105,10 +108,9 @@ function resumeFailedKeepingPieces(session: ClientSession, ctx: ClientContext, i
   }
 }
 
-function sameContent(reference: Uint8Array, view: FileReference, session: ClientSession): boolean {
+function sameCopy(reference: Uint8Array, view: FileReference, session: ClientSession): boolean {
   try {
-    const other = decodeReference(reference, session.protocol).view;
-    return other.plaintextSize === view.plaintextSize && sameDigest(other.plaintextSha256, view.plaintextSha256);
+    return copyKey(decodeReference(reference, session.protocol).view) === copyKey(view);
   } catch {
     // A reference this release cannot read (its successor journaled it) is other content as far as the path goes.
     return false;

@@ -107,3 +107,19 @@ describe("two references of the same content into the cache, the first one's pie
     expect(receiver.client.usage()).toMatchObject({ usedBytes: SIZE, reservedBytes: 0, partialBytes: 0 });
   });
 });
+
+describe("two references of the same content to the same out, the first one's pieces hanging", () => {
+  test("the later fetch wins, as for other content: the hanging one is cancelled and the good one puts the verified file there", async () => {
+    const { file, hangingRef, goodRef, backend, receiver } = await setup();
+    const folder = tempDir("scc-same-content-hang-out-");
+    const out = join(folder, "photo.jpg");
+    const hanging = receiver.client.fetch(hangingRef, { out });
+    const hangingEnd = hanging.done.catch((error: unknown) => error);
+    await until(() => backend.hung > 0, "the hanging reference's first get");
+    const good = await receiver.client.fetch(goodRef, { out }).done;
+    expect(good).toMatchObject({ path: out, size: SIZE, fromCache: false });
+    expect(((await hangingEnd) as StorageError).code).toBe("E_ABORTED");
+    expect(readFileSync(out).equals(file.bytes)).toBe(true);
+    expect(onDisk(folder)).toEqual({ parts: 0, bytes: SIZE });
+  });
+});
