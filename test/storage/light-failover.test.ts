@@ -8,11 +8,11 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
 import { StorageError } from "../../src/storage/storage-error.js";
-import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
+import { startFaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
 import { codexSetup } from "./codex-fixtures.js";
 import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { alwaysFault as always, codexEndpoint, sharedOnCodexNode as sharedOnNode } from "./support/light-endpoints.js";
 
 /** A loopback port nothing listens on: connection refused. */
 async function closedPort(): Promise<number> {
@@ -31,28 +31,10 @@ const HEADERS_MS = 300;
  */
 const WORKING_HEADERS_MS = 20_000;
 
-function endpoint(url: string, requestTimeoutMs = HEADERS_MS): CodexBackend {
-  const backend = createCodexBackend({ url, requestTimeoutMs });
-  onTestFinished(() => backend.close());
-  return backend;
-}
-
-/** A proxy that does `fault` to every request. */
-async function always(target: string, fault: ProxyFault): Promise<FaultProxy> {
-  const proxy = await startFaultProxy({ target, faultRate: 1, randomFaults: [fault] });
-  onTestFinished(() => proxy.close());
-  return proxy;
-}
+const endpoint = (url: string, requestTimeoutMs = HEADERS_MS) => codexEndpoint(url, requestTimeoutMs);
 
 const retry = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 1_000, deadlineMs: 20_000, maxAttempts: 12 };
 
-async function sharedOnNode(size: number) {
-  const { server, backend: direct } = await codexSetup();
-  const sender = await startClient({ backend: direct });
-  const { path, bytes } = writeRandomFile(sender.dir, "a.bin", size);
-  const { reference, view } = await sender.client.share({ path }).done;
-  return { server, reference, bytes, pieces: view.pieces.length };
-}
 
 describe("light mode failover against misbehaving Codex endpoints", () => {
   test("refused, hanging, wrong bytes and a 200 cut short, in front of a good endpoint: the file comes back whole both ways, each bad one tried about once per piece in flight", async () => {

@@ -9,31 +9,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, onTestFinished, test } from "vitest";
-import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
-import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
-import { codexSetup } from "./codex-fixtures.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
-
-function endpoint(url: string): CodexBackend {
-  const backend = createCodexBackend({ url, requestTimeoutMs: 20_000 });
-  onTestFinished(() => backend.close());
-  return backend;
-}
-
-async function always(target: string, fault: ProxyFault): Promise<FaultProxy> {
-  const proxy = await startFaultProxy({ target, faultRate: 1, randomFaults: [fault] });
-  onTestFinished(() => proxy.close());
-  return proxy;
-}
-
-async function sharedOnNode(size: number) {
-  const { server, backend: direct } = await codexSetup();
-  const sender = await startClient({ backend: direct });
-  const { path, bytes } = writeRandomFile(sender.dir, "a.bin", size);
-  const { reference, view } = await sender.client.share({ path }).done;
-  return { server, reference, bytes, pieces: view.pieces.length };
-}
+import { describe, expect, test } from "vitest";
+import { KiB, startClient } from "./support/client-fixture.js";
+import { alwaysFault as always, codexEndpoint as endpoint, sharedOnCodexNode as sharedOnNode } from "./support/light-endpoints.js";
 
 /** Long attempt timeout and deadline: the slow endpoint is never cut, only out-raced. */
 const policy = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 20_000, deadlineMs: 60_000, maxAttempts: 12, hedgeAfterMs: 200 };

@@ -11,24 +11,13 @@
 import { join } from "node:path";
 import { readFileSync } from "node:fs";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { createCodexBackend, type CodexBackend } from "../../src/storage/backends/codex/index.js";
 import { EndpointPool, LIGHT_RETRY_POLICY, linkedSignal, withRetries } from "../../src/storage/retry/index.js";
-import { startFaultProxy, type FaultProxy, type ProxyFault } from "../support/fault-proxy/index.js";
+import type { ProxyFault } from "../support/fault-proxy/index.js";
 import { codexSetup } from "./codex-fixtures.js";
-import { KiB, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { KiB, startClient } from "./support/client-fixture.js";
+import { alwaysFault as always, codexEndpoint as endpoint, sharedOnCodexNode } from "./support/light-endpoints.js";
 import { randomBytes } from "node:crypto";
 
-function endpoint(url: string): CodexBackend {
-  const backend = createCodexBackend({ url, requestTimeoutMs: 20_000 });
-  onTestFinished(() => backend.close());
-  return backend;
-}
-
-async function always(target: string, fault: ProxyFault): Promise<FaultProxy> {
-  const proxy = await startFaultProxy({ target, faultRate: 1, randomFaults: [fault] });
-  onTestFinished(() => proxy.close());
-  return proxy;
-}
 
 /** 1 KiB every 50 ms, about 20 KiB/s: a 32 KiB piece in about 1.6 s, the 8 pieces of the file in about 13 s. */
 const SLOW: ProxyFault = { kind: "slow", chunkBytes: KiB, everyMs: 50 };
@@ -36,13 +25,7 @@ const SLOW: ProxyFault = { kind: "slow", chunkBytes: KiB, everyMs: 50 };
 /** Each piece alone fits the 8 s deadline at the slow rate (judged after 500 ms); the whole file does not. */
 const retry = { baseDelayMs: 5, maxDelayMs: 50, attemptTimeoutMs: 500, deadlineMs: 8_000, maxAttempts: 12 };
 
-async function sharedOnNode() {
-  const { server, backend: direct } = await codexSetup();
-  const sender = await startClient({ backend: direct });
-  const { path, bytes } = writeRandomFile(sender.dir, "video.mp4", 256 * KiB);
-  const { reference, view } = await sender.client.share({ path }).done;
-  return { server, reference, bytes, pieces: view.pieces.length };
-}
+const sharedOnNode = () => sharedOnCodexNode(256 * KiB, "video.mp4");
 
 describe("light mode: a slow endpoint is judged by the whole job", () => {
   test("a stream whose pieces each fit the deadline on a slow endpoint, but whose file does not, moves to the fast endpoint at once", async () => {
