@@ -193,6 +193,25 @@ describe("DescriptionReceiver: clocks, fetches and close", () => {
     }
   });
 
+  test("a joiner whose fetch failed for good (E_BRIDGE_FETCH_FAILED, no whole copy from a 0.3.0 control node) takes that clock from the control node's next republish", async () => {
+    let failing = true;
+    const pair = await bridgePair("0.3.0", "0.3.0", { receiverStore: (store) => faultyStore(store, { failGet: () => failing }) });
+    try {
+      const bytes = descriptionBytes(5_000, 14);
+      await pair.publisher.publish(bytes, 6);
+      await pair.network.settled();
+      await until(() => pair.dropped.length === 1 && !pair.receiver.fetching, "the failed fetch");
+      expect(pair.dropped).toEqual([{ code: "E_BRIDGE_FETCH_FAILED", reason: "fetch-failed" }]);
+      failing = false;
+      await pair.publisher.republish();
+      await pair.network.settled();
+      await until(() => pair.receiver.heldClock === 6 && !pair.receiver.fetching, "clock 6 from the republished pointer");
+      expect(pair.delivered.map((d) => [d.clock, d.source])).toEqual([[6, "codex"]]);
+    } finally {
+      await pair.close();
+    }
+  });
+
   test("a publish whose clock does not grow is E_BRIDGE_CLOCK_NOT_ADVANCED before anything is sent", async () => {
     const pair = await bridgePair("0.2.0", "0.2.0");
     try {
