@@ -45,7 +45,7 @@ export interface ClientSession {
   runs: UnendedRuns | undefined;
   readonly handles: Map<string, AnyJob>;
   readonly reservations: Map<string, Reservation>;
-  /** One download run at a time per destination (a cached file, an out): the later one waits, then finds the file or takes over. */
+  /** One download run at a time per destination (an out) and per cached file and reference (other references of the content run beside it): the later one waits, then finds the file or takes over. */
   readonly destinations: DestinationTurns;
   readonly spooling: Set<Promise<void>>;
   /** Cache hits being hashed before they are served; stop() lets them settle before it stops the hashing worker and closes the journal. */
