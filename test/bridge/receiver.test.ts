@@ -14,9 +14,17 @@ import { openState } from "../../src/state/index.js";
 import { profileForRelease } from "../../src/versions/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { until } from "../support/until.js";
-import { bridgePair, counter, descriptionBytes, INSTANT_RETRY } from "./bridge-fixture.js";
+import { bridgePair, counter, descriptionBytes, INSTANT_RETRY, type BridgePair } from "./bridge-fixture.js";
 import { faultyStore } from "./description-store-faults.js";
 import { ManualClock } from "./manual-clock.js";
+
+/** Publishes `bytes` at `clock`, waits until the member dropped one thing and fetches nothing, and gives what it dropped. */
+async function publishUntilDropped(pair: BridgePair, bytes: Uint8Array, clock: number): Promise<readonly { code: string; reason: string }[]> {
+  await pair.publisher.publish(bytes, clock);
+  await pair.network.settled();
+  await until(() => pair.dropped.length === 1 && !pair.receiver.fetching, `the drop of clock ${clock}`);
+  return pair.dropped;
+}
 
 describe("DescriptionReceiver: bad input is typed, counted, dropped; never a crash or a hang", () => {
   test("malformed bytes, a forged signature, another community's key, an oversized message: each dropped with its code and reason", async () => {
@@ -63,10 +71,7 @@ describe("DescriptionReceiver: bad input is typed, counted, dropped; never a cra
     const pair = await bridgePair("0.3.0", "0.2.0", { receiverStore: (store) => faultyStore(store, { alter: (b) => b.map((x, i) => (i === 10 ? x ^ 1 : x)) }) });
     try {
       const bytes = descriptionBytes(3_000, 4);
-      await pair.publisher.publish(bytes, 1);
-      await pair.network.settled();
-      await until(() => pair.dropped.length === 1 && !pair.receiver.fetching, "the mismatch");
-      expect(pair.dropped).toEqual([{ code: "E_BRIDGE_DESCRIPTION_MISMATCH", reason: "mismatch" }]);
+      expect(await publishUntilDropped(pair, bytes, 1)).toEqual([{ code: "E_BRIDGE_DESCRIPTION_MISMATCH", reason: "mismatch" }]);
       expect(pair.receiver.heldClock).toBeUndefined();
       // The same publication's whole copy (as a 0.2.0 control node also sends it) then wins.
       const whole = sealCommunityDescription({ description: bytes, clock: 1 }, { secretKey: pair.secretKey, version: 2, minReader: 1 });
@@ -84,10 +89,7 @@ describe("DescriptionReceiver: bad input is typed, counted, dropped; never a cra
   test("a 0.3.0 pointer whose Codex bytes were altered is dropped as a mismatch; nothing wrong is handed on", async () => {
     const pair = await bridgePair("0.3.0", "0.3.0", { receiverStore: (store) => faultyStore(store, { alter: (b) => b.map((x, i) => (i === 10 ? x ^ 1 : x)) }) });
     try {
-      await pair.publisher.publish(descriptionBytes(3_000, 5), 1);
-      await pair.network.settled();
-      await until(() => pair.dropped.length === 1 && !pair.receiver.fetching, "the mismatch");
-      expect(pair.dropped).toEqual([{ code: "E_BRIDGE_DESCRIPTION_MISMATCH", reason: "mismatch" }]);
+      expect(await publishUntilDropped(pair, descriptionBytes(3_000, 5), 1)).toEqual([{ code: "E_BRIDGE_DESCRIPTION_MISMATCH", reason: "mismatch" }]);
       expect(pair.delivered).toEqual([]);
       expect(await counter(pair.metrics, "bridge_fetches_total", { outcome: "mismatch" })).toBe(1);
     } finally {
@@ -174,10 +176,7 @@ describe("DescriptionReceiver: clocks, fetches and close", () => {
     const first = await bridgePair("0.3.0", "0.3.0", { dir, receiverStore: (store) => faultyStore(store, { failGet: () => true }) });
     const bytes = descriptionBytes(5_000, 13);
     try {
-      await first.publisher.publish(bytes, 4);
-      await first.network.settled();
-      await until(() => first.dropped.length === 1 && !first.receiver.fetching, "the failed fetch");
-      expect(first.dropped).toEqual([{ code: "E_BRIDGE_FETCH_FAILED", reason: "fetch-failed" }]);
+      expect(await publishUntilDropped(first, bytes, 4)).toEqual([{ code: "E_BRIDGE_FETCH_FAILED", reason: "fetch-failed" }]);
       expect(first.receiver.heldClock).toBeUndefined();
     } finally {
       await first.close();
@@ -197,11 +196,7 @@ describe("DescriptionReceiver: clocks, fetches and close", () => {
     let failing = true;
     const pair = await bridgePair("0.3.0", "0.3.0", { receiverStore: (store) => faultyStore(store, { failGet: () => failing }) });
     try {
-      const bytes = descriptionBytes(5_000, 14);
-      await pair.publisher.publish(bytes, 6);
-      await pair.network.settled();
-      await until(() => pair.dropped.length === 1 && !pair.receiver.fetching, "the failed fetch");
-      expect(pair.dropped).toEqual([{ code: "E_BRIDGE_FETCH_FAILED", reason: "fetch-failed" }]);
+      expect(await publishUntilDropped(pair, descriptionBytes(5_000, 14), 6)).toEqual([{ code: "E_BRIDGE_FETCH_FAILED", reason: "fetch-failed" }]);
       failing = false;
       await pair.publisher.republish();
       await pair.network.settled();
