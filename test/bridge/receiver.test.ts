@@ -3,13 +3,13 @@ import { describe, expect, test } from "vitest";
 import { BridgeError } from "../../src/bridge/bridge-error.js";
 import { DescriptionReceiver } from "../../src/bridge/receiver.js";
 import { stateReceiverStore } from "../../src/bridge/receiver-state.js";
-import { sealCommunityDescription } from "../../src/bridge/signed-messages.js";
+import { sealCommunityDescription, sealCommunityDescriptionPointer } from "../../src/bridge/signed-messages.js";
 import { signPayloadBytes } from "../../src/bridge/signed-payload.js";
 import { DEFAULT_MAX_PENDING_BYTES, MAX_DESCRIPTION_BYTES } from "../../src/bridge/segment-limits.js";
 import { segmentEnvelope } from "../../src/bridge/segment-split.js";
 import type { Metrics } from "../../src/obs/index.js";
 import { encodeSignedCommunityDescription, encodeWholeEnvelope } from "../../src/wire/index.js";
-import { newSecretKey } from "../../src/crypto/index.js";
+import { newSecretKey, sha256 } from "../../src/crypto/index.js";
 import { openState } from "../../src/state/index.js";
 import { profileForRelease } from "../../src/versions/index.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -92,6 +92,38 @@ describe("DescriptionReceiver: bad input is typed, counted, dropped; never a cra
       expect(await publishUntilDropped(pair, descriptionBytes(3_000, 5), 1)).toEqual([{ code: "E_BRIDGE_DESCRIPTION_MISMATCH", reason: "mismatch" }]);
       expect(pair.delivered).toEqual([]);
       expect(await counter(pair.metrics, "bridge_fetches_total", { outcome: "mismatch" })).toBe(1);
+    } finally {
+      await pair.close();
+    }
+  });
+});
+
+describe("DescriptionReceiver: a pointer the community signed whose stored description is not the one it names", () => {
+  test.each([
+    ["another community's description (signed by that community's key)", "other", 5, /another community/],
+    ["this community's description of another clock", "own", 3, /clock 3/],
+  ] as const)("%s: E_BRIDGE_DESCRIPTION_MISMATCH, nothing handed on, even with the pointer's size and content_hash right", async (_, signer, storedClock, message) => {
+    const pair = await bridgePair("0.3.0", "0.3.0");
+    try {
+      const stored = sealCommunityDescription({ description: descriptionBytes(800, 30), clock: storedClock }, { secretKey: signer === "own" ? pair.secretKey : newSecretKey(), version: 2 });
+      const cid = await pair.store.put(stored.payload);
+      // The control node's own key signs the pointer: only the fetched description's check can catch it.
+      const pointer = sealCommunityDescriptionPointer(
+        { clock: 5, cid, contentHash: sha256(stored.payload), size: stored.payload.byteLength, expiresAt: 2_000_000_000 },
+        { secretKey: pair.secretKey, version: 2, minReader: 2 },
+      );
+      const errors: BridgeError[] = [];
+      const joiner = await DescriptionReceiver.start({ profile: profileForRelease("0.3.0"), transport: pair.network.transport({ name: "joiner" }), communityId: pair.publisher.communityId, store: pair.store, retry: INSTANT_RETRY, onDropped: (error) => errors.push(error) });
+      try {
+        await pair.network.transport({ name: "relayer" }).publish(joiner.contentTopic, pointer.envelope);
+        await pair.network.settled();
+        await until(() => errors.length === 1 && !joiner.fetching, "the mismatch");
+        expect(errors[0]?.code).toBe("E_BRIDGE_DESCRIPTION_MISMATCH");
+        expect(errors[0]?.message).toMatch(message);
+        expect(joiner.heldClock).toBeUndefined();
+      } finally {
+        await joiner.close();
+      }
     } finally {
       await pair.close();
     }
