@@ -35,7 +35,7 @@ export type { SegmentOutcome, SegmentReassemblerOptions } from "./segment-reasse
 // The relay transport's module imports js-waku only when a node starts (test/bridge/transport-lazy-import.test.ts).
 export { RelayTransport, createRelayTransport } from "./transports/relay.js";
 export type { RelayTransportOptions, WaitForPeersOptions } from "./transports/relay.js";
-export { DescriptionPublisher, DEFAULT_REPUBLISH_INTERVAL_MS, DESCRIPTION_TTL_SECONDS } from "./publisher.js";
+export { DescriptionPublisher, DEFAULT_REPUBLISH_INTERVAL_MS, DESCRIPTION_TTL_SECONDS, RESTART_REPUBLISH_DELAY_MS } from "./publisher.js";
 export type { PublishCallOptions, PublisherOptions, PublishReport } from "./publisher.js";
 export { DescriptionReceiver } from "./receiver.js";
 export type { ReceivedDescription, ReceiverOptions } from "./receiver.js";
