@@ -36,6 +36,18 @@ export function refuseUnusablePaths(options: StorageClientOptions): void {
 const BACKEND_METHODS = ["put", "get", "has", "delete", "space", "close"] as const;
 
 /**
+ * Its two texts, read before any method: the duplicate check below, the spread order and every log
+ * line read `location`. Without them an app's own backend failed with Node's raw TypeError ("The
+ * "paths[0]" argument must be of type string") from the constructor.
+ */
+const BACKEND_TEXTS = ["kind", "location"] as const;
+
+/** What `value`, an object, lacks of a backend's methods and texts, in that order. */
+function lackingMembers(value: Record<string, unknown>): string[] {
+  return [...BACKEND_METHODS.filter((m) => typeof value[m] !== "function"), ...BACKEND_TEXTS.filter((t) => typeof value[t] !== "string")];
+}
+
+/**
  * `backend` and each of `endpoints` must be backends, `endpoints` an array: a node's URL given for
  * one (`backend: "http://127.0.0.1:8080"`, from a settings file) or a single backend for the list
  * failed at start() or at the first transfer with a raw TypeError ("is not iterable",
@@ -47,10 +59,10 @@ export function refuseNonBackends(options: StorageClientOptions): void {
     typeof value === "string"
       ? `the string ${JSON.stringify(value)} (make a backend of a node's URL with createCodexBackend({ url }))`
       : typeof value === "object" && value !== null && !Array.isArray(value)
-        ? `an object without ${BACKEND_METHODS.filter((m) => typeof (value as Record<string, unknown>)[m] !== "function").join(", ")}`
+        ? `an object without ${lackingMembers(value as Record<string, unknown>).join(", ")}`
         : describedValue(value);
   const isBackend = (value: unknown): boolean =>
-    typeof value === "object" && value !== null && !Array.isArray(value) && BACKEND_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === "function");
+    typeof value === "object" && value !== null && !Array.isArray(value) && lackingMembers(value as Record<string, unknown>).length === 0;
   if (backend !== undefined && !isBackend(backend)) {
     throw new StorageError("E_UNSUPPORTED", `storage client option backend must be a storage backend (createLocalBackend, createCodexBackend), not ${given(backend)}`, {
       details: { option: "backend" },

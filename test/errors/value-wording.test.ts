@@ -55,7 +55,7 @@ describe("messages that word a wrong value", () => {
     const noop = (): never => {
       throw new Error("not used");
     };
-    const backend = { put: noop, get: noop, has: noop, delete: noop, space: noop, close: noop };
+    const backend = { kind: "test", location: "nowhere", put: noop, get: noop, has: noop, delete: noop, space: noop, close: noop };
     const client = (options: Record<string, unknown>) => () => new StorageClient({ protocol: 3, backend, statePath: "s.sqlite", dataDir: "d", ...options } as unknown as StorageClientOptions);
     for (const value of WRONG.filter((v) => v !== "lite")) {
       expect(message(client({ dataDir: value }))).toMatch(new RegExp(`it was given ${escape(describedValue(value))}$`));

@@ -71,6 +71,18 @@ describe("the storage client's backends", () => {
     expect(inList.message).toContain("endpoints[0] must be a storage backend (createCodexBackend), not an object without put, get, has, delete, space, close");
     expect(new StorageClient({ ...base, backend: store }).mode).toBe("full");
   });
+
+  test("a backend of the app's own without its kind or location (read by the duplicate check, the spread order, every log line): refused naming them", async () => {
+    const dir = tempDir("scc-backend-no-location-");
+    const store = localStore(join(dir, "store"));
+    const base = { protocol: 3, statePath: join(dir, "state.sqlite"), dataDir: join(dir, "data") };
+    const methods = { put: store.put, get: store.get, has: store.has, delete: store.delete, space: store.space, close: store.close };
+    const bare = await refused(() => new StorageClient({ ...base, backend: methods } as never), "E_UNSUPPORTED", "backend");
+    expect(bare.message).toContain("not an object without kind, location");
+    const noLocation = await refused(() => new StorageClient({ ...base, mode: "light", endpoints: [{ ...methods, kind: "codex", location: 8080 }] } as never), "E_UNSUPPORTED", "endpoints");
+    expect(noLocation.message).toContain("endpoints[0] must be a storage backend (createCodexBackend), not an object without location");
+    expect(existsSync(join(dir, "state.sqlite"))).toBe(false);
+  });
 });
 
 describe("share()'s input", () => {
