@@ -1,6 +1,6 @@
 /**
  * The time and timers a linkedSignal runs on. The storage client's are the process's own
- * (`systemTimers`); the bridge's receiver passes its BridgeClock, which has this shape, so its
+ * (`systemTimers`); the bridge's receiver passes its BridgeClock, which extends this interface, so its
  * fetch's timeouts run on the clock its tests drive by hand.
  */
 export interface TimerPort {
