@@ -7,7 +7,7 @@ import type { Clock } from "./client-options.js";
 import type { AvailabilityJournal } from "./journal/availability-journal.js";
 import type { DownloadJournal } from "./journal/download-journal.js";
 import type { UploadJournal } from "./journal/upload-journal.js";
-import type { EndpointPool, RetryEvent, RetryPolicy } from "./retry/index.js";
+import type { EndpointPool, RetryEvent, RetryPolicy, TimerPort } from "./retry/index.js";
 import type { StorageMetrics } from "./storage-metrics.js";
 
 /** Everything a job runner needs from its client, resolved once. */
@@ -31,6 +31,8 @@ export interface ClientContext {
   readonly buffers: BufferPool;
   readonly log: Logger;
   readonly clock: Clock;
+  /** What deadlines (retry.deadlineMs) run on. */
+  readonly timers: TimerPort;
   readonly random: () => number;
   readonly piecesInFlight: number;
   readonly maxFileBytes: number;

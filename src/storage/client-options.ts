@@ -3,7 +3,7 @@ import type { StateHandle } from "../state/index.js";
 import type { ProtocolProfile } from "../versions/index.js";
 import type { StorageBackend } from "./backend.js";
 import { keysOf } from "./option-keys.js";
-import type { EndpointOrder, RetryPolicy } from "./retry/index.js";
+import type { EndpointOrder, RetryPolicy, TimerPort } from "./retry/index.js";
 
 /** Milliseconds since the epoch; injectable so tests can move time (availability, renewal). */
 export interface Clock {
@@ -123,6 +123,11 @@ export interface StorageClientOptions {
    */
   keepEndedJobsMs?: number;
   clock?: Clock;
+  /**
+   * What the deadlines of jobs, streamed fetches and renewals (`retry.deadlineMs`) run on: the
+   * process's own timers by default. For tests and simulations, like `clock` and `random`.
+   */
+  timers?: TimerPort;
   random?: () => number;
   logger?: Logger;
   metrics?: Metrics;
@@ -154,6 +159,7 @@ export const CLIENT_OPTIONS = keysOf<StorageClientOptions>()({
   renewEveryMs: true,
   keepEndedJobsMs: true,
   clock: true,
+  timers: true,
   random: true,
   logger: true,
   metrics: true,

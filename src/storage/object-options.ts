@@ -14,6 +14,7 @@ import { StorageError } from "./storage-error.js";
 const SHAPES = {
   logger: { methods: undefined, wanted: "a pino logger (createLogger() of this package, or pino())" },
   clock: { methods: ["now"], wanted: "an object with now() (and monotonic()), such as { now: Date.now }" },
+  timers: { methods: ["now", "setTimer"], wanted: "an object with now() and setTimer(ms, fire) (a TimerPort)" },
   metrics: { methods: ["counter", "gauge", "histogram"], wanted: "a Metrics registry (createMetrics() of this package)" },
 } as const;
 
@@ -91,7 +92,7 @@ function clockReadingProblem(clock: { now(): unknown; monotonic?(): unknown }): 
 
 /** The StorageClient constructor's check of logger, clock, random and metrics: E_UNSUPPORTED naming the option. */
 export function refuseNonObjectOptions(options: StorageClientOptions): void {
-  for (const option of ["logger", "clock", "random", "metrics"] as const) {
+  for (const option of ["logger", "clock", "timers", "random", "metrics"] as const) {
     const problem = problemOf(option, options[option]);
     if (problem === undefined) continue;
     throw new StorageError("E_UNSUPPORTED", option === "logger" ? `storage client ${problem.message}` : problem.message, { cause: problem.cause, details: { option } });

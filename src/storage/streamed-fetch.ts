@@ -22,7 +22,7 @@ export function fetchAsStream(session: ClientSession, reference: ReferenceInput,
 }
 
 async function* guardedStream(session: ClientSession, ctx: ClientContext, view: FileReference, signals: (AbortSignal | undefined)[]): AsyncGenerator<Buffer, void, undefined> {
-  const link = linkedSignal([session.stopController.signal, ...signals], ctx.policy.deadlineMs, "streamed fetch");
+  const link = linkedSignal([session.stopController.signal, ...signals], ctx.policy.deadlineMs, "streamed fetch", ctx.timers);
   // Aborted (the client stopped, the caller gave up), its deadline timer goes at once: a consumer
   // holding a chunk that never reads on must not keep a stopped client's process alive.
   link.signal.addEventListener("abort", () => link.dispose(), { once: true });

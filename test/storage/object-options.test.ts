@@ -31,6 +31,7 @@ describe("StorageClient options that must be objects or functions of the applica
     ["clock", "{ now: 5 }", { now: 5 }, /option clock must be an object with now\(\) .*, not an object without now\(\)/],
     ["clock", "{ now, monotonic: 1 }", { now: () => 0, monotonic: 1 }, /option clock must be an object with now\(\) .*, not an object whose monotonic is no function/],
     ["random", "0.5", 0.5, /storage client option random must be a function giving a number in \[0, 1\) \(such as Math\.random\), not 0\.5/],
+    ["timers", "{ now }", { now: Date.now } as object, /storage client option timers must be an object with now\(\) and setTimer\(ms, fire\) \(a TimerPort\), not an object without setTimer\(\)/],
     ["metrics", "{}", {}, /storage client option metrics must be a Metrics registry \(createMetrics\(\) of this package\), not an object without counter\(\), gauge\(\), histogram\(\)/],
   ])("%s: %s is E_UNSUPPORTED naming the option, from the constructor", (option, _label, value, message) => {
     const error = refusal({ [option]: value });

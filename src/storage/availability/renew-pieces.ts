@@ -469,7 +469,7 @@ function bestEffort(ctx: ClientContext, message: string, write: () => void, cid?
  * falls back to the source).
  */
 async function withDeadline<T>(ctx: ClientContext, signal: AbortSignal, what: string, run: (bounded: AbortSignal) => Promise<T>): Promise<T> {
-  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, what);
+  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, what, ctx.timers);
   try {
     return await run(deadline.signal);
   } finally {

@@ -6,6 +6,7 @@ export { EndpointPool } from "./endpoint-pool.js";
 export { linkedSignal, clientClosedReason, inheritTimeLeft, timeLeft } from "./linked-signal.js";
 export type { LinkedSignal } from "./linked-signal.js";
 export type { TimerPort } from "./timer-port.js";
+export { systemTimers } from "./timer-port.js";
 export { endpointOfFailure, withRetries } from "./with-retries.js";
 export { JobRemainder } from "./job-remainder.js";
 export type { Progress, RetryContext, RetryEvent } from "./with-retries.js";
