@@ -27,7 +27,7 @@ import { UnendedRuns } from "./journal/unended-runs.js";
 import { UploadJournal } from "./journal/upload-journal.js";
 import { dataDirAsRecorded } from "./recorded-data-dir.js";
 import { forgetEndedJobsNow, renewInBackground, startRenewalTimer } from "./renewal-schedule.js";
-import { applyEndpointOrder, DEFAULT_RETRY_POLICY, EndpointFailureMemory, LIGHT_RETRY_POLICY, resolveRetryPolicy, systemTimers, type EndpointPool, type RetryPolicy } from "./retry/index.js";
+import { applyEndpointOrder, DEFAULT_RETRY_POLICY, EndpointFailureMemory, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool, type RetryPolicy } from "./retry/index.js";
 import { Slots } from "./slots.js";
 import { LanedSlots, smallDownload, smallUpload } from "./small-jobs.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
@@ -107,7 +107,6 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
       buffers: new BufferPool(),
       log,
       clock,
-      timers: o.timers ?? systemTimers,
       random: o.random ?? Math.random,
       piecesInFlight: settings.piecesInFlight,
       maxFileBytes: settings.maxFileBytes,
@@ -149,8 +148,8 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
     session.memory = new Slots(settings.transferMemoryBytes);
     const jobs = settings.jobsInFlight;
     const { uploads, downloads } = ctx;
-    session.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal, lane, park) => runUploadJob(session, id, signal, lane, park).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallUpload(uploads.get(id), settings.pieceSize));
-    session.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal, lane, park) => runDownloadJob(session, id, signal, lane, park).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallDownload(downloads.get(id), session.protocol, settings.pieceSize));
+    session.uploadQueue = new JobQueue("upload", jobs, metrics, (id, signal, lane, park, turn) => runUploadJob(session, id, signal, lane, park, turn).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallUpload(uploads.get(id), settings.pieceSize));
+    session.downloadQueue = new JobQueue("download", jobs, metrics, (id, signal, lane, park, turn) => runDownloadJob(session, id, signal, lane, park, turn).catch((error: unknown) => runNotStarted(session, id, error)), (id) => smallDownload(downloads.get(id), session.protocol, settings.pieceSize));
     session.phase = "started";
     for (const row of ctx.uploads.inStates(["queued", "uploading"])) session.uploadQueue.enqueue(row.id);
     for (const row of ctx.downloads.inStates(["queued", "downloading"])) session.downloadQueue.enqueue(row.id);

@@ -5,6 +5,15 @@ import type { StorageMetrics } from "./storage-metrics.js";
 interface Waiting {
   readonly id: string;
   readonly small: boolean;
+  /** A running job that gave its slot or lane away (TakeTurn): in its turn it takes one back, it is not started again. */
+  readonly away?: Away;
+}
+
+/** A running job's place in the queue while it stays away from its slot (TakeTurn). */
+interface Away {
+  readonly run: Running;
+  readonly turn: Promise<void>;
+  readonly grant: () => void;
 }
 
 interface Running {
@@ -12,6 +21,8 @@ interface Running {
   done: Promise<void>;
   /** What the run holds: a slot, the lane, or nothing while it is parked (QueueRun.park). */
   holds: "slot" | "lane" | "none";
+  /** Set while the run has given its slot or lane away and queues for one again (TakeTurn). */
+  away: Away | undefined;
 }
 
 /** A parked run whose wait ended, waiting to take back what it held, before any job still queued. */
@@ -27,6 +38,15 @@ interface Returning {
  * before any job still queued. Rejects as `wait` does, or with the typed abort of the run's signal.
  */
 export type Park = <T>(wait: () => Promise<T>) => Promise<T>;
+
+/**
+ * Called before each attempt of a run's transfer: while the run has given its slot away, waits for
+ * its turn to come back; a run that is `stalled` (no progress: every piece in flight has failed since
+ * its last verified one) gives its slot or lane to the first job waiting that could take it, when one
+ * waits, and queues again behind the jobs waiting now. Resolves at once otherwise. Rejects with the
+ * typed abort of `signal` (the run's, with its deadline, which keeps running while it is away).
+ */
+export type TakeTurn = (stalled: boolean, signal: AbortSignal) => Promise<void>;
 
 /**
  * What a run gives back for the queue to call once it no longer counts the run (its slot free, its
@@ -59,8 +79,8 @@ export class JobQueue {
     private readonly kind: JobKind,
     private readonly concurrency: number,
     private readonly metrics: StorageMetrics,
-    /** `lane`: the run is the lane's (a small job beside full slots); `park`: a wait on another run that holds no slot (Park). */
-    private readonly run: (id: string, signal: AbortSignal, lane: boolean, park: Park) => Promise<Settle | undefined | void>,
+    /** `lane`: the run is the lane's (a small job beside full slots); `park`: a wait on another run that holds no slot (Park); `turn`: TakeTurn. */
+    private readonly run: (id: string, signal: AbortSignal, lane: boolean, park: Park, turn: TakeTurn) => Promise<Settle | undefined | void>,
     private readonly isSmall: (id: string) => boolean = () => false,
   ) {}
 
@@ -81,7 +101,7 @@ export class JobQueue {
 
   /** Takes a job out of the queue or aborts it with `reason`; false when it was in neither. */
   abort(id: string, reason: unknown): "waiting" | "active" | false {
-    const at = this.waiting.findIndex((w) => w.id === id);
+    const at = this.waiting.findIndex((w) => w.id === id && w.away === undefined);
     if (at >= 0) {
       this.waiting.splice(at, 1);
       this.report();
@@ -97,7 +117,8 @@ export class JobQueue {
   /** Stops taking jobs, aborts the running ones with `reason`, and waits until they have settled. */
   async close(reason: unknown): Promise<string[]> {
     this.closed = true;
-    const dropped = this.waiting.splice(0).map((w) => w.id);
+    // Runs away from their slot end through their aborted signal, as parked ones do.
+    const dropped = this.waiting.splice(0).flatMap((w) => (w.away === undefined ? [w.id] : []));
     this.again.clear();
     // Parked runs waiting for a slot end through their aborted signal.
     for (const { controller } of this.active.values()) controller.abort(reason);
@@ -107,7 +128,7 @@ export class JobQueue {
   }
 
   private isWaiting(id: string): boolean {
-    return this.waiting.some((w) => w.id === id);
+    return this.waiting.some((w) => w.id === id && w.away === undefined);
   }
 
   /** A job whose size cannot be told (its row unreadable) is a large one: it waits its turn, as before the lane. */
@@ -141,17 +162,28 @@ export class JobQueue {
       else if (!this.laneBusy) at = this.waiting.findIndex((w) => w.small);
       else break;
       if (at < 0) break;
-      this.start(this.waiting.splice(at, 1)[0] as Waiting, this.inSlots >= this.concurrency);
+      const next = this.waiting.splice(at, 1)[0] as Waiting;
+      if (next.away === undefined) this.start(next, this.inSlots >= this.concurrency);
+      else {
+        this.hold(next.away.run, this.inSlots >= this.concurrency);
+        next.away.run.away = undefined;
+        next.away.grant();
+      }
     }
     this.report();
   }
 
   private start({ id, small }: Waiting, lane: boolean): void {
-    const running: Running = { controller: new AbortController(), done: Promise.resolve(), holds: "none" };
+    const running: Running = { controller: new AbortController(), done: Promise.resolve(), holds: "none", away: undefined };
     this.hold(running, lane);
     const park: Park = (wait) => this.park(running, lane, `${this.kind} ${id} (waiting for its turn to run again)`, wait);
+    const turn: TakeTurn = (stalled, signal) => this.takeTurn(running, { id, small }, stalled, signal);
     const ended = (settle?: Settle | void): void => {
       this.active.delete(id);
+      // Ended while away from its slot (its deadline, a cancel): out of the line.
+      const away = this.waiting.findIndex((w) => w.away !== undefined && w.away.run === running);
+      if (away >= 0) this.waiting.splice(away, 1);
+      running.away = undefined;
       this.letGo(running);
       if (this.again.delete(id) && !this.closed) this.waiting.push({ id, small });
       this.report();
@@ -159,7 +191,7 @@ export class JobQueue {
       settle?.();
     };
     // `run` never rejects; were it to, the queue still lets the job go.
-    running.done = this.run(id, running.controller.signal, lane, park).then(ended, () => ended());
+    running.done = this.run(id, running.controller.signal, lane, park, turn).then(ended, () => ended());
     this.active.set(id, running);
   }
 
@@ -201,8 +233,36 @@ export class JobQueue {
     return value;
   }
 
+  /**
+   * A download whose pieces hang (a reference to blocks no node has, or whose only node is offline)
+   * held its slot through every attempt and backoff until its deadline (30 min): two such references
+   * kept every later download of the user queued that long. A stalled run gives its slot (or the
+   * lane) to the first job waiting that could take it and queues behind the jobs waiting now; its
+   * deadline keeps running and its verified pieces stay. Runs away from their slot do not yield to
+   * each other: they take turns only with jobs not yet started.
+   */
+  private async takeTurn(running: Running, queued: Omit<Waiting, "away">, stalled: boolean, signal: AbortSignal): Promise<void> {
+    let away = running.away;
+    if (away === undefined) {
+      if (!stalled || this.closed || running.holds === "none" || !this.wouldServe(running.holds)) return;
+      this.letGo(running);
+      let grant!: () => void;
+      const turn = new Promise<void>((resolve) => (grant = resolve));
+      away = { run: running, turn, grant };
+      running.away = away;
+      this.waiting.push({ ...queued, away });
+      this.pump();
+    }
+    await raceSignal(away.turn, signal, `${this.kind} ${queued.id} (waiting for its turn again after its pieces stalled)`);
+  }
+
+  /** A job waiting, not yet started, would take what a run holding `holds` gives up. */
+  private wouldServe(holds: "slot" | "lane"): boolean {
+    return this.waiting.some((w) => w.away === undefined && (holds === "slot" || w.small));
+  }
+
   private report(): void {
-    this.metrics.queueDepth.set({ kind: this.kind }, this.waiting.length);
+    this.metrics.queueDepth.set({ kind: this.kind }, this.waiting.filter((w) => w.away === undefined).length);
     this.metrics.activeJobs.set({ kind: this.kind }, this.active.size);
   }
 }

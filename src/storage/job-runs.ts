@@ -11,7 +11,7 @@ import { asStorageError, CANCELLED, closedUnderRun } from "./job-errors.js";
 import { cleanUpEndedJob } from "./job-cleanup.js";
 import { keepPartLeft } from "./kept-parts.js";
 import type { JobMachine } from "./job-machine.js";
-import type { Park, Settle } from "./job-queue.js";
+import type { Park, Settle, TakeTurn } from "./job-queue.js";
 import type { DownloadJobRow } from "./journal/download-journal.js";
 import type { JobKind, JobState } from "./journal/job-states.js";
 import type { UploadJobRow } from "./journal/upload-journal.js";
@@ -39,6 +39,8 @@ interface JobRun<Row, Result> {
   untimed<T>(wait: (signal: AbortSignal) => Promise<T>): Promise<T>;
   /** A wait on another run that holds no queue slot meanwhile (JobQueue's Park). */
   readonly park: Park;
+  /** Before each attempt: a stalled run gives its slot to a waiting job (JobQueue's TakeTurn). */
+  readonly turn: TakeTurn;
 }
 
 /** One kind of job as its queue runs it: its journal row, its handle, and the work between them. */
@@ -53,8 +55,8 @@ interface KindRun<Row extends { readonly state: JobState }, Result> {
 }
 
 /** The upload queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
-export function runUploadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park): Promise<Settle | undefined> {
-  return runJob<UploadJobRow, ShareResult>(session, id, signal, lane, park, {
+export function runUploadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park, turn: TakeTurn): Promise<Settle | undefined> {
+  return runJob<UploadJobRow, ShareResult>(session, id, signal, lane, park, turn, {
     kind: "upload",
     row: (ctx) => ctx.uploads.get(id),
     handle: (row) => handleFromUploadRow(session, row) as TransferJob<ShareResult>,
@@ -67,13 +69,13 @@ export function runUploadJob(session: ClientSession, id: string, signal: AbortSi
 }
 
 /** The download queue's run of one job: its journal row run to the end, its handle settled, its failure recorded. */
-export function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park): Promise<Settle | undefined> {
+export function runDownloadJob(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park, queueTurn: TakeTurn): Promise<Settle | undefined> {
   let turn: DestinationTurn | undefined;
-  return runJob<DownloadJobRow, FetchResult>(session, id, signal, lane, park, {
+  return runJob<DownloadJobRow, FetchResult>(session, id, signal, lane, park, queueTurn, {
     kind: "download",
     row: (ctx) => ctx.downloads.get(id),
     handle: (row) => handleFromDownloadRow(session, row) as TransferJob<FetchResult>,
-    async work({ ctx, row, job, machine, signal: deadline, memory, untimed, park: parked }) {
+    async work({ ctx, row, job, machine, signal: deadline, memory, untimed, park: parked, turn: slotTurn }) {
       const { view } = decodeReference(row.file_reference, session.protocol);
       const cacheCid = contentCidIn(ctx.dirs.cache, row.dest_path);
       // Another run writing to the same file (the same reference into the cache, or the same out) is
@@ -98,7 +100,7 @@ export function runDownloadJob(session: ClientSession, id: string, signal: Abort
         if (placedMeanwhile !== undefined) return endedWithoutFetch(ctx, row, view, machine, job, placedMeanwhile);
       }
       await memory(downloadMemoryBytes(view, ctx.maxPieceBytes, ctx.piecesInFlight));
-      const downloaded = await runDownload(ctx, row, view, machine, job, deadline);
+      const downloaded = await runDownload(ctx, row, view, machine, job, deadline, slotTurn);
       let result = downloaded;
       machine.finish((at) =>
         ctx.db.transaction(() => {
@@ -143,7 +145,7 @@ async function endedWithoutFetch(ctx: ClientContext, row: DownloadJobRow, view: 
  * handle, which the queue does once it counts the run as ended (JobQueue's Settle): an application
  * awaiting `done` then reads the queue's gauges without this run, and finds its slot free.
  */
-async function runJob<Row extends { readonly state: JobState }, Result>(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park, kind: KindRun<Row, Result>): Promise<Settle | undefined> {
+async function runJob<Row extends { readonly state: JobState }, Result>(session: ClientSession, id: string, signal: AbortSignal, lane: boolean, park: Park, turn: TakeTurn, kind: KindRun<Row, Result>): Promise<Settle | undefined> {
   // Its turn came as the client began to stop: the job stays in the journal for the next start.
   if (session.phase !== "started") return;
   const ctx = session.ctx as ClientContext;
@@ -154,7 +156,7 @@ async function runJob<Row extends { readonly state: JobState }, Result>(session:
   // The same object as the session's handle for the job: TransferJob<Result> is one of AnyJob's members.
   const handle = job as unknown as AnyJob;
   const machine = jobMachine(session, kind.kind, id);
-  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `${kind.kind} ${id}`, ctx.timers);
+  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `${kind.kind} ${id}`);
   let memory: (() => void) | undefined;
   let settle: Settle;
   try {
@@ -174,6 +176,7 @@ async function runJob<Row extends { readonly state: JobState }, Result>(session:
         return value;
       },
       park,
+      turn,
     });
     forgetHandle(session, id, handle);
     settle = () => job.resolve(result);

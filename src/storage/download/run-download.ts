@@ -27,6 +27,8 @@ import { OpenSteps, openStepPlainBytes } from "./open-steps.js";
 import { slotSizes } from "./slot-sizes.js";
 import { KEPT_PIECES_MARK, RESUME_KEPT_PIECES } from "../journal/pending-jobs.js";
 import { RunProgress } from "../run-progress.js";
+import type { TakeTurn } from "../job-queue.js";
+import { StalledPieces } from "./stalled-pieces.js";
 import { createTemp, passingCause, reopenTemp } from "./reopen-temp.js";
 
 export interface FetchResult {
@@ -81,6 +83,8 @@ export async function runDownload(
   machine: JobMachine,
   job: TransferJob<FetchResult> | undefined,
   signal: AbortSignal,
+  /** The queue's turn (JobQueue's TakeTurn): a run whose pieces stall gives its slot to a waiting job. */
+  turn?: TakeTurn,
 ): Promise<FetchResult> {
   checkReceivable(ctx, view);
   const plan = planOfReference(view, ctx.maxPieceBytes);
@@ -88,7 +92,7 @@ export async function runDownload(
   machine.start();
   const verifiedBefore = ctx.downloads.verifiedPieces(row.id).size;
   try {
-    return await downloadIntoPlace(ctx, row, view, plan, params, job, signal);
+    return await downloadIntoPlace(ctx, row, view, plan, params, job, signal, turn);
   } catch (error) {
     if (signal.aborted && isTimeoutReason(signal.reason)) throw deadlineKeepingPieces(ctx, row, verifiedBefore, error);
     if (!signal.aborted && error instanceof StorageError && error.retryable) throw outageKeepingPieces(ctx, row, verifiedBefore, error);
@@ -163,6 +167,7 @@ async function downloadIntoPlace(
   params: PreparedParams,
   job: TransferJob<FetchResult> | undefined,
   signal: AbortSignal,
+  turn: TakeTurn | undefined,
 ): Promise<FetchResult> {
   // One level at a time (Node's recursive mkdir loops for ever under /proc), each new folder synced
   // into its parent so the rename below survives a power loss with the folder it went into.
@@ -189,14 +194,14 @@ async function downloadIntoPlace(
   let renamed = false;
   try {
     if (verified.size > 0) verified = await checkTempFile(ctx, row, plan, verified, temp);
-    let digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal);
+    let digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal, turn);
     if (!sameDigest(digest, view.plaintextSha256) && verified.size > 0) {
       // Every fetched piece matched its sha256, so pieces read back from an earlier run's temp file
       // were changed since (edited, a disk error): not the reference's fault. Fetched again, all.
       ctx.log.warn({ job: row.id }, "a resumed download's temp file no longer holds what was written: fetching every piece again");
       ctx.downloads.forgetPieces(row.id);
       verified = new Set();
-      digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal);
+      digest = await writePieces(ctx, row, view, plan, params, verified, temp, job, signal, turn);
     }
     if (!sameDigest(digest, view.plaintextSha256)) {
       ctx.downloads.forgetPieces(row.id);
@@ -413,6 +418,7 @@ async function writePieces(
   temp: FileHandle,
   job: TransferJob<FetchResult> | undefined,
   signal: AbortSignal,
+  turn: TakeTurn | undefined,
 ): Promise<Buffer> {
   const width = ctx.piecesInFlight;
   // Each slot as large as the pieces it holds: a reference of one large piece among small ones made every slot that large.
@@ -434,6 +440,7 @@ async function writePieces(
   const unjournaled = new Slots(2 * width);
   // A slow endpoint is judged by the pieces this run still has to fetch, not by one (withRetries).
   const remainder = new JobRemainder(view.pieces.filter((_, i) => !verified.has(i)).map((p) => p.size), width);
+  const stalls = new StalledPieces();
   const pieces = orderedWindow(plan.pieces.length, width, signal, async (i, slot, pieceSignal) => {
     const span = plan.pieces[i] as PieceSpan;
     const plain = plainSlots.get(slot);
@@ -456,15 +463,34 @@ async function writePieces(
       }
       const piece = view.pieces[i] as FileReference["pieces"][number];
       const what = `fetch of piece ${i} (${piece.cid}) for download ${row.id}`;
+      const reportRetry = retryReporter(ctx, "down", what);
+      // Away from its slot, no piece starts an attempt; a stalled run gives its slot away at the next retry.
+      const beforeAttempt = turn === undefined ? undefined : (retry: boolean) => turn(retry && stalls.stalled, pieceSignal);
+      stalls.started(i);
       const sealed = await withRetries(
-        { pool: ctx.pool, policy: ctx.policy, signal: pieceSignal, what, random: ctx.random, onRetry: retryReporter(ctx, "down", what), remainder, direction: "down", hedge: true },
+        {
+          pool: ctx.pool,
+          policy: ctx.policy,
+          signal: pieceSignal,
+          what,
+          random: ctx.random,
+          onRetry: (event) => {
+            stalls.failedOnce(i);
+            reportRetry(event);
+          },
+          remainder,
+          direction: "down",
+          hedge: true,
+          beforeAttempt,
+        },
         // A hedge (a second endpoint asked for a slow piece) reads into a buffer of its own: the slot's is the first attempt's.
         (backend, attemptSignal, attemptProgress, hedge) =>
           fetchPiece(backend, piece, i, hedge ? Buffer.allocUnsafe(piece.size) : sealedSlots.get(slot), attemptSignal, ctx.hasher, (done, total) => {
             attemptProgress(done, total);
             if (!hedge) progress.moved(i, done, piece.size, span.plainSize);
           }),
-      );
+      ).finally(() => stalls.ended(i));
+      stalls.verified();
       remainder.pieceDone(piece.size);
       ctx.metrics.bytes.inc({ direction: "down" }, sealed.byteLength);
       for (let k = 0; k < steps.count(span); k++) {

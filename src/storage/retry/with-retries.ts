@@ -38,6 +38,11 @@ export interface RetryContext {
    * an attempt running past policy.hedgeAfterMs may then be asked of another endpoint too (hedged-attempt.ts).
    */
   readonly hedge?: boolean;
+  /**
+   * Awaited before each attempt (`retry`: one after a failure), before its endpoint is picked: a
+   * download's run may give its queue slot away there while its pieces stall (JobQueue's TakeTurn).
+   */
+  readonly beforeAttempt?: (retry: boolean) => Promise<void>;
 }
 
 /**
@@ -82,6 +87,10 @@ export async function withRetries<T>(
   let delayMs = 0;
   for (let attempt = 0; ; attempt++) {
     if (ctx.signal.aborted) throw abortedError(ctx.signal.reason, ctx.what);
+    if (ctx.beforeAttempt !== undefined) {
+      await ctx.beforeAttempt(attempt > 0);
+      if (ctx.signal.aborted) throw abortedError(ctx.signal.reason, ctx.what);
+    }
     const index = ctx.pool.pick(excluded, last, ctx.direction);
     if (index === undefined) throw new StorageError("E_BACKEND_UNREACHABLE", `${ctx.what}: no endpoint left to try`);
     // Every endpoint left asked to be left alone for a while: wait for the first one back, when the job has that long.
