@@ -309,7 +309,11 @@ async function migrateInPlace(options: MigrateStateOptions): Promise<MigrateStat
       const through = upThrough(a, options.to, catalog);
       return through === undefined ? undefined : { direction: "up", through };
     };
-    if (planFor(first) === undefined) return { path, before, after: before, runs: [], preflight: undefined, commitMs: 0, dryRun };
+    // A down's count of what it would drop reads every table it drops from: waited for as the first
+    // read is (a process that took the file in between froze the run on the busy timeout, then
+    // refused it E_STATE_LOCKED). An up's plan reads nothing.
+    const plan = inMemory ? planFor(first) : await stepWaiting(db, path, `count what the down would drop from ${path}`, () => planFor(first), wait());
+    if (plan === undefined) return { path, before, after: before, runs: [], preflight: undefined, commitMs: 0, dryRun };
     // Only once there is something to run: a file with nothing to apply is reported as it is.
     // A dry run refuses too: it needs what the real run needs.
     const folderRefusal = inMemory ? undefined : sidecarsRefused(path, probe, "migrating");

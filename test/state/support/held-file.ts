@@ -34,9 +34,9 @@ export async function holder(
   return { release: () => child.stdin?.write("release\n"), kill: () => void child.kill("SIGKILL"), lines, released, exited };
 }
 
-/** The level-3 fixture switched to a rollback journal (as a file an older tool or a copy leaves). */
-export function rollbackJournalFixture(): string {
-  const path = copyFixture(3, tempDir());
+/** The level-3 fixture (or `level`'s) switched to a rollback journal (as a file an older tool or a copy leaves). */
+export function rollbackJournalFixture(level = 3): string {
+  const path = copyFixture(level, tempDir());
   const db = new Database(path);
   db.pragma("journal_mode = DELETE");
   db.close();

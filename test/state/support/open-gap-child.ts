@@ -5,7 +5,9 @@
  * blocking this thread until a line `go` comes on stdin: the parent makes another process take the
  * file meanwhile. From then on a timer prints `tick` every 10 ms (which runs only while the run
  * leaves the event loop free); the result is one JSON line.
- * argv: <path>
+ * argv: <path> [options] [stopAt]: options, JSON, are merged into migrateState's (a down, a dry
+ * run); stopAt, a regular expression, moves the stop to just before the first statement on <path>
+ * whose SQL it matches (a step after the first read: the count of a down, the preflight, the switch to WAL).
  */
 import { readSync, writeSync } from "node:fs";
 import Database from "better-sqlite3";
@@ -13,6 +15,8 @@ import { migrateState, StateError } from "../../../src/state/index.js";
 
 const path = process.argv[2];
 if (path === undefined) process.exit(2);
+const extra = JSON.parse(process.argv[3] ?? "{}") as Record<string, unknown>;
+const stopAt = process.argv[4] === undefined ? undefined : new RegExp(process.argv[4]);
 
 /** Blocks the thread until the parent writes `go` on stdin (a pipe, read without the event loop). */
 function waitForGo(): void {
@@ -30,23 +34,32 @@ function waitForGo(): void {
   }
 }
 
-const proto = Database.prototype as unknown as { pragma(source: string, options?: unknown): unknown };
-const pragma = proto.pragma;
 let stopped = false;
+function stop(): void {
+  stopped = true;
+  // Synchronous: the parent must see the line before this thread blocks.
+  writeSync(1, "opened\n");
+  waitForGo();
+  setInterval(() => writeSync(1, "tick\n"), 10);
+}
+
+const proto = Database.prototype as unknown as { pragma(source: string, options?: unknown): unknown; prepare(source: string): unknown };
+const pragma = proto.pragma;
+const prepare = proto.prepare;
 proto.pragma = function (this: Database.Database, source: string, options?: unknown): unknown {
+  // better-sqlite3 prepares a pragma without going through prepare().
+  if (!stopped && stopAt?.test(`PRAGMA ${source}`) === true && this.name === path) stop();
   const result = pragma.call(this, source, options);
-  if (!stopped && this.name === path && /^busy_timeout = [1-9]/.test(source)) {
-    stopped = true;
-    // Synchronous: the parent must see the line before this thread blocks.
-    writeSync(1, "opened\n");
-    waitForGo();
-    setInterval(() => writeSync(1, "tick\n"), 10);
-  }
+  if (!stopped && stopAt === undefined && this.name === path && /^busy_timeout = [1-9]/.test(source)) stop();
   return result;
+};
+proto.prepare = function (this: Database.Database, source: string): unknown {
+  if (!stopped && stopAt?.test(source) === true && this.name === path) stop();
+  return prepare.call(this, source);
 };
 
 try {
-  const result = await migrateState({ path, direction: "up", lockTimeoutMs: 60_000 });
+  const result = await migrateState({ path, direction: "up", lockTimeoutMs: 60_000, ...extra });
   writeSync(1, JSON.stringify({ level: result.after.level, runs: result.runs.map((r) => r.name) }) + "\n");
 } catch (error) {
   if (!(error instanceof StateError)) throw error;
