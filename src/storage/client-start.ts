@@ -27,7 +27,7 @@ import { UnendedRuns } from "./journal/unended-runs.js";
 import { UploadJournal } from "./journal/upload-journal.js";
 import { dataDirAsRecorded } from "./recorded-data-dir.js";
 import { forgetEndedJobsNow, renewInBackground, startRenewalTimer } from "./renewal-schedule.js";
-import { applyEndpointOrder, DEFAULT_RETRY_POLICY, EndpointFailureMemory, LIGHT_RETRY_POLICY, resolveRetryPolicy, type EndpointPool, type RetryPolicy } from "./retry/index.js";
+import { applyEndpointOrder, DEFAULT_RETRY_POLICY, EndpointFailureMemory, LIGHT_RETRY_POLICY, resolveRetryPolicy, systemTimers, type EndpointPool, type RetryPolicy } from "./retry/index.js";
 import { Slots } from "./slots.js";
 import { LanedSlots, smallDownload, smallUpload } from "./small-jobs.js";
 import { removeStraySpoolTemps } from "./spool-file.js";
@@ -107,6 +107,7 @@ export async function startSession(session: ClientSession, o: StorageClientOptio
       buffers: new BufferPool(),
       log,
       clock,
+      timers: o.timers ?? systemTimers,
       random: o.random ?? Math.random,
       piecesInFlight: settings.piecesInFlight,
       maxFileBytes: settings.maxFileBytes,

@@ -156,7 +156,7 @@ async function runJob<Row extends { readonly state: JobState }, Result>(session:
   // The same object as the session's handle for the job: TransferJob<Result> is one of AnyJob's members.
   const handle = job as unknown as AnyJob;
   const machine = jobMachine(session, kind.kind, id);
-  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `${kind.kind} ${id}`);
+  const deadline = linkedSignal(signal, ctx.policy.deadlineMs, `${kind.kind} ${id}`, ctx.timers);
   let memory: (() => void) | undefined;
   let settle: Settle;
   try {
