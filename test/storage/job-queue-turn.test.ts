@@ -43,6 +43,16 @@ function queueOf(slots: number, small: ReadonlySet<string> = new Set()) {
   return { queue, started, ends, attempt, metrics };
 }
 
+/** One slot: "hung" runs, then stalls with "b" and "c" queued behind it; `away` is its attempt waiting for its turn. */
+async function awayBeforeTwo() {
+  const setup = queueOf(1);
+  for (const id of ["hung", "b", "c"]) setup.queue.enqueue(id);
+  await flush();
+  const away = setup.attempt("hung", true);
+  await flush();
+  return { ...setup, away };
+}
+
 describe("a stalled run", () => {
   test("gives its slot to the first job waiting and takes it back behind the jobs that were waiting, before later ones", async () => {
     const { queue, started, ends, attempt } = queueOf(1);
@@ -113,13 +123,7 @@ describe("a stalled run", () => {
   });
 
   test("a cancel while it is away ends it and leaves the slot to the queue; the queue's depth counts only jobs not started", async () => {
-    const { queue, started, ends, attempt, metrics } = queueOf(1);
-    queue.enqueue("hung");
-    queue.enqueue("b");
-    queue.enqueue("c");
-    await flush();
-    const away = attempt("hung", true);
-    await flush();
+    const { queue, started, ends, metrics, away } = await awayBeforeTwo();
     expect(started).toEqual(["hung", "b"]);
     expect((await metrics.text()).split("\n"), "c waits; hung runs").toContain('status_compat_storage_queue_depth{kind="download"} 1');
     expect(queue.has("hung")).toBe(true);
@@ -133,13 +137,7 @@ describe("a stalled run", () => {
   });
 
   test("a close while it is away ends it and drops only the jobs not started", async () => {
-    const { queue, attempt } = queueOf(1);
-    queue.enqueue("hung");
-    queue.enqueue("b");
-    queue.enqueue("c");
-    await flush();
-    const away = attempt("hung", true);
-    await flush();
+    const { queue, away } = await awayBeforeTwo();
     expect(await queue.close(new Error("stopped"))).toEqual(["c"]);
     expect(await away).not.toBe("back");
   });
