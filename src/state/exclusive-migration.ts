@@ -98,7 +98,8 @@ async function migrateHoldingClients(
   // Loads while the locks are awaited, not inside the write transaction (a failure shows up when the run needs it).
   loadUmzug().catch(() => undefined);
   const wait = { timeoutMs: options.lockTimeoutMs, signal, logger };
-  const preflight = startPreflight(db, path, options.preflight);
+  // A free file is checked even under an aborted signal: the lock waits below report the abort, as before.
+  const preflight = await startPreflight(db, path, options.preflight, { timeoutMs: options.lockTimeoutMs, signal, signalStopsOnlyTheWait: true });
   try {
     let sidecarFirst = existsSync(lockPathFor(path));
     for (;;) {

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { runChecksOnConnection, startChecks, type CheckOutcome, type CheckPragma } from "./check-worker.js";
+import { stepWaiting, type HeldWait } from "./open-waiting.js";
 import { StateError } from "./state-error.js";
 import { toStateError } from "./sqlite-errors.js";
 
@@ -77,14 +78,17 @@ function settledPreflight(timing: PreflightTiming | undefined): PendingPreflight
  * against the snapshot the run starts from, while the run's migrations work: the run must not
  * commit before `verdict()` resolves, which keeps "a corrupt file is refused and nothing is
  * written" true at no cost in time when a core is free. Any other file is checked here and now
- * (a reader would hold up the writer outside WAL mode); that throws at once.
+ * (a reader would hold up the writer outside WAL mode); that throws its finding. That check waits
+ * for a file another process holds as the open does (`wait`, by polling): on the connection's busy
+ * timeout, a process that took a rollback-journal file just before it froze this one (5 s, timers
+ * unheard), then refused it E_STATE_LOCKED.
  */
-export function startPreflight(db: Database.Database, path: string, mode: Preflight): PendingPreflight {
+export async function startPreflight(db: Database.Database, path: string, mode: Preflight, wait: HeldWait): Promise<PendingPreflight> {
   if (mode === "none") return settledPreflight(undefined);
   const wal = String(db.pragma("journal_mode", { simple: true })).toLowerCase() === "wal";
   if (!wal) {
     const start = performance.now();
-    preflightCheck(db, path, mode);
+    await stepWaiting(db, path, `check ${path} before migrating`, () => preflightCheck(db, path, mode), wait);
     return settledPreflight({ ms: performance.now() - start, waitedMs: 0, alongside: false });
   }
   const run = startChecks(path, PRAGMAS, { action: "check it before migrating" });

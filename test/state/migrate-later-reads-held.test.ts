@@ -18,3 +18,10 @@ test("a down whose count of what it would drop meets the file held: the count wa
   expect(outcome).toEqual({ level: 2, runs: ["0003_level3_codex_first"] });
   expect(ticks).toBeGreaterThanOrEqual(3);
 });
+
+test("a dry run whose preflight meets the file held (a rollback-journal file is checked on this thread): the check waits by polling, and the dry run answers once it is let go", { timeout: 60_000 }, async () => {
+  const path = rollbackJournalFixture(2);
+  const { outcome, ticks } = await runThroughGap(path, { options: { dryRun: true }, stopAt: "^PRAGMA quick_check$" });
+  expect(outcome).toEqual({ level: 3, runs: ["0003_level3_codex_first"] });
+  expect(ticks).toBeGreaterThanOrEqual(3);
+});
