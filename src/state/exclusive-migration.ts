@@ -7,6 +7,7 @@ import type { MigrationCatalog } from "./migration-catalog.js";
 import { acquireMigrationLock, lockPathFor, tryMigrationLock, type MigrationLock } from "./migration-lock.js";
 import { loadUmzug, runMigrations, type Plan } from "./migration-runner.js";
 import type { MigrationRun } from "./migration-step.js";
+import { stepWaiting } from "./open-waiting.js";
 import { startPreflight, type Preflight, type PreflightTiming } from "./preflight-check.js";
 import { readAssessment } from "./read-assessment.js";
 import { toStateError } from "./sqlite-errors.js";
@@ -107,7 +108,9 @@ async function migrateHoldingClients(
       let releaseClients: (() => void) | undefined;
       try {
         // Switching to WAL rewrites the header: a dry run leaves the file's journal mode alone.
-        if (options.dryRun !== true) enableWal(db, path);
+        // It needs a rollback-journal file to itself: waited for by polling, as the write lock is
+        // (on the busy timeout, another process's read or write froze this one, then refused it).
+        if (options.dryRun !== true) await stepWaiting(db, path, `switch ${path} to WAL`, () => enableWal(db, path), { timeoutMs: options.lockTimeoutMs, signal });
         await beginImmediate(db, path, wait);
         let runs: MigrationRun[];
         try {

@@ -25,3 +25,12 @@ test("a dry run whose preflight meets the file held (a rollback-journal file is 
   expect(outcome).toEqual({ level: 3, runs: ["0003_level3_codex_first"] });
   expect(ticks).toBeGreaterThanOrEqual(3);
 });
+
+for (const hold of ["exclusive", "read"] as const) {
+  test(`an up whose switch to WAL meets the file held (${hold === "exclusive" ? "BEGIN EXCLUSIVE" : "an app's read transaction"}): the switch waits by polling, and the run migrates once it is let go`, { timeout: 60_000 }, async () => {
+    const path = rollbackJournalFixture(2);
+    const { outcome, ticks } = await runThroughGap(path, { options: {}, stopAt: "^PRAGMA journal_mode = WAL$", hold });
+    expect(outcome).toEqual({ level: 3, runs: ["0003_level3_codex_first"] });
+    expect(ticks).toBeGreaterThanOrEqual(3);
+  });
+}
