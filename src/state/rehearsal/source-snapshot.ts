@@ -5,9 +5,10 @@ import { assessState, type StateAssessment } from "../assess-state.js";
 import type { MigrationCatalog } from "../migration-catalog.js";
 import { StateError } from "../state-error.js";
 import { toStateError } from "../sqlite-errors.js";
-import { openWaiting, type HeldWait } from "../open-waiting.js";
+import { openWaiting, stepWaiting, type HeldWait } from "../open-waiting.js";
 import { backupCopy } from "./backup-copy.js";
 import { stopPoint } from "../stop-point.js";
+import { rollbackQuietly } from "../write-transaction.js";
 import { compareTable, rowCounts, stateTables, type TableComparison } from "./table-data.js";
 
 const WORK = "work";
@@ -52,11 +53,26 @@ export class SourceSnapshot {
         });
       }
       db.prepare(`ATTACH DATABASE ? AS ${WORK}`).run(workPath);
-      db.exec("BEGIN");
-      db.prepare("SELECT count(*) FROM main.sqlite_schema").get();
     } catch (error) {
       db.close();
       throw toStateError(error, name, "start reading it");
+    }
+    // The snapshot's first read waits as the open does: a process that took the file in between (a
+    // tool's BEGIN EXCLUSIVE on a rollback-journal file) froze the rehearsal on the busy timeout.
+    const begin = (): void => {
+      db.exec("BEGIN");
+      try {
+        db.prepare("SELECT count(*) FROM main.sqlite_schema").get();
+      } catch (error) {
+        rollbackQuietly(db);
+        throw toStateError(error, name, "start reading it");
+      }
+    };
+    try {
+      await stepWaiting(db, name, `start reading ${name}`, begin, wait);
+    } catch (error) {
+      db.close();
+      throw error;
     }
     return new SourceSnapshot(db, name, workPath);
   }

@@ -6,12 +6,12 @@
  * file meanwhile. From then on a timer prints `tick` every 10 ms (which runs only while the run
  * leaves the event loop free); the result is one JSON line.
  * argv: <path> [options] [stopAt]: options, JSON, are merged into migrateState's (a down, a dry
- * run); stopAt, a regular expression, moves the stop to just before the first statement on <path>
+ * run), or, with `rehearse: { from, to }`, make the run rehearseUpgrade's dry run instead; stopAt, a regular expression, moves the stop to just before the first statement on <path>
  * whose SQL it matches (a step after the first read: the count of a down, the preflight, the switch to WAL).
  */
 import { readSync, writeSync } from "node:fs";
 import Database from "better-sqlite3";
-import { migrateState, StateError } from "../../../src/state/index.js";
+import { migrateState, rehearseUpgrade, StateError } from "../../../src/state/index.js";
 
 const path = process.argv[2];
 if (path === undefined) process.exit(2);
@@ -58,9 +58,15 @@ proto.prepare = function (this: Database.Database, source: string): unknown {
   return prepare.call(this, source);
 };
 
+const { rehearse, ...options } = extra as { rehearse?: { from: string; to: string } };
 try {
-  const result = await migrateState({ path, direction: "up", lockTimeoutMs: 60_000, ...extra });
-  writeSync(1, JSON.stringify({ level: result.after.level, runs: result.runs.map((r) => r.name) }) + "\n");
+  if (rehearse !== undefined) {
+    const report = await rehearseUpgrade({ path, ...rehearse, dryRun: true, lockTimeoutMs: 60_000 });
+    writeSync(1, JSON.stringify({ verdict: report.verdict, level: report.source.level }) + "\n");
+  } else {
+    const result = await migrateState({ path, direction: "up", lockTimeoutMs: 60_000, ...options });
+    writeSync(1, JSON.stringify({ level: result.after.level, runs: result.runs.map((r) => r.name) }) + "\n");
+  }
 } catch (error) {
   if (!(error instanceof StateError)) throw error;
   writeSync(1, JSON.stringify({ error: error.code, message: error.message }) + "\n");
