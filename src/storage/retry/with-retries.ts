@@ -52,16 +52,6 @@ export interface RetryContext {
 const FASTER_ELSEWHERE = 2;
 
 /**
- * Runs one operation (one piece up or down) until it succeeds, under the policy: per-attempt
- * timeout, backoff with full jitter between attempts, failover across endpoints, and no second
- * attempt on an endpoint that gave an answer it will give again. An operation that calls
- * `progress` (a download per chunk, an upload per slice its socket took) is cut only after attemptTimeoutMs without progress, so a
- * slow link still finishes; the job deadline bounds it as a whole (see slowTransferCheck for a
- * transfer, either way, too slow for it). An endpoint that answered with Retry-After (details.retryAfterMs) is
- * left alone by every caller of the pool for that long, capped by maxRetryAfterMs; with no other
- * endpoint the attempt waits for it, or fails at once when that is past the deadline.
- */
-/**
  * The endpoint an attempt failed on, by its error: a job's failed line names where (JobMachine),
  * and a backend's error does not always say (a Codex node's errors name it in their message only).
  * A side table, not a field: errors are frozen, and the same error may be a caller's own.
@@ -73,6 +63,16 @@ export function endpointOfFailure(error: unknown): string | undefined {
   return typeof error === "object" && error !== null ? failedOn.get(error) : undefined;
 }
 
+/**
+ * Runs one operation (one piece up or down) until it succeeds, under the policy: per-attempt
+ * timeout, backoff with full jitter between attempts, failover across endpoints, and no second
+ * attempt on an endpoint that gave an answer it will give again. An operation that calls
+ * `progress` (a download per chunk, an upload per slice its socket took) is cut only after attemptTimeoutMs without progress, so a
+ * slow link still finishes; the job deadline bounds it as a whole (see slowTransferCheck for a
+ * transfer, either way, too slow for it). An endpoint that answered with Retry-After (details.retryAfterMs) is
+ * left alone by every caller of the pool for that long, capped by maxRetryAfterMs; with no other
+ * endpoint the attempt waits for it, or fails at once when that is past the deadline.
+ */
 export async function withRetries<T>(
   ctx: RetryContext,
   operation: AttemptOperation<T>,
