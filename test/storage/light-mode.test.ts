@@ -1,11 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
+import type { GetOptions, GetResult } from "../../src/storage/backend.js";
 import { createCodexBackend } from "../../src/storage/backends/codex/index.js";
 import type { StorageClient } from "../../src/storage/index.js";
 import { tempDir } from "../support/temp-dir.js";
 import { codexSetup } from "./codex-fixtures.js";
 import { KiB, MiB, localStore, startClient, writeRandomFile } from "./support/client-fixture.js";
+import { ForwardingBackend } from "./support/forwarding-backend.js";
+import { HeldTimers } from "./support/held-timers.js";
 import { InstrumentedBackend, unreachable } from "./support/instrumented-backend.js";
 
 function endpoint(name: string): InstrumentedBackend {
@@ -127,13 +130,14 @@ describe("light mode on a slow but steady link", () => {
     const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 60_000 });
     onTestFinished(() => endpoint.close());
     const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs: 300, deadlineMs: 30_000 };
-    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry });
+    // The job's deadline on held time never fires, and the idle timeout outlasts the test: only the attempt timeout can cut the stall.
+    const timers = new HeldTimers();
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, timers });
     const out = join(dir, "got.bin");
-    const started = performance.now();
     await client.fetch(reference, { out }).done;
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(readFileSync(out).equals(bytes)).toBe(true);
     expect(await client.metrics.text()).toMatch(/storage_retries_total\{direction="down",code="E_TIMEOUT"\} 1/);
+    expect(timers.fired).toEqual([]);
   }, 30_000);
 });
 
@@ -199,34 +203,63 @@ describe("light mode sharing on a slow but steady uplink", () => {
     const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
     onTestFinished(() => endpoint.close());
     const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs: 500, deadlineMs: 30_000 };
-    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, ...BIG });
+    // The job's deadline on held time never fires, and the idle and request timeouts outlast the test: only the attempt timeout can cut the stall.
+    const timers = new HeldTimers();
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, timers, ...BIG });
     const { path } = writeRandomFile(dir, "stall-up.bin", 8 * MiB);
-    const started = performance.now();
     const { view } = await client.share({ path }).done;
-    expect(performance.now() - started).toBeLessThan(10_000);
     expect(view.pieces.length).toBe(1);
     expect(server.stats.uploads).toBe(1);
     expect(await client.metrics.text()).toMatch(/storage_retries_total\{direction="up",code="E_TIMEOUT"\} 1/);
+    expect(timers.fired).toEqual([]);
   }, 30_000);
 });
+
+/** An endpoint that calls `onBytes` as each part of a get's body reaches the client. */
+class WatchedReads extends ForwardingBackend {
+  onBytes: (() => void) | undefined;
+
+  override async get(cid: string, options?: GetOptions): Promise<GetResult> {
+    const got = await this.inner.get(cid, options);
+    const watch = (): void => this.onBytes?.();
+    async function* watched(): AsyncGenerator<Uint8Array> {
+      for await (const part of got.body) {
+        watch();
+        yield part;
+      }
+    }
+    return { size: got.size, body: watched() };
+  }
+}
 
 describe("renewal against a node that trickles a piece back", () => {
   test("a read-back that keeps making progress is still bounded by deadlineMs; the piece is then sealed again from the source and renewed", async () => {
     const { server } = await codexSetup();
-    const endpoint = createCodexBackend({ url: server.url, idleTimeoutMs: 5_000 });
-    onTestFinished(() => endpoint.close());
+    const node = createCodexBackend({ url: server.url, idleTimeoutMs: 5_000 });
+    onTestFinished(() => node.close());
+    const endpoint = new WatchedReads(node);
     const clock = { t: Date.UTC(2026, 0, 1) };
-    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs: 300, deadlineMs: 1_000 };
-    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, clock: { now: () => clock.t } });
+    // The renewal's deadlines on held time: one passes only when the test moves the time on.
+    const timers = new HeldTimers();
+    const retry = { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 3, attemptTimeoutMs: 1_000, deadlineMs: 1_000 };
+    const { client, dir } = await startClient({ mode: "light", endpoints: [endpoint], backend: undefined, retry, timers, clock: { now: () => clock.t } });
     const { path } = writeRandomFile(dir, "doc.bin", 20 * KiB);
     const { view } = await client.share({ path }).done;
     clock.t += 28 * 24 * 60 * 60 * 1000;
     // 512 bytes every 100 ms: never a stall, but about 4 s for the piece; the node has it, so it is read back first.
     server.inject("download", { kind: "slow", chunkBytes: 512, everyMs: 100 }, { times: 1000 });
-    const started = performance.now();
+    // Once the read-back's bytes are coming, deadlineMs passes (progress restarts the attempt timeout, not the deadline).
+    let parts = 0;
+    endpoint.onBytes = () => {
+      parts++;
+      if (timers.fired.length === 0) timers.advance(retry.deadlineMs);
+    };
     const report = await client.renewDue();
-    expect(performance.now() - started).toBeLessThan(retry.deadlineMs + 2_000);
+    expect(parts).toBeGreaterThan(0);
+    // The read-back's deadline fired, and only it: the write that followed had its own, which did not.
+    expect(timers.fired).toEqual([retry.deadlineMs]);
     expect(report).toEqual({ renewed: [view.pieces[0]!.cid], failed: [] });
+    // The trickled read-back never ended: the piece was sealed again from the source and written.
     expect(server.stats.downloads).toBe(0);
     expect(server.stats.uploads).toBe(2);
   }, 20_000);
