@@ -5,8 +5,13 @@ import { DEFAULT_RETRY_POLICY } from "./retry-policy.js";
 /** Which way a transfer's bytes go, for the rates an endpoint is measured at ("other": a caller that does not say). */
 export type TransferDirection = "up" | "down" | "other";
 
-/** A download moves to an endpoint measured at least this many times as fast (EndpointPool.healthier). */
-const FASTER_BY = 2;
+/**
+ * How much faster another endpoint must have been measured to count as faster: a smaller gap is
+ * noise (a link slow everywhere measures every endpoint alike). One rule for the three places that
+ * compare rates: a download's ranking (healthier), a too-slow transfer leaving its endpoint
+ * (withRetries), a hedge's target (hedged-attempt.ts).
+ */
+export const FASTER_BY = 2;
 
 /**
  * Hedged piece attempts running at once, client-wide: each holds one piece's buffer and a second

@@ -1,5 +1,5 @@
 import type { StorageBackend } from "../backend.js";
-import type { EndpointPool, TransferDirection } from "./endpoint-pool.js";
+import { FASTER_BY, type EndpointPool, type TransferDirection } from "./endpoint-pool.js";
 import { linkedSignal } from "./linked-signal.js";
 import type { RetryPolicy } from "./retry-policy.js";
 import { systemTimers } from "./timer-port.js";
@@ -39,9 +39,6 @@ interface HedgeRun<T> {
   abortedByUs: boolean;
   abort(): void;
 }
-
-/** A hedge goes to an endpoint measured at least this many times as fast as the attempt so far (or not measured). */
-const FASTER_BY = 2;
 
 /**
  * One attempt at a piece, hedged when the policy says (hedgeAfterMs > 0, light mode) and the pool

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { abortedError } from "../abort-error.js";
 import type { StorageBackend } from "../backend.js";
 import { StorageError } from "../storage-error.js";
-import type { EndpointPool, TransferDirection } from "./endpoint-pool.js";
+import { FASTER_BY, type EndpointPool, type TransferDirection } from "./endpoint-pool.js";
 import { noteEndpointFailure, retryAfterOf } from "./endpoint-checks.js";
 import { classifyFailure } from "./failure-kind.js";
 import { hedgedAttempt, type AttemptOperation } from "./hedged-attempt.js";
@@ -44,12 +44,6 @@ export interface RetryContext {
    */
   readonly beforeAttempt?: (retry: boolean) => Promise<void>;
 }
-
-/**
- * A transfer too slow for its job leaves its endpoint only for one not measured as slow: unmeasured,
- * or measured at least this many times as fast. (A link slow everywhere measures every endpoint alike.)
- */
-const FASTER_ELSEWHERE = 2;
 
 /**
  * The endpoint an attempt failed on, by its error: a job's failed line names where (JobMachine),
@@ -104,10 +98,11 @@ export async function withRetries<T>(
     const attemptSignal = linkedSignal([ctx.signal, tooSlow.signal, lost.signal], ctx.policy.attemptTimeoutMs, ctx.what);
     const direction = ctx.direction ?? "other";
     const check = slowTransferCheck(ctx, ctx.pool.at(index).location, attemptSignal, tooSlow, (rate) => {
+      // Too slow for its job, it leaves only for an endpoint not measured as slow: unmeasured, or FASTER_BY as fast.
       for (let other = 0; other < ctx.pool.size; other++) {
         if (other === index || excluded.has(other) || ctx.pool.coolingFor(other) > 0) continue;
         const known = ctx.pool.rateOf(other, direction);
-        if (known === 0 || known >= FASTER_ELSEWHERE * rate) return true;
+        if (known === 0 || known >= FASTER_BY * rate) return true;
       }
       return false;
     });
